@@ -1,0 +1,128 @@
+"""``python -m geo encircled set|history|show``: encircled localities in the store.
+
+Examples
+--------
+``python -m geo encircled set --locality Léré --since 2025-10-27 --status lifted
+--until 2025-12-01 --source "OCHA" --by "A. Traoré"`` (a new version of that episode)
+
+``python -m geo encircled set --locality Boni --since 2025-11-20 --status active
+--source "..." --by NAME`` (a new episode of a known locality)
+
+``python -m geo encircled show --as-of 2025-12-01 --format csv``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from geo import constraints
+from geo.cli.common import add_data_option, add_store_option, parse_date
+from geo.cli.status import add_format_option, print_frame, store_path
+from geo.curated import CONFIDENCES, ENCIRCLED_STATUSES
+from geo.errors import DataFileError
+from geo.settings import resolve_data_dir
+
+HISTORY_COLUMNS = ["version_id", "episode_id", "locality", "adm3_pcode", "status", "since",
+                   "until", "last_confirmed", "radius_km", "armed_group", "confidence", "source",
+                   "note", "recorded_by", "recorded_at", "supersedes", "superseded_by", "origin"]
+SHOW_COLUMNS = ["episode_id", "locality", "adm3_pcode", "lon", "lat", "status", "since", "until",
+                "last_confirmed", "radius_km", "armed_group", "source", "recorded_by",
+                "recorded_at", "version_id", "in_force"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``encircled`` and its ``set``/``history``/``show`` subcommands."""
+    parser = subparsers.add_parser(
+        "encircled", help="record and list NSAG-encircled localities (store)",
+        description="Encircled / blockaded localities, one episode per blockade, dated and "
+        "audited in the project store.")
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    p_set = sub.add_parser(
+        "set", help="record a new episode, or a new version of an episode",
+        description="Changes the current episode of LOCALITY that started on --since (or "
+        "--episode); starts a new episode when there is none. Options left out keep the "
+        "episode's current values.")
+    p_set.add_argument("--locality", required=True, metavar="NAME")
+    p_set.add_argument("--episode", metavar="ID", help="episode_id to change (see history)")
+    p_set.add_argument("--status", help=f"one of {', '.join(ENCIRCLED_STATUSES)}")
+    p_set.add_argument("--since", type=parse_date, metavar="DATE")
+    p_set.add_argument("--until", type=parse_date, metavar="DATE", help="lifted on (last day)")
+    p_set.add_argument("--last-confirmed", type=parse_date, metavar="DATE")
+    p_set.add_argument("--lon", type=float, help="degrees east (EPSG:4326); needed for a new locality")
+    p_set.add_argument("--lat", type=float, help="degrees north (EPSG:4326)")
+    p_set.add_argument("--coord-confidence", help=f"one of {', '.join(CONFIDENCES)}")
+    p_set.add_argument("--confidence", help=f"of the report: one of {', '.join(CONFIDENCES)}")
+    p_set.add_argument("--armed-group", help="restricted field")
+    p_set.add_argument("--radius-km", type=float, help="no-entry radius (km)")
+    p_set.add_argument("--public", choices=("true", "false"), help="may appear in public snapshots")
+    p_set.add_argument("--note")
+    p_set.add_argument("--source", required=True)
+    p_set.add_argument("--by", required=True, metavar="NAME")
+    add_data_option(p_set)
+    add_store_option(p_set)
+    p_set.set_defaults(func=run_set)
+
+    p_hist = sub.add_parser("history", help="print every version of a locality's episodes")
+    p_hist.add_argument("--locality", metavar="NAME", help="default: all localities")
+    add_format_option(p_hist)
+    add_store_option(p_hist)
+    p_hist.set_defaults(func=run_history)
+
+    p_show = sub.add_parser("show", help="print the episodes in force on a date")
+    p_show.add_argument("--as-of", type=parse_date, default=None, metavar="DATE",
+                        help="date (default: today)")
+    p_show.add_argument("--all", action="store_true", help="also episodes not in force")
+    add_format_option(p_show)
+    add_store_option(p_show)
+    p_show.set_defaults(func=run_show)
+
+
+def _data_dir(args: argparse.Namespace):
+    try:
+        return resolve_data_dir(args.data)
+    except DataFileError:
+        if args.data:
+            raise
+        return None
+
+
+def run_set(args: argparse.Namespace) -> int:
+    """Record one version; prints its id and episode."""
+    path = store_path(args)
+    res = constraints.record_encircled(
+        path, locality=args.locality, episode_id=args.episode, status=args.status,
+        since=args.since, until=args.until, last_confirmed=args.last_confirmed, lon=args.lon,
+        lat=args.lat, coord_confidence=args.coord_confidence, confidence=args.confidence,
+        armed_group=args.armed_group, radius_km=args.radius_km,
+        public=None if args.public is None else args.public == "true", note=args.note,
+        source=args.source, recorded_by=args.by, data_dir=_data_dir(args))
+    hist = constraints.encircled_history(path, args.locality)
+    row = hist[hist["version_id"] == res.version_id].iloc[0]
+    extra = f", supersedes version {res.supersedes}" if res.supersedes is not None else ", new episode"
+    print(f"recorded encircled version {res.version_id}: {row['episode_id']} {row['status']} "
+          f"({row['since']} - {row['until'] or 'open'}, admin3 {row['adm3_pcode']}{extra}) "
+          f"by {args.by} at {res.recorded_at} in {path}")
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """Print every version (superseded included), oldest first."""
+    hist = constraints.encircled_history(store_path(args), args.locality)
+    if args.locality is not None and hist.empty:
+        raise DataFileError("encircled history", f"unknown locality {args.locality!r}", field="locality")
+    print_frame(hist[HISTORY_COLUMNS], args.format)
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Print the episodes in force on ``--as-of`` (all with ``--all``)."""
+    as_of = args.as_of or dt.date.today()
+    eff = constraints.effective_encircled(constraints.load_versions(store_path(args)), as_of)
+    if not args.all:
+        eff = eff[eff["in_force"]]
+    if args.format == "table":
+        print(f"encircled localities as of {as_of} ({store_path(args)})")
+    print_frame(eff[SHOW_COLUMNS], args.format)
+    return 0

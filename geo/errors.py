@@ -1,0 +1,60 @@
+"""Exception hierarchy of the engine.
+
+Every error raised on purpose by ``geo`` derives from :class:`AccessMapError` and
+from the builtin a caller would expect, so ``except ValueError`` keeps working.
+Messages name the file, row and field when they are known.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class AccessMapError(Exception):
+    """Root of all errors raised by ``geo``."""
+
+
+class DataFileError(AccessMapError, ValueError):
+    """A data file is missing, unreadable or does not match its expected schema.
+
+    Parameters
+    ----------
+    path
+        The file concerned.
+    reason
+        What is wrong and what was expected.
+    row
+        1-based data row number (header not counted), if the problem is in one row.
+    field
+        Column or field name, if the problem is in one field.
+    """
+
+    def __init__(
+        self, path: Path | str, reason: str, *, row: int | None = None, field: str | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.row = row
+        self.field = field
+        self.reason = reason
+        parts = [str(path)]
+        if row is not None:
+            parts.append(f"row {row}")
+        if field:
+            parts.append(f"field {field!r}")
+        super().__init__(f"{', '.join(parts)}: {reason}")
+
+
+class MissingDataError(DataFileError, FileNotFoundError):
+    """A required data file or data folder does not exist."""
+
+
+class CRSError(AccessMapError, ValueError):
+    """A layer has no CRS, or not the one expected."""
+
+
+class HubError(AccessMapError, ValueError):
+    """A hub cannot be placed on the friction grid (off the grid, or far from any passable cell)."""
+
+
+class StoreError(AccessMapError, RuntimeError):
+    """The project store cannot be opened or written (not ours, newer schema, corrupt)."""

@@ -1,0 +1,368 @@
+"""The friction surface: hours per km on a regular grid in WORK_CRS (ESRI:102022).
+
+Model (figures and their sources in ``data/curated/speeds.csv``)
+-----------------------------------------------------------------
+1. Off-road: each cell takes the speed of its MODIS IGBP land-cover class (km/h) for
+   the season; a class with speed 0 (water; flooded wetland in the rainy season) is
+   impassable.
+2. Roads: cells touched by a road line (``all_touched``, so a road is a 4-connected
+   chain) take the speed of its class. Named axes then overwrite their cells with
+   ``class speed x status factor`` for the status in force (open 1, constrained 0.5,
+   unknown 1); a closed axis is not usable as a road, so its cells fall back to the
+   off-road speed. Roads cross rivers (bridges, ferries): a road cell is never a water
+   barrier.
+3. Barriers (``inf``): cells outside Mali, river centre lines and lakes (Natural Earth,
+   ``all_touched``), land-cover water, and the no-entry disc around each encircled
+   locality in force.
+
+Friction = 1 / speed (h/km). With MCP_Geometric's cost model (see ``geo.reach``)
+cumulative costs come out in hours.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+from rasterio.enums import Resampling
+from rasterio.features import rasterize
+from rasterio.transform import Affine, from_origin, rowcol
+from rasterio.warp import reproject
+
+from geo.admin import load_admin
+from geo.curated import read_axes
+from geo.datasets import dataset_path, read_vector
+from geo.errors import DataFileError
+from geo.places import load_places
+from geo.roads import build_axes, load_roads
+from geo.settings import CURATED_DIR, DEFAULT_CELL_KM, WORK_CRS
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+SEASONS = ("dry", "rainy")
+#: Margin added around Mali's outline when the grid is laid out (km).
+GRID_MARGIN_KM = 5.0
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A north-up raster grid in WORK_CRS.
+
+    Attributes
+    ----------
+    transform
+        Affine from (col, row) to WORK_CRS metres (cell corners).
+    shape
+        ``(rows, cols)``.
+    cell_km
+        Cell size in km (square cells).
+    """
+
+    transform: Affine
+    shape: tuple[int, int]
+    cell_km: float
+    crs: str = WORK_CRS
+
+    @property
+    def cell_area_km2(self) -> float:
+        """Area of one cell in km2 (equal-area CRS, so the same everywhere)."""
+        return self.cell_km * self.cell_km
+
+    def rowcol(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row and column indices of WORK_CRS points (may fall outside the grid)."""
+        rows, cols = rowcol(self.transform, np.asarray(x), np.asarray(y))
+        return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+
+    def contains(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Boolean mask of indices that fall on the grid."""
+        return (rows >= 0) & (rows < self.shape[0]) & (cols >= 0) & (cols < self.shape[1])
+
+
+def make_grid(outline: gpd.GeoSeries, *, cell_km: float = DEFAULT_CELL_KM) -> Grid:
+    """Lay a grid of ``cell_km`` cells over an outline (WORK_CRS), with a 5 km margin.
+
+    Raises
+    ------
+    ValueError
+        If ``cell_km`` is not positive or the outline is not in WORK_CRS.
+    """
+    if not cell_km > 0:
+        msg = f"cell_km must be > 0, got {cell_km!r}"
+        raise ValueError(msg)
+    if outline.crs is None or outline.crs.to_string() != WORK_CRS:
+        msg = f"outline must be in {WORK_CRS}, got {outline.crs}"
+        raise ValueError(msg)
+    cell_m = cell_km * 1000.0
+    minx, miny, maxx, maxy = outline.total_bounds
+    pad = GRID_MARGIN_KM * 1000.0
+    x0 = np.floor((minx - pad) / cell_m) * cell_m
+    y1 = np.ceil((maxy + pad) / cell_m) * cell_m
+    cols = int(np.ceil((maxx + pad - x0) / cell_m))
+    rows = int(np.ceil((y1 - (miny - pad)) / cell_m))
+    return Grid(from_origin(x0, y1, cell_m, cell_m), (rows, cols), cell_km)
+
+
+def read_speed_table(path: Path | None = None) -> pd.DataFrame:
+    """Read ``data/curated/speeds.csv`` (kind, key, season, value, unit, source).
+
+    Raises
+    ------
+    DataFileError
+        Missing column, non-numeric or negative value, or a row without source.
+    """
+    path = Path(path or CURATED_DIR / "speeds.csv")
+    df = pd.read_csv(path, dtype={"key": str, "season": str})
+    for c in ("kind", "key", "season", "value", "unit", "source"):
+        if c not in df.columns:
+            raise DataFileError(path, "missing column in speed table", field=c)
+    bad = pd.to_numeric(df["value"], errors="coerce")
+    for i in df.index:
+        if pd.isna(bad[i]) or bad[i] < 0:
+            raise DataFileError(path, f"value {df.at[i, 'value']!r} is not a number >= 0", row=i + 1, field="value")
+        if not str(df.at[i, "source"]).strip() or pd.isna(df.at[i, "source"]):
+            raise DataFileError(path, "every figure needs a source", row=i + 1, field="source")
+    df["value"] = bad.astype(float)
+    return df
+
+
+def speed_lookup(table: pd.DataFrame, kind: str, season: str) -> dict[str, float]:
+    """``{key: value}`` for one ``kind`` and season; season-specific rows win over ``any``."""
+    if season not in SEASONS:
+        msg = f"season must be one of {SEASONS}, got {season!r}"
+        raise ValueError(msg)
+    sub = table[table["kind"] == kind]
+    out = {str(k): float(v) for k, v in sub[sub["season"] == "any"][["key", "value"]].itertuples(index=False)}
+    out.update({str(k): float(v) for k, v in sub[sub["season"] == season][["key", "value"]].itertuples(index=False)})
+    return out
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """Everything the access model needs that does not change with the constraints.
+
+    Built once per data folder and cell size by :func:`load_model_inputs` and shared
+    read-only (the app keeps it in ``st.cache_resource``).
+
+    Attributes
+    ----------
+    grid
+        The raster grid.
+    inside
+        bool (rows, cols): cell centre inside Mali.
+    landcover
+        uint8 (rows, cols): IGBP class, 255 = no data.
+    water
+        bool (rows, cols): river centre lines and lakes (before roads are laid).
+    population
+        float64 (rows, cols): people per cell (WorldPop 2020 density x cell area), 0 outside Mali.
+    road_speed_base
+        float64 (rows, cols): class speed of the base road lines for each season, km/h (0 = no road).
+    roads, axes
+        Road lines and curated axes in WORK_CRS.
+    outline
+        Mali (WORK_CRS, one polygon).
+    places
+        Localities in WORK_CRS with ``row``, ``col`` and ``adm2_pcode``/``adm3_pcode``.
+    admin2, admin3
+        Admin units (EPSG:4326, internal schema).
+    speeds
+        The speed table.
+    """
+
+    grid: Grid
+    inside: np.ndarray
+    landcover: np.ndarray
+    water: np.ndarray
+    population: np.ndarray
+    road_speed_base: dict[str, np.ndarray]
+    roads: gpd.GeoDataFrame
+    axes: gpd.GeoDataFrame
+    outline: gpd.GeoSeries
+    places: gpd.GeoDataFrame
+    admin2: gpd.GeoDataFrame
+    admin3: gpd.GeoDataFrame
+    speeds: pd.DataFrame
+    data_dir: Path = field(default=Path("."))
+
+
+def _warp_to_grid(path: Path, grid: Grid, *, resampling: Resampling, dtype: str,
+                  nodata: float) -> np.ndarray:
+    try:
+        src = rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        raise DataFileError(path, f"cannot read raster ({exc})") from exc
+    with src:
+        if src.crs is None:
+            raise DataFileError(path, "raster has no CRS; expected EPSG:4326", field="crs")
+        out = np.full(grid.shape, nodata, dtype=dtype)
+        reproject(rasterio.band(src, 1), out, dst_transform=grid.transform, dst_crs=grid.crs,
+                  dst_nodata=nodata, resampling=resampling)
+    return out
+
+
+def burn_lines(geoms: gpd.GeoSeries, grid: Grid, values: np.ndarray | float = 1.0,
+               *, dtype: str = "float64", fill: float = 0.0) -> np.ndarray:
+    """Rasterize lines/polygons with ``all_touched=True``; later shapes overwrite earlier ones."""
+    vals = np.broadcast_to(np.asarray(values, dtype=float), (len(geoms),))
+    shapes = [(g, v) for g, v in zip(geoms, vals, strict=True) if g is not None and not g.is_empty]
+    if not shapes:
+        return np.full(grid.shape, fill, dtype=dtype)
+    return rasterize(shapes, out_shape=grid.shape, transform=grid.transform, fill=fill,
+                     all_touched=True, dtype=dtype)
+
+
+def load_model_inputs(data_dir: Path, *, cell_km: float = DEFAULT_CELL_KM,
+                      progress: Progress | None = None) -> ModelInputs:
+    """Read and grid every static input of the access model.
+
+    Parameters
+    ----------
+    data_dir
+        Data folder (see ``geo.settings.resolve_data_dir``).
+    cell_km
+        Grid cell size in km (1 km: 1.7 M cells over Mali's box).
+    progress
+        Optional ``progress(done, total, label)`` callback.
+
+    Returns
+    -------
+    ModelInputs
+
+    Raises
+    ------
+    DataFileError, MissingDataError, CRSError
+        A data file missing, unreadable or failing its schema.
+    """
+    steps = ["admin", "grid", "rasters", "water", "roads", "axes", "places"]
+
+    def step(i: int) -> None:
+        if progress:
+            progress(i, len(steps), steps[min(i, len(steps) - 1)])
+
+    step(0)
+    admin0 = load_admin(data_dir, 0)
+    outline = admin0.geometry.to_crs(WORK_CRS)
+    admin2, admin3 = load_admin(data_dir, 2), load_admin(data_dir, 3)
+    step(1)
+    grid = make_grid(outline, cell_km=cell_km)
+    inside = rasterize([(outline.iloc[0], 1)], out_shape=grid.shape, transform=grid.transform,
+                       fill=0, dtype="uint8").astype(bool)
+    step(2)
+    landcover = _warp_to_grid(dataset_path(data_dir, "landcover"), grid,
+                              resampling=Resampling.nearest, dtype="uint8", nodata=255)
+    density = _warp_to_grid(dataset_path(data_dir, "population"), grid,
+                            resampling=Resampling.nearest, dtype="float32", nodata=-9999.0)
+    population = np.where(inside & (density > 0), density.astype(np.float64) * grid.cell_area_km2, 0.0)
+    step(3)
+    rivers = read_vector(data_dir, "rivers").to_crs(WORK_CRS)
+    lakes = read_vector(data_dir, "lakes").to_crs(WORK_CRS)
+    water = (burn_lines(rivers.geometry, grid) > 0) | (burn_lines(lakes.geometry, grid) > 0)
+    step(4)
+    speeds = read_speed_table()
+    roads = load_roads(data_dir)
+    road_speed_base = {}
+    for season in SEASONS:
+        cls_speed = speed_lookup(speeds, "road_class", season)
+        road_speed_base[season] = burn_lines(roads.geometry, grid, roads["road_class"].map(cls_speed).to_numpy())
+    step(5)
+    axes = build_axes(read_axes().valid, roads)
+    step(6)
+    places = load_places(data_dir).to_crs(WORK_CRS)
+    joined = gpd.sjoin(places, admin3[["adm2_pcode", "pcode", "geometry"]].to_crs(WORK_CRS),
+                       how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    places = places.assign(adm2_pcode=joined["adm2_pcode"], adm3_pcode=joined["pcode"])
+    rows, cols = grid.rowcol(places.geometry.x.to_numpy(), places.geometry.y.to_numpy())
+    places = places.assign(row=rows, col=cols)[grid.contains(rows, cols)]
+    step(7)
+    logger.info("model inputs: grid %dx%d at %.2f km, %d road lines, %d axes, %d places",
+                grid.shape[0], grid.shape[1], cell_km, len(roads), len(axes), len(places))
+    return ModelInputs(grid=grid, inside=inside, landcover=landcover, water=water,
+                       population=population, road_speed_base=road_speed_base, roads=roads,
+                       axes=axes, outline=outline, places=places, admin2=admin2, admin3=admin3,
+                       speeds=speeds, data_dir=Path(data_dir))
+
+
+def no_entry_mask(zones: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
+    """Cells inside the no-entry discs of encircled localities.
+
+    Parameters
+    ----------
+    zones
+        Points (any CRS) with ``radius_km``.
+    grid
+        Target grid.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool (rows, cols).
+    """
+    if zones.empty:
+        return np.zeros(grid.shape, dtype=bool)
+    pts = zones.to_crs(WORK_CRS)
+    discs = pts.geometry.buffer(pts["radius_km"].to_numpy() * 1000.0, quad_segs=16)
+    return burn_lines(discs, grid) > 0
+
+
+def build_friction(inputs: ModelInputs, *, axis_status: pd.DataFrame, no_entry: gpd.GeoDataFrame,
+                   season: str = "dry") -> np.ndarray:
+    """Friction surface for one state of the constraints.
+
+    Parameters
+    ----------
+    inputs
+        Static inputs from :func:`load_model_inputs`.
+    axis_status
+        Effective status per axis (``geo.curated.road_status_as_of``), indexed by
+        ``axis_id`` with a ``status`` column {open, constrained, closed, unknown}.
+    no_entry
+        Encircled localities in force (points with ``radius_km``).
+    season
+        ``{"dry", "rainy"}``: selects the season's speeds.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (rows, cols), hours per km; ``inf`` where impassable.
+
+    Notes
+    -----
+    Memory: about 5 arrays of the grid's size (8 bytes per cell): 70 MB at 1 km.
+    """
+    grid = inputs.grid
+    lc_speed = speed_lookup(inputs.speeds, "landcover", season)
+    lut = np.zeros(256, dtype=np.float64)
+    for key, value in lc_speed.items():
+        lut[int(key)] = value
+    offroad = lut[inputs.landcover]
+    cls_speed = speed_lookup(inputs.speeds, "road_class", season)
+    factor = speed_lookup(inputs.speeds, "status", season)
+    road = inputs.road_speed_base[season].copy()
+    axes = inputs.axes.join(axis_status[["status"]], how="left")
+    axes["status"] = axes["status"].fillna("unknown")
+    axis_speed = axes["road_class"].map(cls_speed) * axes["status"].map(factor)
+    if axes["status"].map(factor).isna().any():
+        bad = sorted(set(axes["status"]) - set(factor))
+        msg = f"unknown road status {bad}; expected one of {sorted(factor)}"
+        raise ValueError(msg)
+    touched = burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0)
+    speeds_by_axis = np.concatenate([[np.nan], axis_speed.to_numpy(dtype=float)])
+    on_axis = touched > 0
+    road[on_axis] = speeds_by_axis[touched[on_axis]]
+    speed = np.where(road > 0, road, offroad)
+    barrier = ~inputs.inside | (speed <= 0)
+    barrier |= inputs.water & ~(road > 0)
+    barrier |= no_entry_mask(no_entry, grid)
+    with np.errstate(divide="ignore"):
+        friction = np.where(barrier, np.inf, 1.0 / np.where(speed > 0, speed, 1.0))
+    logger.info("friction (%s): %.1f%% of cells passable, %d axes applied, %d no-entry zones",
+                season, 100.0 * np.isfinite(friction).mean(), len(axes), len(no_entry))
+    return friction

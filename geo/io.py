@@ -1,0 +1,94 @@
+"""Writing results: atomic GeoPackage and CSV writes, EPSG:4326 on disk.
+
+Every writer writes to a temporary file next to the target and renames it over the
+target (``os.replace``), so a reader never sees a half-written file and a crash leaves
+the previous version intact.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.settings import STORAGE_CRS
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target``.
+
+    The temporary file is removed if the block raises.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_layers(layers: dict[str, gpd.GeoDataFrame], target: Path) -> None:
+    """Write several layers to one GeoPackage atomically (EPSG:4326).
+
+    Parameters
+    ----------
+    layers
+        Layer name -> GeoDataFrame (any CRS; reprojected to EPSG:4326).
+    target
+        ``.gpkg`` file, replaced as a whole.
+    """
+    with atomic_path(target) as tmp:
+        for name, gdf in layers.items():
+            out = gdf.to_crs(STORAGE_CRS) if gdf.crs is not None else gdf.set_crs(STORAGE_CRS)
+            out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    logger.info("wrote %s (%s)", target, ", ".join(f"{k}: {len(v)}" for k, v in layers.items()))
+
+
+def write_reach(bands: gpd.GeoDataFrame, target: Path) -> None:
+    """Write reach bands as layer ``reachable_areas`` (hub, hours, area_km2, population,
+    localities, hub_id, hub_status, geometry in EPSG:4326)."""
+    cols = ["hub", "hours", "area_km2", "population", "localities", "hub_id", "hub_status", "geometry"]
+    out = bands[cols].copy()
+    out["area_km2"] = out["area_km2"].round(1)
+    out["population"] = out["population"].round(0)
+    write_layers({"reachable_areas": out}, target)
+
+
+def write_csv_atomic(df: pd.DataFrame, target: Path, *, hxl: dict[str, str] | None = None) -> None:
+    """Write a CSV atomically (UTF-8), optionally with an HXL hashtag row under the header.
+
+    Parameters
+    ----------
+    df
+        Table to write (index not written).
+    target
+        CSV path.
+    hxl
+        Column -> HXL hashtag (e.g. ``{"adm2_pcode": "#adm2+code"}``); columns not in it
+        get an empty tag.
+    """
+    with atomic_path(target) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            if hxl:
+                import csv
+
+                w = csv.writer(f, lineterminator="\n")
+                w.writerow(df.columns)
+                w.writerow([hxl.get(c, "") for c in df.columns])
+                df.to_csv(f, index=False, header=False, lineterminator="\n")
+            else:
+                df.to_csv(f, index=False, lineterminator="\n")
