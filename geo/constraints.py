@@ -431,7 +431,7 @@ def load_versions(store_path: Path | str | None, *, seed_dir: Path | None = CURA
         for c in ROAD_EXTRA_COLUMNS:
             roads[c] = pd.Series([pd.NA] * len(roads), dtype="Int64") if c != "origin" else "seed"
         enc = curated.read_encircled().valid.copy()
-        enc.insert(0, "episode_id", [f"{loc}@{_iso(s)}" for loc, s in zip(enc["locality"], enc["since"], strict=True)])
+        enc["episode_id"] = [f"{loc}@{_iso(s)}" for loc, s in zip(enc["locality"], enc["since"], strict=True)]
         enc["adm3_pcode"], enc["confidence"] = None, None
         for c in ("version_id", "supersedes"):
             enc[c] = pd.Series([pd.NA] * len(enc), dtype="Int64")
@@ -531,7 +531,7 @@ def encircled_history(store_path: Path | str, locality: str | None = None) -> gp
 
 
 def known_axes(seed_dir: Path | None = CURATED_DIR) -> pd.DataFrame:
-    """The named road axes a status may be recorded for (``axes.csv``), indexed by ``axis_id``."""
+    """Return the named road axes a status may be recorded for (``axes.csv``), by ``axis_id``."""
     return curated.read_axes(Path(seed_dir or CURATED_DIR) / "axes.csv").valid
 
 
@@ -566,6 +566,92 @@ def effective_road_status(versions: ConstraintVersions, as_of: dt.date, *,
 def effective_encircled(versions: ConstraintVersions, as_of: dt.date) -> gpd.GeoDataFrame:
     """Episodes with ``in_force`` on ``as_of`` (:func:`geo.curated.encircled_as_of`)."""
     return curated.encircled_as_of(versions.encircled, as_of)
+
+
+def pick_nearest(lon: float, lat: float, *, axes: gpd.GeoDataFrame, localities: gpd.GeoDataFrame,
+                 max_km: float = 15.0) -> tuple[str, str] | None:
+    """Find the axis or encircled locality nearest to a clicked point.
+
+    Parameters
+    ----------
+    lon, lat
+        Clicked point, degrees (EPSG:4326).
+    axes
+        Axis lines indexed by ``axis_id`` (any CRS, e.g. ``ModelInputs.axes``).
+    localities
+        Encircled episodes with ``locality`` (any CRS).
+    max_km
+        Nothing farther than this is picked, km (measured in WORK_CRS).
+
+    Returns
+    -------
+    tuple or None
+        ``("axis", axis_id)`` or ``("locality", name)``, whichever is nearer; None when
+        nothing lies within ``max_km``.
+    """
+    from geo.settings import WORK_CRS
+
+    point = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs=STORAGE_CRS).to_crs(WORK_CRS).iloc[0]
+    best: tuple[float, tuple[str, str]] | None = None
+    if len(axes):
+        d = axes.geometry.to_crs(WORK_CRS).distance(point)
+        best = (float(d.min()), ("axis", str(d.idxmin())))
+    if len(localities):
+        d = localities.geometry.to_crs(WORK_CRS).distance(point).reset_index(drop=True)
+        cand = (float(d.min()), ("locality", str(localities["locality"].iloc[int(d.idxmin())])))
+        if best is None or cand[0] < best[0]:
+            best = cand
+    if best is None or best[0] > max_km * 1000.0:
+        return None
+    return best[1]
+
+
+def change_day(before: ConstraintVersions, after: ConstraintVersions, *, as_of: dt.date,
+               axis_id: str | None = None, episode_id: str | None = None) -> dt.date:
+    """Pick a date on which a change shows: ``as_of`` if it does, else the nearest that does.
+
+    Parameters
+    ----------
+    before, after
+        Versions before and after the write (:func:`load_versions`).
+    as_of
+        Preferred date (the page's as-of date).
+    axis_id, episode_id
+        The item changed: an axis (its effective status is compared) or an
+        encirclement episode (in force, radius and point are compared).
+
+    Returns
+    -------
+    datetime.date
+        ``as_of`` when the item's state differs there; otherwise the validity
+        boundary of the item's versions nearest to ``as_of`` where it differs; ``as_of``
+        if the change alters no date (e.g. a note corrected).
+    """
+    day = dt.timedelta(days=1)
+    if axis_id is not None:
+        rows = [v.road_status[v.road_status["axis_id"] == axis_id] for v in (before, after)]
+        cands = {d for r in rows for d in r["valid_from"]}
+        cands |= {e for r in rows for d in r["valid_to"] if d for e in (d, d + day)}
+
+        def state(v: pd.DataFrame, d: dt.date) -> object:
+            return curated.road_status_as_of(v, [axis_id], d).iloc[0][["status", "cause"]].tolist()
+    elif episode_id is not None:
+        rows = [v.encircled[v.encircled["episode_id"] == episode_id] for v in (before, after)]
+        cands = {d for r in rows for d in r["since"]}
+        cands |= {e for r in rows for c in ("until", "last_confirmed") for d in r[c] if d
+                  for e in (d, d + day)}
+
+        def state(v: pd.DataFrame, d: dt.date) -> object:
+            e = curated.encircled_as_of(v, d)
+            return [(bool(f), float(rad), float(x), float(y)) for f, rad, x, y in
+                    zip(e["in_force"], e["radius_km"], e["lon"], e["lat"], strict=True)]
+    else:
+        msg = "give axis_id or episode_id"
+        raise ValueError(msg)
+    for d in [as_of, *sorted(cands, key=lambda c: (abs((c - as_of).days), c))]:
+        if state(rows[0], d) != state(rows[1], d):
+            return d
+    return as_of
 
 
 # ---------------------------------------------------------------------------- writing
@@ -798,7 +884,7 @@ def _current_episode(conn: sqlite3.Connection, locality: str, episode_id: str | 
 
 
 __all__ = [
-    "ConstraintVersions", "WriteResult", "adm3_pcodes", "effective_encircled",
-    "effective_road_status", "encircled_history", "known_axes", "load_versions", "open_store",
+    "ConstraintVersions", "WriteResult", "adm3_pcodes", "change_day", "effective_encircled",
+    "effective_road_status", "encircled_history", "known_axes", "load_versions", "open_store", "pick_nearest",
     "record_encircled", "record_road_status", "road_status_history", "state_version",
 ]

@@ -15,18 +15,31 @@ MCP_Geometric (tested). Two rules differ from MCP, on purpose:
   stops there), so a 12 h run touches only the cells within 12 h. A cell at exactly
   ``max_h`` is included.
 
-Friction values must be finite and > 0, or ``inf`` (impassable); NaN, zero or negative
-values raise, so no negative or zero-cost loop can occur.
+Friction values must be finite and > 0, or ``+inf`` (impassable); NaN, zero, negative
+or ``-inf`` values raise, so no negative or zero-cost loop can occur and no time is
+ever negative.
 
-The kernel keeps a binary heap with lazy deletion in flat numpy arrays; memory is the
-output (8 bytes per cell) plus the heap (16 bytes per queued entry). Measured figures
-are in ``bench/bench_reach.py``; the choice of method is explained in ``../shared/PERF.md``
-(numba grid Dijkstra 2-4.5x faster than scipy csgraph or MCP, without a graph to build).
+Implementation
+--------------
+A binary heap with lazy deletion in flat numpy arrays, over the friction array itself
+(no graph is built). The search writes into a per-thread *workspace* (cost, settled
+flag, label: 13 bytes per cell) that is allocated once per grid size and reset only
+on the cells the search touched, so a bounded run costs O(cells reached), not
+O(grid). The result is *sparse*: the settled cells in the order they were settled
+(non-decreasing time) with their times, and optionally the index of the start that
+reached them (catchments). :meth:`Settled.raster` makes the dense raster when needed.
+
+Why this method: ``../shared/PERF.md`` measured numba grid Dijkstra 2-4.5x faster than
+scipy csgraph or MCP, with no graph to build; the O(N) set-up that remained for
+bounded runs is removed here by the workspace. ``bench/bench_reach.py`` prints the
+figures (and GRASS ``r.cost`` side by side) that decided it.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -34,10 +47,12 @@ import numpy as np
 from geo.errors import HubError
 
 _SQRT2 = math.sqrt(2.0)
+#: Largest bucket count for the bucket queue; beyond it (friction ratio > ~2 900) the heap is used.
+MAX_BUCKETS = 4096
 
 
 @numba.njit(cache=True, nogil=True)
-def _heap_push(hc, hi, size, cost, idx):  # noqa: ANN001, ANN202
+def _push(hc, hi, size, cost, idx):  # noqa: ANN001, ANN202
     if size >= hc.shape[0]:
         nc = np.empty(hc.shape[0] * 2, dtype=hc.dtype)
         ni = np.empty(hi.shape[0] * 2, dtype=hi.dtype)
@@ -45,93 +60,586 @@ def _heap_push(hc, hi, size, cost, idx):  # noqa: ANN001, ANN202
         ni[: hi.shape[0]] = hi
         hc, hi = nc, ni
     pos = size
-    hc[pos] = cost
-    hi[pos] = idx
     while pos > 0:
         parent = (pos - 1) >> 1
-        if hc[parent] <= hc[pos]:
+        pc = hc[parent]
+        if pc <= cost:
             break
-        hc[parent], hc[pos] = hc[pos], hc[parent]
-        hi[parent], hi[pos] = hi[pos], hi[parent]
+        hc[pos] = pc
+        hi[pos] = hi[parent]
         pos = parent
+    hc[pos] = cost
+    hi[pos] = idx
     return hc, hi, size + 1
 
 
 @numba.njit(cache=True, nogil=True)
-def _heap_pop(hc, hi, size):  # noqa: ANN001, ANN202
+def _pop(hc, hi, size):  # noqa: ANN001, ANN202
     cost, idx = hc[0], hi[0]
     size -= 1
-    hc[0], hi[0] = hc[size], hi[size]
+    lc, li = hc[size], hi[size]
     pos = 0
     while True:
-        left = 2 * pos + 1
-        if left >= size:
+        child = 2 * pos + 1
+        if child >= size:
             break
-        child = left
-        if left + 1 < size and hc[left + 1] < hc[left]:
-            child = left + 1
-        if hc[pos] <= hc[child]:
+        if child + 1 < size and hc[child + 1] < hc[child]:
+            child += 1
+        if lc <= hc[child]:
             break
-        hc[child], hc[pos] = hc[pos], hc[child]
-        hi[child], hi[pos] = hi[pos], hi[child]
+        hc[pos] = hc[child]
+        hi[pos] = hi[child]
         pos = child
+    if size > 0:
+        hc[pos] = lc
+        hi[pos] = li
     return cost, idx, size
 
 
 @numba.njit(cache=True, nogil=True)
-def _dijkstra(fric, start_rows, start_cols, start_costs, cell_km, max_h):  # noqa: ANN001, ANN202
-    nrows, ncols = fric.shape
-    cost = np.full((nrows, ncols), np.inf)
-    done = np.zeros((nrows, ncols), dtype=np.bool_)
-    hc = np.empty(4096, dtype=np.float64)
-    hi = np.empty(4096, dtype=np.int64)
+def _neighbours(f, idx, nrows, ncols, ok):  # noqa: ANN001, ANN202
+    """Fill ``ok[8]``: neighbour k is in the grid, passable, and (diagonals) not cutting a corner."""
+    r = idx // ncols
+    c = idx - r * ncols
+    ok[0] = r > 0 and math.isfinite(f[idx - ncols])
+    ok[1] = r < nrows - 1 and math.isfinite(f[idx + ncols])
+    ok[2] = c > 0 and math.isfinite(f[idx - 1])
+    ok[3] = c < ncols - 1 and math.isfinite(f[idx + 1])
+    ok[4] = ok[0] and ok[2] and math.isfinite(f[idx - ncols - 1])
+    ok[5] = ok[0] and ok[3] and math.isfinite(f[idx - ncols + 1])
+    ok[6] = ok[1] and ok[2] and math.isfinite(f[idx + ncols - 1])
+    ok[7] = ok[1] and ok[3] and math.isfinite(f[idx + ncols + 1])
+
+
+@numba.njit(cache=True, nogil=True)
+def _search_heap(f, nrows, ncols, start_idx, start_costs, start_labels, cell_km, max_h,  # noqa: ANN001, ANN202
+                 cost, done, labels, track):
+    """Bounded multi-source Dijkstra (binary heap); returns the settled cells."""
+    cap = 1 << 16
+    hc = np.empty(cap, dtype=np.float64)
+    hi = np.empty(cap, dtype=np.int64)
+    out_i = np.empty(cap, dtype=np.int64)
+    out_c = np.empty(cap, dtype=np.float64)
+    out_l = np.empty(cap, dtype=np.int32)
+    n_out = 0
     size = 0
-    for k in range(start_rows.shape[0]):
-        r, c = start_rows[k], start_cols[k]
-        if start_costs[k] < cost[r, c]:
-            cost[r, c] = start_costs[k]
-            hc, hi, size = _heap_push(hc, hi, size, start_costs[k], r * ncols + c)
-    drs = np.array([-1, 1, 0, 0, -1, -1, 1, 1])
-    dcs = np.array([0, 0, -1, 1, -1, 1, -1, 1])
-    diag = _SQRT2 * cell_km
+    for k in range(start_idx.shape[0]):
+        i = start_idx[k]
+        if start_costs[k] < cost[i]:
+            cost[i] = start_costs[k]
+            labels[i] = start_labels[k]
+            hc, hi, size = _push(hc, hi, size, start_costs[k], i)
+    offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
+    steps = np.array([cell_km] * 4 + [_SQRT2 * cell_km] * 4)
+    ok = np.zeros(8, dtype=np.bool_)
+    broken = -1
     while size > 0:
-        cur, idx, size = _heap_pop(hc, hi, size)
-        r = idx // ncols
-        c = idx - r * ncols
-        if done[r, c] or cur > cost[r, c]:
+        cur, idx, size = _pop(hc, hi, size)
+        if done[idx] or cur > cost[idx]:
             continue
         if cur > max_h:
+            broken = idx
             break
-        done[r, c] = True
-        fa = fric[r, c]
+        done[idx] = 1
+        if n_out >= out_i.shape[0]:
+            out_i = _grow_i(out_i, n_out)
+            out_c = _grow_f(out_c, n_out)
+            if track:
+                out_l = _grow_l(out_l, n_out)
+        lab = labels[idx]
+        out_i[n_out] = idx
+        out_c[n_out] = cur
+        if track:
+            out_l[n_out] = lab
+        n_out += 1
+        fa = f[idx]
+        _neighbours(f, idx, nrows, ncols, ok)
         for k in range(8):
-            rr = r + drs[k]
-            cc = c + dcs[k]
-            if rr < 0 or rr >= nrows or cc < 0 or cc >= ncols or done[rr, cc]:
+            if not ok[k]:
                 continue
-            fb = fric[rr, cc]
-            if not math.isfinite(fb):
+            nb = idx + offs[k]
+            if done[nb]:
                 continue
-            if k >= 4:
-                if not (math.isfinite(fric[r + drs[k], c]) and math.isfinite(fric[r, c + dcs[k]])):
-                    continue
-                step = diag
-            else:
-                step = cell_km
-            new = cur + 0.5 * (fa + fb) * step
-            if new < cost[rr, cc]:
-                cost[rr, cc] = new
-                hc, hi, size = _heap_push(hc, hi, size, new, rr * ncols + cc)
-    # cells queued but never settled (beyond the bound) are not reached
-    for r in range(nrows):
-        for c in range(ncols):
-            if not done[r, c]:
-                cost[r, c] = np.inf
-    return cost
+            new = cur + 0.5 * (fa + f[nb]) * steps[k]
+            if new < cost[nb]:
+                cost[nb] = new
+                labels[nb] = lab
+                hc, hi, size = _push(hc, hi, size, new, nb)
+    for k in range(n_out):
+        cost[out_i[k]] = np.inf
+        done[out_i[k]] = 0
+    for k in range(size):
+        cost[hi[k]] = np.inf
+    if broken >= 0:
+        cost[broken] = np.inf
+    return out_i[:n_out].copy(), out_c[:n_out].copy(), out_l[: (n_out if track else 0)].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def _grow_i(a, n):  # noqa: ANN001, ANN202
+    b = np.empty(a.shape[0] * 2, dtype=a.dtype)
+    b[:n] = a[:n]
+    return b
+
+
+@numba.njit(cache=True, nogil=True)
+def _grow_f(a, n):  # noqa: ANN001, ANN202
+    b = np.empty(a.shape[0] * 2, dtype=a.dtype)
+    b[:n] = a[:n]
+    return b
+
+
+@numba.njit(cache=True, nogil=True)
+def _grow_l(a, n):  # noqa: ANN001, ANN202
+    b = np.empty(a.shape[0] * 2, dtype=a.dtype)
+    b[:n] = a[:n]
+    return b
+
+
+@numba.njit(cache=True, nogil=True)
+def _search_buckets(f, nrows, ncols, start_idx, start_costs, start_labels, cell_km, max_h,  # noqa: ANN001, ANN202
+                    width, n_buckets, cost, done, labels, track):
+    """Bounded multi-source Dijkstra with a circular bucket queue (Dial).
+
+    ``width`` is below the smallest move cost, so every entry of the current bucket
+    is final when it is popped: the result equals the heap version's exactly.
+    Entries live in a pool of linked lists with a free list (memory ~ the frontier).
+    """
+    head = np.full(n_buckets, -1, dtype=np.int64)
+    cap = 1 << 16
+    e_idx = np.empty(cap, dtype=np.int64)
+    e_cost = np.empty(cap, dtype=np.float64)
+    e_next = np.empty(cap, dtype=np.int64)
+    n_pool = 0
+    free = -1
+    n_live = 0
+    out_i = np.empty(cap, dtype=np.int64)
+    out_c = np.empty(cap, dtype=np.float64)
+    out_l = np.empty(cap, dtype=np.int32)
+    beyond = np.empty(1024, dtype=np.int64)
+    n_beyond = 0
+    n_out = 0
+    cur_b = np.int64(-1)
+    for k in range(start_idx.shape[0]):
+        i = start_idx[k]
+        c0 = start_costs[k]
+        if c0 < cost[i]:
+            cost[i] = c0
+            labels[i] = start_labels[k]
+            if n_pool >= e_idx.shape[0]:
+                e_idx = _grow_i(e_idx, n_pool)
+                e_cost = _grow_f(e_cost, n_pool)
+                e_next = _grow_i(e_next, n_pool)
+            e = n_pool
+            n_pool += 1
+            b = np.int64(c0 / width)
+            if cur_b < 0 or b < cur_b:
+                cur_b = b
+            e_idx[e] = i
+            e_cost[e] = c0
+            e_next[e] = head[b % n_buckets]
+            head[b % n_buckets] = e
+            n_live += 1
+    diag = _SQRT2 * cell_km
+    while n_live > 0:
+        slot = cur_b % n_buckets
+        e = head[slot]
+        if e < 0:
+            cur_b += 1
+            if cur_b * width > max_h:
+                break
+            continue
+        head[slot] = e_next[e]
+        idx = e_idx[e]
+        cur = e_cost[e]
+        e_next[e] = free
+        free = e
+        n_live -= 1
+        if done[idx] or cur > cost[idx]:
+            continue
+        if cur > max_h:
+            if n_beyond >= beyond.shape[0]:
+                beyond = _grow_i(beyond, n_beyond)
+            beyond[n_beyond] = idx
+            n_beyond += 1
+            continue
+        done[idx] = 1
+        if n_out >= out_i.shape[0]:
+            out_i = _grow_i(out_i, n_out)
+            out_c = _grow_f(out_c, n_out)
+            if track:
+                out_l = _grow_l(out_l, n_out)
+        lab = labels[idx]
+        out_i[n_out] = idx
+        out_c[n_out] = cur
+        if track:
+            out_l[n_out] = lab
+        n_out += 1
+        fa = f[idx]
+        r = idx // ncols
+        c = idx - r * ncols
+        up = r > 0 and math.isfinite(f[idx - ncols])
+        dn = r < nrows - 1 and math.isfinite(f[idx + ncols])
+        lf = c > 0 and math.isfinite(f[idx - 1])
+        rt = c < ncols - 1 and math.isfinite(f[idx + 1])
+        # orthogonal moves, then diagonals only between two passable cells (no corner cutting)
+        if up:
+            nb = idx + -ncols
+            if not done[nb]:
+                new = cur + 0.5 * (fa + f[nb]) * cell_km
+                if new < cost[nb]:
+                    cost[nb] = new
+                    if track:
+                        labels[nb] = lab
+                    if free >= 0:
+                        e = free
+                        free = e_next[e]
+                    else:
+                        if n_pool >= e_idx.shape[0]:
+                            e_idx = _grow_i(e_idx, n_pool)
+                            e_cost = _grow_f(e_cost, n_pool)
+                            e_next = _grow_i(e_next, n_pool)
+                        e = n_pool
+                        n_pool += 1
+                    b = np.int64(new / width)
+                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
+                        b = cur_b
+                    s = b % n_buckets
+                    e_idx[e] = nb
+                    e_cost[e] = new
+                    e_next[e] = head[s]
+                    head[s] = e
+                    n_live += 1
+        if dn:
+            nb = idx + ncols
+            if not done[nb]:
+                new = cur + 0.5 * (fa + f[nb]) * cell_km
+                if new < cost[nb]:
+                    cost[nb] = new
+                    if track:
+                        labels[nb] = lab
+                    if free >= 0:
+                        e = free
+                        free = e_next[e]
+                    else:
+                        if n_pool >= e_idx.shape[0]:
+                            e_idx = _grow_i(e_idx, n_pool)
+                            e_cost = _grow_f(e_cost, n_pool)
+                            e_next = _grow_i(e_next, n_pool)
+                        e = n_pool
+                        n_pool += 1
+                    b = np.int64(new / width)
+                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
+                        b = cur_b
+                    s = b % n_buckets
+                    e_idx[e] = nb
+                    e_cost[e] = new
+                    e_next[e] = head[s]
+                    head[s] = e
+                    n_live += 1
+        if lf:
+            nb = idx + -1
+            if not done[nb]:
+                new = cur + 0.5 * (fa + f[nb]) * cell_km
+                if new < cost[nb]:
+                    cost[nb] = new
+                    if track:
+                        labels[nb] = lab
+                    if free >= 0:
+                        e = free
+                        free = e_next[e]
+                    else:
+                        if n_pool >= e_idx.shape[0]:
+                            e_idx = _grow_i(e_idx, n_pool)
+                            e_cost = _grow_f(e_cost, n_pool)
+                            e_next = _grow_i(e_next, n_pool)
+                        e = n_pool
+                        n_pool += 1
+                    b = np.int64(new / width)
+                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
+                        b = cur_b
+                    s = b % n_buckets
+                    e_idx[e] = nb
+                    e_cost[e] = new
+                    e_next[e] = head[s]
+                    head[s] = e
+                    n_live += 1
+        if rt:
+            nb = idx + 1
+            if not done[nb]:
+                new = cur + 0.5 * (fa + f[nb]) * cell_km
+                if new < cost[nb]:
+                    cost[nb] = new
+                    if track:
+                        labels[nb] = lab
+                    if free >= 0:
+                        e = free
+                        free = e_next[e]
+                    else:
+                        if n_pool >= e_idx.shape[0]:
+                            e_idx = _grow_i(e_idx, n_pool)
+                            e_cost = _grow_f(e_cost, n_pool)
+                            e_next = _grow_i(e_next, n_pool)
+                        e = n_pool
+                        n_pool += 1
+                    b = np.int64(new / width)
+                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
+                        b = cur_b
+                    s = b % n_buckets
+                    e_idx[e] = nb
+                    e_cost[e] = new
+                    e_next[e] = head[s]
+                    head[s] = e
+                    n_live += 1
+        if up and lf and math.isfinite(f[idx - ncols - 1]):
+            nb = idx + -ncols - 1
+            if not done[nb]:
+                new = cur + 0.5 * (fa + f[nb]) * diag
+                if new < cost[nb]:
+                    cost[nb] = new
+                    if track:
+                        labels[nb] = lab
+                    if free >= 0:
+                        e = free
+                        free = e_next[e]
+                    else:
+                        if n_pool >= e_idx.shape[0]:
+                            e_idx = _grow_i(e_idx, n_pool)
+                            e_cost = _grow_f(e_cost, n_pool)
+                            e_next = _grow_i(e_next, n_pool)
+                        e = n_pool
+                        n_pool += 1
+                    b = np.int64(new / width)
+                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
+                        b = cur_b
+                    s = b % n_buckets
+                    e_idx[e] = nb
+                    e_cost[e] = new
+                    e_next[e] = head[s]
+                    head[s] = e
+                    n_live += 1
+        if up and rt and math.isfinite(f[idx - ncols + 1]):
+            nb = idx + -ncols + 1
+            if not done[nb]:
+                new = cur + 0.5 * (fa + f[nb]) * diag
+                if new < cost[nb]:
+                    cost[nb] = new
+                    if track:
+                        labels[nb] = lab
+                    if free >= 0:
+                        e = free
+                        free = e_next[e]
+                    else:
+                        if n_pool >= e_idx.shape[0]:
+                            e_idx = _grow_i(e_idx, n_pool)
+                            e_cost = _grow_f(e_cost, n_pool)
+                            e_next = _grow_i(e_next, n_pool)
+                        e = n_pool
+                        n_pool += 1
+                    b = np.int64(new / width)
+                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
+                        b = cur_b
+                    s = b % n_buckets
+                    e_idx[e] = nb
+                    e_cost[e] = new
+                    e_next[e] = head[s]
+                    head[s] = e
+                    n_live += 1
+        if dn and lf and math.isfinite(f[idx + ncols - 1]):
+            nb = idx + ncols - 1
+            if not done[nb]:
+                new = cur + 0.5 * (fa + f[nb]) * diag
+                if new < cost[nb]:
+                    cost[nb] = new
+                    if track:
+                        labels[nb] = lab
+                    if free >= 0:
+                        e = free
+                        free = e_next[e]
+                    else:
+                        if n_pool >= e_idx.shape[0]:
+                            e_idx = _grow_i(e_idx, n_pool)
+                            e_cost = _grow_f(e_cost, n_pool)
+                            e_next = _grow_i(e_next, n_pool)
+                        e = n_pool
+                        n_pool += 1
+                    b = np.int64(new / width)
+                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
+                        b = cur_b
+                    s = b % n_buckets
+                    e_idx[e] = nb
+                    e_cost[e] = new
+                    e_next[e] = head[s]
+                    head[s] = e
+                    n_live += 1
+        if dn and rt and math.isfinite(f[idx + ncols + 1]):
+            nb = idx + ncols + 1
+            if not done[nb]:
+                new = cur + 0.5 * (fa + f[nb]) * diag
+                if new < cost[nb]:
+                    cost[nb] = new
+                    if track:
+                        labels[nb] = lab
+                    if free >= 0:
+                        e = free
+                        free = e_next[e]
+                    else:
+                        if n_pool >= e_idx.shape[0]:
+                            e_idx = _grow_i(e_idx, n_pool)
+                            e_cost = _grow_f(e_cost, n_pool)
+                            e_next = _grow_i(e_next, n_pool)
+                        e = n_pool
+                        n_pool += 1
+                    b = np.int64(new / width)
+                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
+                        b = cur_b
+                    s = b % n_buckets
+                    e_idx[e] = nb
+                    e_cost[e] = new
+                    e_next[e] = head[s]
+                    head[s] = e
+                    n_live += 1
+    # reset the workspace on every cell touched
+    for k in range(n_out):
+        cost[out_i[k]] = np.inf
+        done[out_i[k]] = 0
+    for k in range(n_beyond):
+        cost[beyond[k]] = np.inf
+    for s in range(n_buckets):
+        e = head[s]
+        while e >= 0:
+            cost[e_idx[e]] = np.inf
+            e = e_next[e]
+    return out_i[:n_out].copy(), out_c[:n_out].copy(), out_l[: (n_out if track else 0)].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def _finite_range(f):  # noqa: ANN001, ANN202
+    lo = np.inf
+    hi = 0.0
+    for k in range(f.shape[0]):
+        v = f[k]
+        if v < lo:
+            lo = v
+        if v > hi and math.isfinite(v):
+            hi = v
+    return lo, hi
+
+
+@numba.njit(cache=True, nogil=True)
+def _scatter(out, idx, values):  # noqa: ANN001, ANN202
+    for k in range(idx.shape[0]):
+        out[idx[k]] = values[k]
+
+
+class _Workspace:
+    """Per-thread scratch arrays for :func:`_search`, kept clean between calls."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.cost = np.full(n, np.inf)
+        self.done = np.zeros(n, dtype=np.uint8)
+        self.labels = np.zeros(n, dtype=np.int32)
+
+
+_local = threading.local()
+
+
+def _workspace(n: int) -> _Workspace:
+    ws = getattr(_local, "ws", None)
+    if ws is None or ws.n != n:
+        ws = _Workspace(n)
+        _local.ws = ws
+    return ws
+
+
+def release_workspace() -> None:
+    """Free this thread's search workspace (13 bytes per grid cell)."""
+    _local.ws = None
+
+
+@dataclass(frozen=True)
+class Settled:
+    """Cells reached by a search, in the order they were settled.
+
+    Attributes
+    ----------
+    idx
+        int64 flat indices (row * cols + col) of the cells reached.
+    time_h
+        float64 travel time of each, hours (settling order: non-decreasing by bucket,
+        not sorted within a bucket).
+    label
+        int32 index of the start that reached each cell first (``None`` unless asked).
+    shape
+        ``(rows, cols)`` of the grid.
+    max_h
+        The bound of the search (hours).
+    """
+
+    idx: np.ndarray
+    time_h: np.ndarray
+    label: np.ndarray | None
+    shape: tuple[int, int]
+    max_h: float
+
+    def __len__(self) -> int:
+        return int(self.idx.shape[0])
+
+    def raster(self, fill: float = np.inf) -> np.ndarray:
+        """Dense float64 travel-time raster (hours), ``fill`` where not reached."""
+        out = np.full(self.shape[0] * self.shape[1], fill)
+        _scatter(out, self.idx, self.time_h)
+        return out.reshape(self.shape)
+
+    def label_raster(self, fill: int = -1) -> np.ndarray:
+        """Dense int32 raster of the start index that reaches each cell first (``fill`` elsewhere)."""
+        if self.label is None:
+            msg = "the search was run without labels"
+            raise ValueError(msg)
+        out = np.full(self.shape[0] * self.shape[1], fill, dtype=np.int32)
+        out[self.idx] = self.label
+        return out.reshape(self.shape)
+
+    def values_at(self, flat_idx: np.ndarray) -> np.ndarray:
+        """Travel time (hours, ``inf`` if not reached) at the given flat cell indices.
+
+        Uses the thread's workspace as a lookup table, so it costs O(cells reached +
+        queries), not O(grid).
+        """
+        ws = _workspace(self.shape[0] * self.shape[1])
+        _scatter(ws.cost, self.idx, self.time_h)
+        try:
+            return ws.cost[np.asarray(flat_idx, dtype=np.int64)].copy()
+        finally:
+            _scatter(ws.cost, self.idx, np.full(len(self.idx), np.inf))
+
+    def labels_at(self, flat_idx: np.ndarray) -> np.ndarray:
+        """Start index (-1 if not reached) at the given flat cell indices."""
+        if self.label is None:
+            msg = "the search was run without labels"
+            raise ValueError(msg)
+        ws = _workspace(self.shape[0] * self.shape[1])
+        lab = ws.labels
+        lab[self.idx] = self.label
+        t = self.values_at(flat_idx)
+        out = lab[np.asarray(flat_idx, dtype=np.int64)].copy()
+        out[~np.isfinite(t)] = -1
+        return out
 
 
 def check_friction(friction: np.ndarray) -> np.ndarray:
     """Validate a friction grid and return it as C-contiguous float64.
+
+    Parameters
+    ----------
+    friction
+        Hours per km; ``+inf`` marks impassable cells.
+
+    Returns
+    -------
+    numpy.ndarray
+        The same values, float64, C-contiguous (no copy if already so).
 
     Raises
     ------
@@ -143,13 +651,97 @@ def check_friction(friction: np.ndarray) -> np.ndarray:
     if f.ndim != 2:
         msg = f"friction must be a 2-D grid, got shape {f.shape}"
         raise ValueError(msg)
-    bad = np.isnan(f) | (f <= 0)
+    bad = ~(f > 0)  # NaN, zero, negative and -inf all fail "> 0"
     if bad.any():
         r, c = np.argwhere(bad)[0]
         msg = (f"friction has {int(bad.sum())} NaN, zero or negative cells (first at row {r}, "
                f"col {c}: {f[r, c]!r}); use inf for impassable cells")
         raise ValueError(msg)
     return f
+
+
+def _check_starts(f: np.ndarray, starts: list[tuple[int, int]] | np.ndarray) -> np.ndarray:
+    st = np.asarray(starts, dtype=np.int64).reshape(-1, 2)
+    if len(st) == 0:
+        msg = "at least one start cell is needed"
+        raise ValueError(msg)
+    rows, cols = st[:, 0], st[:, 1]
+    off = (rows < 0) | (rows >= f.shape[0]) | (cols < 0) | (cols >= f.shape[1])
+    if off.any():
+        msg = f"start cell {tuple(int(v) for v in st[off][0])} is outside the {f.shape} grid"
+        raise HubError(msg)
+    passable = np.isfinite(f[rows, cols])
+    if not passable.all():
+        k = int(np.argmin(passable))
+        msg = f"start cell {tuple(int(v) for v in st[k])} is impassable"
+        raise HubError(msg)
+    return rows * f.shape[1] + cols
+
+
+def settle(friction: np.ndarray, starts: list[tuple[int, int]] | np.ndarray, *, cell_km: float,
+           max_h: float = math.inf, start_costs_h: np.ndarray | None = None,
+           labels: bool = False, check: bool = True, method: str = "auto",
+           friction_range: tuple[float, float] | None = None) -> Settled:
+    """Bounded multi-source search; returns the cells reached (sparse).
+
+    Parameters
+    ----------
+    friction
+        (rows, cols) hours per km; ``inf`` = impassable (see :func:`check_friction`).
+    starts
+        Start cells as ``(row, col)`` pairs; several starts give the time to the nearest.
+    cell_km
+        Cell size in km.
+    max_h
+        Cells farther than this many hours are not settled.
+    start_costs_h
+        Optional initial cost of each start (hours, >= 0).
+    labels
+        Also return, per cell, the index (in ``starts``) of the start reaching it first.
+    check
+        Validate ``friction`` (an O(grid) pass); pass ``False`` only for a grid already
+        checked by :func:`check_friction`.
+    method
+        ``"auto"`` (bucket queue when the ratio of the largest to the smallest finite
+        friction gives at most ``MAX_BUCKETS`` buckets, else binary heap), ``"heap"`` or
+        ``"buckets"``. Results are identical; only the speed differs.
+    friction_range
+        ``(min, max)`` finite friction, if already known (saves an O(grid) pass).
+
+    Returns
+    -------
+    Settled
+
+    Raises
+    ------
+    ValueError
+        Bad friction, no start, negative or non-finite start costs, or ``cell_km``/``max_h``
+        not positive.
+    HubError
+        A start outside the grid or on an impassable cell.
+    """
+    f = check_friction(friction) if check else friction
+    if not cell_km > 0 or not max_h > 0:
+        msg = f"cell_km and max_h must be > 0, got {cell_km!r}, {max_h!r}"
+        raise ValueError(msg)
+    sidx = _check_starts(f, starts)
+    costs = np.zeros(len(sidx)) if start_costs_h is None else np.asarray(start_costs_h, dtype=np.float64)
+    if costs.shape != sidx.shape or not (np.isfinite(costs) & (costs >= 0)).all():
+        msg = f"start_costs_h must be one finite value >= 0 per start, got {costs!r}"
+        raise ValueError(msg)
+    ws = _workspace(f.size)
+    flat = f.reshape(-1)
+    lo, hi = _finite_range(flat) if friction_range is None else friction_range
+    n_buckets = int(math.ceil(hi * _SQRT2 / (lo * (1.0 - 1e-9)))) + 2 if math.isfinite(lo) else 0
+    args = (flat, f.shape[0], f.shape[1], sidx, costs, np.arange(len(sidx), dtype=np.int32),
+            float(cell_km), float(max_h))
+    if method == "heap" or n_buckets > MAX_BUCKETS or n_buckets == 0:
+        out_i, out_c, out_l = _search_heap(*args, ws.cost, ws.done, ws.labels, bool(labels))
+    else:
+        width = lo * float(cell_km) * (1.0 - 1e-9)
+        out_i, out_c, out_l = _search_buckets(*args, width, n_buckets, ws.cost, ws.done, ws.labels,
+                                              bool(labels))
+    return Settled(out_i, out_c, out_l if labels else None, (f.shape[0], f.shape[1]), float(max_h))
 
 
 def travel_time_h(friction: np.ndarray, starts: list[tuple[int, int]] | np.ndarray, *,
@@ -183,22 +775,61 @@ def travel_time_h(friction: np.ndarray, starts: list[tuple[int, int]] | np.ndarr
     HubError
         A start outside the grid or on an impassable cell.
     """
-    f = check_friction(friction)
-    st = np.asarray(starts, dtype=np.int64).reshape(-1, 2)
-    if len(st) == 0:
-        msg = "at least one start cell is needed"
+    return settle(friction, starts, cell_km=cell_km, max_h=max_h, start_costs_h=start_costs_h).raster()
+
+
+def trace_route(time_h: np.ndarray, friction: np.ndarray, target: tuple[int, int], *,
+                cell_km: float) -> np.ndarray:
+    """Cells of a fastest route from the start(s) to ``target``, start first.
+
+    Walks back from ``target`` to the neighbour whose time plus the move's cost equals
+    the target's time (the Dijkstra predecessor, recovered without storing it).
+
+    Parameters
+    ----------
+    time_h
+        Dense travel-time raster from :func:`travel_time_h` (hours).
+    friction
+        The friction grid it was computed on (h/km).
+    target
+        ``(row, col)`` of the end cell.
+    cell_km
+        Cell size in km.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 (n, 2) ``(row, col)`` of the route.
+
+    Raises
+    ------
+    ValueError
+        If ``target`` is not reached.
+    """
+    r, c = int(target[0]), int(target[1])
+    if not np.isfinite(time_h[r, c]):
+        msg = f"target cell {(r, c)} is not reached"
         raise ValueError(msg)
-    if not cell_km > 0 or not max_h > 0:
-        msg = f"cell_km and max_h must be > 0, got {cell_km!r}, {max_h!r}"
-        raise ValueError(msg)
-    rows, cols = st[:, 0], st[:, 1]
-    off = (rows < 0) | (rows >= f.shape[0]) | (cols < 0) | (cols >= f.shape[1])
-    if off.any():
-        msg = f"start cell {tuple(st[off][0])} is outside the {f.shape} grid"
-        raise HubError(msg)
-    if not np.isfinite(f[rows, cols]).all():
-        k = int(np.argmin(np.isfinite(f[rows, cols])))
-        msg = f"start cell {tuple(st[k])} is impassable"
-        raise HubError(msg)
-    costs = np.zeros(len(st)) if start_costs_h is None else np.asarray(start_costs_h, dtype=np.float64)
-    return _dijkstra(f, rows.copy(), cols.copy(), costs, float(cell_km), float(max_h))
+    nrows, ncols = time_h.shape
+    path = [(r, c)]
+    moves = [(-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)]
+    for _ in range(time_h.size):
+        t = time_h[r, c]
+        best, best_err = None, math.inf
+        for dr, dc in moves:
+            rr, cc = r + dr, c + dc
+            if not (0 <= rr < nrows and 0 <= cc < ncols) or not np.isfinite(time_h[rr, cc]):
+                continue
+            if time_h[rr, cc] >= t:
+                continue
+            if dr and dc and not (np.isfinite(friction[r + dr, c]) and np.isfinite(friction[r, c + dc])):
+                continue
+            step = cell_km * (_SQRT2 if dr and dc else 1.0)
+            err = abs(time_h[rr, cc] + 0.5 * (friction[r, c] + friction[rr, cc]) * step - t)
+            if err < best_err:
+                best, best_err = (rr, cc), err
+        if best is None or best_err > 1e-9 * max(1.0, t):
+            break  # a start cell (or a start with an initial cost)
+        r, c = best
+        path.append(best)
+    return np.asarray(path[::-1], dtype=np.int64)

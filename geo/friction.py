@@ -21,6 +21,7 @@ cumulative costs come out in hours.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -174,6 +175,12 @@ class ModelInputs:
         Admin units (EPSG:4326, internal schema).
     speeds
         The speed table.
+    admin3_id
+        int32 (rows, cols): position in ``admin3`` of the commune whose polygon holds
+        the cell centre, -1 outside every commune (for the share of each commune reached).
+    axis_cells
+        int32 (rows, cols): 1 + position in ``axes`` of the last axis touching the
+        cell, 0 elsewhere (burnt once here, reused by every :func:`build_friction`).
     """
 
     grid: Grid
@@ -190,6 +197,8 @@ class ModelInputs:
     admin3: gpd.GeoDataFrame
     speeds: pd.DataFrame
     data_dir: Path = field(default=Path("."))
+    admin3_id: np.ndarray | None = None
+    axis_cells: np.ndarray | None = None
 
 
 def _warp_to_grid(path: Path, grid: Grid, *, resampling: Resampling, dtype: str,
@@ -281,13 +290,18 @@ def load_model_inputs(data_dir: Path, *, cell_km: float = DEFAULT_CELL_KM,
     places = places.assign(adm2_pcode=joined["adm2_pcode"], adm3_pcode=joined["pcode"])
     rows, cols = grid.rowcol(places.geometry.x.to_numpy(), places.geometry.y.to_numpy())
     places = places.assign(row=rows, col=cols)[grid.contains(rows, cols)]
+    admin3_work = admin3.to_crs(WORK_CRS)
+    admin3_id = rasterize([(g, i) for i, g in enumerate(admin3_work.geometry) if g is not None],
+                          out_shape=grid.shape, transform=grid.transform, fill=-1, dtype="int32")
+    axis_cells = burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0)
     step(7)
     logger.info("model inputs: grid %dx%d at %.2f km, %d road lines, %d axes, %d places",
                 grid.shape[0], grid.shape[1], cell_km, len(roads), len(axes), len(places))
     return ModelInputs(grid=grid, inside=inside, landcover=landcover, water=water,
                        population=population, road_speed_base=road_speed_base, roads=roads,
                        axes=axes, outline=outline, places=places, admin2=admin2, admin3=admin3,
-                       speeds=speeds, data_dir=Path(data_dir))
+                       speeds=speeds, data_dir=Path(data_dir), admin3_id=admin3_id,
+                       axis_cells=axis_cells)
 
 
 def no_entry_mask(zones: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
@@ -312,8 +326,57 @@ def no_entry_mask(zones: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
     return burn_lines(discs, grid) > 0
 
 
+def speed_grids(inputs: ModelInputs, *, axis_status: pd.DataFrame,
+                season: str = "dry") -> tuple[np.ndarray, np.ndarray]:
+    """Road and off-road speed grids (km/h) for one state of the axes and a season.
+
+    Parameters
+    ----------
+    inputs
+        Static inputs from :func:`load_model_inputs`.
+    axis_status
+        Effective status per axis, indexed by ``axis_id`` with a ``status`` column.
+    season
+        ``{"dry", "rainy"}``.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Road speed (0 = no usable road; a closed axis is 0) and off-road speed by land
+        cover (0 = impassable), float64 (rows, cols), km/h.
+
+    Raises
+    ------
+    ValueError
+        Unknown season or road status.
+    """
+    grid = inputs.grid
+    lc_speed = speed_lookup(inputs.speeds, "landcover", season)
+    lut = np.zeros(256, dtype=np.float64)
+    for key, value in lc_speed.items():
+        lut[int(key)] = value
+    offroad = lut[inputs.landcover]
+    cls_speed = speed_lookup(inputs.speeds, "road_class", season)
+    factor = speed_lookup(inputs.speeds, "status", season)
+    road = inputs.road_speed_base[season].copy()
+    axes = inputs.axes.join(axis_status[["status"]], how="left")
+    axes["status"] = axes["status"].fillna("unknown")
+    if axes["status"].map(factor).isna().any():
+        bad = sorted(set(axes["status"]) - set(factor))
+        msg = f"unknown road status {bad}; expected one of {sorted(factor)}"
+        raise ValueError(msg)
+    axis_speed = axes["road_class"].map(cls_speed) * axes["status"].map(factor)
+    touched = inputs.axis_cells
+    if touched is None:
+        touched = burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0)
+    speeds_by_axis = np.concatenate([[np.nan], axis_speed.to_numpy(dtype=float)])
+    on_axis = touched > 0
+    road[on_axis] = speeds_by_axis[touched[on_axis]]
+    return road, offroad
+
+
 def build_friction(inputs: ModelInputs, *, axis_status: pd.DataFrame, no_entry: gpd.GeoDataFrame,
-                   season: str = "dry") -> np.ndarray:
+                   season: str = "dry", penalty: np.ndarray | None = None) -> np.ndarray:
     """Friction surface for one state of the constraints.
 
     Parameters
@@ -327,42 +390,84 @@ def build_friction(inputs: ModelInputs, *, axis_status: pd.DataFrame, no_entry: 
         Encircled localities in force (points with ``radius_km``).
     season
         ``{"dry", "rainy"}``: selects the season's speeds.
+    penalty
+        Optional friction multiplier (>= 1, grid-shaped), e.g. the incident-hotspot
+        penalty of :func:`incident_penalty`; off (``None``) by default.
 
     Returns
     -------
     numpy.ndarray
         float64 (rows, cols), hours per km; ``inf`` where impassable.
 
+    Raises
+    ------
+    ValueError
+        Unknown season or status, or a penalty of the wrong shape or below 1.
+
     Notes
     -----
     Memory: about 5 arrays of the grid's size (8 bytes per cell): 70 MB at 1 km.
     """
     grid = inputs.grid
-    lc_speed = speed_lookup(inputs.speeds, "landcover", season)
-    lut = np.zeros(256, dtype=np.float64)
-    for key, value in lc_speed.items():
-        lut[int(key)] = value
-    offroad = lut[inputs.landcover]
-    cls_speed = speed_lookup(inputs.speeds, "road_class", season)
-    factor = speed_lookup(inputs.speeds, "status", season)
-    road = inputs.road_speed_base[season].copy()
-    axes = inputs.axes.join(axis_status[["status"]], how="left")
-    axes["status"] = axes["status"].fillna("unknown")
-    axis_speed = axes["road_class"].map(cls_speed) * axes["status"].map(factor)
-    if axes["status"].map(factor).isna().any():
-        bad = sorted(set(axes["status"]) - set(factor))
-        msg = f"unknown road status {bad}; expected one of {sorted(factor)}"
-        raise ValueError(msg)
-    touched = burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0)
-    speeds_by_axis = np.concatenate([[np.nan], axis_speed.to_numpy(dtype=float)])
-    on_axis = touched > 0
-    road[on_axis] = speeds_by_axis[touched[on_axis]]
+    road, offroad = speed_grids(inputs, axis_status=axis_status, season=season)
     speed = np.where(road > 0, road, offroad)
     barrier = ~inputs.inside | (speed <= 0)
     barrier |= inputs.water & ~(road > 0)
     barrier |= no_entry_mask(no_entry, grid)
     with np.errstate(divide="ignore"):
         friction = np.where(barrier, np.inf, 1.0 / np.where(speed > 0, speed, 1.0))
-    logger.info("friction (%s): %.1f%% of cells passable, %d axes applied, %d no-entry zones",
-                season, 100.0 * np.isfinite(friction).mean(), len(axes), len(no_entry))
+    if penalty is not None:
+        pen = np.asarray(penalty, dtype=np.float64)
+        if pen.shape != friction.shape or not (pen >= 1).all():
+            msg = f"penalty must be a {friction.shape} grid of factors >= 1"
+            raise ValueError(msg)
+        friction = np.where(barrier, np.inf, friction * pen)
+    logger.info("friction (%s): %.1f%% of cells passable, %d axes, %d no-entry zones, penalty %s",
+                season, 100.0 * np.isfinite(friction).mean(), len(inputs.axes), len(no_entry),
+                "on" if penalty is not None else "off")
     return friction
+
+
+def incident_penalty(inputs: ModelInputs, incidents: gpd.GeoDataFrame, as_of: dt.date, *,
+                     days: int | None = None, bandwidth_km: float | None = None,
+                     max_factor: float | None = None) -> np.ndarray:
+    """Friction multiplier around incident hotspots of the ``days`` before ``as_of``.
+
+    Parameters
+    ----------
+    inputs
+        Static inputs (grid).
+    incidents
+        Incident points (EPSG:4326) with a ``date`` column (``geo.incidents`` schema).
+    as_of
+        Last day of the window (included).
+    days, bandwidth_km, max_factor
+        Window length, kernel bandwidth (km) and the factor at saturation; defaults from
+        the ``incident_penalty`` rows of ``data/curated/speeds.csv``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 (rows, cols) >= 1; multiply the friction by it (see :func:`build_friction`).
+
+    Notes
+    -----
+    Density by binned Gaussian KDE (``geo.incidents.kde_hotspot``), turned into
+    ``1 + (max_factor - 1) * min(density / p99, 1)`` (``geo.incidents.hotspot_penalty``).
+    A project assumption, off by default: incidents make advisors slow down, add
+    escorts or detour, but no published figure ties incident density to speed.
+    """
+    from geo.incidents import hotspot_penalty, kde_hotspot
+
+    conf = speed_lookup(inputs.speeds, "incident_penalty", "dry")
+    days = int(conf.get("window_days", 90) if days is None else days)
+    bandwidth_km = float(conf.get("bandwidth_km", 10.0) if bandwidth_km is None else bandwidth_km)
+    max_factor = float(conf.get("max_factor", 2.0) if max_factor is None else max_factor)
+    dates = pd.to_datetime(incidents["date"], errors="coerce").dt.date
+    start = as_of - dt.timedelta(days=days - 1)
+    window = incidents[(dates >= start) & (dates <= as_of)]
+    if window.empty:
+        return np.ones(inputs.grid.shape)
+    density = kde_hotspot(window, transform=inputs.grid.transform, shape=inputs.grid.shape,
+                          bandwidth_km=bandwidth_km)
+    return hotspot_penalty(density, max_factor=max_factor)

@@ -12,8 +12,9 @@ where_prec 1, 2, >=3, curated coord_confidence high/medium/low), ``geo_precision
 ``time_precision_src`` (the source's codes, as given), ``low_precision`` (bool:
 geo_precision 3), ``notes`` (restricted), ``source_ref``, ``location``, ``admin1``-``admin3``
 (names as the source gives them), ``latitude``/``longitude``, ``restricted`` (bool: may not
-be published; all ACLED rows), ``licence``, ``content_hash``, ``row`` (data row in the source
-file), ``geometry`` (Point, EPSG:4326).
+be published; all ACLED rows and, by default, field files), ``licence``, ``content_hash``
+(hash of the row's content, the identity of rows from files without event ids; "" otherwise),
+``row`` (data row in the source file), ``geometry`` (Point, EPSG:4326).
 
 Analysis functions are pure: :func:`time_window`, :func:`assign_admin` (P-codes by a
 spatial join in ESRI:102022), :func:`counts_by_admin`, :func:`monthly_trend`,
@@ -108,10 +109,15 @@ def load_incidents(data_dir: Path, *, store_path: str | Path | None = None,
     for role, fmt in (("incidents_ucdp", "ucdp"), ("incidents_curated", "curated")):
         path = dataset_path(Path(data_dir), role)
         res = check_file(path, fmt=fmt)
-        frames.append(res.accepted)
+        acc = res.accepted
+        if role == "incidents_ucdp" and acc["geo_precision"].isna().all():
+            # The data-folder GED 21.1 subset keeps only where_prec 1-2 (see SOURCES.md).
+            acc = acc.assign(geo_precision=pd.array([2] * len(acc), dtype="Int64"),
+                             geo_precision_src="1-2 (file keeps where_prec 1 or 2 only)")
+        frames.append(acc)
         if len(res.rejected):
             rejected.append(res.rejected.assign(file=path.name))
-            logger.warning("%s: %d rows not placed (%s)", path.name, res.rejected["row"].nunique(),
+            logger.info("%s: %d rows not placed (%s)", path.name, res.rejected["row"].nunique(),
                            res.rejected["reason"].value_counts().to_dict())
     if store_path is not None and Path(store_path).is_file():
         conn = open_store(store_path)
@@ -270,7 +276,7 @@ def _with_month(incidents: pd.DataFrame) -> pd.DataFrame:
 
 def counts_by_admin(incidents: pd.DataFrame, *, level: int,
                     by: Sequence[str] = (), admin: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Number of incidents and fatalities per admin unit (and optional categories).
+    """Count incidents and fatalities per admin unit (and optional categories).
 
     Parameters
     ----------
@@ -423,7 +429,7 @@ def kde_hotspot(incidents: gpd.GeoDataFrame, *, transform: Affine, shape: tuple[
     counts = np.zeros((rows, cols), dtype=np.float64)
     if len(pts):
         geom = pts.geometry.to_crs(WORK_CRS)
-        col_f, row_f = ~transform * (geom.x.to_numpy(), geom.y.to_numpy())
+        col_f, row_f = (~transform) @ (geom.x.to_numpy(), geom.y.to_numpy())
         r = np.floor(row_f).astype(np.int64)
         c = np.floor(col_f).astype(np.int64)
         w = pts[weight].to_numpy(dtype=np.float64) if weight else np.ones(len(pts))
@@ -557,3 +563,34 @@ def write_hxl_csv(table: pd.DataFrame, path: str | Path, *, public: bool = False
 def public_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
     """Only the rows that may be published (``restricted`` False), e.g. for snapshots."""
     return incidents[~incidents["restricted"].astype(bool)]
+
+
+def filter_incidents(incidents: pd.DataFrame, *, start: dt.date | str | None = None,
+                     end: dt.date | str | None = None, sources: Sequence[str] | None = None,
+                     event_types: Sequence[str] | None = None,
+                     include_low_precision: bool = True) -> pd.DataFrame:
+    """Incidents in ``[start, end]`` whose source family and type are among those given.
+
+    ``sources`` holds families (``"ucdp"``, ``"acled"``, ``"curated"``, ``"generic"``);
+    ``None`` keeps all. ``include_low_precision=False`` drops low-precision events.
+    """
+    out = time_window(incidents, start=start, end=end)
+    if sources is not None:
+        out = out[out["source"].astype(str).str.split(":").str[0].isin(list(sources))]
+    if event_types is not None:
+        out = out[out["event_type"].astype(str).isin(list(event_types))]
+    if not include_low_precision:
+        out = out[~out["low_precision"].astype(bool)]
+    return out
+
+
+def country_outline(data_dir: Path, *, border_km: float = 5.0):
+    """Mali's admin0 outline grown by ``border_km`` km (in ESRI:102022), as an EPSG:4326 geometry.
+
+    Used as the "inside Mali" test when checking files; the tolerance keeps border
+    villages and rounded coordinates.
+    """
+    from geo.admin import load_admin
+
+    outline = load_admin(Path(data_dir), 0).to_crs(WORK_CRS).buffer(border_km * 1000.0)
+    return outline.to_crs(STORAGE_CRS).iloc[0]

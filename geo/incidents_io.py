@@ -427,10 +427,13 @@ def parse_number(values: pd.Series) -> pd.Series:
     input: blank cells are ``""``).
     """
     s = values.astype(str).str.strip().str.replace("\u00a0", "", regex=False)
-    s = s.str.replace(" ", "", regex=False)
-    both = s.str.contains(",", regex=False) & s.str.contains(".", regex=False)
-    s = s.where(~both, s.str.replace(".", "", regex=False))
-    s = s.str.replace(",", ".", regex=False)
+    if s.str.contains(" ", regex=False).any():
+        s = s.str.replace(" ", "", regex=False)
+    comma = s.str.contains(",", regex=False)
+    if comma.any():
+        both = comma & s.str.contains(".", regex=False)
+        s = s.where(~both, s.str.replace(".", "", regex=False))
+        s = s.str.replace(",", ".", regex=False)
     return pd.to_numeric(s, errors="coerce").astype(float)
 
 
@@ -470,7 +473,10 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     prec = pd.Series("", index=values.index, dtype=object)
     reason = pd.Series("", index=values.index, dtype=object)
-    is_ts = values.map(lambda v: isinstance(v, pd.Timestamp))
+    if values.dtype == object:
+        is_ts = values.map(lambda v: isinstance(v, pd.Timestamp)).astype(bool)
+    else:
+        is_ts = pd.Series(False, index=values.index)
     if is_ts.any():
         out[is_ts] = pd.to_datetime(values[is_ts].tolist()).normalize()
         prec[is_ts] = "day"
@@ -481,8 +487,16 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
     todo &= ~blank
     dayfirst: list[int] = []
     monthfirst: list[int] = []
+    def extract(pattern: re.Pattern[str]) -> pd.DataFrame:
+        sub = text[todo]
+        hit = sub[sub.str.match(pattern.pattern)]
+        out_ = pd.DataFrame(index=text.index, columns=range(pattern.groups), dtype=object)
+        if len(hit):
+            out_.loc[hit.index] = hit.str.extract(pattern).to_numpy()
+        return out_
+
     # ISO day
-    m = text.str.extract(_ISO)
+    m = extract(_ISO)
     iso = todo & m[0].notna()
     if iso.any():
         parsed = pd.to_datetime(m.loc[iso, 0] + "-" + m.loc[iso, 1] + "-" + m.loc[iso, 2],
@@ -493,7 +507,7 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
         reason[bad] = "not a calendar date"
         todo &= ~iso
     # ISO month
-    m = text.str.extract(_YM)
+    m = extract(_YM)
     ym = todo & m[0].notna()
     if ym.any():
         parsed = pd.to_datetime(m.loc[ym, 0] + "-" + m.loc[ym, 1] + "-01", format="%Y-%m-%d",
@@ -503,7 +517,7 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
         reason[ym & out.isna()] = "not a calendar month"
         todo &= ~ym
     # yyyy/mm/dd
-    m = text.str.extract(_YMD_SLASH)
+    m = extract(_YMD_SLASH)
     ymd = todo & m[0].notna()
     if ymd.any():
         parsed = pd.to_datetime(m.loc[ymd, 0] + "-" + m.loc[ymd, 1].str.zfill(2) + "-"
@@ -513,7 +527,7 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
         reason[ymd & out.isna()] = "not a calendar date"
         todo &= ~ymd
     # dd/mm/yyyy or mm/dd/yyyy
-    m = text.str.extract(_SLASH)
+    m = extract(_SLASH)
     sl = todo & m[0].notna()
     if sl.any():
         a = m.loc[sl, 0].astype(int)
@@ -717,7 +731,10 @@ def check_table(table: RawTable, *, fmt: str = "auto", mapping: Mapping_ | None 
 
     def text(canon: str) -> pd.Series:
         if canon in cols:
-            return raw[cols[canon]].map(lambda v: v if isinstance(v, str) else str(v)).str.strip()
+            col = raw[cols[canon]]
+            if col.dtype == object:  # XLSX cells: text, or Timestamps for Excel dates
+                col = col.map(lambda v: v if isinstance(v, str) else str(v))
+            return col.astype(str).str.strip()
         return pd.Series(defaults.get(canon, ""), index=raw.index, dtype=object)
 
     problems: list[pd.DataFrame] = []
@@ -790,7 +807,7 @@ def check_table(table: RawTable, *, fmt: str = "auto", mapping: Mapping_ | None 
         bad_gp = gp.notna() & out["geo_precision"].isna()
         if bad_gp.any():
             warnings.append(f"{int(bad_gp.sum())} rows have an unknown geo precision code; stored as unknown")
-        tprec = tp.map(lambda v: tmap.get(int(v), "") if pd.notna(v) else "")
+        tprec = tp.astype("float64").map({float(k): v for k, v in tmap.items()}).astype(object).fillna("")
         if fmt == "generic" and "date_precision" in cols:
             tprec = text("date_precision").str.lower()
         out["date_precision"] = tprec.where(tprec != "", d.precision)
@@ -821,7 +838,9 @@ def check_table(table: RawTable, *, fmt: str = "auto", mapping: Mapping_ | None 
     swapped = np.zeros(n, dtype=bool)
     if outside.any():
         swapped[outside] = _inside(lat[outside], lon[outside], country)
-    pair = pd.Series([f"({a:g}, {b:g})" for a, b in zip(lat, lon, strict=True)], index=raw.index)
+    pair = pd.Series("", index=raw.index, dtype=object)
+    for i in np.flatnonzero(outside):
+        pair.iat[i] = f"({lat[i]:g}, {lon[i]:g})"
     if fix_swapped and swapped.any():
         lat2 = np.where(swapped, lon, lat)
         lon = np.where(swapped, lat, lon)
@@ -875,8 +894,10 @@ def check_table(table: RawTable, *, fmt: str = "auto", mapping: Mapping_ | None 
     bad_rows = set(rejected["row"])
     keep = ~out["row"].isin(bad_rows)
     acc = out[keep].copy()
-    acc["content_hash"] = content_hash(acc) if len(acc) else pd.Series(dtype=str)
     has_id = acc["source_event_id"] != ""
+    acc["content_hash"] = ""
+    if (~has_id).any():
+        acc.loc[~has_id, "content_hash"] = content_hash(acc[~has_id])
     acc["incident_id"] = np.where(has_id, source + ":" + acc["source_event_id"],
                                   source + ":h" + acc["content_hash"].astype(str))
     if (~has_id).any():
@@ -1146,3 +1167,84 @@ def normalise_types(df: pd.DataFrame) -> pd.DataFrame:
     for c in text_cols:
         df[c] = df[c].fillna("").astype(str)
     return df
+
+
+def store_token(path: str | Path) -> str:
+    """Token that changes whenever incidents are imported into the store at ``path``.
+
+    ``"none"`` when the store does not exist or has no incidents component yet; use it as
+    a cache key next to the data folder.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return "none"
+    conn = connect(path, create=False)
+    try:
+        has = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='incident_imports'"
+                           ).fetchone()
+        if not has:
+            return "none"
+        row = conn.execute("SELECT COUNT(*), COALESCE(MAX(import_id), 0) FROM incident_imports").fetchone()
+        n = conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
+        return f"{row[0]}:{row[1]}:{n}"
+    finally:
+        conn.close()
+
+
+def check_upload(data: bytes, filename: str, *, mapping_text: str | None = None,
+                 **options: Any) -> CheckResult:
+    """Check an uploaded file given as bytes (written to a private temporary folder).
+
+    Parameters
+    ----------
+    data
+        File content.
+    filename
+        Original name (its suffix picks CSV or XLSX; only the name part is used).
+    mapping_text
+        TOML mapping for generic files, as text.
+    options
+        Passed to :func:`check_file` (``fmt``, ``date_order``, ``fix_swapped``, ``country``,
+        ``existing``...).
+
+    Returns
+    -------
+    CheckResult
+        Its ``path`` carries the original file name.
+
+    Raises
+    ------
+    DataFileError
+        As :func:`check_file`; too large files included (:data:`MAX_FILE_BYTES`).
+    """
+    import tempfile
+
+    name = Path(filename).name or "upload.csv"
+    limit = options.get("max_bytes", MAX_FILE_BYTES)
+    if len(data) > limit:
+        msg = f"file is {len(data) / 1e6:.1f} MB, larger than the {limit / 1e6:.0f} MB limit"
+        raise DataFileError(name, msg)
+    with tempfile.TemporaryDirectory(prefix="incidents-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        mapping = None
+        if mapping_text:
+            mpath = Path(tmp) / "mapping.toml"
+            mpath.write_text(mapping_text, encoding="utf-8")
+            mapping = load_mapping(mpath)
+            mapping = Mapping_(**{**mapping.__dict__, "name": mapping.name
+                                  if mapping.name != "mapping" else Path(name).stem})
+        result = check_file(path, mapping=mapping, **options)
+    result.path = Path(name)
+    return result
+
+
+def import_result(store_path: str | Path, result: CheckResult, data: bytes, *,
+                  progress: Progress | None = None) -> ImportSummary:
+    """Open the store at ``store_path`` and import a checked upload (key: SHA-256 of ``data``)."""
+    conn = open_store(store_path)
+    try:
+        return import_checked(conn, result, file_sha256=hashlib.sha256(data).hexdigest(),
+                              progress=progress)
+    finally:
+        conn.close()

@@ -1,14 +1,19 @@
-"""Reachable areas of HAWG hubs: travel-time bands, population and localities reached.
+"""Reachable areas of HAWG hubs: travel-time bands, population, localities, communes.
 
 Method: the friction surface of ``geo.friction`` (hours per km, ESRI:102022 grid) and
-the bounded grid Dijkstra of ``geo.costdist`` give each hub's travel-time raster up to
-the largest band. A band of T hours is the set of cells with ``time <= T``; it is
-vectorised with ``rasterio.features.shapes`` (4-connected, so corner-touching cells
-do not make slivers), merged and clipped to Mali. Bands of one hub are nested by
-construction (same raster, growing threshold).
+the bounded search of ``geo.costdist`` give each hub the cells it reaches within the
+largest band, with their travel times (sparse: only the cells reached are touched).
+A band of T hours is the set of cells with ``time <= T`` (a cell at exactly T is in).
+It is vectorised with ``rasterio.features.shapes`` over the hub's bounding window
+only, 4-connected, so cells touching at a corner give separate parts (no slivers);
+the parts are disjoint, so the band is their MultiPolygon without any union, and its
+area equals the cell count times the cell area. Bands of one hub are nested by
+construction (same times, growing threshold). Cells are in Mali by construction (the
+friction is ``inf`` outside), so no clip is needed by default; clipping to the outline
+(``clip=True``) only shaves the outer half of border cells.
 
-Per-hub computations are independent pure functions of (inputs, friction, hub), so
-they can be mapped over a dask.distributed cluster unchanged.
+Per-hub computations are independent pure functions of (inputs, friction, hub); the
+searches of several hubs run in a small thread pool (the numba kernel releases the GIL).
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -25,10 +32,10 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 from rasterio.features import shapes
+from rasterio.transform import Affine
 
-from geo.costdist import travel_time_h
+from geo.costdist import Settled, check_friction, settle
 from geo.curated import encircled_as_of, road_status_as_of
-from geo.errors import HubError
 from geo.friction import Grid, ModelInputs, build_friction
 from geo.settings import DEFAULT_BANDS_H, STORAGE_CRS, WORK_CRS
 
@@ -39,9 +46,13 @@ Progress = Callable[[int, int, str], None]
 MAX_HUB_SNAP_KM = 5.0
 #: Off-road speed assumed for the short move from a hub to the cell it was moved to (km/h).
 HUB_SNAP_SPEED_KMH = 5.0
+#: Grids above this many cells search one hub at a time (each thread needs 13 bytes per cell).
+PARALLEL_MAX_CELLS = 20_000_000
 
 BAND_COLUMNS = ["hub_id", "hub", "hours", "area_km2", "population", "localities", "hub_status", "geometry"]
 LOCALITY_COLUMNS = ["hub_id", "hub", "place_id", "locality", "adm2_pcode", "adm3_pcode", "lon", "lat", "travel_time_h"]
+ADMIN3_COLUMNS = ["hub_id", "hub", "hours", "adm3_pcode", "adm3_name", "adm2_pcode", "area_km2_reached",
+                  "share_reached"]
 
 
 @dataclass(frozen=True)
@@ -53,11 +64,12 @@ class HubPlacement:
     row, col
         Start cell (-1 when the hub cannot be placed).
     snap_km
-        Distance from the hub to the centre of its start cell's nearest passable cell, km.
+        Distance from the hub's cell to the nearest passable cell centre, km (0 when
+        the hub's own cell is passable; NaN when unknown).
     status
         ``"ok"``, ``"moved"`` (start moved to the nearest passable cell), or a sentence
         saying why it cannot start (off the grid, no passable cell near, inside a
-        no-entry zone).
+        no-entry zone), with the distance to the nearest passable cell.
     """
 
     row: int
@@ -69,6 +81,17 @@ class HubPlacement:
     def usable(self) -> bool:
         """True if reach can be computed from this placement."""
         return self.status in ("ok", "moved")
+
+
+def _nearest_passable_km(friction: np.ndarray, grid: Grid, x: float, y: float) -> float:
+    """Distance (km) from a WORK_CRS point to the centre of the nearest passable cell."""
+    rr, cc = np.nonzero(np.isfinite(friction))
+    if len(rr) == 0:
+        return math.nan
+    t = grid.transform
+    cx = t.c + (cc + 0.5) * t.a
+    cy = t.f + (rr + 0.5) * t.e
+    return float(np.hypot(cx - x, cy - y).min() / 1000.0)
 
 
 def place_hub(friction: np.ndarray, grid: Grid, x: float, y: float, *,
@@ -84,7 +107,8 @@ def place_hub(friction: np.ndarray, grid: Grid, x: float, y: float, *,
     x, y
         Hub position in WORK_CRS (ESRI:102022) metres.
     max_snap_km
-        Largest move allowed to reach a passable cell.
+        Largest move allowed to reach a passable cell (km); a hub farther than this
+        from any passable cell is not moved but reported.
 
     Returns
     -------
@@ -95,7 +119,9 @@ def place_hub(friction: np.ndarray, grid: Grid, x: float, y: float, *,
     rows, cols = grid.rowcol(np.array([x]), np.array([y]))
     r, c = int(rows[0]), int(cols[0])
     if not grid.contains(rows, cols)[0]:
-        return HubPlacement(-1, -1, math.nan, "off the grid (is the position in lon/lat order, inside Mali?)")
+        d = _nearest_passable_km(friction, grid, x, y)
+        return HubPlacement(-1, -1, d, f"off the grid, {d:,.0f} km from the nearest passable cell "
+                                       "(is the position in lat/lon order instead of lon/lat, or outside Mali?)")
     if np.isfinite(friction[r, c]):
         return HubPlacement(r, c, 0.0, "ok")
     radius = int(math.ceil(max_snap_km / grid.cell_km)) + 1
@@ -103,11 +129,10 @@ def place_hub(friction: np.ndarray, grid: Grid, x: float, y: float, *,
     c0, c1 = max(c - radius, 0), min(c + radius + 1, grid.shape[1])
     window = np.isfinite(friction[r0:r1, c0:c1])
     if not window.any():
-        passable = np.argwhere(np.isfinite(friction))
-        if len(passable) == 0:
-            return HubPlacement(-1, -1, math.nan, "no passable cell on the grid")
-        d = np.hypot(passable[:, 0] - r, passable[:, 1] - c).min() * grid.cell_km
-        return HubPlacement(-1, -1, float(d), f"on an impassable cell; nearest passable cell is {d:.1f} km away")
+        d = _nearest_passable_km(friction, grid, x, y)
+        if math.isnan(d):
+            return HubPlacement(-1, -1, d, "no passable cell on the grid")
+        return HubPlacement(-1, -1, d, f"on an impassable cell; nearest passable cell is {d:.1f} km away")
     rr, cc = np.nonzero(window)
     dist = np.hypot(rr + r0 - r, cc + c0 - c) * grid.cell_km
     k = int(np.argmin(dist))
@@ -115,6 +140,48 @@ def place_hub(friction: np.ndarray, grid: Grid, x: float, y: float, *,
         return HubPlacement(-1, -1, float(dist[k]),
                             f"on an impassable cell; nearest passable cell is {dist[k]:.1f} km away")
     return HubPlacement(int(rr[k] + r0), int(cc[k] + c0), float(dist[k]), "moved")
+
+
+def _window(idx: np.ndarray, ncols: int) -> tuple[np.ndarray, np.ndarray, int, int, int, int]:
+    rows = idx // ncols
+    cols = idx - rows * ncols
+    return rows, cols, int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
+
+
+def _polygons(mask: np.ndarray, transform: Affine) -> shapely.Geometry:
+    """Disjoint 4-connected parts of a boolean raster as one valid (Multi)Polygon."""
+    parts = [shapely.geometry.shape(g) for g, _ in
+             shapes(mask.view(np.uint8), mask=mask, transform=transform, connectivity=4)]
+    if not parts:
+        return shapely.Polygon()
+    geom = parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+    if not geom.is_valid:  # a ring pinched at a corner: re-node it, area unchanged
+        geom = shapely.make_valid(geom, method="structure")
+    return geom
+
+
+def _clip(geom: shapely.Geometry, clip: shapely.Geometry | None) -> shapely.Geometry:
+    if clip is None or geom.is_empty:
+        return geom
+    out = shapely.make_valid(shapely.intersection(geom, clip))
+    if out.geom_type == "GeometryCollection":
+        out = shapely.union_all([g for g in out.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
+    return out
+
+
+def settled_band_polygons(cells: Settled, grid: Grid, hours: Sequence[float],
+                          clip: shapely.Geometry | None = None) -> list[shapely.Geometry]:
+    """Band polygons from the sparse result of a search (see :func:`band_polygons`).
+
+    Only the bounding window of the cells reached is vectorised.
+    """
+    if len(cells) == 0:
+        return [shapely.Polygon() for _ in hours]
+    rows, cols, r0, r1, c0, c1 = _window(cells.idx, grid.shape[1])
+    times = np.full((r1 - r0, c1 - c0), np.inf)
+    times[rows - r0, cols - c0] = cells.time_h
+    transform = grid.transform * Affine.translation(c0, r0)
+    return [_clip(_polygons(times <= t, transform), clip) for t in hours]
 
 
 def band_polygons(time_h: np.ndarray, grid: Grid, hours: Sequence[float],
@@ -135,25 +202,20 @@ def band_polygons(time_h: np.ndarray, grid: Grid, hours: Sequence[float],
     Returns
     -------
     list of shapely geometries
-        One (Multi)Polygon per band, valid, in WORK_CRS; empty geometry when nothing is reached.
+        One (Multi)Polygon per band, valid, in WORK_CRS, nested, made of 4-connected
+        parts (corner-touching cells are separate parts, never joined by a sliver);
+        without ``outline`` the area is exactly the cell count times the cell area.
+        Empty geometry when nothing is reached.
     """
     clip = None if outline is None else shapely.union_all(outline.geometry.values)
-    out = []
-    for t in hours:
-        mask = time_h <= t
-        if not mask.any():
-            out.append(shapely.Polygon())
-            continue
-        polys = [shapely.geometry.shape(g) for g, _ in
-                 shapes(mask.astype(np.uint8), mask=mask, transform=grid.transform, connectivity=4)]
-        geom = shapely.union_all(polys)
-        if clip is not None:
-            geom = shapely.intersection(geom, clip)
-        geom = shapely.make_valid(geom)
-        if geom.geom_type == "GeometryCollection":
-            geom = shapely.union_all([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
-        out.append(geom)
-    return out
+    finite = np.isfinite(time_h)
+    if not finite.any():
+        return [shapely.Polygon() for _ in hours]
+    rr, cc = np.nonzero(finite)
+    r0, r1, c0, c1 = rr.min(), rr.max() + 1, cc.min(), cc.max() + 1
+    sub = time_h[r0:r1, c0:c1]
+    transform = grid.transform * Affine.translation(int(c0), int(r0))
+    return [_clip(_polygons(sub <= t, transform), clip) for t in hours]
 
 
 @dataclass(frozen=True)
@@ -166,22 +228,166 @@ class HubReach:
         One row per band, ``BAND_COLUMNS`` (WORK_CRS).
     localities
         One row per locality reached within the largest band, ``LOCALITY_COLUMNS``.
-    time_h
-        Travel-time raster (hours; inf beyond the largest band), or None if the hub
-        could not start.
+    cells
+        Cells reached within the largest band with their times (sparse), or None if
+        the hub could not start.
     placement
         Where the hub started.
+    admin3
+        ``ADMIN3_COLUMNS``: communes touched per band with the share of their area reached.
     """
 
     bands: gpd.GeoDataFrame
     localities: pd.DataFrame
-    time_h: np.ndarray | None
+    cells: Settled | None
     placement: HubPlacement
+    admin3: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ADMIN3_COLUMNS))
+
+    @property
+    def time_h(self) -> np.ndarray | None:
+        """Dense travel-time raster (hours; inf beyond the largest band), or None."""
+        return None if self.cells is None else self.cells.raster()
+
+
+def _hub_xy(hub: pd.Series) -> tuple[float, float]:
+    to_work = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True)
+    return to_work.transform(hub.geometry.x, hub.geometry.y)
+
+
+def _no_entry_status(no_entry: gpd.GeoDataFrame | None, x: float, y: float) -> str | None:
+    if no_entry is None or not len(no_entry):
+        return None
+    zones = no_entry.to_crs(WORK_CRS)
+    d_km = zones.distance(shapely.Point(x, y)) / 1000.0
+    inside = zones[d_km.to_numpy() <= zones["radius_km"].to_numpy()]
+    if len(inside):
+        z = inside.iloc[0]
+        return f"inside the no-entry zone of {z['locality']} (encircled since {z['since']})"
+    return None
+
+
+def locate_hub(inputs: ModelInputs, friction: np.ndarray, hub: pd.Series,
+               no_entry: gpd.GeoDataFrame | None = None) -> HubPlacement:
+    """Place a hub (EPSG:4326 point) on the grid, reporting a no-entry zone or a bad position.
+
+    Returns
+    -------
+    HubPlacement
+        ``usable`` False with a status sentence when the hub cannot start.
+    """
+    x, y = _hub_xy(hub)
+    status = _no_entry_status(no_entry, x, y)
+    placement = place_hub(friction, inputs.grid, x, y)
+    if status is not None:
+        return HubPlacement(-1, -1, placement.snap_km, status)
+    if not placement.usable:
+        lon, lat = hub.geometry.x, hub.geometry.y
+        if not (-13 <= lon <= 5 and 10 <= lat <= 25.5) and (-13 <= lat <= 5 and 10 <= lon <= 25.5):
+            return HubPlacement(-1, -1, placement.snap_km,
+                                f"{placement.status}; lon {lon:g}, lat {lat:g} look swapped (lat/lon order)")
+    return placement
+
+
+def search_hub(inputs: ModelInputs, friction: np.ndarray, placement: HubPlacement, max_h: float, *,
+               friction_range: tuple[float, float] | None = None) -> Settled | None:
+    """Cells reached from a placed hub within ``max_h`` hours (None if it cannot start)."""
+    if not placement.usable:
+        return None
+    start_cost = placement.snap_km / HUB_SNAP_SPEED_KMH
+    return settle(friction, [(placement.row, placement.col)], cell_km=inputs.grid.cell_km, max_h=max_h,
+                  start_costs_h=np.array([start_cost]), check=False, friction_range=friction_range)
+
+
+def _place_lonlat(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
+    to_geo = Transformer.from_crs(WORK_CRS, STORAGE_CRS, always_xy=True)
+    return to_geo.transform(inputs.places.geometry.x.to_numpy(), inputs.places.geometry.y.to_numpy())
+
+
+def _admin3_cells(inputs: ModelInputs) -> np.ndarray | None:
+    if inputs.admin3_id is None:
+        return None
+    ids = inputs.admin3_id.reshape(-1)
+    return np.bincount(ids[ids >= 0], minlength=len(inputs.admin3))
+
+
+def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, cells: Settled | None,
+                  hours: Sequence[float], *, clip: bool = False,
+                  _lonlat: tuple[np.ndarray, np.ndarray] | None = None,
+                  _a3_total: np.ndarray | None = None) -> HubReach:
+    """Bands, localities and communes of one hub from its search result.
+
+    Parameters
+    ----------
+    inputs
+        Static model inputs.
+    hub
+        Hub row (``hub_id``, ``name``).
+    placement
+        Its placement; when not usable, empty bands carry the reason in ``hub_status``.
+    cells
+        The search result (:func:`search_hub`).
+    hours
+        Band limits, hours, ascending.
+    clip
+        Clip the band polygons to Mali's outline.
+
+    Returns
+    -------
+    HubReach
+    """
+    hours = [float(h) for h in hours]
+    if cells is None:
+        logger.warning("hub %s: %s", hub["name"], placement.status)
+        bands = gpd.GeoDataFrame(
+            {"hub_id": hub["hub_id"], "hub": hub["name"], "hours": hours, "area_km2": 0.0,
+             "population": 0.0, "localities": 0, "hub_status": placement.status,
+             "geometry": [shapely.Polygon()] * len(hours)}, crs=WORK_CRS)
+        return HubReach(bands, pd.DataFrame(columns=LOCALITY_COLUMNS), None, placement)
+    outline = shapely.union_all(inputs.outline.geometry.values) if clip else None
+    geoms = settled_band_polygons(cells, inputs.grid, hours, outline)
+    pop = inputs.population.reshape(-1)[cells.idx]
+    places = inputs.places
+    place_flat = places["row"].to_numpy() * inputs.grid.shape[1] + places["col"].to_numpy()
+    place_t = cells.values_at(place_flat)
+    rows, adm_parts = [], []
+    a3 = inputs.admin3_id.reshape(-1)[cells.idx] if inputs.admin3_id is not None else None
+    a3_total = _admin3_cells(inputs) if _a3_total is None else _a3_total
+    for t, geom in zip(hours, geoms, strict=True):
+        within = cells.time_h <= t
+        rows.append({"hub_id": hub["hub_id"], "hub": hub["name"], "hours": t,
+                     "area_km2": float(geom.area) / 1e6,
+                     "population": float(pop[within].sum()),
+                     "localities": int((place_t <= t).sum()),
+                     "hub_status": placement.status, "geometry": geom})
+        if a3 is not None:
+            ids = a3[within]
+            counts = np.bincount(ids[ids >= 0], minlength=len(inputs.admin3))
+            hit = np.nonzero(counts)[0]
+            units = inputs.admin3.iloc[hit]
+            adm_parts.append(pd.DataFrame({
+                "hub_id": hub["hub_id"], "hub": hub["name"], "hours": t,
+                "adm3_pcode": units["pcode"].to_numpy(), "adm3_name": units["name"].to_numpy(),
+                "adm2_pcode": units["adm2_pcode"].to_numpy(),
+                "area_km2_reached": counts[hit] * inputs.grid.cell_area_km2,
+                "share_reached": np.round(counts[hit] / np.maximum(a3_total[hit], 1), 4)}))
+    bands = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORK_CRS)
+    sel = place_t <= hours[-1]
+    reached = places[sel]
+    lon, lat = _place_lonlat(inputs) if _lonlat is None else _lonlat
+    localities = pd.DataFrame({
+        "hub_id": hub["hub_id"], "hub": hub["name"], "place_id": reached.index.astype(str),
+        "locality": reached["name"].to_numpy(), "adm2_pcode": reached["adm2_pcode"].to_numpy(),
+        "adm3_pcode": reached["adm3_pcode"].to_numpy(), "lon": np.round(lon[sel], 5),
+        "lat": np.round(lat[sel], 5), "travel_time_h": place_t[sel]})
+    localities = localities.sort_values("travel_time_h", kind="stable").reset_index(drop=True)
+    admin3 = (pd.concat(adm_parts, ignore_index=True) if adm_parts
+              else pd.DataFrame(columns=ADMIN3_COLUMNS))
+    return HubReach(bands, localities, cells, placement, admin3)
 
 
 def reach_hub(inputs: ModelInputs, friction: np.ndarray, hub: pd.Series, *,
               hours: Sequence[float] = DEFAULT_BANDS_H,
-              no_entry: gpd.GeoDataFrame | None = None) -> HubReach:
+              no_entry: gpd.GeoDataFrame | None = None, clip: bool = False) -> HubReach:
     """Reachable areas of one hub.
 
     Parameters
@@ -197,56 +403,50 @@ def reach_hub(inputs: ModelInputs, friction: np.ndarray, hub: pd.Series, *,
     no_entry
         Encircled localities in force (EPSG:4326 points with ``radius_km``, ``locality``,
         ``since``): a hub inside one cannot start and is reported so.
+    clip
+        Clip band polygons to Mali's outline (off: cells are inside Mali already).
 
     Returns
     -------
     HubReach
+
+    Raises
+    ------
+    ValueError
+        Bad friction (NaN, zero or negative cells).
     """
     hours = sorted(float(h) for h in hours)
-    to_work = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True)
-    x, y = to_work.transform(hub.geometry.x, hub.geometry.y)
-    status = None
-    if no_entry is not None and len(no_entry):
-        zones = no_entry.to_crs(WORK_CRS)
-        d_km = zones.distance(shapely.Point(x, y)) / 1000.0
-        inside = zones[d_km.to_numpy() <= zones["radius_km"].to_numpy()]
-        if len(inside):
-            z = inside.iloc[0]
-            status = f"inside the no-entry zone of {z['locality']} (encircled since {z['since']})"
-    placement = place_hub(friction, inputs.grid, x, y)
-    if status is None and not placement.usable:
-        status = placement.status
-    if status is not None:
-        logger.warning("hub %s: %s", hub["name"], status)
-        bands = gpd.GeoDataFrame(
-            {"hub_id": hub["hub_id"], "hub": hub["name"], "hours": hours, "area_km2": 0.0,
-             "population": 0.0, "localities": 0, "hub_status": status,
-             "geometry": [shapely.Polygon()] * len(hours)}, crs=WORK_CRS)
-        return HubReach(bands, pd.DataFrame(columns=LOCALITY_COLUMNS), None, placement)
-    start_cost = placement.snap_km / HUB_SNAP_SPEED_KMH
-    time_h = travel_time_h(friction, [(placement.row, placement.col)], cell_km=inputs.grid.cell_km,
-                           max_h=hours[-1], start_costs_h=np.array([start_cost]))
-    geoms = band_polygons(time_h, inputs.grid, hours, inputs.outline)
-    places = inputs.places
-    place_t = time_h[places["row"].to_numpy(), places["col"].to_numpy()]
-    rows = []
-    for t, geom in zip(hours, geoms, strict=True):
-        mask = time_h <= t
-        rows.append({"hub_id": hub["hub_id"], "hub": hub["name"], "hours": t,
-                     "area_km2": float(geom.area) / 1e6,
-                     "population": float(inputs.population[mask].sum()),
-                     "localities": int((place_t <= t).sum()),
-                     "hub_status": placement.status, "geometry": geom})
-    bands = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORK_CRS)
-    reached = places[place_t <= hours[-1]]
-    lonlat = reached.geometry.to_crs(STORAGE_CRS)
-    localities = pd.DataFrame({
-        "hub_id": hub["hub_id"], "hub": hub["name"], "place_id": reached.index.astype(str),
-        "locality": reached["name"].to_numpy(), "adm2_pcode": reached["adm2_pcode"].to_numpy(),
-        "adm3_pcode": reached["adm3_pcode"].to_numpy(), "lon": lonlat.x.round(5).to_numpy(),
-        "lat": lonlat.y.round(5).to_numpy(), "travel_time_h": place_t[place_t <= hours[-1]].round(3)})
-    localities = localities.sort_values("travel_time_h", kind="stable").reset_index(drop=True)
-    return HubReach(bands, localities, time_h, placement)
+    f = check_friction(friction)
+    placement = locate_hub(inputs, f, hub, no_entry)
+    cells = search_hub(inputs, f, placement, hours[-1])
+    return summarise_hub(inputs, hub, placement, cells, hours, clip=clip)
+
+
+@dataclass(frozen=True)
+class ReachState:
+    """One state of the constraints: what the friction is built from.
+
+    Attributes
+    ----------
+    axis_status
+        Effective status per axis (indexed by ``axis_id``, column ``status``).
+    no_entry
+        Encircled localities in force (EPSG:4326 points with ``radius_km``).
+    season
+        ``{"dry", "rainy"}``.
+    penalty
+        Optional friction multiplier grid (incident hotspots), or None.
+    """
+
+    axis_status: pd.DataFrame
+    no_entry: gpd.GeoDataFrame
+    season: str = "dry"
+    penalty: np.ndarray | None = None
+
+    def friction(self, inputs: ModelInputs) -> np.ndarray:
+        """Build the friction grid of this state."""
+        return build_friction(inputs, axis_status=self.axis_status, no_entry=self.no_entry,
+                              season=self.season, penalty=self.penalty)
 
 
 @dataclass(frozen=True)
@@ -263,6 +463,16 @@ class ReachResult:
         The friction grid used (h/km).
     as_of, season
         State the result was computed for.
+    admin3
+        ``ADMIN3_COLUMNS``: per (hub, band), the communes touched and the share reached.
+    cells
+        ``{hub_id: Settled or None}``: cells reached by each hub (for scenario diffs).
+    placements
+        ``{hub_id: HubPlacement}``.
+    state
+        The :class:`ReachState` the friction was built from.
+    hours
+        Band limits used.
     """
 
     bands: gpd.GeoDataFrame
@@ -270,6 +480,11 @@ class ReachResult:
     friction: np.ndarray
     as_of: dt.date
     season: str
+    admin3: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ADMIN3_COLUMNS))
+    cells: dict = field(default_factory=dict)
+    placements: dict = field(default_factory=dict)
+    state: ReachState | None = None
+    hours: tuple[float, ...] = DEFAULT_BANDS_H
 
 
 def state_as_of(inputs: ModelInputs, road_status_versions: pd.DataFrame,
@@ -287,9 +502,105 @@ def state_as_of(inputs: ModelInputs, road_status_versions: pd.DataFrame,
     return status, episodes
 
 
+def _check_hours(hours: Sequence[float]) -> tuple[float, ...]:
+    out = tuple(sorted(float(h) for h in hours))
+    if not out or not out[0] > 0 or not all(math.isfinite(h) for h in out):
+        msg = f"band limits must be positive, finite hours, got {list(hours)}"
+        raise ValueError(msg)
+    return out
+
+
+def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachState, *,
+                     as_of: dt.date, hours: Sequence[float] = DEFAULT_BANDS_H,
+                     friction: np.ndarray | None = None, reuse: ReachResult | None = None,
+                     reuse_hubs: set[str] | None = None, clip: bool = False,
+                     workers: int | None = None, progress: Progress | None = None) -> ReachResult:
+    """Reachable areas of every hub under one state of the constraints.
+
+    Parameters
+    ----------
+    inputs
+        Static model inputs.
+    hubs
+        Hubs (EPSG:4326) with ``hub_id`` and ``name``.
+    state
+        The constraints (axis status, no-entry zones, season, optional penalty).
+    as_of
+        Date the state stands for (reported only).
+    hours
+        Band limits, hours.
+    friction
+        The state's friction if already built (else built here).
+    reuse, reuse_hubs
+        A previous result whose per-hub output is copied for the hubs in ``reuse_hubs``
+        (used by scenarios for hubs the change cannot affect).
+    clip
+        Clip band polygons to Mali's outline.
+    workers
+        Threads for the searches (default: 2 on grids up to ``PARALLEL_MAX_CELLS``, else 1).
+    progress
+        Optional ``progress(done, total, label)``.
+
+    Returns
+    -------
+    ReachResult
+    """
+    hours = _check_hours(hours)
+    f = check_friction(state.friction(inputs) if friction is None else friction)
+    fin = f[np.isfinite(f)]
+    frange = (float(fin.min()), float(fin.max())) if fin.size else None
+    hub_rows = [hub for _, hub in hubs.iterrows()]
+    reuse_hubs = reuse_hubs or set()
+    placements = {}
+    for hub in hub_rows:
+        placements[hub["hub_id"]] = locate_hub(inputs, f, hub, state.no_entry)
+    todo = [h for h in hub_rows if h["hub_id"] not in reuse_hubs or reuse is None]
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if f.size <= PARALLEL_MAX_CELLS else 1
+    cells: dict[str, Settled | None] = {}
+    lonlat, a3_total = _place_lonlat(inputs), _admin3_cells(inputs)
+
+    def run(hub: pd.Series) -> HubReach:
+        pl = placements[hub["hub_id"]]
+        found = search_hub(inputs, f, pl, hours[-1], friction_range=frange)
+        return summarise_hub(inputs, hub, pl, found, hours, clip=clip, _lonlat=lonlat, _a3_total=a3_total)
+
+    if workers > 1 and len(todo) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = dict(zip([h["hub_id"] for h in todo], pool.map(run, todo), strict=True))
+    else:
+        done = {h["hub_id"]: run(h) for h in todo}
+    band_parts, loc_parts, adm_parts = [], [], []
+    for i, hub in enumerate(hub_rows, start=1):
+        hid = hub["hub_id"]
+        if hid in done:
+            res = done[hid]
+            cells[hid] = res.cells
+            b, loc, adm = res.bands, res.localities, res.admin3
+        else:
+            cells[hid] = reuse.cells.get(hid)
+            b = reuse.bands[reuse.bands["hub_id"] == hid]
+            loc = reuse.localities[reuse.localities["hub_id"] == hid]
+            adm = reuse.admin3[reuse.admin3["hub_id"] == hid]
+        band_parts.append(b)
+        loc_parts.append(loc)
+        adm_parts.append(adm)
+        if progress:
+            progress(i, len(hub_rows), str(hub["name"]))
+    bands = gpd.GeoDataFrame(pd.concat(band_parts, ignore_index=True), geometry="geometry", crs=WORK_CRS)
+    nonempty = [p for p in loc_parts if len(p)]
+    localities = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=LOCALITY_COLUMNS)
+    adm_nonempty = [p for p in adm_parts if len(p)]
+    admin3 = pd.concat(adm_nonempty, ignore_index=True) if adm_nonempty else pd.DataFrame(columns=ADMIN3_COLUMNS)
+    logger.info("reach: %d hubs x %d bands as of %s (%s season), %d reused",
+                len(hub_rows), len(hours), as_of, state.season, len(hub_rows) - len(todo))
+    return ReachResult(bands, localities, f, as_of, state.season, admin3, cells, placements, state, hours)
+
+
 def compute_reach(inputs: ModelInputs, hubs: gpd.GeoDataFrame, *,
                   road_status_versions: pd.DataFrame, encircled_episodes: gpd.GeoDataFrame,
                   as_of: dt.date, hours: Sequence[float] = DEFAULT_BANDS_H, season: str = "dry",
+                  penalty: np.ndarray | None = None, clip: bool = False,
                   progress: Progress | None = None) -> ReachResult:
     """Reachable areas of every hub under the constraints in force on ``as_of``.
 
@@ -307,6 +618,11 @@ def compute_reach(inputs: ModelInputs, hubs: gpd.GeoDataFrame, *,
         Band limits in hours.
     season
         ``{"dry", "rainy"}``.
+    penalty
+        Optional incident-hotspot friction multiplier (``geo.friction.incident_penalty``);
+        off by default.
+    clip
+        Clip band polygons to Mali's outline.
     progress
         Optional ``progress(done, total, label)``.
 
@@ -317,24 +633,171 @@ def compute_reach(inputs: ModelInputs, hubs: gpd.GeoDataFrame, *,
     Raises
     ------
     ValueError
-        Empty ``hours`` or a non-positive band.
+        Empty ``hours`` or a non-positive band; unknown season.
     """
-    hours = sorted(float(h) for h in hours)
-    if not hours or hours[0] <= 0:
-        msg = f"band limits must be positive hours, got {hours}"
-        raise ValueError(msg)
+    hours = _check_hours(hours)
+    state = base_state(inputs, road_status_versions, encircled_episodes, as_of, season=season, penalty=penalty)
+    return reach_from_state(inputs, hubs, state, as_of=as_of, hours=hours, clip=clip, progress=progress)
+
+
+def base_state(inputs: ModelInputs, road_status_versions: pd.DataFrame, encircled_episodes: gpd.GeoDataFrame,
+               as_of: dt.date, *, season: str = "dry", penalty: np.ndarray | None = None) -> ReachState:
+    """The :class:`ReachState` in force on ``as_of`` (axis status and encirclements)."""
     status, episodes = state_as_of(inputs, road_status_versions, encircled_episodes, as_of)
-    in_force = episodes[episodes["in_force"]]
-    friction = build_friction(inputs, axis_status=status, no_entry=in_force, season=season)
-    band_parts, loc_parts = [], []
-    for i, (_, hub) in enumerate(hubs.iterrows(), start=1):
-        res = reach_hub(inputs, friction, hub, hours=hours, no_entry=in_force)
-        band_parts.append(res.bands)
-        loc_parts.append(res.localities)
-        if progress:
-            progress(i, len(hubs), str(hub["name"]))
-    bands = gpd.GeoDataFrame(pd.concat(band_parts, ignore_index=True), geometry="geometry", crs=WORK_CRS)
-    localities = pd.concat([p for p in loc_parts if len(p)], ignore_index=True) if any(
-        len(p) for p in loc_parts) else pd.DataFrame(columns=LOCALITY_COLUMNS)
-    logger.info("reach: %d hubs x %d bands as of %s (%s season)", len(hubs), len(hours), as_of, season)
-    return ReachResult(bands, localities, friction, as_of, season)
+    return ReachState(status, episodes[episodes["in_force"]], season, penalty)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Fastest route between two points on the friction grid.
+
+    Attributes
+    ----------
+    time_h
+        Travel time in hours (None when not reachable).
+    length_km, road_km
+        Route length and the part of it on road cells (each move counts half for each
+        of its two cells), km.
+    straight_km
+        Straight-line distance between the two points, km.
+    cells
+        ``(n, 2)`` row/col of the route (start first).
+    note
+        Why there is no route, or ``""``.
+    """
+
+    time_h: float | None
+    length_km: float
+    road_km: float
+    straight_km: float
+    cells: np.ndarray
+    note: str = ""
+
+    @property
+    def road_share(self) -> float:
+        """Share of the route length on roads (0-1)."""
+        return self.road_km / self.length_km if self.length_km > 0 else 0.0
+
+
+def find_locality(inputs: ModelInputs, text: str) -> pd.Series:
+    """The locality whose name (case-insensitive) or place id is ``text``.
+
+    When several localities share the name, the first in the places table (the data
+    set's order, largest first for the shared gazetteer) is returned.
+
+    Raises
+    ------
+    KeyError
+        No such locality (the message lists close names).
+    """
+    places = inputs.places
+    if text in places.index.astype(str):
+        return places.loc[places.index.astype(str) == text].iloc[0]
+    names = places["name"].astype(str).str.casefold()
+    hit = places[names == text.casefold()]
+    if hit.empty:
+        close = places[names.str.startswith(text.casefold()[:3])]["name"].head(8).tolist()
+        msg = f"no locality named {text!r}; close names: {close}"
+        raise KeyError(msg)
+    return hit.iloc[0]
+
+
+def route_lonlat(inputs: ModelInputs, friction: np.ndarray, road: np.ndarray, start: tuple[float, float],
+                 end: tuple[float, float]) -> Route:
+    """Fastest route between two lon/lat points (EPSG:4326).
+
+    Parameters
+    ----------
+    inputs
+        Static inputs (grid).
+    friction
+        Friction grid (h/km).
+    road
+        bool grid: cell is a usable road (``geo.friction.speed_grids`` road > 0).
+    start, end
+        ``(lon, lat)``.
+
+    Returns
+    -------
+    Route
+        ``time_h`` None when a point cannot be placed or the end is not reached.
+    """
+    from geo.costdist import trace_route
+
+    to_work = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True)
+    (x0, x1), (y0, y1) = to_work.transform([start[0], end[0]], [start[1], end[1]])
+    straight = float(math.hypot(x1 - x0, y1 - y0) / 1000.0)
+    f = check_friction(friction)
+    a = place_hub(f, inputs.grid, x0, y0)
+    b = place_hub(f, inputs.grid, x1, y1)
+    empty = np.empty((0, 2), dtype=np.int64)
+    if not a.usable or not b.usable:
+        bad = a if not a.usable else b
+        return Route(None, 0.0, 0.0, straight, empty, f"{'start' if bad is a else 'end'} {bad.status}")
+    cells = settle(f, [(a.row, a.col)], cell_km=inputs.grid.cell_km, check=False,
+                   start_costs_h=np.array([a.snap_km / HUB_SNAP_SPEED_KMH]))
+    t = cells.values_at(np.array([b.row * inputs.grid.shape[1] + b.col]))[0]
+    if not np.isfinite(t):
+        return Route(None, 0.0, 0.0, straight, empty, "no passable path (barriers or no-entry zones)")
+    time_h = float(t + b.snap_km / HUB_SNAP_SPEED_KMH)
+    path = trace_route(cells.raster(), f, (b.row, b.col), cell_km=inputs.grid.cell_km)
+    steps = np.hypot(*np.diff(path, axis=0).T) * inputs.grid.cell_km
+    on_road = road[path[:, 0], path[:, 1]].astype(float)
+    road_km = float((steps * 0.5 * (on_road[:-1] + on_road[1:])).sum())
+    return Route(time_h, float(steps.sum()), road_km, straight, path)
+
+
+def route_between(inputs: ModelInputs, state: ReachState, hub: pd.Series, place: pd.Series) -> Route:
+    """Fastest route from a hub (EPSG:4326 row) to a locality (row of ``inputs.places``).
+
+    Returns
+    -------
+    Route
+        ``note`` says why when the hub cannot start or the locality is not reached.
+    """
+    from geo.friction import speed_grids
+
+    f = state.friction(inputs)
+    pl = locate_hub(inputs, f, hub, state.no_entry)
+    if not pl.usable:
+        return Route(None, 0.0, 0.0, math.nan, np.empty((0, 2), dtype=np.int64), f"hub {pl.status}")
+    road, _ = speed_grids(inputs, axis_status=state.axis_status, season=state.season)
+    lonlat = Transformer.from_crs(WORK_CRS, STORAGE_CRS, always_xy=True).transform(place.geometry.x,
+                                                                                    place.geometry.y)
+    return route_lonlat(inputs, f, (road > 0) & np.isfinite(f), (hub.geometry.x, hub.geometry.y), lonlat)
+
+
+def validate_town_pairs(inputs: ModelInputs, pairs: pd.DataFrame, *, season: str = "dry") -> pd.DataFrame:
+    """Model travel time for published town pairs (``data/validation/town_pairs.csv``).
+
+    The model runs with every axis at its class speed (no closure, no no-entry zone):
+    published times are nominal driving times.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: ``pair_id``, towns, ``road_km`` and ``travel_time_h`` (published),
+        ``model_h``, ``model_km`` (route length), ``road_share``, ``implied_kmh``
+        (published km / model time), ``ratio`` (model / published time) and
+        ``km_ratio`` (model route km / published km).
+    """
+    from geo.friction import speed_grids
+
+    status = pd.DataFrame({"status": "open"}, index=inputs.axes.index)
+    empty = gpd.GeoDataFrame({"radius_km": []}, geometry=[], crs=STORAGE_CRS)
+    state = ReachState(status, empty, season)
+    f = state.friction(inputs)
+    road, _ = speed_grids(inputs, axis_status=status, season=season)
+    road = (road > 0) & np.isfinite(f)
+    rows = []
+    for p in pairs.itertuples():
+        r = route_lonlat(inputs, f, road, (p.from_lon, p.from_lat), (p.to_lon, p.to_lat))
+        rows.append({"pair_id": p.pair_id, "from_town": p.from_town, "to_town": p.to_town,
+                     "road_km": p.road_km, "travel_time_h": p.travel_time_h,
+                     "model_h": r.time_h, "model_km": r.length_km, "road_share": r.road_share,
+                     "straight_km": r.straight_km})
+    out = pd.DataFrame(rows)
+    out["implied_kmh"] = out["road_km"] / out["model_h"]
+    out["ratio"] = out["model_h"] / out["travel_time_h"]
+    out["km_ratio"] = out["model_km"] / out["road_km"]
+    return out

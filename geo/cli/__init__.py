@@ -20,9 +20,10 @@ from geo.errors import AccessMapError
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMAND_MODULES = (
-    "geo.cli.reach",
+    "geo.cli.reach", "geo.cli.catchments", "geo.cli.travel_time",
     "geo.cli.data",
     "geo.cli.status", "geo.cli.encircled",
+    "geo.cli.incidents",
 )
 
 

@@ -111,7 +111,9 @@ def run_history(args: argparse.Namespace) -> int:
     """Print every version (superseded included), oldest first."""
     hist = constraints.encircled_history(store_path(args), args.locality)
     if args.locality is not None and hist.empty:
-        raise DataFileError("encircled history", f"unknown locality {args.locality!r}", field="locality")
+        msg = f"unknown locality {args.locality!r}"
+        label = "encircled history"
+        raise DataFileError(label, msg, field="locality")
     print_frame(hist[HISTORY_COLUMNS], args.format)
     return 0
 

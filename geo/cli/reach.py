@@ -37,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
     p.add_argument("--localities-out", metavar="FILE.csv",
                    help="also write one row per (hub, locality reached) with travel_time_h")
+    p.add_argument("--scenario", metavar="FILE.toml",
+                   help="what-if changes (close/open axes, add/lift blockades, season) applied on top of "
+                   "the as-of state; the scenario's reach is written and its difference printed")
     add_store_option(p)
     p.set_defaults(func=run)
 
@@ -54,6 +57,12 @@ def run(args: argparse.Namespace) -> int:
     result = compute_reach(inputs, hubs, road_status_versions=versions.road_status,
                            encircled_episodes=versions.encircled, as_of=args.as_of,
                            hours=args.hours, season=args.season, progress=tqdm_progress("hubs"))
+    scenario_result = None
+    if args.scenario:
+        from geo.scenario import read_scenario, run_scenario
+
+        scenario_result = run_scenario(inputs, hubs, result, read_scenario(args.scenario))
+        result = scenario_result.after
     write_reach(result.bands, Path(args.out))
     if args.localities_out:
         from geo.io import write_csv_atomic
@@ -65,6 +74,13 @@ def run(args: argparse.Namespace) -> int:
     print(table[["hub", "hours", "area_km2", "population", "localities", "hub_status"]].to_string(
         index=False, formatters={"area_km2": "{:,.0f}".format, "population": "{:,.0f}".format,
                                  "hours": "{:g}".format}))
+    if scenario_result is not None:
+        ch = scenario_result.changes
+        print(f"\nScenario {scenario_result.scenario.name!r} vs the as-of state (cells exact):")
+        print(ch[["hub", "hours", "km2_lost", "km2_gained", "population_lost", "population_gained",
+                  "localities_lost", "localities_gained"]].to_string(
+            index=False, formatters={c: "{:,.0f}".format for c in
+                                     ("km2_lost", "km2_gained", "population_lost", "population_gained")}))
     print(f"wrote {args.out} (layer reachable_areas, {len(result.bands)} rows) in "
           f"{time.perf_counter() - t0:.1f} s")
     return 0

@@ -32,7 +32,7 @@ SHOW_COLUMNS = ["axis_id", "axis_name", "status", "cause", "valid_from", "valid_
 
 
 def store_path(args: argparse.Namespace) -> Path:
-    """The ``--store`` value, else ``$MALI_ACCESS_STORE``, else ``var/store.sqlite``."""
+    """Return the ``--store`` value, else ``$MALI_ACCESS_STORE``, else ``var/store.sqlite``."""
     return Path(args.store).expanduser() if args.store else default_store_path()
 
 
@@ -111,7 +111,9 @@ def run_history(args: argparse.Namespace) -> int:
     if args.axis is not None and args.axis not in set(constraints.known_axes()["axis_id"]):
         from geo.errors import DataFileError
 
-        raise DataFileError("status history", f"unknown axis {args.axis!r}", field="axis")
+        msg = f"unknown axis {args.axis!r}"
+        label = "status history"
+        raise DataFileError(label, msg, field="axis")
     hist = constraints.road_status_history(path, args.axis)
     print_frame(hist[HISTORY_COLUMNS], args.format)
     return 0

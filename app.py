@@ -1,0 +1,29 @@
+"""Streamlit entry point: page config, shared sidebar state, and the page router.
+
+Run with ``streamlit run app.py``. UI only: analysis lives in ``geo/``, map layers in
+``layers/``.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+st.set_page_config(page_title="Mali humanitarian access", page_icon="🧭", layout="wide")
+
+from pages.common import init_state  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent
+#: (script, title, icon). A page is listed only when its script exists.
+PAGES = [
+    ("pages/live_map.py", "Live map", "🗺️"),
+    ("pages/reachability.py", "Reachability", "⏱️"),
+    ("pages/constraints.py", "Constraints", "🚧"),
+    ("pages/incidents.py", "Incidents", "📍"),
+    ("pages/export.py", "Export", "🖨️"),
+    ("pages/public.py", "Public snapshots", "🌍"),
+]
+
+init_state()
+pages = [st.Page(str(ROOT / script), title=title, icon=icon) for script, title, icon in PAGES
+         if (ROOT / script).exists()]
+st.navigation(pages).run()

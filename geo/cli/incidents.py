@@ -1,0 +1,163 @@
+"""``python -m geo incidents check|import|counts|trend``: incident files and tables.
+
+``check FILE`` prints a JSON report (format, rows, accepted, rejected problems,
+warnings, possible duplicates) and stores nothing. ``import FILE`` adds the accepted rows
+and keeps the rejected ones in the store; importing the same file again adds nothing.
+``counts`` and ``trend`` write P-coded tables as CSV with an HXL hashtag row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import shapely
+
+from geo.cli.common import add_data_option, add_store_option, parse_date, tqdm_progress
+from geo.errors import AccessMapError, MissingDataError
+from geo.settings import resolve_data_dir
+from geo.store import default_store_path
+
+logger = logging.getLogger(__name__)
+
+#: Border tolerance for "inside Mali", km (border villages, rounding of coordinates).
+BORDER_TOLERANCE_KM = 5.0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``incidents`` command and its subcommands."""
+    parser = subparsers.add_parser("incidents", help="check, import and count incident files",
+                                   description=__doc__)
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, helptext in (("check", "validate a file and print a JSON report (stores nothing)"),
+                           ("import", "add a file's accepted rows to the store")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("file", metavar="FILE", help="CSV or XLSX file")
+        p.add_argument("--format", default="auto",
+                       choices=["auto", "acled", "ucdp", "curated", "generic"],
+                       help="file format (default: detected from the header)")
+        p.add_argument("--mapping", metavar="MAPPING.toml", help="column mapping for generic files")
+        p.add_argument("--date-order", choices=["dmy", "mdy", "ymd"],
+                       help="declared order of slash dates; without it ambiguous dates are rejected")
+        p.add_argument("--fix-swapped", action="store_true",
+                       help="swap latitude/longitude where only the swapped pair lies in Mali")
+        p.add_argument("--encoding", help="force the text encoding (default: detected)")
+        add_data_option(p)
+        add_store_option(p)
+        p.set_defaults(func=run)
+    for name, helptext in (("counts", "incidents per admin unit, CSV with HXL row"),
+                           ("trend", "incidents per month, CSV with HXL row")):
+        p = sub.add_parser(name, help=helptext)
+        if name == "counts":
+            p.add_argument("--level", type=int, choices=[1, 2, 3], default=2)
+            p.add_argument("--by", choices=["event_type", "month", "source"], action="append",
+                           default=None, help="extra grouping (repeatable)")
+        else:
+            p.add_argument("--by", choices=["event_type", "source"], default=None)
+        p.add_argument("--start", type=parse_date, help="first day, YYYY-MM-DD")
+        p.add_argument("--end", type=parse_date, help="last day, YYYY-MM-DD")
+        p.add_argument("--as-of", type=parse_date, help="last day of a window of --days days")
+        p.add_argument("--days", type=int, help="window length in days, ending --as-of")
+        p.add_argument("--public", action="store_true", help="leave out restricted rows (ACLED ...)")
+        p.add_argument("--out", metavar="FILE.csv", help="output file (default: stdout)")
+        add_data_option(p)
+        add_store_option(p)
+        p.set_defaults(func=run)
+
+
+def _country(data: str | None) -> tuple[shapely.Geometry | None, Path | None]:
+    """Mali's admin0 outline, buffered by the border tolerance, in EPSG:4326."""
+    from geo.incidents import country_outline
+
+    try:
+        data_dir = resolve_data_dir(data)
+        return country_outline(data_dir, border_km=BORDER_TOLERANCE_KM), data_dir
+    except MissingDataError as exc:
+        logger.warning("no admin0 outline (%s); using Mali's bounding box", exc)
+        return None, None
+
+
+def _known(data_dir: Path | None, store: Path):
+    from geo.incidents import load_incidents
+
+    if data_dir is None:
+        return None
+    return load_incidents(data_dir, store_path=store if store.is_file() else None)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run one ``incidents`` action; returns the exit code."""
+    if args.action in ("counts", "trend"):
+        return _run_tables(args)
+    from geo.datasets import sha256_file
+    from geo.incidents_io import check_file, import_checked, open_store
+
+    store = Path(args.store) if args.store else default_store_path()
+    country, data_dir = _country(args.data)
+    try:
+        existing = _known(data_dir, store)
+    except AccessMapError as exc:
+        logger.warning("cannot load known incidents for duplicate checks: %s", exc)
+        existing = None
+    result = check_file(args.file, fmt=args.format, mapping=args.mapping,
+                        date_order=args.date_order, fix_swapped=args.fix_swapped,
+                        country=country, existing=existing, encoding=args.encoding)
+    report = result.report()
+    if args.action == "import":
+        conn = open_store(store)
+        try:
+            summary = import_checked(conn, result, file_sha256=sha256_file(Path(args.file)),
+                                     progress=tqdm_progress("import") if sys.stderr.isatty() else None)
+        finally:
+            conn.close()
+        report.update({"store": str(store), "added": summary.added,
+                       "already_present": summary.already_present,
+                       "rejected_rows_kept": summary.rejected_rows,
+                       "repeated_file": summary.repeated_file})
+    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _run_tables(args: argparse.Namespace) -> int:
+    from geo.admin import load_admin
+    from geo.incidents import (
+        assign_admin,
+        counts_by_admin,
+        load_incidents,
+        monthly_trend,
+        public_incidents,
+        time_window,
+        to_hxl_csv,
+    )
+
+    data_dir = resolve_data_dir(args.data)
+    store = Path(args.store) if args.store else default_store_path()
+    inc = load_incidents(data_dir, store_path=store if store.is_file() else None)
+    if args.public:
+        inc = public_incidents(inc)
+    try:
+        if args.as_of or args.days:
+            inc = time_window(inc, as_of=args.as_of, days=args.days)
+        else:
+            inc = time_window(inc, start=args.start, end=args.end)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.action == "counts":
+        admin3 = load_admin(data_dir, 3)
+        placed = assign_admin(inc, admin3)
+        units = load_admin(data_dir, args.level) if not args.by else None
+        table = counts_by_admin(placed, level=args.level, by=tuple(args.by or ()), admin=units)
+    else:
+        table = monthly_trend(inc, by=args.by)
+    text = to_hxl_csv(table)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {len(table)} rows to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,361 @@
+"""What-if scenarios: changes to the constraints applied on top of the as-of state.
+
+A scenario is a small TOML file (or the same dict built in the app)::
+
+    name = "RN16 closes in the rainy season"
+    season = "rainy"                       # optional: dry | rainy
+    close_axes = ["RN16-SEV-DOU", "RN16-DOU-HOM"]
+    open_axes = []                         # set to open (e.g. a lifted closure)
+    constrain_axes = []
+    lift_blockades = ["Farabougou"]        # encircled localities (names) no longer in force
+    [[add_blockade]]                       # new no-entry zones
+    locality = "Boni"
+    lon = -2.2198
+    lat = 15.0766
+    radius_km = 10
+
+:func:`apply_scenario` turns the as-of :class:`geo.reach.ReachState` into the scenario's
+state; :func:`run_scenario` recomputes only the hubs the change can affect and returns
+the new reach with a diff per hub and band (km2 and population lost/gained,
+localities lost/gained).
+
+Which hubs can a change affect: a path that reaches a changed cell must first reach
+a neighbour of it through unchanged cells, at a time no shorter than before. So if no
+changed cell nor any of its 8 neighbours was within the hub's largest band before, the
+hub's reach is unchanged (exactly), and its previous result is reused. This is the
+raster form of the rule in ``geo.reach_diff.affected_hubs``, whose ``diff_reach``
+(polygon diff) is re-exported here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy import ndimage
+from shapely.geometry import Point
+
+from geo.errors import DataFileError
+from geo.friction import SEASONS, ModelInputs
+from geo.reach import ReachResult, ReachState, reach_from_state
+from geo.reach_diff import diff_reach  # noqa: F401  (compatible name, polygon diff)
+from geo.settings import DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS
+
+logger = logging.getLogger(__name__)
+
+SCENARIO_KEYS = {"name", "season", "close_axes", "open_axes", "constrain_axes", "lift_blockades",
+                 "add_blockade", "description"}
+CHANGE_COLUMNS = ["hub_id", "hub", "hours", "area_before_km2", "area_after_km2", "km2_lost", "km2_gained",
+                  "population_before", "population_after", "population_lost", "population_gained",
+                  "localities_before", "localities_after", "localities_lost", "localities_gained",
+                  "recomputed"]
+LOCALITY_CHANGE_COLUMNS = ["hub_id", "hub", "hours", "change", "place_id", "locality", "adm2_pcode",
+                           "adm3_pcode", "lon", "lat", "travel_time_h_before", "travel_time_h_after"]
+
+
+@dataclass(frozen=True)
+class Blockade:
+    """A no-entry zone added by a scenario (EPSG:4326 centre, radius in km)."""
+
+    locality: str
+    lon: float
+    lat: float
+    radius_km: float = DEFAULT_NO_ENTRY_RADIUS_KM
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A set of changes to the constraints.
+
+    Attributes
+    ----------
+    name
+        Label shown in tables and maps.
+    season
+        Season override, or None to keep the base state's.
+    close_axes, open_axes, constrain_axes
+        Axis ids set to closed / open / constrained.
+    add_blockades
+        New no-entry zones.
+    lift_blockades
+        Encircled localities (names, case-insensitive) whose zone is lifted.
+    """
+
+    name: str = "scenario"
+    season: str | None = None
+    close_axes: tuple[str, ...] = ()
+    open_axes: tuple[str, ...] = ()
+    constrain_axes: tuple[str, ...] = ()
+    add_blockades: tuple[Blockade, ...] = ()
+    lift_blockades: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the scenario changes nothing."""
+        return not (self.season or self.close_axes or self.open_axes or self.constrain_axes
+                    or self.add_blockades or self.lift_blockades)
+
+
+def scenario_from_dict(data: Mapping, *, path: Path | str = "<scenario>") -> Scenario:
+    """Build a :class:`Scenario` from a parsed TOML table (or an equivalent dict).
+
+    Raises
+    ------
+    DataFileError
+        Unknown key, bad season, a list that is not a list of strings, or a blockade
+        without a number for lon/lat/radius_km.
+    """
+    unknown = set(data) - SCENARIO_KEYS
+    if unknown:
+        raise DataFileError(path, f"unknown scenario key(s) {sorted(unknown)}; expected {sorted(SCENARIO_KEYS)}",
+                            field=sorted(unknown)[0])
+    season = data.get("season")
+    if season is not None and season not in SEASONS:
+        raise DataFileError(path, f"season must be one of {SEASONS}, got {season!r}", field="season")
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise DataFileError(path, "expected a list of strings", field=key)
+        return tuple(value)
+
+    blockades = []
+    for i, b in enumerate(data.get("add_blockade", []), start=1):
+        try:
+            blockades.append(Blockade(str(b["locality"]), float(b["lon"]), float(b["lat"]),
+                                      float(b.get("radius_km", DEFAULT_NO_ENTRY_RADIUS_KM))))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataFileError(path, f"blockade needs locality, lon, lat (numbers) and optional radius_km: {exc}",
+                                row=i, field="add_blockade") from exc
+        if not blockades[-1].radius_km > 0:
+            raise DataFileError(path, "radius_km must be > 0", row=i, field="add_blockade")
+    return Scenario(str(data.get("name", "scenario")), season, strings("close_axes"), strings("open_axes"),
+                    strings("constrain_axes"), tuple(blockades), strings("lift_blockades"))
+
+
+def read_scenario(path: Path | str) -> Scenario:
+    """Read a scenario TOML file.
+
+    Raises
+    ------
+    DataFileError
+        Unreadable file, TOML syntax error (with its line) or bad content.
+    """
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataFileError(path, f"cannot read scenario: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise DataFileError(path, f"not valid TOML: {exc}") from exc
+    return scenario_from_dict(data, path=path)
+
+
+def apply_scenario(inputs: ModelInputs, base: ReachState, scenario: Scenario) -> ReachState:
+    """The state of the constraints with the scenario's changes applied on top of ``base``.
+
+    Raises
+    ------
+    DataFileError
+        An axis id not in ``inputs.axes``, or a blockade to lift that is not in force.
+    """
+    known = set(inputs.axes.index)
+    for key, ids in (("close_axes", scenario.close_axes), ("open_axes", scenario.open_axes),
+                     ("constrain_axes", scenario.constrain_axes)):
+        bad = sorted(set(ids) - known)
+        if bad:
+            raise DataFileError(f"<scenario {scenario.name}>", f"unknown axis id(s) {bad}; known: {sorted(known)}",
+                                field=key)
+    status = base.axis_status.copy()
+    for ids, value in ((scenario.open_axes, "open"), (scenario.constrain_axes, "constrained"),
+                       (scenario.close_axes, "closed")):
+        for axis_id in ids:
+            if axis_id in status.index:
+                status.loc[axis_id, "status"] = value
+            else:
+                status = pd.concat([status, pd.DataFrame({"status": [value]}, index=[axis_id])])
+    zones = base.no_entry
+    if scenario.lift_blockades:
+        names = zones["locality"].astype(str).str.casefold()
+        wanted = {n.casefold() for n in scenario.lift_blockades}
+        missing = sorted(wanted - set(names))
+        if missing:
+            raise DataFileError(f"<scenario {scenario.name}>",
+                                f"blockade(s) {missing} not in force; in force: {sorted(set(zones['locality']))}",
+                                field="lift_blockades")
+        zones = zones[~names.isin(wanted)]
+    if scenario.add_blockades:
+        added = gpd.GeoDataFrame(
+            {"locality": [b.locality for b in scenario.add_blockades],
+             "radius_km": [b.radius_km for b in scenario.add_blockades],
+             "since": "scenario", "in_force": True},
+            geometry=[Point(b.lon, b.lat) for b in scenario.add_blockades], crs=STORAGE_CRS)
+        zones = gpd.GeoDataFrame(pd.concat([zones.to_crs(STORAGE_CRS), added], ignore_index=True),
+                                 geometry="geometry", crs=STORAGE_CRS)
+    return ReachState(status, zones, scenario.season or base.season, base.penalty)
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """A scenario's reach and its difference from the as-of reach.
+
+    Attributes
+    ----------
+    scenario
+        The scenario applied.
+    before, after
+        Reach under the as-of state and under the scenario.
+    changes
+        ``CHANGE_COLUMNS``, one row per (hub, band).
+    localities
+        ``LOCALITY_CHANGE_COLUMNS``: localities lost or gained per (hub, band).
+    lost, gained
+        Polygons (WORK_CRS) of the area lost / gained per (hub, band) (``hub_id``,
+        ``hub``, ``hours``, ``area_km2``, ``geometry``).
+    """
+
+    scenario: Scenario
+    before: ReachResult
+    after: ReachResult
+    changes: pd.DataFrame
+    localities: pd.DataFrame
+    lost: gpd.GeoDataFrame = field(repr=False, default=None)
+    gained: gpd.GeoDataFrame = field(repr=False, default=None)
+
+
+def affected_by_change(before: ReachResult, friction_after: np.ndarray) -> set[str]:
+    """Hubs whose reach may change when the friction becomes ``friction_after``.
+
+    A hub is affected when a changed cell or one of its 8 neighbours lies within its
+    largest band before, or when it could not start before.
+    """
+    f0 = before.friction
+    changed = ~((f0 == friction_after) | (np.isinf(f0) & np.isinf(friction_after)))
+    if not changed.any():
+        return {h for h, c in before.cells.items() if c is None}
+    near = ndimage.binary_dilation(changed, structure=np.ones((3, 3), dtype=bool)).reshape(-1)
+    out = set()
+    for hub_id, cells in before.cells.items():
+        if cells is None or near[cells.idx].any():
+            out.add(hub_id)
+    return out
+
+
+def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
+               recomputed: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                            gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Cell-exact difference of two reach results (same hubs and bands).
+
+    Returns
+    -------
+    (changes, localities, lost, gained)
+        ``CHANGE_COLUMNS`` per (hub, band); ``LOCALITY_CHANGE_COLUMNS``; polygons of the
+        area lost and gained per (hub, band) in WORK_CRS.
+    """
+    from geo.reach import settled_band_polygons
+
+    n = inputs.grid.shape[0] * inputs.grid.shape[1]
+    pop = inputs.population.reshape(-1)
+    cell_km2 = inputs.grid.cell_area_km2
+    rows, loc_rows, lost_rows, gained_rows = [], [], [], []
+    hub_names = dict(zip(before.bands["hub_id"], before.bands["hub"], strict=False))
+    loc_b, loc_a = before.localities, after.localities
+    for hub_id, name in hub_names.items():
+        cb, ca = before.cells.get(hub_id), after.cells.get(hub_id)
+        for t in before.hours:
+            mask_b = np.zeros(n, dtype=bool)
+            mask_a = np.zeros(n, dtype=bool)
+            if cb is not None:
+                mask_b[cb.idx[cb.time_h <= t]] = True
+            if ca is not None:
+                mask_a[ca.idx[ca.time_h <= t]] = True
+            lost_idx = np.flatnonzero(mask_b & ~mask_a) if cb is not None else np.empty(0, np.int64)
+            gained_idx = np.flatnonzero(mask_a & ~mask_b) if ca is not None else np.empty(0, np.int64)
+            lb = loc_b[(loc_b["hub_id"] == hub_id) & (loc_b["travel_time_h"] <= t)].set_index("place_id")
+            la = loc_a[(loc_a["hub_id"] == hub_id) & (loc_a["travel_time_h"] <= t)].set_index("place_id")
+            lost_ids = lb.index.difference(la.index)
+            gained_ids = la.index.difference(lb.index)
+            for change, ids, src in (("lost", lost_ids, lb), ("gained", gained_ids, la)):
+                for pid in ids:
+                    r = src.loc[pid]
+                    loc_rows.append({
+                        "hub_id": hub_id, "hub": name, "hours": t, "change": change, "place_id": pid,
+                        "locality": r["locality"], "adm2_pcode": r["adm2_pcode"], "adm3_pcode": r["adm3_pcode"],
+                        "lon": r["lon"], "lat": r["lat"],
+                        "travel_time_h_before": lb["travel_time_h"].get(pid, np.nan),
+                        "travel_time_h_after": la["travel_time_h"].get(pid, np.nan)})
+            rows.append({
+                "hub_id": hub_id, "hub": name, "hours": t,
+                "area_before_km2": mask_b.sum() * cell_km2, "area_after_km2": mask_a.sum() * cell_km2,
+                "km2_lost": len(lost_idx) * cell_km2, "km2_gained": len(gained_idx) * cell_km2,
+                "population_before": float(pop[mask_b].sum()), "population_after": float(pop[mask_a].sum()),
+                "population_lost": float(pop[lost_idx].sum()), "population_gained": float(pop[gained_idx].sum()),
+                "localities_before": len(lb), "localities_after": len(la),
+                "localities_lost": len(lost_ids), "localities_gained": len(gained_ids),
+                "recomputed": recomputed is None or hub_id in recomputed})
+            for idx, bucket in ((lost_idx, lost_rows), (gained_idx, gained_rows)):
+                from geo.costdist import Settled
+
+                part = Settled(idx, np.zeros(len(idx)), None, inputs.grid.shape, t)
+                geom = settled_band_polygons(part, inputs.grid, [0.0])[0]
+                bucket.append({"hub_id": hub_id, "hub": name, "hours": t, "area_km2": len(idx) * cell_km2,
+                               "geometry": geom})
+    from geo.settings import WORK_CRS
+
+    changes = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    localities = pd.DataFrame(loc_rows, columns=LOCALITY_CHANGE_COLUMNS)
+    lost = gpd.GeoDataFrame(lost_rows, geometry="geometry", crs=WORK_CRS)
+    gained = gpd.GeoDataFrame(gained_rows, geometry="geometry", crs=WORK_CRS)
+    return changes, localities, lost, gained
+
+
+def run_scenario(inputs: ModelInputs, hubs: gpd.GeoDataFrame, before: ReachResult, scenario: Scenario, *,
+                 as_of: dt.date | None = None) -> ScenarioResult:
+    """Apply a scenario on top of ``before``'s state and diff the new reach against it.
+
+    Parameters
+    ----------
+    inputs
+        Static model inputs.
+    hubs
+        The hubs of ``before``.
+    before
+        Reach under the as-of state (``geo.reach.compute_reach``), with its ``state``.
+    scenario
+        Changes to apply.
+    as_of
+        Date reported on the result (default ``before.as_of``).
+
+    Returns
+    -------
+    ScenarioResult
+        Only the hubs the change can affect are recomputed (``changes.recomputed``).
+
+    Raises
+    ------
+    DataFileError
+        Unknown axis or blockade in the scenario.
+    ValueError
+        ``before`` has no state.
+    """
+    if before.state is None:
+        msg = "the base reach result carries no state; compute it with geo.reach.compute_reach"
+        raise ValueError(msg)
+    state = apply_scenario(inputs, before.state, scenario)
+    friction = state.friction(inputs)
+    if state.season != before.season:
+        affected = set(before.cells)
+    else:
+        affected = affected_by_change(before, friction)
+    after = reach_from_state(inputs, hubs, state, as_of=as_of or before.as_of, hours=before.hours,
+                             friction=friction, reuse=before, reuse_hubs=set(before.cells) - affected)
+    changes, localities, lost, gained = diff_cells(inputs, before, after, affected)
+    logger.info("scenario %r: %d of %d hubs recomputed", scenario.name, len(affected), len(before.cells))
+    return ScenarioResult(scenario, before, after, changes, localities, lost, gained)

@@ -1,0 +1,34 @@
+"""Admin boundary outlines (admin1/admin2/admin3) with P-code tooltips."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+
+from layers.style import ADMIN_STYLE, esc, slim
+
+
+def build_admin_layer(admin: gpd.GeoDataFrame, *, level: int, show: bool = True,
+                      tolerance_m: float = 800.0) -> folium.FeatureGroup:
+    """Outlines of one admin level, with name and P-code in the tooltip.
+
+    Parameters
+    ----------
+    admin
+        Internal admin schema (``geo.admin.load_admin``).
+    level
+        1, 2 or 3 (sets the style).
+    show
+        Visible when the map opens.
+    tolerance_m
+        Display simplification (metres).
+    """
+    names = {1: "Regions (admin1)", 2: "Cercles (admin2)", 3: "Communes (admin3)"}
+    gdf = slim(admin[["pcode", "name", "geometry"]], tolerance_m=tolerance_m)
+    gdf = gdf.assign(pcode=gdf["pcode"].map(esc), name=gdf["name"].map(esc))
+    group = folium.FeatureGroup(name=names[level], show=show)
+    style = ADMIN_STYLE[level]
+    folium.GeoJson(gdf.__geo_interface__, style_function=lambda _f, s=style: s,
+                   tooltip=folium.GeoJsonTooltip(["name", "pcode"], aliases=["Name", "P-code"]),
+                   name=names[level]).add_to(group)
+    return group

@@ -1,0 +1,233 @@
+"""Folium layers for incidents: points, grid clusters and a choropleth of counts.
+
+Only CircleMarker / GeoJson are used, which need no asset beyond Leaflet itself (no
+CDN plugin), so the maps draw offline. Every text from a file goes through
+:func:`html.escape` before it reaches a popup or tooltip.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo.settings import STORAGE_CRS
+
+#: Marker colour per source (``generic:*`` share one).
+SOURCE_COLOURS = {"ucdp": "#b2182b", "acled": "#2166ac", "curated": "#e08214",
+                  "generic": "#1b7837"}
+#: Colours cycled over event types when ``colour_by="event_type"``.
+TYPE_PALETTE = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628",
+                "#f781bf", "#999999", "#66c2a5", "#8da0cb")
+DEFAULT_COLOUR = "#555555"
+#: Radius (px) of a marker for an event without deaths, and the cap.
+RADIUS_MIN_PX, RADIUS_MAX_PX = 4.0, 14.0
+#: Low-precision events: hollow ring with a dashed outline.
+LOW_PRECISION_STYLE = {"fill_opacity": 0.0, "dash_array": "3 3", "weight": 2}
+PRECISE_STYLE = {"fill_opacity": 0.7, "dash_array": None, "weight": 1}
+#: Choropleth classes (upper bounds, inclusive) and colours (light to dark red).
+CHORO_BREAKS = (0, 2, 5, 10, 25, 50, math.inf)
+CHORO_COLOURS = ("#f7f7f7", "#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15")
+
+
+def source_colour(source: str) -> str:
+    """Colour of a ``source`` value (``generic:<name>`` -> the generic colour)."""
+    return SOURCE_COLOURS.get(str(source).split(":", 1)[0], DEFAULT_COLOUR)
+
+
+def type_colours(event_types: pd.Series) -> dict[str, str]:
+    """Stable colour per event type (sorted types, cycling over :data:`TYPE_PALETTE`)."""
+    types = sorted(event_types.dropna().astype(str).unique())
+    return {t: TYPE_PALETTE[i % len(TYPE_PALETTE)] for i, t in enumerate(types)}
+
+
+def marker_radius(fatalities: int) -> float:
+    """Marker radius in px: grows with the square root of deaths, capped."""
+    return min(RADIUS_MAX_PX, RADIUS_MIN_PX + 1.5 * math.sqrt(max(int(fatalities), 0)))
+
+
+def _esc(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def popup_html(row: pd.Series) -> str:
+    """Popup of one incident; every value escaped."""
+    date = row.get("date")
+    date_txt = date.strftime("%Y-%m-%d") if isinstance(date, pd.Timestamp) and not pd.isna(date) else ""
+    prec = row.get("date_precision") or ""
+    if prec and prec != "day":
+        date_txt += f" ({_esc(prec)})"
+    actors = " / ".join(_esc(a) for a in (row.get("actor1"), row.get("actor2")) if a)
+    place = ", ".join(_esc(p) for p in (row.get("location"), row.get("admin2"), row.get("admin1")) if p)
+    lines = [
+        f"<b>{_esc(row.get('event_type'))}</b>",
+        f"Date: {date_txt}",
+        f"Actors: {actors}" if actors else "",
+        f"Place: {place}" if place else "",
+        f"Fatalities: {int(row.get('fatalities') or 0)}",
+        f"Source: {_esc(row.get('source'))} ({_esc(row.get('incident_id'))})",
+        "<i>Low location precision</i>" if bool(row.get("low_precision")) else "",
+    ]
+    return "<br>".join(line for line in lines if line)
+
+
+def build_incidents_layer(incidents: gpd.GeoDataFrame, *, name: str = "Incidents",
+                          show: bool = True, colour_by: str = "source",
+                          max_points: int = 20000) -> folium.FeatureGroup:
+    """Incidents as circle markers in a feature group.
+
+    Parameters
+    ----------
+    incidents
+        Normalised incidents (:func:`geo.incidents.load_incidents`), any CRS (drawn in
+        EPSG:4326).
+    name
+        Layer name in the layer control.
+    show
+        Visible when the map opens.
+    colour_by
+        ``"source"`` (:data:`SOURCE_COLOURS`) or ``"event_type"`` (:func:`type_colours`).
+    max_points
+        Draw at most this many (the most recent); a browser slows down beyond it.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Holding one :class:`folium.GeoJson` whose points are drawn as circle markers
+        (one feature per incident, properties ``incident_id``, ``colour``, ``radius``,
+        ``low_precision``, ``tooltip``, ``popup``): radius by fatalities, filled when
+        precise, hollow and dashed when ``low_precision``; popup and tooltip escaped.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``colour_by``.
+    """
+    if colour_by not in ("source", "event_type"):
+        msg = f"colour_by must be 'source' or 'event_type', got {colour_by!r}"
+        raise ValueError(msg)
+    group = folium.FeatureGroup(name=name, show=show)
+    if len(incidents) == 0:
+        return group
+    gdf = incidents.to_crs(STORAGE_CRS) if incidents.crs is not None else incidents
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    if len(gdf) > max_points:
+        gdf = gdf.sort_values("date").iloc[-max_points:]
+    if colour_by == "event_type":
+        palette = type_colours(gdf["event_type"])
+        colours = gdf["event_type"].astype(str).map(palette).fillna(DEFAULT_COLOUR)
+    else:
+        colours = gdf["source"].map(source_colour)
+    dates = gdf["date"].dt.strftime("%Y-%m-%d").fillna("")
+    props = gpd.GeoDataFrame({
+        "incident_id": gdf["incident_id"].astype(str).to_numpy(),
+        "colour": colours.to_numpy(),
+        "radius": gdf["fatalities"].map(marker_radius).to_numpy(),
+        "low_precision": gdf["low_precision"].astype(bool).to_numpy(),
+        "tooltip": (dates.map(_esc) + " " + gdf["event_type"].map(_esc)).to_numpy(),
+        "popup": [popup_html(row) for _, row in gdf.iterrows()],
+    }, geometry=gdf.geometry.to_numpy(), crs=STORAGE_CRS)
+
+    def style(feature: dict) -> dict:
+        p = feature["properties"]
+        st = LOW_PRECISION_STYLE if p["low_precision"] else PRECISE_STYLE
+        return {"color": p["colour"], "fillColor": p["colour"], "radius": p["radius"],
+                "fillOpacity": st["fill_opacity"], "weight": st["weight"],
+                "dashArray": st["dash_array"]}
+
+    folium.GeoJson(
+        props, name=name, marker=folium.CircleMarker(radius=RADIUS_MIN_PX, fill=True),
+        style_function=style,
+        tooltip=folium.GeoJsonTooltip(["tooltip"], labels=False),
+        popup=folium.GeoJsonPopup(["popup"], labels=False, max_width=320),
+    ).add_to(group)
+    return group
+
+
+def build_clusters_layer(clusters: gpd.GeoDataFrame, *, name: str = "Incident clusters",
+                         show: bool = True) -> folium.FeatureGroup:
+    """Grid clusters (:func:`geo.incidents.cluster_points`) as circles sized by count.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One CircleMarker per cell, radius ~ sqrt(count), with the count as tooltip and a
+        popup listing dates, fatalities and main event types (escaped).
+    """
+    group = folium.FeatureGroup(name=name, show=show)
+    if len(clusters) == 0:
+        return group
+    gdf = clusters.to_crs(STORAGE_CRS)
+    for _, row in gdf.iterrows():
+        n = int(row["incidents"])
+        first = pd.Timestamp(row["first_date"]).strftime("%Y-%m-%d")
+        last = pd.Timestamp(row["last_date"]).strftime("%Y-%m-%d")
+        popup = (f"<b>{n} incident{'s' if n != 1 else ''}</b><br>{first} to {last}<br>"
+                 f"Fatalities: {int(row['fatalities'])}<br>"
+                 f"Low precision: {int(row['low_precision'])}<br>"
+                 f"Types: {_esc(row['event_types'])}")
+        folium.CircleMarker(
+            location=(row.geometry.y, row.geometry.x), radius=min(30.0, 5.0 + 3.0 * math.sqrt(n)),
+            color="#7f0000", fill=True, fill_color="#d7301f", fill_opacity=0.55, weight=1,
+            popup=folium.Popup(popup, max_width=320), tooltip=str(n),
+        ).add_to(group)
+    return group
+
+
+def choropleth_colour(count: float) -> str:
+    """Colour of a count in :data:`CHORO_BREAKS` classes."""
+    for upper, colour in zip(CHORO_BREAKS, CHORO_COLOURS, strict=True):
+        if count <= upper:
+            return colour
+    return CHORO_COLOURS[-1]  # pragma: no cover
+
+
+def build_counts_choropleth(units: gpd.GeoDataFrame, counts: pd.DataFrame, *, level: int,
+                            name: str = "Incidents per unit", show: bool = True,
+                            ) -> folium.FeatureGroup:
+    """Admin units shaded by their number of incidents.
+
+    Parameters
+    ----------
+    units
+        Admin units of ``level`` (:func:`geo.admin.load_admin`), with ``pcode``/``name``.
+    counts
+        :func:`geo.incidents.counts_by_admin` at the same level.
+    level
+        2 (cercle) or 3 (commune) usually.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        A GeoJson of the units (EPSG:4326) with fill by class and a tooltip
+        (name, P-code, incidents, fatalities), names escaped.
+    """
+    key = f"adm{level}_pcode"
+    table = counts[[key, "incidents", "fatalities"]].rename(columns={key: "pcode"})
+    gdf = units[["pcode", "name", "geometry"]].to_crs(STORAGE_CRS).reset_index(drop=True)
+    gdf = gdf.merge(table, on="pcode", how="left")
+    gdf[["incidents", "fatalities"]] = gdf[["incidents", "fatalities"]].fillna(0).astype(int)
+    gdf["name"] = gdf["name"].astype(str).map(html.escape)
+    gdf["pcode"] = gdf["pcode"].astype(str).map(html.escape)
+    group = folium.FeatureGroup(name=name, show=show)
+    folium.GeoJson(
+        gdf,
+        style_function=lambda f: {"fillColor": choropleth_colour(f["properties"]["incidents"]),
+                                  "color": "#666666", "weight": 0.5, "fillOpacity": 0.7},
+        tooltip=folium.GeoJsonTooltip(["name", "pcode", "incidents", "fatalities"],
+                                      aliases=["Unit", "P-code", "Incidents", "Fatalities"]),
+    ).add_to(group)
+    return group
+
+
+def legend_entries(colour_by: str = "source") -> list[tuple[str, str]]:
+    """(label, colour) pairs for a legend of :func:`build_incidents_layer`."""
+    if colour_by == "source":
+        return [(k.upper() if k in ("ucdp", "acled") else k.capitalize(), v)
+                for k, v in SOURCE_COLOURS.items()]
+    return []

@@ -1,0 +1,98 @@
+"""Shared cartography: colours, line styles, legend entries, escaping and geometry slimming."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from branca.element import MacroElement, Template
+
+from geo.settings import STORAGE_CRS, WORK_CRS
+
+#: Road status -> line colour (ColorBrewer RdYlGn-derived, colour-blind safe with the dash pattern).
+ROAD_STATUS_COLOUR = {"open": "#1a9641", "constrained": "#f28e2b", "closed": "#d7191c", "unknown": "#8c8c8c"}
+ROAD_STATUS_LABEL = {"open": "Open", "constrained": "Constrained", "closed": "Closed", "unknown": "Unknown"}
+BASE_ROAD_COLOUR = "#5b5b5b"
+#: Hub id -> colour of its reachable areas (Tableau 10).
+HUB_COLOURS = ["#4e79a7", "#59a14f", "#e15759", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f", "#bab0ac"]
+#: Fill opacity of the bands, innermost first.
+BAND_OPACITY = [0.45, 0.28, 0.15, 0.1, 0.07]
+ENCIRCLED_ACTIVE = "#b2182b"
+ENCIRCLED_INACTIVE = "#8c8c8c"
+ADMIN_STYLE = {1: {"color": "#3b3b3b", "weight": 1.6, "fillOpacity": 0.0},
+               2: {"color": "#6b6b6b", "weight": 0.8, "fillOpacity": 0.0, "dashArray": "4 3"},
+               3: {"color": "#9b9b9b", "weight": 0.5, "fillOpacity": 0.0}}
+#: Tolerance used to simplify geometries for display (metres, WORK_CRS).
+DISPLAY_TOLERANCE_M = 800.0
+#: Decimal degrees kept in displayed coordinates (1e-4 deg is about 11 m).
+DISPLAY_PRECISION_DEG = 1e-4
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value for a popup or tooltip (None and NaN become an empty string)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def hub_colour(index: int) -> str:
+    """Colour of the ``index``-th hub."""
+    return HUB_COLOURS[index % len(HUB_COLOURS)]
+
+
+def slim(gdf: gpd.GeoDataFrame, *, tolerance_m: float = DISPLAY_TOLERANCE_M) -> gpd.GeoDataFrame:
+    """Simplify (in WORK_CRS) and round (in EPSG:4326) geometries for a light map payload.
+
+    Returns a copy in EPSG:4326; attributes untouched.
+    """
+    if gdf.empty:
+        return gdf.to_crs(STORAGE_CRS)
+    work = gdf.to_crs(WORK_CRS)
+    geom = work.geometry.simplify(tolerance_m, preserve_topology=True)
+    out = work.set_geometry(geom).to_crs(STORAGE_CRS)
+    out = out.set_geometry(shapely.set_precision(out.geometry.values, DISPLAY_PRECISION_DEG))
+    return out[~out.geometry.is_empty]
+
+
+def popup_table(rows: list[tuple[str, Any]], *, title: str | None = None) -> str:
+    """A small HTML table for a popup; every label and value is escaped."""
+    head = f"<b>{esc(title)}</b><br>" if title else ""
+    body = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{esc(k)}</th><td>{esc(v)}</td></tr>"
+                   for k, v in rows if v not in (None, ""))
+    return f"{head}<table style='font-size:12px'>{body}</table>"
+
+
+class HtmlPopup(MacroElement):
+    """A popup bound to its parent layer with Leaflet's own ``bindPopup``.
+
+    folium's ``Popup`` builds its content with jQuery (``$(...)``), which is not loaded
+    offline; this binds an HTML string directly. The string must already be escaped
+    (build it with :func:`popup_table`).
+
+    Parameters
+    ----------
+    html_text
+        Popup HTML (escaped).
+    max_width
+        Pixels.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.bindPopup({{ this.html_text|tojson }}, {maxWidth: {{ this.max_width }}});
+{% endmacro %}
+""")
+
+    def __init__(self, html_text: str, *, max_width: int = 340) -> None:
+        super().__init__()
+        self._name = "HtmlPopup"
+        self.html_text = html_text
+        self.max_width = int(max_width)
+
+
+def with_popup(layer: Any, html_text: str, *, max_width: int = 340) -> Any:
+    """Attach an :class:`HtmlPopup` to a folium layer and return the layer."""
+    layer.add_child(HtmlPopup(html_text, max_width=max_width))
+    return layer

@@ -1,0 +1,1 @@
+"""Streamlit pages (UI only); routed by app.py with st.navigation."""

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Set up everything the project needs on a fresh machine (Debian 12, Python 3.11).
+#   scripts/setup.sh          the app: Python venv (.venv) + Leaflet assets for offline maps
+#   scripts/setup.sh --test   also the test tools: Chromium for the browser test, poppler for PDFs
+# Idempotent: steps already done are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_tests=0
+[ "${1:-}" = "--test" ] && with_tests=1
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+extras="app,export"
+[ "$with_tests" = 1 ] && extras="app,export,dev"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[${extras}]" 2>&1 \
+  | grep -v "is ignored: it is neither a file nor a directory" || true
+.venv/bin/python -c "import geo, geopandas, streamlit, folium, numba" \
+  || { echo "setup: Python packages failed to install" >&2; exit 1; }
+
+# Leaflet for maps without internet (st_folium is blank when Leaflet comes from a CDN
+# that cannot be reached). From the npm registry; never committed (static/vendor/ is ignored).
+if [ ! -f static/vendor/leaflet/leaflet.js ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent leaflet@1.9.3 >/dev/null && tar xzf leaflet-1.9.3.tgz)
+  mkdir -p static/vendor/leaflet
+  cp -r "$tmp"/package/dist/leaflet.js "$tmp"/package/dist/leaflet.css "$tmp"/package/dist/images \
+    "$tmp"/package/LICENSE static/vendor/leaflet/
+  rm -rf "$tmp"
+fi
+
+if [ "$with_tests" = 1 ]; then
+  need=()
+  [ -x /usr/bin/chromium ] || need+=(chromium chromium-driver)
+  command -v pdftoppm >/dev/null || need+=(poppler-utils)
+  if [ ${#need[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+fi
+echo "setup: done ($( .venv/bin/python --version ), extras: ${extras})"
