@@ -123,7 +123,7 @@ def compute_catchments(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: Reach
         r0, c0 = int(r.min()), int(c.min())
         lab = np.full((int(r.max()) + 1 - r0, int(c.max()) + 1 - c0), -1, dtype=np.int32)
         lab[r - r0, c - c0] = cells.label
-        transform = inputs.grid.transform * Affine.translation(c0, r0)
+        transform = inputs.grid.transform @ Affine.translation(c0, r0)
         counts = np.bincount(cells.label, minlength=len(hub_ids))
         pops = np.bincount(cells.label, weights=pop[cells.idx], minlength=len(hub_ids))
     for _, hub in hubs.iterrows():

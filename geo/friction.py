@@ -33,7 +33,7 @@ import pandas as pd
 import rasterio
 from rasterio.enums import Resampling
 from rasterio.features import rasterize
-from rasterio.transform import Affine, from_origin, rowcol
+from rasterio.transform import Affine, rowcol
 from rasterio.warp import reproject
 
 from geo.admin import load_admin
@@ -107,7 +107,7 @@ def make_grid(outline: gpd.GeoSeries, *, cell_km: float = DEFAULT_CELL_KM) -> Gr
     y1 = np.ceil((maxy + pad) / cell_m) * cell_m
     cols = int(np.ceil((maxx + pad - x0) / cell_m))
     rows = int(np.ceil((y1 - (miny - pad)) / cell_m))
-    return Grid(from_origin(x0, y1, cell_m, cell_m), (rows, cols), cell_km)
+    return Grid(Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1), (rows, cols), cell_km)
 
 
 def read_speed_table(path: Path | None = None) -> pd.DataFrame:

@@ -180,7 +180,7 @@ def settled_band_polygons(cells: Settled, grid: Grid, hours: Sequence[float],
     rows, cols, r0, r1, c0, c1 = _window(cells.idx, grid.shape[1])
     times = np.full((r1 - r0, c1 - c0), np.inf)
     times[rows - r0, cols - c0] = cells.time_h
-    transform = grid.transform * Affine.translation(c0, r0)
+    transform = grid.transform @ Affine.translation(c0, r0)
     return [_clip(_polygons(times <= t, transform), clip) for t in hours]
 
 
@@ -214,7 +214,7 @@ def band_polygons(time_h: np.ndarray, grid: Grid, hours: Sequence[float],
     rr, cc = np.nonzero(finite)
     r0, r1, c0, c1 = rr.min(), rr.max() + 1, cc.min(), cc.max() + 1
     sub = time_h[r0:r1, c0:c1]
-    transform = grid.transform * Affine.translation(int(c0), int(r0))
+    transform = grid.transform @ Affine.translation(int(c0), int(r0))
     return [_clip(_polygons(sub <= t, transform), clip) for t in hours]
 
 
@@ -369,7 +369,7 @@ def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, 
                 "adm3_pcode": units["pcode"].to_numpy(), "adm3_name": units["name"].to_numpy(),
                 "adm2_pcode": units["adm2_pcode"].to_numpy(),
                 "area_km2_reached": counts[hit] * inputs.grid.cell_area_km2,
-                "share_reached": np.round(counts[hit] / np.maximum(a3_total[hit], 1), 4)}))
+                "share_reached": counts[hit] / np.maximum(a3_total[hit], 1)}))
     bands = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORK_CRS)
     sel = place_t <= hours[-1]
     reached = places[sel]

@@ -283,14 +283,16 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
             lost_ids = lb.index.difference(la.index)
             gained_ids = la.index.difference(lb.index)
             for change, ids, src in (("lost", lost_ids, lb), ("gained", gained_ids, la)):
-                for pid in ids:
-                    r = src.loc[pid]
-                    loc_rows.append({
-                        "hub_id": hub_id, "hub": name, "hours": t, "change": change, "place_id": pid,
-                        "locality": r["locality"], "adm2_pcode": r["adm2_pcode"], "adm3_pcode": r["adm3_pcode"],
-                        "lon": r["lon"], "lat": r["lat"],
-                        "travel_time_h_before": lb["travel_time_h"].get(pid, np.nan),
-                        "travel_time_h_after": la["travel_time_h"].get(pid, np.nan)})
+                if len(ids) == 0:
+                    continue
+                part = src.loc[ids, ["locality", "adm2_pcode", "adm3_pcode", "lon", "lat"]].reset_index()
+                part.insert(0, "change", change)
+                part.insert(0, "hours", t)
+                part.insert(0, "hub", name)
+                part.insert(0, "hub_id", hub_id)
+                part["travel_time_h_before"] = lb["travel_time_h"].reindex(ids).to_numpy()
+                part["travel_time_h_after"] = la["travel_time_h"].reindex(ids).to_numpy()
+                loc_rows.append(part)
             rows.append({
                 "hub_id": hub_id, "hub": name, "hours": t,
                 "area_before_km2": mask_b.sum() * cell_km2, "area_after_km2": mask_a.sum() * cell_km2,
@@ -310,7 +312,8 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
     from geo.settings import WORK_CRS
 
     changes = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
-    localities = pd.DataFrame(loc_rows, columns=LOCALITY_CHANGE_COLUMNS)
+    localities = (pd.concat(loc_rows, ignore_index=True)[LOCALITY_CHANGE_COLUMNS] if loc_rows
+                  else pd.DataFrame(columns=LOCALITY_CHANGE_COLUMNS))
     lost = gpd.GeoDataFrame(lost_rows, geometry="geometry", crs=WORK_CRS)
     gained = gpd.GeoDataFrame(gained_rows, geometry="geometry", crs=WORK_CRS)
     return changes, localities, lost, gained

@@ -7,13 +7,11 @@ from branca.element import MacroElement, Template
 
 #: Where the app serves the vendored Leaflet (``static/vendor/leaflet`` via Streamlit static serving).
 APP_VENDOR_BASE = "/app/static/vendor"
-MALI_CENTRE = (17.4, -3.5)
-#: Mali's bounding box [[south, west], [north, east]] in degrees.
-MALI_BOUNDS = [[10.1, -12.3], [25.0, 4.3]]
+MALI_CENTRE = (16.9, -4.0)
 
 
 def make_map(*, asset_base: str = APP_VENDOR_BASE, location: tuple[float, float] = MALI_CENTRE,
-             zoom_start: int = 5, height: str | int = "100%") -> folium.Map:
+             zoom_start: int = 6, height: str | int = "100%") -> folium.Map:
     """An empty map of Mali that loads Leaflet from ``asset_base`` (no CDN, no tiles).
 
     Parameters
@@ -38,7 +36,6 @@ def make_map(*, asset_base: str = APP_VENDOR_BASE, location: tuple[float, float]
     """
     m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=True,
                    height=height, prefer_canvas=False)
-    m.fit_bounds(MALI_BOUNDS)
     m.default_js = [("leaflet", f"{asset_base}/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", f"{asset_base}/leaflet/leaflet.css")]
     # A plain background so the map reads without tiles.

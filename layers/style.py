@@ -9,18 +9,11 @@ import geopandas as gpd
 import shapely
 from branca.element import MacroElement, Template
 
+from geo.cartography import (  # noqa: F401  (re-exported for the layers)
+    BAND_OPACITY, BASE_ROAD_COLOUR, ENCIRCLED_ACTIVE, ENCIRCLED_INACTIVE, HUB_COLOURS, ROAD_STATUS_COLOUR,
+    ROAD_STATUS_LABEL, ZONE_COLOUR, hub_colour)
 from geo.settings import STORAGE_CRS, WORK_CRS
 
-#: Road status -> line colour (ColorBrewer RdYlGn-derived, colour-blind safe with the dash pattern).
-ROAD_STATUS_COLOUR = {"open": "#1a9641", "constrained": "#f28e2b", "closed": "#d7191c", "unknown": "#8c8c8c"}
-ROAD_STATUS_LABEL = {"open": "Open", "constrained": "Constrained", "closed": "Closed", "unknown": "Unknown"}
-BASE_ROAD_COLOUR = "#5b5b5b"
-#: Hub id -> colour of its reachable areas (Tableau 10).
-HUB_COLOURS = ["#4e79a7", "#59a14f", "#e15759", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f", "#bab0ac"]
-#: Fill opacity of the bands, innermost first.
-BAND_OPACITY = [0.45, 0.28, 0.15, 0.1, 0.07]
-ENCIRCLED_ACTIVE = "#b2182b"
-ENCIRCLED_INACTIVE = "#8c8c8c"
 ADMIN_STYLE = {1: {"color": "#3b3b3b", "weight": 1.6, "fillOpacity": 0.0},
                2: {"color": "#6b6b6b", "weight": 0.8, "fillOpacity": 0.0, "dashArray": "4 3"},
                3: {"color": "#9b9b9b", "weight": 0.5, "fillOpacity": 0.0}}
@@ -35,11 +28,6 @@ def esc(value: Any) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return html.escape(str(value), quote=True)
-
-
-def hub_colour(index: int) -> str:
-    """Colour of the ``index``-th hub."""
-    return HUB_COLOURS[index % len(HUB_COLOURS)]
 
 
 def slim(gdf: gpd.GeoDataFrame, *, tolerance_m: float = DISPLAY_TOLERANCE_M) -> gpd.GeoDataFrame:

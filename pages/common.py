@@ -146,3 +146,25 @@ def incidents_token() -> str:
     from geo.incidents_io import store_token
 
     return store_token(store_path())
+
+
+@st.cache_data(show_spinner="Computing the scenario…", max_entries=16)
+def reach_scenario(data_folder: str, as_of: dt.date, hours: tuple[float, ...], season: str,
+                   hub_ids: tuple[str, ...], token: str, close_axes: tuple[str, ...],
+                   open_axes: tuple[str, ...], lift_blockades: tuple[str, ...],
+                   scenario_season: str | None) -> dict:
+    """As-of reach and a what-if scenario on top of it (cached on every input)."""
+    from geo.reach import compute_reach
+    from geo.scenario import Scenario, run_scenario
+
+    inputs = model_inputs(data_folder)
+    v = versions(str(store_path()), token)
+    hubs = hubs_table().loc[list(hub_ids)]
+    before = compute_reach(inputs, hubs, road_status_versions=v.road_status, encircled_episodes=v.encircled,
+                           as_of=as_of, hours=hours, season=season)
+    sc = Scenario(name="page scenario", season=scenario_season, close_axes=close_axes, open_axes=open_axes,
+                  lift_blockades=lift_blockades)
+    out = run_scenario(inputs, hubs, before, sc)
+    return {"before": before.bands, "after": out.after.bands, "changes": out.changes,
+            "localities": out.localities, "lost": out.lost, "gained": out.gained,
+            "after_localities": out.after.localities}

@@ -372,3 +372,15 @@ def test_change_day_finds_a_date_where_the_change_shows(seeded_store: Path) -> N
     assert constraints.change_day(v1, v2, as_of=D(2025, 12, 1), axis_id=AXIS) == D(2026, 1, 10)
     assert constraints.change_day(v1, v2, as_of=D(2026, 1, 15), axis_id=AXIS) == D(2026, 1, 15)
     assert constraints.change_day(v1, v2, as_of=D(2026, 3, 1), axis_id=AXIS) == D(2026, 1, 20)
+
+
+def test_pick_nearest_axis_or_locality() -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    axes = gpd.GeoDataFrame({"axis_id": ["A1"]}, geometry=[LineString([(-4.0, 14.5), (-3.0, 15.0)])],
+                            crs="EPSG:4326").set_index("axis_id", drop=False)
+    locs = constraints.load_versions(None).encircled
+    assert constraints.pick_nearest(-2.23, 15.08, axes=axes, localities=locs) == ("locality", "Boni")
+    assert constraints.pick_nearest(-3.5, 14.76, axes=axes, localities=locs) == ("axis", "A1")
+    assert constraints.pick_nearest(-10.0, 20.0, axes=axes, localities=locs) is None

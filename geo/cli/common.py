@@ -55,7 +55,8 @@ def tqdm_progress(desc: str) -> Callable[[int, int, str], None]:
 
     def progress(done: int, total: int, label: str) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=desc, unit="step", file=sys.stderr, leave=False)
+            bar["bar"] = tqdm(total=total, desc=desc, unit="step", file=sys.stderr, leave=False,
+                              disable=None)  # None: no bar when stderr is not a terminal
         b = bar["bar"]
         b.set_postfix_str(label)
         b.update(done - b.n)

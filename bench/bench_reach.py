@@ -1,0 +1,181 @@
+"""Benchmark of the reach engine, with GRASS r.cost side by side (prints figures; not a test).
+
+Usage::
+
+    python bench/bench_reach.py [--cells 1,0.5,0.25] [--no-grass] [--repeat 3]
+
+Per cell size: load the inputs, build and cache the friction (as-of 2025-11-30, dry),
+then time (wall, median of ``--repeat``) all hubs x 3 bands (4, 8, 12 h) warm, the
+search alone (7 hubs, 12 h bound, one thread), one scenario recompute (RN16 closed
+Sévaré-Gao), and the peak RSS (VmHWM of this process, reset before each size).
+GRASS: the identical friction raster (float32 hours per cell = h/km x cell km, NULL on
+barriers) and start cells go to ``r.cost`` (no -k, ``max_cost=12``), one run per hub,
+inside ``grass --tmp-location``; each r.cost is timed alone, and its output compared
+with ours on cells <= 12 h in both (median and max |diff|, and cells reached by only one).
+Needs the Debian package ``grass-core`` for the GRASS part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from geo.constraints import load_versions  # noqa: E402
+from geo.costdist import settle  # noqa: E402
+from geo.curated import select_hubs  # noqa: E402
+from geo.friction import load_model_inputs  # noqa: E402
+from geo.reach import base_state, locate_hub, reach_from_state  # noqa: E402
+from geo.scenario import Scenario, run_scenario  # noqa: E402
+from geo.settings import resolve_data_dir  # noqa: E402
+
+AS_OF = dt.date(2025, 11, 30)
+HOURS = (4.0, 8.0, 12.0)
+
+
+def reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:  # noqa: ANN001
+    times, out = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def grass_rcost(friction: np.ndarray, inputs, starts: list[tuple[int, int]], max_h: float) -> tuple[list, list]:  # noqa: ANN001
+    import rasterio
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_rcost_"))
+    try:
+        per_cell = np.where(np.isfinite(friction), friction * inputs.grid.cell_km, -9999.0).astype("float32")
+        tif = tmp / "fric.tif"
+        with rasterio.open(tif, "w", driver="GTiff", width=per_cell.shape[1], height=per_cell.shape[0], count=1,
+                           dtype="float32", crs=inputs.grid.crs, transform=inputs.grid.transform,
+                           nodata=-9999.0) as dst:
+            dst.write(per_cell, 1)
+        t = inputs.grid.transform
+        lines = ["set -e", f"r.in.gdal input={tif} output=fric --quiet", "g.region raster=fric"]
+        for k, (r, c) in enumerate(starts):
+            x, y = t.c + (c + 0.5) * t.a, t.f + (r + 0.5) * t.e
+            lines += [f"s=$(date +%s.%N)",
+                      f"r.cost input=fric output=cost{k} start_coordinates={x},{y} max_cost={max_h} "
+                      "memory=300 --quiet",
+                      f"e=$(date +%s.%N); echo \"T {k} $s $e\"",
+                      f"r.out.gdal -c input=cost{k} output={tmp}/cost{k}.tif format=GTiff type=Float64 "
+                      "--quiet 2>/dev/null"]
+        (tmp / "run.sh").write_text("\n".join(lines) + "\n")
+        proc = subprocess.run(["grass", "--tmp-location", str(tif), "--exec", "bash", str(tmp / "run.sh")],
+                              capture_output=True, text=True, check=True)
+        times = [0.0] * len(starts)
+        for line in proc.stdout.splitlines():
+            if line.startswith("T "):
+                _, k, s, e = line.split()
+                times[int(k)] = float(e) - float(s)
+        rasters = []
+        for k in range(len(starts)):
+            with rasterio.open(tmp / f"cost{k}.tif") as src:
+                a = src.read(1, masked=True)
+                rasters.append(np.where(a.mask, np.inf, a.filled(np.inf)))
+        return times, rasters
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cells", default="1,0.5,0.25")
+    ap.add_argument("--no-grass", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--data")
+    args = ap.parse_args()
+    data_dir = resolve_data_dir(args.data)
+    hubs = select_hubs(None)
+    versions = load_versions(None)
+    grass = not args.no_grass and shutil.which("grass")
+    print(f"machine: {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; grass: {bool(grass)}")
+    rows = []
+    for cell_km in (float(c) for c in args.cells.split(",")):
+        reset_peak()
+        t0 = time.perf_counter()
+        inputs = load_model_inputs(data_dir, cell_km=cell_km)
+        load_s = time.perf_counter() - t0
+        state = base_state(inputs, versions.road_status, versions.encircled, AS_OF)
+        t0 = time.perf_counter()
+        friction = state.friction(inputs)
+        build_s = time.perf_counter() - t0
+        reach_from_state(inputs, hubs, state, as_of=AS_OF, hours=HOURS, friction=friction)  # warm-up (JIT)
+        repeat = args.repeat if cell_km >= 1 else 1
+        reach_s, result = timed(lambda: reach_from_state(inputs, hubs, state, as_of=AS_OF, hours=HOURS,  # noqa: B023
+                                                         friction=friction), repeat)
+        placements = [locate_hub(inputs, friction, h, state.no_entry) for _, h in hubs.iterrows()]
+        starts = [(p.row, p.col) for p in placements]
+        fin = friction[np.isfinite(friction)]
+        fr = (float(fin.min()), float(fin.max()))
+
+        def search_all() -> list:
+            return [settle(friction, [s], cell_km=cell_km, max_h=12.0, check=False, friction_range=fr)  # noqa: B023
+                    for s in starts]  # noqa: B023
+
+        search_s, cells = timed(search_all, repeat)
+        sc = Scenario(name="RN16 closed", close_axes=("RN16-SEV-DOU", "RN16-DOU-HOM", "RN16-HOM-GAO"))
+        scen_s, scen = timed(lambda: run_scenario(inputs, hubs, result, sc), repeat)  # noqa: B023
+        peak = peak_mib()
+        row = {"cell": f"{cell_km * 1000:g} m", "cells_M": friction.size / 1e6, "load_s": load_s,
+               "friction_s": build_s, "reach_all_s": reach_s, "search7_s": search_s, "scenario_s": scen_s,
+               "recomputed": int(scen.changes.drop_duplicates("hub_id")["recomputed"].sum()),
+               "peak_MiB": peak, "settled_M": sum(len(c) for c in cells) / 1e6}
+        if grass:
+            g_times, g_rasters = grass_rcost(friction, inputs, starts, 12.0)
+            diffs, only_one = [], 0
+            for c, g in zip(cells, g_rasters, strict=True):
+                ours = c.raster()
+                g = np.where(g <= 12.0, g, np.inf)  # r.cost also writes the ring just past max_cost
+                both = np.isfinite(ours) & np.isfinite(g)
+                diffs.append(np.abs(ours[both] - g[both]))
+                only_one += int((np.isfinite(ours) ^ np.isfinite(g)).sum())
+            d = np.concatenate(diffs)
+            row.update({"grass_rcost7_s": sum(g_times), "ratio_search": sum(g_times) / search_s,
+                        "ratio_reach_all": sum(g_times) / reach_s, "median_absdiff_h": float(np.median(d)),
+                        "max_absdiff_h": float(d.max()), "cells_in_one_only": only_one})
+        rows.append(row)
+        print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
+        del inputs, friction, result, cells, scen
+    print()
+    keys = list(rows[0])
+    for r in rows[1:]:
+        keys += [k for k in r if k not in keys]
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for r in rows:
+        print("| " + " | ".join(f"{r.get(k, ''):.4g}" if isinstance(r.get(k), float) else str(r.get(k, ""))
+                                for k in keys) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""Reachability: hubs, bands, season and a what-if scenario built here; before/after map and tables."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from layers.basemap import make_map
+from layers.reach import build_reach_layers
+from layers.scenario import build_scenario_layers
+from pages import common
+
+LOCALITY_HXL = {"hub": "#org+hub", "hours": "#indicator+hours", "change": "#status", "locality": "#loc+name",
+                "adm2_pcode": "#adm2+code", "adm3_pcode": "#adm3+code", "lon": "#geo+lon", "lat": "#geo+lat",
+                "travel_time_h_before": "#indicator+time_h+before", "travel_time_h_after": "#indicator+time_h+after"}
+
+common.init_state()
+st.title("Reachability")
+folder = str(common.guarded(common.data_dir))
+inputs = common.guarded(common.model_inputs, folder)
+hubs = common.hubs_table()
+as_of = st.session_state["as_of"]
+axis_status, episodes = common.guarded(common.constraint_state, as_of)
+in_force = sorted(set(episodes.loc[episodes["in_force"], "locality"]))
+axes = inputs.axes
+axis_label = {a: f"{a} ({axes.at[a, 'axis_name']}, now {axis_status['status'].get(a, 'unknown')})"
+              for a in axes.index}
+
+with st.form("scenario"):
+    c1, c2, c3 = st.columns(3)
+    hub_ids = c1.multiselect("Hubs", list(hubs.index), default=list(hubs.index),
+                             format_func=lambda h: hubs.at[h, "name"])
+    hours = c2.multiselect("Bands (hours)", [2.0, 4.0, 6.0, 8.0, 12.0], default=[4.0, 8.0, 12.0])
+    season = c3.radio("Season (as-of state)", ["dry", "rainy"], horizontal=True)
+    st.markdown(f"**Scenario** on top of the state on {as_of:%d %b %Y}")
+    s1, s2, s3, s4 = st.columns(4)
+    close = s1.multiselect("Close axes", list(axes.index), format_func=axis_label.get)
+    reopen = s2.multiselect("Open axes", list(axes.index), format_func=axis_label.get)
+    lift = s3.multiselect("Lift blockades", in_force)
+    scen_season = s4.radio("Scenario season", ["same", "dry", "rainy"], horizontal=True)
+    submitted = st.form_submit_button("Compute")
+
+if not hub_ids or not hours:
+    st.info("Choose at least one hub and one band.")
+    st.stop()
+out = common.guarded(common.reach_scenario, folder, as_of, tuple(sorted(hours)), season, tuple(hub_ids),
+                     common.state_token(), tuple(close), tuple(reopen), tuple(lift),
+                     None if scen_season == "same" else scen_season)
+changes, loc = out["changes"], out["localities"]
+band = st.select_slider("Band shown on the map (hours)", options=sorted(hours), value=max(hours))
+
+m = make_map()
+order = list(hubs.index)
+for group in build_reach_layers(out["after"][out["after"]["hours"] == band], order):
+    group.add_to(m)
+for group in build_scenario_layers(out["lost"], out["gained"], hours=band):
+    group.add_to(m)
+folium.LayerControl(collapsed=True).add_to(m)
+st.caption("Filled: reach under the scenario. Red: area lost against the as-of state; green: area gained.")
+st_folium(m, key="reach_map", height=560, use_container_width=True, returned_objects=[])
+
+st.subheader("Change per hub and band")
+st.dataframe(changes.drop(columns=["hub_id"]), hide_index=True, width="stretch")
+lost_tab, gained_tab = st.tabs([f"Localities lost ({(loc['change'] == 'lost').sum()})",
+                                f"Localities gained ({(loc['change'] == 'gained').sum()})"])
+cols = ["hub", "hours", "locality", "adm2_pcode", "adm3_pcode", "travel_time_h_before", "travel_time_h_after"]
+lost_tab.dataframe(loc[loc["change"] == "lost"][cols], hide_index=True, width="stretch")
+gained_tab.dataframe(loc[loc["change"] == "gained"][cols], hide_index=True, width="stretch")
+
+
+def gpkg_bytes() -> bytes:
+    """Scenario bands and the lost/gained polygons as one GeoPackage."""
+    from geo.io import write_layers
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "reach_scenario.gpkg"
+        write_layers({"reach_before": out["before"], "reach_scenario": out["after"],
+                      "area_lost": out["lost"], "area_gained": out["gained"]}, path)
+        return path.read_bytes()
+
+
+def csv_bytes() -> bytes:
+    """Localities lost/gained as CSV with an HXL hashtag row."""
+    buf = io.StringIO()
+    table = loc.drop(columns=["hub_id", "place_id"])
+    pd.DataFrame([table.columns, [LOCALITY_HXL.get(c, "") for c in table.columns]]).to_csv(
+        buf, index=False, header=False)
+    table.to_csv(buf, index=False, header=False)
+    return buf.getvalue().encode("utf-8")
+
+
+d1, d2 = st.columns(2)
+d1.download_button("GeoPackage (bands, lost, gained)", gpkg_bytes(), "reach_scenario.gpkg",
+                   mime="application/geopackage+sqlite3")
+d2.download_button("Localities gained/lost (CSV + HXL)", csv_bytes(), "reach_scenario_localities.csv",
+                   mime="text/csv")

@@ -1,0 +1,45 @@
+"""AppTest smoke test of the live map page (no browser)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def app(data_dir: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "pages" / "live_map.py"), default_timeout=180)
+    at.session_state["as_of"] = __import__("datetime").date(2025, 11, 29)
+    return at
+
+
+def test_live_map_renders_layers_and_table(app: AppTest) -> None:
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Live access map"
+    component = app.get("component_instance")[0]
+    assert component.proto.component_name == "streamlit_folium.st_folium"
+    args = json.loads(component.proto.json_args)
+    script = args["script"]
+    for name in ("Regions (admin1)", "Cercles (admin2)", "Roads and axis status", "Encircled localities",
+                 "HAWG hubs", "Reach: Mopti (Sévaré)", "Reach: Gao"):
+        assert json.dumps(name)[1:-1] in script or name in script
+    assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]      # no CDN
+    assert "$(" not in script                                                  # no jQuery needed
+    table = app.dataframe[0].value
+    assert len(table) == 21 and set(table["hub"]) >= {"Gao", "Mopti (Sévaré)"}
+
+
+def test_blocked_hub_is_reported_in_the_page(app: AppTest) -> None:
+    app.session_state["as_of"] = __import__("datetime").date(2024, 1, 1)
+    app.run()
+    assert not app.exception
+    warnings = [w.value for w in app.warning]
+    assert any("Ménaka" in w and "no-entry zone" in w for w in warnings)

@@ -1,0 +1,118 @@
+"""Correctness of the grid search (geo.costdist): cost model, bounds, barriers, bad costs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from skimage.graph import MCP_Geometric
+
+from geo.costdist import check_friction, settle, trace_route, travel_time_h
+from geo.errors import HubError
+
+
+@pytest.fixture
+def random_friction() -> np.ndarray:
+    rng = np.random.default_rng(42)
+    return rng.uniform(1 / 65, 1 / 3, size=(60, 80))
+
+
+@pytest.mark.parametrize("method", ["heap", "buckets"])
+def test_equals_mcp_geometric_on_barrier_free_grid(random_friction: np.ndarray, method: str) -> None:
+    starts = [(5, 7), (40, 60)]
+    ours = settle(random_friction, starts, cell_km=2.0, method=method).raster()
+    mcp, _ = MCP_Geometric(random_friction, fully_connected=True, sampling=(2.0, 2.0)).find_costs(starts)
+    assert np.array_equal(ours, mcp)  # bit-identical
+
+
+def test_heap_and_buckets_identical_with_barriers(random_friction: np.ndarray) -> None:
+    f = random_friction.copy()
+    f[20, 5:70] = np.inf
+    a = settle(f, [(2, 2)], cell_km=1.0, max_h=6.0, method="heap").raster()
+    b = settle(f, [(2, 2)], cell_km=1.0, max_h=6.0, method="buckets").raster()
+    assert np.array_equal(a, b)
+
+
+def test_bounded_search_equals_full_search_cut(random_friction: np.ndarray) -> None:
+    full = travel_time_h(random_friction, [(30, 30)], cell_km=1.0)
+    bounded = travel_time_h(random_friction, [(30, 30)], cell_km=1.0, max_h=4.0)
+    expected = np.where(full <= 4.0, full, np.inf)
+    assert np.array_equal(bounded, expected)
+
+
+def test_threshold_includes_cells_at_exactly_t() -> None:
+    f = np.ones((1, 10))  # 1 h/km, 1 km cells: cell k is exactly k hours away
+    t = travel_time_h(f, [(0, 0)], cell_km=1.0, max_h=3.0)
+    assert t[0, :5].tolist() == [0.0, 1.0, 2.0, 3.0, math.inf]
+
+
+def test_one_cell_diagonal_barrier_is_never_crossed() -> None:
+    f = np.ones((6, 6))
+    f[np.arange(6), np.arange(6)] = np.inf  # a diagonal line, one cell wide (8-connected)
+    ours = travel_time_h(f, [(0, 5)], cell_km=1.0)
+    below = np.tril(np.ones((6, 6), dtype=bool), k=-1)
+    assert np.isinf(ours[below]).all()
+    assert np.isfinite(ours[np.triu(np.ones((6, 6), dtype=bool), k=1)]).all()
+    # MCP cuts the corner and leaks through; we do not
+    mcp, _ = MCP_Geometric(f, fully_connected=True).find_costs([(0, 5)])
+    assert np.isfinite(mcp[below]).any()
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, np.nan, -np.inf])
+def test_zero_negative_nan_costs_are_rejected(bad: float) -> None:
+    f = np.ones((4, 4))
+    f[2, 3] = bad
+    with pytest.raises(ValueError, match=r"row 2, col 3"):
+        travel_time_h(f, [(0, 0)], cell_km=1.0)
+
+
+def test_infinite_cost_is_a_barrier_and_times_are_never_negative() -> None:
+    f = np.ones((5, 5))
+    f[:, 2] = np.inf
+    t = travel_time_h(f, [(2, 0)], cell_km=1.0)
+    assert np.isinf(t[:, 2:]).all()
+    assert (t[np.isfinite(t)] >= 0).all()
+    assert check_friction(f) is not None
+
+
+def test_bad_starts_are_reported() -> None:
+    f = np.ones((5, 5))
+    f[1, 1] = np.inf
+    with pytest.raises(HubError, match="outside the"):
+        travel_time_h(f, [(9, 0)], cell_km=1.0)
+    with pytest.raises(HubError, match="impassable"):
+        travel_time_h(f, [(1, 1)], cell_km=1.0)
+    with pytest.raises(ValueError, match="start_costs_h"):
+        travel_time_h(f, [(0, 0)], cell_km=1.0, start_costs_h=np.array([-1.0]))
+    with pytest.raises(ValueError, match="at least one"):
+        travel_time_h(f, [], cell_km=1.0)
+
+
+def test_uniform_grid_straight_and_diagonal_times() -> None:
+    f = np.full((21, 21), 0.5)  # 2 km/h... 0.5 h/km
+    t = travel_time_h(f, [(10, 10)], cell_km=1.0)
+    assert t[10, 20] == pytest.approx(5.0)
+    assert t[0, 0] == pytest.approx(10 * math.sqrt(2) * 0.5)
+
+
+def test_labels_give_the_nearest_start(random_friction: np.ndarray) -> None:
+    starts = [(5, 5), (50, 70)]
+    both = settle(random_friction, starts, cell_km=1.0, labels=True)
+    a = travel_time_h(random_friction, [starts[0]], cell_km=1.0)
+    b = travel_time_h(random_friction, [starts[1]], cell_km=1.0)
+    assert np.array_equal(both.raster(), np.minimum(a, b))
+    lab = both.label_raster()
+    assert (lab[a < b] == 0).all() and (lab[b < a] == 1).all()
+    flat = np.array([5 * 80 + 5, 50 * 80 + 70, 0])
+    assert both.labels_at(flat).tolist() == [0, 1, 0]
+    assert both.values_at(flat)[0] == 0.0
+
+
+def test_trace_route_costs_add_up(random_friction: np.ndarray) -> None:
+    t = travel_time_h(random_friction, [(0, 0)], cell_km=1.0)
+    path = trace_route(t, random_friction, (59, 79), cell_km=1.0)
+    assert tuple(path[0]) == (0, 0) and tuple(path[-1]) == (59, 79)
+    steps = np.hypot(*np.diff(path, axis=0).T)
+    fr = random_friction[path[:, 0], path[:, 1]]
+    assert float((0.5 * (fr[:-1] + fr[1:]) * steps).sum()) == pytest.approx(t[59, 79])
