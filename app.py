@@ -10,6 +10,7 @@ import streamlit as st
 
 st.set_page_config(page_title="Mali humanitarian access", page_icon="🧭", layout="wide")
 
+from pages.auth import login_sidebar, visible_pages  # noqa: E402
 from pages.common import init_state  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -24,6 +25,8 @@ PAGES = [
 ]
 
 init_state()
-pages = [st.Page(str(ROOT / script), title=title, icon=icon) for script, title, icon in PAGES
+role = login_sidebar()  # sign-in widgets; the role decides which pages are listed (pages/auth.py)
+pages = [st.Page(str(ROOT / script), title=title, icon=icon) for script, title, icon in visible_pages(PAGES, role)
          if (ROOT / script).exists()]
+st.session_state["nav_pages"] = [p.url_path or "home" for p in pages]  # what this role was offered
 st.navigation(pages).run()

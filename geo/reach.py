@@ -9,8 +9,9 @@ only, 4-connected, so cells touching at a corner give separate parts (no slivers
 the parts are disjoint, so the band is their MultiPolygon without any union, and its
 area equals the cell count times the cell area. Bands of one hub are nested by
 construction (same times, growing threshold). Cells are in Mali by construction (the
-friction is ``inf`` outside), so no clip is needed by default; clipping to the outline
-(``clip=True``) only shaves the outer half of border cells.
+friction is ``inf`` outside, cell centres inside); bands are then clipped to Mali's
+outline (``clip=True``, the default), which only shaves the outer part of border cells
+(areas stay within 1 % of the cell counts; ``clip=False`` gives the exact cell area).
 
 Per-hub computations are independent pure functions of (inputs, friction, hub); the
 searches of several hubs run in a small thread pool (the numba kernel releases the GIL).
@@ -22,6 +23,7 @@ import datetime as dt
 import logging
 import math
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
+from rasterio.errors import NotGeoreferencedWarning
 from rasterio.features import shapes
 from rasterio.transform import Affine
 
@@ -150,8 +153,12 @@ def _window(idx: np.ndarray, ncols: int) -> tuple[np.ndarray, np.ndarray, int, i
 
 def _polygons(mask: np.ndarray, transform: Affine) -> shapely.Geometry:
     """Disjoint 4-connected parts of a boolean raster as one valid (Multi)Polygon."""
-    parts = [shapely.geometry.shape(g) for g, _ in
-             shapes(mask.view(np.uint8), mask=mask, transform=transform, connectivity=4)]
+    with warnings.catch_warnings():
+        # rasterio wraps the array in a MEM dataset and may warn that it has no
+        # geotransform; ours is passed explicitly, so the warning does not apply
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        parts = [shapely.geometry.shape(g) for g, _ in
+                 shapes(mask.view(np.uint8), mask=mask, transform=transform, connectivity=4)]
     if not parts:
         return shapely.Polygon()
     geom = parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
@@ -311,7 +318,7 @@ def _admin3_cells(inputs: ModelInputs) -> np.ndarray | None:
 
 
 def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, cells: Settled | None,
-                  hours: Sequence[float], *, clip: bool = False,
+                  hours: Sequence[float], *, clip: bool = True,
                   _lonlat: tuple[np.ndarray, np.ndarray] | None = None,
                   _a3_total: np.ndarray | None = None) -> HubReach:
     """Bands, localities and communes of one hub from its search result.
@@ -387,7 +394,7 @@ def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, 
 
 def reach_hub(inputs: ModelInputs, friction: np.ndarray, hub: pd.Series, *,
               hours: Sequence[float] = DEFAULT_BANDS_H,
-              no_entry: gpd.GeoDataFrame | None = None, clip: bool = False) -> HubReach:
+              no_entry: gpd.GeoDataFrame | None = None, clip: bool = True) -> HubReach:
     """Reachable areas of one hub.
 
     Parameters
@@ -513,7 +520,7 @@ def _check_hours(hours: Sequence[float]) -> tuple[float, ...]:
 def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachState, *,
                      as_of: dt.date, hours: Sequence[float] = DEFAULT_BANDS_H,
                      friction: np.ndarray | None = None, reuse: ReachResult | None = None,
-                     reuse_hubs: set[str] | None = None, clip: bool = False,
+                     reuse_hubs: set[str] | None = None, clip: bool = True,
                      workers: int | None = None, progress: Progress | None = None) -> ReachResult:
     """Reachable areas of every hub under one state of the constraints.
 
@@ -600,7 +607,7 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
 def compute_reach(inputs: ModelInputs, hubs: gpd.GeoDataFrame, *,
                   road_status_versions: pd.DataFrame, encircled_episodes: gpd.GeoDataFrame,
                   as_of: dt.date, hours: Sequence[float] = DEFAULT_BANDS_H, season: str = "dry",
-                  penalty: np.ndarray | None = None, clip: bool = False,
+                  penalty: np.ndarray | None = None, clip: bool = True,
                   progress: Progress | None = None) -> ReachResult:
     """Reachable areas of every hub under the constraints in force on ``as_of``.
 

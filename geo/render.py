@@ -328,10 +328,60 @@ def _north_arrow(ax: Any, extent: tuple[float, float, float, float], s: float, l
             fontweight="bold", zorder=22, path_effects=_halo())
 
 
-def _plot_polys(ax: Any, gdf: gpd.GeoDataFrame, **kw: Any) -> None:
+def _poly_path(geoms: Any) -> Any:
+    """One compound matplotlib Path of (Multi)Polygons (exteriors CCW, holes CW: nonzero fill)."""
+    from matplotlib.path import Path as MplPath
+
+    verts, codes = [], []
+    polys = shapely.get_parts(shapely.orient_polygons(np.asarray(geoms, dtype=object)))
+    for poly in polys:
+        if poly is None or poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords)[:, :2]
+            if len(xy) < 3:
+                continue
+            c = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+            c[0] = MplPath.MOVETO
+            c[-1] = MplPath.CLOSEPOLY
+            verts.append(xy)
+            codes.append(c)
+    if not verts:
+        return None
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _plot_polys(ax: Any, gdf: gpd.GeoDataFrame | gpd.GeoSeries | None, *, facecolor: str = "none",
+                edgecolor: str = "none", linewidth: float = 0.0, alpha: float | None = None,
+                zorder: float = 2) -> None:
+    """Fill polygons as one patch (fast, no per-feature artists)."""
+    from matplotlib.patches import PathPatch
+
     if gdf is None or len(gdf) == 0:
         return
-    gdf.plot(ax=ax, **kw)
+    geoms = gdf.geometry.values if hasattr(gdf, "geometry") else gdf.values
+    path = _poly_path(geoms)
+    if path is None:
+        return
+    # add_artist, not add_patch: no data-limit update (it walks every vertex); limits are set by hand
+    ax.add_artist(PathPatch(path, facecolor=facecolor, edgecolor=edgecolor, linewidth=linewidth, alpha=alpha,
+                            zorder=zorder, transform=ax.transData))
+
+
+def _plot_lines(ax: Any, geoms: Any, *, color: str, linewidth: float, linestyle: Any = "-",
+                alpha: float | None = None, zorder: float = 4) -> None:
+    """Draw (Multi)LineStrings (or polygon boundaries) as one LineCollection."""
+    from matplotlib.collections import LineCollection
+
+    arr = np.asarray(geoms.values if hasattr(geoms, "values") else geoms, dtype=object)
+    if not len(arr):
+        return
+    parts = shapely.get_parts(arr)
+    segs = [np.asarray(g.coords)[:, :2] for g in parts if g is not None and not g.is_empty]
+    if not segs:
+        return
+    ax.add_collection(LineCollection(segs, colors=color, linewidths=linewidth, linestyles=linestyle, alpha=alpha,
+                                     zorder=zorder), autolim=False)
 
 
 class _LabelPlacer:
@@ -364,6 +414,14 @@ class _LabelPlacer:
         self.skipped.append(text)
         return False
 
+    def reserve(self, frac_box: tuple[float, float, float, float]) -> None:
+        """Keep labels out of an area given in axes fractions (x0, y0, x1, y1)."""
+        from matplotlib.transforms import Bbox
+
+        p0 = self.ax.transAxes.transform(frac_box[:2])
+        p1 = self.ax.transAxes.transform(frac_box[2:])
+        self.boxes.append(Bbox([p0, p1]))
+
     def block(self, x: float, y: float, r_pt: float = 4.0) -> None:
         """Reserve a small square around a symbol so labels avoid it."""
         from matplotlib.transforms import Bbox
@@ -371,6 +429,22 @@ class _LabelPlacer:
         px, py = self.ax.transData.transform((x, y))
         r = r_pt * self.ax.figure.dpi / 72.0
         self.boxes.append(Bbox([[px - r, py - r], [px + r, py + r]]))
+
+
+def _quiet_canvas_class() -> type:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    class QuietCanvas(FigureCanvasAgg):
+        """Agg canvas whose ``draw_idle`` does nothing (non-interactive: we save once at the end)."""
+
+        def draw_idle(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return QuietCanvas
+
+
+def _QuietCanvas(fig: Any) -> Any:  # noqa: N802
+    return _quiet_canvas_class()(fig)
 
 
 # --------------------------------------------------------------------------- legend
@@ -385,8 +459,11 @@ def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    step = 0.052
-    y = 0.985
+    rows = sum(1 for k, _, _ in entries if k not in ("gap", "head")) + sum(0.95 for k, _, _ in entries if k == "head")
+    gaps = sum(1 for k, _, _ in entries if k == "gap")
+    step = min(0.06, 0.98 / max(rows + 0.35 * gaps, 1))
+    font = 7.2 * s * min(1.0, step / 0.05)
+    y = 0.995
     for kind, style, label in entries:
         if kind == "gap":
             y -= step * 0.35
@@ -397,7 +474,7 @@ def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -
             continue
         ym = y - step * 0.35
         if kind == "fill":
-            ax.add_patch(Rectangle((0.02, ym - 0.016), 0.09, 0.032, facecolor=style.get("color"),
+            ax.add_patch(Rectangle((0.02, ym - step * 0.3), 0.09, step * 0.6, facecolor=style.get("color"),
                                    alpha=style.get("alpha", 1.0), edgecolor=style.get("edge", "#555555"),
                                    linewidth=0.5, hatch=style.get("hatch")))
         elif kind == "line":
@@ -407,7 +484,7 @@ def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -
             ax.add_line(Line2D([0.065], [ym], marker=style.get("marker", "o"), markersize=style.get("ms", 6) * s,
                                markerfacecolor=style.get("color"), markeredgecolor=style.get("edge", "black"),
                                markeredgewidth=0.7, linestyle="none"))
-        ax.text(0.14, ym, label, fontsize=7.2 * s, va="center", ha="left")
+        ax.text(0.14, ym, label, fontsize=font, va="center", ha="left")
         y -= step
 
 
@@ -454,11 +531,9 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
     p = _prepare(layers)
     w_mm, h_mm = PAPER_MM[paper]
     s = w_mm / 297.0  # font and line scale: A3 keeps the A4 look
-    fig = Figure(figsize=(w_mm / 25.4, h_mm / 25.4), dpi=dpi)
-    fig.canvas  # noqa: B018  (attach the Agg canvas used for text measurement)
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
+    # whole pixels: an A4 page at 300 dpi is 3508 x 2480 px (matplotlib truncates, so add a hair)
+    fig = Figure(figsize=(round(w_mm / 25.4 * dpi) / dpi + 1e-6, round(h_mm / 25.4 * dpi) / dpi + 1e-6), dpi=dpi)
+    _QuietCanvas(fig)  # Agg canvas for text measurement, without a redraw per artist
     produced = produced or dt.date.today()
     hub_order: list[str] = p["hub_order"]
     hub_names = ({r["hub_id"]: r["name"] for _, r in layers.hubs.iterrows()} if not _empty(layers.hubs) else {})
@@ -474,7 +549,7 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
     fig.text(0.988, 0.975, mark, fontsize=8.5 * s, va="top", ha="right", fontweight="bold",
              color="#1a5276" if public else "#b2182b")
     # frames
-    map_box = (0.012, 0.075, 0.70, 0.81)
+    map_box = (0.012, 0.105, 0.70, 0.78)
     ax = fig.add_axes(map_box)
     ax.set_facecolor("#eef3f7")
     ax.set_xticks([])
@@ -503,7 +578,7 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
 
     legend: list[tuple[str, dict[str, Any], str]] = []
     # land
-    gpd.GeoSeries([p["outline"]], crs=PRINT_CRS).plot(ax=ax, facecolor="#fbfaf6", edgecolor="none", zorder=1)
+    _plot_polys(ax, gpd.GeoSeries([p["outline"]], crs=PRINT_CRS), facecolor="#fbfaf6", zorder=1)
 
     # reach bands or zones
     if show == "zones" and p["zones"] is not None:
@@ -548,15 +623,15 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
 
     # boundaries
     if p["admin2"] is not None:
-        p["admin2"].boundary.plot(ax=ax, color="#9a9a9a", linewidth=0.3 * s, zorder=3)
-    p["admin1"].boundary.plot(ax=ax, color="#3b3b3b", linewidth=0.9 * s, zorder=3.1)
-    gpd.GeoSeries([p["outline"]], crs=PRINT_CRS).boundary.plot(ax=ax, color="black", linewidth=1.3 * s, zorder=3.2)
+        _plot_lines(ax, p["admin2"].boundary, color="#9a9a9a", linewidth=0.3 * s, zorder=3)
+    _plot_lines(ax, p["admin1"].boundary, color="#3b3b3b", linewidth=0.9 * s, zorder=3.1)
+    _plot_lines(ax, [p["outline"].boundary], color="black", linewidth=1.3 * s, zorder=3.2)
 
     # roads
     legend.append(("gap", {}, ""))
     legend.append(("head", {}, tr("legend_roads", lang)))
     if p["roads"] is not None:
-        p["roads"].plot(ax=ax, color=BASE_ROAD_COLOUR, linewidth=0.7 * s, alpha=0.8, zorder=4)
+        _plot_lines(ax, p["roads"].geometry, color=BASE_ROAD_COLOUR, linewidth=0.7 * s, alpha=0.8, zorder=4)
         legend.append(("line", {"color": BASE_ROAD_COLOUR, "lw": 0.9}, tr("road_base", lang)))
     if p["axes"] is not None:
         axes = p["axes"]
@@ -568,9 +643,9 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
             solid = part[~part["schematic"].astype(bool)]
             dashed = part[part["schematic"].astype(bool)]
             if len(solid):
-                solid.plot(ax=ax, color=colour, linewidth=2.2 * s, zorder=5)
+                _plot_lines(ax, solid.geometry, color=colour, linewidth=2.2 * s, zorder=5)
             if len(dashed):
-                dashed.plot(ax=ax, color=colour, linewidth=2.0 * s, linestyle=(0, (4, 2.5)), zorder=5)
+                _plot_lines(ax, dashed.geometry, color=colour, linewidth=2.0 * s, linestyle=(0, (4, 2.5)), zorder=5)
             legend.append(("line", {"color": colour, "lw": 2.4}, tr(f"road_{status}", lang)))
         if axes["schematic"].astype(bool).any():
             legend.append(("line", {"color": "#555555", "lw": 2.0, "ls": (0, (3, 2))}, tr("schematic", lang)))
@@ -578,6 +653,8 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
     legend.append(("gap", {}, ""))
     legend.append(("head", {}, tr("legend_other", lang)))
     placer = _LabelPlacer(ax)
+    placer.reserve((0.0, 0.0, 0.30, 0.11))  # scale bar
+    placer.reserve((0.91, 0.78, 1.0, 1.0))  # north arrow
     # incidents (restricted only)
     inc = p["incidents"]
     if inc is not None and not public:
@@ -594,8 +671,8 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
             r = pd.to_numeric(enc["radius_km"], errors="coerce")
             discs = enc[r.notna() & (r > 0)]
             if len(discs):
-                gpd.GeoSeries(discs.geometry.buffer(r[discs.index].to_numpy() * 1000.0), crs=PRINT_CRS).plot(
-                    ax=ax, facecolor=ENCIRCLED_ACTIVE, alpha=0.3, edgecolor=ENCIRCLED_ACTIVE, linewidth=0.6, zorder=6)
+                _plot_polys(ax, discs.geometry.buffer(r[discs.index].to_numpy() * 1000.0), facecolor=ENCIRCLED_ACTIVE,
+                            alpha=0.3, zorder=6)
         ax.scatter(enc.geometry.x, enc.geometry.y, s=34 * s * s, marker="o", facecolor="white",
                    edgecolor=ENCIRCLED_ACTIVE, linewidths=1.8 * s, zorder=7)
         ax.scatter(enc.geometry.x, enc.geometry.y, s=6 * s * s, marker="o", color=ENCIRCLED_ACTIVE, zorder=7.1)
@@ -634,19 +711,24 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
         for _, hub in hubs.iterrows():
             name = str(hub["name"]).split(" (")[0]
             placer.add(hub.geometry.x, hub.geometry.y, name, fontsize=9 * s, fontweight="bold",
-                       path_effects=_halo(2.8), zorder=12)
+                       path_effects=_halo(2.8), zorder=12,
+                       offsets=((7, 4, "left", "bottom"), (7, -4, "left", "top"), (-7, 4, "right", "bottom"),
+                                (-7, -4, "right", "top"), (0, 8, "center", "bottom"), (0, -8, "center", "top")))
     if enc is not None:
         for _, row in enc.iterrows():
             placer.add(row.geometry.x, row.geometry.y, str(row.get("locality", "")), fontsize=7 * s,
                        fontstyle="italic", color=ENCIRCLED_ACTIVE, path_effects=_halo(2.2), zorder=11,
-                       offsets=((5, -3, "left", "top"), (-5, -3, "right", "top"), (5, 3, "left", "bottom"),
-                                (-5, 3, "right", "bottom")))
+                       offsets=((7, -3, "left", "top"), (-7, -3, "right", "top"), (7, 3, "left", "bottom"),
+                                (-7, 3, "right", "bottom")))
     for _, reg in p["admin1"].iterrows():
         pt = reg.geometry.representative_point()
         placer.add(pt.x, pt.y, str(reg["name"]).upper(), fontsize=8.5 * s, color="#6b6b6b", fontweight="bold",
                    path_effects=_halo(2.0), zorder=10,
                    offsets=((0, 0, "center", "center"), (0, 14, "center", "center"), (0, -14, "center", "center"),
-                            (30, 0, "center", "center"), (-30, 0, "center", "center")))
+                            (30, 0, "center", "center"), (-30, 0, "center", "center"), (0, 28, "center", "center"),
+                            (0, -28, "center", "center"), (30, 20, "center", "center"),
+                            (-30, -20, "center", "center"), (30, -20, "center", "center"),
+                            (-30, 20, "center", "center")))
     if towns is not None:
         for _, town in towns.iterrows():
             placer.add(town.geometry.x, town.geometry.y, str(town["name"]), fontsize=7 * s,
@@ -658,22 +740,22 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
     _north_arrow(ax, extent, s, lang)
 
     # side panel: inset, legend, sources
-    inset = fig.add_axes((0.725, 0.645, 0.265, 0.24))
+    inset = fig.add_axes((0.725, 0.70, 0.263, 0.185))
     _draw_inset(inset, p, extent if focus_hub is not None else None, lang, s)
-    leg_ax = fig.add_axes((0.725, 0.255, 0.265, 0.37))
+    leg_ax = fig.add_axes((0.725, 0.285, 0.263, 0.395))
     _legend(leg_ax, legend, s)
-    wrap = int(58 / 1.0)
-    src = "\n".join(textwrap.wrap(tr("sources", lang), wrap))
-    method = "\n".join(textwrap.wrap(tr("method", lang, cell=f"{layers.cell_km:g}"), wrap))
-    disc = "\n".join(textwrap.wrap(tr("disclaimer", lang), wrap))
-    fig.text(0.725, 0.245, tr("sources_head", lang), fontsize=7 * s, fontweight="bold", va="top")
-    fig.text(0.725, 0.222, src + "\n\n" + method + "\n\n" + disc, fontsize=5.4 * s, va="top", ha="left",
+    src = "\n".join(textwrap.wrap(tr("sources", lang), 74))
+    method = "\n".join(textwrap.wrap(tr("method", lang, cell=f"{layers.cell_km:g}"), 74))
+    fig.text(0.725, 0.268, tr("sources_head", lang), fontsize=7 * s, fontweight="bold", va="top")
+    fig.text(0.725, 0.243, src + "\n\n" + method, fontsize=5.3 * s, va="top", ha="left",
              color="#333333", linespacing=1.25)
-    # footer
+    # under the map: disclaimer, production date, page
+    disc = "\n".join(textwrap.wrap(tr("disclaimer", lang), 175))
+    fig.text(0.012, 0.088, disc, fontsize=6.3 * s, va="top", ha="left", color="#333333", fontstyle="italic")
     footer = tr("produced", lang, date=format_date(produced, lang))
-    fig.text(0.012, 0.04, footer, fontsize=6.5 * s, va="top", ha="left", color="#444444")
+    fig.text(0.012, 0.038, footer, fontsize=6.3 * s, va="top", ha="left", color="#444444")
     if page is not None:
-        fig.text(0.988, 0.04, tr("page", lang, n=page[0], total=page[1]), fontsize=6.5 * s, va="top", ha="right",
+        fig.text(0.988, 0.038, tr("page", lang, n=page[0], total=page[1]), fontsize=6.3 * s, va="top", ha="right",
                  color="#444444")
     fig.add_artist(Rectangle((0.0, 0.0), 1.0, 1.0, transform=fig.transFigure, fill=False, edgecolor="none"))
     return fig
@@ -695,7 +777,7 @@ def _draw_inset(ax: Any, p: dict[str, Any], focus_extent: tuple[float, float, fl
     fig = ax.figure
     ext = _fit_extent((x0, y0, x1, y1), box.width * fig.get_figwidth(), box.height * fig.get_figheight(), pad=0.0)
     if countries is not None:
-        countries.plot(ax=ax, facecolor="#f4f1ea", edgecolor="#8c8c8c", linewidth=0.4)
+        _plot_polys(ax, countries, facecolor="#f4f1ea", edgecolor="#8c8c8c", linewidth=0.4)
         for _, c in countries.iterrows():
             if c["name"] in ("Mali",):
                 continue
@@ -709,14 +791,15 @@ def _draw_inset(ax: Any, p: dict[str, Any], focus_extent: tuple[float, float, fl
             x, y = fwd.transform(lon, lat)
             ax.text(x, y, fr_name if lang == "fr" or not en_name else en_name, fontsize=4.8 * s, ha="center",
                     color="#555555", clip_on=True)
-    gpd.GeoSeries([p["outline"]], crs=PRINT_CRS).plot(ax=ax, facecolor="#d7191c", edgecolor="black",
-                                                       linewidth=0.6, alpha=0.85)
+    _plot_polys(ax, gpd.GeoSeries([p["outline"]], crs=PRINT_CRS), facecolor="#d7191c", edgecolor="black",
+                linewidth=0.6, alpha=0.85, zorder=3)
     centre = p["outline"].representative_point()
     ax.text(centre.x, centre.y, tr("country", lang).upper(), fontsize=6.5 * s, fontweight="bold", ha="center",
             va="center", color="white")
     if focus_extent is not None:
         ax.add_patch(Rectangle((focus_extent[0], focus_extent[1]), focus_extent[2] - focus_extent[0],
-                               focus_extent[3] - focus_extent[1], fill=False, edgecolor="black", linewidth=1.0))
+                               focus_extent[3] - focus_extent[1], fill=False, edgecolor="black", linewidth=1.2,
+                               zorder=6))
     ax.set_xlim(ext[0], ext[2])
     ax.set_ylim(ext[1], ext[3])
     ax.set_aspect("equal", adjustable="box")

@@ -723,6 +723,7 @@ _MAP_SCRIPT = r"""
     return d;
   };
   legend.addTo(map);
+  window.snapshotMap = map;
   window.snapshotReady = true;
 })();
 """
@@ -763,12 +764,30 @@ def render_index_html(layers: dict[str, pd.DataFrame], *, as_of: dt.date, releas
         data=_script_json(data), script=_MAP_SCRIPT)
 
 
-def render_png(layers: dict[str, pd.DataFrame], path: Path, *, title: str, subtitle: str, lang: str) -> None:
+def render_png(layers: dict[str, pd.DataFrame], path: Path, *, title: str, subtitle: str, lang: str,
+               release_date: dt.date, produced: dt.date) -> None:
     """Static map of the public layers (matplotlib, Agg), written to ``path``.
 
-    Uses ``geo.render.render_map(..., public=True)`` when that module provides it; the
-    built-in drawing below is the fallback. Only sanitised layers are drawn.
+    Uses ``geo.render.render_map(..., public=True)`` (the project's print map: admin1,
+    reachable areas, road status) when that module exists; the built-in drawing below
+    (also incident counts and encircled cercles) is the fallback. Only sanitised layers
+    are handed to either.
     """
+    try:
+        from geo.render import MapLayers, render_map
+    except ImportError:  # the print-map module is optional: draw the fallback below
+        render_map = None
+    if render_map is not None:
+        # Only sanitised layers are handed over (no incidents, no encircled points).
+        admin1 = layers["admin1"].rename(columns={"adm1_pcode": "pcode", "adm1_name": "name"})
+        bands = layers["reach"].assign(hub_id=layers["reach"]["hub"])
+        axes = layers["road_status"].set_index("axis_name", drop=False)
+        map_layers = MapLayers(admin1=admin1, bands=bands if len(bands) else None,
+                               axes=axes if len(axes) else None, axis_status=axes[["status"]])
+        png = render_map(map_layers, as_of=release_date, lang=lang, public=True, dpi=100, fmt="png",
+                         title=title, subtitle=subtitle, produced=produced)
+        Path(path).write_bytes(png)
+        return
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -898,7 +917,8 @@ def build_snapshot(inputs: SnapshotInputs, out_root: Path, *, as_of: dt.date,
             links.append((f"downloads/{name}.csv", f"{name}.csv (HXL)"))
         links += [("map.png", t["map_png"]), ("metadata.json", t["metadata"])]
         subtitle = f"{t['as_of']} {as_of.isoformat()} - {t['release']} {release.isoformat()}"
-        render_png(layers, tmp / "map.png", title=t["title"], subtitle=subtitle, lang=lang)
+        render_png(layers, tmp / "map.png", title=t["title"], subtitle=subtitle, lang=lang, release_date=release,
+                   produced=now.date())
         (tmp / "index.html").write_text(
             render_index_html(layers, as_of=as_of, release_date=release, delay_days=delay_days, lang=lang,
                               sources=inputs.sources, downloads=links), encoding="utf-8")

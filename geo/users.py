@@ -158,6 +158,9 @@ def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_CHARS:
         msg = f"password too short: at least {MIN_PASSWORD_CHARS} characters"
         raise UserError(msg)
+    if password != password.strip():
+        msg = "password must not start or end with spaces (the login form trims them)"
+        raise UserError(msg)
     if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
         msg = f"password too long: at most {MAX_PASSWORD_BYTES} bytes (bcrypt limit)"
         raise UserError(msg)

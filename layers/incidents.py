@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.settings import STORAGE_CRS
+from layers.style import with_popup
 
 #: Marker colour per source (``generic:*`` share one).
 SOURCE_COLOURS = {"ucdp": "#b2182b", "acled": "#2166ac", "curated": "#e08214",
@@ -171,11 +172,11 @@ def build_clusters_layer(clusters: gpd.GeoDataFrame, *, name: str = "Incident cl
                  f"Fatalities: {int(row['fatalities'])}<br>"
                  f"Low precision: {int(row['low_precision'])}<br>"
                  f"Types: {_esc(row['event_types'])}")
-        folium.CircleMarker(
+        marker = folium.CircleMarker(
             location=(row.geometry.y, row.geometry.x), radius=min(30.0, 5.0 + 3.0 * math.sqrt(n)),
-            color="#7f0000", fill=True, fill_color="#d7301f", fill_opacity=0.55, weight=1,
-            popup=folium.Popup(popup, max_width=320), tooltip=str(n),
-        ).add_to(group)
+            color="#7f0000", fill=True, fill_color="#d7301f", fill_opacity=0.55, weight=1, tooltip=str(n),
+        )
+        with_popup(marker, popup, max_width=320).add_to(group)
     return group
 
 

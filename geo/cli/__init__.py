@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "geo.cli.data",
     "geo.cli.status", "geo.cli.encircled",
     "geo.cli.incidents",
+    "geo.cli.export",
     "geo.cli.snapshot", "geo.cli.users",
 )
 

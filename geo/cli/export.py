@@ -1,0 +1,128 @@
+"""``python -m geo export map|data``: print maps (PDF/PNG) and GIS exports of the state on a date."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import time
+from pathlib import Path
+
+from geo.cli.common import add_data_option, add_store_option, parse_date, tqdm_progress
+from geo.settings import resolve_data_dir
+
+logger = logging.getLogger(__name__)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    add_data_option(p)
+    p.add_argument("--as-of", type=parse_date, default=dt.date.today(), metavar="YYYY-MM-DD",
+                   help="constraints in force on this date (default: today)")
+    p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
+    p.add_argument("--incident-days", type=int, default=365, metavar="DAYS",
+                   help="incidents of the DAYS days ending on the as-of date (default: 365)")
+    p.add_argument("--public", action="store_true",
+                   help="public version: no incident points, no non-public encirclements, no armed-group fields")
+    add_store_option(p)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``export`` subcommand with ``map`` and ``data``."""
+    p = sub.add_parser("export", help="print maps (PDF/PNG) and GIS exports (GPKG/KML/GeoJSON/CSV)",
+                       description="Print-ready maps and GIS exports of the access state on a date.")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    m = kinds.add_parser("map", help="print map: PDF (one page per hub with --all-hubs) or PNG",
+                         description="Render a print-ready map in French or English. With --all-hubs, a PDF "
+                         "meeting pack with one page per hub; with --hub, one hub's page; otherwise the "
+                         "national map of every hub's reachable areas.")
+    _common(m)
+    m.add_argument("--out", required=True, metavar="FILE.pdf|FILE.png", help="file to write (replaced atomically)")
+    who = m.add_mutually_exclusive_group()
+    who.add_argument("--hub", metavar="NAME", help="one hub, by id (GAO) or name (Gao)")
+    who.add_argument("--all-hubs", action="store_true", help="one page per hub (PDF only)")
+    m.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the map (default: fr)")
+    m.add_argument("--paper", choices=("A4", "A3"), default="A4", help="paper size, landscape (default: A4)")
+    m.add_argument("--dpi", type=int, default=300, help="PNG resolution (default: 300)")
+    m.add_argument("--zones", choices=("2", "3"), help="draw access zones of this admin level instead of bands")
+    m.set_defaults(func=run_map)
+    d = kinds.add_parser("data", help="GIS export: GeoPackage, KML, GeoJSON or HXL CSV",
+                         description="Export the themes (zones, reachable areas, catchments, roads with status, "
+                         "encircled localities, hubs, incidents per admin unit); the format follows --out.")
+    _common(d)
+    d.add_argument("--out", required=True, metavar="FILE.gpkg|FILE.kml|FILE.geojson|FILE.csv")
+    d.add_argument("--layers", metavar="NAME,NAME", help="only these themes (CSV: exactly one; "
+                   "default for CSV: admin_zones_adm3)")
+    d.set_defaults(func=run_data)
+    del p
+
+
+def _state(args: argparse.Namespace):  # noqa: ANN202
+    from geo.export import collect_state
+
+    return collect_state(resolve_data_dir(args.data), as_of=args.as_of,
+                         store_path=Path(args.store) if args.store else None, season=args.season,
+                         incident_days=args.incident_days, progress=tqdm_progress("computing"))
+
+
+def _hub_id(hubs, text: str) -> str:  # noqa: ANN001
+    from geo.errors import HubError
+
+    for hid, name in zip(hubs["hub_id"], hubs["name"], strict=True):
+        if text.lower() in (str(hid).lower(), str(name).lower(), str(name).split(" (")[0].lower()):
+            return str(hid)
+    msg = f"unknown hub {text!r}; known: {', '.join(f'{h} ({n})' for h, n in zip(hubs['hub_id'], hubs['name'], strict=True))}"
+    raise HubError(msg)
+
+
+def run_map(args: argparse.Namespace) -> int:
+    """Run ``export map``; returns the exit code."""
+    from geo.render import build_map_layers, render_map, render_pack
+
+    t0 = time.perf_counter()
+    out = Path(args.out)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("pdf", "png"):
+        print(f"error: --out must end in .pdf or .png, got {out.name!r}")
+        return 2
+    if args.all_hubs and fmt != "pdf":
+        print("error: --all-hubs makes a multi-page PDF; use an --out ending in .pdf")
+        return 2
+    state = _state(args)
+    level = int(args.zones) if args.zones else 2
+    zones = (state.zones_adm3 if level == 3 else state.zones_adm2) if args.zones else None
+    layers = build_map_layers(state.inputs, state.result, state.hubs, admin1=state.admin1,
+                              incidents=None if args.public else state.incidents, zones=zones, zone_level=level)
+    if args.all_hubs:
+        ids = list(state.hubs["hub_id"])
+        render_pack(layers, hub_ids=ids, as_of=args.as_of, lang=args.lang, paper=args.paper, dpi=args.dpi,
+                    out=out, public=args.public, progress=tqdm_progress("pages"))
+        what = f"{len(ids)} pages"
+    else:
+        hub = _hub_id(state.hubs, args.hub) if args.hub else None
+        render_map(layers, as_of=args.as_of, lang=args.lang, paper=args.paper, dpi=args.dpi, out=out,
+                   show="zones" if args.zones else "bands", focus_hub=hub, public=args.public)
+        what = "1 page"
+    for note in state.notes:
+        print(f"note: {note}")
+    print(f"wrote {out} ({what}, {args.lang}, {args.paper}) in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def run_data(args: argparse.Namespace) -> int:
+    """Run ``export data``; returns the exit code."""
+    from geo.export import themes_from_state, write_export
+
+    t0 = time.perf_counter()
+    state = _state(args)
+    themes = themes_from_state(state, public=args.public)
+    layers = [x.strip() for x in args.layers.split(",") if x.strip()] if args.layers else None
+    try:
+        written = write_export(themes, Path(args.out), layers=layers)
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 2
+    for note in state.notes:
+        print(f"note: {note}")
+    counts = ", ".join(f"{n}: {len(themes[n])}" if n in themes else n for n in written)
+    print(f"wrote {args.out} ({counts}) in {time.perf_counter() - t0:.1f} s")
+    return 0

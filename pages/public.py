@@ -1,0 +1,77 @@
+"""Public snapshots for donors and partners: no login, sanitised data only.
+
+Lists the dated snapshots of the snapshot root (``MALI_ACCESS_SNAPSHOTS`` or
+var/snapshots), shows one (its offline map, PNG and metadata) after checking every
+file against the SHA-256 in its metadata, and offers its downloads. This page reads
+snapshot folders only: never the store, the incidents or the curated layers.
+"""
+
+import streamlit as st
+
+from geo.errors import AccessMapError
+from geo.snapshot import inline_html, list_snapshots, read_metadata, snapshot_root, verify_snapshot, zip_snapshot
+
+MIME = {".geojson": "application/geo+json", ".csv": "text/csv", ".png": "image/png", ".json": "application/json"}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _zip(folder: str, snapshot_id: str) -> bytes:
+    from pathlib import Path
+
+    return zip_snapshot(Path(folder))
+
+
+st.title("Public snapshots")
+st.caption("Dated, sanitised snapshots of the humanitarian access picture in Mali: incident counts per "
+           "cercle and month, encircled localities per cercle, road status and generalised reachable "
+           "areas. No login needed; nothing here identifies actors, notes or precise incident locations.")
+
+root = snapshot_root()
+snapshots = list_snapshots(root)
+if not snapshots:
+    st.info("No snapshot has been published yet. An access advisor builds one with "
+            "`python -m geo snapshot --out DIR`.")
+    st.stop()
+
+labels = {s.snapshot_id: f"{s.as_of:%d %b %Y} ({s.lang}, data as of {s.release_date:%d %b %Y}, "
+                         f"built {s.created_at})" for s in snapshots}
+chosen = st.selectbox("Snapshot", list(labels), format_func=labels.get, key="public_snapshot")
+snap = next(s for s in snapshots if s.snapshot_id == chosen)
+try:
+    problems = verify_snapshot(snap.path)
+    meta = read_metadata(snap.path)
+except AccessMapError as exc:
+    st.error(f"This snapshot cannot be read: {exc}")
+    st.stop()
+if problems:
+    st.error("This snapshot does not match its checksums and is not shown: " + "; ".join(problems[:5]))
+    st.stop()
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("As of", meta["as_of"])
+c2.metric("Data as of", meta["release_date"])
+c3.metric("Release delay", f"{meta['release_delay_days']} days")
+c4.metric("Policy", f"v{meta['sanitisation_policy']['version']}")
+
+tab_map, tab_png, tab_dl, tab_about = st.tabs(["Interactive map", "Static map", "Downloads", "Sources"])
+with tab_map:
+    st.iframe(inline_html(snap.path), height=640)
+with tab_png:
+    st.image(str(snap.path / "map.png"), caption=meta["title"])
+with tab_dl:
+    st.download_button(f"Whole snapshot (ZIP, offline map included, {snap.size_bytes / 1e6:.1f} MB unpacked)",
+                       _zip(str(snap.path), snap.snapshot_id), file_name=f"{snap.snapshot_id}.zip",
+                       mime="application/zip", key="dl_zip")
+    files = [f for f in meta["files"] if f.startswith("downloads/") or f == "map.png"] + ["metadata.json"]
+    for i, name in enumerate(files):
+        path = snap.path / name
+        st.download_button(name.removeprefix("downloads/"), path.read_bytes(), file_name=path.name,
+                           mime=MIME.get(path.suffix, "application/octet-stream"), key=f"dl_{i}")
+    st.caption("CSV files carry an HXL hashtag row under the header (hxlstandard.org). "
+               "GeoJSON is in EPSG:4326.")
+with tab_about:
+    st.dataframe([{"Publisher": s["publisher"], "Licence": s["licence"], "URL": s["url"]} for s in meta["sources"]],
+                 hide_index=True, width="stretch")
+    st.caption(f"Sanitisation: {meta['sanitisation_policy']['excluded']} are never published. "
+               f"{meta['sanitisation_policy']['small_counts']}. Snapshot {meta['snapshot_id']}, "
+               f"{snap.n_files} files, created {meta['created_at']}.")
