@@ -28,5 +28,5 @@ init_state()
 role = login_sidebar()  # sign-in widgets; the role decides which pages are listed (pages/auth.py)
 pages = [st.Page(str(ROOT / script), title=title, icon=icon) for script, title, icon in visible_pages(PAGES, role)
          if (ROOT / script).exists()]
-st.session_state["nav_pages"] = [p.url_path or "home" for p in pages]  # what this role was offered
+st.session_state["nav_pages"] = [p.title for p in pages]  # what this role was offered (tests read it)
 st.navigation(pages).run()

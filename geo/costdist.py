@@ -21,11 +21,14 @@ ever negative.
 
 Implementation
 --------------
-A binary heap with lazy deletion in flat numpy arrays, over the friction array itself
-(no graph is built). The search writes into a per-thread *workspace* (cost, settled
-flag, label: 13 bytes per cell) that is allocated once per grid size and reset only
-on the cells the search touched, so a bounded run costs O(cells reached), not
-O(grid). The result is *sparse*: the settled cells in the order they were settled
+A circular bucket queue (Dial; a binary heap when the friction range is too wide),
+with lazy deletion in flat numpy arrays, over the friction array itself (no graph is
+built). The search writes into a per-thread *workspace* (cost and label: 12 bytes per
+cell) that is allocated once per grid size and reset only on the cells the search
+touched, so a bounded run costs O(cells reached), not O(grid). No "settled" flag is
+kept: costs only decrease strictly, so a popped entry is stale exactly when its cost
+is above the cell's. When the grid's outer ring is impassable (always so for Mali's
+grid, which has a margin outside the country) the moves need no bounds checks. The result is *sparse*: the settled cells in the order they were settled
 (non-decreasing time) with their times, and optionally the index of the start that
 reached them (catchments). :meth:`Settled.raster` makes the dense raster when needed.
 
@@ -96,31 +99,55 @@ def _pop(hc, hi, size):  # noqa: ANN001, ANN202
     return cost, idx, size
 
 
-@numba.njit(cache=True, nogil=True)
-def _neighbours(f, idx, nrows, ncols, ok):  # noqa: ANN001, ANN202
-    """Fill ``ok[8]``: neighbour k is in the grid, passable, and (diagonals) not cutting a corner."""
-    r = idx // ncols
-    c = idx - r * ncols
-    ok[0] = r > 0 and math.isfinite(f[idx - ncols])
-    ok[1] = r < nrows - 1 and math.isfinite(f[idx + ncols])
-    ok[2] = c > 0 and math.isfinite(f[idx - 1])
-    ok[3] = c < ncols - 1 and math.isfinite(f[idx + 1])
-    ok[4] = ok[0] and ok[2] and math.isfinite(f[idx - ncols - 1])
-    ok[5] = ok[0] and ok[3] and math.isfinite(f[idx - ncols + 1])
-    ok[6] = ok[1] and ok[2] and math.isfinite(f[idx + ncols - 1])
-    ok[7] = ok[1] and ok[3] and math.isfinite(f[idx + ncols + 1])
+@numba.njit(cache=True, nogil=True, inline="always")
+def _passable_moves(f, idx, nrows, ncols, edge):  # noqa: ANN001, ANN202
+    """The 8 moves out of ``idx`` as a bit set (bit k: move k is allowed).
+
+    Moves 0-3 are up, down, left, right; 4-7 the diagonals up-left, up-right, down-left,
+    down-right, allowed only between two passable orthogonal cells (no corner cutting).
+    ``edge`` False means the grid's outer ring is impassable, so no bounds check is needed
+    (a passable cell is never on the ring).
+    """
+    if edge:
+        r = idx // ncols
+        c = idx - r * ncols
+        up = r > 0 and math.isfinite(f[idx - ncols])
+        dn = r < nrows - 1 and math.isfinite(f[idx + ncols])
+        lf = c > 0 and math.isfinite(f[idx - 1])
+        rt = c < ncols - 1 and math.isfinite(f[idx + 1])
+    else:
+        up = math.isfinite(f[idx - ncols])
+        dn = math.isfinite(f[idx + ncols])
+        lf = math.isfinite(f[idx - 1])
+        rt = math.isfinite(f[idx + 1])
+    m = np.int64(up) | (np.int64(dn) << 1) | (np.int64(lf) << 2) | (np.int64(rt) << 3)
+    if up and lf and math.isfinite(f[idx - ncols - 1]):
+        m |= 16
+    if up and rt and math.isfinite(f[idx - ncols + 1]):
+        m |= 32
+    if dn and lf and math.isfinite(f[idx + ncols - 1]):
+        m |= 64
+    if dn and rt and math.isfinite(f[idx + ncols + 1]):
+        m |= 128
+    return m
 
 
 @numba.njit(cache=True, nogil=True)
 def _search_heap(f, nrows, ncols, start_idx, start_costs, start_labels, cell_km, max_h,  # noqa: ANN001, ANN202
-                 cost, done, labels, track):
-    """Bounded multi-source Dijkstra (binary heap); returns the settled cells."""
+                 cost, labels, track, edge):
+    """Bounded multi-source Dijkstra (binary heap); returns the settled cells.
+
+    A cell is settled when an entry whose cost equals its current cost is popped: costs
+    only ever decrease strictly, so each cell has at most one such entry and no
+    "settled" flag is needed (a settled neighbour never improves, its cost being <= the
+    current one).
+    """
     cap = 1 << 16
     hc = np.empty(cap, dtype=np.float64)
     hi = np.empty(cap, dtype=np.int64)
     out_i = np.empty(cap, dtype=np.int64)
     out_c = np.empty(cap, dtype=np.float64)
-    out_l = np.empty(cap, dtype=np.int32)
+    out_l = np.empty(cap if track else 0, dtype=np.int32)
     n_out = 0
     size = 0
     for k in range(start_idx.shape[0]):
@@ -131,16 +158,14 @@ def _search_heap(f, nrows, ncols, start_idx, start_costs, start_labels, cell_km,
             hc, hi, size = _push(hc, hi, size, start_costs[k], i)
     offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
     steps = np.array([cell_km] * 4 + [_SQRT2 * cell_km] * 4)
-    ok = np.zeros(8, dtype=np.bool_)
     broken = -1
     while size > 0:
         cur, idx, size = _pop(hc, hi, size)
-        if done[idx] or cur > cost[idx]:
+        if cur > cost[idx]:
             continue
         if cur > max_h:
             broken = idx
             break
-        done[idx] = 1
         if n_out >= out_i.shape[0]:
             out_i = _grow_i(out_i, n_out)
             out_c = _grow_f(out_c, n_out)
@@ -153,21 +178,19 @@ def _search_heap(f, nrows, ncols, start_idx, start_costs, start_labels, cell_km,
             out_l[n_out] = lab
         n_out += 1
         fa = f[idx]
-        _neighbours(f, idx, nrows, ncols, ok)
+        moves = _passable_moves(f, idx, nrows, ncols, edge)
         for k in range(8):
-            if not ok[k]:
+            if not (moves >> k) & 1:
                 continue
             nb = idx + offs[k]
-            if done[nb]:
-                continue
             new = cur + 0.5 * (fa + f[nb]) * steps[k]
             if new < cost[nb]:
                 cost[nb] = new
-                labels[nb] = lab
+                if track:
+                    labels[nb] = lab
                 hc, hi, size = _push(hc, hi, size, new, nb)
     for k in range(n_out):
         cost[out_i[k]] = np.inf
-        done[out_i[k]] = 0
     for k in range(size):
         cost[hi[k]] = np.inf
     if broken >= 0:
@@ -198,12 +221,15 @@ def _grow_l(a, n):  # noqa: ANN001, ANN202
 
 @numba.njit(cache=True, nogil=True)
 def _search_buckets(f, nrows, ncols, start_idx, start_costs, start_labels, cell_km, max_h,  # noqa: ANN001, ANN202
-                    width, n_buckets, cost, done, labels, track):
+                    width, n_buckets, cost, labels, track, edge):
     """Bounded multi-source Dijkstra with a circular bucket queue (Dial).
 
-    ``width`` is below the smallest move cost, so every entry of the current bucket
-    is final when it is popped: the result equals the heap version's exactly.
-    Entries live in a pool of linked lists with a free list (memory ~ the frontier).
+    ``width`` is below the smallest move cost (by a relative margin of 1e-9, far above
+    rounding), so every entry of the current bucket is final when it is popped: the
+    result equals the heap version's exactly. Entries live in a pool of linked lists
+    with a free list (memory ~ the frontier). Stale entries are recognised by a cost
+    above the cell's current cost (costs only decrease strictly), so no settled flag
+    is kept.
     """
     head = np.full(n_buckets, -1, dtype=np.int64)
     cap = 1 << 16
@@ -215,10 +241,11 @@ def _search_buckets(f, nrows, ncols, start_idx, start_costs, start_labels, cell_
     n_live = 0
     out_i = np.empty(cap, dtype=np.int64)
     out_c = np.empty(cap, dtype=np.float64)
-    out_l = np.empty(cap, dtype=np.int32)
+    out_l = np.empty(cap if track else 0, dtype=np.int32)
     beyond = np.empty(1024, dtype=np.int64)
     n_beyond = 0
     n_out = 0
+    inv_w = 1.0 / width
     cur_b = np.int64(-1)
     for k in range(start_idx.shape[0]):
         i = start_idx[k]
@@ -232,7 +259,7 @@ def _search_buckets(f, nrows, ncols, start_idx, start_costs, start_labels, cell_
                 e_next = _grow_i(e_next, n_pool)
             e = n_pool
             n_pool += 1
-            b = np.int64(c0 / width)
+            b = np.int64(c0 * inv_w)
             if cur_b < 0 or b < cur_b:
                 cur_b = b
             e_idx[e] = i
@@ -240,7 +267,8 @@ def _search_buckets(f, nrows, ncols, start_idx, start_costs, start_labels, cell_
             e_next[e] = head[b % n_buckets]
             head[b % n_buckets] = e
             n_live += 1
-    diag = _SQRT2 * cell_km
+    offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
+    steps = np.array([cell_km] * 4 + [_SQRT2 * cell_km] * 4)
     while n_live > 0:
         slot = cur_b % n_buckets
         e = head[slot]
@@ -255,15 +283,14 @@ def _search_buckets(f, nrows, ncols, start_idx, start_costs, start_labels, cell_
         e_next[e] = free
         free = e
         n_live -= 1
-        if done[idx] or cur > cost[idx]:
-            continue
+        if cur > cost[idx]:
+            continue  # stale: the cell was reached faster later
         if cur > max_h:
             if n_beyond >= beyond.shape[0]:
                 beyond = _grow_i(beyond, n_beyond)
             beyond[n_beyond] = idx
             n_beyond += 1
             continue
-        done[idx] = 1
         if n_out >= out_i.shape[0]:
             out_i = _grow_i(out_i, n_out)
             out_c = _grow_f(out_c, n_out)
@@ -275,234 +302,39 @@ def _search_buckets(f, nrows, ncols, start_idx, start_costs, start_labels, cell_
         if track:
             out_l[n_out] = lab
         n_out += 1
+        if n_pool + 8 > e_idx.shape[0]:  # room for 8 new entries, so the loop below never grows
+            e_idx = _grow_i(e_idx, n_pool)
+            e_cost = _grow_f(e_cost, n_pool)
+            e_next = _grow_i(e_next, n_pool)
         fa = f[idx]
-        r = idx // ncols
-        c = idx - r * ncols
-        up = r > 0 and math.isfinite(f[idx - ncols])
-        dn = r < nrows - 1 and math.isfinite(f[idx + ncols])
-        lf = c > 0 and math.isfinite(f[idx - 1])
-        rt = c < ncols - 1 and math.isfinite(f[idx + 1])
-        # orthogonal moves, then diagonals only between two passable cells (no corner cutting)
-        if up:
-            nb = idx + -ncols
-            if not done[nb]:
-                new = cur + 0.5 * (fa + f[nb]) * cell_km
-                if new < cost[nb]:
-                    cost[nb] = new
-                    if track:
-                        labels[nb] = lab
-                    if free >= 0:
-                        e = free
-                        free = e_next[e]
-                    else:
-                        if n_pool >= e_idx.shape[0]:
-                            e_idx = _grow_i(e_idx, n_pool)
-                            e_cost = _grow_f(e_cost, n_pool)
-                            e_next = _grow_i(e_next, n_pool)
-                        e = n_pool
-                        n_pool += 1
-                    b = np.int64(new / width)
-                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
-                        b = cur_b
-                    s = b % n_buckets
-                    e_idx[e] = nb
-                    e_cost[e] = new
-                    e_next[e] = head[s]
-                    head[s] = e
-                    n_live += 1
-        if dn:
-            nb = idx + ncols
-            if not done[nb]:
-                new = cur + 0.5 * (fa + f[nb]) * cell_km
-                if new < cost[nb]:
-                    cost[nb] = new
-                    if track:
-                        labels[nb] = lab
-                    if free >= 0:
-                        e = free
-                        free = e_next[e]
-                    else:
-                        if n_pool >= e_idx.shape[0]:
-                            e_idx = _grow_i(e_idx, n_pool)
-                            e_cost = _grow_f(e_cost, n_pool)
-                            e_next = _grow_i(e_next, n_pool)
-                        e = n_pool
-                        n_pool += 1
-                    b = np.int64(new / width)
-                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
-                        b = cur_b
-                    s = b % n_buckets
-                    e_idx[e] = nb
-                    e_cost[e] = new
-                    e_next[e] = head[s]
-                    head[s] = e
-                    n_live += 1
-        if lf:
-            nb = idx + -1
-            if not done[nb]:
-                new = cur + 0.5 * (fa + f[nb]) * cell_km
-                if new < cost[nb]:
-                    cost[nb] = new
-                    if track:
-                        labels[nb] = lab
-                    if free >= 0:
-                        e = free
-                        free = e_next[e]
-                    else:
-                        if n_pool >= e_idx.shape[0]:
-                            e_idx = _grow_i(e_idx, n_pool)
-                            e_cost = _grow_f(e_cost, n_pool)
-                            e_next = _grow_i(e_next, n_pool)
-                        e = n_pool
-                        n_pool += 1
-                    b = np.int64(new / width)
-                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
-                        b = cur_b
-                    s = b % n_buckets
-                    e_idx[e] = nb
-                    e_cost[e] = new
-                    e_next[e] = head[s]
-                    head[s] = e
-                    n_live += 1
-        if rt:
-            nb = idx + 1
-            if not done[nb]:
-                new = cur + 0.5 * (fa + f[nb]) * cell_km
-                if new < cost[nb]:
-                    cost[nb] = new
-                    if track:
-                        labels[nb] = lab
-                    if free >= 0:
-                        e = free
-                        free = e_next[e]
-                    else:
-                        if n_pool >= e_idx.shape[0]:
-                            e_idx = _grow_i(e_idx, n_pool)
-                            e_cost = _grow_f(e_cost, n_pool)
-                            e_next = _grow_i(e_next, n_pool)
-                        e = n_pool
-                        n_pool += 1
-                    b = np.int64(new / width)
-                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
-                        b = cur_b
-                    s = b % n_buckets
-                    e_idx[e] = nb
-                    e_cost[e] = new
-                    e_next[e] = head[s]
-                    head[s] = e
-                    n_live += 1
-        if up and lf and math.isfinite(f[idx - ncols - 1]):
-            nb = idx + -ncols - 1
-            if not done[nb]:
-                new = cur + 0.5 * (fa + f[nb]) * diag
-                if new < cost[nb]:
-                    cost[nb] = new
-                    if track:
-                        labels[nb] = lab
-                    if free >= 0:
-                        e = free
-                        free = e_next[e]
-                    else:
-                        if n_pool >= e_idx.shape[0]:
-                            e_idx = _grow_i(e_idx, n_pool)
-                            e_cost = _grow_f(e_cost, n_pool)
-                            e_next = _grow_i(e_next, n_pool)
-                        e = n_pool
-                        n_pool += 1
-                    b = np.int64(new / width)
-                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
-                        b = cur_b
-                    s = b % n_buckets
-                    e_idx[e] = nb
-                    e_cost[e] = new
-                    e_next[e] = head[s]
-                    head[s] = e
-                    n_live += 1
-        if up and rt and math.isfinite(f[idx - ncols + 1]):
-            nb = idx + -ncols + 1
-            if not done[nb]:
-                new = cur + 0.5 * (fa + f[nb]) * diag
-                if new < cost[nb]:
-                    cost[nb] = new
-                    if track:
-                        labels[nb] = lab
-                    if free >= 0:
-                        e = free
-                        free = e_next[e]
-                    else:
-                        if n_pool >= e_idx.shape[0]:
-                            e_idx = _grow_i(e_idx, n_pool)
-                            e_cost = _grow_f(e_cost, n_pool)
-                            e_next = _grow_i(e_next, n_pool)
-                        e = n_pool
-                        n_pool += 1
-                    b = np.int64(new / width)
-                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
-                        b = cur_b
-                    s = b % n_buckets
-                    e_idx[e] = nb
-                    e_cost[e] = new
-                    e_next[e] = head[s]
-                    head[s] = e
-                    n_live += 1
-        if dn and lf and math.isfinite(f[idx + ncols - 1]):
-            nb = idx + ncols - 1
-            if not done[nb]:
-                new = cur + 0.5 * (fa + f[nb]) * diag
-                if new < cost[nb]:
-                    cost[nb] = new
-                    if track:
-                        labels[nb] = lab
-                    if free >= 0:
-                        e = free
-                        free = e_next[e]
-                    else:
-                        if n_pool >= e_idx.shape[0]:
-                            e_idx = _grow_i(e_idx, n_pool)
-                            e_cost = _grow_f(e_cost, n_pool)
-                            e_next = _grow_i(e_next, n_pool)
-                        e = n_pool
-                        n_pool += 1
-                    b = np.int64(new / width)
-                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
-                        b = cur_b
-                    s = b % n_buckets
-                    e_idx[e] = nb
-                    e_cost[e] = new
-                    e_next[e] = head[s]
-                    head[s] = e
-                    n_live += 1
-        if dn and rt and math.isfinite(f[idx + ncols + 1]):
-            nb = idx + ncols + 1
-            if not done[nb]:
-                new = cur + 0.5 * (fa + f[nb]) * diag
-                if new < cost[nb]:
-                    cost[nb] = new
-                    if track:
-                        labels[nb] = lab
-                    if free >= 0:
-                        e = free
-                        free = e_next[e]
-                    else:
-                        if n_pool >= e_idx.shape[0]:
-                            e_idx = _grow_i(e_idx, n_pool)
-                            e_cost = _grow_f(e_cost, n_pool)
-                            e_next = _grow_i(e_next, n_pool)
-                        e = n_pool
-                        n_pool += 1
-                    b = np.int64(new / width)
-                    if b <= cur_b:  # floating-point guard; cannot happen with width < min move
-                        b = cur_b
-                    s = b % n_buckets
-                    e_idx[e] = nb
-                    e_cost[e] = new
-                    e_next[e] = head[s]
-                    head[s] = e
-                    n_live += 1
+        moves = _passable_moves(f, idx, nrows, ncols, edge)
+        for k in range(8):
+            if not (moves >> k) & 1:
+                continue
+            nb = idx + offs[k]
+            new = cur + 0.5 * (fa + f[nb]) * steps[k]
+            if new < cost[nb]:
+                cost[nb] = new
+                if track:
+                    labels[nb] = lab
+                if free >= 0:
+                    e = free
+                    free = e_next[e]
+                else:
+                    e = n_pool
+                    n_pool += 1
+                b = np.int64(new * inv_w)
+                if b <= cur_b:  # floating-point guard; cannot happen with width < min move
+                    b = cur_b
+                s = b % n_buckets
+                e_idx[e] = nb
+                e_cost[e] = new
+                e_next[e] = head[s]
+                head[s] = e
+                n_live += 1
     # reset the workspace on every cell touched
     for k in range(n_out):
         cost[out_i[k]] = np.inf
-        done[out_i[k]] = 0
     for k in range(n_beyond):
         cost[beyond[k]] = np.inf
     for s in range(n_buckets):
@@ -538,7 +370,6 @@ class _Workspace:
     def __init__(self, n: int) -> None:
         self.n = n
         self.cost = np.full(n, np.inf)
-        self.done = np.zeros(n, dtype=np.uint8)
         self.labels = np.zeros(n, dtype=np.int32)
 
 
@@ -554,7 +385,7 @@ def _workspace(n: int) -> _Workspace:
 
 
 def release_workspace() -> None:
-    """Free this thread's search workspace (13 bytes per grid cell)."""
+    """Free this thread's search workspace (12 bytes per grid cell)."""
     _local.ws = None
 
 
@@ -660,6 +491,14 @@ def check_friction(friction: np.ndarray) -> np.ndarray:
     return f
 
 
+def _edge_passable(f: np.ndarray) -> bool:
+    """True if a cell of the grid's outer ring is passable (the search then checks bounds)."""
+    if min(f.shape) < 3:
+        return True
+    return bool(np.isfinite(f[0]).any() or np.isfinite(f[-1]).any() or np.isfinite(f[:, 0]).any()
+                or np.isfinite(f[:, -1]).any())
+
+
 def _check_starts(f: np.ndarray, starts: list[tuple[int, int]] | np.ndarray) -> np.ndarray:
     st = np.asarray(starts, dtype=np.int64).reshape(-1, 2)
     if len(st) == 0:
@@ -735,12 +574,12 @@ def settle(friction: np.ndarray, starts: list[tuple[int, int]] | np.ndarray, *, 
     n_buckets = int(math.ceil(hi * _SQRT2 / (lo * (1.0 - 1e-9)))) + 2 if math.isfinite(lo) else 0
     args = (flat, f.shape[0], f.shape[1], sidx, costs, np.arange(len(sidx), dtype=np.int32),
             float(cell_km), float(max_h))
+    edge = _edge_passable(f)
     if method == "heap" or n_buckets > MAX_BUCKETS or n_buckets == 0:
-        out_i, out_c, out_l = _search_heap(*args, ws.cost, ws.done, ws.labels, bool(labels))
+        out_i, out_c, out_l = _search_heap(*args, ws.cost, ws.labels, bool(labels), edge)
     else:
         width = lo * float(cell_km) * (1.0 - 1e-9)
-        out_i, out_c, out_l = _search_buckets(*args, width, n_buckets, ws.cost, ws.done, ws.labels,
-                                              bool(labels))
+        out_i, out_c, out_l = _search_buckets(*args, width, n_buckets, ws.cost, ws.labels, bool(labels), edge)
     return Settled(out_i, out_c, out_l if labels else None, (f.shape[0], f.shape[1]), float(max_h))
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numba
 import numpy as np
 import pandas as pd
 import rasterio
@@ -35,6 +36,7 @@ from rasterio.enums import Resampling
 from rasterio.features import rasterize
 from rasterio.transform import Affine, rowcol
 from rasterio.warp import reproject
+from scipy import ndimage
 
 from geo.admin import load_admin
 from geo.curated import read_axes
@@ -181,6 +183,11 @@ class ModelInputs:
     axis_cells
         int32 (rows, cols): 1 + position in ``axes`` of the last axis touching the
         cell, 0 elsewhere (burnt once here, reused by every :func:`build_friction`).
+    edge_cells
+        bool (rows, cols): cells touched by Mali's boundary line (``all_touched``) and
+        their 8 neighbours. A cell inside Mali that is not an edge cell lies wholly
+        inside the outline, so band polygons made only of such cells need no clipping
+        (``geo.reach.settled_band_polygons``). None: clip every band.
     """
 
     grid: Grid
@@ -199,6 +206,7 @@ class ModelInputs:
     data_dir: Path = field(default=Path("."))
     admin3_id: np.ndarray | None = None
     axis_cells: np.ndarray | None = None
+    edge_cells: np.ndarray | None = None
 
 
 def _warp_to_grid(path: Path, grid: Grid, *, resampling: Resampling, dtype: str,
@@ -263,6 +271,7 @@ def load_model_inputs(data_dir: Path, *, cell_km: float = DEFAULT_CELL_KM,
     grid = make_grid(outline, cell_km=cell_km)
     inside = rasterize([(outline.iloc[0], 1)], out_shape=grid.shape, transform=grid.transform,
                        fill=0, dtype="uint8").astype(bool)
+    edge_cells = edge_cell_mask(outline, grid)
     step(2)
     landcover = _warp_to_grid(dataset_path(data_dir, "landcover"), grid,
                               resampling=Resampling.nearest, dtype="uint8", nodata=255)
@@ -301,7 +310,34 @@ def load_model_inputs(data_dir: Path, *, cell_km: float = DEFAULT_CELL_KM,
                        population=population, road_speed_base=road_speed_base, roads=roads,
                        axes=axes, outline=outline, places=places, admin2=admin2, admin3=admin3,
                        speeds=speeds, data_dir=Path(data_dir), admin3_id=admin3_id,
-                       axis_cells=axis_cells)
+                       axis_cells=axis_cells, edge_cells=edge_cells)
+
+
+def edge_cell_mask(outline: gpd.GeoSeries, grid: Grid) -> np.ndarray:
+    """Cells whose square may cross the outline's boundary.
+
+    The boundary lines are burnt with ``all_touched`` and the result grown by one cell
+    (3x3), a margin against cells that the rasteriser misses when a line runs exactly
+    along a cell edge. Every other cell lies wholly inside or wholly outside the outline.
+
+    Parameters
+    ----------
+    outline
+        Polygons in the grid's CRS (WORK_CRS).
+    grid
+        Target grid.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool (rows, cols).
+    """
+    lines = [g.boundary for g in outline if g is not None and not g.is_empty]
+    if not lines:
+        return np.zeros(grid.shape, dtype=bool)
+    burnt = rasterize([(g, 1) for g in lines], out_shape=grid.shape, transform=grid.transform,
+                      fill=0, all_touched=True, dtype="uint8").astype(bool)
+    return ndimage.binary_dilation(burnt, structure=np.ones((3, 3), dtype=bool))
 
 
 def no_entry_mask(zones: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
@@ -323,7 +359,7 @@ def no_entry_mask(zones: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
         return np.zeros(grid.shape, dtype=bool)
     pts = zones.to_crs(WORK_CRS)
     discs = pts.geometry.buffer(pts["radius_km"].to_numpy() * 1000.0, quad_segs=16)
-    return burn_lines(discs, grid) > 0
+    return burn_lines(discs, grid, dtype="uint8", fill=0).view(bool)
 
 
 def speed_grids(inputs: ModelInputs, *, axis_status: pd.DataFrame,
@@ -350,15 +386,32 @@ def speed_grids(inputs: ModelInputs, *, axis_status: pd.DataFrame,
     ValueError
         Unknown season or road status.
     """
-    grid = inputs.grid
-    lc_speed = speed_lookup(inputs.speeds, "landcover", season)
+    offroad = _landcover_speed_lut(inputs, season)[inputs.landcover]
+    road = inputs.road_speed_base[season].astype(np.float64)
+    touched = _axis_cells(inputs)
+    speeds_by_axis = _axis_speeds(inputs, axis_status, season)
+    on_axis = touched > 0
+    road[on_axis] = speeds_by_axis[touched[on_axis]]
+    return road, offroad
+
+
+def _landcover_speed_lut(inputs: ModelInputs, season: str) -> np.ndarray:
     lut = np.zeros(256, dtype=np.float64)
-    for key, value in lc_speed.items():
+    for key, value in speed_lookup(inputs.speeds, "landcover", season).items():
         lut[int(key)] = value
-    offroad = lut[inputs.landcover]
+    return lut
+
+
+def _axis_cells(inputs: ModelInputs) -> np.ndarray:
+    if inputs.axis_cells is not None:
+        return inputs.axis_cells
+    return burn_lines(inputs.axes.geometry, inputs.grid, np.arange(1, len(inputs.axes) + 1), dtype="int32", fill=0)
+
+
+def _axis_speeds(inputs: ModelInputs, axis_status: pd.DataFrame, season: str) -> np.ndarray:
+    """Speed of each axis for its status (km/h), as ``[nan, axis 1, axis 2, ...]``."""
     cls_speed = speed_lookup(inputs.speeds, "road_class", season)
     factor = speed_lookup(inputs.speeds, "status", season)
-    road = inputs.road_speed_base[season].copy()
     axes = inputs.axes.join(axis_status[["status"]], how="left")
     axes["status"] = axes["status"].fillna("unknown")
     if axes["status"].map(factor).isna().any():
@@ -366,13 +419,24 @@ def speed_grids(inputs: ModelInputs, *, axis_status: pd.DataFrame,
         msg = f"unknown road status {bad}; expected one of {sorted(factor)}"
         raise ValueError(msg)
     axis_speed = axes["road_class"].map(cls_speed) * axes["status"].map(factor)
-    touched = inputs.axis_cells
-    if touched is None:
-        touched = burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0)
-    speeds_by_axis = np.concatenate([[np.nan], axis_speed.to_numpy(dtype=float)])
-    on_axis = touched > 0
-    road[on_axis] = speeds_by_axis[touched[on_axis]]
-    return road, offroad
+    return np.concatenate([[np.nan], axis_speed.to_numpy(dtype=float)])
+
+
+@numba.njit(cache=True, nogil=True)
+def _friction_kernel(landcover, lut, road_base, axis_cells, axis_speed, inside, water, no_entry,  # noqa: ANN001, ANN202
+                     penalty, out):
+    """One pass of :func:`build_friction`'s rules over flat arrays (no full-grid temporaries)."""
+    for k in range(out.shape[0]):
+        a = axis_cells[k]
+        road = axis_speed[a] if a > 0 else np.float64(road_base[k])
+        has_road = road > 0
+        speed = road if has_road else lut[landcover[k]]
+        if (not inside[k]) or speed <= 0 or (water[k] and not has_road) or no_entry[k]:
+            out[k] = np.inf
+        elif penalty.shape[0] > 0:
+            out[k] = (1.0 / speed) * penalty[k]
+        else:
+            out[k] = 1.0 / speed
 
 
 def build_friction(inputs: ModelInputs, *, axis_status: pd.DataFrame, no_entry: gpd.GeoDataFrame,
@@ -406,22 +470,27 @@ def build_friction(inputs: ModelInputs, *, axis_status: pd.DataFrame, no_entry: 
 
     Notes
     -----
-    Memory: about 5 arrays of the grid's size (8 bytes per cell): 70 MB at 1 km.
+    One compiled pass over the grid: memory is the result (8 bytes per cell) plus the
+    no-entry mask (1 byte per cell); results equal the numpy rules of :func:`speed_grids`
+    (tested).
     """
     grid = inputs.grid
-    road, offroad = speed_grids(inputs, axis_status=axis_status, season=season)
-    speed = np.where(road > 0, road, offroad)
-    barrier = ~inputs.inside | (speed <= 0)
-    barrier |= inputs.water & ~(road > 0)
-    barrier |= no_entry_mask(no_entry, grid)
-    with np.errstate(divide="ignore"):
-        friction = np.where(barrier, np.inf, 1.0 / np.where(speed > 0, speed, 1.0))
+    if season not in SEASONS:
+        msg = f"season must be one of {SEASONS}, got {season!r}"
+        raise ValueError(msg)
+    pen = np.empty(0)
     if penalty is not None:
         pen = np.asarray(penalty, dtype=np.float64)
-        if pen.shape != friction.shape or not (pen >= 1).all():
-            msg = f"penalty must be a {friction.shape} grid of factors >= 1"
+        if pen.shape != grid.shape or not (pen >= 1).all():
+            msg = f"penalty must be a {grid.shape} grid of factors >= 1"
             raise ValueError(msg)
-        friction = np.where(barrier, np.inf, friction * pen)
+        pen = np.ascontiguousarray(pen).reshape(-1)
+    friction = np.empty(grid.shape, dtype=np.float64)
+    flat = lambda a: np.ascontiguousarray(a).reshape(-1)  # noqa: E731
+    _friction_kernel(flat(inputs.landcover), _landcover_speed_lut(inputs, season),
+                     flat(inputs.road_speed_base[season]), flat(_axis_cells(inputs)),
+                     _axis_speeds(inputs, axis_status, season), flat(inputs.inside), flat(inputs.water),
+                     flat(no_entry_mask(no_entry, grid)), pen, friction.reshape(-1))
     logger.info("friction (%s): %.1f%% of cells passable, %d axes, %d no-entry zones, penalty %s",
                 season, 100.0 * np.isfinite(friction).mean(), len(inputs.axes), len(no_entry),
                 "on" if penalty is not None else "off")

@@ -49,7 +49,7 @@ Progress = Callable[[int, int, str], None]
 MAX_HUB_SNAP_KM = 5.0
 #: Off-road speed assumed for the short move from a hub to the cell it was moved to (km/h).
 HUB_SNAP_SPEED_KMH = 5.0
-#: Grids above this many cells search one hub at a time (each thread needs 13 bytes per cell).
+#: Grids above this many cells search one hub at a time (each thread needs 12 bytes per cell).
 PARALLEL_MAX_CELLS = 20_000_000
 
 BAND_COLUMNS = ["hub_id", "hub", "hours", "area_km2", "population", "localities", "hub_status", "geometry"]
@@ -145,50 +145,90 @@ def place_hub(friction: np.ndarray, grid: Grid, x: float, y: float, *,
     return HubPlacement(int(rr[k] + r0), int(cc[k] + c0), float(dist[k]), "moved")
 
 
-def _window(idx: np.ndarray, ncols: int) -> tuple[np.ndarray, np.ndarray, int, int, int, int]:
-    rows = idx // ncols
-    cols = idx - rows * ncols
-    return rows, cols, int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
-
-
 def _polygons(mask: np.ndarray, transform: Affine) -> shapely.Geometry:
-    """Disjoint 4-connected parts of a boolean raster as one valid (Multi)Polygon."""
+    """Disjoint 4-connected parts of a boolean raster as one valid (Multi)Polygon.
+
+    The rings of ``rasterio.features.shapes`` (GDAL polygonize: vertices at cell
+    corners where the boundary turns) go to shapely in one ``from_ragged_array`` call
+    rather than one ``shape()`` per part, which builds every ring in Python.
+    """
+    rings: list[np.ndarray] = []
+    ring_end, poly_end = [0], [0]
     with warnings.catch_warnings():
         # rasterio wraps the array in a MEM dataset and may warn that it has no
         # geotransform; ours is passed explicitly, so the warning does not apply
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        parts = [shapely.geometry.shape(g) for g, _ in
-                 shapes(mask.view(np.uint8), mask=mask, transform=transform, connectivity=4)]
-    if not parts:
+        for g, _ in shapes(mask.view(np.uint8), mask=mask, transform=transform, connectivity=4):
+            for ring in g["coordinates"]:
+                xy = np.asarray(ring, dtype=np.float64)
+                rings.append(xy)
+                ring_end.append(ring_end[-1] + len(xy))
+            poly_end.append(len(rings))
+    if not rings:
         return shapely.Polygon()
-    geom = parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+    parts = shapely.from_ragged_array(shapely.GeometryType.POLYGON, np.concatenate(rings),
+                                      (np.asarray(ring_end, dtype=np.int64), np.asarray(poly_end, dtype=np.int64)))
+    geom = parts[0] if len(parts) == 1 else shapely.MultiPolygon(list(parts))
     if not geom.is_valid:  # a ring pinched at a corner: re-node it, area unchanged
         geom = shapely.make_valid(geom, method="structure")
     return geom
 
 
 def _clip(geom: shapely.Geometry, clip: shapely.Geometry | None) -> shapely.Geometry:
+    """``geom`` intersected with ``clip``, kept as a valid (Multi)Polygon.
+
+    Only the part of ``clip`` inside ``geom``'s bounding box takes part in the overlay
+    (``clip_by_rect`` first: same result, far fewer vertices).
+    """
     if clip is None or geom.is_empty:
         return geom
-    out = shapely.make_valid(shapely.intersection(geom, clip))
+    local = shapely.clip_by_rect(clip, *geom.bounds)
+    if not local.is_valid:  # clip_by_rect does not promise a valid result; overlay instead
+        local = shapely.intersection(clip, shapely.box(*geom.bounds))
+    out = shapely.intersection(geom, local)
+    if not out.is_valid:
+        out = shapely.make_valid(out)
     if out.geom_type == "GeometryCollection":
         out = shapely.union_all([g for g in out.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
     return out
 
 
+def _box(rows: np.ndarray, cols: np.ndarray) -> tuple[int, int, int, int]:
+    return int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
+
+
 def settled_band_polygons(cells: Settled, grid: Grid, hours: Sequence[float],
-                          clip: shapely.Geometry | None = None) -> list[shapely.Geometry]:
+                          clip: shapely.Geometry | None = None, *,
+                          edge_cells: np.ndarray | None = None) -> list[shapely.Geometry]:
     """Band polygons from the sparse result of a search (see :func:`band_polygons`).
 
-    Only the bounding window of the cells reached is vectorised.
+    Each band is vectorised on the bounding window of its own cells only. With
+    ``edge_cells`` (bool grid: cells whose square may cross ``clip``'s boundary, see
+    ``geo.friction.ModelInputs.edge_cells``) a band none of whose cells is an edge cell
+    lies inside ``clip`` already and is not intersected (same result, no overlay).
     """
     if len(cells) == 0:
         return [shapely.Polygon() for _ in hours]
-    rows, cols, r0, r1, c0, c1 = _window(cells.idx, grid.shape[1])
-    times = np.full((r1 - r0, c1 - c0), np.inf)
-    times[rows - r0, cols - c0] = cells.time_h
-    transform = grid.transform @ Affine.translation(c0, r0)
-    return [_clip(_polygons(times <= t, transform), clip) for t in hours]
+    ncols = grid.shape[1]
+    rows = cells.idx // ncols
+    cols = cells.idx - rows * ncols
+    on_edge = None if clip is None or edge_cells is None else edge_cells.reshape(-1)[cells.idx]
+    out = []
+    for t in hours:
+        within = cells.time_h <= t
+        if not within.any():
+            out.append(shapely.Polygon())
+            continue
+        rr, cc = rows[within], cols[within]
+        r0, r1, c0, c1 = _box(rr, cc)
+        mask = np.zeros((r1 - r0, c1 - c0), dtype=bool)
+        mask[rr - r0, cc - c0] = True
+        geom = _polygons(mask, grid.transform @ Affine.translation(c0, r0))
+        if on_edge is not None and not on_edge[within].any():
+            out.append(geom)
+        else:
+            out.append(_clip(geom, clip))
+    return out
 
 
 def band_polygons(time_h: np.ndarray, grid: Grid, hours: Sequence[float],
@@ -310,6 +350,13 @@ def _place_lonlat(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
     return to_geo.transform(inputs.places.geometry.x.to_numpy(), inputs.places.geometry.y.to_numpy())
 
 
+def _outline_geom(inputs: ModelInputs) -> shapely.Geometry:
+    """Mali's outline as one prepared geometry (WORK_CRS)."""
+    geom = shapely.union_all(inputs.outline.geometry.values)
+    shapely.prepare(geom)
+    return geom
+
+
 def _admin3_cells(inputs: ModelInputs) -> np.ndarray | None:
     if inputs.admin3_id is None:
         return None
@@ -320,7 +367,8 @@ def _admin3_cells(inputs: ModelInputs) -> np.ndarray | None:
 def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, cells: Settled | None,
                   hours: Sequence[float], *, clip: bool = True,
                   _lonlat: tuple[np.ndarray, np.ndarray] | None = None,
-                  _a3_total: np.ndarray | None = None) -> HubReach:
+                  _a3_total: np.ndarray | None = None,
+                  _outline: shapely.Geometry | None = None) -> HubReach:
     """Bands, localities and communes of one hub from its search result.
 
     Parameters
@@ -350,8 +398,10 @@ def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, 
              "population": 0.0, "localities": 0, "hub_status": placement.status,
              "geometry": [shapely.Polygon()] * len(hours)}, crs=WORK_CRS)
         return HubReach(bands, pd.DataFrame(columns=LOCALITY_COLUMNS), None, placement)
-    outline = shapely.union_all(inputs.outline.geometry.values) if clip else None
-    geoms = settled_band_polygons(cells, inputs.grid, hours, outline)
+    outline = None
+    if clip:
+        outline = _outline_geom(inputs) if _outline is None else _outline
+    geoms = settled_band_polygons(cells, inputs.grid, hours, outline, edge_cells=inputs.edge_cells)
     pop = inputs.population.reshape(-1)[cells.idx]
     places = inputs.places
     place_flat = places["row"].to_numpy() * inputs.grid.shape[1] + places["col"].to_numpy()
@@ -566,17 +616,23 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
         workers = min(2, os.cpu_count() or 1) if f.size <= PARALLEL_MAX_CELLS else 1
     cells: dict[str, Settled | None] = {}
     lonlat, a3_total = _place_lonlat(inputs), _admin3_cells(inputs)
+    outline = _outline_geom(inputs) if clip else None
 
-    def run(hub: pd.Series) -> HubReach:
-        pl = placements[hub["hub_id"]]
-        found = search_hub(inputs, f, pl, hours[-1], friction_range=frange)
-        return summarise_hub(inputs, hub, pl, found, hours, clip=clip, _lonlat=lonlat, _a3_total=a3_total)
+    def search(hub: pd.Series) -> Settled | None:
+        return search_hub(inputs, f, placements[hub["hub_id"]], hours[-1], friction_range=frange)
+
+    def summary(hub: pd.Series, found: Settled | None) -> HubReach:
+        return summarise_hub(inputs, hub, placements[hub["hub_id"]], found, hours, clip=clip, _lonlat=lonlat,
+                             _a3_total=a3_total, _outline=outline)
 
     if workers > 1 and len(todo) > 1:
+        # the searches (numba, GIL released) run in the pool while this thread turns
+        # each finished one into polygons and tables, in hub order
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            done = dict(zip([h["hub_id"] for h in todo], pool.map(run, todo), strict=True))
+            found = pool.map(search, todo)
+            done = {h["hub_id"]: summary(h, c) for h, c in zip(todo, found, strict=True)}
     else:
-        done = {h["hub_id"]: run(h) for h in todo}
+        done = {h["hub_id"]: summary(h, search(h)) for h in todo}
     band_parts, loc_parts, adm_parts = [], [], []
     for i, hub in enumerate(hub_rows, start=1):
         hid = hub["hub_id"]

@@ -44,8 +44,14 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from geo.cartography import (BASE_ROAD_COLOUR, BAND_OPACITY, ENCIRCLED_ACTIVE, ROAD_STATUS_COLOUR, ZONE_COLOUR,
-                             hub_colour)
+from geo.cartography import (
+    BAND_OPACITY,
+    BASE_ROAD_COLOUR,
+    ENCIRCLED_ACTIVE,
+    ROAD_STATUS_COLOUR,
+    ZONE_COLOUR,
+    hub_colour,
+)
 from geo.i18n import check_lang, format_date, format_hours, tr
 from geo.settings import DEFAULT_CELL_KM, STORAGE_CRS
 
@@ -386,7 +392,8 @@ def _plot_lines(ax: Any, geoms: Any, *, color: str, linewidth: float, linestyle:
 
 class _LabelPlacer:
     """Greedy label placement: a label is drawn at the first candidate offset that does not
-    overlap a label already placed (display coordinates); otherwise it is left out."""
+    overlap a label already placed (display coordinates); otherwise it is left out.
+    """
 
     def __init__(self, ax: Any) -> None:
         self.ax = ax
@@ -452,7 +459,8 @@ def _QuietCanvas(fig: Any) -> Any:  # noqa: N802
 
 def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -> None:
     """Draw a legend in the side-panel axes: entries are (kind, style, label); kind is
-    ``head``, ``fill``, ``line``, ``marker`` or ``gap``."""
+    ``head``, ``fill``, ``line``, ``marker`` or ``gap``.
+    """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 

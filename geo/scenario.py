@@ -32,21 +32,24 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numba
 import numpy as np
 import pandas as pd
+import shapely
 from scipy import ndimage
 from shapely.geometry import Point
 
+from geo.costdist import Settled
 from geo.errors import DataFileError
 from geo.friction import SEASONS, ModelInputs
 from geo.reach import ReachResult, ReachState, reach_from_state
 from geo.reach_diff import diff_reach  # noqa: F401  (compatible name, polygon diff)
-from geo.settings import DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS
+from geo.settings import DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS, WORK_CRS
 
 logger = logging.getLogger(__name__)
 
@@ -248,10 +251,45 @@ def affected_by_change(before: ReachResult, friction_after: np.ndarray) -> set[s
     return out
 
 
+def _sorted_within(cells: Settled | None, hours: Sequence[float]) -> list[np.ndarray]:
+    """Per band, the flat indices of the cells within it, ascending."""
+    if cells is None:
+        return [np.empty(0, dtype=np.int64) for _ in hours]
+    return [np.sort(cells.idx[cells.time_h <= h]) for h in hours]
+
+
+@numba.njit(cache=True, nogil=True)
+def _sorted_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover (numba)
+    """Values of ascending unique ``a`` not in ascending unique ``b`` (one merge pass)."""
+    out = np.empty(a.shape[0], dtype=a.dtype)
+    n = 0
+    j = 0
+    for i in range(a.shape[0]):
+        v = a[i]
+        while j < b.shape[0] and b[j] < v:
+            j += 1
+        if j >= b.shape[0] or b[j] != v:
+            out[n] = v
+            n += 1
+    return out[:n].copy()
+
+
+def _unchanged_row(hub_id: str, name: str, t: float, area_km2: float, population: float, n_loc: int,
+                   recomputed: bool) -> dict:
+    return {"hub_id": hub_id, "hub": name, "hours": t, "area_before_km2": area_km2, "area_after_km2": area_km2,
+            "km2_lost": 0.0, "km2_gained": 0.0, "population_before": population, "population_after": population,
+            "population_lost": 0.0, "population_gained": 0.0, "localities_before": n_loc,
+            "localities_after": n_loc, "localities_lost": 0, "localities_gained": 0, "recomputed": recomputed}
+
+
 def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
                recomputed: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame,
                                                             gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Cell-exact difference of two reach results (same hubs and bands).
+
+    Works on the sparse cell lists (sorted flat indices), never on full-grid masks. A
+    hub not in ``recomputed`` (when given) carries the same cells before and after, so
+    it has nothing lost or gained.
 
     Returns
     -------
@@ -261,25 +299,35 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
     """
     from geo.reach import settled_band_polygons
 
-    n = inputs.grid.shape[0] * inputs.grid.shape[1]
     pop = inputs.population.reshape(-1)
     cell_km2 = inputs.grid.cell_area_km2
     rows, loc_rows, lost_rows, gained_rows = [], [], [], []
     hub_names = dict(zip(before.bands["hub_id"], before.bands["hub"], strict=False))
-    loc_b, loc_a = before.localities, after.localities
+    loc_b = {h: g for h, g in before.localities.groupby("hub_id", sort=False)}
+    loc_a = {h: g for h, g in after.localities.groupby("hub_id", sort=False)}
+    empty_loc = before.localities.iloc[:0]
+    no_cells = np.empty(0, dtype=np.int64)
     for hub_id, name in hub_names.items():
         cb, ca = before.cells.get(hub_id), after.cells.get(hub_id)
-        for t in before.hours:
-            mask_b = np.zeros(n, dtype=bool)
-            mask_a = np.zeros(n, dtype=bool)
-            if cb is not None:
-                mask_b[cb.idx[cb.time_h <= t]] = True
-            if ca is not None:
-                mask_a[ca.idx[ca.time_h <= t]] = True
-            lost_idx = np.flatnonzero(mask_b & ~mask_a) if cb is not None else np.empty(0, np.int64)
-            gained_idx = np.flatnonzero(mask_a & ~mask_b) if ca is not None else np.empty(0, np.int64)
-            lb = loc_b[(loc_b["hub_id"] == hub_id) & (loc_b["travel_time_h"] <= t)].set_index("place_id")
-            la = loc_a[(loc_a["hub_id"] == hub_id) & (loc_a["travel_time_h"] <= t)].set_index("place_id")
+        same = (recomputed is not None and hub_id not in recomputed) or ca is cb
+        in_b = _sorted_within(cb, before.hours)
+        in_a = in_b if same else _sorted_within(ca, before.hours)
+        hub_lb, hub_la = loc_b.get(hub_id, empty_loc), loc_a.get(hub_id, empty_loc)
+        for k, t in enumerate(before.hours):
+            idx_b, idx_a = in_b[k], in_a[k]
+            if same:
+                lost_idx = gained_idx = no_cells
+                n_loc = int((hub_lb["travel_time_h"].to_numpy() <= t).sum())
+                rows.append(_unchanged_row(hub_id, name, t, len(idx_b) * cell_km2, float(pop[idx_b].sum()), n_loc,
+                                           recomputed is None or hub_id in recomputed))
+                for bucket in (lost_rows, gained_rows):
+                    bucket.append({"hub_id": hub_id, "hub": name, "hours": t, "area_km2": 0.0,
+                                   "geometry": shapely.Polygon()})
+                continue
+            lost_idx = _sorted_difference(idx_b, idx_a)
+            gained_idx = _sorted_difference(idx_a, idx_b)
+            lb = hub_lb[hub_lb["travel_time_h"] <= t].set_index("place_id")
+            la = lb if same else hub_la[hub_la["travel_time_h"] <= t].set_index("place_id")
             lost_ids = lb.index.difference(la.index)
             gained_ids = la.index.difference(lb.index)
             for change, ids, src in (("lost", lost_ids, lb), ("gained", gained_ids, la)):
@@ -293,24 +341,21 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
                 part["travel_time_h_before"] = lb["travel_time_h"].reindex(ids).to_numpy()
                 part["travel_time_h_after"] = la["travel_time_h"].reindex(ids).to_numpy()
                 loc_rows.append(part)
+            pop_b = float(pop[idx_b].sum())
             rows.append({
                 "hub_id": hub_id, "hub": name, "hours": t,
-                "area_before_km2": mask_b.sum() * cell_km2, "area_after_km2": mask_a.sum() * cell_km2,
+                "area_before_km2": len(idx_b) * cell_km2, "area_after_km2": len(idx_a) * cell_km2,
                 "km2_lost": len(lost_idx) * cell_km2, "km2_gained": len(gained_idx) * cell_km2,
-                "population_before": float(pop[mask_b].sum()), "population_after": float(pop[mask_a].sum()),
+                "population_before": pop_b, "population_after": pop_b if same else float(pop[idx_a].sum()),
                 "population_lost": float(pop[lost_idx].sum()), "population_gained": float(pop[gained_idx].sum()),
                 "localities_before": len(lb), "localities_after": len(la),
                 "localities_lost": len(lost_ids), "localities_gained": len(gained_ids),
                 "recomputed": recomputed is None or hub_id in recomputed})
             for idx, bucket in ((lost_idx, lost_rows), (gained_idx, gained_rows)):
-                from geo.costdist import Settled
-
                 part = Settled(idx, np.zeros(len(idx)), None, inputs.grid.shape, t)
                 geom = settled_band_polygons(part, inputs.grid, [0.0])[0]
                 bucket.append({"hub_id": hub_id, "hub": name, "hours": t, "area_km2": len(idx) * cell_km2,
                                "geometry": geom})
-    from geo.settings import WORK_CRS
-
     changes = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
     localities = (pd.concat(loc_rows, ignore_index=True)[LOCALITY_CHANGE_COLUMNS] if loc_rows
                   else pd.DataFrame(columns=LOCALITY_CHANGE_COLUMNS))

@@ -168,7 +168,7 @@ def check_password(password: str) -> str:
 
 
 def hash_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
-    """bcrypt hash of ``password`` (checked with :func:`check_password`)."""
+    """Bcrypt hash of ``password`` (checked with :func:`check_password`)."""
     check_password(password)
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
 

@@ -24,7 +24,7 @@ def build_admin_layer(admin: gpd.GeoDataFrame, *, level: int, show: bool = True,
         Display simplification (metres).
     """
     names = {1: "Regions (admin1)", 2: "Cercles (admin2)", 3: "Communes (admin3)"}
-    gdf = slim(admin[["pcode", "name", "geometry"]], tolerance_m=tolerance_m)
+    gdf = slim(admin[["pcode", "name", "geometry"]], tolerance_m=tolerance_m, precision_deg=1e-3)
     gdf = gdf.assign(pcode=gdf["pcode"].map(esc), name=gdf["name"].map(esc))
     group = folium.FeatureGroup(name=names[level], show=show)
     style = ADMIN_STYLE[level]

@@ -29,7 +29,8 @@ def build_reach_layers(bands: gpd.GeoDataFrame, hub_order: list[str], *,
         group = folium.FeatureGroup(name=name, show=show)
         sub = sub.sort_values("hours")
         hours = list(sub["hours"])
-        drawable = slim(sub[~sub.geometry.is_empty], tolerance_m=600.0)
+        # bands are unions of 1 km cells: a 1.5 km tolerance removes the staircase, 0.001 deg is about 110 m
+        drawable = slim(sub[~sub.geometry.is_empty], tolerance_m=1500.0, precision_deg=1e-3)
         for _, row in drawable.sort_values("hours", ascending=False).iterrows():
             opacity = BAND_OPACITY[min(hours.index(row["hours"]), len(BAND_OPACITY) - 1)]
             tip = (f"{esc(row['hub'])}: within {row['hours']:g} h<br>{row['area_km2']:,.0f} km²,"

@@ -10,8 +10,16 @@ import shapely
 from branca.element import MacroElement, Template
 
 from geo.cartography import (  # noqa: F401  (re-exported for the layers)
-    BAND_OPACITY, BASE_ROAD_COLOUR, ENCIRCLED_ACTIVE, ENCIRCLED_INACTIVE, HUB_COLOURS, ROAD_STATUS_COLOUR,
-    ROAD_STATUS_LABEL, ZONE_COLOUR, hub_colour)
+    BAND_OPACITY,
+    BASE_ROAD_COLOUR,
+    ENCIRCLED_ACTIVE,
+    ENCIRCLED_INACTIVE,
+    HUB_COLOURS,
+    ROAD_STATUS_COLOUR,
+    ROAD_STATUS_LABEL,
+    ZONE_COLOUR,
+    hub_colour,
+)
 from geo.settings import STORAGE_CRS, WORK_CRS
 
 ADMIN_STYLE = {1: {"color": "#3b3b3b", "weight": 1.6, "fillOpacity": 0.0},
@@ -30,17 +38,30 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def slim(gdf: gpd.GeoDataFrame, *, tolerance_m: float = DISPLAY_TOLERANCE_M) -> gpd.GeoDataFrame:
+def slim(gdf: gpd.GeoDataFrame, *, tolerance_m: float = DISPLAY_TOLERANCE_M,
+         precision_deg: float = DISPLAY_PRECISION_DEG) -> gpd.GeoDataFrame:
     """Simplify (in WORK_CRS) and round (in EPSG:4326) geometries for a light map payload.
 
-    Returns a copy in EPSG:4326; attributes untouched.
+    Parameters
+    ----------
+    gdf
+        Any CRS.
+    tolerance_m
+        Douglas-Peucker tolerance in metres (topology preserved).
+    precision_deg
+        Grid the output coordinates are snapped to, in degrees.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy in EPSG:4326, empty geometries dropped; attributes untouched.
     """
     if gdf.empty:
         return gdf.to_crs(STORAGE_CRS)
     work = gdf.to_crs(WORK_CRS)
     geom = work.geometry.simplify(tolerance_m, preserve_topology=True)
     out = work.set_geometry(geom).to_crs(STORAGE_CRS)
-    out = out.set_geometry(shapely.set_precision(out.geometry.values, DISPLAY_PRECISION_DEG))
+    out = out.set_geometry(shapely.set_precision(out.geometry.values, precision_deg))
     return out[~out.geometry.is_empty]
 
 

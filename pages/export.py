@@ -1,5 +1,6 @@
 """Export page for planners: print maps (PDF/PNG, French or English) and GIS files of the
-state on a date. Nothing is computed until the user asks for it."""
+state on a date. Nothing is computed until the user asks for it.
+"""
 
 import datetime as dt
 import tempfile
@@ -8,8 +9,9 @@ from pathlib import Path
 import streamlit as st
 
 from geo.errors import AccessMapError
-from pages import common
+from pages import auth, common
 
+auth.require_role("planner")  # before any data is loaded (pages/auth.py)
 st.title("Maps and exports for HCT meetings")
 folder = str(common.guarded(common.data_dir))
 hubs = common.guarded(common.hubs_table)

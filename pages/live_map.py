@@ -6,8 +6,9 @@ from streamlit_folium import st_folium
 
 from geo.incidents import time_window
 from layers.live import build_live_map
-from pages import common
+from pages import auth, common
 
+auth.require_role("viewer")  # before any data is loaded (pages/auth.py)
 st.title("Live access map")
 folder = str(common.guarded(common.data_dir))
 hubs = common.guarded(common.hubs_table)
@@ -35,7 +36,8 @@ m = build_live_map(as_of=as_of, admin1=common.admin(folder, 1), admin2=common.ad
                    admin3=common.admin(folder, 3) if show_admin3 else None, roads=inputs.roads,
                    axes=inputs.axes, axis_status=axis_status, episodes=episodes, hubs=hubs,
                    hub_ids=hub_ids, bands=bands, incidents=recent,
-                   incidents_label=f"Incidents ({len(recent)} in {window} days)")
+                   incidents_label=f"Incidents ({len(recent)} in {window} days)",
+                   restricted=auth.current_role() == "advisor")
 st_folium(m, key="live_map", height=680, use_container_width=True, returned_objects=[])
 
 if bands is not None:

@@ -9,7 +9,14 @@ snapshot folders only: never the store, the incidents or the curated layers.
 import streamlit as st
 
 from geo.errors import AccessMapError
-from geo.snapshot import inline_html, list_snapshots, read_metadata, snapshot_root, verify_snapshot, zip_snapshot
+from geo.snapshot import (
+    inline_html,
+    list_snapshots,
+    read_metadata,
+    snapshot_root,
+    verify_snapshot,
+    zip_snapshot,
+)
 
 MIME = {".geojson": "application/geo+json", ".csv": "text/csv", ".png": "image/png", ".json": "application/json"}
 

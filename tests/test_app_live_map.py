@@ -17,6 +17,7 @@ def app(data_dir: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.chdir(ROOT)
     at = AppTest.from_file(str(ROOT / "pages" / "live_map.py"), default_timeout=180)
     at.session_state["as_of"] = __import__("datetime").date(2025, 11, 29)
+    at.session_state["auth_role"] = "viewer"
     return at
 
 
@@ -35,6 +36,13 @@ def test_live_map_renders_layers_and_table(app: AppTest) -> None:
     assert "$(" not in script                                                  # no jQuery needed
     table = app.dataframe[0].value
     assert len(table) == 21 and set(table["hub"]) >= {"Gao", "Mopti (Sévaré)"}
+
+
+def test_logged_out_user_sees_no_data(app: AppTest) -> None:
+    app.session_state["auth_role"] = "public"
+    app.run()
+    assert not app.exception
+    assert not app.get("component_instance") and not app.dataframe
 
 
 def test_blocked_hub_is_reported_in_the_page(app: AppTest) -> None:

@@ -20,6 +20,7 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--di
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.e2e
+PASSWORD = "correct horse battery 42"
 
 if not CHROMIUM.exists():
     if os.environ.get("CI", "").lower() == "true":
@@ -35,9 +36,13 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from geo.users import add_user
+
     port = _free_port()
-    env = dict(os.environ, MALI_ACCESS_DATA=str(data_dir),
-               MALI_ACCESS_STORE=str(tmp_path_factory.mktemp("store") / "store.sqlite"))
+    tmp = tmp_path_factory.mktemp("app")
+    add_user("ada", PASSWORD, "viewer", path=tmp / "users.toml")
+    env = dict(os.environ, MALI_ACCESS_DATA=str(data_dir), MALI_ACCESS_STORE=str(tmp / "store.sqlite"),
+               MALI_ACCESS_USERS=str(tmp / "users.toml"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.headless", "true", "--server.address", "127.0.0.1"],
@@ -71,6 +76,26 @@ def test_live_map_in_chromium(app_url: str) -> None:
         page.on("pageerror", lambda e: errors.append(str(e)))
         try:
             page.goto(app_url)
+            # logged out, only the public page is offered: sign in as a viewer
+            sidebar = page.get_by_test_id("stSidebar")
+            page.get_by_role("heading", name="Public snapshots").wait_for(timeout=60_000)
+            signed_in = sidebar.get_by_text("Signed in as ada (viewer)")
+            for _attempt in range(3):
+                # the login's cookie component reruns the page once after it loads: let it settle
+                page.wait_for_timeout(3000)
+                for label, text in (("User name", "ada"), ("Password", PASSWORD)):
+                    box = sidebar.get_by_role("textbox", name=label)
+                    box.click()
+                    box.type(text)
+                page.wait_for_timeout(500)
+                sidebar.get_by_role("button", name="Sign in").click()
+                try:
+                    signed_in.wait_for(timeout=20_000)
+                    break
+                except Exception:  # noqa: BLE001 - retried, then asserted below
+                    continue
+            assert signed_in.is_visible()
+            sidebar.get_by_role("link", name="Live map").click(timeout=30_000)
             frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
             frame.locator(".leaflet-container").wait_for(state="visible", timeout=120_000)
             frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)

@@ -23,6 +23,7 @@ def page(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tup
     monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state["as_of"] = __import__("datetime").date(2025, 12, 1)
+    at.session_state["auth_role"] = "advisor"
     at.run()
     assert not at.exception, at.exception
     return at, store
@@ -53,6 +54,7 @@ def test_record_closure_reports_reach_change(page: tuple[AppTest, Path]) -> None
     # a second session (another browser) sees the same state on its first run
     other = AppTest.from_file(PAGE, default_timeout=120)
     other.session_state["as_of"] = __import__("datetime").date(2025, 12, 1)
+    other.session_state["auth_role"] = "advisor"
     other.run()
     table = other.dataframe[0].value
     assert table.at["RN16-SEV-DOU", "status"] == "closed"

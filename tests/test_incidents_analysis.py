@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -31,15 +29,6 @@ from geo.settings import WORK_CRS
 from layers.incidents import build_clusters_layer, build_counts_choropleth, build_incidents_layer
 
 
-@pytest.fixture
-def data_dir() -> Path:
-    """Shared data folder: skipped locally when absent, an error on CI (CI=true)."""
-    path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    if not path.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"data folder {path} missing on CI")
-        pytest.skip("shared data folder not available")
-    return path
 
 
 def incidents(rows: list[dict]) -> gpd.GeoDataFrame:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -80,14 +79,6 @@ def test_check_upload_then_import(tmp_path):
         check_upload(data, "acled.csv", max_bytes=10)
 
 
-@pytest.fixture
-def data_dir() -> Path:
-    path = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    if not path.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"data folder {path} missing on CI")
-        pytest.skip("shared data folder not available")
-    return path
 
 
 def test_real_files_check_and_counts(data_dir, tmp_path, capsys):
@@ -111,6 +102,7 @@ def test_incidents_page_smoke(data_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("MALI_ACCESS_STORE", str(tmp_path / "store.sqlite"))
     page = Path(__file__).resolve().parents[1] / "pages" / "incidents.py"
     at = AppTest.from_file(str(page), default_timeout=60)
+    at.session_state["auth_role"] = "advisor"
     at.run()
     assert not at.exception
     assert at.title[0].value == "Incidents"

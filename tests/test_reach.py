@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import geopandas as gpd
 import numpy as np
@@ -16,20 +15,11 @@ from shapely.geometry import Point
 from geo.errors import DataFileError
 from geo.friction import Grid
 from geo.reach import band_polygons, place_hub
-from geo.settings import STORAGE_CRS, WORK_CRS, resolve_data_dir
+from geo.settings import STORAGE_CRS, WORK_CRS
 
 AS_OF = dt.date(2025, 11, 30)
 
 
-@pytest.fixture(scope="module")
-def data_dir():  # noqa: ANN201
-    """Shared data folder; skipped locally when absent, failing on CI (same rule as tests/conftest.py)."""
-    try:
-        return resolve_data_dir(None)
-    except Exception:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip("no data folder")
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 
 from geo.cli import main
 from geo.errors import DataFileError
-from geo.users import (UserError, add_user, has_role, load_users, remove_user, role_of, users_path,
-                       verify)
+from geo.users import UserError, add_user, has_role, load_users, remove_user, role_of, users_path, verify
 
 PW = "correct horse battery"
 

@@ -12,26 +12,16 @@ Documented band (data/validation/README.md, "Model check"):
 
 from __future__ import annotations
 
-import os
 
 import pandas as pd
 import pytest
 
-from geo.settings import PROJECT_ROOT, resolve_data_dir
+from geo.settings import PROJECT_ROOT
 
 PAIRS = PROJECT_ROOT / "data" / "validation" / "town_pairs.csv"
 ELAPSED = {"P18"}  # elapsed time incl. night stops, not a driving time
 
 
-@pytest.fixture(scope="module")
-def data_dir():  # noqa: ANN201
-    """Shared data folder; skipped locally when absent, failing on CI."""
-    try:
-        return resolve_data_dir(None)
-    except Exception:
-        if os.environ.get("CI") == "true":
-            raise
-        pytest.skip("no data folder")
 
 
 @pytest.fixture(scope="module")

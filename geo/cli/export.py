@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     who = m.add_mutually_exclusive_group()
     who.add_argument("--hub", metavar="NAME", help="one hub, by id (GAO) or name (Gao)")
     who.add_argument("--all-hubs", action="store_true", help="one page per hub (PDF only)")
-    m.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the map (default: fr)")
+    m.add_argument("--lang", choices=("fr", "en", "fr,en"), default="fr",
+                   help="language of the map (default: fr); fr,en writes FILE_fr and FILE_en from one computation")
     m.add_argument("--paper", choices=("A4", "A3"), default="A4", help="paper size, landscape (default: A4)")
     m.add_argument("--dpi", type=int, default=300, help="PNG resolution (default: 300)")
     m.add_argument("--zones", choices=("2", "3"), help="draw access zones of this admin level instead of bands")
@@ -92,19 +93,23 @@ def run_map(args: argparse.Namespace) -> int:
     zones = (state.zones_adm3 if level == 3 else state.zones_adm2) if args.zones else None
     layers = build_map_layers(state.inputs, state.result, state.hubs, admin1=state.admin1,
                               incidents=None if args.public else state.incidents, zones=zones, zone_level=level)
-    if args.all_hubs:
-        ids = list(state.hubs["hub_id"])
-        render_pack(layers, hub_ids=ids, as_of=args.as_of, lang=args.lang, paper=args.paper, dpi=args.dpi,
-                    out=out, public=args.public, progress=tqdm_progress("pages"))
-        what = f"{len(ids)} pages"
-    else:
-        hub = _hub_id(state.hubs, args.hub) if args.hub else None
-        render_map(layers, as_of=args.as_of, lang=args.lang, paper=args.paper, dpi=args.dpi, out=out,
-                   show="zones" if args.zones else "bands", focus_hub=hub, public=args.public)
-        what = "1 page"
+    langs = args.lang.split(",")
+    hub = _hub_id(state.hubs, args.hub) if args.hub else None
+    for lang in langs:
+        target = out if len(langs) == 1 else out.with_name(f"{out.stem}_{lang}{out.suffix}")
+        if args.all_hubs:
+            ids = list(state.hubs["hub_id"])
+            render_pack(layers, hub_ids=ids, as_of=args.as_of, lang=lang, paper=args.paper, dpi=args.dpi,
+                        out=target, public=args.public, progress=tqdm_progress(f"pages ({lang})"))
+            what = f"{len(ids)} pages"
+        else:
+            render_map(layers, as_of=args.as_of, lang=lang, paper=args.paper, dpi=args.dpi, out=target,
+                       show="zones" if args.zones else "bands", focus_hub=hub, public=args.public)
+            what = "1 page"
+        print(f"wrote {target} ({what}, {lang}, {args.paper})")
     for note in state.notes:
         print(f"note: {note}")
-    print(f"wrote {out} ({what}, {args.lang}, {args.paper}) in {time.perf_counter() - t0:.1f} s")
+    print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0
 
 
