@@ -10,22 +10,22 @@ import streamlit as st
 
 st.set_page_config(page_title="Mali humanitarian access", page_icon="🧭", layout="wide")
 
-from pages.auth import login_sidebar, visible_pages  # noqa: E402
-from pages.common import init_state  # noqa: E402
+from views.auth import login_sidebar, visible_pages  # noqa: E402
+from views.common import init_state  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 #: (script, title, icon). A page is listed only when its script exists.
 PAGES = [
-    ("pages/live_map.py", "Live map", "🗺️"),
-    ("pages/reachability.py", "Reachability", "⏱️"),
-    ("pages/constraints.py", "Constraints", "🚧"),
-    ("pages/incidents.py", "Incidents", "📍"),
-    ("pages/export.py", "Export", "🖨️"),
-    ("pages/public.py", "Public snapshots", "🌍"),
+    ("views/live_map.py", "Live map", "🗺️"),
+    ("views/reachability.py", "Reachability", "⏱️"),
+    ("views/constraints.py", "Constraints", "🚧"),
+    ("views/incidents.py", "Incidents", "📍"),
+    ("views/export.py", "Export", "🖨️"),
+    ("views/public.py", "Public snapshots", "🌍"),
 ]
 
 init_state()
-role = login_sidebar()  # sign-in widgets; the role decides which pages are listed (pages/auth.py)
+role = login_sidebar()  # sign-in widgets; the role decides which pages are listed (views/auth.py)
 pages = [st.Page(str(ROOT / script), title=title, icon=icon) for script, title, icon in visible_pages(PAGES, role)
          if (ROOT / script).exists()]
 st.session_state["nav_pages"] = [p.title for p in pages]  # what this role was offered (tests read it)

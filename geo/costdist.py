@@ -154,7 +154,8 @@ def _search_heap(f, nrows, ncols, start_idx, start_costs, start_labels, cell_km,
         i = start_idx[k]
         if start_costs[k] < cost[i]:
             cost[i] = start_costs[k]
-            labels[i] = start_labels[k]
+            if track:
+                labels[i] = start_labels[k]
             hc, hi, size = _push(hc, hi, size, start_costs[k], i)
     offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
     steps = np.array([cell_km] * 4 + [_SQRT2 * cell_km] * 4)
@@ -171,7 +172,7 @@ def _search_heap(f, nrows, ncols, start_idx, start_costs, start_labels, cell_km,
             out_c = _grow_f(out_c, n_out)
             if track:
                 out_l = _grow_l(out_l, n_out)
-        lab = labels[idx]
+        lab = labels[idx] if track else 0
         out_i[n_out] = idx
         out_c[n_out] = cur
         if track:
@@ -252,7 +253,8 @@ def _search_buckets(f, nrows, ncols, start_idx, start_costs, start_labels, cell_
         c0 = start_costs[k]
         if c0 < cost[i]:
             cost[i] = c0
-            labels[i] = start_labels[k]
+            if track:
+                labels[i] = start_labels[k]
             if n_pool >= e_idx.shape[0]:
                 e_idx = _grow_i(e_idx, n_pool)
                 e_cost = _grow_f(e_cost, n_pool)
@@ -296,7 +298,7 @@ def _search_buckets(f, nrows, ncols, start_idx, start_costs, start_labels, cell_
             out_c = _grow_f(out_c, n_out)
             if track:
                 out_l = _grow_l(out_l, n_out)
-        lab = labels[idx]
+        lab = labels[idx] if track else 0
         out_i[n_out] = idx
         out_c[n_out] = cur
         if track:
@@ -359,18 +361,42 @@ def _finite_range(f):  # noqa: ANN001, ANN202
 
 
 @numba.njit(cache=True, nogil=True)
+def _first_not_positive(f):  # noqa: ANN001, ANN202
+    """Flat index of the first value that is not > 0 (NaN included), or -1."""
+    for k in range(f.shape[0]):
+        if not f[k] > 0:
+            return k
+    return -1
+
+
+@numba.njit(cache=True, nogil=True)
 def _scatter(out, idx, values):  # noqa: ANN001, ANN202
     for k in range(idx.shape[0]):
         out[idx[k]] = values[k]
 
 
 class _Workspace:
-    """Per-thread scratch arrays for :func:`_search`, kept clean between calls."""
+    """Per-thread scratch arrays for the searches, kept clean between calls.
+
+    ``cost`` (8 bytes per cell) always; ``labels`` (4 bytes per cell) only once a
+    search with labels (catchments) asks for it.
+    """
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.cost = np.full(n, np.inf)
-        self.labels = np.zeros(n, dtype=np.int32)
+        self._labels: np.ndarray | None = None
+        self._dummy = np.zeros(1, dtype=np.int32)
+
+    @property
+    def labels(self) -> np.ndarray:
+        if self._labels is None:
+            self._labels = np.zeros(self.n, dtype=np.int32)
+        return self._labels
+
+    def labels_for(self, track: bool) -> np.ndarray:
+        """The label array when tracking, else a 1-cell stand-in (labels are then never read)."""
+        return self.labels if track else self._dummy
 
 
 _local = threading.local()
@@ -385,7 +411,7 @@ def _workspace(n: int) -> _Workspace:
 
 
 def release_workspace() -> None:
-    """Free this thread's search workspace (12 bytes per grid cell)."""
+    """Free this thread's search workspace (8 bytes per grid cell, 12 after a search with labels)."""
     _local.ws = None
 
 
@@ -482,8 +508,8 @@ def check_friction(friction: np.ndarray) -> np.ndarray:
     if f.ndim != 2:
         msg = f"friction must be a 2-D grid, got shape {f.shape}"
         raise ValueError(msg)
-    bad = ~(f > 0)  # NaN, zero, negative and -inf all fail "> 0"
-    if bad.any():
+    if _first_not_positive(f.reshape(-1)) >= 0:
+        bad = ~(f > 0)  # NaN, zero, negative and -inf all fail "> 0"
         r, c = np.argwhere(bad)[0]
         msg = (f"friction has {int(bad.sum())} NaN, zero or negative cells (first at row {r}, "
                f"col {c}: {f[r, c]!r}); use inf for impassable cells")
@@ -576,10 +602,11 @@ def settle(friction: np.ndarray, starts: list[tuple[int, int]] | np.ndarray, *, 
             float(cell_km), float(max_h))
     edge = _edge_passable(f)
     if method == "heap" or n_buckets > MAX_BUCKETS or n_buckets == 0:
-        out_i, out_c, out_l = _search_heap(*args, ws.cost, ws.labels, bool(labels), edge)
+        out_i, out_c, out_l = _search_heap(*args, ws.cost, ws.labels_for(labels), bool(labels), edge)
     else:
         width = lo * float(cell_km) * (1.0 - 1e-9)
-        out_i, out_c, out_l = _search_buckets(*args, width, n_buckets, ws.cost, ws.labels, bool(labels), edge)
+        out_i, out_c, out_l = _search_buckets(*args, width, n_buckets, ws.cost, ws.labels_for(labels),
+                                              bool(labels), edge)
     return Settled(out_i, out_c, out_l if labels else None, (f.shape[0], f.shape[1]), float(max_h))
 
 

@@ -166,7 +166,8 @@ class ModelInputs:
     population
         float64 (rows, cols): people per cell (WorldPop 2020 density x cell area), 0 outside Mali.
     road_speed_base
-        float64 (rows, cols): class speed of the base road lines for each season, km/h (0 = no road).
+        (rows, cols): class speed of the base road lines for each season, km/h (0 = no road);
+        float32 when that holds every speed exactly (it does for the curated table), else float64.
     roads, axes
         Road lines and curated axes in WORK_CRS.
     outline
@@ -181,7 +182,7 @@ class ModelInputs:
         int32 (rows, cols): position in ``admin3`` of the commune whose polygon holds
         the cell centre, -1 outside every commune (for the share of each commune reached).
     axis_cells
-        int32 (rows, cols): 1 + position in ``axes`` of the last axis touching the
+        int16 (int32 beyond 32 767 axes) (rows, cols): 1 + position in ``axes`` of the last axis touching the
         cell, 0 elsewhere (burnt once here, reused by every :func:`build_friction`).
     edge_cells
         bool (rows, cols): cells touched by Mali's boundary line (``all_touched``) and
@@ -233,6 +234,12 @@ def burn_lines(geoms: gpd.GeoSeries, grid: Grid, values: np.ndarray | float = 1.
         return np.full(grid.shape, fill, dtype=dtype)
     return rasterize(shapes, out_shape=grid.shape, transform=grid.transform, fill=fill,
                      all_touched=True, dtype=dtype)
+
+
+def _narrow(a: np.ndarray, dtype: type) -> np.ndarray:
+    """``a`` as the smaller ``dtype`` when every value survives the round trip exactly, else ``a``."""
+    small = a.astype(dtype)
+    return small if np.array_equal(small, a) else a
 
 
 def load_model_inputs(data_dir: Path, *, cell_km: float = DEFAULT_CELL_KM,
@@ -288,7 +295,8 @@ def load_model_inputs(data_dir: Path, *, cell_km: float = DEFAULT_CELL_KM,
     road_speed_base = {}
     for season in SEASONS:
         cls_speed = speed_lookup(speeds, "road_class", season)
-        road_speed_base[season] = burn_lines(roads.geometry, grid, roads["road_class"].map(cls_speed).to_numpy())
+        road_speed_base[season] = _narrow(burn_lines(roads.geometry, grid, roads["road_class"].map(cls_speed).to_numpy()),
+                                          np.float32)
     step(5)
     axes = build_axes(read_axes().valid, roads)
     step(6)
@@ -302,7 +310,8 @@ def load_model_inputs(data_dir: Path, *, cell_km: float = DEFAULT_CELL_KM,
     admin3_work = admin3.to_crs(WORK_CRS)
     admin3_id = rasterize([(g, i) for i, g in enumerate(admin3_work.geometry) if g is not None],
                           out_shape=grid.shape, transform=grid.transform, fill=-1, dtype="int32")
-    axis_cells = burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0)
+    axis_cells = _narrow(burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0),
+                         np.int16)
     step(7)
     logger.info("model inputs: grid %dx%d at %.2f km, %d road lines, %d axes, %d places",
                 grid.shape[0], grid.shape[1], cell_km, len(roads), len(axes), len(places))

@@ -37,7 +37,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.features import shapes
 from rasterio.transform import Affine
 
-from geo.costdist import Settled, check_friction, settle
+from geo.costdist import Settled, _finite_range, check_friction, settle
 from geo.curated import encircled_as_of, road_status_as_of
 from geo.friction import Grid, ModelInputs, build_friction
 from geo.settings import DEFAULT_BANDS_H, STORAGE_CRS, WORK_CRS
@@ -604,8 +604,8 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
     """
     hours = _check_hours(hours)
     f = check_friction(state.friction(inputs) if friction is None else friction)
-    fin = f[np.isfinite(f)]
-    frange = (float(fin.min()), float(fin.max())) if fin.size else None
+    lo, hi = _finite_range(f.reshape(-1))  # one pass, no copy of the finite cells
+    frange = (float(lo), float(hi)) if math.isfinite(lo) else None
     hub_rows = [hub for _, hub in hubs.iterrows()]
     reuse_hubs = reuse_hubs or set()
     placements = {}

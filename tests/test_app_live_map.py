@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def app(data_dir: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
     monkeypatch.chdir(ROOT)
-    at = AppTest.from_file(str(ROOT / "pages" / "live_map.py"), default_timeout=180)
+    at = AppTest.from_file(str(ROOT / "views" / "live_map.py"), default_timeout=180)
     at.session_state["as_of"] = __import__("datetime").date(2025, 11, 29)
     at.session_state["auth_role"] = "viewer"
     return at

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from geo import constraints
 from geo.settings import PROJECT_ROOT
 
-PAGE = str(PROJECT_ROOT / "pages" / "constraints.py")
+PAGE = str(PROJECT_ROOT / "views" / "constraints.py")
 # rasterio.transform.from_origin (geo.friction.make_grid) trips affine's PendingDeprecationWarning.
 pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"),
               pytest.mark.slow]

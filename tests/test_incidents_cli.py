@@ -100,7 +100,7 @@ def test_incidents_page_smoke(data_dir, tmp_path, monkeypatch):
 
     monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
     monkeypatch.setenv("MALI_ACCESS_STORE", str(tmp_path / "store.sqlite"))
-    page = Path(__file__).resolve().parents[1] / "pages" / "incidents.py"
+    page = Path(__file__).resolve().parents[1] / "views" / "incidents.py"
     at = AppTest.from_file(str(page), default_timeout=60)
     at.session_state["auth_role"] = "advisor"
     at.run()

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.settings import PROJECT_ROOT
 from geo.users import add_user, has_role, load_users, save_users
-from pages.auth import PAGE_ROLES, ROLE_KEY, page_role, visible_pages
+from views.auth import PAGE_ROLES, ROLE_KEY, page_role, visible_pages
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"), pytest.mark.slow]
 
@@ -20,9 +20,9 @@ APP = str(PROJECT_ROOT / "app.py")
 RESTRICTED = [s for s, r in PAGE_ROLES.items() if r != "public" and (PROJECT_ROOT / s).exists()]
 ACCOUNTS = {"ann": "advisor", "pat": "planner", "vic": "viewer"}
 #: Page titles as app.py lists them.
-TITLES = {"pages/live_map.py": "Live map", "pages/reachability.py": "Reachability",
-          "pages/constraints.py": "Constraints", "pages/incidents.py": "Incidents", "pages/export.py": "Export",
-          "pages/public.py": "Public snapshots"}
+TITLES = {"views/live_map.py": "Live map", "views/reachability.py": "Reachability",
+          "views/constraints.py": "Constraints", "views/incidents.py": "Incidents", "views/export.py": "Export",
+          "views/public.py": "Public snapshots"}
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def env(users_file: Path, data_dir: Path, tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_restricted_pages_exist() -> None:
-    assert {"pages/live_map.py", "pages/constraints.py", "pages/incidents.py"} <= set(RESTRICTED)
+    assert {"views/live_map.py", "views/constraints.py", "views/incidents.py"} <= set(RESTRICTED)
 
 
 FORBIDDEN = [(s, r) for s in RESTRICTED for r in (None, "public", "viewer", "planner")
@@ -77,12 +77,12 @@ def _app_as(env: Path, username: str | None) -> AppTest:
 
 
 def test_visible_pages_matrix() -> None:
-    pages = [(s, s) for s in PAGE_ROLES] + [("pages/unknown.py", "?")]
+    pages = [(s, s) for s in PAGE_ROLES] + [("views/unknown.py", "?")]
     got = {role: [s for s, _ in visible_pages(pages, role)] for role in ("advisor", "planner", "viewer", "public")}
-    assert got["public"] == ["pages/public.py"]
-    assert got["viewer"] == ["pages/public.py", "pages/live_map.py"]
-    assert got["planner"] == ["pages/public.py", "pages/live_map.py", "pages/reachability.py", "pages/export.py"]
-    assert got["advisor"] == [*PAGE_ROLES, "pages/unknown.py"]
+    assert got["public"] == ["views/public.py"]
+    assert got["viewer"] == ["views/public.py", "views/live_map.py"]
+    assert got["planner"] == ["views/public.py", "views/live_map.py", "views/reachability.py", "views/export.py"]
+    assert got["advisor"] == [*PAGE_ROLES, "views/unknown.py"]
 
 
 def test_logged_out_gets_public_page_only(env: Path) -> None:
@@ -125,7 +125,7 @@ def _login_app() -> None:
     import streamlit as st
 
     sys.path.insert(0, str(__import__("pathlib").Path(__import__("os").environ["PROJECT_ROOT_FOR_TEST"])))
-    from pages.auth import login_sidebar
+    from views.auth import login_sidebar
 
     st.write(f"role={login_sidebar()}")
 

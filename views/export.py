@@ -9,9 +9,9 @@ from pathlib import Path
 import streamlit as st
 
 from geo.errors import AccessMapError
-from pages import auth, common
+from views import auth, common
 
-auth.require_role("planner")  # before any data is loaded (pages/auth.py)
+auth.require_role("planner")  # before any data is loaded (views/auth.py)
 st.title("Maps and exports for HCT meetings")
 folder = str(common.guarded(common.data_dir))
 hubs = common.guarded(common.hubs_table)

@@ -14,14 +14,14 @@ from streamlit_folium import st_folium
 from layers.basemap import make_map
 from layers.reach import build_reach_layers
 from layers.scenario import build_scenario_layers
-from pages import auth, common
+from views import auth, common
 
 LOCALITY_HXL = {"hub": "#org+hub", "hours": "#indicator+hours", "change": "#status", "locality": "#loc+name",
                 "adm2_pcode": "#adm2+code", "adm3_pcode": "#adm3+code", "lon": "#geo+lon", "lat": "#geo+lat",
                 "travel_time_h_before": "#indicator+time_h+before", "travel_time_h_after": "#indicator+time_h+after"}
 
 common.init_state()
-auth.require_role("planner")  # before any data is loaded (pages/auth.py)
+auth.require_role("planner")  # before any data is loaded (views/auth.py)
 st.title("Reachability")
 folder = str(common.guarded(common.data_dir))
 inputs = common.guarded(common.model_inputs, folder)

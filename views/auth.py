@@ -26,12 +26,12 @@ COOKIE_DAYS = 1.0
 
 #: Page script -> least role that may open it. Pages not listed need ``advisor`` (closed by default).
 PAGE_ROLES = {
-    "pages/public.py": "public",
-    "pages/live_map.py": "viewer",
-    "pages/reachability.py": "planner",
-    "pages/export.py": "planner",
-    "pages/constraints.py": "advisor",
-    "pages/incidents.py": "advisor",
+    "views/public.py": "public",
+    "views/live_map.py": "viewer",
+    "views/reachability.py": "planner",
+    "views/export.py": "planner",
+    "views/constraints.py": "advisor",
+    "views/incidents.py": "advisor",
 }
 ROLE_LABEL = {"advisor": "access advisor", "planner": "planner", "viewer": "viewer", "public": "public"}
 

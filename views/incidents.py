@@ -20,9 +20,9 @@ from geo.incidents import (
 from geo.incidents_io import FORMATS, MAX_FILE_BYTES, check_upload, import_result
 from layers.basemap import make_map
 from layers.incidents import build_clusters_layer, build_counts_choropleth, build_incidents_layer
-from pages import auth, common
+from views import auth, common
 
-auth.require_role("advisor")  # before any data is loaded (pages/auth.py)
+auth.require_role("advisor")  # before any data is loaded (views/auth.py)
 st.title("Incidents")
 folder = str(common.guarded(common.data_dir))
 store = common.store_path()

@@ -17,13 +17,13 @@ from geo.reach_diff import affected_hubs, change_footprint, diff_reach, summaris
 from layers.basemap import make_map
 from layers.encircled import build_encircled_layer
 from layers.roads import build_roads_layer
-from pages import auth, common
+from views import auth, common
 
 AXES, LOCALITIES = "Road axes", "Encircled localities"
 NEW = "➕ new"
 
 common.init_state()
-auth.require_role("advisor")  # before any data is loaded (pages/auth.py)
+auth.require_role("advisor")  # before any data is loaded (views/auth.py)
 st.title("Access constraints")
 folder = str(common.guarded(common.data_dir))
 store = common.store_path()

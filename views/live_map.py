@@ -6,9 +6,9 @@ from streamlit_folium import st_folium
 
 from geo.incidents import time_window
 from layers.live import build_live_map
-from pages import auth, common
+from views import auth, common
 
-auth.require_role("viewer")  # before any data is loaded (pages/auth.py)
+auth.require_role("viewer")  # before any data is loaded (views/auth.py)
 st.title("Live access map")
 folder = str(common.guarded(common.data_dir))
 hubs = common.guarded(common.hubs_table)

@@ -1,1 +1,0 @@
-"""Streamlit pages (UI only); routed by app.py with st.navigation."""
