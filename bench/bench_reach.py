@@ -6,8 +6,11 @@ Usage::
 
 Per cell size: load the inputs, build and cache the friction (as-of 2025-11-30, dry),
 then time (wall, median of ``--repeat``) all hubs x 3 bands (4, 8, 12 h) warm, the
-search alone (7 hubs, 12 h bound, one thread), one scenario recompute (RN16 closed
-Sévaré-Gao), and the peak RSS (VmHWM of this process, reset before each size).
+search alone (7 hubs, 12 h bound, one thread), one scenario recompute
+(``data/scenarios/rn16_closed.toml``: RN16 closed Sévaré-Gao), and the peak RSS (VmHWM
+of this process, reset before each size, read after the scenario: inputs, friction,
+reach and scenario; the search-alone and GRASS checks come after it). The load average
+is printed per row: other jobs on the machine inflate the times.
 GRASS: the identical friction raster (float32 hours per cell = h/km x cell km, NULL on
 barriers) and start cells go to ``r.cost`` (no -k, ``max_cost=12``), one run per hub,
 inside ``grass --tmp-location``; each r.cost is timed alone, and its output compared
@@ -33,15 +36,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geo.constraints import load_versions  # noqa: E402
-from geo.costdist import settle  # noqa: E402
+from geo.costdist import _finite_range, settle  # noqa: E402
 from geo.curated import select_hubs  # noqa: E402
 from geo.friction import load_model_inputs  # noqa: E402
 from geo.reach import base_state, locate_hub, reach_from_state  # noqa: E402
-from geo.scenario import Scenario, run_scenario  # noqa: E402
-from geo.settings import resolve_data_dir  # noqa: E402
+from geo.scenario import read_scenario, run_scenario  # noqa: E402
+from geo.settings import PROJECT_ROOT, resolve_data_dir  # noqa: E402
 
 AS_OF = dt.date(2025, 11, 30)
 HOURS = (4.0, 8.0, 12.0)
+SCENARIO = PROJECT_ROOT / "data" / "scenarios" / "rn16_closed.toml"  # RN16 closed Sévaré-Gao (3 axes)
 
 
 def reset_peak() -> None:
@@ -106,6 +110,23 @@ def grass_rcost(friction: np.ndarray, inputs, starts: list[tuple[int, int]], max
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def grass_compare(friction: np.ndarray, inputs, starts: list, cells: list, search_s: float,  # noqa: ANN001
+                  reach_s: float) -> dict:
+    """Run r.cost per hub and compare with our searches; only the figures leave (rasters are freed)."""
+    g_times, g_rasters = grass_rcost(friction, inputs, starts, 12.0)
+    diffs, only_one = [], 0
+    for c, g in zip(cells, g_rasters, strict=True):
+        ours = c.raster()
+        g = np.where(g <= 12.0, g, np.inf)  # r.cost also writes the ring just past max_cost
+        both = np.isfinite(ours) & np.isfinite(g)
+        diffs.append(np.abs(ours[both] - g[both]))
+        only_one += int((np.isfinite(ours) ^ np.isfinite(g)).sum())
+    d = np.concatenate(diffs)
+    return {"grass_rcost7_s": sum(g_times), "ratio_search": sum(g_times) / search_s,
+            "ratio_reach_all": sum(g_times) / reach_s, "median_absdiff_h": float(np.median(d)),
+            "max_absdiff_h": float(d.max()), "cells_in_one_only": only_one}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cells", default="1,0.5,0.25")
@@ -132,39 +153,30 @@ def main() -> int:
         repeat = args.repeat if cell_km >= 1 else 1
         reach_s, result = timed(lambda: reach_from_state(inputs, hubs, state, as_of=AS_OF, hours=HOURS,  # noqa: B023
                                                          friction=friction), repeat)
+        sc = read_scenario(SCENARIO)
+        scen_s, scen = timed(lambda: run_scenario(inputs, hubs, result, sc), repeat)  # noqa: B023
+        peak = peak_mib()  # the product pipeline: inputs, friction, reach, scenario
         placements = [locate_hub(inputs, friction, h, state.no_entry) for _, h in hubs.iterrows()]
         starts = [(p.row, p.col) for p in placements]
-        fin = friction[np.isfinite(friction)]
-        fr = (float(fin.min()), float(fin.max()))
+        lo, hi = _finite_range(friction.reshape(-1))
+        fr = (float(lo), float(hi))
 
         def search_all() -> list:
             return [settle(friction, [s], cell_km=cell_km, max_h=12.0, check=False, friction_range=fr)  # noqa: B023
                     for s in starts]  # noqa: B023
 
         search_s, cells = timed(search_all, repeat)
-        sc = Scenario(name="RN16 closed", close_axes=("RN16-SEV-DOU", "RN16-DOU-HOM", "RN16-HOM-GAO"))
-        scen_s, scen = timed(lambda: run_scenario(inputs, hubs, result, sc), repeat)  # noqa: B023
-        peak = peak_mib()
-        row = {"cell": f"{cell_km * 1000:g} m", "cells_M": friction.size / 1e6, "load_s": load_s,
-               "friction_s": build_s, "reach_all_s": reach_s, "search7_s": search_s, "scenario_s": scen_s,
+        row = {"cell": f"{cell_km * 1000:g} m", "load_avg": os.getloadavg()[0],
+               "cells_M": friction.size / 1e6,
+               "load_s": load_s, "friction_s": build_s, "reach_all_s": reach_s, "search7_s": search_s,
+               "scenario_s": scen_s,
                "recomputed": int(scen.changes.drop_duplicates("hub_id")["recomputed"].sum()),
                "peak_MiB": peak, "settled_M": sum(len(c) for c in cells) / 1e6}
         if grass:
-            g_times, g_rasters = grass_rcost(friction, inputs, starts, 12.0)
-            diffs, only_one = [], 0
-            for c, g in zip(cells, g_rasters, strict=True):
-                ours = c.raster()
-                g = np.where(g <= 12.0, g, np.inf)  # r.cost also writes the ring just past max_cost
-                both = np.isfinite(ours) & np.isfinite(g)
-                diffs.append(np.abs(ours[both] - g[both]))
-                only_one += int((np.isfinite(ours) ^ np.isfinite(g)).sum())
-            d = np.concatenate(diffs)
-            row.update({"grass_rcost7_s": sum(g_times), "ratio_search": sum(g_times) / search_s,
-                        "ratio_reach_all": sum(g_times) / reach_s, "median_absdiff_h": float(np.median(d)),
-                        "max_absdiff_h": float(d.max()), "cells_in_one_only": only_one})
+            row.update(grass_compare(friction, inputs, starts, cells, search_s, reach_s))
         rows.append(row)
         print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
-        del inputs, friction, result, cells, scen
+        inputs = friction = result = cells = scen = None  # free this size before the next
     print()
     keys = list(rows[0])
     for r in rows[1:]:

@@ -23,13 +23,14 @@ Implementation
 --------------
 A circular bucket queue (Dial; a binary heap when the friction range is too wide),
 with lazy deletion in flat numpy arrays, over the friction array itself (no graph is
-built). The search writes into a per-thread *workspace* (cost and label: 12 bytes per
-cell) that is allocated once per grid size and reset only on the cells the search
-touched, so a bounded run costs O(cells reached), not O(grid). No "settled" flag is
-kept: costs only decrease strictly, so a popped entry is stale exactly when its cost
-is above the cell's. When the grid's outer ring is impassable (always so for Mali's
-grid, which has a margin outside the country) the moves need no bounds checks. The result is *sparse*: the settled cells in the order they were settled
-(non-decreasing time) with their times, and optionally the index of the start that
+built). The search writes into a per-thread *workspace* (cost: 8 bytes per cell, plus
+a 4-byte label once a labelled search runs) that is allocated once per grid size and
+reset only on the cells the search touched, so a bounded run costs O(cells reached),
+not O(grid). No "settled" flag is kept: costs only decrease strictly, so a popped
+entry is stale exactly when its cost is above the cell's. When the grid's outer ring
+is impassable (always so for Mali's grid, which has a margin outside the country) the
+moves need no bounds checks. The result is *sparse*: the settled cells in the order
+they were settled (non-decreasing time) with their times, and optionally the index of the start that
 reached them (catchments). :meth:`Settled.raster` makes the dense raster when needed.
 
 Why this method: ``../shared/PERF.md`` measured numba grid Dijkstra 2-4.5x faster than
@@ -101,7 +102,7 @@ def _pop(hc, hi, size):  # noqa: ANN001, ANN202
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _passable_moves(f, idx, nrows, ncols, edge):  # noqa: ANN001, ANN202
-    """The 8 moves out of ``idx`` as a bit set (bit k: move k is allowed).
+    """Return the 8 moves out of ``idx`` as a bit set (bit k: move k is allowed).
 
     Moves 0-3 are up, down, left, right; 4-7 the diagonals up-left, up-right, down-left,
     down-right, allowed only between two passable orthogonal cells (no corner cutting).
@@ -395,7 +396,7 @@ class _Workspace:
         return self._labels
 
     def labels_for(self, track: bool) -> np.ndarray:
-        """The label array when tracking, else a 1-cell stand-in (labels are then never read)."""
+        """Return the label array when tracking, else a 1-cell stand-in (never read then)."""
         return self.labels if track else self._dummy
 
 
@@ -518,7 +519,7 @@ def check_friction(friction: np.ndarray) -> np.ndarray:
 
 
 def _edge_passable(f: np.ndarray) -> bool:
-    """True if a cell of the grid's outer ring is passable (the search then checks bounds)."""
+    """Tell whether a cell of the grid's outer ring is passable (the search then checks bounds)."""
     if min(f.shape) < 3:
         return True
     return bool(np.isfinite(f[0]).any() or np.isfinite(f[-1]).any() or np.isfinite(f[:, 0]).any()

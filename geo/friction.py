@@ -166,8 +166,9 @@ class ModelInputs:
     population
         float64 (rows, cols): people per cell (WorldPop 2020 density x cell area), 0 outside Mali.
     road_speed_base
-        (rows, cols): class speed of the base road lines for each season, km/h (0 = no road);
-        float32 when that holds every speed exactly (it does for the curated table), else float64.
+        (rows, cols): class speed of the base road lines for each season, km/h (0 = no
+        road); float32 when that holds every speed exactly (true of the curated table),
+        else float64.
     roads, axes
         Road lines and curated axes in WORK_CRS.
     outline
@@ -182,8 +183,9 @@ class ModelInputs:
         int32 (rows, cols): position in ``admin3`` of the commune whose polygon holds
         the cell centre, -1 outside every commune (for the share of each commune reached).
     axis_cells
-        int16 (int32 beyond 32 767 axes) (rows, cols): 1 + position in ``axes`` of the last axis touching the
-        cell, 0 elsewhere (burnt once here, reused by every :func:`build_friction`).
+        int16 (int32 beyond 32 767 axes) (rows, cols): 1 + position in ``axes`` of
+        the last axis touching the cell, 0 elsewhere (burnt once here, reused by
+        every :func:`build_friction`).
     edge_cells
         bool (rows, cols): cells touched by Mali's boundary line (``all_touched``) and
         their 8 neighbours. A cell inside Mali that is not an edge cell lies wholly
@@ -237,7 +239,7 @@ def burn_lines(geoms: gpd.GeoSeries, grid: Grid, values: np.ndarray | float = 1.
 
 
 def _narrow(a: np.ndarray, dtype: type) -> np.ndarray:
-    """``a`` as the smaller ``dtype`` when every value survives the round trip exactly, else ``a``."""
+    """Return ``a`` as the smaller ``dtype`` when every value survives the round trip, else ``a``."""
     small = a.astype(dtype)
     return small if np.array_equal(small, a) else a
 
@@ -295,8 +297,8 @@ def load_model_inputs(data_dir: Path, *, cell_km: float = DEFAULT_CELL_KM,
     road_speed_base = {}
     for season in SEASONS:
         cls_speed = speed_lookup(speeds, "road_class", season)
-        road_speed_base[season] = _narrow(burn_lines(roads.geometry, grid, roads["road_class"].map(cls_speed).to_numpy()),
-                                          np.float32)
+        burnt = burn_lines(roads.geometry, grid, roads["road_class"].map(cls_speed).to_numpy())
+        road_speed_base[season] = _narrow(burnt, np.float32)
     step(5)
     axes = build_axes(read_axes().valid, roads)
     step(6)
@@ -414,7 +416,8 @@ def _landcover_speed_lut(inputs: ModelInputs, season: str) -> np.ndarray:
 def _axis_cells(inputs: ModelInputs) -> np.ndarray:
     if inputs.axis_cells is not None:
         return inputs.axis_cells
-    return burn_lines(inputs.axes.geometry, inputs.grid, np.arange(1, len(inputs.axes) + 1), dtype="int32", fill=0)
+    ids = np.arange(1, len(inputs.axes) + 1)
+    return burn_lines(inputs.axes.geometry, inputs.grid, ids, dtype="int32", fill=0)
 
 
 def _axis_speeds(inputs: ModelInputs, axis_status: pd.DataFrame, season: str) -> np.ndarray:

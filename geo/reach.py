@@ -4,14 +4,16 @@ Method: the friction surface of ``geo.friction`` (hours per km, ESRI:102022 grid
 the bounded search of ``geo.costdist`` give each hub the cells it reaches within the
 largest band, with their travel times (sparse: only the cells reached are touched).
 A band of T hours is the set of cells with ``time <= T`` (a cell at exactly T is in).
-It is vectorised with ``rasterio.features.shapes`` over the hub's bounding window
-only, 4-connected, so cells touching at a corner give separate parts (no slivers);
+It is vectorised with ``rasterio.features.shapes`` over the band's own bounding
+window only, 4-connected, so cells touching at a corner give separate parts (no slivers);
 the parts are disjoint, so the band is their MultiPolygon without any union, and its
 area equals the cell count times the cell area. Bands of one hub are nested by
 construction (same times, growing threshold). Cells are in Mali by construction (the
 friction is ``inf`` outside, cell centres inside); bands are then clipped to Mali's
 outline (``clip=True``, the default), which only shaves the outer part of border cells
 (areas stay within 1 % of the cell counts; ``clip=False`` gives the exact cell area).
+Only bands holding an edge cell (``ModelInputs.edge_cells``: a cell the outline's
+boundary may cross) are intersected, and only with the outline cut to the band's box.
 
 Per-hub computations are independent pure functions of (inputs, friction, hub); the
 searches of several hubs run in a small thread pool (the numba kernel releases the GIL).
@@ -49,7 +51,7 @@ Progress = Callable[[int, int, str], None]
 MAX_HUB_SNAP_KM = 5.0
 #: Off-road speed assumed for the short move from a hub to the cell it was moved to (km/h).
 HUB_SNAP_SPEED_KMH = 5.0
-#: Grids above this many cells search one hub at a time (each thread needs 12 bytes per cell).
+#: Grids above this many cells search one hub at a time (each thread needs 8 bytes per cell).
 PARALLEL_MAX_CELLS = 20_000_000
 
 BAND_COLUMNS = ["hub_id", "hub", "hours", "area_km2", "population", "localities", "hub_status", "geometry"]
@@ -166,8 +168,8 @@ def _polygons(mask: np.ndarray, transform: Affine) -> shapely.Geometry:
             poly_end.append(len(rings))
     if not rings:
         return shapely.Polygon()
-    parts = shapely.from_ragged_array(shapely.GeometryType.POLYGON, np.concatenate(rings),
-                                      (np.asarray(ring_end, dtype=np.int64), np.asarray(poly_end, dtype=np.int64)))
+    offsets = (np.asarray(ring_end, dtype=np.int64), np.asarray(poly_end, dtype=np.int64))
+    parts = shapely.from_ragged_array(shapely.GeometryType.POLYGON, np.concatenate(rings), offsets)
     geom = parts[0] if len(parts) == 1 else shapely.MultiPolygon(list(parts))
     if not geom.is_valid:  # a ring pinched at a corner: re-node it, area unchanged
         geom = shapely.make_valid(geom, method="structure")

@@ -276,8 +276,9 @@ def _sorted_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: n
 
 def _unchanged_row(hub_id: str, name: str, t: float, area_km2: float, population: float, n_loc: int,
                    recomputed: bool) -> dict:
-    return {"hub_id": hub_id, "hub": name, "hours": t, "area_before_km2": area_km2, "area_after_km2": area_km2,
-            "km2_lost": 0.0, "km2_gained": 0.0, "population_before": population, "population_after": population,
+    return {"hub_id": hub_id, "hub": name, "hours": t, "area_before_km2": area_km2,
+            "area_after_km2": area_km2, "km2_lost": 0.0, "km2_gained": 0.0,
+            "population_before": population, "population_after": population,
             "population_lost": 0.0, "population_gained": 0.0, "localities_before": n_loc,
             "localities_after": n_loc, "localities_lost": 0, "localities_gained": 0, "recomputed": recomputed}
 
@@ -318,8 +319,8 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
             if same:
                 lost_idx = gained_idx = no_cells
                 n_loc = int((hub_lb["travel_time_h"].to_numpy() <= t).sum())
-                rows.append(_unchanged_row(hub_id, name, t, len(idx_b) * cell_km2, float(pop[idx_b].sum()), n_loc,
-                                           recomputed is None or hub_id in recomputed))
+                rows.append(_unchanged_row(hub_id, name, t, len(idx_b) * cell_km2, float(pop[idx_b].sum()),
+                                           n_loc, recomputed is None or hub_id in recomputed))
                 for bucket in (lost_rows, gained_rows):
                     bucket.append({"hub_id": hub_id, "hub": name, "hours": t, "area_km2": 0.0,
                                    "geometry": shapely.Polygon()})
@@ -347,7 +348,8 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
                 "area_before_km2": len(idx_b) * cell_km2, "area_after_km2": len(idx_a) * cell_km2,
                 "km2_lost": len(lost_idx) * cell_km2, "km2_gained": len(gained_idx) * cell_km2,
                 "population_before": pop_b, "population_after": pop_b if same else float(pop[idx_a].sum()),
-                "population_lost": float(pop[lost_idx].sum()), "population_gained": float(pop[gained_idx].sum()),
+                "population_lost": float(pop[lost_idx].sum()),
+                "population_gained": float(pop[gained_idx].sum()),
                 "localities_before": len(lb), "localities_after": len(la),
                 "localities_lost": len(lost_ids), "localities_gained": len(gained_ids),
                 "recomputed": recomputed is None or hub_id in recomputed})

@@ -116,3 +116,14 @@ def test_trace_route_costs_add_up(random_friction: np.ndarray) -> None:
     steps = np.hypot(*np.diff(path, axis=0).T)
     fr = random_friction[path[:, 0], path[:, 1]]
     assert float((0.5 * (fr[:-1] + fr[1:]) * steps).sum()) == pytest.approx(t[59, 79])
+
+
+@pytest.mark.parametrize("method", ["heap", "buckets"])
+def test_impassable_outer_ring_path_equals_bounds_checked_path(random_friction: np.ndarray, method: str) -> None:
+    # with an inf ring the kernel skips bounds checks; the times must not change
+    padded = np.full((62, 82), np.inf)
+    padded[1:-1, 1:-1] = random_friction
+    inner = settle(random_friction, [(5, 7), (40, 60)], cell_km=2.0, max_h=5.0, method=method).raster()
+    ringed = settle(padded, [(6, 8), (41, 61)], cell_km=2.0, max_h=5.0, method=method).raster()
+    assert np.array_equal(ringed[1:-1, 1:-1], inner)
+    assert np.isinf(ringed[0]).all() and np.isinf(ringed[:, -1]).all()

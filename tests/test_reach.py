@@ -209,3 +209,44 @@ def test_cli_travel_time_and_catchments(data_dir, tmp_path, capsys) -> None:  # 
     pts = gpd.read_file(gpkg, layer="localities")
     assert (pts["travel_time_h"] <= 6.0).all()
     assert set(pd.unique(pts["hub_id"])) <= set(layer["hub_id"])
+
+
+def test_edge_cells_skip_only_clips_that_change_nothing() -> None:
+    from geo.costdist import settle
+    from geo.friction import edge_cell_mask
+    from geo.reach import settled_band_polygons
+
+    grid = Grid(Affine(1000.0, 0.0, 0.0, 0.0, -1000.0, 40_000.0), (40, 40), 1.0, WORK_CRS)
+    outline = gpd.GeoSeries([shapely.Polygon([(2_300, 2_700), (37_600, 1_900), (36_100, 38_200),
+                                              (3_400, 37_400)])], crs=WORK_CRS)
+    edge = edge_cell_mask(outline, grid)
+    assert edge.sum() > 0 and not edge[20, 20] and edge[2, 20]
+    cx = grid.transform.c + (np.arange(40) + 0.5) * 1000.0
+    cy = grid.transform.f - (np.arange(40) + 0.5) * 1000.0
+    inside = shapely.contains_xy(outline.iloc[0], *np.meshgrid(cx, cy))
+    f = np.where(inside, 0.1, np.inf)
+    cells = settle(f, [(20, 20)], cell_km=1.0)
+    hours = [0.5, 1.5, 10.0]  # the first band stays inside, the last reaches the outline
+    clip = outline.iloc[0]
+    fast = settled_band_polygons(cells, grid, hours, clip, edge_cells=edge)
+    full = settled_band_polygons(cells, grid, hours, clip)
+    for a, b in zip(fast, full, strict=True):
+        assert a.is_valid and shapely.symmetric_difference(a, b).area < 1e-6
+    assert fast[2].area < int((cells.time_h <= 10.0).sum()) * 1e6  # border cells were shaved
+
+
+def test_friction_kernel_follows_the_speed_grid_rules(model) -> None:  # noqa: ANN001
+    from geo.friction import build_friction, no_entry_mask, speed_grids
+
+    inputs, _, result = model
+    st = result.state
+    road, offroad = speed_grids(inputs, axis_status=st.axis_status, season=st.season)
+    speed = np.where(road > 0, road, offroad)
+    barrier = ~inputs.inside | (speed <= 0) | (inputs.water & ~(road > 0)) | no_entry_mask(st.no_entry, inputs.grid)
+    with np.errstate(divide="ignore"):
+        expected = np.where(barrier, np.inf, 1.0 / np.where(speed > 0, speed, 1.0))
+    got = build_friction(inputs, axis_status=st.axis_status, no_entry=st.no_entry, season=st.season)
+    assert np.array_equal(got, expected)
+    pen = np.full(inputs.grid.shape, 1.5)
+    with_pen = build_friction(inputs, axis_status=st.axis_status, no_entry=st.no_entry, penalty=pen)
+    assert np.array_equal(with_pen, np.where(barrier, np.inf, expected * 1.5))
