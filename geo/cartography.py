@@ -24,3 +24,10 @@ ZONE_COLOUR = {"accessible": "#1a9641", "constrained": "#a6d96a", "hard_to_reach
 def hub_colour(index: int) -> str:
     """Colour of the ``index``-th hub (cycles through :data:`HUB_COLOURS`)."""
     return HUB_COLOURS[index % len(HUB_COLOURS)]
+
+#: Print-map background fills: Mali's land, land outside Mali (neutral, never blue) and water.
+MALI_LAND = "#fbfaf6"
+FOREIGN_LAND = "#e3e0d8"
+WATER = "#cfe0ec"
+#: Hub marker in legends and in zone maps, where a hub's own colour has no meaning.
+HUB_NEUTRAL = "#ffffff"

@@ -714,10 +714,31 @@ def record_road_status(store_path: Path | str, *, axis_id: str, status: str, cau
         if supersedes is not None:
             _check_supersedes(conn, ROAD_TABLE, supersedes, "axis_id", rec["axis_id"], label)
         rec["recorded_at"] = _utc_now()
-        vid = _insert(conn, ROAD_TABLE, _road_db_row(rec, origin="user", supersedes=supersedes))
+        new_row = _road_db_row(rec, origin="user", supersedes=supersedes)
+        if supersedes is None:
+            _refuse_repeat(conn, new_row, label)
+        vid = _insert(conn, ROAD_TABLE, new_row)
     logger.info("constraints: road status v%d %s=%s from %s by %s", vid, axis_id, status,
                 rec["valid_from"], recorded_by)
     return WriteResult(vid, supersedes, str(rec["recorded_at"]))
+
+
+#: Fields that make two road-status versions the same statement.
+_SAME_STATEMENT = ("axis_id", "status", "status_raw", "cause", "valid_from", "valid_to", "confidence",
+                   "source", "note")
+
+
+def _refuse_repeat(conn: sqlite3.Connection, row: dict[str, object], label: str) -> None:
+    """Refuse a new version that repeats a current one word for word (a double submit)."""
+    cond = " AND ".join(f"{c} IS ?" for c in _SAME_STATEMENT)
+    same = conn.execute(
+        f"SELECT version_id, recorded_by, recorded_at FROM {ROAD_TABLE} WHERE {cond} AND version_id NOT IN "
+        f"(SELECT supersedes FROM {ROAD_TABLE} WHERE supersedes IS NOT NULL)",
+        [row[c] for c in _SAME_STATEMENT]).fetchone()
+    if same is not None:
+        msg = (f"identical to version {same[0]} recorded by {same[1]} at {same[2]}; nothing written "
+               "(change a field, or correct that version)")
+        raise DataFileError(label, msg, field="status")
 
 
 def _check_supersedes(conn: sqlite3.Connection, table: str, version: int, key: str,

@@ -49,7 +49,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from geo.errors import DataFileError
+from geo.errors import DataFileError, InputError
 from geo.settings import CURATED_DIR, DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ class _RowChecker:
         rejected["field"] = [self.problems[i][0] for i in bad]
         rejected["reason"] = [self.problems[i][1] for i in bad]
         for i in bad:
-            logger.warning("%s row %d field %s: %s", self.path.name, i + 1, *self.problems[i])
+            logger.info("%s row %d field %s: %s", self.path.name, i + 1, *self.problems[i])
         return self.df.index.difference(bad), rejected.reset_index(drop=True)
 
 
@@ -210,7 +210,7 @@ def select_hubs(hub_ids: list[str] | None = None, *, path: Path | None = None) -
 
     Raises
     ------
-    ValueError
+    InputError
         If an id is unknown (the message lists the known ids).
     """
     hubs = read_hubs(path).valid
@@ -219,7 +219,7 @@ def select_hubs(hub_ids: list[str] | None = None, *, path: Path | None = None) -
     unknown = [h for h in hub_ids if h not in hubs.index]
     if unknown:
         msg = f"unknown hub id(s) {unknown}; known: {list(hubs.index)}"
-        raise ValueError(msg)
+        raise InputError(msg)
     return hubs.loc[list(hub_ids)]
 
 

@@ -52,6 +52,10 @@ class CRSError(AccessMapError, ValueError):
     """A layer has no CRS, or not the one expected."""
 
 
+class InputError(AccessMapError, ValueError):
+    """A value given by the user (hub id, locality name, option) is not known or not allowed."""
+
+
 class HubError(AccessMapError, ValueError):
     """A hub cannot be placed on the friction grid (off the grid, or far from any passable cell)."""
 

@@ -4,6 +4,7 @@ Themes (layer names)
 --------------------
 ``admin_zones_adm2``, ``admin_zones_adm3``
     Access zones per cercle / commune with their metrics and the rule that placed them.
+    ``admin_zones`` (the theme's name in the issue) stands for both.
 ``reachable_areas``
     Travel-time bands per hub.
 ``catchments``
@@ -35,6 +36,9 @@ GeoJSON
 CSV
     One table (one theme), a row of HXL hashtags under the header; polygon and line
     layers get ``lon``/``lat`` of a representative point instead of the geometry.
+    Without a layer choice a CSV holds :data:`CSV_DEFAULT_LAYER` (access zones per
+    commune, the table planners ask for most); ``admin_zones`` is two tables, so it is
+    refused for a CSV.
 """
 
 from __future__ import annotations
@@ -67,6 +71,10 @@ THEMES = ("admin_zones_adm2", "admin_zones_adm3", "reachable_areas", "catchments
 THEME_GEOMETRY = {"admin_zones_adm2": "MultiPolygon", "admin_zones_adm3": "MultiPolygon",
                   "reachable_areas": "MultiPolygon", "catchments": "MultiPolygon", "roads_status": "MultiLineString",
                   "encircled": "Point", "hubs": "Point", "incidents_by_admin": "MultiPolygon"}
+#: Names accepted for several themes at once.
+THEME_ALIASES = {"admin_zones": ("admin_zones_adm2", "admin_zones_adm3")}
+#: The one table a CSV holds when no layer is chosen.
+CSV_DEFAULT_LAYER = "admin_zones_adm3"
 FORMATS = ("gpkg", "kml", "geojson", "csv")
 #: Column -> HXL hashtag for CSV exports (columns not listed get an empty tag).
 HXL_TAGS = {
@@ -400,6 +408,67 @@ def csv_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     return df
 
 
+def export_format(target: str | Path) -> str:
+    """Export format of ``target`` from its suffix: ``gpkg``, ``kml``, ``geojson`` (.geojson/.json) or ``csv``.
+
+    Raises
+    ------
+    ValueError
+        Any other suffix.
+    """
+    name = Path(target).name
+    fmt = Path(target).suffix.lower().lstrip(".")
+    if fmt == "json":
+        fmt = "geojson"
+    if fmt not in FORMATS:
+        msg = f"output must end in one of .{', .'.join(FORMATS)}, got {name!r}"
+        raise ValueError(msg)
+    return fmt
+
+
+def valid_layer_names(known: Sequence[str] = THEMES) -> list[str]:
+    """Layer names accepted by :func:`resolve_layers`: the aliases, then the themes."""
+    return [*THEME_ALIASES, *known]
+
+
+def resolve_layers(layers: Sequence[str] | None, fmt: str, *, known: Sequence[str] = THEMES) -> list[str]:
+    """Check and expand the layer names asked for, before anything is computed.
+
+    Parameters
+    ----------
+    layers
+        Names asked for (themes or :data:`THEME_ALIASES`), or None/empty for the default:
+        every theme, or :data:`CSV_DEFAULT_LAYER` alone for a CSV.
+    fmt
+        ``{"gpkg", "kml", "geojson", "csv"}`` (:func:`export_format`).
+    known
+        Theme names available (default :data:`THEMES`).
+
+    Returns
+    -------
+    list of str
+        Theme names in the order asked, without duplicates.
+
+    Raises
+    ------
+    ValueError
+        An unknown name (the message lists the valid ones), or more than one theme for a CSV.
+    """
+    if not layers:
+        return [CSV_DEFAULT_LAYER] if fmt == "csv" else list(known)
+    unknown = [n for n in layers if n not in known and n not in THEME_ALIASES]
+    if unknown:
+        alias = "; ".join(f"{a} = {' + '.join(parts)}" for a, parts in THEME_ALIASES.items())
+        msg = (f"unknown layer(s) {', '.join(unknown)}; valid: {', '.join(valid_layer_names(known))} "
+               f"({alias})")
+        raise ValueError(msg)
+    chosen = list(dict.fromkeys(t for n in layers for t in THEME_ALIASES.get(n, (n,)) if t in known))
+    if fmt == "csv" and len(chosen) != 1:
+        msg = f"a CSV holds one table; choose one layer with --layers (got {', '.join(chosen)})"
+        raise ValueError(msg)
+    return chosen
+
+
 def write_export(themes: dict[str, gpd.GeoDataFrame], target: str | Path, *, layers: Sequence[str] | None = None,
                  progress: Progress | None = None) -> list[str]:
     """Write themes to ``target``; the format follows its suffix (.gpkg, .kml, .geojson, .csv).
@@ -411,7 +480,8 @@ def write_export(themes: dict[str, gpd.GeoDataFrame], target: str | Path, *, lay
     target
         Output file (replaced atomically).
     layers
-        Themes to write (default: all; for CSV, default ``admin_zones_adm3``).
+        Themes to write, or ``admin_zones`` for both zone themes (default: all; for CSV,
+        :data:`CSV_DEFAULT_LAYER`); see :func:`resolve_layers`.
     progress
         Optional ``progress(done, total, label)``.
 
@@ -426,28 +496,11 @@ def write_export(themes: dict[str, gpd.GeoDataFrame], target: str | Path, *, lay
         Unknown suffix or layer name, or several layers asked for a CSV.
     """
     target = Path(target)
-    fmt = target.suffix.lower().lstrip(".")
-    if fmt == "json":
-        fmt = "geojson"
-    if fmt not in FORMATS:
-        msg = f"output must end in one of .{', .'.join(FORMATS)}, got {target.name!r}"
-        raise ValueError(msg)
-    if layers:
-        unknown = [n for n in layers if n not in themes]
-        if unknown:
-            msg = f"unknown layer(s) {', '.join(unknown)}; known: {', '.join(themes)}"
-            raise ValueError(msg)
-        chosen = {n: themes[n] for n in layers}
-    elif fmt == "csv":
-        chosen = {"admin_zones_adm3": themes["admin_zones_adm3"]}
-    else:
-        chosen = dict(themes)
+    fmt = export_format(target)
+    chosen = {n: themes[n] for n in resolve_layers(layers, fmt, known=list(themes))}
     if fmt == "gpkg":
         return write_gpkg(chosen, target, progress=progress)
     if fmt == "csv":
-        if len(chosen) != 1:
-            msg = f"a CSV holds one table; choose one layer with --layers (got {', '.join(chosen)})"
-            raise ValueError(msg)
         from geo.io import write_csv_atomic
 
         (name, gdf), = chosen.items()

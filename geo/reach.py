@@ -25,6 +25,7 @@ import datetime as dt
 import logging
 import math
 import os
+import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -41,6 +42,7 @@ from rasterio.transform import Affine
 
 from geo.costdist import Settled, _finite_range, check_friction, settle
 from geo.curated import encircled_as_of, road_status_as_of
+from geo.errors import InputError
 from geo.friction import Grid, ModelInputs, build_friction
 from geo.settings import DEFAULT_BANDS_H, STORAGE_CRS, WORK_CRS
 
@@ -745,26 +747,34 @@ class Route:
 
 
 def find_locality(inputs: ModelInputs, text: str) -> pd.Series:
-    """The locality whose name (case-insensitive) or place id is ``text``.
+    """The locality whose name or place id is ``text``.
 
-    When several localities share the name, the first in the places table (the data
-    set's order, largest first for the shared gazetteer) is returned.
+    Names match regardless of case and accents ("Ménaka" finds the gazetteer's
+    "Menaka"). When several localities share the name, the first in the places table
+    (the data set's order, largest first for the shared gazetteer) is returned.
 
     Raises
     ------
-    KeyError
+    InputError
         No such locality (the message lists close names).
     """
     places = inputs.places
     if text in places.index.astype(str):
         return places.loc[places.index.astype(str) == text].iloc[0]
-    names = places["name"].astype(str).str.casefold()
-    hit = places[names == text.casefold()]
+    names = places["name"].astype(str).map(fold_name)
+    key = fold_name(text)
+    hit = places[names == key]
     if hit.empty:
-        close = places[names.str.startswith(text.casefold()[:3])]["name"].head(8).tolist()
-        msg = f"no locality named {text!r}; close names: {close}"
-        raise KeyError(msg)
+        close = sorted(set(places[names.str.startswith(key[:3])]["name"].head(8)))
+        msg = f"no locality named {text!r}; names starting alike: {close or 'none'}"
+        raise InputError(msg)
     return hit.iloc[0]
+
+
+def fold_name(text: str) -> str:
+    """Case- and accent-insensitive form of a place name ("Ségou" -> "segou")."""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
 def route_lonlat(inputs: ModelInputs, friction: np.ndarray, road: np.ndarray, start: tuple[float, float],

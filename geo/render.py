@@ -42,13 +42,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 from pyproj import Transformer
 
 from geo.cartography import (
     BAND_OPACITY,
     BASE_ROAD_COLOUR,
     ENCIRCLED_ACTIVE,
+    FOREIGN_LAND,
+    HUB_NEUTRAL,
+    MALI_LAND,
     ROAD_STATUS_COLOUR,
+    WATER,
     ZONE_COLOUR,
     hub_colour,
 )
@@ -69,10 +74,12 @@ DRAW_TOLERANCE_M = 250.0
 MAIN_TOWNS = ("Bamako", "Kayes", "Koulikoro", "Sikasso", "Ségou", "Mopti", "Tombouctou", "Gao", "Kidal",
               "Ménaka", "Taoudenni", "Nioro du Sahel", "Kita", "Koutiala", "San", "Douentza", "Bandiagara",
               "Niono", "Ansongo", "Bourem", "Diré", "Goundam", "Léré", "Tessalit", "Bougouni", "Koro", "Djenné")
-#: Neighbour country names (lon, lat of the label) for the inset when no country polygons are available.
-NEIGHBOURS = {"Algérie|Algeria": (1.0, 26.5), "Niger": (8.0, 17.0), "Burkina Faso": (-1.5, 12.3),
-              "Côte d'Ivoire": (-5.5, 8.0), "Guinée|Guinea": (-11.0, 10.5), "Sénégal|Senegal": (-14.5, 14.5),
-              "Mauritanie|Mauritania": (-10.5, 20.0)}
+#: Mali's neighbours: Natural Earth name -> (``geo.i18n`` key of the name, lon/lat of the inset label).
+#: Only these are named on a page (inset and the edges of the main map), in the page's language.
+NEIGHBOURS = {"Algeria": ("country_dz", (1.0, 25.5)), "Niger": ("country_ne", (9.5, 17.0)),
+              "Burkina Faso": ("country_bf", (-1.6, 12.4)), "Côte d'Ivoire": ("country_ci", (-5.5, 7.6)),
+              "Guinea": ("country_gn", (-11.2, 10.3)), "Senegal": ("country_sn", (-14.6, 14.6)),
+              "Mauritania": ("country_mr", (-10.5, 20.3))}
 #: Extent of the inset map (lon/lat).
 INSET_BOUNDS = (-18.5, 4.0, 16.5, 27.5)
 
@@ -559,7 +566,7 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
     # frames
     map_box = (0.012, 0.105, 0.70, 0.78)
     ax = fig.add_axes(map_box)
-    ax.set_facecolor("#eef3f7")
+    ax.set_facecolor(FOREIGN_LAND)  # land outside Mali: neutral, never the blue of water
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
@@ -585,8 +592,14 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
     ax.set_aspect("equal", adjustable="box")
 
     legend: list[tuple[str, dict[str, Any], str]] = []
-    # land
-    _plot_polys(ax, gpd.GeoSeries([p["outline"]], crs=PRINT_CRS), facecolor="#fbfaf6", zorder=1)
+    # land: Mali light, neighbours neutral grey-beige, sea (if any in the frame) blue
+    countries = _region_countries()
+    if countries is not None:
+        frame = shapely.box(*extent)
+        sea = frame.difference(shapely.union_all(countries.geometry.buffer(0).values))
+        if not sea.is_empty:
+            _plot_polys(ax, gpd.GeoSeries([sea], crs=PRINT_CRS), facecolor=WATER, zorder=0.5)
+    _plot_polys(ax, gpd.GeoSeries([p["outline"]], crs=PRINT_CRS), facecolor=MALI_LAND, zorder=1)
 
     # reach bands or zones
     if show == "zones" and p["zones"] is not None:
@@ -689,13 +702,8 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
     # hubs
     hubs = p["hubs"]
     if hubs is not None and len(hubs):
-        for _, hub in hubs.iterrows():
-            colour = hub_colour(hub_order.index(hub["hub_id"])) if hub["hub_id"] in hub_order else "#4e79a7"
-            big = focus_hub is None or hub["hub_id"] == focus_hub
-            ax.scatter([hub.geometry.x], [hub.geometry.y], s=(80 if big else 40) * s * s, marker="s",
-                       facecolor=colour, edgecolor="black", linewidths=1.0, zorder=9)
-            placer.block(hub.geometry.x, hub.geometry.y, 5 * s)
-        legend.append(("marker", {"marker": "s", "color": "#4e79a7", "ms": 8}, tr("hub", lang)))
+        legend.extend(_draw_hubs(ax, hubs, hub_order, hub_names, placer, extent, s, lang,
+                                 coloured=show == "bands" and bands is not None, focus_hub=focus_hub))
     # towns
     towns = p["towns"]
     hub_pts = hubs.geometry if hubs is not None else gpd.GeoSeries([], crs=PRINT_CRS)
@@ -713,6 +721,7 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
     legend.append(("line", {"color": "#3b3b3b", "lw": 1.2}, tr("admin1", lang)))
     if p["admin2"] is not None:
         legend.append(("line", {"color": "#9a9a9a", "lw": 0.6}, tr("admin2", lang)))
+    legend.append(("fill", {"color": FOREIGN_LAND, "edge": "#8c8c8c"}, tr("foreign_land", lang)))
 
     # labels, by priority: hubs, encircled, admin1 names, towns
     if hubs is not None:
@@ -741,6 +750,7 @@ def draw_map(layers: MapLayers, *, as_of: dt.date, lang: str = "en", paper: str 
         for _, town in towns.iterrows():
             placer.add(town.geometry.x, town.geometry.y, str(town["name"]), fontsize=7 * s,
                        path_effects=_halo(2.0), zorder=11)
+    _label_neighbours(placer, countries, p["outline"], extent, lang, s)
     if placer.skipped:
         logger.debug("labels left out to avoid overlaps: %s", ", ".join(placer.skipped))
 
@@ -775,7 +785,7 @@ def _draw_inset(ax: Any, p: dict[str, Any], focus_extent: tuple[float, float, fl
     from matplotlib.patches import Rectangle
 
     countries = _region_countries()
-    ax.set_facecolor("#dde8f0")
+    ax.set_facecolor(WATER)
     ax.set_xticks([])
     ax.set_yticks([])
     fwd = Transformer.from_crs(STORAGE_CRS, PRINT_CRS, always_xy=True)
@@ -785,20 +795,7 @@ def _draw_inset(ax: Any, p: dict[str, Any], focus_extent: tuple[float, float, fl
     fig = ax.figure
     ext = _fit_extent((x0, y0, x1, y1), box.width * fig.get_figwidth(), box.height * fig.get_figheight(), pad=0.0)
     if countries is not None:
-        _plot_polys(ax, countries, facecolor="#f4f1ea", edgecolor="#8c8c8c", linewidth=0.4)
-        for _, c in countries.iterrows():
-            if c["name"] in ("Mali",):
-                continue
-            pt = c.geometry.representative_point()
-            if ext[0] < pt.x < ext[2] and ext[1] < pt.y < ext[3] and c.geometry.area > 1.5e11:
-                ax.text(pt.x, pt.y, _country_name(c["name"], lang), fontsize=4.8 * s, ha="center", va="center",
-                        color="#555555", clip_on=True)
-    else:
-        for names, (lon, lat) in NEIGHBOURS.items():
-            fr_name, _, en_name = names.partition("|")
-            x, y = fwd.transform(lon, lat)
-            ax.text(x, y, fr_name if lang == "fr" or not en_name else en_name, fontsize=4.8 * s, ha="center",
-                    color="#555555", clip_on=True)
+        _plot_polys(ax, countries, facecolor=FOREIGN_LAND, edgecolor="#8c8c8c", linewidth=0.4)
     _plot_polys(ax, gpd.GeoSeries([p["outline"]], crs=PRINT_CRS), facecolor="#d7191c", edgecolor="black",
                 linewidth=0.6, alpha=0.85, zorder=3)
     centre = p["outline"].representative_point()
@@ -812,17 +809,91 @@ def _draw_inset(ax: Any, p: dict[str, Any], focus_extent: tuple[float, float, fl
     ax.set_ylim(ext[1], ext[3])
     ax.set_aspect("equal", adjustable="box")
     ax.set_title(tr("inset", lang), fontsize=7 * s, loc="left", pad=2)
+    # only Mali's neighbours are named, in the page's language, whole and inside the frame
+    ax.apply_aspect()
+    renderer = ax.figure.canvas.get_renderer()
+    for key, (lon, lat) in NEIGHBOURS.values():
+        x, y = fwd.transform(lon, lat)
+        t = ax.text(x, y, tr(key, lang), fontsize=4.8 * s, ha="center", va="center", color="#555555",
+                    path_effects=_halo(1.2), zorder=4, clip_on=False)
+        _keep_inside(ax, t, renderer)
 
 
-_FR_COUNTRIES = {"Algeria": "Algérie", "Guinea": "Guinée", "Senegal": "Sénégal", "Mauritania": "Mauritanie",
-                 "Côte d'Ivoire": "Côte d'Ivoire", "Guinea-Bissau": "Guinée-Bissau", "Libya": "Libye",
-                 "Nigeria": "Nigeria", "Chad": "Tchad", "Morocco": "Maroc", "W. Sahara": "Sahara occ.",
-                 "Ghana": "Ghana", "Liberia": "Libéria", "Sierra Leone": "Sierra Leone", "Benin": "Bénin",
-                 "Togo": "Togo", "Cameroon": "Cameroun", "Gambia": "Gambie", "Tunisia": "Tunisie"}
+def _keep_inside(ax: Any, text: Any, renderer: Any, margin_px: float = 2.0) -> None:
+    """Shift a text so that its whole box lies inside the axes (never clipped or cut)."""
+    frame = ax.get_window_extent(renderer)
+    bb = text.get_window_extent(renderer)
+    dx = max(0.0, frame.x0 + margin_px - bb.x0) - max(0.0, bb.x1 - (frame.x1 - margin_px))
+    dy = max(0.0, frame.y0 + margin_px - bb.y0) - max(0.0, bb.y1 - (frame.y1 - margin_px))
+    if dx or dy:
+        px, py = ax.transData.transform(text.get_position())
+        text.set_position(ax.transData.inverted().transform((px + dx, py + dy)))
 
 
-def _country_name(name: str, lang: str) -> str:
-    return _FR_COUNTRIES.get(name, name) if lang == "fr" else name
+def _draw_hubs(ax: Any, hubs: gpd.GeoDataFrame, hub_order: list[str], hub_names: dict[str, str],
+               placer: _LabelPlacer, extent: tuple[float, float, float, float], s: float, lang: str, *,
+               coloured: bool, focus_hub: str | None) -> list[tuple[str, dict[str, Any], str]]:
+    """Draw the hub squares and return legend entries that say what their colour means.
+
+    A hub is filled with its own colour only where that colour means something: on the
+    national bands map (colour = its reach, the same as its bands) and for the focus hub
+    of a hub page. Other hubs of a hub page and every hub of a zones map are white.
+    """
+    drawn_other = False
+    for _, hub in hubs.iterrows():
+        hid = hub["hub_id"]
+        own = hub_colour(hub_order.index(hid)) if hid in hub_order else hub_colour(0)
+        if focus_hub is None:
+            colour = own if coloured else HUB_NEUTRAL
+            size = 80
+        elif hid == focus_hub:
+            colour, size = (own if coloured else HUB_NEUTRAL), 80
+        else:
+            colour, size = HUB_NEUTRAL, 40
+            x, y = hub.geometry.x, hub.geometry.y
+            drawn_other |= bool(extent[0] <= x <= extent[2] and extent[1] <= y <= extent[3])
+        ax.scatter([hub.geometry.x], [hub.geometry.y], s=size * s * s, marker="s", facecolor=colour,
+                   edgecolor="black", linewidths=1.0, zorder=9)
+        placer.block(hub.geometry.x, hub.geometry.y, 5 * s)
+    entries: list[tuple[str, dict[str, Any], str]] = []
+    if focus_hub is None:
+        label = tr("hub_coloured", lang) if coloured else tr("hub", lang)
+        entries.append(("marker", {"marker": "s", "color": HUB_NEUTRAL, "ms": 8}, label))
+    else:
+        own = hub_colour(hub_order.index(focus_hub)) if focus_hub in hub_order else hub_colour(0)
+        name = str(hub_names.get(focus_hub, focus_hub)).split(" (")[0]
+        entries.append(("marker", {"marker": "s", "color": own if coloured else HUB_NEUTRAL, "ms": 8},
+                        tr("hub_named", lang, hub=name)))
+        if drawn_other:
+            entries.append(("marker", {"marker": "s", "color": HUB_NEUTRAL, "ms": 5.5}, tr("hub_other", lang)))
+    return entries
+
+
+def _label_neighbours(placer: _LabelPlacer, countries: gpd.GeoDataFrame | None, outline: Any,
+                      extent: tuple[float, float, float, float], lang: str, s: float) -> None:
+    """Name the neighbouring countries seen at the edges of the main map (lowest label priority)."""
+    frame = shapely.box(*extent)
+    min_area = frame.area * 0.01
+    mali = outline.buffer(15e3)
+    for ne_name, (key, (lon, lat)) in NEIGHBOURS.items():
+        if countries is not None:
+            geom = countries.loc[countries["name"] == ne_name, "geometry"]
+            if not len(geom):
+                continue
+            part = geom.iloc[0].buffer(0).intersection(frame).difference(mali)
+            if part.is_empty or part.area < min_area:
+                continue
+            largest = max(shapely.get_parts(part), key=lambda g: g.area)
+            pt = shapely.ops.polylabel(largest, tolerance=5e3) if largest.geom_type == "Polygon" else \
+                largest.representative_point()
+        else:
+            fx, fy = Transformer.from_crs(STORAGE_CRS, PRINT_CRS, always_xy=True).transform(lon, lat)
+            pt = shapely.Point(fx, fy)
+            if not frame.contains(pt) or mali.contains(pt):
+                continue
+        placer.add(pt.x, pt.y, tr(key, lang).upper(), fontsize=7.5 * s, color="#8a8577", fontstyle="italic",
+                   path_effects=_halo(1.8), zorder=10, offsets=((0, 0, "center", "center"), (0, 12, "center", "center"),
+                                                                (0, -12, "center", "center")))
 
 
 _COUNTRIES_CACHE: dict[str, gpd.GeoDataFrame | None] = {}

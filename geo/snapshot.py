@@ -1032,6 +1032,68 @@ def inline_html(folder: Path) -> str:
     return page
 
 
+#: Shown in place of the download links when ``index.html`` is embedded in the app
+#: (:func:`embeddable_html`), in the snapshot's language.
+EMBED_NOTE = {
+    "en": "In the app, download these files from the Downloads tab of this page.",
+    "fr": "Dans l'application, téléchargez ces fichiers depuis l'onglet « Downloads » de cette page.",
+}
+#: A list made only of relative links (the snapshot's own files): ``<ul><li><a href="downloads/...">``.
+_LOCAL_LINK_LIST = re.compile(
+    r'<ul>(?:\s*<li><a href="(?![A-Za-z][A-Za-z0-9+.-]*:|#|/)[^"]*">[^<]*</a></li>)+\s*</ul>')
+#: Any attribute still pointing at a file of the snapshot folder (relative URL).
+_RELATIVE_REF = re.compile(r'\b(?:href|src)="(?![A-Za-z][A-Za-z0-9+.-]*:|#|/)([^"]+)"')
+_ELEMENT_BODY = re.compile(r"<(script|style)(\b[^>]*)>.*?</\1>", re.S)
+_HTML_LANG = re.compile(r'<html lang="([a-z]+)"')
+
+
+def embeddable_html(text: str, *, note: str | None = None) -> str:
+    """A snapshot's ``index.html`` made safe to embed in the app (an iframe ``srcdoc``).
+
+    An embedded page has the app's URL as its base, so the relative links of the
+    snapshot's download list (``downloads/reach.csv``, ``map.png`` ...) would load the
+    app itself inside the map pane. This replaces every list made only of such links by
+    a short note (the app offers the same files as download buttons). The file on disk is
+    never touched: ``index.html`` opened from the folder keeps its working links.
+
+    Parameters
+    ----------
+    text
+        The page, with Leaflet already inlined (:func:`inline_html`).
+    note
+        Text of the replacement note; default :data:`EMBED_NOTE` in the page's language
+        (``<html lang>``), English when unknown. HTML-escaped here.
+
+    Returns
+    -------
+    str
+        The page with no relative ``href``/``src`` left.
+
+    Raises
+    ------
+    SnapshotError
+        A relative reference remains (e.g. Leaflet not inlined), which would fail in the app.
+    """
+    if note is None:
+        lang = _HTML_LANG.search(text)
+        note = EMBED_NOTE.get(lang.group(1) if lang else "en", EMBED_NOTE["en"])
+    out = _LOCAL_LINK_LIST.sub(lambda _m: f'<p class="small">{html.escape(note)}</p>', text)
+    markup = _ELEMENT_BODY.sub(r"<\1\2></\1>", out)  # tags only: code and CSS bodies are not links
+    left = sorted(set(_RELATIVE_REF.findall(markup)))
+    if left:
+        msg = f"embedded snapshot page still references files of its folder: {', '.join(left[:5])}"
+        raise SnapshotError(msg)
+    return out
+
+
+def embedded_page(folder: Path) -> str:
+    """``index.html`` of a snapshot for the app: Leaflet inlined, download links replaced by a note.
+
+    Combines :func:`inline_html` and :func:`embeddable_html`; reads the folder, writes nothing.
+    """
+    return embeddable_html(inline_html(folder))
+
+
 def zip_snapshot(folder: Path) -> bytes:
     """The whole snapshot folder as a ZIP archive (for a single download)."""
     folder = Path(folder)

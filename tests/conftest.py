@@ -24,6 +24,26 @@ def _real_data_dir() -> Path | None:
     return None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_var(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN202
+    """Point the store, accounts and snapshots at a temporary folder for the whole run.
+
+    The CLI and the app default to var/ in the project; tests (and the subprocesses they
+    start, which inherit the environment) must never read or write a developer's var/.
+    """
+    var = tmp_path_factory.mktemp("var")
+    names = {"MALI_ACCESS_STORE": var / "store.sqlite", "MALI_ACCESS_USERS": var / "users.toml",
+             "MALI_ACCESS_SNAPSHOTS": var / "snapshots"}
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ.update({k: str(v) for k, v in names.items()})
+    yield var
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The real data folder (skips locally when absent, fails on CI)."""

@@ -384,3 +384,16 @@ def test_pick_nearest_axis_or_locality() -> None:
     assert constraints.pick_nearest(-2.23, 15.08, axes=axes, localities=locs) == ("locality", "Boni")
     assert constraints.pick_nearest(-3.5, 14.76, axes=axes, localities=locs) == ("axis", "A1")
     assert constraints.pick_nearest(-10.0, 20.0, axes=axes, localities=locs) is None
+
+
+def test_double_submit_is_refused_and_writes_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "s.sqlite"
+    args = dict(axis_id="RN16-SEV-DOU", status="closed", cause="security", valid_from="2025-11-01",
+                source="double submit test", recorded_by="A")
+    constraints.record_road_status(store, **args)
+    before = len(constraints.road_status_history(store))
+    with pytest.raises(DataFileError, match=r"field 'status': identical to version \d+ recorded by A"):
+        constraints.record_road_status(store, **args)
+    assert len(constraints.road_status_history(store)) == before
+    constraints.record_road_status(store, **{**args, "note": "now with a note"})   # a real change is fine
+    assert len(constraints.road_status_history(store)) == before + 1

@@ -89,3 +89,23 @@ def test_help_documents_every_option() -> None:
     top = subprocess.run([sys.executable, "-m", "geo", "--help"], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout
     assert "reach" in top
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["travel-time", "--from", "GAO", "--to", "Atlantis"], "no locality named 'Atlantis'"),
+    (["reach", "--hubs", "XYZ", "--out", "x.gpkg"], "unknown hub id(s) ['XYZ']"),
+])
+def test_unknown_names_give_one_line_errors(argv: list[str], message: str, data_dir: Path, tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "geo", *argv, "--data", str(data_dir)], cwd=tmp_path,
+                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: ") and message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_locality_names_match_without_accents(model_inputs) -> None:  # noqa: ANN001
+    from geo.reach import find_locality
+
+    assert find_locality(model_inputs, "Ménaka")["name"] == "Menaka"
+    assert find_locality(model_inputs, "SEGOU")["name"] in {"Segou", "Ségou"}

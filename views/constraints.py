@@ -75,7 +75,8 @@ if clicked and clicked != st.session_state.get("_constraints_click"):
 st.caption("Click near an axis or a locality to select it, or pick it from the lists below.")
 
 kind = st.radio("Constraint", [AXES, LOCALITIES], horizontal=True, key="constraints_kind")
-who = st.session_state.get("advisor_name", "")
+signed_in = st.session_state.get(auth.USER_KEY)  # the account name when signed in
+who = signed_in or st.session_state.get("advisor_name", "")
 
 if kind == AXES:
     axes = constraints.known_axes()
@@ -102,7 +103,8 @@ if kind == AXES:
                                   format_func=lambda v: "— (a new version)" if v is None else f"version {v}")
         source = st.text_input("Source (report, URL) *")
         note = st.text_input("Note")
-        by = st.text_input("Recorded by *", value=who)
+        by = st.text_input("Recorded by *", value=who, disabled=bool(signed_in),
+                           help="The signed-in account" if signed_in else "Your name (no account signed in)")
         submitted = st.form_submit_button("Save status", type="primary")
     if submitted:
         try:
@@ -153,7 +155,8 @@ else:
                               value=base["armed_group"] if base is not None else "")
         source = st.text_input("Source (report, URL) *")
         note = st.text_input("Note", value=base["note"] if base is not None else "")
-        by = st.text_input("Recorded by *", value=who)
+        by = st.text_input("Recorded by *", value=who, disabled=bool(signed_in),
+                           help="The signed-in account" if signed_in else "Your name (no account signed in)")
         submitted = st.form_submit_button("Save encirclement", type="primary")
     if submitted:
         loc = name if locality == NEW else locality

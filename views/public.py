@@ -10,7 +10,7 @@ import streamlit as st
 
 from geo.errors import AccessMapError
 from geo.snapshot import (
-    inline_html,
+    embedded_page,
     list_snapshots,
     read_metadata,
     snapshot_root,
@@ -62,7 +62,12 @@ c4.metric("Policy", f"v{meta['sanitisation_policy']['version']}")
 
 tab_map, tab_png, tab_dl, tab_about = st.tabs(["Interactive map", "Static map", "Downloads", "Sources"])
 with tab_map:
-    st.iframe(inline_html(snap.path), height=640)
+    # Leaflet inlined and the snapshot's relative download links replaced by a note: inside
+    # the app they would resolve against the app's URL (the Downloads tab offers the files).
+    try:
+        st.iframe(embedded_page(snap.path), height=640)
+    except AccessMapError as exc:
+        st.error(f"The interactive map of this snapshot cannot be shown here: {exc}")
 with tab_png:
     st.image(str(snap.path / "map.png"), caption=meta["title"])
 with tab_dl:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, tqdm_progress
+from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
 from geo.settings import DEFAULT_CELL_KM, STORAGE_CRS, resolve_data_dir
 
 
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     t0 = time.perf_counter()
     hubs = select_hubs(args.hubs.split(",") if args.hubs else None)
-    versions = load_versions(Path(args.store) if args.store else None)
+    versions = load_versions(store_from(args))
     inputs = load_model_inputs(resolve_data_dir(args.data), cell_km=args.cell_km,
                                progress=tqdm_progress("loading data"))
     state = base_state(inputs, versions.road_status, versions.encircled, args.as_of, season=args.season)

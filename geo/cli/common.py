@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -25,6 +26,17 @@ def add_store_option(parser: argparse.ArgumentParser) -> None:
         "--store", metavar="PATH",
         help="project store (SQLite); default $MALI_ACCESS_STORE or var/store.sqlite",
     )
+
+
+def store_from(args: argparse.Namespace) -> Path:
+    """The store a command works on: ``--store``, else ``$MALI_ACCESS_STORE``, else var/store.sqlite.
+
+    Every command reads the constraints from this store (created and seeded from
+    data/curated on first use), so the CLI and the app always see the same state.
+    """
+    from geo.store import default_store_path
+
+    return Path(args.store).expanduser() if args.store else default_store_path()
 
 
 def parse_date(text: str) -> dt.date:

@@ -17,8 +17,8 @@ import argparse
 import datetime as dt
 
 from geo import constraints
-from geo.cli.common import add_data_option, add_store_option, parse_date
-from geo.cli.status import add_format_option, print_frame, store_path
+from geo.cli.common import add_data_option, add_store_option, parse_date, store_from
+from geo.cli.status import add_format_option, print_frame
 from geo.curated import CONFIDENCES, ENCIRCLED_STATUSES
 from geo.errors import DataFileError
 from geo.settings import resolve_data_dir
@@ -90,7 +90,7 @@ def _data_dir(args: argparse.Namespace):
 
 def run_set(args: argparse.Namespace) -> int:
     """Record one version; prints its id and episode."""
-    path = store_path(args)
+    path = store_from(args)
     res = constraints.record_encircled(
         path, locality=args.locality, episode_id=args.episode, status=args.status,
         since=args.since, until=args.until, last_confirmed=args.last_confirmed, lon=args.lon,
@@ -109,7 +109,7 @@ def run_set(args: argparse.Namespace) -> int:
 
 def run_history(args: argparse.Namespace) -> int:
     """Print every version (superseded included), oldest first."""
-    hist = constraints.encircled_history(store_path(args), args.locality)
+    hist = constraints.encircled_history(store_from(args), args.locality)
     if args.locality is not None and hist.empty:
         msg = f"unknown locality {args.locality!r}"
         label = "encircled history"
@@ -121,10 +121,10 @@ def run_history(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     """Print the episodes in force on ``--as-of`` (all with ``--all``)."""
     as_of = args.as_of or dt.date.today()
-    eff = constraints.effective_encircled(constraints.load_versions(store_path(args)), as_of)
+    eff = constraints.effective_encircled(constraints.load_versions(store_from(args)), as_of)
     if not args.all:
         eff = eff[eff["in_force"]]
     if args.format == "table":
-        print(f"encircled localities as of {as_of} ({store_path(args)})")
+        print(f"encircled localities as of {as_of} ({store_from(args)})")
     print_frame(eff[SHOW_COLUMNS], args.format)
     return 0

@@ -5,13 +5,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import sys
 import time
 from pathlib import Path
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, tqdm_progress
+from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
+from geo.export import CSV_DEFAULT_LAYER, valid_layer_names
 from geo.settings import resolve_data_dir
 
 logger = logging.getLogger(__name__)
+
+
+#: Values of ``export map --lang``: one language, or both from one computation.
+LANG_CHOICES = ("fr", "en", "fr,en")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -40,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     who = m.add_mutually_exclusive_group()
     who.add_argument("--hub", metavar="NAME", help="one hub, by id (GAO) or name (Gao)")
     who.add_argument("--all-hubs", action="store_true", help="one page per hub (PDF only)")
-    m.add_argument("--lang", choices=("fr", "en", "fr,en"), default="fr",
+    m.add_argument("--lang", choices=LANG_CHOICES, default="fr", metavar="fr|en|fr,en",
                    help="language of the map (default: fr); fr,en writes FILE_fr and FILE_en from one computation")
     m.add_argument("--paper", choices=("A4", "A3"), default="A4", help="paper size, landscape (default: A4)")
     m.add_argument("--dpi", type=int, default=300, help="PNG resolution (default: 300)")
@@ -48,20 +54,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.set_defaults(func=run_map)
     d = kinds.add_parser("data", help="GIS export: GeoPackage, KML, GeoJSON or HXL CSV",
                          description="Export the themes (zones, reachable areas, catchments, roads with status, "
-                         "encircled localities, hubs, incidents per admin unit); the format follows --out.")
+                         "encircled localities, hubs, incidents per admin unit); the format follows --out. "
+                         "GeoPackage, KML and GeoJSON hold every theme unless --layers says otherwise; a CSV "
+                         f"holds one table: without --layers it is {CSV_DEFAULT_LAYER} (access zones per "
+                         "commune), and the command says which table it wrote.")
     _common(d)
     d.add_argument("--out", required=True, metavar="FILE.gpkg|FILE.kml|FILE.geojson|FILE.csv")
-    d.add_argument("--layers", metavar="NAME,NAME", help="only these themes (CSV: exactly one; "
-                   "default for CSV: admin_zones_adm3)")
+    d.add_argument("--layers", metavar="NAME,NAME",
+                   help=f"only these themes, checked before computing: {', '.join(valid_layer_names())} "
+                   f"(admin_zones = admin_zones_adm2 + admin_zones_adm3). CSV: exactly one theme; "
+                   f"default for CSV: {CSV_DEFAULT_LAYER}")
     d.set_defaults(func=run_data)
     del p
+
+
+def _layers_arg(args: argparse.Namespace) -> list[str] | None:
+    return [x.strip() for x in args.layers.split(",") if x.strip()] if args.layers else None
 
 
 def _state(args: argparse.Namespace):  # noqa: ANN202
     from geo.export import collect_state
 
     return collect_state(resolve_data_dir(args.data), as_of=args.as_of,
-                         store_path=Path(args.store) if args.store else None, season=args.season,
+                         store_path=store_from(args), season=args.season,
                          incident_days=args.incident_days, progress=tqdm_progress("computing"))
 
 
@@ -83,10 +98,10 @@ def run_map(args: argparse.Namespace) -> int:
     out = Path(args.out)
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("pdf", "png"):
-        print(f"error: --out must end in .pdf or .png, got {out.name!r}")
+        print(f"error: --out must end in .pdf or .png, got {out.name!r}", file=sys.stderr)
         return 2
     if args.all_hubs and fmt != "pdf":
-        print("error: --all-hubs makes a multi-page PDF; use an --out ending in .pdf")
+        print("error: --all-hubs makes a multi-page PDF; use an --out ending in .pdf", file=sys.stderr)
         return 2
     state = _state(args)
     level = int(args.zones) if args.zones else 2
@@ -115,19 +130,27 @@ def run_map(args: argparse.Namespace) -> int:
 
 def run_data(args: argparse.Namespace) -> int:
     """Run ``export data``; returns the exit code."""
-    from geo.export import themes_from_state, write_export
+    from geo.export import export_format, resolve_layers, themes_from_state, write_export
 
     t0 = time.perf_counter()
+    out = Path(args.out)
+    # names and format are checked before the 6-8 s of computing
+    try:
+        layers = resolve_layers(_layers_arg(args), export_format(out))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     state = _state(args)
     themes = themes_from_state(state, public=args.public)
-    layers = [x.strip() for x in args.layers.split(",") if x.strip()] if args.layers else None
     try:
-        written = write_export(themes, Path(args.out), layers=layers)
+        written = write_export(themes, out, layers=layers)
     except ValueError as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     for note in state.notes:
         print(f"note: {note}")
+    if export_format(out) == "csv" and not args.layers:
+        print(f"note: a CSV holds one table; wrote {written[0]} (choose another with --layers NAME)")
     counts = ", ".join(f"{n}: {len(themes[n])}" if n in themes else n for n in written)
-    print(f"wrote {args.out} ({counts}) in {time.perf_counter() - t0:.1f} s")
+    print(f"wrote {out} ({counts}) in {time.perf_counter() - t0:.1f} s")
     return 0

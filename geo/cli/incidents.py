@@ -16,10 +16,9 @@ from pathlib import Path
 
 import shapely
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, tqdm_progress
+from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
 from geo.errors import AccessMapError, MissingDataError
 from geo.settings import resolve_data_dir
-from geo.store import default_store_path
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from geo.datasets import sha256_file
     from geo.incidents_io import check_file, import_checked, open_store
 
-    store = Path(args.store) if args.store else default_store_path()
+    store = store_from(args)
     country, data_dir = _country(args.data)
     try:
         existing = _known(data_dir, store)
@@ -135,7 +134,7 @@ def _run_tables(args: argparse.Namespace) -> int:
     )
 
     data_dir = resolve_data_dir(args.data)
-    store = Path(args.store) if args.store else default_store_path()
+    store = store_from(args)
     inc = load_incidents(data_dir, store_path=store if store.is_file() else None)
     if args.public:
         inc = public_incidents(inc)

@@ -8,11 +8,18 @@ import logging
 import time
 from pathlib import Path
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, parse_hours, tqdm_progress
-from geo.io import write_reach
-from geo.settings import DEFAULT_BANDS_H, DEFAULT_CELL_KM, resolve_data_dir
+from geo.cli.common import (
+    add_data_option,
+    add_store_option,
+    parse_date,
+    parse_hours,
+    store_from,
+    tqdm_progress,
+)
 from geo.constraints import load_versions
 from geo.curated import select_hubs
+from geo.io import write_reach
+from geo.settings import DEFAULT_BANDS_H, DEFAULT_CELL_KM, resolve_data_dir
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     data_dir = resolve_data_dir(args.data)
     hubs = select_hubs(args.hubs.split(",") if args.hubs else None)
-    versions = load_versions(Path(args.store) if args.store else None)
+    versions = load_versions(store_from(args))
     inputs = load_model_inputs(data_dir, cell_km=args.cell_km, progress=tqdm_progress("loading data"))
     result = compute_reach(inputs, hubs, road_status_versions=versions.road_status,
                            encircled_episodes=versions.encircled, as_of=args.as_of,

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, tqdm_progress
+from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
 from geo.settings import resolve_data_dir
 
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     data_dir = resolve_data_dir(args.data)
     out = Path(args.out) if args.out else snapshot_root()
-    inputs = load_snapshot_inputs(data_dir, store_path=Path(args.store) if args.store else None,
+    inputs = load_snapshot_inputs(data_dir, store_path=store_from(args),
                                   progress=tqdm_progress("loading"))
     folder = build_snapshot(inputs, out, as_of=args.as_of, delay_days=args.delay_days, lang=args.lang,
                             window_months=args.window_months, progress=tqdm_progress("layers"))

@@ -15,25 +15,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from pathlib import Path
 
 import pandas as pd
 
 from geo import constraints
-from geo.cli.common import add_store_option, parse_date
+from geo.cli.common import add_store_option, parse_date, store_from
 from geo.curated import CAUSES, CONFIDENCES, ROAD_STATUSES
-from geo.store import default_store_path
 
 HISTORY_COLUMNS = ["version_id", "axis_id", "status", "cause", "valid_from", "valid_to",
                    "confidence", "source", "note", "recorded_by", "recorded_at", "supersedes",
                    "superseded_by", "origin"]
 SHOW_COLUMNS = ["axis_id", "axis_name", "status", "cause", "valid_from", "valid_to", "confidence",
                 "source", "recorded_by", "recorded_at", "version_id", "in_force"]
-
-
-def store_path(args: argparse.Namespace) -> Path:
-    """Return the ``--store`` value, else ``$MALI_ACCESS_STORE``, else ``var/store.sqlite``."""
-    return Path(args.store).expanduser() if args.store else default_store_path()
 
 
 def add_format_option(parser: argparse.ArgumentParser) -> None:
@@ -93,7 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_set(args: argparse.Namespace) -> int:
     """Record one version; prints its id."""
-    path = store_path(args)
+    path = store_from(args)
     res = constraints.record_road_status(
         path, axis_id=args.axis, status=args.status, cause=args.cause, valid_from=args.valid_from,
         valid_to=args.valid_to, source=args.source, recorded_by=args.by,
@@ -107,7 +100,7 @@ def run_set(args: argparse.Namespace) -> int:
 
 def run_history(args: argparse.Namespace) -> int:
     """Print every version (superseded included), oldest first."""
-    path = store_path(args)
+    path = store_from(args)
     if args.axis is not None and args.axis not in set(constraints.known_axes()["axis_id"]):
         from geo.errors import DataFileError
 
@@ -122,9 +115,9 @@ def run_history(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     """Print the status of every known axis on ``--as-of``."""
     as_of = args.as_of or dt.date.today()
-    versions = constraints.load_versions(store_path(args))
+    versions = constraints.load_versions(store_from(args))
     table = constraints.effective_road_status(versions, as_of).reset_index()
     if args.format == "table":
-        print(f"road status as of {as_of} ({store_path(args)})")
+        print(f"road status as of {as_of} ({store_from(args)})")
     print_frame(table[SHOW_COLUMNS], args.format)
     return 0

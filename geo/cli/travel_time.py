@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from pathlib import Path
 
-from geo.cli.common import add_data_option, add_store_option, parse_date
+from geo.cli.common import add_data_option, add_store_option, parse_date, store_from
 from geo.settings import DEFAULT_CELL_KM, resolve_data_dir
 
 
@@ -35,8 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from geo.curated import read_hubs
     from geo.errors import HubError
     from geo.friction import load_model_inputs
-    from geo.reach import base_state
-    from geo.reach import find_locality, route_between
+    from geo.reach import base_state, find_locality, route_between
 
     hubs = read_hubs().valid
     key = args.hub.casefold()
@@ -45,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         msg = f"no hub {args.hub!r}; known: {', '.join(hubs['hub_id'])}"
         raise HubError(msg)
     hub = match.iloc[0]
-    versions = load_versions(Path(args.store) if args.store else None)
+    versions = load_versions(store_from(args))
     inputs = load_model_inputs(resolve_data_dir(args.data), cell_km=args.cell_km)
     place = find_locality(inputs, args.locality)
     state = base_state(inputs, versions.road_status, versions.encircled, args.as_of, season=args.season)
