@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="Mali humanitarian access", page_icon="🧭", layout="wide")
+st.set_page_config(page_title="Mali humanitarian access", page_icon=":material/explore:", layout="wide")
 
 from views.auth import login_sidebar, visible_pages  # noqa: E402
 from views.common import init_state  # noqa: E402
@@ -16,12 +16,12 @@ from views.common import init_state  # noqa: E402
 ROOT = Path(__file__).resolve().parent
 #: (script, title, icon). A page is listed only when its script exists.
 PAGES = [
-    ("views/live_map.py", "Live map", "🗺️"),
-    ("views/reachability.py", "Reachability", "⏱️"),
-    ("views/constraints.py", "Constraints", "🚧"),
-    ("views/incidents.py", "Incidents", "📍"),
-    ("views/export.py", "Export", "🖨️"),
-    ("views/public.py", "Public snapshots", "🌍"),
+    ("views/live_map.py", "Live map", ":material/map:"),
+    ("views/reachability.py", "Reachability", ":material/timer:"),
+    ("views/constraints.py", "Constraints", ":material/construction:"),
+    ("views/incidents.py", "Incidents", ":material/location_on:"),
+    ("views/export.py", "Export", ":material/print:"),
+    ("views/public.py", "Public snapshots", ":material/public:"),
 ]
 
 init_state()

@@ -51,3 +51,15 @@ def test_blocked_hub_is_reported_in_the_page(app: AppTest) -> None:
     assert not app.exception
     warnings = [w.value for w in app.warning]
     assert any("Ménaka" in w and "no-entry zone" in w for w in warnings)
+
+
+def test_bad_data_folder_is_shown_in_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "admin").mkdir()
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(tmp_path))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "views" / "live_map.py"), default_timeout=120)
+    at.session_state["auth_role"] = "viewer"
+    at.run()
+    assert not at.exception
+    assert "The data could not be loaded" in at.error[0].value
+    assert "file missing" in at.error[0].value
