@@ -78,7 +78,7 @@ MAIN_TOWNS = ("Bamako", "Kayes", "Koulikoro", "Sikasso", "Ségou", "Mopti", "Tom
 #: Only these are named on a page (inset and the edges of the main map), in the page's language.
 NEIGHBOURS = {"Algeria": ("country_dz", (1.0, 25.5)), "Niger": ("country_ne", (9.5, 17.0)),
               "Burkina Faso": ("country_bf", (-1.6, 12.4)), "Côte d'Ivoire": ("country_ci", (-5.5, 7.6)),
-              "Guinea": ("country_gn", (-11.2, 10.3)), "Senegal": ("country_sn", (-14.6, 14.6)),
+              "Guinea": ("country_gn", (-11.2, 10.3)), "Senegal": ("country_sn", (-15.3, 14.1)),
               "Mauritania": ("country_mr", (-10.5, 20.3))}
 #: Extent of the inset map (lon/lat).
 INSET_BOUNDS = (-18.5, 4.0, 16.5, 27.5)
@@ -815,7 +815,7 @@ def _draw_inset(ax: Any, p: dict[str, Any], focus_extent: tuple[float, float, fl
     for key, (lon, lat) in NEIGHBOURS.values():
         x, y = fwd.transform(lon, lat)
         t = ax.text(x, y, tr(key, lang), fontsize=4.8 * s, ha="center", va="center", color="#555555",
-                    path_effects=_halo(1.2), zorder=4, clip_on=False)
+                    path_effects=_halo(1.2), zorder=7, clip_on=False)
         _keep_inside(ax, t, renderer)
 
 
@@ -892,8 +892,8 @@ def _label_neighbours(placer: _LabelPlacer, countries: gpd.GeoDataFrame | None, 
             if not frame.contains(pt) or mali.contains(pt):
                 continue
         placer.add(pt.x, pt.y, tr(key, lang).upper(), fontsize=7.5 * s, color="#8a8577", fontstyle="italic",
-                   path_effects=_halo(1.8), zorder=10, offsets=((0, 0, "center", "center"), (0, 12, "center", "center"),
-                                                                (0, -12, "center", "center")))
+                   path_effects=_halo(1.8), zorder=10,
+                   offsets=((0, 0, "center", "center"), (0, 12, "center", "center"), (0, -12, "center", "center")))
 
 
 _COUNTRIES_CACHE: dict[str, gpd.GeoDataFrame | None] = {}

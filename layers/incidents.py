@@ -15,6 +15,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.settings import STORAGE_CRS
+from layers.admin import build_admin_layer
 from layers.style import with_popup
 
 #: Marker colour per source (``generic:*`` share one).
@@ -224,6 +225,37 @@ def build_counts_choropleth(units: gpd.GeoDataFrame, counts: pd.DataFrame, *, le
                                       aliases=["Unit", "P-code", "Incidents", "Fatalities"]),
     ).add_to(group)
     return group
+
+
+def build_admin_outlines(admin1: gpd.GeoDataFrame, admin2: gpd.GeoDataFrame | None = None, *,
+                         show: bool = True) -> list[folium.FeatureGroup]:
+    """Region (and cercle) outlines for the incidents map, as boundary lines.
+
+    Uses :func:`layers.admin.build_admin_layer` on the units' boundaries rather than their
+    polygons: a line has no interior, so the outlines can sit over a choropleth without
+    catching its hover tooltips, and under markers without hiding them.
+
+    Parameters
+    ----------
+    admin1, admin2
+        Admin units (:func:`geo.admin.load_admin` schema, any CRS); ``admin2`` None for
+        regions only.
+    show
+        Visible when the map opens.
+
+    Returns
+    -------
+    list of folium.FeatureGroup
+        ``"Cercles (admin2)"`` (when given) then ``"Regions (admin1)"`` (drawn on top),
+        with name and P-code tooltips.
+    """
+    out = []
+    for level, units in ((2, admin2), (1, admin1)):
+        if units is None:
+            continue
+        lines = units[["pcode", "name", "geometry"]].set_geometry(units.geometry.boundary)
+        out.append(build_admin_layer(lines, level=level, show=show))
+    return out
 
 
 def legend_entries(colour_by: str = "source") -> list[tuple[str, str]]:

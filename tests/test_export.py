@@ -148,7 +148,7 @@ def test_mixed_geometry_types_are_split(tmp_path) -> None:  # noqa: ANN001
     assert written == ["mixed_points", "mixed_lines", "mixed_polygons"]
 
 
-def test_real_data_export_cli(data_dir, tmp_path) -> None:  # noqa: ANN001
+def test_real_data_export_cli(data_dir, tmp_path, isolated_store) -> None:  # noqa: ANN001
     from geo.cli import main
 
     out = tmp_path / "access.gpkg"
@@ -161,3 +161,78 @@ def test_real_data_export_cli(data_dir, tmp_path) -> None:  # noqa: ANN001
     assert main(["export", "data", "--data", str(data_dir), "--out", str(kml), "--as-of", "2025-11-30",
                  "--layers", "hubs,encircled"]) == 0
     ET.fromstring(kml.read_bytes())
+    assert isolated_store.is_file()  # constraints read from the project store, like the app
+
+
+def test_admin_zones_alias_and_csv_default(themes: dict, tmp_path) -> None:  # noqa: ANN001
+    from geo.export import resolve_layers
+
+    assert resolve_layers(["admin_zones", "hubs"], "gpkg") == ["admin_zones_adm2", "admin_zones_adm3", "hubs"]
+    assert resolve_layers(None, "csv") == ["admin_zones_adm3"]
+    assert resolve_layers(None, "kml") == list(THEMES)
+    with pytest.raises(ValueError, match=r"unknown layer\(s\) zones; valid: admin_zones, admin_zones_adm2"):
+        resolve_layers(["zones"], "gpkg")
+    with pytest.raises(ValueError, match="a CSV holds one table"):
+        resolve_layers(["admin_zones"], "csv")
+    out = tmp_path / "z.gpkg"
+    assert write_export(themes, out, layers=["admin_zones"]) == ["admin_zones_adm2", "admin_zones_adm3"]
+    assert set(dict(pyogrio.list_layers(out))) == {"admin_zones_adm2", "admin_zones_adm3"}
+
+
+def test_cli_rejects_bad_layers_before_computing(monkeypatch, tmp_path, capsys) -> None:  # noqa: ANN001
+    import geo.export
+    from geo.cli import main
+
+    def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        msg = "computed before checking --layers"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(geo.export, "collect_state", boom)
+    assert main(["export", "data", "--out", str(tmp_path / "a.gpkg"), "--layers", "hubs,roads"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: unknown layer(s) roads; valid: admin_zones, admin_zones_adm2")
+    assert "\n" not in err
+    assert main(["export", "data", "--out", str(tmp_path / "a.csv"), "--layers", "admin_zones"]) == 2
+    assert "a CSV holds one table" in capsys.readouterr().err
+    assert main(["export", "data", "--out", str(tmp_path / "a.shp")]) == 2
+    assert "must end in one of" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+class _Stop(Exception):  # noqa: N818
+    """Ends a CLI run once the arguments of the computation are known."""
+
+
+def test_cli_uses_the_project_store_by_default(monkeypatch, tmp_path, isolated_store) -> None:  # noqa: ANN001
+    import geo.export
+    from geo.cli import main
+
+    seen = {}
+
+    def fake(data_dir, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        seen["store"] = kwargs["store_path"]
+        raise _Stop
+
+    monkeypatch.setattr(geo.export, "collect_state", fake)
+    with pytest.raises(_Stop):
+        main(["export", "data", "--out", str(tmp_path / "a.gpkg")])
+    assert seen["store"] == isolated_store  # $MALI_ACCESS_STORE, else var/store.sqlite: the app's store
+    other = tmp_path / "other.sqlite"
+    with pytest.raises(_Stop):
+        main(["export", "data", "--out", str(tmp_path / "a.gpkg"), "--store", str(other)])
+    assert seen["store"] == other
+
+
+def test_cli_csv_without_layers_says_which_table(themes: dict, monkeypatch, tmp_path, capsys) -> None:  # noqa: ANN001
+    from types import SimpleNamespace
+
+    import geo.export
+    from geo.cli import main
+
+    monkeypatch.setattr(geo.export, "collect_state", lambda *a, **k: SimpleNamespace(notes=()))
+    monkeypatch.setattr(geo.export, "themes_from_state", lambda state, public=False: themes)
+    out = tmp_path / "zones.csv"
+    assert main(["export", "data", "--out", str(out), "--store", str(tmp_path / "s.sqlite")]) == 0
+    text = capsys.readouterr().out
+    assert "note: a CSV holds one table; wrote admin_zones_adm3 (choose another with --layers NAME)" in text
+    assert f"wrote {out} (admin_zones_adm3: 0)" in text

@@ -107,8 +107,32 @@ def test_incidents_page_smoke(data_dir, tmp_path, monkeypatch):
     assert not at.exception
     assert at.title[0].value == "Incidents"
     assert any("incidents from" in m.value for m in at.markdown)
-    assert len(at.get("component_instance")) == 1
+    (comp,) = at.get("component_instance")
+    script = json.loads(comp.proto.json_args)["script"]
+    # region and cercle outlines under the incidents (Kayes region ML01, Bamako district ML09)
+    for text in ("Regions (admin1)", "Cercles (admin2)", "ML01", "ML09", "MultiLineString", "Incident clusters"):
+        assert text in script, text
     at.sidebar.radio[0].set_value("Counts per commune (admin3)").run()
     assert not at.exception
+    script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
+    assert "Regions (admin1)" in script and "Incidents per unit" in script
+    assert script.index("Incidents per unit") < script.index("Regions (admin1)")  # outlines over the fill
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Filtered incidents (CSV + HXL)", "Counts per admin2 (CSV + HXL)"]
+
+
+def test_admin_outlines_are_lines_with_escaped_tooltips():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from layers.incidents import build_admin_outlines
+
+    units = gpd.GeoDataFrame({"pcode": ["ML01", "ML02"], "name": ["Kayes", "<b>Bad & name</b>"]},
+                             geometry=[box(-11, 13, -9, 15), box(-9, 13, -7, 15)], crs="EPSG:4326")
+    groups = build_admin_outlines(units, units.iloc[[0]])
+    assert [g.layer_name for g in groups] == ["Cercles (admin2)", "Regions (admin1)"]
+    (gj,) = [c for c in groups[1]._children.values()]
+    feats = gj.data["features"]
+    assert [f["geometry"]["type"] for f in feats] == ["LineString", "LineString"]
+    assert [f["properties"]["name"] for f in feats] == ["Kayes", "&lt;b&gt;Bad &amp; name&lt;/b&gt;"]
+    assert [g.layer_name for g in build_admin_outlines(units)] == ["Regions (admin1)"]

@@ -250,3 +250,50 @@ def test_friction_kernel_follows_the_speed_grid_rules(model) -> None:  # noqa: A
     pen = np.full(inputs.grid.shape, 1.5)
     with_pen = build_friction(inputs, axis_status=st.axis_status, no_entry=st.no_entry, penalty=pen)
     assert np.array_equal(with_pen, np.where(barrier, np.inf, expected * 1.5))
+
+
+def test_reachability_page_uses_clipped_band_areas_and_labels_before_after(
+        model, data_dir, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    from geo.settings import PROJECT_ROOT
+
+    inputs, hubs, result = model
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    monkeypatch.setenv("MALI_ACCESS_STORE", str(tmp_path / "store.sqlite"))  # empty: curated constraints
+    at = AppTest.from_file(str(PROJECT_ROOT / "views" / "reachability.py"), default_timeout=240)
+    at.session_state["auth_role"] = "planner"
+    at.session_state["as_of"] = AS_OF
+    at.run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.subheader] == ["Scenario against the as-of state, per hub and band"]
+    labels = [t.label for t in at.tabs]
+    assert labels[:2] == ["Before: reachable areas (as-of state on 30 Nov 2025, dry season)",
+                          "After: reachable areas under the scenario (no change entered: same as before)"]
+    change, before, after = (at.dataframe[i].value for i in range(3))
+    # the same figures as `python -m geo reach` (band polygons clipped to Mali), not cell counts
+    cli = result.bands.set_index(["hub", "hours"])["area_km2"]
+    got = change.set_index(["hub", "hours"])
+    assert got["area_before_km2"].to_numpy() == pytest.approx(cli.loc[got.index].to_numpy(), rel=1e-12)
+    assert got["area_after_km2"].to_numpy() == pytest.approx(cli.loc[got.index].to_numpy(), rel=1e-12)
+    assert before.set_index(["hub", "hours"])["area_km2"].to_numpy() == pytest.approx(
+        cli.loc[got.index].to_numpy(), rel=1e-12)
+    assert before["population"].tolist() == after["population"].tolist()
+    columns = json.loads(at.dataframe[0].proto.columns)
+    for col in ("area_before_km2", "area_after_km2", "km2_lost", "population_before", "population_gained"):
+        assert columns[col]["type_config"]["format"] == "%,.0f", col
+    assert columns["area_after_km2"]["label"] == "Area under scenario (km²)"
+    for df in at.dataframe[1:3]:
+        cfg = json.loads(df.proto.columns)
+        assert cfg["area_km2"]["type_config"]["format"] == "%,.0f"
+        assert cfg["population"]["type_config"]["format"] == "%,.0f"
+    close = next(m for m in at.multiselect if m.label == "Close axes")
+    close.set_value(["RN16-SEV-DOU"])
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert [t.label for t in at.tabs][1] == "After: reachable areas under the scenario"
+    change, after = at.dataframe[0].value, at.dataframe[2].value
+    assert (change["area_after_km2"] < change["area_before_km2"]).any()
+    assert change["area_after_km2"].tolist() == after["area_km2"].tolist()

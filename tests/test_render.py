@@ -119,7 +119,7 @@ def test_writes_the_file_and_rejects_bad_options(layers: MapLayers, tmp_path) ->
         render_pack(layers, hub_ids=[], as_of=AS_OF)
 
 
-def test_real_meeting_pack_from_the_cli(data_dir, tmp_path) -> None:  # noqa: ANN001
+def test_real_meeting_pack_from_the_cli(data_dir, tmp_path, isolated_store) -> None:  # noqa: ANN001
     from geo.cli import main
 
     out = tmp_path / "pack_en.pdf"
@@ -130,3 +130,83 @@ def test_real_meeting_pack_from_the_cli(data_dir, tmp_path) -> None:  # noqa: AN
     assert len(pages) == 7
     assert "Mali: humanitarian access from Gao" in "".join(pages)
     assert all("Situation as of 30 November 2025" in p for p in pages)
+
+
+def _inset_and_legend(fig):  # noqa: ANN001, ANN202
+    inset = next(ax for ax in fig.axes if ax.get_title(loc="left") in ("Localisation", "Location"))
+    legend_ax = fig.axes[-1]
+    return inset, legend_ax
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_inset_names_only_mali_neighbours_whole_and_in_the_language(layers: MapLayers, lang: str) -> None:
+    from geo.i18n import tr
+    from geo.render import NEIGHBOURS, draw_map
+
+    fig = draw_map(layers, as_of=AS_OF, lang=lang, focus_hub="SEG")
+    inset, _ = _inset_and_legend(fig)
+    renderer = fig.canvas.get_renderer()
+    frame = inset.get_window_extent(renderer)
+    names = {t.get_text() for t in inset.texts} - {"MALI"}
+    assert names == {tr(key, lang) for key, _ in NEIGHBOURS.values()}
+    expected = {"fr": {"Algérie", "Mauritanie", "Sénégal", "Guinée", "Niger", "Burkina Faso", "Côte d'Ivoire"},
+                "en": {"Algeria", "Mauritania", "Senegal", "Guinea", "Niger", "Burkina Faso", "Côte d'Ivoire"}}
+    assert names == expected[lang]
+    for t in inset.texts:  # never cut by the frame
+        bb = t.get_window_extent(renderer)
+        assert frame.x0 <= bb.x0 and bb.x1 <= frame.x1 and frame.y0 <= bb.y0 and bb.y1 <= frame.y1, t.get_text()
+
+
+def test_land_outside_mali_is_not_the_colour_of_water(layers: MapLayers) -> None:
+    from matplotlib.colors import to_hex
+
+    from geo.cartography import FOREIGN_LAND, WATER
+    from geo.render import draw_map
+
+    fig = draw_map(layers, as_of=AS_OF, lang="fr")
+    main = fig.axes[0]
+    assert to_hex(main.get_facecolor()) == FOREIGN_LAND
+    assert FOREIGN_LAND != WATER
+    inset, legend_ax = _inset_and_legend(fig)
+    assert to_hex(inset.get_facecolor()) == WATER
+    assert "Pays voisin" in [t.get_text() for t in legend_ax.texts]
+
+
+def _legend_markers(legend_ax):  # noqa: ANN001, ANN202
+    """Legend label -> face colour of its square marker (the hub entries)."""
+    from matplotlib.colors import to_hex
+
+    labels = {t.get_position()[1]: t.get_text() for t in legend_ax.texts}
+    return {labels[line.get_ydata()[0]]: to_hex(line.get_markerfacecolor())
+            for line in legend_ax.lines if line.get_marker() == "s"}
+
+
+def test_hub_legend_says_what_the_hub_colour_means(layers: MapLayers) -> None:
+    from geo.cartography import HUB_NEUTRAL, hub_colour
+    from geo.render import draw_map
+
+    national = _legend_markers(_inset_and_legend(draw_map(layers, as_of=AS_OF, lang="en"))[1])
+    assert national == {"HAWG hub (colour = its reach)": HUB_NEUTRAL}
+    page = _legend_markers(_inset_and_legend(draw_map(layers, as_of=AS_OF, lang="fr", focus_hub="MOP"))[1])
+    assert page["Hub du GTAH : Mopti"] == hub_colour(1)  # the colour of Mopti's bands
+    assert page.get("Autre hub du GTAH", HUB_NEUTRAL) == HUB_NEUTRAL
+    zones = gpd.GeoDataFrame({"zone": ["accessible"]}, geometry=[box(-7, 12.5, -4.5, 15.5)], crs="EPSG:4326")
+    from dataclasses import replace
+
+    zmap = _legend_markers(_inset_and_legend(draw_map(replace(layers, zones=zones), as_of=AS_OF, lang="en",
+                                                      show="zones"))[1])
+    assert zmap == {"HAWG hub": HUB_NEUTRAL}
+
+
+def test_map_help_lists_lang_choices_once() -> None:
+    from geo.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._subparsers._group_actions if a.dest == "command").choices["export"]
+    kinds = next(a for a in sub._subparsers._group_actions if a.dest == "kind").choices
+    text = kinds["map"].format_help()
+    assert "--lang fr|en|fr,en" in text and "{fr,en,fr,en}" not in text
+    for ok in ("fr", "en", "fr,en"):
+        assert kinds["map"].parse_args(["--out", "x.pdf", "--lang", ok]).lang == ok
+    with pytest.raises(SystemExit):
+        kinds["map"].parse_args(["--out", "x.pdf", "--lang", "de"])

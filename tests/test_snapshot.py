@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import json
 import os
 import shutil
@@ -178,6 +179,50 @@ def test_list_verify_and_inline(snap: Path, tmp_path: Path) -> None:
     target.write_text("tampered\n", encoding="utf-8")
     (copy / "extra.txt").write_text("x", encoding="utf-8")
     assert S.verify_snapshot(copy) == ["not listed: extra.txt", "changed: downloads/road_status.csv"]
+
+
+def test_embedded_page_has_no_links_to_the_snapshot_folder(snap: Path) -> None:
+    on_disk = (snap / "index.html").read_text(encoding="utf-8")
+    assert '<li><a href="downloads/reach.csv">reach.csv (HXL)</a></li>' in on_disk  # opened from disk: works
+    page = S.embedded_page(snap)
+    body = page.split("<body>", 1)[1].split("<script", 1)[0]  # the side panel, before Leaflet's code
+    assert 'href="' not in body and 'src="' not in body
+    assert f'<p class="small">{html.escape(S.EMBED_NOTE["fr"])}</p>' in body
+    assert "<h2>Sources et licences</h2>" in body  # the rest of the panel is kept
+    assert 'src="assets/' not in page and 'href="assets/' not in page
+    assert (snap / "index.html").read_text(encoding="utf-8") == on_disk  # transformed in memory only
+    assert S.verify_snapshot(snap) == []
+
+
+def test_embeddable_html_rules() -> None:
+    page = ('<html lang="en"><body><h2>Downloads</h2>\n<ul><li><a href="downloads/a.csv">a.csv</a></li>'
+            '<li><a href="map.png">Map</a></li></ul><ul class="small"><li>OCHA</li></ul>'
+            '<p><a href="https://example.org/x">site</a></p><script>var s = \'<img src="x.png">\';</script>'
+            '</body></html>')
+    out = S.embeddable_html(page)
+    assert out == ('<html lang="en"><body><h2>Downloads</h2>\n<p class="small">In the app, download these '
+                   'files from the Downloads tab of this page.</p><ul class="small"><li>OCHA</li></ul>'
+                   '<p><a href="https://example.org/x">site</a></p><script>var s = \'<img src="x.png">\';'
+                   '</script></body></html>')
+    assert S.embeddable_html(page, note="<b>x</b>").count("&lt;b&gt;x&lt;/b&gt;") == 1
+    with pytest.raises(S.SnapshotError, match="references files of its folder: assets/leaflet/leaflet.js"):
+        S.embeddable_html('<html lang="fr"><script src="assets/leaflet/leaflet.js"></script></html>')
+
+
+def test_public_page_embeds_the_map_without_local_links(snap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from geo.settings import PROJECT_ROOT
+
+    monkeypatch.setenv("MALI_ACCESS_SNAPSHOTS", str(snap.parent))
+    at = AppTest.from_file(str(PROJECT_ROOT / "views" / "public.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    (frame,) = at.get("iframe")
+    assert frame.proto.srcdoc == S.embedded_page(snap)
+    assert "downloads/" not in frame.proto.srcdoc.split("<script", 1)[0]
+    labels = [b.label for b in at.download_button]
+    assert "reach.csv" in labels and "map.png" in labels and "metadata.json" in labels
 
 
 def test_count_range() -> None:

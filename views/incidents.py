@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 
+import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -19,7 +20,12 @@ from geo.incidents import (
 )
 from geo.incidents_io import FORMATS, MAX_FILE_BYTES, check_upload, import_result
 from layers.basemap import make_map
-from layers.incidents import build_clusters_layer, build_counts_choropleth, build_incidents_layer
+from layers.incidents import (
+    build_admin_outlines,
+    build_clusters_layer,
+    build_counts_choropleth,
+    build_incidents_layer,
+)
 from views import auth, common
 
 auth.require_role("advisor")  # before any data is loaded (views/auth.py)
@@ -122,14 +128,18 @@ st.write(f"**{len(shown)}** incidents from {start:%d %b %Y} to {end:%d %b %Y}; "
          "with low-precision location (hollow, dashed).")
 
 m = make_map()
+if view.startswith("Counts"):
+    level = 2 if "admin2" in view else 3
+    counts = counts_by_admin(shown, level=level, admin=common.admin(folder, level))
+    build_counts_choropleth(common.admin(folder, level), counts, level=level).add_to(m)
+# Region and cercle outlines (lines): over the choropleth, under the markers.
+for group in build_admin_outlines(common.admin(folder, 1), common.admin(folder, 2)):
+    group.add_to(m)
 if view == "Clusters":
     build_clusters_layer(cluster_points(shown, cell_km=float(cell_km))).add_to(m)
 elif view == "Points":
     build_incidents_layer(shown).add_to(m)
-else:
-    level = 2 if "admin2" in view else 3
-    counts = counts_by_admin(shown, level=level, admin=common.admin(folder, level))
-    build_counts_choropleth(common.admin(folder, level), counts, level=level).add_to(m)
+folium.LayerControl(collapsed=True).add_to(m)
 st_folium(m, key="incidents_map", height=560, use_container_width=True, returned_objects=[])
 
 st.subheader("Monthly trend")

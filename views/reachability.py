@@ -66,13 +66,65 @@ folium.LayerControl(collapsed=True).add_to(m)
 st.caption("Filled: reach under the scenario. Red: area lost against the as-of state; green: area gained.")
 st_folium(m, key="reach_map", height=560, use_container_width=True, returned_objects=[])
 
-st.subheader("Change per hub and band")
-st.dataframe(changes.drop(columns=["hub_id"]), hide_index=True, width="stretch")
-lost_tab, gained_tab = st.tabs([f"Localities lost ({(loc['change'] == 'lost').sum()})",
-                                f"Localities gained ({(loc['change'] == 'gained').sum()})"])
+has_scenario = bool(close or reopen or lift or scen_season != "same")
+state_label = f"as-of state on {as_of:%d %b %Y}, {season} season"
+# Areas before/after are the band polygons clipped to Mali (``area_km2``, as `python -m geo reach`
+# and the live map print them), not the cell counts of ``changes`` (whole border cells).
+band_keys = ["hub_id", "hours"]
+table = changes.drop(columns=["area_before_km2", "area_after_km2"]).merge(
+    out["before"][[*band_keys, "area_km2"]].rename(columns={"area_km2": "area_before_km2"}), on=band_keys,
+    how="left").merge(
+    out["after"][[*band_keys, "area_km2"]].rename(columns={"area_km2": "area_after_km2"}), on=band_keys,
+    how="left")
+table = table[["hub", "hours", "area_before_km2", "area_after_km2", "km2_lost", "km2_gained",
+               "population_before", "population_after", "population_lost", "population_gained",
+               "localities_before", "localities_after", "localities_lost", "localities_gained", "recomputed"]]
+NUM = st.column_config.NumberColumn
+CHANGE_CONFIG = {
+    "hub": st.column_config.TextColumn("Hub"), "hours": NUM("Within (h)", format="%g"),
+    "area_before_km2": NUM("Area before (km²)", format="%,.0f"),
+    "area_after_km2": NUM("Area under scenario (km²)", format="%,.0f"),
+    "km2_lost": NUM("Area lost (km²)", format="%,.0f"), "km2_gained": NUM("Area gained (km²)", format="%,.0f"),
+    "population_before": NUM("Population before", format="%,.0f"),
+    "population_after": NUM("Population under scenario", format="%,.0f"),
+    "population_lost": NUM("Population lost", format="%,.0f"),
+    "population_gained": NUM("Population gained", format="%,.0f"),
+    "localities_before": NUM("Localities before"), "localities_after": NUM("Localities under scenario"),
+    "localities_lost": NUM("Localities lost"), "localities_gained": NUM("Localities gained"),
+    "recomputed": st.column_config.CheckboxColumn("Recomputed"),
+}
+BAND_CONFIG = {
+    "hub": st.column_config.TextColumn("Hub"), "hours": NUM("Within (h)", format="%g"),
+    "area_km2": NUM("Area (km²)", format="%,.0f"), "population": NUM("Population", format="%,.0f"),
+    "localities": NUM("Localities"), "hub_status": st.column_config.TextColumn("Hub status"),
+}
+LOCALITY_CONFIG = {
+    "hub": st.column_config.TextColumn("Hub"), "hours": NUM("Within (h)", format="%g"),
+    "locality": st.column_config.TextColumn("Locality"),
+    "travel_time_h_before": NUM("Travel time before (h)", format="%.1f"),
+    "travel_time_h_after": NUM("Travel time under scenario (h)", format="%.1f"),
+}
+band_cols = ["hub", "hours", "area_km2", "population", "localities", "hub_status"]
+
+st.subheader("Scenario against the as-of state, per hub and band")
+st.dataframe(table, hide_index=True, width="stretch", column_config=CHANGE_CONFIG)
+st.caption("Areas before and under the scenario: band polygons clipped to Mali's outline (the figures of "
+           "`python -m geo reach` and the live map). Area lost/gained: whole grid cells (cell-exact, not "
+           "clipped), so *after − before* can differ from *gained − lost* by the part of border cells "
+           "outside Mali (well under 1 %). Population and localities count whole cells in both.")
+before_tab, after_tab = st.tabs([f"Before: reachable areas ({state_label})",
+                                 "After: reachable areas under the scenario"
+                                 + ("" if has_scenario else " (no change entered: same as before)")])
+before_tab.dataframe(out["before"][band_cols], hide_index=True, width="stretch", column_config=BAND_CONFIG)
+after_tab.dataframe(out["after"][band_cols], hide_index=True, width="stretch", column_config=BAND_CONFIG)
+
+lost_tab, gained_tab = st.tabs([f"Localities lost under the scenario ({(loc['change'] == 'lost').sum()})",
+                                f"Localities gained under the scenario ({(loc['change'] == 'gained').sum()})"])
 cols = ["hub", "hours", "locality", "adm2_pcode", "adm3_pcode", "travel_time_h_before", "travel_time_h_after"]
-lost_tab.dataframe(loc[loc["change"] == "lost"][cols], hide_index=True, width="stretch")
-gained_tab.dataframe(loc[loc["change"] == "gained"][cols], hide_index=True, width="stretch")
+lost_tab.dataframe(loc[loc["change"] == "lost"][cols], hide_index=True, width="stretch",
+                   column_config=LOCALITY_CONFIG)
+gained_tab.dataframe(loc[loc["change"] == "gained"][cols], hide_index=True, width="stretch",
+                     column_config=LOCALITY_CONFIG)
 
 
 def gpkg_bytes() -> bytes:
