@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="Mali humanitarian access", page_icon=":material/explore:", layout="wide")
+st.set_page_config(page_title="Mali humanitarian access", layout="wide")  # default favicon: served locally
 
 from views.auth import login_sidebar, visible_pages  # noqa: E402
 from views.common import init_state  # noqa: E402

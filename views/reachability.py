@@ -84,7 +84,8 @@ CHANGE_CONFIG = {
     "hub": st.column_config.TextColumn("Hub"), "hours": NUM("Within (h)", format="%g"),
     "area_before_km2": NUM("Area before (km²)", format="%,.0f"),
     "area_after_km2": NUM("Area under scenario (km²)", format="%,.0f"),
-    "km2_lost": NUM("Area lost (km²)", format="%,.0f"), "km2_gained": NUM("Area gained (km²)", format="%,.0f"),
+    "km2_lost": NUM("Area lost (km²)", format="%,.0f"),
+    "km2_gained": NUM("Area gained (km²)", format="%,.0f"),
     "population_before": NUM("Population before", format="%,.0f"),
     "population_after": NUM("Population under scenario", format="%,.0f"),
     "population_lost": NUM("Population lost", format="%,.0f"),
@@ -118,8 +119,9 @@ before_tab, after_tab = st.tabs([f"Before: reachable areas ({state_label})",
 before_tab.dataframe(out["before"][band_cols], hide_index=True, width="stretch", column_config=BAND_CONFIG)
 after_tab.dataframe(out["after"][band_cols], hide_index=True, width="stretch", column_config=BAND_CONFIG)
 
-lost_tab, gained_tab = st.tabs([f"Localities lost under the scenario ({(loc['change'] == 'lost').sum()})",
-                                f"Localities gained under the scenario ({(loc['change'] == 'gained').sum()})"])
+n_lost, n_gained = int((loc["change"] == "lost").sum()), int((loc["change"] == "gained").sum())
+lost_tab, gained_tab = st.tabs([f"Localities lost under the scenario ({n_lost})",
+                                f"Localities gained under the scenario ({n_gained})"])
 cols = ["hub", "hours", "locality", "adm2_pcode", "adm3_pcode", "travel_time_h_before", "travel_time_h_after"]
 lost_tab.dataframe(loc[loc["change"] == "lost"][cols], hide_index=True, width="stretch",
                    column_config=LOCALITY_CONFIG)

@@ -77,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
         write_csv_atomic(result.localities[["hub", "locality", "adm2_pcode", "lon", "lat", "travel_time_h"]],
                          Path(args.localities_out))
     table = result.bands.drop(columns="geometry")
-    print(f"Reachable areas as of {args.as_of} ({args.season} season, {args.cell_km:g} km cells)")
+    what = (f"Reachable areas under scenario {scenario_result.scenario.name!r} on top of the state"
+            if scenario_result is not None else "Reachable areas")
+    print(f"{what} as of {args.as_of} ({result.season} season, {args.cell_km:g} km cells)")
     print(table[["hub", "hours", "area_km2", "population", "localities", "hub_status"]].to_string(
         index=False, formatters={"area_km2": "{:,.0f}".format, "population": "{:,.0f}".format,
                                  "hours": "{:g}".format}))
