@@ -58,6 +58,7 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
+from geo.hxl import hxl_tag
 from geo.io import atomic_path
 from geo.settings import STORAGE_CRS, WORK_CRS
 
@@ -76,21 +77,6 @@ THEME_ALIASES = {"admin_zones": ("admin_zones_adm2", "admin_zones_adm3")}
 #: The one table a CSV holds when no layer is chosen.
 CSV_DEFAULT_LAYER = "admin_zones_adm3"
 FORMATS = ("gpkg", "kml", "geojson", "csv")
-#: Column -> HXL hashtag for CSV exports (columns not listed get an empty tag).
-HXL_TAGS = {
-    "as_of": "#date+as_of", "pcode": "#adm+code", "name": "#adm+name", "level": "#adm+level",
-    "adm1_name": "#adm1+name", "adm2_pcode": "#adm2+code", "adm3_pcode": "#adm3+code",
-    "area_km2": "#indicator+area_km2", "population": "#population+total",
-    "blockades": "#indicator+blockades+num", "incidents": "#indicator+incidents+num",
-    "fatalities": "#affected+killed+num", "zone": "#access+zone", "rule_id": "#access+rule+code",
-    "rule": "#access+rule+description", "hub_id": "#org+hub+code", "hub": "#org+hub+name",
-    "hours": "#indicator+travel_time_h", "localities": "#indicator+localities+num", "hub_status": "#status+hub",
-    "axis_id": "#loc+axis+code", "axis_name": "#loc+axis+name", "route_ref": "#loc+route+code",
-    "status": "#status", "cause": "#status+cause", "valid_from": "#date+start", "valid_to": "#date+end",
-    "source": "#meta+source", "note": "#description", "locality": "#loc+name", "since": "#date+start",
-    "until": "#date+end", "last_confirmed": "#date+confirmed", "radius_km": "#indicator+radius_km",
-    "lon": "#geo+lon", "lat": "#geo+lat",
-}
 #: Simplification of polygons and lines in KML/GeoJSON, metres (WORK_CRS).
 SIMPLIFY_M = 100.0
 _DATE_COLUMNS = ("as_of", "valid_from", "valid_to", "since", "until", "last_confirmed")
@@ -227,14 +213,6 @@ def build_themes(*, as_of: dt.date, zones_adm2: gpd.GeoDataFrame | None = None,
 
 # --------------------------------------------------------------------------- writers
 
-
-def hxl_tag(column: str) -> str:
-    """HXL hashtag of an export column (``share_pop_4h`` -> ``#indicator+share_pop_4h``)."""
-    if column in HXL_TAGS:
-        return HXL_TAGS[column]
-    if column.startswith("share_"):
-        return f"#indicator+{column}"
-    return ""
 
 
 def _family(geom_type: str | None) -> str:

@@ -38,6 +38,7 @@ from scipy import ndimage
 
 from geo.datasets import dataset_path
 from geo.errors import CRSError, DataFileError
+from geo.hxl import hxl_row
 from geo.incidents_io import (
     INCIDENT_COLUMNS,
     CheckResult,
@@ -53,19 +54,6 @@ logger = logging.getLogger(__name__)
 #: geo_precision at or above which an event is "low precision" (not used for hotspots).
 LOW_PRECISION_FROM = 3
 
-#: HXL hashtags of the columns our tables can carry (https://hxlstandard.org).
-HXL_TAGS = {
-    "incident_id": "#event+id", "source": "#meta+source", "date": "#date",
-    "month": "#date+month", "date_precision": "#date+precision", "event_type": "#event+type",
-    "sub_event_type": "#event+type+sub", "actor1": "#org+actor1", "actor2": "#org+actor2",
-    "fatalities": "#affected+killed", "incidents": "#event+num",
-    "geo_precision": "#geo+precision", "low_precision": "#geo+precision+low",
-    "latitude": "#geo+lat", "longitude": "#geo+lon", "location": "#loc+name",
-    "admin1": "#adm1+name+source", "admin2": "#adm2+name+source", "admin3": "#adm3+name+source",
-    "adm1_pcode": "#adm1+code", "adm1_name": "#adm1+name", "adm2_pcode": "#adm2+code",
-    "adm2_name": "#adm2+name", "adm3_pcode": "#adm3+code", "adm3_name": "#adm3+name",
-    "notes": "#description", "licence": "#meta+licence", "restricted": "#meta+restricted",
-}
 
 
 def to_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -509,10 +497,6 @@ def cluster_points(incidents: gpd.GeoDataFrame, *, cell_km: float) -> gpd.GeoDat
 
 # --------------------------------------------------------------------------- export
 
-
-def hxl_row(columns: Sequence[str]) -> list[str]:
-    """HXL hashtags for ``columns`` (blank for columns without one)."""
-    return [HXL_TAGS.get(c, "") for c in columns]
 
 
 def to_hxl_csv(table: pd.DataFrame, *, public: bool = False) -> str:

@@ -368,11 +368,32 @@ def _admin3_cells(inputs: ModelInputs) -> np.ndarray | None:
     return np.bincount(ids[ids >= 0], minlength=len(inputs.admin3))
 
 
+@dataclass(frozen=True)
+class _Static:
+    """Per-grid columns of the places and communes as numpy arrays (fast row selection)."""
+
+    place_flat: np.ndarray
+    place_id: np.ndarray
+    place_cols: dict
+    a3_cols: dict | None
+
+
+def _static_tables(inputs: ModelInputs) -> _Static:
+    places = inputs.places
+    place_flat = places["row"].to_numpy() * inputs.grid.shape[1] + places["col"].to_numpy()
+    place_cols = {k: places[k].to_numpy() for k in ("name", "adm2_pcode", "adm3_pcode")}
+    a3_cols = None
+    if inputs.admin3_id is not None:
+        a3_cols = {k: inputs.admin3[k].to_numpy() for k in ("pcode", "name", "adm2_pcode")}
+    return _Static(place_flat, np.asarray(places.index.astype(str)), place_cols, a3_cols)
+
+
 def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, cells: Settled | None,
                   hours: Sequence[float], *, clip: bool = True,
                   _lonlat: tuple[np.ndarray, np.ndarray] | None = None,
                   _a3_total: np.ndarray | None = None,
-                  _outline: shapely.Geometry | None = None) -> HubReach:
+                  _outline: shapely.Geometry | None = None,
+                  _static: _Static | None = None) -> HubReach:
     """Bands, localities and communes of one hub from its search result.
 
     Parameters
@@ -407,9 +428,8 @@ def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, 
         outline = _outline_geom(inputs) if _outline is None else _outline
     geoms = settled_band_polygons(cells, inputs.grid, hours, outline, edge_cells=inputs.edge_cells)
     pop = inputs.population.reshape(-1)[cells.idx]
-    places = inputs.places
-    place_flat = places["row"].to_numpy() * inputs.grid.shape[1] + places["col"].to_numpy()
-    place_t = cells.values_at(place_flat)
+    st = _static_tables(inputs) if _static is None else _static
+    place_t = cells.values_at(st.place_flat)
     rows, adm_parts = [], []
     a3 = inputs.admin3_id.reshape(-1)[cells.idx] if inputs.admin3_id is not None else None
     a3_total = _admin3_cells(inputs) if _a3_total is None else _a3_total
@@ -424,21 +444,19 @@ def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, 
             ids = a3[within]
             counts = np.bincount(ids[ids >= 0], minlength=len(inputs.admin3))
             hit = np.nonzero(counts)[0]
-            units = inputs.admin3.iloc[hit]
             adm_parts.append(pd.DataFrame({
                 "hub_id": hub["hub_id"], "hub": hub["name"], "hours": t,
-                "adm3_pcode": units["pcode"].to_numpy(), "adm3_name": units["name"].to_numpy(),
-                "adm2_pcode": units["adm2_pcode"].to_numpy(),
+                "adm3_pcode": st.a3_cols["pcode"][hit], "adm3_name": st.a3_cols["name"][hit],
+                "adm2_pcode": st.a3_cols["adm2_pcode"][hit],
                 "area_km2_reached": counts[hit] * inputs.grid.cell_area_km2,
                 "share_reached": counts[hit] / np.maximum(a3_total[hit], 1)}))
     bands = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORK_CRS)
     sel = place_t <= hours[-1]
-    reached = places[sel]
     lon, lat = _place_lonlat(inputs) if _lonlat is None else _lonlat
     localities = pd.DataFrame({
-        "hub_id": hub["hub_id"], "hub": hub["name"], "place_id": reached.index.astype(str),
-        "locality": reached["name"].to_numpy(), "adm2_pcode": reached["adm2_pcode"].to_numpy(),
-        "adm3_pcode": reached["adm3_pcode"].to_numpy(), "lon": np.round(lon[sel], 5),
+        "hub_id": hub["hub_id"], "hub": hub["name"], "place_id": st.place_id[sel],
+        "locality": st.place_cols["name"][sel], "adm2_pcode": st.place_cols["adm2_pcode"][sel],
+        "adm3_pcode": st.place_cols["adm3_pcode"][sel], "lon": np.round(lon[sel], 5),
         "lat": np.round(lat[sel], 5), "travel_time_h": place_t[sel]})
     localities = localities.sort_values("travel_time_h", kind="stable").reset_index(drop=True)
     admin3 = (pd.concat(adm_parts, ignore_index=True) if adm_parts
@@ -619,7 +637,7 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if f.size <= PARALLEL_MAX_CELLS else 1
     cells: dict[str, Settled | None] = {}
-    lonlat, a3_total = _place_lonlat(inputs), _admin3_cells(inputs)
+    lonlat, a3_total, static = _place_lonlat(inputs), _admin3_cells(inputs), _static_tables(inputs)
     outline = _outline_geom(inputs) if clip else None
 
     def search(hub: pd.Series) -> Settled | None:
@@ -627,14 +645,14 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
 
     def summary(hub: pd.Series, found: Settled | None) -> HubReach:
         return summarise_hub(inputs, hub, placements[hub["hub_id"]], found, hours, clip=clip, _lonlat=lonlat,
-                             _a3_total=a3_total, _outline=outline)
+                             _a3_total=a3_total, _outline=outline, _static=static)
 
     if workers > 1 and len(todo) > 1:
-        # the searches (numba, GIL released) run in the pool while this thread turns
-        # each finished one into polygons and tables, in hub order
+        # each worker searches a hub (numba, GIL released) and turns it into polygons
+        # and tables (GDAL polygonize and shapely overlays also release the GIL)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            found = pool.map(search, todo)
-            done = {h["hub_id"]: summary(h, c) for h, c in zip(todo, found, strict=True)}
+            found = pool.map(lambda h: summary(h, search(h)), todo)
+            done = {h["hub_id"]: r for h, r in zip(todo, found, strict=True)}
     else:
         done = {h["hub_id"]: summary(h, search(h)) for h in todo}
     band_parts, loc_parts, adm_parts = [], [], []

@@ -57,6 +57,7 @@ import shapely
 
 from geo import __version__
 from geo.errors import AccessMapError, DataFileError, MissingDataError
+from geo.hxl import hxl_row
 from geo.settings import PROJECT_ROOT, STORAGE_CRS, WORK_CRS
 
 logger = logging.getLogger(__name__)
@@ -99,15 +100,6 @@ ALLOW_LIST: dict[str, tuple[str, ...]] = {
 }
 #: Layers published as downloads (GeoJSON when they have a geometry, and CSV).
 DOWNLOADS = ("incidents_admin2", "incidents_admin2_month", "encircled_admin2", "road_status", "reach")
-HXL = {
-    "adm1_pcode": "#adm1+code", "adm1_name": "#adm1+name", "adm2_pcode": "#adm2+code",
-    "adm2_name": "#adm2+name", "month": "#date+month", "period": "#date+period",
-    "incidents": "#event+num+range", "incidents_min": "#event+num+min", "incidents_max": "#event+num+max",
-    "localities_encircled": "#loc+num+encircled", "named_localities": "#loc+name+encircled",
-    "axis_name": "#loc+name+road", "route_ref": "#loc+code+road", "status": "#status+access",
-    "hub": "#org+name+hub", "hours": "#indicator+travel_time_h", "area_km2": "#indicator+area_km2",
-    "population": "#population+reached",
-}
 #: Dataset roles (data/manifest.toml) whose content reaches a snapshot.
 SOURCE_ROLES = ("admin1", "admin2", "admin3", "roads", "places", "population", "landcover",
                 "rivers", "lakes", "incidents_ucdp", "incidents_curated")
@@ -570,7 +562,7 @@ def hxl_csv(frame: pd.DataFrame) -> str:
     """CSV text: header, HXL hashtag row, data (geometry dropped)."""
     df = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     buf = io.StringIO()
-    tags = pd.DataFrame([[HXL.get(c, "") for c in df.columns]], columns=df.columns)
+    tags = pd.DataFrame([hxl_row(list(df.columns))], columns=df.columns)
     pd.concat([tags, df.astype(object)], ignore_index=True).to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
 

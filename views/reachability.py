@@ -11,14 +11,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.hxl import hxl_row
 from layers.basemap import make_map
 from layers.reach import build_reach_layers
 from layers.scenario import build_scenario_layers
 from views import auth, common
-
-LOCALITY_HXL = {"hub": "#org+hub", "hours": "#indicator+hours", "change": "#status", "locality": "#loc+name",
-                "adm2_pcode": "#adm2+code", "adm3_pcode": "#adm3+code", "lon": "#geo+lon", "lat": "#geo+lat",
-                "travel_time_h_before": "#indicator+time_h+before", "travel_time_h_after": "#indicator+time_h+after"}
 
 common.init_state()
 auth.require_role("planner")  # before any data is loaded (views/auth.py)
@@ -144,7 +141,7 @@ def csv_bytes() -> bytes:
     """Localities lost/gained as CSV with an HXL hashtag row."""
     buf = io.StringIO()
     table = loc.drop(columns=["hub_id", "place_id"])
-    pd.DataFrame([table.columns, [LOCALITY_HXL.get(c, "") for c in table.columns]]).to_csv(
+    pd.DataFrame([table.columns, hxl_row(list(table.columns))]).to_csv(
         buf, index=False, header=False)
     table.to_csv(buf, index=False, header=False)
     return buf.getvalue().encode("utf-8")
