@@ -113,7 +113,7 @@ def test_layout_and_allow_list(snap: Path) -> None:
         allowed = [c for c in S.ALLOW_LIST[csv.stem] if c != "geometry"]
         assert lines[0].split(",") == allowed
         assert lines[1].split(",") == [hxl_tag(c) for c in allowed]
-    assert all(lines[1].split(","))  # every published column has a hashtag
+        assert all(lines[1].split(","))  # every published column has a hashtag
 
 
 def test_counts_and_layers_are_public_forms(snap: Path, real_inputs: S.SnapshotInputs) -> None:
