@@ -15,8 +15,11 @@ outline (``clip=True``, the default), which only shaves the outer part of border
 Only bands holding an edge cell (``ModelInputs.edge_cells``: a cell the outline's
 boundary may cross) are intersected, and only with the outline cut to the band's box.
 
-Per-hub computations are independent pure functions of (inputs, friction, hub); the
-searches of several hubs run in a small thread pool (the numba kernel releases the GIL).
+Per-hub computations are independent pure functions of (inputs, friction, hub); each
+hub's search and summary (polygons, tables) run together in a small thread pool (the
+numba kernel releases the GIL, and so do shapely's overlays and most numpy work; GDAL
+polygonize through ``rasterio`` does not, so the gain comes from overlapping it with
+the other hub's work).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import datetime as dt
 import logging
 import math
 import os
+import threading
 import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
@@ -203,7 +207,8 @@ def _box(rows: np.ndarray, cols: np.ndarray) -> tuple[int, int, int, int]:
 
 def settled_band_polygons(cells: Settled, grid: Grid, hours: Sequence[float],
                           clip: shapely.Geometry | None = None, *,
-                          edge_cells: np.ndarray | None = None) -> list[shapely.Geometry]:
+                          edge_cells: np.ndarray | None = None,
+                          _known: dict | None = None) -> list[shapely.Geometry]:
     """Band polygons from the sparse result of a search (see :func:`band_polygons`).
 
     Each band is vectorised on the bounding window of its own cells only. With
@@ -219,6 +224,9 @@ def settled_band_polygons(cells: Settled, grid: Grid, hours: Sequence[float],
     on_edge = None if clip is None or edge_cells is None else edge_cells.reshape(-1)[cells.idx]
     out = []
     for t in hours:
+        if _known is not None and t in _known:  # same cells as a band already drawn
+            out.append(_known[t])
+            continue
         within = cells.time_h <= t
         if not within.any():
             out.append(shapely.Polygon())
@@ -300,15 +308,27 @@ class HubReach:
         return None if self.cells is None else self.cells.raster()
 
 
+_transformers = threading.local()
+
+
+def _transformer(src: str, dst: str) -> Transformer:
+    """Return a cached ``always_xy`` transformer (one per thread: pyproj ones are not thread-safe)."""
+    cache = getattr(_transformers, "cache", None)
+    if cache is None:
+        cache = _transformers.cache = {}
+    if (src, dst) not in cache:
+        cache[src, dst] = Transformer.from_crs(src, dst, always_xy=True)
+    return cache[src, dst]
+
+
 def _hub_xy(hub: pd.Series) -> tuple[float, float]:
-    to_work = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True)
-    return to_work.transform(hub.geometry.x, hub.geometry.y)
+    return _transformer(STORAGE_CRS, WORK_CRS).transform(hub.geometry.x, hub.geometry.y)
 
 
 def _no_entry_status(no_entry: gpd.GeoDataFrame | None, x: float, y: float) -> str | None:
     if no_entry is None or not len(no_entry):
         return None
-    zones = no_entry.to_crs(WORK_CRS)
+    zones = no_entry if no_entry.crs == WORK_CRS else no_entry.to_crs(WORK_CRS)
     d_km = zones.distance(shapely.Point(x, y)) / 1000.0
     inside = zones[d_km.to_numpy() <= zones["radius_km"].to_numpy()]
     if len(inside):
@@ -350,7 +370,7 @@ def search_hub(inputs: ModelInputs, friction: np.ndarray, placement: HubPlacemen
 
 
 def _place_lonlat(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
-    to_geo = Transformer.from_crs(WORK_CRS, STORAGE_CRS, always_xy=True)
+    to_geo = _transformer(WORK_CRS, STORAGE_CRS)
     return to_geo.transform(inputs.places.geometry.x.to_numpy(), inputs.places.geometry.y.to_numpy())
 
 
@@ -393,7 +413,8 @@ def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, 
                   _lonlat: tuple[np.ndarray, np.ndarray] | None = None,
                   _a3_total: np.ndarray | None = None,
                   _outline: shapely.Geometry | None = None,
-                  _static: _Static | None = None) -> HubReach:
+                  _static: _Static | None = None,
+                  _known_geoms: dict | None = None) -> HubReach:
     """Bands, localities and communes of one hub from its search result.
 
     Parameters
@@ -426,7 +447,8 @@ def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, 
     outline = None
     if clip:
         outline = _outline_geom(inputs) if _outline is None else _outline
-    geoms = settled_band_polygons(cells, inputs.grid, hours, outline, edge_cells=inputs.edge_cells)
+    geoms = settled_band_polygons(cells, inputs.grid, hours, outline, edge_cells=inputs.edge_cells,
+                                  _known=_known_geoms)
     pop = inputs.population.reshape(-1)[cells.idx]
     st = _static_tables(inputs) if _static is None else _static
     place_t = cells.values_at(st.place_flat)
@@ -589,11 +611,34 @@ def _check_hours(hours: Sequence[float]) -> tuple[float, ...]:
     return out
 
 
+def _known_band_geoms(reuse: ReachResult | None, placements: dict, same_below: dict[str, float] | None,
+                      hours: tuple[float, ...]) -> dict[str, dict[float, shapely.Geometry]]:
+    """Band polygons of ``reuse`` that stay exact: per hub, the bands below its unchanged time.
+
+    ``same_below[hub_id]`` is a time below which the hub's cells and times are the same as
+    in ``reuse`` (``geo.scenario``: the earliest time its search reached a changed cell
+    or a neighbour of one); a band of T < that time holds the same cells, hence the
+    same polygon, provided the hub starts from the same cell at the same cost.
+    """
+    out: dict[str, dict[float, shapely.Geometry]] = {}
+    if reuse is None or not same_below or tuple(reuse.hours) != hours:
+        return out
+    for hub_id, limit in same_below.items():
+        if placements.get(hub_id) != reuse.placements.get(hub_id) or not placements[hub_id].usable:
+            continue
+        rows = reuse.bands[(reuse.bands["hub_id"] == hub_id).to_numpy()]
+        geoms = {float(t): g for t, g in zip(rows["hours"], rows.geometry, strict=True) if t < limit}
+        if geoms:
+            out[hub_id] = geoms
+    return out
+
+
 def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachState, *,
                      as_of: dt.date, hours: Sequence[float] = DEFAULT_BANDS_H,
                      friction: np.ndarray | None = None, reuse: ReachResult | None = None,
                      reuse_hubs: set[str] | None = None, clip: bool = True,
-                     workers: int | None = None, progress: Progress | None = None) -> ReachResult:
+                     workers: int | None = None, progress: Progress | None = None,
+                     _same_below: dict[str, float] | None = None) -> ReachResult:
     """Reachable areas of every hub under one state of the constraints.
 
     Parameters
@@ -631,8 +676,11 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
     hub_rows = [hub for _, hub in hubs.iterrows()]
     reuse_hubs = reuse_hubs or set()
     placements = {}
+    zones = state.no_entry
+    if zones is not None and len(zones):
+        zones = zones.to_crs(WORK_CRS)  # once, not once per hub
     for hub in hub_rows:
-        placements[hub["hub_id"]] = locate_hub(inputs, f, hub, state.no_entry)
+        placements[hub["hub_id"]] = locate_hub(inputs, f, hub, zones)
     todo = [h for h in hub_rows if h["hub_id"] not in reuse_hubs or reuse is None]
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if f.size <= PARALLEL_MAX_CELLS else 1
@@ -643,9 +691,12 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
     def search(hub: pd.Series) -> Settled | None:
         return search_hub(inputs, f, placements[hub["hub_id"]], hours[-1], friction_range=frange)
 
+    known = _known_band_geoms(reuse, placements, _same_below, hours)
+
     def summary(hub: pd.Series, found: Settled | None) -> HubReach:
         return summarise_hub(inputs, hub, placements[hub["hub_id"]], found, hours, clip=clip, _lonlat=lonlat,
-                             _a3_total=a3_total, _outline=outline, _static=static)
+                             _a3_total=a3_total, _outline=outline, _static=static,
+                             _known_geoms=known.get(hub["hub_id"]))
 
     if workers > 1 and len(todo) > 1:
         # each worker searches a hub (numba, GIL released) and turns it into polygons

@@ -24,7 +24,11 @@ a neighbour of it through unchanged cells, at a time no shorter than before. So 
 changed cell nor any of its 8 neighbours was within the hub's largest band before, the
 hub's reach is unchanged (exactly), and its previous result is reused. This is the
 raster form of the rule in ``geo.reach_diff.affected_hubs``, whose ``diff_reach``
-(polygon diff) is re-exported here.
+(polygon diff) is re-exported here. The same argument gives more: for an affected hub,
+let T* be the earliest time at which its search reached a changed cell or a neighbour
+of one; every cell with a time below T* keeps its time, so a band of T < T* holds the
+same cells. Its polygon is copied from before (the costly part: polygonize and clip)
+and it has nothing lost or gained, provided the hub starts from the same cell.
 """
 
 from __future__ import annotations
@@ -239,15 +243,35 @@ def affected_by_change(before: ReachResult, friction_after: np.ndarray) -> set[s
     A hub is affected when a changed cell or one of its 8 neighbours lies within its
     largest band before, or when it could not start before.
     """
+    return set(_first_change_h(before, friction_after))
+
+
+def _first_change_h(before: ReachResult, friction_after: np.ndarray) -> dict[str, float]:
+    """Affected hubs, each with the earliest time (h) its search reached a cell near a change.
+
+    Below that time a hub's cells and times are unchanged (see the module docstring);
+    ``-inf`` for a hub that could not start before.
+    """
     f0 = before.friction
     changed = ~((f0 == friction_after) | (np.isinf(f0) & np.isinf(friction_after)))
-    if not changed.any():
-        return {h for h, c in before.cells.items() if c is None}
-    near = ndimage.binary_dilation(changed, structure=np.ones((3, 3), dtype=bool)).reshape(-1)
-    out = set()
+    rr, cc = np.nonzero(changed)
+    if len(rr) == 0:
+        return {h: -np.inf for h, c in before.cells.items() if c is None}
+    # dilate only the changed cells' bounding box (plus one cell): same result, small window
+    r0, r1 = max(int(rr.min()) - 1, 0), min(int(rr.max()) + 2, changed.shape[0])
+    c0, c1 = max(int(cc.min()) - 1, 0), min(int(cc.max()) + 2, changed.shape[1])
+    near2d = np.zeros(changed.shape, dtype=bool)
+    window = changed[r0:r1, c0:c1]
+    near2d[r0:r1, c0:c1] = ndimage.binary_dilation(window, structure=np.ones((3, 3), dtype=bool))
+    near = near2d.reshape(-1)
+    out = {}
     for hub_id, cells in before.cells.items():
-        if cells is None or near[cells.idx].any():
-            out.add(hub_id)
+        if cells is None:
+            out[hub_id] = -np.inf
+            continue
+        hit = near[cells.idx]
+        if hit.any():
+            out[hub_id] = float(cells.time_h[hit].min())
     return out
 
 
@@ -274,6 +298,25 @@ def _sorted_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: n
     return out[:n].copy()
 
 
+class _LocalityColumns:
+    """A hub's localities as numpy columns, selected per band without pandas indexing."""
+
+    COLUMNS = ("place_id", "locality", "adm2_pcode", "adm3_pcode", "lon", "lat", "travel_time_h")
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.table = table
+        self.cols: dict[str, np.ndarray] | None = None
+
+    def within(self, t: float) -> dict[str, np.ndarray]:
+        """Columns of the localities within ``t`` hours, plus ``_pos``: their order by place id."""
+        if self.cols is None:  # converted on first use only (hubs with a changed band)
+            self.cols = {c: self.table[c].to_numpy() for c in self.COLUMNS}
+        keep = self.cols["travel_time_h"] <= t
+        out = {c: v[keep] for c, v in self.cols.items()}
+        out["_pos"] = np.argsort(out["place_id"], kind="stable")
+        return out
+
+
 def _unchanged_row(hub_id: str, name: str, t: float, area_km2: float, population: float, n_loc: int,
                    recomputed: bool) -> dict:
     return {"hub_id": hub_id, "hub": name, "hours": t, "area_before_km2": area_km2,
@@ -284,13 +327,15 @@ def _unchanged_row(hub_id: str, name: str, t: float, area_km2: float, population
 
 
 def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
-               recomputed: set[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame,
-                                                            gpd.GeoDataFrame, gpd.GeoDataFrame]:
+               recomputed: set[str] | None = None, *,
+               _same_below: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                      gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Cell-exact difference of two reach results (same hubs and bands).
 
     Works on the sparse cell lists (sorted flat indices), never on full-grid masks. A
     hub not in ``recomputed`` (when given) carries the same cells before and after, so
-    it has nothing lost or gained.
+    it has nothing lost or gained; nor has a band below ``_same_below[hub_id]`` (a
+    time below which the hub's cells are known to be unchanged, see :func:`run_scenario`).
 
     Returns
     -------
@@ -311,12 +356,18 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
     for hub_id, name in hub_names.items():
         cb, ca = before.cells.get(hub_id), after.cells.get(hub_id)
         same = (recomputed is not None and hub_id not in recomputed) or ca is cb
+        limit = -np.inf if _same_below is None else _same_below.get(hub_id, -np.inf)
         in_b = _sorted_within(cb, before.hours)
-        in_a = in_b if same else _sorted_within(ca, before.hours)
+        if same:
+            in_a = in_b
+        else:
+            fresh = iter(_sorted_within(ca, [t for t in before.hours if not t < limit]))
+            in_a = [in_b[k] if t < limit else next(fresh) for k, t in enumerate(before.hours)]
         hub_lb, hub_la = loc_b.get(hub_id, empty_loc), loc_a.get(hub_id, empty_loc)
+        cols_b, cols_a = _LocalityColumns(hub_lb), _LocalityColumns(hub_la)
         for k, t in enumerate(before.hours):
             idx_b, idx_a = in_b[k], in_a[k]
-            if same:
+            if same or t < limit:
                 lost_idx = gained_idx = no_cells
                 n_loc = int((hub_lb["travel_time_h"].to_numpy() <= t).sum())
                 rows.append(_unchanged_row(hub_id, name, t, len(idx_b) * cell_km2, float(pop[idx_b].sum()),
@@ -327,21 +378,21 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
                 continue
             lost_idx = _sorted_difference(idx_b, idx_a)
             gained_idx = _sorted_difference(idx_a, idx_b)
-            lb = hub_lb[hub_lb["travel_time_h"] <= t].set_index("place_id")
-            la = lb if same else hub_la[hub_la["travel_time_h"] <= t].set_index("place_id")
-            lost_ids = lb.index.difference(la.index)
-            gained_ids = la.index.difference(lb.index)
+            lb, la = cols_b.within(t), cols_a.within(t)
+            set_b, set_a = set(lb["place_id"]), set(la["place_id"])
+            lost_ids = np.array(sorted(set_b - set_a), dtype=object)  # sorted, as Index.difference
+            gained_ids = np.array(sorted(set_a - set_b), dtype=object)
             for change, ids, src in (("lost", lost_ids, lb), ("gained", gained_ids, la)):
                 if len(ids) == 0:
                     continue
-                part = src.loc[ids, ["locality", "adm2_pcode", "adm3_pcode", "lon", "lat"]].reset_index()
-                part.insert(0, "change", change)
-                part.insert(0, "hours", t)
-                part.insert(0, "hub", name)
-                part.insert(0, "hub_id", hub_id)
-                part["travel_time_h_before"] = lb["travel_time_h"].reindex(ids).to_numpy()
-                part["travel_time_h_after"] = la["travel_time_h"].reindex(ids).to_numpy()
-                loc_rows.append(part)
+                pos = src["_pos"][np.searchsorted(src["place_id"], ids, sorter=src["_pos"])]
+                t_src = src["travel_time_h"][pos]
+                t_none = np.full(len(ids), np.nan)
+                part = {"hub_id": hub_id, "hub": name, "hours": t, "change": change, "place_id": ids}
+                part.update({c: src[c][pos] for c in ("locality", "adm2_pcode", "adm3_pcode", "lon", "lat")})
+                part["travel_time_h_before"] = t_src if change == "lost" else t_none
+                part["travel_time_h_after"] = t_none if change == "lost" else t_src
+                loc_rows.append(pd.DataFrame(part))
             pop_b = float(pop[idx_b].sum())
             rows.append({
                 "hub_id": hub_id, "hub": name, "hours": t,
@@ -350,7 +401,7 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
                 "population_before": pop_b, "population_after": pop_b if same else float(pop[idx_a].sum()),
                 "population_lost": float(pop[lost_idx].sum()),
                 "population_gained": float(pop[gained_idx].sum()),
-                "localities_before": len(lb), "localities_after": len(la),
+                "localities_before": len(lb["place_id"]), "localities_after": len(la["place_id"]),
                 "localities_lost": len(lost_ids), "localities_gained": len(gained_ids),
                 "recomputed": recomputed is None or hub_id in recomputed})
             for idx, bucket in ((lost_idx, lost_rows), (gained_idx, gained_rows)):
@@ -401,11 +452,16 @@ def run_scenario(inputs: ModelInputs, hubs: gpd.GeoDataFrame, before: ReachResul
     state = apply_scenario(inputs, before.state, scenario)
     friction = state.friction(inputs)
     if state.season != before.season:
+        same_below = {}
         affected = set(before.cells)
     else:
-        affected = affected_by_change(before, friction)
+        same_below = _first_change_h(before, friction)
+        affected = set(same_below)
     after = reach_from_state(inputs, hubs, state, as_of=as_of or before.as_of, hours=before.hours,
-                             friction=friction, reuse=before, reuse_hubs=set(before.cells) - affected)
-    changes, localities, lost, gained = diff_cells(inputs, before, after, affected)
+                             friction=friction, reuse=before, reuse_hubs=set(before.cells) - affected,
+                             _same_below=same_below)
+    # the unchanged-time bound holds only for a hub starting as before
+    same_below = {h: t for h, t in same_below.items() if after.placements.get(h) == before.placements.get(h)}
+    changes, localities, lost, gained = diff_cells(inputs, before, after, affected, _same_below=same_below)
     logger.info("scenario %r: %d of %d hubs recomputed", scenario.name, len(affected), len(before.cells))
     return ScenarioResult(scenario, before, after, changes, localities, lost, gained)
