@@ -37,11 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    if not sys.stdin.isatty():
-        msg = "no terminal to ask the password on; pipe it with --password-stdin"
-        raise UserError(msg)
-    first = getpass.getpass("Password: ")
-    second = getpass.getpass("Repeat password: ")
+    try:
+        first = getpass.getpass("Password: ")
+        second = getpass.getpass("Repeat password: ")
+    except EOFError:
+        msg = "no password could be read (no terminal?); pipe it with --password-stdin"
+        raise UserError(msg) from None
     if first != second:
         msg = "the two passwords differ; nothing written"
         raise UserError(msg)
