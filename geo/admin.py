@@ -30,7 +30,7 @@ import pandas as pd
 
 from geo.datasets import dataset_path, load_manifest, read_vector
 from geo.errors import DataFileError
-from geo.settings import STORAGE_CRS, WORK_CRS
+from geo.settings import STORAGE_CRS
 
 logger = logging.getLogger(__name__)
 
@@ -174,8 +174,3 @@ def load_admin(data_dir: Path, level: int) -> gpd.GeoDataFrame:
         gdf = gdf.dissolve().iloc[:1]
     logger.info("admin%d: %d units", level, len(gdf))
     return gdf
-
-
-def mali_outline(data_dir: Path) -> gpd.GeoSeries:
-    """Admin0 outline of Mali as a one-element GeoSeries in WORK_CRS (ESRI:102022)."""
-    return load_admin(data_dir, 0).geometry.to_crs(WORK_CRS)

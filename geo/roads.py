@@ -34,10 +34,9 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+from pyproj import Transformer
 from scipy.spatial import cKDTree
 from shapely import LineString, MultiLineString, get_coordinates, line_merge
-from shapely.ops import transform as shp_transform
-from pyproj import Transformer
 
 from geo.datasets import dataset_path, load_manifest, read_vector
 from geo.errors import DataFileError
@@ -186,14 +185,3 @@ def build_axes(axes: pd.DataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     gdf.index = pd.Index(axes.index, name=None)
     logger.info("axes: %d built, %d schematic", len(gdf), int(gdf["schematic"].sum()))
     return gdf
-
-
-def to_storage(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Reproject to EPSG:4326 (for storage, export and maps)."""
-    return gdf.to_crs(STORAGE_CRS)
-
-
-def reproject_geom(geom, src: str = STORAGE_CRS, dst: str = WORK_CRS):  # noqa: ANN001, ANN201
-    """Reproject one shapely geometry between CRSs (lon/lat order)."""
-    t = Transformer.from_crs(src, dst, always_xy=True)
-    return shp_transform(t.transform, geom)
