@@ -168,17 +168,8 @@ def _search_heap(f, nrows, ncols, start_idx, start_costs, start_labels, cell_km,
         if cur > max_h:
             broken = idx
             break
-        if n_out >= out_i.shape[0]:
-            out_i = _grow_i(out_i, n_out)
-            out_c = _grow_f(out_c, n_out)
-            if track:
-                out_l = _grow_l(out_l, n_out)
         lab = labels[idx] if track else 0
-        out_i[n_out] = idx
-        out_c[n_out] = cur
-        if track:
-            out_l[n_out] = lab
-        n_out += 1
+        out_i, out_c, out_l, n_out = _record(out_i, out_c, out_l, n_out, idx, cur, lab, track)
         fa = f[idx]
         moves = _passable_moves(f, idx, nrows, ncols, edge)
         for k in range(8):
@@ -201,24 +192,26 @@ def _search_heap(f, nrows, ncols, start_idx, start_costs, start_labels, cell_km,
 
 
 @numba.njit(cache=True, nogil=True)
-def _grow_i(a, n):  # noqa: ANN001, ANN202
+def _grow(a, n):  # noqa: ANN001, ANN202
+    """Double an array's capacity, keeping its first ``n`` items (numba compiles one per dtype)."""
     b = np.empty(a.shape[0] * 2, dtype=a.dtype)
     b[:n] = a[:n]
     return b
 
 
-@numba.njit(cache=True, nogil=True)
-def _grow_f(a, n):  # noqa: ANN001, ANN202
-    b = np.empty(a.shape[0] * 2, dtype=a.dtype)
-    b[:n] = a[:n]
-    return b
-
-
-@numba.njit(cache=True, nogil=True)
-def _grow_l(a, n):  # noqa: ANN001, ANN202
-    b = np.empty(a.shape[0] * 2, dtype=a.dtype)
-    b[:n] = a[:n]
-    return b
+@numba.njit(cache=True, nogil=True, inline="always")
+def _record(out_i, out_c, out_l, n_out, idx, cur, lab, track):  # noqa: ANN001, ANN202
+    """Append a settled cell (index, time, hub label) to the output arrays, growing them."""
+    if n_out >= out_i.shape[0]:
+        out_i = _grow(out_i, n_out)
+        out_c = _grow(out_c, n_out)
+        if track:
+            out_l = _grow(out_l, n_out)
+    out_i[n_out] = idx
+    out_c[n_out] = cur
+    if track:
+        out_l[n_out] = lab
+    return out_i, out_c, out_l, n_out + 1
 
 
 @numba.njit(cache=True, nogil=True)
@@ -257,9 +250,9 @@ def _search_buckets(f, nrows, ncols, start_idx, start_costs, start_labels, cell_
             if track:
                 labels[i] = start_labels[k]
             if n_pool >= e_idx.shape[0]:
-                e_idx = _grow_i(e_idx, n_pool)
-                e_cost = _grow_f(e_cost, n_pool)
-                e_next = _grow_i(e_next, n_pool)
+                e_idx = _grow(e_idx, n_pool)
+                e_cost = _grow(e_cost, n_pool)
+                e_next = _grow(e_next, n_pool)
             e = n_pool
             n_pool += 1
             b = np.int64(c0 * inv_w)
@@ -290,25 +283,16 @@ def _search_buckets(f, nrows, ncols, start_idx, start_costs, start_labels, cell_
             continue  # stale: the cell was reached faster later
         if cur > max_h:
             if n_beyond >= beyond.shape[0]:
-                beyond = _grow_i(beyond, n_beyond)
+                beyond = _grow(beyond, n_beyond)
             beyond[n_beyond] = idx
             n_beyond += 1
             continue
-        if n_out >= out_i.shape[0]:
-            out_i = _grow_i(out_i, n_out)
-            out_c = _grow_f(out_c, n_out)
-            if track:
-                out_l = _grow_l(out_l, n_out)
         lab = labels[idx] if track else 0
-        out_i[n_out] = idx
-        out_c[n_out] = cur
-        if track:
-            out_l[n_out] = lab
-        n_out += 1
+        out_i, out_c, out_l, n_out = _record(out_i, out_c, out_l, n_out, idx, cur, lab, track)
         if n_pool + 8 > e_idx.shape[0]:  # room for 8 new entries, so the loop below never grows
-            e_idx = _grow_i(e_idx, n_pool)
-            e_cost = _grow_f(e_cost, n_pool)
-            e_next = _grow_i(e_next, n_pool)
+            e_idx = _grow(e_idx, n_pool)
+            e_cost = _grow(e_cost, n_pool)
+            e_next = _grow(e_next, n_pool)
         fa = f[idx]
         moves = _passable_moves(f, idx, nrows, ncols, edge)
         for k in range(8):

@@ -110,6 +110,42 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
+#: Texts of public snapshots (geo/snapshot.py), keyed ``snapshot.<name>``.
+TEXT.update({
+    "snapshot.title": {"en": 'Mali: humanitarian access (public snapshot)', "fr": 'Mali : accès humanitaire (instantané public)'},
+    "snapshot.as_of": {"en": 'As of', "fr": 'Situation au'},
+    "snapshot.release": {"en": 'Data as of', "fr": 'Données au'},
+    "snapshot.delay": {"en": 'release delay', "fr": 'délai de publication'},
+    "snapshot.days": {"en": 'days', "fr": 'jours'},
+    "snapshot.policy": {"en": 'Sanitisation policy', "fr": "Politique d'anonymisation"},
+    "snapshot.downloads": {"en": 'Downloads', "fr": 'Téléchargements'},
+    "snapshot.sources": {"en": 'Sources and licences', "fr": 'Sources et licences'},
+    "snapshot.admin1": {"en": 'Regions', "fr": 'Régions'},
+    "snapshot.incidents": {"en": 'Incidents per cercle', "fr": 'Incidents par cercle'},
+    "snapshot.encircled": {"en": 'Encircled localities (cercles)', "fr": 'Localités encerclées (cercles)'},
+    "snapshot.roads": {"en": 'Road status', "fr": 'État des routes'},
+    "snapshot.reach": {"en": 'Reachable within', "fr": 'Accessible en'},
+    "snapshot.hours": {"en": 'h', "fr": 'h'},
+    "snapshot.incidents_label": {"en": 'Incidents', "fr": 'Incidents'},
+    "snapshot.period": {"en": 'Period', "fr": 'Période'},
+    "snapshot.localities_encircled": {"en": 'Encircled localities', "fr": 'Localités encerclées'},
+    "snapshot.named_localities": {"en": 'Named (public)', "fr": 'Nommées (publiques)'},
+    "snapshot.status": {"en": 'Status', "fr": 'État'},
+    "snapshot.route": {"en": 'Route', "fr": 'Route'},
+    "snapshot.area_km2": {"en": 'Area (km²)', "fr": 'Superficie (km²)'},
+    "snapshot.population": {"en": 'Population', "fr": 'Population'},
+    "snapshot.hub": {"en": 'Hub', "fr": 'Hub'},
+    "snapshot.open": {"en": 'Open', "fr": 'Ouverte'},
+    "snapshot.constrained": {"en": 'Constrained', "fr": 'Contrainte'},
+    "snapshot.closed": {"en": 'Closed', "fr": 'Fermée'},
+    "snapshot.unknown": {"en": 'Unknown', "fr": 'Inconnu'},
+    "snapshot.legend": {"en": 'Legend', "fr": 'Légende'},
+    "snapshot.note": {"en": 'Counts of 1-4 are shown as a range. Reachable areas are generalised.', "fr": 'Les nombres de 1 à 4 sont donnés en fourchette. Zones accessibles généralisées.'},
+    "snapshot.map_png": {"en": 'Static map (PNG)', "fr": 'Carte statique (PNG)'},
+    "snapshot.metadata": {"en": 'Metadata (JSON)', "fr": 'Métadonnées (JSON)'},
+})
+
+
 def check_lang(lang: str) -> str:
     """Return ``lang`` if supported.
 

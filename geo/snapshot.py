@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import html
 import io
 import json
@@ -56,8 +55,12 @@ import pandas as pd
 import shapely
 
 from geo import __version__
+from geo.cartography import HUB_COLOURS, ROAD_STATUS_COLOUR
+from geo.datasets import sha256_file
 from geo.errors import AccessMapError, DataFileError, MissingDataError
 from geo.hxl import hxl_row
+from geo.i18n import LANGS as I18N_LANGS
+from geo.i18n import TEXT, tr
 from geo.settings import PROJECT_ROOT, STORAGE_CRS, WORK_CRS
 
 logger = logging.getLogger(__name__)
@@ -104,37 +107,9 @@ DOWNLOADS = ("incidents_admin2", "incidents_admin2_month", "encircled_admin2", "
 SOURCE_ROLES = ("admin1", "admin2", "admin3", "roads", "places", "population", "landcover",
                 "rivers", "lakes", "incidents_ucdp", "incidents_curated")
 
-LABELS = {
-    "en": {
-        "title": "Mali: humanitarian access (public snapshot)",
-        "as_of": "As of", "release": "Data as of", "delay": "release delay", "days": "days",
-        "policy": "Sanitisation policy", "downloads": "Downloads", "sources": "Sources and licences",
-        "admin1": "Regions", "incidents": "Incidents per cercle", "encircled": "Encircled localities (cercles)",
-        "roads": "Road status", "reach": "Reachable within", "hours": "h",
-        "incidents_label": "Incidents", "period": "Period", "localities_encircled": "Encircled localities",
-        "named_localities": "Named (public)", "status": "Status", "route": "Route",
-        "area_km2": "Area (km²)", "population": "Population", "hub": "Hub",
-        "open": "Open", "constrained": "Constrained", "closed": "Closed", "unknown": "Unknown",
-        "legend": "Legend", "note": "Counts of 1-4 are shown as a range. Reachable areas are generalised.",
-        "map_png": "Static map (PNG)", "metadata": "Metadata (JSON)",
-    },
-    "fr": {
-        "title": "Mali : accès humanitaire (instantané public)",
-        "as_of": "Situation au", "release": "Données au", "delay": "délai de publication", "days": "jours",
-        "policy": "Politique d'anonymisation", "downloads": "Téléchargements", "sources": "Sources et licences",
-        "admin1": "Régions", "incidents": "Incidents par cercle", "encircled": "Localités encerclées (cercles)",
-        "roads": "État des routes", "reach": "Accessible en", "hours": "h",
-        "incidents_label": "Incidents", "period": "Période", "localities_encircled": "Localités encerclées",
-        "named_localities": "Nommées (publiques)", "status": "État", "route": "Route",
-        "area_km2": "Superficie (km²)", "population": "Population", "hub": "Hub",
-        "open": "Ouverte", "constrained": "Contrainte", "closed": "Fermée", "unknown": "Inconnu",
-        "legend": "Légende", "note": "Les nombres de 1 à 4 sont donnés en fourchette. Zones accessibles généralisées.",
-        "map_png": "Carte statique (PNG)", "metadata": "Métadonnées (JSON)",
-    },
-}
-LANGS = tuple(LABELS)
-ROAD_COLOURS = {"open": "#1a9641", "constrained": "#f28e2b", "closed": "#d7191c", "unknown": "#8c8c8c"}
-HUB_COLOURS = ["#4e79a7", "#59a14f", "#e15759", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f"]
+def labels(lang: str) -> dict[str, str]:
+    """The snapshot texts in ``lang`` (from the project's translation table, geo/i18n.py)."""
+    return {k.removeprefix("snapshot."): tr(k, lang) for k in TEXT if k.startswith("snapshot.")}
 #: Incident classes for the map (lower bounds of incidents_min) and their colours.
 INCIDENT_CLASSES = ((0, "#f7f7f7"), (1, "#fdd49e"), (5, "#fc8d59"), (20, "#d7301f"), (50, "#7f0000"))
 
@@ -737,11 +712,11 @@ def render_index_html(layers: dict[str, pd.DataFrame], *, as_of: dt.date, releas
     ``textContent`` (never as HTML); the page's own texts are HTML-escaped. A
     Content-Security-Policy forbids any network request.
     """
-    t = LABELS[lang]
+    t = labels(lang)
     hubs = list(dict.fromkeys(layers["reach"]["hub"])) if len(layers["reach"]) else []
     data = {
         "labels": t, "bounds": [[10.1, -12.3], [25.0, 4.3]], "hubs": hubs, "hub_colours": HUB_COLOURS,
-        "road_colours": ROAD_COLOURS, "incident_classes": [list(k) for k in INCIDENT_CLASSES],
+        "road_colours": ROAD_STATUS_COLOUR, "incident_classes": [list(k) for k in INCIDENT_CLASSES],
         "layers": {k: feature_collection(layers[k], decimals=GENERALISE["reach" if k == "reach" else "admin2"][1])
                    for k in ("admin1", "incidents_admin2", "encircled_admin2", "road_status", "reach")},
     }
@@ -758,70 +733,22 @@ def render_index_html(layers: dict[str, pd.DataFrame], *, as_of: dt.date, releas
 
 def render_png(layers: dict[str, pd.DataFrame], path: Path, *, title: str, subtitle: str, lang: str,
                release_date: dt.date, produced: dt.date) -> None:
-    """Static map of the public layers (matplotlib, Agg), written to ``path``.
+    """Static map of the public layers, written to ``path`` (PNG).
 
-    Uses ``geo.render.render_map(..., public=True)`` (the project's print map: admin1,
-    reachable areas, road status) when that module exists; the built-in drawing below
-    (also incident counts and encircled cercles) is the fallback. Only sanitised layers
-    are handed to either.
+    Drawn by ``geo.render.render_map(..., public=True)``, the project's print map:
+    admin1, generalised reachable areas and road status. Only sanitised layers are
+    handed over (no incidents, no encircled points).
     """
-    try:
-        from geo.render import MapLayers, render_map
-    except ImportError:  # the print-map module is optional: draw the fallback below
-        render_map = None
-    if render_map is not None:
-        # Only sanitised layers are handed over (no incidents, no encircled points).
-        admin1 = layers["admin1"].rename(columns={"adm1_pcode": "pcode", "adm1_name": "name"})
-        bands = layers["reach"].assign(hub_id=layers["reach"]["hub"])
-        axes = layers["road_status"].set_index("axis_name", drop=False)
-        map_layers = MapLayers(admin1=admin1, bands=bands if len(bands) else None,
-                               axes=axes if len(axes) else None, axis_status=axes[["status"]])
-        png = render_map(map_layers, as_of=release_date, lang=lang, public=True, dpi=100, fmt="png",
-                         title=title, subtitle=subtitle, produced=produced)
-        Path(path).write_bytes(png)
-        return
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+    from geo.render import MapLayers, render_map
 
-    t = LABELS[lang]
-    fig = Figure(figsize=(8.0, 8.0), dpi=100)
-    ax = fig.add_axes((0.02, 0.08, 0.96, 0.84))
-    ax.set_axis_off()
-    ax.set_aspect("equal")
-    inc = layers["incidents_admin2"]
-    if len(inc):
-        colours = [next(c for lo, c in reversed(INCIDENT_CLASSES) if n >= lo) for n in inc["incidents_min"]]
-        inc.plot(ax=ax, color=colours, edgecolor="#999", linewidth=0.3)
-    for i, (_hub, grp) in enumerate(layers["reach"].groupby("hub", sort=False)):
-        grp.sort_values("hours").boundary.plot(ax=ax, color=HUB_COLOURS[i % len(HUB_COLOURS)], linewidth=0.6)
-    enc = layers["encircled_admin2"]
-    if len(enc):
-        enc.boundary.plot(ax=ax, color="#b2182b", linewidth=1.8, linestyle="--")
-    roads = layers["road_status"]
-    if len(roads):
-        roads.plot(ax=ax, color=[ROAD_COLOURS.get(s, "#000") for s in roads["status"]], linewidth=2.2)
-    layers["admin1"].boundary.plot(ax=ax, color="#333", linewidth=0.9)
-    ax.set_xlim(-12.4, 4.4)
-    ax.set_ylim(10.0, 25.1)
-    handles = [Patch(facecolor=c, edgecolor="#777", label=f"{t['incidents_label']} {lo}+") for lo, c in INCIDENT_CLASSES]
-    handles += [Patch(facecolor="none", edgecolor="#b2182b", linestyle="--", label=t["encircled"])]
-    handles += [Line2D([0], [0], color=ROAD_COLOURS[s], lw=2.2, label=f"{t['roads']}: {t[s]}")
-                for s in ("open", "constrained", "closed", "unknown")]
-    ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True)
-    fig.text(0.02, 0.965, title, fontsize=12, weight="bold")
-    fig.text(0.02, 0.935, subtitle, fontsize=9)
-    fig.text(0.02, 0.02, t["note"], fontsize=7, color="#555")
-    fig.savefig(path, format="png", metadata={"Title": title, "Software": f"mali-access {__version__}"})
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 (hex) of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    admin1 = layers["admin1"].rename(columns={"adm1_pcode": "pcode", "adm1_name": "name"})
+    bands = layers["reach"].assign(hub_id=layers["reach"]["hub"])
+    axes = layers["road_status"].set_index("axis_name", drop=False)
+    map_layers = MapLayers(admin1=admin1, bands=bands if len(bands) else None,
+                           axes=axes if len(axes) else None, axis_status=axes[["status"]])
+    png = render_map(map_layers, as_of=release_date, lang=lang, public=True, dpi=100, fmt="png",
+                     title=title, subtitle=subtitle, produced=produced)
+    Path(path).write_bytes(png)
 
 
 def _file_table(folder: Path) -> dict[str, dict[str, Any]]:
@@ -873,8 +800,8 @@ def build_snapshot(inputs: SnapshotInputs, out_root: Path, *, as_of: dt.date,
     ValueError
         Unknown ``lang`` or a negative delay.
     """
-    if lang not in LANGS:
-        msg = f"unknown language {lang!r}; expected one of {', '.join(LANGS)}"
+    if lang not in I18N_LANGS:
+        msg = f"unknown language {lang!r}; expected one of {', '.join(I18N_LANGS)}"
         raise ValueError(msg)
     leaflet_dir = Path(leaflet_dir)
     if not (leaflet_dir / "leaflet.js").is_file() or not (leaflet_dir / "leaflet.css").is_file():
@@ -891,7 +818,7 @@ def build_snapshot(inputs: SnapshotInputs, out_root: Path, *, as_of: dt.date,
     if final.exists():
         msg = f"snapshot folder {final} exists already; snapshots are never rewritten"
         raise SnapshotError(msg)
-    t = LABELS[lang]
+    t = labels(lang)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=out_root))
     try:
         shutil.copytree(leaflet_dir, tmp / "assets" / "leaflet")

@@ -14,7 +14,8 @@ from geo.settings import resolve_data_dir
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``snapshot`` subcommand."""
-    from geo.snapshot import DEFAULT_DELAY_DAYS, DEFAULT_WINDOW_MONTHS, LANGS, SNAPSHOTS_ENV_VAR
+    from geo.i18n import LANGS
+    from geo.snapshot import DEFAULT_DELAY_DAYS, DEFAULT_WINDOW_MONTHS, SNAPSHOTS_ENV_VAR
 
     p = sub.add_parser(
         "snapshot", help="build a public snapshot (offline map, GeoJSON/CSV, PNG) for donors",
