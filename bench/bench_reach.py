@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geo.constraints import load_versions  # noqa: E402
-from geo.costdist import _finite_range, settle  # noqa: E402
+from geo.costdist import prepare_friction, settle  # noqa: E402
 from geo.curated import select_hubs  # noqa: E402
 from geo.friction import load_model_inputs  # noqa: E402
 from geo.reach import base_state, locate_hub, reach_from_state  # noqa: E402
@@ -158,12 +158,10 @@ def main() -> int:
         peak = peak_mib()  # the product pipeline: inputs, friction, reach, scenario
         placements = [locate_hub(inputs, friction, h, state.no_entry) for _, h in hubs.iterrows()]
         starts = [(p.row, p.col) for p in placements]
-        lo, hi = _finite_range(friction.reshape(-1))
-        fr = (float(lo), float(hi))
 
         def search_all() -> list:
-            return [settle(friction, [s], cell_km=cell_km, max_h=12.0, check=False, friction_range=fr)  # noqa: B023
-                    for s in starts]  # noqa: B023
+            grid = prepare_friction(friction)  # once for the 7 hubs, as reach_from_state does  # noqa: B023
+            return [settle(grid, [s], cell_km=cell_km, max_h=12.0) for s in starts]  # noqa: B023
 
         search_s, cells = timed(search_all, repeat)
         row = {"cell": f"{cell_km * 1000:g} m", "load_avg": os.getloadavg()[0],

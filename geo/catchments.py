@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 from rasterio.transform import Affine
 
-from geo.costdist import Settled, check_friction, settle
+from geo.costdist import Settled, prepare_friction, settle
 from geo.friction import ModelInputs
-from geo.reach import HUB_SNAP_SPEED_KMH, ReachState, _place_lonlat, _polygons, locate_hub
+from geo.polygonize import mask_polygons
+from geo.reach import HUB_SNAP_SPEED_KMH, ReachState, _place_lonlat, locate_hub
 from geo.settings import WORK_CRS
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ def compute_catchments(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: Reach
     if not max_h > 0:
         msg = f"max_h must be > 0, got {max_h!r}"
         raise ValueError(msg)
-    f = check_friction(state.friction(inputs) if friction is None else friction)
+    grid = prepare_friction(state.friction(inputs) if friction is None else friction)
+    f = grid.friction
     usable, starts, costs, statuses = [], [], [], {}
     for _, hub in hubs.iterrows():
         pl = locate_hub(inputs, f, hub, state.no_entry)
@@ -95,8 +97,8 @@ def compute_catchments(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: Reach
         else:
             logger.warning("hub %s: %s", hub["name"], pl.status)
     hub_ids = [h["hub_id"] for h in usable]
-    cells = (settle(f, starts, cell_km=inputs.grid.cell_km, max_h=max_h, start_costs_h=np.array(costs),
-                    labels=True, check=False) if starts else None)
+    cells = (settle(grid, starts, cell_km=inputs.grid.cell_km, max_h=max_h, start_costs_h=np.array(costs),
+                    labels=True) if starts else None)
     places = inputs.places
     place_flat = places["row"].to_numpy() * inputs.grid.shape[1] + places["col"].to_numpy()
     if cells is not None:
@@ -130,7 +132,7 @@ def compute_catchments(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: Reach
         hid = hub["hub_id"]
         if hid in hub_ids and cells is not None and len(cells):
             k = hub_ids.index(hid)
-            geom = _polygons(lab == k, transform)
+            geom = mask_polygons(lab == k, transform)
             area, people = counts[k] * inputs.grid.cell_area_km2, float(pops[k])
         else:
             from shapely import Polygon

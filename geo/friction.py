@@ -191,6 +191,9 @@ class ModelInputs:
         their 8 neighbours. A cell inside Mali that is not an edge cell lies wholly
         inside the outline, so band polygons made only of such cells need no clipping
         (``geo.reach.settled_band_polygons``). None: clip every band.
+    derived
+        Memo of values derived from the fields above by the engine (outline polygon,
+        per-commune cell counts, locality lon/lat...), filled on first use.
     """
 
     grid: Grid
@@ -210,6 +213,7 @@ class ModelInputs:
     admin3_id: np.ndarray | None = None
     axis_cells: np.ndarray | None = None
     edge_cells: np.ndarray | None = None
+    derived: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def _warp_to_grid(path: Path, grid: Grid, *, resampling: Resampling, dtype: str,
@@ -406,9 +410,17 @@ def speed_grids(inputs: ModelInputs, *, axis_status: pd.DataFrame,
     return road, offroad
 
 
+def _speeds(inputs: ModelInputs, kind: str, season: str) -> dict[str, float]:
+    """:func:`speed_lookup` on ``inputs.speeds``, computed once per kind and season."""
+    key = ("speeds", kind, season)
+    if key not in inputs.derived:
+        inputs.derived[key] = speed_lookup(inputs.speeds, kind, season)
+    return inputs.derived[key]
+
+
 def _landcover_speed_lut(inputs: ModelInputs, season: str) -> np.ndarray:
     lut = np.zeros(256, dtype=np.float64)
-    for key, value in speed_lookup(inputs.speeds, "landcover", season).items():
+    for key, value in _speeds(inputs, "landcover", season).items():
         lut[int(key)] = value
     return lut
 
@@ -422,8 +434,8 @@ def _axis_cells(inputs: ModelInputs) -> np.ndarray:
 
 def _axis_speeds(inputs: ModelInputs, axis_status: pd.DataFrame, season: str) -> np.ndarray:
     """Speed of each axis for its status (km/h), as ``[nan, axis 1, axis 2, ...]``."""
-    cls_speed = speed_lookup(inputs.speeds, "road_class", season)
-    factor = speed_lookup(inputs.speeds, "status", season)
+    cls_speed = _speeds(inputs, "road_class", season)
+    factor = _speeds(inputs, "status", season)
     axes = inputs.axes.join(axis_status[["status"]], how="left")
     axes["status"] = axes["status"].fillna("unknown")
     if axes["status"].map(factor).isna().any():

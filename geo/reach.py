@@ -4,8 +4,8 @@ Method: the friction surface of ``geo.friction`` (hours per km, ESRI:102022 grid
 the bounded search of ``geo.costdist`` give each hub the cells it reaches within the
 largest band, with their travel times (sparse: only the cells reached are touched).
 A band of T hours is the set of cells with ``time <= T`` (a cell at exactly T is in).
-It is vectorised with ``rasterio.features.shapes`` over the band's own bounding
-window only, 4-connected, so cells touching at a corner give separate parts (no slivers);
+It is vectorised (``geo.polygonize``: GDAL polygonize's result, without holding the
+GIL) over the band's own bounding window only, 4-connected, so cells touching at a corner give separate parts (no slivers);
 the parts are disjoint, so the band is their MultiPolygon without any union, and its
 area equals the cell count times the cell area. Bands of one hub are nested by
 construction (same times, growing threshold). Cells are in Mali by construction (the
@@ -17,9 +17,8 @@ boundary may cross) are intersected, and only with the outline cut to the band's
 
 Per-hub computations are independent pure functions of (inputs, friction, hub); each
 hub's search and summary (polygons, tables) run together in a small thread pool (the
-numba kernel releases the GIL, and so do shapely's overlays and most numpy work; GDAL
-polygonize through ``rasterio`` does not, so the gain comes from overlapping it with
-the other hub's work).
+numba kernels, the search and the polygonizer, release the GIL, and so do shapely's
+overlays and most numpy work; the pandas tables are built once, after the pool).
 """
 
 from __future__ import annotations
@@ -30,24 +29,23 @@ import math
 import os
 import threading
 import unicodedata
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import numba
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from rasterio.errors import NotGeoreferencedWarning
-from rasterio.features import shapes
 from rasterio.transform import Affine
 
-from geo.costdist import Settled, _finite_range, check_friction, settle
+from geo.costdist import SearchGrid, Settled, prepare_friction, settle
 from geo.curated import encircled_as_of, road_status_as_of
 from geo.errors import InputError
 from geo.friction import Grid, ModelInputs, build_friction
+from geo.polygonize import mask_polygons
 from geo.settings import DEFAULT_BANDS_H, STORAGE_CRS, WORK_CRS
 
 logger = logging.getLogger(__name__)
@@ -153,35 +151,6 @@ def place_hub(friction: np.ndarray, grid: Grid, x: float, y: float, *,
     return HubPlacement(int(rr[k] + r0), int(cc[k] + c0), float(dist[k]), "moved")
 
 
-def _polygons(mask: np.ndarray, transform: Affine) -> shapely.Geometry:
-    """Disjoint 4-connected parts of a boolean raster as one valid (Multi)Polygon.
-
-    The rings of ``rasterio.features.shapes`` (GDAL polygonize: vertices at cell
-    corners where the boundary turns) go to shapely in one ``from_ragged_array`` call
-    rather than one ``shape()`` per part, which builds every ring in Python.
-    """
-    rings: list[np.ndarray] = []
-    ring_end, poly_end = [0], [0]
-    with warnings.catch_warnings():
-        # rasterio wraps the array in a MEM dataset and may warn that it has no
-        # geotransform; ours is passed explicitly, so the warning does not apply
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        for g, _ in shapes(mask.view(np.uint8), mask=mask, transform=transform, connectivity=4):
-            for ring in g["coordinates"]:
-                xy = np.asarray(ring, dtype=np.float64)
-                rings.append(xy)
-                ring_end.append(ring_end[-1] + len(xy))
-            poly_end.append(len(rings))
-    if not rings:
-        return shapely.Polygon()
-    offsets = (np.asarray(ring_end, dtype=np.int64), np.asarray(poly_end, dtype=np.int64))
-    parts = shapely.from_ragged_array(shapely.GeometryType.POLYGON, np.concatenate(rings), offsets)
-    geom = parts[0] if len(parts) == 1 else shapely.MultiPolygon(list(parts))
-    if not geom.is_valid:  # a ring pinched at a corner: re-node it, area unchanged
-        geom = shapely.make_valid(geom, method="structure")
-    return geom
-
-
 def _clip(geom: shapely.Geometry, clip: shapely.Geometry | None) -> shapely.Geometry:
     """``geom`` intersected with ``clip``, kept as a valid (Multi)Polygon.
 
@@ -201,8 +170,47 @@ def _clip(geom: shapely.Geometry, clip: shapely.Geometry | None) -> shapely.Geom
     return out
 
 
-def _box(rows: np.ndarray, cols: np.ndarray) -> tuple[int, int, int, int]:
-    return int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1
+@numba.njit(cache=True, nogil=True)
+def _band_boxes(idx, time_h, ncols, hours, edge):  # noqa: ANN001, ANN202
+    """Per band k (``hours`` ascending): bounding box ``(r0, r1, c0, c1)`` of the cells with
+    ``time <= hours[k]``, their count, and whether one is an edge cell (``edge`` empty:
+    never)."""
+    nb = hours.shape[0]
+    box = np.empty((nb, 4), dtype=np.int64)
+    box[:, 0] = box[:, 2] = np.iinfo(np.int64).max
+    box[:, 1] = box[:, 3] = -1
+    count = np.zeros(nb, dtype=np.int64)
+    on_edge = np.zeros(nb, dtype=np.bool_)
+    check_edge = edge.shape[0] > 0
+    for i in range(idx.shape[0]):
+        r = idx[i] // ncols
+        c = idx[i] - r * ncols
+        e = check_edge and edge[idx[i]]
+        for k in range(nb):
+            if time_h[i] <= hours[k]:
+                box[k, 0] = min(box[k, 0], r)
+                box[k, 1] = max(box[k, 1], r + 1)
+                box[k, 2] = min(box[k, 2], c)
+                box[k, 3] = max(box[k, 3], c + 1)
+                count[k] += 1
+                if e:
+                    on_edge[k] = True
+    return box, count, on_edge
+
+
+@numba.njit(cache=True, nogil=True)
+def _band_window(idx, time_h, ncols, hours, r0, r1, c0, c1):  # noqa: ANN001, ANN202
+    """uint8 window ``[r0:r1, c0:c1]``: 1 + the first band holding each cell, 0 elsewhere."""
+    win = np.zeros((r1 - r0, c1 - c0), dtype=np.uint8)
+    for i in range(idx.shape[0]):
+        for k in range(hours.shape[0]):
+            if time_h[i] <= hours[k]:
+                r = idx[i] // ncols
+                c = idx[i] - r * ncols
+                if r0 <= r < r1 and c0 <= c < c1:
+                    win[r - r0, c - c0] = k + 1
+                break
+    return win
 
 
 def settled_band_polygons(cells: Settled, grid: Grid, hours: Sequence[float],
@@ -211,32 +219,38 @@ def settled_band_polygons(cells: Settled, grid: Grid, hours: Sequence[float],
                           _known: dict | None = None) -> list[shapely.Geometry]:
     """Band polygons from the sparse result of a search (see :func:`band_polygons`).
 
-    Each band is vectorised on the bounding window of its own cells only. With
-    ``edge_cells`` (bool grid: cells whose square may cross ``clip``'s boundary, see
-    ``geo.friction.ModelInputs.edge_cells``) a band none of whose cells is an edge cell
-    lies inside ``clip`` already and is not intersected (same result, no overlay).
+    ``hours`` ascending. One pass over the cells finds each band's bounding box; one
+    more writes, in the largest band's box, the first band of each cell; each band is
+    then vectorised on its own box only. With ``edge_cells`` (bool grid: cells whose
+    square may cross ``clip``'s boundary, see ``geo.friction.ModelInputs.edge_cells``)
+    a band none of whose cells is an edge cell lies inside ``clip`` already and is not
+    intersected (same result, no overlay).
     """
     if len(cells) == 0:
         return [shapely.Polygon() for _ in hours]
     ncols = grid.shape[1]
-    rows = cells.idx // ncols
-    cols = cells.idx - rows * ncols
-    on_edge = None if clip is None or edge_cells is None else edge_cells.reshape(-1)[cells.idx]
+    hours_arr = np.asarray(hours, dtype=np.float64)
+    edge = (edge_cells.reshape(-1) if clip is not None and edge_cells is not None
+            else np.zeros(0, dtype=np.bool_))
+    box, count, on_edge = _band_boxes(cells.idx, cells.time_h, ncols, hours_arr, edge)
+    todo = [k for k, t in enumerate(hours) if count[k] and not (_known is not None and t in _known)]
+    win = None
+    if todo:
+        big = box[todo[-1]]
+        win = _band_window(cells.idx, cells.time_h, ncols, hours_arr, *(int(v) for v in big))
     out = []
-    for t in hours:
+    for k, t in enumerate(hours):
         if _known is not None and t in _known:  # same cells as a band already drawn
             out.append(_known[t])
             continue
-        within = cells.time_h <= t
-        if not within.any():
+        if not count[k]:
             out.append(shapely.Polygon())
             continue
-        rr, cc = rows[within], cols[within]
-        r0, r1, c0, c1 = _box(rr, cc)
-        mask = np.zeros((r1 - r0, c1 - c0), dtype=bool)
-        mask[rr - r0, cc - c0] = True
-        geom = _polygons(mask, grid.transform @ Affine.translation(c0, r0))
-        if on_edge is not None and not on_edge[within].any():
+        r0, r1, c0, c1 = (int(v) for v in box[k])
+        sub = win[r0 - big[0]:r1 - big[0], c0 - big[2]:c1 - big[2]]
+        mask = (sub > 0) & (sub <= k + 1)
+        geom = mask_polygons(mask, grid.transform @ Affine.translation(c0, r0))
+        if clip is None or (edge_cells is not None and not on_edge[k]):
             out.append(geom)
         else:
             out.append(_clip(geom, clip))
@@ -274,7 +288,7 @@ def band_polygons(time_h: np.ndarray, grid: Grid, hours: Sequence[float],
     r0, r1, c0, c1 = rr.min(), rr.max() + 1, cc.min(), cc.max() + 1
     sub = time_h[r0:r1, c0:c1]
     transform = grid.transform @ Affine.translation(int(c0), int(r0))
-    return [_clip(_polygons(sub <= t, transform), clip) for t in hours]
+    return [_clip(mask_polygons(sub <= t, transform), clip) for t in hours]
 
 
 @dataclass(frozen=True)
@@ -329,10 +343,10 @@ def _no_entry_status(no_entry: gpd.GeoDataFrame | None, x: float, y: float) -> s
     if no_entry is None or not len(no_entry):
         return None
     zones = no_entry if no_entry.crs == WORK_CRS else no_entry.to_crs(WORK_CRS)
-    d_km = zones.distance(shapely.Point(x, y)) / 1000.0
-    inside = zones[d_km.to_numpy() <= zones["radius_km"].to_numpy()]
+    d_km = shapely.distance(zones.geometry.to_numpy(), shapely.Point(x, y)) / 1000.0
+    inside = np.flatnonzero(d_km <= zones["radius_km"].to_numpy())
     if len(inside):
-        z = inside.iloc[0]
+        z = zones.iloc[int(inside[0])]
         return f"inside the no-entry zone of {z['locality']} (encircled since {z['since']})"
     return None
 
@@ -359,33 +373,54 @@ def locate_hub(inputs: ModelInputs, friction: np.ndarray, hub: pd.Series,
     return placement
 
 
-def search_hub(inputs: ModelInputs, friction: np.ndarray, placement: HubPlacement, max_h: float, *,
-               friction_range: tuple[float, float] | None = None) -> Settled | None:
-    """Cells reached from a placed hub within ``max_h`` hours (None if it cannot start)."""
+def search_hub(inputs: ModelInputs, friction: np.ndarray | SearchGrid, placement: HubPlacement,
+               max_h: float) -> Settled | None:
+    """Cells reached from a placed hub within ``max_h`` hours (None if it cannot start).
+
+    ``friction`` is h/km, best prepared once (``geo.costdist.prepare_friction``) when
+    several hubs are searched on it.
+    """
     if not placement.usable:
         return None
     start_cost = placement.snap_km / HUB_SNAP_SPEED_KMH
     return settle(friction, [(placement.row, placement.col)], cell_km=inputs.grid.cell_km, max_h=max_h,
-                  start_costs_h=np.array([start_cost]), check=False, friction_range=friction_range)
+                  start_costs_h=np.array([start_cost]))
+
+
+def _memo(inputs: ModelInputs, key: str, make: Callable[[], object]) -> object:
+    """A value derived from ``inputs``, computed once and kept in ``inputs.derived``."""
+    if key not in inputs.derived:
+        inputs.derived[key] = make()
+    return inputs.derived[key]
 
 
 def _place_lonlat(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
-    to_geo = _transformer(WORK_CRS, STORAGE_CRS)
-    return to_geo.transform(inputs.places.geometry.x.to_numpy(), inputs.places.geometry.y.to_numpy())
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        to_geo = _transformer(WORK_CRS, STORAGE_CRS)
+        return to_geo.transform(inputs.places.geometry.x.to_numpy(), inputs.places.geometry.y.to_numpy())
+
+    return _memo(inputs, "place_lonlat", make)
 
 
 def _outline_geom(inputs: ModelInputs) -> shapely.Geometry:
     """Mali's outline as one prepared geometry (WORK_CRS)."""
-    geom = shapely.union_all(inputs.outline.geometry.values)
-    shapely.prepare(geom)
-    return geom
+    def make() -> shapely.Geometry:
+        geom = shapely.union_all(inputs.outline.geometry.values)
+        shapely.prepare(geom)
+        return geom
+
+    return _memo(inputs, "outline_geom", make)
 
 
 def _admin3_cells(inputs: ModelInputs) -> np.ndarray | None:
     if inputs.admin3_id is None:
         return None
-    ids = inputs.admin3_id.reshape(-1)
-    return np.bincount(ids[ids >= 0], minlength=len(inputs.admin3))
+
+    def make() -> np.ndarray:
+        ids = inputs.admin3_id.reshape(-1)
+        return np.bincount(ids[ids >= 0], minlength=len(inputs.admin3))
+
+    return _memo(inputs, "admin3_cells", make)
 
 
 @dataclass(frozen=True)
@@ -399,22 +434,116 @@ class _Static:
 
 
 def _static_tables(inputs: ModelInputs) -> _Static:
-    places = inputs.places
-    place_flat = places["row"].to_numpy() * inputs.grid.shape[1] + places["col"].to_numpy()
-    place_cols = {k: places[k].to_numpy() for k in ("name", "adm2_pcode", "adm3_pcode")}
-    a3_cols = None
-    if inputs.admin3_id is not None:
-        a3_cols = {k: inputs.admin3[k].to_numpy() for k in ("pcode", "name", "adm2_pcode")}
-    return _Static(place_flat, np.asarray(places.index.astype(str)), place_cols, a3_cols)
+    def make() -> _Static:
+        places = inputs.places
+        place_flat = places["row"].to_numpy() * inputs.grid.shape[1] + places["col"].to_numpy()
+        place_cols = {k: places[k].to_numpy() for k in ("name", "adm2_pcode", "adm3_pcode")}
+        a3_cols = None
+        if inputs.admin3_id is not None:
+            a3_cols = {k: inputs.admin3[k].to_numpy() for k in ("pcode", "name", "adm2_pcode")}
+        return _Static(place_flat, np.asarray(places.index.astype(str)), place_cols, a3_cols)
+
+    return _memo(inputs, "static_tables", make)
+
+
+@dataclass
+class _HubTables:
+    """One hub's bands, localities and communes as numpy columns (frames are built once for all hubs)."""
+
+    bands: dict[str, np.ndarray | list]
+    localities: dict[str, np.ndarray]
+    admin3: dict[str, np.ndarray]
+    cells: Settled | None
+
+
+def _repeat(value: object, n: int) -> np.ndarray:
+    out = np.empty(n, dtype=object)
+    out[:] = [value] * n
+    return out
+
+
+def _hub_tables(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, cells: Settled | None,
+                hours: Sequence[float], *, clip: bool, known_geoms: dict | None = None) -> _HubTables:
+    """The columns behind :func:`summarise_hub` (see there)."""
+    hours = [float(h) for h in hours]
+    n = len(hours)
+    hub_cols = {"hub_id": _repeat(hub["hub_id"], n), "hub": _repeat(hub["name"], n),
+                "hours": np.asarray(hours, dtype=np.float64)}
+    st = _static_tables(inputs)
+    empty_loc = {c: np.empty(0, dtype=object) for c in LOCALITY_COLUMNS}
+    empty_a3 = {c: np.empty(0, dtype=object) for c in ADMIN3_COLUMNS}
+    if cells is None:
+        logger.warning("hub %s: %s", hub["name"], placement.status)
+        bands = {**hub_cols, "area_km2": np.zeros(n), "population": np.zeros(n),
+                 "localities": np.zeros(n, dtype=np.int64), "hub_status": _repeat(placement.status, n),
+                 "geometry": [shapely.Polygon()] * n}
+        return _HubTables(bands, empty_loc, empty_a3, None)
+    outline = _outline_geom(inputs) if clip else None
+    geoms = settled_band_polygons(cells, inputs.grid, hours, outline, edge_cells=inputs.edge_cells,
+                                  _known=known_geoms)
+    pop = inputs.population.reshape(-1)[cells.idx]
+    place_t = cells.values_at(st.place_flat)
+    a3 = inputs.admin3_id.reshape(-1)[cells.idx] if inputs.admin3_id is not None else None
+    a3_total = _admin3_cells(inputs)
+    population, n_loc = np.zeros(n), np.zeros(n, dtype=np.int64)
+    a3_hit, a3_count, a3_band = [], [], []
+    for k, t in enumerate(hours):
+        within = cells.time_h <= t
+        population[k] = pop[within].sum()
+        n_loc[k] = (place_t <= t).sum()
+        if a3 is not None:
+            ids = a3[within]
+            counts = np.bincount(ids[ids >= 0], minlength=len(inputs.admin3))
+            hit = np.flatnonzero(counts)
+            a3_hit.append(hit)
+            a3_count.append(counts[hit])
+            a3_band.append(np.full(len(hit), k))
+    bands = {**hub_cols, "area_km2": shapely.area(np.asarray(geoms, dtype=object)) / 1e6,
+             "population": population, "localities": n_loc, "hub_status": _repeat(placement.status, n),
+             "geometry": list(geoms)}
+    sel = np.flatnonzero(place_t <= hours[-1])
+    sel = sel[np.argsort(place_t[sel], kind="stable")]  # nearest first
+    lon, lat = _place_lonlat(inputs)
+    localities = {
+        "hub_id": _repeat(hub["hub_id"], len(sel)), "hub": _repeat(hub["name"], len(sel)),
+        "place_id": st.place_id[sel], "locality": st.place_cols["name"][sel],
+        "adm2_pcode": st.place_cols["adm2_pcode"][sel], "adm3_pcode": st.place_cols["adm3_pcode"][sel],
+        "lon": np.round(lon[sel], 5), "lat": np.round(lat[sel], 5), "travel_time_h": place_t[sel]}
+    admin3 = empty_a3
+    if a3 is not None:
+        hit, count = np.concatenate(a3_hit), np.concatenate(a3_count)
+        admin3 = {
+            "hub_id": _repeat(hub["hub_id"], len(hit)), "hub": _repeat(hub["name"], len(hit)),
+            "hours": hub_cols["hours"][np.concatenate(a3_band)],
+            "adm3_pcode": st.a3_cols["pcode"][hit], "adm3_name": st.a3_cols["name"][hit],
+            "adm2_pcode": st.a3_cols["adm2_pcode"][hit],
+            "area_km2_reached": count * inputs.grid.cell_area_km2,
+            "share_reached": count / np.maximum(a3_total[hit], 1)}
+    return _HubTables(bands, localities, admin3, cells)
+
+
+def _frames(tables: Sequence[_HubTables]) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Bands (GeoDataFrame, WORK_CRS), localities and communes of several hubs, one frame each."""
+    def join(name: str, columns: list[str]) -> dict:
+        return {c: np.concatenate([np.asarray(getattr(t, name)[c], dtype=object)
+                                   if c == "geometry" else getattr(t, name)[c] for t in tables])
+                for c in columns}
+
+    if not tables:
+        return (gpd.GeoDataFrame(columns=BAND_COLUMNS, geometry="geometry", crs=WORK_CRS),
+                pd.DataFrame(columns=LOCALITY_COLUMNS), pd.DataFrame(columns=ADMIN3_COLUMNS))
+    band_cols = join("bands", BAND_COLUMNS)
+    geometry = band_cols.pop("geometry")
+    bands = gpd.GeoDataFrame(band_cols, geometry=gpd.GeoSeries(geometry, crs=WORK_CRS), crs=WORK_CRS)
+    loc = join("localities", LOCALITY_COLUMNS)
+    localities = pd.DataFrame(loc) if len(loc["place_id"]) else pd.DataFrame(columns=LOCALITY_COLUMNS)
+    a3 = join("admin3", ADMIN3_COLUMNS)
+    admin3 = pd.DataFrame(a3) if len(a3["adm3_pcode"]) else pd.DataFrame(columns=ADMIN3_COLUMNS)
+    return bands, localities, admin3
 
 
 def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, cells: Settled | None,
-                  hours: Sequence[float], *, clip: bool = True,
-                  _lonlat: tuple[np.ndarray, np.ndarray] | None = None,
-                  _a3_total: np.ndarray | None = None,
-                  _outline: shapely.Geometry | None = None,
-                  _static: _Static | None = None,
-                  _known_geoms: dict | None = None) -> HubReach:
+                  hours: Sequence[float], *, clip: bool = True) -> HubReach:
     """Bands, localities and communes of one hub from its search result.
 
     Parameters
@@ -435,54 +564,12 @@ def summarise_hub(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, 
     Returns
     -------
     HubReach
+        Bands with area (km2, of the clipped polygon) and population; localities
+        reached, nearest first; communes touched per band with the share of their
+        cells reached.
     """
-    hours = [float(h) for h in hours]
-    if cells is None:
-        logger.warning("hub %s: %s", hub["name"], placement.status)
-        bands = gpd.GeoDataFrame(
-            {"hub_id": hub["hub_id"], "hub": hub["name"], "hours": hours, "area_km2": 0.0,
-             "population": 0.0, "localities": 0, "hub_status": placement.status,
-             "geometry": [shapely.Polygon()] * len(hours)}, crs=WORK_CRS)
-        return HubReach(bands, pd.DataFrame(columns=LOCALITY_COLUMNS), None, placement)
-    outline = None
-    if clip:
-        outline = _outline_geom(inputs) if _outline is None else _outline
-    geoms = settled_band_polygons(cells, inputs.grid, hours, outline, edge_cells=inputs.edge_cells,
-                                  _known=_known_geoms)
-    pop = inputs.population.reshape(-1)[cells.idx]
-    st = _static_tables(inputs) if _static is None else _static
-    place_t = cells.values_at(st.place_flat)
-    rows, adm_parts = [], []
-    a3 = inputs.admin3_id.reshape(-1)[cells.idx] if inputs.admin3_id is not None else None
-    a3_total = _admin3_cells(inputs) if _a3_total is None else _a3_total
-    for t, geom in zip(hours, geoms, strict=True):
-        within = cells.time_h <= t
-        rows.append({"hub_id": hub["hub_id"], "hub": hub["name"], "hours": t,
-                     "area_km2": float(geom.area) / 1e6,
-                     "population": float(pop[within].sum()),
-                     "localities": int((place_t <= t).sum()),
-                     "hub_status": placement.status, "geometry": geom})
-        if a3 is not None:
-            ids = a3[within]
-            counts = np.bincount(ids[ids >= 0], minlength=len(inputs.admin3))
-            hit = np.nonzero(counts)[0]
-            adm_parts.append(pd.DataFrame({
-                "hub_id": hub["hub_id"], "hub": hub["name"], "hours": t,
-                "adm3_pcode": st.a3_cols["pcode"][hit], "adm3_name": st.a3_cols["name"][hit],
-                "adm2_pcode": st.a3_cols["adm2_pcode"][hit],
-                "area_km2_reached": counts[hit] * inputs.grid.cell_area_km2,
-                "share_reached": counts[hit] / np.maximum(a3_total[hit], 1)}))
-    bands = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORK_CRS)
-    sel = place_t <= hours[-1]
-    lon, lat = _place_lonlat(inputs) if _lonlat is None else _lonlat
-    localities = pd.DataFrame({
-        "hub_id": hub["hub_id"], "hub": hub["name"], "place_id": st.place_id[sel],
-        "locality": st.place_cols["name"][sel], "adm2_pcode": st.place_cols["adm2_pcode"][sel],
-        "adm3_pcode": st.place_cols["adm3_pcode"][sel], "lon": np.round(lon[sel], 5),
-        "lat": np.round(lat[sel], 5), "travel_time_h": place_t[sel]})
-    localities = localities.sort_values("travel_time_h", kind="stable").reset_index(drop=True)
-    admin3 = (pd.concat(adm_parts, ignore_index=True) if adm_parts
-              else pd.DataFrame(columns=ADMIN3_COLUMNS))
+    tables = _hub_tables(inputs, hub, placement, cells, hours, clip=clip)
+    bands, localities, admin3 = _frames([tables])
     return HubReach(bands, localities, cells, placement, admin3)
 
 
@@ -517,9 +604,9 @@ def reach_hub(inputs: ModelInputs, friction: np.ndarray, hub: pd.Series, *,
         Bad friction (NaN, zero or negative cells).
     """
     hours = sorted(float(h) for h in hours)
-    f = check_friction(friction)
-    placement = locate_hub(inputs, f, hub, no_entry)
-    cells = search_hub(inputs, f, placement, hours[-1])
+    grid = prepare_friction(friction)
+    placement = locate_hub(inputs, grid.friction, hub, no_entry)
+    cells = search_hub(inputs, grid, placement, hours[-1])
     return summarise_hub(inputs, hub, placement, cells, hours, clip=clip)
 
 
@@ -635,7 +722,7 @@ def _known_band_geoms(reuse: ReachResult | None, placements: dict, same_below: d
 
 def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachState, *,
                      as_of: dt.date, hours: Sequence[float] = DEFAULT_BANDS_H,
-                     friction: np.ndarray | None = None, reuse: ReachResult | None = None,
+                     friction: np.ndarray | SearchGrid | None = None, reuse: ReachResult | None = None,
                      reuse_hubs: set[str] | None = None, clip: bool = True,
                      workers: int | None = None, progress: Progress | None = None,
                      _same_below: dict[str, float] | None = None) -> ReachResult:
@@ -654,7 +741,8 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
     hours
         Band limits, hours.
     friction
-        The state's friction if already built (else built here).
+        The state's friction if already built (h/km, or a ``geo.costdist.SearchGrid``
+        prepared from it, which saves an O(grid) pass), else built here.
     reuse, reuse_hubs
         A previous result whose per-hub output is copied for the hubs in ``reuse_hubs``
         (used by scenarios for hubs the change cannot affect).
@@ -670,9 +758,8 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
     ReachResult
     """
     hours = _check_hours(hours)
-    f = check_friction(state.friction(inputs) if friction is None else friction)
-    lo, hi = _finite_range(f.reshape(-1))  # one pass, no copy of the finite cells
-    frange = (float(lo), float(hi)) if math.isfinite(lo) else None
+    grid = prepare_friction(state.friction(inputs) if friction is None else friction)
+    f = grid.friction
     hub_rows = [hub for _, hub in hubs.iterrows()]
     reuse_hubs = reuse_hubs or set()
     placements = {}
@@ -685,49 +772,53 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if f.size <= PARALLEL_MAX_CELLS else 1
     cells: dict[str, Settled | None] = {}
-    lonlat, a3_total, static = _place_lonlat(inputs), _admin3_cells(inputs), _static_tables(inputs)
-    outline = _outline_geom(inputs) if clip else None
 
     def search(hub: pd.Series) -> Settled | None:
-        return search_hub(inputs, f, placements[hub["hub_id"]], hours[-1], friction_range=frange)
+        return search_hub(inputs, grid, placements[hub["hub_id"]], hours[-1])
 
     known = _known_band_geoms(reuse, placements, _same_below, hours)
 
-    def summary(hub: pd.Series, found: Settled | None) -> HubReach:
-        return summarise_hub(inputs, hub, placements[hub["hub_id"]], found, hours, clip=clip, _lonlat=lonlat,
-                             _a3_total=a3_total, _outline=outline, _static=static,
-                             _known_geoms=known.get(hub["hub_id"]))
+    def summary(hub: pd.Series, found: Settled | None) -> _HubTables:
+        return _hub_tables(inputs, hub, placements[hub["hub_id"]], found, hours, clip=clip,
+                           known_geoms=known.get(hub["hub_id"]))
+
+    def collect(found: Iterable[_HubTables]) -> dict[str, _HubTables]:
+        out = {}
+        for i, (hub, tables) in enumerate(zip(todo, found, strict=True), start=1):
+            out[hub["hub_id"]] = tables
+            if progress:
+                progress(i, len(todo), str(hub["name"]))
+        return out
 
     if workers > 1 and len(todo) > 1:
         # each worker searches a hub (numba, GIL released) and turns it into polygons
-        # and tables (GDAL polygonize and shapely overlays also release the GIL)
+        # and columns (shapely overlays and most numpy work also release the GIL)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            found = pool.map(lambda h: summary(h, search(h)), todo)
-            done = {h["hub_id"]: r for h, r in zip(todo, found, strict=True)}
+            done = collect(pool.map(lambda h: summary(h, search(h)), todo))
     else:
-        done = {h["hub_id"]: summary(h, search(h)) for h in todo}
-    band_parts, loc_parts, adm_parts = [], [], []
-    for i, hub in enumerate(hub_rows, start=1):
-        hid = hub["hub_id"]
-        if hid in done:
-            res = done[hid]
-            cells[hid] = res.cells
-            b, loc, adm = res.bands, res.localities, res.admin3
-        else:
+        done = collect(summary(h, search(h)) for h in todo)
+    bands, localities, admin3 = _frames([done[h["hub_id"]] for h in todo])
+    for hid, t in done.items():
+        cells[hid] = t.cells
+    reused = [h["hub_id"] for h in hub_rows if h["hub_id"] not in done]
+    if reused:  # copy the reused hubs' rows, then put every table back in hub order
+        order = {h["hub_id"]: i for i, h in enumerate(hub_rows)}
+        for hid in reused:
             cells[hid] = reuse.cells.get(hid)
-            b = reuse.bands[reuse.bands["hub_id"] == hid]
-            loc = reuse.localities[reuse.localities["hub_id"] == hid]
-            adm = reuse.admin3[reuse.admin3["hub_id"] == hid]
-        band_parts.append(b)
-        loc_parts.append(loc)
-        adm_parts.append(adm)
-        if progress:
-            progress(i, len(hub_rows), str(hub["name"]))
-    bands = gpd.GeoDataFrame(pd.concat(band_parts, ignore_index=True), geometry="geometry", crs=WORK_CRS)
-    nonempty = [p for p in loc_parts if len(p)]
-    localities = pd.concat(nonempty, ignore_index=True) if nonempty else pd.DataFrame(columns=LOCALITY_COLUMNS)
-    adm_nonempty = [p for p in adm_parts if len(p)]
-    admin3 = pd.concat(adm_nonempty, ignore_index=True) if adm_nonempty else pd.DataFrame(columns=ADMIN3_COLUMNS)
+
+        def merged(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+            keep = np.isin(old["hub_id"].to_numpy(dtype=object), reused)
+            parts = [p for p in (new, old[keep]) if len(p)]
+            if not parts:
+                return new
+            out = pd.concat(parts, ignore_index=True)
+            key = np.fromiter((order[h] for h in out["hub_id"].to_numpy(dtype=object)), dtype=np.int64,
+                              count=len(out))
+            return out.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
+
+        bands = gpd.GeoDataFrame(merged(bands, reuse.bands), geometry="geometry", crs=WORK_CRS)
+        localities, admin3 = merged(localities, reuse.localities), merged(admin3, reuse.admin3)
+    cells = {h["hub_id"]: cells[h["hub_id"]] for h in hub_rows}
     logger.info("reach: %d hubs x %d bands as of %s (%s season), %d reused",
                 len(hub_rows), len(hours), as_of, state.season, len(hub_rows) - len(todo))
     return ReachResult(bands, localities, f, as_of, state.season, admin3, cells, placements, state, hours)
@@ -871,14 +962,15 @@ def route_lonlat(inputs: ModelInputs, friction: np.ndarray, road: np.ndarray, st
     to_work = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True)
     (x0, x1), (y0, y1) = to_work.transform([start[0], end[0]], [start[1], end[1]])
     straight = float(math.hypot(x1 - x0, y1 - y0) / 1000.0)
-    f = check_friction(friction)
+    grid = prepare_friction(friction)
+    f = grid.friction
     a = place_hub(f, inputs.grid, x0, y0)
     b = place_hub(f, inputs.grid, x1, y1)
     empty = np.empty((0, 2), dtype=np.int64)
     if not a.usable or not b.usable:
         bad = a if not a.usable else b
         return Route(None, 0.0, 0.0, straight, empty, f"{'start' if bad is a else 'end'} {bad.status}")
-    cells = settle(f, [(a.row, a.col)], cell_km=inputs.grid.cell_km, check=False,
+    cells = settle(grid, [(a.row, a.col)], cell_km=inputs.grid.cell_km,
                    start_costs_h=np.array([a.snap_km / HUB_SNAP_SPEED_KMH]))
     t = cells.values_at(np.array([b.row * inputs.grid.shape[1] + b.col]))[0]
     if not np.isfinite(t):

@@ -41,7 +41,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import numba
 import numpy as np
 import pandas as pd
 import shapely
@@ -51,7 +50,7 @@ from shapely.geometry import Point
 from geo.costdist import Settled
 from geo.errors import DataFileError
 from geo.friction import SEASONS, ModelInputs
-from geo.reach import ReachResult, ReachState, reach_from_state
+from geo.reach import ReachResult, ReachState, _place_lonlat, _static_tables, reach_from_state
 from geo.reach_diff import diff_reach  # noqa: F401  (compatible name, polygon diff)
 from geo.settings import DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS, WORK_CRS
 
@@ -275,55 +274,36 @@ def _first_change_h(before: ReachResult, friction_after: np.ndarray) -> dict[str
     return out
 
 
-def _sorted_within(cells: Settled | None, hours: Sequence[float]) -> list[np.ndarray]:
-    """Per band, the flat indices of the cells within it, ascending."""
-    if cells is None:
-        return [np.empty(0, dtype=np.int64) for _ in hours]
-    return [np.sort(cells.idx[cells.time_h <= h]) for h in hours]
+def _place_rank(inputs: ModelInputs) -> np.ndarray:
+    """Rank of each locality in place-id order (rows of the changes table are listed so)."""
+    key = "place_rank"
+    if key not in inputs.derived:
+        ids = _static_tables(inputs).place_id
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+        inputs.derived[key] = rank
+    return inputs.derived[key]
 
 
-@numba.njit(cache=True, nogil=True)
-def _sorted_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # pragma: no cover (numba)
-    """Values of ascending unique ``a`` not in ascending unique ``b`` (one merge pass)."""
-    out = np.empty(a.shape[0], dtype=a.dtype)
-    n = 0
-    j = 0
-    for i in range(a.shape[0]):
-        v = a[i]
-        while j < b.shape[0] and b[j] < v:
-            j += 1
-        if j >= b.shape[0] or b[j] != v:
-            out[n] = v
-            n += 1
-    return out[:n].copy()
-
-
-class _LocalityColumns:
-    """A hub's localities as numpy columns, selected per band without pandas indexing."""
-
-    COLUMNS = ("place_id", "locality", "adm2_pcode", "adm3_pcode", "lon", "lat", "travel_time_h")
-
-    def __init__(self, table: pd.DataFrame) -> None:
-        self.table = table
-        self.cols: dict[str, np.ndarray] | None = None
-
-    def within(self, t: float) -> dict[str, np.ndarray]:
-        """Columns of the localities within ``t`` hours, plus ``_pos``: their order by place id."""
-        if self.cols is None:  # converted on first use only (hubs with a changed band)
-            self.cols = {c: self.table[c].to_numpy() for c in self.COLUMNS}
-        keep = self.cols["travel_time_h"] <= t
-        out = {c: v[keep] for c, v in self.cols.items()}
-        out["_pos"] = np.argsort(out["place_id"], kind="stable")
-        return out
-
-
-def _unchanged_row(hub_id: str, name: str, t: float, area_km2: float, population: float, n_loc: int,
-                   recomputed: bool) -> dict:
+def _no_change(hub_id: str, name: str, t: float, area_km2: float, population: float, n_loc: int,
+               recomputed: bool) -> dict:
     return {"hub_id": hub_id, "hub": name, "hours": t, "area_before_km2": area_km2,
             "area_after_km2": area_km2, "km2_lost": 0.0, "km2_gained": 0.0,
             "population_before": population, "population_after": population,
             "population_lost": 0.0, "population_gained": 0.0, "localities_before": n_loc,
             "localities_after": n_loc, "localities_lost": 0, "localities_gained": 0, "recomputed": recomputed}
+
+
+def _within_sums(cells: Settled | None, pop: np.ndarray, place_t: np.ndarray,
+                 hours: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per band: cell count, population and localities within it."""
+    n = len(hours)
+    if cells is None:
+        return np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n, dtype=np.int64)
+    p = pop[cells.idx]
+    within = [cells.time_h <= t for t in hours]
+    return (np.array([w.sum() for w in within]), np.array([p[w].sum() for w in within]),
+            np.array([(place_t <= t).sum() for t in hours]))
 
 
 def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
@@ -332,85 +312,84 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
                                                                       gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Cell-exact difference of two reach results (same hubs and bands).
 
-    Works on the sparse cell lists (sorted flat indices), never on full-grid masks. A
-    hub not in ``recomputed`` (when given) carries the same cells before and after, so
-    it has nothing lost or gained; nor has a band below ``_same_below[hub_id]`` (a
-    time below which the hub's cells are known to be unchanged, see :func:`run_scenario`).
+    Works on the sparse cell lists (``Settled.not_within``: O(cells reached), no
+    sorting, no full-grid mask). A hub not in ``recomputed`` (when given) carries the
+    same cells before and after, so it has nothing lost or gained; nor has a band below
+    ``_same_below[hub_id]`` (a time below which the hub's cells are known to be
+    unchanged, see :func:`run_scenario`).
 
     Returns
     -------
     (changes, localities, lost, gained)
-        ``CHANGE_COLUMNS`` per (hub, band); ``LOCALITY_CHANGE_COLUMNS``; polygons of the
-        area lost and gained per (hub, band) in WORK_CRS.
+        ``CHANGE_COLUMNS`` per (hub, band); ``LOCALITY_CHANGE_COLUMNS`` (the localities
+        leaving or entering each band, with their travel times before and after, NaN
+        where not reached within the largest band); polygons of the area lost and
+        gained per (hub, band) in WORK_CRS.
     """
     from geo.reach import settled_band_polygons
 
     pop = inputs.population.reshape(-1)
     cell_km2 = inputs.grid.cell_area_km2
-    rows, loc_rows, lost_rows, gained_rows = [], [], [], []
+    st = _static_tables(inputs)
+    rank = _place_rank(inputs)
+    lon, lat = _place_lonlat(inputs)
+    hours = [float(t) for t in before.hours]
+    rows, loc_parts, lost_rows, gained_rows = [], [], [], []
     hub_names = dict(zip(before.bands["hub_id"], before.bands["hub"], strict=False))
-    loc_b = {h: g for h, g in before.localities.groupby("hub_id", sort=False)}
-    loc_a = {h: g for h, g in after.localities.groupby("hub_id", sort=False)}
-    empty_loc = before.localities.iloc[:0]
-    no_cells = np.empty(0, dtype=np.int64)
+    no_place = np.full(len(st.place_flat), np.inf)
     for hub_id, name in hub_names.items():
         cb, ca = before.cells.get(hub_id), after.cells.get(hub_id)
+        was_recomputed = recomputed is None or hub_id in recomputed
         same = (recomputed is not None and hub_id not in recomputed) or ca is cb
         limit = -np.inf if _same_below is None else _same_below.get(hub_id, -np.inf)
-        in_b = _sorted_within(cb, before.hours)
-        if same:
-            in_a = in_b
-        else:
-            fresh = iter(_sorted_within(ca, [t for t in before.hours if not t < limit]))
-            in_a = [in_b[k] if t < limit else next(fresh) for k, t in enumerate(before.hours)]
-        hub_lb, hub_la = loc_b.get(hub_id, empty_loc), loc_a.get(hub_id, empty_loc)
-        cols_b, cols_a = _LocalityColumns(hub_lb), _LocalityColumns(hub_la)
-        for k, t in enumerate(before.hours):
-            idx_b, idx_a = in_b[k], in_a[k]
-            if same or t < limit:
-                lost_idx = gained_idx = no_cells
-                n_loc = int((hub_lb["travel_time_h"].to_numpy() <= t).sum())
-                rows.append(_unchanged_row(hub_id, name, t, len(idx_b) * cell_km2, float(pop[idx_b].sum()),
-                                           n_loc, recomputed is None or hub_id in recomputed))
+        tb = cb.values_at(st.place_flat) if cb is not None else no_place
+        n_b, pop_b, loc_b = _within_sums(cb, pop, tb, hours)
+        changed = [k for k, t in enumerate(hours) if not (same or t < limit)]
+        if changed:
+            ta = ca.values_at(st.place_flat) if ca is not None else no_place
+            n_a, pop_a, loc_a = _within_sums(ca, pop, ta, hours)
+            empty = Settled(np.empty(0, dtype=np.int64), np.empty(0), None, inputs.grid.shape, 0.0)
+            band_t = [hours[k] for k in changed]
+            lost_k, gained_k = (cb or empty).band_changes(ca or empty, band_t)
+        for k, t in enumerate(hours):
+            if k not in changed:
+                rows.append(_no_change(hub_id, name, t, n_b[k] * cell_km2, float(pop_b[k]), int(loc_b[k]),
+                                       was_recomputed))
                 for bucket in (lost_rows, gained_rows):
                     bucket.append({"hub_id": hub_id, "hub": name, "hours": t, "area_km2": 0.0,
                                    "geometry": shapely.Polygon()})
                 continue
-            lost_idx = _sorted_difference(idx_b, idx_a)
-            gained_idx = _sorted_difference(idx_a, idx_b)
-            lb, la = cols_b.within(t), cols_a.within(t)
-            set_b, set_a = set(lb["place_id"]), set(la["place_id"])
-            lost_ids = np.array(sorted(set_b - set_a), dtype=object)  # sorted, as Index.difference
-            gained_ids = np.array(sorted(set_a - set_b), dtype=object)
-            for change, ids, src in (("lost", lost_ids, lb), ("gained", gained_ids, la)):
-                if len(ids) == 0:
+            j = changed.index(k)
+            lost_idx, gained_idx = lost_k[j], gained_k[j]
+            in_b, in_a = tb <= t, ta <= t
+            for change, sel in (("lost", np.flatnonzero(in_b & ~in_a)), ("gained", np.flatnonzero(in_a & ~in_b))):
+                if len(sel) == 0:
                     continue
-                pos = src["_pos"][np.searchsorted(src["place_id"], ids, sorter=src["_pos"])]
-                t_src = src["travel_time_h"][pos]
-                t_none = np.full(len(ids), np.nan)
-                part = {"hub_id": hub_id, "hub": name, "hours": t, "change": change, "place_id": ids}
-                part.update({c: src[c][pos] for c in ("locality", "adm2_pcode", "adm3_pcode", "lon", "lat")})
-                part["travel_time_h_before"] = t_src if change == "lost" else t_none
-                part["travel_time_h_after"] = t_none if change == "lost" else t_src
-                loc_rows.append(pd.DataFrame(part))
-            pop_b = float(pop[idx_b].sum())
+                sel = sel[np.argsort(rank[sel], kind="stable")]
+                loc_parts.append(pd.DataFrame({
+                    "hub_id": hub_id, "hub": name, "hours": t, "change": change, "place_id": st.place_id[sel],
+                    "locality": st.place_cols["name"][sel], "adm2_pcode": st.place_cols["adm2_pcode"][sel],
+                    "adm3_pcode": st.place_cols["adm3_pcode"][sel], "lon": np.round(lon[sel], 5),
+                    "lat": np.round(lat[sel], 5),
+                    "travel_time_h_before": np.where(np.isfinite(tb[sel]), tb[sel], np.nan),
+                    "travel_time_h_after": np.where(np.isfinite(ta[sel]), ta[sel], np.nan)}))
             rows.append({
                 "hub_id": hub_id, "hub": name, "hours": t,
-                "area_before_km2": len(idx_b) * cell_km2, "area_after_km2": len(idx_a) * cell_km2,
+                "area_before_km2": n_b[k] * cell_km2, "area_after_km2": n_a[k] * cell_km2,
                 "km2_lost": len(lost_idx) * cell_km2, "km2_gained": len(gained_idx) * cell_km2,
-                "population_before": pop_b, "population_after": pop_b if same else float(pop[idx_a].sum()),
+                "population_before": float(pop_b[k]), "population_after": float(pop_a[k]),
                 "population_lost": float(pop[lost_idx].sum()),
                 "population_gained": float(pop[gained_idx].sum()),
-                "localities_before": len(lb["place_id"]), "localities_after": len(la["place_id"]),
-                "localities_lost": len(lost_ids), "localities_gained": len(gained_ids),
-                "recomputed": recomputed is None or hub_id in recomputed})
+                "localities_before": int(loc_b[k]), "localities_after": int(loc_a[k]),
+                "localities_lost": int((in_b & ~in_a).sum()), "localities_gained": int((in_a & ~in_b).sum()),
+                "recomputed": was_recomputed})
             for idx, bucket in ((lost_idx, lost_rows), (gained_idx, gained_rows)):
                 part = Settled(idx, np.zeros(len(idx)), None, inputs.grid.shape, t)
                 geom = settled_band_polygons(part, inputs.grid, [0.0])[0]
                 bucket.append({"hub_id": hub_id, "hub": name, "hours": t, "area_km2": len(idx) * cell_km2,
                                "geometry": geom})
     changes = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
-    localities = (pd.concat(loc_rows, ignore_index=True)[LOCALITY_CHANGE_COLUMNS] if loc_rows
+    localities = (pd.concat(loc_parts, ignore_index=True)[LOCALITY_CHANGE_COLUMNS] if loc_parts
                   else pd.DataFrame(columns=LOCALITY_CHANGE_COLUMNS))
     lost = gpd.GeoDataFrame(lost_rows, geometry="geometry", crs=WORK_CRS)
     gained = gpd.GeoDataFrame(gained_rows, geometry="geometry", crs=WORK_CRS)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from skimage.graph import MCP_Geometric
 
-from geo.costdist import check_friction, settle, trace_route, travel_time_h
+from geo.costdist import prepare_friction, settle, trace_route, travel_time_h
 from geo.errors import HubError
 
 
@@ -73,7 +73,13 @@ def test_infinite_cost_is_a_barrier_and_times_are_never_negative() -> None:
     t = travel_time_h(f, [(2, 0)], cell_km=1.0)
     assert np.isinf(t[:, 2:]).all()
     assert (t[np.isfinite(t)] >= 0).all()
-    assert check_friction(f) is not None
+    grid = prepare_friction(f)
+    assert (grid.lo, grid.hi) == (1.0, 1.0)
+    # no move enters or leaves the barrier column, nor leaves the grid
+    moves = grid.moves.reshape(f.shape)
+    assert (moves[:, 2] == 0).all()
+    assert moves[0, 0] == 0b10001010  # down, right, down-right
+    assert moves[2, 1] == 0b01010111  # up, down, left, up-left, down-left
 
 
 def test_bad_starts_are_reported() -> None:
