@@ -6,7 +6,8 @@ Usage::
 
 Per cell size: load the inputs, build and cache the friction (as-of 2025-11-30, dry),
 then time (wall, median of ``--repeat``) all hubs x 3 bands (4, 8, 12 h) warm, the
-search alone (7 hubs, 12 h bound, one thread), one scenario recompute
+search alone (7 hubs, 12 h bound; on one thread, and on two as ``reach_from_state``
+runs it on this 2-vCPU machine type), one scenario recompute
 (``data/scenarios/rn16_closed.toml``: RN16 closed Sévaré-Gao), and the peak RSS (VmHWM
 of this process, reset before each size, read after the scenario: inputs, friction,
 reach and scenario; the search-alone and GRASS checks come after it). The load average
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -111,7 +113,7 @@ def grass_rcost(friction: np.ndarray, inputs, starts: list[tuple[int, int]], max
 
 
 def grass_compare(friction: np.ndarray, inputs, starts: list, cells: list, search_s: float,  # noqa: ANN001
-                  reach_s: float) -> dict:
+                  search2_s: float, reach_s: float) -> dict:
     """Run r.cost per hub and compare with our searches; only the figures leave (rasters are freed)."""
     g_times, g_rasters = grass_rcost(friction, inputs, starts, 12.0)
     diffs, only_one = [], 0
@@ -123,6 +125,7 @@ def grass_compare(friction: np.ndarray, inputs, starts: list, cells: list, searc
         only_one += int((np.isfinite(ours) ^ np.isfinite(g)).sum())
     d = np.concatenate(diffs)
     return {"grass_rcost7_s": sum(g_times), "ratio_search": sum(g_times) / search_s,
+            "ratio_search_2thr": sum(g_times) / search2_s,
             "ratio_reach_all": sum(g_times) / reach_s, "median_absdiff_h": float(np.median(d)),
             "max_absdiff_h": float(d.max()), "cells_in_one_only": only_one}
 
@@ -159,19 +162,22 @@ def main() -> int:
         placements = [locate_hub(inputs, friction, h, state.no_entry) for _, h in hubs.iterrows()]
         starts = [(p.row, p.col) for p in placements]
 
-        def search_all() -> list:
+        def search_all(threads: int = 1) -> list:
             grid = prepare_friction(friction)  # once for the 7 hubs, as reach_from_state does  # noqa: B023
-            return [settle(grid, [s], cell_km=cell_km, max_h=12.0) for s in starts]  # noqa: B023
+            with ThreadPoolExecutor(threads) as pool:
+                return list(pool.map(lambda s: settle(grid, [s], cell_km=cell_km, max_h=12.0), starts))  # noqa: B023
 
         search_s, cells = timed(search_all, repeat)
+        search2_s, _ = timed(lambda: search_all(2), repeat)
         row = {"cell": f"{cell_km * 1000:g} m", "load_avg": os.getloadavg()[0],
                "cells_M": friction.size / 1e6,
                "load_s": load_s, "friction_s": build_s, "reach_all_s": reach_s, "search7_s": search_s,
+               "search7_2thr_s": search2_s,
                "scenario_s": scen_s,
                "recomputed": int(scen.changes.drop_duplicates("hub_id")["recomputed"].sum()),
                "peak_MiB": peak, "settled_M": sum(len(c) for c in cells) / 1e6}
         if grass:
-            row.update(grass_compare(friction, inputs, starts, cells, search_s, reach_s))
+            row.update(grass_compare(friction, inputs, starts, cells, search_s, search2_s, reach_s))
         rows.append(row)
         print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
         inputs = friction = result = cells = scen = None  # free this size before the next

@@ -232,7 +232,8 @@ def _search_buckets(f, moves, ncols, start_idx, start_costs, start_labels, cell_
     ``width`` is below the smallest move cost (by a relative margin of 1e-9, far above
     rounding), so every entry of the current bucket is final when it is popped: the
     result equals the heap version's exactly. Entries live in a pool of linked lists
-    with a free list (memory ~ the frontier). Stale entries are recognised by a cost
+    with a free list (memory ~ the frontier). Starts may have any costs: they join the
+    queue in order of cost as its window reaches them. Stale entries are recognised by a cost
     above the cell's current cost (costs only decrease strictly), so no settled flag
     is kept.
     """
@@ -251,31 +252,47 @@ def _search_buckets(f, moves, ncols, start_idx, start_costs, start_labels, cell_
     n_beyond = 0
     n_out = 0
     inv_w = 1.0 / width
-    cur_b = np.int64(-1)
-    for k in range(start_idx.shape[0]):
-        i = start_idx[k]
-        c0 = start_costs[k]
-        if c0 < cost[i]:
-            cost[i] = c0
-            if track:
-                labels[i] = start_labels[k]
-            if n_pool >= e_idx.shape[0]:
-                e_idx = _grow(e_idx, n_pool)
-                e_cost = _grow(e_cost, n_pool)
-                e_next = _grow(e_next, n_pool)
-            e = n_pool
-            n_pool += 1
-            b = np.int64(c0 * inv_w)
-            if cur_b < 0 or b < cur_b:
-                cur_b = b
-            e_idx[e] = i
-            e_cost[e] = c0
-            e_next[e] = head[b % n_buckets]
-            head[b % n_buckets] = e
-            n_live += 1
+    # starts enter in order of cost, each once the window of n_buckets buckets reaches it
+    # (the circular queue holds only entries less than n_buckets buckets apart)
+    order = np.argsort(start_costs, kind="mergesort")
+    n_starts = order.shape[0]
+    ps = 0
+    cur_b = np.int64(start_costs[order[0]] * inv_w)
     offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
     half = np.array([0.5 * cell_km] * 4 + [0.5 * _SQRT2 * cell_km] * 4)  # half the step, km
-    while n_live > 0:
+    while True:
+        while ps < n_starts:
+            k = order[ps]
+            c0 = start_costs[k]
+            b = np.int64(c0 * inv_w)
+            if b >= cur_b + n_buckets - 1:
+                break
+            ps += 1
+            i = start_idx[k]
+            if c0 < cost[i]:
+                cost[i] = c0
+                if track:
+                    labels[i] = start_labels[k]
+                if n_pool >= e_idx.shape[0]:
+                    e_idx = _grow(e_idx, n_pool)
+                    e_cost = _grow(e_cost, n_pool)
+                    e_next = _grow(e_next, n_pool)
+                if free >= 0:
+                    e = free
+                    free = e_next[e]
+                else:
+                    e = n_pool
+                    n_pool += 1
+                e_idx[e] = i
+                e_cost[e] = c0
+                e_next[e] = head[b % n_buckets]
+                head[b % n_buckets] = e
+                n_live += 1
+        if n_live == 0:
+            if ps >= n_starts:
+                break
+            cur_b = np.int64(start_costs[order[ps]] * inv_w)  # jump to the next start
+            continue
         slot = cur_b % n_buckets
         e = head[slot]
         if e < 0:
@@ -388,6 +405,20 @@ def _band_changes(idx_a, t_a, idx_b, t_b, hours, scratch):  # noqa: ANN001, ANN2
     for i in range(idx_b.shape[0]):
         scratch[idx_b[i]] = np.inf
     return a_i[:na].copy(), a_k[:na].copy(), b_i[:nbo].copy(), b_k[:nbo].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def _frontier(idx, moves, ncols, known):  # noqa: ANN001, ANN202
+    """Mask over ``idx``: the cells with an allowed move to a cell not ``known`` (``inf``)."""
+    offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
+    out = np.zeros(idx.shape[0], dtype=np.bool_)
+    for i in range(idx.shape[0]):
+        m = moves[idx[i]]
+        for k in range(8):
+            if (m >> k) & 1 and known[idx[i] + offs[k]] == np.inf:
+                out[i] = True
+                break
+    return out
 
 
 @numba.njit(cache=True, nogil=True)
@@ -677,6 +708,70 @@ def settle(friction: np.ndarray | SearchGrid, starts: list[tuple[int, int]] | np
         out_i, out_c, out_l = _search_buckets(*args, width, n_buckets, ws.cost, ws.labels_for(labels),
                                               bool(labels))
     return Settled(out_i, out_c, out_l if labels else None, (f.shape[0], f.shape[1]), float(max_h))
+
+
+def resume(friction: np.ndarray | SearchGrid, previous: Settled, below_h: float, *, cell_km: float,
+           max_h: float, method: str = "auto") -> Settled:
+    """Search again after a change, keeping the cells known not to change.
+
+    ``previous`` is a search (one start or several, without labels) on an earlier
+    friction grid, and ``below_h`` a time such that no cell within ``below_h`` hours of
+    it was changed nor is a neighbour of a changed cell (``geo.scenario`` finds it).
+    Then every cell with a time below ``below_h`` keeps it, and every other cell ends
+    up at ``below_h`` or later: a path reaching a changed cell first passes a
+    neighbour of one, no earlier than ``below_h``. So the search restarts from the
+    known cells' outer ring only (those with a move to an unknown cell), at their
+    known times, with the inner known cells held fixed. The result equals a full
+    :func:`settle` from the same start cell by cell (times are summed in the same
+    order), at the cost of the cells beyond ``below_h`` only.
+
+    Parameters
+    ----------
+    friction
+        The new friction grid (h/km) or its :class:`SearchGrid`.
+    previous
+        The earlier result, on a grid of the same shape.
+    below_h
+        Hours; cells of ``previous`` below it are kept.
+    cell_km, max_h, method
+        As for :func:`settle` (``max_h`` at least ``below_h``).
+
+    Returns
+    -------
+    Settled
+        Kept cells first (in their previous order), then the cells found again.
+
+    Raises
+    ------
+    ValueError
+        Shapes differ, ``previous`` carries labels, or ``max_h`` < ``below_h``.
+    """
+    grid = prepare_friction(friction)
+    if grid.shape != previous.shape or previous.label is not None or not max_h >= below_h:
+        msg = (f"cannot resume: grid {grid.shape} vs {previous.shape}, labels {previous.label is not None}, "
+               f"max_h {max_h} < below_h {below_h}")
+        raise ValueError(msg)
+    keep = previous.time_h < below_h
+    k_idx, k_t = previous.idx[keep], previous.time_h[keep]
+    if len(k_idx) == 0:
+        msg = f"no cell of the previous search is below {below_h!r} h"
+        raise ValueError(msg)
+    ws = _workspace(grid.friction.size)
+    _scatter(ws.cost, k_idx, k_t)  # known cells: fixed, never improved (costs only decrease)
+    try:
+        ring = _frontier(k_idx, grid.moves, grid.shape[1], ws.cost)
+        ring_idx = k_idx[ring]
+        _scatter(ws.cost, ring_idx, np.full(len(ring_idx), np.inf))  # the ring is pushed as starts
+        ncols = grid.shape[1]
+        found = settle(grid, np.column_stack((ring_idx // ncols, ring_idx % ncols)), cell_km=cell_km,
+                       max_h=max_h, start_costs_h=k_t[ring], method=method) if len(ring_idx) else None
+    finally:
+        _scatter(ws.cost, k_idx, np.full(len(k_idx), np.inf))
+    if found is None:
+        return Settled(k_idx, k_t, None, previous.shape, float(max_h))
+    new = found.time_h >= below_h  # the ring cells come back too: they are kept already
+    return Settled(np.concatenate((k_idx, found.idx[new])), np.concatenate((k_t, found.time_h[new])), None,
+                   previous.shape, float(max_h))
 
 
 def travel_time_h(friction: np.ndarray, starts: list[tuple[int, int]] | np.ndarray, *,

@@ -22,12 +22,11 @@ Method
    cells (positive area with x = col, y = row) is the group's outer ring; the others are
    its holes. Rings go to shapely in one ``from_ragged_array`` call.
 
-A group that touches itself diagonally round a background pocket gives a ring passing
-twice through one corner, which GEOS calls invalid. The walk notices it (a saddle corner
-used twice by one ring) and only then is the polygon repaired with
-``make_valid(method="structure")`` (area unchanged), as GDAL's would need to be; every
-other output is valid by construction (4-connected groups; rings meet only at corners),
-so no validity check (as costly as the tracing itself) is run.
+A group that touches itself diagonally round a background pocket makes the walk pass
+twice through one corner; GEOS would call such a ring invalid. The walk is split there
+into simple rings (the outer ring and a hole touching it at that corner, or two holes),
+which OGC allows, so the output is valid by construction and no validity check (as
+costly as the tracing itself) nor ``make_valid`` is run.
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ def _label4(mask):  # noqa: ANN001, ANN202
     """4-connected labels (0 background, 1..n groups) and the group count."""
     h, w = mask.shape
     lab = np.zeros((h, w), dtype=np.int32)
-    stack = np.empty(h * w, dtype=np.int64)
+    stack = np.empty(h * w, dtype=np.int32)
     n = 0
     for r0 in range(h):
         for c0 in range(w):
@@ -86,17 +85,17 @@ def _label4(mask):  # noqa: ANN001, ANN202
 def _trace(mask):  # noqa: ANN001, ANN202
     """Rings of the 4-connected groups of ``mask``.
 
-    Returns ``(xy, ring_end, ring_group, ring_area2, pinched)``: ring vertices as
-    (col, row) cell-corner coordinates, closed (last = first), concatenated; the end
-    offset of each ring in ``xy``; the group label of each ring; twice its signed area
-    (x = col, y = row; > 0 for an outer ring); and whether a ring passes twice through
-    one corner (the only case giving an invalid polygon).
+    Returns ``(xy, ring_end, ring_group, ring_area2)``: ring vertices as (col, row)
+    cell-corner coordinates, closed (last = first), concatenated; the end offset of
+    each ring in ``xy``; the group label of each ring; and twice its signed area
+    (x = col, y = row; > 0 for an outer ring). A walk passing twice through a corner
+    (a saddle) is split there into simple rings.
     """
     h, w = mask.shape
     lab, n = _label4(mask)
     # boundary edges: one per (cell, side) facing the background; at most 2 leave a corner
     nv = (h + 1) * (w + 1)
-    out_cell = np.full((nv, 2), -1, dtype=np.int64)  # cell (row * w + col) of each outgoing edge
+    out_cell = np.full((nv, 2), -1, dtype=np.int32)  # cell (row * w + col) of each outgoing edge
     out_side = np.full((nv, 2), -1, dtype=np.int8)
     n_edges = 0
     for r in range(h):
@@ -124,8 +123,10 @@ def _trace(mask):  # noqa: ANN001, ANN202
     ring_group = np.empty(n_edges // 4 + 1, dtype=np.int32)
     ring_area2 = np.empty(n_edges // 4 + 1, dtype=np.float64)
     used = np.zeros((nv, 2), dtype=np.bool_)
-    ring_of = np.full((nv, 2), -1, dtype=np.int64)  # ring that used each edge (saddles only)
-    pinched = False
+    ring_of = np.full((nv, 2), -1, dtype=np.int32)  # ring that used each edge (saddles only)
+    xv = np.empty(xy.shape[0], dtype=np.int64)  # corner id of each kept vertex
+    pos = np.full(nv, -1, dtype=np.int32)  # scratch for splitting pinched rings
+    ring_id = 0
     n_xy = 0
     n_rings = 0
     for v0 in range(nv):
@@ -138,8 +139,8 @@ def _trace(mask):  # noqa: ANN001, ANN202
             cell = out_cell[v, slot]
             group = lab[cell // w, cell - (cell // w) * w]
             start = n_xy
-            area2 = 0.0
             prev_side = -1
+            ring_pinched = False
             while not used[v, slot]:
                 used[v, slot] = True
                 cell = out_cell[v, slot]
@@ -149,36 +150,90 @@ def _trace(mask):  # noqa: ANN001, ANN202
                 if side != prev_side:  # the boundary turns here: keep the corner
                     if n_xy + 1 >= xy.shape[0]:
                         xy = _grow2(xy, n_xy)
+                        xv = _grow1(xv, n_xy)
                     xy[n_xy, 0] = c
                     xy[n_xy, 1] = r
+                    xv[n_xy] = v
                     n_xy += 1
-                nr = r + _STEP[side, 0]
-                nc = c + _STEP[side, 1]
-                area2 += c * nr - nc * r
                 prev_side = side
-                v = nr * (w + 1) + nc
+                v = (r + _STEP[side, 0]) * (w + 1) + c + _STEP[side, 1]
                 # next edge: the only one leaving v, or at a saddle the one of the same cell
                 slot = 1 if out_cell[v, 1] == cell else 0
                 if out_cell[v, 1] >= 0:  # a saddle: does this ring pass here twice?
-                    ring_of[v, slot] = n_rings
-                    if ring_of[v, 1 - slot] == n_rings:
-                        pinched = True
-            # close the ring (the start corner may sit on a straight side: harmless)
-            if n_xy + 1 >= xy.shape[0]:
-                xy = _grow2(xy, n_xy)
-            xy[n_xy, 0] = xy[start, 0]
-            xy[n_xy, 1] = xy[start, 1]
-            n_xy += 1
-            if n_rings >= ring_end.shape[0]:
-                ring_end = _grow1(ring_end, n_rings)
-                ring_group = _grow1(ring_group, n_rings)
-                ring_area2 = _grow1(ring_area2, n_rings)
-            ring_end[n_rings] = n_xy
-            ring_group[n_rings] = group
-            ring_area2[n_rings] = area2
-            n_rings += 1
-    return (xy[:n_xy].copy(), ring_end[:n_rings].copy(), ring_group[:n_rings].copy(),
-            ring_area2[:n_rings].copy(), pinched)
+                    ring_of[v, slot] = ring_id
+                    if ring_of[v, 1 - slot] == ring_id:
+                        ring_pinched = True
+            ring_id += 1
+            # split a ring passing twice through a corner into simple loops there (an
+            # outer ring gives its outer loop and a hole; a hole gives two holes)
+            n_seg = n_xy - start
+            seg_xy = xy[start:n_xy].copy() if ring_pinched else xy[:0]
+            seg_v = xv[start:n_xy].copy() if ring_pinched else xv[:0]
+            loop_from = np.zeros(1, dtype=np.int64)
+            n_loops = 1
+            if ring_pinched:
+                n_xy = start
+                stack = np.empty(n_seg, dtype=np.int64)  # positions in seg
+                top = 0
+                loops = np.empty(n_seg + 1, dtype=np.int64)  # loop boundaries in a flat order
+                order = np.empty(2 * n_seg, dtype=np.int64)
+                n_order = 0
+                n_loops = 0
+                for j in range(n_seg):
+                    p = pos[seg_v[j]]
+                    if p >= 0:  # back at a corner of the current path: a loop closes
+                        loops[n_loops] = n_order
+                        n_loops += 1
+                        for q in range(p, top):
+                            order[n_order] = stack[q]
+                            n_order += 1
+                        for q in range(p + 1, top):
+                            pos[seg_v[stack[q]]] = -1
+                        top = p + 1
+                    else:
+                        pos[seg_v[j]] = top
+                        stack[top] = j
+                        top += 1
+                loops[n_loops] = n_order
+                n_loops += 1
+                for q in range(top):
+                    order[n_order] = stack[q]
+                    n_order += 1
+                    pos[seg_v[stack[q]]] = -1
+                loop_from = loops[: n_loops + 1].copy()
+                loop_from[n_loops] = n_order
+            for lp in range(n_loops):
+                if ring_pinched:
+                    a0, a1 = loop_from[lp], loop_from[lp + 1]
+                    for q in range(a0, a1):
+                        if n_xy + 1 >= xy.shape[0]:
+                            xy = _grow2(xy, n_xy)
+                            xv = _grow1(xv, n_xy)
+                        xy[n_xy, 0] = seg_xy[order[q], 0]
+                        xy[n_xy, 1] = seg_xy[order[q], 1]
+                        n_xy += 1
+                    loop_start = n_xy - (a1 - a0)
+                else:
+                    loop_start = start
+                # close the loop (its first corner may sit on a straight side: harmless)
+                if n_xy + 1 >= xy.shape[0]:
+                    xy = _grow2(xy, n_xy)
+                    xv = _grow1(xv, n_xy)
+                xy[n_xy, 0] = xy[loop_start, 0]
+                xy[n_xy, 1] = xy[loop_start, 1]
+                n_xy += 1
+                area2 = 0.0
+                for q in range(loop_start, n_xy - 1):
+                    area2 += xy[q, 0] * xy[q + 1, 1] - xy[q + 1, 0] * xy[q, 1]
+                if n_rings >= ring_end.shape[0]:
+                    ring_end = _grow1(ring_end, n_rings)
+                    ring_group = _grow1(ring_group, n_rings)
+                    ring_area2 = _grow1(ring_area2, n_rings)
+                ring_end[n_rings] = n_xy
+                ring_group[n_rings] = group
+                ring_area2[n_rings] = area2
+                n_rings += 1
+    return xy[:n_xy].copy(), ring_end[:n_rings].copy(), ring_group[:n_rings].copy(), ring_area2[:n_rings].copy()
 
 
 @numba.njit(cache=True, nogil=True)
@@ -216,7 +271,7 @@ def mask_polygons(mask: np.ndarray, transform: Affine) -> shapely.Geometry:
     if mask.ndim != 2:
         msg = f"mask must be 2-D, got shape {mask.shape}"
         raise ValueError(msg)
-    xy, ring_end, group, area2, pinched = _trace(mask)
+    xy, ring_end, group, area2 = _trace(mask)
     if len(ring_end) == 0:
         return shapely.Polygon()
     # order rings by group, outer ring first; the ragged-array offsets follow
@@ -232,6 +287,6 @@ def mask_polygons(mask: np.ndarray, transform: Affine) -> shapely.Geometry:
     poly_offsets = np.concatenate(([0], np.flatnonzero(np.diff(g)) + 1, [len(g)]))
     parts = shapely.from_ragged_array(shapely.GeometryType.POLYGON, world, (ring_offsets, poly_offsets))
     geom = parts[0] if len(parts) == 1 else shapely.MultiPolygon(list(parts))
-    if pinched:  # a ring passing twice through a corner: re-node it, area unchanged
+    if np.bincount(group[area2 > 0]).max() > 1:  # never seen; kept as a safety net
         geom = shapely.make_valid(geom, method="structure")
     return geom

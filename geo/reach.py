@@ -41,7 +41,7 @@ import shapely
 from pyproj import Transformer
 from rasterio.transform import Affine
 
-from geo.costdist import SearchGrid, Settled, prepare_friction, settle
+from geo.costdist import SearchGrid, Settled, prepare_friction, resume, settle
 from geo.curated import encircled_as_of, road_status_as_of
 from geo.errors import InputError
 from geo.friction import Grid, ModelInputs, build_friction
@@ -454,6 +454,26 @@ class _HubTables:
     localities: dict[str, np.ndarray]
     admin3: dict[str, np.ndarray]
     cells: Settled | None
+    sums: BandSums | None = None
+
+
+@dataclass(frozen=True)
+class BandSums:
+    """One hub's per-band figures in numpy form (what a scenario diff starts from).
+
+    Attributes
+    ----------
+    cells, population, localities
+        Per band (the result's ``hours``): cells, people and localities within it.
+    place_time_h
+        Travel time (hours) from the hub to every locality of ``inputs.places`` (its
+        row order), ``inf`` beyond the largest band.
+    """
+
+    cells: np.ndarray
+    population: np.ndarray
+    localities: np.ndarray
+    place_time_h: np.ndarray
 
 
 def _repeat(value: object, n: int) -> np.ndarray:
@@ -485,18 +505,20 @@ def _hub_tables(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, ce
     place_t = cells.values_at(st.place_flat)
     a3 = inputs.admin3_id.reshape(-1)[cells.idx] if inputs.admin3_id is not None else None
     a3_total = _admin3_cells(inputs)
-    population, n_loc = np.zeros(n), np.zeros(n, dtype=np.int64)
+    # the first band holding each cell (n: beyond the last); sums per band are cumulative
+    band = np.searchsorted(hub_cols["hours"], cells.time_h, side="left")
+    population = np.bincount(band, weights=pop, minlength=n + 1)[:n].cumsum()
+    n_loc = np.bincount(np.searchsorted(hub_cols["hours"], place_t, side="left"), minlength=n + 1)[:n].cumsum()
     a3_hit, a3_count, a3_band = [], [], []
-    for k, t in enumerate(hours):
-        within = cells.time_h <= t
-        population[k] = pop[within].sum()
-        n_loc[k] = (place_t <= t).sum()
-        if a3 is not None:
-            ids = a3[within]
-            counts = np.bincount(ids[ids >= 0], minlength=len(inputs.admin3))
-            hit = np.flatnonzero(counts)
+    if a3 is not None:
+        n_a3 = len(inputs.admin3)
+        ok = a3 >= 0
+        per_band = np.bincount(band[ok] * n_a3 + a3[ok], minlength=(n + 1) * n_a3).reshape(n + 1, n_a3)
+        cumulative = per_band[:n].cumsum(axis=0)
+        for k in range(n):
+            hit = np.flatnonzero(cumulative[k])
             a3_hit.append(hit)
-            a3_count.append(counts[hit])
+            a3_count.append(cumulative[k, hit])
             a3_band.append(np.full(len(hit), k))
     bands = {**hub_cols, "area_km2": shapely.area(np.asarray(geoms, dtype=object)) / 1e6,
              "population": population, "localities": n_loc, "hub_status": _repeat(placement.status, n),
@@ -519,7 +541,8 @@ def _hub_tables(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, ce
             "adm2_pcode": st.a3_cols["adm2_pcode"][hit],
             "area_km2_reached": count * inputs.grid.cell_area_km2,
             "share_reached": count / np.maximum(a3_total[hit], 1)}
-    return _HubTables(bands, localities, admin3, cells)
+    sums = BandSums(np.bincount(band, minlength=n + 1)[:n].cumsum(), population, n_loc, place_t)
+    return _HubTables(bands, localities, admin3, cells, sums)
 
 
 def _frames(tables: Sequence[_HubTables]) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
@@ -655,6 +678,8 @@ class ReachResult:
         ``ADMIN3_COLUMNS``: per (hub, band), the communes touched and the share reached.
     cells
         ``{hub_id: Settled or None}``: cells reached by each hub (for scenario diffs).
+    sums
+        ``{hub_id: BandSums}`` for the hubs that could start (for scenario diffs).
     placements
         ``{hub_id: HubPlacement}``.
     state
@@ -673,6 +698,7 @@ class ReachResult:
     placements: dict = field(default_factory=dict)
     state: ReachState | None = None
     hours: tuple[float, ...] = DEFAULT_BANDS_H
+    sums: dict = field(default_factory=dict)
 
 
 def state_as_of(inputs: ModelInputs, road_status_versions: pd.DataFrame,
@@ -774,7 +800,13 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
     cells: dict[str, Settled | None] = {}
 
     def search(hub: pd.Series) -> Settled | None:
-        return search_hub(inputs, grid, placements[hub["hub_id"]], hours[-1])
+        hid = hub["hub_id"]
+        below = (_same_below or {}).get(hid, -math.inf)
+        prev = reuse.cells.get(hid) if reuse is not None and tuple(reuse.hours) == hours else None
+        if prev is not None and 0 < below <= hours[-1] and placements[hid] == reuse.placements.get(hid):
+            # the cells below `below` are unchanged: search again beyond them only
+            return resume(grid, prev, below, cell_km=inputs.grid.cell_km, max_h=hours[-1])
+        return search_hub(inputs, grid, placements[hid], hours[-1])
 
     known = _known_band_geoms(reuse, placements, _same_below, hours)
 
@@ -798,22 +830,27 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
     else:
         done = collect(summary(h, search(h)) for h in todo)
     bands, localities, admin3 = _frames([done[h["hub_id"]] for h in todo])
+    sums: dict[str, BandSums] = {}
     for hid, t in done.items():
         cells[hid] = t.cells
+        if t.sums is not None:
+            sums[hid] = t.sums
     reused = [h["hub_id"] for h in hub_rows if h["hub_id"] not in done]
     if reused:  # copy the reused hubs' rows, then put every table back in hub order
         order = {h["hub_id"]: i for i, h in enumerate(hub_rows)}
         for hid in reused:
             cells[hid] = reuse.cells.get(hid)
+            if hid in reuse.sums:
+                sums[hid] = reuse.sums[hid]
 
         def merged(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
-            keep = np.isin(old["hub_id"].to_numpy(dtype=object), reused)
+            keep = old["hub_id"].isin(reused).to_numpy()
             parts = [p for p in (new, old[keep]) if len(p)]
             if not parts:
                 return new
             out = pd.concat(parts, ignore_index=True)
-            key = np.fromiter((order[h] for h in out["hub_id"].to_numpy(dtype=object)), dtype=np.int64,
-                              count=len(out))
+            codes, uniques = pd.factorize(out["hub_id"])
+            key = np.array([order[h] for h in uniques], dtype=np.int64)[codes]
             return out.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
 
         bands = gpd.GeoDataFrame(merged(bands, reuse.bands), geometry="geometry", crs=WORK_CRS)
@@ -821,7 +858,7 @@ def reach_from_state(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: ReachSt
     cells = {h["hub_id"]: cells[h["hub_id"]] for h in hub_rows}
     logger.info("reach: %d hubs x %d bands as of %s (%s season), %d reused",
                 len(hub_rows), len(hours), as_of, state.season, len(hub_rows) - len(todo))
-    return ReachResult(bands, localities, f, as_of, state.season, admin3, cells, placements, state, hours)
+    return ReachResult(bands, localities, f, as_of, state.season, admin3, cells, placements, state, hours, sums)
 
 
 def compute_reach(inputs: ModelInputs, hubs: gpd.GeoDataFrame, *,

@@ -35,8 +35,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -294,16 +296,23 @@ def _no_change(hub_id: str, name: str, t: float, area_km2: float, population: fl
             "localities_after": n_loc, "localities_lost": 0, "localities_gained": 0, "recomputed": recomputed}
 
 
-def _within_sums(cells: Settled | None, pop: np.ndarray, place_t: np.ndarray,
-                 hours: Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per band: cell count, population and localities within it."""
+def _hub_sums(result: ReachResult, hub_id: str, cells: Settled | None, pop: np.ndarray,
+              place_flat: np.ndarray, hours: Sequence[float],
+              no_place: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Locality times and per-band cells, population and localities of one hub."""
     n = len(hours)
     if cells is None:
-        return np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n, dtype=np.int64)
-    p = pop[cells.idx]
-    within = [cells.time_h <= t for t in hours]
-    return (np.array([w.sum() for w in within]), np.array([p[w].sum() for w in within]),
-            np.array([(place_t <= t).sum() for t in hours]))
+        return no_place, np.zeros(n, dtype=np.int64), np.zeros(n), np.zeros(n, dtype=np.int64)
+    s = result.sums.get(hub_id)
+    if s is not None and len(s.cells) == n:
+        return s.place_time_h, s.cells, s.population, s.localities
+    place_t = cells.values_at(place_flat)
+    h = np.asarray(hours, dtype=np.float64)
+    band = np.searchsorted(h, cells.time_h, side="left")  # first band holding each cell
+    count = np.bincount(band, minlength=n + 1)[:n].cumsum()
+    people = np.bincount(band, weights=pop[cells.idx], minlength=n + 1)[:n].cumsum()
+    n_loc = np.bincount(np.searchsorted(h, place_t, side="left"), minlength=n + 1)[:n].cumsum()
+    return place_t, count, people, n_loc
 
 
 def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
@@ -334,20 +343,19 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
     rank = _place_rank(inputs)
     lon, lat = _place_lonlat(inputs)
     hours = [float(t) for t in before.hours]
-    rows, loc_parts, lost_rows, gained_rows = [], [], [], []
     hub_names = dict(zip(before.bands["hub_id"], before.bands["hub"], strict=False))
     no_place = np.full(len(st.place_flat), np.inf)
-    for hub_id, name in hub_names.items():
+
+    def one_hub(hub_id: str, name: str) -> tuple[list, list, list, list]:
+        rows, loc_parts, lost_rows, gained_rows = [], [], [], []
         cb, ca = before.cells.get(hub_id), after.cells.get(hub_id)
         was_recomputed = recomputed is None or hub_id in recomputed
         same = (recomputed is not None and hub_id not in recomputed) or ca is cb
         limit = -np.inf if _same_below is None else _same_below.get(hub_id, -np.inf)
-        tb = cb.values_at(st.place_flat) if cb is not None else no_place
-        n_b, pop_b, loc_b = _within_sums(cb, pop, tb, hours)
+        tb, n_b, pop_b, loc_b = _hub_sums(before, hub_id, cb, pop, st.place_flat, hours, no_place)
         changed = [k for k, t in enumerate(hours) if not (same or t < limit)]
         if changed:
-            ta = ca.values_at(st.place_flat) if ca is not None else no_place
-            n_a, pop_a, loc_a = _within_sums(ca, pop, ta, hours)
+            ta, n_a, pop_a, loc_a = _hub_sums(after, hub_id, ca, pop, st.place_flat, hours, no_place)
             empty = Settled(np.empty(0, dtype=np.int64), np.empty(0), None, inputs.grid.shape, 0.0)
             band_t = [hours[k] for k in changed]
             lost_k, gained_k = (cb or empty).band_changes(ca or empty, band_t)
@@ -366,13 +374,16 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
                 if len(sel) == 0:
                     continue
                 sel = sel[np.argsort(rank[sel], kind="stable")]
-                loc_parts.append(pd.DataFrame({
-                    "hub_id": hub_id, "hub": name, "hours": t, "change": change, "place_id": st.place_id[sel],
+                n_sel = len(sel)
+                loc_parts.append({
+                    "hub_id": np.full(n_sel, hub_id, dtype=object), "hub": np.full(n_sel, name, dtype=object),
+                    "hours": np.full(n_sel, t), "change": np.full(n_sel, change, dtype=object),
+                    "place_id": st.place_id[sel],
                     "locality": st.place_cols["name"][sel], "adm2_pcode": st.place_cols["adm2_pcode"][sel],
                     "adm3_pcode": st.place_cols["adm3_pcode"][sel], "lon": np.round(lon[sel], 5),
                     "lat": np.round(lat[sel], 5),
                     "travel_time_h_before": np.where(np.isfinite(tb[sel]), tb[sel], np.nan),
-                    "travel_time_h_after": np.where(np.isfinite(ta[sel]), ta[sel], np.nan)}))
+                    "travel_time_h_after": np.where(np.isfinite(ta[sel]), ta[sel], np.nan)})
             rows.append({
                 "hub_id": hub_id, "hub": name, "hours": t,
                 "area_before_km2": n_b[k] * cell_km2, "area_after_km2": n_a[k] * cell_km2,
@@ -388,9 +399,16 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
                 geom = settled_band_polygons(part, inputs.grid, [0.0])[0]
                 bucket.append({"hub_id": hub_id, "hub": name, "hours": t, "area_km2": len(idx) * cell_km2,
                                "geometry": geom})
+        return rows, loc_parts, lost_rows, gained_rows
+
+    # hubs are independent; the numba kernels and the polygonizer release the GIL
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        per_hub = list(pool.map(lambda item: one_hub(*item), hub_names.items()))
+    rows, loc_parts, lost_rows, gained_rows = ([x for part in per_hub for x in part[k]] for k in range(4))
+
     changes = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
-    localities = (pd.concat(loc_parts, ignore_index=True)[LOCALITY_CHANGE_COLUMNS] if loc_parts
-                  else pd.DataFrame(columns=LOCALITY_CHANGE_COLUMNS))
+    localities = (pd.DataFrame({c: np.concatenate([part[c] for part in loc_parts]) for c in LOCALITY_CHANGE_COLUMNS})
+                  if loc_parts else pd.DataFrame(columns=LOCALITY_CHANGE_COLUMNS))
     lost = gpd.GeoDataFrame(lost_rows, geometry="geometry", crs=WORK_CRS)
     gained = gpd.GeoDataFrame(gained_rows, geometry="geometry", crs=WORK_CRS)
     return changes, localities, lost, gained

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from skimage.graph import MCP_Geometric
 
-from geo.costdist import prepare_friction, settle, trace_route, travel_time_h
+from geo.costdist import prepare_friction, resume, settle, trace_route, travel_time_h
 from geo.errors import HubError
 
 
@@ -133,3 +133,33 @@ def test_impassable_outer_ring_path_equals_bounds_checked_path(random_friction: 
     ringed = settle(padded, [(6, 8), (41, 61)], cell_km=2.0, max_h=5.0, method=method).raster()
     assert np.array_equal(ringed[1:-1, 1:-1], inner)
     assert np.isinf(ringed[0]).all() and np.isinf(ringed[:, -1]).all()
+
+
+def test_starts_with_far_apart_costs_are_queued_in_order(random_friction: np.ndarray) -> None:
+    # start costs hours apart (beyond the bucket queue's window): same result as the heap,
+    # each cell settled once
+    starts, costs = [(5, 7), (40, 60), (50, 10)], np.array([6.0, 0.0, 2.5])
+    a = settle(random_friction, starts, cell_km=2.0, start_costs_h=costs, method="heap")
+    b = settle(random_friction, starts, cell_km=2.0, start_costs_h=costs, method="buckets")
+    assert np.array_equal(a.raster(), b.raster())
+    assert len(np.unique(b.idx)) == len(b.idx) == random_friction.size
+
+
+@pytest.mark.parametrize("change", ["slower", "faster", "barrier"])
+def test_resume_after_a_change_equals_a_full_search(random_friction: np.ndarray, change: str) -> None:
+    before = settle(random_friction, [(10, 10)], cell_km=1.0, max_h=12.0)
+    after_f = random_friction.copy()
+    patch = (slice(30, 36), slice(50, 58))
+    after_f[patch] = {"slower": 1.0, "faster": 1 / 80, "barrier": np.inf}[change]
+    # earliest time at which the first search reached a changed cell or a neighbour of one
+    t = before.raster()
+    near = t[29:37, 49:59]
+    below = float(near[np.isfinite(near)].min())
+    assert 1.0 < below < 12.0
+    full = settle(after_f, [(10, 10)], cell_km=1.0, max_h=12.0)
+    again = resume(after_f, before, below, cell_km=1.0, max_h=12.0)
+    assert np.array_equal(again.raster(), full.raster())  # bit-identical
+    assert len(np.unique(again.idx)) == len(again.idx) == len(full)
+    assert (again.time_h[: int((before.time_h < below).sum())] < below).all()  # kept cells first
+    # the workspace is clean afterwards: a fresh search is unaffected
+    assert np.array_equal(settle(random_friction, [(10, 10)], cell_km=1.0, max_h=12.0).raster(), t)
