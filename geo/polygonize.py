@@ -34,7 +34,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 import shapely
-from affine import Affine
+from rasterio.transform import Affine
 
 # side k of a cell: 0 top (left to right), 1 right (down), 2 bottom (right to left), 3 left (up);
 # start corner of side k, as (row offset, col offset), and the move along it

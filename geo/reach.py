@@ -736,11 +736,12 @@ def _known_band_geoms(reuse: ReachResult | None, placements: dict, same_below: d
     out: dict[str, dict[float, shapely.Geometry]] = {}
     if reuse is None or not same_below or tuple(reuse.hours) != hours:
         return out
+    rows = list(zip(reuse.bands["hub_id"].to_numpy(dtype=object), reuse.bands["hours"].to_numpy(),
+                    reuse.bands.geometry.to_numpy(), strict=True))
     for hub_id, limit in same_below.items():
         if placements.get(hub_id) != reuse.placements.get(hub_id) or not placements[hub_id].usable:
             continue
-        rows = reuse.bands[(reuse.bands["hub_id"] == hub_id).to_numpy()]
-        geoms = {float(t): g for t, g in zip(rows["hours"], rows.geometry, strict=True) if t < limit}
+        geoms = {float(t): g for h, t, g in rows if h == hub_id and t < limit}
         if geoms:
             out[hub_id] = geoms
     return out

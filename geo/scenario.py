@@ -253,14 +253,13 @@ def _first_change_h(before: ReachResult, friction_after: np.ndarray) -> dict[str
     Below that time a hub's cells and times are unchanged (see the module docstring);
     ``-inf`` for a hub that could not start before.
     """
-    f0 = before.friction
-    changed = ~((f0 == friction_after) | (np.isinf(f0) & np.isinf(friction_after)))
-    rr, cc = np.nonzero(changed)
-    if len(rr) == 0:
+    changed = before.friction != friction_after  # inf == inf: barriers kept are no change
+    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+    if len(rows) == 0:
         return {h: -np.inf for h, c in before.cells.items() if c is None}
     # dilate only the changed cells' bounding box (plus one cell): same result, small window
-    r0, r1 = max(int(rr.min()) - 1, 0), min(int(rr.max()) + 2, changed.shape[0])
-    c0, c1 = max(int(cc.min()) - 1, 0), min(int(cc.max()) + 2, changed.shape[1])
+    r0, r1 = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, changed.shape[0])
+    c0, c1 = max(int(cols[0]) - 1, 0), min(int(cols[-1]) + 2, changed.shape[1])
     near2d = np.zeros(changed.shape, dtype=bool)
     window = changed[r0:r1, c0:c1]
     near2d[r0:r1, c0:c1] = ndimage.binary_dilation(window, structure=np.ones((3, 3), dtype=bool))

@@ -166,6 +166,35 @@ def test_scenario_reused_bands_equal_a_full_recompute(model) -> None:  # noqa: A
         assert np.array_equal(out.after.cells[hub_id].raster(), cells.raster())
 
 
+def test_scenario_diff_equals_a_raster_diff(model) -> None:  # noqa: ANN001
+    """Lost and gained cells, people and localities from the sparse diff = a brute-force raster diff."""
+    from geo.scenario import Scenario, run_scenario
+
+    inputs, hubs, before = model
+    sc = Scenario(close_axes=("RN16-SEV-DOU",), open_axes=("GAO-ANSONGO-MENAKA", "BANKASS-KORO-SEC"))
+    out = run_scenario(inputs, hubs, before, sc)
+    ch = out.changes.set_index(["hub_id", "hours"])
+    assert ch["km2_gained"].sum() > 0 and ch["km2_lost"].sum() > 0
+    pop, cell_km2 = inputs.population, inputs.grid.cell_area_km2
+    places = inputs.places
+    for hub_id in ("MOP", "GAO", "MEN"):
+        tb, ta = before.cells[hub_id].raster(), out.after.cells[hub_id].raster()
+        pb = tb[places["row"], places["col"]]
+        pa = ta[places["row"], places["col"]]
+        for t in before.hours:
+            lost, gained = (tb <= t) & ~(ta <= t), (ta <= t) & ~(tb <= t)
+            row = ch.loc[(hub_id, t)]
+            assert row["km2_lost"] == pytest.approx(lost.sum() * cell_km2)
+            assert row["km2_gained"] == pytest.approx(gained.sum() * cell_km2)
+            assert row["population_lost"] == pytest.approx(pop[lost].sum(), rel=1e-9)
+            assert row["population_gained"] == pytest.approx(pop[gained].sum(), rel=1e-9)
+            assert row["area_after_km2"] == pytest.approx((ta <= t).sum() * cell_km2)
+            assert row["localities_lost"] == int(((pb <= t) & ~(pa <= t)).sum())
+            assert row["localities_gained"] == int(((pa <= t) & ~(pb <= t)).sum())
+            poly = out.gained[(out.gained["hub_id"] == hub_id) & (out.gained["hours"] == t)].geometry.iloc[0]
+            assert poly.area / 1e6 == pytest.approx(gained.sum() * cell_km2)
+
+
 def test_scenario_toml_errors_name_the_field(tmp_path) -> None:  # noqa: ANN001
     from geo.scenario import read_scenario
 
