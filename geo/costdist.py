@@ -158,7 +158,7 @@ def _search_heap(f, moves, ncols, start_idx, start_costs, start_labels, cell_km,
     cap = 1 << 16
     hc = np.empty(cap, dtype=np.float64)
     hi = np.empty(cap, dtype=np.int64)
-    out_i = np.empty(cap, dtype=np.int64)
+    out_i = np.empty(cap, dtype=np.int32)  # settled cells (grids below 2**31 cells)
     out_c = np.empty(cap, dtype=np.float64)
     out_l = np.empty(cap if track else 0, dtype=np.int32)
     n_out = 0
@@ -247,7 +247,7 @@ def _search_buckets(f, moves, ncols, start_idx, start_costs, start_labels, cell_
     n_pool = 0
     free = -1
     n_live = 0
-    out_i = np.empty(cap, dtype=np.int64)
+    out_i = np.empty(cap, dtype=np.int32)  # settled cells (grids below 2**31 cells)
     out_c = np.empty(cap, dtype=np.float64)
     out_l = np.empty(cap if track else 0, dtype=np.int32)
     beyond = np.empty(1024, dtype=np.int64)
@@ -476,7 +476,8 @@ class Settled:
     Attributes
     ----------
     idx
-        int64 flat indices (row * cols + col) of the cells reached.
+        int32 flat indices (row * cols + col) of the cells reached (grids are limited
+        to 2**31 cells: 46 million at 250 m for Mali).
     time_h
         float64 travel time of each, hours (settling order: non-decreasing by bucket,
         not sorted within a bucket).
@@ -689,6 +690,9 @@ def settle(friction: np.ndarray | SearchGrid, starts: list[tuple[int, int]] | np
     """
     grid = prepare_friction(friction)
     f = grid.friction
+    if f.size >= 2**31:
+        msg = f"grid of {f.size} cells is too large (at most 2**31 - 1 cells)"
+        raise ValueError(msg)
     if not cell_km > 0 or not max_h > 0:
         msg = f"cell_km and max_h must be > 0, got {cell_km!r}, {max_h!r}"
         raise ValueError(msg)

@@ -10,7 +10,7 @@ GIL, so two hubs are vectorised at once, and hands shapely flat coordinate array
 
 Method
 ------
-1. Label the 4-connected groups of cells (breadth-first search).
+1. Label the 4-connected groups of cells (flood fill with a stack).
 2. Every side of a cell that faces the background (or the grid's edge) is a directed
    boundary edge between two cell corners, going clockwise round the cell in row/col
    space (the cell on the right of the direction of travel, image y pointing down).
@@ -81,6 +81,40 @@ def _label4(mask):  # noqa: ANN001, ANN202
     return lab, n
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _on(mask, r, c):  # noqa: ANN001, ANN202
+    return 0 <= r < mask.shape[0] and 0 <= c < mask.shape[1] and mask[r, c]
+
+
+@numba.njit(cache=True, nogil=True)
+def _next_edge(mask, vr, vc, cell, w):  # noqa: ANN001, ANN202
+    """The boundary edge leaving corner (vr, vc), as (cell, side), after arriving by ``cell``.
+
+    Worked out from the 2x2 cells round the corner: one edge leaves a boundary corner,
+    two a saddle (diagonal cells set, the other two not), where the walk keeps to the
+    cell it arrived by. Also returns whether the corner is a saddle.
+    """
+    nw = _on(mask, vr - 1, vc - 1)
+    ne = _on(mask, vr - 1, vc)
+    sw = _on(mask, vr, vc - 1)
+    se = _on(mask, vr, vc)
+    if nw and se and not ne and not sw:
+        if cell == (vr - 1) * w + vc - 1:
+            return cell, 2, True
+        return vr * w + vc, 0, True
+    if ne and sw and not nw and not se:
+        if cell == (vr - 1) * w + vc:
+            return cell, 3, True
+        return vr * w + vc - 1, 1, True
+    if se and not ne:
+        return vr * w + vc, 0, False
+    if sw and not se:
+        return vr * w + vc - 1, 1, False
+    if nw and not sw:
+        return (vr - 1) * w + vc - 1, 2, False
+    return (vr - 1) * w + vc, 3, False
+
+
 @numba.njit(cache=True, nogil=True)
 def _trace(mask):  # noqa: ANN001, ANN202
     """Rings of the 4-connected groups of ``mask``.
@@ -89,156 +123,155 @@ def _trace(mask):  # noqa: ANN001, ANN202
     cell-corner coordinates, closed (last = first), concatenated; the end offset of
     each ring in ``xy``; the group label of each ring; and twice its signed area
     (x = col, y = row; > 0 for an outer ring). A walk passing twice through a corner
-    (a saddle) is split there into simple rings.
+    (a saddle) is split there into simple rings. Memory: about 10 bytes per cell
+    (labels, used sides), no per-corner tables.
     """
     h, w = mask.shape
-    lab, n = _label4(mask)
-    # boundary edges: one per (cell, side) facing the background; at most 2 leave a corner
-    nv = (h + 1) * (w + 1)
-    out_cell = np.full((nv, 2), -1, dtype=np.int32)  # cell (row * w + col) of each outgoing edge
-    out_side = np.full((nv, 2), -1, dtype=np.int8)
-    n_edges = 0
-    for r in range(h):
-        for c in range(w):
-            if not mask[r, c]:
-                continue
-            for k in range(4):
-                if k == 0:
-                    bg = r == 0 or not mask[r - 1, c]
-                elif k == 1:
-                    bg = c == w - 1 or not mask[r, c + 1]
-                elif k == 2:
-                    bg = r == h - 1 or not mask[r + 1, c]
-                else:
-                    bg = c == 0 or not mask[r, c - 1]
-                if not bg:
-                    continue
-                v = (r + _START[k, 0]) * (w + 1) + c + _START[k, 1]
-                slot = 0 if out_cell[v, 0] < 0 else 1
-                out_cell[v, slot] = r * w + c
-                out_side[v, slot] = k
-                n_edges += 1
-    xy = np.empty((n_edges + 2 * n_edges // 4 + 8, 2), dtype=np.float64)
-    ring_end = np.empty(n_edges // 4 + 1, dtype=np.int64)
-    ring_group = np.empty(n_edges // 4 + 1, dtype=np.int32)
-    ring_area2 = np.empty(n_edges // 4 + 1, dtype=np.float64)
-    used = np.zeros((nv, 2), dtype=np.bool_)
-    ring_of = np.full((nv, 2), -1, dtype=np.int32)  # ring that used each edge (saddles only)
-    xv = np.empty(xy.shape[0], dtype=np.int64)  # corner id of each kept vertex
-    pos = np.full(nv, -1, dtype=np.int32)  # scratch for splitting pinched rings
-    ring_id = 0
+    lab, _ = _label4(mask)
+    used = np.zeros((h, w), dtype=np.uint8)  # bit k: side k of the cell already walked
+    cap = 1024
+    xy = np.empty((cap, 2), dtype=np.float64)
+    xv = np.empty(cap, dtype=np.int64)  # corner id (row * (w + 1) + col) of each kept vertex
+    ring_end = np.empty(16, dtype=np.int64)
+    ring_group = np.empty(16, dtype=np.int32)
+    ring_area2 = np.empty(16, dtype=np.float64)
+    saddles = np.empty(16, dtype=np.int64)
+    pos = {np.int64(0): np.int64(0)}  # scratch for splitting pinched rings
     n_xy = 0
     n_rings = 0
-    for v0 in range(nv):
-        for s0 in range(2):
-            if out_cell[v0, s0] < 0 or used[v0, s0]:
+    for r0 in range(h):
+        for c0 in range(w):
+            if not mask[r0, c0]:
                 continue
-            # walk one ring from this unused edge until the walk comes back to it
-            v = v0
-            slot = s0
-            cell = out_cell[v, slot]
-            group = lab[cell // w, cell - (cell // w) * w]
-            start = n_xy
-            prev_side = -1
-            ring_pinched = False
-            while not used[v, slot]:
-                used[v, slot] = True
-                cell = out_cell[v, slot]
-                side = out_side[v, slot]
-                r = v // (w + 1)
-                c = v - r * (w + 1)
-                if side != prev_side:  # the boundary turns here: keep the corner
-                    if n_xy + 1 >= xy.shape[0]:
-                        xy = _grow2(xy, n_xy)
-                        xv = _grow1(xv, n_xy)
-                    xy[n_xy, 0] = c
-                    xy[n_xy, 1] = r
-                    xv[n_xy] = v
-                    n_xy += 1
-                prev_side = side
-                v = (r + _STEP[side, 0]) * (w + 1) + c + _STEP[side, 1]
-                # next edge: the only one leaving v, or at a saddle the one of the same cell
-                slot = 1 if out_cell[v, 1] == cell else 0
-                if out_cell[v, 1] >= 0:  # a saddle: does this ring pass here twice?
-                    ring_of[v, slot] = ring_id
-                    if ring_of[v, 1 - slot] == ring_id:
-                        ring_pinched = True
-            ring_id += 1
-            # split a ring passing twice through a corner into simple loops there (an
-            # outer ring gives its outer loop and a hole; a hole gives two holes)
-            n_seg = n_xy - start
-            seg_xy = xy[start:n_xy].copy() if ring_pinched else xy[:0]
-            seg_v = xv[start:n_xy].copy() if ring_pinched else xv[:0]
-            loop_from = np.zeros(1, dtype=np.int64)
-            n_loops = 1
-            if ring_pinched:
-                n_xy = start
-                stack = np.empty(n_seg, dtype=np.int64)  # positions in seg
-                top = 0
-                loops = np.empty(n_seg + 1, dtype=np.int64)  # loop boundaries in a flat order
-                order = np.empty(2 * n_seg, dtype=np.int64)
-                n_order = 0
-                n_loops = 0
-                for j in range(n_seg):
-                    p = pos[seg_v[j]]
-                    if p >= 0:  # back at a corner of the current path: a loop closes
-                        loops[n_loops] = n_order
-                        n_loops += 1
-                        for q in range(p, top):
-                            order[n_order] = stack[q]
-                            n_order += 1
-                        for q in range(p + 1, top):
-                            pos[seg_v[stack[q]]] = -1
-                        top = p + 1
-                    else:
-                        pos[seg_v[j]] = top
-                        stack[top] = j
-                        top += 1
-                loops[n_loops] = n_order
-                n_loops += 1
-                for q in range(top):
-                    order[n_order] = stack[q]
-                    n_order += 1
-                    pos[seg_v[stack[q]]] = -1
-                loop_from = loops[: n_loops + 1].copy()
-                loop_from[n_loops] = n_order
-            for lp in range(n_loops):
-                if ring_pinched:
-                    a0, a1 = loop_from[lp], loop_from[lp + 1]
-                    for q in range(a0, a1):
+            for k0 in range(4):
+                if (used[r0, c0] >> k0) & 1:
+                    continue
+                if _on(mask, r0 + _STEP[(k0 + 3) % 4, 0], c0 + _STEP[(k0 + 3) % 4, 1]):
+                    continue  # the neighbour across side k0 is set: not a boundary side
+                # walk one ring from this side until the walk comes back to it
+                cell = r0 * w + c0
+                side = k0
+                group = lab[r0, c0]
+                start = n_xy
+                prev_side = -1
+                n_sad = 0
+                while True:
+                    cr = cell // w
+                    cc = cell - cr * w
+                    if (used[cr, cc] >> side) & 1:
+                        break
+                    used[cr, cc] |= np.uint8(1 << side)
+                    vr = cr + _START[side, 0]
+                    vc = cc + _START[side, 1]
+                    if side != prev_side:  # the boundary turns here: keep the corner
                         if n_xy + 1 >= xy.shape[0]:
                             xy = _grow2(xy, n_xy)
                             xv = _grow1(xv, n_xy)
-                        xy[n_xy, 0] = seg_xy[order[q], 0]
-                        xy[n_xy, 1] = seg_xy[order[q], 1]
+                        xy[n_xy, 0] = vc
+                        xy[n_xy, 1] = vr
+                        xv[n_xy] = vr * (w + 1) + vc
                         n_xy += 1
-                    loop_start = n_xy - (a1 - a0)
-                else:
-                    loop_start = start
-                # close the loop (its first corner may sit on a straight side: harmless)
-                if n_xy + 1 >= xy.shape[0]:
-                    xy = _grow2(xy, n_xy)
-                    xv = _grow1(xv, n_xy)
-                xy[n_xy, 0] = xy[loop_start, 0]
-                xy[n_xy, 1] = xy[loop_start, 1]
-                n_xy += 1
-                area2 = 0.0
-                for q in range(loop_start, n_xy - 1):
-                    area2 += xy[q, 0] * xy[q + 1, 1] - xy[q + 1, 0] * xy[q, 1]
-                if n_rings >= ring_end.shape[0]:
-                    ring_end = _grow1(ring_end, n_rings)
-                    ring_group = _grow1(ring_group, n_rings)
-                    ring_area2 = _grow1(ring_area2, n_rings)
-                ring_end[n_rings] = n_xy
-                ring_group[n_rings] = group
-                ring_area2[n_rings] = area2
-                n_rings += 1
+                    prev_side = side
+                    vr += _STEP[side, 0]
+                    vc += _STEP[side, 1]
+                    cell, side, saddle = _next_edge(mask, vr, vc, cell, w)
+                    if saddle:
+                        if n_sad >= saddles.shape[0]:
+                            saddles = _grow1(saddles, n_sad)
+                        saddles[n_sad] = vr * (w + 1) + vc
+                        n_sad += 1
+                if prev_side == k0 and n_xy - start > 3:
+                    # the start corner lies on a straight side: start at the last turn instead
+                    n_xy -= 1
+                    xy[start, 0] = xy[n_xy, 0]
+                    xy[start, 1] = xy[n_xy, 1]
+                    xv[start] = xv[n_xy]
+                # a ring passing twice through a saddle is pinched there
+                ring_pinched = False
+                if n_sad > 1:
+                    srt = np.sort(saddles[:n_sad])
+                    for q in range(1, n_sad):
+                        if srt[q] == srt[q - 1]:
+                            ring_pinched = True
+                            break
+                # split a pinched ring into simple loops (an outer ring gives its outer
+                # loop and a hole; a hole gives two holes); else one loop
+                n_seg = n_xy - start
+                loop_from = np.zeros(2, dtype=np.int64)
+                loop_from[1] = n_seg
+                order = np.arange(0)
+                seg_xy = xy[:0]
+                n_loops = 1
+                if ring_pinched:
+                    seg_xy = xy[start:n_xy].copy()
+                    seg_v = xv[start:n_xy].copy()
+                    n_xy = start
+                    stack = np.empty(n_seg, dtype=np.int64)  # positions in the segment
+                    top = 0
+                    loops = np.empty(n_seg + 1, dtype=np.int64)
+                    order = np.empty(2 * n_seg, dtype=np.int64)
+                    n_order = 0
+                    n_loops = 0
+                    pos.clear()
+                    for j in range(n_seg):
+                        p = pos.get(seg_v[j], -1)
+                        if p >= 0:  # back at a corner of the current path: a loop closes
+                            loops[n_loops] = n_order
+                            n_loops += 1
+                            for q in range(p, top):
+                                order[n_order] = stack[q]
+                                n_order += 1
+                            for q in range(p + 1, top):
+                                pos.pop(seg_v[stack[q]])
+                            top = p + 1
+                        else:
+                            pos[seg_v[j]] = top
+                            stack[top] = j
+                            top += 1
+                    loops[n_loops] = n_order
+                    n_loops += 1
+                    for q in range(top):
+                        order[n_order] = stack[q]
+                        n_order += 1
+                    loop_from = loops[: n_loops + 1].copy()
+                    loop_from[n_loops] = n_order
+                for lp in range(n_loops):
+                    if ring_pinched:
+                        a0, a1 = loop_from[lp], loop_from[lp + 1]
+                        for q in range(a0, a1):
+                            if n_xy + 1 >= xy.shape[0]:
+                                xy = _grow2(xy, n_xy)
+                                xv = _grow1(xv, n_xy)
+                            xy[n_xy, 0] = seg_xy[order[q], 0]
+                            xy[n_xy, 1] = seg_xy[order[q], 1]
+                            n_xy += 1
+                        loop_start = n_xy - (a1 - a0)
+                    else:
+                        loop_start = start
+                    # close the loop
+                    if n_xy + 1 >= xy.shape[0]:
+                        xy = _grow2(xy, n_xy)
+                        xv = _grow1(xv, n_xy)
+                    xy[n_xy, 0] = xy[loop_start, 0]
+                    xy[n_xy, 1] = xy[loop_start, 1]
+                    n_xy += 1
+                    area2 = 0.0
+                    for q in range(loop_start, n_xy - 1):
+                        area2 += xy[q, 0] * xy[q + 1, 1] - xy[q + 1, 0] * xy[q, 1]
+                    if n_rings >= ring_end.shape[0]:
+                        ring_end = _grow1(ring_end, n_rings)
+                        ring_group = _grow1(ring_group, n_rings)
+                        ring_area2 = _grow1(ring_area2, n_rings)
+                    ring_end[n_rings] = n_xy
+                    ring_group[n_rings] = group
+                    ring_area2[n_rings] = area2
+                    n_rings += 1
     return xy[:n_xy].copy(), ring_end[:n_rings].copy(), ring_group[:n_rings].copy(), ring_area2[:n_rings].copy()
 
 
 @numba.njit(cache=True, nogil=True)
 def _grow2(a, n):  # noqa: ANN001, ANN202
-    b = np.empty((a.shape[0] * 2 + 8, a.shape[1]), dtype=a.dtype)
+    b = np.empty((max(a.shape[0] * 2, 4), a.shape[1]), dtype=a.dtype)  # as _grow1: xy and xv grow together
     b[:n] = a[:n]
     return b
 
@@ -251,7 +284,7 @@ def _grow1(a, n):  # noqa: ANN001, ANN202
 
 
 def mask_polygons(mask: np.ndarray, transform: Affine) -> shapely.Geometry:
-    """The 4-connected groups of cells of a boolean raster as one valid (Multi)Polygon.
+    """Vectorise a boolean raster: its 4-connected groups of cells as one valid (Multi)Polygon.
 
     Parameters
     ----------
@@ -287,6 +320,7 @@ def mask_polygons(mask: np.ndarray, transform: Affine) -> shapely.Geometry:
     poly_offsets = np.concatenate(([0], np.flatnonzero(np.diff(g)) + 1, [len(g)]))
     parts = shapely.from_ragged_array(shapely.GeometryType.POLYGON, world, (ring_offsets, poly_offsets))
     geom = parts[0] if len(parts) == 1 else shapely.MultiPolygon(list(parts))
-    if np.bincount(group[area2 > 0]).max() > 1:  # never seen; kept as a safety net
+    shells = np.bincount(group[area2 > 0], minlength=int(group.max()) + 1)[1:]
+    if (shells != 1).any():  # one outer ring per group, always so in the tests; a safety net
         geom = shapely.make_valid(geom, method="structure")
     return geom

@@ -52,7 +52,8 @@ from shapely.geometry import Point
 from geo.costdist import Settled
 from geo.errors import DataFileError
 from geo.friction import SEASONS, ModelInputs
-from geo.reach import ReachResult, ReachState, _place_lonlat, _static_tables, reach_from_state
+from geo.reach import (PARALLEL_MAX_CELLS, ReachResult, ReachState, _place_lonlat, _static_tables,
+                       reach_from_state)
 from geo.reach_diff import diff_reach  # noqa: F401  (compatible name, polygon diff)
 from geo.settings import DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS, WORK_CRS
 
@@ -355,7 +356,7 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
         changed = [k for k, t in enumerate(hours) if not (same or t < limit)]
         if changed:
             ta, n_a, pop_a, loc_a = _hub_sums(after, hub_id, ca, pop, st.place_flat, hours, no_place)
-            empty = Settled(np.empty(0, dtype=np.int64), np.empty(0), None, inputs.grid.shape, 0.0)
+            empty = Settled(np.empty(0, dtype=np.int32), np.empty(0), None, inputs.grid.shape, 0.0)
             band_t = [hours[k] for k in changed]
             lost_k, gained_k = (cb or empty).band_changes(ca or empty, band_t)
         for k, t in enumerate(hours):
@@ -400,8 +401,10 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
                                "geometry": geom})
         return rows, loc_parts, lost_rows, gained_rows
 
-    # hubs are independent; the numba kernels and the polygonizer release the GIL
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+    # hubs are independent; the numba kernels and the polygonizer release the GIL (each
+    # thread has its own lookup table of the grid's size: one thread on large grids)
+    workers = min(2, os.cpu_count() or 1) if inputs.grid.shape[0] * inputs.grid.shape[1] <= PARALLEL_MAX_CELLS else 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         per_hub = list(pool.map(lambda item: one_hub(*item), hub_names.items()))
     rows, loc_parts, lost_rows, gained_rows = ([x for part in per_hub for x in part[k]] for k in range(4))
 

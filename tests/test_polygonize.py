@@ -53,6 +53,13 @@ def test_diagonal_contacts_give_separate_parts_and_touching_holes() -> None:
     assert shapely.symmetric_difference(geom, gdal_polygons(ring)).area < 1e-3
 
 
+def test_large_smooth_mask_matches_gdal() -> None:
+    mask = ndimage.gaussian_filter(np.random.default_rng(1).random((400, 500)), 6) > 0.5
+    ours, ref = mask_polygons(mask, T), gdal_polygons(mask)
+    assert ours.is_valid and shapely.symmetric_difference(ours, ref).area < 1e-3
+    assert shapely.get_num_coordinates(ours) == shapely.get_num_coordinates(ref)  # corners only, as GDAL
+
+
 def test_empty_and_full_masks() -> None:
     assert mask_polygons(np.zeros((3, 4), dtype=bool), T).is_empty
     full = mask_polygons(np.ones((3, 4), dtype=bool), T)
