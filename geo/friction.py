@@ -436,14 +436,15 @@ def _axis_speeds(inputs: ModelInputs, axis_status: pd.DataFrame, season: str) ->
     """Speed of each axis for its status (km/h), as ``[nan, axis 1, axis 2, ...]``."""
     cls_speed = _speeds(inputs, "road_class", season)
     factor = _speeds(inputs, "status", season)
-    axes = inputs.axes.join(axis_status[["status"]], how="left")
-    axes["status"] = axes["status"].fillna("unknown")
-    if axes["status"].map(factor).isna().any():
-        bad = sorted(set(axes["status"]) - set(factor))
+    status = axis_status["status"].reindex(inputs.axes.index).to_numpy(dtype=object)
+    status = ["unknown" if not isinstance(v, str) else v for v in status]
+    bad = sorted(set(status) - set(factor))
+    if bad:
         msg = f"unknown road status {bad}; expected one of {sorted(factor)}"
         raise ValueError(msg)
-    axis_speed = axes["road_class"].map(cls_speed) * axes["status"].map(factor)
-    return np.concatenate([[np.nan], axis_speed.to_numpy(dtype=float)])
+    road_class = inputs.axes["road_class"].to_numpy(dtype=object)
+    axis_speed = [cls_speed.get(c, np.nan) * factor[v] for c, v in zip(road_class, status, strict=True)]
+    return np.concatenate([[np.nan], np.asarray(axis_speed, dtype=float)])
 
 
 @numba.njit(cache=True, nogil=True)
