@@ -33,9 +33,10 @@ friction grid into one byte per cell (:func:`prepare_friction`), so the inner lo
 reads one byte instead of testing up to 8 neighbours and needs no bounds checks on
 any grid (the speed at 1 km is the same within the machine's noise; the gain is one
 kernel for every grid). After a change of the constraints, :func:`resume` searches
-again only beyond the time up to which nothing can have changed. The result is *sparse*: the settled cells in the order
-they were settled (non-decreasing time) with their times, and optionally the index of
-the start that reached them (catchments). :meth:`Settled.raster` makes the dense raster when needed.
+again only beyond the time up to which nothing can have changed. The result is
+*sparse*: the settled cells in the order they were settled (non-decreasing time) with
+their times, and optionally the index of the start that reached them (catchments).
+:meth:`Settled.raster` makes the dense raster when needed.
 
 Why this method: ``../shared/PERF.md`` measured numba grid Dijkstra 2-4.5x faster than
 scipy csgraph or MCP, with no graph to build; the O(N) set-up that remained for
@@ -526,7 +527,8 @@ class Settled:
         finally:
             _scatter(ws.cost, self.idx, np.full(len(self.idx), np.inf))
 
-    def band_changes(self, other: Settled, hours: Sequence[float]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def band_changes(self, other: Settled,
+                     hours: Sequence[float]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Per band, the cells within ``T`` hours here and not in ``other``, and the reverse.
 
         O(cells of both), no sorting: the times go into the thread's workspace as a

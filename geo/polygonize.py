@@ -88,7 +88,7 @@ def _on(mask, r, c):  # noqa: ANN001, ANN202
 
 @numba.njit(cache=True, nogil=True)
 def _next_edge(mask, vr, vc, cell, w):  # noqa: ANN001, ANN202
-    """The boundary edge leaving corner (vr, vc), as (cell, side), after arriving by ``cell``.
+    """Find the boundary edge leaving corner (vr, vc), as (cell, side), after arriving by ``cell``.
 
     Worked out from the 2x2 cells round the corner: one edge leaves a boundary corner,
     two a saddle (diagonal cells set, the other two not), where the walk keeps to the
@@ -266,7 +266,8 @@ def _trace(mask):  # noqa: ANN001, ANN202
                     ring_group[n_rings] = group
                     ring_area2[n_rings] = area2
                     n_rings += 1
-    return xy[:n_xy].copy(), ring_end[:n_rings].copy(), ring_group[:n_rings].copy(), ring_area2[:n_rings].copy()
+    return (xy[:n_xy].copy(), ring_end[:n_rings].copy(), ring_group[:n_rings].copy(),
+            ring_area2[:n_rings].copy())
 
 
 @numba.njit(cache=True, nogil=True)
@@ -315,7 +316,8 @@ def mask_polygons(mask: np.ndarray, transform: Affine) -> shapely.Geometry:
     idx = np.arange(ring_offsets[-1]) + np.repeat(starts[order] - ring_offsets[:-1], lengths[order])
     coords = xy[idx]
     a, b, c, d, e, f = transform.a, transform.b, transform.c, transform.d, transform.e, transform.f
-    world = np.column_stack((a * coords[:, 0] + b * coords[:, 1] + c, d * coords[:, 0] + e * coords[:, 1] + f))
+    world = np.column_stack((a * coords[:, 0] + b * coords[:, 1] + c,
+                             d * coords[:, 0] + e * coords[:, 1] + f))
     g = group[order]
     poly_offsets = np.concatenate(([0], np.flatnonzero(np.diff(g)) + 1, [len(g)]))
     parts = shapely.from_ragged_array(shapely.GeometryType.POLYGON, world, (ring_offsets, poly_offsets))
