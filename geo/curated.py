@@ -206,7 +206,7 @@ def read_hubs(path: Path | None = None) -> Checked:
 
 
 def select_hubs(hub_ids: list[str] | None = None, *, path: Path | None = None) -> gpd.GeoDataFrame:
-    """Valid hubs, optionally only ``hub_ids`` (in that order).
+    """Valid hubs, optionally only ``hub_ids`` (in that order; ids are not case-sensitive).
 
     Raises
     ------
@@ -216,11 +216,12 @@ def select_hubs(hub_ids: list[str] | None = None, *, path: Path | None = None) -
     hubs = read_hubs(path).valid
     if not hub_ids:
         return hubs
-    unknown = [h for h in hub_ids if h not in hubs.index]
+    by_fold = {str(h).casefold(): h for h in hubs.index}
+    unknown = [h for h in hub_ids if h.strip().casefold() not in by_fold]
     if unknown:
         msg = f"unknown hub id(s) {unknown}; known: {list(hubs.index)}"
         raise InputError(msg)
-    return hubs.loc[list(hub_ids)]
+    return hubs.loc[[by_fold[h.strip().casefold()] for h in hub_ids]]
 
 
 def parse_waypoints(text: str) -> list[tuple[str, float, float]]:

@@ -13,11 +13,15 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
 from geo.settings import STORAGE_CRS
+
+if TYPE_CHECKING:
+    from geo.scenario import ScenarioResult
 
 logger = logging.getLogger(__name__)
 
@@ -41,31 +45,67 @@ def atomic_path(target: Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
-def write_layers(layers: dict[str, gpd.GeoDataFrame], target: Path) -> None:
+def write_layers(layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], target: Path) -> None:
     """Write several layers to one GeoPackage atomically (EPSG:4326).
 
     Parameters
     ----------
     layers
-        Layer name -> GeoDataFrame (any CRS; reprojected to EPSG:4326).
+        Layer name -> GeoDataFrame (any CRS; reprojected to EPSG:4326), or a plain
+        DataFrame, written as an attribute table (no geometry).
     target
         ``.gpkg`` file, replaced as a whole.
     """
+    import pyogrio
+
     with atomic_path(target) as tmp:
         for name, gdf in layers.items():
+            if not isinstance(gdf, gpd.GeoDataFrame):
+                pyogrio.write_dataframe(gdf, tmp, layer=name, driver="GPKG")
+                continue
             out = gdf.to_crs(STORAGE_CRS) if gdf.crs is not None else gdf.set_crs(STORAGE_CRS)
             out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
     logger.info("wrote %s (%s)", target, ", ".join(f"{k}: {len(v)}" for k, v in layers.items()))
 
 
-def write_reach(bands: gpd.GeoDataFrame, target: Path) -> None:
-    """Write reach bands as layer ``reachable_areas`` (hub, hours, area_km2, population,
-    localities, hub_id, hub_status, geometry in EPSG:4326)."""
+def _bands_layer(bands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     cols = ["hub", "hours", "area_km2", "population", "localities", "hub_id", "hub_status", "geometry"]
     out = bands[cols].copy()
     out["area_km2"] = out["area_km2"].round(1)
     out["population"] = out["population"].round(0)
-    write_layers({"reachable_areas": out}, target)
+    return out
+
+
+def write_reach(bands: gpd.GeoDataFrame, target: Path, *,
+                scenario: ScenarioResult | None = None) -> list[str]:
+    """Write reach bands as layer ``reachable_areas`` (hub, hours, area_km2, population,
+    localities, hub_id, hub_status, geometry in EPSG:4326).
+
+    With ``scenario`` (whose ``after.bands`` are ``bands``), also its difference from the
+    as-of state: ``reachable_areas_before``; ``area_lost`` and ``area_gained`` (hub,
+    hours, area_km2 per band that lost or gained cells; bands without change are left
+    out); ``scenario_localities`` (points: the localities leaving or entering each band,
+    with travel times before and after); and the attribute table ``scenario_changes``
+    (km2, population and localities before, after, lost and gained per hub and band).
+
+    Returns
+    -------
+    list of str
+        The layer names written.
+    """
+    layers: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {"reachable_areas": _bands_layer(bands)}
+    if scenario is not None:
+        layers["reachable_areas_before"] = _bands_layer(scenario.before.bands)
+        for name, part in (("area_lost", scenario.lost), ("area_gained", scenario.gained)):
+            keep = part[~part.geometry.is_empty & (part["area_km2"] > 0)].copy()
+            keep["area_km2"] = keep["area_km2"].round(1)
+            layers[name] = keep[["hub_id", "hub", "hours", "area_km2", "geometry"]]
+        loc = scenario.localities
+        layers["scenario_localities"] = gpd.GeoDataFrame(
+            loc, geometry=gpd.points_from_xy(loc["lon"], loc["lat"]), crs=STORAGE_CRS)
+        layers["scenario_changes"] = pd.DataFrame(scenario.changes)
+    write_layers(layers, target)
+    return list(layers)
 
 
 def write_csv_atomic(df: pd.DataFrame, target: Path, *, hxl: dict[str, str] | None = None) -> None:

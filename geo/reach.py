@@ -1035,6 +1035,11 @@ def route_between(inputs: ModelInputs, state: ReachState, hub: pd.Series, place:
     pl = locate_hub(inputs, f, hub, state.no_entry)
     if not pl.usable:
         return Route(None, 0.0, 0.0, math.nan, np.empty((0, 2), dtype=np.int64), f"hub {pl.status}")
+    zones = state.no_entry
+    if zones is not None and len(zones):
+        blocked = _no_entry_status(zones.to_crs(WORK_CRS), place.geometry.x, place.geometry.y)
+        if blocked is not None:
+            return Route(None, 0.0, 0.0, math.nan, np.empty((0, 2), dtype=np.int64), f"locality {blocked}")
     road, _ = speed_grids(inputs, axis_status=state.axis_status, season=state.season)
     lonlat = Transformer.from_crs(WORK_CRS, STORAGE_CRS, always_xy=True).transform(place.geometry.x,
                                                                                     place.geometry.y)

@@ -34,6 +34,7 @@ and it has nothing lost or gained, provided the hub starts from the same cell.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import logging
 import os
 import tomllib
@@ -52,8 +53,14 @@ from shapely.geometry import Point
 from geo.costdist import Settled
 from geo.errors import DataFileError
 from geo.friction import SEASONS, ModelInputs
-from geo.reach import (PARALLEL_MAX_CELLS, ReachResult, ReachState, _place_lonlat, _static_tables,
-                       reach_from_state)
+from geo.reach import (
+    PARALLEL_MAX_CELLS,
+    ReachResult,
+    ReachState,
+    _place_lonlat,
+    _static_tables,
+    reach_from_state,
+)
 from geo.reach_diff import diff_reach  # noqa: F401  (compatible name, polygon diff)
 from geo.settings import DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS, WORK_CRS
 
@@ -95,6 +102,8 @@ class Scenario:
         New no-entry zones.
     lift_blockades
         Encircled localities (names, case-insensitive) whose zone is lifted.
+    source
+        Where the scenario comes from (its file, or a label), named in error messages.
     """
 
     name: str = "scenario"
@@ -104,6 +113,7 @@ class Scenario:
     constrain_axes: tuple[str, ...] = ()
     add_blockades: tuple[Blockade, ...] = ()
     lift_blockades: tuple[str, ...] = ()
+    source: str = "<scenario>"
 
     @property
     def is_empty(self) -> bool:
@@ -146,7 +156,7 @@ def scenario_from_dict(data: Mapping, *, path: Path | str = "<scenario>") -> Sce
         if not blockades[-1].radius_km > 0:
             raise DataFileError(path, "radius_km must be > 0", row=i, field="add_blockade")
     return Scenario(str(data.get("name", "scenario")), season, strings("close_axes"), strings("open_axes"),
-                    strings("constrain_axes"), tuple(blockades), strings("lift_blockades"))
+                    strings("constrain_axes"), tuple(blockades), strings("lift_blockades"), str(path))
 
 
 def read_scenario(path: Path | str) -> Scenario:
@@ -173,15 +183,24 @@ def apply_scenario(inputs: ModelInputs, base: ReachState, scenario: Scenario) ->
     Raises
     ------
     DataFileError
-        An axis id not in ``inputs.axes``, or a blockade to lift that is not in force.
+        An axis id not in ``inputs.axes`` (with the nearest id when one is close), a
+        blockade to lift that is not in force, or a blockade to add outside Mali.
     """
     known = set(inputs.axes.index)
     for key, ids in (("close_axes", scenario.close_axes), ("open_axes", scenario.open_axes),
                      ("constrain_axes", scenario.constrain_axes)):
         bad = sorted(set(ids) - known)
         if bad:
-            raise DataFileError(f"<scenario {scenario.name}>", f"unknown axis id(s) {bad}; known: {sorted(known)}",
-                                field=key)
+            hint = {b: difflib.get_close_matches(b, sorted(known), n=1) for b in bad}
+            hint_text = "; ".join(f"{b!r}: did you mean {m[0]!r}?" for b, m in hint.items() if m)
+            raise DataFileError(scenario.source, f"unknown axis id(s) {bad}" + (f" ({hint_text})" if hint_text else "")
+                                + f"; known: {sorted(known)}", field=key)
+    outline = inputs.outline.union_all()  # WORK_CRS, metres
+    for i, b in enumerate(scenario.add_blockades, start=1):
+        centre = gpd.GeoSeries([Point(b.lon, b.lat)], crs=STORAGE_CRS).to_crs(WORK_CRS).iloc[0]
+        if outline.distance(centre) / 1000.0 > b.radius_km:  # the zone would not touch Mali
+            raise DataFileError(scenario.source, f"blockade {b.locality!r} at lon {b.lon:g}, lat {b.lat:g} is "
+                                "outside Mali (check the lon/lat order)", row=i, field="add_blockade")
     status = base.axis_status.copy()
     for ids, value in ((scenario.open_axes, "open"), (scenario.constrain_axes, "constrained"),
                        (scenario.close_axes, "closed")):
@@ -193,13 +212,13 @@ def apply_scenario(inputs: ModelInputs, base: ReachState, scenario: Scenario) ->
     zones = base.no_entry
     if scenario.lift_blockades:
         names = zones["locality"].astype(str).str.casefold()
-        wanted = {n.casefold() for n in scenario.lift_blockades}
-        missing = sorted(wanted - set(names))
+        wanted = {n.casefold(): n for n in scenario.lift_blockades}
+        missing = sorted(v for k, v in wanted.items() if k not in set(names))
         if missing:
-            raise DataFileError(f"<scenario {scenario.name}>",
+            raise DataFileError(scenario.source,
                                 f"blockade(s) {missing} not in force; in force: {sorted(set(zones['locality']))}",
                                 field="lift_blockades")
-        zones = zones[~names.isin(wanted)]
+        zones = zones[~names.isin(set(wanted))]
     if scenario.add_blockades:
         added = gpd.GeoDataFrame(
             {"locality": [b.locality for b in scenario.add_blockades],

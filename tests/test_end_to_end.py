@@ -94,13 +94,14 @@ def test_help_documents_every_option() -> None:
 @pytest.mark.parametrize(("argv", "message"), [
     (["travel-time", "--from", "GAO", "--to", "Atlantis"], "no locality named 'Atlantis'"),
     (["reach", "--hubs", "XYZ", "--out", "x.gpkg"], "unknown hub id(s) ['XYZ']"),
+    (["travel-time", "--from", "GAO", "--to", "Menaka", "--cell-km", "0"], "must be a positive number of km"),
 ])
 def test_unknown_names_give_one_line_errors(argv: list[str], message: str, data_dir: Path, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "geo", *argv, "--data", str(data_dir)], cwd=tmp_path,
                           env={**__import__("os").environ, "PYTHONPATH": str(ROOT)},
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
-    assert proc.stderr.strip().splitlines()[-1].startswith("error: ") and message in proc.stderr
+    assert "error: " in proc.stderr.strip().splitlines()[-1] and message in proc.stderr  # argparse prefixes the prog
     assert "Traceback" not in proc.stderr
 
 
@@ -109,3 +110,34 @@ def test_locality_names_match_without_accents(model_inputs) -> None:  # noqa: AN
 
     assert find_locality(model_inputs, "Ménaka")["name"] == "Menaka"
     assert find_locality(model_inputs, "SEGOU")["name"] in {"Segou", "Ségou"}
+
+
+def test_scenario_writes_its_difference(data_dir: Path, tmp_path: Path) -> None:
+    gpkg = tmp_path / "rn16.gpkg"
+    proc = subprocess.run(
+        [sys.executable, "-m", "geo", "reach", "--data", str(data_dir), "--out", str(gpkg), "--as-of",
+         "2025-11-29", "--hubs", "mop,gao", "--scenario", "data/scenarios/rn16_closed.toml"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr
+    layers = dict(pyogrio.list_layers(gpkg).tolist())
+    assert list(layers) == ["reachable_areas", "reachable_areas_before", "area_lost", "area_gained",
+                            "scenario_localities", "scenario_changes"]
+    assert layers["scenario_changes"] is None  # an attribute table
+    changes = pyogrio.read_dataframe(gpkg, layer="scenario_changes")
+    lost = gpd.read_file(gpkg, layer="area_lost")
+    assert lost.crs.to_epsg() == 4326 and not lost.geometry.is_empty.any() and lost.is_valid.all()
+    assert len(lost) == int((changes["km2_lost"] > 0).sum()) > 0  # only bands that lost cells
+    mop12 = changes[(changes["hub_id"] == "MOP") & (changes["hours"] == 12)].iloc[0]
+    got = lost[(lost["hub_id"] == "MOP") & (lost["hours"] == 12)]["area_km2"].iloc[0]
+    assert got == pytest.approx(mop12["km2_lost"], abs=0.1)
+    places = gpd.read_file(gpkg, layer="scenario_localities")
+    assert len(places) == int(changes["localities_lost"].sum() + changes["localities_gained"].sum())
+    assert set(places["change"]) <= {"lost", "gained"}
+
+
+def test_travel_time_names_the_no_entry_zone(data_dir: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "geo", "travel-time", "--data", str(data_dir), "--from", "KID",
+                           "--to", "Tessalit", "--as-of", "2025-01-15"],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "no-entry zone of Tessalit" in proc.stdout

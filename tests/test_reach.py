@@ -220,6 +220,12 @@ def test_scenario_unknown_axis_and_blockade_add_lift(model) -> None:  # noqa: AN
     inputs, _, before = model
     with pytest.raises(DataFileError, match="unknown axis"):
         apply_scenario(inputs, before.state, Scenario(close_axes=("NOPE",)))
+    with pytest.raises(DataFileError, match=r"did you mean 'RN16-SEV-DOU'.*close_axes|close_axes.*did you mean"):
+        apply_scenario(inputs, before.state, Scenario(close_axes=("RN16-SEV-DUO",), source="my.toml"))
+    with pytest.raises(DataFileError, match="outside Mali"):  # lat/lon swapped
+        apply_scenario(inputs, before.state, Scenario(add_blockades=(Blockade("Boni", 15.0766, -2.2198, 10),)))
+    with pytest.raises(DataFileError, match=r"\['Nowhere'\] not in force"):
+        apply_scenario(inputs, before.state, Scenario(lift_blockades=("Nowhere",)))
     st = apply_scenario(inputs, before.state, Scenario(add_blockades=(Blockade("Boni", -2.2198, 15.0766, 10),)))
     assert "Boni" in set(st.no_entry["locality"])
     assert len(st.no_entry) == len(before.state.no_entry) + 1

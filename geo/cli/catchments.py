@@ -9,7 +9,14 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
+from geo.cli.common import (
+    add_data_option,
+    add_store_option,
+    parse_date,
+    positive_km,
+    store_from,
+    tqdm_progress,
+)
 from geo.settings import DEFAULT_CELL_KM, STORAGE_CRS, resolve_data_dir
 
 
@@ -27,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", type=parse_date, default=dt.date.today(), metavar="YYYY-MM-DD",
                    help="constraints in force on this date (default: today)")
     p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
-    p.add_argument("--cell-km", type=float, default=DEFAULT_CELL_KM, metavar="KM", help="grid cell size (km)")
+    p.add_argument("--cell-km", type=positive_km, default=DEFAULT_CELL_KM, metavar="KM", help="grid cell size (km)")
     p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
     add_store_option(p)
     p.set_defaults(func=run)

@@ -76,3 +76,14 @@ def tqdm_progress(desc: str) -> Callable[[int, int, str], None]:
             b.close()
 
     return progress
+
+
+def positive_km(text: str) -> float:
+    """argparse type: a cell size in km, > 0 (e.g. ``0.5``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of km, got {text!r}")
+    return value

@@ -13,6 +13,7 @@ from geo.cli.common import (
     add_store_option,
     parse_date,
     parse_hours,
+    positive_km,
     store_from,
     tqdm_progress,
 )
@@ -38,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="constraints in force on this date (default: today)")
     p.add_argument("--hours", type=parse_hours, default=DEFAULT_BANDS_H, metavar="H,H,...",
                    help="band limits in hours (default: 4,8,12)")
-    p.add_argument("--cell-km", type=float, default=DEFAULT_CELL_KM, metavar="KM",
+    p.add_argument("--cell-km", type=positive_km, default=DEFAULT_CELL_KM, metavar="KM",
                    help="friction grid cell size in km (default: 1)")
     p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
     p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
@@ -46,7 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="also write one row per (hub, locality reached) with travel_time_h")
     p.add_argument("--scenario", metavar="FILE.toml",
                    help="what-if changes (close/open axes, add/lift blockades, season) applied on top of "
-                   "the as-of state; the scenario's reach is written and its difference printed")
+                   "the as-of state; the scenario's reach is written as reachable_areas, with the as-of "
+                   "reach (reachable_areas_before), the areas lost and gained (area_lost, area_gained), "
+                   "the localities lost and gained (scenario_localities) and the table scenario_changes")
     add_store_option(p)
     p.set_defaults(func=run)
 
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
         scenario_result = run_scenario(inputs, hubs, result, read_scenario(args.scenario))
         result = scenario_result.after
-    write_reach(result.bands, Path(args.out))
+    layers = write_reach(result.bands, Path(args.out), scenario=scenario_result)
     if args.localities_out:
         from geo.io import write_csv_atomic
 
@@ -86,10 +89,9 @@ def run(args: argparse.Namespace) -> int:
     if scenario_result is not None:
         ch = scenario_result.changes
         print(f"\nScenario {scenario_result.scenario.name!r} vs the as-of state (cells exact):")
+        fmt = {c: "{:,.0f}".format for c in ("km2_lost", "km2_gained", "population_lost", "population_gained")}
         print(ch[["hub", "hours", "km2_lost", "km2_gained", "population_lost", "population_gained",
-                  "localities_lost", "localities_gained"]].to_string(
-            index=False, formatters={c: "{:,.0f}".format for c in
-                                     ("km2_lost", "km2_gained", "population_lost", "population_gained")}))
-    print(f"wrote {args.out} (layer reachable_areas, {len(result.bands)} rows) in "
-          f"{time.perf_counter() - t0:.1f} s")
+                  "localities_lost", "localities_gained"]].to_string(index=False,
+                                                                     formatters={**fmt, "hours": "{:g}".format}))
+    print(f"wrote {args.out} (layers {', '.join(layers)}) in {time.perf_counter() - t0:.1f} s")
     return 0

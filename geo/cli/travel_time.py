@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, store_from
+from geo.cli.common import add_data_option, add_store_option, parse_date, positive_km, store_from
 from geo.settings import DEFAULT_CELL_KM, resolve_data_dir
 
 
@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", type=parse_date, default=dt.date.today(), metavar="YYYY-MM-DD",
                    help="constraints in force on this date (default: today)")
     p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
-    p.add_argument("--cell-km", type=float, default=DEFAULT_CELL_KM, metavar="KM", help="grid cell size (km)")
+    p.add_argument("--cell-km", type=positive_km, default=DEFAULT_CELL_KM, metavar="KM", help="grid cell size (km)")
     add_store_option(p)
     p.set_defaults(func=run)
 
