@@ -15,7 +15,7 @@ HXL_TAGS = {
     "area_km2": "#indicator+area_km2", "population": "#population+total",
     "blockades": "#indicator+blockades+num", "incidents": "#event+num", "fatalities": "#affected+killed",
     "zone": "#access+zone", "rule_id": "#access+rule+code", "rule": "#access+rule+description",
-    "hub_id": "#org+hub+code", "hub": "#org+hub+name", "hours": "#indicator+travel_time_h",
+    "hub_id": "#org+hub+code", "hub": "#org+hub+name", "hours": "#indicator+band_h",
     "localities": "#indicator+localities+num", "hub_status": "#status+hub", "axis_id": "#loc+axis+code",
     "axis_name": "#loc+axis+name", "route_ref": "#loc+route+code", "status": "#status",
     "cause": "#status+cause", "valid_from": "#date+start", "valid_to": "#date+end",
@@ -35,6 +35,8 @@ HXL_TAGS = {
     "localities_encircled": "#loc+num+encircled",
     "named_localities": "#loc+name+encircled",
     "change": "#status+change",
+    "band_h": "#indicator+band_h",  # a band's limit (hours), not a travel time
+    "place_id": "#loc+code",
     "travel_time_h": "#indicator+travel_time_h",
     "travel_time_h_before": "#indicator+travel_time_h+before",
     "travel_time_h_after": "#indicator+travel_time_h+after",

@@ -68,7 +68,9 @@ def write_layers(layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], target: Pat
     logger.info("wrote %s (%s)", target, ", ".join(f"{k}: {len(v)}" for k, v in layers.items()))
 
 
-def _bands_layer(bands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def bands_layer(bands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Reach bands as written to files: hub, hours, area_km2 (0.1), population (whole), localities,
+    hub_id, hub_status, geometry."""
     cols = ["hub", "hours", "area_km2", "population", "localities", "hub_id", "hub_status", "geometry"]
     out = bands[cols].copy()
     out["area_km2"] = out["area_km2"].round(1)
@@ -93,19 +95,43 @@ def write_reach(bands: gpd.GeoDataFrame, target: Path, *,
     list of str
         The layer names written.
     """
-    layers: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {"reachable_areas": _bands_layer(bands)}
+    layers: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {"reachable_areas": bands_layer(bands)}
     if scenario is not None:
-        layers["reachable_areas_before"] = _bands_layer(scenario.before.bands)
-        for name, part in (("area_lost", scenario.lost), ("area_gained", scenario.gained)):
-            keep = part[~part.geometry.is_empty & (part["area_km2"] > 0)].copy()
-            keep["area_km2"] = keep["area_km2"].round(1)
-            layers[name] = keep[["hub_id", "hub", "hours", "area_km2", "geometry"]]
-        loc = scenario.localities
-        layers["scenario_localities"] = gpd.GeoDataFrame(
-            loc, geometry=gpd.points_from_xy(loc["lon"], loc["lat"]), crs=STORAGE_CRS)
-        layers["scenario_changes"] = pd.DataFrame(scenario.changes)
+        layers.update(scenario_layers(before=scenario.before.bands, lost=scenario.lost, gained=scenario.gained,
+                                      localities=scenario.localities, changes=scenario.changes))
     write_layers(layers, target)
     return list(layers)
+
+
+def scenario_layers(*, before: gpd.GeoDataFrame, lost: gpd.GeoDataFrame, gained: gpd.GeoDataFrame,
+                    localities: pd.DataFrame, changes: pd.DataFrame) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
+    """The layers describing a scenario's difference from the as-of reach (see :func:`write_reach`).
+
+    Parameters
+    ----------
+    before
+        As-of bands (``geo.reach.BAND_COLUMNS``).
+    lost, gained
+        ``geo.scenario.ScenarioResult.lost`` / ``.gained``.
+    localities, changes
+        ``geo.scenario.LOCALITY_CHANGE_COLUMNS`` and ``CHANGE_COLUMNS`` tables.
+
+    Returns
+    -------
+    dict
+        ``reachable_areas_before``, ``area_lost``, ``area_gained`` (bands with a change
+        only, no empty geometry), ``scenario_localities`` (points, EPSG:4326) and
+        ``scenario_changes`` (a table without geometry).
+    """
+    layers: dict[str, gpd.GeoDataFrame | pd.DataFrame] = {"reachable_areas_before": bands_layer(before)}
+    for name, part in (("area_lost", lost), ("area_gained", gained)):
+        keep = part[~(part.geometry.isna() | part.geometry.is_empty) & (part["area_km2"] > 0)].copy()
+        keep["area_km2"] = keep["area_km2"].round(1)
+        layers[name] = keep[["hub_id", "hub", "hours", "area_km2", "geometry"]]
+    layers["scenario_localities"] = gpd.GeoDataFrame(
+        localities, geometry=gpd.points_from_xy(localities["lon"], localities["lat"]), crs=STORAGE_CRS)
+    layers["scenario_changes"] = pd.DataFrame(changes)
+    return layers
 
 
 def write_csv_atomic(df: pd.DataFrame, target: Path, *, hxl: dict[str, str] | None = None) -> None:

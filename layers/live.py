@@ -15,7 +15,13 @@ from layers.hubs import build_hubs_layer
 from layers.incidents import build_incidents_layer
 from layers.reach import build_reach_layers
 from layers.roads import build_roads_layer
-from layers.style import ENCIRCLED_ACTIVE, ENCIRCLED_INACTIVE, ROAD_STATUS_COLOUR, ROAD_STATUS_LABEL, hub_colour
+from layers.style import (
+    ENCIRCLED_ACTIVE,
+    ENCIRCLED_INACTIVE,
+    ROAD_STATUS_COLOUR,
+    ROAD_STATUS_LABEL,
+    hub_colour,
+)
 
 
 def build_live_map(*, as_of: dt.date, admin1: gpd.GeoDataFrame, admin2: gpd.GeoDataFrame,

@@ -6,8 +6,15 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from layers.style import (BASE_ROAD_COLOUR, ROAD_STATUS_COLOUR, ROAD_STATUS_LABEL, esc, popup_table, slim,
-                          with_popup)
+from layers.style import (
+    BASE_ROAD_COLOUR,
+    ROAD_STATUS_COLOUR,
+    ROAD_STATUS_LABEL,
+    esc,
+    popup_table,
+    slim,
+    with_popup,
+)
 
 
 def build_roads_layer(roads: gpd.GeoDataFrame, axes: gpd.GeoDataFrame, axis_status: pd.DataFrame, *,

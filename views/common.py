@@ -10,9 +10,11 @@ invalidates every session's cached reach on its next interaction).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -42,6 +44,11 @@ def init_state() -> None:
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
+    # The as-of date is shared by the pages through the widget key "as_of" (live map,
+    # reachability, constraints). Streamlit drops a widget's value on a run of a page
+    # without that widget, so the next page's date input would start from today:
+    # storing it again as a plain session value (before any widget) keeps it across pages.
+    st.session_state["as_of"] = st.session_state["as_of"]
 
 
 def show_error(exc: Exception) -> None:
@@ -148,23 +155,241 @@ def incidents_token() -> str:
     return store_token(store_path())
 
 
-@st.cache_data(show_spinner="Computing the scenario…", max_entries=16)
-def reach_scenario(data_folder: str, as_of: dt.date, hours: tuple[float, ...], season: str,
-                   hub_ids: tuple[str, ...], token: str, close_axes: tuple[str, ...],
-                   open_axes: tuple[str, ...], lift_blockades: tuple[str, ...],
-                   scenario_season: str | None) -> dict:
-    """As-of reach and a what-if scenario on top of it (cached on every input)."""
+
+# --- Reachability page: scenario builder, cached "before" reach, downloads -------------------------
+
+#: A blockade added in the page: ``(locality, lon, lat, radius_km)`` (EPSG:4326), hashable for the caches.
+BlockadeKey = tuple[str, float, float, float]
+
+
+@st.cache_resource(show_spinner="Computing reachable areas…", max_entries=8)
+def reach_before(data_folder: str, as_of: dt.date, hours: tuple[float, ...], season: str,
+                 hub_ids: tuple[str, ...], token: str):  # noqa: ANN201
+    """Return the as-of reach a scenario is diffed against (``geo.reach.ReachResult``, with its cells).
+
+    Kept once per state in ``st.cache_resource`` (read-only, shared by every session): a
+    new scenario on the same state then costs only the scenario, not the as-of reach
+    again, and the result (tens of MB of cell lists) is never pickled.
+    """
     from geo.reach import compute_reach
-    from geo.scenario import Scenario, run_scenario
 
     inputs = model_inputs(data_folder)
     v = versions(str(store_path()), token)
     hubs = hubs_table().loc[list(hub_ids)]
-    before = compute_reach(inputs, hubs, road_status_versions=v.road_status, encircled_episodes=v.encircled,
-                           as_of=as_of, hours=hours, season=season)
+    return compute_reach(inputs, hubs, road_status_versions=v.road_status, encircled_episodes=v.encircled,
+                         as_of=as_of, hours=hours, season=season)
+
+
+@st.cache_data(show_spinner="Computing the scenario…", max_entries=16)
+def reach_scenario(data_folder: str, as_of: dt.date, hours: tuple[float, ...], season: str,
+                   hub_ids: tuple[str, ...], token: str, close_axes: tuple[str, ...],
+                   open_axes: tuple[str, ...], lift_blockades: tuple[str, ...],
+                   scenario_season: str | None, constrain_axes: tuple[str, ...] = (),
+                   add_blockades: tuple[BlockadeKey, ...] = ()) -> dict:
+    """As-of reach and a what-if scenario on top of it (cached on every input).
+
+    Parameters
+    ----------
+    data_folder, as_of, hours, season, hub_ids, token
+        The as-of state (see :func:`reach`).
+    close_axes, open_axes, constrain_axes
+        Axis ids the scenario closes, opens, constrains (``geo.scenario.Scenario``).
+    lift_blockades
+        Encircled localities in force whose no-entry zone is lifted.
+    scenario_season
+        Season of the scenario, or None for the as-of season.
+    add_blockades
+        New no-entry zones ``(locality, lon, lat, radius_km)``.
+
+    Returns
+    -------
+    dict
+        ``before``, ``after`` (bands), ``changes``, ``localities``, ``lost``, ``gained``,
+        ``after_localities`` and ``axis_status_after`` (status per axis under the scenario).
+    """
+    from geo.scenario import Blockade, Scenario, run_scenario
+
+    inputs = model_inputs(data_folder)
+    hubs = hubs_table().loc[list(hub_ids)]
+    before = reach_before(data_folder, as_of, hours, season, hub_ids, token)
     sc = Scenario(name="page scenario", season=scenario_season, close_axes=close_axes, open_axes=open_axes,
-                  lift_blockades=lift_blockades)
+                  constrain_axes=constrain_axes, lift_blockades=lift_blockades,
+                  add_blockades=tuple(Blockade(*b) for b in add_blockades))
     out = run_scenario(inputs, hubs, before, sc)
+    status_after = out.after.state.axis_status if out.after.state is not None else None
     return {"before": before.bands, "after": out.after.bands, "changes": out.changes,
             "localities": out.localities, "lost": out.lost, "gained": out.gained,
-            "after_localities": out.after.localities}
+            "after_localities": out.after.localities,
+            "axis_status_after": None if status_after is None else status_after[["status"]].copy()}
+
+
+_ROUTE_REF = re.compile(r"^(RN\d+)\b")
+
+
+def axis_label(axis_id: str, axis_name: str, route_ref: object, status: str | None = None) -> str:
+    """Return a short, readable axis label: ``"RN16 Sévaré–Douentza · closed"``.
+
+    The route number comes first when the reference is a national road (``RN16``),
+    place names are joined by en dashes and a trailing remark in brackets is dropped.
+
+    Parameters
+    ----------
+    axis_id
+        Fallback when the name is empty.
+    axis_name
+        Curated name (``"Sévaré - Douentza"``).
+    route_ref
+        Curated route reference (``"RN16"``, ``"track"``, NaN).
+    status
+        Status to append, or None.
+
+    Returns
+    -------
+    str
+    """
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", str(axis_name or "")).strip() or axis_id
+    name = re.sub(r"\s+-\s+", "–", name)
+    ref = _ROUTE_REF.match(str(route_ref or ""))
+    text = f"{ref.group(1)} {name}" if ref and not name.startswith(ref.group(1)) else name
+    return f"{text} · {status}" if status else text
+
+
+@st.cache_resource(show_spinner=False)
+def place_choices(data_folder: str) -> pd.DataFrame:
+    """Return the model's localities as blockade candidates, sorted by label (read-only, shared).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``place_id``: ``label`` (``"Boni (Douentza, Mopti)"``; with the
+        coordinates when that is not unique), ``name``, ``lon``, ``lat`` (EPSG:4326).
+        Kept in ``st.cache_resource`` (15 000 rows, not copied on every rerun): do not
+        modify it.
+    """
+    from pyproj import Transformer
+
+    from geo.settings import STORAGE_CRS
+
+    places = model_inputs(data_folder).places
+    # a blockade is given by its centre in lon/lat (geo.scenario.Blockade)
+    to_lonlat = Transformer.from_crs(places.crs, STORAGE_CRS, always_xy=True)
+    lon, lat = to_lonlat.transform(places.geometry.x.to_numpy(), places.geometry.y.to_numpy())
+    where = places["adm2_name"].fillna("").astype(str) + ", " + places["adm1_name"].fillna("").astype(str)
+    label = places["name"].astype(str) + " (" + where.str.strip(", ") + ")"
+    dup = label.duplicated(keep=False)
+    label[dup] = label[dup].str[:-1] + [f", {y:.3f}N {x:.3f}E)" for x, y in zip(lon[dup.to_numpy()],
+                                                                                 lat[dup.to_numpy()],
+                                                                                 strict=True)]
+    out = pd.DataFrame({"label": label, "name": places["name"].astype(str), "lon": lon.round(5),
+                        "lat": lat.round(5)}, index=places.index)
+    return out.sort_values("label", key=lambda s: s.str.casefold())
+
+
+@st.cache_resource(show_spinner=False)
+def place_labels(data_folder: str) -> dict:
+    """Return ``{place_id: label}`` of :func:`place_choices`, in label order (read-only, shared)."""
+    return place_choices(data_folder)["label"].to_dict()
+
+
+def hours_text(value: float, *, limit_h: float) -> str:
+    """Format a travel time for a table: ``"5.3 h"``, or ``"not reached (> 12 h)"`` if NaN/infinite."""
+    if value is None or not np.isfinite(value):
+        return f"not reached (> {limit_h:g} h)"
+    return f"{value:.1f} h"
+
+
+def scenario_gpkg(out: dict) -> bytes:
+    """Write the scenario as one GeoPackage (EPSG:4326) and return its bytes.
+
+    Layers as ``python -m geo reach --scenario`` writes them (``geo.io.write_reach``):
+    ``reachable_areas`` (under the scenario), ``reachable_areas_before``, ``area_lost``
+    and ``area_gained`` (bands with a change only), ``scenario_localities`` (points) and
+    the attribute table ``scenario_changes``.
+
+    Parameters
+    ----------
+    out
+        :func:`reach_scenario` result.
+
+    Returns
+    -------
+    bytes
+    """
+    import tempfile
+
+    from geo.io import bands_layer, scenario_layers, write_layers
+
+    layers = {"reachable_areas": bands_layer(out["after"]),
+              **scenario_layers(before=out["before"], lost=out["lost"], gained=out["gained"],
+                                localities=out["localities"], changes=out["changes"])}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "reach_scenario.gpkg"
+        write_layers(layers, path)
+        return path.read_bytes()
+
+
+def scenario_csv(localities: pd.DataFrame) -> bytes:
+    """Return the localities lost or gained as CSV (UTF-8) with an HXL hashtag row under the header.
+
+    The band limit is written as ``band_h`` (``#indicator+band_h``), apart from the
+    travel times (``#indicator+travel_time_h+before`` / ``+after``); ``place_id`` and
+    ``hub_id`` are kept for joins. Tags come from ``geo.hxl``.
+    Travel times (hours, 2 decimals) not reached within the largest band are left empty.
+
+    Parameters
+    ----------
+    localities
+        ``geo.scenario.LOCALITY_CHANGE_COLUMNS``.
+
+    Returns
+    -------
+    bytes
+    """
+    import csv
+    import io
+
+    from geo.hxl import hxl_row
+
+    table = localities.rename(columns={"hours": "band_h"}).round(
+        {"travel_time_h_before": 2, "travel_time_h_after": 2})
+    tags = hxl_row(list(table.columns))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(table.columns)
+    w.writerow(tags)
+    table.to_csv(buf, index=False, header=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def scenario_downloads(key: tuple, _out: dict) -> tuple[bytes, bytes]:
+    """Return the GeoPackage and CSV bytes of one scenario, cached on ``key`` (the scenario's inputs)."""
+    return scenario_gpkg(_out), scenario_csv(_out["localities"])
+
+
+@st.cache_data(show_spinner=False)
+def map_base(data_folder: str) -> dict:
+    """Return the scenario map's simplified country outline, regions and axes (once per data folder)."""
+    from layers.scenario import base_frames
+
+    return base_frames(admin(data_folder, 0), admin(data_folder, 1), model_inputs(data_folder).axes)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def scenario_map_frames(key: tuple, _out: dict) -> dict:
+    """Return a scenario's polygons simplified for the map, every band (cached on the scenario's ``key``).
+
+    The as-of bands are simplified once per state (``key[:6]``: folder, date, bands,
+    season, hubs, store token), not once per scenario.
+    """
+    from layers.scenario import display_frames
+
+    return {**_before_map_frames(key[:6], _out), **display_frames(
+        {"after": _out["after"], "lost": _out["lost"], "gained": _out["gained"]})}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _before_map_frames(state_key: tuple, _out: dict) -> dict:
+    from layers.scenario import display_frames
+
+    return display_frames({"before": _out["before"]})
