@@ -23,7 +23,7 @@ Implementation
 --------------
 A circular bucket queue (Dial; a binary heap when the friction range is too wide),
 with lazy deletion in flat numpy arrays, over the friction array itself (no graph is
-built). The search writes into a per-thread *workspace* (cost: 8 bytes per cell, plus
+built). The search writes into a pooled *workspace* (cost: 8 bytes per cell, plus
 a 4-byte label once a labelled search runs) that is allocated once per grid size and
 reset only on the cells the search touched, so a bounded run costs O(cells reached),
 not O(grid). No "settled" flag is kept: costs only decrease strictly, so a popped
@@ -48,7 +48,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numba
@@ -431,7 +432,7 @@ def _scatter(out, idx, values):  # noqa: ANN001, ANN202
 
 
 class _Workspace:
-    """Per-thread scratch arrays for the searches, kept clean between calls.
+    """Scratch arrays for one search at a time, kept clean (all ``inf``) between uses.
 
     ``cost`` (8 bytes per cell) always; ``labels`` (4 bytes per cell) only once a
     search with labels (catchments) asks for it.
@@ -454,20 +455,41 @@ class _Workspace:
         return self.labels if track else self._dummy
 
 
-_local = threading.local()
+#: Workspaces kept for reuse between calls (one per thread that searches at the same time).
+MAX_KEPT_WORKSPACES = 2
+_pool: list[_Workspace] = []
+_pool_lock = threading.Lock()
 
 
-def _workspace(n: int) -> _Workspace:
-    ws = getattr(_local, "ws", None)
-    if ws is None or ws.n != n:
+@contextmanager
+def _borrowed(n: int) -> Iterator[_Workspace]:
+    """Lend a clean workspace for a grid of ``n`` cells, taken back afterwards.
+
+    Workspaces live in a small process-wide pool, not one per thread: a new thread
+    (each ``ThreadPoolExecutor`` makes some) reuses one instead of allocating and
+    filling 8 bytes per cell again, and no more exist than searches run at once (one
+    at 250 m: 372 MB). One left dirty by an error is dropped, never lent again.
+    """
+    with _pool_lock:
+        ws = next((w for w in _pool if w.n == n), None)
+        if ws is not None:
+            _pool.remove(ws)
+    if ws is None:
         ws = _Workspace(n)
-        _local.ws = ws
-    return ws
+    try:
+        yield ws
+    except BaseException:
+        raise  # the workspace may hold costs of an unfinished search: not returned
+    else:
+        with _pool_lock:
+            _pool.append(ws)
+            del _pool[:-MAX_KEPT_WORKSPACES]
 
 
 def release_workspace() -> None:
-    """Free this thread's search workspace (8 bytes per grid cell, 12 after a search with labels)."""
-    _local.ws = None
+    """Free the kept search workspaces (8 bytes per grid cell each, 12 after a search with labels)."""
+    with _pool_lock:
+        _pool.clear()
 
 
 @dataclass(frozen=True)
@@ -517,21 +539,20 @@ class Settled:
     def values_at(self, flat_idx: np.ndarray) -> np.ndarray:
         """Travel time (hours, ``inf`` if not reached) at the given flat cell indices.
 
-        Uses the thread's workspace as a lookup table, so it costs O(cells reached +
+        Uses a search workspace as a lookup table, so it costs O(cells reached +
         queries), not O(grid).
         """
-        ws = _workspace(self.shape[0] * self.shape[1])
-        _scatter(ws.cost, self.idx, self.time_h)
-        try:
-            return ws.cost[np.asarray(flat_idx, dtype=np.int64)].copy()
-        finally:
+        with _borrowed(self.shape[0] * self.shape[1]) as ws:
+            _scatter(ws.cost, self.idx, self.time_h)
+            out = ws.cost[np.asarray(flat_idx, dtype=np.int64)].copy()
             _scatter(ws.cost, self.idx, np.full(len(self.idx), np.inf))
+        return out
 
     def band_changes(self, other: Settled,
                      hours: Sequence[float]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Per band, the cells within ``T`` hours here and not in ``other``, and the reverse.
 
-        O(cells of both), no sorting: the times go into the thread's workspace as a
+        O(cells of both), no sorting: the times go into a search workspace as a
         lookup table. (``-1 - t`` is exact for the times of a search: hours well below
         2**52.)
 
@@ -548,9 +569,9 @@ class Settled:
             Per band, int64 flat indices: within here only ("lost" when ``self`` is the
             before), within ``other`` only ("gained").
         """
-        ws = _workspace(self.shape[0] * self.shape[1])
-        a_i, a_k, b_i, b_k = _band_changes(self.idx, self.time_h, other.idx, other.time_h,
-                                           np.asarray(hours, dtype=np.float64), ws.cost)
+        with _borrowed(self.shape[0] * self.shape[1]) as ws:
+            a_i, a_k, b_i, b_k = _band_changes(self.idx, self.time_h, other.idx, other.time_h,
+                                               np.asarray(hours, dtype=np.float64), ws.cost)
         return [a_i[a_k == k] for k in range(len(hours))], [b_i[b_k == k] for k in range(len(hours))]
 
     def labels_at(self, flat_idx: np.ndarray) -> np.ndarray:
@@ -558,11 +579,11 @@ class Settled:
         if self.label is None:
             msg = "the search was run without labels"
             raise ValueError(msg)
-        ws = _workspace(self.shape[0] * self.shape[1])
-        lab = ws.labels
-        lab[self.idx] = self.label
         t = self.values_at(flat_idx)
-        out = lab[np.asarray(flat_idx, dtype=np.int64)].copy()
+        with _borrowed(self.shape[0] * self.shape[1]) as ws:
+            lab = ws.labels  # never read where not written: reached cells are written first
+            lab[self.idx] = self.label
+            out = lab[np.asarray(flat_idx, dtype=np.int64)].copy()
         out[~np.isfinite(t)] = -1
         return out
 
@@ -655,7 +676,7 @@ def _check_starts(f: np.ndarray, starts: list[tuple[int, int]] | np.ndarray) -> 
 
 def settle(friction: np.ndarray | SearchGrid, starts: list[tuple[int, int]] | np.ndarray, *, cell_km: float,
            max_h: float = math.inf, start_costs_h: np.ndarray | None = None,
-           labels: bool = False, method: str = "auto") -> Settled:
+           labels: bool = False, method: str = "auto", _ws: _Workspace | None = None) -> Settled:
     """Bounded multi-source search; returns the cells reached (sparse).
 
     Parameters
@@ -703,17 +724,20 @@ def settle(friction: np.ndarray | SearchGrid, starts: list[tuple[int, int]] | np
     if costs.shape != sidx.shape or not (np.isfinite(costs) & (costs >= 0)).all():
         msg = f"start_costs_h must be one finite value >= 0 per start, got {costs!r}"
         raise ValueError(msg)
-    ws = _workspace(f.size)
+    if _ws is None:
+        with _borrowed(f.size) as ws:
+            return settle(grid, starts, cell_km=cell_km, max_h=max_h, start_costs_h=costs, labels=labels,
+                          method=method, _ws=ws)
     flat = f.reshape(-1)
     lo, hi = grid.lo, grid.hi
     n_buckets = int(math.ceil(hi * _SQRT2 / (lo * (1.0 - 1e-9)))) + 2 if math.isfinite(lo) else 0
     args = (flat, grid.moves, f.shape[1], sidx, costs, np.arange(len(sidx), dtype=np.int32),
             float(cell_km), float(max_h))
     if method == "heap" or n_buckets > MAX_BUCKETS or n_buckets == 0:
-        out_i, out_c, out_l = _search_heap(*args, ws.cost, ws.labels_for(labels), bool(labels))
+        out_i, out_c, out_l = _search_heap(*args, _ws.cost, _ws.labels_for(labels), bool(labels))
     else:
         width = lo * float(cell_km) * (1.0 - 1e-9)
-        out_i, out_c, out_l = _search_buckets(*args, width, n_buckets, ws.cost, ws.labels_for(labels),
+        out_i, out_c, out_l = _search_buckets(*args, width, n_buckets, _ws.cost, _ws.labels_for(labels),
                                               bool(labels))
     return Settled(out_i, out_c, out_l if labels else None, (f.shape[0], f.shape[1]), float(max_h))
 
@@ -764,16 +788,14 @@ def resume(friction: np.ndarray | SearchGrid, previous: Settled, below_h: float,
     if len(k_idx) == 0:
         msg = f"no cell of the previous search is below {below_h!r} h"
         raise ValueError(msg)
-    ws = _workspace(grid.friction.size)
-    _scatter(ws.cost, k_idx, k_t)  # known cells: fixed, never improved (costs only decrease)
-    try:
+    with _borrowed(grid.friction.size) as ws:
+        _scatter(ws.cost, k_idx, k_t)  # known cells: fixed, never improved (costs only decrease)
         ring = _frontier(k_idx, grid.moves, grid.shape[1], ws.cost)
         ring_idx = k_idx[ring]
         _scatter(ws.cost, ring_idx, np.full(len(ring_idx), np.inf))  # the ring is pushed as starts
         ncols = grid.shape[1]
         found = settle(grid, np.column_stack((ring_idx // ncols, ring_idx % ncols)), cell_km=cell_km,
-                       max_h=max_h, start_costs_h=k_t[ring], method=method) if len(ring_idx) else None
-    finally:
+                       max_h=max_h, start_costs_h=k_t[ring], method=method, _ws=ws) if len(ring_idx) else None
         _scatter(ws.cost, k_idx, np.full(len(k_idx), np.inf))
     if found is None:
         return Settled(k_idx, k_t, None, previous.shape, float(max_h))

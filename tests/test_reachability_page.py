@@ -10,12 +10,6 @@ import datetime as dt
 import io
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,6 +17,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from browser_app import CHROMIUM, LAUNCH_ARGS, require_chromium, running_app, sign_in
 from streamlit.testing.v1 import AppTest
 
 from geo.settings import PROJECT_ROOT
@@ -208,49 +203,15 @@ def test_diff_tooltips_name_the_hub_and_are_escaped() -> None:
 
 # --- one end-to-end run in Chromium --------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PASSWORD = "correct horse battery 43"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def app_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    if not CHROMIUM.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("Chromium is missing on CI (scripts/setup.sh --test installs it)", pytrace=False)
-        pytest.skip("Chromium not installed (run scripts/setup.sh --test)")
-    from geo.users import add_user
-
-    port = _free_port()
-    tmp = tmp_path_factory.mktemp("reach_app")
-    add_user("pia", PASSWORD, "planner", path=tmp / "users.toml")
-    env = dict(os.environ, MALI_ACCESS_DATA=str(data_dir), MALI_ACCESS_STORE=str(tmp / "store.sqlite"),
-               MALI_ACCESS_USERS=str(tmp / "users.toml"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("streamlit did not start")
+    require_chromium()
+    with running_app(data_dir, tmp_path_factory.mktemp("reach_app"), user="pia", password=PASSWORD,
+                     role="planner") as url:
         yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=15)
 
 
 @pytest.mark.e2e
@@ -268,23 +229,8 @@ def test_scenario_map_in_chromium(app_url: str) -> None:
         page.on("pageerror", lambda e: errors.append(str(e)))
         try:
             page.goto(app_url)
+            sign_in(page, "pia", PASSWORD, "planner")
             sidebar = page.get_by_test_id("stSidebar")
-            page.get_by_role("heading", name="Public snapshots").wait_for(timeout=60_000)
-            signed_in = sidebar.get_by_text("Signed in as pia (planner)")
-            for _attempt in range(3):
-                page.wait_for_timeout(3000)  # the login's cookie component reruns the page once after load
-                for label, text in (("User name", "pia"), ("Password", PASSWORD)):
-                    box = sidebar.get_by_role("textbox", name=label)
-                    box.click()
-                    box.type(text)
-                page.wait_for_timeout(500)
-                sidebar.get_by_role("button", name="Sign in").click()
-                try:
-                    signed_in.wait_for(timeout=20_000)
-                    break
-                except Exception:  # noqa: BLE001 - retried, then asserted below
-                    continue
-            assert signed_in.is_visible()
             sidebar.get_by_role("link", name="Reachability").click(timeout=30_000)
             page.get_by_role("spinbutton", name="year, As-of date").wait_for(timeout=120_000)
             picker = page.get_by_test_id("stMultiSelect").filter(has_text="Close axes")
