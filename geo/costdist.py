@@ -474,6 +474,8 @@ def _borrowed(n: int) -> Iterator[_Workspace]:
         ws = next((w for w in _pool if w.n == n), None)
         if ws is not None:
             _pool.remove(ws)
+        else:  # another grid size: free the kept workspaces of the previous size first
+            _pool[:] = [w for w in _pool if w.n == n]
     if ws is None:
         ws = _Workspace(n)
     try:
