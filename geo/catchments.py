@@ -20,7 +20,7 @@ from rasterio.transform import Affine
 from geo.costdist import Settled, prepare_friction, settle
 from geo.friction import ModelInputs
 from geo.polygonize import mask_polygons
-from geo.reach import HUB_SNAP_SPEED_KMH, ReachState, _place_lonlat, locate_hub
+from geo.reach import HUB_SNAP_SPEED_KMH, ReachState, locate_hub, place_lonlat
 from geo.settings import WORK_CRS
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def compute_catchments(inputs: ModelInputs, hubs: gpd.GeoDataFrame, state: Reach
         place_t = np.full(len(places), np.inf)
         place_lab = np.full(len(places), -1)
     sel = np.isfinite(place_t)
-    lon, lat = _place_lonlat(inputs)
+    lon, lat = place_lonlat(inputs)
     names = dict(zip(hubs["hub_id"], hubs["name"], strict=True))
     lab_ids = np.array(hub_ids + [""], dtype=object)[place_lab[sel]]
     localities = pd.DataFrame({

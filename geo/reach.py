@@ -394,7 +394,8 @@ def _memo(inputs: ModelInputs, key: str, make: Callable[[], object]) -> object:
     return inputs.derived[key]
 
 
-def _place_lonlat(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
+def place_lonlat(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude (EPSG:4326, degrees) of every locality of ``inputs.places`` (computed once)."""
     def make() -> tuple[np.ndarray, np.ndarray]:
         to_geo = _transformer(WORK_CRS, STORAGE_CRS)
         return to_geo.transform(inputs.places.geometry.x.to_numpy(), inputs.places.geometry.y.to_numpy())
@@ -525,7 +526,7 @@ def _hub_tables(inputs: ModelInputs, hub: pd.Series, placement: HubPlacement, ce
              "geometry": list(geoms)}
     sel = np.flatnonzero(place_t <= hours[-1])
     sel = sel[np.argsort(place_t[sel], kind="stable")]  # nearest first
-    lon, lat = _place_lonlat(inputs)
+    lon, lat = place_lonlat(inputs)
     localities = {
         "hub_id": _repeat(hub["hub_id"], len(sel)), "hub": _repeat(hub["name"], len(sel)),
         "place_id": st.place_id[sel], "locality": st.place_cols["name"][sel],

@@ -57,8 +57,8 @@ from geo.reach import (
     PARALLEL_MAX_CELLS,
     ReachResult,
     ReachState,
-    _place_lonlat,
     _static_tables,
+    place_lonlat,
     reach_from_state,
 )
 from geo.reach_diff import diff_reach  # noqa: F401  (compatible name, polygon diff)
@@ -360,7 +360,7 @@ def diff_cells(inputs: ModelInputs, before: ReachResult, after: ReachResult,
     cell_km2 = inputs.grid.cell_area_km2
     st = _static_tables(inputs)
     rank = _place_rank(inputs)
-    lon, lat = _place_lonlat(inputs)
+    lon, lat = place_lonlat(inputs)
     hours = [float(t) for t in before.hours]
     hub_names = dict(zip(before.bands["hub_id"], before.bands["hub"], strict=False))
     no_place = np.full(len(st.place_flat), np.inf)

@@ -193,6 +193,12 @@ def _hub_colours(hub_ids: pd.Series, hub_order: list[str]) -> list[str]:
     return [hub_colour(hub_order.index(h) if h in hub_order else len(hub_order)) for h in hub_ids]
 
 
+def _band_rows(bands: gpd.GeoDataFrame, hours: float, *, simplify: bool) -> gpd.GeoDataFrame:
+    """The non-empty rows of one band, simplified for display unless already so."""
+    sub = bands[(bands["hours"] == hours) & ~bands.geometry.is_empty]
+    return slim(sub, tolerance_m=1500.0, precision_deg=1e-3) if simplify else sub
+
+
 def build_before_outline_layer(before: gpd.GeoDataFrame, hub_order: list[str], *, hours: float,
                                simplify: bool = True, show: bool = True) -> folium.FeatureGroup:
     """Draw the ``hours`` band of each hub before the scenario as a dashed outline in the hub's colour.
@@ -217,9 +223,7 @@ def build_before_outline_layer(before: gpd.GeoDataFrame, hub_order: list[str], *
         keep their tooltips.
     """
     group = folium.FeatureGroup(name=f"Before the scenario (within {hours:g} h, outline)", show=show)
-    sub = before[(before["hours"] == hours) & ~before.geometry.is_empty]
-    if simplify:
-        sub = slim(sub, tolerance_m=1500.0, precision_deg=1e-3)
+    sub = _band_rows(before, hours, simplify=simplify)
     if not sub.empty:
         feats = gpd.GeoDataFrame({"colour": _hub_colours(sub["hub_id"], hub_order)},
                                  geometry=sub.geometry.to_numpy(), crs=sub.crs)
@@ -254,9 +258,7 @@ def build_after_fill_layer(after: gpd.GeoDataFrame, hub_order: list[str], *, hou
         One feature per hub, with a tooltip (hub, band, km², people, localities).
     """
     group = folium.FeatureGroup(name=f"Reach under the scenario (within {hours:g} h)", show=show)
-    sub = after[(after["hours"] == hours) & ~after.geometry.is_empty]
-    if simplify:
-        sub = slim(sub, tolerance_m=1500.0, precision_deg=1e-3)
+    sub = _band_rows(after, hours, simplify=simplify)
     if not sub.empty:
         tips = [f"<b>{_tip(h)}</b>: within {t:g} h under the scenario<br>{a:,.0f} km², {p:,.0f} people, "
                 f"{n} localities" for h, t, a, p, n in zip(sub["hub"], sub["hours"], sub["area_km2"],

@@ -266,14 +266,11 @@ def place_choices(data_folder: str) -> pd.DataFrame:
         Kept in ``st.cache_resource`` (15 000 rows, not copied on every rerun): do not
         modify it.
     """
-    from pyproj import Transformer
+    from geo.reach import place_lonlat
 
-    from geo.settings import STORAGE_CRS
-
-    places = model_inputs(data_folder).places
-    # a blockade is given by its centre in lon/lat (geo.scenario.Blockade)
-    to_lonlat = Transformer.from_crs(places.crs, STORAGE_CRS, always_xy=True)
-    lon, lat = to_lonlat.transform(places.geometry.x.to_numpy(), places.geometry.y.to_numpy())
+    inputs = model_inputs(data_folder)
+    places = inputs.places
+    lon, lat = place_lonlat(inputs)  # a blockade is given by its centre in lon/lat (geo.scenario.Blockade)
     where = places["adm2_name"].fillna("").astype(str) + ", " + places["adm1_name"].fillna("").astype(str)
     label = places["name"].astype(str) + " (" + where.str.strip(", ") + ")"
     dup = label.duplicated(keep=False)
