@@ -27,7 +27,10 @@ PAGES = [
 
 init_state()
 role = login_sidebar()  # sign-in widgets; the role decides which pages are listed (views/auth.py)
-pages = [st.Page(str(ROOT / script), title=title) for script, title in visible_pages(PAGES, role)
-         if (ROOT / script).exists()]
+pages = [
+    st.Page(str(ROOT / script), title=title)
+    for script, title in visible_pages(PAGES, role)
+    if (ROOT / script).exists()
+]
 st.session_state["nav_pages"] = [p.title for p in pages]  # what this role was offered (tests read it)
 st.navigation(pages).run()

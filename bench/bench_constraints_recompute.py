@@ -12,12 +12,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from geo import constraints
-from geo.curated import read_hubs
-from geo.friction import load_model_inputs
-from geo.reach import compute_reach
-from geo.reach_diff import affected_hubs, change_footprint, diff_reach, summarise_diff
-from geo.settings import resolve_data_dir
+from geo.config import resolve_data_dir
+from geo.model.diff import affected_hubs, change_footprint, diff_reach, summarise_diff
+from geo.model.friction import load_model_inputs
+from geo.model.reach import compute_reach
+from geo.sources.curated import read_hubs
+from geo.store import constraints
 
 AXIS = "RN16-SEV-DOU"
 AS_OF = dt.date(2025, 12, 1)
@@ -37,24 +37,39 @@ def main() -> None:
         store = Path(tmp) / "store.sqlite"
         v0 = constraints.load_versions(store, data_dir=data_dir)
         t = time.perf_counter()
-        before = compute_reach(inputs, hubs, road_status_versions=v0.road_status,
-                               encircled_episodes=v0.encircled, as_of=AS_OF)
+        before = compute_reach(
+            inputs, hubs, road_status_versions=v0.road_status, encircled_episodes=v0.encircled, as_of=AS_OF
+        )
         print(f"reach, all {len(hubs)} hubs: {time.perf_counter() - t:.2f} s (cached before the change)")
         t0 = time.perf_counter()
-        constraints.record_road_status(store, axis_id=AXIS, status="closed", cause="security",
-                                       valid_from="2025-11-01", source="bench", recorded_by="bench")
+        constraints.record_road_status(
+            store,
+            axis_id=AXIS,
+            status="closed",
+            cause="security",
+            valid_from="2025-11-01",
+            source="bench",
+            recorded_by="bench",
+        )
         t1 = time.perf_counter()
         v1 = constraints.load_versions(store)
         hub_ids = affected_hubs(before.bands, change_footprint(axis=inputs.axes.loc[AXIS].geometry))
         t2 = time.perf_counter()
-        after = compute_reach(inputs, hubs.loc[hub_ids], road_status_versions=v1.road_status,
-                              encircled_episodes=v1.encircled, as_of=AS_OF)
+        after = compute_reach(
+            inputs,
+            hubs.loc[hub_ids],
+            road_status_versions=v1.road_status,
+            encircled_episodes=v1.encircled,
+            as_of=AS_OF,
+        )
         t3 = time.perf_counter()
         diff = diff_reach(before, after, hub_ids=hub_ids)
         t4 = time.perf_counter()
     print(f"write version: {t1 - t0:.3f} s; reload + affected hubs ({', '.join(hub_ids)}): {t2 - t1:.3f} s")
-    print(f"recompute {len(hub_ids)} affected hubs: {t3 - t2:.2f} s; diff: {t4 - t3:.2f} s; "
-          f"total after the change: {t4 - t0:.2f} s")
+    print(
+        f"recompute {len(hub_ids)} affected hubs: {t3 - t2:.2f} s; diff: {t4 - t3:.2f} s; "
+        f"total after the change: {t4 - t0:.2f} s"
+    )
     for line in summarise_diff(diff):
         print("  " + line)
 

@@ -28,23 +28,41 @@ def reach_cli(data: Path, runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(runs):
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "geo", "reach", "--data", str(data), "--out",
-                            f"{tmp}/r{i}.gpkg", "--as-of", "2025-11-29", "--cell-km", "1"],
-                           cwd=ROOT, check=True, capture_output=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "geo",
+                    "reach",
+                    "--data",
+                    str(data),
+                    "--out",
+                    f"{tmp}/r{i}.gpkg",
+                    "--as-of",
+                    "2025-11-29",
+                    "--cell-km",
+                    "1",
+                ],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
             walls.append(time.perf_counter() - t0)
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"reach CLI, 7 hubs x 3 bands at 1 km: wall median {statistics.median(walls):.2f} s "
-          f"(runs: {', '.join(f'{w:.2f}' for w in walls)}), peak RSS {peak_mib:.0f} MiB")
+    print(
+        f"reach CLI, 7 hubs x 3 bands at 1 km: wall median {statistics.median(walls):.2f} s "
+        f"(runs: {', '.join(f'{w:.2f}' for w in walls)}), peak RSS {peak_mib:.0f} MiB"
+    )
 
 
 def map_payload(data: Path) -> None:
     from streamlit_folium import generate_leaflet_string
 
-    from geo.admin import load_admin
-    from geo.curated import read_encircled, read_hubs, read_road_status
-    from geo.friction import load_model_inputs
-    from geo.incidents import load_incidents, time_window
-    from geo.reach import compute_reach, state_as_of
+    from geo.model.friction import load_model_inputs
+    from geo.model.incidents import load_incidents, time_window
+    from geo.model.reach import compute_reach, state_as_of
+    from geo.sources.admin import load_admin
+    from geo.sources.curated import read_encircled, read_hubs, read_road_status
     from layers.live import build_live_map
 
     as_of = dt.date(2025, 11, 29)
@@ -55,13 +73,26 @@ def map_payload(data: Path) -> None:
     bands = compute_reach(inputs, hubs, road_status_versions=rs, encircled_episodes=enc, as_of=as_of).bands
     incidents = time_window(load_incidents(data), as_of=as_of, days=365 * 6)
     t0 = time.perf_counter()
-    m = build_live_map(as_of=as_of, admin1=load_admin(data, 1), admin2=load_admin(data, 2), admin3=None,
-                       roads=inputs.roads, axes=inputs.axes, axis_status=status, episodes=episodes,
-                       hubs=hubs, hub_ids=list(hubs.index), bands=bands, incidents=incidents)
+    m = build_live_map(
+        as_of=as_of,
+        admin1=load_admin(data, 1),
+        admin2=load_admin(data, 2),
+        admin3=None,
+        roads=inputs.roads,
+        axes=inputs.axes,
+        axis_status=status,
+        episodes=episodes,
+        hubs=hubs,
+        hub_ids=list(hubs.index),
+        bands=bands,
+        incidents=incidents,
+    )
     script = generate_leaflet_string(m)
     build_s = time.perf_counter() - t0
-    print(f"live map payload: {len(script.encode()):,} bytes of Leaflet script "
-          f"({len(incidents)} incidents, {len(bands)} bands), built in {build_s:.2f} s")
+    print(
+        f"live map payload: {len(script.encode()):,} bytes of Leaflet script "
+        f"({len(incidents)} incidents, {len(bands)} bands), built in {build_s:.2f} s"
+    )
 
 
 def main() -> None:

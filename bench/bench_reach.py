@@ -37,13 +37,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.constraints import load_versions  # noqa: E402
-from geo.costdist import prepare_friction, settle  # noqa: E402
-from geo.curated import select_hubs  # noqa: E402
-from geo.friction import load_model_inputs  # noqa: E402
-from geo.reach import base_state, locate_hub, reach_from_state  # noqa: E402
-from geo.scenario import read_scenario, run_scenario  # noqa: E402
-from geo.settings import PROJECT_ROOT, resolve_data_dir  # noqa: E402
+from geo.config import PROJECT_ROOT, resolve_data_dir  # noqa: E402
+from geo.model.costdist import prepare_friction, settle  # noqa: E402
+from geo.model.friction import load_model_inputs  # noqa: E402
+from geo.model.reach import base_state, locate_hub, reach_from_state  # noqa: E402
+from geo.model.scenario import read_scenario, run_scenario  # noqa: E402
+from geo.sources.curated import select_hubs  # noqa: E402
+from geo.store.constraints import load_versions  # noqa: E402
 
 AS_OF = dt.date(2025, 11, 30)
 HOURS = (4.0, 8.0, 12.0)
@@ -73,30 +73,47 @@ def timed(fn, repeat: int) -> tuple[float, object]:  # noqa: ANN001
     return statistics.median(times), out
 
 
-def grass_rcost(friction: np.ndarray, inputs, starts: list[tuple[int, int]], max_h: float) -> tuple[list, list]:  # noqa: ANN001
+def grass_rcost(
+    friction: np.ndarray, inputs, starts: list[tuple[int, int]], max_h: float
+) -> tuple[list, list]:  # noqa: ANN001
     import rasterio
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_rcost_"))
     try:
         per_cell = np.where(np.isfinite(friction), friction * inputs.grid.cell_km, -9999.0).astype("float32")
         tif = tmp / "fric.tif"
-        with rasterio.open(tif, "w", driver="GTiff", width=per_cell.shape[1], height=per_cell.shape[0], count=1,
-                           dtype="float32", crs=inputs.grid.crs, transform=inputs.grid.transform,
-                           nodata=-9999.0) as dst:
+        with rasterio.open(
+            tif,
+            "w",
+            driver="GTiff",
+            width=per_cell.shape[1],
+            height=per_cell.shape[0],
+            count=1,
+            dtype="float32",
+            crs=inputs.grid.crs,
+            transform=inputs.grid.transform,
+            nodata=-9999.0,
+        ) as dst:
             dst.write(per_cell, 1)
         t = inputs.grid.transform
         lines = ["set -e", f"r.in.gdal input={tif} output=fric --quiet", "g.region raster=fric"]
         for k, (r, c) in enumerate(starts):
             x, y = t.c + (c + 0.5) * t.a, t.f + (r + 0.5) * t.e
-            lines += [f"s=$(date +%s.%N)",
-                      f"r.cost input=fric output=cost{k} start_coordinates={x},{y} max_cost={max_h} "
-                      "memory=300 --quiet",
-                      f"e=$(date +%s.%N); echo \"T {k} $s $e\"",
-                      f"r.out.gdal -c input=cost{k} output={tmp}/cost{k}.tif format=GTiff type=Float64 "
-                      "--quiet 2>/dev/null"]
+            lines += [
+                "s=$(date +%s.%N)",
+                f"r.cost input=fric output=cost{k} start_coordinates={x},{y} max_cost={max_h} "
+                "memory=300 --quiet",
+                f'e=$(date +%s.%N); echo "T {k} $s $e"',
+                f"r.out.gdal -c input=cost{k} output={tmp}/cost{k}.tif format=GTiff type=Float64 "
+                "--quiet 2>/dev/null",
+            ]
         (tmp / "run.sh").write_text("\n".join(lines) + "\n")
-        proc = subprocess.run(["grass", "--tmp-location", str(tif), "--exec", "bash", str(tmp / "run.sh")],
-                              capture_output=True, text=True, check=True)
+        proc = subprocess.run(
+            ["grass", "--tmp-location", str(tif), "--exec", "bash", str(tmp / "run.sh")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         times = [0.0] * len(starts)
         for line in proc.stdout.splitlines():
             if line.startswith("T "):
@@ -112,8 +129,15 @@ def grass_rcost(friction: np.ndarray, inputs, starts: list[tuple[int, int]], max
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def grass_compare(friction: np.ndarray, inputs, starts: list, cells: list, search_s: float,  # noqa: ANN001
-                  search2_s: float, reach_s: float) -> dict:
+def grass_compare(
+    friction: np.ndarray,
+    inputs,
+    starts: list,
+    cells: list,
+    search_s: float,  # noqa: ANN001
+    search2_s: float,
+    reach_s: float,
+) -> dict:
     """Run r.cost per hub and compare with our searches; only the figures leave (rasters are freed)."""
     g_times, g_rasters = grass_rcost(friction, inputs, starts, 12.0)
     diffs, only_one = [], 0
@@ -124,10 +148,15 @@ def grass_compare(friction: np.ndarray, inputs, starts: list, cells: list, searc
         diffs.append(np.abs(ours[both] - g[both]))
         only_one += int((np.isfinite(ours) ^ np.isfinite(g)).sum())
     d = np.concatenate(diffs)
-    return {"grass_rcost7_s": sum(g_times), "ratio_search": sum(g_times) / search_s,
-            "ratio_search_2thr": sum(g_times) / search2_s,
-            "ratio_reach_all": sum(g_times) / reach_s, "median_absdiff_h": float(np.median(d)),
-            "max_absdiff_h": float(d.max()), "cells_in_one_only": only_one}
+    return {
+        "grass_rcost7_s": sum(g_times),
+        "ratio_search": sum(g_times) / search_s,
+        "ratio_search_2thr": sum(g_times) / search2_s,
+        "ratio_reach_all": sum(g_times) / reach_s,
+        "median_absdiff_h": float(np.median(d)),
+        "max_absdiff_h": float(d.max()),
+        "cells_in_one_only": only_one,
+    }
 
 
 def main() -> int:
@@ -154,8 +183,17 @@ def main() -> int:
         build_s = time.perf_counter() - t0
         reach_from_state(inputs, hubs, state, as_of=AS_OF, hours=HOURS, friction=friction)  # warm-up (JIT)
         repeat = args.repeat if cell_km >= 1 else 1
-        reach_s, result = timed(lambda: reach_from_state(inputs, hubs, state, as_of=AS_OF, hours=HOURS,  # noqa: B023
-                                                         friction=friction), repeat)
+        reach_s, result = timed(
+            lambda: reach_from_state(
+                inputs,
+                hubs,
+                state,
+                as_of=AS_OF,
+                hours=HOURS,  # noqa: B023
+                friction=friction,
+            ),
+            repeat,
+        )
         sc = read_scenario(SCENARIO)
         scen_s, scen = timed(lambda: run_scenario(inputs, hubs, result, sc), repeat)  # noqa: B023
         peak = peak_mib()  # the product pipeline: inputs, friction, reach, scenario
@@ -169,13 +207,20 @@ def main() -> int:
 
         search_s, cells = timed(search_all, repeat)
         search2_s, _ = timed(lambda: search_all(2), repeat)
-        row = {"cell": f"{cell_km * 1000:g} m", "load_avg": os.getloadavg()[0],
-               "cells_M": friction.size / 1e6,
-               "load_s": load_s, "friction_s": build_s, "reach_all_s": reach_s, "search7_s": search_s,
-               "search7_2thr_s": search2_s,
-               "scenario_s": scen_s,
-               "recomputed": int(scen.changes.drop_duplicates("hub_id")["recomputed"].sum()),
-               "peak_MiB": peak, "settled_M": sum(len(c) for c in cells) / 1e6}
+        row = {
+            "cell": f"{cell_km * 1000:g} m",
+            "load_avg": os.getloadavg()[0],
+            "cells_M": friction.size / 1e6,
+            "load_s": load_s,
+            "friction_s": build_s,
+            "reach_all_s": reach_s,
+            "search7_s": search_s,
+            "search7_2thr_s": search2_s,
+            "scenario_s": scen_s,
+            "recomputed": int(scen.changes.drop_duplicates("hub_id")["recomputed"].sum()),
+            "peak_MiB": peak,
+            "settled_M": sum(len(c) for c in cells) / 1e6,
+        }
         if grass:
             row.update(grass_compare(friction, inputs, starts, cells, search_s, search2_s, reach_s))
         rows.append(row)
@@ -188,8 +233,13 @@ def main() -> int:
     print("| " + " | ".join(keys) + " |")
     print("|" + "---|" * len(keys))
     for r in rows:
-        print("| " + " | ".join(f"{r.get(k, ''):.4g}" if isinstance(r.get(k), float) else str(r.get(k, ""))
-                                for k in keys) + " |")
+        print(
+            "| "
+            + " | ".join(
+                f"{r.get(k, ''):.4g}" if isinstance(r.get(k), float) else str(r.get(k, "")) for k in keys
+            )
+            + " |"
+        )
     return 0
 
 

@@ -8,14 +8,15 @@ import geopandas as gpd
 from layers.style import ADMIN_STYLE, esc, slim
 
 
-def build_admin_layer(admin: gpd.GeoDataFrame, *, level: int, show: bool = True,
-                      tolerance_m: float = 800.0) -> folium.FeatureGroup:
+def build_admin_layer(
+    admin: gpd.GeoDataFrame, *, level: int, show: bool = True, tolerance_m: float = 800.0
+) -> folium.FeatureGroup:
     """Outlines of one admin level, with name and P-code in the tooltip.
 
     Parameters
     ----------
     admin
-        Internal admin schema (``geo.admin.load_admin``).
+        Internal admin schema (``geo.sources.admin.load_admin``).
     level
         1, 2 or 3 (sets the style).
     show
@@ -28,7 +29,10 @@ def build_admin_layer(admin: gpd.GeoDataFrame, *, level: int, show: bool = True,
     gdf = gdf.assign(pcode=gdf["pcode"].map(esc), name=gdf["name"].map(esc))
     group = folium.FeatureGroup(name=names[level], show=show)
     style = ADMIN_STYLE[level]
-    folium.GeoJson(gdf.__geo_interface__, style_function=lambda _f, s=style: s,
-                   tooltip=folium.GeoJsonTooltip(["name", "pcode"], aliases=["Name", "P-code"]),
-                   name=names[level]).add_to(group)
+    folium.GeoJson(
+        gdf.__geo_interface__,
+        style_function=lambda _f, s=style: s,
+        tooltip=folium.GeoJsonTooltip(["name", "pcode"], aliases=["Name", "P-code"]),
+        name=names[level],
+    ).add_to(group)
     return group

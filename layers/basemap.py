@@ -10,8 +10,13 @@ APP_VENDOR_BASE = "/app/static/vendor"
 MALI_CENTRE = (16.9, -4.0)
 
 
-def make_map(*, asset_base: str = APP_VENDOR_BASE, location: tuple[float, float] = MALI_CENTRE,
-             zoom_start: int = 6, height: str | int = "100%") -> folium.Map:
+def make_map(
+    *,
+    asset_base: str = APP_VENDOR_BASE,
+    location: tuple[float, float] = MALI_CENTRE,
+    zoom_start: int = 6,
+    height: str | int = "100%",
+) -> folium.Map:
     """An empty map of Mali that loads Leaflet from ``asset_base`` (no CDN, no tiles).
 
     Parameters
@@ -34,13 +39,18 @@ def make_map(*, asset_base: str = APP_VENDOR_BASE, location: tuple[float, float]
         the st_folium component, see ../shared/STACK.md). Popups therefore use
         ``layers.style.HtmlPopup``, not ``folium.Popup`` (which needs jQuery).
     """
-    m = folium.Map(location=location, zoom_start=zoom_start, tiles=None, control_scale=True,
-                   height=height, prefer_canvas=False)
+    m = folium.Map(
+        location=location,
+        zoom_start=zoom_start,
+        tiles=None,
+        control_scale=True,
+        height=height,
+        prefer_canvas=False,
+    )
     m.default_js = [("leaflet", f"{asset_base}/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", f"{asset_base}/leaflet/leaflet.css")]
     # A plain background so the map reads without tiles.
-    m.get_root().header.add_child(folium.Element(
-        "<style>.leaflet-container{background:#eef1f4}</style>"))
+    m.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#eef1f4}</style>"))
     return m
 
 
@@ -74,7 +84,9 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
 {% endmacro %}
 """)
 
-    def __init__(self, title: str, entries: list[tuple[str, str, str]], *, position: str = "bottomright") -> None:
+    def __init__(
+        self, title: str, entries: list[tuple[str, str, str]], *, position: str = "bottomright"
+    ) -> None:
         super().__init__()
         from layers.style import esc
 
@@ -82,15 +94,15 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
         self.position = position
         swatch = {
             "line": "<span style='display:inline-block;width:22px;height:0;border-top:3px solid {c};"
-                    "vertical-align:middle;margin-right:5px'></span>",
+            "vertical-align:middle;margin-right:5px'></span>",
             "dashed": "<span style='display:inline-block;width:22px;height:0;border-top:3px dashed {c};"
-                      "vertical-align:middle;margin-right:5px'></span>",
+            "vertical-align:middle;margin-right:5px'></span>",
             "fill": "<span style='display:inline-block;width:14px;height:12px;background:{c};"
-                    "opacity:.6;border:1px solid {c};vertical-align:middle;margin-right:5px'></span>",
+            "opacity:.6;border:1px solid {c};vertical-align:middle;margin-right:5px'></span>",
             "dot": "<span style='display:inline-block;width:11px;height:11px;border-radius:50%;"
-                   "background:{c};border:1px solid #222;vertical-align:middle;margin-right:5px'></span>",
+            "background:{c};border:1px solid #222;vertical-align:middle;margin-right:5px'></span>",
             "ring": "<span style='display:inline-block;width:11px;height:11px;border-radius:50%;"
-                    "border:2px solid {c};vertical-align:middle;margin-right:5px'></span>",
+            "border:2px solid {c};vertical-align:middle;margin-right:5px'></span>",
         }
         rows = "".join(f"<div>{swatch[k].format(c=esc(c))}{esc(label)}</div>" for k, c, label in entries)
         self.html = f"<div style='font-weight:bold;margin-bottom:3px'>{esc(title)}</div>{rows}"

@@ -14,16 +14,25 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo.settings import STORAGE_CRS
+from geo.config import STORAGE_CRS
 from layers.admin import build_admin_layer
 from layers.style import with_popup
 
 #: Marker colour per source (``generic:*`` share one).
-SOURCE_COLOURS = {"ucdp": "#b2182b", "acled": "#2166ac", "curated": "#e08214",
-                  "generic": "#1b7837"}
+SOURCE_COLOURS = {"ucdp": "#b2182b", "acled": "#2166ac", "curated": "#e08214", "generic": "#1b7837"}
 #: Colours cycled over event types when ``colour_by="event_type"``.
-TYPE_PALETTE = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628",
-                "#f781bf", "#999999", "#66c2a5", "#8da0cb")
+TYPE_PALETTE = (
+    "#e41a1c",
+    "#377eb8",
+    "#4daf4a",
+    "#984ea3",
+    "#ff7f00",
+    "#a65628",
+    "#f781bf",
+    "#999999",
+    "#66c2a5",
+    "#8da0cb",
+)
 DEFAULT_COLOUR = "#555555"
 #: Radius (px) of a marker for an event without deaths, and the cap.
 RADIUS_MIN_PX, RADIUS_MAX_PX = 4.0, 14.0
@@ -78,15 +87,20 @@ def popup_html(row: pd.Series) -> str:
     return "<br>".join(line for line in lines if line)
 
 
-def build_incidents_layer(incidents: gpd.GeoDataFrame, *, name: str = "Incidents",
-                          show: bool = True, colour_by: str = "source",
-                          max_points: int = 20000) -> folium.FeatureGroup:
+def build_incidents_layer(
+    incidents: gpd.GeoDataFrame,
+    *,
+    name: str = "Incidents",
+    show: bool = True,
+    colour_by: str = "source",
+    max_points: int = 20000,
+) -> folium.FeatureGroup:
     """Incidents as circle markers in a feature group.
 
     Parameters
     ----------
     incidents
-        Normalised incidents (:func:`geo.incidents.load_incidents`), any CRS (drawn in
+        Normalised incidents (:func:`geo.model.incidents.load_incidents`), any CRS (drawn in
         EPSG:4326).
     name
         Layer name in the layer control.
@@ -126,24 +140,35 @@ def build_incidents_layer(incidents: gpd.GeoDataFrame, *, name: str = "Incidents
     else:
         colours = gdf["source"].map(source_colour)
     dates = gdf["date"].dt.strftime("%Y-%m-%d").fillna("")
-    props = gpd.GeoDataFrame({
-        "incident_id": gdf["incident_id"].astype(str).to_numpy(),
-        "colour": colours.to_numpy(),
-        "radius": gdf["fatalities"].map(marker_radius).to_numpy(),
-        "low_precision": gdf["low_precision"].astype(bool).to_numpy(),
-        "tooltip": (dates.map(_esc) + " " + gdf["event_type"].map(_esc)).to_numpy(),
-        "popup": [popup_html(row) for _, row in gdf.iterrows()],
-    }, geometry=gdf.geometry.to_numpy(), crs=STORAGE_CRS)
+    props = gpd.GeoDataFrame(
+        {
+            "incident_id": gdf["incident_id"].astype(str).to_numpy(),
+            "colour": colours.to_numpy(),
+            "radius": gdf["fatalities"].map(marker_radius).to_numpy(),
+            "low_precision": gdf["low_precision"].astype(bool).to_numpy(),
+            "tooltip": (dates.map(_esc) + " " + gdf["event_type"].map(_esc)).to_numpy(),
+            "popup": [popup_html(row) for _, row in gdf.iterrows()],
+        },
+        geometry=gdf.geometry.to_numpy(),
+        crs=STORAGE_CRS,
+    )
 
     def style(feature: dict) -> dict:
         p = feature["properties"]
         st = LOW_PRECISION_STYLE if p["low_precision"] else PRECISE_STYLE
-        return {"color": p["colour"], "fillColor": p["colour"], "radius": p["radius"],
-                "fillOpacity": st["fill_opacity"], "weight": st["weight"],
-                "dashArray": st["dash_array"]}
+        return {
+            "color": p["colour"],
+            "fillColor": p["colour"],
+            "radius": p["radius"],
+            "fillOpacity": st["fill_opacity"],
+            "weight": st["weight"],
+            "dashArray": st["dash_array"],
+        }
 
     folium.GeoJson(
-        props, name=name, marker=folium.CircleMarker(radius=RADIUS_MIN_PX, fill=True),
+        props,
+        name=name,
+        marker=folium.CircleMarker(radius=RADIUS_MIN_PX, fill=True),
         style_function=style,
         tooltip=folium.GeoJsonTooltip(["tooltip"], labels=False),
         popup=folium.GeoJsonPopup(["popup"], labels=False, max_width=320),
@@ -151,9 +176,10 @@ def build_incidents_layer(incidents: gpd.GeoDataFrame, *, name: str = "Incidents
     return group
 
 
-def build_clusters_layer(clusters: gpd.GeoDataFrame, *, name: str = "Incident clusters",
-                         show: bool = True) -> folium.FeatureGroup:
-    """Grid clusters (:func:`geo.incidents.cluster_points`) as circles sized by count.
+def build_clusters_layer(
+    clusters: gpd.GeoDataFrame, *, name: str = "Incident clusters", show: bool = True
+) -> folium.FeatureGroup:
+    """Grid clusters (:func:`geo.model.incidents.cluster_points`) as circles sized by count.
 
     Returns
     -------
@@ -169,13 +195,21 @@ def build_clusters_layer(clusters: gpd.GeoDataFrame, *, name: str = "Incident cl
         n = int(row["incidents"])
         first = pd.Timestamp(row["first_date"]).strftime("%Y-%m-%d")
         last = pd.Timestamp(row["last_date"]).strftime("%Y-%m-%d")
-        popup = (f"<b>{n} incident{'s' if n != 1 else ''}</b><br>{first} to {last}<br>"
-                 f"Fatalities: {int(row['fatalities'])}<br>"
-                 f"Low precision: {int(row['low_precision'])}<br>"
-                 f"Types: {_esc(row['event_types'])}")
+        popup = (
+            f"<b>{n} incident{'s' if n != 1 else ''}</b><br>{first} to {last}<br>"
+            f"Fatalities: {int(row['fatalities'])}<br>"
+            f"Low precision: {int(row['low_precision'])}<br>"
+            f"Types: {_esc(row['event_types'])}"
+        )
         marker = folium.CircleMarker(
-            location=(row.geometry.y, row.geometry.x), radius=min(30.0, 5.0 + 3.0 * math.sqrt(n)),
-            color="#7f0000", fill=True, fill_color="#d7301f", fill_opacity=0.55, weight=1, tooltip=str(n),
+            location=(row.geometry.y, row.geometry.x),
+            radius=min(30.0, 5.0 + 3.0 * math.sqrt(n)),
+            color="#7f0000",
+            fill=True,
+            fill_color="#d7301f",
+            fill_opacity=0.55,
+            weight=1,
+            tooltip=str(n),
         )
         with_popup(marker, popup, max_width=320).add_to(group)
     return group
@@ -189,17 +223,22 @@ def choropleth_colour(count: float) -> str:
     return CHORO_COLOURS[-1]  # pragma: no cover
 
 
-def build_counts_choropleth(units: gpd.GeoDataFrame, counts: pd.DataFrame, *, level: int,
-                            name: str = "Incidents per unit", show: bool = True,
-                            ) -> folium.FeatureGroup:
+def build_counts_choropleth(
+    units: gpd.GeoDataFrame,
+    counts: pd.DataFrame,
+    *,
+    level: int,
+    name: str = "Incidents per unit",
+    show: bool = True,
+) -> folium.FeatureGroup:
     """Admin units shaded by their number of incidents.
 
     Parameters
     ----------
     units
-        Admin units of ``level`` (:func:`geo.admin.load_admin`), with ``pcode``/``name``.
+        Admin units of ``level`` (:func:`geo.sources.admin.load_admin`), with ``pcode``/``name``.
     counts
-        :func:`geo.incidents.counts_by_admin` at the same level.
+        :func:`geo.model.incidents.counts_by_admin` at the same level.
     level
         2 (cercle) or 3 (commune) usually.
 
@@ -219,16 +258,23 @@ def build_counts_choropleth(units: gpd.GeoDataFrame, counts: pd.DataFrame, *, le
     group = folium.FeatureGroup(name=name, show=show)
     folium.GeoJson(
         gdf,
-        style_function=lambda f: {"fillColor": choropleth_colour(f["properties"]["incidents"]),
-                                  "color": "#666666", "weight": 0.5, "fillOpacity": 0.7},
-        tooltip=folium.GeoJsonTooltip(["name", "pcode", "incidents", "fatalities"],
-                                      aliases=["Unit", "P-code", "Incidents", "Fatalities"]),
+        style_function=lambda f: {
+            "fillColor": choropleth_colour(f["properties"]["incidents"]),
+            "color": "#666666",
+            "weight": 0.5,
+            "fillOpacity": 0.7,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            ["name", "pcode", "incidents", "fatalities"],
+            aliases=["Unit", "P-code", "Incidents", "Fatalities"],
+        ),
     ).add_to(group)
     return group
 
 
-def build_admin_outlines(admin1: gpd.GeoDataFrame, admin2: gpd.GeoDataFrame | None = None, *,
-                         show: bool = True) -> list[folium.FeatureGroup]:
+def build_admin_outlines(
+    admin1: gpd.GeoDataFrame, admin2: gpd.GeoDataFrame | None = None, *, show: bool = True
+) -> list[folium.FeatureGroup]:
     """Region (and cercle) outlines for the incidents map, as boundary lines.
 
     Uses :func:`layers.admin.build_admin_layer` on the units' boundaries rather than their
@@ -238,7 +284,7 @@ def build_admin_outlines(admin1: gpd.GeoDataFrame, admin2: gpd.GeoDataFrame | No
     Parameters
     ----------
     admin1, admin2
-        Admin units (:func:`geo.admin.load_admin` schema, any CRS); ``admin2`` None for
+        Admin units (:func:`geo.sources.admin.load_admin` schema, any CRS); ``admin2`` None for
         regions only.
     show
         Visible when the map opens.
@@ -261,6 +307,7 @@ def build_admin_outlines(admin1: gpd.GeoDataFrame, admin2: gpd.GeoDataFrame | No
 def legend_entries(colour_by: str = "source") -> list[tuple[str, str]]:
     """(label, colour) pairs for a legend of :func:`build_incidents_layer`."""
     if colour_by == "source":
-        return [(k.upper() if k in ("ucdp", "acled") else k.capitalize(), v)
-                for k, v in SOURCE_COLOURS.items()]
+        return [
+            (k.upper() if k in ("ucdp", "acled") else k.capitalize(), v) for k, v in SOURCE_COLOURS.items()
+        ]
     return []

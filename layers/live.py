@@ -24,13 +24,24 @@ from layers.style import (
 )
 
 
-def build_live_map(*, as_of: dt.date, admin1: gpd.GeoDataFrame, admin2: gpd.GeoDataFrame,
-                   admin3: gpd.GeoDataFrame | None, roads: gpd.GeoDataFrame, axes: gpd.GeoDataFrame,
-                   axis_status: pd.DataFrame, episodes: gpd.GeoDataFrame, hubs: gpd.GeoDataFrame,
-                   hub_ids: list[str],
-                   bands: gpd.GeoDataFrame | None, incidents: gpd.GeoDataFrame,
-                   incidents_label: str = "Incidents", restricted: bool = True,
-                   asset_base: str | None = None) -> folium.Map:
+def build_live_map(
+    *,
+    as_of: dt.date,
+    admin1: gpd.GeoDataFrame,
+    admin2: gpd.GeoDataFrame,
+    admin3: gpd.GeoDataFrame | None,
+    roads: gpd.GeoDataFrame,
+    axes: gpd.GeoDataFrame,
+    axis_status: pd.DataFrame,
+    episodes: gpd.GeoDataFrame,
+    hubs: gpd.GeoDataFrame,
+    hub_ids: list[str],
+    bands: gpd.GeoDataFrame | None,
+    incidents: gpd.GeoDataFrame,
+    incidents_label: str = "Incidents",
+    restricted: bool = True,
+    asset_base: str | None = None,
+) -> folium.Map:
     """Assemble the live map.
 
     Parameters
@@ -77,11 +88,15 @@ def build_live_map(*, as_of: dt.date, admin1: gpd.GeoDataFrame, admin2: gpd.GeoD
     build_encircled_layer(episodes, restricted=restricted).add_to(m)
     build_hubs_layer(hubs, hub_ids=hub_ids).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    entries = [("line", ROAD_STATUS_COLOUR[s], f"Road {ROAD_STATUS_LABEL[s].lower()}") for s in ROAD_STATUS_COLOUR]
-    entries += [("dashed", "#555", "Schematic axis (off the road lines)"),
-                ("fill", ENCIRCLED_ACTIVE, "No-entry zone (encircled, in force)"),
-                ("ring", ENCIRCLED_INACTIVE, "Encircled earlier / unconfirmed"),
-                ("dot", "#ffffff", "Incident (hollow: low precision)")]
+    entries = [
+        ("line", ROAD_STATUS_COLOUR[s], f"Road {ROAD_STATUS_LABEL[s].lower()}") for s in ROAD_STATUS_COLOUR
+    ]
+    entries += [
+        ("dashed", "#555", "Schematic axis (off the road lines)"),
+        ("fill", ENCIRCLED_ACTIVE, "No-entry zone (encircled, in force)"),
+        ("ring", ENCIRCLED_INACTIVE, "Encircled earlier / unconfirmed"),
+        ("dot", "#ffffff", "Incident (hollow: low precision)"),
+    ]
     if bands is not None:
         shown = [h for h in hub_order if h in set(bands["hub_id"]) and h in hub_ids]
         entries += [("fill", hub_colour(hub_order.index(h)), f"Reach of {hubs.at[h, 'name']}") for h in shown]

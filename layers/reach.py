@@ -8,14 +8,15 @@ import geopandas as gpd
 from layers.style import BAND_OPACITY, esc, hub_colour, slim
 
 
-def build_reach_layers(bands: gpd.GeoDataFrame, hub_order: list[str], *,
-                       show: bool = True) -> list[folium.FeatureGroup]:
+def build_reach_layers(
+    bands: gpd.GeoDataFrame, hub_order: list[str], *, show: bool = True
+) -> list[folium.FeatureGroup]:
     """One layer per hub with its bands, largest drawn first so the inner ones stay visible.
 
     Parameters
     ----------
     bands
-        ``geo.reach`` band rows (``hub_id``, ``hub``, ``hours``, ``area_km2``,
+        ``geo.model.reach`` band rows (``hub_id``, ``hub``, ``hours``, ``area_km2``,
         ``population``, ``localities``, ``hub_status``, geometry in any CRS).
     hub_order
         Hub ids in legend order (fixes each hub's colour).
@@ -33,10 +34,19 @@ def build_reach_layers(bands: gpd.GeoDataFrame, hub_order: list[str], *,
         drawable = slim(sub[~sub.geometry.is_empty], tolerance_m=1500.0, precision_deg=1e-3)
         for _, row in drawable.sort_values("hours", ascending=False).iterrows():
             opacity = BAND_OPACITY[min(hours.index(row["hours"]), len(BAND_OPACITY) - 1)]
-            tip = (f"{esc(row['hub'])}: within {row['hours']:g} h<br>{row['area_km2']:,.0f} km²,"
-                   f" {row['population']:,.0f} people, {row['localities']} localities")
-            folium.GeoJson(row.geometry.__geo_interface__, tooltip=tip,
-                           style_function=lambda _f, c=colour, o=opacity: {
-                               "color": c, "weight": 1, "fillColor": c, "fillOpacity": o}).add_to(group)
+            tip = (
+                f"{esc(row['hub'])}: within {row['hours']:g} h<br>{row['area_km2']:,.0f} km²,"
+                f" {row['population']:,.0f} people, {row['localities']} localities"
+            )
+            folium.GeoJson(
+                row.geometry.__geo_interface__,
+                tooltip=tip,
+                style_function=lambda _f, c=colour, o=opacity: {
+                    "color": c,
+                    "weight": 1,
+                    "fillColor": c,
+                    "fillOpacity": o,
+                },
+            ).add_to(group)
         groups.append(group)
     return groups

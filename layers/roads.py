@@ -17,8 +17,9 @@ from layers.style import (
 )
 
 
-def build_roads_layer(roads: gpd.GeoDataFrame, axes: gpd.GeoDataFrame, axis_status: pd.DataFrame, *,
-                      show: bool = True) -> folium.FeatureGroup:
+def build_roads_layer(
+    roads: gpd.GeoDataFrame, axes: gpd.GeoDataFrame, axis_status: pd.DataFrame, *, show: bool = True
+) -> folium.FeatureGroup:
     """Base road lines (grey) under the curated axes coloured by status.
 
     Parameters
@@ -26,9 +27,9 @@ def build_roads_layer(roads: gpd.GeoDataFrame, axes: gpd.GeoDataFrame, axis_stat
     roads
         Internal road lines (any CRS).
     axes
-        Axes from ``geo.roads.build_axes`` (``axis_name``, ``route_ref``, ``schematic``).
+        Axes from ``geo.sources.roads.build_axes`` (``axis_name``, ``route_ref``, ``schematic``).
     axis_status
-        Effective status per axis (``geo.curated.road_status_as_of``): ``status``,
+        Effective status per axis (``geo.sources.curated.road_status_as_of``): ``status``,
         ``cause``, ``valid_from``, ``valid_to``, ``source``, ``note``.
     show
         Visible when the map opens.
@@ -40,22 +41,39 @@ def build_roads_layer(roads: gpd.GeoDataFrame, axes: gpd.GeoDataFrame, axis_stat
     """
     group = folium.FeatureGroup(name="Roads and axis status", show=show)
     base = slim(roads[["geometry"]], tolerance_m=300.0)
-    folium.GeoJson(base.__geo_interface__, name="Main roads",
-                   style_function=lambda _f: {"color": BASE_ROAD_COLOUR, "weight": 1.5, "opacity": 0.7}
-                   ).add_to(group)
+    folium.GeoJson(
+        base.__geo_interface__,
+        name="Main roads",
+        style_function=lambda _f: {"color": BASE_ROAD_COLOUR, "weight": 1.5, "opacity": 0.7},
+    ).add_to(group)
     joined = axes.join(axis_status, how="left")
     joined["status"] = joined["status"].fillna("unknown")
     for axis_id, row in slim(joined, tolerance_m=300.0).iterrows():
         status = row["status"]
-        popup = popup_table([
-            ("Axis", axis_id), ("Route", row.get("route_ref")), ("Status", ROAD_STATUS_LABEL.get(status, status)),
-            ("Cause", row.get("cause")), ("Valid from", row.get("valid_from")), ("Valid to", row.get("valid_to") or "open-ended"),
-            ("Source", row.get("source")), ("Note", row.get("note")),
-            ("Geometry", "schematic (through the localities)" if row["schematic"] else "on road lines")],
-            title=row["axis_name"])
-        style = {"color": ROAD_STATUS_COLOUR.get(status, "#000"), "weight": 4.5, "opacity": 0.95,
-                 "dashArray": "8 6" if row["schematic"] else None}
-        line = folium.GeoJson(row["geometry"].__geo_interface__, style_function=lambda _f, s=style: s,
-                              tooltip=f"{esc(row['axis_name'])}: {esc(ROAD_STATUS_LABEL.get(status, status))}")
+        popup = popup_table(
+            [
+                ("Axis", axis_id),
+                ("Route", row.get("route_ref")),
+                ("Status", ROAD_STATUS_LABEL.get(status, status)),
+                ("Cause", row.get("cause")),
+                ("Valid from", row.get("valid_from")),
+                ("Valid to", row.get("valid_to") or "open-ended"),
+                ("Source", row.get("source")),
+                ("Note", row.get("note")),
+                ("Geometry", "schematic (through the localities)" if row["schematic"] else "on road lines"),
+            ],
+            title=row["axis_name"],
+        )
+        style = {
+            "color": ROAD_STATUS_COLOUR.get(status, "#000"),
+            "weight": 4.5,
+            "opacity": 0.95,
+            "dashArray": "8 6" if row["schematic"] else None,
+        }
+        line = folium.GeoJson(
+            row["geometry"].__geo_interface__,
+            style_function=lambda _f, s=style: s,
+            tooltip=f"{esc(row['axis_name'])}: {esc(ROAD_STATUS_LABEL.get(status, status))}",
+        )
         with_popup(line, popup, max_width=360).add_to(group)
     return group

@@ -1,7 +1,7 @@
 """What-if scenario map: reach under the scenario, the band before it, and what it loses or gains.
 
 Colours are chosen so a change cannot be mistaken for a hub: the hubs' bands are flat
-fills in the Tableau palette (``geo.cartography.HUB_COLOURS``, which holds a red, a pink
+fills in the Tableau palette (``geo.products.cartography.HUB_COLOURS``, which holds a red, a pink
 and a green), so the area **lost** is black hatching with a black outline and the area
 **gained** dark-green cross-hatching with a dark-green outline; the band **before** the
 scenario is a dashed outline in the hub's colour, so a reader sees where the lost area
@@ -19,7 +19,7 @@ import geopandas as gpd
 import pandas as pd
 from branca.element import MacroElement, Template
 
-from geo.curated import parse_waypoints
+from geo.sources.curated import parse_waypoints
 from layers.basemap import Legend, make_map
 from layers.style import (
     ADMIN_STYLE,
@@ -92,23 +92,30 @@ class HatchPatterns(MacroElement):
             f"<rect width='7' height='7' fill='{GAINED_COLOUR}' fill-opacity='0.18'/>"
             f"<rect width='2.2' height='7' fill='{GAINED_COLOUR}' fill-opacity='0.9'/>"
             f"<rect width='7' height='1.4' fill='{GAINED_COLOUR}' fill-opacity='0.6'/></pattern>"
-            "</defs>")
+            "</defs>"
+        )
 
 
-def build_scenario_layers(lost: gpd.GeoDataFrame, gained: gpd.GeoDataFrame, *, hours: float,
-                          changes: pd.DataFrame | None = None, simplify: bool = True,
-                          show: bool = True) -> list[folium.FeatureGroup]:
+def build_scenario_layers(
+    lost: gpd.GeoDataFrame,
+    gained: gpd.GeoDataFrame,
+    *,
+    hours: float,
+    changes: pd.DataFrame | None = None,
+    simplify: bool = True,
+    show: bool = True,
+) -> list[folium.FeatureGroup]:
     """Two layers showing what a scenario changes within the ``hours`` band, one polygon per hub.
 
     Parameters
     ----------
     lost, gained
-        ``geo.scenario.ScenarioResult.lost`` / ``.gained`` (``hub_id``, ``hub``, ``hours``,
+        ``geo.model.scenario.ScenarioResult.lost`` / ``.gained`` (``hub_id``, ``hub``, ``hours``,
         ``area_km2``, geometry in any CRS). Empty geometries are skipped.
     hours
         Band to draw.
     changes
-        ``geo.scenario.ScenarioResult.changes``; when given, the tooltip and popup also
+        ``geo.model.scenario.ScenarioResult.changes``; when given, the tooltip and popup also
         give the population lost or gained.
     simplify
         Simplify for display (False when the frames come from :func:`display_frames`).
@@ -130,8 +137,10 @@ def build_scenario_layers(lost: gpd.GeoDataFrame, gained: gpd.GeoDataFrame, *, h
             people[(row.hub_id, float(row.hours), "lost")] = row.population_lost
             people[(row.hub_id, float(row.hours), "gained")] = row.population_gained
     out = []
-    for gdf, name, colour, pattern in ((lost, "lost", LOST_COLOUR, LOST_PATTERN),
-                                       (gained, "gained", GAINED_COLOUR, GAINED_PATTERN)):
+    for gdf, name, colour, pattern in (
+        (lost, "lost", LOST_COLOUR, LOST_PATTERN),
+        (gained, "gained", GAINED_COLOUR, GAINED_PATTERN),
+    ):
         group = folium.FeatureGroup(name=f"Scenario: area {name}", show=show)
         sub = gdf[(gdf["hours"] == hours) & ~gdf.geometry.is_empty & (gdf["area_km2"] > 0)]
         if simplify:
@@ -143,17 +152,35 @@ def build_scenario_layers(lost: gpd.GeoDataFrame, gained: gpd.GeoDataFrame, *, h
                 pop = people.get((hub_id, float(t), name))
                 pop_text = "" if pop is None else f", {pop:,.0f} people"
                 tips.append(f"<b>{_tip(hub)}</b>: area {name} within {t:g} h<br>{km2:,.0f} km²{pop_text}")
-                popups.append(_js_safe(popup_table(
-                    [("Hub", hub), ("Band", f"within {t:g} h"), (f"Area {name}", f"{km2:,.0f} km²"),
-                     (f"Population {name}", None if pop is None else f"{pop:,.0f}")],
-                    title=f"Area {name} under the scenario")))
-            feats = gpd.GeoDataFrame({"tip": tips, "popup": popups}, geometry=sub.geometry.to_numpy(),
-                                     crs=sub.crs)
-            style = {"color": colour, "weight": 1.6, "opacity": 0.95, "fillColor": f"url(#{pattern})",
-                     "fillOpacity": 1.0}
-            layer = folium.GeoJson(feats.__geo_interface__, name=f"area {name}",
-                                   style_function=lambda _f, s=style: s,
-                                   tooltip=folium.GeoJsonTooltip(["tip"], labels=False))
+                popups.append(
+                    _js_safe(
+                        popup_table(
+                            [
+                                ("Hub", hub),
+                                ("Band", f"within {t:g} h"),
+                                (f"Area {name}", f"{km2:,.0f} km²"),
+                                (f"Population {name}", None if pop is None else f"{pop:,.0f}"),
+                            ],
+                            title=f"Area {name} under the scenario",
+                        )
+                    )
+                )
+            feats = gpd.GeoDataFrame(
+                {"tip": tips, "popup": popups}, geometry=sub.geometry.to_numpy(), crs=sub.crs
+            )
+            style = {
+                "color": colour,
+                "weight": 1.6,
+                "opacity": 0.95,
+                "fillColor": f"url(#{pattern})",
+                "fillOpacity": 1.0,
+            }
+            layer = folium.GeoJson(
+                feats.__geo_interface__,
+                name=f"area {name}",
+                style_function=lambda _f, s=style: s,
+                tooltip=folium.GeoJsonTooltip(["tip"], labels=False),
+            )
             layer.add_child(FeaturePopup("popup"))
             layer.add_to(group)
         out.append(group)
@@ -199,14 +226,15 @@ def _band_rows(bands: gpd.GeoDataFrame, hours: float, *, simplify: bool) -> gpd.
     return slim(sub, tolerance_m=1500.0, precision_deg=1e-3) if simplify else sub
 
 
-def build_before_outline_layer(before: gpd.GeoDataFrame, hub_order: list[str], *, hours: float,
-                               simplify: bool = True, show: bool = True) -> folium.FeatureGroup:
+def build_before_outline_layer(
+    before: gpd.GeoDataFrame, hub_order: list[str], *, hours: float, simplify: bool = True, show: bool = True
+) -> folium.FeatureGroup:
     """Draw the ``hours`` band of each hub before the scenario as a dashed outline in the hub's colour.
 
     Parameters
     ----------
     before
-        Band rows under the as-of state (``geo.reach`` schema, any CRS).
+        Band rows under the as-of state (``geo.model.reach`` schema, any CRS).
     hub_order
         Hub ids in legend order (fixes each hub's colour, as in ``layers.reach``).
     hours
@@ -225,23 +253,32 @@ def build_before_outline_layer(before: gpd.GeoDataFrame, hub_order: list[str], *
     group = folium.FeatureGroup(name=f"Before the scenario (within {hours:g} h, outline)", show=show)
     sub = _band_rows(before, hours, simplify=simplify)
     if not sub.empty:
-        feats = gpd.GeoDataFrame({"colour": _hub_colours(sub["hub_id"], hub_order)},
-                                 geometry=sub.geometry.to_numpy(), crs=sub.crs)
-        folium.GeoJson(feats.__geo_interface__, interactive=False,
-                       style_function=lambda f: {"color": f["properties"]["colour"], "weight": 2.2,
-                                                 "opacity": 0.95, "dashArray": "6 4", "fill": False}
-                       ).add_to(group)
+        feats = gpd.GeoDataFrame(
+            {"colour": _hub_colours(sub["hub_id"], hub_order)}, geometry=sub.geometry.to_numpy(), crs=sub.crs
+        )
+        folium.GeoJson(
+            feats.__geo_interface__,
+            interactive=False,
+            style_function=lambda f: {
+                "color": f["properties"]["colour"],
+                "weight": 2.2,
+                "opacity": 0.95,
+                "dashArray": "6 4",
+                "fill": False,
+            },
+        ).add_to(group)
     return group
 
 
-def build_after_fill_layer(after: gpd.GeoDataFrame, hub_order: list[str], *, hours: float,
-                           simplify: bool = True, show: bool = True) -> folium.FeatureGroup:
+def build_after_fill_layer(
+    after: gpd.GeoDataFrame, hub_order: list[str], *, hours: float, simplify: bool = True, show: bool = True
+) -> folium.FeatureGroup:
     """Fill the ``hours`` band of each hub under the scenario in the hub's colour.
 
     Parameters
     ----------
     after
-        Band rows under the scenario (``geo.reach`` schema: ``hub``, ``area_km2``,
+        Band rows under the scenario (``geo.model.reach`` schema: ``hub``, ``area_km2``,
         ``population``, ``localities``; any CRS).
     hub_order
         Hub ids in legend order (fixes each hub's colour).
@@ -260,18 +297,32 @@ def build_after_fill_layer(after: gpd.GeoDataFrame, hub_order: list[str], *, hou
     group = folium.FeatureGroup(name=f"Reach under the scenario (within {hours:g} h)", show=show)
     sub = _band_rows(after, hours, simplify=simplify)
     if not sub.empty:
-        tips = [f"<b>{_tip(h)}</b>: within {t:g} h under the scenario<br>{a:,.0f} km², {p:,.0f} people, "
-                f"{n} localities" for h, t, a, p, n in zip(sub["hub"], sub["hours"], sub["area_km2"],
-                                                         sub["population"], sub["localities"], strict=True)]
-        feats = gpd.GeoDataFrame({"colour": _hub_colours(sub["hub_id"], hub_order), "tip": tips,
-                                  "area_km2": sub["area_km2"].to_numpy()},
-                                 geometry=sub.geometry.to_numpy(), crs=sub.crs).sort_values("area_km2",
-                                                                                           ascending=False)
-        folium.GeoJson(feats.drop(columns="area_km2").__geo_interface__,
-                       style_function=lambda f: {"color": f["properties"]["colour"], "weight": 1,
-                                                 "fillColor": f["properties"]["colour"],
-                                                 "fillOpacity": BAND_OPACITY[0]},
-                       tooltip=folium.GeoJsonTooltip(["tip"], labels=False)).add_to(group)
+        tips = [
+            f"<b>{_tip(h)}</b>: within {t:g} h under the scenario<br>{a:,.0f} km², {p:,.0f} people, "
+            f"{n} localities"
+            for h, t, a, p, n in zip(
+                sub["hub"], sub["hours"], sub["area_km2"], sub["population"], sub["localities"], strict=True
+            )
+        ]
+        feats = gpd.GeoDataFrame(
+            {
+                "colour": _hub_colours(sub["hub_id"], hub_order),
+                "tip": tips,
+                "area_km2": sub["area_km2"].to_numpy(),
+            },
+            geometry=sub.geometry.to_numpy(),
+            crs=sub.crs,
+        ).sort_values("area_km2", ascending=False)
+        folium.GeoJson(
+            feats.drop(columns="area_km2").__geo_interface__,
+            style_function=lambda f: {
+                "color": f["properties"]["colour"],
+                "weight": 1,
+                "fillColor": f["properties"]["colour"],
+                "fillOpacity": BAND_OPACITY[0],
+            },
+            tooltip=folium.GeoJsonTooltip(["tip"], labels=False),
+        ).add_to(group)
     return group
 
 
@@ -291,13 +342,16 @@ def display_frames(frames: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoData
         with ``simplify=False``: bands at 1.5 km (their 1 km staircase removed), the
         smaller difference polygons at 300 m.
     """
-    cols = {"before": ["hub_id", "hub", "hours", "area_km2", "population", "localities", "geometry"],
-            "lost": ["hub_id", "hub", "hours", "area_km2", "geometry"]}
+    cols = {
+        "before": ["hub_id", "hub", "hours", "area_km2", "population", "localities", "geometry"],
+        "lost": ["hub_id", "hub", "hours", "area_km2", "geometry"],
+    }
     out = {}
     for key, gdf in frames.items():
         if key in ("before", "after"):
-            out[key] = slim(gdf[cols["before"]][~gdf.geometry.is_empty], tolerance_m=1500.0,
-                            precision_deg=1e-3)
+            out[key] = slim(
+                gdf[cols["before"]][~gdf.geometry.is_empty], tolerance_m=1500.0, precision_deg=1e-3
+            )
         elif key in ("lost", "gained"):
             keep = ~gdf.geometry.is_empty & (gdf["area_km2"] > 0)
             out[key] = slim(gdf[cols["lost"]][keep], tolerance_m=300.0)
@@ -307,14 +361,15 @@ def display_frames(frames: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoData
     return out
 
 
-def base_frames(admin0: gpd.GeoDataFrame, admin1: gpd.GeoDataFrame,
-                axes: gpd.GeoDataFrame | None = None) -> dict[str, gpd.GeoDataFrame]:
+def base_frames(
+    admin0: gpd.GeoDataFrame, admin1: gpd.GeoDataFrame, axes: gpd.GeoDataFrame | None = None
+) -> dict[str, gpd.GeoDataFrame]:
     """Simplified EPSG:4326 country outline, regions and axes for :func:`build_scenario_map` (cache it).
 
     Parameters
     ----------
     admin0, admin1
-        Internal admin schema (``geo.admin.load_admin``).
+        Internal admin schema (``geo.sources.admin.load_admin``).
     axes
         Curated axes (``ModelInputs.axes``: ``axis_name``, ``schematic``), or None.
 
@@ -334,13 +389,17 @@ def base_frames(admin0: gpd.GeoDataFrame, admin1: gpd.GeoDataFrame,
 
 def _admin_layers(admin: dict[str, gpd.GeoDataFrame]) -> list[folium.FeatureGroup]:
     regions = folium.FeatureGroup(name="Regions (admin1)", show=True)
-    folium.GeoJson(admin["regions"].__geo_interface__, style_function=lambda _f: ADMIN_STYLE[1],
-                   tooltip=folium.GeoJsonTooltip(["name", "pcode"], aliases=["Region", "P-code"])
-                   ).add_to(regions)
+    folium.GeoJson(
+        admin["regions"].__geo_interface__,
+        style_function=lambda _f: ADMIN_STYLE[1],
+        tooltip=folium.GeoJsonTooltip(["name", "pcode"], aliases=["Region", "P-code"]),
+    ).add_to(regions)
     country = folium.FeatureGroup(name="Mali (country outline)", show=True)
-    folium.GeoJson(admin["country"].__geo_interface__, interactive=False,
-                   style_function=lambda _f: {"color": COUNTRY_COLOUR, "weight": 2.6, "fill": False}
-                   ).add_to(country)
+    folium.GeoJson(
+        admin["country"].__geo_interface__,
+        interactive=False,
+        style_function=lambda _f: {"color": COUNTRY_COLOUR, "weight": 2.6, "fill": False},
+    ).add_to(country)
     return [regions, country]
 
 
@@ -351,22 +410,35 @@ def _axes_layer(axes: gpd.GeoDataFrame, before: pd.DataFrame, after: pd.DataFram
     now = after["status"].reindex(axes.index).fillna("unknown")
     changed = (was != now).to_numpy()
     labels = [ROAD_STATUS_LABEL.get(s, s).lower() for s in now]
-    tips = [f"{_tip(n)}: {_tip(lab)}"
-            + (f" (scenario; was {_tip(ROAD_STATUS_LABEL.get(w, w).lower())})" if c else "")
-            for n, lab, w, c in zip(axes["axis_name"], labels, was, changed, strict=True)]
+    tips = [
+        f"{_tip(n)}: {_tip(lab)}"
+        + (f" (scenario; was {_tip(ROAD_STATUS_LABEL.get(w, w).lower())})" if c else "")
+        for n, lab, w, c in zip(axes["axis_name"], labels, was, changed, strict=True)
+    ]
     feats = gpd.GeoDataFrame(
-        {"tip": tips, "colour": [ROAD_STATUS_COLOUR.get(s, "#000") for s in now], "changed": changed,
-         "schematic": axes["schematic"].astype(bool).to_numpy()},
-        geometry=axes.geometry.to_numpy(), crs=axes.crs)
+        {
+            "tip": tips,
+            "colour": [ROAD_STATUS_COLOUR.get(s, "#000") for s in now],
+            "changed": changed,
+            "schematic": axes["schematic"].astype(bool).to_numpy(),
+        },
+        geometry=axes.geometry.to_numpy(),
+        crs=axes.crs,
+    )
     feats = feats.sort_values("changed")  # changed axes on top
 
     def style(f: dict) -> dict:
         p = f["properties"]
-        return {"color": p["colour"], "weight": 6.0 if p["changed"] else 3.0,
-                "opacity": 0.95 if p["changed"] else 0.8, "dashArray": "8 6" if p["schematic"] else None}
+        return {
+            "color": p["colour"],
+            "weight": 6.0 if p["changed"] else 3.0,
+            "opacity": 0.95 if p["changed"] else 0.8,
+            "dashArray": "8 6" if p["schematic"] else None,
+        }
 
-    folium.GeoJson(feats.__geo_interface__, style_function=style,
-                   tooltip=folium.GeoJsonTooltip(["tip"], labels=False)).add_to(group)
+    folium.GeoJson(
+        feats.__geo_interface__, style_function=style, tooltip=folium.GeoJsonTooltip(["tip"], labels=False)
+    ).add_to(group)
     return group
 
 
@@ -429,8 +501,11 @@ ZONE_STYLE = {
     "added": {"color": ENCIRCLED_ACTIVE, "weight": 3, "fill": True, "fillOpacity": 0.55, "dashArray": "5 4"},
     "lifted": {"color": ENCIRCLED_INACTIVE, "weight": 2, "fill": False, "dashArray": "4 4"},
 }
-ZONE_LABEL = {"in_force": "no-entry zone in force", "added": "no-entry zone added by the scenario",
-              "lifted": "no-entry zone lifted by the scenario"}
+ZONE_LABEL = {
+    "in_force": "no-entry zone in force",
+    "added": "no-entry zone added by the scenario",
+    "lifted": "no-entry zone lifted by the scenario",
+}
 
 
 def _zones_layer(zones: Sequence[NoEntryZone]) -> folium.FeatureGroup:
@@ -439,14 +514,38 @@ def _zones_layer(zones: Sequence[NoEntryZone]) -> folium.FeatureGroup:
     for z in zones:
         style = ZONE_STYLE[z.kind]
         tip = f"{_tip(z.locality)}: {ZONE_LABEL[z.kind]} ({z.radius_km:g} km)"
-        popup = _js_safe(popup_table(
-            [("Zone", ZONE_LABEL[z.kind]), ("No-entry radius", f"{z.radius_km:g} km")], title=z.locality))
-        items.append({"lat": z.lat, "lon": z.lon, "radius_m": z.radius_km * 1000.0, "style": style,
-                      "tooltip": tip, "popup": popup})
+        popup = _js_safe(
+            popup_table(
+                [("Zone", ZONE_LABEL[z.kind]), ("No-entry radius", f"{z.radius_km:g} km")], title=z.locality
+            )
+        )
+        items.append(
+            {
+                "lat": z.lat,
+                "lon": z.lon,
+                "radius_m": z.radius_km * 1000.0,
+                "style": style,
+                "tooltip": tip,
+                "popup": popup,
+            }
+        )
         # a dot keeps small zones visible at country zoom
-        items.append({"lat": z.lat, "lon": z.lon, "tooltip": tip, "popup": popup,
-                      "style": {"radius": 4, "color": style["color"], "weight": 2, "fill": z.kind != "lifted",
-                                "fillColor": style["color"], "fillOpacity": 0.9}})
+        items.append(
+            {
+                "lat": z.lat,
+                "lon": z.lon,
+                "tooltip": tip,
+                "popup": popup,
+                "style": {
+                    "radius": 4,
+                    "color": style["color"],
+                    "weight": 2,
+                    "fill": z.kind != "lifted",
+                    "fillColor": style["color"],
+                    "fillOpacity": 0.9,
+                },
+            }
+        )
     group.add_child(PointLayer(items))
     return group
 
@@ -460,8 +559,9 @@ LABEL_CSS = """<style>
 </style>"""
 
 
-def _labels_layer(hubs: gpd.GeoDataFrame, hub_ids: list[str], towns: Sequence[tuple[str, float, float]]
-                  ) -> folium.FeatureGroup:
+def _labels_layer(
+    hubs: gpd.GeoDataFrame, hub_ids: list[str], towns: Sequence[tuple[str, float, float]]
+) -> folium.FeatureGroup:
     """Hub markers with their names always shown, and small town labels."""
     group = folium.FeatureGroup(name="Hubs and towns (labels)", show=True)
     hub_names = [str(n).casefold() for n in hubs["name"]]
@@ -471,18 +571,50 @@ def _labels_layer(hubs: gpd.GeoDataFrame, hub_ids: list[str], towns: Sequence[tu
         if key in seen or any(key in h for h in hub_names):
             continue
         seen.add(key)
-        items.append({"lat": lat, "lon": lon, "tooltip": _tip(name),
-                      "style": {"radius": 2.5, "color": "#333", "weight": 1, "fill": True,
-                                "fillColor": "#fff", "fillOpacity": 1.0},
-                      "tooltip_options": {"permanent": True, "direction": "right", "offset": [4, 0],
-                                          "className": "town-label"}})
+        items.append(
+            {
+                "lat": lat,
+                "lon": lon,
+                "tooltip": _tip(name),
+                "style": {
+                    "radius": 2.5,
+                    "color": "#333",
+                    "weight": 1,
+                    "fill": True,
+                    "fillColor": "#fff",
+                    "fillOpacity": 1.0,
+                },
+                "tooltip_options": {
+                    "permanent": True,
+                    "direction": "right",
+                    "offset": [4, 0],
+                    "className": "town-label",
+                },
+            }
+        )
     for i, (hub_id, row) in enumerate(hubs.iterrows()):
         if hub_id in hub_ids:
-            items.append({"lat": float(row["lat"]), "lon": float(row["lon"]), "tooltip": _tip(row["name"]),
-                          "style": {"radius": 7, "color": "#111", "weight": 2, "fill": True,
-                                    "fillColor": hub_colour(i), "fillOpacity": 1.0},
-                          "tooltip_options": {"permanent": True, "direction": "right", "offset": [8, 0],
-                                              "className": "hub-label"}})
+            items.append(
+                {
+                    "lat": float(row["lat"]),
+                    "lon": float(row["lon"]),
+                    "tooltip": _tip(row["name"]),
+                    "style": {
+                        "radius": 7,
+                        "color": "#111",
+                        "weight": 2,
+                        "fill": True,
+                        "fillColor": hub_colour(i),
+                        "fillOpacity": 1.0,
+                    },
+                    "tooltip_options": {
+                        "permanent": True,
+                        "direction": "right",
+                        "offset": [8, 0],
+                        "className": "hub-label",
+                    },
+                }
+            )
     group.add_child(PointLayer(items))
     return group
 
@@ -518,20 +650,19 @@ def _swatch(kind: str, colour: str) -> str:
         "fill": f"<span style='{box}width:10px;background:{c};opacity:.7;border:1px solid {c}'></span>",
         "outline": f"<span style='{box}border:2px dashed {c}'></span>",
         "hatch_lost": f"<span style='{box}border:1.5px solid {c};background:repeating-linear-gradient("
-                      f"45deg,{c} 0 2px,rgba(0,0,0,.1) 2px 5px)'></span>",
+        f"45deg,{c} 0 2px,rgba(0,0,0,.1) 2px 5px)'></span>",
         "hatch_gained": f"<span style='{box}border:1.5px solid {c};background:repeating-linear-gradient("
-                        f"-45deg,{c} 0 2px,rgba(0,102,46,.15) 2px 5px)'></span>",
+        f"-45deg,{c} 0 2px,rgba(0,102,46,.15) 2px 5px)'></span>",
         "line": f"<span style='{box}width:12px;height:0;border-top:4px solid {c}'></span>",
         "disc": f"<span style='{box}width:12px;border-radius:50%;background:{c};opacity:.7;"
-                f"border:2px dashed {c}'></span>",
+        f"border:2px dashed {c}'></span>",
         "ring": f"<span style='{box}width:12px;border-radius:50%;border:2px dashed {c}'></span>",
         "dot": f"<span style='{box}width:11px;height:11px;border-radius:50%;background:{c};"
-               "border:2px solid #111'></span>",
+        "border:2px solid #111'></span>",
     }[kind]
 
 
-def scenario_legend(title: str, entries: list[tuple[str, str, str]], *,
-                    position: str = "topleft") -> Legend:
+def scenario_legend(title: str, entries: list[tuple[str, str, str]], *, position: str = "topleft") -> Legend:
     """Build a map legend with the scenario's swatches (hatching, dashed outlines, no-entry discs).
 
     Parameters
@@ -560,12 +691,20 @@ def scenario_legend(title: str, entries: list[tuple[str, str, str]], *,
 FOCUS_MIN_SPAN_DEG = (5.0, 3.5)
 
 
-def _focus_bounds(frames: dict[str, gpd.GeoDataFrame], hours: float, zones: Sequence[NoEntryZone],
-                  axes: gpd.GeoDataFrame | None, status_before: pd.DataFrame | None,
-                  status_after: pd.DataFrame | None) -> list[list[float]] | None:
+def _focus_bounds(
+    frames: dict[str, gpd.GeoDataFrame],
+    hours: float,
+    zones: Sequence[NoEntryZone],
+    axes: gpd.GeoDataFrame | None,
+    status_before: pd.DataFrame | None,
+    status_after: pd.DataFrame | None,
+) -> list[list[float]] | None:
     """``[[south, west], [north, east]]`` around what the scenario changes (None: nothing changed)."""
-    boxes = [f[f["hours"] == hours].total_bounds for f in (frames["lost"], frames["gained"])
-             if (f["hours"] == hours).any()]
+    boxes = [
+        f[f["hours"] == hours].total_bounds
+        for f in (frames["lost"], frames["gained"])
+        if (f["hours"] == hours).any()
+    ]
     boxes += [(z.lon - 0.1, z.lat - 0.1, z.lon + 0.1, z.lat + 0.1) for z in zones if z.kind != "in_force"]
     if axes is not None and status_after is not None:
         before = (status_before if status_before is not None else status_after)["status"]
@@ -575,20 +714,33 @@ def _focus_bounds(frames: dict[str, gpd.GeoDataFrame], hours: float, zones: Sequ
             boxes.append(axes.loc[changed].total_bounds)
     if not boxes:
         return None
-    w, s, e, n = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-                  max(b[3] for b in boxes))
+    w, s, e, n = (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
     cx, cy = (w + e) / 2, (s + n) / 2
     half_x = max((e - w) * 0.6, FOCUS_MIN_SPAN_DEG[0] / 2)
     half_y = max((n - s) * 0.6, FOCUS_MIN_SPAN_DEG[1] / 2)
     return [[cy - half_y, cx - half_x], [cy + half_y, cx + half_x]]
 
 
-def build_scenario_map(*, as_of: dt.date, hours: float, base: dict[str, gpd.GeoDataFrame],
-                       frames: dict[str, gpd.GeoDataFrame], hubs: gpd.GeoDataFrame, hub_ids: list[str],
-                       changes: pd.DataFrame | None = None, status_before: pd.DataFrame | None = None,
-                       status_after: pd.DataFrame | None = None, zones: Sequence[NoEntryZone] = (),
-                       towns: Sequence[tuple[str, float, float]] = (),
-                       asset_base: str | None = None) -> folium.Map:
+def build_scenario_map(
+    *,
+    as_of: dt.date,
+    hours: float,
+    base: dict[str, gpd.GeoDataFrame],
+    frames: dict[str, gpd.GeoDataFrame],
+    hubs: gpd.GeoDataFrame,
+    hub_ids: list[str],
+    changes: pd.DataFrame | None = None,
+    status_before: pd.DataFrame | None = None,
+    status_after: pd.DataFrame | None = None,
+    zones: Sequence[NoEntryZone] = (),
+    towns: Sequence[tuple[str, float, float]] = (),
+    asset_base: str | None = None,
+) -> folium.Map:
     """Build the before/after map of a what-if scenario for one band.
 
     Parameters
@@ -607,7 +759,7 @@ def build_scenario_map(*, as_of: dt.date, hours: float, base: dict[str, gpd.GeoD
     hub_ids
         The hubs of the scenario.
     changes
-        ``geo.scenario.ScenarioResult.changes`` (population lost/gained in tooltips).
+        ``geo.model.scenario.ScenarioResult.changes`` (population lost/gained in tooltips).
     status_before, status_after
         Status of each axis (``status`` column, indexed by axis id) on the date and under
         the scenario; axes are drawn when ``base`` has them and ``status_after`` is given.
@@ -633,13 +785,15 @@ def build_scenario_map(*, as_of: dt.date, hours: float, base: dict[str, gpd.GeoD
         group.add_to(m)
     build_after_fill_layer(frames["after"], hub_order, hours=hours, simplify=False).add_to(m)
     build_before_outline_layer(frames["before"], hub_order, hours=hours, simplify=False).add_to(m)
-    for group in build_scenario_layers(frames["lost"], frames["gained"], hours=hours, changes=changes,
-                                       simplify=False):
+    for group in build_scenario_layers(
+        frames["lost"], frames["gained"], hours=hours, changes=changes, simplify=False
+    ):
         group.add_to(m)
     with_axes = "axes" in base and status_after is not None
     if with_axes:
-        _axes_layer(base["axes"], status_before if status_before is not None else status_after,
-                    status_after).add_to(m)
+        _axes_layer(
+            base["axes"], status_before if status_before is not None else status_after, status_after
+        ).add_to(m)
     if zones:
         _zones_layer(zones).add_to(m)
     _labels_layer(hubs, hub_ids, towns).add_to(m)
@@ -648,19 +802,28 @@ def build_scenario_map(*, as_of: dt.date, hours: float, base: dict[str, gpd.GeoD
     drawn = set(frames["after"].loc[frames["after"]["hours"] == hours, "hub_id"])
     colours = [hub_colour(i) for i, h in enumerate(hub_order) if h in hub_ids and h in drawn]
     entries = [("fill", ",".join(colours), "Reach under the scenario (hub colours)")] if colours else []
-    entries += [("outline", "#555555", "Same band before the scenario"),
-                ("hatch_lost", LOST_COLOUR, "Area lost"), ("hatch_gained", GAINED_COLOUR, "Area gained")]
+    entries += [
+        ("outline", "#555555", "Same band before the scenario"),
+        ("hatch_lost", LOST_COLOUR, "Area lost"),
+        ("hatch_gained", GAINED_COLOUR, "Area gained"),
+    ]
     if with_axes:
-        entries.append(("line", ",".join(ROAD_STATUS_COLOUR[s] for s in ("open", "constrained", "closed")),
-                        "Axis open, constrained, closed (thick: changed)"))
+        entries.append(
+            (
+                "line",
+                ",".join(ROAD_STATUS_COLOUR[s] for s in ("open", "constrained", "closed")),
+                "Axis open, constrained, closed (thick: changed)",
+            )
+        )
     kinds = {z.kind for z in zones}
     if "in_force" in kinds or "added" in kinds:
         entries.append(("disc", ENCIRCLED_ACTIVE, "No-entry zone (dashed: added)"))
     if "lifted" in kinds:
         entries.append(("ring", ENCIRCLED_INACTIVE, "No-entry zone lifted"))
     entries.append(("dot", "#ffffff", "HAWG hub"))
-    bounds = _focus_bounds(frames, hours, zones, base.get("axes") if with_axes else None,
-                           status_before, status_after)
+    bounds = _focus_bounds(
+        frames, hours, zones, base.get("axes") if with_axes else None, status_before, status_after
+    )
     if bounds is not None:
         m.add_child(folium.FitBounds(bounds))
     m.add_child(scenario_legend(f"Within {hours:g} h, as of {as_of:%d %b %Y}", entries, position="topleft"))

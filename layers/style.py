@@ -9,7 +9,8 @@ import geopandas as gpd
 import shapely
 from branca.element import MacroElement, Template
 
-from geo.cartography import (  # noqa: F401  (re-exported for the layers)
+from geo.config import STORAGE_CRS, WORK_CRS
+from geo.products.cartography import (  # noqa: F401  (re-exported for the layers)
     BAND_OPACITY,
     BASE_ROAD_COLOUR,
     ENCIRCLED_ACTIVE,
@@ -20,11 +21,12 @@ from geo.cartography import (  # noqa: F401  (re-exported for the layers)
     ZONE_COLOUR,
     hub_colour,
 )
-from geo.settings import STORAGE_CRS, WORK_CRS
 
-ADMIN_STYLE = {1: {"color": "#3b3b3b", "weight": 1.6, "fillOpacity": 0.0},
-               2: {"color": "#6b6b6b", "weight": 0.8, "fillOpacity": 0.0, "dashArray": "4 3"},
-               3: {"color": "#9b9b9b", "weight": 0.5, "fillOpacity": 0.0}}
+ADMIN_STYLE = {
+    1: {"color": "#3b3b3b", "weight": 1.6, "fillOpacity": 0.0},
+    2: {"color": "#6b6b6b", "weight": 0.8, "fillOpacity": 0.0, "dashArray": "4 3"},
+    3: {"color": "#9b9b9b", "weight": 0.5, "fillOpacity": 0.0},
+}
 #: Tolerance used to simplify geometries for display (metres, WORK_CRS).
 DISPLAY_TOLERANCE_M = 800.0
 #: Decimal degrees kept in displayed coordinates (1e-4 deg is about 11 m).
@@ -38,8 +40,12 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def slim(gdf: gpd.GeoDataFrame, *, tolerance_m: float = DISPLAY_TOLERANCE_M,
-         precision_deg: float = DISPLAY_PRECISION_DEG) -> gpd.GeoDataFrame:
+def slim(
+    gdf: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float = DISPLAY_TOLERANCE_M,
+    precision_deg: float = DISPLAY_PRECISION_DEG,
+) -> gpd.GeoDataFrame:
     """Simplify (in WORK_CRS) and round (in EPSG:4326) geometries for a light map payload.
 
     Parameters
@@ -68,8 +74,11 @@ def slim(gdf: gpd.GeoDataFrame, *, tolerance_m: float = DISPLAY_TOLERANCE_M,
 def popup_table(rows: list[tuple[str, Any]], *, title: str | None = None) -> str:
     """A small HTML table for a popup; every label and value is escaped."""
     head = f"<b>{esc(title)}</b><br>" if title else ""
-    body = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{esc(k)}</th><td>{esc(v)}</td></tr>"
-                   for k, v in rows if v not in (None, ""))
+    body = "".join(
+        f"<tr><th style='text-align:left;padding-right:6px'>{esc(k)}</th><td>{esc(v)}</td></tr>"
+        for k, v in rows
+        if v not in (None, "")
+    )
     return f"{head}<table style='font-size:12px'>{body}</table>"
 
 

@@ -32,8 +32,11 @@ def _private_var(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN202
     start, which inherit the environment) must never read or write a developer's var/.
     """
     var = tmp_path_factory.mktemp("var")
-    names = {"MALI_ACCESS_STORE": var / "store.sqlite", "MALI_ACCESS_USERS": var / "users.toml",
-             "MALI_ACCESS_SNAPSHOTS": var / "snapshots"}
+    names = {
+        "MALI_ACCESS_STORE": var / "store.sqlite",
+        "MALI_ACCESS_USERS": var / "users.toml",
+        "MALI_ACCESS_SNAPSHOTS": var / "snapshots",
+    }
     saved = {k: os.environ.get(k) for k in names}
     os.environ.update({k: str(v) for k, v in names.items()})
     yield var
@@ -59,7 +62,7 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def model_inputs(data_dir: Path):  # noqa: ANN201
     """Static model inputs on the real data at 1 km (built once per test session)."""
-    from geo.friction import load_model_inputs
+    from geo.model.friction import load_model_inputs
 
     return load_model_inputs(data_dir, cell_km=1.0)
 

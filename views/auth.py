@@ -8,14 +8,14 @@ that role (:func:`visible_pages`). Each restricted page also calls
 :func:`require_role` on its first line, before it loads any data, so a page that is
 run on its own never shows data to the wrong role.
 
-Roles (``geo.users``): advisor > planner > viewer > public (no login).
+Roles (``views.accounts``): advisor > planner > viewer > public (no login).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from geo.users import ROLES, has_role, load_users, role_of, users_path
+from views.accounts import ROLES, has_role, load_users, role_of, users_path
 
 #: Session-state key holding the current role (set only by server code, never by a widget).
 ROLE_KEY = "auth_role"
@@ -60,9 +60,11 @@ def require_role(role: str) -> None:
     if has_role(current_role(), role):
         return
     st.title("Restricted page")
-    st.warning(f"This page is for the **{ROLE_LABEL[role]}** role and above. "
-               f"You are signed in as: {ROLE_LABEL[current_role()]}. "
-               "Sign in with an account that has this role (sidebar), or open the public snapshots.")
+    st.warning(
+        f"This page is for the **{ROLE_LABEL[role]}** role and above. "
+        f"You are signed in as: {ROLE_LABEL[current_role()]}. "
+        "Sign in with an account that has this role (sidebar), or open the public snapshots."
+    )
     st.stop()
 
 
@@ -101,12 +103,25 @@ def login_sidebar() -> str:
     elif content.users:
         import streamlit_authenticator as stauth
 
-        creds = {"usernames": {u.name: {"name": u.name, "email": "", "password": u.password_hash,
-                                        "roles": [u.role]} for u in content.users.values()}}
-        authenticator = stauth.Authenticate(creds, COOKIE_NAME, content.cookie_key, COOKIE_DAYS, auto_hash=False)
-        authenticator.login(location="sidebar", key="login",
-                            fields={"Form name": "Sign in", "Username": "User name", "Password": "Password",
-                                    "Login": "Sign in"})
+        creds = {
+            "usernames": {
+                u.name: {"name": u.name, "email": "", "password": u.password_hash, "roles": [u.role]}
+                for u in content.users.values()
+            }
+        }
+        authenticator = stauth.Authenticate(
+            creds, COOKIE_NAME, content.cookie_key, COOKIE_DAYS, auto_hash=False
+        )
+        authenticator.login(
+            location="sidebar",
+            key="login",
+            fields={
+                "Form name": "Sign in",
+                "Username": "User name",
+                "Password": "Password",
+                "Login": "Sign in",
+            },
+        )
         status = st.session_state.get("authentication_status")
         if status:
             who = st.session_state.get("username")

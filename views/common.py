@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from geo.config import DEFAULT_BANDS_H, DEFAULT_CELL_KM, resolve_data_dir
 from geo.errors import AccessMapError
-from geo.settings import DEFAULT_BANDS_H, DEFAULT_CELL_KM, resolve_data_dir
-from geo.store import default_store_path
+from geo.store.db import default_store_path
 
 
 def data_dir() -> Path:
@@ -54,13 +54,15 @@ def init_state() -> None:
 def show_error(exc: Exception) -> None:
     """Show an engine error in the page (file, row, field) instead of a traceback, and stop."""
     st.error(f"**The data could not be loaded.** {exc}")
-    st.info("Check the data folder (`--data DIR` or `MALI_ACCESS_DATA`) and the curated files in data/curated/.")
+    st.info(
+        "Check the data folder (`--data DIR` or `MALI_ACCESS_DATA`) and the curated files in data/curated/."
+    )
     st.stop()
 
 
 def state_token() -> str:
     """Token that changes whenever the constraints store is written."""
-    from geo.constraints import state_version
+    from geo.store.constraints import state_version
 
     return state_version(store_path())
 
@@ -80,7 +82,7 @@ def st_progress(label: str):  # noqa: ANN201
 @st.cache_resource(show_spinner="Loading the base data and building the grid…")
 def model_inputs(data_folder: str, cell_km: float = DEFAULT_CELL_KM):  # noqa: ANN201
     """Static model inputs (read-only, shared by every session)."""
-    from geo.friction import load_model_inputs
+    from geo.model.friction import load_model_inputs
 
     return load_model_inputs(Path(data_folder), cell_km=cell_km)
 
@@ -88,7 +90,7 @@ def model_inputs(data_folder: str, cell_km: float = DEFAULT_CELL_KM):  # noqa: A
 @st.cache_data(show_spinner=False)
 def hubs_table() -> gpd.GeoDataFrame:
     """Curated HAWG hubs."""
-    from geo.curated import read_hubs
+    from geo.sources.curated import read_hubs
 
     return read_hubs().valid
 
@@ -96,29 +98,43 @@ def hubs_table() -> gpd.GeoDataFrame:
 @st.cache_data(show_spinner=False)
 def versions(store: str, token: str):  # noqa: ANN201
     """Constraint version tables (road status, encircled) from the store; keyed on its token."""
-    from geo.constraints import load_versions
+    from geo.store.constraints import load_versions
 
     return load_versions(Path(store))
 
 
 @st.cache_data(show_spinner="Computing reachable areas…", max_entries=32)
-def reach(data_folder: str, as_of: dt.date, hours: tuple[float, ...], season: str,
-          hub_ids: tuple[str, ...], token: str, cell_km: float = DEFAULT_CELL_KM):  # noqa: ANN201
+def reach(
+    data_folder: str,
+    as_of: dt.date,
+    hours: tuple[float, ...],
+    season: str,
+    hub_ids: tuple[str, ...],
+    token: str,
+    cell_km: float = DEFAULT_CELL_KM,
+):  # noqa: ANN201
     """Reach bands and localities for the hubs under the state on ``as_of`` (cached)."""
-    from geo.reach import compute_reach
+    from geo.model.reach import compute_reach
 
     inputs = model_inputs(data_folder, cell_km)
     v = versions(str(store_path()), token)
     hubs = hubs_table().loc[list(hub_ids)]
-    result = compute_reach(inputs, hubs, road_status_versions=v.road_status,
-                           encircled_episodes=v.encircled, as_of=as_of, hours=hours, season=season)
+    result = compute_reach(
+        inputs,
+        hubs,
+        road_status_versions=v.road_status,
+        encircled_episodes=v.encircled,
+        as_of=as_of,
+        hours=hours,
+        season=season,
+    )
     return result.bands, result.localities
 
 
 @st.cache_data(show_spinner=False)
 def admin(data_folder: str, level: int) -> gpd.GeoDataFrame:
     """Admin units of one level (internal schema)."""
-    from geo.admin import load_admin
+    from geo.sources.admin import load_admin
 
     return load_admin(Path(data_folder), level)
 
@@ -126,14 +142,14 @@ def admin(data_folder: str, level: int) -> gpd.GeoDataFrame:
 @st.cache_data(show_spinner="Loading incidents…")
 def incidents(data_folder: str, token: str) -> gpd.GeoDataFrame:
     """Incidents of the data folder plus those imported into the store."""
-    from geo.incidents import load_incidents
+    from geo.model.incidents import load_incidents
 
     return load_incidents(Path(data_folder), store_path=store_path())
 
 
 def constraint_state(as_of: dt.date) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Axis status and encircled episodes (with ``in_force``) on ``as_of``."""
-    from geo.reach import state_as_of
+    from geo.model.reach import state_as_of
 
     inputs = model_inputs(str(data_dir()))
     v = versions(str(store_path()), state_token())
@@ -150,10 +166,9 @@ def guarded(fn, *args, **kwargs):  # noqa: ANN001, ANN201
 
 def incidents_token() -> str:
     """Token that changes whenever incidents are imported into the store (cache key)."""
-    from geo.incidents_io import store_token
+    from geo.store.incidents import store_token
 
     return store_token(store_path())
-
 
 
 # --- Reachability page: scenario builder, cached "before" reach, downloads -------------------------
@@ -163,29 +178,51 @@ BlockadeKey = tuple[str, float, float, float]
 
 
 @st.cache_resource(show_spinner="Computing reachable areas…", max_entries=8)
-def reach_before(data_folder: str, as_of: dt.date, hours: tuple[float, ...], season: str,
-                 hub_ids: tuple[str, ...], token: str):  # noqa: ANN201
-    """Return the as-of reach a scenario is diffed against (``geo.reach.ReachResult``, with its cells).
+def reach_before(
+    data_folder: str,
+    as_of: dt.date,
+    hours: tuple[float, ...],
+    season: str,
+    hub_ids: tuple[str, ...],
+    token: str,
+):  # noqa: ANN201
+    """Return the as-of reach a scenario is diffed against (``geo.model.reach.ReachResult``, with its cells).
 
     Kept once per state in ``st.cache_resource`` (read-only, shared by every session): a
     new scenario on the same state then costs only the scenario, not the as-of reach
     again, and the result (tens of MB of cell lists) is never pickled.
     """
-    from geo.reach import compute_reach
+    from geo.model.reach import compute_reach
 
     inputs = model_inputs(data_folder)
     v = versions(str(store_path()), token)
     hubs = hubs_table().loc[list(hub_ids)]
-    return compute_reach(inputs, hubs, road_status_versions=v.road_status, encircled_episodes=v.encircled,
-                         as_of=as_of, hours=hours, season=season)
+    return compute_reach(
+        inputs,
+        hubs,
+        road_status_versions=v.road_status,
+        encircled_episodes=v.encircled,
+        as_of=as_of,
+        hours=hours,
+        season=season,
+    )
 
 
 @st.cache_data(show_spinner="Computing the scenario…", max_entries=16)
-def reach_scenario(data_folder: str, as_of: dt.date, hours: tuple[float, ...], season: str,
-                   hub_ids: tuple[str, ...], token: str, close_axes: tuple[str, ...],
-                   open_axes: tuple[str, ...], lift_blockades: tuple[str, ...],
-                   scenario_season: str | None, constrain_axes: tuple[str, ...] = (),
-                   add_blockades: tuple[BlockadeKey, ...] = ()) -> dict:
+def reach_scenario(
+    data_folder: str,
+    as_of: dt.date,
+    hours: tuple[float, ...],
+    season: str,
+    hub_ids: tuple[str, ...],
+    token: str,
+    close_axes: tuple[str, ...],
+    open_axes: tuple[str, ...],
+    lift_blockades: tuple[str, ...],
+    scenario_season: str | None,
+    constrain_axes: tuple[str, ...] = (),
+    add_blockades: tuple[BlockadeKey, ...] = (),
+) -> dict:
     """As-of reach and a what-if scenario on top of it (cached on every input).
 
     Parameters
@@ -193,7 +230,7 @@ def reach_scenario(data_folder: str, as_of: dt.date, hours: tuple[float, ...], s
     data_folder, as_of, hours, season, hub_ids, token
         The as-of state (see :func:`reach`).
     close_axes, open_axes, constrain_axes
-        Axis ids the scenario closes, opens, constrains (``geo.scenario.Scenario``).
+        Axis ids the scenario closes, opens, constrains (``geo.model.scenario.Scenario``).
     lift_blockades
         Encircled localities in force whose no-entry zone is lifted.
     scenario_season
@@ -207,20 +244,32 @@ def reach_scenario(data_folder: str, as_of: dt.date, hours: tuple[float, ...], s
         ``before``, ``after`` (bands), ``changes``, ``localities``, ``lost``, ``gained``,
         ``after_localities`` and ``axis_status_after`` (status per axis under the scenario).
     """
-    from geo.scenario import Blockade, Scenario, run_scenario
+    from geo.model.scenario import Blockade, Scenario, run_scenario
 
     inputs = model_inputs(data_folder)
     hubs = hubs_table().loc[list(hub_ids)]
     before = reach_before(data_folder, as_of, hours, season, hub_ids, token)
-    sc = Scenario(name="page scenario", season=scenario_season, close_axes=close_axes, open_axes=open_axes,
-                  constrain_axes=constrain_axes, lift_blockades=lift_blockades,
-                  add_blockades=tuple(Blockade(*b) for b in add_blockades))
+    sc = Scenario(
+        name="page scenario",
+        season=scenario_season,
+        close_axes=close_axes,
+        open_axes=open_axes,
+        constrain_axes=constrain_axes,
+        lift_blockades=lift_blockades,
+        add_blockades=tuple(Blockade(*b) for b in add_blockades),
+    )
     out = run_scenario(inputs, hubs, before, sc)
     status_after = out.after.state.axis_status if out.after.state is not None else None
-    return {"before": before.bands, "after": out.after.bands, "changes": out.changes,
-            "localities": out.localities, "lost": out.lost, "gained": out.gained,
-            "after_localities": out.after.localities,
-            "axis_status_after": None if status_after is None else status_after[["status"]].copy()}
+    return {
+        "before": before.bands,
+        "after": out.after.bands,
+        "changes": out.changes,
+        "localities": out.localities,
+        "lost": out.lost,
+        "gained": out.gained,
+        "after_localities": out.after.localities,
+        "axis_status_after": None if status_after is None else status_after[["status"]].copy(),
+    }
 
 
 _ROUTE_REF = re.compile(r"^(RN\d+)\b")
@@ -266,19 +315,23 @@ def place_choices(data_folder: str) -> pd.DataFrame:
         Kept in ``st.cache_resource`` (15 000 rows, not copied on every rerun): do not
         modify it.
     """
-    from geo.reach import place_lonlat
+    from geo.model.reach import place_lonlat
 
     inputs = model_inputs(data_folder)
     places = inputs.places
-    lon, lat = place_lonlat(inputs)  # a blockade is given by its centre in lon/lat (geo.scenario.Blockade)
+    lon, lat = place_lonlat(
+        inputs
+    )  # a blockade is given by its centre in lon/lat (geo.model.scenario.Blockade)
     where = places["adm2_name"].fillna("").astype(str) + ", " + places["adm1_name"].fillna("").astype(str)
     label = places["name"].astype(str) + " (" + where.str.strip(", ") + ")"
     dup = label.duplicated(keep=False)
-    label[dup] = label[dup].str[:-1] + [f", {y:.3f}N {x:.3f}E)" for x, y in zip(lon[dup.to_numpy()],
-                                                                                 lat[dup.to_numpy()],
-                                                                                 strict=True)]
-    out = pd.DataFrame({"label": label, "name": places["name"].astype(str), "lon": lon.round(5),
-                        "lat": lat.round(5)}, index=places.index)
+    label[dup] = label[dup].str[:-1] + [
+        f", {y:.3f}N {x:.3f}E)" for x, y in zip(lon[dup.to_numpy()], lat[dup.to_numpy()], strict=True)
+    ]
+    out = pd.DataFrame(
+        {"label": label, "name": places["name"].astype(str), "lon": lon.round(5), "lat": lat.round(5)},
+        index=places.index,
+    )
     return out.sort_values("label", key=lambda s: s.str.casefold())
 
 
@@ -298,7 +351,7 @@ def hours_text(value: float, *, limit_h: float) -> str:
 def scenario_gpkg(out: dict) -> bytes:
     """Write the scenario as one GeoPackage (EPSG:4326) and return its bytes.
 
-    Layers as ``python -m geo reach --scenario`` writes them (``geo.io.write_reach``):
+    Layers as ``python -m geo reach --scenario`` writes them (``geo.products.reach_files.write_reach``):
     ``reachable_areas`` (under the scenario), ``reachable_areas_before``, ``area_lost``
     and ``area_gained`` (bands with a change only), ``scenario_localities`` (points) and
     the attribute table ``scenario_changes``.
@@ -314,11 +367,19 @@ def scenario_gpkg(out: dict) -> bytes:
     """
     import tempfile
 
-    from geo.io import bands_layer, scenario_layers, write_layers
+    from geo.io import write_layers
+    from geo.products.reach_files import bands_layer, scenario_layers
 
-    layers = {"reachable_areas": bands_layer(out["after"]),
-              **scenario_layers(before=out["before"], lost=out["lost"], gained=out["gained"],
-                                localities=out["localities"], changes=out["changes"])}
+    layers = {
+        "reachable_areas": bands_layer(out["after"]),
+        **scenario_layers(
+            before=out["before"],
+            lost=out["lost"],
+            gained=out["gained"],
+            localities=out["localities"],
+            changes=out["changes"],
+        ),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "reach_scenario.gpkg"
         write_layers(layers, path)
@@ -330,13 +391,13 @@ def scenario_csv(localities: pd.DataFrame) -> bytes:
 
     The band limit is written as ``band_h`` (``#indicator+band_h``), apart from the
     travel times (``#indicator+travel_time_h+before`` / ``+after``); ``place_id`` and
-    ``hub_id`` are kept for joins. Tags come from ``geo.hxl``.
+    ``hub_id`` are kept for joins. Tags come from ``geo.tables``.
     Travel times (hours, 2 decimals) not reached within the largest band are left empty.
 
     Parameters
     ----------
     localities
-        ``geo.scenario.LOCALITY_CHANGE_COLUMNS``.
+        ``geo.model.scenario.LOCALITY_CHANGE_COLUMNS``.
 
     Returns
     -------
@@ -345,10 +406,11 @@ def scenario_csv(localities: pd.DataFrame) -> bytes:
     import csv
     import io
 
-    from geo.hxl import hxl_row
+    from geo.tables import hxl_row
 
     table = localities.rename(columns={"hours": "band_h"}).round(
-        {"travel_time_h_before": 2, "travel_time_h_after": 2})
+        {"travel_time_h_before": 2, "travel_time_h_after": 2}
+    )
     tags = hxl_row(list(table.columns))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -381,8 +443,10 @@ def scenario_map_frames(key: tuple, _out: dict) -> dict:
     """
     from layers.scenario import display_frames
 
-    return {**_before_map_frames(key[:6], _out), **display_frames(
-        {"after": _out["after"], "lost": _out["lost"], "gained": _out["gained"]})}
+    return {
+        **_before_map_frames(key[:6], _out),
+        **display_frames({"after": _out["after"], "lost": _out["lost"], "gained": _out["gained"]}),
+    }
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -10,10 +10,10 @@ import time
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import constraints
-from geo.curated import CAUSES, CONFIDENCES, ENCIRCLED_STATUSES, ROAD_STATUSES
 from geo.errors import AccessMapError
-from geo.reach_diff import affected_hubs, change_footprint, diff_reach, summarise_diff
+from geo.model.diff import affected_hubs, change_footprint, diff_reach, summarise_diff
+from geo.sources.curated import CAUSES, CONFIDENCES, ENCIRCLED_STATUSES, ROAD_STATUSES
+from geo.store import constraints
 from layers.basemap import make_map
 from layers.encircled import build_encircled_layer
 from layers.roads import build_roads_layer
@@ -35,14 +35,20 @@ with st.sidebar:
 axis_status, episodes = common.guarded(common.constraint_state, as_of)
 
 
-def report_impact(label: str, footprint, *, axis_id: str | None = None,  # noqa: ANN001
-                  episode_id: str | None = None) -> None:
+def report_impact(
+    label: str,
+    footprint,
+    *,
+    axis_id: str | None = None,  # noqa: ANN001
+    episode_id: str | None = None,
+) -> None:
     """Recompute the reach of the hubs the change can affect and keep a summary for the next run."""
     hours, season = tuple(sorted(st.session_state["hours"])), st.session_state["season"]
     hub_ids = tuple(common.hubs_table().index)
     new_token = common.state_token()
-    day = constraints.change_day(versions, common.versions(str(store), new_token), as_of=as_of,
-                                 axis_id=axis_id, episode_id=episode_id)
+    day = constraints.change_day(
+        versions, common.versions(str(store), new_token), as_of=as_of, axis_id=axis_id, episode_id=episode_id
+    )
     before = common.reach(folder, day, hours, season, hub_ids, token)
     hubs = affected_hubs(before[0], footprint)
     t0 = time.perf_counter()
@@ -52,7 +58,9 @@ def report_impact(label: str, footprint, *, axis_id: str | None = None,  # noqa:
     names = ", ".join(common.hubs_table().loc[list(hubs), "name"]) or "none"
     st.session_state["constraints_report"] = (
         f"Saved: {label}. Reach as of {day:%d %b %Y} recomputed for the hubs it can affect "
-        f"({names}) in {seconds:.1f} s.", lines or ["No reachable area changed."])
+        f"({names}) in {seconds:.1f} s.",
+        lines or ["No reachable area changed."],
+    )
 
 
 if "constraints_report" in st.session_state:
@@ -63,12 +71,14 @@ if "constraints_report" in st.session_state:
 m = make_map()
 build_roads_layer(inputs.roads, inputs.axes, axis_status).add_to(m)
 build_encircled_layer(episodes).add_to(m)
-clicked = (st_folium(m, key="constraints_map", height=420, width="stretch",
-                     returned_objects=["last_clicked"]) or {}).get("last_clicked")
+clicked = (
+    st_folium(m, key="constraints_map", height=420, width="stretch", returned_objects=["last_clicked"]) or {}
+).get("last_clicked")
 if clicked and clicked != st.session_state.get("_constraints_click"):
     st.session_state["_constraints_click"] = clicked
-    picked = constraints.pick_nearest(clicked["lng"], clicked["lat"], axes=inputs.axes,
-                                      localities=versions.encircled)
+    picked = constraints.pick_nearest(
+        clicked["lng"], clicked["lat"], axes=inputs.axes, localities=versions.encircled
+    )
     if picked:
         st.session_state["constraints_kind"] = AXES if picked[0] == "axis" else LOCALITIES
         st.session_state[f"pick_{picked[0]}"] = picked[1]
@@ -82,11 +92,25 @@ if kind == AXES:
     axes = constraints.known_axes()
     table = constraints.effective_road_status(versions, as_of, axes=axes)
     shown = st.multiselect("Status", ROAD_STATUSES, default=list(ROAD_STATUSES))
-    st.dataframe(table[table["status"].isin(shown)], width="stretch",
-                 column_order=["axis_name", "status", "cause", "valid_from", "valid_to", "confidence",
-                               "source", "recorded_by", "recorded_at", "version_id"])
-    axis = st.selectbox("Axis", list(axes.index), key="pick_axis",
-                        format_func=lambda a: f"{a} — {axes.at[a, 'axis_name']}")
+    st.dataframe(
+        table[table["status"].isin(shown)],
+        width="stretch",
+        column_order=[
+            "axis_name",
+            "status",
+            "cause",
+            "valid_from",
+            "valid_to",
+            "confidence",
+            "source",
+            "recorded_by",
+            "recorded_at",
+            "version_id",
+        ],
+    )
+    axis = st.selectbox(
+        "Axis", list(axes.index), key="pick_axis", format_func=lambda a: f"{a} — {axes.at[a, 'axis_name']}"
+    )
     history = constraints.road_status_history(store, axis)
     with st.expander(f"History of {axis} ({len(history)} versions)", expanded=False):
         st.dataframe(history, hide_index=True, width="stretch")
@@ -99,32 +123,66 @@ if kind == AXES:
         confidence = c3.selectbox("Confidence", CONFIDENCES, index=1)
         valid_from = c1.date_input("Valid from", value=as_of)
         valid_to = c2.date_input("Valid to (empty = open-ended)", value=None)
-        supersedes = c3.selectbox("Correction of", [None, *current],
-                                  format_func=lambda v: "— (a new version)" if v is None else f"version {v}")
+        supersedes = c3.selectbox(
+            "Correction of",
+            [None, *current],
+            format_func=lambda v: "— (a new version)" if v is None else f"version {v}",
+        )
         source = st.text_input("Source (report, URL) *")
         note = st.text_input("Note")
-        by = st.text_input("Recorded by *", value=who, disabled=bool(signed_in),
-                           help="The signed-in account" if signed_in else "Your name (no account signed in)")
+        by = st.text_input(
+            "Recorded by *",
+            value=who,
+            disabled=bool(signed_in),
+            help="The signed-in account" if signed_in else "Your name (no account signed in)",
+        )
         submitted = st.form_submit_button("Save status", type="primary")
     if submitted:
         try:
             res = constraints.record_road_status(
-                store, axis_id=axis, status=status, cause=cause, valid_from=valid_from,
-                valid_to=valid_to, source=source, recorded_by=by, confidence=confidence,
-                note=note, supersedes=supersedes)
+                store,
+                axis_id=axis,
+                status=status,
+                cause=cause,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                source=source,
+                recorded_by=by,
+                confidence=confidence,
+                note=note,
+                supersedes=supersedes,
+            )
         except AccessMapError as exc:
             st.error(f"Not saved. {exc}")
         else:
             st.session_state["advisor_name"] = by
-            report_impact(f"{axis} {status} from {valid_from} (version {res.version_id})",
-                          change_footprint(axis=inputs.axes.loc[axis].geometry), axis_id=axis)
+            report_impact(
+                f"{axis} {status} from {valid_from} (version {res.version_id})",
+                change_footprint(axis=inputs.axes.loc[axis].geometry),
+                axis_id=axis,
+            )
             st.rerun()
 else:
     only_now = st.checkbox("Only episodes in force on the as-of date", value=True)
     listed = episodes[episodes["in_force"]] if only_now else episodes
-    st.dataframe(listed.drop(columns="geometry"), hide_index=True, width="stretch",
-                 column_order=["locality", "adm3_pcode", "status", "since", "until", "last_confirmed",
-                               "radius_km", "armed_group", "source", "recorded_by", "recorded_at"])
+    st.dataframe(
+        listed.drop(columns="geometry"),
+        hide_index=True,
+        width="stretch",
+        column_order=[
+            "locality",
+            "adm3_pcode",
+            "status",
+            "since",
+            "until",
+            "last_confirmed",
+            "radius_km",
+            "armed_group",
+            "source",
+            "recorded_by",
+            "recorded_at",
+        ],
+    )
     names = sorted(set(versions.encircled["locality"]))
     locality = st.selectbox("Locality", [NEW, *names], key="pick_locality")
     history = constraints.encircled_history(store, None if locality == NEW else locality)
@@ -137,43 +195,72 @@ else:
     base = current.set_index("episode_id").loc[episode] if episode != NEW else None
     with st.form("encircled_form"):
         st.subheader("Record an encirclement" if base is None else f"Update {episode}")
-        name = st.text_input("Locality *", value="" if locality == NEW else locality,
-                             disabled=locality != NEW)
+        name = st.text_input(
+            "Locality *", value="" if locality == NEW else locality, disabled=locality != NEW
+        )
         c1, c2, c3 = st.columns(3)
-        status = c1.selectbox("Status", ENCIRCLED_STATUSES,
-                              index=ENCIRCLED_STATUSES.index(base["status"]) if base is not None else 0)
+        status = c1.selectbox(
+            "Status",
+            ENCIRCLED_STATUSES,
+            index=ENCIRCLED_STATUSES.index(base["status"]) if base is not None else 0,
+        )
         since = c2.date_input("Since", value=base["since"] if base is not None else as_of)
         until = c3.date_input("Until (empty = not lifted)", value=base["until"] if base is not None else None)
-        last_confirmed = c1.date_input("Last confirmed",
-                                       value=base["last_confirmed"] if base is not None else None)
-        radius = c2.number_input("No-entry radius (km)", 0.5, 100.0,
-                                 value=float(base["radius_km"]) if base is not None else 5.0)
+        last_confirmed = c1.date_input(
+            "Last confirmed", value=base["last_confirmed"] if base is not None else None
+        )
+        radius = c2.number_input(
+            "No-entry radius (km)", 0.5, 100.0, value=float(base["radius_km"]) if base is not None else 5.0
+        )
         confidence = c3.selectbox("Confidence of the report", CONFIDENCES, index=1)
         lon = c1.number_input("Longitude (new locality)", -12.5, 4.5, value=None, format="%.4f")
         lat = c2.number_input("Latitude (new locality)", 10.0, 25.2, value=None, format="%.4f")
-        group = c3.text_input("Armed group (restricted)",
-                              value=base["armed_group"] if base is not None else "")
+        group = c3.text_input(
+            "Armed group (restricted)", value=base["armed_group"] if base is not None else ""
+        )
         source = st.text_input("Source (report, URL) *")
         note = st.text_input("Note", value=base["note"] if base is not None else "")
-        by = st.text_input("Recorded by *", value=who, disabled=bool(signed_in),
-                           help="The signed-in account" if signed_in else "Your name (no account signed in)")
+        by = st.text_input(
+            "Recorded by *",
+            value=who,
+            disabled=bool(signed_in),
+            help="The signed-in account" if signed_in else "Your name (no account signed in)",
+        )
         submitted = st.form_submit_button("Save encirclement", type="primary")
     if submitted:
         loc = name if locality == NEW else locality
         try:
             res = constraints.record_encircled(
-                store, locality=loc, episode_id=None if episode == NEW else episode, status=status,
-                since=since, until=until, last_confirmed=last_confirmed, radius_km=radius,
-                confidence=confidence, lon=lon, lat=lat, armed_group=group, note=note,
-                source=source, recorded_by=by, data_dir=inputs.data_dir)
+                store,
+                locality=loc,
+                episode_id=None if episode == NEW else episode,
+                status=status,
+                since=since,
+                until=until,
+                last_confirmed=last_confirmed,
+                radius_km=radius,
+                confidence=confidence,
+                lon=lon,
+                lat=lat,
+                armed_group=group,
+                note=note,
+                source=source,
+                recorded_by=by,
+                data_dir=inputs.data_dir,
+            )
         except AccessMapError as exc:
             st.error(f"Not saved. {exc}")
         else:
             st.session_state["advisor_name"] = by
             zones = constraints.encircled_history(store, loc)
             zones = zones[zones["version_id"].isin([res.version_id, res.supersedes])]
-            report_impact(f"{loc} {status} since {since} (version {res.version_id})",
-                          change_footprint(zones=zones), episode_id=str(zones["episode_id"].iloc[-1]))
+            report_impact(
+                f"{loc} {status} since {since} (version {res.version_id})",
+                change_footprint(zones=zones),
+                episode_id=str(zones["episode_id"].iloc[-1]),
+            )
             st.rerun()
-st.caption(f"Store: {store} (state {token}). History is append-only: a correction supersedes "
-           "a version, nothing is deleted.")
+st.caption(
+    f"Store: {store} (state {token}). History is append-only: a correction supersedes "
+    "a version, nothing is deleted."
+)

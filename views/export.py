@@ -19,45 +19,94 @@ hubs = common.guarded(common.hubs_table)
 with st.form("export_form"):
     c1, c2, c3 = st.columns(3)
     as_of = c1.date_input("As-of date", value=st.session_state.get("as_of", dt.date.today()))
-    lang = c2.radio("Language", ["fr", "en"], horizontal=True, format_func=lambda x: {"fr": "Français",
-                                                                                      "en": "English"}[x])
+    lang = c2.radio(
+        "Language",
+        ["fr", "en"],
+        horizontal=True,
+        format_func=lambda x: {"fr": "Français", "en": "English"}[x],
+    )
     paper = c3.radio("Paper", ["A4", "A3"], horizontal=True)
-    hub_ids = st.multiselect("Hubs (one PDF page each)", list(hubs.index), default=list(hubs.index),
-                             format_func=lambda h: hubs.at[h, "name"])
+    hub_ids = st.multiselect(
+        "Hubs (one PDF page each)",
+        list(hubs.index),
+        default=list(hubs.index),
+        format_func=lambda h: hubs.at[h, "name"],
+    )
     c4, c5, c6 = st.columns(3)
-    fmt = c4.selectbox("Data format", ["gpkg", "kml", "geojson", "csv"],
-                       format_func=lambda f: {"gpkg": "GeoPackage (QGIS)", "kml": "KML (Google Earth)",
-                                              "geojson": "GeoJSON", "csv": "CSV with HXL (zones by commune)"}[f])
+    fmt = c4.selectbox(
+        "Data format",
+        ["gpkg", "kml", "geojson", "csv"],
+        format_func=lambda f: {
+            "gpkg": "GeoPackage (QGIS)",
+            "kml": "KML (Google Earth)",
+            "geojson": "GeoJSON",
+            "csv": "CSV with HXL (zones by commune)",
+        }[f],
+    )
     dpi = c5.select_slider("PNG resolution (dpi)", [100, 150, 200, 300], value=150)
-    public = c6.checkbox("Public version", value=False,
-                         help="No incident points, no non-public encirclements, no armed-group fields.")
+    public = c6.checkbox(
+        "Public version",
+        value=False,
+        help="No incident points, no non-public encirclements, no armed-group fields.",
+    )
     submitted = st.form_submit_button("Build maps and exports", type="primary")
 
 
-def build(data_folder: str, as_of: dt.date, hub_ids: tuple[str, ...], lang: str, paper: str, dpi: int, fmt: str,
-          public: bool) -> dict:
+def build(
+    data_folder: str,
+    as_of: dt.date,
+    hub_ids: tuple[str, ...],
+    lang: str,
+    paper: str,
+    dpi: int,
+    fmt: str,
+    public: bool,
+) -> dict:
     """Render the pack, the national preview and the data export, with a progress bar."""
-    from geo.export import collect_state, themes_from_state, write_export
-    from geo.render import build_map_layers, render_map, render_pack
+    from geo.products.export import collect_state, themes_from_state, write_export
+    from geo.products.printmap import build_map_layers, render_map, render_pack
 
     bar = common.st_progress("Building")
     total = 6 + 1 + len(hub_ids) + 1  # state steps, preview, one per page, data file
-    state = collect_state(Path(data_folder), as_of=as_of, store_path=common.store_path(), hub_ids=list(hub_ids),
-                          inputs=common.model_inputs(data_folder),
-                          progress=lambda d, _t, label: bar(d, total, label))
-    layers = build_map_layers(state.inputs, state.result, state.hubs, admin1=state.admin1,
-                              incidents=None if public else state.incidents)
+    state = collect_state(
+        Path(data_folder),
+        as_of=as_of,
+        store_path=common.store_path(),
+        hub_ids=list(hub_ids),
+        inputs=common.model_inputs(data_folder),
+        progress=lambda d, _t, label: bar(d, total, label),
+    )
+    layers = build_map_layers(
+        state.inputs,
+        state.result,
+        state.hubs,
+        admin1=state.admin1,
+        incidents=None if public else state.incidents,
+    )
     preview = render_map(layers, as_of=as_of, lang=lang, paper=paper, dpi=dpi, fmt="png", public=public)
     bar(7, total, "national map")
-    pack = render_pack(layers, hub_ids=list(hub_ids), as_of=as_of, lang=lang, paper=paper, dpi=dpi, public=public,
-                       progress=lambda d, t, label: bar(7 + d, total, f"page {d} of {t}"))
+    pack = render_pack(
+        layers,
+        hub_ids=list(hub_ids),
+        as_of=as_of,
+        lang=lang,
+        paper=paper,
+        dpi=dpi,
+        public=public,
+        progress=lambda d, t, label: bar(7 + d, total, f"page {d} of {t}"),
+    )
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / f"mali_access_{as_of:%Y%m%d}.{fmt}"
         write_export(themes_from_state(state, public=public), target)
         data = target.read_bytes()
     bar(total, total, "done")
-    return {"preview": preview, "pack": pack, "data": data, "notes": list(state.notes),
-            "zones": state.zones_adm2.drop(columns="geometry")[["pcode", "name", "zone", "rule_id"]]}
+    return {
+        "preview": preview,
+        "pack": pack,
+        "data": data,
+        "notes": list(state.notes),
+        "zones": state.zones_adm2.drop(columns="geometry")[["pcode", "name", "zone", "rule_id"]],
+    }
 
 
 if submitted:
@@ -79,11 +128,19 @@ else:
     stem = f"mali_access_{a_of:%Y%m%d}_{lg}" + ("_public" if pub else "")
     st.image(out["preview"], caption=f"National map preview ({lg}, {pp})", width="stretch")
     d1, d2, d3 = st.columns(3)
-    d1.download_button(f"Meeting pack PDF ({len(ids)} pages)", out["pack"], file_name=f"{stem}_pack.pdf",
-                       mime="application/pdf")
+    d1.download_button(
+        f"Meeting pack PDF ({len(ids)} pages)",
+        out["pack"],
+        file_name=f"{stem}_pack.pdf",
+        mime="application/pdf",
+    )
     d2.download_button("National map PNG", out["preview"], file_name=f"{stem}.png", mime="image/png")
-    d3.download_button(f"Data ({fm})", out["data"], file_name=f"mali_access_{a_of:%Y%m%d}.{fm}",
-                       mime="application/octet-stream")
+    d3.download_button(
+        f"Data ({fm})",
+        out["data"],
+        file_name=f"mali_access_{a_of:%Y%m%d}.{fm}",
+        mime="application/octet-stream",
+    )
     for note in out["notes"]:
         st.caption(note)
     with st.expander("Access zones by cercle and the rule that placed each one"):

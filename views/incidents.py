@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.errors import AccessMapError
-from geo.incidents import (
+from geo.model.incidents import (
     assign_admin,
     cluster_points,
     country_outline,
@@ -18,7 +18,8 @@ from geo.incidents import (
     monthly_trend,
     to_hxl_csv,
 )
-from geo.incidents_io import FORMATS, MAX_FILE_BYTES, check_upload, import_result
+from geo.sources.incident_files import FORMATS, MAX_FILE_BYTES, check_upload
+from geo.store.incidents import import_result
 from layers.basemap import make_map
 from layers.incidents import (
     build_admin_outlines,
@@ -40,11 +41,28 @@ def _outline(data_folder: str):  # noqa: ANN202
 
 
 @st.cache_data(show_spinner="Checking the file…", max_entries=8)
-def _check(digest: str, _data: bytes, name: str, fmt: str, order: str | None, fix: bool,
-           mapping_text: str | None, data_folder: str, token: str):  # noqa: ANN202
+def _check(
+    digest: str,
+    _data: bytes,
+    name: str,
+    fmt: str,
+    order: str | None,
+    fix: bool,
+    mapping_text: str | None,
+    data_folder: str,
+    token: str,
+):  # noqa: ANN202
     known = common.incidents(data_folder, token)
-    return check_upload(_data, name, mapping_text=mapping_text, fmt=fmt, date_order=order,
-                        fix_swapped=fix, country=_outline(data_folder), existing=known)
+    return check_upload(
+        _data,
+        name,
+        mapping_text=mapping_text,
+        fmt=fmt,
+        date_order=order,
+        fix_swapped=fix,
+        country=_outline(data_folder),
+        existing=known,
+    )
 
 
 @st.cache_data(show_spinner="Placing incidents in communes…", max_entries=4)
@@ -55,26 +73,43 @@ def _placed(data_folder: str, token: str):  # noqa: ANN202
 token = f"{common.state_token()}|{common.incidents_token()}"
 
 with st.expander("Import an incident file (ACLED, UCDP GED, field CSV/XLSX)", expanded=False):
-    upload = st.file_uploader(f"File (CSV or XLSX, at most {MAX_FILE_BYTES // 1_000_000} MB)",
-                              type=["csv", "txt", "tsv", "xlsx"], key="incident_upload")
+    upload = st.file_uploader(
+        f"File (CSV or XLSX, at most {MAX_FILE_BYTES // 1_000_000} MB)",
+        type=["csv", "txt", "tsv", "xlsx"],
+        key="incident_upload",
+    )
     c1, c2, c3 = st.columns(3)
     fmt = c1.selectbox("Format", FORMATS, help="auto: detected from the header")
-    order = c2.selectbox("Slash dates (dd/mm vs mm/dd)", ["not declared", "dmy", "mdy"],
-                         help="Without a declaration, ambiguous dates such as 03/04/2021 are rejected.")
+    order = c2.selectbox(
+        "Slash dates (dd/mm vs mm/dd)",
+        ["not declared", "dmy", "mdy"],
+        help="Without a declaration, ambiguous dates such as 03/04/2021 are rejected.",
+    )
     fix = c3.checkbox("Fix swapped latitude/longitude", value=False)
-    mapping = st.file_uploader("Column mapping for generic files (TOML)", type=["toml"],
-                               key="incident_mapping")
+    mapping = st.file_uploader(
+        "Column mapping for generic files (TOML)", type=["toml"], key="incident_mapping"
+    )
     if upload is not None:
         data = upload.getvalue()
         if len(data) > MAX_FILE_BYTES:
-            st.error(f"{upload.name}: {len(data) / 1e6:.1f} MB is over the "
-                     f"{MAX_FILE_BYTES // 1_000_000} MB limit.")
+            st.error(
+                f"{upload.name}: {len(data) / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 1_000_000} MB limit."
+            )
         else:
             digest = hashlib.sha256(data).hexdigest()
             mapping_text = mapping.getvalue().decode("utf-8-sig") if mapping is not None else None
             try:
-                result = _check(digest, data, upload.name, fmt, None if order == "not declared" else order,
-                                fix, mapping_text, folder, token)
+                result = _check(
+                    digest,
+                    data,
+                    upload.name,
+                    fmt,
+                    None if order == "not declared" else order,
+                    fix,
+                    mapping_text,
+                    folder,
+                    token,
+                )
             except AccessMapError as exc:
                 st.error(f"The file cannot be read: {exc}")
                 result = None
@@ -94,11 +129,16 @@ with st.expander("Import an incident file (ACLED, UCDP GED, field CSV/XLSX)", ex
                     st.dataframe(pd.DataFrame(rep["duplicates"]), hide_index=True, width="stretch")
                 if result.format == "acled":
                     st.info("ACLED rows are stored as restricted: they never go into public snapshots.")
-                if st.button(f"Import {rep['accepted']} accepted rows", type="primary",
-                             disabled=rep["accepted"] == 0 and rep["rejected_rows"] == 0):
+                if st.button(
+                    f"Import {rep['accepted']} accepted rows",
+                    type="primary",
+                    disabled=rep["accepted"] == 0 and rep["rejected_rows"] == 0,
+                ):
                     summary = common.guarded(import_result, store, result, data)
-                    st.success(f"{summary.added} incidents added, {summary.already_present} already in the "
-                               f"store, {summary.rejected_rows} rejected rows kept with their reasons.")
+                    st.success(
+                        f"{summary.added} incidents added, {summary.already_present} already in the "
+                        f"store, {summary.rejected_rows} rejected rows kept with their reasons."
+                    )
                     st.rerun()
 
 incidents = common.guarded(_placed, folder, token)
@@ -110,22 +150,37 @@ lo, hi = incidents["date"].min().date(), incidents["date"].max().date()
 with st.sidebar:
     st.header("Incident filters")
     default_start = max(lo, hi - dt.timedelta(days=int(st.session_state.get("incident_days", 365 * 6))))
-    start, end = st.slider("Date range", min_value=lo, max_value=hi, value=(default_start, hi),
-                           format="YYYY-MM-DD", key="incident_range")
+    start, end = st.slider(
+        "Date range",
+        min_value=lo,
+        max_value=hi,
+        value=(default_start, hi),
+        format="YYYY-MM-DD",
+        key="incident_range",
+    )
     families = sorted(incidents["source"].str.split(":").str[0].unique())
     sources = st.multiselect("Sources", families, default=families)
     types = sorted(incidents["event_type"].unique())
     chosen_types = st.multiselect("Event types (empty = all)", types, default=[])
     low = st.checkbox("Include low-precision locations", value=True)
-    view = st.radio("Map", ["Clusters", "Points", "Counts per cercle (admin2)",
-                            "Counts per commune (admin3)"])
+    view = st.radio(
+        "Map", ["Clusters", "Points", "Counts per cercle (admin2)", "Counts per commune (admin3)"]
+    )
     cell_km = st.select_slider("Cluster size (km)", [10, 25, 50, 100], value=25)
 
-shown = filter_incidents(incidents, start=start, end=end, sources=sources,
-                         event_types=chosen_types or None, include_low_precision=low)
-st.write(f"**{len(shown)}** incidents from {start:%d %b %Y} to {end:%d %b %Y}; "
-         f"{int(shown['fatalities'].sum())} fatalities; {int(shown['low_precision'].sum())} "
-         "with low-precision location (hollow, dashed).")
+shown = filter_incidents(
+    incidents,
+    start=start,
+    end=end,
+    sources=sources,
+    event_types=chosen_types or None,
+    include_low_precision=low,
+)
+st.write(
+    f"**{len(shown)}** incidents from {start:%d %b %Y} to {end:%d %b %Y}; "
+    f"{int(shown['fatalities'].sum())} fatalities; {int(shown['low_precision'].sum())} "
+    "with low-precision location (hollow, dashed)."
+)
 
 m = make_map()
 if view.startswith("Counts"):
@@ -151,17 +206,43 @@ level = st.radio("Level", [1, 2, 3], index=1, horizontal=True, format_func=lambd
 by_type = counts_by_admin(shown, level=level, by=("event_type",))
 st.dataframe(by_type, hide_index=True, width="stretch")
 
-table = shown[["incident_id", "source", "date", "date_precision", "event_type", "actor1", "actor2",
-               "fatalities", "geo_precision", "low_precision", "latitude", "longitude",
-               "adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name", "adm3_pcode", "adm3_name",
-               "restricted"]]
+table = shown[
+    [
+        "incident_id",
+        "source",
+        "date",
+        "date_precision",
+        "event_type",
+        "actor1",
+        "actor2",
+        "fatalities",
+        "geo_precision",
+        "low_precision",
+        "latitude",
+        "longitude",
+        "adm1_pcode",
+        "adm1_name",
+        "adm2_pcode",
+        "adm2_name",
+        "adm3_pcode",
+        "adm3_name",
+        "restricted",
+    ]
+]
 d1, d2 = st.columns(2)
-d1.download_button("Filtered incidents (CSV + HXL)", to_hxl_csv(table), file_name="incidents_filtered.csv",
-                   mime="text/csv")
-d2.download_button(f"Counts per admin{level} (CSV + HXL)", to_hxl_csv(by_type),
-                   file_name=f"incident_counts_adm{level}.csv", mime="text/csv")
+d1.download_button(
+    "Filtered incidents (CSV + HXL)", to_hxl_csv(table), file_name="incidents_filtered.csv", mime="text/csv"
+)
+d2.download_button(
+    f"Counts per admin{level} (CSV + HXL)",
+    to_hxl_csv(by_type),
+    file_name=f"incident_counts_adm{level}.csv",
+    mime="text/csv",
+)
 if table["restricted"].any():
     st.caption("The filtered table holds restricted rows (ACLED or field files): for internal use only.")
-st.caption("Sources: UCDP GED 21.1 (CC BY 4.0; Sundberg & Melander 2013), project access events (cited "
-           "publishers), and files imported by users. ACLED data © ACLED, used under its terms; "
-           "not redistributed.")
+st.caption(
+    "Sources: UCDP GED 21.1 (CC BY 4.0; Sundberg & Melander 2013), project access events (cited "
+    "publishers), and files imported by users. ACLED data © ACLED, used under its terms; "
+    "not redistributed."
+)

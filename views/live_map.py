@@ -1,10 +1,11 @@
 """Live map for access advisors: admin units, roads by status, incidents, encircled
-localities, HAWG hubs and their reachable areas, as of a chosen date."""
+localities, HAWG hubs and their reachable areas, as of a chosen date.
+"""
 
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.incidents import time_window
+from geo.model.incidents import time_window
 from layers.live import build_live_map
 from views import auth, common
 
@@ -16,10 +17,12 @@ hubs = common.guarded(common.hubs_table)
 with st.sidebar:
     st.header("Map settings")
     as_of = st.date_input("As-of date", key="as_of", help="Constraints in force on this date apply.")
-    hub_ids = st.multiselect("Hubs", list(hubs.index), default=list(hubs.index),
-                             format_func=lambda h: hubs.at[h, "name"])
-    hours = st.multiselect("Travel-time bands (hours)", [2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0],
-                           default=[4.0, 8.0, 12.0])
+    hub_ids = st.multiselect(
+        "Hubs", list(hubs.index), default=list(hubs.index), format_func=lambda h: hubs.at[h, "name"]
+    )
+    hours = st.multiselect(
+        "Travel-time bands (hours)", [2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0], default=[4.0, 8.0, 12.0]
+    )
     season = st.radio("Season", ["dry", "rainy"], horizontal=True, key="season")
     window = st.slider("Incidents: days before the as-of date", 30, 365 * 10, key="incident_days", step=30)
     show_admin3 = st.checkbox("Show communes (admin3)", value=False)
@@ -27,32 +30,55 @@ with st.sidebar:
 token = common.state_token()
 inputs = common.guarded(common.model_inputs, folder)
 axis_status, episodes = common.guarded(common.constraint_state, as_of)
-bands, localities = (common.guarded(common.reach, folder, as_of, tuple(sorted(hours)), season,
-                                    tuple(hub_ids), token) if hub_ids and hours else (None, None))
+bands, localities = (
+    common.guarded(common.reach, folder, as_of, tuple(sorted(hours)), season, tuple(hub_ids), token)
+    if hub_ids and hours
+    else (None, None)
+)
 incidents = common.guarded(common.incidents, folder, f"{token}|{common.incidents_token()}")
 recent = time_window(incidents, as_of=as_of, days=int(window))
 
-m = build_live_map(as_of=as_of, admin1=common.admin(folder, 1), admin2=common.admin(folder, 2),
-                   admin3=common.admin(folder, 3) if show_admin3 else None, roads=inputs.roads,
-                   axes=inputs.axes, axis_status=axis_status, episodes=episodes, hubs=hubs,
-                   hub_ids=hub_ids, bands=bands, incidents=recent,
-                   incidents_label=f"Incidents ({len(recent)} in {window} days)",
-                   restricted=auth.current_role() == "advisor")
+m = build_live_map(
+    as_of=as_of,
+    admin1=common.admin(folder, 1),
+    admin2=common.admin(folder, 2),
+    admin3=common.admin(folder, 3) if show_admin3 else None,
+    roads=inputs.roads,
+    axes=inputs.axes,
+    axis_status=axis_status,
+    episodes=episodes,
+    hubs=hubs,
+    hub_ids=hub_ids,
+    bands=bands,
+    incidents=recent,
+    incidents_label=f"Incidents ({len(recent)} in {window} days)",
+    restricted=auth.current_role() == "advisor",
+)
 st_folium(m, key="live_map", height=680, use_container_width=True, returned_objects=[])
 
 if bands is not None:
     st.subheader("Reachable areas")
-    table = bands.drop(columns="geometry")[["hub", "hours", "area_km2", "population", "localities", "hub_status"]]
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"area_km2": st.column_config.NumberColumn("Area (km²)", format="%,.0f"),
-                                "population": st.column_config.NumberColumn("Population", format="%,.0f"),
-                                "hours": st.column_config.NumberColumn("Within (h)", format="%g"),
-                                "localities": st.column_config.NumberColumn("Localities"),
-                                "hub_status": st.column_config.TextColumn("Hub status")})
+    table = bands.drop(columns="geometry")[
+        ["hub", "hours", "area_km2", "population", "localities", "hub_status"]
+    ]
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "area_km2": st.column_config.NumberColumn("Area (km²)", format="%,.0f"),
+            "population": st.column_config.NumberColumn("Population", format="%,.0f"),
+            "hours": st.column_config.NumberColumn("Within (h)", format="%g"),
+            "localities": st.column_config.NumberColumn("Localities"),
+            "hub_status": st.column_config.TextColumn("Hub status"),
+        },
+    )
     blocked = table[~table["hub_status"].isin(["ok", "moved"])].drop_duplicates("hub")
     for _, row in blocked.iterrows():
         st.warning(f"{row['hub']}: {row['hub_status']}")
-st.caption(f"Data folder: {folder}. Road status and encirclements as recorded in the store "
-           f"(state {token}); as of {as_of:%Y-%m-%d}. Sources: OCHA COD-AB 2015, Who's On First, "
-           "© OpenStreetMap contributors (via S. Krantz), WorldPop 2020, MODIS MCD12C1, UCDP GED 21.1, "
-           "Natural Earth.")
+st.caption(
+    f"Data folder: {folder}. Road status and encirclements as recorded in the store "
+    f"(state {token}); as of {as_of:%Y-%m-%d}. Sources: OCHA COD-AB 2015, Who's On First, "
+    "© OpenStreetMap contributors (via S. Krantz), WorldPop 2020, MODIS MCD12C1, UCDP GED 21.1, "
+    "Natural Earth."
+)

@@ -9,7 +9,7 @@ snapshot folders only: never the store, the incidents or the curated layers.
 import streamlit as st
 
 from geo.errors import AccessMapError
-from geo.snapshot import (
+from geo.products.snapshot import (
     embedded_page,
     list_snapshots,
     read_metadata,
@@ -18,7 +18,12 @@ from geo.snapshot import (
     zip_snapshot,
 )
 
-MIME = {".geojson": "application/geo+json", ".csv": "text/csv", ".png": "image/png", ".json": "application/json"}
+MIME = {
+    ".geojson": "application/geo+json",
+    ".csv": "text/csv",
+    ".png": "image/png",
+    ".json": "application/json",
+}
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -29,19 +34,26 @@ def _zip(folder: str, snapshot_id: str) -> bytes:
 
 
 st.title("Public snapshots")
-st.caption("Dated, sanitised snapshots of the humanitarian access picture in Mali: incident counts per "
-           "cercle and month, encircled localities per cercle, road status and generalised reachable "
-           "areas. No login needed; nothing here identifies actors, notes or precise incident locations.")
+st.caption(
+    "Dated, sanitised snapshots of the humanitarian access picture in Mali: incident counts per "
+    "cercle and month, encircled localities per cercle, road status and generalised reachable "
+    "areas. No login needed; nothing here identifies actors, notes or precise incident locations."
+)
 
 root = snapshot_root()
 snapshots = list_snapshots(root)
 if not snapshots:
-    st.info("No snapshot has been published yet. An access advisor builds one with "
-            "`python -m geo snapshot --out DIR`.")
+    st.info(
+        "No snapshot has been published yet. An access advisor builds one with "
+        "`python -m geo snapshot --out DIR`."
+    )
     st.stop()
 
-labels = {s.snapshot_id: f"{s.as_of:%d %b %Y} ({s.lang}, data as of {s.release_date:%d %b %Y}, "
-                         f"built {s.created_at})" for s in snapshots}
+labels = {
+    s.snapshot_id: f"{s.as_of:%d %b %Y} ({s.lang}, data as of {s.release_date:%d %b %Y}, "
+    f"built {s.created_at})"
+    for s in snapshots
+}
 chosen = st.selectbox("Snapshot", list(labels), format_func=labels.get, key="public_snapshot")
 snap = next(s for s in snapshots if s.snapshot_id == chosen)
 try:
@@ -71,19 +83,34 @@ with tab_map:
 with tab_png:
     st.image(str(snap.path / "map.png"), caption=meta["title"])
 with tab_dl:
-    st.download_button(f"Whole snapshot (ZIP, offline map included, {snap.size_bytes / 1e6:.1f} MB unpacked)",
-                       _zip(str(snap.path), snap.snapshot_id), file_name=f"{snap.snapshot_id}.zip",
-                       mime="application/zip", key="dl_zip")
+    st.download_button(
+        f"Whole snapshot (ZIP, offline map included, {snap.size_bytes / 1e6:.1f} MB unpacked)",
+        _zip(str(snap.path), snap.snapshot_id),
+        file_name=f"{snap.snapshot_id}.zip",
+        mime="application/zip",
+        key="dl_zip",
+    )
     files = [f for f in meta["files"] if f.startswith("downloads/") or f == "map.png"] + ["metadata.json"]
     for i, name in enumerate(files):
         path = snap.path / name
-        st.download_button(name.removeprefix("downloads/"), path.read_bytes(), file_name=path.name,
-                           mime=MIME.get(path.suffix, "application/octet-stream"), key=f"dl_{i}")
-    st.caption("CSV files carry an HXL hashtag row under the header (hxlstandard.org). "
-               "GeoJSON is in EPSG:4326.")
+        st.download_button(
+            name.removeprefix("downloads/"),
+            path.read_bytes(),
+            file_name=path.name,
+            mime=MIME.get(path.suffix, "application/octet-stream"),
+            key=f"dl_{i}",
+        )
+    st.caption(
+        "CSV files carry an HXL hashtag row under the header (hxlstandard.org). GeoJSON is in EPSG:4326."
+    )
 with tab_about:
-    st.dataframe([{"Publisher": s["publisher"], "Licence": s["licence"], "URL": s["url"]} for s in meta["sources"]],
-                 hide_index=True, width="stretch")
-    st.caption(f"Sanitisation: {meta['sanitisation_policy']['excluded']} are never published. "
-               f"{meta['sanitisation_policy']['small_counts']}. Snapshot {meta['snapshot_id']}, "
-               f"{snap.n_files} files, created {meta['created_at']}.")
+    st.dataframe(
+        [{"Publisher": s["publisher"], "Licence": s["licence"], "URL": s["url"]} for s in meta["sources"]],
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        f"Sanitisation: {meta['sanitisation_policy']['excluded']} are never published. "
+        f"{meta['sanitisation_policy']['small_counts']}. Snapshot {meta['snapshot_id']}, "
+        f"{snap.n_files} files, created {meta['created_at']}."
+    )

@@ -20,12 +20,15 @@ from geo.errors import AccessMapError
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMAND_MODULES = (
-    "geo.cli.reach", "geo.cli.catchments", "geo.cli.travel_time",
+    "geo.cli.reach",
+    "geo.cli.catchments",
+    "geo.cli.travel_time",
     "geo.cli.data",
-    "geo.cli.status", "geo.cli.encircled",
+    "geo.cli.status",
+    "geo.cli.encircled",
     "geo.cli.incidents",
     "geo.cli.export",
-    "geo.cli.snapshot", "geo.cli.users",
+    "geo.cli.snapshot",
 )
 
 

@@ -14,7 +14,8 @@ from tqdm import tqdm
 def add_data_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--data DIR`` (default: ``MALI_ACCESS_DATA``, then data/external, then ../shared/data)."""
     parser.add_argument(
-        "--data", metavar="DIR",
+        "--data",
+        metavar="DIR",
         help="data folder with the public datasets (default: $MALI_ACCESS_DATA, "
         "then data/external/, then ../shared/data)",
     )
@@ -23,7 +24,8 @@ def add_data_option(parser: argparse.ArgumentParser) -> None:
 def add_store_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--store PATH`` (default: ``MALI_ACCESS_STORE``, then var/store.sqlite)."""
     parser.add_argument(
-        "--store", metavar="PATH",
+        "--store",
+        metavar="PATH",
         help="project store (SQLite); default $MALI_ACCESS_STORE or var/store.sqlite",
     )
 
@@ -34,13 +36,13 @@ def store_from(args: argparse.Namespace) -> Path:
     Every command reads the constraints from this store (created and seeded from
     data/curated on first use), so the CLI and the app always see the same state.
     """
-    from geo.store import default_store_path
+    from geo.store.db import default_store_path
 
     return Path(args.store).expanduser() if args.store else default_store_path()
 
 
 def parse_date(text: str) -> dt.date:
-    """argparse type for ``YYYY-MM-DD``."""
+    """Argparse type for ``YYYY-MM-DD``."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
@@ -49,7 +51,7 @@ def parse_date(text: str) -> dt.date:
 
 
 def parse_hours(text: str) -> tuple[float, ...]:
-    """argparse type for a comma-separated list of positive hours, e.g. ``4,8,12``."""
+    """Argparse type for a comma-separated list of positive hours, e.g. ``4,8,12``."""
     try:
         hours = tuple(sorted({float(part) for part in text.split(",") if part.strip()}))
     except ValueError as exc:
@@ -67,8 +69,9 @@ def tqdm_progress(desc: str) -> Callable[[int, int, str], None]:
 
     def progress(done: int, total: int, label: str) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=desc, unit="step", file=sys.stderr, leave=False,
-                              disable=None)  # None: no bar when stderr is not a terminal
+            bar["bar"] = tqdm(
+                total=total, desc=desc, unit="step", file=sys.stderr, leave=False, disable=None
+            )  # None: no bar when stderr is not a terminal
         b = bar["bar"]
         b.set_postfix_str(label)
         b.update(done - b.n)
@@ -79,7 +82,7 @@ def tqdm_progress(desc: str) -> Callable[[int, int, str], None]:
 
 
 def positive_km(text: str) -> float:
-    """argparse type: a cell size in km, > 0 (e.g. ``0.5``)."""
+    """Argparse type: a cell size in km, > 0 (e.g. ``0.5``)."""
     try:
         value = float(text)
     except ValueError:

@@ -16,34 +16,70 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from geo import constraints
 from geo.cli.common import add_data_option, add_store_option, parse_date, store_from
 from geo.cli.status import add_format_option, print_frame
-from geo.curated import CONFIDENCES, ENCIRCLED_STATUSES
+from geo.config import resolve_data_dir
 from geo.errors import DataFileError
-from geo.settings import resolve_data_dir
+from geo.sources.curated import CONFIDENCES, ENCIRCLED_STATUSES
+from geo.store import constraints
 
-HISTORY_COLUMNS = ["version_id", "episode_id", "locality", "adm3_pcode", "status", "since",
-                   "until", "last_confirmed", "radius_km", "armed_group", "confidence", "source",
-                   "note", "recorded_by", "recorded_at", "supersedes", "superseded_by", "origin"]
-SHOW_COLUMNS = ["episode_id", "locality", "adm3_pcode", "lon", "lat", "status", "since", "until",
-                "last_confirmed", "radius_km", "armed_group", "source", "recorded_by",
-                "recorded_at", "version_id", "in_force"]
+HISTORY_COLUMNS = [
+    "version_id",
+    "episode_id",
+    "locality",
+    "adm3_pcode",
+    "status",
+    "since",
+    "until",
+    "last_confirmed",
+    "radius_km",
+    "armed_group",
+    "confidence",
+    "source",
+    "note",
+    "recorded_by",
+    "recorded_at",
+    "supersedes",
+    "superseded_by",
+    "origin",
+]
+SHOW_COLUMNS = [
+    "episode_id",
+    "locality",
+    "adm3_pcode",
+    "lon",
+    "lat",
+    "status",
+    "since",
+    "until",
+    "last_confirmed",
+    "radius_km",
+    "armed_group",
+    "source",
+    "recorded_by",
+    "recorded_at",
+    "version_id",
+    "in_force",
+]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``encircled`` and its ``set``/``history``/``show`` subcommands."""
     parser = subparsers.add_parser(
-        "encircled", help="record and list NSAG-encircled localities (store)",
+        "encircled",
+        help="record and list NSAG-encircled localities (store)",
         description="Encircled / blockaded localities, one episode per blockade, dated and "
-        "audited in the project store.")
+        "audited in the project store.",
+    )
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     p_set = sub.add_parser(
-        "set", help="record a new episode, or a new version of an episode",
+        "set",
+        help="record a new episode, or a new version of an episode",
         description="Changes the current episode of LOCALITY that started on --since (or "
         "--episode); starts a new episode when there is none. Options left out keep the "
-        "episode's current values.")
+        "episode's current values.",
+    )
     p_set.add_argument("--locality", required=True, metavar="NAME")
     p_set.add_argument("--episode", metavar="ID", help="episode_id to change (see history)")
     p_set.add_argument("--status", help=f"one of {', '.join(ENCIRCLED_STATUSES)}")
@@ -71,8 +107,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_hist.set_defaults(func=run_history)
 
     p_show = sub.add_parser("show", help="print the episodes in force on a date")
-    p_show.add_argument("--as-of", type=parse_date, default=None, metavar="DATE",
-                        help="date (default: today)")
+    p_show.add_argument(
+        "--as-of", type=parse_date, default=None, metavar="DATE", help="date (default: today)"
+    )
     p_show.add_argument("--all", action="store_true", help="also episodes not in force")
     add_format_option(p_show)
     add_store_option(p_show)
@@ -92,18 +129,33 @@ def run_set(args: argparse.Namespace) -> int:
     """Record one version; prints its id and episode."""
     path = store_from(args)
     res = constraints.record_encircled(
-        path, locality=args.locality, episode_id=args.episode, status=args.status,
-        since=args.since, until=args.until, last_confirmed=args.last_confirmed, lon=args.lon,
-        lat=args.lat, coord_confidence=args.coord_confidence, confidence=args.confidence,
-        armed_group=args.armed_group, radius_km=args.radius_km,
-        public=None if args.public is None else args.public == "true", note=args.note,
-        source=args.source, recorded_by=args.by, data_dir=_data_dir(args))
+        path,
+        locality=args.locality,
+        episode_id=args.episode,
+        status=args.status,
+        since=args.since,
+        until=args.until,
+        last_confirmed=args.last_confirmed,
+        lon=args.lon,
+        lat=args.lat,
+        coord_confidence=args.coord_confidence,
+        confidence=args.confidence,
+        armed_group=args.armed_group,
+        radius_km=args.radius_km,
+        public=None if args.public is None else args.public == "true",
+        note=args.note,
+        source=args.source,
+        recorded_by=args.by,
+        data_dir=_data_dir(args),
+    )
     hist = constraints.encircled_history(path, args.locality)
     row = hist[hist["version_id"] == res.version_id].iloc[0]
     extra = f", supersedes version {res.supersedes}" if res.supersedes is not None else ", new episode"
-    print(f"recorded encircled version {res.version_id}: {row['episode_id']} {row['status']} "
-          f"({row['since']} - {row['until'] or 'open'}, admin3 {row['adm3_pcode']}{extra}) "
-          f"by {args.by} at {res.recorded_at} in {path}")
+    print(
+        f"recorded encircled version {res.version_id}: {row['episode_id']} {row['status']} "
+        f"({row['since']} - {row['until'] or 'open'}, admin3 {row['adm3_pcode']}{extra}) "
+        f"by {args.by} at {res.recorded_at} in {path}"
+    )
     return 0
 
 

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
-from geo.export import CSV_DEFAULT_LAYER, valid_layer_names
-from geo.settings import resolve_data_dir
+from geo.config import resolve_data_dir
+from geo.products.export import CSV_DEFAULT_LAYER, valid_layer_names
 
 logger = logging.getLogger(__name__)
 
@@ -22,48 +22,82 @@ LANG_CHOICES = ("fr", "en", "fr,en")
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_data_option(p)
-    p.add_argument("--as-of", type=parse_date, default=dt.date.today(), metavar="YYYY-MM-DD",
-                   help="constraints in force on this date (default: today)")
+    p.add_argument(
+        "--as-of",
+        type=parse_date,
+        default=dt.date.today(),
+        metavar="YYYY-MM-DD",
+        help="constraints in force on this date (default: today)",
+    )
     p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
-    p.add_argument("--incident-days", type=int, default=365, metavar="DAYS",
-                   help="incidents of the DAYS days ending on the as-of date (default: 365)")
-    p.add_argument("--public", action="store_true",
-                   help="public version: no incident points, no non-public encirclements, no armed-group fields")
+    p.add_argument(
+        "--incident-days",
+        type=int,
+        default=365,
+        metavar="DAYS",
+        help="incidents of the DAYS days ending on the as-of date (default: 365)",
+    )
+    p.add_argument(
+        "--public",
+        action="store_true",
+        help="public version: no incident points, no non-public encirclements, no armed-group fields",
+    )
     add_store_option(p)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``export`` subcommand with ``map`` and ``data``."""
-    p = sub.add_parser("export", help="print maps (PDF/PNG) and GIS exports (GPKG/KML/GeoJSON/CSV)",
-                       description="Print-ready maps and GIS exports of the access state on a date.")
+    p = sub.add_parser(
+        "export",
+        help="print maps (PDF/PNG) and GIS exports (GPKG/KML/GeoJSON/CSV)",
+        description="Print-ready maps and GIS exports of the access state on a date.",
+    )
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
-    m = kinds.add_parser("map", help="print map: PDF (one page per hub with --all-hubs) or PNG",
-                         description="Render a print-ready map in French or English. With --all-hubs, a PDF "
-                         "meeting pack with one page per hub; with --hub, one hub's page; otherwise the "
-                         "national map of every hub's reachable areas.")
+    m = kinds.add_parser(
+        "map",
+        help="print map: PDF (one page per hub with --all-hubs) or PNG",
+        description="Render a print-ready map in French or English. With --all-hubs, a PDF "
+        "meeting pack with one page per hub; with --hub, one hub's page; otherwise the "
+        "national map of every hub's reachable areas.",
+    )
     _common(m)
-    m.add_argument("--out", required=True, metavar="FILE.pdf|FILE.png", help="file to write (replaced atomically)")
+    m.add_argument(
+        "--out", required=True, metavar="FILE.pdf|FILE.png", help="file to write (replaced atomically)"
+    )
     who = m.add_mutually_exclusive_group()
     who.add_argument("--hub", metavar="NAME", help="one hub, by id (GAO) or name (Gao)")
     who.add_argument("--all-hubs", action="store_true", help="one page per hub (PDF only)")
-    m.add_argument("--lang", choices=LANG_CHOICES, default="fr", metavar="fr|en|fr,en",
-                   help="language of the map (default: fr); fr,en writes FILE_fr and FILE_en from one computation")
+    m.add_argument(
+        "--lang",
+        choices=LANG_CHOICES,
+        default="fr",
+        metavar="fr|en|fr,en",
+        help="language of the map (default: fr); fr,en writes FILE_fr and FILE_en from one computation",
+    )
     m.add_argument("--paper", choices=("A4", "A3"), default="A4", help="paper size, landscape (default: A4)")
     m.add_argument("--dpi", type=int, default=300, help="PNG resolution (default: 300)")
-    m.add_argument("--zones", choices=("2", "3"), help="draw access zones of this admin level instead of bands")
+    m.add_argument(
+        "--zones", choices=("2", "3"), help="draw access zones of this admin level instead of bands"
+    )
     m.set_defaults(func=run_map)
-    d = kinds.add_parser("data", help="GIS export: GeoPackage, KML, GeoJSON or HXL CSV",
-                         description="Export the themes (zones, reachable areas, catchments, roads with status, "
-                         "encircled localities, hubs, incidents per admin unit); the format follows --out. "
-                         "GeoPackage, KML and GeoJSON hold every theme unless --layers says otherwise; a CSV "
-                         f"holds one table: without --layers it is {CSV_DEFAULT_LAYER} (access zones per "
-                         "commune), and the command says which table it wrote.")
+    d = kinds.add_parser(
+        "data",
+        help="GIS export: GeoPackage, KML, GeoJSON or HXL CSV",
+        description="Export the themes (zones, reachable areas, catchments, roads with status, "
+        "encircled localities, hubs, incidents per admin unit); the format follows --out. "
+        "GeoPackage, KML and GeoJSON hold every theme unless --layers says otherwise; a CSV "
+        f"holds one table: without --layers it is {CSV_DEFAULT_LAYER} (access zones per "
+        "commune), and the command says which table it wrote.",
+    )
     _common(d)
     d.add_argument("--out", required=True, metavar="FILE.gpkg|FILE.kml|FILE.geojson|FILE.csv")
-    d.add_argument("--layers", metavar="NAME,NAME",
-                   help=f"only these themes, checked before computing: {', '.join(valid_layer_names())} "
-                   f"(admin_zones = admin_zones_adm2 + admin_zones_adm3). CSV: exactly one theme; "
-                   f"default for CSV: {CSV_DEFAULT_LAYER}")
+    d.add_argument(
+        "--layers",
+        metavar="NAME,NAME",
+        help=f"only these themes, checked before computing: {', '.join(valid_layer_names())} "
+        f"(admin_zones = admin_zones_adm2 + admin_zones_adm3). CSV: exactly one theme; "
+        f"default for CSV: {CSV_DEFAULT_LAYER}",
+    )
     d.set_defaults(func=run_data)
     del p
 
@@ -73,11 +107,16 @@ def _layers_arg(args: argparse.Namespace) -> list[str] | None:
 
 
 def _state(args: argparse.Namespace):  # noqa: ANN202
-    from geo.export import collect_state
+    from geo.products.export import collect_state
 
-    return collect_state(resolve_data_dir(args.data), as_of=args.as_of,
-                         store_path=store_from(args), season=args.season,
-                         incident_days=args.incident_days, progress=tqdm_progress("computing"))
+    return collect_state(
+        resolve_data_dir(args.data),
+        as_of=args.as_of,
+        store_path=store_from(args),
+        season=args.season,
+        incident_days=args.incident_days,
+        progress=tqdm_progress("computing"),
+    )
 
 
 def _hub_id(hubs, text: str) -> str:  # noqa: ANN001
@@ -92,7 +131,7 @@ def _hub_id(hubs, text: str) -> str:  # noqa: ANN001
 
 def run_map(args: argparse.Namespace) -> int:
     """Run ``export map``; returns the exit code."""
-    from geo.render import build_map_layers, render_map, render_pack
+    from geo.products.printmap import build_map_layers, render_map, render_pack
 
     t0 = time.perf_counter()
     out = Path(args.out)
@@ -106,20 +145,45 @@ def run_map(args: argparse.Namespace) -> int:
     state = _state(args)
     level = int(args.zones) if args.zones else 2
     zones = (state.zones_adm3 if level == 3 else state.zones_adm2) if args.zones else None
-    layers = build_map_layers(state.inputs, state.result, state.hubs, admin1=state.admin1,
-                              incidents=None if args.public else state.incidents, zones=zones, zone_level=level)
+    layers = build_map_layers(
+        state.inputs,
+        state.result,
+        state.hubs,
+        admin1=state.admin1,
+        incidents=None if args.public else state.incidents,
+        zones=zones,
+        zone_level=level,
+    )
     langs = args.lang.split(",")
     hub = _hub_id(state.hubs, args.hub) if args.hub else None
     for lang in langs:
         target = out if len(langs) == 1 else out.with_name(f"{out.stem}_{lang}{out.suffix}")
         if args.all_hubs:
             ids = list(state.hubs["hub_id"])
-            render_pack(layers, hub_ids=ids, as_of=args.as_of, lang=lang, paper=args.paper, dpi=args.dpi,
-                        out=target, public=args.public, progress=tqdm_progress(f"pages ({lang})"))
+            render_pack(
+                layers,
+                hub_ids=ids,
+                as_of=args.as_of,
+                lang=lang,
+                paper=args.paper,
+                dpi=args.dpi,
+                out=target,
+                public=args.public,
+                progress=tqdm_progress(f"pages ({lang})"),
+            )
             what = f"{len(ids)} pages"
         else:
-            render_map(layers, as_of=args.as_of, lang=lang, paper=args.paper, dpi=args.dpi, out=target,
-                       show="zones" if args.zones else "bands", focus_hub=hub, public=args.public)
+            render_map(
+                layers,
+                as_of=args.as_of,
+                lang=lang,
+                paper=args.paper,
+                dpi=args.dpi,
+                out=target,
+                show="zones" if args.zones else "bands",
+                focus_hub=hub,
+                public=args.public,
+            )
             what = "1 page"
         print(f"wrote {target} ({what}, {lang}, {args.paper})")
     for note in state.notes:
@@ -130,7 +194,7 @@ def run_map(args: argparse.Namespace) -> int:
 
 def run_data(args: argparse.Namespace) -> int:
     """Run ``export data``; returns the exit code."""
-    from geo.export import export_format, resolve_layers, themes_from_state, write_export
+    from geo.products.export import export_format, resolve_layers, themes_from_state, write_export
 
     t0 = time.perf_counter()
     out = Path(args.out)

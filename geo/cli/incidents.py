@@ -17,8 +17,8 @@ from pathlib import Path
 import shapely
 
 from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
+from geo.config import resolve_data_dir
 from geo.errors import AccessMapError, MissingDataError
-from geo.settings import resolve_data_dir
 
 logger = logging.getLogger(__name__)
 
@@ -28,32 +28,51 @@ BORDER_TOLERANCE_KM = 5.0
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``incidents`` command and its subcommands."""
-    parser = subparsers.add_parser("incidents", help="check, import and count incident files",
-                                   description=__doc__)
+    parser = subparsers.add_parser(
+        "incidents", help="check, import and count incident files", description=__doc__
+    )
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    for name, helptext in (("check", "validate a file and print a JSON report (stores nothing)"),
-                           ("import", "add a file's accepted rows to the store")):
+    for name, helptext in (
+        ("check", "validate a file and print a JSON report (stores nothing)"),
+        ("import", "add a file's accepted rows to the store"),
+    ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("file", metavar="FILE", help="CSV or XLSX file")
-        p.add_argument("--format", default="auto",
-                       choices=["auto", "acled", "ucdp", "curated", "generic"],
-                       help="file format (default: detected from the header)")
+        p.add_argument(
+            "--format",
+            default="auto",
+            choices=["auto", "acled", "ucdp", "curated", "generic"],
+            help="file format (default: detected from the header)",
+        )
         p.add_argument("--mapping", metavar="MAPPING.toml", help="column mapping for generic files")
-        p.add_argument("--date-order", choices=["dmy", "mdy", "ymd"],
-                       help="declared order of slash dates; without it ambiguous dates are rejected")
-        p.add_argument("--fix-swapped", action="store_true",
-                       help="swap latitude/longitude where only the swapped pair lies in Mali")
+        p.add_argument(
+            "--date-order",
+            choices=["dmy", "mdy", "ymd"],
+            help="declared order of slash dates; without it ambiguous dates are rejected",
+        )
+        p.add_argument(
+            "--fix-swapped",
+            action="store_true",
+            help="swap latitude/longitude where only the swapped pair lies in Mali",
+        )
         p.add_argument("--encoding", help="force the text encoding (default: detected)")
         add_data_option(p)
         add_store_option(p)
         p.set_defaults(func=run)
-    for name, helptext in (("counts", "incidents per admin unit, CSV with HXL row"),
-                           ("trend", "incidents per month, CSV with HXL row")):
+    for name, helptext in (
+        ("counts", "incidents per admin unit, CSV with HXL row"),
+        ("trend", "incidents per month, CSV with HXL row"),
+    ):
         p = sub.add_parser(name, help=helptext)
         if name == "counts":
             p.add_argument("--level", type=int, choices=[1, 2, 3], default=2)
-            p.add_argument("--by", choices=["event_type", "month", "source"], action="append",
-                           default=None, help="extra grouping (repeatable)")
+            p.add_argument(
+                "--by",
+                choices=["event_type", "month", "source"],
+                action="append",
+                default=None,
+                help="extra grouping (repeatable)",
+            )
         else:
             p.add_argument("--by", choices=["event_type", "source"], default=None)
         p.add_argument("--start", type=parse_date, help="first day, YYYY-MM-DD")
@@ -69,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _country(data: str | None) -> tuple[shapely.Geometry | None, Path | None]:
     """Mali's admin0 outline, buffered by the border tolerance, in EPSG:4326."""
-    from geo.incidents import country_outline
+    from geo.model.incidents import country_outline
 
     try:
         data_dir = resolve_data_dir(data)
@@ -80,7 +99,7 @@ def _country(data: str | None) -> tuple[shapely.Geometry | None, Path | None]:
 
 
 def _known(data_dir: Path | None, store: Path):
-    from geo.incidents import load_incidents
+    from geo.model.incidents import load_incidents
 
     if data_dir is None:
         return None
@@ -91,8 +110,9 @@ def run(args: argparse.Namespace) -> int:
     """Run one ``incidents`` action; returns the exit code."""
     if args.action in ("counts", "trend"):
         return _run_tables(args)
-    from geo.datasets import sha256_file
-    from geo.incidents_io import check_file, import_checked, open_store
+    from geo.sources.datasets import sha256_file
+    from geo.sources.incident_files import check_file
+    from geo.store.incidents import import_checked, open_store
 
     store = store_from(args)
     country, data_dir = _country(args.data)
@@ -101,29 +121,44 @@ def run(args: argparse.Namespace) -> int:
     except AccessMapError as exc:
         logger.warning("cannot load known incidents for duplicate checks: %s", exc)
         existing = None
-    result = check_file(args.file, fmt=args.format, mapping=args.mapping,
-                        date_order=args.date_order, fix_swapped=args.fix_swapped,
-                        country=country, existing=existing, encoding=args.encoding)
+    result = check_file(
+        args.file,
+        fmt=args.format,
+        mapping=args.mapping,
+        date_order=args.date_order,
+        fix_swapped=args.fix_swapped,
+        country=country,
+        existing=existing,
+        encoding=args.encoding,
+    )
     report = result.report()
     if args.action == "import":
         conn = open_store(store)
         try:
-            summary = import_checked(conn, result, file_sha256=sha256_file(Path(args.file)),
-                                     progress=tqdm_progress("import") if sys.stderr.isatty() else None)
+            summary = import_checked(
+                conn,
+                result,
+                file_sha256=sha256_file(Path(args.file)),
+                progress=tqdm_progress("import") if sys.stderr.isatty() else None,
+            )
         finally:
             conn.close()
-        report.update({"store": str(store), "added": summary.added,
-                       "already_present": summary.already_present,
-                       "rejected_rows_kept": summary.rejected_rows,
-                       "repeated_file": summary.repeated_file})
+        report.update(
+            {
+                "store": str(store),
+                "added": summary.added,
+                "already_present": summary.already_present,
+                "rejected_rows_kept": summary.rejected_rows,
+                "repeated_file": summary.repeated_file,
+            }
+        )
     json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
 
 
 def _run_tables(args: argparse.Namespace) -> int:
-    from geo.admin import load_admin
-    from geo.incidents import (
+    from geo.model.incidents import (
         assign_admin,
         counts_by_admin,
         load_incidents,
@@ -132,6 +167,7 @@ def _run_tables(args: argparse.Namespace) -> int:
         time_window,
         to_hxl_csv,
     )
+    from geo.sources.admin import load_admin
 
     data_dir = resolve_data_dir(args.data)
     store = store_from(args)

@@ -17,10 +17,10 @@ from geo.cli.common import (
     store_from,
     tqdm_progress,
 )
-from geo.constraints import load_versions
-from geo.curated import select_hubs
-from geo.io import write_reach
-from geo.settings import DEFAULT_BANDS_H, DEFAULT_CELL_KM, resolve_data_dir
+from geo.config import DEFAULT_BANDS_H, DEFAULT_CELL_KM, resolve_data_dir
+from geo.products.reach_files import write_reach
+from geo.sources.curated import select_hubs
+from geo.store.constraints import load_versions
 
 logger = logging.getLogger(__name__)
 
@@ -28,48 +28,79 @@ logger = logging.getLogger(__name__)
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``reach`` subcommand."""
     p = sub.add_parser(
-        "reach", help="reachable areas (travel-time bands) of each HAWG hub",
+        "reach",
+        help="reachable areas (travel-time bands) of each HAWG hub",
         description="Compute, for each HAWG hub, the areas reachable within each travel-time "
         "band under the road status and encirclements in force on the as-of date, and write "
         "them to a GeoPackage layer 'reachable_areas' (EPSG:4326).",
     )
     add_data_option(p)
-    p.add_argument("--out", required=True, metavar="FILE.gpkg", help="GeoPackage to write (replaced atomically)")
-    p.add_argument("--as-of", type=parse_date, default=dt.date.today(), metavar="YYYY-MM-DD",
-                   help="constraints in force on this date (default: today)")
-    p.add_argument("--hours", type=parse_hours, default=DEFAULT_BANDS_H, metavar="H,H,...",
-                   help="band limits in hours (default: 4,8,12)")
-    p.add_argument("--cell-km", type=positive_km, default=DEFAULT_CELL_KM, metavar="KM",
-                   help="friction grid cell size in km (default: 1)")
+    p.add_argument(
+        "--out", required=True, metavar="FILE.gpkg", help="GeoPackage to write (replaced atomically)"
+    )
+    p.add_argument(
+        "--as-of",
+        type=parse_date,
+        default=dt.date.today(),
+        metavar="YYYY-MM-DD",
+        help="constraints in force on this date (default: today)",
+    )
+    p.add_argument(
+        "--hours",
+        type=parse_hours,
+        default=DEFAULT_BANDS_H,
+        metavar="H,H,...",
+        help="band limits in hours (default: 4,8,12)",
+    )
+    p.add_argument(
+        "--cell-km",
+        type=positive_km,
+        default=DEFAULT_CELL_KM,
+        metavar="KM",
+        help="friction grid cell size in km (default: 1)",
+    )
     p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
     p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
-    p.add_argument("--localities-out", metavar="FILE.csv",
-                   help="also write one row per (hub, locality reached) with travel_time_h")
-    p.add_argument("--scenario", metavar="FILE.toml",
-                   help="what-if changes (close/open axes, add/lift blockades, season) applied on top of "
-                   "the as-of state; the scenario's reach is written as reachable_areas, with the as-of "
-                   "reach (reachable_areas_before), the areas lost and gained (area_lost, area_gained), "
-                   "the localities lost and gained (scenario_localities) and the table scenario_changes")
+    p.add_argument(
+        "--localities-out",
+        metavar="FILE.csv",
+        help="also write one row per (hub, locality reached) with travel_time_h",
+    )
+    p.add_argument(
+        "--scenario",
+        metavar="FILE.toml",
+        help="what-if changes (close/open axes, add/lift blockades, season) applied on top of "
+        "the as-of state; the scenario's reach is written as reachable_areas, with the as-of "
+        "reach (reachable_areas_before), the areas lost and gained (area_lost, area_gained), "
+        "the localities lost and gained (scenario_localities) and the table scenario_changes",
+    )
     add_store_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``reach``; returns the exit code."""
-    from geo.friction import load_model_inputs
-    from geo.reach import compute_reach
+    from geo.model.friction import load_model_inputs
+    from geo.model.reach import compute_reach
 
     t0 = time.perf_counter()
     data_dir = resolve_data_dir(args.data)
     hubs = select_hubs(args.hubs.split(",") if args.hubs else None)
     versions = load_versions(store_from(args))
     inputs = load_model_inputs(data_dir, cell_km=args.cell_km, progress=tqdm_progress("loading data"))
-    result = compute_reach(inputs, hubs, road_status_versions=versions.road_status,
-                           encircled_episodes=versions.encircled, as_of=args.as_of,
-                           hours=args.hours, season=args.season, progress=tqdm_progress("hubs"))
+    result = compute_reach(
+        inputs,
+        hubs,
+        road_status_versions=versions.road_status,
+        encircled_episodes=versions.encircled,
+        as_of=args.as_of,
+        hours=args.hours,
+        season=args.season,
+        progress=tqdm_progress("hubs"),
+    )
     scenario_result = None
     if args.scenario:
-        from geo.scenario import read_scenario, run_scenario
+        from geo.model.scenario import read_scenario, run_scenario
 
         scenario_result = run_scenario(inputs, hubs, result, read_scenario(args.scenario))
         result = scenario_result.after
@@ -77,21 +108,42 @@ def run(args: argparse.Namespace) -> int:
     if args.localities_out:
         from geo.io import write_csv_atomic
 
-        write_csv_atomic(result.localities[["hub", "locality", "adm2_pcode", "lon", "lat", "travel_time_h"]],
-                         Path(args.localities_out))
+        write_csv_atomic(
+            result.localities[["hub", "locality", "adm2_pcode", "lon", "lat", "travel_time_h"]],
+            Path(args.localities_out),
+        )
     table = result.bands.drop(columns="geometry")
-    what = (f"Reachable areas under scenario {scenario_result.scenario.name!r} on top of the state"
-            if scenario_result is not None else "Reachable areas")
+    what = (
+        f"Reachable areas under scenario {scenario_result.scenario.name!r} on top of the state"
+        if scenario_result is not None
+        else "Reachable areas"
+    )
     print(f"{what} as of {args.as_of} ({result.season} season, {args.cell_km:g} km cells)")
-    print(table[["hub", "hours", "area_km2", "population", "localities", "hub_status"]].to_string(
-        index=False, formatters={"area_km2": "{:,.0f}".format, "population": "{:,.0f}".format,
-                                 "hours": "{:g}".format}))
+    print(
+        table[["hub", "hours", "area_km2", "population", "localities", "hub_status"]].to_string(
+            index=False,
+            formatters={"area_km2": "{:,.0f}".format, "population": "{:,.0f}".format, "hours": "{:g}".format},
+        )
+    )
     if scenario_result is not None:
         ch = scenario_result.changes
         print(f"\nScenario {scenario_result.scenario.name!r} vs the as-of state (cells exact):")
-        fmt = {c: "{:,.0f}".format for c in ("km2_lost", "km2_gained", "population_lost", "population_gained")}
-        print(ch[["hub", "hours", "km2_lost", "km2_gained", "population_lost", "population_gained",
-                  "localities_lost", "localities_gained"]].to_string(index=False,
-                                                                     formatters={**fmt, "hours": "{:g}".format}))
+        fmt = {
+            c: "{:,.0f}".format for c in ("km2_lost", "km2_gained", "population_lost", "population_gained")
+        }
+        print(
+            ch[
+                [
+                    "hub",
+                    "hours",
+                    "km2_lost",
+                    "km2_gained",
+                    "population_lost",
+                    "population_gained",
+                    "localities_lost",
+                    "localities_gained",
+                ]
+            ].to_string(index=False, formatters={**fmt, "hours": "{:g}".format})
+        )
     print(f"wrote {args.out} (layers {', '.join(layers)}) in {time.perf_counter() - t0:.1f} s")
     return 0

@@ -9,29 +9,49 @@ import time
 from pathlib import Path
 
 from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
-from geo.settings import resolve_data_dir
+from geo.config import resolve_data_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``snapshot`` subcommand."""
-    from geo.i18n import LANGS
-    from geo.snapshot import DEFAULT_DELAY_DAYS, DEFAULT_WINDOW_MONTHS, SNAPSHOTS_ENV_VAR
+    from geo.products.i18n import LANGS
+    from geo.products.snapshot import DEFAULT_DELAY_DAYS, DEFAULT_WINDOW_MONTHS, SNAPSHOTS_ENV_VAR
 
     p = sub.add_parser(
-        "snapshot", help="build a public snapshot (offline map, GeoJSON/CSV, PNG) for donors",
+        "snapshot",
+        help="build a public snapshot (offline map, GeoJSON/CSV, PNG) for donors",
         description="Build an immutable public snapshot folder: index.html (offline map), "
         "metadata.json (dates, sources, licences, policy version, sha256 of every file), GeoJSON, "
         "CSV with an HXL row and a PNG map. Only allow-listed, generalised fields are published.",
     )
     add_data_option(p)
-    p.add_argument("--out", metavar="DIR", help=f"snapshot root; the snapshot is a new folder inside it "
-                   f"(default: ${SNAPSHOTS_ENV_VAR} or var/snapshots)")
-    p.add_argument("--as-of", type=parse_date, default=dt.date.today(), metavar="YYYY-MM-DD",
-                   help="snapshot date (default: today)")
-    p.add_argument("--delay-days", type=int, default=DEFAULT_DELAY_DAYS, metavar="N",
-                   help=f"release delay: publish the state N days before the as-of date (default: {DEFAULT_DELAY_DAYS})")
-    p.add_argument("--window-months", type=int, default=DEFAULT_WINDOW_MONTHS, metavar="N",
-                   help=f"months of incident counts (default: {DEFAULT_WINDOW_MONTHS})")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help=f"snapshot root; the snapshot is a new folder inside it "
+        f"(default: ${SNAPSHOTS_ENV_VAR} or var/snapshots)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=parse_date,
+        default=dt.date.today(),
+        metavar="YYYY-MM-DD",
+        help="snapshot date (default: today)",
+    )
+    p.add_argument(
+        "--delay-days",
+        type=int,
+        default=DEFAULT_DELAY_DAYS,
+        metavar="N",
+        help=f"release delay: publish the state N days before the as-of date (default: {DEFAULT_DELAY_DAYS})",
+    )
+    p.add_argument(
+        "--window-months",
+        type=int,
+        default=DEFAULT_WINDOW_MONTHS,
+        metavar="N",
+        help=f"months of incident counts (default: {DEFAULT_WINDOW_MONTHS})",
+    )
     p.add_argument("--lang", choices=LANGS, default="fr", help="language of the map texts (default: fr)")
     add_store_option(p)
     p.set_defaults(func=run)
@@ -39,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``snapshot``; returns the exit code."""
-    from geo.snapshot import build_snapshot, load_snapshot_inputs, snapshot_root
+    from geo.products.snapshot import build_snapshot, load_snapshot_inputs, snapshot_root
 
     if args.delay_days < 0:
         print("error: --delay-days must be >= 0", file=sys.stderr)
@@ -47,10 +67,16 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     data_dir = resolve_data_dir(args.data)
     out = Path(args.out) if args.out else snapshot_root()
-    inputs = load_snapshot_inputs(data_dir, store_path=store_from(args),
-                                  progress=tqdm_progress("loading"))
-    folder = build_snapshot(inputs, out, as_of=args.as_of, delay_days=args.delay_days, lang=args.lang,
-                            window_months=args.window_months, progress=tqdm_progress("layers"))
+    inputs = load_snapshot_inputs(data_dir, store_path=store_from(args), progress=tqdm_progress("loading"))
+    folder = build_snapshot(
+        inputs,
+        out,
+        as_of=args.as_of,
+        delay_days=args.delay_days,
+        lang=args.lang,
+        window_months=args.window_months,
+        progress=tqdm_progress("layers"),
+    )
     files = [p for p in folder.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in files)
     print(f"snapshot {folder} ({len(files)} files, {size:,} bytes) built in {time.perf_counter() - t0:.1f} s")

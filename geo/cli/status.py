@@ -18,21 +18,47 @@ import sys
 
 import pandas as pd
 
-from geo import constraints
 from geo.cli.common import add_store_option, parse_date, store_from
-from geo.curated import CAUSES, CONFIDENCES, ROAD_STATUSES
+from geo.sources.curated import CAUSES, CONFIDENCES, ROAD_STATUSES
+from geo.store import constraints
 
-HISTORY_COLUMNS = ["version_id", "axis_id", "status", "cause", "valid_from", "valid_to",
-                   "confidence", "source", "note", "recorded_by", "recorded_at", "supersedes",
-                   "superseded_by", "origin"]
-SHOW_COLUMNS = ["axis_id", "axis_name", "status", "cause", "valid_from", "valid_to", "confidence",
-                "source", "recorded_by", "recorded_at", "version_id", "in_force"]
+HISTORY_COLUMNS = [
+    "version_id",
+    "axis_id",
+    "status",
+    "cause",
+    "valid_from",
+    "valid_to",
+    "confidence",
+    "source",
+    "note",
+    "recorded_by",
+    "recorded_at",
+    "supersedes",
+    "superseded_by",
+    "origin",
+]
+SHOW_COLUMNS = [
+    "axis_id",
+    "axis_name",
+    "status",
+    "cause",
+    "valid_from",
+    "valid_to",
+    "confidence",
+    "source",
+    "recorded_by",
+    "recorded_at",
+    "version_id",
+    "in_force",
+]
 
 
 def add_format_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--format {table,csv}``."""
-    parser.add_argument("--format", choices=("table", "csv"), default="table",
-                        help="table (default) or CSV on stdout")
+    parser.add_argument(
+        "--format", choices=("table", "csv"), default="table", help="table (default) or CSV on stdout"
+    )
 
 
 def print_frame(df: pd.DataFrame, fmt: str) -> None:
@@ -49,8 +75,10 @@ def print_frame(df: pd.DataFrame, fmt: str) -> None:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``status`` and its ``set``/``history``/``show`` subcommands."""
     parser = subparsers.add_parser(
-        "status", help="record and list the road status of named axes (store)",
-        description="Road status of named axes, dated and audited in the project store.")
+        "status",
+        help="record and list the road status of named axes (store)",
+        description="Road status of named axes, dated and audited in the project store.",
+    )
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     p_set = sub.add_parser("set", help="record a new status version for an axis")
@@ -58,15 +86,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_set.add_argument("--status", required=True, help=f"one of {', '.join(ROAD_STATUSES)}")
     p_set.add_argument("--cause", required=True, help=f"one of {', '.join(CAUSES)}")
     p_set.add_argument("--valid-from", required=True, type=parse_date, metavar="DATE")
-    p_set.add_argument("--valid-to", type=parse_date, metavar="DATE",
-                       help="last day in force (default: open-ended)")
+    p_set.add_argument(
+        "--valid-to", type=parse_date, metavar="DATE", help="last day in force (default: open-ended)"
+    )
     p_set.add_argument("--source", required=True, help="report the status comes from (text or URL)")
     p_set.add_argument("--by", required=True, metavar="NAME", help="who records it")
     p_set.add_argument("--confidence", default="medium", help=f"one of {', '.join(CONFIDENCES)}")
     p_set.add_argument("--note", default="")
     p_set.add_argument("--status-raw", default="", help="the publisher's wording")
-    p_set.add_argument("--supersedes", type=int, metavar="VERSION",
-                       help="version id this one corrects (it stays in the history)")
+    p_set.add_argument(
+        "--supersedes",
+        type=int,
+        metavar="VERSION",
+        help="version id this one corrects (it stays in the history)",
+    )
     add_store_option(p_set)
     p_set.set_defaults(func=run_set)
 
@@ -77,8 +110,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_hist.set_defaults(func=run_history)
 
     p_show = sub.add_parser("show", help="print the effective status of every axis on a date")
-    p_show.add_argument("--as-of", type=parse_date, default=None, metavar="DATE",
-                        help="date (default: today)")
+    p_show.add_argument(
+        "--as-of", type=parse_date, default=None, metavar="DATE", help="date (default: today)"
+    )
     add_format_option(p_show)
     add_store_option(p_show)
     p_show.set_defaults(func=run_show)
@@ -88,13 +122,24 @@ def run_set(args: argparse.Namespace) -> int:
     """Record one version; prints its id."""
     path = store_from(args)
     res = constraints.record_road_status(
-        path, axis_id=args.axis, status=args.status, cause=args.cause, valid_from=args.valid_from,
-        valid_to=args.valid_to, source=args.source, recorded_by=args.by,
-        confidence=args.confidence, note=args.note, status_raw=args.status_raw,
-        supersedes=args.supersedes)
+        path,
+        axis_id=args.axis,
+        status=args.status,
+        cause=args.cause,
+        valid_from=args.valid_from,
+        valid_to=args.valid_to,
+        source=args.source,
+        recorded_by=args.by,
+        confidence=args.confidence,
+        note=args.note,
+        status_raw=args.status_raw,
+        supersedes=args.supersedes,
+    )
     extra = f" (supersedes version {res.supersedes})" if res.supersedes is not None else ""
-    print(f"recorded road-status version {res.version_id}: {args.axis} {args.status} from "
-          f"{args.valid_from}{extra} by {args.by} at {res.recorded_at} in {path}")
+    print(
+        f"recorded road-status version {res.version_id}: {args.axis} {args.status} from "
+        f"{args.valid_from}{extra} by {args.by} at {res.recorded_at} in {path}"
+    )
     return 0
 
 

@@ -1,0 +1,1 @@
+"""Products: translations, print maps, snapshots and exports."""

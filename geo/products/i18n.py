@@ -1,0 +1,251 @@
+"""French and English text of print maps and exports, from one table.
+
+Every printed word goes through :func:`tr`, so a map is entirely in one language.
+French strings keep their accents (UTF-8 source; matplotlib's DejaVu fonts carry them).
+Dates are written out with :func:`format_date` (``30 novembre 2025`` / ``30 November 2025``)
+without touching the process locale, which is shared by every Streamlit session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+Lang = Literal["fr", "en"]
+LANGS: tuple[str, ...] = ("fr", "en")
+
+_MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+}
+
+#: key -> {lang: text}; ``{name}`` fields are filled by :func:`tr`.
+TEXT: dict[str, dict[str, str]] = {
+    "title_national": {"en": "Mali: humanitarian access", "fr": "Mali : accès humanitaire"},
+    "title_hub": {
+        "en": "Mali: humanitarian access from {hub}",
+        "fr": "Mali : accès humanitaire depuis {hub}",
+    },
+    "title_zones": {"en": "Mali: humanitarian access zones", "fr": "Mali : zones d'accès humanitaire"},
+    "subtitle": {
+        "en": "Situation as of {date} · reachable areas by road ({season} season)",
+        "fr": "Situation au {date} · zones atteignables par la route (saison {season})",
+    },
+    "subtitle_zones": {
+        "en": "Situation as of {date} · access zones by {level}",
+        "fr": "Situation au {date} · zones d'accès par {level}",
+    },
+    "season_dry": {"en": "dry", "fr": "sèche"},
+    "season_rainy": {"en": "rainy", "fr": "des pluies"},
+    "level_2": {"en": "cercle (admin 2)", "fr": "cercle (admin 2)"},
+    "level_3": {"en": "commune (admin 3)", "fr": "commune (admin 3)"},
+    "restricted": {
+        "en": "RESTRICTED: humanitarian use only",
+        "fr": "DIFFUSION RESTREINTE : usage humanitaire",
+    },
+    "public": {"en": "PUBLIC VERSION", "fr": "VERSION PUBLIQUE"},
+    "legend": {"en": "Legend", "fr": "Légende"},
+    "legend_reach": {"en": "Reachable by road from the hub", "fr": "Atteignable par la route depuis le hub"},
+    "within_h": {"en": "within {h} h", "fr": "en moins de {h} h"},
+    "bands_note": {
+        "en": "Bands {hours} h: darker = faster",
+        "fr": "Tranches {hours} h : plus foncé = plus rapide",
+    },
+    "reach_of": {"en": "Reach of {hub} (≤ {h} h)", "fr": "Portée de {hub} (≤ {h} h)"},
+    "legend_roads": {"en": "Roads by status", "fr": "Routes selon leur statut"},
+    "road_open": {"en": "Open", "fr": "Ouverte"},
+    "road_constrained": {"en": "Constrained", "fr": "Sous contrainte"},
+    "road_closed": {"en": "Closed", "fr": "Fermée"},
+    "road_unknown": {"en": "Status unknown", "fr": "Statut inconnu"},
+    "road_base": {"en": "Other main road", "fr": "Autre route principale"},
+    "schematic": {"en": "Schematic axis (dashed)", "fr": "Axe schématique (tirets)"},
+    "legend_zones": {"en": "Access zones", "fr": "Zones d'accès"},
+    "zone_accessible": {"en": "Accessible", "fr": "Accessible"},
+    "zone_constrained": {"en": "Accessible with constraints", "fr": "Accessible sous contraintes"},
+    "zone_hard_to_reach": {"en": "Hard to reach", "fr": "Difficile d'accès"},
+    "zone_inaccessible": {"en": "Inaccessible", "fr": "Inaccessible"},
+    "legend_other": {"en": "Other features", "fr": "Autres éléments"},
+    "encircled": {
+        "en": "Encircled locality (blockade in force)",
+        "fr": "Localité encerclée (blocus en cours)",
+    },
+    "hub": {"en": "HAWG hub", "fr": "Hub du GTAH"},
+    "hub_coloured": {"en": "HAWG hub (colour = its reach)", "fr": "Hub du GTAH (couleur = sa portée)"},
+    "hub_named": {"en": "HAWG hub: {hub}", "fr": "Hub du GTAH : {hub}"},
+    "hub_other": {"en": "Other HAWG hub", "fr": "Autre hub du GTAH"},
+    "foreign_land": {"en": "Neighbouring country", "fr": "Pays voisin"},
+    "town": {"en": "Main town", "fr": "Ville principale"},
+    "incident": {"en": "Incident in the window", "fr": "Incident dans la période"},
+    "admin1": {"en": "Region boundary", "fr": "Limite de région"},
+    "admin2": {"en": "Cercle boundary", "fr": "Limite de cercle"},
+    "country": {"en": "Mali", "fr": "Mali"},
+    "inset": {"en": "Location", "fr": "Localisation"},
+    # Mali's neighbours (inset and map edges), keyed by ISO 3166 alpha-2 code
+    "country_dz": {"en": "Algeria", "fr": "Algérie"},
+    "country_ne": {"en": "Niger", "fr": "Niger"},
+    "country_bf": {"en": "Burkina Faso", "fr": "Burkina Faso"},
+    "country_ci": {"en": "Côte d'Ivoire", "fr": "Côte d'Ivoire"},
+    "country_gn": {"en": "Guinea", "fr": "Guinée"},
+    "country_sn": {"en": "Senegal", "fr": "Sénégal"},
+    "country_mr": {"en": "Mauritania", "fr": "Mauritanie"},
+    "km": {"en": "km", "fr": "km"},
+    "north": {"en": "N", "fr": "N"},
+    "sources_head": {"en": "Sources and licences", "fr": "Sources et licences"},
+    "sources": {
+        "en": "Boundaries: OCHA COD-AB Mali 2015 (CC BY-IGO), Who's On First (CC0). Localities: Who's On First. "
+        "Roads: © OpenStreetMap contributors (ODbL), via S. Krantz. Population: WorldPop 2020 (CC BY 4.0). "
+        "Land cover: MODIS MCD12C1. Incidents: UCDP GED 21.1 (CC BY 4.0) and curated public reports. "
+        "Road status, encirclements and hubs: project curation of public sources (data/curated/sources.csv).",
+        "fr": "Limites : OCHA COD-AB Mali 2015 (CC BY-IGO), Who's On First (CC0). Localités : Who's On First. "
+        "Routes : © contributeurs OpenStreetMap (ODbL), via S. Krantz. Population : WorldPop 2020 (CC BY 4.0). "
+        "Occupation du sol : MODIS MCD12C1. Incidents : UCDP GED 21.1 (CC BY 4.0) et rapports publics. "
+        "Statut des routes, encerclements et hubs : curation du projet à partir de sources publiques "
+        "(data/curated/sources.csv).",
+    },
+    "method": {
+        "en": "Travel times are modelled on a {cell} km grid from road class speeds, land cover and the road "
+        "status and blockades in force on the date; they are indicative, not a security clearance.",
+        "fr": "Les temps de trajet sont modélisés sur une grille de {cell} km à partir des vitesses par classe de "
+        "route, de l'occupation du sol, du statut des routes et des blocus en vigueur à la date ; ils sont "
+        "indicatifs et ne valent pas autorisation de sécurité.",
+    },
+    "disclaimer": {
+        "en": "The boundaries and names shown and the designations used on this map do not imply official "
+        "endorsement or acceptance by the United Nations or the HAWG.",
+        "fr": "Les limites et les noms indiqués et les désignations employées sur cette carte n'impliquent "
+        "aucune reconnaissance ou acceptation officielle de la part des Nations Unies ou du GTAH.",
+    },
+    "produced": {
+        "en": "Produced on {date} · Mali access mapper · projection: Lambert azimuthal equal-area "
+        "centred on Mali",
+        "fr": "Produit le {date} · Mali access mapper · projection : azimutale équivalente de "
+        "Lambert centrée sur le Mali",
+    },
+    "page": {"en": "Page {n} of {total}", "fr": "Page {n} sur {total}"},
+    "no_reach": {"en": "No reachable area: {status}", "fr": "Aucune zone atteignable : {status}"},
+}
+
+
+#: Texts of public snapshots (geo/products/snapshot.py), keyed ``snapshot.<name>``.
+TEXT.update(
+    {
+        "snapshot.title": {
+            "en": "Mali: humanitarian access (public snapshot)",
+            "fr": "Mali : accès humanitaire (instantané public)",
+        },
+        "snapshot.as_of": {"en": "As of", "fr": "Situation au"},
+        "snapshot.release": {"en": "Data as of", "fr": "Données au"},
+        "snapshot.delay": {"en": "release delay", "fr": "délai de publication"},
+        "snapshot.days": {"en": "days", "fr": "jours"},
+        "snapshot.policy": {"en": "Sanitisation policy", "fr": "Politique d'anonymisation"},
+        "snapshot.downloads": {"en": "Downloads", "fr": "Téléchargements"},
+        "snapshot.sources": {"en": "Sources and licences", "fr": "Sources et licences"},
+        "snapshot.admin1": {"en": "Regions", "fr": "Régions"},
+        "snapshot.incidents": {"en": "Incidents per cercle", "fr": "Incidents par cercle"},
+        "snapshot.encircled": {
+            "en": "Encircled localities (cercles)",
+            "fr": "Localités encerclées (cercles)",
+        },
+        "snapshot.roads": {"en": "Road status", "fr": "État des routes"},
+        "snapshot.reach": {"en": "Reachable within", "fr": "Accessible en"},
+        "snapshot.hours": {"en": "h", "fr": "h"},
+        "snapshot.incidents_label": {"en": "Incidents", "fr": "Incidents"},
+        "snapshot.period": {"en": "Period", "fr": "Période"},
+        "snapshot.localities_encircled": {"en": "Encircled localities", "fr": "Localités encerclées"},
+        "snapshot.named_localities": {"en": "Named (public)", "fr": "Nommées (publiques)"},
+        "snapshot.status": {"en": "Status", "fr": "État"},
+        "snapshot.route": {"en": "Route", "fr": "Route"},
+        "snapshot.area_km2": {"en": "Area (km²)", "fr": "Superficie (km²)"},
+        "snapshot.population": {"en": "Population", "fr": "Population"},
+        "snapshot.hub": {"en": "Hub", "fr": "Hub"},
+        "snapshot.open": {"en": "Open", "fr": "Ouverte"},
+        "snapshot.constrained": {"en": "Constrained", "fr": "Contrainte"},
+        "snapshot.closed": {"en": "Closed", "fr": "Fermée"},
+        "snapshot.unknown": {"en": "Unknown", "fr": "Inconnu"},
+        "snapshot.legend": {"en": "Legend", "fr": "Légende"},
+        "snapshot.note": {
+            "en": "Counts of 1-4 are shown as a range. Reachable areas are generalised.",
+            "fr": "Les nombres de 1 à 4 sont donnés en fourchette. Zones accessibles généralisées.",
+        },
+        "snapshot.map_png": {"en": "Static map (PNG)", "fr": "Carte statique (PNG)"},
+        "snapshot.metadata": {"en": "Metadata (JSON)", "fr": "Métadonnées (JSON)"},
+    }
+)
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` if supported.
+
+    Raises
+    ------
+    ValueError
+        ``lang`` is not one of :data:`LANGS`.
+    """
+    if lang not in LANGS:
+        msg = f"language must be one of {', '.join(LANGS)}, got {lang!r}"
+        raise ValueError(msg)
+    return lang
+
+
+def tr(key: str, lang: str, **fields: object) -> str:
+    """Text ``key`` in ``lang`` with ``{fields}`` filled.
+
+    Parameters
+    ----------
+    key
+        Key of :data:`TEXT`.
+    lang
+        ``{"fr", "en"}``.
+    **fields
+        Values for the placeholders.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    KeyError
+        Unknown key.
+    ValueError
+        Unsupported language.
+    """
+    return TEXT[key][check_lang(lang)].format(**fields)
+
+
+def format_date(day: dt.date, lang: str) -> str:
+    """``30 November 2025`` or ``30 novembre 2025`` (``1er`` for the first day in French)."""
+    check_lang(lang)
+    d = "1er" if (lang == "fr" and day.day == 1) else str(day.day)
+    return f"{d} {_MONTHS[lang][day.month - 1]} {day.year}"
+
+
+def format_hours(h: float) -> str:
+    """``4`` for 4.0, ``2.5`` for 2.5 (no trailing zeros)."""
+    return f"{h:g}"

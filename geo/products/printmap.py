@@ -1,0 +1,1534 @@
+"""Print-ready maps (PDF/PNG) of the access picture, drawn offline with matplotlib.
+
+A page is an A4 or A3 landscape sheet: title and subtitle with the as-of date, a main
+map (reachable bands of the hubs or access zones, roads by status, encircled localities,
+hubs, admin1 boundaries with their names, main towns), a legend, a scale bar in km, a
+north arrow, an inset locating Mali in West Africa, the sources and licences, the
+standard disclaimer and the production date. Every word comes from :mod:`geo.products.i18n` in
+one language. No tiles and no network: only the vectors passed in are drawn.
+
+What is drawn is exactly what the caller passes in a :class:`MapLayers`; with
+``public=True`` incident points and encircled episodes flagged non-public are dropped
+as well, and the page is marked as the public version (armed-group names are never
+printed in either mode).
+
+Projection
+----------
+Pages are drawn in :data:`PRINT_CRS`, a Lambert azimuthal equal-area projection centred
+on Mali (17 N, 4 W): areas are true, shapes and the km scale bar are within about 2 %
+across the country, and grid north is true north at the centre (the arrow is turned by
+the local convergence of the page's centre anyway).
+
+Entry points
+------------
+:func:`render_map` gives one page as PNG or PDF bytes (and writes it if asked);
+:func:`render_pack` gives a multi-page PDF, one page per hub, for a meeting pack;
+:func:`build_map_layers` gathers the layers from the engine's outputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import math
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import shapely.ops
+from pyproj import Transformer
+
+from geo.config import DEFAULT_CELL_KM, STORAGE_CRS
+from geo.products.cartography import (
+    BAND_OPACITY,
+    BASE_ROAD_COLOUR,
+    ENCIRCLED_ACTIVE,
+    FOREIGN_LAND,
+    HUB_NEUTRAL,
+    MALI_LAND,
+    ROAD_STATUS_COLOUR,
+    WATER,
+    ZONE_COLOUR,
+    hub_colour,
+)
+from geo.products.i18n import check_lang, format_date, format_hours, tr
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+
+#: Projection of print maps: Lambert azimuthal equal-area centred on Mali (metres).
+PRINT_CRS = "+proj=laea +lat_0=17 +lon_0=-4 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+#: Landscape paper sizes, millimetres (width, height).
+PAPER_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
+#: Simplification tolerance of drawn polygons and lines, metres in PRINT_CRS (well under 0.1 mm at 1:5M).
+DRAW_TOLERANCE_M = 250.0
+#: Regional and cercle capitals labelled as main towns when found among the localities.
+MAIN_TOWNS = (
+    "Bamako",
+    "Kayes",
+    "Koulikoro",
+    "Sikasso",
+    "Ségou",
+    "Mopti",
+    "Tombouctou",
+    "Gao",
+    "Kidal",
+    "Ménaka",
+    "Taoudenni",
+    "Nioro du Sahel",
+    "Kita",
+    "Koutiala",
+    "San",
+    "Douentza",
+    "Bandiagara",
+    "Niono",
+    "Ansongo",
+    "Bourem",
+    "Diré",
+    "Goundam",
+    "Léré",
+    "Tessalit",
+    "Bougouni",
+    "Koro",
+    "Djenné",
+)
+#: Mali's neighbours: Natural Earth name -> (``geo.products.i18n`` key of the name, lon/lat of the inset label).
+#: Only these are named on a page (inset and the edges of the main map), in the page's language.
+NEIGHBOURS = {
+    "Algeria": ("country_dz", (1.0, 25.5)),
+    "Niger": ("country_ne", (9.5, 17.0)),
+    "Burkina Faso": ("country_bf", (-1.6, 12.4)),
+    "Côte d'Ivoire": ("country_ci", (-5.5, 7.6)),
+    "Guinea": ("country_gn", (-11.2, 10.3)),
+    "Senegal": ("country_sn", (-15.3, 14.1)),
+    "Mauritania": ("country_mr", (-10.5, 20.3)),
+}
+#: Extent of the inset map (lon/lat).
+INSET_BOUNDS = (-18.5, 4.0, 16.5, 27.5)
+
+_SHOWS = ("bands", "zones")
+_FORMATS = ("png", "pdf")
+
+
+@dataclass(frozen=True)
+class MapLayers:
+    """Everything a print map may draw; every field but ``admin1`` is optional.
+
+    All frames may be in any CRS (they are reprojected); ``None`` or an empty frame
+    leaves the layer (and its legend entry) out.
+
+    Attributes
+    ----------
+    admin1
+        Regions: ``name`` and polygons (``geo.sources.admin.load_admin(data_dir, 1)``). Drawn as
+        boundaries with their names.
+    admin2
+        Cercles (boundaries only; drawn thinner). Optional.
+    bands
+        Reachable areas, ``geo.model.reach.BAND_COLUMNS`` (``hub_id``, ``hub``, ``hours``,
+        ``hub_status``, geometry), one row per (hub, band).
+    zones
+        Access zones from :func:`geo.model.zones.classify_zones` (``zone`` and polygons).
+    roads
+        Base road lines (grey).
+    axes
+        Curated axes indexed by ``axis_id`` with ``schematic`` (lines); coloured by
+        ``axis_status``.
+    axis_status
+        Effective status per axis, indexed by ``axis_id``, column ``status``
+        (``geo.model.reach.state_as_of``).
+    encircled
+        Encircled localities in force (points; ``locality``, optional ``radius_km`` in km
+        and ``public``). Rows with ``public`` false are dropped in public mode.
+    hubs
+        HAWG hubs (points; ``hub_id``, ``name``).
+    towns
+        Main towns (points; ``name``), e.g. :func:`main_towns`.
+    incidents
+        Incident points already filtered to the window; never drawn in public mode.
+    season
+        ``"dry"`` or ``"rainy"`` (subtitle).
+    cell_km
+        Cell size of the model grid (method note), km.
+    zone_level
+        Admin level of ``zones`` (2 or 3), for the subtitle.
+    """
+
+    admin1: gpd.GeoDataFrame
+    admin2: gpd.GeoDataFrame | None = None
+    bands: gpd.GeoDataFrame | None = None
+    zones: gpd.GeoDataFrame | None = None
+    roads: gpd.GeoDataFrame | None = None
+    axes: gpd.GeoDataFrame | None = None
+    axis_status: pd.DataFrame | None = None
+    encircled: gpd.GeoDataFrame | None = None
+    hubs: gpd.GeoDataFrame | None = None
+    towns: gpd.GeoDataFrame | None = None
+    incidents: gpd.GeoDataFrame | None = None
+    season: str = "dry"
+    cell_km: float = DEFAULT_CELL_KM
+    zone_level: int = 2
+    _prepared: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+
+def main_towns(places: gpd.GeoDataFrame, *, names: Sequence[str] = MAIN_TOWNS) -> gpd.GeoDataFrame:
+    """The localities named in ``names`` (first match per name), as ``name`` + points.
+
+    Parameters
+    ----------
+    places
+        Localities (``geo.sources.places.load_places`` or ``ModelInputs.places``), any CRS.
+    names
+        Town names to keep (exact match).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``name``, ``geometry`` in the CRS of ``places``.
+    """
+    sel = places[places["name"].isin(list(names))]
+    sel = sel[~sel["name"].duplicated()]
+    return gpd.GeoDataFrame(
+        {"name": sel["name"].to_numpy()}, geometry=sel.geometry.to_numpy(), crs=places.crs
+    )
+
+
+def build_map_layers(
+    inputs: Any,
+    result: Any,
+    hubs: gpd.GeoDataFrame,
+    *,
+    admin1: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame | None = None,
+    zones: gpd.GeoDataFrame | None = None,
+    zone_level: int = 2,
+) -> MapLayers:
+    """Gather the layers of a print map from the engine's outputs.
+
+    Parameters
+    ----------
+    inputs
+        ``geo.model.friction.ModelInputs`` (roads, axes, places, admin2, grid).
+    result
+        ``geo.model.reach.ReachResult`` (bands, state with axis status and encirclements in force).
+    hubs
+        Hubs drawn (EPSG:4326; ``hub_id``, ``name``).
+    admin1
+        Regions (``geo.sources.admin.load_admin(data_dir, 1)``).
+    incidents
+        Incident points of the window (restricted maps only), or None.
+    zones
+        Access zones (:func:`geo.model.zones.classify_zones`), or None.
+    zone_level
+        Admin level of ``zones``.
+
+    Returns
+    -------
+    MapLayers
+    """
+    state = result.state
+    return MapLayers(
+        admin1=admin1,
+        admin2=inputs.admin2,
+        bands=result.bands,
+        zones=zones,
+        roads=inputs.roads,
+        axes=inputs.axes,
+        axis_status=None if state is None else state.axis_status,
+        encircled=None if state is None else state.no_entry,
+        hubs=hubs,
+        towns=main_towns(inputs.places),
+        incidents=incidents,
+        season=result.season,
+        cell_km=inputs.grid.cell_km,
+        zone_level=zone_level,
+    )
+
+
+# --------------------------------------------------------------------------- preparation
+
+
+def _empty(gdf: Any) -> bool:
+    return gdf is None or len(gdf) == 0
+
+
+def _to_print(gdf: gpd.GeoDataFrame, *, simplify: bool = True) -> gpd.GeoDataFrame:
+    out = gdf.to_crs(PRINT_CRS) if gdf.crs is not None else gdf.set_crs(STORAGE_CRS).to_crs(PRINT_CRS)
+    if simplify:
+        out = out.set_geometry(out.geometry.simplify(DRAW_TOLERANCE_M, preserve_topology=True))
+    return out[~(out.geometry.is_empty | out.geometry.isna())]
+
+
+def _prepare(layers: MapLayers) -> dict[str, Any]:
+    """Project and simplify every layer once (kept on the MapLayers for further pages)."""
+    if layers._prepared:
+        return layers._prepared
+    p: dict[str, Any] = {}
+    p["admin1"] = _to_print(layers.admin1)
+    p["admin2"] = None if _empty(layers.admin2) else _to_print(layers.admin2)
+    p["outline"] = shapely.union_all(p["admin1"].geometry.buffer(0).values)
+    p["bands"] = None if _empty(layers.bands) else _to_print(layers.bands)
+    p["zones"] = None if _empty(layers.zones) else _to_print(layers.zones)
+    p["roads"] = None if _empty(layers.roads) else _to_print(layers.roads)
+    if not _empty(layers.axes):
+        axes = layers.axes
+        if layers.axis_status is not None and "status" in layers.axis_status:
+            axes = axes.drop(columns=[c for c in ("status",) if c in axes]).join(
+                layers.axis_status[["status"]], how="left"
+            )
+        if "status" not in axes:
+            axes = axes.assign(status="unknown")
+        axes = axes.assign(status=axes["status"].fillna("unknown"))
+        if "schematic" not in axes:
+            axes = axes.assign(schematic=False)
+        p["axes"] = _to_print(axes)
+    else:
+        p["axes"] = None
+    p["encircled"] = None if _empty(layers.encircled) else _to_print(layers.encircled, simplify=False)
+    p["hubs"] = None if _empty(layers.hubs) else _to_print(layers.hubs, simplify=False)
+    p["towns"] = None if _empty(layers.towns) else _to_print(layers.towns, simplify=False)
+    p["incidents"] = None if _empty(layers.incidents) else _to_print(layers.incidents, simplify=False)
+    p["hub_order"] = (
+        list(layers.hubs["hub_id"])
+        if not _empty(layers.hubs)
+        else (list(dict.fromkeys(layers.bands["hub_id"])) if not _empty(layers.bands) else [])
+    )
+    layers._prepared.update(p)
+    return layers._prepared
+
+
+# --------------------------------------------------------------------------- drawing helpers
+
+
+def _check(paper: str, show: str, fmt: str | None = None) -> None:
+    if paper not in PAPER_MM:
+        msg = f"paper must be one of {', '.join(PAPER_MM)}, got {paper!r}"
+        raise ValueError(msg)
+    if show not in _SHOWS:
+        msg = f"show must be one of {', '.join(_SHOWS)}, got {show!r}"
+        raise ValueError(msg)
+    if fmt is not None and fmt not in _FORMATS:
+        msg = f"format must be one of {', '.join(_FORMATS)}, got {fmt!r}"
+        raise ValueError(msg)
+
+
+def _halo(width: float = 2.5) -> list:
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=width, foreground="white")]
+
+
+def _fit_extent(
+    bounds: tuple[float, float, float, float], box_w: float, box_h: float, pad: float = 0.04
+) -> tuple[float, float, float, float]:
+    """Expand ``bounds`` so that their aspect equals the axes box (``box_w / box_h``)."""
+    minx, miny, maxx, maxy = bounds
+    w, h = (maxx - minx) * (1 + 2 * pad), (maxy - miny) * (1 + 2 * pad)
+    w, h = max(w, 1.0), max(h, 1.0)
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    if w / h < box_w / box_h:
+        w = h * box_w / box_h
+    else:
+        h = w * box_h / box_w
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def _nice_length_km(width_km: float) -> float:
+    target = width_km / 5.0
+    for v in (10, 20, 25, 50, 100, 150, 200, 250, 300, 400, 500, 1000):
+        if v >= target * 0.75:
+            return float(v)
+    return 1000.0
+
+
+def _scale_bar(ax: Any, extent: tuple[float, float, float, float], s: float, lang: str) -> None:
+    from matplotlib.patches import Rectangle
+
+    minx, miny, maxx, maxy = extent
+    length_km = _nice_length_km((maxx - minx) / 1000.0)
+    length = length_km * 1000.0
+    x0 = minx + (maxx - minx) * 0.03
+    y0 = miny + (maxy - miny) * 0.035
+    bar_h = (maxy - miny) * 0.008
+    ax.add_patch(
+        Rectangle(
+            (x0 - (maxx - minx) * 0.012, y0 - bar_h * 2.4),
+            length + (maxx - minx) * 0.045,
+            bar_h * 6.2,
+            facecolor="white",
+            edgecolor="none",
+            alpha=0.85,
+            zorder=20,
+        )
+    )
+    for i in range(4):
+        ax.add_patch(
+            Rectangle(
+                (x0 + i * length / 4, y0),
+                length / 4,
+                bar_h,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=21,
+            )
+        )
+    for frac in (0.0, 0.5, 1.0):
+        label = f"{length_km * frac:g}" + (f" {tr('km', lang)}" if frac == 1.0 else "")
+        ax.text(
+            x0 + frac * length, y0 + bar_h * 1.6, label, ha="center", va="bottom", fontsize=6.5 * s, zorder=22
+        )
+
+
+def _north_angle_deg(extent: tuple[float, float, float, float]) -> float:
+    """Angle (degrees, counter-clockwise from the page's up) of true north at the map centre."""
+    cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
+    back = Transformer.from_crs(PRINT_CRS, STORAGE_CRS, always_xy=True)
+    fwd = Transformer.from_crs(STORAGE_CRS, PRINT_CRS, always_xy=True)
+    lon, lat = back.transform(cx, cy)
+    x2, y2 = fwd.transform(lon, lat + 0.5)
+    return math.degrees(math.atan2(-(x2 - cx), y2 - cy))
+
+
+def _north_arrow(ax: Any, extent: tuple[float, float, float, float], s: float, lang: str) -> None:
+    from matplotlib.patches import Polygon as MplPolygon
+    from matplotlib.transforms import Affine2D
+
+    angle = _north_angle_deg(extent)
+    cx, cy, size = 0.955, 0.90, 0.035
+    pts_left = np.array([[0, size], [-size * 0.4, -size * 0.6], [0, -size * 0.25]])
+    pts_right = pts_left * np.array([-1, 1])
+    rot = Affine2D().rotate_deg(angle).translate(cx, cy) + ax.transAxes
+    box = ax.get_position()
+    aspect = Affine2D().scale(
+        1.0, box.width / box.height * (ax.figure.get_figwidth() / ax.figure.get_figheight())
+    )
+    for pts, face in ((pts_left, "black"), (pts_right, "white")):
+        ax.add_patch(
+            MplPolygon(
+                pts,
+                closed=True,
+                facecolor=face,
+                edgecolor="black",
+                linewidth=0.7,
+                transform=aspect + rot,
+                zorder=22,
+            )
+        )
+    ax.text(
+        cx,
+        cy + size * 1.05 * box.width / box.height * (ax.figure.get_figwidth() / ax.figure.get_figheight()),
+        tr("north", lang),
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=9 * s,
+        fontweight="bold",
+        zorder=22,
+        path_effects=_halo(),
+    )
+
+
+def _poly_path(geoms: Any) -> Any:
+    """One compound matplotlib Path of (Multi)Polygons (exteriors CCW, holes CW: nonzero fill)."""
+    from matplotlib.path import Path as MplPath
+
+    verts, codes = [], []
+    polys = shapely.get_parts(shapely.orient_polygons(np.asarray(geoms, dtype=object)))
+    for poly in polys:
+        if poly is None or poly.is_empty or poly.geom_type != "Polygon":
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords)[:, :2]
+            if len(xy) < 3:
+                continue
+            c = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+            c[0] = MplPath.MOVETO
+            c[-1] = MplPath.CLOSEPOLY
+            verts.append(xy)
+            codes.append(c)
+    if not verts:
+        return None
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _plot_polys(
+    ax: Any,
+    gdf: gpd.GeoDataFrame | gpd.GeoSeries | None,
+    *,
+    facecolor: str = "none",
+    edgecolor: str = "none",
+    linewidth: float = 0.0,
+    alpha: float | None = None,
+    zorder: float = 2,
+) -> None:
+    """Fill polygons as one patch (fast, no per-feature artists)."""
+    from matplotlib.patches import PathPatch
+
+    if gdf is None or len(gdf) == 0:
+        return
+    geoms = gdf.geometry.values if hasattr(gdf, "geometry") else gdf.values
+    path = _poly_path(geoms)
+    if path is None:
+        return
+    # add_artist, not add_patch: no data-limit update (it walks every vertex); limits are set by hand
+    ax.add_artist(
+        PathPatch(
+            path,
+            facecolor=facecolor,
+            edgecolor=edgecolor,
+            linewidth=linewidth,
+            alpha=alpha,
+            zorder=zorder,
+            transform=ax.transData,
+        )
+    )
+
+
+def _plot_lines(
+    ax: Any,
+    geoms: Any,
+    *,
+    color: str,
+    linewidth: float,
+    linestyle: Any = "-",
+    alpha: float | None = None,
+    zorder: float = 4,
+) -> None:
+    """Draw (Multi)LineStrings (or polygon boundaries) as one LineCollection."""
+    from matplotlib.collections import LineCollection
+
+    arr = np.asarray(geoms.values if hasattr(geoms, "values") else geoms, dtype=object)
+    if not len(arr):
+        return
+    parts = shapely.get_parts(arr)
+    segs = [np.asarray(g.coords)[:, :2] for g in parts if g is not None and not g.is_empty]
+    if not segs:
+        return
+    ax.add_collection(
+        LineCollection(
+            segs, colors=color, linewidths=linewidth, linestyles=linestyle, alpha=alpha, zorder=zorder
+        ),
+        autolim=False,
+    )
+
+
+class _LabelPlacer:
+    """Greedy label placement: a label is drawn at the first candidate offset that does not
+    overlap a label already placed (display coordinates); otherwise it is left out.
+    """
+
+    def __init__(self, ax: Any) -> None:
+        self.ax = ax
+        self.renderer = ax.figure.canvas.get_renderer()
+        self.boxes: list[Any] = []
+        self.skipped: list[str] = []
+
+    def add(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        *,
+        offsets: Sequence[tuple[float, float, str, str]] = (
+            (4, 3, "left", "bottom"),
+            (4, -3, "left", "top"),
+            (-4, 3, "right", "bottom"),
+            (-4, -3, "right", "top"),
+        ),
+        **kw: Any,
+    ) -> bool:
+        xmin, xmax = self.ax.get_xlim()
+        ymin, ymax = self.ax.get_ylim()
+        if not (xmin <= x <= xmax and ymin <= y <= ymax):
+            return False
+        axbox = self.ax.get_window_extent(self.renderer)
+        for dx, dy, ha, va in offsets:
+            t = self.ax.annotate(
+                text,
+                (x, y),
+                xytext=(dx, dy),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                annotation_clip=True,
+                **kw,
+            )
+            bb = t.get_window_extent(self.renderer).expanded(1.05, 1.1)
+            inside = bb.x0 >= axbox.x0 and bb.x1 <= axbox.x1 and bb.y0 >= axbox.y0 and bb.y1 <= axbox.y1
+            if inside and not any(bb.overlaps(o) for o in self.boxes):
+                self.boxes.append(bb)
+                return True
+            t.remove()
+        self.skipped.append(text)
+        return False
+
+    def reserve(self, frac_box: tuple[float, float, float, float]) -> None:
+        """Keep labels out of an area given in axes fractions (x0, y0, x1, y1)."""
+        from matplotlib.transforms import Bbox
+
+        p0 = self.ax.transAxes.transform(frac_box[:2])
+        p1 = self.ax.transAxes.transform(frac_box[2:])
+        self.boxes.append(Bbox([p0, p1]))
+
+    def block(self, x: float, y: float, r_pt: float = 4.0) -> None:
+        """Reserve a small square around a symbol so labels avoid it."""
+        from matplotlib.transforms import Bbox
+
+        px, py = self.ax.transData.transform((x, y))
+        r = r_pt * self.ax.figure.dpi / 72.0
+        self.boxes.append(Bbox([[px - r, py - r], [px + r, py + r]]))
+
+
+def _quiet_canvas_class() -> type:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    class QuietCanvas(FigureCanvasAgg):
+        """Agg canvas whose ``draw_idle`` does nothing (non-interactive: we save once at the end)."""
+
+        def draw_idle(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    return QuietCanvas
+
+
+def _QuietCanvas(fig: Any) -> Any:  # noqa: N802
+    return _quiet_canvas_class()(fig)
+
+
+# --------------------------------------------------------------------------- legend
+
+
+def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -> None:
+    """Draw a legend in the side-panel axes: entries are (kind, style, label); kind is
+    ``head``, ``fill``, ``line``, ``marker`` or ``gap``.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
+
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    rows = sum(1 for k, _, _ in entries if k not in ("gap", "head")) + sum(
+        0.95 for k, _, _ in entries if k == "head"
+    )
+    gaps = sum(1 for k, _, _ in entries if k == "gap")
+    step = min(0.06, 0.98 / max(rows + 0.35 * gaps, 1))
+    font = 7.2 * s * min(1.0, step / 0.05)
+    y = 0.995
+    for kind, style, label in entries:
+        if kind == "gap":
+            y -= step * 0.35
+            continue
+        if kind == "head":
+            ax.text(0.0, y, label, fontsize=8.2 * s, fontweight="bold", va="top", ha="left")
+            y -= step * 0.95
+            continue
+        ym = y - step * 0.35
+        if kind == "fill":
+            ax.add_patch(
+                Rectangle(
+                    (0.02, ym - step * 0.3),
+                    0.09,
+                    step * 0.6,
+                    facecolor=style.get("color"),
+                    alpha=style.get("alpha", 1.0),
+                    edgecolor=style.get("edge", "#555555"),
+                    linewidth=0.5,
+                    hatch=style.get("hatch"),
+                )
+            )
+        elif kind == "line":
+            ax.add_line(
+                Line2D(
+                    [0.02, 0.11],
+                    [ym, ym],
+                    color=style.get("color"),
+                    linewidth=style.get("lw", 2.0) * s,
+                    linestyle=style.get("ls", "-"),
+                )
+            )
+        elif kind == "marker":
+            ax.add_line(
+                Line2D(
+                    [0.065],
+                    [ym],
+                    marker=style.get("marker", "o"),
+                    markersize=style.get("ms", 6) * s,
+                    markerfacecolor=style.get("color"),
+                    markeredgecolor=style.get("edge", "black"),
+                    markeredgewidth=0.7,
+                    linestyle="none",
+                )
+            )
+        ax.text(0.14, ym, label, fontsize=font, va="center", ha="left")
+        y -= step
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def _page_text(
+    layers: MapLayers,
+    show: str,
+    lang: str,
+    as_of: dt.date,
+    hub_name: str | None,
+    title: str | None,
+    subtitle: str | None,
+) -> tuple[str, str]:
+    if title is None:
+        if show == "zones":
+            title = tr("title_zones", lang)
+        elif hub_name:
+            title = tr("title_hub", lang, hub=hub_name)
+        else:
+            title = tr("title_national", lang)
+    if subtitle is None:
+        date = format_date(as_of, lang)
+        if show == "zones":
+            subtitle = tr("subtitle_zones", lang, date=date, level=tr(f"level_{layers.zone_level}", lang))
+        else:
+            season = (
+                tr(f"season_{layers.season}", lang) if layers.season in ("dry", "rainy") else layers.season
+            )
+            subtitle = tr("subtitle", lang, date=date, season=season)
+    return title, subtitle
+
+
+def draw_map(
+    layers: MapLayers,
+    *,
+    as_of: dt.date,
+    lang: str = "en",
+    paper: str = "A4",
+    dpi: int = 150,
+    show: str = "bands",
+    focus_hub: str | None = None,
+    public: bool = False,
+    title: str | None = None,
+    subtitle: str | None = None,
+    produced: dt.date | None = None,
+    page: tuple[int, int] | None = None,
+) -> Any:
+    """Draw one map page and return the matplotlib Figure (caller saves and closes it).
+
+    Parameters are those of :func:`render_map` (``page`` is ``(n, total)`` for the
+    footer of a multi-page pack).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    check_lang(lang)
+    _check(paper, show)
+    p = _prepare(layers)
+    w_mm, h_mm = PAPER_MM[paper]
+    s = w_mm / 297.0  # font and line scale: A3 keeps the A4 look
+    # whole pixels: an A4 page at 300 dpi is 3508 x 2480 px (matplotlib truncates, so add a hair)
+    fig = Figure(
+        figsize=(round(w_mm / 25.4 * dpi) / dpi + 1e-6, round(h_mm / 25.4 * dpi) / dpi + 1e-6), dpi=dpi
+    )
+    _QuietCanvas(fig)  # Agg canvas for text measurement, without a redraw per artist
+    produced = produced or dt.date.today()
+    hub_order: list[str] = p["hub_order"]
+    hub_names = {r["hub_id"]: r["name"] for _, r in layers.hubs.iterrows()} if not _empty(layers.hubs) else {}
+    if not hub_names and p["bands"] is not None:
+        hub_names = dict(zip(p["bands"]["hub_id"], p["bands"]["hub"], strict=False))
+    hub_name = hub_names.get(focus_hub, focus_hub) if focus_hub else None
+    title, subtitle = _page_text(layers, show, lang, as_of, hub_name, title, subtitle)
+
+    # header
+    fig.text(0.012, 0.975, title, fontsize=17 * s, fontweight="bold", va="top", ha="left")
+    fig.text(0.012, 0.925, subtitle, fontsize=10.5 * s, va="top", ha="left", color="#333333")
+    mark = tr("public", lang) if public else tr("restricted", lang)
+    fig.text(
+        0.988,
+        0.975,
+        mark,
+        fontsize=8.5 * s,
+        va="top",
+        ha="right",
+        fontweight="bold",
+        color="#1a5276" if public else "#b2182b",
+    )
+    # frames
+    map_box = (0.012, 0.105, 0.70, 0.78)
+    ax = fig.add_axes(map_box)
+    ax.set_facecolor(FOREIGN_LAND)  # land outside Mali: neutral, never the blue of water
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.8)
+    ax_w_in, ax_h_in = map_box[2] * w_mm / 25.4, map_box[3] * h_mm / 25.4
+
+    # extent
+    bands = p["bands"]
+    focus_bands = None
+    if focus_hub is not None and bands is not None:
+        focus_bands = bands[bands["hub_id"] == focus_hub]
+    if focus_bands is not None and len(focus_bands) and not focus_bands.geometry.is_empty.all():
+        b = focus_bands.total_bounds
+        b = (b[0] - 60e3, b[1] - 60e3, b[2] + 60e3, b[3] + 60e3)
+    elif focus_hub is not None and p["hubs"] is not None and (p["hubs"]["hub_id"] == focus_hub).any():
+        pt = p["hubs"][p["hubs"]["hub_id"] == focus_hub].geometry.iloc[0]
+        b = (pt.x - 250e3, pt.y - 250e3, pt.x + 250e3, pt.y + 250e3)
+    else:
+        b = tuple(p["admin1"].total_bounds)
+    extent = _fit_extent(b, ax_w_in, ax_h_in)
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    ax.set_aspect("equal", adjustable="box")
+
+    legend: list[tuple[str, dict[str, Any], str]] = []
+    # land: Mali light, neighbours neutral grey-beige, sea (if any in the frame) blue
+    countries = _region_countries()
+    if countries is not None:
+        frame = shapely.box(*extent)
+        sea = frame.difference(shapely.union_all(countries.geometry.buffer(0).values))
+        if not sea.is_empty:
+            _plot_polys(ax, gpd.GeoSeries([sea], crs=PRINT_CRS), facecolor=WATER, zorder=0.5)
+    _plot_polys(ax, gpd.GeoSeries([p["outline"]], crs=PRINT_CRS), facecolor=MALI_LAND, zorder=1)
+
+    # reach bands or zones
+    if show == "zones" and p["zones"] is not None:
+        z = p["zones"]
+        legend.append(("head", {}, tr("legend_zones", lang)))
+        for zone, colour in ZONE_COLOUR.items():
+            part = z[z["zone"] == zone]
+            _plot_polys(ax, part, facecolor=colour, edgecolor="white", linewidth=0.25, alpha=0.85, zorder=2)
+            legend.append(("fill", {"color": colour, "alpha": 0.85}, tr(f"zone_{zone}", lang)))
+    elif bands is not None:
+        shown = (
+            [focus_hub] if focus_hub is not None else [h for h in hub_order if (bands["hub_id"] == h).any()]
+        )
+        hours = sorted(bands["hours"].unique(), reverse=True)
+        legend.append(("head", {}, tr("legend_reach", lang)))
+        for hid in shown:
+            colour = hub_colour(hub_order.index(hid)) if hid in hub_order else "#4e79a7"
+            hb = bands[bands["hub_id"] == hid]
+            for k, h in enumerate(hours):
+                part = hb[hb["hours"] == h]
+                alpha = BAND_OPACITY[min(len(hours) - 1 - k, len(BAND_OPACITY) - 1)]
+                if focus_hub is not None:
+                    alpha = [0.55, 0.35, 0.18, 0.1, 0.07][min(len(hours) - 1 - k, 4)]
+                _plot_polys(ax, part, facecolor=colour, edgecolor="none", alpha=alpha, zorder=2 + k * 0.01)
+            outer = hb[hb["hours"] == hours[0]]
+            _plot_polys(ax, outer, facecolor="none", edgecolor=colour, linewidth=0.6 * s, zorder=2.2)
+        if focus_hub is not None:
+            colour = hub_colour(hub_order.index(focus_hub)) if focus_hub in hub_order else "#4e79a7"
+            for k, h in enumerate(sorted(hours)):
+                alpha = [0.55, 0.35, 0.18, 0.1, 0.07][min(k, 4)]
+                legend.append(
+                    ("fill", {"color": colour, "alpha": alpha}, tr("within_h", lang, h=format_hours(h)))
+                )
+            status = bands[bands["hub_id"] == focus_hub]["hub_status"]
+            if len(status) and status.iloc[0] not in ("ok", "moved"):
+                ax.text(
+                    0.5,
+                    0.5,
+                    tr("no_reach", lang, status=status.iloc[0]),
+                    transform=ax.transAxes,
+                    ha="center",
+                    fontsize=9 * s,
+                    color="#b2182b",
+                    wrap=True,
+                    zorder=30,
+                )
+        else:
+            hmax = format_hours(hours[0])
+            for hid in shown:
+                colour = hub_colour(hub_order.index(hid)) if hid in hub_order else "#4e79a7"
+                legend.append(
+                    (
+                        "fill",
+                        {"color": colour, "alpha": 0.45},
+                        tr("reach_of", lang, hub=hub_names.get(hid, hid), h=hmax),
+                    )
+                )
+            legend.append(
+                (
+                    "fill",
+                    {"color": "#777777", "alpha": 0.3},
+                    tr("bands_note", lang, hours=", ".join(format_hours(h) for h in sorted(hours))),
+                )
+            )
+
+    # boundaries
+    if p["admin2"] is not None:
+        _plot_lines(ax, p["admin2"].boundary, color="#9a9a9a", linewidth=0.3 * s, zorder=3)
+    _plot_lines(ax, p["admin1"].boundary, color="#3b3b3b", linewidth=0.9 * s, zorder=3.1)
+    _plot_lines(ax, [p["outline"].boundary], color="black", linewidth=1.3 * s, zorder=3.2)
+
+    # roads
+    legend.append(("gap", {}, ""))
+    legend.append(("head", {}, tr("legend_roads", lang)))
+    if p["roads"] is not None:
+        _plot_lines(ax, p["roads"].geometry, color=BASE_ROAD_COLOUR, linewidth=0.7 * s, alpha=0.8, zorder=4)
+        legend.append(("line", {"color": BASE_ROAD_COLOUR, "lw": 0.9}, tr("road_base", lang)))
+    if p["axes"] is not None:
+        axes = p["axes"]
+        for status in ("open", "constrained", "closed", "unknown"):
+            part = axes[axes["status"] == status]
+            if not len(part):
+                continue
+            colour = ROAD_STATUS_COLOUR[status]
+            solid = part[~part["schematic"].astype(bool)]
+            dashed = part[part["schematic"].astype(bool)]
+            if len(solid):
+                _plot_lines(ax, solid.geometry, color=colour, linewidth=2.2 * s, zorder=5)
+            if len(dashed):
+                _plot_lines(
+                    ax, dashed.geometry, color=colour, linewidth=2.0 * s, linestyle=(0, (4, 2.5)), zorder=5
+                )
+            legend.append(("line", {"color": colour, "lw": 2.4}, tr(f"road_{status}", lang)))
+        if axes["schematic"].astype(bool).any():
+            legend.append(("line", {"color": "#555555", "lw": 2.0, "ls": (0, (3, 2))}, tr("schematic", lang)))
+
+    legend.append(("gap", {}, ""))
+    legend.append(("head", {}, tr("legend_other", lang)))
+    placer = _LabelPlacer(ax)
+    placer.reserve((0.0, 0.0, 0.30, 0.11))  # scale bar
+    placer.reserve((0.91, 0.78, 1.0, 1.0))  # north arrow
+    # incidents (restricted only)
+    inc = p["incidents"]
+    if inc is not None and not public:
+        pts = inc[inc.geometry.geom_type == "Point"]
+        ax.scatter(
+            pts.geometry.x,
+            pts.geometry.y,
+            s=5 * s,
+            c="#222222",
+            marker="x",
+            linewidths=0.5,
+            alpha=0.7,
+            zorder=6,
+        )
+        legend.append(("marker", {"marker": "x", "color": "#222222", "ms": 5}, tr("incident", lang)))
+    # encircled
+    enc = p["encircled"]
+    if enc is not None and public and "public" in enc:
+        enc = enc[enc["public"].astype(str).str.lower().isin(["true", "1", "yes"])]
+    if enc is not None and len(enc):
+        if "radius_km" in enc:
+            r = pd.to_numeric(enc["radius_km"], errors="coerce")
+            discs = enc[r.notna() & (r > 0)]
+            if len(discs):
+                _plot_polys(
+                    ax,
+                    discs.geometry.buffer(r[discs.index].to_numpy() * 1000.0),
+                    facecolor=ENCIRCLED_ACTIVE,
+                    alpha=0.3,
+                    zorder=6,
+                )
+        ax.scatter(
+            enc.geometry.x,
+            enc.geometry.y,
+            s=34 * s * s,
+            marker="o",
+            facecolor="white",
+            edgecolor=ENCIRCLED_ACTIVE,
+            linewidths=1.8 * s,
+            zorder=7,
+        )
+        ax.scatter(
+            enc.geometry.x, enc.geometry.y, s=6 * s * s, marker="o", color=ENCIRCLED_ACTIVE, zorder=7.1
+        )
+        legend.append(
+            (
+                "marker",
+                {"marker": "o", "color": "white", "edge": ENCIRCLED_ACTIVE, "ms": 7},
+                tr("encircled", lang),
+            )
+        )
+    # hubs
+    hubs = p["hubs"]
+    if hubs is not None and len(hubs):
+        legend.extend(
+            _draw_hubs(
+                ax,
+                hubs,
+                hub_order,
+                hub_names,
+                placer,
+                extent,
+                s,
+                lang,
+                coloured=show == "bands" and bands is not None,
+                focus_hub=focus_hub,
+            )
+        )
+    # towns
+    towns = p["towns"]
+    hub_pts = hubs.geometry if hubs is not None else gpd.GeoSeries([], crs=PRINT_CRS)
+    if towns is not None and len(towns):
+        if len(hub_pts):  # a town on a hub is labelled by the hub
+            near = np.array([hub_pts.distance(g).min() < 8e3 for g in towns.geometry])
+            towns = towns[~near]
+        ax.scatter(towns.geometry.x, towns.geometry.y, s=9 * s * s, color="black", zorder=8)
+        for g in towns.geometry:
+            placer.block(g.x, g.y, 2.5 * s)
+        legend.append(("marker", {"marker": "o", "color": "black", "ms": 3.5}, tr("town", lang)))
+    if enc is not None:
+        for g in enc.geometry:
+            placer.block(g.x, g.y, 4 * s)
+    legend.append(("line", {"color": "#3b3b3b", "lw": 1.2}, tr("admin1", lang)))
+    if p["admin2"] is not None:
+        legend.append(("line", {"color": "#9a9a9a", "lw": 0.6}, tr("admin2", lang)))
+    legend.append(("fill", {"color": FOREIGN_LAND, "edge": "#8c8c8c"}, tr("foreign_land", lang)))
+
+    # labels, by priority: hubs, encircled, admin1 names, towns
+    if hubs is not None:
+        for _, hub in hubs.iterrows():
+            name = str(hub["name"]).split(" (")[0]
+            placer.add(
+                hub.geometry.x,
+                hub.geometry.y,
+                name,
+                fontsize=9 * s,
+                fontweight="bold",
+                path_effects=_halo(2.8),
+                zorder=12,
+                offsets=(
+                    (7, 4, "left", "bottom"),
+                    (7, -4, "left", "top"),
+                    (-7, 4, "right", "bottom"),
+                    (-7, -4, "right", "top"),
+                    (0, 8, "center", "bottom"),
+                    (0, -8, "center", "top"),
+                ),
+            )
+    if enc is not None:
+        for _, row in enc.iterrows():
+            placer.add(
+                row.geometry.x,
+                row.geometry.y,
+                str(row.get("locality", "")),
+                fontsize=7 * s,
+                fontstyle="italic",
+                color=ENCIRCLED_ACTIVE,
+                path_effects=_halo(2.2),
+                zorder=11,
+                offsets=(
+                    (7, -3, "left", "top"),
+                    (-7, -3, "right", "top"),
+                    (7, 3, "left", "bottom"),
+                    (-7, 3, "right", "bottom"),
+                ),
+            )
+    for _, reg in p["admin1"].iterrows():
+        pt = reg.geometry.representative_point()
+        placer.add(
+            pt.x,
+            pt.y,
+            str(reg["name"]).upper(),
+            fontsize=8.5 * s,
+            color="#6b6b6b",
+            fontweight="bold",
+            path_effects=_halo(2.0),
+            zorder=10,
+            offsets=(
+                (0, 0, "center", "center"),
+                (0, 14, "center", "center"),
+                (0, -14, "center", "center"),
+                (30, 0, "center", "center"),
+                (-30, 0, "center", "center"),
+                (0, 28, "center", "center"),
+                (0, -28, "center", "center"),
+                (30, 20, "center", "center"),
+                (-30, -20, "center", "center"),
+                (30, -20, "center", "center"),
+                (-30, 20, "center", "center"),
+            ),
+        )
+    if towns is not None:
+        for _, town in towns.iterrows():
+            placer.add(
+                town.geometry.x,
+                town.geometry.y,
+                str(town["name"]),
+                fontsize=7 * s,
+                path_effects=_halo(2.0),
+                zorder=11,
+            )
+    _label_neighbours(placer, countries, p["outline"], extent, lang, s)
+    if placer.skipped:
+        logger.debug("labels left out to avoid overlaps: %s", ", ".join(placer.skipped))
+
+    _scale_bar(ax, extent, s, lang)
+    _north_arrow(ax, extent, s, lang)
+
+    # side panel: inset, legend, sources
+    inset = fig.add_axes((0.725, 0.70, 0.263, 0.185))
+    _draw_inset(inset, p, extent if focus_hub is not None else None, lang, s)
+    leg_ax = fig.add_axes((0.725, 0.285, 0.263, 0.395))
+    _legend(leg_ax, legend, s)
+    src = "\n".join(textwrap.wrap(tr("sources", lang), 74))
+    method = "\n".join(textwrap.wrap(tr("method", lang, cell=f"{layers.cell_km:g}"), 74))
+    fig.text(0.725, 0.268, tr("sources_head", lang), fontsize=7 * s, fontweight="bold", va="top")
+    fig.text(
+        0.725,
+        0.243,
+        src + "\n\n" + method,
+        fontsize=5.3 * s,
+        va="top",
+        ha="left",
+        color="#333333",
+        linespacing=1.25,
+    )
+    # under the map: disclaimer, production date, page
+    disc = "\n".join(textwrap.wrap(tr("disclaimer", lang), 175))
+    fig.text(0.012, 0.088, disc, fontsize=6.3 * s, va="top", ha="left", color="#333333", fontstyle="italic")
+    footer = tr("produced", lang, date=format_date(produced, lang))
+    fig.text(0.012, 0.038, footer, fontsize=6.3 * s, va="top", ha="left", color="#444444")
+    if page is not None:
+        fig.text(
+            0.988,
+            0.038,
+            tr("page", lang, n=page[0], total=page[1]),
+            fontsize=6.3 * s,
+            va="top",
+            ha="right",
+            color="#444444",
+        )
+    fig.add_artist(Rectangle((0.0, 0.0), 1.0, 1.0, transform=fig.transFigure, fill=False, edgecolor="none"))
+    return fig
+
+
+def _draw_inset(
+    ax: Any, p: dict[str, Any], focus_extent: tuple[float, float, float, float] | None, lang: str, s: float
+) -> None:
+    """West Africa with Mali highlighted (and the page's extent when it is a zoom)."""
+    from matplotlib.patches import Rectangle
+
+    countries = _region_countries()
+    ax.set_facecolor(WATER)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    fwd = Transformer.from_crs(STORAGE_CRS, PRINT_CRS, always_xy=True)
+    x0, y0 = fwd.transform(INSET_BOUNDS[0], INSET_BOUNDS[1])
+    x1, y1 = fwd.transform(INSET_BOUNDS[2], INSET_BOUNDS[3])
+    box = ax.get_position()
+    fig = ax.figure
+    ext = _fit_extent(
+        (x0, y0, x1, y1), box.width * fig.get_figwidth(), box.height * fig.get_figheight(), pad=0.0
+    )
+    if countries is not None:
+        _plot_polys(ax, countries, facecolor=FOREIGN_LAND, edgecolor="#8c8c8c", linewidth=0.4)
+    _plot_polys(
+        ax,
+        gpd.GeoSeries([p["outline"]], crs=PRINT_CRS),
+        facecolor="#d7191c",
+        edgecolor="black",
+        linewidth=0.6,
+        alpha=0.85,
+        zorder=3,
+    )
+    centre = p["outline"].representative_point()
+    ax.text(
+        centre.x,
+        centre.y,
+        tr("country", lang).upper(),
+        fontsize=6.5 * s,
+        fontweight="bold",
+        ha="center",
+        va="center",
+        color="white",
+    )
+    if focus_extent is not None:
+        ax.add_patch(
+            Rectangle(
+                (focus_extent[0], focus_extent[1]),
+                focus_extent[2] - focus_extent[0],
+                focus_extent[3] - focus_extent[1],
+                fill=False,
+                edgecolor="black",
+                linewidth=1.2,
+                zorder=6,
+            )
+        )
+    ax.set_xlim(ext[0], ext[2])
+    ax.set_ylim(ext[1], ext[3])
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_title(tr("inset", lang), fontsize=7 * s, loc="left", pad=2)
+    # only Mali's neighbours are named, in the page's language, whole and inside the frame
+    ax.apply_aspect()
+    renderer = ax.figure.canvas.get_renderer()
+    for key, (lon, lat) in NEIGHBOURS.values():
+        x, y = fwd.transform(lon, lat)
+        t = ax.text(
+            x,
+            y,
+            tr(key, lang),
+            fontsize=4.8 * s,
+            ha="center",
+            va="center",
+            color="#555555",
+            path_effects=_halo(1.2),
+            zorder=7,
+            clip_on=False,
+        )
+        _keep_inside(ax, t, renderer)
+
+
+def _keep_inside(ax: Any, text: Any, renderer: Any, margin_px: float = 2.0) -> None:
+    """Shift a text so that its whole box lies inside the axes (never clipped or cut)."""
+    frame = ax.get_window_extent(renderer)
+    bb = text.get_window_extent(renderer)
+    dx = max(0.0, frame.x0 + margin_px - bb.x0) - max(0.0, bb.x1 - (frame.x1 - margin_px))
+    dy = max(0.0, frame.y0 + margin_px - bb.y0) - max(0.0, bb.y1 - (frame.y1 - margin_px))
+    if dx or dy:
+        px, py = ax.transData.transform(text.get_position())
+        text.set_position(ax.transData.inverted().transform((px + dx, py + dy)))
+
+
+def _draw_hubs(
+    ax: Any,
+    hubs: gpd.GeoDataFrame,
+    hub_order: list[str],
+    hub_names: dict[str, str],
+    placer: _LabelPlacer,
+    extent: tuple[float, float, float, float],
+    s: float,
+    lang: str,
+    *,
+    coloured: bool,
+    focus_hub: str | None,
+) -> list[tuple[str, dict[str, Any], str]]:
+    """Draw the hub squares and return legend entries that say what their colour means.
+
+    A hub is filled with its own colour only where that colour means something: on the
+    national bands map (colour = its reach, the same as its bands) and for the focus hub
+    of a hub page. Other hubs of a hub page and every hub of a zones map are white.
+    """
+    drawn_other = False
+    for _, hub in hubs.iterrows():
+        hid = hub["hub_id"]
+        own = hub_colour(hub_order.index(hid)) if hid in hub_order else hub_colour(0)
+        if focus_hub is None:
+            colour = own if coloured else HUB_NEUTRAL
+            size = 80
+        elif hid == focus_hub:
+            colour, size = (own if coloured else HUB_NEUTRAL), 80
+        else:
+            colour, size = HUB_NEUTRAL, 40
+            x, y = hub.geometry.x, hub.geometry.y
+            drawn_other |= bool(extent[0] <= x <= extent[2] and extent[1] <= y <= extent[3])
+        ax.scatter(
+            [hub.geometry.x],
+            [hub.geometry.y],
+            s=size * s * s,
+            marker="s",
+            facecolor=colour,
+            edgecolor="black",
+            linewidths=1.0,
+            zorder=9,
+        )
+        placer.block(hub.geometry.x, hub.geometry.y, 5 * s)
+    entries: list[tuple[str, dict[str, Any], str]] = []
+    if focus_hub is None:
+        label = tr("hub_coloured", lang) if coloured else tr("hub", lang)
+        entries.append(("marker", {"marker": "s", "color": HUB_NEUTRAL, "ms": 8}, label))
+    else:
+        own = hub_colour(hub_order.index(focus_hub)) if focus_hub in hub_order else hub_colour(0)
+        name = str(hub_names.get(focus_hub, focus_hub)).split(" (")[0]
+        entries.append(
+            (
+                "marker",
+                {"marker": "s", "color": own if coloured else HUB_NEUTRAL, "ms": 8},
+                tr("hub_named", lang, hub=name),
+            )
+        )
+        if drawn_other:
+            entries.append(
+                ("marker", {"marker": "s", "color": HUB_NEUTRAL, "ms": 5.5}, tr("hub_other", lang))
+            )
+    return entries
+
+
+def _label_neighbours(
+    placer: _LabelPlacer,
+    countries: gpd.GeoDataFrame | None,
+    outline: Any,
+    extent: tuple[float, float, float, float],
+    lang: str,
+    s: float,
+) -> None:
+    """Name the neighbouring countries seen at the edges of the main map (lowest label priority)."""
+    frame = shapely.box(*extent)
+    min_area = frame.area * 0.01
+    mali = outline.buffer(15e3)
+    for ne_name, (key, (lon, lat)) in NEIGHBOURS.items():
+        if countries is not None:
+            geom = countries.loc[countries["name"] == ne_name, "geometry"]
+            if not len(geom):
+                continue
+            part = geom.iloc[0].buffer(0).intersection(frame).difference(mali)
+            if part.is_empty or part.area < min_area:
+                continue
+            largest = max(shapely.get_parts(part), key=lambda g: g.area)
+            pt = (
+                shapely.ops.polylabel(largest, tolerance=5e3)
+                if largest.geom_type == "Polygon"
+                else largest.representative_point()
+            )
+        else:
+            fx, fy = Transformer.from_crs(STORAGE_CRS, PRINT_CRS, always_xy=True).transform(lon, lat)
+            pt = shapely.Point(fx, fy)
+            if not frame.contains(pt) or mali.contains(pt):
+                continue
+        placer.add(
+            pt.x,
+            pt.y,
+            tr(key, lang).upper(),
+            fontsize=7.5 * s,
+            color="#8a8577",
+            fontstyle="italic",
+            path_effects=_halo(1.8),
+            zorder=10,
+            offsets=((0, 0, "center", "center"), (0, 12, "center", "center"), (0, -12, "center", "center")),
+        )
+
+
+_COUNTRIES_CACHE: dict[str, gpd.GeoDataFrame | None] = {}
+
+
+def _region_countries() -> gpd.GeoDataFrame | None:
+    """Natural Earth low-resolution countries of West Africa (public domain), projected.
+
+    Read from the copy that ships inside the installed ``pyogrio`` package (its test
+    fixture); None when it is not there, and the inset then names the neighbours at fixed
+    positions instead.
+    """
+    if "ne" in _COUNTRIES_CACHE:
+        return _COUNTRIES_CACHE["ne"]
+    out = None
+    try:
+        import pyogrio
+
+        path = (
+            Path(pyogrio.__file__).parent
+            / "tests"
+            / "fixtures"
+            / "naturalearth_lowres"
+            / "naturalearth_lowres.shp"
+        )
+        if path.exists():
+            world = gpd.read_file(path, engine="pyogrio", bbox=(-30, -5, 30, 40))
+            out = world[["name", "geometry"]].to_crs(PRINT_CRS)
+    except Exception as exc:  # noqa: BLE001  (an optional decoration; fall back quietly)
+        logger.debug("inset countries unavailable: %s", exc)
+    _COUNTRIES_CACHE["ne"] = out
+    return out
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _pdf_rc() -> dict[str, Any]:
+    # TrueType (Type 42) fonts: text stays extractable and searchable in the PDF.
+    return {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans"}
+
+
+def _metadata(title: str, as_of: dt.date) -> dict[str, str]:
+    return {
+        "Title": title,
+        "Subject": f"Humanitarian access, as of {as_of.isoformat()}",
+        "Creator": "Mali access mapper (geo.products.printmap)",
+    }
+
+
+def render_map(
+    layers: MapLayers,
+    *,
+    as_of: dt.date,
+    lang: str = "en",
+    paper: str = "A4",
+    dpi: int = 150,
+    fmt: str | None = None,
+    out: str | Path | None = None,
+    show: str = "bands",
+    focus_hub: str | None = None,
+    public: bool = False,
+    title: str | None = None,
+    subtitle: str | None = None,
+    produced: dt.date | None = None,
+) -> bytes:
+    """Render one print-ready map page to PNG or PDF.
+
+    Parameters
+    ----------
+    layers
+        What to draw (:class:`MapLayers`; build it with :func:`build_map_layers` or by hand).
+        Only what it holds is drawn.
+    as_of
+        Date of the situation shown (title block).
+    lang
+        ``{"fr", "en"}``: language of every text on the page.
+    paper
+        ``{"A4", "A3"}``, landscape.
+    dpi
+        Resolution of a PNG (pixels per inch): an A4 page at 300 dpi is 3508 x 2480 px.
+        A PDF is vector; ``dpi`` only affects the rasterised parts.
+    fmt
+        ``{"png", "pdf"}``; default: from the suffix of ``out``, else ``"png"``.
+    out
+        File to write (atomically), or None to only return the bytes.
+    show
+        ``"bands"`` (reachable areas of the hubs) or ``"zones"`` (access zones of
+        ``layers.zones``).
+    focus_hub
+        A ``hub_id``: zoom on that hub's reachable area and draw only its bands, with one
+        shade per band; None: all of Mali, all hubs' bands.
+    public
+        Public version: incident points and encircled episodes whose ``public`` flag is
+        false are not drawn, and the page is marked "public version" instead of
+        "restricted". Armed-group names are never printed in either mode.
+    title, subtitle
+        Override the generated title and subtitle.
+    produced
+        Production date printed in the footer (default: today).
+
+    Returns
+    -------
+    bytes
+        The PNG or PDF file content.
+
+    Raises
+    ------
+    ValueError
+        Unknown language, paper, format or ``show``.
+    """
+    if fmt is None:
+        fmt = Path(out).suffix.lower().lstrip(".") if out is not None else "png"
+    _check(paper, show, fmt)
+    import matplotlib
+
+    with matplotlib.rc_context(_pdf_rc()):
+        fig = draw_map(
+            layers,
+            as_of=as_of,
+            lang=lang,
+            paper=paper,
+            dpi=dpi,
+            show=show,
+            focus_hub=focus_hub,
+            public=public,
+            title=title,
+            subtitle=subtitle,
+            produced=produced,
+        )
+        buf = io.BytesIO()
+        kwargs: dict[str, Any] = {"format": fmt, "dpi": dpi}
+        if fmt == "pdf":
+            kwargs["metadata"] = _metadata(fig.texts[0].get_text(), as_of)
+        fig.savefig(buf, **kwargs)
+    data = buf.getvalue()
+    if out is not None:
+        _write_bytes(Path(out), data)
+    logger.info("rendered %s map (%s, %s, %d bytes)", fmt, paper, lang, len(data))
+    return data
+
+
+def render_pack(
+    layers: MapLayers,
+    *,
+    hub_ids: Sequence[str],
+    as_of: dt.date,
+    lang: str = "en",
+    paper: str = "A4",
+    dpi: int = 150,
+    out: str | Path | None = None,
+    public: bool = False,
+    produced: dt.date | None = None,
+    progress: Progress | None = None,
+) -> bytes:
+    """A multi-page PDF meeting pack: one page per hub, zoomed on its reachable area.
+
+    Parameters
+    ----------
+    layers
+        What to draw (as for :func:`render_map`).
+    hub_ids
+        Hubs, one page each, in this order.
+    as_of, lang, paper, dpi, public, produced
+        As for :func:`render_map`.
+    out
+        PDF file to write (atomically), or None.
+    progress
+        Optional ``progress(done, total, label)`` after each page.
+
+    Returns
+    -------
+    bytes
+        The PDF content (``len(hub_ids)`` pages).
+
+    Raises
+    ------
+    ValueError
+        No hub, or an unknown language or paper.
+    """
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    hub_ids = list(hub_ids)
+    if not hub_ids:
+        msg = "a meeting pack needs at least one hub"
+        raise ValueError(msg)
+    check_lang(lang)
+    _check(paper, "bands", "pdf")
+    import matplotlib
+
+    buf = io.BytesIO()
+    title = tr("title_national", lang)
+    with matplotlib.rc_context(_pdf_rc()), PdfPages(buf, metadata=_metadata(title, as_of)) as pdf:
+        for i, hid in enumerate(hub_ids, start=1):
+            fig = draw_map(
+                layers,
+                as_of=as_of,
+                lang=lang,
+                paper=paper,
+                dpi=dpi,
+                focus_hub=hid,
+                public=public,
+                produced=produced,
+                page=(i, len(hub_ids)),
+            )
+            pdf.savefig(fig)
+            if progress:
+                progress(i, len(hub_ids), str(hid))
+    data = buf.getvalue()
+    if out is not None:
+        _write_bytes(Path(out), data)
+    logger.info("rendered a %d-page pack (%s, %s, %d bytes)", len(hub_ids), paper, lang, len(data))
+    return data
+
+
+def _write_bytes(target: Path, data: bytes) -> None:
+    from geo.io import atomic_path
+
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+__all__ = [
+    "MAIN_TOWNS",
+    "PAPER_MM",
+    "PRINT_CRS",
+    "MapLayers",
+    "build_map_layers",
+    "draw_map",
+    "main_towns",
+    "render_map",
+    "render_pack",
+]

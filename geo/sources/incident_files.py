@@ -1,0 +1,1283 @@
+"""Reading, checking and storing incident files (ACLED, UCDP GED, curated, generic).
+
+Every file goes through the same three steps:
+
+1. :func:`read_table` decodes the bytes (UTF-8 with or without BOM, else cp1252, else
+   latin-1), finds the separator (``,``, ``;``, tab or ``|``) and returns every cell as
+   text (XLSX cells keep their Excel dates).
+2. :func:`check_table` maps the columns of one *format* onto the normalised incident
+   schema (:data:`INCIDENT_COLUMNS`) and validates every row. Rows that fail are kept
+   in ``rejected`` with their row number (1-based, header not counted), field and
+   reason; nothing is dropped silently.
+3. :func:`import_checked` writes the accepted rows, the rejected rows and an import
+   record into the project store (component ``incidents``). Importing the same file
+   twice adds nothing: the key is ``incident_id`` = source + source event id, or source
+   + a hash of the row's content when the file has no event id.
+
+Formats
+-------
+``acled``
+    ACLED export (``event_id_cnty``, ``event_date``, ``event_type``, ``sub_event_type``,
+    ``actor1``, ``actor2``, ``admin1``-``admin3``, ``latitude``, ``longitude``,
+    ``geo_precision``, ``time_precision``, ``fatalities``, ``notes``, ``source``). Rows
+    are marked ``restricted``: ACLED's terms forbid redistributing them.
+``ucdp``
+    UCDP GED and GED Candidate (``id``, ``date_start``, ``date_end``,
+    ``type_of_violence``, ``side_a``, ``side_b``, ``latitude``, ``longitude``,
+    ``where_prec``, ``date_prec``, ``best``, ``low``, ``high``). The slimmed GED 21.1 file
+    of the data folder (``best_death`` ... without ``where_prec``) is read too.
+``curated``
+    The project's access events (``event_id``, ``date``, ``date_precision``,
+    ``coord_confidence`` ...).
+``generic``
+    Any CSV/XLSX plus a TOML mapping file (see :func:`load_mapping`).
+
+Dates
+-----
+ISO ``YYYY-MM-DD`` (optionally with a time), ``YYYY-MM`` (month precision), ACLED's
+``15 January 2020`` and ``DD/MM/YYYY`` or ``MM/DD/YYYY``. Slash dates are never guessed:
+a row like ``03/04/2021`` is rejected as ambiguous unless the file declares its order
+(``date_order = "dmy"`` in the mapping, or ``--date-order``); ``25/04/2021`` is read as
+day-first because no other reading exists.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import logging
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo.errors import DataFileError
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+
+#: Columns of the normalised incident table, in order (the GeoDataFrame adds ``geometry``).
+INCIDENT_COLUMNS = [
+    "incident_id",
+    "source",
+    "source_event_id",
+    "date",
+    "date_end",
+    "date_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "fatalities",
+    "fatalities_low",
+    "fatalities_high",
+    "geo_precision",
+    "geo_precision_src",
+    "time_precision_src",
+    "low_precision",
+    "notes",
+    "source_ref",
+    "location",
+    "admin1",
+    "admin2",
+    "admin3",
+    "latitude",
+    "longitude",
+    "restricted",
+    "licence",
+    "content_hash",
+    "row",
+]
+
+FORMATS = ("auto", "acled", "ucdp", "curated", "generic")
+DATE_ORDERS = ("dmy", "mdy", "ymd")
+
+#: Mali's extent (lon_min, lat_min, lon_max, lat_max), EPSG:4326, padded by ~0.1 degree.
+#: Used when no admin0 outline is given; the CLI and loaders pass the real outline.
+MALI_BBOX = (-12.35, 10.05, 4.35, 25.10)
+
+#: Largest accepted upload / import file (bytes).
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+LICENCES = {
+    "acled": "ACLED terms of use: no redistribution of rows; attribute ACLED",
+    "ucdp": "CC BY 4.0 (UCDP GED; cite Sundberg & Melander 2013)",
+    "curated": "Project compilation; credit the publishers in source_ref",
+    "generic": "Provided by the user; not for publication unless cleared",
+}
+
+# canonical field -> accepted header names (lower-case), per format
+_SPECS: dict[str, dict[str, tuple[str, ...]]] = {
+    "acled": {
+        "event_id": ("event_id_cnty",),
+        "date": ("event_date",),
+        "event_type": ("event_type",),
+        "sub_event_type": ("sub_event_type",),
+        "actor1": ("actor1",),
+        "actor2": ("actor2",),
+        "admin1": ("admin1",),
+        "admin2": ("admin2",),
+        "admin3": ("admin3",),
+        "location": ("location",),
+        "latitude": ("latitude",),
+        "longitude": ("longitude",),
+        "geo_precision": ("geo_precision",),
+        "time_precision": ("time_precision",),
+        "fatalities": ("fatalities",),
+        "notes": ("notes",),
+        "source_ref": ("source",),
+    },
+    "ucdp": {
+        "event_id": ("id",),
+        "date": ("date_start",),
+        "date_end": ("date_end",),
+        "event_type": ("type_of_violence",),
+        "sub_event_type": ("conflict_name",),
+        "actor1": ("side_a",),
+        "actor2": ("side_b",),
+        "latitude": ("latitude",),
+        "longitude": ("longitude",),
+        "geo_precision": ("where_prec",),
+        "time_precision": ("date_prec",),
+        "fatalities": ("best", "best_death", "best_est"),
+        "fatalities_low": ("low", "low_death", "low_est"),
+        "fatalities_high": ("high", "high_death", "high_est"),
+        "admin1": ("adm_1",),
+        "admin2": ("adm_2",),
+        "location": ("where_coordinates",),
+        "notes": ("source_headline",),
+        "source_ref": ("source_office", "source_original"),
+    },
+    "curated": {
+        "event_id": ("event_id",),
+        "date": ("date",),
+        "date_precision": ("date_precision",),
+        "event_type": ("event_type",),
+        "location": ("locality",),
+        "admin1": ("admin1_region",),
+        "admin2": ("admin2_cercle",),
+        "latitude": ("latitude",),
+        "longitude": ("longitude",),
+        "coord_confidence": ("coord_confidence",),
+        "actor1": ("actor",),
+        "notes": ("summary",),
+        "source_ref": ("source_publisher",),
+    },
+}
+_REQUIRED = {
+    "acled": ("event_id", "date", "event_type", "latitude", "longitude", "fatalities"),
+    "ucdp": ("event_id", "date", "event_type", "latitude", "longitude", "fatalities"),
+    "curated": ("event_id", "date", "event_type", "latitude", "longitude"),
+    "generic": ("date", "latitude", "longitude"),
+}
+#: Canonical fields a generic mapping may name.
+GENERIC_FIELDS = (
+    "event_id",
+    "date",
+    "date_end",
+    "date_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "fatalities",
+    "notes",
+    "source_ref",
+)
+
+_UCDP_VIOLENCE = {"1": "State-based violence", "2": "Non-state violence", "3": "One-sided violence"}
+_ACLED_TIME = {1: "day", 2: "week", 3: "month"}
+_UCDP_TIME = {1: "day", 2: "week", 3: "week", 4: "month", 5: "year"}
+_CONFIDENCE = {"high": 1, "medium": 2, "low": 3}
+_MONTHS = {
+    "janvier": "January",
+    "février": "February",
+    "fevrier": "February",
+    "mars": "March",
+    "avril": "April",
+    "mai": "May",
+    "juin": "June",
+    "juillet": "July",
+    "août": "August",
+    "aout": "August",
+    "septembre": "September",
+    "octobre": "October",
+    "novembre": "November",
+    "décembre": "December",
+    "decembre": "December",
+}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class RawTable:
+    """A file read as text cells.
+
+    Attributes
+    ----------
+    path
+        The file.
+    frame
+        One column per header cell (stripped), every cell a ``str`` (XLSX dates stay
+        ``datetime``); blank cells are ``""``.
+    encoding, delimiter
+        What was detected (``None`` for XLSX).
+    warnings
+        Problems noticed while reading (suspected mojibake ...).
+    """
+
+    path: Path
+    frame: pd.DataFrame
+    encoding: str | None
+    delimiter: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DataFileError(path, f"cannot decode as {encoding} ({exc})") from exc
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:4096]:
+        raise DataFileError(path, "binary file, not a CSV or XLSX table")
+    for enc in ("utf-8", "cp1252", "latin-1"):
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    raise DataFileError(path, "cannot decode the file")  # pragma: no cover (latin-1 never fails)
+
+
+def _sniff_delimiter(text: str) -> str:
+    head = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
+    except csv.Error:
+        first = text.splitlines()[0] if text else ""
+        counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
+        return max(counts, key=counts.__getitem__)
+
+
+def read_table(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | int | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> RawTable:
+    """Read a CSV or XLSX incident file as text cells.
+
+    Parameters
+    ----------
+    path
+        ``.csv``/``.txt``/``.tsv`` or ``.xlsx``/``.xlsm``.
+    encoding
+        Force an encoding; default: UTF-8 (BOM or not), else cp1252, else latin-1.
+    delimiter
+        Force the separator; default: sniffed among ``, ; tab |``.
+    sheet
+        XLSX sheet name or index (default the first).
+    max_bytes
+        Larger files are refused.
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    DataFileError
+        Missing, empty, too large, binary, undecodable or unparsable file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(path, "file not found")
+    size = path.stat().st_size
+    if size > max_bytes:
+        msg = f"file is {size / 1e6:.1f} MB, larger than the {max_bytes / 1e6:.0f} MB limit"
+        raise DataFileError(path, msg)
+    data = path.read_bytes()
+    if not data.strip():
+        raise DataFileError(path, "file is empty")
+    warnings: list[str] = []
+    if data[:4] == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises many types on a bad workbook
+            raise DataFileError(path, f"cannot read as XLSX ({type(exc).__name__}: {exc})") from exc
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame = frame.map(_cell_text)
+        enc = delim = None
+    elif path.suffix.lower() == ".xls":
+        raise DataFileError(path, "old Excel .xls is not supported; save it as .xlsx or .csv")
+    else:
+        text, enc = _decode(data, path, encoding)
+        if re.search("Ã[\u0080-\u00bf]", text):
+            warnings.append(
+                "text looks double-encoded (e.g. 'Ã©' for 'é'): "
+                "the file was probably converted to UTF-8 twice"
+            )
+        delim = delimiter or _sniff_delimiter(text)
+        try:
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=delim,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skipinitialspace=False,
+                engine="c",
+            )
+        except (pd.errors.ParserError, ValueError) as exc:
+            raise DataFileError(path, f"cannot parse as CSV with separator {delim!r} ({exc})") from exc
+        frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.shape[1] == 0:
+        raise DataFileError(path, "no header row")
+    dupes = [c for c in frame.columns if list(frame.columns).count(c) > 1]
+    if dupes:
+        raise DataFileError(path, f"duplicated column {dupes[0]!r} in the header", field=dupes[0])
+    logger.info("read %s: %d rows, encoding %s, separator %r", path.name, len(frame), enc, delim)
+    return RawTable(
+        path=path, frame=frame.reset_index(drop=True), encoding=enc, delimiter=delim, warnings=warnings
+    )
+
+
+def _cell_text(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (dt.datetime, dt.date, pd.Timestamp)):
+        return pd.Timestamp(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+@dataclass(frozen=True)
+class Mapping_:
+    """A generic file's column mapping (read from TOML by :func:`load_mapping`).
+
+    Attributes
+    ----------
+    name
+        Source name; rows get ``source = "generic:<name>"``.
+    columns
+        Canonical field -> column header in the file.
+    date_order
+        ``"dmy"``, ``"mdy"``, ``"ymd"`` or ``None`` (slash dates must be unambiguous).
+    restricted
+        Rows may not be published (default True for field spreadsheets).
+    licence
+        Free text stored with each row.
+    defaults
+        Canonical field -> constant value when the file has no such column
+        (e.g. ``event_type = "incident"``).
+    """
+
+    name: str
+    columns: Mapping[str, str]
+    date_order: str | None = None
+    restricted: bool = True
+    licence: str = LICENCES["generic"]
+    defaults: Mapping[str, str] = field(default_factory=dict)
+
+
+def load_mapping(path: str | Path) -> Mapping_:
+    """Read a TOML column mapping for generic files.
+
+    Example::
+
+        name = "hawg-mopti"
+        date_order = "dmy"            # dmy | mdy | ymd
+        restricted = true
+        [columns]
+        event_id = "N°"
+        date = "Date incident"
+        event_type = "Type"
+        latitude = "Lat"
+        longitude = "Long"
+        fatalities = "Morts"
+        notes = "Description"
+        [defaults]
+        event_type = "incident"
+
+    Raises
+    ------
+    DataFileError
+        Unreadable TOML, unknown canonical field or date order.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(path, f"cannot read mapping ({exc})") from exc
+    columns = raw.get("columns", {})
+    if not isinstance(columns, dict) or not columns:
+        raise DataFileError(path, "mapping needs a [columns] table", field="columns")
+    for key in list(columns) + list(raw.get("defaults", {})):
+        if key not in GENERIC_FIELDS:
+            msg = f"unknown field {key!r}; expected one of {list(GENERIC_FIELDS)}"
+            raise DataFileError(path, msg, field=key)
+    order = raw.get("date_order")
+    if order is not None and order not in DATE_ORDERS:
+        msg = f"date_order must be one of {list(DATE_ORDERS)}, got {order!r}"
+        raise DataFileError(path, msg, field="date_order")
+    name = str(raw.get("name") or path.stem)
+    return Mapping_(
+        name=name,
+        columns={k: str(v) for k, v in columns.items()},
+        date_order=order,
+        restricted=bool(raw.get("restricted", True)),
+        licence=str(raw.get("licence", LICENCES["generic"])),
+        defaults={k: str(v) for k, v in raw.get("defaults", {}).items()},
+    )
+
+
+def detect_format(columns: Sequence[str]) -> str:
+    """Guess the format of a header: ``"acled"``, ``"ucdp"``, ``"curated"`` or ``"generic"``."""
+    cols = {c.strip().lower() for c in columns}
+    if {"event_id_cnty", "event_date"} <= cols:
+        return "acled"
+    if {"id", "date_start"} <= cols and cols & {"type_of_violence", "side_a", "where_prec"}:
+        return "ucdp"
+    if {"event_id", "coord_confidence"} <= cols:
+        return "curated"
+    return "generic"
+
+
+def _resolve_columns(table: RawTable, fmt: str, mapping: Mapping_ | None) -> dict[str, str]:
+    """Canonical field -> actual column name; raises naming the first missing required one."""
+    actual = {c.lower(): c for c in table.frame.columns}
+    found: dict[str, str] = {}
+    if fmt == "generic":
+        if mapping is not None:
+            for canon, col in mapping.columns.items():
+                if col in table.frame.columns:
+                    found[canon] = col
+                elif col.lower() in actual:
+                    found[canon] = actual[col.lower()]
+                else:
+                    msg = (
+                        f"column {col!r} named in the mapping for {canon!r} is missing; "
+                        f"the file has {list(table.frame.columns)}"
+                    )
+                    raise DataFileError(table.path, msg, field=col)
+        else:
+            for canon in GENERIC_FIELDS:
+                if canon in actual:
+                    found[canon] = actual[canon]
+        defaults = mapping.defaults if mapping else {}
+        for canon in _REQUIRED["generic"]:
+            if canon not in found and canon not in defaults:
+                msg = (
+                    f"missing column {canon!r}: a generic file needs columns named "
+                    f"{list(_REQUIRED['generic'])} or a --mapping file naming them"
+                )
+                raise DataFileError(table.path, msg, field=canon)
+        return found
+    spec = _SPECS[fmt]
+    for canon, names in spec.items():
+        for name in names:
+            if name in actual:
+                found[canon] = actual[name]
+                break
+    for canon in _REQUIRED[fmt]:
+        if canon not in found:
+            name = spec[canon][0]
+            msg = f"missing column {name!r}, required by the {fmt} format"
+            raise DataFileError(table.path, msg, field=name)
+    return found
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def parse_number(values: pd.Series) -> pd.Series:
+    """Parse text numbers, accepting a decimal comma (``12,5``) and ``1.234,5``.
+
+    Returns float with NaN for blanks and unparsable cells (tell them apart with the
+    input: blank cells are ``""``).
+    """
+    s = values.astype(str).str.strip().str.replace("\u00a0", "", regex=False)
+    if s.str.contains(" ", regex=False).any():
+        s = s.str.replace(" ", "", regex=False)
+    comma = s.str.contains(",", regex=False)
+    if comma.any():
+        both = comma & s.str.contains(".", regex=False)
+        s = s.where(~both, s.str.replace(".", "", regex=False))
+        s = s.str.replace(",", ".", regex=False)
+    return pd.to_numeric(s, errors="coerce").astype(float)
+
+
+_SLASH = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_YMD_SLASH = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$")
+_YM = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass
+class _Dates:
+    date: pd.Series  # datetime64[ns] or NaT
+    precision: pd.Series  # "day"/"month" or ""
+    reason: pd.Series  # "" when parsed
+    dayfirst_rows: list[int]
+    monthfirst_rows: list[int]
+
+
+def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
+    """Parse incident dates without ever guessing day/month order.
+
+    Parameters
+    ----------
+    values
+        Text cells (or Timestamps from XLSX).
+    date_order
+        ``"dmy"``, ``"mdy"``, ``"ymd"`` or ``None``. With ``None`` a slash date is read
+        only when a single reading exists (one part > 12, or both parts equal).
+
+    Returns
+    -------
+    _Dates
+        ``date`` (NaT when rejected), ``precision``, ``reason`` ("" when parsed), and the
+        0-based positions of rows that were day-first / month-first by necessity.
+    """
+    n = len(values)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    prec = pd.Series("", index=values.index, dtype=object)
+    reason = pd.Series("", index=values.index, dtype=object)
+    if values.dtype == object:
+        is_ts = values.map(lambda v: isinstance(v, pd.Timestamp)).astype(bool)
+    else:
+        is_ts = pd.Series(False, index=values.index)
+    if is_ts.any():
+        out[is_ts] = pd.to_datetime(values[is_ts].tolist()).normalize()
+        prec[is_ts] = "day"
+    text = values.where(~is_ts, "").astype(str).str.strip()
+    todo = ~is_ts
+    blank = todo & (text == "")
+    reason[blank] = "missing date"
+    todo &= ~blank
+    dayfirst: list[int] = []
+    monthfirst: list[int] = []
+
+    def extract(pattern: re.Pattern[str]) -> pd.DataFrame:
+        sub = text[todo]
+        hit = sub[sub.str.match(pattern.pattern)]
+        out_ = pd.DataFrame(index=text.index, columns=range(pattern.groups), dtype=object)
+        if len(hit):
+            out_.loc[hit.index] = hit.str.extract(pattern).to_numpy()
+        return out_
+
+    # ISO day
+    m = extract(_ISO)
+    iso = todo & m[0].notna()
+    if iso.any():
+        parsed = pd.to_datetime(
+            m.loc[iso, 0] + "-" + m.loc[iso, 1] + "-" + m.loc[iso, 2], format="%Y-%m-%d", errors="coerce"
+        )
+        out[iso] = parsed
+        prec[iso] = "day"
+        bad = iso & out.isna()
+        reason[bad] = "not a calendar date"
+        todo &= ~iso
+    # ISO month
+    m = extract(_YM)
+    ym = todo & m[0].notna()
+    if ym.any():
+        parsed = pd.to_datetime(m.loc[ym, 0] + "-" + m.loc[ym, 1] + "-01", format="%Y-%m-%d", errors="coerce")
+        out[ym] = parsed
+        prec[ym] = "month"
+        reason[ym & out.isna()] = "not a calendar month"
+        todo &= ~ym
+    # yyyy/mm/dd
+    m = extract(_YMD_SLASH)
+    ymd = todo & m[0].notna()
+    if ymd.any():
+        parsed = pd.to_datetime(
+            m.loc[ymd, 0] + "-" + m.loc[ymd, 1].str.zfill(2) + "-" + m.loc[ymd, 2].str.zfill(2),
+            format="%Y-%m-%d",
+            errors="coerce",
+        )
+        out[ymd] = parsed
+        prec[ymd] = "day"
+        reason[ymd & out.isna()] = "not a calendar date"
+        todo &= ~ymd
+    # dd/mm/yyyy or mm/dd/yyyy
+    m = extract(_SLASH)
+    sl = todo & m[0].notna()
+    if sl.any():
+        a = m.loc[sl, 0].astype(int)
+        b = m.loc[sl, 1].astype(int)
+        y = m.loc[sl, 2]
+        if date_order == "dmy":
+            day, month = a, b
+            amb = pd.Series(False, index=a.index)
+        elif date_order == "mdy":
+            day, month = b, a
+            amb = pd.Series(False, index=a.index)
+        else:
+            df_only = (a > 12) & (b <= 12)
+            mf_only = (b > 12) & (a <= 12)
+            amb = (a <= 12) & (b <= 12) & (a != b)
+            day = a.where(~mf_only, b)
+            month = b.where(~mf_only, a)
+            dayfirst = [int(i) for i in a.index[df_only]]
+            monthfirst = [int(i) for i in a.index[mf_only]]
+        iso_text = y + "-" + month.astype(str).str.zfill(2) + "-" + day.astype(str).str.zfill(2)
+        parsed = pd.to_datetime(iso_text.where(~amb, ""), format="%Y-%m-%d", errors="coerce")
+        out[sl] = parsed
+        prec[sl] = "day"
+        amb_idx = amb[amb].index
+        reason[amb_idx] = (
+            "ambiguous date "
+            + text[amb_idx].map(repr)
+            + ": day-first or month-first? declare the file's date order "
+            "(date_order in the mapping, or --date-order dmy|mdy)"
+        )
+        bad = sl & out.isna() & (reason == "")
+        order = {"dmy": "day-first", "mdy": "month-first"}.get(date_order or "", "")
+        reason[bad] = "not a calendar date" + (f" when read {order}" if order else "")
+        todo &= ~sl
+    # "15 January 2020", "15-Jan-2020", "15 janvier 2020"
+    if todo.any():
+        words = text[todo].str.lower()
+        for fr, en in _MONTHS.items():
+            words = words.str.replace(rf"\b{fr}\b", en.lower(), regex=True)
+        words = words.str.replace("-", " ", regex=False)
+        parsed = pd.Series(pd.NaT, index=words.index, dtype="datetime64[ns]")
+        for fmt in ("%d %B %Y", "%d %b %Y", "%B %d %Y", "%B %d, %Y"):
+            left = parsed.isna()
+            if not left.any():
+                break
+            parsed[left] = pd.to_datetime(words[left], format=fmt, errors="coerce")
+        out[todo] = parsed
+        prec[todo & out.notna()] = "day"
+        bad = todo & out.isna()
+        reason[bad] = (
+            "unrecognised date " + text[bad].map(repr) + "; expected YYYY-MM-DD, "
+            "YYYY-MM, DD/MM/YYYY (with a declared order) or '15 January 2020'"
+        )
+    assert len(out) == n
+    return _Dates(out, prec, reason, dayfirst, monthfirst)
+
+
+def content_hash(frame: pd.DataFrame) -> pd.Series:
+    """Stable 16-hex-digit hash of an incident's content (date, place, type, actors, toll, notes)."""
+    parts = (
+        frame["date"].dt.strftime("%Y-%m-%d").fillna("")
+        + "|"
+        + frame["latitude"].round(5).astype(str)
+        + "|"
+        + frame["longitude"].round(5).astype(str)
+        + "|"
+        + frame["event_type"].astype(str)
+        + "|"
+        + frame["actor1"].astype(str)
+        + "|"
+        + frame["actor2"].astype(str)
+        + "|"
+        + frame["fatalities"].astype(str)
+        + "|"
+        + frame["notes"].astype(str)
+    )
+    return parts.map(lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()[:16])
+
+
+# --------------------------------------------------------------------------- checking
+
+
+@dataclass
+class CheckResult:
+    """Outcome of :func:`check_table`.
+
+    Attributes
+    ----------
+    path, format, source
+        File, format used, and the ``source`` value given to its rows.
+    rows
+        Data rows in the file.
+    accepted
+        Normalised rows (:data:`INCIDENT_COLUMNS`), ``row`` = 1-based data row.
+    rejected
+        One line per problem: ``row``, ``field``, ``reason``, ``value``.
+    raw_rejected
+        The original cells of every rejected row (``row`` + the file's columns).
+    warnings
+        File-level notes (fixes applied, absent optional columns, mixed date orders).
+    duplicates
+        Possible duplicates of events from another source: ``row``, ``incident_id``,
+        ``duplicate_of``, ``distance_km``, ``days_apart``.
+    encoding, delimiter
+        As detected when reading.
+    """
+
+    path: Path
+    format: str
+    source: str
+    rows: int
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    raw_rejected: pd.DataFrame
+    warnings: list[str]
+    duplicates: pd.DataFrame
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def report(self) -> dict[str, Any]:
+        """JSON-ready summary: format, rows, accepted, rejected problems, warnings, duplicates."""
+        rejected = [
+            {"row": int(r.row), "field": str(r.field), "reason": str(r.reason)}
+            for r in self.rejected.itertuples()
+        ]
+        dups = [
+            {
+                "row": int(r.row),
+                "incident_id": r.incident_id,
+                "duplicate_of": r.duplicate_of,
+                "distance_km": round(float(r.distance_km), 2),
+                "days_apart": int(r.days_apart),
+            }
+            for r in self.duplicates.itertuples()
+        ]
+        return {
+            "file": self.path.name,
+            "format": self.format,
+            "source": self.source,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "rows": self.rows,
+            "accepted": len(self.accepted),
+            "rejected_rows": int(self.rejected["row"].nunique()) if len(self.rejected) else 0,
+            "rejected": rejected,
+            "warnings": list(self.warnings),
+            "duplicates": dups,
+        }
+
+
+def _empty_rejected() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row": pd.Series(dtype=int),
+            "field": pd.Series(dtype=str),
+            "reason": pd.Series(dtype=str),
+            "value": pd.Series(dtype=str),
+        }
+    )
+
+
+def _empty_duplicates() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "row": pd.Series(dtype=int),
+            "incident_id": pd.Series(dtype=str),
+            "duplicate_of": pd.Series(dtype=str),
+            "distance_km": pd.Series(dtype=float),
+            "days_apart": pd.Series(dtype=int),
+        }
+    )
+
+
+def _inside(lon: np.ndarray, lat: np.ndarray, country: BaseGeometry | None) -> np.ndarray:
+    x0, y0, x1, y1 = MALI_BBOX
+    if country is None:
+        return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    res = np.zeros(len(lon), dtype=bool)
+    if ok.any():
+        shapely.prepare(country)
+        res[ok] = shapely.contains_xy(country, lon[ok], lat[ok])
+    return res
+
+
+def check_table(
+    table: RawTable,
+    *,
+    fmt: str = "auto",
+    mapping: Mapping_ | None = None,
+    date_order: str | None = None,
+    fix_swapped: bool = False,
+    country: BaseGeometry | None = None,
+    existing: pd.DataFrame | None = None,
+    dup_km: float = 5.0,
+    dup_days: int = 0,
+    today: dt.date | None = None,
+) -> CheckResult:
+    """Validate a table and normalise its accepted rows.
+
+    Parameters
+    ----------
+    table
+        From :func:`read_table`.
+    fmt
+        One of :data:`FORMATS`; ``"auto"`` detects it from the header.
+    mapping
+        Column mapping for ``generic`` files (its ``date_order`` is the file's declaration).
+    date_order
+        Declared order of slash dates (``"dmy"``/``"mdy"``/``"ymd"``); overrides the mapping's.
+    fix_swapped
+        Swap latitude/longitude on rows where only the swapped pair falls in Mali (a
+        warning names them). Default: such rows are rejected.
+    country
+        Mali's outline (Polygon/MultiPolygon, EPSG:4326, already buffered by the caller as
+        wanted); default :data:`MALI_BBOX`.
+    existing
+        Incidents already known (normalised columns, at least ``incident_id``, ``source``,
+        ``date``, ``latitude``, ``longitude``): accepted rows of another source within
+        ``dup_km`` km and ``dup_days`` days are reported as possible duplicates.
+    dup_km, dup_days
+        Duplicate thresholds (km, days).
+    today
+        Dates after this day are rejected (default: today).
+
+    Returns
+    -------
+    CheckResult
+
+    Raises
+    ------
+    DataFileError
+        Unknown format or date order, or a required column absent (named in the message).
+    """
+    if fmt not in FORMATS:
+        raise DataFileError(
+            table.path, f"unknown format {fmt!r}; expected one of {list(FORMATS)}", field="format"
+        )
+    if date_order is not None and date_order not in DATE_ORDERS:
+        msg = f"unknown date order {date_order!r}; expected one of {list(DATE_ORDERS)}"
+        raise DataFileError(table.path, msg, field="date_order")
+    fmt = detect_format(table.frame.columns) if fmt == "auto" else fmt
+    cols = _resolve_columns(table, fmt, mapping)
+    raw = table.frame
+    n = len(raw)
+    warnings = list(table.warnings)
+    order = date_order or (mapping.date_order if mapping else None)
+    source = (
+        f"generic:{mapping.name}"
+        if (fmt == "generic" and mapping)
+        else (f"generic:{table.path.stem}" if fmt == "generic" else fmt)
+    )
+    if fmt in _SPECS:
+        absent = [names[0] for canon, names in _SPECS[fmt].items() if canon not in cols]
+        if absent:
+            warnings.append(f"optional columns absent: {', '.join(absent)}")
+    defaults = dict(mapping.defaults) if mapping else {}
+
+    def text(canon: str) -> pd.Series:
+        if canon in cols:
+            col = raw[cols[canon]]
+            if col.dtype == object:  # XLSX cells: text, or Timestamps for Excel dates
+                col = col.map(lambda v: v if isinstance(v, str) else str(v))
+            return col.astype(str).str.strip()
+        return pd.Series(defaults.get(canon, ""), index=raw.index, dtype=object)
+
+    problems: list[pd.DataFrame] = []
+
+    def reject(
+        mask: pd.Series | np.ndarray, fld: str, reason: pd.Series | str, values: pd.Series | None = None
+    ) -> None:
+        mask = pd.Series(np.asarray(mask, dtype=bool), index=raw.index)
+        if not mask.any():
+            return
+        idx = mask[mask].index
+        rs = reason[idx] if isinstance(reason, pd.Series) else reason
+        vals = values[idx].astype(str) if values is not None else ""
+        problems.append(pd.DataFrame({"row": idx + 1, "field": fld, "reason": rs, "value": vals}, index=idx))
+
+    out = pd.DataFrame(index=raw.index)
+    # identifiers
+    ids = text("event_id")
+    if "event_id" in cols:
+        reject(ids == "", cols["event_id"], "missing event id")
+        first = ids.where(ids != "").dropna()
+        dup = first.duplicated(keep="first")
+        if dup.any():
+            first_row = {v: int(i) + 1 for i, v in first[~dup].items()}
+            reasons = first[dup].map(lambda v: f"duplicate event id {v!r} (first at row {first_row[v]})")
+            reject(
+                ids.index.isin(first[dup].index),
+                cols["event_id"],
+                pd.Series(reasons, index=raw.index).fillna(""),
+                ids,
+            )
+    # dates
+    date_field = cols.get("date", "date")
+    dates_src = raw[cols["date"]] if "date" in cols else text("date")
+    d = parse_dates(dates_src, date_order=order)
+    reject(d.reason != "", date_field, d.reason, dates_src.astype(str))
+    if d.dayfirst_rows and d.monthfirst_rows:
+        warnings.append(
+            f"slash dates are day-first in rows {[i + 1 for i in d.dayfirst_rows[:5]]} but month-first "
+            f"in rows {[i + 1 for i in d.monthfirst_rows[:5]]}: check the file"
+        )
+    amb = int(d.reason.str.startswith("ambiguous").sum())
+    if amb:
+        hint = ""
+        if d.dayfirst_rows and not d.monthfirst_rows:
+            hint = "; the unambiguous rows are day-first, declare --date-order dmy if all are"
+        elif d.monthfirst_rows and not d.dayfirst_rows:
+            hint = "; the unambiguous rows are month-first, declare --date-order mdy if all are"
+        warnings.append(f"{amb} rows have ambiguous slash dates and were rejected{hint}")
+    today = today or dt.date.today()
+    future = d.date.notna() & (d.date > pd.Timestamp(today))
+    reject(future, date_field, f"date after today ({today.isoformat()})", dates_src.astype(str))
+    out["date"] = d.date
+    end = parse_dates(text("date_end"), date_order=order) if "date_end" in cols else None
+    out["date_end"] = end.date if end is not None else pd.NaT
+    # precision
+    if fmt == "curated":
+        prec_txt = text("date_precision").str.lower()
+        out["date_precision"] = prec_txt.where(prec_txt != "", d.precision)
+        conf = text("coord_confidence").str.lower()
+        out["geo_precision"] = conf.map(_CONFIDENCE).astype("Int64")
+        out["geo_precision_src"] = conf
+        out["time_precision_src"] = prec_txt
+    else:
+        gp = parse_number(text("geo_precision")).round().astype("Int64")
+        tp = parse_number(text("time_precision")).round().astype("Int64")
+        out["geo_precision_src"] = text("geo_precision")
+        out["time_precision_src"] = text("time_precision")
+        if fmt == "ucdp":
+            out["geo_precision"] = gp.clip(upper=3).where(gp >= 1)
+            tmap = _UCDP_TIME
+        else:
+            out["geo_precision"] = gp.where(gp.isin([1, 2, 3]))
+            tmap = _ACLED_TIME
+        bad_gp = gp.notna() & out["geo_precision"].isna()
+        if bad_gp.any():
+            warnings.append(f"{int(bad_gp.sum())} rows have an unknown geo precision code; stored as unknown")
+        tprec = tp.astype("float64").map({float(k): v for k, v in tmap.items()}).astype(object).fillna("")
+        if fmt == "generic" and "date_precision" in cols:
+            tprec = text("date_precision").str.lower()
+        out["date_precision"] = tprec.where(tprec != "", d.precision)
+        if fmt != "generic" and "geo_precision" not in cols:
+            warnings.append("no geo precision column: precision stored as unknown")
+    out["geo_precision"] = out["geo_precision"].astype("Int64")
+    out["low_precision"] = (out["geo_precision"] >= 3).fillna(False).astype(bool)
+    # coordinates
+    lat_txt, lon_txt = text("latitude"), text("longitude")
+    lat_field, lon_field = cols.get("latitude", "latitude"), cols.get("longitude", "longitude")
+    lat, lon = parse_number(lat_txt).to_numpy(), parse_number(lon_txt).to_numpy()
+    blank_lat = lat_txt.isin(["", "n/a", "NA", "na", "N/A"])
+    blank_lon = lon_txt.isin(["", "n/a", "NA", "na", "N/A"])
+    reject(blank_lat, lat_field, "missing coordinate")
+    reject(blank_lon & ~blank_lat, lon_field, "missing coordinate")
+    reject(~blank_lat & np.isnan(lat), lat_field, "not a number", lat_txt)
+    reject(~blank_lon & np.isnan(lon), lon_field, "not a number", lon_txt)
+    finite = np.isfinite(lat) & np.isfinite(lon)
+    zero = finite & (lat == 0) & (lon == 0)
+    reject(zero, f"{lat_field},{lon_field}", "coordinates 0,0 are a placeholder, not a location")
+    bad_range = finite & ~zero & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
+    reject(
+        bad_range,
+        f"{lat_field},{lon_field}",
+        "coordinates out of range (|lat| > 90 or |lon| > 180)",
+        lat_txt + "," + lon_txt,
+    )
+    check = finite & ~zero & ~bad_range
+    inside = np.zeros(n, dtype=bool)
+    inside[check] = _inside(lon[check], lat[check], country)
+    outside = check & ~inside
+    swapped = np.zeros(n, dtype=bool)
+    if outside.any():
+        swapped[outside] = _inside(lat[outside], lon[outside], country)
+    pair = pd.Series("", index=raw.index, dtype=object)
+    for i in np.flatnonzero(outside):
+        pair.iat[i] = f"({lat[i]:g}, {lon[i]:g})"
+    if fix_swapped and swapped.any():
+        lat2 = np.where(swapped, lon, lat)
+        lon = np.where(swapped, lat, lon)
+        lat = lat2
+        rows = [int(i) + 1 for i in np.flatnonzero(swapped)]
+        warnings.append(f"latitude/longitude swapped and fixed on {len(rows)} rows: {rows[:20]}")
+    else:
+        reject(
+            swapped,
+            f"{lat_field},{lon_field}",
+            "latitude and longitude look swapped: (lat, lon) "
+            + pair
+            + " is outside Mali but the swapped pair is inside; fix the file or use --fix-swapped",
+        )
+    reject(outside & ~swapped, f"{lat_field},{lon_field}", "outside Mali: (lat, lon) " + pair)
+    out["latitude"], out["longitude"] = lat, lon
+    # fatalities
+    if "fatalities" in cols:
+        ftxt = text("fatalities")
+        fat = parse_number(ftxt)
+        bad = (ftxt != "") & (fat.isna() | (fat < 0) | (fat != fat.round()))
+        reject(bad, cols["fatalities"], "fatalities must be a whole number >= 0", ftxt)
+        out["fatalities"] = fat.fillna(0).where(~bad, 0).astype("int64")
+    else:
+        out["fatalities"] = np.int64(0)
+    for extra in ("fatalities_low", "fatalities_high"):
+        out[extra] = parse_number(text(extra)).round().astype("Int64") if extra in cols else pd.NA
+    out["fatalities_low"] = out["fatalities_low"].astype("Int64")
+    out["fatalities_high"] = out["fatalities_high"].astype("Int64")
+    # text fields
+    etype = text("event_type")
+    if fmt == "ucdp":
+        etype = etype.map(lambda v: _UCDP_VIOLENCE.get(v, v))
+    if "event_type" in cols or "event_type" in defaults:
+        reject(etype == "", cols.get("event_type", "event_type"), "missing event type")
+    else:
+        etype = pd.Series("incident", index=raw.index, dtype=object)
+    out["event_type"] = etype
+    for canon in (
+        "sub_event_type",
+        "actor1",
+        "actor2",
+        "notes",
+        "source_ref",
+        "location",
+        "admin1",
+        "admin2",
+        "admin3",
+    ):
+        out[canon] = text(canon)
+    # identity
+    out["source"] = source
+    out["source_event_id"] = ids
+    if fmt == "acled":
+        out["restricted"] = True
+    elif fmt == "generic":
+        out["restricted"] = mapping.restricted if mapping else True
+    else:
+        out["restricted"] = False
+    out["licence"] = mapping.licence if mapping else LICENCES.get(fmt, LICENCES["generic"])
+    out["row"] = raw.index + 1
+    rejected = (
+        pd.concat(problems).sort_values(["row"], kind="stable").reset_index(drop=True)
+        if problems
+        else _empty_rejected()
+    )
+    bad_rows = set(rejected["row"])
+    keep = ~out["row"].isin(bad_rows)
+    acc = out[keep].copy()
+    has_id = acc["source_event_id"] != ""
+    acc["content_hash"] = ""
+    if (~has_id).any():
+        acc.loc[~has_id, "content_hash"] = content_hash(acc[~has_id])
+    acc["incident_id"] = np.where(
+        has_id, source + ":" + acc["source_event_id"], source + ":h" + acc["content_hash"].astype(str)
+    )
+    if (~has_id).any():
+        same = acc["incident_id"].duplicated(keep="first")
+        if same.any():
+            warnings.append(
+                f"{int(same.sum())} rows repeat another row's content exactly "
+                f"(rows {acc.loc[same, 'row'].tolist()[:20]}); kept once"
+            )
+            acc = acc[~same]
+    acc = acc[INCIDENT_COLUMNS].reset_index(drop=True)
+    raw_rej = raw[~keep.to_numpy()].copy()
+    raw_rej.insert(0, "row", raw_rej.index + 1)
+    dups = (
+        find_duplicates(acc, existing, max_km=dup_km, max_days=dup_days)
+        if existing is not None and len(existing) and len(acc)
+        else _empty_duplicates()
+    )
+    if len(dups):
+        warnings.append(
+            f"{len(dups)} rows may duplicate events of another source (within "
+            f"{dup_km:g} km and {dup_days} days); they are kept and listed in duplicates"
+        )
+    logger.info(
+        "check %s (%s): %d rows, %d accepted, %d rejected", table.path.name, fmt, n, len(acc), len(bad_rows)
+    )
+    return CheckResult(
+        path=table.path,
+        format=fmt,
+        source=source,
+        rows=n,
+        accepted=acc,
+        rejected=rejected,
+        raw_rejected=raw_rej.reset_index(drop=True),
+        warnings=warnings,
+        duplicates=dups,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+    )
+
+
+def find_duplicates(
+    new: pd.DataFrame, existing: pd.DataFrame, *, max_km: float = 5.0, max_days: int = 0
+) -> pd.DataFrame:
+    """Pairs (new event, existing event of *another* source) close in time and space.
+
+    Parameters
+    ----------
+    new, existing
+        Normalised incidents (``incident_id``, ``source``, ``date``, ``latitude``,
+        ``longitude``; ``row`` in ``new``), EPSG:4326 coordinates.
+    max_km
+        Greatest distance, km (haversine on a 6371 km sphere).
+    max_days
+        Greatest difference between dates, days.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``row``, ``incident_id``, ``duplicate_of``, ``distance_km``, ``days_apart``; the
+        closest match per new event.
+    """
+    a = new[["incident_id", "source", "date", "latitude", "longitude"]].copy()
+    a["row"] = new["row"] if "row" in new.columns else np.arange(1, len(new) + 1)
+    b = existing[["incident_id", "source", "date", "latitude", "longitude"]].rename(
+        columns=lambda c: c + "_b"
+    )
+    b["date_b"] = pd.to_datetime(b["date_b"]).dt.normalize()
+    a["date"] = pd.to_datetime(a["date"]).dt.normalize()
+    frames = []
+    for shift in range(-max_days, max_days + 1):
+        a["key"] = a["date"] + pd.Timedelta(days=shift)
+        frames.append(a.merge(b, left_on="key", right_on="date_b"))
+    pairs = pd.concat(frames, ignore_index=True)
+    pairs = pairs[pairs["source"] != pairs["source_b"]]
+    if pairs.empty:
+        return _empty_duplicates()
+    lat1, lon1 = np.radians(pairs["latitude"]), np.radians(pairs["longitude"])
+    lat2, lon2 = np.radians(pairs["latitude_b"]), np.radians(pairs["longitude_b"])
+    h = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    pairs["distance_km"] = 2 * 6371.0 * np.arcsin(np.sqrt(h))
+    pairs["days_apart"] = (pairs["date"] - pairs["date_b"]).dt.days.abs()
+    pairs = pairs[pairs["distance_km"] <= max_km].sort_values(["row", "distance_km"])
+    pairs = pairs.drop_duplicates("row")
+    return pd.DataFrame(
+        {
+            "row": pairs["row"].astype(int),
+            "incident_id": pairs["incident_id"],
+            "duplicate_of": pairs["incident_id_b"],
+            "distance_km": pairs["distance_km"].astype(float),
+            "days_apart": pairs["days_apart"].astype(int),
+        }
+    ).reset_index(drop=True)
+
+
+def check_file(
+    path: str | Path, *, fmt: str = "auto", mapping: Mapping_ | str | Path | None = None, **options: Any
+) -> CheckResult:
+    """Read and check a file in one call (see :func:`read_table` and :func:`check_table`).
+
+    ``mapping`` may be a path to a TOML mapping; ``options`` go to :func:`check_table`,
+    except ``encoding``, ``delimiter`` and ``sheet`` which go to :func:`read_table`.
+    """
+    read_opts = {k: options.pop(k) for k in ("encoding", "delimiter", "sheet", "max_bytes") if k in options}
+    if mapping is not None and not isinstance(mapping, Mapping_):
+        mapping = load_mapping(mapping)
+    table = read_table(path, **read_opts)
+    return check_table(table, fmt=fmt, mapping=mapping, **options)
+
+
+def normalise_types(df: pd.DataFrame) -> pd.DataFrame:
+    """Cast a normalised incident table to its dtypes (dates, ints, bools, text)."""
+    df = df.copy()
+    for c in INCIDENT_COLUMNS:
+        if c not in df.columns:
+            df[c] = pd.NA
+    df["date"] = pd.to_datetime(df["date"]).dt.normalize().astype("datetime64[ns]")
+    df["date_end"] = pd.to_datetime(df["date_end"]).astype("datetime64[ns]")
+    for c in ("fatalities_low", "fatalities_high", "geo_precision"):
+        df[c] = pd.to_numeric(df[c]).astype("Int64")
+    df["fatalities"] = pd.to_numeric(df["fatalities"]).fillna(0).astype("int64")
+    df["row"] = pd.to_numeric(df["row"]).fillna(0).astype("int64")
+    for c in ("low_precision", "restricted"):
+        df[c] = df[c].fillna(False).astype(bool)
+    for c in ("latitude", "longitude"):
+        df[c] = pd.to_numeric(df[c]).astype(float)
+    text_cols = [
+        c
+        for c in INCIDENT_COLUMNS
+        if c
+        not in (
+            "date",
+            "date_end",
+            "fatalities",
+            "fatalities_low",
+            "fatalities_high",
+            "geo_precision",
+            "low_precision",
+            "restricted",
+            "latitude",
+            "longitude",
+            "row",
+        )
+    ]
+    for c in text_cols:
+        df[c] = df[c].fillna("").astype(str)
+    return df
+
+
+def check_upload(
+    data: bytes, filename: str, *, mapping_text: str | None = None, **options: Any
+) -> CheckResult:
+    """Check an uploaded file given as bytes (written to a private temporary folder).
+
+    Parameters
+    ----------
+    data
+        File content.
+    filename
+        Original name (its suffix picks CSV or XLSX; only the name part is used).
+    mapping_text
+        TOML mapping for generic files, as text.
+    options
+        Passed to :func:`check_file` (``fmt``, ``date_order``, ``fix_swapped``, ``country``,
+        ``existing``...).
+
+    Returns
+    -------
+    CheckResult
+        Its ``path`` carries the original file name.
+
+    Raises
+    ------
+    DataFileError
+        As :func:`check_file`; too large files included (:data:`MAX_FILE_BYTES`).
+    """
+    import tempfile
+
+    name = Path(filename).name or "upload.csv"
+    limit = options.get("max_bytes", MAX_FILE_BYTES)
+    if len(data) > limit:
+        msg = f"file is {len(data) / 1e6:.1f} MB, larger than the {limit / 1e6:.0f} MB limit"
+        raise DataFileError(name, msg)
+    with tempfile.TemporaryDirectory(prefix="incidents-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        mapping = None
+        if mapping_text:
+            mpath = Path(tmp) / "mapping.toml"
+            mpath.write_text(mapping_text, encoding="utf-8")
+            mapping = load_mapping(mpath)
+            mapping = Mapping_(
+                **{**mapping.__dict__, "name": mapping.name if mapping.name != "mapping" else Path(name).stem}
+            )
+        result = check_file(path, mapping=mapping, **options)
+    result.path = Path(name)
+    return result

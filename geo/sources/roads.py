@@ -1,0 +1,205 @@
+"""Road lines and the named access axes laid onto them.
+
+Internal road schema (WORK_CRS lines)
+-------------------------------------
+``road_id`` (str, index), ``road_class`` {main, secondary, track}, ``speed_src_kmh``
+(average speed the source gives for the line, NaN if none), ``geometry``
+(LineString/MultiLineString).
+
+Adapters
+--------
+``osrm_edges``
+    The main-road skeleton in the data folder (S. Krantz, OSRM routes on OSM). It has
+    no highway class: every line is ``main``; ``route_km_src / route_min_src`` gives
+    OSRM's average speed on the whole edge, kept for information.
+``hotosm_roads``
+    HOT OSM export (``osm_id``, ``highway``): classes mapped by ``OSM_HIGHWAY_CLASS``.
+
+Axes
+----
+A curated axis (``data/curated/axes.csv``) is a list of waypoints. Each leg between two
+waypoints is snapped to the road lines (shortest path on the line network, networkx);
+a leg whose ends are more than ``MAX_SNAP_KM`` from any road, that finds no path, or
+whose path is more than ``MAX_DETOUR`` times the straight distance, is drawn as a
+straight line through the waypoints and flagged schematic (e.g. the tracks to
+Tombouctou and Léré, which the skeleton does not reach).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+from shapely import LineString, MultiLineString, get_coordinates, line_merge
+
+from geo.config import STORAGE_CRS, WORK_CRS
+from geo.errors import DataFileError
+from geo.sources.datasets import dataset_path, load_manifest, read_vector
+
+logger = logging.getLogger(__name__)
+
+#: OSM ``highway`` values -> project road class (HOT OSM exports).
+OSM_HIGHWAY_CLASS = {
+    "motorway": "main",
+    "trunk": "main",
+    "primary": "main",
+    "secondary": "secondary",
+    "tertiary": "secondary",
+    "unclassified": "track",
+    "track": "track",
+    "residential": "track",
+    "road": "track",
+}
+#: A waypoint farther than this from the road lines makes its legs schematic (km).
+MAX_SNAP_KM = 10.0
+#: A snapped leg longer than this multiple of the straight distance (+ 20 km) is rejected as a detour.
+MAX_DETOUR = 2.0
+#: Vertices of different lines closer than this are joined in the snapping graph (km).
+JOIN_KM = 1.0
+
+
+def normalise_roads(
+    raw: gpd.GeoDataFrame, *, adapter: str, path: Path | str = "<memory>"
+) -> gpd.GeoDataFrame:
+    """Turn a source road layer into the internal schema, in WORK_CRS.
+
+    Parameters
+    ----------
+    raw
+        Line layer as read (CRS required).
+    adapter
+        ``{"osrm_edges", "hotosm_roads"}``.
+    path
+        Source file, for messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``road_class``, ``speed_src_kmh``, ``geometry``; index ``road_id``; CRS
+        ESRI:102022; empty geometries dropped.
+
+    Raises
+    ------
+    DataFileError
+        Unknown adapter or missing column.
+    """
+    if adapter == "osrm_edges":
+        for c in ("route_km_src", "route_min_src"):
+            if c not in raw.columns:
+                raise DataFileError(path, "missing column in road layer", field=c)
+        speed = raw["route_km_src"] / (raw["route_min_src"] / 60.0)
+        df = pd.DataFrame(
+            {
+                "road_id": [f"osrm-{i}" for i in range(len(raw))],
+                "road_class": "main",
+                "speed_src_kmh": speed.to_numpy(),
+            }
+        )
+    elif adapter == "hotosm_roads":
+        for c in ("osm_id", "highway"):
+            if c not in raw.columns:
+                raise DataFileError(path, "missing column in road layer", field=c)
+        cls = raw["highway"].map(OSM_HIGHWAY_CLASS)
+        df = pd.DataFrame(
+            {"road_id": "osm-" + raw["osm_id"].astype(str), "road_class": cls, "speed_src_kmh": np.nan}
+        )
+    else:
+        msg = f"unknown roads adapter {adapter!r}; expected osrm_edges or hotosm_roads"
+        raise DataFileError(path, msg, field="adapter")
+    gdf = gpd.GeoDataFrame(df, geometry=raw.geometry.values, crs=raw.crs).to_crs(WORK_CRS)
+    keep = gdf["road_class"].notna() & gdf.geometry.notna() & ~gdf.geometry.is_empty
+    return gdf[keep].set_index("road_id")
+
+
+def load_roads(data_dir: Path) -> gpd.GeoDataFrame:
+    """Road lines of the data folder in the internal schema (WORK_CRS)."""
+    ds = load_manifest()["roads"]
+    raw = read_vector(data_dir, "roads")
+    gdf = normalise_roads(raw, adapter=ds.adapter, path=dataset_path(data_dir, "roads"))
+    logger.info("roads: %d lines, %.0f km", len(gdf), gdf.length.sum() / 1000)
+    return gdf
+
+
+def _road_graph(roads: gpd.GeoDataFrame) -> tuple[nx.Graph, np.ndarray]:
+    """Graph of road vertices (WORK_CRS metres), edges weighted by length in metres."""
+    graph = nx.Graph()
+    coords_all = []
+    line_of = []
+    for i, geom in enumerate(roads.geometry):
+        parts = geom.geoms if isinstance(geom, MultiLineString) else [geom]
+        for part in parts:
+            xy = np.round(get_coordinates(part), 0)
+            keys = [(float(x), float(y)) for x, y in xy]
+            for a, b in zip(keys[:-1], keys[1:], strict=True):
+                if a != b:
+                    graph.add_edge(a, b, weight=float(np.hypot(a[0] - b[0], a[1] - b[1])))
+            coords_all.extend(keys)
+            line_of.extend([i] * len(keys))
+    nodes = np.array(list(graph.nodes))
+    tree = cKDTree(nodes)
+    for a, b in tree.query_pairs(JOIN_KM * 1000.0):
+        pa, pb = tuple(nodes[a]), tuple(nodes[b])
+        if not graph.has_edge(pa, pb):
+            graph.add_edge(pa, pb, weight=float(np.hypot(*(nodes[a] - nodes[b]))))
+    return graph, nodes
+
+
+def build_axes(axes: pd.DataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Lay each curated axis onto the road lines.
+
+    Parameters
+    ----------
+    axes
+        ``geo.sources.curated.read_axes().valid`` (``waypoint_list`` of ``(name, lon, lat)``).
+    roads
+        Internal road lines in WORK_CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``axis_id``; columns of ``axes`` (without ``waypoint_list``) plus
+        ``schematic`` (bool: at least one leg not on the road lines),
+        ``schematic_km``, ``length_km``, ``geometry`` (LineString/MultiLineString, WORK_CRS).
+    """
+    graph, nodes = _road_graph(roads)
+    tree = cKDTree(nodes)
+    to_work = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True)
+    rows = []
+    for axis_id, axis in axes.iterrows():
+        pts = [to_work.transform(lon, lat) for _, lon, lat in axis["waypoint_list"]]
+        legs, schematic_m = [], 0.0
+        for a, b in zip(pts[:-1], pts[1:], strict=True):
+            straight = float(np.hypot(a[0] - b[0], a[1] - b[1]))
+            (da, ia), (db, ib) = tree.query(a), tree.query(b)
+            leg = None
+            if axis.get("snap", "yes") == "yes" and max(da, db) <= MAX_SNAP_KM * 1000.0 and ia != ib:
+                try:
+                    path = nx.shortest_path(graph, tuple(nodes[ia]), tuple(nodes[ib]), weight="weight")
+                    line = LineString(path)
+                    if line.length <= MAX_DETOUR * straight + 20_000.0:
+                        leg = line
+                except nx.NetworkXNoPath:
+                    leg = None
+            if leg is None:
+                leg = LineString([a, b])
+                schematic_m += leg.length
+            legs.append(leg)
+        merged = line_merge(MultiLineString(legs))
+        record = axis.drop(labels=["waypoint_list"]).to_dict()
+        record.update(
+            schematic=schematic_m > 0,
+            schematic_km=schematic_m / 1000.0,
+            length_km=merged.length / 1000.0,
+            geometry=merged,
+        )
+        rows.append(record)
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WORK_CRS)
+    gdf.index = pd.Index(axes.index, name=None)
+    logger.info("axes: %d built, %d schematic", len(gdf), int(gdf["schematic"].sum()))
+    return gdf

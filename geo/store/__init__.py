@@ -1,0 +1,1 @@
+"""The project store: append-only history of constraints and incidents (SQLite)."""

@@ -1,0 +1,1085 @@
+"""Live constraints: dated, audited road status and encircled localities in the store.
+
+Advisors record changes; every change is a new row (a *version*). History is
+append-only: the tables refuse UPDATE and DELETE (SQLite triggers), and a correction
+is a new version whose ``supersedes`` column names the version it replaces. The state
+on any date is rebuilt from the non-superseded versions with the as-of rules of
+:mod:`geo.sources.curated` (:func:`geo.sources.curated.road_status_as_of`,
+:func:`geo.sources.curated.encircled_as_of`); validation is :mod:`geo.sources.curated`'s too.
+
+Tables (component ``constraints`` of :mod:`geo.store.db`, schema version 1)
+-----------------------------------------------------------------------
+``constraint_road_status``
+    One row per road-status version: ``version_id`` (autoincrement), the columns of
+    ``geo.sources.curated.ROAD_STATUS_COLUMNS`` (dates as ISO text, ``valid_to`` NULL when
+    open-ended), ``supersedes`` (version id or NULL), ``origin`` {seed, user}.
+``constraint_encircled``
+    One row per version of an encirclement *episode*: ``version_id``, ``episode_id``
+    (stable across the versions of one episode, ``locality@since`` of its first
+    version), the columns of ``geo.sources.curated.ENCIRCLED_COLUMNS`` (``radius_km`` NULL =
+    project default), ``adm3_pcode`` (COD-AB 2015 commune containing the point, by a
+    spatial join to :func:`geo.sources.admin.load_admin` level 3; NULL when no boundaries were
+    available), ``confidence`` (of the report; {low, medium, high} or NULL),
+    ``supersedes``, ``origin``.
+``constraint_meta``
+    Key/value: ``seeded_at``, ``seed_road_status``, ``seed_encircled``,
+    ``seed_rejected``.
+
+On first use the store is seeded from ``data/curated/road_status.csv`` and
+``encircled.csv`` (valid rows; rejected rows are logged with file, row and field and
+counted in ``seed_rejected``). ``recorded_at`` of new versions is UTC,
+``YYYY-MM-DDTHH:MM:SSZ``.
+
+Every function takes the store path and opens its own connection, so it is safe to
+call from several threads (Streamlit sessions) or processes at once; writes are
+``BEGIN IMMEDIATE`` transactions in WAL mode (:func:`geo.store.db.transaction`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.config import CURATED_DIR, DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS
+from geo.errors import AccessMapError, DataFileError
+from geo.sources import curated
+from geo.store.db import connect, ensure_component, transaction
+
+logger = logging.getLogger(__name__)
+
+COMPONENT = "constraints"
+ROAD_TABLE = "constraint_road_status"
+ENCIRCLED_TABLE = "constraint_encircled"
+META_TABLE = "constraint_meta"
+
+#: Columns added to the curated schemas by the store (both modes of :func:`load_versions`).
+ROAD_EXTRA_COLUMNS = ["version_id", "supersedes", "origin"]
+ENCIRCLED_EXTRA_COLUMNS = ["episode_id", "adm3_pcode", "confidence", "version_id", "supersedes", "origin"]
+
+
+def _append_only(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'constraint history is append-only: write a new version'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'constraint history is append-only: nothing is deleted'); END",
+    ]
+
+
+#: ``MIGRATIONS[i]`` takes the component from schema version i to i + 1.
+MIGRATIONS: list[list[str]] = [
+    [
+        f"""CREATE TABLE {ROAD_TABLE} (
+            version_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            axis_id TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('open','constrained','closed','unknown')),
+            status_raw TEXT NOT NULL DEFAULT '',
+            cause TEXT NOT NULL CHECK (cause IN ('security','physical','administrative','seasonal')),
+            valid_from TEXT NOT NULL,
+            valid_to TEXT,
+            confidence TEXT NOT NULL CHECK (confidence IN ('low','medium','high')),
+            source TEXT NOT NULL CHECK (source <> ''),
+            note TEXT NOT NULL DEFAULT '',
+            recorded_by TEXT NOT NULL CHECK (recorded_by <> ''),
+            recorded_at TEXT NOT NULL,
+            supersedes INTEGER REFERENCES {ROAD_TABLE}(version_id),
+            origin TEXT NOT NULL DEFAULT 'user' CHECK (origin IN ('seed','user')),
+            CHECK (valid_to IS NULL OR valid_to >= valid_from)
+        )""",
+        f"CREATE INDEX {ROAD_TABLE}_axis ON {ROAD_TABLE}(axis_id)",
+        f"CREATE UNIQUE INDEX {ROAD_TABLE}_supersedes ON {ROAD_TABLE}(supersedes) "
+        "WHERE supersedes IS NOT NULL",
+        *_append_only(ROAD_TABLE),
+        f"""CREATE TABLE {ENCIRCLED_TABLE} (
+            version_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            episode_id TEXT NOT NULL,
+            locality TEXT NOT NULL CHECK (locality <> ''),
+            lon REAL NOT NULL,
+            lat REAL NOT NULL,
+            coord_confidence TEXT NOT NULL CHECK (coord_confidence IN ('low','medium','high')),
+            status TEXT NOT NULL CHECK (status IN ('active','lifted','unknown')),
+            since TEXT NOT NULL,
+            until TEXT,
+            last_confirmed TEXT,
+            armed_group TEXT NOT NULL DEFAULT '',
+            radius_km REAL,
+            public INTEGER NOT NULL CHECK (public IN (0, 1)),
+            adm3_pcode TEXT,
+            confidence TEXT CHECK (confidence IS NULL OR confidence IN ('low','medium','high')),
+            source TEXT NOT NULL CHECK (source <> ''),
+            note TEXT NOT NULL DEFAULT '',
+            recorded_by TEXT NOT NULL CHECK (recorded_by <> ''),
+            recorded_at TEXT NOT NULL,
+            supersedes INTEGER REFERENCES {ENCIRCLED_TABLE}(version_id),
+            origin TEXT NOT NULL DEFAULT 'user' CHECK (origin IN ('seed','user')),
+            CHECK (until IS NULL OR until >= since)
+        )""",
+        f"CREATE INDEX {ENCIRCLED_TABLE}_episode ON {ENCIRCLED_TABLE}(episode_id)",
+        f"CREATE INDEX {ENCIRCLED_TABLE}_locality ON {ENCIRCLED_TABLE}(locality)",
+        f"CREATE UNIQUE INDEX {ENCIRCLED_TABLE}_supersedes ON {ENCIRCLED_TABLE}(supersedes) "
+        "WHERE supersedes IS NOT NULL",
+        *_append_only(ENCIRCLED_TABLE),
+        f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ],
+]
+
+_ROAD_DB_COLUMNS = [*curated.ROAD_STATUS_COLUMNS, "supersedes", "origin"]
+_ENC_DB_COLUMNS = [
+    "episode_id",
+    *curated.ENCIRCLED_COLUMNS,
+    "adm3_pcode",
+    "confidence",
+    "supersedes",
+    "origin",
+]
+
+
+@dataclass(frozen=True)
+class ConstraintVersions:
+    """Every non-superseded constraint version.
+
+    Attributes
+    ----------
+    road_status
+        Schema of ``geo.sources.curated.read_road_status().valid`` (``valid_from``/``valid_to``
+        as ``datetime.date``, ``valid_to`` None when open-ended) plus ``version_id``,
+        ``supersedes`` and ``origin``; rows in recording order.
+    encircled
+        Schema of ``geo.sources.curated.read_encircled().valid`` (Point, EPSG:4326) plus
+        ``episode_id``, ``adm3_pcode``, ``confidence``, ``version_id``, ``supersedes``
+        and ``origin``; one row per episode.
+    """
+
+    road_status: pd.DataFrame
+    encircled: gpd.GeoDataFrame
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write stored.
+
+    Attributes
+    ----------
+    version_id
+        Id of the new version.
+    supersedes
+        Version it replaces, or None.
+    recorded_at
+        UTC timestamp written.
+    """
+
+    version_id: int
+    supersedes: int | None
+    recorded_at: str
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _iso(value: dt.date | str | None) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+
+
+def _parse_date(value: object) -> dt.date | None:
+    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return dt.date.fromisoformat(str(value))
+
+
+def _frame(rows: list[sqlite3.Row], columns: list[str], text: list[str]) -> pd.DataFrame:
+    """Rows to a DataFrame with ``text`` columns as ``str`` (as the curated readers give)."""
+    df = pd.DataFrame([tuple(r[c] for c in columns) for r in rows], columns=columns, dtype=object)
+    for c in text:
+        df[c] = df[c].fillna("").astype(str)
+    return df
+
+
+def _raise_rejected(rejected: pd.DataFrame, label: str) -> None:
+    if len(rejected):
+        first = rejected.iloc[0]
+        raise DataFileError(label, str(first["reason"]), field=str(first["field"]))
+
+
+@functools.lru_cache(maxsize=4)
+def _admin3(data_dir: str) -> gpd.GeoDataFrame:
+    from geo.sources.admin import load_admin  # local: boundaries are only needed on write
+
+    return load_admin(Path(data_dir), 3)[["pcode", "geometry"]]
+
+
+def _data_dir_or_none(data_dir: Path | None) -> Path | None:
+    if data_dir is not None:
+        return Path(data_dir)
+    from geo.config import resolve_data_dir
+
+    try:
+        return resolve_data_dir()
+    except AccessMapError:
+        return None
+
+
+def adm3_pcodes(lon: pd.Series, lat: pd.Series, *, data_dir: Path | None) -> list[str | None]:
+    """COD-AB 2015 admin3 (commune) P-code containing each point.
+
+    Parameters
+    ----------
+    lon, lat
+        Coordinates in degrees (EPSG:4326).
+    data_dir
+        Data folder with the admin boundaries; None tries the default folder.
+
+    Returns
+    -------
+    list
+        P-code per point; None where no commune contains it or no boundaries are
+        available (logged as a warning).
+    """
+    folder = _data_dir_or_none(data_dir)
+    if folder is None:
+        logger.warning("constraints: no data folder, admin3 P-codes left empty")
+        return [None] * len(lon)
+    try:
+        admin3 = _admin3(str(folder))
+    except AccessMapError as exc:
+        logger.warning("constraints: admin3 boundaries unavailable (%s), P-codes left empty", exc)
+        return [None] * len(lon)
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(list(lon), list(lat)), crs=STORAGE_CRS)
+    joined = gpd.sjoin(pts, admin3, how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    out = [None if pd.isna(p) else str(p) for p in joined["pcode"]]
+    for i, p in enumerate(out):
+        if p is None:
+            logger.warning("constraints: point %.4f %.4f lies in no admin3 commune", lon.iloc[i], lat.iloc[i])
+    return out
+
+
+def _insert(conn: sqlite3.Connection, table: str, row: dict[str, object]) -> int:
+    cols = list(row)
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    return int(conn.execute(sql, [row[c] for c in cols]).lastrowid)
+
+
+def _road_db_row(rec: pd.Series, *, origin: str, supersedes: int | None) -> dict[str, object]:
+    row: dict[str, object] = {c: rec[c] for c in curated.ROAD_STATUS_COLUMNS}
+    row["valid_from"] = _iso(rec["valid_from"])
+    row["valid_to"] = _iso(rec["valid_to"]) or None
+    row["supersedes"], row["origin"] = supersedes, origin
+    return row
+
+
+def _encircled_db_row(
+    rec: pd.Series,
+    raw: pd.Series,
+    *,
+    episode_id: str,
+    adm3: str | None,
+    confidence: str | None,
+    origin: str,
+    supersedes: int | None,
+) -> dict[str, object]:
+    row: dict[str, object] = {"episode_id": episode_id}
+    for c in curated.ENCIRCLED_COLUMNS:
+        row[c] = rec[c]
+    for c in ("since", "until", "last_confirmed"):
+        row[c] = _iso(rec[c]) or None
+    row["lon"], row["lat"] = float(rec["lon"]), float(rec["lat"])
+    row["radius_km"] = float(raw["radius_km"]) if str(raw["radius_km"]).strip() else None
+    row["public"] = int(bool(rec["public"]))
+    row.update(adm3_pcode=adm3, confidence=confidence or None, supersedes=supersedes, origin=origin)
+    return row
+
+
+def _seed(conn: sqlite3.Connection, seed_dir: Path | None, data_dir: Path | None) -> None:
+    """Fill an empty store from the curated CSVs (inside the caller's transaction)."""
+    if seed_dir is None:
+        conn.execute(f"INSERT INTO {META_TABLE} VALUES ('seeded_at', 'not seeded')")
+        return
+    axes_path = Path(seed_dir) / "axes.csv"
+    known = set(curated.read_axes(axes_path).valid["axis_id"]) if axes_path.exists() else None
+    roads = curated.read_road_status(Path(seed_dir) / "road_status.csv", known_axes=known)
+    enc_path = Path(seed_dir) / "encircled.csv"
+    raw = curated._read_csv(enc_path, curated.ENCIRCLED_COLUMNS)  # noqa: SLF001 (raw radius)
+    enc = curated.validate_encircled(raw, path=enc_path)
+    for _, rec in roads.valid.iterrows():
+        _insert(conn, ROAD_TABLE, _road_db_row(rec, origin="seed", supersedes=None))
+    # validate_encircled keeps row order, so valid rows map back to raw rows by position
+    valid_raw = raw.drop(index=[r - 1 for r in enc.rejected["row"]]).reset_index(drop=True)
+    pcodes = adm3_pcodes(enc.valid["lon"], enc.valid["lat"], data_dir=data_dir) if len(enc.valid) else []
+    for i, rec in enc.valid.iterrows():
+        episode = f"{rec['locality']}@{_iso(rec['since'])}"
+        _insert(
+            conn,
+            ENCIRCLED_TABLE,
+            _encircled_db_row(
+                rec,
+                valid_raw.loc[i],
+                episode_id=episode,
+                adm3=pcodes[i],
+                confidence=None,
+                origin="seed",
+                supersedes=None,
+            ),
+        )
+    n_rejected = len(roads.rejected) + len(enc.rejected)
+    conn.executemany(
+        f"INSERT INTO {META_TABLE} VALUES (?, ?)",
+        [
+            ("seeded_at", _utc_now()),
+            ("seed_dir", str(seed_dir)),
+            ("seed_road_status", str(len(roads.valid))),
+            ("seed_encircled", str(len(enc.valid))),
+            ("seed_rejected", str(n_rejected)),
+        ],
+    )
+    logger.info(
+        "constraints: seeded %d road-status versions and %d encircled episodes from %s (%d rows rejected)",
+        len(roads.valid),
+        len(enc.valid),
+        seed_dir,
+        n_rejected,
+    )
+
+
+@contextmanager
+def open_store(
+    store_path: Path | str, *, seed_dir: Path | None = CURATED_DIR, data_dir: Path | None = None
+) -> Iterator[sqlite3.Connection]:
+    """Open the store, creating, migrating and seeding the constraints component.
+
+    Parameters
+    ----------
+    store_path
+        SQLite file (created on first use).
+    seed_dir
+        Folder of the curated CSVs used to seed an empty store; None leaves a new
+        store empty (it is then never seeded).
+    data_dir
+        Data folder with the admin3 boundaries for ``adm3_pcode`` (default: the
+        project's data-folder rule; P-codes stay empty when none is found).
+
+    Yields
+    ------
+    sqlite3.Connection
+        Closed on exit.
+
+    Raises
+    ------
+    StoreError
+        The file is not one of our stores, or its constraints schema is newer than
+        this program's; the file is left untouched.
+    """
+    conn = connect(store_path)
+    try:
+        ensure_component(conn, COMPONENT, MIGRATIONS)
+        if conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_at'").fetchone() is None:
+            with transaction(conn):
+                if conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_at'").fetchone() is None:
+                    _seed(conn, seed_dir, data_dir)
+        yield conn
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _road_frame(rows: list[sqlite3.Row]) -> pd.DataFrame:
+    cols = [*curated.ROAD_STATUS_COLUMNS, *ROAD_EXTRA_COLUMNS, "superseded_by"]
+    text = [c for c in curated.ROAD_STATUS_COLUMNS if c not in ("valid_from", "valid_to")]
+    df = _frame(rows, cols, [*text, "origin"])
+    df["valid_from"] = df["valid_from"].map(_parse_date)
+    df["valid_to"] = df["valid_to"].map(_parse_date)
+    for c in ("version_id", "supersedes", "superseded_by"):
+        df[c] = df[c].astype("Int64")
+    return df
+
+
+def _encircled_frame(rows: list[sqlite3.Row]) -> gpd.GeoDataFrame:
+    cols = [*curated.ENCIRCLED_COLUMNS, *ENCIRCLED_EXTRA_COLUMNS, "superseded_by"]
+    text = [
+        "locality",
+        "coord_confidence",
+        "status",
+        "armed_group",
+        "source",
+        "note",
+        "recorded_by",
+        "recorded_at",
+        "episode_id",
+        "origin",
+    ]
+    df = _frame(rows, cols, text)
+    for c in ("since", "until", "last_confirmed"):
+        df[c] = df[c].map(_parse_date)
+    df["lon"], df["lat"] = df["lon"].astype(float), df["lat"].astype(float)
+    df["radius_km"] = df["radius_km"].astype(float).fillna(DEFAULT_NO_ENTRY_RADIUS_KM)
+    df["public"] = df["public"].astype(int).astype(bool)
+    for c in ("adm3_pcode", "confidence"):
+        df[c] = df[c].map(lambda v: None if v is None or v == "" else str(v)).astype(object)
+    for c in ("version_id", "supersedes", "superseded_by"):
+        df[c] = df[c].astype("Int64")
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=STORAGE_CRS)
+
+
+def _select(table: str, *, where: str = "", params: tuple = (), current_only: bool) -> str:
+    cond = [f"NOT EXISTS (SELECT 1 FROM {table} s WHERE s.supersedes = t.version_id)"] if current_only else []
+    if where:
+        cond.append(where)
+    return (
+        f"SELECT t.*, (SELECT s.version_id FROM {table} s WHERE s.supersedes = t.version_id) "
+        f"AS superseded_by FROM {table} t"
+        + (f" WHERE {' AND '.join(cond)}" if cond else "")
+        + " ORDER BY t.version_id"
+    )
+
+
+def load_versions(
+    store_path: Path | str | None, *, seed_dir: Path | None = CURATED_DIR, data_dir: Path | None = None
+) -> ConstraintVersions:
+    """Every non-superseded road-status version and encirclement episode.
+
+    Parameters
+    ----------
+    store_path
+        Project store; None reads the curated CSVs of ``data/curated`` instead (no
+        store involved; ``version_id``/``supersedes``/``adm3_pcode`` are then empty).
+    seed_dir, data_dir
+        See :func:`open_store`.
+
+    Returns
+    -------
+    ConstraintVersions
+        Apply :func:`geo.sources.curated.road_status_as_of` / :func:`geo.sources.curated.encircled_as_of`
+        for the state on a date.
+
+    Raises
+    ------
+    StoreError
+        Store not ours or from a newer schema (see :func:`open_store`).
+    DataFileError
+        With ``store_path=None``: a curated CSV is unreadable or lacks a column.
+    """
+    if store_path is None:
+        roads = curated.read_road_status().valid.copy()
+        for c in ROAD_EXTRA_COLUMNS:
+            roads[c] = pd.Series([pd.NA] * len(roads), dtype="Int64") if c != "origin" else "seed"
+        enc = curated.read_encircled().valid.copy()
+        enc["episode_id"] = [f"{loc}@{_iso(s)}" for loc, s in zip(enc["locality"], enc["since"], strict=True)]
+        enc["adm3_pcode"], enc["confidence"] = None, None
+        for c in ("version_id", "supersedes"):
+            enc[c] = pd.Series([pd.NA] * len(enc), dtype="Int64")
+        enc["origin"] = "seed"
+        cols = [*curated.ENCIRCLED_COLUMNS, *ENCIRCLED_EXTRA_COLUMNS, "geometry"]
+        return ConstraintVersions(roads, gpd.GeoDataFrame(enc[cols], geometry="geometry", crs=STORAGE_CRS))
+    with open_store(store_path, seed_dir=seed_dir, data_dir=data_dir) as conn:
+        road_rows = conn.execute(_select(ROAD_TABLE, current_only=True)).fetchall()
+        enc_rows = conn.execute(_select(ENCIRCLED_TABLE, current_only=True)).fetchall()
+    roads = _road_frame(road_rows).drop(columns="superseded_by")
+    enc = _encircled_frame(enc_rows).drop(columns="superseded_by")
+    logger.info(
+        "constraints: %d road-status versions, %d encircled episodes in %s", len(roads), len(enc), store_path
+    )
+    return ConstraintVersions(roads, enc)
+
+
+def state_version(store_path: Path | str | None) -> str:
+    """Cheap token that changes whenever a constraint version is written.
+
+    Parameters
+    ----------
+    store_path
+        Project store; None (curated CSVs) gives the CSV files' modification times.
+
+    Returns
+    -------
+    str
+        ``"<max road version>.<count>:<max encircled version>.<count>"``; ``"absent"``
+        when the file does not exist, ``"empty"`` before the component is created.
+        Use it as a cache key (history is append-only, so it only grows).
+    """
+    if store_path is None:
+        files = [CURATED_DIR / "road_status.csv", CURATED_DIR / "encircled.csv", CURATED_DIR / "axes.csv"]
+        return "csv:" + ":".join(str(f.stat().st_mtime_ns) for f in files if f.exists())
+    if not Path(store_path).exists():
+        return "absent"
+    conn = connect(store_path, create=False)
+    try:
+        parts = []
+        for table in (ROAD_TABLE, ENCIRCLED_TABLE):
+            row = conn.execute(f"SELECT coalesce(max(version_id), 0), count(*) FROM {table}").fetchone()
+            parts.append(f"{row[0]}.{row[1]}")
+    except sqlite3.OperationalError:
+        return "empty"
+    finally:
+        conn.close()
+    return ":".join(parts)
+
+
+def road_status_history(store_path: Path | str, axis_id: str | None = None) -> pd.DataFrame:
+    """Every road-status version (superseded ones included), oldest first.
+
+    Parameters
+    ----------
+    store_path
+        Project store.
+    axis_id
+        Only this axis; None for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :attr:`ConstraintVersions.road_status` columns plus ``superseded_by``
+        (version id, or <NA> for current versions).
+    """
+    with open_store(store_path) as conn:
+        if axis_id is None:
+            rows = conn.execute(_select(ROAD_TABLE, current_only=False)).fetchall()
+        else:
+            rows = conn.execute(
+                _select(ROAD_TABLE, where="t.axis_id = ?", current_only=False), (axis_id,)
+            ).fetchall()
+    return _road_frame(rows)
+
+
+def encircled_history(store_path: Path | str, locality: str | None = None) -> gpd.GeoDataFrame:
+    """Every encirclement version (superseded ones included), oldest first.
+
+    Parameters
+    ----------
+    store_path
+        Project store.
+    locality
+        Only this locality (exact name); None for all.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The :attr:`ConstraintVersions.encircled` columns plus ``superseded_by``.
+    """
+    with open_store(store_path) as conn:
+        if locality is None:
+            rows = conn.execute(_select(ENCIRCLED_TABLE, current_only=False)).fetchall()
+        else:
+            rows = conn.execute(
+                _select(ENCIRCLED_TABLE, where="t.locality = ?", current_only=False), (locality,)
+            ).fetchall()
+    return _encircled_frame(rows)
+
+
+def known_axes(seed_dir: Path | None = CURATED_DIR) -> pd.DataFrame:
+    """Return the named road axes a status may be recorded for (``axes.csv``), by ``axis_id``."""
+    return curated.read_axes(Path(seed_dir or CURATED_DIR) / "axes.csv").valid
+
+
+def effective_road_status(
+    versions: ConstraintVersions, as_of: dt.date, *, axes: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Status of every axis on ``as_of`` (:func:`geo.sources.curated.road_status_as_of`).
+
+    Parameters
+    ----------
+    versions
+        From :func:`load_versions`.
+    as_of
+        Date.
+    axes
+        Known axes (default :func:`known_axes`); axes without a version in force are
+        ``unknown``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``axis_id``; ``axis_name`` first, then the as-of columns with
+        ``recorded_by``, ``recorded_at`` and ``version_id`` of the version in force.
+    """
+    axes = known_axes() if axes is None else axes
+    ids = list(dict.fromkeys([*axes["axis_id"], *versions.road_status["axis_id"]]))
+    out = curated.road_status_as_of(
+        versions.road_status, ids, as_of, extra_columns=("recorded_by", "recorded_at", "version_id")
+    )
+    out.insert(0, "axis_name", axes["axis_name"].reindex(out.index).fillna(""))
+    return out
+
+
+def effective_encircled(versions: ConstraintVersions, as_of: dt.date) -> gpd.GeoDataFrame:
+    """Episodes with ``in_force`` on ``as_of`` (:func:`geo.sources.curated.encircled_as_of`)."""
+    return curated.encircled_as_of(versions.encircled, as_of)
+
+
+def pick_nearest(
+    lon: float, lat: float, *, axes: gpd.GeoDataFrame, localities: gpd.GeoDataFrame, max_km: float = 15.0
+) -> tuple[str, str] | None:
+    """Find the axis or encircled locality nearest to a clicked point.
+
+    Parameters
+    ----------
+    lon, lat
+        Clicked point, degrees (EPSG:4326).
+    axes
+        Axis lines indexed by ``axis_id`` (any CRS, e.g. ``ModelInputs.axes``).
+    localities
+        Encircled episodes with ``locality`` (any CRS).
+    max_km
+        Nothing farther than this is picked, km (measured in WORK_CRS).
+
+    Returns
+    -------
+    tuple or None
+        ``("axis", axis_id)`` or ``("locality", name)``, whichever is nearer; None when
+        nothing lies within ``max_km``.
+    """
+    from geo.config import WORK_CRS
+
+    point = gpd.GeoSeries(gpd.points_from_xy([lon], [lat]), crs=STORAGE_CRS).to_crs(WORK_CRS).iloc[0]
+    best: tuple[float, tuple[str, str]] | None = None
+    if len(axes):
+        d = axes.geometry.to_crs(WORK_CRS).distance(point)
+        best = (float(d.min()), ("axis", str(d.idxmin())))
+    if len(localities):
+        d = localities.geometry.to_crs(WORK_CRS).distance(point).reset_index(drop=True)
+        cand = (float(d.min()), ("locality", str(localities["locality"].iloc[int(d.idxmin())])))
+        if best is None or cand[0] < best[0]:
+            best = cand
+    if best is None or best[0] > max_km * 1000.0:
+        return None
+    return best[1]
+
+
+def change_day(
+    before: ConstraintVersions,
+    after: ConstraintVersions,
+    *,
+    as_of: dt.date,
+    axis_id: str | None = None,
+    episode_id: str | None = None,
+) -> dt.date:
+    """Pick a date on which a change shows: ``as_of`` if it does, else the nearest that does.
+
+    Parameters
+    ----------
+    before, after
+        Versions before and after the write (:func:`load_versions`).
+    as_of
+        Preferred date (the page's as-of date).
+    axis_id, episode_id
+        The item changed: an axis (its effective status is compared) or an
+        encirclement episode (in force, radius and point are compared).
+
+    Returns
+    -------
+    datetime.date
+        ``as_of`` when the item's state differs there; otherwise the validity
+        boundary of the item's versions nearest to ``as_of`` where it differs; ``as_of``
+        if the change alters no date (e.g. a note corrected).
+    """
+    day = dt.timedelta(days=1)
+    if axis_id is not None:
+        rows = [v.road_status[v.road_status["axis_id"] == axis_id] for v in (before, after)]
+        cands = {d for r in rows for d in r["valid_from"]}
+        cands |= {e for r in rows for d in r["valid_to"] if d for e in (d, d + day)}
+
+        def state(v: pd.DataFrame, d: dt.date) -> object:
+            return curated.road_status_as_of(v, [axis_id], d).iloc[0][["status", "cause"]].tolist()
+    elif episode_id is not None:
+        rows = [v.encircled[v.encircled["episode_id"] == episode_id] for v in (before, after)]
+        cands = {d for r in rows for d in r["since"]}
+        cands |= {
+            e for r in rows for c in ("until", "last_confirmed") for d in r[c] if d for e in (d, d + day)
+        }
+
+        def state(v: pd.DataFrame, d: dt.date) -> object:
+            e = curated.encircled_as_of(v, d)
+            return [
+                (bool(f), float(rad), float(x), float(y))
+                for f, rad, x, y in zip(e["in_force"], e["radius_km"], e["lon"], e["lat"], strict=True)
+            ]
+    else:
+        msg = "give axis_id or episode_id"
+        raise ValueError(msg)
+    for d in [as_of, *sorted(cands, key=lambda c: (abs((c - as_of).days), c))]:
+        if state(rows[0], d) != state(rows[1], d):
+            return d
+    return as_of
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def record_road_status(
+    store_path: Path | str,
+    *,
+    axis_id: str,
+    status: str,
+    cause: str,
+    valid_from: dt.date | str,
+    source: str,
+    recorded_by: str,
+    valid_to: dt.date | str | None = None,
+    confidence: str = "medium",
+    note: str = "",
+    status_raw: str = "",
+    supersedes: int | None = None,
+    seed_dir: Path | None = CURATED_DIR,
+) -> WriteResult:
+    """Append a road-status version (a change, or with ``supersedes`` a correction).
+
+    Parameters
+    ----------
+    store_path
+        Project store.
+    axis_id
+        A known axis of ``axes.csv``.
+    status, cause, confidence
+        From ``geo.sources.curated.ROAD_STATUSES``, ``CAUSES``, ``CONFIDENCES``.
+    valid_from, valid_to
+        Validity (``YYYY-MM-DD``); ``valid_to`` None for open-ended, never before
+        ``valid_from``.
+    source
+        Required: text or URL of the report.
+    recorded_by
+        Required: who records it.
+    note, status_raw
+        Free text; the publisher's wording in ``status_raw``.
+    supersedes
+        Version id this one corrects (same axis, not already superseded); the
+        superseded version no longer counts but stays in the history.
+    seed_dir
+        Folder of ``axes.csv`` (and the seed of a new store).
+
+    Returns
+    -------
+    WriteResult
+
+    Raises
+    ------
+    DataFileError
+        Invalid input, naming the field (``axis_id``, ``status``, ``cause``,
+        ``valid_from``, ``valid_to``, ``source``, ``recorded_by``, ``supersedes``);
+        nothing is written.
+    StoreError
+        Store not ours or newer schema.
+    """
+    label = "road-status input"
+    row = {
+        "axis_id": axis_id,
+        "status": status,
+        "status_raw": status_raw,
+        "cause": cause,
+        "valid_from": _iso(valid_from),
+        "valid_to": _iso(valid_to),
+        "confidence": confidence,
+        "source": source,
+        "note": note,
+        "recorded_by": recorded_by,
+        "recorded_at": "",
+    }
+    df = pd.DataFrame([{k: ("" if v is None else str(v).strip()) for k, v in row.items()}])
+    checked = curated.validate_road_status(df, path=label, known_axes=set(known_axes(seed_dir)["axis_id"]))
+    _raise_rejected(checked.rejected, label)
+    if not df.at[0, "recorded_by"]:
+        raise DataFileError(label, "required value is empty", field="recorded_by")
+    rec = checked.valid.iloc[0].copy()
+    with open_store(store_path, seed_dir=seed_dir) as conn, transaction(conn):
+        if supersedes is not None:
+            _check_supersedes(conn, ROAD_TABLE, supersedes, "axis_id", rec["axis_id"], label)
+        rec["recorded_at"] = _utc_now()
+        new_row = _road_db_row(rec, origin="user", supersedes=supersedes)
+        if supersedes is None:
+            _refuse_repeat(conn, new_row, label)
+        vid = _insert(conn, ROAD_TABLE, new_row)
+    logger.info(
+        "constraints: road status v%d %s=%s from %s by %s",
+        vid,
+        axis_id,
+        status,
+        rec["valid_from"],
+        recorded_by,
+    )
+    return WriteResult(vid, supersedes, str(rec["recorded_at"]))
+
+
+#: Fields that make two road-status versions the same statement.
+_SAME_STATEMENT = (
+    "axis_id",
+    "status",
+    "status_raw",
+    "cause",
+    "valid_from",
+    "valid_to",
+    "confidence",
+    "source",
+    "note",
+)
+
+
+def _refuse_repeat(conn: sqlite3.Connection, row: dict[str, object], label: str) -> None:
+    """Refuse a new version that repeats a current one word for word (a double submit)."""
+    cond = " AND ".join(f"{c} IS ?" for c in _SAME_STATEMENT)
+    same = conn.execute(
+        f"SELECT version_id, recorded_by, recorded_at FROM {ROAD_TABLE} WHERE {cond} AND version_id NOT IN "
+        f"(SELECT supersedes FROM {ROAD_TABLE} WHERE supersedes IS NOT NULL)",
+        [row[c] for c in _SAME_STATEMENT],
+    ).fetchone()
+    if same is not None:
+        msg = (
+            f"identical to version {same[0]} recorded by {same[1]} at {same[2]}; nothing written "
+            "(change a field, or correct that version)"
+        )
+        raise DataFileError(label, msg, field="status")
+
+
+def _check_supersedes(
+    conn: sqlite3.Connection, table: str, version: int, key: str, value: str, label: str
+) -> None:
+    old = conn.execute(f"SELECT {key} FROM {table} WHERE version_id = ?", (int(version),)).fetchone()
+    if old is None:
+        raise DataFileError(label, f"version {version} does not exist", field="supersedes")
+    if old[0] != value:
+        msg = f"version {version} is for {old[0]!r}, not {value!r}"
+        raise DataFileError(label, msg, field="supersedes")
+    later = conn.execute(f"SELECT version_id FROM {table} WHERE supersedes = ?", (int(version),)).fetchone()
+    if later is not None:
+        msg = (
+            f"version {version} was already superseded by version {later[0]} "
+            "(someone else changed it); correct the current version instead"
+        )
+        raise DataFileError(label, msg, field="supersedes")
+
+
+def record_encircled(
+    store_path: Path | str,
+    *,
+    locality: str,
+    source: str,
+    recorded_by: str,
+    status: str | None = None,
+    since: dt.date | str | None = None,
+    until: dt.date | str | None = None,
+    last_confirmed: dt.date | str | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    coord_confidence: str | None = None,
+    armed_group: str | None = None,
+    radius_km: float | None = None,
+    public: bool | None = None,
+    confidence: str | None = None,
+    note: str | None = None,
+    episode_id: str | None = None,
+    seed_dir: Path | None = CURATED_DIR,
+    data_dir: Path | None = None,
+) -> WriteResult:
+    """Record a new encirclement episode or a new version of an existing one.
+
+    The episode is ``episode_id`` when given, else the current episode of
+    ``locality`` that started on ``since``; if there is none a new episode starts.
+    A new version of an episode supersedes its current version (found inside the write
+    transaction, so two advisors editing the same episode both get a version and the
+    later one is current). Fields left None are taken from the current version (or,
+    for a new episode of a known locality, its latest coordinates).
+
+    Parameters
+    ----------
+    store_path
+        Project store.
+    locality
+        Name. A locality not yet in the store needs ``lon``/``lat``.
+    source, recorded_by
+        Required on every write.
+    status
+        ``active``, ``lifted`` or ``unknown`` (reported, unconfirmed); required for a
+        new episode. ``lifted`` needs ``until``.
+    since, until, last_confirmed
+        Dates ``YYYY-MM-DD``; ``until`` not before ``since``.
+    lon, lat
+        Degrees (EPSG:4326), inside Mali.
+    coord_confidence, confidence
+        {low, medium, high}: of the coordinates, of the report.
+    armed_group
+        Restricted field (never exported publicly).
+    radius_km
+        No-entry radius, km (0.5-100); None = project default.
+    public
+        May the episode appear in public snapshots.
+    note
+        Free text.
+    episode_id
+        Explicit episode to change.
+    seed_dir, data_dir
+        See :func:`open_store`; ``data_dir`` also gives ``adm3_pcode``.
+
+    Returns
+    -------
+    WriteResult
+
+    Raises
+    ------
+    DataFileError
+        Invalid input naming the field (``locality`` unknown, ``status``, ``since``,
+        ``until``, ``source``, ``lon``/``lat``, ...); nothing is written.
+    StoreError
+        Store not ours or newer schema.
+    """
+    label = "encircled input"
+    locality = (locality or "").strip()
+    if not locality:
+        raise DataFileError(label, "required value is empty", field="locality")
+    if not (recorded_by or "").strip():
+        raise DataFileError(label, "required value is empty", field="recorded_by")
+    if confidence not in (None, "", *curated.CONFIDENCES):
+        raise DataFileError(
+            label, f"{confidence!r} is not one of {list(curated.CONFIDENCES)}", field="confidence"
+        )
+    given = {
+        "status": status,
+        "since": since,
+        "until": until,
+        "last_confirmed": last_confirmed,
+        "lon": lon,
+        "lat": lat,
+        "coord_confidence": coord_confidence,
+        "armed_group": armed_group,
+        "radius_km": radius_km,
+        "public": public,
+        "note": note,
+    }
+    with open_store(store_path, seed_dir=seed_dir, data_dir=data_dir) as conn, transaction(conn):
+        current = _current_episode(conn, locality, episode_id, since, label)
+        base: dict[str, object]
+        if current is not None:
+            base = dict(current)
+            supersedes: int | None = int(current["version_id"])
+            episode = str(current["episode_id"])
+            if confidence is None:
+                confidence = current["confidence"]
+        else:
+            if status is None or since is None:
+                field = "status" if status is None else "since"
+                raise DataFileError(label, f"required for a new episode of {locality!r}", field=field)
+            latest = conn.execute(
+                f"SELECT * FROM {ENCIRCLED_TABLE} WHERE locality = ? ORDER BY version_id DESC LIMIT 1",
+                (locality,),
+            ).fetchone()
+            if latest is None and (lon is None or lat is None):
+                msg = f"unknown locality {locality!r}: give lon and lat to add a new one"
+                raise DataFileError(label, msg, field="locality")
+            base = (
+                {"lon": latest["lon"], "lat": latest["lat"], "coord_confidence": latest["coord_confidence"]}
+                if latest is not None
+                else {}
+            )
+            base.setdefault("coord_confidence", "medium")
+            base.update(armed_group="", radius_km=None, public=1, note="", until=None, last_confirmed=None)
+            supersedes, episode = None, f"{locality}@{_iso(since)}"
+        merged = {k: (base.get(k) if v is None else v) for k, v in given.items()}
+        raw = pd.Series(
+            {
+                "locality": locality,
+                "source": source or "",
+                "recorded_by": recorded_by,
+                "recorded_at": "",
+                "lon": _num(merged["lon"]),
+                "lat": _num(merged["lat"]),
+                "coord_confidence": merged["coord_confidence"] or "",
+                "status": merged["status"] or "",
+                "since": _iso(merged["since"]),
+                "until": _iso(merged["until"]),
+                "last_confirmed": _iso(merged["last_confirmed"]),
+                "armed_group": merged["armed_group"] or "",
+                "radius_km": _num(merged["radius_km"]),
+                "public": "true" if merged["public"] in (True, 1, "true") else "false",
+                "note": merged["note"] or "",
+            }
+        )
+        frame = pd.DataFrame([raw[curated.ENCIRCLED_COLUMNS].map(lambda v: str(v).strip())])
+        checked = curated.validate_encircled(frame, path=label)
+        _raise_rejected(checked.rejected, label)
+        rec = checked.valid.iloc[0].copy()
+        rec["recorded_at"] = _utc_now()
+        same_point = (
+            current is not None
+            and current["adm3_pcode"] is not None
+            and (float(current["lon"]), float(current["lat"])) == (float(rec["lon"]), float(rec["lat"]))
+        )
+        pcode = (
+            current["adm3_pcode"]
+            if same_point
+            else adm3_pcodes(pd.Series([rec["lon"]]), pd.Series([rec["lat"]]), data_dir=data_dir)[0]
+        )
+        vid = _insert(
+            conn,
+            ENCIRCLED_TABLE,
+            _encircled_db_row(
+                rec,
+                frame.iloc[0],
+                episode_id=episode,
+                adm3=pcode,
+                confidence=confidence,
+                origin="user",
+                supersedes=supersedes,
+            ),
+        )
+    logger.info(
+        "constraints: encircled v%d %s (%s) %s by %s", vid, locality, episode, rec["status"], recorded_by
+    )
+    return WriteResult(vid, supersedes, str(rec["recorded_at"]))
+
+
+def _num(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _current_episode(
+    conn: sqlite3.Connection, locality: str, episode_id: str | None, since: dt.date | str | None, label: str
+) -> sqlite3.Row | None:
+    cur = f"NOT EXISTS (SELECT 1 FROM {ENCIRCLED_TABLE} s WHERE s.supersedes = t.version_id)"
+    if episode_id is not None:
+        row = conn.execute(
+            f"SELECT * FROM {ENCIRCLED_TABLE} t WHERE episode_id = ? AND {cur}", (episode_id,)
+        ).fetchone()
+        if row is None:
+            raise DataFileError(label, f"unknown episode {episode_id!r}", field="episode_id")
+        if row["locality"] != locality:
+            msg = f"episode {episode_id!r} is of {row['locality']!r}, not {locality!r}"
+            raise DataFileError(label, msg, field="locality")
+        return row
+    if since is None:
+        return None
+    return conn.execute(
+        f"SELECT * FROM {ENCIRCLED_TABLE} t WHERE locality = ? AND since = ? "
+        f"AND {cur} ORDER BY version_id DESC LIMIT 1",
+        (locality, _iso(since)),
+    ).fetchone()
+
+
+__all__ = [
+    "ConstraintVersions",
+    "WriteResult",
+    "adm3_pcodes",
+    "change_day",
+    "effective_encircled",
+    "effective_road_status",
+    "encircled_history",
+    "known_axes",
+    "load_versions",
+    "open_store",
+    "pick_nearest",
+    "record_encircled",
+    "record_road_status",
+    "road_status_history",
+    "state_version",
+]

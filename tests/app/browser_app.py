@@ -1,0 +1,113 @@
+"""Shared harness of the Chromium tests: start the app on a free port, sign in through its form."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def require_chromium() -> None:
+    """Skip without Debian's Chromium (fail on CI, where scripts/setup.sh --test installs it)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Chromium is missing on CI (scripts/setup.sh --test installs it)", pytrace=False)
+        pytest.skip("Chromium not installed (run scripts/setup.sh --test)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(data_dir: Path, tmp: Path, *, user: str, password: str, role: str) -> Iterator[str]:
+    """Run ``streamlit run app.py`` with one account and a fresh store; yield its URL."""
+    from views.accounts import add_user
+
+    add_user(user, password, role, path=tmp / "users.toml")
+    env = dict(
+        os.environ,
+        MALI_ACCESS_DATA=str(data_dir),
+        MALI_ACCESS_STORE=str(tmp / "store.sqlite"),
+        MALI_ACCESS_USERS=str(tmp / "users.toml"),
+    )
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("streamlit did not start")
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+
+
+def sign_in(page, user: str, password: str, role: str) -> None:  # noqa: ANN001
+    """Sign in through the sidebar form (retried: the form drops input typed while the page reruns)."""
+    sidebar = page.get_by_test_id("stSidebar")
+    page.get_by_role("heading", name="Public snapshots").wait_for(timeout=60_000)
+    signed_in = sidebar.get_by_text(f"Signed in as {user} ({role})")
+    for _attempt in range(3):
+        page.wait_for_timeout(3000)  # the login's cookie component reruns the page once after load
+        for label, text in (("User name", user), ("Password", password)):
+            box = sidebar.get_by_role("textbox", name=label)
+            box.click()
+            box.type(text)
+        page.wait_for_timeout(500)
+        sidebar.get_by_role("button", name="Sign in").click()
+        try:
+            signed_in.wait_for(timeout=20_000)
+            break
+        except Exception:  # noqa: BLE001 - retried, then asserted below
+            continue
+    assert signed_in.is_visible()

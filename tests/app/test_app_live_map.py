@@ -1,0 +1,72 @@
+"""AppTest smoke test of the live map page (no browser)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app(data_dir: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "views" / "live_map.py"), default_timeout=180)
+    at.session_state["as_of"] = __import__("datetime").date(2025, 11, 29)
+    at.session_state["auth_role"] = "viewer"
+    return at
+
+
+def test_live_map_renders_layers_and_table(app: AppTest) -> None:
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Live access map"
+    component = app.get("component_instance")[0]
+    assert component.proto.component_name == "streamlit_folium.st_folium"
+    args = json.loads(component.proto.json_args)
+    script = args["script"]
+    for name in (
+        "Regions (admin1)",
+        "Cercles (admin2)",
+        "Roads and axis status",
+        "Encircled localities",
+        "HAWG hubs",
+        "Reach: Mopti (Sévaré)",
+        "Reach: Gao",
+    ):
+        assert json.dumps(name)[1:-1] in script or name in script
+    assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]  # no CDN
+    assert "$(" not in script  # no jQuery needed
+    table = app.dataframe[0].value
+    assert len(table) == 21 and set(table["hub"]) >= {"Gao", "Mopti (Sévaré)"}
+
+
+def test_logged_out_user_sees_no_data(app: AppTest) -> None:
+    app.session_state["auth_role"] = "public"
+    app.run()
+    assert not app.exception
+    assert not app.get("component_instance") and not app.dataframe
+
+
+def test_blocked_hub_is_reported_in_the_page(app: AppTest) -> None:
+    app.session_state["as_of"] = __import__("datetime").date(2024, 1, 1)
+    app.run()
+    assert not app.exception
+    warnings = [w.value for w in app.warning]
+    assert any("Ménaka" in w and "no-entry zone" in w for w in warnings)
+
+
+def test_bad_data_folder_is_shown_in_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "admin").mkdir()
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(tmp_path))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "views" / "live_map.py"), default_timeout=120)
+    at.session_state["auth_role"] = "viewer"
+    at.run()
+    assert not at.exception
+    assert "The data could not be loaded" in at.error[0].value
+    assert "file missing" in at.error[0].value

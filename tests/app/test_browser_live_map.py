@@ -1,0 +1,53 @@
+"""Headless Chromium against the running app: the live map draws, offline, with hub polygons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from browser_app import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, require_chromium, running_app, sign_in
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "correct horse battery 42"
+
+
+@pytest.fixture(scope="module")
+def app_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    require_chromium()
+    with running_app(
+        data_dir, tmp_path_factory.mktemp("app"), user="ada", password=PASSWORD, role="viewer"
+    ) as url:
+        yield url
+
+
+def test_live_map_in_chromium(app_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    failed: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(app_url)  # logged out, only the public page is offered: sign in as a viewer
+            sign_in(page, "ada", PASSWORD, "viewer")
+            sidebar = page.get_by_test_id("stSidebar")
+            sidebar.get_by_role("link", name="Live map").click(timeout=30_000)
+            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            frame.locator(".leaflet-container").wait_for(state="visible", timeout=120_000)
+            frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+            # hub reach polygons are filled paths; admin outlines are not
+            filled = frame.locator("path.leaflet-interactive[fill-opacity='0.45']")
+            filled.first.wait_for(timeout=30_000)
+            assert filled.count() >= 5
+            legend = frame.locator(".map-legend")
+            assert "Reach of Mopti (Sévaré)" in legend.inner_text()
+            page.wait_for_timeout(1500)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "live_map.png"))
+            browser.close()
+    assert failed == []
+    assert errors == []

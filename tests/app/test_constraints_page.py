@@ -1,0 +1,73 @@
+"""Constraints page (AppTest): list, record a closure, see the reach change; bad input is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.config import PROJECT_ROOT
+from geo.store import constraints
+
+PAGE = str(PROJECT_ROOT / "views" / "constraints.py")
+# rasterio.transform.from_origin (geo.model.friction.make_grid) trips affine's PendingDeprecationWarning.
+pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"), pytest.mark.slow]
+
+
+@pytest.fixture
+def page(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[AppTest, Path]:
+    store = tmp_path / "store.sqlite"
+    monkeypatch.setenv("MALI_ACCESS_STORE", str(store))
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["as_of"] = __import__("datetime").date(2025, 12, 1)
+    at.session_state["auth_role"] = "advisor"
+    at.run()
+    assert not at.exception, at.exception
+    return at, store
+
+
+def _form_inputs(at: AppTest) -> dict[str, object]:
+    return {w.label: w for w in [*at.selectbox, *at.text_input, *at.date_input]}
+
+
+def test_record_closure_reports_reach_change(page: tuple[AppTest, Path]) -> None:
+    at, store = page
+    assert at.title[0].value == "Access constraints"
+    assert at.radio(key="constraints_kind").value == "Road axes"
+    at.selectbox(key="pick_axis").set_value("RN16-SEV-DOU").run()
+    w = _form_inputs(at)
+    w["Status"].set_value("closed")
+    w["Source (report, URL) *"].input("test: RN16 closed")
+    w["Recorded by *"].input("Advisor A")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    text = at.success[0].value
+    assert text.startswith("Saved: RN16-SEV-DOU closed from 2025-12-01")
+    assert "Mopti (Sévaré)" in text and "km²" in text and "localities lost" in text
+    hist = constraints.road_status_history(store, "RN16-SEV-DOU")
+    assert list(hist["status"]) == ["constrained", "closed"]
+    assert hist["recorded_by"].iloc[-1] == "Advisor A"
+    # a second session (another browser) sees the same state on its first run
+    other = AppTest.from_file(PAGE, default_timeout=120)
+    other.session_state["as_of"] = __import__("datetime").date(2025, 12, 1)
+    other.session_state["auth_role"] = "advisor"
+    other.run()
+    table = other.dataframe[0].value
+    assert table.at["RN16-SEV-DOU", "status"] == "closed"
+    assert table.at["RN16-SEV-DOU", "recorded_by"] == "Advisor A"
+
+
+def test_missing_source_is_refused_nothing_written(page: tuple[AppTest, Path]) -> None:
+    at, store = page
+    before = constraints.state_version(store)
+    w = _form_inputs(at)
+    w["Recorded by *"].input("Advisor A")
+    at.button[0].click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Not saved. road-status input, field 'source': required value is empty"
+    ]
+    assert constraints.state_version(store) == before

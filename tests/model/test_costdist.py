@@ -1,0 +1,167 @@
+"""Correctness of the grid search (geo.model.costdist): cost model, bounds, barriers, bad costs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from skimage.graph import MCP_Geometric
+
+from geo.errors import HubError
+from geo.model.costdist import prepare_friction, resume, settle, trace_route, travel_time_h
+
+
+@pytest.fixture
+def random_friction() -> np.ndarray:
+    rng = np.random.default_rng(42)
+    return rng.uniform(1 / 65, 1 / 3, size=(60, 80))
+
+
+@pytest.mark.parametrize("method", ["heap", "buckets"])
+def test_equals_mcp_geometric_on_barrier_free_grid(random_friction: np.ndarray, method: str) -> None:
+    starts = [(5, 7), (40, 60)]
+    ours = settle(random_friction, starts, cell_km=2.0, method=method).raster()
+    mcp, _ = MCP_Geometric(random_friction, fully_connected=True, sampling=(2.0, 2.0)).find_costs(starts)
+    assert np.array_equal(ours, mcp)  # bit-identical
+
+
+def test_heap_and_buckets_identical_with_barriers(random_friction: np.ndarray) -> None:
+    f = random_friction.copy()
+    f[20, 5:70] = np.inf
+    a = settle(f, [(2, 2)], cell_km=1.0, max_h=6.0, method="heap").raster()
+    b = settle(f, [(2, 2)], cell_km=1.0, max_h=6.0, method="buckets").raster()
+    assert np.array_equal(a, b)
+
+
+def test_bounded_search_equals_full_search_cut(random_friction: np.ndarray) -> None:
+    full = travel_time_h(random_friction, [(30, 30)], cell_km=1.0)
+    bounded = travel_time_h(random_friction, [(30, 30)], cell_km=1.0, max_h=4.0)
+    expected = np.where(full <= 4.0, full, np.inf)
+    assert np.array_equal(bounded, expected)
+
+
+def test_threshold_includes_cells_at_exactly_t() -> None:
+    f = np.ones((1, 10))  # 1 h/km, 1 km cells: cell k is exactly k hours away
+    t = travel_time_h(f, [(0, 0)], cell_km=1.0, max_h=3.0)
+    assert t[0, :5].tolist() == [0.0, 1.0, 2.0, 3.0, math.inf]
+
+
+def test_one_cell_diagonal_barrier_is_never_crossed() -> None:
+    f = np.ones((6, 6))
+    f[np.arange(6), np.arange(6)] = np.inf  # a diagonal line, one cell wide (8-connected)
+    ours = travel_time_h(f, [(0, 5)], cell_km=1.0)
+    below = np.tril(np.ones((6, 6), dtype=bool), k=-1)
+    assert np.isinf(ours[below]).all()
+    assert np.isfinite(ours[np.triu(np.ones((6, 6), dtype=bool), k=1)]).all()
+    # MCP cuts the corner and leaks through; we do not
+    mcp, _ = MCP_Geometric(f, fully_connected=True).find_costs([(0, 5)])
+    assert np.isfinite(mcp[below]).any()
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, np.nan, -np.inf])
+def test_zero_negative_nan_costs_are_rejected(bad: float) -> None:
+    f = np.ones((4, 4))
+    f[2, 3] = bad
+    with pytest.raises(ValueError, match=r"row 2, col 3"):
+        travel_time_h(f, [(0, 0)], cell_km=1.0)
+
+
+def test_infinite_cost_is_a_barrier_and_times_are_never_negative() -> None:
+    f = np.ones((5, 5))
+    f[:, 2] = np.inf
+    t = travel_time_h(f, [(2, 0)], cell_km=1.0)
+    assert np.isinf(t[:, 2:]).all()
+    assert (t[np.isfinite(t)] >= 0).all()
+    grid = prepare_friction(f)
+    assert (grid.lo, grid.hi) == (1.0, 1.0)
+    # no move enters or leaves the barrier column, nor leaves the grid
+    moves = grid.moves.reshape(f.shape)
+    assert (moves[:, 2] == 0).all()
+    assert moves[0, 0] == 0b10001010  # down, right, down-right
+    assert moves[2, 1] == 0b01010111  # up, down, left, up-left, down-left
+
+
+def test_bad_starts_are_reported() -> None:
+    f = np.ones((5, 5))
+    f[1, 1] = np.inf
+    with pytest.raises(HubError, match="outside the"):
+        travel_time_h(f, [(9, 0)], cell_km=1.0)
+    with pytest.raises(HubError, match="impassable"):
+        travel_time_h(f, [(1, 1)], cell_km=1.0)
+    with pytest.raises(ValueError, match="start_costs_h"):
+        travel_time_h(f, [(0, 0)], cell_km=1.0, start_costs_h=np.array([-1.0]))
+    with pytest.raises(ValueError, match="at least one"):
+        travel_time_h(f, [], cell_km=1.0)
+
+
+def test_uniform_grid_straight_and_diagonal_times() -> None:
+    f = np.full((21, 21), 0.5)  # 2 km/h... 0.5 h/km
+    t = travel_time_h(f, [(10, 10)], cell_km=1.0)
+    assert t[10, 20] == pytest.approx(5.0)
+    assert t[0, 0] == pytest.approx(10 * math.sqrt(2) * 0.5)
+
+
+def test_labels_give_the_nearest_start(random_friction: np.ndarray) -> None:
+    starts = [(5, 5), (50, 70)]
+    both = settle(random_friction, starts, cell_km=1.0, labels=True)
+    a = travel_time_h(random_friction, [starts[0]], cell_km=1.0)
+    b = travel_time_h(random_friction, [starts[1]], cell_km=1.0)
+    assert np.array_equal(both.raster(), np.minimum(a, b))
+    lab = both.label_raster()
+    assert (lab[a < b] == 0).all() and (lab[b < a] == 1).all()
+    flat = np.array([5 * 80 + 5, 50 * 80 + 70, 0])
+    assert both.labels_at(flat).tolist() == [0, 1, 0]
+    assert both.values_at(flat)[0] == 0.0
+
+
+def test_trace_route_costs_add_up(random_friction: np.ndarray) -> None:
+    t = travel_time_h(random_friction, [(0, 0)], cell_km=1.0)
+    path = trace_route(t, random_friction, (59, 79), cell_km=1.0)
+    assert tuple(path[0]) == (0, 0) and tuple(path[-1]) == (59, 79)
+    steps = np.hypot(*np.diff(path, axis=0).T)
+    fr = random_friction[path[:, 0], path[:, 1]]
+    assert float((0.5 * (fr[:-1] + fr[1:]) * steps).sum()) == pytest.approx(t[59, 79])
+
+
+@pytest.mark.parametrize("method", ["heap", "buckets"])
+def test_impassable_outer_ring_path_equals_bounds_checked_path(
+    random_friction: np.ndarray, method: str
+) -> None:
+    # with an inf ring the kernel skips bounds checks; the times must not change
+    padded = np.full((62, 82), np.inf)
+    padded[1:-1, 1:-1] = random_friction
+    inner = settle(random_friction, [(5, 7), (40, 60)], cell_km=2.0, max_h=5.0, method=method).raster()
+    ringed = settle(padded, [(6, 8), (41, 61)], cell_km=2.0, max_h=5.0, method=method).raster()
+    assert np.array_equal(ringed[1:-1, 1:-1], inner)
+    assert np.isinf(ringed[0]).all() and np.isinf(ringed[:, -1]).all()
+
+
+def test_starts_with_far_apart_costs_are_queued_in_order(random_friction: np.ndarray) -> None:
+    # start costs hours apart (beyond the bucket queue's window): same result as the heap,
+    # each cell settled once
+    starts, costs = [(5, 7), (40, 60), (50, 10)], np.array([6.0, 0.0, 2.5])
+    a = settle(random_friction, starts, cell_km=2.0, start_costs_h=costs, method="heap")
+    b = settle(random_friction, starts, cell_km=2.0, start_costs_h=costs, method="buckets")
+    assert np.array_equal(a.raster(), b.raster())
+    assert len(np.unique(b.idx)) == len(b.idx) == random_friction.size
+
+
+@pytest.mark.parametrize("change", ["slower", "faster", "barrier"])
+def test_resume_after_a_change_equals_a_full_search(random_friction: np.ndarray, change: str) -> None:
+    before = settle(random_friction, [(10, 10)], cell_km=1.0, max_h=12.0)
+    after_f = random_friction.copy()
+    patch = (slice(30, 36), slice(50, 58))
+    after_f[patch] = {"slower": 1.0, "faster": 1 / 80, "barrier": np.inf}[change]
+    # earliest time at which the first search reached a changed cell or a neighbour of one
+    t = before.raster()
+    near = t[29:37, 49:59]
+    below = float(near[np.isfinite(near)].min())
+    assert 1.0 < below < 12.0
+    full = settle(after_f, [(10, 10)], cell_km=1.0, max_h=12.0)
+    again = resume(after_f, before, below, cell_km=1.0, max_h=12.0)
+    assert np.array_equal(again.raster(), full.raster())  # bit-identical
+    assert len(np.unique(again.idx)) == len(again.idx) == len(full)
+    assert (again.time_h[: int((before.time_h < below).sum())] < below).all()  # kept cells first
+    # the workspace is clean afterwards: a fresh search is unaffected
+    assert np.array_equal(settle(random_friction, [(10, 10)], cell_km=1.0, max_h=12.0).raster(), t)

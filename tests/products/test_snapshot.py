@@ -1,0 +1,355 @@
+"""Public snapshots: allow-list, planted restricted record never leaks, metadata, immutability."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html
+import json
+import os
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from PIL import Image
+from shapely.geometry import Point
+
+from geo.products import snapshot as S
+from geo.tables import hxl_tag
+
+# rasterio.transform.from_origin (geo.model.friction.make_grid) trips affine's PendingDeprecationWarning.
+pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning")]
+
+AS_OF = dt.date(2025, 11, 30)
+RELEASE = dt.date(2025, 10, 31)
+NOW = dt.datetime(2025, 12, 1, 9, 30, 0, tzinfo=dt.UTC)
+FAKE_GROUP = "Katiba Zzyzx-Fakename"
+MARKER = "NOTE-MARKER-9f3b2c"
+SECRET_PLACE = "Secretville Qwxyz"
+LON, LAT = -3.987654, 15.432198  # precise point (Mopti region)
+#: Must appear nowhere in a snapshot (case-insensitive). Real restricted values too:
+#: armed groups and a note of data/curated/encircled.csv.
+BANNED = [
+    FAKE_GROUP,
+    "Zzyzx",
+    MARKER,
+    SECRET_PLACE,
+    "Qwxyz",
+    "secret_new_column",
+    "-3.9876",
+    "15.4321",
+    "JNIM",
+    "Katiba",
+    "food flown in",
+    "checkpoint about 10 km",
+]
+
+
+def _planted(inputs: S.SnapshotInputs) -> S.SnapshotInputs:
+    """Real inputs plus restricted records and a column the data 'gained'."""
+    inc = inputs.incidents.copy()
+    inc.attrs = {}
+    row = inc.iloc[[-1]].copy()
+    row = row.assign(
+        incident_id="planted:1",
+        source="curated",
+        date=pd.Timestamp("2025-10-20"),
+        actor1=FAKE_GROUP,
+        actor2=FAKE_GROUP,
+        notes=MARKER,
+        location=SECRET_PLACE,
+        latitude=LAT,
+        longitude=LON,
+        restricted=False,
+    )
+    row = row.set_geometry(gpd.GeoSeries([Point(LON, LAT)], index=row.index, crs=inc.crs))
+    row.index = ["planted:1"]
+    hidden = row.assign(incident_id="planted:2", source="acled", restricted=True, notes=MARKER + "-acled")
+    hidden.index = ["planted:2"]
+    incidents = pd.concat([inc, row, hidden]).assign(secret_new_column=MARKER)
+    enc = inputs.encircled_episodes
+    ep = (
+        enc.iloc[[0]]
+        .copy()
+        .assign(
+            locality=SECRET_PLACE,
+            lon=LON,
+            lat=LAT,
+            status="active",
+            since=dt.date(2025, 1, 1),
+            until=None,
+            last_confirmed=dt.date(2025, 10, 1),
+            armed_group=FAKE_GROUP,
+            note=MARKER,
+            source=MARKER,
+            public=False,
+            episode_id="planted@2025-01-01",
+        )
+    )
+    ep = ep.set_geometry(gpd.GeoSeries([Point(LON, LAT)], index=ep.index, crs=enc.crs))
+    episodes = gpd.GeoDataFrame(pd.concat([enc, ep], ignore_index=True), crs=enc.crs).assign(
+        secret_new_column=MARKER
+    )
+    rs = inputs.road_status_versions
+    v = (
+        rs.iloc[[0]]
+        .copy()
+        .assign(
+            status="closed",
+            valid_from=dt.date(2025, 9, 1),
+            valid_to=None,
+            note=MARKER,
+            source=MARKER,
+            status_raw=FAKE_GROUP,
+            recorded_at="2025-12-01",
+        )
+    )
+    versions = pd.concat([rs, v], ignore_index=True).assign(secret_new_column=MARKER)
+    admin2 = inputs.admin2.assign(secret_new_column=MARKER)
+    return dataclasses.replace(
+        inputs, incidents=incidents, encircled_episodes=episodes, road_status_versions=versions, admin2=admin2
+    )
+
+
+@pytest.fixture(scope="module")
+def real_inputs(data_dir: Path) -> S.SnapshotInputs:
+    return _planted(S.load_snapshot_inputs(data_dir))
+
+
+@pytest.fixture(scope="module")
+def snap(real_inputs: S.SnapshotInputs, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("snapshots")
+    return S.build_snapshot(real_inputs, root, as_of=AS_OF, delay_days=30, lang="fr", now=NOW)
+
+
+def _png_texts(path: Path) -> str:
+    with Image.open(path) as im:
+        return " ".join(f"{k}={v}" for k, v in {**im.info, **getattr(im, "text", {})}.items())
+
+
+def test_nothing_restricted_in_any_file(snap: Path) -> None:
+    files = [p for p in snap.rglob("*") if p.is_file()]
+    assert len(files) >= 15
+    for path in files:
+        text = path.read_bytes().decode("utf-8", errors="ignore").lower()
+        if path.suffix == ".png":
+            text += _png_texts(path).lower()
+        for banned in BANNED:
+            assert banned.lower() not in text, f"{banned!r} found in {path.relative_to(snap)}"
+
+
+def test_layout_and_allow_list(snap: Path) -> None:
+    assert snap.name == "2025-11-30_20251201T093000Z_fr"
+    names = sorted(
+        p.relative_to(snap).as_posix()
+        for p in snap.rglob("*")
+        if p.is_file() and not p.relative_to(snap).as_posix().startswith("assets/")
+    )
+    assert names == [
+        "downloads/encircled_admin2.csv",
+        "downloads/encircled_admin2.geojson",
+        "downloads/incidents_admin2.csv",
+        "downloads/incidents_admin2.geojson",
+        "downloads/incidents_admin2_month.csv",
+        "downloads/reach.csv",
+        "downloads/reach.geojson",
+        "downloads/road_status.csv",
+        "downloads/road_status.geojson",
+        "index.html",
+        "map.png",
+        "metadata.json",
+    ]
+    assert (snap / "assets" / "leaflet" / "leaflet.js").is_file()
+    for gj in snap.glob("downloads/*.geojson"):
+        layer = gj.stem
+        fc = json.loads(gj.read_text(encoding="utf-8"))
+        allowed = [c for c in S.ALLOW_LIST[layer] if c != "geometry"]
+        assert fc["features"], layer
+        assert {tuple(f["properties"]) for f in fc["features"]} == {tuple(allowed)}
+    for csv in snap.glob("downloads/*.csv"):
+        lines = csv.read_text(encoding="utf-8").splitlines()
+        allowed = [c for c in S.ALLOW_LIST[csv.stem] if c != "geometry"]
+        assert lines[0].split(",") == allowed
+        assert lines[1].split(",") == [hxl_tag(c) for c in allowed]
+        assert all(lines[1].split(","))  # every published column has a hashtag
+
+
+def test_counts_and_layers_are_public_forms(snap: Path, real_inputs: S.SnapshotInputs) -> None:
+    month = pd.read_csv(snap / "downloads" / "incidents_admin2_month.csv", skiprows=[1], dtype=str)
+    assert len(month) > 0
+    small = month[month["incidents_min"].astype(int) <= S.SMALL_COUNT_MAX]
+    assert set(small["incidents"]) <= {"1-4"}
+    assert set(month["month"]) <= {f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)}
+    assert month["month"].min() >= "2024-11" and month["month"].max() <= "2025-10"
+    enc = pd.read_csv(
+        snap / "downloads" / "encircled_admin2.csv", skiprows=[1], dtype=str, keep_default_na=False
+    )
+    # the planted non-public locality is counted in its cercle but never named
+    (pcode,) = real_inputs.admin2.index[real_inputs.admin2.contains(Point(LON, LAT))]
+    cercle = enc[enc["adm2_pcode"] == pcode]
+    assert len(cercle) == 1 and int(cercle["localities_encircled"].iloc[0]) >= 1
+    assert "Farabougou" in set(enc["named_localities"])
+    roads = pd.read_csv(snap / "downloads" / "road_status.csv", skiprows=[1], dtype=str)
+    assert set(roads["status"]) <= set(S.PUBLIC_ROAD_CATEGORY.values())
+    assert roads.loc[roads["axis_name"] == "Sévaré - Douentza", "status"].tolist() == ["closed"]
+    reach = pd.read_csv(snap / "downloads" / "reach.csv", skiprows=[1])
+    assert len(reach) == 21 and set(reach["hours"]) == {4.0, 8.0, 12.0}
+    assert (reach["area_km2"] % 100 == 0).all() and (reach["population"] % 1000 == 0).all()
+    fc = json.loads((snap / "downloads" / "reach.geojson").read_text(encoding="utf-8"))
+    coords = json.dumps([f["geometry"]["coordinates"] for f in fc["features"]])
+    assert all(
+        len(tok.split(".")[1]) <= 2
+        for tok in coords.replace("[", " ").replace("]", " ").replace(",", " ").split()
+        if "." in tok
+    )
+
+
+def test_metadata_and_checksums(snap: Path) -> None:
+    meta = json.loads((snap / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["as_of"] == "2025-11-30" and meta["release_date"] == "2025-10-31"
+    assert meta["release_delay_days"] == 30 and meta["created_at"] == "2025-12-01T09:30:00Z"
+    assert meta["lang"] == "fr" and meta["sanitisation_policy"]["version"] == S.POLICY_VERSION
+    assert meta["sanitisation_policy"]["allow_list"]["reach"] == list(S.ALLOW_LIST["reach"])
+    assert meta["incident_period"] == {"start": "2024-11-01", "end": "2025-10-31"}
+    roles = {s["role"] for s in meta["sources"]}
+    assert {"admin2", "roads", "population", "incidents_ucdp", "curated"} <= roles
+    assert all(s["licence"] for s in meta["sources"])
+    on_disk = {p.relative_to(snap).as_posix() for p in snap.rglob("*") if p.is_file()} - {"metadata.json"}
+    assert set(meta["files"]) == on_disk
+    assert meta["files"]["index.html"]["sha256"] == S.sha256_file(snap / "index.html")
+    assert S.verify_snapshot(snap) == []
+    assert all(not os.access(p, os.W_OK) or os.geteuid() == 0 for p in snap.rglob("*") if p.is_file())
+    assert all((p.stat().st_mode & 0o222) == 0 for p in snap.rglob("*") if p.is_file())
+
+
+def test_never_rewritten(snap: Path, real_inputs: S.SnapshotInputs) -> None:
+    before = {p: p.stat().st_mtime_ns for p in snap.rglob("*") if p.is_file()}
+    with pytest.raises(S.SnapshotError, match="never rewritten"):
+        S.build_snapshot(real_inputs, snap.parent, as_of=AS_OF, delay_days=30, lang="fr", now=NOW)
+    assert {p: p.stat().st_mtime_ns for p in snap.rglob("*") if p.is_file()} == before
+    assert not [p for p in snap.parent.iterdir() if p.name.startswith(".building-")]
+
+
+def test_list_verify_and_inline(snap: Path, tmp_path: Path) -> None:
+    infos = S.list_snapshots(snap.parent)
+    assert [i.snapshot_id for i in infos] == [snap.name]
+    assert infos[0].as_of == AS_OF and infos[0].release_date == RELEASE and infos[0].lang == "fr"
+    assert infos[0].n_files == len([p for p in snap.rglob("*") if p.is_file()])
+    page = S.inline_html(snap)
+    assert "assets/leaflet" not in page and "L.map(" not in page.split("snapshot-data")[0][-10:]
+    copy = tmp_path / snap.name
+    shutil.copytree(snap, copy)
+    target = copy / "downloads" / "road_status.csv"
+    target.chmod(0o644)
+    target.write_text("tampered\n", encoding="utf-8")
+    (copy / "extra.txt").write_text("x", encoding="utf-8")
+    assert S.verify_snapshot(copy) == ["not listed: extra.txt", "changed: downloads/road_status.csv"]
+
+
+def test_embedded_page_has_no_links_to_the_snapshot_folder(snap: Path) -> None:
+    on_disk = (snap / "index.html").read_text(encoding="utf-8")
+    assert '<li><a href="downloads/reach.csv">reach.csv (HXL)</a></li>' in on_disk  # opened from disk: works
+    page = S.embedded_page(snap)
+    body = page.split("<body>", 1)[1].split("<script", 1)[0]  # the side panel, before Leaflet's code
+    assert 'href="' not in body and 'src="' not in body
+    assert f'<p class="small">{html.escape(S.EMBED_NOTE["fr"])}</p>' in body
+    assert "<h2>Sources et licences</h2>" in body  # the rest of the panel is kept
+    assert 'src="assets/' not in page and 'href="assets/' not in page
+    assert (snap / "index.html").read_text(encoding="utf-8") == on_disk  # transformed in memory only
+    assert S.verify_snapshot(snap) == []
+
+
+def test_embeddable_html_rules() -> None:
+    page = (
+        '<html lang="en"><body><h2>Downloads</h2>\n<ul><li><a href="downloads/a.csv">a.csv</a></li>'
+        '<li><a href="map.png">Map</a></li></ul><ul class="small"><li>OCHA</li></ul>'
+        '<p><a href="https://example.org/x">site</a></p><script>var s = \'<img src="x.png">\';</script>'
+        "</body></html>"
+    )
+    out = S.embeddable_html(page)
+    assert out == (
+        '<html lang="en"><body><h2>Downloads</h2>\n<p class="small">In the app, download these '
+        'files from the Downloads tab of this page.</p><ul class="small"><li>OCHA</li></ul>'
+        '<p><a href="https://example.org/x">site</a></p><script>var s = \'<img src="x.png">\';'
+        "</script></body></html>"
+    )
+    assert S.embeddable_html(page, note="<b>x</b>").count("&lt;b&gt;x&lt;/b&gt;") == 1
+    with pytest.raises(S.SnapshotError, match="references files of its folder: assets/leaflet/leaflet.js"):
+        S.embeddable_html('<html lang="fr"><script src="assets/leaflet/leaflet.js"></script></html>')
+
+
+def test_public_page_embeds_the_map_without_local_links(snap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from geo.config import PROJECT_ROOT
+
+    monkeypatch.setenv("MALI_ACCESS_SNAPSHOTS", str(snap.parent))
+    at = AppTest.from_file(str(PROJECT_ROOT / "views" / "public.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    (frame,) = at.get("iframe")
+    assert frame.proto.srcdoc == S.embedded_page(snap)
+    assert "downloads/" not in frame.proto.srcdoc.split("<script", 1)[0]
+    labels = [b.label for b in at.download_button]
+    assert "reach.csv" in labels and "map.png" in labels and "metadata.json" in labels
+
+
+def test_count_range() -> None:
+    assert [S.count_range(n) for n in (0, 1, 4, 5, 37)] == [
+        ("0", 0, 0),
+        ("1-4", 1, 4),
+        ("1-4", 1, 4),
+        ("5", 5, 5),
+        ("37", 37, 37),
+    ]
+
+
+def test_sanitise_drops_unknown_columns_and_requires_allowed() -> None:
+    df = pd.DataFrame({"axis_name": ["A"], "route_ref": ["RN1"], "status": ["open"], "note": [MARKER]})
+    gdf = gpd.GeoDataFrame(df, geometry=[Point(0, 0)], crs="EPSG:4326")
+    out = S.sanitise("road_status", gdf)
+    assert list(out.columns) == ["axis_name", "route_ref", "status", "geometry"]
+    with pytest.raises(S.SnapshotError, match=r"lacks allowed field\(s\) \['status'\]"):
+        S.sanitise("road_status", gdf.drop(columns="status"))
+    with pytest.raises(S.SnapshotError, match="no allow-list for layer 'incidents'"):
+        S.sanitise("incidents", gdf)
+
+
+def test_bad_options(real_inputs: S.SnapshotInputs, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="unknown language 'de'"):
+        S.build_snapshot(real_inputs, tmp_path, as_of=AS_OF, lang="de")
+    with pytest.raises(S.MissingDataError, match="run scripts/setup.sh"):
+        S.build_snapshot(real_inputs, tmp_path, as_of=AS_OF, leaflet_dir=tmp_path / "none")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_builds_snapshot(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from geo.cli import main
+
+    assert (
+        main(
+            [
+                "snapshot",
+                "--data",
+                str(data_dir),
+                "--out",
+                str(tmp_path),
+                "--as-of",
+                "2025-06-30",
+                "--delay-days",
+                "14",
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    (folder,) = [p for p in tmp_path.iterdir()]
+    assert folder.name.startswith("2025-06-30_") and folder.name.endswith("_en")
+    assert f"snapshot {folder} (" in out and " files, " in out and " bytes) built in " in out
+    meta = S.read_metadata(folder)
+    assert meta["release_date"] == "2025-06-16" and meta["release_delay_days"] == 14
+    assert S.verify_snapshot(folder) == []

@@ -1,0 +1,154 @@
+"""Headless Chromium: a snapshot's index.html opened from disk with the network blocked.
+
+It must draw its polygons with zero failed requests (no CDN, no tiles), and names holding
+``<script>``, HTML or quotes must show as text in tooltips and popups, never run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from geo.products import snapshot as S
+
+CHROMIUM = Path("/usr/bin/chromium")
+ON_CI = os.environ.get("CI", "").lower() == "true"
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.timeout(300),
+    pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not ON_CI, reason="needs /usr/bin/chromium (scripts/setup.sh --test)"
+    ),
+]
+
+HOSTILE_CERCLE = "<script>window.__xss=1</script>\"O'Brien & Co"
+HOSTILE_LOCALITY = '<img src=x onerror="window.__xss=2">Kidal\'"'
+HOSTILE_AXIS = "\"><svg onload=window.__xss=3>Route 'A'"
+
+
+@pytest.fixture(scope="module")
+def snapshot(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    inputs = S.load_snapshot_inputs(data_dir)
+    admin2 = inputs.admin2.copy()
+    enc = inputs.encircled_episodes.copy()
+    first_public = enc.index[enc["public"]][0]
+    locality = enc.at[first_public, "locality"]
+    enc.loc[enc["locality"] == locality, "locality"] = HOSTILE_LOCALITY
+    # the cercle of that locality gets the hostile name, so both layers carry it
+    point = enc.loc[enc["locality"] == HOSTILE_LOCALITY].geometry.iloc[0]
+    (pcode,) = admin2.index[admin2.contains(point)]
+    admin2.loc[pcode, "name"] = HOSTILE_CERCLE
+    axes = inputs.axes.copy()
+    axes.iloc[0, axes.columns.get_loc("axis_name")] = HOSTILE_AXIS
+    hostile = dataclasses.replace(inputs, admin2=admin2, encircled_episodes=enc, axes=axes)
+    return S.build_snapshot(
+        hostile, tmp_path_factory.mktemp("snap"), as_of=dt.date(2025, 11, 30), delay_days=30, lang="en"
+    )
+
+
+@pytest.fixture(scope="module")
+def page(snapshot: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from playwright.sync_api import sync_playwright
+
+    failed: list[str] = []
+    outside: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        pg = browser.new_page(viewport={"width": 1280, "height": 900})
+
+        def route(r):  # noqa: ANN001, ANN202
+            if r.request.url.startswith("file://"):
+                return r.continue_()
+            outside.append(r.request.url)
+            return r.abort()
+
+        pg.route("**/*", route)
+        pg.on("requestfailed", lambda req: failed.append(req.url))
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.goto((snapshot / "index.html").as_uri())
+        try:
+            pg.wait_for_function("window.snapshotReady === true", timeout=30_000)
+        except Exception:
+            shot = tmp_path_factory.mktemp("shots") / "snapshot_failure.png"
+            pg.screenshot(path=str(shot))
+            raise
+        yield pg, failed, outside, errors
+        browser.close()
+
+
+def test_map_renders_offline(page, snapshot: Path) -> None:  # noqa: ANN001
+    pg, failed, outside, errors = page
+    assert failed == [] and outside == [] and errors == []
+    meta = S.read_metadata(snapshot)
+    drawn = sum(
+        meta["layers"][k] for k in ("admin1", "incidents_admin2", "encircled_admin2", "road_status", "reach")
+    )
+    assert drawn > 90  # 9 regions, 50 cercles, encircled cercles, 13 axes, 21 reach bands
+    assert pg.locator("path.leaflet-interactive").count() == drawn
+    assert pg.locator(".leaflet-control-layers-overlays label").count() >= 5
+    assert "Incidents" in pg.locator(".legend").inner_text()
+    assert pg.evaluate("typeof window.__xss") == "undefined"
+
+
+def _open(pg, prop: str, value: str) -> tuple[str, str]:  # noqa: ANN001
+    return pg.evaluate(
+        """([prop, value]) => {
+        let popup = null, tip = null;
+        window.snapshotMap.eachLayer(l => {
+            if (l.feature && l.feature.properties && l.feature.properties[prop] === value && l.getPopup()) {
+                l.openTooltip(); tip = [...document.querySelectorAll('.leaflet-tooltip')].at(-1).textContent;
+                l.openPopup(); popup = [...document.querySelectorAll('.leaflet-popup-content')].at(-1).textContent;
+                l.closeTooltip();
+            }
+        });
+        return [tip, popup];
+    }""",
+        [prop, value],
+    )
+
+
+@pytest.mark.parametrize(("prop", "value"), [("adm2_name", HOSTILE_CERCLE), ("axis_name", HOSTILE_AXIS)])
+def test_hostile_names_render_as_text(page, prop: str, value: str) -> None:  # noqa: ANN001
+    pg, failed, outside, errors = page
+    tip, popup = _open(pg, prop, value)
+    assert tip is not None and value in tip
+    assert popup is not None and value in popup
+    assert (
+        pg.locator(
+            ".leaflet-popup-content script, .leaflet-popup-content img, .leaflet-popup-content svg,"
+            " .leaflet-tooltip script, .leaflet-tooltip img, .leaflet-tooltip svg"
+        ).count()
+        == 0
+    )
+    assert pg.evaluate("typeof window.__xss") == "undefined"
+    assert failed == [] and outside == [] and errors == []
+
+
+def test_hostile_locality_listed_as_text(page) -> None:  # noqa: ANN001
+    pg, *_ = page
+    texts = pg.evaluate("""() => {
+        const out = [];
+        window.snapshotMap.eachLayer(l => { if (l.feature && l.feature.properties.named_localities) {
+            l.openPopup(); out.push([...document.querySelectorAll('.leaflet-popup-content')].at(-1).textContent); } });
+        return out;
+    }""")
+    assert any(HOSTILE_LOCALITY in t for t in texts)
+    assert pg.evaluate("typeof window.__xss") == "undefined"

@@ -1,0 +1,426 @@
+"""Local users file: names, roles and bcrypt password hashes for the app's login.
+
+Roles
+-----
+The roles are ordered; each includes every role below it:
+
+``advisor``
+    Import incidents, edit constraints, and everything a planner does.
+``planner``
+    Exports and scenarios, and everything a viewer does.
+``viewer``
+    The live map, read only.
+``public``
+    Public snapshots only; no login (never stored in the file).
+
+File
+----
+A TOML file, by default ``var/users.toml`` in the project (git-ignored), else the path
+in ``MALI_ACCESS_USERS``. It is written atomically with mode 0600::
+
+    # Mali access users (python -m views.accounts add NAME --role ROLE)
+    [settings]
+    cookie_key = "<64 hex characters, made on first write>"
+
+    [users.alice]
+    role = "advisor"
+    password_hash = "$2b$12$..."
+    created_at = "2025-12-01T10:00:00Z"
+
+    [oidc]            # optional: roles of users who sign in through OIDC (st.login)
+    "ada@example.org" = "viewer"
+
+Passwords are hashed with bcrypt (cost 12); the plain text is never stored or logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import logging
+import os
+import re
+import secrets
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bcrypt
+
+from geo.config import PROJECT_ROOT
+from geo.errors import AccessMapError, DataFileError
+from geo.io import atomic_path
+
+logger = logging.getLogger(__name__)
+
+USERS_ENV_VAR = "MALI_ACCESS_USERS"
+DEFAULT_USERS_FILE = PROJECT_ROOT / "var" / "users.toml"
+
+#: Roles from the most to the least privileged.
+ROLES = ("advisor", "planner", "viewer", "public")
+#: Roles a user of the file can hold (``public`` needs no account).
+ACCOUNT_ROLES = ("advisor", "planner", "viewer")
+ROLE_RANK = {role: len(ROLES) - i for i, role in enumerate(ROLES)}  # advisor 4 ... public 1
+#: bcrypt cost factor.
+BCRYPT_ROUNDS = 12
+#: Shortest password accepted (characters).
+MIN_PASSWORD_CHARS = 8
+#: bcrypt only reads the first 72 bytes; longer passwords are refused rather than cut.
+MAX_PASSWORD_BYTES = 72
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+
+
+class UserError(AccessMapError, ValueError):
+    """A user name, role or password is not acceptable, or the user is unknown."""
+
+
+@dataclass(frozen=True)
+class User:
+    """One account of the users file.
+
+    Attributes
+    ----------
+    name
+        Login name (lower case letters, digits, ``_ . -``; at most 32 characters).
+    role
+        One of :data:`ACCOUNT_ROLES`.
+    password_hash
+        bcrypt hash (``$2b$...``).
+    created_at
+        UTC time the account was written, ISO 8601.
+    """
+
+    name: str
+    role: str
+    password_hash: str = field(repr=False)
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class UsersFile:
+    """Content of a users file.
+
+    Attributes
+    ----------
+    users
+        Login name -> :class:`User`.
+    cookie_key
+        Secret that signs the login cookie (hex); empty when the file does not exist.
+    oidc_roles
+        E-mail -> role for users who sign in through OIDC.
+    """
+
+    users: dict[str, User]
+    cookie_key: str = ""
+    oidc_roles: dict[str, str] = field(default_factory=dict)
+
+
+def users_path(environ: Mapping[str, str] | None = None) -> Path:
+    """Users file from ``MALI_ACCESS_USERS``, else ``var/users.toml`` in the project."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(USERS_ENV_VAR)
+    return Path(value).expanduser() if value else DEFAULT_USERS_FILE
+
+
+def check_role(role: str, *, allowed: tuple[str, ...] = ROLES) -> str:
+    """Return ``role`` if it is one of ``allowed``; raise :class:`UserError` naming the valid ones."""
+    if role not in allowed:
+        msg = f"unknown role {role!r}; expected one of {', '.join(allowed)}"
+        raise UserError(msg)
+    return role
+
+
+def has_role(role: str | None, required: str) -> bool:
+    """Does ``role`` include ``required``? (``None`` counts as ``public``.)
+
+    Raises
+    ------
+    UserError
+        ``required`` is not a known role.
+    """
+    check_role(required)
+    return ROLE_RANK.get(role or "public", 0) >= ROLE_RANK[required]
+
+
+def check_name(name: str) -> str:
+    """Return ``name`` if it is a valid login name; raise :class:`UserError` otherwise."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        msg = (
+            f"invalid user name {name!r}: use 1-32 lower-case letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+        raise UserError(msg)
+    return name
+
+
+def check_password(password: str) -> str:
+    """Return ``password`` if acceptable (length rules); the message never contains it."""
+    if len(password) < MIN_PASSWORD_CHARS:
+        msg = f"password too short: at least {MIN_PASSWORD_CHARS} characters"
+        raise UserError(msg)
+    if password != password.strip():
+        msg = "password must not start or end with spaces (the login form trims them)"
+        raise UserError(msg)
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        msg = f"password too long: at most {MAX_PASSWORD_BYTES} bytes (bcrypt limit)"
+        raise UserError(msg)
+    return password
+
+
+def hash_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
+    """Bcrypt hash of ``password`` (checked with :func:`check_password`)."""
+    check_password(password)
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
+
+
+def load_users(path: Path | None = None) -> UsersFile:
+    """Read the users file.
+
+    Parameters
+    ----------
+    path
+        Users file (default :func:`users_path`). A missing file gives no users.
+
+    Returns
+    -------
+    UsersFile
+
+    Raises
+    ------
+    DataFileError
+        Unreadable TOML, or a user entry with an unknown role or no hash (names the field).
+    """
+    path = Path(path or users_path())
+    if not path.exists():
+        return UsersFile({})
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(path, f"cannot read users file ({exc})") from exc
+    users: dict[str, User] = {}
+    for name, entry in (doc.get("users") or {}).items():
+        if not isinstance(entry, dict):
+            raise DataFileError(path, "expected a table", field=f"users.{name}")
+        role = entry.get("role", "")
+        if role not in ACCOUNT_ROLES:
+            raise DataFileError(
+                path,
+                f"unknown role {role!r}; expected one of {', '.join(ACCOUNT_ROLES)}",
+                field=f"users.{name}.role",
+            )
+        pw = entry.get("password_hash", "")
+        if not isinstance(pw, str) or not pw.startswith("$2"):
+            raise DataFileError(path, "missing or not a bcrypt hash", field=f"users.{name}.password_hash")
+        users[name] = User(name, role, pw, str(entry.get("created_at", "")))
+    oidc = {}
+    for email, role in (doc.get("oidc") or {}).items():
+        if role not in ACCOUNT_ROLES:
+            raise DataFileError(path, f"unknown role {role!r}", field=f"oidc.{email}")
+        oidc[str(email).lower()] = role
+    key = str((doc.get("settings") or {}).get("cookie_key", ""))
+    return UsersFile(users, key, oidc)
+
+
+def _toml_str(value: str) -> str:
+    # JSON string escapes are valid TOML basic-string escapes.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def save_users(content: UsersFile, path: Path | None = None) -> Path:
+    """Write the users file atomically (mode 0600); a missing cookie key is created.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    path = Path(path or users_path())
+    key = content.cookie_key or secrets.token_hex(32)
+    lines = [
+        "# Mali access users: python -m views.accounts add NAME --role ROLE",
+        "",
+        "[settings]",
+        f"cookie_key = {_toml_str(key)}",
+        "",
+    ]
+    for name in sorted(content.users):
+        u = content.users[name]
+        lines += [
+            f"[users.{check_name(name)}]",
+            f"role = {_toml_str(u.role)}",
+            f"password_hash = {_toml_str(u.password_hash)}",
+            f"created_at = {_toml_str(u.created_at)}",
+            "",
+        ]
+    if content.oidc_roles:
+        lines.append("[oidc]")
+        lines += [
+            f"{_toml_str(email)} = {_toml_str(role)}" for email, role in sorted(content.oidc_roles.items())
+        ]
+        lines.append("")
+    with atomic_path(path) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines))
+    return path
+
+
+def add_user(name: str, password: str, role: str, *, path: Path | None = None, replace: bool = False) -> User:
+    """Create (or with ``replace`` update) an account.
+
+    Parameters
+    ----------
+    name
+        Login name (see :func:`check_name`).
+    password
+        Plain password; only its bcrypt hash is written.
+    role
+        One of :data:`ACCOUNT_ROLES`.
+    path
+        Users file (default :func:`users_path`).
+    replace
+        Overwrite an existing account of that name.
+
+    Returns
+    -------
+    User
+
+    Raises
+    ------
+    UserError
+        Bad name, role or password, or the name exists and ``replace`` is false.
+    """
+    check_name(name)
+    check_role(role, allowed=ACCOUNT_ROLES)
+    content = load_users(path)
+    if name in content.users and not replace:
+        msg = f"user {name!r} already exists (use --replace to change its role or password)"
+        raise UserError(msg)
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    user = User(name, role, hash_password(password), now)
+    users = dict(content.users)
+    users[name] = user
+    save_users(UsersFile(users, content.cookie_key, content.oidc_roles), path)
+    logger.info("users: %s %s with role %s", "updated" if name in content.users else "added", name, role)
+    return user
+
+
+def remove_user(name: str, *, path: Path | None = None) -> None:
+    """Delete an account.
+
+    Raises
+    ------
+    UserError
+        No such user.
+    """
+    content = load_users(path)
+    if name not in content.users:
+        msg = f"no user {name!r}"
+        raise UserError(msg)
+    users = {k: v for k, v in content.users.items() if k != name}
+    save_users(UsersFile(users, content.cookie_key, content.oidc_roles), path)
+    logger.info("users: removed %s", name)
+
+
+def verify(content: UsersFile, name: str, password: str) -> User | None:
+    """The user if ``password`` matches their hash, else None (unknown user included)."""
+    user = content.users.get(name)
+    if user is None or len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        return None
+    try:
+        ok = bcrypt.checkpw(password.encode("utf-8"), user.password_hash.encode("ascii"))
+    except ValueError:
+        return None
+    return user if ok else None
+
+
+def role_of(content: UsersFile, *, name: str | None = None, email: str | None = None) -> str:
+    """Role of an account (by login name) or of an OIDC user (by e-mail); ``public`` if unknown."""
+    if name and name in content.users:
+        return content.users[name].role
+    if email and email.lower() in content.oidc_roles:
+        return content.oidc_roles[email.lower()]
+    return "public"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Parser of ``python -m views.accounts`` (``add``, ``list``, ``remove``)."""
+    p = argparse.ArgumentParser(
+        prog="python -m views.accounts",
+        description="Manage the accounts of the app's login: a local TOML file with "
+        f"bcrypt password hashes (default var/users.toml, or ${USERS_ENV_VAR}).",
+    )
+    p.add_argument(
+        "--users", metavar="FILE", help=f"users file (default: ${USERS_ENV_VAR} or var/users.toml)"
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="add an account (password asked, not echoed)")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", required=True, choices=ACCOUNT_ROLES)
+    add.add_argument("--replace", action="store_true", help="change the role/password of an existing account")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input instead of asking",
+    )
+    actions.add_parser("list", help="list accounts and roles (never hashes)")
+    rm = actions.add_parser("remove", help="remove an account")
+    rm.add_argument("name", metavar="NAME")
+    return p
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    try:
+        first = getpass.getpass("Password: ")
+        second = getpass.getpass("Repeat password: ")
+    except EOFError:
+        msg = "no password could be read (no terminal?); pipe it with --password-stdin"
+        raise UserError(msg) from None
+    if first != second:
+        msg = "the two passwords differ; nothing written"
+        raise UserError(msg)
+    return first
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``users``; returns the exit code."""
+    path = Path(args.users).expanduser() if args.users else users_path()
+    if args.action == "add":
+        user = add_user(
+            args.name, _read_password(args.password_stdin), args.role, path=path, replace=args.replace
+        )
+        print(f"{user.name}: role {user.role} written to {path}")
+    elif args.action == "list":
+        content = load_users(path)
+        if not content.users:
+            print(f"no accounts in {path}")
+        for user in sorted(content.users.values(), key=lambda u: u.name):
+            print(f"{user.name}\t{user.role}\t{user.created_at}")
+    elif args.action == "remove":
+        remove_user(args.name, path=path)
+        print(f"{args.name}: removed from {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``python -m views.accounts``; returns the exit code (2 with one line on error)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except AccessMapError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
