@@ -178,6 +178,7 @@ else:
             "last_confirmed",
             "radius_km",
             "armed_group",
+            "public",
             "source",
             "recorded_by",
             "recorded_at",
@@ -220,6 +221,13 @@ else:
         )
         source = st.text_input("Source (report, URL) *")
         note = st.text_input("Note", value=base["note"] if base is not None else "")
+        public = st.checkbox(
+            "Public: may appear in public snapshots and public exports",
+            value=bool(base["public"]) if base is not None else False,
+            help="Leave unticked to keep this encirclement internal (the default for a new one). "
+            "Public products then carry no trace of it: no name, count, coordinates or no-entry "
+            "hole in the public reachable areas.",
+        )
         by = st.text_input(
             "Recorded by *",
             value=who,
@@ -244,6 +252,7 @@ else:
                 lat=lat,
                 armed_group=group,
                 note=note,
+                public=public,
                 source=source,
                 recorded_by=by,
                 data_dir=inputs.data_dir,

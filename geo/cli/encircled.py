@@ -6,7 +6,8 @@ Examples
 --until 2025-12-01 --source "OCHA" --by "A. Traoré"`` (a new version of that episode)
 
 ``python -m geo encircled set --locality Boni --since 2025-11-20 --status active
---source "..." --by NAME`` (a new episode of a known locality)
+--source "..." --by NAME`` (a new episode of a known locality; restricted until an
+advisor adds ``--public`` to a version of it)
 
 ``python -m geo encircled show --as-of 2025-12-01 --format csv``
 """
@@ -34,6 +35,7 @@ HISTORY_COLUMNS = [
     "last_confirmed",
     "radius_km",
     "armed_group",
+    "public",
     "confidence",
     "source",
     "note",
@@ -55,6 +57,7 @@ SHOW_COLUMNS = [
     "last_confirmed",
     "radius_km",
     "armed_group",
+    "public",
     "source",
     "recorded_by",
     "recorded_at",
@@ -92,7 +95,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_set.add_argument("--confidence", help=f"of the report: one of {', '.join(CONFIDENCES)}")
     p_set.add_argument("--armed-group", help="restricted field")
     p_set.add_argument("--radius-km", type=float, help="no-entry radius (km)")
-    p_set.add_argument("--public", choices=("true", "false"), help="may appear in public snapshots")
+    shown = p_set.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--public",
+        dest="public",
+        action="store_true",
+        default=None,
+        help="may appear in public products (snapshots, public exports); an advisor's decision",
+    )
+    shown.add_argument(
+        "--restricted",
+        dest="public",
+        action="store_false",
+        help="internal only (the default for a new episode; a new version keeps its episode's flag)",
+    )
     p_set.add_argument("--note")
     p_set.add_argument("--source", required=True)
     p_set.add_argument("--by", required=True, metavar="NAME")
@@ -142,7 +158,7 @@ def run_set(args: argparse.Namespace) -> int:
         confidence=args.confidence,
         armed_group=args.armed_group,
         radius_km=args.radius_km,
-        public=None if args.public is None else args.public == "true",
+        public=args.public,
         note=args.note,
         source=args.source,
         recorded_by=args.by,
@@ -153,7 +169,8 @@ def run_set(args: argparse.Namespace) -> int:
     extra = f", supersedes version {res.supersedes}" if res.supersedes is not None else ", new episode"
     print(
         f"recorded encircled version {res.version_id}: {row['episode_id']} {row['status']} "
-        f"({row['since']} - {row['until'] or 'open'}, admin3 {row['adm3_pcode']}{extra}) "
+        f"({row['since']} - {row['until'] or 'open'}, admin3 {row['adm3_pcode']}, "
+        f"{'public' if bool(row['public']) else 'restricted'}{extra}) "
         f"by {args.by} at {res.recorded_at} in {path}"
     )
     return 0

@@ -914,7 +914,9 @@ def record_encircled(
     radius_km
         No-entry radius, km (0.5-100); None = project default.
     public
-        May the episode appear in public snapshots.
+        May the episode appear in public products (snapshots, public exports). A new
+        episode is restricted (False) unless this says True; a new version keeps the
+        current version's flag when None. Only an advisor marks an episode public.
     note
         Free text.
     episode_id
@@ -983,7 +985,7 @@ def record_encircled(
                 else {}
             )
             base.setdefault("coord_confidence", "medium")
-            base.update(armed_group="", radius_km=None, public=1, note="", until=None, last_confirmed=None)
+            base.update(armed_group="", radius_km=None, public=0, note="", until=None, last_confirmed=None)
             supersedes, episode = None, f"{locality}@{_iso(since)}"
         merged = {k: (base.get(k) if v is None else v) for k, v in given.items()}
         raw = pd.Series(
