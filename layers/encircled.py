@@ -34,7 +34,7 @@ def build_encircled_layer(
             ("Until", row["until"] or "not lifted"),
             ("Last confirmed", row["last_confirmed"]),
             ("No-entry radius", f"{row['radius_km']:g} km"),
-            ("Source", row["source"]),
+            ("Source", row.get("source")),
         ]
         if restricted:
             fields += [("Armed group", row.get("armed_group")), ("Note", row.get("note"))]

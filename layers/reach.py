@@ -17,7 +17,7 @@ def build_reach_layers(
     ----------
     bands
         ``geo.model.reach`` band rows (``hub_id``, ``hub``, ``hours``, ``area_km2``,
-        ``population``, ``localities``, ``hub_status``, geometry in any CRS).
+        ``population``, geometry in any CRS; ``localities`` shown when present).
     hub_order
         Hub ids in legend order (fixes each hub's colour).
     show
@@ -36,8 +36,10 @@ def build_reach_layers(
             opacity = BAND_OPACITY[min(hours.index(row["hours"]), len(BAND_OPACITY) - 1)]
             tip = (
                 f"{esc(row['hub'])}: within {row['hours']:g} h<br>{row['area_km2']:,.0f} km²,"
-                f" {row['population']:,.0f} people, {row['localities']} localities"
+                f" {row['population']:,.0f} people"
             )
+            if "localities" in row.index:
+                tip += f", {row['localities']} localities"
             folium.GeoJson(
                 row.geometry.__geo_interface__,
                 tooltip=tip,

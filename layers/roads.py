@@ -18,14 +18,19 @@ from layers.style import (
 
 
 def build_roads_layer(
-    roads: gpd.GeoDataFrame, axes: gpd.GeoDataFrame, axis_status: pd.DataFrame, *, show: bool = True
+    roads: gpd.GeoDataFrame | None,
+    axes: gpd.GeoDataFrame,
+    axis_status: pd.DataFrame,
+    *,
+    show: bool = True,
+    name: str = "Roads and axis status",
 ) -> folium.FeatureGroup:
     """Base road lines (grey) under the curated axes coloured by status.
 
     Parameters
     ----------
     roads
-        Internal road lines (any CRS).
+        Internal road lines (any CRS), or None for the axes only.
     axes
         Axes from ``geo.sources.roads.build_axes`` (``axis_name``, ``route_ref``, ``schematic``).
     axis_status
@@ -33,19 +38,22 @@ def build_roads_layer(
         ``cause``, ``valid_from``, ``valid_to``, ``source``, ``note``.
     show
         Visible when the map opens.
+    name
+        Layer name in the layer control.
 
     Returns
     -------
     folium.FeatureGroup
         Schematic axes (not on the road lines) are dashed.
     """
-    group = folium.FeatureGroup(name="Roads and axis status", show=show)
-    base = slim(roads[["geometry"]], tolerance_m=300.0)
-    folium.GeoJson(
-        base.__geo_interface__,
-        name="Main roads",
-        style_function=lambda _f: {"color": BASE_ROAD_COLOUR, "weight": 1.5, "opacity": 0.7},
-    ).add_to(group)
+    group = folium.FeatureGroup(name=name, show=show)
+    if roads is not None:
+        base = slim(roads[["geometry"]], tolerance_m=300.0)
+        folium.GeoJson(
+            base.__geo_interface__,
+            name="Main roads",
+            style_function=lambda _f: {"color": BASE_ROAD_COLOUR, "weight": 1.5, "opacity": 0.7},
+        ).add_to(group)
     joined = axes.join(axis_status, how="left")
     joined["status"] = joined["status"].fillna("unknown")
     for axis_id, row in slim(joined, tolerance_m=300.0).iterrows():
@@ -60,7 +68,14 @@ def build_roads_layer(
                 ("Valid to", row.get("valid_to") or "open-ended"),
                 ("Source", row.get("source")),
                 ("Note", row.get("note")),
-                ("Geometry", "schematic (through the localities)" if row["schematic"] else "on road lines"),
+                (
+                    "Geometry",
+                    None
+                    if "schematic" not in row.index
+                    else "schematic (through the localities)"
+                    if row["schematic"]
+                    else "on road lines",
+                ),
             ],
             title=row["axis_name"],
         )
@@ -68,7 +83,7 @@ def build_roads_layer(
             "color": ROAD_STATUS_COLOUR.get(status, "#000"),
             "weight": 4.5,
             "opacity": 0.95,
-            "dashArray": "8 6" if row["schematic"] else None,
+            "dashArray": "8 6" if bool(row.get("schematic", False)) else None,
         }
         line = folium.GeoJson(
             row["geometry"].__geo_interface__,

@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.model.incidents import time_window
+from geo.products import policy
 from layers.live import build_live_map
 from views import auth, common
 
@@ -27,16 +28,21 @@ with st.sidebar:
     window = st.slider("Incidents: days before the as-of date", 30, 365 * 10, key="incident_days", step=30)
     show_admin3 = st.checkbox("Show communes (admin3)", value=False)
 
+role = auth.current_role()
 token = common.state_token()
 inputs = common.guarded(common.model_inputs, folder)
 axis_status, episodes = common.guarded(common.constraint_state, as_of)
+# The policy decides which fields this role receives: dropped here, before any layer is
+# built, so they are in no popup and nowhere in the page data (geo/products/policy.py).
+axis_status = policy.for_role(axis_status, "road_status", role)
+episodes = policy.for_role(episodes, "encircled", role)
 bands, localities = (
     common.guarded(common.reach, folder, as_of, tuple(sorted(hours)), season, tuple(hub_ids), token)
     if hub_ids and hours
     else (None, None)
 )
 incidents = common.guarded(common.incidents, folder, f"{token}|{common.incidents_token()}")
-recent = time_window(incidents, as_of=as_of, days=int(window))
+recent = policy.for_role(time_window(incidents, as_of=as_of, days=int(window)), "incidents", role)
 
 m = build_live_map(
     as_of=as_of,
@@ -52,7 +58,7 @@ m = build_live_map(
     bands=bands,
     incidents=recent,
     incidents_label=f"Incidents ({len(recent)} in {window} days)",
-    restricted=auth.current_role() == "advisor",
+    restricted=policy.may_see_restricted(role),
 )
 st_folium(m, key="live_map", height=680, use_container_width=True, returned_objects=[])
 

@@ -10,7 +10,6 @@ import streamlit as st
 
 from geo.errors import AccessMapError
 from geo.products.snapshot import (
-    embedded_page,
     list_snapshots,
     read_metadata,
     snapshot_root,
@@ -74,12 +73,14 @@ c4.metric("Policy", f"v{meta['sanitisation_policy']['version']}")
 
 tab_map, tab_png, tab_dl, tab_about = st.tabs(["Interactive map", "Static map", "Downloads", "Sources"])
 with tab_map:
-    # Leaflet inlined and the snapshot's relative download links replaced by a note: inside
-    # the app they would resolve against the app's URL (the Downloads tab offers the files).
-    try:
-        st.iframe(embedded_page(snap.path), height=640)
-    except AccessMapError as exc:
-        st.error(f"The interactive map of this snapshot cannot be shown here: {exc}")
+    # The verified index.html itself: self-contained (Leaflet inlined, no network); embedded
+    # as an iframe srcdoc, it swaps its relative download links for a note (the Downloads tab
+    # offers the files).
+    page = snap.path / "index.html"
+    if page.is_file():
+        st.iframe(page.read_text(encoding="utf-8"), height=640)
+    else:
+        st.info(meta.get("interactive_map") or "This snapshot has no interactive map.")
 with tab_png:
     st.image(str(snap.path / "map.png"), caption=meta["title"])
 with tab_dl:
@@ -110,7 +111,8 @@ with tab_about:
         width="stretch",
     )
     st.caption(
-        f"Sanitisation: {meta['sanitisation_policy']['excluded']} are never published. "
+        f"Sanitisation (policy v{meta['sanitisation_policy']['version']}): "
+        f"{meta['sanitisation_policy']['excluded']} are never published. "
         f"{meta['sanitisation_policy']['small_counts']}. Snapshot {meta['snapshot_id']}, "
         f"{snap.n_files} files, created {meta['created_at']}."
     )

@@ -40,7 +40,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--public",
         action="store_true",
-        help="public version: no incident points, no non-public encirclements, no armed-group fields",
+        help="public version (geo/products/policy.py): computed from the encirclements marked public "
+        "only, no incident points or restricted sources, no armed-group, note or source fields",
     )
     add_store_option(p)
 
@@ -116,6 +117,7 @@ def _state(args: argparse.Namespace):  # noqa: ANN202
         season=args.season,
         incident_days=args.incident_days,
         progress=tqdm_progress("computing"),
+        public=args.public,
     )
 
 

@@ -60,6 +60,7 @@ import shapely
 
 from geo.config import STORAGE_CRS, WORK_CRS
 from geo.io import atomic_path
+from geo.products.policy import PUBLIC_EXPORT_FIELDS, cut_to, public_episodes
 from geo.tables import hxl_tag
 
 logger = logging.getLogger(__name__)
@@ -234,7 +235,7 @@ def build_themes(
     if encircled is not None:
         e = encircled
         if public and "public" in e.columns:
-            e = e[e["public"].astype(str).str.lower().isin(["true", "1", "yes"])]
+            e = public_episodes(e)
         cols = [
             "locality",
             "status",
@@ -634,6 +635,9 @@ class AccessState:
         Catchment polygons, or None when ``geo.model.catchments`` is not available.
     notes
         What was skipped and why.
+    public
+        Computed for the public (``geo.products.policy``): from the encirclements marked
+        public only and without restricted incident sources.
     """
 
     as_of: dt.date
@@ -646,6 +650,7 @@ class AccessState:
     zones_adm3: gpd.GeoDataFrame
     catchments: gpd.GeoDataFrame | None
     notes: tuple[str, ...] = ()
+    public: bool = False
 
 
 def collect_state(
@@ -660,6 +665,7 @@ def collect_state(
     inputs: Any = None,
     rules_path: Path | None = None,
     progress: Progress | None = None,
+    public: bool = False,
 ) -> AccessState:
     """Compute the state on ``as_of``: reach, zones, incidents of the window, catchments.
 
@@ -686,6 +692,10 @@ def collect_state(
         Zone rule table (default ``data/zones_rules.csv``).
     progress
         Optional ``progress(done, total, label)`` over the steps.
+    public
+        Compute the public state (``geo.products.policy``): reach, zones, catchments and
+        counts from the encirclements marked public only (a non-public one leaves no
+        no-entry hole, count or figure), incidents without restricted sources.
 
     Returns
     -------
@@ -711,11 +721,12 @@ def collect_state(
     step(1, "model inputs")
     hubs = select_hubs(list(hub_ids) if hub_ids else None)
     versions = load_versions(store_path)
+    episodes = public_episodes(versions.encircled) if public else versions.encircled
     result = compute_reach(
         inputs,
         hubs,
         road_status_versions=versions.road_status,
-        encircled_episodes=versions.encircled,
+        encircled_episodes=episodes,
         as_of=as_of,
         hours=tuple(hours) if hours else DEFAULT_BANDS_H,
         season=season,
@@ -726,7 +737,9 @@ def collect_state(
         from geo.model.incidents import load_incidents, time_window
 
         incidents = time_window(
-            load_incidents(Path(data_dir), store_path=store_path), as_of=as_of, days=incident_days
+            load_incidents(Path(data_dir), store_path=store_path, include_restricted=not public),
+            as_of=as_of,
+            days=incident_days,
         )
     except Exception as exc:  # noqa: BLE001  (incidents are optional for maps and zones)
         notes.append(f"incidents skipped: {exc}")
@@ -748,13 +761,23 @@ def collect_state(
     step(5, "catchments")
     admin1 = load_admin(Path(data_dir), 1)
     step(6, "regions")
-    return AccessState(as_of, inputs, result, hubs, admin1, incidents, z2, z3, catch, tuple(notes))
+    return AccessState(as_of, inputs, result, hubs, admin1, incidents, z2, z3, catch, tuple(notes), public)
 
 
 def themes_from_state(state: AccessState, *, public: bool = False) -> dict[str, gpd.GeoDataFrame]:
-    """:func:`build_themes` from an :class:`AccessState`."""
+    """:func:`build_themes` from an :class:`AccessState`.
+
+    Raises
+    ------
+    ValueError
+        ``public`` for a state not computed with ``collect_state(..., public=True)`` (its
+        geometries and figures carry the non-public encirclements).
+    """
+    if public and not state.public:
+        msg = "a public export needs the public state: collect_state(..., public=True)"
+        raise ValueError(msg)
     r = state.result
-    return build_themes(
+    themes = build_themes(
         as_of=state.as_of,
         zones_adm2=state.zones_adm2,
         zones_adm3=state.zones_adm3,
@@ -768,3 +791,19 @@ def themes_from_state(state: AccessState, *, public: bool = False) -> dict[str, 
         admin2=state.inputs.admin2,
         public=public,
     )
+    return public_themes(themes) if public else themes
+
+
+def public_themes(themes: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """Themes cut to the public fields of the policy (``policy.PUBLIC_EXPORT_FIELDS``).
+
+    Non-public encircled rows are left out earlier (:func:`build_themes` and the public
+    state of :func:`collect_state`).
+    """
+    out = dict(themes)
+    for name, fields in PUBLIC_EXPORT_FIELDS.items():
+        if name in out:
+            frame = out[name]
+            cut = cut_to(frame, fields)
+            out[name] = gpd.GeoDataFrame(cut, geometry="geometry", crs=frame.crs) if "geometry" in cut else cut
+    return out

@@ -3,8 +3,10 @@
 A snapshot is a folder ``<as_of>_<created UTC>_<lang>`` holding:
 
 ``index.html``
-    A static interactive map (Leaflet copied beside it in ``assets/leaflet``; data
-    inlined; no CDN, no tiles) that works opened from disk without a network.
+    A self-contained interactive map drawn with the app's own folium layer builders
+    (``layers/snapshot.py``; Leaflet and data inlined; no CDN, no tiles) that works
+    opened from disk without a network. It needs the ``app`` extra (folium); without
+    it the other files are still built and the metadata says so.
 ``downloads/*.geojson``, ``downloads/*.csv``
     The public layers (GeoJSON in EPSG:4326; CSV with an HXL hashtag row).
 ``map.png``
@@ -15,16 +17,21 @@ A snapshot is a folder ``<as_of>_<created UTC>_<lang>`` holding:
 
 Sanitisation policy
 -------------------
-:data:`ALLOW_LIST` is the one place that says which fields each public layer may carry;
-every layer is rebuilt from scratch and then cut to exactly those fields
-(:func:`sanitise`), so a column the data gains later never appears. In short:
+The policy lives in :mod:`geo.products.policy`: :data:`ALLOW_LIST` (its ``PUBLIC_FIELDS``)
+says which fields each public layer may carry; every layer is rebuilt from scratch and
+then cut to exactly those fields (:func:`sanitise`), so a column the data gains later
+never appears. Every layer is computed from the encirclements marked ``public`` only
+(:func:`geo.products.policy.public_episodes`), so a non-public one leaves no trace: no
+no-entry hole or notch in a reachable area, no effect on an area or population, no count.
+In short:
 
 * incidents: counts per admin2 (cercle) and month only, small counts (1-4) shown as a
   range; no actors, notes, places or coordinates; restricted sources (ACLED ...) dropped;
-* encircled localities: the number per admin2 in force, and by name only the rows
-  marked ``public``; no coordinates, armed groups or notes;
+* encircled localities: the number of public encirclements per admin2 in force, with
+  their names; no coordinates, armed groups or notes;
 * road status: the public category per named axis; no cause, source or note;
-* reachable areas: simplified and rounded band polygons, area and population rounded.
+* reachable areas: under the public constraints only; simplified and rounded band
+  polygons, area and population rounded.
 
 Everything is computed for the *release date* = as-of date minus the release delay.
 Snapshots are never rewritten: a new build always goes to a new folder.
@@ -32,15 +39,12 @@ Snapshots are never rewritten: a new build always goes to a new folder.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import html
 import io
 import json
 import logging
 import math
 import os
-import re
 import shutil
 import tempfile
 import zipfile
@@ -60,6 +64,7 @@ from geo.errors import AccessMapError, DataFileError, MissingDataError
 from geo.products.cartography import HUB_COLOURS, ROAD_STATUS_COLOUR
 from geo.products.i18n import LANGS as I18N_LANGS
 from geo.products.i18n import TEXT, tr
+from geo.products.policy import EXCLUDED_TEXT, POLICY_VERSION, PUBLIC_FIELDS, public_episodes
 from geo.sources.datasets import sha256_file
 from geo.tables import hxl_row
 
@@ -69,11 +74,9 @@ Progress = Callable[[int, int, str], None]
 
 SNAPSHOTS_ENV_VAR = "MALI_ACCESS_SNAPSHOTS"
 DEFAULT_SNAPSHOT_ROOT = PROJECT_ROOT / "var" / "snapshots"
-#: Vendored Leaflet (``scripts/setup.sh``), copied into every snapshot.
+#: Vendored Leaflet (``scripts/setup.sh``), inlined into every snapshot's ``index.html``.
 LEAFLET_DIR = PROJECT_ROOT / "static" / "vendor" / "leaflet"
 
-#: Version of the sanitisation policy below; bump it whenever the allow-list or a rule changes.
-POLICY_VERSION = "1.0"
 #: Counts from 1 to this value are published as the range "1-SMALL_COUNT_MAX".
 SMALL_COUNT_MAX = 4
 DEFAULT_DELAY_DAYS = 30
@@ -94,42 +97,8 @@ PUBLIC_ROAD_CATEGORY = {
     "unknown": "unknown",
 }
 
-#: The allow-list: public layer -> the only fields it may carry (in this order).
-ALLOW_LIST: dict[str, tuple[str, ...]] = {
-    "admin1": ("adm1_pcode", "adm1_name", "geometry"),
-    "incidents_admin2": (
-        "adm1_pcode",
-        "adm1_name",
-        "adm2_pcode",
-        "adm2_name",
-        "period",
-        "incidents",
-        "incidents_min",
-        "incidents_max",
-        "geometry",
-    ),
-    "incidents_admin2_month": (
-        "adm1_pcode",
-        "adm1_name",
-        "adm2_pcode",
-        "adm2_name",
-        "month",
-        "incidents",
-        "incidents_min",
-        "incidents_max",
-    ),
-    "encircled_admin2": (
-        "adm1_pcode",
-        "adm1_name",
-        "adm2_pcode",
-        "adm2_name",
-        "localities_encircled",
-        "named_localities",
-        "geometry",
-    ),
-    "road_status": ("axis_name", "route_ref", "status", "geometry"),
-    "reach": ("hub", "hours", "area_km2", "population", "geometry"),
-}
+#: The allow-list: public layer -> the only fields it may carry (the policy's, geo/products/policy.py).
+ALLOW_LIST: dict[str, tuple[str, ...]] = PUBLIC_FIELDS
 #: Layers published as downloads (GeoJSON when they have a geometry, and CSV).
 DOWNLOADS = ("incidents_admin2", "incidents_admin2_month", "encircled_admin2", "road_status", "reach")
 #: Dataset roles (data/manifest.toml) whose content reaches a snapshot.
@@ -461,13 +430,15 @@ def public_incident_layers(
 def public_encircled_layer(
     episodes: gpd.GeoDataFrame, admin2: gpd.GeoDataFrame, *, release_date: dt.date
 ) -> gpd.GeoDataFrame:
-    """Cercles with at least one encircled locality in force on ``release_date`` (sanitised).
+    """Cercles with at least one public encircled locality in force on ``release_date`` (sanitised).
 
-    Localities are counted per admin2 and named only where their row is marked
-    ``public``; their coordinates, armed groups and notes are not carried over.
+    Only episodes marked ``public`` are counted and named (a non-public one is neither
+    counted nor named: its cercle's figure would locate it); their coordinates, armed
+    groups and notes are not carried over.
     """
     from geo.sources.curated import encircled_as_of
 
+    episodes = public_episodes(episodes)
     units = _admin2_units(admin2)
     cols = ["adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name", "localities_encircled", "named_localities"]
     if episodes is None or episodes.empty:
@@ -584,7 +555,9 @@ def build_public_layers(
         inputs.incidents, inputs.admin2, inputs.admin3, start=start, end=release
     )
     step(1, "encircled")
-    enc = public_encircled_layer(inputs.encircled_episodes, inputs.admin2, release_date=release)
+    # the one input of every public layer: the encirclements an advisor marked public
+    episodes = public_episodes(inputs.encircled_episodes)
+    enc = public_encircled_layer(episodes, inputs.admin2, release_date=release)
     step(2, "roads")
     roads = public_road_layer(inputs.axes, inputs.road_status_versions, release_date=release)
     step(3, "reach")
@@ -595,7 +568,7 @@ def build_public_layers(
             inputs.model,
             inputs.hubs,
             road_status_versions=inputs.road_status_versions,
-            encircled_episodes=inputs.encircled_episodes,
+            encircled_episodes=episodes,
             as_of=release,
             hours=PUBLIC_HOURS,
             clip=True,
@@ -690,228 +663,66 @@ def hxl_csv(frame: pd.DataFrame) -> str:
     return buf.getvalue()
 
 
-def _script_json(obj: Any) -> str:
-    """JSON safe inside an HTML ``<script>`` element (no ``<``, ``>`` or ``&`` left)."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    return (
-        text.replace("&", "\\u0026")
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+@dataclass(frozen=True)
+class SnapshotPage:
+    """What the renderer of ``index.html`` needs besides the public layers (texts, dates, links).
 
-
-_HTML_TEMPLATE = """<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'none'">
-<title>{title}</title>
-<link rel="stylesheet" href="assets/leaflet/leaflet.css">
-<style>
-html,body{{margin:0;height:100%;font:14px/1.4 sans-serif;color:#222}}
-#wrap{{display:flex;height:100%}}
-#side{{width:300px;overflow:auto;padding:10px 14px;border-right:1px solid #ccc;background:#fafafa}}
-#map{{flex:1;background:#eef1f4}}
-#side h1{{font-size:17px;margin:4px 0 8px}} #side h2{{font-size:14px;margin:14px 0 4px}}
-#side ul{{padding-left:18px;margin:4px 0}} .small{{font-size:12px;color:#555}}
-.legend{{background:rgba(255,255,255,.92);padding:6px 8px;font:12px/1.35 sans-serif;border-radius:4px}}
-.legend i{{display:inline-block;width:14px;height:12px;margin-right:5px;vertical-align:middle;border:1px solid #777}}
-.leaflet-popup-content table th{{text-align:left;padding-right:6px}}
-</style>
-</head>
-<body>
-<div id="wrap">
-<div id="side">
-<h1>{title}</h1>
-<p>{as_of_label} <b>{as_of}</b><br>{release_label} <b>{release}</b> ({delay_label}: {delay} {days})</p>
-<p class="small">{note}</p>
-<h2>{downloads_label}</h2>
-<ul>{downloads}</ul>
-<h2>{sources_label}</h2>
-<ul class="small">{sources}</ul>
-<p class="small">{policy_label} v{policy} &middot; mali-access {version}</p>
-</div>
-<div id="map"></div>
-</div>
-<script src="assets/leaflet/leaflet.js"></script>
-<script type="application/json" id="snapshot-data">{data}</script>
-<script>
-{script}
-</script>
-</body>
-</html>
-"""
-
-_MAP_SCRIPT = r"""
-(function () {
-  var D = JSON.parse(document.getElementById("snapshot-data").textContent);
-  var T = D.labels;
-  var map = L.map("map", {zoomSnap: 0.25});
-  map.fitBounds(D.bounds);
-  L.control.scale({imperial: false}).addTo(map);
-  function el(tag, text, cls) {
-    var e = document.createElement(tag);
-    if (text !== undefined && text !== null) { e.textContent = String(text); }
-    if (cls) { e.className = cls; }
-    return e;
-  }
-  function card(title, rows) {
-    var d = el("div");
-    d.appendChild(el("b", title));
-    var t = el("table");
-    rows.forEach(function (r) {
-      if (r[1] === null || r[1] === undefined || r[1] === "") { return; }
-      var tr = el("tr");
-      tr.appendChild(el("th", r[0]));
-      tr.appendChild(el("td", r[1]));
-      t.appendChild(tr);
-    });
-    d.appendChild(t);
-    return d;
-  }
-  function incidentColour(n) {
-    var c = D.incident_classes[0][1];
-    D.incident_classes.forEach(function (k) { if (n >= k[0]) { c = k[1]; } });
-    return c;
-  }
-  var overlays = {};
-  var inc = L.geoJSON(D.layers.incidents_admin2, {
-    style: function (f) { return {color: "#777", weight: 0.6, fillColor: incidentColour(f.properties.incidents_min), fillOpacity: 0.7}; },
-    onEachFeature: function (f, layer) {
-      var p = f.properties;
-      layer.bindTooltip(el("span", p.adm2_name + ": " + p.incidents));
-      layer.bindPopup(card(p.adm2_name, [["P-code", p.adm2_pcode], [T.incidents_label, p.incidents], [T.period, p.period]]));
-    }
-  }).addTo(map);
-  overlays[T.incidents] = inc;
-  var reachGroups = {};
-  D.layers.reach.features.slice().sort(function (a, b) { return b.properties.hours - a.properties.hours; }).forEach(function (f) {
-    var hub = f.properties.hub;
-    if (!reachGroups[hub]) { reachGroups[hub] = L.featureGroup(); }
-    var colour = D.hub_colours[D.hubs.indexOf(hub) % D.hub_colours.length];
-    var g = L.geoJSON(f, {style: {color: colour, weight: 1, fillColor: colour, fillOpacity: 0.12}});
-    g.bindTooltip(el("span", hub + ": " + T.reach + " " + f.properties.hours + " " + T.hours));
-    g.bindPopup(card(hub, [[T.reach, f.properties.hours + " " + T.hours], [T.area_km2, f.properties.area_km2.toLocaleString()], [T.population, f.properties.population.toLocaleString()]]));
-    reachGroups[hub].addLayer(g);
-  });
-  D.hubs.forEach(function (hub) {
-    if (reachGroups[hub]) { overlays[T.reach + ": " + hub] = reachGroups[hub]; reachGroups[hub].addTo(map); }
-  });
-  var enc = L.geoJSON(D.layers.encircled_admin2, {
-    style: {color: "#b2182b", weight: 2.5, fillColor: "#b2182b", fillOpacity: 0.25, dashArray: "6 4"},
-    onEachFeature: function (f, layer) {
-      var p = f.properties;
-      layer.bindTooltip(el("span", p.adm2_name + ": " + p.localities_encircled));
-      layer.bindPopup(card(p.adm2_name, [[T.localities_encircled, p.localities_encircled], [T.named_localities, p.named_localities]]));
-    }
-  }).addTo(map);
-  overlays[T.encircled] = enc;
-  var roads = L.geoJSON(D.layers.road_status, {
-    style: function (f) { return {color: D.road_colours[f.properties.status] || "#000", weight: 4, opacity: 0.9}; },
-    onEachFeature: function (f, layer) {
-      var p = f.properties;
-      layer.bindTooltip(el("span", p.axis_name + ": " + (T[p.status] || p.status)));
-      layer.bindPopup(card(p.axis_name, [[T.route, p.route_ref], [T.status, T[p.status] || p.status]]));
-    }
-  }).addTo(map);
-  overlays[T.roads] = roads;
-  var adm = L.geoJSON(D.layers.admin1, {
-    style: {color: "#333", weight: 1.4, fill: false},
-    onEachFeature: function (f, layer) { layer.bindTooltip(el("span", f.properties.adm1_name)); }
-  }).addTo(map);
-  overlays[T.admin1] = adm;
-  L.control.layers(null, overlays, {collapsed: false}).addTo(map);
-  var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () {
-    var d = el("div", null, "legend");
-    d.appendChild(el("b", T.legend));
-    function row(colour, text, line) {
-      var r = el("div"); var i = el("i");
-      i.style.background = line ? "transparent" : colour;
-      if (line) { i.style.borderTop = "3px solid " + colour; i.style.height = "0"; i.style.border = "none"; i.style.borderTop = "3px solid " + colour; }
-      r.appendChild(i); r.appendChild(document.createTextNode(text)); d.appendChild(r);
-    }
-    D.incident_classes.forEach(function (k, j) {
-      var next = D.incident_classes[j + 1];
-      row(k[1], T.incidents_label + " " + (k[0] === 0 ? "0" : (next ? k[0] + "-" + (next[0] - 1) : k[0] + "+")));
-    });
-    row("#b2182b", T.encircled);
-    ["open", "constrained", "closed", "unknown"].forEach(function (s) { row(D.road_colours[s], T.roads + ": " + T[s], true); });
-    return d;
-  };
-  legend.addTo(map);
-  window.snapshotMap = map;
-  window.snapshotReady = true;
-})();
-"""
-
-
-def _source_items(sources: tuple[dict[str, str], ...]) -> str:
-    items = []
-    for s in sources:
-        items.append(
-            f"<li>{html.escape(s.get('publisher', ''))} &mdash; {html.escape(s.get('licence', ''))}</li>"
-        )
-    return "".join(items)
-
-
-def render_index_html(
-    layers: dict[str, pd.DataFrame],
-    *,
-    as_of: dt.date,
-    release_date: dt.date,
-    delay_days: int,
-    lang: str,
-    sources: tuple[dict[str, str], ...],
-    downloads: list[tuple[str, str]],
-) -> str:
-    """The snapshot's ``index.html``: an offline Leaflet map with the public layers inlined.
-
-    Every text from the data reaches the page as JSON data and is inserted with
-    ``textContent`` (never as HTML); the page's own texts are HTML-escaped. A
-    Content-Security-Policy forbids any network request.
+    Attributes
+    ----------
+    lang
+        Language of the texts.
+    labels
+        :func:`labels` of ``lang``.
+    as_of, release_date
+        Snapshot and release dates.
+    delay_days
+        Release delay, days.
+    sources
+        Provenance records (``publisher``, ``licence``, ...).
+    downloads
+        ``(relative href, label)`` of the snapshot's files.
+    policy_version, generator
+        Shown in the page footer.
+    leaflet_dir
+        Vendored Leaflet, inlined into the page.
     """
-    t = labels(lang)
-    hubs = list(dict.fromkeys(layers["reach"]["hub"])) if len(layers["reach"]) else []
-    data = {
-        "labels": t,
-        "bounds": [[10.1, -12.3], [25.0, 4.3]],
-        "hubs": hubs,
-        "hub_colours": HUB_COLOURS,
-        "road_colours": ROAD_STATUS_COLOUR,
-        "incident_classes": [list(k) for k in INCIDENT_CLASSES],
-        "layers": {
-            k: feature_collection(layers[k], decimals=GENERALISE["reach" if k == "reach" else "admin2"][1])
-            for k in ("admin1", "incidents_admin2", "encircled_admin2", "road_status", "reach")
-        },
-    }
-    links = "".join(
-        f'<li><a href="{html.escape(href)}">{html.escape(label)}</a></li>' for href, label in downloads
-    )
-    return _HTML_TEMPLATE.format(
-        lang=html.escape(lang),
-        title=html.escape(t["title"]),
-        as_of_label=html.escape(t["as_of"]),
-        as_of=as_of.isoformat(),
-        release_label=html.escape(t["release"]),
-        release=release_date.isoformat(),
-        delay_label=html.escape(t["delay"]),
-        delay=int(delay_days),
-        days=html.escape(t["days"]),
-        note=html.escape(t["note"]),
-        downloads_label=html.escape(t["downloads"]),
-        downloads=links,
-        sources_label=html.escape(t["sources"]),
-        sources=_source_items(sources),
-        policy_label=html.escape(t["policy"]),
-        policy=html.escape(POLICY_VERSION),
-        version=html.escape(__version__),
-        data=_script_json(data),
-        script=_MAP_SCRIPT,
-    )
+
+    lang: str
+    labels: dict[str, str]
+    as_of: dt.date
+    release_date: dt.date
+    delay_days: int
+    sources: tuple[dict[str, str], ...]
+    downloads: tuple[tuple[str, str], ...]
+    policy_version: str
+    generator: str
+    leaflet_dir: Path
+
+
+#: Renderer of ``index.html``: the folium layer builders of ``layers/`` (the app's own), so it
+#: needs the ``app`` extra. The engine never imports ``layers`` or folium: this hook is
+#: resolved at run time by :func:`html_renderer`, and without folium the data files are still built.
+HTML_RENDERER = ("layers.snapshot", "render_snapshot_html")
+#: The one-line message given when the renderer is missing.
+NO_RENDERER_NOTE = (
+    "index.html (interactive map) not built: it needs the app extra (pip install '.[app]' for folium); "
+    "the data files, PNG and metadata are built"
+)
+
+HtmlRenderer = Callable[[dict[str, pd.DataFrame], SnapshotPage], str]
+
+
+def html_renderer() -> HtmlRenderer | None:
+    """The ``index.html`` renderer (:data:`HTML_RENDERER`), or None when folium is not installed."""
+    import importlib
+
+    module, name = HTML_RENDERER
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as exc:
+        if exc.name in ("folium", "branca", "jinja2", "layers", module):
+            return None
+        raise
 
 
 def render_png(
@@ -972,6 +783,7 @@ def build_snapshot(
     lang: str = "fr",
     window_months: int = DEFAULT_WINDOW_MONTHS,
     leaflet_dir: Path = LEAFLET_DIR,
+    renderer: HtmlRenderer | None | str = "auto",
     now: dt.datetime | None = None,
     progress: Progress | None = None,
 ) -> Path:
@@ -992,7 +804,10 @@ def build_snapshot(
     window_months
         Months of incident counts (ending with the release month).
     leaflet_dir
-        Vendored Leaflet (``leaflet.js``, ``leaflet.css``, ``images/``) copied beside ``index.html``.
+        Vendored Leaflet (``leaflet.js``, ``leaflet.css``, ``images/``), inlined into ``index.html``.
+    renderer
+        ``index.html`` renderer; ``"auto"`` (default) uses :func:`html_renderer` (the app's
+        folium layer builders) and None builds no ``index.html`` (the metadata says so).
     now
         Creation time (UTC; default now).
     progress
@@ -1006,7 +821,7 @@ def build_snapshot(
     Raises
     ------
     MissingDataError
-        Leaflet is not vendored (run ``scripts/setup.sh``).
+        Leaflet is not vendored (run ``scripts/setup.sh``) and ``index.html`` is to be built.
     SnapshotError
         The target folder exists already (never overwritten).
     ValueError
@@ -1015,8 +830,9 @@ def build_snapshot(
     if lang not in I18N_LANGS:
         msg = f"unknown language {lang!r}; expected one of {', '.join(I18N_LANGS)}"
         raise ValueError(msg)
+    render = html_renderer() if renderer == "auto" else renderer
     leaflet_dir = Path(leaflet_dir)
-    if not (leaflet_dir / "leaflet.js").is_file() or not (leaflet_dir / "leaflet.css").is_file():
+    if render is not None and not all((leaflet_dir / f).is_file() for f in ("leaflet.js", "leaflet.css")):
         msg = "Leaflet is not vendored (leaflet.js/leaflet.css missing); run scripts/setup.sh"
         raise MissingDataError(leaflet_dir, msg)
     now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
@@ -1034,21 +850,7 @@ def build_snapshot(
     t = labels(lang)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=out_root))
     try:
-        shutil.copytree(leaflet_dir, tmp / "assets" / "leaflet")
-        dl = tmp / "downloads"
-        dl.mkdir()
-        links: list[tuple[str, str]] = []
-        for name in DOWNLOADS:
-            frame = layers[name]
-            if "geometry" in frame.columns:
-                dec = GENERALISE["reach" if name == "reach" else "admin2"][1]
-                text = json.dumps(
-                    feature_collection(frame, decimals=dec), ensure_ascii=False, separators=(",", ":")
-                )
-                (dl / f"{name}.geojson").write_text(text, encoding="utf-8")
-                links.append((f"downloads/{name}.geojson", f"{name}.geojson"))
-            (dl / f"{name}.csv").write_text(hxl_csv(frame), encoding="utf-8")
-            links.append((f"downloads/{name}.csv", f"{name}.csv (HXL)"))
+        links = _write_downloads(layers, tmp / "downloads")
         links += [("map.png", t["map_png"]), ("metadata.json", t["metadata"])]
         subtitle = f"{t['as_of']} {as_of.isoformat()} - {t['release']} {release.isoformat()}"
         render_png(
@@ -1060,41 +862,26 @@ def build_snapshot(
             release_date=release,
             produced=now.date(),
         )
-        (tmp / "index.html").write_text(
-            render_index_html(
-                layers,
+        if render is not None:
+            page = SnapshotPage(
+                lang=lang,
+                labels=t,
                 as_of=as_of,
                 release_date=release,
-                delay_days=delay_days,
-                lang=lang,
-                sources=inputs.sources,
-                downloads=links,
-            ),
-            encoding="utf-8",
-        )
-        meta = {
-            "snapshot_id": snapshot_id,
-            "title": t["title"],
-            "lang": lang,
-            "as_of": as_of.isoformat(),
-            "release_date": facts["release_date"],
-            "release_delay_days": int(delay_days),
-            "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "generator": f"mali-access {__version__}",
-            "incident_period": facts["incident_period"],
-            "incidents_not_placed": facts["incidents_not_placed"],
-            "sanitisation_policy": {
-                "version": POLICY_VERSION,
-                "allow_list": {k: list(v) for k, v in ALLOW_LIST.items()},
-                "small_counts": f"1-{SMALL_COUNT_MAX} shown as a range",
-                "generalisation": {k: {"simplify_m": v[0], "decimals": v[1]} for k, v in GENERALISE.items()},
-                "excluded": "actors and armed groups, notes, sources' free text, incident and locality "
-                "coordinates, restricted incident sources (e.g. ACLED), non-public locality names",
-            },
-            "layers": {k: int(len(v)) for k, v in layers.items()},
-            "sources": list(inputs.sources),
-            "files": _file_table(tmp),
-        }
+                delay_days=int(delay_days),
+                sources=tuple(inputs.sources),
+                downloads=tuple(links),
+                policy_version=POLICY_VERSION,
+                generator=f"mali-access {__version__}",
+                leaflet_dir=leaflet_dir,
+            )
+            (tmp / "index.html").write_text(render(layers, page), encoding="utf-8")
+        else:
+            logger.warning("%s", NO_RENDERER_NOTE)
+        meta = _metadata(inputs, layers, facts, snapshot_id=snapshot_id, lang=lang, as_of=as_of, now=now)
+        meta["release_delay_days"] = int(delay_days)
+        meta["interactive_map"] = "index.html" if render is not None else NO_RENDERER_NOTE
+        meta["files"] = _file_table(tmp)
         (tmp / "metadata.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         for p in tmp.rglob("*"):
             if p.is_file():
@@ -1109,6 +896,57 @@ def build_snapshot(
     final.chmod(0o755)
     logger.info("snapshot %s: %d files", final, len(meta["files"]) + 1)
     return final
+
+
+def _write_downloads(layers: dict[str, pd.DataFrame], folder: Path) -> list[tuple[str, str]]:
+    """Write the public layers as GeoJSON and HXL CSV into ``folder``; returns ``(href, label)``."""
+    folder.mkdir()
+    links: list[tuple[str, str]] = []
+    for name in DOWNLOADS:
+        frame = layers[name]
+        if "geometry" in frame.columns:
+            dec = GENERALISE["reach" if name == "reach" else "admin2"][1]
+            text = json.dumps(feature_collection(frame, decimals=dec), ensure_ascii=False, separators=(",", ":"))
+            (folder / f"{name}.geojson").write_text(text, encoding="utf-8")
+            links.append((f"downloads/{name}.geojson", f"{name}.geojson"))
+        (folder / f"{name}.csv").write_text(hxl_csv(frame), encoding="utf-8")
+        links.append((f"downloads/{name}.csv", f"{name}.csv (HXL)"))
+    return links
+
+
+def _metadata(
+    inputs: SnapshotInputs,
+    layers: dict[str, pd.DataFrame],
+    facts: dict[str, Any],
+    *,
+    snapshot_id: str,
+    lang: str,
+    as_of: dt.date,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """``metadata.json`` content without the file table."""
+    return {
+        "snapshot_id": snapshot_id,
+        "title": labels(lang)["title"],
+        "lang": lang,
+        "as_of": as_of.isoformat(),
+        "release_date": facts["release_date"],
+        "created_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generator": f"mali-access {__version__}",
+        "incident_period": facts["incident_period"],
+        "incidents_not_placed": facts["incidents_not_placed"],
+        "sanitisation_policy": {
+            "version": POLICY_VERSION,
+            "allow_list": {k: list(v) for k, v in ALLOW_LIST.items()},
+            "small_counts": f"1-{SMALL_COUNT_MAX} shown as a range",
+            "generalisation": {k: {"simplify_m": v[0], "decimals": v[1]} for k, v in GENERALISE.items()},
+            "public_records": "computed from the encirclements marked public only; reachable areas "
+            "show access under the publicly known constraints",
+            "excluded": EXCLUDED_TEXT,
+        },
+        "layers": {k: int(len(v)) for k, v in layers.items()},
+        "sources": list(inputs.sources),
+    }
 
 
 # --------------------------------------------------------------------------- reading
@@ -1176,89 +1014,6 @@ def verify_snapshot(folder: Path) -> list[str]:
         f"changed: {k}" for k, v in listed.items() if k in actual and actual[k]["sha256"] != v["sha256"]
     ]
     return problems
-
-
-def inline_html(folder: Path) -> str:
-    """``index.html`` of a snapshot with Leaflet's JS and CSS inlined (for an iframe ``srcdoc``)."""
-    folder = Path(folder)
-    page = (folder / "index.html").read_text(encoding="utf-8")
-    base = folder / "assets" / "leaflet"
-    js = (base / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
-    css = (base / "leaflet.css").read_text(encoding="utf-8")
-
-    def data_uri(match: re.Match[str]) -> str:
-        img = base / match.group(1)
-        if not img.is_file():
-            return match.group(0)
-        return "url(data:image/png;base64," + base64.b64encode(img.read_bytes()).decode("ascii") + ")"
-
-    css = re.sub(r"url\((images/[A-Za-z0-9_.-]+\.png)\)", data_uri, css)
-    page = page.replace('<link rel="stylesheet" href="assets/leaflet/leaflet.css">', f"<style>{css}</style>")
-    page = page.replace('<script src="assets/leaflet/leaflet.js"></script>', f"<script>{js}</script>")
-    return page
-
-
-#: Shown in place of the download links when ``index.html`` is embedded in the app
-#: (:func:`embeddable_html`), in the snapshot's language.
-EMBED_NOTE = {
-    "en": "In the app, download these files from the Downloads tab of this page.",
-    "fr": "Dans l'application, téléchargez ces fichiers depuis l'onglet « Downloads » de cette page.",
-}
-#: A list made only of relative links (the snapshot's own files): ``<ul><li><a href="downloads/...">``.
-_LOCAL_LINK_LIST = re.compile(
-    r'<ul>(?:\s*<li><a href="(?![A-Za-z][A-Za-z0-9+.-]*:|#|/)[^"]*">[^<]*</a></li>)+\s*</ul>'
-)
-#: Any attribute still pointing at a file of the snapshot folder (relative URL).
-_RELATIVE_REF = re.compile(r'\b(?:href|src)="(?![A-Za-z][A-Za-z0-9+.-]*:|#|/)([^"]+)"')
-_ELEMENT_BODY = re.compile(r"<(script|style)(\b[^>]*)>.*?</\1>", re.S)
-_HTML_LANG = re.compile(r'<html lang="([a-z]+)"')
-
-
-def embeddable_html(text: str, *, note: str | None = None) -> str:
-    """A snapshot's ``index.html`` made safe to embed in the app (an iframe ``srcdoc``).
-
-    An embedded page has the app's URL as its base, so the relative links of the
-    snapshot's download list (``downloads/reach.csv``, ``map.png`` ...) would load the
-    app itself inside the map pane. This replaces every list made only of such links by
-    a short note (the app offers the same files as download buttons). The file on disk is
-    never touched: ``index.html`` opened from the folder keeps its working links.
-
-    Parameters
-    ----------
-    text
-        The page, with Leaflet already inlined (:func:`inline_html`).
-    note
-        Text of the replacement note; default :data:`EMBED_NOTE` in the page's language
-        (``<html lang>``), English when unknown. HTML-escaped here.
-
-    Returns
-    -------
-    str
-        The page with no relative ``href``/``src`` left.
-
-    Raises
-    ------
-    SnapshotError
-        A relative reference remains (e.g. Leaflet not inlined), which would fail in the app.
-    """
-    if note is None:
-        lang = _HTML_LANG.search(text)
-        note = EMBED_NOTE.get(lang.group(1) if lang else "en", EMBED_NOTE["en"])
-    out = _LOCAL_LINK_LIST.sub(lambda _m: f'<p class="small">{html.escape(note)}</p>', text)
-    markup = _ELEMENT_BODY.sub(r"<\1\2></\1>", out)  # tags only: code and CSS bodies are not links
-    left = sorted(set(_RELATIVE_REF.findall(markup)))
-    if left:
-        msg = f"embedded snapshot page still references files of its folder: {', '.join(left[:5])}"
-        raise SnapshotError(msg)
-    return out
-
-
-def embedded_page(folder: Path) -> str:
-    """``index.html`` of a snapshot for the app: Leaflet inlined, download links replaced by a note.
-
-    Combines :func:`inline_html` and :func:`embeddable_html`; reads the folder, writes nothing.
-    """
-    return embeddable_html(inline_html(folder))
 
 
 def zip_snapshot(folder: Path) -> bytes:

@@ -104,34 +104,41 @@ def test_map_renders_offline(page, snapshot: Path) -> None:  # noqa: ANN001
     assert drawn > 90  # 9 regions, 50 cercles, encircled cercles, 13 axes, 21 reach bands
     assert pg.locator("path.leaflet-interactive").count() == drawn
     assert pg.locator(".leaflet-control-layers-overlays label").count() >= 5
-    assert "Incidents" in pg.locator(".legend").inner_text()
+    assert "Incidents" in pg.locator(".map-legend").inner_text()
     assert pg.evaluate("typeof window.__xss") == "undefined"
 
 
-def _open(pg, prop: str, value: str) -> tuple[str, str]:  # noqa: ANN001
-    return pg.evaluate(
-        """([prop, value]) => {
-        let popup = null, tip = null;
-        window.snapshotMap.eachLayer(l => {
-            if (l.feature && l.feature.properties && l.feature.properties[prop] === value && l.getPopup()) {
-                l.openTooltip(); tip = [...document.querySelectorAll('.leaflet-tooltip')].at(-1).textContent;
-                l.openPopup();
-                popup = [...document.querySelectorAll('.leaflet-popup-content')].at(-1).textContent;
-                l.closeTooltip();
-            }
-        });
-        return [tip, popup];
-    }""",
-        [prop, value],
-    )
+#: Opens the tooltip and popup of every drawn feature (as a hover and a click would) and
+#: returns the [tooltip, popup] texts of those mentioning the needle.
+_OPEN_ALL = """(needle) => {
+    const out = [];
+    const last = sel => { const e = [...document.querySelectorAll(sel)].at(-1); return e ? e.textContent : null; };
+    window.snapshotMap.eachLayer(l => {
+        if (!l.feature) { return; }
+        const at = l.getBounds ? l.getBounds().getCenter() : l.getLatLng();
+        l.fire("mouseover", {latlng: at}, true);
+        const tip = last(".leaflet-tooltip");
+        l.fire("click", {latlng: at}, true);
+        const popup = last(".leaflet-popup-content");
+        l.fire("mouseout", {latlng: at}, true);
+        window.snapshotMap.closePopup();
+        if ((tip && tip.includes(needle)) || (popup && popup.includes(needle))) { out.push([tip, popup]); }
+    });
+    return out;
+}"""
+
+
+def _open(pg, value: str) -> list[tuple[str, str]]:  # noqa: ANN001
+    return pg.evaluate(_OPEN_ALL, value)
 
 
 @pytest.mark.parametrize(("prop", "value"), [("adm2_name", HOSTILE_CERCLE), ("axis_name", HOSTILE_AXIS)])
 def test_hostile_names_render_as_text(page, prop: str, value: str) -> None:  # noqa: ANN001
     pg, failed, outside, errors = page
-    tip, popup = _open(pg, prop, value)
-    assert tip is not None and value in tip
-    assert popup is not None and value in popup
+    found = _open(pg, value)
+    assert found, prop
+    assert any(tip is not None and value in tip for tip, _ in found)
+    assert any(popup is not None and value in popup for _, popup in found)
     assert (
         pg.locator(
             ".leaflet-popup-content script, .leaflet-popup-content img, .leaflet-popup-content svg,"
@@ -145,12 +152,19 @@ def test_hostile_names_render_as_text(page, prop: str, value: str) -> None:  # n
 
 def test_hostile_locality_listed_as_text(page) -> None:  # noqa: ANN001
     pg, *_ = page
-    texts = pg.evaluate("""() => {
-        const out = [];
-        window.snapshotMap.eachLayer(l => { if (l.feature && l.feature.properties.named_localities) {
-            l.openPopup();
-            out.push([...document.querySelectorAll('.leaflet-popup-content')].at(-1).textContent); } });
-        return out;
-    }""")
-    assert any(HOSTILE_LOCALITY in t for t in texts)
+    found = _open(pg, HOSTILE_LOCALITY)
+    assert any(popup is not None and HOSTILE_LOCALITY in popup for _, popup in found)
     assert pg.evaluate("typeof window.__xss") == "undefined"
+
+
+def test_embedded_page_shows_a_note_instead_of_local_links(snapshot: Path, page) -> None:  # noqa: ANN001
+    """In the app the page is an iframe ``srcdoc``: its relative download links must go."""
+    pg, failed, outside, errors = page
+    text = (snapshot / "index.html").read_text(encoding="utf-8")
+    pg.set_content('<iframe id="f" style="width:1200px;height:800px"></iframe>')
+    pg.evaluate("t => { document.getElementById('f').srcdoc = t; }", text)
+    frame = pg.frame_locator("#f")
+    frame.locator("#snapshot-embed-note").wait_for(state="visible", timeout=30_000)
+    assert frame.locator("a[href^='downloads/'], a[href='map.png']").count() == 0
+    assert frame.locator("path.leaflet-interactive").first.is_visible()
+    assert failed == [] and outside == [] and errors == []
