@@ -25,7 +25,7 @@ def build_roads_layer(
     show: bool = True,
     name: str = "Roads and axis status",
 ) -> folium.FeatureGroup:
-    """Base road lines (grey) under the curated axes coloured by status.
+    """Draw base road lines (grey) under the curated axes coloured by status.
 
     Parameters
     ----------

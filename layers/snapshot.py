@@ -86,7 +86,12 @@ def build_public_incidents_layer(units: gpd.GeoDataFrame, labels: dict[str, str]
         )
         shape = folium.GeoJson(
             row.geometry.__geo_interface__,
-            style_function=lambda _f, c=fill: {"color": "#777", "weight": 0.6, "fillColor": c, "fillOpacity": 0.7},
+            style_function=lambda _f, c=fill: {
+                "color": "#777",
+                "weight": 0.6,
+                "fillColor": c,
+                "fillOpacity": 0.7,
+            },
             tooltip=f"{esc(row['adm2_name'])}: {esc(row['incidents'])}",
         )
         with_popup(shape, popup).add_to(group)
@@ -160,12 +165,13 @@ def _side_panel(page: SnapshotPage) -> str:
     return (
         f'<div id="side"><h1>{esc(t["title"])}</h1>'
         f"<p>{esc(t['as_of'])} <b>{page.as_of.isoformat()}</b><br>{esc(t['release'])} "
-        f"<b>{page.release_date.isoformat()}</b> ({esc(t['delay'])}: {int(page.delay_days)} {esc(t['days'])})</p>"
+        f"<b>{page.release_date.isoformat()}</b> "
+        f"({esc(t['delay'])}: {int(page.delay_days)} {esc(t['days'])})</p>"
         f'<p class="small">{esc(t["note"])}</p>'
         f"<h2>{esc(t['downloads'])}</h2>"
         f'<ul id="snapshot-downloads">{links}</ul>'
         f'<p class="small" id="snapshot-embed-note" hidden>{esc(note)}</p>'
-        f"<h2>{esc(t['sources'])}</h2><ul class=\"small\">{sources}</ul>"
+        f'<h2>{esc(t["sources"])}</h2><ul class="small">{sources}</ul>'
         f'<p class="small">{esc(t["policy"])} v{esc(page.policy_version)} &middot; {esc(page.generator)}</p>'
         "</div>"
     )
@@ -230,13 +236,15 @@ def inline_leaflet(leaflet_dir: Path) -> tuple[str, str]:
     licence = leaflet_dir / "LICENSE"
     notice = ""
     if licence.is_file():  # BSD-2-Clause: the notice travels with the inlined copy
-        notice = "<!-- Leaflet licence:\n" + licence.read_text(encoding="utf-8").replace("--", "- -") + "-->\n"
+        notice = (
+            "<!-- Leaflet licence:\n" + licence.read_text(encoding="utf-8").replace("--", "- -") + "-->\n"
+        )
     css = css.replace("</style", "<\\/style")
     return f"{notice}<script>{js}</script>", f"<style>{css}</style>"
 
 
 def build_snapshot_map(layers: dict[str, pd.DataFrame], page: SnapshotPage) -> folium.Map:
-    """The snapshot's folium map: public layers, layer control and legend (no asset links).
+    """Build the snapshot's folium map: public layers, layer control and legend (no asset links).
 
     Parameters
     ----------

@@ -1,5 +1,6 @@
-"""Live map for access advisors: admin units, roads by status, incidents, encircled
-localities, HAWG hubs and their reachable areas, as of a chosen date.
+"""Live map for signed-in users: admin units, roads, incidents, encirclements, hubs, reach.
+
+As of a chosen date; the fields each role receives follow geo/products/policy.py.
 """
 
 import streamlit as st

@@ -20,9 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "snapshot",
         help="build a public snapshot (offline map, GeoJSON/CSV, PNG) for donors",
-        description="Build an immutable public snapshot folder: index.html (offline map), "
-        "metadata.json (dates, sources, licences, policy version, sha256 of every file), GeoJSON, "
-        "CSV with an HXL row and a PNG map. Only allow-listed, generalised fields are published.",
+        description="Build an immutable public snapshot folder: index.html (offline map drawn with "
+        "the app's layer builders; needs the app extra), metadata.json (dates, sources, licences, "
+        "policy version, sha256 of every file), GeoJSON, CSV with an HXL row and a PNG map. Only "
+        "allow-listed, generalised fields are published, computed from the encirclements marked public.",
     )
     add_data_option(p)
     p.add_argument(
@@ -59,12 +60,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``snapshot``; returns the exit code."""
-    from geo.products.snapshot import build_snapshot, load_snapshot_inputs, snapshot_root
+    from geo.products.snapshot import (
+        NO_RENDERER_NOTE,
+        build_snapshot,
+        html_renderer,
+        load_snapshot_inputs,
+        snapshot_root,
+    )
 
     if args.delay_days < 0:
         print("error: --delay-days must be >= 0", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
+    renderer = html_renderer()
+    if renderer is None:
+        print(f"note: {NO_RENDERER_NOTE}", file=sys.stderr)
     data_dir = resolve_data_dir(args.data)
     out = Path(args.out) if args.out else snapshot_root()
     inputs = load_snapshot_inputs(data_dir, store_path=store_from(args), progress=tqdm_progress("loading"))
@@ -75,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         delay_days=args.delay_days,
         lang=args.lang,
         window_months=args.window_months,
+        renderer=renderer,
         progress=tqdm_progress("layers"),
     )
     files = [p for p in folder.rglob("*") if p.is_file()]

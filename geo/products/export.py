@@ -805,5 +805,7 @@ def public_themes(themes: dict[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataF
         if name in out:
             frame = out[name]
             cut = cut_to(frame, fields)
-            out[name] = gpd.GeoDataFrame(cut, geometry="geometry", crs=frame.crs) if "geometry" in cut else cut
+            out[name] = (
+                gpd.GeoDataFrame(cut, geometry="geometry", crs=frame.crs) if "geometry" in cut else cut
+            )
     return out

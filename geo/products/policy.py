@@ -156,7 +156,7 @@ def is_public_flag(value: object) -> bool:
 
 
 def public_episodes(episodes: pd.DataFrame | None) -> pd.DataFrame | None:
-    """The encirclement episodes an advisor marked public (every public product's only input).
+    """Keep the encirclement episodes an advisor marked public (every public product's only input).
 
     Public products are computed from these alone, so a non-public encirclement leaves no
     trace in them: no no-entry hole or notch in a reachable area, no effect on areas,

@@ -61,7 +61,6 @@ import shapely
 from geo import __version__
 from geo.config import PROJECT_ROOT, STORAGE_CRS, WORK_CRS
 from geo.errors import AccessMapError, DataFileError, MissingDataError
-from geo.products.cartography import HUB_COLOURS, ROAD_STATUS_COLOUR
 from geo.products.i18n import LANGS as I18N_LANGS
 from geo.products.i18n import TEXT, tr
 from geo.products.policy import EXCLUDED_TEXT, POLICY_VERSION, PUBLIC_FIELDS, public_episodes
@@ -118,7 +117,7 @@ SOURCE_ROLES = (
 
 
 def labels(lang: str) -> dict[str, str]:
-    """The snapshot texts in ``lang`` (from the project's translation table, geo/products/i18n.py)."""
+    """Return the snapshot texts in ``lang`` (from the project's translation table, geo/products/i18n.py)."""
     return {k.removeprefix("snapshot."): tr(k, lang) for k in TEXT if k.startswith("snapshot.")}
 
 
@@ -713,7 +712,7 @@ HtmlRenderer = Callable[[dict[str, pd.DataFrame], SnapshotPage], str]
 
 
 def html_renderer() -> HtmlRenderer | None:
-    """The ``index.html`` renderer (:data:`HTML_RENDERER`), or None when folium is not installed."""
+    """Find the ``index.html`` renderer (:data:`HTML_RENDERER`); None when folium is not installed."""
     import importlib
 
     module, name = HTML_RENDERER
@@ -735,7 +734,7 @@ def render_png(
     release_date: dt.date,
     produced: dt.date,
 ) -> None:
-    """Static map of the public layers, written to ``path`` (PNG).
+    """Draw the static map of the public layers into ``path`` (PNG).
 
     Drawn by ``geo.products.printmap.render_map(..., public=True)``, the project's print map:
     admin1, generalised reachable areas and road status. Only sanitised layers are
@@ -906,7 +905,9 @@ def _write_downloads(layers: dict[str, pd.DataFrame], folder: Path) -> list[tupl
         frame = layers[name]
         if "geometry" in frame.columns:
             dec = GENERALISE["reach" if name == "reach" else "admin2"][1]
-            text = json.dumps(feature_collection(frame, decimals=dec), ensure_ascii=False, separators=(",", ":"))
+            text = json.dumps(
+                feature_collection(frame, decimals=dec), ensure_ascii=False, separators=(",", ":")
+            )
             (folder / f"{name}.geojson").write_text(text, encoding="utf-8")
             links.append((f"downloads/{name}.geojson", f"{name}.geojson"))
         (folder / f"{name}.csv").write_text(hxl_csv(frame), encoding="utf-8")
@@ -953,7 +954,7 @@ def _metadata(
 
 
 def read_metadata(folder: Path) -> dict[str, Any]:
-    """The ``metadata.json`` of a snapshot folder.
+    """Read the ``metadata.json`` of a snapshot folder.
 
     Raises
     ------
@@ -1017,7 +1018,7 @@ def verify_snapshot(folder: Path) -> list[str]:
 
 
 def zip_snapshot(folder: Path) -> bytes:
-    """The whole snapshot folder as a ZIP archive (for a single download)."""
+    """Pack the whole snapshot folder as a ZIP archive (for a single download)."""
     folder = Path(folder)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import html
 import json
 import os
 import shutil
@@ -131,7 +130,7 @@ def _png_texts(path: Path) -> str:
 
 def test_nothing_restricted_in_any_file(snap: Path) -> None:
     files = [p for p in snap.rglob("*") if p.is_file()]
-    assert len(files) >= 15
+    assert len(files) == 12
     for path in files:
         text = path.read_bytes().decode("utf-8", errors="ignore").lower()
         if path.suffix == ".png":
@@ -161,7 +160,10 @@ def test_layout_and_allow_list(snap: Path) -> None:
         "map.png",
         "metadata.json",
     ]
-    assert (snap / "assets" / "leaflet" / "leaflet.js").is_file()
+    page = (snap / "index.html").read_text(encoding="utf-8")
+    assert page.startswith('<!DOCTYPE html>\n<html lang="fr">')
+    assert "<script src" not in page and "<link" not in page  # Leaflet inlined: one file
+    assert "Content-Security-Policy" in page and "window.snapshotReady = true" in page
     for gj in snap.glob("downloads/*.geojson"):
         layer = gj.stem
         fc = json.loads(gj.read_text(encoding="utf-8"))
@@ -186,10 +188,20 @@ def test_counts_and_layers_are_public_forms(snap: Path, real_inputs: S.SnapshotI
     enc = pd.read_csv(
         snap / "downloads" / "encircled_admin2.csv", skiprows=[1], dtype=str, keep_default_na=False
     )
-    # the planted non-public locality is counted in its cercle but never named
-    (pcode,) = real_inputs.admin2.index[real_inputs.admin2.contains(Point(LON, LAT))]
-    cercle = enc[enc["adm2_pcode"] == pcode]
-    assert len(cercle) == 1 and int(cercle["localities_encircled"].iloc[0]) >= 1
+    # the planted non-public locality is neither named nor counted: each cercle's count is
+    # the number of public localities in force there on the release date
+    from geo.sources.curated import encircled_as_of
+
+    ep = encircled_as_of(real_inputs.encircled_episodes, RELEASE)
+    ep = ep[ep["in_force"] & ep["public"].astype(bool)].drop_duplicates("locality")
+    admin2 = real_inputs.admin2
+    expected = {}
+    for point in ep.geometry:
+        (pc,) = admin2.index[admin2.contains(point)]
+        expected[pc] = expected.get(pc, 0) + 1
+    assert dict(zip(enc["adm2_pcode"], enc["localities_encircled"].astype(int), strict=True)) == expected
+    (pcode,) = admin2.index[admin2.contains(Point(LON, LAT))]
+    assert pcode not in expected  # the planted one sits in a cercle without public ones
     assert "Farabougou" in set(enc["named_localities"])
     roads = pd.read_csv(snap / "downloads" / "road_status.csv", skiprows=[1], dtype=str)
     assert set(roads["status"]) <= set(S.PUBLIC_ROAD_CATEGORY.values())
@@ -237,8 +249,6 @@ def test_list_verify_and_inline(snap: Path, tmp_path: Path) -> None:
     assert [i.snapshot_id for i in infos] == [snap.name]
     assert infos[0].as_of == AS_OF and infos[0].release_date == RELEASE and infos[0].lang == "fr"
     assert infos[0].n_files == len([p for p in snap.rglob("*") if p.is_file()])
-    page = S.inline_html(snap)
-    assert "assets/leaflet" not in page and "L.map(" not in page.split("snapshot-data")[0][-10:]
     copy = tmp_path / snap.name
     shutil.copytree(snap, copy)
     target = copy / "downloads" / "road_status.csv"
@@ -246,38 +256,6 @@ def test_list_verify_and_inline(snap: Path, tmp_path: Path) -> None:
     target.write_text("tampered\n", encoding="utf-8")
     (copy / "extra.txt").write_text("x", encoding="utf-8")
     assert S.verify_snapshot(copy) == ["not listed: extra.txt", "changed: downloads/road_status.csv"]
-
-
-def test_embedded_page_has_no_links_to_the_snapshot_folder(snap: Path) -> None:
-    on_disk = (snap / "index.html").read_text(encoding="utf-8")
-    assert '<li><a href="downloads/reach.csv">reach.csv (HXL)</a></li>' in on_disk  # opened from disk: works
-    page = S.embedded_page(snap)
-    body = page.split("<body>", 1)[1].split("<script", 1)[0]  # the side panel, before Leaflet's code
-    assert 'href="' not in body and 'src="' not in body
-    assert f'<p class="small">{html.escape(S.EMBED_NOTE["fr"])}</p>' in body
-    assert "<h2>Sources et licences</h2>" in body  # the rest of the panel is kept
-    assert 'src="assets/' not in page and 'href="assets/' not in page
-    assert (snap / "index.html").read_text(encoding="utf-8") == on_disk  # transformed in memory only
-    assert S.verify_snapshot(snap) == []
-
-
-def test_embeddable_html_rules() -> None:
-    page = (
-        '<html lang="en"><body><h2>Downloads</h2>\n<ul><li><a href="downloads/a.csv">a.csv</a></li>'
-        '<li><a href="map.png">Map</a></li></ul><ul class="small"><li>OCHA</li></ul>'
-        '<p><a href="https://example.org/x">site</a></p><script>var s = \'<img src="x.png">\';</script>'
-        "</body></html>"
-    )
-    out = S.embeddable_html(page)
-    assert out == (
-        '<html lang="en"><body><h2>Downloads</h2>\n<p class="small">In the app, download these '
-        'files from the Downloads tab of this page.</p><ul class="small"><li>OCHA</li></ul>'
-        '<p><a href="https://example.org/x">site</a></p><script>var s = \'<img src="x.png">\';'
-        "</script></body></html>"
-    )
-    assert S.embeddable_html(page, note="<b>x</b>").count("&lt;b&gt;x&lt;/b&gt;") == 1
-    with pytest.raises(S.SnapshotError, match="references files of its folder: assets/leaflet/leaflet.js"):
-        S.embeddable_html('<html lang="fr"><script src="assets/leaflet/leaflet.js"></script></html>')
 
 
 def test_public_page_embeds_the_map_without_local_links(snap: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -290,8 +268,9 @@ def test_public_page_embeds_the_map_without_local_links(snap: Path, monkeypatch:
     at.run()
     assert not at.exception, at.exception
     (frame,) = at.get("iframe")
-    assert frame.proto.srcdoc == S.embedded_page(snap)
-    assert "downloads/" not in frame.proto.srcdoc.split("<script", 1)[0]
+    # the verified file itself (it swaps its download links for a note when embedded:
+    # tests/products/test_snapshot_browser.py)
+    assert frame.proto.srcdoc == (snap / "index.html").read_text(encoding="utf-8")
     labels = [b.label for b in at.download_button]
     assert "reach.csv" in labels and "map.png" in labels and "metadata.json" in labels
 
@@ -323,6 +302,34 @@ def test_bad_options(real_inputs: S.SnapshotInputs, tmp_path: Path) -> None:
     with pytest.raises(S.MissingDataError, match="run scripts/setup.sh"):
         S.build_snapshot(real_inputs, tmp_path, as_of=AS_OF, leaflet_dir=tmp_path / "none")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_folium_the_data_files_are_still_built(
+    real_inputs: S.SnapshotInputs,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = S.build_snapshot(real_inputs, tmp_path, as_of=AS_OF, renderer=None, now=NOW)
+    assert not (folder / "index.html").exists()
+    meta = S.read_metadata(folder)
+    assert meta["interactive_map"] == S.NO_RENDERER_NOTE and "index.html" not in meta["files"]
+    assert len(meta["files"]) == 10 and S.verify_snapshot(folder) == []
+    # the command says so in one line
+    import geo.cli.snapshot as cli
+
+    monkeypatch.setattr(S, "html_renderer", lambda: None)
+    built = []
+    monkeypatch.setattr(S, "load_snapshot_inputs", lambda *a, **k: real_inputs)
+    monkeypatch.setattr(S, "build_snapshot", lambda *a, **k: built.append(k["renderer"]) or folder)
+    args = cli.argparse.Namespace(
+        delay_days=30, data=None, out=str(tmp_path), store=None, as_of=AS_OF, lang="fr", window_months=12
+    )
+    monkeypatch.setattr(cli, "resolve_data_dir", lambda _d: tmp_path)
+    monkeypatch.setattr(cli, "store_from", lambda _a: None)
+    assert cli.run(args) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"note: {S.NO_RENDERER_NOTE}"] and built == [None]
 
 
 def test_cli_builds_snapshot(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

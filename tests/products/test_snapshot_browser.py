@@ -112,7 +112,10 @@ def test_map_renders_offline(page, snapshot: Path) -> None:  # noqa: ANN001
 #: returns the [tooltip, popup] texts of those mentioning the needle.
 _OPEN_ALL = """(needle) => {
     const out = [];
-    const last = sel => { const e = [...document.querySelectorAll(sel)].at(-1); return e ? e.textContent : null; };
+    const last = sel => {
+        const e = [...document.querySelectorAll(sel)].at(-1);
+        return e ? e.textContent : null;
+    };
     window.snapshotMap.eachLayer(l => {
         if (!l.feature) { return; }
         const at = l.getBounds ? l.getBounds().getCenter() : l.getLatLng();
