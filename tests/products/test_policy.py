@@ -105,7 +105,7 @@ def test_new_encirclement_is_restricted_until_marked_public(store: Path, tmp_pat
 
 
 def test_cli_public_and_restricted_flags(
-    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    store: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base = [
         "encircled",
@@ -119,7 +119,7 @@ def test_cli_public_and_restricted_flags(
         "--by",
         "A",
     ]
-    base += ["--store", str(store), "--data", str(tmp_path / "no-data")]
+    base += ["--store", str(store), "--data", str(data_dir)]
     assert main([*base, "--status", "active", "--lon", "-4.5", "--lat", "15.5"]) == 0
     assert ", restricted, new episode)" in capsys.readouterr().out
     assert main([*base, "--public"]) == 0
