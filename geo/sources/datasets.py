@@ -1,17 +1,38 @@
-"""The dataset manifest (``data/manifest.toml``) and checked access to the data folder.
+"""The dataset manifest (``data/manifest.toml``), the folder lock, and checked access to the data folder.
 
 Every public dataset has a *role* (``admin1``, ``roads``, ``population`` ...). Code asks
 for a role, never for a file name, so another source (HDX COD-AB 2021, geoBoundaries,
 a HOT OSM export) can be dropped in by editing the manifest and naming its adapter.
+
+Two files describe a data folder:
+
+``data/manifest.toml`` (in the project)
+    ``[datasets.ROLE]``: the default file of each role (the layout of ``../shared/data``),
+    its adapter, provenance and the SHA-256 of that reference file. ``[sources.ID]``: the
+    publishers' raw files (address, format, licence, raw SHA-256 when known) and the
+    processing step that turns them into the roles they ``produce`` (see
+    :mod:`geo.sources.fetch`).
+``DIR/mali-access.lock.toml`` (in the data folder, written by ``geo fetch`` and
+``geo data add``)
+    ``[raw."NAME"]``: the SHA-256 of each raw file the folder was built from (recorded on
+    first download when the manifest pins none, checked afterwards). ``[datasets.ROLE]``:
+    the file that plays the role in this folder (path, layer, adapter, COD-AB version),
+    its SHA-256, and where it came from. A role recorded in the lock wins over the
+    manifest default; :func:`verify_data_dir` checks each file against the lock when it
+    records it, else against the manifest.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 import logging
+import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pyogrio
@@ -40,6 +61,13 @@ class Dataset:
     publisher, licence, url, sha256
         Provenance: who publishes it, under which licence, where it is downloaded
         from, and the SHA-256 of the file in the data folder.
+    version
+        Version of the codes the file uses (``"2015"`` or ``"2021"`` for COD-AB P-codes),
+        empty when not applicable.
+    source
+        Id of the ``[sources.ID]`` entry that produces it, empty when none.
+    optional
+        True when a folder may lack it (``geo data verify`` does not fail on it).
     """
 
     role: str
@@ -50,6 +78,72 @@ class Dataset:
     licence: str
     url: str
     sha256: str
+    version: str = ""
+    source: str = ""
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One file a publisher serves.
+
+    Attributes
+    ----------
+    name
+        Relative name, the same in the raw cache (``DIR/.raw/NAME``) and in a mirror.
+    url
+        Publisher's direct download address; empty when none could be confirmed.
+    sha256
+        Pinned SHA-256 of the raw file; empty when unknown (then recorded in the lock on
+        first download and checked afterwards).
+    """
+
+    name: str
+    url: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """One ``[sources.ID]`` entry: raw files and the step that processes them.
+
+    Attributes
+    ----------
+    id
+        Manifest key.
+    title, publisher, licence, page, note
+        Provenance; ``page`` is the publisher's landing page, ``note`` says what could
+        not be confirmed.
+    format
+        Raw format (``shapefile``, ``zip-shapefile``, ``geojson``, ``geotiff``, ``csv`` ...).
+    process
+        Name of the processing step in :data:`geo.sources.process.PROCESSORS`.
+    produces
+        Roles it writes.
+    default
+        Whether ``geo fetch`` takes it when no ``--only`` is given (an alternative, e.g.
+        the 2015 COD-AB, is ``false``).
+    version
+        Version the outputs carry (COD-AB ``"2015"`` / ``"2021"``), empty if none.
+    files
+        The raw files.
+    options
+        Extra settings for the processing step.
+    """
+
+    id: str
+    title: str
+    publisher: str
+    licence: str
+    page: str
+    note: str
+    format: str
+    process: str
+    produces: tuple[str, ...]
+    default: bool
+    version: str
+    files: tuple[RawFile, ...]
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, Dataset]:
@@ -65,10 +159,7 @@ def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, Dataset]:
     DataFileError
         If the TOML is malformed or an entry lacks a required key.
     """
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DataFileError(path, f"cannot read manifest ({exc})") from exc
+    raw = _read_manifest_toml(path)
     out = {}
     for role, entry in raw.get("datasets", {}).items():
         for key in ("path", "adapter", "publisher", "licence", "sha256"):
@@ -83,8 +174,189 @@ def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, Dataset]:
             licence=entry["licence"],
             url=entry.get("url", ""),
             sha256=entry["sha256"],
+            version=str(entry.get("version", "")),
+            source=entry.get("source", ""),
+            optional=bool(entry.get("optional", False)),
         )
     return out
+
+
+def _read_manifest_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(path, f"cannot read manifest ({exc})") from exc
+
+
+def load_sources(path: Path = MANIFEST_PATH) -> dict[str, Source]:
+    """Read the ``[sources.ID]`` entries of the manifest.
+
+    Returns
+    -------
+    dict
+        Source id -> :class:`Source`, in manifest order.
+
+    Raises
+    ------
+    DataFileError
+        Malformed TOML, a missing key, or a file entry without ``name``.
+    """
+    raw = _read_manifest_toml(path)
+    out = {}
+    for sid, entry in raw.get("sources", {}).items():
+        for key in ("title", "publisher", "licence", "format", "process", "produces", "files"):
+            if key not in entry:
+                raise DataFileError(path, f"source {sid!r} lacks {key!r}", field=key)
+        files = []
+        for i, f in enumerate(entry["files"], start=1):
+            if not f.get("name"):
+                raise DataFileError(path, f"source {sid!r} file {i} lacks a name", field="name")
+            files.append(RawFile(name=f["name"], url=f.get("url", ""), sha256=f.get("sha256", "")))
+        out[sid] = Source(
+            id=sid,
+            title=entry["title"],
+            publisher=entry["publisher"],
+            licence=entry["licence"],
+            page=entry.get("page", ""),
+            note=entry.get("note", ""),
+            format=entry["format"],
+            process=entry["process"],
+            produces=tuple(entry["produces"]),
+            default=bool(entry.get("default", True)),
+            version=str(entry.get("version", "")),
+            files=tuple(files),
+            options=dict(entry.get("options", {})),
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The folder lock
+# ---------------------------------------------------------------------------------------------
+
+LOCK_NAME = "mali-access.lock.toml"
+
+
+def lock_path(data_dir: Path) -> Path:
+    """Path of the lock file of ``data_dir``."""
+    return Path(data_dir) / LOCK_NAME
+
+
+def read_lock(data_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """Read ``DIR/mali-access.lock.toml``.
+
+    Returns
+    -------
+    dict
+        ``{"raw": {name: {...}}, "datasets": {role: {...}}}``; both empty when the folder
+        has no lock (a folder copied by hand, like ``../shared/data``).
+
+    Raises
+    ------
+    DataFileError
+        The lock exists but is not valid TOML.
+    """
+    path = lock_path(data_dir)
+    if not path.is_file():
+        return {"raw": {}, "datasets": {}}
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise DataFileError(path, f"cannot read the folder lock ({exc})") from exc
+    return {"raw": dict(doc.get("raw", {})), "datasets": dict(doc.get("datasets", {}))}
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    # JSON basic strings are valid TOML basic strings (\uXXXX escapes included).
+    return json.dumps(str(v), ensure_ascii=False)
+
+
+def write_lock(data_dir: Path, lock: dict[str, dict[str, dict[str, Any]]]) -> Path:
+    """Write the lock atomically (temporary file + rename), sorted, UTF-8.
+
+    Returns
+    -------
+    Path
+        The lock file.
+    """
+    from geo.io import atomic_path
+
+    lines = [
+        "# Written by `python -m geo fetch` / `geo data add`: what this data folder holds.",
+        "# [raw.NAME]: SHA-256 of each raw publisher file; [datasets.ROLE]: the processed file",
+        "# playing each role and its SHA-256 (checked by `python -m geo data verify`).",
+        "",
+    ]
+    for section in ("raw", "datasets"):
+        for key in sorted(lock.get(section, {})):
+            lines.append(f"[{section}.{json.dumps(key, ensure_ascii=False)}]")
+            for k, v in sorted(lock[section][key].items()):
+                if v is None:
+                    continue
+                lines.append(f"{k} = {_toml_value(v)}")
+            lines.append("")
+    target = lock_path(data_dir)
+    with atomic_path(target) as tmp:
+        tmp.write_text("\n".join(lines), encoding="utf-8")
+    return target
+
+
+def now_utc() -> str:
+    """Return the current UTC time as ``YYYY-MM-DDTHH:MM:SSZ`` (for provenance records)."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def dataset_entry(data_dir: Path, role: str) -> Dataset:
+    """Return the dataset playing ``role`` in ``data_dir`` (the lock's record, else the manifest's).
+
+    Parameters
+    ----------
+    data_dir
+        Data folder.
+    role
+        Role name (``admin2``, ``roads_osm`` ...).
+
+    Returns
+    -------
+    Dataset
+        With ``path``, ``layer``, ``adapter``, ``version`` and ``sha256`` taken from the
+        lock when it records the role (provenance fields from the manifest when the role
+        is known there).
+
+    Raises
+    ------
+    MissingDataError
+        If neither the lock nor the manifest knows the role.
+    """
+    manifest = load_manifest()
+    rec = read_lock(data_dir)["datasets"].get(role)
+    base = manifest.get(role)
+    if rec is None:
+        if base is None:
+            known = sorted(manifest)
+            msg = f"no dataset with role {role!r} in the manifest or the folder lock; known: {known}"
+            raise MissingDataError(MANIFEST_PATH, msg)
+        return base
+    if base is None:
+        base = Dataset(role, "", "", None, "", "", "", "")
+    return replace(
+        base,
+        path=rec.get("path", base.path),
+        layer=rec.get("layer", base.layer) or None,
+        adapter=rec.get("adapter", base.adapter),
+        version=str(rec.get("version", base.version)),
+        sha256=rec.get("sha256", base.sha256),
+        publisher=rec.get("publisher", base.publisher),
+        licence=rec.get("licence", base.licence),
+        url=rec.get("url", base.url),
+        source=rec.get("source", base.source),
+    )
 
 
 def dataset_path(data_dir: Path, role: str) -> Path:
@@ -95,11 +367,8 @@ def dataset_path(data_dir: Path, role: str) -> Path:
     MissingDataError
         If the role is not in the manifest or its file is missing.
     """
-    manifest = load_manifest()
-    if role not in manifest:
-        msg = f"no dataset with role {role!r} in the manifest; known: {sorted(manifest)}"
-        raise MissingDataError(MANIFEST_PATH, msg)
-    path = Path(data_dir) / manifest[role].path
+    entry = dataset_entry(data_dir, role)
+    path = Path(data_dir) / entry.path
     if not path.is_file():
         msg = f"{role} file missing (expected per data/manifest.toml; run `python -m geo fetch`)"
         raise MissingDataError(path, msg)
@@ -131,7 +400,7 @@ def read_vector(data_dir: Path, role: str, *, columns: list[str] | None = None) 
         Layer without CRS.
     """
     path = dataset_path(data_dir, role)
-    layer = load_manifest()[role].layer
+    layer = dataset_entry(data_dir, role).layer
     try:
         gdf = gpd.read_file(path, layer=layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
@@ -157,20 +426,61 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
 
 
 def verify_data_dir(data_dir: Path) -> dict[str, str]:
-    """Check every manifest file in ``data_dir``.
+    """Check every file of ``data_dir`` against its lock record, else against the manifest.
 
     Returns
     -------
     dict
-        Role -> ``"ok"``, ``"missing"`` or ``"checksum mismatch"``.
+        Role -> ``"ok"`` (manifest checksum), ``"ok (lock)"`` (checksum recorded in the
+        folder lock), ``"missing"``, ``"absent (optional)"`` or ``"checksum mismatch"``.
+        Roles recorded only in the lock (``roads_osm`` ...) are included.
+
+    Raises
+    ------
+    DataFileError
+        The lock is not valid TOML.
     """
+    manifest = load_manifest()
+    locked = read_lock(data_dir)["datasets"]
     status = {}
-    for role, ds in load_manifest().items():
-        path = Path(data_dir) / ds.path
+    for role in [*manifest, *(r for r in sorted(locked) if r not in manifest)]:
+        rec = locked.get(role)
+        ds = manifest.get(role)
+        rel = rec.get("path") if rec else ds.path
+        want = rec.get("sha256") if rec else ds.sha256
+        path = Path(data_dir) / rel
         if not path.is_file():
-            status[role] = "missing"
-        elif sha256_file(path) != ds.sha256:
+            status[role] = "absent (optional)" if ds is not None and ds.optional and not rec else "missing"
+        elif sha256_file(path) != want:
             status[role] = "checksum mismatch"
         else:
-            status[role] = "ok"
+            status[role] = "ok (lock)" if rec else "ok"
     return status
+
+
+def verify_ok(status: dict[str, str]) -> bool:
+    """Tell whether :func:`verify_data_dir` found nothing missing or changed."""
+    return all(s in ("ok", "ok (lock)", "absent (optional)") for s in status.values())
+
+
+def record_dataset(data_dir: Path, role: str, rel_path: str, **info: Any) -> None:
+    """Record (or replace) the lock entry of ``role``: path, SHA-256 of the file and ``info``.
+
+    Parameters
+    ----------
+    data_dir
+        Data folder (the file must already be in place).
+    role
+        Role name.
+    rel_path
+        File path relative to ``data_dir``.
+    **info
+        Extra keys (``layer``, ``adapter``, ``version``, ``source``, ``origin`` ...);
+        ``None`` values are left out.
+    """
+    lock = read_lock(data_dir)
+    entry = {k: v for k, v in info.items() if v is not None and v != ""}
+    entry.update(path=rel_path, sha256=sha256_file(Path(data_dir) / rel_path), recorded_at=now_utc())
+    lock["datasets"][role] = entry
+    write_lock(data_dir, lock)
+    os.chmod(lock_path(data_dir), 0o644)
