@@ -30,7 +30,7 @@ import pandas as pd
 
 from geo.config import STORAGE_CRS
 from geo.errors import DataFileError
-from geo.sources.datasets import dataset_path, load_manifest, read_vector
+from geo.sources.datasets import dataset_entry, dataset_path, read_vector
 
 logger = logging.getLogger(__name__)
 
@@ -183,10 +183,11 @@ def load_admin(data_dir: Path, level: int) -> gpd.GeoDataFrame:
         msg = f"admin level must be 0-3, got {level!r}"
         raise ValueError(msg)
     role = f"admin{level}"
-    ds = load_manifest()[role]
+    ds = dataset_entry(data_dir, role)
     raw = read_vector(data_dir, role)
     gdf = normalise_admin(raw, level=level, adapter=ds.adapter, path=dataset_path(data_dir, role))
     if level == 0 and len(gdf) > 1:
         gdf = gdf.dissolve().iloc[:1]
+    gdf.attrs["pcode_version"] = ds.version  # COD-AB "2015" / "2021"; "" for non-COD sources
     logger.info("admin%d: %d units", level, len(gdf))
     return gdf

@@ -204,17 +204,22 @@ def _layer_label(ds: str, layer: str | None) -> str:
     return (layer or Path(ds).stem).lower()
 
 
-def open_vector(path: Path, *, prefer: str | None = None) -> gpd.GeoDataFrame:
+def open_vector(path: Path, *, prefer: str | None = None, strict: bool = False) -> gpd.GeoDataFrame:
     """Read the one vector layer of a raw file, or the one whose name contains ``prefer``.
+
+    With ``strict``, the layer's name must contain ``prefer`` even when it is the only one
+    (a Natural Earth lakes zip must not be read as rivers).
 
     Raises
     ------
     DataFileError
-        No layer, or several and not exactly one containing ``prefer``.
+        No layer, or several and not exactly one containing ``prefer``, or (strict) none
+        containing it.
     """
     layers = vector_layers(path)
-    if prefer and len(layers) > 1:
-        layers = [x for x in layers if prefer in _layer_label(*x)] or layers
+    if prefer and (len(layers) > 1 or strict):
+        named = [x for x in layers if prefer in _layer_label(*x)]
+        layers = named if (named or strict) else layers
     if len(layers) != 1:
         names = [_layer_label(*x) for x in layers]
         msg = f"expected one vector layer{f' named *{prefer}*' if prefer else ''}, found {names or 'none'}"
@@ -491,8 +496,14 @@ def process_wof_places(raw: dict[str, Path], ctx: Context, **_: object) -> list[
     if not rows:
         raise DataFileError(path, "no locality or localadmin record in the Who's On First archive")
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=STORAGE_CRS)
+    import shapely
+
     outline = ctx.outline().to_crs(WORK_CRS).iloc[0]
-    dist_km = gdf.to_crs(WORK_CRS).distance(outline).to_numpy() / 1000.0
+    shapely.prepare(outline)
+    pts = gdf.to_crs(WORK_CRS).geometry.to_numpy()
+    inside = shapely.contains(outline, pts)
+    dist_km = np.zeros(len(gdf))
+    dist_km[~inside] = shapely.distance(outline, pts[~inside]) / 1000.0
     gdf["outside_adm0_km"] = np.round(dist_km, 3)
     far = dist_km > PLACES_OUTSIDE_KM
     if far.any():
@@ -684,8 +695,11 @@ def process_natural_earth(
     if role not in ("rivers", "lakes"):
         raise DataFileError(next(iter(raw.values())), f"unknown Natural Earth role {role!r}")
     src_path = next(iter(raw.values()))
-    gdf = open_vector(src_path, prefer="rivers" if role == "rivers" else "lakes")
-    buf = ctx.outline().to_crs(WORK_CRS).buffer(WATER_BUFFER_KM * 1000.0).to_crs(STORAGE_CRS)
+    gdf = open_vector(src_path, prefer="rivers" if role == "rivers" else "lakes", strict=True)
+    # The outline is simplified to 500 m before buffering (the detailed border makes the buffer take
+    # seconds); the 20 km cut moves by less than 1 km.
+    outline = ctx.outline().to_crs(WORK_CRS).simplify(500.0)
+    buf = outline.buffer(WATER_BUFFER_KM * 1000.0, quad_segs=4).to_crs(STORAGE_CRS)
     gdf = gdf.to_crs(STORAGE_CRS)
     gdf = gdf[gdf.intersects(buf.iloc[0])]
     gdf = gdf.clip(buf.iloc[0])
