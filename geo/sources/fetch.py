@@ -347,7 +347,7 @@ def describe(data_dir: Path, role: str, rec: dict | None) -> str:
             gdf = gpd.read_file(path, layer=rec.get("layer"))
             extra = ""
             if role == "roads_osm" and "surface" in gdf.columns:
-                counts = gdf["surface"].replace("", "ferry").value_counts()
+                counts = gdf["surface"].replace("", "ferry").value_counts().sort_index()
                 extra = "; " + ", ".join(f"{k} {v}" for k, v in counts.items())
                 extra += f"; bridges {int(gdf['bridge'].sum())}, fords {int(gdf['ford'].sum())}"
             return f"{rec['path']} ({len(gdf)} features{version}{extra})"
@@ -424,13 +424,21 @@ def add_user_file(
     elif role == "incidents":
         r = "incidents_ucdp" if kind == "ged" else "incidents_ucdp_candidate"
         options = {"role": r, "path": f"incidents/mali_{r}_added.csv"}
-    lock = read_lock(data_dir)
-    before = dict(lock["datasets"])
+    from geo.sources.datasets import dataset_entry, load_manifest
+
+    manifest = load_manifest()
+    before = dict(read_lock(data_dir)["datasets"])
     staging = Path(tempfile.mkdtemp(prefix=f".staging-add-{role}-", dir=data_dir))
+    old_desc = {}
     try:
-        outputs = PROCESSORS[ADD_ROLES[role]](
-            {file.name: file}, Context(staging, data_dir), version=cod_version, **options
-        )
+        ctx = Context(staging, data_dir)
+        outputs = PROCESSORS[ADD_ROLES[role]]({file.name: file}, ctx, version=cod_version, **options)
+        for out in outputs:
+            old = before.get(out.role)
+            if old is None and out.role in manifest and (data_dir / manifest[out.role].path).is_file():
+                m = dataset_entry(data_dir, out.role)
+                old = {"path": m.path, "layer": m.layer, "version": m.version}
+            old_desc[out.role] = describe(data_dir, out.role, old)
         for out in outputs:
             (data_dir / out.path).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / out.path, data_dir / out.path)
@@ -440,9 +448,6 @@ def add_user_file(
         raise DataFileError(file, f"cannot convert for role {role} ({exc})") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    from geo.sources.datasets import dataset_entry, load_manifest
-
-    manifest = load_manifest()
     stamp = now_utc()
     file_hash = sha256_file(file)
     lock = read_lock(data_dir)
@@ -452,13 +457,7 @@ def add_user_file(
         "address": str(file.resolve()),
         "fetched_at": stamp,
     }
-    old_desc = {}
     for out in outputs:
-        old = before.get(out.role)
-        if old is None and out.role in manifest and (data_dir / manifest[out.role].path).is_file():
-            m = dataset_entry(data_dir, out.role)
-            old = {"path": m.path, "layer": m.layer, "version": m.version}
-        old_desc[out.role] = describe(data_dir, out.role, old)
         lock["datasets"][out.role] = {
             "path": out.path,
             "layer": out.layer,

@@ -19,12 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+import raw_mirror
 
 from geo.cli import main as cli
 from geo.sources import datasets, fetch
 from geo.sources.admin import load_admin
 from geo.sources.datasets import read_lock, sha256_file, verify_data_dir, verify_ok
-import raw_mirror
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
