@@ -28,7 +28,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -461,26 +460,3 @@ def verify_data_dir(data_dir: Path) -> dict[str, str]:
 def verify_ok(status: dict[str, str]) -> bool:
     """Tell whether :func:`verify_data_dir` found nothing missing or changed."""
     return all(s in ("ok", "ok (lock)", "absent (optional)") for s in status.values())
-
-
-def record_dataset(data_dir: Path, role: str, rel_path: str, **info: Any) -> None:
-    """Record (or replace) the lock entry of ``role``: path, SHA-256 of the file and ``info``.
-
-    Parameters
-    ----------
-    data_dir
-        Data folder (the file must already be in place).
-    role
-        Role name.
-    rel_path
-        File path relative to ``data_dir``.
-    **info
-        Extra keys (``layer``, ``adapter``, ``version``, ``source``, ``origin`` ...);
-        ``None`` values are left out.
-    """
-    lock = read_lock(data_dir)
-    entry = {k: v for k, v in info.items() if v is not None and v != ""}
-    entry.update(path=rel_path, sha256=sha256_file(Path(data_dir) / rel_path), recorded_at=now_utc())
-    lock["datasets"][role] = entry
-    write_lock(data_dir, lock)
-    os.chmod(lock_path(data_dir), 0o644)

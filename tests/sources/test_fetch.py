@@ -175,8 +175,11 @@ def test_current_cod_ab_from_the_mirror_with_menaka(built: Path, server: str, tm
     assert adm1.loc["ML10", "name"] == "Ménaka" and len(adm1) == 10
     assert adm2.loc["ML1001", "adm1_pcode"] == "ML10"
     assert verify_ok(verify_data_dir(dest))
-    # the 2015 files stay on disk and still load when the lock points back to them
-    assert (dest / "admin/mli_adm2_ocha2015.gpkg").is_file()
+    # back to 2015: its raw files are cached, it is processed again and the lock points to it
+    status = fetch.fetch_all(dest, only=["cod_ab_2015"], mirror=server)
+    assert status["cod_ab_2015"].startswith("ok")
+    adm1 = load_admin(dest, 1)
+    assert adm1.attrs["pcode_version"] == "2015" and len(adm1) == 9 and "ML10" not in adm1.index
 
 
 @pytest.mark.usefixtures("repinned")
