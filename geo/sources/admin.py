@@ -31,6 +31,7 @@ import pandas as pd
 from geo.config import STORAGE_CRS
 from geo.errors import DataFileError
 from geo.sources.datasets import dataset_entry, dataset_path, read_vector
+from geo.sources.process import french_name
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ def _cod_ab(raw: gpd.GeoDataFrame, level: int, path: Path) -> pd.DataFrame:
                 msg = f"COD-AB admin{level} layer lacks the admin{n} {kind} column (adm{n}_{kind})"
                 raise DataFileError(path, msg, field=f"adm{n}_{kind}")
             out[f"adm{n}_{kind}"] = series.astype("string")
+        if n <= 2:  # regions and cercles in French with accents, whatever the source's spelling
+            out[f"adm{n}_name"] = out[f"adm{n}_name"].map(french_name).astype("string")
     if level == 0:
         p, nm = col(0, "pcode"), col(0, "name")
         out["pcode"] = p.astype("string") if p is not None else "ML"

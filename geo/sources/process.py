@@ -83,9 +83,6 @@ FRENCH_NAMES = {
     "tidermene": "Tidermène",
     "gourma-rharous": "Gourma-Rharous",
     "tin-essako": "Tin-Essako",
-    "nioro": "Nioro du Sahel",
-    "nioro du sahel": "Nioro du Sahel",
-    "leré": "Léré",
     "lere": "Léré",
     "sevare": "Sévaré",
 }

@@ -275,3 +275,25 @@ def test_add_population_counts_and_incidents(folder: Path, tmp_path: Path) -> No
     with pytest.raises(DataFileError, match=r"bad.csv, row 1, field 'date_start'"):
         add_user_file(folder, "incidents", bad)
     assert verify_ok(verify_data_dir(folder))
+
+
+def test_french_names_and_grd_legend(tmp_path: Path, data_dir: Path) -> None:
+    from geo.sources.admin import load_admin
+    from geo.sources.process import _grd_legend, french_name
+
+    assert [french_name(x) for x in ("Koulikouro", "SEGOU", "Menaka", "Timbuktu", "Tenenkou", "Bla")] == [
+        "Koulikoro",
+        "Ségou",
+        "Ménaka",
+        "Tombouctou",
+        "Ténenkou",
+        "Bla",
+    ]
+    adm2 = load_admin(data_dir, 2)  # the shared 2015 file spells them without accents
+    assert {"Ségou", "Koulikoro"} <= set(adm2["adm1_name"]) and "Ténenkou" in set(adm2["name"])
+    assert adm2.attrs["pcode_version"] == "2015"
+    grd = tmp_path / "x.grd"
+    grd.write_text("[data]\nratnames=ID:landcover:colour\nratvalues=0:16:Water:Barren:#0000FF:#AAAAAA\n")
+    assert _grd_legend(grd) == {0: ("Water", "#0000FF"), 16: ("Barren", "#AAAAAA")}
+    grd.write_text("[data]\ndatatype=FLT4S\n")
+    assert _grd_legend(grd) == {}
