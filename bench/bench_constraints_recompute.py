@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from geo.config import resolve_data_dir
+from geo.config import Settings
 from geo.model.diff import affected_hubs, change_footprint, diff_reach, summarise_diff
 from geo.model.friction import load_model_inputs
 from geo.model.reach import compute_reach
@@ -28,7 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data")
     args = parser.parse_args()
-    data_dir = resolve_data_dir(args.data)
+    data_dir = Settings.resolve(data=args.data).require_data_dir()
     t = time.perf_counter()
     inputs = load_model_inputs(data_dir)
     print(f"model inputs: {time.perf_counter() - t:.2f} s (once per server)")

@@ -21,7 +21,7 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.config import resolve_data_dir  # noqa: E402
+from geo.config import Settings  # noqa: E402
 from geo.model.incidents import assign_admin, country_outline, to_geodataframe  # noqa: E402
 from geo.sources.admin import load_admin  # noqa: E402
 from geo.sources.incident_files import check_table, read_table  # noqa: E402
@@ -85,7 +85,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--data", default=None)
     args = parser.parse_args()
-    data_dir = resolve_data_dir(args.data)
+    data_dir = Settings.resolve(data=args.data).require_data_dir()
     t = time.perf_counter()
     country = country_outline(data_dir)
     admin3 = load_admin(data_dir, 3)

@@ -37,7 +37,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.config import PROJECT_ROOT, resolve_data_dir  # noqa: E402
+from geo.config import SCENARIOS_DIR, Settings  # noqa: E402
 from geo.model.costdist import prepare_friction, settle  # noqa: E402
 from geo.model.friction import load_model_inputs  # noqa: E402
 from geo.model.reach import base_state, locate_hub, reach_from_state  # noqa: E402
@@ -47,10 +47,11 @@ from geo.store.constraints import load_versions  # noqa: E402
 
 AS_OF = dt.date(2025, 11, 30)
 HOURS = (4.0, 8.0, 12.0)
-SCENARIO = PROJECT_ROOT / "data" / "scenarios" / "rn16_closed.toml"  # RN16 closed Sévaré-Gao (3 axes)
+SCENARIO = SCENARIOS_DIR / "rn16_closed.toml"  # RN16 closed Sévaré-Gao (3 axes)
 
 
 def reset_peak() -> None:
+    """Reset the process's peak resident memory (VmHWM), where Linux allows it."""
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
@@ -58,6 +59,7 @@ def reset_peak() -> None:
 
 
 def peak_mib() -> float:
+    """Return the process's peak resident memory in MiB (NaN when unknown)."""
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM"):
             return int(line.split()[1]) / 1024
@@ -65,6 +67,7 @@ def peak_mib() -> float:
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:  # noqa: ANN001
+    """Run ``fn`` ``repeat`` times; return the median wall time (s) and the last result."""
     times, out = [], None
     for _ in range(repeat):
         t = time.perf_counter()
@@ -76,6 +79,7 @@ def timed(fn, repeat: int) -> tuple[float, object]:  # noqa: ANN001
 def grass_rcost(
     friction: np.ndarray, inputs, starts: list[tuple[int, int]], max_h: float
 ) -> tuple[list, list]:  # noqa: ANN001
+    """Run GRASS r.cost on the same friction grid and starts (the side-by-side reference)."""
     import rasterio
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_rcost_"))
@@ -160,13 +164,14 @@ def grass_compare(
 
 
 def main() -> int:
+    """Run the benchmark and print its table; returns the exit code."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cells", default="1,0.5,0.25")
     ap.add_argument("--no-grass", action="store_true")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--data")
     args = ap.parse_args()
-    data_dir = resolve_data_dir(args.data)
+    data_dir = Settings.resolve(data=args.data).require_data_dir()
     hubs = select_hubs(None)
     versions = load_versions(None)
     grass = not args.no_grass and shutil.which("grass")
@@ -184,18 +189,15 @@ def main() -> int:
         reach_from_state(inputs, hubs, state, as_of=AS_OF, hours=HOURS, friction=friction)  # warm-up (JIT)
         repeat = args.repeat if cell_km >= 1 else 1
         reach_s, result = timed(
-            lambda: reach_from_state(
-                inputs,
-                hubs,
-                state,
-                as_of=AS_OF,
-                hours=HOURS,  # noqa: B023
-                friction=friction,
+            lambda inputs=inputs, state=state, friction=friction: reach_from_state(
+                inputs, hubs, state, as_of=AS_OF, hours=HOURS, friction=friction
             ),
             repeat,
         )
         sc = read_scenario(SCENARIO)
-        scen_s, scen = timed(lambda: run_scenario(inputs, hubs, result, sc), repeat)  # noqa: B023
+        scen_s, scen = timed(
+            lambda inputs=inputs, result=result, sc=sc: run_scenario(inputs, hubs, result, sc), repeat
+        )
         peak = peak_mib()  # the product pipeline: inputs, friction, reach, scenario
         placements = [locate_hub(inputs, friction, h, state.no_entry) for _, h in hubs.iterrows()]
         starts = [(p.row, p.col) for p in placements]

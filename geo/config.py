@@ -1,4 +1,4 @@
-"""Settings, coordinate reference systems and the data-folder rule.
+"""Settings, coordinate reference systems and the data shipped with the engine.
 
 Constants
 ---------
@@ -7,31 +7,87 @@ WORK_CRS
     computed in it (metres). It has no EPSG code: never rely on ``crs.to_epsg()``.
 STORAGE_CRS
     ``EPSG:4326``. Everything stored, exported or drawn is in it.
+SHIPPED_DATA
+    Folder of the data that ships with the engine: ``manifest.toml``, ``zones_rules.csv``,
+    ``curated/*.csv`` and ``scenarios/*.toml``. In a checkout it is the project's ``data/``
+    folder; in an installed package it is the package data ``geo/_data`` (the wheel maps
+    ``data/`` onto it), found with :mod:`importlib.resources`.
+CHECKOUT
+    The project folder when the engine runs from a checkout (``pyproject.toml`` and
+    ``data/manifest.toml`` beside ``geo/``), else ``None`` (installed as a package).
 
-The data folder is resolved once, by :func:`resolve_data_dir`, in this order:
-``--data DIR`` > ``MALI_ACCESS_DATA`` > ``data/external/`` when populated >
-``../shared/data`` next to the project when it exists. Settings are a frozen
-dataclass built by the CLI or the app and passed down; engine functions take plain
-arguments.
+Settings
+--------
+Every run-time setting (data folder, store, users file, snapshots folder, cell size,
+language) is resolved once, by :meth:`Settings.resolve`, from flags > environment
+variables (:data:`ENV_VARS`) > defaults, and the resulting frozen :class:`Settings` is
+passed down: the command line builds it from its parsed options
+(``geo.cli.common.settings_from``), the app once per server (``views.common.settings``).
+Engine functions take plain arguments and never read the environment.
+
+Defaults: run from a checkout, files go to ``var/`` in the checkout; installed as a
+package, to the per-user data folder (``platformdirs.user_data_path("mali-access")``,
+e.g. ``~/.local/share/mali-access`` on Linux). The data folder defaults to
+``data/external/`` when populated, else ``../shared/data`` beside the checkout; installed,
+to ``data/`` in the per-user folder when populated (where ``python -m geo fetch`` writes).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
-from geo.errors import MissingDataError
+from geo.errors import InputError, MissingDataError
 
 WORK_CRS = "ESRI:102022"
 STORAGE_CRS = "EPSG:4326"
 
+#: Folder holding the ``geo`` package: the checkout, or ``site-packages`` when installed.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CURATED_DIR = PROJECT_ROOT / "data" / "curated"
-MANIFEST_PATH = PROJECT_ROOT / "data" / "manifest.toml"
-DATA_ENV_VAR = "MALI_ACCESS_DATA"
-STORE_ENV_VAR = "MALI_ACCESS_STORE"
+
+
+def _checkout() -> Path | None:
+    root = PROJECT_ROOT
+    if (root / "pyproject.toml").is_file() and (root / "data" / "manifest.toml").is_file():
+        return root
+    return None
+
+
+def _shipped_data(checkout: Path | None) -> Path:
+    if checkout is not None:
+        return checkout / "data"
+    # geo is a regular package, so files() is a real folder (wheels are installed unzipped).
+    folder = resources.files("geo") / "_data"
+    if not isinstance(folder, Path) or not (folder / "manifest.toml").is_file():
+        msg = "the package data geo/_data is missing or zipped; reinstall mali-access from its wheel"
+        raise MissingDataError(str(folder), msg)
+    return folder
+
+
+CHECKOUT: Path | None = _checkout()
+SHIPPED_DATA: Path = _shipped_data(CHECKOUT)
+CURATED_DIR = SHIPPED_DATA / "curated"
+MANIFEST_PATH = SHIPPED_DATA / "manifest.toml"
+SCENARIOS_DIR = SHIPPED_DATA / "scenarios"
+
+#: Application name of the per-user data folder (platformdirs).
+APP_NAME = "mali-access"
+#: Environment variable of each setting.
+ENV_VARS: dict[str, str] = {
+    "data_dir": "MALI_ACCESS_DATA",
+    "store_path": "MALI_ACCESS_STORE",
+    "users_path": "MALI_ACCESS_USERS",
+    "snapshots_dir": "MALI_ACCESS_SNAPSHOTS",
+    "cell_km": "MALI_ACCESS_CELL_KM",
+    "lang": "MALI_ACCESS_LANG",
+}
+#: Languages of the texts (maps, exports, snapshots); French first.
+LANGS: tuple[str, ...] = ("fr", "en")
+DEFAULT_LANG = "fr"
 
 DEFAULT_CELL_KM = 1.0
 DEFAULT_BANDS_H = (4.0, 8.0, 12.0)
@@ -41,68 +97,197 @@ DEFAULT_BANDS_H = (4.0, 8.0, 12.0)
 DEFAULT_NO_ENTRY_RADIUS_KM = 5.0
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Run-time settings shared by the CLI and the app.
-
-    Attributes
-    ----------
-    data_dir
-        Folder holding the public datasets listed in ``data/manifest.toml``.
-    cell_km
-        Friction grid cell size in km (WORK_CRS).
-    store_path
-        SQLite project store (constraints, incidents); ``None`` means the curated CSVs only.
-    """
-
-    data_dir: Path
-    cell_km: float = DEFAULT_CELL_KM
-    store_path: Path | None = None
-
-
-def resolve_data_dir(
-    cli_value: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
-) -> Path:
-    """Find the data folder.
+def default_home(checkout: Path | None = CHECKOUT) -> Path:
+    """Folder of the default store, users file, snapshots and fetched data.
 
     Parameters
     ----------
-    cli_value
-        Value of ``--data``, if given; wins over everything else.
-    environ
-        Environment to read ``MALI_ACCESS_DATA`` from (default ``os.environ``).
+    checkout
+        Project folder when running from a checkout, ``None`` when installed.
 
     Returns
     -------
     Path
-        An existing folder.
-
-    Raises
-    ------
-    MissingDataError
-        If the chosen folder does not exist, or no candidate exists at all.
+        ``var/`` in the checkout, else the per-user data folder of ``mali-access``
+        (platformdirs; ``$XDG_DATA_HOME/mali-access`` or ``~/.local/share/mali-access``
+        on Linux). Not created here.
     """
-    environ = os.environ if environ is None else environ
-    if cli_value:
-        path = Path(cli_value).expanduser()
-        if not path.is_dir():
-            msg = "data folder given by --data does not exist"
-            raise MissingDataError(path, msg)
-        return path.resolve()
-    if environ.get(DATA_ENV_VAR):
-        path = Path(environ[DATA_ENV_VAR]).expanduser()
-        if not path.is_dir():
-            msg = f"data folder given by {DATA_ENV_VAR} does not exist"
-            raise MissingDataError(path, msg)
-        return path.resolve()
-    external = PROJECT_ROOT / "data" / "external"
-    if external.is_dir() and any(external.iterdir()):
-        return external.resolve()
-    shared = PROJECT_ROOT.parent / "shared" / "data"
-    if shared.is_dir():
-        return shared.resolve()
-    msg = (
-        f"no data folder: pass --data DIR, set {DATA_ENV_VAR}, "
-        "or run `python -m geo fetch` to fill data/external/"
-    )
-    raise MissingDataError(external, msg)
+    if checkout is not None:
+        return checkout / "var"
+    import platformdirs
+
+    return Path(platformdirs.user_data_path(APP_NAME, appauthor=False))
+
+
+def default_fetch_dir(checkout: Path | None = CHECKOUT) -> Path:
+    """Folder ``python -m geo fetch`` fills by default.
+
+    ``data/external/`` in a checkout, ``data/`` in the per-user data folder when installed.
+    """
+    if checkout is not None:
+        return checkout / "data" / "external"
+    return default_home(None) / "data"
+
+
+def _default_data_dir(checkout: Path | None) -> tuple[Path | None, str]:
+    fetched = default_fetch_dir(checkout)
+    if fetched.is_dir() and any(fetched.iterdir()):
+        return fetched, "default"
+    if checkout is not None:
+        shared = checkout.parent / "shared" / "data"
+        if shared.is_dir():
+            return shared, "default"
+    return None, "default"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Run-time settings shared by the command line and the app, resolved once.
+
+    Build it with :meth:`Settings.resolve`; pass it (or the fields a function needs) down.
+
+    Attributes
+    ----------
+    data_dir
+        Folder holding the public datasets listed in the manifest; ``None`` when no
+        candidate exists. May not exist when given by a flag or the environment: use
+        :meth:`require_data_dir` where the data are needed.
+    store_path
+        SQLite project store (constraints, incidents).
+    users_path
+        Local accounts of the app (TOML with bcrypt hashes).
+    snapshots_dir
+        Root folder of the public snapshots.
+    cell_km
+        Friction grid cell size in km (WORK_CRS), > 0.
+    lang
+        Language of maps, exports and snapshots: one of :data:`LANGS`.
+    data_origin
+        Where ``data_dir`` came from: ``"flag"``, ``"environment"`` or ``"default"``;
+        used in error messages.
+    """
+
+    data_dir: Path | None
+    store_path: Path
+    users_path: Path
+    snapshots_dir: Path
+    cell_km: float = DEFAULT_CELL_KM
+    lang: str = DEFAULT_LANG
+    data_origin: str = "default"
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        data: str | os.PathLike[str] | None = None,
+        store: str | os.PathLike[str] | None = None,
+        users: str | os.PathLike[str] | None = None,
+        snapshots: str | os.PathLike[str] | None = None,
+        cell_km: float | None = None,
+        lang: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        checkout: Path | None = CHECKOUT,
+    ) -> Settings:
+        """Resolve every setting from flags > environment > defaults.
+
+        Parameters
+        ----------
+        data, store, users, snapshots, cell_km, lang
+            Values given on the command line; ``None`` (or empty) when not given.
+        environ
+            Environment read for :data:`ENV_VARS` (default ``os.environ``); empty values
+            count as unset.
+        checkout
+            Project folder when running from a checkout, ``None`` when installed (see
+            :func:`default_home`).
+
+        Returns
+        -------
+        Settings
+            Paths are expanded (``~``) and absolute; nothing is created.
+
+        Raises
+        ------
+        InputError
+            If ``cell_km`` is not a positive finite number of km, or ``lang`` not one of
+            :data:`LANGS`; the message names the flag or variable.
+        """
+        environ = os.environ if environ is None else environ
+        home = default_home(checkout)
+
+        def pick(flag: object, key: str) -> tuple[object | None, str]:
+            if flag not in (None, ""):
+                return flag, "flag"
+            if environ.get(ENV_VARS[key]):
+                return environ[ENV_VARS[key]], "environment"
+            return None, "default"
+
+        def path_of(flag: object, key: str, default: Path) -> Path:
+            value, _ = pick(flag, key)
+            return Path(value if value is not None else default).expanduser().absolute()
+
+        data_value, data_origin = pick(data, "data_dir")
+        if data_value is not None:
+            data_dir: Path | None = Path(data_value).expanduser().absolute()
+        else:
+            data_dir, data_origin = _default_data_dir(checkout)
+        return cls(
+            data_dir=data_dir,
+            store_path=path_of(store, "store_path", home / "store.sqlite"),
+            users_path=path_of(users, "users_path", home / "users.toml"),
+            snapshots_dir=path_of(snapshots, "snapshots_dir", home / "snapshots"),
+            cell_km=_cell_km(*pick(cell_km, "cell_km")),
+            lang=_lang(*pick(lang, "lang")),
+            data_origin=data_origin,
+        )
+
+    def require_data_dir(self) -> Path:
+        """Return the data folder, checked to exist.
+
+        Returns
+        -------
+        Path
+            An existing folder (resolved).
+
+        Raises
+        ------
+        MissingDataError
+            If the folder given by ``--data`` or ``MALI_ACCESS_DATA`` does not exist, or no
+            default folder exists; the message says how to give one.
+        """
+        if self.data_dir is None:
+            msg = (
+                f"no data folder: pass --data DIR, set {ENV_VARS['data_dir']}, "
+                "or run `python -m geo fetch` to fill it"
+            )
+            raise MissingDataError(default_fetch_dir(), msg)
+        if not self.data_dir.is_dir():
+            given = "--data" if self.data_origin == "flag" else ENV_VARS["data_dir"]
+            msg = f"data folder given by {given} does not exist"
+            raise MissingDataError(self.data_dir, msg)
+        return self.data_dir.resolve()
+
+
+def _cell_km(value: object | None, origin: str) -> float:
+    if value is None:
+        return DEFAULT_CELL_KM
+    try:
+        km = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        km = math.nan
+    if not (km > 0 and math.isfinite(km)):
+        where = "--cell-km" if origin == "flag" else ENV_VARS["cell_km"]
+        msg = f"{where}: expected a positive number of km, got {value!r}"
+        raise InputError(msg)
+    return km
+
+
+def _lang(value: object | None, origin: str) -> str:
+    if value is None:
+        return DEFAULT_LANG
+    lang = str(value).strip().lower()
+    if lang not in LANGS:
+        where = "--lang" if origin == "flag" else ENV_VARS["lang"]
+        msg = f"{where}: expected one of {', '.join(LANGS)}, got {value!r}"
+        raise InputError(msg)
+    return lang

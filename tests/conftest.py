@@ -37,8 +37,12 @@ def _private_var(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN202
         "MALI_ACCESS_USERS": var / "users.toml",
         "MALI_ACCESS_SNAPSHOTS": var / "snapshots",
     }
-    saved = {k: os.environ.get(k) for k in names}
+    # A developer's cell size or language must not change what the tests compute.
+    unset = ("MALI_ACCESS_CELL_KM", "MALI_ACCESS_LANG")
+    saved = {k: os.environ.get(k) for k in (*names, *unset)}
     os.environ.update({k: str(v) for k, v in names.items()})
+    for k in unset:
+        os.environ.pop(k, None)
     yield var
     for k, v in saved.items():
         if v is None:
@@ -49,7 +53,7 @@ def _private_var(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN202
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """The real data folder (skips locally when absent, fails on CI)."""
+    """Return the real data folder (skips locally when absent, fails on CI)."""
     found = _real_data_dir()
     if found is None:
         msg = "real data folder not found (../shared/data or MALI_ACCESS_DATA)"
@@ -61,7 +65,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def model_inputs(data_dir: Path):  # noqa: ANN201
-    """Static model inputs on the real data at 1 km (built once per test session)."""
+    """Build the static model inputs on the real data at 1 km (built once per test session)."""
     from geo.model.friction import load_model_inputs
 
     return load_model_inputs(data_dir, cell_km=1.0)
@@ -77,7 +81,7 @@ def n_hubs() -> int:
 
 @pytest.fixture
 def isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh store path, also exported as MALI_ACCESS_STORE for code that reads the env."""
+    """Return a fresh store path, also exported as MALI_ACCESS_STORE for code that reads the env."""
     path = tmp_path / "store.sqlite"
     monkeypatch.setenv("MALI_ACCESS_STORE", str(path))
     return path

@@ -45,20 +45,18 @@ import re
 import secrets
 import sys
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import bcrypt
 
-from geo.config import PROJECT_ROOT
+from geo.config import ENV_VARS, Settings
 from geo.errors import AccessMapError, DataFileError
 from geo.io import atomic_path
 
 logger = logging.getLogger(__name__)
 
-USERS_ENV_VAR = "MALI_ACCESS_USERS"
-DEFAULT_USERS_FILE = PROJECT_ROOT / "var" / "users.toml"
+USERS_ENV_VAR = ENV_VARS["users_path"]
 
 #: Roles from the most to the least privileged.
 ROLES = ("advisor", "planner", "viewer", "public")
@@ -120,13 +118,6 @@ class UsersFile:
     oidc_roles: dict[str, str] = field(default_factory=dict)
 
 
-def users_path(environ: Mapping[str, str] | None = None) -> Path:
-    """Users file from ``MALI_ACCESS_USERS``, else ``var/users.toml`` in the project."""
-    environ = os.environ if environ is None else environ
-    value = environ.get(USERS_ENV_VAR)
-    return Path(value).expanduser() if value else DEFAULT_USERS_FILE
-
-
 def check_role(role: str, *, allowed: tuple[str, ...] = ROLES) -> str:
     """Return ``role`` if it is one of ``allowed``; raise :class:`UserError` naming the valid ones."""
     if role not in allowed:
@@ -136,7 +127,7 @@ def check_role(role: str, *, allowed: tuple[str, ...] = ROLES) -> str:
 
 
 def has_role(role: str | None, required: str) -> bool:
-    """Does ``role`` include ``required``? (``None`` counts as ``public``.)
+    """Tell whether ``role`` includes ``required`` (``None`` counts as ``public``).
 
     Raises
     ------
@@ -178,13 +169,13 @@ def hash_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
 
 
-def load_users(path: Path | None = None) -> UsersFile:
+def load_users(path: Path) -> UsersFile:
     """Read the users file.
 
     Parameters
     ----------
     path
-        Users file (default :func:`users_path`). A missing file gives no users.
+        Users file (``Settings.users_path``). A missing file gives no users.
 
     Returns
     -------
@@ -195,7 +186,7 @@ def load_users(path: Path | None = None) -> UsersFile:
     DataFileError
         Unreadable TOML, or a user entry with an unknown role or no hash (names the field).
     """
-    path = Path(path or users_path())
+    path = Path(path)
     if not path.exists():
         return UsersFile({})
     try:
@@ -231,7 +222,7 @@ def _toml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def save_users(content: UsersFile, path: Path | None = None) -> Path:
+def save_users(content: UsersFile, path: Path) -> Path:
     """Write the users file atomically (mode 0600); a missing cookie key is created.
 
     Returns
@@ -239,7 +230,7 @@ def save_users(content: UsersFile, path: Path | None = None) -> Path:
     Path
         The file written.
     """
-    path = Path(path or users_path())
+    path = Path(path)
     key = content.cookie_key or secrets.token_hex(32)
     lines = [
         "# Mali access users: python -m views.accounts add NAME --role ROLE",
@@ -270,7 +261,7 @@ def save_users(content: UsersFile, path: Path | None = None) -> Path:
     return path
 
 
-def add_user(name: str, password: str, role: str, *, path: Path | None = None, replace: bool = False) -> User:
+def add_user(name: str, password: str, role: str, *, path: Path, replace: bool = False) -> User:
     """Create (or with ``replace`` update) an account.
 
     Parameters
@@ -282,7 +273,7 @@ def add_user(name: str, password: str, role: str, *, path: Path | None = None, r
     role
         One of :data:`ACCOUNT_ROLES`.
     path
-        Users file (default :func:`users_path`).
+        Users file (``Settings.users_path``).
     replace
         Overwrite an existing account of that name.
 
@@ -310,7 +301,7 @@ def add_user(name: str, password: str, role: str, *, path: Path | None = None, r
     return user
 
 
-def remove_user(name: str, *, path: Path | None = None) -> None:
+def remove_user(name: str, *, path: Path) -> None:
     """Delete an account.
 
     Raises
@@ -328,7 +319,7 @@ def remove_user(name: str, *, path: Path | None = None) -> None:
 
 
 def verify(content: UsersFile, name: str, password: str) -> User | None:
-    """The user if ``password`` matches their hash, else None (unknown user included)."""
+    """Return the user if ``password`` matches their hash, else None (unknown user included)."""
     user = content.users.get(name)
     if user is None or len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
         return None
@@ -394,7 +385,7 @@ def _read_password(from_stdin: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``users``; returns the exit code."""
-    path = Path(args.users).expanduser() if args.users else users_path()
+    path = Settings.resolve(users=args.users).users_path
     if args.action == "add":
         user = add_user(
             args.name, _read_password(args.password_stdin), args.role, path=path, replace=args.replace

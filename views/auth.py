@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from views.accounts import ROLES, has_role, load_users, role_of, users_path
+from views.accounts import ROLES, has_role, load_users, role_of
+from views.common import settings
 
 #: Session-state key holding the current role (set only by server code, never by a widget).
 ROLE_KEY = "auth_role"
@@ -37,7 +38,7 @@ ROLE_LABEL = {"advisor": "access advisor", "planner": "planner", "viewer": "view
 
 
 def current_role() -> str:
-    """The role of this session (``public`` when nobody is signed in)."""
+    """Return the role of this session (``public`` when nobody is signed in)."""
     role = st.session_state.get(ROLE_KEY)
     return role if role in ROLES else "public"
 
@@ -48,7 +49,7 @@ def page_role(script: str) -> str:
 
 
 def visible_pages(pages: list[tuple], role: str) -> list[tuple]:
-    """The ``(script, ...)`` entries of ``pages`` that ``role`` may open, in order."""
+    """Return the ``(script, ...)`` entries of ``pages`` that ``role`` may open, in order."""
     return [p for p in pages if has_role(role, page_role(p[0]))]
 
 
@@ -90,7 +91,7 @@ def login_sidebar() -> str:
     Local accounts come from the users file (``MALI_ACCESS_USERS`` or var/users.toml),
     re-read on every run so a removed account or a changed role applies at once.
     """
-    content = load_users(users_path())
+    content = load_users(settings().users_path)
     role, who = "public", None
     oidc = _oidc_configured()
     user = _oidc_user() if oidc else None

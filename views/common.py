@@ -10,6 +10,8 @@ invalidates every session's cached reach on its next interaction).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 import re
 from pathlib import Path
 
@@ -18,19 +20,34 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from geo.config import DEFAULT_BANDS_H, DEFAULT_CELL_KM, resolve_data_dir
+from geo.config import DEFAULT_BANDS_H, ENV_VARS, Settings
 from geo.errors import AccessMapError
-from geo.store.db import default_store_path
+
+
+def settings() -> Settings:
+    """Return the app's settings, resolved once from the environment and the defaults.
+
+    See :class:`geo.config.Settings`: ``MALI_ACCESS_DATA``, ``MALI_ACCESS_STORE``,
+    ``MALI_ACCESS_USERS``, ``MALI_ACCESS_SNAPSHOTS``, ``MALI_ACCESS_CELL_KM`` and
+    ``MALI_ACCESS_LANG``; without them, ``var/`` in the checkout. Resolved once per
+    distinct value of these variables (a server has one; tests change them between apps).
+    """
+    return _settings_for(tuple(os.environ.get(name, "") for name in ENV_VARS.values()))
+
+
+@functools.lru_cache(maxsize=8)
+def _settings_for(values: tuple[str, ...]) -> Settings:
+    return Settings.resolve(environ=dict(zip(ENV_VARS.values(), values, strict=True)))
 
 
 def data_dir() -> Path:
-    """The data folder (``MALI_ACCESS_DATA``, data/external, ../shared/data)."""
-    return resolve_data_dir(None)
+    """Return the data folder of :func:`settings`, checked to exist."""
+    return settings().require_data_dir()
 
 
 def store_path() -> Path:
-    """The project store (``MALI_ACCESS_STORE`` or var/store.sqlite)."""
-    return default_store_path()
+    """Return the project store of :func:`settings`."""
+    return settings().store_path
 
 
 def init_state() -> None:
@@ -68,7 +85,7 @@ def state_token() -> str:
 
 
 def st_progress(label: str):  # noqa: ANN201
-    """A ``progress(done, total, text)`` callback drawing an ``st.progress`` bar."""
+    """Return a ``progress(done, total, text)`` callback drawing an ``st.progress`` bar."""
     bar = st.progress(0.0, text=label)
 
     def progress(done: int, total: int, text: str) -> None:
@@ -80,11 +97,11 @@ def st_progress(label: str):  # noqa: ANN201
 
 
 @st.cache_resource(show_spinner="Loading the base data and building the grid…")
-def model_inputs(data_folder: str, cell_km: float = DEFAULT_CELL_KM):  # noqa: ANN201
-    """Static model inputs (read-only, shared by every session)."""
+def model_inputs(data_folder: str, cell_km: float | None = None):  # noqa: ANN201
+    """Build the static model inputs (read-only, shared by every session); cells in km (default: settings)."""
     from geo.model.friction import load_model_inputs
 
-    return load_model_inputs(Path(data_folder), cell_km=cell_km)
+    return load_model_inputs(Path(data_folder), cell_km=cell_km or settings().cell_km)
 
 
 @st.cache_data(show_spinner=False)
@@ -111,7 +128,7 @@ def reach(
     season: str,
     hub_ids: tuple[str, ...],
     token: str,
-    cell_km: float = DEFAULT_CELL_KM,
+    cell_km: float | None = None,
 ):  # noqa: ANN201
     """Reach bands and localities for the hubs under the state on ``as_of`` (cached)."""
     from geo.model.reach import compute_reach

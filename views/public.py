@@ -12,10 +12,10 @@ from geo.errors import AccessMapError
 from geo.products.snapshot import (
     list_snapshots,
     read_metadata,
-    snapshot_root,
     verify_snapshot,
     zip_snapshot,
 )
+from views import common
 
 MIME = {
     ".geojson": "application/geo+json",
@@ -39,7 +39,7 @@ st.caption(
     "areas. No login needed; nothing here identifies actors, notes or precise incident locations."
 )
 
-root = snapshot_root()
+root = common.settings().snapshots_dir
 snapshots = list_snapshots(root)
 if not snapshots:
     st.info(

@@ -4,7 +4,10 @@ Each subcommand lives in its own module of this package and exposes
 ``register(subparsers)``, which adds its parser and sets ``func`` to a function
 taking the parsed arguments and returning the exit code. Errors of the engine
 (:class:`geo.errors.AccessMapError`) are printed as one line naming the file and
-field, with exit code 2; no traceback.
+field, with exit code 2; no traceback. So is a missing optional module: the line names
+the extra to install (``pip install 'mali-access[export]'``). The settings are resolved
+once from the parsed options (:func:`geo.cli.common.settings_from`) and attached to the
+arguments as ``args.settings``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from geo import __version__
+from geo.cli.common import missing_extra_message, settings_from
 from geo.errors import AccessMapError
 
 #: Subcommand modules, in the order ``--help`` lists them.
@@ -57,7 +61,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
+        args.settings = settings_from(args)
         return int(args.func(args) or 0)
     except AccessMapError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        message = missing_extra_message(exc)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
         return 2

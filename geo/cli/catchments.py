@@ -10,14 +10,16 @@ from pathlib import Path
 import geopandas as gpd
 
 from geo.cli.common import (
+    add_cell_km_option,
     add_data_option,
     add_store_option,
+    data_from,
     parse_date,
-    positive_km,
+    settings_of,
     store_from,
     tqdm_progress,
 )
-from geo.config import DEFAULT_CELL_KM, STORAGE_CRS, resolve_data_dir
+from geo.config import STORAGE_CRS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,9 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="constraints in force on this date (default: today)",
     )
     p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
-    p.add_argument(
-        "--cell-km", type=positive_km, default=DEFAULT_CELL_KM, metavar="KM", help="grid cell size (km)"
-    )
+    add_cell_km_option(p, "grid cell size")
     p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
     add_store_option(p)
     p.set_defaults(func=run)
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     hubs = select_hubs(args.hubs.split(",") if args.hubs else None)
     versions = load_versions(store_from(args))
     inputs = load_model_inputs(
-        resolve_data_dir(args.data), cell_km=args.cell_km, progress=tqdm_progress("loading data")
+        data_from(args), cell_km=settings_of(args).cell_km, progress=tqdm_progress("loading data")
     )
     state = base_state(inputs, versions.road_status, versions.encircled, args.as_of, season=args.season)
     result = compute_catchments(inputs, hubs, state, max_h=args.hours)

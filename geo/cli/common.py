@@ -4,41 +4,124 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
 
+from geo.config import DEFAULT_CELL_KM, ENV_VARS, LANGS, Settings
+
+#: Optional modules and the extra of ``mali-access`` that installs each of them.
+EXTRA_OF_MODULE: dict[str, str] = {
+    "matplotlib": "export",
+    "pypdf": "export",
+    "streamlit": "app",
+    "streamlit_folium": "app",
+    "folium": "app",
+    "bcrypt": "app",
+    "streamlit_authenticator": "app",
+}
+
+
+def missing_extra_message(exc: ModuleNotFoundError) -> str | None:
+    """One line naming the extra to install when ``exc`` is about an optional module.
+
+    Returns ``None`` when the missing module belongs to no extra (a real error).
+    """
+    top = (exc.name or "").split(".")[0]
+    extra = EXTRA_OF_MODULE.get(top)
+    if extra is None:
+        return None
+    return f"error: this command needs {top}, from the '{extra}' extra: pip install 'mali-access[{extra}]'"
+
+
+def require_extra(extra: str) -> None:
+    """Import the optional modules of ``extra`` now, so a missing one stops a command before any work.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        For the first missing module; ``geo.cli.main`` turns it into one line naming the extra.
+    """
+    for module, owner in EXTRA_OF_MODULE.items():
+        if owner == extra:
+            importlib.import_module(module)
+
 
 def add_data_option(parser: argparse.ArgumentParser) -> None:
-    """Add ``--data DIR`` (default: ``MALI_ACCESS_DATA``, then data/external, then ../shared/data)."""
+    """Add ``--data DIR`` (see :class:`geo.config.Settings` for the default)."""
     parser.add_argument(
         "--data",
         metavar="DIR",
-        help="data folder with the public datasets (default: $MALI_ACCESS_DATA, "
+        help=f"data folder with the public datasets (default: ${ENV_VARS['data_dir']}, "
         "then data/external/, then ../shared/data)",
     )
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
-    """Add ``--store PATH`` (default: ``MALI_ACCESS_STORE``, then var/store.sqlite)."""
+    """Add ``--store PATH`` (see :class:`geo.config.Settings` for the default)."""
     parser.add_argument(
         "--store",
         metavar="PATH",
-        help="project store (SQLite); default $MALI_ACCESS_STORE or var/store.sqlite",
+        help=f"project store (SQLite); default ${ENV_VARS['store_path']} or store.sqlite in var/ "
+        "(in the per-user data folder when installed)",
     )
 
 
+def add_cell_km_option(parser: argparse.ArgumentParser, help_text: str = "friction grid cell size") -> None:
+    """Add ``--cell-km KM`` (default ``MALI_ACCESS_CELL_KM``, then 1 km)."""
+    parser.add_argument(
+        "--cell-km",
+        type=positive_km,
+        metavar="KM",
+        help=f"{help_text} in km (default: ${ENV_VARS['cell_km']} or {DEFAULT_CELL_KM:g})",
+    )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Resolve the settings once from the parsed options (flags > environment > defaults).
+
+    Options a command does not have count as not given. ``--lang`` counts only when it
+    names one language (``export map --lang fr,en`` keeps the default for the rest).
+
+    Raises
+    ------
+    InputError
+        If an environment variable holds a bad cell size or language.
+    """
+    lang = getattr(args, "lang", None)
+    return Settings.resolve(
+        data=getattr(args, "data", None),
+        store=getattr(args, "store", None),
+        users=getattr(args, "users", None),
+        cell_km=getattr(args, "cell_km", None),
+        lang=lang if lang in LANGS else None,
+    )
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """Return the settings ``main`` attached to ``args`` (resolved now when called without ``main``)."""
+    settings = getattr(args, "settings", None)
+    if settings is None:
+        settings = settings_from(args)
+        args.settings = settings
+    return settings
+
+
+def data_from(args: argparse.Namespace) -> Path:
+    """Return the data folder of a command, checked to exist (:meth:`Settings.require_data_dir`)."""
+    return settings_of(args).require_data_dir()
+
+
 def store_from(args: argparse.Namespace) -> Path:
-    """The store a command works on: ``--store``, else ``$MALI_ACCESS_STORE``, else var/store.sqlite.
+    """Return the store a command works on: ``--store``, else ``$MALI_ACCESS_STORE``, else the default.
 
     Every command reads the constraints from this store (created and seeded from
     data/curated on first use), so the CLI and the app always see the same state.
     """
-    from geo.store.db import default_store_path
-
-    return Path(args.store).expanduser() if args.store else default_store_path()
+    return settings_of(args).store_path
 
 
 def parse_date(text: str) -> dt.date:
@@ -64,7 +147,7 @@ def parse_hours(text: str) -> tuple[float, ...]:
 
 
 def tqdm_progress(desc: str) -> Callable[[int, int, str], None]:
-    """A progress callback ``(done, total, label)`` drawing a tqdm bar on stderr."""
+    """Return a progress callback ``(done, total, label)`` drawing a tqdm bar on stderr."""
     bar: dict[str, tqdm] = {}
 
     def progress(done: int, total: int, label: str) -> None:
@@ -86,7 +169,9 @@ def positive_km(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        msg = f"not a number: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
     if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number of km, got {text!r}")
+        msg = f"must be a positive number of km, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
     return value

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geo.cli.common import add_data_option
-from geo.config import PROJECT_ROOT, resolve_data_dir
+from geo.cli.common import add_data_option, data_from
+from geo.config import default_fetch_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,9 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--dest",
-        default=str(PROJECT_ROOT / "data" / "external"),
+        default=str(default_fetch_dir()),
         metavar="DIR",
-        help="folder to fill (default: data/external)",
+        help="folder to fill (default: data/external/ in a checkout, data/ in the per-user "
+        "data folder when installed: %(default)s)",
     )
     p.add_argument(
         "--only",
@@ -101,7 +102,7 @@ def run_verify(args: argparse.Namespace) -> int:
     """Run ``data verify``."""
     from geo.sources.datasets import verify_data_dir, verify_ok
 
-    data_dir = resolve_data_dir(args.data)
+    data_dir = data_from(args)
     status = verify_data_dir(data_dir)
     print(f"data folder: {data_dir}")
     for role, s in status.items():

@@ -17,9 +17,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, store_from
+from geo.cli.common import add_data_option, add_store_option, data_from, parse_date, store_from
 from geo.cli.status import add_format_option, print_frame
-from geo.config import resolve_data_dir
 from geo.errors import DataFileError
 from geo.sources.curated import CONFIDENCES, ENCIRCLED_STATUSES
 from geo.store import constraints
@@ -134,7 +133,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _data_dir(args: argparse.Namespace):
     try:
-        return resolve_data_dir(args.data)
+        return data_from(args)
     except DataFileError:
         if args.data:
             raise

@@ -9,8 +9,16 @@ import sys
 import time
 from pathlib import Path
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
-from geo.config import resolve_data_dir
+from geo.cli.common import (
+    add_data_option,
+    add_store_option,
+    data_from,
+    parse_date,
+    require_extra,
+    settings_of,
+    store_from,
+    tqdm_progress,
+)
 from geo.products.export import CSV_DEFAULT_LAYER, valid_layer_names
 
 logger = logging.getLogger(__name__)
@@ -71,9 +79,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument(
         "--lang",
         choices=LANG_CHOICES,
-        default="fr",
         metavar="fr|en|fr,en",
-        help="language of the map (default: fr); fr,en writes FILE_fr and FILE_en from one computation",
+        help="language of the map (default: $MALI_ACCESS_LANG or fr); fr,en writes FILE_fr and "
+        "FILE_en from one computation",
     )
     m.add_argument("--paper", choices=("A4", "A3"), default="A4", help="paper size, landscape (default: A4)")
     m.add_argument("--dpi", type=int, default=300, help="PNG resolution (default: 300)")
@@ -111,7 +119,7 @@ def _state(args: argparse.Namespace):  # noqa: ANN202
     from geo.products.export import collect_state
 
     return collect_state(
-        resolve_data_dir(args.data),
+        data_from(args),
         as_of=args.as_of,
         store_path=store_from(args),
         season=args.season,
@@ -127,12 +135,14 @@ def _hub_id(hubs, text: str) -> str:  # noqa: ANN001
     for hid, name in zip(hubs["hub_id"], hubs["name"], strict=True):
         if text.lower() in (str(hid).lower(), str(name).lower(), str(name).split(" (")[0].lower()):
             return str(hid)
-    msg = f"unknown hub {text!r}; known: {', '.join(f'{h} ({n})' for h, n in zip(hubs['hub_id'], hubs['name'], strict=True))}"
+    known = ", ".join(f"{h} ({n})" for h, n in zip(hubs["hub_id"], hubs["name"], strict=True))
+    msg = f"unknown hub {text!r}; known: {known}"
     raise HubError(msg)
 
 
 def run_map(args: argparse.Namespace) -> int:
     """Run ``export map``; returns the exit code."""
+    require_extra("export")
     from geo.products.printmap import build_map_layers, render_map, render_pack
 
     t0 = time.perf_counter()
@@ -156,7 +166,7 @@ def run_map(args: argparse.Namespace) -> int:
         zones=zones,
         zone_level=level,
     )
-    langs = args.lang.split(",")
+    langs = (args.lang or settings_of(args).lang).split(",")
     hub = _hub_id(state.hubs, args.hub) if args.hub else None
     for lang in langs:
         target = out if len(langs) == 1 else out.with_name(f"{out.stem}_{lang}{out.suffix}")

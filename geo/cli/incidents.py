@@ -16,8 +16,14 @@ from pathlib import Path
 
 import shapely
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
-from geo.config import resolve_data_dir
+from geo.cli.common import (
+    add_data_option,
+    add_store_option,
+    data_from,
+    parse_date,
+    store_from,
+    tqdm_progress,
+)
 from geo.errors import AccessMapError, MissingDataError
 
 logger = logging.getLogger(__name__)
@@ -86,12 +92,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.set_defaults(func=run)
 
 
-def _country(data: str | None) -> tuple[shapely.Geometry | None, Path | None]:
+def _country(args: argparse.Namespace) -> tuple[shapely.Geometry | None, Path | None]:
     """Mali's admin0 outline, buffered by the border tolerance, in EPSG:4326."""
     from geo.model.incidents import country_outline
 
     try:
-        data_dir = resolve_data_dir(data)
+        data_dir = data_from(args)
         return country_outline(data_dir, border_km=BORDER_TOLERANCE_KM), data_dir
     except MissingDataError as exc:
         logger.warning("no admin0 outline (%s); using Mali's bounding box", exc)
@@ -115,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from geo.store.incidents import import_checked, open_store
 
     store = store_from(args)
-    country, data_dir = _country(args.data)
+    country, data_dir = _country(args)
     try:
         existing = _known(data_dir, store)
     except AccessMapError as exc:
@@ -169,7 +175,7 @@ def _run_tables(args: argparse.Namespace) -> int:
     )
     from geo.sources.admin import load_admin
 
-    data_dir = resolve_data_dir(args.data)
+    data_dir = data_from(args)
     store = store_from(args)
     inc = load_incidents(data_dir, store_path=store if store.is_file() else None)
     if args.public:

@@ -9,15 +9,17 @@ import time
 from pathlib import Path
 
 from geo.cli.common import (
+    add_cell_km_option,
     add_data_option,
     add_store_option,
+    data_from,
     parse_date,
     parse_hours,
-    positive_km,
+    settings_of,
     store_from,
     tqdm_progress,
 )
-from geo.config import DEFAULT_BANDS_H, DEFAULT_CELL_KM, resolve_data_dir
+from geo.config import DEFAULT_BANDS_H
 from geo.products.reach_files import write_reach
 from geo.sources.curated import select_hubs
 from geo.store.constraints import load_versions
@@ -52,13 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="H,H,...",
         help="band limits in hours (default: 4,8,12)",
     )
-    p.add_argument(
-        "--cell-km",
-        type=positive_km,
-        default=DEFAULT_CELL_KM,
-        metavar="KM",
-        help="friction grid cell size in km (default: 1)",
-    )
+    add_cell_km_option(p)
     p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
     p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
     p.add_argument(
@@ -84,10 +80,11 @@ def run(args: argparse.Namespace) -> int:
     from geo.model.reach import compute_reach
 
     t0 = time.perf_counter()
-    data_dir = resolve_data_dir(args.data)
+    data_dir = data_from(args)
+    cell_km = settings_of(args).cell_km
     hubs = select_hubs(args.hubs.split(",") if args.hubs else None)
     versions = load_versions(store_from(args))
-    inputs = load_model_inputs(data_dir, cell_km=args.cell_km, progress=tqdm_progress("loading data"))
+    inputs = load_model_inputs(data_dir, cell_km=cell_km, progress=tqdm_progress("loading data"))
     result = compute_reach(
         inputs,
         hubs,
@@ -118,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         if scenario_result is not None
         else "Reachable areas"
     )
-    print(f"{what} as of {args.as_of} ({result.season} season, {args.cell_km:g} km cells)")
+    print(f"{what} as of {args.as_of} ({result.season} season, {cell_km:g} km cells)")
     print(
         table[["hub", "hours", "area_km2", "population", "localities", "hub_status"]].to_string(
             index=False,

@@ -8,14 +8,21 @@ import sys
 import time
 from pathlib import Path
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
-from geo.config import resolve_data_dir
+from geo.cli.common import (
+    add_data_option,
+    add_store_option,
+    data_from,
+    parse_date,
+    settings_of,
+    store_from,
+    tqdm_progress,
+)
+from geo.config import ENV_VARS, LANGS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``snapshot`` subcommand."""
-    from geo.products.i18n import LANGS
-    from geo.products.snapshot import DEFAULT_DELAY_DAYS, DEFAULT_WINDOW_MONTHS, SNAPSHOTS_ENV_VAR
+    from geo.products.snapshot import DEFAULT_DELAY_DAYS, DEFAULT_WINDOW_MONTHS
 
     p = sub.add_parser(
         "snapshot",
@@ -30,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out",
         metavar="DIR",
         help=f"snapshot root; the snapshot is a new folder inside it "
-        f"(default: ${SNAPSHOTS_ENV_VAR} or var/snapshots)",
+        f"(default: ${ENV_VARS['snapshots_dir']} or snapshots/ in var/, in the per-user data "
+        "folder when installed)",
     )
     p.add_argument(
         "--as-of",
@@ -53,20 +61,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help=f"months of incident counts (default: {DEFAULT_WINDOW_MONTHS})",
     )
-    p.add_argument("--lang", choices=LANGS, default="fr", help="language of the map texts (default: fr)")
+    p.add_argument(
+        "--lang", choices=LANGS, help="language of the map texts (default: $MALI_ACCESS_LANG or fr)"
+    )
     add_store_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``snapshot``; returns the exit code."""
-    from geo.products.snapshot import (
-        NO_RENDERER_NOTE,
-        build_snapshot,
-        html_renderer,
-        load_snapshot_inputs,
-        snapshot_root,
-    )
+    from geo.products.snapshot import NO_RENDERER_NOTE, build_snapshot, html_renderer, load_snapshot_inputs
 
     if args.delay_days < 0:
         print("error: --delay-days must be >= 0", file=sys.stderr)
@@ -75,15 +79,16 @@ def run(args: argparse.Namespace) -> int:
     renderer = html_renderer()
     if renderer is None:
         print(f"note: {NO_RENDERER_NOTE}", file=sys.stderr)
-    data_dir = resolve_data_dir(args.data)
-    out = Path(args.out) if args.out else snapshot_root()
+    settings = settings_of(args)
+    data_dir = data_from(args)
+    out = Path(args.out).expanduser() if args.out else settings.snapshots_dir
     inputs = load_snapshot_inputs(data_dir, store_path=store_from(args), progress=tqdm_progress("loading"))
     folder = build_snapshot(
         inputs,
         out,
         as_of=args.as_of,
         delay_days=args.delay_days,
-        lang=args.lang,
+        lang=settings.lang,
         window_months=args.window_months,
         renderer=renderer,
         progress=tqdm_progress("layers"),

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, positive_km, store_from
-from geo.config import DEFAULT_CELL_KM, resolve_data_dir
+from geo.cli.common import (
+    add_cell_km_option,
+    add_data_option,
+    add_store_option,
+    data_from,
+    parse_date,
+    settings_of,
+    store_from,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,9 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="constraints in force on this date (default: today)",
     )
     p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
-    p.add_argument(
-        "--cell-km", type=positive_km, default=DEFAULT_CELL_KM, metavar="KM", help="grid cell size (km)"
-    )
+    add_cell_km_option(p, "grid cell size")
     add_store_option(p)
     p.set_defaults(func=run)
 
@@ -59,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         raise HubError(msg)
     hub = match.iloc[0]
     versions = load_versions(store_from(args))
-    inputs = load_model_inputs(resolve_data_dir(args.data), cell_km=args.cell_km)
+    inputs = load_model_inputs(data_from(args), cell_km=settings_of(args).cell_km)
     place = find_locality(inputs, args.locality)
     state = base_state(inputs, versions.road_status, versions.encircled, args.as_of, season=args.season)
     route = route_between(inputs, state, hub, place)

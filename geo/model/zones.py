@@ -33,14 +33,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.config import PROJECT_ROOT, STORAGE_CRS
+from geo.config import SHIPPED_DATA, STORAGE_CRS
 from geo.errors import DataFileError
 
 logger = logging.getLogger(__name__)
 
 #: Zones from most to least accessible.
 ZONES = ("accessible", "constrained", "hard_to_reach", "inaccessible")
-RULES_PATH = PROJECT_ROOT / "data" / "zones_rules.csv"
+#: The rule table shipped with the engine (``data/zones_rules.csv``; package data when installed).
+RULES_PATH = SHIPPED_DATA / "zones_rules.csv"
 RULE_COLUMNS = ["rule_id", "zone", "condition", "description"]
 ZONE_COLUMNS = [
     "pcode",

@@ -71,8 +71,6 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 
-SNAPSHOTS_ENV_VAR = "MALI_ACCESS_SNAPSHOTS"
-DEFAULT_SNAPSHOT_ROOT = PROJECT_ROOT / "var" / "snapshots"
 #: Vendored Leaflet (``scripts/setup.sh``), inlined into every snapshot's ``index.html``.
 LEAFLET_DIR = PROJECT_ROOT / "static" / "vendor" / "leaflet"
 
@@ -177,13 +175,6 @@ class SnapshotInfo:
     lang: str
     n_files: int
     size_bytes: int
-
-
-def snapshot_root(environ: dict[str, str] | None = None) -> Path:
-    """Snapshot root from ``MALI_ACCESS_SNAPSHOTS``, else ``var/snapshots`` in the project."""
-    environ = os.environ if environ is None else environ
-    value = environ.get(SNAPSHOTS_ENV_VAR)
-    return Path(value).expanduser() if value else DEFAULT_SNAPSHOT_ROOT
 
 
 # --------------------------------------------------------------------------- inputs
@@ -968,12 +959,12 @@ def read_metadata(folder: Path) -> dict[str, Any]:
         raise DataFileError(path, f"cannot read snapshot metadata ({exc})") from exc
 
 
-def list_snapshots(root: Path | None = None) -> list[SnapshotInfo]:
-    """Snapshots under ``root`` (default :func:`snapshot_root`), newest as-of date first.
+def list_snapshots(root: Path) -> list[SnapshotInfo]:
+    """Snapshots under ``root`` (``Settings.snapshots_dir``), newest as-of date first.
 
     Folders being built (``.building-*``) and folders without readable metadata are skipped.
     """
-    root = Path(root or snapshot_root())
+    root = Path(root)
     out = []
     if not root.is_dir():
         return out

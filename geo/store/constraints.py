@@ -225,10 +225,10 @@ def _admin3(data_dir: str) -> gpd.GeoDataFrame:
 def _data_dir_or_none(data_dir: Path | None) -> Path | None:
     if data_dir is not None:
         return Path(data_dir)
-    from geo.config import resolve_data_dir
+    from geo.config import Settings
 
     try:
-        return resolve_data_dir()
+        return Settings.resolve().require_data_dir()
     except AccessMapError:
         return None
 

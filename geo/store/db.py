@@ -20,7 +20,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from geo.config import PROJECT_ROOT, STORE_ENV_VAR
 from geo.errors import StoreError
 
 logger = logging.getLogger(__name__)
@@ -29,15 +28,6 @@ logger = logging.getLogger(__name__)
 APPLICATION_ID = 0x4D414C41
 #: Seconds a writer waits for another writer's lock before failing.
 BUSY_TIMEOUT_S = 30.0
-
-DEFAULT_STORE = PROJECT_ROOT / "var" / "store.sqlite"
-
-
-def default_store_path(environ: os._Environ[str] | dict[str, str] | None = None) -> Path:
-    """Store path from ``MALI_ACCESS_STORE``, else ``var/store.sqlite`` in the project."""
-    environ = os.environ if environ is None else environ
-    value = environ.get(STORE_ENV_VAR)
-    return Path(value).expanduser() if value else DEFAULT_STORE
 
 
 def connect(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Connection:
@@ -114,7 +104,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def component_version(conn: sqlite3.Connection, component: str) -> int:
-    """Schema version of ``component`` in this store, 0 when absent."""
+    """Return the schema version of ``component`` in this store, 0 when absent."""
     row = conn.execute("SELECT version FROM store_components WHERE component = ?", (component,)).fetchone()
     return int(row[0]) if row else 0
 

@@ -17,7 +17,6 @@ from views.accounts import (
     main,
     remove_user,
     role_of,
-    users_path,
     verify,
 )
 
@@ -122,11 +121,6 @@ def test_roles_are_ordered() -> None:
     assert [need for (have, need), ok in matrix.items() if have is None and ok] == ["public"]
     with pytest.raises(UserError, match="unknown role"):
         has_role("advisor", "superuser")
-
-
-def test_users_path_env(tmp_path: Path) -> None:
-    assert users_path({"MALI_ACCESS_USERS": str(tmp_path / "u.toml")}) == tmp_path / "u.toml"
-    assert users_path({}).name == "users.toml" and users_path({}).parent.name == "var"
 
 
 def test_cli_add_with_getpass_never_echoes(

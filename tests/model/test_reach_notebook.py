@@ -8,12 +8,12 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from geo.config import PROJECT_ROOT, resolve_data_dir
+from geo.config import PROJECT_ROOT, Settings
 
 
 def test_reach_model_notebook_runs() -> None:
     try:
-        resolve_data_dir(None)
+        Settings.resolve().require_data_dir()
     except Exception:
         if os.environ.get("CI") == "true":
             raise

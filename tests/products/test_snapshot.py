@@ -325,7 +325,7 @@ def test_without_folium_the_data_files_are_still_built(
     args = cli.argparse.Namespace(
         delay_days=30, data=None, out=str(tmp_path), store=None, as_of=AS_OF, lang="fr", window_months=12
     )
-    monkeypatch.setattr(cli, "resolve_data_dir", lambda _d: tmp_path)
+    monkeypatch.setattr(cli, "data_from", lambda _a: tmp_path)
     monkeypatch.setattr(cli, "store_from", lambda _a: None)
     assert cli.run(args) == 0
     err = capsys.readouterr().err.strip().splitlines()

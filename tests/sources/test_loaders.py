@@ -8,7 +8,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from geo.config import WORK_CRS, resolve_data_dir
+from geo.config import WORK_CRS, Settings
 from geo.errors import CRSError, DataFileError, MissingDataError
 from geo.sources.admin import load_admin, normalise_admin
 from geo.sources.datasets import load_manifest, verify_data_dir
@@ -98,11 +98,4 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
     with pytest.raises(MissingDataError, match="admin3 file missing"):
         load_admin(tmp_path, 3)
     with pytest.raises(MissingDataError, match="--data does not exist"):
-        resolve_data_dir(tmp_path / "nope", environ={})
-
-
-def test_data_dir_resolution_order(tmp_path: Path) -> None:
-    a, b = tmp_path / "a", tmp_path / "b"
-    a.mkdir(), b.mkdir()
-    assert resolve_data_dir(str(a), environ={"MALI_ACCESS_DATA": str(b)}) == a.resolve()
-    assert resolve_data_dir(None, environ={"MALI_ACCESS_DATA": str(b)}) == b.resolve()
+        Settings.resolve(data=tmp_path / "nope", environ={}).require_data_dir()
