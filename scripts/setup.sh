@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh machine (Debian 12, Python 3.11).
 #   scripts/setup.sh          the app: Python venv (.venv) + Leaflet assets for offline maps
-#   scripts/setup.sh --test   also the test tools: Chromium for the browser test, poppler for PDFs
+#   scripts/setup.sh --test   also the test tools (pytest, ruff, ...): Chromium for the browser test,
+#                             poppler for PDFs
+# Python packages are installed at the tested versions of requirements/constraints.txt.
 # Idempotent: steps already done are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 extras="app,export"
 [ "$with_tests" = 1 ] && extras="app,export,dev"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[${extras}]" 2>&1 \
+# Ranges come from pyproject.toml; the tested versions from requirements/constraints.txt.
+.venv/bin/python -m pip install -q --disable-pip-version-check \
+  -c requirements/constraints.txt -e ".[${extras}]" 2>&1 \
   | grep -v "is ignored: it is neither a file nor a directory" || true
 .venv/bin/python -c "import geo, geopandas, streamlit, folium, numba" \
   || { echo "setup: Python packages failed to install" >&2; exit 1; }
