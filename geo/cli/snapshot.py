@@ -13,6 +13,7 @@ from geo.cli.common import (
     add_store_option,
     data_from,
     parse_date,
+    require_extra,
     settings_of,
     store_from,
     tqdm_progress,
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.delay_days < 0:
         print("error: --delay-days must be >= 0", file=sys.stderr)
         return 2
+    require_extra("export")  # the snapshot's PNG is the print map (matplotlib)
     t0 = time.perf_counter()
     renderer = html_renderer()
     if renderer is None:
