@@ -272,7 +272,7 @@ def load_model_inputs(
     Parameters
     ----------
     data_dir
-        Data folder (see ``geo.config.resolve_data_dir``).
+        Data folder (see ``geo.config.Settings.data_dir``).
     cell_km
         Grid cell size in km (1 km: 1.7 M cells over Mali's box).
     progress

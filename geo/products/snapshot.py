@@ -192,7 +192,7 @@ def load_snapshot_inputs(
     Parameters
     ----------
     data_dir
-        Data folder (see ``geo.config.resolve_data_dir``).
+        Data folder (see ``geo.config.Settings.data_dir``).
     store_path
         Project store for constraints and imported incidents; None reads the curated CSVs
         and the data folder only.
