@@ -66,9 +66,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     t0 = time.perf_counter()
     hubs = select_hubs(args.hubs.split(",") if args.hubs else None)
-    versions = load_versions(store_from(args))
+    data_dir = data_from(args)
+    versions = load_versions(store_from(args), data_dir=data_dir)
     inputs = load_model_inputs(
-        data_from(args), cell_km=settings_of(args).cell_km, progress=tqdm_progress("loading data")
+        data_dir, cell_km=settings_of(args).cell_km, progress=tqdm_progress("loading data")
     )
     state = base_state(inputs, versions.road_status, versions.encircled, args.as_of, season=args.season)
     result = compute_catchments(inputs, hubs, state, max_h=args.hours)

@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     data_dir = data_from(args)
     cell_km = settings_of(args).cell_km
     hubs = select_hubs(args.hubs.split(",") if args.hubs else None)
-    versions = load_versions(store_from(args))
+    versions = load_versions(store_from(args), data_dir=data_dir)
     inputs = load_model_inputs(data_dir, cell_km=cell_km, progress=tqdm_progress("loading data"))
     result = compute_reach(
         inputs,

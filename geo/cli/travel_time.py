@@ -63,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
         msg = f"no hub {args.hub!r}; known: {', '.join(hubs['hub_id'])}"
         raise HubError(msg)
     hub = match.iloc[0]
-    versions = load_versions(store_from(args))
-    inputs = load_model_inputs(data_from(args), cell_km=settings_of(args).cell_km)
+    data_dir = data_from(args)
+    versions = load_versions(store_from(args), data_dir=data_dir)
+    inputs = load_model_inputs(data_dir, cell_km=settings_of(args).cell_km)
     place = find_locality(inputs, args.locality)
     state = base_state(inputs, versions.road_status, versions.encircled, args.as_of, season=args.season)
     route = route_between(inputs, state, hub, place)

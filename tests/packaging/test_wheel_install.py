@@ -146,6 +146,7 @@ def test_installed_wheel_runs_reach_and_travel_time_outside_the_checkout(
     args = ("--data", str(data_dir), "--cell-km", "4", "--as-of", "2025-11-29")
     reach = run_installed(installed, tmp_path, "-m", "geo", "reach", *args, "--out", str(out_file))
     assert reach.returncode == 0, reach.stderr
+    assert "no data folder" not in reach.stderr  # --data reaches the store's first seeding too
     bands = pyogrio.read_dataframe(out_file, layer="reachable_areas")
     hubs = pd.read_csv(installed / "geo" / "_data" / "curated" / "hubs.csv")
     assert set(bands["hub_id"]) == set(hubs["hub_id"])
