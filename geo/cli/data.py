@@ -114,7 +114,7 @@ def run_add(args: argparse.Namespace) -> int:
     """Run ``data add``."""
     from geo.sources.fetch import add_user_file
 
-    data_dir = resolve_data_dir(args.data)
+    data_dir = data_from(args)
     lines = add_user_file(
         data_dir, args.role, Path(args.file), cod_version=args.cod_version, values=args.values, kind=args.kind
     )
