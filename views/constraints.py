@@ -11,7 +11,6 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.errors import AccessMapError
-from geo.model.diff import affected_hubs, change_footprint, diff_reach, summarise_diff
 from geo.sources.curated import CAUSES, CONFIDENCES, ENCIRCLED_STATUSES, ROAD_STATUSES
 from geo.store import constraints
 from layers.basemap import make_map
@@ -35,31 +34,34 @@ with st.sidebar:
 axis_status, episodes = common.guarded(common.constraint_state, as_of)
 
 
-def report_impact(
-    label: str,
-    footprint,
-    *,
-    axis_id: str | None = None,  # noqa: ANN001
-    episode_id: str | None = None,
-) -> None:
-    """Recompute the reach of the hubs the change can affect and keep a summary for the next run."""
+def report_impact(label: str, *, axis_id: str | None = None, episode_id: str | None = None) -> None:
+    """Recompute the reach after a save and keep its cell-exact difference for the next run.
+
+    The difference is ``geo.model.scenario.run_change`` (the one used by the Reachability
+    page and ``python -m geo reach --scenario``): the as-of reach before the save (cached
+    with its cells) against the state read back from the store, recomputing only the
+    hubs the change can reach.
+    """
+    from geo.model.reach import base_state
+    from geo.model.scenario import Scenario, run_change, summarise_changes
+
     hours, season = tuple(sorted(st.session_state["hours"])), st.session_state["season"]
-    hub_ids = tuple(common.hubs_table().index)
+    hubs = common.hubs_table()
     new_token = common.state_token()
-    day = constraints.change_day(
-        versions, common.versions(str(store), new_token), as_of=as_of, axis_id=axis_id, episode_id=episode_id
-    )
-    before = common.reach(folder, day, hours, season, hub_ids, token)
-    hubs = affected_hubs(before[0], footprint)
+    after_versions = common.versions(str(store), new_token)
+    day = constraints.change_day(versions, after_versions, as_of=as_of, axis_id=axis_id, episode_id=episode_id)
+    before = common.reach_before(folder, day, hours, season, tuple(hubs.index), token)
     t0 = time.perf_counter()
-    after = common.reach(folder, day, hours, season, tuple(hubs), new_token) if hubs else before
+    state = base_state(inputs, after_versions.road_status, after_versions.encircled, day, season=season)
+    result = run_change(inputs, hubs, before, state, scenario=Scenario(name=label))
     seconds = time.perf_counter() - t0
-    lines = summarise_diff(diff_reach(before, after, hub_ids=hubs)) if hubs else []
-    names = ", ".join(common.hubs_table().loc[list(hubs), "name"]) or "none"
+    recomputed = result.changes.loc[result.changes["recomputed"], "hub"].drop_duplicates()
+    # the last save's figures, kept for the session (the same tables as the Reachability page's)
+    st.session_state["constraints_last_change"] = {"changes": result.changes, "localities": result.localities}
     st.session_state["constraints_report"] = (
         f"Saved: {label}. Reach as of {day:%d %b %Y} recomputed for the hubs it can affect "
-        f"({names}) in {seconds:.1f} s.",
-        lines or ["No reachable area changed."],
+        f"({', '.join(recomputed) or 'none'}) in {seconds:.1f} s.",
+        summarise_changes(result) or ["No reachable area changed."],
     )
 
 
@@ -156,11 +158,7 @@ if kind == AXES:
             st.error(f"Not saved. {exc}")
         else:
             st.session_state["advisor_name"] = by
-            report_impact(
-                f"{axis} {status} from {valid_from} (version {res.version_id})",
-                change_footprint(axis=inputs.axes.loc[axis].geometry),
-                axis_id=axis,
-            )
+            report_impact(f"{axis} {status} from {valid_from} (version {res.version_id})", axis_id=axis)
             st.rerun()
 else:
     only_now = st.checkbox("Only episodes in force on the as-of date", value=True)
@@ -262,12 +260,8 @@ else:
         else:
             st.session_state["advisor_name"] = by
             zones = constraints.encircled_history(store, loc)
-            zones = zones[zones["version_id"].isin([res.version_id, res.supersedes])]
-            report_impact(
-                f"{loc} {status} since {since} (version {res.version_id})",
-                change_footprint(zones=zones),
-                episode_id=str(zones["episode_id"].iloc[-1]),
-            )
+            episode_id = zones.loc[zones["version_id"] == res.version_id, "episode_id"].iloc[-1]
+            report_impact(f"{loc} {status} since {since} (version {res.version_id})", episode_id=str(episode_id))
             st.rerun()
 st.caption(
     f"Store: {store} (state {token}). History is append-only: a correction supersedes "

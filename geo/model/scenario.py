@@ -22,13 +22,18 @@ localities lost/gained).
 Which hubs can a change affect: a path that reaches a changed cell must first reach
 a neighbour of it through unchanged cells, at a time no shorter than before. So if no
 changed cell nor any of its 8 neighbours was within the hub's largest band before, the
-hub's reach is unchanged (exactly), and its previous result is reused. This is the
-raster form of the rule in ``geo.model.diff.affected_hubs``, whose ``diff_reach``
-(polygon diff) is re-exported here. The same argument gives more: for an affected hub,
+hub's reach is unchanged (exactly), and its previous result is reused. The same
+argument gives more: for an affected hub,
 let T* be the earliest time at which its search reached a changed cell or a neighbour
 of one; every cell with a time below T* keeps its time, so a band of T < T* holds the
 same cells. Its polygon is copied from before (the costly part: polygonize and clip)
 and it has nothing lost or gained, provided the hub starts from the same cell.
+
+This is the project's one difference of two reach results: a scenario (:func:`run_scenario`,
+the Reachability page and ``python -m geo reach --scenario``) and a change recorded in
+the store (:func:`run_change`, the Constraints page) are both diffed cell by cell by
+:func:`diff_cells`, so the same change reports the same km2, population and localities
+everywhere. :func:`summarise_changes` words the result.
 """
 
 from __future__ import annotations
@@ -53,7 +58,6 @@ from shapely.geometry import Point
 from geo.config import DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS, WORK_CRS
 from geo.errors import DataFileError
 from geo.model.costdist import Settled
-from geo.model.diff import diff_reach  # noqa: F401  (compatible name, polygon diff)
 from geo.model.friction import SEASONS, ModelInputs
 from geo.model.reach import (
     PARALLEL_MAX_CELLS,
@@ -590,6 +594,78 @@ def diff_cells(
     return changes, localities, lost, gained
 
 
+def run_change(
+    inputs: ModelInputs,
+    hubs: gpd.GeoDataFrame,
+    before: ReachResult,
+    state: ReachState,
+    *,
+    scenario: Scenario | None = None,
+    as_of: dt.date | None = None,
+) -> ScenarioResult:
+    """Reach under ``state`` and its cell-exact difference from ``before``.
+
+    Only the hubs the change can affect are recomputed (see the module docstring: no
+    changed friction cell nor any of its 8 neighbours within a hub's largest band before
+    means the hub is unchanged), and an affected hub's search resumes from the earliest
+    time it met a changed cell.
+
+    Parameters
+    ----------
+    inputs
+        Static model inputs.
+    hubs
+        The hubs of ``before`` (EPSG:4326).
+    before
+        Reach under the earlier state (``geo.model.reach.compute_reach``), with its ``state``
+        and cells.
+    state
+        The later state of the constraints (e.g. ``geo.model.reach.base_state`` built from
+        the store after a write, or :func:`apply_scenario`).
+    scenario
+        Reported on the result (default: an empty scenario named ``"change"``).
+    as_of
+        Date reported on the result (default ``before.as_of``).
+
+    Returns
+    -------
+    ScenarioResult
+        ``changes.recomputed`` marks the hubs that were recomputed.
+
+    Raises
+    ------
+    ValueError
+        ``before`` has no state.
+    """
+    if before.state is None:
+        msg = "the base reach result carries no state; compute it with geo.model.reach.compute_reach"
+        raise ValueError(msg)
+    friction = state.friction(inputs)
+    if state.season != before.season:
+        same_below = {}
+        affected = set(before.cells)
+    else:
+        same_below = _first_change_h(before, friction)
+        affected = set(same_below)
+    after = reach_from_state(
+        inputs,
+        hubs,
+        state,
+        as_of=as_of or before.as_of,
+        hours=before.hours,
+        friction=friction,
+        reuse=before,
+        reuse_hubs=set(before.cells) - affected,
+        _same_below=same_below,
+    )
+    # the unchanged-time bound holds only for a hub starting as before
+    same_below = {h: t for h, t in same_below.items() if after.placements.get(h) == before.placements.get(h)}
+    changes, localities, lost, gained = diff_cells(inputs, before, after, affected, _same_below=same_below)
+    scenario = scenario or Scenario(name="change")
+    logger.info("change %r: %d of %d hubs recomputed", scenario.name, len(affected), len(before.cells))
+    return ScenarioResult(scenario, before, after, changes, localities, lost, gained)
+
+
 def run_scenario(
     inputs: ModelInputs,
     hubs: gpd.GeoDataFrame,
@@ -616,7 +692,7 @@ def run_scenario(
     Returns
     -------
     ScenarioResult
-        Only the hubs the change can affect are recomputed (``changes.recomputed``).
+        See :func:`run_change`.
 
     Raises
     ------
@@ -629,26 +705,48 @@ def run_scenario(
         msg = "the base reach result carries no state; compute it with geo.model.reach.compute_reach"
         raise ValueError(msg)
     state = apply_scenario(inputs, before.state, scenario)
-    friction = state.friction(inputs)
-    if state.season != before.season:
-        same_below = {}
-        affected = set(before.cells)
-    else:
-        same_below = _first_change_h(before, friction)
-        affected = set(same_below)
-    after = reach_from_state(
-        inputs,
-        hubs,
-        state,
-        as_of=as_of or before.as_of,
-        hours=before.hours,
-        friction=friction,
-        reuse=before,
-        reuse_hubs=set(before.cells) - affected,
-        _same_below=same_below,
-    )
-    # the unchanged-time bound holds only for a hub starting as before
-    same_below = {h: t for h, t in same_below.items() if after.placements.get(h) == before.placements.get(h)}
-    changes, localities, lost, gained = diff_cells(inputs, before, after, affected, _same_below=same_below)
-    logger.info("scenario %r: %d of %d hubs recomputed", scenario.name, len(affected), len(before.cells))
-    return ScenarioResult(scenario, before, after, changes, localities, lost, gained)
+    return run_change(inputs, hubs, before, state, scenario=scenario, as_of=as_of)
+
+
+def summarise_changes(result: ScenarioResult, *, max_names: int = 8, min_km2: float = 0.5) -> list[str]:
+    """One sentence per changed (hub, band) of a difference, for the pages and the command line.
+
+    Parameters
+    ----------
+    result
+        :func:`run_change` or :func:`run_scenario` output.
+    max_names
+        Locality names listed per sentence before "and N more".
+    min_km2
+        Bands whose area lost and gained are both below this (km2) and that lose or gain
+        no locality are left out.
+
+    Returns
+    -------
+    list of str
+        E.g. ``"Mopti (Sévaré), 8 h: 40,311 → 35,020 km² (-5,291 km², -81,204 people);
+        12 localities lost (...)"``; empty when nothing changed.
+    """
+
+    def names(items: list[str]) -> str:
+        head = ", ".join(items[:max_names])
+        return head + (f" and {len(items) - max_names} more" if len(items) > max_names else "")
+
+    loc = result.localities
+    lines = []
+    for r in result.changes.itertuples():
+        if max(r.km2_lost, r.km2_gained) < min_km2 and not (r.localities_lost or r.localities_gained):
+            continue
+        km2 = r.km2_gained - r.km2_lost
+        people = r.population_gained - r.population_lost
+        text = (
+            f"{r.hub}, {r.hours:g} h: {r.area_before_km2:,.0f} → {r.area_after_km2:,.0f} km² "
+            f"({km2:+,.0f} km², {people:+,.0f} people)"
+        )
+        here = loc[(loc["hub_id"] == r.hub_id) & (loc["hours"] == r.hours)] if len(loc) else loc
+        for change in ("lost", "gained"):
+            listed = [str(n) for n in here.loc[here["change"] == change, "locality"]] if len(here) else []
+            if listed:
+                text += f"; {len(listed)} localities {change} ({names(listed)})"
+        lines.append(text)
+    return lines

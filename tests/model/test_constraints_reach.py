@@ -1,14 +1,17 @@
-"""Closing an axis in the store shrinks the reach of the hubs that use it (real data)."""
+"""A change recorded in the store, diffed cell by cell against the reach before it (real data)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
-from shapely.geometry import Point, Polygon, box
+import shapely
 
-from geo.model.diff import affected_hubs, diff_reach, summarise_diff
+from geo.model.scenario import CHANGE_COLUMNS, LOCALITY_CHANGE_COLUMNS, Scenario, ScenarioResult, summarise_changes
 from geo.sources.curated import read_hubs
 from geo.store import constraints
 
@@ -27,8 +30,9 @@ def inputs(data_dir: Path):
     return load_model_inputs(data_dir)
 
 
-def test_closing_rn16_sevare_douentza_shrinks_mopti_8h(inputs, tmp_path: Path) -> None:
-    from geo.model.reach import compute_reach
+def test_closing_rn16_sevare_douentza_in_the_store_shrinks_mopti_8h(inputs, tmp_path: Path) -> None:
+    from geo.model.reach import base_state, compute_reach
+    from geo.model.scenario import run_change
 
     store = tmp_path / "store.sqlite"
     hubs = read_hubs().valid
@@ -37,7 +41,6 @@ def test_closing_rn16_sevare_douentza_shrinks_mopti_8h(inputs, tmp_path: Path) -
     before = compute_reach(
         inputs, hubs, road_status_versions=v0.road_status, encircled_episodes=v0.encircled, as_of=AS_OF
     )
-
     constraints.record_road_status(
         store,
         axis_id=AXIS,
@@ -49,48 +52,89 @@ def test_closing_rn16_sevare_douentza_shrinks_mopti_8h(inputs, tmp_path: Path) -
     )
     v1 = constraints.load_versions(store)
     assert constraints.effective_road_status(v1, AS_OF).at[AXIS, "status"] == "closed"
-    affected = affected_hubs(before.bands, inputs.axes.loc[AXIS].geometry)
-    assert "MOP" in affected and "GAO" not in affected
-    after_all = compute_reach(
+    out = run_change(inputs, hubs, before, base_state(inputs, v1.road_status, v1.encircled, AS_OF))
+    ch = out.changes.set_index(["hub_id", "hours"])
+    mop8 = ch.loc[("MOP", 8.0)]
+    assert mop8["km2_lost"] > 1000.0 and mop8["km2_gained"] == 0
+    assert mop8["area_after_km2"] == pytest.approx(mop8["area_before_km2"] - mop8["km2_lost"])
+    assert mop8["localities_lost"] > 0 and mop8["population_lost"] > 0
+    lost_poly = out.lost[(out.lost["hub_id"] == "MOP") & (out.lost["hours"] == 8.0)].geometry.iloc[0]
+    assert lost_poly.area / 1e6 == pytest.approx(mop8["km2_lost"])
+    # a closure never enlarges any reach
+    assert (ch["km2_gained"] == 0).all() and (ch["localities_gained"] == 0).all()
+    # the localities table lists exactly the counted localities, all lost
+    mop8_loc = out.localities[(out.localities["hub_id"] == "MOP") & (out.localities["hours"] == 8.0)]
+    assert len(mop8_loc) == mop8["localities_lost"] and set(mop8_loc["change"]) == {"lost"}
+    # hubs left out by the rule are exactly unchanged, and equal to a full recompute
+    assert "MOP" in set(out.changes.loc[out.changes["recomputed"], "hub_id"])
+    kept = ch[~ch["recomputed"]]
+    assert len(kept) > 0 and (kept["km2_lost"] == 0).all()
+    full = compute_reach(
         inputs, hubs, road_status_versions=v1.road_status, encircled_episodes=v1.encircled, as_of=AS_OF
     )
-
-    diff = diff_reach(before, after_all).set_index(["hub_id", "hours"])
-    mop8 = diff.loc[("MOP", 8.0)]
-    assert mop8["area_after_km2"] < mop8["area_before_km2"] - 1000.0
-    assert mop8["localities_after"] < mop8["localities_before"]
-    assert mop8["lost"] and not mop8["gained"]
-    assert mop8["geometry"].area / 1e6 == pytest.approx(-mop8["area_change_km2"], rel=0.05)
-    # a closure never enlarges any reach
-    assert (diff["area_change_km2"] <= 1e-6).all()
-    assert not any(diff["gained"].map(len))
-    # hubs the rule leaves out are indeed unchanged
-    unaffected = diff[~diff.index.get_level_values("hub_id").isin(affected)]
-    assert len(unaffected) > 0
-    assert (unaffected["area_change_km2"] == 0).all()
-    assert (unaffected["localities_before"] == unaffected["localities_after"]).all()
-    lines = summarise_diff(diff.reset_index())
+    pd.testing.assert_frame_equal(
+        out.after.bands.drop(columns="geometry"), full.bands.drop(columns="geometry")
+    )
+    lines = summarise_changes(out)
     assert any(line.startswith("Mopti (Sévaré), 8 h:") and "localities lost" in line for line in lines)
 
 
-def test_affected_hubs_rule_on_toy_bands() -> None:
-    import geopandas as gpd
-
-    bands = gpd.GeoDataFrame(
-        {
-            "hub_id": ["A", "A", "B", "B", "C"],
-            "hours": [4.0, 8.0, 4.0, 8.0, 4.0],
-            "geometry": [
-                box(0, 0, 10_000, 10_000),
-                box(0, 0, 20_000, 20_000),
-                box(100_000, 0, 110_000, 10_000),
-                box(100_000, 0, 120_000, 20_000),
-                Polygon(),
-            ],
-        },
-        crs="ESRI:102022",
+def _result(changes: list[dict], localities: list[dict]) -> ScenarioResult:
+    empty = gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs="ESRI:102022")
+    return ScenarioResult(
+        Scenario(),
+        None,
+        None,
+        pd.DataFrame(changes, columns=CHANGE_COLUMNS),
+        pd.DataFrame(localities, columns=LOCALITY_CHANGE_COLUMNS),
+        empty,
+        empty,
     )
-    # a zone 1.4 km east of A's 8 h band: outside the default 1 km margin, inside 2 km
-    zone = Point(21_500, 5_000).buffer(100)
-    assert affected_hubs(bands, zone) == ["C"]  # C could not start: always recomputed
-    assert affected_hubs(bands, zone, margin_km=2.0) == ["A", "C"]
+
+
+def test_summarise_changes_words_each_changed_band_from_the_tables() -> None:
+    base = dict.fromkeys(CHANGE_COLUMNS, 0)
+    a4 = {**base, "hub_id": "A", "hub": "Alpha", "hours": 4.0, "area_before_km2": 100.0, "area_after_km2": 100.0}
+    a8 = {
+        **base,
+        "hub_id": "A",
+        "hub": "Alpha",
+        "hours": 8.0,
+        "area_before_km2": 2500.0,
+        "area_after_km2": 1300.0,
+        "km2_lost": 1250.0,
+        "km2_gained": 50.0,
+        "population_lost": 4000.0,
+        "population_gained": 1500.0,
+        "localities_lost": 10,
+        "localities_gained": 1,
+    }
+    names = [f"=cmd{i}" for i in range(10)]
+    loc = [
+        {"hub_id": "A", "hours": 8.0, "change": "lost", "locality": n, "place_id": str(i)}
+        for i, n in enumerate(names)
+    ] + [{"hub_id": "A", "hours": 8.0, "change": "gained", "locality": "Beta", "place_id": "x"}]
+    lines = summarise_changes(_result([a4, a8], loc), max_names=3)
+    assert lines == [
+        "Alpha, 8 h: 2,500 → 1,300 km² (-1,200 km², -2,500 people); 10 localities lost "
+        "(=cmd0, =cmd1, =cmd2 and 7 more); 1 localities gained (Beta)"
+    ]
+    assert summarise_changes(_result([a4], [])) == []
+
+
+def test_run_change_with_an_unchanged_state_changes_nothing(inputs) -> None:
+    from geo.model.reach import compute_reach
+    from geo.model.scenario import run_change
+
+    hubs = read_hubs().valid
+    hubs = hubs[hubs["hub_id"].isin(["MOP", "GAO"])]
+    from geo.sources.curated import read_encircled, read_road_status
+
+    status, episodes = read_road_status().valid, read_encircled().valid
+    before = compute_reach(inputs, hubs, road_status_versions=status, encircled_episodes=episodes, as_of=AS_OF)
+    out = run_change(inputs, hubs, before, before.state)
+    assert not out.changes["recomputed"].any()
+    assert (out.changes[["km2_lost", "km2_gained", "localities_lost", "localities_gained"]] == 0).all().all()
+    assert summarise_changes(out) == []
+    assert np.array_equal(out.after.friction, before.friction)
+    assert all(g.is_empty for g in shapely.get_parts(out.lost.geometry.to_numpy()))

@@ -1,0 +1,132 @@
+"""One difference of reach: the same closure gives the same figures on both pages and in the CLI.
+
+Closing RN16 Sévaré-Douentza on 1 Dec 2025 three ways: saved on the Constraints page
+(AppTest), as a what-if on the Reachability page (AppTest), and with
+``python -m geo reach --scenario`` (a subprocess). km², population and localities
+lost and gained must agree per hub and band, and so must the localities named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.config import PROJECT_ROOT
+
+pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"), pytest.mark.slow]
+
+AS_OF = dt.date(2025, 12, 1)
+AXIS = "RN16-SEV-DOU"
+FIGURES = [
+    "area_before_km2",
+    "area_after_km2",
+    "km2_lost",
+    "km2_gained",
+    "population_lost",
+    "population_gained",
+    "localities_before",
+    "localities_after",
+    "localities_lost",
+    "localities_gained",
+]
+
+
+def _figures(table: pd.DataFrame) -> pd.DataFrame:
+    out = table[["hub", "hours", *FIGURES]].copy()
+    out["hours"] = out["hours"].astype(float)
+    for c in FIGURES:
+        out[c] = out[c].astype(float)
+    return out.sort_values(["hub", "hours"]).reset_index(drop=True)
+
+
+def _names(table: pd.DataFrame) -> list[tuple[str, float, str, str]]:
+    return sorted((str(h), float(t), str(c), str(n)) for h, t, c, n in table[["hub", "hours", "change", "locality"]].itertuples(index=False))
+
+
+def test_closure_reports_the_same_figures_on_both_pages_and_the_cli(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    monkeypatch.setenv("MALI_ACCESS_STORE", str(tmp_path / "store.sqlite"))
+    monkeypatch.chdir(PROJECT_ROOT)
+
+    # the CLI, on its own store seeded from the same curated tables
+    toml = tmp_path / "close.toml"
+    toml.write_text(f'name = "close"\nclose_axes = ["{AXIS}"]\n', encoding="utf-8")
+    gpkg = tmp_path / "reach.gpkg"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "geo",
+            "reach",
+            "--data",
+            str(data_dir),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--scenario",
+            str(toml),
+            "--out",
+            str(gpkg),
+            "--store",
+            str(tmp_path / "cli_store.sqlite"),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    cli = pyogrio.read_dataframe(gpkg, layer="scenario_changes")
+    cli_loc = pyogrio.read_dataframe(gpkg, layer="scenario_localities", read_geometry=False)
+
+    # the Reachability page: the closure as a what-if on the state of the date
+    reach = AppTest.from_file(str(PROJECT_ROOT / "views" / "reachability.py"), default_timeout=600)
+    reach.session_state["auth_role"] = "planner"
+    reach.session_state["as_of"] = AS_OF
+    reach.run()
+    assert not reach.exception, reach.exception
+    next(m for m in reach.multiselect if m.label == "Close axes").set_value([AXIS])
+    reach.button[0].click().run()
+    assert not reach.exception, reach.exception
+    reach_changes = reach.dataframe[0].value
+    reach_lost = reach.dataframe[3].value.assign(change="lost")
+
+    # the Constraints page: the closure saved in the store from that date
+    cons = AppTest.from_file(str(PROJECT_ROOT / "views" / "constraints.py"), default_timeout=600)
+    cons.session_state["auth_role"] = "advisor"
+    cons.session_state["as_of"] = AS_OF
+    cons.run()
+    cons.selectbox(key="pick_axis").set_value(AXIS).run()
+    form = {w.label: w for w in [*cons.selectbox, *cons.text_input]}
+    form["Status"].set_value("closed")
+    form["Source (report, URL) *"].input("test: one difference")
+    form["Recorded by *"].input("Advisor A")
+    cons.button[0].click().run()
+    assert not cons.exception, cons.exception
+    assert not cons.error, [e.value for e in cons.error]
+    saved = cons.session_state["constraints_last_change"]
+
+    expected = _figures(cli)
+    mop8 = expected[(expected["hub"] == "Mopti (Sévaré)") & (expected["hours"] == 8.0)].iloc[0]
+    assert mop8["km2_lost"] > 1000 and mop8["population_lost"] > 0 and mop8["localities_lost"] > 0
+    pd.testing.assert_frame_equal(_figures(reach_changes), expected)
+    pd.testing.assert_frame_equal(_figures(saved["changes"]), expected)
+
+    names = _names(cli_loc)
+    assert names and {c for _, _, c, _ in names} == {"lost"}
+    assert _names(reach_lost) == names
+    assert _names(saved["localities"]) == names
+    # and the page's message words those figures
+    text = cons.success[0].value
+    km2 = mop8["km2_gained"] - mop8["km2_lost"]
+    assert f"Mopti (Sévaré), 8 h: {mop8['area_before_km2']:,.0f} → {mop8['area_after_km2']:,.0f} km² ({km2:+,.0f} km²" in text
+    assert f"{int(mop8['localities_lost'])} localities lost" in text
