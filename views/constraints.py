@@ -49,7 +49,9 @@ def report_impact(label: str, *, axis_id: str | None = None, episode_id: str | N
     hubs = common.hubs_table()
     new_token = common.state_token()
     after_versions = common.versions(str(store), new_token)
-    day = constraints.change_day(versions, after_versions, as_of=as_of, axis_id=axis_id, episode_id=episode_id)
+    day = constraints.change_day(
+        versions, after_versions, as_of=as_of, axis_id=axis_id, episode_id=episode_id
+    )
     before = common.reach_before(folder, day, hours, season, tuple(hubs.index), token)
     t0 = time.perf_counter()
     state = base_state(inputs, after_versions.road_status, after_versions.encircled, day, season=season)
@@ -261,7 +263,9 @@ else:
             st.session_state["advisor_name"] = by
             zones = constraints.encircled_history(store, loc)
             episode_id = zones.loc[zones["version_id"] == res.version_id, "episode_id"].iloc[-1]
-            report_impact(f"{loc} {status} since {since} (version {res.version_id})", episode_id=str(episode_id))
+            report_impact(
+                f"{loc} {status} since {since} (version {res.version_id})", episode_id=str(episode_id)
+            )
             st.rerun()
 st.caption(
     f"Store: {store} (state {token}). History is append-only: a correction supersedes "

@@ -243,7 +243,7 @@ def read_scenario(path: Path | str) -> Scenario:
 
 
 def apply_scenario(inputs: ModelInputs, base: ReachState, scenario: Scenario) -> ReachState:
-    """The state of the constraints with the scenario's changes applied on top of ``base``.
+    """Return the state of the constraints with the scenario's changes applied on top of ``base``.
 
     Raises
     ------

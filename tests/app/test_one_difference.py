@@ -47,7 +47,10 @@ def _figures(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _names(table: pd.DataFrame) -> list[tuple[str, float, str, str]]:
-    return sorted((str(h), float(t), str(c), str(n)) for h, t, c, n in table[["hub", "hours", "change", "locality"]].itertuples(index=False))
+    return sorted(
+        (str(h), float(t), str(c), str(n))
+        for h, t, c, n in table[["hub", "hours", "change", "locality"]].itertuples(index=False)
+    )
 
 
 def test_closure_reports_the_same_figures_on_both_pages_and_the_cli(
@@ -128,5 +131,6 @@ def test_closure_reports_the_same_figures_on_both_pages_and_the_cli(
     # and the page's message words those figures
     text = cons.success[0].value
     km2 = mop8["km2_gained"] - mop8["km2_lost"]
-    assert f"Mopti (Sévaré), 8 h: {mop8['area_before_km2']:,.0f} → {mop8['area_after_km2']:,.0f} km² ({km2:+,.0f} km²" in text
+    area = f"{mop8['area_before_km2']:,.0f} → {mop8['area_after_km2']:,.0f} km² ({km2:+,.0f} km²"
+    assert f"Mopti (Sévaré), 8 h: {area}" in text
     assert f"{int(mop8['localities_lost'])} localities lost" in text

@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo.model.scenario import CHANGE_COLUMNS, LOCALITY_CHANGE_COLUMNS, Scenario, ScenarioResult, summarise_changes
+from geo.model.scenario import (
+    CHANGE_COLUMNS,
+    LOCALITY_CHANGE_COLUMNS,
+    Scenario,
+    ScenarioResult,
+    summarise_changes,
+)
 from geo.sources.curated import read_hubs
 from geo.store import constraints
 
@@ -94,7 +100,14 @@ def _result(changes: list[dict], localities: list[dict]) -> ScenarioResult:
 
 def test_summarise_changes_words_each_changed_band_from_the_tables() -> None:
     base = dict.fromkeys(CHANGE_COLUMNS, 0)
-    a4 = {**base, "hub_id": "A", "hub": "Alpha", "hours": 4.0, "area_before_km2": 100.0, "area_after_km2": 100.0}
+    a4 = {
+        **base,
+        "hub_id": "A",
+        "hub": "Alpha",
+        "hours": 4.0,
+        "area_before_km2": 100.0,
+        "area_after_km2": 100.0,
+    }
     a8 = {
         **base,
         "hub_id": "A",
@@ -131,7 +144,9 @@ def test_run_change_with_an_unchanged_state_changes_nothing(inputs) -> None:
     from geo.sources.curated import read_encircled, read_road_status
 
     status, episodes = read_road_status().valid, read_encircled().valid
-    before = compute_reach(inputs, hubs, road_status_versions=status, encircled_episodes=episodes, as_of=AS_OF)
+    before = compute_reach(
+        inputs, hubs, road_status_versions=status, encircled_episodes=episodes, as_of=AS_OF
+    )
     out = run_change(inputs, hubs, before, before.state)
     assert not out.changes["recomputed"].any()
     assert (out.changes[["km2_lost", "km2_gained", "localities_lost", "localities_gained"]] == 0).all().all()
