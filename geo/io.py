@@ -1,4 +1,4 @@
-"""Writing results: atomic GeoPackage and CSV writes, EPSG:4326 on disk.
+"""Writing results: atomic files and GeoPackage layers, EPSG:4326 on disk (CSV: ``geo.tables``).
 
 Every writer writes to a temporary file next to the target and renames it over the
 target (``os.replace``), so a reader never sees a half-written file and a crash leaves
@@ -62,29 +62,3 @@ def write_layers(layers: dict[str, gpd.GeoDataFrame | pd.DataFrame], target: Pat
             out = gdf.to_crs(STORAGE_CRS) if gdf.crs is not None else gdf.set_crs(STORAGE_CRS)
             out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
     logger.info("wrote %s (%s)", target, ", ".join(f"{k}: {len(v)}" for k, v in layers.items()))
-
-
-def write_csv_atomic(df: pd.DataFrame, target: Path, *, hxl: dict[str, str] | None = None) -> None:
-    """Write a CSV atomically (UTF-8), optionally with an HXL hashtag row under the header.
-
-    Parameters
-    ----------
-    df
-        Table to write (index not written).
-    target
-        CSV path.
-    hxl
-        Column -> HXL hashtag (e.g. ``{"adm2_pcode": "#adm2+code"}``); columns not in it
-        get an empty tag.
-    """
-    with atomic_path(target) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            if hxl:
-                import csv
-
-                w = csv.writer(f, lineterminator="\n")
-                w.writerow(df.columns)
-                w.writerow([hxl.get(c, "") for c in df.columns])
-                df.to_csv(f, index=False, header=False, lineterminator="\n")
-            else:
-                df.to_csv(f, index=False, lineterminator="\n")

@@ -1,12 +1,34 @@
-"""HXL hashtags (https://hxlstandard.org) of every column our CSV tables can carry.
+r"""CSV tables with their HXL hashtag row (https://hxlstandard.org): the project's one table writer.
 
-One table for the whole project: incident tables, admin-unit summaries, access zones,
-reach bands and road status all take their hashtag row from :func:`hxl_row`.
+Every CSV the project produces (incident exports, the data export, reach localities,
+snapshot downloads, page download buttons, ``--format csv`` on the command line) is made
+by :func:`csv_text` or written by :func:`write_csv`:
+
+- UTF-8, ``,`` separator, ``.`` decimals, ``\n`` line ends, the header row, then (by
+  default) the HXL hashtag row from :func:`hxl_row`, then the data;
+- every text cell goes through :func:`geo.escape.spreadsheet_cell`, so a cell starting
+  with ``=``, ``+``, ``-``, ``@``, a tab or a line break opens as text in a spreadsheet,
+  never as a formula; numbers, booleans and dates stay as they are;
+- a file is replaced atomically (:func:`geo.io.atomic_path`).
+
+:func:`read_csv` reads such a table back (hashtag row and escaping undone).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import numbers
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.errors import DataFileError
+from geo.escape import FORMULA_PREFIXES, spreadsheet_cell
+from geo.io import atomic_path
 
 #: Column -> HXL hashtag.
 HXL_TAGS = {
@@ -83,7 +105,7 @@ HXL_TAGS = {
 
 
 def hxl_tag(column: str) -> str:
-    """HXL hashtag of one column (``share_pop_4h`` -> ``#indicator+share_pop_4h``; "" if none)."""
+    """Return the HXL hashtag of one column (``share_pop_4h`` -> ``#indicator+share_pop_4h``; "" if none)."""
     if column in HXL_TAGS:
         return HXL_TAGS[column]
     if column.startswith("share_"):
@@ -92,5 +114,155 @@ def hxl_tag(column: str) -> str:
 
 
 def hxl_row(columns: Sequence[str]) -> list[str]:
-    """The hashtag row for ``columns`` (blank for columns without a hashtag)."""
+    """Return the hashtag row for ``columns`` (blank for columns without a hashtag)."""
     return [hxl_tag(c) for c in columns]
+
+
+def _cell(value: Any) -> Any:
+    """One data cell: missing values, numbers, booleans and dates as they are; anything else as safe text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return value
+    if isinstance(value, numbers.Number | np.bool_ | dt.date | np.datetime64):
+        return value
+    return spreadsheet_cell(value if isinstance(value, str) else str(value))
+
+
+def _date_text(col: pd.Series) -> pd.Series:
+    """Format a datetime column as ``YYYY-MM-DD`` (``YYYY-MM-DDTHH:MM:SS`` if a value has a time)."""
+    fmt = "%Y-%m-%d" if bool((col.dropna() == col.dropna().dt.normalize()).all()) else "%Y-%m-%dT%H:%M:%S"
+    return col.dt.strftime(fmt).astype(object).where(col.notna(), None)
+
+
+def safe_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the table as it is written: geometry dropped, dates as ISO text, text cells spreadsheet-safe.
+
+    Parameters
+    ----------
+    table
+        Any table (a ``geometry`` column is dropped; the index is not written).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy. Numeric and boolean columns are unchanged; every other cell that is not
+        missing, a number, a boolean or a date goes through
+        :func:`geo.escape.spreadsheet_cell` (lists and other objects as their text).
+    """
+    df = pd.DataFrame(table.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
+    for c in df.columns:
+        col = df[c]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            df[c] = _date_text(col)
+        elif not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+            df[c] = col.astype(object).map(_cell)
+    return df
+
+
+def csv_text(table: pd.DataFrame, *, hxl: bool = True) -> str:
+    r"""Return the CSV text of a table: header, HXL hashtag row (unless ``hxl`` is False), data.
+
+    Parameters
+    ----------
+    table
+        Any table (see :func:`safe_table`).
+    hxl
+        Write the hashtag row (:func:`hxl_row`) under the header.
+
+    Returns
+    -------
+    str
+        ``,``-separated text with ``\n`` line ends; missing values are empty cells.
+    """
+    df = safe_table(table)
+    lines = [_csv_line([spreadsheet_cell(str(c)) for c in df.columns])]
+    if hxl:
+        lines.append(_csv_line(hxl_row([str(c) for c in df.columns])))
+    lines += [_csv_line(row) for row in df.itertuples(index=False, name=None)]
+    return "".join(lines)
+
+
+def _field(value: Any) -> str:
+    """One CSV field: empty for a missing value; quoted when it holds ``,``, ``"``, CR or LF."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return ""
+    text = str(value)
+    if any(ch in text for ch in ',"\r\n'):
+        # the csv module leaves a bare CR unquoted with "\n" line ends: quote it here
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_line(values: Sequence[Any]) -> str:
+    return ",".join(_field(v) for v in values) + "\n"
+
+
+def write_csv(table: pd.DataFrame, target: str | Path, *, hxl: bool = True) -> Path:
+    """Write :func:`csv_text` to ``target`` (UTF-8), replacing it atomically.
+
+    Parameters
+    ----------
+    table
+        Any table (see :func:`safe_table`).
+    target
+        CSV path; its folder is created if needed.
+    hxl
+        Write the hashtag row under the header.
+
+    Returns
+    -------
+    pathlib.Path
+        ``target``.
+
+    Raises
+    ------
+    DataFileError
+        The file cannot be written (permissions, full disk); the previous file is kept.
+    """
+    target = Path(target)
+    text = csv_text(table, hxl=hxl)
+    try:
+        with atomic_path(target) as tmp:
+            tmp.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise DataFileError(target, f"cannot write ({exc})") from exc
+    return target
+
+
+def _unescape(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def read_csv(source: str | Path | io.StringIO) -> tuple[pd.DataFrame, list[str]]:
+    """Read a table written by :func:`csv_text` / :func:`write_csv` back.
+
+    Parameters
+    ----------
+    source
+        A path, or a text buffer.
+
+    Returns
+    -------
+    (pandas.DataFrame, list of str)
+        The data (types inferred by pandas; the apostrophe :func:`geo.escape.spreadsheet_cell`
+        put before a formula character removed) and the hashtag row (empty when the second
+        row is not one).
+    """
+    df = pd.read_csv(source, dtype=str, keep_default_na=False, na_values=[""])
+    tags: list[str] = []
+    if (
+        len(df)
+        and all(str(v).startswith("#") or pd.isna(v) for v in df.iloc[0])
+        and any(str(v).startswith("#") for v in df.iloc[0])
+    ):
+        tags = ["" if pd.isna(v) else str(v) for v in df.iloc[0]]
+        df = df.iloc[1:].reset_index(drop=True)
+    df.columns = [_unescape(c) for c in df.columns]
+    for c in df.columns:
+        col = df[c].map(_unescape)
+        try:
+            df[c] = pd.to_numeric(col)
+        except (ValueError, TypeError):
+            df[c] = col
+    return df, tags

@@ -408,7 +408,7 @@ def scenario_csv(localities: pd.DataFrame) -> bytes:
 
     The band limit is written as ``band_h`` (``#indicator+band_h``), apart from the
     travel times (``#indicator+travel_time_h+before`` / ``+after``); ``place_id`` and
-    ``hub_id`` are kept for joins. Tags come from ``geo.tables``.
+    ``hub_id`` are kept for joins. Written by ``geo.tables.csv_text`` (text cells spreadsheet-safe).
     Travel times (hours, 2 decimals) not reached within the largest band are left empty.
 
     Parameters
@@ -420,21 +420,12 @@ def scenario_csv(localities: pd.DataFrame) -> bytes:
     -------
     bytes
     """
-    import csv
-    import io
-
-    from geo.tables import hxl_row
+    from geo.tables import csv_text
 
     table = localities.rename(columns={"hours": "band_h"}).round(
         {"travel_time_h_before": 2, "travel_time_h_after": 2}
     )
-    tags = hxl_row(list(table.columns))
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(table.columns)
-    w.writerow(tags)
-    table.to_csv(buf, index=False, header=False, lineterminator="\n")
-    return buf.getvalue().encode("utf-8")
+    return csv_text(table).encode("utf-8")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

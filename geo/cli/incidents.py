@@ -172,6 +172,7 @@ def _run_tables(args: argparse.Namespace) -> int:
         public_incidents,
         time_window,
         to_hxl_csv,
+        write_hxl_csv,
     )
     from geo.sources.admin import load_admin
 
@@ -195,10 +196,9 @@ def _run_tables(args: argparse.Namespace) -> int:
         table = counts_by_admin(placed, level=args.level, by=tuple(args.by or ()), admin=units)
     else:
         table = monthly_trend(inc, by=args.by)
-    text = to_hxl_csv(table)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        write_hxl_csv(table, args.out)
         print(f"wrote {len(table)} rows to {args.out}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(to_hxl_csv(table))
     return 0

@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--localities-out",
         metavar="FILE.csv",
-        help="also write one row per (hub, locality reached) with travel_time_h",
+        help="also write one row per (hub, locality reached) with travel_time_h (CSV + HXL)",
     )
     p.add_argument(
         "--scenario",
@@ -103,9 +103,9 @@ def run(args: argparse.Namespace) -> int:
         result = scenario_result.after
     layers = write_reach(result.bands, Path(args.out), scenario=scenario_result)
     if args.localities_out:
-        from geo.io import write_csv_atomic
+        from geo.tables import write_csv
 
-        write_csv_atomic(
+        write_csv(
             result.localities[["hub", "locality", "adm2_pcode", "lon", "lat", "travel_time_h"]],
             Path(args.localities_out),
         )

@@ -62,11 +62,14 @@ def add_format_option(parser: argparse.ArgumentParser) -> None:
 
 
 def print_frame(df: pd.DataFrame, fmt: str) -> None:
-    """Print a table (aligned text) or CSV on stdout; missing values print empty."""
-    out = df.astype(object).where(df.notna(), "")
+    """Print a table (aligned text) or CSV on stdout (``geo.tables.csv_text``); missing values print empty."""
     if fmt == "csv":
-        out.to_csv(sys.stdout, index=False, lineterminator="\n")
-    elif len(out):
+        from geo.tables import csv_text
+
+        sys.stdout.write(csv_text(df, hxl=False))
+        return
+    out = df.astype(object).where(df.notna(), "")
+    if len(out):
         print(out.to_string(index=False))
     else:
         print("(no rows)")

@@ -24,7 +24,6 @@ spatial join in ESRI:102022), :func:`counts_by_admin`, :func:`monthly_trend`,
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,7 +36,7 @@ from affine import Affine
 from scipy import ndimage
 
 from geo.config import STORAGE_CRS, WORK_CRS
-from geo.errors import CRSError, DataFileError
+from geo.errors import CRSError
 from geo.sources.datasets import dataset_path
 from geo.sources.incident_files import (
     INCIDENT_COLUMNS,
@@ -46,7 +45,7 @@ from geo.sources.incident_files import (
     normalise_types,
 )
 from geo.store.incidents import open_store, read_store
-from geo.tables import hxl_row
+from geo.tables import csv_text, write_csv
 
 logger = logging.getLogger(__name__)
 
@@ -549,13 +548,13 @@ def cluster_points(incidents: gpd.GeoDataFrame, *, cell_km: float) -> gpd.GeoDat
 
 
 def to_hxl_csv(table: pd.DataFrame, *, public: bool = False) -> str:
-    """CSV text with a header row, then an HXL hashtag row, then the data.
+    """CSV text with a header row, then an HXL hashtag row, then the data (``geo.tables.csv_text``).
 
     Parameters
     ----------
     table
         Any incident table or count table (``geometry`` is dropped; dates as
-        ``YYYY-MM-DD``).
+        ``YYYY-MM-DD``; text cells made safe for spreadsheets).
     public
         Refuse restricted rows (ACLED ...): raise if any are present.
 
@@ -569,30 +568,31 @@ def to_hxl_csv(table: pd.DataFrame, *, public: bool = False) -> str:
     ValueError
         ``public`` and the table holds restricted rows.
     """
-    df = pd.DataFrame(table.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
-    if public and "restricted" in df.columns and df["restricted"].astype(bool).any():
-        msg = (
-            f"{int(df['restricted'].astype(bool).sum())} restricted rows (e.g. ACLED) "
-            "may not be published; filter them out first"
-        )
-        raise ValueError(msg)
-    for c in df.columns:
-        if pd.api.types.is_datetime64_any_dtype(df[c]):
-            df[c] = df[c].dt.strftime("%Y-%m-%d").fillna("")
-    buf = io.StringIO()
-    tags = pd.DataFrame([hxl_row(list(df.columns))], columns=df.columns)
-    pd.concat([tags, df.astype(object)], ignore_index=True).to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue()
+    _check_public(table, public)
+    return csv_text(table)
 
 
 def write_hxl_csv(table: pd.DataFrame, path: str | Path, *, public: bool = False) -> Path:
-    """Write :func:`to_hxl_csv` to ``path`` (UTF-8); returns the path."""
-    path = Path(path)
-    try:
-        path.write_text(to_hxl_csv(table, public=public), encoding="utf-8")
-    except OSError as exc:
-        raise DataFileError(path, f"cannot write ({exc})") from exc
-    return path
+    """Write :func:`to_hxl_csv` to ``path`` (UTF-8, replaced atomically); returns the path.
+
+    Raises
+    ------
+    ValueError
+        ``public`` and the table holds restricted rows (nothing written).
+    DataFileError
+        The file cannot be written.
+    """
+    _check_public(table, public)
+    return write_csv(table, path)
+
+
+def _check_public(table: pd.DataFrame, public: bool) -> None:
+    if public and "restricted" in table.columns and table["restricted"].astype(bool).any():
+        msg = (
+            f"{int(table['restricted'].astype(bool).sum())} restricted rows (e.g. ACLED) "
+            "may not be published; filter them out first"
+        )
+        raise ValueError(msg)
 
 
 def public_incidents(incidents: pd.DataFrame) -> pd.DataFrame:

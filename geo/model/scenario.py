@@ -721,6 +721,10 @@ def summarise_changes(result: ScenarioResult, *, max_names: int = 8, min_km2: fl
         Bands whose area lost and gained are both below this (km2) and that lose or gain
         no locality are left out.
 
+    The areas before and after are the band polygons clipped to Mali's outline
+    (``area_km2`` of the reach bands, as the Reachability page and ``python -m geo reach``
+    show them); the area lost or gained counts whole grid cells (``changes``).
+
     Returns
     -------
     list of str
@@ -732,16 +736,24 @@ def summarise_changes(result: ScenarioResult, *, max_names: int = 8, min_km2: fl
         head = ", ".join(items[:max_names])
         return head + (f" and {len(items) - max_names} more" if len(items) > max_names else "")
 
+    def band_areas(reach: ReachResult | None) -> dict[tuple[str, float], float]:
+        if reach is None:
+            return {}
+        b = reach.bands
+        return dict(zip(zip(b["hub_id"], b["hours"].astype(float), strict=True), b["area_km2"], strict=True))
+
+    area_before, area_after = band_areas(result.before), band_areas(result.after)
     loc = result.localities
     lines = []
     for r in result.changes.itertuples():
         if max(r.km2_lost, r.km2_gained) < min_km2 and not (r.localities_lost or r.localities_gained):
             continue
+        key = (r.hub_id, float(r.hours))
         km2 = r.km2_gained - r.km2_lost
         people = r.population_gained - r.population_lost
         text = (
-            f"{r.hub}, {r.hours:g} h: {r.area_before_km2:,.0f} → {r.area_after_km2:,.0f} km² "
-            f"({km2:+,.0f} km², {people:+,.0f} people)"
+            f"{r.hub}, {r.hours:g} h: {area_before.get(key, r.area_before_km2):,.0f} → "
+            f"{area_after.get(key, r.area_after_km2):,.0f} km² ({km2:+,.0f} km², {people:+,.0f} people)"
         )
         here = loc[(loc["hub_id"] == r.hub_id) & (loc["hours"] == r.hours)] if len(loc) else loc
         for change in ("lost", "gained"):

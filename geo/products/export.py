@@ -61,7 +61,7 @@ import shapely
 from geo.config import STORAGE_CRS, WORK_CRS
 from geo.io import atomic_path
 from geo.products.policy import PUBLIC_EXPORT_FIELDS, cut_to, public_episodes
-from geo.tables import hxl_tag
+from geo.tables import write_csv
 
 logger = logging.getLogger(__name__)
 
@@ -598,11 +598,8 @@ def write_export(
     if fmt == "gpkg":
         return write_gpkg(chosen, target, progress=progress)
     if fmt == "csv":
-        from geo.io import write_csv_atomic
-
         ((name, gdf),) = chosen.items()
-        table = csv_table(gdf)
-        write_csv_atomic(table, target, hxl={c: hxl_tag(c) for c in table.columns})
+        write_csv(csv_table(gdf), target)
         return [name]
     text = kml_text(chosen) if fmt == "kml" else geojson_text(chosen)
     with atomic_path(target) as tmp:

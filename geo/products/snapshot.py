@@ -65,7 +65,7 @@ from geo.products.i18n import LANGS as I18N_LANGS
 from geo.products.i18n import TEXT, tr
 from geo.products.policy import EXCLUDED_TEXT, POLICY_VERSION, PUBLIC_FIELDS, public_episodes
 from geo.sources.datasets import sha256_file
-from geo.tables import hxl_row
+from geo.tables import write_csv
 
 logger = logging.getLogger(__name__)
 
@@ -644,15 +644,6 @@ def feature_collection(gdf: gpd.GeoDataFrame, *, decimals: int = 3) -> dict[str,
     return {"type": "FeatureCollection", "features": features}
 
 
-def hxl_csv(frame: pd.DataFrame) -> str:
-    """CSV text: header, HXL hashtag row, data (geometry dropped)."""
-    df = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-    buf = io.StringIO()
-    tags = pd.DataFrame([hxl_row(list(df.columns))], columns=df.columns)
-    pd.concat([tags, df.astype(object)], ignore_index=True).to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue()
-
-
 @dataclass(frozen=True)
 class SnapshotPage:
     """What the renderer of ``index.html`` needs besides the public layers (texts, dates, links).
@@ -901,7 +892,7 @@ def _write_downloads(layers: dict[str, pd.DataFrame], folder: Path) -> list[tupl
             )
             (folder / f"{name}.geojson").write_text(text, encoding="utf-8")
             links.append((f"downloads/{name}.geojson", f"{name}.geojson"))
-        (folder / f"{name}.csv").write_text(hxl_csv(frame), encoding="utf-8")
+        write_csv(frame, folder / f"{name}.csv")
         links.append((f"downloads/{name}.csv", f"{name}.csv (HXL)"))
     return links
 

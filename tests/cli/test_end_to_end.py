@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pyogrio
 import pytest
 
@@ -71,8 +70,11 @@ def test_bands_are_nested_and_clipped_to_mali(reach_run: dict, data_dir: Path) -
 
 
 def test_expected_reach_facts(reach_run: dict) -> None:
-    loc = pd.read_csv(reach_run["csv"])
+    from geo.tables import hxl_row, read_csv
+
+    loc, tags = read_csv(reach_run["csv"])
     assert list(loc.columns) == ["hub", "locality", "adm2_pcode", "lon", "lat", "travel_time_h"]
+    assert tags == hxl_row(list(loc.columns))
     mopti = loc[(loc["hub"] == "Mopti (Sévaré)") & (loc["locality"] == "Bandiagara")]
     assert len(mopti) == 1 and mopti["travel_time_h"].iloc[0] <= 4.0
     assert mopti["adm2_pcode"].iloc[0] == "ML0502"
