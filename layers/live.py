@@ -8,6 +8,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geo.vocab import ROAD_STATUS
 from layers.admin import build_admin_layer
 from layers.basemap import Legend, make_map
 from layers.encircled import build_encircled_layer
@@ -19,7 +20,6 @@ from layers.style import (
     ENCIRCLED_ACTIVE,
     ENCIRCLED_INACTIVE,
     ROAD_STATUS_COLOUR,
-    ROAD_STATUS_LABEL,
     hub_colour,
 )
 
@@ -88,9 +88,7 @@ def build_live_map(
     build_encircled_layer(episodes, restricted=restricted).add_to(m)
     build_hubs_layer(hubs, hub_ids=hub_ids).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    entries = [
-        ("line", ROAD_STATUS_COLOUR[s], f"Road {ROAD_STATUS_LABEL[s].lower()}") for s in ROAD_STATUS_COLOUR
-    ]
+    entries = [("line", ROAD_STATUS_COLOUR[s], f"Road {ROAD_STATUS.label(s).lower()}") for s in ROAD_STATUS]
     entries += [
         ("dashed", "#555", "Schematic axis (off the road lines)"),
         ("fill", ENCIRCLED_ACTIVE, "No-entry zone (encircled, in force)"),

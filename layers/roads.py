@@ -6,10 +6,10 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geo.vocab import ROAD_STATUS
 from layers.style import (
     BASE_ROAD_COLOUR,
     ROAD_STATUS_COLOUR,
-    ROAD_STATUS_LABEL,
     esc,
     popup_table,
     slim,
@@ -62,7 +62,7 @@ def build_roads_layer(
             [
                 ("Axis", axis_id),
                 ("Route", row.get("route_ref")),
-                ("Status", ROAD_STATUS_LABEL.get(status, status)),
+                ("Status", ROAD_STATUS.label(status)),
                 ("Cause", row.get("cause")),
                 ("Valid from", row.get("valid_from")),
                 ("Valid to", row.get("valid_to") or "open-ended"),
@@ -88,7 +88,7 @@ def build_roads_layer(
         line = folium.GeoJson(
             row["geometry"].__geo_interface__,
             style_function=lambda _f, s=style: s,
-            tooltip=f"{esc(row['axis_name'])}: {esc(ROAD_STATUS_LABEL.get(status, status))}",
+            tooltip=f"{esc(row['axis_name'])}: {esc(ROAD_STATUS.label(status))}",
         )
         with_popup(line, popup, max_width=360).add_to(group)
     return group

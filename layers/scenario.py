@@ -20,6 +20,7 @@ import pandas as pd
 from branca.element import MacroElement, Template
 
 from geo.sources.curated import parse_waypoints
+from geo.vocab import ROAD_STATUS
 from layers.basemap import Legend, make_map
 from layers.style import (
     ADMIN_STYLE,
@@ -27,7 +28,6 @@ from layers.style import (
     ENCIRCLED_ACTIVE,
     ENCIRCLED_INACTIVE,
     ROAD_STATUS_COLOUR,
-    ROAD_STATUS_LABEL,
     esc,
     hub_colour,
     popup_table,
@@ -409,10 +409,9 @@ def _axes_layer(axes: gpd.GeoDataFrame, before: pd.DataFrame, after: pd.DataFram
     was = before["status"].reindex(axes.index).fillna("unknown")
     now = after["status"].reindex(axes.index).fillna("unknown")
     changed = (was != now).to_numpy()
-    labels = [ROAD_STATUS_LABEL.get(s, s).lower() for s in now]
+    labels = [ROAD_STATUS.label(s).lower() for s in now]
     tips = [
-        f"{_tip(n)}: {_tip(lab)}"
-        + (f" (scenario; was {_tip(ROAD_STATUS_LABEL.get(w, w).lower())})" if c else "")
+        f"{_tip(n)}: {_tip(lab)}" + (f" (scenario; was {_tip(ROAD_STATUS.label(w).lower())})" if c else "")
         for n, lab, w, c in zip(axes["axis_name"], labels, was, changed, strict=True)
     ]
     feats = gpd.GeoDataFrame(
@@ -811,7 +810,7 @@ def build_scenario_map(
         entries.append(
             (
                 "line",
-                ",".join(ROAD_STATUS_COLOUR[s] for s in ("open", "constrained", "closed")),
+                ",".join(ROAD_STATUS_COLOUR[s] for s in ROAD_STATUS if s != "unknown"),
                 "Axis open, constrained, closed (thick: changed)",
             )
         )

@@ -17,7 +17,6 @@ from geo.products.cartography import (  # noqa: F401  (re-exported for the layer
     ENCIRCLED_INACTIVE,
     HUB_COLOURS,
     ROAD_STATUS_COLOUR,
-    ROAD_STATUS_LABEL,
     ZONE_COLOUR,
     hub_colour,
 )

@@ -11,8 +11,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.errors import AccessMapError
-from geo.sources.curated import CAUSES, CONFIDENCES, ENCIRCLED_STATUSES, ROAD_STATUSES
 from geo.store import constraints
+from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 from layers.basemap import make_map
 from layers.encircled import build_encircled_layer
 from layers.roads import build_roads_layer
@@ -95,7 +95,9 @@ who = signed_in or st.session_state.get("advisor_name", "")
 if kind == AXES:
     axes = constraints.known_axes()
     table = constraints.effective_road_status(versions, as_of, axes=axes)
-    shown = st.multiselect("Status", ROAD_STATUSES, default=list(ROAD_STATUSES))
+    shown = st.multiselect(
+        "Status", ROAD_STATUS.codes, default=list(ROAD_STATUS), format_func=ROAD_STATUS.label
+    )
     st.dataframe(
         table[table["status"].isin(shown)],
         width="stretch",
@@ -122,9 +124,11 @@ if kind == AXES:
     with st.form("road_status_form", clear_on_submit=False):
         st.subheader(f"Record a status for {axis}")
         c1, c2, c3 = st.columns(3)
-        status = c1.selectbox("Status", ROAD_STATUSES, index=2)
-        cause = c2.selectbox("Cause", CAUSES)
-        confidence = c3.selectbox("Confidence", CONFIDENCES, index=1)
+        status = c1.selectbox(
+            "Status", ROAD_STATUS.codes, index=ROAD_STATUS.index("closed"), format_func=ROAD_STATUS.label
+        )
+        cause = c2.selectbox("Cause", CAUSE.codes, format_func=CAUSE.label)
+        confidence = c3.selectbox("Confidence", CONFIDENCE.codes, index=1, format_func=CONFIDENCE.label)
         valid_from = c1.date_input("Valid from", value=as_of)
         valid_to = c2.date_input("Valid to (empty = open-ended)", value=None)
         supersedes = c3.selectbox(
@@ -202,8 +206,9 @@ else:
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
             "Status",
-            ENCIRCLED_STATUSES,
-            index=ENCIRCLED_STATUSES.index(base["status"]) if base is not None else 0,
+            ENCIRCLED_STATUS.codes,
+            index=ENCIRCLED_STATUS.index(base["status"]) if base is not None else 0,
+            format_func=ENCIRCLED_STATUS.label,
         )
         since = c2.date_input("Since", value=base["since"] if base is not None else as_of)
         until = c3.date_input("Until (empty = not lifted)", value=base["until"] if base is not None else None)
@@ -213,7 +218,9 @@ else:
         radius = c2.number_input(
             "No-entry radius (km)", 0.5, 100.0, value=float(base["radius_km"]) if base is not None else 5.0
         )
-        confidence = c3.selectbox("Confidence of the report", CONFIDENCES, index=1)
+        confidence = c3.selectbox(
+            "Confidence of the report", CONFIDENCE.codes, index=1, format_func=CONFIDENCE.label
+        )
         lon = c1.number_input("Longitude (new locality)", -12.5, 4.5, value=None, format="%.4f")
         lat = c2.number_input("Latitude (new locality)", 10.0, 25.2, value=None, format="%.4f")
         group = c3.text_input(

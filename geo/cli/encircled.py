@@ -20,8 +20,8 @@ import datetime as dt
 from geo.cli.common import add_data_option, add_store_option, data_from, parse_date, store_from
 from geo.cli.status import add_format_option, print_frame
 from geo.errors import DataFileError
-from geo.sources.curated import CONFIDENCES, ENCIRCLED_STATUSES
 from geo.store import constraints
+from geo.vocab import CONFIDENCE, ENCIRCLED_STATUS
 
 HISTORY_COLUMNS = [
     "version_id",
@@ -84,14 +84,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p_set.add_argument("--locality", required=True, metavar="NAME")
     p_set.add_argument("--episode", metavar="ID", help="episode_id to change (see history)")
-    p_set.add_argument("--status", help=f"one of {', '.join(ENCIRCLED_STATUSES)}")
+    p_set.add_argument("--status", choices=ENCIRCLED_STATUS.codes, help="encirclement status")
     p_set.add_argument("--since", type=parse_date, metavar="DATE")
     p_set.add_argument("--until", type=parse_date, metavar="DATE", help="lifted on (last day)")
     p_set.add_argument("--last-confirmed", type=parse_date, metavar="DATE")
     p_set.add_argument("--lon", type=float, help="degrees east (EPSG:4326); needed for a new locality")
     p_set.add_argument("--lat", type=float, help="degrees north (EPSG:4326)")
-    p_set.add_argument("--coord-confidence", help=f"one of {', '.join(CONFIDENCES)}")
-    p_set.add_argument("--confidence", help=f"of the report: one of {', '.join(CONFIDENCES)}")
+    p_set.add_argument("--coord-confidence", choices=CONFIDENCE.codes, help="confidence of the coordinates")
+    p_set.add_argument("--confidence", choices=CONFIDENCE.codes, help="confidence of the report")
     p_set.add_argument("--armed-group", help="restricted field")
     p_set.add_argument("--radius-km", type=float, help="no-entry radius (km)")
     shown = p_set.add_mutually_exclusive_group()

@@ -19,8 +19,8 @@ import sys
 import pandas as pd
 
 from geo.cli.common import add_store_option, parse_date, store_from
-from geo.sources.curated import CAUSES, CONFIDENCES, ROAD_STATUSES
 from geo.store import constraints
+from geo.vocab import CAUSE, CONFIDENCE, ROAD_STATUS
 
 HISTORY_COLUMNS = [
     "version_id",
@@ -86,15 +86,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p_set = sub.add_parser("set", help="record a new status version for an axis")
     p_set.add_argument("--axis", required=True, metavar="ID", help="axis_id of data/curated/axes.csv")
-    p_set.add_argument("--status", required=True, help=f"one of {', '.join(ROAD_STATUSES)}")
-    p_set.add_argument("--cause", required=True, help=f"one of {', '.join(CAUSES)}")
+    p_set.add_argument("--status", required=True, choices=ROAD_STATUS.codes, help="road status")
+    p_set.add_argument("--cause", required=True, choices=CAUSE.codes, help="cause of the status")
     p_set.add_argument("--valid-from", required=True, type=parse_date, metavar="DATE")
     p_set.add_argument(
         "--valid-to", type=parse_date, metavar="DATE", help="last day in force (default: open-ended)"
     )
     p_set.add_argument("--source", required=True, help="report the status comes from (text or URL)")
     p_set.add_argument("--by", required=True, metavar="NAME", help="who records it")
-    p_set.add_argument("--confidence", default="medium", help=f"one of {', '.join(CONFIDENCES)}")
+    p_set.add_argument(
+        "--confidence", default="medium", choices=CONFIDENCE.codes, help="confidence (default: medium)"
+    )
     p_set.add_argument("--note", default="")
     p_set.add_argument("--status-raw", default="", help="the publisher's wording")
     p_set.add_argument(

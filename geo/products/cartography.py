@@ -6,9 +6,11 @@ can import them and a road or a hub has the same colour on screen and on paper.
 
 from __future__ import annotations
 
-#: Road status -> line colour (ColorBrewer RdYlGn-derived, colour-blind safe with the dash pattern).
-ROAD_STATUS_COLOUR = {"open": "#1a9641", "constrained": "#f28e2b", "closed": "#d7191c", "unknown": "#8c8c8c"}
-ROAD_STATUS_LABEL = {"open": "Open", "constrained": "Constrained", "closed": "Closed", "unknown": "Unknown"}
+from geo.vocab import ROAD_STATUS
+
+#: Road status (``geo.vocab.ROAD_STATUS``, in its order) -> line colour (ColorBrewer
+#: RdYlGn-derived, colour-blind safe with the dash pattern). Labels: ``ROAD_STATUS.label``.
+ROAD_STATUS_COLOUR = dict(zip(ROAD_STATUS, ("#1a9641", "#f28e2b", "#d7191c", "#8c8c8c"), strict=True))
 BASE_ROAD_COLOUR = "#5b5b5b"
 #: Hub id -> colour of its reachable areas (Tableau 10).
 HUB_COLOURS = [

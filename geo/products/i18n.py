@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from geo.vocab import ROAD_STATUS
+
 Lang = Literal["fr", "en"]
 LANGS: tuple[str, ...] = ("fr", "en")
 
@@ -79,10 +81,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "reach_of": {"en": "Reach of {hub} (≤ {h} h)", "fr": "Portée de {hub} (≤ {h} h)"},
     "legend_roads": {"en": "Roads by status", "fr": "Routes selon leur statut"},
-    "road_open": {"en": "Open", "fr": "Ouverte"},
-    "road_constrained": {"en": "Constrained", "fr": "Sous contrainte"},
-    "road_closed": {"en": "Closed", "fr": "Fermée"},
-    "road_unknown": {"en": "Status unknown", "fr": "Statut inconnu"},
+    # road status labels come from the one vocabulary (geo.vocab)
+    **{
+        f"road_{c}": {"en": ROAD_STATUS.label(c, "en"), "fr": ROAD_STATUS.label(c, "fr")} for c in ROAD_STATUS
+    },
     "road_base": {"en": "Other main road", "fr": "Autre route principale"},
     "schematic": {"en": "Schematic axis (dashed)", "fr": "Axe schématique (tirets)"},
     "legend_zones": {"en": "Access zones", "fr": "Zones d'accès"},
@@ -184,10 +186,10 @@ TEXT.update(
         "snapshot.area_km2": {"en": "Area (km²)", "fr": "Superficie (km²)"},
         "snapshot.population": {"en": "Population", "fr": "Population"},
         "snapshot.hub": {"en": "Hub", "fr": "Hub"},
-        "snapshot.open": {"en": "Open", "fr": "Ouverte"},
-        "snapshot.constrained": {"en": "Constrained", "fr": "Contrainte"},
-        "snapshot.closed": {"en": "Closed", "fr": "Fermée"},
-        "snapshot.unknown": {"en": "Unknown", "fr": "Inconnu"},
+        **{
+            f"snapshot.{c}": {"en": ROAD_STATUS.label(c, "en"), "fr": ROAD_STATUS.label(c, "fr")}
+            for c in ROAD_STATUS
+        },
         "snapshot.legend": {"en": "Legend", "fr": "Légende"},
         "snapshot.note": {
             "en": "Counts of 1-4 are shown as a range. Reachable areas are generalised.",

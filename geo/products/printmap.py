@@ -59,6 +59,7 @@ from geo.products.cartography import (
     hub_colour,
 )
 from geo.products.i18n import check_lang, format_date, format_hours, tr
+from geo.vocab import ROAD_STATUS
 
 logger = logging.getLogger(__name__)
 
@@ -879,7 +880,7 @@ def draw_map(
         legend.append(("line", {"color": BASE_ROAD_COLOUR, "lw": 0.9}, tr("road_base", lang)))
     if p["axes"] is not None:
         axes = p["axes"]
-        for status in ("open", "constrained", "closed", "unknown"):
+        for status in ROAD_STATUS:  # geo.vocab order; labels from geo.products.i18n (from the vocab)
             part = axes[axes["status"] == status]
             if not len(part):
                 continue

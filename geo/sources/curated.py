@@ -12,14 +12,15 @@ Files and schemas
     through its waypoints because it is another road than the skeleton's), ``waypoints``
     (``Name@lat lon;Name@lat lon;...``), ``source_refs``. Geometry is built by :func:`geo.sources.roads.build_axes`.
 ``road_status.csv``
-    Status versions per axis: ``axis_id``, ``status`` {open, constrained, closed,
-    unknown}, ``status_raw`` (publisher's wording), ``cause`` {security, physical,
-    administrative, seasonal}, ``valid_from``, ``valid_to`` (empty = open-ended),
-    ``confidence`` {low, medium, high}, ``source``, ``note``, ``recorded_by``,
-    ``recorded_at``.
+    Status versions per axis: ``axis_id``, ``status`` (``geo.vocab.ROAD_STATUS``: open,
+    constrained, closed, unknown), ``status_raw`` (publisher's wording), ``cause``
+    (``geo.vocab.CAUSE``: security, physical, administrative, seasonal), ``valid_from``,
+    ``valid_to`` (empty = open-ended), ``confidence`` (``geo.vocab.CONFIDENCE``: low,
+    medium, high), ``source``, ``note``, ``recorded_by``, ``recorded_at``.
 ``encircled.csv``
     NSAG-encircled / blockaded localities, one row per episode: ``locality``, ``lon``,
-    ``lat``, ``coord_confidence``, ``status`` {active, lifted, unknown}, ``since``,
+    ``lat``, ``coord_confidence``, ``status`` (``geo.vocab.ENCIRCLED_STATUS``: active, lifted,
+    unknown), ``since``,
     ``until`` (empty = not lifted), ``last_confirmed``, ``armed_group`` (restricted),
     ``radius_km`` (no-entry zone; empty = default), ``public`` (bool), ``source``,
     ``note``, ``recorded_by``, ``recorded_at``.
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,13 +53,10 @@ from shapely.geometry import Point
 
 from geo.config import CURATED_DIR, DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS
 from geo.errors import DataFileError, InputError
+from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 
 logger = logging.getLogger(__name__)
 
-ROAD_STATUSES = ("open", "constrained", "closed", "unknown")
-CAUSES = ("security", "physical", "administrative", "seasonal")
-CONFIDENCES = ("low", "medium", "high")
-ENCIRCLED_STATUSES = ("active", "lifted", "unknown")
 ROAD_CLASSES = ("main", "secondary", "track")
 HUB_LEVELS = ("national", "subnational")
 
@@ -152,7 +151,7 @@ class _RowChecker:
         for idx in self.df.index[self.df[field] == ""]:
             self.flag(idx, field, "required value is empty")
 
-    def choice(self, field: str, allowed: tuple[str, ...], *, allow_empty: bool = False) -> None:
+    def choice(self, field: str, allowed: Collection[str], *, allow_empty: bool = False) -> None:
         for idx, value in self.df[field].items():
             if value == "" and allow_empty:
                 continue
@@ -342,9 +341,9 @@ def validate_road_status(
     chk = _RowChecker(Path(path), df)
     for f in ("axis_id", "source", "valid_from"):
         chk.require(f)
-    chk.choice("status", ROAD_STATUSES)
-    chk.choice("cause", CAUSES)
-    chk.choice("confidence", CONFIDENCES)
+    chk.choice("status", ROAD_STATUS)
+    chk.choice("cause", CAUSE)
+    chk.choice("confidence", CONFIDENCE)
     start = chk.date("valid_from", allow_empty=False)
     end = chk.date("valid_to")
     chk.order(start, end, "valid_to")
@@ -384,8 +383,8 @@ def validate_encircled(df: pd.DataFrame, *, path: Path | str = "<memory>") -> Ch
     chk = _RowChecker(Path(path), df)
     for f in ("locality", "source", "since"):
         chk.require(f)
-    chk.choice("status", ENCIRCLED_STATUSES)
-    chk.choice("coord_confidence", CONFIDENCES)
+    chk.choice("status", ENCIRCLED_STATUS)
+    chk.choice("coord_confidence", CONFIDENCE)
     chk.choice("public", ("true", "false"))
     lon = chk.number("lon", MALI_BOUNDS[0], MALI_BOUNDS[2])
     lat = chk.number("lat", MALI_BOUNDS[1], MALI_BOUNDS[3])

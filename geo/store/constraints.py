@@ -53,6 +53,7 @@ from geo.config import CURATED_DIR, DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS
 from geo.errors import AccessMapError, DataFileError
 from geo.sources import curated
 from geo.store.db import connect, ensure_component, transaction
+from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +82,12 @@ MIGRATIONS: list[list[str]] = [
         f"""CREATE TABLE {ROAD_TABLE} (
             version_id INTEGER PRIMARY KEY AUTOINCREMENT,
             axis_id TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('open','constrained','closed','unknown')),
+            status TEXT NOT NULL CHECK ({ROAD_STATUS.sql_in("status")}),
             status_raw TEXT NOT NULL DEFAULT '',
-            cause TEXT NOT NULL CHECK (cause IN ('security','physical','administrative','seasonal')),
+            cause TEXT NOT NULL CHECK ({CAUSE.sql_in("cause")}),
             valid_from TEXT NOT NULL,
             valid_to TEXT,
-            confidence TEXT NOT NULL CHECK (confidence IN ('low','medium','high')),
+            confidence TEXT NOT NULL CHECK ({CONFIDENCE.sql_in("confidence")}),
             source TEXT NOT NULL CHECK (source <> ''),
             note TEXT NOT NULL DEFAULT '',
             recorded_by TEXT NOT NULL CHECK (recorded_by <> ''),
@@ -105,8 +106,8 @@ MIGRATIONS: list[list[str]] = [
             locality TEXT NOT NULL CHECK (locality <> ''),
             lon REAL NOT NULL,
             lat REAL NOT NULL,
-            coord_confidence TEXT NOT NULL CHECK (coord_confidence IN ('low','medium','high')),
-            status TEXT NOT NULL CHECK (status IN ('active','lifted','unknown')),
+            coord_confidence TEXT NOT NULL CHECK ({CONFIDENCE.sql_in("coord_confidence")}),
+            status TEXT NOT NULL CHECK ({ENCIRCLED_STATUS.sql_in("status")}),
             since TEXT NOT NULL,
             until TEXT,
             last_confirmed TEXT,
@@ -114,7 +115,7 @@ MIGRATIONS: list[list[str]] = [
             radius_km REAL,
             public INTEGER NOT NULL CHECK (public IN (0, 1)),
             adm3_pcode TEXT,
-            confidence TEXT CHECK (confidence IS NULL OR confidence IN ('low','medium','high')),
+            confidence TEXT CHECK (confidence IS NULL OR {CONFIDENCE.sql_in("confidence")}),
             source TEXT NOT NULL CHECK (source <> ''),
             note TEXT NOT NULL DEFAULT '',
             recorded_by TEXT NOT NULL CHECK (recorded_by <> ''),
@@ -745,7 +746,7 @@ def record_road_status(
     axis_id
         A known axis of ``axes.csv``.
     status, cause, confidence
-        From ``geo.sources.curated.ROAD_STATUSES``, ``CAUSES``, ``CONFIDENCES``.
+        From ``geo.vocab.ROAD_STATUS``, ``CAUSE``, ``CONFIDENCE``.
     valid_from, valid_to
         Validity (``YYYY-MM-DD``); ``valid_to`` None for open-ended, never before
         ``valid_from``.
@@ -942,10 +943,8 @@ def record_encircled(
         raise DataFileError(label, "required value is empty", field="locality")
     if not (recorded_by or "").strip():
         raise DataFileError(label, "required value is empty", field="recorded_by")
-    if confidence not in (None, "", *curated.CONFIDENCES):
-        raise DataFileError(
-            label, f"{confidence!r} is not one of {list(curated.CONFIDENCES)}", field="confidence"
-        )
+    if confidence not in (None, "", *CONFIDENCE):
+        raise DataFileError(label, f"{confidence!r} is not one of {list(CONFIDENCE)}", field="confidence")
     given = {
         "status": status,
         "since": since,
