@@ -21,6 +21,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from geo.config import CURATED_DIR, WORK_CRS
+from geo.vocab import CAUSE, CONFIDENCE, ROAD_STATUS
 
 NETWORK_COLUMNS = [
     "segment_id", "name", "route_ref", "surface", "season", "snap", "waypoints", "schematic",
@@ -207,9 +208,10 @@ def test_crossing_status_rows_parse(statuses: list[dict[str, str]], crossings: l
     for i, r in enumerate(statuses, start=2):
         where = f"crossing_status.csv row {i}"
         assert r["crossing_id"] in known, where
-        assert r["status"] in {"open", "constrained", "closed", "unknown"}, where
-        assert r["cause"] in {"security", "physical", "bureaucratic", "mixed"}, where
-        assert r["confidence"] in {"low", "medium", "high"}, where
+        # the road-status vocabulary (geo.vocab): a crossing is a piece of road
+        assert r["status"] in ROAD_STATUS, where
+        assert r["cause"] in CAUSE, where
+        assert r["confidence"] in CONFIDENCE, where
         start = _date(r["valid_from"])
         if r["valid_to"]:
             assert _date(r["valid_to"]) >= start, where
