@@ -27,6 +27,7 @@ from branca.element import Element, MacroElement, Template
 
 from geo.products.cartography import ROAD_STATUS_COLOUR
 from geo.products.snapshot import INCIDENT_CLASSES, SnapshotPage
+from geo.vocab import ROAD_STATUS
 from layers.admin import build_admin_layer
 from layers.basemap import Legend, make_map
 from layers.reach import build_reach_layers
@@ -148,10 +149,7 @@ def _legend_entries(labels: dict[str, str]) -> list[tuple[str, str, str]]:
         span = "0" if lower == 0 else (f"{lower}-{upper}" if upper is not None else f"{lower}+")
         entries.append(("fill", colour, f"{labels['incidents_label']} {span}"))
     entries.append(("fill", ENCIRCLED_UNIT_STYLE["color"], labels["encircled"]))
-    entries += [
-        ("line", ROAD_STATUS_COLOUR[s], f"{labels['roads']}: {labels[s]}")
-        for s in ("open", "constrained", "closed", "unknown")
-    ]
+    entries += [("line", ROAD_STATUS_COLOUR[s], f"{labels['roads']}: {labels[s]}") for s in ROAD_STATUS]
     return entries
 
 
