@@ -66,6 +66,7 @@ from geo.products.i18n import TEXT, tr
 from geo.products.policy import EXCLUDED_TEXT, POLICY_VERSION, PUBLIC_FIELDS, public_episodes
 from geo.sources.datasets import sha256_file
 from geo.tables import write_csv
+from geo.vocab import ROAD_STATUS
 
 logger = logging.getLogger(__name__)
 
@@ -86,13 +87,8 @@ GENERALISE = {
     "roads": (1000.0, 3),
     "reach": (2500.0, 2),
 }
-#: Road status -> public category.
-PUBLIC_ROAD_CATEGORY = {
-    "open": "open",
-    "constrained": "constrained",
-    "closed": "closed",
-    "unknown": "unknown",
-}
+#: Road status (``geo.vocab.ROAD_STATUS``) -> public category.
+PUBLIC_ROAD_CATEGORY = {s: s for s in ROAD_STATUS}
 
 #: The allow-list: public layer -> the only fields it may carry (the policy's, geo/products/policy.py).
 ALLOW_LIST: dict[str, tuple[str, ...]] = PUBLIC_FIELDS
