@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "geo.cli.incidents",
     "geo.cli.export",
     "geo.cli.snapshot",
+    "geo.cli.severity",
 )
 
 

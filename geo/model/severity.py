@@ -1,0 +1,703 @@
+"""Access severity of admin units (cercles, communes) on a 0-5 scale, traceable to its indicators.
+
+Framework
+---------
+The indicators follow the three dimensions of the ACAPS humanitarian access methodology
+(methodology notes of July 2020 and December 2021): ``people_to_aid`` (access of people in
+need to aid), ``actors_to_people`` (access of humanitarian actors to people in need) and
+``security_physical`` (security and physical constraints). ACAPS scores each of its nine
+indicators 0-3 from analysts' judgement and ranks contexts on a 0-5 scale (0 no, 1 low,
+2 moderate, 3 high, 4 very high, 5 extreme constraints). Here every indicator is instead
+*measured* from the project's data and scored 0-3 with thresholds; the conversion to 0-5
+is the project's own (below), not ACAPS's.
+
+Indicators (``data/severity_indicators.csv``: dimension, weight, thresholds, source)
+-------------------------------------------------------------------------------
+``people_encircled_share``
+    ``encircled_people / population`` (people inside the no-entry discs of the
+    encirclements in force whose locality lies in the unit; population of the unit from
+    the model grid).
+``restriction_reports``
+    Incidents of category ``restriction`` (``data/severity_event_types.csv``) in the window.
+``axis_blocked_share``
+    ``(axis_closed_km + 0.5 * axis_constrained_km) / axis_km`` over the HAWG axes
+    (``data/curated/axes.csv``) crossing the unit, with their status on the as-of date.
+``pop_beyond_8h``
+    ``1 - share_pop_8h``: share of people more than 8 h from the nearest hub.
+``hub_zone``
+    Rank of the unit's hub-distance zone (:mod:`geo.model.zones`, 0 accessible .. 3 inaccessible).
+``violence_incidents``
+    Incidents of category ``violence`` in the window.
+``encirclements``
+    Encirclements in force in the unit.
+``physical_axis_share``
+    ``axis_physical_km / axis_km``: constrained or closed axis length with a physical or
+    seasonal cause.
+
+An indicator whose inputs are missing has no value (no axis crosses the unit; no incident
+of its category is recorded after the window starts, i.e. the incident files stop before
+it: UCDP GED 21.1 ends in 2020); it is left out of the means below and named in
+``info_gaps`` (ACAPS marks such gaps with an X).
+
+Scoring
+-------
+Indicator score ``s`` = number of thresholds ``t1 <= t2 <= t3`` the value reaches (0-3).
+Dimension score = weighted mean of its indicators' scores (0-3). Severity index
+``index = 5 * sum(w * s) / (3 * sum(w))`` over the indicators with a value (0-5,
+continuous) and ``score`` = the index rounded half up to an integer class (:data:`SCALE`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.config import PROJECT_ROOT, STORAGE_CRS, WORK_CRS
+from geo.errors import DataFileError
+from geo.tables import hxl_tag
+
+logger = logging.getLogger(__name__)
+
+INDICATORS_PATH = PROJECT_ROOT / "data" / "severity_indicators.csv"
+EVENT_TYPES_PATH = PROJECT_ROOT / "data" / "severity_event_types.csv"
+INDICATOR_TABLE_COLUMNS = [
+    "indicator",
+    "dimension",
+    "weight",
+    "t1",
+    "t2",
+    "t3",
+    "unit",
+    "description",
+    "source",
+]
+#: ACAPS's three dimensions, in their order.
+DIMENSIONS = ("people_to_aid", "actors_to_people", "security_physical")
+#: Integer classes of the 0-5 scale (ACAPS wording).
+SCALE = {
+    0: ("aucune contrainte", "no constraints"),
+    1: ("contraintes faibles", "low constraints"),
+    2: ("contraintes modérées", "moderate constraints"),
+    3: ("contraintes élevées", "high constraints"),
+    4: ("contraintes très élevées", "very high constraints"),
+    5: ("contraintes extrêmes", "extreme constraints"),
+}
+#: Incident categories counted by the indicators.
+EVENT_CATEGORIES = ("violence", "restriction")
+ZONE_RANK = {"accessible": 0, "constrained": 1, "hard_to_reach": 2, "inaccessible": 3}
+#: Unit figures the indicators are computed from (inputs, in the output row).
+FIGURE_COLUMNS = [
+    "population",
+    "area_km2",
+    "share_pop_8h",
+    "zone",
+    "axis_km",
+    "axis_closed_km",
+    "axis_constrained_km",
+    "axis_physical_km",
+    "axes_closed",
+    "axes_constrained",
+    "encirclements_in_force",
+    "encircled_localities",
+    "encircled_people",
+    "incidents_violence",
+    "incidents_restriction",
+]
+#: HXL hashtags of the columns :data:`geo.tables.HXL_TAGS` does not know.
+SEVERITY_HXL = {
+    "score": "#severity+access+class",
+    "index": "#severity+access+index",
+    "label": "#severity+access+label",
+    "window_days": "#indicator+window_days",
+    "info_gaps": "#meta+gaps",
+    "axis_km": "#indicator+axis_km",
+    "axis_closed_km": "#indicator+axis_closed_km",
+    "axis_constrained_km": "#indicator+axis_constrained_km",
+    "axis_physical_km": "#indicator+axis_physical_km",
+    "axes_closed": "#loc+axis+closed",
+    "axes_constrained": "#loc+axis+constrained",
+    "encirclements_in_force": "#indicator+encirclements+num",
+    "encircled_localities": "#loc+name+encircled",
+    "encircled_people": "#affected+encircled",
+    "incidents_violence": "#event+num+violence",
+    "incidents_restriction": "#event+num+restriction",
+    "share_pop_8h": "#indicator+share_pop_8h",
+}
+
+
+def severity_hxl(column: str) -> str:
+    """HXL hashtag of a severity-table column ("" when none)."""
+    if column in SEVERITY_HXL:
+        return SEVERITY_HXL[column]
+    for prefix, tag in (
+        ("value_", "#indicator+value+"),
+        ("score_", "#severity+score+"),
+        ("dim_", "#severity+dim+"),
+    ):
+        if column.startswith(prefix):
+            return tag + column[len(prefix) :]
+    return hxl_tag(column)
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def read_indicator_table(path: Path | None = None) -> pd.DataFrame:
+    """Read and check the indicator table (weights, thresholds, sources).
+
+    Parameters
+    ----------
+    path
+        CSV with :data:`INDICATOR_TABLE_COLUMNS` (default ``data/severity_indicators.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator, ``weight`` and ``t1``-``t3`` as floats.
+
+    Raises
+    ------
+    DataFileError
+        Missing file or column; unknown indicator or dimension; weight not > 0;
+        thresholds not numbers in ascending order; empty source (row and field named).
+    """
+    path = Path(path) if path is not None else INDICATORS_PATH
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError as exc:
+        raise DataFileError(path, "file not found") from exc
+    missing = [c for c in INDICATOR_TABLE_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataFileError(path, f"missing column(s) {', '.join(missing)}")
+    if table.empty:
+        raise DataFileError(path, "no indicator")
+    numbers: dict[str, list[float]] = {f: [] for f in ("weight", "t1", "t2", "t3")}
+    for i, row in table.iterrows():
+        line = int(i) + 1
+        if row["indicator"] not in INDICATOR_FUNCTIONS:
+            known = ", ".join(INDICATOR_FUNCTIONS)
+            raise DataFileError(
+                path, f"unknown indicator {row['indicator']!r}; known: {known}", row=line, field="indicator"
+            )
+        if row["dimension"] not in DIMENSIONS:
+            raise DataFileError(
+                path,
+                f"unknown dimension {row['dimension']!r}; expected one of {', '.join(DIMENSIONS)}",
+                row=line,
+                field="dimension",
+            )
+        nums = {}
+        for f in ("weight", "t1", "t2", "t3"):
+            try:
+                nums[f] = float(row[f])
+            except ValueError:
+                raise DataFileError(path, f"not a number: {row[f]!r}", row=line, field=f) from None
+            if not math.isfinite(nums[f]):
+                raise DataFileError(path, f"not a finite number: {row[f]!r}", row=line, field=f)
+        if not nums["weight"] > 0:
+            raise DataFileError(path, f"weight must be > 0, got {row['weight']!r}", row=line, field="weight")
+        if not nums["t1"] <= nums["t2"] <= nums["t3"]:
+            raise DataFileError(path, "thresholds must satisfy t1 <= t2 <= t3", row=line, field="t2")
+        if not row["source"].strip():
+            raise DataFileError(path, "empty source", row=line, field="source")
+        for f, v in nums.items():
+            numbers[f].append(v)
+    out = table.copy()
+    for f, v in numbers.items():
+        out[f] = np.array(v, dtype=float)
+    dup = out["indicator"][out["indicator"].duplicated()]
+    if len(dup):
+        raise DataFileError(
+            path, f"duplicate indicator {dup.iloc[0]!r}", row=int(dup.index[0]) + 1, field="indicator"
+        )
+    return out.reset_index(drop=True)
+
+
+def read_event_types(path: Path | None = None) -> dict[str, str]:
+    """Event type -> category (:data:`EVENT_CATEGORIES`) from ``data/severity_event_types.csv``.
+
+    Raises
+    ------
+    DataFileError
+        Missing file or column, unknown category, duplicate event type.
+    """
+    path = Path(path) if path is not None else EVENT_TYPES_PATH
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError as exc:
+        raise DataFileError(path, "file not found") from exc
+    for c in ("event_type", "category"):
+        if c not in table.columns:
+            raise DataFileError(path, f"missing column {c}")
+    out: dict[str, str] = {}
+    for i, row in table.iterrows():
+        if row["category"] not in EVENT_CATEGORIES:
+            raise DataFileError(
+                path,
+                f"unknown category {row['category']!r}; expected one of {', '.join(EVENT_CATEGORIES)}",
+                row=int(i) + 1,
+                field="category",
+            )
+        if row["event_type"] in out:
+            raise DataFileError(
+                path, f"duplicate event type {row['event_type']!r}", row=int(i) + 1, field="event_type"
+            )
+        out[row["event_type"]] = row["category"]
+    return out
+
+
+# ----------------------------------------------------------------------------- indicators
+
+
+def _share(num: pd.Series, den: pd.Series) -> pd.Series:
+    num, den = num.astype(float), den.astype(float)
+    return (num / den.where(den > 0)).astype(float)
+
+
+#: Indicator -> function of the unit figures (one value per row, NaN = no information).
+INDICATOR_FUNCTIONS = {
+    "people_encircled_share": lambda f: _share(f["encircled_people"], f["population"]).where(
+        f["encircled_people"] > 0, 0.0
+    ),
+    "restriction_reports": lambda f: f["incidents_restriction"].astype(float),
+    "axis_blocked_share": lambda f: _share(
+        f["axis_closed_km"] + 0.5 * f["axis_constrained_km"], f["axis_km"]
+    ),
+    "pop_beyond_8h": lambda f: (1.0 - f["share_pop_8h"].astype(float)).clip(lower=0.0),
+    "hub_zone": lambda f: f["zone"].astype(object).map(ZONE_RANK).astype(float),
+    "violence_incidents": lambda f: f["incidents_violence"].astype(float),
+    "encirclements": lambda f: f["encirclements_in_force"].astype(float),
+    "physical_axis_share": lambda f: _share(f["axis_physical_km"], f["axis_km"]),
+}
+
+
+def score_value(value: float, t1: float, t2: float, t3: float) -> int:
+    """Score an indicator value 0-3: how many of the thresholds it reaches (NaN -> 0)."""
+    if value is None or not value == value:
+        return 0
+    return int(value >= t1) + int(value >= t2) + int(value >= t3)
+
+
+def score_units(figures: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Compute indicator values and scores, dimension scores and the 0-5 severity of each unit.
+
+    Parameters
+    ----------
+    figures
+        One row per unit with the :data:`FIGURE_COLUMNS` the table's indicators use.
+    table
+        :func:`read_indicator_table` output (default: the project's table).
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        ``figures`` plus, per indicator ``X``, ``value_X`` and ``score_X`` (0-3); per
+        dimension ``dim_<dimension>`` (weighted mean score, 0-3); ``index`` (0-5, 3
+        decimals), ``score`` (int 0-5), ``label`` (English class name) and ``info_gaps``
+        (indicators without a value, ``;``-separated).
+
+    Raises
+    ------
+    KeyError
+        ``figures`` lacks a column an indicator needs.
+    """
+    table = read_indicator_table() if table is None else table
+    out = figures.copy()
+    num = np.zeros(len(out))
+    den = np.zeros(len(out))
+    gaps = [[] for _ in range(len(out))]
+    dims = {d: (np.zeros(len(out)), np.zeros(len(out))) for d in DIMENSIONS}
+    for _, ind in table.iterrows():
+        name = ind["indicator"]
+        values = INDICATOR_FUNCTIONS[name](out).to_numpy(dtype=float)
+        scores = np.array([score_value(v, ind["t1"], ind["t2"], ind["t3"]) for v in values], dtype=np.int64)
+        out[f"value_{name}"] = values
+        out[f"score_{name}"] = scores
+        for k in np.flatnonzero(np.isnan(values)):
+            gaps[k].append(name)
+        w = np.where(np.isnan(values), 0.0, float(ind["weight"]))
+        num += w * scores
+        den += w
+        s, d = dims[ind["dimension"]]
+        dims[ind["dimension"]] = (s + w * scores, d + w)
+    for d, (s, wsum) in dims.items():
+        out[f"dim_{d}"] = np.round(np.divide(s, wsum, out=np.full(len(out), np.nan), where=wsum > 0), 3)
+    index = np.divide(5.0 * num, 3.0 * den, out=np.zeros(len(out)), where=den > 0)
+    out["index"] = np.round(index, 3)
+    out["score"] = np.floor(index + 0.5 + 1e-9).astype(np.int64)
+    out["label"] = [SCALE[int(s)][1] for s in out["score"]]
+    out["info_gaps"] = [";".join(g) for g in gaps]
+    return out
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def episode_population(
+    episodes: gpd.GeoDataFrame,
+    *,
+    density_path: Path,
+    places: gpd.GeoDataFrame | None = None,
+    step_km: float = 0.5,
+) -> pd.DataFrame:
+    """People inside each encirclement's no-entry disc, from the population grid and settlements.
+
+    Parameters
+    ----------
+    episodes
+        Points (any CRS) with ``radius_km`` (km).
+    density_path
+        Population density raster (people per km², any geographic CRS; the data folder's
+        ``population`` role: WorldPop 2020 averaged over ~18 km blocks).
+    places
+        Localities with ``name`` and ``population`` (NaN/<= 0 unknown; the gazetteer's
+        GeoNames ``gn_population``), any CRS; None: no settlement figure.
+    step_km
+        Spacing of the lattice of sample points covering the disc, km (ESRI:102022).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index as ``episodes``: ``population_grid`` (sum of density x cell area over
+        the disc, people), ``population_grid_low``/``_high`` (the disc area times the
+        lowest / highest block density within one block of the locality: the range the
+        coarse grid cannot resolve), ``population_settlement`` (sum of the known
+        populations of the localities inside the disc; NaN when none is known),
+        ``settlements`` (their names), ``population`` (settlement figure when known,
+        else the grid figure) and ``population_method`` (``settlement`` or ``grid``).
+
+    Notes
+    -----
+    The grid is ~18 km wide while a disc of 5 km covers ~79 km²: the grid figure is the
+    block's mean density times the disc's area, so it undercounts a town and overcounts
+    empty bush around it. Gazetteer populations are of unknown year (often census 2009 or
+    older) and exist for few localities.
+    """
+    import rasterio
+
+    cols = [
+        "population_grid",
+        "population_grid_low",
+        "population_grid_high",
+        "population_settlement",
+        "settlements",
+        "population",
+        "population_method",
+    ]
+    if len(episodes) == 0:
+        return pd.DataFrame(columns=cols, index=episodes.index)
+    pts = episodes.to_crs(WORK_CRS)
+    with rasterio.open(density_path) as src:
+        dens = src.read(1).astype(float)
+        nodata = src.nodata
+        transform, crs = src.transform, src.crs
+    if nodata is not None:
+        dens[dens == nodata] = np.nan
+    dens[~np.isfinite(dens) | (dens < 0)] = np.nan
+    from pyproj import Transformer
+
+    to_geo = Transformer.from_crs(WORK_CRS, crs, always_xy=True)
+    inv = ~transform
+    if places is not None and len(places):
+        pl = places.to_crs(WORK_CRS)
+        pl = pl[pd.to_numeric(pl["population"], errors="coerce").fillna(0) > 0]
+    else:
+        pl = None
+    rows = []
+    for x, y, r_km in zip(pts.geometry.x, pts.geometry.y, pts["radius_km"].astype(float), strict=True):
+        r = r_km * 1000.0
+        s = step_km * 1000.0
+        g = np.arange(-r + s / 2, r, s)
+        gx, gy = np.meshgrid(g, g)
+        keep = gx**2 + gy**2 <= r * r
+        lon, lat = to_geo.transform(x + gx[keep], y + gy[keep])
+        col, row = inv * (np.asarray(lon), np.asarray(lat))
+        ri, ci = np.floor(row).astype(int), np.floor(col).astype(int)
+        ok = (ri >= 0) & (ri < dens.shape[0]) & (ci >= 0) & (ci < dens.shape[1])
+        vals = np.where(
+            ok, dens[np.clip(ri, 0, dens.shape[0] - 1), np.clip(ci, 0, dens.shape[1] - 1)], np.nan
+        )
+        grid_pop = float(np.nansum(vals) * step_km * step_km)
+        area = math.pi * r_km * r_km
+        lon0, lat0 = to_geo.transform(x, y)
+        c0, r0 = inv * (lon0, lat0)
+        r0, c0 = int(math.floor(r0)), int(math.floor(c0))
+        block = dens[max(r0 - 1, 0) : r0 + 2, max(c0 - 1, 0) : c0 + 2]
+        finite = block[np.isfinite(block)]
+        low = float(finite.min() * area) if finite.size else np.nan
+        high = float(finite.max() * area) if finite.size else np.nan
+        settle, names = np.nan, ""
+        if pl is not None and len(pl):
+            d = np.hypot(pl.geometry.x.to_numpy() - x, pl.geometry.y.to_numpy() - y)
+            inside = pl[d <= r]
+            if len(inside):
+                settle = float(pd.to_numeric(inside["population"]).sum())
+                names = "; ".join(sorted({str(n) for n in inside["name"]}))
+        known = settle == settle
+        rows.append(
+            [
+                grid_pop,
+                low,
+                high,
+                settle,
+                names,
+                settle if known else grid_pop,
+                "settlement" if known else "grid",
+            ]
+        )
+    return pd.DataFrame(rows, columns=cols, index=episodes.index)
+
+
+def axis_lengths(units: gpd.GeoDataFrame, axes: gpd.GeoDataFrame, axis_status: pd.DataFrame) -> pd.DataFrame:
+    """Length of the HAWG axes inside each unit, by effective status.
+
+    Parameters
+    ----------
+    units
+        Admin units (any CRS).
+    axes
+        Axis lines (any CRS) with ``axis_id``.
+    axis_status
+        Indexed by ``axis_id`` with ``status`` and ``cause`` (the as-of state).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit (same order): ``axis_km``, ``axis_closed_km``,
+        ``axis_constrained_km``, ``axis_physical_km`` (closed or constrained with cause
+        physical or seasonal), ``axes_closed``, ``axes_constrained`` (``;``-separated ids).
+        Lengths in km measured in ESRI:102022.
+    """
+    u = units.to_crs(WORK_CRS).geometry.to_numpy()
+    a = axes.to_crs(WORK_CRS)
+    ids = a["axis_id"].astype(str).to_numpy() if "axis_id" in a.columns else a.index.astype(str).to_numpy()
+    status = axis_status["status"].reindex(ids).fillna("unknown").to_numpy()
+    cause = (
+        axis_status["cause"].reindex(ids).fillna("").to_numpy()
+        if "cause" in axis_status
+        else np.full(len(ids), "")
+    )
+    out = {
+        k: np.zeros(len(u)) for k in ("axis_km", "axis_closed_km", "axis_constrained_km", "axis_physical_km")
+    }
+    closed: list[list[str]] = [[] for _ in u]
+    constrained: list[list[str]] = [[] for _ in u]
+    tree = shapely.STRtree(u)
+    ia, iu = tree.query(a.geometry.to_numpy(), predicate="intersects")
+    for j, k in zip(ia, iu, strict=True):
+        km = shapely.length(shapely.intersection(a.geometry.iloc[j], u[k])) / 1000.0
+        if km <= 0:
+            continue
+        out["axis_km"][k] += km
+        if status[j] == "closed":
+            out["axis_closed_km"][k] += km
+            closed[k].append(ids[j])
+        elif status[j] == "constrained":
+            out["axis_constrained_km"][k] += km
+            constrained[k].append(ids[j])
+        if status[j] in ("closed", "constrained") and cause[j] in ("physical", "seasonal"):
+            out["axis_physical_km"][k] += km
+    df = pd.DataFrame({k: np.round(v, 3) for k, v in out.items()})
+    df["axes_closed"] = [";".join(sorted(set(c))) for c in closed]
+    df["axes_constrained"] = [";".join(sorted(set(c))) for c in constrained]
+    return df
+
+
+def _unit_of_points(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> np.ndarray:
+    """Position in ``units`` of the unit holding each point (-1 outside every unit)."""
+    out = np.full(len(points), -1, dtype=np.int64)
+    if len(points) == 0:
+        return out
+    joined = gpd.sjoin(
+        points[["geometry"]].to_crs(WORK_CRS).reset_index(drop=True),
+        units[["geometry"]].to_crs(WORK_CRS).reset_index(drop=True),
+        predicate="within",
+        how="inner",
+    )
+    joined = joined[~joined.index.duplicated(keep="first")]
+    out[joined.index.to_numpy()] = joined["index_right"].to_numpy()
+    return out
+
+
+def unit_figures(
+    inputs: Any,
+    result: Any,
+    *,
+    level: int,
+    density_path: Path,
+    incidents: gpd.GeoDataFrame | None = None,
+    event_types: dict[str, str] | None = None,
+    zone_rules: pd.DataFrame | None = None,
+    uncovered: tuple[str, ...] = (),
+) -> gpd.GeoDataFrame:
+    """Compute the figures the indicators come from, one row per admin unit.
+
+    Parameters
+    ----------
+    inputs
+        ``geo.model.friction.ModelInputs``.
+    result
+        ``geo.model.reach.ReachResult`` of the as-of date (its ``state`` gives the axis
+        status and the encirclements in force).
+    level
+        2 (cercles) or 3 (communes).
+    density_path
+        Population density raster (see :func:`episode_population`).
+    incidents
+        Incidents of the window (points, any CRS, ``event_type``), or None.
+    event_types
+        Event type -> category (default :func:`read_event_types`); other types are not counted.
+    zone_rules
+        Hub-distance zone rules (default ``data/zones_rules.csv``).
+    uncovered
+        Incident categories the incident files do not cover in the window: their counts
+        are NaN (no information), not 0.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326: ``pcode``, ``name``, ``level``, ``adm1_name``, ``adm2_pcode``,
+        :data:`FIGURE_COLUMNS`, geometry.
+    """
+    from geo.model.zones import classify_zones, zone_metrics
+
+    event_types = read_event_types() if event_types is None else event_types
+    state = result.state
+    zones = classify_zones(zone_metrics(inputs, result, level=level, incidents=incidents), zone_rules)
+    units = gpd.GeoDataFrame(
+        zones[["pcode", "name", "level", "adm1_name", "adm2_pcode", "population", "area_km2", "zone"]].copy(),
+        geometry=zones.geometry,
+        crs=STORAGE_CRS,
+    )
+    units["share_pop_8h"] = zones["share_pop_8h"] if "share_pop_8h" in zones else 0.0
+    axes = inputs.axes.reset_index(drop="axis_id" in inputs.axes.columns)
+    units = pd.concat([units.reset_index(drop=True), axis_lengths(units, axes, state.axis_status)], axis=1)
+    # encirclements in force, attributed to the unit holding the locality point
+    enc = state.no_entry
+    k = len(units)
+    n_enc = np.zeros(k, dtype=np.int64)
+    people = np.zeros(k)
+    names: list[list[str]] = [[] for _ in range(k)]
+    if enc is not None and len(enc):
+        pop = episode_population(enc, density_path=density_path)
+        where = _unit_of_points(enc, units)
+        for pos, loc, p in zip(where, enc["locality"].astype(str), pop["population_grid"], strict=True):
+            if pos < 0:
+                continue
+            n_enc[pos] += 1
+            people[pos] += float(p)
+            names[pos].append(loc)
+    units["encirclements_in_force"] = n_enc
+    units["encircled_localities"] = [";".join(sorted(n)) for n in names]
+    units["encircled_people"] = np.round(people, 0)
+    for cat in EVENT_CATEGORIES:
+        counts = np.zeros(k)
+        if incidents is not None and len(incidents):
+            sel = incidents[incidents["event_type"].astype(str).map(event_types).eq(cat)]
+            where = _unit_of_points(sel, units)
+            counts = np.bincount(where[where >= 0], minlength=k).astype(float)
+        if cat in uncovered:
+            counts = np.full(k, np.nan)
+        units[f"incidents_{cat}"] = counts
+    units["population"] = np.round(units["population"].astype(float), 0)
+    units["area_km2"] = np.round(units["area_km2"].astype(float), 1)
+    units["share_pop_8h"] = np.round(units["share_pop_8h"].astype(float), 4)
+    units["zone"] = units["zone"].astype(object)
+    return gpd.GeoDataFrame(units, geometry="geometry", crs=STORAGE_CRS)
+
+
+def severity(
+    inputs: Any,
+    result: Any,
+    *,
+    level: int,
+    density_path: Path,
+    as_of: dt.date,
+    incidents: gpd.GeoDataFrame | None = None,
+    window_days: int = 365,
+    table: pd.DataFrame | None = None,
+    event_types: dict[str, str] | None = None,
+) -> gpd.GeoDataFrame:
+    """Access severity of every admin unit of ``level`` on ``as_of``.
+
+    Parameters
+    ----------
+    inputs, result, level, density_path
+        See :func:`unit_figures` (``result`` must be computed for ``as_of``).
+    as_of
+        Date of the state; incidents count over the ``window_days`` days ending on it.
+    incidents
+        All incidents (points, ``date``, ``event_type``); windowed here. A category none
+        of whose incidents falls on or after the window's first day is treated as not
+        covered by the files (its indicator becomes an information gap).
+    window_days
+        Incident window, days (>= 1).
+    table, event_types
+        Indicator table and event categories (defaults: the project's files).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:4326, one row per unit: ``as_of``, ``window_days``, ``pcode``, ``name``,
+        ``level``, ``adm1_name``, ``adm2_pcode``, ``score``, ``label``, ``index``, the
+        dimension scores, ``value_``/``score_`` per indicator, ``info_gaps``, then the
+        figures (:data:`FIGURE_COLUMNS`), geometry.
+
+    Raises
+    ------
+    ValueError
+        ``level`` not 2 or 3, ``window_days`` < 1.
+    """
+    from geo.model.incidents import time_window
+
+    if window_days < 1:
+        msg = f"window_days must be >= 1, got {window_days!r}"
+        raise ValueError(msg)
+    event_types = read_event_types() if event_types is None else event_types
+    windowed = None
+    uncovered = list(EVENT_CATEGORIES)
+    if incidents is not None and len(incidents):
+        windowed = time_window(incidents, as_of=as_of, days=window_days)
+        start = pd.Timestamp(as_of) - pd.Timedelta(days=window_days - 1)
+        cats = incidents["event_type"].astype(str).map(event_types)
+        last = incidents["date"].groupby(cats).max()
+        uncovered = [c for c in EVENT_CATEGORIES if c not in last.index or last[c] < start]
+    figures = unit_figures(
+        inputs,
+        result,
+        level=level,
+        density_path=density_path,
+        incidents=windowed,
+        event_types=event_types,
+        uncovered=tuple(uncovered),
+    )
+    scored = score_units(figures, table)
+    scored.insert(0, "window_days", window_days)
+    scored.insert(0, "as_of", as_of.isoformat())
+    head = [
+        "as_of",
+        "window_days",
+        "pcode",
+        "name",
+        "level",
+        "adm1_name",
+        "adm2_pcode",
+        "score",
+        "label",
+        "index",
+    ]
+    dims = [f"dim_{d}" for d in DIMENSIONS]
+    ind = [c for c in scored.columns if c.startswith(("value_", "score_"))]
+    cols = [*head, *dims, *ind, "info_gaps", *FIGURE_COLUMNS, "geometry"]
+    logger.info(
+        "severity level %d as of %s: %s", level, as_of, scored["score"].value_counts().sort_index().to_dict()
+    )
+    return gpd.GeoDataFrame(scored[cols], geometry="geometry", crs=STORAGE_CRS)
