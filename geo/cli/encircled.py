@@ -62,7 +62,22 @@ SHOW_COLUMNS = [
     "recorded_at",
     "version_id",
     "in_force",
+    "population",
+    "population_method",
+    "population_grid",
+    "population_grid_low",
+    "population_grid_high",
+    "population_settlement",
 ]
+
+
+POPULATION_NOTE = (
+    "population: people inside the no-entry disc (radius_km). population_grid = WorldPop 2020 "
+    "density (~18 km blocks) x disc area; low/high = disc area x lowest/highest block density "
+    "around the locality (the grid cannot resolve more); population_settlement = sum of the "
+    "gazetteer (GeoNames) populations of localities in the disc, year unknown. population = the "
+    "settlement figure when known, else the grid figure (population_method)."
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -126,6 +141,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--as-of", type=parse_date, default=None, metavar="DATE", help="date (default: today)"
     )
     p_show.add_argument("--all", action="store_true", help="also episodes not in force")
+    add_data_option(p_show)
     add_format_option(p_show)
     add_store_option(p_show)
     p_show.set_defaults(func=run_show)
@@ -192,7 +208,18 @@ def run_show(args: argparse.Namespace) -> int:
     eff = constraints.effective_encircled(constraints.load_versions(store_from(args)), as_of)
     if not args.all:
         eff = eff[eff["in_force"]]
+    data_dir = _data_dir(args)
+    if data_dir is not None:
+        from geo.model.severity import with_population
+
+        eff = with_population(eff, data_dir)
+    else:
+        for c in SHOW_COLUMNS:
+            if c not in eff.columns:
+                eff[c] = None
     if args.format == "table":
         print(f"encircled localities as of {as_of} ({store_from(args)})")
     print_frame(eff[SHOW_COLUMNS], args.format)
+    if args.format == "table":
+        print(POPULATION_NOTE if data_dir is not None else "population: no data folder (pass --data DIR)")
     return 0

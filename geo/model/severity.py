@@ -701,3 +701,52 @@ def severity(
         "severity level %d as of %s: %s", level, as_of, scored["score"].value_counts().sort_index().to_dict()
     )
     return gpd.GeoDataFrame(scored[cols], geometry="geometry", crs=STORAGE_CRS)
+
+
+#: Population columns added to encircled localities by :func:`with_population`.
+POPULATION_COLUMNS = [
+    "population",
+    "population_method",
+    "population_grid",
+    "population_grid_low",
+    "population_grid_high",
+    "population_settlement",
+    "settlements",
+]
+
+
+def with_population(
+    episodes: gpd.GeoDataFrame, data_dir: Path, *, places: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
+    """Add the people inside each episode's no-entry disc (:func:`episode_population`).
+
+    Parameters
+    ----------
+    episodes
+        Encircled localities (points, any CRS) with ``radius_km`` (km).
+    data_dir
+        Data folder: its ``population`` raster and ``places`` gazetteer are read.
+    places
+        Localities with ``population`` (default: ``geo.sources.places.load_places(data_dir)``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``episodes`` plus :data:`POPULATION_COLUMNS` (people, rounded to units).
+
+    Raises
+    ------
+    MissingDataError
+        The data folder lacks the population raster or the gazetteer.
+    """
+    from geo.sources.datasets import dataset_path
+    from geo.sources.places import load_places
+
+    if places is None:
+        places = load_places(Path(data_dir))
+    pop = episode_population(episodes, density_path=dataset_path(Path(data_dir), "population"), places=places)
+    out = episodes.copy()
+    for c in POPULATION_COLUMNS:
+        col = pop[c]
+        out[c] = col.round(0) if c not in ("population_method", "settlements") else col
+    return out

@@ -249,6 +249,7 @@ def build_themes(
         ]
         if not public:
             cols += ["armed_group", "note"]
+        cols += [c for c in ("population", "population_method", "population_grid") if c in e.columns]
         f = _frame(e, cols, as_of)
         if "radius_km" in f:
             f["radius_km"] = pd.to_numeric(f["radius_km"], errors="coerce")
@@ -383,7 +384,8 @@ def _kml_geometry(g: Any) -> str:
     if t == "Point":
         return f"<Point><coordinates>{g.x:.5f},{g.y:.5f}</coordinates></Point>"
     if t == "LineString":
-        return f"<LineString><tessellate>1</tessellate><coordinates>{_coords(g.coords)}</coordinates></LineString>"
+        coords = _coords(g.coords)
+        return f"<LineString><tessellate>1</tessellate><coordinates>{coords}</coordinates></LineString>"
     if t == "Polygon":
         inner = "".join(
             f"<innerBoundaryIs><LinearRing><coordinates>{_coords(r.coords)}</coordinates>"
@@ -486,7 +488,7 @@ def geojson_text(themes: dict[str, gpd.GeoDataFrame]) -> str:
 
 
 def csv_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """A theme as a plain table: points give ``lon``/``lat``; other geometries a representative point."""
+    """Flatten a theme to a table: points give ``lon``/``lat``; other geometries a representative point."""
     df = pd.DataFrame(gdf.drop(columns="geometry"))
     if len(gdf):
         pts = gdf.geometry.representative_point()
@@ -502,7 +504,7 @@ def csv_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def export_format(target: str | Path) -> str:
-    """Export format of ``target`` from its suffix: ``gpkg``, ``kml``, ``geojson`` (.geojson/.json) or ``csv``.
+    """Export format of ``target`` from its suffix: gpkg, kml, geojson (.geojson/.json) or csv.
 
     Raises
     ------
@@ -761,6 +763,17 @@ def collect_state(
     return AccessState(as_of, inputs, result, hubs, admin1, incidents, z2, z3, catch, tuple(notes), public)
 
 
+def _encircled_with_population(state: AccessState) -> gpd.GeoDataFrame:
+    """Encirclements in force with the people inside each no-entry disc (geo.model.severity)."""
+    from geo.model.severity import with_population
+
+    enc = state.result.state.no_entry
+    if enc is None or len(enc) == 0:
+        return enc
+    places = state.inputs.places if "population" in state.inputs.places.columns else None
+    return with_population(enc, state.inputs.data_dir, places=places)
+
+
 def themes_from_state(state: AccessState, *, public: bool = False) -> dict[str, gpd.GeoDataFrame]:
     """:func:`build_themes` from an :class:`AccessState`.
 
@@ -782,7 +795,7 @@ def themes_from_state(state: AccessState, *, public: bool = False) -> dict[str, 
         catchments=state.catchments,
         axes=state.inputs.axes,
         axis_status=None if r.state is None else r.state.axis_status,
-        encircled=None if r.state is None else r.state.no_entry,
+        encircled=None if r.state is None else _encircled_with_population(state),
         hubs=state.hubs,
         incidents=state.incidents,
         admin2=state.inputs.admin2,

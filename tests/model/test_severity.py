@@ -260,3 +260,32 @@ def test_real_data_every_cercle_scored(data_dir, model_inputs) -> None:
         name = ind["indicator"]
         expect = [score_value(x, ind["t1"], ind["t2"], ind["t3"]) for x in out[f"value_{name}"]]
         assert out[f"score_{name}"].tolist() == expect
+
+
+def test_export_theme_carries_population_except_in_public_exports() -> None:
+    from geo.products.export import build_themes, public_themes
+
+    enc = gpd.GeoDataFrame(
+        {
+            "locality": ["A"],
+            "status": ["active"],
+            "since": [dt.date(2025, 1, 1)],
+            "until": [None],
+            "last_confirmed": [None],
+            "radius_km": [5.0],
+            "coord_confidence": ["high"],
+            "source": ["S"],
+            "adm3_pcode": ["ML0101"],
+            "public": [True],
+            "population": [1234.0],
+            "population_method": ["grid"],
+            "population_grid": [1234.0],
+        },
+        geometry=gpd.points_from_xy([-4.0], [14.0]),
+        crs="EPSG:4326",
+    )
+    themes = build_themes(as_of=dt.date(2025, 11, 30), encircled=enc)
+    assert themes["encircled"]["population"].tolist() == [1234.0]
+    assert themes["encircled"]["population_method"].tolist() == ["grid"]
+    public = public_themes(build_themes(as_of=dt.date(2025, 11, 30), encircled=enc, public=True))
+    assert "population" not in public["encircled"].columns
