@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "geo.cli.export",
     "geo.cli.snapshot",
     "geo.cli.severity",
+    "geo.cli.changes",
 )
 
 

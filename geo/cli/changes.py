@@ -1,0 +1,114 @@
+"""``python -m geo changes``: what changed between two dates (the "since the last HCT" product).
+
+Examples
+--------
+``python -m geo changes --from 2025-03-01 --to 2025-11-30 --out changes.pdf --lang fr``
+
+``python -m geo changes --from 2025-11-01 --to 2025-12-01 --as-known-on --out changes.csv``
+(compares what the store knew on each date; writes changes.csv and changes_hubs.csv,
+changes_admin2.csv, changes_severity.csv)
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
+from geo.errors import DataFileError
+
+FORMATS = (".csv", ".gpkg", ".pdf")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``changes`` subcommand."""
+    p = sub.add_parser(
+        "changes",
+        help="what changed between two dates: constraints, reach lost/gained, severity",
+        description="Constraint changes between --from and --to (road status and encirclements, "
+        "with sources), the area, people and localities lost and gained per hub and per cercle "
+        "(exact cell difference of the reach on the two dates) and the change of access severity "
+        "per cercle. CSV (with sibling _hubs, _admin2 and _severity tables), GeoPackage or a "
+        "one-page PDF.",
+    )
+    p.add_argument("--from", dest="d_from", type=parse_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="d_to", type=parse_date, required=True, metavar="YYYY-MM-DD")
+    p.add_argument(
+        "--as-known-on",
+        action="store_true",
+        help="compare what the store knew on each date (versions' recorded_at) instead of the "
+        "current versions applied on each date",
+    )
+    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the PDF (default fr)")
+    p.add_argument(
+        "--window-days", type=int, default=365, metavar="N", help="incident window of the severity"
+    )
+    p.add_argument("--out", required=True, metavar="FILE.csv|FILE.gpkg|FILE.pdf")
+    add_data_option(p)
+    add_store_option(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``changes``; returns the exit code."""
+    from geo.config import resolve_data_dir
+    from geo.model.changes import compare_dates, versions_for
+    from geo.model.friction import load_model_inputs
+    from geo.model.incidents import load_incidents
+    from geo.products import changes_report as cr
+    from geo.sources.curated import select_hubs
+    from geo.sources.datasets import dataset_path
+
+    out = Path(args.out)
+    if out.suffix.lower() not in FORMATS:
+        raise DataFileError(out, f"output must end in {', '.join(FORMATS)}", field="--out")
+    if not args.d_from < args.d_to:
+        label, msg = "--from/--to", f"--from {args.d_from} must be before --to {args.d_to}"
+        raise DataFileError(label, msg)
+    data_dir = resolve_data_dir(args.data)
+    store = store_from(args)
+    before_v, after_v = versions_for(store, args.d_from, args.d_to, known_on=args.as_known_on)
+    inputs = load_model_inputs(data_dir, progress=tqdm_progress("loading data"))
+    report = compare_dates(
+        inputs,
+        select_hubs(None),
+        before_v,
+        after_v,
+        args.d_from,
+        args.d_to,
+        known_on=args.as_known_on,
+        density_path=dataset_path(data_dir, "population"),
+        incidents=load_incidents(data_dir, store_path=store),
+        window_days=args.window_days,
+    )
+    suffix = out.suffix.lower()
+    if suffix == ".csv":
+        written = [str(p) for p in cr.write_tables(report, out)]
+    elif suffix == ".gpkg":
+        episodes = after_v.encircled if len(after_v.encircled) else before_v.encircled
+        import pandas as pd
+
+        episodes = pd.concat([before_v.encircled, after_v.encircled]).drop_duplicates("episode_id")
+        layers = cr.write_gpkg(report, out, axes=inputs.axes, episodes=episodes)
+        written = [f"{out} (layers {', '.join(layers)})"]
+    else:
+        from geo.sources.admin import load_admin
+
+        cr.write_pdf(report, out, lang=args.lang, axes=inputs.axes, outline=load_admin(data_dir, 1))
+        written = [str(out)]
+    k = cr.key_figures(report)
+    mode = "as known on each date" if args.as_known_on else "by validity dates"
+    print(f"changes {args.d_from} -> {args.d_to} ({mode}): {k['changes']} constraint changes")
+    if len(report.constraints):
+        print(
+            report.constraints[["date", "kind", "item", "change", "status_before", "status_after"]].to_string(
+                index=False
+            )
+        )
+    print(
+        f"within {k['band_h']:g} h of the nearest hub: -{k['km2_lost']:,.0f} / +{k['km2_gained']:,.0f} km2, "
+        f"-{k['population_lost']:,.0f} / +{k['population_gained']:,.0f} people; "
+        f"severity up in {k['severity_up']} cercles, down in {k['severity_down']}"
+    )
+    print("wrote " + ", ".join(written))
+    return 0
