@@ -101,6 +101,51 @@ HXL_TAGS = {
     "travel_time_h": "#indicator+travel_time_h",
     "travel_time_h_before": "#indicator+travel_time_h+before",
     "travel_time_h_after": "#indicator+travel_time_h+after",
+    # access severity (geo.model.severity) and changes between dates (geo.model.changes)
+    "score": "#severity+access+class",
+    "index": "#severity+access+index",
+    "label": "#severity+access+label",
+    "window_days": "#indicator+window_days",
+    "info_gaps": "#meta+gaps",
+    "axis_km": "#indicator+axis_km",
+    "axis_closed_km": "#indicator+axis_closed_km",
+    "axis_constrained_km": "#indicator+axis_constrained_km",
+    "axis_physical_km": "#indicator+axis_physical_km",
+    "axes_closed": "#loc+axis+closed",
+    "axes_constrained": "#loc+axis+constrained",
+    "encirclements_in_force": "#indicator+encirclements+num",
+    "encircled_localities": "#loc+name+encircled",
+    "encircled_people": "#affected+encircled",
+    "incidents_violence": "#event+num+violence",
+    "incidents_restriction": "#event+num+restriction",
+    "share_pop_8h": "#indicator+share_pop_8h",
+    "score_before": "#severity+access+class+before",
+    "score_after": "#severity+access+class+after",
+    "score_change": "#severity+access+class+change",
+    "index_before": "#severity+access+index+before",
+    "index_after": "#severity+access+index+after",
+    "indicators_changed": "#severity+indicators+changed",
+    "kind": "#meta+kind",
+    "item": "#meta+item+code",
+    "status_before": "#status+before",
+    "status_after": "#status+after",
+    "km2_lost": "#indicator+km2+lost",
+    "km2_gained": "#indicator+km2+gained",
+    "population_lost": "#affected+lost",
+    "population_gained": "#affected+gained",
+    "localities_lost": "#loc+num+lost",
+    "localities_gained": "#loc+num+gained",
+    "population_grid": "#population+grid",
+    "population_settlement": "#population+settlement",
+    "population_method": "#meta+method+population",
+}
+
+#: Column prefixes with a hashtag built from the rest of the name.
+HXL_PREFIXES = {
+    "share_": "#indicator+",
+    "value_": "#indicator+value+",
+    "score_": "#severity+score+",
+    "dim_": "#severity+dim+",
 }
 
 
@@ -108,8 +153,9 @@ def hxl_tag(column: str) -> str:
     """Return the HXL hashtag of one column (``share_pop_4h`` -> ``#indicator+share_pop_4h``; "" if none)."""
     if column in HXL_TAGS:
         return HXL_TAGS[column]
-    if column.startswith("share_"):
-        return f"#indicator+{column}"
+    for prefix, tag in HXL_PREFIXES.items():
+        if column.startswith(prefix):
+            return tag + (column if prefix == "share_" else column[len(prefix) :])
     return ""
 
 

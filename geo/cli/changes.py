@@ -14,7 +14,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
+from geo.cli.common import (
+    add_data_option,
+    add_store_option,
+    data_from,
+    parse_date,
+    store_from,
+    tqdm_progress,
+)
 from geo.errors import DataFileError
 
 FORMATS = (".csv", ".gpkg", ".pdf")
@@ -51,7 +58,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``changes``; returns the exit code."""
-    from geo.config import resolve_data_dir
     from geo.model.changes import compare_dates, versions_for
     from geo.model.friction import load_model_inputs
     from geo.model.incidents import load_incidents
@@ -65,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.d_from < args.d_to:
         label, msg = "--from/--to", f"--from {args.d_from} must be before --to {args.d_to}"
         raise DataFileError(label, msg)
-    data_dir = resolve_data_dir(args.data)
+    data_dir = data_from(args)
     store = store_from(args)
     before_v, after_v = versions_for(store, args.d_from, args.d_to, known_on=args.as_known_on)
     inputs = load_model_inputs(data_dir, progress=tqdm_progress("loading data"))
@@ -85,7 +91,6 @@ def run(args: argparse.Namespace) -> int:
     if suffix == ".csv":
         written = [str(p) for p in cr.write_tables(report, out)]
     elif suffix == ".gpkg":
-        episodes = after_v.encircled if len(after_v.encircled) else before_v.encircled
         import pandas as pd
 
         episodes = pd.concat([before_v.encircled, after_v.encircled]).drop_duplicates("episode_id")

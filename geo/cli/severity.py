@@ -11,7 +11,14 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, store_from, tqdm_progress
+from geo.cli.common import (
+    add_data_option,
+    add_store_option,
+    data_from,
+    parse_date,
+    store_from,
+    tqdm_progress,
+)
 from geo.errors import DataFileError
 
 ADMIN_VERSION = "COD-AB 2015"
@@ -85,31 +92,24 @@ def compute(data_dir: Path, store: Path | None, *, level: int, as_of: dt.date, w
 
 def write_table(table, out: Path) -> None:  # noqa: ANN001
     """Write a severity table: CSV with an HXL row (text cells escaped), or GPKG layer ``severity``."""
-    from geo.escape import spreadsheet_cell
-    from geo.io import write_csv_atomic, write_layers
-    from geo.model.severity import severity_hxl
+    from geo.io import write_layers
+    from geo.tables import write_csv
 
     if output_format(out) == "gpkg":
         write_layers({"severity": table}, out)
         return
-    flat = table.drop(columns="geometry").copy()
-    for c in flat.columns:
-        if flat[c].dtype == object:
-            flat[c] = flat[c].map(spreadsheet_cell)
-    write_csv_atomic(flat, out, hxl={c: severity_hxl(c) for c in flat.columns})
+    write_csv(table, out)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``severity``; returns the exit code."""
-    from geo.config import resolve_data_dir
-
     out = Path(args.out)
     output_format(out)
     if args.window_days < 1:
         label, msg = "--window-days", f"must be >= 1, got {args.window_days}"
         raise DataFileError(label, msg)
     table, _ = compute(
-        resolve_data_dir(args.data),
+        data_from(args),
         store_from(args),
         level=args.level,
         as_of=args.as_of,

@@ -60,14 +60,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.config import PROJECT_ROOT, STORAGE_CRS, WORK_CRS
+from geo.config import SHIPPED_DATA, STORAGE_CRS, WORK_CRS
 from geo.errors import DataFileError
-from geo.tables import hxl_tag
 
 logger = logging.getLogger(__name__)
 
-INDICATORS_PATH = PROJECT_ROOT / "data" / "severity_indicators.csv"
-EVENT_TYPES_PATH = PROJECT_ROOT / "data" / "severity_event_types.csv"
+INDICATORS_PATH = SHIPPED_DATA / "severity_indicators.csv"
+EVENT_TYPES_PATH = SHIPPED_DATA / "severity_event_types.csv"
 INDICATOR_TABLE_COLUMNS = [
     "indicator",
     "dimension",
@@ -111,40 +110,6 @@ FIGURE_COLUMNS = [
     "incidents_violence",
     "incidents_restriction",
 ]
-#: HXL hashtags of the columns :data:`geo.tables.HXL_TAGS` does not know.
-SEVERITY_HXL = {
-    "score": "#severity+access+class",
-    "index": "#severity+access+index",
-    "label": "#severity+access+label",
-    "window_days": "#indicator+window_days",
-    "info_gaps": "#meta+gaps",
-    "axis_km": "#indicator+axis_km",
-    "axis_closed_km": "#indicator+axis_closed_km",
-    "axis_constrained_km": "#indicator+axis_constrained_km",
-    "axis_physical_km": "#indicator+axis_physical_km",
-    "axes_closed": "#loc+axis+closed",
-    "axes_constrained": "#loc+axis+constrained",
-    "encirclements_in_force": "#indicator+encirclements+num",
-    "encircled_localities": "#loc+name+encircled",
-    "encircled_people": "#affected+encircled",
-    "incidents_violence": "#event+num+violence",
-    "incidents_restriction": "#event+num+restriction",
-    "share_pop_8h": "#indicator+share_pop_8h",
-}
-
-
-def severity_hxl(column: str) -> str:
-    """HXL hashtag of a severity-table column ("" when none)."""
-    if column in SEVERITY_HXL:
-        return SEVERITY_HXL[column]
-    for prefix, tag in (
-        ("value_", "#indicator+value+"),
-        ("score_", "#severity+score+"),
-        ("dim_", "#severity+dim+"),
-    ):
-        if column.startswith(prefix):
-            return tag + column[len(prefix) :]
-    return hxl_tag(column)
 
 
 # ----------------------------------------------------------------------------- tables

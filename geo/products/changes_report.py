@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from geo.config import STORAGE_CRS
-from geo.escape import spreadsheet_cell
-from geo.io import atomic_path, write_csv_atomic, write_layers
+from geo.io import atomic_path, write_layers
 from geo.model.changes import ChangeReport
-from geo.model.severity import severity_hxl
 from geo.products.i18n import check_lang, format_date
+from geo.tables import write_csv
+from geo.vocab import ROAD_STATUS
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +72,6 @@ TEXT = {
     "encirclement": {"fr": "encerclement", "en": "encirclement"},
     "in force": {"fr": "en vigueur", "en": "in force"},
     "not in force": {"fr": "levé", "en": "not in force"},
-    "open": {"fr": "ouvert", "en": "open"},
-    "constrained": {"fr": "contraint", "en": "constrained"},
-    "closed": {"fr": "fermé", "en": "closed"},
-    "unknown": {"fr": "inconnu", "en": "unknown"},
     "footer": {
         "fr": "Sources : base de contraintes du GTAH (sources citées par ligne), WorldPop 2020 "
         "(grille ~18 km), COD-AB 2015. Zones accessibles : temps de trajet au hub le plus proche, "
@@ -152,11 +148,7 @@ def key_figures(report: ChangeReport, *, band_h: float = KEY_BAND_H) -> dict[str
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
-    flat = pd.DataFrame(df.drop(columns=[c for c in ("geometry",) if c in df.columns]))
-    for col in flat.columns:
-        if flat[col].dtype == object or str(flat[col].dtype).startswith(("str", "string")):
-            flat[col] = flat[col].astype(object).map(spreadsheet_cell)
-    write_csv_atomic(flat, path, hxl={c: severity_hxl(c) for c in flat.columns})
+    write_csv(df, path)
 
 
 def write_tables(report: ChangeReport, out: Path) -> list[Path]:
@@ -231,7 +223,9 @@ def write_gpkg(
 
 def _status(value: object, lang: str) -> str:
     v = str(value)
-    return t(v, lang) if v in TEXT else mpl_text(v)
+    if v in TEXT:
+        return t(v, lang)
+    return ROAD_STATUS.label(v, lang).lower() if v in ROAD_STATUS else mpl_text(v)
 
 
 def change_lines(report: ChangeReport, lang: str, *, limit: int = 18) -> list[str]:

@@ -24,7 +24,6 @@ from geo.model.severity import (
     read_indicator_table,
     score_units,
     score_value,
-    severity_hxl,
 )
 
 TABLE_HEAD = ",".join(INDICATOR_TABLE_COLUMNS) + "\n"
@@ -216,9 +215,13 @@ def test_episode_population_uniform_density_and_settlements(tmp_path) -> None:
 
 
 def test_hxl_tags_cover_scores_and_indicators() -> None:
-    assert severity_hxl("score") == "#severity+access+class"
-    assert severity_hxl("value_axis_blocked_share") == "#indicator+value+axis_blocked_share"
-    assert severity_hxl("pcode") == "#adm+code"
+    from geo.tables import hxl_tag
+
+    assert hxl_tag("score") == "#severity+access+class"
+    assert hxl_tag("value_axis_blocked_share") == "#indicator+value+axis_blocked_share"
+    assert hxl_tag("score_encirclements") == "#severity+score+encirclements"
+    assert hxl_tag("share_pop_4h") == "#indicator+share_pop_4h"
+    assert hxl_tag("pcode") == "#adm+code"
 
 
 def test_real_data_every_cercle_scored(data_dir, model_inputs) -> None:
