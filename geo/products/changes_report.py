@@ -71,7 +71,7 @@ TEXT = {
     "axis": {"fr": "axe", "en": "axis"},
     "encirclement": {"fr": "encerclement", "en": "encirclement"},
     "in force": {"fr": "en vigueur", "en": "in force"},
-    "not in force": {"fr": "levé", "en": "not in force"},
+    "not in force": {"fr": "hors vigueur", "en": "not in force"},
     "footer": {
         "fr": "Sources : base de contraintes du GTAH (sources citées par ligne), WorldPop 2020 "
         "(grille ~18 km), COD-AB 2015. Zones accessibles : temps de trajet au hub le plus proche, "
