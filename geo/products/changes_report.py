@@ -62,8 +62,8 @@ TEXT = {
     "more": {"fr": "… et {n} autres (voir le CSV)", "en": "… and {n} more (see the CSV)"},
     "hubs_title": {"fr": "Par hub, bande {h} h", "en": "Per hub, {h} h band"},
     "hub_line": {
-        "fr": "{hub} : −{kl} / +{kg} km², −{pl} / +{pg} pers., −{ll} / +{lg} localités",
-        "en": "{hub}: −{kl} / +{kg} km², −{pl} / +{pg} people, −{ll} / +{lg} localities",
+        "fr": "{hub} : {kl} / {kg} km², {pl} / {pg} pers., {ll} / {lg} localités",
+        "en": "{hub}: {kl} / {kg} km², {pl} / {pg} people, {ll} / {lg} localities",
     },
     "starts": {"fr": "début", "en": "starts"},
     "ends": {"fr": "fin", "en": "ends"},
@@ -99,6 +99,11 @@ def mpl_text(value: object) -> str:
 def _fmt_int(v: float, lang: str) -> str:
     s = f"{round(float(v)):,}"
     return s.replace(",", "\u202f") if lang == "fr" else s
+
+
+def _signed(v: float, sign: str, lang: str) -> str:
+    """``−n`` / ``+n`` for a loss or gain, plain ``0`` when nothing changed."""
+    return "0" if round(float(v)) == 0 else sign + _fmt_int(v, lang)
 
 
 # ----------------------------------------------------------------------------- figures
@@ -434,12 +439,12 @@ def write_pdf(
                 "hub_line",
                 lang,
                 hub=mpl_text(r["hub"]),
-                kl=_fmt_int(r["km2_lost"], lang),
-                kg=_fmt_int(r["km2_gained"], lang),
-                pl=_fmt_int(r["population_lost"], lang),
-                pg=_fmt_int(r["population_gained"], lang),
-                ll=int(r["localities_lost"]),
-                lg=int(r["localities_gained"]),
+                kl=_signed(r["km2_lost"], "−", lang),
+                kg=_signed(r["km2_gained"], "+", lang),
+                pl=_signed(r["population_lost"], "−", lang),
+                pg=_signed(r["population_gained"], "+", lang),
+                ll=_signed(r["localities_lost"], "−", lang),
+                lg=_signed(r["localities_gained"], "+", lang),
             ),
             fontsize=6.5,
             va="top",
