@@ -137,10 +137,10 @@ def html_attr(value: Any) -> str:
 
 
 def js_string(value: Any, *, quote: bool = True) -> str:
-    """Return ``value`` as a JavaScript string literal that is safe inside ``<script>``.
+    r"""Return ``value`` as a JavaScript string literal that is safe inside ``<script>``.
 
     :func:`json.dumps` writes the literal (quotes, backslashes and control characters
-    escaped); then ``< > & ' ` $`` and U+2028/U+2029 are written as ``\\uXXXX`` escapes,
+    escaped); then ``< > & ' ` $`` and U+2028/U+2029 are written as ``\uXXXX`` escapes,
     so the text cannot close the script element (``</script>``), open an HTML comment,
     end a template literal (backtick) or start an interpolation (``${``).
 
@@ -208,10 +208,10 @@ def xml_text(value: Any) -> str:
 
 
 def mpl_text(value: Any) -> str:
-    """Return ``value`` so matplotlib draws it literally (no mathtext).
+    r"""Return ``value`` so matplotlib draws it literally (no mathtext).
 
     A ``$`` pair starts matplotlib's mathtext (and an unmatched one makes ``savefig``
-    fail): each ``$`` is written ``\\$``, which matplotlib draws as a dollar sign. Controls
+    fail): each ``$`` is written ``\$``, which matplotlib draws as a dollar sign. Controls
     and bidi overrides become U+FFFD. Do not pass the result through ``usetex``.
 
     Parameters

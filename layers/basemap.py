@@ -5,6 +5,8 @@ from __future__ import annotations
 import folium
 from branca.element import MacroElement, Template
 
+from geo.escape import js_string
+
 #: Where the app serves the vendored Leaflet (``static/vendor/leaflet`` via Streamlit static serving).
 APP_VENDOR_BASE = "/app/static/vendor"
 MALI_CENTRE = (16.9, -4.0)
@@ -17,7 +19,7 @@ def make_map(
     zoom_start: int = 6,
     height: str | int = "100%",
 ) -> folium.Map:
-    """An empty map of Mali that loads Leaflet from ``asset_base`` (no CDN, no tiles).
+    """Return an empty map of Mali that loads Leaflet from ``asset_base`` (no CDN, no tiles).
 
     Parameters
     ----------
@@ -72,7 +74,7 @@ class Legend(MacroElement):
 var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
 {{ this.get_name() }}.onAdd = function (map) {
     var div = L.DomUtil.create("div", "map-legend");
-    div.innerHTML = {{ this.html|tojson }};
+    div.innerHTML = {{ this.html_js }};
     div.style.background = "rgba(255,255,255,0.92)";
     div.style.padding = "6px 8px";
     div.style.font = "12px/1.35 sans-serif";
@@ -106,3 +108,8 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
         }
         rows = "".join(f"<div>{swatch[k].format(c=esc(c))}{esc(label)}</div>" for k, c, label in entries)
         self.html = f"<div style='font-weight:bold;margin-bottom:3px'>{esc(title)}</div>{rows}"
+
+    @property
+    def html_js(self) -> str:
+        """The legend HTML as a JavaScript string literal (:func:`geo.escape.js_string`)."""
+        return js_string(self.html)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from layers.style import ENCIRCLED_ACTIVE, ENCIRCLED_INACTIVE, esc, popup_table, with_popup
+from layers.style import ENCIRCLED_ACTIVE, ENCIRCLED_INACTIVE, esc, popup_table, tooltip, with_popup
 
 
 def build_encircled_layer(
@@ -49,7 +49,7 @@ def build_encircled_layer(
                     weight=2,
                     fill=True,
                     fill_opacity=0.35,
-                    tooltip=f"{esc(row['locality'])}: encircled",
+                    tooltip=tooltip(f"{esc(row['locality'])}: encircled"),
                 ),
                 popup,
             ).add_to(group)
@@ -62,7 +62,7 @@ def build_encircled_layer(
                 fill=row["in_force"],
                 fill_color=colour,
                 fill_opacity=0.9,
-                tooltip=esc(row["locality"]),
+                tooltip=tooltip(esc(row["locality"])),
             ),
             popup,
         ).add_to(group)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from layers.style import esc, hub_colour, popup_table, with_popup
+from layers.style import esc, hub_colour, popup_table, tooltip, with_popup
 
 
 def build_hubs_layer(
@@ -45,7 +45,7 @@ def build_hubs_layer(
             fill=True,
             fill_color=hub_colour(i),
             fill_opacity=1.0,
-            tooltip=esc(row["name"]),
+            tooltip=tooltip(esc(row["name"])),
         )
         with_popup(marker, popup).add_to(group)
     return group

@@ -2,12 +2,12 @@
 
 Only CircleMarker / GeoJson are used, which need no asset beyond Leaflet itself (no
 CDN plugin), so the maps draw offline. Every text from a file goes through
-:func:`html.escape` before it reaches a popup or tooltip.
+:func:`geo.escape.html_text` before it reaches a popup, tooltip or layer name, and reaches
+the map script only as JSON (GeoJSON properties) or :func:`geo.escape.js_string`.
 """
 
 from __future__ import annotations
 
-import html
 import math
 
 import folium
@@ -16,7 +16,7 @@ import pandas as pd
 
 from geo.config import STORAGE_CRS
 from layers.admin import build_admin_layer
-from layers.style import with_popup
+from layers.style import esc, tooltip, with_popup
 
 #: Marker colour per source (``generic:*`` share one).
 SOURCE_COLOURS = {"ucdp": "#b2182b", "acled": "#2166ac", "curated": "#e08214", "generic": "#1b7837"}
@@ -60,28 +60,22 @@ def marker_radius(fatalities: int) -> float:
     return min(RADIUS_MAX_PX, RADIUS_MIN_PX + 1.5 * math.sqrt(max(int(fatalities), 0)))
 
 
-def _esc(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    return html.escape(str(value), quote=True)
-
-
 def popup_html(row: pd.Series) -> str:
     """Popup of one incident; every value escaped."""
     date = row.get("date")
     date_txt = date.strftime("%Y-%m-%d") if isinstance(date, pd.Timestamp) and not pd.isna(date) else ""
     prec = row.get("date_precision") or ""
     if prec and prec != "day":
-        date_txt += f" ({_esc(prec)})"
-    actors = " / ".join(_esc(a) for a in (row.get("actor1"), row.get("actor2")) if a)
-    place = ", ".join(_esc(p) for p in (row.get("location"), row.get("admin2"), row.get("admin1")) if p)
+        date_txt += f" ({esc(prec)})"
+    actors = " / ".join(esc(a) for a in (row.get("actor1"), row.get("actor2")) if a)
+    place = ", ".join(esc(p) for p in (row.get("location"), row.get("admin2"), row.get("admin1")) if p)
     lines = [
-        f"<b>{_esc(row.get('event_type'))}</b>",
+        f"<b>{esc(row.get('event_type'))}</b>",
         f"Date: {date_txt}",
         f"Actors: {actors}" if actors else "",
         f"Place: {place}" if place else "",
         f"Fatalities: {int(row.get('fatalities') or 0)}",
-        f"Source: {_esc(row.get('source'))} ({_esc(row.get('incident_id'))})",
+        f"Source: {esc(row.get('source'))} ({esc(row.get('incident_id'))})",
         "<i>Low location precision</i>" if bool(row.get("low_precision")) else "",
     ]
     return "<br>".join(line for line in lines if line)
@@ -127,7 +121,7 @@ def build_incidents_layer(
     if colour_by not in ("source", "event_type"):
         msg = f"colour_by must be 'source' or 'event_type', got {colour_by!r}"
         raise ValueError(msg)
-    group = folium.FeatureGroup(name=name, show=show)
+    group = folium.FeatureGroup(name=esc(name), show=show)  # shown as HTML by Leaflet
     if len(incidents) == 0:
         return group
     gdf = incidents.to_crs(STORAGE_CRS) if incidents.crs is not None else incidents
@@ -146,7 +140,7 @@ def build_incidents_layer(
             "colour": colours.to_numpy(),
             "radius": gdf["fatalities"].map(marker_radius).to_numpy(),
             "low_precision": gdf["low_precision"].astype(bool).to_numpy(),
-            "tooltip": (dates.map(_esc) + " " + gdf["event_type"].map(_esc)).to_numpy(),
+            "tooltip": (dates.map(esc) + " " + gdf["event_type"].map(esc)).to_numpy(),
             "popup": [popup_html(row) for _, row in gdf.iterrows()],
         },
         geometry=gdf.geometry.to_numpy(),
@@ -167,7 +161,7 @@ def build_incidents_layer(
 
     folium.GeoJson(
         props,
-        name=name,
+        name=esc(name),
         marker=folium.CircleMarker(radius=RADIUS_MIN_PX, fill=True),
         style_function=style,
         tooltip=folium.GeoJsonTooltip(["tooltip"], labels=False),
@@ -187,7 +181,7 @@ def build_clusters_layer(
         One CircleMarker per cell, radius ~ sqrt(count), with the count as tooltip and a
         popup listing dates, fatalities and main event types (escaped).
     """
-    group = folium.FeatureGroup(name=name, show=show)
+    group = folium.FeatureGroup(name=esc(name), show=show)  # shown as HTML by Leaflet
     if len(clusters) == 0:
         return group
     gdf = clusters.to_crs(STORAGE_CRS)
@@ -199,7 +193,7 @@ def build_clusters_layer(
             f"<b>{n} incident{'s' if n != 1 else ''}</b><br>{first} to {last}<br>"
             f"Fatalities: {int(row['fatalities'])}<br>"
             f"Low precision: {int(row['low_precision'])}<br>"
-            f"Types: {_esc(row['event_types'])}"
+            f"Types: {esc(row['event_types'])}"
         )
         marker = folium.CircleMarker(
             location=(row.geometry.y, row.geometry.x),
@@ -209,7 +203,7 @@ def build_clusters_layer(
             fill_color="#d7301f",
             fill_opacity=0.55,
             weight=1,
-            tooltip=str(n),
+            tooltip=tooltip(esc(n)),
         )
         with_popup(marker, popup, max_width=320).add_to(group)
     return group
@@ -253,9 +247,9 @@ def build_counts_choropleth(
     gdf = units[["pcode", "name", "geometry"]].to_crs(STORAGE_CRS).reset_index(drop=True)
     gdf = gdf.merge(table, on="pcode", how="left")
     gdf[["incidents", "fatalities"]] = gdf[["incidents", "fatalities"]].fillna(0).astype(int)
-    gdf["name"] = gdf["name"].astype(str).map(html.escape)
-    gdf["pcode"] = gdf["pcode"].astype(str).map(html.escape)
-    group = folium.FeatureGroup(name=name, show=show)
+    gdf["name"] = gdf["name"].map(esc)
+    gdf["pcode"] = gdf["pcode"].map(esc)
+    group = folium.FeatureGroup(name=esc(name), show=show)  # shown as HTML by Leaflet
     folium.GeoJson(
         gdf,
         style_function=lambda f: {

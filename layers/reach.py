@@ -5,7 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from layers.style import BAND_OPACITY, esc, hub_colour, slim
+from layers.style import BAND_OPACITY, esc, hub_colour, slim, tooltip
 
 
 def build_reach_layers(
@@ -26,7 +26,7 @@ def build_reach_layers(
     groups = []
     for hub_id, sub in bands.groupby("hub_id", sort=False):
         colour = hub_colour(hub_order.index(hub_id) if hub_id in hub_order else len(hub_order))
-        name = f"Reach: {sub['hub'].iloc[0]}"
+        name = f"Reach: {esc(sub['hub'].iloc[0])}"  # Leaflet shows layer names as HTML
         group = folium.FeatureGroup(name=name, show=show)
         sub = sub.sort_values("hours")
         hours = list(sub["hours"])
@@ -42,7 +42,7 @@ def build_reach_layers(
                 tip += f", {row['localities']} localities"
             folium.GeoJson(
                 row.geometry.__geo_interface__,
-                tooltip=tip,
+                tooltip=tooltip(tip),
                 style_function=lambda _f, c=colour, o=opacity: {
                     "color": c,
                     "weight": 1,

@@ -13,6 +13,7 @@ from layers.style import (
     esc,
     popup_table,
     slim,
+    tooltip,
     with_popup,
 )
 
@@ -46,7 +47,7 @@ def build_roads_layer(
     folium.FeatureGroup
         Schematic axes (not on the road lines) are dashed.
     """
-    group = folium.FeatureGroup(name=name, show=show)
+    group = folium.FeatureGroup(name=esc(name), show=show)  # shown as HTML by Leaflet
     if roads is not None:
         base = slim(roads[["geometry"]], tolerance_m=300.0)
         folium.GeoJson(
@@ -88,7 +89,7 @@ def build_roads_layer(
         line = folium.GeoJson(
             row["geometry"].__geo_interface__,
             style_function=lambda _f, s=style: s,
-            tooltip=f"{esc(row['axis_name'])}: {esc(ROAD_STATUS.label(status))}",
+            tooltip=tooltip(f"{esc(row['axis_name'])}: {esc(ROAD_STATUS.label(status))}"),
         )
         with_popup(line, popup, max_width=360).add_to(group)
     return group

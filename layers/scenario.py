@@ -221,7 +221,7 @@ def _hub_colours(hub_ids: pd.Series, hub_order: list[str]) -> list[str]:
 
 
 def _band_rows(bands: gpd.GeoDataFrame, hours: float, *, simplify: bool) -> gpd.GeoDataFrame:
-    """The non-empty rows of one band, simplified for display unless already so."""
+    """Return the non-empty rows of one band, simplified for display unless already so."""
     sub = bands[(bands["hours"] == hours) & ~bands.geometry.is_empty]
     return slim(sub, tolerance_m=1500.0, precision_deg=1e-3) if simplify else sub
 

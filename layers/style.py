@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
+import folium
 import geopandas as gpd
 import shapely
 from branca.element import MacroElement, Template
+from folium.template import Template as FoliumTemplate  # has the ``tojavascript`` filter
 
 from geo.config import STORAGE_CRS, WORK_CRS
+from geo.escape import html_text, js_string
 from geo.products.cartography import (  # noqa: F401  (re-exported for the layers)
     BAND_OPACITY,
     BASE_ROAD_COLOUR,
@@ -33,10 +35,13 @@ DISPLAY_PRECISION_DEG = 1e-4
 
 
 def esc(value: Any) -> str:
-    """HTML-escape any value for a popup or tooltip (None and NaN become an empty string)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return html.escape(str(value), quote=True)
+    """HTML-escape any value for a popup, tooltip or layer name (:func:`geo.escape.html_text`).
+
+    None and NaN become an empty string. The result is HTML: put it into the map script
+    only through :func:`geo.escape.js_string` (:class:`HtmlPopup`, :class:`HtmlTooltip`,
+    ``tojson`` in a template), never into a JavaScript template literal as is.
+    """
+    return html_text(value)
 
 
 def slim(
@@ -71,7 +76,7 @@ def slim(
 
 
 def popup_table(rows: list[tuple[str, Any]], *, title: str | None = None) -> str:
-    """A small HTML table for a popup; every label and value is escaped."""
+    """Return a small HTML table for a popup; every label and value is escaped."""
     head = f"<b>{esc(title)}</b><br>" if title else ""
     body = "".join(
         f"<tr><th style='text-align:left;padding-right:6px'>{esc(k)}</th><td>{esc(v)}</td></tr>"
@@ -98,7 +103,7 @@ class HtmlPopup(MacroElement):
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-{{ this._parent.get_name() }}.bindPopup({{ this.html_text|tojson }}, {maxWidth: {{ this.max_width }}});
+{{ this._parent.get_name() }}.bindPopup({{ this.html_js }}, {maxWidth: {{ this.max_width }}});
 {% endmacro %}
 """)
 
@@ -106,7 +111,43 @@ class HtmlPopup(MacroElement):
         super().__init__()
         self._name = "HtmlPopup"
         self.html_text = html_text
+        self.html_js = js_string(html_text)
         self.max_width = int(max_width)
+
+
+class HtmlTooltip(folium.Tooltip):
+    """A tooltip whose HTML reaches the map script as a JavaScript string literal.
+
+    folium's :class:`folium.Tooltip` writes its text inside a JavaScript template literal
+    as is: an HTML-escaped name holding a backtick or ``${...}`` still ends the literal or
+    runs code. This subclass writes the text with :func:`geo.escape.js_string` instead.
+    Pass it as the ``tooltip=`` of any folium layer (folium adds a ``Tooltip`` instance
+    as given).
+
+    Parameters
+    ----------
+    html_text
+        Tooltip HTML, already escaped (build it with :func:`esc`).
+    sticky
+        Follow the mouse.
+    **kwargs
+        Leaflet tooltip options (``permanent``, ``direction``, ``className``, ...).
+    """
+
+    _template = FoliumTemplate("""
+{% macro script(this, kwargs) %}
+{{ this._parent.get_name() }}.bindTooltip({{ this.html_js }}, {{ this.options|tojavascript }});
+{% endmacro %}
+""")
+
+    def __init__(self, html_text: str, *, sticky: bool = True, **kwargs: Any) -> None:
+        super().__init__(html_text, sticky=sticky, **kwargs)
+        self.html_js = js_string(f"<div>{html_text}</div>")
+
+
+def tooltip(html_text: str, **kwargs: Any) -> HtmlTooltip:
+    """Return an :class:`HtmlTooltip` for ``html_text`` (escaped HTML) to pass as ``tooltip=``."""
+    return HtmlTooltip(html_text, **kwargs)
 
 
 def with_popup(layer: Any, html_text: str, *, max_width: int = 340) -> Any:

@@ -16,36 +16,50 @@ The roles are ordered; each includes every role below it:
 File
 ----
 A TOML file, by default ``var/users.toml`` in the project (git-ignored), else the path
-in ``MALI_ACCESS_USERS``. It is written atomically with mode 0600::
+in ``MALI_ACCESS_USERS``. It is written atomically with mode 0600 (a folder created for
+it gets 0700), under an exclusive lock so two writers never lose each other's change::
 
     # Mali access users (python -m views.accounts add NAME --role ROLE)
-    [settings]
-    cookie_key = "<64 hex characters, made on first write>"
-
     [users.alice]
     role = "advisor"
     password_hash = "$2b$12$..."
     created_at = "2025-12-01T10:00:00Z"
+    session_version = 3
 
     [oidc]            # optional: roles of users who sign in through OIDC (st.login)
     "ada@example.org" = "viewer"
 
 Passwords are hashed with bcrypt (cost 12); the plain text is never stored or logged.
+
+Sessions
+--------
+``session_version`` ends sessions: a signed-in browser session remembers the version it
+signed in under and is signed out as soon as the file holds another one (the app checks
+on every rerun, ``views.auth``). Signing out, changing the password or the role
+(:func:`add_user` with ``replace``) and ``python -m views.accounts signout NAME`` raise
+it (:func:`end_sessions`), which ends every session of the account at once.
+
+Failed sign-ins are throttled per account and per client address
+(:class:`LoginThrottle`).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import fcntl
 import getpass
 import json
 import logging
 import os
 import re
-import secrets
 import sys
+import threading
+import time
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import bcrypt
@@ -53,6 +67,7 @@ import bcrypt
 from geo.config import ENV_VARS, Settings
 from geo.errors import AccessMapError, DataFileError
 from geo.io import atomic_path
+from geo.store.db import make_private_dir
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +106,15 @@ class User:
         bcrypt hash (``$2b$...``).
     created_at
         UTC time the account was written, ISO 8601.
+    session_version
+        Raised to end every session of the account (see the module notes).
     """
 
     name: str
     role: str
     password_hash: str = field(repr=False)
     created_at: str = ""
+    session_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -107,14 +125,11 @@ class UsersFile:
     ----------
     users
         Login name -> :class:`User`.
-    cookie_key
-        Secret that signs the login cookie (hex); empty when the file does not exist.
     oidc_roles
         E-mail -> role for users who sign in through OIDC.
     """
 
     users: dict[str, User]
-    cookie_key: str = ""
     oidc_roles: dict[str, str] = field(default_factory=dict)
 
 
@@ -207,14 +222,16 @@ def load_users(path: Path) -> UsersFile:
         pw = entry.get("password_hash", "")
         if not isinstance(pw, str) or not pw.startswith("$2"):
             raise DataFileError(path, "missing or not a bcrypt hash", field=f"users.{name}.password_hash")
-        users[name] = User(name, role, pw, str(entry.get("created_at", "")))
+        version = entry.get("session_version", 0)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+            raise DataFileError(path, "expected a whole number >= 0", field=f"users.{name}.session_version")
+        users[name] = User(name, role, pw, str(entry.get("created_at", "")), version)
     oidc = {}
     for email, role in (doc.get("oidc") or {}).items():
         if role not in ACCOUNT_ROLES:
             raise DataFileError(path, f"unknown role {role!r}", field=f"oidc.{email}")
         oidc[str(email).lower()] = role
-    key = str((doc.get("settings") or {}).get("cookie_key", ""))
-    return UsersFile(users, key, oidc)
+    return UsersFile(users, oidc)
 
 
 def _toml_str(value: str) -> str:
@@ -223,7 +240,10 @@ def _toml_str(value: str) -> str:
 
 
 def save_users(content: UsersFile, path: Path) -> Path:
-    """Write the users file atomically (mode 0600); a missing cookie key is created.
+    """Write the users file atomically (mode 0600; a folder created for it 0700).
+
+    Call it inside :func:`users_lock` after reading the content to change (the
+    functions below do), so a concurrent writer's change is not overwritten.
 
     Returns
     -------
@@ -231,12 +251,9 @@ def save_users(content: UsersFile, path: Path) -> Path:
         The file written.
     """
     path = Path(path)
-    key = content.cookie_key or secrets.token_hex(32)
+    make_private_dir(path.parent)
     lines = [
         "# Mali access users: python -m views.accounts add NAME --role ROLE",
-        "",
-        "[settings]",
-        f"cookie_key = {_toml_str(key)}",
         "",
     ]
     for name in sorted(content.users):
@@ -246,6 +263,7 @@ def save_users(content: UsersFile, path: Path) -> Path:
             f"role = {_toml_str(u.role)}",
             f"password_hash = {_toml_str(u.password_hash)}",
             f"created_at = {_toml_str(u.created_at)}",
+            f"session_version = {int(u.session_version)}",
             "",
         ]
     if content.oidc_roles:
@@ -259,6 +277,23 @@ def save_users(content: UsersFile, path: Path) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write("\n".join(lines))
     return path
+
+
+@contextlib.contextmanager
+def users_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the users file for a read-modify-write.
+
+    The lock is ``<file>.lock`` beside it (mode 0600), taken with ``flock``: it is
+    released when the block ends or the process dies.
+    """
+    path = Path(path)
+    make_private_dir(path.parent)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def add_user(name: str, password: str, role: str, *, path: Path, replace: bool = False) -> User:
@@ -288,15 +323,19 @@ def add_user(name: str, password: str, role: str, *, path: Path, replace: bool =
     """
     check_name(name)
     check_role(role, allowed=ACCOUNT_ROLES)
-    content = load_users(path)
-    if name in content.users and not replace:
-        msg = f"user {name!r} already exists (use --replace to change its role or password)"
-        raise UserError(msg)
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    user = User(name, role, hash_password(password), now)
-    users = dict(content.users)
-    users[name] = user
-    save_users(UsersFile(users, content.cookie_key, content.oidc_roles), path)
+    password_hash = hash_password(password)
+    with users_lock(path):
+        content = load_users(path)
+        if name in content.users and not replace:
+            msg = f"user {name!r} already exists (use --replace to change its role or password)"
+            raise UserError(msg)
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        old = content.users.get(name)
+        # a new password or role ends the sessions opened under the old ones
+        user = User(name, role, password_hash, now, old.session_version + 1 if old else 0)
+        users = dict(content.users)
+        users[name] = user
+        save_users(UsersFile(users, content.oidc_roles), path)
     logger.info("users: %s %s with role %s", "updated" if name in content.users else "added", name, role)
     return user
 
@@ -309,13 +348,158 @@ def remove_user(name: str, *, path: Path) -> None:
     UserError
         No such user.
     """
-    content = load_users(path)
-    if name not in content.users:
-        msg = f"no user {name!r}"
-        raise UserError(msg)
-    users = {k: v for k, v in content.users.items() if k != name}
-    save_users(UsersFile(users, content.cookie_key, content.oidc_roles), path)
+    with users_lock(path):
+        content = load_users(path)
+        if name not in content.users:
+            msg = f"no user {name!r}"
+            raise UserError(msg)
+        users = {k: v for k, v in content.users.items() if k != name}
+        save_users(UsersFile(users, content.oidc_roles), path)
     logger.info("users: removed %s", name)
+
+
+def end_sessions(name: str, *, path: Path) -> int:
+    """End every session of an account (sign-out everywhere) by raising its session version.
+
+    Returns
+    -------
+    int
+        The new session version.
+
+    Raises
+    ------
+    UserError
+        No such user.
+    """
+    with users_lock(path):
+        content = load_users(path)
+        user = content.users.get(name)
+        if user is None:
+            msg = f"no user {name!r}"
+            raise UserError(msg)
+        users = dict(content.users)
+        users[name] = replace(user, session_version=user.session_version + 1)
+        save_users(UsersFile(users, content.oidc_roles), path)
+    logger.info("users: sessions of %s ended", name)
+    return users[name].session_version
+
+
+def change_password(name: str, new_password: str, *, path: Path) -> User:
+    """Set a new password for an existing account; every session of the account ends.
+
+    Raises
+    ------
+    UserError
+        No such user, or the new password is not acceptable (:func:`check_password`).
+    """
+    password_hash = hash_password(new_password)
+    with users_lock(path):
+        content = load_users(path)
+        user = content.users.get(name)
+        if user is None:
+            msg = f"no user {name!r}"
+            raise UserError(msg)
+        users = dict(content.users)
+        users[name] = replace(user, password_hash=password_hash, session_version=user.session_version + 1)
+        save_users(UsersFile(users, content.oidc_roles), path)
+    logger.info("users: password of %s changed", name)
+    return users[name]
+
+
+class LoginThrottle:
+    """Failed sign-ins counted per account and per client address, with a growing wait.
+
+    The first :attr:`free_failures` failures of a key (an account name, or a client
+    address) cost nothing; each later one makes the key wait ``base_wait_s`` doubled per
+    extra failure, at most ``max_wait_s``. A key's count is forgotten after a success
+    (the account's) or after ``forget_after_s`` without a failure. While a key waits, a
+    sign-in with it is refused before the password is checked. Thread-safe; kept in
+    memory (a server restart forgets it). Unknown account names count like known ones,
+    so the answer does not tell which names exist. Without an address (Streamlit gives
+    none for connections from this machine, such as a local reverse proxy) only the
+    account is counted: one shared key would let anyone lock every user out.
+
+    Parameters
+    ----------
+    free_failures
+        Failures allowed before waits start.
+    base_wait_s, max_wait_s
+        First and longest wait, seconds.
+    forget_after_s
+        Seconds after the last failure when a count is dropped.
+    clock
+        Monotonic seconds (``time.monotonic``; tests pass a fake clock).
+    max_keys
+        Keys kept at most; the oldest are dropped beyond it (memory bound).
+    """
+
+    def __init__(
+        self,
+        *,
+        free_failures: int = 5,
+        base_wait_s: float = 30.0,
+        max_wait_s: float = 900.0,
+        forget_after_s: float = 3600.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 10_000,
+    ) -> None:
+        self.free_failures = free_failures
+        self.base_wait_s = base_wait_s
+        self.max_wait_s = max_wait_s
+        self.forget_after_s = forget_after_s
+        self.clock = clock
+        self.max_keys = max_keys
+        self._lock = threading.Lock()
+        self._state: dict[tuple[str, str], tuple[int, float, float]] = {}  # key -> (failures, last, until)
+
+    @staticmethod
+    def _keys(name: str, address: str | None) -> list[tuple[str, str]]:
+        keys = [("account", name.strip().lower())]
+        return keys + [("address", address)] if address else keys
+
+    def _entry(self, key: tuple[str, str], now: float) -> tuple[int, float, float]:
+        entry = self._state.get(key)
+        if entry is not None and now - entry[1] > self.forget_after_s and now >= entry[2]:
+            del self._state[key]
+            return (0, now, now)
+        return entry or (0, now, now)
+
+    def wait_s(self, name: str, address: str | None) -> float:
+        """Seconds before ``name`` from ``address`` may try again (0 when allowed now)."""
+        with self._lock:
+            now = self.clock()
+            return max(0.0, *(self._entry(k, now)[2] - now for k in self._keys(name, address)))
+
+    def failed(self, name: str, address: str | None) -> float:
+        """Count a failed sign-in; return the wait it causes (seconds, 0 while free)."""
+        with self._lock:
+            now = self.clock()
+            wait = 0.0
+            for key in self._keys(name, address):
+                failures = self._entry(key, now)[0] + 1
+                extra = failures - self.free_failures
+                delay = min(self.base_wait_s * 2 ** (extra - 1), self.max_wait_s) if extra > 0 else 0.0
+                self._state[key] = (failures, now, now + delay)
+                wait = max(wait, delay)
+            if len(self._state) > self.max_keys:
+                oldest = sorted(self._state, key=lambda k: self._state[k][1])
+                for key in oldest[: len(self._state) - self.max_keys]:
+                    del self._state[key]
+            return wait
+
+    def succeeded(self, name: str, address: str | None) -> None:
+        """Forget the failures of the account ``name`` (the address keeps its own count)."""
+        with self._lock:
+            self._state.pop(("account", name.strip().lower()), None)
+
+
+def wait_text(seconds: float) -> str:
+    """Say how long to wait: ``"45 s"``, ``"2 min 30 s"``, ``"15 min"``."""
+    s = int(-(-seconds // 1))  # whole seconds, rounded up
+    if s < 60:
+        return f"{s} s"
+    m, s = divmod(s, 60)
+    return f"{m} min {s} s" if s else f"{m} min"
 
 
 def verify(content: UsersFile, name: str, password: str) -> User | None:
@@ -343,7 +527,7 @@ def role_of(content: UsersFile, *, name: str | None = None, email: str | None = 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Parser of ``python -m views.accounts`` (``add``, ``list``, ``remove``)."""
+    """Parser of ``python -m views.accounts`` (``add``, ``list``, ``remove``, ``signout``)."""
     p = argparse.ArgumentParser(
         prog="python -m views.accounts",
         description="Manage the accounts of the app's login: a local TOML file with "
@@ -363,8 +547,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the password from the first line of standard input instead of asking",
     )
     actions.add_parser("list", help="list accounts and roles (never hashes)")
-    rm = actions.add_parser("remove", help="remove an account")
+    rm = actions.add_parser("remove", help="remove an account (its open sessions end at once)")
     rm.add_argument("name", metavar="NAME")
+    out = actions.add_parser("signout", help="end every open session of an account")
+    out.add_argument("name", metavar="NAME")
     return p
 
 
@@ -400,6 +586,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "remove":
         remove_user(args.name, path=path)
         print(f"{args.name}: removed from {path}")
+    elif args.action == "signout":
+        end_sessions(args.name, path=path)
+        print(f"{args.name}: every session ended")
     return 0
 
 

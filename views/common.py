@@ -22,6 +22,7 @@ import streamlit as st
 
 from geo.config import DEFAULT_BANDS_H, ENV_VARS, Settings
 from geo.errors import AccessMapError
+from geo.escape import markdown_text
 
 
 def settings() -> Settings:
@@ -70,7 +71,7 @@ def init_state() -> None:
 
 def show_error(exc: Exception) -> None:
     """Show an engine error in the page (file, row, field) instead of a traceback, and stop."""
-    st.error(f"**The data could not be loaded.** {exc}")
+    st.error(f"**The data could not be loaded.** {markdown_text(exc)}")
     st.info(
         "Check the data folder (`--data DIR` or `MALI_ACCESS_DATA`) and the curated files in data/curated/."
     )

@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.errors import AccessMapError
+from geo.escape import markdown_text as md
 from geo.store import constraints
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 from layers.basemap import make_map
@@ -60,7 +61,7 @@ def report_impact(label: str, *, axis_id: str | None = None, episode_id: str | N
     recomputed = result.changes.loc[result.changes["recomputed"], "hub"].drop_duplicates()
     # the last save's figures, kept for the session (the same tables as the Reachability page's)
     st.session_state["constraints_last_change"] = {"changes": result.changes, "localities": result.localities}
-    st.session_state["constraints_report"] = (
+    st.session_state["constraints_report"] = (  # plain text, escaped where it is shown
         f"Saved: {label}. Reach as of {day:%d %b %Y} recomputed for the hubs it can affect "
         f"({', '.join(recomputed) or 'none'}) in {seconds:.1f} s.",
         summarise_changes(result) or ["No reachable area changed."],
@@ -69,7 +70,7 @@ def report_impact(label: str, *, axis_id: str | None = None, episode_id: str | N
 
 if "constraints_report" in st.session_state:
     head, lines = st.session_state.pop("constraints_report")
-    st.success(head + "\n\n" + "\n".join(f"- {line}" for line in lines))
+    st.success(md(head) + "\n\n" + "\n".join(f"- {md(line)}" for line in lines))
 
 # ------------------------------------------------------------------ map: click to pick an item
 m = make_map()
@@ -118,11 +119,11 @@ if kind == AXES:
         "Axis", list(axes.index), key="pick_axis", format_func=lambda a: f"{a} — {axes.at[a, 'axis_name']}"
     )
     history = constraints.road_status_history(store, axis)
-    with st.expander(f"History of {axis} ({len(history)} versions)", expanded=False):
+    with st.expander(f"History of {md(axis)} ({len(history)} versions)", expanded=False):
         st.dataframe(history, hide_index=True, width="stretch")
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     with st.form("road_status_form", clear_on_submit=False):
-        st.subheader(f"Record a status for {axis}")
+        st.subheader(f"Record a status for {md(axis)}")
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
             "Status", ROAD_STATUS.codes, index=ROAD_STATUS.index("closed"), format_func=ROAD_STATUS.label
@@ -161,7 +162,7 @@ if kind == AXES:
                 supersedes=supersedes,
             )
         except AccessMapError as exc:
-            st.error(f"Not saved. {exc}")
+            st.error(f"Not saved. {md(exc)}")
         else:
             st.session_state["advisor_name"] = by
             report_impact(f"{axis} {status} from {valid_from} (version {res.version_id})", axis_id=axis)
@@ -194,12 +195,12 @@ else:
     history = history.iloc[:0] if locality == NEW else history
     current = history[history["superseded_by"].isna()]
     if locality != NEW:
-        with st.expander(f"History of {locality} ({len(history)} versions)", expanded=False):
+        with st.expander(f"History of {md(locality)} ({len(history)} versions)", expanded=False):
             st.dataframe(history.drop(columns="geometry"), hide_index=True, width="stretch")
     episode = st.selectbox("Episode", [NEW, *current["episode_id"]], key="pick_episode")
     base = current.set_index("episode_id").loc[episode] if episode != NEW else None
     with st.form("encircled_form"):
-        st.subheader("Record an encirclement" if base is None else f"Update {episode}")
+        st.subheader("Record an encirclement" if base is None else f"Update {md(episode)}")
         name = st.text_input(
             "Locality *", value="" if locality == NEW else locality, disabled=locality != NEW
         )
@@ -265,7 +266,7 @@ else:
                 data_dir=inputs.data_dir,
             )
         except AccessMapError as exc:
-            st.error(f"Not saved. {exc}")
+            st.error(f"Not saved. {md(exc)}")
         else:
             st.session_state["advisor_name"] = by
             zones = constraints.encircled_history(store, loc)
@@ -275,6 +276,6 @@ else:
             )
             st.rerun()
 st.caption(
-    f"Store: {store} (state {token}). History is append-only: a correction supersedes "
+    f"Store: {md(store)} (state {md(token)}). History is append-only: a correction supersedes "
     "a version, nothing is deleted."
 )

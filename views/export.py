@@ -1,5 +1,7 @@
-"""Export page for planners: print maps (PDF/PNG, French or English) and GIS files of the
-state on a date. Nothing is computed until the user asks for it.
+"""Export page for planners.
+
+Print maps (PDF/PNG, French or English) and GIS files of the state on a date. Nothing is
+computed until the user asks for it.
 """
 
 import datetime as dt
@@ -9,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.errors import AccessMapError
+from geo.escape import markdown_text as md
 from views import auth, common
 
 auth.require_role("planner")  # before any data is loaded (views/auth.py)
@@ -142,6 +145,6 @@ else:
         mime="application/octet-stream",
     )
     for note in out["notes"]:
-        st.caption(note)
+        st.caption(md(note))
     with st.expander("Access zones by cercle and the rule that placed each one"):
         st.dataframe(out["zones"], hide_index=True, width="stretch")

@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.errors import AccessMapError
+from geo.escape import markdown_text as md
 from geo.model.incidents import (
     assign_admin,
     cluster_points,
@@ -93,7 +94,8 @@ with st.expander("Import an incident file (ACLED, UCDP GED, field CSV/XLSX)", ex
         data = upload.getvalue()
         if len(data) > MAX_FILE_BYTES:
             st.error(
-                f"{upload.name}: {len(data) / 1e6:.1f} MB is over the {MAX_FILE_BYTES // 1_000_000} MB limit."
+                f"{md(upload.name)}: {len(data) / 1e6:.1f} MB is over the "
+                f"{MAX_FILE_BYTES // 1_000_000} MB limit."
             )
         else:
             digest = hashlib.sha256(data).hexdigest()
@@ -111,7 +113,7 @@ with st.expander("Import an incident file (ACLED, UCDP GED, field CSV/XLSX)", ex
                     token,
                 )
             except AccessMapError as exc:
-                st.error(f"The file cannot be read: {exc}")
+                st.error(f"The file cannot be read: {md(exc)}")
                 result = None
             if result is not None:
                 rep = result.report()
@@ -121,7 +123,7 @@ with st.expander("Import an incident file (ACLED, UCDP GED, field CSV/XLSX)", ex
                 m3.metric("Accepted", rep["accepted"])
                 m4.metric("Rejected rows", rep["rejected_rows"])
                 for w in rep["warnings"]:
-                    st.warning(w)
+                    st.warning(md(w))
                 if rep["rejected"]:
                     st.dataframe(pd.DataFrame(rep["rejected"]), hide_index=True, width="stretch")
                 if rep["duplicates"]:

@@ -6,6 +6,7 @@ As of a chosen date; the fields each role receives follow geo/products/policy.py
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.escape import markdown_text as md
 from geo.model.incidents import time_window
 from geo.products import policy
 from layers.live import build_live_map
@@ -82,9 +83,9 @@ if bands is not None:
     )
     blocked = table[~table["hub_status"].isin(["ok", "moved"])].drop_duplicates("hub")
     for _, row in blocked.iterrows():
-        st.warning(f"{row['hub']}: {row['hub_status']}")
+        st.warning(md(f"{row['hub']}: {row['hub_status']}"))
 st.caption(
-    f"Data folder: {folder}. Road status and encirclements as recorded in the store "
+    f"Data folder: {md(folder)}. Road status and encirclements as recorded in the store "
     f"(state {token}); as of {as_of:%Y-%m-%d}. Sources: OCHA COD-AB 2015, Who's On First, "
     "© OpenStreetMap contributors (via S. Krantz), WorldPop 2020, MODIS MCD12C1, UCDP GED 21.1, "
     "Natural Earth."

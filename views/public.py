@@ -9,6 +9,7 @@ snapshot folders only: never the store, the incidents or the curated layers.
 import streamlit as st
 
 from geo.errors import AccessMapError
+from geo.escape import markdown_text as md
 from geo.products.snapshot import (
     list_snapshots,
     read_metadata,
@@ -59,10 +60,13 @@ try:
     problems = verify_snapshot(snap.path)
     meta = read_metadata(snap.path)
 except AccessMapError as exc:
-    st.error(f"This snapshot cannot be read: {exc}")
+    st.error(f"This snapshot cannot be read: {md(exc)}")
     st.stop()
 if problems:
-    st.error("This snapshot does not match its checksums and is not shown: " + "; ".join(problems[:5]))
+    st.error(
+        "This snapshot does not match its checksums and is not shown: "
+        + "; ".join(md(p) for p in problems[:5])
+    )
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
@@ -80,9 +84,9 @@ with tab_map:
     if page.is_file():
         st.iframe(page.read_text(encoding="utf-8"), height=640)
     else:
-        st.info(meta.get("interactive_map") or "This snapshot has no interactive map.")
+        st.info(md(meta.get("interactive_map")) or "This snapshot has no interactive map.")
 with tab_png:
-    st.image(str(snap.path / "map.png"), caption=meta["title"])
+    st.image(str(snap.path / "map.png"), caption=md(meta["title"]))
 with tab_dl:
     st.download_button(
         f"Whole snapshot (ZIP, offline map included, {snap.size_bytes / 1e6:.1f} MB unpacked)",
@@ -95,7 +99,7 @@ with tab_dl:
     for i, name in enumerate(files):
         path = snap.path / name
         st.download_button(
-            name.removeprefix("downloads/"),
+            md(name.removeprefix("downloads/")),
             path.read_bytes(),
             file_name=path.name,
             mime=MIME.get(path.suffix, "application/octet-stream"),
@@ -111,8 +115,10 @@ with tab_about:
         width="stretch",
     )
     st.caption(
-        f"Sanitisation (policy v{meta['sanitisation_policy']['version']}): "
-        f"{meta['sanitisation_policy']['excluded']} are never published. "
-        f"{meta['sanitisation_policy']['small_counts']}. Snapshot {meta['snapshot_id']}, "
-        f"{snap.n_files} files, created {meta['created_at']}."
+        md(
+            f"Sanitisation (policy v{meta['sanitisation_policy']['version']}): "
+            f"{meta['sanitisation_policy']['excluded']} are never published. "
+            f"{meta['sanitisation_policy']['small_counts']}. Snapshot {meta['snapshot_id']}, "
+            f"{snap.n_files} files, created {meta['created_at']}."
+        )
     )

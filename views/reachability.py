@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.config import DEFAULT_NO_ENTRY_RADIUS_KM
+from geo.escape import markdown_text as md
 from layers.scenario import NoEntryZone, axis_towns, build_scenario_map
 from views import auth, common
 
@@ -18,11 +17,6 @@ st.title("Reachability")
 folder = str(common.guarded(common.data_dir))
 inputs = common.guarded(common.model_inputs, folder)
 hubs = common.hubs_table()
-
-
-def md(text: object) -> str:
-    """Escape data text for st.markdown."""
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|~$])", r"\\\1", str(text))
 
 
 top = st.columns([1, 4], vertical_alignment="bottom")

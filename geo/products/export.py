@@ -29,8 +29,11 @@ GeoPackage
     and ``<name>_polygons``. An empty theme is written as an empty layer with its
     fields and geometry type.
 KML
-    One ``Folder`` per theme; coordinates are ``lon,lat`` (KML's order); names and
-    descriptions are XML-escaped (no raw HTML); polygons are simplified (~100 m).
+    One ``Folder`` per theme; coordinates are ``lon,lat`` (KML's order); polygons are
+    simplified (~100 m). Names and ``ExtendedData`` values are XML text
+    (:func:`geo.escape.xml_text`: a parser reads the exact text back). A ``description``
+    is HTML to Google Earth, so it is HTML-escaped and then XML-escaped: no user text
+    becomes markup in a balloon.
 GeoJSON
     One RFC 7946 FeatureCollection (lon/lat, 6 decimals) with a ``layer`` property.
 CSV
@@ -50,7 +53,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import geopandas as gpd
 import numpy as np
@@ -59,6 +61,7 @@ import pyarrow as pa
 import shapely
 
 from geo.config import STORAGE_CRS, WORK_CRS
+from geo.escape import html_text, xml_text
 from geo.io import atomic_path
 from geo.products.policy import PUBLIC_EXPORT_FIELDS, cut_to, public_episodes
 from geo.tables import write_csv
@@ -423,10 +426,10 @@ def kml_text(themes: dict[str, gpd.GeoDataFrame], *, title: str = "Mali humanita
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<kml xmlns="http://www.opengis.net/kml/2.2">',
-        f"<Document><name>{escape(title)}</name>",
+        f"<Document><name>{xml_text(title)}</name>",
     ]
     for name, gdf in themes.items():
-        parts.append(f"<Folder><name>{escape(name)}</name>")
+        parts.append(f"<Folder><name>{xml_text(name)}</name>")
         g = _slim(gdf)
         label_col = _KML_NAME.get(name, "name")
         for _, row in g.iterrows():
@@ -437,8 +440,7 @@ def kml_text(themes: dict[str, gpd.GeoDataFrame], *, title: str = "Mali humanita
             if name == "reachable_areas":
                 label = f"{label} ≤ {_fmt_value(row.get('hours'))} h"
             data = "".join(
-                f'<Data name="{escape(str(c), {chr(34): "&quot;"})}"><value>{escape(_fmt_value(row[c]))}'
-                "</value></Data>"
+                f'<Data name="{xml_text(c)}"><value>{xml_text(_fmt_value(row[c]))}</value></Data>'
                 for c in g.columns
                 if c != "geometry"
             )
@@ -446,7 +448,7 @@ def kml_text(themes: dict[str, gpd.GeoDataFrame], *, title: str = "Mali humanita
                 f"{c}: {_fmt_value(row[c])}" for c in g.columns if c != "geometry" and _fmt_value(row[c])
             )
             parts.append(
-                f"<Placemark><name>{escape(label)}</name><description>{escape(desc)}</description>"
+                f"<Placemark><name>{xml_text(label)}</name><description>{xml_text(html_text(desc))}</description>"
                 f"<ExtendedData>{data}</ExtendedData>{_kml_geometry(geom)}</Placemark>"
             )
         parts.append("</Folder>")

@@ -46,6 +46,7 @@ import shapely.ops
 from pyproj import Transformer
 
 from geo.config import DEFAULT_CELL_KM, STORAGE_CRS
+from geo.escape import mpl_text
 from geo.products.cartography import (
     BAND_OPACITY,
     BASE_ROAD_COLOUR,
@@ -101,7 +102,7 @@ MAIN_TOWNS = (
     "Koro",
     "Djenné",
 )
-#: Mali's neighbours: Natural Earth name -> (``geo.products.i18n`` key of the name, lon/lat of the inset label).
+#: Mali's neighbours: Natural Earth name -> (``geo.products.i18n`` key of the name, inset label lon/lat).
 #: Only these are named on a page (inset and the edges of the main map), in the page's language.
 NEIGHBOURS = {
     "Algeria": ("country_dz", (1.0, 25.5)),
@@ -181,7 +182,7 @@ class MapLayers:
 
 
 def main_towns(places: gpd.GeoDataFrame, *, names: Sequence[str] = MAIN_TOWNS) -> gpd.GeoDataFrame:
-    """The localities named in ``names`` (first match per name), as ``name`` + points.
+    """Return the localities named in ``names`` (first match per name), as ``name`` + points.
 
     Parameters
     ----------
@@ -523,8 +524,10 @@ def _plot_lines(
 
 
 class _LabelPlacer:
-    """Greedy label placement: a label is drawn at the first candidate offset that does not
-    overlap a label already placed (display coordinates); otherwise it is left out.
+    """Greedy label placement.
+
+    A label is drawn at the first candidate offset that does not overlap a label already
+    placed (display coordinates); otherwise it is left out.
     """
 
     def __init__(self, ax: Any) -> None:
@@ -554,7 +557,7 @@ class _LabelPlacer:
         axbox = self.ax.get_window_extent(self.renderer)
         for dx, dy, ha, va in offsets:
             t = self.ax.annotate(
-                text,
+                mpl_text(text),  # names from data: never mathtext
                 (x, y),
                 xytext=(dx, dy),
                 textcoords="offset points",
@@ -609,8 +612,10 @@ def _QuietCanvas(fig: Any) -> Any:  # noqa: N802
 
 
 def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -> None:
-    """Draw a legend in the side-panel axes: entries are (kind, style, label); kind is
-    ``head``, ``fill``, ``line``, ``marker`` or ``gap``.
+    """Draw a legend in the side-panel axes.
+
+    Entries are (kind, style, label); kind is ``head``, ``fill``, ``line``, ``marker`` or
+    ``gap``. Labels are drawn literally (:func:`geo.escape.mpl_text`).
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
@@ -630,7 +635,7 @@ def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -
             y -= step * 0.35
             continue
         if kind == "head":
-            ax.text(0.0, y, label, fontsize=8.2 * s, fontweight="bold", va="top", ha="left")
+            ax.text(0.0, y, mpl_text(label), fontsize=8.2 * s, fontweight="bold", va="top", ha="left")
             y -= step * 0.95
             continue
         ym = y - step * 0.35
@@ -670,7 +675,7 @@ def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -
                     linestyle="none",
                 )
             )
-        ax.text(0.14, ym, label, fontsize=font, va="center", ha="left")
+        ax.text(0.14, ym, mpl_text(label), fontsize=font, va="center", ha="left")  # hub names inside
         y -= step
 
 
@@ -751,8 +756,9 @@ def draw_map(
     title, subtitle = _page_text(layers, show, lang, as_of, hub_name, title, subtitle)
 
     # header
-    fig.text(0.012, 0.975, title, fontsize=17 * s, fontweight="bold", va="top", ha="left")
-    fig.text(0.012, 0.925, subtitle, fontsize=10.5 * s, va="top", ha="left", color="#333333")
+    # hub names and caller-given titles are text, never mathtext
+    fig.text(0.012, 0.975, mpl_text(title), fontsize=17 * s, fontweight="bold", va="top", ha="left")
+    fig.text(0.012, 0.925, mpl_text(subtitle), fontsize=10.5 * s, va="top", ha="left", color="#333333")
     mark = tr("public", lang) if public else tr("restricted", lang)
     fig.text(
         0.988,
@@ -839,7 +845,7 @@ def draw_map(
                 ax.text(
                     0.5,
                     0.5,
-                    tr("no_reach", lang, status=status.iloc[0]),
+                    mpl_text(tr("no_reach", lang, status=status.iloc[0])),
                     transform=ax.transAxes,
                     ha="center",
                     fontsize=9 * s,
@@ -1433,7 +1439,7 @@ def render_map(
         buf = io.BytesIO()
         kwargs: dict[str, Any] = {"format": fmt, "dpi": dpi}
         if fmt == "pdf":
-            kwargs["metadata"] = _metadata(fig.texts[0].get_text(), as_of)
+            kwargs["metadata"] = _metadata(fig.texts[0].get_text().replace("\\$", "$"), as_of)
         fig.savefig(buf, **kwargs)
     data = buf.getvalue()
     if out is not None:
@@ -1455,7 +1461,7 @@ def render_pack(
     produced: dt.date | None = None,
     progress: Progress | None = None,
 ) -> bytes:
-    """A multi-page PDF meeting pack: one page per hub, zoomed on its reachable area.
+    """Render a multi-page PDF meeting pack: one page per hub, zoomed on its reachable area.
 
     Parameters
     ----------

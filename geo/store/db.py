@@ -9,6 +9,12 @@ succeed and a process killed mid-write leaves the database consistent.
 
 A PostGIS backend would implement the same component functions; pages never issue
 SQL themselves.
+
+Permissions: the store holds restricted records (armed groups, notes, blockaded
+localities). A new store is created owner-only (mode 0600, and SQLite gives its ``-wal``
+and ``-shm`` files the same mode); folders the store creates are 0700. An existing store
+file of ours that is readable by others is narrowed to 0600 when opened (never a folder
+that already existed).
 """
 
 from __future__ import annotations
@@ -28,6 +34,62 @@ logger = logging.getLogger(__name__)
 APPLICATION_ID = 0x4D414C41
 #: Seconds a writer waits for another writer's lock before failing.
 BUSY_TIMEOUT_S = 30.0
+
+#: Mode of store files (``-wal``/``-shm`` included) and of folders created for them.
+FILE_MODE, DIR_MODE = 0o600, 0o700
+
+
+def make_private_dir(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder`` and its missing parents with mode 0700 (owner only).
+
+    Folders that already exist are left as they are (a shared parent such as ``/tmp``
+    must keep its mode).
+
+    Parameters
+    ----------
+    folder
+        Folder to create.
+
+    Returns
+    -------
+    Path
+        ``folder``.
+    """
+    folder = Path(folder)
+    missing = []
+    for p in (folder, *folder.parents):
+        if p.exists():
+            break
+        missing.append(p)
+    for p in reversed(missing):
+        try:
+            p.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            continue
+        os.chmod(p, DIR_MODE)  # mkdir's mode is filtered by the umask; this one is exact
+    return folder
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 unless it exists (SQLite then opens that file)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        return
+    os.fchmod(fd, FILE_MODE)  # exact, whatever the umask
+    os.close(fd)
+
+
+def _narrow_modes(path: Path) -> None:
+    """Narrow the store file and its ``-wal``/``-shm`` to 0600 when others can read them."""
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            st = p.stat()
+            if st.st_mode & 0o077 and st.st_uid == os.geteuid():
+                os.chmod(p, FILE_MODE)
+        except OSError:  # missing, or on read-only media: nothing to narrow
+            continue
+
 
 
 def connect(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Connection:
@@ -57,7 +119,11 @@ def connect(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Con
         if not create:
             msg = f"{path}: store does not exist"
             raise StoreError(msg)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
+        try:
+            _create_private(path)
+        except OSError:  # read-only folder: sqlite3 reports it below
+            pass
     is_new = not path.exists() or path.stat().st_size == 0
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
@@ -81,6 +147,7 @@ def connect(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Con
     except sqlite3.DatabaseError as exc:
         msg = f"{path}: not a readable SQLite database ({exc})"
         raise StoreError(msg) from exc
+    _narrow_modes(path)  # ours (checked above): others must not read it
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")

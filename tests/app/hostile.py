@@ -14,7 +14,7 @@ TRAP_URL = f"http://{TRAP_HOST}/x"
 
 #: One payload per context it attacks (name -> text).
 PAYLOADS: dict[str, str] = {
-    "quotes": "O'Brien \"quoted\" name",
+    "quotes": 'O\'Brien "quoted" name',
     "backtick": "back`tick ` name",
     "template": "${alert(1)} and `${alert(2)}`",
     "script_close": "</script><script>alert(1)</script>",
@@ -25,7 +25,7 @@ PAYLOADS: dict[str, str] = {
     "md_link": f"[click]({TRAP_URL}) and <{TRAP_URL}>",
     "md_html": f"<iframe src='{TRAP_URL}'></iframe>**bold** _em_ `code` # head",
     "md_directive": ":red[red] :material/home: $x^2$ ~~del~~",
-    "formula": "=HYPERLINK(\"http://127.0.0.1:9/x\",\"a\")",
+    "formula": '=HYPERLINK("http://127.0.0.1:9/x","a")',
     "formula_plus": "+1+cmd|' /C calc'!A0",
     "formula_at": "@SUM(1+1)*cmd",
     "controls": "ctl\x00\x01\x07\x1b[31m\x7f\x85 end",

@@ -80,10 +80,14 @@ def test_js_string_in_a_real_script_engine() -> None:
     if node is None:
         pytest.skip("node not installed")
     texts = [*ALL, "\u2028", "a</SCRIPT >b"]
-    prog = "const out = [];\n" + "".join(
-        f"out.push([{js_string(t)}, `{js_string(t, quote=False)}`, '{js_string(t, quote=False)}']);\n"
-        for t in texts
-    ) + "process.stdout.write(JSON.stringify(out));"
+    prog = (
+        "const out = [];\n"
+        + "".join(
+            f"out.push([{js_string(t)}, `{js_string(t, quote=False)}`, '{js_string(t, quote=False)}']);\n"
+            for t in texts
+        )
+        + "process.stdout.write(JSON.stringify(out));"
+    )
     got = json.loads(subprocess.run([node, "-e", prog], capture_output=True, text=True, check=True).stdout)
     assert got == [[t, t, t] for t in texts]
 
@@ -123,7 +127,7 @@ def test_markdown_text_example() -> None:
 @pytest.mark.parametrize("text", ALL)
 def test_xml_text_parses_and_keeps_the_text(text: str) -> None:
     out = xml_text(text)
-    doc = ET.fromstring(f'<r a="{out}" b=\'{out}\'>{out}</r>')
+    doc = ET.fromstring(f"<r a=\"{out}\" b='{out}'>{out}</r>")
     legal = re.sub("[\x00-\x08\x0b\x0c\x0e-\x1f]", REPLACEMENT, text)
     assert doc.text == legal
     # Attribute values are normalised by XML parsers (tab, line breaks -> space): compare that way.

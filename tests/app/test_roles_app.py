@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT
 from views.accounts import add_user, has_role, load_users, save_users
-from views.auth import PAGE_ROLES, ROLE_KEY, page_role, visible_pages
+from views.auth import PAGE_ROLES, ROLE_KEY, SESSION_KEY, THROTTLE, LocalSession, page_role, visible_pages
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"), pytest.mark.slow]
 
@@ -88,9 +88,9 @@ def test_wrong_role_sees_no_data(env: Path, script: str, role: str | None) -> No
 def _app_as(env: Path, username: str | None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.user = {"is_logged_in": False}
-    if username is not None:  # a session the login form (or its cookie) has authenticated
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = username
+    if username is not None:  # a session the login form has authenticated
+        user = load_users(env).users[username]
+        at.session_state[SESSION_KEY] = LocalSession(username, user.role, user.session_version)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -147,13 +147,18 @@ def test_removed_account_falls_back_to_public(
 ) -> None:
     path = tmp_path / "users.toml"
     content = load_users(env)
-    save_users(
-        type(content)({k: v for k, v in content.users.items() if k != "ann"}, content.cookie_key), path
-    )
-    monkeypatch.setenv("MALI_ACCESS_USERS", str(path))
     at = _app_as(env, "ann")
+    assert at.session_state[ROLE_KEY] == "advisor"
+    save_users(type(content)({k: v for k, v in content.users.items() if k != "ann"}), path)
+    monkeypatch.setenv("MALI_ACCESS_USERS", str(path))
+    at.run()
+    assert not at.exception, at.exception
     assert at.session_state[ROLE_KEY] == "public"
     assert at.session_state["nav_pages"] == ["Public snapshots"]
+    assert [t.value for t in at.title] == ["Public snapshots"]
+    assert [w.value for w in at.sidebar.warning] == [
+        r"The account ann no longer exists\: you are signed out\."
+    ]
 
 
 def _login_app() -> None:
@@ -174,6 +179,7 @@ def test_login_form(
     env: Path, monkeypatch: pytest.MonkeyPatch, password: str, role: str, error: bool
 ) -> None:
     monkeypatch.setenv("PROJECT_ROOT_FOR_TEST", str(PROJECT_ROOT))
+    THROTTLE._state.clear()
     at = AppTest.from_function(_login_app, default_timeout=60)
     at.user = {"is_logged_in": False}
     at.run()
@@ -188,7 +194,7 @@ def test_login_form(
 def test_oidc_user_gets_mapped_role(env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "users.toml"
     content = load_users(env)
-    save_users(type(content)(content.users, content.cookie_key, {"ada@example.org": "viewer"}), path)
+    save_users(type(content)(content.users, {"ada@example.org": "viewer"}), path)
     monkeypatch.setenv("MALI_ACCESS_USERS", str(path))
     monkeypatch.setenv("PROJECT_ROOT_FOR_TEST", str(PROJECT_ROOT))
     for email, role in (("ada@example.org", "viewer"), ("eve@example.org", "public")):

@@ -37,7 +37,8 @@ def test_add_verify_and_file_content(users_file: Path) -> None:
     assert stat.S_IMODE(users_file.stat().st_mode) == 0o600
     content = load_users(users_file)
     assert list(content.users) == ["alice"]
-    assert len(content.cookie_key) == 64
+    assert content.users["alice"].session_version == 0
+    assert "cookie" not in text
     assert verify(content, "alice", PW) == content.users["alice"]
     assert verify(content, "alice", PW + "x") is None
     assert verify(content, "bob", PW) is None
@@ -45,12 +46,10 @@ def test_add_verify_and_file_content(users_file: Path) -> None:
     assert role_of(content, name="nobody") == "public"
 
 
-def test_cookie_key_kept_and_other_users_untouched(users_file: Path) -> None:
+def test_other_users_untouched(users_file: Path) -> None:
     add_user("alice", PW, "advisor", path=users_file)
-    key = load_users(users_file).cookie_key
     add_user("bob", PW, "viewer", path=users_file)
     content = load_users(users_file)
-    assert content.cookie_key == key
     assert {u.name: u.role for u in content.users.values()} == {"alice": "advisor", "bob": "viewer"}
 
 
