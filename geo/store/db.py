@@ -91,7 +91,6 @@ def _narrow_modes(path: Path) -> None:
             continue
 
 
-
 def connect(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Connection:
     """Open (and on first use create) a project store.
 
