@@ -144,7 +144,7 @@ def test_kill_9_inside_a_write_transaction(store: Path) -> None:
 
 
 def test_kill_9_at_random_points_of_a_write_loop(store: Path) -> None:
-    """Kill the writer after it reported k commits: the kill lands inside write k + 1 or between writes."""
+    """Kill the writer once it reported k commits: the kill lands inside a later write or between two."""
     written = 0
     for run, commits in enumerate((3, 25, 60)):
         name = f"loop{run}"
@@ -163,6 +163,6 @@ def test_kill_9_at_random_points_of_a_write_loop(store: Path) -> None:
         # every committed version is complete, in order, with no gap before the crash
         assert [int(n) for n in mine["note"]] == list(range(len(mine)))
         assert (mine["source"] == [f"{name} change {n}" for n in mine["note"]]).all()
-        assert commits <= len(mine) <= commits + 1
+        assert len(mine) >= commits  # the writer may commit more before the signal lands
         written += len(mine)
     assert len(constraints.road_status_history(store)) == SEED_ROAD + written
