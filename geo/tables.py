@@ -146,6 +146,20 @@ HXL_PREFIXES = {
     "value_": "#indicator+value+",
     "score_": "#severity+score+",
     "dim_": "#severity+dim+",
+    # register of common positions (geo.store.positions)
+    "position_id": "#access+position+code",
+    "scope": "#access+position+scope",
+    "topic": "#access+position+topic",
+    "text_fr": "#access+position+description+i_fr",
+    "text_en": "#access+position+description+i_en",
+    "visibility": "#meta+visibility",
+    "motivated_by": "#access+position+motivation",
+    "meeting_ref": "#meta+meeting",
+    "meeting_date": "#date+meeting",
+    "recorded_by": "#meta+recorded_by",
+    "recorded_at": "#date+recorded",
+    "created": "#date+created",
+    "endorsed": "#date+endorsed",
 }
 
 

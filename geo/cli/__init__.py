@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "geo.cli.snapshot",
     "geo.cli.severity",
     "geo.cli.changes",
+    "geo.cli.positions",
 )
 
 

@@ -1,0 +1,255 @@
+r"""``python -m geo positions ...``: the register of common positions and red lines.
+
+Forms (scripts rely on them)::
+
+    positions add --scope SCOPE --topic TOPIC --text-fr TEXT --text-en TEXT \\
+        --visibility restricted|public --by NAME          # prints the new position's id
+    positions propose ID --meeting REF --by NAME
+    positions endorse ID --meeting REF --by NAME
+    positions revise ID [--text-fr ..] [--text-en ..] [--scope ..] --meeting REF --by NAME
+    positions retire ID --meeting REF --by NAME
+    positions list [--status S] [--format table|csv|json]
+    positions history ID
+    positions review [--months N] [--as-of DATE]
+    positions print --lang fr|en --out FILE.pdf
+
+SCOPE is ``country``, ``admin:PCODE``, ``axis:ID``, ``crossing:ID``, ``locality:ID`` or
+``actor-type:NAME`` (:mod:`geo.store.positions`). Optional on every step: ``--date`` (the
+meeting's date, default today) and ``--store``; on ``add`` and ``revise``: ``--motivated-by
+REF`` (repeatable: ``road:VERSION``, ``encircled:EPISODE``, ``incident:ID``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from geo.cli.common import add_data_option, add_store_option, parse_date, store_from
+from geo.store import positions
+
+#: Columns of ``list --format table`` (CSV and JSON carry every column of the register).
+TABLE_COLUMNS = ["id", "status", "scope", "topic", "visibility", "meeting_ref", "meeting_date", "text_en"]
+
+
+def _data_dir(args: argparse.Namespace) -> Path | None:
+    """Return the data folder (``--data`` or the default rule); None when none is found."""
+    from geo.config import resolve_data_dir
+    from geo.errors import AccessMapError
+
+    try:
+        return resolve_data_dir(Path(args.data) if args.data else None)
+    except AccessMapError:
+        if args.data:
+            raise
+        return None
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """Return CSV text: header, HXL hashtag row (``id`` is tagged as the position code), data.
+
+    Text cells go through :func:`geo.escape.spreadsheet_cell`, so a position text that
+    starts with ``=`` opens as text in a spreadsheet.
+    """
+    from geo.escape import spreadsheet_cell
+    from geo.tables import hxl_tag
+
+    body = frame.astype(object).where(frame.notna(), "").map(spreadsheet_cell)
+    tags = pd.DataFrame(
+        [[hxl_tag("position_id" if c == "id" else c) for c in frame.columns]], columns=frame.columns
+    )
+    return pd.concat([tags, body], ignore_index=True).to_csv(index=False, lineterminator="\n")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``positions`` and its subcommands."""
+    parser = subparsers.add_parser(
+        "positions",
+        help="register of common positions and red lines (HAWG proposes, HCT endorses)",
+        description="Common positions and red lines: draft, propose (HAWG), endorse (HCT), revise, retire.",
+    )
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def step_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--meeting", required=True, metavar="REF", help="meeting that decided the step")
+        p.add_argument("--by", required=True, metavar="NAME", help="who records it")
+        p.add_argument("--date", type=parse_date, metavar="DATE", help="meeting date (default: today)")
+        add_store_option(p)
+
+    p_add = sub.add_parser("add", help="draft a new position; prints its id")
+    p_add.add_argument("--scope", required=True, help="country, admin:PCODE, axis:ID, crossing:ID, ...")
+    p_add.add_argument("--topic", required=True, help=f"one of {', '.join(positions.TOPICS)}")
+    p_add.add_argument("--text-fr", required=True, metavar="TEXT")
+    p_add.add_argument("--text-en", required=True, metavar="TEXT")
+    p_add.add_argument("--visibility", required=True, choices=positions.VISIBILITIES)
+    p_add.add_argument("--by", required=True, metavar="NAME")
+    p_add.add_argument("--meeting", default="", metavar="REF", help="optional for a draft")
+    p_add.add_argument("--date", type=parse_date, metavar="DATE")
+    p_add.add_argument("--motivated-by", action="append", default=[], metavar="REF")
+    add_data_option(p_add)
+    add_store_option(p_add)
+    p_add.set_defaults(func=run_add)
+
+    for action, text in (
+        ("propose", "the HAWG proposes a draft or a revision"),
+        ("endorse", "record the HCT's endorsement of a proposed position"),
+        ("retire", "withdraw a position for good"),
+    ):
+        p = sub.add_parser(action, help=text)
+        p.add_argument("id", type=int, metavar="ID")
+        step_options(p)
+        p.set_defaults(func=run_step, step=action)
+
+    p_rev = sub.add_parser("revise", help="change the text, scope or visibility of a position")
+    p_rev.add_argument("id", type=int, metavar="ID")
+    p_rev.add_argument("--text-fr", metavar="TEXT")
+    p_rev.add_argument("--text-en", metavar="TEXT")
+    p_rev.add_argument("--scope")
+    p_rev.add_argument("--visibility", choices=positions.VISIBILITIES)
+    p_rev.add_argument("--motivated-by", action="append", default=None, metavar="REF")
+    add_data_option(p_rev)
+    step_options(p_rev)
+    p_rev.set_defaults(func=run_step, step="revise")
+
+    p_list = sub.add_parser("list", help="print the register")
+    p_list.add_argument("--status", choices=positions.STATUSES)
+    p_list.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    add_store_option(p_list)
+    p_list.set_defaults(func=run_list)
+
+    p_hist = sub.add_parser("history", help="print every step of a position")
+    p_hist.add_argument("id", type=int, metavar="ID")
+    add_store_option(p_hist)
+    p_hist.set_defaults(func=run_history)
+
+    p_rev = sub.add_parser(
+        "review", help="constraints without an endorsed position; positions due for review"
+    )
+    p_rev.add_argument("--months", type=int, default=6, help="due for review after N months (default 6)")
+    p_rev.add_argument(
+        "--as-of", type=parse_date, metavar="DATE", help="constraints in force (default: today)"
+    )
+    add_store_option(p_rev)
+    p_rev.set_defaults(func=run_review)
+
+    p_print = sub.add_parser("print", help="printable register (PDF) grouped by topic and status")
+    p_print.add_argument("--lang", choices=("fr", "en"), default="fr")
+    p_print.add_argument("--out", required=True, metavar="FILE.pdf")
+    p_print.add_argument("--public", action="store_true", help="only HCT-endorsed public positions")
+    add_store_option(p_print)
+    p_print.set_defaults(func=run_print)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    """Draft a position; prints its id alone on stdout (details on stderr)."""
+    path = store_from(args)
+    res = positions.add_position(
+        path,
+        scope=args.scope,
+        topic=args.topic,
+        text_fr=args.text_fr,
+        text_en=args.text_en,
+        visibility=args.visibility,
+        recorded_by=args.by,
+        motivated_by=args.motivated_by,
+        meeting_ref=args.meeting,
+        meeting_date=args.date,
+        data_dir=_data_dir(args),
+    )
+    print(res.position_id)
+    print(f"drafted position {res.position_id} by {args.by} at {res.recorded_at} in {path}", file=sys.stderr)
+    return 0
+
+
+def run_step(args: argparse.Namespace) -> int:
+    """Propose, endorse, revise or retire."""
+    path = store_from(args)
+    extra = {}
+    if args.step == "revise":
+        extra = {
+            "text_fr": args.text_fr,
+            "text_en": args.text_en,
+            "scope": args.scope,
+            "visibility": args.visibility,
+            "motivated_by": args.motivated_by,
+            "data_dir": _data_dir(args) if args.scope else None,
+        }
+    res = positions.record_step(
+        path,
+        args.id,
+        args.step,
+        meeting_ref=args.meeting,
+        recorded_by=args.by,
+        meeting_date=args.date,
+        **extra,
+    )
+    print(f"position {res.position_id}: {args.step} recorded, now {res.status} (step {res.event_id})")
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """Print the register (table, CSV with HXL row, or JSON)."""
+    reg = positions.current_positions(store_from(args), status=args.status)
+    if args.format == "csv":
+        sys.stdout.write(csv_text(reg))
+    elif args.format == "json":
+        json.dump(reg.to_dict(orient="records"), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    elif len(reg):
+        short = reg[TABLE_COLUMNS].copy()
+        short["text_en"] = [t if len(t) <= 60 else t[:59] + "…" for t in short["text_en"]]
+        print(short.to_string(index=False))
+    else:
+        print("(no positions)")
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """Print every step of one position, oldest first."""
+    hist = positions.position_history(store_from(args), args.id)
+    cols = ["event_id", "action", "status", "meeting_ref", "meeting_date", "recorded_by", "recorded_at"]
+    cols += ["scope", "visibility", "text_fr", "text_en"]
+    print(hist[cols].to_string(index=False))
+    return 0
+
+
+def run_review(args: argparse.Namespace) -> int:
+    """List constraints in force without an endorsed position, and positions due for review."""
+    from geo.store import constraints
+
+    path = store_from(args)
+    as_of = args.as_of or dt.date.today()
+    versions = constraints.load_versions(path)
+    axes = constraints.known_axes()
+    status = constraints.effective_road_status(versions, as_of, axes=axes)
+    episodes = constraints.effective_encircled(versions, as_of)
+    uncovered, stale = positions.review(
+        positions.current_positions(path),
+        axis_status=status,
+        episodes=episodes,
+        as_of=as_of,
+        months=args.months,
+        axis_names=dict(zip(axes["axis_id"], axes["axis_name"], strict=True)),
+    )
+    print(f"Constraints in force on {as_of} without an HCT-endorsed position ({len(uncovered)}):")
+    print(uncovered.to_string(index=False) if len(uncovered) else "  none")
+    print(f"\nPositions not reviewed for {args.months} months ({len(stale)}):")
+    cols = ["id", "status", "scope", "topic", "meeting_ref", "meeting_date", "months_since"]
+    print(stale[cols].to_string(index=False) if len(stale) else "  none")
+    return 0
+
+
+def run_print(args: argparse.Namespace) -> int:
+    """Write the printable register."""
+    from geo.products.positions_print import render_register
+
+    reg = positions.current_positions(store_from(args))
+    if args.public:
+        reg = reg[reg["id"].isin(positions.public_positions(reg)["id"])]
+    out = render_register(reg, lang=args.lang, out=Path(args.out), public=args.public)
+    print(f"wrote {out} ({len(reg)} positions, {args.lang})")
+    return 0
