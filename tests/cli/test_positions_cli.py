@@ -1,0 +1,154 @@
+"""``python -m geo positions ...``: the forms scripts rely on, CSV/HXL, JSON, refusals, print."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from geo.cli import main
+from geo.store import positions as P
+
+ROOT = Path(__file__).resolve().parents[2]
+HOSTILE = '=cmd|"/c calc"!A1 <img src=x onerror=alert(1)> **bold** ${x} \\ « ; »'
+
+
+def run(capsys: pytest.CaptureFixture[str], store: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["positions", *args[:1], *args[1:], "--store", str(store)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def add(capsys: pytest.CaptureFixture[str], store: Path, **kw: str) -> int:
+    opts = {
+        "scope": "axis:RN16-SEV-DOU",
+        "topic": "checkpoint-payments",
+        "text-fr": "Aucun paiement.",
+        "text-en": "No payment.",
+        "visibility": "public",
+        "by": "Awa",
+    }
+    opts.update(kw)
+    args = [x for k, v in opts.items() for x in (f"--{k}", v)]
+    code, out, err = run(capsys, store, "add", *args)
+    assert code == 0, err
+    return int(out.strip())  # add prints the id alone on stdout
+
+
+def test_workflow_through_the_command_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    store = tmp_path / "s.sqlite"
+    pid = add(capsys, store)
+    assert pid == 1
+    for action, ref in (("propose", "HAWG 2025-11"), ("endorse", "HCT 2025-12")):
+        code, out, _ = run(capsys, store, action, str(pid), "--meeting", ref, "--by", "Moussa")
+        assert code == 0 and "now " + {"propose": "proposed", "endorse": "endorsed"}[action] in out
+    code, out, err = run(capsys, store, "endorse", str(pid), "--meeting", "HCT", "--by", "Moussa")
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        "error: position input, field 'status': position 1 is endorsed; "
+        "endorse is allowed only from: proposed"
+    ]
+    code, _, _ = run(capsys, store, "revise", str(pid), "--text-en", "No payment, ever.", "--scope",
+                     "country", "--meeting", "HAWG 2026-01", "--by", "Awa")  # fmt: skip
+    assert code == 0
+    code, _, _ = run(capsys, store, "retire", str(pid), "--meeting", "HCT 2026-02", "--by", "Awa")
+    assert code == 0
+    code, out, _ = run(capsys, store, "history", str(pid))
+    lines = out.strip().splitlines()
+    assert len(lines) == 1 + 5 and "HCT 2026-02" in lines[-1] and "retired" in lines[-1]
+    reg = P.current_positions(store).set_index("id")
+    assert reg.at[pid, "scope"] == "country" and reg.at[pid, "text_en"] == "No payment, ever."
+
+
+def test_refusals_are_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    store = tmp_path / "s.sqlite"
+    for scope, words in (("actor-type:Amadou Koufa", "not a kind of actor"), ("axis:NOPE", "unknown axis")):
+        code, out, err = run(capsys, store, "add", "--scope", scope, "--topic", "armed-escorts", "--text-fr",
+                             "a", "--text-en", "b", "--visibility", "public", "--by", "x")  # fmt: skip
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and words in err
+    code, _, err = run(capsys, store, "propose", "7", "--meeting", "HAWG", "--by", "x")
+    assert code == 2 and "no position 7" in err
+
+
+def test_list_csv_has_hxl_row_id_and_status_and_safe_cells(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    store = tmp_path / "s.sqlite"
+    a = add(capsys, store, **{"text-fr": HOSTILE})
+    b = add(
+        capsys, store, scope="actor-type:de-facto-authority", topic="registration", visibility="restricted"
+    )
+    run(capsys, store, "propose", str(b), "--meeting", "HAWG", "--by", "x")
+    code, out, _ = run(capsys, store, "list", "--format", "csv")
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out)))
+    header, tags, data = rows[0], rows[1], rows[2:]
+    assert header[:2] == ["id", "status"] and header == P.COLUMNS
+    assert (
+        tags[0] == "#access+position+code" and tags[1] == "#status" and all(t.startswith("#") for t in tags)
+    )
+    assert [(r[0], r[1]) for r in data] == [(str(a), "draft"), (str(b), "proposed")]
+    # the formula-looking text opens as text in a spreadsheet, and is otherwise unchanged
+    assert data[0][header.index("text_fr")] == "'" + HOSTILE
+    code, out, _ = run(capsys, store, "list", "--status", "proposed", "--format", "csv")
+    assert [r[0] for r in list(csv.reader(io.StringIO(out)))[2:]] == [str(b)]
+    code, out, _ = run(capsys, store, "list", "--format", "json")
+    records = json.loads(out)
+    assert (
+        records[0]["text_fr"] == HOSTILE and records[1]["status"] == "proposed"
+    )  # JSON keeps the exact text
+
+
+def test_add_prints_only_the_id_for_scripts(tmp_path: Path) -> None:
+    env_store = tmp_path / "s.sqlite"
+    cmd = [sys.executable, "-m", "geo", "positions", "add", "--scope", "country", "--topic", "female-staff"]
+    cmd += ["--text-fr", "x", "--text-en", "y", "--visibility", "restricted", "--by", "z"]
+    cmd += ["--store", str(env_store)]
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert res.stdout == "1\n"
+
+
+def test_review_lists_constraints_without_endorsed_position(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from geo.store import constraints
+
+    store = tmp_path / "s.sqlite"
+    constraints.record_road_status(
+        store, axis_id="RN16-SEV-DOU", status="closed", cause="security", valid_from="2025-01-01",
+        source="r", recorded_by="x", seed_dir=None,
+    )  # fmt: skip
+    code, out, _ = run(capsys, store, "review", "--as-of", "2025-06-01")
+    assert code == 0 and "RN16-SEV-DOU" in out
+    pid = add(capsys, store, **{"date": "2025-02-01"})
+    run(capsys, store, "propose", str(pid), "--meeting", "HAWG", "--by", "x", "--date", "2025-02-02")
+    run(capsys, store, "endorse", str(pid), "--meeting", "HCT", "--by", "x", "--date", "2025-02-03")
+    code, out, _ = run(capsys, store, "review", "--as-of", "2025-06-01", "--months", "3")
+    head, stale = out.split("Positions not reviewed")
+    assert "RN16-SEV-DOU" not in head and "(0)" in head
+    assert "(1)" in stale and "2025-02-03" in stale
+
+
+def test_print_register_pdf(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    store = tmp_path / "s.sqlite"
+    add(capsys, store, **{"text-fr": "Coût $5 et $10 _x_ \\ fin"})
+    add(capsys, store, scope="country", topic="armed-escorts", visibility="restricted")
+    out = tmp_path / "reg.pdf"
+    code, text, _ = run(capsys, store, "print", "--lang", "fr", "--out", str(out))
+    assert code == 0 and "2 positions" in text
+    pdf = out.read_bytes()
+    assert pdf.startswith(b"%PDF") and b"/Count 1" in pdf
+    if shutil.which("pdftotext"):  # user text is printed as typed (no math parsing of $...$)
+        text_out = subprocess.run(
+            ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "Coût $5 et $10 _x_ \\ fin" in text_out and "Escortes armées" in text_out
+    pub = tmp_path / "pub.pdf"
+    code, text, _ = run(capsys, store, "print", "--lang", "en", "--public", "--out", str(pub))
+    assert code == 0 and "0 positions" in text  # nothing endorsed yet: the public edition is empty
