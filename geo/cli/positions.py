@@ -249,7 +249,7 @@ def run_print(args: argparse.Namespace) -> int:
 
     reg = positions.current_positions(store_from(args))
     if args.public:
-        reg = reg[reg["id"].isin(positions.public_positions(reg)["id"])]
+        reg = reg[reg["id"].isin(positions.public_positions(reg)["position_id"])]
     data = render_register(reg, lang=args.lang, out=Path(args.out), public=args.public)
     print(f"wrote {args.out} ({len(reg)} positions, {args.lang}, {len(data) / 1024:.0f} KiB)")
     return 0

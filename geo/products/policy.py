@@ -32,7 +32,9 @@ import pandas as pd
 #: Version of the policy; snapshots record it in their metadata. Bump it on any change.
 #: 1.1: public products are computed from public encirclements only (no holes, counts or
 #: reach effect of a non-public one); encirclements are restricted until marked public.
-POLICY_VERSION = "1.1"
+#: 1.2: common positions (geo.store.positions): only HCT-endorsed positions marked public reach
+#: public products, without their motivating records or recorders.
+POLICY_VERSION = "1.2"
 
 #: Roles, least trusted first.
 ROLES = ("public", "viewer", "planner", "advisor")
@@ -47,6 +49,7 @@ RESTRICTED_FIELDS: dict[str, tuple[str, ...]] = {
     "incidents": ("actor1", "actor2", "notes", "source_ref"),
     "encircled": ("armed_group", "note", "source", "recorded_by"),
     "road_status": ("note", "source", "status_raw", "recorded_by"),
+    "positions": ("motivated_by", "recorded_by"),
 }
 
 #: The allow-list of public layers: layer -> the only fields it may carry (in this order).
@@ -85,6 +88,8 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "road_status": ("axis_name", "route_ref", "status", "geometry"),
     "reach": ("hub", "hours", "area_km2", "population", "geometry"),
+    # common positions: HCT-endorsed and marked public only (geo.store.positions.public_positions)
+    "positions": ("position_id", "scope", "topic", "text_fr", "text_en", "endorsed", "meeting_ref"),
 }
 
 #: Fields of the public GIS export (``export data --public``) per theme; themes not listed

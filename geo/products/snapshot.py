@@ -93,7 +93,14 @@ PUBLIC_ROAD_CATEGORY = {s: s for s in ROAD_STATUS}
 #: The allow-list: public layer -> the only fields it may carry (the policy's, geo/products/policy.py).
 ALLOW_LIST: dict[str, tuple[str, ...]] = PUBLIC_FIELDS
 #: Layers published as downloads (GeoJSON when they have a geometry, and CSV).
-DOWNLOADS = ("incidents_admin2", "incidents_admin2_month", "encircled_admin2", "road_status", "reach")
+DOWNLOADS = (
+    "incidents_admin2",
+    "incidents_admin2_month",
+    "encircled_admin2",
+    "road_status",
+    "reach",
+    "positions",
+)
 #: Dataset roles (data/manifest.toml) whose content reaches a snapshot.
 SOURCE_ROLES = (
     "admin1",
@@ -145,6 +152,9 @@ class SnapshotInputs:
         ``geo.model.friction.ModelInputs`` for the reach computation, or None for no reach layer.
     sources
         Provenance records (``role``, ``publisher``, ``licence``, ``url``).
+    positions
+        The register of common positions (:func:`geo.store.positions.current_positions`), or
+        None; only HCT-endorsed public ones are published (:func:`public_positions_layer`).
     """
 
     admin1: gpd.GeoDataFrame
@@ -157,6 +167,7 @@ class SnapshotInputs:
     hubs: gpd.GeoDataFrame | None = None
     model: Any = None
     sources: tuple[dict[str, str], ...] = ()
+    positions: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +271,8 @@ def load_snapshot_inputs(
             "url": "",
         },
     )
+    from geo.store.positions import current_positions
+
     return SnapshotInputs(
         admin[1],
         admin[2],
@@ -271,6 +284,7 @@ def load_snapshot_inputs(
         hubs,
         model,
         sources,
+        current_positions(store) if store is not None else None,
     )
 
 
@@ -479,6 +493,33 @@ def public_road_layer(
     return sanitise("road_status", out)
 
 
+def public_positions_layer(register: pd.DataFrame | None, *, release_date: dt.date) -> pd.DataFrame:
+    """Return the positions a snapshot publishes: HCT-endorsed, public, endorsed by the release date.
+
+    Parameters
+    ----------
+    register
+        :func:`geo.store.positions.current_positions` (the register as it stands when the
+        snapshot is built), or None.
+    release_date
+        Positions whose latest endorsement is later than this are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``positions`` fields of :data:`ALLOW_LIST` (no motivating records, no recorder);
+        draft, proposed, revised (awaiting re-endorsement), retired and restricted positions
+        never appear.
+    """
+    from geo.store.positions import PUBLIC_COLUMNS, public_positions
+
+    if register is None or register.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in PUBLIC_COLUMNS})
+    pub = public_positions(register)
+    pub = pub[pub["endorsed"].astype(str) <= release_date.isoformat()]
+    return sanitise("positions", pub.reset_index(drop=True))
+
+
 def public_reach_layer(bands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Reach bands with rounded figures (area to 100 km², population to 1,000) (sanitised)."""
     out = gpd.GeoDataFrame(
@@ -587,6 +628,7 @@ def build_public_layers(
         "encircled_admin2": _generalise(enc, "admin2"),
         "road_status": _generalise(roads, "roads"),
         "reach": _generalise(reach, "reach"),
+        "positions": public_positions_layer(inputs.positions, release_date=release),
     }
     layers = {k: sanitise(k, v) for k, v in layers.items()}  # last gate before any file
     step(5, "done")
@@ -888,7 +930,11 @@ def _write_downloads(layers: dict[str, pd.DataFrame], folder: Path) -> list[tupl
             )
             (folder / f"{name}.geojson").write_text(text, encoding="utf-8")
             links.append((f"downloads/{name}.geojson", f"{name}.geojson"))
-        write_csv(frame, folder / f"{name}.csv")
+        write_csv(frame, folder / f"{name}.csv")  # text cells made spreadsheet-safe (geo.tables)
+        if name == "positions":  # text records: JSON as well (UTF-8, exact text)
+            records = json.dumps(frame.to_dict(orient="records"), ensure_ascii=False, indent=1, default=str)
+            (folder / "positions.json").write_text(records, encoding="utf-8")
+            links.append(("downloads/positions.json", "positions.json"))
         links.append((f"downloads/{name}.csv", f"{name}.csv (HXL)"))
     return links
 

@@ -779,12 +779,12 @@ def public_positions(register: pd.DataFrame) -> pd.DataFrame:
     never passes. Fields: :data:`PUBLIC_COLUMNS` (no motivation, no recorder).
     """
     keep = (register["status"] == "endorsed") & (register["visibility"] == "public")
-    out = register.loc[keep.to_numpy(), PUBLIC_COLUMNS].copy()
+    out = register.loc[keep.to_numpy()].rename(columns={"id": "position_id"})[PUBLIC_COLUMNS].copy()
     return out.reset_index(drop=True)
 
 
 #: Fields of a public position (snapshots): no motivating records, no names of recorders.
-PUBLIC_COLUMNS = ["id", "scope", "topic", "text_fr", "text_en", "endorsed", "meeting_ref"]
+PUBLIC_COLUMNS = ["position_id", "scope", "topic", "text_fr", "text_en", "endorsed", "meeting_ref"]
 
 
 def covers(scope: str, *, axes: set[str] = frozenset(), pcodes: set[str] = frozenset(),

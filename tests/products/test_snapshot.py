@@ -43,7 +43,45 @@ BANNED = [
     "Katiba",
     "food flown in",
     "checkpoint about 10 km",
+    "POS-HIDDEN",
 ]
+#: Text of the one planted position that must be published (HCT-endorsed, public, before the release).
+POS_PUBLIC = "Aucun paiement aux points de contrôle POS-OK-7731"
+
+
+def _planted_positions() -> pd.DataFrame:
+    """A register with one publishable position and four that must never reach a snapshot."""
+    from geo.store.positions import COLUMNS
+
+    rows = [
+        (1, "endorsed", "public", "2025-10-01", POS_PUBLIC),
+        (2, "endorsed", "restricted", "2025-10-01", "POS-HIDDEN-restricted"),
+        (3, "proposed", "public", "", "POS-HIDDEN-proposed"),
+        (4, "endorsed", "public", "2025-11-15", "POS-HIDDEN-endorsed-after-release"),
+        (5, "revised", "public", "2025-09-01", "POS-HIDDEN-revised"),
+        (6, "retired", "public", "2025-09-01", "POS-HIDDEN-retired"),
+        (7, "draft", "public", "", "POS-HIDDEN-draft"),
+    ]
+    recs = [
+        {
+            "id": i,
+            "status": st,
+            "scope": "axis:RN16-SEV-DOU",
+            "topic": "checkpoint-payments",
+            "text_fr": text,
+            "text_en": text + " (en)",
+            "visibility": vis,
+            "motivated_by": MARKER,
+            "meeting_ref": "HCT 7/2025",
+            "meeting_date": end or "2025-09-01",
+            "recorded_by": FAKE_GROUP,
+            "recorded_at": "2025-09-01T00:00:00Z",
+            "created": "2025-08-01",
+            "endorsed": end,
+        }  # fmt: skip
+        for i, st, vis, end, text in rows
+    ]
+    return pd.DataFrame(recs, columns=COLUMNS)
 
 
 def _planted(inputs: S.SnapshotInputs) -> S.SnapshotInputs:
@@ -108,7 +146,12 @@ def _planted(inputs: S.SnapshotInputs) -> S.SnapshotInputs:
     versions = pd.concat([rs, v], ignore_index=True).assign(secret_new_column=MARKER)
     admin2 = inputs.admin2.assign(secret_new_column=MARKER)
     return dataclasses.replace(
-        inputs, incidents=incidents, encircled_episodes=episodes, road_status_versions=versions, admin2=admin2
+        inputs,
+        incidents=incidents,
+        encircled_episodes=episodes,
+        road_status_versions=versions,
+        admin2=admin2,
+        positions=_planted_positions(),
     )
 
 
@@ -130,7 +173,7 @@ def _png_texts(path: Path) -> str:
 
 def test_nothing_restricted_in_any_file(snap: Path) -> None:
     files = [p for p in snap.rglob("*") if p.is_file()]
-    assert len(files) == 12
+    assert len(files) == 14
     for path in files:
         text = path.read_bytes().decode("utf-8", errors="ignore").lower()
         if path.suffix == ".png":
@@ -152,6 +195,8 @@ def test_layout_and_allow_list(snap: Path) -> None:
         "downloads/incidents_admin2.csv",
         "downloads/incidents_admin2.geojson",
         "downloads/incidents_admin2_month.csv",
+        "downloads/positions.csv",
+        "downloads/positions.json",
         "downloads/reach.csv",
         "downloads/reach.geojson",
         "downloads/road_status.csv",
@@ -176,6 +221,24 @@ def test_layout_and_allow_list(snap: Path) -> None:
         assert lines[0].split(",") == allowed
         assert lines[1].split(",") == [hxl_tag(c) for c in allowed]
         assert all(lines[1].split(","))  # every published column has a hashtag
+
+
+def test_only_endorsed_public_positions_are_published(snap: Path) -> None:
+    pos = pd.read_csv(snap / "downloads" / "positions.csv", skiprows=[1], dtype=str, keep_default_na=False)
+    assert pos.to_dict(orient="records") == [
+        {
+            "position_id": "1",
+            "scope": "axis:RN16-SEV-DOU",
+            "topic": "checkpoint-payments",
+            "text_fr": POS_PUBLIC,
+            "text_en": POS_PUBLIC + " (en)",
+            "endorsed": "2025-10-01",
+            "meeting_ref": "HCT 7/2025",
+        }
+    ]
+    records = json.loads((snap / "downloads" / "positions.json").read_text(encoding="utf-8"))
+    assert [r["text_fr"] for r in records] == [POS_PUBLIC]
+    assert json.loads((snap / "metadata.json").read_text(encoding="utf-8"))["layers"]["positions"] == 1
 
 
 def test_counts_and_layers_are_public_forms(snap: Path, real_inputs: S.SnapshotInputs) -> None:
@@ -314,7 +377,7 @@ def test_without_folium_the_data_files_are_still_built(
     assert not (folder / "index.html").exists()
     meta = S.read_metadata(folder)
     assert meta["interactive_map"] == S.NO_RENDERER_NOTE and "index.html" not in meta["files"]
-    assert len(meta["files"]) == 10 and S.verify_snapshot(folder) == []
+    assert len(meta["files"]) == 12 and S.verify_snapshot(folder) == []
     # the command says so in one line
     import geo.cli.snapshot as cli
 

@@ -276,14 +276,14 @@ def test_only_endorsed_public_positions_are_public(store: Path) -> None:
         for a in steps:
             step(store, ids[name], a, **({"text_fr": f"révisé {name}"} if a == "revise" else {}))
     pub = P.public_positions(P.current_positions(store))
-    assert sorted(pub["id"]) == sorted([ids["endorsed_public"], ids["reendorsed_public"]])
+    assert sorted(pub["position_id"]) == sorted([ids["endorsed_public"], ids["reendorsed_public"]])
     assert list(pub.columns) == P.PUBLIC_COLUMNS
     assert "recorded_by" not in pub.columns and "motivated_by" not in pub.columns
     # a public position revised to restricted leaves public products at once
     step(store, ids["endorsed_public"], "revise", visibility="restricted")
     step(store, ids["endorsed_public"], "propose")
     step(store, ids["endorsed_public"], "endorse")
-    assert list(P.public_positions(P.current_positions(store))["id"]) == [ids["reendorsed_public"]]
+    assert list(P.public_positions(P.current_positions(store))["position_id"]) == [ids["reendorsed_public"]]
 
 
 def test_covers_scopes() -> None:
