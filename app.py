@@ -22,6 +22,7 @@ PAGES = [
     ("views/constraints.py", "Constraints"),
     ("views/incidents.py", "Incidents"),
     ("views/export.py", "Export"),
+    ("views/positions.py", "Positions"),
     ("views/public.py", "Public snapshots"),
 ]
 

@@ -11,6 +11,7 @@ from geo.model.incidents import time_window
 from geo.products import policy
 from layers.live import build_live_map
 from views import auth, common
+from views.positions_panel import pcodes_of_hubs, positions_panel
 
 auth.require_role("viewer")  # before any data is loaded (views/auth.py)
 st.title("Live access map")
@@ -63,6 +64,14 @@ m = build_live_map(
     restricted=policy.may_see_restricted(role),
 )
 st_folium(m, key="live_map", height=680, use_container_width=True, returned_objects=[])
+live = episodes[episodes["in_force"]] if "in_force" in episodes.columns else episodes.iloc[:0]
+positions_panel(
+    str(common.store_path()),
+    role=role,
+    axes=inputs.axes.index,
+    pcodes=pcodes_of_hubs(hubs, hub_ids) | {str(p) for p in live.get("adm3_pcode", []) if p},
+    localities=live["locality"],
+)
 
 if bands is not None:
     st.subheader("Reachable areas")

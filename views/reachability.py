@@ -10,6 +10,7 @@ from geo.config import DEFAULT_NO_ENTRY_RADIUS_KM
 from geo.escape import markdown_text as md
 from layers.scenario import NoEntryZone, axis_towns, build_scenario_map
 from views import auth, common
+from views.positions_panel import pcodes_of_hubs, positions_panel
 
 common.init_state()
 auth.require_role("planner")  # before any data is loaded (views/auth.py)
@@ -182,6 +183,16 @@ def map_panel() -> None:
 
 
 map_panel()
+positions_panel(
+    str(common.store_path()),
+    role=auth.current_role(),
+    axes=set(close)
+    | set(constrain)
+    | set(reopen)
+    | set(status_now[status_now.isin(["closed", "constrained"])].index),
+    pcodes=pcodes_of_hubs(hubs, hub_ids) | {str(p) for p in zones_now.get("adm3_pcode", []) if p},
+    localities={z.locality for z in zones},
+)
 
 state_label = f"as-of state on {as_of:%d %b %Y}, {season} season"
 # Areas before/after are the band polygons clipped to Mali (``area_km2``, as `python -m geo reach`

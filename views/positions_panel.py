@@ -1,0 +1,109 @@
+"""The panel of common positions that apply to what a page shows (Reachability, live map).
+
+Not a page: :func:`positions_panel` is called by the pages. Text typed by users (position
+texts, meeting references) is escaped for Markdown and HTML with :func:`md` before it is
+shown (``geo.escape`` has no Markdown function on main yet; when it gains one, use it here).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+import streamlit as st
+
+from geo.products import policy
+from geo.store import positions as P
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$>])")
+
+
+def md(text: object) -> str:
+    """Escape user text for ``st.markdown``: HTML entities first, then every Markdown character.
+
+    Newlines become Markdown line breaks, so a multi-line text keeps its lines and cannot
+    start a heading, a list or a table.
+    """
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=True))
+    return "  \n".join(escaped.splitlines()) if "\n" in escaped else escaped
+
+
+@st.cache_data(show_spinner=False)
+def register(store: str, token: str) -> pd.DataFrame:
+    """Return the register (cached on the positions' state token)."""
+    return P.current_positions(store)
+
+
+def pcodes_of_hubs(hubs: pd.DataFrame, hub_ids: Iterable[str]) -> set[str]:
+    """P-codes of the areas of responsibility (admin1 and admin2) of the chosen hubs."""
+    out: set[str] = set()
+    for h in hub_ids:
+        if h not in hubs.index:
+            continue
+        for col in ("aor_adm1_pcodes", "aor_adm2_pcodes"):
+            value = hubs.at[h, col] if col in hubs.columns else ""
+            items = value if isinstance(value, list | tuple) else str(value or "").split(";")
+            out |= {str(p).strip() for p in items if str(p).strip()}
+    return out
+
+
+def positions_panel(
+    store: str,
+    *,
+    role: str,
+    axes: Iterable[str] = (),
+    pcodes: Iterable[str] = (),
+    localities: Iterable[str] = (),
+    lang: str = "en",
+    title: str = "Common positions that apply here",
+) -> pd.DataFrame:
+    """Show the positions that apply to the axes, admin units and localities in view.
+
+    Parameters
+    ----------
+    store
+        Project store.
+    role
+        Session role: fields the role may not receive are dropped
+        (:func:`geo.products.policy.for_role`, kind ``positions``).
+    axes, pcodes, localities
+        What the page shows (axis ids, P-codes at any level, locality names or place ids).
+    lang
+        Language of the text shown first.
+    title
+        Heading of the panel.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows shown (retired positions excluded).
+    """
+    reg = register(store, P.state_version(store))
+    rows = P.applicable(reg, axes=set(axes), pcodes=set(pcodes), localities=set(localities))
+    rows = policy.for_role(rows, "positions", role)
+    order = {s: i for i, s in enumerate(("endorsed", "revised", "proposed", "draft"))}
+    rows = rows.assign(_o=rows["status"].map(order)).sort_values(["_o", "id"]).drop(columns="_o")
+    n_end = int((rows["status"] == "endorsed").sum())
+    with st.expander(f"{title}: {n_end} endorsed by the HCT, {len(rows) - n_end} other", expanded=n_end > 0):
+        if rows.empty:
+            st.caption("No position of the register applies to the hubs, axes and areas shown.")
+        for _, r in rows.iterrows():
+            status = {
+                "endorsed": f"endorsed by the HCT on {r['endorsed']}",
+                "revised": "revised, awaiting endorsement again",
+                "proposed": "proposed by the HAWG, not yet endorsed",
+                "draft": "draft",
+            }[r["status"]]
+            flag = " · restricted" if r["visibility"] == "restricted" else ""
+            topic, scope = md(P.topic_label(r["topic"], lang)), md(P.scope_label(r["scope"], lang))
+            head = f"**#{r['id']} · {topic}** · {scope}"
+            st.markdown(f"{head}  \n*{md(status)}{flag}*")
+            first, other = ("text_fr", "text_en") if lang == "fr" else ("text_en", "text_fr")
+            st.markdown(md(r[first]))
+            st.caption(md(r[other]))
+        st.caption(
+            "Positions on the whole country and on kinds of actor apply everywhere. Register: Positions page."
+        )
+    return rows
