@@ -28,6 +28,7 @@ TITLES = {
     "views/constraints.py": "Constraints",
     "views/incidents.py": "Incidents",
     "views/export.py": "Export",
+    "views/positions.py": "Positions",
     "views/public.py": "Public snapshots",
 }
 
@@ -103,12 +104,13 @@ def test_visible_pages_matrix() -> None:
         for role in ("advisor", "planner", "viewer", "public")
     }
     assert got["public"] == ["views/public.py"]
-    assert got["viewer"] == ["views/public.py", "views/live_map.py"]
+    assert got["viewer"] == ["views/public.py", "views/live_map.py", "views/positions.py"]
     assert got["planner"] == [
         "views/public.py",
         "views/live_map.py",
         "views/reachability.py",
         "views/export.py",
+        "views/positions.py",
     ]
     assert got["advisor"] == [*PAGE_ROLES, "views/unknown.py"]
 
@@ -129,13 +131,29 @@ def test_each_role_sees_exactly_its_pages(env: Path, username: str) -> None:
     titles = at.session_state["nav_pages"]
     assert titles == [
         t
-        for t in ["Live map", "Reachability", "Constraints", "Incidents", "Export", "Public snapshots"]
+        for t in [
+            "Live map",
+            "Reachability",
+            "Constraints",
+            "Incidents",
+            "Export",
+            "Positions",
+            "Public snapshots",
+        ]
         if t in titles
     ]
     allowed = {
-        "advisor": {"Live map", "Reachability", "Constraints", "Incidents", "Export", "Public snapshots"},
-        "planner": {"Live map", "Reachability", "Export", "Public snapshots"},
-        "viewer": {"Live map", "Public snapshots"},
+        "advisor": {
+            "Live map",
+            "Reachability",
+            "Constraints",
+            "Incidents",
+            "Export",
+            "Positions",
+            "Public snapshots",
+        },
+        "planner": {"Live map", "Reachability", "Export", "Positions", "Public snapshots"},
+        "viewer": {"Live map", "Positions", "Public snapshots"},
     }[role]
     existing = {title for script, title in TITLES.items() if (PROJECT_ROOT / script).exists()}
     assert set(titles) == allowed & existing
