@@ -26,7 +26,7 @@ def md(text: object) -> str:
     Newlines become Markdown line breaks, so a multi-line text keeps its lines and cannot
     start a heading, a list or a table.
     """
-    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=True))
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))  # & < > only: no "#" entities
     return "  \n".join(escaped.splitlines()) if "\n" in escaped else escaped
 
 

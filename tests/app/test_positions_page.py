@@ -12,7 +12,7 @@ from geo.config import PROJECT_ROOT
 from geo.store import positions as P
 
 PAGE = str(PROJECT_ROOT / "views" / "positions.py")
-HOSTILE = "<script>alert(1)</script> **bold** [x](javascript:alert(1))\n# heading"
+HOSTILE = "<script>alert(1)</script> **bold** [x](javascript:alert(1)) l'accès & co\n# heading"
 pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"), pytest.mark.slow]
 
 
@@ -51,6 +51,7 @@ def test_advisor_drafts_proposes_and_endorses(
     # user text is never rendered as HTML or Markdown
     rendered = "\n".join(m.value for m in at.markdown)
     assert "<script>" not in rendered and "&lt;script&gt;" in rendered and "\\*\\*bold\\*\\*" in rendered
+    assert "&#" not in rendered and "l'accès &amp; co" in rendered  # apostrophes stay readable
     for action, meeting in (("propose", "HAWG 2025-11"), ("endorse", "HCT 2025-12")):
         w = _widgets(at)
         w["Step"].set_value(action)
