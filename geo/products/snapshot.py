@@ -493,7 +493,9 @@ def public_road_layer(
     return sanitise("road_status", out)
 
 
-def public_positions_layer(register: pd.DataFrame | None, *, release_date: dt.date) -> pd.DataFrame:
+def public_positions_layer(
+    register: pd.DataFrame | None, *, release_date: dt.date, withheld_places: frozenset[str] = frozenset()
+) -> pd.DataFrame:
     """Return the positions a snapshot publishes: HCT-endorsed, public, endorsed by the release date.
 
     Parameters
@@ -503,6 +505,10 @@ def public_positions_layer(register: pd.DataFrame | None, *, release_date: dt.da
         snapshot is built), or None.
     release_date
         Positions whose latest endorsement is later than this are left out.
+    withheld_places
+        Names of places public products must not reveal (localities encircled only in
+        non-public episodes): a position whose scope or text names one is left out (and
+        logged), whatever its visibility, so it cannot point a reader at a restricted place.
 
     Returns
     -------
@@ -517,6 +523,19 @@ def public_positions_layer(register: pd.DataFrame | None, *, release_date: dt.da
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in PUBLIC_COLUMNS})
     pub = public_positions(register)
     pub = pub[pub["endorsed"].astype(str) <= release_date.isoformat()]
+    names = [n.casefold() for n in withheld_places if len(n.strip()) >= 3]
+
+    def names_withheld(row: pd.Series) -> bool:
+        text = " ".join(str(row[c]) for c in ("scope", "text_fr", "text_en")).casefold()
+        return any(n in text for n in names)
+
+    hidden = pub.apply(names_withheld, axis=1).astype(bool) if len(pub) and names else None
+    if hidden is not None and hidden.any():
+        logger.warning(
+            "snapshot: positions %s name a place encircled only in non-public episodes; not published",
+            ", ".join(str(i) for i in pub.loc[hidden, "position_id"]),
+        )
+        pub = pub[~hidden]
     return sanitise("positions", pub.reset_index(drop=True))
 
 
@@ -628,7 +647,13 @@ def build_public_layers(
         "encircled_admin2": _generalise(enc, "admin2"),
         "road_status": _generalise(roads, "roads"),
         "reach": _generalise(reach, "reach"),
-        "positions": public_positions_layer(inputs.positions, release_date=release),
+        "positions": public_positions_layer(
+            inputs.positions,
+            release_date=release,
+            withheld_places=frozenset(
+                set(inputs.encircled_episodes["locality"].astype(str)) - set(episodes["locality"].astype(str))
+            ),
+        ),
     }
     layers = {k: sanitise(k, v) for k, v in layers.items()}  # last gate before any file
     step(5, "done")

@@ -61,6 +61,8 @@ def _planted_positions() -> pd.DataFrame:
         (5, "revised", "public", "2025-09-01", "POS-HIDDEN-revised"),
         (6, "retired", "public", "2025-09-01", "POS-HIDDEN-retired"),
         (7, "draft", "public", "", "POS-HIDDEN-draft"),
+        # endorsed and public, but it names the non-public encirclement: withheld
+        (8, "endorsed", "public", "2025-10-01", f"POS-HIDDEN-names {SECRET_PLACE} access"),
     ]
     recs = [
         {
