@@ -37,32 +37,27 @@ TABLE_COLUMNS = ["id", "status", "scope", "topic", "visibility", "meeting_ref", 
 
 
 def _data_dir(args: argparse.Namespace) -> Path | None:
-    """Return the data folder (``--data`` or the default rule); None when none is found."""
-    from geo.config import resolve_data_dir
-    from geo.errors import AccessMapError
+    """Return the data folder (``--data``, then the settings); None when there is none (P-codes unchecked)."""
+    from geo.cli.common import settings_of
 
-    try:
-        return resolve_data_dir(Path(args.data) if args.data else None)
-    except AccessMapError:
-        if args.data:
-            raise
-        return None
+    settings = settings_of(args)
+    if args.data or (settings.data_dir is not None and settings.data_dir.is_dir()):
+        return settings.require_data_dir()  # an explicit --data that does not exist is an error
+    return None
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """Return CSV text: header, HXL hashtag row (``id`` is tagged as the position code), data.
+    """Return the register as CSV (:func:`geo.tables.csv_text`) with ``id`` tagged as the position code.
 
-    Text cells go through :func:`geo.escape.spreadsheet_cell`, so a position text that
-    starts with ``=`` opens as text in a spreadsheet.
+    The register's ``id`` column carries the HXL hashtag of ``position_id``; every other
+    column takes its hashtag from :data:`geo.tables.HXL_TAGS`.
     """
-    from geo.escape import spreadsheet_cell
+    from geo.tables import csv_text as table_csv
     from geo.tables import hxl_tag
 
-    body = frame.astype(object).where(frame.notna(), "").map(spreadsheet_cell)
-    tags = pd.DataFrame(
-        [[hxl_tag("position_id" if c == "id" else c) for c in frame.columns]], columns=frame.columns
-    )
-    return pd.concat([tags, body], ignore_index=True).to_csv(index=False, lineterminator="\n")
+    head, _tags, body = table_csv(frame).split("\n", 2)
+    tags = ",".join(hxl_tag("position_id" if c == "id" else c) for c in frame.columns)
+    return f"{head}\n{tags}\n{body}"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

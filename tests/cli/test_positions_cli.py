@@ -152,3 +152,18 @@ def test_print_register_pdf(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     pub = tmp_path / "pub.pdf"
     code, text, _ = run(capsys, store, "print", "--lang", "en", "--public", "--out", str(pub))
     assert code == 0 and "0 positions" in text  # nothing endorsed yet: the public edition is empty
+
+
+def test_admin_scope_checked_against_the_data_folder(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, data_dir: Path
+) -> None:
+    store = tmp_path / "s.sqlite"
+    base = ["--topic", "armed-escorts", "--text-fr", "a", "--text-en", "b", "--visibility", "public"]
+    code, _, err = run(
+        capsys, store, "add", "--scope", "admin:ML0799", *base, "--by", "x", "--data", str(data_dir)
+    )
+    assert code == 2 and "unknown admin2 P-code 'ML0799'" in err
+    code, out, _ = run(
+        capsys, store, "add", "--scope", "admin:ML0503", *base, "--by", "x", "--data", str(data_dir)
+    )
+    assert code == 0 and out.strip() == "1"
