@@ -4,7 +4,7 @@ Viewers and planners read the register (viewers without the restricted fields of
 policy: motivating records and recorders); access advisors draft, propose, record the
 HCT's endorsement, revise and retire. Every step is dated with its meeting and who
 recorded it; the history is append-only (geo/store/positions.py). User text is escaped
-for Markdown/HTML (views/positions_panel.py ``md``) wherever it is rendered as Markdown;
+for Markdown/HTML (``geo.escape.markdown_text``) wherever it is rendered as Markdown;
 tables show it as plain text.
 """
 
@@ -14,11 +14,12 @@ import streamlit as st
 
 from geo.cli.positions import csv_text
 from geo.errors import AccessMapError
+from geo.escape import markdown_text as md
 from geo.products import policy
 from geo.store import constraints
 from geo.store import positions as P
 from views import auth, common
-from views.positions_panel import md, register
+from views.positions_panel import register
 
 common.init_state()
 auth.require_role("viewer")  # before any data is loaded (views/auth.py)

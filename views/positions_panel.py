@@ -1,33 +1,20 @@
 """The panel of common positions that apply to what a page shows (Reachability, live map).
 
 Not a page: :func:`positions_panel` is called by the pages. Text typed by users (position
-texts, meeting references) is escaped for Markdown and HTML with :func:`md` before it is
+texts, meeting references) is escaped for Markdown with :func:`geo.escape.markdown_text` (``md``) before it is
 shown (``geo.escape`` has no Markdown function on main yet; when it gains one, use it here).
 """
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterable
 
 import pandas as pd
 import streamlit as st
 
+from geo.escape import markdown_text as md
 from geo.products import policy
 from geo.store import positions as P
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$>])")
-
-
-def md(text: object) -> str:
-    """Escape user text for ``st.markdown``: HTML entities first, then every Markdown character.
-
-    Newlines become Markdown line breaks, so a multi-line text keeps its lines and cannot
-    start a heading, a list or a table.
-    """
-    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))  # & < > only: no "#" entities
-    return "  \n".join(escaped.splitlines()) if "\n" in escaped else escaped
 
 
 @st.cache_data(show_spinner=False)
