@@ -5,7 +5,9 @@ Usage::
     python bench/bench_reach.py [--cells 1,0.5,0.25] [--no-grass] [--repeat 3]
 
 Per cell size: load the inputs, build and cache the friction (as-of 2025-11-30, dry),
-then time (wall, median of ``--repeat``) all hubs x 3 bands (4, 8, 12 h) warm, the
+time the friction build (median of ``--repeat``) with the curated network, crossings and
+flood zones (``friction_s``) and with the road skeleton alone, as before issue 13
+(``friction_skeleton_s``), then time (wall, median of ``--repeat``) all hubs x 3 bands (4, 8, 12 h) warm, the
 search alone (7 hubs, 12 h bound; on one thread, and on two as ``reach_from_state``
 runs it on this 2-vCPU machine type), one scenario recompute
 (``data/scenarios/rn16_closed.toml``: RN16 closed Sévaré-Gao), and the peak RSS (VmHWM
@@ -14,8 +16,10 @@ reach and scenario; the search-alone and GRASS checks come after it). The load a
 is printed per row: other jobs on the machine inflate the times.
 GRASS: the identical friction raster (float32 hours per cell = h/km x cell km, NULL on
 barriers) and start cells go to ``r.cost`` (no -k, ``max_cost=12``), one run per hub,
-inside ``grass --tmp-location``; each r.cost is timed alone, and its output compared
-with ours on cells <= 12 h in both (median and max |diff|, and cells reached by only one).
+inside ``grass --tmp-location``; each r.cost is timed alone (ratios against our searches
+with the crossings' tolls), and its output compared with ours on cells <= 12 h in both
+(median and max |diff|, and cells reached by only one), our searches then run on the same
+friction without the tolls, which r.cost cannot represent.
 Needs the Debian package ``grass-core`` for the GRASS part.
 """
 
@@ -163,6 +167,28 @@ def grass_compare(
     }
 
 
+def skeleton_only(inputs):  # noqa: ANN001, ANN201
+    """Return the inputs as before issue 13: the road skeleton alone, no network, crossing or flood zone.
+
+    (Rivers then cut the skeleton wherever it crosses them: only the build time is compared.)
+    """
+    import dataclasses
+
+    import geopandas as gpd
+
+    from geo.model.friction import road_speed_grids
+
+    empty = gpd.GeoDataFrame({"surface": [], "season": []}, geometry=[], crs=inputs.roads.crs)
+    return dataclasses.replace(
+        inputs,
+        road_speed_base=road_speed_grids(inputs.grid, inputs.roads, empty, inputs.speeds),
+        network=empty,
+        crossings=None,
+        flood_zones=None,
+        derived={},
+    )
+
+
 def main() -> int:
     """Run the benchmark and print its table; returns the exit code."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -182,10 +208,17 @@ def main() -> int:
         t0 = time.perf_counter()
         inputs = load_model_inputs(data_dir, cell_km=cell_km)
         load_s = time.perf_counter() - t0
-        state = base_state(inputs, versions.road_status, versions.encircled, AS_OF)
-        t0 = time.perf_counter()
-        friction = state.friction(inputs)
-        build_s = time.perf_counter() - t0
+        state = base_state(
+            inputs,
+            versions.road_status,
+            versions.encircled,
+            AS_OF,
+            crossing_versions=versions.crossing_status,
+        )
+        friction = state.friction(inputs)  # warm-up (JIT cache)
+        build_s, friction = timed(lambda: state.friction(inputs), args.repeat)  # noqa: B023
+        skeleton = skeleton_only(inputs)
+        skeleton_s, _ = timed(lambda: state.friction(skeleton), args.repeat)  # noqa: B023
         reach_from_state(inputs, hubs, state, as_of=AS_OF, hours=HOURS, friction=friction)  # warm-up (JIT)
         repeat = args.repeat if cell_km >= 1 else 1
         reach_s, result = timed(
@@ -215,6 +248,9 @@ def main() -> int:
             "cells_M": friction.size / 1e6,
             "load_s": load_s,
             "friction_s": build_s,
+            "friction_skeleton_s": skeleton_s,
+            "n_network": len(inputs.network) if inputs.network is not None else 0,
+            "n_crossings": len(inputs.crossings) if inputs.crossings is not None else 0,
             "reach_all_s": reach_s,
             "search7_s": search_s,
             "search7_2thr_s": search2_s,
@@ -224,10 +260,13 @@ def main() -> int:
             "settled_M": sum(len(c) for c in cells) / 1e6,
         }
         if grass:
-            row.update(grass_compare(friction, inputs, starts, cells, search_s, search2_s, reach_s))
+            # r.cost has no fixed crossing times: compare on the same friction without the tolls
+            plain = prepare_friction(np.asarray(friction).view(np.ndarray))
+            plain_cells = [settle(plain, [s], cell_km=cell_km, max_h=12.0) for s in starts]
+            row.update(grass_compare(friction, inputs, starts, plain_cells, search_s, search2_s, reach_s))
         rows.append(row)
         print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
-        inputs = friction = result = cells = scen = None  # free this size before the next
+        inputs = skeleton = friction = result = cells = scen = None  # free this size before the next
     print()
     keys = list(rows[0])
     for r in rows[1:]:

@@ -1,4 +1,4 @@
-"""Constraints: record road status and encircled localities, see history and reach impact.
+"""Constraints: record road status, crossing status and encircled localities, see history and reach impact.
 
 Records are dated, audited and append-only. Every save goes to the shared store; other
 sessions see it on their next interaction (the cached loaders are keyed on the store's
@@ -16,10 +16,10 @@ from geo.store import constraints
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 from layers.basemap import make_map
 from layers.encircled import build_encircled_layer
-from layers.roads import build_roads_layer
+from layers.roads import build_crossings_layer, build_roads_layer
 from views import auth, common
 
-AXES, LOCALITIES = "Road axes", "Encircled localities"
+AXES, CROSSINGS, LOCALITIES = "Road axes", "River crossings", "Encircled localities"
 NEW = "➕ new"
 
 common.init_state()
@@ -35,7 +35,13 @@ with st.sidebar:
 axis_status, episodes = common.guarded(common.constraint_state, as_of)
 
 
-def report_impact(label: str, *, axis_id: str | None = None, episode_id: str | None = None) -> None:
+def report_impact(
+    label: str,
+    *,
+    axis_id: str | None = None,
+    episode_id: str | None = None,
+    crossing_id: str | None = None,
+) -> None:
     """Recompute the reach after a save and keep its cell-exact difference for the next run.
 
     The difference is ``geo.model.scenario.run_change`` (the one used by the Reachability
@@ -51,11 +57,23 @@ def report_impact(label: str, *, axis_id: str | None = None, episode_id: str | N
     new_token = common.state_token()
     after_versions = common.versions(str(store), new_token)
     day = constraints.change_day(
-        versions, after_versions, as_of=as_of, axis_id=axis_id, episode_id=episode_id
+        versions,
+        after_versions,
+        as_of=as_of,
+        axis_id=axis_id,
+        episode_id=episode_id,
+        crossing_id=crossing_id,
     )
     before = common.reach_before(folder, day, hours, season, tuple(hubs.index), token)
     t0 = time.perf_counter()
-    state = base_state(inputs, after_versions.road_status, after_versions.encircled, day, season=season)
+    state = base_state(
+        inputs,
+        after_versions.road_status,
+        after_versions.encircled,
+        day,
+        season=common.season_arg(season),
+        crossing_versions=after_versions.crossing_status,
+    )
     result = run_change(inputs, hubs, before, state, scenario=Scenario(name=label))
     seconds = time.perf_counter() - t0
     recomputed = result.changes.loc[result.changes["recomputed"], "hub"].drop_duplicates()
@@ -74,7 +92,8 @@ if "constraints_report" in st.session_state:
 
 # ------------------------------------------------------------------ map: click to pick an item
 m = make_map()
-build_roads_layer(inputs.roads, inputs.axes, axis_status).add_to(m)
+build_roads_layer(inputs.roads, inputs.axes, axis_status, network=inputs.network).add_to(m)
+build_crossings_layer(inputs.crossings, constraints.effective_crossing_status(versions, as_of)).add_to(m)
 build_encircled_layer(episodes).add_to(m)
 clicked = (
     st_folium(m, key="constraints_map", height=420, width="stretch", returned_objects=["last_clicked"]) or {}
@@ -89,7 +108,7 @@ if clicked and clicked != st.session_state.get("_constraints_click"):
         st.session_state[f"pick_{picked[0]}"] = picked[1]
 st.caption("Click near an axis or a locality to select it, or pick it from the lists below.")
 
-kind = st.radio("Constraint", [AXES, LOCALITIES], horizontal=True, key="constraints_kind")
+kind = st.radio("Constraint", [AXES, CROSSINGS, LOCALITIES], horizontal=True, key="constraints_kind")
 signed_in = st.session_state.get(auth.USER_KEY)  # the account name when signed in
 who = signed_in or st.session_state.get("advisor_name", "")
 
@@ -105,6 +124,7 @@ if kind == AXES:
         column_order=[
             "axis_name",
             "status",
+            "escort_kmh",
             "cause",
             "valid_from",
             "valid_to",
@@ -137,6 +157,13 @@ if kind == AXES:
             [None, *current],
             format_func=lambda v: "— (a new version)" if v is None else f"version {v}",
         )
+        escort = c1.number_input(
+            "Escort speed (km/h, constrained only; 0 = none)",
+            0.0,
+            130.0,
+            value=0.0,
+            help="Convoy/escort speed used instead of the constrained factor",
+        )
         source = st.text_input("Source (report, URL) *")
         note = st.text_input("Note")
         by = st.text_input(
@@ -160,12 +187,98 @@ if kind == AXES:
                 confidence=confidence,
                 note=note,
                 supersedes=supersedes,
+                escort_kmh=escort or None,
             )
         except AccessMapError as exc:
             st.error(f"Not saved. {md(exc)}")
         else:
             st.session_state["advisor_name"] = by
             report_impact(f"{axis} {status} from {valid_from} (version {res.version_id})", axis_id=axis)
+            st.rerun()
+elif kind == CROSSINGS:
+    crossings = constraints.known_crossings()
+    table = constraints.effective_crossing_status(versions, as_of, crossings=crossings)
+    shown = st.multiselect(
+        "Status",
+        ROAD_STATUS.codes,
+        default=list(ROAD_STATUS),
+        format_func=ROAD_STATUS.label,
+        key="crossing_shown",
+    )
+    st.dataframe(
+        table[table["status"].isin(shown)],
+        width="stretch",
+        column_order=[
+            "name",
+            "river",
+            "kind",
+            "status",
+            "cause",
+            "valid_from",
+            "valid_to",
+            "confidence",
+            "source",
+            "recorded_by",
+            "recorded_at",
+            "version_id",
+        ],
+    )
+    crossing = st.selectbox(
+        "Crossing",
+        list(crossings.index),
+        key="pick_crossing",
+        format_func=lambda c: f"{c} — {crossings.at[c, 'name']}",
+    )
+    history = constraints.crossing_status_history(store, crossing)
+    with st.expander(f"History of {crossing} ({len(history)} versions)", expanded=False):
+        st.dataframe(history, hide_index=True, width="stretch")
+    current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
+    with st.form("crossing_status_form", clear_on_submit=False):
+        st.subheader(f"Record a status for {crossing}")
+        c1, c2, c3 = st.columns(3)
+        status = c1.selectbox(
+            "Status", ROAD_STATUS.codes, index=ROAD_STATUS.index("closed"), format_func=ROAD_STATUS.label
+        )
+        cause = c2.selectbox("Cause", CAUSE.codes, format_func=CAUSE.label)
+        confidence = c3.selectbox("Confidence", CONFIDENCE.codes, index=1, format_func=CONFIDENCE.label)
+        valid_from = c1.date_input("Valid from", value=as_of)
+        valid_to = c2.date_input("Valid to (empty = open-ended)", value=None)
+        supersedes = c3.selectbox(
+            "Correction of",
+            [None, *current],
+            format_func=lambda v: "— (a new version)" if v is None else f"version {v}",
+        )
+        source = st.text_input("Source (report, URL) *")
+        note = st.text_input("Note")
+        by = st.text_input(
+            "Recorded by *",
+            value=who,
+            disabled=bool(signed_in),
+            help="The signed-in account" if signed_in else "Your name (no account signed in)",
+        )
+        submitted = st.form_submit_button("Save crossing status", type="primary")
+    if submitted:
+        try:
+            res = constraints.record_crossing_status(
+                store,
+                crossing_id=crossing,
+                status=status,
+                cause=cause,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                source=source,
+                recorded_by=by,
+                confidence=confidence,
+                note=note,
+                supersedes=supersedes,
+            )
+        except AccessMapError as exc:
+            st.error(f"Not saved. {exc}")
+        else:
+            st.session_state["advisor_name"] = by
+            report_impact(
+                f"{crossing} {status} from {valid_from} (version {res.version_id})", crossing_id=crossing
+            )
             st.rerun()
 else:
     only_now = st.checkbox("Only episodes in force on the as-of date", value=True)

@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 
 from geo.config import DEFAULT_NO_ENTRY_RADIUS_KM
 from geo.escape import markdown_text as md
+from geo.sources.curated import season_for_date
 from layers.scenario import NoEntryZone, axis_towns, build_scenario_map
 from views import auth, common
 from views.positions_panel import pcodes_of_hubs, positions_panel
@@ -49,7 +50,9 @@ with st.form("scenario"):
         "Hubs", list(hubs.index), default=list(hubs.index), format_func=lambda h: hubs.at[h, "name"]
     )
     hours = c2.multiselect("Bands (hours)", [2.0, 4.0, 6.0, 8.0, 12.0], default=[4.0, 8.0, 12.0])
-    season = c3.radio("Season (as-of state)", ["dry", "rainy"], horizontal=True)
+    season = c3.radio(
+        "Season (as-of state)", common.SEASON_CHOICES, horizontal=True, format_func=common.season_label
+    )
     st.markdown(f"**Scenario** on top of the state on {as_of:%d %b %Y}")
     pick, status_table = st.columns([5, 4])
     close = pick.multiselect("Close axes", list(axes.index), format_func=axis_label.get)
@@ -194,7 +197,7 @@ positions_panel(
     localities={z.locality for z in zones},
 )
 
-state_label = f"as-of state on {as_of:%d %b %Y}, {season} season"
+state_label = f"as-of state on {as_of:%d %b %Y}, {common.season_arg(season) or season_for_date(as_of)} season"
 # Areas before/after are the band polygons clipped to Mali (``area_km2``, as `python -m geo reach`
 # and the live map print them), not the cell counts of ``changes`` (whole border cells).
 band_keys = ["hub_id", "hours"]

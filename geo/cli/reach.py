@@ -54,8 +54,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="H,H,...",
         help="band limits in hours (default: 4,8,12)",
     )
+    p.add_argument(
+        "--season",
+        choices=("dry", "rainy"),
+        default=None,
+        help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
+    )
     add_cell_km_option(p)
-    p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
     p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
     p.add_argument(
         "--localities-out",
@@ -90,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         hubs,
         road_status_versions=versions.road_status,
         encircled_episodes=versions.encircled,
+        crossing_versions=versions.crossing_status,
         as_of=args.as_of,
         hours=args.hours,
         season=args.season,

@@ -37,11 +37,13 @@ HISTORY_COLUMNS = [
     "supersedes",
     "superseded_by",
     "origin",
+    "escort_kmh",
 ]
 SHOW_COLUMNS = [
     "axis_id",
     "axis_name",
     "status",
+    "escort_kmh",
     "cause",
     "valid_from",
     "valid_to",
@@ -100,6 +102,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_set.add_argument("--note", default="")
     p_set.add_argument("--status-raw", default="", help="the publisher's wording")
     p_set.add_argument(
+        "--escort-kmh",
+        type=float,
+        metavar="KMH",
+        help="escorted/convoy speed of a constrained axis (km/h), used instead of the constrained factor",
+    )
+    p_set.add_argument(
         "--supersedes",
         type=int,
         metavar="VERSION",
@@ -139,6 +147,7 @@ def run_set(args: argparse.Namespace) -> int:
         note=args.note,
         status_raw=args.status_raw,
         supersedes=args.supersedes,
+        escort_kmh=args.escort_kmh,
     )
     extra = f" (supersedes version {res.supersedes})" if res.supersedes is not None else ""
     print(

@@ -40,7 +40,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="constraints in force on this date (default: today)",
     )
-    p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
+    p.add_argument(
+        "--season",
+        choices=("dry", "rainy"),
+        default=None,
+        help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
+    )
     add_cell_km_option(p, "grid cell size")
     add_store_option(p)
     p.set_defaults(func=run)
@@ -67,11 +72,18 @@ def run(args: argparse.Namespace) -> int:
     versions = load_versions(store_from(args), data_dir=data_dir)
     inputs = load_model_inputs(data_dir, cell_km=settings_of(args).cell_km)
     place = find_locality(inputs, args.locality)
-    state = base_state(inputs, versions.road_status, versions.encircled, args.as_of, season=args.season)
+    state = base_state(
+        inputs,
+        versions.road_status,
+        versions.encircled,
+        args.as_of,
+        season=args.season,
+        crossing_versions=versions.crossing_status,
+    )
     route = route_between(inputs, state, hub, place)
     print(
         f"{hub['name']} -> {place['name']} ({place.get('adm2_pcode', '')}), as of {args.as_of}, "
-        f"{args.season} season"
+        f"{state.season} season"
     )
     if route.time_h is None:
         print(f"not reachable ({route.note})")

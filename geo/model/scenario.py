@@ -38,6 +38,7 @@ everywhere. :func:`summarise_changes` words the result.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import logging
@@ -318,7 +319,10 @@ def apply_scenario(inputs: ModelInputs, base: ReachState, scenario: Scenario) ->
             geometry="geometry",
             crs=STORAGE_CRS,
         )
-    return ReachState(status, zones, scenario.season or base.season, base.penalty)
+    # crossings and the as-of month (flood zones) are those of the base state
+    return dataclasses.replace(
+        base, axis_status=status, no_entry=zones, season=scenario.season or base.season
+    )
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,8 @@ class SnapshotInputs:
     positions
         The register of common positions (:func:`geo.store.positions.current_positions`), or
         None; only HCT-endorsed public ones are published (:func:`public_positions_layer`).
+    crossing_status_versions
+        River-crossing status versions (store schema), or None for the curated file.
     """
 
     admin1: gpd.GeoDataFrame
@@ -168,6 +170,7 @@ class SnapshotInputs:
     model: Any = None
     sources: tuple[dict[str, str], ...] = ()
     positions: pd.DataFrame | None = None
+    crossing_status_versions: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +288,7 @@ def load_snapshot_inputs(
         model,
         sources,
         current_positions(store) if store is not None else None,
+        versions.crossing_status,
     )
 
 
@@ -615,6 +619,7 @@ def build_public_layers(
             inputs.hubs,
             road_status_versions=inputs.road_status_versions,
             encircled_episodes=episodes,
+            crossing_versions=inputs.crossing_status_versions,
             as_of=release,
             hours=PUBLIC_HOURS,
             clip=True,

@@ -77,3 +77,23 @@ def test_missing_source_is_refused_nothing_written(page: tuple[AppTest, Path]) -
 def _plain(markdown: str) -> str:
     """Markdown source as the reader sees it (backslash escapes of geo.escape.markdown_text removed)."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+def test_record_a_crossing_closure(page: tuple[AppTest, Path]) -> None:
+    at, store = page
+    at.radio(key="constraints_kind").set_value("River crossings").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="pick_crossing").set_value("X-DJENNE").run()
+    w = _form_inputs(at)
+    w["Status"].set_value("closed")
+    w["Cause"].set_value("physical")
+    w["Source (report, URL) *"].input("test: Djenné ferry out of order")
+    w["Recorded by *"].input("Advisor A")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert _plain(at.success[0].value).startswith("Saved: X-DJENNE closed from 2025-12-01")
+    hist = constraints.crossing_status_history(store, "X-DJENNE")
+    assert list(hist["status"])[-1] == "closed" and hist["recorded_by"].iloc[-1] == "Advisor A"
+    table = constraints.effective_crossing_status(constraints.load_versions(store), at.session_state["as_of"])
+    assert table.at["X-DJENNE", "status"] == "closed"
