@@ -98,15 +98,9 @@ class Trip:
 
 def _baseline_state(inputs: object, season: str | None) -> object:
     """Every axis open, no no-entry zone: the model alone."""
-    import geopandas as gpd
-    import pandas as pd
+    from geo.model.validation import baseline_state
 
-    from geo.config import STORAGE_CRS
-    from geo.model.reach import ReachState
-
-    status = pd.DataFrame({"status": "open"}, index=inputs.axes.index)
-    empty = gpd.GeoDataFrame({"radius_km": [], "locality": [], "since": []}, geometry=[], crs=STORAGE_CRS)
-    return ReachState(status, empty, season or "dry")
+    return baseline_state(inputs, season or "dry")
 
 
 def _outline_lonlat(inputs: object) -> object:
