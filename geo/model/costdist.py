@@ -50,7 +50,7 @@ import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba
 import numpy as np
@@ -114,8 +114,9 @@ def _prepare_kernel(f, nrows, ncols, moves):  # noqa: ANN001, ANN202
     ``moves[idx]`` bit k tells that move k out of cell ``idx`` is allowed: moves 0-3 are
     up, down, left, right; 4-7 the diagonals up-left, up-right, down-left, down-right,
     allowed only between two passable orthogonal cells (no corner cutting). An
-    impassable cell has no move, nor has a move leaving the grid. Returns
-    ``(first index not > 0 or -1, smallest finite, largest finite)``.
+    impassable cell has no move, nor has a move leaving the grid. Bit 8
+    (``GATE_BIT``) is set afterwards by :func:`_mark_gates` on the cells next to a
+    crossing's cells. Returns ``(first index not > 0 or -1, smallest finite, largest finite)``.
     """
     lo = np.inf
     hi = 0.0
@@ -143,8 +144,34 @@ def _prepare_kernel(f, nrows, ncols, moves):  # noqa: ANN001, ANN202
             m |= 64
         if dn and rt and math.isfinite(f[idx + ncols + 1]):
             m |= 128
-        moves[idx] = np.uint8(m)
+        moves[idx] = np.uint16(m)
     return -1, lo, hi
+
+
+@numba.njit(cache=True, nogil=True)
+def _mark_gates(moves, gate, ncols, nrows):  # noqa: ANN001, ANN202
+    """Set ``GATE_BIT`` on every passable cell that has a gate cell among its 8 neighbours or is one."""
+    for idx in range(gate.shape[0]):
+        if gate[idx] == 0:
+            continue
+        r = idx // ncols
+        c = idx - r * ncols
+        for dr in range(-1, 2):
+            for dc in range(-1, 2):
+                rr, cc = r + dr, c + dc
+                if 0 <= rr < nrows and 0 <= cc < ncols:
+                    j = rr * ncols + cc
+                    if moves[j] & 255:
+                        moves[j] |= 256
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _toll(gate, toll_h, a, b):  # noqa: ANN001, ANN202
+    """Return the fixed cost (h) of the move a -> b: a toll when b is a crossing cell and a is not of it."""
+    g = gate[b]
+    if g != 0 and gate[a] != g:
+        return toll_h[g]
+    return 0.0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -157,6 +184,8 @@ def _search_heap(
     start_labels,
     cell_km,
     max_h,  # noqa: ANN001, ANN202
+    gate,
+    toll_h,
     cost,
     labels,
     track,
@@ -202,6 +231,8 @@ def _search_heap(
                 continue
             nb = idx + offs[k]
             new = cur + 0.5 * (fa + f[nb]) * steps[k]
+            if m & 256:
+                new += _toll(gate, toll_h, idx, nb)
             if new < cost[nb]:
                 cost[nb] = new
                 if track:
@@ -249,6 +280,8 @@ def _search_buckets(
     start_labels,
     cell_km,
     max_h,  # noqa: ANN001, ANN202
+    gate,
+    toll_h,
     width,
     n_buckets,
     cost,
@@ -355,6 +388,8 @@ def _search_buckets(
                 continue
             nb = idx + offs[k]
             new = cur + (fa + f[nb]) * half[k]
+            if m & 256:
+                new += _toll(gate, toll_h, idx, nb)
             if new < cost[nb]:
                 cost[nb] = new
                 if track:
@@ -617,6 +652,77 @@ class Settled:
 
 
 @dataclass(frozen=True, eq=False)
+class Tolls:
+    """Fixed crossing costs: hours added once when a route enters a crossing's cells.
+
+    Attributes
+    ----------
+    cells
+        int64 flat indices (row * cols + col) of the cells of every crossing.
+    gate
+        int32, for each of ``cells``, the crossing's number (1-based; at most 65 535).
+    toll_h
+        float64 hours per crossing number, ``toll_h[0] == 0`` (no crossing).
+    ids
+        Name (crossing id) per crossing number, ``ids[0] == ""``; may be empty.
+
+    Notes
+    -----
+    A move from cell *a* to cell *b* costs its friction part plus ``toll_h[g]`` when *b*
+    belongs to crossing *g* and *a* does not: a river crossed through one crossing's
+    cells pays its time once, whatever the direction and the number of cells.
+    """
+
+    cells: np.ndarray
+    gate: np.ndarray
+    toll_h: np.ndarray
+    ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Check the arrays agree (raises ValueError)."""
+        if self.cells.shape != self.gate.shape:
+            msg = "tolls: one crossing number per cell is needed"
+            raise ValueError(msg)
+        if (
+            len(self.toll_h) == 0
+            or self.toll_h[0] != 0
+            or not (np.isfinite(self.toll_h) & (self.toll_h >= 0)).all()
+        ):
+            msg = "tolls: toll_h[0] must be 0 and every toll a finite number of hours >= 0"
+            raise ValueError(msg)
+        if len(self.gate) and (self.gate.min() < 1 or self.gate.max() >= min(len(self.toll_h), 65_536)):
+            msg = "tolls: crossing numbers must be in 1..len(toll_h) - 1 (at most 65 535)"
+            raise ValueError(msg)
+
+
+class Friction(np.ndarray):
+    """A friction grid (float64, h/km) that carries its crossings' :class:`Tolls`.
+
+    Behaves as a plain ``numpy.ndarray``; :func:`prepare_friction` reads ``tolls``. Built
+    by ``geo.model.friction.build_friction``; ``Friction.of(array, tolls)`` wraps one.
+    """
+
+    tolls: Tolls | None
+
+    @classmethod
+    def of(cls, array: np.ndarray, tolls: Tolls | None) -> Friction:
+        """View ``array`` as a :class:`Friction` with ``tolls`` (no copy)."""
+        out = np.asarray(array, dtype=np.float64).view(cls)
+        out.tolls = tolls
+        return out
+
+    def __array_finalize__(self, obj: object) -> None:
+        """Keep the tolls on views of the same shape; drop them otherwise."""
+        tolls = getattr(obj, "tolls", None)
+        self.tolls = tolls if getattr(obj, "shape", None) == self.shape else None
+
+
+def tolls_of(friction: object) -> Tolls | None:
+    """Return the :class:`Tolls` a friction grid carries (None for a plain array)."""
+    return getattr(friction, "tolls", None)
+
+
+@dataclass(frozen=True, eq=False)
 class SearchGrid:
     """A friction grid checked and prepared for searches (see :func:`prepare_friction`).
 
@@ -625,18 +731,36 @@ class SearchGrid:
     friction
         (rows, cols) float64 hours per km, C-contiguous; ``inf`` = impassable.
     moves
-        uint8 (rows * cols,): per cell, the bit set of the allowed moves (see
+        uint16 (rows * cols,): per cell, the bit set of the allowed moves (see
         ``_prepare_kernel``): impassable neighbours, corner cutting and the grid's edge
-        are resolved once here, not at every step of every search.
+        are resolved once here, not at every step of every search; bit 8 marks the
+        cells next to a crossing (tolls are looked up only there).
     lo, hi
         Smallest and largest finite friction (h/km); ``lo`` is ``inf`` when no cell is
         passable.
+    tolls
+        The crossings' tolls, or None.
+    gate
+        uint16 (rows * cols,) crossing number per cell (0 = none), or an empty array
+        when there is no toll.
     """
 
     friction: np.ndarray
     moves: np.ndarray
     lo: float
     hi: float
+    tolls: Tolls | None = None
+    gate: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.uint16))
+
+    @property
+    def toll_h(self) -> np.ndarray:
+        """Hours per crossing number (``[0.0]`` when there is no toll)."""
+        return self.tolls.toll_h if self.tolls is not None else np.zeros(1)
+
+    @property
+    def max_toll_h(self) -> float:
+        """Largest toll (h), 0 without tolls."""
+        return float(self.toll_h.max())
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -669,11 +793,12 @@ def prepare_friction(friction: np.ndarray | SearchGrid) -> SearchGrid:
     """
     if isinstance(friction, SearchGrid):
         return friction
-    f = np.ascontiguousarray(friction, dtype=np.float64)
+    tolls = tolls_of(friction)
+    f = np.ascontiguousarray(np.asarray(friction).view(np.ndarray), dtype=np.float64)
     if f.ndim != 2:
         msg = f"friction must be a 2-D grid, got shape {f.shape}"
         raise ValueError(msg)
-    moves = np.empty(f.size, dtype=np.uint8)
+    moves = np.empty(f.size, dtype=np.uint16)
     first_bad, lo, hi = _prepare_kernel(f.reshape(-1), f.shape[0], f.shape[1], moves)
     if first_bad >= 0:
         bad = ~(f > 0)  # NaN, zero, negative and -inf all fail "> 0"
@@ -683,7 +808,15 @@ def prepare_friction(friction: np.ndarray | SearchGrid) -> SearchGrid:
             f"col {c}: {f[r, c]!r}); use inf for impassable cells"
         )
         raise ValueError(msg)
-    return SearchGrid(f, moves, float(lo), float(hi))
+    if tolls is None or len(tolls.cells) == 0:
+        return SearchGrid(f, moves, float(lo), float(hi))
+    if tolls.cells.min() < 0 or tolls.cells.max() >= f.size:
+        msg = "tolls: a crossing cell lies outside the grid"
+        raise ValueError(msg)
+    gate = np.zeros(f.size, dtype=np.uint16)
+    gate[tolls.cells] = tolls.gate
+    _mark_gates(moves, gate, f.shape[1], f.shape[0])
+    return SearchGrid(f, moves, float(lo), float(hi), tolls, gate)
 
 
 def _check_starts(f: np.ndarray, starts: list[tuple[int, int]] | np.ndarray) -> np.ndarray:
@@ -776,7 +909,12 @@ def settle(
             )
     flat = f.reshape(-1)
     lo, hi = grid.lo, grid.hi
-    n_buckets = int(math.ceil(hi * _SQRT2 / (lo * (1.0 - 1e-9)))) + 2 if math.isfinite(lo) else 0
+    # the circular queue spans the largest move cost: friction part plus the largest toll
+    n_buckets = (
+        int(math.ceil((hi * _SQRT2 * cell_km + grid.max_toll_h) / (lo * cell_km * (1.0 - 1e-9)))) + 2
+        if math.isfinite(lo)
+        else 0
+    )
     args = (
         flat,
         grid.moves,
@@ -786,6 +924,8 @@ def settle(
         np.arange(len(sidx), dtype=np.int32),
         float(cell_km),
         float(max_h),
+        grid.gate,
+        grid.toll_h,
     )
     if method == "heap" or n_buckets > MAX_BUCKETS or n_buckets == 0:
         out_i, out_c, out_l = _search_heap(*args, _ws.cost, _ws.labels_for(labels), bool(labels))

@@ -6,14 +6,42 @@ Model (figures and their sources in ``data/curated/speeds.csv``)
    the season; a class with speed 0 (water; flooded wetland in the rainy season) is
    impassable.
 2. Roads: cells touched by a road line (``all_touched``, so a road is a 4-connected
-   chain) take the speed of its class. Named axes then overwrite their cells with
-   ``class speed x status factor`` for the status in force (open 1, constrained 0.5,
-   unknown 1); a closed axis is not usable as a road, so its cells fall back to the
-   off-road speed. Roads cross rivers (bridges, ferries): a road cell is never a water
-   barrier.
+   chain) take its speed; where lines meet, the fastest wins.
+
+   * Main-road skeleton (OSRM edges): each edge's own OSRM speed
+     (``route_km_src / route_min_src``) divided by the season's ``field_factor``
+     (OSRM free-flow durations are shorter than real ones).
+   * Curated secondary network (``data/curated/network.csv``): the speed of its
+     ``surface`` class for the season; a ``dry_only`` segment is closed (no road) in
+     the rainy season.
+   * Named axes (on the skeleton or the network) then overwrite their cells with the
+     road speed there (their class speed where they run off every line) times the
+     status factor in force (open 1, constrained 0.5, unknown 1), or the escort speed
+     of a constrained version that gives one (``escort_kmh``: convoy speed, never above
+     the road's). A closed axis is not usable as a road: its cells fall back to the
+     off-road speed.
 3. Barriers (``inf``): cells outside Mali, river centre lines and lakes (Natural Earth,
-   ``all_touched``), land-cover water, and the no-entry disc around each encircled
-   locality in force.
+   ``all_touched``) -- roads included: a river is crossed only at a crossing --, land-
+   cover water, and the no-entry disc around each encircled locality in force.
+4. Crossings (``data/curated/crossings.csv``): a usable crossing opens the water cells
+   within ``CROSSING_RADIUS_KM`` of its point (at least 1.5 cells), at the fastest road
+   speed next to them (track speed if none), and adds its time once to any route
+   entering them (``geo.model.costdist.Tolls``): ``crossing_h + wait_h`` plus the
+   expected wait for its closed hours, divided by the ``constrained`` factor when its
+   status is constrained. It is not usable when its status is closed, out of its
+   season, or when it carries no vehicles (pirogues: this is a vehicle model).
+   Operating hours, approximately: missions are assumed to travel in daylight
+   (``crossing/day_start_h``-``day_end_h`` of speeds.csv, 06:00-18:00), arriving at a
+   uniformly random time of that day; a crossing closed for *c* hours of it then adds
+   the mean wait ``c**2 / (2 * day length)`` (a ferry working 08:00-17:00 adds
+   9/24 = 0.375 h). Night closures cost nothing, since nobody drives at night.
+5. Flood zones (``data/curated/flood_zones.csv``): in their months (the month of the
+   as-of date), off-road cells inside an ``impassable`` zone are barriers and those in
+   a ``slow`` zone take ``factor`` times their friction; roads keep their speed (their
+   seasonal closure is the segment's ``dry_only`` flag).
+
+The season (dry or rainy) follows the as-of date through ``data/curated/seasons.csv``
+(``geo.sources.curated.season_for_date``); callers may override it.
 
 Friction = 1 / speed (h/km). With MCP_Geometric's cost model (see ``geo.model.reach``)
 cumulative costs come out in hours.
@@ -40,11 +68,18 @@ from scipy import ndimage
 
 from geo.config import CURATED_DIR, DEFAULT_CELL_KM, WORK_CRS
 from geo.errors import DataFileError
+from geo.model.costdist import Friction, Tolls
 from geo.sources.admin import load_admin
-from geo.sources.curated import read_axes
+from geo.sources.curated import (
+    read_axes,
+    read_crossings,
+    read_flood_zones,
+    read_network,
+    read_season_calendar,
+)
 from geo.sources.datasets import dataset_path, read_vector
 from geo.sources.places import load_places
-from geo.sources.roads import build_axes, load_roads
+from geo.sources.roads import build_axes, build_network, load_roads
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +87,8 @@ Progress = Callable[[int, int, str], None]
 SEASONS = ("dry", "rainy")
 #: Margin added around Mali's outline when the grid is laid out (km).
 GRID_MARGIN_KM = 5.0
+#: A crossing opens the water cells within this distance of its point (km; at least 1.5 cells).
+CROSSING_RADIUS_KM = 1.5
 
 
 @dataclass(frozen=True)
@@ -195,6 +232,18 @@ class ModelInputs:
         their 8 neighbours. A cell inside Mali that is not an edge cell lies wholly
         inside the outline, so band polygons made only of such cells need no clipping
         (``geo.model.reach.settled_band_polygons``). None: clip every band.
+    network
+        The curated secondary network laid out (``geo.sources.roads.build_network``,
+        WORK_CRS), or None.
+    crossings
+        The curated crossings (WORK_CRS points) with ``cells`` (int64 flat indices of
+        the water cells each opens) and ``speed_dry``/``speed_rainy`` (km/h on those
+        cells), or None.
+    flood_zones
+        The curated flood zones (WORK_CRS) with ``cells`` (int64 flat indices of the
+        cells whose centre lies inside), or None.
+    season_calendar
+        ``{month: season}`` from ``data/curated/seasons.csv``, or None.
     derived
         Memo of values derived from the fields above by the engine (outline polygon,
         per-commune cell counts, locality lon/lat...), filled on first use.
@@ -217,6 +266,10 @@ class ModelInputs:
     admin3_id: np.ndarray | None = None
     axis_cells: np.ndarray | None = None
     edge_cells: np.ndarray | None = None
+    network: gpd.GeoDataFrame | None = None
+    crossings: gpd.GeoDataFrame | None = None
+    flood_zones: gpd.GeoDataFrame | None = None
+    season_calendar: dict | None = None
     derived: dict = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -322,13 +375,11 @@ def load_model_inputs(
     step(4)
     speeds = read_speed_table()
     roads = load_roads(data_dir)
-    road_speed_base = {}
-    for season in SEASONS:
-        cls_speed = speed_lookup(speeds, "road_class", season)
-        burnt = burn_lines(roads.geometry, grid, roads["road_class"].map(cls_speed).to_numpy())
-        road_speed_base[season] = _narrow(burnt, np.float32)
+    network = build_network(read_network(), roads)
+    road_speed_base = road_speed_grids(grid, roads, network, speeds)
     step(5)
-    axes = build_axes(read_axes().valid, roads)
+    lines = pd.concat([roads[["geometry"]], network[["geometry"]]]) if len(network) else roads
+    axes = build_axes(read_axes().valid, gpd.GeoDataFrame(lines, geometry="geometry", crs=WORK_CRS))
     step(6)
     places = load_places(data_dir).to_crs(WORK_CRS)
     joined = gpd.sjoin(
@@ -349,14 +400,20 @@ def load_model_inputs(
     axis_cells = _narrow(
         burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0), np.int16
     )
+    crossings = crossing_cells(read_crossings(), grid, water, road_speed_base, speeds)
+    flood_zones = flood_zone_cells(read_flood_zones(), grid)
     step(7)
     logger.info(
-        "model inputs: grid %dx%d at %.2f km, %d road lines, %d axes, %d places",
+        "model inputs: grid %dx%d at %.2f km, %d road lines, %d network segments, %d axes, "
+        "%d crossings, %d flood zones, %d places",
         grid.shape[0],
         grid.shape[1],
         cell_km,
         len(roads),
+        len(network),
         len(axes),
+        len(crossings),
+        len(flood_zones),
         len(places),
     )
     return ModelInputs(
@@ -377,7 +434,206 @@ def load_model_inputs(
         admin3_id=admin3_id,
         axis_cells=axis_cells,
         edge_cells=edge_cells,
+        network=network,
+        crossings=crossings,
+        flood_zones=flood_zones,
+        season_calendar=read_season_calendar(),
     )
+
+
+def road_speed_grids(
+    grid: Grid, roads: gpd.GeoDataFrame, network: gpd.GeoDataFrame, speeds: pd.DataFrame
+) -> dict[str, np.ndarray]:
+    """Road speed per cell for each season, before the axes' status (km/h, 0 = no road).
+
+    Parameters
+    ----------
+    grid
+        Target grid.
+    roads
+        Skeleton lines (``geo.sources.roads`` schema, WORK_CRS): an edge with an OSRM
+        speed (``speed_src_kmh``) runs at that speed divided by the season's
+        ``field_factor/osrm``; one without runs at its ``road_class`` speed.
+    network
+        Curated segments (:func:`geo.sources.roads.build_network`): ``surface`` speed;
+        ``dry_only`` segments are no road in the rainy season.
+    speeds
+        The speed table.
+
+    Returns
+    -------
+    dict
+        ``{season: float32 (rows, cols)}``; where lines meet, the fastest speed.
+    """
+    out = {}
+    for season in SEASONS:
+        cls_speed = speed_lookup(speeds, "road_class", season)
+        factor = speed_lookup(speeds, "field_factor", season).get("osrm", 1.0)
+        if not factor > 0:
+            raise DataFileError(CURATED_DIR / "speeds.csv", "field_factor must be > 0", field="value")
+        src = roads["speed_src_kmh"].to_numpy(dtype=float) / factor
+        fallback = roads["road_class"].map(cls_speed).to_numpy(dtype=float)
+        edge_speed = np.where(np.isfinite(src) & (src > 0), src, fallback)
+        # burn slowest first so that the fastest line wins where lines share a cell
+        order = np.argsort(edge_speed, kind="stable")
+        burnt = burn_lines(roads.geometry.iloc[order], grid, edge_speed[order])
+        if len(network):
+            surf = speed_lookup(speeds, "surface", season)
+            seg = network["surface"].map(surf).to_numpy(dtype=float)
+            if season != "dry":
+                seg = np.where(network["season"].to_numpy() == "dry_only", 0.0, seg)
+            keep = seg > 0
+            if keep.any():
+                order = np.argsort(seg[keep], kind="stable")
+                net = burn_lines(network.geometry[keep].iloc[order], grid, seg[keep][order])
+                burnt = np.maximum(burnt, net)
+        out[season] = burnt.astype(np.float32)
+    return out
+
+
+def crossing_cells(
+    crossings: gpd.GeoDataFrame,
+    grid: Grid,
+    water: np.ndarray,
+    road_speed_base: dict[str, np.ndarray],
+    speeds: pd.DataFrame,
+) -> gpd.GeoDataFrame:
+    """Lay the crossings on the grid: the water cells each opens, and their speed.
+
+    Parameters
+    ----------
+    crossings
+        ``geo.sources.curated.read_crossings()`` (EPSG:4326).
+    grid
+        Target grid.
+    water
+        bool (rows, cols): river and lake cells.
+    road_speed_base
+        Road speed per season (:func:`road_speed_grids`).
+    speeds
+        The speed table (track speed for a crossing with no road next to it).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        WORK_CRS points with ``cells`` (int64 flat indices of the water cells whose
+        centre lies within ``max(CROSSING_RADIUS_KM, 1.5 cells)`` of the point; empty
+        when the point is on no river of the data), and ``speed_dry``/``speed_rainy``:
+        the fastest road speed within one more cell (track speed if none), km/h.
+    """
+    pts = crossings.to_crs(WORK_CRS)
+    radius_m = max(CROSSING_RADIUS_KM, 1.5 * grid.cell_km) * 1000.0
+    reach = int(np.ceil(radius_m / (grid.cell_km * 1000.0))) + 1
+    rows_all, cols_all = grid.shape
+    cells, sp = [], {s: [] for s in SEASONS}
+    track = {s: speed_lookup(speeds, "surface", s).get("track", 15.0) for s in SEASONS}
+    for x, y in zip(pts.geometry.x, pts.geometry.y, strict=True):
+        (r,), (c,) = grid.rowcol(np.array([x]), np.array([y]))
+        r0, r1 = max(r - reach, 0), min(r + reach + 1, rows_all)
+        c0, c1 = max(c - reach, 0), min(c + reach + 1, cols_all)
+        if r0 >= r1 or c0 >= c1:
+            cells.append(np.empty(0, dtype=np.int64))
+            for s in SEASONS:
+                sp[s].append(track[s])
+            continue
+        rr, cc = np.mgrid[r0:r1, c0:c1]
+        cx = grid.transform.c + (cc + 0.5) * grid.transform.a
+        cy = grid.transform.f + (rr + 0.5) * grid.transform.e
+        dist = np.hypot(cx - x, cy - y)
+        sel = (dist <= radius_m) & water[r0:r1, c0:c1]
+        cells.append((rr[sel] * cols_all + cc[sel]).astype(np.int64))
+        near = dist <= radius_m + grid.cell_km * 1000.0 * 1.5
+        for s in SEASONS:
+            v = road_speed_base[s][r0:r1, c0:c1][near]
+            sp[s].append(float(v.max()) if v.size and v.max() > 0 else track[s])
+    out = pts.copy()
+    out["cells"] = cells
+    for s in SEASONS:
+        out[f"speed_{s}"] = sp[s]
+    return out
+
+
+def flood_zone_cells(zones: gpd.GeoDataFrame, grid: Grid) -> gpd.GeoDataFrame:
+    """Add ``cells`` (int64 flat indices of cells whose centre is inside) to each flood zone (WORK_CRS)."""
+    out = zones.to_crs(WORK_CRS)
+    cells = []
+    for g in out.geometry:
+        mask = rasterize([(g, 1)], out_shape=grid.shape, transform=grid.transform, fill=0, dtype="uint8")
+        cells.append(np.flatnonzero(mask.reshape(-1)).astype(np.int64))
+    out["cells"] = cells
+    return out
+
+
+def _closed_wait_h(open_h: float, close_h: float, day: tuple[float, float]) -> float:
+    """Mean wait (h) for a crossing open ``open_h``-``close_h`` by someone arriving uniformly in ``day``."""
+    if not (np.isfinite(open_h) and np.isfinite(close_h)):
+        return 0.0
+    d0, d1 = day
+    length = d1 - d0
+    if length <= 0:
+        return 0.0
+
+    def overlap(a: float, b: float) -> float:
+        return max(0.0, min(b, d1) - max(a, d0))
+
+    open_in_day = (
+        overlap(open_h, close_h) if open_h < close_h else overlap(open_h, 24.0) + overlap(0.0, close_h)
+    )
+    closed = max(length - open_in_day, 0.0)
+    return closed * closed / (2.0 * length)
+
+
+def crossing_state(inputs: ModelInputs, crossing_status: pd.DataFrame | None, season: str) -> pd.DataFrame:
+    """Usability and time of each crossing under a state of the constraints.
+
+    Parameters
+    ----------
+    inputs
+        Static inputs (with ``crossings``).
+    crossing_status
+        Effective status per crossing (``geo.sources.curated.road_status_as_of`` with
+        ``id_field="crossing_id"``), indexed by ``crossing_id``; None = all unknown.
+    season
+        ``{"dry", "rainy"}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``crossing_id``: ``status``, ``usable`` (bool), ``reason`` (why not
+        usable: ``closed``, ``out of season``, ``no vehicles``, ``not on a mapped
+        river`` -- the last one is usable but opens no cell), ``toll_h`` (hours added
+        on entering it: crossing + wait + closed-hours wait, over the constrained
+        factor when constrained).
+    """
+    cr = inputs.crossings
+    cols = ["status", "usable", "reason", "toll_h"]
+    if cr is None or cr.empty:
+        return pd.DataFrame(columns=cols)
+    status = pd.Series("unknown", index=cr.index, dtype=object)
+    if crossing_status is not None and len(crossing_status):
+        status.update(crossing_status["status"].reindex(cr.index).dropna())
+    conf = _speeds(inputs, "crossing", season)
+    day = (conf.get("day_start_h", 6.0), conf.get("day_end_h", 18.0))
+    constrained = conf.get("constrained_factor", 0.5) or 0.5
+    rows = []
+    for cid, c in cr.iterrows():
+        st = str(status[cid])
+        base = c["crossing_h"] + c["wait_h"] + _closed_wait_h(c["open_h"], c["close_h"], day)
+        toll = base / constrained if st == "constrained" else base
+        reason = ""
+        if st == "closed":
+            reason = "closed"
+        elif (c["season"] == "dry_only" and season != "dry") or (
+            c["season"] == "wet_only" and season == "dry"
+        ):
+            reason = "out of season"
+        elif not c["vehicles"]:
+            reason = "no vehicles"
+        rows.append((st, reason == "", reason, float(toll)))
+    out = pd.DataFrame(rows, index=cr.index, columns=cols)
+    empty = np.array([len(v) == 0 for v in cr["cells"]], dtype=bool)
+    out.loc[empty & out["usable"].to_numpy(), "reason"] = "not on a mapped river"
+    return out
 
 
 def edge_cell_mask(outline: gpd.GeoSeries, grid: Grid) -> np.ndarray:
@@ -463,9 +719,11 @@ def speed_grids(
     offroad = _landcover_speed_lut(inputs, season)[inputs.landcover]
     road = inputs.road_speed_base[season].astype(np.float64)
     touched = _axis_cells(inputs)
-    speeds_by_axis = _axis_speeds(inputs, axis_status, season)
+    cls, factor, escort = _axis_speeds(inputs, axis_status, season)
     on_axis = touched > 0
-    road[on_axis] = speeds_by_axis[touched[on_axis]]
+    a = touched[on_axis]
+    base = np.where(road[on_axis] > 0, road[on_axis], cls[a])
+    road[on_axis] = np.where((escort[a] > 0) & (factor[a] > 0), np.minimum(escort[a], base), base * factor[a])
     return road, offroad
 
 
@@ -491,8 +749,18 @@ def _axis_cells(inputs: ModelInputs) -> np.ndarray:
     return burn_lines(inputs.axes.geometry, inputs.grid, ids, dtype="int32", fill=0)
 
 
-def _axis_speeds(inputs: ModelInputs, axis_status: pd.DataFrame, season: str) -> np.ndarray:
-    """Speed of each axis for its status (km/h), as ``[nan, axis 1, axis 2, ...]``."""
+def _axis_speeds(
+    inputs: ModelInputs, axis_status: pd.DataFrame, season: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return per axis, as ``[pad, axis 1, axis 2, ...]``: class speed, status factor, escort.
+
+    Class and escort speeds in km/h (escort 0 = none; only on a constrained axis).
+
+    Raises
+    ------
+    ValueError
+        Unknown road status.
+    """
     cls_speed = _speeds(inputs, "road_class", season)
     factor = _speeds(inputs, "status", season)
     status = axis_status["status"].reindex(inputs.axes.index).to_numpy(dtype=object)
@@ -502,8 +770,19 @@ def _axis_speeds(inputs: ModelInputs, axis_status: pd.DataFrame, season: str) ->
         msg = f"unknown road status {bad}; expected one of {sorted(factor)}"
         raise ValueError(msg)
     road_class = inputs.axes["road_class"].to_numpy(dtype=object)
-    axis_speed = [cls_speed.get(c, np.nan) * factor[v] for c, v in zip(road_class, status, strict=True)]
-    return np.concatenate([[np.nan], np.asarray(axis_speed, dtype=float)])
+    cls = np.array([cls_speed.get(c, np.nan) for c in road_class], dtype=float)
+    fac = np.array([factor[v] for v in status], dtype=float)
+    if "escort_kmh" in axis_status.columns:
+        esc = pd.to_numeric(axis_status["escort_kmh"].reindex(inputs.axes.index), errors="coerce")
+        esc = np.nan_to_num(esc.to_numpy(dtype=float), nan=0.0)
+        esc = np.where(np.asarray(status, dtype=object) == "constrained", esc, 0.0)
+    else:
+        esc = np.zeros(len(status))
+    return (
+        np.concatenate([[np.nan], cls]),
+        np.concatenate([[0.0], fac]),
+        np.concatenate([[0.0], esc]),
+    )
 
 
 @numba.njit(cache=True, nogil=True)
@@ -512,7 +791,9 @@ def _friction_kernel(
     lut,
     road_base,
     axis_cells,
-    axis_speed,
+    axis_class,
+    axis_factor,
+    axis_escort,
     inside,
     water,
     no_entry,  # noqa: ANN001, ANN202
@@ -522,10 +803,18 @@ def _friction_kernel(
     """One pass of :func:`build_friction`'s rules over flat arrays (no full-grid temporaries)."""
     for k in range(out.shape[0]):
         a = axis_cells[k]
-        road = axis_speed[a] if a > 0 else np.float64(road_base[k])
+        road = np.float64(road_base[k])
+        if a > 0:
+            if not road > 0:
+                road = axis_class[a]
+            e = axis_escort[a]
+            if e > 0 and axis_factor[a] > 0:
+                road = min(e, road)
+            else:
+                road = road * axis_factor[a]
         has_road = road > 0
         speed = road if has_road else lut[landcover[k]]
-        if (not inside[k]) or speed <= 0 or (water[k] and not has_road) or no_entry[k]:
+        if (not inside[k]) or speed <= 0 or water[k] or no_entry[k]:
             out[k] = np.inf
         elif penalty.shape[0] > 0:
             out[k] = (1.0 / speed) * penalty[k]
@@ -540,7 +829,9 @@ def build_friction(
     no_entry: gpd.GeoDataFrame,
     season: str = "dry",
     penalty: np.ndarray | None = None,
-) -> np.ndarray:
+    crossing_status: pd.DataFrame | None = None,
+    month: int | None = None,
+) -> Friction:
     """Friction surface for one state of the constraints.
 
     Parameters
@@ -549,7 +840,8 @@ def build_friction(
         Static inputs from :func:`load_model_inputs`.
     axis_status
         Effective status per axis (``geo.sources.curated.road_status_as_of``), indexed by
-        ``axis_id`` with a ``status`` column {open, constrained, closed, unknown}.
+        ``axis_id`` with a ``status`` column {open, constrained, closed, unknown} and
+        optionally ``escort_kmh``.
     no_entry
         Encircled localities in force (points with ``radius_km``).
     season
@@ -557,26 +849,36 @@ def build_friction(
     penalty
         Optional friction multiplier (>= 1, grid-shaped), e.g. the incident-hotspot
         penalty of :func:`incident_penalty`; off (``None``) by default.
+    crossing_status
+        Effective status per crossing (indexed by ``crossing_id``); None = every
+        crossing unknown (usable).
+    month
+        Month (1-12) whose flood zones apply; None = no flood zone.
 
     Returns
     -------
-    numpy.ndarray
-        float64 (rows, cols), hours per km; ``inf`` where impassable.
+    geo.model.costdist.Friction
+        float64 (rows, cols), hours per km; ``inf`` where impassable; carrying the
+        usable crossings' tolls (hours added on entering their cells).
 
     Raises
     ------
     ValueError
-        Unknown season or status, or a penalty of the wrong shape or below 1.
+        Unknown season or status, a penalty of the wrong shape or below 1, or a month
+        outside 1-12.
 
     Notes
     -----
     One compiled pass over the grid: memory is the result (8 bytes per cell) plus the
     no-entry mask (1 byte per cell); results equal the numpy rules of :func:`speed_grids`
-    (tested).
+    (tested). Flood zones and crossings then touch their own cells only.
     """
     grid = inputs.grid
     if season not in SEASONS:
         msg = f"season must be one of {SEASONS}, got {season!r}"
+        raise ValueError(msg)
+    if month is not None and not 1 <= int(month) <= 12:
+        msg = f"month must be 1-12, got {month!r}"
         raise ValueError(msg)
     pen = np.empty(0)
     if penalty is not None:
@@ -587,27 +889,78 @@ def build_friction(
         pen = np.ascontiguousarray(pen).reshape(-1)
     friction = np.empty(grid.shape, dtype=np.float64)
     flat = lambda a: np.ascontiguousarray(a).reshape(-1)  # noqa: E731
+    cls, factor, escort = _axis_speeds(inputs, axis_status, season)
+    blocked = flat(no_entry_mask(no_entry, grid))
+    axis_cells = flat(_axis_cells(inputs))
+    road_base = flat(inputs.road_speed_base[season])
     _friction_kernel(
         flat(inputs.landcover),
         _landcover_speed_lut(inputs, season),
-        flat(inputs.road_speed_base[season]),
-        flat(_axis_cells(inputs)),
-        _axis_speeds(inputs, axis_status, season),
+        road_base,
+        axis_cells,
+        cls,
+        factor,
+        escort,
         flat(inputs.inside),
         flat(inputs.water),
-        flat(no_entry_mask(no_entry, grid)),
+        blocked,
         pen,
         friction.reshape(-1),
     )
+    out = friction.reshape(-1)
+    n_flood = 0
+    if month is not None and inputs.flood_zones is not None and len(inputs.flood_zones):
+        for z in inputs.flood_zones.itertuples():
+            if int(month) not in z.month_set or len(z.cells) == 0:
+                continue
+            n_flood += 1
+            idx = z.cells
+            a = axis_cells[idx]
+            road = road_base[idx].astype(np.float64)
+            on_axis = a > 0
+            road[on_axis] = np.where(road[on_axis] > 0, road[on_axis], cls[a[on_axis]]) * (
+                factor[a[on_axis]] > 0
+            )
+            off = idx[~(road > 0)]
+            if z.effect == "impassable":
+                out[off] = np.inf
+            else:
+                out[off] = out[off] * float(z.factor)
+    tolls = None
+    used = 0
+    if inputs.crossings is not None and len(inputs.crossings):
+        state = crossing_state(inputs, crossing_status, season)
+        cells, gates, toll_h, ids = [], [], [0.0], [""]
+        for cid, c in inputs.crossings.iterrows():
+            if not state.at[cid, "usable"] or len(c["cells"]) == 0:
+                continue
+            idx = c["cells"]
+            idx = idx[flat(inputs.inside)[idx] & ~blocked[idx].astype(bool)]
+            if len(idx) == 0:
+                continue
+            fr = 1.0 / float(c[f"speed_{season}"])
+            out[idx] = fr * pen[idx] if pen.shape[0] else fr
+            used += 1
+            cells.append(idx)
+            gates.append(np.full(len(idx), len(toll_h), dtype=np.int32))
+            toll_h.append(float(state.at[cid, "toll_h"]))
+            ids.append(str(cid))
+        if cells:
+            tolls = Tolls(
+                np.concatenate(cells), np.concatenate(gates), np.asarray(toll_h, dtype=np.float64), tuple(ids)
+            )
     logger.info(
-        "friction (%s): %.1f%% of cells passable, %d axes, %d no-entry zones, penalty %s",
+        "friction (%s): %.1f%% of cells passable, %d axes, %d no-entry zones, %d crossings open, "
+        "%d flood zones, penalty %s",
         season,
         100.0 * np.isfinite(friction).mean(),
         len(inputs.axes),
         len(no_entry),
+        used,
+        n_flood,
         "on" if penalty is not None else "off",
     )
-    return friction
+    return Friction.of(friction, tolls)
 
 
 def incident_penalty(

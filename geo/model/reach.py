@@ -46,7 +46,12 @@ from geo.errors import InputError
 from geo.model.costdist import SearchGrid, Settled, prepare_friction, resume, settle
 from geo.model.friction import Grid, ModelInputs, build_friction
 from geo.model.polygonize import mask_polygons
-from geo.sources.curated import encircled_as_of, road_status_as_of
+from geo.sources.curated import (
+    encircled_as_of,
+    read_crossing_status,
+    road_status_as_of,
+    season_for_date,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -750,21 +755,30 @@ class ReachState:
         ``{"dry", "rainy"}``.
     penalty
         Optional friction multiplier grid (incident hotspots), or None.
+    crossing_status
+        Effective status per crossing (indexed by ``crossing_id``), or None (all
+        unknown: usable).
+    month
+        Month (1-12) of the as-of date, for the flood zones; None = no flood zone.
     """
 
     axis_status: pd.DataFrame
     no_entry: gpd.GeoDataFrame
     season: str = "dry"
     penalty: np.ndarray | None = None
+    crossing_status: pd.DataFrame | None = None
+    month: int | None = None
 
     def friction(self, inputs: ModelInputs) -> np.ndarray:
-        """Build the friction grid of this state."""
+        """Build the friction grid of this state (a ``geo.model.costdist.Friction``)."""
         return build_friction(
             inputs,
             axis_status=self.axis_status,
             no_entry=self.no_entry,
             season=self.season,
             penalty=self.penalty,
+            crossing_status=self.crossing_status,
+            month=self.month,
         )
 
 
@@ -1013,10 +1027,11 @@ def compute_reach(
     encircled_episodes: gpd.GeoDataFrame,
     as_of: dt.date,
     hours: Sequence[float] = DEFAULT_BANDS_H,
-    season: str = "dry",
+    season: str | None = None,
     penalty: np.ndarray | None = None,
     clip: bool = True,
     progress: Progress | None = None,
+    crossing_versions: pd.DataFrame | None = None,
 ) -> ReachResult:
     """Reachable areas of every hub under the constraints in force on ``as_of``.
 
@@ -1033,10 +1048,14 @@ def compute_reach(
     hours
         Band limits in hours.
     season
-        ``{"dry", "rainy"}``.
+        ``{"dry", "rainy"}``, or None (default) for the season of ``as_of`` in the
+        season calendar.
     penalty
         Optional incident-hotspot friction multiplier (``geo.model.friction.incident_penalty``);
         off by default.
+    crossing_versions
+        Crossing-status history (store or ``data/curated/crossing_status.csv``); None
+        reads the curated file.
     clip
         Clip band polygons to Mali's outline.
     progress
@@ -1053,7 +1072,13 @@ def compute_reach(
     """
     hours = _check_hours(hours)
     state = base_state(
-        inputs, road_status_versions, encircled_episodes, as_of, season=season, penalty=penalty
+        inputs,
+        road_status_versions,
+        encircled_episodes,
+        as_of,
+        season=season,
+        penalty=penalty,
+        crossing_versions=crossing_versions,
     )
     return reach_from_state(inputs, hubs, state, as_of=as_of, hours=hours, clip=clip, progress=progress)
 
@@ -1064,12 +1089,53 @@ def base_state(
     encircled_episodes: gpd.GeoDataFrame,
     as_of: dt.date,
     *,
-    season: str = "dry",
+    season: str | None = None,
     penalty: np.ndarray | None = None,
+    crossing_versions: pd.DataFrame | None = None,
 ) -> ReachState:
-    """The :class:`ReachState` in force on ``as_of`` (axis status and encirclements)."""
+    """Return the :class:`ReachState` in force on ``as_of`` (axes, crossings, encirclements, season).
+
+    Parameters
+    ----------
+    inputs
+        Static model inputs.
+    road_status_versions, encircled_episodes
+        Version histories (curated CSVs or the store).
+    as_of
+        Date whose constraints apply; its month selects the flood zones.
+    season
+        ``{"dry", "rainy"}`` to override, or None (default): the season the calendar
+        (``data/curated/seasons.csv``, ``inputs.season_calendar``) gives for ``as_of``.
+    penalty
+        Optional friction multiplier grid.
+    crossing_versions
+        Crossing-status versions (store or curated file); None reads
+        ``data/curated/crossing_status.csv``.
+
+    Returns
+    -------
+    ReachState
+    """
     status, episodes = state_as_of(inputs, road_status_versions, encircled_episodes, as_of)
-    return ReachState(status, episodes[episodes["in_force"]], season, penalty)
+    if season is None:
+        season = season_for_date(as_of, inputs.season_calendar)
+    crossings = crossing_status_as_of(inputs, crossing_versions, as_of)
+    return ReachState(status, episodes[episodes["in_force"]], season, penalty, crossings, as_of.month)
+
+
+def crossing_status_as_of(
+    inputs: ModelInputs, crossing_versions: pd.DataFrame | None, as_of: dt.date
+) -> pd.DataFrame | None:
+    """Effective status of each crossing of ``inputs`` on ``as_of`` (same rule as axes).
+
+    ``crossing_versions`` None reads ``data/curated/crossing_status.csv``. Returns None
+    when the inputs hold no crossing.
+    """
+    if inputs.crossings is None or inputs.crossings.empty:
+        return None
+    if crossing_versions is None:
+        crossing_versions = read_crossing_status(known_crossings=set(inputs.crossings.index)).valid
+    return road_status_as_of(crossing_versions, inputs.crossings.index, as_of, id_field="crossing_id")
 
 
 @dataclass(frozen=True)
@@ -1160,7 +1226,7 @@ def route_lonlat(
     Route
         ``time_h`` None when a point cannot be placed or the end is not reached.
     """
-    from geo.model.costdist import trace_route
+    from geo.model.route import trace_path
 
     to_work = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True)
     (x0, x1), (y0, y1) = to_work.transform([start[0], end[0]], [start[1], end[1]])
@@ -1183,7 +1249,7 @@ def route_lonlat(
     if not np.isfinite(t):
         return Route(None, 0.0, 0.0, straight, empty, "no passable path (barriers or no-entry zones)")
     time_h = float(t + b.snap_km / HUB_SNAP_SPEED_KMH)
-    path = trace_route(cells.raster(), f, (b.row, b.col), cell_km=inputs.grid.cell_km)
+    path = np.asarray(trace_path(cells.raster(), grid, (b.row, b.col), inputs.grid.cell_km), dtype=np.int64)
     steps = np.hypot(*np.diff(path, axis=0).T) * inputs.grid.cell_km
     on_road = road[path[:, 0], path[:, 1]].astype(float)
     road_km = float((steps * 0.5 * (on_road[:-1] + on_road[1:])).sum())

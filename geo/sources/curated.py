@@ -16,13 +16,37 @@ Files and schemas
     unknown}, ``status_raw`` (publisher's wording), ``cause`` {security, physical,
     administrative, seasonal}, ``valid_from``, ``valid_to`` (empty = open-ended),
     ``confidence`` {low, medium, high}, ``source``, ``note``, ``recorded_by``,
-    ``recorded_at``.
+    ``recorded_at``, and optionally ``escort_kmh`` (escorted/convoy speed on a
+    constrained axis, km/h; empty = the status factor applies).
 ``encircled.csv``
     NSAG-encircled / blockaded localities, one row per episode: ``locality``, ``lon``,
     ``lat``, ``coord_confidence``, ``status`` {active, lifted, unknown}, ``since``,
     ``until`` (empty = not lifted), ``last_confirmed``, ``armed_group`` (restricted),
     ``radius_km`` (no-entry zone; empty = default), ``public`` (bool), ``source``,
     ``note``, ``recorded_by``, ``recorded_at``.
+
+``network.csv``
+    Roads and tracks the main-road skeleton misses: ``segment_id``, ``name``,
+    ``route_ref``, ``surface`` {paved, laterite, track}, ``season`` {all_year, dry_only},
+    ``snap`` {yes, no}, ``waypoints`` (as in axes.csv), ``schematic`` {true, false},
+    ``source_refs``, ``as_of`` (YYYY-MM-DD), ``note``. Read by :func:`read_network`.
+``crossings.csv``
+    River crossings: ``crossing_id``, ``name``, ``river``, ``kind`` {bridge, ferry,
+    pirogue, ford}, ``lon``, ``lat``, ``crossing_h``, ``wait_h`` (hours), ``hours``
+    (``HH:MM-HH:MM``, empty = always), ``season`` {all_year, dry_only, wet_only},
+    ``vehicles`` {true, false}, ``segment_id``, ``schematic``, ``source_refs``,
+    ``as_of``, ``note``. Read by :func:`read_crossings`.
+``crossing_status.csv``
+    Status versions per crossing, the columns of ``road_status.csv`` with
+    ``crossing_id`` for ``axis_id`` (same statuses, same as-of rule).
+``flood_zones.csv``
+    Land flooded in some months: ``zone_id``, ``name``, ``months`` (``MM-MM``,
+    wrapping allowed), ``effect`` {impassable, slow}, ``factor`` (friction multiplier
+    > 1 for slow), ``wkt`` (POLYGON/MULTIPOLYGON, EPSG:4326), ``schematic``,
+    ``source_refs``, ``note``. Read by :func:`read_flood_zones`.
+``seasons.csv``
+    The season calendar: ``month`` (1-12), ``season`` {dry, rainy}, ``source``. Read
+    by :func:`read_season_calendar`; :func:`season_for_date` applies it.
 
 Source keys (``S-...``) resolve in ``sources.csv`` (from shared
 ``reference/access_facts.md``). Readers return :class:`Checked`: the valid rows and the
@@ -77,6 +101,8 @@ HUB_COLUMNS = [
     "as_of",
 ]
 AXIS_COLUMNS = ["axis_id", "axis_name", "route_ref", "road_class", "snap", "waypoints", "source_refs"]
+#: Optional column of road-status versions (escorted/convoy speed, km/h).
+ESCORT_COLUMN = "escort_kmh"
 ROAD_STATUS_COLUMNS = [
     "axis_id",
     "status",
@@ -319,7 +345,11 @@ def read_axes(path: Path | None = None) -> Checked:
 
 
 def validate_road_status(
-    df: pd.DataFrame, *, path: Path | str = "<memory>", known_axes: set[str] | None = None
+    df: pd.DataFrame,
+    *,
+    path: Path | str = "<memory>",
+    known_axes: set[str] | None = None,
+    id_field: str = "axis_id",
 ) -> Checked:
     """Validate road-status versions (schema in the module docstring).
 
@@ -331,6 +361,8 @@ def validate_road_status(
         Origin, for messages.
     known_axes
         Axis ids that exist; a version for any other axis is rejected.
+    id_field
+        ``axis_id``, or ``crossing_id`` for crossing-status versions (same schema).
 
     Returns
     -------
@@ -340,7 +372,7 @@ def validate_road_status(
     """
     df = df.reset_index(drop=True)
     chk = _RowChecker(Path(path), df)
-    for f in ("axis_id", "source", "valid_from"):
+    for f in (id_field, "source", "valid_from"):
         chk.require(f)
     chk.choice("status", ROAD_STATUSES)
     chk.choice("cause", CAUSES)
@@ -348,14 +380,22 @@ def validate_road_status(
     start = chk.date("valid_from", allow_empty=False)
     end = chk.date("valid_to")
     chk.order(start, end, "valid_to")
+    if ESCORT_COLUMN not in df.columns:
+        df[ESCORT_COLUMN] = ""
+    df[ESCORT_COLUMN] = df[ESCORT_COLUMN].fillna("").astype(str).str.strip()
+    escort = chk.number(ESCORT_COLUMN, 1.0, 130.0, allow_empty=True)
+    for idx in df.index[(df[ESCORT_COLUMN] != "") & (df["status"] != "constrained")]:
+        chk.flag(idx, ESCORT_COLUMN, "an escort speed applies only to a constrained axis")
     if known_axes is not None:
-        for idx, axis in df["axis_id"].items():
+        what = "axis" if id_field == "axis_id" else "crossing"
+        for idx, axis in df[id_field].items():
             if axis and axis not in known_axes:
-                chk.flag(idx, "axis_id", f"unknown axis {axis!r}")
+                chk.flag(idx, id_field, f"unknown {what} {axis!r}")
     ok, rejected = chk.split()
     out = df.loc[ok].copy()
     out["valid_from"] = start[ok]
     out["valid_to"] = end[ok].map(lambda d: None if pd.isna(d) else d)
+    out[ESCORT_COLUMN] = escort[ok].astype(float)
     return Checked(out.reset_index(drop=True), rejected)
 
 
@@ -420,6 +460,7 @@ def road_status_as_of(
     as_of: dt.date,
     *,
     extra_columns: tuple[str, ...] = (),
+    id_field: str = "axis_id",
 ) -> pd.DataFrame:
     """Effective status of each axis on ``as_of``.
 
@@ -435,6 +476,8 @@ def road_status_as_of(
     extra_columns
         Further columns of ``versions`` to carry over (e.g. ``recorded_by``,
         ``recorded_at``, ``version_id``); empty where no version applies.
+    id_field
+        ``axis_id``, or ``crossing_id`` for crossing-status versions (same rule).
 
     Returns
     -------
@@ -445,11 +488,16 @@ def road_status_as_of(
     """
     v = versions
     mask = (v["valid_from"] <= as_of) & v["valid_to"].map(lambda d: d is None or as_of <= d)
-    cur = v[mask].sort_values(["valid_from", "recorded_at"]).groupby("axis_id").tail(1)
-    cur = cur.set_index("axis_id")
-    out = pd.DataFrame(index=pd.Index(list(axis_ids), name="axis_id"))
+    cur = v[mask].sort_values(["valid_from", "recorded_at"]).groupby(id_field).tail(1)
+    cur = cur.set_index(id_field)
+    out = pd.DataFrame(index=pd.Index(list(axis_ids), name=id_field))
     cols = ["status", "cause", "valid_from", "valid_to", "source", "note", "confidence", "status_raw"]
+    if ESCORT_COLUMN in cur.columns:
+        cols.append(ESCORT_COLUMN)
     out = out.join(cur[cols + [c for c in extra_columns if c not in cols]])
+    if ESCORT_COLUMN not in out.columns:
+        out[ESCORT_COLUMN] = float("nan")
+    out[ESCORT_COLUMN] = pd.to_numeric(out[ESCORT_COLUMN], errors="coerce").astype(float)
     out["in_force"] = out["status"].notna()
     out["status"] = out["status"].fillna("unknown")
     return out
@@ -479,3 +527,357 @@ def read_sources(path: Path | None = None) -> pd.DataFrame:
     """Source keys (``S-...``) with publisher, title, date and URL, indexed by key."""
     path = Path(path or CURATED_DIR / "sources.csv")
     return _read_csv(path, ["key", "publisher", "title", "date", "url"]).set_index("key")
+
+
+# --------------------------------------------------------------- secondary network
+
+NETWORK_COLUMNS = [
+    "segment_id",
+    "name",
+    "route_ref",
+    "surface",
+    "season",
+    "snap",
+    "waypoints",
+    "schematic",
+    "source_refs",
+    "as_of",
+    "note",
+]
+CROSSING_COLUMNS = [
+    "crossing_id",
+    "name",
+    "river",
+    "kind",
+    "lon",
+    "lat",
+    "crossing_h",
+    "wait_h",
+    "hours",
+    "season",
+    "vehicles",
+    "segment_id",
+    "schematic",
+    "source_refs",
+    "as_of",
+    "note",
+]
+CROSSING_STATUS_COLUMNS = ["crossing_id", *ROAD_STATUS_COLUMNS[1:]]
+FLOOD_COLUMNS = ["zone_id", "name", "months", "effect", "factor", "wkt", "schematic", "source_refs", "note"]
+SEASON_COLUMNS = ["month", "season", "source"]
+SURFACES = ("paved", "laterite", "track")
+SEGMENT_SEASONS = ("all_year", "dry_only")
+CROSSING_KINDS = ("bridge", "ferry", "pirogue", "ford")
+CROSSING_SEASONS = ("all_year", "dry_only", "wet_only")
+FLOOD_EFFECTS = ("impassable", "slow")
+MODEL_SEASONS = ("dry", "rainy")
+
+
+def _raise_first(rejected: pd.DataFrame) -> None:
+    """Raise :class:`DataFileError` for the first rejected row, if any."""
+    if len(rejected):
+        first = rejected.iloc[0]
+        raise DataFileError(first["file"], first["reason"], row=int(first["row"]), field=first["field"])
+
+
+def _read_optional(path: Path, columns: list[str]) -> pd.DataFrame:
+    """Read the CSV's rows as strings, or return an empty table with ``columns`` if the file is absent."""
+    if not path.exists():
+        logger.info("%s not found: read as empty", path)
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+    return _read_csv(path, columns)
+
+
+def _flags(chk: _RowChecker, field: str) -> pd.Series:
+    chk.choice(field, ("true", "false"))
+    return chk.df[field] == "true"
+
+
+def _unique(chk: _RowChecker, field: str) -> None:
+    df = chk.df
+    for idx in df.index[df[field].duplicated() & (df[field] != "")]:
+        chk.flag(idx, field, f"duplicate {field} {df.at[idx, field]!r}")
+
+
+def _waypoint_lists(chk: _RowChecker, field: str = "waypoints") -> dict[int, list[tuple[str, float, float]]]:
+    out: dict[int, list[tuple[str, float, float]]] = {}
+    for idx, text in chk.df[field].items():
+        try:
+            pts = parse_waypoints(text)
+        except ValueError as exc:
+            chk.flag(idx, field, str(exc))
+            continue
+        if len(pts) < 2:
+            chk.flag(idx, field, "a segment needs at least two waypoints")
+        elif any(
+            not (MALI_BOUNDS[0] <= x <= MALI_BOUNDS[2] and MALI_BOUNDS[1] <= y <= MALI_BOUNDS[3])
+            for _, x, y in pts
+        ):
+            chk.flag(idx, field, "a waypoint lies outside Mali (expected 'lat lon' order)")
+        out[idx] = pts
+    return out
+
+
+def read_network(path: Path | None = None) -> pd.DataFrame:
+    """Read and validate the secondary network (``data/curated/network.csv``).
+
+    Parameters
+    ----------
+    path
+        CSV file; default ``data/curated/network.csv``. An absent file reads as an
+        empty network.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``segment_id``; the columns of the file (``schematic`` as bool,
+        ``as_of`` as ``datetime.date``) plus ``waypoint_list`` of ``(name, lon, lat)``
+        tuples (EPSG:4326 degrees).
+
+    Raises
+    ------
+    DataFileError
+        Unreadable file, missing column, or the first bad row (file, row, field):
+        empty id or name, duplicate id, unknown surface/season/snap, bad waypoints,
+        bad date, no source.
+    """
+    path = Path(path or CURATED_DIR / "network.csv")
+    df = _read_optional(path, NETWORK_COLUMNS)
+    chk = _RowChecker(path, df)
+    for f in ("segment_id", "name", "waypoints", "source_refs", "as_of"):
+        chk.require(f)
+    _unique(chk, "segment_id")
+    chk.choice("surface", SURFACES)
+    chk.choice("season", SEGMENT_SEASONS)
+    chk.choice("snap", ("yes", "no"))
+    schematic = _flags(chk, "schematic")
+    as_of = chk.date("as_of", allow_empty=False)
+    pts = _waypoint_lists(chk)
+    ok, rejected = chk.split()
+    _raise_first(rejected)
+    out = df.loc[ok].copy()
+    out["schematic"] = schematic[ok].astype(bool)
+    out["as_of"] = as_of[ok]
+    out["waypoint_list"] = [pts[i] for i in ok]
+    return out.set_index("segment_id", drop=False).rename_axis(None)
+
+
+def parse_hours(text: str) -> tuple[float, float] | None:
+    """Parse operating hours ``HH:MM-HH:MM`` into ``(open_h, close_h)`` (0-24); empty -> None.
+
+    A window that wraps past midnight (``20:00-06:00``) is allowed.
+
+    Raises
+    ------
+    ValueError
+        Not ``HH:MM-HH:MM`` with valid times, or an empty window (same open and close).
+    """
+    if not text:
+        return None
+    parts = text.split("-")
+    if len(parts) != 2:
+        msg = f"hours {text!r} are not 'HH:MM-HH:MM'"
+        raise ValueError(msg)
+    out = []
+    for part in parts:
+        try:
+            t = dt.datetime.strptime(part.strip(), "%H:%M").time()
+        except ValueError:
+            msg = f"hours {text!r} are not 'HH:MM-HH:MM'"
+            raise ValueError(msg) from None
+        out.append(t.hour + t.minute / 60.0)
+    if out[0] == out[1]:
+        msg = f"hours {text!r} open and close at the same time (leave empty for always open)"
+        raise ValueError(msg)
+    return out[0], out[1]
+
+
+def read_crossings(path: Path | None = None) -> gpd.GeoDataFrame:
+    """Read and validate the river crossings (``data/curated/crossings.csv``).
+
+    Parameters
+    ----------
+    path
+        CSV file; default ``data/curated/crossings.csv``. An absent file reads as no
+        crossing (every river is then a barrier).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``crossing_id``; Point geometry (EPSG:4326); ``lon``, ``lat``,
+        ``crossing_h``, ``wait_h`` (hours) as floats; ``vehicles`` and ``schematic`` as
+        bool; ``open_h``/``close_h`` (hours of the day, NaN when always open);
+        ``as_of`` as ``datetime.date``.
+
+    Raises
+    ------
+    DataFileError
+        Unreadable file, missing column, or the first bad row (file, row, field).
+    """
+    path = Path(path or CURATED_DIR / "crossings.csv")
+    df = _read_optional(path, CROSSING_COLUMNS)
+    chk = _RowChecker(path, df)
+    for f in ("crossing_id", "name", "river", "source_refs", "as_of"):
+        chk.require(f)
+    _unique(chk, "crossing_id")
+    chk.choice("kind", CROSSING_KINDS)
+    chk.choice("season", CROSSING_SEASONS)
+    vehicles = _flags(chk, "vehicles")
+    schematic = _flags(chk, "schematic")
+    lon = chk.number("lon", MALI_BOUNDS[0], MALI_BOUNDS[2])
+    lat = chk.number("lat", MALI_BOUNDS[1], MALI_BOUNDS[3])
+    crossing_h = chk.number("crossing_h", 0.0, 48.0)
+    wait_h = chk.number("wait_h", 0.0, 72.0)
+    as_of = chk.date("as_of", allow_empty=False)
+    windows: dict[int, tuple[float, float] | None] = {}
+    for idx, text in df["hours"].items():
+        try:
+            windows[idx] = parse_hours(text)
+        except ValueError as exc:
+            chk.flag(idx, "hours", str(exc))
+    ok, rejected = chk.split()
+    _raise_first(rejected)
+    out = df.loc[ok].copy()
+    out["lon"], out["lat"] = lon[ok].astype(float), lat[ok].astype(float)
+    out["crossing_h"], out["wait_h"] = crossing_h[ok].astype(float), wait_h[ok].astype(float)
+    out["vehicles"], out["schematic"] = vehicles[ok].astype(bool), schematic[ok].astype(bool)
+    out["open_h"] = [windows[i][0] if windows[i] else float("nan") for i in ok]
+    out["close_h"] = [windows[i][1] if windows[i] else float("nan") for i in ok]
+    out["as_of"] = as_of[ok]
+    gdf = _points(out, out["lon"], out["lat"]).set_index("crossing_id", drop=False)
+    gdf.index.name = None
+    return gdf
+
+
+def read_crossing_status(path: Path | None = None, *, known_crossings: set[str] | None = None) -> Checked:
+    """Read ``data/curated/crossing_status.csv`` (status versions per crossing).
+
+    Same schema, validation and as-of rule as road status (:func:`validate_road_status`
+    with ``id_field="crossing_id"``); an absent file reads as no version (every
+    crossing then ``unknown``, which the model treats like open).
+    """
+    path = Path(path or CURATED_DIR / "crossing_status.csv")
+    if known_crossings is None and (path.parent / "crossings.csv").exists():
+        known_crossings = set(read_crossings(path.parent / "crossings.csv")["crossing_id"])
+    df = _read_optional(path, CROSSING_STATUS_COLUMNS)
+    return validate_road_status(df, path=path, known_axes=known_crossings, id_field="crossing_id")
+
+
+def parse_months(text: str) -> frozenset[int]:
+    """Months of a ``MM-MM`` span, both ends included, wrapping past December (``09-01``).
+
+    Raises
+    ------
+    ValueError
+        Not ``MM-MM`` with months 01-12.
+    """
+    parts = text.split("-")
+    try:
+        a, b = (int(p) for p in parts)
+    except ValueError:
+        msg = f"months {text!r} are not 'MM-MM'"
+        raise ValueError(msg) from None
+    if len(parts) != 2 or not (1 <= a <= 12 and 1 <= b <= 12):
+        msg = f"months {text!r} are not 'MM-MM' with months 01-12"
+        raise ValueError(msg)
+    n = (b - a) % 12 + 1
+    return frozenset((a - 1 + k) % 12 + 1 for k in range(n))
+
+
+def read_flood_zones(path: Path | None = None) -> gpd.GeoDataFrame:
+    """Read and validate the seasonal flood zones (``data/curated/flood_zones.csv``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``zone_id``; polygon geometry from ``wkt`` (EPSG:4326); ``month_set``
+        (frozenset of months 1-12); ``factor`` as float (1 for impassable zones, where
+        it is not used); ``schematic`` as bool. An absent file reads as no zone.
+
+    Raises
+    ------
+    DataFileError
+        Unreadable file, missing column, or the first bad row (file, row, field): bad
+        months, unknown effect, a slow zone without a factor > 1, a WKT that is not a
+        valid polygon inside Mali's extent.
+    """
+    from shapely import wkt as shapely_wkt
+
+    path = Path(path or CURATED_DIR / "flood_zones.csv")
+    df = _read_optional(path, FLOOD_COLUMNS)
+    chk = _RowChecker(path, df)
+    for f in ("zone_id", "name", "source_refs"):
+        chk.require(f)
+    _unique(chk, "zone_id")
+    chk.choice("effect", FLOOD_EFFECTS)
+    schematic = _flags(chk, "schematic")
+    factor = pd.to_numeric(df["factor"], errors="coerce")
+    months: dict[int, frozenset[int]] = {}
+    geoms: dict[int, object] = {}
+    for idx in df.index:
+        try:
+            months[idx] = parse_months(df.at[idx, "months"])
+        except ValueError as exc:
+            chk.flag(idx, "months", str(exc))
+        if df.at[idx, "effect"] == "slow" and not (pd.notna(factor[idx]) and 1.0 < factor[idx] <= 100.0):
+            chk.flag(idx, "factor", f"{df.at[idx, 'factor']!r} is not a factor in (1, 100] for a slow zone")
+        try:
+            g = shapely_wkt.loads(df.at[idx, "wkt"])
+        except Exception:  # noqa: BLE001 (shapely raises several kinds on bad WKT)
+            chk.flag(idx, "wkt", "not valid WKT")
+            continue
+        minx, miny, maxx, maxy = g.bounds if not g.is_empty else (0, 0, 0, 0)
+        if g.geom_type not in ("Polygon", "MultiPolygon") or not g.is_valid or g.is_empty:
+            chk.flag(idx, "wkt", f"a valid POLYGON is expected, got {g.geom_type}")
+        elif not (
+            MALI_BOUNDS[0] <= minx
+            and maxx <= MALI_BOUNDS[2]
+            and MALI_BOUNDS[1] <= miny
+            and maxy <= MALI_BOUNDS[3]
+        ):
+            chk.flag(idx, "wkt", "the polygon lies outside Mali (expected lon lat order)")
+        geoms[idx] = g
+    ok, rejected = chk.split()
+    _raise_first(rejected)
+    out = df.loc[ok].copy()
+    out["month_set"] = [months[i] for i in ok]
+    out["factor"] = factor[ok].fillna(1.0).astype(float)
+    out["schematic"] = schematic[ok].astype(bool)
+    gdf = gpd.GeoDataFrame(out.drop(columns=["wkt"]), geometry=[geoms[i] for i in ok], crs=STORAGE_CRS)
+    gdf = gdf.set_index("zone_id", drop=False)
+    gdf.index.name = None
+    return gdf
+
+
+def read_season_calendar(path: Path | None = None) -> dict[int, str]:
+    """Read the season calendar (``data/curated/seasons.csv``): ``{month: "dry" | "rainy"}``.
+
+    Raises
+    ------
+    DataFileError
+        Missing file or column, a month not 1-12 or given twice, a month missing, an
+        unknown season, or a row without source.
+    """
+    path = Path(path or CURATED_DIR / "seasons.csv")
+    df = _read_csv(path, SEASON_COLUMNS)
+    chk = _RowChecker(path, df)
+    chk.require("source")
+    chk.choice("season", MODEL_SEASONS)
+    month = chk.number("month", 1, 12)
+    for idx in df.index:
+        if pd.notna(month[idx]) and month[idx] != int(month[idx]):
+            chk.flag(idx, "month", f"{df.at[idx, 'month']!r} is not a whole month")
+    _unique(chk, "month")
+    ok, rejected = chk.split()
+    _raise_first(rejected)
+    out = {int(month[i]): df.at[i, "season"] for i in ok}
+    missing = sorted(set(range(1, 13)) - set(out))
+    if missing:
+        raise DataFileError(path, f"months {missing} have no season", field="month")
+    return out
+
+
+def season_for_date(day: dt.date, calendar: dict[int, str] | None = None) -> str:
+    """Return the season (``dry`` or ``rainy``) the calendar gives for ``day``'s month."""
+    cal = read_season_calendar() if calendar is None else calendar
+    return cal[day.month]

@@ -171,7 +171,7 @@ def build_axes(axes: pd.DataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     tree = cKDTree(nodes)
     to_work = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True)
     rows = []
-    for axis_id, axis in axes.iterrows():
+    for _axis_id, axis in axes.iterrows():
         pts = [to_work.transform(lon, lat) for _, lon, lat in axis["waypoint_list"]]
         legs, schematic_m = [], 0.0
         for a, b in zip(pts[:-1], pts[1:], strict=True):
@@ -203,3 +203,38 @@ def build_axes(axes: pd.DataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     gdf.index = pd.Index(axes.index, name=None)
     logger.info("axes: %d built, %d schematic", len(gdf), int(gdf["schematic"].sum()))
     return gdf
+
+
+def build_network(network: pd.DataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Lay the curated secondary network out as lines (WORK_CRS).
+
+    Segments with ``snap`` yes are laid onto the road lines like axes
+    (:func:`build_axes`: each leg snapped, or drawn straight when the skeleton does
+    not carry it); the others are drawn straight through their waypoints.
+
+    Parameters
+    ----------
+    network
+        ``geo.sources.curated.read_network()`` (with ``waypoint_list``).
+    roads
+        Internal road lines in WORK_CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``segment_id``; the network's columns (without ``waypoint_list``),
+        ``schematic`` (the file's flag, or True when a leg could not be snapped),
+        ``schematic_km``, ``length_km`` and ``geometry`` (WORK_CRS). Empty (with those
+        columns) for an empty network.
+    """
+    if network.empty:
+        cols = [c for c in network.columns if c != "waypoint_list"]
+        empty = gpd.GeoDataFrame(
+            {c: pd.Series(dtype=object) for c in cols}, geometry=gpd.GeoSeries([], crs=WORK_CRS)
+        )
+        return empty.assign(schematic_km=pd.Series(dtype=float), length_km=pd.Series(dtype=float))
+    declared = network["schematic"].astype(bool)
+    built = build_axes(network, roads)
+    built["schematic"] = built["schematic"].astype(bool) | declared.reindex(built.index).to_numpy()
+    logger.info("network: %d segments, %.0f km", len(built), built["length_km"].sum())
+    return built
