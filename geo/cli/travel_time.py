@@ -96,13 +96,6 @@ class Trip:
     extra: dict = field(default_factory=dict)
 
 
-def _baseline_state(inputs: object, season: str | None) -> object:
-    """Every axis open, no no-entry zone: the model alone."""
-    from geo.model.validation import baseline_state
-
-    return baseline_state(inputs, season or "dry")
-
-
 def _outline_lonlat(inputs: object) -> object:
     """Mali's outline in EPSG:4326 (for checking typed coordinates)."""
     import numpy as np
@@ -114,34 +107,6 @@ def _outline_lonlat(inputs: object) -> object:
     tr = Transformer.from_crs(WORK_CRS, STORAGE_CRS, always_xy=True)
     geom = inputs.outline.geometry.union_all()
     return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))).buffer(0.02)
-
-
-def _route(inputs: object, state: object, a: object, b: object) -> object:
-    """Fastest route between two resolved places under ``state`` (``geo.model.reach.Route``)."""
-    import numpy as np
-
-    from geo.model.friction import speed_grids
-    from geo.model.reach import route_lonlat
-
-    f = state.friction(inputs)
-    road, _ = speed_grids(inputs, axis_status=state.axis_status, season=state.season)
-    return route_lonlat(inputs, f, (road > 0) & np.isfinite(f), (a.lon, a.lat), (b.lon, b.lat))
-
-
-def _cells_line(inputs: object, cells: object) -> object:
-    """Route cells (row, col) as a LineString in EPSG:4326 through the cell centres."""
-    import shapely
-    from pyproj import Transformer
-
-    from geo.config import STORAGE_CRS, WORK_CRS
-
-    t = inputs.grid.transform
-    x = t.c + (cells[:, 1] + 0.5) * t.a
-    y = t.f + (cells[:, 0] + 0.5) * t.e
-    lon, lat = Transformer.from_crs(WORK_CRS, STORAGE_CRS, always_xy=True).transform(x, y)
-    if len(cells) == 1:
-        return shapely.LineString([(lon[0], lat[0]), (lon[0], lat[0])])
-    return shapely.LineString(list(zip(lon, lat, strict=True)))
 
 
 def _zone_at(state: object, lon: float, lat: float) -> str | None:
@@ -157,46 +122,59 @@ def _zone_at(state: object, lon: float, lat: float) -> str | None:
     return _no_entry_status(zones, x, y)
 
 
+def _crossing_info(inputs: object, ids: list) -> list[dict]:
+    """Id, name, kind and river of each crossing used (from ``inputs.crossings``)."""
+    cr = getattr(inputs, "crossings", None)
+    out = []
+    for cid in ids:
+        row = cr.loc[cid] if cr is not None and cid in cr.index else None
+        info = {"crossing_id": str(cid)}
+        for k in ("name", "kind", "river"):
+            if row is not None and k in row.index and isinstance(row[k], str):
+                info[k] = row[k]
+        out.append(info)
+    return out
+
+
 def _why_not(inputs: object, state: object, a: object, b: object, route: object) -> str:
-    """Say why the route cannot be completed: no-entry zone, closed axis or crossing, river."""
+    """Say why the route cannot be completed: no-entry zone, closed crossing or axis, river."""
     for end, p in (("start", a), ("destination", b)):
         z = _zone_at(state, p.lon, p.lat)
         if z:
             return f"{end} {p.name} is {z}"
-    if route.note.startswith(("start", "end")):
-        return route.note
-    free = _route(inputs, _baseline_state(inputs, state.season), a, b)
+    if route.reason in ("start", "end", "closed crossing", "river", "outside Mali"):
+        note = route.note
+        if route.reason == "river":
+            note += " (no usable crossing in the model)"
+        return note
+    from geo.model.validation import baseline_state, router
+
+    free = router(inputs, baseline_state(inputs, state.season, state.month))((a.lon, a.lat), (b.lon, b.lat))
     if free.time_h is None:
-        return (
-            "no path even with every constraint lifted: a river with no crossing in the model, "
-            "a lake or impassable land separates the two places"
-        )
+        return f"{route.note}; even with every constraint lifted: {free.note}"
     import geopandas as gpd
 
-    line = _cells_line(inputs, free.cells)
+    from geo.config import WORK_CRS
+
     reasons = []
+    lw = gpd.GeoSeries([free.line], crs="EPSG:4326").to_crs(WORK_CRS).iloc[0]
     zones = state.no_entry
     if zones is not None and len(zones):
-        from geo.config import WORK_CRS
-
         zw = zones.to_crs(WORK_CRS)
-        lw = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(WORK_CRS).iloc[0]
         hit = zw[zw.geometry.distance(lw) <= zw["radius_km"] * 1000.0]
         reasons += [f"the no-entry zone of {n}" for n in hit["locality"].astype(str).unique()]
     closed = state.axis_status.index[state.axis_status["status"].astype(str) == "closed"]
     if len(closed):
         axes = inputs.axes.loc[inputs.axes.index.intersection(closed)]
-        lw = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(axes.crs).iloc[0]
         near = axes[axes.geometry.distance(lw) <= inputs.grid.cell_km * 1000.0]
-        for aid, r in near.iterrows():
-            name = r.get("axis_name", "")
-            reasons.append(f"closed axis {aid}" + (f" ({name})" if name else ""))
-    crossings = getattr(state, "closed_crossings", None)
-    if crossings:
-        reasons += [f"closed crossing {c}" for c in crossings]
+        reasons += [f"closed axis {aid}" for aid in near.index]
+    cs = getattr(state, "crossing_status", None)
+    if cs is not None and len(cs) and free.crossings:
+        shut = [c for c in free.crossings if c in cs.index and str(cs.at[c, "status"]) == "closed"]
+        reasons += [f"closed crossing {c}" for c in shut]
     if reasons:
         return "the unconstrained route is cut by " + "; ".join(reasons)
-    return "the constraints in force (closed axes or crossings, no-entry zones) cut every route"
+    return route.note or "the constraints in force cut every route"
 
 
 def travel(inputs: object, state: object, a: object, b: object) -> Trip:
@@ -214,14 +192,20 @@ def travel(inputs: object, state: object, a: object, b: object) -> Trip:
     Returns
     -------
     Trip
-        Time (h), lengths (km), crossings, the route line (EPSG:4326) and, when the
-        destination is not reached, a note saying why.
+        Time (h), lengths (km), crossings used (id, name, kind, river), the route line
+        (EPSG:4326) and, when the destination is not reached, a note saying why.
     """
-    r = _route(inputs, state, a, b)
-    crossings = getattr(r, "crossings", None)
+    from geo.model.validation import router
+
+    r = router(inputs, state)((a.lon, a.lat), (b.lon, b.lat))
     if r.time_h is None:
-        return Trip(None, 0.0, 0.0, r.straight_km, crossings, None, _why_not(inputs, state, a, b, r))
-    line = getattr(r, "line", None) or _cells_line(inputs, r.cells)
+        return Trip(None, 0.0, 0.0, r.straight_km, [], None, _why_not(inputs, state, a, b, r))
+    line = r.line
+    if line is None:  # start and end on one cell
+        import shapely
+
+        line = shapely.LineString([(a.lon, a.lat), (b.lon, b.lat)])
+    crossings = _crossing_info(inputs, r.crossings)
     return Trip(r.time_h, r.length_km, r.road_km, r.straight_km, crossings, line, "")
 
 
@@ -299,7 +283,11 @@ def run(args: argparse.Namespace) -> int:
     a = resolve_place(args.origin, inputs.places, hubs=hubs, outline=outline)
     b = resolve_place(args.dest, inputs.places, hubs=hubs, outline=outline)
     if args.baseline:
-        state = _baseline_state(inputs, args.season)
+        from geo.model.validation import baseline_state
+        from geo.sources.curated import season_for_date
+
+        season = args.season or season_for_date(args.as_of, inputs.season_calendar)
+        state = baseline_state(inputs, season, args.as_of.month)
     else:
         from geo.store.constraints import load_versions
 

@@ -119,8 +119,11 @@ def read_town_pairs(path: Path | str | None = None) -> pd.DataFrame:
     return out
 
 
-def baseline_state(inputs: object, season: str = "dry") -> object:
-    """Return the model alone: every axis open, no no-entry zone (``geo.model.reach.ReachState``)."""
+def baseline_state(inputs: object, season: str = "dry", month: int | None = None) -> object:
+    """Return the model alone: every axis and crossing open, no no-entry zone (``ReachState``).
+
+    ``month`` (1-12) applies the flood zones of that month; None leaves them out.
+    """
     import geopandas as gpd
 
     from geo.config import STORAGE_CRS
@@ -128,20 +131,87 @@ def baseline_state(inputs: object, season: str = "dry") -> object:
 
     status = pd.DataFrame({"status": "open"}, index=inputs.axes.index)
     empty = gpd.GeoDataFrame({"radius_km": [], "locality": [], "since": []}, geometry=[], crs=STORAGE_CRS)
-    return ReachState(status, empty, season)
+    return ReachState(status, empty, season, None, None, month)
 
 
-def _router(inputs: object, state: object) -> object:
-    """Return ``route(start_lonlat, end_lonlat) -> Route`` on the friction of ``state``."""
+@dataclass(frozen=True)
+class PointRoute:
+    """Fastest route between two lon/lat points (see :func:`route_points`).
+
+    Attributes
+    ----------
+    time_h
+        Hours, including the walk from each point to its nearest passable cell; None when
+        not reached.
+    length_km, road_km, straight_km
+        Route length through the cell centres, its part on roads, straight-line distance (km).
+    crossings
+        Ids of the river crossings used, in route order.
+    line
+        Route line, EPSG:4326 (None when not reached).
+    cells
+        ``(n, 2)`` row/col of the route.
+    reason, note
+        Why the end is not reached (``geo.model.route`` reasons, or ``start``/``end`` when
+        a point cannot be placed) and a sentence for people; empty when reached.
+    """
+
+    time_h: float | None
+    length_km: float
+    road_km: float
+    straight_km: float
+    crossings: list
+    line: object | None
+    cells: np.ndarray
+    reason: str = ""
+    note: str = ""
+
+    @property
+    def road_share(self) -> float:
+        """Share of the route length on roads (0-1)."""
+        return self.road_km / self.length_km if self.length_km > 0 else 0.0
+
+
+def router(inputs: object, state: object) -> object:
+    """Return ``route(start, end) -> PointRoute`` for (lon, lat) points under ``state``.
+
+    The friction and road cells are built once; each call places both points on their
+    nearest passable cell (``geo.model.reach.place_hub``, walking at the hub snap speed)
+    and extracts the route with ``geo.model.route.route_between``.
+    """
+    from pyproj import Transformer
+
+    from geo.config import STORAGE_CRS, WORK_CRS
+    from geo.model.costdist import prepare_friction
     from geo.model.friction import speed_grids
-    from geo.model.reach import route_lonlat
+    from geo.model.reach import HUB_SNAP_SPEED_KMH, place_hub
+    from geo.model.route import route_between
 
-    f = state.friction(inputs)
+    grid = prepare_friction(state.friction(inputs))
+    f = grid.friction
     road, _ = speed_grids(inputs, axis_status=state.axis_status, season=state.season)
     road = (road > 0) & np.isfinite(f)
+    if grid.tolls is not None and len(grid.tolls.cells):
+        flat = road.reshape(-1)
+        flat[grid.tolls.cells] = True
+    to_work = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True)
+    empty = np.empty((0, 2), dtype=np.int64)
 
-    def route(a: tuple[float, float], b: tuple[float, float]) -> object:
-        return route_lonlat(inputs, f, road, a, b)
+    def route(start: tuple[float, float], end: tuple[float, float]) -> PointRoute:
+        (x0, x1), (y0, y1) = to_work.transform([start[0], end[0]], [start[1], end[1]])
+        straight = float(math.hypot(x1 - x0, y1 - y0) / 1000.0)
+        a = place_hub(f, inputs.grid, x0, y0)
+        b = place_hub(f, inputs.grid, x1, y1)
+        for name, p in (("start", a), ("end", b)):
+            if not p.usable:
+                return PointRoute(None, 0.0, 0.0, straight, [], None, empty, name, f"{name} {p.status}")
+        r = route_between(inputs, grid, (a.row, a.col), (b.row, b.col), road=road)
+        if r.time_h is None:
+            return PointRoute(None, 0.0, 0.0, straight, [], None, empty, r.reason, r.note)
+        walk = (a.snap_km + b.snap_km) / HUB_SNAP_SPEED_KMH
+        return PointRoute(
+            r.time_h + walk, r.length_km, r.road_km, straight, list(r.crossings), r.line, r.cells
+        )
 
     return route
 
@@ -166,9 +236,9 @@ def validate_pairs(inputs: object, pairs: pd.DataFrame, *, season: str = "dry") 
         ``road_km_model`` (its part on roads), ``road_share``, ``straight_km``;
         ``ratio`` = model / published time, ``km_ratio`` = model / published km,
         ``implied_kmh`` = published km / model h, ``note`` (why not reached) and ``cause``
-        (:func:`cause_of`).
+        (:func:`cause_of`), ``line`` (the route, shapely LineString in EPSG:4326, or None).
     """
-    route = _router(inputs, baseline_state(inputs, season))
+    route = router(inputs, baseline_state(inputs, season))
     rows = []
     for p in pairs.itertuples():
         r = route((p.from_lon, p.from_lat), (p.to_lon, p.to_lat))
@@ -187,8 +257,9 @@ def validate_pairs(inputs: object, pairs: pd.DataFrame, *, season: str = "dry") 
                 "road_km_model": r.road_km if reached else math.nan,
                 "road_share": r.road_share if reached else math.nan,
                 "straight_km": r.straight_km,
-                "crossings": len(getattr(r, "crossings", None) or []),
+                "crossings": ";".join(r.crossings),
                 "note": r.note,
+                "line": r.line,
             }
         )
     out = pd.DataFrame(rows)
@@ -202,18 +273,20 @@ def validate_pairs(inputs: object, pairs: pd.DataFrame, *, season: str = "dry") 
 def cause_of(r: object) -> str:
     """Most likely cause of a pair's error, read from its route (one short phrase).
 
-    ``not reached`` (with the route's note); ``missing road`` when less than
-    ``MIN_ROAD_SHARE`` of the route is on roads; ``detour`` when the route is more than
-    ``MAX_KM_RATIO`` times the published km (a missing link or river crossing); else
-    ``speed`` (the route follows roads of about the right length: the speed is off).
+    ``not reached`` (with the route's note: river without a crossing, closed crossing...);
+    ``missing road`` when less than ``MIN_ROAD_SHARE`` of the route is on roads; ``detour``
+    when the route is more than ``MAX_KM_RATIO`` times the published km (a missing link or
+    river crossing); else ``speed`` (the route follows roads of about the right length). The
+    crossings used are named.
     """
+    via = f"; via {r.crossings}" if isinstance(getattr(r, "crossings", ""), str) and r.crossings else ""
     if not np.isfinite(r.model_h):
         return f"not reached ({r.note})"
     if r.road_share < MIN_ROAD_SHARE:
-        return f"missing road ({100 * (1 - r.road_share):.0f}% of the route off-road)"
+        return f"missing road ({100 * (1 - r.road_share):.0f}% of the route off-road){via}"
     if np.isfinite(r.km_ratio) and r.km_ratio > MAX_KM_RATIO:
-        return f"detour (route {r.km_ratio:.2f}x the published km: missing link or crossing)"
-    return f"speed (route on roads, {100 * r.road_share:.0f}%)"
+        return f"detour (route {r.km_ratio:.2f}x the published km: missing link or crossing){via}"
+    return f"speed (route on roads, {100 * r.road_share:.0f}%){via}"
 
 
 @dataclass(frozen=True)
