@@ -33,7 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="constraints in force on this date (default: today)",
     )
-    p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
+    p.add_argument(
+        "--season",
+        choices=("dry", "rainy"),
+        default=None,
+        help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
+    )
     p.add_argument(
         "--cell-km", type=positive_km, default=DEFAULT_CELL_KM, metavar="KM", help="grid cell size (km)"
     )
@@ -61,11 +66,18 @@ def run(args: argparse.Namespace) -> int:
     versions = load_versions(store_from(args))
     inputs = load_model_inputs(resolve_data_dir(args.data), cell_km=args.cell_km)
     place = find_locality(inputs, args.locality)
-    state = base_state(inputs, versions.road_status, versions.encircled, args.as_of, season=args.season)
+    state = base_state(
+        inputs,
+        versions.road_status,
+        versions.encircled,
+        args.as_of,
+        season=args.season,
+        crossing_versions=versions.crossing_status,
+    )
     route = route_between(inputs, state, hub, place)
     print(
         f"{hub['name']} -> {place['name']} ({place.get('adm2_pcode', '')}), as of {args.as_of}, "
-        f"{args.season} season"
+        f"{state.season} season"
     )
     if route.time_h is None:
         print(f"not reachable ({route.note})")
