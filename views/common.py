@@ -33,12 +33,28 @@ def store_path() -> Path:
     return default_store_path()
 
 
+#: Season choice meaning "the season the calendar gives for the as-of date".
+SEASON_BY_DATE = "date"
+#: Season choices of the pages, first the as-of date's own season.
+SEASON_CHOICES = [SEASON_BY_DATE, "dry", "rainy"]
+
+
+def season_arg(choice: str) -> str | None:
+    """Return the engine's season for a page choice (None: follow the as-of date)."""
+    return None if choice == SEASON_BY_DATE else choice
+
+
+def season_label(choice: str) -> str:
+    """Return the label of a season choice on the pages."""
+    return "by date" if choice == SEASON_BY_DATE else choice
+
+
 def init_state() -> None:
     """Fill session-state defaults once per session."""
     defaults = {
         "as_of": dt.date.today(),
         "hours": list(DEFAULT_BANDS_H),
-        "season": "dry",
+        "season": SEASON_BY_DATE,
         "hub_ids": None,
         "incident_days": 365 * 6,
     }
@@ -124,9 +140,10 @@ def reach(
         hubs,
         road_status_versions=v.road_status,
         encircled_episodes=v.encircled,
+        crossing_versions=v.crossing_status,
         as_of=as_of,
         hours=hours,
-        season=season,
+        season=season_arg(season),
     )
     return result.bands, result.localities
 
@@ -202,9 +219,10 @@ def reach_before(
         hubs,
         road_status_versions=v.road_status,
         encircled_episodes=v.encircled,
+        crossing_versions=v.crossing_status,
         as_of=as_of,
         hours=hours,
-        season=season,
+        season=season_arg(season),
     )
 
 

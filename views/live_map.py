@@ -23,7 +23,9 @@ with st.sidebar:
     hours = st.multiselect(
         "Travel-time bands (hours)", [2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0], default=[4.0, 8.0, 12.0]
     )
-    season = st.radio("Season", ["dry", "rainy"], horizontal=True, key="season")
+    season = st.radio(
+        "Season", common.SEASON_CHOICES, horizontal=True, key="season", format_func=common.season_label
+    )
     window = st.slider("Incidents: days before the as-of date", 30, 365 * 10, key="incident_days", step=30)
     show_admin3 = st.checkbox("Show communes (admin3)", value=False)
 

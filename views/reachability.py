@@ -54,7 +54,9 @@ with st.form("scenario"):
         "Hubs", list(hubs.index), default=list(hubs.index), format_func=lambda h: hubs.at[h, "name"]
     )
     hours = c2.multiselect("Bands (hours)", [2.0, 4.0, 6.0, 8.0, 12.0], default=[4.0, 8.0, 12.0])
-    season = c3.radio("Season (as-of state)", ["dry", "rainy"], horizontal=True)
+    season = c3.radio(
+        "Season (as-of state)", common.SEASON_CHOICES, horizontal=True, format_func=common.season_label
+    )
     st.markdown(f"**Scenario** on top of the state on {as_of:%d %b %Y}")
     pick, status_table = st.columns([5, 4])
     close = pick.multiselect("Close axes", list(axes.index), format_func=axis_label.get)
@@ -189,7 +191,7 @@ def map_panel() -> None:
 
 map_panel()
 
-state_label = f"as-of state on {as_of:%d %b %Y}, {season} season"
+state_label = f"as-of state on {as_of:%d %b %Y}, {common.season_label(season)} season"
 # Areas before/after are the band polygons clipped to Mali (``area_km2``, as `python -m geo reach`
 # and the live map print them), not the cell counts of ``changes`` (whole border cells).
 band_keys = ["hub_id", "hours"]

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "geo.cli.travel_time",
     "geo.cli.data",
     "geo.cli.status",
+    "geo.cli.crossings",
     "geo.cli.encircled",
     "geo.cli.incidents",
     "geo.cli.export",

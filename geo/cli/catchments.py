@@ -43,7 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="YYYY-MM-DD",
         help="constraints in force on this date (default: today)",
     )
-    p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
+    p.add_argument(
+        "--season",
+        choices=("dry", "rainy"),
+        default=None,
+        help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
+    )
     p.add_argument(
         "--cell-km", type=positive_km, default=DEFAULT_CELL_KM, metavar="KM", help="grid cell size (km)"
     )
@@ -70,7 +75,14 @@ def run(args: argparse.Namespace) -> int:
     inputs = load_model_inputs(
         resolve_data_dir(args.data), cell_km=args.cell_km, progress=tqdm_progress("loading data")
     )
-    state = base_state(inputs, versions.road_status, versions.encircled, args.as_of, season=args.season)
+    state = base_state(
+        inputs,
+        versions.road_status,
+        versions.encircled,
+        args.as_of,
+        season=args.season,
+        crossing_versions=versions.crossing_status,
+    )
     result = compute_catchments(inputs, hubs, state, max_h=args.hours)
     polys = result.polygons[["hub", "area_km2", "population", "localities", "hub_id", "geometry"]].copy()
     polys["hub_status"] = polys["hub_id"].map(result.statuses)
@@ -81,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         crs=STORAGE_CRS,
     )
     write_layers({"catchments": polys, "localities": points}, Path(args.out))
-    print(f"Catchments within {args.hours:g} h as of {args.as_of} ({args.season} season)")
+    print(f"Catchments within {args.hours:g} h as of {args.as_of} ({state.season} season)")
     print(
         polys.drop(columns="geometry").to_string(
             index=False, formatters={"area_km2": "{:,.0f}".format, "population": "{:,.0f}".format}

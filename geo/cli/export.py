@@ -29,7 +29,12 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="constraints in force on this date (default: today)",
     )
-    p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
+    p.add_argument(
+        "--season",
+        choices=("dry", "rainy"),
+        default=None,
+        help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
+    )
     p.add_argument(
         "--incident-days",
         type=int,

@@ -59,7 +59,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="KM",
         help="friction grid cell size in km (default: 1)",
     )
-    p.add_argument("--season", choices=("dry", "rainy"), default="dry", help="speed profile (default: dry)")
+    p.add_argument(
+        "--season",
+        choices=("dry", "rainy"),
+        default=None,
+        help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
+    )
     p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
     p.add_argument(
         "--localities-out",
@@ -93,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         hubs,
         road_status_versions=versions.road_status,
         encircled_episodes=versions.encircled,
+        crossing_versions=versions.crossing_status,
         as_of=args.as_of,
         hours=args.hours,
         season=args.season,

@@ -26,6 +26,7 @@ HISTORY_COLUMNS = [
     "version_id",
     "axis_id",
     "status",
+    "escort_kmh",
     "cause",
     "valid_from",
     "valid_to",
@@ -42,6 +43,7 @@ SHOW_COLUMNS = [
     "axis_id",
     "axis_name",
     "status",
+    "escort_kmh",
     "cause",
     "valid_from",
     "valid_to",
@@ -95,6 +97,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_set.add_argument("--note", default="")
     p_set.add_argument("--status-raw", default="", help="the publisher's wording")
     p_set.add_argument(
+        "--escort-kmh",
+        type=float,
+        metavar="KMH",
+        help="escorted/convoy speed of a constrained axis (km/h), used instead of the constrained factor",
+    )
+    p_set.add_argument(
         "--supersedes",
         type=int,
         metavar="VERSION",
@@ -134,6 +142,7 @@ def run_set(args: argparse.Namespace) -> int:
         note=args.note,
         status_raw=args.status_raw,
         supersedes=args.supersedes,
+        escort_kmh=args.escort_kmh,
     )
     extra = f" (supersedes version {res.supersedes})" if res.supersedes is not None else ""
     print(

@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--season",
         choices=("dry", "rainy"),
         default=None,
-        help="speed profile (default: the model's default for the date)",
+        help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
     )
     p.add_argument(
         "--baseline",
@@ -292,8 +292,14 @@ def run(args: argparse.Namespace) -> int:
         from geo.store.constraints import load_versions
 
         versions = load_versions(store_from(args))
-        kw = {} if args.season is None else {"season": args.season}
-        state = base_state(inputs, versions.road_status, versions.encircled, args.as_of, **kw)
+        state = base_state(
+            inputs,
+            versions.road_status,
+            versions.encircled,
+            args.as_of,
+            season=args.season,
+            crossing_versions=versions.crossing_status,
+        )
     trip = travel(inputs, state, a, b)
     if args.route_out is not None and trip.line is not None:
         write_route(args.route_out, trip, a, b, as_of=args.as_of, baseline=args.baseline)

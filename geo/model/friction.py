@@ -215,7 +215,8 @@ class ModelInputs:
     outline
         Mali (WORK_CRS, one polygon).
     places
-        Localities in WORK_CRS with ``row``, ``col`` and ``adm2_pcode``/``adm3_pcode``.
+        Localities in WORK_CRS with ``row``, ``col`` and ``adm2_pcode``/``adm3_pcode``
+        (a locality on a river or lake cell gets the nearest land cell).
     admin2, admin3
         Admin units (EPSG:4326, internal schema).
     speeds
@@ -389,6 +390,7 @@ def load_model_inputs(
     places = places.assign(adm2_pcode=joined["adm2_pcode"], adm3_pcode=joined["pcode"])
     rows, cols = grid.rowcol(places.geometry.x.to_numpy(), places.geometry.y.to_numpy())
     places = places.assign(row=rows, col=cols)[grid.contains(rows, cols)]
+    places = _off_water(places, water)
     admin3_work = admin3.to_crs(WORK_CRS)
     admin3_id = rasterize(
         [(g, i) for i, g in enumerate(admin3_work.geometry) if g is not None],
@@ -634,6 +636,26 @@ def crossing_state(inputs: ModelInputs, crossing_status: pd.DataFrame | None, se
     empty = np.array([len(v) == 0 for v in cr["cells"]], dtype=bool)
     out.loc[empty & out["usable"].to_numpy(), "reason"] = "not on a mapped river"
     return out
+
+
+def _off_water(places: gpd.GeoDataFrame, water: np.ndarray) -> gpd.GeoDataFrame:
+    """Move localities whose cell is a river or lake cell to the nearest land cell.
+
+    River towns sit on the bank, but a centre line burnt with ``all_touched`` often
+    covers their cell; now that water is a barrier even under roads, such a town would
+    never be reached. Its ``row``/``col`` become those of the nearest non-water cell
+    (Euclidean, in cells); its point geometry is unchanged.
+    """
+    if not water.any() or places.empty:
+        return places
+    r, c = places["row"].to_numpy(), places["col"].to_numpy()
+    wet = water[r, c]
+    if not wet.any():
+        return places
+    _, (ir, ic) = ndimage.distance_transform_edt(water, return_indices=True)
+    r, c = r.copy(), c.copy()
+    r[wet], c[wet] = ir[r[wet], c[wet]], ic[r[wet], c[wet]]
+    return places.assign(row=r, col=c)
 
 
 def edge_cell_mask(outline: gpd.GeoSeries, grid: Grid) -> np.ndarray:

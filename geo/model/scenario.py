@@ -33,6 +33,7 @@ and it has nothing lost or gained, provided the hub starts from the same cell.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import logging
@@ -314,7 +315,10 @@ def apply_scenario(inputs: ModelInputs, base: ReachState, scenario: Scenario) ->
             geometry="geometry",
             crs=STORAGE_CRS,
         )
-    return ReachState(status, zones, scenario.season or base.season, base.penalty)
+    # crossings and the as-of month (flood zones) are those of the base state
+    return dataclasses.replace(
+        base, axis_status=status, no_entry=zones, season=scenario.season or base.season
+    )
 
 
 @dataclass(frozen=True)

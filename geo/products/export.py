@@ -654,7 +654,7 @@ def collect_state(
     as_of: dt.date,
     store_path: Path | None = None,
     hub_ids: Sequence[str] | None = None,
-    season: str = "dry",
+    season: str | None = None,
     hours: Sequence[float] | None = None,
     incident_days: int = 365,
     inputs: Any = None,
@@ -675,7 +675,8 @@ def collect_state(
     hub_ids
         Hubs (default: all).
     season
-        ``{"dry", "rainy"}``.
+        ``{"dry", "rainy"}``, or None (default) for the season of ``as_of`` in the
+        season calendar.
     hours
         Band limits (default ``geo.config.DEFAULT_BANDS_H``).
     incident_days
@@ -716,6 +717,7 @@ def collect_state(
         hubs,
         road_status_versions=versions.road_status,
         encircled_episodes=versions.encircled,
+        crossing_versions=versions.crossing_status,
         as_of=as_of,
         hours=tuple(hours) if hours else DEFAULT_BANDS_H,
         season=season,

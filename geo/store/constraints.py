@@ -21,9 +21,17 @@ Tables (component ``constraints`` of :mod:`geo.store.db`, schema version 1)
     spatial join to :func:`geo.sources.admin.load_admin` level 3; NULL when no boundaries were
     available), ``confidence`` (of the report; {low, medium, high} or NULL),
     ``supersedes``, ``origin``.
+``constraint_crossing_status`` (schema version 2)
+    One row per river-crossing status version: the road-status columns with
+    ``crossing_id`` for ``axis_id`` (``geo.sources.curated.CROSSING_STATUS_COLUMNS``),
+    ``supersedes``, ``origin``; append-only, same as-of rule as axes.
 ``constraint_meta``
     Key/value: ``seeded_at``, ``seed_road_status``, ``seed_encircled``,
-    ``seed_rejected``.
+    ``seed_rejected``, ``seeded_crossings`` (crossing statuses are seeded from
+    ``crossing_status.csv`` once, also into stores created before schema version 2).
+
+Schema version 2 also adds ``escort_kmh`` (REAL, NULL = none) to the road-status table:
+the escorted/convoy speed of a constrained axis, km/h.
 
 On first use the store is seeded from ``data/curated/road_status.csv`` and
 ``encircled.csv`` (valid rows; rejected rows are logged with file, row and field and
@@ -43,7 +51,7 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -62,6 +70,7 @@ ENCIRCLED_TABLE = "constraint_encircled"
 META_TABLE = "constraint_meta"
 
 #: Columns added to the curated schemas by the store (both modes of :func:`load_versions`).
+CROSSING_TABLE = "constraint_crossing_status"
 ROAD_EXTRA_COLUMNS = ["version_id", "supersedes", "origin"]
 ENCIRCLED_EXTRA_COLUMNS = ["episode_id", "adm3_pcode", "confidence", "version_id", "supersedes", "origin"]
 
@@ -130,6 +139,30 @@ MIGRATIONS: list[list[str]] = [
         *_append_only(ENCIRCLED_TABLE),
         f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     ],
+    [
+        f"ALTER TABLE {ROAD_TABLE} ADD COLUMN escort_kmh REAL CHECK (escort_kmh IS NULL OR escort_kmh > 0)",
+        f"""CREATE TABLE {CROSSING_TABLE} (
+            version_id INTEGER PRIMARY KEY AUTOINCREMENT,
+            crossing_id TEXT NOT NULL CHECK (crossing_id <> ''),
+            status TEXT NOT NULL CHECK (status IN ('open','constrained','closed','unknown')),
+            status_raw TEXT NOT NULL DEFAULT '',
+            cause TEXT NOT NULL CHECK (cause IN ('security','physical','administrative','seasonal')),
+            valid_from TEXT NOT NULL,
+            valid_to TEXT,
+            confidence TEXT NOT NULL CHECK (confidence IN ('low','medium','high')),
+            source TEXT NOT NULL CHECK (source <> ''),
+            note TEXT NOT NULL DEFAULT '',
+            recorded_by TEXT NOT NULL CHECK (recorded_by <> ''),
+            recorded_at TEXT NOT NULL,
+            supersedes INTEGER REFERENCES {CROSSING_TABLE}(version_id),
+            origin TEXT NOT NULL DEFAULT 'user' CHECK (origin IN ('seed','user')),
+            CHECK (valid_to IS NULL OR valid_to >= valid_from)
+        )""",
+        f"CREATE INDEX {CROSSING_TABLE}_crossing ON {CROSSING_TABLE}(crossing_id)",
+        f"CREATE UNIQUE INDEX {CROSSING_TABLE}_supersedes ON {CROSSING_TABLE}(supersedes) "
+        "WHERE supersedes IS NOT NULL",
+        *_append_only(CROSSING_TABLE),
+    ],
 ]
 
 _ROAD_DB_COLUMNS = [*curated.ROAD_STATUS_COLUMNS, "supersedes", "origin"]
@@ -157,10 +190,17 @@ class ConstraintVersions:
         Schema of ``geo.sources.curated.read_encircled().valid`` (Point, EPSG:4326) plus
         ``episode_id``, ``adm3_pcode``, ``confidence``, ``version_id``, ``supersedes``
         and ``origin``; one row per episode.
+    crossing_status
+        River-crossing status versions: the road-status schema with ``crossing_id``
+        (``geo.sources.curated.read_crossing_status().valid``) plus ``version_id``,
+        ``supersedes`` and ``origin``.
     """
 
     road_status: pd.DataFrame
     encircled: gpd.GeoDataFrame
+    crossing_status: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=[*curated.CROSSING_STATUS_COLUMNS, *ROAD_EXTRA_COLUMNS])
+    )
 
 
 @dataclass(frozen=True)
@@ -278,8 +318,32 @@ def _road_db_row(rec: pd.Series, *, origin: str, supersedes: int | None) -> dict
     row: dict[str, object] = {c: rec[c] for c in curated.ROAD_STATUS_COLUMNS}
     row["valid_from"] = _iso(rec["valid_from"])
     row["valid_to"] = _iso(rec["valid_to"]) or None
+    escort = rec.get(curated.ESCORT_COLUMN)
+    row[curated.ESCORT_COLUMN] = float(escort) if escort is not None and pd.notna(escort) else None
     row["supersedes"], row["origin"] = supersedes, origin
     return row
+
+
+def _crossing_db_row(rec: pd.Series, *, origin: str, supersedes: int | None) -> dict[str, object]:
+    row: dict[str, object] = {c: rec[c] for c in curated.CROSSING_STATUS_COLUMNS}
+    row["valid_from"] = _iso(rec["valid_from"])
+    row["valid_to"] = _iso(rec["valid_to"]) or None
+    row["supersedes"], row["origin"] = supersedes, origin
+    return row
+
+
+def _seed_crossings(conn: sqlite3.Connection, seed_dir: Path | None) -> None:
+    """Seed crossing-status versions once (new stores and stores from schema version 1)."""
+    n = 0
+    path = Path(seed_dir) / "crossing_status.csv" if seed_dir is not None else None
+    if path is not None and path.exists():
+        checked = curated.read_crossing_status(path)
+        for _, rec in checked.valid.iterrows():
+            _insert(conn, CROSSING_TABLE, _crossing_db_row(rec, origin="seed", supersedes=None))
+            n += 1
+        if len(checked.rejected):
+            logger.warning("constraints: %d crossing-status rows rejected in %s", len(checked.rejected), path)
+    conn.execute(f"INSERT INTO {META_TABLE} VALUES ('seeded_crossings', ?)", (str(n),))
 
 
 def _encircled_db_row(
@@ -390,6 +454,11 @@ def open_store(
             with transaction(conn):
                 if conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_at'").fetchone() is None:
                     _seed(conn, seed_dir, data_dir)
+        seeded = f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_crossings'"
+        if conn.execute(seeded).fetchone() is None:
+            with transaction(conn):
+                if conn.execute(seeded).fetchone() is None:
+                    _seed_crossings(conn, seed_dir)
         yield conn
     finally:
         conn.close()
@@ -398,10 +467,14 @@ def open_store(
 # ---------------------------------------------------------------------------- reading
 
 
-def _road_frame(rows: list[sqlite3.Row]) -> pd.DataFrame:
-    cols = [*curated.ROAD_STATUS_COLUMNS, *ROAD_EXTRA_COLUMNS, "superseded_by"]
-    text = [c for c in curated.ROAD_STATUS_COLUMNS if c not in ("valid_from", "valid_to")]
+def _road_frame(rows: list[sqlite3.Row], *, key: str = "axis_id") -> pd.DataFrame:
+    base = [key, *curated.ROAD_STATUS_COLUMNS[1:]]
+    escort = [curated.ESCORT_COLUMN] if key == "axis_id" else []
+    cols = [*base, *escort, *ROAD_EXTRA_COLUMNS, "superseded_by"]
+    text = [c for c in base if c not in ("valid_from", "valid_to")]
     df = _frame(rows, cols, [*text, "origin"])
+    for c in escort:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
     df["valid_from"] = df["valid_from"].map(_parse_date)
     df["valid_to"] = df["valid_to"].map(_parse_date)
     for c in ("version_id", "supersedes", "superseded_by"):
@@ -485,16 +558,23 @@ def load_versions(
             enc[c] = pd.Series([pd.NA] * len(enc), dtype="Int64")
         enc["origin"] = "seed"
         cols = [*curated.ENCIRCLED_COLUMNS, *ENCIRCLED_EXTRA_COLUMNS, "geometry"]
-        return ConstraintVersions(roads, gpd.GeoDataFrame(enc[cols], geometry="geometry", crs=STORAGE_CRS))
+        cross = curated.read_crossing_status().valid.copy()
+        for c in ROAD_EXTRA_COLUMNS:
+            cross[c] = pd.Series([pd.NA] * len(cross), dtype="Int64") if c != "origin" else "seed"
+        return ConstraintVersions(
+            roads, gpd.GeoDataFrame(enc[cols], geometry="geometry", crs=STORAGE_CRS), cross
+        )
     with open_store(store_path, seed_dir=seed_dir, data_dir=data_dir) as conn:
         road_rows = conn.execute(_select(ROAD_TABLE, current_only=True)).fetchall()
         enc_rows = conn.execute(_select(ENCIRCLED_TABLE, current_only=True)).fetchall()
+        cross_rows = conn.execute(_select(CROSSING_TABLE, current_only=True)).fetchall()
     roads = _road_frame(road_rows).drop(columns="superseded_by")
     enc = _encircled_frame(enc_rows).drop(columns="superseded_by")
+    cross = _road_frame(cross_rows, key="crossing_id").drop(columns="superseded_by")
     logger.info(
         "constraints: %d road-status versions, %d encircled episodes in %s", len(roads), len(enc), store_path
     )
-    return ConstraintVersions(roads, enc)
+    return ConstraintVersions(roads, enc, cross)
 
 
 def state_version(store_path: Path | str | None) -> str:
@@ -513,15 +593,21 @@ def state_version(store_path: Path | str | None) -> str:
         Use it as a cache key (history is append-only, so it only grows).
     """
     if store_path is None:
-        files = [CURATED_DIR / "road_status.csv", CURATED_DIR / "encircled.csv", CURATED_DIR / "axes.csv"]
+        names = ("road_status.csv", "encircled.csv", "axes.csv", "crossing_status.csv", "crossings.csv")
+        files = [CURATED_DIR / n for n in names]
         return "csv:" + ":".join(str(f.stat().st_mtime_ns) for f in files if f.exists())
     if not Path(store_path).exists():
         return "absent"
     conn = connect(store_path, create=False)
     try:
         parts = []
-        for table in (ROAD_TABLE, ENCIRCLED_TABLE):
-            row = conn.execute(f"SELECT coalesce(max(version_id), 0), count(*) FROM {table}").fetchone()
+        for table in (ROAD_TABLE, ENCIRCLED_TABLE, CROSSING_TABLE):
+            try:
+                row = conn.execute(f"SELECT coalesce(max(version_id), 0), count(*) FROM {table}").fetchone()
+            except sqlite3.OperationalError:
+                if table != CROSSING_TABLE:
+                    raise
+                continue  # a store from before schema version 2
             parts.append(f"{row[0]}.{row[1]}")
     except sqlite3.OperationalError:
         return "empty"
@@ -735,6 +821,7 @@ def record_road_status(
     status_raw: str = "",
     supersedes: int | None = None,
     seed_dir: Path | None = CURATED_DIR,
+    escort_kmh: float | None = None,
 ) -> WriteResult:
     """Append a road-status version (a change, or with ``supersedes`` a correction).
 
@@ -760,6 +847,9 @@ def record_road_status(
         superseded version no longer counts but stays in the history.
     seed_dir
         Folder of ``axes.csv`` (and the seed of a new store).
+    escort_kmh
+        Escorted/convoy speed (km/h) of a constrained axis, used instead of the
+        constrained factor; None for none.
 
     Returns
     -------
@@ -769,8 +859,8 @@ def record_road_status(
     ------
     DataFileError
         Invalid input, naming the field (``axis_id``, ``status``, ``cause``,
-        ``valid_from``, ``valid_to``, ``source``, ``recorded_by``, ``supersedes``);
-        nothing is written.
+        ``valid_from``, ``valid_to``, ``source``, ``recorded_by``, ``supersedes``,
+        ``escort_kmh``); nothing is written.
     StoreError
         Store not ours or newer schema.
     """
@@ -787,6 +877,7 @@ def record_road_status(
         "note": note,
         "recorded_by": recorded_by,
         "recorded_at": "",
+        curated.ESCORT_COLUMN: escort_kmh,
     }
     df = pd.DataFrame([{k: ("" if v is None else str(v).strip()) for k, v in row.items()}])
     checked = curated.validate_road_status(df, path=label, known_axes=set(known_axes(seed_dir)["axis_id"]))
@@ -827,13 +918,16 @@ _SAME_STATEMENT = (
 )
 
 
-def _refuse_repeat(conn: sqlite3.Connection, row: dict[str, object], label: str) -> None:
+def _refuse_repeat(
+    conn: sqlite3.Connection, row: dict[str, object], label: str, *, table: str = ROAD_TABLE
+) -> None:
     """Refuse a new version that repeats a current one word for word (a double submit)."""
-    cond = " AND ".join(f"{c} IS ?" for c in _SAME_STATEMENT)
+    fields = _SAME_STATEMENT if table == ROAD_TABLE else ("crossing_id", *_SAME_STATEMENT[1:])
+    cond = " AND ".join(f"{c} IS ?" for c in fields)
     same = conn.execute(
-        f"SELECT version_id, recorded_by, recorded_at FROM {ROAD_TABLE} WHERE {cond} AND version_id NOT IN "
-        f"(SELECT supersedes FROM {ROAD_TABLE} WHERE supersedes IS NOT NULL)",
-        [row[c] for c in _SAME_STATEMENT],
+        f"SELECT version_id, recorded_by, recorded_at FROM {table} WHERE {cond} AND version_id NOT IN "
+        f"(SELECT supersedes FROM {table} WHERE supersedes IS NOT NULL)",
+        [row[c] for c in fields],
     ).fetchone()
     if same is not None:
         msg = (
@@ -1083,3 +1177,145 @@ __all__ = [
     "road_status_history",
     "state_version",
 ]
+
+
+# ---------------------------------------------------------------------------- crossings
+
+
+def known_crossings(seed_dir: Path | None = CURATED_DIR) -> pd.DataFrame:
+    """Return the river crossings a status may be recorded for (``crossings.csv``), by ``crossing_id``."""
+    return curated.read_crossings(Path(seed_dir or CURATED_DIR) / "crossings.csv")
+
+
+def crossing_status_history(store_path: Path | str, crossing_id: str | None = None) -> pd.DataFrame:
+    """Every crossing-status version (superseded ones included), oldest first.
+
+    Parameters
+    ----------
+    store_path
+        Project store.
+    crossing_id
+        Only this crossing; None for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :attr:`ConstraintVersions.crossing_status` columns plus ``superseded_by``.
+    """
+    with open_store(store_path) as conn:
+        if crossing_id is None:
+            rows = conn.execute(_select(CROSSING_TABLE, current_only=False)).fetchall()
+        else:
+            rows = conn.execute(
+                _select(CROSSING_TABLE, where="t.crossing_id = ?", current_only=False), (crossing_id,)
+            ).fetchall()
+    return _road_frame(rows, key="crossing_id")
+
+
+def effective_crossing_status(
+    versions: ConstraintVersions, as_of: dt.date, *, crossings: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Status of every crossing on ``as_of`` (the axes' as-of rule).
+
+    Parameters
+    ----------
+    versions
+        From :func:`load_versions`.
+    as_of
+        Date.
+    crossings
+        Known crossings (default :func:`known_crossings`); crossings without a version
+        in force are ``unknown``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``crossing_id``; ``name``, ``river``, ``kind`` first, then the as-of
+        columns with ``recorded_by``, ``recorded_at`` and ``version_id``.
+    """
+    crossings = known_crossings() if crossings is None else crossings
+    ids = list(dict.fromkeys([*crossings["crossing_id"], *versions.crossing_status["crossing_id"]]))
+    out = curated.road_status_as_of(
+        versions.crossing_status,
+        ids,
+        as_of,
+        extra_columns=("recorded_by", "recorded_at", "version_id"),
+        id_field="crossing_id",
+    ).drop(columns=[curated.ESCORT_COLUMN])
+    for pos, c in enumerate(("name", "river", "kind")):
+        out.insert(pos, c, crossings[c].reindex(out.index).fillna(""))
+    return out
+
+
+def record_crossing_status(
+    store_path: Path | str,
+    *,
+    crossing_id: str,
+    status: str,
+    cause: str,
+    valid_from: dt.date | str,
+    source: str,
+    recorded_by: str,
+    valid_to: dt.date | str | None = None,
+    confidence: str = "medium",
+    note: str = "",
+    status_raw: str = "",
+    supersedes: int | None = None,
+    seed_dir: Path | None = CURATED_DIR,
+) -> WriteResult:
+    """Append a crossing-status version (a change, or with ``supersedes`` a correction).
+
+    Same rules as :func:`record_road_status`: validated like the curated file (an
+    unknown ``crossing_id``, status, cause, confidence or date is refused, naming the
+    field), append-only, a word-for-word repeat of a current version refused. A
+    ``closed`` crossing cuts the routes through it; ``constrained`` doubles its time.
+
+    Returns
+    -------
+    WriteResult
+
+    Raises
+    ------
+    DataFileError
+        Invalid input, naming the field; nothing is written.
+    StoreError
+        Store not ours or newer schema.
+    """
+    label = "crossing-status input"
+    row = {
+        "crossing_id": crossing_id,
+        "status": status,
+        "status_raw": status_raw,
+        "cause": cause,
+        "valid_from": _iso(valid_from),
+        "valid_to": _iso(valid_to),
+        "confidence": confidence,
+        "source": source,
+        "note": note,
+        "recorded_by": recorded_by,
+        "recorded_at": "",
+    }
+    df = pd.DataFrame([{k: ("" if v is None else str(v).strip()) for k, v in row.items()}])
+    known = set(known_crossings(seed_dir)["crossing_id"])
+    checked = curated.validate_road_status(df, path=label, known_axes=known, id_field="crossing_id")
+    _raise_rejected(checked.rejected, label)
+    if not df.at[0, "recorded_by"]:
+        raise DataFileError(label, "required value is empty", field="recorded_by")
+    rec = checked.valid.iloc[0].copy()
+    with open_store(store_path, seed_dir=seed_dir) as conn, transaction(conn):
+        if supersedes is not None:
+            _check_supersedes(conn, CROSSING_TABLE, supersedes, "crossing_id", rec["crossing_id"], label)
+        rec["recorded_at"] = _utc_now()
+        new_row = _crossing_db_row(rec, origin="user", supersedes=supersedes)
+        if supersedes is None:
+            _refuse_repeat(conn, new_row, label, table=CROSSING_TABLE)
+        vid = _insert(conn, CROSSING_TABLE, new_row)
+    logger.info(
+        "constraints: crossing status v%d %s=%s from %s by %s",
+        vid,
+        crossing_id,
+        status,
+        rec["valid_from"],
+        recorded_by,
+    )
+    return WriteResult(vid, supersedes, str(rec["recorded_at"]))

@@ -330,22 +330,41 @@ def test_edge_cells_skip_only_clips_that_change_nothing() -> None:
 
 
 def test_friction_kernel_follows_the_speed_grid_rules(model) -> None:  # noqa: ANN001
-    from geo.model.friction import build_friction, no_entry_mask, speed_grids
+    from geo.model.friction import build_friction, crossing_state, no_entry_mask, speed_grids
 
     inputs, _, result = model
     st = result.state
     road, offroad = speed_grids(inputs, axis_status=st.axis_status, season=st.season)
     speed = np.where(road > 0, road, offroad)
-    barrier = (
-        ~inputs.inside | (speed <= 0) | (inputs.water & ~(road > 0)) | no_entry_mask(st.no_entry, inputs.grid)
-    )
+    zones = no_entry_mask(st.no_entry, inputs.grid)
+    barrier = ~inputs.inside | (speed <= 0) | inputs.water | zones  # rivers cut roads too
     with np.errstate(divide="ignore"):
         expected = np.where(barrier, np.inf, 1.0 / np.where(speed > 0, speed, 1.0))
-    got = build_friction(inputs, axis_status=st.axis_status, no_entry=st.no_entry, season=st.season)
+    # then each usable crossing opens its water cells (outside no-entry zones) at its speed
+    usable = crossing_state(inputs, st.crossing_status, st.season)["usable"]
+    flat = expected.reshape(-1)
+    for cid, cr in inputs.crossings.iterrows():
+        idx = cr["cells"][~zones.reshape(-1)[cr["cells"]]]
+        if usable[cid] and len(idx):
+            flat[idx] = 1.0 / cr[f"speed_{st.season}"]
+    got = build_friction(
+        inputs,
+        axis_status=st.axis_status,
+        no_entry=st.no_entry,
+        season=st.season,
+        crossing_status=st.crossing_status,
+    )
     assert np.array_equal(got, expected)
     pen = np.full(inputs.grid.shape, 1.5)
-    with_pen = build_friction(inputs, axis_status=st.axis_status, no_entry=st.no_entry, penalty=pen)
-    assert np.array_equal(with_pen, np.where(barrier, np.inf, expected * 1.5))
+    with_pen = build_friction(
+        inputs,
+        axis_status=st.axis_status,
+        no_entry=st.no_entry,
+        season=st.season,
+        penalty=pen,
+        crossing_status=st.crossing_status,
+    )
+    assert np.array_equal(with_pen, expected * 1.5)
 
 
 def test_reachability_page_uses_clipped_band_areas_and_labels_before_after(
