@@ -279,7 +279,8 @@ def cause_of(r: object) -> str:
     river crossing); else ``speed`` (the route follows roads of about the right length). The
     crossings used are named.
     """
-    via = f"; via {r.crossings}" if isinstance(getattr(r, "crossings", ""), str) and r.crossings else ""
+    used = getattr(r, "crossings", "")
+    via = f"; via {used}" if isinstance(used, str) and used else ""
     if not np.isfinite(r.model_h):
         return f"not reached ({r.note})"
     if r.road_share < MIN_ROAD_SHARE:
