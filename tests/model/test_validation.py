@@ -144,9 +144,10 @@ def test_every_pair_is_reached(check) -> None:  # noqa: ANN001
 
 @pytest.mark.xfail(
     strict=True,
-    reason="target not met on 2026-12-02 (engine ce91c05 + network 85b06a6): OSRM median |error| 21% > 20% "
-    "(field factor 1.2 on skeleton edges makes the model ~20% slower than OSRM by design; worst P22 Niono-Segou "
-    "x1.31 via the Markala crossing, P27 Segou-Bla x1.26, P29 Bla-Koutiala x1.26); driving median 18% meets it",
+    reason="target not met on 2026-12-02 (engine ce91c05 + network 85b06a6): OSRM median |error| "
+    "21% > 20% (field factor 1.2 on skeleton edges makes the model ~20% slower than OSRM by design; "
+    "worst P22 Niono-Segou x1.31 via the Markala crossing, P27 Segou-Bla x1.26, P29 Bla-Koutiala "
+    "x1.26); driving median 18% meets it",
 )
 def test_median_error_against_driving_and_osrm_times(check) -> None:  # noqa: ANN001
     for kind in ("driving", "osrm"):
@@ -155,9 +156,9 @@ def test_median_error_against_driving_and_osrm_times(check) -> None:  # noqa: AN
 
 @pytest.mark.xfail(
     strict=True,
-    reason="target not met on 2026-12-02: P10 Gao-Bourem 19 km/h (missing road: 91% of the route off-road, no "
-    "Gao-Bourem road in the network); P33 Mopti-Youwarou 21 km/h (route 110 km for 113 published, slowed by the "
-    "Mopti Niger ferry 1.5 h and the Diaka ford; Youwarou position estimated)",
+    reason="target not met on 2026-12-02: P10 Gao-Bourem 19 km/h (missing road: 91% of the route "
+    "off-road, no Gao-Bourem road in the network); P33 Mopti-Youwarou 21 km/h (route 110 km for 113 "
+    "published, slowed by the Mopti Niger ferry 1.5 h and the Diaka ford; Youwarou position estimated)",
 )
 def test_distance_only_pairs_imply_25_to_90_kmh(check) -> None:  # noqa: ANN001
     assert not _failures(check, "km/h (outside"), check.report()
