@@ -78,7 +78,7 @@ def test_seed_matches_curated_csvs(seeded_store: Path) -> None:
 
 def test_reopening_does_not_seed_twice(seeded_store: Path) -> None:
     before = constraints.state_version(seeded_store)
-    assert before == "19.19:18.18"
+    assert before == "19.19:18.18:4.4"
     constraints.load_versions(seeded_store)
     assert constraints.state_version(seeded_store) == before
 
@@ -98,7 +98,7 @@ def test_state_version_changes_on_every_write(seeded_store: Path, tmp_path: Path
         recorded_by="t",
     )
     v2 = constraints.state_version(seeded_store)
-    assert (v0, v1, v2) == ("19.19:18.18", "20.20:18.18", "20.20:19.19")
+    assert (v0, v1, v2) == ("19.19:18.18:4.4", "20.20:18.18:4.4", "20.20:19.19:4.4")
 
 
 def test_adm3_pcode_from_spatial_join(data_dir: Path, tmp_path: Path) -> None:
@@ -273,7 +273,7 @@ def test_history_is_append_only_in_the_database(seeded_store: Path) -> None:
                 conn.execute(sql)
     finally:
         conn.close()
-    assert constraints.state_version(seeded_store) == "19.19:18.18"
+    assert constraints.state_version(seeded_store) == "19.19:18.18:4.4"
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -357,7 +357,7 @@ def test_newer_schema_is_refused_and_untouched(seeded_store: Path) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     before = _snapshot(seeded_store)
-    with pytest.raises(StoreError, match="schema version 99, newer than this program's 1"):
+    with pytest.raises(StoreError, match="schema version 99, newer than this program's 2"):
         constraints.load_versions(seeded_store)
     with pytest.raises(StoreError, match="newer"):
         road(seeded_store)
