@@ -18,7 +18,12 @@ from layers.style import (
 
 
 def build_roads_layer(
-    roads: gpd.GeoDataFrame, axes: gpd.GeoDataFrame, axis_status: pd.DataFrame, *, show: bool = True
+    roads: gpd.GeoDataFrame,
+    axes: gpd.GeoDataFrame,
+    axis_status: pd.DataFrame,
+    *,
+    show: bool = True,
+    network: gpd.GeoDataFrame | None = None,
 ) -> folium.FeatureGroup:
     """Base road lines (grey) under the curated axes coloured by status.
 
@@ -34,6 +39,9 @@ def build_roads_layer(
         ``escort_kmh`` (shown when set).
     show
         Visible when the map opens.
+    network
+        The curated secondary network (``geo.sources.roads.build_network``), drawn thin
+        under the axes (dashed when schematic) with its surface and season in the popup.
 
     Returns
     -------
@@ -47,6 +55,32 @@ def build_roads_layer(
         name="Main roads",
         style_function=lambda _f: {"color": BASE_ROAD_COLOUR, "weight": 1.5, "opacity": 0.7},
     ).add_to(group)
+    if network is not None and len(network):
+        for seg_id, seg in slim(network, tolerance_m=300.0).iterrows():
+            popup = popup_table(
+                [
+                    ("Segment", seg_id),
+                    ("Route", seg.get("route_ref")),
+                    ("Surface", seg.get("surface")),
+                    ("Season", "dry season only" if seg.get("season") == "dry_only" else "all year"),
+                    ("Sources", seg.get("source_refs")),
+                    ("Information of", seg.get("as_of")),
+                    ("Geometry", "schematic (through the localities)" if seg["schematic"] else "on road lines"),
+                ],
+                title=str(seg.get("name", seg_id)),
+            )
+            style = {
+                "color": BASE_ROAD_COLOUR,
+                "weight": 1.5,
+                "opacity": 0.8,
+                "dashArray": "4 4" if seg["schematic"] else None,
+            }
+            line = folium.GeoJson(
+                seg["geometry"].__geo_interface__,
+                style_function=lambda _f, s=style: s,
+                tooltip=esc(seg.get("name", seg_id)),
+            )
+            with_popup(line, popup, max_width=360).add_to(group)
     joined = axes.join(axis_status, how="left")
     joined["status"] = joined["status"].fillna("unknown")
     for axis_id, row in slim(joined, tolerance_m=300.0).iterrows():

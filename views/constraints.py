@@ -75,7 +75,7 @@ if "constraints_report" in st.session_state:
 
 # ------------------------------------------------------------------ map: click to pick an item
 m = make_map()
-build_roads_layer(inputs.roads, inputs.axes, axis_status).add_to(m)
+build_roads_layer(inputs.roads, inputs.axes, axis_status, network=inputs.network).add_to(m)
 build_crossings_layer(inputs.crossings, constraints.effective_crossing_status(versions, as_of)).add_to(m)
 build_encircled_layer(episodes).add_to(m)
 clicked = (
