@@ -67,6 +67,14 @@ def model_inputs(data_dir: Path):  # noqa: ANN201
     return load_model_inputs(data_dir, cell_km=1.0)
 
 
+@pytest.fixture(scope="session")
+def n_hubs() -> int:
+    """Number of valid hubs in data/curated/hubs.csv (expectations count from the input)."""
+    from geo.sources.curated import read_hubs
+
+    return len(read_hubs().valid)
+
+
 @pytest.fixture
 def isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh store path, also exported as MALI_ACCESS_STORE for code that reads the env."""

@@ -21,7 +21,7 @@ def app(data_dir: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch) -
     return at
 
 
-def test_live_map_renders_layers_and_table(app: AppTest) -> None:
+def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
     app.run()
     assert not app.exception
     assert app.title[0].value == "Live access map"
@@ -42,7 +42,7 @@ def test_live_map_renders_layers_and_table(app: AppTest) -> None:
     assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]  # no CDN
     assert "$(" not in script  # no jQuery needed
     table = app.dataframe[0].value
-    assert len(table) == 21 and set(table["hub"]) >= {"Gao", "Mopti (Sévaré)"}
+    assert len(table) == 3 * n_hubs and set(table["hub"]) >= {"Gao", "Mopti (Sévaré)"}
 
 
 def test_logged_out_user_sees_no_data(app: AppTest) -> None:

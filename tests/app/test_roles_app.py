@@ -1,5 +1,7 @@
-"""Roles in the app (AppTest): restricted pages show nothing to the wrong role; each role
-is offered exactly its pages; local login and OIDC role mapping.
+"""Roles in the app (AppTest).
+
+Restricted pages show nothing to the wrong role; each role is offered exactly its pages;
+local login and OIDC role mapping.
 """
 
 from __future__ import annotations

@@ -258,7 +258,7 @@ def test_catchments_do_not_overlap_and_pick_the_fastest_hub(model) -> None:  # n
     assert (per_hub.loc[sample.index].idxmin(axis=1) == sample["hub_id"]).mean() > 0.99  # ties aside
 
 
-def test_cli_travel_time_and_catchments(data_dir, tmp_path, capsys) -> None:  # noqa: ANN001
+def test_cli_travel_time_and_catchments(data_dir, tmp_path, capsys, n_hubs) -> None:  # noqa: ANN001
     from geo.cli import main
 
     assert (
@@ -287,7 +287,7 @@ def test_cli_travel_time_and_catchments(data_dir, tmp_path, capsys) -> None:  # 
         == 0
     )
     layer = gpd.read_file(gpkg, layer="catchments")
-    assert {"hub", "area_km2", "population"} <= set(layer.columns) and len(layer) == 7
+    assert {"hub", "area_km2", "population"} <= set(layer.columns) and len(layer) == n_hubs
     assert layer.crs.to_string() == STORAGE_CRS
     pts = gpd.read_file(gpkg, layer="localities")
     assert (pts["travel_time_h"] <= 6.0).all()

@@ -115,7 +115,8 @@ def _open(pg, prop: str, value: str) -> tuple[str, str]:  # noqa: ANN001
         window.snapshotMap.eachLayer(l => {
             if (l.feature && l.feature.properties && l.feature.properties[prop] === value && l.getPopup()) {
                 l.openTooltip(); tip = [...document.querySelectorAll('.leaflet-tooltip')].at(-1).textContent;
-                l.openPopup(); popup = [...document.querySelectorAll('.leaflet-popup-content')].at(-1).textContent;
+                l.openPopup();
+                popup = [...document.querySelectorAll('.leaflet-popup-content')].at(-1).textContent;
                 l.closeTooltip();
             }
         });
@@ -147,7 +148,8 @@ def test_hostile_locality_listed_as_text(page) -> None:  # noqa: ANN001
     texts = pg.evaluate("""() => {
         const out = [];
         window.snapshotMap.eachLayer(l => { if (l.feature && l.feature.properties.named_localities) {
-            l.openPopup(); out.push([...document.querySelectorAll('.leaflet-popup-content')].at(-1).textContent); } });
+            l.openPopup();
+            out.push([...document.querySelectorAll('.leaflet-popup-content')].at(-1).textContent); } });
         return out;
     }""")
     assert any(HOSTILE_LOCALITY in t for t in texts)

@@ -54,15 +54,22 @@ def status_on(path: Path, day: dt.date, axis: str = AXIS) -> str:
 # ----------------------------------------------------------------------------- seeding / interface
 
 
+def seed_version() -> str:
+    """State version of a freshly seeded store: ``roads:encirclements:crossings``, each ``max.count``."""
+    r, e = len(curated.read_road_status().valid), len(curated.read_encircled().valid)
+    c = len(curated.read_crossing_status().valid)
+    return f"{r}.{r}:{e}.{e}:{c}.{c}"
+
+
 def test_seed_matches_curated_csvs(seeded_store: Path) -> None:
     stored = constraints.load_versions(seeded_store)
     csv = constraints.load_versions(None)
-    assert len(stored.road_status) == len(curated.read_road_status().valid) == 19
-    assert len(stored.encircled) == len(curated.read_encircled().valid) == 18
+    n_road, n_enc = len(curated.read_road_status().valid), len(curated.read_encircled().valid)
+    assert len(stored.road_status) == n_road and len(stored.encircled) == n_enc
     assert list(stored.road_status.columns) == list(csv.road_status.columns)
     assert list(stored.encircled.columns) == list(csv.encircled.columns)
     assert list(stored.road_status.columns[:11]) == curated.ROAD_STATUS_COLUMNS
-    assert list(stored.road_status["version_id"]) == list(range(1, 20))
+    assert list(stored.road_status["version_id"]) == list(range(1, n_road + 1))
     cols = curated.ROAD_STATUS_COLUMNS
     assert stored.road_status[cols].equals(csv.road_status[cols])
     enc_cols = list(curated.ENCIRCLED_COLUMNS)
@@ -78,7 +85,7 @@ def test_seed_matches_curated_csvs(seeded_store: Path) -> None:
 
 def test_reopening_does_not_seed_twice(seeded_store: Path) -> None:
     before = constraints.state_version(seeded_store)
-    assert before == "19.19:18.18:4.4"
+    assert before == seed_version()
     constraints.load_versions(seeded_store)
     assert constraints.state_version(seeded_store) == before
 
@@ -98,7 +105,14 @@ def test_state_version_changes_on_every_write(seeded_store: Path, tmp_path: Path
         recorded_by="t",
     )
     v2 = constraints.state_version(seeded_store)
-    assert (v0, v1, v2) == ("19.19:18.18:4.4", "20.20:18.18:4.4", "20.20:19.19:4.4")
+    r, e = len(curated.read_road_status().valid), len(curated.read_encircled().valid)
+    c = len(curated.read_crossing_status().valid)
+    r1, e1 = r + 1, e + 1
+    assert (v0, v1, v2) == (
+        f"{r}.{r}:{e}.{e}:{c}.{c}",
+        f"{r1}.{r1}:{e}.{e}:{c}.{c}",
+        f"{r1}.{r1}:{e1}.{e1}:{c}.{c}",
+    )
 
 
 def test_adm3_pcode_from_spatial_join(data_dir: Path, tmp_path: Path) -> None:
@@ -273,7 +287,7 @@ def test_history_is_append_only_in_the_database(seeded_store: Path) -> None:
                 conn.execute(sql)
     finally:
         conn.close()
-    assert constraints.state_version(seeded_store) == "19.19:18.18:4.4"
+    assert constraints.state_version(seeded_store) == seed_version()
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -412,14 +426,18 @@ def test_cli_status_set_history_show(tmp_path: Path, capsys: pytest.CaptureFixtu
     )
     out = capsys.readouterr().out
     assert rc == 0
-    assert out.startswith(f"recorded road-status version 20: {AXIS} closed from 2025-11-01 by A. Traoré")
+    seed = curated.read_road_status().valid.reset_index(drop=True)
+    new = len(seed) + 1
+    assert out.startswith(f"recorded road-status version {new}: {AXIS} closed from 2025-11-01 by A. Traoré")
     assert cli_main(["status", "history", "--axis", AXIS, "--store", store, "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("version_id,axis_id,status,cause,valid_from")
-    assert [ln.split(",")[:3] for ln in lines[1:]] == [["1", AXIS, "constrained"], ["20", AXIS, "closed"]]
+    pairs = zip(seed["axis_id"], seed["status"], strict=True)
+    mine = [[str(i + 1), AXIS, s] for i, (a, s) in enumerate(pairs) if a == AXIS]
+    assert [ln.split(",")[:3] for ln in lines[1:]] == [*mine, [str(new), AXIS, "closed"]]
     assert cli_main(["status", "show", "--as-of", "2025-10-31", "--format", "csv", "--store", store]) == 0
     rows = {ln.split(",")[0]: ln.split(",")[2] for ln in capsys.readouterr().out.splitlines()[1:]}
-    assert rows[AXIS] == "constrained" and len(rows) == 13
+    assert rows[AXIS] == "constrained" and len(rows) == len(curated.read_axes().valid)
     assert cli_main(["status", "show", "--as-of", "2025-11-01", "--store", store]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == f"road status as of 2025-11-01 ({store})"

@@ -13,23 +13,28 @@ from pathlib import Path
 import pytest
 
 from geo.config import PROJECT_ROOT
+from geo.sources import curated
 from geo.store import constraints
 
 pytestmark = pytest.mark.slow
 
 N_PER_WRITER = 500
-SEED_ROAD = 19
+SEED_ROAD = len(curated.read_road_status().valid)
+SEED_ENC = len(curated.read_encircled().valid)
 
 WRITER = textwrap.dedent("""
     import sys
     from geo.store import constraints
     store, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    report = len(sys.argv) > 4
     axes = ["RN16-SEV-DOU", "RN16-DOU-HOM", "RN15-SEV-KORO"]
     for i in range(n):
         constraints.record_road_status(
             store, axis_id=axes[i % 3], status=("open", "closed", "constrained")[i % 3],
             cause="security", valid_from="2025-11-01", source=f"{name} change {i}",
             recorded_by=name, note=str(i))
+        if report:
+            print(f"committed {i}", flush=True)
     print("done", flush=True)
 """)
 
@@ -98,7 +103,8 @@ def test_two_processes_500_writes_each_none_lost(store: Path) -> None:
         notes = sorted(int(n) for n in user.loc[user["recorded_by"] == name, "note"])
         assert notes == list(range(N_PER_WRITER))
     assert user["version_id"].is_unique
-    assert constraints.state_version(store) == "1019.1019:18.18"
+    road, enc = SEED_ROAD + 2 * N_PER_WRITER, SEED_ENC
+    assert constraints.state_version(store) == f"{road}.{road}:{enc}.{enc}"
     assert _integrity(store) == "ok"
 
 
@@ -138,20 +144,25 @@ def test_kill_9_inside_a_write_transaction(store: Path) -> None:
 
 
 def test_kill_9_at_random_points_of_a_write_loop(store: Path) -> None:
+    """Kill the writer after it reported k commits: the kill lands inside write k + 1 or between writes."""
     written = 0
-    for run, delay in enumerate((2.5, 3.1, 3.7)):
+    for run, commits in enumerate((3, 25, 60)):
         name = f"loop{run}"
-        proc = _spawn(WRITER, str(store), name, "100000")
-        try:
-            proc.communicate(timeout=delay)
-        except subprocess.TimeoutExpired:
-            _kill_9(proc)
+        proc = _spawn(WRITER, str(store), name, "100000", "report")
+        assert proc.stdout is not None
+        seen = 0
+        for line in proc.stdout:  # synchronise on what the writer says it committed
+            if line.startswith("committed "):
+                seen = int(line.split()[1]) + 1
+                if seen >= commits:
+                    break
+        _kill_9(proc)
         assert _integrity(store) == "ok"
         hist = constraints.road_status_history(store)
         mine = hist[hist["recorded_by"] == name]
         # every committed version is complete, in order, with no gap before the crash
         assert [int(n) for n in mine["note"]] == list(range(len(mine)))
         assert (mine["source"] == [f"{name} change {n}" for n in mine["note"]]).all()
+        assert commits <= len(mine) <= commits + 1
         written += len(mine)
-    assert written > 0
     assert len(constraints.road_status_history(store)) == SEED_ROAD + written
