@@ -5,7 +5,9 @@ Usage::
     python bench/bench_reach.py [--cells 1,0.5,0.25] [--no-grass] [--repeat 3]
 
 Per cell size: load the inputs, build and cache the friction (as-of 2025-11-30, dry),
-then time (wall, median of ``--repeat``) all hubs x 3 bands (4, 8, 12 h) warm, the
+time the friction build (median of ``--repeat``) with the curated network, crossings and
+flood zones (``friction_s``) and with the road skeleton alone, as before issue 13
+(``friction_skeleton_s``), then time (wall, median of ``--repeat``) all hubs x 3 bands (4, 8, 12 h) warm, the
 search alone (7 hubs, 12 h bound; on one thread, and on two as ``reach_from_state``
 runs it on this 2-vCPU machine type), one scenario recompute
 (``data/scenarios/rn16_closed.toml``: RN16 closed Sévaré-Gao), and the peak RSS (VmHWM
@@ -159,6 +161,28 @@ def grass_compare(
     }
 
 
+def skeleton_only(inputs):  # noqa: ANN001, ANN201
+    """Return the inputs as before issue 13: the road skeleton alone, no network, crossing or flood zone.
+
+    (Rivers then cut the skeleton wherever it crosses them: only the build time is compared.)
+    """
+    import dataclasses
+
+    import geopandas as gpd
+
+    from geo.model.friction import road_speed_grids
+
+    empty = gpd.GeoDataFrame({"surface": [], "season": []}, geometry=[], crs=inputs.roads.crs)
+    return dataclasses.replace(
+        inputs,
+        road_speed_base=road_speed_grids(inputs.grid, inputs.roads, empty, inputs.speeds),
+        network=empty,
+        crossings=None,
+        flood_zones=None,
+        derived={},
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cells", default="1,0.5,0.25")
@@ -177,10 +201,17 @@ def main() -> int:
         t0 = time.perf_counter()
         inputs = load_model_inputs(data_dir, cell_km=cell_km)
         load_s = time.perf_counter() - t0
-        state = base_state(inputs, versions.road_status, versions.encircled, AS_OF)
-        t0 = time.perf_counter()
-        friction = state.friction(inputs)
-        build_s = time.perf_counter() - t0
+        state = base_state(
+            inputs,
+            versions.road_status,
+            versions.encircled,
+            AS_OF,
+            crossing_versions=versions.crossing_status,
+        )
+        friction = state.friction(inputs)  # warm-up (JIT cache)
+        build_s, friction = timed(lambda: state.friction(inputs), args.repeat)  # noqa: B023
+        skeleton = skeleton_only(inputs)
+        skeleton_s, _ = timed(lambda: state.friction(skeleton), args.repeat)  # noqa: B023
         reach_from_state(inputs, hubs, state, as_of=AS_OF, hours=HOURS, friction=friction)  # warm-up (JIT)
         repeat = args.repeat if cell_km >= 1 else 1
         reach_s, result = timed(
@@ -213,6 +244,9 @@ def main() -> int:
             "cells_M": friction.size / 1e6,
             "load_s": load_s,
             "friction_s": build_s,
+            "friction_skeleton_s": skeleton_s,
+            "n_network": len(inputs.network) if inputs.network is not None else 0,
+            "n_crossings": len(inputs.crossings) if inputs.crossings is not None else 0,
             "reach_all_s": reach_s,
             "search7_s": search_s,
             "search7_2thr_s": search2_s,
@@ -225,7 +259,7 @@ def main() -> int:
             row.update(grass_compare(friction, inputs, starts, cells, search_s, search2_s, reach_s))
         rows.append(row)
         print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}, flush=True)
-        inputs = friction = result = cells = scen = None  # free this size before the next
+        inputs = skeleton = friction = result = cells = scen = None  # free this size before the next
     print()
     keys = list(rows[0])
     for r in rows[1:]:

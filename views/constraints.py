@@ -1,4 +1,4 @@
-"""Constraints: record road status and encircled localities, see history and reach impact.
+"""Constraints: record road status, crossing status and encircled localities, see history and reach impact.
 
 Records are dated, audited and append-only. Every save goes to the shared store; other
 sessions see it on their next interaction (the cached loaders are keyed on the store's
@@ -16,10 +16,10 @@ from geo.sources.curated import CAUSES, CONFIDENCES, ENCIRCLED_STATUSES, ROAD_ST
 from geo.store import constraints
 from layers.basemap import make_map
 from layers.encircled import build_encircled_layer
-from layers.roads import build_roads_layer
+from layers.roads import build_crossings_layer, build_roads_layer
 from views import auth, common
 
-AXES, LOCALITIES = "Road axes", "Encircled localities"
+AXES, CROSSINGS, LOCALITIES = "Road axes", "River crossings", "Encircled localities"
 NEW = "➕ new"
 
 common.init_state()
@@ -41,13 +41,19 @@ def report_impact(
     *,
     axis_id: str | None = None,  # noqa: ANN001
     episode_id: str | None = None,
+    crossing_id: str | None = None,
 ) -> None:
     """Recompute the reach of the hubs the change can affect and keep a summary for the next run."""
     hours, season = tuple(sorted(st.session_state["hours"])), st.session_state["season"]
     hub_ids = tuple(common.hubs_table().index)
     new_token = common.state_token()
     day = constraints.change_day(
-        versions, common.versions(str(store), new_token), as_of=as_of, axis_id=axis_id, episode_id=episode_id
+        versions,
+        common.versions(str(store), new_token),
+        as_of=as_of,
+        axis_id=axis_id,
+        episode_id=episode_id,
+        crossing_id=crossing_id,
     )
     before = common.reach(folder, day, hours, season, hub_ids, token)
     hubs = affected_hubs(before[0], footprint)
@@ -69,7 +75,8 @@ if "constraints_report" in st.session_state:
 
 # ------------------------------------------------------------------ map: click to pick an item
 m = make_map()
-build_roads_layer(inputs.roads, inputs.axes, axis_status).add_to(m)
+build_roads_layer(inputs.roads, inputs.axes, axis_status, network=inputs.network).add_to(m)
+build_crossings_layer(inputs.crossings, constraints.effective_crossing_status(versions, as_of)).add_to(m)
 build_encircled_layer(episodes).add_to(m)
 clicked = (
     st_folium(m, key="constraints_map", height=420, width="stretch", returned_objects=["last_clicked"]) or {}
@@ -84,7 +91,7 @@ if clicked and clicked != st.session_state.get("_constraints_click"):
         st.session_state[f"pick_{picked[0]}"] = picked[1]
 st.caption("Click near an axis or a locality to select it, or pick it from the lists below.")
 
-kind = st.radio("Constraint", [AXES, LOCALITIES], horizontal=True, key="constraints_kind")
+kind = st.radio("Constraint", [AXES, CROSSINGS, LOCALITIES], horizontal=True, key="constraints_kind")
 signed_in = st.session_state.get(auth.USER_KEY)  # the account name when signed in
 who = signed_in or st.session_state.get("advisor_name", "")
 
@@ -98,6 +105,7 @@ if kind == AXES:
         column_order=[
             "axis_name",
             "status",
+            "escort_kmh",
             "cause",
             "valid_from",
             "valid_to",
@@ -128,6 +136,13 @@ if kind == AXES:
             [None, *current],
             format_func=lambda v: "— (a new version)" if v is None else f"version {v}",
         )
+        escort = c1.number_input(
+            "Escort speed (km/h, constrained only; 0 = none)",
+            0.0,
+            130.0,
+            value=0.0,
+            help="Convoy/escort speed used instead of the constrained factor",
+        )
         source = st.text_input("Source (report, URL) *")
         note = st.text_input("Note")
         by = st.text_input(
@@ -151,6 +166,7 @@ if kind == AXES:
                 confidence=confidence,
                 note=note,
                 supersedes=supersedes,
+                escort_kmh=escort or None,
             )
         except AccessMapError as exc:
             st.error(f"Not saved. {exc}")
@@ -160,6 +176,86 @@ if kind == AXES:
                 f"{axis} {status} from {valid_from} (version {res.version_id})",
                 change_footprint(axis=inputs.axes.loc[axis].geometry),
                 axis_id=axis,
+            )
+            st.rerun()
+elif kind == CROSSINGS:
+    crossings = constraints.known_crossings()
+    table = constraints.effective_crossing_status(versions, as_of, crossings=crossings)
+    shown = st.multiselect("Status", ROAD_STATUSES, default=list(ROAD_STATUSES), key="crossing_shown")
+    st.dataframe(
+        table[table["status"].isin(shown)],
+        width="stretch",
+        column_order=[
+            "name",
+            "river",
+            "kind",
+            "status",
+            "cause",
+            "valid_from",
+            "valid_to",
+            "confidence",
+            "source",
+            "recorded_by",
+            "recorded_at",
+            "version_id",
+        ],
+    )
+    crossing = st.selectbox(
+        "Crossing",
+        list(crossings.index),
+        key="pick_crossing",
+        format_func=lambda c: f"{c} — {crossings.at[c, 'name']}",
+    )
+    history = constraints.crossing_status_history(store, crossing)
+    with st.expander(f"History of {crossing} ({len(history)} versions)", expanded=False):
+        st.dataframe(history, hide_index=True, width="stretch")
+    current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
+    with st.form("crossing_status_form", clear_on_submit=False):
+        st.subheader(f"Record a status for {crossing}")
+        c1, c2, c3 = st.columns(3)
+        status = c1.selectbox("Status", ROAD_STATUSES, index=2)
+        cause = c2.selectbox("Cause", CAUSES)
+        confidence = c3.selectbox("Confidence", CONFIDENCES, index=1)
+        valid_from = c1.date_input("Valid from", value=as_of)
+        valid_to = c2.date_input("Valid to (empty = open-ended)", value=None)
+        supersedes = c3.selectbox(
+            "Correction of",
+            [None, *current],
+            format_func=lambda v: "— (a new version)" if v is None else f"version {v}",
+        )
+        source = st.text_input("Source (report, URL) *")
+        note = st.text_input("Note")
+        by = st.text_input(
+            "Recorded by *",
+            value=who,
+            disabled=bool(signed_in),
+            help="The signed-in account" if signed_in else "Your name (no account signed in)",
+        )
+        submitted = st.form_submit_button("Save crossing status", type="primary")
+    if submitted:
+        try:
+            res = constraints.record_crossing_status(
+                store,
+                crossing_id=crossing,
+                status=status,
+                cause=cause,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                source=source,
+                recorded_by=by,
+                confidence=confidence,
+                note=note,
+                supersedes=supersedes,
+            )
+        except AccessMapError as exc:
+            st.error(f"Not saved. {exc}")
+        else:
+            st.session_state["advisor_name"] = by
+            point = inputs.crossings.loc[crossing].geometry if inputs.crossings is not None else None
+            report_impact(
+                f"{crossing} {status} from {valid_from} (version {res.version_id})",
+                change_footprint(axis=point.buffer(3000.0)) if point is not None else None,
+                crossing_id=crossing,
             )
             st.rerun()
 else:

@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.config import DEFAULT_NO_ENTRY_RADIUS_KM
+from geo.sources.curated import season_for_date
 from layers.scenario import NoEntryZone, axis_towns, build_scenario_map
 from views import auth, common
 
@@ -191,7 +192,7 @@ def map_panel() -> None:
 
 map_panel()
 
-state_label = f"as-of state on {as_of:%d %b %Y}, {common.season_label(season)} season"
+state_label = f"as-of state on {as_of:%d %b %Y}, {common.season_arg(season) or season_for_date(as_of)} season"
 # Areas before/after are the band polygons clipped to Mali (``area_km2``, as `python -m geo reach`
 # and the live map print them), not the cell counts of ``changes`` (whole border cells).
 band_keys = ["hub_id", "hours"]

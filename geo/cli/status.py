@@ -26,7 +26,6 @@ HISTORY_COLUMNS = [
     "version_id",
     "axis_id",
     "status",
-    "escort_kmh",
     "cause",
     "valid_from",
     "valid_to",
@@ -38,6 +37,7 @@ HISTORY_COLUMNS = [
     "supersedes",
     "superseded_by",
     "origin",
+    "escort_kmh",
 ]
 SHOW_COLUMNS = [
     "axis_id",

@@ -379,8 +379,7 @@ def load_model_inputs(
     network = build_network(read_network(), roads)
     road_speed_base = road_speed_grids(grid, roads, network, speeds)
     step(5)
-    lines = pd.concat([roads[["geometry"]], network[["geometry"]]]) if len(network) else roads
-    axes = build_axes(read_axes().valid, gpd.GeoDataFrame(lines, geometry="geometry", crs=WORK_CRS))
+    axes = build_axes(read_axes().valid, roads, network)
     step(6)
     places = load_places(data_dir).to_crs(WORK_CRS)
     joined = gpd.sjoin(

@@ -43,7 +43,7 @@ from rasterio.transform import Affine
 
 from geo.config import DEFAULT_BANDS_H, STORAGE_CRS, WORK_CRS
 from geo.errors import InputError
-from geo.model.costdist import SearchGrid, Settled, prepare_friction, resume, settle
+from geo.model.costdist import Friction, SearchGrid, Settled, prepare_friction, resume, settle
 from geo.model.friction import Grid, ModelInputs, build_friction
 from geo.model.polygonize import mask_polygons
 from geo.sources.curated import (
@@ -1015,7 +1015,17 @@ def reach_from_state(
         len(hub_rows) - len(todo),
     )
     return ReachResult(
-        bands, localities, f, as_of, state.season, admin3, cells, placements, state, hours, sums
+        bands,
+        localities,
+        Friction.of(f, grid.tolls),
+        as_of,
+        state.season,
+        admin3,
+        cells,
+        placements,
+        state,
+        hours,
+        sums,
     )
 
 

@@ -183,6 +183,8 @@ class SnapshotInputs:
         ``geo.model.friction.ModelInputs`` for the reach computation, or None for no reach layer.
     sources
         Provenance records (``role``, ``publisher``, ``licence``, ``url``).
+    crossing_status_versions
+        River-crossing status versions (store schema), or None for the curated file.
     """
 
     admin1: gpd.GeoDataFrame
@@ -195,6 +197,7 @@ class SnapshotInputs:
     hubs: gpd.GeoDataFrame | None = None
     model: Any = None
     sources: tuple[dict[str, str], ...] = ()
+    crossing_status_versions: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -316,6 +319,7 @@ def load_snapshot_inputs(
         hubs,
         model,
         sources,
+        versions.crossing_status,
     )
 
 
@@ -596,6 +600,7 @@ def build_public_layers(
             inputs.hubs,
             road_status_versions=inputs.road_status_versions,
             encircled_episodes=inputs.encircled_episodes,
+            crossing_versions=inputs.crossing_status_versions,
             as_of=release,
             hours=PUBLIC_HOURS,
             clip=True,

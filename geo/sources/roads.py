@@ -126,6 +126,25 @@ def load_roads(data_dir: Path) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _snap_leg(
+    graph: nx.Graph, nodes: np.ndarray, tree: cKDTree, a: tuple, b: tuple, straight: float
+) -> LineString | None:
+    """Shortest path on the line graph between the vertices nearest ``a`` and ``b``, or None.
+
+    None when an end is more than ``MAX_SNAP_KM`` from the lines, both ends snap to one
+    vertex, there is no path, or the path is a detour (see the module docstring).
+    """
+    (da, ia), (db, ib) = tree.query(a), tree.query(b)
+    if max(da, db) > MAX_SNAP_KM * 1000.0 or ia == ib:
+        return None
+    try:
+        path = nx.shortest_path(graph, tuple(nodes[ia]), tuple(nodes[ib]), weight="weight")
+    except nx.NetworkXNoPath:
+        return None
+    line = LineString(path)
+    return line if line.length <= MAX_DETOUR * straight + 20_000.0 else None
+
+
 def _road_graph(roads: gpd.GeoDataFrame) -> tuple[nx.Graph, np.ndarray]:
     """Graph of road vertices (WORK_CRS metres), edges weighted by length in metres."""
     graph = nx.Graph()
@@ -150,7 +169,9 @@ def _road_graph(roads: gpd.GeoDataFrame) -> tuple[nx.Graph, np.ndarray]:
     return graph, nodes
 
 
-def build_axes(axes: pd.DataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def build_axes(
+    axes: pd.DataFrame, roads: gpd.GeoDataFrame, network: gpd.GeoDataFrame | None = None
+) -> gpd.GeoDataFrame:
     """Lay each curated axis onto the road lines.
 
     Parameters
@@ -159,6 +180,11 @@ def build_axes(axes: pd.DataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         ``geo.sources.curated.read_axes().valid`` (``waypoint_list`` of ``(name, lon, lat)``).
     roads
         Internal road lines in WORK_CRS.
+    network
+        Optional further lines (the curated secondary network, WORK_CRS): a leg that
+        cannot be snapped to ``roads`` alone is snapped to ``roads`` and ``network``
+        together before it is drawn straight. Legs the skeleton carries stay on it, so
+        closing an axis closes the skeleton road, not a line beside it.
 
     Returns
     -------
@@ -167,8 +193,14 @@ def build_axes(axes: pd.DataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         ``schematic`` (bool: at least one leg not on the road lines),
         ``schematic_km``, ``length_km``, ``geometry`` (LineString/MultiLineString, WORK_CRS).
     """
-    graph, nodes = _road_graph(roads)
-    tree = cKDTree(nodes)
+    graphs = []
+    for lines in [roads] + (
+        [pd.concat([roads[["geometry"]], network[["geometry"]]])]
+        if network is not None and len(network)
+        else []
+    ):
+        graph, nodes = _road_graph(lines)
+        graphs.append((graph, nodes, cKDTree(nodes)))
     to_work = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True)
     rows = []
     for _axis_id, axis in axes.iterrows():
@@ -176,16 +208,11 @@ def build_axes(axes: pd.DataFrame, roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         legs, schematic_m = [], 0.0
         for a, b in zip(pts[:-1], pts[1:], strict=True):
             straight = float(np.hypot(a[0] - b[0], a[1] - b[1]))
-            (da, ia), (db, ib) = tree.query(a), tree.query(b)
             leg = None
-            if axis.get("snap", "yes") == "yes" and max(da, db) <= MAX_SNAP_KM * 1000.0 and ia != ib:
-                try:
-                    path = nx.shortest_path(graph, tuple(nodes[ia]), tuple(nodes[ib]), weight="weight")
-                    line = LineString(path)
-                    if line.length <= MAX_DETOUR * straight + 20_000.0:
-                        leg = line
-                except nx.NetworkXNoPath:
-                    leg = None
+            for graph, nodes, tree in graphs if axis.get("snap", "yes") == "yes" else []:
+                leg = _snap_leg(graph, nodes, tree, a, b, straight)
+                if leg is not None:
+                    break
             if leg is None:
                 leg = LineString([a, b])
                 schematic_m += leg.length

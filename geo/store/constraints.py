@@ -753,6 +753,7 @@ def change_day(
     as_of: dt.date,
     axis_id: str | None = None,
     episode_id: str | None = None,
+    crossing_id: str | None = None,
 ) -> dt.date:
     """Pick a date on which a change shows: ``as_of`` if it does, else the nearest that does.
 
@@ -762,9 +763,9 @@ def change_day(
         Versions before and after the write (:func:`load_versions`).
     as_of
         Preferred date (the page's as-of date).
-    axis_id, episode_id
-        The item changed: an axis (its effective status is compared) or an
-        encirclement episode (in force, radius and point are compared).
+    axis_id, episode_id, crossing_id
+        The item changed: an axis or a crossing (its effective status is compared) or
+        an encirclement episode (in force, radius and point are compared).
 
     Returns
     -------
@@ -781,6 +782,14 @@ def change_day(
 
         def state(v: pd.DataFrame, d: dt.date) -> object:
             return curated.road_status_as_of(v, [axis_id], d).iloc[0][["status", "cause"]].tolist()
+    elif crossing_id is not None:
+        rows = [v.crossing_status[v.crossing_status["crossing_id"] == crossing_id] for v in (before, after)]
+        cands = {d for r in rows for d in r["valid_from"]}
+        cands |= {e for r in rows for d in r["valid_to"] if d for e in (d, d + day)}
+
+        def state(v: pd.DataFrame, d: dt.date) -> object:
+            cur = curated.road_status_as_of(v, [crossing_id], d, id_field="crossing_id")
+            return cur.iloc[0][["status", "cause"]].tolist()
     elif episode_id is not None:
         rows = [v.encircled[v.encircled["episode_id"] == episode_id] for v in (before, after)]
         cands = {d for r in rows for d in r["since"]}
@@ -795,7 +804,7 @@ def change_day(
                 for f, rad, x, y in zip(e["in_force"], e["radius_km"], e["lon"], e["lat"], strict=True)
             ]
     else:
-        msg = "give axis_id or episode_id"
+        msg = "give axis_id, crossing_id or episode_id"
         raise ValueError(msg)
     for d in [as_of, *sorted(cands, key=lambda c: (abs((c - as_of).days), c))]:
         if state(rows[0], d) != state(rows[1], d):

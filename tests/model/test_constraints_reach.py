@@ -50,7 +50,7 @@ def test_closing_rn16_sevare_douentza_shrinks_mopti_8h(inputs, tmp_path: Path) -
     v1 = constraints.load_versions(store)
     assert constraints.effective_road_status(v1, AS_OF).at[AXIS, "status"] == "closed"
     affected = affected_hubs(before.bands, inputs.axes.loc[AXIS].geometry)
-    assert "MOP" in affected and "GAO" not in affected
+    assert "MOP" in affected and "KID" not in affected
     after_all = compute_reach(
         inputs, hubs, road_status_versions=v1.road_status, encircled_episodes=v1.encircled, as_of=AS_OF
     )

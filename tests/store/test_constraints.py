@@ -55,9 +55,10 @@ def status_on(path: Path, day: dt.date, axis: str = AXIS) -> str:
 
 
 def seed_version() -> str:
-    """State version of a freshly seeded store: ``roads.roads:encirclements.encirclements``."""
+    """State version of a freshly seeded store: ``roads:encirclements:crossings``, each ``max.count``."""
     r, e = len(curated.read_road_status().valid), len(curated.read_encircled().valid)
-    return f"{r}.{r}:{e}.{e}"
+    c = len(curated.read_crossing_status().valid)
+    return f"{r}.{r}:{e}.{e}:{c}.{c}"
 
 
 def test_seed_matches_curated_csvs(seeded_store: Path) -> None:
@@ -105,8 +106,13 @@ def test_state_version_changes_on_every_write(seeded_store: Path, tmp_path: Path
     )
     v2 = constraints.state_version(seeded_store)
     r, e = len(curated.read_road_status().valid), len(curated.read_encircled().valid)
+    c = len(curated.read_crossing_status().valid)
     r1, e1 = r + 1, e + 1
-    assert (v0, v1, v2) == (f"{r}.{r}:{e}.{e}", f"{r1}.{r1}:{e}.{e}", f"{r1}.{r1}:{e1}.{e1}")
+    assert (v0, v1, v2) == (
+        f"{r}.{r}:{e}.{e}:{c}.{c}",
+        f"{r1}.{r1}:{e}.{e}:{c}.{c}",
+        f"{r1}.{r1}:{e1}.{e1}:{c}.{c}",
+    )
 
 
 def test_adm3_pcode_from_spatial_join(data_dir: Path, tmp_path: Path) -> None:
@@ -365,7 +371,7 @@ def test_newer_schema_is_refused_and_untouched(seeded_store: Path) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     before = _snapshot(seeded_store)
-    with pytest.raises(StoreError, match="schema version 99, newer than this program's 1"):
+    with pytest.raises(StoreError, match="schema version 99, newer than this program's 2"):
         constraints.load_versions(seeded_store)
     with pytest.raises(StoreError, match="newer"):
         road(seeded_store)

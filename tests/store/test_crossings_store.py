@@ -1,0 +1,163 @@
+"""River-crossing status in the store: seed, as-of rule, append-only, bad input, migration, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from geo.cli import main as cli_main
+from geo.errors import DataFileError
+from geo.sources import curated
+from geo.store import constraints
+from geo.store.db import connect
+
+D = dt.date
+CROSSING = "X-DJENNE"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    path = tmp_path / "store.sqlite"
+    constraints.load_versions(path, data_dir=tmp_path / "no-data")
+    return path
+
+
+def cross(path: Path, **kw: object) -> constraints.WriteResult:
+    args: dict[str, object] = {
+        "crossing_id": CROSSING,
+        "status": "closed",
+        "cause": "physical",
+        "valid_from": "2025-09-01",
+        "source": "ferry out of order (test)",
+        "recorded_by": "tester",
+    }
+    args.update(kw)
+    return constraints.record_crossing_status(path, **args)
+
+
+def status_on(path: Path, day: dt.date, crossing: str = CROSSING) -> str:
+    table = constraints.effective_crossing_status(constraints.load_versions(path), day)
+    return str(table.at[crossing, "status"])
+
+
+def test_seed_matches_the_curated_file(store: Path) -> None:
+    seed = curated.read_crossing_status().valid
+    got = constraints.load_versions(store).crossing_status
+    assert len(got) == len(seed) and set(got["origin"]) <= {"seed"}
+    assert list(got["crossing_id"]) == list(seed["crossing_id"])
+    assert list(got["valid_from"]) == list(seed["valid_from"])
+
+
+def test_as_of_rule_like_axes(store: Path) -> None:
+    assert status_on(store, D(2025, 8, 31)) == "unknown"
+    first = cross(store, valid_to="2025-09-30")
+    assert status_on(store, D(2025, 9, 15)) == "closed" and status_on(store, D(2025, 10, 1)) == "unknown"
+    cross(store, status="open", valid_from="2025-09-10", cause="physical")  # later start wins
+    assert status_on(store, D(2025, 9, 15)) == "open" and status_on(store, D(2025, 9, 5)) == "closed"
+    fix = cross(store, status="constrained", valid_to="2025-09-30", supersedes=first.version_id)
+    assert fix.supersedes == first.version_id and status_on(store, D(2025, 9, 5)) == "constrained"
+    hist = constraints.crossing_status_history(store, CROSSING)
+    assert list(hist["superseded_by"].dropna()) == [fix.version_id]
+
+
+def test_history_is_append_only(store: Path) -> None:
+    cross(store)
+    conn = sqlite3.connect(store)
+    try:
+        for sql in (
+            "UPDATE constraint_crossing_status SET status = 'open'",
+            "DELETE FROM constraint_crossing_status",
+        ):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                conn.execute(sql)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"crossing_id": "X-NOWHERE"}, "crossing_id"),
+        ({"status": "sunk"}, "status"),
+        ({"cause": "rain"}, "cause"),
+        ({"confidence": "sure"}, "confidence"),
+        ({"valid_from": "1/9/2025"}, "valid_from"),
+        ({"valid_to": "2025-08-01"}, "valid_to"),
+        ({"source": " "}, "source"),
+        ({"recorded_by": ""}, "recorded_by"),
+        ({"supersedes": 999}, "supersedes"),
+    ],
+)
+def test_bad_input_names_the_field_and_writes_nothing(store: Path, kwargs: dict, field: str) -> None:
+    before = constraints.state_version(store)
+    with pytest.raises(DataFileError) as err:
+        cross(store, **kwargs)
+    assert err.value.field == field
+    assert constraints.state_version(store) == before
+
+
+def test_double_submit_is_refused(store: Path) -> None:
+    cross(store)
+    with pytest.raises(DataFileError, match="identical to version"):
+        cross(store)
+
+
+def test_a_schema_1_store_is_migrated_and_its_crossings_seeded(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    conn = connect(path)
+    try:
+        from geo.store.db import ensure_component
+
+        ensure_component(conn, constraints.COMPONENT, constraints.MIGRATIONS[:1])
+        conn.execute("INSERT INTO constraint_meta VALUES ('seeded_at', 'old')")
+        conn.commit()
+    finally:
+        conn.close()
+    v = constraints.load_versions(path)
+    assert len(v.crossing_status) == len(curated.read_crossing_status().valid)
+    assert "escort_kmh" in v.road_status.columns
+    constraints.record_road_status(
+        path,
+        axis_id="RN16-DOU-HOM",
+        status="constrained",
+        cause="security",
+        valid_from="2025-12-01",
+        source="convoy report (test)",
+        recorded_by="tester",
+        escort_kmh=25,
+    )
+    table = constraints.effective_road_status(constraints.load_versions(path), D(2025, 12, 2))
+    assert table.at["RN16-DOU-HOM", "escort_kmh"] == 25.0
+
+
+def test_change_day_for_a_crossing(store: Path) -> None:
+    before = constraints.load_versions(store)
+    cross(store, valid_from="2025-09-01")
+    after = constraints.load_versions(store)
+    assert constraints.change_day(before, after, as_of=D(2025, 8, 1), crossing_id=CROSSING) == D(2025, 9, 1)
+    assert constraints.change_day(before, after, as_of=D(2025, 9, 3), crossing_id=CROSSING) == D(2025, 9, 3)
+
+
+def test_cli_crossings_set_history_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(tmp_path / "cli.sqlite")
+    args = ["--crossing", CROSSING, "--status", "closed", "--cause", "physical", "--valid-from", "2025-09-01"]
+    rc = cli_main(["crossings", "set", *args, "--source", "radio", "--by", "A. Traoré", "--store", store])
+    out = capsys.readouterr().out
+    assert rc == 0 and f"{CROSSING} closed from 2025-09-01 by A. Traoré" in out
+    assert (
+        cli_main(["crossings", "history", "--crossing", CROSSING, "--store", store, "--format", "csv"]) == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("version_id,crossing_id,status") and lines[-1].split(",")[1:3] == [
+        CROSSING,
+        "closed",
+    ]
+    assert cli_main(["crossings", "show", "--as-of", "2025-09-02", "--format", "csv", "--store", store]) == 0
+    rows = {ln.split(",")[0]: ln for ln in capsys.readouterr().out.splitlines()[1:]}
+    assert ",closed," in rows[CROSSING] and len(rows) == len(curated.read_crossings())
+    assert cli_main(["crossings", "set", *args, "--source", "", "--by", "x", "--store", store]) == 2
+    assert "field 'source'" in capsys.readouterr().err
+    assert cli_main(["crossings", "history", "--crossing", "X-NOPE", "--store", store]) == 2
