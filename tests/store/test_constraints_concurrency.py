@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 N_PER_WRITER = 500
 SEED_ROAD = len(curated.read_road_status().valid)
 SEED_ENC = len(curated.read_encircled().valid)
+SEED_CROSSINGS = len(curated.read_crossing_status().valid)
 
 WRITER = textwrap.dedent("""
     import sys
@@ -104,7 +105,8 @@ def test_two_processes_500_writes_each_none_lost(store: Path) -> None:
         assert notes == list(range(N_PER_WRITER))
     assert user["version_id"].is_unique
     road, enc = SEED_ROAD + 2 * N_PER_WRITER, SEED_ENC
-    assert constraints.state_version(store) == f"{road}.{road}:{enc}.{enc}"
+    c = SEED_CROSSINGS
+    assert constraints.state_version(store) == f"{road}.{road}:{enc}.{enc}:{c}.{c}"
     assert _integrity(store) == "ok"
 
 
