@@ -1,38 +1,40 @@
-"""``python -m geo travel-time``: travel time from a hub to a locality, with the route's road share."""
+"""``python -m geo travel-time``: modelled travel time and route between any two places.
+
+A place is a hub id (``MOP``), a locality name (``Diré``; ``Diré, Tombouctou`` when several
+share the name), a place id (wof id or ``cur:...``) or ``"lat,lon"`` in decimal degrees as a
+phone or GPS gives it (:func:`geo.sources.places.resolve_place`). An ambiguous name lists its
+candidates and exits 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from geo.cli.common import (
-    add_cell_km_option,
-    add_data_option,
-    add_store_option,
-    data_from,
-    parse_date,
-    settings_of,
-    store_from,
-)
+from geo.cli.common import add_data_option, add_store_option, parse_date, positive_km, store_from
+from geo.config import DEFAULT_CELL_KM, resolve_data_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``travel-time`` subcommand."""
     p = sub.add_parser(
         "travel-time",
-        help="travel time from a hub to a locality",
-        description="Print the modelled travel time (hours) from a HAWG hub to a locality under the "
-        "constraints in force on the as-of date, with the share of the fastest route on roads.",
+        help="travel time and route between two places",
+        description="Print the modelled travel time (hours) and route between two places under the "
+        "constraints in force on the as-of date (or with --baseline, under none), with the route's "
+        "length, its part on roads and the river crossings it uses. PLACE is a hub id (MOP), a "
+        "locality name ('Diré' or 'Diré, Tombouctou'), a place id (wof id or cur:...) or "
+        "'lat,lon' in decimal degrees (e.g. '14.4843,-4.1830'; write --from=... for a value "
+        "starting with '-').",
     )
     add_data_option(p)
-    p.add_argument("--from", dest="hub", required=True, metavar="HUB", help="hub id (e.g. MOP) or name")
-    p.add_argument(
-        "--to",
-        dest="locality",
-        required=True,
-        metavar="LOCALITY",
-        help="locality name (case-insensitive; the most populous match is used) or place id",
-    )
+    p.add_argument("--from", dest="origin", required=True, metavar="PLACE", help="start place")
+    p.add_argument("--to", dest="dest", required=True, metavar="PLACE", help="destination place")
     p.add_argument(
         "--as-of",
         type=parse_date,
@@ -46,52 +48,292 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
     )
-    add_cell_km_option(p, "grid cell size")
+    p.add_argument(
+        "--baseline",
+        action="store_true",
+        help="ignore every constraint (no road status, no encirclement): the model alone",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    p.add_argument(
+        "--route-out",
+        type=Path,
+        metavar="FILE.gpkg",
+        help="write the route line (layer 'route', EPSG:4326) to this GeoPackage",
+    )
+    p.add_argument(
+        "--cell-km", type=positive_km, default=DEFAULT_CELL_KM, metavar="KM", help="grid cell size (km)"
+    )
     add_store_option(p)
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``travel-time``; returns the exit code."""
-    from geo.errors import HubError
-    from geo.model.friction import load_model_inputs
-    from geo.model.reach import base_state, find_locality, route_between
-    from geo.sources.curated import read_hubs
-    from geo.store.constraints import load_versions
+@dataclass
+class Trip:
+    """Result of one travel-time query (see :func:`travel`).
 
+    Attributes
+    ----------
+    time_h
+        Travel time, hours; None when the destination is not reached.
+    length_km, road_km, straight_km
+        Route length, its part on roads, and the straight-line distance, km.
+    crossings
+        River crossings the route uses (dicts with at least ``crossing_id``, ``name``,
+        ``kind``), or None when the engine does not report them.
+    line
+        Route line, EPSG:4326 (None when not reached).
+    note
+        Why the route cannot be completed, or ``""``.
+    """
+
+    time_h: float | None
+    length_km: float
+    road_km: float
+    straight_km: float
+    crossings: list | None = None
+    line: object | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _outline_lonlat(inputs: object) -> object:
+    """Mali's outline in EPSG:4326 (for checking typed coordinates)."""
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+
+    from geo.config import STORAGE_CRS, WORK_CRS
+
+    tr = Transformer.from_crs(WORK_CRS, STORAGE_CRS, always_xy=True)
+    geom = inputs.outline.geometry.union_all()
+    return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))).buffer(0.02)
+
+
+def _zone_at(state: object, lon: float, lat: float) -> str | None:
+    zones = state.no_entry
+    if zones is None or not len(zones):
+        return None
+    from pyproj import Transformer
+
+    from geo.config import STORAGE_CRS, WORK_CRS
+    from geo.model.reach import _no_entry_status
+
+    x, y = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True).transform(lon, lat)
+    return _no_entry_status(zones, x, y)
+
+
+def _crossing_info(inputs: object, ids: list) -> list[dict]:
+    """Id, name, kind and river of each crossing used (from ``inputs.crossings``)."""
+    cr = getattr(inputs, "crossings", None)
+    out = []
+    for cid in ids:
+        row = cr.loc[cid] if cr is not None and cid in cr.index else None
+        info = {"crossing_id": str(cid)}
+        for k in ("name", "kind", "river"):
+            if row is not None and k in row.index and isinstance(row[k], str):
+                info[k] = row[k]
+        out.append(info)
+    return out
+
+
+def _why_not(inputs: object, state: object, a: object, b: object, route: object) -> str:
+    """Say why the route cannot be completed: no-entry zone, closed crossing or axis, river."""
+    for end, p in (("start", a), ("destination", b)):
+        z = _zone_at(state, p.lon, p.lat)
+        if z:
+            return f"{end} {p.name} is {z}"
+    if route.reason in ("start", "end", "closed crossing", "river", "outside Mali"):
+        note = route.note
+        if route.reason == "river":
+            note += " (no usable crossing in the model)"
+        return note
+    from geo.model.validation import baseline_state, router
+
+    free = router(inputs, baseline_state(inputs, state.season, state.month))((a.lon, a.lat), (b.lon, b.lat))
+    if free.time_h is None:
+        return f"{route.note}; even with every constraint lifted: {free.note}"
+    import geopandas as gpd
+
+    from geo.config import WORK_CRS
+
+    reasons = []
+    lw = gpd.GeoSeries([free.line], crs="EPSG:4326").to_crs(WORK_CRS).iloc[0]
+    zones = state.no_entry
+    if zones is not None and len(zones):
+        zw = zones.to_crs(WORK_CRS)
+        hit = zw[zw.geometry.distance(lw) <= zw["radius_km"] * 1000.0]
+        reasons += [f"the no-entry zone of {n}" for n in hit["locality"].astype(str).unique()]
+    closed = state.axis_status.index[state.axis_status["status"].astype(str) == "closed"]
+    if len(closed):
+        axes = inputs.axes.loc[inputs.axes.index.intersection(closed)]
+        near = axes[axes.geometry.distance(lw) <= inputs.grid.cell_km * 1000.0]
+        reasons += [f"closed axis {aid}" for aid in near.index]
+    cs = getattr(state, "crossing_status", None)
+    if cs is not None and len(cs) and free.crossings:
+        shut = [c for c in free.crossings if c in cs.index and str(cs.at[c, "status"]) == "closed"]
+        reasons += [f"closed crossing {c}" for c in shut]
+    if reasons:
+        return "the unconstrained route is cut by " + "; ".join(reasons)
+    return route.note or "the constraints in force cut every route"
+
+
+def travel(inputs: object, state: object, a: object, b: object) -> Trip:
+    """Route between two resolved places (:class:`geo.sources.places.Place`) under ``state``.
+
+    Parameters
+    ----------
+    inputs
+        ``geo.model.friction.ModelInputs``.
+    state
+        ``geo.model.reach.ReachState`` (constraints in force, or the baseline).
+    a, b
+        Start and destination, EPSG:4326.
+
+    Returns
+    -------
+    Trip
+        Time (h), lengths (km), crossings used (id, name, kind, river), the route line
+        (EPSG:4326) and, when the destination is not reached, a note saying why.
+    """
+    from geo.model.validation import router
+
+    r = router(inputs, state)((a.lon, a.lat), (b.lon, b.lat))
+    if r.time_h is None:
+        return Trip(None, 0.0, 0.0, r.straight_km, [], None, _why_not(inputs, state, a, b, r))
+    line = r.line
+    if line is None:  # start and end on one cell
+        import shapely
+
+        line = shapely.LineString([(a.lon, a.lat), (b.lon, b.lat)])
+    crossings = _crossing_info(inputs, r.crossings)
+    return Trip(r.time_h, r.length_km, r.road_km, r.straight_km, crossings, line, "")
+
+
+def _place_json(p: object) -> dict:
+    return {
+        "name": p.name,
+        "place_id": p.place_id,
+        "kind": p.kind,
+        "cercle": p.adm2_name or None,
+        "region": p.adm1_name or None,
+        "lat": round(p.lat, 6),
+        "lon": round(p.lon, 6),
+    }
+
+
+def _num(v: float | None, nd: int) -> float | None:
+    return None if v is None or not math.isfinite(v) else round(float(v), nd)
+
+
+def trip_json(trip: Trip, a: object, b: object, *, as_of: dt.date, season: str, baseline: bool) -> dict:
+    """Return the JSON object ``--format json`` prints (keys documented in the README)."""
+    return {
+        "from": _place_json(a),
+        "to": _place_json(b),
+        "travel_time_h": _num(trip.time_h, 3),
+        "length_km": _num(trip.length_km, 1) if trip.time_h is not None else None,
+        "road_km": _num(trip.road_km, 1) if trip.time_h is not None else None,
+        "straight_km": _num(trip.straight_km, 1),
+        "crossings": trip.crossings,
+        "note": trip.note or None,
+        "as_of": as_of.isoformat(),
+        "season": season,
+        "baseline": baseline,
+    }
+
+
+def write_route(path: Path, trip: Trip, a: object, b: object, *, as_of: dt.date, baseline: bool) -> None:
+    """Write the route line as layer ``route`` of a GeoPackage (EPSG:4326, one feature)."""
+    import geopandas as gpd
+
+    from geo.errors import InputError
+    from geo.io import write_layers
+
+    if trip.line is None:
+        msg = f"no route to write to {path}: {trip.note}"
+        raise InputError(msg)
+    gdf = gpd.GeoDataFrame(
+        {
+            "from_name": [a.name],
+            "from_id": [a.place_id],
+            "to_name": [b.name],
+            "to_id": [b.place_id],
+            "travel_time_h": [round(float(trip.time_h), 3)],
+            "length_km": [round(trip.length_km, 1)],
+            "road_km": [round(trip.road_km, 1)],
+            "as_of": [as_of.isoformat()],
+            "baseline": [baseline],
+        },
+        geometry=[trip.line],
+        crs="EPSG:4326",
+    )
+    write_layers({"route": gdf}, path)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``travel-time``; returns the exit code (0 reached, 1 not reached, 2 bad input)."""
+    from geo.model.friction import load_model_inputs
+    from geo.model.reach import base_state
+    from geo.sources.curated import read_hubs
+    from geo.sources.places import resolve_place
+
+    inputs = load_model_inputs(resolve_data_dir(args.data), cell_km=args.cell_km)
     hubs = read_hubs().valid
-    key = args.hub.casefold()
-    match = hubs[
-        (hubs["hub_id"].str.casefold() == key) | hubs["name"].str.casefold().str.contains(key, regex=False)
-    ]
-    if match.empty:
-        msg = f"no hub {args.hub!r}; known: {', '.join(hubs['hub_id'])}"
-        raise HubError(msg)
-    hub = match.iloc[0]
-    data_dir = data_from(args)
-    versions = load_versions(store_from(args), data_dir=data_dir)
-    inputs = load_model_inputs(data_dir, cell_km=settings_of(args).cell_km)
-    place = find_locality(inputs, args.locality)
-    state = base_state(
-        inputs,
-        versions.road_status,
-        versions.encircled,
-        args.as_of,
-        season=args.season,
-        crossing_versions=versions.crossing_status,
-    )
-    route = route_between(inputs, state, hub, place)
-    print(
-        f"{hub['name']} -> {place['name']} ({place.get('adm2_pcode', '')}), as of {args.as_of}, "
-        f"{state.season} season"
-    )
-    if route.time_h is None:
-        print(f"not reachable ({route.note})")
+    outline = _outline_lonlat(inputs)
+    a = resolve_place(args.origin, inputs.places, hubs=hubs, outline=outline)
+    b = resolve_place(args.dest, inputs.places, hubs=hubs, outline=outline)
+    if args.baseline:
+        from geo.model.validation import baseline_state
+        from geo.sources.curated import season_for_date
+
+        season = args.season or season_for_date(args.as_of, inputs.season_calendar)
+        state = baseline_state(inputs, season, args.as_of.month)
+    else:
+        from geo.store.constraints import load_versions
+
+        versions = load_versions(store_from(args))
+        state = base_state(
+            inputs,
+            versions.road_status,
+            versions.encircled,
+            args.as_of,
+            season=args.season,
+            crossing_versions=versions.crossing_status,
+        )
+    trip = travel(inputs, state, a, b)
+    if args.route_out is not None and trip.line is not None:
+        write_route(args.route_out, trip, a, b, as_of=args.as_of, baseline=args.baseline)
+    if args.format == "json":
+        obj = trip_json(trip, a, b, as_of=args.as_of, season=state.season, baseline=args.baseline)
+        json.dump(obj, sys.stdout, ensure_ascii=False)
+        print()
+    else:
+        _print_text(trip, a, b, args, state.season)
+    if trip.time_h is None:
+        if args.route_out is not None:
+            print(f"no route written to {args.route_out}", file=sys.stderr)
         return 1
-    print(f"travel time: {route.time_h:.2f} h")
-    print(
-        f"route length: {route.length_km:,.0f} km ({route.road_km:,.0f} km on road = "
-        f"{100 * route.road_share:.0f}%, {route.length_km - route.road_km:,.0f} km off road); "
-        f"straight line {route.straight_km:,.0f} km"
-    )
     return 0
+
+
+def _print_text(trip: Trip, a: object, b: object, args: argparse.Namespace, season: str) -> None:
+    what = "baseline (no constraints)" if args.baseline else f"as of {args.as_of}"
+    print(f"{a.label} -> {b.label}, {what}, {season} season")
+    if trip.time_h is None:
+        print(f"not reachable: {trip.note}")
+        return
+    print(f"travel time: {trip.time_h:.2f} h")
+    share = 100 * trip.road_km / trip.length_km if trip.length_km > 0 else 0.0
+    print(
+        f"route length: {trip.length_km:,.0f} km ({trip.road_km:,.0f} km on road = {share:.0f}%, "
+        f"{trip.length_km - trip.road_km:,.0f} km off road); straight line {trip.straight_km:,.0f} km"
+    )
+    if trip.crossings:
+        names = ", ".join(
+            f"{c.get('name', c.get('crossing_id'))} ({c.get('kind', '?')})" for c in trip.crossings
+        )
+        print(f"crossings: {names}")
+    elif trip.crossings is not None:
+        print("crossings: none")
+    if args.route_out is not None:
+        print(f"route written to {args.route_out}")

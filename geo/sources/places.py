@@ -1,4 +1,4 @@
-"""Localities (towns and villages) in one internal schema.
+"""Localities (towns and villages) in one internal schema, and resolving a place typed by a user.
 
 Internal schema: ``place_id`` (str, index), ``name`` (str), ``place_type`` (str),
 ``population`` (float, NaN when unknown), ``adm1_name``, ``adm2_name`` (as the source
@@ -6,23 +6,63 @@ gives them), ``geometry`` (Point, EPSG:4326).
 
 Adapters: ``wof_localities`` (Who's On First / GeoNames, the file in the data folder),
 ``hotosm_places`` (HOT OSM export: ``osm_id``, ``name``, ``place``, ``population``).
+
+The gazetteer lacks some towns (cercle capitals such as Youwarou and Kadiolo, towns named in
+the access facts such as Gossi): ``data/curated/places.csv`` adds them, each with its source
+(:func:`read_curated_places`); :func:`load_places` merges the two.
+
+:func:`resolve_place` turns what a user types (a hub id, a name, ``Name, Cercle``, a place id,
+or ``"lat,lon"`` from a phone) into one :class:`Place`, and never picks one of several
+homonyms silently: it raises :class:`AmbiguousPlaceError` listing them.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from shapely.geometry import Point
 
-from geo.config import STORAGE_CRS
-from geo.errors import DataFileError
+from geo.config import CURATED_DIR, STORAGE_CRS
+from geo.errors import DataFileError, InputError
 from geo.sources.datasets import dataset_path, load_manifest, read_vector
 
 logger = logging.getLogger(__name__)
 
 PLACE_COLUMNS = ["name", "place_type", "population", "adm1_name", "adm2_name", "geometry"]
+
+#: Columns of ``data/curated/places.csv`` (see docs in that folder's README).
+CURATED_PLACE_COLUMNS = [
+    "place_id",
+    "name",
+    "lon",
+    "lat",
+    "kind",
+    "adm1_name",
+    "adm2_name",
+    "coord_confidence",
+    "source_refs",
+    "note",
+]
+CURATED_PLACE_KINDS = ("cercle_capital", "commune_chef_lieu", "town")
+COORD_CONFIDENCE = ("high", "medium", "low")
+CURATED_PLACES = CURATED_DIR / "places.csv"
+
+#: Mali's extent in degrees (lon min, lat min, lon max, lat max), a few km of margin: a
+#: coordinate pair outside it is refused even when no outline is given.
+MALI_BBOX = (-12.30, 10.10, 4.30, 25.05)
+
+#: Homonyms in the same cercle closer than this (km) are one place recorded twice (the
+#: gazetteer holds Gao, Ségou and Yélimané twice within a few km).
+SAME_PLACE_KM = 10.0
 
 
 def normalise_places(
@@ -79,10 +119,430 @@ def normalise_places(
     return gdf[PLACE_COLUMNS]
 
 
-def load_places(data_dir: Path) -> gpd.GeoDataFrame:
-    """Load the localities of the data folder in the internal schema (see module doc)."""
+def read_curated_places(path: Path | str | None = None) -> gpd.GeoDataFrame:
+    """Read ``data/curated/places.csv``, the towns the gazetteer lacks, in the internal schema.
+
+    Parameters
+    ----------
+    path
+        CSV file (columns ``CURATED_PLACE_COLUMNS``); default ``data/curated/places.csv``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``PLACE_COLUMNS`` indexed by ``place_id`` (``cur:<slug>``), ``place_type`` = the row's
+        ``kind``, population NaN, EPSG:4326.
+
+    Raises
+    ------
+    DataFileError
+        Unreadable file, missing column, or a bad row (the message names the file, the
+        1-based data row and the field): empty name or source, id not ``cur:<slug>`` or
+        repeated, unknown kind or coordinate confidence, coordinates not numbers or outside Mali.
+    """
+    path = Path(path or CURATED_PLACES)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataFileError(path, f"cannot read curated places: {exc}") from exc
+    missing = [c for c in CURATED_PLACE_COLUMNS if c not in df.columns]
+    if missing:
+        raise DataFileError(path, f"missing column(s) {missing}; expected {CURATED_PLACE_COLUMNS}")
+    df = df.apply(lambda s: s.str.strip())
+    seen: set[str] = set()
+    lons, lats = [], []
+    for i, r in enumerate(df.itertuples(index=False), start=1):
+        if not re.fullmatch(r"cur:[a-z0-9]+(?:-[a-z0-9]+)*", r.place_id):
+            raise DataFileError(path, "place_id must be 'cur:<slug>' (a-z, 0-9, -)", row=i, field="place_id")
+        if r.place_id in seen:
+            raise DataFileError(path, f"duplicate place_id {r.place_id!r}", row=i, field="place_id")
+        seen.add(r.place_id)
+        for field in ("name", "adm1_name", "adm2_name", "source_refs"):
+            if not getattr(r, field):
+                raise DataFileError(path, "empty value", row=i, field=field)
+        if r.kind not in CURATED_PLACE_KINDS:
+            msg = f"unknown kind {r.kind!r}; expected one of {CURATED_PLACE_KINDS}"
+            raise DataFileError(path, msg, row=i, field="kind")
+        if r.coord_confidence not in COORD_CONFIDENCE:
+            msg = f"unknown coord_confidence {r.coord_confidence!r}; expected one of {COORD_CONFIDENCE}"
+            raise DataFileError(path, msg, row=i, field="coord_confidence")
+        for field, lo, hi, out in (
+            ("lon", MALI_BBOX[0], MALI_BBOX[2], lons),
+            ("lat", MALI_BBOX[1], MALI_BBOX[3], lats),
+        ):
+            try:
+                v = float(getattr(r, field))
+            except ValueError:
+                raise DataFileError(path, "not a number", row=i, field=field) from None
+            if not (math.isfinite(v) and lo <= v <= hi):
+                raise DataFileError(path, f"{v} is outside Mali ({lo}..{hi})", row=i, field=field)
+            out.append(v)
+    gdf = gpd.GeoDataFrame(
+        {
+            "name": df["name"].to_numpy(),
+            "place_type": df["kind"].to_numpy(),
+            "population": np.full(len(df), np.nan),
+            "adm1_name": df["adm1_name"].to_numpy(),
+            "adm2_name": df["adm2_name"].to_numpy(),
+        },
+        geometry=[Point(x, y) for x, y in zip(lons, lats, strict=True)],
+        index=pd.Index(df["place_id"].astype("string"), name="place_id"),
+        crs=STORAGE_CRS,
+    )
+    return gdf[PLACE_COLUMNS]
+
+
+def load_places(data_dir: Path, *, curated: Path | str | None = CURATED_PLACES) -> gpd.GeoDataFrame:
+    """Load the localities of the data folder plus the curated supplement (see module doc).
+
+    Parameters
+    ----------
+    data_dir
+        Data folder (manifest dataset ``places``).
+    curated
+        Curated supplement (``data/curated/places.csv``); None leaves it out.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``PLACE_COLUMNS`` indexed by ``place_id``, EPSG:4326: the gazetteer's rows, then the
+        curated rows.
+
+    Raises
+    ------
+    DataFileError
+        Unreadable layer or curated file, or a bad curated row; a curated ``place_id`` that
+        is also a gazetteer id.
+    """
     ds = load_manifest()["places"]
     raw = read_vector(data_dir, "places")
     gdf = normalise_places(raw, adapter=ds.adapter, path=dataset_path(data_dir, "places"))
+    if curated is not None:
+        extra = read_curated_places(curated)
+        clash = extra.index.intersection(gdf.index)
+        if len(clash):
+            raise DataFileError(curated, f"place_id {clash[0]!r} is also a gazetteer id", field="place_id")
+        gdf = pd.concat([gdf, extra])
     logger.info("places: %d localities", len(gdf))
     return gdf
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving a place typed by a user
+
+
+def fold_name(text: str) -> str:
+    """Return the comparison form of a place name (accents, case, Unicode form, spacing ignored).
+
+    ``"  Ségou "``, ``"SEGOU"``, ``"Ségou"`` decomposed (e + combining acute) and ``"Ségou"`` with a
+    no-break space all give ``"segou"``; hyphens and apostrophes count as spaces
+    (``"Gourma-Rharous"`` = ``"Gourma Rharous"``).
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    bare = re.sub(r"[\s\-\u2010-\u2015'\u2019`.]+", " ", bare)
+    return bare.strip()
+
+
+def _fold_admin(text: object) -> str:
+    """Comparison form of a cercle or region name (``"Cercle d'Ansongo"`` -> ``"ansongo"``)."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return ""
+    key = fold_name(str(text))
+    return re.sub(r"^(cercle|region|district) (de |du |des |d )?", "", key)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved place (EPSG:4326).
+
+    Attributes
+    ----------
+    place_id
+        Gazetteer id, ``cur:<slug>``, ``hub:<ID>`` or ``"lat,lon"`` for typed coordinates.
+    name
+        Display name.
+    lon, lat
+        Degrees, EPSG:4326.
+    adm2_name, adm1_name
+        Cercle and region as the source gives them ("" when unknown).
+    kind
+        ``"hub"``, ``"locality"`` or ``"coordinates"``.
+    """
+
+    place_id: str
+    name: str
+    lon: float
+    lat: float
+    adm2_name: str = ""
+    adm1_name: str = ""
+    kind: str = "locality"
+
+    @property
+    def label(self) -> str:
+        """``"Name (Cercle, Region)"``; the coordinates when there is no cercle."""
+        where = ", ".join(p for p in (self.adm2_name, self.adm1_name) if p)
+        return f"{self.name} ({where})" if where else f"{self.name} ({self.lat:.5f}, {self.lon:.5f})"
+
+    def line(self) -> str:
+        """One line for a list of candidates: name, cercle, region, id, lat, lon."""
+        return (
+            f"{self.name} | cercle {self.adm2_name or '?'} | region {self.adm1_name or '?'} | "
+            f"id {self.place_id} | {self.lat:.5f}, {self.lon:.5f}"
+        )
+
+
+class AmbiguousPlaceError(InputError):
+    """Several places match what was typed; none is picked.
+
+    Attributes
+    ----------
+    text
+        What was typed.
+    candidates
+        The matching :class:`Place` objects (one line each in the message).
+    """
+
+    def __init__(self, text: str, candidates: list[Place], hint: str = "") -> None:
+        self.text = text
+        self.candidates = candidates
+        lines = [
+            f"{text!r} matches {len(candidates)} places; give 'Name, Cercle', 'Name, Region' or the place id:"
+        ]
+        lines += [f"  {c.line()}" for c in candidates]
+        if hint:
+            lines.append(hint)
+        super().__init__("\n".join(lines))
+
+
+_COORD = re.compile(
+    r"^\s*(?P<a>[+-]?\d+(?:[.,]\d+)?)\s*°?\s*(?P<ha>[NSEWnsew])?\s*[,;\s]\s*"
+    r"(?P<b>[+-]?\d+(?:[.,]\d+)?)\s*°?\s*(?P<hb>[NSEWnsew])?\s*$"
+)
+
+
+def _inside(lon: float, lat: float, outline: object | None) -> bool:
+    x0, y0, x1, y1 = MALI_BBOX
+    if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+        return False
+    if outline is None:
+        return True
+    return bool(outline.intersects(Point(lon, lat)))
+
+
+def parse_latlon(text: str, *, outline: object | None = None) -> tuple[float, float] | None:
+    """Read ``"lat,lon"`` in decimal degrees as a phone or GPS gives it; None if it is not a pair.
+
+    Accepted: ``"14.4843, -4.1830"``, ``"14.4843 -4.1830"``, ``"14.4843;-4.183"``,
+    ``"14.4843° N, 4.1830° W"`` (hemisphere letters give the sign). A decimal comma is
+    accepted only when the two numbers are separated by a space or semicolon.
+
+    Parameters
+    ----------
+    text
+        What was typed.
+    outline
+        Mali's outline (shapely geometry, EPSG:4326); None checks Mali's bounding box only.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(lon, lat)`` in degrees.
+
+    Raises
+    ------
+    InputError
+        The pair is outside Mali (the message says so and, when the two numbers read the
+        other way round fall inside Mali, that they look swapped); a hemisphere letter on
+        the wrong number; a latitude beyond +-90.
+    """
+    t = unicodedata.normalize("NFKC", text).strip()
+    m = _COORD.match(t)
+    if not m:
+        return None
+    sa, sb = m["a"], m["b"]
+    if "," in sa or "," in sb:
+        if not re.search(r"[;\s]", t.replace(sa, "", 1).replace(sb, "", 1)):
+            return None
+        sa, sb = sa.replace(",", "."), sb.replace(",", ".")
+    a, b = float(sa), float(sb)
+    ha, hb = (m["ha"] or "").upper(), (m["hb"] or "").upper()
+    if ha in {"E", "W"} or hb in {"N", "S"}:
+        msg = f"{text!r}: give latitude first then longitude (e.g. '14.4843, -4.1830')"
+        raise InputError(msg)
+    if ha == "S":
+        a = -abs(a)
+    if hb == "W":
+        b = -abs(b)
+    lat, lon = a, b
+    if abs(lat) > 90 or abs(lon) > 180:
+        if abs(lon) <= 90 and abs(lat) <= 180 and _inside(lat, lon, outline):
+            msg = f"{text!r} looks swapped (longitude first?): latitude first, e.g. '{lon}, {lat}'"
+        else:
+            msg = f"{text!r} is not a latitude, longitude pair in degrees"
+        raise InputError(msg)
+    if _inside(lon, lat, outline):
+        return lon, lat
+    if _inside(lat, lon, outline):
+        msg = (
+            f"{text!r} is outside Mali as latitude {lat}, longitude {lon}; it looks swapped: "
+            f"did you mean '{lon}, {lat}' (latitude first)?"
+        )
+    else:
+        msg = f"{text!r} (latitude {lat}, longitude {lon}) is outside Mali"
+    raise InputError(msg)
+
+
+def _place_of(pid: str, row: pd.Series) -> Place:
+    g = row.geometry
+    return Place(
+        place_id=str(pid),
+        name=str(row["name"]),
+        lon=float(g.x),
+        lat=float(g.y),
+        adm2_name="" if pd.isna(row.get("adm2_name")) else str(row["adm2_name"]),
+        adm1_name="" if pd.isna(row.get("adm1_name")) else str(row["adm1_name"]),
+    )
+
+
+def _merge_duplicates(hits: pd.DataFrame) -> pd.DataFrame:
+    """Keep one of the same-named records that lie in one cercle within ``SAME_PLACE_KM``.
+
+    Curated rows win over gazetteer rows, then the first in table order.
+    """
+    if len(hits) < 2:
+        return hits
+    order = sorted(range(len(hits)), key=lambda i: (not str(hits.index[i]).startswith("cur:"), i))
+    kept: list[int] = []
+    for i in order:
+        gi = hits.geometry.iloc[i]
+        ci = _fold_admin(hits["adm2_name"].iloc[i])
+        same = False
+        for j in kept:
+            gj = hits.geometry.iloc[j]
+            if _fold_admin(hits["adm2_name"].iloc[j]) != ci:
+                continue
+            dy = (gi.y - gj.y) * 111.2
+            dx = (gi.x - gj.x) * 111.2 * math.cos(math.radians((gi.y + gj.y) / 2))
+            if math.hypot(dx, dy) < SAME_PLACE_KM:
+                same = True
+                break
+        if not same:
+            kept.append(i)
+    return hits.iloc[sorted(kept)]
+
+
+def _storage(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if places.crs is not None and places.crs.to_string() != STORAGE_CRS:
+        return places.to_crs(STORAGE_CRS)
+    return places
+
+
+def resolve_place(
+    text: str,
+    places: gpd.GeoDataFrame,
+    *,
+    hubs: gpd.GeoDataFrame | None = None,
+    outline: object | None = None,
+) -> Place:
+    """Return the one place meant by ``text``.
+
+    Tried in this order: ``"lat,lon"`` in decimal degrees (:func:`parse_latlon`); a hub id
+    (``MOP``, not case-sensitive; when ``hubs`` is given); a place id (wof id or
+    ``cur:<slug>``); ``Name, Cercle`` or ``Name, Region``; a locality name. Names match
+    regardless of accents, case, Unicode form, no-break spaces, hyphens and surrounding
+    spaces (:func:`fold_name`). Records of one name in one cercle less than
+    ``SAME_PLACE_KM`` apart count as one place.
+
+    Parameters
+    ----------
+    text
+        What the user typed.
+    places
+        Localities in the internal schema (:func:`load_places` or ``ModelInputs.places``,
+        any CRS).
+    hubs
+        HAWG hubs (``geo.sources.curated.read_hubs().valid``: ``name``, Point geometry
+        EPSG:4326), or None.
+    outline
+        Mali's outline (EPSG:4326) for checking coordinates, or None (bounding box).
+
+    Returns
+    -------
+    Place
+
+    Raises
+    ------
+    AmbiguousPlaceError
+        Several places match: every candidate with cercle, region, id, lat and lon.
+    InputError
+        Nothing matches (the message lists close names), an empty text, or coordinates
+        outside Mali or swapped.
+    """
+    raw = unicodedata.normalize("NFC", str(text)).replace("\u00a0", " ").strip()
+    if not raw:
+        msg = "empty place: give a hub id, a locality name, a place id or 'lat,lon'"
+        raise InputError(msg)
+    ll = parse_latlon(raw, outline=outline)
+    if ll is not None:
+        lon, lat = ll
+        return Place(f"{lat:.6f},{lon:.6f}", f"{lat:.5f}, {lon:.5f}", lon, lat, kind="coordinates")
+    if hubs is not None and len(hubs):
+        by_id = {str(h).casefold(): h for h in hubs.index}
+        h = by_id.get(raw.casefold())
+        if h is not None:
+            g = hubs.geometry.loc[h]
+            return Place(f"hub:{h}", str(hubs.at[h, "name"]), float(g.x), float(g.y), kind="hub")
+    places = _storage(places)
+    ids = places.index.astype(str)
+    if raw in ids:
+        return _place_of(raw, places.loc[ids == raw].iloc[0])
+    names = places["name"].astype(str).map(fold_name)
+    key, qualifier = fold_name(raw), ""
+    hits = places[names == key]
+    if hits.empty and "," in raw:
+        head, _, tail = raw.rpartition(",")
+        key, qualifier = fold_name(head), _fold_admin(tail)
+        hits = places[names == key]
+    if qualifier:
+        cercle = hits["adm2_name"].map(_fold_admin) == qualifier
+        region = hits["adm1_name"].map(_fold_admin) == qualifier
+        narrowed = hits[cercle] if cercle.any() else hits[region]
+        if narrowed.empty and len(hits):
+            cands = [_place_of(i, r) for i, r in _merge_duplicates(hits).iterrows()]
+            msg = f"no {head.strip()!r} in a cercle or region named {tail.strip()!r}; places of that name:"
+            raise InputError("\n".join([msg] + [f"  {c.line()}" for c in cands]))
+        hits = narrowed
+    hits = _merge_duplicates(hits)
+    if len(hits) == 1:
+        return _place_of(hits.index[0], hits.iloc[0])
+    if len(hits) > 1:
+        cands = [_place_of(i, r) for i, r in hits.iterrows()]
+        raise AmbiguousPlaceError(raw, cands, _also(places, names, key, set(hits.index)))
+    close = difflib.get_close_matches(key, sorted(set(names)), n=6, cutoff=0.8)
+    also = _also(places, names, key, set())
+    sugg = []
+    for k in close:
+        for pid, r in _merge_duplicates(places[names == k]).head(3).iterrows():
+            sugg.append(_place_of(pid, r).label)
+    msg = f"no locality named {raw!r}"
+    if sugg:
+        msg += "; close names: " + "; ".join(sugg)
+    if also:
+        msg += "\n" + also
+    if not sugg and not also:
+        msg += " (give a place id or 'lat,lon')"
+    raise InputError(msg)
+
+
+def _also(places: gpd.GeoDataFrame, names: pd.Series, key: str, skip: set) -> str:
+    """Return a hint naming places whose name holds ``key`` as a word (``Macina`` -> ``Ké-Macina``)."""
+    if len(key) < 3:
+        return ""
+    pat = re.compile(rf"(^| ){re.escape(key)}( |$)")
+    sel = places[names.map(lambda n: bool(pat.search(n)) and n != key)]
+    sel = sel[~sel.index.isin(skip)]
+    if sel.empty:
+        return ""
+    labels = [_place_of(i, r).label + f" [id {i}]" for i, r in sel.head(5).iterrows()]
+    return "names containing it: " + "; ".join(labels)

@@ -263,7 +263,17 @@ def test_cli_travel_time_and_catchments(data_dir, tmp_path, capsys, n_hubs) -> N
 
     assert (
         main(
-            ["travel-time", "--data", str(data_dir), "--from", "SEG", "--to", "San", "--as-of", "2025-11-30"]
+            [
+                "travel-time",
+                "--data",
+                str(data_dir),
+                "--from",
+                "SEG",
+                "--to",
+                "San, San",
+                "--as-of",
+                "2025-11-30",
+            ]
         )
         == 0
     )

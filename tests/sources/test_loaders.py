@@ -12,7 +12,7 @@ from geo.config import WORK_CRS, Settings
 from geo.errors import CRSError, DataFileError, MissingDataError
 from geo.sources.admin import load_admin, normalise_admin
 from geo.sources.datasets import load_manifest, verify_data_dir
-from geo.sources.places import load_places
+from geo.sources.places import load_places, read_curated_places
 from geo.sources.roads import load_roads
 
 
@@ -37,7 +37,7 @@ def test_admin_pcodes_and_parents(data_dir: Path) -> None:
 
 def test_places_roads_and_manifest(data_dir: Path) -> None:
     places = load_places(data_dir)
-    assert len(places) == 14_927 and places.index.is_unique
+    assert len(places) == 14_927 + len(read_curated_places()) and places.index.is_unique
     roads = load_roads(data_dir)
     assert len(roads) == 51 and roads.crs.to_string() == WORK_CRS
     assert (roads["road_class"] == "main").all()
