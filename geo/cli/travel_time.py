@@ -16,8 +16,15 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, positive_km, store_from
-from geo.config import DEFAULT_CELL_KM, resolve_data_dir
+from geo.cli.common import (
+    add_cell_km_option,
+    add_data_option,
+    add_store_option,
+    data_from,
+    parse_date,
+    settings_of,
+    store_from,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,9 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FILE.gpkg",
         help="write the route line (layer 'route', EPSG:4326) to this GeoPackage",
     )
-    p.add_argument(
-        "--cell-km", type=positive_km, default=DEFAULT_CELL_KM, metavar="KM", help="grid cell size (km)"
-    )
+    add_cell_km_option(p)
     add_store_option(p)
     p.set_defaults(func=run)
 
@@ -277,7 +282,8 @@ def run(args: argparse.Namespace) -> int:
     from geo.sources.curated import read_hubs
     from geo.sources.places import resolve_place
 
-    inputs = load_model_inputs(resolve_data_dir(args.data), cell_km=args.cell_km)
+    data_dir = data_from(args)
+    inputs = load_model_inputs(data_dir, cell_km=settings_of(args).cell_km)
     hubs = read_hubs().valid
     outline = _outline_lonlat(inputs)
     a = resolve_place(args.origin, inputs.places, hubs=hubs, outline=outline)
@@ -291,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         from geo.store.constraints import load_versions
 
-        versions = load_versions(store_from(args))
+        versions = load_versions(store_from(args), data_dir=data_dir)
         state = base_state(
             inputs,
             versions.road_status,
