@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def reach_cli(data: Path, runs: int) -> None:
+    """Time ``python -m geo reach`` end to end (wall clock, peak RSS) over ``runs`` runs."""
     walls = []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(runs):
@@ -56,6 +57,7 @@ def reach_cli(data: Path, runs: int) -> None:
 
 
 def map_payload(data: Path) -> None:
+    """Print the size of the live map's Leaflet page (bytes) for all hubs and bands."""
     from streamlit_folium import generate_leaflet_string
 
     from geo.model.friction import load_model_inputs
@@ -96,6 +98,7 @@ def map_payload(data: Path) -> None:
 
 
 def main() -> None:
+    """Run the benchmarks and print their figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--runs", type=int, default=3)

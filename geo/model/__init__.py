@@ -1,1 +1,5 @@
-"""The access model: friction surface, cost-distance, polygonizer, reach, scenarios, difference, catchments, zones, incident analysis."""
+"""The access model.
+
+Friction surface, cost-distance, polygonizer, reach, scenarios and their difference,
+routes, catchments, zones, severity, changes between dates, incident analysis.
+"""

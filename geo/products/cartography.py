@@ -1,4 +1,6 @@
-"""Colours and line styles shared by the interactive map (``layers/``) and print maps (``geo.products.printmap``).
+"""Colours and line styles shared by the interactive map and the print maps.
+
+Used by ``layers/`` and ``geo.products.printmap``.
 
 Pure constants only (no folium, no matplotlib), so both the engine and the map layers
 can import them and a road or a hub has the same colour on screen and on paper.

@@ -120,12 +120,16 @@ TEXT: dict[str, dict[str, str]] = {
     "north": {"en": "N", "fr": "N"},
     "sources_head": {"en": "Sources and licences", "fr": "Sources et licences"},
     "sources": {
-        "en": "Boundaries: OCHA COD-AB Mali 2015 (CC BY-IGO), Who's On First (CC0). Localities: Who's On First. "
-        "Roads: © OpenStreetMap contributors (ODbL), via S. Krantz. Population: WorldPop 2020 (CC BY 4.0). "
+        "en": "Boundaries: OCHA COD-AB Mali 2015 (CC BY-IGO), Who's On First (CC0). "
+        "Localities: Who's On First. "
+        "Roads: © OpenStreetMap contributors (ODbL), via S. Krantz. "
+        "Population: WorldPop 2020 (CC BY 4.0). "
         "Land cover: MODIS MCD12C1. Incidents: UCDP GED 21.1 (CC BY 4.0) and curated public reports. "
         "Road status, encirclements and hubs: project curation of public sources (data/curated/sources.csv).",
-        "fr": "Limites : OCHA COD-AB Mali 2015 (CC BY-IGO), Who's On First (CC0). Localités : Who's On First. "
-        "Routes : © contributeurs OpenStreetMap (ODbL), via S. Krantz. Population : WorldPop 2020 (CC BY 4.0). "
+        "fr": "Limites : OCHA COD-AB Mali 2015 (CC BY-IGO), Who's On First (CC0). "
+        "Localités : Who's On First. "
+        "Routes : © contributeurs OpenStreetMap (ODbL), via S. Krantz. "
+        "Population : WorldPop 2020 (CC BY 4.0). "
         "Occupation du sol : MODIS MCD12C1. Incidents : UCDP GED 21.1 (CC BY 4.0) et rapports publics. "
         "Statut des routes, encerclements et hubs : curation du projet à partir de sources publiques "
         "(data/curated/sources.csv).",
@@ -133,9 +137,9 @@ TEXT: dict[str, dict[str, str]] = {
     "method": {
         "en": "Travel times are modelled on a {cell} km grid from road class speeds, land cover and the road "
         "status and blockades in force on the date; they are indicative, not a security clearance.",
-        "fr": "Les temps de trajet sont modélisés sur une grille de {cell} km à partir des vitesses par classe de "
-        "route, de l'occupation du sol, du statut des routes et des blocus en vigueur à la date ; ils sont "
-        "indicatifs et ne valent pas autorisation de sécurité.",
+        "fr": "Les temps de trajet sont modélisés sur une grille de {cell} km à partir des vitesses "
+        "par classe de route, de l'occupation du sol, du statut des routes et des blocus en vigueur "
+        "à la date ; ils sont indicatifs et ne valent pas autorisation de sécurité.",
     },
     "disclaimer": {
         "en": "The boundaries and names shown and the designations used on this map do not imply official "

@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 
 def bands_layer(bands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Reach bands as written to files: hub, hours, area_km2 (0.1), population (whole), localities,
-    hub_id, hub_status, geometry.
+    """Return reach bands as written to files.
+
+    Columns: hub, hours, area_km2 (0.1), population (whole), localities, hub_id, hub_status,
+    geometry.
     """
     cols = ["hub", "hours", "area_km2", "population", "localities", "hub_id", "hub_status", "geometry"]
     out = bands[cols].copy()
@@ -29,8 +31,10 @@ def bands_layer(bands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def write_reach(
     bands: gpd.GeoDataFrame, target: Path, *, scenario: ScenarioResult | None = None
 ) -> list[str]:
-    """Write reach bands as layer ``reachable_areas`` (hub, hours, area_km2, population,
-    localities, hub_id, hub_status, geometry in EPSG:4326).
+    """Write reach bands as layer ``reachable_areas``.
+
+    Columns: hub, hours, area_km2, population, localities, hub_id, hub_status, geometry
+    (EPSG:4326).
 
     With ``scenario`` (whose ``after.bands`` are ``bands``), also its difference from the
     as-of state: ``reachable_areas_before``; ``area_lost`` and ``area_gained`` (hub,
@@ -67,7 +71,7 @@ def scenario_layers(
     localities: pd.DataFrame,
     changes: pd.DataFrame,
 ) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:
-    """The layers describing a scenario's difference from the as-of reach (see :func:`write_reach`).
+    """Return the layers describing a scenario's difference from the as-of reach (see :func:`write_reach`).
 
     Parameters
     ----------

@@ -1,1 +1,5 @@
-"""Readers of public data and their adapters: the manifest, fetch, admin boundaries, places, roads, curated layers, incident files."""
+"""Readers of public data and their adapters.
+
+The manifest and fetch pipeline, admin boundaries, places, roads (skeleton and OSM), the
+curated layers, incident files.
+"""

@@ -10,7 +10,8 @@ Files and schemas
     Named road axes: ``axis_id``, ``axis_name``, ``route_ref``, ``road_class``
     {main, secondary, track}, ``snap`` {yes, no} (lay it onto the road lines, or draw it
     through its waypoints because it is another road than the skeleton's), ``waypoints``
-    (``Name@lat lon;Name@lat lon;...``), ``source_refs``. Geometry is built by :func:`geo.sources.roads.build_axes`.
+    (``Name@lat lon;Name@lat lon;...``), ``source_refs``. Geometry is built by
+    :func:`geo.sources.roads.build_axes`.
 ``road_status.csv``
     Status versions per axis: ``axis_id``, ``status`` (``geo.vocab.ROAD_STATUS``: open,
     constrained, closed, unknown), ``status_raw`` (publisher's wording), ``cause``
@@ -267,7 +268,7 @@ def read_hubs(path: Path | None = None) -> Checked:
 
 
 def select_hubs(hub_ids: list[str] | None = None, *, path: Path | None = None) -> gpd.GeoDataFrame:
-    """Valid hubs, optionally only ``hub_ids`` (in that order; ids are not case-sensitive).
+    """Return the valid hubs, optionally only ``hub_ids`` (in that order; ids are not case-sensitive).
 
     Raises
     ------
@@ -504,7 +505,7 @@ def road_status_as_of(
 
 
 def encircled_as_of(episodes: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFrame:
-    """Add ``in_force`` (bool) to the episodes: does each one apply on ``as_of``?
+    """Add ``in_force`` (bool) to the episodes: whether each one applies on ``as_of``.
 
     See the as-of rule in the module docstring. Returns a copy with the column added.
     """
