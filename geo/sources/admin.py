@@ -27,6 +27,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo.config import STORAGE_CRS
 from geo.errors import DataFileError
@@ -158,7 +159,11 @@ def normalise_admin(
     gdf = gdf.to_crs(STORAGE_CRS)
     invalid = ~gdf.is_valid
     if invalid.any():
-        gdf.loc[invalid, "geometry"] = gdf.loc[invalid].make_valid()
+        # "structure" repair keeps a polygon polygonal (no stray lines from spikes or
+        # collapsed rings), so a unit stays one (Multi)Polygon row
+        gdf.loc[invalid, "geometry"] = shapely.make_valid(
+            gdf.geometry[invalid].to_numpy(), method="structure", keep_collapsed=False
+        )
     return gdf.set_index(gdf["pcode"].rename(None))
 
 
