@@ -87,18 +87,25 @@ def init_state() -> None:
 
 def show_error(exc: Exception) -> None:
     """Show an engine error in the page (file, row, field) instead of a traceback, and stop."""
-    st.error(f"**The data could not be loaded.** {markdown_text(exc)}")
-    st.info(
-        "Check the data folder (`--data DIR` or `MALI_ACCESS_DATA`) and the curated files in data/curated/."
-    )
+    from geo.errors import StoreError
+
+    if isinstance(exc, StoreError):
+        st.error(f"**The project store could not be used.** {markdown_text(exc)}")
+        st.info("Nothing was changed in the store. Ask the administrator to check the file named above.")
+    else:
+        st.error(f"**The data could not be loaded.** {markdown_text(exc)}")
+        st.info(
+            "Check the data folder (`--data DIR` or `MALI_ACCESS_DATA`) and the curated files in "
+            "data/curated/."
+        )
     st.stop()
 
 
 def state_token() -> str:
-    """Token that changes whenever the constraints store is written."""
+    """Token that changes whenever the constraints store is written (a store fault is shown, then stops)."""
     from geo.store.constraints import state_version
 
-    return state_version(store_path())
+    return guarded(state_version, store_path())
 
 
 def st_progress(label: str):  # noqa: ANN201
@@ -203,7 +210,7 @@ def incidents_token() -> str:
     """Token that changes whenever incidents are imported into the store (cache key)."""
     from geo.store.incidents import store_token
 
-    return store_token(store_path())
+    return guarded(store_token, store_path())
 
 
 # --- Reachability page: scenario builder, cached "before" reach, downloads -------------------------

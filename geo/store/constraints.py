@@ -60,7 +60,7 @@ import pandas as pd
 from geo.config import CURATED_DIR, DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS
 from geo.errors import AccessMapError, DataFileError
 from geo.sources import curated
-from geo.store.db import connect, ensure_component, transaction
+from geo.store.db import connect, ensure_component, store_errors, transaction
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 
 logger = logging.getLogger(__name__)
@@ -446,23 +446,27 @@ def open_store(
     ------
     StoreError
         The file is not one of our stores, or its constraints schema is newer than
-        this program's; the file is left untouched.
+        this program's; the file is left untouched. Any SQLite or file-system fault
+        inside the block (disk full, read-only store, damaged file) is raised as one
+        line naming the file (:func:`geo.store.db.store_errors`), after the write
+        transaction was rolled back.
     """
-    conn = connect(store_path)
-    try:
-        ensure_component(conn, COMPONENT, MIGRATIONS)
-        if conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_at'").fetchone() is None:
-            with transaction(conn):
-                if conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_at'").fetchone() is None:
-                    _seed(conn, seed_dir, data_dir)
-        seeded = f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_crossings'"
-        if conn.execute(seeded).fetchone() is None:
-            with transaction(conn):
-                if conn.execute(seeded).fetchone() is None:
-                    _seed_crossings(conn, seed_dir)
-        yield conn
-    finally:
-        conn.close()
+    with store_errors(store_path):
+        conn = connect(store_path)
+        try:
+            ensure_component(conn, COMPONENT, MIGRATIONS)
+            if conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_at'").fetchone() is None:
+                with transaction(conn):
+                    if conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_at'").fetchone() is None:
+                        _seed(conn, seed_dir, data_dir)
+            seeded = f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_crossings'"
+            if conn.execute(seeded).fetchone() is None:
+                with transaction(conn):
+                    if conn.execute(seeded).fetchone() is None:
+                        _seed_crossings(conn, seed_dir)
+            yield conn
+        finally:
+            conn.close()
 
 
 # ---------------------------------------------------------------------------- reading
@@ -592,6 +596,11 @@ def state_version(store_path: Path | str | None) -> str:
         ``"<max road version>.<count>:<max encircled version>.<count>"``; ``"absent"``
         when the file does not exist, ``"empty"`` before the component is created.
         Use it as a cache key (history is append-only, so it only grows).
+
+    Raises
+    ------
+    StoreError
+        The store is damaged, foreign or cannot be opened (one line naming the file).
     """
     if store_path is None:
         names = ("road_status.csv", "encircled.csv", "axes.csv", "crossing_status.csv", "crossings.csv")
@@ -599,21 +608,22 @@ def state_version(store_path: Path | str | None) -> str:
         return "csv:" + ":".join(str(f.stat().st_mtime_ns) for f in files if f.exists())
     if not Path(store_path).exists():
         return "absent"
-    conn = connect(store_path, create=False)
-    try:
-        parts = []
-        for table in (ROAD_TABLE, ENCIRCLED_TABLE, CROSSING_TABLE):
-            try:
+    with store_errors(store_path):
+        conn = connect(store_path, create=False)
+        try:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+            }
+            if not {ROAD_TABLE, ENCIRCLED_TABLE} <= tables:
+                return "empty"
+            parts = []
+            for table in (ROAD_TABLE, ENCIRCLED_TABLE, CROSSING_TABLE):
+                if table not in tables:  # crossings: a store from before schema version 2
+                    continue
                 row = conn.execute(f"SELECT coalesce(max(version_id), 0), count(*) FROM {table}").fetchone()
-            except sqlite3.OperationalError:
-                if table != CROSSING_TABLE:
-                    raise
-                continue  # a store from before schema version 2
-            parts.append(f"{row[0]}.{row[1]}")
-    except sqlite3.OperationalError:
-        return "empty"
-    finally:
-        conn.close()
+                parts.append(f"{row[0]}.{row[1]}")
+        finally:
+            conn.close()
     return ":".join(parts)
 
 
