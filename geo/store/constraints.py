@@ -223,6 +223,35 @@ class WriteResult:
     recorded_at: str
 
 
+class ConflictError(AccessMapError, RuntimeError):
+    """A save was based on a version of an axis or episode that someone has changed since.
+
+    Optimistic concurrency: a form remembers the version it was loaded from
+    (:func:`axis_head`, :func:`episode_head`) and names it in the save (``based_on``);
+    if another advisor saved a change to the same item in between, nothing is written
+    and this error shows the newer version instead of silently layering one change on
+    the other.
+
+    Attributes
+    ----------
+    item
+        Axis id or episode id.
+    based_on
+        Version the save was based on (0: no version existed).
+    current
+        The newer version (a row of the history as a dict: ``version_id``,
+        ``recorded_by``, ``recorded_at`` and the item's fields).
+    """
+
+    def __init__(self, item: str, based_on: int, current: dict[str, object], summary: str) -> None:
+        self.item, self.based_on, self.current = item, based_on, current
+        super().__init__(
+            f"{item} was changed since your form was loaded (version {based_on}): version "
+            f"{current['version_id']} {summary}, recorded by {current['recorded_by']} at "
+            f"{current['recorded_at']}; nothing was saved. Review it and save again"
+        )
+
+
 # ---------------------------------------------------------------------------- helpers
 
 
@@ -823,6 +852,65 @@ def change_day(
     return as_of
 
 
+# ---------------------------------------------------------------------------- versions a form is based on
+
+
+def _head(conn: sqlite3.Connection, table: str, key: str, value: str) -> sqlite3.Row | None:
+    return conn.execute(
+        f"SELECT * FROM {table} WHERE {key} = ? ORDER BY version_id DESC LIMIT 1", (value,)
+    ).fetchone()
+
+
+def axis_head(store_path: Path | str, axis_id: str) -> int:
+    """Latest version id recorded for an axis (a change or a correction), 0 if none.
+
+    A form that records a status for ``axis_id`` keeps this value when it is loaded and
+    passes it as ``based_on`` to :func:`record_road_status`.
+
+    Raises
+    ------
+    StoreError
+        Store fault (one line naming the file).
+    """
+    with open_store(store_path) as conn:
+        row = _head(conn, ROAD_TABLE, "axis_id", axis_id)
+    return 0 if row is None else int(row["version_id"])
+
+
+def episode_head(store_path: Path | str, episode_id: str | None) -> int:
+    """Latest version id of an encirclement episode, 0 for a new episode (None) or an unknown one.
+
+    Pass it as ``based_on`` to :func:`record_encircled`.
+
+    Raises
+    ------
+    StoreError
+        Store fault (one line naming the file).
+    """
+    if episode_id is None:
+        return 0
+    with open_store(store_path) as conn:
+        row = _head(conn, ENCIRCLED_TABLE, "episode_id", episode_id)
+    return 0 if row is None else int(row["version_id"])
+
+
+def _check_based_on(
+    head: sqlite3.Row | None, based_on: int | None, item: str, summary: list[str], label: str
+) -> None:
+    """Raise :class:`ConflictError` when the item's latest version is not ``based_on``."""
+    if based_on is None:
+        return
+    now = 0 if head is None else int(head["version_id"])
+    if now == int(based_on):
+        return
+    if head is None:  # the based-on version does not exist for this item
+        msg = f"{item} has no version {based_on} (nothing recorded yet); nothing was saved"
+        raise DataFileError(label, msg, field="based_on")
+    current = dict(head)
+    words = " ".join(str(current[c]) for c in summary if current.get(c) not in (None, ""))
+    raise ConflictError(item, int(based_on), current, words)
+
+
 # ---------------------------------------------------------------------------- writing
 
 
@@ -840,6 +928,7 @@ def record_road_status(
     note: str = "",
     status_raw: str = "",
     supersedes: int | None = None,
+    based_on: int | None = None,
     seed_dir: Path | None = CURATED_DIR,
     escort_kmh: float | None = None,
 ) -> WriteResult:
@@ -865,6 +954,9 @@ def record_road_status(
     supersedes
         Version id this one corrects (same axis, not already superseded); the
         superseded version no longer counts but stays in the history.
+    based_on
+        The axis's latest version id when the advisor's form was loaded
+        (:func:`axis_head`; 0 when the axis had none). None skips the check.
     seed_dir
         Folder of ``axes.csv`` (and the seed of a new store).
     escort_kmh
@@ -880,9 +972,13 @@ def record_road_status(
     DataFileError
         Invalid input, naming the field (``axis_id``, ``status``, ``cause``,
         ``valid_from``, ``valid_to``, ``source``, ``recorded_by``, ``supersedes``,
-        ``escort_kmh``); nothing is written.
+        ``escort_kmh``, ``based_on``); nothing is written.
+    ConflictError
+        The axis has a newer version than ``based_on`` (checked inside the write
+        transaction, so of two advisors saving at once exactly one succeeds); nothing
+        is written and the message shows that version.
     StoreError
-        Store not ours or newer schema.
+        Store not ours, newer schema, or a store fault (disk full, read-only, damaged).
     """
     label = "road-status input"
     row = {
@@ -906,6 +1002,13 @@ def record_road_status(
         raise DataFileError(label, "required value is empty", field="recorded_by")
     rec = checked.valid.iloc[0].copy()
     with open_store(store_path, seed_dir=seed_dir) as conn, transaction(conn):
+        _check_based_on(
+            _head(conn, ROAD_TABLE, "axis_id", str(rec["axis_id"])),
+            based_on,
+            str(rec["axis_id"]),
+            ["status", "cause", "valid_from"],
+            label,
+        )
         if supersedes is not None:
             _check_supersedes(conn, ROAD_TABLE, supersedes, "axis_id", rec["axis_id"], label)
         rec["recorded_at"] = _utc_now()
@@ -994,6 +1097,7 @@ def record_encircled(
     confidence: str | None = None,
     note: str | None = None,
     episode_id: str | None = None,
+    based_on: int | None = None,
     seed_dir: Path | None = CURATED_DIR,
     data_dir: Path | None = None,
 ) -> WriteResult:
@@ -1035,6 +1139,9 @@ def record_encircled(
         Free text.
     episode_id
         Explicit episode to change.
+    based_on
+        The episode's latest version id when the advisor's form was loaded
+        (:func:`episode_head`; 0 for a new episode). None skips the check.
     seed_dir, data_dir
         See :func:`open_store`; ``data_dir`` also gives ``adm3_pcode``.
 
@@ -1047,8 +1154,11 @@ def record_encircled(
     DataFileError
         Invalid input naming the field (``locality`` unknown, ``status``, ``since``,
         ``until``, ``source``, ``lon``/``lat``, ...); nothing is written.
+    ConflictError
+        The episode has a newer version than ``based_on`` (or, for a new episode, one
+        with the same locality and start was recorded meanwhile); nothing is written.
     StoreError
-        Store not ours or newer schema.
+        Store not ours, newer schema, or a store fault (disk full, read-only, damaged).
     """
     label = "encircled input"
     locality = (locality or "").strip()
@@ -1073,6 +1183,14 @@ def record_encircled(
     }
     with open_store(store_path, seed_dir=seed_dir, data_dir=data_dir) as conn, transaction(conn):
         current = _current_episode(conn, locality, episode_id, since, label)
+        if based_on is not None:
+            head = (
+                _head(conn, ENCIRCLED_TABLE, "episode_id", str(current["episode_id"]))
+                if current is not None
+                else None
+            )
+            item = str(current["episode_id"]) if current is not None else f"{locality}@{_iso(since)}"
+            _check_based_on(head, based_on, item, ["status", "since", "until"], label)
         base: dict[str, object]
         if current is not None:
             base = dict(current)
@@ -1181,13 +1299,16 @@ def _current_episode(
 
 
 __all__ = [
+    "ConflictError",
     "ConstraintVersions",
     "WriteResult",
     "adm3_pcodes",
+    "axis_head",
     "change_day",
     "effective_encircled",
     "effective_road_status",
     "encircled_history",
+    "episode_head",
     "known_axes",
     "load_versions",
     "open_store",
