@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecati
 def _page(data_dir: Path, store: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("MALI_ACCESS_STORE", str(store))
     monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
-    at = AppTest.from_file(PAGE, default_timeout=180)
+    at = AppTest.from_file(PAGE, default_timeout=600)
     at.session_state["as_of"] = dt.date(2025, 12, 1)
     at.session_state["auth_role"] = "advisor"
     at.run()
