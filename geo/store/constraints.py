@@ -338,6 +338,32 @@ def adm3_pcodes(lon: pd.Series, lat: pd.Series, *, data_dir: Path | None) -> lis
     return out
 
 
+def locality_key(name: str) -> str:
+    """Comparison key of a locality name: NFC-cleaned, accents dropped, case-folded, spaces collapsed.
+
+    ``"Farabougou"``, ``" farabougou\u00a0"`` and ``"FARABOUGOU"`` share a key, as do
+    ``"Ségou"`` (composed or decomposed accent) and ``"Segou"``.
+    """
+    import unicodedata
+
+    from geo.sources.incident_files import clean_text
+
+    text = unicodedata.normalize("NFKD", clean_text(str(name)))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.casefold().split())
+
+
+def _canonical_locality(conn: sqlite3.Connection, name: str) -> str:
+    """Return the stored spelling of ``name`` (same :func:`locality_key`), else ``name`` cleaned."""
+    from geo.sources.incident_files import clean_text
+
+    key = locality_key(name)
+    for (stored,) in conn.execute(f"SELECT DISTINCT locality FROM {ENCIRCLED_TABLE} ORDER BY locality"):
+        if locality_key(stored) == key:
+            return str(stored)
+    return clean_text(name)
+
+
 def _insert(conn: sqlite3.Connection, table: str, row: dict[str, object]) -> int:
     cols = list(row)
     sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
@@ -690,7 +716,8 @@ def encircled_history(store_path: Path | str, locality: str | None = None) -> gp
     store_path
         Project store.
     locality
-        Only this locality (exact name); None for all.
+        Only this locality (compared by :func:`locality_key`: case, accents, spaces
+        and Unicode forms do not matter); None for all.
 
     Returns
     -------
@@ -702,7 +729,8 @@ def encircled_history(store_path: Path | str, locality: str | None = None) -> gp
             rows = conn.execute(_select(ENCIRCLED_TABLE, current_only=False)).fetchall()
         else:
             rows = conn.execute(
-                _select(ENCIRCLED_TABLE, where="t.locality = ?", current_only=False), (locality,)
+                _select(ENCIRCLED_TABLE, where="t.locality = ?", current_only=False),
+                (_canonical_locality(conn, locality),),
             ).fetchall()
     return _encircled_frame(rows)
 
@@ -1115,7 +1143,9 @@ def record_encircled(
     store_path
         Project store.
     locality
-        Name. A locality not yet in the store needs ``lon``/``lat``.
+        Name, compared with the stored ones by :func:`locality_key` (case, accents,
+        no-break spaces and Unicode forms do not matter; the stored spelling is kept).
+        A locality not yet in the store needs ``lon``/``lat``.
     source, recorded_by
         Required on every write.
     status
@@ -1182,6 +1212,9 @@ def record_encircled(
         "note": note,
     }
     with open_store(store_path, seed_dir=seed_dir, data_dir=data_dir) as conn, transaction(conn):
+        locality = _canonical_locality(conn, locality)  # "farabougou " is the stored "Farabougou"
+        if not locality:
+            raise DataFileError(label, "required value is empty", field="locality")
         current = _current_episode(conn, locality, episode_id, since, label)
         if based_on is not None:
             head = (
@@ -1311,6 +1344,7 @@ __all__ = [
     "episode_head",
     "known_axes",
     "load_versions",
+    "locality_key",
     "open_store",
     "pick_nearest",
     "record_encircled",

@@ -195,3 +195,41 @@ def test_cli_based_on_prints_the_conflict(isolated_store: Path, capsys: pytest.C
     ]
     assert main([*args, "--based-on", str(newer.version_id)]) == 0
     assert capsys.readouterr().out.startswith(f"recorded road-status version {newer.version_id + 1}:")
+
+
+# ------------------------------------------------------------------ locality names
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("Farabougou", "farabougou"),
+        (" farabougou\u00a0", "farabougou"),
+        ("FARABOUGOU", "farabougou"),
+        ("Se\u0301gou", "segou"),
+        ("S\u00e9gou", "segou"),
+        ("Dioura\u202f Centre", "dioura centre"),
+    ],
+)
+def test_locality_key(typed: str, key: str) -> None:
+    assert constraints.locality_key(typed) == key
+
+
+def test_locality_variants_update_the_stored_locality(isolated_store: Path) -> None:
+    ep = constraints.load_versions(isolated_store).encircled.iloc[0]
+    stored = ep["locality"]
+    typed = f"  {stored.upper()}\u00a0"
+    res = constraints.record_encircled(
+        isolated_store,
+        locality=typed,
+        episode_id=ep["episode_id"],
+        radius_km=6.0,
+        source="variant spelling",
+        recorded_by="A",
+        data_dir=None,
+    )
+    hist = constraints.encircled_history(isolated_store, typed)  # found by the variant too
+    assert set(hist["locality"]) == {stored}
+    assert hist["version_id"].iloc[-1] == res.version_id and res.supersedes == int(ep["version_id"])
+    names = set(constraints.load_versions(isolated_store).encircled["locality"])
+    assert typed not in names and stored in names
