@@ -289,3 +289,46 @@ def test_application_id_is_ours(tmp_path: Path) -> None:
     conn = sqlite3.connect(store)
     assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     conn.close()
+
+
+def test_store_file_of_another_account_reads_and_refuses_writes() -> None:
+    """Read root's store file as nobody: reads work, a save ends in one line."""
+    import sys
+    import tempfile
+
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("runs a command as another user: needs root and setpriv")
+    folder = Path(tempfile.mkdtemp(prefix="store-ro-"))
+    try:
+        folder.chmod(0o777)  # the folder is writable, the file is not (0644, root's)
+        store = _seeded(folder / "store.sqlite")
+        store.chmod(0o644)
+        before = _sha(store)
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "PYTHONPATH": str(Path(__file__).parents[2])}
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "geo"]
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*nobody, *args, "--store", str(store)],
+                env=env,
+                cwd="/",
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+
+        shown = run("status", "show", "--format", "csv")
+        assert shown.returncode == 0, shown.stderr
+        assert "RN16-SEV-DOU" in shown.stdout
+        saved = run(*SET[:-4], "--source", "x", "--by", "nobody")
+        assert saved.returncode == 2
+        assert saved.stdout == ""
+        assert saved.stderr.splitlines() == [
+            f"error: {store}: the store is read-only (no write permission on the file or its folder); "
+            "nothing was saved and the store is unchanged. Reading still works; to save, make the file and "
+            "its folder writable"
+        ]
+        assert _sha(store) == before
+    finally:
+        shutil.rmtree(folder)
