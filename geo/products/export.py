@@ -123,7 +123,7 @@ def _is_list(v: Any) -> bool:
 
 
 def _list_to_text(v: Any) -> Any:
-    """A list-like cell as ``;``-separated text (an empty list gives ""); other values unchanged."""
+    """Write a list-like cell as ``;``-separated text (an empty list gives ""); other values unchanged."""
     if _is_list(v):
         return LIST_SEPARATOR.join(str(x) for x in v)
     return v

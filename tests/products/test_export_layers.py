@@ -45,7 +45,9 @@ def _zones(geoms: list) -> gpd.GeoDataFrame:
 def test_invalid_admin_polygons_stay_one_polygon_layer_without_duplicates(tmp_path) -> None:  # noqa: ANN001
     assert not SPIKE.is_valid and not BOWTIE.is_valid
     zones = _zones([SPIKE, BOWTIE, box(6, 14, 7, 15)])
-    themes = build_themes(as_of=AS_OF, zones_adm2=zones, admin2=zones[["pcode", "name", "adm1_name", "geometry"]])
+    themes = build_themes(
+        as_of=AS_OF, zones_adm2=zones, admin2=zones[["pcode", "name", "adm1_name", "geometry"]]
+    )
     out = tmp_path / "x.gpkg"
     written = write_export(themes, out)
     assert written == list(THEMES)  # no _polygons/_lines split
