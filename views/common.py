@@ -558,9 +558,13 @@ def scenario_csv(localities: pd.DataFrame) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def scenario_downloads(key: tuple, _out: dict) -> tuple[bytes, bytes]:
-    """Return the GeoPackage and CSV bytes of one scenario, cached on ``key`` (the scenario's inputs)."""
+def _scenario_downloads(key: tuple, _out: dict) -> tuple[bytes, bytes]:
     return scenario_gpkg(_out), scenario_csv(_out["localities"])
+
+
+def scenario_downloads(key: tuple, _out: dict) -> tuple[bytes, bytes]:
+    """Return the GeoPackage and CSV bytes of one scenario, cached on ``key`` and the data files."""
+    return _scenario_downloads((*key, data_fingerprint(key[0])), _out)
 
 
 @st.cache_data(show_spinner=False)
@@ -575,18 +579,23 @@ map_base = _keyed_on_data(_map_base)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def scenario_map_frames(key: tuple, _out: dict) -> dict:
-    """Return a scenario's polygons simplified for the map, every band (cached on the scenario's ``key``).
-
-    The as-of bands are simplified once per state (``key[:6]``: folder, date, bands,
-    season, hubs, store token), not once per scenario.
-    """
+def _scenario_map_frames(key: tuple, _out: dict) -> dict:
     from layers.scenario import display_frames
 
     return {
-        **_before_map_frames(key[:6], _out),
+        **_before_map_frames((*key[:6], key[-1]), _out),
         **display_frames({"after": _out["after"], "lost": _out["lost"], "gained": _out["gained"]}),
     }
+
+
+def scenario_map_frames(key: tuple, _out: dict) -> dict:
+    """Return a scenario's polygons simplified for the map, every band (cached on the scenario's ``key``).
+
+    The key is extended with the data folder's fingerprint (``key[0]`` is the folder).
+    The as-of bands are simplified once per state (``key[:6]``: folder, date, bands,
+    season, hubs, store token, and the fingerprint), not once per scenario.
+    """
+    return _scenario_map_frames((*key, data_fingerprint(key[0])), _out)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
