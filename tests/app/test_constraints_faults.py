@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT
+from geo.escape import markdown_text as md
 from geo.store import constraints
 
 PAGE = str(PROJECT_ROOT / "views" / "constraints.py")
@@ -42,7 +43,7 @@ def test_conflicting_save_shows_the_newer_version(
     assert not at.exception, at.exception
     at.selectbox(key="pick_axis").set_value(AXIS).run()
     head = constraints.axis_head(store, AXIS)
-    assert f"Based on version {head} of {AXIS}" in [c.value for c in at.caption]
+    assert f"Based on version {head} of {md(AXIS)}" in [c.value for c in at.caption]
     # another advisor saves a change to the same axis while this form is open
     other = constraints.record_road_status(
         store,
@@ -56,11 +57,12 @@ def test_conflicting_save_shows_the_newer_version(
     )
     _fill_and_save(at, "my report")
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == [
-        f"Not saved: someone else changed it first. {AXIS} was changed since your form was loaded "
-        f"(version {head}): version {other.version_id} open security 2025-11-30, recorded by Advisor B at "
-        f"{other.recorded_at}; nothing was saved. Review it and save again"
-    ]
+    message = (
+        f"{AXIS} was changed since your form was loaded (version {head}): version {other.version_id} open "
+        f"security 2025-11-30, recorded by Advisor B at {other.recorded_at}; nothing was saved. Review it "
+        "and save again"
+    )
+    assert [e.value for e in at.error] == [f"Not saved: someone else changed it first. {md(message)}"]
     shown = at.dataframe[-1].value
     assert list(shown["version_id"]) == [other.version_id] and list(shown["recorded_by"]) == ["Advisor B"]
     assert constraints.axis_head(store, AXIS) == other.version_id  # nothing of A's was written
@@ -82,8 +84,8 @@ def test_damaged_store_is_one_message_not_a_traceback(
     store.write_bytes(bytes(data))
     at = _page(data_dir, store, monkeypatch)
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == [
-        f"**The project store could not be used.** {store}: not an SQLite database, or a damaged one "
-        "(file is not a database); nothing was changed"
-    ]
+    message = (
+        f"{store}: not an SQLite database, or a damaged one (file is not a database); nothing was changed"
+    )
+    assert [e.value for e in at.error] == [f"**The project store could not be used.** {md(message)}"]
     assert store.read_bytes() == bytes(data)
