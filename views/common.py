@@ -87,18 +87,25 @@ def init_state() -> None:
 
 def show_error(exc: Exception) -> None:
     """Show an engine error in the page (file, row, field) instead of a traceback, and stop."""
-    st.error(f"**The data could not be loaded.** {markdown_text(exc)}")
-    st.info(
-        "Check the data folder (`--data DIR` or `MALI_ACCESS_DATA`) and the curated files in data/curated/."
-    )
+    from geo.errors import StoreError
+
+    if isinstance(exc, StoreError):
+        st.error(f"**The project store could not be used.** {markdown_text(exc)}")
+        st.info("Nothing was changed in the store. Ask the administrator to check the file named above.")
+    else:
+        st.error(f"**The data could not be loaded.** {markdown_text(exc)}")
+        st.info(
+            "Check the data folder (`--data DIR` or `MALI_ACCESS_DATA`) and the curated files in "
+            "data/curated/."
+        )
     st.stop()
 
 
 def state_token() -> str:
-    """Token that changes whenever the constraints store is written."""
+    """Token that changes whenever the constraints store is written (a store fault is shown, then stops)."""
     from geo.store.constraints import state_version
 
-    return state_version(store_path())
+    return guarded(state_version, store_path())
 
 
 def st_progress(label: str):  # noqa: ANN201
@@ -113,20 +120,97 @@ def st_progress(label: str):  # noqa: ANN201
     return progress
 
 
-@st.cache_resource(show_spinner="Loading the base data and building the grid…")
-def model_inputs(data_folder: str, cell_km: float | None = None):  # noqa: ANN201
-    """Build the static model inputs (read-only, shared by every session); cells in km (default: settings)."""
+# --- Fingerprints of the files behind the caches ---------------------------------------------------
+
+
+def _keyed_on_data(cached):  # noqa: ANN001, ANN202
+    """Wrap a cached function ``f(data_folder, fingerprint, ...)`` as ``f(data_folder, ...)``.
+
+    The wrapper adds :func:`data_fingerprint` of the folder, so the cache key changes
+    when a data file changes; callers keep the short signature.
+    """
+    import functools
+
+    @functools.wraps(cached)
+    def call(data_folder: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        return cached(data_folder, data_fingerprint(data_folder), *args, **kwargs)
+
+    call.clear = cached.clear
+    return call
+
+
+#: SHA-256 of a file's content, by (path, size, mtime_ns): a file is hashed again only when it changed.
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def file_fingerprint(path: Path) -> str:
+    """``size:mtime_ns:sha256[:16]`` of a file (the hash is memoised on size and mtime)."""
+    import hashlib
+
+    st_ = path.stat()
+    key = (str(path), st_.st_size, st_.st_mtime_ns)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        _HASHES[key] = h.hexdigest()[:16]
+    return f"{st_.st_size}:{st_.st_mtime_ns}:{_HASHES[key]}"
+
+
+def data_fingerprint(data_folder: str) -> str:
+    """Fingerprint of every data file a cached result depends on.
+
+    The files of the data folder (recursively, hidden ones skipped), the curated CSVs
+    and the manifest and zone rules of the project: replacing, editing or adding any of
+    them gives a new fingerprint, so the cached loaders keyed on it load again.
+    """
+    import hashlib
+
+    from geo.config import CURATED_DIR, MANIFEST_PATH, SHIPPED_DATA
+
+    files = [
+        *sorted(f for f in Path(data_folder).rglob("*") if f.is_file() and not f.name.startswith(".")),
+        *sorted(CURATED_DIR.glob("*.csv")),
+        MANIFEST_PATH,
+        SHIPPED_DATA / "zones_rules.csv",
+    ]
+    parts = [f"{f}={file_fingerprint(f)}" for f in files if f.is_file()]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def curated_fingerprint() -> str:
+    """Fingerprint of the curated CSVs (hubs, axes, seeds)."""
+    import hashlib
+
+    from geo.config import CURATED_DIR
+
+    parts = [f"{f}={file_fingerprint(f)}" for f in sorted(CURATED_DIR.glob("*.csv"))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+@st.cache_resource(show_spinner="Loading the base data and building the grid…", max_entries=2)
+def _model_inputs(data_folder: str, cell_km: float | None, fingerprint: str):  # noqa: ANN202
     from geo.model.friction import load_model_inputs
 
     return load_model_inputs(Path(data_folder), cell_km=cell_km or settings().cell_km)
 
 
+def model_inputs(data_folder: str, cell_km: float | None = None):  # noqa: ANN201
+    """Return the static model inputs (read-only, shared; rebuilt when a data file changes); km cells."""
+    return _model_inputs(data_folder, cell_km, data_fingerprint(data_folder))
+
+
 @st.cache_data(show_spinner=False)
-def hubs_table() -> gpd.GeoDataFrame:
-    """Curated HAWG hubs."""
+def _hubs_table(fingerprint: str) -> gpd.GeoDataFrame:
     from geo.sources.curated import read_hubs
 
     return read_hubs().valid
+
+
+def hubs_table() -> gpd.GeoDataFrame:
+    """Curated HAWG hubs (read again when a curated CSV changes)."""
+    return _hubs_table(curated_fingerprint())
 
 
 @st.cache_data(show_spinner=False)
@@ -138,8 +222,9 @@ def versions(store: str, token: str):  # noqa: ANN201
 
 
 @st.cache_data(show_spinner="Computing reachable areas…", max_entries=32)
-def reach(
+def _reach(
     data_folder: str,
+    fingerprint: str,
     as_of: dt.date,
     hours: tuple[float, ...],
     season: str,
@@ -166,20 +251,31 @@ def reach(
     return result.bands, result.localities
 
 
+reach = _keyed_on_data(_reach)
+
+
 @st.cache_data(show_spinner=False)
-def admin(data_folder: str, level: int) -> gpd.GeoDataFrame:
-    """Admin units of one level (internal schema)."""
+def _admin(data_folder: str, level: int, fingerprint: str) -> gpd.GeoDataFrame:
     from geo.sources.admin import load_admin
 
     return load_admin(Path(data_folder), level)
 
 
+def admin(data_folder: str, level: int) -> gpd.GeoDataFrame:
+    """Admin units of one level (internal schema; read again when a data file changes)."""
+    return _admin(data_folder, level, data_fingerprint(data_folder))
+
+
 @st.cache_data(show_spinner="Loading incidents…")
-def incidents(data_folder: str, token: str) -> gpd.GeoDataFrame:
-    """Incidents of the data folder plus those imported into the store."""
+def _incidents(data_folder: str, token: str, fingerprint: str) -> gpd.GeoDataFrame:
     from geo.model.incidents import load_incidents
 
     return load_incidents(Path(data_folder), store_path=store_path())
+
+
+def incidents(data_folder: str, token: str) -> gpd.GeoDataFrame:
+    """Incidents of the data folder plus those imported into the store (keyed on both)."""
+    return _incidents(data_folder, token, data_fingerprint(data_folder))
 
 
 def constraint_state(as_of: dt.date) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
@@ -203,7 +299,7 @@ def incidents_token() -> str:
     """Token that changes whenever incidents are imported into the store (cache key)."""
     from geo.store.incidents import store_token
 
-    return store_token(store_path())
+    return guarded(store_token, store_path())
 
 
 # --- Reachability page: scenario builder, cached "before" reach, downloads -------------------------
@@ -213,8 +309,9 @@ BlockadeKey = tuple[str, float, float, float]
 
 
 @st.cache_resource(show_spinner="Computing reachable areas…", max_entries=8)
-def reach_before(
+def _reach_before(
     data_folder: str,
+    fingerprint: str,
     as_of: dt.date,
     hours: tuple[float, ...],
     season: str,
@@ -244,9 +341,13 @@ def reach_before(
     )
 
 
+reach_before = _keyed_on_data(_reach_before)
+
+
 @st.cache_data(show_spinner="Computing the scenario…", max_entries=16)
-def reach_scenario(
+def _reach_scenario(
     data_folder: str,
+    fingerprint: str,
     as_of: dt.date,
     hours: tuple[float, ...],
     season: str,
@@ -308,6 +409,9 @@ def reach_scenario(
     }
 
 
+reach_scenario = _keyed_on_data(_reach_scenario)
+
+
 _ROUTE_REF = re.compile(r"^(RN\d+)\b")
 
 
@@ -340,7 +444,7 @@ def axis_label(axis_id: str, axis_name: str, route_ref: object, status: str | No
 
 
 @st.cache_resource(show_spinner=False)
-def place_choices(data_folder: str) -> pd.DataFrame:
+def _place_choices(data_folder: str, fingerprint: str) -> pd.DataFrame:
     """Return the model's localities as blockade candidates, sorted by label (read-only, shared).
 
     Returns
@@ -371,10 +475,16 @@ def place_choices(data_folder: str) -> pd.DataFrame:
     return out.sort_values("label", key=lambda s: s.str.casefold())
 
 
+place_choices = _keyed_on_data(_place_choices)
+
+
 @st.cache_resource(show_spinner=False)
-def place_labels(data_folder: str) -> dict:
+def _place_labels(data_folder: str, fingerprint: str) -> dict:
     """Return ``{place_id: label}`` of :func:`place_choices`, in label order (read-only, shared)."""
     return place_choices(data_folder)["label"].to_dict()
+
+
+place_labels = _keyed_on_data(_place_labels)
 
 
 def hours_text(value: float, *, limit_h: float) -> str:
@@ -448,32 +558,44 @@ def scenario_csv(localities: pd.DataFrame) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def scenario_downloads(key: tuple, _out: dict) -> tuple[bytes, bytes]:
-    """Return the GeoPackage and CSV bytes of one scenario, cached on ``key`` (the scenario's inputs)."""
+def _scenario_downloads(key: tuple, _out: dict) -> tuple[bytes, bytes]:
     return scenario_gpkg(_out), scenario_csv(_out["localities"])
 
 
+def scenario_downloads(key: tuple, _out: dict) -> tuple[bytes, bytes]:
+    """Return the GeoPackage and CSV bytes of one scenario, cached on ``key`` and the data files."""
+    return _scenario_downloads((*key, data_fingerprint(key[0])), _out)
+
+
 @st.cache_data(show_spinner=False)
-def map_base(data_folder: str) -> dict:
+def _map_base(data_folder: str, fingerprint: str) -> dict:
     """Return the scenario map's simplified country outline, regions and axes (once per data folder)."""
     from layers.scenario import base_frames
 
     return base_frames(admin(data_folder, 0), admin(data_folder, 1), model_inputs(data_folder).axes)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def scenario_map_frames(key: tuple, _out: dict) -> dict:
-    """Return a scenario's polygons simplified for the map, every band (cached on the scenario's ``key``).
+map_base = _keyed_on_data(_map_base)
 
-    The as-of bands are simplified once per state (``key[:6]``: folder, date, bands,
-    season, hubs, store token), not once per scenario.
-    """
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _scenario_map_frames(key: tuple, _out: dict) -> dict:
     from layers.scenario import display_frames
 
     return {
-        **_before_map_frames(key[:6], _out),
+        **_before_map_frames((*key[:6], key[-1]), _out),
         **display_frames({"after": _out["after"], "lost": _out["lost"], "gained": _out["gained"]}),
     }
+
+
+def scenario_map_frames(key: tuple, _out: dict) -> dict:
+    """Return a scenario's polygons simplified for the map, every band (cached on the scenario's ``key``).
+
+    The key is extended with the data folder's fingerprint (``key[0]`` is the folder).
+    The as-of bands are simplified once per state (``key[:6]``: folder, date, bands,
+    season, hubs, store token, and the fingerprint), not once per scenario.
+    """
+    return _scenario_map_frames((*key, data_fingerprint(key[0])), _out)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

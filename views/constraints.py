@@ -7,6 +7,7 @@ state token).
 
 import time
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -33,6 +34,27 @@ inputs = common.guarded(common.model_inputs, folder)
 with st.sidebar:
     as_of = st.date_input("As-of date", key="as_of", help="Statuses in force on this date are listed.")
 axis_status, episodes = common.guarded(common.constraint_state, as_of)
+
+
+def form_base(kind: str, item: str, head: int) -> int:
+    """Return the version the open form is based on: the item's latest version when first shown.
+
+    Kept in the session per item until a save succeeds or a conflict is shown, so a save
+    names the version the advisor saw (optimistic check in ``geo.store.constraints``).
+    """
+    key = f"based_on_{kind}"
+    held = st.session_state.get(key)
+    if not held or held[0] != item:
+        st.session_state[key] = (item, head)
+    return int(st.session_state[key][1])
+
+
+def show_conflict(kind: str, exc: constraints.ConflictError, columns: list[str]) -> None:
+    """Show a refused save and the newer version; the next save is based on that version."""
+    st.error(f"Not saved: someone else changed it first. {md(exc)}")
+    newer = {c: exc.current.get(c) for c in ["version_id", *columns, "recorded_by", "recorded_at"]}
+    st.dataframe(pd.DataFrame([newer]), hide_index=True, width="stretch")
+    st.session_state[f"based_on_{kind}"] = (exc.item, int(exc.current["version_id"]))
 
 
 def report_impact(
@@ -142,8 +164,12 @@ if kind == AXES:
     with st.expander(f"History of {md(axis)} ({len(history)} versions)", expanded=False):
         st.dataframe(history, hide_index=True, width="stretch")
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
+    based_on = form_base("axis", axis, int(history["version_id"].max()) if len(history) else 0)
     with st.form("road_status_form", clear_on_submit=False):
         st.subheader(f"Record a status for {md(axis)}")
+        st.caption(
+            f"Based on version {based_on} of {md(axis)}" if based_on else f"No version of {md(axis)} yet"
+        )
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
             "Status", ROAD_STATUS.codes, index=ROAD_STATUS.index("closed"), format_func=ROAD_STATUS.label
@@ -188,11 +214,15 @@ if kind == AXES:
                 note=note,
                 supersedes=supersedes,
                 escort_kmh=escort or None,
+                based_on=based_on,
             )
+        except constraints.ConflictError as exc:
+            show_conflict("axis", exc, ["status", "cause", "valid_from", "valid_to", "source", "note"])
         except AccessMapError as exc:
             st.error(f"Not saved. {md(exc)}")
         else:
             st.session_state["advisor_name"] = by
+            st.session_state["based_on_axis"] = (axis, res.version_id)
             report_impact(f"{axis} {status} from {valid_from} (version {res.version_id})", axis_id=axis)
             st.rerun()
 elif kind == CROSSINGS:
@@ -312,8 +342,14 @@ else:
             st.dataframe(history.drop(columns="geometry"), hide_index=True, width="stretch")
     episode = st.selectbox("Episode", [NEW, *current["episode_id"]], key="pick_episode")
     base = current.set_index("episode_id").loc[episode] if episode != NEW else None
+    episode_versions = history[history["episode_id"] == episode]["version_id"]
+    based_on = form_base(
+        "episode", f"{locality}|{episode}", int(episode_versions.max()) if len(episode_versions) else 0
+    )
     with st.form("encircled_form"):
         st.subheader("Record an encirclement" if base is None else f"Update {md(episode)}")
+        if based_on:
+            st.caption(f"Based on version {based_on} of {md(episode)}")
         name = st.text_input(
             "Locality *", value="" if locality == NEW else locality, disabled=locality != NEW
         )
@@ -376,12 +412,17 @@ else:
                 public=public,
                 source=source,
                 recorded_by=by,
+                based_on=based_on,
                 data_dir=inputs.data_dir,
             )
+        except constraints.ConflictError as exc:
+            show_conflict("episode", exc, ["locality", "status", "since", "until", "radius_km", "source"])
+            st.session_state["based_on_episode"] = (f"{locality}|{episode}", int(exc.current["version_id"]))
         except AccessMapError as exc:
             st.error(f"Not saved. {md(exc)}")
         else:
             st.session_state["advisor_name"] = by
+            st.session_state.pop("based_on_episode", None)
             zones = constraints.encircled_history(store, loc)
             episode_id = zones.loc[zones["version_id"] == res.version_id, "episode_id"].iloc[-1]
             report_impact(

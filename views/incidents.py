@@ -19,7 +19,7 @@ from geo.model.incidents import (
     monthly_trend,
     to_hxl_csv,
 )
-from geo.sources.incident_files import FORMATS, MAX_FILE_BYTES, check_upload
+from geo.sources.incident_files import FORMATS, MAX_FILE_BYTES, check_upload, limits_text, too_large_message
 from geo.store.incidents import import_result
 from layers.basemap import make_map
 from layers.incidents import (
@@ -75,7 +75,7 @@ token = f"{common.state_token()}|{common.incidents_token()}"
 
 with st.expander("Import an incident file (ACLED, UCDP GED, field CSV/XLSX)", expanded=False):
     upload = st.file_uploader(
-        f"File (CSV or XLSX, at most {MAX_FILE_BYTES // 1_000_000} MB)",
+        f"File (CSV or XLSX; {limits_text()})",
         type=["csv", "txt", "tsv", "xlsx"],
         key="incident_upload",
     )
@@ -93,10 +93,7 @@ with st.expander("Import an incident file (ACLED, UCDP GED, field CSV/XLSX)", ex
     if upload is not None:
         data = upload.getvalue()
         if len(data) > MAX_FILE_BYTES:
-            st.error(
-                f"{md(upload.name)}: {len(data) / 1e6:.1f} MB is over the "
-                f"{MAX_FILE_BYTES // 1_000_000} MB limit."
-            )
+            st.error(f"{md(upload.name)}: {md(too_large_message(len(data)))}")
         else:
             digest = hashlib.sha256(data).hexdigest()
             mapping_text = mapping.getvalue().decode("utf-8-sig") if mapping is not None else None

@@ -126,6 +126,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_set.add_argument("--note")
     p_set.add_argument("--source", required=True)
     p_set.add_argument("--by", required=True, metavar="NAME")
+    p_set.add_argument(
+        "--based-on",
+        type=int,
+        metavar="VERSION",
+        help="the episode's latest version when you prepared this change (0 for a new episode; see "
+        "history); if it has a newer one, nothing is saved and the newer version is printed (exit 2)",
+    )
     add_data_option(p_set)
     add_store_option(p_set)
     p_set.set_defaults(func=run_set)
@@ -177,6 +184,7 @@ def run_set(args: argparse.Namespace) -> int:
         note=args.note,
         source=args.source,
         recorded_by=args.by,
+        based_on=args.based_on,
         data_dir=_data_dir(args),
     )
     hist = constraints.encircled_history(path, args.locality)

@@ -113,6 +113,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="VERSION",
         help="version id this one corrects (it stays in the history)",
     )
+    p_set.add_argument(
+        "--based-on",
+        type=int,
+        metavar="VERSION",
+        help="the axis's latest version when you prepared this change (see history); if the axis "
+        "has a newer one, nothing is saved and the newer version is printed (exit 2)",
+    )
     add_store_option(p_set)
     p_set.set_defaults(func=run_set)
 
@@ -148,6 +155,7 @@ def run_set(args: argparse.Namespace) -> int:
         status_raw=args.status_raw,
         supersedes=args.supersedes,
         escort_kmh=args.escort_kmh,
+        based_on=args.based_on,
     )
     extra = f" (supersedes version {res.supersedes})" if res.supersedes is not None else ""
     print(

@@ -56,13 +56,14 @@ import numba
 import numpy as np
 
 from geo.errors import HubError
+from geo.model.jit import CACHE as JIT_CACHE
 
 _SQRT2 = math.sqrt(2.0)
 #: Largest bucket count for the bucket queue; beyond it (friction ratio > ~2 900) the heap is used.
 MAX_BUCKETS = 4096
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _push(hc, hi, size, cost, idx):  # noqa: ANN001, ANN202
     if size >= hc.shape[0]:
         nc = np.empty(hc.shape[0] * 2, dtype=hc.dtype)
@@ -84,7 +85,7 @@ def _push(hc, hi, size, cost, idx):  # noqa: ANN001, ANN202
     return hc, hi, size + 1
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _pop(hc, hi, size):  # noqa: ANN001, ANN202
     cost, idx = hc[0], hi[0]
     size -= 1
@@ -107,7 +108,7 @@ def _pop(hc, hi, size):  # noqa: ANN001, ANN202
     return cost, idx, size
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _prepare_kernel(f, nrows, ncols, moves):  # noqa: ANN001, ANN202
     """One pass over the grid: the first bad value, the finite range, and the move bit sets.
 
@@ -148,7 +149,7 @@ def _prepare_kernel(f, nrows, ncols, moves):  # noqa: ANN001, ANN202
     return -1, lo, hi
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _mark_gates(moves, gate, ncols, nrows):  # noqa: ANN001, ANN202
     """Set ``GATE_BIT`` on every passable cell that has a gate cell among its 8 neighbours or is one."""
     for idx in range(gate.shape[0]):
@@ -165,7 +166,7 @@ def _mark_gates(moves, gate, ncols, nrows):  # noqa: ANN001, ANN202
                         moves[j] |= 256
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
 def _toll(gate, toll_h, a, b):  # noqa: ANN001, ANN202
     """Return the fixed cost (h) of the move a -> b: a toll when b is a crossing cell and a is not of it."""
     g = gate[b]
@@ -174,7 +175,7 @@ def _toll(gate, toll_h, a, b):  # noqa: ANN001, ANN202
     return 0.0
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _search_heap(
     f,
     moves,
@@ -247,7 +248,7 @@ def _search_heap(
     return out_i[:n_out].copy(), out_c[:n_out].copy(), out_l[: (n_out if track else 0)].copy()
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _grow(a, n):  # noqa: ANN001, ANN202
     """Double an array's capacity, keeping its first ``n`` items (numba compiles one per dtype)."""
     b = np.empty(a.shape[0] * 2, dtype=a.dtype)
@@ -255,7 +256,7 @@ def _grow(a, n):  # noqa: ANN001, ANN202
     return b
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
 def _record(out_i, out_c, out_l, n_out, idx, cur, lab, track):  # noqa: ANN001, ANN202
     """Append a settled cell (index, time, hub label) to the output arrays, growing them."""
     if n_out >= out_i.shape[0]:
@@ -270,7 +271,7 @@ def _record(out_i, out_c, out_l, n_out, idx, cur, lab, track):  # noqa: ANN001, 
     return out_i, out_c, out_l, n_out + 1
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _search_buckets(
     f,
     moves,
@@ -422,7 +423,7 @@ def _search_buckets(
     return out_i[:n_out].copy(), out_c[:n_out].copy(), out_l[: (n_out if track else 0)].copy()
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _band_changes(idx_a, t_a, idx_b, t_b, hours, scratch):  # noqa: ANN001, ANN202
     """Cells within each band in a but not in b, and the reverse: two ``(idx, band)`` pairs.
 
@@ -470,7 +471,7 @@ def _band_changes(idx_a, t_a, idx_b, t_b, hours, scratch):  # noqa: ANN001, ANN2
     return a_i[:na].copy(), a_k[:na].copy(), b_i[:nbo].copy(), b_k[:nbo].copy()
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _frontier(idx, moves, ncols, known):  # noqa: ANN001, ANN202
     """Mask over ``idx``: the cells with an allowed move to a cell not ``known`` (``inf``)."""
     offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
@@ -484,7 +485,7 @@ def _frontier(idx, moves, ncols, known):  # noqa: ANN001, ANN202
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _scatter(out, idx, values):  # noqa: ANN001, ANN202
     for k in range(idx.shape[0]):
         out[idx[k]] = values[k]

@@ -69,6 +69,7 @@ from scipy import ndimage
 from geo.config import CURATED_DIR, DEFAULT_CELL_KM, WORK_CRS
 from geo.errors import DataFileError
 from geo.model.costdist import Friction, Tolls
+from geo.model.jit import CACHE as JIT_CACHE
 from geo.sources.admin import load_admin
 from geo.sources.curated import (
     read_axes,
@@ -809,7 +810,7 @@ def _axis_speeds(
     )
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _friction_kernel(
     landcover,
     lut,

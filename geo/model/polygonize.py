@@ -36,13 +36,15 @@ import numpy as np
 import shapely
 from rasterio.transform import Affine
 
+from geo.model.jit import CACHE as JIT_CACHE
+
 # side k of a cell: 0 top (left to right), 1 right (down), 2 bottom (right to left), 3 left (up);
 # start corner of side k, as (row offset, col offset), and the move along it
 _START = np.array([[0, 0], [0, 1], [1, 1], [1, 0]], dtype=np.int64)
 _STEP = np.array([[0, 1], [1, 0], [0, -1], [-1, 0]], dtype=np.int64)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _label4(mask):  # noqa: ANN001, ANN202
     """4-connected labels (0 background, 1..n groups) and the group count."""
     h, w = mask.shape
@@ -81,12 +83,12 @@ def _label4(mask):  # noqa: ANN001, ANN202
     return lab, n
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
 def _on(mask, r, c):  # noqa: ANN001, ANN202
     return 0 <= r < mask.shape[0] and 0 <= c < mask.shape[1] and mask[r, c]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _next_edge(mask, vr, vc, cell, w):  # noqa: ANN001, ANN202
     """Find the boundary edge leaving corner (vr, vc), as (cell, side), after arriving by ``cell``.
 
@@ -115,7 +117,7 @@ def _next_edge(mask, vr, vc, cell, w):  # noqa: ANN001, ANN202
     return (vr - 1) * w + vc, 3, False
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _trace(mask):  # noqa: ANN001, ANN202
     """Rings of the 4-connected groups of ``mask``.
 
@@ -274,14 +276,14 @@ def _trace(mask):  # noqa: ANN001, ANN202
     )
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _grow2(a, n):  # noqa: ANN001, ANN202
     b = np.empty((max(a.shape[0] * 2, 4), a.shape[1]), dtype=a.dtype)  # as _grow1: xy and xv grow together
     b[:n] = a[:n]
     return b
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _grow1(a, n):  # noqa: ANN001, ANN202
     b = np.empty(max(a.shape[0] * 2, 4), dtype=a.dtype)
     b[:n] = a[:n]

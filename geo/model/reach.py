@@ -45,6 +45,7 @@ from geo.config import DEFAULT_BANDS_H, STORAGE_CRS, WORK_CRS
 from geo.errors import InputError
 from geo.model.costdist import Friction, SearchGrid, Settled, prepare_friction, resume, settle
 from geo.model.friction import Grid, ModelInputs, build_friction
+from geo.model.jit import CACHE as JIT_CACHE
 from geo.model.polygonize import mask_polygons
 from geo.sources.curated import (
     encircled_as_of,
@@ -200,7 +201,7 @@ def _clip(geom: shapely.Geometry, clip: shapely.Geometry | None) -> shapely.Geom
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _band_boxes(idx, time_h, ncols, hours, edge):  # noqa: ANN001, ANN202
     """Per band k (``hours`` ascending): bounding box ``(r0, r1, c0, c1)`` of the cells with
     ``time <= hours[k]``, their count, and whether one is an edge cell (``edge`` empty:
@@ -229,7 +230,7 @@ def _band_boxes(idx, time_h, ncols, hours, edge):  # noqa: ANN001, ANN202
     return box, count, on_edge
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _band_window(idx, time_h, ncols, hours, r0, r1, c0, c1):  # noqa: ANN001, ANN202
     """uint8 window ``[r0:r1, c0:c1]``: 1 + the first band holding each cell, 0 elsewhere."""
     win = np.zeros((r1 - r0, c1 - c0), dtype=np.uint8)

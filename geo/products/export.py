@@ -24,10 +24,13 @@ Formats
 -------
 GeoPackage
     One layer per theme, written through Arrow so that date columns are GPKG ``DATE``
-    fields (QGIS reads them as dates), integers as integers and text as UTF-8. A layer
-    mixing points, lines and polygons is split into ``<name>_points``, ``<name>_lines``
-    and ``<name>_polygons``. An empty theme is written as an empty layer with its
-    fields and geometry type.
+    fields (QGIS reads them as dates), integers as integers and text as UTF-8. Every
+    theme has one declared geometry type (:data:`THEME_GEOMETRY`): invalid geometries
+    are repaired and reduced to that type (:func:`conform_geometry`), so an invalid
+    admin polygon never splits a layer. List-valued fields are ``;``-separated text.
+    Only a layer of an unknown theme mixing points, lines and polygons is split into
+    ``<name>_points``, ``<name>_lines`` and ``<name>_polygons``. An empty theme is
+    written as an empty layer with its fields and geometry type.
 KML
     One ``Folder`` per theme; coordinates are ``lon,lat`` (KML's order); polygons are
     simplified (~100 m). Names and ``ExtendedData`` values are XML text
@@ -111,6 +114,21 @@ def _as_date(series: pd.Series) -> pd.Series:
     return pd.Series(pd.array(dates, dtype=pd.ArrowDtype(pa.date32())), index=series.index)
 
 
+#: Separator of list-valued fields (e.g. a hub's ``aor_adm1_pcodes``) in exported text fields.
+LIST_SEPARATOR = ";"
+
+
+def _is_list(v: Any) -> bool:
+    return isinstance(v, (list, tuple, set, frozenset, np.ndarray))
+
+
+def _list_to_text(v: Any) -> Any:
+    """Write a list-like cell as ``;``-separated text (an empty list gives ""); other values unchanged."""
+    if _is_list(v):
+        return LIST_SEPARATOR.join(str(x) for x in v)
+    return v
+
+
 def _frame(gdf: gpd.GeoDataFrame, columns: Sequence[str], as_of: dt.date) -> gpd.GeoDataFrame:
     cols = [c for c in columns if c in gdf.columns]
     out = gpd.GeoDataFrame(gdf[cols].copy(), geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
@@ -121,7 +139,78 @@ def _frame(gdf: gpd.GeoDataFrame, columns: Sequence[str], as_of: dt.date) -> gpd
             out[c] = _as_date(out[c])
         elif isinstance(out[c].dtype, pd.CategoricalDtype):
             out[c] = out[c].astype(object).where(out[c].notna(), None)
+        elif out[c].dtype == object and c != "geometry" and out[c].map(_is_list).any():
+            # GPKG/Arrow has no portable list field (an all-empty list column is list<null>,
+            # which GDAL refuses): lists are written as text, like the curated CSVs hold them
+            out[c] = out[c].map(_list_to_text)
     return out.reset_index(drop=True)
+
+
+_PART_TYPES = {
+    "MultiPolygon": ("Polygon", "MultiPolygon"),
+    "MultiLineString": ("LineString", "MultiLineString"),
+    "Point": ("Point",),
+}
+
+
+def _parts_of(geom: Any, keep: tuple[str, ...]) -> list[Any]:
+    if geom is None or geom.is_empty:
+        return []
+    if geom.geom_type in keep:
+        return list(getattr(geom, "geoms", [geom]))
+    if hasattr(geom, "geoms"):
+        return [p for g in geom.geoms for p in _parts_of(g, keep)]
+    return []
+
+
+def conform_geometry(gdf: gpd.GeoDataFrame, geometry_type: str) -> gpd.GeoDataFrame:
+    """Make every geometry of a layer valid and of one type, one row per input row.
+
+    Invalid geometries are repaired with :func:`shapely.make_valid`; the parts of the
+    expected family are kept (a repaired polygon's stray lines or points are dropped)
+    and polygons/lines are promoted to their multi type. A row with no part of the
+    expected family keeps an empty geometry rather than being split off or duplicated.
+
+    Parameters
+    ----------
+    gdf
+        A theme (any CRS).
+    geometry_type
+        ``"MultiPolygon"``, ``"MultiLineString"`` or ``"Point"``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Same rows and columns; geometries valid and all of ``geometry_type`` (or None).
+
+    Raises
+    ------
+    ValueError
+        If ``geometry_type`` is not one of the three above.
+    """
+    if geometry_type not in _PART_TYPES:
+        msg = f"unsupported layer geometry type {geometry_type!r}; expected one of {list(_PART_TYPES)}"
+        raise ValueError(msg)
+    if len(gdf) == 0:
+        return gdf
+    keep = _PART_TYPES[geometry_type]
+    out = []
+    for g in gdf.geometry.to_numpy():
+        if g is None or g.is_empty:
+            out.append(None)
+            continue
+        if not g.is_valid:
+            g = shapely.make_valid(g)
+        parts = _parts_of(g, keep)
+        if geometry_type == "Point":
+            out.append(parts[0] if len(parts) == 1 else (shapely.MultiPoint(parts) if parts else None))
+        elif not parts:
+            out.append(None)
+        elif geometry_type == "MultiPolygon":
+            out.append(shapely.MultiPolygon(parts))
+        else:
+            out.append(shapely.MultiLineString(parts))
+    return gdf.set_geometry(gpd.GeoSeries(out, crs=gdf.crs, index=gdf.index))
 
 
 def build_themes(
@@ -290,7 +379,7 @@ def build_themes(
                 geometry=gpd.GeoSeries([], crs=STORAGE_CRS),
                 crs=STORAGE_CRS,
             )
-    return {k: themes[k] for k in THEMES}
+    return {k: conform_geometry(themes[k], THEME_GEOMETRY[k]) for k in THEMES}
 
 
 # --------------------------------------------------------------------------- writers

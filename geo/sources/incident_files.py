@@ -106,8 +106,36 @@ DATE_ORDERS = ("dmy", "mdy", "ymd")
 #: Used when no admin0 outline is given; the CLI and loaders pass the real outline.
 MALI_BBOX = (-12.35, 10.05, 4.35, 25.10)
 
-#: Largest accepted upload / import file (bytes).
+#: Largest accepted upload / import file, bytes (50 MB of 1024 x 1024 bytes, as Streamlit's
+#: ``server.maxUploadSize`` counts them; .streamlit/config.toml holds the same figure).
 MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Most data rows read from one file (a year of ACLED for the whole Sahel is ~30 000).
+MAX_ROWS = 200_000
+#: Most bytes an XLSX may expand to (sum of the sizes its zip declares), and the largest
+#: expansion ratio of one of its parts over 1 MB: a zip bomb is refused before reading.
+MAX_XLSX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_XLSX_RATIO = 200
+#: Longest time spent reading one file, seconds (checked while rows are read).
+MAX_READ_SECONDS = 60.0
+
+
+def size_text(n: float) -> str:
+    """Write a byte count as limits are shown: ``"50 MB"`` (1024 x 1024 bytes), ``"12 KB"``, ``"9 bytes"``."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.{0 if n % (1024 * 1024) == 0 else 1}f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{int(n)} bytes"
+
+
+def limits_text(max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Return the upload limits in one phrase, the same in messages and on the page."""
+    rows = f"{MAX_ROWS:,}".replace(",", " ")
+    return (
+        f"at most {size_text(max_bytes)}, {rows} rows and, for XLSX, "
+        f"{size_text(MAX_XLSX_UNZIPPED_BYTES)} once unzipped"
+    )
+
 
 LICENCES = {
     "acled": "ACLED terms of use: no redistribution of rows; attribute ACLED",
@@ -242,7 +270,11 @@ class RawTable:
     encoding, delimiter
         What was detected (``None`` for XLSX).
     warnings
-        Problems noticed while reading (suspected mojibake ...).
+        Problems noticed while reading (suspected mojibake, HXL row skipped ...).
+    cell_problems
+        Cells that cannot be read as a value, as ``(row, column, reason, value)`` with
+        the 1-based data row (e.g. an XLSX formula saved without its computed value);
+        :func:`check_table` rejects those rows with that reason.
     """
 
     path: Path
@@ -250,6 +282,7 @@ class RawTable:
     encoding: str | None
     delimiter: str | None
     warnings: list[str] = field(default_factory=list)
+    cell_problems: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
 def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
@@ -272,14 +305,145 @@ def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
     raise DataFileError(path, "cannot decode the file")  # pragma: no cover (latin-1 never fails)
 
 
+_DELIMITERS = (",", ";", "\t", "|")
+
+
 def _sniff_delimiter(text: str) -> str:
-    head = "\n".join(text.splitlines()[:20])
+    """Pick the separator that splits the first lines into the header's number of fields.
+
+    Each candidate parses the first 50 lines with :mod:`csv` (so quoted separators do
+    not count); the one giving the most rows with exactly the header's field count (at
+    least two fields) wins, ties going to the order ``, ; tab |``. A file whose notes
+    contain commas but whose columns are separated by semicolons is read by ``;``.
+    """
+    head = text.splitlines()[:50]
+    best, best_score = ",", (-1, -1)
+    for delim in _DELIMITERS:
+        try:
+            rows = list(csv.reader(head, delimiter=delim))
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        consistent = sum(1 for r in rows[1:] if len(r) == width)
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _is_hxl_row(values: Sequence[object]) -> bool:
+    """Whether a row is an HXL hashtag row (``#date``, ``#geo+lat`` ...): most non-empty cells are tags."""
+    cells = [str(v).strip() for v in values if str(v).strip()]
+    tags = [c for c in cells if re.fullmatch(r"#[A-Za-z][\w]*(\s*\+[\w]+)*", c)]
+    return bool(cells) and len(tags) * 2 > len(cells)
+
+
+def _zip_guard(data: bytes, path: Path) -> None:
+    """Refuse an XLSX whose zip expands too much, from its declared sizes, before decompressing.
+
+    Python's :mod:`zipfile` (used by openpyxl) stops each part at its declared size, so
+    declared sizes bound what reading can expand to.
+
+    Raises
+    ------
+    DataFileError
+        Not a zip, too many parts, a part expanding more than :data:`MAX_XLSX_RATIO`
+        times, or more than :data:`MAX_XLSX_UNZIPPED_BYTES` in all.
+    """
+    import zipfile
+
     try:
-        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        first = text.splitlines()[0] if text else ""
-        counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
-        return max(counts, key=counts.__getitem__)
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise DataFileError(path, f"not a readable XLSX (zip) file ({exc})") from exc
+    if len(infos) > 10_000:
+        raise DataFileError(path, f"XLSX has {len(infos)} parts; refusing (not a plain workbook)")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_XLSX_UNZIPPED_BYTES:
+        msg = (
+            f"XLSX expands to {size_text(total)} once unzipped, over the "
+            f"{size_text(MAX_XLSX_UNZIPPED_BYTES)} limit ({limits_text()}); save a smaller extract or a CSV"
+        )
+        raise DataFileError(path, msg)
+    for i in infos:
+        if i.file_size > 1024 * 1024 and i.file_size > MAX_XLSX_RATIO * max(i.compress_size, 1):
+            ratio = i.file_size / max(i.compress_size, 1)
+            msg = (
+                f"XLSX part {i.filename!r} expands {ratio:,.0f} times ({size_text(i.compress_size)} to "
+                f"{size_text(i.file_size)}), over the {MAX_XLSX_RATIO} times limit: refused as a possible "
+                "zip bomb"
+            )
+            raise DataFileError(path, msg)
+
+
+def _read_xlsx(
+    data: bytes, path: Path, sheet: str | int | None, deadline: float
+) -> tuple[pd.DataFrame, list[tuple[int, str, str, str]]]:
+    """Read one XLSX sheet as text cells, with the row and time limits.
+
+    Formula cells are read from the values Excel saved with them; a formula saved without
+    a value (a file written by a program that does not compute formulas) becomes a cell
+    problem for its row instead of a silent blank.
+    """
+    import time
+
+    import openpyxl
+
+    _zip_guard(data, path)
+    try:
+        values_wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas_wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many types on a bad workbook  # noqa: BLE001
+        raise DataFileError(path, f"cannot read as XLSX ({type(exc).__name__}: {exc})") from exc
+    try:
+        names = values_wb.sheetnames
+        if isinstance(sheet, int) or sheet is None:
+            idx = int(sheet or 0)
+            if not 0 <= idx < len(names):
+                raise DataFileError(path, f"no sheet number {idx}; the workbook has {names}", field="sheet")
+            name = names[idx]
+        elif sheet in names:
+            name = sheet
+        else:
+            raise DataFileError(path, f"no sheet {sheet!r}; the workbook has {names}", field="sheet")
+        rows_v = values_wb[name].iter_rows(values_only=True)
+        rows_f = formulas_wb[name].iter_rows(values_only=True)
+        header = next(rows_v, None)
+        next(rows_f, None)
+        if header is None:
+            raise DataFileError(path, "no header row")
+        width = len(header)
+        while width and header[width - 1] in (None, ""):
+            width -= 1
+        columns = [str(c).strip() if c is not None else "" for c in header[:width]]
+        body: list[list[Any]] = []
+        problems: list[tuple[int, str, str, str]] = []
+        for n, (vals, forms) in enumerate(zip(rows_v, rows_f, strict=False), start=1):
+            if n > MAX_ROWS:
+                msg = f"more than {MAX_ROWS} data rows ({limits_text()}); split the file"
+                raise DataFileError(path, msg)
+            if n % 1000 == 0 and time.monotonic() > deadline:
+                msg = f"reading took more than {MAX_READ_SECONDS:.0f} s (stopped at row {n}); split the file"
+                raise DataFileError(path, msg)
+            cells = list(vals[:width]) + [None] * (width - len(vals[:width]))
+            for j, (v, f) in enumerate(zip(cells, forms[:width], strict=False)):
+                if v is None and isinstance(f, str) and f.startswith("="):
+                    reason = (
+                        "formula saved without its value (open the file in Excel or LibreOffice "
+                        "and save it again)"
+                    )
+                    problems.append((n, columns[j], reason, f))
+            body.append(cells)
+    finally:
+        values_wb.close()
+        formulas_wb.close()
+    while body and all(v in (None, "") for v in body[-1]):
+        body.pop()  # trailing rows Excel keeps formatted but empty
+    frame = pd.DataFrame(body, columns=columns, dtype=object) if body else pd.DataFrame(columns=columns)
+    return frame.map(_cell_text), problems
 
 
 def read_table(
@@ -314,24 +478,22 @@ def read_table(
     DataFileError
         Missing, empty, too large, binary, undecodable or unparsable file.
     """
+    import time
+
     path = Path(path)
+    deadline = time.monotonic() + MAX_READ_SECONDS
     if not path.is_file():
         raise DataFileError(path, "file not found")
     size = path.stat().st_size
     if size > max_bytes:
-        msg = f"file is {size / 1e6:.1f} MB, larger than the {max_bytes / 1e6:.0f} MB limit"
-        raise DataFileError(path, msg)
+        raise DataFileError(path, too_large_message(size, max_bytes))
     data = path.read_bytes()
     if not data.strip():
         raise DataFileError(path, "file is empty")
     warnings: list[str] = []
+    problems: list[tuple[int, str, str, str]] = []
     if data[:4] == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet or 0, dtype=object, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many types on a bad workbook
-            raise DataFileError(path, f"cannot read as XLSX ({type(exc).__name__}: {exc})") from exc
-        frame.columns = [str(c).strip() for c in frame.columns]
-        frame = frame.map(_cell_text)
+        frame, problems = _read_xlsx(data, path, sheet, deadline)
         enc = delim = None
     elif path.suffix.lower() == ".xls":
         raise DataFileError(path, "old Excel .xls is not supported; save it as .xlsx or .csv")
@@ -356,14 +518,37 @@ def read_table(
         except (pd.errors.ParserError, ValueError) as exc:
             raise DataFileError(path, f"cannot parse as CSV with separator {delim!r} ({exc})") from exc
         frame.columns = [str(c).strip() for c in frame.columns]
+        if len(frame) > MAX_ROWS:
+            msg = f"{len(frame)} data rows, more than {MAX_ROWS} ({limits_text(max_bytes)}); split the file"
+            raise DataFileError(path, msg)
     if frame.shape[1] == 0:
         raise DataFileError(path, "no header row")
+    if len(frame) and _is_hxl_row(frame.iloc[0].tolist()):
+        warnings.append(
+            "row 1 holds HXL hashtags ("
+            + " ".join(str(v) for v in frame.iloc[0] if str(v).strip())[:80]
+            + "), not data: skipped; the rows below are numbered from the first data row"
+        )
+        frame = frame.iloc[1:].reset_index(drop=True)
+        problems = [(r - 1, c, why, v) for r, c, why, v in problems if r > 1]
     dupes = [c for c in frame.columns if list(frame.columns).count(c) > 1]
     if dupes:
         raise DataFileError(path, f"duplicated column {dupes[0]!r} in the header", field=dupes[0])
     logger.info("read %s: %d rows, encoding %s, separator %r", path.name, len(frame), enc, delim)
     return RawTable(
-        path=path, frame=frame.reset_index(drop=True), encoding=enc, delimiter=delim, warnings=warnings
+        path=path,
+        frame=frame.reset_index(drop=True),
+        encoding=enc,
+        delimiter=delim,
+        warnings=warnings,
+        cell_problems=problems,
+    )
+
+
+def too_large_message(size: int, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Return ``"file is 61.2 MB, larger than the 50 MB limit (at most ...)"``, as the page shows it."""
+    return (
+        f"file is {size_text(size)}, larger than the {size_text(max_bytes)} limit ({limits_text(max_bytes)})"
     )
 
 
@@ -816,6 +1001,319 @@ def _inside(lon: np.ndarray, lat: np.ndarray, country: BaseGeometry | None) -> n
     return res
 
 
+#: Characters removed from text cells: C0/C1 controls (not tab/newline), zero-width and bidi controls.
+_INVISIBLE = re.compile(
+    "[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+#: Space-like characters turned into a plain space (no-break, narrow no-break, figure, thin ...).
+_SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+
+
+def clean_text(value: str) -> str:
+    """Normalise a text cell: NFC, space-like characters to spaces, invisible controls dropped, trimmed.
+
+    ``"Ségou"`` typed with a combining accent and ``"Ségou\u00a0"`` both give ``"Ségou"``.
+    """
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", value)
+    text = _SPACES.sub(" ", text)
+    text = _INVISIBLE.sub("", text)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+@dataclass
+class _Checker:
+    """State shared by the steps of :func:`check_table`: the raw cells, the column mapping, problems found."""
+
+    table: RawTable
+    fmt: str
+    cols: dict[str, str]
+    defaults: dict[str, str]
+    source: str
+    warnings: list[str]
+    problems: list[pd.DataFrame] = field(default_factory=list)
+
+    # -- column mapping ---------------------------------------------------------------
+
+    @classmethod
+    def start(cls, table: RawTable, fmt: str, mapping: Mapping_ | None) -> _Checker:
+        """Map the file's columns for ``fmt`` and note the optional ones absent."""
+        cols = _resolve_columns(table, fmt, mapping)
+        warnings = list(table.warnings)
+        source = (
+            f"generic:{mapping.name}"
+            if (fmt == "generic" and mapping)
+            else (f"generic:{table.path.stem}" if fmt == "generic" else fmt)
+        )
+        if fmt in _SPECS:
+            absent = [names[0] for canon, names in _SPECS[fmt].items() if canon not in cols]
+            if absent:
+                warnings.append(f"optional columns absent: {', '.join(absent)}")
+        defaults = dict(mapping.defaults) if mapping else {}
+        return cls(table, fmt, cols, defaults, source, warnings)
+
+    @property
+    def raw(self) -> pd.DataFrame:
+        """The file's cells."""
+        return self.table.frame
+
+    def text(self, canon: str) -> pd.Series:
+        """Return a canonical field as normalised text (:func:`clean_text`), or its default."""
+        raw = self.raw
+        if canon in self.cols:
+            col = raw[self.cols[canon]]
+            if col.dtype == object:  # XLSX cells: text, or Timestamps for Excel dates
+                col = col.map(lambda v: v if isinstance(v, str) else str(v))
+            return col.astype(str).map(clean_text)
+        return pd.Series(self.defaults.get(canon, ""), index=raw.index, dtype=object)
+
+    def reject(
+        self,
+        mask: pd.Series | np.ndarray,
+        fld: str,
+        reason: pd.Series | str,
+        values: pd.Series | None = None,
+    ) -> None:
+        """Record one problem per row of ``mask`` (field, reason, offending value)."""
+        raw = self.raw
+        mask = pd.Series(np.asarray(mask, dtype=bool), index=raw.index)
+        if not mask.any():
+            return
+        idx = mask[mask].index
+        rs = reason[idx] if isinstance(reason, pd.Series) else reason
+        vals = values[idx].astype(str) if values is not None else ""
+        self.problems.append(
+            pd.DataFrame({"row": idx + 1, "field": fld, "reason": rs, "value": vals}, index=idx)
+        )
+
+    # -- per-field validation ---------------------------------------------------------
+
+    def reject_unreadable_cells(self) -> None:
+        """Rows with a cell the reader could not turn into a value (formula without a saved value)."""
+        for row, column, reason, value in self.table.cell_problems:
+            if 1 <= row <= len(self.raw):
+                mask = np.zeros(len(self.raw), dtype=bool)
+                mask[row - 1] = True
+                self.reject(mask, column, reason, pd.Series(value, index=self.raw.index))
+
+    def check_event_ids(self) -> pd.Series:
+        """Event ids: missing ones and repeats within the file are rejected."""
+        cols, raw = self.cols, self.raw
+        ids = self.text("event_id")
+        if "event_id" in cols:
+            self.reject(ids == "", cols["event_id"], "missing event id")
+            first = ids.where(ids != "").dropna()
+            dup = first.duplicated(keep="first")
+            if dup.any():
+                first_row = {v: int(i) + 1 for i, v in first[~dup].items()}
+                reasons = first[dup].map(lambda v: f"duplicate event id {v!r} (first at row {first_row[v]})")
+                self.reject(
+                    ids.index.isin(first[dup].index),
+                    cols["event_id"],
+                    pd.Series(reasons, index=raw.index).fillna(""),
+                    ids,
+                )
+        return ids
+
+    def check_dates(self, out: pd.DataFrame, order: str | None, today: dt.date) -> None:
+        """``date``/``date_end``: unparsable, ambiguous or future dates are rejected."""
+        cols, raw, warnings = self.cols, self.raw, self.warnings
+        date_field = cols.get("date", "date")
+        dates_src = raw[cols["date"]] if "date" in cols else self.text("date")
+        d = parse_dates(dates_src, date_order=order)
+        self.reject(d.reason != "", date_field, d.reason, dates_src.astype(str))
+        if d.dayfirst_rows and d.monthfirst_rows:
+            warnings.append(
+                f"slash dates are day-first in rows {[i + 1 for i in d.dayfirst_rows[:5]]} but month-first "
+                f"in rows {[i + 1 for i in d.monthfirst_rows[:5]]}: check the file"
+            )
+        amb = int(d.reason.str.startswith("ambiguous").sum())
+        if amb:
+            hint = ""
+            if d.dayfirst_rows and not d.monthfirst_rows:
+                hint = "; the unambiguous rows are day-first, declare --date-order dmy if all are"
+            elif d.monthfirst_rows and not d.dayfirst_rows:
+                hint = "; the unambiguous rows are month-first, declare --date-order mdy if all are"
+            warnings.append(f"{amb} rows have ambiguous slash dates and were rejected{hint}")
+        future = d.date.notna() & (d.date > pd.Timestamp(today))
+        self.reject(future, date_field, f"date after today ({today.isoformat()})", dates_src.astype(str))
+        out["date"] = d.date
+        end = parse_dates(self.text("date_end"), date_order=order) if "date_end" in cols else None
+        out["date_end"] = end.date if end is not None else pd.NaT
+        out["_date_precision"] = d.precision
+
+    def precision(self, out: pd.DataFrame) -> None:
+        """Geo and time precision codes of the format, mapped to the normalised ones."""
+        fmt, cols, text, warnings = self.fmt, self.cols, self.text, self.warnings
+        parsed = out.pop("_date_precision")
+        if fmt == "curated":
+            prec_txt = text("date_precision").str.lower()
+            out["date_precision"] = prec_txt.where(prec_txt != "", parsed)
+            conf = text("coord_confidence").str.lower()
+            out["geo_precision"] = conf.map(_CONFIDENCE).astype("Int64")
+            out["geo_precision_src"] = conf
+            out["time_precision_src"] = prec_txt
+        else:
+            gp = parse_number(text("geo_precision")).round().astype("Int64")
+            tp = parse_number(text("time_precision")).round().astype("Int64")
+            out["geo_precision_src"] = text("geo_precision")
+            out["time_precision_src"] = text("time_precision")
+            if fmt == "ucdp":
+                out["geo_precision"] = gp.clip(upper=3).where(gp >= 1)
+                tmap = _UCDP_TIME
+            else:
+                out["geo_precision"] = gp.where(gp.isin([1, 2, 3]))
+                tmap = _ACLED_TIME
+            bad_gp = gp.notna() & out["geo_precision"].isna()
+            if bad_gp.any():
+                warnings.append(
+                    f"{int(bad_gp.sum())} rows have an unknown geo precision code; stored as unknown"
+                )
+            tprec = tp.astype("float64").map({float(k): v for k, v in tmap.items()}).astype(object).fillna("")
+            if fmt == "generic" and "date_precision" in cols:
+                tprec = text("date_precision").str.lower()
+            out["date_precision"] = tprec.where(tprec != "", parsed)
+            if fmt != "generic" and "geo_precision" not in cols:
+                warnings.append("no geo precision column: precision stored as unknown")
+        out["geo_precision"] = out["geo_precision"].astype("Int64")
+        out["low_precision"] = (out["geo_precision"] >= 3).fillna(False).astype(bool)
+
+    def check_coordinates(
+        self, out: pd.DataFrame, *, fix_swapped: bool, country: BaseGeometry | None
+    ) -> None:
+        """Latitude/longitude: missing, not numbers, 0,0, out of range, outside Mali, swapped."""
+        cols, raw, reject = self.cols, self.raw, self.reject
+        n = len(raw)
+        lat_txt, lon_txt = self.text("latitude"), self.text("longitude")
+        lat_field, lon_field = cols.get("latitude", "latitude"), cols.get("longitude", "longitude")
+        lat, lon = parse_number(lat_txt).to_numpy(), parse_number(lon_txt).to_numpy()
+        blank_lat = lat_txt.isin(["", "n/a", "NA", "na", "N/A"])
+        blank_lon = lon_txt.isin(["", "n/a", "NA", "na", "N/A"])
+        reject(blank_lat, lat_field, "missing coordinate")
+        reject(blank_lon & ~blank_lat, lon_field, "missing coordinate")
+        reject(~blank_lat & np.isnan(lat), lat_field, "not a number", lat_txt)
+        reject(~blank_lon & np.isnan(lon), lon_field, "not a number", lon_txt)
+        finite = np.isfinite(lat) & np.isfinite(lon)
+        zero = finite & (lat == 0) & (lon == 0)
+        reject(zero, f"{lat_field},{lon_field}", "coordinates 0,0 are a placeholder, not a location")
+        bad_range = finite & ~zero & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
+        reject(
+            bad_range,
+            f"{lat_field},{lon_field}",
+            "coordinates out of range (|lat| > 90 or |lon| > 180)",
+            lat_txt + "," + lon_txt,
+        )
+        check = finite & ~zero & ~bad_range
+        inside = np.zeros(n, dtype=bool)
+        inside[check] = _inside(lon[check], lat[check], country)
+        outside = check & ~inside
+        swapped = np.zeros(n, dtype=bool)
+        if outside.any():
+            swapped[outside] = _inside(lat[outside], lon[outside], country)
+        pair = pd.Series("", index=raw.index, dtype=object)
+        for i in np.flatnonzero(outside):
+            pair.iat[i] = f"({lat[i]:g}, {lon[i]:g})"
+        if fix_swapped and swapped.any():
+            lat2 = np.where(swapped, lon, lat)
+            lon = np.where(swapped, lat, lon)
+            lat = lat2
+            rows = [int(i) + 1 for i in np.flatnonzero(swapped)]
+            self.warnings.append(f"latitude/longitude swapped and fixed on {len(rows)} rows: {rows[:20]}")
+        else:
+            reject(
+                swapped,
+                f"{lat_field},{lon_field}",
+                "latitude and longitude look swapped: (lat, lon) "
+                + pair
+                + " is outside Mali but the swapped pair is inside; fix the file or use --fix-swapped",
+            )
+        reject(outside & ~swapped, f"{lat_field},{lon_field}", "outside Mali: (lat, lon) " + pair)
+        out["latitude"], out["longitude"] = lat, lon
+
+    def check_fatalities(self, out: pd.DataFrame) -> None:
+        """Fatalities: whole numbers >= 0 (blank = 0); low/high estimates when given."""
+        cols = self.cols
+        if "fatalities" in cols:
+            ftxt = self.text("fatalities")
+            fat = parse_number(ftxt)
+            bad = (ftxt != "") & (fat.isna() | (fat < 0) | (fat != fat.round()))
+            self.reject(bad, cols["fatalities"], "fatalities must be a whole number >= 0", ftxt)
+            out["fatalities"] = fat.fillna(0).where(~bad, 0).astype("int64")
+        else:
+            out["fatalities"] = np.int64(0)
+        for extra in ("fatalities_low", "fatalities_high"):
+            out[extra] = parse_number(self.text(extra)).round().astype("Int64") if extra in cols else pd.NA
+        out["fatalities_low"] = out["fatalities_low"].astype("Int64")
+        out["fatalities_high"] = out["fatalities_high"].astype("Int64")
+
+    def text_fields(self, out: pd.DataFrame) -> None:
+        """Event type (required when mapped) and the free-text fields, normalised."""
+        etype = self.text("event_type")
+        if self.fmt == "ucdp":
+            etype = etype.map(lambda v: _UCDP_VIOLENCE.get(v, v))
+        if "event_type" in self.cols or "event_type" in self.defaults:
+            self.reject(etype == "", self.cols.get("event_type", "event_type"), "missing event type")
+        else:
+            etype = pd.Series("incident", index=self.raw.index, dtype=object)
+        out["event_type"] = etype
+        for canon in (
+            "sub_event_type",
+            "actor1",
+            "actor2",
+            "notes",
+            "source_ref",
+            "location",
+            "admin1",
+            "admin2",
+            "admin3",
+        ):
+            out[canon] = self.text(canon)
+
+    def identity(self, out: pd.DataFrame, ids: pd.Series, mapping: Mapping_ | None) -> None:
+        """Source, event id, restriction and licence of every row."""
+        fmt = self.fmt
+        out["source"] = self.source
+        out["source_event_id"] = ids
+        if fmt == "acled":
+            out["restricted"] = True
+        elif fmt == "generic":
+            out["restricted"] = mapping.restricted if mapping else True
+        else:
+            out["restricted"] = False
+        out["licence"] = mapping.licence if mapping else LICENCES.get(fmt, LICENCES["generic"])
+        out["row"] = self.raw.index + 1
+
+    # -- outcome and duplicate detection within the file --------------------------------
+
+    def accepted(self, out: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+        """Return the accepted rows with ``incident_id`` (exact repeats once), the problems, the kept mask."""
+        source = self.source
+        rejected = (
+            pd.concat(self.problems).sort_values(["row"], kind="stable").reset_index(drop=True)
+            if self.problems
+            else _empty_rejected()
+        )
+        keep = ~out["row"].isin(set(rejected["row"]))
+        acc = out[keep].copy()
+        has_id = acc["source_event_id"] != ""
+        acc["content_hash"] = ""
+        if (~has_id).any():
+            acc.loc[~has_id, "content_hash"] = content_hash(acc[~has_id])
+        acc["incident_id"] = np.where(
+            has_id, source + ":" + acc["source_event_id"], source + ":h" + acc["content_hash"].astype(str)
+        )
+        if (~has_id).any():
+            same = acc["incident_id"].duplicated(keep="first")
+            if same.any():
+                self.warnings.append(
+                    f"{int(same.sum())} rows repeat another row's content exactly "
+                    f"(rows {acc.loc[same, 'row'].tolist()[:20]}); kept once"
+                )
+                acc = acc[~same]
+        return acc[INCIDENT_COLUMNS].reset_index(drop=True), rejected, keep
+
+
 def check_table(
     table: RawTable,
     *,
@@ -873,229 +1371,18 @@ def check_table(
         msg = f"unknown date order {date_order!r}; expected one of {list(DATE_ORDERS)}"
         raise DataFileError(table.path, msg, field="date_order")
     fmt = detect_format(table.frame.columns) if fmt == "auto" else fmt
-    cols = _resolve_columns(table, fmt, mapping)
-    raw = table.frame
-    n = len(raw)
-    warnings = list(table.warnings)
-    order = date_order or (mapping.date_order if mapping else None)
-    source = (
-        f"generic:{mapping.name}"
-        if (fmt == "generic" and mapping)
-        else (f"generic:{table.path.stem}" if fmt == "generic" else fmt)
-    )
-    if fmt in _SPECS:
-        absent = [names[0] for canon, names in _SPECS[fmt].items() if canon not in cols]
-        if absent:
-            warnings.append(f"optional columns absent: {', '.join(absent)}")
-    defaults = dict(mapping.defaults) if mapping else {}
-
-    def text(canon: str) -> pd.Series:
-        if canon in cols:
-            col = raw[cols[canon]]
-            if col.dtype == object:  # XLSX cells: text, or Timestamps for Excel dates
-                col = col.map(lambda v: v if isinstance(v, str) else str(v))
-            return col.astype(str).str.strip()
-        return pd.Series(defaults.get(canon, ""), index=raw.index, dtype=object)
-
-    problems: list[pd.DataFrame] = []
-
-    def reject(
-        mask: pd.Series | np.ndarray, fld: str, reason: pd.Series | str, values: pd.Series | None = None
-    ) -> None:
-        mask = pd.Series(np.asarray(mask, dtype=bool), index=raw.index)
-        if not mask.any():
-            return
-        idx = mask[mask].index
-        rs = reason[idx] if isinstance(reason, pd.Series) else reason
-        vals = values[idx].astype(str) if values is not None else ""
-        problems.append(pd.DataFrame({"row": idx + 1, "field": fld, "reason": rs, "value": vals}, index=idx))
-
-    out = pd.DataFrame(index=raw.index)
-    # identifiers
-    ids = text("event_id")
-    if "event_id" in cols:
-        reject(ids == "", cols["event_id"], "missing event id")
-        first = ids.where(ids != "").dropna()
-        dup = first.duplicated(keep="first")
-        if dup.any():
-            first_row = {v: int(i) + 1 for i, v in first[~dup].items()}
-            reasons = first[dup].map(lambda v: f"duplicate event id {v!r} (first at row {first_row[v]})")
-            reject(
-                ids.index.isin(first[dup].index),
-                cols["event_id"],
-                pd.Series(reasons, index=raw.index).fillna(""),
-                ids,
-            )
-    # dates
-    date_field = cols.get("date", "date")
-    dates_src = raw[cols["date"]] if "date" in cols else text("date")
-    d = parse_dates(dates_src, date_order=order)
-    reject(d.reason != "", date_field, d.reason, dates_src.astype(str))
-    if d.dayfirst_rows and d.monthfirst_rows:
-        warnings.append(
-            f"slash dates are day-first in rows {[i + 1 for i in d.dayfirst_rows[:5]]} but month-first "
-            f"in rows {[i + 1 for i in d.monthfirst_rows[:5]]}: check the file"
-        )
-    amb = int(d.reason.str.startswith("ambiguous").sum())
-    if amb:
-        hint = ""
-        if d.dayfirst_rows and not d.monthfirst_rows:
-            hint = "; the unambiguous rows are day-first, declare --date-order dmy if all are"
-        elif d.monthfirst_rows and not d.dayfirst_rows:
-            hint = "; the unambiguous rows are month-first, declare --date-order mdy if all are"
-        warnings.append(f"{amb} rows have ambiguous slash dates and were rejected{hint}")
-    today = today or dt.date.today()
-    future = d.date.notna() & (d.date > pd.Timestamp(today))
-    reject(future, date_field, f"date after today ({today.isoformat()})", dates_src.astype(str))
-    out["date"] = d.date
-    end = parse_dates(text("date_end"), date_order=order) if "date_end" in cols else None
-    out["date_end"] = end.date if end is not None else pd.NaT
-    # precision
-    if fmt == "curated":
-        prec_txt = text("date_precision").str.lower()
-        out["date_precision"] = prec_txt.where(prec_txt != "", d.precision)
-        conf = text("coord_confidence").str.lower()
-        out["geo_precision"] = conf.map(_CONFIDENCE).astype("Int64")
-        out["geo_precision_src"] = conf
-        out["time_precision_src"] = prec_txt
-    else:
-        gp = parse_number(text("geo_precision")).round().astype("Int64")
-        tp = parse_number(text("time_precision")).round().astype("Int64")
-        out["geo_precision_src"] = text("geo_precision")
-        out["time_precision_src"] = text("time_precision")
-        if fmt == "ucdp":
-            out["geo_precision"] = gp.clip(upper=3).where(gp >= 1)
-            tmap = _UCDP_TIME
-        else:
-            out["geo_precision"] = gp.where(gp.isin([1, 2, 3]))
-            tmap = _ACLED_TIME
-        bad_gp = gp.notna() & out["geo_precision"].isna()
-        if bad_gp.any():
-            warnings.append(f"{int(bad_gp.sum())} rows have an unknown geo precision code; stored as unknown")
-        tprec = tp.astype("float64").map({float(k): v for k, v in tmap.items()}).astype(object).fillna("")
-        if fmt == "generic" and "date_precision" in cols:
-            tprec = text("date_precision").str.lower()
-        out["date_precision"] = tprec.where(tprec != "", d.precision)
-        if fmt != "generic" and "geo_precision" not in cols:
-            warnings.append("no geo precision column: precision stored as unknown")
-    out["geo_precision"] = out["geo_precision"].astype("Int64")
-    out["low_precision"] = (out["geo_precision"] >= 3).fillna(False).astype(bool)
-    # coordinates
-    lat_txt, lon_txt = text("latitude"), text("longitude")
-    lat_field, lon_field = cols.get("latitude", "latitude"), cols.get("longitude", "longitude")
-    lat, lon = parse_number(lat_txt).to_numpy(), parse_number(lon_txt).to_numpy()
-    blank_lat = lat_txt.isin(["", "n/a", "NA", "na", "N/A"])
-    blank_lon = lon_txt.isin(["", "n/a", "NA", "na", "N/A"])
-    reject(blank_lat, lat_field, "missing coordinate")
-    reject(blank_lon & ~blank_lat, lon_field, "missing coordinate")
-    reject(~blank_lat & np.isnan(lat), lat_field, "not a number", lat_txt)
-    reject(~blank_lon & np.isnan(lon), lon_field, "not a number", lon_txt)
-    finite = np.isfinite(lat) & np.isfinite(lon)
-    zero = finite & (lat == 0) & (lon == 0)
-    reject(zero, f"{lat_field},{lon_field}", "coordinates 0,0 are a placeholder, not a location")
-    bad_range = finite & ~zero & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
-    reject(
-        bad_range,
-        f"{lat_field},{lon_field}",
-        "coordinates out of range (|lat| > 90 or |lon| > 180)",
-        lat_txt + "," + lon_txt,
-    )
-    check = finite & ~zero & ~bad_range
-    inside = np.zeros(n, dtype=bool)
-    inside[check] = _inside(lon[check], lat[check], country)
-    outside = check & ~inside
-    swapped = np.zeros(n, dtype=bool)
-    if outside.any():
-        swapped[outside] = _inside(lat[outside], lon[outside], country)
-    pair = pd.Series("", index=raw.index, dtype=object)
-    for i in np.flatnonzero(outside):
-        pair.iat[i] = f"({lat[i]:g}, {lon[i]:g})"
-    if fix_swapped and swapped.any():
-        lat2 = np.where(swapped, lon, lat)
-        lon = np.where(swapped, lat, lon)
-        lat = lat2
-        rows = [int(i) + 1 for i in np.flatnonzero(swapped)]
-        warnings.append(f"latitude/longitude swapped and fixed on {len(rows)} rows: {rows[:20]}")
-    else:
-        reject(
-            swapped,
-            f"{lat_field},{lon_field}",
-            "latitude and longitude look swapped: (lat, lon) "
-            + pair
-            + " is outside Mali but the swapped pair is inside; fix the file or use --fix-swapped",
-        )
-    reject(outside & ~swapped, f"{lat_field},{lon_field}", "outside Mali: (lat, lon) " + pair)
-    out["latitude"], out["longitude"] = lat, lon
-    # fatalities
-    if "fatalities" in cols:
-        ftxt = text("fatalities")
-        fat = parse_number(ftxt)
-        bad = (ftxt != "") & (fat.isna() | (fat < 0) | (fat != fat.round()))
-        reject(bad, cols["fatalities"], "fatalities must be a whole number >= 0", ftxt)
-        out["fatalities"] = fat.fillna(0).where(~bad, 0).astype("int64")
-    else:
-        out["fatalities"] = np.int64(0)
-    for extra in ("fatalities_low", "fatalities_high"):
-        out[extra] = parse_number(text(extra)).round().astype("Int64") if extra in cols else pd.NA
-    out["fatalities_low"] = out["fatalities_low"].astype("Int64")
-    out["fatalities_high"] = out["fatalities_high"].astype("Int64")
-    # text fields
-    etype = text("event_type")
-    if fmt == "ucdp":
-        etype = etype.map(lambda v: _UCDP_VIOLENCE.get(v, v))
-    if "event_type" in cols or "event_type" in defaults:
-        reject(etype == "", cols.get("event_type", "event_type"), "missing event type")
-    else:
-        etype = pd.Series("incident", index=raw.index, dtype=object)
-    out["event_type"] = etype
-    for canon in (
-        "sub_event_type",
-        "actor1",
-        "actor2",
-        "notes",
-        "source_ref",
-        "location",
-        "admin1",
-        "admin2",
-        "admin3",
-    ):
-        out[canon] = text(canon)
-    # identity
-    out["source"] = source
-    out["source_event_id"] = ids
-    if fmt == "acled":
-        out["restricted"] = True
-    elif fmt == "generic":
-        out["restricted"] = mapping.restricted if mapping else True
-    else:
-        out["restricted"] = False
-    out["licence"] = mapping.licence if mapping else LICENCES.get(fmt, LICENCES["generic"])
-    out["row"] = raw.index + 1
-    rejected = (
-        pd.concat(problems).sort_values(["row"], kind="stable").reset_index(drop=True)
-        if problems
-        else _empty_rejected()
-    )
-    bad_rows = set(rejected["row"])
-    keep = ~out["row"].isin(bad_rows)
-    acc = out[keep].copy()
-    has_id = acc["source_event_id"] != ""
-    acc["content_hash"] = ""
-    if (~has_id).any():
-        acc.loc[~has_id, "content_hash"] = content_hash(acc[~has_id])
-    acc["incident_id"] = np.where(
-        has_id, source + ":" + acc["source_event_id"], source + ":h" + acc["content_hash"].astype(str)
-    )
-    if (~has_id).any():
-        same = acc["incident_id"].duplicated(keep="first")
-        if same.any():
-            warnings.append(
-                f"{int(same.sum())} rows repeat another row's content exactly "
-                f"(rows {acc.loc[same, 'row'].tolist()[:20]}); kept once"
-            )
-            acc = acc[~same]
-    acc = acc[INCIDENT_COLUMNS].reset_index(drop=True)
-    raw_rej = raw[~keep.to_numpy()].copy()
+    chk = _Checker.start(table, fmt, mapping)
+    chk.reject_unreadable_cells()
+    out = pd.DataFrame(index=chk.raw.index)
+    ids = chk.check_event_ids()
+    chk.check_dates(out, date_order or (mapping.date_order if mapping else None), today or dt.date.today())
+    chk.precision(out)
+    chk.check_coordinates(out, fix_swapped=fix_swapped, country=country)
+    chk.check_fatalities(out)
+    chk.text_fields(out)
+    chk.identity(out, ids, mapping)
+    acc, rejected, keep = chk.accepted(out)
+    raw_rej = chk.raw[~keep.to_numpy()].copy()
     raw_rej.insert(0, "row", raw_rej.index + 1)
     dups = (
         find_duplicates(acc, existing, max_km=dup_km, max_days=dup_days)
@@ -1103,22 +1390,27 @@ def check_table(
         else _empty_duplicates()
     )
     if len(dups):
-        warnings.append(
+        chk.warnings.append(
             f"{len(dups)} rows may duplicate events of another source (within "
             f"{dup_km:g} km and {dup_days} days); they are kept and listed in duplicates"
         )
     logger.info(
-        "check %s (%s): %d rows, %d accepted, %d rejected", table.path.name, fmt, n, len(acc), len(bad_rows)
+        "check %s (%s): %d rows, %d accepted, %d rejected",
+        table.path.name,
+        fmt,
+        len(chk.raw),
+        len(acc),
+        int((~keep).sum()),
     )
     return CheckResult(
         path=table.path,
         format=fmt,
-        source=source,
-        rows=n,
+        source=chk.source,
+        rows=len(chk.raw),
         accepted=acc,
         rejected=rejected,
         raw_rejected=raw_rej.reset_index(drop=True),
-        warnings=warnings,
+        warnings=chk.warnings,
         duplicates=dups,
         encoding=table.encoding,
         delimiter=table.delimiter,
@@ -1265,8 +1557,7 @@ def check_upload(
     name = Path(filename).name or "upload.csv"
     limit = options.get("max_bytes", MAX_FILE_BYTES)
     if len(data) > limit:
-        msg = f"file is {len(data) / 1e6:.1f} MB, larger than the {limit / 1e6:.0f} MB limit"
-        raise DataFileError(name, msg)
+        raise DataFileError(name, too_large_message(len(data), limit))
     with tempfile.TemporaryDirectory(prefix="incidents-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)

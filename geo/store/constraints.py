@@ -60,7 +60,7 @@ import pandas as pd
 from geo.config import CURATED_DIR, DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS
 from geo.errors import AccessMapError, DataFileError
 from geo.sources import curated
-from geo.store.db import connect, ensure_component, transaction
+from geo.store.db import connect, ensure_component, store_errors, transaction
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 
 logger = logging.getLogger(__name__)
@@ -223,6 +223,35 @@ class WriteResult:
     recorded_at: str
 
 
+class ConflictError(AccessMapError, RuntimeError):
+    """A save was based on a version of an axis or episode that someone has changed since.
+
+    Optimistic concurrency: a form remembers the version it was loaded from
+    (:func:`axis_head`, :func:`episode_head`) and names it in the save (``based_on``);
+    if another advisor saved a change to the same item in between, nothing is written
+    and this error shows the newer version instead of silently layering one change on
+    the other.
+
+    Attributes
+    ----------
+    item
+        Axis id or episode id.
+    based_on
+        Version the save was based on (0: no version existed).
+    current
+        The newer version (a row of the history as a dict: ``version_id``,
+        ``recorded_by``, ``recorded_at`` and the item's fields).
+    """
+
+    def __init__(self, item: str, based_on: int, current: dict[str, object], summary: str) -> None:
+        self.item, self.based_on, self.current = item, based_on, current
+        super().__init__(
+            f"{item} was changed since your form was loaded (version {based_on}): version "
+            f"{current['version_id']} {summary}, recorded by {current['recorded_by']} at "
+            f"{current['recorded_at']}; nothing was saved. Review it and save again"
+        )
+
+
 # ---------------------------------------------------------------------------- helpers
 
 
@@ -307,6 +336,32 @@ def adm3_pcodes(lon: pd.Series, lat: pd.Series, *, data_dir: Path | None) -> lis
         if p is None:
             logger.warning("constraints: point %.4f %.4f lies in no admin3 commune", lon.iloc[i], lat.iloc[i])
     return out
+
+
+def locality_key(name: str) -> str:
+    """Comparison key of a locality name: NFC-cleaned, accents dropped, case-folded, spaces collapsed.
+
+    ``"Farabougou"``, ``" farabougou\u00a0"`` and ``"FARABOUGOU"`` share a key, as do
+    ``"Ségou"`` (composed or decomposed accent) and ``"Segou"``.
+    """
+    import unicodedata
+
+    from geo.sources.incident_files import clean_text
+
+    text = unicodedata.normalize("NFKD", clean_text(str(name)))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.casefold().split())
+
+
+def _canonical_locality(conn: sqlite3.Connection, name: str) -> str:
+    """Return the stored spelling of ``name`` (same :func:`locality_key`), else ``name`` cleaned."""
+    from geo.sources.incident_files import clean_text
+
+    key = locality_key(name)
+    for (stored,) in conn.execute(f"SELECT DISTINCT locality FROM {ENCIRCLED_TABLE} ORDER BY locality"):
+        if locality_key(stored) == key:
+            return str(stored)
+    return clean_text(name)
 
 
 def _insert(conn: sqlite3.Connection, table: str, row: dict[str, object]) -> int:
@@ -446,23 +501,27 @@ def open_store(
     ------
     StoreError
         The file is not one of our stores, or its constraints schema is newer than
-        this program's; the file is left untouched.
+        this program's; the file is left untouched. Any SQLite or file-system fault
+        inside the block (disk full, read-only store, damaged file) is raised as one
+        line naming the file (:func:`geo.store.db.store_errors`), after the write
+        transaction was rolled back.
     """
-    conn = connect(store_path)
-    try:
-        ensure_component(conn, COMPONENT, MIGRATIONS)
-        if conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_at'").fetchone() is None:
-            with transaction(conn):
-                if conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_at'").fetchone() is None:
-                    _seed(conn, seed_dir, data_dir)
-        seeded = f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_crossings'"
-        if conn.execute(seeded).fetchone() is None:
-            with transaction(conn):
-                if conn.execute(seeded).fetchone() is None:
-                    _seed_crossings(conn, seed_dir)
-        yield conn
-    finally:
-        conn.close()
+    with store_errors(store_path):
+        conn = connect(store_path)
+        try:
+            ensure_component(conn, COMPONENT, MIGRATIONS)
+            if conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_at'").fetchone() is None:
+                with transaction(conn):
+                    if conn.execute(f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_at'").fetchone() is None:
+                        _seed(conn, seed_dir, data_dir)
+            seeded = f"SELECT 1 FROM {META_TABLE} WHERE key = 'seeded_crossings'"
+            if conn.execute(seeded).fetchone() is None:
+                with transaction(conn):
+                    if conn.execute(seeded).fetchone() is None:
+                        _seed_crossings(conn, seed_dir)
+            yield conn
+        finally:
+            conn.close()
 
 
 # ---------------------------------------------------------------------------- reading
@@ -592,6 +651,11 @@ def state_version(store_path: Path | str | None) -> str:
         ``"<max road version>.<count>:<max encircled version>.<count>"``; ``"absent"``
         when the file does not exist, ``"empty"`` before the component is created.
         Use it as a cache key (history is append-only, so it only grows).
+
+    Raises
+    ------
+    StoreError
+        The store is damaged, foreign or cannot be opened (one line naming the file).
     """
     if store_path is None:
         names = ("road_status.csv", "encircled.csv", "axes.csv", "crossing_status.csv", "crossings.csv")
@@ -599,21 +663,22 @@ def state_version(store_path: Path | str | None) -> str:
         return "csv:" + ":".join(str(f.stat().st_mtime_ns) for f in files if f.exists())
     if not Path(store_path).exists():
         return "absent"
-    conn = connect(store_path, create=False)
-    try:
-        parts = []
-        for table in (ROAD_TABLE, ENCIRCLED_TABLE, CROSSING_TABLE):
-            try:
+    with store_errors(store_path):
+        conn = connect(store_path, create=False)
+        try:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+            }
+            if not {ROAD_TABLE, ENCIRCLED_TABLE} <= tables:
+                return "empty"
+            parts = []
+            for table in (ROAD_TABLE, ENCIRCLED_TABLE, CROSSING_TABLE):
+                if table not in tables:  # crossings: a store from before schema version 2
+                    continue
                 row = conn.execute(f"SELECT coalesce(max(version_id), 0), count(*) FROM {table}").fetchone()
-            except sqlite3.OperationalError:
-                if table != CROSSING_TABLE:
-                    raise
-                continue  # a store from before schema version 2
-            parts.append(f"{row[0]}.{row[1]}")
-    except sqlite3.OperationalError:
-        return "empty"
-    finally:
-        conn.close()
+                parts.append(f"{row[0]}.{row[1]}")
+        finally:
+            conn.close()
     return ":".join(parts)
 
 
@@ -651,7 +716,8 @@ def encircled_history(store_path: Path | str, locality: str | None = None) -> gp
     store_path
         Project store.
     locality
-        Only this locality (exact name); None for all.
+        Only this locality (compared by :func:`locality_key`: case, accents, spaces
+        and Unicode forms do not matter); None for all.
 
     Returns
     -------
@@ -663,7 +729,8 @@ def encircled_history(store_path: Path | str, locality: str | None = None) -> gp
             rows = conn.execute(_select(ENCIRCLED_TABLE, current_only=False)).fetchall()
         else:
             rows = conn.execute(
-                _select(ENCIRCLED_TABLE, where="t.locality = ?", current_only=False), (locality,)
+                _select(ENCIRCLED_TABLE, where="t.locality = ?", current_only=False),
+                (_canonical_locality(conn, locality),),
             ).fetchall()
     return _encircled_frame(rows)
 
@@ -813,6 +880,65 @@ def change_day(
     return as_of
 
 
+# ---------------------------------------------------------------------------- versions a form is based on
+
+
+def _head(conn: sqlite3.Connection, table: str, key: str, value: str) -> sqlite3.Row | None:
+    return conn.execute(
+        f"SELECT * FROM {table} WHERE {key} = ? ORDER BY version_id DESC LIMIT 1", (value,)
+    ).fetchone()
+
+
+def axis_head(store_path: Path | str, axis_id: str) -> int:
+    """Latest version id recorded for an axis (a change or a correction), 0 if none.
+
+    A form that records a status for ``axis_id`` keeps this value when it is loaded and
+    passes it as ``based_on`` to :func:`record_road_status`.
+
+    Raises
+    ------
+    StoreError
+        Store fault (one line naming the file).
+    """
+    with open_store(store_path) as conn:
+        row = _head(conn, ROAD_TABLE, "axis_id", axis_id)
+    return 0 if row is None else int(row["version_id"])
+
+
+def episode_head(store_path: Path | str, episode_id: str | None) -> int:
+    """Latest version id of an encirclement episode, 0 for a new episode (None) or an unknown one.
+
+    Pass it as ``based_on`` to :func:`record_encircled`.
+
+    Raises
+    ------
+    StoreError
+        Store fault (one line naming the file).
+    """
+    if episode_id is None:
+        return 0
+    with open_store(store_path) as conn:
+        row = _head(conn, ENCIRCLED_TABLE, "episode_id", episode_id)
+    return 0 if row is None else int(row["version_id"])
+
+
+def _check_based_on(
+    head: sqlite3.Row | None, based_on: int | None, item: str, summary: list[str], label: str
+) -> None:
+    """Raise :class:`ConflictError` when the item's latest version is not ``based_on``."""
+    if based_on is None:
+        return
+    now = 0 if head is None else int(head["version_id"])
+    if now == int(based_on):
+        return
+    if head is None:  # the based-on version does not exist for this item
+        msg = f"{item} has no version {based_on} (nothing recorded yet); nothing was saved"
+        raise DataFileError(label, msg, field="based_on")
+    current = dict(head)
+    words = " ".join(str(current[c]) for c in summary if current.get(c) not in (None, ""))
+    raise ConflictError(item, int(based_on), current, words)
+
+
 # ---------------------------------------------------------------------------- writing
 
 
@@ -830,6 +956,7 @@ def record_road_status(
     note: str = "",
     status_raw: str = "",
     supersedes: int | None = None,
+    based_on: int | None = None,
     seed_dir: Path | None = CURATED_DIR,
     escort_kmh: float | None = None,
 ) -> WriteResult:
@@ -855,6 +982,9 @@ def record_road_status(
     supersedes
         Version id this one corrects (same axis, not already superseded); the
         superseded version no longer counts but stays in the history.
+    based_on
+        The axis's latest version id when the advisor's form was loaded
+        (:func:`axis_head`; 0 when the axis had none). None skips the check.
     seed_dir
         Folder of ``axes.csv`` (and the seed of a new store).
     escort_kmh
@@ -870,9 +1000,13 @@ def record_road_status(
     DataFileError
         Invalid input, naming the field (``axis_id``, ``status``, ``cause``,
         ``valid_from``, ``valid_to``, ``source``, ``recorded_by``, ``supersedes``,
-        ``escort_kmh``); nothing is written.
+        ``escort_kmh``, ``based_on``); nothing is written.
+    ConflictError
+        The axis has a newer version than ``based_on`` (checked inside the write
+        transaction, so of two advisors saving at once exactly one succeeds); nothing
+        is written and the message shows that version.
     StoreError
-        Store not ours or newer schema.
+        Store not ours, newer schema, or a store fault (disk full, read-only, damaged).
     """
     label = "road-status input"
     row = {
@@ -896,6 +1030,13 @@ def record_road_status(
         raise DataFileError(label, "required value is empty", field="recorded_by")
     rec = checked.valid.iloc[0].copy()
     with open_store(store_path, seed_dir=seed_dir) as conn, transaction(conn):
+        _check_based_on(
+            _head(conn, ROAD_TABLE, "axis_id", str(rec["axis_id"])),
+            based_on,
+            str(rec["axis_id"]),
+            ["status", "cause", "valid_from"],
+            label,
+        )
         if supersedes is not None:
             _check_supersedes(conn, ROAD_TABLE, supersedes, "axis_id", rec["axis_id"], label)
         rec["recorded_at"] = _utc_now()
@@ -984,6 +1125,7 @@ def record_encircled(
     confidence: str | None = None,
     note: str | None = None,
     episode_id: str | None = None,
+    based_on: int | None = None,
     seed_dir: Path | None = CURATED_DIR,
     data_dir: Path | None = None,
 ) -> WriteResult:
@@ -1001,7 +1143,9 @@ def record_encircled(
     store_path
         Project store.
     locality
-        Name. A locality not yet in the store needs ``lon``/``lat``.
+        Name, compared with the stored ones by :func:`locality_key` (case, accents,
+        no-break spaces and Unicode forms do not matter; the stored spelling is kept).
+        A locality not yet in the store needs ``lon``/``lat``.
     source, recorded_by
         Required on every write.
     status
@@ -1025,6 +1169,9 @@ def record_encircled(
         Free text.
     episode_id
         Explicit episode to change.
+    based_on
+        The episode's latest version id when the advisor's form was loaded
+        (:func:`episode_head`; 0 for a new episode). None skips the check.
     seed_dir, data_dir
         See :func:`open_store`; ``data_dir`` also gives ``adm3_pcode``.
 
@@ -1037,8 +1184,11 @@ def record_encircled(
     DataFileError
         Invalid input naming the field (``locality`` unknown, ``status``, ``since``,
         ``until``, ``source``, ``lon``/``lat``, ...); nothing is written.
+    ConflictError
+        The episode has a newer version than ``based_on`` (or, for a new episode, one
+        with the same locality and start was recorded meanwhile); nothing is written.
     StoreError
-        Store not ours or newer schema.
+        Store not ours, newer schema, or a store fault (disk full, read-only, damaged).
     """
     label = "encircled input"
     locality = (locality or "").strip()
@@ -1062,7 +1212,18 @@ def record_encircled(
         "note": note,
     }
     with open_store(store_path, seed_dir=seed_dir, data_dir=data_dir) as conn, transaction(conn):
+        locality = _canonical_locality(conn, locality)  # "farabougou " is the stored "Farabougou"
+        if not locality:
+            raise DataFileError(label, "required value is empty", field="locality")
         current = _current_episode(conn, locality, episode_id, since, label)
+        if based_on is not None:
+            head = (
+                _head(conn, ENCIRCLED_TABLE, "episode_id", str(current["episode_id"]))
+                if current is not None
+                else None
+            )
+            item = str(current["episode_id"]) if current is not None else f"{locality}@{_iso(since)}"
+            _check_based_on(head, based_on, item, ["status", "since", "until"], label)
         base: dict[str, object]
         if current is not None:
             base = dict(current)
@@ -1171,15 +1332,19 @@ def _current_episode(
 
 
 __all__ = [
+    "ConflictError",
     "ConstraintVersions",
     "WriteResult",
     "adm3_pcodes",
+    "axis_head",
     "change_day",
     "effective_encircled",
     "effective_road_status",
     "encircled_history",
+    "episode_head",
     "known_axes",
     "load_versions",
+    "locality_key",
     "open_store",
     "pick_nearest",
     "record_encircled",

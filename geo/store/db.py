@@ -91,8 +91,183 @@ def _narrow_modes(path: Path) -> None:
             continue
 
 
-def connect(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Connection:
+#: SQLite result codes (primary) and what they mean for the advisor; ``{path}`` and ``{why}`` filled in.
+_FAULTS = {
+    "SQLITE_FULL": "the disk holding the store is full; nothing was saved and the store is unchanged. "
+    "Free some space and save again",
+    "SQLITE_READONLY": "the store is read-only ({why}); nothing was saved and the store is unchanged. "
+    "Reading still works; to save, make the file and its folder writable",
+    "SQLITE_CORRUPT": "the store file is damaged ({detail}); nothing was changed. Restore the file from "
+    "a backup (check a copy with: sqlite3 FILE 'PRAGMA integrity_check')",
+    "SQLITE_NOTADB": "not an SQLite database, or a damaged one ({detail}); nothing was changed",
+    "SQLITE_CANTOPEN": "the store file cannot be opened ({why}); nothing was changed",
+    "SQLITE_BUSY": f"another program held the store's write lock for more than {BUSY_TIMEOUT_S:.0f} s; "
+    "nothing was saved, try again",
+    "SQLITE_LOCKED": "the store is locked by another connection; nothing was saved, try again",
+    "SQLITE_IOERR": "input/output error on the store's disk ({detail}); nothing was saved. Check the disk",
+    "SQLITE_PERM": "access to the store file was denied ({why}); nothing was changed",
+    "SQLITE_CONSTRAINT": "refused by the store's checks ({detail}); nothing was saved",
+}
+
+
+class StoreConnection(sqlite3.Connection):
+    """An :class:`sqlite3.Connection` that knows its store file and whether it is read-only.
+
+    Attributes
+    ----------
+    path
+        The store file.
+    read_only
+        True when the store was opened read-only because its medium or folder is not
+        writable (see :func:`connect`).
+    """
+
+    path: Path = Path("<store>")
+    read_only: bool = False
+
+
+def _primary_code(exc: BaseException) -> str | None:
+    name = getattr(exc, "sqlite_errorname", None)
+    if not name:
+        return None
+    # extended codes (SQLITE_READONLY_DBMOVED, SQLITE_IOERR_WRITE, ...) share their primary's meaning
+    parts = name.split("_")
+    return "_".join(parts[:2])
+
+
+def _folder_state(path: Path) -> str:
+    """Why a store file is not writable, in words (read-only medium, permissions, missing folder)."""
+    folder = path.parent
+    if not folder.exists():
+        return f"its folder {folder} does not exist"
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"{folder} is on a read-only file system"
+    except OSError:
+        pass
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return "no write permission on the file or its folder"
+    return "it could not be written"
+
+
+def describe_fault(path: str | os.PathLike[str], exc: BaseException) -> str:
+    """One line telling what a store fault means and what to do, naming the file.
+
+    Parameters
+    ----------
+    path
+        Store file.
+    exc
+        The :class:`sqlite3.Error` (or :class:`OSError`) raised.
+
+    Returns
+    -------
+    str
+        ``"<path>: <what happened>; <what was kept>. <what to do>"`` on one line.
+    """
+    path = Path(path)
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    code = _primary_code(exc)
+    if isinstance(exc, OSError):
+        import errno
+
+        code = {
+            errno.ENOSPC: "SQLITE_FULL",
+            errno.EDQUOT: "SQLITE_FULL",
+            errno.EROFS: "SQLITE_READONLY",
+            errno.EACCES: "SQLITE_PERM",
+            errno.EPERM: "SQLITE_PERM",
+        }.get(exc.errno or 0, "SQLITE_IOERR")
+    template = _FAULTS.get(code or "", "store error ({detail}); nothing was saved")
+    text = template.format(why=_folder_state(path), detail=detail)
+    return f"{path}: {text}"
+
+
+@contextmanager
+def store_errors(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn SQLite and file-system faults inside the block into one-line :class:`StoreError`.
+
+    Use around every store operation an advisor or a command triggers; writes inside
+    the block are in :func:`transaction`, so a fault leaves the store as it was.
+
+    Raises
+    ------
+    StoreError
+        With :func:`describe_fault`'s message, chained to the original error.
+    """
+    try:
+        yield
+    except StoreError:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(describe_fault(path, exc)) from exc
+    except Exception as exc:
+        cause = exc.__cause__
+        if isinstance(cause, sqlite3.Error):  # e.g. pandas.errors.DatabaseError wrapping it
+            raise StoreError(describe_fault(path, cause)) from exc
+        raise
+
+
+def _medium_read_only(path: Path) -> bool:
+    try:
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        return False
+    return not os.access(path.parent, os.W_OK)
+
+
+def _open(path: Path, *, read_only: bool, immutable: bool = True) -> StoreConnection:
+    if read_only and not immutable:
+        # a store file this account may not write, in a folder where SQLite can still
+        # keep its -shm index: plain read-only, so other writers' changes are seen
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=StoreConnection,
+        )
+    elif read_only:
+        # A WAL store needs its -shm index next to it; on read-only media that file
+        # cannot be made, so the store is opened immutable (nobody can write it there).
+        # Pending changes in a -wal file would be ignored that way: refuse instead.
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            msg = (
+                f"{path}: the store is on read-only media with unsaved changes in {wal.name}; "
+                "nothing was changed. Copy the store with its -wal and -shm files to a writable folder"
+            )
+            raise StoreError(msg)
+        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+        conn = sqlite3.connect(
+            uri,
+            uri=True,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=StoreConnection,
+        )
+    else:
+        conn = sqlite3.connect(
+            path,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=StoreConnection,
+        )
+    conn.path, conn.read_only = path, read_only
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def connect(path: str | os.PathLike[str], *, create: bool = True) -> StoreConnection:
     """Open (and on first use create) a project store.
+
+    A store on a read-only medium or in a folder the program cannot write (a WAL store
+    copied to a USB stick or a CD, say) is opened read-only: reading works and every
+    write fails with a :class:`StoreError` saying so.
 
     Parameters
     ----------
@@ -103,53 +278,70 @@ def connect(path: str | os.PathLike[str], *, create: bool = True) -> sqlite3.Con
 
     Returns
     -------
-    sqlite3.Connection
+    StoreConnection
         In autocommit mode (``isolation_level=None``), WAL journal, foreign keys on,
         rows as :class:`sqlite3.Row`. Use :func:`transaction` for writes.
 
     Raises
     ------
     StoreError
-        If the file is not an SQLite database, belongs to another application, or
-        does not exist and ``create`` is false.
+        One line naming the file: not an SQLite database or damaged, belongs to another
+        application, does not exist and ``create`` is false, cannot be created (disk
+        full, read-only folder) or opened.
     """
     path = Path(path)
-    if not path.exists():
-        if not create:
-            msg = f"{path}: store does not exist"
-            raise StoreError(msg)
-        make_private_dir(path.parent)
+    with store_errors(path):
+        if not path.exists():
+            if not create:
+                msg = f"{path}: store does not exist"
+                raise StoreError(msg)
+            make_private_dir(path.parent)
+            try:
+                _create_private(path)
+            except OSError:  # read-only folder: reported when SQLite opens it below
+                pass
+        is_new = not path.exists() or path.stat().st_size == 0
+        read_only = not is_new and _medium_read_only(path)
+        conn = _open(path, read_only=read_only)
         try:
-            _create_private(path)
-        except OSError:  # read-only folder: sqlite3 reports it below
-            pass
-    is_new = not path.exists() or path.stat().st_size == 0
-    try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        if is_new:
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS store_components ("
-                " component TEXT PRIMARY KEY, version INTEGER NOT NULL,"
-                " migrated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
-            )
-        elif app_id != APPLICATION_ID:
+            try:
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                if _primary_code(exc) not in ("SQLITE_CANTOPEN", "SQLITE_READONLY") or read_only:
+                    raise
+                if _medium_read_only(path):
+                    immutable = True
+                elif not os.access(path, os.W_OK):
+                    immutable = False
+                else:
+                    raise
+                conn.close()
+                conn = _open(path, read_only=True, immutable=immutable)
+                app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            if conn.read_only:  # info, not warning: a command's output stays one line
+                logger.info("store %s opened read-only (%s)", path, _folder_state(path))
+            if is_new:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS store_components ("
+                    " component TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+                    " migrated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
+                )
+            elif app_id != APPLICATION_ID:
+                msg = (
+                    f"{path}: not a Mali access store (application_id {app_id:#x}); "
+                    "refusing to open or overwrite it"
+                )
+                raise StoreError(msg)
+            if not conn.read_only:
+                _narrow_modes(path)  # ours (checked above): others must not read it
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
             conn.close()
-            msg = (
-                f"{path}: not a Mali access store (application_id {app_id:#x}); "
-                "refusing to open or overwrite it"
-            )
-            raise StoreError(msg)
-    except sqlite3.DatabaseError as exc:
-        msg = f"{path}: not a readable SQLite database ({exc})"
-        raise StoreError(msg) from exc
-    _narrow_modes(path)  # ours (checked above): others must not read it
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = NORMAL")
+            raise
     return conn
 
 
@@ -158,15 +350,29 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """Run a block as one write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``).
 
     The write lock is taken at the start, so two writers queue instead of failing
-    half-way; on any exception the transaction is rolled back and re-raised.
+    half-way; on any exception (in the block or at ``COMMIT``, e.g. a full disk) the
+    transaction is rolled back and the exception re-raised, so the store is unchanged.
     """
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may already have rolled back (e.g. SQLITE_FULL)
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+
+
+def _newer_schema(component: str, current: int, target: int) -> str:
+    return (
+        f"store component {component!r} is at schema version {current}, newer than "
+        f"this program's {target}; upgrade the program, the store was not changed"
+    )
+
+
+def _has_components(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_components'")
+    return row.fetchone() is not None
 
 
 def component_version(conn: sqlite3.Connection, component: str) -> int:
@@ -200,14 +406,16 @@ def ensure_component(conn: sqlite3.Connection, component: str, migrations: Seque
         (written by a newer release): it is left untouched.
     """
     target = len(migrations)
+    if _has_components(conn):  # read first: a read-only store at the current version is fine
+        current = component_version(conn, component)
+        if current == target:
+            return False
+        if current > target:
+            raise StoreError(_newer_schema(component, current, target))
     with transaction(conn):
         current = component_version(conn, component)
         if current > target:
-            msg = (
-                f"store component {component!r} is at schema version {current}, newer than "
-                f"this program's {target}; upgrade the program, the store was not changed"
-            )
-            raise StoreError(msg)
+            raise StoreError(_newer_schema(component, current, target))
         if current == target:
             return False
         for version in range(current, target):

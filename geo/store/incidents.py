@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from geo.sources.incident_files import INCIDENT_COLUMNS, CheckResult, Progress, normalise_types
-from geo.store.db import connect, ensure_component, transaction
+from geo.store.db import connect, ensure_component, store_errors, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +55,34 @@ _MIGRATIONS: list[list[str]] = [
 
 
 def open_store(path: str | Path) -> sqlite3.Connection:
-    """Open (create) the store and make sure the ``incidents`` tables exist."""
-    conn = connect(path)
-    ensure_component(conn, "incidents", _MIGRATIONS)
+    """Open (create) the store and make sure the ``incidents`` tables exist.
+
+    Raises
+    ------
+    StoreError
+        The store cannot be opened or migrated (one line naming the file).
+    """
+    with store_errors(path):
+        conn = connect(path)
+        try:
+            ensure_component(conn, "incidents", _MIGRATIONS)
+        except BaseException:
+            conn.close()
+            raise
     return conn
+
+
+def _conn_path(conn: sqlite3.Connection) -> Path:
+    return getattr(conn, "path", Path("<store>"))
+
+
+def _query_frame(conn: sqlite3.Connection, sql: str) -> pd.DataFrame:
+    """Run a SELECT and return its rows as a DataFrame (store faults as one-line StoreError)."""
+    with store_errors(_conn_path(conn)):
+        cur = conn.execute(sql)
+        rows = cur.fetchall()
+        columns = [d[0] for d in cur.description]
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
 @dataclass(frozen=True)
@@ -122,14 +146,15 @@ def import_checked(
 
     Notes
     -----
-    One transaction: a failure leaves the store unchanged. Existing ``incident_id``
+    One transaction: a failure (a store fault too: disk full, read-only, damaged, raised
+    as a one-line :class:`geo.errors.StoreError`) leaves the store unchanged. Existing ``incident_id``
     values are skipped (``INSERT OR IGNORE``), so re-importing a file, or a later
     export overlapping an earlier one, adds only new events.
     """
     report = result.report()
     dup_of = dict(zip(result.duplicates["incident_id"], result.duplicates["duplicate_of"], strict=True))
     cols = INCIDENT_COLUMNS + ["duplicate_of", "import_id"]
-    with transaction(conn):
+    with store_errors(_conn_path(conn)), transaction(conn):
         row = conn.execute(
             "SELECT import_id FROM incident_imports WHERE file_sha256=? AND source=?",
             (file_sha256, result.source),
@@ -206,17 +231,17 @@ def import_checked(
 def read_store(conn: sqlite3.Connection, *, include_restricted: bool = True) -> pd.DataFrame:
     """Incidents in the store as a normalised DataFrame (plus ``duplicate_of``, ``import_id``)."""
     sql = "SELECT * FROM incidents" + ("" if include_restricted else " WHERE restricted = 0")
-    df = pd.read_sql_query(sql + " ORDER BY date, incident_id", conn)
+    df = _query_frame(conn, sql + " ORDER BY date, incident_id")
     return normalise_types(df)
 
 
 def read_rejects(conn: sqlite3.Connection) -> pd.DataFrame:
     """Rejected rows kept in the store, with the file they came from."""
-    return pd.read_sql_query(
+    return _query_frame(
+        conn,
         "SELECT i.file_name, i.source, r.row, r.field, r.reason, r.value, r.raw_json "
         "FROM incident_rejects r JOIN incident_imports i USING(import_id) "
         "ORDER BY r.import_id, r.row",
-        conn,
     )
 
 
@@ -229,18 +254,21 @@ def store_token(path: str | Path) -> str:
     path = Path(path)
     if not path.is_file():
         return "none"
-    conn = connect(path, create=False)
-    try:
-        has = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='incident_imports'"
-        ).fetchone()
-        if not has:
-            return "none"
-        row = conn.execute("SELECT COUNT(*), COALESCE(MAX(import_id), 0) FROM incident_imports").fetchone()
-        n = conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
-        return f"{row[0]}:{row[1]}:{n}"
-    finally:
-        conn.close()
+    with store_errors(path):
+        conn = connect(path, create=False)
+        try:
+            has = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='incident_imports'"
+            ).fetchone()
+            if not has:
+                return "none"
+            row = conn.execute(
+                "SELECT COUNT(*), COALESCE(MAX(import_id), 0) FROM incident_imports"
+            ).fetchone()
+            n = conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
+            return f"{row[0]}:{row[1]}:{n}"
+        finally:
+            conn.close()
 
 
 def import_result(

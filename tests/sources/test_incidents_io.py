@@ -466,7 +466,7 @@ def test_unreadable_files(tmp_path):
     bad.write_bytes(b"\x00\x01\x02" * 10)
     with pytest.raises(DataFileError, match="binary file"):
         check_file(bad)
-    with pytest.raises(DataFileError, match="larger than the 0 MB limit"):
+    with pytest.raises(DataFileError, match="file is 166 bytes, larger than the 10 bytes limit"):
         check_file(write(tmp_path, "big.csv", ACLED_HEADER), max_bytes=10)
 
 
