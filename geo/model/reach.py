@@ -5,7 +5,8 @@ the bounded search of ``geo.model.costdist`` give each hub the cells it reaches 
 largest band, with their travel times (sparse: only the cells reached are touched).
 A band of T hours is the set of cells with ``time <= T`` (a cell at exactly T is in).
 It is vectorised (``geo.model.polygonize``: GDAL polygonize's result, without holding the
-GIL) over the band's own bounding window only, 4-connected, so cells touching at a corner give separate parts (no slivers);
+GIL) over the band's own bounding window only, 4-connected, so cells touching at a corner
+give separate parts (no slivers);
 the parts are disjoint, so the band is their MultiPolygon without any union, and its
 area equals the cell count times the cell area. Bands of one hub are nested by
 construction (same times, growing threshold). Cells are in Mali by construction (the
@@ -28,7 +29,6 @@ import logging
 import math
 import os
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -42,7 +42,6 @@ from pyproj import Transformer
 from rasterio.transform import Affine
 
 from geo.config import DEFAULT_BANDS_H, STORAGE_CRS, WORK_CRS
-from geo.errors import InputError
 from geo.model.costdist import Friction, SearchGrid, Settled, prepare_friction, resume, settle
 from geo.model.friction import Grid, ModelInputs, build_friction
 from geo.model.jit import CACHE as JIT_CACHE
@@ -203,9 +202,10 @@ def _clip(geom: shapely.Geometry, clip: shapely.Geometry | None) -> shapely.Geom
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
 def _band_boxes(idx, time_h, ncols, hours, edge):  # noqa: ANN001, ANN202
-    """Per band k (``hours`` ascending): bounding box ``(r0, r1, c0, c1)`` of the cells with
-    ``time <= hours[k]``, their count, and whether one is an edge cell (``edge`` empty:
-    never).
+    """Return, per band k (``hours`` ascending), the bounding box of its cells.
+
+    The box ``(r0, r1, c0, c1)`` covers the cells with ``time <= hours[k]``; also returned:
+    their count, and whether one is an edge cell (``edge`` empty: never).
     """
     nb = hours.shape[0]
     box = np.empty((nb, 4), dtype=np.int64)
@@ -438,7 +438,7 @@ def search_hub(
 
 
 def _memo(inputs: ModelInputs, key: str, make: Callable[[], object]) -> object:
-    """A value derived from ``inputs``, computed once and kept in ``inputs.derived``."""
+    """Return a value derived from ``inputs``, computed once and kept in ``inputs.derived``."""
     if key not in inputs.derived:
         inputs.derived[key] = make()
     return inputs.derived[key]
@@ -545,7 +545,7 @@ def _hub_tables(
     clip: bool,
     known_geoms: dict | None = None,
 ) -> _HubTables:
-    """The columns behind :func:`summarise_hub` (see there)."""
+    """Return the columns behind :func:`summarise_hub` (see there)."""
     hours = [float(h) for h in hours]
     n = len(hours)
     hub_cols = {
@@ -1147,192 +1147,3 @@ def crossing_status_as_of(
     if crossing_versions is None:
         crossing_versions = read_crossing_status(known_crossings=set(inputs.crossings.index)).valid
     return road_status_as_of(crossing_versions, inputs.crossings.index, as_of, id_field="crossing_id")
-
-
-@dataclass(frozen=True)
-class Route:
-    """Fastest route between two points on the friction grid.
-
-    Attributes
-    ----------
-    time_h
-        Travel time in hours (None when not reachable).
-    length_km, road_km
-        Route length and the part of it on road cells (each move counts half for each
-        of its two cells), km.
-    straight_km
-        Straight-line distance between the two points, km.
-    cells
-        ``(n, 2)`` row/col of the route (start first).
-    note
-        Why there is no route, or ``""``.
-    """
-
-    time_h: float | None
-    length_km: float
-    road_km: float
-    straight_km: float
-    cells: np.ndarray
-    note: str = ""
-
-    @property
-    def road_share(self) -> float:
-        """Share of the route length on roads (0-1)."""
-        return self.road_km / self.length_km if self.length_km > 0 else 0.0
-
-
-def find_locality(inputs: ModelInputs, text: str) -> pd.Series:
-    """The locality whose name or place id is ``text``.
-
-    Names match regardless of case and accents ("Ménaka" finds the gazetteer's
-    "Menaka"). When several localities share the name, the first in the places table
-    (the data set's order, largest first for the shared gazetteer) is returned.
-
-    Raises
-    ------
-    InputError
-        No such locality (the message lists close names).
-    """
-    places = inputs.places
-    if text in places.index.astype(str):
-        return places.loc[places.index.astype(str) == text].iloc[0]
-    names = places["name"].astype(str).map(fold_name)
-    key = fold_name(text)
-    hit = places[names == key]
-    if hit.empty:
-        close = sorted(set(places[names.str.startswith(key[:3])]["name"].head(8)))
-        msg = f"no locality named {text!r}; names starting alike: {close or 'none'}"
-        raise InputError(msg)
-    return hit.iloc[0]
-
-
-def fold_name(text: str) -> str:
-    """Case- and accent-insensitive form of a place name ("Ségou" -> "segou")."""
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
-
-
-def route_lonlat(
-    inputs: ModelInputs,
-    friction: np.ndarray,
-    road: np.ndarray,
-    start: tuple[float, float],
-    end: tuple[float, float],
-) -> Route:
-    """Fastest route between two lon/lat points (EPSG:4326).
-
-    Parameters
-    ----------
-    inputs
-        Static inputs (grid).
-    friction
-        Friction grid (h/km).
-    road
-        bool grid: cell is a usable road (``geo.model.friction.speed_grids`` road > 0).
-    start, end
-        ``(lon, lat)``.
-
-    Returns
-    -------
-    Route
-        ``time_h`` None when a point cannot be placed or the end is not reached.
-    """
-    from geo.model.route import trace_path
-
-    to_work = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True)
-    (x0, x1), (y0, y1) = to_work.transform([start[0], end[0]], [start[1], end[1]])
-    straight = float(math.hypot(x1 - x0, y1 - y0) / 1000.0)
-    grid = prepare_friction(friction)
-    f = grid.friction
-    a = place_hub(f, inputs.grid, x0, y0)
-    b = place_hub(f, inputs.grid, x1, y1)
-    empty = np.empty((0, 2), dtype=np.int64)
-    if not a.usable or not b.usable:
-        bad = a if not a.usable else b
-        return Route(None, 0.0, 0.0, straight, empty, f"{'start' if bad is a else 'end'} {bad.status}")
-    cells = settle(
-        grid,
-        [(a.row, a.col)],
-        cell_km=inputs.grid.cell_km,
-        start_costs_h=np.array([a.snap_km / HUB_SNAP_SPEED_KMH]),
-    )
-    t = cells.values_at(np.array([b.row * inputs.grid.shape[1] + b.col]))[0]
-    if not np.isfinite(t):
-        return Route(None, 0.0, 0.0, straight, empty, "no passable path (barriers or no-entry zones)")
-    time_h = float(t + b.snap_km / HUB_SNAP_SPEED_KMH)
-    path = np.asarray(trace_path(cells.raster(), grid, (b.row, b.col), inputs.grid.cell_km), dtype=np.int64)
-    steps = np.hypot(*np.diff(path, axis=0).T) * inputs.grid.cell_km
-    on_road = road[path[:, 0], path[:, 1]].astype(float)
-    road_km = float((steps * 0.5 * (on_road[:-1] + on_road[1:])).sum())
-    return Route(time_h, float(steps.sum()), road_km, straight, path)
-
-
-def route_between(inputs: ModelInputs, state: ReachState, hub: pd.Series, place: pd.Series) -> Route:
-    """Fastest route from a hub (EPSG:4326 row) to a locality (row of ``inputs.places``).
-
-    Returns
-    -------
-    Route
-        ``note`` says why when the hub cannot start or the locality is not reached.
-    """
-    from geo.model.friction import speed_grids
-
-    f = state.friction(inputs)
-    pl = locate_hub(inputs, f, hub, state.no_entry)
-    if not pl.usable:
-        return Route(None, 0.0, 0.0, math.nan, np.empty((0, 2), dtype=np.int64), f"hub {pl.status}")
-    zones = state.no_entry
-    if zones is not None and len(zones):
-        blocked = _no_entry_status(zones.to_crs(WORK_CRS), place.geometry.x, place.geometry.y)
-        if blocked is not None:
-            return Route(None, 0.0, 0.0, math.nan, np.empty((0, 2), dtype=np.int64), f"locality {blocked}")
-    road, _ = speed_grids(inputs, axis_status=state.axis_status, season=state.season)
-    lonlat = Transformer.from_crs(WORK_CRS, STORAGE_CRS, always_xy=True).transform(
-        place.geometry.x, place.geometry.y
-    )
-    return route_lonlat(inputs, f, (road > 0) & np.isfinite(f), (hub.geometry.x, hub.geometry.y), lonlat)
-
-
-def validate_town_pairs(inputs: ModelInputs, pairs: pd.DataFrame, *, season: str = "dry") -> pd.DataFrame:
-    """Model travel time for published town pairs (``data/validation/town_pairs.csv``).
-
-    The model runs with every axis at its class speed (no closure, no no-entry zone):
-    published times are nominal driving times.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per pair: ``pair_id``, towns, ``road_km`` and ``travel_time_h`` (published),
-        ``model_h``, ``model_km`` (route length), ``road_share``, ``implied_kmh``
-        (published km / model time), ``ratio`` (model / published time) and
-        ``km_ratio`` (model route km / published km).
-    """
-    from geo.model.friction import speed_grids
-
-    status = pd.DataFrame({"status": "open"}, index=inputs.axes.index)
-    empty = gpd.GeoDataFrame({"radius_km": []}, geometry=[], crs=STORAGE_CRS)
-    state = ReachState(status, empty, season)
-    f = state.friction(inputs)
-    road, _ = speed_grids(inputs, axis_status=status, season=season)
-    road = (road > 0) & np.isfinite(f)
-    rows = []
-    for p in pairs.itertuples():
-        r = route_lonlat(inputs, f, road, (p.from_lon, p.from_lat), (p.to_lon, p.to_lat))
-        rows.append(
-            {
-                "pair_id": p.pair_id,
-                "from_town": p.from_town,
-                "to_town": p.to_town,
-                "road_km": p.road_km,
-                "travel_time_h": p.travel_time_h,
-                "model_h": r.time_h,
-                "model_km": r.length_km,
-                "road_share": r.road_share,
-                "straight_km": r.straight_km,
-            }
-        )
-    out = pd.DataFrame(rows)
-    out["implied_kmh"] = out["road_km"] / out["model_h"]
-    out["ratio"] = out["model_h"] / out["travel_time_h"]
-    out["km_ratio"] = out["model_km"] / out["road_km"]
-    return out
