@@ -101,7 +101,20 @@ MAIN_TOWNS = (
     "Bougouni",
     "Koro",
     "Djenné",
+    "Niafunké",
+    "Youwarou",
+    "Ténenkou",
+    "Gourma-Rharous",
 )
+#: Secondary network on print maps: (surface, colour, line width in pt at A4, line style).
+NETWORK_STYLE = (
+    ("paved", "#4d4d4d", 1.0, "-"),
+    ("laterite", "#a0522d", 0.9, "-"),
+    ("track", "#a0522d", 0.8, (0, (3, 2))),
+)
+RIVER_COLOUR = "#4a90c2"
+#: Crossing symbols: kind -> (matplotlib marker, size in pt² at A4).
+CROSSING_MARKER = {"bridge": ("s", 10), "ferry": ("D", 16), "pirogue": ("D", 10), "ford": ("v", 12)}
 #: Mali's neighbours: Natural Earth name -> (``geo.products.i18n`` key of the name, inset label lon/lat).
 #: Only these are named on a page (inset and the edges of the main map), in the page's language.
 NEIGHBOURS = {
@@ -154,6 +167,14 @@ class MapLayers:
         HAWG hubs (points; ``hub_id``, ``name``).
     towns
         Main towns (points; ``name``), e.g. :func:`main_towns`.
+    network
+        Secondary roads and tracks (``geo.sources.curated.read_network`` laid by the model):
+        ``surface`` {paved, laterite, track}; tracks are drawn dashed.
+    rivers
+        Rivers and lakes (lines or polygons), drawn in blue under the roads.
+    crossings
+        River crossings (points; ``kind`` {bridge, ferry, pirogue, ford}, optional ``status``);
+        closed ones get a red cross.
     incidents
         Incident points already filtered to the window; never drawn in public mode.
     season
@@ -175,6 +196,9 @@ class MapLayers:
     hubs: gpd.GeoDataFrame | None = None
     towns: gpd.GeoDataFrame | None = None
     incidents: gpd.GeoDataFrame | None = None
+    network: gpd.GeoDataFrame | None = None
+    rivers: gpd.GeoDataFrame | None = None
+    crossings: gpd.GeoDataFrame | None = None
     season: str = "dry"
     cell_km: float = DEFAULT_CELL_KM
     zone_level: int = 2
@@ -196,7 +220,12 @@ def main_towns(places: gpd.GeoDataFrame, *, names: Sequence[str] = MAIN_TOWNS) -
     geopandas.GeoDataFrame
         Columns ``name``, ``geometry`` in the CRS of ``places``.
     """
-    sel = places[places["name"].isin(list(names))]
+    from geo.sources.places import fold_name
+
+    folded = places["name"].astype(str).map(fold_name)
+    wanted = {fold_name(n): n for n in names}
+    sel = places[folded.isin(list(wanted))]
+    sel = sel.assign(name=folded[sel.index].map(wanted))  # the accented spelling of ``names``
     sel = sel[~sel["name"].duplicated()]
     return gpd.GeoDataFrame(
         {"name": sel["name"].to_numpy()}, geometry=sel.geometry.to_numpy(), crs=places.crs
@@ -249,10 +278,38 @@ def build_map_layers(
         hubs=hubs,
         towns=main_towns(inputs.places),
         incidents=incidents,
+        network=getattr(inputs, "network", None),
+        rivers=_water_lines(inputs),
+        crossings=_crossings_with_status(getattr(inputs, "crossings", None), state),
         season=result.season,
         cell_km=inputs.grid.cell_km,
         zone_level=zone_level,
     )
+
+
+def _water_lines(inputs: Any) -> gpd.GeoDataFrame | None:
+    """Rivers and lakes of the data folder (None when the folder has none)."""
+    from geo.errors import AccessMapError
+    from geo.sources.datasets import read_vector
+
+    try:
+        parts = [read_vector(inputs.data_dir, role)[["geometry"]] for role in ("rivers", "lakes")]
+    except (AccessMapError, AttributeError, OSError):
+        return None
+    return gpd.GeoDataFrame(pd.concat([f.to_crs(STORAGE_CRS) for f in parts]), crs=STORAGE_CRS)
+
+
+def _crossings_with_status(crossings: gpd.GeoDataFrame | None, state: Any) -> gpd.GeoDataFrame | None:
+    """Crossings with the status in force in ``state`` (``unknown`` when none is recorded)."""
+    if _empty(crossings):
+        return None
+    out = crossings[["crossing_id", "name", "kind", "geometry"]].copy()
+    status = getattr(state, "crossing_status", None)
+    if status is not None and "status" in status:
+        out["status"] = out["crossing_id"].map(status["status"]).fillna("unknown")
+    else:
+        out["status"] = "unknown"
+    return out
 
 
 # --------------------------------------------------------------------------- preparation
@@ -298,6 +355,9 @@ def _prepare(layers: MapLayers) -> dict[str, Any]:
     p["hubs"] = None if _empty(layers.hubs) else _to_print(layers.hubs, simplify=False)
     p["towns"] = None if _empty(layers.towns) else _to_print(layers.towns, simplify=False)
     p["incidents"] = None if _empty(layers.incidents) else _to_print(layers.incidents, simplify=False)
+    p["network"] = None if _empty(layers.network) else _to_print(layers.network)
+    p["rivers"] = None if _empty(layers.rivers) else _to_print(layers.rivers)
+    p["crossings"] = None if _empty(layers.crossings) else _to_print(layers.crossings, simplify=False)
     p["hub_order"] = (
         list(layers.hubs["hub_id"])
         if not _empty(layers.hubs)
@@ -728,7 +788,9 @@ def draw_map(
     """Draw one map page and return the matplotlib Figure (caller saves and closes it).
 
     Parameters are those of :func:`render_map` (``page`` is ``(n, total)`` for the
-    footer of a multi-page pack).
+    footer of a multi-page pack). The page is drawn in steps: header, map frame and
+    extent, land, reach bands or zones, boundaries and roads, points (incidents,
+    encircled localities, hubs, towns), labels, then the side panel and the footer.
 
     Returns
     -------
@@ -747,15 +809,49 @@ def draw_map(
         figsize=(round(w_mm / 25.4 * dpi) / dpi + 1e-6, round(h_mm / 25.4 * dpi) / dpi + 1e-6), dpi=dpi
     )
     _QuietCanvas(fig)  # Agg canvas for text measurement, without a redraw per artist
-    produced = produced or dt.date.today()
-    hub_order: list[str] = p["hub_order"]
     hub_names = {r["hub_id"]: r["name"] for _, r in layers.hubs.iterrows()} if not _empty(layers.hubs) else {}
     if not hub_names and p["bands"] is not None:
         hub_names = dict(zip(p["bands"]["hub_id"], p["bands"]["hub"], strict=False))
     hub_name = hub_names.get(focus_hub, focus_hub) if focus_hub else None
     title, subtitle = _page_text(layers, show, lang, as_of, hub_name, title, subtitle)
+    _draw_header(fig, title, subtitle, public=public, lang=lang, s=s)
+    ax, extent = _map_frame(fig, p, focus_hub, w_mm, h_mm)
+    countries = _draw_land(ax, p, extent)
+    legend: list[tuple[str, dict[str, Any], str]] = []
+    _draw_reach(ax, p, legend, show=show, focus_hub=focus_hub, hub_names=hub_names, lang=lang, s=s)
+    _draw_lines(ax, p, legend, lang=lang, s=s)
+    placer = _LabelPlacer(ax)
+    placer.reserve((0.0, 0.0, 0.30, 0.11))  # scale bar
+    placer.reserve((0.91, 0.78, 1.0, 1.0))  # north arrow
+    hubs, enc, towns = _draw_points(
+        ax,
+        p,
+        legend,
+        placer,
+        extent,
+        public=public,
+        show=show,
+        focus_hub=focus_hub,
+        hub_names=hub_names,
+        lang=lang,
+        s=s,
+    )
+    _draw_labels(placer, p, hubs, enc, towns, s=s)
+    _label_neighbours(placer, countries, p["outline"], extent, lang, s)
+    if placer.skipped:
+        logger.debug("labels left out to avoid overlaps: %s", ", ".join(placer.skipped))
+    _scale_bar(ax, extent, s, lang)
+    _north_arrow(ax, extent, s, lang)
+    _draw_side_panel(
+        fig, p, legend, extent if focus_hub is not None else None, cell_km=layers.cell_km, lang=lang, s=s
+    )
+    _draw_footer(fig, produced or dt.date.today(), page, lang=lang, s=s)
+    fig.add_artist(Rectangle((0.0, 0.0), 1.0, 1.0, transform=fig.transFigure, fill=False, edgecolor="none"))
+    return fig
 
-    # header
+
+def _draw_header(fig: Any, title: str, subtitle: str, *, public: bool, lang: str, s: float) -> None:
+    """Title, subtitle and the distribution mark (public or restricted) at the top of the page."""
     # hub names and caller-given titles are text, never mathtext
     fig.text(0.012, 0.975, mpl_text(title), fontsize=17 * s, fontweight="bold", va="top", ha="left")
     fig.text(0.012, 0.925, mpl_text(subtitle), fontsize=10.5 * s, va="top", ha="left", color="#333333")
@@ -770,7 +866,12 @@ def draw_map(
         fontweight="bold",
         color="#1a5276" if public else "#b2182b",
     )
-    # frames
+
+
+def _map_frame(
+    fig: Any, p: dict[str, Any], focus_hub: str | None, w_mm: float, h_mm: float
+) -> tuple[Any, tuple]:
+    """Add the map axes and fit the extent (the focus hub's bands, its surroundings, or Mali)."""
     map_box = (0.012, 0.105, 0.70, 0.78)
     ax = fig.add_axes(map_box)
     ax.set_facecolor(FOREIGN_LAND)  # land outside Mali: neutral, never the blue of water
@@ -798,8 +899,11 @@ def draw_map(
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal", adjustable="box")
 
-    legend: list[tuple[str, dict[str, Any], str]] = []
-    # land: Mali light, neighbours neutral grey-beige, sea (if any in the frame) blue
+    return ax, extent
+
+
+def _draw_land(ax: Any, p: dict[str, Any], extent: tuple) -> Any:
+    """Mali light, neighbours neutral grey-beige, sea (if any in the frame) blue; returns the countries."""
     countries = _region_countries()
     if countries is not None:
         frame = shapely.box(*extent)
@@ -808,7 +912,23 @@ def draw_map(
             _plot_polys(ax, gpd.GeoSeries([sea], crs=PRINT_CRS), facecolor=WATER, zorder=0.5)
     _plot_polys(ax, gpd.GeoSeries([p["outline"]], crs=PRINT_CRS), facecolor=MALI_LAND, zorder=1)
 
-    # reach bands or zones
+    return countries
+
+
+def _draw_reach(
+    ax: Any,
+    p: dict[str, Any],
+    legend: list,
+    *,
+    show: str,
+    focus_hub: str | None,
+    hub_names: dict[str, str],
+    lang: str,
+    s: float,
+) -> None:
+    """Reach bands of every hub (or the focus hub's, graded) or the access zones, with their legend."""
+    bands = p["bands"]
+    hub_order: list[str] = p["hub_order"]
     if show == "zones" and p["zones"] is not None:
         z = p["zones"]
         legend.append(("head", {}, tr("legend_zones", lang)))
@@ -872,15 +992,33 @@ def draw_map(
                 )
             )
 
-    # boundaries
+
+def _draw_lines(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float) -> None:
+    """Admin boundaries, base roads and named axes by status (dashed where schematic)."""
     if p["admin2"] is not None:
         _plot_lines(ax, p["admin2"].boundary, color="#9a9a9a", linewidth=0.3 * s, zorder=3)
     _plot_lines(ax, p["admin1"].boundary, color="#3b3b3b", linewidth=0.9 * s, zorder=3.1)
     _plot_lines(ax, [p["outline"].boundary], color="black", linewidth=1.3 * s, zorder=3.2)
 
+    if p["rivers"] is not None:
+        riv = p["rivers"]
+        is_lake = riv.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        _plot_polys(ax, riv[is_lake], facecolor=WATER, edgecolor=RIVER_COLOUR, linewidth=0.3 * s, zorder=3.3)
+        _plot_lines(ax, riv[~is_lake].geometry, color=RIVER_COLOUR, linewidth=0.9 * s, zorder=3.3)
     # roads
     legend.append(("gap", {}, ""))
     legend.append(("head", {}, tr("legend_roads", lang)))
+    if p["rivers"] is not None:
+        legend.append(("line", {"color": RIVER_COLOUR, "lw": 1.0}, tr("river", lang)))
+    if p["network"] is not None:
+        net = p["network"]
+        for surface, colour, width, style in NETWORK_STYLE:
+            part = net[net["surface"] == surface]
+            if len(part):
+                _plot_lines(ax, part.geometry, color=colour, linewidth=width * s, linestyle=style, zorder=4.1)
+                legend.append(
+                    ("line", {"color": colour, "lw": width + 0.2, "ls": style}, tr(f"net_{surface}", lang))
+                )
     if p["roads"] is not None:
         _plot_lines(ax, p["roads"].geometry, color=BASE_ROAD_COLOUR, linewidth=0.7 * s, alpha=0.8, zorder=4)
         legend.append(("line", {"color": BASE_ROAD_COLOUR, "lw": 0.9}, tr("road_base", lang)))
@@ -903,11 +1041,26 @@ def draw_map(
         if axes["schematic"].astype(bool).any():
             legend.append(("line", {"color": "#555555", "lw": 2.0, "ls": (0, (3, 2))}, tr("schematic", lang)))
 
+
+def _draw_points(
+    ax: Any,
+    p: dict[str, Any],
+    legend: list,
+    placer: Any,
+    extent: tuple,
+    *,
+    public: bool,
+    show: str,
+    focus_hub: str | None,
+    hub_names: dict[str, str],
+    lang: str,
+    s: float,
+) -> tuple[Any, Any, Any]:
+    """Incidents (restricted maps only), encircled localities, hubs and towns; returns what was drawn."""
     legend.append(("gap", {}, ""))
     legend.append(("head", {}, tr("legend_other", lang)))
-    placer = _LabelPlacer(ax)
-    placer.reserve((0.0, 0.0, 0.30, 0.11))  # scale bar
-    placer.reserve((0.91, 0.78, 1.0, 1.0))  # north arrow
+    bands = p["bands"]
+    hub_order: list[str] = p["hub_order"]
     # incidents (restricted only)
     inc = p["incidents"]
     if inc is not None and not public:
@@ -923,6 +1076,43 @@ def draw_map(
             zorder=6,
         )
         legend.append(("marker", {"marker": "x", "color": "#222222", "ms": 5}, tr("incident", lang)))
+    crossings = p["crossings"]
+    if crossings is not None:
+        for kind, (marker, size) in CROSSING_MARKER.items():
+            part = crossings[crossings["kind"] == kind]
+            if not len(part):
+                continue
+            ax.scatter(
+                part.geometry.x,
+                part.geometry.y,
+                s=size * s * s,
+                marker=marker,
+                facecolor="white",
+                edgecolor=RIVER_COLOUR,
+                linewidths=1.0 * s,
+                zorder=6.5,
+            )
+            legend.append(
+                (
+                    "marker",
+                    {"marker": marker, "color": "white", "edge": RIVER_COLOUR, "ms": 5},
+                    tr(f"crossing_{kind}", lang),
+                )
+            )
+        closed = crossings[crossings["status"] == "closed"]
+        if len(closed):
+            ax.scatter(
+                closed.geometry.x,
+                closed.geometry.y,
+                s=30 * s * s,
+                marker="x",
+                c="#b2182b",
+                linewidths=1.4 * s,
+                zorder=6.6,
+            )
+            legend.append(
+                ("marker", {"marker": "x", "color": "#b2182b", "ms": 6}, tr("crossing_closed", lang))
+            )
     # encircled
     enc = p["encircled"]
     if enc is not None and public and "public" in enc:
@@ -995,7 +1185,11 @@ def draw_map(
         legend.append(("line", {"color": "#9a9a9a", "lw": 0.6}, tr("admin2", lang)))
     legend.append(("fill", {"color": FOREIGN_LAND, "edge": "#8c8c8c"}, tr("foreign_land", lang)))
 
-    # labels, by priority: hubs, encircled, admin1 names, towns
+    return hubs, enc, towns
+
+
+def _draw_labels(placer: Any, p: dict[str, Any], hubs: Any, enc: Any, towns: Any, *, s: float) -> None:
+    """Place labels by priority: hubs, encircled localities, region names, towns."""
     if hubs is not None:
         for _, hub in hubs.iterrows():
             name = str(hub["name"]).split(" (")[0]
@@ -1069,20 +1263,25 @@ def draw_map(
                 path_effects=_halo(2.0),
                 zorder=11,
             )
-    _label_neighbours(placer, countries, p["outline"], extent, lang, s)
-    if placer.skipped:
-        logger.debug("labels left out to avoid overlaps: %s", ", ".join(placer.skipped))
 
-    _scale_bar(ax, extent, s, lang)
-    _north_arrow(ax, extent, s, lang)
 
-    # side panel: inset, legend, sources
+def _draw_side_panel(
+    fig: Any,
+    p: dict[str, Any],
+    legend: list,
+    focus_extent: tuple | None,
+    *,
+    cell_km: float,
+    lang: str,
+    s: float,
+) -> None:
+    """Inset locator map, legend, sources and method note on the right of the page."""
     inset = fig.add_axes((0.725, 0.70, 0.263, 0.185))
-    _draw_inset(inset, p, extent if focus_hub is not None else None, lang, s)
+    _draw_inset(inset, p, focus_extent, lang, s)
     leg_ax = fig.add_axes((0.725, 0.285, 0.263, 0.395))
     _legend(leg_ax, legend, s)
     src = "\n".join(textwrap.wrap(tr("sources", lang), 74))
-    method = "\n".join(textwrap.wrap(tr("method", lang, cell=f"{layers.cell_km:g}"), 74))
+    method = "\n".join(textwrap.wrap(tr("method", lang, cell=f"{cell_km:g}"), 74))
     fig.text(0.725, 0.268, tr("sources_head", lang), fontsize=7 * s, fontweight="bold", va="top")
     fig.text(
         0.725,
@@ -1094,7 +1293,10 @@ def draw_map(
         color="#333333",
         linespacing=1.25,
     )
-    # under the map: disclaimer, production date, page
+
+
+def _draw_footer(fig: Any, produced: dt.date, page: tuple[int, int] | None, *, lang: str, s: float) -> None:
+    """Disclaimer, production date and page number under the map."""
     disc = "\n".join(textwrap.wrap(tr("disclaimer", lang), 175))
     fig.text(0.012, 0.088, disc, fontsize=6.3 * s, va="top", ha="left", color="#333333", fontstyle="italic")
     footer = tr("produced", lang, date=format_date(produced, lang))
@@ -1109,8 +1311,6 @@ def draw_map(
             ha="right",
             color="#444444",
         )
-    fig.add_artist(Rectangle((0.0, 0.0), 1.0, 1.0, transform=fig.transFigure, fill=False, edgecolor="none"))
-    return fig
 
 
 def _draw_inset(
