@@ -333,7 +333,7 @@ def test_removed_account_on_every_page_gets_a_message_not_a_traceback(
     at.user = {"is_logged_in": False}
     at.run()
     _sign_in(at, "vic", PW)
-    assert at.session_state["nav_pages"] == ["Live map", "Public snapshots"]
+    assert at.session_state["nav_pages"] == ["Live map", "Positions", "Public snapshots"]
     remove_user("vic", path=users)
     at.run()
     assert not at.exception, at.exception
