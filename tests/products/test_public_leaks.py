@@ -56,9 +56,10 @@ ROAD_NOTE = "ROADNOTE-4b8f1c"
 ACTOR = "ACTOR-3e5a0d-marker"
 SUMMARY = "SUMMARY-6f0b2e-marker"
 MARKERS = [SECRET, "Qzxw", GROUP, "Wqxz", NOTE, SOURCE, ROAD_NOTE, ACTOR, SUMMARY]
-#: A point deep inside the public reachable areas, about 37 km from any band, cercle or
-#: road line of the public layers: a no-entry zone there can only show as a hole.
-LON, LAT = -4.3417, 18.0291
+#: A point deep inside the public reachable areas, about 35 km from any band edge, cercle
+#: boundary, road, track or axis line of the public layers (found on a 10 km lattice as the
+#: reached point farthest from them): a no-entry zone there can only show as a hole.
+LON, LAT = 0.2247, 19.6249
 RADIUS_KM = 15.0
 #: No hole of any polygon, and no ring of a reachable area, may come closer than this to
 #: the planted point (km): the no-entry zone's radius plus 10 km.
