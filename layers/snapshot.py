@@ -32,7 +32,7 @@ from layers.admin import build_admin_layer
 from layers.basemap import Legend, make_map
 from layers.reach import build_reach_layers
 from layers.roads import build_roads_layer
-from layers.style import esc, popup_table, with_popup
+from layers.style import esc, popup_table, tooltip, with_popup
 
 #: Outline and fill of the cercles with public encircled localities.
 ENCIRCLED_UNIT_STYLE = {
@@ -93,7 +93,7 @@ def build_public_incidents_layer(units: gpd.GeoDataFrame, labels: dict[str, str]
                 "fillColor": c,
                 "fillOpacity": 0.7,
             },
-            tooltip=f"{esc(row['adm2_name'])}: {esc(row['incidents'])}",
+            tooltip=tooltip(f"{esc(row['adm2_name'])}: {esc(row['incidents'])}"),
         )
         with_popup(shape, popup).add_to(group)
     return group
@@ -121,7 +121,7 @@ def build_public_encircled_layer(units: gpd.GeoDataFrame, labels: dict[str, str]
         shape = folium.GeoJson(
             row.geometry.__geo_interface__,
             style_function=lambda _f: ENCIRCLED_UNIT_STYLE,
-            tooltip=f"{esc(row['adm2_name'])}: {esc(row['localities_encircled'])}",
+            tooltip=tooltip(f"{esc(row['adm2_name'])}: {esc(row['localities_encircled'])}"),
         )
         with_popup(shape, popup).add_to(group)
     return group
