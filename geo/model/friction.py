@@ -22,7 +22,10 @@ Model (figures and their sources in ``data/curated/speeds.csv``)
      off-road speed.
 3. Barriers (``inf``): cells outside Mali, river centre lines and lakes (Natural Earth,
    ``all_touched``) -- roads included: a river is crossed only at a crossing --, land-
-   cover water, and the no-entry disc around each encircled locality in force.
+   cover water, and the no-entry disc around each encircled locality in force. A road that
+   runs along a river without crossing it keeps its cells (:func:`bank_roads`: the shared
+   cells open, the barrier moves one cell to the far side), and riverside localities sit on
+   their own road (:func:`bank_snap`).
 4. Crossings (``data/curated/crossings.csv``): a usable crossing opens the water cells
    within ``CROSSING_RADIUS_KM`` of its point (at least 1.5 cells), at the fastest road
    speed next to them (track speed if none), and adds its time once to any route
@@ -60,6 +63,8 @@ import numba
 import numpy as np
 import pandas as pd
 import rasterio
+import shapely
+import shapely.ops
 from rasterio.enums import Resampling
 from rasterio.features import rasterize
 from rasterio.transform import Affine, rowcol
@@ -379,6 +384,16 @@ def load_model_inputs(
     roads = load_roads(data_dir)
     network = build_network(read_network(), roads)
     road_speed_base = road_speed_grids(grid, roads, network, speeds)
+    crossing_table = read_crossings()
+    water, bank_stats = bank_roads(
+        water,
+        grid,
+        gpd.GeoSeries(list(roads.geometry) + list(network.geometry), crs=WORK_CRS),
+        rivers.geometry,
+        lakes.geometry,
+        crossing_table.to_crs(WORK_CRS).geometry,
+    )
+    logger.info("roads along water: %s", bank_stats)
     step(5)
     axes = build_axes(read_axes().valid, roads, network)
     step(6)
@@ -390,7 +405,8 @@ def load_model_inputs(
     places = places.assign(adm2_pcode=joined["adm2_pcode"], adm3_pcode=joined["pcode"])
     rows, cols = grid.rowcol(places.geometry.x.to_numpy(), places.geometry.y.to_numpy())
     places = places.assign(row=rows, col=cols)[grid.contains(rows, cols)]
-    places = _off_water(places, water)
+    road_any = (road_speed_base["dry"] > 0) | (road_speed_base["rainy"] > 0)
+    places = _off_water(places, water, road_any & ~water, grid.cell_km)
     admin3_work = admin3.to_crs(WORK_CRS)
     admin3_id = rasterize(
         [(g, i) for i, g in enumerate(admin3_work.geometry) if g is not None],
@@ -402,7 +418,7 @@ def load_model_inputs(
     axis_cells = _narrow(
         burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0), np.int16
     )
-    crossings = crossing_cells(read_crossings(), grid, water, road_speed_base, speeds)
+    crossings = crossing_cells(crossing_table, grid, water, road_speed_base, speeds)
     flood_zones = flood_zone_cells(read_flood_zones(), grid)
     step(7)
     logger.info(
@@ -641,24 +657,282 @@ def crossing_state(inputs: ModelInputs, crossing_status: pd.DataFrame | None, se
     )
 
 
-def _off_water(places: gpd.GeoDataFrame, water: np.ndarray) -> gpd.GeoDataFrame:
-    """Move localities whose cell is a river or lake cell to the nearest land cell.
+def _off_water(
+    places: gpd.GeoDataFrame, water: np.ndarray, road: np.ndarray, cell_km: float
+) -> gpd.GeoDataFrame:
+    """Put localities on the bank their road serves.
 
-    River towns sit on the bank, but a centre line burnt with ``all_touched`` often
-    covers their cell; now that water is a barrier even under roads, such a town would
-    never be reached. Its ``row``/``col`` become those of the nearest non-water cell
-    (Euclidean, in cells); its point geometry is unchanged.
+    River towns sit on the bank, but a centre line burnt with ``all_touched`` often covers
+    their cell (then no route would ever reach them), and a generalised centre line
+    (Natural Earth: off by 1-2 km) can leave a riverside town on the far side of it from its
+    own road (Bourem, whose gazetteer point falls west of the line while its road and the
+    town run east of it). So a locality whose cell is water, or touches water, moves to the
+    nearest road cell within ``BANK_SNAP_KM`` (:func:`bank_snap`); one with no road that
+    near, on water, moves to the nearest land cell (Euclidean, in cells). Other localities
+    are not moved. ``row``/``col`` change; the point geometry does not.
     """
     if not water.any() or places.empty:
         return places
-    r, c = places["row"].to_numpy(), places["col"].to_numpy()
+    r, c = bank_snap(places["row"].to_numpy(), places["col"].to_numpy(), water, road, cell_km)
     wet = water[r, c]
-    if not wet.any():
-        return places
-    _, (ir, ic) = ndimage.distance_transform_edt(water, return_indices=True)
-    r, c = r.copy(), c.copy()
-    r[wet], c[wet] = ir[r[wet], c[wet]], ic[r[wet], c[wet]]
+    if wet.any():
+        _, (ir, ic) = ndimage.distance_transform_edt(water, return_indices=True)
+        r[wet], c[wet] = ir[r[wet], c[wet]], ic[r[wet], c[wet]]
     return places.assign(row=r, col=c)
+
+
+def road_cells(inputs: ModelInputs) -> np.ndarray:
+    """Bool (rows, cols): cells with a road in either season (skeleton or network), not water."""
+    base = inputs.road_speed_base
+    return ((base["dry"] > 0) | (base["rainy"] > 0)) & ~inputs.water
+
+
+def _far_edge(
+    line: shapely.LineString,
+    a: shapely.Point,
+    b: shapely.Point,
+    pos_a: float,
+    pos_b: float,
+    river: shapely.Geometry,
+    grid: Grid,
+) -> shapely.LineString:
+    """Return the barrier that replaces the centre line where a road strays over it and back.
+
+    Between two artefact intersections the road lies on the far side of the generalised
+    centre line although it never left its bank, so the true river runs beyond the road.
+    The returned line joins ``a``, the road's stretch offset by 1.5 cells away from the
+    centre line, and ``b``: burnt as water (off the road's own cells) it keeps the far
+    bank out of reach of anyone leaving the road there.
+    """
+    if line.geom_type != "LineString":
+        merged = shapely.line_merge(line)
+        parts = [merged] if merged.geom_type == "LineString" else list(merged.geoms)
+        line = min(parts, key=lambda g: g.distance(a) + g.distance(b))
+        pos_a, pos_b = sorted((line.project(a), line.project(b)))
+    stretch = shapely.ops.substring(line, pos_a, pos_b)
+    d = 1.5 * grid.cell_km * 1000.0
+    sides = [shapely.offset_curve(stretch, s * d) for s in (1.0, -1.0)]
+    sides = [g for g in sides if not g.is_empty and g.geom_type == "LineString"]
+    if not sides:
+        return shapely.LineString([a, b])
+    far = max(sides, key=lambda g: river.distance(g.interpolate(0.5, normalized=True)))
+    coords = list(far.coords)
+    if shapely.Point(coords[0]).distance(a) > shapely.Point(coords[-1]).distance(a):
+        coords = coords[::-1]
+    return shapely.LineString([a.coords[0], *coords, b.coords[0]])
+
+
+#: A point on or next to water moves to the nearest road cell within this distance (km).
+BANK_SNAP_KM = 2.5
+
+
+def bank_snap(
+    rows: np.ndarray, cols: np.ndarray, water: np.ndarray, road: np.ndarray, cell_km: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move the cells on or next to water (8 neighbours) to the nearest road cell within ``BANK_SNAP_KM``.
+
+    Parameters
+    ----------
+    rows, cols
+        Cells (int arrays, inside the grid).
+    water, road
+        bool (rows, cols): barrier water cells; passable road cells.
+    cell_km
+        Cell size (km).
+
+    Returns
+    -------
+    rows, cols
+        New arrays; cells not on or next to water, already on a road, or with no road
+        cell within ``BANK_SNAP_KM``, are unchanged. A road cell on the point's own side of
+        the water (same land patch of the window) is preferred to a nearer one across it;
+        a road across the water is taken only when none is within reach on this side.
+    """
+    rows, cols = np.asarray(rows).copy(), np.asarray(cols).copy()
+    if rows.size == 0 or not road.any():
+        return rows, cols
+    near_water = ndimage.binary_dilation(water, structure=np.ones((3, 3), dtype=bool))
+    ask = near_water[rows, cols] & ~road[rows, cols]
+    if not ask.any():
+        return rows, cols
+    radius = int(np.ceil(BANK_SNAP_KM / cell_km))
+    nr, nc = road.shape
+    for k in np.nonzero(ask)[0]:
+        r, c = rows[k], cols[k]
+        r0, r1, c0, c1 = (
+            max(r - radius, 0),
+            min(r + radius + 1, nr),
+            max(c - radius, 0),
+            min(c + radius + 1, nc),
+        )
+        rr, cc = np.nonzero(road[r0:r1, c0:c1])
+        if rr.size == 0:
+            continue
+        if not water[r, c]:  # a road on the point's own side of the water comes first
+            lab = ndimage.label(~water[r0:r1, c0:c1], structure=np.ones((3, 3), dtype=bool))[0]
+            same = lab[rr, cc] == lab[r - r0, c - c0]
+            near = np.hypot(rr[same] + r0 - r, cc[same] + c0 - c) * cell_km <= BANK_SNAP_KM
+            if near.any():
+                rr, cc = rr[same][near], cc[same][near]
+        d = np.hypot(rr + r0 - r, cc + c0 - c) * cell_km
+        j = int(np.argmin(d))
+        if d[j] <= BANK_SNAP_KM:
+            rows[k], cols[k] = rr[j] + r0, cc[j] + c0
+    return rows, cols
+
+
+#: Two intersections of one road with one river closer than this along the road (km), with no
+#: curated crossing near either, are a tracing artefact: the road stays on its bank.
+ARTEFACT_PAIR_KM = 15.0
+#: A curated crossing within this distance of an intersection makes it a real crossing (km).
+CROSSING_SNAP_KM = 3.0
+
+
+def bank_roads(
+    water: np.ndarray,
+    grid: Grid,
+    roads: gpd.GeoSeries,
+    rivers: gpd.GeoSeries,
+    lakes: gpd.GeoSeries,
+    crossings: gpd.GeoSeries,
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Keep roads that run along a river or lake shore connected, without opening the river.
+
+    The river centre lines (Natural Earth, generalised) and the road lines are both burnt
+    with ``all_touched``, so a road drawn within a cell or two of a river shares cells with
+    it and is cut there, although it never crosses the river (the Gao-Bourem left-bank road,
+    the Niger-side roads of the delta). Only a geometric crossing of the two lines, or one
+    inside a lake, is a river crossing -- and those stay barriers unless a curated crossing
+    opens them (:func:`crossing_cells`).
+
+    1. Intersections of each road with the rivers, in order along the road: two consecutive
+       ones less than ``ARTEFACT_PAIR_KM`` apart along the road, unless both have a curated
+       crossing within ``CROSSING_SNAP_KM`` (two real crossings), are a tracing artefact
+       (the generalised centre line wanders over the road and back), not crossings. Every other
+       intersection, and any road length inside a lake, is a crossing: its cell and its
+       8 neighbours stay water.
+    2. Every other water cell a road runs through becomes land (the road's speed applies).
+    3. So that the opened cell is no way across the river for off-road movement, each of its
+       8 neighbours that is neither road nor water and lies across the water from the road
+       (the segment from its centre to the nearest road point meets a river or lake) becomes
+       water: locally the barrier moves one cell to the far side.
+
+    Parameters
+    ----------
+    water
+        bool (rows, cols): river and lake cells (``all_touched``).
+    grid
+        The grid (WORK_CRS).
+    roads
+        Every road line the friction burns (skeleton and network, WORK_CRS).
+    rivers, lakes
+        River centre lines and lake polygons (WORK_CRS).
+    crossings
+        Curated crossing points (WORK_CRS).
+
+    Returns
+    -------
+    numpy.ndarray, dict
+        The new water mask, and counts: ``opened`` cells, ``walled`` far-side cells,
+        ``artefacts`` (intersection pairs read as tracing artefacts), ``crossings`` (road
+        and river intersections kept as barriers).
+    """
+    roads = roads[~(roads.is_empty | roads.isna())].reset_index(drop=True)
+    if roads.empty or not water.any():
+        return water, {"opened": 0, "walled": 0, "artefacts": 0, "crossings": 0}
+    river_u = rivers.union_all()
+    lake_u = lakes.union_all() if len(lakes) else shapely.Polygon()
+    barrier = shapely.union(river_u, lake_u)
+    shapely.prepare(barrier)
+    snap_m = CROSSING_SNAP_KM * 1000.0
+    xs = [] if crossings is None else list(crossings.geometry)
+    xtree = shapely.STRtree(xs) if xs else None
+
+    kept: list[shapely.Geometry] = []
+    detours: list[shapely.Geometry] = []
+    n_artefacts = 0
+    for line in roads:
+        hit = shapely.intersection(line, river_u)
+        if not hit.is_empty:
+            pts = [g if g.geom_type == "Point" else g.centroid for g in shapely.get_parts(hit)]
+            pos = np.array([line.project(p) for p in pts])
+            order = np.argsort(pos)
+            pts, pos = [pts[i] for i in order], pos[order]
+            snapped = np.array(
+                [
+                    bool(xtree is not None and len(xtree.query(p, predicate="dwithin", distance=snap_m)))
+                    for p in pts
+                ]
+            )
+            artefact = np.zeros(len(pts), dtype=bool)
+            i = 0
+            while i < len(pts) - 1:
+                if pos[i + 1] - pos[i] < ARTEFACT_PAIR_KM * 1000.0 and not (snapped[i] and snapped[i + 1]):
+                    artefact[i] = artefact[i + 1] = True
+                    n_artefacts += 1
+                    detours.append(_far_edge(line, pts[i], pts[i + 1], pos[i], pos[i + 1], river_u, grid))
+                    i += 2
+                else:
+                    i += 1
+            kept += [p for p, a in zip(pts, artefact, strict=True) if not a]
+        if not lake_u.is_empty:
+            inside = shapely.intersection(line, lake_u)
+            if not inside.is_empty:
+                kept.append(inside)
+    true_cross = np.zeros(grid.shape, dtype=bool)
+    if kept:
+        true_cross = burn_lines(gpd.GeoSeries(kept), grid) > 0
+        true_cross = ndimage.binary_dilation(true_cross, structure=np.ones((3, 3), dtype=bool))
+    # a road that ends at the water (a bank, a ferry landing: its crossing joins it to the
+    # road on the other bank) must not open it: no cell within two cells of a road end is
+    ends = shapely.get_parts(shapely.boundary(np.asarray(roads)))
+    keep_shut = ndimage.binary_dilation(burn_lines(gpd.GeoSeries(ends), grid) > 0, iterations=2)
+    road_mask = burn_lines(roads, grid) > 0
+    opened = road_mask & water & ~true_cross & ~keep_shut
+    out = water & ~opened
+    if detours:  # the river, moved to the far side of a road that strays over its centre line
+        out |= (burn_lines(gpd.GeoSeries(detours), grid) > 0) & ~road_mask
+    rr, cc = np.nonzero(opened)
+    walled = 0
+    if rr.size:
+        a, e, c0, f0 = grid.transform.a, grid.transform.e, grid.transform.c, grid.transform.f
+        tree = shapely.STRtree(list(roads))
+        centres = shapely.points(c0 + (cc + 0.5) * a, f0 + (rr + 0.5) * e)
+        nearest = tree.query_nearest(centres)  # (2, k): input index, tree index
+        road_pt = np.empty(rr.size, dtype=object)
+        lines = np.asarray(roads)[nearest[1]]
+        road_pt[nearest[0]] = shapely.line_interpolate_point(
+            lines, shapely.line_locate_point(lines, centres[nearest[0]])
+        )
+        nrows, ncols = grid.shape
+        cand_r, cand_c, cand_p = [], [], []
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                if dr == dc == 0:
+                    continue
+                nr, nc = rr + dr, cc + dc
+                ok = (nr >= 0) & (nr < nrows) & (nc >= 0) & (nc < ncols)
+                nr, nc, p = nr[ok], nc[ok], road_pt[ok]
+                free = ~road_mask[nr, nc] & ~out[nr, nc]
+                cand_r.append(nr[free])
+                cand_c.append(nc[free])
+                cand_p.append(p[free])
+        nr, nc, p = np.concatenate(cand_r), np.concatenate(cand_c), np.concatenate(cand_p)
+        if nr.size:
+            seg = shapely.linestrings(
+                np.stack(
+                    [
+                        np.stack([c0 + (nc + 0.5) * a, f0 + (nr + 0.5) * e], axis=1),
+                        shapely.get_coordinates(p),
+                    ],
+                    axis=1,
+                )
+            )
+            far = shapely.intersects(seg, barrier)
+            out[nr[far], nc[far]] = True
+            walled = int(np.unique(nr[far] * ncols + nc[far]).size)
+    stats = {"opened": int(opened.sum()), "walled": walled, "artefacts": n_artefacts, "crossings": len(kept)}
+    return out, stats
 
 
 def edge_cell_mask(outline: gpd.GeoSeries, grid: Grid) -> np.ndarray:

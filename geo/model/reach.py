@@ -43,7 +43,7 @@ from rasterio.transform import Affine
 
 from geo.config import DEFAULT_BANDS_H, STORAGE_CRS, WORK_CRS
 from geo.model.costdist import Friction, SearchGrid, Settled, prepare_friction, resume, settle
-from geo.model.friction import Grid, ModelInputs, build_friction
+from geo.model.friction import Grid, ModelInputs, bank_snap, build_friction, road_cells
 from geo.model.jit import CACHE as JIT_CACHE
 from geo.model.polygonize import mask_polygons
 from geo.sources.curated import (
@@ -127,7 +127,14 @@ def _nearest_passable_km(friction: np.ndarray, grid: Grid, x: float, y: float) -
 
 
 def place_hub(
-    friction: np.ndarray, grid: Grid, x: float, y: float, *, max_snap_km: float = MAX_HUB_SNAP_KM
+    friction: np.ndarray,
+    grid: Grid,
+    x: float,
+    y: float,
+    *,
+    max_snap_km: float = MAX_HUB_SNAP_KM,
+    water: np.ndarray | None = None,
+    road: np.ndarray | None = None,
 ) -> HubPlacement:
     """Put a hub (WORK_CRS metres) on the grid.
 
@@ -142,6 +149,11 @@ def place_hub(
     max_snap_km
         Largest move allowed to reach a passable cell (km); a hub farther than this
         from any passable cell is not moved but reported.
+    water, road
+        Optional bool (rows, cols) water and road cells: a position on or next to water
+        then moves to the nearest passable road cell within
+        ``geo.model.friction.BANK_SNAP_KM`` (the town's own road on its bank; see
+        ``geo.model.friction.bank_snap``).
 
     Returns
     -------
@@ -160,6 +172,12 @@ def place_hub(
             f"off the grid, {d:,.0f} km from the nearest passable cell "
             "(is the position in lat/lon order instead of lon/lat, or outside Mali?)",
         )
+    if water is not None and road is not None:
+        (br,), (bc,) = bank_snap(
+            np.array([r]), np.array([c]), water, road & np.isfinite(friction), grid.cell_km
+        )
+        if (br, bc) != (r, c):
+            return HubPlacement(int(br), int(bc), float(math.hypot(br - r, bc - c) * grid.cell_km), "moved")
     if np.isfinite(friction[r, c]):
         return HubPlacement(r, c, 0.0, "ok")
     radius = int(math.ceil(max_snap_km / grid.cell_km)) + 1
@@ -402,7 +420,7 @@ def locate_hub(
     """
     x, y = _hub_xy(hub)
     status = _no_entry_status(no_entry, x, y)
-    placement = place_hub(friction, inputs.grid, x, y)
+    placement = place_hub(friction, inputs.grid, x, y, water=inputs.water, road=road_cells(inputs))
     if status is not None:
         return HubPlacement(-1, -1, placement.snap_km, status)
     if not placement.usable:
