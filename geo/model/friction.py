@@ -682,9 +682,11 @@ def _off_water(
 
 
 def road_cells(inputs: ModelInputs) -> np.ndarray:
-    """Bool (rows, cols): cells with a road in either season (skeleton or network), not water."""
-    base = inputs.road_speed_base
-    return ((base["dry"] > 0) | (base["rainy"] > 0)) & ~inputs.water
+    """Bool (rows, cols): cells with a road in either season (skeleton or network), not water (memoised)."""
+    if "road_cells" not in inputs.derived:
+        base = inputs.road_speed_base
+        inputs.derived["road_cells"] = ((base["dry"] > 0) | (base["rainy"] > 0)) & ~inputs.water
+    return inputs.derived["road_cells"]
 
 
 def _far_edge(
@@ -727,7 +729,12 @@ BANK_SNAP_KM = 2.5
 
 
 def bank_snap(
-    rows: np.ndarray, cols: np.ndarray, water: np.ndarray, road: np.ndarray, cell_km: float
+    rows: np.ndarray,
+    cols: np.ndarray,
+    water: np.ndarray,
+    road: np.ndarray,
+    cell_km: float,
+    friction: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Move the cells on or next to water (8 neighbours) to the nearest road cell within ``BANK_SNAP_KM``.
 
@@ -739,6 +746,8 @@ def bank_snap(
         bool (rows, cols): barrier water cells; passable road cells.
     cell_km
         Cell size (km).
+    friction
+        Optional friction grid (h/km): only road cells with a finite friction count.
 
     Returns
     -------
@@ -751,21 +760,22 @@ def bank_snap(
     rows, cols = np.asarray(rows).copy(), np.asarray(cols).copy()
     if rows.size == 0 or not road.any():
         return rows, cols
-    near_water = ndimage.binary_dilation(water, structure=np.ones((3, 3), dtype=bool))
-    ask = near_water[rows, cols] & ~road[rows, cols]
-    if not ask.any():
-        return rows, cols
-    radius = int(np.ceil(BANK_SNAP_KM / cell_km))
     nr, nc = road.shape
-    for k in np.nonzero(ask)[0]:
+    radius = int(np.ceil(BANK_SNAP_KM / cell_km))
+    for k in range(rows.size):
         r, c = rows[k], cols[k]
+        if road[r, c] or not water[max(r - 1, 0) : r + 2, max(c - 1, 0) : c + 2].any():
+            continue
         r0, r1, c0, c1 = (
             max(r - radius, 0),
             min(r + radius + 1, nr),
             max(c - radius, 0),
             min(c + radius + 1, nc),
         )
-        rr, cc = np.nonzero(road[r0:r1, c0:c1])
+        ok = road[r0:r1, c0:c1]
+        if friction is not None:
+            ok = ok & np.isfinite(friction[r0:r1, c0:c1])
+        rr, cc = np.nonzero(ok)
         if rr.size == 0:
             continue
         if not water[r, c]:  # a road on the point's own side of the water comes first

@@ -173,9 +173,7 @@ def place_hub(
             "(is the position in lat/lon order instead of lon/lat, or outside Mali?)",
         )
     if water is not None and road is not None:
-        (br,), (bc,) = bank_snap(
-            np.array([r]), np.array([c]), water, road & np.isfinite(friction), grid.cell_km
-        )
+        (br,), (bc,) = bank_snap(np.array([r]), np.array([c]), water, road, grid.cell_km, friction)
         if (br, bc) != (r, c):
             return HubPlacement(int(br), int(bc), float(math.hypot(br - r, bc - c) * grid.cell_km), "moved")
     if np.isfinite(friction[r, c]):
