@@ -278,6 +278,30 @@ def incidents(data_folder: str, token: str) -> gpd.GeoDataFrame:
     return _incidents(data_folder, token, data_fingerprint(data_folder))
 
 
+@st.cache_data(show_spinner=False)
+def _towns(data_folder: str, fingerprint: str) -> gpd.GeoDataFrame:
+    from geo.products.printmap import main_towns
+
+    return main_towns(model_inputs(data_folder).places).to_crs(4326)
+
+
+def towns(data_folder: str) -> gpd.GeoDataFrame:
+    """Return the main towns labelled on the maps (``geo.products.printmap.MAIN_TOWNS`` found)."""
+    return _towns(data_folder, data_fingerprint(data_folder))
+
+
+@st.cache_data(show_spinner=False)
+def _water(data_folder: str, fingerprint: str) -> gpd.GeoDataFrame | None:
+    from layers.water import load_water
+
+    return load_water(Path(data_folder))
+
+
+def water(data_folder: str) -> gpd.GeoDataFrame | None:
+    """Rivers and lakes of the data folder (EPSG:4326), or None."""
+    return _water(data_folder, data_fingerprint(data_folder))
+
+
 def constraint_state(as_of: dt.date) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Axis status and encircled episodes (with ``in_force``) on ``as_of``."""
     from geo.model.reach import state_as_of

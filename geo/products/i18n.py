@@ -214,6 +214,90 @@ TEXT.update(
 )
 
 
+#: Texts of the interactive maps (live map and snapshot map: layer names, legends, notes), ``map.*``.
+TEXT.update(
+    {
+        "map.as_of": {"en": "As of {date}", "fr": "Situation au {date}"},
+        "map.legend": {"en": "Legend", "fr": "Légende"},
+        "map.layer_admin1": {"en": "Regions", "fr": "Régions"},
+        "map.layer_admin2": {"en": "Cercles", "fr": "Cercles"},
+        "map.layer_admin3": {"en": "Communes", "fr": "Communes"},
+        "map.layer_roads": {"en": "Main roads and axis status", "fr": "Routes principales et état des axes"},
+        "map.layer_network": {"en": "Secondary roads and tracks", "fr": "Routes secondaires et pistes"},
+        "map.layer_rivers": {"en": "Rivers and lakes", "fr": "Fleuves et lacs"},
+        "map.layer_crossings": {"en": "River crossings", "fr": "Traversées de fleuve"},
+        "map.layer_towns": {"en": "Towns", "fr": "Villes"},
+        "map.layer_hubs": {"en": "HAWG hubs", "fr": "Hubs du GTAH"},
+        "map.layer_encircled": {"en": "Encircled localities", "fr": "Localités encerclées"},
+        "map.layer_incidents": {
+            "en": "Incidents ({n} in {days} days)",
+            "fr": "Incidents ({n} en {days} jours)",
+        },
+        "map.layer_reach": {"en": "Reach: {hub}", "fr": "Portée : {hub}"},
+        "map.head_points": {"en": "Places", "fr": "Lieux"},
+        "map.head_reach": {"en": "Reachable by road", "fr": "Atteignable par la route"},
+        "map.head_water": {"en": "Rivers and crossings", "fr": "Fleuves et traversées"},
+        "map.hub": {"en": "HAWG hub (colour = its reach)", "fr": "Hub du GTAH (couleur = sa portée)"},
+        "map.town": {"en": "Town", "fr": "Ville"},
+        "map.encircled_in_force": {
+            "en": "Encircled locality, no-entry zone in force",
+            "fr": "Localité encerclée, zone d'interdiction en vigueur",
+        },
+        "map.encircled_other": {
+            "en": "Encircled earlier or unconfirmed",
+            "fr": "Encerclement levé ou non confirmé",
+        },
+        "map.noentry_zone": {"en": "No-entry radius", "fr": "Rayon d'interdiction"},
+        "map.incident": {
+            "en": "Incident (hollow: imprecise location)",
+            "fr": "Incident (creux : position imprécise)",
+        },
+        "map.reach_of": {"en": "Reach of {hub}", "fr": "Portée de {hub}"},
+        "map.within": {"en": "{hub}: within {h} h", "fr": "{hub} : en moins de {h} h"},
+        "map.crossing_status": {"en": "{name}: {status}", "fr": "{name} : {status}"},
+        # the public snapshot's map
+        "snapmap.reach_any": {
+            "en": "Reachable from a hub (within {h} h)",
+            "fr": "Atteignable depuis un hub (moins de {h} h)",
+        },
+        "snapmap.reach_hub": {
+            "en": "Reach of {hub} (within {h} h)",
+            "fr": "Portée de {hub} (moins de {h} h)",
+        },
+        "snapmap.reach_share": {
+            "en": "Area reachable within {h} h",
+            "fr": "Superficie atteignable en moins de {h} h",
+        },
+        "snapmap.cercle": {"en": "Cercle", "fr": "Cercle"},
+        "snapmap.cercle_title": {"en": "{name} cercle", "fr": "Cercle de {name}"},
+        "snapmap.region": {"en": "Region", "fr": "Région"},
+        "snapmap.incidents_in_period": {"en": "Incidents ({period})", "fr": "Incidents ({period})"},
+        "snapmap.no_encircled": {"en": "none in force", "fr": "aucune en vigueur"},
+        "snapmap.sparse": {
+            "en": "Incident data after {date} are sparse: the systematic dataset (UCDP GED) ends on "
+            "that date and only a few public reports are counted since. A cercle showing 0 or few "
+            "incidents may have had many.",
+            "fr": "Les données d'incidents après le {date} sont lacunaires : le jeu de données "
+            "systématique (UCDP GED) s'arrête à cette date et seuls quelques rapports publics sont "
+            "comptés depuis. Un cercle à 0 ou à peu d'incidents peut en avoir connu beaucoup.",
+        },
+        "snapmap.sparse_short": {
+            "en": "sparse data after {date}",
+            "fr": "données lacunaires après le {date}",
+        },
+        "snapmap.click": {
+            "en": "Click a cercle for its figures.",
+            "fr": "Cliquez sur un cercle pour voir ses chiffres.",
+        },
+        "snapmap.period_text": {"en": "{start} to {end}", "fr": "du {start} au {end}"},
+        "snapmap.encircled_cercle": {
+            "en": "Cercle with encircled localities",
+            "fr": "Cercle avec des localités encerclées",
+        },
+    }
+)
+
+
 def check_lang(lang: str) -> str:
     """Return ``lang`` if supported.
 
