@@ -41,6 +41,12 @@ def _settings_for(values: tuple[str, ...]) -> Settings:
     return Settings.resolve(environ=dict(zip(ENV_VARS.values(), values, strict=True)))
 
 
+def lang() -> str:
+    """Return the language of this session: its choice (``st.session_state["lang"]``), else the settings'."""
+    chosen = st.session_state.get("lang")
+    return chosen if chosen in ("fr", "en") else settings().lang
+
+
 def data_dir() -> Path:
     """Return the data folder of :func:`settings`, checked to exist."""
     return settings().require_data_dir()
@@ -282,7 +288,7 @@ def incidents(data_folder: str, token: str) -> gpd.GeoDataFrame:
 def _towns(data_folder: str, fingerprint: str) -> gpd.GeoDataFrame:
     from geo.products.printmap import main_towns
 
-    return main_towns(model_inputs(data_folder).places).to_crs(4326)
+    return main_towns(model_inputs(data_folder).places)  # WORK_CRS; the layer draws it in EPSG:4326
 
 
 def towns(data_folder: str) -> gpd.GeoDataFrame:

@@ -298,6 +298,82 @@ TEXT.update(
 )
 
 
+#: First run and the public page (views/auth.py, views/public.py), ``first.*`` and ``public.*``.
+TEXT.update(
+    {
+        "first.no_account": {
+            "en": "No account exists yet. To create the first one (an access advisor), run this "
+            "command on the server, in the project folder, then reload this page:",
+            "fr": "Aucun compte n'existe encore. Pour créer le premier (un conseiller accès), lancez "
+            "cette commande sur le serveur, dans le dossier du projet, puis rechargez cette page :",
+        },
+        "first.then": {
+            "en": "The command asks for a password (not shown as you type). Replace NAME with the "
+            "user name. The advisor then adds the other accounts the same way, with the role "
+            "planner or viewer. Until then, only the public snapshots are open.",
+            "fr": "La commande demande un mot de passe (non affiché à la saisie). Remplacez NAME par le "
+            "nom d'utilisateur. Le conseiller ajoute ensuite les autres comptes de la même façon, avec "
+            "le rôle planner ou viewer. D'ici là, seuls les instantanés publics sont ouverts.",
+        },
+        "public.title": {"en": "Public snapshots", "fr": "Instantanés publics"},
+        "public.what": {
+            "en": "What you will find here: dated, sanitised snapshots of humanitarian access in Mali "
+            "for donors and partners: incident counts per cercle and month, the cercles with encircled "
+            "localities, the status of the main roads, and the areas reachable by road from the HAWG "
+            "hubs, as an interactive map, a static map, and GeoJSON and CSV files. No login is needed; "
+            "nothing here identifies actors, sources' notes or precise incident locations.",
+            "fr": "Ce que vous trouverez ici : des instantanés datés et anonymisés de l'accès humanitaire "
+            "au Mali, pour les bailleurs et les partenaires : le nombre d'incidents par cercle et par "
+            "mois, les cercles où des localités sont encerclées, l'état des axes routiers principaux et "
+            "les zones atteignables par la route depuis les hubs du GTAH, en carte interactive, en carte "
+            "statique et en fichiers GeoJSON et CSV. Aucune connexion n'est nécessaire ; rien ici "
+            "n'identifie d'acteur, de note de source ni de lieu précis d'incident.",
+        },
+        "public.when": {
+            "en": "When: the HAWG's access advisors publish a snapshot when the situation changes. Each "
+            "one shows the situation {days} days before its date (release delay), so that nothing "
+            "published can put people or operations at risk.",
+            "fr": "Quand : les conseillers accès du GTAH publient un instantané quand la situation "
+            "évolue. Chacun montre la situation {days} jours avant sa date (délai de publication), afin "
+            "que rien de ce qui est publié ne mette en danger des personnes ou des opérations.",
+        },
+        "public.latest": {
+            "en": "Latest snapshot: {date} (situation as of {release}).",
+            "fr": "Dernier instantané : {date} (situation au {release}).",
+        },
+        "public.none": {
+            "en": "No snapshot has been published yet. The first one will appear on this page as soon "
+            "as an access advisor publishes it.",
+            "fr": "Aucun instantané n'a encore été publié. Le premier apparaîtra sur cette page dès "
+            "qu'un conseiller accès le publiera.",
+        },
+        "public.publish_head": {"en": "Publish a snapshot", "fr": "Publier un instantané"},
+        "public.publish_help": {
+            "en": "Builds a new public snapshot from the current data and store, exactly as "
+            "`python -m geo snapshot` does (sanitised by the publication policy; a few minutes). "
+            "Published snapshots are never changed.",
+            "fr": "Construit un nouvel instantané public à partir des données et du registre actuels, "
+            "exactement comme `python -m geo snapshot` (anonymisé selon la politique de publication ; "
+            "quelques minutes). Un instantané publié n'est jamais modifié.",
+        },
+        "public.as_of": {"en": "Snapshot date", "fr": "Date de l'instantané"},
+        "public.delay": {"en": "Release delay (days)", "fr": "Délai de publication (jours)"},
+        "public.lang": {"en": "Language of the snapshot", "fr": "Langue de l'instantané"},
+        "public.months": {"en": "Months of incident counts", "fr": "Mois de décompte des incidents"},
+        "public.publish": {"en": "Publish", "fr": "Publier"},
+        "public.publishing": {"en": "Building the snapshot", "fr": "Construction de l'instantané"},
+        "public.published": {
+            "en": "Snapshot {name} published: it is listed below.",
+            "fr": "Instantané {name} publié : il figure ci-dessous.",
+        },
+        "public.failed": {
+            "en": "The snapshot could not be built: {error}",
+            "fr": "L'instantané n'a pas pu être construit : {error}",
+        },
+    }
+)
+
+
 def check_lang(lang: str) -> str:
     """Return ``lang`` if supported.
 

@@ -197,6 +197,7 @@ def load_snapshot_inputs(
     store_path: Path | None = None,
     with_reach: bool = True,
     progress: Progress | None = None,
+    model: Any = None,
 ) -> SnapshotInputs:
     """Read every input of a snapshot from the data folder, the curated layers and the store.
 
@@ -211,6 +212,9 @@ def load_snapshot_inputs(
         Load the model inputs and hubs for the reach layer.
     progress
         Optional ``progress(done, total, label)``.
+    model
+        ``geo.model.friction.ModelInputs`` already loaded for ``data_dir`` (the app's shared
+        copy), or None to load them.
 
     Returns
     -------
@@ -242,11 +246,13 @@ def load_snapshot_inputs(
     step(2)
     versions = load_versions(Path(store_path) if store_path is not None else None, data_dir=data_dir)
     step(3)
-    model = hubs = None
+    hubs = None
+    if not with_reach:
+        model = None
     if with_reach:
         from geo.model.friction import load_model_inputs
 
-        model = load_model_inputs(data_dir)
+        model = model if model is not None else load_model_inputs(data_dir)
         hubs = read_hubs().valid
         axes = model.axes
     else:
@@ -1123,6 +1129,57 @@ def build_snapshot(
     final.chmod(0o755)
     logger.info("snapshot %s: %d files", final, len(meta["files"]) + 1)
     return final
+
+
+def publish_snapshot(
+    data_dir: Path,
+    out_root: Path,
+    *,
+    store_path: Path | None,
+    as_of: dt.date,
+    delay_days: int = DEFAULT_DELAY_DAYS,
+    lang: str = "fr",
+    window_months: int = DEFAULT_WINDOW_MONTHS,
+    model: Any = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Load the inputs and build a snapshot: what ``python -m geo snapshot`` and the app's button run.
+
+    Parameters
+    ----------
+    data_dir
+        Data folder.
+    out_root
+        Snapshot root (``Settings.snapshots_dir``).
+    store_path
+        Project store (constraints, imported incidents, positions), or None.
+    as_of, delay_days, lang, window_months
+        See :func:`build_snapshot`.
+    model
+        Model inputs already loaded (the app's shared copy), or None.
+    progress
+        Optional ``progress(done, total, label)``.
+
+    Returns
+    -------
+    Path
+        The new snapshot folder.
+
+    Raises
+    ------
+    AccessMapError
+        As raised by :func:`load_snapshot_inputs` and :func:`build_snapshot`.
+    """
+    inputs = load_snapshot_inputs(Path(data_dir), store_path=store_path, progress=progress, model=model)
+    return build_snapshot(
+        inputs,
+        Path(out_root),
+        as_of=as_of,
+        delay_days=delay_days,
+        lang=lang,
+        window_months=window_months,
+        progress=progress,
+    )
 
 
 def _hub_ids(hubs: gpd.GeoDataFrame | None) -> tuple[tuple[str, str], ...]:
