@@ -5,14 +5,15 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from geo.products.cartography import hub_short_name
 from geo.products.i18n import tr
 from layers.style import esc, hub_colour, popup_table
 from layers.symbols import symbol_marker
 
 
 def hub_label(name: object) -> str:
-    """Short name of a hub for its map label (``"Mopti (Sévaré)"`` -> ``"Mopti"``)."""
-    return str(name).split(" (")[0].strip() or str(name)
+    """Short name of a hub for its map label (:func:`geo.products.cartography.hub_short_name`)."""
+    return hub_short_name(name)
 
 
 def build_hubs_layer(

@@ -247,10 +247,16 @@ def build_public_reach_layers(reach: gpd.GeoDataFrame, page: SnapshotPage) -> li
         band = slim(gpd.GeoDataFrame(geometry=[geom], crs=WORK_CRS), tolerance_m=2500.0, precision_deg=1e-2)
         if band.empty:
             continue
-        opacity = BAND_OPACITY[min(len(hours) - 1 - k, len(BAND_OPACITY) - 1)] * 0.8
+        # outlines with a faint fill: the incident counts under them stay readable
+        inner = len(hours) - 1 - k  # 0 for the shortest band
+        style = {
+            **_band_style(ANY_HUB_COLOUR, 0.06),
+            "weight": 2.4 if inner == 0 else 1.4,
+            "dashArray": None if inner == 0 else ("6 4" if inner == 1 else "2 4"),
+        }
         folium.GeoJson(
             band.geometry.iloc[0].__geo_interface__,
-            style_function=lambda _f, o=opacity: _band_style(ANY_HUB_COLOUR, o),
+            style_function=lambda _f, st=style: st,
         ).add_to(union)
     groups.append(union)
     for hub, sub in reach.groupby("hub", sort=True):
@@ -297,8 +303,9 @@ def _legend_entries(page: SnapshotPage, reach: gpd.GeoDataFrame) -> list[tuple[s
         entries.append(("fill", colour, span))
     entries.append(("fill", ENCIRCLED_UNIT_STYLE["color"], tr("snapmap.encircled_cercle", lang)))
     if reach is not None and len(reach):
-        hmax = f"{sorted(reach['hours'].unique())[-1]:g}"
-        entries.append(("fill", ANY_HUB_COLOUR, tr("snapmap.reach_any", lang, h=hmax)))
+        for j, h in enumerate(sorted(reach["hours"].unique())):
+            kind = "line" if j == 0 else "dashed"
+            entries.append((kind, ANY_HUB_COLOUR, tr("snapmap.reach_any", lang, h=f"{h:g}")))
     entries.append(("head", "", labels["roads"]))
     entries += [("line", ROAD_STATUS_COLOUR[s], labels[s]) for s in ROAD_STATUS]
     entries.append(("note", "", tr("snapmap.click", lang)))
@@ -320,7 +327,7 @@ def _side_panel(page: SnapshotPage) -> str:
         f'<div id="side"><h1>{esc(t["title"])}</h1>'
         f"<p>{esc(t['as_of'])} <b>{esc(format_date(page.as_of, lang))}</b><br>{esc(t['release'])} "
         f"<b>{esc(format_date(page.release_date, lang))}</b> "
-        f"({esc(t['delay'])}: {int(page.delay_days)} {esc(t['days'])})</p>"
+        f"({esc(t['delay'])}{' :' if lang == 'fr' else ':'} {int(page.delay_days)} {esc(t['days'])})</p>"
         f"{sparse}"
         f'<p class="small">{esc(t["note"])} {esc(tr("snapmap.click", lang))}</p>'
         f"<h2>{esc(t['downloads'])}</h2>"
@@ -426,7 +433,7 @@ def build_snapshot_map(layers: dict[str, pd.DataFrame], page: SnapshotPage) -> f
     build_roads_layer(None, axes, status, name=t["roads"], lang=page.lang, popups=False).add_to(m)
     admin1 = layers["admin1"].rename(columns={"adm1_pcode": "pcode", "adm1_name": "name"})
     build_admin_layer(admin1, level=1, tolerance_m=0.0, name=t["admin1"]).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)  # folded: it never covers the north-east
     m.add_child(Legend(t["legend"], _legend_entries(page, layers["reach"])))
     m.add_child(_Ready())
     return m

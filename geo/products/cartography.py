@@ -57,6 +57,12 @@ ZONE_COLOUR = {
 }
 
 
+def hub_short_name(name: object) -> str:
+    """Return a hub's name without its parenthesis, for labels (``"Mopti (Sévaré)"`` -> ``"Mopti"``)."""
+    text = str(name)
+    return text.split(" (")[0].strip() or text
+
+
 def hub_colour(hub_id: str) -> str:
     """Return the colour of hub ``hub_id`` (the same on every map and product).
 

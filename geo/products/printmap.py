@@ -1082,13 +1082,14 @@ def _draw_reach(
                         tr("reach_of", lang, hub=hub_names.get(hid, hid), h=hmax),
                     )
                 )
-            legend.append(
-                (
-                    "fill",
-                    {"color": "#777777", "alpha": 0.3},
-                    tr("bands_note", lang, hours=", ".join(format_hours(h) for h in sorted(hours))),
+            if not outline_only:  # darker = faster says nothing of outlines
+                legend.append(
+                    (
+                        "fill",
+                        {"color": "#777777", "alpha": 0.3},
+                        tr("bands_note", lang, hours=", ".join(format_hours(h) for h in sorted(hours))),
+                    )
                 )
-            )
 
 
 def _draw_lines(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float) -> None:

@@ -62,6 +62,7 @@ from geo import __version__
 from geo.config import PROJECT_ROOT, STORAGE_CRS, WORK_CRS
 from geo.errors import AccessMapError, DataFileError, MissingDataError
 from geo.products.cartography import INCIDENT_CLASSES as _INCIDENT_CLASSES
+from geo.products.cartography import hub_short_name
 from geo.products.i18n import LANGS as I18N_LANGS
 from geo.products.i18n import TEXT, format_date, tr
 from geo.products.policy import EXCLUDED_TEXT, POLICY_VERSION, PUBLIC_FIELDS, public_episodes
@@ -960,7 +961,9 @@ def render_png(
 
     admin1 = layers["admin1"].rename(columns={"adm1_pcode": "pcode", "adm1_name": "name"})
     names = hub_ids or {}
-    bands = layers["reach"].assign(hub_id=[names.get(h, h) for h in layers["reach"]["hub"]])
+    reach = layers["reach"]
+    # colours follow hub ids; labels use the short names ("Bamako", not "Bamako (national HAWG)")
+    bands = reach.assign(hub_id=[names.get(h, h) for h in reach["hub"]], hub=reach["hub"].map(hub_short_name))
     axes = layers["road_status"].set_index("axis_name", drop=False)
     map_layers = MapLayers(
         admin1=admin1,

@@ -139,7 +139,9 @@ def test_one_hub_colour_on_the_live_map_the_print_map_and_the_snapshot(data_dir:
     snap = _html(*build_public_reach_layers(reach, page), css=False)
     assert mop in snap
     # print map: the focus hub's legend square
-    layers = MapLayers(admin1=load_admin(data_dir, 1), bands=_bands(["GAO", "MOP"]).assign(hub_status="ok"), hubs=hubs)
+    layers = MapLayers(
+        admin1=load_admin(data_dir, 1), bands=_bands(["GAO", "MOP"]).assign(hub_status="ok"), hubs=hubs
+    )
     fig = draw_map(layers, as_of=dt.date(2025, 11, 30), lang="fr", focus_hub="MOP")
     assert _legend_markers(_inset_and_legend(fig)[1])["Hub du GTAH : Mopti"] == mop
 
@@ -161,7 +163,8 @@ def test_hubs_and_towns_are_labelled_permanently() -> None:
         crs="EPSG:4326",
     )
     html = _html(
-        build_towns_layer(towns, skip_near=hubs.loc[["MOP", "TBK"]], lang="fr"), build_hubs_layer(hubs, hub_ids=["MOP", "TBK"])
+        build_towns_layer(towns, skip_near=hubs.loc[["MOP", "TBK"]], lang="fr"),
+        build_hubs_layer(hubs, hub_ids=["MOP", "TBK"]),
     )
     permanent = _tooltips(html)
     assert {"Mopti", "Tombouctou", "Taoudenni"} <= set(permanent)
@@ -185,7 +188,7 @@ def test_incidents_encircled_and_hubs_have_distinct_symbols() -> None:
     assert "L.CircleMarker" in html
     assert html.count("map-sym map-sym-noentry") == 2
     assert html.count("map-sym map-sym-hub") == 1
-    shapes = {symbol_html(k) .split('"')[1] for k in SIZES}
+    shapes = {symbol_html(k).split('"')[1] for k in SIZES}
     assert len(shapes) == len(SIZES)  # one CSS class (shape) per kind
     # no incident takes the red of the no-entry zones
     assert ENCIRCLED_ACTIVE not in SOURCE_COLOURS.values()
@@ -318,7 +321,12 @@ def _public_layers() -> dict[str, gpd.GeoDataFrame]:
         crs="EPSG:4326",
     )
     reach = gpd.GeoDataFrame(
-        {"hub": ["Mopti (Sévaré)", "Mopti (Sévaré)"], "hours": [4.0, 8.0], "area_km2": [1, 2], "population": [0, 0]},
+        {
+            "hub": ["Mopti (Sévaré)", "Mopti (Sévaré)"],
+            "hours": [4.0, 8.0],
+            "area_km2": [1, 2],
+            "population": [0, 0],
+        },
         geometry=[box(-4, 14, -3.5, 15), box(-4, 14, -3, 15)],
         crs="EPSG:4326",
     )
