@@ -5,6 +5,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from geo.products.cartography import hub_short_name
 from geo.products.i18n import tr
 from layers.style import BAND_OPACITY, esc, hub_colour, slim, tooltip
 
@@ -37,7 +38,9 @@ def build_reach_layers(
     for hub_id in ids:
         sub = bands[bands["hub_id"] == hub_id]
         colour = hub_colour(str(hub_id))
-        name = esc(tr("map.layer_reach", lang, hub=sub["hub"].iloc[0]))  # Leaflet shows names as HTML
+        name = esc(
+            tr("map.layer_reach", lang, hub=hub_short_name(sub["hub"].iloc[0]))
+        )  # Leaflet shows names as HTML
         group = folium.FeatureGroup(name=name, show=show)
         sub = sub.sort_values("hours")
         hours = list(sub["hours"])

@@ -432,7 +432,8 @@ def build_snapshot_map(layers: dict[str, pd.DataFrame], page: SnapshotPage) -> f
     status = pd.DataFrame({"status": roads["status"].to_numpy()}, index=axes.index)
     build_roads_layer(None, axes, status, name=t["roads"], lang=page.lang, popups=False).add_to(m)
     admin1 = layers["admin1"].rename(columns={"adm1_pcode": "pcode", "adm1_name": "name"})
-    build_admin_layer(admin1, level=1, tolerance_m=0.0, name=t["admin1"]).add_to(m)
+    # outlines only: a click inside a region reaches the cercle below it (its figures)
+    build_admin_layer(admin1, level=1, tolerance_m=0.0, name=t["admin1"], tooltips=False).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)  # folded: it never covers the north-east
     m.add_child(Legend(t["legend"], _legend_entries(page, layers["reach"])))
     m.add_child(_Ready())

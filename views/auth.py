@@ -343,8 +343,8 @@ def login_sidebar() -> str:
         if new is not None:
             st.session_state[SESSION_KEY] = new
             st.rerun()  # draw the signed-in sidebar and the role's pages
-    elif problem is None and not oidc:
-        first_run_help(st.sidebar)
+    elif problem is None and not oidc:  # first run: the page (public snapshots) says how to start
+        st.sidebar.info(tr("first.sidebar", current_lang()))
     if oidc and user is None and session is None:
         st.sidebar.button("Sign in with single sign-on", on_click=st.login, key="oidc_login")
     st.session_state[ROLE_KEY] = role

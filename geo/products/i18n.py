@@ -307,6 +307,10 @@ TEXT.update(
             "fr": "Aucun compte n'existe encore. Pour créer le premier (un conseiller accès), lancez "
             "cette commande sur le serveur, dans le dossier du projet, puis rechargez cette page :",
         },
+        "first.sidebar": {
+            "en": "No account yet: the page explains how to create the first one.",
+            "fr": "Aucun compte pour l'instant : la page explique comment créer le premier.",
+        },
         "first.then": {
             "en": "The command asks for a password (not shown as you type). Replace NAME with the "
             "user name. The advisor then adds the other accounts the same way, with the role "
@@ -349,12 +353,12 @@ TEXT.update(
         },
         "public.publish_head": {"en": "Publish a snapshot", "fr": "Publier un instantané"},
         "public.publish_help": {
-            "en": "Builds a new public snapshot from the current data and store, exactly as "
-            "`python -m geo snapshot` does (sanitised by the publication policy; a few minutes). "
+            "en": "Builds a new public snapshot from the current data and store, exactly as the "
+            "command python -m geo snapshot does (sanitised by the publication policy; a few minutes). "
             "Published snapshots are never changed.",
             "fr": "Construit un nouvel instantané public à partir des données et du registre actuels, "
-            "exactement comme `python -m geo snapshot` (anonymisé selon la politique de publication ; "
-            "quelques minutes). Un instantané publié n'est jamais modifié.",
+            "exactement comme la commande python -m geo snapshot (anonymisé selon la politique de "
+            "publication ; quelques minutes). Un instantané publié n'est jamais modifié.",
         },
         "public.as_of": {"en": "Snapshot date", "fr": "Date de l'instantané"},
         "public.delay": {"en": "Release delay (days)", "fr": "Délai de publication (jours)"},
