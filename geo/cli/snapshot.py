@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
         delay_days=args.delay_days,
         lang=settings.lang,
         window_months=args.window_months,
+        renderer=renderer,
         progress=tqdm_progress("snapshot"),
     )
     files = [p for p in folder.rglob("*") if p.is_file()]

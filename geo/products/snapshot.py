@@ -1144,6 +1144,7 @@ def publish_snapshot(
     lang: str = "fr",
     window_months: int = DEFAULT_WINDOW_MONTHS,
     model: Any = None,
+    renderer: HtmlRenderer | None | str = "auto",
     progress: Progress | None = None,
 ) -> Path:
     """Load the inputs and build a snapshot: what ``python -m geo snapshot`` and the app's button run.
@@ -1160,6 +1161,8 @@ def publish_snapshot(
         See :func:`build_snapshot`.
     model
         Model inputs already loaded (the app's shared copy), or None.
+    renderer
+        ``index.html`` renderer (see :func:`build_snapshot`).
     progress
         Optional ``progress(done, total, label)``.
 
@@ -1181,6 +1184,7 @@ def publish_snapshot(
         delay_days=delay_days,
         lang=lang,
         window_months=window_months,
+        renderer=renderer,
         progress=progress,
     )
 
