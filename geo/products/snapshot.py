@@ -608,10 +608,12 @@ def sparse_after(coverage_end: dt.date | None, start: dt.date, end: dt.date) -> 
     Returns
     -------
     datetime.date or None
-        ``coverage_end`` when it falls before ``end``; the day before ``start`` when no
-        systematic source covers any of the period; None when the whole period is covered.
+        ``coverage_end`` when it falls before ``end`` (the note then names the real last
+        date of the systematic data, even when it precedes the period); the day before
+        ``start`` when no systematic source exists at all; None when the whole period is
+        covered.
     """
-    if coverage_end is None or coverage_end < start:
+    if coverage_end is None:
         return start - dt.timedelta(days=1)
     return coverage_end if coverage_end < end else None
 

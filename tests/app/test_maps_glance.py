@@ -393,7 +393,7 @@ def test_snapshot_says_where_incident_data_are_sparse() -> None:
     end = incident_coverage_end(inc)
     assert end == dt.date(2020, 12, 31)  # ucdp and acled only; curated and generic are not systematic
     start, stop = dt.date(2024, 11, 1), dt.date(2025, 10, 31)
-    assert sparse_after(end, start, stop) == dt.date(2024, 10, 31)  # none of the period is covered
+    assert sparse_after(end, start, stop) == dt.date(2020, 12, 31)  # none of the period is covered
     assert sparse_after(dt.date(2025, 3, 1), start, stop) == dt.date(2025, 3, 1)
     assert sparse_after(dt.date(2025, 10, 31), start, stop) is None
     assert sparse_after(None, start, stop) == dt.date(2024, 10, 31)
