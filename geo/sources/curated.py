@@ -750,9 +750,10 @@ def read_crossings(path: Path | None = None) -> gpd.GeoDataFrame:
     return gdf
 
 
-#: Id prefixes of crossings that are model artefacts, not river crossings (data/curated/README.md):
-#: the generalised river centre line cuts a road that stays on one bank, and the row keeps that
-#: road open in the model. They must never be shown to a user as a bridge or a ferry.
+#: Id prefixes of crossings that are model artefacts, not river crossings: rows that kept open a
+#: road the generalised river centre line cuts although it stays on one bank. The engine now
+#: handles such roads itself (bank roads) and the shipped file has none left, but a crossings
+#: file of the older convention may still hold them: they must never be shown as a bridge.
 ARTEFACT_PREFIXES = ("X-ARTEFACT-", "X-SK-ARTEFACT-")
 
 
