@@ -9,7 +9,13 @@ from layers.style import ADMIN_STYLE, esc, slim
 
 
 def build_admin_layer(
-    admin: gpd.GeoDataFrame, *, level: int, show: bool = True, tolerance_m: float = 800.0
+    admin: gpd.GeoDataFrame,
+    *,
+    level: int,
+    show: bool = True,
+    tolerance_m: float = 800.0,
+    name: str | None = None,
+    tooltips: bool = True,
 ) -> folium.FeatureGroup:
     """Outlines of one admin level, with name and P-code in the tooltip.
 
@@ -23,16 +29,22 @@ def build_admin_layer(
         Visible when the map opens.
     tolerance_m
         Display simplification (metres).
+    name
+        Layer name (plain text; escaped here); default ``"Regions (admin1)"`` etc.
+    tooltips
+        Name and P-code on hover; False draws the outlines without tooltip or click
+        (``interactive: false``), so they never catch a click meant for the layers below.
     """
     names = {1: "Regions (admin1)", 2: "Cercles (admin2)", 3: "Communes (admin3)"}
     gdf = slim(admin[["pcode", "name", "geometry"]], tolerance_m=tolerance_m, precision_deg=1e-3)
     gdf = gdf.assign(pcode=gdf["pcode"].map(esc), name=gdf["name"].map(esc))
-    group = folium.FeatureGroup(name=names[level], show=show)
-    style = ADMIN_STYLE[level]
+    label = esc(name) if name is not None else names[level]
+    group = folium.FeatureGroup(name=label, show=show)
+    style = ADMIN_STYLE[level] if tooltips else {**ADMIN_STYLE[level], "interactive": False}
     folium.GeoJson(
         gdf.__geo_interface__,
         style_function=lambda _f, s=style: s,
-        tooltip=folium.GeoJsonTooltip(["name", "pcode"], aliases=["Name", "P-code"]),
-        name=names[level],
+        tooltip=folium.GeoJsonTooltip(["name", "pcode"], aliases=["Name", "P-code"]) if tooltips else None,
+        name=label,
     ).add_to(group)
     return group

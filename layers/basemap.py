@@ -48,6 +48,7 @@ def make_map(
         control_scale=True,
         height=height,
         prefer_canvas=False,
+        zoom_snap=0.25,  # fit_country can then fill the view (whole zoom levels leave it half empty)
     )
     m.default_js = [("leaflet", f"{asset_base}/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", f"{asset_base}/leaflet/leaflet.css")]
@@ -56,17 +57,65 @@ def make_map(
     return m
 
 
+#: Mali's extent with a margin, ``[[south, west], [north, east]]`` (degrees): the whole country,
+#: Kidal and Taoudénit included, when no admin layer gives it.
+MALI_BOUNDS = [[10.0, -12.4], [25.1, 4.4]]
+
+
+#: Room kept free for the legend on the left of the view when the map opens (px).
+LEGEND_ROOM_PX = 300
+
+
+def fit_country(
+    m: folium.Map,
+    admin: object | None = None,
+    *,
+    margin_deg: float = 0.3,
+    legend_room_px: int = LEGEND_ROOM_PX,
+) -> None:
+    """Open ``m`` on the whole of Mali (north included), from ``admin``'s extent or :data:`MALI_BOUNDS`.
+
+    The country is fitted right of ``legend_room_px``, so the legend (top left, unfolded)
+    covers none of it when the map opens.
+
+    Parameters
+    ----------
+    m
+        The map.
+    admin
+        Admin units (any CRS) whose extent is the country, or None.
+    margin_deg
+        Margin added on each side, degrees.
+    legend_room_px
+        Width kept free on the left for the legend, px (0: none).
+    """
+    bounds = MALI_BOUNDS
+    if admin is not None and len(admin):
+        w, s, e, n = admin.to_crs(4326).total_bounds
+        bounds = [[s - margin_deg, w - margin_deg], [n + margin_deg, e + margin_deg]]
+    m.fit_bounds(bounds, padding_top_left=(int(legend_room_px), 0))
+
+
 class Legend(MacroElement):
-    """A legend drawn as a Leaflet control (part of the map script, so st_folium shows it).
+    """A legend drawn as a Leaflet control that folds (part of the map script, so st_folium shows it).
+
+    The legend is an HTML ``<details>`` element: its title folds and unfolds it, so it never
+    has to hide data. It scrolls within the map's height, and clicks and wheel turns on it
+    do not reach the map.
 
     Parameters
     ----------
     title
         Legend title (escaped).
     entries
-        ``(kind, colour, label)``: kind is ``"line"``, ``"dashed"``, ``"fill"`` or ``"dot"``.
+        ``(kind, colour, label)``: kind is ``"line"``, ``"dashed"``, ``"fill"``, ``"dot"``,
+        ``"ring"``, ``"symbol:<kind>"`` (a :mod:`layers.symbols` symbol), ``"head"`` (a
+        sub-heading; colour ignored) or ``"note"`` (a line of text; colour ignored).
     position
-        Leaflet control position.
+        Leaflet control position (default ``"topleft"``: the north-west of the view is
+        Mauritania and Algeria, away from the data of Gao and Ménaka).
+    folded
+        Start folded (only the title shows).
     """
 
     _template = Template("""
@@ -75,11 +124,16 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
 {{ this.get_name() }}.onAdd = function (map) {
     var div = L.DomUtil.create("div", "map-legend");
     div.innerHTML = {{ this.html_js }};
-    div.style.background = "rgba(255,255,255,0.92)";
-    div.style.padding = "6px 8px";
+    div.style.background = "rgba(255,255,255,0.93)";
+    div.style.padding = "5px 8px";
     div.style.font = "12px/1.35 sans-serif";
     div.style.borderRadius = "4px";
     div.style.boxShadow = "0 1px 4px rgba(0,0,0,0.3)";
+    div.style.maxHeight = Math.max(120, map.getSize().y - 110) + "px";
+    div.style.overflowY = "auto";
+    div.style.maxWidth = "300px";
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
     return div;
 };
 {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
@@ -87,13 +141,21 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
 """)
 
     def __init__(
-        self, title: str, entries: list[tuple[str, str, str]], *, position: str = "bottomright"
+        self,
+        title: str,
+        entries: list[tuple[str, str, str]],
+        *,
+        position: str = "topleft",
+        folded: bool = False,
     ) -> None:
         super().__init__()
         from layers.style import esc
+        from layers.symbols import swatch_html
 
         self._name = "Legend"
         self.position = position
+        self.title = title
+        self.folded = bool(folded)
         swatch = {
             "line": "<span style='display:inline-block;width:22px;height:0;border-top:3px solid {c};"
             "vertical-align:middle;margin-right:5px'></span>",
@@ -106,8 +168,30 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
             "ring": "<span style='display:inline-block;width:11px;height:11px;border-radius:50%;"
             "border:2px solid {c};vertical-align:middle;margin-right:5px'></span>",
         }
-        rows = "".join(f"<div>{swatch[k].format(c=esc(c))}{esc(label)}</div>" for k, c, label in entries)
-        self.html = f"<div style='font-weight:bold;margin-bottom:3px'>{esc(title)}</div>{rows}"
+        rows = []
+        for kind, colour, label in entries:
+            if kind == "head":
+                rows.append(f"<div style='font-weight:bold;margin-top:4px'>{esc(label)}</div>")
+            elif kind == "note":
+                rows.append(
+                    f"<div class='map-legend-note' style='color:#7a3b00;max-width:260px'>{esc(label)}</div>"
+                )
+            elif kind.startswith("symbol:"):
+                rows.append(f"<div>{swatch_html(kind.removeprefix('symbol:'), colour)}{esc(label)}</div>")
+            else:
+                rows.append(f"<div>{swatch[kind].format(c=esc(colour))}{esc(label)}</div>")
+        #: The legend's rows (escaped HTML); a caller may replace them (``layers.scenario``).
+        self.body = "".join(rows)
+
+    @property
+    def html(self) -> str:
+        """The legend as HTML: a ``<details>`` whose summary is the title."""
+        from layers.style import esc
+
+        return (
+            f"<details{'' if self.folded else ' open'}><summary style='font-weight:bold;cursor:pointer;"
+            f"margin-bottom:3px'>{esc(self.title)}</summary>{self.body}</details>"
+        )
 
     @property
     def html_js(self) -> str:

@@ -5,13 +5,18 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from geo.products.i18n import tr
 from layers.style import ENCIRCLED_ACTIVE, ENCIRCLED_INACTIVE, esc, popup_table, tooltip, with_popup
+from layers.symbols import symbol_marker
 
 
 def build_encircled_layer(
-    episodes: gpd.GeoDataFrame, *, show: bool = True, restricted: bool = True
+    episodes: gpd.GeoDataFrame, *, show: bool = True, restricted: bool = True, lang: str = "en"
 ) -> folium.FeatureGroup:
-    """Encircled localities: a red no-entry disc for episodes in force, a grey ring otherwise.
+    """Encircled localities: a no-entry sign (red in force, grey otherwise) and the no-entry radius.
+
+    The sign (a disc crossed by a white bar, :mod:`layers.symbols`) is a shape no other
+    point of the map uses, so an encircled locality is not mistaken for an incident.
 
     Parameters
     ----------
@@ -21,8 +26,10 @@ def build_encircled_layer(
         Visible when the map opens.
     restricted
         Show restricted fields (armed group, note); False for viewers and the public.
+    lang
+        Language of the layer name.
     """
-    group = folium.FeatureGroup(name="Encircled localities", show=show)
+    group = folium.FeatureGroup(name=esc(tr("map.layer_encircled", lang)), show=show)
     pts = episodes.to_crs(4326)
     # one marker per locality: the episode in force, else the latest
     pts = pts.sort_values(["in_force", "since"]).groupby("locality", sort=False).tail(1)
@@ -47,23 +54,20 @@ def build_encircled_layer(
                     radius=float(row["radius_km"]) * 1000.0,
                     color=colour,
                     weight=2,
+                    dash_array="5 4",
                     fill=True,
-                    fill_opacity=0.35,
+                    fill_opacity=0.12,
                     tooltip=tooltip(f"{esc(row['locality'])}: encircled"),
                 ),
                 popup,
             ).add_to(group)
-        with_popup(
-            folium.CircleMarker(
-                (y, x),
-                radius=5,
-                color=colour,
-                weight=2,
-                fill=row["in_force"],
-                fill_color=colour,
-                fill_opacity=0.9,
-                tooltip=tooltip(esc(row["locality"])),
-            ),
-            popup,
+        symbol_marker(
+            y,
+            x,
+            "noentry",
+            colour,
+            tip=f"{esc(row['locality'])}: encircled" + ("" if row["in_force"] else " (not in force)"),
+            popup=popup,
+            z_offset=500,
         ).add_to(group)
     return group

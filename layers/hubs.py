@@ -1,32 +1,48 @@
-"""HAWG hubs as labelled points."""
+"""HAWG hubs as labelled squares in their own colour."""
 
 from __future__ import annotations
 
 import folium
 import geopandas as gpd
 
-from layers.style import esc, hub_colour, popup_table, tooltip, with_popup
+from geo.products.cartography import hub_short_name
+from geo.products.i18n import tr
+from layers.style import esc, hub_colour, popup_table
+from layers.symbols import symbol_marker
+
+
+def hub_label(name: object) -> str:
+    """Short name of a hub for its map label (:func:`geo.products.cartography.hub_short_name`)."""
+    return hub_short_name(name)
 
 
 def build_hubs_layer(
-    hubs: gpd.GeoDataFrame, *, hub_ids: list[str] | None = None, show: bool = True
+    hubs: gpd.GeoDataFrame, *, hub_ids: list[str] | None = None, show: bool = True, lang: str = "en"
 ) -> folium.FeatureGroup:
-    """One dot per hub, in the hub's colour, with its status and area of responsibility.
+    """One square per hub in the hub's colour (:func:`geo.products.cartography.hub_colour`), named.
 
     Parameters
     ----------
     hubs
-        All hubs (``geo.sources.curated.read_hubs().valid``); a hub's position fixes its colour.
+        Hubs (``geo.sources.curated.read_hubs().valid``), indexed by ``hub_id``; any CRS.
     hub_ids
         Hubs to draw (default: all).
     show
         Visible when the map opens.
+    lang
+        Language of the layer name.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One :func:`layers.symbols.symbol_marker` per hub with its short name always shown
+        (:func:`hub_label`) and a popup of its status and area of responsibility.
     """
-    group = folium.FeatureGroup(name="HAWG hubs", show=show)
-    for i, (hub_id, row) in enumerate(hubs.to_crs(4326).iterrows()):
+    group = folium.FeatureGroup(name=esc(tr("map.layer_hubs", lang)), show=show)
+    for hub_id, row in hubs.to_crs(4326).iterrows():
         if hub_ids is not None and hub_id not in hub_ids:
             continue
-        aor = ", ".join(row["aor_adm1_pcodes"] + row["aor_adm2_pcodes"])
+        aor = ", ".join(list(row["aor_adm1_pcodes"]) + list(row["aor_adm2_pcodes"]))
         popup = popup_table(
             [
                 ("Hub id", hub_id),
@@ -37,15 +53,14 @@ def build_hubs_layer(
             ],
             title=row["name"],
         )
-        marker = folium.CircleMarker(
-            (row.geometry.y, row.geometry.x),
-            radius=8,
-            color="#111",
-            weight=2,
-            fill=True,
-            fill_color=hub_colour(i),
-            fill_opacity=1.0,
-            tooltip=tooltip(esc(row["name"])),
-        )
-        with_popup(marker, popup).add_to(group)
+        symbol_marker(
+            row.geometry.y,
+            row.geometry.x,
+            "hub",
+            hub_colour(str(hub_id)),
+            label=esc(hub_label(row["name"])),
+            label_class="hub-label",
+            popup=popup,
+            z_offset=1000,
+        ).add_to(group)
     return group

@@ -18,8 +18,9 @@ from geo.config import STORAGE_CRS
 from layers.admin import build_admin_layer
 from layers.style import esc, tooltip, with_popup
 
-#: Marker colour per source (``generic:*`` share one).
-SOURCE_COLOURS = {"ucdp": "#b2182b", "acled": "#2166ac", "curated": "#e08214", "generic": "#1b7837"}
+#: Marker colour per source (``generic:*`` share one). None is the red of the no-entry zones
+#: (``geo.products.cartography.ENCIRCLED_ACTIVE``): an incident never reads as an encirclement.
+SOURCE_COLOURS = {"ucdp": "#6a3d9a", "acled": "#2166ac", "curated": "#e08214", "generic": "#1b7837"}
 #: Colours cycled over event types when ``colour_by="event_type"``.
 TYPE_PALETTE = (
     "#e41a1c",

@@ -8,20 +8,86 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geo.products.cartography import ENCIRCLED_INACTIVE, NETWORK_STYLE, RIVER_COLOUR
+from geo.products.i18n import format_date, tr
 from geo.vocab import ROAD_STATUS
 from layers.admin import build_admin_layer
-from layers.basemap import Legend, make_map
+from layers.basemap import Legend, fit_country, make_map
 from layers.encircled import build_encircled_layer
-from layers.hubs import build_hubs_layer
-from layers.incidents import build_incidents_layer
+from layers.hubs import build_hubs_layer, hub_label
+from layers.incidents import SOURCE_COLOURS, build_incidents_layer
+from layers.places import build_towns_layer
 from layers.reach import build_reach_layers
-from layers.roads import build_roads_layer
+from layers.roads import build_crossings_layer, build_network_layer, build_roads_layer
 from layers.style import (
+    BASE_ROAD_COLOUR,
     ENCIRCLED_ACTIVE,
-    ENCIRCLED_INACTIVE,
     ROAD_STATUS_COLOUR,
     hub_colour,
 )
+from layers.symbols import CROSSING_KINDS, add_symbol_css
+from layers.water import build_water_layer
+
+
+def live_legend_entries(
+    *,
+    lang: str,
+    hubs: gpd.GeoDataFrame,
+    reach_hubs: list[str],
+    crossing_kinds: set[str],
+    with_network: bool,
+    with_water: bool,
+) -> list[tuple[str, str, str]]:
+    """Legend rows of the live map (:class:`layers.basemap.Legend` entries), in ``lang``.
+
+    Parameters
+    ----------
+    lang
+        ``"fr"`` or ``"en"``.
+    hubs
+        Hubs table (``name``), indexed by ``hub_id``.
+    reach_hubs
+        Hub ids whose reach is drawn (one colour row each).
+    crossing_kinds
+        Kinds of the crossings drawn.
+    with_network, with_water
+        Whether the secondary network and the rivers are drawn.
+    """
+    entries: list[tuple[str, str, str]] = [
+        ("head", "", tr("map.head_points", lang)),
+        ("symbol:hub", "#ffffff", tr("map.hub", lang)),
+        ("symbol:town", "#ffffff", tr("map.town", lang)),
+        ("symbol:noentry", ENCIRCLED_ACTIVE, tr("map.encircled_in_force", lang)),
+        ("symbol:noentry", ENCIRCLED_INACTIVE, tr("map.encircled_other", lang)),
+        ("dot", SOURCE_COLOURS["ucdp"], tr("map.incident", lang)),
+        ("head", "", tr("legend_roads", lang)),
+    ]
+    entries += [("line", ROAD_STATUS_COLOUR[s], tr(f"road_{s}", lang)) for s in ROAD_STATUS]
+    entries += [
+        ("dashed", "#555555", tr("schematic", lang)),
+        ("line", BASE_ROAD_COLOUR, tr("road_base", lang)),
+    ]
+    if with_network:
+        entries += [
+            ("dashed" if dashed else "line", colour, tr(f"net_{surface}", lang))
+            for surface, (colour, dashed) in NETWORK_STYLE.items()
+        ]
+    if with_water or crossing_kinds:
+        entries.append(("head", "", tr("map.head_water", lang)))
+    if with_water:
+        entries.append(("line", RIVER_COLOUR, tr("river", lang)))
+    entries += [
+        (f"symbol:{k}", ROAD_STATUS_COLOUR["open"], tr(f"crossing_{k}", lang))
+        for k in CROSSING_KINDS
+        if k in crossing_kinds
+    ]
+    if reach_hubs:
+        entries.append(("head", "", tr("map.head_reach", lang)))
+        entries += [
+            ("fill", hub_colour(h), tr("map.reach_of", lang, hub=hub_label(hubs.at[h, "name"])))
+            for h in reach_hubs
+        ]
+    return entries
 
 
 def build_live_map(
@@ -41,62 +107,94 @@ def build_live_map(
     incidents_label: str = "Incidents",
     restricted: bool = True,
     asset_base: str | None = None,
+    towns: gpd.GeoDataFrame | None = None,
+    network: gpd.GeoDataFrame | None = None,
+    crossings: gpd.GeoDataFrame | None = None,
+    crossing_status: pd.DataFrame | None = None,
+    water: gpd.GeoDataFrame | None = None,
+    lang: str = "en",
 ) -> folium.Map:
-    """Assemble the live map.
+    """Assemble the live map: the whole country in view, every place named, one shape per kind.
 
     Parameters
     ----------
     as_of
         Date shown in the legend title.
     admin1, admin2, admin3
-        Admin units (internal schema); ``admin3`` None to leave communes out.
+        Admin units (internal schema); ``admin3`` None to leave communes out. The map
+        opens on ``admin1``'s extent (Kidal and Taoudénit included).
     roads, axes, axis_status
         Road lines, curated axes and the effective status per axis.
     episodes
-        Encircled episodes with ``in_force``.
+        Encircled episodes with ``in_force`` (a no-entry sign each).
     hubs
-        All hubs, in legend order (a hub's position fixes its colour).
+        All hubs, indexed by ``hub_id`` (a hub's colour follows its id:
+        :func:`geo.products.cartography.hub_colour`).
     hub_ids
         The hubs to draw.
     bands
         Reach bands, or None.
     incidents
-        Incidents to draw (already filtered to the time window).
+        Incidents to draw (already filtered to the time window; circles).
     incidents_label
         Layer name of the incidents.
     restricted
         Show restricted fields in popups (armed groups, notes).
     asset_base
         Where Leaflet is served from (default: the app's static folder).
+    towns
+        Main towns with ``name`` (``geo.products.printmap.main_towns``), labelled; None for none.
+    network
+        The curated secondary network laid out (``ModelInputs.network``), styled by surface.
+    crossings, crossing_status
+        River crossings (``ModelInputs.crossings`` or ``read_crossings()``) and their status in
+        force (indexed by ``crossing_id``); model artefacts are never drawn.
+    water
+        Rivers and lakes (:func:`layers.water.load_water`), or None.
+    lang
+        Language of layer names and legend.
 
     Returns
     -------
     folium.Map
-        With a layer control and a legend.
+        With a layer control (top right) and a folding legend (top left, over Mauritania).
     """
     m = make_map() if asset_base is None else make_map(asset_base=asset_base)
-    build_admin_layer(admin1, level=1).add_to(m)
-    build_admin_layer(admin2, level=2).add_to(m)
+    add_symbol_css(m)
+    fit_country(m, admin1)
+    build_admin_layer(admin1, level=1, name=tr("map.layer_admin1", lang)).add_to(m)
+    build_admin_layer(admin2, level=2, name=tr("map.layer_admin2", lang)).add_to(m)
     if admin3 is not None:
-        build_admin_layer(admin3, level=3, tolerance_m=400.0).add_to(m)
-    hub_order = list(hubs.index)
+        build_admin_layer(admin3, level=3, tolerance_m=400.0, name=tr("map.layer_admin3", lang)).add_to(m)
+    reach_hubs: list[str] = []
     if bands is not None:
-        for group in build_reach_layers(bands, hub_order):
+        drawn = set(bands["hub_id"])
+        reach_hubs = [h for h in hubs.index if h in drawn and h in hub_ids]
+        for group in build_reach_layers(bands, list(hubs.index), lang=lang):
             group.add_to(m)
-    build_roads_layer(roads, axes, axis_status).add_to(m)
+    build_water_layer(water, lang=lang).add_to(m)
+    if network is not None and len(network):
+        build_network_layer(network, lang=lang).add_to(m)
+    build_roads_layer(roads, axes, axis_status, name=tr("map.layer_roads", lang)).add_to(m)
     build_incidents_layer(incidents, name=incidents_label).add_to(m)
-    build_encircled_layer(episodes, restricted=restricted).add_to(m)
-    build_hubs_layer(hubs, hub_ids=hub_ids).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
-    entries = [("line", ROAD_STATUS_COLOUR[s], f"Road {ROAD_STATUS.label(s).lower()}") for s in ROAD_STATUS]
-    entries += [
-        ("dashed", "#555", "Schematic axis (off the road lines)"),
-        ("fill", ENCIRCLED_ACTIVE, "No-entry zone (encircled, in force)"),
-        ("ring", ENCIRCLED_INACTIVE, "Encircled earlier / unconfirmed"),
-        ("dot", "#ffffff", "Incident (hollow: low precision)"),
-    ]
-    if bands is not None:
-        shown = [h for h in hub_order if h in set(bands["hub_id"]) and h in hub_ids]
-        entries += [("fill", hub_colour(hub_order.index(h)), f"Reach of {hubs.at[h, 'name']}") for h in shown]
-    m.add_child(Legend(f"As of {as_of:%d %b %Y}", entries))
+    kinds: set[str] = set()
+    if crossings is not None and len(crossings):
+        from geo.sources.curated import real_crossings
+
+        kinds = set(real_crossings(crossings)["kind"].astype(str))
+        build_crossings_layer(crossings, crossing_status, lang=lang).add_to(m)
+    build_encircled_layer(episodes, restricted=restricted, lang=lang).add_to(m)
+    if towns is not None and len(towns):
+        build_towns_layer(towns, skip_near=hubs[hubs.index.isin(hub_ids)], lang=lang).add_to(m)
+    build_hubs_layer(hubs, hub_ids=hub_ids, lang=lang).add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    entries = live_legend_entries(
+        lang=lang,
+        hubs=hubs,
+        reach_hubs=reach_hubs,
+        crossing_kinds=kinds,
+        with_network=network is not None and len(network) > 0,
+        with_water=water is not None and len(water) > 0,
+    )
+    m.add_child(Legend(tr("map.as_of", lang, date=format_date(as_of, lang)), entries))
     return m

@@ -5,11 +5,17 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
+from geo.products.cartography import hub_short_name
+from geo.products.i18n import tr
 from layers.style import BAND_OPACITY, esc, hub_colour, slim, tooltip
 
 
 def build_reach_layers(
-    bands: gpd.GeoDataFrame, hub_order: list[str], *, show: bool = True
+    bands: gpd.GeoDataFrame,
+    hub_order: list[str] | None = None,
+    *,
+    show: bool = True,
+    lang: str = "en",
 ) -> list[folium.FeatureGroup]:
     """One layer per hub with its bands, largest drawn first so the inner ones stay visible.
 
@@ -19,14 +25,22 @@ def build_reach_layers(
         ``geo.model.reach`` band rows (``hub_id``, ``hub``, ``hours``, ``area_km2``,
         ``population``, geometry in any CRS; ``localities`` shown when present).
     hub_order
-        Hub ids in legend order (fixes each hub's colour).
+        Hub ids in the order of the layers (hubs not listed come last). A hub's colour
+        follows its id (:func:`geo.products.cartography.hub_colour`), never this order.
     show
         Visible when the map opens.
+    lang
+        Language of the layer names and tooltips.
     """
     groups = []
-    for hub_id, sub in bands.groupby("hub_id", sort=False):
-        colour = hub_colour(hub_order.index(hub_id) if hub_id in hub_order else len(hub_order))
-        name = f"Reach: {esc(sub['hub'].iloc[0])}"  # Leaflet shows layer names as HTML
+    order = {h: i for i, h in enumerate(hub_order or [])}
+    ids = sorted(dict.fromkeys(bands["hub_id"]), key=lambda h: order.get(h, len(order)))
+    for hub_id in ids:
+        sub = bands[bands["hub_id"] == hub_id]
+        colour = hub_colour(str(hub_id))
+        name = esc(
+            tr("map.layer_reach", lang, hub=hub_short_name(sub["hub"].iloc[0]))
+        )  # Leaflet shows names as HTML
         group = folium.FeatureGroup(name=name, show=show)
         sub = sub.sort_values("hours")
         hours = list(sub["hours"])
@@ -34,10 +48,8 @@ def build_reach_layers(
         drawable = slim(sub[~sub.geometry.is_empty], tolerance_m=1500.0, precision_deg=1e-3)
         for _, row in drawable.sort_values("hours", ascending=False).iterrows():
             opacity = BAND_OPACITY[min(hours.index(row["hours"]), len(BAND_OPACITY) - 1)]
-            tip = (
-                f"{esc(row['hub'])}: within {row['hours']:g} h<br>{row['area_km2']:,.0f} km²,"
-                f" {row['population']:,.0f} people"
-            )
+            within = tr("map.within", lang, hub=row["hub"], h=f"{row['hours']:g}")
+            tip = f"{esc(within)}<br>{row['area_km2']:,.0f} km², {row['population']:,.0f} people"
             if "localities" in row.index:
                 tip += f", {row['localities']} localities"
             folium.GeoJson(

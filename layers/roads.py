@@ -6,6 +6,9 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geo.products.cartography import NETWORK_STYLE
+from geo.products.i18n import tr
+from geo.sources.curated import real_crossings
 from geo.vocab import ROAD_STATUS
 from layers.style import (
     BASE_ROAD_COLOUR,
@@ -26,6 +29,8 @@ def build_roads_layer(
     show: bool = True,
     name: str = "Roads and axis status",
     network: gpd.GeoDataFrame | None = None,
+    lang: str = "en",
+    popups: bool = True,
 ) -> folium.FeatureGroup:
     """Draw base road lines (grey) under the curated axes coloured by status.
 
@@ -45,7 +50,12 @@ def build_roads_layer(
         Layer name in the layer control.
     network
         The curated secondary network (``geo.sources.roads.build_network``), drawn thin
-        under the axes (dashed when schematic) with its surface and season in the popup.
+        under the axes, styled by surface (:func:`network_style`), with its surface and
+        season in the popup.
+    lang
+        Language of the status in the axes' tooltips.
+    popups
+        Give each axis a popup of its record (False: the tooltip only, e.g. public maps).
 
     Returns
     -------
@@ -77,12 +87,7 @@ def build_roads_layer(
                 ],
                 title=str(seg.get("name", seg_id)),
             )
-            style = {
-                "color": BASE_ROAD_COLOUR,
-                "weight": 1.5,
-                "opacity": 0.8,
-                "dashArray": "4 4" if seg["schematic"] else None,
-            }
+            style = network_style(seg.get("surface"))
             line = folium.GeoJson(
                 seg["geometry"].__geo_interface__,
                 style_function=lambda _f, s=style: s,
@@ -124,9 +129,9 @@ def build_roads_layer(
         line = folium.GeoJson(
             row["geometry"].__geo_interface__,
             style_function=lambda _f, s=style: s,
-            tooltip=tooltip(f"{esc(row['axis_name'])}: {esc(ROAD_STATUS.label(status))}"),
+            tooltip=tooltip(f"{esc(row['axis_name'])}: {esc(ROAD_STATUS.label(status, lang))}"),
         )
-        with_popup(line, popup, max_width=360).add_to(group)
+        (with_popup(line, popup, max_width=360) if popups else line).add_to(group)
     return group
 
 
@@ -136,41 +141,117 @@ def _kmh(value: object) -> str | None:
     return f"{v:g} km/h (escorted)" if pd.notna(v) and v > 0 else None
 
 
-def build_crossings_layer(
-    crossings: gpd.GeoDataFrame, crossing_status: pd.DataFrame | None, *, show: bool = True
+def network_style(surface: object) -> dict:
+    """Leaflet style of a secondary-network line by its surface (``geo.products.cartography.NETWORK_STYLE``).
+
+    Paved roads are dark grey, laterite roads brown, tracks brown and dashed; an unknown
+    surface is drawn as a track.
+    """
+    colour, dashed = NETWORK_STYLE.get(str(surface), NETWORK_STYLE["track"])
+    return {
+        "color": colour,
+        "weight": 2.0 if surface == "paved" else 1.6,
+        "opacity": 0.9,
+        "dashArray": "5 4" if dashed else None,
+    }
+
+
+def build_network_layer(
+    network: gpd.GeoDataFrame | None, *, show: bool = True, lang: str = "en"
 ) -> folium.FeatureGroup:
-    """River crossings (bridges, ferries, pirogues, fords) as dots coloured by their status.
+    """Draw the curated secondary network (``data/curated/network.csv`` laid out) styled by surface.
+
+    Parameters
+    ----------
+    network
+        ``geo.sources.roads.build_network`` output (``ModelInputs.network``; any CRS), or None.
+    show
+        Visible when the map opens.
+    lang
+        Language of the layer name.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One line per segment (:func:`network_style`), name as tooltip, and a popup with
+        route, surface, season, sources and date.
+    """
+    group = folium.FeatureGroup(name=esc(tr("map.layer_network", lang)), show=show)
+    if network is None or not len(network):
+        return group
+    for seg_id, seg in slim(network, tolerance_m=300.0).iterrows():
+        surface = seg.get("surface")
+        popup = popup_table(
+            [
+                ("Segment", seg_id),
+                ("Route", seg.get("route_ref")),
+                ("Surface", tr(f"net_{surface}", lang) if surface in NETWORK_STYLE else surface),
+                ("Season", "dry season only" if seg.get("season") == "dry_only" else "all year"),
+                ("Sources", seg.get("source_refs")),
+                ("Information of", seg.get("as_of")),
+            ],
+            title=str(seg.get("name", seg_id)),
+        )
+        style = network_style(surface)
+        line = folium.GeoJson(
+            seg["geometry"].__geo_interface__,
+            style_function=lambda _f, s=style: s,
+            tooltip=tooltip(esc(seg.get("name", seg_id))),
+        )
+        with_popup(line, popup, max_width=360).add_to(group)
+    return group
+
+
+def build_crossings_layer(
+    crossings: gpd.GeoDataFrame | None,
+    crossing_status: pd.DataFrame | None,
+    *,
+    show: bool = True,
+    lang: str = "en",
+) -> folium.FeatureGroup:
+    """River crossings, one symbol per kind (bridge, ferry, pirogue, ford) filled by their status.
+
+    Model artefacts (:func:`geo.sources.curated.is_model_artefact`: a road that the
+    generalised river line cuts without crossing the river) are not drawn: they are no
+    bridge.
 
     Parameters
     ----------
     crossings
-        ``geo.sources.curated.read_crossings()`` or the model's crossings (any CRS).
+        ``geo.sources.curated.read_crossings()`` or the model's crossings (any CRS), or None.
     crossing_status
         Effective status per crossing (indexed by ``crossing_id``: ``status``,
         ``cause``, ``valid_from``, ``source``), or None (all unknown).
     show
         Visible when the map opens.
+    lang
+        Language of the layer name.
 
     Returns
     -------
     folium.FeatureGroup
-        One circle per crossing; the popup gives kind, river, times, hours, season and
-        whether it carries vehicles.
+        One :func:`layers.symbols.symbol_marker` per real crossing (shape by kind, fill by
+        status); the popup gives kind, river, times, hours, season and whether it carries
+        vehicles.
     """
-    group = folium.FeatureGroup(name="River crossings", show=show)
+    from layers.symbols import CROSSING_KINDS, symbol_marker
+
+    group = folium.FeatureGroup(name=esc(tr("map.layer_crossings", lang)), show=show)
     if crossings is None or crossings.empty:
         return group
-    pts = crossings.to_crs("EPSG:4326")
+    pts = real_crossings(crossings).to_crs("EPSG:4326")
     status = crossing_status if crossing_status is not None else pd.DataFrame(columns=["status"])
     for cid, row in pts.iterrows():
         st = status["status"].get(cid, "unknown") if "status" in status else "unknown"
         st = st if isinstance(st, str) else "unknown"
         info = status.loc[cid] if cid in status.index else pd.Series(dtype=object)
         info = info.where(info.notna(), None) if len(info) else info
+        kind = str(row.get("kind"))
+        kind_label = tr(f"crossing_{kind}", lang) if kind in CROSSING_KINDS else kind
         popup = popup_table(
             [
                 ("Crossing", cid),
-                ("Kind", row.get("kind")),
+                ("Kind", kind_label),
                 ("River", row.get("river")),
                 ("Status", ROAD_STATUS.label(st)),
                 ("Cause", info.get("cause")),
@@ -184,15 +265,15 @@ def build_crossings_layer(
             ],
             title=str(row.get("name", cid)),
         )
-        dot = folium.CircleMarker(
-            location=(row.geometry.y, row.geometry.x),
-            radius=6,
-            color="#222",
-            weight=1.5,
-            fill=True,
-            fill_color=ROAD_STATUS_COLOUR.get(st, "#000"),
-            fill_opacity=0.95,
-            tooltip=f"{esc(row.get('name', cid))}: {esc(ROAD_STATUS.label(st))}",
-        )
-        with_popup(dot, popup, max_width=360).add_to(group)
+        symbol_marker(
+            row.geometry.y,
+            row.geometry.x,
+            kind if kind in CROSSING_KINDS else "ford",
+            ROAD_STATUS_COLOUR.get(st, "#000000"),
+            tip=esc(
+                tr("map.crossing_status", lang, name=row.get("name", cid), status=ROAD_STATUS.label(st, lang))
+            ),
+            popup=popup,
+            z_offset=200,
+        ).add_to(group)
     return group

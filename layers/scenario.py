@@ -217,7 +217,7 @@ class FeaturePopup(MacroElement):
 
 
 def _hub_colours(hub_ids: pd.Series, hub_order: list[str]) -> list[str]:
-    return [hub_colour(hub_order.index(h) if h in hub_order else len(hub_order)) for h in hub_ids]
+    return [hub_colour(str(h)) for h in hub_ids]
 
 
 def _band_rows(bands: gpd.GeoDataFrame, hours: float, *, simplify: bool) -> gpd.GeoDataFrame:
@@ -591,7 +591,7 @@ def _labels_layer(
                 },
             }
         )
-    for i, (hub_id, row) in enumerate(hubs.iterrows()):
+    for hub_id, row in hubs.iterrows():
         if hub_id in hub_ids:
             items.append(
                 {
@@ -603,7 +603,7 @@ def _labels_layer(
                         "color": "#111",
                         "weight": 2,
                         "fill": True,
-                        "fillColor": hub_colour(i),
+                        "fillColor": hub_colour(str(hub_id)),
                         "fillOpacity": 1.0,
                     },
                     "tooltip_options": {
@@ -681,8 +681,7 @@ def scenario_legend(title: str, entries: list[tuple[str, str, str]], *, position
         Drawn as a Leaflet control, like the live map's legend.
     """
     legend = Legend(title, [], position=position)
-    rows = "".join(f"<div>{_swatch(k, c)}{esc(label)}</div>" for k, c, label in entries)
-    legend.html = f"<div style='font-weight:bold;margin-bottom:3px'>{esc(title)}</div>{rows}"
+    legend.body = "".join(f"<div>{_swatch(k, c)}{esc(label)}</div>" for k, c, label in entries)
     return legend
 
 
@@ -799,7 +798,7 @@ def build_scenario_map(
     folium.LayerControl(collapsed=True).add_to(m)
 
     drawn = set(frames["after"].loc[frames["after"]["hours"] == hours, "hub_id"])
-    colours = [hub_colour(i) for i, h in enumerate(hub_order) if h in hub_ids and h in drawn]
+    colours = [hub_colour(str(h)) for h in hub_order if h in hub_ids and h in drawn]
     entries = [("fill", ",".join(colours), "Reach under the scenario (hub colours)")] if colours else []
     entries += [
         ("outline", "#555555", "Same band before the scenario"),

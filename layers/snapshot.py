@@ -17,22 +17,26 @@ is HTML-escaped before it reaches a tooltip, popup or the side panel.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 from pathlib import Path
 
 import folium
 import geopandas as gpd
 import pandas as pd
+import shapely
 from branca.element import Element, MacroElement, Template
 
-from geo.products.cartography import ROAD_STATUS_COLOUR
-from geo.products.snapshot import INCIDENT_CLASSES, SnapshotPage
+from geo.config import WORK_CRS
+from geo.products.cartography import BAND_OPACITY, ROAD_STATUS_COLOUR, hub_colour
+from geo.products.i18n import format_date, tr
+from geo.products.snapshot import INCIDENT_CLASSES, CercleFigures, SnapshotPage, cercle_figures
 from geo.vocab import ROAD_STATUS
 from layers.admin import build_admin_layer
-from layers.basemap import Legend, make_map
-from layers.reach import build_reach_layers
+from layers.basemap import Legend, fit_country, make_map
+from layers.hubs import hub_label
 from layers.roads import build_roads_layer
-from layers.style import esc, popup_table, tooltip, with_popup
+from layers.style import esc, popup_table, slim, tooltip, with_popup
 
 #: Outline and fill of the cercles with public encircled localities.
 ENCIRCLED_UNIT_STYLE = {
@@ -64,8 +68,60 @@ def incident_colour(n_min: int) -> str:
     return colour
 
 
-def build_public_incidents_layer(units: gpd.GeoDataFrame, labels: dict[str, str]) -> folium.FeatureGroup:
-    """Cercles shaded by their public incident count (ranges for 1-4), with tooltip and popup.
+#: Colour of the "reachable from any hub" layer (no hub's own colour: it is every hub's).
+ANY_HUB_COLOUR = "#2c7fb8"
+
+
+def cercle_popup(fig: CercleFigures, labels: dict[str, str], lang: str, sparse: dt.date | None) -> str:
+    """Return the figures of one cercle as popup HTML (every value escaped).
+
+    Parameters
+    ----------
+    fig
+        :func:`geo.products.snapshot.cercle_figures` of the cercle.
+    labels
+        Snapshot texts.
+    lang
+        Language of the texts and dates.
+    sparse
+        Incident data are sparse after this date (said beside the count), or None.
+    """
+    start, end = (dt.date.fromisoformat(d) for d in fig.period.split("/"))
+    period = tr("snapmap.period_text", lang, start=format_date(start, lang), end=format_date(end, lang))
+    count = fig.incidents
+    if sparse is not None:
+        count += f" ({tr('snapmap.sparse_short', lang, date=format_date(sparse, lang))})"
+    rows = [
+        (tr("snapmap.region", lang), fig.adm1_name),
+        ("P-code", fig.adm2_pcode),
+        (tr("snapmap.incidents_in_period", lang, period=period), count),
+        (
+            labels["localities_encircled"],
+            f"{fig.localities_encircled}: {fig.named_localities}"
+            if fig.localities_encircled and fig.named_localities
+            else (
+                str(fig.localities_encircled)
+                if fig.localities_encircled
+                else tr("snapmap.no_encircled", lang)
+            ),
+        ),
+    ]
+    rows += [
+        (tr("snapmap.reach_share", lang, h=f"{h:g}"), f"{round(100 * v):d} %")
+        for h, v in sorted(fig.reach_share.items())
+    ]
+    return popup_table(rows, title=tr("snapmap.cercle_title", lang, name=fig.adm2_name))
+
+
+def build_public_incidents_layer(
+    units: gpd.GeoDataFrame,
+    labels: dict[str, str],
+    *,
+    figures: dict[str, CercleFigures] | None = None,
+    lang: str = "en",
+    sparse: dt.date | None = None,
+) -> folium.FeatureGroup:
+    """Cercles shaded by their public incident count (ranges for 1-4); a click shows the cercle's figures.
 
     Parameters
     ----------
@@ -73,17 +129,28 @@ def build_public_incidents_layer(units: gpd.GeoDataFrame, labels: dict[str, str]
         The ``incidents_admin2`` public layer (EPSG:4326).
     labels
         Snapshot texts (``geo.products.snapshot.labels``).
+    figures
+        :func:`geo.products.snapshot.cercle_figures` (popup content); None: count and period only.
+    lang
+        Language of the popups.
+    sparse
+        Incident data are sparse after this date, or None.
     """
-    group = folium.FeatureGroup(name=labels["incidents"], show=True)
+    group = folium.FeatureGroup(name=esc(labels["incidents"]), show=True)
     for _, row in units.iterrows():
         fill = incident_colour(int(row["incidents_min"]))
-        popup = popup_table(
-            [
-                ("P-code", row["adm2_pcode"]),
-                (labels["incidents_label"], row["incidents"]),
-                (labels["period"], row["period"]),
-            ],
-            title=row["adm2_name"],
+        fig = (figures or {}).get(str(row["adm2_pcode"]))
+        popup = (
+            cercle_popup(fig, labels, lang, sparse)
+            if fig is not None
+            else popup_table(
+                [
+                    ("P-code", row["adm2_pcode"]),
+                    (labels["incidents_label"], row["incidents"]),
+                    (labels["period"], row["period"]),
+                ],
+                title=row["adm2_name"],
+            )
         )
         shape = folium.GeoJson(
             row.geometry.__geo_interface__,
@@ -93,14 +160,23 @@ def build_public_incidents_layer(units: gpd.GeoDataFrame, labels: dict[str, str]
                 "fillColor": c,
                 "fillOpacity": 0.7,
             },
-            tooltip=tooltip(f"{esc(row['adm2_name'])}: {esc(row['incidents'])}"),
+            tooltip=tooltip(
+                f"{esc(row['adm2_name'])}: {esc(row['incidents'])} {esc(labels['incidents_label'].lower())}"
+            ),
         )
         with_popup(shape, popup).add_to(group)
     return group
 
 
-def build_public_encircled_layer(units: gpd.GeoDataFrame, labels: dict[str, str]) -> folium.FeatureGroup:
-    """Cercles holding public encircled localities in force, with their number and names.
+def build_public_encircled_layer(
+    units: gpd.GeoDataFrame,
+    labels: dict[str, str],
+    *,
+    figures: dict[str, CercleFigures] | None = None,
+    lang: str = "en",
+    sparse: dt.date | None = None,
+) -> folium.FeatureGroup:
+    """Cercles holding public encircled localities in force; a click shows the cercle's figures.
 
     Parameters
     ----------
@@ -108,15 +184,22 @@ def build_public_encircled_layer(units: gpd.GeoDataFrame, labels: dict[str, str]
         The ``encircled_admin2`` public layer (EPSG:4326): public episodes only.
     labels
         Snapshot texts.
+    figures, lang, sparse
+        As for :func:`build_public_incidents_layer`.
     """
-    group = folium.FeatureGroup(name=labels["encircled"], show=True)
+    group = folium.FeatureGroup(name=esc(labels["encircled"]), show=True)
     for _, row in units.iterrows():
-        popup = popup_table(
-            [
-                (labels["localities_encircled"], row["localities_encircled"]),
-                (labels["named_localities"], row["named_localities"]),
-            ],
-            title=row["adm2_name"],
+        fig = (figures or {}).get(str(row["adm2_pcode"]))
+        popup = (
+            cercle_popup(fig, labels, lang, sparse)
+            if fig is not None
+            else popup_table(
+                [
+                    (labels["localities_encircled"], row["localities_encircled"]),
+                    (labels["named_localities"], row["named_localities"]),
+                ],
+                title=row["adm2_name"],
+            )
         )
         shape = folium.GeoJson(
             row.geometry.__geo_interface__,
@@ -125,6 +208,72 @@ def build_public_encircled_layer(units: gpd.GeoDataFrame, labels: dict[str, str]
         )
         with_popup(shape, popup).add_to(group)
     return group
+
+
+def _band_style(colour: str, opacity: float) -> dict:
+    # not interactive: a click goes through to the cercle below, which shows its own figures
+    return {"color": colour, "weight": 1, "fillColor": colour, "fillOpacity": opacity, "interactive": False}
+
+
+def build_public_reach_layers(reach: gpd.GeoDataFrame, page: SnapshotPage) -> list[folium.FeatureGroup]:
+    """Reachable areas: one layer "from any hub" shown, one per hub hidden until asked for.
+
+    The bands are drawn without tooltip or click (``interactive: false``), so they never
+    hide the cercles' figures; the per-hub layers are in each hub's own colour
+    (:func:`geo.products.cartography.hub_colour`).
+
+    Parameters
+    ----------
+    reach
+        The public ``reach`` layer (``hub``, ``hours``, EPSG:4326).
+    page
+        Texts, language and hub ids.
+
+    Returns
+    -------
+    list of folium.FeatureGroup
+        The "any hub" layer first (shown), then one per hub (hidden).
+    """
+    lang = page.lang
+    if reach is None or not len(reach):
+        return []
+    hours = sorted(reach["hours"].unique())
+    hmax = f"{hours[-1]:g}"
+    ids = dict(page.hub_ids)
+    groups = []
+    union = folium.FeatureGroup(name=esc(tr("snapmap.reach_any", lang, h=hmax)), show=True)
+    for k, h in enumerate(reversed(hours)):  # largest band first, so the inner ones stay visible
+        geom = shapely.union_all(reach[reach["hours"] <= h].to_crs(WORK_CRS).geometry.make_valid().values)
+        band = slim(gpd.GeoDataFrame(geometry=[geom], crs=WORK_CRS), tolerance_m=2500.0, precision_deg=1e-2)
+        if band.empty:
+            continue
+        # outlines with a faint fill: the incident counts under them stay readable
+        inner = len(hours) - 1 - k  # 0 for the shortest band
+        style = {
+            **_band_style(ANY_HUB_COLOUR, 0.06),
+            "weight": 2.4 if inner == 0 else 1.4,
+            "dashArray": None if inner == 0 else ("6 4" if inner == 1 else "2 4"),
+        }
+        folium.GeoJson(
+            band.geometry.iloc[0].__geo_interface__,
+            style_function=lambda _f, st=style: st,
+        ).add_to(union)
+    groups.append(union)
+    for hub, sub in reach.groupby("hub", sort=True):
+        colour = hub_colour(ids.get(str(hub), str(hub)))
+        label = tr("snapmap.reach_hub", lang, hub=hub_label(hub), h=hmax)
+        group = folium.FeatureGroup(name=esc(label), show=False)
+        for k, h in enumerate(reversed(hours)):
+            part = sub[sub["hours"] == h]
+            if not len(part):
+                continue
+            opacity = BAND_OPACITY[min(len(hours) - 1 - k, len(BAND_OPACITY) - 1)]
+            folium.GeoJson(
+                part.geometry.iloc[0].__geo_interface__,
+                style_function=lambda _f, c=colour, o=opacity: _band_style(c, o),
+            ).add_to(group)
+        groups.append(group)
+    return groups
 
 
 class _Ready(MacroElement):
@@ -142,30 +291,45 @@ window.snapshotReady = true;
         self._name = "SnapshotReady"
 
 
-def _legend_entries(labels: dict[str, str]) -> list[tuple[str, str, str]]:
-    entries = []
+def _legend_entries(page: SnapshotPage, reach: gpd.GeoDataFrame) -> list[tuple[str, str, str]]:
+    labels, lang = page.labels, page.lang
+    entries: list[tuple[str, str, str]] = []
+    if page.sparse_after is not None:
+        entries.append(("note", "", tr("snapmap.sparse", lang, date=format_date(page.sparse_after, lang))))
+    entries.append(("head", "", labels["incidents"]))
     for j, (lower, colour) in enumerate(INCIDENT_CLASSES):
         upper = INCIDENT_CLASSES[j + 1][0] - 1 if j + 1 < len(INCIDENT_CLASSES) else None
         span = "0" if lower == 0 else (f"{lower}-{upper}" if upper is not None else f"{lower}+")
-        entries.append(("fill", colour, f"{labels['incidents_label']} {span}"))
-    entries.append(("fill", ENCIRCLED_UNIT_STYLE["color"], labels["encircled"]))
-    entries += [("line", ROAD_STATUS_COLOUR[s], f"{labels['roads']}: {labels[s]}") for s in ROAD_STATUS]
+        entries.append(("fill", colour, span))
+    entries.append(("fill", ENCIRCLED_UNIT_STYLE["color"], tr("snapmap.encircled_cercle", lang)))
+    if reach is not None and len(reach):
+        for j, h in enumerate(sorted(reach["hours"].unique())):
+            kind = "line" if j == 0 else "dashed"
+            entries.append((kind, ANY_HUB_COLOUR, tr("snapmap.reach_any", lang, h=f"{h:g}")))
+    entries.append(("head", "", labels["roads"]))
+    entries += [("line", ROAD_STATUS_COLOUR[s], labels[s]) for s in ROAD_STATUS]
+    entries.append(("note", "", tr("snapmap.click", lang)))
     return entries
 
 
 def _side_panel(page: SnapshotPage) -> str:
-    t = page.labels
+    t, lang = page.labels, page.lang
     links = "".join(f'<li><a href="{esc(href)}">{esc(label)}</a></li>' for href, label in page.downloads)
     sources = "".join(
         f"<li>{esc(s.get('publisher', ''))} &mdash; {esc(s.get('licence', ''))}</li>" for s in page.sources
     )
     note = EMBED_NOTE.get(page.lang, EMBED_NOTE["en"])
+    sparse = ""
+    if page.sparse_after is not None:
+        text = tr("snapmap.sparse", lang, date=format_date(page.sparse_after, lang))
+        sparse = f'<p class="sparse" id="snapshot-sparse">{esc(text)}</p>'
     return (
         f'<div id="side"><h1>{esc(t["title"])}</h1>'
-        f"<p>{esc(t['as_of'])} <b>{page.as_of.isoformat()}</b><br>{esc(t['release'])} "
-        f"<b>{page.release_date.isoformat()}</b> "
-        f"({esc(t['delay'])}: {int(page.delay_days)} {esc(t['days'])})</p>"
-        f'<p class="small">{esc(t["note"])}</p>'
+        f"<p>{esc(t['as_of'])} <b>{esc(format_date(page.as_of, lang))}</b><br>{esc(t['release'])} "
+        f"<b>{esc(format_date(page.release_date, lang))}</b> "
+        f"({esc(t['delay'])}{' :' if lang == 'fr' else ':'} {int(page.delay_days)} {esc(t['days'])})</p>"
+        f"{sparse}"
+        f'<p class="small">{esc(t["note"])} {esc(tr("snapmap.click", lang))}</p>'
         f"<h2>{esc(t['downloads'])}</h2>"
         f'<ul id="snapshot-downloads">{links}</ul>'
         f'<p class="small" id="snapshot-embed-note" hidden>{esc(note)}</p>'
@@ -211,6 +375,8 @@ def _page_css() -> str:
         "padding:10px 14px;border-right:1px solid #ccc;background:#fafafa}"
         "#side h1{font-size:17px;margin:4px 0 8px}#side h2{font-size:14px;margin:14px 0 4px}"
         "#side ul{padding-left:18px;margin:4px 0}.small{font-size:12px;color:#555}"
+        ".sparse{font-size:12.5px;background:#fff7e6;border:1px solid #e08214;border-radius:4px;"
+        "padding:6px 8px;color:#5a2d00}"
         f"html body .folium-map{{position:absolute!important;left:{PANEL_PX}px!important;right:0;top:0;"
         "bottom:0;width:auto!important;height:auto!important}</style>"
     )
@@ -254,23 +420,22 @@ def build_snapshot_map(layers: dict[str, pd.DataFrame], page: SnapshotPage) -> f
     t = page.labels
     m = make_map(asset_base="")
     m.default_js, m.default_css = [], []  # Leaflet is inlined by render_snapshot_html
-    m.fit_bounds([[10.1, -12.3], [25.0, 4.3]])
-    build_public_incidents_layer(layers["incidents_admin2"], t).add_to(m)
-    reach = layers["reach"]
-    if len(reach):
-        hubs = list(dict.fromkeys(reach["hub"]))
-        bands = reach.assign(hub_id=reach["hub"])
-        for group in build_reach_layers(bands, hubs):
-            group.add_to(m)
-    build_public_encircled_layer(layers["encircled_admin2"], t).add_to(m)
+    fit_country(m, layers["admin1"])
+    figures = cercle_figures(layers)
+    kw = {"figures": figures, "lang": page.lang, "sparse": page.sparse_after}
+    build_public_incidents_layer(layers["incidents_admin2"], t, **kw).add_to(m)
+    for group in build_public_reach_layers(layers["reach"], page):
+        group.add_to(m)
+    build_public_encircled_layer(layers["encircled_admin2"], t, **kw).add_to(m)
     roads = layers["road_status"]
     axes = roads.drop(columns="status").set_index("axis_name", drop=False)
     status = pd.DataFrame({"status": roads["status"].to_numpy()}, index=axes.index)
-    build_roads_layer(None, axes, status, name=t["roads"]).add_to(m)
+    build_roads_layer(None, axes, status, name=t["roads"], lang=page.lang, popups=False).add_to(m)
     admin1 = layers["admin1"].rename(columns={"adm1_pcode": "pcode", "adm1_name": "name"})
-    build_admin_layer(admin1, level=1, tolerance_m=0.0).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.add_child(Legend(t["legend"], _legend_entries(t)))
+    # outlines only: a click inside a region reaches the cercle below it (its figures)
+    build_admin_layer(admin1, level=1, tolerance_m=0.0, name=t["admin1"], tooltips=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)  # folded: it never covers the north-east
+    m.add_child(Legend(t["legend"], _legend_entries(page, layers["reach"])))
     m.add_child(_Ready())
     return m
 

@@ -39,6 +39,7 @@ import streamlit as st
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text
+from geo.products.i18n import tr
 from views.accounts import (
     ROLES,
     LoginThrottle,
@@ -53,6 +54,7 @@ from views.accounts import (
     verify,
     wait_text,
 )
+from views.common import lang as current_lang
 from views.common import settings
 
 #: Session-state key holding the current role (set only by server code, never by a widget).
@@ -274,6 +276,29 @@ def _password_form(session: LocalSession) -> None:
     st.rerun()
 
 
+def first_account_command() -> str:
+    """Return the shell command that creates the first advisor account in this server's users file."""
+    import shlex
+
+    return (
+        f"python -m views.accounts --users {shlex.quote(str(settings().users_path))} add NAME --role advisor"
+    )
+
+
+def first_run_help(where: object = st) -> None:
+    """Say how to create the first account (none exists yet), in ``where`` (``st`` or ``st.sidebar``)."""
+    lang = current_lang()
+    where.info(tr("first.no_account", lang))
+    where.code(first_account_command(), language="bash")
+    where.caption(tr("first.then", lang))
+
+
+def no_accounts() -> bool:
+    """Return True when the users file holds no account and no single sign-on is configured."""
+    content, problem = _load()
+    return problem is None and not content.users and not _oidc_configured()
+
+
 def login_sidebar() -> str:
     """Sign-in widgets in the sidebar; sets and returns the session's role.
 
@@ -318,6 +343,8 @@ def login_sidebar() -> str:
         if new is not None:
             st.session_state[SESSION_KEY] = new
             st.rerun()  # draw the signed-in sidebar and the role's pages
+    elif problem is None and not oidc:  # first run: the page (public snapshots) says how to start
+        st.sidebar.info(tr("first.sidebar", current_lang()))
     if oidc and user is None and session is None:
         st.sidebar.button("Sign in with single sign-on", on_click=st.login, key="oidc_login")
     st.session_state[ROLE_KEY] = role

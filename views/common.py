@@ -41,6 +41,12 @@ def _settings_for(values: tuple[str, ...]) -> Settings:
     return Settings.resolve(environ=dict(zip(ENV_VARS.values(), values, strict=True)))
 
 
+def lang() -> str:
+    """Return the language of this session: its choice (``st.session_state["lang"]``), else the settings'."""
+    chosen = st.session_state.get("lang")
+    return chosen if chosen in ("fr", "en") else settings().lang
+
+
 def data_dir() -> Path:
     """Return the data folder of :func:`settings`, checked to exist."""
     return settings().require_data_dir()
@@ -276,6 +282,30 @@ def _incidents(data_folder: str, token: str, fingerprint: str) -> gpd.GeoDataFra
 def incidents(data_folder: str, token: str) -> gpd.GeoDataFrame:
     """Incidents of the data folder plus those imported into the store (keyed on both)."""
     return _incidents(data_folder, token, data_fingerprint(data_folder))
+
+
+@st.cache_data(show_spinner=False)
+def _towns(data_folder: str, fingerprint: str) -> gpd.GeoDataFrame:
+    from geo.products.printmap import main_towns
+
+    return main_towns(model_inputs(data_folder).places)  # WORK_CRS; the layer draws it in EPSG:4326
+
+
+def towns(data_folder: str) -> gpd.GeoDataFrame:
+    """Return the main towns labelled on the maps (``geo.products.printmap.MAIN_TOWNS`` found)."""
+    return _towns(data_folder, data_fingerprint(data_folder))
+
+
+@st.cache_data(show_spinner=False)
+def _water(data_folder: str, fingerprint: str) -> gpd.GeoDataFrame | None:
+    from layers.water import load_water
+
+    return load_water(Path(data_folder))
+
+
+def water(data_folder: str) -> gpd.GeoDataFrame | None:
+    """Rivers and lakes of the data folder (EPSG:4326), or None."""
+    return _water(data_folder, data_fingerprint(data_folder))
 
 
 def constraint_state(as_of: dt.date) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:

@@ -9,6 +9,8 @@ from streamlit_folium import st_folium
 from geo.escape import markdown_text as md
 from geo.model.incidents import time_window
 from geo.products import policy
+from geo.products.i18n import tr
+from geo.store.constraints import effective_crossing_status
 from layers.live import build_live_map
 from views import auth, common
 from views.positions_panel import pcodes_of_hubs, positions_panel
@@ -49,6 +51,8 @@ bands, localities = (
 incidents = common.guarded(common.incidents, folder, f"{token}|{common.incidents_token()}")
 recent = policy.for_role(time_window(incidents, as_of=as_of, days=int(window)), "incidents", role)
 
+lang = st.session_state.get("lang") or common.settings().lang
+versions = common.versions(str(common.store_path()), token)
 m = build_live_map(
     as_of=as_of,
     admin1=common.admin(folder, 1),
@@ -62,8 +66,14 @@ m = build_live_map(
     hub_ids=hub_ids,
     bands=bands,
     incidents=recent,
-    incidents_label=f"Incidents ({len(recent)} in {window} days)",
+    incidents_label=tr("map.layer_incidents", lang, n=len(recent), days=window),
     restricted=policy.may_see_restricted(role),
+    towns=common.guarded(common.towns, folder),
+    network=inputs.network,
+    crossings=inputs.crossings,
+    crossing_status=common.guarded(effective_crossing_status, versions, as_of),
+    water=common.guarded(common.water, folder),
+    lang=lang,
 )
 st_folium(m, key="live_map", height=680, use_container_width=True, returned_objects=[])
 live = episodes[episodes["in_force"]] if "in_force" in episodes.columns else episodes.iloc[:0]

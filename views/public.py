@@ -2,21 +2,76 @@
 
 Lists the dated snapshots of the snapshot root (``MALI_ACCESS_SNAPSHOTS`` or
 var/snapshots), shows one (its offline map, PNG and metadata) after checking every
-file against the SHA-256 in its metadata, and offers its downloads. This page reads
-snapshot folders only: never the store, the incidents or the curated layers.
+file against the SHA-256 in its metadata, and offers its downloads. It says what donors
+find here and when snapshots are published. For a visitor the page reads snapshot folders
+only (never the store, the incidents or the curated layers); an access advisor also gets a
+"Publish" form, which runs the code of ``python -m geo snapshot``
+(:func:`geo.products.snapshot.publish_snapshot`). With no account yet, the page says how
+to create the first one.
 """
+
+import datetime as dt
+from pathlib import Path
 
 import streamlit as st
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
+from geo.products.i18n import format_date, tr
 from geo.products.snapshot import (
+    DEFAULT_DELAY_DAYS,
+    DEFAULT_WINDOW_MONTHS,
     list_snapshots,
+    publish_snapshot,
     read_metadata,
     verify_snapshot,
     zip_snapshot,
 )
-from views import common
+from views import auth, common
+
+#: Session-state key of the message left by the last publication (shown until the next one).
+PUBLISHED_KEY = "public_published"
+
+
+def publish_form(lang: str) -> None:
+    """Advisors only: build a snapshot with the code of ``python -m geo snapshot`` (publish_snapshot)."""
+    with st.expander(tr("public.publish_head", lang), expanded=False):
+        st.caption(md(tr("public.publish_help", lang)))
+        with st.form("publish_snapshot"):
+            c1, c2, c3, c4 = st.columns(4)
+            as_of = c1.date_input(tr("public.as_of", lang), value=dt.date.today(), key="publish_as_of")
+            delay = c2.number_input(
+                tr("public.delay", lang), min_value=0, max_value=365, value=DEFAULT_DELAY_DAYS, step=1
+            )
+            snap_lang = c3.selectbox(
+                tr("public.lang", lang), ["fr", "en"], index=0 if lang == "fr" else 1, key="publish_lang"
+            )
+            months = c4.number_input(
+                tr("public.months", lang), min_value=1, max_value=120, value=DEFAULT_WINDOW_MONTHS, step=1
+            )
+            submitted = st.form_submit_button(tr("public.publish", lang), type="primary")
+        if submitted:
+            folder_data = str(common.data_dir())
+            try:
+                folder = publish_snapshot(
+                    Path(folder_data),
+                    common.settings().snapshots_dir,
+                    store_path=common.store_path(),
+                    as_of=as_of,
+                    delay_days=int(delay),
+                    lang=snap_lang,
+                    window_months=int(months),
+                    model=common.model_inputs(folder_data),
+                    progress=common.st_progress(tr("public.publishing", lang)),
+                )
+            except AccessMapError as exc:
+                st.session_state[PUBLISHED_KEY] = ("error", tr("public.failed", lang, error=exc))
+            else:
+                st.session_state[PUBLISHED_KEY] = ("success", tr("public.published", lang, name=folder.name))
+        shown = st.session_state.get(PUBLISHED_KEY)
+        if shown:
+            (st.success if shown[0] == "success" else st.error)(md(shown[1]))
+
 
 MIME = {
     ".geojson": "application/geo+json",
@@ -33,20 +88,29 @@ def _zip(folder: str, snapshot_id: str) -> bytes:
     return zip_snapshot(Path(folder))
 
 
-st.title("Public snapshots")
-st.caption(
-    "Dated, sanitised snapshots of the humanitarian access picture in Mali: incident counts per "
-    "cercle and month, encircled localities per cercle, road status and generalised reachable "
-    "areas. No login needed; nothing here identifies actors, notes or precise incident locations."
-)
-
+lang = common.lang()
+st.title(tr("public.title", lang))
 root = common.settings().snapshots_dir
 snapshots = list_snapshots(root)
-if not snapshots:
-    st.info(
-        "No snapshot has been published yet. An access advisor builds one with "
-        "`python -m geo snapshot --out DIR`."
+st.markdown(md(tr("public.what", lang)))
+st.markdown(md(tr("public.when", lang, days=DEFAULT_DELAY_DAYS)))
+if snapshots:
+    st.caption(
+        md(
+            tr(
+                "public.latest",
+                lang,
+                date=format_date(snapshots[0].as_of, lang),
+                release=format_date(snapshots[0].release_date, lang),
+            )
+        )
     )
+if auth.no_accounts():
+    auth.first_run_help()
+if auth.has_role(auth.current_role(), "advisor"):
+    publish_form(lang)
+if not snapshots:
+    st.info(md(tr("public.none", lang)))
     st.stop()
 
 labels = {

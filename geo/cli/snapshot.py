@@ -71,7 +71,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``snapshot``; returns the exit code."""
-    from geo.products.snapshot import NO_RENDERER_NOTE, build_snapshot, html_renderer, load_snapshot_inputs
+    from geo.products.snapshot import NO_RENDERER_NOTE, html_renderer, publish_snapshot
 
     if args.delay_days < 0:
         print("error: --delay-days must be >= 0", file=sys.stderr)
@@ -84,16 +84,16 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_of(args)
     data_dir = data_from(args)
     out = Path(args.out).expanduser() if args.out else settings.snapshots_dir
-    inputs = load_snapshot_inputs(data_dir, store_path=store_from(args), progress=tqdm_progress("loading"))
-    folder = build_snapshot(
-        inputs,
+    folder = publish_snapshot(  # the code the app's "Publish" button runs (views/public.py)
+        data_dir,
         out,
+        store_path=store_from(args),
         as_of=args.as_of,
         delay_days=args.delay_days,
         lang=settings.lang,
         window_months=args.window_months,
         renderer=renderer,
-        progress=tqdm_progress("layers"),
+        progress=tqdm_progress("snapshot"),
     )
     files = [p for p in folder.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in files)

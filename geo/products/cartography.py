@@ -8,24 +8,42 @@ can import them and a road or a hub has the same colour on screen and on paper.
 
 from __future__ import annotations
 
+import zlib
+
 from geo.vocab import ROAD_STATUS
 
 #: Road status (``geo.vocab.ROAD_STATUS``, in its order) -> line colour (ColorBrewer
 #: RdYlGn-derived, colour-blind safe with the dash pattern). Labels: ``ROAD_STATUS.label``.
 ROAD_STATUS_COLOUR = dict(zip(ROAD_STATUS, ("#1a9641", "#f28e2b", "#d7191c", "#8c8c8c"), strict=True))
 BASE_ROAD_COLOUR = "#5b5b5b"
-#: Hub id -> colour of its reachable areas (Tableau 10).
-HUB_COLOURS = [
-    "#4e79a7",
-    "#59a14f",
-    "#e15759",
-    "#b07aa1",
-    "#edc948",
-    "#76b7b2",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
-]
+#: Hub id -> colour of the hub and its reachable areas, on every page and product (live map,
+#: reachability, scenarios, print maps, public snapshots). Fixed per hub id, never by the order in
+#: which hubs are listed or selected, so Mopti is the same green everywhere. Tableau 10 colours
+#: without its red and orange (no-entry zones and constrained roads use those).
+HUB_COLOUR: dict[str, str] = {
+    "BKO": "#4e79a7",
+    "MOP": "#59a14f",
+    "GAO": "#b07aa1",
+    "TBK": "#edc948",
+    "MEN": "#76b7b2",
+    "SEG": "#9c755f",
+    "KID": "#ff9da7",
+}
+#: Colours of hubs not in :data:`HUB_COLOUR` (a hub added to data/curated/hubs.csv later): the
+#: id picks one through a checksum, so it too keeps its colour whatever the selection.
+EXTRA_HUB_COLOURS = ("#17becf", "#bcbd22", "#8c6d31", "#393b79", "#637939", "#7b4173")
+#: Every hub colour (legends of several hubs).
+HUB_COLOURS = [*HUB_COLOUR.values(), *EXTRA_HUB_COLOURS]
+#: Secondary network (``data/curated/network.csv``) by surface: (colour, dashed). Tracks are dashed.
+NETWORK_STYLE: dict[str, tuple[str, bool]] = {
+    "paved": ("#4d4d4d", False),
+    "laterite": ("#a0522d", False),
+    "track": ("#a0522d", True),
+}
+RIVER_COLOUR = "#4a90c2"
+#: Public incident classes per cercle (lower bound of the public count, fill colour), light to dark:
+#: the snapshot's interactive map and its static picture share them.
+INCIDENT_CLASSES = ((0, "#f7f7f7"), (1, "#fdd49e"), (5, "#fc8d59"), (20, "#d7301f"), (50, "#7f0000"))
 #: Fill opacity of the bands, innermost first.
 BAND_OPACITY = [0.45, 0.28, 0.15, 0.1, 0.07]
 ENCIRCLED_ACTIVE = "#b2182b"
@@ -39,9 +57,39 @@ ZONE_COLOUR = {
 }
 
 
-def hub_colour(index: int) -> str:
-    """Colour of the ``index``-th hub (cycles through :data:`HUB_COLOURS`)."""
-    return HUB_COLOURS[index % len(HUB_COLOURS)]
+def hub_short_name(name: object) -> str:
+    """Return a hub's name without its parenthesis, for labels (``"Mopti (Sévaré)"`` -> ``"Mopti"``)."""
+    text = str(name)
+    return text.split(" (")[0].strip() or text
+
+
+def hub_colour(hub_id: str) -> str:
+    """Return the colour of hub ``hub_id`` (the same on every map and product).
+
+    Parameters
+    ----------
+    hub_id
+        A ``hub_id`` of data/curated/hubs.csv (case-insensitive).
+
+    Returns
+    -------
+    str
+        ``#rrggbb``: :data:`HUB_COLOUR` for the curated hubs; for another id, one of
+        :data:`EXTRA_HUB_COLOURS` chosen by the id's CRC-32 (stable across runs).
+
+    Raises
+    ------
+    TypeError
+        ``hub_id`` is not a string (a list position would make the colour follow the
+        selection order).
+    """
+    if not isinstance(hub_id, str):
+        msg = f"hub_colour takes a hub id (str), got {type(hub_id).__name__} {hub_id!r}"
+        raise TypeError(msg)
+    key = hub_id.strip().upper()
+    if key in HUB_COLOUR:
+        return HUB_COLOUR[key]
+    return EXTRA_HUB_COLOURS[zlib.crc32(key.encode("utf-8")) % len(EXTRA_HUB_COLOURS)]
 
 
 #: Print-map background fills: Mali's land, land outside Mali (neutral, never blue) and water.

@@ -214,6 +214,170 @@ TEXT.update(
 )
 
 
+#: Texts of the interactive maps (live map and snapshot map: layer names, legends, notes), ``map.*``.
+TEXT.update(
+    {
+        "map.as_of": {"en": "As of {date}", "fr": "Situation au {date}"},
+        "map.legend": {"en": "Legend", "fr": "Légende"},
+        "map.layer_admin1": {"en": "Regions", "fr": "Régions"},
+        "map.layer_admin2": {"en": "Cercles", "fr": "Cercles"},
+        "map.layer_admin3": {"en": "Communes", "fr": "Communes"},
+        "map.layer_roads": {"en": "Main roads and axis status", "fr": "Routes principales et état des axes"},
+        "map.layer_network": {"en": "Secondary roads and tracks", "fr": "Routes secondaires et pistes"},
+        "map.layer_rivers": {"en": "Rivers and lakes", "fr": "Fleuves et lacs"},
+        "map.layer_crossings": {"en": "River crossings", "fr": "Traversées de fleuve"},
+        "map.layer_towns": {"en": "Towns", "fr": "Villes"},
+        "map.layer_hubs": {"en": "HAWG hubs", "fr": "Hubs du GTAH"},
+        "map.layer_encircled": {"en": "Encircled localities", "fr": "Localités encerclées"},
+        "map.layer_incidents": {
+            "en": "Incidents ({n} in {days} days)",
+            "fr": "Incidents ({n} en {days} jours)",
+        },
+        "map.layer_reach": {"en": "Reach: {hub}", "fr": "Portée : {hub}"},
+        "map.head_points": {"en": "Places", "fr": "Lieux"},
+        "map.head_reach": {"en": "Reachable by road", "fr": "Atteignable par la route"},
+        "map.head_water": {"en": "Rivers and crossings", "fr": "Fleuves et traversées"},
+        "map.hub": {"en": "HAWG hub (colour = its reach)", "fr": "Hub du GTAH (couleur = sa portée)"},
+        "map.town": {"en": "Town", "fr": "Ville"},
+        "map.encircled_in_force": {
+            "en": "Encircled locality, no-entry zone in force",
+            "fr": "Localité encerclée, zone d'interdiction en vigueur",
+        },
+        "map.encircled_other": {
+            "en": "Encircled earlier or unconfirmed",
+            "fr": "Encerclement levé ou non confirmé",
+        },
+        "map.noentry_zone": {"en": "No-entry radius", "fr": "Rayon d'interdiction"},
+        "map.incident": {
+            "en": "Incident (hollow: imprecise location)",
+            "fr": "Incident (creux : position imprécise)",
+        },
+        "map.reach_of": {"en": "Reach of {hub}", "fr": "Portée de {hub}"},
+        "map.within": {"en": "{hub}: within {h} h", "fr": "{hub} : en moins de {h} h"},
+        "map.crossing_status": {"en": "{name}: {status}", "fr": "{name} : {status}"},
+        # the public snapshot's map
+        "snapmap.reach_any": {
+            "en": "Reachable from a hub (within {h} h)",
+            "fr": "Atteignable depuis un hub (moins de {h} h)",
+        },
+        "snapmap.reach_hub": {
+            "en": "Reach of {hub} (within {h} h)",
+            "fr": "Portée de {hub} (moins de {h} h)",
+        },
+        "snapmap.reach_share": {
+            "en": "Area reachable within {h} h",
+            "fr": "Superficie atteignable en moins de {h} h",
+        },
+        "snapmap.cercle": {"en": "Cercle", "fr": "Cercle"},
+        "snapmap.cercle_title": {"en": "{name} cercle", "fr": "Cercle de {name}"},
+        "snapmap.region": {"en": "Region", "fr": "Région"},
+        "snapmap.incidents_in_period": {"en": "Incidents ({period})", "fr": "Incidents ({period})"},
+        "snapmap.no_encircled": {"en": "none in force", "fr": "aucune en vigueur"},
+        "snapmap.sparse": {
+            "en": "Incident data after {date} are sparse: the systematic dataset (UCDP GED) ends on "
+            "that date and only a few public reports are counted since. A cercle showing 0 or few "
+            "incidents may have had many.",
+            "fr": "Les données d'incidents après le {date} sont lacunaires : le jeu de données "
+            "systématique (UCDP GED) s'arrête à cette date et seuls quelques rapports publics sont "
+            "comptés depuis. Un cercle à 0 ou à peu d'incidents peut en avoir connu beaucoup.",
+        },
+        "snapmap.sparse_short": {
+            "en": "sparse data after {date}",
+            "fr": "données lacunaires après le {date}",
+        },
+        "snapmap.click": {
+            "en": "Click a cercle for its figures.",
+            "fr": "Cliquez sur un cercle pour voir ses chiffres.",
+        },
+        "snapmap.period_text": {"en": "{start} to {end}", "fr": "du {start} au {end}"},
+        "snapmap.encircled_cercle": {
+            "en": "Cercle with encircled localities",
+            "fr": "Cercle avec des localités encerclées",
+        },
+    }
+)
+
+
+#: First run and the public page (views/auth.py, views/public.py), ``first.*`` and ``public.*``.
+TEXT.update(
+    {
+        "first.no_account": {
+            "en": "No account exists yet. To create the first one (an access advisor), run this "
+            "command on the server, in the project folder, then reload this page:",
+            "fr": "Aucun compte n'existe encore. Pour créer le premier (un conseiller accès), lancez "
+            "cette commande sur le serveur, dans le dossier du projet, puis rechargez cette page :",
+        },
+        "first.sidebar": {
+            "en": "No account yet: the page explains how to create the first one.",
+            "fr": "Aucun compte pour l'instant : la page explique comment créer le premier.",
+        },
+        "first.then": {
+            "en": "The command asks for a password (not shown as you type). Replace NAME with the "
+            "user name. The advisor then adds the other accounts the same way, with the role "
+            "planner or viewer. Until then, only the public snapshots are open.",
+            "fr": "La commande demande un mot de passe (non affiché à la saisie). Remplacez NAME par le "
+            "nom d'utilisateur. Le conseiller ajoute ensuite les autres comptes de la même façon, avec "
+            "le rôle planner ou viewer. D'ici là, seuls les instantanés publics sont ouverts.",
+        },
+        "public.title": {"en": "Public snapshots", "fr": "Instantanés publics"},
+        "public.what": {
+            "en": "What you will find here: dated, sanitised snapshots of humanitarian access in Mali "
+            "for donors and partners: incident counts per cercle and month, the cercles with encircled "
+            "localities, the status of the main roads, and the areas reachable by road from the HAWG "
+            "hubs, as an interactive map, a static map, and GeoJSON and CSV files. No login is needed; "
+            "nothing here identifies actors, sources' notes or precise incident locations.",
+            "fr": "Ce que vous trouverez ici : des instantanés datés et anonymisés de l'accès humanitaire "
+            "au Mali, pour les bailleurs et les partenaires : le nombre d'incidents par cercle et par "
+            "mois, les cercles où des localités sont encerclées, l'état des axes routiers principaux et "
+            "les zones atteignables par la route depuis les hubs du GTAH, en carte interactive, en carte "
+            "statique et en fichiers GeoJSON et CSV. Aucune connexion n'est nécessaire ; rien ici "
+            "n'identifie d'acteur, de note de source ni de lieu précis d'incident.",
+        },
+        "public.when": {
+            "en": "When: the HAWG's access advisors publish a snapshot when the situation changes. Each "
+            "one shows the situation {days} days before its date (release delay), so that nothing "
+            "published can put people or operations at risk.",
+            "fr": "Quand : les conseillers accès du GTAH publient un instantané quand la situation "
+            "évolue. Chacun montre la situation {days} jours avant sa date (délai de publication), afin "
+            "que rien de ce qui est publié ne mette en danger des personnes ou des opérations.",
+        },
+        "public.latest": {
+            "en": "Latest snapshot: {date} (situation as of {release}).",
+            "fr": "Dernier instantané : {date} (situation au {release}).",
+        },
+        "public.none": {
+            "en": "No snapshot has been published yet. The first one will appear on this page as soon "
+            "as an access advisor publishes it.",
+            "fr": "Aucun instantané n'a encore été publié. Le premier apparaîtra sur cette page dès "
+            "qu'un conseiller accès le publiera.",
+        },
+        "public.publish_head": {"en": "Publish a snapshot", "fr": "Publier un instantané"},
+        "public.publish_help": {
+            "en": "Builds a new public snapshot from the current data and store, exactly as the "
+            "command python -m geo snapshot does (sanitised by the publication policy; a few minutes). "
+            "Published snapshots are never changed.",
+            "fr": "Construit un nouvel instantané public à partir des données et du registre actuels, "
+            "exactement comme la commande python -m geo snapshot (anonymisé selon la politique de "
+            "publication ; quelques minutes). Un instantané publié n'est jamais modifié.",
+        },
+        "public.as_of": {"en": "Snapshot date", "fr": "Date de l'instantané"},
+        "public.delay": {"en": "Release delay (days)", "fr": "Délai de publication (jours)"},
+        "public.lang": {"en": "Language of the snapshot", "fr": "Langue de l'instantané"},
+        "public.months": {"en": "Months of incident counts", "fr": "Mois de décompte des incidents"},
+        "public.publish": {"en": "Publish", "fr": "Publier"},
+        "public.publishing": {"en": "Building the snapshot", "fr": "Construction de l'instantané"},
+        "public.published": {
+            "en": "Snapshot {name} published: it is listed below.",
+            "fr": "Instantané {name} publié : il figure ci-dessous.",
+        },
+        "public.failed": {
+            "en": "The snapshot could not be built: {error}",
+            "fr": "L'instantané n'a pas pu être construit : {error}",
+        },
+    }
+)
+
+
 def check_lang(lang: str) -> str:
     """Return ``lang`` if supported.
 

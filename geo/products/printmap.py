@@ -53,12 +53,15 @@ from geo.products.cartography import (
     ENCIRCLED_ACTIVE,
     FOREIGN_LAND,
     HUB_NEUTRAL,
+    INCIDENT_CLASSES,
     MALI_LAND,
+    RIVER_COLOUR,  # noqa: F401  (re-exported)
     ROAD_STATUS_COLOUR,
     WATER,
     ZONE_COLOUR,
     hub_colour,
 )
+from geo.products.cartography import NETWORK_STYLE as SCREEN_NETWORK_STYLE
 from geo.products.i18n import check_lang, format_date, format_hours, tr
 from geo.vocab import ROAD_STATUS
 
@@ -108,11 +111,10 @@ MAIN_TOWNS = (
 )
 #: Secondary network on print maps: (surface, colour, line width in pt at A4, line style).
 NETWORK_STYLE = (
-    ("paved", "#4d4d4d", 1.0, "-"),
-    ("laterite", "#a0522d", 0.9, "-"),
-    ("track", "#a0522d", 0.8, (0, (3, 2))),
+    ("paved", SCREEN_NETWORK_STYLE["paved"][0], 1.0, "-"),
+    ("laterite", SCREEN_NETWORK_STYLE["laterite"][0], 0.9, "-"),
+    ("track", SCREEN_NETWORK_STYLE["track"][0], 0.8, (0, (3, 2))),
 )
-RIVER_COLOUR = "#4a90c2"
 #: Crossing symbols: kind -> (matplotlib marker, size in pt² at A4).
 CROSSING_MARKER = {"bridge": ("s", 10), "ferry": ("D", 16), "pirogue": ("D", 10), "ford": ("v", 12)}
 #: Mali's neighbours: Natural Earth name -> (``geo.products.i18n`` key of the name, inset label lon/lat).
@@ -177,6 +179,17 @@ class MapLayers:
         closed ones get a red cross.
     incidents
         Incident points already filtered to the window; never drawn in public mode.
+    incident_units
+        Public incident counts per cercle (the snapshot's ``incidents_admin2``: ``incidents``,
+        ``incidents_min``, polygons), drawn as a choropleth in the classes of
+        ``geo.products.cartography.INCIDENT_CLASSES``; reach bands are then drawn as outlines
+        so the counts stay readable.
+    encircled_units
+        Cercles holding public encircled localities (the snapshot's ``encircled_admin2``),
+        hatched red with a dashed outline.
+    note
+        A sentence printed in a box at the bottom right of the map (e.g. that the incident
+        data are sparse), or None.
     season
         ``"dry"`` or ``"rainy"`` (subtitle).
     cell_km
@@ -199,6 +212,9 @@ class MapLayers:
     network: gpd.GeoDataFrame | None = None
     rivers: gpd.GeoDataFrame | None = None
     crossings: gpd.GeoDataFrame | None = None
+    incident_units: gpd.GeoDataFrame | None = None
+    encircled_units: gpd.GeoDataFrame | None = None
+    note: str | None = None
     season: str = "dry"
     cell_km: float = DEFAULT_CELL_KM
     zone_level: int = 2
@@ -206,7 +222,10 @@ class MapLayers:
 
 
 def main_towns(places: gpd.GeoDataFrame, *, names: Sequence[str] = MAIN_TOWNS) -> gpd.GeoDataFrame:
-    """Return the localities named in ``names`` (first match per name), as ``name`` + points.
+    """Return the localities named in ``names``, as ``name`` + points.
+
+    Where several localities bear a name, the one in the cercle of that name is kept, else
+    the one in the region of that name, else the first.
 
     Parameters
     ----------
@@ -226,6 +245,15 @@ def main_towns(places: gpd.GeoDataFrame, *, names: Sequence[str] = MAIN_TOWNS) -
     wanted = {fold_name(n): n for n in names}
     sel = places[folded.isin(list(wanted))]
     sel = sel.assign(name=folded[sel.index].map(wanted))  # the accented spelling of ``names``
+    # A name borne by several localities (three "Diré", six "Koro"): the towns listed are
+    # cercle or region capitals, so the one in the cercle (else the region) of that name wins.
+    rank = pd.Series(2, index=sel.index)
+    for col, value in (("adm1_name", 1), ("adm2_name", 0)):
+        if col in sel.columns:
+            same = sel[col].fillna("").astype(str).map(fold_name) == sel["name"].map(fold_name)
+            rank = rank.where(~same | (rank < value), value)
+    order = rank.reset_index(drop=True).sort_values(kind="stable").index
+    sel = sel.iloc[order]
     sel = sel[~sel["name"].duplicated()]
     return gpd.GeoDataFrame(
         {"name": sel["name"].to_numpy()}, geometry=sel.geometry.to_numpy(), crs=places.crs
@@ -303,7 +331,11 @@ def _crossings_with_status(crossings: gpd.GeoDataFrame | None, state: Any) -> gp
     """Crossings with the status in force in ``state`` (``unknown`` when none is recorded)."""
     if _empty(crossings):
         return None
-    out = crossings[["crossing_id", "name", "kind", "geometry"]].copy()
+    from geo.sources.curated import real_crossings
+
+    out = real_crossings(crossings)[["crossing_id", "name", "kind", "geometry"]].copy()  # no artefacts
+    if out.empty:
+        return None
     status = getattr(state, "crossing_status", None)
     if status is not None and "status" in status:
         out["status"] = out["crossing_id"].map(status["status"]).fillna("unknown")
@@ -358,6 +390,8 @@ def _prepare(layers: MapLayers) -> dict[str, Any]:
     p["network"] = None if _empty(layers.network) else _to_print(layers.network)
     p["rivers"] = None if _empty(layers.rivers) else _to_print(layers.rivers)
     p["crossings"] = None if _empty(layers.crossings) else _to_print(layers.crossings, simplify=False)
+    p["incident_units"] = None if _empty(layers.incident_units) else _to_print(layers.incident_units)
+    p["encircled_units"] = None if _empty(layers.encircled_units) else _to_print(layers.encircled_units)
     p["hub_order"] = (
         list(layers.hubs["hub_id"])
         if not _empty(layers.hubs)
@@ -531,8 +565,9 @@ def _plot_polys(
     linewidth: float = 0.0,
     alpha: float | None = None,
     zorder: float = 2,
+    **style: Any,
 ) -> None:
-    """Fill polygons as one patch (fast, no per-feature artists)."""
+    """Fill polygons as one patch (fast, no per-feature artists); ``style``: more PathPatch options."""
     from matplotlib.patches import PathPatch
 
     if gdf is None or len(gdf) == 0:
@@ -551,6 +586,7 @@ def _plot_polys(
             alpha=alpha,
             zorder=zorder,
             transform=ax.transData,
+            **style,
         )
     )
 
@@ -818,8 +854,12 @@ def draw_map(
     ax, extent = _map_frame(fig, p, focus_hub, w_mm, h_mm)
     countries = _draw_land(ax, p, extent)
     legend: list[tuple[str, dict[str, Any], str]] = []
+    _draw_units(ax, p, legend, lang=lang, s=s)
     _draw_reach(ax, p, legend, show=show, focus_hub=focus_hub, hub_names=hub_names, lang=lang, s=s)
+    _draw_encircled_units(ax, p, legend, lang=lang, s=s)
     _draw_lines(ax, p, legend, lang=lang, s=s)
+    if layers.note:
+        _draw_note(ax, layers.note, s=s)
     placer = _LabelPlacer(ax)
     placer.reserve((0.0, 0.0, 0.30, 0.11))  # scale bar
     placer.reserve((0.91, 0.78, 1.0, 1.0))  # north arrow
@@ -848,6 +888,55 @@ def draw_map(
     _draw_footer(fig, produced or dt.date.today(), page, lang=lang, s=s)
     fig.add_artist(Rectangle((0.0, 0.0), 1.0, 1.0, transform=fig.transFigure, fill=False, edgecolor="none"))
     return fig
+
+
+def _draw_units(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float) -> None:
+    """Public incident counts per cercle as a choropleth (``INCIDENT_CLASSES``), with legend rows."""
+    units = p.get("incident_units")
+    if units is None:
+        return
+    lows = units["incidents_min"].astype(int).to_numpy()
+    legend.append(("head", {}, tr("snapshot.incidents", lang)))
+    for j, (lower, colour) in enumerate(INCIDENT_CLASSES):
+        upper = INCIDENT_CLASSES[j + 1][0] if j + 1 < len(INCIDENT_CLASSES) else None
+        inside = (lows >= lower) & (lows < upper) if upper is not None else (lows >= lower)
+        _plot_polys(ax, units[inside], facecolor=colour, edgecolor="#8c8c8c", linewidth=0.25 * s, zorder=1.9)
+        span = "0" if lower == 0 else (f"{lower}-{upper - 1}" if upper is not None else f"{lower}+")
+        legend.append(("fill", {"color": colour, "alpha": 1.0}, span))
+
+
+def _draw_encircled_units(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float) -> None:
+    """Cercles holding public encircled localities: red hatching and a dashed red outline."""
+    units = p.get("encircled_units")
+    if units is None:
+        return
+    _plot_polys(
+        ax, units, facecolor="none", edgecolor=ENCIRCLED_ACTIVE, linewidth=1.1 * s, linestyle="--", zorder=3.4
+    )
+    _plot_polys(ax, units, facecolor="none", edgecolor=ENCIRCLED_ACTIVE, hatch="///", linewidth=0, zorder=3.4)
+    legend.append(
+        (
+            "fill",
+            {"color": "none", "edge": ENCIRCLED_ACTIVE, "hatch": "///", "alpha": 1.0},
+            tr("snapmap.encircled_cercle", lang),
+        )
+    )
+
+
+def _draw_note(ax: Any, note: str, *, s: float) -> None:
+    """Draw a boxed note at the bottom right of the map frame (drawn literally)."""
+    ax.text(
+        0.99,
+        0.015,
+        mpl_text("\n".join(textwrap.wrap(note, 62))),
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=6.6 * s,
+        color="#5a2d00",
+        zorder=40,
+        bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fff7e6", "edgecolor": "#e08214", "linewidth": 0.8},
+    )
 
 
 def _draw_header(fig: Any, title: str, subtitle: str, *, public: bool, lang: str, s: float) -> None:
@@ -942,19 +1031,28 @@ def _draw_reach(
         )
         hours = sorted(bands["hours"].unique(), reverse=True)
         legend.append(("head", {}, tr("legend_reach", lang)))
+        # over a choropleth of incident counts the bands are outlines only (fills would mix colours)
+        outline_only = p.get("incident_units") is not None and focus_hub is None
         for hid in shown:
-            colour = hub_colour(hub_order.index(hid)) if hid in hub_order else "#4e79a7"
+            colour = hub_colour(str(hid))
             hb = bands[bands["hub_id"] == hid]
-            for k, h in enumerate(hours):
+            for k, h in enumerate([] if outline_only else hours):
                 part = hb[hb["hours"] == h]
                 alpha = BAND_OPACITY[min(len(hours) - 1 - k, len(BAND_OPACITY) - 1)]
                 if focus_hub is not None:
                     alpha = [0.55, 0.35, 0.18, 0.1, 0.07][min(len(hours) - 1 - k, 4)]
                 _plot_polys(ax, part, facecolor=colour, edgecolor="none", alpha=alpha, zorder=2 + k * 0.01)
             outer = hb[hb["hours"] == hours[0]]
-            _plot_polys(ax, outer, facecolor="none", edgecolor=colour, linewidth=0.6 * s, zorder=2.2)
+            _plot_polys(
+                ax,
+                outer,
+                facecolor="none",
+                edgecolor=colour,
+                linewidth=(1.4 if outline_only else 0.6) * s,
+                zorder=2.2,
+            )
         if focus_hub is not None:
-            colour = hub_colour(hub_order.index(focus_hub)) if focus_hub in hub_order else "#4e79a7"
+            colour = hub_colour(str(focus_hub))
             for k, h in enumerate(sorted(hours)):
                 alpha = [0.55, 0.35, 0.18, 0.1, 0.07][min(k, 4)]
                 legend.append(
@@ -976,21 +1074,22 @@ def _draw_reach(
         else:
             hmax = format_hours(hours[0])
             for hid in shown:
-                colour = hub_colour(hub_order.index(hid)) if hid in hub_order else "#4e79a7"
+                colour = hub_colour(str(hid))
                 legend.append(
                     (
-                        "fill",
-                        {"color": colour, "alpha": 0.45},
+                        "line" if outline_only else "fill",
+                        {"color": colour, "lw": 1.6} if outline_only else {"color": colour, "alpha": 0.45},
                         tr("reach_of", lang, hub=hub_names.get(hid, hid), h=hmax),
                     )
                 )
-            legend.append(
-                (
-                    "fill",
-                    {"color": "#777777", "alpha": 0.3},
-                    tr("bands_note", lang, hours=", ".join(format_hours(h) for h in sorted(hours))),
+            if not outline_only:  # darker = faster says nothing of outlines
+                legend.append(
+                    (
+                        "fill",
+                        {"color": "#777777", "alpha": 0.3},
+                        tr("bands_note", lang, hours=", ".join(format_hours(h) for h in sorted(hours))),
+                    )
                 )
-            )
 
 
 def _draw_lines(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float) -> None:
@@ -1422,7 +1521,7 @@ def _draw_hubs(
     drawn_other = False
     for _, hub in hubs.iterrows():
         hid = hub["hub_id"]
-        own = hub_colour(hub_order.index(hid)) if hid in hub_order else hub_colour(0)
+        own = hub_colour(str(hid))
         if focus_hub is None:
             colour = own if coloured else HUB_NEUTRAL
             size = 80
@@ -1448,7 +1547,7 @@ def _draw_hubs(
         label = tr("hub_coloured", lang) if coloured else tr("hub", lang)
         entries.append(("marker", {"marker": "s", "color": HUB_NEUTRAL, "ms": 8}, label))
     else:
-        own = hub_colour(hub_order.index(focus_hub)) if focus_hub in hub_order else hub_colour(0)
+        own = hub_colour(str(focus_hub))
         name = str(hub_names.get(focus_hub, focus_hub)).split(" (")[0]
         entries.append(
             (

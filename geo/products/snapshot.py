@@ -61,8 +61,10 @@ import shapely
 from geo import __version__
 from geo.config import PROJECT_ROOT, STORAGE_CRS, WORK_CRS
 from geo.errors import AccessMapError, DataFileError, MissingDataError
+from geo.products.cartography import INCIDENT_CLASSES as _INCIDENT_CLASSES
+from geo.products.cartography import hub_short_name
 from geo.products.i18n import LANGS as I18N_LANGS
-from geo.products.i18n import TEXT, tr
+from geo.products.i18n import TEXT, format_date, tr
 from geo.products.policy import EXCLUDED_TEXT, POLICY_VERSION, PUBLIC_FIELDS, public_episodes
 from geo.sources.datasets import sha256_file
 from geo.tables import write_csv
@@ -123,7 +125,7 @@ def labels(lang: str) -> dict[str, str]:
 
 
 #: Incident classes for the map (lower bounds of incidents_min) and their colours.
-INCIDENT_CLASSES = ((0, "#f7f7f7"), (1, "#fdd49e"), (5, "#fc8d59"), (20, "#d7301f"), (50, "#7f0000"))
+INCIDENT_CLASSES = _INCIDENT_CLASSES
 
 
 class SnapshotError(AccessMapError, RuntimeError):
@@ -196,6 +198,7 @@ def load_snapshot_inputs(
     store_path: Path | None = None,
     with_reach: bool = True,
     progress: Progress | None = None,
+    model: Any = None,
 ) -> SnapshotInputs:
     """Read every input of a snapshot from the data folder, the curated layers and the store.
 
@@ -210,6 +213,9 @@ def load_snapshot_inputs(
         Load the model inputs and hubs for the reach layer.
     progress
         Optional ``progress(done, total, label)``.
+    model
+        ``geo.model.friction.ModelInputs`` already loaded for ``data_dir`` (the app's shared
+        copy), or None to load them.
 
     Returns
     -------
@@ -241,11 +247,13 @@ def load_snapshot_inputs(
     step(2)
     versions = load_versions(Path(store_path) if store_path is not None else None, data_dir=data_dir)
     step(3)
-    model = hubs = None
+    hubs = None
+    if not with_reach:
+        model = None
     if with_reach:
         from geo.model.friction import load_model_inputs
 
-        model = load_model_inputs(data_dir)
+        model = model if model is not None else load_model_inputs(data_dir)
         hubs = read_hubs().valid
         axes = model.axes
     else:
@@ -560,6 +568,133 @@ def public_reach_layer(bands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return sanitise("reach", out[~out.geometry.is_empty])
 
 
+#: Incident sources that cover the whole country systematically (source families of
+#: ``geo.model.incidents``). After the last event of these, only scattered public reports are
+#: counted: the snapshot says the data are sparse from that date.
+SYSTEMATIC_SOURCES = ("ucdp", "acled")
+
+
+def incident_coverage_end(incidents: pd.DataFrame) -> dt.date | None:
+    """Date of the last incident of a systematic source (:data:`SYSTEMATIC_SOURCES`).
+
+    Parameters
+    ----------
+    incidents
+        Normalised incidents (``source``, ``date``).
+
+    Returns
+    -------
+    datetime.date or None
+        None when no incident comes from a systematic source.
+    """
+    if incidents is None or len(incidents) == 0:
+        return None
+    family = incidents["source"].astype(str).str.split(":").str[0]
+    dates = pd.to_datetime(incidents.loc[family.isin(SYSTEMATIC_SOURCES).to_numpy(), "date"], errors="coerce")
+    dates = dates.dropna()
+    return None if dates.empty else dates.max().date()
+
+
+def sparse_after(coverage_end: dt.date | None, start: dt.date, end: dt.date) -> dt.date | None:
+    """Date after which a snapshot's incident counts are sparse, or None when the period is covered.
+
+    Parameters
+    ----------
+    coverage_end
+        :func:`incident_coverage_end` (None: no systematic source at all).
+    start, end
+        The snapshot's incident period (inclusive).
+
+    Returns
+    -------
+    datetime.date or None
+        ``coverage_end`` when it falls before ``end`` (the note then names the real last
+        date of the systematic data, even when it precedes the period); the day before
+        ``start`` when no systematic source exists at all; None when the whole period is
+        covered.
+    """
+    if coverage_end is None:
+        return start - dt.timedelta(days=1)
+    return coverage_end if coverage_end < end else None
+
+
+@dataclass(frozen=True)
+class CercleFigures:
+    """What a click on a cercle of the public map shows (computed from public layers only).
+
+    Attributes
+    ----------
+    adm2_pcode, adm2_name, adm1_name
+        The cercle and its region.
+    incidents
+        Public form of the count for the period (``"0"``, ``"1-4"``, ``"12"``).
+    period
+        ``YYYY-MM-DD/YYYY-MM-DD``.
+    localities_encircled
+        Public encircled localities in force in the cercle (0 when none).
+    named_localities
+        Their names, ``; ``-separated ("" when none).
+    reach_share
+        Band (h) -> share of the cercle's area reachable from any hub within it, 0-1
+        (from the generalised public bands).
+    """
+
+    adm2_pcode: str
+    adm2_name: str
+    adm1_name: str
+    incidents: str
+    period: str
+    localities_encircled: int
+    named_localities: str
+    reach_share: dict[float, float]
+
+
+def cercle_figures(layers: dict[str, pd.DataFrame]) -> dict[str, CercleFigures]:
+    """Per-cercle figures of a snapshot: incidents, encirclements, share reachable per band.
+
+    Only the public layers are read (``incidents_admin2``, ``encircled_admin2``, ``reach``),
+    so the figures carry nothing the snapshot's files do not: the reach share is the
+    area of the cercle covered by the union of every hub's band, computed in ESRI:102022.
+
+    Parameters
+    ----------
+    layers
+        :func:`build_public_layers` output.
+
+    Returns
+    -------
+    dict
+        ``adm2_pcode`` -> :class:`CercleFigures`, for every cercle of ``incidents_admin2``.
+    """
+    units = layers["incidents_admin2"]
+    enc = layers["encircled_admin2"].set_index("adm2_pcode") if len(layers["encircled_admin2"]) else None
+    reach = layers["reach"]
+    work = units.to_crs(WORK_CRS)
+    cercle_area = work.geometry.area.to_numpy()
+    shares: dict[float, np.ndarray] = {}
+    for h in sorted(reach["hours"].unique()) if len(reach) else []:
+        band = shapely.union_all(reach[reach["hours"] <= h].to_crs(WORK_CRS).geometry.make_valid().values)
+        inter = work.geometry.intersection(band).area.to_numpy()
+        shares[float(h)] = np.divide(inter, cercle_area, out=np.zeros_like(inter), where=cercle_area > 0)
+    out = {}
+    for i, row in enumerate(units.itertuples(index=False)):
+        pcode = str(row.adm2_pcode)
+        n_enc, names = 0, ""
+        if enc is not None and pcode in enc.index:
+            n_enc, names = int(enc.at[pcode, "localities_encircled"]), str(enc.at[pcode, "named_localities"])
+        out[pcode] = CercleFigures(
+            adm2_pcode=pcode,
+            adm2_name=str(row.adm2_name),
+            adm1_name=str(row.adm1_name),
+            incidents=str(row.incidents),
+            period=str(row.period),
+            localities_encircled=n_enc,
+            named_localities=names,
+            reach_share={h: float(min(1.0, v[i])) for h, v in shares.items()},
+        )
+    return out
+
+
 def build_public_layers(
     inputs: SnapshotInputs,
     *,
@@ -662,10 +797,14 @@ def build_public_layers(
     }
     layers = {k: sanitise(k, v) for k, v in layers.items()}  # last gate before any file
     step(5, "done")
+    coverage = incident_coverage_end(inputs.incidents)
+    sparse = sparse_after(coverage, start, release)
     facts = {
         "release_date": release.isoformat(),
         "incident_period": {"start": start.isoformat(), "end": release.isoformat()},
         "incidents_not_placed": unassigned,
+        "incident_coverage_end": None if coverage is None else coverage.isoformat(),
+        "incidents_sparse_after": None if sparse is None else sparse.isoformat(),
     }
     return layers, facts
 
@@ -734,6 +873,13 @@ class SnapshotPage:
         Shown in the page footer.
     leaflet_dir
         Vendored Leaflet, inlined into the page.
+    hub_ids
+        ``(hub name, hub id)`` of the hubs of the reach layer: a hub's colour follows its id
+        (``geo.products.cartography.hub_colour``), as on every other map.
+    sparse_after
+        Incident counts are sparse after this date (:func:`sparse_after`), or None.
+    incident_period
+        First and last day of the incident counts.
     """
 
     lang: str
@@ -746,6 +892,9 @@ class SnapshotPage:
     policy_version: str
     generator: str
     leaflet_dir: Path
+    hub_ids: tuple[tuple[str, str], ...] = ()
+    sparse_after: dt.date | None = None
+    incident_period: tuple[dt.date, dt.date] | None = None
 
 
 #: Renderer of ``index.html``: the folium layer builders of ``layers/`` (the app's own), so it
@@ -783,23 +932,51 @@ def render_png(
     lang: str,
     release_date: dt.date,
     produced: dt.date,
+    hub_ids: dict[str, str] | None = None,
+    sparse_after: dt.date | None = None,
 ) -> None:
     """Draw the static map of the public layers into ``path`` (PNG).
 
     Drawn by ``geo.products.printmap.render_map(..., public=True)``, the project's print map:
-    admin1, generalised reachable areas and road status. Only sanitised layers are
-    handed over (no incidents, no encircled points).
+    admin1, the incident counts per cercle (the public classes of the interactive map),
+    the cercles holding public encircled localities, generalised reachable areas and road
+    status. Only sanitised layers are handed over (no incident or encirclement points).
+
+    Parameters
+    ----------
+    layers
+        Sanitised public layers.
+    path
+        Output PNG.
+    title, subtitle
+        Texts of the page.
+    lang
+        ``"fr"`` or ``"en"``.
+    release_date, produced
+        Dates printed on the page.
+    hub_ids
+        Hub name -> hub id (colours follow ids); hubs not listed get their name's colour.
+    sparse_after
+        Incident counts are sparse after this date: the page says so. None: no note.
     """
     from geo.products.printmap import MapLayers, render_map
 
     admin1 = layers["admin1"].rename(columns={"adm1_pcode": "pcode", "adm1_name": "name"})
-    bands = layers["reach"].assign(hub_id=layers["reach"]["hub"])
+    names = hub_ids or {}
+    reach = layers["reach"]
+    # colours follow hub ids; labels use the short names ("Bamako", not "Bamako (national HAWG)")
+    bands = reach.assign(hub_id=[names.get(h, h) for h in reach["hub"]], hub=reach["hub"].map(hub_short_name))
     axes = layers["road_status"].set_index("axis_name", drop=False)
     map_layers = MapLayers(
         admin1=admin1,
         bands=bands if len(bands) else None,
         axes=axes if len(axes) else None,
         axis_status=axes[["status"]],
+        incident_units=layers["incidents_admin2"],
+        encircled_units=layers["encircled_admin2"],
+        note=None
+        if sparse_after is None
+        else tr("snapmap.sparse", lang, date=format_date(sparse_after, lang)),
     )
     png = render_map(
         map_layers,
@@ -901,7 +1078,11 @@ def build_snapshot(
     try:
         links = _write_downloads(layers, tmp / "downloads")
         links += [("map.png", t["map_png"]), ("metadata.json", t["metadata"])]
-        subtitle = f"{t['as_of']} {as_of.isoformat()} - {t['release']} {release.isoformat()}"
+        subtitle = f"{t['as_of']} {format_date(as_of, lang)} - {t['release']} {format_date(release, lang)}"
+        hub_ids = _hub_ids(inputs.hubs)
+        sparse = facts.get("incidents_sparse_after")
+        sparse_date = dt.date.fromisoformat(sparse) if sparse else None
+        period = facts["incident_period"]
         render_png(
             layers,
             tmp / "map.png",
@@ -910,6 +1091,8 @@ def build_snapshot(
             lang=lang,
             release_date=release,
             produced=now.date(),
+            hub_ids=dict(hub_ids),
+            sparse_after=sparse_date,
         )
         if render is not None:
             page = SnapshotPage(
@@ -923,6 +1106,12 @@ def build_snapshot(
                 policy_version=POLICY_VERSION,
                 generator=f"mali-access {__version__}",
                 leaflet_dir=leaflet_dir,
+                hub_ids=hub_ids,
+                sparse_after=sparse_date,
+                incident_period=(
+                    dt.date.fromisoformat(period["start"]),
+                    dt.date.fromisoformat(period["end"]),
+                ),
             )
             (tmp / "index.html").write_text(render(layers, page), encoding="utf-8")
         else:
@@ -945,6 +1134,69 @@ def build_snapshot(
     final.chmod(0o755)
     logger.info("snapshot %s: %d files", final, len(meta["files"]) + 1)
     return final
+
+
+def publish_snapshot(
+    data_dir: Path,
+    out_root: Path,
+    *,
+    store_path: Path | None,
+    as_of: dt.date,
+    delay_days: int = DEFAULT_DELAY_DAYS,
+    lang: str = "fr",
+    window_months: int = DEFAULT_WINDOW_MONTHS,
+    model: Any = None,
+    renderer: HtmlRenderer | None | str = "auto",
+    progress: Progress | None = None,
+) -> Path:
+    """Load the inputs and build a snapshot: what ``python -m geo snapshot`` and the app's button run.
+
+    Parameters
+    ----------
+    data_dir
+        Data folder.
+    out_root
+        Snapshot root (``Settings.snapshots_dir``).
+    store_path
+        Project store (constraints, imported incidents, positions), or None.
+    as_of, delay_days, lang, window_months
+        See :func:`build_snapshot`.
+    model
+        Model inputs already loaded (the app's shared copy), or None.
+    renderer
+        ``index.html`` renderer (see :func:`build_snapshot`).
+    progress
+        Optional ``progress(done, total, label)``.
+
+    Returns
+    -------
+    Path
+        The new snapshot folder.
+
+    Raises
+    ------
+    AccessMapError
+        As raised by :func:`load_snapshot_inputs` and :func:`build_snapshot`.
+    """
+    inputs = load_snapshot_inputs(Path(data_dir), store_path=store_path, progress=progress, model=model)
+    return build_snapshot(
+        inputs,
+        Path(out_root),
+        as_of=as_of,
+        delay_days=delay_days,
+        lang=lang,
+        window_months=window_months,
+        renderer=renderer,
+        progress=progress,
+    )
+
+
+def _hub_ids(hubs: gpd.GeoDataFrame | None) -> tuple[tuple[str, str], ...]:
+    """``(name, hub_id)`` of the hubs (the public reach layer names hubs, colours follow ids)."""
+    if hubs is None or len(hubs) == 0:
+        return ()
+    ids = hubs["hub_id"] if "hub_id" in hubs.columns else hubs.index.to_series()
+    return tuple((str(n), str(i)) for n, i in zip(hubs["name"], ids, strict=True))
 
 
 def _write_downloads(layers: dict[str, pd.DataFrame], folder: Path) -> list[tuple[str, str]]:
@@ -990,6 +1242,8 @@ def _metadata(
         "generator": f"mali-access {__version__}",
         "incident_period": facts["incident_period"],
         "incidents_not_placed": facts["incidents_not_placed"],
+        "incident_coverage_end": facts.get("incident_coverage_end"),
+        "incidents_sparse_after": facts.get("incidents_sparse_after"),
         "sanitisation_policy": {
             "version": POLICY_VERSION,
             "allow_list": {k: list(v) for k, v in ALLOW_LIST.items()},

@@ -750,6 +750,36 @@ def read_crossings(path: Path | None = None) -> gpd.GeoDataFrame:
     return gdf
 
 
+#: Id prefixes of crossings that are model artefacts, not river crossings: rows that kept open a
+#: road the generalised river centre line cuts although it stays on one bank. The engine now
+#: handles such roads itself (bank roads) and the shipped file has none left, but a crossings
+#: file of the older convention may still hold them: they must never be shown as a bridge.
+ARTEFACT_PREFIXES = ("X-ARTEFACT-", "X-SK-ARTEFACT-")
+
+
+def is_model_artefact(crossing_id: object) -> bool:
+    """Return True when ``crossing_id`` names a model artefact (:data:`ARTEFACT_PREFIXES`), not a crossing."""
+    return str(crossing_id).strip().upper().startswith(ARTEFACT_PREFIXES)
+
+
+def real_crossings(crossings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``crossings`` without the model artefacts (what a map may show as crossings).
+
+    Parameters
+    ----------
+    crossings
+        :func:`read_crossings` output or the model's crossings (id in the index, or in a
+        ``crossing_id`` column when it has one).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows whose id is not an artefact, in their order.
+    """
+    ids = crossings["crossing_id"] if "crossing_id" in crossings.columns else crossings.index.to_series()
+    return crossings[~ids.map(is_model_artefact).to_numpy()]
+
+
 def read_crossing_status(path: Path | None = None, *, known_crossings: set[str] | None = None) -> Checked:
     """Read ``data/curated/crossing_status.csv`` (status versions per crossing).
 

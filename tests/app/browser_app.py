@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -99,7 +100,10 @@ def running_app(data_dir: Path, tmp: Path, *, user: str, password: str, role: st
 def sign_in(page, user: str, password: str, role: str) -> None:  # noqa: ANN001
     """Sign in through the sidebar form (retried: the form drops input typed while the page reruns)."""
     sidebar = page.get_by_test_id("stSidebar")
-    page.get_by_role("heading", name="Public snapshots").wait_for(timeout=60_000)
+    # the public page's title, in the app's default language
+    page.get_by_role("heading", name=re.compile("Public snapshots|Instantanés publics")).wait_for(
+        timeout=60_000
+    )
     signed_in = sidebar.get_by_text(f"Signed in as {user} ({role})")
     for _attempt in range(3):
         page.wait_for_timeout(1000)  # let the first run finish before typing

@@ -30,14 +30,18 @@ def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
     assert component.proto.component_name == "streamlit_folium.st_folium"
     args = json.loads(component.proto.json_args)
     script = args["script"]
-    for name in (
-        "Regions (admin1)",
-        "Cercles (admin2)",
-        "Roads and axis status",
-        "Encircled localities",
-        "HAWG hubs",
-        "Reach: Mopti (Sévaré)",
-        "Reach: Gao",
+    for name in (  # French by default (MALI_ACCESS_LANG unset)
+        "Régions",
+        "Cercles",
+        "Routes principales et état des axes",
+        "Routes secondaires et pistes",
+        "Fleuves et lacs",
+        "Traversées de fleuve",
+        "Localités encerclées",
+        "Villes",
+        "Hubs du GTAH",
+        "Portée : Mopti",
+        "Portée : Gao",
     ):
         assert json.dumps(name)[1:-1] in script or name in script
     assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]  # no CDN

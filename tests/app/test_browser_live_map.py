@@ -44,7 +44,7 @@ def test_live_map_in_chromium(app_url: str) -> None:
             filled.first.wait_for(timeout=30_000)
             assert filled.count() >= 5
             legend = frame.locator(".map-legend")
-            assert "Reach of Mopti (Sévaré)" in legend.inner_text()
+            assert "Portée de Mopti" in legend.inner_text()  # French by default
             page.wait_for_timeout(1500)
         finally:
             page.screenshot(path=str(ARTIFACTS / "live_map.png"))

@@ -20,8 +20,9 @@ from layers.basemap import Legend, make_map
 from layers.encircled import build_encircled_layer
 from layers.hubs import build_hubs_layer
 from layers.incidents import build_clusters_layer, build_incidents_layer
+from layers.places import build_towns_layer
 from layers.reach import build_reach_layers
-from layers.roads import build_roads_layer
+from layers.roads import build_crossings_layer, build_network_layer, build_roads_layer
 from tests.app.hostile import PAYLOADS, combined
 
 #: Raw payload fragments that must never reach the page as they are. (``${`` and backticks
@@ -133,7 +134,40 @@ def _map_html() -> str:
         crs="EPSG:4326",
     )
     build_clusters_layer(clusters, name=text("clusters")).add_to(m)
-    m.add_child(Legend(text("legend"), [("fill", "#ff0000", text("entry"))]))
+    m.add_child(Legend(text("legend"), [("fill", "#ff0000", text("entry")), ("note", "", text("note2"))]))
+    towns = gpd.GeoDataFrame({"name": [text("town")]}, geometry=[Point(-2.0, 16.0)], crs="EPSG:4326")
+    build_towns_layer(towns).add_to(m)
+    network = gpd.GeoDataFrame(
+        {
+            "name": [text("segment")],
+            "route_ref": [text("ref")],
+            "surface": ["track"],
+            "season": ["dry_only"],
+            "source_refs": [text("seg_src")],
+            "schematic": [True],
+        },
+        geometry=[LineString([(-3.0, 14.0), (-2.5, 14.5)])],
+        crs="EPSG:4326",
+        index=["SEG-1"],
+    )
+    build_network_layer(network).add_to(m)
+    crossings = gpd.GeoDataFrame(
+        {
+            "name": [text("crossing")],
+            "kind": ["ferry"],
+            "river": [text("river")],
+            "crossing_h": [0.5],
+            "wait_h": [1.0],
+            "hours": [""],
+            "season": ["all_year"],
+            "vehicles": [True],
+            "source_refs": [text("x_src")],
+        },
+        geometry=[Point(-3.5, 14.8)],
+        crs="EPSG:4326",
+        index=["X-HOSTILE"],
+    )
+    build_crossings_layer(crossings, None).add_to(m)
     import folium
 
     folium.LayerControl().add_to(m)

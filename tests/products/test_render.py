@@ -243,7 +243,7 @@ def test_hub_legend_says_what_the_hub_colour_means(layers: MapLayers) -> None:
     national = _legend_markers(_inset_and_legend(draw_map(layers, as_of=AS_OF, lang="en"))[1])
     assert national == {"HAWG hub (colour = its reach)": HUB_NEUTRAL}
     page = _legend_markers(_inset_and_legend(draw_map(layers, as_of=AS_OF, lang="fr", focus_hub="MOP"))[1])
-    assert page["Hub du GTAH : Mopti"] == hub_colour(1)  # the colour of Mopti's bands
+    assert page["Hub du GTAH : Mopti"] == hub_colour("MOP")  # the colour of Mopti's bands
     assert page.get("Autre hub du GTAH", HUB_NEUTRAL) == HUB_NEUTRAL
     zones = gpd.GeoDataFrame({"zone": ["accessible"]}, geometry=[box(-7, 12.5, -4.5, 15.5)], crs="EPSG:4326")
     from dataclasses import replace
