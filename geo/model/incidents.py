@@ -44,6 +44,7 @@ from geo.sources.incident_files import (
     check_file,
     normalise_types,
 )
+from geo.store.db import store_exists
 from geo.store.incidents import open_store, read_store
 from geo.tables import csv_text, write_csv
 
@@ -112,7 +113,7 @@ def load_incidents(
                 res.rejected["row"].nunique(),
                 res.rejected["reason"].value_counts().to_dict(),
             )
-    if store_path is not None and Path(store_path).is_file():
+    if store_exists(store_path):
         conn = open_store(store_path)
         try:
             stored = read_store(conn, include_restricted=include_restricted)
