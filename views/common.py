@@ -223,7 +223,6 @@ def hubs_table() -> gpd.GeoDataFrame:
 def versions(store: str, token: str):  # noqa: ANN201
     """Constraint version tables (road status, encircled) from the store; keyed on its token."""
     from geo.store.constraints import load_versions
-
     from geo.store.db import store_location
 
     return load_versions(store_location(store))

@@ -431,6 +431,6 @@ else:
             )
             st.rerun()
 st.caption(
-    f"Store: {md(display_location(store))} (state {md(token)}). History is append-only: a correction supersedes "
-    "a version, nothing is deleted."
+    f"Store: {md(display_location(store))} (state {md(token)}). History is append-only: a correction "
+    "supersedes a version, nothing is deleted."
 )

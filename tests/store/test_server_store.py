@@ -340,3 +340,50 @@ def test_schema_is_created_in_the_url_schema(pg_server) -> None:
     assert len(constraints.road_status_history(url_b)) == SEED_ROAD + 1
     assert constraints.state_version(base) == "empty"  # the public schema holds no store
     assert run_query(base, "SELECT count(*) FROM office_b.constraint_road_status")[0][0] == SEED_ROAD + 1
+
+
+#: A writer killed inside its write transaction, holding the store's write lock.
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from geo.store.db import connect, transaction
+    conn = connect(sys.argv[1])
+    with transaction(conn):
+        for i in range(200):
+            conn.execute(
+                "INSERT INTO constraint_road_status (axis_id, status, cause, valid_from, confidence,"
+                " source, recorded_by, recorded_at) VALUES ('RN16-SEV-DOU', 'closed', 'security',"
+                " '2025-11-01', 'high', ?, 'killed', '2025-11-30T00:00:00Z')", (f"uncommitted {i}",))
+        print("in-transaction", flush=True)
+        time.sleep(300)
+""")
+
+
+def test_kill_9_inside_a_write_transaction_loses_nothing_and_frees_the_lock(url: str) -> None:
+    import signal
+    import threading
+
+    proc = _spawn(["-c", HOLDER, url])
+    assert _line(proc) == "in-transaction"
+    done: dict[str, object] = {}
+
+    def other_writer() -> None:  # queues on the write lock the killed process holds
+        done["result"] = constraints.record_road_status(
+            url,
+            axis_id="RN16-SEV-DOU",
+            status="open",
+            cause="security",
+            valid_from="2025-12-01",
+            source="after the crash",
+            recorded_by="ok",
+        )
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    hist = constraints.road_status_history(url)
+    assert (hist["recorded_by"] != "killed").all()  # the open transaction was rolled back
+    assert done["result"].version_id == SEED_ROAD + 1  # and left no gap in the version ids
+    assert len(hist) == SEED_ROAD + 1
