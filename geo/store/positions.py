@@ -698,7 +698,7 @@ def retire(store_path: Path | str, position_id: int, **kw: object) -> StepResult
 
 
 def _events(store_path: Path | str, position_id: int | None = None) -> pd.DataFrame:
-    if not Path(store_path).exists():
+    if not store_exists(store_path):
         rows: list[sqlite3.Row] = []
     else:
         conn = open_store(store_path)
