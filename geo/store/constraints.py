@@ -1,7 +1,8 @@
 """Live constraints: dated, audited road status and encircled localities in the store.
 
 Advisors record changes; every change is a new row (a *version*). History is
-append-only: the tables refuse UPDATE and DELETE (SQLite triggers), and a correction
+append-only: the tables refuse UPDATE and DELETE (triggers in the database, SQLite or
+PostgreSQL, :meth:`geo.store.db.Dialect.append_only`), and a correction
 is a new version whose ``supersedes`` column names the version it replaces. The state
 on any date is rebuilt from the non-superseded versions with the as-of rules of
 :mod:`geo.sources.curated` (:func:`geo.sources.curated.road_status_as_of`,
@@ -38,9 +39,19 @@ On first use the store is seeded from ``data/curated/road_status.csv`` and
 counted in ``seed_rejected``). ``recorded_at`` of new versions is UTC,
 ``YYYY-MM-DDTHH:MM:SSZ``.
 
-Every function takes the store path and opens its own connection, so it is safe to
-call from several threads (Streamlit sessions) or processes at once; writes are
-``BEGIN IMMEDIATE`` transactions in WAL mode (:func:`geo.store.db.transaction`).
+Every function takes the store location (a SQLite file or a ``postgresql://`` URL,
+:mod:`geo.store.db`) and opens its own connection, so it is safe to call from several
+threads (Streamlit sessions), processes or servers at once; writes are transactions that
+hold the store's write lock (:func:`geo.store.db.transaction`), so the ``based_on`` and
+``supersedes`` checks see every version committed before them.
+
+PostGIS (PostgreSQL stores only; component ``constraints_gis``)
+--------------------------------------------------------------
+``constraint_axes`` (axis lines straight through the waypoints of ``axes.csv``) and
+``constraint_crossings`` (points of ``crossings.csv``), EPSG:4326, reloaded when those
+files change; the views ``live_road_status``, ``live_crossing_status`` and
+``live_encircled`` (with its ``no_entry_zone`` disc) give the constraints in force on the
+server's current date (UTC) by the as-of rules above, for QGIS.
 """
 
 from __future__ import annotations

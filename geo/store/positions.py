@@ -27,12 +27,12 @@ Table (component ``positions`` of :mod:`geo.store.db`, schema version 1)
     {restricted, public}, ``motivated_by`` (JSON list of references ``road:VERSION``,
     ``encircled:EPISODE``, ``incident:ID``), ``meeting_ref``, ``meeting_date``
     (``YYYY-MM-DD``), ``recorded_by``, ``recorded_at`` (UTC ``YYYY-MM-DDTHH:MM:SSZ``).
-    Append-only: SQLite triggers refuse UPDATE and DELETE, and refuse an INSERT whose
-    step is not allowed from the position's current status (so the rule holds for any
-    writer, not only this module).
+    Append-only: triggers in the database (SQLite or PostgreSQL) refuse UPDATE and
+    DELETE, and refuse an INSERT whose step is not allowed from the position's current
+    status (so the rule holds for any writer, not only this module).
 
-Every function takes the store path and opens its own connection; writes are
-``BEGIN IMMEDIATE`` transactions (:func:`geo.store.db.transaction`).
+Every function takes the store location (SQLite file or ``postgresql://`` URL) and opens
+its own connection; writes hold the store's write lock (:func:`geo.store.db.transaction`).
 """
 
 from __future__ import annotations
