@@ -45,7 +45,7 @@ from geo.sources.incident_files import (
     normalise_types,
 )
 from geo.store.db import store_exists
-from geo.store.incidents import open_store, read_store
+from geo.store.incidents import open_store, read_store, store_token
 from geo.tables import csv_text, write_csv
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,8 @@ def load_incidents(
                 res.rejected["row"].nunique(),
                 res.rejected["reason"].value_counts().to_dict(),
             )
-    if store_exists(store_path):
+    # a store without imported incidents is not opened for writing (no tables created on a read)
+    if store_exists(store_path) and store_token(store_path) != "none":
         conn = open_store(store_path)
         try:
             stored = read_store(conn, include_restricted=include_restricted)
