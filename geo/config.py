@@ -153,7 +153,9 @@ class Settings:
         candidate exists. May not exist when given by a flag or the environment: use
         :meth:`require_data_dir` where the data are needed.
     store_path
-        SQLite project store (constraints, incidents).
+        Project store (constraints, incidents, positions): a SQLite file (the embedded
+        default), or a PostgreSQL/PostGIS URL ``postgresql://USER@HOST:PORT/DATABASE``
+        kept as a string (see :mod:`geo.store.db`).
     users_path
         Local accounts of the app (TOML with bcrypt hashes).
     snapshots_dir
@@ -168,7 +170,7 @@ class Settings:
     """
 
     data_dir: Path | None
-    store_path: Path
+    store_path: Path | str
     users_path: Path
     snapshots_dir: Path
     cell_km: float = DEFAULT_CELL_KM
@@ -233,7 +235,7 @@ class Settings:
             data_dir, data_origin = _default_data_dir(checkout)
         return cls(
             data_dir=data_dir,
-            store_path=path_of(store, "store_path", home / "store.sqlite"),
+            store_path=_store(pick(store, "store_path")[0], home / "store.sqlite"),
             users_path=path_of(users, "users_path", home / "users.toml"),
             snapshots_dir=path_of(snapshots, "snapshots_dir", home / "snapshots"),
             cell_km=_cell_km(*pick(cell_km, "cell_km")),
@@ -266,6 +268,13 @@ class Settings:
             msg = f"data folder given by {given} does not exist"
             raise MissingDataError(self.data_dir, msg)
         return self.data_dir.resolve()
+
+
+def _store(value: object | None, default: Path) -> Path | str:
+    """Store location: a ``postgresql://`` (or ``postgres://``) URL as given, else an absolute path."""
+    if value is not None and str(value).strip().lower().startswith(("postgresql://", "postgres://")):
+        return str(value).strip()
+    return Path(value if value is not None else default).expanduser().absolute()  # type: ignore[arg-type]
 
 
 def _cell_km(value: object | None, origin: str) -> float:

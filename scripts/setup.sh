@@ -2,7 +2,9 @@
 # Set up everything the project needs on a fresh machine (Debian 12, Python 3.11).
 #   scripts/setup.sh          the app: Python venv (.venv) + Leaflet assets for offline maps
 #   scripts/setup.sh --test   also the test tools (pytest, ruff, ...): Chromium for the browser test,
-#                             poppler for PDFs
+#                             poppler for PDFs, PostgreSQL 15 + PostGIS 3 (Debian packages) for the
+#                             store tests on the server backend (the tests start their own throwaway
+#                             cluster; nothing is started here)
 # Python packages are installed at the tested versions of requirements/constraints.txt.
 # Idempotent: steps already done are skipped.
 set -euo pipefail
@@ -15,7 +17,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 extras="app,export"
-[ "$with_tests" = 1 ] && extras="app,export,dev"
+[ "$with_tests" = 1 ] && extras="app,export,dev,server"
 # Ranges come from pyproject.toml; the tested versions from requirements/constraints.txt.
 .venv/bin/python -m pip install -q --disable-pip-version-check \
   -c requirements/constraints.txt -e ".[${extras}]" 2>&1 \
@@ -38,6 +40,8 @@ if [ "$with_tests" = 1 ]; then
   need=()
   [ -x /usr/bin/chromium ] || need+=(chromium chromium-driver)
   command -v pdftoppm >/dev/null || need+=(poppler-utils)
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+  [ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
   if [ ${#need[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq

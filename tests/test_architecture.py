@@ -31,7 +31,7 @@ LAYERS = {
 }
 UI_LIBRARIES = {"streamlit", "folium", "streamlit_folium", "branca", "streamlit_authenticator", "bcrypt"}
 #: Third-party packages the engine may import only inside a function (optional extras).
-OPTIONAL = {"matplotlib", "pypdf"}
+OPTIONAL = {"matplotlib", "pypdf", "psycopg"}
 
 
 def module_name(path: Path) -> str:

@@ -52,8 +52,8 @@ def data_dir() -> Path:
     return settings().require_data_dir()
 
 
-def store_path() -> Path:
-    """Return the project store of :func:`settings`."""
+def store_path() -> Path | str:
+    """Return the project store of :func:`settings` (a SQLite file, or a PostgreSQL URL string)."""
     return settings().store_path
 
 
@@ -223,8 +223,9 @@ def hubs_table() -> gpd.GeoDataFrame:
 def versions(store: str, token: str):  # noqa: ANN201
     """Constraint version tables (road status, encircled) from the store; keyed on its token."""
     from geo.store.constraints import load_versions
+    from geo.store.db import store_location
 
-    return load_versions(Path(store))
+    return load_versions(store_location(store))
 
 
 @st.cache_data(show_spinner="Computing reachable areas…", max_entries=32)

@@ -14,6 +14,7 @@ from streamlit_folium import st_folium
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
 from geo.store import constraints
+from geo.store.db import display_location
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 from layers.basemap import make_map
 from layers.encircled import build_encircled_layer
@@ -430,6 +431,6 @@ else:
             )
             st.rerun()
 st.caption(
-    f"Store: {md(store)} (state {md(token)}). History is append-only: a correction supersedes "
-    "a version, nothing is deleted."
+    f"Store: {md(display_location(store))} (state {md(token)}). History is append-only: a correction "
+    "supersedes a version, nothing is deleted."
 )

@@ -61,11 +61,12 @@ def add_data_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
-    """Add ``--store PATH`` (see :class:`geo.config.Settings` for the default)."""
+    """Add ``--store PATH|URL`` (see :class:`geo.config.Settings` for the default)."""
     parser.add_argument(
         "--store",
-        metavar="PATH",
-        help=f"project store (SQLite); default ${ENV_VARS['store_path']} or store.sqlite in var/ "
+        metavar="PATH|URL",
+        help="project store: a SQLite file, or a PostgreSQL/PostGIS database as "
+        f"postgresql://USER@HOST:PORT/DB; default ${ENV_VARS['store_path']} or store.sqlite in var/ "
         "(in the per-user data folder when installed)",
     )
 
@@ -115,11 +116,12 @@ def data_from(args: argparse.Namespace) -> Path:
     return settings_of(args).require_data_dir()
 
 
-def store_from(args: argparse.Namespace) -> Path:
+def store_from(args: argparse.Namespace) -> Path | str:
     """Return the store a command works on: ``--store``, else ``$MALI_ACCESS_STORE``, else the default.
 
     Every command reads the constraints from this store (created and seeded from
-    data/curated on first use), so the CLI and the app always see the same state.
+    data/curated on first use), so the CLI and the app always see the same state. A
+    SQLite file is a :class:`Path`; a PostgreSQL URL stays a string.
     """
     return settings_of(args).store_path
 

@@ -25,6 +25,7 @@ from geo.cli.common import add_store_option, parse_date, store_from
 from geo.cli.status import add_format_option, print_frame
 from geo.errors import DataFileError
 from geo.store import constraints
+from geo.store.db import display_location
 from geo.vocab import CAUSE, CONFIDENCE, ROAD_STATUS
 
 HISTORY_COLUMNS = [
@@ -154,6 +155,6 @@ def run_show(args: argparse.Namespace) -> int:
     versions = constraints.load_versions(store_from(args))
     table = constraints.effective_crossing_status(versions, as_of).reset_index()
     if args.format == "table":
-        print(f"crossing status as of {as_of} ({store_from(args)})")
+        print(f"crossing status as of {as_of} ({display_location(store_from(args))})")
     print_frame(table[SHOW_COLUMNS], args.format)
     return 0

@@ -21,6 +21,7 @@ from geo.cli.common import add_data_option, add_store_option, data_from, parse_d
 from geo.cli.status import add_format_option, print_frame
 from geo.errors import DataFileError
 from geo.store import constraints
+from geo.store.db import display_location
 from geo.vocab import CONFIDENCE, ENCIRCLED_STATUS
 
 HISTORY_COLUMNS = [
@@ -226,7 +227,7 @@ def run_show(args: argparse.Namespace) -> int:
             if c not in eff.columns:
                 eff[c] = None
     if args.format == "table":
-        print(f"encircled localities as of {as_of} ({store_from(args)})")
+        print(f"encircled localities as of {as_of} ({display_location(store_from(args))})")
     print_frame(eff[SHOW_COLUMNS], args.format)
     if args.format == "table":
         print(POPULATION_NOTE if data_dir is not None else "population: no data folder (pass --data DIR)")

@@ -25,6 +25,7 @@ from geo.cli.common import (
     tqdm_progress,
 )
 from geo.errors import AccessMapError, MissingDataError
+from geo.store.db import store_exists
 
 logger = logging.getLogger(__name__)
 
@@ -104,12 +105,12 @@ def _country(args: argparse.Namespace) -> tuple[shapely.Geometry | None, Path | 
         return None, None
 
 
-def _known(data_dir: Path | None, store: Path):
+def _known(data_dir: Path | None, store: Path | str):
     from geo.model.incidents import load_incidents
 
     if data_dir is None:
         return None
-    return load_incidents(data_dir, store_path=store if store.is_file() else None)
+    return load_incidents(data_dir, store_path=store if store_exists(store) else None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -178,7 +179,7 @@ def _run_tables(args: argparse.Namespace) -> int:
 
     data_dir = data_from(args)
     store = store_from(args)
-    inc = load_incidents(data_dir, store_path=store if store.is_file() else None)
+    inc = load_incidents(data_dir, store_path=store if store_exists(store) else None)
     if args.public:
         inc = public_incidents(inc)
     try:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo.cli.common import add_store_option, parse_date, store_from
 from geo.store import constraints
+from geo.store.db import display_location
 from geo.vocab import CAUSE, CONFIDENCE, ROAD_STATUS
 
 HISTORY_COLUMNS = [
@@ -185,6 +186,6 @@ def run_show(args: argparse.Namespace) -> int:
     versions = constraints.load_versions(store_from(args))
     table = constraints.effective_road_status(versions, as_of).reset_index()
     if args.format == "table":
-        print(f"road status as of {as_of} ({store_from(args)})")
+        print(f"road status as of {as_of} ({display_location(store_from(args))})")
     print_frame(table[SHOW_COLUMNS], args.format)
     return 0

@@ -44,7 +44,8 @@ from geo.sources.incident_files import (
     check_file,
     normalise_types,
 )
-from geo.store.incidents import open_store, read_store
+from geo.store.db import store_exists
+from geo.store.incidents import open_store, read_store, store_token
 from geo.tables import csv_text, write_csv
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,8 @@ def load_incidents(
                 res.rejected["row"].nunique(),
                 res.rejected["reason"].value_counts().to_dict(),
             )
-    if store_path is not None and Path(store_path).is_file():
+    # a store without imported incidents is not opened for writing (no tables created on a read)
+    if store_exists(store_path) and store_token(store_path) != "none":
         conn = open_store(store_path)
         try:
             stored = read_store(conn, include_restricted=include_restricted)

@@ -231,6 +231,7 @@ def load_snapshot_inputs(
     from geo.sources.curated import read_hubs
     from geo.sources.datasets import load_manifest
     from geo.store.constraints import load_versions
+    from geo.store.db import store_exists, store_location
 
     steps = ["admin", "incidents", "constraints", "model"]
 
@@ -242,10 +243,11 @@ def load_snapshot_inputs(
     data_dir = Path(data_dir)
     admin = {lvl: load_admin(data_dir, lvl) for lvl in (1, 2, 3)}
     step(1)
-    store = Path(store_path) if store_path is not None and Path(store_path).is_file() else None
+    store = store_location(store_path) if store_exists(store_path) else None
     incidents = load_incidents(data_dir, store_path=store, include_restricted=False)
     step(2)
-    versions = load_versions(Path(store_path) if store_path is not None else None, data_dir=data_dir)
+    location = store_location(store_path) if store_path is not None else None
+    versions = load_versions(location, data_dir=data_dir)
     step(3)
     hubs = None
     if not with_reach:

@@ -1,14 +1,23 @@
-"""The project store: one embedded SQLite database shared by every component.
+"""The project store: one database shared by every component, SQLite or PostgreSQL/PostGIS.
 
-Each component (``constraints``, ``incidents``, ...) owns its tables and declares its
-schema version through :func:`ensure_component`; the store records the versions in
-``store_components``. The database is marked as ours with SQLite's ``application_id``
-so a foreign file is refused, never overwritten. Writes use WAL mode and explicit
-transactions (:func:`transaction`), so concurrent writers from several processes both
-succeed and a process killed mid-write leaves the database consistent.
+Two backends behind one API, chosen by the store's *location*:
 
-A PostGIS backend would implement the same component functions; pages never issue
-SQL themselves.
+- a file path: an embedded SQLite database (the default, ``var/store.sqlite``);
+- a URL ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?options]``: a PostgreSQL
+  server with PostGIS (several app instances and command-line writers on one database;
+  QGIS opens the live constraints, :mod:`geo.store.constraints`).
+
+Components (``constraints``, ``incidents``, ``positions``) write their SQL once, with ``?``
+placeholders and the dialect's pieces (:class:`Dialect`: key columns, triggers that refuse
+a change, null-safe comparisons, table listing); the PostgreSQL connection translates the
+placeholders. Each component declares its schema through :func:`ensure_component`; the
+store records the versions in ``store_components``. A SQLite store is marked as ours
+with SQLite's ``application_id`` (a PostgreSQL one with the table ``store_application``)
+so a foreign database is refused, never overwritten. Writes run in explicit transactions
+(:func:`transaction`) that take the store's write lock first (SQLite ``BEGIN IMMEDIATE``
+in WAL mode; on PostgreSQL a transaction-level advisory lock), so concurrent writers from
+several processes queue instead of interleaving their checks, and a process killed
+mid-write leaves the database consistent. Pages never issue SQL themselves.
 
 Permissions: the store holds restricted records (armed groups, notes, blockaded
 localities). A new store is created owner-only (mode 0600, and SQLite gives its ``-wal``
@@ -19,10 +28,11 @@ that already existed).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -91,6 +101,424 @@ def _narrow_modes(path: Path) -> None:
             continue
 
 
+# ---------------------------------------------------------------------------- locations
+
+#: URL schemes of a PostgreSQL store.
+SERVER_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_server_url(location: object) -> bool:
+    """Return True when ``location`` is a PostgreSQL URL (``postgresql://...``), not a file."""
+    return isinstance(location, str) and location.strip().lower().startswith(SERVER_SCHEMES)
+
+
+def store_location(value: str | os.PathLike[str]) -> Path | str:
+    """Normalise a store location: a PostgreSQL URL stays a string, anything else is a :class:`Path`."""
+    if is_server_url(value):
+        return str(value).strip()
+    return Path(value)
+
+
+def store_exists(location: str | os.PathLike[str] | None) -> bool:
+    """Return True when there may be a store to read: the file exists, or a PostgreSQL URL is given."""
+    if location is None:
+        return False
+    loc = store_location(location)
+    return isinstance(loc, str) or loc.is_file()
+
+
+def display_location(location: str | os.PathLike[str]) -> str:
+    """Return the location as messages show it: a URL without its password.
+
+    ``postgresql://hawg:secret@db:5432/access`` -> ``postgresql://hawg@db:5432/access``; a
+    ``password=`` query parameter is dropped too. A path is returned as it is.
+    """
+    if not is_server_url(location):
+        return str(location)
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(str(location).strip())
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k.lower() != "password"])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+# ---------------------------------------------------------------------------- dialects
+
+
+class Dialect:
+    """The SQL that differs between the backends; components write the rest once.
+
+    Attributes
+    ----------
+    name
+        ``"sqlite"`` or ``"postgresql"``.
+    real
+        Column type of a double-precision number (SQLite ``REAL`` is 8 bytes; PostgreSQL
+        ``real`` is 4, so ``DOUBLE PRECISION`` there).
+    spatial
+        True when the backend has PostGIS geometry (views QGIS can open).
+    """
+
+    name = "sqlite"
+    real = "REAL"
+    spatial = False
+
+    def key_column(self, column: str) -> str:
+        """Column definition of an integer key numbered 1, 2, ... in insertion order, never reused."""
+        return f"{column} INTEGER PRIMARY KEY AUTOINCREMENT"
+
+    def key_triggers(self, table: str, column: str) -> list[str]:
+        """Statements that number :meth:`key_column` (none on SQLite: AUTOINCREMENT does)."""
+        return []
+
+    def utc_now_text(self) -> str:
+        """Return the SQL expression of the current UTC time as text ``YYYY-MM-DDTHH:MM:SSZ``."""
+        return "strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+
+    def same(self, a: str, b: str) -> str:
+        """Null-safe equality of two SQL expressions (NULL equals NULL)."""
+        return f"{a} IS {b}"
+
+    def differs(self, a: str, b: str) -> str:
+        """Null-safe inequality of two SQL expressions."""
+        return f"{a} IS NOT {b}"
+
+    def refuse(self, name: str, table: str, event: str, message: str, when: str | None = None) -> list[str]:
+        """Trigger statements that refuse ``event`` (INSERT, UPDATE, DELETE) on ``table``.
+
+        Parameters
+        ----------
+        name
+            Trigger name (unique in the store).
+        table
+            Table guarded.
+        event
+            ``INSERT``, ``UPDATE`` or ``DELETE``.
+        message
+            Error text the refused statement fails with (no quote characters).
+        when
+            Condition on ``NEW``/``OLD`` under which the statement is refused; None always.
+        """
+        cond = f"WHEN {when} " if when else ""
+        return [
+            f"CREATE TRIGGER {name} BEFORE {event} ON {table} {cond}"
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+        ]
+
+    def append_only(self, table: str, on_update: str, on_delete: str) -> list[str]:
+        """Triggers that make ``table`` append-only: UPDATE and DELETE (and TRUNCATE) refused.
+
+        Parameters
+        ----------
+        table
+            History table.
+        on_update, on_delete
+            Messages of a refused UPDATE and of a refused DELETE (or TRUNCATE).
+        """
+        return [
+            *self.refuse(f"{table}_no_update", table, "UPDATE", on_update),
+            *self.refuse(f"{table}_no_delete", table, "DELETE", on_delete),
+        ]
+
+    def table_names(self, conn: object) -> set[str]:
+        """Names of the tables of the store (views excluded)."""
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()  # type: ignore[attr-defined]
+        return {r[0] for r in rows}
+
+
+class PostgresDialect(Dialect):
+    """PostgreSQL 13+ with PostGIS 3 (tables in the connection's ``search_path``)."""
+
+    name = "postgresql"
+    real = "DOUBLE PRECISION"
+    spatial = True
+
+    def key_column(self, column: str) -> str:  # noqa: D102
+        return f"{column} INTEGER PRIMARY KEY"
+
+    def key_triggers(self, table: str, column: str) -> list[str]:
+        """Return a trigger numbering the key max + 1 (writers hold the write lock, :func:`transaction`).
+
+        A sequence would leave gaps after a refused insert; SQLite's AUTOINCREMENT does
+        not, and the history's version ids stay identical on both backends.
+        """
+        return [
+            f"CREATE FUNCTION {table}_{column}_next() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.{column} IS NULL THEN "
+            f"SELECT coalesce(max({column}), 0) + 1 INTO NEW.{column} FROM {table}; END IF; "
+            "RETURN NEW; END $$",
+            f"CREATE TRIGGER {table}_{column}_next BEFORE INSERT ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_{column}_next()",
+        ]
+
+    def utc_now_text(self) -> str:  # noqa: D102
+        return "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+    def same(self, a: str, b: str) -> str:  # noqa: D102
+        return f"{a} IS NOT DISTINCT FROM {b}"
+
+    def differs(self, a: str, b: str) -> str:  # noqa: D102
+        return f"{a} IS DISTINCT FROM {b}"
+
+    def refuse(  # noqa: D102
+        self, name: str, table: str, event: str, message: str, when: str | None = None
+    ) -> list[str]:
+        row = "OLD" if event == "DELETE" else "NEW"
+        check = f"IF {when} THEN " if when else ""
+        end = " END IF;" if when else ""
+        level = "STATEMENT" if event == "TRUNCATE" else "ROW"
+        # SQLSTATE 23000 (integrity_constraint_violation), as SQLite's RAISE(ABORT) is SQLITE_CONSTRAINT
+        return [
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"{check}RAISE EXCEPTION '{message}' USING ERRCODE = '23000';{end} "
+            f"RETURN {row if level == 'ROW' else 'NULL'}; END $$",
+            f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH {level} EXECUTE FUNCTION {name}()",
+        ]
+
+    def append_only(self, table: str, on_update: str, on_delete: str) -> list[str]:  # noqa: D102
+        return [
+            *super().append_only(table, on_update, on_delete),
+            *self.refuse(f"{table}_no_truncate", table, "TRUNCATE", on_delete),
+        ]
+
+    def table_names(self, conn: object) -> set[str]:  # noqa: D102
+        rows = conn.execute(  # type: ignore[attr-defined]
+            "SELECT relname FROM pg_class WHERE relkind IN ('r', 'p') "
+            "AND relnamespace = current_schema()::regnamespace"
+        ).fetchall()
+        return {r[0] for r in rows}
+
+
+SQLITE, POSTGRES = Dialect(), PostgresDialect()
+
+
+def dialect_of(conn: object) -> Dialect:
+    """Return the dialect of a store connection (a plain :class:`sqlite3.Connection` is SQLite)."""
+    return getattr(conn, "dialect", SQLITE)
+
+
+def insert_row(conn: object, table: str, row: dict[str, object], key: str) -> int:
+    """Insert one row and return its key (``lastrowid`` on SQLite, ``RETURNING`` on PostgreSQL).
+
+    Parameters
+    ----------
+    conn
+        Open store connection, inside :func:`transaction`.
+    table
+        Table name.
+    row
+        Column -> value (Python ``str``, ``int``, ``float`` or None).
+    key
+        Key column filled by the store (:meth:`Dialect.key_column`).
+
+    Returns
+    -------
+    int
+        The new row's key.
+    """
+    cols = list(row)
+    sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    values = [row[c] for c in cols]
+    if dialect_of(conn).name == "postgresql":
+        return int(conn.execute(f"{sql} RETURNING {key}", values).fetchone()[0])  # type: ignore[attr-defined]
+    return int(conn.execute(sql, values).lastrowid)  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------- PostgreSQL connection
+
+
+class PgRow(tuple):
+    """A result row read by position or by column name, like :class:`sqlite3.Row` (``dict(row)`` works)."""
+
+    _names: dict[str, int]
+
+    def __new__(cls, names: dict[str, int], values: Sequence[object]) -> PgRow:  # noqa: D102
+        row = super().__new__(cls, values)
+        row._names = names
+        return row
+
+    def __getitem__(self, key: object) -> object:  # type: ignore[override]
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._names[key])
+        return tuple.__getitem__(self, key)  # type: ignore[index]
+
+    def keys(self) -> list[str]:
+        """Column names, in order."""
+        return list(self._names)
+
+
+def _pg_row_factory(cursor: object) -> object:
+    desc = getattr(cursor, "description", None)
+    names = {d.name: i for i, d in enumerate(desc or ())}
+    return lambda values: PgRow(names, values)
+
+
+@functools.lru_cache(maxsize=512)
+def _pg_sql(sql: str) -> str:
+    """Translate ``?`` placeholders to psycopg's ``%s`` (``%`` doubled), outside quoted text."""
+    out, quote = [], ""
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "?":
+            out.append("%s")
+            continue
+        out.append("%%" if ch == "%" else ch)
+    return "".join(out)
+
+
+class PgCursor:
+    """The cursor a :class:`PgConnection` returns: ``fetchone``, ``fetchall``, iteration, ``rowcount``."""
+
+    def __init__(self, cursor: object) -> None:
+        self._cur = cursor
+
+    def fetchone(self) -> PgRow | None:  # noqa: D102
+        return self._cur.fetchone() if self._cur.description else None  # type: ignore[attr-defined]
+
+    def fetchall(self) -> list[PgRow]:  # noqa: D102
+        return self._cur.fetchall() if self._cur.description else []  # type: ignore[attr-defined]
+
+    def __iter__(self) -> Iterator[PgRow]:
+        return iter(self.fetchall())
+
+    @property
+    def description(self) -> list[tuple[str, ...]] | None:  # noqa: D102
+        desc = self._cur.description  # type: ignore[attr-defined]
+        return None if desc is None else [(d.name,) for d in desc]
+
+    @property
+    def rowcount(self) -> int:  # noqa: D102
+        return int(self._cur.rowcount)  # type: ignore[attr-defined]
+
+
+class PgConnection:
+    """A PostgreSQL store connection with the part of the :class:`sqlite3.Connection` API the components use.
+
+    Autocommit outside :func:`transaction` (like the SQLite store's ``isolation_level=None``);
+    statements take ``?`` placeholders.
+
+    Attributes
+    ----------
+    path
+        The store's location as messages show it (URL without password).
+    read_only
+        Always False (a read-only server fails the write with a one-line message).
+    dialect
+        :data:`POSTGRES`.
+    """
+
+    dialect = POSTGRES
+    read_only = False
+
+    def __init__(self, raw: object, location: str) -> None:
+        self._raw = raw
+        self.location = location
+        self.path = display_location(location)
+
+    def execute(self, sql: str, params: Sequence[object] | None = None) -> PgCursor:
+        """Run one statement (``?`` placeholders) and return its cursor."""
+        if not params:
+            return PgCursor(self._raw.execute(sql))  # type: ignore[attr-defined]
+        return PgCursor(self._raw.execute(_pg_sql(sql), list(params)))  # type: ignore[attr-defined]
+
+    def executemany(self, sql: str, seq: object) -> PgCursor:
+        """Run one statement for each parameter row."""
+        cur = self._raw.cursor()  # type: ignore[attr-defined]
+        cur.executemany(_pg_sql(sql), [list(p) for p in seq])  # type: ignore[attr-defined]
+        return PgCursor(cur)
+
+    @property
+    def in_transaction(self) -> bool:
+        """True between ``BEGIN`` and ``COMMIT``/``ROLLBACK`` (also after a failed statement)."""
+        from psycopg.pq import TransactionStatus
+
+        return self._raw.info.transaction_status != TransactionStatus.IDLE  # type: ignore[attr-defined]
+
+    def commit(self) -> None:
+        """Commit an open transaction (no-op in autocommit, as on a SQLite store)."""
+        if self.in_transaction:
+            self._raw.execute("COMMIT")  # type: ignore[attr-defined]
+
+    def close(self) -> None:  # noqa: D102
+        self._raw.close()  # type: ignore[attr-defined]
+
+    def __enter__(self) -> PgConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _psycopg() -> object:
+    try:
+        import psycopg
+    except ImportError as exc:
+        msg = (
+            "a PostgreSQL store needs the psycopg package: pip install 'mali-access[server]' "
+            "(or pip install 'psycopg[binary]')"
+        )
+        raise StoreError(msg) from exc
+    return psycopg
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import psycopg
+    except ImportError:
+        return (sqlite3.Error, OSError)
+    return (sqlite3.Error, OSError, psycopg.Error)
+
+
+#: PostgreSQL SQLSTATE (exact code, else its two-character class) -> what it means for the advisor.
+_PG_FAULTS = {
+    "08": "cannot reach the PostgreSQL server ({detail}); nothing was changed. Check the URL, that the "
+    "server runs and that it accepts connections from this machine",
+    "28": "the PostgreSQL server refused the login ({detail}); nothing was changed. Check the user and "
+    "password of the store URL",
+    "3D000": "the database does not exist ({detail}); nothing was changed. Create it (createdb NAME) "
+    "or fix the store URL",
+    "53100": "the disk of the PostgreSQL server is full; nothing was saved and the store is unchanged. "
+    "Ask the server's administrator to free space",
+    "53": "the PostgreSQL server is out of resources ({detail}); nothing was saved, try again",
+    "25006": "the database is read-only ({detail}; a standby server?); nothing was saved. Reading still "
+    "works; to save, point the store URL at the primary server",
+    "42501": "permission denied on the PostgreSQL store ({detail}); nothing was changed. Grant this "
+    "user rights on the store's tables, or use the store owner's account",
+    "55P03": f"another program held the store's write lock for more than {BUSY_TIMEOUT_S:.0f} s; "
+    "nothing was saved, try again",
+    "40": "the server cancelled the write to resolve a conflict with another writer ({detail}); nothing "
+    "was saved, try again",
+    "57": "the PostgreSQL server stopped or cancelled the request ({detail}); nothing was saved, try again",
+    "23": "refused by the store's checks ({detail}); nothing was saved",
+    "XX": "internal error or damaged data on the PostgreSQL server ({detail}); nothing was changed. "
+    "Ask the server's administrator to check the database",
+}
+
+
+def _describe_pg_fault(location: str | os.PathLike[str], exc: BaseException) -> str:
+    detail = " ".join(str(exc).split()) or type(exc).__name__
+    code = getattr(exc, "sqlstate", None) or ""
+    if not code and type(exc).__name__ == "OperationalError":
+        # no SQLSTATE: the connection itself failed; libpq's message says why
+        low = detail.lower()
+        if "database" in low and "does not exist" in low:
+            code = "3D000"
+        elif "authentication failed" in low or "pg_hba.conf" in low or "password" in low:
+            code = "28"
+        else:
+            code = "08"
+    template = _PG_FAULTS.get(code) or _PG_FAULTS.get(code[:2], "store error ({detail}); nothing was saved")
+    return f"{display_location(location)}: {template.format(detail=detail)}"
+
+
 #: SQLite result codes (primary) and what they mean for the advisor; ``{path}`` and ``{why}`` filled in.
 _FAULTS = {
     "SQLITE_FULL": "the disk holding the store is full; nothing was saved and the store is unchanged. "
@@ -156,15 +584,17 @@ def describe_fault(path: str | os.PathLike[str], exc: BaseException) -> str:
     Parameters
     ----------
     path
-        Store file.
+        Store file or PostgreSQL URL (shown without its password).
     exc
-        The :class:`sqlite3.Error` (or :class:`OSError`) raised.
+        The :class:`sqlite3.Error`, :class:`psycopg.Error` (or :class:`OSError`) raised.
 
     Returns
     -------
     str
         ``"<path>: <what happened>; <what was kept>. <what to do>"`` on one line.
     """
+    if is_server_url(path):
+        return _describe_pg_fault(path, exc)
     path = Path(path)
     detail = " ".join(str(exc).split()) or type(exc).__name__
     code = _primary_code(exc)
@@ -185,7 +615,7 @@ def describe_fault(path: str | os.PathLike[str], exc: BaseException) -> str:
 
 @contextmanager
 def store_errors(path: str | os.PathLike[str]) -> Iterator[None]:
-    """Turn SQLite and file-system faults inside the block into one-line :class:`StoreError`.
+    """Turn SQLite, PostgreSQL and file-system faults inside the block into one-line :class:`StoreError`.
 
     Use around every store operation an advisor or a command triggers; writes inside
     the block are in :func:`transaction`, so a fault leaves the store as it was.
@@ -195,15 +625,16 @@ def store_errors(path: str | os.PathLike[str]) -> Iterator[None]:
     StoreError
         With :func:`describe_fault`'s message, chained to the original error.
     """
+    errors = _driver_errors()
     try:
         yield
     except StoreError:
         raise
-    except (sqlite3.Error, OSError) as exc:
+    except errors as exc:
         raise StoreError(describe_fault(path, exc)) from exc
     except Exception as exc:
         cause = exc.__cause__
-        if isinstance(cause, sqlite3.Error):  # e.g. pandas.errors.DatabaseError wrapping it
+        if isinstance(cause, errors):  # e.g. pandas.errors.DatabaseError wrapping it
             raise StoreError(describe_fault(path, cause)) from exc
         raise
 
@@ -262,7 +693,7 @@ def _open(path: Path, *, read_only: bool, immutable: bool = True) -> StoreConnec
     return conn
 
 
-def connect(path: str | os.PathLike[str], *, create: bool = True) -> StoreConnection:
+def connect(path: str | os.PathLike[str], *, create: bool = True) -> StoreConnection | PgConnection:
     """Open (and on first use create) a project store.
 
     A store on a read-only medium or in a folder the program cannot write (a WAL store
@@ -272,23 +703,30 @@ def connect(path: str | os.PathLike[str], *, create: bool = True) -> StoreConnec
     Parameters
     ----------
     path
-        SQLite file. Its folder is created when ``create`` is true.
+        SQLite file (its folder is created when ``create`` is true), or a PostgreSQL URL
+        ``postgresql://...`` (:func:`is_server_url`): the database must exist; its store
+        tables are created in the connection's current schema on first use.
     create
-        Create the file when missing; with ``False`` a missing file raises.
+        Create the file when missing; with ``False`` a missing file raises (a PostgreSQL
+        store is then not marked as ours either).
 
     Returns
     -------
-    StoreConnection
+    StoreConnection or PgConnection
         In autocommit mode (``isolation_level=None``), WAL journal, foreign keys on,
-        rows as :class:`sqlite3.Row`. Use :func:`transaction` for writes.
+        rows as :class:`sqlite3.Row` (PostgreSQL: rows read by position or name too).
+        Use :func:`transaction` for writes.
 
     Raises
     ------
     StoreError
-        One line naming the file: not an SQLite database or damaged, belongs to another
-        application, does not exist and ``create`` is false, cannot be created (disk
-        full, read-only folder) or opened.
+        One line naming the file (or the URL without its password): not an SQLite
+        database or damaged, belongs to another application, does not exist and
+        ``create`` is false, cannot be created (disk full, read-only folder) or opened;
+        the server cannot be reached or refuses the login; psycopg is not installed.
     """
+    if is_server_url(path):
+        return _connect_pg(str(path), create=create)
     path = Path(path)
     with store_errors(path):
         if not path.exists():
@@ -345,22 +783,96 @@ def connect(path: str | os.PathLike[str], *, create: bool = True) -> StoreConnec
     return conn
 
 
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """Run a block as one write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``).
+#: Key of the PostgreSQL advisory lock every store writer takes (:func:`transaction`).
+WRITE_LOCK_KEY = APPLICATION_ID
 
-    The write lock is taken at the start, so two writers queue instead of failing
-    half-way; on any exception (in the block or at ``COMMIT``, e.g. a full disk) the
-    transaction is rolled back and the exception re-raised, so the store is unchanged.
+
+def _connect_pg(url: str, *, create: bool) -> PgConnection:
+    """Open a PostgreSQL store; on first use mark the database (``store_application``)."""
+    psycopg = _psycopg()
+    with store_errors(url):
+        raw = psycopg.connect(  # type: ignore[attr-defined]
+            url,
+            autocommit=True,
+            row_factory=_pg_row_factory,
+            connect_timeout=int(BUSY_TIMEOUT_S),
+            application_name="mali-access",
+        )
+        conn = PgConnection(raw, url)
+        try:
+            conn.execute(f"SET lock_timeout = '{int(BUSY_TIMEOUT_S * 1000)}ms'")
+            conn.execute("SET client_min_messages = warning")  # no NOTICE chatter on "IF NOT EXISTS"
+            tables = POSTGRES.table_names(conn)
+            if "store_application" in tables:
+                row = conn.execute("SELECT application_id FROM store_application").fetchone()
+                app_id = int(row[0]) if row else 0
+            else:
+                app_id = 0 if "store_components" in tables else None
+            if app_id is None and create:
+                with transaction(conn):
+                    if "store_application" not in POSTGRES.table_names(conn):
+                        conn.execute("CREATE TABLE store_application (application_id INTEGER NOT NULL)")
+                        conn.execute("INSERT INTO store_application VALUES (?)", (APPLICATION_ID,))
+                        conn.execute(
+                            "CREATE TABLE IF NOT EXISTS store_components ("
+                            " component TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+                            f" migrated_at TEXT NOT NULL DEFAULT ({POSTGRES.utc_now_text()}))"
+                        )
+            elif app_id is None:
+                msg = f"{conn.path}: store does not exist (no store tables in this database)"
+                raise StoreError(msg)
+            elif app_id != APPLICATION_ID:
+                msg = (
+                    f"{conn.path}: not a Mali access store (application_id {app_id:#x}); "
+                    "refusing to open or overwrite it"
+                )
+                raise StoreError(msg)
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection | PgConnection) -> Iterator[sqlite3.Connection | PgConnection]:
+    """Run a block as one write transaction holding the store's write lock.
+
+    SQLite: ``BEGIN IMMEDIATE`` ... ``COMMIT``. PostgreSQL: ``BEGIN``, then the
+    transaction-level advisory lock :data:`WRITE_LOCK_KEY` (waits at most
+    :data:`BUSY_TIMEOUT_S` s), ``COMMIT``. The write lock is taken at the start, so two
+    writers queue instead of failing half-way, and the checks a write makes (``based_on``,
+    ``supersedes``, repeats) see every version committed before it; on any exception (in
+    the block or at ``COMMIT``, e.g. a full disk) the transaction is rolled back and the
+    exception re-raised, so the store is unchanged. Readers are never blocked.
     """
-    conn.execute("BEGIN IMMEDIATE")
+    if dialect_of(conn).name == "postgresql":
+        conn.execute("BEGIN")
+        try:
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK_KEY,))
+        except BaseException:
+            _rollback_quietly(conn)
+            raise
+    else:
+        conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:  # SQLite may already have rolled back (e.g. SQLITE_FULL)
-            conn.execute("ROLLBACK")
+        _rollback_quietly(conn)
         raise
+
+
+def _rollback_quietly(conn: sqlite3.Connection | PgConnection) -> None:
+    """Roll back if a transaction is open (SQLite may already have, e.g. on SQLITE_FULL).
+
+    A connection the server dropped cannot roll back: the server discards the transaction.
+    """
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except _driver_errors():
+        if dialect_of(conn).name != "postgresql":
+            raise
 
 
 def _newer_schema(component: str, current: int, target: int) -> str:
@@ -370,18 +882,20 @@ def _newer_schema(component: str, current: int, target: int) -> str:
     )
 
 
-def _has_components(conn: sqlite3.Connection) -> bool:
-    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'store_components'")
-    return row.fetchone() is not None
+def _has_components(conn: sqlite3.Connection | PgConnection) -> bool:
+    return "store_components" in dialect_of(conn).table_names(conn)
 
 
-def component_version(conn: sqlite3.Connection, component: str) -> int:
+def component_version(conn: sqlite3.Connection | PgConnection, component: str) -> int:
     """Return the schema version of ``component`` in this store, 0 when absent."""
     row = conn.execute("SELECT version FROM store_components WHERE component = ?", (component,)).fetchone()
     return int(row[0]) if row else 0
 
 
-def ensure_component(conn: sqlite3.Connection, component: str, migrations: Sequence[Sequence[str]]) -> bool:
+Migrations = Sequence[Sequence[str]] | Callable[[Dialect], Sequence[Sequence[str]]]
+
+
+def ensure_component(conn: sqlite3.Connection | PgConnection, component: str, migrations: Migrations) -> bool:
     """Create or migrate one component's tables.
 
     Parameters
@@ -392,7 +906,9 @@ def ensure_component(conn: sqlite3.Connection, component: str, migrations: Seque
         Component name, e.g. ``"constraints"``.
     migrations
         ``migrations[i]`` is the list of SQL statements taking the component from
-        version ``i`` to ``i + 1``. The current version is ``len(migrations)``.
+        version ``i`` to ``i + 1``. The current version is ``len(migrations)``. A
+        function of the :class:`Dialect` returning that list when the statements differ
+        between the backends (the same number of versions on both).
 
     Returns
     -------
@@ -405,6 +921,9 @@ def ensure_component(conn: sqlite3.Connection, component: str, migrations: Seque
         If the store holds a newer version of the component than this code knows
         (written by a newer release): it is left untouched.
     """
+    dialect = dialect_of(conn)
+    if callable(migrations):
+        migrations = migrations(dialect)
     target = len(migrations)
     if _has_components(conn):  # read first: a read-only store at the current version is fine
         current = component_version(conn, component)
@@ -424,7 +943,7 @@ def ensure_component(conn: sqlite3.Connection, component: str, migrations: Seque
         conn.execute(
             "INSERT INTO store_components(component, version) VALUES(?, ?) "
             "ON CONFLICT(component) DO UPDATE SET version = excluded.version, "
-            "migrated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now')",
+            f"migrated_at = {dialect.utc_now_text()}",
             (component, target),
         )
     logger.info("store: %s migrated from v%d to v%d", component, current, target)

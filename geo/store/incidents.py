@@ -17,23 +17,39 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.errors import StoreError
 from geo.sources.incident_files import INCIDENT_COLUMNS, CheckResult, Progress, normalise_types
-from geo.store.db import connect, ensure_component, store_errors, transaction
+from geo.store.db import (
+    SQLITE,
+    Dialect,
+    connect,
+    dialect_of,
+    ensure_component,
+    insert_row,
+    is_server_url,
+    store_errors,
+    store_exists,
+    transaction,
+)
 
 logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- store
 
-_MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE incident_imports (
-        import_id INTEGER PRIMARY KEY AUTOINCREMENT,
+
+def _migrations(d: Dialect) -> list[list[str]]:
+    """Return the schema migrations in a backend's dialect: ``[i]`` takes version i to i + 1."""
+    return [
+        [
+            f"""CREATE TABLE incident_imports (
+        {d.key_column("import_id")},
         file_name TEXT NOT NULL, file_sha256 TEXT NOT NULL, format TEXT NOT NULL,
         source TEXT NOT NULL, rows INTEGER NOT NULL, accepted INTEGER NOT NULL,
         added INTEGER NOT NULL, rejected_rows INTEGER NOT NULL, report_json TEXT NOT NULL,
-        imported_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')),
+        imported_at TEXT NOT NULL DEFAULT ({d.utc_now_text()}),
         UNIQUE (file_sha256, source))""",
-        """CREATE TABLE incidents (
+            *d.key_triggers("incident_imports", "import_id"),
+            f"""CREATE TABLE incidents (
         incident_id TEXT PRIMARY KEY, source TEXT NOT NULL, source_event_id TEXT NOT NULL,
         date TEXT NOT NULL, date_end TEXT, date_precision TEXT NOT NULL,
         event_type TEXT NOT NULL, sub_event_type TEXT NOT NULL, actor1 TEXT NOT NULL,
@@ -41,17 +57,21 @@ _MIGRATIONS: list[list[str]] = [
         fatalities_high INTEGER, geo_precision INTEGER, geo_precision_src TEXT NOT NULL,
         time_precision_src TEXT NOT NULL, low_precision INTEGER NOT NULL, notes TEXT NOT NULL,
         source_ref TEXT NOT NULL, location TEXT NOT NULL, admin1 TEXT NOT NULL,
-        admin2 TEXT NOT NULL, admin3 TEXT NOT NULL, latitude REAL NOT NULL,
-        longitude REAL NOT NULL, restricted INTEGER NOT NULL, licence TEXT NOT NULL,
+        admin2 TEXT NOT NULL, admin3 TEXT NOT NULL, latitude {d.real} NOT NULL,
+        longitude {d.real} NOT NULL, restricted INTEGER NOT NULL, licence TEXT NOT NULL,
         content_hash TEXT NOT NULL, row INTEGER NOT NULL, duplicate_of TEXT,
         import_id INTEGER NOT NULL REFERENCES incident_imports(import_id))""",
-        "CREATE INDEX incidents_date ON incidents(date)",
-        """CREATE TABLE incident_rejects (
+            "CREATE INDEX incidents_date ON incidents(date)",
+            """CREATE TABLE incident_rejects (
         import_id INTEGER NOT NULL REFERENCES incident_imports(import_id),
         row INTEGER NOT NULL, field TEXT NOT NULL, reason TEXT NOT NULL, value TEXT NOT NULL,
         raw_json TEXT NOT NULL, PRIMARY KEY (import_id, row, field, reason))""",
+        ]
     ]
-]
+
+
+#: The SQLite migrations (``len(_MIGRATIONS)`` is the schema version of both backends).
+_MIGRATIONS: list[list[str]] = _migrations(SQLITE)
 
 
 def open_store(path: str | Path) -> sqlite3.Connection:
@@ -65,7 +85,7 @@ def open_store(path: str | Path) -> sqlite3.Connection:
     with store_errors(path):
         conn = connect(path)
         try:
-            ensure_component(conn, "incidents", _MIGRATIONS)
+            ensure_component(conn, "incidents", _migrations)
         except BaseException:
             conn.close()
             raise
@@ -163,22 +183,24 @@ def import_checked(
         if repeated:
             import_id = int(row[0])
         else:
-            cur = conn.execute(
-                "INSERT INTO incident_imports(file_name, file_sha256, format, source, rows, accepted,"
-                " added, rejected_rows, report_json) VALUES (?,?,?,?,?,?,0,?,?)",
-                (
-                    result.path.name,
-                    file_sha256,
-                    result.format,
-                    result.source,
-                    result.rows,
-                    len(result.accepted),
-                    report["rejected_rows"],
-                    json.dumps(report, ensure_ascii=False),
-                ),
+            import_id = insert_row(
+                conn,
+                "incident_imports",
+                {
+                    "file_name": result.path.name,
+                    "file_sha256": file_sha256,
+                    "format": result.format,
+                    "source": result.source,
+                    "rows": int(result.rows),
+                    "accepted": len(result.accepted),
+                    "added": 0,
+                    "rejected_rows": int(report["rejected_rows"]),
+                    "report_json": json.dumps(report, ensure_ascii=False),
+                },
+                "import_id",
             )
-            import_id = int(cur.lastrowid)
-        before = conn.total_changes
+        count = "SELECT count(*) FROM incidents"
+        before = int(conn.execute(count).fetchone()[0])  # writers queue on the lock: only ours change it
         acc = result.accepted
         total = len(acc)
         batch = 5000
@@ -189,12 +211,13 @@ def import_checked(
                 for rec in chunk[INCIDENT_COLUMNS].itertuples(index=False, name=None)
             ]
             conn.executemany(
-                f"INSERT OR IGNORE INTO incidents({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                f"INSERT INTO incidents({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+                "ON CONFLICT DO NOTHING",
                 rows,
             )
             if progress:
                 progress(min(start + batch, total), total, "incidents")
-        added = conn.total_changes - before
+        added = int(conn.execute(count).fetchone()[0]) - before
         raw_by_row = {int(r["row"]): r for r in result.raw_rejected.to_dict("records")}
         rej = [
             (
@@ -209,7 +232,8 @@ def import_checked(
             )
             for r in result.rejected.itertuples()
         ]
-        conn.executemany("INSERT OR IGNORE INTO incident_rejects VALUES (?,?,?,?,?,?)", rej)
+        if rej:
+            conn.executemany("INSERT INTO incident_rejects VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING", rej)
         if not repeated:
             conn.execute("UPDATE incident_imports SET added=? WHERE import_id=?", (added, import_id))
     logger.info(
@@ -251,16 +275,17 @@ def store_token(path: str | Path) -> str:
     ``"none"`` when the store does not exist or has no incidents component yet; use it as
     a cache key next to the data folder.
     """
-    path = Path(path)
-    if not path.is_file():
+    if not store_exists(path):
         return "none"
     with store_errors(path):
-        conn = connect(path, create=False)
         try:
-            has = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='incident_imports'"
-            ).fetchone()
-            if not has:
+            conn = connect(path, create=False)
+        except StoreError:
+            if is_server_url(path):  # a database without store tables yet
+                return "none"
+            raise
+        try:
+            if "incident_imports" not in dialect_of(conn).table_names(conn):
                 return "none"
             row = conn.execute(
                 "SELECT COUNT(*), COALESCE(MAX(import_id), 0) FROM incident_imports"

@@ -27,12 +27,12 @@ Table (component ``positions`` of :mod:`geo.store.db`, schema version 1)
     {restricted, public}, ``motivated_by`` (JSON list of references ``road:VERSION``,
     ``encircled:EPISODE``, ``incident:ID``), ``meeting_ref``, ``meeting_date``
     (``YYYY-MM-DD``), ``recorded_by``, ``recorded_at`` (UTC ``YYYY-MM-DDTHH:MM:SSZ``).
-    Append-only: SQLite triggers refuse UPDATE and DELETE, and refuse an INSERT whose
-    step is not allowed from the position's current status (so the rule holds for any
-    writer, not only this module).
+    Append-only: triggers in the database (SQLite or PostgreSQL) refuse UPDATE and
+    DELETE, and refuse an INSERT whose step is not allowed from the position's current
+    status (so the rule holds for any writer, not only this module).
 
-Every function takes the store path and opens its own connection; writes are
-``BEGIN IMMEDIATE`` transactions (:func:`geo.store.db.transaction`).
+Every function takes the store location (SQLite file or ``postgresql://`` URL) and opens
+its own connection; writes hold the store's write lock (:func:`geo.store.db.transaction`).
 """
 
 from __future__ import annotations
@@ -49,8 +49,19 @@ from pathlib import Path
 import pandas as pd
 
 from geo.config import CURATED_DIR
-from geo.errors import DataFileError
-from geo.store.db import connect, ensure_component, transaction
+from geo.errors import DataFileError, StoreError
+from geo.store.db import (
+    SQLITE,
+    Dialect,
+    connect,
+    dialect_of,
+    ensure_component,
+    insert_row,
+    is_server_url,
+    store_errors,
+    store_exists,
+    transaction,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -142,16 +153,15 @@ COLUMNS = [
 ]
 
 
-def _append_only(table: str) -> list[str]:
-    return [
-        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-        "BEGIN SELECT RAISE(ABORT, 'position history is append-only: record a new step'); END",
-        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
-        "BEGIN SELECT RAISE(ABORT, 'position history is append-only: nothing is deleted'); END",
-    ]
+def _append_only(d: Dialect, table: str) -> list[str]:
+    return d.append_only(
+        table,
+        "position history is append-only: record a new step",
+        "position history is append-only: nothing is deleted",
+    )
 
 
-def _transition_trigger() -> str:
+def _transition_trigger(d: Dialect) -> list[str]:
     last = (
         f"(SELECT status FROM {EVENTS_TABLE} WHERE position_id = NEW.position_id "
         "ORDER BY event_id DESC LIMIT 1)"
@@ -162,13 +172,15 @@ def _transition_trigger() -> str:
         after = " ".join(f"WHEN '{a}' THEN '{b}'" for a, b in moves.items())
         checks.append(
             f"(NEW.action = '{action}' AND ({last} NOT IN ({before}) OR {last} IS NULL "
-            f"OR NEW.status IS NOT CASE {last} {after} END))"
+            f"OR {d.differs('NEW.status', f'CASE {last} {after} END')}))"
         )
     bad_add = f"(NEW.action = 'add' AND ({last} IS NOT NULL OR NEW.status <> 'draft'))"
-    return (
-        f"CREATE TRIGGER {EVENTS_TABLE}_workflow BEFORE INSERT ON {EVENTS_TABLE} "
-        f"WHEN {' OR '.join([bad_add, *checks])} "
-        "BEGIN SELECT RAISE(ABORT, 'step not allowed from the position''s current status'); END"
+    return d.refuse(
+        f"{EVENTS_TABLE}_workflow",
+        EVENTS_TABLE,
+        "INSERT",
+        "step not allowed from the position''s current status",
+        when=" OR ".join([bad_add, *checks]),
     )
 
 
@@ -176,11 +188,12 @@ def _in(values: tuple[str, ...] | list[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-#: ``MIGRATIONS[i]`` takes the component from schema version i to i + 1.
-MIGRATIONS: list[list[str]] = [
-    [
-        f"""CREATE TABLE {EVENTS_TABLE} (
-            event_id INTEGER PRIMARY KEY AUTOINCREMENT,
+def migrations(d: Dialect) -> list[list[str]]:
+    """Return the schema migrations in a backend's dialect: ``[i]`` takes version i to i + 1."""
+    return [
+        [
+            f"""CREATE TABLE {EVENTS_TABLE} (
+            {d.key_column("event_id")},
             position_id INTEGER NOT NULL CHECK (position_id > 0),
             action TEXT NOT NULL CHECK (action IN ({_in(ACTIONS)})),
             status TEXT NOT NULL CHECK (status IN ({_in(STATUSES)})),
@@ -196,11 +209,16 @@ MIGRATIONS: list[list[str]] = [
             recorded_at TEXT NOT NULL,
             CHECK (action = 'add' OR meeting_ref <> '')
         )""",
-        f"CREATE INDEX {EVENTS_TABLE}_position ON {EVENTS_TABLE}(position_id, event_id)",
-        *_append_only(EVENTS_TABLE),
-        _transition_trigger(),
-    ],
-]
+            f"CREATE INDEX {EVENTS_TABLE}_position ON {EVENTS_TABLE}(position_id, event_id)",
+            *d.key_triggers(EVENTS_TABLE, "event_id"),
+            *_append_only(d, EVENTS_TABLE),
+            *_transition_trigger(d),
+        ],
+    ]
+
+
+#: The SQLite migrations (``len(MIGRATIONS)`` is the schema version of both backends).
+MIGRATIONS: list[list[str]] = migrations(SQLITE)
 
 
 @dataclass(frozen=True)
@@ -355,10 +373,9 @@ def validate_scope(
 
 
 def _store_localities(conn: sqlite3.Connection) -> set[str]:
-    try:
-        return {r[0] for r in conn.execute("SELECT DISTINCT locality FROM constraint_encircled")}
-    except sqlite3.OperationalError:  # constraints component not in this store
+    if "constraint_encircled" not in dialect_of(conn).table_names(conn):  # no constraints component
         return set()
+    return {r[0] for r in conn.execute("SELECT DISTINCT locality FROM constraint_encircled")}
 
 
 def check_motivations(refs: list[str] | tuple[str, ...], conn: sqlite3.Connection) -> list[str]:
@@ -379,17 +396,17 @@ def check_motivations(refs: list[str] | tuple[str, ...], conn: sqlite3.Connectio
             msg = f"{ref!r}: expected road:VERSION, encircled:EPISODE or incident:ID"
             raise DataFileError(LABEL, msg, field="motivated_by")
         kind, key = m.group(1), m.group(2).strip()
-        query = {
-            "road": "SELECT 1 FROM constraint_road_status WHERE version_id = ?",
-            "encircled": "SELECT 1 FROM constraint_encircled WHERE episode_id = ?",
-            "incident": "SELECT 1 FROM incidents WHERE incident_id = ?",
+        table, column = {
+            "road": ("constraint_road_status", "version_id"),
+            "encircled": ("constraint_encircled", "episode_id"),
+            "incident": ("incidents", "incident_id"),
         }[kind]
         if kind == "road" and not key.isdigit():
             raise DataFileError(LABEL, f"{ref!r}: a road-status version is a number", field="motivated_by")
-        try:
+        found = None
+        if table in dialect_of(conn).table_names(conn):  # the component may not be in this store
+            query = f"SELECT 1 FROM {table} WHERE {column} = ?"
             found = conn.execute(query, (int(key) if kind == "road" else key,)).fetchone()
-        except sqlite3.OperationalError:
-            found = None
         if found is None:
             raise DataFileError(LABEL, f"{ref!r} is not in the store", field="motivated_by")
         if f"{kind}:{key}" not in out:
@@ -442,7 +459,7 @@ def open_store(store_path: Path | str) -> sqlite3.Connection:
     """
     conn = connect(store_path)
     try:
-        ensure_component(conn, COMPONENT, MIGRATIONS)
+        ensure_component(conn, COMPONENT, migrations)
     except BaseException:
         conn.close()
         raise
@@ -457,9 +474,7 @@ def _last(conn: sqlite3.Connection, position_id: int) -> sqlite3.Row | None:
 
 
 def _insert(conn: sqlite3.Connection, row: dict[str, object]) -> int:
-    cols = list(row)
-    sql = f"INSERT INTO {EVENTS_TABLE} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-    return int(conn.execute(sql, [row[c] for c in cols]).lastrowid)
+    return insert_row(conn, EVENTS_TABLE, row, "event_id")
 
 
 def add_position(
@@ -683,7 +698,7 @@ def retire(store_path: Path | str, position_id: int, **kw: object) -> StepResult
 
 
 def _events(store_path: Path | str, position_id: int | None = None) -> pd.DataFrame:
-    if not Path(store_path).exists():
+    if not store_exists(store_path):
         rows: list[sqlite3.Row] = []
     else:
         conn = open_store(store_path)
@@ -929,15 +944,21 @@ def scope_label(scope: str, lang: str) -> str:
 
 def state_version(store_path: Path | str) -> str:
     """Token that changes on every write (cache key): ``<max event id>.<count>``, or ``absent``."""
-    if not Path(store_path).exists():
+    if not store_exists(store_path):
         return "absent"
-    conn = connect(store_path, create=False)
-    try:
-        row = conn.execute(f"SELECT coalesce(max(event_id), 0), count(*) FROM {EVENTS_TABLE}").fetchone()
-    except sqlite3.OperationalError:
-        return "empty"
-    finally:
-        conn.close()
+    with store_errors(store_path):
+        try:
+            conn = connect(store_path, create=False)
+        except StoreError:
+            if is_server_url(store_path):  # a database without store tables yet
+                return "empty"
+            raise
+        try:
+            if EVENTS_TABLE not in dialect_of(conn).table_names(conn):
+                return "empty"
+            row = conn.execute(f"SELECT coalesce(max(event_id), 0), count(*) FROM {EVENTS_TABLE}").fetchone()
+        finally:
+            conn.close()
     return f"{row[0]}.{row[1]}"
 
 

@@ -107,6 +107,7 @@ def test_wheel_metadata_ranges_and_extras(wheel: Path) -> None:
     assert extras["matplotlib"] == extras["pypdf"] == 'extra == "export"'
     assert extras["bcrypt"] == extras["streamlit"] == 'extra == "app"'
     assert extras["ruff"] == 'extra == "dev"'
+    assert extras["psycopg"] == 'extra == "server"'
 
 
 def test_constraints_pin_every_requirement() -> None:

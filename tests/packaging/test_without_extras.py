@@ -26,6 +26,7 @@ BLOCKED = (
     "pypdf",
     "bcrypt",
     "streamlit_authenticator",
+    "psycopg",
 )
 
 BLOCKER = textwrap.dedent(

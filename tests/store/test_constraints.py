@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,23 +13,24 @@ from geo.cli import main as cli_main
 from geo.errors import DataFileError, StoreError
 from geo.sources import curated
 from geo.store import constraints
+from tests.store.pg_server import db_state, refused_error, run_sql
 
 D = dt.date
 AXIS = "RN16-SEV-DOU"
 
 
 @pytest.fixture
-def empty_store(tmp_path: Path) -> Path:
-    """Create a store without the curated seed (hand-made histories)."""
-    path = tmp_path / "store.sqlite"
+def empty_store(new_store: Callable[[str], Path]) -> Path:
+    """Create a store without the curated seed (hand-made histories), on each backend."""
+    path = new_store("store")
     with constraints.open_store(path, seed_dir=None):
         pass
     return path
 
 
 @pytest.fixture
-def seeded_store(tmp_path: Path) -> Path:
-    path = tmp_path / "seeded.sqlite"
+def seeded_store(new_store: Callable[[str], Path], tmp_path: Path) -> Path:
+    path = new_store("seeded")
     constraints.load_versions(path, data_dir=tmp_path / "no-data")  # no admin3: P-codes empty
     return path
 
@@ -90,8 +92,12 @@ def test_reopening_does_not_seed_twice(seeded_store: Path) -> None:
     assert constraints.state_version(seeded_store) == before
 
 
-def test_state_version_changes_on_every_write(seeded_store: Path, tmp_path: Path) -> None:
-    assert constraints.state_version(tmp_path / "nothing.sqlite") == "absent"
+def test_state_version_changes_on_every_write(
+    seeded_store: Path, new_store: Callable[[str], Path], backend: str
+) -> None:
+    # a missing SQLite file is absent; a PostgreSQL database without store tables is empty
+    expected = "absent" if backend == "sqlite" else "empty"
+    assert constraints.state_version(new_store("nothing")) == expected
     v0 = constraints.state_version(seeded_store)
     road(seeded_store)
     v1 = constraints.state_version(seeded_store)
@@ -115,8 +121,8 @@ def test_state_version_changes_on_every_write(seeded_store: Path, tmp_path: Path
     )
 
 
-def test_adm3_pcode_from_spatial_join(data_dir: Path, tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite"
+def test_adm3_pcode_from_spatial_join(data_dir: Path, new_store: Callable[[str], Path]) -> None:
+    path = new_store("s")
     enc = constraints.load_versions(path, data_dir=data_dir).encircled.set_index("episode_id")
     assert enc.at["Boni@2023-07-01", "adm3_pcode"] == "ML050608"
     assert enc.at["Farabougou@2020-10-06", "adm3_pcode"] == "ML040502"
@@ -274,19 +280,20 @@ def test_superseding_a_superseded_version_is_refused(empty_store: Path) -> None:
     assert constraints.state_version(p) == before
 
 
-def test_history_is_append_only_in_the_database(seeded_store: Path) -> None:
-    conn = sqlite3.connect(seeded_store)
-    try:
-        for sql in (
-            "UPDATE constraint_road_status SET status = 'open'",
-            "DELETE FROM constraint_road_status",
-            "UPDATE constraint_encircled SET status = 'lifted'",
-            "DELETE FROM constraint_encircled WHERE version_id = 1",
-        ):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-                conn.execute(sql)
-    finally:
-        conn.close()
+def test_history_is_append_only_in_the_database(seeded_store: Path, backend: str) -> None:
+    statements = [
+        "UPDATE constraint_road_status SET status = 'open'",
+        "DELETE FROM constraint_road_status",
+        "UPDATE constraint_encircled SET status = 'lifted'",
+        "DELETE FROM constraint_encircled WHERE version_id = 1",
+        "UPDATE constraint_crossing_status SET note = 'rewritten'",
+        "DELETE FROM constraint_crossing_status",
+    ]
+    if backend == "postgresql":  # TRUNCATE skips row triggers: refused by its own trigger
+        statements += ["TRUNCATE constraint_road_status", "TRUNCATE constraint_encircled CASCADE"]
+    for sql in statements:
+        with pytest.raises(refused_error(seeded_store), match="append-only"):
+            run_sql(seeded_store, sql)
     assert constraints.state_version(seeded_store) == seed_version()
 
 
@@ -364,18 +371,14 @@ def _snapshot(path: Path) -> tuple[bytes, list[str]]:
     return path.read_bytes(), sorted(p.name for p in path.parent.iterdir())
 
 
-def test_newer_schema_is_refused_and_untouched(seeded_store: Path) -> None:
-    conn = sqlite3.connect(seeded_store)
-    conn.execute("UPDATE store_components SET version = 99 WHERE component = 'constraints'")
-    conn.commit()
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    before = _snapshot(seeded_store)
+def test_newer_schema_is_refused_and_untouched(seeded_store: Path, backend: str) -> None:
+    run_sql(seeded_store, "UPDATE store_components SET version = 99 WHERE component = 'constraints'")
+    before = _snapshot(seeded_store) if backend == "sqlite" else db_state(seeded_store)
     with pytest.raises(StoreError, match="schema version 99, newer than this program's 2"):
         constraints.load_versions(seeded_store)
     with pytest.raises(StoreError, match="newer"):
         road(seeded_store)
-    assert _snapshot(seeded_store) == before
+    assert (_snapshot(seeded_store) if backend == "sqlite" else db_state(seeded_store)) == before
 
 
 @pytest.mark.parametrize("kind", ["text", "other_sqlite", "geopackage"])
@@ -399,11 +402,30 @@ def test_foreign_file_is_refused_and_untouched(tmp_path: Path, kind: str) -> Non
     assert _snapshot(path) == before
 
 
+@pytest.mark.parametrize("kind", ["other_application", "unmarked_tables"])
+def test_foreign_postgresql_database_is_refused_and_untouched(pg_server, kind: str) -> None:
+    url = pg_server.new_database()
+    if kind == "other_application":
+        run_sql(url, "CREATE TABLE store_application (application_id INTEGER NOT NULL)")
+        run_sql(url, "INSERT INTO store_application VALUES (1196444487)")
+    else:  # store-like tables, but not marked as ours
+        run_sql(url, "CREATE TABLE store_components (component TEXT PRIMARY KEY, version INTEGER)")
+    before = db_state(url)
+    with pytest.raises(StoreError, match="not a Mali access store") as err:
+        constraints.load_versions(url)
+    assert str(err.value).startswith(url + ": ")
+    with pytest.raises(StoreError):
+        road(url)
+    assert db_state(url) == before
+
+
 # ----------------------------------------------------------------------------- command line
 
 
-def test_cli_status_set_history_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    store = str(tmp_path / "cli.sqlite")
+def test_cli_status_set_history_show(
+    new_store: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(new_store("cli"))
     rc = cli_main(
         [
             "status",
@@ -444,8 +466,10 @@ def test_cli_status_set_history_show(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "A. Traoré" in out
 
 
-def test_cli_rejection_names_field_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    store = str(tmp_path / "cli.sqlite")
+def test_cli_rejection_names_field_and_exits_2(
+    new_store: Callable[[str], Path], backend: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(new_store("cli"))
     rc = cli_main(
         [
             "status",
@@ -468,11 +492,14 @@ def test_cli_rejection_names_field_and_exits_2(tmp_path: Path, capsys: pytest.Ca
     )
     assert rc == 2
     assert "field 'axis_id': unknown axis 'NOPE'" in capsys.readouterr().err
-    assert constraints.state_version(store) == "absent"  # validated before the store is opened
+    # validated before the store is opened: no file, no store tables in the database
+    assert constraints.state_version(store) == ("absent" if backend == "sqlite" else "empty")
 
 
-def test_cli_encircled_set_history_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    store = str(tmp_path / "cli.sqlite")
+def test_cli_encircled_set_history_show(
+    new_store: Callable[[str], Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(new_store("cli"))
     nodata = str(tmp_path)  # a folder without boundaries: P-codes stay empty
     rc = cli_main(
         [
@@ -568,8 +595,8 @@ def test_pick_nearest_axis_or_locality() -> None:
     assert constraints.pick_nearest(-10.0, 20.0, axes=axes, localities=locs) is None
 
 
-def test_double_submit_is_refused_and_writes_nothing(tmp_path: Path) -> None:
-    store = tmp_path / "s.sqlite"
+def test_double_submit_is_refused_and_writes_nothing(new_store: Callable[[str], Path]) -> None:
+    store = new_store("s")
     args = dict(
         axis_id="RN16-SEV-DOU",
         status="closed",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,15 +12,16 @@ from geo.cli import main as cli_main
 from geo.errors import DataFileError
 from geo.sources import curated
 from geo.store import constraints
-from geo.store.db import connect
+from geo.store.db import connect, dialect_of
+from tests.store.pg_server import refused_error, run_sql
 
 D = dt.date
 CROSSING = "X-DJENNE"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Path:
-    path = tmp_path / "store.sqlite"
+def store(new_store: Callable[[str], Path], tmp_path: Path) -> Path:
+    path = new_store("store")
     constraints.load_versions(path, data_dir=tmp_path / "no-data")
     return path
 
@@ -65,16 +66,12 @@ def test_as_of_rule_like_axes(store: Path) -> None:
 
 def test_history_is_append_only(store: Path) -> None:
     cross(store)
-    conn = sqlite3.connect(store)
-    try:
-        for sql in (
-            "UPDATE constraint_crossing_status SET status = 'open'",
-            "DELETE FROM constraint_crossing_status",
-        ):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-                conn.execute(sql)
-    finally:
-        conn.close()
+    for sql in (
+        "UPDATE constraint_crossing_status SET status = 'open'",
+        "DELETE FROM constraint_crossing_status",
+    ):
+        with pytest.raises(refused_error(store), match="append-only"):
+            run_sql(store, sql)
 
 
 @pytest.mark.parametrize(
@@ -105,13 +102,13 @@ def test_double_submit_is_refused(store: Path) -> None:
         cross(store)
 
 
-def test_a_schema_1_store_is_migrated_and_its_crossings_seeded(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite"
+def test_a_schema_1_store_is_migrated_and_its_crossings_seeded(new_store: Callable[[str], Path]) -> None:
+    path = new_store("old")
     conn = connect(path)
     try:
         from geo.store.db import ensure_component
 
-        ensure_component(conn, constraints.COMPONENT, constraints.MIGRATIONS[:1])
+        ensure_component(conn, constraints.COMPONENT, constraints.migrations(dialect_of(conn))[:1])
         conn.execute("INSERT INTO constraint_meta VALUES ('seeded_at', 'old')")
         conn.commit()
     finally:
@@ -141,8 +138,10 @@ def test_change_day_for_a_crossing(store: Path) -> None:
     assert constraints.change_day(before, after, as_of=D(2025, 9, 3), crossing_id=CROSSING) == D(2025, 9, 3)
 
 
-def test_cli_crossings_set_history_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    store = str(tmp_path / "cli.sqlite")
+def test_cli_crossings_set_history_show(
+    new_store: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = str(new_store("cli"))
     args = ["--crossing", CROSSING, "--status", "closed", "--cause", "physical", "--valid-from", "2025-09-01"]
     rc = cli_main(["crossings", "set", *args, "--source", "radio", "--by", "A. Traoré", "--store", store])
     out = capsys.readouterr().out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,6 +13,7 @@ import pytest
 from geo.errors import DataFileError
 from geo.store import constraints
 from geo.store import positions as P
+from tests.store.pg_server import refused_error, run_query, run_sql
 
 AXIS = "RN16-SEV-DOU"
 HOSTILE = [
@@ -26,8 +27,8 @@ HOSTILE = [
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Path:
-    return tmp_path / "store.sqlite"
+def store(new_store: Callable[[str], Path]) -> Path:
+    return new_store("store")
 
 
 def add(store: Path, **kw: object) -> int:
@@ -237,24 +238,21 @@ def test_admin_and_locality_scopes_checked_against_data(store: Path, data_dir: P
 def test_history_is_append_only_for_any_writer(store: Path) -> None:
     pid = add(store)
     step(store, pid, "propose")
-    conn = sqlite3.connect(store)
-    try:
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            conn.execute("UPDATE position_events SET text_fr = 'changed'")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            conn.execute("DELETE FROM position_events")
-        # a hand-written INSERT that skips the HAWG/HCT workflow is refused by the store itself
-        row = conn.execute("SELECT * FROM position_events ORDER BY event_id DESC LIMIT 1").fetchone()
-        cols = "position_id, action, status, scope, topic, text_fr, text_en, visibility, meeting_ref, " \
-               "meeting_date, recorded_by, recorded_at"  # fmt: skip
-        forged = (pid, "retire", "endorsed", *row[4:9], "x", "2025-11-02", "x", "x")
-        with pytest.raises(sqlite3.DatabaseError, match="step not allowed"):
-            conn.execute(f"INSERT INTO position_events ({cols}) VALUES ({','.join('?' * 12)})", forged)
-        with pytest.raises(sqlite3.DatabaseError, match="step not allowed"):
-            conn.execute(f"INSERT INTO position_events ({cols}) VALUES ({','.join('?' * 12)})",
-                         (pid, "add", "draft", *row[4:9], "", "2025-11-02", "x", "x"))  # fmt: skip
-    finally:
-        conn.close()
+    refused = refused_error(store)
+    with pytest.raises(refused, match="append-only"):
+        run_sql(store, "UPDATE position_events SET text_fr = 'changed'")
+    with pytest.raises(refused, match="append-only"):
+        run_sql(store, "DELETE FROM position_events")
+    # a hand-written INSERT that skips the HAWG/HCT workflow is refused by the store itself
+    row = run_query(store, "SELECT * FROM position_events ORDER BY event_id DESC LIMIT 1")[0]
+    cols = "position_id, action, status, scope, topic, text_fr, text_en, visibility, meeting_ref, " \
+           "meeting_date, recorded_by, recorded_at"  # fmt: skip
+    forged = (pid, "retire", "endorsed", *row[4:9], "x", "2025-11-02", "x", "x")
+    insert = f"INSERT INTO position_events ({cols}) VALUES ({','.join('?' * 12)})"
+    with pytest.raises(refused, match="step not allowed"):
+        run_sql(store, insert, forged)
+    with pytest.raises(refused, match="step not allowed"):
+        run_sql(store, insert, (pid, "add", "draft", *row[4:9], "", "2025-11-02", "x", "x"))
     assert list(P.position_history(store, pid)["status"]) == ["draft", "proposed"]
 
 
