@@ -75,6 +75,7 @@ from geo.config import CURATED_DIR, DEFAULT_CELL_KM, WORK_CRS
 from geo.errors import DataFileError
 from geo.model.costdist import Friction, Tolls
 from geo.model.jit import CACHE as JIT_CACHE
+from geo.model.osm_network import road_layers
 from geo.sources.admin import load_admin
 from geo.sources.curated import (
     read_axes,
@@ -382,9 +383,10 @@ def load_model_inputs(
     step(4)
     speeds = read_speed_table()
     roads = load_roads(data_dir)
-    network = build_network(read_network(), roads)
+    # OSM roads, when the folder holds them, replace the skeleton and curated network they overlap
+    layers = road_layers(data_dir, roads, build_network(read_network(), roads), read_crossings(), rivers)
+    roads, network, crossing_table = layers.roads, layers.network, layers.crossings
     road_speed_base = road_speed_grids(grid, roads, network, speeds)
-    crossing_table = read_crossings()
     water, bank_stats = bank_roads(
         water,
         grid,
@@ -395,7 +397,7 @@ def load_model_inputs(
     )
     logger.info("roads along water: %s", bank_stats)
     step(5)
-    axes = build_axes(read_axes().valid, roads, network)
+    axes = build_axes(read_axes().valid, *layers.axis_lines)
     step(6)
     places = load_places(data_dir).to_crs(WORK_CRS)
     joined = gpd.sjoin(
