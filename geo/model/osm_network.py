@@ -25,10 +25,11 @@ Overlap (the buffer test)
 A skeleton or curated line is cut into pieces of at most :data:`PIECE_KM`; a piece whose
 midpoint lies within the buffer of an OSM way running along it (at most
 :data:`MAX_ANGLE_DEG` apart, so a road that only crosses it does not cut it) is dropped
-(OSM carries that stretch), the others are kept and merged back per line. Buffers: :data:`SKELETON_BUFFER_KM` around OSM
-ways of :data:`MAIN_HIGHWAYS` for the skeleton (OSRM routes on OSM, simplified: they lie
-within a few hundred metres of the way), :data:`CURATED_BUFFER_KM` around any OSM way for the
-curated segments (schematic straight lines between localities). Town streets alone therefore
+(OSM carries that stretch), the others are kept and merged back per line. Buffers:
+:data:`SKELETON_BUFFER_KM` around OSM ways of :data:`MAIN_HIGHWAYS` for the skeleton (OSRM
+routes on OSM, simplified: they lie within a few hundred metres of the way),
+:data:`CURATED_BUFFER_KM` around any OSM way for the curated segments (schematic straight
+lines between localities). Town streets alone therefore
 never replace a main road.
 
 Axes still lay onto the roads: first onto the skeleton remainder and the OSM ways of

@@ -180,7 +180,9 @@ def read_osm_mapping(path: Path | None = None) -> OsmMapping:
         step, tag, value, result = (str(getattr(r, c)).strip() for c in ("step", "tag", "value", "result"))
         key = (step, tag.lower(), value.lower())
         if step not in STEP_RESULTS:
-            raise DataFileError(path, f"unknown step {step!r}; expected {sorted(STEP_RESULTS)}", row=i, field="step")
+            raise DataFileError(
+                path, f"unknown step {step!r}; expected {sorted(STEP_RESULTS)}", row=i, field="step"
+            )
         if result not in STEP_RESULTS[step]:
             msg = f"result {result!r} not allowed for step {step}; expected {STEP_RESULTS[step]}"
             raise DataFileError(path, msg, row=i, field="result")
@@ -221,7 +223,7 @@ def read_osm_mapping(path: Path | None = None) -> OsmMapping:
 
 @functools.cache
 def osm_mapping() -> OsmMapping:
-    """The shipped mapping (:func:`read_osm_mapping` of :data:`MAPPING_PATH`), read once."""
+    """Return the shipped mapping (:func:`read_osm_mapping` of :data:`MAPPING_PATH`), read once."""
     return read_osm_mapping()
 
 
