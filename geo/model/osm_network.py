@@ -32,8 +32,11 @@ routes on OSM, simplified: they lie within a few hundred metres of the way),
 lines between localities). Town streets alone therefore
 never replace a main road.
 
-Axes still lay onto the roads: first onto the skeleton remainder and the OSM ways of
-:data:`MAIN_HIGHWAYS`, then with every line (``geo.sources.roads.build_axes``).
+Axes still lay onto the roads (``geo.sources.roads.build_axes``): first onto the skeleton
+remainder and the OSM ways of :data:`AXIS_HIGHWAYS` (the named national and regional roads),
+then onto those with the tertiary ways and the curated segments kept. Streets and tracks are
+left out of the snapping graph: axes are named inter-town roads, and joining every vertex
+of a national street network within a kilometre would take minutes.
 
 Without OSM roads in the folder, :func:`road_layers` returns the skeleton, the curated network
 and the curated crossings unchanged.
@@ -81,6 +84,8 @@ MAIN_HIGHWAYS = frozenset(
         "tertiary_link",
     }
 )
+#: OSM ways axes are laid onto first (then with the tertiary ways and the curated segments).
+AXIS_HIGHWAYS = frozenset(MAIN_HIGHWAYS - {"tertiary", "tertiary_link"})
 #: A bridge, ford or ferry way within this distance of a river line crosses it (km). Natural
 #: Earth 1:10m centre lines lie up to about a kilometre from the real channel.
 RIVER_SNAP_KM = 1.5
@@ -105,7 +110,8 @@ class RoadLayers:
     crossings
         Crossings in the ``read_crossings`` format (EPSG:4326 points, indexed by ``crossing_id``).
     axis_lines
-        ``(first, then)`` lines axes are laid onto (``geo.sources.roads.build_axes``).
+        ``(roads, network)`` arguments of ``geo.sources.roads.build_axes``: the lines axes
+        are laid onto first, and the further lines tried with them.
     source
         ``"osm"`` when OSM roads were used, else ``"skeleton"``.
     """
@@ -202,8 +208,16 @@ def merge_osm_roads(
     new_cr = osm_crossings(osm_work, rivers, existing=crossings, as_of=as_of)
     all_cr = pd.concat([crossings, new_cr], sort=False) if len(new_cr) else crossings
     all_cr = gpd.GeoDataFrame(all_cr, geometry="geometry", crs=crossings.crs or STORAGE_CRS)
+    on_axes = osm_net["highway"].isin(AXIS_HIGHWAYS).to_numpy()
     first = gpd.GeoDataFrame(
-        geometry=pd.concat([kept_roads.geometry, main.geometry], ignore_index=True), crs=WORK_CRS
+        geometry=pd.concat([kept_roads.geometry, osm_net.geometry[on_axes]], ignore_index=True), crs=WORK_CRS
+    )
+    then = gpd.GeoDataFrame(
+        geometry=pd.concat(
+            [main.geometry[~main["highway"].isin(AXIS_HIGHWAYS).to_numpy()], kept_net.geometry],
+            ignore_index=True,
+        ),
+        crs=WORK_CRS,
     )
     logger.info(
         "OSM roads: %d ways (%d of main classes); skeleton %.0f -> %.0f km, curated network "
@@ -216,7 +230,7 @@ def merge_osm_roads(
         kept_net.length.sum() / 1000 if len(kept_net) else 0.0,
         len(new_cr),
     )
-    return RoadLayers(kept_roads, merged, all_cr, (first, merged), "osm")
+    return RoadLayers(kept_roads, merged, all_cr, (first, then), "osm")
 
 
 def osm_network_table(osm_work: gpd.GeoDataFrame, *, as_of: dt.date) -> gpd.GeoDataFrame:
