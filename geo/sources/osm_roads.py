@@ -356,12 +356,12 @@ def normalise_osm_roads(raw: gpd.GeoDataFrame, *, path: Path | str = "<memory>")
         raise DataFileError(path, "empty osm_id", row=row, field="osm_id")
     hw = _text(raw, "highway" if schema == "hot" else "fclass").str.lower()
     tags = {k: _text(raw, k) for k in ("surface", "tracktype", "smoothness", "seasonal", "ford", "route")}
-    results = [
-        classify(
-            h, *(tags[k].iat[i] for k in ("surface", "tracktype", "smoothness", "seasonal", "ford", "route"))
-        )
-        for i, h in enumerate(hw)
-    ]
+    # classify each distinct tag combination once (a national export has a few hundred)
+    names = ("surface", "tracktype", "smoothness", "seasonal", "ford", "route")
+    combos = pd.MultiIndex.from_arrays([hw.to_numpy(), *(tags[k].to_numpy() for k in names)])
+    codes, uniques = pd.factorize(combos)
+    classes = [classify(*combo) for combo in uniques]
+    results = [classes[c] for c in codes]
     keep = np.array([r is not None for r in results], dtype=bool)
     geom_ok = raw.geometry.notna().to_numpy() & ~raw.geometry.is_empty.to_numpy()
     geom_ok &= raw.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
