@@ -39,3 +39,13 @@ def test_osm_rows_are_one_layer_of_the_main_classes_and_curated_rows_keep_their_
     assert len(others) == 1
     html = folium.Map().add_child(group).get_root().render()
     assert "Piste &lt;b&gt;x&lt;/b&gt;" in html and "Piste <b>x</b>" not in html
+
+
+def test_network_layer_draws_osm_rows_as_one_layer() -> None:
+    from layers.roads import build_network_layer
+
+    group = build_network_layer(_network(500))
+    layers = [c for c in group._children.values() if isinstance(c, folium.GeoJson)]
+    osm = [c for c in layers if c.layer_name == "OpenStreetMap roads"]
+    assert len(osm) == 1 and len(osm[0].data["features"]) == 3
+    assert len(layers) == 2  # the OSM overview and the one curated segment
