@@ -6,6 +6,8 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from geo.model.osm_network import MAIN_HIGHWAYS
+from geo.model.osm_network import NETWORK_SOURCE as OSM_SOURCE
 from geo.products.cartography import NETWORK_STYLE
 from geo.products.i18n import tr
 from geo.sources.curated import real_crossings
@@ -56,6 +58,8 @@ def build_roads_layer(
         Language of the status in the axes' tooltips.
     popups
         Give each axis a popup of its record (False: the tooltip only, e.g. public maps).
+        Rows from OpenStreetMap (``geo.model.osm_network``) are drawn as one layer, their
+        national and regional roads only, without popups.
 
     Returns
     -------
@@ -71,6 +75,7 @@ def build_roads_layer(
             style_function=lambda _f: {"color": BASE_ROAD_COLOUR, "weight": 1.5, "opacity": 0.7},
         ).add_to(group)
     if network is not None and len(network):
+        network = _draw_osm_overview(network, group)
         for seg_id, seg in slim(network, tolerance_m=300.0).iterrows():
             popup = popup_table(
                 [
@@ -179,6 +184,7 @@ def build_network_layer(
     group = folium.FeatureGroup(name=esc(tr("map.layer_network", lang)), show=show)
     if network is None or not len(network):
         return group
+    network = _draw_osm_overview(network, group)
     for seg_id, seg in slim(network, tolerance_m=300.0).iterrows():
         surface = seg.get("surface")
         popup = popup_table(
@@ -277,3 +283,26 @@ def build_crossings_layer(
             z_offset=200,
         ).add_to(group)
     return group
+
+
+def _draw_osm_overview(network: gpd.GeoDataFrame, group: folium.FeatureGroup) -> gpd.GeoDataFrame:
+    """Draw the OpenStreetMap rows of ``network`` as one layer; return the other rows.
+
+    A national OSM network has some 300,000 ways: only its national and regional roads
+    (``geo.model.osm_network.MAIN_HIGHWAYS``) are drawn, as one GeoJSON without popups
+    (streets and tracks are in the model, not on the overview map).
+    """
+    if "source_refs" not in network.columns:
+        return network
+    from_osm = network["source_refs"].eq(OSM_SOURCE).to_numpy()
+    if not from_osm.any():
+        return network
+    osm = network[from_osm]
+    major = slim(osm.loc[osm["highway"].isin(MAIN_HIGHWAYS).to_numpy(), ["geometry"]], tolerance_m=300.0)
+    if len(major):
+        folium.GeoJson(
+            major.__geo_interface__,
+            name="OpenStreetMap roads",
+            style_function=lambda _f: {"color": BASE_ROAD_COLOUR, "weight": 1.2, "opacity": 0.7},
+        ).add_to(group)
+    return network[~from_osm]

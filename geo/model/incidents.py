@@ -36,8 +36,8 @@ from affine import Affine
 from scipy import ndimage
 
 from geo.config import STORAGE_CRS, WORK_CRS
-from geo.errors import CRSError
-from geo.sources.datasets import dataset_path
+from geo.errors import CRSError, MissingDataError
+from geo.sources.datasets import dataset_entry, dataset_path
 from geo.sources.incident_files import (
     INCIDENT_COLUMNS,
     CheckResult,
@@ -63,6 +63,32 @@ def to_geodataframe(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gdf.set_index(gdf["incident_id"].rename(None))
 
 
+#: Data-folder roles holding incidents, and the reader format of each.
+INCIDENT_ROLES = (
+    ("incidents_ucdp", "ucdp"),
+    ("incidents_ucdp_candidate", "ucdp"),
+    ("incidents_curated", "curated"),
+)
+
+
+def _incident_file(data_dir: Path, role: str) -> Path | None:
+    """Path of an incident role's file, or None when the role is optional and its file absent.
+
+    Raises
+    ------
+    MissingDataError
+        The file of a required role is missing.
+    """
+    try:
+        return dataset_path(data_dir, role)
+    except MissingDataError:
+        entry = dataset_entry(data_dir, role)
+        if entry.optional:
+            logger.info("%s: optional, no file in %s", role, data_dir)
+            return None
+        raise
+
+
 def load_incidents(
     data_dir: Path, *, store_path: str | Path | None = None, include_restricted: bool = True
 ) -> gpd.GeoDataFrame:
@@ -71,8 +97,11 @@ def load_incidents(
     Parameters
     ----------
     data_dir
-        Data folder: reads the roles ``incidents_ucdp`` (UCDP GED 21.1, precise locations)
-        and ``incidents_curated`` (cited access events).
+        Data folder: reads the roles of :data:`INCIDENT_ROLES`: ``incidents_ucdp`` (UCDP
+        GED, precise locations), ``incidents_ucdp_candidate`` (UCDP Candidate events, when
+        fetched) and ``incidents_curated`` (cited access events). A role the manifest marks
+        optional is skipped when its file is absent (a folder built by ``geo fetch`` has no
+        curated events file).
     store_path
         Project store; when given and existing, its imported incidents are added.
     include_restricted
@@ -89,13 +118,15 @@ def load_incidents(
     Raises
     ------
     MissingDataError
-        A data-folder file is missing.
+        A required data-folder file (``incidents_ucdp``) is missing.
     DataFileError
         A data-folder file lacks a required column.
     """
     frames, rejected = [], []
-    for role, fmt in (("incidents_ucdp", "ucdp"), ("incidents_curated", "curated")):
-        path = dataset_path(Path(data_dir), role)
+    for role, fmt in INCIDENT_ROLES:
+        path = _incident_file(Path(data_dir), role)
+        if path is None:
+            continue
         res = check_file(path, fmt=fmt)
         acc = res.accepted
         if role == "incidents_ucdp" and acc["geo_precision"].isna().all():

@@ -114,9 +114,32 @@ SOURCE_ROLES = (
     "landcover",
     "rivers",
     "lakes",
+    "roads_osm",
     "incidents_ucdp",
+    "incidents_ucdp_candidate",
     "incidents_curated",
 )
+
+
+def _source_records(data_dir: Path) -> tuple[dict, ...]:
+    """Return the publisher, licence and address of each :data:`SOURCE_ROLES` dataset the folder holds.
+
+    Taken from the folder's lock when it records the role (a fetched UCDP release, OSM roads
+    a user added), else from the manifest; optional roles whose file is absent are left out.
+    """
+    from geo.errors import MissingDataError
+    from geo.sources.datasets import dataset_entry
+
+    out = []
+    for role in SOURCE_ROLES:
+        try:
+            entry = dataset_entry(data_dir, role)
+        except MissingDataError:
+            continue
+        if not (Path(data_dir) / entry.path).is_file():
+            continue
+        out.append({"role": role, "publisher": entry.publisher, "licence": entry.licence, "url": entry.url})
+    return tuple(out)
 
 
 def labels(lang: str) -> dict[str, str]:
@@ -229,7 +252,6 @@ def load_snapshot_inputs(
     from geo.model.incidents import load_incidents
     from geo.sources.admin import load_admin
     from geo.sources.curated import read_hubs
-    from geo.sources.datasets import load_manifest
     from geo.store.constraints import load_versions
     from geo.store.db import store_exists, store_location
 
@@ -264,17 +286,7 @@ def load_snapshot_inputs(
 
         axes = build_axes(read_axes().valid, load_roads(data_dir))
     step(4)
-    manifest = load_manifest()
-    sources = tuple(
-        {
-            "role": r,
-            "publisher": manifest[r].publisher,
-            "licence": manifest[r].licence,
-            "url": manifest[r].url,
-        }
-        for r in SOURCE_ROLES
-        if r in manifest
-    )
+    sources = _source_records(data_dir)
     sources += (
         {
             "role": "curated",

@@ -122,8 +122,15 @@ def dry_run(dest: Path, *, only: list[str] | None = None, mirror: str | None = N
     lock = read_lock(dest)
     selected = {s.id for s in select_sources(only)}
     lines = []
-    for s in load_sources().values():
-        mark = "will fetch" if s.id in selected else "not selected (use --only " + s.id + ")"
+    sources = load_sources()
+    for s in sources.values():
+        no_address = [f.name for f in s.files if not file_address(f, mirror)]
+        if s.id not in selected:
+            mark = "not selected (use --only " + s.id + ")"
+        elif no_address:
+            mark = "selected, but SKIPPED: no confirmed address (give --mirror, or use geo data add)"
+        else:
+            mark = "will fetch"
         version = f", COD-AB {s.version}" if s.version else ""
         lines.append(f"{s.id}: {s.title} -> {', '.join(s.produces)}{version} [{mark}]")
         lines.append(f"    publisher: {s.publisher}; licence: {s.licence}; format: {s.format}")
@@ -139,8 +146,52 @@ def dry_run(dest: Path, *, only: list[str] | None = None, mirror: str | None = N
                 "lock": f"sha256 recorded in lock {h[:12]}…",
                 "unknown": "sha256 unknown: recorded in the lock on first download",
             }[origin]
-            cached = (Path(dest) / RAW_CACHE / f.name).is_file()
-            lines.append(f"    {f.name}: {addr}; {status}{'; cached' if cached else ''}")
+            lines.append(f"    {f.name}: {addr}; {status}{_cache_note(Path(dest) / RAW_CACHE / f.name, h)}")
+    lines.extend(_dataset_lines(dest, sources, selected))
+    return lines
+
+
+def _cache_note(path: Path, want: str) -> str:
+    """Say what the raw cache holds for a file, as ``fetch`` will treat it."""
+    if not path.is_file():
+        return ""
+    if not want:
+        return "; cached copy unchecked (downloaded again to record its hash)"
+    if sha256_file(path) == want:
+        return "; cached, hash matches (not downloaded again)"
+    return "; cached copy has ANOTHER hash (downloaded again; refused if the new one differs too)"
+
+
+def _dataset_lines(dest: Path, sources: dict[str, Source], selected: set[str]) -> list[str]:
+    """One line per dataset role: the folder's state and the sources that can produce it."""
+    from geo.sources.datasets import load_manifest, verify_data_dir
+
+    manifest = load_manifest()
+    try:
+        state = verify_data_dir(dest) if Path(dest).is_dir() else {}
+    except AccessMapError as exc:
+        state = {}
+        lines = [f"datasets: cannot read the folder lock ({exc})"]
+    else:
+        lines = ["datasets (state in the folder; sources that produce each role):"]
+    for role in [*manifest, *(r for r in state if r not in manifest)]:
+        ds = manifest.get(role)
+        here = state.get(role, "absent (optional)" if ds is not None and ds.optional else "missing")
+        makers = [
+            f"{sid}{'' if sid in selected else ' (alternative)'}"
+            for sid, src in sources.items()
+            if role in src.produces
+        ]
+        if makers:
+            how = "from " + ", ".join(makers)
+        else:
+            how = "NO FETCH SOURCE: copy the file into the folder yourself"
+            if ds is not None and ds.url:
+                how += f" (origin: {ds.url})"
+            elif ds is not None:
+                how += f" ({ds.publisher})"
+        opt = ", optional" if ds is not None and ds.optional and "optional" not in here else ""
+        lines.append(f"  {role}: {here}{opt}; {how}")
     return lines
 
 

@@ -18,36 +18,36 @@ Accepted layouts
     ``bridge`` (``T``/``F``), ``tunnel``. Geofabrik drops the ``surface`` tag, so its
     classes come from ``fclass`` alone.
 
-Mapping (first rule that applies wins; each row keeps it in ``rule``)
---------------------------------------------------------------------
-1. ``route=ferry`` -> ``ferry`` true, ``surface`` empty (a crossing, not a road class).
-2. ``highway`` (or ``fclass``) not a vehicle road (``footway``, ``path``, ``steps``,
-   ``cycleway``, ``pedestrian``, ``bridleway``, ``construction``, ``proposed``,
-   ``abandoned``, ``platform``, ``corridor``, ``raceway``, ``bus_guideway``, ``escape``,
-   ``services``, ``rest_area``, ``unknown``) -> the line is dropped.
-3. ``surface`` tag: sealed values (``asphalt``, ``paved``, ``concrete*``, ``chipseal``,
-   ``paving_stones``, ``sett``, ``cobblestone``, ``metal``, ``wood``) -> ``paved``;
-   ``unpaved``, ``compacted``, ``gravel``, ``fine_gravel``, ``laterite``, ``pebblestone``,
-   ``rock`` -> ``laterite``; ``dirt``, ``earth``, ``ground``, ``mud``, ``sand``, ``grass``,
-   ``soil``, ``clay`` -> ``track``.
-4. ``tracktype`` (or ``fclass=track_gradeN``): ``grade1`` -> ``laterite`` (solid),
-   ``grade2``..``grade5`` -> ``track``.
-5. ``highway`` default (project assumption for Mali, where the national roads are mostly
-   sealed and the lower classes mostly laterite): ``motorway``, ``trunk``, ``primary`` and
-   their ``_link`` -> ``paved``; ``secondary``, ``tertiary``, ``unclassified``,
-   ``residential``, ``living_street``, ``service``, ``road``, ``busway`` -> ``laterite``;
-   ``track`` -> ``track``.
-6. ``smoothness`` ``very_bad``, ``horrible``, ``very_horrible`` or ``impassable`` lowers the
-   class by one step (``paved`` -> ``laterite`` -> ``track``).
+Mapping (``data/curated/osm_road_classes.csv``)
+-------------------------------------------------
+The mapping is a data table, one row per tag value, each with its source (the OSM wiki
+pages of ``highway``, ``surface``, ``smoothness``, ``tracktype``, ``seasonal``, ``ford``,
+``bridge`` and ``route=ferry``, Geofabrik's layer description) and a note. Its ``step``
+column says when a row applies; the steps run in this order and the row that decides is
+kept in ``rule``:
 
-Season: ``dry_only`` when ``seasonal`` is ``yes``/``dry_season``, when ``ford=yes`` (the
-line fords a watercourse), or when the surface class is ``track`` (earth tracks are cut in
-the rainy season, as for the curated network); ``all_year`` otherwise. ``seasonal=wet_season``
-has no class of its own and is kept in ``seasonal`` for the reader.
+1. ``flag`` ``route=ferry`` -> a ferry (``ferry`` true, ``surface`` empty): a crossing,
+   not a road class (``geo.model.osm_network`` turns it into a ferry crossing).
+2. ``drop``: ``highway`` (Geofabrik ``fclass``) not a vehicle road (footway, path,
+   construction ...), and ``smoothness=impassable`` -> the line is dropped. A ``highway``
+   value the table does not know is dropped too (it is not a road class).
+3. ``surface`` tag -> its class (sealed values ``paved``, the hard unpaved ones
+   ``laterite``, the soft ones ``track``).
+4. else ``tracktype`` (or ``fclass=track_gradeN``) -> its class (grade1-2 ``laterite``,
+   grade3-5 ``track``).
+5. else the ``default`` class of the ``highway`` value (project assumption for Mali:
+   national classes sealed, lower classes laterite, ``track`` the track class).
+6. ``smoothness``: ``down`` lowers the class one step (paved -> laterite -> track),
+   ``track`` sets the track class.
 
-Flags: ``bridge`` true for ``bridge`` in ``yes``/``viaduct``/``aqueduct``/``boardwalk``/
-``movable``/``cantilever``/``covered``/``trestle``/``T``; ``ford`` true for ``ford`` in
-``yes``/``stepping_stones``; ``ferry`` as rule 1.
+Season (``season`` step): ``dry_only`` when a ``seasonal`` or ``ford`` row says so, or
+when the class is ``track`` (the ``class`` row: earth tracks are cut in the rains, as in
+the curated network); ``all_year`` otherwise (``seasonal=wet_season`` is kept in
+``seasonal`` for the crossing of a ferry).
+
+Flags (``flag`` step): ``bridge`` for the ``bridge`` values listed (Geofabrik ``T``),
+``ford`` for the ``ford`` values, ``ferry`` as in 1. The ``crossing_h``/``wait_h`` of
+those rows are the default times of the crossings made from them.
 
 Output (:func:`normalise_osm_roads`, and the ``roads_osm`` role written by ``geo fetch``
 and ``geo data add roads``): layer ``osm_roads`` in ``roads/mli_roads_osm.gpkg``, EPSG:4326,
@@ -56,14 +56,16 @@ columns :data:`OSM_ROAD_COLUMNS`.
 
 from __future__ import annotations
 
+import functools
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.config import STORAGE_CRS
+from geo.config import CURATED_DIR, STORAGE_CRS
 from geo.errors import DataFileError
 
 logger = logging.getLogger(__name__)
@@ -93,79 +95,136 @@ OSM_ROAD_COLUMNS = [
 
 SURFACE_CLASSES = ("paved", "laterite", "track")
 SEASONS = ("all_year", "dry_only")
-
-NOT_ROADS = frozenset(
-    {
-        "footway",
-        "path",
-        "steps",
-        "cycleway",
-        "pedestrian",
-        "bridleway",
-        "construction",
-        "proposed",
-        "abandoned",
-        "disused",
-        "platform",
-        "corridor",
-        "raceway",
-        "bus_guideway",
-        "escape",
-        "services",
-        "rest_area",
-        "elevator",
-        "unknown",
-    }
-)
-HIGHWAY_DEFAULT = {
-    "motorway": "paved",
-    "trunk": "paved",
-    "primary": "paved",
-    "motorway_link": "paved",
-    "trunk_link": "paved",
-    "primary_link": "paved",
-    "secondary": "laterite",
-    "secondary_link": "laterite",
-    "tertiary": "laterite",
-    "tertiary_link": "laterite",
-    "unclassified": "laterite",
-    "residential": "laterite",
-    "living_street": "laterite",
-    "service": "laterite",
-    "road": "laterite",
-    "busway": "laterite",
-    "track": "track",
+#: The mapping table (see the module docstring).
+MAPPING_PATH = CURATED_DIR / "osm_road_classes.csv"
+MAPPING_COLUMNS = ["step", "tag", "value", "result", "crossing_h", "wait_h", "source_refs", "note"]
+#: Allowed ``result`` values per ``step`` of the mapping table.
+STEP_RESULTS = {
+    "drop": ("drop",),
+    "default": SURFACE_CLASSES,
+    "surface": SURFACE_CLASSES,
+    "tracktype": SURFACE_CLASSES,
+    "smoothness": ("down", "track", "drop"),
+    "season": ("dry_only", "wet_only"),
+    "flag": ("bridge", "ford", "ferry"),
 }
-SURFACE_TAG = {
-    **dict.fromkeys(
-        (
-            "asphalt",
-            "paved",
-            "concrete",
-            "concrete:plates",
-            "concrete:lanes",
-            "chipseal",
-            "paving_stones",
-            "sett",
-            "cobblestone",
-            "metal",
-            "wood",
-        ),
-        "paved",
-    ),
-    **dict.fromkeys(
-        ("unpaved", "compacted", "gravel", "fine_gravel", "laterite", "pebblestone", "rock"), "laterite"
-    ),
-    **dict.fromkeys(("dirt", "earth", "ground", "mud", "sand", "grass", "soil", "clay"), "track"),
-}
-TRACKTYPE = {"grade1": "laterite", "grade2": "track", "grade3": "track", "grade4": "track", "grade5": "track"}
-ROUGH = frozenset({"very_bad", "horrible", "very_horrible", "impassable"})
-BRIDGE_YES = frozenset(
-    {"yes", "viaduct", "aqueduct", "boardwalk", "movable", "cantilever", "covered", "trestle"}
-)
-FORD_YES = frozenset({"yes", "stepping_stones"})
-SEASONAL_DRY = frozenset({"yes", "dry_season", "dry"})
 _DOWN = {"paved": "laterite", "laterite": "track", "track": "track"}
+
+
+@dataclass(frozen=True)
+class OsmMapping:
+    """The OSM tag mapping read from :data:`MAPPING_PATH` (all lookups lower case).
+
+    Attributes
+    ----------
+    drop
+        ``highway`` values that are not vehicle roads.
+    default, surface, tracktype
+        Value -> surface class.
+    smoothness
+        Value -> ``down`` | ``track`` | ``drop``.
+    season
+        ``(tag, value)`` -> ``dry_only`` | ``wet_only`` (tag ``class`` for a surface class).
+    flags
+        ``(tag, value)`` -> ``bridge`` | ``ford`` | ``ferry``.
+    crossing_h, wait_h
+        Crossing kind -> default crossing and waiting time (hours).
+    """
+
+    drop: frozenset[str]
+    default: dict[str, str]
+    surface: dict[str, str]
+    tracktype: dict[str, str]
+    smoothness: dict[str, str]
+    season: dict[tuple[str, str], str]
+    flags: dict[tuple[str, str], str]
+    crossing_h: dict[str, float]
+    wait_h: dict[str, float]
+
+    def flag_values(self, tag: str, kind: str) -> frozenset[str]:
+        """Lower-case values of ``tag`` that raise the flag ``kind``."""
+        return frozenset(v for (t, v), k in self.flags.items() if t == tag and k == kind)
+
+
+def read_osm_mapping(path: Path | None = None) -> OsmMapping:
+    """Read and check the OSM tag mapping table.
+
+    Parameters
+    ----------
+    path
+        CSV file; default :data:`MAPPING_PATH` (``data/curated/osm_road_classes.csv``).
+
+    Returns
+    -------
+    OsmMapping
+
+    Raises
+    ------
+    DataFileError
+        Unreadable file, missing column, unknown step, a result not allowed for its step,
+        a duplicate (step, tag, value), a bad crossing time, or a row without source
+        (the message names the row and field).
+    """
+    path = Path(path or MAPPING_PATH)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError) as exc:
+        raise DataFileError(path, f"cannot read the OSM mapping ({exc})") from exc
+    for c in MAPPING_COLUMNS:
+        if c not in df.columns:
+            raise DataFileError(path, "missing column in the OSM mapping", field=c)
+    seen: set[tuple[str, str, str]] = set()
+    out: dict[str, dict] = {k: {} for k in STEP_RESULTS}
+    times: dict[str, dict[str, float]] = {"crossing_h": {}, "wait_h": {}}
+    for i, r in enumerate(df.itertuples(index=False), start=1):
+        step, tag, value, result = (str(getattr(r, c)).strip() for c in ("step", "tag", "value", "result"))
+        key = (step, tag.lower(), value.lower())
+        if step not in STEP_RESULTS:
+            raise DataFileError(
+                path, f"unknown step {step!r}; expected {sorted(STEP_RESULTS)}", row=i, field="step"
+            )
+        if result not in STEP_RESULTS[step]:
+            msg = f"result {result!r} not allowed for step {step}; expected {STEP_RESULTS[step]}"
+            raise DataFileError(path, msg, row=i, field="result")
+        if not tag or not value:
+            raise DataFileError(path, "empty tag or value", row=i, field="value" if tag else "tag")
+        if key in seen:
+            raise DataFileError(path, f"duplicate row for {tag}={value} in step {step}", row=i, field="value")
+        seen.add(key)
+        if not str(r.source_refs).strip():
+            raise DataFileError(path, "every mapping row needs a source", row=i, field="source_refs")
+        out[step][(tag.lower(), value.lower())] = result
+        if step == "flag":
+            for col in ("crossing_h", "wait_h"):
+                text = str(getattr(r, col)).strip()
+                try:
+                    hours = float(text)
+                except ValueError:
+                    hours = float("nan")
+                if not 0 <= hours <= 72:
+                    raise DataFileError(path, f"{col} {text!r} is not hours in 0-72", row=i, field=col)
+                times[col].setdefault(result, hours)
+
+    def by_value(step: str) -> dict[str, str]:
+        return {v: res for (_t, v), res in out[step].items()}
+
+    return OsmMapping(
+        drop=frozenset(v for (_t, v) in out["drop"]),
+        default=by_value("default"),
+        surface=by_value("surface"),
+        tracktype=by_value("tracktype"),
+        smoothness=by_value("smoothness"),
+        season=dict(out["season"]),
+        flags=dict(out["flag"]),
+        crossing_h=times["crossing_h"],
+        wait_h=times["wait_h"],
+    )
+
+
+@functools.cache
+def osm_mapping() -> OsmMapping:
+    """Return the shipped mapping (:func:`read_osm_mapping` of :data:`MAPPING_PATH`), read once."""
+    return read_osm_mapping()
 
 
 def detect_schema(columns: list[str] | pd.Index) -> str:
@@ -214,8 +273,10 @@ def classify(
     seasonal: str = "",
     ford: str = "",
     route: str = "",
+    *,
+    mapping: OsmMapping | None = None,
 ) -> tuple[str, str, str] | None:
-    """Class one OSM way (tags as in OSM, lower case).
+    """Class one OSM way by the mapping table (tags as in OSM; case does not matter).
 
     Parameters
     ----------
@@ -223,30 +284,39 @@ def classify(
         ``highway`` value (Geofabrik ``fclass`` values ``track_gradeN`` are accepted).
     surface, tracktype, smoothness, seasonal, ford, route
         The tags of the same name, empty when absent.
+    mapping
+        The mapping; default the shipped table (:func:`osm_mapping`).
 
     Returns
     -------
     tuple or None
         ``(surface_class, season, rule)``: ``surface_class`` in :data:`SURFACE_CLASSES`
-        (empty for a ferry), ``season`` in :data:`SEASONS`, ``rule`` naming the tag that
-        decided; ``None`` when the way is not a vehicle road (rule 2 of the module doc).
+        (empty for a ferry), ``season`` in :data:`SEASONS`, ``rule`` naming the tags that
+        decided; ``None`` when the way is not a vehicle road (step 2 of the module doc).
     """
-    hw, sf, tt = highway.lower(), surface.lower(), tracktype.lower()
+    m = mapping or osm_mapping()
+    hw, sf, tt, sm = highway.lower(), surface.lower(), tracktype.lower(), smoothness.lower()
     if hw.startswith("track_grade"):
         tt, hw = "grade" + hw.removeprefix("track_grade"), "track"
-    if route.lower() == "ferry":
-        return "", "all_year", "route=ferry"
-    if hw in NOT_ROADS or hw not in HIGHWAY_DEFAULT:
+    if m.flags.get(("route", route.lower())) == "ferry":
+        dry = m.season.get(("seasonal", seasonal.lower())) == "dry_only"
+        return "", ("dry_only" if dry else "all_year"), "route=ferry"
+    if hw in m.drop or hw not in m.default or m.smoothness.get(sm) == "drop":
         return None
-    if sf in SURFACE_TAG:
-        cls, rule = SURFACE_TAG[sf], f"surface={sf}"
-    elif tt in TRACKTYPE:
-        cls, rule = TRACKTYPE[tt], f"tracktype={tt}"
+    if sf in m.surface:
+        cls, rule = m.surface[sf], f"surface={sf}"
+    elif tt in m.tracktype:
+        cls, rule = m.tracktype[tt], f"tracktype={tt}"
     else:
-        cls, rule = HIGHWAY_DEFAULT[hw], f"highway={hw} default"
-    if smoothness.lower() in ROUGH:
-        cls, rule = _DOWN[cls], f"{rule}; smoothness={smoothness.lower()}"
-    dry = seasonal.lower() in SEASONAL_DRY or ford.lower() in FORD_YES or cls == "track"
+        cls, rule = m.default[hw], f"highway={hw} default"
+    effect = m.smoothness.get(sm)
+    if effect:
+        cls, rule = (_DOWN[cls] if effect == "down" else "track"), f"{rule}; smoothness={sm}"
+    dry = (
+        m.season.get(("seasonal", seasonal.lower())) == "dry_only"
+        or m.season.get(("ford", ford.lower())) == "dry_only"
+        or m.season.get(("class", cls)) == "dry_only"
+    )
     return cls, ("dry_only" if dry else "all_year"), rule
 
 
@@ -286,16 +356,17 @@ def normalise_osm_roads(raw: gpd.GeoDataFrame, *, path: Path | str = "<memory>")
         raise DataFileError(path, "empty osm_id", row=row, field="osm_id")
     hw = _text(raw, "highway" if schema == "hot" else "fclass").str.lower()
     tags = {k: _text(raw, k) for k in ("surface", "tracktype", "smoothness", "seasonal", "ford", "route")}
-    results = [
-        classify(
-            h, *(tags[k].iat[i] for k in ("surface", "tracktype", "smoothness", "seasonal", "ford", "route"))
-        )
-        for i, h in enumerate(hw)
-    ]
+    # classify each distinct tag combination once (a national export has a few hundred)
+    names = ("surface", "tracktype", "smoothness", "seasonal", "ford", "route")
+    combos = pd.MultiIndex.from_arrays([hw.to_numpy(), *(tags[k].to_numpy() for k in names)])
+    codes, uniques = pd.factorize(combos)
+    classes = [classify(*combo) for combo in uniques]
+    results = [classes[c] for c in codes]
     keep = np.array([r is not None for r in results], dtype=bool)
     geom_ok = raw.geometry.notna().to_numpy() & ~raw.geometry.is_empty.to_numpy()
     geom_ok &= raw.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
     keep &= geom_ok
+    m = osm_mapping()
     bridge_raw = _text(raw, "bridge").str.lower()
     kept = [r for r, k in zip(results, keep, strict=True) if k]
     out = pd.DataFrame(
@@ -306,9 +377,9 @@ def normalise_osm_roads(raw: gpd.GeoDataFrame, *, path: Path | str = "<memory>")
             "highway": hw[keep].to_numpy(),
             "surface": [r[0] for r in kept],
             "season": [r[1] for r in kept],
-            "bridge": (bridge_raw.isin(BRIDGE_YES) | (bridge_raw == "t"))[keep].to_numpy(),
-            "ferry": (tags["route"].str.lower() == "ferry")[keep].to_numpy(),
-            "ford": tags["ford"].str.lower().isin(FORD_YES)[keep].to_numpy(),
+            "bridge": bridge_raw.isin(m.flag_values("bridge", "bridge"))[keep].to_numpy(),
+            "ferry": tags["route"].str.lower().isin(m.flag_values("route", "ferry"))[keep].to_numpy(),
+            "ford": tags["ford"].str.lower().isin(m.flag_values("ford", "ford"))[keep].to_numpy(),
             "surface_tag": tags["surface"][keep].to_numpy(),
             "smoothness": tags["smoothness"][keep].to_numpy(),
             "tracktype": tags["tracktype"][keep].to_numpy(),

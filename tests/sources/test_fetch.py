@@ -239,7 +239,21 @@ def test_dry_run_lists_every_source_honestly(tmp_path: Path, capsys: pytest.Capt
             else:
                 assert "NO CONFIRMED ADDRESS" in line
             assert ("pinned in manifest" in line) == bool(f.sha256)
+        header = next(x for x in out.splitlines() if x.startswith(f"{sid}: "))
+        if s.default and any(not f.url for f in s.files):
+            assert "SKIPPED: no confirmed address" in header, sid
+        elif s.default:
+            assert header.endswith("[will fetch]"), sid
+    # every dataset role is listed with its state and what can produce it
+    roles = {x.split(":")[0].strip(): x for x in out.splitlines() if x.startswith("  ")}
+    assert set(datasets.load_manifest()) <= set(roles)
+    assert "missing; from wof_admin0" in roles["admin0"]
+    assert "absent (optional); NO FETCH SOURCE" in roles["incidents_curated"]
+    assert "osm_roads_geofabrik (alternative)" in roles["roads_osm"]
     assert not dest.exists()
+    # with a mirror every selected source will be fetched
+    assert cli(["fetch", "--dry-run", "--dest", str(dest), "--mirror", str(tmp_path)]) == 0
+    assert "SKIPPED" not in capsys.readouterr().out
 
 
 def test_no_address_is_skipped_not_failed(tmp_path: Path) -> None:
