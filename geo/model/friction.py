@@ -839,6 +839,84 @@ ARTEFACT_PAIR_KM = 15.0
 CROSSING_SNAP_KM = 3.0
 
 
+@dataclass(frozen=True)
+class RiverHit:
+    """One intersection of a road line with the river centre lines (see :func:`river_hits`).
+
+    Attributes
+    ----------
+    point
+        The intersection (WORK_CRS).
+    along_m
+        Its distance along the road line (m).
+    artefact
+        True when it pairs with the next or previous one as a tracing artefact.
+    """
+
+    point: shapely.Point
+    along_m: float
+    artefact: bool
+
+
+def river_hits(
+    line: shapely.Geometry, rivers: shapely.Geometry, crossings: shapely.STRtree | None, snap_m: float
+) -> list[RiverHit]:
+    """Intersections of a road with the rivers, in order along it, each read as a crossing or an artefact.
+
+    Two consecutive intersections less than ``ARTEFACT_PAIR_KM`` apart along the road are a
+    tracing artefact (the generalised centre line wanders over the road and back) unless both
+    have a curated crossing within ``snap_m`` (two real crossings, e.g. over a river island).
+
+    Parameters
+    ----------
+    line
+        Road line (WORK_CRS metres).
+    rivers
+        River centre lines (union, WORK_CRS).
+    crossings
+        STRtree of the curated crossing points (WORK_CRS), or None.
+    snap_m
+        Distance within which a crossing point makes an intersection real (m).
+
+    Returns
+    -------
+    list of RiverHit
+        Ordered along the line.
+    """
+    hit = shapely.intersection(line, rivers)
+    if hit.is_empty:
+        return []
+    pts = [g if g.geom_type == "Point" else g.centroid for g in shapely.get_parts(hit)]
+    pos = np.array([line.project(p) for p in pts])
+    order = np.argsort(pos)
+    pts, pos = [pts[i] for i in order], pos[order]
+    snapped = [
+        bool(crossings is not None and len(crossings.query(p, predicate="dwithin", distance=snap_m)))
+        for p in pts
+    ]
+    artefact = np.zeros(len(pts), dtype=bool)
+    i = 0
+    while i < len(pts) - 1:
+        if pos[i + 1] - pos[i] < ARTEFACT_PAIR_KM * 1000.0 and not (snapped[i] and snapped[i + 1]):
+            artefact[i] = artefact[i + 1] = True
+            i += 2
+        else:
+            i += 1
+    return [RiverHit(p, float(d), bool(a)) for p, d, a in zip(pts, pos, artefact, strict=True)]
+
+
+def _artefact_pairs(hits: list[RiverHit]) -> list[tuple[shapely.Point, shapely.Point, float, float]]:
+    """Return the artefact pairs of :func:`river_hits` (consecutive hits flagged together)."""
+    out, i = [], 0
+    while i < len(hits) - 1:
+        if hits[i].artefact and hits[i + 1].artefact:
+            out.append((hits[i].point, hits[i + 1].point, hits[i].along_m, hits[i + 1].along_m))
+            i += 2
+        else:
+            i += 1
+    return out
+
+
 def bank_roads(
     water: np.ndarray,
     grid: Grid,
@@ -902,30 +980,16 @@ def bank_roads(
     kept: list[shapely.Geometry] = []
     detours: list[shapely.Geometry] = []
     n_artefacts = 0
-    for line in roads:
-        hit = shapely.intersection(line, river_u)
-        if not hit.is_empty:
-            pts = [g if g.geom_type == "Point" else g.centroid for g in shapely.get_parts(hit)]
-            pos = np.array([line.project(p) for p in pts])
-            order = np.argsort(pos)
-            pts, pos = [pts[i] for i in order], pos[order]
-            snapped = np.array(
-                [
-                    bool(xtree is not None and len(xtree.query(p, predicate="dwithin", distance=snap_m)))
-                    for p in pts
-                ]
-            )
-            artefact = np.zeros(len(pts), dtype=bool)
-            i = 0
-            while i < len(pts) - 1:
-                if pos[i + 1] - pos[i] < ARTEFACT_PAIR_KM * 1000.0 and not (snapped[i] and snapped[i + 1]):
-                    artefact[i] = artefact[i + 1] = True
-                    n_artefacts += 1
-                    detours.append(_far_edge(line, pts[i], pts[i + 1], pos[i], pos[i + 1], river_u, grid))
-                    i += 2
-                else:
-                    i += 1
-            kept += [p for p, a in zip(pts, artefact, strict=True) if not a]
+    # only the lines that touch a river or a lake can be cut (a national OSM export holds
+    # hundreds of thousands of ways; few of them meet the water)
+    lines = np.asarray(roads)
+    wet = np.unique(shapely.STRtree(lines).query(barrier, predicate="intersects"))
+    for line in lines[wet]:
+        hits = river_hits(line, river_u, xtree, snap_m)
+        for p, q, pos_p, pos_q in _artefact_pairs(hits):
+            n_artefacts += 1
+            detours.append(_far_edge(line, p, q, pos_p, pos_q, river_u, grid))
+        kept += [h.point for h in hits if not h.artefact]
         if not lake_u.is_empty:
             inside = shapely.intersection(line, lake_u)
             if not inside.is_empty:
