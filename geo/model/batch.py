@@ -486,6 +486,30 @@ def open_runner(*, workers: int | None = None, scheduler: str | None = None) -> 
     if workers == 0 and not scheduler:
         yield LocalRunner()
         return
+    with _quiet_distributed():
+        yield from _open_dask(workers, scheduler)
+
+
+@contextlib.contextmanager
+def _quiet_distributed() -> Iterator[None]:
+    """Keep dask's own INFO lines (workers starting, closing...) off the console unless verbose.
+
+    ``distributed`` sets up its own handlers; its loggers are raised to ERROR for the
+    duration of the batch when this package logs below INFO (no ``--verbose``).
+    """
+    names = ("distributed", "distributed.nanny", "distributed.scheduler", "distributed.core")
+    saved = {n: logging.getLogger(n).level for n in names}
+    if not logging.getLogger("geo").isEnabledFor(logging.INFO):
+        for n in names:
+            logging.getLogger(n).setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for n, level in saved.items():
+            logging.getLogger(n).setLevel(level)
+
+
+def _open_dask(workers: int | None, scheduler: str | None) -> Iterator[Runner]:
     from distributed import Client, LocalCluster
 
     if scheduler:

@@ -52,7 +52,7 @@ KINDS = ("axis", "crossing")
 
 
 def criticality_items(inputs: object, state: ReachState) -> gpd.GeoDataFrame:
-    """The axes and crossings a closure could cut, under ``state``.
+    """Return the axes and crossings a closure could cut, under ``state``.
 
     Parameters
     ----------
@@ -104,7 +104,7 @@ def criticality_items(inputs: object, state: ReachState) -> gpd.GeoDataFrame:
 
 
 def closure_of(kind: str, item_id: str) -> Scenario:
-    """The scenario closing one item (``kind`` in :data:`KINDS`).
+    """Return the scenario closing one item (``kind`` in :data:`KINDS`).
 
     Raises
     ------
