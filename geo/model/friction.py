@@ -1141,6 +1141,22 @@ def speed_grids(
     return road, offroad
 
 
+def _no_entry_cells(inputs: ModelInputs, zones: gpd.GeoDataFrame) -> np.ndarray:
+    """:func:`no_entry_mask` of ``zones``, kept for the last zones object seen (read-only).
+
+    The closures of a criticality run and the scenarios of a batch keep the zones of their
+    as-of state (the same object): its mask is burnt once. The memo holds the object
+    itself, so an identity match cannot be a recycled id.
+    """
+    memo = inputs.derived.get("no_entry_memo")
+    if memo is not None and memo[0] is zones:
+        return memo[1]
+    mask = no_entry_mask(zones, inputs.grid)
+    mask.setflags(write=False)
+    inputs.derived["no_entry_memo"] = (zones, mask)
+    return mask
+
+
 def _speeds(inputs: ModelInputs, kind: str, season: str) -> dict[str, float]:
     """:func:`speed_lookup` on ``inputs.speeds``, computed once per kind and season."""
     key = ("speeds", kind, season)
@@ -1306,7 +1322,7 @@ def build_friction(
         pen = np.ascontiguousarray(pen).reshape(-1)
     flat = lambda a: np.ascontiguousarray(a).reshape(-1)  # noqa: E731
     cls, factor, escort = _axis_speeds(inputs, axis_status, season)
-    blocked = flat(no_entry_mask(no_entry, grid))
+    blocked = flat(_no_entry_cells(inputs, no_entry))
     axis_cells = flat(_axis_cells(inputs))
     road_base = flat(inputs.road_speed_base[season])
     if _patch is None:
@@ -1396,6 +1412,8 @@ def build_friction(
             tolls = Tolls(
                 np.concatenate(cells), np.concatenate(gates), np.asarray(toll_h, dtype=np.float64), tuple(ids)
             )
+    if not logger.isEnabledFor(logging.INFO):
+        return Friction.of(friction, tolls)
     logger.info(
         "friction (%s): %.1f%% of cells passable, %d axes, %d no-entry zones, %d crossings open, "
         "%d flood zones, penalty %s",
@@ -1453,13 +1471,14 @@ def changed_friction_cells(inputs: ModelInputs, before: object, after: object) -
         return None
     parts = [np.empty(0, dtype=np.int64)]
 
-    def column(table: pd.DataFrame | None, name: str, ids: pd.Index, fill: object) -> np.ndarray:
+    def column(table: pd.DataFrame | None, name: str, ids: list, fill: object) -> np.ndarray:
         if table is None or name not in table.columns:
             return np.full(len(ids), fill, dtype=object)
-        values = table[name][~table.index.duplicated(keep="last")].reindex(ids)
-        return np.array([fill if pd.isna(v) else v for v in values], dtype=object)
+        by_id = dict(zip(table.index.tolist(), table[name].tolist(), strict=True))  # the last row wins
+        values = [by_id.get(i, fill) for i in ids]
+        return np.array([fill if v is None or v != v else v for v in values], dtype=object)
 
-    axes = inputs.axes.index
+    axes = inputs.axes.index.tolist()
     a0, a1 = before.axis_status, after.axis_status
     diff = (column(a0, "status", axes, "unknown") != column(a1, "status", axes, "unknown")) | (
         column(a0, "escort_kmh", axes, 0.0) != column(a1, "escort_kmh", axes, 0.0)
@@ -1468,7 +1487,7 @@ def changed_friction_cells(inputs: ModelInputs, before: object, after: object) -
         touched = np.ascontiguousarray(_axis_cells(inputs)).reshape(-1)
         parts.append(np.flatnonzero(np.isin(touched, np.flatnonzero(diff) + 1)))
     if inputs.crossings is not None and len(inputs.crossings):
-        ids = inputs.crossings.index
+        ids = inputs.crossings.index.tolist()
         c0, c1 = before.crossing_status, after.crossing_status
         moved = column(c0, "status", ids, "unknown") != column(c1, "status", ids, "unknown")
         cells = inputs.crossings["cells"]
