@@ -531,7 +531,7 @@ def _open_dask(workers: int | None, scheduler: str | None) -> Iterator[Runner]:
         n_workers=n,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: several batches may run on one machine
         memory_limit=0,  # no per-worker cap (pausing would stall the batch); the OS limits memory
         silence_logs=logging.ERROR,
     )

@@ -400,3 +400,19 @@ def test_series_counts_each_state_once_and_repeats_it_per_date(inputs: ModelInpu
     people_closed = people_open - sum(PLACES[p][3] for p in CUT["AX-E"]) - UNNAMED[1]
     assert list(w["population"]) == pytest.approx([people_open] * 3 + [people_closed] * 2)
     assert list(w["localities"]) == [4, 4, 4, 2, 2]
+
+
+def test_an_existing_cluster_is_used_through_its_scheduler_address(inputs: ModelInputs, ctx) -> None:  # noqa: ANN001
+    from distributed import LocalCluster
+
+    jobs = _jobs()[:2]
+    states = _states(inputs, jobs)
+    local = run_batch(ctx, jobs, states, LocalRunner())
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        with open_runner(scheduler=cluster.scheduler_address) as runner:
+            assert cluster.scheduler_address in runner.description and runner.slots == 1
+            remote = run_batch(ctx, jobs, states, runner)
+        # the command closes its client only: the cluster keeps running for others
+        assert len(cluster.scheduler_info["workers"]) == 1
+    for a, b in zip(local, remote, strict=True):
+        _assert_same_bands(a.bands, b.bands)
