@@ -62,3 +62,7 @@ class HubError(AccessMapError, ValueError):
 
 class StoreError(AccessMapError, RuntimeError):
     """The project store cannot be opened or written (not ours, newer schema, corrupt)."""
+
+
+class ClusterError(AccessMapError, RuntimeError):
+    """A dask cluster cannot be started or reached (``python -m geo batch`` and friends)."""

@@ -138,6 +138,14 @@ HXL_TAGS = {
     "population_grid": "#population+grid",
     "population_settlement": "#population+settlement",
     "population_method": "#meta+method+population",
+    # batches, criticality of axes and crossings, access over time (geo.model.batch, geo.model.criticality)
+    "job": "#meta+job",
+    "scenario": "#meta+scenario",
+    "season": "#date+season",
+    "rank": "#indicator+rank",
+    "item_id": "#access+item+code",
+    "item_name": "#access+item+name",
+    "localities_named": "#loc+name+lost",
 }
 
 #: Column prefixes with a hashtag built from the rest of the name.

@@ -11,6 +11,7 @@ from geo.escape import markdown_text as md
 from geo.sources.curated import season_for_date
 from layers.scenario import NoEntryZone, axis_towns, build_scenario_map
 from views import auth, common
+from views.access_panels import criticality_panel, series_panel
 from views.positions_panel import pcodes_of_hubs, positions_panel
 
 common.init_state()
@@ -330,3 +331,8 @@ d2.download_button(
     mime="text/csv",
     on_click="ignore",
 )
+
+# Which axes and crossings matter most, and access over time (python -m geo criticality / series)
+lang = common.settings().lang
+criticality_panel(folder, as_of=as_of, hours=hours, season=season, hub_ids=hub_ids, lang=lang)
+series_panel(folder, as_of=as_of, hours=hours, season=season, hub_ids=hub_ids, lang=lang)

@@ -1141,6 +1141,22 @@ def speed_grids(
     return road, offroad
 
 
+def _no_entry_cells(inputs: ModelInputs, zones: gpd.GeoDataFrame) -> np.ndarray:
+    """:func:`no_entry_mask` of ``zones``, kept for the last zones object seen (read-only).
+
+    The closures of a criticality run and the scenarios of a batch keep the zones of their
+    as-of state (the same object): its mask is burnt once. The memo holds the object
+    itself, so an identity match cannot be a recycled id.
+    """
+    memo = inputs.derived.get("no_entry_memo")
+    if memo is not None and memo[0] is zones:
+        return memo[1]
+    mask = no_entry_mask(zones, inputs.grid)
+    mask.setflags(write=False)
+    inputs.derived["no_entry_memo"] = (zones, mask)
+    return mask
+
+
 def _speeds(inputs: ModelInputs, kind: str, season: str) -> dict[str, float]:
     """:func:`speed_lookup` on ``inputs.speeds``, computed once per kind and season."""
     key = ("speeds", kind, season)
@@ -1245,6 +1261,7 @@ def build_friction(
     penalty: np.ndarray | None = None,
     crossing_status: pd.DataFrame | None = None,
     month: int | None = None,
+    _patch: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Friction:
     """Friction surface for one state of the constraints.
 
@@ -1285,7 +1302,9 @@ def build_friction(
     -----
     One compiled pass over the grid: memory is the result (8 bytes per cell) plus the
     no-entry mask (1 byte per cell); results equal the numpy rules of :func:`speed_grids`
-    (tested). Flood zones and crossings then touch their own cells only.
+    (tested). Flood zones and crossings then touch their own cells only. With ``_patch``
+    (``(friction of another state, sorted flat cells)``, see :func:`patch_friction`) the
+    rules run on those cells only and every other cell is copied.
     """
     grid = inputs.grid
     if season not in SEASONS:
@@ -1301,26 +1320,49 @@ def build_friction(
             msg = f"penalty must be a {grid.shape} grid of factors >= 1"
             raise ValueError(msg)
         pen = np.ascontiguousarray(pen).reshape(-1)
-    friction = np.empty(grid.shape, dtype=np.float64)
     flat = lambda a: np.ascontiguousarray(a).reshape(-1)  # noqa: E731
     cls, factor, escort = _axis_speeds(inputs, axis_status, season)
-    blocked = flat(no_entry_mask(no_entry, grid))
+    blocked = flat(_no_entry_cells(inputs, no_entry))
     axis_cells = flat(_axis_cells(inputs))
     road_base = flat(inputs.road_speed_base[season])
-    _friction_kernel(
-        flat(inputs.landcover),
-        _landcover_speed_lut(inputs, season),
-        road_base,
-        axis_cells,
-        cls,
-        factor,
-        escort,
-        flat(inputs.inside),
-        flat(inputs.water),
-        blocked,
-        pen,
-        friction.reshape(-1),
-    )
+    if _patch is None:
+        friction = np.empty(grid.shape, dtype=np.float64)
+        at = None
+        _friction_kernel(
+            flat(inputs.landcover),
+            _landcover_speed_lut(inputs, season),
+            road_base,
+            axis_cells,
+            cls,
+            factor,
+            escort,
+            flat(inputs.inside),
+            flat(inputs.water),
+            blocked,
+            pen,
+            friction.reshape(-1),
+        )
+    else:
+        friction = np.array(np.asarray(_patch[0]).view(np.ndarray), dtype=np.float64)  # a copy
+        cells = _patch[1]
+        at = np.zeros(friction.size, dtype=bool)
+        at[cells] = True
+        part = np.empty(len(cells), dtype=np.float64)
+        _friction_kernel(
+            flat(inputs.landcover)[cells],
+            _landcover_speed_lut(inputs, season),
+            road_base[cells],
+            axis_cells[cells],
+            cls,
+            factor,
+            escort,
+            flat(inputs.inside)[cells],
+            flat(inputs.water)[cells],
+            blocked[cells],
+            pen[cells] if pen.shape[0] else pen,
+            part,
+        )
+        friction.reshape(-1)[cells] = part
     out = friction.reshape(-1)
     n_flood = 0
     if month is not None and inputs.flood_zones is not None and len(inputs.flood_zones):
@@ -1328,6 +1370,8 @@ def build_friction(
         for months, idx, effect, zone_factor in zip(
             fz["month_set"], fz["cells"], fz["effect"], fz["factor"], strict=True
         ):
+            if at is not None:
+                idx = idx[at[idx]]
             if int(month) not in months or len(idx) == 0:
                 continue
             n_flood += 1
@@ -1357,7 +1401,8 @@ def build_friction(
             if len(idx) == 0:
                 continue
             fr = 1.0 / speeds[k]
-            out[idx] = fr * pen[idx] if pen.shape[0] else fr
+            write = idx if at is None else idx[at[idx]]
+            out[write] = fr * pen[write] if pen.shape[0] else fr
             used += 1
             cells.append(idx)
             gates.append(np.full(len(idx), len(toll_h), dtype=np.int32))
@@ -1367,6 +1412,8 @@ def build_friction(
             tolls = Tolls(
                 np.concatenate(cells), np.concatenate(gates), np.asarray(toll_h, dtype=np.float64), tuple(ids)
             )
+    if not logger.isEnabledFor(logging.INFO):
+        return Friction.of(friction, tolls)
     logger.info(
         "friction (%s): %.1f%% of cells passable, %d axes, %d no-entry zones, %d crossings open, "
         "%d flood zones, penalty %s",
@@ -1379,6 +1426,112 @@ def build_friction(
         "on" if penalty is not None else "off",
     )
     return Friction.of(friction, tolls)
+
+
+def _same_zones(a: gpd.GeoDataFrame | None, b: gpd.GeoDataFrame | None) -> bool:
+    """Return True when two sets of no-entry zones burn the same cells (same points and radii)."""
+    if a is b:
+        return True
+    if a is None or b is None or len(a) == 0 or len(b) == 0:
+        return (a is None or len(a) == 0) and (b is None or len(b) == 0)
+    if len(a) != len(b):
+        return False
+
+    def rows(z: gpd.GeoDataFrame) -> list[tuple]:
+        z = z.to_crs(WORK_CRS)
+        return sorted(zip(z.geometry.x, z.geometry.y, z["radius_km"].astype(float), strict=True))
+
+    return rows(a) == rows(b)
+
+
+def changed_friction_cells(inputs: ModelInputs, before: object, after: object) -> np.ndarray | None:
+    """Cells whose friction can differ between two states of the constraints, if the change is local.
+
+    Parameters
+    ----------
+    inputs
+        Static inputs.
+    before, after
+        Two ``geo.model.reach.ReachState``.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Sorted int64 flat indices: the cells of every axis whose status or escort speed
+        differs (``inputs.axis_cells``: the axis a cell's rules read) and the cells of
+        every crossing whose status differs. None when the season, the month, the
+        no-entry zones or the penalty differ (the whole grid may change).
+    """
+    if (
+        before.season != after.season
+        or before.month != after.month
+        or not _same_zones(before.no_entry, after.no_entry)
+        or (before.penalty is not after.penalty)
+    ):
+        return None
+    parts = [np.empty(0, dtype=np.int64)]
+
+    def column(table: pd.DataFrame | None, name: str, ids: list, fill: object) -> np.ndarray:
+        if table is None or name not in table.columns:
+            return np.full(len(ids), fill, dtype=object)
+        by_id = dict(zip(table.index.tolist(), table[name].tolist(), strict=True))  # the last row wins
+        values = [by_id.get(i, fill) for i in ids]
+        return np.array([fill if v is None or v != v else v for v in values], dtype=object)
+
+    axes = inputs.axes.index.tolist()
+    a0, a1 = before.axis_status, after.axis_status
+    diff = (column(a0, "status", axes, "unknown") != column(a1, "status", axes, "unknown")) | (
+        column(a0, "escort_kmh", axes, 0.0) != column(a1, "escort_kmh", axes, 0.0)
+    )
+    if diff.any():
+        touched = np.ascontiguousarray(_axis_cells(inputs)).reshape(-1)
+        parts.append(np.flatnonzero(np.isin(touched, np.flatnonzero(diff) + 1)))
+    if inputs.crossings is not None and len(inputs.crossings):
+        ids = inputs.crossings.index.tolist()
+        c0, c1 = before.crossing_status, after.crossing_status
+        moved = column(c0, "status", ids, "unknown") != column(c1, "status", ids, "unknown")
+        cells = inputs.crossings["cells"]
+        parts += [np.asarray(c, dtype=np.int64) for c, m in zip(cells, moved, strict=True) if m]
+    return np.unique(np.concatenate(parts))
+
+
+def patch_friction(
+    inputs: ModelInputs, friction: np.ndarray, before: object, after: object
+) -> Friction | None:
+    """Friction of ``after`` from the friction of ``before``, recomputing only the cells that can change.
+
+    A scenario closing one axis changes the friction along that axis only (and closing
+    a crossing, on its cells only): the rules of :func:`build_friction` run on those
+    cells and every other cell is copied. The result equals ``after.friction(inputs)``
+    (tested), tolls included.
+
+    Parameters
+    ----------
+    inputs
+        Static inputs.
+    friction
+        The friction of ``before`` (h/km, as :func:`build_friction` made it).
+    before, after
+        Two ``geo.model.reach.ReachState``.
+
+    Returns
+    -------
+    geo.model.costdist.Friction or None
+        None when the change is not local (:func:`changed_friction_cells`): build it whole.
+    """
+    cells = changed_friction_cells(inputs, before, after)
+    if cells is None or np.shape(friction) != inputs.grid.shape:
+        return None
+    return build_friction(
+        inputs,
+        axis_status=after.axis_status,
+        no_entry=after.no_entry,
+        season=after.season,
+        penalty=after.penalty,
+        crossing_status=after.crossing_status,
+        month=after.month,
+        _patch=(friction, cells),
+    )
 
 
 def incident_penalty(

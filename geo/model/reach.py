@@ -963,7 +963,13 @@ def reach_from_state(
         hid = hub["hub_id"]
         below = (_same_below or {}).get(hid, -math.inf)
         prev = reuse.cells.get(hid) if reuse is not None and tuple(reuse.hours) == hours else None
-        if prev is not None and 0 < below <= hours[-1] and placements[hid] == reuse.placements.get(hid):
+        if (
+            prev is not None
+            and 0 < below <= hours[-1]
+            and len(prev)
+            and prev.time_h[0] < below  # the start itself may cost `below` or more (a moved hub)
+            and placements[hid] == reuse.placements.get(hid)
+        ):
             # the cells below `below` are unchanged: search again beyond them only
             return resume(grid, prev, below, cell_km=inputs.grid.cell_km, max_h=hours[-1])
         return search_hub(inputs, grid, placements[hid], hours[-1])

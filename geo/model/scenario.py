@@ -8,6 +8,7 @@ A scenario is a small TOML file (or the same dict built in the app)::
     open_axes = []                         # set to open (e.g. a lifted closure)
     constrain_axes = []
     lift_blockades = ["Farabougou"]        # encircled localities (names) no longer in force
+    close_crossings = ["X-KORIOUME"]       # ferries, bridges, fords set to closed
     [[add_blockade]]                       # new no-entry zones
     locality = "Boni"
     lon = -2.2198
@@ -79,6 +80,7 @@ SCENARIO_KEYS = {
     "constrain_axes",
     "lift_blockades",
     "add_blockade",
+    "close_crossings",
     "description",
 }
 CHANGE_COLUMNS = [
@@ -143,6 +145,8 @@ class Scenario:
         Encircled localities (names, case-insensitive) whose zone is lifted.
     source
         Where the scenario comes from (its file, or a label), named in error messages.
+    close_crossings
+        Crossing ids (``data/curated/crossings.csv``) set to closed.
     """
 
     name: str = "scenario"
@@ -153,6 +157,7 @@ class Scenario:
     add_blockades: tuple[Blockade, ...] = ()
     lift_blockades: tuple[str, ...] = ()
     source: str = "<scenario>"
+    close_crossings: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -164,6 +169,7 @@ class Scenario:
             or self.constrain_axes
             or self.add_blockades
             or self.lift_blockades
+            or self.close_crossings
         )
 
 
@@ -222,6 +228,7 @@ def scenario_from_dict(data: Mapping, *, path: Path | str = "<scenario>") -> Sce
         tuple(blockades),
         strings("lift_blockades"),
         str(path),
+        strings("close_crossings"),
     )
 
 
@@ -249,14 +256,17 @@ def apply_scenario(inputs: ModelInputs, base: ReachState, scenario: Scenario) ->
     Raises
     ------
     DataFileError
-        An axis id not in ``inputs.axes`` (with the nearest id when one is close), a
-        blockade to lift that is not in force, or a blockade to add outside Mali.
+        An axis id not in ``inputs.axes`` or a crossing id not in ``inputs.crossings``
+        (with the nearest id when one is close), a blockade to lift that is not in
+        force, or a blockade to add outside Mali.
     """
-    known = set(inputs.axes.index)
-    for key, ids in (
-        ("close_axes", scenario.close_axes),
-        ("open_axes", scenario.open_axes),
-        ("constrain_axes", scenario.constrain_axes),
+    known_axes = set(inputs.axes.index)
+    known_crossings = set(inputs.crossings.index) if inputs.crossings is not None else set()
+    for key, ids, known, what in (
+        ("close_axes", scenario.close_axes, known_axes, "axis"),
+        ("open_axes", scenario.open_axes, known_axes, "axis"),
+        ("constrain_axes", scenario.constrain_axes, known_axes, "axis"),
+        ("close_crossings", scenario.close_crossings, known_crossings, "crossing"),
     ):
         bad = sorted(set(ids) - known)
         if bad:
@@ -264,7 +274,7 @@ def apply_scenario(inputs: ModelInputs, base: ReachState, scenario: Scenario) ->
             hint_text = "; ".join(f"{b!r}: did you mean {m[0]!r}?" for b, m in hint.items() if m)
             raise DataFileError(
                 scenario.source,
-                f"unknown axis id(s) {bad}"
+                f"unknown {what} id(s) {bad}"
                 + (f" ({hint_text})" if hint_text else "")
                 + f"; known: {sorted(known)}",
                 field=key,
@@ -319,9 +329,22 @@ def apply_scenario(inputs: ModelInputs, base: ReachState, scenario: Scenario) ->
             geometry="geometry",
             crs=STORAGE_CRS,
         )
-    # crossings and the as-of month (flood zones) are those of the base state
+    crossings = base.crossing_status
+    if scenario.close_crossings:
+        crossings = (
+            crossings.copy()
+            if crossings is not None
+            else pd.DataFrame({"status": "unknown"}, index=inputs.crossings.index)
+        )
+        for crossing_id in scenario.close_crossings:
+            crossings.loc[crossing_id, "status"] = "closed"
+    # the as-of month (flood zones) is that of the base state
     return dataclasses.replace(
-        base, axis_status=status, no_entry=zones, season=scenario.season or base.season
+        base,
+        axis_status=status,
+        no_entry=zones,
+        season=scenario.season or base.season,
+        crossing_status=crossings,
     )
 
 
@@ -455,6 +478,7 @@ def diff_cells(
     after: ReachResult,
     recomputed: set[str] | None = None,
     *,
+    workers: int | None = None,
     _same_below: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Cell-exact difference of two reach results (same hubs and bands).
@@ -463,7 +487,8 @@ def diff_cells(
     sorting, no full-grid mask). A hub not in ``recomputed`` (when given) carries the
     same cells before and after, so it has nothing lost or gained; nor has a band below
     ``_same_below[hub_id]`` (a time below which the hub's cells are known to be
-    unchanged, see :func:`run_scenario`).
+    unchanged, see :func:`run_scenario`). ``workers``: threads over the hubs (default 2
+    on grids up to ``geo.model.reach.PARALLEL_MAX_CELLS``, else 1); the result is the same.
 
     Returns
     -------
@@ -578,11 +603,12 @@ def diff_cells(
 
     # hubs are independent; the numba kernels and the polygonizer release the GIL (each
     # thread has its own lookup table of the grid's size: one thread on large grids)
-    workers = (
-        min(2, os.cpu_count() or 1)
-        if inputs.grid.shape[0] * inputs.grid.shape[1] <= PARALLEL_MAX_CELLS
-        else 1
-    )
+    if workers is None:
+        workers = (
+            min(2, os.cpu_count() or 1)
+            if inputs.grid.shape[0] * inputs.grid.shape[1] <= PARALLEL_MAX_CELLS
+            else 1
+        )
     with ThreadPoolExecutor(max_workers=workers) as pool:
         per_hub = list(pool.map(lambda item: one_hub(*item), hub_names.items()))
     rows, loc_parts, lost_rows, gained_rows = ([x for part in per_hub for x in part[k]] for k in range(4))
@@ -606,6 +632,8 @@ def run_change(
     *,
     scenario: Scenario | None = None,
     as_of: dt.date | None = None,
+    friction: np.ndarray | None = None,
+    workers: int | None = None,
 ) -> ScenarioResult:
     """Reach under ``state`` and its cell-exact difference from ``before``.
 
@@ -630,6 +658,13 @@ def run_change(
         Reported on the result (default: an empty scenario named ``"change"``).
     as_of
         Date reported on the result (default ``before.as_of``).
+    friction
+        The friction of ``state`` if already built (h/km, a ``geo.model.costdist.Friction``
+        with its tolls; e.g. ``geo.model.friction.patch_friction`` of ``before``'s), else
+        built here.
+    workers
+        Threads over the hubs (default: see ``geo.model.reach.reach_from_state``); the
+        result does not depend on it.
 
     Returns
     -------
@@ -644,7 +679,8 @@ def run_change(
     if before.state is None:
         msg = "the base reach result carries no state; compute it with geo.model.reach.compute_reach"
         raise ValueError(msg)
-    friction = state.friction(inputs)
+    if friction is None:
+        friction = state.friction(inputs)
     if state.season != before.season:
         same_below = {}
         affected = set(before.cells)
@@ -660,11 +696,14 @@ def run_change(
         friction=friction,
         reuse=before,
         reuse_hubs=set(before.cells) - affected,
+        workers=workers,
         _same_below=same_below,
     )
     # the unchanged-time bound holds only for a hub starting as before
     same_below = {h: t for h, t in same_below.items() if after.placements.get(h) == before.placements.get(h)}
-    changes, localities, lost, gained = diff_cells(inputs, before, after, affected, _same_below=same_below)
+    changes, localities, lost, gained = diff_cells(
+        inputs, before, after, affected, workers=workers, _same_below=same_below
+    )
     scenario = scenario or Scenario(name="change")
     logger.info("change %r: %d of %d hubs recomputed", scenario.name, len(affected), len(before.cells))
     return ScenarioResult(scenario, before, after, changes, localities, lost, gained)
@@ -677,6 +716,7 @@ def run_scenario(
     scenario: Scenario,
     *,
     as_of: dt.date | None = None,
+    workers: int | None = None,
 ) -> ScenarioResult:
     """Apply a scenario on top of ``before``'s state and diff the new reach against it.
 
@@ -692,6 +732,8 @@ def run_scenario(
         Changes to apply.
     as_of
         Date reported on the result (default ``before.as_of``).
+    workers
+        Threads over the hubs (see :func:`run_change`).
 
     Returns
     -------
@@ -709,7 +751,7 @@ def run_scenario(
         msg = "the base reach result carries no state; compute it with geo.model.reach.compute_reach"
         raise ValueError(msg)
     state = apply_scenario(inputs, before.state, scenario)
-    return run_change(inputs, hubs, before, state, scenario=scenario, as_of=as_of)
+    return run_change(inputs, hubs, before, state, scenario=scenario, as_of=as_of, workers=workers)
 
 
 def summarise_changes(result: ScenarioResult, *, max_names: int = 8, min_km2: float = 0.5) -> list[str]:

@@ -164,6 +164,74 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "page": {"en": "Page {n} of {total}", "fr": "Page {n} sur {total}"},
     "no_reach": {"en": "No reachable area: {status}", "fr": "Aucune zone atteignable : {status}"},
+    # Reachability page: criticality of axes and crossings, access over time (geo.model.criticality, batch)
+    "crit_title": {"fr": "Axes et traversées critiques", "en": "Critical axes and crossings"},
+    "crit_intro": {
+        "fr": "Chaque axe non fermé et chaque traversée utilisable par les véhicules est fermé seul, "
+        "sur l'état du {date}. Coupé d'un hub : plus atteignable dans la plus grande tranche ({hours} h). "
+        "Rang 1 : la fermeture qui coupe le plus de personnes de ce hub.",
+        "en": "Each axis not closed and each crossing usable by vehicles is closed alone, on top of "
+        "the state on {date}. Cut off from a hub: no longer reachable within the largest band "
+        "({hours} h). Rank 1: the closure cutting the most people off from that hub.",
+    },
+    "crit_button": {"fr": "Calculer la criticité", "en": "Compute the criticality"},
+    "crit_running": {"fr": "Fermetures", "en": "Closures"},
+    "crit_hub": {"fr": "Hub", "en": "Hub"},
+    "crit_all_hubs": {"fr": "Tous les hubs (plus grande perte)", "en": "All hubs (largest loss)"},
+    "crit_none": {
+        "fr": "Aucun axe ouvert ni traversée utilisable à fermer à cette date.",
+        "en": "No open axis nor usable crossing to close on this date.",
+    },
+    "crit_layer": {"fr": "Criticité", "en": "Criticality"},
+    "crit_tooltip": {
+        "fr": "{item} ({kind}, {status}) : {people} personnes et {localities} localités coupées de {hub}",
+        "en": "{item} ({kind}, {status}): {people} people and {localities} localities cut off from {hub}",
+    },
+    "crit_map_caption": {
+        "fr": "Plus le trait ou le point est épais et rouge, plus la fermeture coupe de personnes "
+        "(hub choisi, ou le hub le plus touché).",
+        "en": "The thicker and redder the line or dot, the more people its closure cuts off (the hub "
+        "chosen, or the hub most affected).",
+    },
+    "crit_download": {"fr": "Classement (CSV + HXL)", "en": "Ranking (CSV + HXL)"},
+    "kind_axis": {"fr": "axe", "en": "axis"},
+    "kind_crossing": {"fr": "traversée", "en": "crossing"},
+    "col_rank": {"fr": "Rang", "en": "Rank"},
+    "col_kind": {"fr": "Type", "en": "Kind"},
+    "col_item": {"fr": "Axe ou traversée", "en": "Axis or crossing"},
+    "col_status": {"fr": "Statut", "en": "Status"},
+    "col_hub": {"fr": "Hub", "en": "Hub"},
+    "col_people_cut": {"fr": "Personnes coupées", "en": "People cut off"},
+    "col_localities_cut": {"fr": "Localités coupées", "en": "Localities cut off"},
+    "col_km2_lost": {"fr": "Superficie perdue (km²)", "en": "Area lost (km²)"},
+    "col_localities_named": {"fr": "Localités (premières)", "en": "Localities (first)"},
+    "col_hubs_affected": {"fr": "Hubs touchés", "en": "Hubs affected"},
+    "series_title": {"fr": "Accès dans le temps", "en": "Access over time"},
+    "series_intro": {
+        "fr": "Zones atteignables de chaque hub à chaque date de la période, sous les contraintes "
+        "en vigueur ce jour-là (les dates sans changement ne sont calculées qu'une fois).",
+        "en": "Reachable areas of each hub on each date of the period, under the constraints in "
+        "force that day (dates without a change are computed once).",
+    },
+    "series_from": {"fr": "Du", "en": "From"},
+    "series_to": {"fr": "Au", "en": "To"},
+    "series_every": {"fr": "Tous les (jours)", "en": "Every (days)"},
+    "series_button": {"fr": "Calculer la série", "en": "Compute the series"},
+    "series_running": {"fr": "Dates", "en": "Dates"},
+    "series_measure": {"fr": "Mesure", "en": "Measure"},
+    "measure_population": {"fr": "Personnes atteignables", "en": "People reachable"},
+    "measure_area_km2": {"fr": "Superficie atteignable (km²)", "en": "Area reachable (km²)"},
+    "measure_localities": {"fr": "Localités atteignables", "en": "Localities reachable"},
+    "series_caption": {
+        "fr": "En moins de {hours} h depuis chaque hub. Superficie : tranches découpées sur le Mali ; "
+        "personnes : WorldPop 2020.",
+        "en": "Within {hours} h of each hub. Area: bands clipped to Mali; people: WorldPop 2020.",
+    },
+    "series_bad_period": {
+        "fr": "La date de fin doit suivre la date de début.",
+        "en": "The end date must follow the start date.",
+    },
+    "series_download": {"fr": "Série (CSV + HXL)", "en": "Series (CSV + HXL)"},
 }
 
 

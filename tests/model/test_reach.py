@@ -384,7 +384,13 @@ def test_reachability_page_uses_clipped_band_areas_and_labels_before_after(
     at.session_state["as_of"] = AS_OF
     at.run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.subheader] == ["Scenario against the as-of state, per hub and band"]
+    from geo.products.i18n import tr
+
+    assert [s.value for s in at.subheader] == [
+        "Scenario against the as-of state, per hub and band",
+        tr("crit_title", "fr"),  # views/access_panels.py, in the default language
+        tr("series_title", "fr"),
+    ]
     labels = [t.label for t in at.tabs]
     assert labels[:2] == [
         "Before: reachable areas (as-of state on 30 Nov 2025, dry season)",

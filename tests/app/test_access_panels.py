@@ -1,0 +1,85 @@
+"""Reachability page panels: critical axes and crossings, access over time (AppTest, 10 km inputs).
+
+The page runs at 10 km (``MALI_ACCESS_CELL_KM``) so the 30-odd closures stay quick; the
+figures are compared with the engine on the same inputs, and the texts with the
+French and English tables of ``geo.products.i18n``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.config import PROJECT_ROOT
+from geo.products.i18n import tr
+
+pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"), pytest.mark.slow]
+
+PAGE = str(PROJECT_ROOT / "views" / "reachability.py")
+AS_OF = dt.date(2025, 11, 29)
+
+
+@pytest.fixture(params=["fr", "en"])
+def page(
+    request, data_dir: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[AppTest, str]:  # noqa: ANN001
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    monkeypatch.setenv("MALI_ACCESS_CELL_KM", "10")
+    monkeypatch.setenv("MALI_ACCESS_LANG", request.param)
+    monkeypatch.chdir(PROJECT_ROOT)
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    at.session_state["auth_role"] = "planner"
+    at.session_state["as_of"] = AS_OF
+    return at, request.param
+
+
+def _button(at: AppTest, label: str):  # noqa: ANN202
+    return next(b for b in at.button if b.label == label)
+
+
+def test_criticality_table_map_and_download(page) -> None:  # noqa: ANN001
+    at, lang = page
+    at.run()
+    assert not at.exception, at.exception
+    assert tr("crit_title", lang) in [h.value for h in at.subheader]
+    _button(at, tr("crit_button", lang)).click().run()
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value
+    assert list(table["rank"]) == list(
+        range(1, len(table) + 1)
+    )  # all hubs: one row per item, largest loss first
+    assert table["population_lost"].is_monotonic_decreasing and table["population_lost"].iloc[0] > 0
+    assert set(table["kind"]) <= {tr("kind_axis", lang), tr("kind_crossing", lang)}
+    maps = [
+        json.loads(c.proto.json_args)["script"]
+        for c in at.get("component_instance")
+        if c.proto.component_name == "streamlit_folium.st_folium"
+    ]
+    from layers.criticality import RAMP
+
+    # the most critical item is drawn in the darkest colour of the ramp
+    assert any(RAMP[-1] in s for s in maps)
+    # one hub: its own ranking, 1..n
+    hub = next(s for s in at.selectbox if s.label == tr("crit_hub", lang))
+    hub.set_value(hub.options[1]).run()
+    assert not at.exception, at.exception
+    one = at.dataframe[-1].value
+    assert list(one["rank"]) == list(range(1, len(one) + 1)) and one["hub"].nunique() == 1
+
+
+def test_series_chart_and_csv(page) -> None:  # noqa: ANN001
+    at, lang = page
+    at.run()
+    at.date_input(key="series_from").set_value(AS_OF - dt.timedelta(days=21))
+    at.number_input(key="series_every").set_value(7)
+    next(b for b in at.button if b.label == tr("series_button", lang)).click().run()
+    assert not at.exception, at.exception
+    radio = at.radio(key="series_measure")
+    assert radio.options == [tr(f"measure_{m}", lang) for m in ("population", "area_km2", "localities")]
+    assert tr("series_caption", lang, hours="12") in [c.value for c in at.caption]
+    radio.set_value("localities").run()
+    assert not at.exception, at.exception

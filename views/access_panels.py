@@ -1,0 +1,208 @@
+"""Reachability page panels: critical axes and crossings (table, map), access over time (chart).
+
+Both run the engine's batches in this process (``geo.model.batch.LocalRunner``, the
+reference path of ``python -m geo criticality`` / ``series``, identical results) behind
+a button, with a progress bar, and are cached on every input (data files, store state,
+date, bands, season, hubs). Visible text comes from ``geo.products.i18n.tr`` (fr, en).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.escape import markdown_text as md
+from geo.products.i18n import format_date, tr
+from views import common
+
+
+def _context(folder: str, hours: tuple[float, ...], hub_ids: tuple[str, ...]):  # noqa: ANN202
+    from geo.model.batch import make_context
+
+    inputs = common.model_inputs(folder)
+    return make_context(inputs, common.hubs_table().loc[list(hub_ids)], hours=hours)
+
+
+def _versions(token: str):  # noqa: ANN202
+    return common.versions(str(common.store_path()), token)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _criticality(
+    folder: str,
+    fingerprint: str,
+    as_of: dt.date,
+    hours: tuple[float, ...],
+    season: str,
+    hub_ids: tuple[str, ...],
+    token: str,
+    progress_label: str,
+) -> gpd.GeoDataFrame:
+    from geo.model.batch import LocalRunner
+    from geo.model.criticality import criticality
+    from geo.model.reach import base_state
+
+    v = _versions(token)
+    ctx = _context(folder, hours, hub_ids)
+    state = base_state(
+        ctx.inputs,
+        v.road_status,
+        v.encircled,
+        as_of,
+        season=common.season_arg(season),
+        crossing_versions=v.crossing_status,
+    )
+    return criticality(ctx, state, LocalRunner(), as_of=as_of, progress=common.st_progress(progress_label))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _series(
+    folder: str,
+    fingerprint: str,
+    dates: tuple[dt.date, ...],
+    hours: tuple[float, ...],
+    season: str,
+    hub_ids: tuple[str, ...],
+    token: str,
+    progress_label: str,
+) -> pd.DataFrame:
+    from geo.model.batch import LocalRunner, reach_series
+
+    v = _versions(token)
+    return reach_series(
+        _context(folder, hours, hub_ids),
+        list(dates),
+        LocalRunner(),
+        road_status_versions=v.road_status,
+        encircled_episodes=v.encircled,
+        crossing_versions=v.crossing_status,
+        season=common.season_arg(season),
+        progress=common.st_progress(progress_label),
+    )
+
+
+def criticality_panel(
+    folder: str, *, as_of: dt.date, hours: list[float], season: str, hub_ids: list[str], lang: str
+) -> None:
+    """Button, ranking table, map and CSV download of the critical axes and crossings."""
+    from geo.model.criticality import most_critical
+    from geo.tables import csv_text
+    from layers.basemap import make_map
+    from layers.criticality import build_criticality_layer
+
+    st.subheader(tr("crit_title", lang))
+    band = max(hours)
+    st.caption(md(tr("crit_intro", lang, date=format_date(as_of, lang), hours=f"{band:g}")))
+    key = (folder, as_of, tuple(sorted(hours)), season, tuple(hub_ids), common.state_token())
+    if st.session_state.get("criticality_key") != key:
+        if not st.button(tr("crit_button", lang), key="criticality_run"):
+            return
+        st.session_state["criticality_key"] = key
+    table = common.guarded(
+        _criticality,
+        folder,
+        common.data_fingerprint(folder),
+        *key[1:],
+        tr("crit_running", lang),
+    )
+    if table.empty:
+        st.info(tr("crit_none", lang))
+        return
+    hubs = list(dict.fromkeys(table["hub"]))
+    choice = st.selectbox(
+        tr("crit_hub", lang), [None, *hubs], format_func=lambda h: h or tr("crit_all_hubs", lang)
+    )
+    if choice is None:
+        shown = most_critical(table)
+        shown.insert(0, "rank", range(1, len(shown) + 1))
+    else:
+        shown = table[table["hub"] == choice].reset_index(drop=True)
+    shown = gpd.GeoDataFrame(shown, geometry="geometry", crs=table.crs)
+    view = pd.DataFrame(shown.drop(columns="geometry")).assign(
+        kind=lambda d: d["kind"].map(lambda k: tr(f"kind_{k}", lang))
+    )
+    num = st.column_config.NumberColumn
+    config = {
+        "rank": num(tr("col_rank", lang)),
+        "kind": st.column_config.TextColumn(tr("col_kind", lang)),
+        "item_name": st.column_config.TextColumn(tr("col_item", lang), width="medium"),
+        "status": st.column_config.TextColumn(tr("col_status", lang)),
+        "hub": st.column_config.TextColumn(tr("col_hub", lang)),
+        "population_lost": num(tr("col_people_cut", lang), format="%,.0f"),
+        "localities_lost": num(tr("col_localities_cut", lang)),
+        "km2_lost": num(tr("col_km2_lost", lang), format="%,.0f"),
+        "localities_named": st.column_config.TextColumn(tr("col_localities_named", lang), width="large"),
+        "hubs_affected": num(tr("col_hubs_affected", lang)),
+    }
+    cols = [c for c in config if c in view.columns]
+    st.dataframe(view[cols], hide_index=True, width="stretch", column_config=config)
+    m = make_map()
+    build_criticality_layer(shown, lang=lang).add_to(m)
+    st_folium(m, key="criticality_map", height=480, use_container_width=True, returned_objects=[])
+    st.caption(tr("crit_map_caption", lang))
+    st.download_button(
+        tr("crit_download", lang),
+        csv_text(table.drop(columns="geometry")),
+        f"criticality_{as_of.isoformat()}.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+
+
+def series_panel(
+    folder: str, *, as_of: dt.date, hours: list[float], season: str, hub_ids: list[str], lang: str
+) -> None:
+    """Period inputs, chart and CSV download of access over time (one point per date and hub)."""
+    from geo.model.batch import weekly_dates
+    from geo.tables import csv_text
+
+    st.subheader(tr("series_title", lang))
+    st.caption(tr("series_intro", lang))
+    with st.form("series"):
+        c1, c2, c3 = st.columns(3)
+        start = c1.date_input(
+            tr("series_from", lang), value=as_of - dt.timedelta(days=364), key="series_from"
+        )
+        end = c2.date_input(tr("series_to", lang), value=as_of, key="series_to")
+        every = c3.number_input(
+            tr("series_every", lang), min_value=1, max_value=92, value=7, key="series_every"
+        )
+        run = st.form_submit_button(tr("series_button", lang))
+    if end < start:
+        st.warning(tr("series_bad_period", lang))
+        return
+    dates = tuple(weekly_dates(start, end, every_days=int(every)))
+    key = (folder, dates, tuple(sorted(hours)), season, tuple(hub_ids), common.state_token())
+    if run:
+        st.session_state["series_key"] = key
+    if st.session_state.get("series_key") != key:
+        return
+    table = common.guarded(
+        _series, folder, common.data_fingerprint(folder), *key[1:], tr("series_running", lang)
+    )
+    measure = st.radio(
+        tr("series_measure", lang),
+        ["population", "area_km2", "localities"],
+        horizontal=True,
+        format_func=lambda m: tr(f"measure_{m}", lang),
+        key="series_measure",
+    )
+    band = max(hours)
+    wide = (
+        table[table["hours"] == band]
+        .assign(as_of=lambda d: pd.to_datetime(d["as_of"]))
+        .pivot_table(index="as_of", columns="hub", values=measure, sort=False)
+    )
+    st.line_chart(wide, y_label=tr(f"measure_{measure}", lang))
+    st.caption(tr("series_caption", lang, hours=f"{band:g}"))
+    st.download_button(
+        tr("series_download", lang),
+        csv_text(table),
+        f"access_series_{dates[0].isoformat()}_{dates[-1].isoformat()}.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
