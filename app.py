@@ -21,6 +21,7 @@ PAGES = [
     ("views/reachability.py", "Reachability"),
     ("views/constraints.py", "Constraints"),
     ("views/incidents.py", "Incidents"),
+    ("views/severity.py", "Severity"),
     ("views/export.py", "Export"),
     ("views/positions.py", "Positions"),
     ("views/public.py", "Public snapshots"),

@@ -84,12 +84,17 @@ ENV_VARS: dict[str, str] = {
     "snapshots_dir": "MALI_ACCESS_SNAPSHOTS",
     "cell_km": "MALI_ACCESS_CELL_KM",
     "lang": "MALI_ACCESS_LANG",
+    "stale_days": "MALI_ACCESS_STALE_DAYS",
+    "contact": "MALI_ACCESS_CONTACT",
 }
 #: Languages of the texts (maps, exports, snapshots); French first.
 LANGS: tuple[str, ...] = ("fr", "en")
 DEFAULT_LANG = "fr"
 
 DEFAULT_CELL_KM = 1.0
+#: Days after which a constraint not confirmed again is marked on print maps (project choice:
+#: a quarter, the period of OCHA Mali's access dashboards).
+DEFAULT_STALE_DAYS = 90
 DEFAULT_BANDS_H = (4.0, 8.0, 12.0)
 #: Radius of the no-entry zone around an encircled locality when its row gives none (km).
 #: Project assumption: OCHA reports checkpoints about 10 km from Boni (S-RFI-2022-06-02);
@@ -164,6 +169,11 @@ class Settings:
         Friction grid cell size in km (WORK_CRS), > 0.
     lang
         Language of maps, exports and snapshots: one of :data:`LANGS`.
+    stale_days
+        Print maps mark constraints not confirmed for more than this many days (>= 0).
+    contact
+        Contact line of print maps (who to ask about the map); empty: the map says it is
+        missing.
     data_origin
         Where ``data_dir`` came from: ``"flag"``, ``"environment"`` or ``"default"``;
         used in error messages.
@@ -176,6 +186,8 @@ class Settings:
     cell_km: float = DEFAULT_CELL_KM
     lang: str = DEFAULT_LANG
     data_origin: str = "default"
+    stale_days: int = DEFAULT_STALE_DAYS
+    contact: str = ""
 
     @classmethod
     def resolve(
@@ -187,6 +199,8 @@ class Settings:
         snapshots: str | os.PathLike[str] | None = None,
         cell_km: float | None = None,
         lang: str | None = None,
+        stale_days: int | None = None,
+        contact: str | None = None,
         environ: Mapping[str, str] | None = None,
         checkout: Path | None = CHECKOUT,
     ) -> Settings:
@@ -194,7 +208,7 @@ class Settings:
 
         Parameters
         ----------
-        data, store, users, snapshots, cell_km, lang
+        data, store, users, snapshots, cell_km, lang, stale_days, contact
             Values given on the command line; ``None`` (or empty) when not given.
         environ
             Environment read for :data:`ENV_VARS` (default ``os.environ``); empty values
@@ -211,8 +225,9 @@ class Settings:
         Raises
         ------
         InputError
-            If ``cell_km`` is not a positive finite number of km, or ``lang`` not one of
-            :data:`LANGS`; the message names the flag or variable.
+            If ``cell_km`` is not a positive finite number of km, ``lang`` not one of
+            :data:`LANGS`, or ``stale_days`` not a whole number >= 0; the message names the
+            flag or variable.
         """
         environ = os.environ if environ is None else environ
         home = default_home(checkout)
@@ -241,6 +256,8 @@ class Settings:
             cell_km=_cell_km(*pick(cell_km, "cell_km")),
             lang=_lang(*pick(lang, "lang")),
             data_origin=data_origin,
+            stale_days=_stale_days(*pick(stale_days, "stale_days")),
+            contact=str(pick(contact, "contact")[0] or "").strip(),
         )
 
     def require_data_dir(self) -> Path:
@@ -300,3 +317,17 @@ def _lang(value: object | None, origin: str) -> str:
         msg = f"{where}: expected one of {', '.join(LANGS)}, got {value!r}"
         raise InputError(msg)
     return lang
+
+
+def _stale_days(value: object | None, origin: str) -> int:
+    if value is None:
+        return DEFAULT_STALE_DAYS
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        days = -1
+    if days < 0:
+        where = "--stale-days" if origin == "flag" else ENV_VARS["stale_days"]
+        msg = f"{where}: expected a whole number of days >= 0, got {value!r}"
+        raise InputError(msg)
+    return days

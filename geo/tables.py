@@ -146,6 +146,18 @@ HXL_TAGS = {
     "item_id": "#access+item+code",
     "item_name": "#access+item+name",
     "localities_named": "#loc+name+lost",
+    # AMRF typology (geo.sources.amrf) and incident -> constraint links (geo.store.links)
+    "amrf": "#event+type+amrf",
+    "data_sparse": "#meta+data_sparse",
+    "axis_security_km": "#indicator+axis_security_km",
+    "encirclements_recent": "#indicator+encirclements+recent",
+    "link_id": "#meta+link+code",
+    "incident_date": "#date+event",
+    "incident_source": "#meta+source+event",
+    "target": "#meta+item+code",
+    "version_id": "#meta+version",
+    "linked_by": "#meta+recorded_by",
+    "linked_at": "#date+recorded",
 }
 
 #: Column prefixes with a hashtag built from the rest of the name.
@@ -154,6 +166,7 @@ HXL_PREFIXES = {
     "value_": "#indicator+value+",
     "score_": "#severity+score+",
     "dim_": "#severity+dim+",
+    "incidents_amrf_": "#event+num+amrf+",
     # register of common positions (geo.store.positions)
     "position_id": "#access+position+code",
     "scope": "#access+position+scope",

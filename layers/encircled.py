@@ -10,6 +10,22 @@ from layers.style import ENCIRCLED_ACTIVE, ENCIRCLED_INACTIVE, esc, popup_table,
 from layers.symbols import symbol_marker
 
 
+def _population_text(row: object, lang: str) -> str | None:
+    """``1,323 (grid; range 319-9,175)`` from the population columns, or None when absent."""
+    pop = getattr(row, "get", lambda _k, _d=None: None)("population")
+    if pop is None or pop != pop:
+        return None
+    method = str(row.get("population_method") or "")
+    low, high = row.get("population_grid_low"), row.get("population_grid_high")
+    rng = (
+        tr("layer.people_range", lang, low=f"{low:,.0f}", high=f"{high:,.0f}")
+        if low == low and high == high and low is not None and high is not None
+        else ""
+    )
+    how = tr(f"layer.method_{method}", lang) if method in ("grid", "settlement") else method
+    return f"{pop:,.0f} ({how}{rng})"
+
+
 def build_encircled_layer(
     episodes: gpd.GeoDataFrame, *, show: bool = True, restricted: bool = True, lang: str = "en"
 ) -> folium.FeatureGroup:
@@ -27,7 +43,12 @@ def build_encircled_layer(
     restricted
         Show restricted fields (armed group, note); False for viewers and the public.
     lang
-        Language of the layer name.
+        Language of the layer name and of the population line (``{"fr", "en"}``).
+
+    Notes
+    -----
+    With the population columns of :func:`geo.model.severity.with_population`, the popup
+    gives the people inside the no-entry disc, the method and the grid's range.
     """
     group = folium.FeatureGroup(name=esc(tr("map.layer_encircled", lang)), show=show)
     pts = episodes.to_crs(4326)
@@ -42,6 +63,7 @@ def build_encircled_layer(
             ("Last confirmed", row["last_confirmed"]),
             ("No-entry radius", f"{row['radius_km']:g} km"),
             ("Source", row.get("source")),
+            (tr("layer.people_inside", lang), _population_text(row, lang)),
         ]
         if restricted:
             fields += [("Armed group", row.get("armed_group")), ("Note", row.get("note"))]

@@ -38,7 +38,7 @@ def _private_var(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN202
         "MALI_ACCESS_SNAPSHOTS": var / "snapshots",
     }
     # A developer's cell size or language must not change what the tests compute.
-    unset = ("MALI_ACCESS_CELL_KM", "MALI_ACCESS_LANG")
+    unset = ("MALI_ACCESS_CELL_KM", "MALI_ACCESS_LANG", "MALI_ACCESS_STALE_DAYS", "MALI_ACCESS_CONTACT")
     saved = {k: os.environ.get(k) for k in (*names, *unset)}
     os.environ.update({k: str(v) for k, v in names.items()})
     for k in unset:

@@ -93,6 +93,7 @@ PAGE_ROLES = {
     "views/live_map.py": "viewer",
     "views/reachability.py": "planner",
     "views/export.py": "planner",
+    "views/severity.py": "planner",
     "views/positions.py": "viewer",
     "views/constraints.py": "advisor",
     "views/incidents.py": "advisor",

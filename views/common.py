@@ -309,6 +309,19 @@ def water(data_folder: str) -> gpd.GeoDataFrame | None:
     return _water(data_folder, data_fingerprint(data_folder))
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _encircled_population(data_folder: str, as_of: dt.date, token: str, fingerprint: str) -> gpd.GeoDataFrame:
+    from geo.model.severity import with_population
+
+    _, episodes = constraint_state(as_of)
+    return with_population(episodes, Path(data_folder))
+
+
+def encircled_with_population(data_folder: str, as_of: dt.date) -> gpd.GeoDataFrame:
+    """Encircled episodes on ``as_of`` (``in_force``) with the people inside each no-entry disc."""
+    return _encircled_population(data_folder, as_of, state_token(), data_fingerprint(data_folder))
+
+
 def constraint_state(as_of: dt.date) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Axis status and encircled episodes (with ``in_force``) on ``as_of``."""
     from geo.model.reach import state_as_of

@@ -117,7 +117,7 @@ if "constraints_report" in st.session_state:
 m = make_map()
 build_roads_layer(inputs.roads, inputs.axes, axis_status, network=inputs.network).add_to(m)
 build_crossings_layer(inputs.crossings, constraints.effective_crossing_status(versions, as_of)).add_to(m)
-build_encircled_layer(episodes).add_to(m)
+build_encircled_layer(common.guarded(common.encircled_with_population, folder, as_of)).add_to(m)
 clicked = (
     st_folium(m, key="constraints_map", height=420, width="stretch", returned_objects=["last_clicked"]) or {}
 ).get("last_clicked")

@@ -85,6 +85,9 @@ def build(
         state.hubs,
         admin1=state.admin1,
         incidents=None if public else state.incidents,
+        incident_window=(as_of - dt.timedelta(days=364), as_of),
+        stale_days=common.settings().stale_days,
+        contact=common.settings().contact,
     )
     preview = render_map(layers, as_of=as_of, lang=lang, paper=paper, dpi=dpi, fmt="png", public=public)
     bar(7, total, "national map")

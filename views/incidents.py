@@ -19,6 +19,8 @@ from geo.model.incidents import (
     monthly_trend,
     to_hxl_csv,
 )
+from geo.products.i18n import tr
+from geo.sources.amrf import read_typology
 from geo.sources.incident_files import FORMATS, MAX_FILE_BYTES, check_upload, limits_text, too_large_message
 from geo.store.incidents import import_result
 from layers.basemap import make_map
@@ -29,11 +31,14 @@ from layers.incidents import (
     build_incidents_layer,
 )
 from views import auth, common
+from views.incident_link import link_panel
 
 auth.require_role("advisor")  # before any data is loaded (views/auth.py)
 st.title("Incidents")
 folder = str(common.guarded(common.data_dir))
 store = common.store_path()
+lang = common.settings().lang
+typology = read_typology()
 
 
 @st.cache_data(show_spinner=False)
@@ -161,6 +166,10 @@ with st.sidebar:
     sources = st.multiselect("Sources", families, default=families)
     types = sorted(incidents["event_type"].unique())
     chosen_types = st.multiselect("Event types (empty = all)", types, default=[])
+    amrf_codes = [c for c in typology.categories.index if (incidents["amrf"] == c).any()]
+    chosen_amrf = st.multiselect(
+        tr("page.amrf", lang), amrf_codes, default=[], format_func=lambda c: typology.label(c, lang)
+    )
     low = st.checkbox("Include low-precision locations", value=True)
     view = st.radio(
         "Map", ["Clusters", "Points", "Counts per cercle (admin2)", "Counts per commune (admin3)"]
@@ -175,6 +184,8 @@ shown = filter_incidents(
     event_types=chosen_types or None,
     include_low_precision=low,
 )
+if chosen_amrf:
+    shown = shown[shown["amrf"].isin(chosen_amrf)]
 st.write(
     f"**{len(shown)}** incidents from {start:%d %b %Y} to {end:%d %b %Y}; "
     f"{int(shown['fatalities'].sum())} fatalities; {int(shown['low_precision'].sum())} "
@@ -202,7 +213,7 @@ st.bar_chart(trend.set_index("month")["incidents"])
 
 st.subheader("Counts per admin unit")
 level = st.radio("Level", [1, 2, 3], index=1, horizontal=True, format_func=lambda n: f"admin{n}")
-by_type = counts_by_admin(shown, level=level, by=("event_type",))
+by_type = counts_by_admin(shown, level=level, by=("amrf", "event_type"))
 st.dataframe(by_type, hide_index=True, width="stretch")
 
 table = shown[
@@ -212,6 +223,7 @@ table = shown[
         "date",
         "date_precision",
         "event_type",
+        "amrf",
         "actor1",
         "actor2",
         "fatalities",
@@ -245,3 +257,5 @@ st.caption(
     "publishers), and files imported by users. ACLED data © ACLED, used under its terms; "
     "not redistributed."
 )
+
+link_panel(shown, store, lang)

@@ -38,7 +38,8 @@ with st.sidebar:
 role = auth.current_role()
 token = common.state_token()
 inputs = common.guarded(common.model_inputs, folder)
-axis_status, episodes = common.guarded(common.constraint_state, as_of)
+axis_status, _ = common.guarded(common.constraint_state, as_of)
+episodes = common.guarded(common.encircled_with_population, folder, as_of)
 # The policy decides which fields this role receives: dropped here, before any layer is
 # built, so they are in no popup and nowhere in the page data (geo/products/policy.py).
 axis_status = policy.for_role(axis_status, "road_status", role)

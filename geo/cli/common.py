@@ -99,6 +99,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         users=getattr(args, "users", None),
         cell_km=getattr(args, "cell_km", None),
         lang=lang if lang in LANGS else None,
+        stale_days=getattr(args, "stale_days", None),
+        contact=getattr(args, "contact", None),
     )
 
 

@@ -93,6 +93,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     m.add_argument(
         "--zones", choices=("2", "3"), help="draw access zones of this admin level instead of bands"
     )
+    m.add_argument(
+        "--incident-category",
+        metavar="AMRF",
+        help="AMRF category counted by the incident choropleth (data/amrf_categories.csv code; "
+        "default: every access category)",
+    )
+    m.add_argument(
+        "--stale-days",
+        metavar="N",
+        help="mark constraints not confirmed for more than N days (default: $MALI_ACCESS_STALE_DAYS or 90)",
+    )
+    m.add_argument("--contact", help="contact line of the map (default: $MALI_ACCESS_CONTACT)")
     m.set_defaults(func=run_map)
     d = kinds.add_parser(
         "data",
@@ -159,6 +171,14 @@ def run_map(args: argparse.Namespace) -> int:
     if args.all_hubs and fmt != "pdf":
         print("error: --all-hubs makes a multi-page PDF; use an --out ending in .pdf", file=sys.stderr)
         return 2
+    settings = settings_of(args)
+    if args.incident_category:
+        from geo.sources.amrf import read_typology
+
+        codes = read_typology().constraint_codes
+        if args.incident_category not in codes:
+            print(f"error: --incident-category must be one of {', '.join(codes)}", file=sys.stderr)
+            return 2
     state = _state(args)
     level = int(args.zones) if args.zones else 2
     zones = (state.zones_adm3 if level == 3 else state.zones_adm2) if args.zones else None
@@ -170,8 +190,12 @@ def run_map(args: argparse.Namespace) -> int:
         incidents=None if args.public else state.incidents,
         zones=zones,
         zone_level=level,
+        incident_window=(args.as_of - dt.timedelta(days=args.incident_days - 1), args.as_of),
+        incident_category=args.incident_category,
+        stale_days=settings.stale_days,
+        contact=settings.contact,
     )
-    langs = (args.lang or settings_of(args).lang).split(",")
+    langs = (args.lang or settings.lang).split(",")
     hub = _hub_id(state.hubs, args.hub) if args.hub else None
     for lang in langs:
         target = out if len(langs) == 1 else out.with_name(f"{out.stem}_{lang}{out.suffix}")

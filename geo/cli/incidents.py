@@ -66,6 +66,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         add_data_option(p)
         add_store_option(p)
         p.set_defaults(func=run)
+    p = sub.add_parser(
+        "link",
+        help="turn an incident into a road status or an encirclement (link kept in the store)",
+        description="Record the constraint an incident reveals: a road status of a known axis "
+        "(--road) or an encirclement of a locality (--encircled). The incident's date becomes the "
+        "start date and its source the version's source; the link is kept in the store.",
+    )
+    p.add_argument("incident_id", metavar="INCIDENT_ID", help="e.g. curated:MLI-ACC-017 or ucdp:12993")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--road", metavar="AXIS_ID", help="axis of data/curated/axes.csv")
+    what.add_argument("--encircled", metavar="LOCALITY", help="locality encircled")
+    p.add_argument(
+        "--status",
+        help="road: open|constrained|closed|unknown (default closed); "
+        "encirclement: active|lifted|unknown (default active)",
+    )
+    p.add_argument("--cause", default="security", help="road status cause (default security)")
+    p.add_argument("--radius-km", type=float, help="no-entry radius of an encirclement, km")
+    p.add_argument("--confidence", default="medium", choices=["low", "medium", "high"])
+    p.add_argument("--note", default="", help="free text kept with the version")
+    p.add_argument("--by", required=True, dest="recorded_by", help="who records it")
+    add_data_option(p)
+    add_store_option(p)
+    p.set_defaults(func=run_link)
+    p = sub.add_parser("links", help="list incident -> constraint links (CSV with HXL row)")
+    p.add_argument("--incident", metavar="INCIDENT_ID", help="only this incident")
+    p.add_argument("--out", metavar="FILE.csv", help="output file (default: stdout)")
+    add_store_option(p)
+    p.set_defaults(func=run_links)
     for name, helptext in (
         ("counts", "incidents per admin unit, CSV with HXL row"),
         ("trend", "incidents per month, CSV with HXL row"),
@@ -202,4 +231,55 @@ def _run_tables(args: argparse.Namespace) -> int:
         print(f"wrote {len(table)} rows to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(to_hxl_csv(table))
+    return 0
+
+
+def run_link(args: argparse.Namespace) -> int:
+    """Run ``incidents link``; returns the exit code."""
+    from geo.errors import DataFileError
+    from geo.model.incidents import load_incidents
+    from geo.store.links import link_incident
+
+    data_dir = data_from(args)
+    store = store_from(args)
+    known = load_incidents(data_dir, store_path=store if store.is_file() else None)
+    iid = str(args.incident_id).strip()
+    if iid not in known.index:
+        near = [i for i in known.index if iid.casefold() in str(i).casefold()][:5]
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        label, msg = "incidents link", f"unknown incident {iid!r}{hint}"
+        raise DataFileError(label, msg, field="incident_id")
+    row = known.loc[iid].to_dict()
+    res = link_incident(
+        store,
+        row,
+        kind="road_status" if args.road else "encirclement",
+        recorded_by=args.recorded_by,
+        axis_id=args.road,
+        status=args.status,
+        cause=args.cause,
+        locality=args.encircled,
+        radius_km=args.radius_km,
+        confidence=args.confidence,
+        note=args.note,
+        data_dir=data_dir,
+    )
+    print(
+        f"incident {iid} ({row['date'].date()}, AMRF {res.amrf}) -> {res.kind} {res.target}: "
+        f"version {res.version_id} written to {store}"
+    )
+    return 0
+
+
+def run_links(args: argparse.Namespace) -> int:
+    """Run ``incidents links``; returns the exit code."""
+    from geo.store.constraints import incident_links
+    from geo.tables import csv_text, write_csv
+
+    table = incident_links(store_from(args), args.incident)
+    if args.out:
+        write_csv(table, args.out)
+        print(f"wrote {len(table)} links to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(csv_text(table))
     return 0

@@ -44,26 +44,34 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="incident window ending on --as-of (default 365)",
     )
-    p.add_argument("--out", required=True, metavar="FILE.csv|FILE.gpkg")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE.csv|FILE.gpkg|FILE.pdf|FILE.png",
+        help="table, layer or print map",
+    )
+    p.add_argument("--lang", choices=("fr", "en"), help="language of a print map (default: settings)")
     add_data_option(p)
     add_store_option(p)
     p.set_defaults(func=run)
 
 
 def output_format(path: Path) -> str:
-    """``csv`` or ``gpkg`` from the file name; DataFileError otherwise."""
+    """``csv``, ``gpkg``, ``pdf`` or ``png`` from the file name; DataFileError otherwise."""
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".gpkg"):
-        raise DataFileError(path, "output must end in .csv or .gpkg", field="--out")
+    if suffix not in (".csv", ".gpkg", ".pdf", ".png"):
+        raise DataFileError(path, "output must end in .csv, .gpkg, .pdf or .png", field="--out")
     return suffix[1:]
 
 
 def compute(data_dir: Path, store: Path | None, *, level: int, as_of: dt.date, window_days: int, inputs=None):  # noqa: ANN001, ANN201
-    """Severity table of ``level`` on ``as_of`` from the data folder and the store (geo.model.severity)."""
+    """Severity table of ``level`` on ``as_of`` from the data folder and the store (geo.model.severity).
+
+    Returns ``(table, reach result, model inputs)``.
+    """
     from geo.model.friction import load_model_inputs
     from geo.model.incidents import load_incidents
-    from geo.model.reach import compute_reach
-    from geo.model.severity import severity
+    from geo.model.severity import severity_on
     from geo.sources.curated import select_hubs
     from geo.sources.datasets import dataset_path
     from geo.store.constraints import load_versions
@@ -71,23 +79,17 @@ def compute(data_dir: Path, store: Path | None, *, level: int, as_of: dt.date, w
     versions = load_versions(store)
     if inputs is None:
         inputs = load_model_inputs(data_dir, progress=tqdm_progress("loading data"))
-    result = compute_reach(
+    table, result = severity_on(
         inputs,
         select_hubs(None),
-        road_status_versions=versions.road_status,
-        encircled_episodes=versions.encircled,
+        versions,
         as_of=as_of,
-    )
-    incidents = load_incidents(data_dir, store_path=store)
-    return severity(
-        inputs,
-        result,
         level=level,
         density_path=dataset_path(data_dir, "population"),
-        as_of=as_of,
-        incidents=incidents,
+        incidents=load_incidents(data_dir, store_path=store),
         window_days=window_days,
-    ), result
+    )
+    return table, result, inputs
 
 
 def write_table(table, out: Path) -> None:  # noqa: ANN001
@@ -108,20 +110,44 @@ def run(args: argparse.Namespace) -> int:
     if args.window_days < 1:
         label, msg = "--window-days", f"must be >= 1, got {args.window_days}"
         raise DataFileError(label, msg)
-    table, _ = compute(
+    table, result, inputs = compute(
         data_from(args),
         store_from(args),
         level=args.level,
         as_of=args.as_of,
         window_days=args.window_days,
     )
-    write_table(table, out)
+    if output_format(out) in ("pdf", "png"):
+        from geo.products.printmap import build_map_layers, render_map
+        from geo.sources.admin import load_admin
+        from geo.sources.curated import select_hubs
+
+        layers = build_map_layers(
+            inputs,
+            result,
+            select_hubs(None),
+            admin1=load_admin(data_from(args), 1),
+            zones=table,
+            zone_level=args.level,
+        )
+        render_map(
+            layers, as_of=args.as_of, lang=args.lang or args.settings.lang, show="severity", out=out, dpi=150
+        )
+    else:
+        write_table(table, out)
     counts = table["score"].value_counts().sort_index()
     print(
         f"access severity of {len(table)} {'cercles' if args.level == 2 else 'communes'} ({ADMIN_VERSION}) "
         f"as of {args.as_of}: " + ", ".join(f"{int(k)}: {int(v)}" for k, v in counts.items())
     )
-    top = table.sort_values(["index", "pcode"], ascending=[False, True]).head(10)
-    print(top[["pcode", "name", "adm1_name", "score", "index"]].to_string(index=False))
+    top = table.sort_values(["index", "pcode"], ascending=[False, True])
+    if args.level == 3:
+        top = top.head(20)
+    cols = ["pcode", "name", "adm1_name", "score", "index", *[c for c in table if c.startswith("dim_")]]
+    print(top[cols].to_string(index=False))
+    notes = table["data_sparse"].str.split("; ").explode()
+    notes = notes[notes.astype(bool)].value_counts()
+    for note, n in notes.items():
+        print(f"data sparse: {note} ({n} of {len(table)} units)")
     print(f"wrote {out}")
     return 0

@@ -487,7 +487,7 @@ def compare_dates(
     """
     from geo.model.reach import base_state, reach_from_state
     from geo.model.scenario import diff_cells
-    from geo.model.severity import episode_population, severity
+    from geo.model.severity import baseline_reach, episode_population, severity
 
     names = (
         dict(zip(inputs.axes["axis_id"], inputs.axes["axis_name"], strict=False))
@@ -504,6 +504,9 @@ def compare_dates(
     before, after = results
     hub_changes, hub_loc, lost, gained = diff_cells(inputs, before, after)
     adm2 = admin2_reach_changes(inputs, before, after)
+    bases = [baseline_reach(inputs, hubs, before_versions, d_from)]
+    same_season = before.season == after.season and d_from.month == d_to.month
+    bases.append(bases[0] if same_season else baseline_reach(inputs, hubs, after_versions, d_to))
     sev = [
         severity(
             inputs,
@@ -513,8 +516,13 @@ def compare_dates(
             as_of=d,
             incidents=incidents,
             window_days=window_days,
+            baseline=b,
+            episodes=v.encircled,
         )
-        for r, d in ((before, d_from), (after, d_to))
+        for r, d, b, v in (
+            (before, d_from, bases[0], before_versions),
+            (after, d_to, bases[1], after_versions),
+        )
     ]
     people = [
         float(episode_population(r.state.no_entry, density_path=density_path)["population_grid"].sum())

@@ -37,6 +37,7 @@ from scipy import ndimage
 
 from geo.config import STORAGE_CRS, WORK_CRS
 from geo.errors import CRSError, MissingDataError
+from geo.sources.amrf import classify as classify_amrf
 from geo.sources.datasets import dataset_entry, dataset_path
 from geo.sources.incident_files import (
     INCIDENT_COLUMNS,
@@ -110,7 +111,8 @@ def load_incidents(
     Returns
     -------
     geopandas.GeoDataFrame
-        Points in EPSG:4326, indexed by ``incident_id``, sorted by date. Rows of the
+        Points in EPSG:4326, indexed by ``incident_id``, sorted by date, with ``amrf``
+        (AMRF category, :func:`geo.sources.amrf.classify`). Rows of the
         data-folder files that cannot be placed (no coordinates ...) are not included;
         they are listed in ``gdf.attrs["rejected"]`` (``file``, ``row``, ``field``,
         ``reason``) and logged.
@@ -157,6 +159,7 @@ def load_incidents(
         frame = frame[~frame["restricted"].astype(bool)]
     frame = frame.drop_duplicates("incident_id", keep="first")
     gdf = to_geodataframe(frame).sort_values(["date", "incident_id"], kind="stable")
+    gdf["amrf"] = classify_amrf(gdf)
     gdf.attrs["rejected"] = (
         pd.concat(rejected, ignore_index=True)[["file", "row", "field", "reason"]]
         if rejected

@@ -18,18 +18,34 @@ Indicators (``data/severity_indicators.csv``: dimension, weight, thresholds, sou
     encirclements in force whose locality lies in the unit; population of the unit from
     the model grid).
 ``restriction_reports``
-    Incidents of category ``restriction`` (``data/severity_event_types.csv``) in the window.
+    Incidents in the window whose AMRF category (:mod:`geo.sources.amrf`,
+    ``data/amrf_categories.csv`` column ``severity_indicator``) is a restriction: denial of
+    needs, entry restrictions, movement within the country, interference, population access.
 ``axis_blocked_share``
     ``(axis_closed_km + 0.5 * axis_constrained_km) / axis_km`` over the HAWG axes
     (``data/curated/axes.csv``) crossing the unit, with their status on the as-of date.
-``pop_beyond_8h``
-    ``1 - share_pop_8h``: share of people more than 8 h from the nearest hub.
+``pop_delayed_share``
+    Share of the unit's people whose travel time to the nearest hub the recorded
+    constraints lengthen by more than :data:`DELAY_H` hours, or who are reachable without
+    constraints but not with them (:func:`delayed_population`, against the same reach
+    computed with no recorded constraint: :func:`baseline_reach`). Distance from a hub alone
+    does not count: a unit far from every hub but free of constraints (Kayes) scores 0.
 ``hub_zone``
-    Rank of the unit's hub-distance zone (:mod:`geo.model.zones`, 0 accessible .. 3 inaccessible).
+    Rank of the unit's hub-distance zone (:mod:`geo.model.zones`, 0 accessible .. 3
+    inaccessible). Not in the project's table any more: a unit far from every hub came out
+    "inaccessible" for want of a hub; the zone stays in the output as a figure.
 ``violence_incidents``
-    Incidents of category ``violence`` in the window.
+    Incidents in the window whose AMRF category is violence against aid workers,
+    hostilities or mines.
 ``encirclements``
     Encirclements in force in the unit.
+``encirclements_recent``
+    Encirclement episodes of the unit in force at any time in the :data:`HISTORY_DAYS`
+    days up to the as-of date (lifted ones included): recorded constraints keep counting
+    where the incident files stop.
+``security_axis_share``
+    ``(closed_km + 0.5 constrained_km) / axis_km`` over the axes whose status has a
+    security or administrative cause.
 ``physical_axis_share``
     ``axis_physical_km / axis_km``: constrained or closed axis length with a physical or
     seasonal cause.
@@ -37,7 +53,14 @@ Indicators (``data/severity_indicators.csv``: dimension, weight, thresholds, sou
 An indicator whose inputs are missing has no value (no axis crosses the unit; no incident
 of its category is recorded after the window starts, i.e. the incident files stop before
 it: UCDP GED 21.1 ends in 2020); it is left out of the means below and named in
-``info_gaps`` (ACAPS marks such gaps with an X).
+``info_gaps`` (ACAPS marks such gaps with an X). When an incident group has no incident
+in the window but the files hold older ones, the group is counted over the last
+``window_days`` days the files cover instead (the north would otherwise lose its whole
+security picture after 2020), and ``data_sparse`` says so. When a group's incidents in
+the window all come from the curated access-event timeline (a cited log of notable
+events, not a systematic record), a unit without any has no value rather than 0. ``data_sparse`` says in words
+where the score rests on few or stale inputs: incident counts from an older window, no
+axis in the unit, no unconstrained travel time.
 
 Scoring
 -------
@@ -66,7 +89,10 @@ from geo.errors import DataFileError
 logger = logging.getLogger(__name__)
 
 INDICATORS_PATH = SHIPPED_DATA / "severity_indicators.csv"
-EVENT_TYPES_PATH = SHIPPED_DATA / "severity_event_types.csv"
+#: Extra travel time (h) from which a constraint counts as delaying people (pop_delayed_share).
+DELAY_H = 2.0
+#: Days before the as-of date over which lifted encirclements still count (encirclements_recent).
+HISTORY_DAYS = 730
 INDICATOR_TABLE_COLUMNS = [
     "indicator",
     "dimension",
@@ -89,22 +115,27 @@ SCALE = {
     4: ("contraintes très élevées", "very high constraints"),
     5: ("contraintes extrêmes", "extreme constraints"),
 }
-#: Incident categories counted by the indicators.
+#: Incident groups counted by the indicators (figure ``incidents_<group>``), each fed by the
+#: AMRF categories whose ``severity_indicator`` is the indicator named here.
 EVENT_CATEGORIES = ("violence", "restriction")
+EVENT_INDICATOR = {"violence": "violence_incidents", "restriction": "restriction_reports"}
 ZONE_RANK = {"accessible": 0, "constrained": 1, "hard_to_reach": 2, "inaccessible": 3}
 #: Unit figures the indicators are computed from (inputs, in the output row).
 FIGURE_COLUMNS = [
     "population",
     "area_km2",
     "share_pop_8h",
+    "share_pop_delayed",
     "zone",
     "axis_km",
     "axis_closed_km",
     "axis_constrained_km",
     "axis_physical_km",
+    "axis_security_km",
     "axes_closed",
     "axes_constrained",
     "encirclements_in_force",
+    "encirclements_recent",
     "encircled_localities",
     "encircled_people",
     "incidents_violence",
@@ -186,37 +217,24 @@ def read_indicator_table(path: Path | None = None) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def read_event_types(path: Path | None = None) -> dict[str, str]:
-    """Event type -> category (:data:`EVENT_CATEGORIES`) from ``data/severity_event_types.csv``.
+def read_event_types(typology: Any = None) -> dict[str, list[str]]:
+    """Incident group (:data:`EVENT_CATEGORIES`) -> the AMRF categories it counts.
 
-    Raises
-    ------
-    DataFileError
-        Missing file or column, unknown category, duplicate event type.
+    Parameters
+    ----------
+    typology
+        :func:`geo.sources.amrf.read_typology` output (default: the project's tables).
+
+    Returns
+    -------
+    dict
+        ``{"violence": [...], "restriction": [...]}`` from the ``severity_indicator``
+        column of ``data/amrf_categories.csv``.
     """
-    path = Path(path) if path is not None else EVENT_TYPES_PATH
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError as exc:
-        raise DataFileError(path, "file not found") from exc
-    for c in ("event_type", "category"):
-        if c not in table.columns:
-            raise DataFileError(path, f"missing column {c}")
-    out: dict[str, str] = {}
-    for i, row in table.iterrows():
-        if row["category"] not in EVENT_CATEGORIES:
-            raise DataFileError(
-                path,
-                f"unknown category {row['category']!r}; expected one of {', '.join(EVENT_CATEGORIES)}",
-                row=int(i) + 1,
-                field="category",
-            )
-        if row["event_type"] in out:
-            raise DataFileError(
-                path, f"duplicate event type {row['event_type']!r}", row=int(i) + 1, field="event_type"
-            )
-        out[row["event_type"]] = row["category"]
-    return out
+    from geo.sources.amrf import read_typology
+
+    typology = read_typology() if typology is None else typology
+    return {g: typology.codes_for(ind) for g, ind in EVENT_INDICATOR.items()}
 
 
 # ----------------------------------------------------------------------------- indicators
@@ -237,10 +255,13 @@ INDICATOR_FUNCTIONS = {
         f["axis_closed_km"] + 0.5 * f["axis_constrained_km"], f["axis_km"]
     ),
     "pop_beyond_8h": lambda f: (1.0 - f["share_pop_8h"].astype(float)).clip(lower=0.0),
+    "pop_delayed_share": lambda f: f["share_pop_delayed"].astype(float),
     "hub_zone": lambda f: f["zone"].astype(object).map(ZONE_RANK).astype(float),
     "violence_incidents": lambda f: f["incidents_violence"].astype(float),
     "encirclements": lambda f: f["encirclements_in_force"].astype(float),
+    "encirclements_recent": lambda f: f["encirclements_recent"].astype(float),
     "physical_axis_share": lambda f: _share(f["axis_physical_km"], f["axis_km"]),
+    "security_axis_share": lambda f: _share(f["axis_security_km"], f["axis_km"]),
 }
 
 
@@ -438,7 +459,9 @@ def axis_lengths(units: gpd.GeoDataFrame, axes: gpd.GeoDataFrame, axis_status: p
     pandas.DataFrame
         One row per unit (same order): ``axis_km``, ``axis_closed_km``,
         ``axis_constrained_km``, ``axis_physical_km`` (closed or constrained with cause
-        physical or seasonal), ``axes_closed``, ``axes_constrained`` (``;``-separated ids).
+        physical or seasonal), ``axis_security_km`` (closed km + 0.5 x constrained km with
+        cause security or administrative), ``axes_closed``, ``axes_constrained``
+        (``;``-separated ids).
         Lengths in km measured in ESRI:102022.
     """
     u = units.to_crs(WORK_CRS).geometry.to_numpy()
@@ -451,7 +474,8 @@ def axis_lengths(units: gpd.GeoDataFrame, axes: gpd.GeoDataFrame, axis_status: p
         else np.full(len(ids), "")
     )
     out = {
-        k: np.zeros(len(u)) for k in ("axis_km", "axis_closed_km", "axis_constrained_km", "axis_physical_km")
+        k: np.zeros(len(u))
+        for k in ("axis_km", "axis_closed_km", "axis_constrained_km", "axis_physical_km", "axis_security_km")
     }
     closed: list[list[str]] = [[] for _ in u]
     constrained: list[list[str]] = [[] for _ in u]
@@ -470,6 +494,10 @@ def axis_lengths(units: gpd.GeoDataFrame, axes: gpd.GeoDataFrame, axis_status: p
             constrained[k].append(ids[j])
         if status[j] in ("closed", "constrained") and cause[j] in ("physical", "seasonal"):
             out["axis_physical_km"][k] += km
+        if cause[j] in ("security", "administrative"):
+            out["axis_security_km"][k] += (
+                km if status[j] == "closed" else (0.5 * km if status[j] == "constrained" else 0.0)
+            )
     df = pd.DataFrame({k: np.round(v, 3) for k, v in out.items()})
     df["axes_closed"] = [";".join(sorted(set(c))) for c in closed]
     df["axes_constrained"] = [";".join(sorted(set(c))) for c in constrained]
@@ -492,6 +520,121 @@ def _unit_of_points(points: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> np.nda
     return out
 
 
+def _cell_units(inputs: Any, level: int) -> tuple[np.ndarray, int]:
+    """Per grid cell, the position of its unit of ``level`` in ``inputs.admin2``/``admin3`` (-1 none)."""
+    a3 = inputs.admin3
+    a3_id = inputs.admin3_id.reshape(-1)
+    if level == 3:
+        unit_of_a3 = np.arange(len(a3))
+        k = len(a3)
+    else:
+        pos = {p: i for i, p in enumerate(inputs.admin2["pcode"])}
+        unit_of_a3 = np.array([pos.get(p, -1) for p in a3["adm2_pcode"]])
+        k = len(inputs.admin2)
+    uid = np.full(a3_id.shape, -1, dtype=np.int64)
+    inside = a3_id >= 0
+    uid[inside] = unit_of_a3[a3_id[inside]]
+    return uid, k
+
+
+def delayed_population(
+    inputs: Any, result: Any, baseline: Any, *, level: int, delay_h: float = DELAY_H
+) -> np.ndarray:
+    """Share of each unit's people whose trip to the nearest hub the constraints lengthen.
+
+    Parameters
+    ----------
+    inputs
+        ``ModelInputs`` (grid, population per cell, admin ids).
+    result
+        ``ReachResult`` under the constraints in force.
+    baseline
+        ``ReachResult`` of the same date and season with no recorded constraint
+        (:func:`baseline_reach`).
+    level
+        2 or 3 (units in the order of ``inputs.admin2`` / ``inputs.admin3``).
+    delay_h
+        Extra travel time (h) from which a person counts as delayed.
+
+    Returns
+    -------
+    numpy.ndarray
+        One share (0-1) per unit: people in cells reached within the largest band without
+        constraints whose constrained time exceeds the baseline time by more than
+        ``delay_h`` (or is beyond every band: cut off), over the unit's people; 0 for a
+        unit without people.
+    """
+    from geo.model.zones import _min_time
+
+    n = inputs.grid.shape[0] * inputs.grid.shape[1]
+    t = _min_time(result, n)
+    t0 = _min_time(baseline, n)
+    uid, k = _cell_units(inputs, level)
+    pop = inputs.population.reshape(-1)
+    ok = uid >= 0
+    delayed = ok & np.isfinite(t0) & (t > t0 + delay_h)
+    people = np.bincount(uid[ok], weights=pop[ok], minlength=k)
+    hit = np.bincount(uid[delayed], weights=pop[delayed], minlength=k)
+    return np.divide(hit, people, out=np.zeros(k), where=people > 0)
+
+
+def baseline_reach(inputs: Any, hubs: gpd.GeoDataFrame, versions: Any, as_of: dt.date) -> Any:
+    """Reach of ``hubs`` on ``as_of`` (same season and flood months) with no recorded constraint.
+
+    Parameters
+    ----------
+    inputs
+        ``ModelInputs``.
+    hubs
+        Hubs (EPSG:4326).
+    versions
+        ``geo.store.constraints.ConstraintVersions`` (only their schemas are used: every
+        road, crossing and encirclement history is emptied).
+    as_of
+        Date (season and flood zones).
+
+    Returns
+    -------
+    geo.model.reach.ReachResult
+    """
+    from geo.model.reach import base_state, reach_from_state
+
+    state = base_state(
+        inputs,
+        versions.road_status.iloc[:0],
+        versions.encircled.iloc[:0],
+        as_of,
+        crossing_versions=versions.crossing_status.iloc[:0],
+    )
+    return reach_from_state(inputs, hubs, state, as_of=as_of, clip=False)
+
+
+def recent_episodes(
+    episodes: gpd.GeoDataFrame | None, as_of: dt.date, *, days: int = HISTORY_DAYS
+) -> gpd.GeoDataFrame | None:
+    """Encirclement episodes in force at some time in the ``days`` days up to ``as_of``.
+
+    An episode runs from ``since`` to ``until``; without ``until`` an ``active`` one runs to
+    ``as_of`` and any other to its ``last_confirmed`` date (else ``since``).
+    """
+    if episodes is None or len(episodes) == 0:
+        return episodes
+    start = as_of - dt.timedelta(days=days)
+    keep = []
+    for _, e in episodes.iterrows():
+        since = e["since"]
+        until = e.get("until")
+        if until is None or pd.isna(until):
+            conf = e.get("last_confirmed")
+            until = (
+                as_of
+                if e.get("status") == "active"
+                else (conf if conf is not None and not pd.isna(conf) else since)
+            )
+        keep.append(since is not None and since <= as_of and until >= start)
+    return episodes[np.array(keep, dtype=bool)]
+
+
 def unit_figures(
     inputs: Any,
     result: Any,
@@ -499,9 +642,12 @@ def unit_figures(
     level: int,
     density_path: Path,
     incidents: gpd.GeoDataFrame | None = None,
-    event_types: dict[str, str] | None = None,
+    event_types: dict[str, list[str]] | None = None,
     zone_rules: pd.DataFrame | None = None,
     uncovered: tuple[str, ...] = (),
+    zero_is_gap: tuple[str, ...] = (),
+    baseline: Any = None,
+    episodes: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Compute the figures the indicators come from, one row per admin unit.
 
@@ -517,24 +663,36 @@ def unit_figures(
     density_path
         Population density raster (see :func:`episode_population`).
     incidents
-        Incidents of the window (points, any CRS, ``event_type``), or None.
+        Incidents of the window (points, any CRS, ``source``, ``event_type``; ``amrf`` is
+        added by :func:`geo.sources.amrf.classify` when absent), or None.
     event_types
-        Event type -> category (default :func:`read_event_types`); other types are not counted.
+        Incident group -> AMRF categories (default :func:`read_event_types`).
     zone_rules
         Hub-distance zone rules (default ``data/zones_rules.csv``).
     uncovered
-        Incident categories the incident files do not cover in the window: their counts
+        Incident groups the incident files do not cover in the window: their counts
         are NaN (no information), not 0.
+    zero_is_gap
+        Incident groups known in the window only from the curated access-event timeline (not
+        a systematic record): a unit with none of them has NaN (no information), not 0.
+    baseline
+        Reach with no recorded constraint (:func:`baseline_reach`); None leaves
+        ``share_pop_delayed`` NaN (an information gap).
+    episodes
+        Encirclement episodes already limited to the recent ones (:func:`recent_episodes`);
+        None counts the episodes in force.
 
     Returns
     -------
     geopandas.GeoDataFrame
         EPSG:4326: ``pcode``, ``name``, ``level``, ``adm1_name``, ``adm2_pcode``,
-        :data:`FIGURE_COLUMNS`, geometry.
+        :data:`FIGURE_COLUMNS`, ``incidents_amrf_<code>`` per AMRF category, geometry.
     """
     from geo.model.zones import classify_zones, zone_metrics
+    from geo.sources.amrf import classify, read_typology
 
-    event_types = read_event_types() if event_types is None else event_types
+    typology = read_typology()
+    event_types = read_event_types(typology) if event_types is None else event_types
     state = result.state
     zones = classify_zones(zone_metrics(inputs, result, level=level, incidents=incidents), zone_rules)
     units = gpd.GeoDataFrame(
@@ -543,11 +701,16 @@ def unit_figures(
         crs=STORAGE_CRS,
     )
     units["share_pop_8h"] = zones["share_pop_8h"] if "share_pop_8h" in zones else 0.0
+    k = len(units)
+    units["share_pop_delayed"] = (
+        np.round(delayed_population(inputs, result, baseline, level=level), 4)
+        if baseline is not None
+        else np.full(k, np.nan)
+    )
     axes = inputs.axes.reset_index(drop="axis_id" in inputs.axes.columns)
     units = pd.concat([units.reset_index(drop=True), axis_lengths(units, axes, state.axis_status)], axis=1)
     # encirclements in force, attributed to the unit holding the locality point
     enc = state.no_entry
-    k = len(units)
     n_enc = np.zeros(k, dtype=np.int64)
     people = np.zeros(k)
     names: list[list[str]] = [[] for _ in range(k)]
@@ -561,17 +724,39 @@ def unit_figures(
             people[pos] += float(p)
             names[pos].append(loc)
     units["encirclements_in_force"] = n_enc
+    recent = enc if episodes is None else episodes
+    n_recent = np.zeros(k, dtype=np.int64)
+    if recent is not None and len(recent):
+        where_recent = _unit_of_points(recent, units)
+        n_recent = np.bincount(where_recent[where_recent >= 0], minlength=k).astype(np.int64)
+    units["encirclements_recent"] = n_recent
     units["encircled_localities"] = [";".join(sorted(n)) for n in names]
     units["encircled_people"] = np.round(people, 0)
-    for cat in EVENT_CATEGORIES:
+    amrf = None
+    where_inc = np.zeros(0, dtype=np.int64)
+    if incidents is not None and len(incidents):
+        amrf = (
+            (incidents["amrf"] if "amrf" in incidents else classify(incidents, typology))
+            .astype(str)
+            .to_numpy()
+        )
+        where_inc = _unit_of_points(incidents, units)
+    per_code: dict[str, np.ndarray] = {}
+    for code in typology.constraint_codes:
         counts = np.zeros(k)
-        if incidents is not None and len(incidents):
-            sel = incidents[incidents["event_type"].astype(str).map(event_types).eq(cat)]
-            where = _unit_of_points(sel, units)
-            counts = np.bincount(where[where >= 0], minlength=k).astype(float)
+        if amrf is not None:
+            sel = (amrf == code) & (where_inc >= 0)
+            counts = np.bincount(where_inc[sel], minlength=k).astype(float)
+        per_code[code] = counts
+    for cat in EVENT_CATEGORIES:
+        counts = sum((per_code[c] for c in event_types.get(cat, []) if c in per_code), np.zeros(k))
         if cat in uncovered:
             counts = np.full(k, np.nan)
+        elif cat in zero_is_gap:
+            counts = np.where(counts > 0, counts, np.nan)
         units[f"incidents_{cat}"] = counts
+    for code, counts in per_code.items():
+        units[f"incidents_amrf_{code}"] = counts
     units["population"] = np.round(units["population"].astype(float), 0)
     units["area_km2"] = np.round(units["area_km2"].astype(float), 1)
     units["share_pop_8h"] = np.round(units["share_pop_8h"].astype(float), 4)
@@ -589,7 +774,9 @@ def severity(
     incidents: gpd.GeoDataFrame | None = None,
     window_days: int = 365,
     table: pd.DataFrame | None = None,
-    event_types: dict[str, str] | None = None,
+    event_types: dict[str, list[str]] | None = None,
+    baseline: Any = None,
+    episodes: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Access severity of every admin unit of ``level`` on ``as_of``.
 
@@ -600,21 +787,29 @@ def severity(
     as_of
         Date of the state; incidents count over the ``window_days`` days ending on it.
     incidents
-        All incidents (points, ``date``, ``event_type``); windowed here. A category none
-        of whose incidents falls on or after the window's first day is treated as not
-        covered by the files (its indicator becomes an information gap).
+        All incidents (points, ``date``, ``source``, ``event_type``); windowed here. A
+        group none of whose incidents falls on or after the window's first day is treated
+        as not covered by the files (its indicator becomes an information gap).
     window_days
         Incident window, days (>= 1).
     table, event_types
-        Indicator table and event categories (defaults: the project's files).
+        Indicator table and incident groups (defaults: the project's files).
+    baseline
+        Reach on ``as_of`` with no recorded constraint (:func:`baseline_reach`); None
+        makes ``pop_delayed_share`` an information gap.
+    episodes
+        Every encirclement episode (the store's versions); the ones in force in the
+        :data:`HISTORY_DAYS` days up to ``as_of`` give ``encirclements_recent``. None: the
+        episodes in force only.
 
     Returns
     -------
     geopandas.GeoDataFrame
         EPSG:4326, one row per unit: ``as_of``, ``window_days``, ``pcode``, ``name``,
         ``level``, ``adm1_name``, ``adm2_pcode``, ``score``, ``label``, ``index``, the
-        dimension scores, ``value_``/``score_`` per indicator, ``info_gaps``, then the
-        figures (:data:`FIGURE_COLUMNS`), geometry.
+        dimension scores, ``value_``/``score_`` per indicator, ``info_gaps``,
+        ``data_sparse`` (where the score rests on few inputs, in words), then the figures
+        (:data:`FIGURE_COLUMNS`, ``incidents_amrf_<code>``), geometry.
 
     Raises
     ------
@@ -622,19 +817,43 @@ def severity(
         ``level`` not 2 or 3, ``window_days`` < 1.
     """
     from geo.model.incidents import time_window
+    from geo.sources.amrf import classify, read_typology
 
     if window_days < 1:
         msg = f"window_days must be >= 1, got {window_days!r}"
         raise ValueError(msg)
-    event_types = read_event_types() if event_types is None else event_types
+    typology = read_typology()
+    event_types = read_event_types(typology) if event_types is None else event_types
     windowed = None
     uncovered = list(EVENT_CATEGORIES)
+    latest: dict[str, str] = {}
+    fallback: dict[str, str] = {}
+    curated_only: list[str] = []
     if incidents is not None and len(incidents):
+        if "amrf" not in incidents:
+            incidents = incidents.assign(amrf=classify(incidents, typology))
         windowed = time_window(incidents, as_of=as_of, days=window_days)
         start = pd.Timestamp(as_of) - pd.Timedelta(days=window_days - 1)
-        cats = incidents["event_type"].astype(str).map(event_types)
-        last = incidents["date"].groupby(cats).max()
+        group_of = {c: g for g, codes in event_types.items() for c in codes}
+        groups = incidents["amrf"].map(group_of)
+        last = incidents["date"][incidents["date"] <= pd.Timestamp(as_of)].groupby(groups).max()
+        latest = {g: d.date().isoformat() for g, d in last.items()}
         uncovered = [c for c in EVENT_CATEGORIES if c not in last.index or last[c] < start]
+        for c in [c for c in uncovered if c in last.index]:
+            # the files stop before the window: count the group over the last window they cover
+            stale = time_window(incidents[groups == c], as_of=last[c].date(), days=window_days)
+            parts = [windowed.copy(), stale[~stale.index.isin(windowed.index)].copy()]
+            for part in parts:
+                part.attrs = {}  # pandas compares attrs on concat; "rejected" is a frame
+            windowed = pd.concat(parts)
+            first = (last[c] - pd.Timedelta(days=window_days - 1)).date().isoformat()
+            fallback[c] = f"{first}..{latest[c]}"
+        uncovered = [c for c in uncovered if c not in fallback]
+        systematic = windowed["source"].astype(str).str.split(":").str[0] != "curated"
+        w_groups = windowed["amrf"].map(group_of)
+        curated_only = [
+            c for c in EVENT_CATEGORIES if c not in uncovered and not (systematic & (w_groups == c)).any()
+        ]
     figures = unit_figures(
         inputs,
         result,
@@ -643,8 +862,32 @@ def severity(
         incidents=windowed,
         event_types=event_types,
         uncovered=tuple(uncovered),
+        zero_is_gap=tuple(curated_only),
+        baseline=baseline,
+        episodes=recent_episodes(episodes, as_of) if episodes is not None else None,
     )
     scored = score_units(figures, table)
+    sparse = []
+    for _, row in scored.iterrows():
+        notes = [
+            f"no {c} incident recorded in the window (latest: {latest.get(c, 'none')})" for c in uncovered
+        ]
+        notes += [
+            f"{c} incidents counted over {span}, the last {window_days} days the incident files cover"
+            for c, span in fallback.items()
+        ]
+        notes += [
+            f"{c} incidents in the window come only from the curated access-event timeline "
+            "(no systematic record): none recorded is an information gap"
+            for c in curated_only
+            if not row[f"incidents_{c}"] > 0
+        ]
+        if not row["axis_km"] > 0:
+            notes.append("no HAWG axis in the unit")
+        if baseline is None:
+            notes.append("no unconstrained travel time to compare with")
+        sparse.append("; ".join(notes))
+    scored["data_sparse"] = sparse
     scored.insert(0, "window_days", window_days)
     scored.insert(0, "as_of", as_of.isoformat())
     head = [
@@ -661,7 +904,9 @@ def severity(
     ]
     dims = [f"dim_{d}" for d in DIMENSIONS]
     ind = [c for c in scored.columns if c.startswith(("value_", "score_"))]
-    cols = [*head, *dims, *ind, "info_gaps", *FIGURE_COLUMNS, "geometry"]
+    amrf_cols = [c for c in scored.columns if c.startswith("incidents_amrf_")]
+    cols = [*head, *dims, *ind, "info_gaps", "data_sparse", *FIGURE_COLUMNS, *amrf_cols, "geometry"]
+    scored.attrs["incident_windows"] = fallback
     logger.info(
         "severity level %d as of %s: %s", level, as_of, scored["score"].value_counts().sort_index().to_dict()
     )
@@ -715,3 +960,56 @@ def with_population(
         col = pop[c]
         out[c] = col.round(0) if c not in ("population_method", "settlements") else col
     return out
+
+
+def severity_on(
+    inputs: Any,
+    hubs: gpd.GeoDataFrame,
+    versions: Any,
+    *,
+    as_of: dt.date,
+    level: int,
+    density_path: Path,
+    incidents: gpd.GeoDataFrame | None = None,
+    window_days: int = 365,
+) -> tuple[gpd.GeoDataFrame, Any]:
+    """Severity of every unit on ``as_of`` from the version histories: reach, baseline, scores.
+
+    Parameters
+    ----------
+    inputs
+        ``ModelInputs``.
+    hubs
+        Hubs (EPSG:4326).
+    versions
+        ``geo.store.constraints.ConstraintVersions`` (store or curated CSVs).
+    as_of, level, density_path, incidents, window_days
+        See :func:`severity`.
+
+    Returns
+    -------
+    (geopandas.GeoDataFrame, ReachResult)
+        The :func:`severity` table and the reach it was computed from.
+    """
+    from geo.model.reach import compute_reach
+
+    result = compute_reach(
+        inputs,
+        hubs,
+        road_status_versions=versions.road_status,
+        encircled_episodes=versions.encircled,
+        crossing_versions=versions.crossing_status,
+        as_of=as_of,
+    )
+    table = severity(
+        inputs,
+        result,
+        level=level,
+        density_path=density_path,
+        as_of=as_of,
+        incidents=incidents,
+        window_days=window_days,
+        baseline=baseline_reach(inputs, hubs, versions, as_of),
+        episodes=versions.encircled,
+    )
+    return table, result

@@ -56,6 +56,9 @@ ZONE_COLOUR = {
     "inaccessible": "#d7191c",
 }
 
+#: Access severity class 0-5 (geo.model.severity.SCALE) -> fill colour, light to dark.
+SEVERITY_COLOUR = {0: "#f7f7f7", 1: "#fee8c8", 2: "#fdbb84", 3: "#fc8d59", 4: "#d7301f", 5: "#7f0000"}
+
 
 def hub_short_name(name: object) -> str:
     """Return a hub's name without its parenthesis, for labels (``"Mopti (Sévaré)"`` -> ``"Mopti"``)."""

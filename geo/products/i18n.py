@@ -232,7 +232,171 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The end date must follow the start date.",
     },
     "series_download": {"fr": "Série (CSV + HXL)", "en": "Series (CSV + HXL)"},
+    "title_severity": {"en": "Mali: access severity", "fr": "Mali : sévérité des contraintes d'accès"},
+    "subtitle_severity": {
+        "en": "Situation as of {date} · 0-5 scale (ACAPS dimensions) by {level}",
+        "fr": "Situation au {date} · échelle 0-5 (dimensions ACAPS) par {level}",
+    },
+    "legend_severity": {"en": "Access severity", "fr": "Sévérité de l'accès"},
+    "severity_sparse": {
+        "en": "No violence incident recorded in the window: counted over {start} – {end}, "
+        "the last year the incident files cover",
+        "fr": "Aucun incident de violence enregistré dans la période : comptés du {start} au {end}, "
+        "dernière année couverte par les fichiers",
+    },
+    "legend_counts": {"en": "Incidents per cercle (window)", "fr": "Incidents par cercle (période)"},
+    "all_categories": {
+        "en": "All AMRF access-constraint categories",
+        "fr": "Toutes catégories de contraintes d'accès (AMRF)",
+    },
+    "no_incident": {
+        "en": "No incident recorded in the window",
+        "fr": "Aucun incident enregistré dans la période",
+    },
+    "no_incident_window": {
+        "en": "No incident recorded in the window ({start} – {end})",
+        "fr": "Aucun incident enregistré dans la période ({start} – {end})",
+    },
+    "stale": {
+        "en": "Not confirmed for more than {n} days",
+        "fr": "Non confirmé depuis plus de {n} jours",
+    },
+    "key_figures": {"en": "Key figures", "fr": "Chiffres clés"},
+    "kf_encircled": {"en": "{n} encircled localities in force", "fr": "{n} localités encerclées en vigueur"},
+    "kf_no_encircled": {
+        "en": "No encircled locality in force",
+        "fr": "Aucune localité encerclée en vigueur",
+    },
+    "kf_axes": {
+        "en": "Axes: {closed} closed, {constrained} constrained",
+        "fr": "Axes : {closed} fermés, {constrained} sous contrainte",
+    },
+    "kf_stale": {
+        "en": "{n} constraints not confirmed for more than {days} days",
+        "fr": "{n} contraintes non confirmées depuis plus de {days} jours",
+    },
+    "kf_incidents": {"en": "{n} incidents in the window", "fr": "{n} incidents dans la période"},
+    "kf_hubs": {"en": "{n} HAWG hubs", "fr": "{n} hubs du GTAH"},
+    "reference": {"en": "Map reference: {ref}", "fr": "Référence de la carte : {ref}"},
+    "contact": {"en": "Contact: {contact}", "fr": "Contact : {contact}"},
+    "contact_missing": {
+        "en": "Contact: not set (MALI_ACCESS_CONTACT or --contact)",
+        "fr": "Contact : non renseigné (MALI_ACCESS_CONTACT ou --contact)",
+    },
 }
+
+
+#: Texts of the app pages, keyed ``page.<name>`` (Incidents link panel, Severity page).
+TEXT.update(
+    {
+        "page.link_head": {
+            "en": "Turn an incident into a constraint",
+            "fr": "Transformer un incident en contrainte",
+        },
+        "page.link_help": {
+            "en": "The incident's date becomes the start date and its source the source of the new "
+            "road status or encirclement; the link is kept in the store (history is append-only).",
+            "fr": "La date de l'incident devient la date de début et sa source la source du nouveau "
+            "statut de route ou du nouvel encerclement ; le lien est conservé (historique en ajout seul).",
+        },
+        "page.link_none": {
+            "en": "No access-constraint incident in the current filter.",
+            "fr": "Aucun incident de contrainte d'accès dans le filtre actuel.",
+        },
+        "page.link_incident": {"en": "Incident", "fr": "Incident"},
+        "page.link_carried": {
+            "en": "Carried over: date {date}, source {source}. AMRF category: {amrf}.",
+            "fr": "Repris : date {date}, source {source}. Catégorie AMRF : {amrf}.",
+        },
+        "page.link_kind": {"en": "Record as", "fr": "Enregistrer comme"},
+        "page.link_road_status": {"en": "Road status", "fr": "Statut de route"},
+        "page.link_encirclement": {"en": "Encirclement", "fr": "Encerclement"},
+        "page.link_axis": {"en": "Axis", "fr": "Axe"},
+        "page.link_status": {"en": "Status", "fr": "Statut"},
+        "page.link_cause": {"en": "Cause", "fr": "Cause"},
+        "page.link_locality": {"en": "Locality", "fr": "Localité"},
+        "page.link_radius": {
+            "en": "No-entry radius (km, 0 = default)",
+            "fr": "Rayon d'interdiction (km, 0 = défaut)",
+        },
+        "page.link_confidence": {"en": "Confidence", "fr": "Confiance"},
+        "page.link_note": {"en": "Note", "fr": "Note"},
+        "page.link_by": {"en": "Recorded by *", "fr": "Enregistré par *"},
+        "page.link_save": {"en": "Record and link", "fr": "Enregistrer et lier"},
+        "page.link_not_saved": {"en": "Not saved.", "fr": "Rien n'a été enregistré."},
+        "page.link_saved": {
+            "en": "Recorded: {target}, version {version}; link kept.",
+            "fr": "Enregistré : {target}, version {version} ; lien conservé.",
+        },
+        "page.links": {"en": "Incident links ({n})", "fr": "Liens incident → contrainte ({n})"},
+        "page.amrf": {"en": "AMRF categories (empty = all)", "fr": "Catégories AMRF (vide = toutes)"},
+        "layer.people_inside": {
+            "en": "People inside the no-entry zone",
+            "fr": "Personnes dans la zone d'interdiction",
+        },
+        "layer.people_range": {
+            "en": "; grid range {low}–{high}",
+            "fr": " ; fourchette de la grille {low}–{high}",
+        },
+        "layer.method_grid": {
+            "en": "population grid estimate",
+            "fr": "estimation par la grille de population",
+        },
+        "layer.method_settlement": {"en": "settlement population", "fr": "population des localités"},
+        "page.sev_title": {"en": "Access severity and changes", "fr": "Sévérité de l'accès et changements"},
+        "page.sev_caption": {
+            "en": "0-5 scale from indicators in the three ACAPS dimensions (weights, thresholds and "
+            "sources: data/severity_indicators.csv); every score is traced to its indicators.",
+            "fr": "Échelle 0-5 à partir d'indicateurs dans les trois dimensions ACAPS (poids, seuils et "
+            "sources : data/severity_indicators.csv) ; chaque note renvoie à ses indicateurs.",
+        },
+        "page.sev_level": {"en": "Admin level", "fr": "Niveau administratif"},
+        "page.sev_as_of": {"en": "As of", "fr": "Situation au"},
+        "page.sev_window": {"en": "Incident window (days)", "fr": "Période des incidents (jours)"},
+        "page.sev_index": {"en": "Index (0-5)", "fr": "Indice (0-5)"},
+        "page.dim_people_to_aid": {
+            "en": "People's access to aid (0-3)",
+            "fr": "Accès de la population à l'aide (0-3)",
+        },
+        "page.dim_actors_to_people": {
+            "en": "Actors' access to people (0-3)",
+            "fr": "Accès des acteurs à la population (0-3)",
+        },
+        "page.dim_security_physical": {
+            "en": "Security and physical constraints (0-3)",
+            "fr": "Contraintes sécuritaires et physiques (0-3)",
+        },
+        "page.sev_gaps": {"en": "Information gaps", "fr": "Lacunes d'information"},
+        "page.sev_sparse": {"en": "Sparse or stale data", "fr": "Données rares ou anciennes"},
+        "page.sev_indicators": {
+            "en": "Every indicator: value, score and the figures it comes from",
+            "fr": "Chaque indicateur : valeur, note et chiffres dont il provient",
+        },
+        "page.sev_counts": {"en": "Units per class", "fr": "Unités par classe"},
+        "page.sev_download": {"en": "Severity table (CSV + HXL)", "fr": "Tableau de sévérité (CSV + HXL)"},
+        "page.chg_head": {"en": "What changed between two dates", "fr": "Ce qui a changé entre deux dates"},
+        "page.chg_from": {"en": "From", "fr": "Du"},
+        "page.chg_to": {"en": "To", "fr": "Au"},
+        "page.chg_known": {
+            "en": "As known on each date (records' recorded_at)",
+            "fr": "Tel que connu à chaque date (date d'enregistrement)",
+        },
+        "page.chg_run": {"en": "Compare", "fr": "Comparer"},
+        "page.chg_order": {
+            "en": "The first date must be before the second.",
+            "fr": "La première date doit précéder la seconde.",
+        },
+        "page.chg_changes": {"en": "Constraint changes", "fr": "Changements de contraintes"},
+        "page.chg_hubs": {"en": "Per hub", "fr": "Par hub"},
+        "page.chg_admin2": {"en": "Per cercle", "fr": "Par cercle"},
+        "page.chg_severity": {"en": "Severity changes", "fr": "Changements de sévérité"},
+        "page.chg_pdf": {"en": "One-page PDF", "fr": "PDF d'une page"},
+        "page.kf_changes": {"en": "Constraint changes", "fr": "Changements de contraintes"},
+        "page.kf_km2": {"en": "km² lost / gained", "fr": "km² perdus / gagnés"},
+        "page.kf_people": {"en": "People lost / gained", "fr": "Personnes perdues / gagnées"},
+        "page.kf_severity": {"en": "Cercles worse / better", "fr": "Cercles en hausse / en baisse"},
+    }
+)
 
 
 #: Texts of public snapshots (geo/products/snapshot.py), keyed ``snapshot.<name>``.

@@ -57,6 +57,7 @@ from geo.products.cartography import (
     MALI_LAND,
     RIVER_COLOUR,  # noqa: F401  (re-exported)
     ROAD_STATUS_COLOUR,
+    SEVERITY_COLOUR,
     WATER,
     ZONE_COLOUR,
     hub_colour,
@@ -131,7 +132,7 @@ NEIGHBOURS = {
 #: Extent of the inset map (lon/lat).
 INSET_BOUNDS = (-18.5, 4.0, 16.5, 27.5)
 
-_SHOWS = ("bands", "zones")
+_SHOWS = ("bands", "zones", "severity")
 _FORMATS = ("png", "pdf")
 
 
@@ -190,6 +191,25 @@ class MapLayers:
     note
         A sentence printed in a box at the bottom right of the map (e.g. that the incident
         data are sparse), or None.
+        Incident points already filtered to the window; never drawn as points in public
+        mode. Counted per cercle (``admin2``) and drawn as a choropleth
+        (:func:`incident_counts`, classes :data:`COUNT_CLASSES`) when ``admin2`` is given.
+    incident_window
+        ``(first day, last day)`` of the incident window: with no incident in it, the
+        legend and the key figures say so ("no incident recorded in the window").
+    incident_category
+        AMRF category counted by the choropleth (:mod:`geo.sources.amrf`), or None for
+        every access category (``not_access`` events are never counted).
+    stale_days
+        Constraints whose last confirmation (encirclement ``last_confirmed``, else
+        ``since``; road status ``valid_from``) is more than this many days before the
+        as-of date are marked "not confirmed" (``geo.config.Settings.stale_days``); None:
+        no mark.
+    reference
+        Map reference number printed in the footer (default :func:`map_reference`).
+    contact
+        Contact line printed in the footer (``geo.config.Settings.contact``); empty: the
+        footer says it is missing.
     season
         ``"dry"`` or ``"rainy"`` (subtitle).
     cell_km
@@ -218,7 +238,144 @@ class MapLayers:
     season: str = "dry"
     cell_km: float = DEFAULT_CELL_KM
     zone_level: int = 2
+    incident_window: tuple[dt.date, dt.date] | None = None
+    incident_category: str | None = None
+    stale_days: int | None = None
+    reference: str | None = None
+    contact: str = ""
     _prepared: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+
+#: Classes of the incident choropleth: (lowest count, highest count or None, colour).
+COUNT_CLASSES = (
+    (1, 2, "#fdd0a2"),
+    (3, 5, "#fdae6b"),
+    (6, 10, "#f16913"),
+    (11, 25, "#d94801"),
+    (26, None, "#8c2d04"),
+)
+
+
+def incident_counts(
+    incidents: gpd.GeoDataFrame | None, units: gpd.GeoDataFrame, *, category: str | None = None
+) -> gpd.GeoDataFrame:
+    """Incidents per admin unit and per AMRF category (inputs of the choropleth and key figures).
+
+    Parameters
+    ----------
+    incidents
+        Incident points of the window (any CRS), with ``amrf`` (added by
+        :func:`geo.sources.amrf.classify` when absent); None or empty: every count is 0.
+    units
+        Admin units (polygons, any CRS) with ``pcode`` and ``name``.
+    category
+        AMRF category counted in ``count``; None: every access category (all but
+        ``not_access`` and ``unclassified``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``units``' ``pcode``, ``name``, ``count`` (incidents of ``category``) and one
+        ``amrf_<code>`` column per AMRF category, geometry; same order as ``units``. A point
+        on the border of two units counts in the first one only; points outside every
+        unit are not counted.
+    """
+    from geo.sources.amrf import NOT_ACCESS, UNCLASSIFIED, classify, read_typology
+
+    typology = read_typology()
+    out = gpd.GeoDataFrame(
+        {"pcode": units["pcode"].to_numpy(), "name": units["name"].to_numpy()},
+        geometry=units.geometry.to_numpy(),
+        crs=units.crs,
+    )
+    k = len(out)
+    codes = typology.constraint_codes
+    counts = {c: np.zeros(k, dtype=np.int64) for c in codes}
+    if incidents is not None and len(incidents):
+        amrf = (incidents["amrf"] if "amrf" in incidents else classify(incidents, typology)).astype(str)
+        pts = incidents.geometry.to_crs(units.crs).to_numpy()
+        tree = shapely.STRtree(out.geometry.to_numpy())
+        ip, iu = tree.query(pts, predicate="intersects")
+        first = np.full(len(pts), -1, dtype=np.int64)
+        if len(ip):
+            order = np.lexsort((iu, ip))  # per point, the lowest unit index first
+            ip, iu = ip[order], iu[order]
+            head = np.ones(len(ip), dtype=bool)
+            head[1:] = ip[1:] != ip[:-1]
+            first[ip[head]] = iu[head]
+        for c in codes:
+            sel = (amrf.to_numpy() == c) & (first >= 0)
+            counts[c] = np.bincount(first[sel], minlength=k).astype(np.int64)
+    for c in codes:
+        out[f"amrf_{c}"] = counts[c]
+    if category is None:
+        out["count"] = sum(
+            (counts[c] for c in codes if c not in (NOT_ACCESS, UNCLASSIFIED)), np.zeros(k, np.int64)
+        )
+    else:
+        if category not in counts:
+            msg = f"unknown AMRF category {category!r}; known: {', '.join(codes)}"
+            raise ValueError(msg)
+        out["count"] = counts[category]
+    return out
+
+
+def stale_constraints(
+    axis_status: pd.DataFrame | None,
+    encircled: gpd.GeoDataFrame | None,
+    as_of: dt.date,
+    stale_days: int,
+) -> tuple[list[str], list[int]]:
+    """Constraints in force not confirmed for more than ``stale_days`` days on ``as_of``.
+
+    Parameters
+    ----------
+    axis_status
+        Axis status in force, indexed by ``axis_id`` (``status``, ``valid_from``); only
+        ``constrained`` and ``closed`` axes are checked (an open road needs no confirmation).
+    encircled
+        Encirclements in force (``last_confirmed``, ``since``).
+    as_of
+        Date of the map.
+    stale_days
+        Days (>= 0).
+
+    Returns
+    -------
+    (list of str, list of int)
+        Stale axis ids, and the positions (0-based) of stale encirclements in ``encircled``.
+    """
+    limit = as_of - dt.timedelta(days=int(stale_days))
+
+    def day(v: object) -> dt.date | None:
+        if v is None or (not isinstance(v, dt.date) and pd.isna(v)):
+            return None
+        return v if isinstance(v, dt.date) else pd.Timestamp(v).date()
+
+    axes: list[str] = []
+    if axis_status is not None and len(axis_status) and "valid_from" in axis_status:
+        for aid, row in axis_status.iterrows():
+            d = day(row.get("valid_from"))
+            if row.get("status") in ("constrained", "closed") and d is not None and d < limit:
+                axes.append(str(aid))
+    enc: list[int] = []
+    if encircled is not None and len(encircled):
+        for i, (_, row) in enumerate(encircled.iterrows()):
+            d = day(row.get("last_confirmed")) if "last_confirmed" in encircled else None
+            d = d or day(row.get("since"))
+            if d is not None and d < limit:
+                enc.append(i)
+    return axes, enc
+
+
+def map_reference(as_of: dt.date, *, show: str, focus_hub: str | None, lang: str, public: bool) -> str:
+    """Return the reference number of a map: ``MLI-HAWG-<YYYYMMDD>-<kind>-<LANG>`` (``-P``: public).
+
+    The same map of the same date always gets the same number, so a printed copy can be
+    matched with its file.
+    """
+    kind = (focus_hub or "NAT").upper() if show == "bands" else {"zones": "ZONES", "severity": "SEV"}[show]
+    return f"MLI-HAWG-{as_of:%Y%m%d}-{kind}-{lang.upper()}" + ("-P" if public else "")
 
 
 def main_towns(places: gpd.GeoDataFrame, *, names: Sequence[str] = MAIN_TOWNS) -> gpd.GeoDataFrame:
@@ -269,6 +426,10 @@ def build_map_layers(
     incidents: gpd.GeoDataFrame | None = None,
     zones: gpd.GeoDataFrame | None = None,
     zone_level: int = 2,
+    incident_window: tuple[dt.date, dt.date] | None = None,
+    incident_category: str | None = None,
+    stale_days: int | None = None,
+    contact: str = "",
 ) -> MapLayers:
     """Gather the layers of a print map from the engine's outputs.
 
@@ -288,6 +449,9 @@ def build_map_layers(
         Access zones (:func:`geo.model.zones.classify_zones`), or None.
     zone_level
         Admin level of ``zones``.
+    incident_window, incident_category, stale_days, contact
+        See :class:`MapLayers` (the sign-off elements: choropleth window and category,
+        staleness marks, contact line).
 
     Returns
     -------
@@ -312,6 +476,10 @@ def build_map_layers(
         season=result.season,
         cell_km=inputs.grid.cell_km,
         zone_level=zone_level,
+        incident_window=incident_window,
+        incident_category=incident_category,
+        stale_days=stale_days,
+        contact=contact,
     )
 
 
@@ -387,6 +555,11 @@ def _prepare(layers: MapLayers) -> dict[str, Any]:
     p["hubs"] = None if _empty(layers.hubs) else _to_print(layers.hubs, simplify=False)
     p["towns"] = None if _empty(layers.towns) else _to_print(layers.towns, simplify=False)
     p["incidents"] = None if _empty(layers.incidents) else _to_print(layers.incidents, simplify=False)
+    p["counts"] = (
+        None
+        if _empty(layers.admin2)
+        else _to_print(incident_counts(layers.incidents, layers.admin2, category=layers.incident_category))
+    )
     p["network"] = None if _empty(layers.network) else _to_print(layers.network)
     p["rivers"] = None if _empty(layers.rivers) else _to_print(layers.rivers)
     p["crossings"] = None if _empty(layers.crossings) else _to_print(layers.crossings, simplify=False)
@@ -710,8 +883,8 @@ def _QuietCanvas(fig: Any) -> Any:  # noqa: N802
 def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -> None:
     """Draw a legend in the side-panel axes.
 
-    Entries are (kind, style, label); kind is ``head``, ``fill``, ``line``, ``marker`` or
-    ``gap``. Labels are drawn literally (:func:`geo.escape.mpl_text`).
+    Entries are (kind, style, label); kind is ``head``, ``note`` (a line of italic text),
+    ``fill``, ``line``, ``marker`` or ``gap``. Labels are drawn literally (:func:`geo.escape.mpl_text`).
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
@@ -719,8 +892,10 @@ def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    rows = sum(1 for k, _, _ in entries if k not in ("gap", "head")) + sum(
-        0.95 for k, _, _ in entries if k == "head"
+    rows = (
+        sum(1 for k, _, _ in entries if k not in ("gap", "head", "note"))
+        + sum(0.95 for k, _, _ in entries if k == "head")
+        + sum(0.9 * max(len(textwrap.wrap(lab, 58)), 1) + 0.25 for k, _, lab in entries if k == "note")
     )
     gaps = sum(1 for k, _, _ in entries if k == "gap")
     step = min(0.06, 0.98 / max(rows + 0.35 * gaps, 1))
@@ -733,6 +908,19 @@ def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -
         if kind == "head":
             ax.text(0.0, y, mpl_text(label), fontsize=8.2 * s, fontweight="bold", va="top", ha="left")
             y -= step * 0.95
+            continue
+        if kind == "note":
+            wrapped = textwrap.wrap(label, 58) or [""]
+            ax.text(
+                0.0,
+                y,
+                mpl_text("\n".join(wrapped)),
+                fontsize=6.2 * s,
+                fontstyle="italic",
+                va="top",
+                ha="left",
+            )
+            y -= step * (0.9 * len(wrapped) + 0.25)
             continue
         ym = y - step * 0.35
         if kind == "fill":
@@ -787,6 +975,15 @@ def _page_text(
     title: str | None,
     subtitle: str | None,
 ) -> tuple[str, str]:
+    if title is None and show == "severity":
+        title = tr("title_severity", lang)
+    if subtitle is None and show == "severity":
+        subtitle = tr(
+            "subtitle_severity",
+            lang,
+            date=format_date(as_of, lang),
+            level=tr(f"level_{layers.zone_level}", lang),
+        )
     if title is None:
         if show == "zones":
             title = tr("title_zones", lang)
@@ -855,13 +1052,25 @@ def draw_map(
     countries = _draw_land(ax, p, extent)
     legend: list[tuple[str, dict[str, Any], str]] = []
     _draw_units(ax, p, legend, lang=lang, s=s)
+    # public pages count and mark only public episodes: a restricted one must not show, even as a number
+    enc_shown = _public_only(layers.encircled) if public else layers.encircled
+    stale_axes, stale_enc = (
+        stale_constraints(layers.axis_status, enc_shown, as_of, layers.stale_days)
+        if layers.stale_days is not None
+        else ([], [])
+    )
+    counts_box = None if public else _draw_incident_counts(ax, p, layers, lang=lang, s=s)
     _draw_reach(ax, p, legend, show=show, focus_hub=focus_hub, hub_names=hub_names, lang=lang, s=s)
     _draw_encircled_units(ax, p, legend, lang=lang, s=s)
     _draw_lines(ax, p, legend, lang=lang, s=s)
     if layers.note:
         _draw_note(ax, layers.note, s=s)
+    _draw_stale(ax, p, legend, stale_axes, stale_enc, layers, public=public, lang=lang, s=s)
     placer = _LabelPlacer(ax)
     placer.reserve((0.0, 0.0, 0.30, 0.11))  # scale bar
+    if counts_box is not None:
+        placer.reserve(counts_box)
+    placer.reserve(_draw_key_figures(ax, p, layers, stale_axes, stale_enc, public=public, lang=lang, s=s))
     placer.reserve((0.91, 0.78, 1.0, 1.0))  # north arrow
     hubs, enc, towns = _draw_points(
         ax,
@@ -886,6 +1095,24 @@ def draw_map(
         fig, p, legend, extent if focus_hub is not None else None, cell_km=layers.cell_km, lang=lang, s=s
     )
     _draw_footer(fig, produced or dt.date.today(), page, lang=lang, s=s)
+    reference = layers.reference or map_reference(
+        as_of, show=show, focus_hub=focus_hub, lang=lang, public=public
+    )
+    contact = (
+        tr("contact", lang, contact=layers.contact.strip())
+        if layers.contact.strip()
+        else tr("contact_missing", lang)
+    )
+    fig.text(
+        0.988,
+        0.088,
+        mpl_text(tr("reference", lang, ref=reference)) + "\n" + mpl_text(contact),
+        fontsize=6.3 * s,
+        va="top",
+        ha="right",
+        color="#222222",
+        linespacing=1.4,
+    )
     fig.add_artist(Rectangle((0.0, 0.0), 1.0, 1.0, transform=fig.transFigure, fill=False, edgecolor="none"))
     return fig
 
@@ -937,6 +1164,221 @@ def _draw_note(ax: Any, note: str, *, s: float) -> None:
         zorder=40,
         bbox={"boxstyle": "round,pad=0.4", "facecolor": "#fff7e6", "edgecolor": "#e08214", "linewidth": 0.8},
     )
+
+
+def _draw_incident_counts(
+    ax: Any, p: dict[str, Any], layers: MapLayers, *, lang: str, s: float
+) -> tuple[float, float, float, float] | None:
+    """Draw incidents per cercle as a choropleth (:data:`COUNT_CLASSES`) with its own key.
+
+    The key sits in the map's lower right corner; with no incident in the window it holds the
+    empty-window line instead. Returns the key's box (axes fraction) for the label placer.
+    """
+    from matplotlib.patches import Rectangle
+
+    counts = p["counts"]
+    if counts is None or (layers.incidents is None and layers.incident_window is None):
+        return None
+    from geo.sources.amrf import read_typology
+
+    what = (
+        read_typology().label(layers.incident_category, lang)
+        if layers.incident_category
+        else tr("all_categories", lang)
+    )
+    x0, y0, w, h = 0.60, 0.015, 0.385, 0.105
+    box = {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#777777", "alpha": 0.92}
+    ax.add_patch(
+        Rectangle(
+            (x0, y0),
+            w,
+            h,
+            transform=ax.transAxes,
+            facecolor="white",
+            edgecolor="#777777",
+            linewidth=0.6,
+            alpha=0.92,
+            zorder=19,
+        )
+    )
+    del box
+    ax.text(
+        x0 + 0.01,
+        y0 + h - 0.012,
+        tr("legend_counts", lang),
+        transform=ax.transAxes,
+        fontsize=7 * s,
+        fontweight="bold",
+        va="top",
+        ha="left",
+        zorder=20,
+    )
+    ax.text(
+        x0 + 0.01,
+        y0 + h - 0.040,
+        mpl_text("\n".join(textwrap.wrap(what, 62))),
+        transform=ax.transAxes,
+        fontsize=5.6 * s,
+        fontstyle="italic",
+        va="top",
+        ha="left",
+        zorder=20,
+    )
+    if int(counts["count"].sum()) == 0:
+        empty = "\n".join(textwrap.wrap(_empty_window_text(layers, lang), 52))
+        ax.text(
+            x0 + 0.01,
+            y0 + 0.012,
+            mpl_text(empty),
+            transform=ax.transAxes,
+            fontsize=6.6 * s,
+            va="bottom",
+            ha="left",
+            color="#b2182b",
+            zorder=20,
+        )
+        return (x0, y0, x0 + w, y0 + h)
+    cw = (w - 0.02) / len(COUNT_CLASSES)
+    for i, (lo, hi, colour) in enumerate(COUNT_CLASSES):
+        sel = counts[(counts["count"] >= lo) & ((counts["count"] <= hi) if hi is not None else True)]
+        if len(sel):
+            _plot_polys(
+                ax, sel, facecolor=colour, edgecolor="#5a1e02", linewidth=0.9 * s, alpha=0.85, zorder=2.4
+            )
+        label = f"{lo}–{hi}" if hi is not None else f"≥ {lo}"
+        ax.add_patch(
+            Rectangle(
+                (x0 + 0.01 + i * cw, y0 + 0.028),
+                cw * 0.92,
+                0.022,
+                transform=ax.transAxes,
+                facecolor=colour,
+                edgecolor="#7a2a22",
+                linewidth=0.4,
+                zorder=20,
+            )
+        )
+        ax.text(
+            x0 + 0.01 + i * cw + cw * 0.46,
+            y0 + 0.022,
+            label,
+            transform=ax.transAxes,
+            fontsize=5.8 * s,
+            va="top",
+            ha="center",
+            zorder=20,
+        )
+    return (x0, y0, x0 + w, y0 + h)
+
+
+def _public_only(enc: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Episodes flagged public (all of them when there is no ``public`` column)."""
+    if enc is None or "public" not in enc:
+        return enc
+    return enc[enc["public"].astype(str).str.lower().isin(["true", "1", "yes"])]
+
+
+def _empty_window_text(layers: MapLayers, lang: str) -> str:
+    if layers.incident_window is None:
+        return tr("no_incident", lang)
+    a, b = layers.incident_window
+    return tr("no_incident_window", lang, start=format_date(a, lang), end=format_date(b, lang))
+
+
+def _draw_stale(
+    ax: Any,
+    p: dict[str, Any],
+    legend: list,
+    stale_axes: list[str],
+    stale_enc: list[int],
+    layers: MapLayers,
+    *,
+    public: bool,
+    lang: str,
+    s: float,
+) -> None:
+    """Dotted white overlay on axes, dashed grey ring on encirclements not confirmed for N days."""
+    shown = False
+    if stale_axes and p["axes"] is not None:
+        part = p["axes"][p["axes"].index.astype(str).isin(stale_axes)]
+        if len(part):
+            _plot_lines(
+                ax, part.geometry, color="white", linewidth=1.0 * s, linestyle=(0, (1, 2)), zorder=5.5
+            )
+            shown = True
+    enc = _public_only(p["encircled"]) if public else p["encircled"]
+    if stale_enc and enc is not None:
+        part = enc.iloc[[i for i in stale_enc if i < len(enc)]]
+        if len(part):
+            ax.scatter(
+                part.geometry.x,
+                part.geometry.y,
+                s=130 * s * s,
+                marker="o",
+                facecolor="none",
+                edgecolor="#555555",
+                linewidths=1.0 * s,
+                linestyle=(0, (2, 2)),
+                zorder=7.2,
+            )
+            shown = True
+    if shown:
+        legend.append(
+            (
+                "marker",
+                {"marker": "o", "color": "none", "edge": "#555555", "ms": 9},
+                tr("stale", lang, n=layers.stale_days),
+            )
+        )
+
+
+def _draw_key_figures(
+    ax: Any,
+    p: dict[str, Any],
+    layers: MapLayers,
+    stale_axes: list[str],
+    stale_enc: list[int],
+    *,
+    public: bool,
+    lang: str,
+    s: float,
+) -> tuple[float, float, float, float]:
+    """Key-figures box in the map's upper left corner; returns the box (axes fraction) for the labels."""
+    lines = [tr("key_figures", lang)]
+    enc = _public_only(layers.encircled) if public else layers.encircled
+    n_enc = 0 if enc is None else len(enc)
+    lines.append(tr("kf_encircled", lang, n=n_enc) if n_enc else tr("kf_no_encircled", lang))
+    status = layers.axis_status
+    if status is not None and "status" in status:
+        closed = int((status["status"] == "closed").sum())
+        constrained = int((status["status"] == "constrained").sum())
+        lines.append(tr("kf_axes", lang, closed=closed, constrained=constrained))
+    if layers.stale_days is not None and (stale_axes or stale_enc):
+        lines.append(tr("kf_stale", lang, n=len(stale_axes) + len(stale_enc), days=layers.stale_days))
+    if not public and (layers.incidents is not None or layers.incident_window is not None):
+        counts = p["counts"]
+        total = (
+            int(counts["count"].sum())
+            if counts is not None
+            else (0 if layers.incidents is None else len(layers.incidents))
+        )
+        lines.append(tr("kf_incidents", lang, n=total) if total else _empty_window_text(layers, lang))
+    if layers.hubs is not None and len(layers.hubs):
+        lines.append(tr("kf_hubs", lang, n=len(layers.hubs)))
+    text = lines[0] + "\n" + "\n".join("• " + mpl_text(x) for x in lines[1:])
+    ax.text(
+        0.012,
+        0.985,
+        text,
+        transform=ax.transAxes,
+        fontsize=6.6 * s,
+        va="top",
+        ha="left",
+        linespacing=1.35,
+        zorder=20,
+        bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "#777777", "alpha": 0.92},
+    )
+    return (0.0, 0.985 - 0.028 * len(lines) - 0.03, 0.36, 1.0)
 
 
 def _draw_header(fig: Any, title: str, subtitle: str, *, public: bool, lang: str, s: float) -> None:
@@ -1018,7 +1460,20 @@ def _draw_reach(
     """Reach bands of every hub (or the focus hub's, graded) or the access zones, with their legend."""
     bands = p["bands"]
     hub_order: list[str] = p["hub_order"]
-    if show == "zones" and p["zones"] is not None:
+    if show == "severity" and p["zones"] is not None:
+        from geo.model.severity import SCALE
+
+        z = p["zones"]
+        legend.append(("head", {}, tr("legend_severity", lang)))
+        for score, colour in SEVERITY_COLOUR.items():
+            part = z[z["score"].astype(int) == score]
+            _plot_polys(ax, part, facecolor=colour, edgecolor="white", linewidth=0.25, alpha=0.9, zorder=2)
+            label = SCALE[score][0 if lang == "fr" else 1]
+            legend.append(("fill", {"color": colour, "alpha": 0.9}, f"{score} {label}"))
+        for span in _stale_incident_spans(z):
+            dates = {"start": format_date(span[0], lang), "end": format_date(span[1], lang)}
+            legend.append(("note", {}, tr("severity_sparse", lang, **dates)))
+    elif show == "zones" and p["zones"] is not None:
         z = p["zones"]
         legend.append(("head", {}, tr("legend_zones", lang)))
         for zone, colour in ZONE_COLOUR.items():
@@ -1090,6 +1545,19 @@ def _draw_reach(
                         tr("bands_note", lang, hours=", ".join(format_hours(h) for h in sorted(hours))),
                     )
                 )
+
+
+def _stale_incident_spans(table: pd.DataFrame) -> list[tuple[dt.date, dt.date]]:
+    """Older incident windows the severity fell back on (from its ``data_sparse`` notes), oldest first."""
+    import re
+
+    if "data_sparse" not in table:
+        return []
+    found = set()
+    for text in table["data_sparse"].astype(str):
+        for a, b in re.findall(r"incidents counted over (\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
+            found.add((dt.date.fromisoformat(a), dt.date.fromisoformat(b)))
+    return sorted(found)
 
 
 def _draw_lines(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float) -> None:

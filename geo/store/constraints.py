@@ -26,6 +26,12 @@ Tables (component ``constraints`` of :mod:`geo.store.db`, schema version 1)
     One row per river-crossing status version: the road-status columns with
     ``crossing_id`` for ``axis_id`` (``geo.sources.curated.CROSSING_STATUS_COLUMNS``),
     ``supersedes``, ``origin``; append-only, same as-of rule as axes.
+``constraint_incident_link`` (schema version 3)
+    One row per incident turned into a constraint version: ``link_id``, ``incident_id``,
+    ``incident_date``, ``incident_source`` (as the incident layer gives them), ``amrf``
+    (its AMRF category), ``kind`` {road_status, encirclement}, ``target`` (axis id or
+    episode id), ``version_id`` (the version written with it, in the same transaction),
+    ``linked_by``, ``linked_at``. Append-only.
 ``constraint_meta``
     Key/value: ``seeded_at``, ``seed_road_status``, ``seed_encircled``,
     ``seed_rejected``, ``seeded_crossings`` (crossing statuses are seeded from
@@ -94,6 +100,8 @@ META_TABLE = "constraint_meta"
 
 #: Columns added to the curated schemas by the store (both modes of :func:`load_versions`).
 CROSSING_TABLE = "constraint_crossing_status"
+#: Incident -> constraint links (schema version 3), append-only like the history.
+LINK_TABLE = "constraint_incident_link"
 ROAD_EXTRA_COLUMNS = ["version_id", "supersedes", "origin"]
 ENCIRCLED_EXTRA_COLUMNS = ["episode_id", "adm3_pcode", "confidence", "version_id", "supersedes", "origin"]
 
@@ -193,6 +201,23 @@ def migrations(d: Dialect) -> list[list[str]]:
             "WHERE supersedes IS NOT NULL",
             *d.key_triggers(CROSSING_TABLE, "version_id"),
             *_append_only(d, CROSSING_TABLE),
+        ],
+        [
+            f"""CREATE TABLE {LINK_TABLE} (
+            {d.key_column("link_id")},
+            incident_id TEXT NOT NULL CHECK (incident_id <> ''),
+            incident_date TEXT NOT NULL,
+            incident_source TEXT NOT NULL CHECK (incident_source <> ''),
+            amrf TEXT NOT NULL CHECK (amrf <> ''),
+            kind TEXT NOT NULL CHECK (kind IN ('road_status', 'encirclement')),
+            target TEXT NOT NULL CHECK (target <> ''),
+            version_id INTEGER NOT NULL,
+            linked_by TEXT NOT NULL CHECK (linked_by <> ''),
+            linked_at TEXT NOT NULL
+        )""",
+            f"CREATE INDEX {LINK_TABLE}_incident ON {LINK_TABLE}(incident_id)",
+            *d.key_triggers(LINK_TABLE, "link_id"),
+            *_append_only(d, LINK_TABLE),
         ],
     ]
 
@@ -1149,6 +1174,7 @@ def record_road_status(
     based_on: int | None = None,
     seed_dir: Path | None = CURATED_DIR,
     escort_kmh: float | None = None,
+    incident_link: dict[str, str] | None = None,
 ) -> WriteResult:
     """Append a road-status version (a change, or with ``supersedes`` a correction).
 
@@ -1180,6 +1206,10 @@ def record_road_status(
     escort_kmh
         Escorted/convoy speed (km/h) of a constrained axis, used instead of the
         constrained factor; None for none.
+    incident_link
+        ``incident_id``, ``incident_date``, ``incident_source``, ``amrf`` of the incident
+        this version comes from (:func:`geo.store.links.link_incident`): the link is
+        written in the same transaction as the version, or neither is.
 
     Returns
     -------
@@ -1234,6 +1264,8 @@ def record_road_status(
         if supersedes is None:
             _refuse_repeat(conn, new_row, label)
         vid = _insert(conn, ROAD_TABLE, new_row)
+        if incident_link is not None:
+            _insert_link(conn, incident_link, "road_status", str(rec["axis_id"]), vid, recorded_by, rec)
     logger.info(
         "constraints: road status v%d %s=%s from %s by %s",
         vid,
@@ -1319,6 +1351,7 @@ def record_encircled(
     based_on: int | None = None,
     seed_dir: Path | None = CURATED_DIR,
     data_dir: Path | None = None,
+    incident_link: dict[str, str] | None = None,
 ) -> WriteResult:
     """Record a new encirclement episode or a new version of an existing one.
 
@@ -1365,6 +1398,8 @@ def record_encircled(
         (:func:`episode_head`; 0 for a new episode). None skips the check.
     seed_dir, data_dir
         See :func:`open_store`; ``data_dir`` also gives ``adm3_pcode``.
+    incident_link
+        As for :func:`record_road_status` (target: the episode id).
 
     Returns
     -------
@@ -1489,10 +1524,75 @@ def record_encircled(
                 supersedes=supersedes,
             ),
         )
+        if incident_link is not None:
+            _insert_link(conn, incident_link, "encirclement", episode, vid, recorded_by, rec)
     logger.info(
         "constraints: encircled v%d %s (%s) %s by %s", vid, locality, episode, rec["status"], recorded_by
     )
     return WriteResult(vid, supersedes, str(rec["recorded_at"]))
+
+
+def _insert_link(
+    conn: sqlite3.Connection,
+    link: dict[str, str],
+    kind: str,
+    target: str,
+    version_id: int,
+    recorded_by: str,
+    rec: pd.Series,
+) -> None:
+    """Write the incident link of a version inside the caller's transaction."""
+    row = {
+        "incident_id": str(link["incident_id"]),
+        "incident_date": str(link["incident_date"]),
+        "incident_source": str(link["incident_source"]),
+        "amrf": str(link["amrf"]),
+        "kind": kind,
+        "target": target,
+        "version_id": version_id,
+        "linked_by": recorded_by.strip(),
+        "linked_at": str(rec["recorded_at"]),
+    }
+    insert_row(conn, LINK_TABLE, row, "link_id")
+
+
+def incident_links(store_path: Path | str, incident_id: str | None = None) -> pd.DataFrame:
+    """Every incident -> constraint link, oldest first.
+
+    Parameters
+    ----------
+    store_path
+        Project store.
+    incident_id
+        Only this incident's links; None for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of ``constraint_incident_link`` (``link_id``, ``incident_id``,
+        ``incident_date``, ``incident_source``, ``amrf``, ``kind``, ``target``,
+        ``version_id``, ``linked_by``, ``linked_at``).
+    """
+    cols = [
+        "link_id",
+        "incident_id",
+        "incident_date",
+        "incident_source",
+        "amrf",
+        "kind",
+        "target",
+        "version_id",
+        "linked_by",
+        "linked_at",
+    ]
+    with open_store(store_path) as conn:
+        sql = f"SELECT {', '.join(cols)} FROM {LINK_TABLE}"
+        params: tuple = ()
+        if incident_id is not None:
+            sql += " WHERE incident_id = ?"
+            params = (incident_id,)
+        rows = conn.execute(sql + " ORDER BY link_id", params).fetchall()
+    return pd.DataFrame([tuple(r) for r in rows], columns=cols)
 
 
 def _num(value: object) -> str:

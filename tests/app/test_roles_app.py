@@ -27,6 +27,7 @@ TITLES = {
     "views/reachability.py": "Reachability",
     "views/constraints.py": "Constraints",
     "views/incidents.py": "Incidents",
+    "views/severity.py": "Severity",
     "views/export.py": "Export",
     "views/positions.py": "Positions",
     "views/public.py": "Public snapshots",
@@ -110,6 +111,7 @@ def test_visible_pages_matrix() -> None:
         "views/live_map.py",
         "views/reachability.py",
         "views/export.py",
+        "views/severity.py",
         "views/positions.py",
     ]
     assert got["advisor"] == [*PAGE_ROLES, "views/unknown.py"]
@@ -136,6 +138,7 @@ def test_each_role_sees_exactly_its_pages(env: Path, username: str) -> None:
             "Reachability",
             "Constraints",
             "Incidents",
+            "Severity",
             "Export",
             "Positions",
             "Public snapshots",
@@ -148,11 +151,12 @@ def test_each_role_sees_exactly_its_pages(env: Path, username: str) -> None:
             "Reachability",
             "Constraints",
             "Incidents",
+            "Severity",
             "Export",
             "Positions",
             "Public snapshots",
         },
-        "planner": {"Live map", "Reachability", "Export", "Positions", "Public snapshots"},
+        "planner": {"Live map", "Reachability", "Severity", "Export", "Positions", "Public snapshots"},
         "viewer": {"Live map", "Positions", "Public snapshots"},
     }[role]
     existing = {title for script, title in TITLES.items() if (PROJECT_ROOT / script).exists()}

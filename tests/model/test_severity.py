@@ -45,6 +45,9 @@ def _figures(**over) -> pd.DataFrame:  # noqa: ANN003
         "axis_closed_km": [0.0, 50.0, 40.0],
         "axis_constrained_km": [0.0, 20.0, 0.0],
         "axis_physical_km": [0.0, 0.0, 10.0],
+        "axis_security_km": [0.0, 60.0, 30.0],
+        "share_pop_delayed": [0.0, 0.2, np.nan],
+        "encirclements_recent": [0, 3, 1],
         "axes_closed": ["", "A1", "A2"],
         "axes_constrained": ["", "A3", ""],
         "encirclements_in_force": [0, 2, 1],
@@ -67,8 +70,32 @@ def test_project_table_reads_with_every_dimension_and_a_source() -> None:
     assert set(table["dimension"]) == set(DIMENSIONS)
     assert (table["source"].str.len() > 20).all()
     assert (table["t1"] <= table["t2"]).all() and (table["t2"] <= table["t3"]).all()
-    cats = read_event_types()
-    assert cats["State-based violence"] == "violence" and cats["blockade_start"] == "restriction"
+    groups = read_event_types()
+    assert {"hostilities", "violence_personnel", "mines"} == set(groups["violence"])
+    assert {"movement_within", "population_access", "interference"} <= set(groups["restriction"])
+    assert not set(groups["violence"]) & set(groups["restriction"])
+    # the hub-distance zone is no longer an indicator (a unit far from every hub is not constrained)
+    assert "hub_zone" not in set(table["indicator"]) and "pop_beyond_8h" not in set(table["indicator"])
+
+
+def test_new_indicators_from_hand_made_figures(tmp_path) -> None:
+    path = _table(
+        tmp_path,
+        "pop_delayed_share,actors_to_people,1,0.02,0.10,0.30,share,d,src\n"
+        "encirclements_recent,security_physical,0.5,1,2,3,n,d,src\n"
+        "security_axis_share,security_physical,1,0.10,0.40,0.75,share,d,src\n",
+    )
+    out = score_units(_figures(), read_indicator_table(path))
+    # unit 1: delayed 0.2 -> 2; recent 3 -> 3; security (60 km of 100) 0.6 -> 2
+    assert [
+        out.loc[1, f"score_{n}"] for n in ("pop_delayed_share", "encirclements_recent", "security_axis_share")
+    ] == [2, 3, 2]
+    assert out.loc[1, "index"] == pytest.approx(round(5 * (2 + 0.5 * 3 + 2) / (3 * 2.5), 3))
+    # unit 2: no baseline travel time -> gap; security 30/40 = 0.75 -> 3; recent 1 -> 1
+    assert out.loc[2, "info_gaps"] == "pop_delayed_share"
+    assert out.loc[2, "index"] == pytest.approx(round(5 * (0.5 * 1 + 3) / (3 * 1.5), 3))
+    # unit 0: no axis -> security share is a gap, not a 0
+    assert out.loc[0, "info_gaps"] == "security_axis_share"
 
 
 def test_indicators_and_index_from_hand_made_figures(tmp_path) -> None:
@@ -119,6 +146,9 @@ def test_index_reaches_five_only_when_every_indicator_is_at_its_top() -> None:
         axis_closed_km=[10.0] * 3,
         axis_constrained_km=[0.0] * 3,
         axis_physical_km=[10.0] * 3,
+        axis_security_km=[10.0] * 3,
+        share_pop_delayed=[1.0] * 3,
+        encirclements_recent=[3] * 3,
         encirclements_in_force=[3] * 3,
         encircled_people=[100.0] * 3,
         incidents_violence=[10.0] * 3,
@@ -155,10 +185,6 @@ def test_duplicate_indicator_and_missing_column_are_refused(tmp_path) -> None:
     (tmp_path / "bad.csv").write_text("indicator,dimension\nx,y\n", encoding="utf-8")
     with pytest.raises(DataFileError, match="missing column"):
         read_indicator_table(tmp_path / "bad.csv")
-    (tmp_path / "ev.csv").write_text("event_type,category,note\nBattles,war,x\n", encoding="utf-8")
-    with pytest.raises(DataFileError) as err:
-        read_event_types(tmp_path / "ev.csv")
-    assert err.value.field == "category" and err.value.row == 1
 
 
 def test_axis_lengths_split_by_unit_and_status() -> None:
@@ -183,6 +209,7 @@ def test_axis_lengths_split_by_unit_and_status() -> None:
     assert list(out["axis_closed_km"]) == pytest.approx([50.0, 50.0])
     assert list(out["axis_constrained_km"]) == pytest.approx([0.0, 30.0])
     assert list(out["axis_physical_km"]) == pytest.approx([0.0, 30.0])
+    assert list(out["axis_security_km"]) == pytest.approx([50.0, 50.0])  # B is seasonal
     assert list(out["axes_closed"]) == ["A", "A"] and list(out["axes_constrained"]) == ["", "B"]
 
 
@@ -226,37 +253,53 @@ def test_hxl_tags_cover_scores_and_indicators() -> None:
 
 def test_real_data_every_cercle_scored(data_dir, model_inputs) -> None:
     from geo.model.incidents import load_incidents
-    from geo.model.reach import compute_reach
-    from geo.model.severity import severity
+    from geo.model.severity import severity_on
     from geo.sources.curated import select_hubs
     from geo.sources.datasets import dataset_path
     from geo.store.constraints import load_versions
 
     v = load_versions(None)
     as_of = dt.date(2025, 11, 30)
-    res = compute_reach(
+    incidents = load_incidents(data_dir)
+    out, res = severity_on(
         model_inputs,
         select_hubs(None),
-        road_status_versions=v.road_status,
-        encircled_episodes=v.encircled,
+        v,
         as_of=as_of,
-    )
-    out = severity(
-        model_inputs,
-        res,
         level=2,
         density_path=dataset_path(data_dir, "population"),
-        as_of=as_of,
-        incidents=load_incidents(data_dir),
+        incidents=incidents,
     )
     assert len(out) == len(model_inputs.admin2) == 50
     assert out["pcode"].is_unique and out["score"].between(0, 5).all()
     # every encirclement in force on the date is counted in exactly one cercle
     in_force = res.state.no_entry
     assert out["encirclements_in_force"].sum() == len(in_force)
-    # the UCDP file stops in 2020: violence is an information gap in a 2025 window, never a 0
-    assert out["incidents_violence"].isna().all()
-    assert out["info_gaps"].str.contains("violence_incidents").all()
+    # the files hold no violence incident in the 2025 window: the group is counted over the last
+    # 365 days they cover, and every unit says so
+    last = incidents.loc[incidents["amrf"].isin(["hostilities", "violence_personnel", "mines"]), "date"].max()
+    start = last - pd.Timedelta(days=364)
+    assert (
+        out["data_sparse"]
+        .str.contains(f"violence incidents counted over {start.date()}..{last.date()}")
+        .all()
+    )
+    assert not out["info_gaps"].str.contains("violence_incidents").any()
+    assert out["incidents_violence"].sum() == sum(
+        out[f"incidents_amrf_{c}"].sum() for c in ("hostilities", "violence_personnel", "mines")
+    )
+    # restriction incidents of 2025 come only from the curated timeline: none is a gap, not a 0
+    restr = out["incidents_restriction"]
+    assert (restr > 0).any() and not (restr == 0).any()
+    gap = restr.isna()
+    assert out.loc[gap, "info_gaps"].str.contains("restriction_reports").all()
+    assert out.loc[gap, "data_sparse"].str.contains("only from the curated access-event timeline").all()
+    assert not out.loc[~gap, "data_sparse"].str.contains("curated access-event timeline").any()
+    # the hub-distance zone is a figure, not an indicator
+    assert "value_hub_zone" not in out.columns and "zone" in out.columns
+    # the delayed share is a share, and people cut off by an encirclement count as delayed
+    assert out["value_pop_delayed_share"].between(0, 1).all()
+    assert "no unconstrained travel time" not in " ".join(out["data_sparse"])
     # traceability: each score_X is the thresholds applied to value_X
     table = read_indicator_table()
     for _, ind in table.iterrows():
@@ -292,3 +335,31 @@ def test_export_theme_carries_population_except_in_public_exports() -> None:
     assert themes["encircled"]["population_method"].tolist() == ["grid"]
     public = public_themes(build_themes(as_of=dt.date(2025, 11, 30), encircled=enc, public=True))
     assert "population" not in public["encircled"].columns
+
+
+def test_recent_episodes_look_back_two_years() -> None:
+    from geo.model.severity import HISTORY_DAYS, recent_episodes
+
+    as_of = dt.date(2025, 11, 30)
+    ep = gpd.GeoDataFrame(
+        {
+            "locality": ["lifted recently", "lifted long ago", "unknown, confirmed", "active", "future"],
+            "status": ["lifted", "lifted", "unknown", "active", "active"],
+            "since": [
+                dt.date(2023, 4, 10),
+                dt.date(2019, 9, 1),
+                dt.date(2021, 5, 2),
+                dt.date(2024, 1, 1),
+                dt.date(2026, 1, 1),
+            ],
+            "until": [dt.date(2024, 10, 15), dt.date(2021, 10, 23), None, None, None],
+            "last_confirmed": [None, None, dt.date(2021, 6, 21), None, None],
+        },
+        geometry=gpd.points_from_xy([0] * 5, [15] * 5),
+        crs="EPSG:4326",
+    )
+    assert list(recent_episodes(ep, as_of)["locality"]) == ["lifted recently", "active"]
+    # an unknown-status episode counts until its last confirmation: in a long enough look-back
+    days = (as_of - dt.date(2021, 6, 21)).days
+    assert "unknown, confirmed" in list(recent_episodes(ep, as_of, days=days)["locality"])
+    assert HISTORY_DAYS == 730

@@ -374,7 +374,7 @@ def _snapshot(path: Path) -> tuple[bytes, list[str]]:
 def test_newer_schema_is_refused_and_untouched(seeded_store: Path, backend: str) -> None:
     run_sql(seeded_store, "UPDATE store_components SET version = 99 WHERE component = 'constraints'")
     before = _snapshot(seeded_store) if backend == "sqlite" else db_state(seeded_store)
-    with pytest.raises(StoreError, match="schema version 99, newer than this program's 2"):
+    with pytest.raises(StoreError, match="schema version 99, newer than this program's 3"):
         constraints.load_versions(seeded_store)
     with pytest.raises(StoreError, match="newer"):
         road(seeded_store)

@@ -1,0 +1,234 @@
+"""Print maps an information officer signs off.
+
+Incident choropleth, key figures, empty window, staleness marks, reference number and contact line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely import LineString, Point, box
+
+from geo.config import Settings
+from geo.errors import InputError
+from geo.products.printmap import (
+    COUNT_CLASSES,
+    MapLayers,
+    draw_map,
+    incident_counts,
+    map_reference,
+    stale_constraints,
+)
+
+AS_OF = dt.date(2025, 11, 30)
+
+
+def units() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"pcode": ["ML0401", "ML0501"], "name": ["Ségou", "Mopti"], "adm1_name": ["Ségou", "Mopti"]},
+        geometry=[box(-7, 12.5, -4.5, 15.5), box(-4.5, 13.5, -1.5, 16)],
+        crs="EPSG:4326",
+    )
+
+
+def incidents(rows: list[tuple[float, float, str]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"amrf": [r[2] for r in rows], "source": "curated", "event_type": "x"},
+        geometry=[Point(r[0], r[1]) for r in rows],
+        crs="EPSG:4326",
+    )
+
+
+def page_text(fig) -> str:  # noqa: ANN001
+    texts = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        texts += [t.get_text() for t in ax.texts]
+    return "\n".join(texts)
+
+
+def test_counts_per_unit_and_category_come_from_the_points() -> None:
+    rows = [
+        (-6.0, 13.0, "hostilities"),
+        (-5.0, 14.0, "hostilities"),
+        (-6.5, 15.0, "movement_within"),
+        (-3.0, 15.0, "not_access"),  # never counted as access
+        (-3.0, 14.0, "population_access"),
+        (-4.5, 14.0, "hostilities"),  # on the shared border: counted once, in the first unit
+        (10.0, 10.0, "hostilities"),  # outside every unit
+    ]
+    c = incident_counts(incidents(rows), units())
+    assert list(c["pcode"]) == ["ML0401", "ML0501"]
+    assert list(c["amrf_hostilities"]) == [3, 0]
+    assert list(c["amrf_movement_within"]) == [1, 0]
+    assert list(c["amrf_population_access"]) == [0, 1]
+    assert list(c["count"]) == [4, 1]
+    only = incident_counts(incidents(rows), units(), category="population_access")
+    assert list(only["count"]) == [0, 1]
+    with pytest.raises(ValueError, match="unknown AMRF category"):
+        incident_counts(incidents(rows), units(), category="<b>bogus</b>")
+    assert list(incident_counts(None, units())["count"]) == [0, 0]
+
+
+def test_counts_classify_incidents_without_an_amrf_column() -> None:
+    pts = gpd.GeoDataFrame(
+        {"source": ["ucdp", "curated"], "event_type": ["One-sided violence", "blockade_lifted"]},
+        geometry=[Point(-6, 13), Point(-6, 13.5)],
+        crs="EPSG:4326",
+    )
+    c = incident_counts(pts, units())
+    assert list(c["count"]) == [1, 0] and list(c["amrf_hostilities"]) == [1, 0]
+    assert "amrf_not_access" not in c  # not an access constraint: never counted
+
+
+def base_layers(**kw: object) -> MapLayers:
+    admin = units()
+    status = pd.DataFrame(
+        {
+            "status": ["closed", "constrained", "open"],
+            "valid_from": [dt.date(2025, 1, 1), AS_OF, dt.date(2020, 1, 1)],
+        },
+        index=pd.Index(["A", "B", "C"], name="axis_id"),
+    )
+    axes = gpd.GeoDataFrame(
+        {"schematic": [False] * 3},
+        geometry=[
+            LineString([(-6, 13), (-4, 14.5)]),
+            LineString([(-4, 14.5), (-2, 15)]),
+            LineString([(-6, 14), (-5, 15)]),
+        ],
+        crs="EPSG:4326",
+        index=pd.Index(["A", "B", "C"], name="axis_id"),
+    )
+    enc = gpd.GeoDataFrame(
+        {
+            "locality": ["Farabougou", "Léré"],
+            "since": [dt.date(2020, 10, 6), dt.date(2025, 10, 27)],
+            "last_confirmed": [dt.date(2025, 6, 30), None],
+            "radius_km": [5.0, 5.0],
+            "public": [True, True],
+        },
+        geometry=[Point(-6.14, 14.89), Point(-4.91, 15.71)],
+        crs="EPSG:4326",
+    )
+    layers = MapLayers(
+        admin1=admin, admin2=admin, axes=axes, axis_status=status, encircled=enc, stale_days=90
+    )
+    return dataclasses.replace(layers, **kw)
+
+
+def test_stale_constraints_by_last_confirmation() -> None:
+    lay = base_layers()
+    axes, enc = stale_constraints(lay.axis_status, lay.encircled, AS_OF, 90)
+    assert axes == ["A"]  # closed since Jan 2025; B is recent, C is open
+    assert enc == [0]  # Farabougou last confirmed 30 Jun 2025 (153 days); Léré since 27 Oct
+    assert stale_constraints(lay.axis_status, lay.encircled, AS_OF, 400) == ([], [])
+    assert stale_constraints(lay.axis_status, lay.encircled, AS_OF, 0) == (["A"], [0, 1])
+
+
+def test_empty_window_says_so_in_both_languages() -> None:
+    lay = base_layers(incidents=incidents([]), incident_window=(dt.date(2025, 11, 1), AS_OF))
+    fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
+    en = page_text(draw_map(dataclasses.replace(lay), as_of=AS_OF, lang="en"))
+    assert "Aucun incident enregistré dans la période (1er novembre 2025 – 30 novembre 2025)" in fr
+    assert "No incident recorded in the window (1 November 2025 – 30 November 2025)" in en
+
+
+def test_choropleth_key_and_key_figures_follow_the_inputs() -> None:
+    rows = [(-6.0, 13.0, "hostilities")] * 4 + [(-3.0, 14.0, "population_access")]
+    lay = base_layers(incidents=incidents(rows), incident_window=(dt.date(2024, 12, 1), AS_OF))
+    fig = draw_map(lay, as_of=AS_OF, lang="fr")
+    text = page_text(fig)
+    assert "5 incidents dans la période" in text
+    assert "2 localités encerclées en vigueur" in text
+    assert "Axes : 1 fermés, 1 sous contrainte" in text
+    assert "2 contraintes non confirmées depuis plus de 90 jours" in text
+    assert "Non confirmé depuis plus de 90 jours" in text
+    for lo, hi, _ in COUNT_CLASSES:
+        assert (f"{lo}–{hi}" if hi else f"≥ {lo}") in text
+    # the units are filled with the colour of their class: 4 -> 3-5, 1 -> 1-2
+    from matplotlib.colors import to_rgb
+
+    fills = {
+        tuple(round(v, 3) for v in patch.get_facecolor()[:3])
+        for ax in fig.axes
+        for patch in ax.patches
+        if patch.get_zorder() == 2.4
+    }
+    assert fills == {tuple(round(v, 3) for v in to_rgb(COUNT_CLASSES[i][2])) for i in (0, 1)}
+
+
+def test_public_page_has_no_incident_counts() -> None:
+    rows = [(-6.0, 13.0, "hostilities")]
+    lay = base_layers(incidents=incidents(rows), incident_window=(dt.date(2024, 12, 1), AS_OF))
+    text = page_text(draw_map(lay, as_of=AS_OF, lang="en", public=True))
+    assert "Incidents per cercle" not in text and "incidents in the window" not in text
+
+
+def test_reference_and_contact_lines() -> None:
+    hostile = "$\\frac{1}{2}$ <b>ops@example.org</b>"
+    lay = base_layers(contact=hostile)
+    text = page_text(draw_map(lay, as_of=AS_OF, lang="en"))
+    assert "Map reference: MLI-HAWG-20251130-NAT-EN" in text
+    assert "ops@example.org" in text and "\\$" in text  # mathtext escaped, text kept
+    missing = page_text(draw_map(base_layers(), as_of=AS_OF, lang="fr"))
+    assert "Contact : non renseigné" in missing
+    assert map_reference(AS_OF, show="bands", focus_hub="gao", lang="fr", public=True) == (
+        "MLI-HAWG-20251130-GAO-FR-P"
+    )
+
+
+def test_stale_days_and_contact_settings(tmp_path) -> None:
+    env = {"MALI_ACCESS_STALE_DAYS": "30", "MALI_ACCESS_CONTACT": " hawg@example.org "}
+    s = Settings.resolve(environ=env, checkout=tmp_path)
+    assert (s.stale_days, s.contact) == (30, "hawg@example.org")
+    assert Settings.resolve(stale_days=7, environ=env, checkout=tmp_path).stale_days == 7
+    assert Settings.resolve(environ={}, checkout=tmp_path).stale_days == 90
+    for bad in ("-1", "ninety", "1.5"):
+        with pytest.raises(InputError, match="MALI_ACCESS_STALE_DAYS"):
+            Settings.resolve(environ={"MALI_ACCESS_STALE_DAYS": bad}, checkout=tmp_path)
+
+
+def test_severity_map_classes_and_stale_incident_note() -> None:
+    table = units().assign(
+        score=[1, 4],
+        data_sparse=[
+            "violence incidents counted over 2020-06-21..2021-06-20, the last 365 days the files cover",
+            "no HAWG axis in the unit",
+        ],
+    )
+    lay = base_layers(zones=table)
+    fig = draw_map(lay, as_of=AS_OF, lang="fr", show="severity")
+    text = page_text(fig)
+    assert "Mali : sévérité des contraintes d'accès" in text
+    assert "1 contraintes faibles" in text and "4 contraintes très élevées" in text
+    assert "comptés du 21 juin 2020 au 20 juin 2021" in text
+    assert "Référence de la carte : MLI-HAWG-20251130-SEV-FR" in text
+    from matplotlib.colors import to_rgb
+
+    from geo.products.cartography import SEVERITY_COLOUR
+
+    fills = {
+        tuple(round(v, 3) for v in p.get_facecolor()[:3])
+        for ax in fig.axes
+        for p in ax.patches
+        if p.get_zorder() == 2
+    }
+    assert {tuple(round(v, 3) for v in to_rgb(SEVERITY_COLOUR[k])) for k in (1, 4)} <= fills
+    clean = page_text(
+        draw_map(base_layers(zones=table.assign(data_sparse="")), as_of=AS_OF, lang="en", show="severity")
+    )
+    assert "last year the incident files cover" not in clean
+
+
+def test_public_page_counts_and_marks_only_public_episodes() -> None:
+    lay = base_layers()
+    enc = lay.encircled.assign(public=[False, True])  # the stale one (Farabougou) is restricted
+    text = page_text(draw_map(dataclasses.replace(lay, encircled=enc), as_of=AS_OF, lang="en", public=True))
+    assert "1 encircled localities in force" in text
+    assert "1 constraints not confirmed for more than 90 days" in text  # the axis only
+    restricted = page_text(draw_map(dataclasses.replace(lay, encircled=enc), as_of=AS_OF, lang="en"))
+    assert "2 constraints not confirmed for more than 90 days" in restricted

@@ -1,0 +1,128 @@
+"""Incidents page panel: turn an incident into a road status or an encirclement (link kept).
+
+UI only: the write is :func:`geo.store.links.link_incident` (one transaction: the constraint
+version and its link, or nothing).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo.errors import AccessMapError
+from geo.escape import markdown_text as md
+from geo.products.i18n import tr
+from geo.sources.amrf import NOT_ACCESS, read_typology
+from geo.store import constraints
+from geo.store.links import link_incident
+from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
+from views import auth
+
+
+def incident_label(row: pd.Series) -> str:
+    """``2025-10-27 · curated:MLI-ACC-038 · blockade_start · Léré`` (shown as text in a select box)."""
+    return " · ".join(
+        str(x) for x in (row["date"].date(), row["incident_id"], row["event_type"], row.get("location", ""))
+    )
+
+
+def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
+    """Form turning one of ``shown``'s incidents into a constraint, and the links recorded so far."""
+    typology = read_typology()
+    st.subheader(tr("page.link_head", lang))
+    st.caption(tr("page.link_help", lang))
+    candidates = shown[shown["amrf"] != NOT_ACCESS].sort_values("date", ascending=False)
+    if candidates.empty:
+        st.info(tr("page.link_none", lang))
+    else:
+        ids = list(candidates.index)
+        pick = st.selectbox(
+            tr("page.link_incident", lang),
+            ids,
+            format_func=lambda i: incident_label(candidates.loc[i]),
+            key="link_incident",
+        )
+        row = candidates.loc[pick]
+        st.caption(
+            tr(
+                "page.link_carried",
+                lang,
+                date=row["date"].date(),
+                source=md(row["source"]),
+                amrf=md(typology.label(str(row["amrf"]), lang)),
+            )
+        )
+        kind = st.radio(
+            tr("page.link_kind", lang),
+            ["road_status", "encirclement"],
+            format_func=lambda k: tr(f"page.link_{k}", lang),
+            horizontal=True,
+            key="link_kind",
+        )
+        signed_in = st.session_state.get(auth.USER_KEY)
+        with st.form("incident_link_form"):
+            c1, c2, c3 = st.columns(3)
+            if kind == "road_status":
+                axes = constraints.known_axes()
+                axis = c1.selectbox(
+                    tr("page.link_axis", lang),
+                    list(axes.index),
+                    format_func=lambda a: f"{a} — {axes.at[a, 'axis_name']}",
+                )
+                status = c2.selectbox(
+                    tr("page.link_status", lang),
+                    ROAD_STATUS.codes,
+                    index=ROAD_STATUS.index("closed"),
+                    format_func=lambda c: ROAD_STATUS.label(c, lang),
+                )
+                cause = c3.selectbox(
+                    tr("page.link_cause", lang), CAUSE.codes, format_func=lambda c: CAUSE.label(c, lang)
+                )
+                locality, radius = None, None
+            else:
+                locality = c1.text_input(tr("page.link_locality", lang), value=str(row.get("location", "")))
+                status = c2.selectbox(
+                    tr("page.link_status", lang),
+                    ENCIRCLED_STATUS.codes,
+                    format_func=lambda c: ENCIRCLED_STATUS.label(c, lang),
+                )
+                radius = c3.number_input(tr("page.link_radius", lang), 0.0, 100.0, value=0.0)
+                axis, cause = None, "security"
+            confidence = c1.selectbox(
+                tr("page.link_confidence", lang),
+                CONFIDENCE.codes,
+                index=1,
+                format_func=lambda c: CONFIDENCE.label(c, lang),
+            )
+            note = st.text_input(tr("page.link_note", lang))
+            by = st.text_input(
+                tr("page.link_by", lang),
+                value=signed_in or st.session_state.get("advisor_name", ""),
+                disabled=bool(signed_in),
+            )
+            submitted = st.form_submit_button(tr("page.link_save", lang), type="primary")
+        if submitted:
+            try:
+                res = link_incident(
+                    store,
+                    row.to_dict(),
+                    kind=kind,
+                    recorded_by=by,
+                    axis_id=axis,
+                    status=status,
+                    cause=cause,
+                    locality=locality,
+                    radius_km=radius or None,
+                    confidence=confidence,
+                    note=note,
+                )
+            except constraints.ConflictError as exc:
+                st.error(f"{tr('page.link_not_saved', lang)} {md(exc)}")
+            except AccessMapError as exc:
+                st.error(f"{tr('page.link_not_saved', lang)} {md(exc)}")
+            else:
+                st.session_state["advisor_name"] = by
+                st.success(tr("page.link_saved", lang, target=md(res.target), version=res.version_id))
+    links = constraints.incident_links(store)
+    with st.expander(tr("page.links", lang, n=len(links)), expanded=False):
+        st.dataframe(links, hide_index=True, width="stretch")
