@@ -26,6 +26,7 @@ from geo.cli.common import (
 )
 from geo.errors import AccessMapError, MissingDataError
 from geo.store.db import store_exists
+from geo.vocab import CONFIDENCE
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--cause", default="security", help="road status cause (default security)")
     p.add_argument("--radius-km", type=float, help="no-entry radius of an encirclement, km")
-    p.add_argument("--confidence", default="medium", choices=["low", "medium", "high"])
+    p.add_argument("--confidence", default="medium", choices=list(CONFIDENCE.codes))
     p.add_argument("--note", default="", help="free text kept with the version")
     p.add_argument("--by", required=True, dest="recorded_by", help="who records it")
     add_data_option(p)
