@@ -1,381 +1,50 @@
-"""French and English text of print maps and exports, from one table.
+"""French and English text of the app, print maps, snapshots and commands: gettext catalogs.
 
-Every printed word goes through :func:`tr`, so a map is entirely in one language.
-French strings keep their accents (UTF-8 source; matplotlib's DejaVu fonts carry them).
-Dates are written out with :func:`format_date` (``30 novembre 2025`` / ``30 November 2025``)
-without touching the process locale, which is shared by every Streamlit session.
+Every visible word goes through :func:`tr`, so a product is entirely in one language.
+The text lives in gettext catalogs managed with Babel, shipped inside the package::
+
+    geo/locale/fr/LC_MESSAGES/messages.po
+    geo/locale/en/LC_MESSAGES/messages.po
+
+Message ids are **keys** (``"title_national"``, ``"live.title"``), never English text:
+the English catalog is a translation like the French one, so rewording English does
+not orphan the French, and a key that has no entry is an error (:class:`KeyError`)
+rather than a silent English fallback. ``{name}`` fields are filled by :func:`tr`.
+
+The ``.po`` files are the source: they are read with :func:`babel.messages.pofile.read_po`
+and compiled in memory (:func:`babel.messages.mofile.write_mo`) into a
+:class:`babel.support.Translations` the first time a language is used, so neither the
+build nor CI needs a compile step and a wheel carries only the ``.po`` files. Fuzzy
+entries are not used (a test refuses them, and empty translations).
+
+Maintenance (``scripts/i18n.py``, uses ``babel.cfg``): ``update`` extracts the keys
+used in the code (``tr("key", ...)`` and the pages' ``t("key", ...)``) and adds the new
+ones to both catalogs with an empty translation to fill; ``add KEY --fr ... --en ...``
+writes one entry in both. ``tests/test_i18n.py`` fails on a key used in the code that a
+catalog lacks, on an empty or fuzzy translation, and on placeholders that differ.
+
+Numbers, areas and dates are written for the language with Babel
+(:func:`format_number`: ``291 000`` / ``291,000``; :func:`format_date`:
+``1er décembre 2026`` / ``1 December 2026``) without touching the process locale,
+which every Streamlit session shares. French text keeps its accents (UTF-8 catalogs;
+matplotlib's DejaVu fonts carry them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
+import math
+from importlib import resources
 from typing import Literal
-
-from geo.vocab import ROAD_STATUS
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[str, ...] = ("fr", "en")
-
-_MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-}
-
-#: key -> {lang: text}; ``{name}`` fields are filled by :func:`tr`.
-TEXT: dict[str, dict[str, str]] = {
-    "title_national": {"en": "Mali: humanitarian access", "fr": "Mali : accès humanitaire"},
-    "title_hub": {
-        "en": "Mali: humanitarian access from {hub}",
-        "fr": "Mali : accès humanitaire depuis {hub}",
-    },
-    "title_zones": {"en": "Mali: humanitarian access zones", "fr": "Mali : zones d'accès humanitaire"},
-    "subtitle": {
-        "en": "Situation as of {date} · reachable areas by road ({season} season)",
-        "fr": "Situation au {date} · zones atteignables par la route (saison {season})",
-    },
-    "subtitle_zones": {
-        "en": "Situation as of {date} · access zones by {level}",
-        "fr": "Situation au {date} · zones d'accès par {level}",
-    },
-    "season_dry": {"en": "dry", "fr": "sèche"},
-    "season_rainy": {"en": "rainy", "fr": "des pluies"},
-    "level_2": {"en": "cercle (admin 2)", "fr": "cercle (admin 2)"},
-    "level_3": {"en": "commune (admin 3)", "fr": "commune (admin 3)"},
-    "restricted": {
-        "en": "RESTRICTED: humanitarian use only",
-        "fr": "DIFFUSION RESTREINTE : usage humanitaire",
-    },
-    "public": {"en": "PUBLIC VERSION", "fr": "VERSION PUBLIQUE"},
-    "legend": {"en": "Legend", "fr": "Légende"},
-    "legend_reach": {"en": "Reachable by road from the hub", "fr": "Atteignable par la route depuis le hub"},
-    "within_h": {"en": "within {h} h", "fr": "en moins de {h} h"},
-    "bands_note": {
-        "en": "Bands {hours} h: darker = faster",
-        "fr": "Tranches {hours} h : plus foncé = plus rapide",
-    },
-    "reach_of": {"en": "Reach of {hub} (≤ {h} h)", "fr": "Portée de {hub} (≤ {h} h)"},
-    "legend_roads": {"en": "Roads by status", "fr": "Routes selon leur statut"},
-    # road status labels come from the one vocabulary (geo.vocab)
-    **{
-        f"road_{c}": {"en": ROAD_STATUS.label(c, "en"), "fr": ROAD_STATUS.label(c, "fr")} for c in ROAD_STATUS
-    },
-    "road_base": {"en": "Other main road", "fr": "Autre route principale"},
-    "net_paved": {"en": "Secondary road, paved", "fr": "Route secondaire, bitumée"},
-    "net_laterite": {"en": "Secondary road, laterite", "fr": "Route secondaire, latérite"},
-    "net_track": {"en": "Track", "fr": "Piste"},
-    "river": {"en": "River, lake", "fr": "Fleuve, lac"},
-    "crossing_bridge": {"en": "Bridge", "fr": "Pont"},
-    "crossing_ferry": {"en": "Ferry", "fr": "Bac"},
-    "crossing_pirogue": {"en": "Pirogue crossing (people only)", "fr": "Traversée en pirogue (personnes)"},
-    "crossing_ford": {"en": "Ford (dry season)", "fr": "Gué (saison sèche)"},
-    "crossing_closed": {"en": "Crossing closed", "fr": "Traversée fermée"},
-    "schematic": {"en": "Schematic axis (dashed)", "fr": "Axe schématique (tirets)"},
-    "legend_zones": {"en": "Access zones", "fr": "Zones d'accès"},
-    "zone_accessible": {"en": "Accessible", "fr": "Accessible"},
-    "zone_constrained": {"en": "Accessible with constraints", "fr": "Accessible sous contraintes"},
-    "zone_hard_to_reach": {"en": "Hard to reach", "fr": "Difficile d'accès"},
-    "zone_inaccessible": {"en": "Inaccessible", "fr": "Inaccessible"},
-    "legend_other": {"en": "Other features", "fr": "Autres éléments"},
-    "encircled": {
-        "en": "Encircled locality (blockade in force)",
-        "fr": "Localité encerclée (blocus en cours)",
-    },
-    "hub": {"en": "HAWG hub", "fr": "Hub du GTAH"},
-    "hub_coloured": {"en": "HAWG hub (colour = its reach)", "fr": "Hub du GTAH (couleur = sa portée)"},
-    "hub_named": {"en": "HAWG hub: {hub}", "fr": "Hub du GTAH : {hub}"},
-    "hub_other": {"en": "Other HAWG hub", "fr": "Autre hub du GTAH"},
-    "foreign_land": {"en": "Neighbouring country", "fr": "Pays voisin"},
-    "town": {"en": "Main town", "fr": "Ville principale"},
-    "incident": {"en": "Incident in the window", "fr": "Incident dans la période"},
-    "admin1": {"en": "Region boundary", "fr": "Limite de région"},
-    "admin2": {"en": "Cercle boundary", "fr": "Limite de cercle"},
-    "country": {"en": "Mali", "fr": "Mali"},
-    "inset": {"en": "Location", "fr": "Localisation"},
-    # Mali's neighbours (inset and map edges), keyed by ISO 3166 alpha-2 code
-    "country_dz": {"en": "Algeria", "fr": "Algérie"},
-    "country_ne": {"en": "Niger", "fr": "Niger"},
-    "country_bf": {"en": "Burkina Faso", "fr": "Burkina Faso"},
-    "country_ci": {"en": "Côte d'Ivoire", "fr": "Côte d'Ivoire"},
-    "country_gn": {"en": "Guinea", "fr": "Guinée"},
-    "country_sn": {"en": "Senegal", "fr": "Sénégal"},
-    "country_mr": {"en": "Mauritania", "fr": "Mauritanie"},
-    "km": {"en": "km", "fr": "km"},
-    "north": {"en": "N", "fr": "N"},
-    "sources_head": {"en": "Sources and licences", "fr": "Sources et licences"},
-    "sources": {
-        "en": "Boundaries: OCHA COD-AB Mali 2015 (CC BY-IGO), Who's On First (CC0). "
-        "Localities: Who's On First. "
-        "Roads: © OpenStreetMap contributors (ODbL), via S. Krantz. "
-        "Population: WorldPop 2020 (CC BY 4.0). "
-        "Land cover: MODIS MCD12C1. Incidents: UCDP GED 21.1 (CC BY 4.0) and curated public reports. "
-        "Road status, encirclements and hubs: project curation of public sources (data/curated/sources.csv).",
-        "fr": "Limites : OCHA COD-AB Mali 2015 (CC BY-IGO), Who's On First (CC0). "
-        "Localités : Who's On First. "
-        "Routes : © contributeurs OpenStreetMap (ODbL), via S. Krantz. "
-        "Population : WorldPop 2020 (CC BY 4.0). "
-        "Occupation du sol : MODIS MCD12C1. Incidents : UCDP GED 21.1 (CC BY 4.0) et rapports publics. "
-        "Statut des routes, encerclements et hubs : curation du projet à partir de sources publiques "
-        "(data/curated/sources.csv).",
-    },
-    "method": {
-        "en": "Travel times are modelled on a {cell} km grid from road class speeds, land cover and the road "
-        "status and blockades in force on the date; they are indicative, not a security clearance.",
-        "fr": "Les temps de trajet sont modélisés sur une grille de {cell} km à partir des vitesses "
-        "par classe de route, de l'occupation du sol, du statut des routes et des blocus en vigueur "
-        "à la date ; ils sont indicatifs et ne valent pas autorisation de sécurité.",
-    },
-    "disclaimer": {
-        "en": "The boundaries and names shown and the designations used on this map do not imply official "
-        "endorsement or acceptance by the United Nations or the HAWG.",
-        "fr": "Les limites et les noms indiqués et les désignations employées sur cette carte n'impliquent "
-        "aucune reconnaissance ou acceptation officielle de la part des Nations Unies ou du GTAH.",
-    },
-    "produced": {
-        "en": "Produced on {date} · Mali access mapper · projection: Lambert azimuthal equal-area "
-        "centred on Mali",
-        "fr": "Produit le {date} · Mali access mapper · projection : azimutale équivalente de "
-        "Lambert centrée sur le Mali",
-    },
-    "page": {"en": "Page {n} of {total}", "fr": "Page {n} sur {total}"},
-    "no_reach": {"en": "No reachable area: {status}", "fr": "Aucune zone atteignable : {status}"},
-}
-
-
-#: Texts of public snapshots (geo/products/snapshot.py), keyed ``snapshot.<name>``.
-TEXT.update(
-    {
-        "snapshot.title": {
-            "en": "Mali: humanitarian access (public snapshot)",
-            "fr": "Mali : accès humanitaire (instantané public)",
-        },
-        "snapshot.as_of": {"en": "As of", "fr": "Situation au"},
-        "snapshot.release": {"en": "Data as of", "fr": "Données au"},
-        "snapshot.delay": {"en": "release delay", "fr": "délai de publication"},
-        "snapshot.days": {"en": "days", "fr": "jours"},
-        "snapshot.policy": {"en": "Sanitisation policy", "fr": "Politique d'anonymisation"},
-        "snapshot.downloads": {"en": "Downloads", "fr": "Téléchargements"},
-        "snapshot.sources": {"en": "Sources and licences", "fr": "Sources et licences"},
-        "snapshot.admin1": {"en": "Regions", "fr": "Régions"},
-        "snapshot.incidents": {"en": "Incidents per cercle", "fr": "Incidents par cercle"},
-        "snapshot.encircled": {
-            "en": "Encircled localities (cercles)",
-            "fr": "Localités encerclées (cercles)",
-        },
-        "snapshot.roads": {"en": "Road status", "fr": "État des routes"},
-        "snapshot.reach": {"en": "Reachable within", "fr": "Accessible en"},
-        "snapshot.hours": {"en": "h", "fr": "h"},
-        "snapshot.incidents_label": {"en": "Incidents", "fr": "Incidents"},
-        "snapshot.period": {"en": "Period", "fr": "Période"},
-        "snapshot.localities_encircled": {"en": "Encircled localities", "fr": "Localités encerclées"},
-        "snapshot.named_localities": {"en": "Named (public)", "fr": "Nommées (publiques)"},
-        "snapshot.status": {"en": "Status", "fr": "État"},
-        "snapshot.route": {"en": "Route", "fr": "Route"},
-        "snapshot.area_km2": {"en": "Area (km²)", "fr": "Superficie (km²)"},
-        "snapshot.population": {"en": "Population", "fr": "Population"},
-        "snapshot.hub": {"en": "Hub", "fr": "Hub"},
-        **{
-            f"snapshot.{c}": {"en": ROAD_STATUS.label(c, "en"), "fr": ROAD_STATUS.label(c, "fr")}
-            for c in ROAD_STATUS
-        },
-        "snapshot.legend": {"en": "Legend", "fr": "Légende"},
-        "snapshot.note": {
-            "en": "Counts of 1-4 are shown as a range. Reachable areas are generalised.",
-            "fr": "Les nombres de 1 à 4 sont donnés en fourchette. Zones accessibles généralisées.",
-        },
-        "snapshot.map_png": {"en": "Static map (PNG)", "fr": "Carte statique (PNG)"},
-        "snapshot.metadata": {"en": "Metadata (JSON)", "fr": "Métadonnées (JSON)"},
-    }
-)
-
-
-#: Texts of the interactive maps (live map and snapshot map: layer names, legends, notes), ``map.*``.
-TEXT.update(
-    {
-        "map.as_of": {"en": "As of {date}", "fr": "Situation au {date}"},
-        "map.legend": {"en": "Legend", "fr": "Légende"},
-        "map.layer_admin1": {"en": "Regions", "fr": "Régions"},
-        "map.layer_admin2": {"en": "Cercles", "fr": "Cercles"},
-        "map.layer_admin3": {"en": "Communes", "fr": "Communes"},
-        "map.layer_roads": {"en": "Main roads and axis status", "fr": "Routes principales et état des axes"},
-        "map.layer_network": {"en": "Secondary roads and tracks", "fr": "Routes secondaires et pistes"},
-        "map.layer_rivers": {"en": "Rivers and lakes", "fr": "Fleuves et lacs"},
-        "map.layer_crossings": {"en": "River crossings", "fr": "Traversées de fleuve"},
-        "map.layer_towns": {"en": "Towns", "fr": "Villes"},
-        "map.layer_hubs": {"en": "HAWG hubs", "fr": "Hubs du GTAH"},
-        "map.layer_encircled": {"en": "Encircled localities", "fr": "Localités encerclées"},
-        "map.layer_incidents": {
-            "en": "Incidents ({n} in {days} days)",
-            "fr": "Incidents ({n} en {days} jours)",
-        },
-        "map.layer_reach": {"en": "Reach: {hub}", "fr": "Portée : {hub}"},
-        "map.head_points": {"en": "Places", "fr": "Lieux"},
-        "map.head_reach": {"en": "Reachable by road", "fr": "Atteignable par la route"},
-        "map.head_water": {"en": "Rivers and crossings", "fr": "Fleuves et traversées"},
-        "map.hub": {"en": "HAWG hub (colour = its reach)", "fr": "Hub du GTAH (couleur = sa portée)"},
-        "map.town": {"en": "Town", "fr": "Ville"},
-        "map.encircled_in_force": {
-            "en": "Encircled locality, no-entry zone in force",
-            "fr": "Localité encerclée, zone d'interdiction en vigueur",
-        },
-        "map.encircled_other": {
-            "en": "Encircled earlier or unconfirmed",
-            "fr": "Encerclement levé ou non confirmé",
-        },
-        "map.noentry_zone": {"en": "No-entry radius", "fr": "Rayon d'interdiction"},
-        "map.incident": {
-            "en": "Incident (hollow: imprecise location)",
-            "fr": "Incident (creux : position imprécise)",
-        },
-        "map.reach_of": {"en": "Reach of {hub}", "fr": "Portée de {hub}"},
-        "map.within": {"en": "{hub}: within {h} h", "fr": "{hub} : en moins de {h} h"},
-        "map.crossing_status": {"en": "{name}: {status}", "fr": "{name} : {status}"},
-        # the public snapshot's map
-        "snapmap.reach_any": {
-            "en": "Reachable from a hub (within {h} h)",
-            "fr": "Atteignable depuis un hub (moins de {h} h)",
-        },
-        "snapmap.reach_hub": {
-            "en": "Reach of {hub} (within {h} h)",
-            "fr": "Portée de {hub} (moins de {h} h)",
-        },
-        "snapmap.reach_share": {
-            "en": "Area reachable within {h} h",
-            "fr": "Superficie atteignable en moins de {h} h",
-        },
-        "snapmap.cercle": {"en": "Cercle", "fr": "Cercle"},
-        "snapmap.cercle_title": {"en": "{name} cercle", "fr": "Cercle de {name}"},
-        "snapmap.region": {"en": "Region", "fr": "Région"},
-        "snapmap.incidents_in_period": {"en": "Incidents ({period})", "fr": "Incidents ({period})"},
-        "snapmap.no_encircled": {"en": "none in force", "fr": "aucune en vigueur"},
-        "snapmap.sparse": {
-            "en": "Incident data after {date} are sparse: the systematic dataset (UCDP GED) ends on "
-            "that date and only a few public reports are counted since. A cercle showing 0 or few "
-            "incidents may have had many.",
-            "fr": "Les données d'incidents après le {date} sont lacunaires : le jeu de données "
-            "systématique (UCDP GED) s'arrête à cette date et seuls quelques rapports publics sont "
-            "comptés depuis. Un cercle à 0 ou à peu d'incidents peut en avoir connu beaucoup.",
-        },
-        "snapmap.sparse_short": {
-            "en": "sparse data after {date}",
-            "fr": "données lacunaires après le {date}",
-        },
-        "snapmap.click": {
-            "en": "Click a cercle for its figures.",
-            "fr": "Cliquez sur un cercle pour voir ses chiffres.",
-        },
-        "snapmap.period_text": {"en": "{start} to {end}", "fr": "du {start} au {end}"},
-        "snapmap.encircled_cercle": {
-            "en": "Cercle with encircled localities",
-            "fr": "Cercle avec des localités encerclées",
-        },
-    }
-)
-
-
-#: First run and the public page (views/auth.py, views/public.py), ``first.*`` and ``public.*``.
-TEXT.update(
-    {
-        "first.no_account": {
-            "en": "No account exists yet. To create the first one (an access advisor), run this "
-            "command on the server, in the project folder, then reload this page:",
-            "fr": "Aucun compte n'existe encore. Pour créer le premier (un conseiller accès), lancez "
-            "cette commande sur le serveur, dans le dossier du projet, puis rechargez cette page :",
-        },
-        "first.sidebar": {
-            "en": "No account yet: the page explains how to create the first one.",
-            "fr": "Aucun compte pour l'instant : la page explique comment créer le premier.",
-        },
-        "first.then": {
-            "en": "The command asks for a password (not shown as you type). Replace NAME with the "
-            "user name. The advisor then adds the other accounts the same way, with the role "
-            "planner or viewer. Until then, only the public snapshots are open.",
-            "fr": "La commande demande un mot de passe (non affiché à la saisie). Remplacez NAME par le "
-            "nom d'utilisateur. Le conseiller ajoute ensuite les autres comptes de la même façon, avec "
-            "le rôle planner ou viewer. D'ici là, seuls les instantanés publics sont ouverts.",
-        },
-        "public.title": {"en": "Public snapshots", "fr": "Instantanés publics"},
-        "public.what": {
-            "en": "What you will find here: dated, sanitised snapshots of humanitarian access in Mali "
-            "for donors and partners: incident counts per cercle and month, the cercles with encircled "
-            "localities, the status of the main roads, and the areas reachable by road from the HAWG "
-            "hubs, as an interactive map, a static map, and GeoJSON and CSV files. No login is needed; "
-            "nothing here identifies actors, sources' notes or precise incident locations.",
-            "fr": "Ce que vous trouverez ici : des instantanés datés et anonymisés de l'accès humanitaire "
-            "au Mali, pour les bailleurs et les partenaires : le nombre d'incidents par cercle et par "
-            "mois, les cercles où des localités sont encerclées, l'état des axes routiers principaux et "
-            "les zones atteignables par la route depuis les hubs du GTAH, en carte interactive, en carte "
-            "statique et en fichiers GeoJSON et CSV. Aucune connexion n'est nécessaire ; rien ici "
-            "n'identifie d'acteur, de note de source ni de lieu précis d'incident.",
-        },
-        "public.when": {
-            "en": "When: the HAWG's access advisors publish a snapshot when the situation changes. Each "
-            "one shows the situation {days} days before its date (release delay), so that nothing "
-            "published can put people or operations at risk.",
-            "fr": "Quand : les conseillers accès du GTAH publient un instantané quand la situation "
-            "évolue. Chacun montre la situation {days} jours avant sa date (délai de publication), afin "
-            "que rien de ce qui est publié ne mette en danger des personnes ou des opérations.",
-        },
-        "public.latest": {
-            "en": "Latest snapshot: {date} (situation as of {release}).",
-            "fr": "Dernier instantané : {date} (situation au {release}).",
-        },
-        "public.none": {
-            "en": "No snapshot has been published yet. The first one will appear on this page as soon "
-            "as an access advisor publishes it.",
-            "fr": "Aucun instantané n'a encore été publié. Le premier apparaîtra sur cette page dès "
-            "qu'un conseiller accès le publiera.",
-        },
-        "public.publish_head": {"en": "Publish a snapshot", "fr": "Publier un instantané"},
-        "public.publish_help": {
-            "en": "Builds a new public snapshot from the current data and store, exactly as the "
-            "command python -m geo snapshot does (sanitised by the publication policy; a few minutes). "
-            "Published snapshots are never changed.",
-            "fr": "Construit un nouvel instantané public à partir des données et du registre actuels, "
-            "exactement comme la commande python -m geo snapshot (anonymisé selon la politique de "
-            "publication ; quelques minutes). Un instantané publié n'est jamais modifié.",
-        },
-        "public.as_of": {"en": "Snapshot date", "fr": "Date de l'instantané"},
-        "public.delay": {"en": "Release delay (days)", "fr": "Délai de publication (jours)"},
-        "public.lang": {"en": "Language of the snapshot", "fr": "Langue de l'instantané"},
-        "public.months": {"en": "Months of incident counts", "fr": "Mois de décompte des incidents"},
-        "public.publish": {"en": "Publish", "fr": "Publier"},
-        "public.publishing": {"en": "Building the snapshot", "fr": "Construction de l'instantané"},
-        "public.published": {
-            "en": "Snapshot {name} published: it is listed below.",
-            "fr": "Instantané {name} publié : il figure ci-dessous.",
-        },
-        "public.failed": {
-            "en": "The snapshot could not be built: {error}",
-            "fr": "L'instantané n'a pas pu être construit : {error}",
-        },
-    }
-)
+#: Catalog domain (file name ``messages.po``).
+DOMAIN = "messages"
+#: Name of each language in its own language (language pickers).
+LANG_NAMES = {"fr": "Français", "en": "English"}
 
 
 def check_lang(lang: str) -> str:
@@ -392,17 +61,63 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def tr(key: str, lang: str, **fields: object) -> str:
+def catalog_path(lang: str):  # noqa: ANN201  (importlib.resources Traversable)
+    """Return the ``.po`` file of ``lang`` inside the installed package (``geo/locale``)."""
+    return resources.files("geo").joinpath("locale", check_lang(lang), "LC_MESSAGES", f"{DOMAIN}.po")
+
+
+def read_catalog(lang: str):  # noqa: ANN201
+    """Read the ``.po`` catalog of ``lang`` (a :class:`babel.messages.catalog.Catalog`).
+
+    Raises
+    ------
+    FileNotFoundError
+        The package has no catalog for ``lang``.
+    """
+    from babel.messages.pofile import read_po
+
+    with catalog_path(lang).open("rb") as f:
+        return read_po(f, locale=lang, domain=DOMAIN)
+
+
+@functools.lru_cache(maxsize=len(LANGS))
+def translations(lang: str):  # noqa: ANN201
+    """Return the :class:`babel.support.Translations` of ``lang`` and its set of keys (cached).
+
+    The catalog is compiled in memory from the ``.po`` file (fuzzy entries left out).
+    """
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
+    catalog = read_catalog(lang)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    buf.seek(0)
+    keys = frozenset(m.id for m in catalog if m.id and m.string and not m.fuzzy)
+    return Translations(buf, domain=DOMAIN), keys
+
+
+def has_key(key: str, lang: str) -> bool:
+    """Tell whether the catalog of ``lang`` translates ``key``."""
+    return key in translations(check_lang(lang))[1]
+
+
+def keys(prefix: str = "") -> list[str]:
+    """Return the keys of the French catalog that start with ``prefix``, sorted."""
+    return sorted(k for k in translations("fr")[1] if k.startswith(prefix))
+
+
+def tr(key: str, lang: str, /, **fields: object) -> str:
     """Text ``key`` in ``lang`` with ``{fields}`` filled.
 
     Parameters
     ----------
     key
-        Key of :data:`TEXT`.
+        Message id of the catalogs.
     lang
         ``{"fr", "en"}``.
     **fields
-        Values for the placeholders.
+        Values for the placeholders (``str.format`` fields).
 
     Returns
     -------
@@ -411,20 +126,59 @@ def tr(key: str, lang: str, **fields: object) -> str:
     Raises
     ------
     KeyError
-        Unknown key.
+        The catalog of ``lang`` has no translation for ``key``.
     ValueError
         Unsupported language.
     """
-    return TEXT[key][check_lang(lang)].format(**fields)
+    catalog, known = translations(check_lang(lang))
+    if key not in known:
+        raise KeyError(key)
+    text = catalog.gettext(key)
+    return text.format(**fields) if fields else text
 
 
 def format_date(day: dt.date, lang: str) -> str:
-    """``30 November 2025`` or ``30 novembre 2025`` (``1er`` for the first day in French)."""
-    check_lang(lang)
-    d = "1er" if (lang == "fr" and day.day == 1) else str(day.day)
-    return f"{d} {_MONTHS[lang][day.month - 1]} {day.year}"
+    """``1 December 2026`` or ``1er décembre 2026`` (Babel's month names; ``1er`` for the first in French)."""
+    from babel.dates import format_date as babel_date
+
+    text = babel_date(day, format="d MMMM y", locale=check_lang(lang))
+    if lang == "fr" and day.day == 1:
+        text = "1er" + text[1:]
+    return text
 
 
-def format_hours(h: float) -> str:
-    """``4`` for 4.0, ``2.5`` for 2.5 (no trailing zeros)."""
-    return f"{h:g}"
+def format_datetime(moment: dt.datetime, lang: str) -> str:
+    """``1 December 2026, 14:05`` or ``1er décembre 2026, 14:05`` (the moment's own clock time)."""
+    return f"{format_date(moment.date(), lang)}, {moment:%H:%M}"
+
+
+def format_number(value: float, lang: str, *, decimals: int = 0) -> str:
+    """Format a number for ``lang`` with Babel: ``291 000`` (narrow no-break space) / ``291,000``.
+
+    Parameters
+    ----------
+    value
+        Any real number; NaN and None give ``""``.
+    lang
+        ``{"fr", "en"}``.
+    decimals
+        Digits after the decimal mark (rounded half to even as Babel does); 0 for whole numbers.
+    """
+    from babel.numbers import format_decimal
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=check_lang(lang))
+
+
+def format_area(km2: float, lang: str) -> str:
+    """``12 345 km²`` / ``12,345 km²`` (whole km²)."""
+    text = format_number(km2, lang)
+    return f"{text} km²" if text else ""
+
+
+def format_hours(h: float, lang: str | None = None) -> str:
+    """``4`` for 4.0, ``2.5`` (``2,5`` in French when ``lang`` is given) for 2.5: no trailing zeros."""
+    text = f"{h:g}"
+    return text.replace(".", ",") if lang == "fr" else text

@@ -47,7 +47,16 @@ def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
     assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]  # no CDN
     assert "$(" not in script  # no jQuery needed
     table = app.dataframe[0].value
-    assert len(table) == 3 * n_hubs and set(table["hub"]) >= {"Gao", "Mopti (Sévaré)"}
+    assert len(table) == 3 * n_hubs and set(table["Hub"]) >= {"Gao", "Mopti (Sévaré)"}
+    assert list(table.columns) == [
+        "Hub",
+        "Within (h)",
+        "Area (km²)",
+        "Population",
+        "Localities",
+        "Hub placement",
+    ]
+    assert table["Area (km²)"].str.fullmatch(r"\d{1,3}(,\d{3})*").all()  # Babel's English grouping
 
 
 def test_logged_out_user_sees_no_data(app: AppTest) -> None:
