@@ -53,6 +53,9 @@ def _en_patterns() -> list[tuple[str, re.Pattern]]:
         en, fr = i18n.tr(key, "en"), i18n.tr(key, "fr")
         if en == fr or len(en) < 8 or " " not in en.strip():
             continue  # same in both, or too short to be told apart from data
+        literal_text = "".join(lit for lit, _, _, _ in string.Formatter().parse(en))
+        if len(literal_text.strip()) < 8 or " " not in literal_text.strip():
+            continue  # mostly fields ("{status}"): would match any text
         parts = []
         for literal, field, _, _ in string.Formatter().parse(en):
             parts.append(re.escape(literal))
