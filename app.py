@@ -8,31 +8,58 @@ from pathlib import Path
 
 import streamlit as st
 
-st.set_page_config(page_title="Mali humanitarian access", layout="wide")  # default favicon: served locally
-
-from views.auth import login_sidebar, visible_pages  # noqa: E402
-from views.common import init_state  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent
-#: (script, title). A page is listed only when its script exists. No page icons: Streamlit's
-#: Material icons are fetched from a font CDN, and emoji need a colour-emoji font.
-PAGES = [
-    ("views/live_map.py", "Live map"),
-    ("views/reachability.py", "Reachability"),
-    ("views/constraints.py", "Constraints"),
-    ("views/incidents.py", "Incidents"),
-    ("views/severity.py", "Severity"),
-    ("views/export.py", "Export"),
-    ("views/positions.py", "Positions"),
-    ("views/public.py", "Public snapshots"),
-]
+from geo.products.i18n import LANG_NAMES, LANGS
+from views.auth import login_sidebar, save_language, visible_pages
+from views.common import LANG_KEY, init_state, keep_notice_for, lang, t
 
 init_state()
+# default favicon: served locally
+st.set_page_config(page_title=t("app.page_title"), layout="wide")
+
+ROOT = Path(__file__).resolve().parent
+#: (script, catalog key of the title). A page is listed only when its script exists. No page
+#: icons: Streamlit's Material icons are fetched from a font CDN, and emoji need a colour-emoji font.
+PAGES = [
+    ("views/live_map.py", "nav.live_map"),
+    ("views/reachability.py", "nav.reachability"),
+    ("views/constraints.py", "nav.constraints"),
+    ("views/incidents.py", "nav.incidents"),
+    ("views/severity.py", "nav.severity"),
+    ("views/export.py", "nav.export"),
+    ("views/positions.py", "nav.positions"),
+    ("views/public.py", "nav.public"),
+]
+#: Widget key of the language control (the session's language is kept under LANG_KEY).
+LANG_WIDGET = "lang_choice"
+
+
+def _language_changed() -> None:
+    """Apply the language picked in the sidebar and keep it with the user's account."""
+    chosen = st.session_state[LANG_WIDGET]
+    st.session_state[LANG_KEY] = chosen
+    problem = save_language(chosen)
+    if problem:
+        st.session_state["lang_problem"] = problem
+
+
 role = login_sidebar()  # sign-in widgets; the role decides which pages are listed (views/auth.py)
+st.session_state[LANG_WIDGET] = lang()  # the saved or default language, before the widget is drawn
+st.sidebar.radio(
+    "Langue · Language",
+    LANGS,
+    format_func=LANG_NAMES.get,
+    horizontal=True,
+    key=LANG_WIDGET,
+    on_change=_language_changed,
+)
+if problem := st.session_state.pop("lang_problem", None):
+    st.sidebar.warning(problem)
 pages = [
-    st.Page(str(ROOT / script), title=title)
-    for script, title in visible_pages(PAGES, role)
+    st.Page(str(ROOT / script), title=t(key), url_path=Path(script).stem)
+    for script, key in visible_pages(PAGES, role)
     if (ROOT / script).exists()
 ]
 st.session_state["nav_pages"] = [p.title for p in pages]  # what this role was offered (tests read it)
-st.navigation(pages).run()
+page = st.navigation(pages)
+keep_notice_for(page.url_path)  # a confirmation stays on its page until the user moves on
+page.run()

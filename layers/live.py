@@ -62,7 +62,7 @@ def live_legend_entries(
         ("dot", SOURCE_COLOURS["ucdp"], tr("map.incident", lang)),
         ("head", "", tr("legend_roads", lang)),
     ]
-    entries += [("line", ROAD_STATUS_COLOUR[s], tr(f"road_{s}", lang)) for s in ROAD_STATUS]
+    entries += [("line", ROAD_STATUS_COLOUR[s], ROAD_STATUS.label(s, lang)) for s in ROAD_STATUS]
     entries += [
         ("dashed", "#555555", tr("schematic", lang)),
         ("line", BASE_ROAD_COLOUR, tr("road_base", lang)),

@@ -25,9 +25,13 @@ it gets 0700), under an exclusive lock so two writers never lose each other's ch
     password_hash = "$2b$12$..."
     created_at = "2025-12-01T10:00:00Z"
     session_version = 3
+    lang = "fr"       # interface language the user chose (optional; see set_language)
 
     [oidc]            # optional: roles of users who sign in through OIDC (st.login)
     "ada@example.org" = "viewer"
+
+    [oidc_lang]       # optional: interface language chosen by OIDC users
+    "ada@example.org" = "en"
 
 Passwords are hashed with bcrypt (cost 12); the plain text is never stored or logged.
 
@@ -64,7 +68,7 @@ from pathlib import Path
 
 import bcrypt
 
-from geo.config import ENV_VARS, Settings
+from geo.config import ENV_VARS, LANGS, Settings
 from geo.errors import AccessMapError, DataFileError
 from geo.io import atomic_path
 from geo.store.db import make_private_dir
@@ -108,6 +112,8 @@ class User:
         UTC time the account was written, ISO 8601.
     session_version
         Raised to end every session of the account (see the module notes).
+    lang
+        Interface language the user chose (``fr``/``en``), or ``""`` for the settings' default.
     """
 
     name: str
@@ -115,6 +121,7 @@ class User:
     password_hash: str = field(repr=False)
     created_at: str = ""
     session_version: int = 0
+    lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,10 +134,13 @@ class UsersFile:
         Login name -> :class:`User`.
     oidc_roles
         E-mail -> role for users who sign in through OIDC.
+    oidc_langs
+        E-mail -> interface language chosen by an OIDC user.
     """
 
     users: dict[str, User]
     oidc_roles: dict[str, str] = field(default_factory=dict)
+    oidc_langs: dict[str, str] = field(default_factory=dict)
 
 
 def check_role(role: str, *, allowed: tuple[str, ...] = ROLES) -> str:
@@ -225,13 +235,21 @@ def load_users(path: Path) -> UsersFile:
         version = entry.get("session_version", 0)
         if not isinstance(version, int) or isinstance(version, bool) or version < 0:
             raise DataFileError(path, "expected a whole number >= 0", field=f"users.{name}.session_version")
-        users[name] = User(name, role, pw, str(entry.get("created_at", "")), version)
+        lang = entry.get("lang", "")
+        if lang not in ("", *LANGS):
+            raise DataFileError(path, f"expected one of {', '.join(LANGS)}", field=f"users.{name}.lang")
+        users[name] = User(name, role, pw, str(entry.get("created_at", "")), version, lang)
     oidc = {}
     for email, role in (doc.get("oidc") or {}).items():
         if role not in ACCOUNT_ROLES:
             raise DataFileError(path, f"unknown role {role!r}", field=f"oidc.{email}")
         oidc[str(email).lower()] = role
-    return UsersFile(users, oidc)
+    oidc_langs = {}
+    for email, lang in (doc.get("oidc_lang") or {}).items():
+        if lang not in LANGS:
+            raise DataFileError(path, f"expected one of {', '.join(LANGS)}", field=f"oidc_lang.{email}")
+        oidc_langs[str(email).lower()] = lang
+    return UsersFile(users, oidc, oidc_langs)
 
 
 def _toml_str(value: str) -> str:
@@ -264,12 +282,19 @@ def save_users(content: UsersFile, path: Path) -> Path:
             f"password_hash = {_toml_str(u.password_hash)}",
             f"created_at = {_toml_str(u.created_at)}",
             f"session_version = {int(u.session_version)}",
+            *([f"lang = {_toml_str(u.lang)}"] if u.lang else []),
             "",
         ]
     if content.oidc_roles:
         lines.append("[oidc]")
         lines += [
             f"{_toml_str(email)} = {_toml_str(role)}" for email, role in sorted(content.oidc_roles.items())
+        ]
+        lines.append("")
+    if content.oidc_langs:
+        lines.append("[oidc_lang]")
+        lines += [
+            f"{_toml_str(email)} = {_toml_str(lang)}" for email, lang in sorted(content.oidc_langs.items())
         ]
         lines.append("")
     with atomic_path(path) as tmp:
@@ -332,10 +357,12 @@ def add_user(name: str, password: str, role: str, *, path: Path, replace: bool =
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         old = content.users.get(name)
         # a new password or role ends the sessions opened under the old ones
-        user = User(name, role, password_hash, now, old.session_version + 1 if old else 0)
+        user = User(
+            name, role, password_hash, now, old.session_version + 1 if old else 0, old.lang if old else ""
+        )
         users = dict(content.users)
         users[name] = user
-        save_users(UsersFile(users, content.oidc_roles), path)
+        save_users(UsersFile(users, content.oidc_roles, content.oidc_langs), path)
     logger.info("users: %s %s with role %s", "updated" if name in content.users else "added", name, role)
     return user
 
@@ -354,7 +381,7 @@ def remove_user(name: str, *, path: Path) -> None:
             msg = f"no user {name!r}"
             raise UserError(msg)
         users = {k: v for k, v in content.users.items() if k != name}
-        save_users(UsersFile(users, content.oidc_roles), path)
+        save_users(replace(content, users=users), path)
     logger.info("users: removed %s", name)
 
 
@@ -379,7 +406,7 @@ def end_sessions(name: str, *, path: Path) -> int:
             raise UserError(msg)
         users = dict(content.users)
         users[name] = replace(user, session_version=user.session_version + 1)
-        save_users(UsersFile(users, content.oidc_roles), path)
+        save_users(replace(content, users=users), path)
     logger.info("users: sessions of %s ended", name)
     return users[name].session_version
 
@@ -401,9 +428,61 @@ def change_password(name: str, new_password: str, *, path: Path) -> User:
             raise UserError(msg)
         users = dict(content.users)
         users[name] = replace(user, password_hash=password_hash, session_version=user.session_version + 1)
-        save_users(UsersFile(users, content.oidc_roles), path)
+        save_users(replace(content, users=users), path)
     logger.info("users: password of %s changed", name)
     return users[name]
+
+
+def set_language(lang: str, *, path: Path, name: str | None = None, email: str | None = None) -> None:
+    """Keep the interface language a user chose, with their account (kept across visits).
+
+    Parameters
+    ----------
+    lang
+        One of :data:`geo.config.LANGS`.
+    path
+        Users file (``Settings.users_path``).
+    name
+        Local account name, or
+    email
+        e-mail of a user who signs in through OIDC (stored in ``[oidc_lang]``).
+
+    Raises
+    ------
+    UserError
+        Unknown language, no such local account, or neither ``name`` nor ``email``.
+    """
+    if lang not in LANGS:
+        msg = f"unknown language {lang!r}; expected one of {', '.join(LANGS)}"
+        raise UserError(msg)
+    with users_lock(path):
+        content = load_users(path)
+        if name is not None:
+            user = content.users.get(name)
+            if user is None:
+                msg = f"no user {name!r}"
+                raise UserError(msg)
+            if user.lang == lang:
+                return
+            content = replace(content, users={**content.users, name: replace(user, lang=lang)})
+        elif email:
+            key = email.lower()
+            if content.oidc_langs.get(key) == lang:
+                return
+            content = replace(content, oidc_langs={**content.oidc_langs, key: lang})
+        else:
+            msg = "set_language needs an account name or an e-mail"
+            raise UserError(msg)
+        save_users(content, path)
+
+
+def language_of(content: UsersFile, *, name: str | None = None, email: str | None = None) -> str:
+    """Return the language a user chose (``""`` when none: the settings' default applies)."""
+    if name and name in content.users:
+        return content.users[name].lang
+    if email:
+        return content.oidc_langs.get(email.lower(), "")
+    return ""
 
 
 class LoginThrottle:

@@ -49,13 +49,15 @@ from views.accounts import (
     check_password,
     end_sessions,
     has_role,
+    language_of,
     load_users,
     role_of,
+    set_language,
     verify,
     wait_text,
 )
+from views.common import LANG_KEY, settings, t
 from views.common import lang as current_lang
-from views.common import settings
 
 #: Session-state key holding the current role (set only by server code, never by a widget).
 ROLE_KEY = "auth_role"
@@ -98,7 +100,13 @@ PAGE_ROLES = {
     "views/constraints.py": "advisor",
     "views/incidents.py": "advisor",
 }
-ROLE_LABEL = {"advisor": "access advisor", "planner": "planner", "viewer": "viewer", "public": "public"}
+#: Session-state key: the account whose saved language was applied to this session.
+LANG_LOADED_KEY = "auth_lang_loaded"
+
+
+def role_label(role: str) -> str:
+    """Return the name of ``role`` in the session's language (``conseiller accès``)."""
+    return t(f"role.{role}")
 
 
 def current_role() -> str:
@@ -124,12 +132,8 @@ def require_role(role: str) -> None:
     """
     if has_role(current_role(), role):
         return
-    st.title("Restricted page")
-    st.warning(
-        f"This page is for the **{ROLE_LABEL[role]}** role and above. "
-        f"You are signed in as: {ROLE_LABEL[current_role()]}. "
-        "Sign in with an account that has this role (sidebar), or open the public snapshots."
-    )
+    st.title(t("auth.restricted_title"))
+    st.warning(t("auth.restricted", role=role_label(role), current=role_label(current_role())))
     st.stop()
 
 
@@ -183,17 +187,13 @@ def session_check(content: UsersFile, session: LocalSession) -> str | None:
     """
     user = content.users.get(session.name)
     if user is None:
-        return f"The account {session.name} no longer exists: you are signed out."
+        return t("auth.account_gone", name=session.name)
     if user.role != session.role:
-        return (
-            f"The role of {session.name} changed from {ROLE_LABEL[session.role]} to "
-            f"{ROLE_LABEL[user.role]}: sign in again."
+        return t(
+            "auth.role_changed", name=session.name, old=role_label(session.role), new=role_label(user.role)
         )
     if user.session_version != session.version:
-        return (
-            f"You were signed out: the password of {session.name} was changed or the account "
-            "signed out from another session. Sign in again."
-        )
+        return t("auth.signed_out_elsewhere", name=session.name)
     return None
 
 
@@ -205,75 +205,73 @@ def _sign_out() -> None:
     try:
         end_sessions(session.name, path=settings().users_path)
     except AccessMapError as exc:  # account already removed, or the file cannot be written
-        st.session_state[NOTICE_KEY] = f"Signed out here only: {exc}"
+        st.session_state[NOTICE_KEY] = t("auth.signed_out_here", problem=str(exc))
         return
-    st.session_state[NOTICE_KEY] = "Signed out: every session of this account is closed."
+    st.session_state[NOTICE_KEY] = t("auth.signed_out")
 
 
 def _sign_in_form() -> LocalSession | None:
     """Draw the sign-in form; return the new session on a right password (throttled)."""
     with st.sidebar.form("login", clear_on_submit=True):
-        st.markdown("**Sign in**")
-        name = st.text_input("User name", key="login_name")
-        password = st.text_input("Password", type="password", key="login_password")
-        submitted = st.form_submit_button("Sign in")
+        st.markdown(f"**{t('auth.sign_in')}**")
+        name = st.text_input(t("auth.user_name"), key="login_name")
+        password = st.text_input(t("auth.password"), type="password", key="login_password")
+        submitted = st.form_submit_button(t("auth.sign_in"))
     if not submitted:
         return None
     address = _client_address()
     name = name.strip()
     wait = THROTTLE.wait_s(name, address)
     if wait > 0:
-        st.sidebar.error(
-            f"Too many failed sign-ins for this account or from this address. "
-            f"Wait {wait_text(wait)} before trying again."
-        )
+        st.sidebar.error(t("auth.throttled", wait=wait_text(wait)))
         return None
     content, _ = _load()
     user = verify(content, name, password)
     if user is None:
         wait = THROTTLE.failed(name, address)
         st.sidebar.error(
-            "Wrong user name or password."
-            + (f" Too many failures: wait {wait_text(wait)} before trying again." if wait else "")
+            t("auth.wrong_password") + (" " + t("auth.too_many", wait=wait_text(wait)) if wait else "")
         )
         return None
     THROTTLE.succeeded(name, address)
+    if user.lang:  # the language this user chose on an earlier visit
+        st.session_state[LANG_KEY] = user.lang
+    st.session_state[LANG_LOADED_KEY] = user.name
     return LocalSession(user.name, user.role, user.session_version)
 
 
 def _password_form(session: LocalSession) -> None:
     """Change the password of the signed-in account (every session of it ends)."""
-    with st.sidebar.expander("Change password"), st.form("change_password", clear_on_submit=True):
-        current = st.text_input("Current password", type="password", key="pw_current")
-        new = st.text_input("New password", type="password", key="pw_new")
-        again = st.text_input("New password again", type="password", key="pw_again")
-        submitted = st.form_submit_button("Change password")
+    with st.sidebar.expander(t("auth.change_password")), st.form("change_password", clear_on_submit=True):
+        current = st.text_input(t("auth.current_password"), type="password", key="pw_current")
+        new = st.text_input(t("auth.new_password"), type="password", key="pw_new")
+        again = st.text_input(t("auth.new_password_again"), type="password", key="pw_again")
+        submitted = st.form_submit_button(t("auth.change_password"))
     if not submitted:
         return
     address = _client_address()
     wait = THROTTLE.wait_s(session.name, address)
     if wait > 0:
-        st.sidebar.error(f"Too many failed attempts: wait {wait_text(wait)} before trying again.")
+        st.sidebar.error(t("auth.too_many", wait=wait_text(wait)))
         return
     if verify(_load()[0], session.name, current) is None:
         wait = THROTTLE.failed(session.name, address)
         st.sidebar.error(
-            "The current password is wrong; nothing changed."
-            + (f" Wait {wait_text(wait)} before trying again." if wait else "")
+            t("auth.current_wrong") + (" " + t("auth.too_many", wait=wait_text(wait)) if wait else "")
         )
         return
     if new != again:
-        st.sidebar.error("The two new passwords differ; nothing changed.")
+        st.sidebar.error(t("auth.passwords_differ"))
         return
     try:
         check_password(new)
         change_password(session.name, new, path=settings().users_path)
     except (UserError, AccessMapError) as exc:
-        st.sidebar.error(f"Not changed: {markdown_text(exc)}")
+        st.sidebar.error(t("auth.not_changed", problem=markdown_text(exc)))
         return
     THROTTLE.succeeded(session.name, address)
     st.session_state.pop(SESSION_KEY, None)
-    st.session_state[NOTICE_KEY] = "Password changed: every session of this account is closed. Sign in again."
+    st.session_state[NOTICE_KEY] = t("auth.password_changed")
     st.rerun()
 
 
@@ -300,6 +298,29 @@ def no_accounts() -> bool:
     return problem is None and not content.users and not _oidc_configured()
 
 
+def save_language(lang: str) -> str | None:
+    """Keep ``lang`` with the signed-in user's account, so the next visit opens in it.
+
+    Local accounts keep it in the users file (``lang``), OIDC users under ``[oidc_lang]``;
+    the public role has no account (the choice lasts for the session).
+
+    Returns
+    -------
+    str or None
+        One line for the user when it could not be saved (the session keeps the choice).
+    """
+    session = st.session_state.get(SESSION_KEY)
+    who = st.session_state.get(USER_KEY)
+    try:
+        if session is not None:
+            set_language(lang, path=settings().users_path, name=session.name)
+        elif who and _oidc_user() is not None:
+            set_language(lang, path=settings().users_path, email=who)
+    except (UserError, AccessMapError) as exc:
+        return t("auth.lang_not_saved", problem=str(exc))
+    return None
+
+
 def login_sidebar() -> str:
     """Sign-in widgets in the sidebar; sets and returns the session's role.
 
@@ -313,11 +334,7 @@ def login_sidebar() -> str:
     user = _oidc_user() if oidc else None
     session = st.session_state.get(SESSION_KEY)
     if session is not None:
-        reason = (
-            session_check(content, session)
-            if problem is None
-            else "You were signed out: the accounts file cannot be read."
-        )
+        reason = session_check(content, session) if problem is None else t("auth.users_unreadable")
         if reason is not None:
             st.session_state.pop(SESSION_KEY, None)
             st.session_state[NOTICE_KEY] = reason
@@ -326,18 +343,23 @@ def login_sidebar() -> str:
     if notice:
         st.sidebar.warning(markdown_text(notice))
     if problem is not None:
-        st.sidebar.error(markdown_text(f"Sign-in unavailable: {problem}"))
+        st.sidebar.error(markdown_text(t("auth.unavailable", problem=problem)))
     if user is not None:
         who = str(user.get("email") or user.get("name") or "")
         role = role_of(content, email=who)
+        if st.session_state.get(LANG_LOADED_KEY) != who:  # first run of this sign-in
+            saved = language_of(content, email=who)
+            if saved:
+                st.session_state[LANG_KEY] = saved
+            st.session_state[LANG_LOADED_KEY] = who
         with st.sidebar:
-            st.caption(markdown_text(f"Signed in as {who} ({ROLE_LABEL[role]})"))
-            st.button("Sign out", on_click=st.logout, key="oidc_logout")
+            st.caption(markdown_text(t("auth.signed_in_as", who=who, role=role_label(role))))
+            st.button(t("auth.sign_out"), on_click=st.logout, key="oidc_logout")
     elif session is not None:
         who, role = session.name, session.role
         with st.sidebar:
-            st.caption(markdown_text(f"Signed in as {who} ({ROLE_LABEL[role]})"))
-            st.button("Sign out", on_click=_sign_out, key="auth_logout")
+            st.caption(markdown_text(t("auth.signed_in_as", who=who, role=role_label(role))))
+            st.button(t("auth.sign_out"), on_click=_sign_out, key="auth_logout")
         _password_form(session)
     elif content.users:
         new = _sign_in_form()
@@ -347,7 +369,7 @@ def login_sidebar() -> str:
     elif problem is None and not oidc:  # first run: the page (public snapshots) says how to start
         st.sidebar.info(tr("first.sidebar", current_lang()))
     if oidc and user is None and session is None:
-        st.sidebar.button("Sign in with single sign-on", on_click=st.login, key="oidc_login")
+        st.sidebar.button(t("auth.sso"), on_click=st.login, key="oidc_login")
     st.session_state[ROLE_KEY] = role
     st.session_state[USER_KEY] = who
     return role

@@ -23,6 +23,10 @@ import streamlit as st
 from geo.config import DEFAULT_BANDS_H, ENV_VARS, Settings
 from geo.errors import AccessMapError
 from geo.escape import markdown_text
+from geo.products import i18n
+
+#: Session-state key of the interface language (``fr`` or ``en``).
+LANG_KEY = "lang"
 
 
 def settings() -> Settings:
@@ -42,9 +46,190 @@ def _settings_for(values: tuple[str, ...]) -> Settings:
 
 
 def lang() -> str:
-    """Return the language of this session: its choice (``st.session_state["lang"]``), else the settings'."""
-    chosen = st.session_state.get("lang")
-    return chosen if chosen in ("fr", "en") else settings().lang
+    """Return the interface language of this session.
+
+    The language chosen in the sidebar (kept with the account, see ``views.auth``), else
+    the settings' default (``MALI_ACCESS_LANG``; French for Mali).
+    """
+    chosen = st.session_state.get(LANG_KEY)
+    return chosen if chosen in i18n.LANGS else settings().lang
+
+
+def t(key: str, /, **fields: object) -> str:
+    """Return the catalog text ``key`` in this session's language, ``{fields}`` filled.
+
+    Fields that come from users or data files must be escaped for where the text lands
+    (``geo.escape``) by the caller; the catalogs' own text is trusted.
+    """
+    return i18n.tr(key, lang(), **fields)
+
+
+def num(value: float, *, decimals: int = 0) -> str:
+    """Return ``value`` written for this session's language (``291 000`` / ``291,000``)."""
+    return i18n.format_number(value, lang(), decimals=decimals)
+
+
+def day(value: dt.date) -> str:
+    """Return ``value`` written out for this session's language (``1er décembre 2026``)."""
+    return i18n.format_date(value, lang())
+
+
+def labelled(table: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """Return ``table`` ready to show: column headers from the catalogs, no ``None``/NaN cells.
+
+    A column ``c`` gets the header ``t(f"{prefix}.{c}")`` (a column without a catalog entry
+    keeps its name: add one). Missing values in text columns show as empty cells.
+    """
+    out = table.copy()
+    text = [c for c in out.columns if out[c].dtype == object or pd.api.types.is_string_dtype(out[c])]
+    for c in text:  # one type per column (Arrow), dates written out, nothing shown as None
+        out[c] = [_cell(v) for v in out[c]]
+    names = {c: t(f"{prefix}.{c}") for c in out.columns if i18n.has_key(f"{prefix}.{c}", lang())}
+    return out.rename(columns=names)
+
+
+def shown_numbers(table: pd.DataFrame, columns: dict[str, int]) -> pd.DataFrame:
+    """Return ``table`` with ``columns`` (name -> decimals) written for the session's language.
+
+    Streamlit's number formats are printf-like (``291,000`` whatever the language), so
+    figures are shown as Babel text (``291 000`` in French); missing values show empty.
+    """
+    out = table.copy()
+    for c, decimals in columns.items():
+        if c in out.columns:
+            out[c] = [num(v, decimals=decimals) if pd.notna(v) else "" for v in out[c]]
+    return out
+
+
+def hub_status_label(status: str) -> str:
+    """Return a hub's placement in the session's language (the engine's reason when it cannot start)."""
+    if status in ("ok", "moved"):
+        return t(f"bands.hub_{status}")
+    return t("bands.hub_blocked")
+
+
+def band_table(bands: pd.DataFrame) -> pd.DataFrame:
+    """Reach bands ready to show: hub, band, area, population, localities, hub placement; labelled."""
+    cols = ["hub", "hours", "area_km2", "population", "localities", "hub_status"]
+    table = bands[cols].copy()
+    table["hours"] = [i18n.format_hours(h, lang()) for h in table["hours"]]
+    table["hub_status"] = [hub_status_label(str(s)) for s in table["hub_status"]]
+    table = shown_numbers(table, {"area_km2": 0, "population": 0, "localities": 0})
+    return labelled(table, "bands.col")
+
+
+def change_lines(result, *, max_names: int = 8, min_km2: float = 0.5) -> list[str]:  # noqa: ANN001
+    """One sentence per changed (hub, band) of a reach difference, in the session's language.
+
+    The page's wording of ``geo.model.scenario.summarise_changes`` (same selection: bands
+    whose area lost and gained are below ``min_km2`` km² and that lose or gain no locality
+    are left out; areas before/after are the clipped band polygons). Plain text: escape it
+    where it is shown.
+    """
+    lang_ = lang()
+
+    def names(items: list[str]) -> str:
+        head = ", ".join(items[:max_names])
+        more = len(items) - max_names
+        return head + (" " + t("changes.and_more", n=more) if more > 0 else "")
+
+    def areas(reach) -> dict:  # noqa: ANN001
+        if reach is None:
+            return {}
+        b = reach.bands
+        return dict(zip(zip(b["hub_id"], b["hours"].astype(float), strict=True), b["area_km2"], strict=True))
+
+    before, after = areas(result.before), areas(result.after)
+    loc = result.localities
+    lines = []
+    for r in result.changes.itertuples():
+        if max(r.km2_lost, r.km2_gained) < min_km2 and not (r.localities_lost or r.localities_gained):
+            continue
+        key = (r.hub_id, float(r.hours))
+        km2 = r.km2_gained - r.km2_lost
+        people = r.population_gained - r.population_lost
+        text = t(
+            "changes.band_line",
+            hub=r.hub,
+            h=i18n.format_hours(r.hours, lang_),
+            before=num(before.get(key, r.area_before_km2)),
+            after=num(after.get(key, r.area_after_km2)),
+            km2=("+" if km2 >= 0 else "−") + num(abs(km2)),
+            people=("+" if people >= 0 else "−") + num(abs(people)),
+        )
+        here = loc[(loc["hub_id"] == r.hub_id) & (loc["hours"] == r.hours)] if len(loc) else loc
+        for change in ("lost", "gained"):
+            listed = [str(n) for n in here.loc[here["change"] == change, "locality"]] if len(here) else []
+            if listed:
+                text += "; " + t(f"changes.localities_{change}", n=len(listed), names=names(listed))
+        lines.append(text)
+    return lines
+
+
+def _cell(value: object) -> str:
+    """Text of one table cell: empty for missing values, dates written out for the language."""
+    if value is None or (not isinstance(value, str | bytes | list | tuple) and pd.isna(value)):
+        return ""
+    if isinstance(value, dt.datetime):
+        return i18n.format_datetime(value, lang())
+    if isinstance(value, dt.date):
+        return day(value)
+    return str(value)
+
+
+def date_text(value: object) -> str:
+    """Write an ISO date or timestamp (``2025-12-01``, ``2025-12-01T10:00:00Z``) for the language."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return _cell(value)
+    text = str(value)
+    try:
+        if "T" in text:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return i18n.format_datetime(moment, lang()) + (" UTC" if text.endswith("Z") else "")
+        return day(dt.date.fromisoformat(text[:10]))
+    except ValueError:
+        return text
+
+
+#: Session-state key of the confirmation shown until the user moves on (see :func:`notify`).
+NOTICE_KEY = "page_notice"
+
+
+def notify(page: str, text: str, kind: str = "success") -> None:
+    """Keep a confirmation for ``page``: shown on each of its runs until dismissed or another page opens.
+
+    Parameters
+    ----------
+    page
+        The page's name (its script's stem, as in ``app.py``'s URL paths).
+    text
+        Markdown text (escape what comes from users or files).
+    kind
+        ``success``, ``info`` or ``warning``.
+    """
+    st.session_state[NOTICE_KEY] = {"page": page, "text": text, "kind": kind}
+
+
+def _dismiss_notice() -> None:
+    st.session_state.pop(NOTICE_KEY, None)
+
+
+def show_notice(page: str) -> None:
+    """Draw the confirmation kept for ``page`` (with a button to dismiss it), if any."""
+    notice = st.session_state.get(NOTICE_KEY)
+    if not notice or notice.get("page") != page:
+        return
+    getattr(st, notice.get("kind", "success"))(notice["text"])
+    st.button(t("common.dismiss"), key=f"notice_ok_{page}", on_click=_dismiss_notice)
+
+
+def keep_notice_for(page: str) -> None:
+    """Drop a confirmation kept for another page (the user moved on); ``app.py`` calls it per run."""
+    notice = st.session_state.get(NOTICE_KEY)
+    if notice and notice.get("page") != page:
+        _dismiss_notice()
 
 
 def data_dir() -> Path:
@@ -69,8 +254,8 @@ def season_arg(choice: str) -> str | None:
 
 
 def season_label(choice: str) -> str:
-    """Return the label of a season choice on the pages."""
-    return "by date" if choice == SEASON_BY_DATE else choice
+    """Return the label of a season choice on the pages, in the session's language."""
+    return t(f"season.{choice}")
 
 
 def init_state() -> None:
@@ -96,14 +281,11 @@ def show_error(exc: Exception) -> None:
     from geo.errors import StoreError
 
     if isinstance(exc, StoreError):
-        st.error(f"**The project store could not be used.** {markdown_text(exc)}")
-        st.info("Nothing was changed in the store. Ask the administrator to check the file named above.")
+        st.error(f"**{t('common.store_error')}** {markdown_text(exc)}")
+        st.info(t("common.store_error_help"))
     else:
-        st.error(f"**The data could not be loaded.** {markdown_text(exc)}")
-        st.info(
-            "Check the data folder (`--data DIR` or `MALI_ACCESS_DATA`) and the curated files in "
-            "data/curated/."
-        )
+        st.error(f"**{t('common.data_error')}** {markdown_text(exc)}")
+        st.info(t("common.data_error_help"))
     st.stop()
 
 
@@ -195,7 +377,7 @@ def curated_fingerprint() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-@st.cache_resource(show_spinner="Loading the base data and building the grid…", max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _model_inputs(data_folder: str, cell_km: float | None, fingerprint: str):  # noqa: ANN202
     from geo.model.friction import load_model_inputs
 
@@ -204,7 +386,8 @@ def _model_inputs(data_folder: str, cell_km: float | None, fingerprint: str):  #
 
 def model_inputs(data_folder: str, cell_km: float | None = None):  # noqa: ANN201
     """Return the static model inputs (read-only, shared; rebuilt when a data file changes); km cells."""
-    return _model_inputs(data_folder, cell_km, data_fingerprint(data_folder))
+    with st.spinner(t("common.loading_grid")):
+        return _model_inputs(data_folder, cell_km, data_fingerprint(data_folder))
 
 
 @st.cache_data(show_spinner=False)
@@ -228,7 +411,7 @@ def versions(store: str, token: str):  # noqa: ANN201
     return load_versions(store_location(store))
 
 
-@st.cache_data(show_spinner="Computing reachable areas…", max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32)
 def _reach(
     data_folder: str,
     fingerprint: str,
@@ -258,7 +441,13 @@ def _reach(
     return result.bands, result.localities
 
 
-reach = _keyed_on_data(_reach)
+def reach(data_folder: str, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    """Reach bands and localities (:func:`_reach`, keyed on the data files), with a spinner."""
+    with st.spinner(t("common.computing_reach")):
+        return _reach(data_folder, data_fingerprint(data_folder), *args, **kwargs)
+
+
+reach.clear = _reach.clear
 
 
 @st.cache_data(show_spinner=False)
@@ -273,7 +462,7 @@ def admin(data_folder: str, level: int) -> gpd.GeoDataFrame:
     return _admin(data_folder, level, data_fingerprint(data_folder))
 
 
-@st.cache_data(show_spinner="Loading incidents…")
+@st.cache_data(show_spinner=False)
 def _incidents(data_folder: str, token: str, fingerprint: str) -> gpd.GeoDataFrame:
     from geo.model.incidents import load_incidents
 
@@ -282,7 +471,8 @@ def _incidents(data_folder: str, token: str, fingerprint: str) -> gpd.GeoDataFra
 
 def incidents(data_folder: str, token: str) -> gpd.GeoDataFrame:
     """Incidents of the data folder plus those imported into the store (keyed on both)."""
-    return _incidents(data_folder, token, data_fingerprint(data_folder))
+    with st.spinner(t("common.loading_incidents")):
+        return _incidents(data_folder, token, data_fingerprint(data_folder))
 
 
 @st.cache_data(show_spinner=False)
@@ -352,7 +542,7 @@ def incidents_token() -> str:
 BlockadeKey = tuple[str, float, float, float]
 
 
-@st.cache_resource(show_spinner="Computing reachable areas…", max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _reach_before(
     data_folder: str,
     fingerprint: str,
@@ -385,10 +575,16 @@ def _reach_before(
     )
 
 
-reach_before = _keyed_on_data(_reach_before)
+def reach_before(data_folder: str, *args):  # noqa: ANN002, ANN201
+    """As-of reach a scenario is diffed against (:func:`_reach_before`, keyed on the data files)."""
+    with st.spinner(t("common.computing_reach")):
+        return _reach_before(data_folder, data_fingerprint(data_folder), *args)
 
 
-@st.cache_data(show_spinner="Computing the scenario…", max_entries=16)
+reach_before.clear = _reach_before.clear
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def _reach_scenario(
     data_folder: str,
     fingerprint: str,
@@ -453,7 +649,13 @@ def _reach_scenario(
     }
 
 
-reach_scenario = _keyed_on_data(_reach_scenario)
+def reach_scenario(data_folder: str, *args, **kwargs) -> dict:  # noqa: ANN002, ANN003
+    """As-of reach and a what-if scenario (:func:`_reach_scenario`, keyed on the data files)."""
+    with st.spinner(t("common.computing_scenario")):
+        return _reach_scenario(data_folder, data_fingerprint(data_folder), *args, **kwargs)
+
+
+reach_scenario.clear = _reach_scenario.clear
 
 
 _ROUTE_REF = re.compile(r"^(RN\d+)\b")
@@ -532,10 +734,10 @@ place_labels = _keyed_on_data(_place_labels)
 
 
 def hours_text(value: float, *, limit_h: float) -> str:
-    """Format a travel time for a table: ``"5.3 h"``, or ``"not reached (> 12 h)"`` if NaN/infinite."""
+    """Format a travel time for a table: ``"5.3 h"`` (``"5,3 h"``), or ``"not reached (> 12 h)"`` if NaN."""
     if value is None or not np.isfinite(value):
-        return f"not reached (> {limit_h:g} h)"
-    return f"{value:.1f} h"
+        return t("common.not_reached", h=i18n.format_hours(limit_h, lang()))
+    return f"{num(value, decimals=1)} h"
 
 
 def scenario_gpkg(out: dict) -> bytes:

@@ -14,26 +14,62 @@ from streamlit_folium import st_folium
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
 from geo.store import constraints
-from geo.store.db import display_location
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 from layers.basemap import make_map
 from layers.encircled import build_encircled_layer
 from layers.roads import build_crossings_layer, build_roads_layer
 from views import auth, common
+from views.common import t
 
-AXES, CROSSINGS, LOCALITIES = "Road axes", "River crossings", "Encircled localities"
-NEW = "➕ new"
+AXES, CROSSINGS, LOCALITIES = "axes", "crossings", "localities"
+NEW = "__new__"  # choice of a new locality or episode in the selectors (shown as "➕ new")
+#: Columns shown as vocabulary labels, by the vocabulary that spells them.
+VOCAB_COLUMNS = {
+    "status": ROAD_STATUS,
+    "cause": CAUSE,
+    "confidence": CONFIDENCE,
+    "coord_confidence": CONFIDENCE,
+}
+
+
+def shown(table: pd.DataFrame, columns: list[str], *, status_vocab=ROAD_STATUS) -> pd.DataFrame:  # noqa: ANN001
+    """Return ``columns`` of a version table as the page shows them: labels, never codes or ``None``.
+
+    Vocabulary codes become their labels in the session's language, yes/no columns words,
+    and headers come from the catalogs (``cons.col.<name>``).
+    """
+    lang = common.lang()
+    out = table[[c for c in columns if c in table.columns]].copy()
+    for c in out.columns:
+        vocab = status_vocab if c == "status" else VOCAB_COLUMNS.get(c)
+        if vocab is not None:
+            out[c] = [vocab.label(v, lang) if v in vocab else ("" if pd.isna(v) else str(v)) for v in out[c]]
+        elif c in ("public", "in_force"):
+            out[c] = [t("common.yes") if bool(v) else t("common.no") for v in out[c]]
+        elif c in ("valid_from", "valid_to", "since", "until", "last_confirmed", "recorded_at"):
+            out[c] = [common.date_text(v) for v in out[c]]
+        elif c == "kind":
+            out[c] = [
+                t(f"cons.kind_{v}") if v in ("bridge", "ferry", "pirogue", "ford") else v for v in out[c]
+            ]
+    return common.labelled(out, "cons.col")
+
+
+def choice_label(value: object) -> str:
+    """Label of a selector choice: the name, or "➕ new" for :data:`NEW`."""
+    return t("cons.new") if value == NEW else str(value)
+
 
 common.init_state()
 auth.require_role("advisor")  # before any data is loaded (views/auth.py)
-st.title("Access constraints")
+st.title(t("cons.title"))
 folder = str(common.guarded(common.data_dir))
 store = common.store_path()
 token = common.state_token()
 versions = common.guarded(common.versions, str(store), token)
 inputs = common.guarded(common.model_inputs, folder)
 with st.sidebar:
-    as_of = st.date_input("As-of date", key="as_of", help="Statuses in force on this date are listed.")
+    as_of = st.date_input(t("common.as_of"), key="as_of", help=t("cons.as_of_help"))
 axis_status, episodes = common.guarded(common.constraint_state, as_of)
 
 
@@ -52,9 +88,11 @@ def form_base(kind: str, item: str, head: int) -> int:
 
 def show_conflict(kind: str, exc: constraints.ConflictError, columns: list[str]) -> None:
     """Show a refused save and the newer version; the next save is based on that version."""
-    st.error(f"Not saved: someone else changed it first. {md(exc)}")
-    newer = {c: exc.current.get(c) for c in ["version_id", *columns, "recorded_by", "recorded_at"]}
-    st.dataframe(pd.DataFrame([newer]), hide_index=True, width="stretch")
+    st.error(t("cons.conflict", problem=md(exc)))
+    cols = ["version_id", *columns, "recorded_by", "recorded_at"]
+    newer = pd.DataFrame([{c: exc.current.get(c) for c in cols}])
+    vocab = ENCIRCLED_STATUS if kind == "episode" else ROAD_STATUS
+    st.dataframe(shown(newer, cols, status_vocab=vocab), hide_index=True, width="stretch")
     st.session_state[f"based_on_{kind}"] = (exc.item, int(exc.current["version_id"]))
 
 
@@ -73,7 +111,7 @@ def report_impact(
     hubs the change can reach.
     """
     from geo.model.reach import base_state
-    from geo.model.scenario import Scenario, run_change, summarise_changes
+    from geo.model.scenario import Scenario, run_change
 
     hours, season = tuple(sorted(st.session_state["hours"])), st.session_state["season"]
     hubs = common.hubs_table()
@@ -102,16 +140,19 @@ def report_impact(
     recomputed = result.changes.loc[result.changes["recomputed"], "hub"].drop_duplicates()
     # the last save's figures, kept for the session (the same tables as the Reachability page's)
     st.session_state["constraints_last_change"] = {"changes": result.changes, "localities": result.localities}
-    st.session_state["constraints_report"] = (  # plain text, escaped where it is shown
-        f"Saved: {label}. Reach as of {day:%d %b %Y} recomputed for the hubs it can affect "
-        f"({', '.join(recomputed) or 'none'}) in {seconds:.1f} s.",
-        summarise_changes(result) or ["No reachable area changed."],
+    head = t(
+        "cons.saved",
+        label=label,
+        date=common.day(day),
+        hubs=", ".join(recomputed) or t("cons.no_hub"),
+        seconds=common.num(seconds, decimals=1),
     )
+    lines = common.change_lines(result) or [t("cons.no_area_changed")]
+    # kept until the user moves on (views.common.notify), escaped here
+    common.notify("constraints", md(head) + "\n\n" + "\n".join(f"- {md(line)}" for line in lines))
 
 
-if "constraints_report" in st.session_state:
-    head, lines = st.session_state.pop("constraints_report")
-    st.success(md(head) + "\n\n" + "\n".join(f"- {md(line)}" for line in lines))
+common.show_notice("constraints")
 
 # ------------------------------------------------------------------ map: click to pick an item
 m = make_map()
@@ -129,77 +170,83 @@ if clicked and clicked != st.session_state.get("_constraints_click"):
     if picked:
         st.session_state["constraints_kind"] = AXES if picked[0] == "axis" else LOCALITIES
         st.session_state[f"pick_{picked[0]}"] = picked[1]
-st.caption("Click near an axis or a locality to select it, or pick it from the lists below.")
+st.caption(t("cons.click"))
 
-kind = st.radio("Constraint", [AXES, CROSSINGS, LOCALITIES], horizontal=True, key="constraints_kind")
+kind = st.radio(
+    t("cons.constraint"),
+    [AXES, CROSSINGS, LOCALITIES],
+    horizontal=True,
+    key="constraints_kind",
+    format_func=lambda k: t(f"cons.kind.{k}"),
+)
+by_help = t("cons.by_help_signed") if st.session_state.get(auth.USER_KEY) else t("cons.by_help")
+version_label = lambda v: t("cons.new_version") if v is None else t("cons.version_n", n=v)  # noqa: E731
 signed_in = st.session_state.get(auth.USER_KEY)  # the account name when signed in
 who = signed_in or st.session_state.get("advisor_name", "")
 
 if kind == AXES:
     axes = constraints.known_axes()
     table = constraints.effective_road_status(versions, as_of, axes=axes)
-    shown = st.multiselect(
-        "Status", ROAD_STATUS.codes, default=list(ROAD_STATUS), format_func=ROAD_STATUS.label
+    statuses = st.multiselect(
+        t("cons.status"),
+        ROAD_STATUS.codes,
+        default=list(ROAD_STATUS),
+        format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
     )
-    st.dataframe(
-        table[table["status"].isin(shown)],
-        width="stretch",
-        column_order=[
-            "axis_name",
-            "status",
-            "escort_kmh",
-            "cause",
-            "valid_from",
-            "valid_to",
-            "confidence",
-            "source",
-            "recorded_by",
-            "recorded_at",
-            "version_id",
-        ],
-    )
+    AXIS_COLUMNS = [
+        "axis_name",
+        "status",
+        "escort_kmh",
+        "cause",
+        "valid_from",
+        "valid_to",
+        "confidence",
+        "source",
+        "recorded_by",
+        "recorded_at",
+        "version_id",
+    ]
+    st.dataframe(shown(table[table["status"].isin(statuses)], AXIS_COLUMNS), hide_index=True, width="stretch")
     axis = st.selectbox(
-        "Axis", list(axes.index), key="pick_axis", format_func=lambda a: f"{a} — {axes.at[a, 'axis_name']}"
+        t("cons.axis"),
+        list(axes.index),
+        key="pick_axis",
+        format_func=lambda a: f"{a} — {axes.at[a, 'axis_name']}",
     )
     history = constraints.road_status_history(store, axis)
-    with st.expander(f"History of {md(axis)} ({len(history)} versions)", expanded=False):
-        st.dataframe(history, hide_index=True, width="stretch")
+    with st.expander(t("cons.history", item=md(axis), n=len(history)), expanded=False):
+        st.dataframe(shown(history, ["version_id", *AXIS_COLUMNS[1:-1], "superseded_by"]), hide_index=True)
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     based_on = form_base("axis", axis, int(history["version_id"].max()) if len(history) else 0)
     with st.form("road_status_form", clear_on_submit=False):
-        st.subheader(f"Record a status for {md(axis)}")
+        st.subheader(t("cons.record_status", item=md(axis)))
         st.caption(
-            f"Based on version {based_on} of {md(axis)}" if based_on else f"No version of {md(axis)} yet"
+            t("cons.based_on", n=based_on, item=md(axis)) if based_on else t("cons.no_version", item=md(axis))
         )
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
-            "Status", ROAD_STATUS.codes, index=ROAD_STATUS.index("closed"), format_func=ROAD_STATUS.label
+            t("cons.status"),
+            ROAD_STATUS.codes,
+            index=ROAD_STATUS.index("closed"),
+            format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
         )
-        cause = c2.selectbox("Cause", CAUSE.codes, format_func=CAUSE.label)
-        confidence = c3.selectbox("Confidence", CONFIDENCE.codes, index=1, format_func=CONFIDENCE.label)
-        valid_from = c1.date_input("Valid from", value=as_of)
-        valid_to = c2.date_input("Valid to (empty = open-ended)", value=None)
-        supersedes = c3.selectbox(
-            "Correction of",
-            [None, *current],
-            format_func=lambda v: "— (a new version)" if v is None else f"version {v}",
+        cause = c2.selectbox(
+            t("cons.cause"), CAUSE.codes, format_func=lambda c: CAUSE.label(c, common.lang())
         )
-        escort = c1.number_input(
-            "Escort speed (km/h, constrained only; 0 = none)",
-            0.0,
-            130.0,
-            value=0.0,
-            help="Convoy/escort speed used instead of the constrained factor",
+        confidence = c3.selectbox(
+            t("cons.confidence"),
+            CONFIDENCE.codes,
+            index=1,
+            format_func=lambda c: CONFIDENCE.label(c, common.lang()),
         )
-        source = st.text_input("Source (report, URL) *")
-        note = st.text_input("Note")
-        by = st.text_input(
-            "Recorded by *",
-            value=who,
-            disabled=bool(signed_in),
-            help="The signed-in account" if signed_in else "Your name (no account signed in)",
-        )
-        submitted = st.form_submit_button("Save status", type="primary")
+        valid_from = c1.date_input(t("cons.valid_from"), value=as_of)
+        valid_to = c2.date_input(t("cons.valid_to"), value=None)
+        supersedes = c3.selectbox(t("cons.correction_of"), [None, *current], format_func=version_label)
+        escort = c1.number_input(t("cons.escort"), 0.0, 130.0, value=0.0, help=t("cons.escort_help"))
+        source = st.text_input(t("cons.source"))
+        note = st.text_input(t("cons.note"))
+        by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
+        submitted = st.form_submit_button(t("cons.save_status"), type="primary")
     if submitted:
         try:
             res = constraints.record_road_status(
@@ -220,74 +267,85 @@ if kind == AXES:
         except constraints.ConflictError as exc:
             show_conflict("axis", exc, ["status", "cause", "valid_from", "valid_to", "source", "note"])
         except AccessMapError as exc:
-            st.error(f"Not saved. {md(exc)}")
+            st.error(t("cons.not_saved", problem=md(exc)))
         else:
             st.session_state["advisor_name"] = by
             st.session_state["based_on_axis"] = (axis, res.version_id)
-            report_impact(f"{axis} {status} from {valid_from} (version {res.version_id})", axis_id=axis)
+            report_impact(
+                t(
+                    "cons.label_axis",
+                    item=axis,
+                    status=ROAD_STATUS.label(status, common.lang()).lower(),
+                    date=common.day(valid_from),
+                    n=res.version_id,
+                ),
+                axis_id=axis,
+            )
             st.rerun()
 elif kind == CROSSINGS:
     crossings = constraints.known_crossings()
     table = constraints.effective_crossing_status(versions, as_of, crossings=crossings)
-    shown = st.multiselect(
-        "Status",
+    statuses = st.multiselect(
+        t("cons.status"),
         ROAD_STATUS.codes,
         default=list(ROAD_STATUS),
-        format_func=ROAD_STATUS.label,
+        format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
         key="crossing_shown",
     )
+    CROSSING_COLUMNS = [
+        "name",
+        "river",
+        "kind",
+        "status",
+        "cause",
+        "valid_from",
+        "valid_to",
+        "confidence",
+        "source",
+        "recorded_by",
+        "recorded_at",
+        "version_id",
+    ]
     st.dataframe(
-        table[table["status"].isin(shown)],
-        width="stretch",
-        column_order=[
-            "name",
-            "river",
-            "kind",
-            "status",
-            "cause",
-            "valid_from",
-            "valid_to",
-            "confidence",
-            "source",
-            "recorded_by",
-            "recorded_at",
-            "version_id",
-        ],
+        shown(table[table["status"].isin(statuses)], CROSSING_COLUMNS), hide_index=True, width="stretch"
     )
     crossing = st.selectbox(
-        "Crossing",
+        t("cons.crossing"),
         list(crossings.index),
         key="pick_crossing",
         format_func=lambda c: f"{c} — {crossings.at[c, 'name']}",
     )
     history = constraints.crossing_status_history(store, crossing)
-    with st.expander(f"History of {crossing} ({len(history)} versions)", expanded=False):
-        st.dataframe(history, hide_index=True, width="stretch")
+    with st.expander(t("cons.history", item=md(crossing), n=len(history)), expanded=False):
+        st.dataframe(
+            shown(history, ["version_id", *CROSSING_COLUMNS[3:-1], "superseded_by"]), hide_index=True
+        )
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     with st.form("crossing_status_form", clear_on_submit=False):
-        st.subheader(f"Record a status for {crossing}")
+        st.subheader(t("cons.record_status", item=md(crossing)))
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
-            "Status", ROAD_STATUS.codes, index=ROAD_STATUS.index("closed"), format_func=ROAD_STATUS.label
+            t("cons.status"),
+            ROAD_STATUS.codes,
+            index=ROAD_STATUS.index("closed"),
+            format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
         )
-        cause = c2.selectbox("Cause", CAUSE.codes, format_func=CAUSE.label)
-        confidence = c3.selectbox("Confidence", CONFIDENCE.codes, index=1, format_func=CONFIDENCE.label)
-        valid_from = c1.date_input("Valid from", value=as_of)
-        valid_to = c2.date_input("Valid to (empty = open-ended)", value=None)
-        supersedes = c3.selectbox(
-            "Correction of",
-            [None, *current],
-            format_func=lambda v: "— (a new version)" if v is None else f"version {v}",
+        cause = c2.selectbox(
+            t("cons.cause"), CAUSE.codes, format_func=lambda c: CAUSE.label(c, common.lang())
         )
-        source = st.text_input("Source (report, URL) *")
-        note = st.text_input("Note")
-        by = st.text_input(
-            "Recorded by *",
-            value=who,
-            disabled=bool(signed_in),
-            help="The signed-in account" if signed_in else "Your name (no account signed in)",
+        confidence = c3.selectbox(
+            t("cons.confidence"),
+            CONFIDENCE.codes,
+            index=1,
+            format_func=lambda c: CONFIDENCE.label(c, common.lang()),
         )
-        submitted = st.form_submit_button("Save crossing status", type="primary")
+        valid_from = c1.date_input(t("cons.valid_from"), value=as_of)
+        valid_to = c2.date_input(t("cons.valid_to"), value=None)
+        supersedes = c3.selectbox(t("cons.correction_of"), [None, *current], format_func=version_label)
+        source = st.text_input(t("cons.source"))
+        note = st.text_input(t("cons.note"))
+        by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
+        submitted = st.form_submit_button(t("cons.save_crossing"), type="primary")
     if submitted:
         try:
             res = constraints.record_crossing_status(
@@ -304,95 +362,104 @@ elif kind == CROSSINGS:
                 supersedes=supersedes,
             )
         except AccessMapError as exc:
-            st.error(f"Not saved. {exc}")
+            st.error(t("cons.not_saved", problem=md(exc)))
         else:
             st.session_state["advisor_name"] = by
             report_impact(
-                f"{crossing} {status} from {valid_from} (version {res.version_id})", crossing_id=crossing
+                t(
+                    "cons.label_axis",
+                    item=crossing,
+                    status=ROAD_STATUS.label(status, common.lang()).lower(),
+                    date=common.day(valid_from),
+                    n=res.version_id,
+                ),
+                crossing_id=crossing,
             )
             st.rerun()
 else:
-    only_now = st.checkbox("Only episodes in force on the as-of date", value=True)
+    only_now = st.checkbox(t("cons.only_now"), value=True)
     listed = episodes[episodes["in_force"]] if only_now else episodes
+    EPISODE_COLUMNS = [
+        "locality",
+        "adm3_pcode",
+        "status",
+        "since",
+        "until",
+        "last_confirmed",
+        "radius_km",
+        "armed_group",
+        "public",
+        "source",
+        "recorded_by",
+        "recorded_at",
+    ]
     st.dataframe(
-        listed.drop(columns="geometry"),
-        hide_index=True,
-        width="stretch",
-        column_order=[
-            "locality",
-            "adm3_pcode",
-            "status",
-            "since",
-            "until",
-            "last_confirmed",
-            "radius_km",
-            "armed_group",
-            "public",
-            "source",
-            "recorded_by",
-            "recorded_at",
-        ],
+        shown(listed, EPISODE_COLUMNS, status_vocab=ENCIRCLED_STATUS), hide_index=True, width="stretch"
     )
     names = sorted(set(versions.encircled["locality"]))
-    locality = st.selectbox("Locality", [NEW, *names], key="pick_locality")
+    locality = st.selectbox(t("cons.locality"), [NEW, *names], key="pick_locality", format_func=choice_label)
     history = constraints.encircled_history(store, None if locality == NEW else locality)
     history = history.iloc[:0] if locality == NEW else history
     current = history[history["superseded_by"].isna()]
     if locality != NEW:
-        with st.expander(f"History of {md(locality)} ({len(history)} versions)", expanded=False):
-            st.dataframe(history.drop(columns="geometry"), hide_index=True, width="stretch")
-    episode = st.selectbox("Episode", [NEW, *current["episode_id"]], key="pick_episode")
+        with st.expander(t("cons.history", item=md(locality), n=len(history)), expanded=False):
+            st.dataframe(
+                shown(
+                    history,
+                    ["version_id", "episode_id", *EPISODE_COLUMNS[2:], "superseded_by"],
+                    status_vocab=ENCIRCLED_STATUS,
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+    episode = st.selectbox(
+        t("cons.episode"), [NEW, *current["episode_id"]], key="pick_episode", format_func=choice_label
+    )
     base = current.set_index("episode_id").loc[episode] if episode != NEW else None
     episode_versions = history[history["episode_id"] == episode]["version_id"]
     based_on = form_base(
         "episode", f"{locality}|{episode}", int(episode_versions.max()) if len(episode_versions) else 0
     )
     with st.form("encircled_form"):
-        st.subheader("Record an encirclement" if base is None else f"Update {md(episode)}")
+        st.subheader(t("cons.record_encirclement") if base is None else t("cons.update", item=md(episode)))
         if based_on:
-            st.caption(f"Based on version {based_on} of {md(episode)}")
+            st.caption(t("cons.based_on", n=based_on, item=md(episode)))
         name = st.text_input(
-            "Locality *", value="" if locality == NEW else locality, disabled=locality != NEW
+            t("cons.locality_required"), value="" if locality == NEW else locality, disabled=locality != NEW
         )
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
-            "Status",
+            t("cons.status"),
             ENCIRCLED_STATUS.codes,
             index=ENCIRCLED_STATUS.index(base["status"]) if base is not None else 0,
-            format_func=ENCIRCLED_STATUS.label,
+            format_func=lambda c: ENCIRCLED_STATUS.label(c, common.lang()),
         )
-        since = c2.date_input("Since", value=base["since"] if base is not None else as_of)
-        until = c3.date_input("Until (empty = not lifted)", value=base["until"] if base is not None else None)
+        since = c2.date_input(t("cons.since"), value=base["since"] if base is not None else as_of)
+        until = c3.date_input(t("cons.until"), value=base["until"] if base is not None else None)
         last_confirmed = c1.date_input(
-            "Last confirmed", value=base["last_confirmed"] if base is not None else None
+            t("cons.last_confirmed"), value=base["last_confirmed"] if base is not None else None
         )
         radius = c2.number_input(
-            "No-entry radius (km)", 0.5, 100.0, value=float(base["radius_km"]) if base is not None else 5.0
+            t("cons.radius"), 0.5, 100.0, value=float(base["radius_km"]) if base is not None else 5.0
         )
         confidence = c3.selectbox(
-            "Confidence of the report", CONFIDENCE.codes, index=1, format_func=CONFIDENCE.label
+            t("cons.report_confidence"),
+            CONFIDENCE.codes,
+            index=1,
+            format_func=lambda c: CONFIDENCE.label(c, common.lang()),
         )
-        lon = c1.number_input("Longitude (new locality)", -12.5, 4.5, value=None, format="%.4f")
-        lat = c2.number_input("Latitude (new locality)", 10.0, 25.2, value=None, format="%.4f")
-        group = c3.text_input(
-            "Armed group (restricted)", value=base["armed_group"] if base is not None else ""
-        )
-        source = st.text_input("Source (report, URL) *")
-        note = st.text_input("Note", value=base["note"] if base is not None else "")
+        lon = c1.number_input(t("cons.lon"), -12.5, 4.5, value=None, format="%.4f")
+        lat = c2.number_input(t("cons.lat"), 10.0, 25.2, value=None, format="%.4f")
+        group = c3.text_input(t("cons.armed_group"), value=base["armed_group"] if base is not None else "")
+        source = st.text_input(t("cons.source"))
+        note = st.text_input(t("cons.note"), value=base["note"] if base is not None else "")
         public = st.checkbox(
-            "Public: may appear in public snapshots and public exports",
+            t("cons.public"),
             value=bool(base["public"]) if base is not None else False,
-            help="Leave unticked to keep this encirclement internal (the default for a new one). "
-            "Public products then carry no trace of it: no name, count, coordinates or no-entry "
-            "hole in the public reachable areas.",
+            help=t("cons.public_help"),
         )
-        by = st.text_input(
-            "Recorded by *",
-            value=who,
-            disabled=bool(signed_in),
-            help="The signed-in account" if signed_in else "Your name (no account signed in)",
-        )
-        submitted = st.form_submit_button("Save encirclement", type="primary")
+        by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
+        submitted = st.form_submit_button(t("cons.save_encirclement"), type="primary")
     if submitted:
         loc = name if locality == NEW else locality
         try:
@@ -420,17 +487,21 @@ else:
             show_conflict("episode", exc, ["locality", "status", "since", "until", "radius_km", "source"])
             st.session_state["based_on_episode"] = (f"{locality}|{episode}", int(exc.current["version_id"]))
         except AccessMapError as exc:
-            st.error(f"Not saved. {md(exc)}")
+            st.error(t("cons.not_saved", problem=md(exc)))
         else:
             st.session_state["advisor_name"] = by
             st.session_state.pop("based_on_episode", None)
             zones = constraints.encircled_history(store, loc)
             episode_id = zones.loc[zones["version_id"] == res.version_id, "episode_id"].iloc[-1]
             report_impact(
-                f"{loc} {status} since {since} (version {res.version_id})", episode_id=str(episode_id)
+                t(
+                    "cons.label_episode",
+                    item=loc,
+                    status=ENCIRCLED_STATUS.label(status, common.lang()).lower(),
+                    date=common.day(since),
+                    n=res.version_id,
+                ),
+                episode_id=str(episode_id),
             )
             st.rerun()
-st.caption(
-    f"Store: {md(display_location(store))} (state {md(token)}). History is append-only: a correction "
-    "supersedes a version, nothing is deleted."
-)
+st.caption(t("cons.append_only"))

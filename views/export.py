@@ -12,47 +12,41 @@ import streamlit as st
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
+from geo.products.i18n import LANG_NAMES, LANGS, tr
 from views import auth, common
+from views.common import t
 
 auth.require_role("planner")  # before any data is loaded (views/auth.py)
-st.title("Maps and exports for HCT meetings")
+st.title(t("export.title"))
 folder = str(common.guarded(common.data_dir))
 hubs = common.guarded(common.hubs_table)
 
 with st.form("export_form"):
     c1, c2, c3 = st.columns(3)
-    as_of = c1.date_input("As-of date", value=st.session_state.get("as_of", dt.date.today()))
+    as_of = c1.date_input(t("common.as_of"), value=st.session_state.get("as_of", dt.date.today()))
     lang = c2.radio(
-        "Language",
-        ["fr", "en"],
+        t("export.language"),
+        LANGS,
+        index=LANGS.index(common.lang()),
         horizontal=True,
-        format_func=lambda x: {"fr": "Français", "en": "English"}[x],
+        format_func=LANG_NAMES.get,
     )
-    paper = c3.radio("Paper", ["A4", "A3"], horizontal=True)
+    paper = c3.radio(t("export.paper"), ["A4", "A3"], horizontal=True)
     hub_ids = st.multiselect(
-        "Hubs (one PDF page each)",
+        t("export.hubs"),
         list(hubs.index),
         default=list(hubs.index),
         format_func=lambda h: hubs.at[h, "name"],
     )
     c4, c5, c6 = st.columns(3)
     fmt = c4.selectbox(
-        "Data format",
+        t("export.data_format"),
         ["gpkg", "kml", "geojson", "csv"],
-        format_func=lambda f: {
-            "gpkg": "GeoPackage (QGIS)",
-            "kml": "KML (Google Earth)",
-            "geojson": "GeoJSON",
-            "csv": "CSV with HXL (zones by commune)",
-        }[f],
+        format_func=lambda f: t(f"export.fmt_{f}"),
     )
-    dpi = c5.select_slider("PNG resolution (dpi)", [100, 150, 200, 300], value=150)
-    public = c6.checkbox(
-        "Public version",
-        value=False,
-        help="No incident points, no non-public encirclements, no armed-group fields.",
-    )
-    submitted = st.form_submit_button("Build maps and exports", type="primary")
+    dpi = c5.select_slider(t("export.dpi"), [100, 150, 200, 300], value=150)
+    public = c6.checkbox(t("export.public"), value=False, help=t("export.public_help"))
+    submitted = st.form_submit_button(t("export.build"), type="primary")
 
 
 def build(
@@ -69,7 +63,7 @@ def build(
     from geo.products.export import collect_state, themes_from_state, write_export
     from geo.products.printmap import build_map_layers, render_map, render_pack
 
-    bar = common.st_progress("Building")
+    bar = common.st_progress(t("export.building"))
     total = 6 + 1 + len(hub_ids) + 1  # state steps, preview, one per page, data file
     state = collect_state(
         Path(data_folder),
@@ -90,7 +84,7 @@ def build(
         contact=common.settings().contact,
     )
     preview = render_map(layers, as_of=as_of, lang=lang, paper=paper, dpi=dpi, fmt="png", public=public)
-    bar(7, total, "national map")
+    bar(7, total, t("export.national_map"))
     pack = render_pack(
         layers,
         hub_ids=list(hub_ids),
@@ -99,13 +93,13 @@ def build(
         paper=paper,
         dpi=dpi,
         public=public,
-        progress=lambda d, t, label: bar(7 + d, total, f"page {d} of {t}"),
+        progress=lambda d, n, label: bar(7 + d, total, t("export.page_of", d=d, n=n)),
     )
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / f"mali_access_{as_of:%Y%m%d}.{fmt}"
         write_export(themes_from_state(state, public=public), target)
         data = target.read_bytes()
-    bar(total, total, "done")
+    bar(total, total, t("export.done"))
     return {
         "preview": preview,
         "pack": pack,
@@ -118,7 +112,7 @@ def build(
 if submitted:
     args = (folder, as_of, tuple(hub_ids), lang, paper, int(dpi), fmt, bool(public))
     if not hub_ids:
-        st.warning("Choose at least one hub.")
+        st.warning(t("export.no_hub"))
     else:
         try:
             st.session_state["export_out"] = (args, build(*args))
@@ -127,27 +121,28 @@ if submitted:
 
 done = st.session_state.get("export_out")
 if not done:
-    st.info("Choose the options and press **Build maps and exports**. Building the PDF takes a few seconds.")
+    st.info(t("export.intro", button=t("export.build")))
 else:
     args, out = done
     _, a_of, ids, lg, pp, _, fm, pub = args
     stem = f"mali_access_{a_of:%Y%m%d}_{lg}" + ("_public" if pub else "")
-    st.image(out["preview"], caption=f"National map preview ({lg}, {pp})", width="stretch")
+    st.image(out["preview"], caption=t("export.preview", lang=LANG_NAMES[lg], paper=pp), width="stretch")
     d1, d2, d3 = st.columns(3)
     d1.download_button(
-        f"Meeting pack PDF ({len(ids)} pages)",
+        t("export.pack", n=len(ids)),
         out["pack"],
         file_name=f"{stem}_pack.pdf",
         mime="application/pdf",
     )
-    d2.download_button("National map PNG", out["preview"], file_name=f"{stem}.png", mime="image/png")
+    d2.download_button(t("export.png"), out["preview"], file_name=f"{stem}.png", mime="image/png")
     d3.download_button(
-        f"Data ({fm})",
+        t("export.data", fmt=t(f"export.fmt_{fm}")),
         out["data"],
         file_name=f"mali_access_{a_of:%Y%m%d}.{fm}",
         mime="application/octet-stream",
     )
     for note in out["notes"]:
         st.caption(md(note))
-    with st.expander("Access zones by cercle and the rule that placed each one"):
-        st.dataframe(out["zones"], hide_index=True, width="stretch")
+    with st.expander(t("export.zones")):
+        zones = out["zones"].assign(zone=out["zones"]["zone"].map(lambda z: tr(f"zone_{z}", common.lang())))
+        st.dataframe(common.labelled(zones, "export.col"), hide_index=True, width="stretch")

@@ -19,7 +19,7 @@ from geo.model.incidents import (
     monthly_trend,
     to_hxl_csv,
 )
-from geo.products.i18n import tr
+from geo.products.i18n import has_key, tr
 from geo.sources.amrf import read_typology
 from geo.sources.incident_files import FORMATS, MAX_FILE_BYTES, check_upload, limits_text, too_large_message
 from geo.store.incidents import import_result
@@ -31,13 +31,14 @@ from layers.incidents import (
     build_incidents_layer,
 )
 from views import auth, common
+from views.common import t
 from views.incident_link import link_panel
 
 auth.require_role("advisor")  # before any data is loaded (views/auth.py)
-st.title("Incidents")
+st.title(t("incidents.title"))
 folder = str(common.guarded(common.data_dir))
 store = common.store_path()
-lang = common.settings().lang
+lang = common.lang()
 typology = read_typology()
 
 
@@ -46,7 +47,7 @@ def _outline(data_folder: str):  # noqa: ANN202
     return country_outline(data_folder)
 
 
-@st.cache_data(show_spinner="Checking the file…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8)
 def _check(
     digest: str,
     _data: bytes,
@@ -71,30 +72,35 @@ def _check(
     )
 
 
-@st.cache_data(show_spinner="Placing incidents in communes…", max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4)
 def _placed(data_folder: str, token: str):  # noqa: ANN202
     return assign_admin(common.incidents(data_folder, token), common.admin(data_folder, 3))
 
 
 token = f"{common.state_token()}|{common.incidents_token()}"
 
-with st.expander("Import an incident file (ACLED, UCDP GED, field CSV/XLSX)", expanded=False):
+common.show_notice("incidents")  # the last import's outcome, until the user moves on
+with st.expander(t("incidents.import"), expanded=False):
     upload = st.file_uploader(
-        f"File (CSV or XLSX; {limits_text()})",
+        t("incidents.file", limits=limits_text()),
         type=["csv", "txt", "tsv", "xlsx"],
         key="incident_upload",
     )
     c1, c2, c3 = st.columns(3)
-    fmt = c1.selectbox("Format", FORMATS, help="auto: detected from the header")
+    fmt = c1.selectbox(
+        t("incidents.format"),
+        FORMATS,
+        format_func=lambda f: t("incidents.format_auto") if f == "auto" else f.upper(),
+        help=t("incidents.format_help"),
+    )
     order = c2.selectbox(
-        "Slash dates (dd/mm vs mm/dd)",
+        t("incidents.slash_dates"),
         ["not declared", "dmy", "mdy"],
-        help="Without a declaration, ambiguous dates such as 03/04/2021 are rejected.",
+        format_func=lambda o: t(f"incidents.order_{o.replace(' ', '_')}"),
+        help=t("incidents.slash_dates_help"),
     )
-    fix = c3.checkbox("Fix swapped latitude/longitude", value=False)
-    mapping = st.file_uploader(
-        "Column mapping for generic files (TOML)", type=["toml"], key="incident_mapping"
-    )
+    fix = c3.checkbox(t("incidents.fix_swapped"), value=False)
+    mapping = st.file_uploader(t("incidents.mapping"), type=["toml"], key="incident_mapping")
     if upload is not None:
         data = upload.getvalue()
         if len(data) > MAX_FILE_BYTES:
@@ -103,59 +109,75 @@ with st.expander("Import an incident file (ACLED, UCDP GED, field CSV/XLSX)", ex
             digest = hashlib.sha256(data).hexdigest()
             mapping_text = mapping.getvalue().decode("utf-8-sig") if mapping is not None else None
             try:
-                result = _check(
-                    digest,
-                    data,
-                    upload.name,
-                    fmt,
-                    None if order == "not declared" else order,
-                    fix,
-                    mapping_text,
-                    folder,
-                    token,
-                )
+                with st.spinner(t("incidents.checking")):
+                    result = _check(
+                        digest,
+                        data,
+                        upload.name,
+                        fmt,
+                        None if order == "not declared" else order,
+                        fix,
+                        mapping_text,
+                        folder,
+                        token,
+                    )
             except AccessMapError as exc:
-                st.error(f"The file cannot be read: {md(exc)}")
+                st.error(t("incidents.unreadable", problem=md(exc)))
                 result = None
             if result is not None:
                 rep = result.report()
                 m1, m2, m3, m4 = st.columns(4)
-                m1.metric("Format", rep["format"])
-                m2.metric("Rows", rep["rows"])
-                m3.metric("Accepted", rep["accepted"])
-                m4.metric("Rejected rows", rep["rejected_rows"])
+                m1.metric(t("incidents.format"), str(rep["format"]).upper())
+                m2.metric(t("incidents.rows"), common.num(rep["rows"]))
+                m3.metric(t("incidents.accepted"), common.num(rep["accepted"]))
+                m4.metric(t("incidents.rejected_rows"), common.num(rep["rejected_rows"]))
                 for w in rep["warnings"]:
                     st.warning(md(w))
                 if rep["rejected"]:
-                    st.dataframe(pd.DataFrame(rep["rejected"]), hide_index=True, width="stretch")
+                    st.dataframe(
+                        common.labelled(pd.DataFrame(rep["rejected"]), "incidents.col"),
+                        hide_index=True,
+                        width="stretch",
+                    )
                 if rep["duplicates"]:
-                    st.caption("Possible duplicates of events from another source (kept):")
-                    st.dataframe(pd.DataFrame(rep["duplicates"]), hide_index=True, width="stretch")
+                    st.caption(t("incidents.duplicates"))
+                    st.dataframe(
+                        common.labelled(pd.DataFrame(rep["duplicates"]), "incidents.col"),
+                        hide_index=True,
+                        width="stretch",
+                    )
                 if result.format == "acled":
-                    st.info("ACLED rows are stored as restricted: they never go into public snapshots.")
+                    st.info(t("incidents.acled_restricted"))
                 if st.button(
-                    f"Import {rep['accepted']} accepted rows",
+                    t("incidents.import_n", n=common.num(rep["accepted"])),
                     type="primary",
                     disabled=rep["accepted"] == 0 and rep["rejected_rows"] == 0,
                 ):
                     summary = common.guarded(import_result, store, result, data)
-                    st.success(
-                        f"{summary.added} incidents added, {summary.already_present} already in the "
-                        f"store, {summary.rejected_rows} rejected rows kept with their reasons."
+                    common.notify(
+                        "incidents",
+                        t(
+                            "incidents.imported",
+                            file=upload.name,
+                            added=common.num(summary.added),
+                            present=common.num(summary.already_present),
+                            rejected=common.num(summary.rejected_rows),
+                        ),
                     )
                     st.rerun()
 
-incidents = common.guarded(_placed, folder, token)
+with st.spinner(t("incidents.placing")):
+    incidents = common.guarded(_placed, folder, token)
 if incidents.empty:
-    st.info("No incidents yet.")
+    st.info(t("incidents.none"))
     st.stop()
 
 lo, hi = incidents["date"].min().date(), incidents["date"].max().date()
 with st.sidebar:
-    st.header("Incident filters")
+    st.header(t("incidents.filters"))
     default_start = max(lo, hi - dt.timedelta(days=int(st.session_state.get("incident_days", 365 * 6))))
     start, end = st.slider(
-        "Date range",
+        t("incidents.date_range"),
         min_value=lo,
         max_value=hi,
         value=(default_start, hi),
@@ -163,18 +185,27 @@ with st.sidebar:
         key="incident_range",
     )
     families = sorted(incidents["source"].str.split(":").str[0].unique())
-    sources = st.multiselect("Sources", families, default=families)
+    sources = st.multiselect(
+        t("incidents.sources"),
+        families,
+        default=families,
+        format_func=lambda k: t(f"incidents.source.{k}")
+        if has_key(f"incidents.source.{k}", common.lang())
+        else k,
+    )
     types = sorted(incidents["event_type"].unique())
-    chosen_types = st.multiselect("Event types (empty = all)", types, default=[])
+    chosen_types = st.multiselect(t("incidents.event_types"), types, default=[])
     amrf_codes = [c for c in typology.categories.index if (incidents["amrf"] == c).any()]
     chosen_amrf = st.multiselect(
         tr("page.amrf", lang), amrf_codes, default=[], format_func=lambda c: typology.label(c, lang)
     )
-    low = st.checkbox("Include low-precision locations", value=True)
+    low = st.checkbox(t("incidents.low_precision"), value=True)
     view = st.radio(
-        "Map", ["Clusters", "Points", "Counts per cercle (admin2)", "Counts per commune (admin3)"]
+        t("incidents.map"),
+        ["clusters", "points", "admin2", "admin3"],
+        format_func=lambda v: t(f"incidents.view_{v}"),
     )
-    cell_km = st.select_slider("Cluster size (km)", [10, 25, 50, 100], value=25)
+    cell_km = st.select_slider(t("incidents.cluster_km"), [10, 25, 50, 100], value=25)
 
 shown = filter_incidents(
     incidents,
@@ -187,34 +218,45 @@ shown = filter_incidents(
 if chosen_amrf:
     shown = shown[shown["amrf"].isin(chosen_amrf)]
 st.write(
-    f"**{len(shown)}** incidents from {start:%d %b %Y} to {end:%d %b %Y}; "
-    f"{int(shown['fatalities'].sum())} fatalities; {int(shown['low_precision'].sum())} "
-    "with low-precision location (hollow, dashed)."
+    t(
+        "incidents.summary",
+        n=common.num(len(shown)),
+        start=common.day(start),
+        end=common.day(end),
+        fatalities=common.num(int(shown["fatalities"].sum())),
+        low=common.num(int(shown["low_precision"].sum())),
+    )
 )
 
 m = make_map()
-if view.startswith("Counts"):
-    level = 2 if "admin2" in view else 3
+if view in ("admin2", "admin3"):
+    level = 2 if view == "admin2" else 3
     counts = counts_by_admin(shown, level=level, admin=common.admin(folder, level))
     build_counts_choropleth(common.admin(folder, level), counts, level=level).add_to(m)
 # Region and cercle outlines (lines): over the choropleth, under the markers.
 for group in build_admin_outlines(common.admin(folder, 1), common.admin(folder, 2)):
     group.add_to(m)
-if view == "Clusters":
+if view == "clusters":
     build_clusters_layer(cluster_points(shown, cell_km=float(cell_km))).add_to(m)
-elif view == "Points":
+elif view == "points":
     build_incidents_layer(shown).add_to(m)
 folium.LayerControl(collapsed=True).add_to(m)
 st_folium(m, key="incidents_map", height=560, use_container_width=True, returned_objects=[])
 
-st.subheader("Monthly trend")
+st.subheader(t("incidents.trend"))
 trend = monthly_trend(shown, start=start, end=end)
-st.bar_chart(trend.set_index("month")["incidents"])
+st.bar_chart(
+    trend.set_index("month")["incidents"]
+    .rename(t("incidents.col.incidents"))
+    .rename_axis(t("incidents.month"))
+)
 
-st.subheader("Counts per admin unit")
-level = st.radio("Level", [1, 2, 3], index=1, horizontal=True, format_func=lambda n: f"admin{n}")
+st.subheader(t("incidents.counts"))
+level = st.radio(
+    t("incidents.level"), [1, 2, 3], index=1, horizontal=True, format_func=lambda n: t(f"incidents.level_{n}")
+)
 by_type = counts_by_admin(shown, level=level, by=("amrf", "event_type"))
-st.dataframe(by_type, hide_index=True, width="stretch")
+st.dataframe(common.labelled(by_type, "incidents.col"), hide_index=True, width="stretch")
 
 table = shown[
     [
@@ -242,20 +284,16 @@ table = shown[
 ]
 d1, d2 = st.columns(2)
 d1.download_button(
-    "Filtered incidents (CSV + HXL)", to_hxl_csv(table), file_name="incidents_filtered.csv", mime="text/csv"
+    t("incidents.dl_filtered"), to_hxl_csv(table), file_name="incidents_filtered.csv", mime="text/csv"
 )
 d2.download_button(
-    f"Counts per admin{level} (CSV + HXL)",
+    t("incidents.dl_counts", level=t(f"incidents.level_{level}")),
     to_hxl_csv(by_type),
     file_name=f"incident_counts_adm{level}.csv",
     mime="text/csv",
 )
 if table["restricted"].any():
-    st.caption("The filtered table holds restricted rows (ACLED or field files): for internal use only.")
-st.caption(
-    "Sources: UCDP GED 21.1 (CC BY 4.0; Sundberg & Melander 2013), project access events (cited "
-    "publishers), and files imported by users. ACLED data © ACLED, used under its terms; "
-    "not redistributed."
-)
+    st.caption(t("incidents.restricted_rows"))
+st.caption(t("incidents.sources_note"))
 
 link_panel(shown, store, lang)

@@ -13,27 +13,35 @@ from geo.products.i18n import tr
 from geo.store.constraints import effective_crossing_status
 from layers.live import build_live_map
 from views import auth, common
+from views.common import t
 from views.positions_panel import pcodes_of_hubs, positions_panel
 
 auth.require_role("viewer")  # before any data is loaded (views/auth.py)
-st.title("Live access map")
+st.title(t("live.title"))
 folder = str(common.guarded(common.data_dir))
 hubs = common.guarded(common.hubs_table)
 
 with st.sidebar:
-    st.header("Map settings")
-    as_of = st.date_input("As-of date", key="as_of", help="Constraints in force on this date apply.")
+    st.header(t("live.settings"))
+    as_of = st.date_input(t("common.as_of"), key="as_of", help=t("live.as_of_help"))
     hub_ids = st.multiselect(
-        "Hubs", list(hubs.index), default=list(hubs.index), format_func=lambda h: hubs.at[h, "name"]
+        t("common.hubs"), list(hubs.index), default=list(hubs.index), format_func=lambda h: hubs.at[h, "name"]
     )
     hours = st.multiselect(
-        "Travel-time bands (hours)", [2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0], default=[4.0, 8.0, 12.0]
+        t("live.bands"),
+        [2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0],
+        default=[4.0, 8.0, 12.0],
+        format_func=lambda h: f"{h:g} h",
     )
     season = st.radio(
-        "Season", common.SEASON_CHOICES, horizontal=True, key="season", format_func=common.season_label
+        t("common.season"),
+        common.SEASON_CHOICES,
+        horizontal=True,
+        key="season",
+        format_func=common.season_label,
     )
-    window = st.slider("Incidents: days before the as-of date", 30, 365 * 10, key="incident_days", step=30)
-    show_admin3 = st.checkbox("Show communes (admin3)", value=False)
+    window = st.slider(t("live.window"), 30, 365 * 10, key="incident_days", step=30)
+    show_admin3 = st.checkbox(t("live.show_admin3"), value=False)
 
 role = auth.current_role()
 token = common.state_token()
@@ -52,7 +60,7 @@ bands, localities = (
 incidents = common.guarded(common.incidents, folder, f"{token}|{common.incidents_token()}")
 recent = policy.for_role(time_window(incidents, as_of=as_of, days=int(window)), "incidents", role)
 
-lang = st.session_state.get("lang") or common.settings().lang
+lang = common.lang()
 versions = common.versions(str(common.store_path()), token)
 m = build_live_map(
     as_of=as_of,
@@ -87,28 +95,9 @@ positions_panel(
 )
 
 if bands is not None:
-    st.subheader("Reachable areas")
-    table = bands.drop(columns="geometry")[
-        ["hub", "hours", "area_km2", "population", "localities", "hub_status"]
-    ]
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "area_km2": st.column_config.NumberColumn("Area (km²)", format="%,.0f"),
-            "population": st.column_config.NumberColumn("Population", format="%,.0f"),
-            "hours": st.column_config.NumberColumn("Within (h)", format="%g"),
-            "localities": st.column_config.NumberColumn("Localities"),
-            "hub_status": st.column_config.TextColumn("Hub status"),
-        },
-    )
-    blocked = table[~table["hub_status"].isin(["ok", "moved"])].drop_duplicates("hub")
+    st.subheader(t("live.reachable"))
+    st.dataframe(common.band_table(bands), hide_index=True, width="stretch")
+    blocked = bands[~bands["hub_status"].isin(["ok", "moved"])].drop_duplicates("hub")
     for _, row in blocked.iterrows():
         st.warning(md(f"{row['hub']}: {row['hub_status']}"))
-st.caption(
-    f"Data folder: {md(folder)}. Road status and encirclements as recorded in the store "
-    f"(state {token}); as of {as_of:%Y-%m-%d}. Sources: OCHA COD-AB 2015, Who's On First, "
-    "© OpenStreetMap contributors (via S. Krantz), WorldPop 2020, MODIS MCD12C1, UCDP GED 21.1, "
-    "Natural Earth."
-)
+st.caption(t("live.caption", date=common.day(as_of)))

@@ -18,58 +18,77 @@ from geo.escape import markdown_text as md
 from geo.products import policy
 from geo.store import constraints
 from geo.store import positions as P
+from geo.vocab import ROAD_STATUS
 from views import auth, common
+from views.common import t
 from views.positions_panel import register
 
 common.init_state()
 auth.require_role("viewer")  # before any data is loaded (views/auth.py)
-st.title("Common positions and red lines")
+st.title(t("pos.title"))
 role = auth.current_role()
 is_advisor = role == "advisor"
 store = str(common.store_path())
-lang = st.sidebar.radio("Language of the texts", ["fr", "en"], horizontal=True, key="positions_lang")
+lang = common.lang()  # topic labels, the text shown first and the printed register follow the interface
 reg = register(store, P.state_version(store))
 shown = policy.for_role(reg, "positions", role)
 
-st.caption(
-    "A position is drafted, proposed by the HAWG, endorsed by the HCT, revised (then proposed "
-    "and endorsed again) and retired; each step is dated with its meeting. Only HCT-endorsed "
-    "positions marked public reach the public snapshots."
-)
+common.show_notice("positions")
+
+
+def status_label(status: str) -> str:
+    """Return a position status in the interface language."""
+    return t(f"pos.status.{status}")
+
+
+st.caption(t("pos.intro"))
 c1, c2, c3 = st.columns(3)
-statuses = c1.multiselect("Status", P.STATUSES, default=[s for s in P.STATUSES if s != "retired"])
-topics = c2.multiselect("Topic", list(P.TOPICS), format_func=lambda t: P.topic_label(t, lang))
-kinds = c3.multiselect("Scope", P.SCOPE_KINDS)
+statuses = c1.multiselect(
+    t("pos.status"),
+    P.STATUSES,
+    default=[s for s in P.STATUSES if s != "retired"],
+    format_func=lambda s: t(f"pos.status.{s}"),
+)
+topics = c2.multiselect(t("pos.topic"), list(P.TOPICS), format_func=lambda x: P.topic_label(x, lang))
+kinds = c3.multiselect(t("pos.scope"), P.SCOPE_KINDS, format_func=lambda k: t(f"pos.kind.{k}"))
 view = shown[shown["status"].isin(statuses)]
 if topics:
     view = view[view["topic"].isin(topics)]
 if kinds:
     view = view[view["scope"].map(lambda s: s.partition(":")[0]).isin(kinds)]
+columns = [
+    c
+    for c in (
+        "id",
+        "status",
+        "topic",
+        "scope",
+        f"text_{lang}",
+        "visibility",
+        "endorsed",
+        "meeting_ref",
+        "meeting_date",
+        "motivated_by",
+        "recorded_by",
+    )  # fmt: skip
+    if c in view.columns
+]
 st.dataframe(
-    view.assign(topic=view["topic"].map(lambda t: P.topic_label(t, lang))),
+    common.labelled(
+        view.assign(
+            topic=view["topic"].map(lambda x: P.topic_label(x, lang)),
+            scope=view["scope"].map(lambda x: P.scope_label(x, lang)),
+            status=view["status"].map(lambda x: t(f"pos.status.{x}")),
+            visibility=view["visibility"].map(lambda x: t(f"pos.vis.{x}")),
+        )[columns],
+        "pos.col",
+    ),
     hide_index=True,
     width="stretch",
-    column_order=[
-        c
-        for c in (
-            "id",
-            "status",
-            "topic",
-            "scope",
-            f"text_{lang}",
-            "visibility",
-            "endorsed",
-            "meeting_ref",
-            "meeting_date",
-            "motivated_by",
-            "recorded_by",
-        )  # fmt: skip
-        if c in view.columns
-    ],
 )
 d1, d2 = st.columns(2)
 d1.download_button(
-    "Register (CSV + HXL)",
+    t("pos.dl_csv"),
     csv_text(shown),
     "positions.csv",
     mime="text/csv",
@@ -77,7 +96,7 @@ d1.download_button(
 )
 
 
-@st.cache_data(show_spinner="Printing the register…", max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4)
 def _pdf(token: str, lang: str, role: str) -> bytes:
     from geo.products.positions_print import render_register
 
@@ -85,7 +104,7 @@ def _pdf(token: str, lang: str, role: str) -> bytes:
 
 
 d2.download_button(
-    f"Printable register (PDF, {lang.upper()})",
+    t("pos.dl_pdf", lang=lang.upper()),
     lambda: _pdf(P.state_version(store), lang, role),
     f"positions_{lang}.pdf",
     mime="application/pdf",
@@ -93,61 +112,64 @@ d2.download_button(
 )
 
 if reg.empty:
-    st.info("The register is empty." + (" Draft the first position below." if is_advisor else ""))
+    st.info(t("pos.empty") + (" " + t("pos.empty_advisor") if is_advisor else ""))
 else:
     if "_positions_new" in st.session_state:
         st.session_state["positions_pick"] = st.session_state.pop("_positions_new")
     by_id = reg.set_index("id")
     pid = st.selectbox(
-        "Position",
+        t("pos.position"),
         list(reg["id"]),
-        format_func=lambda i: f"#{i} · {by_id.at[i, 'status']} · {by_id.at[i, 'scope']}",
+        format_func=lambda i: (
+            f"#{i} · {status_label(by_id.at[i, 'status'])} · {P.scope_label(by_id.at[i, 'scope'], lang)}"
+        ),
         key="positions_pick",
     )
     cur = shown.set_index("id").loc[pid]
     st.markdown(
         f"**#{pid} · {md(P.topic_label(cur['topic'], lang))}** · {md(P.scope_label(cur['scope'], lang))} · "
-        f"*{md(cur['status'])}*" + (" · restricted" if cur["visibility"] == "restricted" else "")
+        f"*{md(status_label(cur['status']))}*"
+        + (" · " + t("pos.vis.restricted") if cur["visibility"] == "restricted" else "")
     )
     st.markdown(md(cur["text_fr"]))
     st.markdown(md(cur["text_en"]))
     hist = policy.for_role(P.position_history(store, pid), "positions", role)
-    with st.expander(f"History ({len(hist)} steps)"):
-        st.dataframe(hist.drop(columns=["position_id"]), hide_index=True, width="stretch")
+    with st.expander(t("pos.history", n=len(hist))):
+        hist_shown = hist.drop(columns=["position_id"])
+        for c, prefix in (("status", "pos.status."), ("visibility", "pos.vis."), ("action", "pos.action.")):
+            if c in hist_shown.columns:
+                hist_shown[c] = [t(prefix + v) if isinstance(v, str) and v else "" for v in hist_shown[c]]
+        st.dataframe(common.labelled(hist_shown, "pos.col"), hide_index=True, width="stretch")
 
     if is_advisor:
         allowed = [a for a, moves in P.TRANSITIONS.items() if cur["status"] in moves]
         who_default = st.session_state.get(auth.USER_KEY) or st.session_state.get("advisor_name", "")
         if not allowed:
-            st.caption("A retired position takes no further step.")
+            st.caption(t("pos.retired_no_step"))
         else:
             with st.form("position_step"):
-                st.subheader(f"Record a step for #{pid} (now {cur['status']})")
+                st.subheader(t("pos.record_step", id=pid, status=t(f"pos.status.{cur['status']}")))
                 a1, a2, a3 = st.columns(3)
-                action = a1.selectbox(
-                    "Step",
-                    allowed,
-                    format_func=lambda a: {
-                        "propose": "Proposed by the HAWG",
-                        "endorse": "Endorsed by the HCT",
-                        "revise": "Revise the text, scope or visibility",
-                        "retire": "Retire",
-                    }[a],
-                )
-                meeting = a2.text_input("Meeting reference *", placeholder="e.g. HCT 14/2025")
-                day = a3.date_input("Meeting date", value=dt.date.today(), max_value=dt.date.today())
-                st.caption("For a revision only (left as is, a field keeps its value):")
-                new_fr = st.text_area("Text (French)", value=cur["text_fr"])
-                new_en = st.text_area("Text (English)", value=cur["text_en"])
+                action = a1.selectbox(t("pos.step"), allowed, format_func=lambda a: t(f"pos.step.{a}"))
+                meeting = a2.text_input(t("pos.meeting_ref"), placeholder=t("pos.meeting_placeholder"))
+                day = a3.date_input(t("pos.meeting_date"), value=dt.date.today(), max_value=dt.date.today())
+                st.caption(t("pos.revision_only"))
+                new_fr = st.text_area(t("pos.text_fr"), value=cur["text_fr"])
+                new_en = st.text_area(t("pos.text_en"), value=cur["text_en"])
                 r1, r2 = st.columns(2)
-                new_scope = r1.text_input("Scope", value=cur["scope"])
+                new_scope = r1.text_input(t("pos.scope"), value=cur["scope"])
                 new_vis = r2.selectbox(
-                    "Visibility", P.VISIBILITIES, index=P.VISIBILITIES.index(cur["visibility"])
+                    t("pos.visibility"),
+                    P.VISIBILITIES,
+                    index=P.VISIBILITIES.index(cur["visibility"]),
+                    format_func=lambda v: t(f"pos.vis.{v}"),
                 )
                 by = st.text_input(
-                    "Recorded by *", value=who_default, disabled=bool(st.session_state.get(auth.USER_KEY))
+                    t("cons.recorded_by"),
+                    value=who_default,
+                    disabled=bool(st.session_state.get(auth.USER_KEY)),
                 )
-                go = st.form_submit_button("Save step", type="primary")
+                go = st.form_submit_button(t("pos.save_step"), type="primary")
             if go:
                 extra = {}
                 if action == "revise":
@@ -167,42 +189,47 @@ else:
                         data_dir=common.data_dir() if "scope" in extra else None, **extra,
                     )  # fmt: skip
                 except AccessMapError as exc:
-                    st.error(f"Not saved. {exc}")
+                    st.error(t("cons.not_saved", problem=md(exc)))
                 else:
                     st.session_state["advisor_name"] = by
-                    st.success(f"Position #{pid}: {action} recorded, now {res.status}.")
+                    common.notify(
+                        "positions",
+                        t(
+                            "pos.step_saved",
+                            id=pid,
+                            step=t(f"pos.step.{action}"),
+                            status=t(f"pos.status.{res.status}"),
+                        ),
+                    )
                     st.rerun()
 
 if is_advisor:
-    with st.expander("Draft a new position", expanded=reg.empty):
+    with st.expander(t("pos.draft_new"), expanded=reg.empty):
         axes = constraints.known_axes()
         with st.form("position_new"):
             n1, n2 = st.columns(2)
-            kind = n1.selectbox("Scope", P.SCOPE_KINDS)
+            kind = n1.selectbox(t("pos.scope"), P.SCOPE_KINDS, format_func=lambda k: t(f"pos.kind.{k}"))
             ref = n2.text_input(
-                "Reference",
-                help="admin: a P-code (e.g. ML05, ML0503); axis: an axis id; crossing: a crossing id; "
-                "locality: a place id or a recorded locality; actor-type: one of "
-                + ", ".join(P.ACTOR_TYPES)
-                + ". Never a person's name.",
+                t("pos.reference"), help=t("pos.reference_help", actors=", ".join(P.ACTOR_TYPES))
             )
-            st.caption("Axes: " + md(", ".join(axes["axis_id"])))
-            topic = st.selectbox("Topic", list(P.TOPICS), format_func=lambda t: P.topic_label(t, lang))
-            text_fr = st.text_area("Text (French) *")
-            text_en = st.text_area("Text (English) *")
+            st.caption(t("pos.axes", axes=md(", ".join(axes["axis_id"]))))
+            topic = st.selectbox(t("pos.topic"), list(P.TOPICS), format_func=lambda x: P.topic_label(x, lang))
+            text_fr = st.text_area(t("pos.text_fr_required"))
+            text_en = st.text_area(t("pos.text_en_required"))
             m1, m2 = st.columns(2)
             visibility = m1.selectbox(
-                "Visibility", P.VISIBILITIES, help="Public: may reach public snapshots once endorsed."
+                t("pos.visibility"),
+                P.VISIBILITIES,
+                help=t("pos.visibility_help"),
+                format_func=lambda v: t(f"pos.vis.{v}"),
             )
-            motivated = m2.text_input(
-                "Motivated by", help="road:VERSION, encircled:EPISODE or incident:ID, separated by ';'"
-            )
+            motivated = m2.text_input(t("pos.motivated_by"), help=t("pos.motivated_help"))
             by = st.text_input(
-                "Recorded by *",
+                t("cons.recorded_by"),
                 value=st.session_state.get(auth.USER_KEY) or st.session_state.get("advisor_name", ""),
                 disabled=bool(st.session_state.get(auth.USER_KEY)),
             )
-            new = st.form_submit_button("Save draft", type="primary")
+            new = st.form_submit_button(t("pos.save_draft"), type="primary")
         if new:
             try:
                 res = P.add_position(
@@ -217,16 +244,16 @@ if is_advisor:
                     data_dir=common.data_dir(),
                 )
             except AccessMapError as exc:
-                st.error(f"Not saved. {exc}")
+                st.error(t("cons.not_saved", problem=md(exc)))
             else:
                 st.session_state["advisor_name"] = by
                 st.session_state["_positions_new"] = res.position_id  # picked on the next run
-                st.success(f"Drafted position #{res.position_id}.")
+                common.notify("positions", t("pos.drafted", id=res.position_id))
                 st.rerun()
 
 if role in ("advisor", "planner"):
-    st.subheader("Review")
-    months = st.number_input("Due for review after (months)", 1, 36, 6)
+    st.subheader(t("pos.review"))
+    months = st.number_input(t("pos.review_months"), 1, 36, 6)
     as_of = st.session_state["as_of"]
     v = common.versions(store, common.state_token())
     axes = constraints.known_axes()
@@ -238,9 +265,24 @@ if role in ("advisor", "planner"):
         months=int(months),
         axis_names=dict(zip(axes["axis_id"], axes["axis_name"], strict=True)),
     )
-    st.markdown(
-        f"Constraints in force on {as_of:%d %b %Y} without an HCT-endorsed position: **{len(uncovered)}**"
+    st.markdown(t("pos.uncovered", date=common.day(as_of), n=len(uncovered)))
+    uncovered = uncovered.assign(
+        kind=[t(f"pos.kind.{k}") for k in uncovered["kind"]],
+        constraint=[
+            ROAD_STATUS.label(c, lang) if c in ROAD_STATUS else t("pos.encircled")
+            for c in uncovered["constraint"]
+        ],
     )
-    st.dataframe(uncovered, hide_index=True, width="stretch")
-    st.markdown(f"Positions not reviewed for {int(months)} months: **{len(stale)}**")
-    st.dataframe(stale, hide_index=True, width="stretch")
+    st.dataframe(common.labelled(uncovered, "pos.col"), hide_index=True, width="stretch")
+    st.markdown(t("pos.stale", months=int(months), n=len(stale)))
+    stale = stale.assign(
+        topic=[P.topic_label(x, lang) for x in stale["topic"]],
+        scope=[P.scope_label(x, lang) for x in stale["scope"]],
+        status=[status_label(x) for x in stale["status"]],
+        visibility=[t(f"pos.vis.{x}") for x in stale["visibility"]],
+    )
+    st.dataframe(
+        common.labelled(stale[[c for c in columns if c in stale.columns] + ["months_since"]], "pos.col"),
+        hide_index=True,
+        width="stretch",
+    )

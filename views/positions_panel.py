@@ -15,6 +15,8 @@ import streamlit as st
 from geo.escape import markdown_text as md
 from geo.products import policy
 from geo.store import positions as P
+from views.common import lang as session_lang
+from views.common import t
 
 
 @st.cache_data(show_spinner=False)
@@ -43,8 +45,8 @@ def positions_panel(
     axes: Iterable[str] = (),
     pcodes: Iterable[str] = (),
     localities: Iterable[str] = (),
-    lang: str = "en",
-    title: str = "Common positions that apply here",
+    lang: str | None = None,
+    title: str | None = None,
 ) -> pd.DataFrame:
     """Show the positions that apply to the axes, admin units and localities in view.
 
@@ -58,39 +60,34 @@ def positions_panel(
     axes, pcodes, localities
         What the page shows (axis ids, P-codes at any level, locality names or place ids).
     lang
-        Language of the text shown first.
+        Language of the text shown first (default: the session's).
     title
-        Heading of the panel.
+        Heading of the panel (default: the catalog's ``panel.title``).
 
     Returns
     -------
     pandas.DataFrame
         The rows shown (retired positions excluded).
     """
+    lang = lang or session_lang()
+    title = title or t("panel.title")
     reg = register(store, P.state_version(store))
     rows = P.applicable(reg, axes=set(axes), pcodes=set(pcodes), localities=set(localities))
     rows = policy.for_role(rows, "positions", role)
     order = {s: i for i, s in enumerate(("endorsed", "revised", "proposed", "draft"))}
     rows = rows.assign(_o=rows["status"].map(order)).sort_values(["_o", "id"]).drop(columns="_o")
     n_end = int((rows["status"] == "endorsed").sum())
-    with st.expander(f"{title}: {n_end} endorsed by the HCT, {len(rows) - n_end} other", expanded=n_end > 0):
+    with st.expander(t("panel.head", title=title, n=n_end, other=len(rows) - n_end), expanded=n_end > 0):
         if rows.empty:
-            st.caption("No position of the register applies to the hubs, axes and areas shown.")
+            st.caption(t("panel.none"))
         for _, r in rows.iterrows():
-            status = {
-                "endorsed": f"endorsed by the HCT on {r['endorsed']}",
-                "revised": "revised, awaiting endorsement again",
-                "proposed": "proposed by the HAWG, not yet endorsed",
-                "draft": "draft",
-            }[r["status"]]
-            flag = " · restricted" if r["visibility"] == "restricted" else ""
+            status = t(f"panel.status.{r['status']}", date=r["endorsed"])
+            flag = " · " + t("pos.vis.restricted") if r["visibility"] == "restricted" else ""
             topic, scope = md(P.topic_label(r["topic"], lang)), md(P.scope_label(r["scope"], lang))
             head = f"**#{r['id']} · {topic}** · {scope}"
             st.markdown(f"{head}  \n*{md(status)}{flag}*")
             first, other = ("text_fr", "text_en") if lang == "fr" else ("text_en", "text_fr")
             st.markdown(md(r[first]))
             st.caption(md(r[other]))
-        st.caption(
-            "Positions on the whole country and on kinds of actor apply everywhere. Register: Positions page."
-        )
+        st.caption(t("panel.note"))
     return rows

@@ -17,7 +17,7 @@ import streamlit as st
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
-from geo.products.i18n import format_date, tr
+from geo.products.i18n import LANG_NAMES, format_date, tr
 from geo.products.snapshot import (
     DEFAULT_DELAY_DAYS,
     DEFAULT_WINDOW_MONTHS,
@@ -114,32 +114,42 @@ if not snapshots:
     st.stop()
 
 labels = {
-    s.snapshot_id: f"{s.as_of:%d %b %Y} ({s.lang}, data as of {s.release_date:%d %b %Y}, "
-    f"built {s.created_at})"
+    s.snapshot_id: common.t(
+        "public.label",
+        date=common.day(s.as_of),
+        lang=LANG_NAMES.get(s.lang, s.lang),
+        release=common.day(s.release_date),
+    )
     for s in snapshots
 }
-chosen = st.selectbox("Snapshot", list(labels), format_func=labels.get, key="public_snapshot")
+chosen = st.selectbox(
+    common.t("public.snapshot"), list(labels), format_func=labels.get, key="public_snapshot"
+)
 snap = next(s for s in snapshots if s.snapshot_id == chosen)
 try:
     problems = verify_snapshot(snap.path)
     meta = read_metadata(snap.path)
 except AccessMapError as exc:
-    st.error(f"This snapshot cannot be read: {md(exc)}")
+    st.error(common.t("public.unreadable", problem=md(exc)))
     st.stop()
 if problems:
-    st.error(
-        "This snapshot does not match its checksums and is not shown: "
-        + "; ".join(md(p) for p in problems[:5])
-    )
+    st.error(common.t("public.checksums") + " " + "; ".join(md(p) for p in problems[:5]))
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("As of", meta["as_of"])
-c2.metric("Data as of", meta["release_date"])
-c3.metric("Release delay", f"{meta['release_delay_days']} days")
-c4.metric("Policy", f"v{meta['sanitisation_policy']['version']}")
+c1.metric(common.t("snapshot.as_of"), common.day(snap.as_of))
+c2.metric(common.t("public.data_as_of"), common.day(snap.release_date))
+c3.metric(common.t("public.m_delay"), common.t("public.days", n=meta["release_delay_days"]))
+c4.metric(common.t("public.policy"), f"v{meta['sanitisation_policy']['version']}")
 
-tab_map, tab_png, tab_dl, tab_about = st.tabs(["Interactive map", "Static map", "Downloads", "Sources"])
+tab_map, tab_png, tab_dl, tab_about = st.tabs(
+    [
+        common.t("public.tab_map"),
+        common.t("public.tab_png"),
+        common.t("public.tab_downloads"),
+        common.t("public.tab_sources"),
+    ]
+)
 with tab_map:
     # The verified index.html itself: self-contained (Leaflet inlined, no network); embedded
     # as an iframe srcdoc, it swaps its relative download links for a note (the Downloads tab
@@ -148,12 +158,12 @@ with tab_map:
     if page.is_file():
         st.iframe(page.read_text(encoding="utf-8"), height=640)
     else:
-        st.info(md(meta.get("interactive_map")) or "This snapshot has no interactive map.")
+        st.info(common.t("public.no_map"))
 with tab_png:
     st.image(str(snap.path / "map.png"), caption=md(meta["title"]))
 with tab_dl:
     st.download_button(
-        f"Whole snapshot (ZIP, offline map included, {snap.size_bytes / 1e6:.1f} MB unpacked)",
+        common.t("public.zip", mb=common.num(snap.size_bytes / 1e6, decimals=1)),
         _zip(str(snap.path), snap.snapshot_id),
         file_name=f"{snap.snapshot_id}.zip",
         mime="application/zip",
@@ -169,20 +179,20 @@ with tab_dl:
             mime=MIME.get(path.suffix, "application/octet-stream"),
             key=f"dl_{i}",
         )
-    st.caption(
-        "CSV files carry an HXL hashtag row under the header (hxlstandard.org). GeoJSON is in EPSG:4326."
-    )
+    st.caption(common.t("public.formats"))
 with tab_about:
     st.dataframe(
-        [{"Publisher": s["publisher"], "Licence": s["licence"], "URL": s["url"]} for s in meta["sources"]],
+        [
+            {
+                common.t("public.publisher"): s["publisher"],
+                common.t("public.licence"): s["licence"],
+                "URL": s["url"],
+            }
+            for s in meta["sources"]
+        ],
         hide_index=True,
         width="stretch",
     )
     st.caption(
-        md(
-            f"Sanitisation (policy v{meta['sanitisation_policy']['version']}): "
-            f"{meta['sanitisation_policy']['excluded']} are never published. "
-            f"{meta['sanitisation_policy']['small_counts']}. Snapshot {meta['snapshot_id']}, "
-            f"{snap.n_files} files, created {meta['created_at']}."
-        )
+        common.t("public.policy_note", version=md(meta["sanitisation_policy"]["version"]), n=snap.n_files)
     )

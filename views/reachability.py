@@ -8,15 +8,18 @@ from streamlit_folium import st_folium
 
 from geo.config import DEFAULT_NO_ENTRY_RADIUS_KM
 from geo.escape import markdown_text as md
+from geo.products.i18n import format_hours
 from geo.sources.curated import season_for_date
+from geo.vocab import ROAD_STATUS
 from layers.scenario import NoEntryZone, axis_towns, build_scenario_map
 from views import auth, common
 from views.access_panels import criticality_panel, series_panel
+from views.common import t
 from views.positions_panel import pcodes_of_hubs, positions_panel
 
 common.init_state()
 auth.require_role("planner")  # before any data is loaded (views/auth.py)
-st.title("Reachability")
+st.title(t("reach.title"))
 folder = str(common.guarded(common.data_dir))
 inputs = common.guarded(common.model_inputs, folder)
 hubs = common.hubs_table()
@@ -24,10 +27,9 @@ hubs = common.hubs_table()
 
 top = st.columns([1, 4], vertical_alignment="bottom")
 as_of = top[0].date_input(
-    "As-of date",
+    t("common.as_of"),
     key="as_of",
-    help="The constraints in force on this date are the 'before' state; the scenario "
-    "below is applied on top of them. The live map uses the same date.",
+    help=t("reach.as_of_help"),
 )
 axis_status, episodes = common.guarded(common.constraint_state, as_of)
 axes = inputs.axes
@@ -36,82 +38,99 @@ zones_now = episodes[episodes["in_force"]].drop_duplicates("locality")
 in_force = sorted(zones_now["locality"])
 counts = status_now.value_counts()
 top[1].caption(
-    f"State on {as_of:%d %b %Y}: {counts.get('closed', 0)} axes closed, "
-    f"{counts.get('constrained', 0)} constrained, {counts.get('open', 0)} open, "
-    f"{counts.get('unknown', 0)} unknown; {len(in_force)} no-entry zones in force."
+    t(
+        "reach.state",
+        date=common.day(as_of),
+        closed=counts.get("closed", 0),
+        constrained=counts.get("constrained", 0),
+        open=counts.get("open", 0),
+        unknown=counts.get("unknown", 0),
+        zones=len(in_force),
+    )
 )
 short = {a: common.axis_label(a, axes.at[a, "axis_name"], axes.at[a, "route_ref"]) for a in axes.index}
-axis_label = {a: f"{short[a]} · {status_now[a]}" for a in axes.index}
+status_text = {a: ROAD_STATUS.label(status_now[a], common.lang()) for a in axes.index}
+axis_label = {a: f"{short[a]} · {status_text[a]}" for a in axes.index}
 places = common.place_choices(folder)
 place_label = common.place_labels(folder)
 
 with st.form("scenario"):
     c1, c2, c3 = st.columns(3)
     hub_ids = c1.multiselect(
-        "Hubs", list(hubs.index), default=list(hubs.index), format_func=lambda h: hubs.at[h, "name"]
+        t("common.hubs"), list(hubs.index), default=list(hubs.index), format_func=lambda h: hubs.at[h, "name"]
     )
-    hours = c2.multiselect("Bands (hours)", [2.0, 4.0, 6.0, 8.0, 12.0], default=[4.0, 8.0, 12.0])
+    hours = c2.multiselect(
+        t("reach.bands"),
+        [2.0, 4.0, 6.0, 8.0, 12.0],
+        default=[4.0, 8.0, 12.0],
+        format_func=lambda h: f"{h:g} h",
+    )
     season = c3.radio(
-        "Season (as-of state)", common.SEASON_CHOICES, horizontal=True, format_func=common.season_label
+        t("reach.season"), common.SEASON_CHOICES, horizontal=True, format_func=common.season_label
     )
-    st.markdown(f"**Scenario** on top of the state on {as_of:%d %b %Y}")
+    st.markdown(t("reach.scenario_on", date=common.day(as_of)))
     pick, status_table = st.columns([5, 4])
-    close = pick.multiselect("Close axes", list(axes.index), format_func=axis_label.get)
+    close = pick.multiselect(t("reach.close"), list(axes.index), format_func=axis_label.get)
     constrain = pick.multiselect(
-        "Constrain axes",
+        t("reach.constrain"),
         list(axes.index),
         format_func=axis_label.get,
-        help="Constrained: the axis stays usable at reduced speed.",
+        help=t("reach.constrain_help"),
     )
-    reopen = pick.multiselect("Open axes", list(axes.index), format_func=axis_label.get)
+    reopen = pick.multiselect(t("reach.open"), list(axes.index), format_func=axis_label.get)
     b1, b2, b3 = pick.columns([2, 3, 1.3])
-    lift = b1.multiselect("Lift blockades", in_force, help="No-entry zones in force on the date.")
+    lift = b1.multiselect(t("reach.lift"), in_force, help=t("reach.lift_help"))
     add = b2.multiselect(
-        "Add blockades at",
+        t("reach.add"),
         list(place_label),
         format_func=place_label.get,
-        placeholder="Type a locality name",
-        help="A new no-entry zone centred on each locality.",
+        placeholder=t("reach.add_placeholder"),
+        help=t("reach.add_help"),
     )
     radius = b3.number_input(
-        "Radius (km)",
+        t("reach.radius"),
         min_value=0.5,
         max_value=100.0,
         value=float(DEFAULT_NO_ENTRY_RADIUS_KM),
         step=0.5,
-        help="No-entry radius of the blockades added here.",
+        help=t("reach.radius_help"),
     )
-    scen_season = pick.radio("Scenario season", ["same", "dry", "rainy"], horizontal=True)
+    scen_season = pick.radio(
+        t("reach.scenario_season"),
+        ["same", "dry", "rainy"],
+        horizontal=True,
+        format_func=lambda v: t(f"reach.season_{v}"),
+    )
     since = axis_status["valid_from"].reindex(axes.index)
     status_table.table(
         pd.DataFrame(
             {
-                "Status": status_now.to_numpy(),
-                "Since": [str(since[a]) if pd.notna(since[a]) else "" for a in axes.index],
+                t("reach.col_status"): [status_text[a] for a in axes.index],
+                t("reach.col_since"): [
+                    common.day(pd.Timestamp(since[a]).date()) if pd.notna(since[a]) else ""
+                    for a in axes.index
+                ],
             },
-            index=pd.Index([short[a] for a in axes.index], name=f"Axis (on {as_of:%d %b %Y})"),
+            index=pd.Index([short[a] for a in axes.index], name=t("reach.col_axis", date=common.day(as_of))),
         )
     )
-    st.form_submit_button("Compute", type="primary")
+    st.form_submit_button(t("reach.compute"), type="primary")
 
 if not hub_ids or not hours:
-    st.info("Choose at least one hub and one band.")
+    st.info(t("reach.choose"))
     st.stop()
 picked = {"close": close, "constrain": constrain, "open": reopen}
 twice = sorted({a for ids in picked.values() for a in ids if sum(a in v for v in picked.values()) > 1})
 if twice:
-    st.warning(
-        "Picked in more than one list (closed wins over constrained, constrained over open): "
-        + ", ".join(md(short[a]) for a in twice)
-    )
+    st.warning(t("reach.twice") + " " + ", ".join(md(short[a]) for a in twice))
 same = [
-    f"{short[a]} is already {status}"
+    t("reach.already", axis=short[a], status=ROAD_STATUS.label(status, common.lang()))
     for ids, status in ((close, "closed"), (constrain, "constrained"), (reopen, "open"))
     for a in ids
     if status_now[a] == status
 ]
 if same:
-    st.info(f"No change on {as_of:%d %b %Y}: " + "; ".join(md(t) for t in same) + ".")
+    st.info(t("reach.no_change_on", date=common.day(as_of)) + " " + "; ".join(md(x) for x in same) + ".")
 blockades = tuple(
     (str(places.at[p, "name"]), float(places.at[p, "lon"]), float(places.at[p, "lat"]), float(radius))
     for p in add
@@ -133,16 +152,21 @@ scenario_key = (*key, tuple(constrain), blockades)  # every input of the scenari
 changes, loc = out["changes"], out["localities"]
 has_scenario = bool(close or reopen or constrain or lift or blockades or scen_season != "same")
 parts = (
-    [f"close {', '.join(short[a] for a in close)}"] * bool(close)
-    + [f"constrain {', '.join(short[a] for a in constrain)}"] * bool(constrain)
-    + [f"open {', '.join(short[a] for a in reopen)}"] * bool(reopen)
-    + [f"lift the blockade of {', '.join(lift)}"] * bool(lift)
-    + [f"add a {radius:g} km blockade at {', '.join(b[0] for b in blockades)}"] * bool(blockades)
-    + [f"{scen_season} season"] * (scen_season != "same")
+    [t("reach.part_close", axes=", ".join(short[a] for a in close))] * bool(close)
+    + [t("reach.part_constrain", axes=", ".join(short[a] for a in constrain))] * bool(constrain)
+    + [t("reach.part_open", axes=", ".join(short[a] for a in reopen))] * bool(reopen)
+    + [t("reach.part_lift", places=", ".join(lift))] * bool(lift)
+    + [
+        t(
+            "reach.part_add",
+            km=format_hours(radius, common.lang()),
+            places=", ".join(b[0] for b in blockades),
+        )
+    ]
+    * bool(blockades)
+    + [t(f"reach.season_{scen_season}")] * (scen_season != "same")
 )
-st.markdown(
-    "**Scenario:** " + (md("; ".join(parts)) if parts else "no change entered (same as the as-of state).")
-)
+st.markdown(f"**{t('reach.scenario')}** " + (md("; ".join(parts)) if parts else t("reach.no_change")))
 
 zones = [
     NoEntryZone(
@@ -163,7 +187,9 @@ frames = common.scenario_map_frames(scenario_key, out)
 @st.fragment
 def map_panel() -> None:
     """Band picker and the before/after map (reruns alone when the band changes)."""
-    band = st.select_slider("Band shown on the map (hours)", options=sorted(hours), value=max(hours))
+    band = st.select_slider(
+        t("reach.band_shown"), options=sorted(hours), value=max(hours), format_func=lambda h: f"{h:g} h"
+    )
     m = build_scenario_map(
         as_of=as_of,
         hours=band,
@@ -178,12 +204,7 @@ def map_panel() -> None:
         towns=towns,
     )
     st_folium(m, key="reach_map", height=600, use_container_width=True, returned_objects=[], render=False)
-    st.caption(
-        "Filled: reach under the scenario; dashed outline: the same band before it. Black "
-        "hatching: area lost against the as-of state; green hatching: area gained. Hover or click "
-        "an area for its hub, band and km² (areas of several hubs overlap; the table below lists "
-        "them all)."
-    )
+    st.caption(t("reach.map_caption"))
 
 
 map_panel()
@@ -198,7 +219,11 @@ positions_panel(
     localities={z.locality for z in zones},
 )
 
-state_label = f"as-of state on {as_of:%d %b %Y}, {common.season_arg(season) or season_for_date(as_of)} season"
+state_label = t(
+    "reach.state_label",
+    date=common.day(as_of),
+    season=common.season_label(common.season_arg(season) or season_for_date(as_of)),
+)
 # Areas before/after are the band polygons clipped to Mali (``area_km2``, as `python -m geo reach`
 # and the live map print them), not the cell counts of ``changes`` (whole border cells).
 band_keys = ["hub_id", "hours"]
@@ -234,98 +259,57 @@ table = table[
         "recomputed",
     ]
 ]
-NUM = st.column_config.NumberColumn
-HUB = st.column_config.TextColumn("Hub", width="medium")
-CHANGE_CONFIG = {
-    "hub": HUB,
-    "hours": NUM("Within (h)", format="%g"),
-    "area_before_km2": NUM("Area before (km²)", format="%,.0f"),
-    "area_after_km2": NUM("Area under scenario (km²)", format="%,.0f"),
-    "km2_lost": NUM("Area lost (km²)", format="%,.0f"),
-    "km2_gained": NUM("Area gained (km²)", format="%,.0f"),
-    "population_before": NUM("Population before", format="%,.0f"),
-    "population_after": NUM("Population under scenario", format="%,.0f"),
-    "population_lost": NUM("Population lost", format="%,.0f"),
-    "population_gained": NUM("Population gained", format="%,.0f"),
-    "localities_before": NUM("Localities before"),
-    "localities_after": NUM("Localities under scenario"),
-    "localities_lost": NUM("Localities lost"),
-    "localities_gained": NUM("Localities gained"),
-    "recomputed": st.column_config.CheckboxColumn("Recomputed"),
-}
-BAND_CONFIG = {
-    "hub": HUB,
-    "hours": NUM("Within (h)", format="%g"),
-    "area_km2": NUM("Area (km²)", format="%,.0f"),
-    "population": NUM("Population", format="%,.0f"),
-    "localities": NUM("Localities"),
-    "hub_status": st.column_config.TextColumn("Hub status"),
-}
-TEXT = st.column_config.TextColumn
-LOCALITY_CONFIG = {
-    "hub": HUB,
-    "hours": NUM("Within (h)", format="%g"),
-    "locality": TEXT("Locality", width="medium"),
-    "cercle": TEXT("Cercle", width="medium"),
-    "adm3_pcode": TEXT("Commune P-code"),
-    "before": TEXT("Travel time before"),
-    "after": TEXT("Travel time under scenario"),
-}
 band_cols = ["hub", "hours", "area_km2", "population", "localities", "hub_status"]
-
-st.subheader("Scenario against the as-of state, per hub and band")
-st.dataframe(table, hide_index=True, width="stretch", column_config=CHANGE_CONFIG)
-st.caption(
-    "Areas before and under the scenario: band polygons clipped to Mali's outline (the figures of "
-    "`python -m geo reach` and the live map). Area lost/gained: whole grid cells (cell-exact, not "
-    "clipped), so *after − before* can differ from *gained − lost* by the part of border cells "
-    "outside Mali (well under 1 %). Population and localities count whole cells in both."
+change_table = common.shown_numbers(
+    table.assign(
+        hours=[format_hours(h, common.lang()) for h in table["hours"]],
+        recomputed=[t("common.yes") if r else t("common.no") for r in table["recomputed"]],
+    ),
+    {c: 0 for c in table.columns if c.startswith(("area_", "km2_", "population_", "localities_"))},
 )
+
+st.subheader(t("reach.changes_title"))
+st.dataframe(common.labelled(change_table, "reach.col"), hide_index=True, width="stretch")
+st.caption(t("reach.changes_caption"))
 before_tab, after_tab = st.tabs(
     [
-        f"Before: reachable areas ({state_label})",
-        "After: reachable areas under the scenario"
-        + ("" if has_scenario else " (no change entered: same as before)"),
+        t("reach.before_tab", state=state_label),
+        t("reach.after_tab") + ("" if has_scenario else " " + t("reach.after_same")),
     ]
 )
-before_tab.dataframe(out["before"][band_cols], hide_index=True, width="stretch", column_config=BAND_CONFIG)
-after_tab.dataframe(out["after"][band_cols], hide_index=True, width="stretch", column_config=BAND_CONFIG)
+before_tab.dataframe(common.band_table(out["before"]), hide_index=True, width="stretch")
+after_tab.dataframe(common.band_table(out["after"]), hide_index=True, width="stretch")
 
 limit = max(hours)
 cercle = inputs.places["adm2_name"].reindex(loc["place_id"]).to_numpy() if len(loc) else []
 shown = loc.assign(
     cercle=cercle,
+    hours=[format_hours(h, common.lang()) for h in loc["hours"]],
     before=[common.hours_text(v, limit_h=limit) for v in loc["travel_time_h_before"]],
     after=[common.hours_text(v, limit_h=limit) for v in loc["travel_time_h_after"]],
 )
 cols = ["hub", "hours", "locality", "cercle", "adm3_pcode", "before", "after"]
 n_lost, n_gained = int((loc["change"] == "lost").sum()), int((loc["change"] == "gained").sum())
-lost_tab, gained_tab = st.tabs(
-    [f"Localities lost under the scenario ({n_lost})", f"Localities gained under the scenario ({n_gained})"]
-)
+lost_tab, gained_tab = st.tabs([t("reach.lost_tab", n=n_lost), t("reach.gained_tab", n=n_gained)])
 for tab, change in ((lost_tab, "lost"), (gained_tab, "gained")):
     tab.dataframe(
-        shown[shown["change"] == change][cols],
+        common.labelled(shown[shown["change"] == change][cols], "reach.col"),
         hide_index=True,
         width="stretch",
-        column_config=LOCALITY_CONFIG,
     )
-st.caption(
-    f"Travel times are searched up to the largest band ({limit:g} h): a locality beyond it is "
-    "shown as not reached."
-)
+st.caption(t("reach.limit_caption", h=format_hours(limit, common.lang())))
 
 # Files are built only when a button is clicked (deferred), once per scenario (cached on its key).
 d1, d2 = st.columns(2)
 d1.download_button(
-    "GeoPackage (bands, lost, gained, localities)",
+    t("reach.dl_gpkg"),
     lambda: common.scenario_downloads(scenario_key, out)[0],
     "reach_scenario.gpkg",
     mime="application/geopackage+sqlite3",
     on_click="ignore",
 )
 d2.download_button(
-    "Localities gained/lost (CSV + HXL)",
+    t("reach.dl_csv"),
     lambda: common.scenario_downloads(scenario_key, out)[1],
     "reach_scenario_localities.csv",
     mime="text/csv",

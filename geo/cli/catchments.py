@@ -14,9 +14,12 @@ from geo.cli.common import (
     add_data_option,
     add_store_option,
     data_from,
+    num,
     parse_date,
+    say,
     settings_of,
     store_from,
+    table_text,
     tqdm_progress,
 )
 from geo.config import STORAGE_CRS
@@ -94,14 +97,16 @@ def run(args: argparse.Namespace) -> int:
         crs=STORAGE_CRS,
     )
     write_layers({"catchments": polys, "localities": points}, Path(args.out))
-    print(f"Catchments within {args.hours:g} h as of {args.as_of} ({state.season} season)")
+    season = say(args, f"season.{state.season}") if state.season in ("dry", "rainy") else state.season
+    print(say(args, "cli.catchments_head", h=f"{args.hours:g}", date=args.as_of, season=season))
+    print(table_text(args, polys.drop(columns="geometry"), "bands.col", {"area_km2": 0, "population": 0}))
     print(
-        polys.drop(columns="geometry").to_string(
-            index=False, formatters={"area_km2": "{:,.0f}".format, "population": "{:,.0f}".format}
+        say(
+            args,
+            "cli.wrote_catchments",
+            path=args.out,
+            n=num(args, len(points)),
+            seconds=num(args, time.perf_counter() - t0, decimals=1),
         )
-    )
-    print(
-        f"wrote {args.out} (layers catchments, localities: {len(points)} rows) in "
-        f"{time.perf_counter() - t0:.1f} s"
     )
     return 0

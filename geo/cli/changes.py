@@ -18,7 +18,9 @@ from geo.cli.common import (
     add_data_option,
     add_store_option,
     data_from,
+    num,
     parse_date,
+    say,
     store_from,
     tqdm_progress,
 )
@@ -102,8 +104,8 @@ def run(args: argparse.Namespace) -> int:
         cr.write_pdf(report, out, lang=args.lang, axes=inputs.axes, outline=load_admin(data_dir, 1))
         written = [str(out)]
     k = cr.key_figures(report)
-    mode = "as known on each date" if args.as_known_on else "by validity dates"
-    print(f"changes {args.d_from} -> {args.d_to} ({mode}): {k['changes']} constraint changes")
+    mode = say(args, "cli.known_on") if args.as_known_on else say(args, "cli.by_validity")
+    print(say(args, "cli.changes_head", a=args.d_from, b=args.d_to, mode=mode, n=k["changes"]))
     if len(report.constraints):
         print(
             report.constraints[["date", "kind", "item", "change", "status_before", "status_after"]].to_string(
@@ -111,9 +113,17 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     print(
-        f"within {k['band_h']:g} h of the nearest hub: -{k['km2_lost']:,.0f} / +{k['km2_gained']:,.0f} km2, "
-        f"-{k['population_lost']:,.0f} / +{k['population_gained']:,.0f} people; "
-        f"severity up in {k['severity_up']} cercles, down in {k['severity_down']}"
+        say(
+            args,
+            "cli.changes_figures",
+            h=f"{k['band_h']:g}",
+            km2_lost=num(args, k["km2_lost"]),
+            km2_gained=num(args, k["km2_gained"]),
+            pop_lost=num(args, k["population_lost"]),
+            pop_gained=num(args, k["population_gained"]),
+            up=k["severity_up"],
+            down=k["severity_down"],
+        )
     )
-    print("wrote " + ", ".join(written))
+    print(say(args, "cli.wrote", what=", ".join(written)))
     return 0

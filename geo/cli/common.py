@@ -25,6 +25,41 @@ EXTRA_OF_MODULE: dict[str, str] = {
 }
 
 
+def say(args: argparse.Namespace, key: str, /, **fields: object) -> str:
+    """Return the catalog text ``key`` in the command's language (``--lang``, ``MALI_ACCESS_LANG``)."""
+    from geo.products.i18n import tr
+
+    return tr(key, settings_of(args).lang, **fields)
+
+
+def num(args: argparse.Namespace, value: float, *, decimals: int = 0) -> str:
+    """Return ``value`` written for the command's language (``291 000`` / ``291,000``)."""
+    from geo.products.i18n import format_number
+
+    return format_number(value, settings_of(args).lang, decimals=decimals)
+
+
+def table_text(args: argparse.Namespace, table, prefix: str, numbers: dict[str, int] | None = None) -> str:  # noqa: ANN001
+    """Return ``table`` as aligned text for people, in the command's language.
+
+    Headers come from the catalogs (``<prefix>.<column>``; others keep their name),
+    ``numbers`` (column -> decimals) are written with Babel, hours without trailing zeros.
+    """
+    from geo.products.i18n import format_hours, has_key, tr
+
+    lang = settings_of(args).lang
+    out = table.copy()
+    for c, decimals in (numbers or {}).items():
+        if c in out.columns:
+            out[c] = [num(args, v, decimals=decimals) for v in out[c]]
+    if "hours" in out.columns:
+        out["hours"] = [format_hours(h, lang) for h in out["hours"]]
+    out = out.rename(
+        columns={c: tr(f"{prefix}.{c}", lang) for c in out.columns if has_key(f"{prefix}.{c}", lang)}
+    )
+    return out.to_string(index=False)
+
+
 def missing_extra_message(exc: ModuleNotFoundError) -> str | None:
     """One line naming the extra to install when ``exc`` is about an optional module.
 

@@ -13,8 +13,10 @@ from geo.cli.common import (
     add_data_option,
     add_store_option,
     data_from,
+    num,
     parse_date,
     require_extra,
+    say,
     settings_of,
     store_from,
     tqdm_progress,
@@ -212,7 +214,7 @@ def run_map(args: argparse.Namespace) -> int:
                 public=args.public,
                 progress=tqdm_progress(f"pages ({lang})"),
             )
-            what = f"{len(ids)} pages"
+            what = say(args, "cli.n_pages", n=len(ids))
         else:
             render_map(
                 layers,
@@ -225,11 +227,11 @@ def run_map(args: argparse.Namespace) -> int:
                 focus_hub=hub,
                 public=args.public,
             )
-            what = "1 page"
-        print(f"wrote {target} ({what}, {lang}, {args.paper})")
+            what = say(args, "cli.one_page")
+        print(say(args, "cli.wrote_map", path=target, what=what, lang=lang, paper=args.paper))
     for note in state.notes:
-        print(f"note: {note}")
-    print(f"done in {time.perf_counter() - t0:.1f} s")
+        print(say(args, "cli.note", note=note))
+    print(say(args, "cli.done_in", seconds=num(args, time.perf_counter() - t0, decimals=1)))
     return 0
 
 
@@ -253,9 +255,17 @@ def run_data(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for note in state.notes:
-        print(f"note: {note}")
+        print(say(args, "cli.note", note=note))
     if export_format(out) == "csv" and not args.layers:
-        print(f"note: a CSV holds one table; wrote {written[0]} (choose another with --layers NAME)")
+        print(say(args, "cli.csv_one_table", name=written[0]))
     counts = ", ".join(f"{n}: {len(themes[n])}" if n in themes else n for n in written)
-    print(f"wrote {out} ({counts}) in {time.perf_counter() - t0:.1f} s")
+    print(
+        say(
+            args,
+            "cli.wrote_in",
+            path=out,
+            what=counts,
+            seconds=num(args, time.perf_counter() - t0, decimals=1),
+        )
+    )
     return 0

@@ -13,10 +13,13 @@ from geo.cli.common import (
     add_data_option,
     add_store_option,
     data_from,
+    num,
     parse_date,
     parse_hours,
+    say,
     settings_of,
     store_from,
+    table_text,
     tqdm_progress,
 )
 from geo.config import DEFAULT_BANDS_H
@@ -117,36 +120,44 @@ def run(args: argparse.Namespace) -> int:
         )
     table = result.bands.drop(columns="geometry")
     what = (
-        f"Reachable areas under scenario {scenario_result.scenario.name!r} on top of the state"
+        say(args, "cli.reach_scenario", name=scenario_result.scenario.name)
         if scenario_result is not None
-        else "Reachable areas"
+        else say(args, "cli.reach")
     )
-    print(f"{what} as of {args.as_of} ({result.season} season, {cell_km:g} km cells)")
+    season = say(args, f"season.{result.season}") if result.season in ("dry", "rainy") else result.season
+    print(say(args, "cli.reach_head", what=what, date=args.as_of, season=season, cell=f"{cell_km:g}"))
+    table = table.assign(
+        hub_status=[say(args, f"bands.hub_{s}") if s in ("ok", "moved") else s for s in table["hub_status"]]
+    )
     print(
-        table[["hub", "hours", "area_km2", "population", "localities", "hub_status"]].to_string(
-            index=False,
-            formatters={"area_km2": "{:,.0f}".format, "population": "{:,.0f}".format, "hours": "{:g}".format},
+        table_text(
+            args,
+            table[["hub", "hours", "area_km2", "population", "localities", "hub_status"]],
+            "bands.col",
+            {"area_km2": 0, "population": 0},
         )
     )
     if scenario_result is not None:
         ch = scenario_result.changes
-        print(f"\nScenario {scenario_result.scenario.name!r} vs the as-of state (cells exact):")
-        fmt = {
-            c: "{:,.0f}".format for c in ("km2_lost", "km2_gained", "population_lost", "population_gained")
-        }
-        print(
-            ch[
-                [
-                    "hub",
-                    "hours",
-                    "km2_lost",
-                    "km2_gained",
-                    "population_lost",
-                    "population_gained",
-                    "localities_lost",
-                    "localities_gained",
-                ]
-            ].to_string(index=False, formatters={**fmt, "hours": "{:g}".format})
+        print("\n" + say(args, "cli.scenario_vs", name=scenario_result.scenario.name))
+        columns = [
+            "hub",
+            "hours",
+            "km2_lost",
+            "km2_gained",
+            "population_lost",
+            "population_gained",
+            "localities_lost",
+            "localities_gained",
+        ]
+        print(table_text(args, ch[columns], "reach.col", {c: 0 for c in columns[2:6]}))
+    print(
+        say(
+            args,
+            "cli.wrote_layers",
+            path=args.out,
+            layers=", ".join(layers),
+            seconds=num(args, time.perf_counter() - t0, decimals=1),
         )
-    print(f"wrote {args.out} (layers {', '.join(layers)}) in {time.perf_counter() - t0:.1f} s")
+    )
     return 0

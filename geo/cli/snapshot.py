@@ -12,8 +12,10 @@ from geo.cli.common import (
     add_data_option,
     add_store_option,
     data_from,
+    num,
     parse_date,
     require_extra,
+    say,
     settings_of,
     store_from,
     tqdm_progress,
@@ -97,5 +99,14 @@ def run(args: argparse.Namespace) -> int:
     )
     files = [p for p in folder.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in files)
-    print(f"snapshot {folder} ({len(files)} files, {size:,} bytes) built in {time.perf_counter() - t0:.1f} s")
+    print(
+        say(
+            args,
+            "cli.snapshot_built",
+            path=folder,
+            n=len(files),
+            size=num(args, size),
+            seconds=num(args, time.perf_counter() - t0, decimals=1),
+        )
+    )
     return 0

@@ -21,7 +21,9 @@ from geo.cli.common import (
     add_data_option,
     add_store_option,
     data_from,
+    num,
     parse_date,
+    say,
     settings_of,
     store_from,
 )
@@ -317,29 +319,37 @@ def run(args: argparse.Namespace) -> int:
         _print_text(trip, a, b, args, state.season)
     if trip.time_h is None:
         if args.route_out is not None:
-            print(f"no route written to {args.route_out}", file=sys.stderr)
+            print(say(args, "cli.no_route_written", path=args.route_out), file=sys.stderr)
         return 1
     return 0
 
 
 def _print_text(trip: Trip, a: object, b: object, args: argparse.Namespace, season: str) -> None:
-    what = "baseline (no constraints)" if args.baseline else f"as of {args.as_of}"
-    print(f"{a.label} -> {b.label}, {what}, {season} season")
+    what = say(args, "cli.baseline") if args.baseline else say(args, "cli.as_of", date=args.as_of)
+    season_text = say(args, f"season.{season}") if season in ("dry", "rainy") else season
+    print(say(args, "cli.trip_head", a=a.label, b=b.label, what=what, season=season_text))
     if trip.time_h is None:
-        print(f"not reachable: {trip.note}")
+        print(say(args, "cli.not_reachable", note=trip.note))
         return
-    print(f"travel time: {trip.time_h:.2f} h")
+    print(say(args, "cli.travel_time", h=num(args, trip.time_h, decimals=2)))
     share = 100 * trip.road_km / trip.length_km if trip.length_km > 0 else 0.0
     print(
-        f"route length: {trip.length_km:,.0f} km ({trip.road_km:,.0f} km on road = {share:.0f}%, "
-        f"{trip.length_km - trip.road_km:,.0f} km off road); straight line {trip.straight_km:,.0f} km"
+        say(
+            args,
+            "cli.route_length",
+            km=num(args, trip.length_km),
+            road=num(args, trip.road_km),
+            share=num(args, share),
+            off=num(args, trip.length_km - trip.road_km),
+            straight=num(args, trip.straight_km),
+        )
     )
     if trip.crossings:
         names = ", ".join(
             f"{c.get('name', c.get('crossing_id'))} ({c.get('kind', '?')})" for c in trip.crossings
         )
-        print(f"crossings: {names}")
+        print(say(args, "cli.crossings", names=names))
     elif trip.crossings is not None:
-        print("crossings: none")
+        print(say(args, "cli.crossings", names=say(args, "cons.no_hub")))
     if args.route_out is not None:
-        print(f"route written to {args.route_out}")
+        print(say(args, "cli.route_written", path=args.route_out))

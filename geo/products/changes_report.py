@@ -19,7 +19,7 @@ import pandas as pd
 from geo.config import STORAGE_CRS
 from geo.io import atomic_path, write_layers
 from geo.model.changes import ChangeReport
-from geo.products.i18n import check_lang, format_date
+from geo.products.i18n import check_lang, format_date, format_number, has_key, tr
 from geo.tables import write_csv
 from geo.vocab import ROAD_STATUS
 
@@ -28,68 +28,6 @@ logger = logging.getLogger(__name__)
 #: Band (hours) the key figures are given for (the middle band of the default 4, 8, 12 h).
 KEY_BAND_H = 8.0
 
-TEXT = {
-    "title": {
-        "fr": "Ce qui a changé depuis la dernière réunion de l'EHP",
-        "en": "What changed since the last HCT",
-    },
-    "period": {"fr": "Du {a} au {b}", "en": "From {a} to {b}"},
-    "validity": {
-        "fr": "Contraintes selon leurs dates de validité (état actuel de la base)",
-        "en": "Constraints by their validity dates (current state of the store)",
-    },
-    "known_on": {
-        "fr": "Contraintes telles que connues à chaque date (date d'enregistrement)",
-        "en": "Constraints as known on each date (recording date)",
-    },
-    "k_changes": {"fr": "changements de contraintes", "en": "constraint changes"},
-    "k_axes_enc": {"fr": "{a} axes, {e} encerclements", "en": "{a} axes, {e} encirclements"},
-    "k_enc": {"fr": "localités encerclées", "en": "encircled localities"},
-    "k_enc_detail": {"fr": "{b} → {a} ; ~{p} pers. dedans", "en": "{b} → {a}; ~{p} people inside"},
-    "k_area": {"fr": "km² à moins de {h} h d'un hub", "en": "km² within {h} h of a hub"},
-    "k_area_detail": {"fr": "perdus / gagnés", "en": "lost / gained"},
-    "k_pop": {"fr": "personnes à moins de {h} h", "en": "people within {h} h"},
-    "k_sev": {"fr": "cercles : sévérité", "en": "cercles: severity"},
-    "k_sev_detail": {"fr": "↑ en hausse / ↓ en baisse", "en": "↑ up / ↓ down"},
-    "map_title": {"fr": "Changement de classe de sévérité (0-5)", "en": "Change of severity class (0-5)"},
-    "legend_up": {"fr": "sévérité en hausse", "en": "severity up"},
-    "legend_down": {"fr": "sévérité en baisse", "en": "severity down"},
-    "legend_axis": {"fr": "axe dont le statut a changé", "en": "axis whose status changed"},
-    "legend_enc_on": {"fr": "encerclement commencé", "en": "encirclement started"},
-    "legend_enc_off": {"fr": "encerclement levé / échu", "en": "encirclement lifted / lapsed"},
-    "list_title": {"fr": "Changements de contraintes", "en": "Constraint changes"},
-    "none": {"fr": "Aucun changement enregistré sur la période.", "en": "No change recorded in the period."},
-    "more": {"fr": "… et {n} autres (voir le CSV)", "en": "… and {n} more (see the CSV)"},
-    "hubs_title": {"fr": "Par hub, bande {h} h", "en": "Per hub, {h} h band"},
-    "hub_line": {
-        "fr": "{hub} : {kl} / {kg} km², {pl} / {pg} pers., {ll} / {lg} localités",
-        "en": "{hub}: {kl} / {kg} km², {pl} / {pg} people, {ll} / {lg} localities",
-    },
-    "starts": {"fr": "début", "en": "starts"},
-    "ends": {"fr": "fin", "en": "ends"},
-    "recorded": {"fr": "enregistré", "en": "recorded"},
-    "axis": {"fr": "axe", "en": "axis"},
-    "encirclement": {"fr": "encerclement", "en": "encirclement"},
-    "in force": {"fr": "en vigueur", "en": "in force"},
-    "not in force": {"fr": "hors vigueur", "en": "not in force"},
-    "footer": {
-        "fr": "Sources : base de contraintes du GTAH (sources citées par ligne), WorldPop 2020 "
-        "(grille ~18 km), COD-AB 2015. Zones accessibles : temps de trajet au hub le plus proche, "
-        "différence exacte par cellule de 1 km. Sévérité : indicateurs des trois dimensions ACAPS "
-        "(data/severity_indicators.csv). Document interne : nomme des encerclements non publics.",
-        "en": "Sources: HAWG constraint store (sources cited per line), WorldPop 2020 (~18 km grid), COD-AB "
-        "2015. Reach: travel time to the nearest hub, exact difference per 1 km cell. Severity: indicators "
-        "in ACAPS's three dimensions (data/severity_indicators.csv). Internal document: names non-public "
-        "encirclements.",
-    },
-}
-
-
-def t(key: str, lang: str, **fields: object) -> str:
-    """Text of ``key`` in ``lang`` with ``fields`` filled in."""
-    text = TEXT[key][lang]
-    return text.format(**fields) if fields else text
-
 
 def mpl_text(value: object) -> str:
     """Make user text safe for matplotlib (no mathtext: every ``$`` escaped)."""
@@ -97,8 +35,7 @@ def mpl_text(value: object) -> str:
 
 
 def _fmt_int(v: float, lang: str) -> str:
-    s = f"{round(float(v)):,}"
-    return s.replace(",", "\u202f") if lang == "fr" else s
+    return format_number(round(float(v)), lang)
 
 
 def _signed(v: float, sign: str, lang: str) -> str:
@@ -228,8 +165,9 @@ def write_gpkg(
 
 def _status(value: object, lang: str) -> str:
     v = str(value)
-    if v in TEXT:
-        return t(v, lang)
+    key = "changes." + v.replace(" ", "_")  # "in force", "not in force", ...
+    if has_key(key, lang):
+        return tr(key, lang)
     return ROAD_STATUS.label(v, lang).lower() if v in ROAD_STATUS else mpl_text(v)
 
 
@@ -243,13 +181,13 @@ def change_lines(report: ChangeReport, lang: str, *, limit: int = 18) -> list[st
         d = r["date"]
         day = format_date(d, lang) if d is not None else ""
         lines.append(
-            f"{day} · {t(r['kind'], lang)} {mpl_text(label)} · {t(r['change'], lang)} · "
+            f"{day} · {_status(r['kind'], lang)} {mpl_text(label)} · {_status(r['change'], lang)} · "
             f"{_status(r['status_before'], lang)} → {_status(r['status_after'], lang)} · "
             f"[{mpl_text(r['source'])}]"
         )
     if len(lines) > limit:
         extra = len(lines) - (limit - 1)
-        lines = lines[: limit - 1] + [t("more", lang, n=extra)]
+        lines = lines[: limit - 1] + [tr("changes.more", lang, n=extra)]
     return lines
 
 
@@ -294,12 +232,12 @@ def write_pdf(
     lang = check_lang(lang)
     k = key_figures(report)
     fig = plt.figure(figsize=(8.27, 11.69))
-    fig.text(0.05, 0.965, t("title", lang), fontsize=16, weight="bold", va="top")
-    period = t("period", lang, a=format_date(report.d_from, lang), b=format_date(report.d_to, lang))
+    fig.text(0.05, 0.965, tr("changes.title", lang), fontsize=16, weight="bold", va="top")
+    period = tr("changes.period", lang, a=format_date(report.d_from, lang), b=format_date(report.d_to, lang))
     fig.text(
         0.05,
         0.935,
-        period + " — " + t("known_on" if report.known_on else "validity", lang),
+        period + " — " + (tr("changes.known_on", lang) if report.known_on else tr("changes.validity", lang)),
         fontsize=9,
         va="top",
     )
@@ -308,14 +246,14 @@ def write_pdf(
     boxes = [
         (
             str(k["changes"]),
-            t("k_changes", lang),
-            t("k_axes_enc", lang, a=k["axis_changes"], e=k["encirclement_changes"]),
+            tr("changes.k_changes", lang),
+            tr("changes.k_axes_enc", lang, a=k["axis_changes"], e=k["encirclement_changes"]),
         ),
         (
             str(k["encircled_after"]),
-            t("k_enc", lang),
-            t(
-                "k_enc_detail",
+            tr("changes.k_enc", lang),
+            tr(
+                "changes.k_enc_detail",
                 lang,
                 b=k["encircled_before"],
                 a=k["encircled_after"],
@@ -324,15 +262,19 @@ def write_pdf(
         ),
         (
             f"−{_fmt_int(k['km2_lost'], lang)} / +{_fmt_int(k['km2_gained'], lang)}",
-            t("k_area", lang, h=h),
-            t("k_area_detail", lang),
+            tr("changes.k_area", lang, h=h),
+            tr("changes.k_area_detail", lang),
         ),
         (
             f"−{_fmt_int(k['population_lost'], lang)} / +{_fmt_int(k['population_gained'], lang)}",
-            t("k_pop", lang, h=h),
-            t("k_area_detail", lang),
+            tr("changes.k_pop", lang, h=h),
+            tr("changes.k_area_detail", lang),
         ),
-        (f"↑{k['severity_up']} ↓{k['severity_down']}", t("k_sev", lang), t("k_sev_detail", lang)),
+        (
+            f"↑{k['severity_up']} ↓{k['severity_down']}",
+            tr("changes.k_sev", lang),
+            tr("changes.k_sev_detail", lang),
+        ),
     ]
     w = 0.9 / len(boxes)
     for i, (big, label, small) in enumerate(boxes):
@@ -351,7 +293,7 @@ def write_pdf(
     # map
     mx = fig.add_axes((0.05, 0.44, 0.9, 0.37))
     mx.set_axis_off()
-    mx.set_title(t("map_title", lang), fontsize=9, loc="left")
+    mx.set_title(tr("changes.map_title", lang), fontsize=9, loc="left")
     sev = report.severity.to_crs(STORAGE_CRS)
     change = sev["score_change"].fillna(0).astype(float)
     colors = np.where(change > 0, "#d7301f", np.where(change < 0, "#1a9850", "#ffffff"))
@@ -407,26 +349,26 @@ def write_pdf(
             color="#222222",
         )
     handles = [
-        Patch(facecolor="#d7301f", alpha=0.7, label=t("legend_up", lang)),
-        Patch(facecolor="#1a9850", alpha=0.7, label=t("legend_down", lang)),
-        Line2D([], [], color="#7a0177", linewidth=2, label=t("legend_axis", lang)),
-        Line2D([], [], marker="^", linestyle="", color="#b10026", label=t("legend_enc_on", lang)),
-        Line2D([], [], marker="v", linestyle="", color="#31a354", label=t("legend_enc_off", lang)),
+        Patch(facecolor="#d7301f", alpha=0.7, label=tr("changes.legend_up", lang)),
+        Patch(facecolor="#1a9850", alpha=0.7, label=tr("changes.legend_down", lang)),
+        Line2D([], [], color="#7a0177", linewidth=2, label=tr("changes.legend_axis", lang)),
+        Line2D([], [], marker="^", linestyle="", color="#b10026", label=tr("changes.legend_enc_on", lang)),
+        Line2D([], [], marker="v", linestyle="", color="#31a354", label=tr("changes.legend_enc_off", lang)),
     ]
     mx.legend(handles=handles, loc="upper left", fontsize=6.5, frameon=True)
     mx.set_aspect("equal")
     # list of changes
     y = 0.425
-    fig.text(0.05, y, t("list_title", lang), fontsize=10, weight="bold", va="top")
+    fig.text(0.05, y, tr("changes.list_title", lang), fontsize=10, weight="bold", va="top")
     y -= 0.022
-    lines = change_lines(report, lang) or [t("none", lang)]
+    lines = change_lines(report, lang) or [tr("changes.none", lang)]
     for line in lines:
         for j, part in enumerate(textwrap.wrap(line, 135)[:2]):
             fig.text(0.06 if j == 0 else 0.08, y, part, fontsize=6.5, va="top")
             y -= 0.0125
     # per hub
     y -= 0.008
-    fig.text(0.05, y, t("hubs_title", lang, h=h), fontsize=10, weight="bold", va="top")
+    fig.text(0.05, y, tr("changes.hubs_title", lang, h=h), fontsize=10, weight="bold", va="top")
     y -= 0.02
     hb = report.hubs[report.hubs["hours"] == k["band_h"]]
     for _, r in hb.iterrows():
@@ -435,8 +377,8 @@ def write_pdf(
         fig.text(
             0.06,
             y,
-            t(
-                "hub_line",
+            tr(
+                "changes.hub_line",
                 lang,
                 hub=mpl_text(r["hub"]),
                 kl=_signed(r["km2_lost"], "−", lang),
@@ -453,14 +395,16 @@ def write_pdf(
     fig.text(
         0.05,
         0.02,
-        "\n".join(textwrap.wrap(t("footer", lang), 170)),
+        "\n".join(textwrap.wrap(tr("changes.footer", lang), 170)),
         fontsize=5.5,
         color="#444444",
         va="bottom",
     )
     out = Path(out)
     with atomic_path(out) as tmp:
-        with PdfPages(tmp, metadata={"Title": t("title", lang), "Creator": "Mali access mapper"}) as pdf:
+        with PdfPages(
+            tmp, metadata={"Title": tr("changes.title", lang), "Creator": "Mali access mapper"}
+        ) as pdf:
             pdf.savefig(fig)
     plt.close(fig)
     logger.info("wrote %s", out)

@@ -1604,7 +1604,7 @@ def _draw_lines(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float
                 _plot_lines(
                     ax, dashed.geometry, color=colour, linewidth=2.0 * s, linestyle=(0, (4, 2.5)), zorder=5
                 )
-            legend.append(("line", {"color": colour, "lw": 2.4}, tr(f"road_{status}", lang)))
+            legend.append(("line", {"color": colour, "lw": 2.4}, ROAD_STATUS.label(status, lang)))
         if axes["schematic"].astype(bool).any():
             legend.append(("line", {"color": "#555555", "lw": 2.0, "ls": (0, (3, 2))}, tr("schematic", lang)))
 

@@ -64,7 +64,7 @@ from geo.errors import AccessMapError, DataFileError, MissingDataError
 from geo.products.cartography import INCIDENT_CLASSES as _INCIDENT_CLASSES
 from geo.products.cartography import hub_short_name
 from geo.products.i18n import LANGS as I18N_LANGS
-from geo.products.i18n import TEXT, format_date, tr
+from geo.products.i18n import format_date, keys, tr
 from geo.products.policy import EXCLUDED_TEXT, POLICY_VERSION, PUBLIC_FIELDS, public_episodes
 from geo.sources.datasets import sha256_file
 from geo.tables import write_csv
@@ -143,8 +143,10 @@ def _source_records(data_dir: Path) -> tuple[dict, ...]:
 
 
 def labels(lang: str) -> dict[str, str]:
-    """Return the snapshot texts in ``lang`` (from the project's translation table, geo/products/i18n.py)."""
-    return {k.removeprefix("snapshot."): tr(k, lang) for k in TEXT if k.startswith("snapshot.")}
+    """Return the snapshot texts in ``lang`` (catalog keys ``snapshot.*``; road status from geo.vocab)."""
+    labels = {k.removeprefix("snapshot."): tr(k, lang) for k in keys("snapshot.")}
+    labels.update({c: ROAD_STATUS.label(c, lang) for c in ROAD_STATUS})
+    return labels
 
 
 #: Incident classes for the map (lower bounds of incidents_min) and their colours.

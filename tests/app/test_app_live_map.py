@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.products.i18n import tr
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _french(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")  # the default for Mali: this module checks the French map
 
 
 @pytest.fixture
@@ -25,7 +32,7 @@ def app(data_dir: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
     app.run()
     assert not app.exception
-    assert app.title[0].value == "Live access map"
+    assert app.title[0].value == "Carte de l'accès en direct"
     component = app.get("component_instance")[0]
     assert component.proto.component_name == "streamlit_folium.st_folium"
     args = json.loads(component.proto.json_args)
@@ -47,7 +54,10 @@ def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
     assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]  # no CDN
     assert "$(" not in script  # no jQuery needed
     table = app.dataframe[0].value
-    assert len(table) == 3 * n_hubs and set(table["hub"]) >= {"Gao", "Mopti (Sévaré)"}
+    assert len(table) == 3 * n_hubs and set(table["Hub"]) >= {"Gao", "Mopti (Sévaré)"}
+    cols = ("hub", "hours", "area_km2", "population", "localities", "hub_status")
+    assert list(table.columns) == [tr(f"bands.col.{c}", "fr") for c in cols]
+    assert table["Superficie (km²)"].str.fullmatch(r"\d{1,3}(\u202f\d{3})*").all()  # Babel's French grouping
 
 
 def test_logged_out_user_sees_no_data(app: AppTest) -> None:
@@ -73,7 +83,7 @@ def test_bad_data_folder_is_shown_in_the_page(tmp_path: Path, monkeypatch: pytes
     at.session_state["auth_role"] = "viewer"
     at.run()
     assert not at.exception
-    assert "The data could not be loaded" in at.error[0].value
+    assert tr("common.data_error", "fr") in at.error[0].value
     assert "file missing" in at.error[0].value
 
 

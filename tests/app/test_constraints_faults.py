@@ -64,7 +64,7 @@ def test_conflicting_save_shows_the_newer_version(
     )
     assert [e.value for e in at.error] == [f"Not saved: someone else changed it first. {md(message)}"]
     shown = at.dataframe[-1].value
-    assert list(shown["version_id"]) == [other.version_id] and list(shown["recorded_by"]) == ["Advisor B"]
+    assert list(shown["Version"]) == [other.version_id] and list(shown["Recorded by"]) == ["Advisor B"]
     assert constraints.axis_head(store, AXIS) == other.version_id  # nothing of A's was written
     # having seen it, the advisor saves again: now based on the newer version, accepted
     _fill_and_save(at, "my report")

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT
 from geo.store import constraints
+from geo.vocab import ROAD_STATUS
 
 PAGE = str(PROJECT_ROOT / "views" / "constraints.py")
 # rasterio.transform.from_origin (geo.model.friction.make_grid) trips affine's PendingDeprecationWarning.
@@ -36,7 +37,7 @@ def _form_inputs(at: AppTest) -> dict[str, object]:
 def test_record_closure_reports_reach_change(page: tuple[AppTest, Path]) -> None:
     at, store = page
     assert at.title[0].value == "Access constraints"
-    assert at.radio(key="constraints_kind").value == "Road axes"
+    assert at.radio(key="constraints_kind").value == "axes"  # shown as "Road axes"
     at.selectbox(key="pick_axis").set_value("RN16-SEV-DOU").run()
     w = _form_inputs(at)
     w["Status"].set_value("closed")
@@ -46,7 +47,7 @@ def test_record_closure_reports_reach_change(page: tuple[AppTest, Path]) -> None
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     text = _plain(at.success[0].value)
-    assert text.startswith("Saved: RN16-SEV-DOU closed from 2025-12-01")
+    assert text.startswith("Saved: RN16-SEV-DOU closed from 1 December 2025")
     assert "Mopti (Sévaré)" in text and "km²" in text and "localities lost" in text
     hist = constraints.road_status_history(store, "RN16-SEV-DOU")
     assert list(hist["status"]) == ["constrained", "closed"]
@@ -56,9 +57,11 @@ def test_record_closure_reports_reach_change(page: tuple[AppTest, Path]) -> None
     other.session_state["as_of"] = __import__("datetime").date(2025, 12, 1)
     other.session_state["auth_role"] = "advisor"
     other.run()
-    table = other.dataframe[0].value
-    assert table.at["RN16-SEV-DOU", "status"] == "closed"
-    assert table.at["RN16-SEV-DOU", "recorded_by"] == "Advisor A"
+    table = other.dataframe[0].value  # labels, never codes (views/constraints.py)
+    assert table.at["RN16-SEV-DOU", "Status"] == ROAD_STATUS.label("closed", "en")
+    assert table.at["RN16-SEV-DOU", "Recorded by"] == "Advisor A"
+    assert table.at["RN16-SEV-DOU", "Valid from"] == "1 December 2025"
+    assert "None" not in table.to_string()
 
 
 def test_missing_source_is_refused_nothing_written(page: tuple[AppTest, Path]) -> None:
@@ -81,7 +84,7 @@ def _plain(markdown: str) -> str:
 
 def test_record_a_crossing_closure(page: tuple[AppTest, Path]) -> None:
     at, store = page
-    at.radio(key="constraints_kind").set_value("River crossings").run()
+    at.radio(key="constraints_kind").set_value("crossings").run()
     assert not at.exception, at.exception
     at.selectbox(key="pick_crossing").set_value("X-DJENNE").run()
     w = _form_inputs(at)
@@ -92,7 +95,7 @@ def test_record_a_crossing_closure(page: tuple[AppTest, Path]) -> None:
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    assert _plain(at.success[0].value).startswith("Saved: X-DJENNE closed from 2025-12-01")
+    assert _plain(at.success[0].value).startswith("Saved: X-DJENNE closed from 1 December 2025")
     hist = constraints.crossing_status_history(store, "X-DJENNE")
     assert list(hist["status"])[-1] == "closed" and hist["recorded_by"].iloc[-1] == "Advisor A"
     table = constraints.effective_crossing_status(constraints.load_versions(store), at.session_state["as_of"])

@@ -17,6 +17,11 @@ from views import accounts
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _french(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")  # this module checks the French first screen
+
+
 @pytest.fixture
 def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A server with no users file yet and no snapshot."""
@@ -70,7 +75,7 @@ def test_the_shown_command_creates_an_advisor_who_can_sign_in(
     assert accounts.main(argv) == 0
     assert accounts.load_users(fresh).users["ada"].role == "advisor"
     at = _app().run()
-    assert [w.label for w in at.sidebar.text_input] == ["User name", "Password"]
+    assert [w.label for w in at.sidebar.text_input] == [tr("auth.user_name", "fr"), tr("auth.password", "fr")]
     assert not at.code  # the first-run help is gone
     at.sidebar.text_input[0].input("ada")
     at.sidebar.text_input[1].input("a long enough passphrase 42")

@@ -79,7 +79,7 @@ def test_viewer_reads_without_forms_or_restricted_fields(
     assert at.title[0].value == "Common positions and red lines"
     assert not [f for f in at.button if "FormSubmitter" in str(f.key)]
     table = at.dataframe[0].value
-    assert list(table["id"]) == [1] and "recorded_by" not in table.columns
+    assert list(table["No."]) == [1] and "Recorded by" not in table.columns  # headers from the catalogs
     assert "Review" not in [h.value for h in at.subheader]
     planner = _app("planner", store, data_dir, monkeypatch)
     assert "Review" in [h.value for h in planner.subheader]

@@ -88,6 +88,8 @@ def test_wheel_holds_every_module_and_the_shipped_data(wheel: Path) -> None:
     assert data <= names
     shipped_data = {n for n in names if n.startswith("geo/_data/")}
     assert shipped_data == data  # nothing else: no data/external/, no data/validation/
+    catalogs = {f"geo/locale/{lang}/LC_MESSAGES/messages.po" for lang in ("fr", "en")}
+    assert catalogs <= names, "the gettext catalogs ship (pyproject.toml package-data of geo)"
     top = {n.split("/")[0] for n in names}
     assert top == {"geo", "layers", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1] + ".dist-info"}
 
@@ -102,7 +104,7 @@ def test_wheel_metadata_ranges_and_extras(wheel: Path) -> None:
     assert all(r.specifier for r in requires if r.name != "pyarrow"), "every requirement has a range"
     extras = {r.name: str(r.marker) for r in requires if r.marker is not None}
     core = {r.name for r in requires if r.marker is None}
-    assert {"geopandas", "pyarrow", "platformdirs", "numba"} <= core
+    assert {"geopandas", "pyarrow", "platformdirs", "numba", "babel"} <= core
     assert not core & {"matplotlib", "pypdf", "streamlit", "folium", "bcrypt", "ruff", "scikit-image"}
     assert extras["matplotlib"] == extras["pypdf"] == 'extra == "export"'
     assert extras["bcrypt"] == extras["streamlit"] == 'extra == "app"'
@@ -160,5 +162,6 @@ def test_installed_wheel_runs_reach_and_travel_time_outside_the_checkout(
         installed, tmp_path, "-m", "geo", "travel-time", *args, "--from", "BKO", "--to", "Ségou"
     )
     assert tt.returncode == 0, tt.stderr
-    line = next(x for x in tt.stdout.splitlines() if x.startswith("travel time: "))
-    assert float(line.removeprefix("travel time: ").removesuffix(" h")) > 0
+    # French by default (no MALI_ACCESS_LANG): the catalogs ship in the wheel
+    line = next(x for x in tt.stdout.splitlines() if x.startswith("temps de trajet : "))
+    assert float(line.removeprefix("temps de trajet : ").removesuffix(" h").replace(",", ".")) > 0

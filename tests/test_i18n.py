@@ -1,0 +1,126 @@
+"""Translations: gettext catalogs complete for fr and en, and Babel's numbers and dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import string
+from pathlib import Path
+
+import pytest
+
+from geo.products import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+NNBSP = "\u202f"  # narrow no-break space: CLDR's French group separator
+
+
+def _script():  # noqa: ANN202
+    spec = importlib.util.spec_from_file_location("i18n_script", ROOT / "scripts" / "i18n.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_key_used_in_the_code_has_a_french_and_an_english_translation() -> None:
+    script = _script()
+    used = script.used_keys()
+    # extraction sees the pages, the layers and the engine (not only one of them)
+    assert any(p.startswith("views/") for places in used.values() for p in places)
+    assert any(p.startswith("geo/") for places in used.values() for p in places)
+    assert script.check() == []
+
+
+def test_catalogs_hold_the_same_keys_with_no_empty_or_fuzzy_entry_and_the_same_fields() -> None:
+    cats = {lang: i18n.read_catalog(lang) for lang in i18n.LANGS}
+    ids = {lang: {m.id for m in cat if m.id} for lang, cat in cats.items()}
+    assert ids["fr"] == ids["en"]
+    assert len(ids["fr"]) > 100
+    for lang, cat in cats.items():
+        empty = [m.id for m in cat if m.id and not m.string]
+        fuzzy = [m.id for m in cat if m.id and m.fuzzy]
+        assert empty == [] and fuzzy == [], lang
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    for key in ids["fr"]:
+        assert fields(cats["fr"].get(key).string) == fields(cats["en"].get(key).string), key
+
+
+def test_french_catalog_is_french_and_keeps_its_accents() -> None:
+    cat = i18n.read_catalog("fr")
+    text = " ".join(m.string for m in cat if m.id)
+    assert all(ch in text for ch in "éèàçô")
+    assert i18n.tr("legend", "fr") == "Légende" and i18n.tr("legend", "en") == "Legend"
+    # translations differ from English for most keys (a catalog copied over would not)
+    same = [m.id for m in cat if m.id and m.string == i18n.tr(m.id, "en")]
+    assert len(same) < 0.25 * len(cat)
+
+
+def test_tr_fills_fields_and_refuses_unknown_keys_and_languages() -> None:
+    assert i18n.tr("title_hub", "fr", hub="Ségou") == "Mali : accès humanitaire depuis Ségou"
+    assert i18n.tr("title_hub", "en", hub="Ségou") == "Mali: humanitarian access from Ségou"
+    with pytest.raises(KeyError):
+        i18n.tr("no.such.key", "fr")
+    with pytest.raises(ValueError, match="language"):
+        i18n.tr("legend", "de")
+
+
+def test_catalogs_are_read_from_the_package_and_loaded_as_babel_translations() -> None:
+    from babel.support import Translations
+
+    path = i18n.catalog_path("fr")
+    assert Path(str(path)) == ROOT / "geo" / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
+    catalog, keys = i18n.translations("fr")
+    assert isinstance(catalog, Translations)
+    assert catalog.gettext("legend") == "Légende"
+    assert "legend" in keys and i18n.has_key("legend", "en")
+    assert i18n.keys("snapshot.") and all(k.startswith("snapshot.") for k in i18n.keys("snapshot."))
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "decimals", "expected"),
+    [
+        (291000, "fr", 0, f"291{NNBSP}000"),
+        (291000, "en", 0, "291,000"),
+        (1234567.891, "fr", 2, f"1{NNBSP}234{NNBSP}567,89"),
+        (1234567.891, "en", 2, "1,234,567.89"),
+        (12.5, "fr", 1, "12,5"),
+        (-4200, "en", 0, "-4,200"),
+        (999, "fr", 0, "999"),
+        (0, "en", 0, "0"),
+    ],
+)
+def test_numbers_are_grouped_and_pointed_for_the_language(
+    value: float, lang: str, decimals: int, expected: str
+) -> None:
+    assert i18n.format_number(value, lang, decimals=decimals) == expected
+
+
+def test_missing_numbers_are_blank_and_areas_carry_their_unit() -> None:
+    assert i18n.format_number(float("nan"), "fr") == ""
+    assert i18n.format_number(None, "en") == ""
+    assert i18n.format_area(12345.4, "fr") == f"12{NNBSP}345 km²"
+    assert i18n.format_area(12345.6, "en") == "12,346 km²"
+
+
+@pytest.mark.parametrize(
+    ("day", "lang", "expected"),
+    [
+        (dt.date(2026, 12, 1), "fr", "1er décembre 2026"),
+        (dt.date(2026, 12, 1), "en", "1 December 2026"),
+        (dt.date(2025, 8, 15), "fr", "15 août 2025"),
+        (dt.date(2025, 2, 28), "fr", "28 février 2025"),
+        (dt.date(2025, 11, 30), "en", "30 November 2025"),
+        (dt.date(2024, 1, 11), "fr", "11 janvier 2024"),  # 11, not the first: no "er"
+    ],
+)
+def test_dates_are_written_out_with_babel_month_names(day: dt.date, lang: str, expected: str) -> None:
+    assert i18n.format_date(day, lang) == expected
+
+
+def test_datetimes_and_hours_for_the_language() -> None:
+    assert i18n.format_datetime(dt.datetime(2026, 3, 1, 9, 5), "fr") == "1er mars 2026, 09:05"
+    assert i18n.format_hours(2.5, "fr") == "2,5" and i18n.format_hours(2.5) == "2.5"
+    assert i18n.format_hours(4.0, "en") == "4"
