@@ -317,6 +317,6 @@ d2.download_button(
 )
 
 # Which axes and crossings matter most, and access over time (python -m geo criticality / series)
-lang = common.settings().lang
+lang = common.lang()
 criticality_panel(folder, as_of=as_of, hours=hours, season=season, hub_ids=hub_ids, lang=lang)
 series_panel(folder, as_of=as_of, hours=hours, season=season, hub_ids=hub_ids, lang=lang)

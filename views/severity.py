@@ -18,7 +18,7 @@ from layers.severity import build_severity_layer
 from views import auth, common
 
 auth.require_role("planner")  # before any data is loaded (views/auth.py)
-lang = common.settings().lang
+lang = common.lang()
 st.title(tr("page.sev_title", lang))
 st.caption(tr("page.sev_caption", lang))
 folder = str(common.guarded(common.data_dir))
