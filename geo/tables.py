@@ -158,15 +158,6 @@ HXL_TAGS = {
     "version_id": "#meta+version",
     "linked_by": "#meta+recorded_by",
     "linked_at": "#date+recorded",
-}
-
-#: Column prefixes with a hashtag built from the rest of the name.
-HXL_PREFIXES = {
-    "share_": "#indicator+",
-    "value_": "#indicator+value+",
-    "score_": "#severity+score+",
-    "dim_": "#severity+dim+",
-    "incidents_amrf_": "#event+num+amrf+",
     # register of common positions (geo.store.positions)
     "position_id": "#access+position+code",
     "scope": "#access+position+scope",
@@ -181,6 +172,20 @@ HXL_PREFIXES = {
     "recorded_at": "#date+recorded",
     "created": "#date+created",
     "endorsed": "#date+endorsed",
+    "place_name": "#loc+name",
+    "topic_fr": "#access+position+topic+i_fr",
+    "topic_en": "#access+position+topic+i_en",
+    "status_fr": "#status+i_fr",
+    "status_en": "#status+i_en",
+}
+
+#: Column prefixes with a hashtag built from the rest of the name.
+HXL_PREFIXES = {
+    "share_": "#indicator+",
+    "value_": "#indicator+value+",
+    "score_": "#severity+score+",
+    "dim_": "#severity+dim+",
+    "incidents_amrf_": "#event+num+amrf+",
 }
 
 

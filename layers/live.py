@@ -17,6 +17,7 @@ from layers.encircled import build_encircled_layer
 from layers.hubs import build_hubs_layer, hub_label
 from layers.incidents import SOURCE_COLOURS, build_incidents_layer
 from layers.places import build_towns_layer
+from layers.positions import ENDORSED_COLOUR, build_positions_layer
 from layers.reach import build_reach_layers
 from layers.roads import build_crossings_layer, build_network_layer, build_roads_layer
 from layers.style import (
@@ -37,6 +38,7 @@ def live_legend_entries(
     crossing_kinds: set[str],
     with_network: bool,
     with_water: bool,
+    with_positions: bool = False,
 ) -> list[tuple[str, str, str]]:
     """Legend rows of the live map (:class:`layers.basemap.Legend` entries), in ``lang``.
 
@@ -52,6 +54,8 @@ def live_legend_entries(
         Kinds of the crossings drawn.
     with_network, with_water
         Whether the secondary network and the rivers are drawn.
+    with_positions
+        Whether markers of common positions are drawn.
     """
     entries: list[tuple[str, str, str]] = [
         ("head", "", tr("map.head_points", lang)),
@@ -60,8 +64,10 @@ def live_legend_entries(
         ("symbol:noentry", ENCIRCLED_ACTIVE, tr("map.encircled_in_force", lang)),
         ("symbol:noentry", ENCIRCLED_INACTIVE, tr("map.encircled_other", lang)),
         ("dot", SOURCE_COLOURS["ucdp"], tr("map.incident", lang)),
-        ("head", "", tr("legend_roads", lang)),
     ]
+    if with_positions:
+        entries.append(("fill", ENDORSED_COLOUR, tr("positions.legend", lang)))
+    entries.append(("head", "", tr("legend_roads", lang)))
     entries += [("line", ROAD_STATUS_COLOUR[s], ROAD_STATUS.label(s, lang)) for s in ROAD_STATUS]
     entries += [
         ("dashed", "#555555", tr("schematic", lang)),
@@ -112,6 +118,7 @@ def build_live_map(
     crossings: gpd.GeoDataFrame | None = None,
     crossing_status: pd.DataFrame | None = None,
     water: gpd.GeoDataFrame | None = None,
+    positions: gpd.GeoDataFrame | None = None,
     lang: str = "en",
 ) -> folium.Map:
     """Assemble the live map: the whole country in view, every place named, one shape per kind.
@@ -151,8 +158,12 @@ def build_live_map(
         force (indexed by ``crossing_id``); model artefacts are never drawn.
     water
         Rivers and lakes (:func:`layers.water.load_water`), or None.
+    positions
+        Common positions placed on the map (:func:`geo.products.positions_map.locate`, cut
+        to the role's fields), or None: one marker per axis, crossing, locality or area
+        that carries one (:func:`layers.positions.build_positions_layer`).
     lang
-        Language of layer names and legend.
+        Language of layer names, legend and the positions' labels.
 
     Returns
     -------
@@ -187,6 +198,8 @@ def build_live_map(
     if towns is not None and len(towns):
         build_towns_layer(towns, skip_near=hubs[hubs.index.isin(hub_ids)], lang=lang).add_to(m)
     build_hubs_layer(hubs, hub_ids=hub_ids, lang=lang).add_to(m)
+    if positions is not None:
+        build_positions_layer(positions, lang=lang).add_to(m)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
     entries = live_legend_entries(
         lang=lang,
@@ -195,6 +208,7 @@ def build_live_map(
         crossing_kinds=kinds,
         with_network=network is not None and len(network) > 0,
         with_water=water is not None and len(water) > 0,
+        with_positions=positions is not None and len(positions) > 0,
     )
     m.add_child(Legend(tr("map.as_of", lang, date=format_date(as_of, lang)), entries))
     return m

@@ -738,6 +738,8 @@ def build_scenario_map(
     zones: Sequence[NoEntryZone] = (),
     towns: Sequence[tuple[str, float, float]] = (),
     asset_base: str | None = None,
+    positions: gpd.GeoDataFrame | None = None,
+    lang: str = "en",
 ) -> folium.Map:
     """Build the before/after map of a what-if scenario for one band.
 
@@ -767,6 +769,12 @@ def build_scenario_map(
         ``(name, lon, lat)`` of small town labels (e.g. :func:`axis_towns`).
     asset_base
         Where Leaflet is served from (default: the app's static folder).
+    positions
+        Common positions placed on the map (:func:`geo.products.positions_map.locate`, cut
+        to the role's fields), or None: a marker on each axis, crossing, locality or area
+        that carries one (:func:`layers.positions.build_positions_layer`).
+    lang
+        Language of the positions' labels and texts.
 
     Returns
     -------
@@ -795,6 +803,10 @@ def build_scenario_map(
     if zones:
         _zones_layer(zones).add_to(m)
     _labels_layer(hubs, hub_ids, towns).add_to(m)
+    if positions is not None:
+        from layers.positions import build_positions_layer
+
+        build_positions_layer(positions, lang=lang).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
 
     drawn = set(frames["after"].loc[frames["after"]["hours"] == hours, "hub_id"])
@@ -819,6 +831,11 @@ def build_scenario_map(
     if "lifted" in kinds:
         entries.append(("ring", ENCIRCLED_INACTIVE, "No-entry zone lifted"))
     entries.append(("dot", "#ffffff", "HAWG hub"))
+    if positions is not None and len(positions):
+        from geo.products.i18n import tr
+        from layers.positions import ENDORSED_COLOUR
+
+        entries.append(("fill", ENDORSED_COLOUR, tr("positions.legend", lang)))
     bounds = _focus_bounds(
         frames, hours, zones, base.get("axes") if with_axes else None, status_before, status_after
     )

@@ -312,7 +312,25 @@ def _legend_entries(page: SnapshotPage, reach: gpd.GeoDataFrame) -> list[tuple[s
     return entries
 
 
-def _side_panel(page: SnapshotPage) -> str:
+def _positions_html(positions: pd.DataFrame | None, page: SnapshotPage) -> str:
+    """Return the side-panel list of the published positions (topic, scope, text in the page language)."""
+    t = page.labels
+    lang = page.lang if page.lang in ("fr", "en") else "en"
+    if positions is None or len(positions) == 0:
+        return f'<h2>{esc(t["positions"])}</h2><p class="small">{esc(t["positions_none"])}</p>'
+    from geo.products.positions_map import table
+
+    rows = table(positions, lang)
+    items = "".join(
+        f"<li><b>{esc(r['topic'])}</b> &middot; {esc(r['scope'])}<br>{esc(r['text'])}"
+        f'<br><span class="small">'
+        f"{esc(tr('positions.endorsed_on', lang, date=r['endorsed']))} ({esc(r['meeting_ref'])})</span></li>"
+        for _, r in rows.iterrows()
+    )
+    return f'<h2>{esc(t["positions"])}</h2><ul id="snapshot-positions">{items}</ul>'
+
+
+def _side_panel(page: SnapshotPage, positions: pd.DataFrame | None = None) -> str:
     t, lang = page.labels, page.lang
     links = "".join(f'<li><a href="{esc(href)}">{esc(label)}</a></li>' for href, label in page.downloads)
     sources = "".join(
@@ -330,6 +348,7 @@ def _side_panel(page: SnapshotPage) -> str:
         f"({esc(t['delay'])}{' :' if lang == 'fr' else ':'} {int(page.delay_days)} {esc(t['days'])})</p>"
         f"{sparse}"
         f'<p class="small">{esc(t["note"])} {esc(tr("snapmap.click", lang))}</p>'
+        f"{_positions_html(positions, page)}"
         f"<h2>{esc(t['downloads'])}</h2>"
         f'<ul id="snapshot-downloads">{links}</ul>'
         f'<p class="small" id="snapshot-embed-note" hidden>{esc(note)}</p>'
@@ -464,7 +483,9 @@ def render_snapshot_html(layers: dict[str, pd.DataFrame], page: SnapshotPage) ->
     header.add_child(Element(css), name="leaflet_css_inline")
     header.add_child(Element(js), name="leaflet_js_inline")
     header.add_child(Element(_page_css()), name="snapshot_css")
-    root.html.add_child(Element(_side_panel(page) + _EMBED_SCRIPT), name="snapshot_panel")
+    root.html.add_child(
+        Element(_side_panel(page, layers.get("positions")) + _EMBED_SCRIPT), name="snapshot_panel"
+    )
     root._template = _PAGE_TEMPLATE  # branca's page template with a lang attribute
     root.page_lang = html.escape(page.lang)
     return root.render()

@@ -8,6 +8,7 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from geo.errors import AccessMapError
@@ -61,7 +62,8 @@ def build(
 ) -> dict:
     """Render the pack, the national preview and the data export, with a progress bar."""
     from geo.products.export import collect_state, themes_from_state, write_export
-    from geo.products.printmap import build_map_layers, render_map, render_pack
+    from geo.products.positions_map import table
+    from geo.products.printmap import build_map_layers, mapped_positions, render_map, render_pack
 
     bar = common.st_progress(t("export.building"))
     total = 6 + 1 + len(hub_ids) + 1  # state steps, preview, one per page, data file
@@ -72,6 +74,7 @@ def build(
         hub_ids=list(hub_ids),
         inputs=common.model_inputs(data_folder),
         progress=lambda d, _t, label: bar(d, total, label),
+        public=public,
     )
     layers = build_map_layers(
         state.inputs,
@@ -82,6 +85,7 @@ def build(
         incident_window=(as_of - dt.timedelta(days=364), as_of),
         stale_days=common.settings().stale_days,
         contact=common.settings().contact,
+        positions=state.positions,
     )
     preview = render_map(layers, as_of=as_of, lang=lang, paper=paper, dpi=dpi, fmt="png", public=public)
     bar(7, total, t("export.national_map"))
@@ -106,6 +110,11 @@ def build(
         "data": data,
         "notes": list(state.notes),
         "zones": state.zones_adm2.drop(columns="geometry")[["pcode", "name", "zone", "rule_id"]],
+        "positions": (
+            table(mapped_positions(layers, paper=paper), lang)
+            if state.positions is not None
+            else pd.DataFrame()
+        ),
     }
 
 
@@ -129,7 +138,7 @@ else:
     st.image(out["preview"], caption=t("export.preview", lang=LANG_NAMES[lg], paper=pp), width="stretch")
     d1, d2, d3 = st.columns(3)
     d1.download_button(
-        t("export.pack", n=len(ids)),
+        t("export.pack_positions", n=len(ids)),
         out["pack"],
         file_name=f"{stem}_pack.pdf",
         mime="application/pdf",
@@ -143,6 +152,9 @@ else:
     )
     for note in out["notes"]:
         st.caption(md(note))
+    with st.expander(t("export.positions", n=len(out["positions"]))):
+        st.caption(t("export.positions_public") if pub else t("export.positions_internal"))
+        st.dataframe(common.labelled(out["positions"], "export.pos_col"), hide_index=True, width="stretch")
     with st.expander(t("export.zones")):
         zones = out["zones"].assign(zone=out["zones"]["zone"].map(lambda z: tr(f"zone_{z}", common.lang())))
         st.dataframe(common.labelled(zones, "export.col"), hide_index=True, width="stretch")

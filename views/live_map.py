@@ -3,6 +3,7 @@
 As of a chosen date; the fields each role receives follow geo/products/policy.py.
 """
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -14,7 +15,7 @@ from geo.store.constraints import effective_crossing_status
 from layers.live import build_live_map
 from views import auth, common
 from views.common import t
-from views.positions_panel import pcodes_of_hubs, positions_panel
+from views.positions_panel import located_positions, pcodes_of_hubs, positions_panel
 
 auth.require_role("viewer")  # before any data is loaded (views/auth.py)
 st.title(t("live.title"))
@@ -60,8 +61,14 @@ bands, localities = (
 incidents = common.guarded(common.incidents, folder, f"{token}|{common.incidents_token()}")
 recent = policy.for_role(time_window(incidents, as_of=as_of, days=int(window)), "incidents", role)
 
+store = str(common.store_path())
 lang = common.lang()
-versions = common.versions(str(common.store_path()), token)
+versions = common.versions(store, token)
+located = common.guarded(located_positions, store, folder, role)
+aor = pcodes_of_hubs(hubs, hub_ids)
+units = [common.admin(folder, 1), common.admin(folder, 2)]
+aor_area = pd.concat([u[u["pcode"].isin(aor)] for u in units]).union_all() if aor else None
+
 m = build_live_map(
     as_of=as_of,
     admin1=common.admin(folder, 1),
@@ -82,16 +89,20 @@ m = build_live_map(
     crossings=inputs.crossings,
     crossing_status=common.guarded(effective_crossing_status, versions, as_of),
     water=common.guarded(common.water, folder),
+    positions=located,
     lang=lang,
 )
 st_folium(m, key="live_map", height=680, use_container_width=True, returned_objects=[])
 live = episodes[episodes["in_force"]] if "in_force" in episodes.columns else episodes.iloc[:0]
 positions_panel(
-    str(common.store_path()),
+    store,
     role=role,
     axes=inputs.axes.index,
-    pcodes=pcodes_of_hubs(hubs, hub_ids) | {str(p) for p in live.get("adm3_pcode", []) if p},
+    pcodes=aor | {str(p) for p in live.get("adm3_pcode", []) if p},
     localities=live["locality"],
+    located=located,
+    area=aor_area,
+    lang=lang,
 )
 
 if bands is not None:

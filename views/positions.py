@@ -16,6 +16,7 @@ from geo.cli.positions import csv_text
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
 from geo.products import policy
+from geo.products.positions_map import axis_areas
 from geo.store import constraints
 from geo.store import positions as P
 from geo.vocab import ROAD_STATUS
@@ -45,12 +46,12 @@ st.caption(t("pos.intro"))
 c1, c2, c3 = st.columns(3)
 statuses = c1.multiselect(
     t("pos.status"),
-    P.STATUSES,
+    list(P.STATUSES),
     default=[s for s in P.STATUSES if s != "retired"],
     format_func=lambda s: t(f"pos.status.{s}"),
 )
 topics = c2.multiselect(t("pos.topic"), list(P.TOPICS), format_func=lambda x: P.topic_label(x, lang))
-kinds = c3.multiselect(t("pos.scope"), P.SCOPE_KINDS, format_func=lambda k: t(f"pos.kind.{k}"))
+kinds = c3.multiselect(t("pos.scope"), list(P.SCOPE_KINDS), format_func=lambda k: t(f"pos.kind.{k}"))
 view = shown[shown["status"].isin(statuses)]
 if topics:
     view = view[view["topic"].isin(topics)]
@@ -160,7 +161,7 @@ else:
                 new_scope = r1.text_input(t("pos.scope"), value=cur["scope"])
                 new_vis = r2.selectbox(
                     t("pos.visibility"),
-                    P.VISIBILITIES,
+                    list(P.VISIBILITIES),
                     index=P.VISIBILITIES.index(cur["visibility"]),
                     format_func=lambda v: t(f"pos.vis.{v}"),
                 )
@@ -208,7 +209,7 @@ if is_advisor:
         axes = constraints.known_axes()
         with st.form("position_new"):
             n1, n2 = st.columns(2)
-            kind = n1.selectbox(t("pos.scope"), P.SCOPE_KINDS, format_func=lambda k: t(f"pos.kind.{k}"))
+            kind = n1.selectbox(t("pos.scope"), list(P.SCOPE_KINDS), format_func=lambda k: t(f"pos.kind.{k}"))
             ref = n2.text_input(
                 t("pos.reference"), help=t("pos.reference_help", actors=", ".join(P.ACTOR_TYPES))
             )
@@ -219,7 +220,7 @@ if is_advisor:
             m1, m2 = st.columns(2)
             visibility = m1.selectbox(
                 t("pos.visibility"),
-                P.VISIBILITIES,
+                list(P.VISIBILITIES),
                 help=t("pos.visibility_help"),
                 format_func=lambda v: t(f"pos.vis.{v}"),
             )
@@ -257,6 +258,8 @@ if role in ("advisor", "planner"):
     as_of = st.session_state["as_of"]
     v = common.versions(store, common.state_token())
     axes = constraints.known_axes()
+    folder = str(common.guarded(common.data_dir))
+    admin2 = common.admin(folder, 2)
     uncovered, stale = P.review(
         reg,
         axis_status=constraints.effective_road_status(v, as_of, axes=axes),
@@ -264,14 +267,26 @@ if role in ("advisor", "planner"):
         as_of=as_of,
         months=int(months),
         axis_names=dict(zip(axes["axis_id"], axes["axis_name"], strict=True)),
+        axis_areas=axis_areas(common.model_inputs(folder).axes, admin2),
+        area_names=dict(zip(admin2["pcode"], admin2["name"], strict=True)),
     )
+
+    def constraint_label(text: str) -> str:
+        """Write ``closed: AXIS; encircled: X`` with the vocabulary's words in the interface language."""
+        parts = []
+        for part in str(text).split("; "):
+            word, sep, rest = part.partition(": ")
+            if word in ROAD_STATUS:
+                word = ROAD_STATUS.label(word, lang)
+            elif word == "encircled":
+                word = t("pos.encircled")
+            parts.append(word + sep + rest)
+        return "; ".join(parts)
+
     st.markdown(t("pos.uncovered", date=common.day(as_of), n=len(uncovered)))
     uncovered = uncovered.assign(
-        kind=[t(f"pos.kind.{k}") for k in uncovered["kind"]],
-        constraint=[
-            ROAD_STATUS.label(c, lang) if c in ROAD_STATUS else t("pos.encircled")
-            for c in uncovered["constraint"]
-        ],
+        kind=[t("pos.kind.area") if k == "area" else t(f"pos.kind.{k}") for k in uncovered["kind"]],
+        constraint=[constraint_label(c) for c in uncovered["constraint"]],
     )
     st.dataframe(common.labelled(uncovered, "pos.col"), hide_index=True, width="stretch")
     st.markdown(t("pos.stale", months=int(months), n=len(stale)))

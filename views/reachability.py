@@ -15,7 +15,7 @@ from layers.scenario import NoEntryZone, axis_towns, build_scenario_map
 from views import auth, common
 from views.access_panels import criticality_panel, series_panel
 from views.common import t
-from views.positions_panel import pcodes_of_hubs, positions_panel
+from views.positions_panel import located_positions, pcodes_of_hubs, positions_panel
 
 common.init_state()
 auth.require_role("planner")  # before any data is loaded (views/auth.py)
@@ -182,6 +182,13 @@ zones += [NoEntryZone(name, lon, lat, r, "added") for name, lon, lat, r in block
 towns = axis_towns(axes)
 base = common.map_base(folder)
 frames = common.scenario_map_frames(scenario_key, out)
+role = auth.current_role()
+store = str(common.store_path())
+lang = common.lang()
+located = common.guarded(located_positions, store, folder, role)
+aor = pcodes_of_hubs(hubs, hub_ids)
+aor_units = [common.admin(folder, 1), common.admin(folder, 2)]
+aor_area = pd.concat([u[u["pcode"].isin(aor)] for u in aor_units]).union_all() if aor else None
 
 
 @st.fragment
@@ -202,6 +209,8 @@ def map_panel() -> None:
         status_after=out["axis_status_after"],
         zones=zones,
         towns=towns,
+        positions=located,
+        lang=lang,
     )
     st_folium(m, key="reach_map", height=600, use_container_width=True, returned_objects=[], render=False)
     st.caption(t("reach.map_caption"))
@@ -209,14 +218,17 @@ def map_panel() -> None:
 
 map_panel()
 positions_panel(
-    str(common.store_path()),
-    role=auth.current_role(),
+    store,
+    role=role,
     axes=set(close)
     | set(constrain)
     | set(reopen)
     | set(status_now[status_now.isin(["closed", "constrained"])].index),
-    pcodes=pcodes_of_hubs(hubs, hub_ids) | {str(p) for p in zones_now.get("adm3_pcode", []) if p},
+    pcodes=aor | {str(p) for p in zones_now.get("adm3_pcode", []) if p},
     localities={z.locality for z in zones},
+    located=located,
+    area=aor_area,
+    lang=lang,
 )
 
 state_label = t(

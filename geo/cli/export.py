@@ -74,7 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="print map: PDF (one page per hub with --all-hubs) or PNG",
         description="Render a print-ready map in French or English. With --all-hubs, a PDF "
         "meeting pack with one page per hub; with --hub, one hub's page; otherwise the "
-        "national map of every hub's reachable areas.",
+        "national map of every hub's reachable areas. The common positions of the register "
+        "that apply to the mapped area are marked on the map and listed in a table: on the "
+        "page after the map in a PDF, in FILE_positions.png next to a PNG.",
     )
     _common(m)
     m.add_argument(
@@ -162,7 +164,13 @@ def _hub_id(hubs, text: str) -> str:  # noqa: ANN001
 def run_map(args: argparse.Namespace) -> int:
     """Run ``export map``; returns the exit code."""
     require_extra("export")
-    from geo.products.printmap import build_map_layers, render_map, render_pack
+    from geo.products.printmap import (
+        build_map_layers,
+        mapped_positions,
+        render_map,
+        render_pack,
+        render_positions_table,
+    )
 
     t0 = time.perf_counter()
     out = Path(args.out)
@@ -196,6 +204,7 @@ def run_map(args: argparse.Namespace) -> int:
         incident_category=args.incident_category,
         stale_days=settings.stale_days,
         contact=settings.contact,
+        positions=state.positions,
     )
     langs = (args.lang or settings.lang).split(",")
     hub = _hub_id(state.hubs, args.hub) if args.hub else None
@@ -228,6 +237,23 @@ def run_map(args: argparse.Namespace) -> int:
                 public=args.public,
             )
             what = say(args, "cli.one_page")
+            rows = mapped_positions(layers, focus_hub=hub, paper=args.paper)
+            if rows is not None:
+                if fmt == "pdf":
+                    what += say(args, "cli.plus_positions_table", n=len(rows))
+                else:  # a PNG holds the map only: the table goes next to it
+                    table = target.with_name(f"{target.stem}_positions.png")
+                    render_positions_table(
+                        layers,
+                        as_of=args.as_of,
+                        lang=lang,
+                        paper=args.paper,
+                        dpi=args.dpi,
+                        out=table,
+                        focus_hub=hub,
+                        public=args.public,
+                    )
+                    print(say(args, "cli.wrote_positions_table", path=table, n=len(rows), lang=lang))
         print(say(args, "cli.wrote_map", path=target, what=what, lang=lang, paper=args.paper))
     for note in state.notes:
         print(say(args, "cli.note", note=note))

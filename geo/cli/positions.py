@@ -128,13 +128,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_rev.add_argument(
         "--as-of", type=parse_date, metavar="DATE", help="constraints in force (default: today)"
     )
+    add_data_option(p_rev)
     add_store_option(p_rev)
     p_rev.set_defaults(func=run_review)
 
     p_print = sub.add_parser("print", help="printable register (PDF) grouped by topic and status")
     p_print.add_argument("--lang", choices=("fr", "en"), default="fr")
     p_print.add_argument("--out", required=True, metavar="FILE.pdf")
-    p_print.add_argument("--public", action="store_true", help="only HCT-endorsed public positions")
+    p_print.add_argument(
+        "--public",
+        action="store_true",
+        help="only HCT-endorsed public positions that point at no restricted place (as public products)",
+    )
+    add_data_option(p_print)
     add_store_option(p_print)
     p_print.set_defaults(func=run_print)
 
@@ -212,6 +218,28 @@ def run_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _areas(args: argparse.Namespace) -> dict:
+    """``axis_areas`` and ``area_names`` of :func:`geo.store.positions.review` from the data folder, if any.
+
+    Without a data folder the review lists the cercles of encircled localities only (an
+    axis's cercles need its line, laid on the road lines of the data folder).
+    """
+    data_dir = _data_dir(args)
+    if data_dir is None:
+        return {}
+    from geo.products.positions_map import axis_areas
+    from geo.sources.admin import load_admin
+    from geo.sources.curated import read_axes
+    from geo.sources.roads import build_axes, load_roads
+
+    admin2 = load_admin(data_dir, 2)
+    lines = build_axes(read_axes().valid, load_roads(data_dir))
+    return {
+        "axis_areas": axis_areas(lines, admin2),
+        "area_names": dict(zip(admin2["pcode"], admin2["name"], strict=True)),
+    }
+
+
 def run_review(args: argparse.Namespace) -> int:
     """List constraints in force without an endorsed position, and positions due for review."""
     from geo.store import constraints
@@ -229,6 +257,7 @@ def run_review(args: argparse.Namespace) -> int:
         as_of=as_of,
         months=args.months,
         axis_names=dict(zip(axes["axis_id"], axes["axis_name"], strict=True)),
+        **_areas(args),
     )
     print(f"Constraints in force on {as_of} without an HCT-endorsed position ({len(uncovered)}):")
     print(uncovered.to_string(index=False) if len(uncovered) else "  none")
@@ -242,9 +271,24 @@ def run_print(args: argparse.Namespace) -> int:
     """Write the printable register."""
     from geo.products.positions_print import render_register
 
-    reg = positions.current_positions(store_from(args))
-    if args.public:
-        reg = reg[reg["id"].isin(positions.public_positions(reg)["position_id"])]
+    path = store_from(args)
+    reg = positions.current_positions(path)
+    if args.public:  # the public cut of every public product (geo.products.positions_map.public_register)
+        from geo.products.policy import public_episodes
+        from geo.products.positions_map import public_register
+        from geo.store.constraints import load_versions
+
+        episodes = load_versions(path).encircled
+        known = set(episodes["locality"].astype(str))
+        shown = set(public_episodes(episodes)["locality"].astype(str))
+        data_dir = _data_dir(args)
+        places = None
+        if data_dir is not None:
+            from geo.sources.places import load_places
+
+            places = load_places(data_dir)
+        pub = public_register(reg, withheld_places=known - shown, places=places, public_places=shown)
+        reg = reg[reg["id"].isin(pub["position_id"])]
     data = render_register(reg, lang=args.lang, out=Path(args.out), public=args.public)
     print(f"wrote {args.out} ({len(reg)} positions, {args.lang}, {len(data) / 1024:.0f} KiB)")
     return 0

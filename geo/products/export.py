@@ -17,6 +17,13 @@ Themes (layer names)
     HAWG hubs.
 ``incidents_by_admin``
     Incidents and fatalities of the window per cercle.
+``positions``
+    The common positions that apply to the exported area (all of Mali): every position
+    not retired, or in a public export only those endorsed by the HCT and marked public
+    (:func:`geo.products.positions_map.product_positions`). A point on the place of the
+    scope (middle of the axis, inside point of the admin unit, the crossing or locality);
+    no geometry for positions on the whole country or on a kind of actor. Codes (status,
+    topic) with their French and English labels.
 
 Every layer carries ``as_of`` (a date). On disk everything is EPSG:4326.
 
@@ -82,6 +89,7 @@ THEMES = (
     "encircled",
     "hubs",
     "incidents_by_admin",
+    "positions",
 )
 #: Geometry type of each theme (used for empty layers).
 THEME_GEOMETRY = {
@@ -93,6 +101,7 @@ THEME_GEOMETRY = {
     "encircled": "Point",
     "hubs": "Point",
     "incidents_by_admin": "MultiPolygon",
+    "positions": "Point",
 }
 #: Names accepted for several themes at once.
 THEME_ALIASES = {"admin_zones": ("admin_zones_adm2", "admin_zones_adm3")}
@@ -101,7 +110,35 @@ CSV_DEFAULT_LAYER = "admin_zones_adm3"
 FORMATS = ("gpkg", "kml", "geojson", "csv")
 #: Simplification of polygons and lines in KML/GeoJSON, metres (WORK_CRS).
 SIMPLIFY_M = 100.0
-_DATE_COLUMNS = ("as_of", "valid_from", "valid_to", "since", "until", "last_confirmed")
+_DATE_COLUMNS = (
+    "as_of",
+    "valid_from",
+    "valid_to",
+    "since",
+    "until",
+    "last_confirmed",
+    "endorsed",
+    "meeting_date",
+)
+#: Fields of the ``positions`` theme (a public export keeps those of ``policy.PUBLIC_EXPORT_FIELDS``).
+POSITION_FIELDS = [
+    "position_id",
+    "status",
+    "status_fr",
+    "status_en",
+    "topic",
+    "topic_fr",
+    "topic_en",
+    "scope",
+    "place_name",
+    "text_fr",
+    "text_en",
+    "visibility",
+    "endorsed",
+    "meeting_ref",
+    "meeting_date",
+    "motivated_by",
+]
 
 
 # --------------------------------------------------------------------------- building the themes
@@ -226,6 +263,7 @@ def build_themes(
     hubs: gpd.GeoDataFrame | None = None,
     incidents: gpd.GeoDataFrame | None = None,
     admin2: gpd.GeoDataFrame | None = None,
+    positions: gpd.GeoDataFrame | None = None,
     public: bool = False,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Shape the engine's outputs into export themes with stable, QGIS-friendly fields.
@@ -250,6 +288,9 @@ def build_themes(
         Incident points of the window (with ``fatalities`` if known).
     admin2
         Cercles, for ``incidents_by_admin``.
+    positions
+        Placed positions (:func:`geo.products.positions_map.product_positions`, already the
+        public cut for a public export), for ``positions``.
     public
         Leave out encircled rows flagged non-public and the armed-group and note fields.
 
@@ -372,6 +413,8 @@ def build_themes(
         themes["incidents_by_admin"] = _frame(
             u, ["pcode", "name", "adm1_name", "incidents", "fatalities"], as_of
         )
+    if positions is not None:
+        themes["positions"] = _positions_theme(positions, as_of)
     for name in THEMES:  # missing themes become empty layers
         if name not in themes:
             themes[name] = gpd.GeoDataFrame(
@@ -382,11 +425,31 @@ def build_themes(
     return {k: conform_geometry(themes[k], THEME_GEOMETRY[k]) for k in THEMES}
 
 
+def _positions_theme(located: gpd.GeoDataFrame, as_of: dt.date) -> gpd.GeoDataFrame:
+    """Build the ``positions`` theme: a point per position at its scope marker (none without a place)."""
+    from geo.store.positions import status_label, topic_label
+
+    pts = [
+        None if pd.isna(x) or pd.isna(y) else shapely.Point(float(x), float(y))
+        for x, y in zip(located["marker_lon"], located["marker_lat"], strict=True)
+    ]
+    f = pd.DataFrame({"position_id": located["id"].astype("int64").to_numpy()})
+    for lang in ("fr", "en"):
+        f[f"status_{lang}"] = [status_label(v, lang) for v in located["status"]]
+        f[f"topic_{lang}"] = [topic_label(v, lang) for v in located["topic"]]
+    for c in POSITION_FIELDS:
+        if c in located.columns and c not in f.columns:
+            f[c] = located[c].to_numpy()
+    f = f[[c for c in POSITION_FIELDS if c in f.columns]]
+    gdf = gpd.GeoDataFrame(f, geometry=gpd.GeoSeries(pts, crs=STORAGE_CRS), crs=STORAGE_CRS)
+    return _frame(gdf, list(f.columns), as_of)
+
+
 # --------------------------------------------------------------------------- writers
 
 
 def _family(geom_type: str | None) -> str:
-    if geom_type is None:
+    if not isinstance(geom_type, str):  # None, or NaN for a missing geometry
         return "none"
     if "Point" in geom_type:
         return "points"
@@ -723,6 +786,10 @@ class AccessState:
         Access zones.
     catchments
         Catchment polygons, or None when ``geo.model.catchments`` is not available.
+    positions
+        Common positions placed on the ground
+        (:func:`geo.products.positions_map.product_positions`: the public cut when
+        ``public``), or None without a store.
     notes
         What was skipped and why.
     public
@@ -741,6 +808,7 @@ class AccessState:
     catchments: gpd.GeoDataFrame | None
     notes: tuple[str, ...] = ()
     public: bool = False
+    positions: gpd.GeoDataFrame | None = None
 
 
 def collect_state(
@@ -852,8 +920,22 @@ def collect_state(
         notes.append(f"catchments skipped: {exc}")
     step(5, "catchments")
     admin1 = load_admin(Path(data_dir), 1)
+    positions = None
+    if store_path is not None:
+        from geo.products.positions_map import product_positions
+        from geo.store.positions import current_positions
+
+        positions = product_positions(
+            current_positions(store_path),
+            inputs=inputs,
+            admin=[admin1, load_admin(Path(data_dir), 2), load_admin(Path(data_dir), 3)],
+            episodes=versions.encircled,
+            public=public,
+        )
     step(6, "regions")
-    return AccessState(as_of, inputs, result, hubs, admin1, incidents, z2, z3, catch, tuple(notes), public)
+    return AccessState(
+        as_of, inputs, result, hubs, admin1, incidents, z2, z3, catch, tuple(notes), public, positions
+    )
 
 
 def _encircled_with_population(state: AccessState) -> gpd.GeoDataFrame:
@@ -892,6 +974,7 @@ def themes_from_state(state: AccessState, *, public: bool = False) -> dict[str, 
         hubs=state.hubs,
         incidents=state.incidents,
         admin2=state.inputs.admin2,
+        positions=state.positions,
         public=public,
     )
     return public_themes(themes) if public else themes

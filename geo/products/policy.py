@@ -34,7 +34,10 @@ import pandas as pd
 #: reach effect of a non-public one); encirclements are restricted until marked public.
 #: 1.2: common positions (geo.store.positions): only HCT-endorsed positions marked public reach
 #: public products, without their motivating records or recorders.
-POLICY_VERSION = "1.2"
+#: 1.3: public print maps and exports carry the public positions too; a public position scoped
+#: to or naming a locality encircled only in non-public episodes, or scoped to a place id
+#: that cannot be read, is withheld (geo.products.positions_map.public_register).
+POLICY_VERSION = "1.3"
 
 #: Roles, least trusted first.
 ROLES = ("public", "viewer", "planner", "advisor")
@@ -116,6 +119,21 @@ PUBLIC_EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
         "last_confirmed",
         "radius_km",
         "adm3_pcode",
+        "geometry",
+    ),
+    # common positions: HCT-endorsed and public only (geo.products.positions_map.product_positions)
+    "positions": (
+        "as_of",
+        "position_id",
+        "topic",
+        "topic_fr",
+        "topic_en",
+        "scope",
+        "place_name",
+        "text_fr",
+        "text_en",
+        "endorsed",
+        "meeting_ref",
         "geometry",
     ),
 }

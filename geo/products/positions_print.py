@@ -9,7 +9,7 @@ print). Text is set with math parsing off, so user text (``$``, ``_``, ``\\``) p
 typed. Every page carries the edition mark, the production date and "page i / n".
 
 The words of the page are in :data:`WORDS` (French and English); topic, status and
-scope labels come from :mod:`geo.store.positions`.
+scope labels come from the one vocabulary (:mod:`geo.vocab`, through :mod:`geo.store.positions`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from geo.store.positions import STATUSES, TOPICS, scope_label, topic_label
+from geo.vocab import POSITION_STATUS
 
 #: A4 portrait, inches.
 PAGE_IN = (8.27, 11.69)
@@ -44,11 +45,7 @@ WORDS: dict[str, dict[str, str]] = {
         "last_step": "dernière étape : {action} le {date} ({meeting})",
         "restricted": "restreinte",
         "other_lang": "EN : ",
-        "draft": "Projet",
-        "proposed": "Proposée par le HAWG",
-        "endorsed": "Endossée par l'EHP",
-        "revised": "Révisée (à endosser à nouveau)",
-        "retired": "Retirée",
+        **POSITION_STATUS.labels("fr"),  # status headings: the one vocabulary
         "add": "rédaction",
         "propose": "proposition",
         "endorse": "endossement",
@@ -68,11 +65,7 @@ WORDS: dict[str, dict[str, str]] = {
         "last_step": "latest step: {action} on {date} ({meeting})",
         "restricted": "restricted",
         "other_lang": "FR: ",
-        "draft": "Draft",
-        "proposed": "Proposed by the HAWG",
-        "endorsed": "Endorsed by the HCT",
-        "revised": "Revised (to be endorsed again)",
-        "retired": "Retired",
+        **POSITION_STATUS.labels("en"),  # status headings: the one vocabulary
         "add": "drafting",
         "propose": "proposal",
         "endorse": "endorsement",

@@ -210,6 +210,12 @@ class MapLayers:
     contact
         Contact line printed in the footer (``geo.config.Settings.contact``); empty: the
         footer says it is missing.
+    positions
+        Common positions placed by :func:`geo.products.positions_map.locate` (already the
+        public cut, :func:`geo.products.positions_map.product_positions`, for a public
+        map), or None. Those that apply to the mapped area are numbered on the map and
+        listed in a table page after the map in a PDF (:func:`mapped_positions`,
+        :func:`draw_positions_pages`).
     season
         ``"dry"`` or ``"rainy"`` (subtitle).
     cell_km
@@ -235,6 +241,7 @@ class MapLayers:
     incident_units: gpd.GeoDataFrame | None = None
     encircled_units: gpd.GeoDataFrame | None = None
     note: str | None = None
+    positions: gpd.GeoDataFrame | None = None
     season: str = "dry"
     cell_km: float = DEFAULT_CELL_KM
     zone_level: int = 2
@@ -430,6 +437,7 @@ def build_map_layers(
     incident_category: str | None = None,
     stale_days: int | None = None,
     contact: str = "",
+    positions: gpd.GeoDataFrame | None = None,
 ) -> MapLayers:
     """Gather the layers of a print map from the engine's outputs.
 
@@ -452,6 +460,8 @@ def build_map_layers(
     incident_window, incident_category, stale_days, contact
         See :class:`MapLayers` (the sign-off elements: choropleth window and category,
         staleness marks, contact line).
+    positions
+        Placed positions (:func:`geo.products.positions_map.product_positions`), or None.
 
     Returns
     -------
@@ -473,6 +483,7 @@ def build_map_layers(
         network=getattr(inputs, "network", None),
         rivers=_water_lines(inputs),
         crossings=_crossings_with_status(getattr(inputs, "crossings", None), state),
+        positions=positions,
         season=result.season,
         cell_km=inputs.grid.cell_km,
         zone_level=zone_level,
@@ -1085,6 +1096,8 @@ def draw_map(
         lang=lang,
         s=s,
     )
+    # position numbers before the other labels: they tie the map to the positions table
+    _draw_position_marks(ax, _mapped_rows(layers, extent), legend, placer, lang=lang, s=s)
     _draw_labels(placer, p, hubs, enc, towns, s=s)
     _label_neighbours(placer, countries, p["outline"], extent, lang, s)
     if placer.skipped:
@@ -1381,10 +1394,240 @@ def _draw_key_figures(
     return (0.0, 0.985 - 0.028 * len(lines) - 0.03, 0.36, 1.0)
 
 
-def _draw_header(fig: Any, title: str, subtitle: str, *, public: bool, lang: str, s: float) -> None:
+def _mapped_rows(layers: MapLayers, extent: tuple[float, float, float, float]) -> pd.DataFrame | None:
+    """Positions (not retired) of ``layers.positions`` that apply to the extent (PRINT_CRS), or None."""
+    if layers.positions is None:
+        return None
+    from geo.products.positions_map import in_area
+
+    located = layers.positions
+    if "status" in located.columns:
+        located = located[located["status"] != "retired"]
+    return in_area(located, shapely.box(*extent), crs=PRINT_CRS)
+
+
+def mapped_positions(
+    layers: MapLayers, *, focus_hub: str | None = None, paper: str = "A4"
+) -> pd.DataFrame | None:
+    """Return the positions that apply to the area a page maps (the table printed after it).
+
+    Parameters
+    ----------
+    layers
+        With ``positions`` (:func:`geo.products.positions_map.locate` output).
+    focus_hub, paper
+        As for :func:`render_map`: the page's extent (a hub's surroundings, or Mali).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The rows of ``layers.positions`` not retired whose place meets the mapped extent,
+        plus every ``country`` and ``actor-type`` position; None without ``layers.positions``.
+    """
+    _check(paper, "bands")
+    p = _prepare(layers)
+    w_mm, h_mm = PAPER_MM[paper]
+    return _mapped_rows(layers, _extent_for(p, focus_hub, w_mm, h_mm))
+
+
+#: Colour of the position marks on print maps (as on the live map: filled when endorsed by the HCT).
+POSITION_COLOUR = "#1f3b5a"
+
+
+def _draw_position_marks(
+    ax: Any, rows: pd.DataFrame | None, legend: list, placer: Any, *, lang: str, s: float
+) -> None:
+    """Draw a square on each place carrying a position that applies, labelled with the table numbers."""
+    if rows is None or len(rows) == 0:
+        return
+    placed = rows[rows["marker_lat"].notna()]
+    if len(placed) == 0:
+        return
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy(placed["marker_lon"], placed["marker_lat"]), crs=STORAGE_CRS, index=placed.index
+    ).to_crs(PRINT_CRS)
+    for _scope, grp in placed.groupby("scope", sort=True):
+        pt = pts.loc[grp.index[0]]
+        endorsed = bool((grp["status"] == "endorsed").any()) if "status" in grp else True
+        ax.plot(
+            [pt.x],
+            [pt.y],
+            marker="h",
+            markersize=8.0 * s,
+            markerfacecolor=POSITION_COLOUR if endorsed else "white",
+            markeredgecolor=POSITION_COLOUR,
+            markeredgewidth=1.1,
+            linestyle="none",
+            zorder=11,
+        )
+        placer.block(pt.x, pt.y, 4 * s)
+        ids = ", ".join(f"P{int(i)}" for i in sorted(grp["id"].astype(int)))
+        placer.add(
+            pt.x,
+            pt.y,
+            ids,
+            fontsize=6.5 * s,
+            color=POSITION_COLOUR,
+            fontweight="bold",
+            path_effects=_halo(2.2),
+            zorder=12,
+            offsets=(
+                (5, -3, "left", "top"),
+                (5, 3, "left", "bottom"),
+                (-5, -3, "right", "top"),
+                (-5, 3, "right", "bottom"),
+                (0, -7, "center", "top"),
+                (0, 7, "center", "bottom"),
+            ),
+        )
+    legend.append(
+        (
+            "marker",
+            {"marker": "h", "color": POSITION_COLOUR, "edge": POSITION_COLOUR, "ms": 7},
+            tr("positions.mark", lang),
+        )
+    )
+
+
+def _wrap_cell(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for para in str(text).split("\n"):
+        lines += textwrap.wrap(para, width, break_long_words=True) or [""]
+    return lines
+
+
+#: Columns of the positions table: (key of geo.products.positions_map.table, heading key, width fraction).
+_POSITION_COLUMNS = (
+    ("position_id", "positions.col_id", 0.035),
+    ("topic", "positions.col_topic", 0.15),
+    ("status", "positions.col_status", 0.115),
+    ("scope", "positions.col_scope", 0.205),
+    ("text", "positions.col_text", 0.415),
+    ("endorsed", "positions.col_endorsed", 0.08),
+)
+
+
+def draw_positions_pages(
+    rows: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    lang: str = "en",
+    paper: str = "A4",
+    public: bool = False,
+    map_title: str = "",
+    produced: dt.date | None = None,
+    dpi: int = 150,
+) -> list[Any]:
+    """Draw the table of the positions that apply to a mapped area (one or more pages).
+
+    Parameters
+    ----------
+    rows
+        :func:`mapped_positions` (placed register rows, or the public cut).
+    as_of
+        Date of the map.
+    lang
+        ``fr`` or ``en``: headings, labels (:mod:`geo.vocab`) and the text of each position.
+    paper
+        ``A4`` or ``A3`` landscape, as the map.
+    public
+        Public version (mark and note).
+    map_title
+        Title of the map the table belongs to (subtitle).
+    produced
+        Production date in the footer (default today).
+    dpi
+        Resolution of a PNG rendering.
+
+    Returns
+    -------
+    list of matplotlib.figure.Figure
+        Each with the title, the distribution mark, the table (wrapped text, every user
+        text drawn literally) and the footer; at least one page (saying that no position
+        applies when ``rows`` is empty).
+    """
+    from matplotlib.figure import Figure
+
+    from geo.products.positions_map import table
+
+    check_lang(lang)
+    _check(paper, "bands")
+    w_mm, h_mm = PAPER_MM[paper]
+    s = w_mm / 297.0
+    tab = table(rows, lang) if len(rows) else None
+    font = 7.0 * s
+    char_mm = font * 0.55 * 25.4 / 72  # average DejaVu Sans glyph width
+    usable = 0.976
+    widths = [max(4, int(f * usable * w_mm / char_mm)) for _, _, f in _POSITION_COLUMNS]
+    line_h = font * 1.32 / 72 * 25.4 / h_mm  # figure fraction per text line
+    cells: list[list[list[str]]] = []
+    if tab is not None:
+        for _, r in tab.iterrows():
+            place = str(r["place"])
+            scope = str(r["scope"]) + (f" ({place})" if place and not str(r["scope"]).endswith(place) else "")
+            values = {**r.to_dict(), "scope": scope, "position_id": f"P{r['position_id']}"}
+            cells.append(
+                [_wrap_cell(values[k], wdt) for (k, _, _), wdt in zip(_POSITION_COLUMNS, widths, strict=True)]
+            )
+    top, bottom = 0.85, 0.075
+    pages: list[list[list[list[str]]]] = [[]]
+    y = top - 1.6 * line_h
+    for row in cells:
+        need = (max(len(c) for c in row) + 0.6) * line_h
+        if y - need < bottom and pages[-1]:
+            pages.append([])
+            y = top - 1.6 * line_h
+        pages[-1].append(row)
+        y -= need
+    figs = []
+    title = tr("positions.title", lang)
+    sub = tr("positions.subtitle", lang, map=map_title, date=format_date(as_of, lang), n=len(cells))
+    for i, page in enumerate(pages, start=1):
+        fig = Figure(figsize=(w_mm / 25.4, h_mm / 25.4), dpi=dpi)
+        head = title + (f" {tr('positions.continued', lang)}" if i > 1 else "")
+        _draw_header(fig, head, sub, public=public, lang=lang, s=s, title_size=13.0)
+        note = tr("positions.public_note", lang) if public else tr("positions.internal_note", lang)
+        fig.text(0.012, 0.895, mpl_text(note), fontsize=7.5 * s, va="top", ha="left", color="#555555")
+        x0 = 0.012
+        xs = [x0]
+        for _, _, f in _POSITION_COLUMNS:
+            xs.append(xs[-1] + f * usable)
+        y = top
+        for (_, key, _), x in zip(_POSITION_COLUMNS, xs, strict=False):
+            fig.text(x, y, tr(key, lang), fontsize=font, fontweight="bold", va="top", ha="left")
+        y -= 1.3 * line_h
+        fig.add_artist(_rule(x0, xs[-1], y + 0.2 * line_h, "#1f3b5a", 0.8))
+        y -= 0.3 * line_h
+        if not page:
+            fig.text(x0, y, tr("positions.none", lang), fontsize=font * 1.1, va="top", ha="left")
+        for row in page:
+            for lines, x in zip(row, xs, strict=False):
+                fig.text(
+                    x, y, mpl_text("\n".join(lines)), fontsize=font, va="top", ha="left", linespacing=1.32
+                )
+            y -= (max(len(c) for c in row) + 0.3) * line_h
+            fig.add_artist(_rule(x0, xs[-1], y + 0.15 * line_h, "#cccccc", 0.4))
+            y -= 0.3 * line_h
+        _draw_footer(
+            fig, produced or dt.date.today(), (i, len(pages)) if len(pages) > 1 else None, lang=lang, s=s
+        )
+        figs.append(fig)
+    return figs
+
+
+def _rule(x0: float, x1: float, y: float, colour: str, lw: float) -> Any:
+    """Return a horizontal rule across a figure, in figure fractions."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([x0, x1], [y, y], color=colour, linewidth=lw)
+
+
+def _draw_header(
+    fig: Any, title: str, subtitle: str, *, public: bool, lang: str, s: float, title_size: float = 17.0
+) -> None:
     """Title, subtitle and the distribution mark (public or restricted) at the top of the page."""
     # hub names and caller-given titles are text, never mathtext
-    fig.text(0.012, 0.975, mpl_text(title), fontsize=17 * s, fontweight="bold", va="top", ha="left")
+    fig.text(0.012, 0.975, mpl_text(title), fontsize=title_size * s, fontweight="bold", va="top", ha="left")
     fig.text(0.012, 0.925, mpl_text(subtitle), fontsize=10.5 * s, va="top", ha="left", color="#333333")
     mark = tr("public", lang) if public else tr("restricted", lang)
     fig.text(
@@ -1403,16 +1646,29 @@ def _map_frame(
     fig: Any, p: dict[str, Any], focus_hub: str | None, w_mm: float, h_mm: float
 ) -> tuple[Any, tuple]:
     """Add the map axes and fit the extent (the focus hub's bands, its surroundings, or Mali)."""
-    map_box = (0.012, 0.105, 0.70, 0.78)
-    ax = fig.add_axes(map_box)
+    ax = fig.add_axes(MAP_BOX)
     ax.set_facecolor(FOREIGN_LAND)  # land outside Mali: neutral, never the blue of water
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_linewidth(0.8)
-    ax_w_in, ax_h_in = map_box[2] * w_mm / 25.4, map_box[3] * h_mm / 25.4
+    extent = _extent_for(p, focus_hub, w_mm, h_mm)
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    ax.set_aspect("equal", adjustable="box")
 
-    # extent
+    return ax, extent
+
+
+#: Map frame on the page, figure fractions (left, bottom, width, height).
+MAP_BOX = (0.012, 0.105, 0.70, 0.78)
+
+
+def _extent_for(
+    p: dict[str, Any], focus_hub: str | None, w_mm: float, h_mm: float
+) -> tuple[float, float, float, float]:
+    """Extent of the map frame (PRINT_CRS metres): the focus hub's bands, its surroundings, or Mali."""
+    ax_w_in, ax_h_in = MAP_BOX[2] * w_mm / 25.4, MAP_BOX[3] * h_mm / 25.4
     bands = p["bands"]
     focus_bands = None
     if focus_hub is not None and bands is not None:
@@ -1425,12 +1681,7 @@ def _map_frame(
         b = (pt.x - 250e3, pt.y - 250e3, pt.x + 250e3, pt.y + 250e3)
     else:
         b = tuple(p["admin1"].total_bounds)
-    extent = _fit_extent(b, ax_w_in, ax_h_in)
-    ax.set_xlim(extent[0], extent[2])
-    ax.set_ylim(extent[1], extent[3])
-    ax.set_aspect("equal", adjustable="box")
-
-    return ax, extent
+    return _fit_extent(b, ax_w_in, ax_h_in)
 
 
 def _draw_land(ax: Any, p: dict[str, Any], extent: tuple) -> Any:
@@ -2174,6 +2425,13 @@ def render_map(
     produced
         Production date printed in the footer (default: today).
 
+    Notes
+    -----
+    With ``layers.positions``, the positions that apply to the mapped area are marked on
+    the map; a PDF then carries their table on the page(s) after the map
+    (:func:`draw_positions_pages`). A PNG holds the map only: write the table with
+    :func:`render_positions_table`.
+
     Returns
     -------
     bytes
@@ -2204,10 +2462,23 @@ def render_map(
             produced=produced,
         )
         buf = io.BytesIO()
-        kwargs: dict[str, Any] = {"format": fmt, "dpi": dpi}
-        if fmt == "pdf":
-            kwargs["metadata"] = _metadata(fig.texts[0].get_text().replace("\\$", "$"), as_of)
-        fig.savefig(buf, **kwargs)
+        map_title = fig.texts[0].get_text().replace("\\$", "$")
+        rows = mapped_positions(layers, focus_hub=focus_hub, paper=paper) if fmt == "pdf" else None
+        if rows is None:
+            kwargs: dict[str, Any] = {"format": fmt, "dpi": dpi}
+            if fmt == "pdf":
+                kwargs["metadata"] = _metadata(map_title, as_of)
+            fig.savefig(buf, **kwargs)
+        else:  # the map, then the table of the positions that apply to the mapped area
+            from matplotlib.backends.backend_pdf import PdfPages
+
+            with PdfPages(buf, metadata=_metadata(map_title, as_of)) as pdf:
+                pdf.savefig(fig)
+                for page in draw_positions_pages(
+                    rows, as_of=as_of, lang=lang, paper=paper, public=public, map_title=map_title,
+                    produced=produced, dpi=dpi,
+                ):  # fmt: skip
+                    pdf.savefig(page)
     data = buf.getvalue()
     if out is not None:
         _write_bytes(Path(out), data)
@@ -2246,7 +2517,8 @@ def render_pack(
     Returns
     -------
     bytes
-        The PDF content (``len(hub_ids)`` pages).
+        The PDF content: one page per hub, each followed by the table of the positions
+        that apply to its mapped area when ``layers.positions`` is given.
 
     Raises
     ------
@@ -2279,12 +2551,80 @@ def render_pack(
                 page=(i, len(hub_ids)),
             )
             pdf.savefig(fig)
+            rows = mapped_positions(layers, focus_hub=hid, paper=paper)
+            if rows is not None:
+                map_title = fig.texts[0].get_text().replace("\\$", "$")
+                for page in draw_positions_pages(
+                    rows, as_of=as_of, lang=lang, paper=paper, public=public, map_title=map_title,
+                    produced=produced, dpi=dpi,
+                ):  # fmt: skip
+                    pdf.savefig(page)
             if progress:
                 progress(i, len(hub_ids), str(hid))
     data = buf.getvalue()
     if out is not None:
         _write_bytes(Path(out), data)
     logger.info("rendered a %d-page pack (%s, %s, %d bytes)", len(hub_ids), paper, lang, len(data))
+    return data
+
+
+def render_positions_table(
+    layers: MapLayers,
+    *,
+    as_of: dt.date,
+    lang: str = "en",
+    paper: str = "A4",
+    dpi: int = 150,
+    fmt: str = "png",
+    out: str | Path | None = None,
+    focus_hub: str | None = None,
+    public: bool = False,
+    map_title: str | None = None,
+    produced: dt.date | None = None,
+) -> bytes:
+    """Render the table of the positions that apply to a map's area on its own (PNG: first page; PDF: all).
+
+    Parameters are those of :func:`render_map` (``map_title`` defaults to the map's
+    generated title). Used for a PNG map, whose file holds the map only.
+
+    Raises
+    ------
+    ValueError
+        ``layers.positions`` is None, or an unknown language, paper or format.
+    """
+    _check(paper, "bands", fmt)
+    rows = mapped_positions(layers, focus_hub=focus_hub, paper=paper)
+    if rows is None:
+        msg = "no positions given (MapLayers.positions is None)"
+        raise ValueError(msg)
+    if map_title is None:
+        hub = None
+        if focus_hub is not None and not _empty(layers.hubs):
+            hub = dict(zip(layers.hubs["hub_id"], layers.hubs["name"], strict=False)).get(
+                focus_hub, focus_hub
+            )
+        map_title = _page_text(layers, "bands", lang, as_of, hub, None, None)[0]
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_pdf_rc()):
+        pages = draw_positions_pages(
+            rows, as_of=as_of, lang=lang, paper=paper, public=public, map_title=map_title,
+            produced=produced, dpi=dpi,
+        )  # fmt: skip
+        if fmt == "pdf":
+            from matplotlib.backends.backend_pdf import PdfPages
+
+            with PdfPages(buf, metadata=_metadata(tr("positions.title", lang), as_of)) as pdf:
+                for page in pages:
+                    pdf.savefig(page)
+        else:
+            if len(pages) > 1:
+                logger.warning("positions table: %d pages; the PNG holds the first (use a PDF)", len(pages))
+            pages[0].savefig(buf, format="png", dpi=dpi)
+    data = buf.getvalue()
+    if out is not None:
+        _write_bytes(Path(out), data)
     return data
 
 
@@ -2302,7 +2642,10 @@ __all__ = [
     "MapLayers",
     "build_map_layers",
     "draw_map",
+    "draw_positions_pages",
     "main_towns",
+    "mapped_positions",
     "render_map",
     "render_pack",
+    "render_positions_table",
 ]

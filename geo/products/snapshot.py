@@ -522,7 +522,12 @@ def public_road_layer(
 
 
 def public_positions_layer(
-    register: pd.DataFrame | None, *, release_date: dt.date, withheld_places: frozenset[str] = frozenset()
+    register: pd.DataFrame | None,
+    *,
+    release_date: dt.date,
+    withheld_places: frozenset[str] = frozenset(),
+    places: gpd.GeoDataFrame | None = None,
+    public_places: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """Return the positions a snapshot publishes: HCT-endorsed, public, endorsed by the release date.
 
@@ -537,34 +542,30 @@ def public_positions_layer(
         Names of places public products must not reveal (localities encircled only in
         non-public episodes): a position whose scope or text names one is left out (and
         logged), whatever its visibility, so it cannot point a reader at a restricted place.
+    places
+        Localities indexed by place id (``ModelInputs.places``): a ``locality:ID`` scope is
+        read as the place's name for the check above.
+    public_places
+        Localities of the public episodes: a ``locality:NAME`` scope is published only when
+        NAME is one of them (or a place id of ``places``); any other is withheld.
 
     Returns
     -------
     pandas.DataFrame
         The ``positions`` fields of :data:`ALLOW_LIST` (no motivating records, no recorder);
         draft, proposed, revised (awaiting re-endorsement), retired and restricted positions
-        never appear.
+        never appear (:func:`geo.products.positions_map.public_register`).
     """
-    from geo.store.positions import PUBLIC_COLUMNS, public_positions
+    from geo.products.positions_map import public_register
 
-    if register is None or register.empty:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in PUBLIC_COLUMNS})
-    pub = public_positions(register)
-    pub = pub[pub["endorsed"].astype(str) <= release_date.isoformat()]
-    names = [n.casefold() for n in withheld_places if len(n.strip()) >= 3]
-
-    def names_withheld(row: pd.Series) -> bool:
-        text = " ".join(str(row[c]) for c in ("scope", "text_fr", "text_en")).casefold()
-        return any(n in text for n in names)
-
-    hidden = pub.apply(names_withheld, axis=1).astype(bool) if len(pub) and names else None
-    if hidden is not None and hidden.any():
-        logger.warning(
-            "snapshot: positions %s name a place encircled only in non-public episodes; not published",
-            ", ".join(str(i) for i in pub.loc[hidden, "position_id"]),
-        )
-        pub = pub[~hidden]
-    return sanitise("positions", pub.reset_index(drop=True))
+    pub = public_register(
+        register,
+        release_date=release_date,
+        withheld_places=withheld_places,
+        places=places,
+        public_places=public_places,
+    )
+    return sanitise("positions", pub)
 
 
 def public_reach_layer(bands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -809,6 +810,8 @@ def build_public_layers(
             withheld_places=frozenset(
                 set(inputs.encircled_episodes["locality"].astype(str)) - set(episodes["locality"].astype(str))
             ),
+            places=getattr(inputs.model, "places", None),
+            public_places=frozenset(episodes["locality"].astype(str)),
         ),
     }
     layers = {k: sanitise(k, v) for k, v in layers.items()}  # last gate before any file

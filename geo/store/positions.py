@@ -62,6 +62,7 @@ from geo.store.db import (
     store_exists,
     transaction,
 )
+from geo.vocab import ACTOR_TYPE, POSITION_STATUS, POSITION_TOPIC, POSITION_VISIBILITY, SCOPE_KIND
 
 logger = logging.getLogger(__name__)
 
@@ -69,62 +70,26 @@ COMPONENT = "positions"
 EVENTS_TABLE = "position_events"
 LABEL = "position input"
 
-#: Statuses, in workflow order.
-STATUSES = ("draft", "proposed", "endorsed", "revised", "retired")
-VISIBILITIES = ("restricted", "public")
+#: Statuses, in workflow order; codes and fr/en labels from the one vocabulary (geo.vocab).
+STATUSES = POSITION_STATUS
+VISIBILITIES = POSITION_VISIBILITY
 #: action -> {status before: status after}. ``add`` creates a draft.
 TRANSITIONS: dict[str, dict[str, str]] = {
     "propose": {"draft": "proposed", "revised": "proposed"},
     "endorse": {"proposed": "endorsed"},
-    "revise": {"draft": "draft", "proposed": "revised", "endorsed": "revised", "revised": "revised"},
+    "revise": {"proposed": "revised", "endorsed": "revised", "revised": "revised", "draft": "draft"},
     "retire": {"draft": "retired", "proposed": "retired", "endorsed": "retired", "revised": "retired"},
 }
 ACTIONS = ("add", *TRANSITIONS)
 
-#: Topics: slug -> (French label, English label).
-TOPICS: dict[str, tuple[str, str]] = {
-    "checkpoint-payments": (
-        "Paiements et taxation aux points de contrôle",
-        "Payments and taxation at checkpoints",
-    ),
-    "armed-escorts": ("Escortes armées", "Armed escorts"),
-    "negotiated-access": ("Accès négocié", "Negotiated access"),
-    "beneficiary-lists": ("Partage des listes de bénéficiaires", "Sharing beneficiary lists"),
-    "registration": (
-        "Enregistrement auprès des autorités de fait",
-        "Registration with de-facto authorities",
-    ),
-    "female-staff": ("Restrictions visant le personnel féminin", "Restrictions on female staff"),
-    "aid-diversion": ("Détournement et partage de l'aide", "Aid diversion and sharing of assistance"),
-    "military-assets": (
-        "Recours aux moyens militaires et de protection civile",
-        "Use of military and civil defence assets",
-    ),
-    "notification": (
-        "Notification humanitaire et déconfliction",
-        "Humanitarian notification and deconfliction",
-    ),
-    "staff-safety": ("Enlèvements et sécurité du personnel", "Abductions and staff safety"),
-}
+#: Topics (:data:`geo.vocab.POSITION_TOPIC`: codes with French and English labels).
+TOPICS = POSITION_TOPIC
 
 #: Kinds of actor or de-facto authority a position may be scoped to (never a person):
-#: slug -> (French label, English label).
-ACTOR_TYPES: dict[str, tuple[str, str]] = {
-    "non-state-armed-group": ("Groupe armé non étatique", "Non-state armed group"),
-    "state-armed-forces": ("Forces armées et de sécurité de l'État", "State armed and security forces"),
-    "foreign-military": (
-        "Forces militaires étrangères et partenaires",
-        "Foreign and partner military forces",
-    ),
-    "self-defence-group": ("Groupe d'autodéfense ou milice communautaire", "Self-defence group or militia"),
-    "de-facto-authority": ("Autorité de fait", "De-facto authority"),
-    "state-administration": ("Administration de l'État", "State administration"),
-    "customary-authority": ("Autorité coutumière ou religieuse", "Customary or religious authority"),
-    "criminal-network": ("Réseau criminel ou bandits armés", "Criminal network or armed bandits"),
-    "private-security": ("Société de sécurité privée", "Private security company"),
-}
+#: :data:`geo.vocab.ACTOR_TYPE`.
+ACTOR_TYPES = ACTOR_TYPE
 
-SCOPE_KINDS = ("country", "admin", "axis", "crossing", "locality", "actor-type")
+SCOPE_KINDS = SCOPE_KIND
 #: Lengths (characters) beyond which a field is refused.
 MAX_TEXT = 4000
 MAX_SHORT = 200
@@ -338,7 +303,7 @@ def validate_scope(
     Axes and crossings are checked against ``axes.csv``/``crossings.csv`` of ``seed_dir``
     always; P-codes against the admin layers (levels 1-3) and localities against the
     localities layer when ``data_dir`` is given; a locality recorded in the constraints
-    store (``conn``) is accepted by name.
+    store (``conn``) or in the curated ``encircled.csv`` of ``seed_dir`` is accepted by name.
 
     Raises
     ------
@@ -360,6 +325,8 @@ def validate_scope(
     if scope.kind == "locality":
         if conn is not None and _store_localities(conn) & {scope.ref}:
             return scope
+        if scope.ref in _curated_ids(seed_dir, "encircled.csv", "locality"):
+            return scope  # a curated encirclement (the store's seed), even before the store holds it
         if data_dir is not None:
             from geo.sources.places import load_places
 
@@ -861,6 +828,8 @@ def review(
     as_of: dt.date,
     months: int = 6,
     axis_names: dict[str, str] | None = None,
+    axis_areas: dict[str, set[str]] | None = None,
+    area_names: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Gaps in the register on ``as_of``.
 
@@ -880,14 +849,23 @@ def review(
         A position not stepped for this many months is listed as due for review.
     axis_names
         Axis id -> name, for the listing.
+    axis_areas
+        Axis id -> P-codes of the cercles (admin2) it crosses
+        (:func:`geo.products.positions_map.axis_areas`); None lists no ``area`` rows for axes.
+    area_names
+        Cercle P-code -> name, for the listing.
 
     Returns
     -------
     tuple of pandas.DataFrame
-        ``uncovered``: ``kind`` {axis, locality}, ``ref``, ``name``, ``constraint`` (e.g.
-        ``closed``, ``encircled``), ``adm3_pcode``; one row per axis closed or constrained
-        and per encircled locality in force that no *endorsed* position covers (a
-        ``country`` position covers everything; ``actor-type`` positions cover no place).
+        ``uncovered``: ``kind`` {axis, locality, area}, ``ref``, ``name``, ``constraint`` (e.g.
+        ``closed``, ``encircled``; for an area, its constraints in force as
+        ``closed: AXIS; encircled: LOCALITY``), ``adm3_pcode``; one row per axis closed or
+        constrained and per encircled locality in force that no *endorsed* position covers,
+        and one per cercle (admin2) holding such a constraint that no endorsed position on
+        the cercle, its region or the whole country covers (a position on one axis or
+        commune does not cover the whole cercle). A ``country`` position covers everything;
+        ``actor-type`` positions cover no place.
         ``stale``: the :data:`COLUMNS` of positions not retired whose latest step is
         older than ``months`` months before ``as_of``, with ``months_since`` (float).
     """
@@ -906,6 +884,27 @@ def review(
             pcodes = {pcode} if pcode else set()
             if not any(covers(s, localities={str(rec["locality"])}, pcodes=pcodes) for s in scopes):
                 rows.append(("locality", str(rec["locality"]), str(rec["locality"]), "encircled", pcode))
+    # areas: the cercles holding a constraint in force, by the cercle's P-code
+    in_area: dict[str, list[str]] = {}
+    for axis_id, rec in active.iterrows():
+        for pcode in sorted((axis_areas or {}).get(str(axis_id), set())):
+            in_area.setdefault(pcode, []).append(f"{rec['status']}: {axis_id}")
+    if len(episodes):
+        for _, rec in live.iterrows():
+            pcode = str(rec.get("adm3_pcode") or "")
+            if len(pcode) >= 6:
+                in_area.setdefault(pcode[:6], []).append(f"encircled: {rec['locality']}")
+
+    def area_covered(pcode: str) -> bool:
+        for s in scopes:
+            kind, _, ref = s.partition(":")
+            if kind == "country" or (kind == "admin" and pcode.startswith(ref)):
+                return True
+        return False
+
+    for pcode in sorted(in_area):
+        if not area_covered(pcode):
+            rows.append(("area", pcode, (area_names or {}).get(pcode, ""), "; ".join(in_area[pcode]), ""))
     uncovered = pd.DataFrame(rows, columns=["kind", "ref", "name", "constraint", "adm3_pcode"])
     limit = _months_before(as_of, months).isoformat()
     live_reg = register[register["status"] != "retired"]
@@ -917,29 +916,42 @@ def review(
 
 
 def topic_label(topic: str, lang: str) -> str:
-    """Label of a topic in ``fr`` or ``en`` (the slug itself when unknown)."""
-    pair = TOPICS.get(topic)
-    return topic if pair is None else pair[0 if lang == "fr" else 1]
+    """Label of a topic in ``fr`` or ``en`` (the code itself when unknown)."""
+    return TOPICS.label(topic, lang)
 
 
-def scope_label(scope: str, lang: str) -> str:
-    """Readable scope: ``axis:RN16-SEV-DOU`` -> "Axe RN16-SEV-DOU"; actor types by their label."""
+def status_label(status: str, lang: str) -> str:
+    """Label of a status in ``fr`` or ``en`` (:data:`geo.vocab.POSITION_STATUS`)."""
+    return STATUSES.label(status, lang)
+
+
+def visibility_label(visibility: str, lang: str) -> str:
+    """Label of a visibility in ``fr`` or ``en`` (:data:`geo.vocab.POSITION_VISIBILITY`)."""
+    return VISIBILITIES.label(visibility, lang)
+
+
+def scope_label(scope: str, lang: str, names: dict[str, str] | None = None) -> str:
+    """Readable scope: ``axis:RN16-SEV-DOU`` -> "Axe RN16-SEV-DOU"; actor types by their label.
+
+    Parameters
+    ----------
+    scope
+        A stored scope (``kind`` or ``kind:ref``).
+    lang
+        ``fr`` or ``en``.
+    names
+        Optional scope -> place name (e.g. from :func:`geo.products.positions_map.locate`),
+        printed after the reference: "Axe RN16-SEV-DOU (Sévaré - Douentza)".
+    """
     kind, _, ref = scope.partition(":")
-    fr = lang == "fr"
-    words = {
-        "country": ("Tout le pays", "Whole country"),
-        "admin": ("Unité administrative", "Admin unit"),
-        "axis": ("Axe", "Axis"),
-        "crossing": ("Franchissement", "Crossing"),
-        "locality": ("Localité", "Locality"),
-        "actor-type": ("Type d'acteur", "Actor type"),
-    }
-    head = words.get(kind, (kind, kind))[0 if fr else 1]
+    head = SCOPE_KINDS.label(kind, lang)
     if kind == "country":
         return head
     if kind == "actor-type" and ref in ACTOR_TYPES:
-        ref = ACTOR_TYPES[ref][0 if fr else 1]
-    return f"{head} {ref}"
+        colon = " :" if lang == "fr" else ":"  # French puts a space before the colon
+        return f"{head}{colon} {ACTOR_TYPES.label(ref, lang)}"
+    name = (names or {}).get(scope, "")
+    return f"{head} {ref}" + (f" ({name})" if name and name != ref else "")
 
 
 def state_version(store_path: Path | str) -> str:
@@ -990,6 +1002,8 @@ __all__ = [
     "revise",
     "scope_label",
     "state_version",
+    "status_label",
     "topic_label",
     "validate_scope",
+    "visibility_label",
 ]

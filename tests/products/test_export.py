@@ -293,6 +293,7 @@ def test_cli_csv_without_layers_says_which_table(themes: dict, monkeypatch, tmp_
 
     monkeypatch.setattr(geo.products.export, "collect_state", lambda *a, **k: SimpleNamespace(notes=()))
     monkeypatch.setattr(geo.products.export, "themes_from_state", lambda state, public=False: themes)
+    monkeypatch.setenv("MALI_ACCESS_LANG", "en")  # the command's English words are checked
     out = tmp_path / "zones.csv"
     assert main(["export", "data", "--out", str(out), "--store", str(tmp_path / "s.sqlite")]) == 0
     text = capsys.readouterr().out

@@ -167,10 +167,11 @@ def test_constraints_form_marks_an_encirclement_public(
     store = tmp_path / "store.sqlite"
     monkeypatch.setenv("MALI_ACCESS_STORE", str(store))
     monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    monkeypatch.setenv("MALI_ACCESS_LANG", "en")  # the labels below are the English ones
     at = AppTest.from_file(str(PROJECT_ROOT / "views" / "constraints.py"), default_timeout=180)
     at.session_state["as_of"] = dt.date(2025, 12, 1)
     at.session_state["auth_role"] = "advisor"
-    at.session_state["constraints_kind"] = "Encircled localities"
+    at.session_state["constraints_kind"] = "localities"  # the page's code for encircled localities
     at.run()
     assert not at.exception, at.exception
     (box,) = [c for c in at.checkbox if c.label.startswith("Public")]

@@ -64,12 +64,17 @@ def _planted_positions() -> pd.DataFrame:
         (7, "draft", "public", "", "POS-HIDDEN-draft"),
         # endorsed and public, but it names the non-public encirclement: withheld
         (8, "endorsed", "public", "2025-10-01", f"POS-HIDDEN-names {SECRET_PLACE} access"),
+        # endorsed and public, clean text, but scoped to the non-public encirclement: withheld
+        (9, "endorsed", "public", "2025-10-01", "POS-HIDDEN-scoped-to-restricted-place"),
+        # endorsed and public, scoped to a place id that is no place: withheld (not guessed at)
+        (10, "endorsed", "public", "2025-10-01", "POS-HIDDEN-unknown-place-id"),
     ]
+    scopes = {9: f"locality:{SECRET_PLACE}", 10: "locality:999999999999"}
     recs = [
         {
             "id": i,
             "status": st,
-            "scope": "axis:RN16-SEV-DOU",
+            "scope": scopes.get(i, "axis:RN16-SEV-DOU"),
             "topic": "checkpoint-payments",
             "text_fr": text,
             "text_en": text + " (en)",
@@ -242,6 +247,14 @@ def test_only_endorsed_public_positions_are_published(snap: Path) -> None:
     records = json.loads((snap / "downloads" / "positions.json").read_text(encoding="utf-8"))
     assert [r["text_fr"] for r in records] == [POS_PUBLIC]
     assert json.loads((snap / "metadata.json").read_text(encoding="utf-8"))["layers"]["positions"] == 1
+    # the page lists it, with the topic and scope labels of the one vocabulary (French snapshot)
+    from geo.vocab import POSITION_TOPIC, SCOPE_KIND
+
+    page = (snap / "index.html").read_text(encoding="utf-8")
+    listed = page.split('<ul id="snapshot-positions">', 1)[1].split("</ul>", 1)[0]
+    assert listed.count("<li>") == 1 and POS_PUBLIC in listed
+    assert POSITION_TOPIC.label("checkpoint-payments", "fr") in listed
+    assert f"{SCOPE_KIND.label('axis', 'fr')} RN16-SEV-DOU" in listed and "2025-10-01" in listed
 
 
 def test_counts_and_layers_are_public_forms(snap: Path, real_inputs: S.SnapshotInputs) -> None:

@@ -320,7 +320,23 @@ def test_review_lists_uncovered_constraints_and_stale_positions(store: Path) -> 
     assert list(zip(uncovered["kind"], uncovered["ref"], strict=True)) == [
         ("axis", "A2"),
         ("locality", "Léré"),
+        ("area", "ML0605"),  # Léré's cercle; Boni's (ML0503) has an endorsed position
     ]
+    # with the cercles each axis crosses: A1 is closed in ML0503 (covered) and ML0601 (not);
+    # a position on the axis itself does not cover the cercle, one on its region does
+    areas = {"A1": {"ML0503", "ML0601"}, "A2": {"ML0601"}}
+    uncovered, _ = P.review(
+        reg, axis_status=status, episodes=episodes, as_of=dt.date(2025, 12, 15), axis_areas=areas,
+        area_names={"ML0601": "Tombouctou"},
+    )  # fmt: skip
+    area = uncovered[uncovered["kind"] == "area"].set_index("ref")
+    assert list(area.index) == ["ML0601", "ML0605"]
+    assert area.at["ML0601", "constraint"] == "closed: A1; constrained: A2"
+    assert area.at["ML0601", "name"] == "Tombouctou" and area.at["ML0605", "constraint"] == "encircled: Léré"
+    reg2 = pd.concat([reg, pd.DataFrame([(6, "endorsed", "admin:ML06", "2025-11-01")], columns=reg.columns)])
+    uncovered, _ = P.review(reg2, axis_status=status, episodes=episodes, as_of=dt.date(2025, 12, 15),
+                            axis_areas=areas)  # fmt: skip
+    assert "area" not in set(uncovered["kind"])
     assert list(stale["id"]) == [1]  # 2025-06-01 is before 2025-06-15; the retired one is not listed
     assert stale["months_since"].iloc[0] == pytest.approx(197 / 30.44, abs=0.05)
     # a country-wide endorsed position covers everything

@@ -1,0 +1,103 @@
+"""Common positions on the map: one marker per axis, crossing, locality or area that carries a position.
+
+The scopes are placed by :func:`geo.products.positions_map.locate` (middle of an axis,
+inside point of an admin unit, the crossing or locality itself). Positions on the whole
+country or on a kind of actor have no place: the page's panel lists them. Every text
+typed by users (position texts, meeting references) reaches the popup HTML-escaped
+(:func:`layers.style.esc`) and the map script as a JavaScript string
+(:class:`layers.style.HtmlPopup`, :class:`layers.style.HtmlTooltip`).
+"""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from geo.products.i18n import tr
+from geo.store.positions import scope_label, status_label, topic_label
+from layers.style import esc, tooltip, with_popup
+
+#: Marker colour of a place carrying at least one HCT-endorsed position, and of one carrying only others.
+ENDORSED_COLOUR = "#1f3b5a"
+PENDING_COLOUR = "#8c8c8c"
+
+
+def _badge(n: int, colour: str, endorsed: bool) -> str:
+    """Marker icon HTML (a numbered square; no user text)."""
+    fill = colour if endorsed else "#ffffff"
+    ink = "#ffffff" if endorsed else colour
+    return (
+        f'<div style="width:18px;height:18px;border:2px solid {colour};background:{fill};color:{ink};'
+        "font:bold 11px/18px sans-serif;text-align:center;border-radius:3px;"
+        f'box-shadow:0 0 2px #fff">{int(n)}</div>'
+    )
+
+
+def _popup(rows: pd.DataFrame, lang: str) -> str:
+    """Popup HTML of the positions at one place (every value escaped)."""
+    first = rows.iloc[0]
+    names = {str(first["scope"]): str(first.get("place_name", "") or "")}
+    parts = [f"<b>{esc(scope_label(str(first['scope']), lang, names))}</b>"]
+    for _, r in rows.iterrows():
+        status = status_label(r["status"], lang)
+        if r["status"] == "endorsed" and r.get("endorsed"):
+            status = tr("positions.endorsed_on", lang, date=r["endorsed"])
+        flag = f" · {tr('positions.restricted', lang)}" if r.get("visibility") == "restricted" else ""
+        meeting = f" ({esc(r['meeting_ref'])})" if r.get("meeting_ref") else ""
+        parts.append(
+            f"<div style='margin-top:6px'><b>#{int(r['id'])} · {esc(topic_label(r['topic'], lang))}</b><br>"
+            f"<i>{esc(status)}{esc(flag)}</i>{meeting}<br>{esc(r[f'text_{lang}'])}</div>"
+        )
+    return "<div style='font-size:12px;max-height:260px;overflow:auto'>" + "".join(parts) + "</div>"
+
+
+def build_positions_layer(
+    located: gpd.GeoDataFrame | None, *, lang: str = "en", show: bool = True
+) -> folium.FeatureGroup:
+    """Markers for the places that carry a position (retired ones and place-less scopes left out).
+
+    Parameters
+    ----------
+    located
+        :func:`geo.products.positions_map.locate` output (EPSG:4326), already cut to the
+        fields the viewer's role may receive; None or empty gives an empty layer.
+    lang
+        ``fr`` or ``en``: labels, and the text shown.
+    show
+        Visible when the map opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        One marker per scope: a filled square with the number of positions when at least
+        one is endorsed by the HCT, a hollow one otherwise; tooltip with the place and the
+        topics, popup with every position (status, meeting, text).
+    """
+    group = folium.FeatureGroup(name=tr("positions.layer", lang), show=show)
+    if located is None or len(located) == 0:
+        return group
+    live = located[(located["status"] != "retired") & located["marker_lat"].notna()]
+    order = {"endorsed": 0, "revised": 1, "proposed": 2, "draft": 3}
+    for scope, rows in live.groupby("scope", sort=True):
+        rows = rows.assign(_o=rows["status"].map(order).fillna(9)).sort_values(["_o", "id"])
+        endorsed = bool((rows["status"] == "endorsed").any())
+        colour = ENDORSED_COLOUR if endorsed else PENDING_COLOUR
+        first = rows.iloc[0]
+        topics = ", ".join(dict.fromkeys(topic_label(t, lang) for t in rows["topic"]))
+        names = {str(scope): str(first.get("place_name", "") or "")}
+        tip = f"{esc(scope_label(str(scope), lang, names))}<br>" + esc(
+            tr("positions.marker", lang, n=len(rows), topics=topics)
+        )
+        marker = folium.Marker(
+            (float(first["marker_lat"]), float(first["marker_lon"])),
+            icon=folium.DivIcon(
+                html=_badge(len(rows), colour, endorsed), icon_size=(22, 22), icon_anchor=(11, 11)
+            ),
+            tooltip=tooltip(tip),
+        )
+        with_popup(marker, _popup(rows, lang), max_width=380).add_to(group)
+    return group
+
+
+__all__ = ["ENDORSED_COLOUR", "PENDING_COLOUR", "build_positions_layer"]
