@@ -64,16 +64,22 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
             c1, c2, c3 = st.columns(3)
             if kind == "road_status":
                 axes = constraints.known_axes()
+                # no default axis or status: a link records a constraint, so both are chosen
                 axis = c1.selectbox(
                     tr("page.link_axis", lang),
                     list(axes.index),
-                    format_func=lambda a: f"{a} — {axes.at[a, 'axis_name']}",
+                    index=None,
+                    placeholder=tr("page.link_pick", lang),
+                    format_func=lambda a: str(axes.at[a, "axis_name"]),
+                    key="link_axis",
                 )
                 status = c2.selectbox(
                     tr("page.link_status", lang),
                     ROAD_STATUS.codes,
-                    index=ROAD_STATUS.index("closed"),
+                    index=None,
+                    placeholder=tr("page.link_pick", lang),
                     format_func=lambda c: ROAD_STATUS.label(c, lang),
+                    key="link_road_status",
                 )
                 cause = c3.selectbox(
                     tr("page.link_cause", lang), CAUSE.codes, format_func=lambda c: CAUSE.label(c, lang)
@@ -84,7 +90,10 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
                 status = c2.selectbox(
                     tr("page.link_status", lang),
                     ENCIRCLED_STATUS.codes,
+                    index=None,
+                    placeholder=tr("page.link_pick", lang),
                     format_func=lambda c: ENCIRCLED_STATUS.label(c, lang),
+                    key="link_encircled_status",
                 )
                 radius = c3.number_input(tr("page.link_radius", lang), 0.0, 100.0, value=0.0)
                 axis, cause = None, "security"
@@ -101,7 +110,9 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
                 disabled=bool(signed_in),
             )
             submitted = st.form_submit_button(tr("page.link_save", lang), type="primary")
-        if submitted:
+        if submitted and (status is None or (kind == "road_status" and axis is None)):
+            st.error(tr("page.link_missing", lang))
+        elif submitted:
             try:
                 res = link_incident(
                     store,

@@ -67,9 +67,28 @@ def test_incidents_page_links_an_incident_to_an_encirclement(data_dir, isolated_
     at.radio(key="link_kind").set_value("encirclement").run()
     locality = next(t for t in at.text_input if t.label == "Locality")
     locality.set_value("Léré")
+    save = next(b for b in at.button if b.label == "Record and link")
+    save.click().run()  # no status chosen: nothing is recorded
+    assert any("Nothing recorded" in e.value for e in at.error), [e.value for e in at.error]
+    assert constraints.incident_links(isolated_store).empty
+    next(t for t in at.text_input if t.label == "Locality").set_value("Léré")
+    at.selectbox(key="link_encircled_status").set_value("active")  # form widgets: sent with the click
     next(b for b in at.button if b.label == "Record and link").click().run()
     assert not at.exception, at.exception
     assert any("link kept" in s.value for s in at.success), [e.value for e in at.error]
     links = constraints.incident_links(isolated_store)
     assert list(links["incident_id"]) == ["curated:MLI-ACC-025"]
     assert links.iloc[0]["incident_date"] == "2025-10-27" and links.iloc[0]["kind"] == "encirclement"
+
+
+def test_link_form_has_no_default_axis_or_status(data_dir, isolated_store, monkeypatch) -> None:  # noqa: ANN001
+    """A click on the button with the defaults records nothing (the axis and status are chosen)."""
+    at = _page("incidents.py", "advisor", data_dir, monkeypatch)
+    at.session_state["auth_user"] = "ann"
+    at.run()
+    at.selectbox(key="link_incident").set_value("curated:MLI-ACC-025").run()
+    assert at.selectbox(key="link_axis").value is None and at.selectbox(key="link_road_status").value is None
+    next(b for b in at.button if b.label == "Record and link").click().run()
+    assert not at.exception, at.exception
+    assert any("Nothing recorded" in e.value for e in at.error)
+    assert constraints.incident_links(isolated_store).empty
