@@ -275,7 +275,7 @@ def test_scenario_map_in_chromium(app_url: str) -> None:
             picker.locator("input").type("Sévaré–Douentza")
             page.get_by_role("option", name="RN16 Sévaré–Douentza").first.click()
             page.keyboard.press("Escape")
-            page.get_by_role("button", name="Compute").click()
+            page.get_by_role("button", name="Compute", exact=True).click()
             page.get_by_text("Scenario: close RN16 Sévaré–Douentza").wait_for(timeout=120_000)
             # the run may still be drawing: wait for one map holding the hatched lost areas
             page.wait_for_function(
