@@ -157,13 +157,13 @@ def test_incidents_page_smoke(data_dir, tmp_path, monkeypatch):
         "Incident clusters",
     ):
         assert text in script, text
-    at.sidebar.radio[0].set_value("Counts per commune (admin3)").run()
+    at.sidebar.radio[0].set_value("admin3").run()  # the map views are codes shown with labels
     assert not at.exception
     script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
     assert "Regions (admin1)" in script and "Incidents per unit" in script
     assert script.index("Incidents per unit") < script.index("Regions (admin1)")  # outlines over the fill
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["Filtered incidents (CSV + HXL)", "Counts per admin2 (CSV + HXL)"]
+    assert labels == ["Filtered incidents (CSV + HXL)", "Counts per cercle (admin 2) (CSV + HXL)"]
 
 
 def test_admin_outlines_are_lines_with_escaped_tooltips():
