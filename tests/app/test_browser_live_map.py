@@ -44,7 +44,7 @@ def test_live_map_in_chromium(app_url: str) -> None:
             filled.first.wait_for(timeout=30_000)
             assert filled.count() >= 5
             legend = frame.locator(".map-legend")
-            assert "Portée de Mopti" in legend.inner_text()  # French by default
+            assert "Reach of Mopti" in legend.inner_text()  # the app tests run in English (conftest)
             page.wait_for_timeout(1500)
         finally:
             page.screenshot(path=str(ARTIFACTS / "live_map.png"))
