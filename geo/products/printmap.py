@@ -1422,9 +1422,12 @@ def mapped_positions(
     -------
     pandas.DataFrame or None
         The rows of ``layers.positions`` not retired whose place meets the mapped extent,
-        plus every ``country`` and ``actor-type`` position; None without ``layers.positions``.
+        plus every ``country`` and ``actor-type`` position; None without ``layers.positions``
+        or when the register holds no position at all (no empty table pages in a pack).
     """
     _check(paper, "bands")
+    if getattr(layers, "positions", None) is None or len(layers.positions) == 0:
+        return None
     p = _prepare(layers)
     w_mm, h_mm = PAPER_MM[paper]
     return _mapped_rows(layers, _extent_for(p, focus_hub, w_mm, h_mm))
