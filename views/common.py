@@ -378,16 +378,20 @@ def curated_fingerprint() -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _model_inputs(data_folder: str, cell_km: float | None, fingerprint: str):  # noqa: ANN202
+def _model_inputs(data_folder: str, cell_km: float, fingerprint: str):  # noqa: ANN202
     from geo.model.friction import load_model_inputs
 
-    return load_model_inputs(Path(data_folder), cell_km=cell_km or settings().cell_km)
+    return load_model_inputs(Path(data_folder), cell_km=cell_km)
 
 
 def model_inputs(data_folder: str, cell_km: float | None = None):  # noqa: ANN201
-    """Return the static model inputs (read-only, shared; rebuilt when a data file changes); km cells."""
+    """Return the static model inputs (read-only, shared; rebuilt when a data file changes); km cells.
+
+    The cell size is resolved before the cache lookup (argument, else the settings), so a
+    change of ``MALI_ACCESS_CELL_KM`` never returns a grid cached at another size.
+    """
     with st.spinner(t("common.loading_grid")):
-        return _model_inputs(data_folder, cell_km, data_fingerprint(data_folder))
+        return _model_inputs(data_folder, float(cell_km or settings().cell_km), data_fingerprint(data_folder))
 
 
 @st.cache_data(show_spinner=False)
