@@ -57,6 +57,7 @@ from scipy.spatial import cKDTree
 
 from geo.config import STORAGE_CRS, WORK_CRS
 from geo.errors import MissingDataError
+from geo.sources.curated import CROSSING_COLUMNS
 from geo.sources.osm_roads import load_osm_roads, osm_mapping
 
 logger = logging.getLogger(__name__)
@@ -371,26 +372,7 @@ def osm_crossings(
         one kind closer than :data:`MERGE_KM` are kept once (lowest ``osm_id`` first).
     """
     m = osm_mapping()
-    columns = [
-        "crossing_id",
-        "name",
-        "river",
-        "kind",
-        "lon",
-        "lat",
-        "crossing_h",
-        "wait_h",
-        "hours",
-        "season",
-        "vehicles",
-        "segment_id",
-        "schematic",
-        "source_refs",
-        "as_of",
-        "note",
-        "open_h",
-        "close_h",
-    ]
+    columns = [*CROSSING_COLUMNS, "open_h", "close_h"]  # the curated schema, plus parsed hours
     empty = gpd.GeoDataFrame({c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=STORAGE_CRS))
     kinds = {
         "bridge": osm_work["bridge"].to_numpy(dtype=bool),
