@@ -347,11 +347,13 @@ def file_fingerprint(path: Path) -> str:
 
 
 def data_fingerprint(data_folder: str) -> str:
-    """Fingerprint of every data file a cached result depends on.
+    """Fingerprint of every data file a cached result depends on, and of the model grid.
 
     The files of the data folder (recursively, hidden ones skipped), the curated CSVs
     and the manifest and zone rules of the project: replacing, editing or adding any of
-    them gives a new fingerprint, so the cached loaders keyed on it load again.
+    them gives a new fingerprint, so the cached loaders keyed on it load again. The
+    model's cell size (km, from the settings) is part of it too: a result cached on the
+    1 km grid is never returned for a 10 km grid (their rasters cannot be compared).
     """
     import hashlib
 
@@ -364,6 +366,7 @@ def data_fingerprint(data_folder: str) -> str:
         SHIPPED_DATA / "zones_rules.csv",
     ]
     parts = [f"{f}={file_fingerprint(f)}" for f in files if f.is_file()]
+    parts.append(f"cell_km={float(settings().cell_km)}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
