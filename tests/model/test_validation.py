@@ -161,12 +161,6 @@ def test_distance_only_pairs_imply_25_to_90_kmh(check) -> None:  # noqa: ANN001
     assert not _failures(check, "km/h (outside"), check.report()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="target not met on 2026-12-02: P16 Douentza-Tombouctou model 6.8 h above the 6 h escorted-convoy "
-    "elapsed time (route 220 km for 175 published, laterite at 40 km/h, the Korioume ferry 0.5 h crossing "
-    "plus 1 h default wait)",
-)
 def test_elapsed_times_are_upper_bounds(check) -> None:  # noqa: ANN001
     assert not _failures(check, "above the elapsed"), check.report()
 
