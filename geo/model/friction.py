@@ -253,6 +253,10 @@ class ModelInputs:
         cells whose centre lies inside), or None.
     season_calendar
         ``{month: season}`` from ``data/curated/seasons.csv``, or None.
+    water_lines
+        River centre lines and lake polygons as read (WORK_CRS, one prepared geometry),
+        before any road is laid: tells which bank of the water a point lies on
+        (:func:`bank_snap`), or None.
     derived
         Memo of values derived from the fields above by the engine (outline polygon,
         per-commune cell counts, locality lon/lat...), filled on first use.
@@ -279,6 +283,7 @@ class ModelInputs:
     crossings: gpd.GeoDataFrame | None = None
     flood_zones: gpd.GeoDataFrame | None = None
     season_calendar: dict | None = None
+    water_lines: shapely.Geometry | None = None
     derived: dict = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -419,6 +424,10 @@ def load_model_inputs(
     rivers = read_vector(data_dir, "rivers").to_crs(WORK_CRS)
     lakes = read_vector(data_dir, "lakes").to_crs(WORK_CRS)
     water = (burn_lines(rivers.geometry, grid) > 0) | (burn_lines(lakes.geometry, grid) > 0)
+    water_lines = shapely.union(
+        rivers.geometry.union_all(), lakes.geometry.union_all() if len(lakes) else shapely.Polygon()
+    )
+    shapely.prepare(water_lines)
     step(4)
     speeds = read_speed_table()
     roads = load_roads(data_dir)
@@ -447,7 +456,7 @@ def load_model_inputs(
     rows, cols = grid.rowcol(places.geometry.x.to_numpy(), places.geometry.y.to_numpy())
     places = places.assign(row=rows, col=cols)[grid.contains(rows, cols)]
     road_any = (road_speed_base["dry"] > 0) | (road_speed_base["rainy"] > 0)
-    places = _off_water(places, water, road_any & ~water, grid.cell_km)
+    places = _off_water(places, water, road_any & ~water, grid, water_lines)
     admin3_work = admin3.to_crs(WORK_CRS)
     admin3_id = rasterize(
         [(g, i) for i, g in enumerate(admin3_work.geometry) if g is not None],
@@ -497,6 +506,7 @@ def load_model_inputs(
         crossings=crossings,
         flood_zones=flood_zones,
         season_calendar=read_season_calendar(),
+        water_lines=water_lines,
     )
 
 
@@ -699,7 +709,11 @@ def crossing_state(inputs: ModelInputs, crossing_status: pd.DataFrame | None, se
 
 
 def _off_water(
-    places: gpd.GeoDataFrame, water: np.ndarray, road: np.ndarray, cell_km: float
+    places: gpd.GeoDataFrame,
+    water: np.ndarray,
+    road: np.ndarray,
+    grid: Grid,
+    water_lines: shapely.Geometry | None = None,
 ) -> gpd.GeoDataFrame:
     """Put localities on the bank their road serves.
 
@@ -708,13 +722,24 @@ def _off_water(
     (Natural Earth: off by 1-2 km) can leave a riverside town on the far side of it from its
     own road (Bourem, whose gazetteer point falls west of the line while its road and the
     town run east of it). So a locality whose cell is water, or touches water, moves to the
-    nearest road cell within ``BANK_SNAP_KM`` (:func:`bank_snap`); one with no road that
-    near, on water, moves to the nearest land cell (Euclidean, in cells). Other localities
-    are not moved. ``row``/``col`` change; the point geometry does not.
+    nearest road cell within ``BANK_SNAP_KM`` (:func:`bank_snap`; on the point's own side of
+    ``water_lines`` first when given); one with no road that near, on water, moves to the
+    nearest land cell (Euclidean, in cells). Other localities are not moved. ``row``/``col``
+    change; the point geometry (WORK_CRS) does not.
     """
     if not water.any() or places.empty:
         return places
-    r, c = bank_snap(places["row"].to_numpy(), places["col"].to_numpy(), water, road, cell_km)
+    xy = (places.geometry.x.to_numpy(), places.geometry.y.to_numpy()) if water_lines is not None else None
+    r, c = bank_snap(
+        places["row"].to_numpy(),
+        places["col"].to_numpy(),
+        water,
+        road,
+        grid.cell_km,
+        xy=xy,
+        water_lines=water_lines,
+        transform=grid.transform,
+    )
     wet = water[r, c]
     if wet.any():
         _, (ir, ic) = ndimage.distance_transform_edt(water, return_indices=True)
@@ -776,6 +801,10 @@ def bank_snap(
     road: np.ndarray,
     cell_km: float,
     friction: np.ndarray | None = None,
+    *,
+    xy: tuple[np.ndarray, np.ndarray] | None = None,
+    water_lines: shapely.Geometry | None = None,
+    transform: Affine | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Move the cells on or next to water (8 neighbours) to the nearest road cell within ``BANK_SNAP_KM``.
 
@@ -789,18 +818,27 @@ def bank_snap(
         Cell size (km).
     friction
         Optional friction grid (h/km): only road cells with a finite friction count.
+    xy, water_lines, transform
+        Optional exact positions of the points (x, y arrays, WORK_CRS, m), the river centre
+        lines and lake polygons (:attr:`ModelInputs.water_lines`) and the grid's transform.
+        Given together, a point's own side is geometric: a road cell is on it when the
+        segment from the point to the cell's centre meets no river line or lake. That holds
+        for a town whose cell the centre line covers (Ansongo, 100 m east of the generalised
+        Niger line), where the cells alone cannot tell the banks apart.
 
     Returns
     -------
     rows, cols
         New arrays; cells not on or next to water, already on a road, or with no road
         cell within ``BANK_SNAP_KM``, are unchanged. A road cell on the point's own side of
-        the water (same land patch of the window) is preferred to a nearer one across it;
-        a road across the water is taken only when none is within reach on this side.
+        the water is preferred to a nearer one across it; a road across the water is taken
+        only when none is within reach on this side. Without ``xy``, the own side is the
+        point's land patch in the window (a point on a water cell then has none).
     """
     rows, cols = np.asarray(rows).copy(), np.asarray(cols).copy()
     if rows.size == 0 or not road.any():
         return rows, cols
+    geometric = xy is not None and water_lines is not None and transform is not None
     nr, nc = road.shape
     radius = int(np.ceil(BANK_SNAP_KM / cell_km))
     for k in range(rows.size):
@@ -819,12 +857,19 @@ def bank_snap(
         rr, cc = np.nonzero(ok)
         if rr.size == 0:
             continue
-        if not water[r, c]:  # a road on the point's own side of the water comes first
+        same = None
+        if geometric:  # the segment from the point to the road cell crosses no water
+            gx, gy = transform * (cc + c0 + 0.5, rr + r0 + 0.5)
+            here = np.array([[xy[0][k], xy[1][k]]])
+            seg = shapely.linestrings(np.stack([np.repeat(here, rr.size, axis=0), np.stack([gx, gy], 1)], 1))
+            same = ~shapely.intersects(seg, water_lines)
+        elif not water[r, c]:  # the point's land patch of the window
             lab = ndimage.label(~water[r0:r1, c0:c1], structure=np.ones((3, 3), dtype=bool))[0]
             same = lab[rr, cc] == lab[r - r0, c - c0]
-            near = np.hypot(rr[same] + r0 - r, cc[same] + c0 - c) * cell_km <= BANK_SNAP_KM
+        if same is not None:  # a road on the point's own side of the water comes first
+            near = same & (np.hypot(rr + r0 - r, cc + c0 - c) * cell_km <= BANK_SNAP_KM)
             if near.any():
-                rr, cc = rr[same][near], cc[same][near]
+                rr, cc = rr[near], cc[near]
         d = np.hypot(rr + r0 - r, cc + c0 - c) * cell_km
         j = int(np.argmin(d))
         if d[j] <= BANK_SNAP_KM:

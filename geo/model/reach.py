@@ -135,6 +135,7 @@ def place_hub(
     max_snap_km: float = MAX_HUB_SNAP_KM,
     water: np.ndarray | None = None,
     road: np.ndarray | None = None,
+    water_lines: shapely.Geometry | None = None,
 ) -> HubPlacement:
     """Put a hub (WORK_CRS metres) on the grid.
 
@@ -154,6 +155,9 @@ def place_hub(
         then moves to the nearest passable road cell within
         ``geo.model.friction.BANK_SNAP_KM`` (the town's own road on its bank; see
         ``geo.model.friction.bank_snap``).
+    water_lines
+        Optional river lines and lakes (``ModelInputs.water_lines``): the bank the exact
+        position lies on decides which road it snaps to first.
 
     Returns
     -------
@@ -173,7 +177,17 @@ def place_hub(
             "(is the position in lat/lon order instead of lon/lat, or outside Mali?)",
         )
     if water is not None and road is not None:
-        (br,), (bc,) = bank_snap(np.array([r]), np.array([c]), water, road, grid.cell_km, friction)
+        (br,), (bc,) = bank_snap(
+            np.array([r]),
+            np.array([c]),
+            water,
+            road,
+            grid.cell_km,
+            friction,
+            xy=(np.array([x]), np.array([y])),
+            water_lines=water_lines,
+            transform=grid.transform,
+        )
         if (br, bc) != (r, c):
             return HubPlacement(int(br), int(bc), float(math.hypot(br - r, bc - c) * grid.cell_km), "moved")
     if np.isfinite(friction[r, c]):
@@ -418,7 +432,8 @@ def locate_hub(
     """
     x, y = _hub_xy(hub)
     status = _no_entry_status(no_entry, x, y)
-    placement = place_hub(friction, inputs.grid, x, y, water=inputs.water, road=road_cells(inputs))
+    road, lines = road_cells(inputs), inputs.water_lines
+    placement = place_hub(friction, inputs.grid, x, y, water=inputs.water, road=road, water_lines=lines)
     if status is not None:
         return HubPlacement(-1, -1, placement.snap_km, status)
     if not placement.usable:

@@ -208,8 +208,9 @@ def router(inputs: object, state: object) -> object:
     def route(start: tuple[float, float], end: tuple[float, float]) -> PointRoute:
         (x0, x1), (y0, y1) = to_work.transform([start[0], end[0]], [start[1], end[1]])
         straight = float(math.hypot(x1 - x0, y1 - y0) / 1000.0)
-        a = place_hub(f, inputs.grid, x0, y0, water=inputs.water, road=bank_road)
-        b = place_hub(f, inputs.grid, x1, y1, water=inputs.water, road=bank_road)
+        lines = inputs.water_lines
+        a = place_hub(f, inputs.grid, x0, y0, water=inputs.water, road=bank_road, water_lines=lines)
+        b = place_hub(f, inputs.grid, x1, y1, water=inputs.water, road=bank_road, water_lines=lines)
         for name, p in (("start", a), ("end", b)):
             if not p.usable:
                 return PointRoute(None, 0.0, 0.0, straight, [], None, empty, name, f"{name} {p.status}")

@@ -131,3 +131,46 @@ def test_bank_snap_prefers_a_road_on_its_own_side() -> None:
     road[5, 21] = road[5, 17] = True
     rows, cols = bank_snap(np.array([10]), np.array([19]), water, road, g.cell_km)
     assert (rows[0], cols[0]) == (10, 17)
+
+
+def test_bank_snap_on_the_centre_line_takes_the_bank_of_the_exact_position() -> None:
+    """A town whose cell the centre line covers (Ansongo) snaps to the road of its own bank.
+
+    The river line runs at x = 20.5 km; the point lies in its cell (column 20), 100 m east
+    or west of it. The west road (column 19) is 1 km from that cell, the east road (column
+    22) 2 km: the cells alone take the nearer, the exact position takes its own bank.
+    """
+    g = _grid()
+    river = _river()
+    water = burn_lines(river, g) > 0
+    road = np.zeros_like(water)
+    road[:, 19] = road[:, 22] = True
+    y = np.array([_y(10)])
+    rows, cols = bank_snap(np.array([10]), np.array([20]), water, road, g.cell_km)
+    assert (rows[0], cols[0]) == (10, 19)
+    for x_km, col in ((20.6, 22), (20.4, 19)):
+        rows, cols = bank_snap(
+            np.array([10]),
+            np.array([20]),
+            water,
+            road,
+            g.cell_km,
+            xy=(np.array([x_km * KM]), y),
+            water_lines=river.union_all(),
+            transform=g.transform,
+        )
+        assert (rows[0], cols[0]) == (10, col), x_km
+    # no road on the point's own bank within reach: the road across is taken
+    east_only = np.zeros_like(water)
+    east_only[:, 22] = True
+    rows, cols = bank_snap(
+        np.array([10]),
+        np.array([20]),
+        water,
+        east_only,
+        g.cell_km,
+        xy=(np.array([20.4 * KM]), y),
+        water_lines=river.union_all(),
+        transform=g.transform,
+    )
+    assert (rows[0], cols[0]) == (10, 22)
