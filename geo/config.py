@@ -279,11 +279,13 @@ class Settings:
                 f"no data folder: pass --data DIR, set {ENV_VARS['data_dir']}, "
                 "or run `python -m geo fetch` to fill it"
             )
-            raise MissingDataError(default_fetch_dir(), msg)
+            raise MissingDataError(default_fetch_dir(), msg).keyed(
+                key="err.no_data_dir", var=ENV_VARS["data_dir"]
+            )
         if not self.data_dir.is_dir():
             given = "--data" if self.data_origin == "flag" else ENV_VARS["data_dir"]
             msg = f"data folder given by {given} does not exist"
-            raise MissingDataError(self.data_dir, msg)
+            raise MissingDataError(self.data_dir, msg).keyed(key="err.data_dir_missing", given=given)
         return self.data_dir.resolve()
 
 
@@ -304,8 +306,33 @@ def _cell_km(value: object | None, origin: str) -> float:
     if not (km > 0 and math.isfinite(km)):
         where = "--cell-km" if origin == "flag" else ENV_VARS["cell_km"]
         msg = f"{where}: expected a positive number of km, got {value!r}"
-        raise InputError(msg)
+        raise InputError(msg).keyed(key="err.bad_cell_km", where=where, value=repr(value))
     return km
+
+
+def resolve_lang(flag: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """Return the language of the texts by the rule of :meth:`Settings.resolve` (flag > environment > fr).
+
+    The command line needs it before it parses its options (its help is written in it);
+    everything else reads ``Settings.lang``.
+
+    Parameters
+    ----------
+    flag
+        ``--lang`` as given, or ``None``.
+    environ
+        Environment read for ``MALI_ACCESS_LANG`` (default ``os.environ``).
+
+    Raises
+    ------
+    InputError
+        The flag or the variable names no language of :data:`LANGS`.
+    """
+    environ = os.environ if environ is None else environ
+    if flag not in (None, ""):
+        return _lang(flag, "flag")
+    value = environ.get(ENV_VARS["lang"])
+    return _lang(value or None, "environment")
 
 
 def _lang(value: object | None, origin: str) -> str:
@@ -315,7 +342,9 @@ def _lang(value: object | None, origin: str) -> str:
     if lang not in LANGS:
         where = "--lang" if origin == "flag" else ENV_VARS["lang"]
         msg = f"{where}: expected one of {', '.join(LANGS)}, got {value!r}"
-        raise InputError(msg)
+        raise InputError(msg).keyed(
+            key="err.bad_lang", where=where, value=repr(value), choices=", ".join(LANGS)
+        )
     return lang
 
 
@@ -329,5 +358,5 @@ def _stale_days(value: object | None, origin: str) -> int:
     if days < 0:
         where = "--stale-days" if origin == "flag" else ENV_VARS["stale_days"]
         msg = f"{where}: expected a whole number of days >= 0, got {value!r}"
-        raise InputError(msg)
+        raise InputError(msg).keyed(key="err.bad_stale_days", where=where, value=repr(value))
     return days

@@ -3,15 +3,44 @@
 Every error raised on purpose by ``geo`` derives from :class:`AccessMapError` and
 from the builtin a caller would expect, so ``except ValueError`` keeps working.
 Messages name the file, row and field when they are known.
+
+``str(exc)`` is English (logs, tests). An error may also carry the catalog key of its
+message and the fields that fill it (:meth:`AccessMapError.keyed`), so a front end
+writes it in its user's language (``geo.cli`` does; see ``geo/locale``). For a
+:class:`DataFileError` the key is that of the ``reason``; the file, row and field are
+written by the front end.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
 
 class AccessMapError(Exception):
-    """Root of all errors raised by ``geo``."""
+    """Root of all errors raised by ``geo``.
+
+    Attributes
+    ----------
+    key
+        Catalog key of the message (of the ``reason`` for a :class:`DataFileError`), or
+        ``None`` when the message exists in English only.
+    fields
+        Values of the key's ``{placeholders}``.
+    """
+
+    key: str | None = None
+    fields: dict[str, object] = {}  # noqa: RUF012  (replaced per instance by keyed)
+
+    def keyed(self, *, key: str, **fields: object) -> Self:
+        """Attach the catalog key of this message and its fields; returns the error itself.
+
+        ``raise InputError(msg).keyed(key="err.unknown_place", text=text)``: ``msg`` stays
+        the English text of ``str(exc)``; the key lets a front end say it in French.
+        """
+        self.key = key
+        self.fields = dict(fields)
+        return self
 
 
 class DataFileError(AccessMapError, ValueError):

@@ -46,6 +46,8 @@ DYNAMIC_PREFIXES = (
     "role.",
     "season.",
     "page.",
+    "cli.",  # the command line: help, columns and messages picked at run time
+    "err.",  # messages of errors (geo.errors ... .keyed(KEY)), looked up by the command line
 )
 
 

@@ -8,16 +8,22 @@ import time
 from pathlib import Path
 
 from geo.cli.common import (
+    _type_error,
     add_cell_km_option,
     add_cluster_options,
     add_data_option,
     add_store_option,
     data_from,
+    hx,
     line_progress,
+    num,
     parse_date,
     parse_hours,
+    runner_text,
+    say,
     settings_of,
     store_from,
+    table_text,
 )
 from geo.config import DEFAULT_BANDS_H
 from geo.errors import InputError
@@ -36,61 +42,45 @@ def parse_seasons(text: str) -> list[str]:
     bad = [s for s in seasons if s not in ("dry", "rainy")]
     if bad or not seasons:
         msg = f"seasons must be dry and/or rainy, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
+        raise _type_error(msg, "cli.ap.bad_seasons", value=repr(text))
     return list(dict.fromkeys(seasons))
 
 
 def add_period_options(parser: argparse.ArgumentParser, *, required: bool) -> None:
     """Add ``--from DATE --to DATE --every DAYS``."""
-    parser.add_argument("--from", dest="start", type=parse_date, required=required, metavar="YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", type=parse_date, required=required, metavar="YYYY-MM-DD")
     parser.add_argument(
-        "--every",
-        type=int,
-        default=7,
-        metavar="DAYS",
-        help="days between two as-of dates (default: 7, one a week)",
+        "--from",
+        dest="start",
+        type=parse_date,
+        required=required,
+        metavar="YYYY-MM-DD",
+        help=hx("cli.h.first_day"),
     )
+    parser.add_argument(
+        "--to",
+        dest="end",
+        type=parse_date,
+        required=required,
+        metavar="YYYY-MM-DD",
+        help=hx("cli.h.last_day"),
+    )
+    parser.add_argument("--every", type=int, default=7, metavar="DAYS", help=hx("cli.h.every"))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``batch`` subcommand."""
-    p = sub.add_parser(
-        "batch",
-        help="many reach runs (as-of dates, seasons, scenarios, hubs) on a dask cluster",
-        description="Compute the reachable areas of the hubs for every combination of as-of date, "
-        "season and scenario (each scenario on top of the state of its date), on a dask cluster: "
-        "a local cluster of worker processes by default, or an existing one (--scheduler). "
-        "Runs whose constraints are the same are computed once. Writes one row per run, hub and "
-        "band: CSV with an HXL row, or GeoPackage layer 'batch_reach' with the band polygons.",
-    )
+    p = sub.add_parser("batch", help=hx("cli.h.batch"), description=hx("cli.d.batch"))
     add_data_option(p)
-    p.add_argument(
-        "--out", required=True, metavar="FILE.csv|FILE.gpkg", help="table (CSV + HXL) or GeoPackage"
-    )
-    p.add_argument("--as-of", type=parse_dates, metavar="DATE[,DATE...]", help="as-of dates (or --from/--to)")
+    p.add_argument("--out", required=True, metavar="FILE.csv|FILE.gpkg", help=hx("cli.h.batch.out"))
+    p.add_argument("--as-of", type=parse_dates, metavar="DATE[,DATE...]", help=hx("cli.h.batch.as_of"))
     add_period_options(p, required=False)
     p.add_argument(
-        "--scenario",
-        action="append",
-        default=[],
-        metavar="FILE.toml|DIR",
-        help="what-if scenario run on top of each date's state (repeatable; a folder adds every "
-        "*.toml in it, e.g. data/scenarios); the as-of runs are always included",
+        "--scenario", action="append", default=[], metavar="FILE.toml|DIR", help=hx("cli.h.batch.scenario")
     )
+    p.add_argument("--seasons", type=parse_seasons, metavar="dry,rainy", help=hx("cli.h.batch.seasons"))
+    p.add_argument("--hubs", metavar="ID,ID", help=hx("cli.h.hubs"))
     p.add_argument(
-        "--seasons",
-        type=parse_seasons,
-        metavar="dry,rainy",
-        help="run each date under these seasons (default: the season of each date)",
-    )
-    p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
-    p.add_argument(
-        "--hours",
-        type=parse_hours,
-        default=DEFAULT_BANDS_H,
-        metavar="H,H,...",
-        help="band limits in hours (default: 4,8,12)",
+        "--hours", type=parse_hours, default=DEFAULT_BANDS_H, metavar="H,H,...", help=hx("cli.h.hours")
     )
     add_cell_km_option(p)
     add_cluster_options(p)
@@ -111,15 +101,17 @@ def dates_of(args: argparse.Namespace) -> list:
     dates = list(args.as_of or [])
     if (args.start is None) != (args.end is None):
         msg = "--from and --to go together"
-        raise InputError(msg)
+        raise InputError(msg).keyed(key="err.from_to_together")
     if args.start is not None:
         try:
             dates += weekly_dates(args.start, args.end, every_days=args.every)
         except ValueError as exc:
-            raise InputError(str(exc)) from exc
+            raise InputError(str(exc)).keyed(
+                key="err.bad_period", a=args.start, b=args.end, every=args.every
+            ) from exc
     if not dates:
         msg = "give --as-of DATE[,DATE...] or --from DATE --to DATE"
-        raise InputError(msg)
+        raise InputError(msg).keyed(key="err.no_dates")
     return list(dict.fromkeys(dates))
 
 
@@ -142,13 +134,13 @@ def scenarios_of(paths: list[str]) -> list:
             files = sorted(path.glob("*.toml"))
             if not files:
                 msg = f"{path}: no *.toml scenario in this folder"
-                raise InputError(msg)
+                raise InputError(msg).keyed(key="err.no_scenario_in", path=path)
             out += [read_scenario(f) for f in files]
         elif path.is_file():
             out.append(read_scenario(path))
         else:
             msg = f"{path}: no such scenario file or folder"
-            raise InputError(msg)
+            raise InputError(msg).keyed(key="err.no_scenario", path=path)
     return out
 
 
@@ -163,7 +155,7 @@ def out_kind(path: str) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".gpkg"):
         msg = f"{path}: the output must end in .csv or .gpkg"
-        raise InputError(msg)
+        raise InputError(msg).keyed(key="err.csv_or_gpkg", path=path)
     return suffix[1:]
 
 
@@ -198,9 +190,16 @@ def run(args: argparse.Namespace) -> int:
     )
     ctx = make_context(inputs, hubs, hours=args.hours)
     with open_runner(workers=args.workers, scheduler=args.scheduler) as runner:
-        print(f"batch: {len(jobs)} runs on {runner.description}", flush=True)
+        print(
+            say(args, "cli.batch_head", n=num(args, len(jobs)), runner=runner_text(args, runner)), flush=True
+        )
         outputs = run_batch(
-            ctx, jobs, states, runner, figures_only=kind == "csv", progress=line_progress("batch")
+            ctx,
+            jobs,
+            states,
+            runner,
+            figures_only=kind == "csv",
+            progress=line_progress(say(args, "cli.p.batch")),
         )
     table = batch_table(jobs, outputs)
     if kind == "csv":
@@ -212,11 +211,9 @@ def run(args: argparse.Namespace) -> int:
 
         write_layers({"batch_reach": table}, Path(args.out))
     largest = table[table["hours"] == max(args.hours)]
-    print(
-        largest[["job", "hub", "hours", "area_km2", "population", "localities"]].to_string(
-            index=False,
-            formatters={"area_km2": "{:,.0f}".format, "population": "{:,.0f}".format, "hours": "{:g}".format},
-        )
-    )
-    print(f"wrote {args.out} ({len(table)} rows, {cell_km:g} km cells) in {time.perf_counter() - t0:.1f} s")
+    cols = ["job", "hub", "hours", "area_km2", "population", "localities"]
+    print(table_text(args, largest[cols], "bands.col", {"area_km2": 0, "population": 0, "localities": 0}))
+    from geo.cli.series import wrote_cells
+
+    print(wrote_cells(args, len(table), cell_km, t0))
     return 0

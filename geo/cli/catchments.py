@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import sys
 import time
 from pathlib import Path
 
 import geopandas as gpd
 
 from geo.cli.common import (
+    add_as_of_option,
     add_cell_km_option,
     add_data_option,
+    add_season_option,
     add_store_option,
     data_from,
+    hx,
     num,
-    parse_date,
     say,
     settings_of,
     store_from,
@@ -27,35 +29,14 @@ from geo.config import STORAGE_CRS
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``catchments`` subcommand."""
-    p = sub.add_parser(
-        "catchments",
-        help="catchment of each HAWG hub (fastest hub per cell and locality)",
-        description="Attribute every cell and locality to the hub that reaches it fastest within the "
-        "budget, under the constraints in force on the as-of date. Writes layer 'catchments' "
-        "(hub, area_km2, population, geometry) and layer 'localities' (nearest hub, travel_time_h).",
-    )
+    p = sub.add_parser("catchments", help=hx("cli.h.catchments"), description=hx("cli.d.catchments"))
     add_data_option(p)
-    p.add_argument(
-        "--out", required=True, metavar="FILE.gpkg", help="GeoPackage to write (replaced atomically)"
-    )
-    p.add_argument(
-        "--hours", type=float, default=12.0, metavar="H", help="time budget in hours (default: 12)"
-    )
-    p.add_argument(
-        "--as-of",
-        type=parse_date,
-        default=dt.date.today(),
-        metavar="YYYY-MM-DD",
-        help="constraints in force on this date (default: today)",
-    )
-    p.add_argument(
-        "--season",
-        choices=("dry", "rainy"),
-        default=None,
-        help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
-    )
-    add_cell_km_option(p, "grid cell size")
-    p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
+    p.add_argument("--out", required=True, metavar="FILE.gpkg", help=hx("cli.h.out_gpkg"))
+    p.add_argument("--hours", type=float, default=12.0, metavar="H", help=hx("cli.h.catchments.hours"))
+    add_as_of_option(p)
+    add_season_option(p)
+    add_cell_km_option(p)
+    p.add_argument("--hubs", metavar="ID,ID", help=hx("cli.h.hubs"))
     add_store_option(p)
     p.set_defaults(func=run)
 
@@ -70,14 +51,14 @@ def run(args: argparse.Namespace) -> int:
     from geo.store.constraints import load_versions
 
     if not args.hours > 0:
-        print("error: --hours must be > 0")
+        print(say(args, "cli.error", message=say(args, "cli.hours_positive")), file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     hubs = select_hubs(args.hubs.split(",") if args.hubs else None)
     data_dir = data_from(args)
     versions = load_versions(store_from(args), data_dir=data_dir)
     inputs = load_model_inputs(
-        data_dir, cell_km=settings_of(args).cell_km, progress=tqdm_progress("loading data")
+        data_dir, cell_km=settings_of(args).cell_km, progress=tqdm_progress(say(args, "cli.p.loading"))
     )
     state = base_state(
         inputs,

@@ -18,6 +18,9 @@ from geo.cli.common import (
     add_data_option,
     add_store_option,
     data_from,
+    frame_text,
+    hx,
+    lang_of,
     num,
     parse_date,
     say,
@@ -25,37 +28,44 @@ from geo.cli.common import (
     tqdm_progress,
 )
 from geo.errors import DataFileError
+from geo.products.i18n import format_date, has_key
 
 FORMATS = (".csv", ".gpkg", ".pdf")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``changes`` subcommand."""
-    p = sub.add_parser(
-        "changes",
-        help="what changed between two dates: constraints, reach lost/gained, severity",
-        description="Constraint changes between --from and --to (road status and encirclements, "
-        "with sources), the area, people and localities lost and gained per hub and per cercle "
-        "(exact cell difference of the reach on the two dates) and the change of access severity "
-        "per cercle. CSV (with sibling _hubs, _admin2 and _severity tables), GeoPackage or a "
-        "one-page PDF.",
-    )
-    p.add_argument("--from", dest="d_from", type=parse_date, required=True, metavar="YYYY-MM-DD")
-    p.add_argument("--to", dest="d_to", type=parse_date, required=True, metavar="YYYY-MM-DD")
+    p = sub.add_parser("changes", help=hx("cli.h.changes"), description=hx("cli.d.changes"))
     p.add_argument(
-        "--as-known-on",
-        action="store_true",
-        help="compare what the store knew on each date (versions' recorded_at) instead of the "
-        "current versions applied on each date",
+        "--from",
+        dest="d_from",
+        type=parse_date,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help=hx("cli.h.first_day"),
     )
-    p.add_argument("--lang", choices=("fr", "en"), default="fr", help="language of the PDF (default fr)")
     p.add_argument(
-        "--window-days", type=int, default=365, metavar="N", help="incident window of the severity"
+        "--to", dest="d_to", type=parse_date, required=True, metavar="YYYY-MM-DD", help=hx("cli.h.last_day")
     )
-    p.add_argument("--out", required=True, metavar="FILE.csv|FILE.gpkg|FILE.pdf")
+    p.add_argument("--as-known-on", action="store_true", help=hx("cli.h.changes.known_on"))
+    p.add_argument("--lang", choices=("fr", "en"), help=hx("cli.h.sub_lang"))
+    p.add_argument("--window-days", type=int, default=365, metavar="N", help=hx("cli.h.window_days"))
+    p.add_argument(
+        "--out", required=True, metavar="FILE.csv|FILE.gpkg|FILE.pdf", help=hx("cli.h.changes.out")
+    )
     add_data_option(p)
     add_store_option(p)
     p.set_defaults(func=run)
+
+
+def _status_label(value: object, lang: str) -> object:
+    """Return a road, crossing or encirclement status for people; other values unchanged."""
+    from geo.vocab import ENCIRCLED_STATUS, ROAD_STATUS
+
+    for vocab in (ROAD_STATUS, ENCIRCLED_STATUS):
+        if isinstance(value, str) and value in vocab:
+            return vocab.label(value, lang)
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,14 +79,15 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if out.suffix.lower() not in FORMATS:
-        raise DataFileError(out, f"output must end in {', '.join(FORMATS)}", field="--out")
+        msg = f"output must end in {', '.join(FORMATS)}"
+        raise DataFileError(out, msg, field="--out").keyed(key="err.out_suffix", suffixes=", ".join(FORMATS))
     if not args.d_from < args.d_to:
         label, msg = "--from/--to", f"--from {args.d_from} must be before --to {args.d_to}"
-        raise DataFileError(label, msg)
+        raise DataFileError(label, msg).keyed(key="err.from_before_to", a=args.d_from, b=args.d_to)
     data_dir = data_from(args)
     store = store_from(args)
     before_v, after_v = versions_for(store, args.d_from, args.d_to, known_on=args.as_known_on)
-    inputs = load_model_inputs(data_dir, progress=tqdm_progress("loading data"))
+    inputs = load_model_inputs(data_dir, progress=tqdm_progress(say(args, "cli.p.loading")))
     report = compare_dates(
         inputs,
         select_hubs(None),
@@ -97,21 +108,36 @@ def run(args: argparse.Namespace) -> int:
 
         episodes = pd.concat([before_v.encircled, after_v.encircled]).drop_duplicates("episode_id")
         layers = cr.write_gpkg(report, out, axes=inputs.axes, episodes=episodes)
-        written = [f"{out} (layers {', '.join(layers)})"]
+        written = [say(args, "cli.with_layers", path=out, layers=", ".join(layers))]
     else:
         from geo.sources.admin import load_admin
 
-        cr.write_pdf(report, out, lang=args.lang, axes=inputs.axes, outline=load_admin(data_dir, 1))
+        cr.write_pdf(report, out, lang=lang_of(args), axes=inputs.axes, outline=load_admin(data_dir, 1))
         written = [str(out)]
     k = cr.key_figures(report)
     mode = say(args, "cli.known_on") if args.as_known_on else say(args, "cli.by_validity")
-    print(say(args, "cli.changes_head", a=args.d_from, b=args.d_to, mode=mode, n=k["changes"]))
-    if len(report.constraints):
-        print(
-            report.constraints[["date", "kind", "item", "change", "status_before", "status_after"]].to_string(
-                index=False
-            )
+    lang = lang_of(args)
+    print(
+        say(
+            args,
+            "cli.changes_head",
+            a=format_date(args.d_from, lang),
+            b=format_date(args.d_to, lang),
+            mode=mode,
+            n=num(args, k["changes"]),
         )
+    )
+    if len(report.constraints):
+        table = report.constraints[["date", "kind", "item", "change", "status_before", "status_after"]].copy()
+        table["kind"] = [
+            say(args, f"changes.{v}") if has_key(f"changes.{v}", lang) else v for v in table["kind"]
+        ]
+        table["change"] = [
+            say(args, f"changes.{v}") if has_key(f"changes.{v}", lang) else v for v in table["change"]
+        ]
+        for c in ("status_before", "status_after"):
+            table[c] = [_status_label(v, lang) for v in table[c]]
+        print(frame_text(args, table, ("cli.chg_col",)))
     print(
         say(
             args,

@@ -1,17 +1,236 @@
-"""Options and helpers shared by the subcommands."""
+"""Options and helpers shared by the subcommands.
+
+Language: everything printed for people follows ``Settings.lang`` (``--lang`` >
+``MALI_ACCESS_LANG`` > French). Outputs use :func:`say` and :func:`num` with the parsed
+arguments; the help, written while the parser is built, uses :func:`hx` in the language
+:func:`use_lang` set (``geo.cli.main`` resolves it from the command line before parsing).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextvars
 import datetime as dt
 import importlib
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
 
-from geo.config import DEFAULT_CELL_KM, ENV_VARS, LANGS, Settings
+from geo.config import DEFAULT_CELL_KM, DEFAULT_LANG, ENV_VARS, LANGS, Settings
+
+#: Language of the parser being built and of argparse's messages (see :func:`use_lang`).
+_HELP_LANG: contextvars.ContextVar[str] = contextvars.ContextVar("geo_cli_lang", default=DEFAULT_LANG)
+
+
+def use_lang(lang: str) -> None:
+    """Write the help and argparse's messages of the parsers built from now on in ``lang``."""
+    _HELP_LANG.set(lang)
+
+
+def help_lang() -> str:
+    """Return the language of the help (:func:`use_lang`)."""
+    return _HELP_LANG.get()
+
+
+def hx(key: str, /, **fields: object) -> str:
+    """Return the catalog text ``key`` in the help's language (argparse help and descriptions).
+
+    A ``%`` in the text is doubled unless it is a ``%(default)s`` field, as argparse
+    formats help with ``%``.
+    """
+    from geo.products.i18n import tr
+
+    text = tr(key, help_lang(), **fields)
+    return re.sub(r"%(?!\()", "%%", text)
+
+
+def choices_help(vocab, key: str | None = None) -> str:  # noqa: ANN001
+    """Return help listing each code of ``vocab`` (:mod:`geo.vocab`) with its label in the help's language.
+
+    ``open = Ouverte, constrained = Sous contrainte, ...``, after the text of ``key`` when given.
+    """
+    lang = help_lang()
+    listed = ", ".join(f"{code} = {vocab.label(code, lang)}" for code in vocab.codes)
+    return hx("cli.choices", text=hx(key), listed=listed) if key else listed
+
+
+#: argparse's own messages (Python 3.11-3.13) and the catalog key of each.
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"^the following arguments are required: (?P<args>.*)$"), "cli.ap.required"),
+    (re.compile(r"^one of the arguments (?P<args>.*) is required$"), "cli.ap.one_of"),
+    (re.compile(r"^unrecognized arguments: (?P<args>.*)$"), "cli.ap.unrecognized"),
+    (re.compile(r"^argument (?P<arg>[^:]+): (?P<message>.*)$", re.S), "cli.ap.argument"),
+    (re.compile(r"^invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)$"), "cli.ap.invalid_choice"),
+    (re.compile(r"^invalid (?P<type>\S+) value: (?P<value>.*)$"), "cli.ap.invalid_value"),
+    (re.compile(r"^expected one argument$"), "cli.ap.expected_one"),
+    (re.compile(r"^not allowed with argument (?P<arg>.*)$"), "cli.ap.not_allowed"),
+    (re.compile(r"^ignored explicit argument (?P<value>.*)$"), "cli.ap.ignored"),
+)
+
+
+def argparse_message(message: str, lang: str) -> str:
+    """Return one of argparse's error messages (or ours, keyed) in ``lang``; unknown ones unchanged."""
+    from geo.products.i18n import tr
+
+    key = _ARG_TYPE_KEYS.get(message)
+    if key is not None:
+        return tr(key[0], lang, **key[1])
+    for pattern, key in _ARGPARSE_MESSAGES:
+        m = pattern.match(message)
+        if m:
+            fields = m.groupdict()
+            if "message" in fields:
+                fields["message"] = argparse_message(fields["message"], lang)
+            return tr(key, lang, **fields)
+    return message
+
+
+#: English messages of the argument types below -> (catalog key, fields), so the parser says them
+#: in the user's language (argparse only passes on the text).
+_ARG_TYPE_KEYS: dict[str, tuple[str, dict[str, object]]] = {}
+
+
+def _type_error(msg: str, key: str, /, **fields: object) -> argparse.ArgumentTypeError:
+    _ARG_TYPE_KEYS[msg] = (key, fields)
+    return argparse.ArgumentTypeError(msg)
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter with ``usage:`` in the help's language."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # noqa: ANN001, D102
+        if prefix is None:
+            prefix = hx("cli.ap.usage") + " "
+        super().add_usage(usage, actions, groups, prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse parser speaking the help's language (:func:`use_lang`): titles, -h help, errors.
+
+    Subcommand parsers are of the same class (argparse makes them with ``type(parent)``).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003, D107
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self.lang = help_lang()
+        # argparse writes "TITLE:"; French puts a space before the colon
+        space = " " if self.lang == "fr" else ""
+        self._positionals.title = hx("cli.ap.positionals") + space
+        self._optionals.title = hx("cli.ap.options") + space
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = hx("cli.ap.help")
+
+    def error(self, message: str):  # noqa: ANN201
+        """Print the usage and the message in the parser's language on stderr; exit 2."""
+        from geo.products.i18n import tr
+
+        self.print_usage(sys.stderr)
+        text = tr("cli.ap.error", self.lang, prog=self.prog, message=argparse_message(message, self.lang))
+        self.exit(2, text + "\n")
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """Return the message of an engine error in ``lang`` (its catalog key when it has one, else English).
+
+    A :class:`geo.errors.DataFileError` gives its file, row and field, then the reason;
+    an ambiguous or unknown place lists its candidates with cercle and region.
+    """
+    from geo.errors import DataFileError
+    from geo.products.i18n import has_key, tr
+
+    key = getattr(exc, "key", None)
+    fields = dict(getattr(exc, "fields", {}) or {})
+    if key is None or not has_key(key, lang):
+        return str(exc)
+    text = tr(key, lang, **fields)
+    candidates = getattr(exc, "candidates", None)
+    if candidates:
+        text += "".join("\n  " + place_line(c, lang) for c in candidates)
+    also = getattr(exc, "also", None)
+    close = getattr(exc, "close", None)
+    if close:
+        text += tr("cli.err_close", lang, names="; ".join(close))
+    if also:
+        text += "\n" + tr("cli.err_also", lang, names="; ".join(also))
+    if key == "err.unknown_place" and not close and not also:
+        text += tr("cli.err_give_id", lang)
+    if isinstance(exc, DataFileError):
+        where = [str(exc.path)]
+        if exc.row is not None:
+            where.append(tr("cli.err_row", lang, n=exc.row))
+        if exc.field:
+            where.append(tr("cli.err_field", lang, field=repr(exc.field)))
+        text = tr("cli.err_where", lang, where=", ".join(where), reason=text)
+    return text
+
+
+def place_line(place, lang: str) -> str:  # noqa: ANN001
+    """One candidate place: name, cercle, region, id, latitude, longitude (``geo.sources.places.Place``)."""
+    from geo.products.i18n import tr
+
+    return tr(
+        "cli.place_line",
+        lang,
+        name=place.name,
+        cercle=place.adm2_name or "?",
+        region=place.adm1_name or "?",
+        id=place.place_id,
+        lat=f"{place.lat:.5f}",
+        lon=f"{place.lon:.5f}",
+    )
+
+
+def lang_of(args: argparse.Namespace) -> str:
+    """Return the language of the command's output (``Settings.lang``)."""
+    return settings_of(args).lang
+
+
+def code_label(vocab, code: object, lang: str) -> object:  # noqa: ANN001
+    """Label of ``code`` in ``vocab`` for people; values that are not codes are returned unchanged."""
+    return vocab.label(code, lang) if isinstance(code, str) and code in vocab else code
+
+
+def frame_text(args: argparse.Namespace, df, prefixes: tuple[str, ...], vocabs: dict | None = None) -> str:  # noqa: ANN001
+    """Return a table for people: headers from the catalogs, codes as labels, booleans as yes/no.
+
+    Parameters
+    ----------
+    args
+        Parsed arguments (their settings give the language).
+    df
+        The table; missing values print empty.
+    prefixes
+        Catalog prefixes tried in turn for each column header (``<prefix>.<column>``);
+        a column none of them names keeps its name.
+    vocabs
+        ``{column: Vocab}`` whose codes are shown as labels.
+    """
+    from geo.products.i18n import has_key, tr
+
+    lang = lang_of(args)
+    out = df.astype(object).where(df.notna(), "")
+    for c, vocab in (vocabs or {}).items():
+        if c in out.columns:
+            out[c] = [code_label(vocab, v, lang) for v in out[c]]
+    for c in out.columns:
+        if out[c].map(lambda v: isinstance(v, bool)).all() and len(out):
+            yes, no = tr("common.yes", lang), tr("common.no", lang)
+            out[c] = [yes if v else no for v in out[c]]
+    names = {}
+    for c in out.columns:
+        for prefix in prefixes:
+            if has_key(f"{prefix}.{c}", lang):
+                names[c] = tr(f"{prefix}.{c}", lang)
+                break
+    if not len(out):
+        return tr("cli.no_rows", lang)
+    return out.rename(columns=names).to_string(index=False)
+
 
 #: Optional modules and the extra of ``mali-access`` that installs each of them.
 EXTRA_OF_MODULE: dict[str, str] = {
@@ -60,16 +279,18 @@ def table_text(args: argparse.Namespace, table, prefix: str, numbers: dict[str, 
     return out.to_string(index=False)
 
 
-def missing_extra_message(exc: ModuleNotFoundError) -> str | None:
+def missing_extra_message(exc: ModuleNotFoundError, lang: str = "en") -> str | None:
     """One line naming the extra to install when ``exc`` is about an optional module.
 
     Returns ``None`` when the missing module belongs to no extra (a real error).
     """
+    from geo.products.i18n import tr
+
     top = (exc.name or "").split(".")[0]
     extra = EXTRA_OF_MODULE.get(top)
     if extra is None:
         return None
-    return f"error: this command needs {top}, from the '{extra}' extra: pip install 'mali-access[{extra}]'"
+    return tr("cli.missing_extra", lang, module=top, extra=extra)
 
 
 def require_extra(extra: str) -> None:
@@ -87,40 +308,42 @@ def require_extra(extra: str) -> None:
 
 def add_data_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--data DIR`` (see :class:`geo.config.Settings` for the default)."""
-    parser.add_argument(
-        "--data",
-        metavar="DIR",
-        help=f"data folder with the public datasets (default: ${ENV_VARS['data_dir']}, "
-        "then data/external/, then ../shared/data)",
-    )
+    parser.add_argument("--data", metavar="DIR", help=hx("cli.h.data", var=ENV_VARS["data_dir"]))
 
 
 def add_store_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--store PATH|URL`` (see :class:`geo.config.Settings` for the default)."""
-    parser.add_argument(
-        "--store",
-        metavar="PATH|URL",
-        help="project store: a SQLite file, or a PostgreSQL/PostGIS database as "
-        f"postgresql://USER@HOST:PORT/DB; default ${ENV_VARS['store_path']} or store.sqlite in var/ "
-        "(in the per-user data folder when installed)",
-    )
+    parser.add_argument("--store", metavar="PATH|URL", help=hx("cli.h.store", var=ENV_VARS["store_path"]))
 
 
-def add_cell_km_option(parser: argparse.ArgumentParser, help_text: str = "friction grid cell size") -> None:
+def add_cell_km_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--cell-km KM`` (default ``MALI_ACCESS_CELL_KM``, then 1 km)."""
     parser.add_argument(
         "--cell-km",
         type=positive_km,
         metavar="KM",
-        help=f"{help_text} in km (default: ${ENV_VARS['cell_km']} or {DEFAULT_CELL_KM:g})",
+        help=hx("cli.h.cell_km", var=ENV_VARS["cell_km"], km=f"{DEFAULT_CELL_KM:g}"),
     )
+
+
+def add_as_of_option(parser: argparse.ArgumentParser, key: str = "cli.h.as_of") -> None:
+    """Add ``--as-of YYYY-MM-DD`` (default: today)."""
+    parser.add_argument(
+        "--as-of", type=parse_date, default=dt.date.today(), metavar="YYYY-MM-DD", help=hx(key)
+    )
+
+
+def add_season_option(parser: argparse.ArgumentParser, key: str = "cli.h.season") -> None:
+    """Add ``--season dry|rainy`` (default: the season of the as-of date)."""
+    parser.add_argument("--season", choices=("dry", "rainy"), default=None, help=hx(key))
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Resolve the settings once from the parsed options (flags > environment > defaults).
 
     Options a command does not have count as not given. ``--lang`` counts only when it
-    names one language (``export map --lang fr,en`` keeps the default for the rest).
+    names one language (``export map --lang fr,en`` keeps the default for the rest); a
+    command's own ``--lang`` wins over the global one (``python -m geo --lang en ...``).
 
     Raises
     ------
@@ -128,6 +351,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
         If an environment variable holds a bad cell size or language.
     """
     lang = getattr(args, "lang", None)
+    if lang not in LANGS:
+        lang = getattr(args, "cli_lang", None)
     return Settings.resolve(
         data=getattr(args, "data", None),
         store=getattr(args, "store", None),
@@ -169,7 +394,7 @@ def parse_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         msg = f"expected a date as YYYY-MM-DD, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from exc
+        raise _type_error(msg, "cli.ap.bad_date", value=repr(text)) from exc
 
 
 def parse_hours(text: str) -> tuple[float, ...]:
@@ -178,10 +403,10 @@ def parse_hours(text: str) -> tuple[float, ...]:
         hours = tuple(sorted({float(part) for part in text.split(",") if part.strip()}))
     except ValueError as exc:
         msg = f"expected hours like 4,8,12, got {text!r}"
-        raise argparse.ArgumentTypeError(msg) from exc
+        raise _type_error(msg, "cli.ap.bad_hours", value=repr(text)) from exc
     if not hours or hours[0] <= 0:
         msg = f"hours must be positive numbers, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
+        raise _type_error(msg, "cli.ap.bad_hours", value=repr(text))
     return hours
 
 
@@ -203,22 +428,27 @@ def tqdm_progress(desc: str) -> Callable[[int, int, str], None]:
     return progress
 
 
+def runner_text(args: argparse.Namespace, runner: object) -> str:
+    """Where the tasks run (``geo.model.batch`` runners), in the command's language."""
+    from geo.model.batch import LocalRunner
+
+    text = str(getattr(runner, "description", ""))
+    if isinstance(runner, LocalRunner):
+        return say(args, "cli.runner_local")
+    m = re.fullmatch(r"dask LocalCluster, (\d+) worker processes", text)
+    if m:
+        return say(args, "cli.runner_cluster", n=int(m.group(1)))
+    m = re.fullmatch(r"dask scheduler (\S+), (\d+) workers", text)
+    if m:
+        return say(args, "cli.runner_scheduler", address=m.group(1), n=int(m.group(2)))
+    return text
+
+
 def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--workers N`` and ``--scheduler ADDRESS`` (see ``geo.model.batch.open_runner``)."""
     group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--workers",
-        type=non_negative_int,
-        metavar="N",
-        help="worker processes of a local dask cluster (default: one per core); 0 runs every task "
-        "in this process, without dask",
-    )
-    group.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="address of a running dask scheduler (e.g. tcp://10.0.0.5:8786) whose workers have "
-        "mali-access installed; the data and constraints are sent to them",
-    )
+    group.add_argument("--workers", type=non_negative_int, metavar="N", help=hx("cli.h.workers"))
+    group.add_argument("--scheduler", metavar="ADDRESS", help=hx("cli.h.scheduler"))
 
 
 def non_negative_int(text: str) -> int:
@@ -227,10 +457,10 @@ def non_negative_int(text: str) -> int:
         value = int(text)
     except ValueError:
         msg = f"not a whole number: {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
+        raise _type_error(msg, "cli.ap.not_int", value=repr(text)) from None
     if value < 0:
         msg = f"must be >= 0, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
+        raise _type_error(msg, "cli.ap.negative", value=repr(text))
     return value
 
 
@@ -257,8 +487,8 @@ def positive_km(text: str) -> float:
         value = float(text)
     except ValueError:
         msg = f"not a number: {text!r}"
-        raise argparse.ArgumentTypeError(msg) from None
+        raise _type_error(msg, "cli.ap.not_number", value=repr(text)) from None
     if not value > 0 or value != value or value == float("inf"):
         msg = f"must be a positive number of km, got {text!r}"
-        raise argparse.ArgumentTypeError(msg)
+        raise _type_error(msg, "cli.ap.bad_km", value=repr(text))
     return value

@@ -3,58 +3,44 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import time
 from pathlib import Path
 
 from geo.cli.batch import out_kind
 from geo.cli.common import (
+    add_as_of_option,
     add_cell_km_option,
     add_cluster_options,
     add_data_option,
+    add_season_option,
     add_store_option,
     data_from,
+    hx,
+    lang_of,
     line_progress,
-    parse_date,
+    num,
     parse_hours,
+    runner_text,
+    say,
     settings_of,
     store_from,
+    table_text,
 )
 from geo.config import DEFAULT_BANDS_H
+from geo.products.i18n import format_date
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``criticality`` subcommand."""
-    p = sub.add_parser(
-        "criticality",
-        help="close each open or constrained axis and each crossing in turn; rank them per hub",
-        description="On top of the constraints in force on the as-of date, close each axis that is "
-        "not closed and each crossing usable by vehicles, one at a time, and count per hub the "
-        "people and localities no longer reachable within the largest band. Ranked per hub "
-        "(rank 1 cuts off the most people). CSV with an HXL row, or GeoPackage with the axes "
-        "(layer critical_axes) and crossings (critical_crossings). The closures run on a dask "
-        "cluster (local by default).",
-    )
+    p = sub.add_parser("criticality", help=hx("cli.h.criticality"), description=hx("cli.d.criticality"))
     add_data_option(p)
+    add_as_of_option(p)
+    p.add_argument("--out", required=True, metavar="FILE.csv|FILE.gpkg", help=hx("cli.h.crit.out"))
     p.add_argument(
-        "--as-of",
-        type=parse_date,
-        default=dt.date.today(),
-        metavar="YYYY-MM-DD",
-        help="constraints in force on this date (default: today)",
+        "--hours", type=parse_hours, default=DEFAULT_BANDS_H, metavar="H,H,...", help=hx("cli.h.crit.hours")
     )
-    p.add_argument("--out", required=True, metavar="FILE.csv|FILE.gpkg", help="ranking to write")
-    p.add_argument(
-        "--hours",
-        type=parse_hours,
-        default=DEFAULT_BANDS_H,
-        metavar="H,H,...",
-        help="band limits in hours; cut off = no longer within the largest (default: 4,8,12)",
-    )
-    p.add_argument(
-        "--season", choices=("dry", "rainy"), default=None, help="season override (default: of --as-of)"
-    )
-    p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
+    add_season_option(p)
+    p.add_argument("--hubs", metavar="ID,ID", help=hx("cli.h.hubs"))
     add_cell_km_option(p)
     add_cluster_options(p)
     add_store_option(p)
@@ -89,22 +75,40 @@ def run(args: argparse.Namespace) -> int:
     ctx = make_context(inputs, hubs, hours=args.hours)
     with open_runner(workers=args.workers, scheduler=args.scheduler) as runner:
         print(
-            f"criticality as of {args.as_of} ({state.season} season, {cell_km:g} km cells): "
-            f"{(items['kind'] == 'axis').sum()} axes and {(items['kind'] == 'crossing').sum()} crossings "
-            f"on {runner.description}",
+            say(
+                args,
+                "cli.crit_head",
+                date=format_date(args.as_of, lang_of(args)),
+                season=say(args, f"season.{state.season}"),
+                cell=num(args, cell_km, decimals=1 if cell_km % 1 else 0),
+                axes=int((items["kind"] == "axis").sum()),
+                crossings=int((items["kind"] == "crossing").sum()),
+                runner=runner_text(args, runner),
+            ),
             flush=True,
         )
         table = criticality(
-            ctx, state, runner, as_of=args.as_of, items=items, progress=line_progress("closed")
+            ctx,
+            state,
+            runner,
+            as_of=args.as_of,
+            items=items,
+            progress=line_progress(say(args, "cli.p.closed")),
         )
     write_criticality(table, Path(args.out), kind=kind)
     top = table[table["rank"] <= 3]
+    top = top.assign(kind=[say(args, f"kind_{k}") if k in ("axis", "crossing") else k for k in top["kind"]])
+    cols = ["hub", "rank", "kind", "item_id", "population_lost", "localities_lost"]
+    print(table_text(args, top[cols], "cli.crit_col", {"population_lost": 0}))
     print(
-        top[["hub", "rank", "kind", "item_id", "population_lost", "localities_lost"]].to_string(
-            index=False, formatters={"population_lost": "{:,.0f}".format}
+        say(
+            args,
+            "cli.wrote_rows",
+            path=args.out,
+            n=num(args, len(table)),
+            seconds=num(args, time.perf_counter() - t0, decimals=1),
         )
     )
-    print(f"wrote {args.out} ({len(table)} rows) in {time.perf_counter() - t0:.1f} s")
     return 0
 
 

@@ -21,12 +21,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from geo.cli.common import add_store_option, parse_date, store_from
-from geo.cli.status import add_format_option, print_frame
+from geo.cli.common import add_store_option, hx, parse_date, say, store_from
+from geo.cli.status import _date, add_format_option, add_version_options, print_frame, recorded_line
 from geo.errors import DataFileError
 from geo.store import constraints
 from geo.store.db import display_location
-from geo.vocab import CAUSE, CONFIDENCE, ROAD_STATUS
 
 HISTORY_COLUMNS = [
     "version_id",
@@ -64,50 +63,25 @@ SHOW_COLUMNS = [
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``crossings`` and its ``set``/``history``/``show`` subcommands."""
-    parser = subparsers.add_parser(
-        "crossings",
-        help="record and list the status of river crossings (store)",
-        description="Status of bridges, ferries, pirogue crossings and fords, dated and audited "
-        "in the project store.",
-    )
+    parser = subparsers.add_parser("crossings", help=hx("cli.h.crossings"), description=hx("cli.d.crossings"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    p_set = sub.add_parser("set", help="record a new status version for a crossing")
-    p_set.add_argument(
-        "--crossing", required=True, metavar="ID", help="crossing_id of data/curated/crossings.csv"
-    )
-    p_set.add_argument("--status", required=True, choices=ROAD_STATUS.codes, help="crossing status")
-    p_set.add_argument("--cause", required=True, choices=CAUSE.codes, help="cause of the status")
-    p_set.add_argument("--valid-from", required=True, type=parse_date, metavar="DATE")
-    p_set.add_argument(
-        "--valid-to", type=parse_date, metavar="DATE", help="last day in force (default: open-ended)"
-    )
-    p_set.add_argument("--source", required=True, help="report the status comes from (text or URL)")
-    p_set.add_argument("--by", required=True, metavar="NAME", help="who records it")
-    p_set.add_argument(
-        "--confidence", default="medium", choices=CONFIDENCE.codes, help="confidence (default: medium)"
-    )
-    p_set.add_argument("--note", default="")
-    p_set.add_argument("--status-raw", default="", help="the publisher's wording")
-    p_set.add_argument(
-        "--supersedes",
-        type=int,
-        metavar="VERSION",
-        help="version id this one corrects (it stays in the history)",
-    )
+    p_set = sub.add_parser("set", help=hx("cli.h.crossings.set"), description=hx("cli.h.crossings.set"))
+    p_set.add_argument("--crossing", required=True, metavar="ID", help=hx("cli.h.crossings.id"))
+    add_version_options(p_set, "cli.h.crossings.status")
     add_store_option(p_set)
     p_set.set_defaults(func=run_set)
 
-    p_hist = sub.add_parser("history", help="print every version of a crossing")
-    p_hist.add_argument("--crossing", metavar="ID", help="crossing_id (default: all crossings)")
+    p_hist = sub.add_parser(
+        "history", help=hx("cli.h.crossings.history"), description=hx("cli.h.crossings.history")
+    )
+    p_hist.add_argument("--crossing", metavar="ID", help=hx("cli.h.crossings.id_all"))
     add_format_option(p_hist)
     add_store_option(p_hist)
     p_hist.set_defaults(func=run_history)
 
-    p_show = sub.add_parser("show", help="print the effective status of every crossing on a date")
-    p_show.add_argument(
-        "--as-of", type=parse_date, default=None, metavar="DATE", help="date (default: today)"
-    )
+    p_show = sub.add_parser("show", help=hx("cli.h.crossings.show"), description=hx("cli.h.crossings.show"))
+    p_show.add_argument("--as-of", type=parse_date, default=None, metavar="DATE", help=hx("cli.h.date_today"))
     add_format_option(p_show)
     add_store_option(p_show)
     p_show.set_defaults(func=run_show)
@@ -130,11 +104,7 @@ def run_set(args: argparse.Namespace) -> int:
         status_raw=args.status_raw,
         supersedes=args.supersedes,
     )
-    extra = f" (supersedes version {res.supersedes})" if res.supersedes is not None else ""
-    print(
-        f"recorded crossing-status version {res.version_id}: {args.crossing} {args.status} from "
-        f"{args.valid_from}{extra} by {args.by} at {res.recorded_at} in {path}"
-    )
+    print(recorded_line(args, "cli.crossing_recorded", res, item=args.crossing, path=path))
     return 0
 
 
@@ -143,9 +113,11 @@ def run_history(args: argparse.Namespace) -> int:
     path = store_from(args)
     if args.crossing is not None and args.crossing not in set(constraints.known_crossings()["crossing_id"]):
         msg, label = f"unknown crossing {args.crossing!r}", "crossings history"
-        raise DataFileError(label, msg, field="crossing")
+        raise DataFileError(label, msg, field="crossing").keyed(
+            key="err.unknown_crossing", id=repr(args.crossing)
+        )
     hist = constraints.crossing_status_history(path, args.crossing)
-    print_frame(hist[HISTORY_COLUMNS], args.format)
+    print_frame(hist[HISTORY_COLUMNS], args.format, args)
     return 0
 
 
@@ -155,6 +127,18 @@ def run_show(args: argparse.Namespace) -> int:
     versions = constraints.load_versions(store_from(args))
     table = constraints.effective_crossing_status(versions, as_of).reset_index()
     if args.format == "table":
-        print(f"crossing status as of {as_of} ({display_location(store_from(args))})")
-    print_frame(table[SHOW_COLUMNS], args.format)
+        print(
+            say(args, "cli.crossings_head", date=_date(args, as_of), store=display_location(store_from(args)))
+        )
+        table = table.assign(kind=[_kind(args, k) for k in table["kind"]])
+    print_frame(table[SHOW_COLUMNS], args.format, args)
     return 0
+
+
+def _kind(args: argparse.Namespace, kind: object) -> object:
+    """Crossing kind for people (``Bac``); other values unchanged."""
+    from geo.cli.common import lang_of
+    from geo.products.i18n import has_key, tr
+
+    key = f"crossing_{kind}"
+    return tr(key, lang_of(args)) if isinstance(kind, str) and has_key(key, lang_of(args)) else kind

@@ -17,8 +17,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from geo.cli.common import add_data_option, add_store_option, data_from, parse_date, store_from
-from geo.cli.status import add_format_option, print_frame
+from geo.cli.common import (
+    add_data_option,
+    add_store_option,
+    choices_help,
+    data_from,
+    hx,
+    lang_of,
+    parse_date,
+    say,
+    store_from,
+)
+from geo.cli.status import _date, add_format_option, print_frame
 from geo.errors import DataFileError
 from geo.store import constraints
 from geo.store.db import display_location
@@ -72,83 +82,60 @@ SHOW_COLUMNS = [
 ]
 
 
-POPULATION_NOTE = (
-    "population: people inside the no-entry disc (radius_km). population_grid = WorldPop 2020 "
-    "density (~18 km blocks) x disc area; low/high = disc area x lowest/highest block density "
-    "around the locality (the grid cannot resolve more); population_settlement = sum of the "
-    "gazetteer (GeoNames) populations of localities in the disc, year unknown. population = the "
-    "settlement figure when known, else the grid figure (population_method)."
-)
+#: Columns whose codes print as labels in the tables for people.
+VOCABS = {"status": ENCIRCLED_STATUS, "confidence": CONFIDENCE, "coord_confidence": CONFIDENCE}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``encircled`` and its ``set``/``history``/``show`` subcommands."""
-    parser = subparsers.add_parser(
-        "encircled",
-        help="record and list NSAG-encircled localities (store)",
-        description="Encircled / blockaded localities, one episode per blockade, dated and "
-        "audited in the project store.",
-    )
+    parser = subparsers.add_parser("encircled", help=hx("cli.h.encircled"), description=hx("cli.d.encircled"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    p_set = sub.add_parser(
-        "set",
-        help="record a new episode, or a new version of an episode",
-        description="Changes the current episode of LOCALITY that started on --since (or "
-        "--episode); starts a new episode when there is none. Options left out keep the "
-        "episode's current values.",
+    p_set = sub.add_parser("set", help=hx("cli.h.enc.set"), description=hx("cli.d.enc.set"))
+    p_set.add_argument("--locality", required=True, metavar="NAME", help=hx("cli.h.enc.locality"))
+    p_set.add_argument("--episode", metavar="ID", help=hx("cli.h.enc.episode"))
+    p_set.add_argument(
+        "--status", choices=ENCIRCLED_STATUS.codes, help=choices_help(ENCIRCLED_STATUS, "cli.h.enc.status")
     )
-    p_set.add_argument("--locality", required=True, metavar="NAME")
-    p_set.add_argument("--episode", metavar="ID", help="episode_id to change (see history)")
-    p_set.add_argument("--status", choices=ENCIRCLED_STATUS.codes, help="encirclement status")
-    p_set.add_argument("--since", type=parse_date, metavar="DATE")
-    p_set.add_argument("--until", type=parse_date, metavar="DATE", help="lifted on (last day)")
-    p_set.add_argument("--last-confirmed", type=parse_date, metavar="DATE")
-    p_set.add_argument("--lon", type=float, help="degrees east (EPSG:4326); needed for a new locality")
-    p_set.add_argument("--lat", type=float, help="degrees north (EPSG:4326)")
-    p_set.add_argument("--coord-confidence", choices=CONFIDENCE.codes, help="confidence of the coordinates")
-    p_set.add_argument("--confidence", choices=CONFIDENCE.codes, help="confidence of the report")
-    p_set.add_argument("--armed-group", help="restricted field")
-    p_set.add_argument("--radius-km", type=float, help="no-entry radius (km)")
+    p_set.add_argument("--since", type=parse_date, metavar="DATE", help=hx("cli.h.enc.since"))
+    p_set.add_argument("--until", type=parse_date, metavar="DATE", help=hx("cli.h.enc.until"))
+    p_set.add_argument(
+        "--last-confirmed", type=parse_date, metavar="DATE", help=hx("cli.h.enc.last_confirmed")
+    )
+    p_set.add_argument("--lon", type=float, help=hx("cli.h.enc.lon"))
+    p_set.add_argument("--lat", type=float, help=hx("cli.h.enc.lat"))
+    p_set.add_argument(
+        "--coord-confidence",
+        choices=CONFIDENCE.codes,
+        help=choices_help(CONFIDENCE, "cli.h.enc.coord_confidence"),
+    )
+    p_set.add_argument(
+        "--confidence", choices=CONFIDENCE.codes, help=choices_help(CONFIDENCE, "cli.h.enc.confidence")
+    )
+    p_set.add_argument("--armed-group", help=hx("cli.h.enc.armed_group"))
+    p_set.add_argument("--radius-km", type=float, help=hx("cli.h.enc.radius"))
     shown = p_set.add_mutually_exclusive_group()
     shown.add_argument(
-        "--public",
-        dest="public",
-        action="store_true",
-        default=None,
-        help="may appear in public products (snapshots, public exports); an advisor's decision",
+        "--public", dest="public", action="store_true", default=None, help=hx("cli.h.enc.public")
     )
-    shown.add_argument(
-        "--restricted",
-        dest="public",
-        action="store_false",
-        help="internal only (the default for a new episode; a new version keeps its episode's flag)",
-    )
-    p_set.add_argument("--note")
-    p_set.add_argument("--source", required=True)
-    p_set.add_argument("--by", required=True, metavar="NAME")
-    p_set.add_argument(
-        "--based-on",
-        type=int,
-        metavar="VERSION",
-        help="the episode's latest version when you prepared this change (0 for a new episode; see "
-        "history); if it has a newer one, nothing is saved and the newer version is printed (exit 2)",
-    )
+    shown.add_argument("--restricted", dest="public", action="store_false", help=hx("cli.h.enc.restricted"))
+    p_set.add_argument("--note", help=hx("cli.h.note"))
+    p_set.add_argument("--source", required=True, help=hx("cli.h.source"))
+    p_set.add_argument("--by", required=True, metavar="NAME", help=hx("cli.h.by"))
+    p_set.add_argument("--based-on", type=int, metavar="VERSION", help=hx("cli.h.enc.based_on"))
     add_data_option(p_set)
     add_store_option(p_set)
     p_set.set_defaults(func=run_set)
 
-    p_hist = sub.add_parser("history", help="print every version of a locality's episodes")
-    p_hist.add_argument("--locality", metavar="NAME", help="default: all localities")
+    p_hist = sub.add_parser("history", help=hx("cli.h.enc.history"), description=hx("cli.h.enc.history"))
+    p_hist.add_argument("--locality", metavar="NAME", help=hx("cli.h.enc.locality_all"))
     add_format_option(p_hist)
     add_store_option(p_hist)
     p_hist.set_defaults(func=run_history)
 
-    p_show = sub.add_parser("show", help="print the episodes in force on a date")
-    p_show.add_argument(
-        "--as-of", type=parse_date, default=None, metavar="DATE", help="date (default: today)"
-    )
-    p_show.add_argument("--all", action="store_true", help="also episodes not in force")
+    p_show = sub.add_parser("show", help=hx("cli.h.enc.show"), description=hx("cli.h.enc.show"))
+    p_show.add_argument("--as-of", type=parse_date, default=None, metavar="DATE", help=hx("cli.h.date_today"))
+    p_show.add_argument("--all", action="store_true", help=hx("cli.h.enc.all"))
     add_data_option(p_show)
     add_format_option(p_show)
     add_store_option(p_show)
@@ -190,12 +177,29 @@ def run_set(args: argparse.Namespace) -> int:
     )
     hist = constraints.encircled_history(path, args.locality)
     row = hist[hist["version_id"] == res.version_id].iloc[0]
-    extra = f", supersedes version {res.supersedes}" if res.supersedes is not None else ", new episode"
+    lang = lang_of(args)
+    shown = "cli.enc_public" if bool(row["public"]) else "cli.enc_restricted"
+    extra = (
+        say(args, "cli.enc_supersedes", n=res.supersedes)
+        if res.supersedes is not None
+        else say(args, "cli.enc_new")
+    )
     print(
-        f"recorded encircled version {res.version_id}: {row['episode_id']} {row['status']} "
-        f"({row['since']} - {row['until'] or 'open'}, admin3 {row['adm3_pcode']}, "
-        f"{'public' if bool(row['public']) else 'restricted'}{extra}) "
-        f"by {args.by} at {res.recorded_at} in {path}"
+        say(
+            args,
+            "cli.enc_recorded",
+            n=res.version_id,
+            episode=row["episode_id"],
+            status=ENCIRCLED_STATUS.label(row["status"], lang),
+            since=row["since"],
+            until=row["until"] or say(args, "cli.enc_open"),
+            pcode=row["adm3_pcode"],
+            shown=say(args, shown),
+            extra=extra,
+            by=args.by,
+            at=res.recorded_at,
+            path=path,
+        )
     )
     return 0
 
@@ -206,8 +210,10 @@ def run_history(args: argparse.Namespace) -> int:
     if args.locality is not None and hist.empty:
         msg = f"unknown locality {args.locality!r}"
         label = "encircled history"
-        raise DataFileError(label, msg, field="locality")
-    print_frame(hist[HISTORY_COLUMNS], args.format)
+        raise DataFileError(label, msg, field="locality").keyed(
+            key="err.unknown_locality", name=repr(args.locality)
+        )
+    print_frame(hist[HISTORY_COLUMNS], args.format, args, VOCABS)
     return 0
 
 
@@ -227,8 +233,11 @@ def run_show(args: argparse.Namespace) -> int:
             if c not in eff.columns:
                 eff[c] = None
     if args.format == "table":
-        print(f"encircled localities as of {as_of} ({display_location(store_from(args))})")
-    print_frame(eff[SHOW_COLUMNS], args.format)
+        print(
+            say(args, "cli.encircled_head", date=_date(args, as_of), store=display_location(store_from(args)))
+        )
+    print_frame(eff[SHOW_COLUMNS], args.format, args, VOCABS)
     if args.format == "table":
-        print(POPULATION_NOTE if data_dir is not None else "population: no data folder (pass --data DIR)")
+        note = "cli.enc_population_note" if data_dir is not None else "cli.enc_no_data"
+        print(say(args, note))
     return 0

@@ -10,11 +10,15 @@ import time
 from pathlib import Path
 
 from geo.cli.common import (
+    add_as_of_option,
     add_data_option,
+    add_season_option,
     add_store_option,
     data_from,
+    error_text,
+    hx,
+    lang_of,
     num,
-    parse_date,
     require_extra,
     say,
     settings_of,
@@ -32,101 +36,47 @@ LANG_CHOICES = ("fr", "en", "fr,en")
 
 def _common(p: argparse.ArgumentParser) -> None:
     add_data_option(p)
+    add_as_of_option(p)
+    add_season_option(p)
     p.add_argument(
-        "--as-of",
-        type=parse_date,
-        default=dt.date.today(),
-        metavar="YYYY-MM-DD",
-        help="constraints in force on this date (default: today)",
+        "--incident-days", type=int, default=365, metavar="DAYS", help=hx("cli.h.export.incident_days")
     )
-    p.add_argument(
-        "--season",
-        choices=("dry", "rainy"),
-        default=None,
-        help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
-    )
-    p.add_argument(
-        "--incident-days",
-        type=int,
-        default=365,
-        metavar="DAYS",
-        help="incidents of the DAYS days ending on the as-of date (default: 365)",
-    )
-    p.add_argument(
-        "--public",
-        action="store_true",
-        help="public version (geo/products/policy.py): computed from the encirclements marked public "
-        "only, no incident points or restricted sources, no armed-group, note or source fields",
-    )
+    p.add_argument("--public", action="store_true", help=hx("cli.h.export.public"))
     add_store_option(p)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``export`` subcommand with ``map`` and ``data``."""
-    p = sub.add_parser(
-        "export",
-        help="print maps (PDF/PNG) and GIS exports (GPKG/KML/GeoJSON/CSV)",
-        description="Print-ready maps and GIS exports of the access state on a date.",
-    )
+    p = sub.add_parser("export", help=hx("cli.h.export"), description=hx("cli.d.export"))
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
-    m = kinds.add_parser(
-        "map",
-        help="print map: PDF (one page per hub with --all-hubs) or PNG",
-        description="Render a print-ready map in French or English. With --all-hubs, a PDF "
-        "meeting pack with one page per hub; with --hub, one hub's page; otherwise the "
-        "national map of every hub's reachable areas. The common positions of the register "
-        "that apply to the mapped area are marked on the map and listed in a table: on the "
-        "page after the map in a PDF, in FILE_positions.png next to a PNG.",
-    )
+    m = kinds.add_parser("map", help=hx("cli.h.export.map"), description=hx("cli.d.export.map"))
     _common(m)
-    m.add_argument(
-        "--out", required=True, metavar="FILE.pdf|FILE.png", help="file to write (replaced atomically)"
-    )
+    m.add_argument("--out", required=True, metavar="FILE.pdf|FILE.png", help=hx("cli.h.export.out"))
     who = m.add_mutually_exclusive_group()
-    who.add_argument("--hub", metavar="NAME", help="one hub, by id (GAO) or name (Gao)")
-    who.add_argument("--all-hubs", action="store_true", help="one page per hub (PDF only)")
-    m.add_argument(
-        "--lang",
-        choices=LANG_CHOICES,
-        metavar="fr|en|fr,en",
-        help="language of the map (default: $MALI_ACCESS_LANG or fr); fr,en writes FILE_fr and "
-        "FILE_en from one computation",
-    )
-    m.add_argument("--paper", choices=("A4", "A3"), default="A4", help="paper size, landscape (default: A4)")
-    m.add_argument("--dpi", type=int, default=300, help="PNG resolution (default: 300)")
-    m.add_argument(
-        "--zones", choices=("2", "3"), help="draw access zones of this admin level instead of bands"
-    )
-    m.add_argument(
-        "--incident-category",
-        metavar="AMRF",
-        help="AMRF category counted by the incident choropleth (data/amrf_categories.csv code; "
-        "default: every access category)",
-    )
-    m.add_argument(
-        "--stale-days",
-        metavar="N",
-        help="mark constraints not confirmed for more than N days (default: $MALI_ACCESS_STALE_DAYS or 90)",
-    )
-    m.add_argument("--contact", help="contact line of the map (default: $MALI_ACCESS_CONTACT)")
+    who.add_argument("--hub", metavar="NAME", help=hx("cli.h.export.hub"))
+    who.add_argument("--all-hubs", action="store_true", help=hx("cli.h.export.all_hubs"))
+    m.add_argument("--lang", choices=LANG_CHOICES, metavar="fr|en|fr,en", help=hx("cli.h.export.lang"))
+    m.add_argument("--paper", choices=("A4", "A3"), default="A4", help=hx("cli.h.export.paper"))
+    m.add_argument("--dpi", type=int, default=300, help=hx("cli.h.export.dpi"))
+    m.add_argument("--zones", choices=("2", "3"), help=hx("cli.h.export.zones"))
+    m.add_argument("--incident-category", metavar="AMRF", help=hx("cli.h.export.category"))
+    m.add_argument("--stale-days", metavar="N", help=hx("cli.h.export.stale"))
+    m.add_argument("--contact", help=hx("cli.h.export.contact"))
     m.set_defaults(func=run_map)
     d = kinds.add_parser(
-        "data",
-        help="GIS export: GeoPackage, KML, GeoJSON or HXL CSV",
-        description="Export the themes (zones, reachable areas, catchments, roads with status, "
-        "encircled localities, hubs, incidents per admin unit); the format follows --out. "
-        "GeoPackage, KML and GeoJSON hold every theme unless --layers says otherwise; a CSV "
-        f"holds one table: without --layers it is {CSV_DEFAULT_LAYER} (access zones per "
-        "commune), and the command says which table it wrote.",
+        "data", help=hx("cli.h.export.data"), description=hx("cli.d.export.data", layer=CSV_DEFAULT_LAYER)
     )
     _common(d)
-    d.add_argument("--out", required=True, metavar="FILE.gpkg|FILE.kml|FILE.geojson|FILE.csv")
+    d.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE.gpkg|FILE.kml|FILE.geojson|FILE.csv",
+        help=hx("cli.h.export.data_out"),
+    )
     d.add_argument(
         "--layers",
         metavar="NAME,NAME",
-        help=f"only these themes, checked before computing: {', '.join(valid_layer_names())} "
-        f"(admin_zones = admin_zones_adm2 + admin_zones_adm3). CSV: exactly one theme; "
-        f"default for CSV: {CSV_DEFAULT_LAYER}",
+        help=hx("cli.h.export.layers", names=", ".join(valid_layer_names()), layer=CSV_DEFAULT_LAYER),
     )
     d.set_defaults(func=run_data)
     del p
@@ -145,12 +95,19 @@ def _state(args: argparse.Namespace):  # noqa: ANN202
         store_path=store_from(args),
         season=args.season,
         incident_days=args.incident_days,
-        progress=tqdm_progress("computing"),
+        progress=tqdm_progress(say(args, "cli.p.computing")),
         public=args.public,
     )
 
 
 def _hub_id(hubs, text: str) -> str:  # noqa: ANN001
+    """Hub id of ``text`` (an id or a name, any case).
+
+    Raises
+    ------
+    HubError
+        No hub has that id or name; the message lists the hubs.
+    """
     from geo.errors import HubError
 
     for hid, name in zip(hubs["hub_id"], hubs["name"], strict=True):
@@ -158,7 +115,12 @@ def _hub_id(hubs, text: str) -> str:  # noqa: ANN001
             return str(hid)
     known = ", ".join(f"{h} ({n})" for h, n in zip(hubs["hub_id"], hubs["name"], strict=True))
     msg = f"unknown hub {text!r}; known: {known}"
-    raise HubError(msg)
+    raise HubError(msg).keyed(key="err.unknown_hub", text=repr(text), known=known)
+
+
+def _error(args: argparse.Namespace, message: str) -> None:
+    """Print one error line on stderr in the command's language."""
+    print(say(args, "cli.error", message=message), file=sys.stderr)
 
 
 def run_map(args: argparse.Namespace) -> int:
@@ -176,10 +138,10 @@ def run_map(args: argparse.Namespace) -> int:
     out = Path(args.out)
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("pdf", "png"):
-        print(f"error: --out must end in .pdf or .png, got {out.name!r}", file=sys.stderr)
+        _error(args, say(args, "err.map_suffix", name=repr(out.name)))
         return 2
     if args.all_hubs and fmt != "pdf":
-        print("error: --all-hubs makes a multi-page PDF; use an --out ending in .pdf", file=sys.stderr)
+        _error(args, say(args, "err.all_hubs_pdf"))
         return 2
     settings = settings_of(args)
     if args.incident_category:
@@ -187,7 +149,7 @@ def run_map(args: argparse.Namespace) -> int:
 
         codes = read_typology().constraint_codes
         if args.incident_category not in codes:
-            print(f"error: --incident-category must be one of {', '.join(codes)}", file=sys.stderr)
+            _error(args, say(args, "err.category", codes=", ".join(codes)))
             return 2
     state = _state(args)
     level = int(args.zones) if args.zones else 2
@@ -221,7 +183,7 @@ def run_map(args: argparse.Namespace) -> int:
                 dpi=args.dpi,
                 out=target,
                 public=args.public,
-                progress=tqdm_progress(f"pages ({lang})"),
+                progress=tqdm_progress(say(args, "cli.p.pages", lang=lang)),
             )
             what = say(args, "cli.n_pages", n=len(ids))
         else:
@@ -271,14 +233,14 @@ def run_data(args: argparse.Namespace) -> int:
     try:
         layers = resolve_layers(_layers_arg(args), export_format(out))
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(args, error_text(exc, lang_of(args)))
         return 2
     state = _state(args)
     themes = themes_from_state(state, public=args.public)
     try:
         written = write_export(themes, out, layers=layers)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _error(args, error_text(exc, lang_of(args)))
         return 2
     for note in state.notes:
         print(say(args, "cli.note", note=note))

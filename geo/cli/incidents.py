@@ -19,8 +19,13 @@ import shapely
 from geo.cli.common import (
     add_data_option,
     add_store_option,
+    choices_help,
     data_from,
+    error_text,
+    hx,
+    lang_of,
     parse_date,
+    say,
     store_from,
     tqdm_progress,
 )
@@ -36,88 +41,69 @@ BORDER_TOLERANCE_KM = 5.0
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``incidents`` command and its subcommands."""
-    parser = subparsers.add_parser(
-        "incidents", help="check, import and count incident files", description=__doc__
-    )
+    parser = subparsers.add_parser("incidents", help=hx("cli.h.incidents"), description=hx("cli.d.incidents"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    for name, helptext in (
-        ("check", "validate a file and print a JSON report (stores nothing)"),
-        ("import", "add a file's accepted rows to the store"),
-    ):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("file", metavar="FILE", help="CSV or XLSX file")
+    for name in ("check", "import"):
+        p = sub.add_parser(name, help=hx(f"cli.h.inc.{name}"), description=hx(f"cli.h.inc.{name}"))
+        p.add_argument("file", metavar="FILE", help=hx("cli.h.inc.file"))
         p.add_argument(
             "--format",
             default="auto",
             choices=["auto", "acled", "ucdp", "curated", "generic"],
-            help="file format (default: detected from the header)",
+            help=hx("cli.h.inc.format"),
         )
-        p.add_argument("--mapping", metavar="MAPPING.toml", help="column mapping for generic files")
-        p.add_argument(
-            "--date-order",
-            choices=["dmy", "mdy", "ymd"],
-            help="declared order of slash dates; without it ambiguous dates are rejected",
-        )
-        p.add_argument(
-            "--fix-swapped",
-            action="store_true",
-            help="swap latitude/longitude where only the swapped pair lies in Mali",
-        )
-        p.add_argument("--encoding", help="force the text encoding (default: detected)")
+        p.add_argument("--mapping", metavar="MAPPING.toml", help=hx("cli.h.inc.mapping"))
+        p.add_argument("--date-order", choices=["dmy", "mdy", "ymd"], help=hx("cli.h.inc.date_order"))
+        p.add_argument("--fix-swapped", action="store_true", help=hx("cli.h.inc.fix_swapped"))
+        p.add_argument("--encoding", help=hx("cli.h.inc.encoding"))
         add_data_option(p)
         add_store_option(p)
         p.set_defaults(func=run)
-    p = sub.add_parser(
-        "link",
-        help="turn an incident into a road status or an encirclement (link kept in the store)",
-        description="Record the constraint an incident reveals: a road status of a known axis "
-        "(--road) or an encirclement of a locality (--encircled). The incident's date becomes the "
-        "start date and its source the version's source; the link is kept in the store.",
-    )
-    p.add_argument("incident_id", metavar="INCIDENT_ID", help="e.g. curated:MLI-ACC-017 or ucdp:12993")
+    p = sub.add_parser("link", help=hx("cli.h.inc.link"), description=hx("cli.d.inc.link"))
+    p.add_argument("incident_id", metavar="INCIDENT_ID", help=hx("cli.h.inc.incident_id"))
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--road", metavar="AXIS_ID", help="axis of data/curated/axes.csv")
-    what.add_argument("--encircled", metavar="LOCALITY", help="locality encircled")
+    what.add_argument("--road", metavar="AXIS_ID", help=hx("cli.h.status.axis"))
+    what.add_argument("--encircled", metavar="LOCALITY", help=hx("cli.h.inc.encircled"))
+    p.add_argument("--status", help=hx("cli.h.inc.status"))
+    p.add_argument("--cause", default="security", help=hx("cli.h.inc.cause"))
+    p.add_argument("--radius-km", type=float, help=hx("cli.h.enc.radius"))
     p.add_argument(
-        "--status",
-        help="road: open|constrained|closed|unknown (default closed); "
-        "encirclement: active|lifted|unknown (default active)",
+        "--confidence",
+        default="medium",
+        choices=list(CONFIDENCE.codes),
+        help=choices_help(CONFIDENCE, "cli.h.confidence"),
     )
-    p.add_argument("--cause", default="security", help="road status cause (default security)")
-    p.add_argument("--radius-km", type=float, help="no-entry radius of an encirclement, km")
-    p.add_argument("--confidence", default="medium", choices=list(CONFIDENCE.codes))
-    p.add_argument("--note", default="", help="free text kept with the version")
-    p.add_argument("--by", required=True, dest="recorded_by", help="who records it")
+    p.add_argument("--note", default="", help=hx("cli.h.note"))
+    p.add_argument("--by", required=True, dest="recorded_by", help=hx("cli.h.by"))
     add_data_option(p)
     add_store_option(p)
     p.set_defaults(func=run_link)
-    p = sub.add_parser("links", help="list incident -> constraint links (CSV with HXL row)")
-    p.add_argument("--incident", metavar="INCIDENT_ID", help="only this incident")
-    p.add_argument("--out", metavar="FILE.csv", help="output file (default: stdout)")
+    p = sub.add_parser("links", help=hx("cli.h.inc.links"), description=hx("cli.h.inc.links"))
+    p.add_argument("--incident", metavar="INCIDENT_ID", help=hx("cli.h.inc.only"))
+    p.add_argument("--out", metavar="FILE.csv", help=hx("cli.h.inc.out"))
     add_store_option(p)
     p.set_defaults(func=run_links)
-    for name, helptext in (
-        ("counts", "incidents per admin unit, CSV with HXL row"),
-        ("trend", "incidents per month, CSV with HXL row"),
-    ):
-        p = sub.add_parser(name, help=helptext)
+    for name in ("counts", "trend"):
+        p = sub.add_parser(name, help=hx(f"cli.h.inc.{name}"), description=hx(f"cli.h.inc.{name}"))
         if name == "counts":
-            p.add_argument("--level", type=int, choices=[1, 2, 3], default=2)
+            p.add_argument("--level", type=int, choices=[1, 2, 3], default=2, help=hx("cli.h.inc.level"))
             p.add_argument(
                 "--by",
                 choices=["event_type", "month", "source"],
                 action="append",
                 default=None,
-                help="extra grouping (repeatable)",
+                help=hx("cli.h.inc.by_counts"),
             )
         else:
-            p.add_argument("--by", choices=["event_type", "source"], default=None)
-        p.add_argument("--start", type=parse_date, help="first day, YYYY-MM-DD")
-        p.add_argument("--end", type=parse_date, help="last day, YYYY-MM-DD")
-        p.add_argument("--as-of", type=parse_date, help="last day of a window of --days days")
-        p.add_argument("--days", type=int, help="window length in days, ending --as-of")
-        p.add_argument("--public", action="store_true", help="leave out restricted rows (ACLED ...)")
-        p.add_argument("--out", metavar="FILE.csv", help="output file (default: stdout)")
+            p.add_argument(
+                "--by", choices=["event_type", "source"], default=None, help=hx("cli.h.inc.by_trend")
+            )
+        p.add_argument("--start", type=parse_date, help=hx("cli.h.first_day"))
+        p.add_argument("--end", type=parse_date, help=hx("cli.h.last_day"))
+        p.add_argument("--as-of", type=parse_date, help=hx("cli.h.inc.as_of"))
+        p.add_argument("--days", type=int, help=hx("cli.h.inc.days"))
+        p.add_argument("--public", action="store_true", help=hx("cli.h.inc.public"))
+        p.add_argument("--out", metavar="FILE.csv", help=hx("cli.h.inc.out"))
         add_data_option(p)
         add_store_option(p)
         p.set_defaults(func=run)
@@ -176,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
                 conn,
                 result,
                 file_sha256=sha256_file(Path(args.file)),
-                progress=tqdm_progress("import") if sys.stderr.isatty() else None,
+                progress=tqdm_progress(say(args, "cli.p.import")) if sys.stderr.isatty() else None,
             )
         finally:
             conn.close()
@@ -218,7 +204,7 @@ def _run_tables(args: argparse.Namespace) -> int:
         else:
             inc = time_window(inc, start=args.start, end=args.end)
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(say(args, "cli.error", message=error_text(exc, lang_of(args))), file=sys.stderr)
         return 2
     if args.action == "counts":
         admin3 = load_admin(data_dir, 3)
@@ -229,7 +215,7 @@ def _run_tables(args: argparse.Namespace) -> int:
         table = monthly_trend(inc, by=args.by)
     if args.out:
         write_hxl_csv(table, args.out)
-        print(f"wrote {len(table)} rows to {args.out}", file=sys.stderr)
+        print(say(args, "cli.wrote_n_rows", n=len(table), path=args.out), file=sys.stderr)
     else:
         sys.stdout.write(to_hxl_csv(table))
     return 0
@@ -249,7 +235,8 @@ def run_link(args: argparse.Namespace) -> int:
         near = [i for i in known.index if iid.casefold() in str(i).casefold()][:5]
         hint = f"; did you mean {', '.join(near)}?" if near else ""
         label, msg = "incidents link", f"unknown incident {iid!r}{hint}"
-        raise DataFileError(label, msg, field="incident_id")
+        key = "err.unknown_incident_near" if near else "err.unknown_incident"
+        raise DataFileError(label, msg, field="incident_id").keyed(key, id=repr(iid), near=", ".join(near))
     row = known.loc[iid].to_dict()
     res = link_incident(
         store,
@@ -266,8 +253,19 @@ def run_link(args: argparse.Namespace) -> int:
         data_dir=data_dir,
     )
     print(
-        f"incident {iid} ({row['date'].date()}, AMRF {res.amrf}) -> {res.kind} {res.target}: "
-        f"version {res.version_id} written to {store}"
+        say(
+            args,
+            "cli.inc_linked",
+            id=iid,
+            date=row["date"].date(),
+            amrf=res.amrf,
+            kind=say(args, f"cli.link_{res.kind}")
+            if res.kind in ("road_status", "encirclement")
+            else res.kind,
+            target=res.target,
+            n=res.version_id,
+            path=store,
+        )
     )
     return 0
 
@@ -280,7 +278,7 @@ def run_links(args: argparse.Namespace) -> int:
     table = incident_links(store_from(args), args.incident)
     if args.out:
         write_csv(table, args.out)
-        print(f"wrote {len(table)} links to {args.out}", file=sys.stderr)
+        print(say(args, "cli.wrote_n_links", n=len(table), path=args.out), file=sys.stderr)
     else:
         sys.stdout.write(csv_text(table))
     return 0

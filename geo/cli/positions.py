@@ -29,11 +29,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.cli.common import add_data_option, add_store_option, parse_date, store_from
+from geo.cli.common import (
+    add_data_option,
+    add_store_option,
+    choices_help,
+    frame_text,
+    hx,
+    lang_of,
+    parse_date,
+    say,
+    store_from,
+)
 from geo.store import positions
+from geo.vocab import POSITION_STATUS, POSITION_TOPIC, POSITION_VISIBILITY
 
 #: Columns of ``list --format table`` (CSV and JSON carry every column of the register).
 TABLE_COLUMNS = ["id", "status", "scope", "topic", "visibility", "meeting_ref", "meeting_date", "text_en"]
+#: Columns whose codes print as labels in the tables for people.
+VOCABS = {"status": POSITION_STATUS, "topic": POSITION_TOPIC, "visibility": POSITION_VISIBILITY}
 
 
 def _data_dir(args: argparse.Namespace) -> Path | None:
@@ -62,84 +75,87 @@ def csv_text(frame: pd.DataFrame) -> str:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``positions`` and its subcommands."""
-    parser = subparsers.add_parser(
-        "positions",
-        help="register of common positions and red lines (HAWG proposes, HCT endorses)",
-        description="Common positions and red lines: draft, propose (HAWG), endorse (HCT), revise, retire.",
-    )
+    parser = subparsers.add_parser("positions", help=hx("cli.h.positions"), description=hx("cli.d.positions"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     def step_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--meeting", required=True, metavar="REF", help="meeting that decided the step")
-        p.add_argument("--by", required=True, metavar="NAME", help="who records it")
-        p.add_argument("--date", type=parse_date, metavar="DATE", help="meeting date (default: today)")
+        p.add_argument("--meeting", required=True, metavar="REF", help=hx("cli.h.pos.meeting"))
+        p.add_argument("--by", required=True, metavar="NAME", help=hx("cli.h.by"))
+        p.add_argument("--date", type=parse_date, metavar="DATE", help=hx("cli.h.pos.date"))
         add_store_option(p)
 
-    p_add = sub.add_parser("add", help="draft a new position; prints its id")
-    p_add.add_argument("--scope", required=True, help="country, admin:PCODE, axis:ID, crossing:ID, ...")
-    p_add.add_argument("--topic", required=True, help=f"one of {', '.join(positions.TOPICS)}")
-    p_add.add_argument("--text-fr", required=True, metavar="TEXT")
-    p_add.add_argument("--text-en", required=True, metavar="TEXT")
-    p_add.add_argument("--visibility", required=True, choices=positions.VISIBILITIES)
-    p_add.add_argument("--by", required=True, metavar="NAME")
-    p_add.add_argument("--meeting", default="", metavar="REF", help="optional for a draft")
-    p_add.add_argument("--date", type=parse_date, metavar="DATE")
-    p_add.add_argument("--motivated-by", action="append", default=[], metavar="REF")
+    p_add = sub.add_parser("add", help=hx("cli.h.pos.add"), description=hx("cli.h.pos.add"))
+    p_add.add_argument("--scope", required=True, help=hx("cli.h.pos.scope"))
+    p_add.add_argument(
+        "--topic", required=True, metavar="TOPIC", help=choices_help(POSITION_TOPIC, "cli.h.pos.topic")
+    )
+    p_add.add_argument("--text-fr", required=True, metavar="TEXT", help=hx("cli.h.pos.text_fr"))
+    p_add.add_argument("--text-en", required=True, metavar="TEXT", help=hx("cli.h.pos.text_en"))
+    p_add.add_argument(
+        "--visibility",
+        required=True,
+        choices=positions.VISIBILITIES,
+        help=choices_help(POSITION_VISIBILITY, "cli.h.pos.visibility"),
+    )
+    p_add.add_argument("--by", required=True, metavar="NAME", help=hx("cli.h.by"))
+    p_add.add_argument("--meeting", default="", metavar="REF", help=hx("cli.h.pos.meeting_draft"))
+    p_add.add_argument("--date", type=parse_date, metavar="DATE", help=hx("cli.h.pos.date"))
+    p_add.add_argument(
+        "--motivated-by", action="append", default=[], metavar="REF", help=hx("cli.h.pos.motivated")
+    )
     add_data_option(p_add)
     add_store_option(p_add)
     p_add.set_defaults(func=run_add)
 
-    for action, text in (
-        ("propose", "the HAWG proposes a draft or a revision"),
-        ("endorse", "record the HCT's endorsement of a proposed position"),
-        ("retire", "withdraw a position for good"),
-    ):
-        p = sub.add_parser(action, help=text)
-        p.add_argument("id", type=int, metavar="ID")
+    for action in ("propose", "endorse", "retire"):
+        p = sub.add_parser(action, help=hx(f"cli.h.pos.{action}"), description=hx(f"cli.h.pos.{action}"))
+        p.add_argument("id", type=int, metavar="ID", help=hx("cli.h.pos.id"))
         step_options(p)
         p.set_defaults(func=run_step, step=action)
 
-    p_rev = sub.add_parser("revise", help="change the text, scope or visibility of a position")
-    p_rev.add_argument("id", type=int, metavar="ID")
-    p_rev.add_argument("--text-fr", metavar="TEXT")
-    p_rev.add_argument("--text-en", metavar="TEXT")
-    p_rev.add_argument("--scope")
-    p_rev.add_argument("--visibility", choices=positions.VISIBILITIES)
-    p_rev.add_argument("--motivated-by", action="append", default=None, metavar="REF")
+    p_rev = sub.add_parser("revise", help=hx("cli.h.pos.revise"), description=hx("cli.h.pos.revise"))
+    p_rev.add_argument("id", type=int, metavar="ID", help=hx("cli.h.pos.id"))
+    p_rev.add_argument("--text-fr", metavar="TEXT", help=hx("cli.h.pos.text_fr"))
+    p_rev.add_argument("--text-en", metavar="TEXT", help=hx("cli.h.pos.text_en"))
+    p_rev.add_argument("--scope", help=hx("cli.h.pos.scope"))
+    p_rev.add_argument(
+        "--visibility",
+        choices=positions.VISIBILITIES,
+        help=choices_help(POSITION_VISIBILITY, "cli.h.pos.visibility"),
+    )
+    p_rev.add_argument(
+        "--motivated-by", action="append", default=None, metavar="REF", help=hx("cli.h.pos.motivated")
+    )
     add_data_option(p_rev)
     step_options(p_rev)
     p_rev.set_defaults(func=run_step, step="revise")
 
-    p_list = sub.add_parser("list", help="print the register")
-    p_list.add_argument("--status", choices=positions.STATUSES)
-    p_list.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p_list = sub.add_parser("list", help=hx("cli.h.pos.list"), description=hx("cli.h.pos.list"))
+    p_list.add_argument(
+        "--status", choices=positions.STATUSES, help=choices_help(POSITION_STATUS, "cli.h.pos.status")
+    )
+    p_list.add_argument(
+        "--format", choices=("table", "csv", "json"), default="table", help=hx("cli.h.pos.format")
+    )
     add_store_option(p_list)
     p_list.set_defaults(func=run_list)
 
-    p_hist = sub.add_parser("history", help="print every step of a position")
-    p_hist.add_argument("id", type=int, metavar="ID")
+    p_hist = sub.add_parser("history", help=hx("cli.h.pos.history"), description=hx("cli.h.pos.history"))
+    p_hist.add_argument("id", type=int, metavar="ID", help=hx("cli.h.pos.id"))
     add_store_option(p_hist)
     p_hist.set_defaults(func=run_history)
 
-    p_rev = sub.add_parser(
-        "review", help="constraints without an endorsed position; positions due for review"
-    )
-    p_rev.add_argument("--months", type=int, default=6, help="due for review after N months (default 6)")
-    p_rev.add_argument(
-        "--as-of", type=parse_date, metavar="DATE", help="constraints in force (default: today)"
-    )
+    p_rev = sub.add_parser("review", help=hx("cli.h.pos.review"), description=hx("cli.h.pos.review"))
+    p_rev.add_argument("--months", type=int, default=6, help=hx("cli.h.pos.months"))
+    p_rev.add_argument("--as-of", type=parse_date, metavar="DATE", help=hx("cli.h.as_of"))
     add_data_option(p_rev)
     add_store_option(p_rev)
     p_rev.set_defaults(func=run_review)
 
-    p_print = sub.add_parser("print", help="printable register (PDF) grouped by topic and status")
-    p_print.add_argument("--lang", choices=("fr", "en"), default="fr")
-    p_print.add_argument("--out", required=True, metavar="FILE.pdf")
-    p_print.add_argument(
-        "--public",
-        action="store_true",
-        help="only HCT-endorsed public positions that point at no restricted place (as public products)",
-    )
+    p_print = sub.add_parser("print", help=hx("cli.h.pos.print"), description=hx("cli.h.pos.print"))
+    p_print.add_argument("--lang", choices=("fr", "en"), help=hx("cli.h.sub_lang"))
+    p_print.add_argument("--out", required=True, metavar="FILE.pdf", help=hx("cli.h.pos.out"))
+    p_print.add_argument("--public", action="store_true", help=hx("cli.h.pos.public"))
     add_data_option(p_print)
     add_store_option(p_print)
     p_print.set_defaults(func=run_print)
@@ -162,7 +178,10 @@ def run_add(args: argparse.Namespace) -> int:
         data_dir=_data_dir(args),
     )
     print(res.position_id)
-    print(f"drafted position {res.position_id} by {args.by} at {res.recorded_at} in {path}", file=sys.stderr)
+    print(
+        say(args, "cli.pos_drafted", n=res.position_id, by=args.by, at=res.recorded_at, path=path),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -188,7 +207,17 @@ def run_step(args: argparse.Namespace) -> int:
         meeting_date=args.date,
         **extra,
     )
-    print(f"position {res.position_id}: {args.step} recorded, now {res.status} (step {res.event_id})")
+    print(
+        say(
+            args,
+            "cli.pos_step",
+            n=res.position_id,
+            step=args.step,
+            status=res.status,
+            label=POSITION_STATUS.label(res.status, lang_of(args)),
+            event=res.event_id,
+        )
+    )
     return 0
 
 
@@ -201,11 +230,12 @@ def run_list(args: argparse.Namespace) -> int:
         json.dump(reg.to_dict(orient="records"), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     elif len(reg):
-        short = reg[TABLE_COLUMNS].copy()
-        short["text_en"] = [t if len(t) <= 60 else t[:59] + "…" for t in short["text_en"]]
-        print(short.to_string(index=False))
+        text = "text_fr" if lang_of(args) == "fr" else "text_en"
+        short = reg[[*TABLE_COLUMNS[:-1], text]].copy()
+        short[text] = [t if len(t) <= 60 else t[:59] + "…" for t in short[text]]
+        print(frame_text(args, short, ("pos.col",), VOCABS))
     else:
-        print("(no positions)")
+        print(say(args, "cli.no_positions"))
     return 0
 
 
@@ -214,8 +244,17 @@ def run_history(args: argparse.Namespace) -> int:
     hist = positions.position_history(store_from(args), args.id)
     cols = ["event_id", "action", "status", "meeting_ref", "meeting_date", "recorded_by", "recorded_at"]
     cols += ["scope", "visibility", "text_fr", "text_en"]
-    print(hist[cols].to_string(index=False))
+    hist = hist[cols].assign(action=[_action(args, a) for a in hist["action"]])
+    print(frame_text(args, hist, ("pos.col",), VOCABS))
     return 0
+
+
+def _action(args: argparse.Namespace, action: object) -> object:
+    """Return a step of the register for people (``pos.action.<action>``); unknown values unchanged."""
+    from geo.products.i18n import has_key
+
+    key = f"pos.action.{action}"
+    return say(args, key) if has_key(key, lang_of(args)) else action
 
 
 def _areas(args: argparse.Namespace) -> dict:
@@ -259,12 +298,22 @@ def run_review(args: argparse.Namespace) -> int:
         axis_names=dict(zip(axes["axis_id"], axes["axis_name"], strict=True)),
         **_areas(args),
     )
-    print(f"Constraints in force on {as_of} without an HCT-endorsed position ({len(uncovered)}):")
-    print(uncovered.to_string(index=False) if len(uncovered) else "  none")
-    print(f"\nPositions not reviewed for {args.months} months ({len(stale)}):")
+    from geo.products.i18n import format_date
+
+    none = "  " + say(args, "cli.none")
+    print(say(args, "cli.pos_uncovered", date=format_date(as_of, lang_of(args)), n=len(uncovered)))
+    print(frame_text(args, uncovered, ("pos.col", "cons.col"), VOCABS) if len(uncovered) else none)
+    print("\n" + say(args, "cli.pos_stale", months=args.months, n=len(stale)))
     cols = ["id", "status", "scope", "topic", "meeting_ref", "meeting_date", "months_since"]
-    print(stale[cols].to_string(index=False) if len(stale) else "  none")
+    print(frame_text(args, stale[cols], ("pos.col",), VOCABS) if len(stale) else none)
     return 0
+
+
+def num_kib(args: argparse.Namespace, size: int) -> str:
+    """Size in KiB for people (whole KiB, Babel)."""
+    from geo.cli.common import num
+
+    return num(args, size / 1024)
 
 
 def run_print(args: argparse.Namespace) -> int:
@@ -289,6 +338,7 @@ def run_print(args: argparse.Namespace) -> int:
             places = load_places(data_dir)
         pub = public_register(reg, withheld_places=known - shown, places=places, public_places=shown)
         reg = reg[reg["id"].isin(pub["position_id"])]
-    data = render_register(reg, lang=args.lang, out=Path(args.out), public=args.public)
-    print(f"wrote {args.out} ({len(reg)} positions, {args.lang}, {len(data) / 1024:.0f} KiB)")
+    lang = lang_of(args)
+    data = render_register(reg, lang=lang, out=Path(args.out), public=args.public)
+    print(say(args, "cli.pos_printed", path=args.out, n=len(reg), lang=lang, kib=num_kib(args, len(data))))
     return 0

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import time
 from pathlib import Path
 
 from geo.cli.common import (
+    add_as_of_option,
     add_cell_km_option,
     add_data_option,
+    add_season_option,
     add_store_option,
     data_from,
+    hx,
     num,
-    parse_date,
     parse_hours,
     say,
     settings_of,
@@ -32,52 +33,18 @@ logger = logging.getLogger(__name__)
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``reach`` subcommand."""
-    p = sub.add_parser(
-        "reach",
-        help="reachable areas (travel-time bands) of each HAWG hub",
-        description="Compute, for each HAWG hub, the areas reachable within each travel-time "
-        "band under the road status and encirclements in force on the as-of date, and write "
-        "them to a GeoPackage layer 'reachable_areas' (EPSG:4326).",
-    )
+    p = sub.add_parser("reach", help=hx("cli.h.reach"), description=hx("cli.d.reach"))
     add_data_option(p)
+    p.add_argument("--out", required=True, metavar="FILE.gpkg", help=hx("cli.h.out_gpkg"))
+    add_as_of_option(p)
     p.add_argument(
-        "--out", required=True, metavar="FILE.gpkg", help="GeoPackage to write (replaced atomically)"
+        "--hours", type=parse_hours, default=DEFAULT_BANDS_H, metavar="H,H,...", help=hx("cli.h.hours")
     )
-    p.add_argument(
-        "--as-of",
-        type=parse_date,
-        default=dt.date.today(),
-        metavar="YYYY-MM-DD",
-        help="constraints in force on this date (default: today)",
-    )
-    p.add_argument(
-        "--hours",
-        type=parse_hours,
-        default=DEFAULT_BANDS_H,
-        metavar="H,H,...",
-        help="band limits in hours (default: 4,8,12)",
-    )
-    p.add_argument(
-        "--season",
-        choices=("dry", "rainy"),
-        default=None,
-        help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
-    )
+    add_season_option(p)
     add_cell_km_option(p)
-    p.add_argument("--hubs", metavar="ID,ID", help="only these hub ids (default: all hubs)")
-    p.add_argument(
-        "--localities-out",
-        metavar="FILE.csv",
-        help="also write one row per (hub, locality reached) with travel_time_h (CSV + HXL)",
-    )
-    p.add_argument(
-        "--scenario",
-        metavar="FILE.toml",
-        help="what-if changes (close/open axes, add/lift blockades, season) applied on top of "
-        "the as-of state; the scenario's reach is written as reachable_areas, with the as-of "
-        "reach (reachable_areas_before), the areas lost and gained (area_lost, area_gained), "
-        "the localities lost and gained (scenario_localities) and the table scenario_changes",
-    )
+    p.add_argument("--hubs", metavar="ID,ID", help=hx("cli.h.hubs"))
+    p.add_argument("--localities-out", metavar="FILE.csv", help=hx("cli.h.reach.localities_out"))
+    p.add_argument("--scenario", metavar="FILE.toml", help=hx("cli.h.reach.scenario"))
     add_store_option(p)
     p.set_defaults(func=run)
 
@@ -92,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     cell_km = settings_of(args).cell_km
     hubs = select_hubs(args.hubs.split(",") if args.hubs else None)
     versions = load_versions(store_from(args), data_dir=data_dir)
-    inputs = load_model_inputs(data_dir, cell_km=cell_km, progress=tqdm_progress("loading data"))
+    inputs = load_model_inputs(data_dir, cell_km=cell_km, progress=tqdm_progress(say(args, "cli.p.loading")))
     result = compute_reach(
         inputs,
         hubs,
@@ -102,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         as_of=args.as_of,
         hours=args.hours,
         season=args.season,
-        progress=tqdm_progress("hubs"),
+        progress=tqdm_progress(say(args, "cli.p.hubs")),
     )
     scenario_result = None
     if args.scenario:

@@ -12,14 +12,20 @@ import datetime as dt
 from pathlib import Path
 
 from geo.cli.common import (
+    add_as_of_option,
     add_data_option,
     add_store_option,
     data_from,
-    parse_date,
+    hx,
+    lang_of,
+    num,
+    say,
     store_from,
+    table_text,
     tqdm_progress,
 )
 from geo.errors import DataFileError
+from geo.products.i18n import format_date
 
 ADMIN_VERSION = "COD-AB 2015"
 
@@ -27,30 +33,15 @@ ADMIN_VERSION = "COD-AB 2015"
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``severity`` subcommand."""
     p = sub.add_parser(
-        "severity",
-        help="access severity (0-5, ACAPS dimensions) per cercle or commune",
-        description="Score every admin unit 0-5 from indicators in the three dimensions of the "
-        "ACAPS humanitarian access methodology (weights and thresholds: "
-        "data/severity_indicators.csv) under the constraints in force on the as-of date. "
-        "Writes one row per unit with the P-code (" + ADMIN_VERSION + "), the score, each "
-        "indicator's value and score and the figures it comes from.",
+        "severity", help=hx("cli.h.severity"), description=hx("cli.d.severity", version=ADMIN_VERSION)
     )
-    p.add_argument("--level", type=int, choices=(2, 3), default=2, help="2 cercles (default), 3 communes")
-    p.add_argument("--as-of", type=parse_date, default=dt.date.today(), metavar="YYYY-MM-DD")
+    p.add_argument("--level", type=int, choices=(2, 3), default=2, help=hx("cli.h.level23"))
+    add_as_of_option(p)
+    p.add_argument("--window-days", type=int, default=365, metavar="N", help=hx("cli.h.window_days"))
     p.add_argument(
-        "--window-days",
-        type=int,
-        default=365,
-        metavar="N",
-        help="incident window ending on --as-of (default 365)",
+        "--out", required=True, metavar="FILE.csv|FILE.gpkg|FILE.pdf|FILE.png", help=hx("cli.h.severity.out")
     )
-    p.add_argument(
-        "--out",
-        required=True,
-        metavar="FILE.csv|FILE.gpkg|FILE.pdf|FILE.png",
-        help="table, layer or print map",
-    )
-    p.add_argument("--lang", choices=("fr", "en"), help="language of a print map (default: settings)")
+    p.add_argument("--lang", choices=("fr", "en"), help=hx("cli.h.sub_lang"))
     add_data_option(p)
     add_store_option(p)
     p.set_defaults(func=run)
@@ -60,14 +51,26 @@ def output_format(path: Path) -> str:
     """``csv``, ``gpkg``, ``pdf`` or ``png`` from the file name; DataFileError otherwise."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".gpkg", ".pdf", ".png"):
-        raise DataFileError(path, "output must end in .csv, .gpkg, .pdf or .png", field="--out")
+        msg = "output must end in .csv, .gpkg, .pdf or .png"
+        raise DataFileError(path, msg, field="--out").keyed(
+            key="err.out_suffix", suffixes=".csv, .gpkg, .pdf, .png"
+        )
     return suffix[1:]
 
 
-def compute(data_dir: Path, store: Path | None, *, level: int, as_of: dt.date, window_days: int, inputs=None):  # noqa: ANN001, ANN201
+def compute(  # noqa: ANN201
+    data_dir: Path,
+    store: Path | None,
+    *,
+    level: int,
+    as_of: dt.date,
+    window_days: int,
+    inputs=None,  # noqa: ANN001
+    loading: str = "loading data",
+):
     """Severity table of ``level`` on ``as_of`` from the data folder and the store (geo.model.severity).
 
-    Returns ``(table, reach result, model inputs)``.
+    Returns ``(table, reach result, model inputs)``; ``loading`` labels the progress bar.
     """
     from geo.model.friction import load_model_inputs
     from geo.model.incidents import load_incidents
@@ -78,7 +81,7 @@ def compute(data_dir: Path, store: Path | None, *, level: int, as_of: dt.date, w
 
     versions = load_versions(store)
     if inputs is None:
-        inputs = load_model_inputs(data_dir, progress=tqdm_progress("loading data"))
+        inputs = load_model_inputs(data_dir, progress=tqdm_progress(loading))
     table, result = severity_on(
         inputs,
         select_hubs(None),
@@ -109,13 +112,14 @@ def run(args: argparse.Namespace) -> int:
     output_format(out)
     if args.window_days < 1:
         label, msg = "--window-days", f"must be >= 1, got {args.window_days}"
-        raise DataFileError(label, msg)
+        raise DataFileError(label, msg).keyed(key="err.at_least_1", value=args.window_days)
     table, result, inputs = compute(
         data_from(args),
         store_from(args),
         level=args.level,
         as_of=args.as_of,
         window_days=args.window_days,
+        loading=say(args, "cli.p.loading"),
     )
     if output_format(out) in ("pdf", "png"):
         from geo.products.printmap import build_map_layers, render_map
@@ -137,17 +141,30 @@ def run(args: argparse.Namespace) -> int:
         write_table(table, out)
     counts = table["score"].value_counts().sort_index()
     print(
-        f"access severity of {len(table)} {'cercles' if args.level == 2 else 'communes'} ({ADMIN_VERSION}) "
-        f"as of {args.as_of}: " + ", ".join(f"{int(k)}: {int(v)}" for k, v in counts.items())
+        say(
+            args,
+            "cli.sev_head",
+            n=num(args, len(table)),
+            units=say(args, f"cli.sev_units_{args.level}"),
+            version=ADMIN_VERSION,
+            date=format_date(args.as_of, lang_of(args)),
+            counts=", ".join(
+                say(args, "cli.sev_count", score=int(k), n=num(args, int(v))) for k, v in counts.items()
+            ),
+        )
     )
     top = table.sort_values(["index", "pcode"], ascending=[False, True])
     if args.level == 3:
         top = top.head(20)
     cols = ["pcode", "name", "adm1_name", "score", "index", *[c for c in table if c.startswith("dim_")]]
-    print(top[cols].to_string(index=False))
+    print(
+        table_text(
+            args, top[cols], "cli.sev_col", {"index": 2, **{c: 2 for c in cols if c.startswith("dim_")}}
+        )
+    )
     notes = table["data_sparse"].str.split("; ").explode()
     notes = notes[notes.astype(bool)].value_counts()
     for note, n in notes.items():
-        print(f"data sparse: {note} ({n} of {len(table)} units)")
-    print(f"wrote {out}")
+        print(say(args, "cli.sev_sparse", note=note, n=num(args, n), total=num(args, len(table))))
+    print(say(args, "cli.wrote", what=out))
     return 0

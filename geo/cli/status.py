@@ -18,7 +18,7 @@ import sys
 
 import pandas as pd
 
-from geo.cli.common import add_store_option, parse_date, store_from
+from geo.cli.common import add_store_option, choices_help, frame_text, hx, parse_date, say, store_from
 from geo.store import constraints
 from geo.store.db import display_location
 from geo.vocab import CAUSE, CONFIDENCE, ROAD_STATUS
@@ -57,83 +57,81 @@ SHOW_COLUMNS = [
 ]
 
 
+#: Catalog prefixes of the column headers of the tables printed for people.
+COLUMN_PREFIXES = ("cons.col", "cli.col")
+#: Columns whose codes print as labels (:mod:`geo.vocab`).
+LABELLED = {"status": ROAD_STATUS, "cause": CAUSE, "confidence": CONFIDENCE}
+
+
 def add_format_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--format {table,csv}``."""
-    parser.add_argument(
-        "--format", choices=("table", "csv"), default="table", help="table (default) or CSV on stdout"
-    )
+    parser.add_argument("--format", choices=("table", "csv"), default="table", help=hx("cli.h.format_table"))
 
 
-def print_frame(df: pd.DataFrame, fmt: str) -> None:
-    """Print a table (aligned text) or CSV on stdout (``geo.tables.csv_text``); missing values print empty."""
+def print_frame(
+    df: pd.DataFrame, fmt: str, args: argparse.Namespace | None = None, vocabs: dict | None = None
+) -> None:
+    """Print a table for people or CSV on stdout (``geo.tables.csv_text``, codes and English headers).
+
+    The table (``fmt == "table"``) has its headers, codes (``vocabs``, default
+    :data:`LABELLED`) and yes/no in the language of ``args``' settings; missing values print empty.
+    """
     if fmt == "csv":
         from geo.tables import csv_text
 
         sys.stdout.write(csv_text(df, hxl=False))
         return
-    out = df.astype(object).where(df.notna(), "")
-    if len(out):
-        print(out.to_string(index=False))
-    else:
-        print("(no rows)")
+    if args is None:
+        args = argparse.Namespace()
+    print(frame_text(args, df, COLUMN_PREFIXES, LABELLED if vocabs is None else vocabs))
+
+
+def add_version_options(p: argparse.ArgumentParser, status_key: str) -> None:
+    """Add the options of a new status version of an axis or a crossing (status, cause, dates, source ...)."""
+    p.add_argument(
+        "--status", required=True, choices=ROAD_STATUS.codes, help=choices_help(ROAD_STATUS, status_key)
+    )
+    p.add_argument("--cause", required=True, choices=CAUSE.codes, help=choices_help(CAUSE, "cli.h.cause"))
+    p.add_argument(
+        "--valid-from", required=True, type=parse_date, metavar="DATE", help=hx("cli.h.valid_from")
+    )
+    p.add_argument("--valid-to", type=parse_date, metavar="DATE", help=hx("cli.h.valid_to"))
+    p.add_argument("--source", required=True, help=hx("cli.h.source"))
+    p.add_argument("--by", required=True, metavar="NAME", help=hx("cli.h.by"))
+    p.add_argument(
+        "--confidence",
+        default="medium",
+        choices=CONFIDENCE.codes,
+        help=choices_help(CONFIDENCE, "cli.h.confidence"),
+    )
+    p.add_argument("--note", default="", help=hx("cli.h.note"))
+    p.add_argument("--status-raw", default="", help=hx("cli.h.status_raw"))
+    p.add_argument("--supersedes", type=int, metavar="VERSION", help=hx("cli.h.supersedes"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``status`` and its ``set``/``history``/``show`` subcommands."""
-    parser = subparsers.add_parser(
-        "status",
-        help="record and list the road status of named axes (store)",
-        description="Road status of named axes, dated and audited in the project store.",
-    )
+    parser = subparsers.add_parser("status", help=hx("cli.h.status"), description=hx("cli.d.status"))
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
-    p_set = sub.add_parser("set", help="record a new status version for an axis")
-    p_set.add_argument("--axis", required=True, metavar="ID", help="axis_id of data/curated/axes.csv")
-    p_set.add_argument("--status", required=True, choices=ROAD_STATUS.codes, help="road status")
-    p_set.add_argument("--cause", required=True, choices=CAUSE.codes, help="cause of the status")
-    p_set.add_argument("--valid-from", required=True, type=parse_date, metavar="DATE")
-    p_set.add_argument(
-        "--valid-to", type=parse_date, metavar="DATE", help="last day in force (default: open-ended)"
-    )
-    p_set.add_argument("--source", required=True, help="report the status comes from (text or URL)")
-    p_set.add_argument("--by", required=True, metavar="NAME", help="who records it")
-    p_set.add_argument(
-        "--confidence", default="medium", choices=CONFIDENCE.codes, help="confidence (default: medium)"
-    )
-    p_set.add_argument("--note", default="")
-    p_set.add_argument("--status-raw", default="", help="the publisher's wording")
-    p_set.add_argument(
-        "--escort-kmh",
-        type=float,
-        metavar="KMH",
-        help="escorted/convoy speed of a constrained axis (km/h), used instead of the constrained factor",
-    )
-    p_set.add_argument(
-        "--supersedes",
-        type=int,
-        metavar="VERSION",
-        help="version id this one corrects (it stays in the history)",
-    )
-    p_set.add_argument(
-        "--based-on",
-        type=int,
-        metavar="VERSION",
-        help="the axis's latest version when you prepared this change (see history); if the axis "
-        "has a newer one, nothing is saved and the newer version is printed (exit 2)",
-    )
+    p_set = sub.add_parser("set", help=hx("cli.h.status.set"), description=hx("cli.h.status.set"))
+    p_set.add_argument("--axis", required=True, metavar="ID", help=hx("cli.h.status.axis"))
+    add_version_options(p_set, "cli.h.status.status")
+    p_set.add_argument("--escort-kmh", type=float, metavar="KMH", help=hx("cli.h.status.escort"))
+    p_set.add_argument("--based-on", type=int, metavar="VERSION", help=hx("cli.h.status.based_on"))
     add_store_option(p_set)
     p_set.set_defaults(func=run_set)
 
-    p_hist = sub.add_parser("history", help="print every version of an axis")
-    p_hist.add_argument("--axis", metavar="ID", help="axis_id (default: all axes)")
+    p_hist = sub.add_parser(
+        "history", help=hx("cli.h.status.history"), description=hx("cli.h.status.history")
+    )
+    p_hist.add_argument("--axis", metavar="ID", help=hx("cli.h.status.axis_all"))
     add_format_option(p_hist)
     add_store_option(p_hist)
     p_hist.set_defaults(func=run_history)
 
-    p_show = sub.add_parser("show", help="print the effective status of every axis on a date")
-    p_show.add_argument(
-        "--as-of", type=parse_date, default=None, metavar="DATE", help="date (default: today)"
-    )
+    p_show = sub.add_parser("show", help=hx("cli.h.status.show"), description=hx("cli.h.status.show"))
+    p_show.add_argument("--as-of", type=parse_date, default=None, metavar="DATE", help=hx("cli.h.date_today"))
     add_format_option(p_show)
     add_store_option(p_show)
     p_show.set_defaults(func=run_show)
@@ -158,12 +156,29 @@ def run_set(args: argparse.Namespace) -> int:
         escort_kmh=args.escort_kmh,
         based_on=args.based_on,
     )
-    extra = f" (supersedes version {res.supersedes})" if res.supersedes is not None else ""
-    print(
-        f"recorded road-status version {res.version_id}: {args.axis} {args.status} from "
-        f"{args.valid_from}{extra} by {args.by} at {res.recorded_at} in {path}"
-    )
+    print(recorded_line(args, "cli.status_recorded", res, item=args.axis, path=path))
     return 0
+
+
+def recorded_line(args: argparse.Namespace, key: str, res, *, item: str, path) -> str:  # noqa: ANN001
+    """Return the line saying a status version was recorded (``key``: of an axis or of a crossing)."""
+    from geo.cli.common import lang_of
+    from geo.products.i18n import format_date
+
+    lang = lang_of(args)
+    extra = say(args, "cli.supersedes", n=res.supersedes) if res.supersedes is not None else ""
+    return say(
+        args,
+        key,
+        n=res.version_id,
+        item=item,
+        status=ROAD_STATUS.label(args.status, lang).lower(),
+        date=format_date(args.valid_from, lang),
+        extra=extra,
+        by=args.by,
+        at=res.recorded_at,
+        path=path,
+    )
 
 
 def run_history(args: argparse.Namespace) -> int:
@@ -174,10 +189,17 @@ def run_history(args: argparse.Namespace) -> int:
 
         msg = f"unknown axis {args.axis!r}"
         label = "status history"
-        raise DataFileError(label, msg, field="axis")
+        raise DataFileError(label, msg, field="axis").keyed(key="err.unknown_axis", id=repr(args.axis))
     hist = constraints.road_status_history(path, args.axis)
-    print_frame(hist[HISTORY_COLUMNS], args.format)
+    print_frame(hist[HISTORY_COLUMNS], args.format, args)
     return 0
+
+
+def _date(args: argparse.Namespace, day: dt.date) -> str:
+    from geo.cli.common import lang_of
+    from geo.products.i18n import format_date
+
+    return format_date(day, lang_of(args))
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -186,6 +208,6 @@ def run_show(args: argparse.Namespace) -> int:
     versions = constraints.load_versions(store_from(args))
     table = constraints.effective_road_status(versions, as_of).reset_index()
     if args.format == "table":
-        print(f"road status as of {as_of} ({display_location(store_from(args))})")
-    print_frame(table[SHOW_COLUMNS], args.format)
+        print(say(args, "cli.status_head", date=_date(args, as_of), store=display_location(store_from(args))))
+    print_frame(table[SHOW_COLUMNS], args.format, args)
     return 0

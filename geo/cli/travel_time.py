@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.cli.common import (
+    add_as_of_option,
     add_cell_km_option,
     add_data_option,
+    add_season_option,
     add_store_option,
     data_from,
+    hx,
+    lang_of,
     num,
-    parse_date,
     say,
     settings_of,
     store_from,
@@ -31,44 +34,15 @@ from geo.cli.common import (
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``travel-time`` subcommand."""
-    p = sub.add_parser(
-        "travel-time",
-        help="travel time and route between two places",
-        description="Print the modelled travel time (hours) and route between two places under the "
-        "constraints in force on the as-of date (or with --baseline, under none), with the route's "
-        "length, its part on roads and the river crossings it uses. PLACE is a hub id (MOP), a "
-        "locality name ('Diré' or 'Diré, Tombouctou'), a place id (wof id or cur:...) or "
-        "'lat,lon' in decimal degrees (e.g. '14.4843,-4.1830'; write --from=... for a value "
-        "starting with '-').",
-    )
+    p = sub.add_parser("travel-time", help=hx("cli.h.travel_time"), description=hx("cli.d.travel_time"))
     add_data_option(p)
-    p.add_argument("--from", dest="origin", required=True, metavar="PLACE", help="start place")
-    p.add_argument("--to", dest="dest", required=True, metavar="PLACE", help="destination place")
-    p.add_argument(
-        "--as-of",
-        type=parse_date,
-        default=dt.date.today(),
-        metavar="YYYY-MM-DD",
-        help="constraints in force on this date (default: today)",
-    )
-    p.add_argument(
-        "--season",
-        choices=("dry", "rainy"),
-        default=None,
-        help="speed profile dry|rainy (default: the season of --as-of in data/curated/seasons.csv)",
-    )
-    p.add_argument(
-        "--baseline",
-        action="store_true",
-        help="ignore every constraint (no road status, no encirclement): the model alone",
-    )
-    p.add_argument("--format", choices=("text", "json"), default="text", help="output format")
-    p.add_argument(
-        "--route-out",
-        type=Path,
-        metavar="FILE.gpkg",
-        help="write the route line (layer 'route', EPSG:4326) to this GeoPackage",
-    )
+    p.add_argument("--from", dest="origin", required=True, metavar="PLACE", help=hx("cli.h.tt.from"))
+    p.add_argument("--to", dest="dest", required=True, metavar="PLACE", help=hx("cli.h.tt.to"))
+    add_as_of_option(p)
+    add_season_option(p)
+    p.add_argument("--baseline", action="store_true", help=hx("cli.h.tt.baseline"))
+    p.add_argument("--format", choices=("text", "json"), default="text", help=hx("cli.h.tt.format"))
+    p.add_argument("--route-out", type=Path, metavar="FILE.gpkg", help=hx("cli.h.tt.route_out"))
     add_cell_km_option(p)
     add_store_option(p)
     p.set_defaults(func=run)
@@ -116,17 +90,53 @@ def _outline_lonlat(inputs: object) -> object:
     return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))).buffer(0.02)
 
 
-def _zone_at(state: object, lon: float, lat: float) -> str | None:
+def _zone_at(state: object, lon: float, lat: float) -> tuple[str, str] | None:
+    """``(locality, since)`` of the no-entry zone holding the point, or None."""
     zones = state.no_entry
     if zones is None or not len(zones):
         return None
+    import shapely
     from pyproj import Transformer
 
     from geo.config import STORAGE_CRS, WORK_CRS
-    from geo.model.reach import _no_entry_status
 
     x, y = Transformer.from_crs(STORAGE_CRS, WORK_CRS, always_xy=True).transform(lon, lat)
-    return _no_entry_status(zones, x, y)
+    zw = zones if zones.crs == WORK_CRS else zones.to_crs(WORK_CRS)
+    d_km = shapely.distance(zw.geometry.to_numpy(), shapely.Point(x, y)) / 1000.0
+    inside = (d_km <= zw["radius_km"].to_numpy()).nonzero()[0]
+    if not len(inside):
+        return None
+    z = zw.iloc[int(inside[0])]
+    return str(z["locality"]), str(z["since"])
+
+
+#: Reasons of ``geo.model.route`` -> suffix of their catalog key ``cli.tt.reason_<suffix>``.
+_REASON_KEYS = {
+    "closed crossing": "crossing",
+    "no-entry zone": "no_entry",
+    "river": "river",
+    "outside Mali": "outside",
+}
+
+
+def _route_note(route: object, lang: str) -> str:
+    """Say why ``route`` (``geo.model.validation.PointRoute``) stops, in ``lang``."""
+    from geo.products.i18n import tr
+
+    suffix = _REASON_KEYS.get(route.reason)
+    if suffix is None:  # a point that cannot be placed on the grid: the engine's words
+        return route.note
+    what = tr(f"cli.tt.reason_{suffix}", lang, ids=", ".join(route.blocking))
+    if route.note.startswith("the start lies"):
+        where = "start"
+    elif "the end lies in" in route.note:
+        where = "end"
+    else:
+        where = "cut"
+    text = tr(f"cli.tt.where_{where}", lang, what=what)
+    if route.reason == "river":
+        text += tr("cli.tt.no_crossing", lang)
+    return text
 
 
 def _crossing_info(inputs: object, ids: list) -> list[dict]:
@@ -143,22 +153,21 @@ def _crossing_info(inputs: object, ids: list) -> list[dict]:
     return out
 
 
-def _why_not(inputs: object, state: object, a: object, b: object, route: object) -> str:
-    """Say why the route cannot be completed: no-entry zone, closed crossing or axis, river."""
-    for end, p in (("start", a), ("destination", b)):
+def _why_not(inputs: object, state: object, a: object, b: object, route: object, lang: str = "en") -> str:
+    """Say why the route cannot be completed, in ``lang``: no-entry zone, closed crossing or axis, river."""
+    from geo.products.i18n import tr
+
+    for end, p in (("start", a), ("end", b)):
         z = _zone_at(state, p.lon, p.lat)
         if z:
-            return f"{end} {p.name} is {z}"
+            return tr(f"cli.tt.in_zone_{end}", lang, name=p.name, locality=z[0], since=z[1])
     if route.reason in ("start", "end", "closed crossing", "river", "outside Mali"):
-        note = route.note
-        if route.reason == "river":
-            note += " (no usable crossing in the model)"
-        return note
+        return _route_note(route, lang)
     from geo.model.validation import baseline_state, router
 
     free = router(inputs, baseline_state(inputs, state.season, state.month))((a.lon, a.lat), (b.lon, b.lat))
     if free.time_h is None:
-        return f"{route.note}; even with every constraint lifted: {free.note}"
+        return tr("cli.tt.even_lifted", lang, note=_route_note(route, lang), free=_route_note(free, lang))
     import geopandas as gpd
 
     from geo.config import WORK_CRS
@@ -169,22 +178,22 @@ def _why_not(inputs: object, state: object, a: object, b: object, route: object)
     if zones is not None and len(zones):
         zw = zones.to_crs(WORK_CRS)
         hit = zw[zw.geometry.distance(lw) <= zw["radius_km"] * 1000.0]
-        reasons += [f"the no-entry zone of {n}" for n in hit["locality"].astype(str).unique()]
+        reasons += [tr("cli.tt.cut_zone", lang, name=n) for n in hit["locality"].astype(str).unique()]
     closed = state.axis_status.index[state.axis_status["status"].astype(str) == "closed"]
     if len(closed):
         axes = inputs.axes.loc[inputs.axes.index.intersection(closed)]
         near = axes[axes.geometry.distance(lw) <= inputs.grid.cell_km * 1000.0]
-        reasons += [f"closed axis {aid}" for aid in near.index]
+        reasons += [tr("cli.tt.cut_axis", lang, id=aid) for aid in near.index]
     cs = getattr(state, "crossing_status", None)
     if cs is not None and len(cs) and free.crossings:
         shut = [c for c in free.crossings if c in cs.index and str(cs.at[c, "status"]) == "closed"]
-        reasons += [f"closed crossing {c}" for c in shut]
+        reasons += [tr("cli.tt.cut_crossing", lang, id=c) for c in shut]
     if reasons:
-        return "the unconstrained route is cut by " + "; ".join(reasons)
-    return route.note or "the constraints in force cut every route"
+        return tr("cli.tt.cut_by", lang, reasons="; ".join(reasons))
+    return _route_note(route, lang) if route.note else tr("cli.tt.cut_all", lang)
 
 
-def travel(inputs: object, state: object, a: object, b: object) -> Trip:
+def travel(inputs: object, state: object, a: object, b: object, *, lang: str = "en") -> Trip:
     """Route between two resolved places (:class:`geo.sources.places.Place`) under ``state``.
 
     Parameters
@@ -195,6 +204,8 @@ def travel(inputs: object, state: object, a: object, b: object) -> Trip:
         ``geo.model.reach.ReachState`` (constraints in force, or the baseline).
     a, b
         Start and destination, EPSG:4326.
+    lang
+        Language of the note, ``{"fr", "en"}``.
 
     Returns
     -------
@@ -206,7 +217,7 @@ def travel(inputs: object, state: object, a: object, b: object) -> Trip:
 
     r = router(inputs, state)((a.lon, a.lat), (b.lon, b.lat))
     if r.time_h is None:
-        return Trip(None, 0.0, 0.0, r.straight_km, [], None, _why_not(inputs, state, a, b, r))
+        return Trip(None, 0.0, 0.0, r.straight_km, [], None, _why_not(inputs, state, a, b, r, lang))
     line = r.line
     if line is None:  # start and end on one cell
         import shapely
@@ -308,7 +319,7 @@ def run(args: argparse.Namespace) -> int:
             season=args.season,
             crossing_versions=versions.crossing_status,
         )
-    trip = travel(inputs, state, a, b)
+    trip = travel(inputs, state, a, b, lang=lang_of(args))
     if args.route_out is not None and trip.line is not None:
         write_route(args.route_out, trip, a, b, as_of=args.as_of, baseline=args.baseline)
     if args.format == "json":
@@ -322,6 +333,16 @@ def run(args: argparse.Namespace) -> int:
             print(say(args, "cli.no_route_written", path=args.route_out), file=sys.stderr)
         return 1
     return 0
+
+
+def _kind_label(kind: object, lang: str) -> str:
+    """Crossing kind for people (``bac`` for a ferry in French); ``?`` when unknown."""
+    from geo.products.i18n import has_key, tr
+
+    if not isinstance(kind, str):
+        return "?"
+    text = tr(f"crossing_{kind}", lang) if has_key(f"crossing_{kind}", lang) else kind
+    return text[:1].lower() + text[1:]
 
 
 def _print_text(trip: Trip, a: object, b: object, args: argparse.Namespace, season: str) -> None:
@@ -346,7 +367,8 @@ def _print_text(trip: Trip, a: object, b: object, args: argparse.Namespace, seas
     )
     if trip.crossings:
         names = ", ".join(
-            f"{c.get('name', c.get('crossing_id'))} ({c.get('kind', '?')})" for c in trip.crossings
+            f"{c.get('name', c.get('crossing_id'))} ({_kind_label(c.get('kind'), lang_of(args))})"
+            for c in trip.crossings
         )
         print(say(args, "cli.crossings", names=names))
     elif trip.crossings is not None:

@@ -161,6 +161,8 @@ class PointRoute:
     reason, note
         Why the end is not reached (``geo.model.route`` reasons, or ``start``/``end`` when
         a point cannot be placed) and a sentence for people; empty when reached.
+    blocking
+        Ids of the closed crossings that cut the way (reason ``closed crossing``).
     """
 
     time_h: float | None
@@ -172,6 +174,7 @@ class PointRoute:
     cells: np.ndarray
     reason: str = ""
     note: str = ""
+    blocking: tuple = ()
 
     @property
     def road_share(self) -> float:
@@ -216,7 +219,9 @@ def router(inputs: object, state: object) -> object:
                 return PointRoute(None, 0.0, 0.0, straight, [], None, empty, name, f"{name} {p.status}")
         r = route_between(inputs, grid, (a.row, a.col), (b.row, b.col), road=road)
         if r.time_h is None:
-            return PointRoute(None, 0.0, 0.0, straight, [], None, empty, r.reason, r.note)
+            return PointRoute(
+                None, 0.0, 0.0, straight, [], None, empty, r.reason, r.note, tuple(r.blocking or ())
+            )
         walk = (a.snap_km + b.snap_km) / HUB_SNAP_SPEED_KMH
         return PointRoute(
             r.time_h + walk, r.length_km, r.road_km, straight, list(r.crossings), r.line, r.cells

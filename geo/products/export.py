@@ -71,6 +71,7 @@ import pyarrow as pa
 import shapely
 
 from geo.config import STORAGE_CRS, WORK_CRS
+from geo.errors import InputError
 from geo.escape import html_text, xml_text
 from geo.io import atomic_path
 from geo.products.policy import PUBLIC_EXPORT_FIELDS, cut_to, public_episodes
@@ -662,7 +663,7 @@ def export_format(target: str | Path) -> str:
 
     Raises
     ------
-    ValueError
+    InputError
         Any other suffix.
     """
     name = Path(target).name
@@ -671,7 +672,9 @@ def export_format(target: str | Path) -> str:
         fmt = "geojson"
     if fmt not in FORMATS:
         msg = f"output must end in one of .{', .'.join(FORMATS)}, got {name!r}"
-        raise ValueError(msg)
+        raise InputError(msg).keyed(
+            key="err.export_suffix", formats="." + ", .".join(FORMATS), name=repr(name)
+        )
     return fmt
 
 
@@ -700,7 +703,7 @@ def resolve_layers(layers: Sequence[str] | None, fmt: str, *, known: Sequence[st
 
     Raises
     ------
-    ValueError
+    InputError
         An unknown name (the message lists the valid ones), or more than one theme for a CSV.
     """
     if not layers:
@@ -708,12 +711,15 @@ def resolve_layers(layers: Sequence[str] | None, fmt: str, *, known: Sequence[st
     unknown = [n for n in layers if n not in known and n not in THEME_ALIASES]
     if unknown:
         alias = "; ".join(f"{a} = {' + '.join(parts)}" for a, parts in THEME_ALIASES.items())
-        msg = f"unknown layer(s) {', '.join(unknown)}; valid: {', '.join(valid_layer_names(known))} ({alias})"
-        raise ValueError(msg)
+        valid = ", ".join(valid_layer_names(known))
+        msg = f"unknown layer(s) {', '.join(unknown)}; valid: {valid} ({alias})"
+        raise InputError(msg).keyed(
+            key="err.unknown_layers", names=", ".join(unknown), valid=valid, alias=alias
+        )
     chosen = list(dict.fromkeys(t for n in layers for t in THEME_ALIASES.get(n, (n,)) if t in known))
     if fmt == "csv" and len(chosen) != 1:
         msg = f"a CSV holds one table; choose one layer with --layers (got {', '.join(chosen)})"
-        raise ValueError(msg)
+        raise InputError(msg).keyed(key="err.csv_one_layer", names=", ".join(chosen))
     return chosen
 
 

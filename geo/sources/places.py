@@ -301,18 +301,23 @@ class AmbiguousPlaceError(InputError):
         What was typed.
     candidates
         The matching :class:`Place` objects (one line each in the message).
+    also
+        Labels of places whose name holds the typed one as a word (``Ké-Macina`` for
+        ``Macina``), listed after the candidates.
     """
 
-    def __init__(self, text: str, candidates: list[Place], hint: str = "") -> None:
+    def __init__(self, text: str, candidates: list[Place], also: list[str] | None = None) -> None:
         self.text = text
         self.candidates = candidates
+        self.also = list(also or [])
         lines = [
             f"{text!r} matches {len(candidates)} places; give 'Name, Cercle', 'Name, Region' or the place id:"
         ]
         lines += [f"  {c.line()}" for c in candidates]
-        if hint:
-            lines.append(hint)
+        if self.also:
+            lines.append("names containing it: " + "; ".join(self.also))
         super().__init__("\n".join(lines))
+        self.keyed(key="err.ambiguous_place", text=repr(text), n=len(candidates))
 
 
 _COORD = re.compile(
@@ -369,7 +374,7 @@ def parse_latlon(text: str, *, outline: object | None = None) -> tuple[float, fl
     ha, hb = (m["ha"] or "").upper(), (m["hb"] or "").upper()
     if ha in {"E", "W"} or hb in {"N", "S"}:
         msg = f"{text!r}: give latitude first then longitude (e.g. '14.4843, -4.1830')"
-        raise InputError(msg)
+        raise InputError(msg).keyed(key="err.lat_first", text=repr(text))
     if ha == "S":
         a = -abs(a)
     if hb == "W":
@@ -378,9 +383,9 @@ def parse_latlon(text: str, *, outline: object | None = None) -> tuple[float, fl
     if abs(lat) > 90 or abs(lon) > 180:
         if abs(lon) <= 90 and abs(lat) <= 180 and _inside(lat, lon, outline):
             msg = f"{text!r} looks swapped (longitude first?): latitude first, e.g. '{lon}, {lat}'"
-        else:
-            msg = f"{text!r} is not a latitude, longitude pair in degrees"
-        raise InputError(msg)
+            raise InputError(msg).keyed(key="err.coords_swapped_range", text=repr(text), lat=lon, lon=lat)
+        msg = f"{text!r} is not a latitude, longitude pair in degrees"
+        raise InputError(msg).keyed(key="err.coords_not_pair", text=repr(text))
     if _inside(lon, lat, outline):
         return lon, lat
     if _inside(lat, lon, outline):
@@ -388,9 +393,9 @@ def parse_latlon(text: str, *, outline: object | None = None) -> tuple[float, fl
             f"{text!r} is outside Mali as latitude {lat}, longitude {lon}; it looks swapped: "
             f"did you mean '{lon}, {lat}' (latitude first)?"
         )
-    else:
-        msg = f"{text!r} (latitude {lat}, longitude {lon}) is outside Mali"
-    raise InputError(msg)
+        raise InputError(msg).keyed(key="err.coords_swapped", text=repr(text), lat=lat, lon=lon)
+    msg = f"{text!r} (latitude {lat}, longitude {lon}) is outside Mali"
+    raise InputError(msg).keyed(key="err.coords_outside", text=repr(text), lat=lat, lon=lon)
 
 
 def _place_of(pid: str, row: pd.Series) -> Place:
@@ -482,7 +487,7 @@ def resolve_place(
     raw = unicodedata.normalize("NFC", str(text)).replace("\u00a0", " ").strip()
     if not raw:
         msg = "empty place: give a hub id, a locality name, a place id or 'lat,lon'"
-        raise InputError(msg)
+        raise InputError(msg).keyed(key="err.empty_place")
     ll = parse_latlon(raw, outline=outline)
     if ll is not None:
         lon, lat = ll
@@ -511,7 +516,9 @@ def resolve_place(
         if narrowed.empty and len(hits):
             cands = [_place_of(i, r) for i, r in _merge_duplicates(hits).iterrows()]
             msg = f"no {head.strip()!r} in a cercle or region named {tail.strip()!r}; places of that name:"
-            raise InputError("\n".join([msg] + [f"  {c.line()}" for c in cands]))
+            err = InputError("\n".join([msg] + [f"  {c.line()}" for c in cands]))
+            err.candidates = cands
+            raise err.keyed(key="err.not_in_area", name=repr(head.strip()), area=repr(tail.strip()))
         hits = narrowed
     hits = _merge_duplicates(hits)
     if len(hits) == 1:
@@ -529,20 +536,19 @@ def resolve_place(
     if sugg:
         msg += "; close names: " + "; ".join(sugg)
     if also:
-        msg += "\n" + also
+        msg += "\nnames containing it: " + "; ".join(also)
     if not sugg and not also:
         msg += " (give a place id or 'lat,lon')"
-    raise InputError(msg)
+    err = InputError(msg)
+    err.close, err.also = sugg, also
+    raise err.keyed(key="err.unknown_place", text=repr(raw))
 
 
-def _also(places: gpd.GeoDataFrame, names: pd.Series, key: str, skip: set) -> str:
-    """Return a hint naming places whose name holds ``key`` as a word (``Macina`` -> ``Ké-Macina``)."""
+def _also(places: gpd.GeoDataFrame, names: pd.Series, key: str, skip: set) -> list[str]:
+    """Return labels of places whose name holds ``key`` as a word (``Macina`` -> ``Ké-Macina``)."""
     if len(key) < 3:
-        return ""
+        return []
     pat = re.compile(rf"(^| ){re.escape(key)}( |$)")
     sel = places[names.map(lambda n: bool(pat.search(n)) and n != key)]
     sel = sel[~sel.index.isin(skip)]
-    if sel.empty:
-        return ""
-    labels = [_place_of(i, r).label + f" [id {i}]" for i, r in sel.head(5).iterrows()]
-    return "names containing it: " + "; ".join(labels)
+    return [_place_of(i, r).label + f" [id {i}]" for i, r in sel.head(5).iterrows()]

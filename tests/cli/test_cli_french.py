@@ -1,28 +1,96 @@
-"""The commands' human output in French (MALI_ACCESS_LANG=fr): catalog texts, Babel numbers."""
+"""The commands in French (``MALI_ACCESS_LANG=fr`` or ``--lang fr``): catalog texts, Babel figures and dates.
+
+Every command is run here in French and its human output is checked against figures
+computed from its own inputs or files (counts, Babel numbers, dates, vocabulary labels).
+The heavy model commands run on 10 km inputs built once for the module (as
+``test_batch_cli.py`` does); travel-time uses the session's 1 km inputs. The last tests
+scan the ``--help`` of every command and subcommand for English words.
+"""
 
 from __future__ import annotations
 
+import argparse
+import csv
+import datetime as dt
+import io
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from geo.cli import main
-from geo.products.i18n import tr
+from geo.cli import build_parser, main
+from geo.products.i18n import format_number, tr
+from geo.tables import read_csv
+from geo.vocab import CONFIDENCE, ENCIRCLED_STATUS, POSITION_STATUS, ROAD_STATUS
+
+AS_OF = dt.date(2025, 11, 30)
+COARSE_KM = 10.0
+#: Words that are English and never French (whole words, case-insensitive): the idea of
+#: tests/app/test_french_pages.py, with the words of command-line help added.
+ENGLISH_ONLY = {
+    "the", "and", "with", "from", "of", "for", "this", "these", "which", "choose", "click",
+    "save", "show", "hours", "days", "people", "reachable", "within", "yes", "none", "closed",
+    "unknown", "since", "until", "before", "after", "lost", "gained", "record", "recorded",
+    "history", "area", "areas", "road", "roads", "crossing", "locality", "localities",
+    "settings", "season", "dry", "rainy", "download", "build", "name", "only", "not", "band",
+    "bands", "travel", "time", "map", "maps", "data", "files", "file", "level", "counts",
+    "default", "folder", "write", "print", "every", "each", "when", "into", "without", "or",
+    "error", "required", "exit", "help",
+    "wrote", "rows", "status", "axis", "store", "output", "language",
+}  # fmt: skip
+
+
+#: A word, accented letters included (``choroplèthe`` is one word, not ``choropl`` + ``the``).
+WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'-]*"
+
+
+def english_words(text: str) -> list[str]:
+    """English-only words of ``text`` (whole words, case-insensitive)."""
+    return sorted({w.lower() for w in re.findall(WORD, text)} & ENGLISH_ONLY)
 
 
 @pytest.fixture
-def cli_fr(model_inputs, data_dir: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
+def french(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Speak French through the environment, as a user of the default settings would."""
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+
+
+@pytest.fixture(scope="module")
+def coarse_inputs(data_dir: Path):  # noqa: ANN201
+    from geo.model.friction import load_model_inputs
+
+    return load_model_inputs(data_dir, cell_km=COARSE_KM)
+
+
+@pytest.fixture
+def model(coarse_inputs, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """Every command loads the 10 km inputs built once for the module."""
+    import geo.model.friction as friction
+
+    monkeypatch.setattr(friction, "load_model_inputs", lambda *a, **k: coarse_inputs)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ---- travel-time: the session's 1 km inputs ----------------------------------------------------
+
+
+@pytest.fixture
+def cli_fr(model_inputs, data_dir: Path, monkeypatch: pytest.MonkeyPatch, french):  # noqa: ANN001, ANN201
     """Run ``travel-time`` in-process in French on the session's 1 km inputs."""
     import geo.model.friction as friction
 
     monkeypatch.setattr(friction, "load_model_inputs", lambda *a, **k: model_inputs)
-    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
 
-    def run(*argv: str) -> int:
+    def go(*argv: str) -> int:
         return main(["travel-time", "--data", str(data_dir), "--cell-km", "1", *argv])
 
-    return run
+    return go
 
 
 def test_travel_time_speaks_french_with_french_numbers(cli_fr, capsys) -> None:  # noqa: ANN001
@@ -38,3 +106,399 @@ def test_travel_time_speaks_french_with_french_numbers(cli_fr, capsys) -> None: 
     assert " km sur route = " in length and "à vol d'oiseau" in length
     for english in ("travel time", "route length", "season", "baseline"):
         assert english not in out
+
+
+def test_travel_time_json_keeps_english_keys_and_a_french_note(cli_fr, capsys) -> None:  # noqa: ANN001
+    # Tessalit is encircled on this date (data/curated): the destination lies in its no-entry zone
+    assert cli_fr("--from", "GAO", "--to", "Tessalit", "--as-of", "2025-11-30", "--format", "json") == 1
+    obj = json.loads(capsys.readouterr().out)
+    assert {"from", "to", "travel_time_h", "length_km", "road_km", "crossings", "note"} <= set(obj)
+    assert obj["travel_time_h"] is None
+    assert obj["note"].startswith("l'arrivée Tessalit est dans la zone interdite d'accès de Tessalit")
+    assert "encerclée depuis le" in obj["note"] and not english_words(obj["note"])
+
+
+def test_ambiguous_place_lists_candidates_in_french(cli_fr, capsys, model_inputs) -> None:  # noqa: ANN001
+    from geo.sources.places import fold_name
+
+    assert cli_fr("--from", "MOP", "--to", "Dire", "--as-of", "2025-11-30") == 2
+    err = capsys.readouterr().err.splitlines()
+    places = model_inputs.places
+    same = places[places["name"].map(fold_name) == "dire"]
+    assert err[0].startswith("erreur : 'Dire' correspond à ")
+    assert "précisez « Nom, Cercle », « Nom, Région » ou l'identifiant du lieu :" in err[0]
+    n = int(re.search(r"correspond à (\d+) lieux", err[0]).group(1))
+    assert 2 <= n <= len(same) and len(err) >= n + 1
+    in_tomb = same[same["adm1_name"] == "Tombouctou"]
+    tomb, tomb_id = in_tomb.iloc[0], in_tomb.index[0]
+    expected = f"  {tomb['name']} | cercle {tomb['adm2_name']} | région Tombouctou | id {tomb_id} | "
+    assert any(line.startswith(expected) for line in err[1 : n + 1]), err
+    assert any("| région Kayes |" in line for line in err[1 : n + 1])
+
+
+def test_coordinates_refused_in_french(cli_fr, capsys) -> None:  # noqa: ANN001
+    assert cli_fr("--from=-4.1830,14.4843", "--to", "MOP", "--baseline") == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "erreur : '-4.1830,14.4843' est hors du Mali en lisant latitude -4.183, longitude 14.4843"
+    )
+    assert "il semble inversé : vouliez-vous dire '14.4843, -4.183' (latitude d'abord) ?" in err
+    assert cli_fr("--from", "18.0,-10.5", "--to", "MOP", "--baseline") == 2  # Mauritania
+    assert (
+        capsys.readouterr().err == "erreur : '18.0,-10.5' (latitude 18.0, longitude -10.5) est hors du Mali\n"
+    )
+    assert cli_fr("--from", "Tombouctouu", "--to", "MOP", "--baseline") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("erreur : aucune localité nommée 'Tombouctouu'") and "noms proches" in err
+
+
+def test_global_flag_wins_over_the_environment(model_inputs, data_dir: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    import geo.model.friction as friction
+
+    monkeypatch.setattr(friction, "load_model_inputs", lambda *a, **k: model_inputs)
+    monkeypatch.setenv("MALI_ACCESS_LANG", "en")
+    argv = ["travel-time", "--data", str(data_dir), "--from", "BKO", "--to", "SEG", "--baseline"]
+    assert main(["--lang", "fr", *argv]) == 0
+    assert "temps de trajet : " in capsys.readouterr().out
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+    assert main(["--lang", "en", *argv]) == 0
+    assert "travel time: " in capsys.readouterr().out
+
+
+# ---- model commands on 10 km inputs -------------------------------------------------------------
+
+
+def test_severity_summary_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
+    out = tmp_path / "sev.csv"
+    code, text, _ = run(
+        capsys, "severity", "--data", str(data_dir), "--as-of", "2025-11-30", "--out", str(out)
+    )
+    assert code == 0
+    table, _ = read_csv(out)
+    counts = table["score"].astype(int).value_counts().sort_index()
+    parts = ", ".join(f"{k} : {format_number(v, 'fr')}" for k, v in counts.items())
+    lines = text.splitlines()
+    assert (
+        lines[0] == f"sévérité de l'accès de {len(table)} cercles (COD-AB 2015) au 30 novembre 2025 : {parts}"
+    )
+    assert lines[1].split()[:5] == ["P-code", "nom", "région", "note", "indice"]
+    top = table.sort_values(["index", "pcode"], ascending=[False, True]).iloc[0]
+    assert format_number(float(top["index"]), "fr", decimals=2) in lines[2]  # decimal comma
+    assert "," in format_number(float(top["index"]), "fr", decimals=2)
+    assert lines[-1] == f"écrit {out}"
+    assert all(x.startswith("données rares : ") for x in lines if "rares" in x)
+
+
+def test_reach_table_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
+    import geopandas as gpd
+
+    out = tmp_path / "r.gpkg"
+    code, text, _ = run(
+        capsys, "reach", "--data", str(data_dir), "--out", str(out), "--as-of", "2025-11-30", "--hubs", "MOP",
+        "--cell-km", "10",
+    )  # fmt: skip
+    assert code == 0
+    bands = gpd.read_file(out, layer="reachable_areas")
+    assert text.splitlines()[0] == "Zones atteignables au 2025-11-30 (saison sèche, cellules de 10 km)"
+    assert "Population" in text.splitlines()[1] and "Localités" in text.splitlines()[1]
+    for pop in bands["population"]:
+        assert format_number(pop, "fr") in text  # "291 000": narrow no-break space
+    assert max(bands["population"]) >= 1000 and "\u202f" in format_number(max(bands["population"]), "fr")
+    assert re.search(r"^écrit .* \(couches reachable_areas\) en \d+,\d s$", text.splitlines()[-1])
+
+
+def test_catchments_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
+    import geopandas as gpd
+
+    out = tmp_path / "c.gpkg"
+    code, text, _ = run(
+        capsys, "catchments", "--data", str(data_dir), "--out", str(out), "--as-of", "2025-11-30"
+    )
+    assert code == 0
+    points = gpd.read_file(out, layer="localities")
+    assert text.startswith("Bassins à moins de 12 h au 2025-11-30 (saison sèche)")
+    assert f"(couches catchments, localities : {format_number(len(points), 'fr')} lignes)" in text
+    code, _, err = run(capsys, "catchments", "--data", str(data_dir), "--out", str(out), "--hours", "0")
+    assert code == 2 and err == "erreur : --hours doit être > 0\n"
+
+
+def test_criticality_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
+    out = tmp_path / "crit.csv"
+    argv = ["criticality", "--data", str(data_dir), "--as-of", "2025-11-30", "--out", str(out)]
+    code, text, err = run(capsys, *argv, "--workers", "0", "--hubs", "MOP", "--cell-km", "10")
+    assert code == 0
+    table, _ = read_csv(out)
+    n_axes = int((table["kind"] == "axis").sum())
+    assert text.startswith("criticité au 30 novembre 2025 (saison sèche, cellules de 10 km) : ")
+    assert f"{n_axes} axes et " in text.splitlines()[0] and text.splitlines()[0].endswith(" sur ce processus")
+    assert "fermé [1/" in err  # progress lines
+    top = table[table["rank"] == 1].iloc[0]
+    assert format_number(float(top["population_lost"]), "fr") in text and "population coupée" in text
+    assert re.search(
+        rf"^écrit {re.escape(str(out))} \({len(table)} lignes\) en \d+,\d s$", text.splitlines()[-1]
+    )
+
+
+def test_series_and_batch_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
+    out = tmp_path / "s.csv"
+    argv = [
+        "series",
+        "--data",
+        str(data_dir),
+        "--from",
+        "2025-11-01",
+        "--to",
+        "2025-11-08",
+        "--out",
+        str(out),
+    ]
+    code, text, _ = run(capsys, *argv, "--hubs", "MOP", "--workers", "0", "--cell-km", "10")
+    assert code == 0
+    table, _ = read_csv(out)
+    lines = text.splitlines()
+    assert lines[0] == "série : 2 dates du 1er novembre 2025 au 8 novembre 2025 sur ce processus"
+    assert lines[1] == "Personnes à moins de 12 h, par hub :"
+    pop = table[table["hours"].astype(float) == 12.0]["population"].astype(float)
+    assert all(format_number(p, "fr") in text for p in pop)
+    assert lines[-1].startswith(f"écrit {out} ({len(table)} lignes, cellules de 10 km) en ")
+    out = tmp_path / "b.csv"
+    argv = ["batch", "--data", str(data_dir), "--as-of", "2025-11-30", "--out", str(out), "--hubs", "MOP"]
+    code, text, _ = run(capsys, *argv, "--workers", "0", "--cell-km", "10")
+    assert code == 0
+    table, _ = read_csv(out)
+    assert text.startswith("lot : 1 calculs sur ce processus\n")
+    assert "Surface (km²)" in text or tr("bands.col.area_km2", "fr") in text
+    area = float(table[table["hours"].astype(float) == 12.0]["area_km2"].iloc[0])
+    assert format_number(area, "fr") in text
+    code, _, err = run(capsys, "batch", "--data", str(data_dir), "--out", str(out), "--from", "2025-11-01")
+    assert code == 2 and err == "erreur : --from et --to vont ensemble\n"
+
+
+def test_changes_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
+    out = tmp_path / "ch.csv"
+    argv = [
+        "changes",
+        "--data",
+        str(data_dir),
+        "--from",
+        "2025-03-01",
+        "--to",
+        "2025-11-30",
+        "--out",
+        str(out),
+    ]
+    code, text, _ = run(capsys, *argv)
+    assert code == 0
+    table, _ = read_csv(out)
+    lines = text.splitlines()
+    assert lines[0] == (
+        f"changements 1er mars 2025 -> 30 novembre 2025 (selon les dates de validité) : "
+        f"{len(table)} changements de contraintes"
+    )
+    assert lines[1].split()[:4] == ["date", "type", "élément", "changement"]
+    assert ROAD_STATUS.label("closed", "fr") in text or ENCIRCLED_STATUS.label("active", "fr") in text
+    assert lines[-1].startswith(f"écrit {out}, ")
+    code, _, err = run(capsys, "changes", "--from", "2025-03-01", "--to", "2025-03-01", "--out", str(out))
+    assert code == 2 and err == "erreur : --from/--to : --from 2025-03-01 doit précéder --to 2025-03-01\n"
+
+
+def test_export_and_snapshot_errors_in_french(french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
+    code, _, err = run(capsys, "export", "data", "--data", str(data_dir), "--out", str(tmp_path / "x.csv"),
+                       "--layers", "roads_status,hubs")  # fmt: skip
+    assert code == 2
+    one_table = "un CSV contient une seule table ; choisissez une couche avec --layers"
+    assert err == f"erreur : {one_table} (reçu roads_status, hubs)\n"
+    code, _, err = run(capsys, "export", "map", "--data", str(data_dir), "--out", str(tmp_path / "x.svg"))
+    assert code == 2 and err == "erreur : --out doit finir par .pdf ou .png, reçu 'x.svg'\n"
+    code, _, err = run(capsys, "snapshot", "--data", str(data_dir), "--delay-days", "-1")
+    assert code == 2 and err == "erreur : --delay-days doit être >= 0\n"
+
+
+def test_export_data_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
+    out = tmp_path / "zones.csv"
+    argv = ["export", "data", "--data", str(data_dir), "--as-of", "2025-11-30", "--out", str(out)]
+    code, text, _ = run(capsys, *argv, "--layers", "hubs")
+    assert code == 0
+    table, _ = read_csv(out)
+    assert re.search(
+        rf"^écrit {re.escape(str(out))} \(hubs: {len(table)}\) en \d+,\d s$", text.splitlines()[-1]
+    )
+
+
+# ---- store commands --------------------------------------------------------------------------
+
+
+def test_status_set_show_history_in_french(french, isolated_store: Path, capsys) -> None:
+    from geo.store import constraints
+
+    argv = ["status", "set", "--axis", "RN16-SEV-DOU", "--status", "closed", "--cause", "security"]
+    argv += ["--valid-from", "2025-11-01", "--source", "OCHA", "--by", "Awa"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    hist = constraints.road_status_history(isolated_store, "RN16-SEV-DOU")
+    new = int(hist["version_id"].max())
+    assert out.startswith(
+        f"version {new} du statut de route enregistrée : "
+        "RN16-SEV-DOU fermée à partir du 1er novembre 2025 par Awa"
+    )
+    code, out, _ = run(capsys, "status", "show", "--as-of", "2025-11-01")
+    lines = out.splitlines()
+    assert lines[0] == f"statut des routes au 1er novembre 2025 ({isolated_store})"
+    assert "Statut" in lines[1] and "Cause" in lines[1] and "Fiabilité" in lines[1]
+    row = next(x for x in lines if x.lstrip().startswith("RN16-SEV-DOU"))
+    assert "Fermée" in row and "Sécurité" in row and CONFIDENCE.label("medium", "fr") in row
+    code, out, _ = run(capsys, "status", "show", "--as-of", "2025-11-01", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["status"] for r in rows} <= set(ROAD_STATUS)  # CSV keeps the codes and English headers
+    code, _, err = run(capsys, "status", "history", "--axis", "NOPE")
+    assert code == 2 and err == "erreur : status history, champ 'axis' : axe inconnu 'NOPE'\n"
+
+
+def test_crossings_and_encircled_in_french(french, data_dir: Path, isolated_store: Path, capsys) -> None:
+    from geo.store import constraints
+
+    code, out, _ = run(capsys, "crossings", "show", "--as-of", "2025-11-30")
+    assert code == 0 and out.startswith("statut des franchissements au 30 novembre 2025 (")
+    assert "Fleuve" in out.splitlines()[1] and "Bac" in out
+    argv = ["encircled", "set", "--locality", "Boni", "--since", "2025-11-20", "--status", "active"]
+    code, out, err = run(capsys, *argv, "--source", "OCHA", "--by", "Awa")
+    assert code == 0, err
+    hist = constraints.encircled_history(isolated_store, "Boni")
+    last = hist.iloc[-1]
+    assert out.startswith(
+        f"version {last['version_id']} d'encerclement enregistrée : {last['episode_id']} "
+        f"{ENCIRCLED_STATUS.label('active', 'fr')} "
+        f"(2025-11-20 - en cours, commune {last['adm3_pcode']}, restreint"
+    )
+    code, out, _ = run(capsys, "encircled", "show", "--as-of", "2025-11-30", "--data", str(data_dir))
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == f"localités encerclées au 30 novembre 2025 ({isolated_store})"
+    assert "Localité" in lines[1] and "Depuis" in lines[1] and "population_grid" in lines[1]
+    assert lines[-1].startswith("population : personnes dans le disque interdit d'accès (radius_km).")
+    assert ENCIRCLED_STATUS.label("active", "fr") in out
+    code, out, _ = run(capsys, "encircled", "history", "--locality", "Boni")
+    assert "Épisode" in out.splitlines()[0] and "Remplacée par" in out.splitlines()[0]
+
+
+def test_positions_in_french(french, tmp_path: Path, capsys) -> None:
+    store = str(tmp_path / "s.sqlite")
+    argv = [
+        "positions",
+        "add",
+        "--scope",
+        "country",
+        "--topic",
+        "armed-escorts",
+        "--text-fr",
+        "Pas d'escorte",
+    ]
+    argv += ["--text-en", "No escort", "--visibility", "restricted", "--by", "Awa", "--store", store]
+    code, out, err = run(capsys, *argv)
+    assert code == 0 and out == "1\n" and err.startswith("position 1 rédigée par Awa le ")
+    code, out, _ = run(
+        capsys, "positions", "propose", "1", "--meeting", "GTAH", "--by", "Awa", "--store", store
+    )
+    label = POSITION_STATUS.label("proposed", "fr")
+    assert out == f"position 1 : étape « propose » enregistrée, désormais {label} [proposed] (étape n° 2)\n"
+    code, out, _ = run(capsys, "positions", "list", "--store", store)
+    head, row = out.splitlines()[:2]
+    assert head.split()[:3] == ["N°", "Statut", "Portée"] and "Texte (français)" in head
+    assert "Escortes armées" in row and "Pas d'escorte" in row and "Restreinte" in row
+    code, out, _ = run(capsys, "positions", "review", "--as-of", "2025-06-01", "--store", store)
+    assert out.startswith("Contraintes en vigueur le 1er juin 2025 sans position endossée par l'EHP (")
+    assert "Positions non revues depuis 6 mois (" in out
+
+
+def test_incidents_and_data_in_french(french, data_dir: Path, isolated_store: Path, tmp_path, capsys) -> None:  # noqa: ANN001
+    out = tmp_path / "counts.csv"
+    code, _, err = run(capsys, "incidents", "counts", "--data", str(data_dir), "--out", str(out), "--as-of",
+                       "2025-11-30", "--days", "365")  # fmt: skip
+    table, _ = read_csv(out)
+    assert code == 0 and err == f"écrit {len(table)} lignes dans {out}\n"
+    code, _, err = run(capsys, "incidents", "counts", "--data", str(data_dir), "--start", "2025-12-01",
+                       "--end", "2025-01-01")  # fmt: skip
+    assert code == 2 and err.startswith("erreur : ")
+    code, out, _ = run(capsys, "data", "verify", "--data", str(data_dir))
+    assert out.startswith(f"dossier de données : {data_dir.resolve()}\n")
+    code, out, _ = run(capsys, "fetch", "--dry-run", "--dest", str(tmp_path / "d"))
+    assert code == 0 and out.startswith(
+        f"dossier de données : {tmp_path / 'd'} (essai : rien n'est téléchargé)"
+    )
+    code, _, err = run(capsys, "data", "verify", "--data", str(tmp_path / "none"))
+    assert (
+        code == 2
+        and err == f"erreur : {tmp_path / 'none'} : le dossier de données donné par --data n'existe pas\n"
+    )
+
+
+# ---- argparse and help -----------------------------------------------------------------------
+
+
+def test_argparse_messages_in_french(french, capsys) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["status", "set", "--axis", "X"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("utilisation : python -m geo status set")
+    assert "python -m geo status set : erreur : arguments obligatoires manquants : --status" in err
+    with pytest.raises(SystemExit):
+        main(["reach", "--out", "x.gpkg", "--as-of", "30/11/2025"])
+    err = capsys.readouterr().err
+    assert "erreur : argument --as-of : date attendue au format AAAA-MM-JJ, reçu '30/11/2025'" in err
+    with pytest.raises(SystemExit):
+        main(["status", "set", "--status", "shut"])
+    assert "argument --status : choix invalide : 'shut' (choisir parmi " in capsys.readouterr().err
+
+
+def parsers(parser: argparse.ArgumentParser, name: str = "python -m geo"):  # noqa: ANN201
+    """Yield ``(command, parser)`` for the parser and every subcommand under it."""
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub, p in action.choices.items():
+                yield from parsers(p, f"{name} {sub}")
+
+
+def machine_words(parser: argparse.ArgumentParser) -> set[str]:
+    """Words of a parser that are typed, not read: option names, metavars, choices."""
+    words: set[str] = set()
+    for action in parser._actions:
+        typed = [*action.option_strings, str(action.metavar or ""), *(str(c) for c in action.choices or ())]
+        for text in typed:
+            words |= {w.lower() for w in re.findall(WORD, text)}
+    return words
+
+
+def prose_of_help(text: str) -> str:
+    """The help without its usage block, option names, identifiers, paths and variables."""
+    body = text.split("\n\n", 1)[1] if text.startswith(("utilisation :", "usage:")) else text
+    body = re.sub(r"-\n\s+", "-", body)  # argparse wraps lines after a hyphen (--as-of)
+    body = re.sub(r"\{[^}]*\}", " ", body)  # choice sets
+    tokens = [t for t in body.split() if not re.search(r"[_/$@.|]|\w:\w|^-|^[A-Z][A-Z,]+$|^'", t)]
+    return " ".join(tokens)
+
+
+def test_every_help_is_french() -> None:
+    """``--help`` of every command and subcommand in French has no English-only word."""
+    found = []
+    commands = list(parsers(build_parser("fr")))
+    assert len(commands) >= 30  # every subcommand of status, positions, incidents ... is checked
+    command_names = {w for name, _ in commands for w in name.split()[3:]}  # "see history"
+    for name, parser in commands:
+        text = parser.format_help()
+        assert text.startswith("utilisation : "), name
+        assert "options :" in text and "afficher cette aide et quitter" in text, name
+        typed = machine_words(parser) | command_names
+        english = [w for w in english_words(prose_of_help(text)) if w not in typed]
+        if english:
+            found.append(f"{name}: {english}")
+    assert not found, "\n".join(found)
+
+
+def test_every_help_is_english_with_lang_en() -> None:
+    """The same scan the other way: the English help carries the catalog's English texts."""
+    parser = build_parser("en")
+    for name, p in parsers(parser):
+        text = p.format_help()
+        assert text.startswith("usage: ") and "show this help message and exit" in text, name
+    assert tr("cli.d.main", "en") in " ".join(parser.format_help().split())
