@@ -290,7 +290,7 @@ def missing_extra_message(exc: ModuleNotFoundError, lang: str = "en") -> str | N
     extra = EXTRA_OF_MODULE.get(top)
     if extra is None:
         return None
-    return tr("cli.missing_extra", lang, module=top, extra=extra)
+    return tr("cli.error", lang, message=tr("cli.missing_extra", lang, module=top, extra=extra))
 
 
 def require_extra(extra: str) -> None:

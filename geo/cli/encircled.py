@@ -190,7 +190,7 @@ def run_set(args: argparse.Namespace) -> int:
             "cli.enc_recorded",
             n=res.version_id,
             episode=row["episode_id"],
-            status=ENCIRCLED_STATUS.label(row["status"], lang),
+            status=ENCIRCLED_STATUS.label(row["status"], lang).lower(),
             since=row["since"],
             until=row["until"] or say(args, "cli.enc_open"),
             pcode=row["adm3_pcode"],

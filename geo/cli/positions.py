@@ -233,7 +233,7 @@ def run_list(args: argparse.Namespace) -> int:
         text = "text_fr" if lang_of(args) == "fr" else "text_en"
         short = reg[[*TABLE_COLUMNS[:-1], text]].copy()
         short[text] = [t if len(t) <= 60 else t[:59] + "…" for t in short[text]]
-        print(frame_text(args, short, ("pos.col",), VOCABS))
+        print(_table(args, short))
     else:
         print(say(args, "cli.no_positions"))
     return 0
@@ -244,9 +244,22 @@ def run_history(args: argparse.Namespace) -> int:
     hist = positions.position_history(store_from(args), args.id)
     cols = ["event_id", "action", "status", "meeting_ref", "meeting_date", "recorded_by", "recorded_at"]
     cols += ["scope", "visibility", "text_fr", "text_en"]
-    hist = hist[cols].assign(action=[_action(args, a) for a in hist["action"]])
-    print(frame_text(args, hist, ("pos.col",), VOCABS))
+    hist = hist[cols]
+    if lang_of(args) == "fr":
+        hist = hist.assign(action=[_action(args, a) for a in hist["action"]])
+    print(_table(args, hist))
     return 0
+
+
+def _table(args: argparse.Namespace, df: pd.DataFrame, prefixes: tuple[str, ...] = ("pos.col",)) -> str:
+    """Return a register table for people.
+
+    In French its headers and codes are labels (``pos.col.*``, :mod:`geo.vocab`); in English
+    it keeps the column names and codes of the forms in the module notes, which scripts read.
+    """
+    if lang_of(args) != "fr":
+        return frame_text(args, df, (), {})
+    return frame_text(args, df, prefixes, VOCABS)
 
 
 def _action(args: argparse.Namespace, action: object) -> object:
@@ -302,10 +315,10 @@ def run_review(args: argparse.Namespace) -> int:
 
     none = "  " + say(args, "cli.none")
     print(say(args, "cli.pos_uncovered", date=format_date(as_of, lang_of(args)), n=len(uncovered)))
-    print(frame_text(args, uncovered, ("pos.col", "cons.col"), VOCABS) if len(uncovered) else none)
+    print(_table(args, uncovered, ("pos.col", "cons.col")) if len(uncovered) else none)
     print("\n" + say(args, "cli.pos_stale", months=args.months, n=len(stale)))
     cols = ["id", "status", "scope", "topic", "meeting_ref", "meeting_date", "months_since"]
-    print(frame_text(args, stale[cols], ("pos.col",), VOCABS) if len(stale) else none)
+    print(_table(args, stale[cols]) if len(stale) else none)
     return 0
 
 

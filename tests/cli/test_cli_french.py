@@ -367,7 +367,7 @@ def test_crossings_and_encircled_in_french(french, data_dir: Path, isolated_stor
     last = hist.iloc[-1]
     assert out.startswith(
         f"version {last['version_id']} d'encerclement enregistrée : {last['episode_id']} "
-        f"{ENCIRCLED_STATUS.label('active', 'fr')} "
+        f"{ENCIRCLED_STATUS.label('active', 'fr').lower()} "
         f"(2025-11-20 - en cours, commune {last['adm3_pcode']}, restreint"
     )
     code, out, _ = run(capsys, "encircled", "show", "--as-of", "2025-11-30", "--data", str(data_dir))

@@ -159,7 +159,8 @@ def test_cli_bad_environment_is_one_line_exit_2(
     monkeypatch.setenv("MALI_ACCESS_LANG", "xx")
     assert main(["status", "show"]) == 2
     err = capsys.readouterr().err
-    assert err == "error: MALI_ACCESS_LANG: expected one of fr, en, got 'xx'\n"
+    # the language itself is bad: the line is in the default language, French
+    assert err == "erreur : MALI_ACCESS_LANG : langue attendue parmi fr, en, reçu 'xx'\n"
 
 
 def test_missing_extra_message_names_the_extra() -> None:

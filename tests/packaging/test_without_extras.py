@@ -85,6 +85,7 @@ def blocked_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     (folder / "sitecustomize.py").write_text(BLOCKER, encoding="utf-8")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)])
+    env["MALI_ACCESS_LANG"] = "en"  # these tests read the English help and messages
     return env
 
 

@@ -245,6 +245,8 @@ def test_cli_rejects_bad_layers_before_computing(monkeypatch, tmp_path, capsys) 
     import geo.products.export
     from geo.cli import main
 
+    monkeypatch.setenv("MALI_ACCESS_LANG", "en")  # the English messages are checked
+
     def boom(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
         msg = "computed before checking --layers"
         raise AssertionError(msg)
@@ -287,6 +289,8 @@ def test_cli_uses_the_project_store_by_default(monkeypatch, tmp_path, isolated_s
 
 def test_cli_csv_without_layers_says_which_table(themes: dict, monkeypatch, tmp_path, capsys) -> None:  # noqa: ANN001
     from types import SimpleNamespace
+
+    monkeypatch.setenv("MALI_ACCESS_LANG", "en")  # the English lines are checked
 
     import geo.products.export
     from geo.cli import main

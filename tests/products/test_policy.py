@@ -105,8 +105,9 @@ def test_new_encirclement_is_restricted_until_marked_public(store: Path, tmp_pat
 
 
 def test_cli_public_and_restricted_flags(
-    store: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+    store: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("MALI_ACCESS_LANG", "en")  # the English lines are checked
     base = [
         "encircled",
         "set",

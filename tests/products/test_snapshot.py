@@ -409,7 +409,10 @@ def test_without_folium_the_data_files_are_still_built(
     monkeypatch.setattr(cli, "store_from", lambda _a: None)
     assert cli.run(args) == 0
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"note: {S.NO_RENDERER_NOTE}"] and built == [None]
+    from geo.products.i18n import tr
+
+    # lang="fr": the note is the French text of the catalog
+    assert err == [tr("cli.note", "fr", note=tr("cli.no_renderer", "fr"))] and built == [None]
 
 
 def test_cli_builds_snapshot(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -17,6 +17,14 @@ from tests.store.pg_server import PgServer, pg_server_session
 BACKENDS = ("sqlite", "postgresql")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _english_output() -> Iterator[None]:
+    """Run the commands of the store tests in English (they read the English lines; French is the default)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MALI_ACCESS_LANG", "en")
+        yield
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """The session's PostgreSQL server (skips, or fails under MALI_ACCESS_REQUIRE_POSTGRES, without one)."""

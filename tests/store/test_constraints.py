@@ -11,6 +11,7 @@ import pytest
 
 from geo.cli import main as cli_main
 from geo.errors import DataFileError, StoreError
+from geo.products.i18n import format_date
 from geo.sources import curated
 from geo.store import constraints
 from tests.store.pg_server import db_state, refused_error, run_sql
@@ -450,7 +451,8 @@ def test_cli_status_set_history_show(
     assert rc == 0
     seed = curated.read_road_status().valid.reset_index(drop=True)
     new = len(seed) + 1
-    assert out.startswith(f"recorded road-status version {new}: {AXIS} closed from 2025-11-01 by A. Traoré")
+    day = format_date(dt.date(2025, 11, 1), "en")  # "1 November 2025"
+    assert out.startswith(f"recorded road-status version {new}: {AXIS} closed from {day} by A. Traoré")
     assert cli_main(["status", "history", "--axis", AXIS, "--store", store, "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("version_id,axis_id,status,cause,valid_from")
@@ -462,7 +464,7 @@ def test_cli_status_set_history_show(
     assert rows[AXIS] == "constrained" and len(rows) == len(curated.read_axes().valid)
     assert cli_main(["status", "show", "--as-of", "2025-11-01", "--store", store]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == f"road status as of 2025-11-01 ({store})"
+    assert out.splitlines()[0] == f"road status as of {day} ({store})"
     assert "A. Traoré" in out
 
 

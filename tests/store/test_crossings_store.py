@@ -10,6 +10,7 @@ import pytest
 
 from geo.cli import main as cli_main
 from geo.errors import DataFileError
+from geo.products.i18n import format_date
 from geo.sources import curated
 from geo.store import constraints
 from geo.store.db import connect, dialect_of
@@ -145,7 +146,8 @@ def test_cli_crossings_set_history_show(
     args = ["--crossing", CROSSING, "--status", "closed", "--cause", "physical", "--valid-from", "2025-09-01"]
     rc = cli_main(["crossings", "set", *args, "--source", "radio", "--by", "A. Traoré", "--store", store])
     out = capsys.readouterr().out
-    assert rc == 0 and f"{CROSSING} closed from 2025-09-01 by A. Traoré" in out
+    day = format_date(D(2025, 9, 1), "en")  # "1 September 2025"
+    assert rc == 0 and f"{CROSSING} closed from {day} by A. Traoré" in out
     assert (
         cli_main(["crossings", "history", "--crossing", CROSSING, "--store", store, "--format", "csv"]) == 0
     )

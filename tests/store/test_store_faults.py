@@ -306,6 +306,7 @@ def test_store_file_of_another_account_reads_and_refuses_writes() -> None:
         store.chmod(0o644)
         before = _sha(store)
         env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "PYTHONPATH": str(Path(__file__).parents[2])}
+        env["MALI_ACCESS_LANG"] = "en"  # the English lines are checked below
         nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m", "geo"]
 
         def run(*args: str) -> subprocess.CompletedProcess[str]:
