@@ -236,7 +236,9 @@ def run_link(args: argparse.Namespace) -> int:
         hint = f"; did you mean {', '.join(near)}?" if near else ""
         label, msg = "incidents link", f"unknown incident {iid!r}{hint}"
         key = "err.unknown_incident_near" if near else "err.unknown_incident"
-        raise DataFileError(label, msg, field="incident_id").keyed(key=key, id=repr(iid), near=", ".join(near))
+        raise DataFileError(label, msg, field="incident_id").keyed(
+            key=key, id=repr(iid), near=", ".join(near)
+        )
     row = known.loc[iid].to_dict()
     res = link_incident(
         store,
