@@ -208,8 +208,8 @@ class MapLayers:
     reference
         Map reference number printed in the footer (default :func:`map_reference`).
     contact
-        Contact line printed in the footer (``geo.config.Settings.contact``); empty: the
-        footer says it is missing.
+        Contact line printed in the footer (``geo.config.Settings.contact``); empty: no
+        contact line (the footer gives the map reference only).
     positions
         Common positions placed by :func:`geo.products.positions_map.locate` (already the
         public cut, :func:`geo.products.positions_map.product_positions`, for a public
@@ -1111,15 +1111,15 @@ def draw_map(
     reference = layers.reference or map_reference(
         as_of, show=show, focus_hub=focus_hub, lang=lang, public=public
     )
-    contact = (
-        tr("contact", lang, contact=layers.contact.strip())
-        if layers.contact.strip()
-        else tr("contact_missing", lang)
-    )
+    # No contact set: the reference line only (readers of an HCT map never see a setting's name;
+    # the setting is described in the README, for advisors).
+    footer = [tr("reference", lang, ref=reference)]
+    if layers.contact.strip():
+        footer.append(tr("contact", lang, contact=layers.contact.strip()))
     fig.text(
         0.988,
         0.088,
-        mpl_text(tr("reference", lang, ref=reference)) + "\n" + mpl_text(contact),
+        "\n".join(mpl_text(line) for line in footer),
         fontsize=6.3 * s,
         va="top",
         ha="right",

@@ -174,8 +174,14 @@ def test_reference_and_contact_lines() -> None:
     text = page_text(draw_map(lay, as_of=AS_OF, lang="en"))
     assert "Map reference: MLI-HAWG-20251130-NAT-EN" in text
     assert "ops@example.org" in text and "\\$" in text  # mathtext escaped, text kept
-    missing = page_text(draw_map(base_layers(), as_of=AS_OF, lang="fr"))
-    assert "Contact : non renseigné" in missing
+    assert "Contact: " in text and "Contact : " not in text
+    fr = page_text(draw_map(base_layers(contact="gtah-mopti@example.org"), as_of=AS_OF, lang="fr"))
+    assert "Contact : gtah-mopti@example.org" in fr and "Référence de la carte" in fr
+    # no contact set: the reference only; an HCT reader never sees a setting's name
+    for lang in ("fr", "en"):
+        missing = page_text(draw_map(base_layers(), as_of=AS_OF, lang=lang))
+        assert "MLI-HAWG-20251130-NAT-" + lang.upper() in missing
+        assert "Contact" not in missing and "MALI_ACCESS" not in missing and "--contact" not in missing
     assert map_reference(AS_OF, show="bands", focus_hub="gao", lang="fr", public=True) == (
         "MLI-HAWG-20251130-GAO-FR-P"
     )
