@@ -16,12 +16,17 @@ call their entries unused. The same as Babel's command line::
     pybabel extract -F babel.cfg -k tr -k t --no-default-keywords -o messages.pot .
     pybabel update -i messages.pot -d geo/locale
 
+Counted texts (``tr_count(KEY, n, lang)``, the pages' ``tn(KEY, n)``) have one entry per
+plural category, ``KEY.one`` and ``KEY.other`` (``geo.products.i18n.plural_key``); ``check``
+requires both for every such KEY found in the code (:func:`plural_keys_used`).
+
 Catalogs are written sorted by key, without source locations (small, stable diffs).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -81,6 +86,24 @@ def used_keys() -> dict[str, list[str]]:
     return found
 
 
+#: A counted text in the code: ``tr_count("KEY", ...)`` or ``tn("KEY", ...)`` (string literal key).
+_PLURAL_CALL = re.compile(r"\b(?:tr_count|tn)\(\s*[\"']([A-Za-z0-9_.]+)[\"']")
+#: Plural categories the catalogs hold for a counted text.
+PLURAL_FORMS = ("one", "other")
+
+
+def plural_keys_used() -> dict[str, list[str]]:
+    """Return the keys of counted texts used in the code -> ``file:line`` places."""
+    found: dict[str, list[str]] = {}
+    files = [f for folder in SOURCE_DIRS for f in sorted((ROOT / folder).rglob("*.py"))]
+    files += [ROOT / name for name in SOURCE_FILES]
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            for key in _PLURAL_CALL.findall(line):
+                found.setdefault(key, []).append(f"{path.relative_to(ROOT)}:{number}")
+    return found
+
+
 def read(lang: str):  # noqa: ANN201
     """Read the checkout's catalog of ``lang``."""
     from babel.messages.pofile import read_po
@@ -124,6 +147,9 @@ def check() -> list[str]:
     problems = []
     used = used_keys()
     cats = {lang: read(lang) for lang in LANGS}
+    used.update(
+        {f"{key}.{form}": places for key, places in plural_keys_used().items() for form in PLURAL_FORMS}
+    )
     for key, places in sorted(used.items()):
         for lang, cat in cats.items():
             m = cat.get(key)
@@ -152,6 +178,9 @@ def check() -> list[str]:
 def update() -> None:
     """Add every key used in the code to both catalogs (empty translation), keep the rest."""
     used = used_keys()
+    used.update(
+        {f"{key}.{form}": places for key, places in plural_keys_used().items() for form in PLURAL_FORMS}
+    )
     for lang in LANGS:
         cat = read(lang) if po_path(lang).exists() else new_catalog(lang)
         for key in used:

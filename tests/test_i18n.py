@@ -124,3 +124,36 @@ def test_datetimes_and_hours_for_the_language() -> None:
     assert i18n.format_datetime(dt.datetime(2026, 3, 1, 9, 5), "fr") == "1er mars 2026, 09:05"
     assert i18n.format_hours(2.5, "fr") == "2,5" and i18n.format_hours(2.5) == "2.5"
     assert i18n.format_hours(4.0, "en") == "4"
+
+
+def test_counted_texts_follow_each_language_s_plural_rules() -> None:
+    # French: 0 and 1 are singular; English: only 1 (Babel's CLDR rules)
+    assert i18n.tr_count("cons.history", 1, "fr", item="Bac de Korioumé") == (
+        "Historique de Bac de Korioumé (1 version)"
+    )
+    assert i18n.tr_count("cons.history", 0, "fr", item="X") == "Historique de X (0 version)"
+    assert i18n.tr_count("cons.history", 3, "fr", item="X") == "Historique de X (3 versions)"
+    assert i18n.tr_count("cons.history", 1, "en", item="X") == "History of X (1 version)"
+    assert i18n.tr_count("cons.history", 0, "en", item="X") == "History of X (0 versions)"
+    assert i18n.tr_count("pos.history", 1, "en") == "History (1 step)"
+    assert i18n.tr_count("pos.history", 2, "fr") == "Historique (2 étapes)"
+    # the count is written for the language; French "many" (1 000 000) falls back to "other"
+    assert i18n.tr_count("public.days", 1200, "fr") == f"1{NNBSP}200 jours"
+    assert i18n.tr_count("public.days", 1_000_000, "fr") == f"1{NNBSP}000{NNBSP}000 jours"
+    assert i18n.tr_count("public.days", 1200, "en") == "1,200 days"
+    with pytest.raises(KeyError):
+        i18n.tr_count("no.such.count", 2, "fr")
+
+
+def test_every_counted_text_in_the_code_has_a_singular_and_a_plural_entry() -> None:
+    script = _script()
+    used = script.plural_keys_used()
+    assert "cons.history" in used and "pos.history" in used
+    for key in used:
+        for lang in i18n.LANGS:
+            assert i18n.has_key(f"{key}.one", lang) and i18n.has_key(f"{key}.other", lang), (key, lang)
+    # the catalogs hold no half pair
+    for key in i18n.keys():
+        stem, _, form = key.rpartition(".")
+        if form in ("one", "other"):
+            assert i18n.has_key(f"{stem}.one", "fr") and i18n.has_key(f"{stem}.other", "fr"), key

@@ -64,6 +64,14 @@ def t(key: str, /, **fields: object) -> str:
     return i18n.tr(key, lang(), **fields)
 
 
+def tn(key: str, n: float, /, **fields: object) -> str:
+    """Return the counted text ``key`` for ``n`` in this session's language (``1 version``, ``3 versions``).
+
+    See :func:`geo.products.i18n.tr_count`: the catalogs hold ``key.one`` and ``key.other``.
+    """
+    return i18n.tr_count(key, n, lang(), **fields)
+
+
 def num(value: float, *, decimals: int = 0) -> str:
     """Return ``value`` written for this session's language (``291 000`` / ``291,000``)."""
     return i18n.format_number(value, lang(), decimals=decimals)
@@ -161,7 +169,7 @@ def change_lines(result, *, max_names: int = 8, min_km2: float = 0.5) -> list[st
         for change in ("lost", "gained"):
             listed = [str(n) for n in here.loc[here["change"] == change, "locality"]] if len(here) else []
             if listed:
-                text += "; " + t(f"changes.localities_{change}", n=len(listed), names=names(listed))
+                text += "; " + tn(f"changes.localities_{change}", len(listed), names=names(listed))
         lines.append(text)
     return lines
 

@@ -214,7 +214,7 @@ if kind == AXES:
         format_func=lambda a: f"{a} — {axes.at[a, 'axis_name']}",
     )
     history = constraints.road_status_history(store, axis)
-    with st.expander(t("cons.history", item=md(axis), n=len(history)), expanded=False):
+    with st.expander(common.tn("cons.history", len(history), item=md(axis)), expanded=False):
         st.dataframe(shown(history, ["version_id", *AXIS_COLUMNS[1:-1], "superseded_by"]), hide_index=True)
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     based_on = form_base("axis", axis, int(history["version_id"].max()) if len(history) else 0)
@@ -316,7 +316,7 @@ elif kind == CROSSINGS:
         format_func=lambda c: f"{c} — {crossings.at[c, 'name']}",
     )
     history = constraints.crossing_status_history(store, crossing)
-    with st.expander(t("cons.history", item=md(crossing), n=len(history)), expanded=False):
+    with st.expander(common.tn("cons.history", len(history), item=md(crossing)), expanded=False):
         st.dataframe(
             shown(history, ["version_id", *CROSSING_COLUMNS[3:-1], "superseded_by"]), hide_index=True
         )
@@ -402,7 +402,7 @@ else:
     history = history.iloc[:0] if locality == NEW else history
     current = history[history["superseded_by"].isna()]
     if locality != NEW:
-        with st.expander(t("cons.history", item=md(locality), n=len(history)), expanded=False):
+        with st.expander(common.tn("cons.history", len(history), item=md(locality)), expanded=False):
             st.dataframe(
                 shown(
                     history,

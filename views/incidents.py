@@ -149,7 +149,7 @@ with st.expander(t("incidents.import"), expanded=False):
                 if result.format == "acled":
                     st.info(t("incidents.acled_restricted"))
                 if st.button(
-                    t("incidents.import_n", n=common.num(rep["accepted"])),
+                    common.tn("incidents.import_n", rep["accepted"]),
                     type="primary",
                     disabled=rep["accepted"] == 0 and rep["rejected_rows"] == 0,
                 ):

@@ -135,7 +135,7 @@ else:
     st.markdown(md(cur["text_fr"]))
     st.markdown(md(cur["text_en"]))
     hist = policy.for_role(P.position_history(store, pid), "positions", role)
-    with st.expander(t("pos.history", n=len(hist))):
+    with st.expander(common.tn("pos.history", len(hist))):
         hist_shown = hist.drop(columns=["position_id"])
         for c, prefix in (("status", "pos.status."), ("visibility", "pos.vis."), ("action", "pos.action.")):
             if c in hist_shown.columns:

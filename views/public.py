@@ -139,7 +139,7 @@ if problems:
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(common.t("snapshot.as_of"), common.day(snap.as_of))
 c2.metric(common.t("public.data_as_of"), common.day(snap.release_date))
-c3.metric(common.t("public.m_delay"), common.t("public.days", n=meta["release_delay_days"]))
+c3.metric(common.t("public.m_delay"), common.tn("public.days", meta["release_delay_days"]))
 c4.metric(common.t("public.policy"), f"v{meta['sanitisation_policy']['version']}")
 
 tab_map, tab_png, tab_dl, tab_about = st.tabs(

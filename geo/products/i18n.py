@@ -137,6 +137,46 @@ def tr(key: str, lang: str, /, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
+def plural_key(key: str, n: float, lang: str) -> str:
+    """Return the catalog key of ``key`` for the count ``n``: ``key.one`` or ``key.other``.
+
+    The plural category comes from Babel's CLDR rules for ``lang`` (French: 0 and 1 are
+    singular, "0 version"; English: only 1). Categories a catalog has no entry for (French
+    ``many``, "1 000 000 de ...") fall back to ``key.other``.
+
+    Raises
+    ------
+    KeyError
+        The catalog of ``lang`` has no ``key.other``.
+    """
+    from babel import Locale
+
+    form = Locale.parse(check_lang(lang)).plural_form(abs(n))
+    if has_key(f"{key}.{form}", lang):
+        return f"{key}.{form}"
+    if not has_key(f"{key}.other", lang):
+        raise KeyError(f"{key}.other")
+    return f"{key}.other"
+
+
+def tr_count(key: str, n: float, lang: str, /, **fields: object) -> str:
+    """Text ``key`` for the count ``n`` in ``lang`` (``1 version`` / ``3 versions``); ``{n}`` is filled.
+
+    The catalogs hold one entry per plural category, ``KEY.one`` and ``KEY.other``
+    (:func:`plural_key`); ``{n}`` is written with :func:`format_number` (``1 200`` in French).
+    Other ``{fields}`` are filled as by :func:`tr`.
+
+    Raises
+    ------
+    KeyError
+        The catalog has no entry for ``key``.
+    ValueError
+        Unsupported language.
+    """
+    text_n = format_number(n, lang, decimals=0 if float(n).is_integer() else 1)
+    return tr(plural_key(key, n, lang), lang, **{"n": text_n, **fields})
+
+
 def format_date(day: dt.date, lang: str) -> str:
     """``1 December 2026`` or ``1er décembre 2026`` (Babel's month names; ``1er`` for the first in French)."""
     from babel.dates import format_date as babel_date
