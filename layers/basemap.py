@@ -45,16 +45,31 @@ def make_map(
         location=location,
         zoom_start=zoom_start,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # Leaflet's default scale adds miles: MetricScale below
         height=height,
         prefer_canvas=False,
         zoom_snap=0.25,  # fit_country can then fill the view (whole zoom levels leave it half empty)
     )
+    m.add_child(MetricScale())
     m.default_js = [("leaflet", f"{asset_base}/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", f"{asset_base}/leaflet/leaflet.css")]
     # A plain background so the map reads without tiles.
     m.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#eef1f4}</style>"))
     return m
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in kilometres and metres only (no miles), bottom left."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+L.control.scale({metric: true, imperial: false, position: "bottomleft"}).addTo({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
 
 
 #: Mali's extent with a margin, ``[[south, west], [north, east]]`` (degrees): the whole country,

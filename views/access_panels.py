@@ -85,13 +85,45 @@ def _series(
     )
 
 
+def criticality_view(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return the criticality rows as the panel shows them: kind and status in words, figures for ``lang``.
+
+    Parameters
+    ----------
+    table
+        :func:`geo.model.criticality.criticality` rows (or :func:`~geo.model.criticality.most_critical`),
+        with or without a geometry.
+    lang
+        ``{"fr", "en"}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same columns without the geometry; ``kind`` and ``status`` labels (``axe``, ``ouverte``),
+        people, km² and counts written with Babel (``12 400`` / ``12,400``), no ``None``.
+    """
+    from geo.products.i18n import format_number
+    from geo.vocab import ROAD_STATUS
+
+    view = pd.DataFrame(table.drop(columns="geometry", errors="ignore")).copy()
+    view["kind"] = [tr(f"kind_{k}", lang) for k in view["kind"]]
+    view["status"] = [ROAD_STATUS.label(s, lang) if s in ROAD_STATUS else "" for s in view["status"]]
+    for c in ("population_lost", "localities_lost", "km2_lost", "hubs_affected"):
+        if c in view.columns:
+            view[c] = [format_number(v, lang) if pd.notna(v) else "" for v in view[c]]
+    for c in ("item_name", "hub", "localities_named"):
+        if c in view.columns:
+            view[c] = ["" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in view[c]]
+    return view
+
+
 def criticality_panel(
     folder: str, *, as_of: dt.date, hours: list[float], season: str, hub_ids: list[str], lang: str
 ) -> None:
     """Button, ranking table, map and CSV download of the critical axes and crossings."""
     from geo.model.criticality import most_critical
     from geo.tables import csv_text
-    from layers.basemap import make_map
+    from layers.basemap import fit_country, make_map
     from layers.criticality import build_criticality_layer
 
     st.subheader(tr("crit_title", lang))
@@ -122,25 +154,25 @@ def criticality_panel(
     else:
         shown = table[table["hub"] == choice].reset_index(drop=True)
     shown = gpd.GeoDataFrame(shown, geometry="geometry", crs=table.crs)
-    view = pd.DataFrame(shown.drop(columns="geometry")).assign(
-        kind=lambda d: d["kind"].map(lambda k: tr(f"kind_{k}", lang))
-    )
-    num = st.column_config.NumberColumn
+    view = criticality_view(shown, lang)
+    text = st.column_config.TextColumn
     config = {
-        "rank": num(tr("col_rank", lang)),
-        "kind": st.column_config.TextColumn(tr("col_kind", lang)),
-        "item_name": st.column_config.TextColumn(tr("col_item", lang), width="medium"),
-        "status": st.column_config.TextColumn(tr("col_status", lang)),
-        "hub": st.column_config.TextColumn(tr("col_hub", lang)),
-        "population_lost": num(tr("col_people_cut", lang), format="%,.0f"),
-        "localities_lost": num(tr("col_localities_cut", lang)),
-        "km2_lost": num(tr("col_km2_lost", lang), format="%,.0f"),
-        "localities_named": st.column_config.TextColumn(tr("col_localities_named", lang), width="large"),
-        "hubs_affected": num(tr("col_hubs_affected", lang)),
+        "rank": st.column_config.NumberColumn(tr("col_rank", lang)),
+        "kind": text(tr("col_kind", lang)),
+        "item_name": text(tr("col_item", lang), width="medium"),
+        "status": text(tr("col_status", lang)),
+        "hub": text(tr("col_hub", lang)),
+        # figures as Babel text ("291 000" in French): Streamlit's number formats write "291,000"
+        "population_lost": text(tr("col_people_cut", lang)),
+        "localities_lost": text(tr("col_localities_cut", lang)),
+        "km2_lost": text(tr("col_km2_lost", lang)),
+        "localities_named": text(tr("col_localities_named", lang), width="large"),
+        "hubs_affected": text(tr("col_hubs_affected", lang)),
     }
     cols = [c for c in config if c in view.columns]
     st.dataframe(view[cols], hide_index=True, width="stretch", column_config=config)
     m = make_map()
+    fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, as the live map
     build_criticality_layer(shown, lang=lang).add_to(m)
     st_folium(m, key="criticality_map", height=480, use_container_width=True, returned_objects=[])
     st.caption(tr("crit_map_caption", lang))

@@ -15,7 +15,7 @@ from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
 from geo.store import constraints
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
-from layers.basemap import make_map
+from layers.basemap import fit_country, make_map
 from layers.encircled import build_encircled_layer
 from layers.roads import build_crossings_layer, build_roads_layer
 from views import auth, common
@@ -52,7 +52,28 @@ def shown(table: pd.DataFrame, columns: list[str], *, status_vocab=ROAD_STATUS) 
             out[c] = [
                 t(f"cons.kind_{v}") if v in ("bridge", "ferry", "pirogue", "ford") else v for v in out[c]
             ]
+        elif c in ("escort_kmh", "radius_km"):
+            out[c] = [common.num(float(v), decimals=0 if float(v).is_integer() else 1) if pd.notna(v) else ""
+                      for v in out[c]]  # fmt: skip
+        elif c in ("version_id", "superseded_by", "supersedes"):
+            out[c] = [str(int(v)) if pd.notna(v) else "" for v in out[c]]
     return common.labelled(out, "cons.col")
+
+
+def axis_name(axes: pd.DataFrame, axis_id: str) -> str:
+    """Return the readable name of a curated axis (``RN16 Sévaré–Douentza``), never its id alone."""
+    if axis_id not in axes.index:
+        return str(axis_id)
+    return common.axis_label(axis_id, axes.at[axis_id, "axis_name"], axes.at[axis_id, "route_ref"])
+
+
+def crossing_name(crossings: pd.DataFrame, crossing_id: str) -> str:
+    """Return the name of a curated crossing with its river (``Bac de Korioumé (Niger)``)."""
+    if crossing_id not in crossings.index:
+        return str(crossing_id)
+    name, river = crossings.at[crossing_id, "name"], crossings.at[crossing_id, "river"]
+    name = str(name) if isinstance(name, str) and name.strip() else str(crossing_id)
+    return f"{name} ({river})" if isinstance(river, str) and river.strip() and river not in name else name
 
 
 def choice_label(value: object) -> str:
@@ -156,6 +177,7 @@ common.show_notice("constraints")
 
 # ------------------------------------------------------------------ map: click to pick an item
 m = make_map()
+fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, as the live map
 build_roads_layer(inputs.roads, inputs.axes, axis_status, network=inputs.network).add_to(m)
 build_crossings_layer(inputs.crossings, constraints.effective_crossing_status(versions, as_of)).add_to(m)
 build_encircled_layer(common.guarded(common.encircled_with_population, folder, as_of)).add_to(m)
@@ -192,6 +214,7 @@ if kind == AXES:
         ROAD_STATUS.codes,
         default=list(ROAD_STATUS),
         format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
+        placeholder=common.t("common.choose_options"),
     )
     AXIS_COLUMNS = [
         "axis_name",
@@ -211,18 +234,17 @@ if kind == AXES:
         t("cons.axis"),
         list(axes.index),
         key="pick_axis",
-        format_func=lambda a: f"{a} — {axes.at[a, 'axis_name']}",
+        format_func=lambda a: axis_name(axes, a),
     )
+    item = md(axis_name(axes, axis))
     history = constraints.road_status_history(store, axis)
-    with st.expander(common.tn("cons.history", len(history), item=md(axis)), expanded=False):
+    with st.expander(common.tn("cons.history", len(history), item=item), expanded=False):
         st.dataframe(shown(history, ["version_id", *AXIS_COLUMNS[1:-1], "superseded_by"]), hide_index=True)
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     based_on = form_base("axis", axis, int(history["version_id"].max()) if len(history) else 0)
     with st.form("road_status_form", clear_on_submit=False):
-        st.subheader(t("cons.record_status", item=md(axis)))
-        st.caption(
-            t("cons.based_on", n=based_on, item=md(axis)) if based_on else t("cons.no_version", item=md(axis))
-        )
+        st.subheader(t("cons.record_status", item=item))
+        st.caption(t("cons.based_on", n=based_on, item=item) if based_on else t("cons.no_version", item=item))
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
             t("cons.status"),
@@ -274,7 +296,7 @@ if kind == AXES:
             report_impact(
                 t(
                     "cons.label_axis",
-                    item=axis,
+                    item=axis_name(axes, axis),
                     status=ROAD_STATUS.label(status, common.lang()).lower(),
                     date=common.day(valid_from),
                     n=res.version_id,
@@ -291,6 +313,7 @@ elif kind == CROSSINGS:
         default=list(ROAD_STATUS),
         format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
         key="crossing_shown",
+        placeholder=common.t("common.choose_options"),
     )
     CROSSING_COLUMNS = [
         "name",
@@ -313,16 +336,17 @@ elif kind == CROSSINGS:
         t("cons.crossing"),
         list(crossings.index),
         key="pick_crossing",
-        format_func=lambda c: f"{c} — {crossings.at[c, 'name']}",
+        format_func=lambda c: crossing_name(crossings, c),
     )
+    item = md(crossing_name(crossings, crossing))
     history = constraints.crossing_status_history(store, crossing)
-    with st.expander(common.tn("cons.history", len(history), item=md(crossing)), expanded=False):
+    with st.expander(common.tn("cons.history", len(history), item=item), expanded=False):
         st.dataframe(
             shown(history, ["version_id", *CROSSING_COLUMNS[3:-1], "superseded_by"]), hide_index=True
         )
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     with st.form("crossing_status_form", clear_on_submit=False):
-        st.subheader(t("cons.record_status", item=md(crossing)))
+        st.subheader(t("cons.record_status", item=item))
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
             t("cons.status"),
@@ -368,7 +392,7 @@ elif kind == CROSSINGS:
             report_impact(
                 t(
                     "cons.label_axis",
-                    item=crossing,
+                    item=crossing_name(crossings, crossing),
                     status=ROAD_STATUS.label(status, common.lang()).lower(),
                     date=common.day(valid_from),
                     n=res.version_id,

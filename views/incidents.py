@@ -23,7 +23,7 @@ from geo.products.i18n import has_key, tr
 from geo.sources.amrf import read_typology
 from geo.sources.incident_files import FORMATS, MAX_FILE_BYTES, check_upload, limits_text, too_large_message
 from geo.store.incidents import import_result
-from layers.basemap import make_map
+from layers.basemap import fit_country, make_map
 from layers.incidents import (
     build_admin_outlines,
     build_clusters_layer,
@@ -192,12 +192,19 @@ with st.sidebar:
         format_func=lambda k: t(f"incidents.source.{k}")
         if has_key(f"incidents.source.{k}", common.lang())
         else k,
+        placeholder=common.t("common.choose_options"),
     )
     types = sorted(incidents["event_type"].unique())
-    chosen_types = st.multiselect(t("incidents.event_types"), types, default=[])
+    chosen_types = st.multiselect(
+        t("incidents.event_types"), types, default=[], placeholder=common.t("common.choose_options")
+    )
     amrf_codes = [c for c in typology.categories.index if (incidents["amrf"] == c).any()]
     chosen_amrf = st.multiselect(
-        tr("page.amrf", lang), amrf_codes, default=[], format_func=lambda c: typology.label(c, lang)
+        tr("page.amrf", lang),
+        amrf_codes,
+        default=[],
+        format_func=lambda c: typology.label(c, lang),
+        placeholder=common.t("common.choose_options"),
     )
     low = st.checkbox(t("incidents.low_precision"), value=True)
     view = st.radio(
@@ -229,6 +236,7 @@ st.write(
 )
 
 m = make_map()
+fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, as the live map
 if view in ("admin2", "admin3"):
     level = 2 if view == "admin2" else 3
     counts = counts_by_admin(shown, level=level, admin=common.admin(folder, level))

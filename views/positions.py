@@ -49,9 +49,20 @@ statuses = c1.multiselect(
     list(P.STATUSES),
     default=[s for s in P.STATUSES if s != "retired"],
     format_func=lambda s: t(f"pos.status.{s}"),
+    placeholder=common.t("common.choose_options"),
 )
-topics = c2.multiselect(t("pos.topic"), list(P.TOPICS), format_func=lambda x: P.topic_label(x, lang))
-kinds = c3.multiselect(t("pos.scope"), list(P.SCOPE_KINDS), format_func=lambda k: t(f"pos.kind.{k}"))
+topics = c2.multiselect(
+    t("pos.topic"),
+    list(P.TOPICS),
+    format_func=lambda x: P.topic_label(x, lang),
+    placeholder=common.t("common.choose_options"),
+)
+kinds = c3.multiselect(
+    t("pos.scope"),
+    list(P.SCOPE_KINDS),
+    format_func=lambda k: t(f"pos.kind.{k}"),
+    placeholder=common.t("common.choose_options"),
+)
 view = shown[shown["status"].isin(statuses)]
 if topics:
     view = view[view["topic"].isin(topics)]

@@ -57,29 +57,47 @@ place_label = common.place_labels(folder)
 with st.form("scenario"):
     c1, c2, c3 = st.columns(3)
     hub_ids = c1.multiselect(
-        t("common.hubs"), list(hubs.index), default=list(hubs.index), format_func=lambda h: hubs.at[h, "name"]
+        t("common.hubs"),
+        list(hubs.index),
+        default=list(hubs.index),
+        format_func=lambda h: hubs.at[h, "name"],
+        placeholder=common.t("common.choose_options"),
     )
     hours = c2.multiselect(
         t("reach.bands"),
         [2.0, 4.0, 6.0, 8.0, 12.0],
         default=[4.0, 8.0, 12.0],
         format_func=lambda h: f"{h:g} h",
+        placeholder=common.t("common.choose_options"),
     )
     season = c3.radio(
         t("reach.season"), common.SEASON_CHOICES, horizontal=True, format_func=common.season_label
     )
     st.markdown(t("reach.scenario_on", date=common.day(as_of)))
     pick, status_table = st.columns([5, 4])
-    close = pick.multiselect(t("reach.close"), list(axes.index), format_func=axis_label.get)
+    close = pick.multiselect(
+        t("reach.close"),
+        list(axes.index),
+        format_func=axis_label.get,
+        placeholder=common.t("common.choose_options"),
+    )
     constrain = pick.multiselect(
         t("reach.constrain"),
         list(axes.index),
         format_func=axis_label.get,
         help=t("reach.constrain_help"),
+        placeholder=common.t("common.choose_options"),
     )
-    reopen = pick.multiselect(t("reach.open"), list(axes.index), format_func=axis_label.get)
+    reopen = pick.multiselect(
+        t("reach.open"),
+        list(axes.index),
+        format_func=axis_label.get,
+        placeholder=common.t("common.choose_options"),
+    )
     b1, b2, b3 = pick.columns([2, 3, 1.3])
-    lift = b1.multiselect(t("reach.lift"), in_force, help=t("reach.lift_help"))
+    lift = b1.multiselect(
+        t("reach.lift"), in_force, help=t("reach.lift_help"), placeholder=common.t("common.choose_options")
+    )
     add = b2.multiselect(
         t("reach.add"),
         list(place_label),

@@ -10,11 +10,11 @@ from streamlit_folium import st_folium
 
 from geo.escape import markdown_text as md
 from geo.model.severity import DIMENSIONS, SCALE
-from geo.products.i18n import tr
+from geo.products.i18n import has_key, tr
 from geo.tables import csv_text
-from layers.basemap import make_map
+from layers.basemap import fit_country, make_map
 from layers.incidents import build_admin_outlines
-from layers.severity import build_severity_layer
+from layers.severity import build_severity_layer, indicator_label, sparse_note_text
 from views import auth, common
 
 auth.require_role("planner")  # before any data is loaded (views/auth.py)
@@ -63,6 +63,74 @@ def _changes(data_folder: str, d_from: dt.date, d_to: dt.date, known_on: bool, t
     )
 
 
+def severity_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the severity table as the page shows it: class, gaps and notes in words, headers."""
+    out = frame.copy()
+    if "label" in out:
+        out["label"] = [SCALE[int(v)][0 if lang == "fr" else 1] for v in out["score"]]
+    if "info_gaps" in out:
+        out["info_gaps"] = [
+            ", ".join(indicator_label(g, lang) for g in str(v).split(";") if g)
+            for v in out["info_gaps"].fillna("")
+        ]
+    if "data_sparse" in out:
+        sep = " ; " if lang == "fr" else "; "  # French puts a space before the semicolon
+        out["data_sparse"] = [
+            sep.join(sparse_note_text(n, lang) for n in str(v).split("; ") if n)
+            for v in out["data_sparse"].fillna("")
+        ]
+    if "zone" in out:
+        out["zone"] = [tr(f"zone_{z}", lang) if has_key(f"zone_{z}", lang) else z for z in out["zone"]]
+    if "as_of" in out:
+        out["as_of"] = [common.date_text(v) for v in out["as_of"]]
+    if "level" in out:
+        out["level"] = [tr(f"level_{int(v)}", lang) for v in out["level"]]
+    out = common.shown_numbers(
+        out, {"population": 0, "area_km2": 0, "encircled_people": 0, "axis_km": 0, "axis_closed_km": 0,
+              "axis_constrained_km": 0, "axis_physical_km": 0, "axis_security_km": 0}
+    )  # fmt: skip
+    names = {}
+    for c in out.columns:
+        if c.startswith("value_"):
+            names[c] = tr("sev.col.value", lang, indicator=indicator_label(c.removeprefix("value_"), lang))
+        elif c.startswith("score_"):
+            names[c] = tr("sev.col.score_of", lang, indicator=indicator_label(c.removeprefix("score_"), lang))
+        elif c.startswith("incidents_amrf_"):
+            names[c] = tr("sev.col.amrf", lang, category=c.removeprefix("incidents_amrf_"))
+    return common.labelled(out, "sev.col").rename(columns=names)
+
+
+def change_table(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """Return a table of the changes report: statuses and kinds in words, headers from the catalogs."""
+    from geo.vocab import ROAD_STATUS
+
+    out = frame.drop(columns=[c for c in ("hub_id", "geometry") if c in frame.columns]).copy()
+    for c in ("status", "status_before", "status_after", "change"):
+        if c in out:
+            out[c] = [
+                ROAD_STATUS.label(v, lang)
+                if v in ROAD_STATUS
+                else tr("changes." + str(v).replace(" ", "_"), lang)
+                if isinstance(v, str) and has_key("changes." + v.replace(" ", "_"), lang)
+                else v
+                for v in out[c]
+            ]
+    if "kind" in out:
+        out["kind"] = [tr(f"changes.{v}", lang) if has_key(f"changes.{v}", lang) else v for v in out["kind"]]
+    if "recomputed" in out:
+        out["recomputed"] = [
+            tr("common.yes", lang) if bool(v) else tr("common.no", lang) for v in out["recomputed"]
+        ]
+    if "hours" in out:
+        out["hours"] = [f"{float(v):g} h" for v in out["hours"]]
+    for c in ("date", "valid_from", "valid_to", "recorded_at"):
+        if c in out:
+            out[c] = [common.date_text(v) for v in out[c]]
+    figures = [c for c in out.columns if c.startswith(("km2_", "population_", "area_"))]
+    out = common.shown_numbers(out, dict.fromkeys(figures, 0))
+    return common.labelled(out, prefix)
+
+
 c1, c2, c3 = st.columns(3)
 level = c1.radio(
     tr("page.sev_level", lang), [2, 3], format_func=lambda n: tr(f"level_{n}", lang), horizontal=True
@@ -78,9 +146,17 @@ for k, col in enumerate(cols):
     col.metric(f"{k} {SCALE[k][0 if lang == 'fr' else 1]}", int(counts[k]))
 notes = table["data_sparse"].str.split("; ").explode()
 for note, n in notes[notes.astype(bool)].value_counts().items():
-    st.caption(f"{tr('page.sev_sparse', lang)}: {md(note)} ({n}/{len(table)})")
+    line = tr(
+        "sev.note_line",
+        lang,
+        note=sparse_note_text(note, lang),
+        n=common.num(n),
+        total=common.num(len(table)),
+    )
+    st.caption(md(tr("page.sev_sparse_line", lang, note=line)))
 
 m = make_map()
+fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, as the live map
 build_severity_layer(table, lang=lang).add_to(m)
 for group in build_admin_outlines(common.admin(folder, 1)):
     group.add_to(m)
@@ -88,9 +164,9 @@ st_folium(m, key="severity_map", height=520, use_container_width=True, returned_
 
 shown = table.drop(columns="geometry").sort_values(["index", "pcode"], ascending=[False, True])
 head = ["pcode", "name", "adm1_name", "score", "label", "index", *[f"dim_{d}" for d in DIMENSIONS]]
-st.dataframe(shown[[*head, "info_gaps", "data_sparse"]], hide_index=True, width="stretch")
+st.dataframe(severity_table(shown[[*head, "info_gaps", "data_sparse"]]), hide_index=True, width="stretch")
 with st.expander(tr("page.sev_indicators", lang), expanded=False):
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(severity_table(shown), hide_index=True, width="stretch")
 st.download_button(
     tr("page.sev_download", lang),
     csv_text(shown),
@@ -113,15 +189,21 @@ if st.button(tr("page.chg_run", lang), type="primary") or st.session_state.get("
     report = common.guarded(_changes, folder, d_from, d_to, bool(known_on), token, fp)
     k = cr.key_figures(report)
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric(tr("page.kf_changes", lang), k["changes"])
-    m2.metric(tr("page.kf_km2", lang), f"−{k['km2_lost']:,.0f} / +{k['km2_gained']:,.0f}")
-    m3.metric(tr("page.kf_people", lang), f"−{k['population_lost']:,.0f} / +{k['population_gained']:,.0f}")
-    m4.metric(tr("page.kf_severity", lang), f"{k['severity_up']} / {k['severity_down']}")
+    m1.metric(tr("page.kf_changes", lang), common.num(k["changes"]))
+    m2.metric(tr("page.kf_km2", lang), f"−{common.num(k['km2_lost'])} / +{common.num(k['km2_gained'])}")
+    m3.metric(
+        tr("page.kf_people", lang),
+        f"−{common.num(k['population_lost'])} / +{common.num(k['population_gained'])}",
+    )
+    m4.metric(
+        tr("page.kf_severity", lang), f"{common.num(k['severity_up'])} / {common.num(k['severity_down'])}"
+    )
+    severity_changes = pd.DataFrame(report.severity.drop(columns="geometry", errors="ignore"))
     for key, df in (
-        ("page.chg_changes", report.constraints),
-        ("page.chg_hubs", report.hubs),
-        ("page.chg_admin2", report.admin2),
-        ("page.chg_severity", pd.DataFrame(report.severity.drop(columns="geometry", errors="ignore"))),
+        ("page.chg_changes", change_table(report.constraints, "chg.col")),
+        ("page.chg_hubs", change_table(report.hubs, "reach.col")),
+        ("page.chg_admin2", change_table(report.admin2, "reach.col")),
+        ("page.chg_severity", change_table(severity_changes, "chg.col")),
     ):
         st.markdown(f"**{md(tr(key, lang))}**")
         st.dataframe(df, hide_index=True, width="stretch")

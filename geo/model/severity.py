@@ -121,6 +121,51 @@ EVENT_CATEGORIES = ("violence", "restriction")
 EVENT_INDICATOR = {"violence": "violence_incidents", "restriction": "restriction_reports"}
 ZONE_RANK = {"accessible": 0, "constrained": 1, "hard_to_reach": 2, "inaccessible": 3}
 #: Unit figures the indicators are computed from (inputs, in the output row).
+#: The notes of ``data_sparse`` (English, the data products' wording), by code; fields: ``group``
+#: (one of :data:`EVENT_CATEGORIES`), ``latest``/``start``/``end`` (ISO dates, ``latest`` may be
+#: ``none``), ``days``. :func:`parse_sparse_note` reads one back (the pages translate them).
+SPARSE_NOTES = {
+    "no_incident": "no {group} incident recorded in the window (latest: {latest})",
+    "older_window": (
+        "{group} incidents counted over {start}..{end}, the last {days} days the incident files cover"
+    ),
+    "curated_only": (
+        "{group} incidents in the window come only from the curated access-event timeline "
+        "(no systematic record): none recorded is an information gap"
+    ),
+    "no_axis": "no HAWG axis in the unit",
+    "no_baseline": "no unconstrained travel time to compare with",
+}
+
+
+def parse_sparse_note(note: str) -> tuple[str, dict[str, str]] | None:
+    """Read one ``data_sparse`` note back: ``(code, fields)`` of :data:`SPARSE_NOTES`, or None.
+
+    Parameters
+    ----------
+    note
+        One note (the column holds several, joined by ``"; "``).
+
+    Returns
+    -------
+    tuple of (str, dict) or None
+        The note's code and its fields as text (dates ISO, ``days`` digits); None for a
+        note of another wording (e.g. a table written by an older version).
+    """
+    import re
+    import string
+
+    for code, template in SPARSE_NOTES.items():
+        pattern = "".join(
+            re.escape(literal) + (f"(?P<{field}>.+?)" if field else "")
+            for literal, field, _, _ in string.Formatter().parse(template)
+        )
+        found = re.fullmatch(pattern, note.strip())
+        if found:
+            return code, found.groupdict()
+    return None
+
+
 FIGURE_COLUMNS = [
     "population",
     "area_km2",
@@ -868,24 +913,20 @@ def severity(
     )
     scored = score_units(figures, table)
     sparse = []
+    note = SPARSE_NOTES
     for _, row in scored.iterrows():
-        notes = [
-            f"no {c} incident recorded in the window (latest: {latest.get(c, 'none')})" for c in uncovered
-        ]
+        notes = [note["no_incident"].format(group=c, latest=latest.get(c, "none")) for c in uncovered]
         notes += [
-            f"{c} incidents counted over {span}, the last {window_days} days the incident files cover"
+            note["older_window"].format(
+                group=c, start=span.split("..")[0], end=span.split("..")[1], days=window_days
+            )
             for c, span in fallback.items()
         ]
-        notes += [
-            f"{c} incidents in the window come only from the curated access-event timeline "
-            "(no systematic record): none recorded is an information gap"
-            for c in curated_only
-            if not row[f"incidents_{c}"] > 0
-        ]
+        notes += [note["curated_only"].format(group=c) for c in curated_only if not row[f"incidents_{c}"] > 0]
         if not row["axis_km"] > 0:
-            notes.append("no HAWG axis in the unit")
+            notes.append(note["no_axis"])
         if baseline is None:
-            notes.append("no unconstrained travel time to compare with")
+            notes.append(note["no_baseline"])
         sparse.append("; ".join(notes))
     scored["data_sparse"] = sparse
     scored.insert(0, "window_days", window_days)

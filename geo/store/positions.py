@@ -931,7 +931,7 @@ def visibility_label(visibility: str, lang: str) -> str:
 
 
 def scope_label(scope: str, lang: str, names: dict[str, str] | None = None) -> str:
-    """Readable scope: ``axis:RN16-SEV-DOU`` -> "Axe RN16-SEV-DOU"; actor types by their label.
+    """Readable scope: ``axis:RN16-SEV-DOU`` -> "Axe Sévaré - Douentza"; actor types by their label.
 
     Parameters
     ----------
@@ -941,7 +941,8 @@ def scope_label(scope: str, lang: str, names: dict[str, str] | None = None) -> s
         ``fr`` or ``en``.
     names
         Optional scope -> place name (e.g. from :func:`geo.products.positions_map.locate`),
-        printed after the reference: "Axe RN16-SEV-DOU (Sévaré - Douentza)".
+        printed instead of the reference: "Axe Sévaré - Douentza". Without a name the
+        reference is printed: "Axe RN16-SEV-DOU".
     """
     kind, _, ref = scope.partition(":")
     head = SCOPE_KINDS.label(kind, lang)
@@ -950,8 +951,8 @@ def scope_label(scope: str, lang: str, names: dict[str, str] | None = None) -> s
     if kind == "actor-type" and ref in ACTOR_TYPES:
         colon = " :" if lang == "fr" else ":"  # French puts a space before the colon
         return f"{head}{colon} {ACTOR_TYPES.label(ref, lang)}"
-    name = (names or {}).get(scope, "")
-    return f"{head} {ref}" + (f" ({name})" if name and name != ref else "")
+    name = str((names or {}).get(scope, "") or "").strip()
+    return f"{head} {name or ref}"
 
 
 def state_version(store_path: Path | str) -> str:

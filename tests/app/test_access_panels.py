@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT
 from geo.products.i18n import tr
+from geo.vocab import ROAD_STATUS
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"), pytest.mark.slow]
 
@@ -52,8 +54,16 @@ def test_criticality_table_map_and_download(page) -> None:  # noqa: ANN001
     assert list(table["rank"]) == list(
         range(1, len(table) + 1)
     )  # all hubs: one row per item, largest loss first
-    assert table["population_lost"].is_monotonic_decreasing and table["population_lost"].iloc[0] > 0
+    # figures are Babel text for the language ("12 400" / "12,400"), largest loss first
+    people = [int(re.sub(r"\D", "", v)) for v in table["population_lost"]]
+    assert people == sorted(people, reverse=True) and people[0] > 0
+    grouped = [v for v, n in zip(table["population_lost"], people, strict=True) if n >= 1000]
+    assert grouped and all(("\u202f" if lang == "fr" else ",") in v for v in grouped)
     assert set(table["kind"]) <= {tr("kind_axis", lang), tr("kind_crossing", lang)}
+    # the status column in words of the language (not the store's codes), no "None" anywhere
+    assert set(table["status"]) <= {ROAD_STATUS.label(c, lang) for c in ROAD_STATUS.codes}
+    assert table["status"].str.len().min() > 0
+    assert not (table.astype(str) == "None").any().any()
     maps = [
         json.loads(c.proto.json_args)["script"]
         for c in at.get("component_instance")
