@@ -37,11 +37,53 @@ shown = policy.for_role(reg, "positions", role)
 common.show_notice("positions")
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _scope_names(scopes: tuple[str, ...], folder: str, fingerprint: str, token: str) -> dict[str, str]:
+    from geo.store.constraints import known_crossings
+
+    kinds = {s.partition(":")[0] for s in scopes}
+    names: dict[str, str] = {}
+    if "axis" in kinds:
+        axes = constraints.known_axes()
+        names |= {
+            f"axis:{a}": common.axis_label(a, r["axis_name"], r["route_ref"]) for a, r in axes.iterrows()
+        }
+    if "crossing" in kinds:
+        names |= {f"crossing:{c}": str(r["name"]) for c, r in known_crossings().iterrows()}
+    if "admin" in kinds:
+        for level in (1, 2, 3):
+            units = common.admin(folder, level)
+            word = t(f"pos.level.{level}")
+            names |= {
+                f"admin:{p}": f"{n} ({word})" for p, n in zip(units["pcode"], units["name"], strict=True)
+            }
+    refs = [s.partition(":")[2] for s in scopes if s.startswith("locality:")]
+    recorded = set(common.versions(store, token).encircled["locality"]) if refs else set()
+    unknown = [r for r in refs if r not in recorded]
+    labels = common.place_labels(folder) if unknown else {}
+    for ref in refs:
+        names[f"locality:{ref}"] = ref if ref in recorded else labels.get(ref, ref)
+    return names
+
+
+def scope_names(scopes) -> dict[str, str]:  # noqa: ANN001
+    """Return scope -> readable name (axis label, crossing, admin unit with its level, locality)."""
+    folder = str(common.guarded(common.data_dir))
+    wanted = tuple(sorted({str(s) for s in scopes}))
+    return _scope_names(wanted, folder, common.data_fingerprint(folder), common.state_token())
+
+
+def scope_text(scope: str) -> str:
+    """Return a position's scope in words (``Axe RN16 Sévaré–Douentza``), never its internal id alone."""
+    return P.scope_label(scope, lang, names)
+
+
 def status_label(status: str) -> str:
     """Return a position status in the interface language."""
     return t(f"pos.status.{status}")
 
 
+names = scope_names(reg["scope"]) if len(reg) else {}
 st.caption(t("pos.intro"))
 c1, c2, c3 = st.columns(3)
 statuses = c1.multiselect(
@@ -89,9 +131,10 @@ st.dataframe(
     common.labelled(
         view.assign(
             topic=view["topic"].map(lambda x: P.topic_label(x, lang)),
-            scope=view["scope"].map(lambda x: P.scope_label(x, lang)),
+            scope=view["scope"].map(scope_text),
             status=view["status"].map(lambda x: t(f"pos.status.{x}")),
             visibility=view["visibility"].map(lambda x: t(f"pos.vis.{x}")),
+            **{c: view[c].map(common.date_text) for c in ("endorsed", "meeting_date") if c in view.columns},
         )[columns],
         "pos.col",
     ),
@@ -133,13 +176,13 @@ else:
         t("pos.position"),
         list(reg["id"]),
         format_func=lambda i: (
-            f"#{i} · {status_label(by_id.at[i, 'status'])} · {P.scope_label(by_id.at[i, 'scope'], lang)}"
+            f"#{i} · {status_label(by_id.at[i, 'status'])} · {scope_text(by_id.at[i, 'scope'])}"
         ),
         key="positions_pick",
     )
     cur = shown.set_index("id").loc[pid]
     st.markdown(
-        f"**#{pid} · {md(P.topic_label(cur['topic'], lang))}** · {md(P.scope_label(cur['scope'], lang))} · "
+        f"**#{pid} · {md(P.topic_label(cur['topic'], lang))}** · {md(scope_text(cur['scope']))} · "
         f"*{md(status_label(cur['status']))}*"
         + (" · " + t("pos.vis.restricted") if cur["visibility"] == "restricted" else "")
     )
@@ -151,6 +194,11 @@ else:
         for c, prefix in (("status", "pos.status."), ("visibility", "pos.vis."), ("action", "pos.action.")):
             if c in hist_shown.columns:
                 hist_shown[c] = [t(prefix + v) if isinstance(v, str) and v else "" for v in hist_shown[c]]
+        for c in ("meeting_date", "recorded_at", "endorsed", "created"):
+            if c in hist_shown.columns:
+                hist_shown[c] = [common.date_text(v) for v in hist_shown[c]]
+        if "scope" in hist_shown.columns:
+            hist_shown["scope"] = [scope_text(str(v)) if v else "" for v in hist_shown["scope"]]
         st.dataframe(common.labelled(hist_shown, "pos.col"), hide_index=True, width="stretch")
 
     if is_advisor:
@@ -303,9 +351,10 @@ if role in ("advisor", "planner"):
     st.markdown(t("pos.stale", months=int(months), n=len(stale)))
     stale = stale.assign(
         topic=[P.topic_label(x, lang) for x in stale["topic"]],
-        scope=[P.scope_label(x, lang) for x in stale["scope"]],
+        scope=[scope_text(x) for x in stale["scope"]],
         status=[status_label(x) for x in stale["status"]],
         visibility=[t(f"pos.vis.{x}") for x in stale["visibility"]],
+        **{c: stale[c].map(common.date_text) for c in ("endorsed", "meeting_date") if c in stale.columns},
     )
     st.dataframe(
         common.labelled(stale[[c for c in columns if c in stale.columns] + ["months_since"]], "pos.col"),

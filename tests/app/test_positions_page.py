@@ -89,3 +89,39 @@ def test_viewer_reads_without_forms_or_restricted_fields(
 def test_public_role_is_stopped(tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _app("public", tmp_path / "store.sqlite", data_dir, monkeypatch)
     assert at.title[0].value == "Restricted page"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_scopes_show_names_and_dates_are_written_out(
+    lang: str, tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo.products.i18n import format_date, tr
+
+    store = tmp_path / "store.sqlite"
+    for scope in ("admin:ML0502", "axis:RN16-SEV-DOU", "crossing:X-KORIOUME"):
+        res = P.add_position(store, scope=scope, topic="checkpoint-payments", text_fr="Texte", text_en="Text",
+                             visibility="public", recorded_by="A", meeting_date=dt.date(2025, 11, 5),
+                             data_dir=data_dir)  # fmt: skip
+        for action, day in (("propose", dt.date(2025, 11, 10)), ("endorse", dt.date(2025, 12, 1))):
+            P.record_step(
+                store, res.position_id, action, meeting_ref="HCT", recorded_by="A", meeting_date=day
+            )
+    monkeypatch.setenv("MALI_ACCESS_LANG", lang)
+    at = _app("planner", store, data_dir, monkeypatch)
+    table = at.dataframe[0].value
+    scopes = list(table[tr("pos.col.scope", lang)])
+    axis, crossing = ("Axe", "Franchissement") if lang == "fr" else ("Axis", "Crossing")
+    unit = "Unité administrative" if lang == "fr" else "Admin unit"
+    assert scopes == [
+        f"{unit} Bandiagara ({tr('pos.level.2', lang)})",
+        f"{axis} RN16 Sévaré–Douentza",
+        f"{crossing} Bac de Korioumé",
+    ]
+    assert not any(ref in s for s in scopes for ref in ("ML0502", "RN16-SEV-DOU", "X-KORIOUME"))
+    endorsed = set(table[tr("pos.col.endorsed", lang)])
+    assert endorsed == {format_date(dt.date(2025, 12, 1), lang)}  # "1er décembre 2025", not 2025-12-01
+    assert endorsed == {"1er décembre 2025" if lang == "fr" else "1 December 2025"}
+    # the position picker and its heading name the place too
+    pick = at.selectbox(key="positions_pick")
+    assert pick.options[0].endswith(scopes[0])  # AppTest gives the formatted choices
+    assert any(scopes[0] in m.value.replace("\\", "") for m in at.markdown)  # escaped Markdown
