@@ -136,11 +136,16 @@ if problems:
     st.error(common.t("public.checksums") + " " + "; ".join(md(p) for p in problems[:5]))
     st.stop()
 
-c1, c2, c3, c4 = st.columns(4)
-c1.metric(common.t("snapshot.as_of"), common.day(snap.as_of))
-c2.metric(common.t("public.data_as_of"), common.day(snap.release_date))
-c3.metric(common.t("public.m_delay"), common.tn("public.days", meta["release_delay_days"]))
-c4.metric(common.t("public.policy"), f"v{meta['sanitisation_policy']['version']}")
+# Key figures in a row that wraps: each takes the width of its text ("2 décembre 2026" is never
+# cut to "2 décembre …" as in four equal columns), and goes to the next line on a narrow screen.
+with st.container(horizontal=True, wrap=True, gap="large", key="public_key_figures"):
+    for label, value in (
+        (common.t("snapshot.as_of"), common.day(snap.as_of)),
+        (common.t("public.data_as_of"), common.day(snap.release_date)),
+        (common.t("public.m_delay"), common.tn("public.days", meta["release_delay_days"])),
+        (common.t("public.policy"), f"v{meta['sanitisation_policy']['version']}"),
+    ):
+        st.metric(label, value, width="content")
 
 tab_map, tab_png, tab_dl, tab_about = st.tabs(
     [

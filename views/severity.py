@@ -104,17 +104,17 @@ def change_table(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
     """Return a table of the changes report: statuses and kinds in words, headers from the catalogs."""
     from geo.vocab import ROAD_STATUS
 
+    def word(value: object) -> object:
+        """Write a status or change in words: the road vocabulary, else the changes report's ("in force")."""
+        if value in ROAD_STATUS:
+            return ROAD_STATUS.label(value, lang)
+        key = f"changes.{str(value).replace(' ', '_')}"
+        return tr(key, lang) if isinstance(value, str) and has_key(key, lang) else value
+
     out = frame.drop(columns=[c for c in ("hub_id", "geometry") if c in frame.columns]).copy()
     for c in ("status", "status_before", "status_after", "change"):
         if c in out:
-            out[c] = [
-                ROAD_STATUS.label(v, lang)
-                if v in ROAD_STATUS
-                else tr("changes." + str(v).replace(" ", "_"), lang)
-                if isinstance(v, str) and has_key("changes." + v.replace(" ", "_"), lang)
-                else v
-                for v in out[c]
-            ]
+            out[c] = [word(v) for v in out[c]]
     if "kind" in out:
         out["kind"] = [tr(f"changes.{v}", lang) if has_key(f"changes.{v}", lang) else v for v in out["kind"]]
     if "recomputed" in out:
