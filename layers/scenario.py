@@ -19,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 from branca.element import MacroElement, Template
 
+from geo.products.i18n import format_date, format_hours, format_number, tr
 from geo.sources.curated import parse_waypoints
 from geo.vocab import ROAD_STATUS
 from layers.basemap import Legend, make_map
@@ -104,6 +105,7 @@ def build_scenario_layers(
     changes: pd.DataFrame | None = None,
     simplify: bool = True,
     show: bool = True,
+    lang: str = "en",
 ) -> list[folium.FeatureGroup]:
     """Two layers showing what a scenario changes within the ``hours`` band, one polygon per hub.
 
@@ -121,6 +123,8 @@ def build_scenario_layers(
         Simplify for display (False when the frames come from :func:`display_frames`).
     show
         Visible when the map opens.
+    lang
+        ``{"fr", "en"}``: layer names, tooltips and popups (figures written with Babel).
 
     Returns
     -------
@@ -141,7 +145,7 @@ def build_scenario_layers(
         (lost, "lost", LOST_COLOUR, LOST_PATTERN),
         (gained, "gained", GAINED_COLOUR, GAINED_PATTERN),
     ):
-        group = folium.FeatureGroup(name=f"Scenario: area {name}", show=show)
+        group = folium.FeatureGroup(name=esc(tr(f"scen.layer_{name}", lang)), show=show)
         sub = gdf[(gdf["hours"] == hours) & ~gdf.geometry.is_empty & (gdf["area_km2"] > 0)]
         if simplify:
             sub = slim(sub, tolerance_m=300.0)
@@ -150,18 +154,31 @@ def build_scenario_layers(
             rows = zip(sub["hub_id"], sub["hub"], sub["hours"], sub["area_km2"], strict=True)
             for hub_id, hub, t, km2 in rows:
                 pop = people.get((hub_id, float(t), name))
-                pop_text = "" if pop is None else f", {pop:,.0f} people"
-                tips.append(f"<b>{_tip(hub)}</b>: area {name} within {t:g} h<br>{km2:,.0f} km²{pop_text}")
+                h = format_hours(t, lang)
+                pop_text = "" if pop is None else tr("scen.tip_people", lang, n=format_number(pop, lang))
+                tips.append(
+                    tr(
+                        f"scen.tip_{name}",
+                        lang,
+                        hub=_tip(hub),
+                        h=h,
+                        km2=format_number(km2, lang),
+                        people=pop_text,
+                    )
+                )
                 popups.append(
                     _js_safe(
                         popup_table(
                             [
-                                ("Hub", hub),
-                                ("Band", f"within {t:g} h"),
-                                (f"Area {name}", f"{km2:,.0f} km²"),
-                                (f"Population {name}", None if pop is None else f"{pop:,.0f}"),
+                                (tr("scen.hub", lang), hub),
+                                (tr("scen.band", lang), tr("scen.within", lang, h=h)),
+                                (tr(f"scen.area_{name}", lang), f"{format_number(km2, lang)} km²"),
+                                (
+                                    tr(f"scen.population_{name}", lang),
+                                    None if pop is None else format_number(pop, lang),
+                                ),
                             ],
-                            title=f"Area {name} under the scenario",
+                            title=tr(f"scen.popup_{name}", lang),
                         )
                     )
                 )
@@ -227,7 +244,13 @@ def _band_rows(bands: gpd.GeoDataFrame, hours: float, *, simplify: bool) -> gpd.
 
 
 def build_before_outline_layer(
-    before: gpd.GeoDataFrame, hub_order: list[str], *, hours: float, simplify: bool = True, show: bool = True
+    before: gpd.GeoDataFrame,
+    hub_order: list[str],
+    *,
+    hours: float,
+    simplify: bool = True,
+    show: bool = True,
+    lang: str = "en",
 ) -> folium.FeatureGroup:
     """Draw the ``hours`` band of each hub before the scenario as a dashed outline in the hub's colour.
 
@@ -243,6 +266,8 @@ def build_before_outline_layer(
         Simplify for display (False when the frame comes from :func:`display_frames`).
     show
         Visible when the map opens.
+    lang
+        ``{"fr", "en"}``: layer name.
 
     Returns
     -------
@@ -250,7 +275,9 @@ def build_before_outline_layer(
         Outlines only (no fill, not interactive), so the fills and diff areas under them
         keep their tooltips.
     """
-    group = folium.FeatureGroup(name=f"Before the scenario (within {hours:g} h, outline)", show=show)
+    group = folium.FeatureGroup(
+        name=esc(tr("scen.layer_before", lang, h=format_hours(hours, lang))), show=show
+    )
     sub = _band_rows(before, hours, simplify=simplify)
     if not sub.empty:
         feats = gpd.GeoDataFrame(
@@ -271,7 +298,13 @@ def build_before_outline_layer(
 
 
 def build_after_fill_layer(
-    after: gpd.GeoDataFrame, hub_order: list[str], *, hours: float, simplify: bool = True, show: bool = True
+    after: gpd.GeoDataFrame,
+    hub_order: list[str],
+    *,
+    hours: float,
+    simplify: bool = True,
+    show: bool = True,
+    lang: str = "en",
 ) -> folium.FeatureGroup:
     """Fill the ``hours`` band of each hub under the scenario in the hub's colour.
 
@@ -288,18 +321,29 @@ def build_after_fill_layer(
         Simplify for display (False when the frame comes from :func:`display_frames`).
     show
         Visible when the map opens.
+    lang
+        ``{"fr", "en"}``: layer name and tooltips (figures written with Babel).
 
     Returns
     -------
     folium.FeatureGroup
         One feature per hub, with a tooltip (hub, band, km², people, localities).
     """
-    group = folium.FeatureGroup(name=f"Reach under the scenario (within {hours:g} h)", show=show)
+    group = folium.FeatureGroup(
+        name=esc(tr("scen.layer_after", lang, h=format_hours(hours, lang))), show=show
+    )
     sub = _band_rows(after, hours, simplify=simplify)
     if not sub.empty:
         tips = [
-            f"<b>{_tip(h)}</b>: within {t:g} h under the scenario<br>{a:,.0f} km², {p:,.0f} people, "
-            f"{n} localities"
+            tr(
+                "scen.tip_after",
+                lang,
+                hub=_tip(h),
+                h=format_hours(t, lang),
+                km2=format_number(a, lang),
+                people=format_number(p, lang),
+                localities=format_number(n, lang),
+            )
             for h, t, a, p, n in zip(
                 sub["hub"], sub["hours"], sub["area_km2"], sub["population"], sub["localities"], strict=True
             )
@@ -387,14 +431,16 @@ def base_frames(
     return out
 
 
-def _admin_layers(admin: dict[str, gpd.GeoDataFrame]) -> list[folium.FeatureGroup]:
-    regions = folium.FeatureGroup(name="Regions (admin1)", show=True)
+def _admin_layers(admin: dict[str, gpd.GeoDataFrame], lang: str = "en") -> list[folium.FeatureGroup]:
+    regions = folium.FeatureGroup(name=esc(tr("scen.layer_regions", lang)), show=True)
     folium.GeoJson(
         admin["regions"].__geo_interface__,
         style_function=lambda _f: ADMIN_STYLE[1],
-        tooltip=folium.GeoJsonTooltip(["name", "pcode"], aliases=["Region", "P-code"]),
+        tooltip=folium.GeoJsonTooltip(
+            ["name", "pcode"], aliases=[esc(tr("scen.region", lang)), esc(tr("scen.pcode", lang))]
+        ),
     ).add_to(regions)
-    country = folium.FeatureGroup(name="Mali (country outline)", show=True)
+    country = folium.FeatureGroup(name=esc(tr("scen.layer_country", lang)), show=True)
     folium.GeoJson(
         admin["country"].__geo_interface__,
         interactive=False,
@@ -403,15 +449,19 @@ def _admin_layers(admin: dict[str, gpd.GeoDataFrame]) -> list[folium.FeatureGrou
     return [regions, country]
 
 
-def _axes_layer(axes: gpd.GeoDataFrame, before: pd.DataFrame, after: pd.DataFrame) -> folium.FeatureGroup:
+def _axes_layer(
+    axes: gpd.GeoDataFrame, before: pd.DataFrame, after: pd.DataFrame, lang: str = "en"
+) -> folium.FeatureGroup:
     """Curated axes in their status under the scenario; axes the scenario changes drawn thicker."""
-    group = folium.FeatureGroup(name="Axes (status under the scenario)", show=True)
+    group = folium.FeatureGroup(name=esc(tr("scen.layer_axes", lang)), show=True)
     was = before["status"].reindex(axes.index).fillna("unknown")
     now = after["status"].reindex(axes.index).fillna("unknown")
     changed = (was != now).to_numpy()
-    labels = [ROAD_STATUS.label(s).lower() for s in now]
+    labels = [ROAD_STATUS.label(s, lang).lower() for s in now]
+    colon = " : " if lang == "fr" else ": "
     tips = [
-        f"{_tip(n)}: {_tip(lab)}" + (f" (scenario; was {_tip(ROAD_STATUS.label(w).lower())})" if c else "")
+        f"{_tip(n)}{colon}{_tip(lab)}"
+        + (_tip(tr("scen.axis_was", lang, status=ROAD_STATUS.label(w, lang).lower())) if c else "")
         for n, lab, w, c in zip(axes["axis_name"], labels, was, changed, strict=True)
     ]
     feats = gpd.GeoDataFrame(
@@ -500,23 +550,19 @@ ZONE_STYLE = {
     "added": {"color": ENCIRCLED_ACTIVE, "weight": 3, "fill": True, "fillOpacity": 0.55, "dashArray": "5 4"},
     "lifted": {"color": ENCIRCLED_INACTIVE, "weight": 2, "fill": False, "dashArray": "4 4"},
 }
-ZONE_LABEL = {
-    "in_force": "no-entry zone in force",
-    "added": "no-entry zone added by the scenario",
-    "lifted": "no-entry zone lifted by the scenario",
-}
 
 
-def _zones_layer(zones: Sequence[NoEntryZone]) -> folium.FeatureGroup:
-    group = folium.FeatureGroup(name="No-entry zones", show=True)
+def _zones_layer(zones: Sequence[NoEntryZone], lang: str = "en") -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=esc(tr("scen.layer_zones", lang)), show=True)
     items = []
+    colon = " : " if lang == "fr" else ": "
     for z in zones:
         style = ZONE_STYLE[z.kind]
-        tip = f"{_tip(z.locality)}: {ZONE_LABEL[z.kind]} ({z.radius_km:g} km)"
+        label = tr(f"scen.zone_{z.kind}", lang)
+        radius = f"{format_hours(z.radius_km, lang)} km"  # no trailing zeros, decimal mark of the language
+        tip = f"{_tip(z.locality)}{colon}{_tip(label)} ({radius})"
         popup = _js_safe(
-            popup_table(
-                [("Zone", ZONE_LABEL[z.kind]), ("No-entry radius", f"{z.radius_km:g} km")], title=z.locality
-            )
+            popup_table([(tr("scen.zone", lang), label), (tr("scen.radius", lang), radius)], title=z.locality)
         )
         items.append(
             {
@@ -559,10 +605,10 @@ LABEL_CSS = """<style>
 
 
 def _labels_layer(
-    hubs: gpd.GeoDataFrame, hub_ids: list[str], towns: Sequence[tuple[str, float, float]]
+    hubs: gpd.GeoDataFrame, hub_ids: list[str], towns: Sequence[tuple[str, float, float]], lang: str = "en"
 ) -> folium.FeatureGroup:
     """Hub markers with their names always shown, and small town labels."""
-    group = folium.FeatureGroup(name="Hubs and towns (labels)", show=True)
+    group = folium.FeatureGroup(name=esc(tr("scen.layer_labels", lang)), show=True)
     hub_names = [str(n).casefold() for n in hubs["name"]]
     items, seen = [], set()
     for name, lon, lat in towns:
@@ -774,7 +820,8 @@ def build_scenario_map(
         to the role's fields), or None: a marker on each axis, crossing, locality or area
         that carries one (:func:`layers.positions.build_positions_layer`).
     lang
-        Language of the positions' labels and texts.
+        ``{"fr", "en"}``: legend, layer names, tooltips and popups, the positions' labels and
+        texts; figures and the date written with Babel.
 
     Returns
     -------
@@ -787,22 +834,22 @@ def build_scenario_map(
     m.get_root().header.add_child(folium.Element(LABEL_CSS))
     m.add_child(HatchPatterns())
     hub_order = list(hubs.index)
-    for group in _admin_layers(base):
+    for group in _admin_layers(base, lang):
         group.add_to(m)
-    build_after_fill_layer(frames["after"], hub_order, hours=hours, simplify=False).add_to(m)
-    build_before_outline_layer(frames["before"], hub_order, hours=hours, simplify=False).add_to(m)
+    build_after_fill_layer(frames["after"], hub_order, hours=hours, simplify=False, lang=lang).add_to(m)
+    build_before_outline_layer(frames["before"], hub_order, hours=hours, simplify=False, lang=lang).add_to(m)
     for group in build_scenario_layers(
-        frames["lost"], frames["gained"], hours=hours, changes=changes, simplify=False
+        frames["lost"], frames["gained"], hours=hours, changes=changes, simplify=False, lang=lang
     ):
         group.add_to(m)
     with_axes = "axes" in base and status_after is not None
     if with_axes:
         _axes_layer(
-            base["axes"], status_before if status_before is not None else status_after, status_after
+            base["axes"], status_before if status_before is not None else status_after, status_after, lang
         ).add_to(m)
     if zones:
-        _zones_layer(zones).add_to(m)
-    _labels_layer(hubs, hub_ids, towns).add_to(m)
+        _zones_layer(zones, lang).add_to(m)
+    _labels_layer(hubs, hub_ids, towns, lang).add_to(m)
     if positions is not None:
         from layers.positions import build_positions_layer
 
@@ -811,28 +858,27 @@ def build_scenario_map(
 
     drawn = set(frames["after"].loc[frames["after"]["hours"] == hours, "hub_id"])
     colours = [hub_colour(str(h)) for h in hub_order if h in hub_ids and h in drawn]
-    entries = [("fill", ",".join(colours), "Reach under the scenario (hub colours)")] if colours else []
+    entries = [("fill", ",".join(colours), tr("scen.legend_after", lang))] if colours else []
     entries += [
-        ("outline", "#555555", "Same band before the scenario"),
-        ("hatch_lost", LOST_COLOUR, "Area lost"),
-        ("hatch_gained", GAINED_COLOUR, "Area gained"),
+        ("outline", "#555555", tr("scen.legend_before", lang)),
+        ("hatch_lost", LOST_COLOUR, tr("scen.legend_lost", lang)),
+        ("hatch_gained", GAINED_COLOUR, tr("scen.legend_gained", lang)),
     ]
     if with_axes:
         entries.append(
             (
                 "line",
                 ",".join(ROAD_STATUS_COLOUR[s] for s in ROAD_STATUS if s != "unknown"),
-                "Axis open, constrained, closed (thick: changed)",
+                tr("scen.legend_axes", lang),
             )
         )
     kinds = {z.kind for z in zones}
     if "in_force" in kinds or "added" in kinds:
-        entries.append(("disc", ENCIRCLED_ACTIVE, "No-entry zone (dashed: added)"))
+        entries.append(("disc", ENCIRCLED_ACTIVE, tr("scen.legend_zone", lang)))
     if "lifted" in kinds:
-        entries.append(("ring", ENCIRCLED_INACTIVE, "No-entry zone lifted"))
-    entries.append(("dot", "#ffffff", "HAWG hub"))
+        entries.append(("ring", ENCIRCLED_INACTIVE, tr("scen.legend_zone_lifted", lang)))
+    entries.append(("dot", "#ffffff", tr("scen.legend_hub", lang)))
     if positions is not None and len(positions):
-        from geo.products.i18n import tr
         from layers.positions import ENDORSED_COLOUR
 
         entries.append(("fill", ENDORSED_COLOUR, tr("positions.legend", lang)))
@@ -841,5 +887,6 @@ def build_scenario_map(
     )
     if bounds is not None:
         m.add_child(folium.FitBounds(bounds))
-    m.add_child(scenario_legend(f"Within {hours:g} h, as of {as_of:%d %b %Y}", entries, position="topleft"))
+    title = tr("scen.legend_title", lang, h=format_hours(hours, lang), date=format_date(as_of, lang))
+    m.add_child(scenario_legend(title, entries, position="topleft"))
     return m

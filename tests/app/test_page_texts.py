@@ -1,0 +1,216 @@
+"""What French and English readers see on the maps and pages the HAWG uses (issue 17).
+
+The scenario map's legend, layers and tooltips, the maps' scale bar and view, the
+Constraints page's headings (names, never internal ids), its tables (no ``None``) and
+counted texts, and the public page's key figures; each in French and English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from geo.products.i18n import format_date, tr
+
+pytestmark = pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning")
+NNBSP = "\u202f"
+
+
+def _has(html: str, text: str) -> bool:
+    """Tell whether ``text`` is in the map page, as written or JSON-escaped (layer names, tooltips)."""
+    return text in html or json.dumps(text)[1:-1] in html
+
+
+def _scenario_map(lang: str) -> str:
+    from layers.scenario import NoEntryZone, base_frames, build_scenario_map
+
+    def band(area: float, hours: float = 8.0) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(
+            {"hub_id": ["mopti"], "hub": ["Mopti (Sévaré)"], "hours": [hours], "area_km2": [area],
+             "population": [291000.0], "localities": [1234]},
+            geometry=[box(-4.5, 14.0, -3.0, 15.0)], crs=4326,
+        )  # fmt: skip
+
+    admin0 = gpd.GeoDataFrame(geometry=[box(-12.2, 10.2, 4.2, 25.0)], crs=4326)
+    admin1 = gpd.GeoDataFrame(
+        {"pcode": ["ML05"], "name": ["Mopti"]}, geometry=[box(-5, 13, -1, 16)], crs=4326
+    )
+    hubs = pd.DataFrame({"name": ["Mopti (Sévaré)"], "lon": [-4.1], "lat": [14.5]}, index=["mopti"])
+    frames = {
+        "before": band(12345.0),
+        "after": band(11000.0),
+        "lost": band(1345.0),
+        "gained": band(0.0).iloc[:0],
+    }
+    m = build_scenario_map(
+        as_of=dt.date(2025, 12, 1), hours=8.0, base=base_frames(admin0, admin1), frames=frames, hubs=hubs,
+        hub_ids=["mopti"], zones=[NoEntryZone("Boni", -2.2, 15.1, 5.0, "added")], lang=lang,
+    )  # fmt: skip
+    return m.get_root().render()
+
+
+def test_scenario_map_speaks_french() -> None:
+    html = _scenario_map("fr")
+    legend = json.loads(re.search(r"div\.innerHTML = (\".*?\");", html).group(1))
+    assert "En moins de 8 h, situation au 1er décembre 2025" in legend
+    for key in ("scen.legend_after", "scen.legend_before", "scen.legend_lost", "scen.legend_gained",
+                "scen.legend_zone", "scen.legend_hub"):  # fmt: skip
+        assert tr(key, "fr") in legend
+    for english in ("Within", "Reach under", "Area lost", "Same band", "No-entry", "HAWG hub"):
+        assert english not in legend and english not in html
+    assert _has(html, "Scénario : superficie perdue") and _has(html, "Zones interdites")
+    # figures written by Babel for French in tooltips and popups
+    for text in (f"1{NNBSP}345 km²", f"11{NNBSP}000 km²", f"291{NNBSP}000 personnes", "en moins de 8 h"):
+        assert _has(html, text), text
+    assert "1,345" not in html
+
+
+def test_scenario_map_speaks_english() -> None:
+    html = _scenario_map("en")
+    legend = json.loads(re.search(r"div\.innerHTML = (\".*?\");", html).group(1))
+    assert "Within 8 h, as of 1 December 2025" in legend and "Area lost" in legend
+    assert "superficie" not in html and "En moins" not in legend
+    assert _has(html, "1,345 km²") and _has(html, "291,000 people") and _has(html, "Scenario: area lost")
+
+
+def test_maps_scale_in_kilometres_only() -> None:
+    from layers.basemap import make_map
+
+    html = make_map(asset_base="static/vendor").get_root().render()
+    assert "L.control.scale({metric: true, imperial: false" in html
+    assert "L.control.scale()" not in html  # Leaflet's default adds miles
+
+
+# --------------------------------------------------------------------------- pages (AppTest)
+
+
+def _map_script(at) -> str:  # noqa: ANN001
+    return next(
+        json.loads(c.proto.json_args)["script"]
+        for c in at.get("component_instance")
+        if c.proto.component_name == "streamlit_folium.st_folium"
+    )
+
+
+def _country_in_view(script: str) -> None:
+    (south, west), (north, east) = json.loads(
+        re.search(r"fitBounds\(\s*(\[\[.*?\]\])", script, re.S).group(1)
+    )
+    # the whole of Mali: Kayes in the west (-12.2), Sikasso in the south (10.2), Taoudénit and Kidal
+    assert west <= -12.2 and south <= 10.2 and north >= 24.9 and east >= 4.2
+    assert "imperial: false" in script
+
+
+@pytest.fixture
+def seeded(data_dir: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from geo.store import constraints as C
+
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    day = dt.date(2025, 11, 1)
+    C.record_road_status(isolated_store, axis_id="RN16-SEV-DOU", status="closed", cause="security",
+                         valid_from=day, source="OCHA", recorded_by="ann")  # fmt: skip
+    C.record_crossing_status(isolated_store, crossing_id="X-KORIOUME", status="closed", cause="security",
+                             valid_from=day, source="OCHA", recorded_by="ann")  # fmt: skip
+    return isolated_store
+
+
+def _page(name: str, lang: str, role: str, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+    from streamlit.testing.v1 import AppTest
+
+    from geo.config import PROJECT_ROOT
+
+    monkeypatch.setenv("MALI_ACCESS_LANG", lang)
+    monkeypatch.chdir(PROJECT_ROOT)
+    at = AppTest.from_file(str(PROJECT_ROOT / "views" / name), default_timeout=400)
+    at.session_state["auth_role"] = role
+    at.session_state["as_of"] = dt.date(2025, 12, 1)
+    return at
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_constraints_page_names_items_and_shows_no_none(
+    lang: str, seeded: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page("constraints.py", lang, "advisor", monkeypatch)
+    at.run()
+    assert not at.exception, at.exception
+    _country_in_view(_map_script(at))
+    # axis heading: the route and places, not the id
+    assert at.subheader[0].value == tr("cons.record_status", lang, item="RN16 Sévaré–Douentza")
+    axes = at.dataframe[0].value
+    escort = axes[tr("cons.col.escort_kmh", lang)]
+    assert set(escort) == {""}  # no escort recorded: empty cells, never "None"
+    assert not (axes.astype(str).isin(["None", "nan", "NaT"])).any().any()
+    history = next(
+        e.label for e in at.expander if e.label.startswith(tr("cons.history.one", lang, item="", n="")[:5])
+    )
+    one = tr("cons.history.one", lang, item="RN16 Sévaré–Douentza", n="1")
+    assert history == one and ("1 version)" in one)  # not "1 versions"
+    # crossing: its name and river in the selector and the heading, never X-KORIOUME
+    at.radio(key="constraints_kind").set_value("crossings").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="pick_crossing").set_value("X-KORIOUME").run()
+    heading = tr("cons.record_status", lang, item="Bac de Korioumé (Niger)")
+    assert heading in [h.value for h in at.subheader]
+    texts = (
+        [h.value for h in at.subheader]
+        + [e.label for e in at.expander]
+        + list(at.selectbox(key="pick_crossing").options)
+    )
+    assert not any("X-KORIOUME" in x for x in texts)
+    assert any(x == "Bac de Korioumé (Niger)" for x in at.selectbox(key="pick_crossing").options)
+    # placeholders of the status filter in the language
+    assert all(ms.proto.placeholder == tr("common.choose_options", lang) for ms in at.multiselect)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["incidents.py", "severity.py"])
+def test_incident_and_severity_maps_hold_the_whole_country(
+    page: str, data_dir: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    at = _page(page, "fr", "advisor", monkeypatch)
+    at.run()
+    assert not at.exception, at.exception
+    _country_in_view(_map_script(at))
+
+
+@pytest.fixture(scope="module")
+def snapshot_root(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One published snapshot (French map), built once for the module."""
+    from geo.products import snapshot as S
+
+    root = tmp_path_factory.mktemp("snapshots")
+    S.build_snapshot(
+        S.load_snapshot_inputs(data_dir), root, as_of=dt.date(2025, 11, 30), delay_days=30, lang="fr"
+    )
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_public_key_figures_are_whole_and_wrap(
+    lang: str, snapshot_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key figures sit in a row that wraps, each as wide as its text ("2 novembre 2025" never cut)."""
+    monkeypatch.setenv("MALI_ACCESS_SNAPSHOTS", str(snapshot_root))
+    at = _page("public.py", lang, "public", monkeypatch)
+    at.run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {
+        tr("snapshot.as_of", lang): format_date(dt.date(2025, 11, 30), lang),
+        tr("public.data_as_of", lang): format_date(dt.date(2025, 10, 31), lang),
+        tr("public.m_delay", lang): "30 jours" if lang == "fr" else "30 days",
+        tr("public.policy", lang): metrics[tr("public.policy", lang)],
+    }
+    # every figure takes its text's width inside a horizontal container that wraps
+    assert all(m.proto.width_config.WhichOneof("width_spec") == "use_content" for m in at.metric)
