@@ -23,6 +23,18 @@ ENDORSED_COLOUR = "#1f3b5a"
 PENDING_COLOUR = "#8c8c8c"
 
 
+def _day(value: object, lang: str) -> str:
+    """Write an ISO date (``2025-12-01``) for ``lang`` (``1er décembre 2025``); other text as it is."""
+    import datetime as dt
+
+    from geo.products.i18n import format_date
+
+    try:
+        return format_date(dt.date.fromisoformat(str(value)[:10]), lang)
+    except ValueError:
+        return str(value)
+
+
 def _badge(n: int, colour: str, endorsed: bool) -> str:
     """Marker icon HTML (a numbered square; no user text)."""
     fill = colour if endorsed else "#ffffff"
@@ -42,7 +54,7 @@ def _popup(rows: pd.DataFrame, lang: str) -> str:
     for _, r in rows.iterrows():
         status = status_label(r["status"], lang)
         if r["status"] == "endorsed" and r.get("endorsed"):
-            status = tr("positions.endorsed_on", lang, date=r["endorsed"])
+            status = tr("positions.endorsed_on", lang, date=_day(r["endorsed"], lang))
         flag = f" · {tr('positions.restricted', lang)}" if r.get("visibility") == "restricted" else ""
         meeting = f" ({esc(r['meeting_ref'])})" if r.get("meeting_ref") else ""
         parts.append(

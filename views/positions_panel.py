@@ -128,7 +128,7 @@ def positions_panel(
         if rows.empty:
             st.caption(t("panel.none"))
         for _, r in rows.iterrows():
-            status = t(f"panel.status.{r['status']}", date=r["endorsed"])
+            status = t(f"panel.status.{r['status']}", date=common.date_text(r["endorsed"]))
             flag = " · " + t("pos.vis.restricted") if r["visibility"] == "restricted" else ""
             topic, scope = md(P.topic_label(r["topic"], lang)), md(P.scope_label(r["scope"], lang, names))
             head = f"**#{r['id']} · {topic}** · {scope}"

@@ -317,3 +317,9 @@ def test_marker_layer_escapes_user_text_and_counts_places() -> None:
     # the popup carries the text HTML-escaped, inside a JavaScript string literal
     assert js_string(esc(f"FR {HOSTILE}"))[1:-1] in html
     assert js_string(esc(POSITION_STATUS.label("proposed", "fr")))[1:-1] in html
+    # the endorsement date written out for the reader (18 septembre 2025), not ISO
+    assert js_string(esc("18 septembre 2025"))[1:-1] in html and "2025-09-18" not in html
+    english = build_positions_layer(loc, lang="en")
+    m_en = make_map()
+    english.add_to(m_en)
+    assert js_string(esc("18 September 2025"))[1:-1] in m_en.get_root().render()
