@@ -197,9 +197,12 @@ def series_panel(
     with st.form("series"):
         c1, c2, c3 = st.columns(3)
         start = c1.date_input(
-            tr("series_from", lang), value=as_of - dt.timedelta(days=364), key="series_from"
+            tr("series_from", lang),
+            value=as_of - dt.timedelta(days=364),
+            key="series_from",
+            format=common.date_format(),
         )
-        end = c2.date_input(tr("series_to", lang), value=as_of, key="series_to")
+        end = c2.date_input(tr("series_to", lang), value=as_of, key="series_to", format=common.date_format())
         every = c3.number_input(
             tr("series_every", lang), min_value=1, max_value=92, value=7, key="series_every"
         )

@@ -72,6 +72,11 @@ def tn(key: str, n: float, /, **fields: object) -> str:
     return i18n.tr_count(key, n, lang(), **fields)
 
 
+def date_format() -> str:
+    """Return the date widgets' format for this session's language (``DD/MM/YYYY`` in French)."""
+    return "DD/MM/YYYY" if lang() == "fr" else "YYYY-MM-DD"
+
+
 def num(value: float, *, decimals: int = 0) -> str:
     """Return ``value`` written for this session's language (``291 000`` / ``291,000``)."""
     return i18n.format_number(value, lang(), decimals=decimals)

@@ -90,7 +90,9 @@ token = common.state_token()
 versions = common.guarded(common.versions, str(store), token)
 inputs = common.guarded(common.model_inputs, folder)
 with st.sidebar:
-    as_of = st.date_input(t("common.as_of"), key="as_of", help=t("cons.as_of_help"))
+    as_of = st.date_input(
+        t("common.as_of"), key="as_of", help=t("cons.as_of_help"), format=common.date_format()
+    )
 axis_status, episodes = common.guarded(common.constraint_state, as_of)
 
 
@@ -261,8 +263,8 @@ if kind == AXES:
             index=1,
             format_func=lambda c: CONFIDENCE.label(c, common.lang()),
         )
-        valid_from = c1.date_input(t("cons.valid_from"), value=as_of)
-        valid_to = c2.date_input(t("cons.valid_to"), value=None)
+        valid_from = c1.date_input(t("cons.valid_from"), value=as_of, format=common.date_format())
+        valid_to = c2.date_input(t("cons.valid_to"), value=None, format=common.date_format())
         supersedes = c3.selectbox(t("cons.correction_of"), [None, *current], format_func=version_label)
         escort = c1.number_input(t("cons.escort"), 0.0, 130.0, value=0.0, help=t("cons.escort_help"))
         source = st.text_input(t("cons.source"))
@@ -363,8 +365,8 @@ elif kind == CROSSINGS:
             index=1,
             format_func=lambda c: CONFIDENCE.label(c, common.lang()),
         )
-        valid_from = c1.date_input(t("cons.valid_from"), value=as_of)
-        valid_to = c2.date_input(t("cons.valid_to"), value=None)
+        valid_from = c1.date_input(t("cons.valid_from"), value=as_of, format=common.date_format())
+        valid_to = c2.date_input(t("cons.valid_to"), value=None, format=common.date_format())
         supersedes = c3.selectbox(t("cons.correction_of"), [None, *current], format_func=version_label)
         source = st.text_input(t("cons.source"))
         note = st.text_input(t("cons.note"))
@@ -458,10 +460,16 @@ else:
             index=ENCIRCLED_STATUS.index(base["status"]) if base is not None else 0,
             format_func=lambda c: ENCIRCLED_STATUS.label(c, common.lang()),
         )
-        since = c2.date_input(t("cons.since"), value=base["since"] if base is not None else as_of)
-        until = c3.date_input(t("cons.until"), value=base["until"] if base is not None else None)
+        since = c2.date_input(
+            t("cons.since"), value=base["since"] if base is not None else as_of, format=common.date_format()
+        )
+        until = c3.date_input(
+            t("cons.until"), value=base["until"] if base is not None else None, format=common.date_format()
+        )
         last_confirmed = c1.date_input(
-            t("cons.last_confirmed"), value=base["last_confirmed"] if base is not None else None
+            t("cons.last_confirmed"),
+            value=base["last_confirmed"] if base is not None else None,
+            format=common.date_format(),
         )
         radius = c2.number_input(
             t("cons.radius"), 0.5, 100.0, value=float(base["radius_km"]) if base is not None else 5.0

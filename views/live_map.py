@@ -24,7 +24,9 @@ hubs = common.guarded(common.hubs_table)
 
 with st.sidebar:
     st.header(t("live.settings"))
-    as_of = st.date_input(t("common.as_of"), key="as_of", help=t("live.as_of_help"))
+    as_of = st.date_input(
+        t("common.as_of"), key="as_of", help=t("live.as_of_help"), format=common.date_format()
+    )
     hub_ids = st.multiselect(
         t("common.hubs"),
         list(hubs.index),

@@ -212,7 +212,12 @@ else:
                 a1, a2, a3 = st.columns(3)
                 action = a1.selectbox(t("pos.step"), allowed, format_func=lambda a: t(f"pos.step.{a}"))
                 meeting = a2.text_input(t("pos.meeting_ref"), placeholder=t("pos.meeting_placeholder"))
-                day = a3.date_input(t("pos.meeting_date"), value=dt.date.today(), max_value=dt.date.today())
+                day = a3.date_input(
+                    t("pos.meeting_date"),
+                    value=dt.date.today(),
+                    max_value=dt.date.today(),
+                    format=common.date_format(),
+                )
                 st.caption(t("pos.revision_only"))
                 new_fr = st.text_area(t("pos.text_fr"), value=cur["text_fr"])
                 new_en = st.text_area(t("pos.text_en"), value=cur["text_en"])

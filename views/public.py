@@ -39,7 +39,12 @@ def publish_form(lang: str) -> None:
         st.caption(md(tr("public.publish_help", lang)))
         with st.form("publish_snapshot"):
             c1, c2, c3, c4 = st.columns(4)
-            as_of = c1.date_input(tr("public.as_of", lang), value=dt.date.today(), key="publish_as_of")
+            as_of = c1.date_input(
+                tr("public.as_of", lang),
+                value=dt.date.today(),
+                key="publish_as_of",
+                format=common.date_format(),
+            )
             delay = c2.number_input(
                 tr("public.delay", lang), min_value=0, max_value=365, value=DEFAULT_DELAY_DAYS, step=1
             )

@@ -27,9 +27,7 @@ hubs = common.hubs_table()
 
 top = st.columns([1, 4], vertical_alignment="bottom")
 as_of = top[0].date_input(
-    t("common.as_of"),
-    key="as_of",
-    help=t("reach.as_of_help"),
+    t("common.as_of"), key="as_of", help=t("reach.as_of_help"), format=common.date_format()
 )
 axis_status, episodes = common.guarded(common.constraint_state, as_of)
 axes = inputs.axes

@@ -135,7 +135,9 @@ c1, c2, c3 = st.columns(3)
 level = c1.radio(
     tr("page.sev_level", lang), [2, 3], format_func=lambda n: tr(f"level_{n}", lang), horizontal=True
 )
-as_of = c2.date_input(tr("page.sev_as_of", lang), value=dt.date.today(), key="sev_as_of")
+as_of = c2.date_input(
+    tr("page.sev_as_of", lang), value=dt.date.today(), key="sev_as_of", format=common.date_format()
+)
 window = int(c3.number_input(tr("page.sev_window", lang), 1, 3650, value=365, step=30))
 fp = common.data_fingerprint(folder)
 table = common.guarded(_severity, folder, int(level), as_of, window, token, fp)
@@ -176,8 +178,13 @@ st.download_button(
 
 st.subheader(tr("page.chg_head", lang))
 d1, d2, d3 = st.columns(3)
-d_from = d1.date_input(tr("page.chg_from", lang), value=as_of - dt.timedelta(days=90), key="chg_from")
-d_to = d2.date_input(tr("page.chg_to", lang), value=as_of, key="chg_to")
+d_from = d1.date_input(
+    tr("page.chg_from", lang),
+    value=as_of - dt.timedelta(days=90),
+    key="chg_from",
+    format=common.date_format(),
+)
+d_to = d2.date_input(tr("page.chg_to", lang), value=as_of, key="chg_to", format=common.date_format())
 known_on = d3.checkbox(tr("page.chg_known", lang), value=False)
 if st.button(tr("page.chg_run", lang), type="primary") or st.session_state.get("chg_shown"):
     if not d_from < d_to:
