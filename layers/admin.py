@@ -16,6 +16,7 @@ def build_admin_layer(
     tolerance_m: float = 800.0,
     name: str | None = None,
     tooltips: bool = True,
+    lang: str | None = None,
 ) -> folium.FeatureGroup:
     """Outlines of one admin level, with name and P-code in the tooltip.
 
@@ -34,17 +35,31 @@ def build_admin_layer(
     tooltips
         Name and P-code on hover; False draws the outlines without tooltip or click
         (``interactive: false``), so they never catch a click meant for the layers below.
+    lang
+        ``{"fr", "en"}``: default layer name ("Régions") and tooltip labels from the catalogs;
+        None: the English names with their level (``"Regions (admin1)"``), as the command
+        line's HTML maps print them.
     """
-    names = {1: "Regions (admin1)", 2: "Cercles (admin2)", 3: "Communes (admin3)"}
+    from geo.products.i18n import tr
+
+    if lang is None:
+        names = {1: "Regions (admin1)", 2: "Cercles (admin2)", 3: "Communes (admin3)"}
+    else:
+        names = {level: tr(f"map.layer_admin{level}", lang) for level in (1, 2, 3)}
     gdf = slim(admin[["pcode", "name", "geometry"]], tolerance_m=tolerance_m, precision_deg=1e-3)
     gdf = gdf.assign(pcode=gdf["pcode"].map(esc), name=gdf["name"].map(esc))
-    label = esc(name) if name is not None else names[level]
+    label = esc(name if name is not None else names[level])
     group = folium.FeatureGroup(name=label, show=show)
     style = ADMIN_STYLE[level] if tooltips else {**ADMIN_STYLE[level], "interactive": False}
     folium.GeoJson(
         gdf.__geo_interface__,
         style_function=lambda _f, s=style: s,
-        tooltip=folium.GeoJsonTooltip(["name", "pcode"], aliases=["Name", "P-code"]) if tooltips else None,
+        tooltip=folium.GeoJsonTooltip(
+            ["name", "pcode"],
+            aliases=[esc(tr("map.tip_name", lang or "en")), esc(tr("map.tip_pcode", lang or "en"))],
+        )
+        if tooltips
+        else None,
         name=label,
     ).add_to(group)
     return group

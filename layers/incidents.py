@@ -268,7 +268,11 @@ def build_counts_choropleth(
 
 
 def build_admin_outlines(
-    admin1: gpd.GeoDataFrame, admin2: gpd.GeoDataFrame | None = None, *, show: bool = True
+    admin1: gpd.GeoDataFrame,
+    admin2: gpd.GeoDataFrame | None = None,
+    *,
+    show: bool = True,
+    lang: str | None = None,
 ) -> list[folium.FeatureGroup]:
     """Region (and cercle) outlines for the incidents map, as boundary lines.
 
@@ -283,6 +287,8 @@ def build_admin_outlines(
         regions only.
     show
         Visible when the map opens.
+    lang
+        ``{"fr", "en"}``: layer names and tooltip labels (:func:`layers.admin.build_admin_layer`).
 
     Returns
     -------
@@ -295,7 +301,7 @@ def build_admin_outlines(
         if units is None:
             continue
         lines = units[["pcode", "name", "geometry"]].set_geometry(units.geometry.boundary)
-        out.append(build_admin_layer(lines, level=level, show=show))
+        out.append(build_admin_layer(lines, level=level, show=show, lang=lang))
     return out
 
 

@@ -312,6 +312,18 @@ def _legend_entries(page: SnapshotPage, reach: gpd.GeoDataFrame) -> list[tuple[s
     return entries
 
 
+def _day(value: object, lang: str) -> str:
+    """Write an ISO date (``2025-12-01``) for ``lang`` (``1er décembre 2025``); other text as it is."""
+    import datetime as dt
+
+    from geo.products.i18n import format_date
+
+    try:
+        return format_date(dt.date.fromisoformat(str(value)[:10]), lang)
+    except ValueError:
+        return str(value)
+
+
 def _positions_html(positions: pd.DataFrame | None, page: SnapshotPage) -> str:
     """Return the side-panel list of the published positions (topic, scope, text in the page language)."""
     t = page.labels
@@ -324,7 +336,8 @@ def _positions_html(positions: pd.DataFrame | None, page: SnapshotPage) -> str:
     items = "".join(
         f"<li><b>{esc(r['topic'])}</b> &middot; {esc(r['scope'])}<br>{esc(r['text'])}"
         f'<br><span class="small">'
-        f"{esc(tr('positions.endorsed_on', lang, date=r['endorsed']))} ({esc(r['meeting_ref'])})</span></li>"
+        f"{esc(tr('positions.endorsed_on', lang, date=_day(r['endorsed'], lang)))} "
+        f"({esc(r['meeting_ref'])})</span></li>"
         for _, r in rows.iterrows()
     )
     return f'<h2>{esc(t["positions"])}</h2><ul id="snapshot-positions">{items}</ul>'

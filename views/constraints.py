@@ -17,6 +17,7 @@ from geo.store import constraints
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 from layers.basemap import fit_country, make_map
 from layers.encircled import build_encircled_layer
+from layers.incidents import build_admin_outlines
 from layers.roads import build_crossings_layer, build_roads_layer
 from views import auth, common
 from views.common import t
@@ -180,6 +181,10 @@ common.show_notice("constraints")
 # ------------------------------------------------------------------ map: click to pick an item
 m = make_map()
 fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, as the live map
+for group in build_admin_outlines(
+    common.admin(folder, 1), lang=common.lang()
+):  # regions: where the roads are
+    group.add_to(m)
 build_roads_layer(inputs.roads, inputs.axes, axis_status, network=inputs.network).add_to(m)
 build_crossings_layer(inputs.crossings, constraints.effective_crossing_status(versions, as_of)).add_to(m)
 build_encircled_layer(common.guarded(common.encircled_with_population, folder, as_of)).add_to(m)
@@ -266,7 +271,9 @@ if kind == AXES:
         valid_from = c1.date_input(t("cons.valid_from"), value=as_of, format=common.date_format())
         valid_to = c2.date_input(t("cons.valid_to"), value=None, format=common.date_format())
         supersedes = c3.selectbox(t("cons.correction_of"), [None, *current], format_func=version_label)
-        escort = c1.number_input(t("cons.escort"), 0.0, 130.0, value=0.0, help=t("cons.escort_help"))
+        escort = c1.number_input(
+            t("cons.escort"), 0.0, 130.0, value=0.0, step=5.0, format="%.0f", help=t("cons.escort_help")
+        )
         source = st.text_input(t("cons.source"))
         note = st.text_input(t("cons.note"))
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)

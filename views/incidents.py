@@ -242,7 +242,7 @@ if view in ("admin2", "admin3"):
     counts = counts_by_admin(shown, level=level, admin=common.admin(folder, level))
     build_counts_choropleth(common.admin(folder, level), counts, level=level).add_to(m)
 # Region and cercle outlines (lines): over the choropleth, under the markers.
-for group in build_admin_outlines(common.admin(folder, 1), common.admin(folder, 2)):
+for group in build_admin_outlines(common.admin(folder, 1), common.admin(folder, 2), lang=common.lang()):
     group.add_to(m)
 if view == "clusters":
     build_clusters_layer(cluster_points(shown, cell_km=float(cell_km))).add_to(m)

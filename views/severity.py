@@ -143,9 +143,9 @@ fp = common.data_fingerprint(folder)
 table = common.guarded(_severity, folder, int(level), as_of, window, token, fp)
 
 counts = table["score"].value_counts().reindex(range(6), fill_value=0)
-cols = st.columns(6)
-for k, col in enumerate(cols):
-    col.metric(f"{k} {SCALE[k][0 if lang == 'fr' else 1]}", int(counts[k]))
+with st.container(horizontal=True, wrap=True, key="severity_classes"):  # labels never cut, row wraps
+    for k in range(6):
+        st.metric(f"{k} {SCALE[k][0 if lang == 'fr' else 1]}", common.num(int(counts[k])), width="content")
 notes = table["data_sparse"].str.split("; ").explode()
 for note, n in notes[notes.astype(bool)].value_counts().items():
     line = tr(
@@ -160,7 +160,7 @@ for note, n in notes[notes.astype(bool)].value_counts().items():
 m = make_map()
 fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, as the live map
 build_severity_layer(table, lang=lang).add_to(m)
-for group in build_admin_outlines(common.admin(folder, 1)):
+for group in build_admin_outlines(common.admin(folder, 1), lang=lang):
     group.add_to(m)
 st_folium(m, key="severity_map", height=520, use_container_width=True, returned_objects=[])
 

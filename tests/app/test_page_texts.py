@@ -188,7 +188,10 @@ def test_incident_and_severity_maps_hold_the_whole_country(
     at = _page(page, "fr", "advisor", monkeypatch)
     at.run()
     assert not at.exception, at.exception
-    _country_in_view(_map_script(at))
+    script = _map_script(at)
+    _country_in_view(script)
+    # region outlines named and labelled in French (layer control, tooltips)
+    assert _has(script, "Régions") and _has(script, "Code P") and "Regions (admin1)" not in script
 
 
 @pytest.fixture(scope="module")

@@ -254,7 +254,8 @@ def test_only_endorsed_public_positions_are_published(snap: Path) -> None:
     listed = page.split('<ul id="snapshot-positions">', 1)[1].split("</ul>", 1)[0]
     assert listed.count("<li>") == 1 and POS_PUBLIC in listed
     assert POSITION_TOPIC.label("checkpoint-payments", "fr") in listed
-    assert f"{SCOPE_KIND.label('axis', 'fr')} RN16-SEV-DOU" in listed and "2025-10-01" in listed
+    assert f"{SCOPE_KIND.label('axis', 'fr')} RN16-SEV-DOU" in listed
+    assert "1er octobre 2025" in listed and "2025-10-01" not in listed  # the date written out for readers
 
 
 def test_counts_and_layers_are_public_forms(snap: Path, real_inputs: S.SnapshotInputs) -> None:
