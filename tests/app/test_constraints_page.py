@@ -47,7 +47,7 @@ def test_record_closure_reports_reach_change(page: tuple[AppTest, Path]) -> None
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     text = _plain(at.success[0].value)
-    assert text.startswith("Saved: RN16-SEV-DOU closed from 1 December 2025")
+    assert text.startswith("Saved: RN16 Sévaré–Douentza closed from 1 December 2025")  # its name, not its id
     assert "Mopti (Sévaré)" in text and "km²" in text and "localities lost" in text
     hist = constraints.road_status_history(store, "RN16-SEV-DOU")
     assert list(hist["status"]) == ["constrained", "closed"]
@@ -95,7 +95,7 @@ def test_record_a_crossing_closure(page: tuple[AppTest, Path]) -> None:
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
-    assert _plain(at.success[0].value).startswith("Saved: X-DJENNE closed from 1 December 2025")
+    assert _plain(at.success[0].value).startswith("Saved: Bac de Djenné (Bani) closed from 1 December 2025")
     hist = constraints.crossing_status_history(store, "X-DJENNE")
     assert list(hist["status"])[-1] == "closed" and hist["recorded_by"].iloc[-1] == "Advisor A"
     table = constraints.effective_crossing_status(constraints.load_versions(store), at.session_state["as_of"])
