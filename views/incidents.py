@@ -264,7 +264,18 @@ level = st.radio(
     t("incidents.level"), [1, 2, 3], index=1, horizontal=True, format_func=lambda n: t(f"incidents.level_{n}")
 )
 by_type = counts_by_admin(shown, level=level, by=("amrf", "event_type"))
-st.dataframe(common.labelled(by_type, "incidents.col"), hide_index=True, width="stretch")
+st.dataframe(
+    common.labelled(
+        by_type.assign(
+            amrf=[typology.label(c, lang) if c in typology.categories.index else c for c in by_type["amrf"]]
+        )
+        if "amrf" in by_type.columns
+        else by_type,
+        "incidents.col",
+    ),
+    hide_index=True,
+    width="stretch",
+)
 
 table = shown[
     [

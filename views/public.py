@@ -143,7 +143,7 @@ if problems:
 
 # Key figures in a row that wraps: each takes the width of its text ("2 décembre 2026" is never
 # cut to "2 décembre …" as in four equal columns), and goes to the next line on a narrow screen.
-with st.container(horizontal=True, wrap=True, gap="large", key="public_key_figures"):
+with st.container(horizontal=True, wrap=True, gap="medium", key="public_key_figures"):
     for label, value in (
         (common.t("snapshot.as_of"), common.day(snap.as_of)),
         (common.t("public.data_as_of"), common.day(snap.release_date)),

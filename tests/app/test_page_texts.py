@@ -194,6 +194,12 @@ def test_incident_and_severity_maps_hold_the_whole_country(
     assert _has(script, "Code P") and "Regions (admin1)" not in script
     if page == "incidents.py":  # the one with a layer control
         assert _has(script, "Régions")
+        from geo.sources.amrf import read_typology
+
+        typology = read_typology()
+        counts = next(d.value for d in at.dataframe if tr("incidents.col.amrf", "fr") in d.value.columns)
+        labels = {typology.label(c, "fr") for c in typology.categories.index}
+        assert len(counts) and set(counts[tr("incidents.col.amrf", "fr")]) <= labels  # words, not codes
 
 
 @pytest.fixture(scope="module")
