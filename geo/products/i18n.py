@@ -154,9 +154,10 @@ def plural_key(key: str, n: float, lang: str) -> str:
     form = Locale.parse(check_lang(lang)).plural_form(abs(n))
     if has_key(f"{key}.{form}", lang):
         return f"{key}.{form}"
-    if not has_key(f"{key}.other", lang):
-        raise KeyError(f"{key}.other")
-    return f"{key}.other"
+    other = f"{key}.other"
+    if not has_key(other, lang):
+        raise KeyError(other)
+    return other
 
 
 def tr_count(key: str, n: float, lang: str, /, **fields: object) -> str:
