@@ -435,8 +435,9 @@ def _band_changes(idx_a, t_a, idx_b, t_b, hours, scratch):  # noqa: ANN001, ANN2
     """Cells within each band in a but not in b, and the reverse: two ``(idx, band)`` pairs.
 
     ``scratch`` is an all-``inf`` array of the grid's size, left so on return. It first
-    holds b's times; each cell of a, once compared, is overwritten with ``-1 - t_a``
-    (negative: "in a"), so one table serves both directions.
+    holds b's times; each cell of a, once compared, is overwritten with ``-t_a`` (sign
+    bit set, ``-0.0`` for a start: "in a"; exact, where ``-1 - t_a`` rounded and put a
+    cell at exactly a band's limit on the wrong side), so one table serves both directions.
     """
     for i in range(idx_b.shape[0]):
         scratch[idx_b[i]] = t_b[i]
@@ -458,10 +459,10 @@ def _band_changes(idx_a, t_a, idx_b, t_b, hours, scratch):  # noqa: ANN001, ANN2
                 a_i[na] = idx_a[i]
                 a_k[na] = k
                 na += 1
-        scratch[idx_a[i]] = -1.0 - ta
+        scratch[idx_a[i]] = -ta
     for i in range(idx_b.shape[0]):
         v = scratch[idx_b[i]]
-        ta = -1.0 - v if v < 0 else np.inf
+        ta = -v if math.copysign(1.0, v) < 0 else np.inf
         tb = t_b[i]
         for k in range(nb):
             if tb <= hours[k] and not ta <= hours[k]:
@@ -609,8 +610,7 @@ class Settled:
         """Per band, the cells within ``T`` hours here and not in ``other``, and the reverse.
 
         O(cells of both), no sorting: the times go into a search workspace as a
-        lookup table. (``-1 - t`` is exact for the times of a search: hours well below
-        2**52.)
+        lookup table (a time of ``self`` is written there negated, which is exact).
 
         Parameters
         ----------
@@ -1173,35 +1173,49 @@ def _seeds(prev_idx, clean, table, change, mark, f, moves, ncols, cell_km, gate,
 def _merge_update(prev_idx, prev_t, clean, found_idx, found_t, mark, table, hours):  # noqa: ANN001, ANN202
     """Kept cells (clean, not found again) merged with the cells found again, by time.
 
-    Also returns, per band of ``hours``, whether a cell entered or left it. ``table``
-    holds the clean cells' times on entry and is all ``inf`` on return.
+    Also returns, per band of ``hours``, whether a cell entered or left it, and the
+    cells leaving and entering each band as ``(idx, band)`` pairs: the leaving ones in
+    the earlier search's order, the entering ones in the new order (as
+    :meth:`Settled.band_changes` lists them). ``table`` holds the clean cells' times on
+    entry and is all ``inf`` on return.
     """
     nh = hours.shape[0]
+    n_prev, n_found = prev_idx.shape[0], found_idx.shape[0]
     moved = np.zeros(nh, dtype=np.bool_)
-    for j in range(found_idx.shape[0]):
+    old_of_found = np.full(n_found, np.inf)
+    for j in range(n_found):
         mark[found_idx[j]] |= 16
-    for j in range(found_idx.shape[0]):
-        table[found_idx[j]] = found_t[j]
+        table[found_idx[j]] = j  # position in found
+    lost_i = np.empty(16, dtype=np.int64)
+    lost_k = np.empty(16, dtype=np.int64)
+    n_lost = 0
     n_keep = 0
-    for i in range(prev_idx.shape[0]):
+    for i in range(n_prev):
         b = prev_idx[i]
         if clean[i] and not (mark[b] & 16):
             n_keep += 1
             continue
-        t_old, t_new = prev_t[i], (table[b] if mark[b] & 16 else np.inf)
+        t_old, t_new = prev_t[i], np.inf
+        if mark[b] & 16:
+            j = np.int64(table[b])
+            t_new = found_t[j]
+            old_of_found[j] = t_old
         for k in range(nh):
-            if (t_old <= hours[k]) != (t_new <= hours[k]):
+            if t_old <= hours[k] and not t_new <= hours[k]:
                 moved[k] = True
-    for j in range(found_idx.shape[0]):
-        if not (mark[found_idx[j]] & 8):  # reached now, not before
-            for k in range(nh):
-                if found_t[j] <= hours[k]:
-                    moved[k] = True
-    n = n_keep + found_idx.shape[0]
+                if n_lost >= lost_i.shape[0]:
+                    lost_i = _grow(lost_i, n_lost)
+                    lost_k = _grow(lost_k, n_lost)
+                lost_i[n_lost] = b
+                lost_k[n_lost] = k
+                n_lost += 1
+    n = n_keep + n_found
     out_i = np.empty(n, dtype=np.int32)
     out_t = np.empty(n, dtype=np.float64)
+    gain_i = np.empty(16, dtype=np.int64)
+    gain_k = np.empty(16, dtype=np.int64)
+    n_gain = 0
     i, j, o = 0, 0, 0
-    n_prev, n_found = prev_idx.shape[0], found_idx.shape[0]
     while o < n:
         while i < n_prev and not (clean[i] and not (mark[prev_idx[i]] & 16)):
             i += 1
@@ -1212,13 +1226,52 @@ def _merge_update(prev_idx, prev_t, clean, found_idx, found_t, mark, table, hour
         else:
             out_i[o] = found_idx[j]
             out_t[o] = found_t[j]
+            for k in range(nh):
+                if found_t[j] <= hours[k] and not old_of_found[j] <= hours[k]:
+                    moved[k] = True
+                    if n_gain >= gain_i.shape[0]:
+                        gain_i = _grow(gain_i, n_gain)
+                        gain_k = _grow(gain_k, n_gain)
+                    gain_i[n_gain] = found_idx[j]
+                    gain_k[n_gain] = k
+                    n_gain += 1
             j += 1
         o += 1
     for i in range(n_prev):
         table[prev_idx[i]] = np.inf
     for j in range(n_found):
         table[found_idx[j]] = np.inf
-    return out_i, out_t, moved
+    return (
+        out_i,
+        out_t,
+        moved,
+        lost_i[:n_lost].copy(),
+        lost_k[:n_lost].copy(),
+        gain_i[:n_gain].copy(),
+        gain_k[:n_gain].copy(),
+    )
+
+
+@dataclass(frozen=True)
+class Updated:
+    """A search updated after a change (:func:`update`).
+
+    Attributes
+    ----------
+    settled
+        The new search: kept cells and cells found again, merged in order of time.
+    moved
+        bool per band of the ``hours`` asked: a cell entered or left the band.
+    lost, gained
+        Per band, int64 flat indices of the cells within it before and not now (in the
+        earlier search's order), and the reverse (in the new order): what
+        ``previous.band_changes(settled, hours)`` gives.
+    """
+
+    settled: Settled
+    moved: np.ndarray
+    lost: list[np.ndarray]
+    gained: list[np.ndarray]
 
 
 def update(
@@ -1230,7 +1283,7 @@ def update(
     cell_km: float,
     max_h: float,
     hours: Sequence[float] = (),
-) -> tuple[Settled, np.ndarray]:
+) -> Updated:
     """Search again after a change of the friction, only where times can differ.
 
     ``previous`` is a one-start search (no labels) on the earlier grid, ``change`` the
@@ -1261,9 +1314,9 @@ def update(
 
     Returns
     -------
-    (Settled, numpy.ndarray)
-        The new search (kept cells and cells found again, merged in order of time) and,
-        per band of ``hours``, True when a cell entered or left it.
+    Updated
+        The new search, and per band of ``hours`` whether it changed and the cells lost
+        and gained.
 
     Raises
     ------
@@ -1299,10 +1352,15 @@ def update(
             f_idx, f_t = found.idx, found.time_h
         else:
             f_idx, f_t = np.empty(0, dtype=np.int32), np.empty(0)
-        out_i, out_t, moved = _merge_update(
+        out_i, out_t, moved, l_i, l_k, g_i, g_k = _merge_update(
             previous.idx, previous.time_h, clean, f_idx, f_t, mark, ws.cost, hours_arr
         )
-    return Settled(out_i, out_t, None, previous.shape, float(max_h)), moved
+    return Updated(
+        Settled(out_i, out_t, None, previous.shape, float(max_h)),
+        moved,
+        [l_i[l_k == k] for k in range(len(hours_arr))],
+        [g_i[g_k == k] for k in range(len(hours_arr))],
+    )
 
 
 def travel_time_h(

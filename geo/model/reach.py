@@ -42,7 +42,16 @@ from pyproj import Transformer
 from rasterio.transform import Affine
 
 from geo.config import DEFAULT_BANDS_H, STORAGE_CRS, WORK_CRS
-from geo.model.costdist import Change, Friction, SearchGrid, Settled, prepare_friction, settle, update
+from geo.model.costdist import (
+    Change,
+    Friction,
+    SearchGrid,
+    Settled,
+    Updated,
+    prepare_friction,
+    settle,
+    update,
+)
 from geo.model.friction import Grid, ModelInputs, bank_snap, build_friction, road_cells
 from geo.model.jit import CACHE as JIT_CACHE
 from geo.model.polygonize import mask_polygons
@@ -932,7 +941,7 @@ def reach_from_state(
     geometry: bool = True,
     _same_below: dict[str, float] | None = None,
     _change: Change | None = None,
-    _unchanged: dict[str, set[float]] | None = None,
+    _updates: dict[str, Updated] | None = None,
 ) -> ReachResult:
     """Reachable areas of every hub under one state of the constraints.
 
@@ -975,7 +984,8 @@ def reach_from_state(
     ``reuse``'s friction and this one, ``geo.model.costdist.change_flags``): an affected
     hub starting as before is then searched again only where its times can differ
     (``geo.model.costdist.update``), and the polygons of its bands that no cell entered
-    or left are taken from ``reuse``; ``_unchanged`` (a dict) receives those bands per hub.
+    or left are taken from ``reuse``; ``_updates`` (a dict) receives each such hub's
+    ``geo.model.costdist.Updated`` (bands changed, cells lost and gained).
     """
     hours = _check_hours(hours)
     grid = prepare_friction(state.friction(inputs) if friction is None else friction)
@@ -999,7 +1009,7 @@ def reach_from_state(
         if geometry and _change is not None
         else {}
     )
-    unchanged = {} if _unchanged is None else _unchanged
+    updates = {} if _updates is None else _updates
 
     def search(hub: pd.Series) -> Settled | None:
         hid = hub["hub_id"]
@@ -1007,7 +1017,7 @@ def reach_from_state(
         p = placements[hid]
         if _change is not None and prev is not None and len(prev) and p == reuse.placements.get(hid):
             # search again only where the change can alter the times
-            found, moved = update(
+            up = update(
                 grid,
                 prev,
                 _change,
@@ -1016,15 +1026,16 @@ def reach_from_state(
                 max_h=hours[-1],
                 hours=hours,
             )
-            unchanged[hid] = {t for t, m in zip(hours, moved, strict=True) if not m}
-            return found
+            updates[hid] = up
+            return up.settled
         return search_hub(inputs, grid, p, hours[-1])
 
     def summary(hub: pd.Series, found: Settled | None) -> _HubTables:
         hid = hub["hub_id"]
         geoms = known.get(hid)
-        if hid in unchanged and hid in drawn:  # bands no cell entered or left: same polygons
-            geoms = {**(geoms or {}), **{t: g for t, g in drawn[hid].items() if t in unchanged[hid]}}
+        if hid in updates and hid in drawn:  # bands no cell entered or left: same polygons
+            same = {t for t, m in zip(hours, updates[hid].moved, strict=True) if not m}
+            geoms = {**(geoms or {}), **{t: g for t, g in drawn[hid].items() if t in same}}
         return _hub_tables(
             inputs, hub, placements[hid], found, hours, clip=clip, known_geoms=geoms, geometry=geometry
         )

@@ -58,7 +58,15 @@ from shapely.geometry import Point
 
 from geo.config import DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS, WORK_CRS
 from geo.errors import DataFileError
-from geo.model.costdist import NEAR_CHANGE, Change, SearchGrid, Settled, change_flags, prepare_friction
+from geo.model.costdist import (
+    NEAR_CHANGE,
+    Change,
+    SearchGrid,
+    Settled,
+    Updated,
+    change_flags,
+    prepare_friction,
+)
 from geo.model.friction import SEASONS, ModelInputs
 from geo.model.reach import (
     PARALLEL_MAX_CELLS,
@@ -479,7 +487,7 @@ def diff_cells(
     workers: int | None = None,
     geometry: bool = True,
     _same_below: dict[str, float] | None = None,
-    _unchanged: dict[str, set[float]] | None = None,
+    _updates: dict[str, Updated] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Cell-exact difference of two reach results (same hubs and bands).
 
@@ -487,8 +495,9 @@ def diff_cells(
     sorting, no full-grid mask). A hub not in ``recomputed`` (when given) carries the
     same cells before and after, so it has nothing lost or gained; nor has a band below
     ``_same_below[hub_id]`` (a time below which the hub's cells are known to be
-    unchanged, see :func:`run_scenario`), nor has a band in ``_unchanged[hub_id]`` (no
-    cell entered or left it). ``workers``: threads over the hubs (default 2
+    unchanged, see :func:`run_scenario`); ``_updates[hub_id]`` (``geo.model.costdist.Updated``,
+    from ``after``'s search) gives the bands no cell entered or left and the cells lost
+    and gained without a pass over all cells. ``workers``: threads over the hubs (default 2
     on grids up to ``geo.model.reach.PARALLEL_MAX_CELLS``, else 1); the result is the same.
     ``geometry`` False: the lost and gained areas carry no polygon (None).
 
@@ -518,13 +527,20 @@ def diff_cells(
         same = (recomputed is not None and hub_id not in recomputed) or ca is cb
         limit = -np.inf if _same_below is None else _same_below.get(hub_id, -np.inf)
         tb, n_b, pop_b, loc_b = _hub_sums(before, hub_id, cb, pop, st.place_flat, hours, no_place)
-        kept = (_unchanged or {}).get(hub_id, set())
-        changed = [k for k, t in enumerate(hours) if not (same or t < limit or t in kept)]
+        up = (_updates or {}).get(hub_id)
+        if up is not None and up.settled is not ca:
+            up = None
+        changed = [
+            k for k, t in enumerate(hours) if not (same or t < limit or (up is not None and not up.moved[k]))
+        ]
         if changed:
             ta, n_a, pop_a, loc_a = _hub_sums(after, hub_id, ca, pop, st.place_flat, hours, no_place)
             empty = Settled(np.empty(0, dtype=np.int32), np.empty(0), None, inputs.grid.shape, 0.0)
             band_t = [hours[k] for k in changed]
-            lost_k, gained_k = (cb or empty).band_changes(ca or empty, band_t)
+            if up is not None:
+                lost_k, gained_k = [up.lost[k] for k in changed], [up.gained[k] for k in changed]
+            else:
+                lost_k, gained_k = (cb or empty).band_changes(ca or empty, band_t)
         for k, t in enumerate(hours):
             if k not in changed:
                 rows.append(
@@ -696,7 +712,7 @@ def run_change(
         change = change_flags(before.friction, grid)
         same_below = _first_change_h(before, change)
         affected = set(same_below)
-    unchanged: dict[str, set[float]] = {}
+    updates: dict[str, Updated] = {}
     after = reach_from_state(
         inputs,
         hubs,
@@ -710,7 +726,7 @@ def run_change(
         geometry=geometry,
         _same_below=same_below,
         _change=change,
-        _unchanged=unchanged,
+        _updates=updates,
     )
     # the unchanged-time bound holds only for a hub starting as before
     same_below = {h: t for h, t in same_below.items() if after.placements.get(h) == before.placements.get(h)}
@@ -722,7 +738,7 @@ def run_change(
         workers=workers,
         geometry=geometry,
         _same_below=same_below,
-        _unchanged=unchanged,
+        _updates=updates,
     )
     scenario = scenario or Scenario(name="change")
     logger.info("change %r: %d of %d hubs recomputed", scenario.name, len(affected), len(before.cells))

@@ -152,11 +152,15 @@ def _update_case(f0: np.ndarray, f1: np.ndarray, start: tuple[int, int], hours=(
     from geo.model.costdist import change_flags, update
 
     before = settle(f0, [start], cell_km=1.0, max_h=12.0, **kw)
-    again, moved = update(
+    up = update(
         f1, before, change_flags(f0, prepare_friction(f1)), start=start, cell_km=1.0, max_h=12.0, hours=hours
     )
     full = settle(f1, [start], cell_km=1.0, max_h=12.0, **kw)
-    return before, again, moved, full
+    # the cells lost and gained per band are those of a diff of the two searches, in its order
+    lost, gained = before.band_changes(up.settled, hours)
+    assert all(np.array_equal(a, b) for a, b in zip(up.lost, lost, strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(up.gained, gained, strict=True))
+    return before, up.settled, up.moved, full
 
 
 @pytest.mark.parametrize("change", ["slower", "faster", "barrier", "opened", "mixed", "none"])
@@ -192,8 +196,8 @@ def test_update_of_an_updated_search_and_with_the_heap(random_friction: np.ndarr
     f2[5:50, 30] = np.inf
     f2[40:45, 10:60] = 1 / 2
     a = settle(f0, [(30, 5)], cell_km=1.0, max_h=12.0, method="heap")
-    b, _ = update(f1, a, change_flags(f0, f1), start=(30, 5), cell_km=1.0, max_h=12.0)
-    c, _ = update(f2, b, change_flags(f1, f2), start=(30, 5), cell_km=1.0, max_h=12.0)
+    b = update(f1, a, change_flags(f0, f1), start=(30, 5), cell_km=1.0, max_h=12.0).settled
+    c = update(f2, b, change_flags(f1, f2), start=(30, 5), cell_km=1.0, max_h=12.0).settled
     assert np.array_equal(c.raster(), settle(f2, [(30, 5)], cell_km=1.0, max_h=12.0).raster())
 
 
@@ -227,3 +231,12 @@ def test_update_with_crossing_tolls_equals_a_full_search(random_friction: np.nda
     for after in (g1, g2):
         _, again, _, full = _update_case(g0, after, (5, 30))
         assert np.array_equal(again.raster(), full.raster())
+
+
+def test_band_changes_keep_a_cell_at_exactly_the_limit() -> None:
+    # a time that 1 + t would round: the cell is within the band before and after, unchanged
+    t = 1 / 6
+    a = settle(np.full((1, 3), t), [(0, 0)], cell_km=1.0)
+    assert a.raster()[0, 1] == t
+    lost, gained = a.band_changes(a, [t])
+    assert len(lost[0]) == 0 and len(gained[0]) == 0
