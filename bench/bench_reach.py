@@ -4,16 +4,18 @@ Usage::
 
     python bench/bench_reach.py [--cells 1,0.5,0.25] [--no-grass] [--repeat 3]
 
-Per cell size: load the inputs, build and cache the friction (as-of 2025-11-30, dry),
-time the friction build (median of ``--repeat``) with the curated network, crossings and
-flood zones (``friction_s``) and with the road skeleton alone, as before issue 13
-(``friction_skeleton_s``), then time (wall, median of ``--repeat``) all hubs x 3 bands (4, 8, 12 h) warm, the
-search alone (7 hubs, 12 h bound; on one thread, and on two as ``reach_from_state``
-runs it on this 2-vCPU machine type), one scenario recompute
-(``data/scenarios/rn16_closed.toml``: RN16 closed Sévaré-Gao), and the peak RSS (VmHWM
-of this process, reset before each size, read after the scenario: inputs, friction,
-reach and scenario; the search-alone and GRASS checks come after it). The load average
-is printed per row: other jobs on the machine inflate the times.
+Per cell size: load the inputs (peak RSS of the load itself: ``load_peak_MiB``), build and
+cache the friction (as-of 2025-11-30, dry), time the friction build (median of
+``--repeat``) with the curated network, crossings and flood zones (``friction_s``) and
+with the road skeleton alone, as before issue 13 (``friction_skeleton_s``), then time
+(wall, median of ``--repeat``) all hubs x 3 bands (4, 8, 12 h) warm, the search alone
+(7 hubs, 12 h bound; on one thread, and on two as ``reach_from_state`` runs it on this
+2-vCPU machine type), one scenario recompute (``data/scenarios/rn16_closed.toml``: RN16
+closed Sévaré-Gao; ``scenario_share``: its time over the full reach's, issue 18 asks at
+most 0.3 at 250 m), and the peak RSS (VmHWM of this process, reset after the inputs are
+loaded, read after the scenario: inputs, friction, reach and scenario; the search-alone
+and GRASS checks come after it). The load average is printed per row: other jobs on the
+machine inflate the times.
 GRASS: the identical friction raster (float32 hours per cell = h/km x cell km, NULL on
 barriers) and start cells go to ``r.cost`` (no -k, ``max_cost=12``), one run per hub,
 inside ``grass --tmp-location``; each r.cost is timed alone (ratios against our searches
@@ -208,6 +210,8 @@ def main() -> int:
         t0 = time.perf_counter()
         inputs = load_model_inputs(data_dir, cell_km=cell_km)
         load_s = time.perf_counter() - t0
+        load_peak = peak_mib()  # reading and gridding the inputs
+        reset_peak()
         state = base_state(
             inputs,
             versions.road_status,
@@ -228,6 +232,7 @@ def main() -> int:
             repeat,
         )
         sc = read_scenario(SCENARIO)
+        run_scenario(inputs, hubs, result, sc)  # warm-up (JIT of the update kernels)
         scen_s, scen = timed(
             lambda inputs=inputs, result=result, sc=sc: run_scenario(inputs, hubs, result, sc), repeat
         )
@@ -255,7 +260,9 @@ def main() -> int:
             "search7_s": search_s,
             "search7_2thr_s": search2_s,
             "scenario_s": scen_s,
+            "scenario_share": scen_s / reach_s,
             "recomputed": int(scen.changes.drop_duplicates("hub_id")["recomputed"].sum()),
+            "load_peak_MiB": load_peak,
             "peak_MiB": peak,
             "settled_M": sum(len(c) for c in cells) / 1e6,
         }

@@ -32,8 +32,9 @@ each cell (impassable neighbours, corner cutting, grid edge) are worked out once
 friction grid into one byte per cell (:func:`prepare_friction`), so the inner loop
 reads one byte instead of testing up to 8 neighbours and needs no bounds checks on
 any grid (the speed at 1 km is the same within the machine's noise; the gain is one
-kernel for every grid). After a change of the constraints, :func:`resume` searches
-again only beyond the time up to which nothing can have changed. The result is
+kernel for every grid). After a change of the constraints, :func:`update` searches
+again only the cells whose time can change (those reached through a changed move),
+with a result equal to a search from scratch. The result is
 *sparse*: the settled cells in the order they were settled (non-decreasing time) with
 their times, and optionally the index of the start that reached them (catchments).
 :meth:`Settled.raster` makes the dense raster when needed.
@@ -130,23 +131,29 @@ def _prepare_kernel(f, nrows, ncols, moves):  # noqa: ANN001, ANN202
             continue
         lo = min(lo, v)
         hi = max(hi, v)
-        r = idx // ncols
-        c = idx - r * ncols
-        up = r > 0 and math.isfinite(f[idx - ncols])
-        dn = r < nrows - 1 and math.isfinite(f[idx + ncols])
-        lf = c > 0 and math.isfinite(f[idx - 1])
-        rt = c < ncols - 1 and math.isfinite(f[idx + 1])
-        m = np.int64(up) | (np.int64(dn) << 1) | (np.int64(lf) << 2) | (np.int64(rt) << 3)
-        if up and lf and math.isfinite(f[idx - ncols - 1]):
-            m |= 16
-        if up and rt and math.isfinite(f[idx - ncols + 1]):
-            m |= 32
-        if dn and lf and math.isfinite(f[idx + ncols - 1]):
-            m |= 64
-        if dn and rt and math.isfinite(f[idx + ncols + 1]):
-            m |= 128
-        moves[idx] = np.uint16(m)
+        moves[idx] = np.uint16(_cell_moves(f, idx, nrows, ncols))
     return -1, lo, hi
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
+def _cell_moves(f, idx, nrows, ncols):  # noqa: ANN001, ANN202
+    """Bits 0-7 of ``moves[idx]`` (see :func:`_prepare_kernel`) for a passable cell."""
+    r = idx // ncols
+    c = idx - r * ncols
+    up = r > 0 and math.isfinite(f[idx - ncols])
+    dn = r < nrows - 1 and math.isfinite(f[idx + ncols])
+    lf = c > 0 and math.isfinite(f[idx - 1])
+    rt = c < ncols - 1 and math.isfinite(f[idx + 1])
+    m = np.int64(up) | (np.int64(dn) << 1) | (np.int64(lf) << 2) | (np.int64(rt) << 3)
+    if up and lf and math.isfinite(f[idx - ncols - 1]):
+        m |= 16
+    if up and rt and math.isfinite(f[idx - ncols + 1]):
+        m |= 32
+    if dn and lf and math.isfinite(f[idx + ncols - 1]):
+        m |= 64
+    if dn and rt and math.isfinite(f[idx + ncols + 1]):
+        m |= 128
+    return m
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -428,8 +435,9 @@ def _band_changes(idx_a, t_a, idx_b, t_b, hours, scratch):  # noqa: ANN001, ANN2
     """Cells within each band in a but not in b, and the reverse: two ``(idx, band)`` pairs.
 
     ``scratch`` is an all-``inf`` array of the grid's size, left so on return. It first
-    holds b's times; each cell of a, once compared, is overwritten with ``-1 - t_a``
-    (negative: "in a"), so one table serves both directions.
+    holds b's times; each cell of a, once compared, is overwritten with ``-t_a`` (sign
+    bit set, ``-0.0`` for a start: "in a"; exact, where ``-1 - t_a`` rounded and put a
+    cell at exactly a band's limit on the wrong side), so one table serves both directions.
     """
     for i in range(idx_b.shape[0]):
         scratch[idx_b[i]] = t_b[i]
@@ -451,10 +459,10 @@ def _band_changes(idx_a, t_a, idx_b, t_b, hours, scratch):  # noqa: ANN001, ANN2
                 a_i[na] = idx_a[i]
                 a_k[na] = k
                 na += 1
-        scratch[idx_a[i]] = -1.0 - ta
+        scratch[idx_a[i]] = -ta
     for i in range(idx_b.shape[0]):
         v = scratch[idx_b[i]]
-        ta = -1.0 - v if v < 0 else np.inf
+        ta = -v if math.copysign(1.0, v) < 0 else np.inf
         tb = t_b[i]
         for k in range(nb):
             if tb <= hours[k] and not ta <= hours[k]:
@@ -469,20 +477,6 @@ def _band_changes(idx_a, t_a, idx_b, t_b, hours, scratch):  # noqa: ANN001, ANN2
     for i in range(idx_b.shape[0]):
         scratch[idx_b[i]] = np.inf
     return a_i[:na].copy(), a_k[:na].copy(), b_i[:nbo].copy(), b_k[:nbo].copy()
-
-
-@numba.njit(cache=JIT_CACHE, nogil=True)
-def _frontier(idx, moves, ncols, known):  # noqa: ANN001, ANN202
-    """Mask over ``idx``: the cells with an allowed move to a cell not ``known`` (``inf``)."""
-    offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
-    out = np.zeros(idx.shape[0], dtype=np.bool_)
-    for i in range(idx.shape[0]):
-        m = moves[idx[i]]
-        for k in range(8):
-            if (m >> k) & 1 and known[idx[i] + offs[k]] == np.inf:
-                out[i] = True
-                break
-    return out
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -616,8 +610,7 @@ class Settled:
         """Per band, the cells within ``T`` hours here and not in ``other``, and the reverse.
 
         O(cells of both), no sorting: the times go into a search workspace as a
-        lookup table. (``-1 - t`` is exact for the times of a search: hours well below
-        2**52.)
+        lookup table (a time of ``self`` is written there negated, which is exact).
 
         Parameters
         ----------
@@ -938,90 +931,435 @@ def settle(
     return Settled(out_i, out_c, out_l if labels else None, (f.shape[0], f.shape[1]), float(max_h))
 
 
-def resume(
+#: Bits of the change flags (:func:`change_flags`): the cell's moves or their costs differ ...
+CHANGED = 1
+#: ... or the cell is one of the 8 neighbours of such a cell (or such a cell itself).
+NEAR_CHANGE = 2
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _friction_diff(f_old, f_new, flags):  # noqa: ANN001, ANN202
+    """Set ``CHANGED`` where the friction differs (``inf == inf``: a barrier kept is no change)."""
+    n = 0
+    for i in range(f_new.shape[0]):
+        if f_old[i] != f_new[i]:
+            flags[i] = 1
+            n += 1
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(f_new.shape[0]):
+        if flags[i]:
+            out[k] = i
+            k += 1
+    return out
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _moves_diff(cells, f_old, moves_new, nrows, ncols, flags):  # noqa: ANN001, ANN202
+    """Set ``CHANGED`` on the 8 neighbours of ``cells`` whose moves differ between the two grids."""
+    for j in range(cells.shape[0]):
+        r = cells[j] // ncols
+        c = cells[j] - r * ncols
+        for dr in range(-1, 2):
+            for dc in range(-1, 2):
+                rr, cc = r + dr, c + dc
+                if 0 <= rr < nrows and 0 <= cc < ncols:
+                    i = rr * ncols + cc
+                    old = _cell_moves(f_old, i, nrows, ncols) if math.isfinite(f_old[i]) else 0
+                    if old != (moves_new[i] & 255):
+                        flags[i] |= 1
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _dilate_changes(flags, nrows, ncols):  # noqa: ANN001, ANN202
+    """Set ``NEAR_CHANGE`` on every ``CHANGED`` cell and its 8 neighbours; return the changed cells."""
+    n = 0
+    for i in range(flags.shape[0]):
+        if flags[i] & 1:
+            n += 1
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(flags.shape[0]):
+        if flags[i] & 1:
+            out[k] = i
+            k += 1
+    for j in range(n):
+        r = out[j] // ncols
+        c = out[j] - r * ncols
+        for dr in range(-1, 2):
+            for dc in range(-1, 2):
+                rr, cc = r + dr, c + dc
+                if 0 <= rr < nrows and 0 <= cc < ncols:
+                    flags[rr * ncols + cc] |= 2
+    return out
+
+
+def _toll_per_cell(tolls: Tolls | None) -> dict[int, tuple[float, str]]:
+    if tolls is None:
+        return {}
+    return {
+        int(c): (float(tolls.toll_h[g]), str(g))
+        for c, g in zip(tolls.cells.tolist(), tolls.gate.tolist(), strict=True)
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class Change:
+    """Where a friction grid differs from an earlier one, as the searches see it (see :func:`change_flags`).
+
+    Attributes
+    ----------
+    flags
+        uint8 (rows * cols,): ``CHANGED`` | ``NEAR_CHANGE`` bits per cell.
+    cells
+        int64 flat indices of the ``CHANGED`` cells, ascending.
+    shape
+        ``(rows, cols)``.
+    """
+
+    flags: np.ndarray
+    cells: np.ndarray
+    shape: tuple[int, int]
+
+
+def change_flags(old: np.ndarray, new: np.ndarray | SearchGrid) -> Change:
+    """Cells whose moves or move costs differ between two friction grids of the same shape.
+
+    A move a -> b costs ``0.5 (f[a] + f[b]) step`` plus the toll of b's crossing when a
+    is not of it, and is allowed when both are passable (no corner cutting). So a move's
+    cost can differ only when a or b is ``CHANGED``: its friction differs, its set of
+    moves differs (a neighbour turned passable or impassable), or its toll (crossing
+    membership or hours) differs. O(grid) once, then O(changed cells).
+
+    Parameters
+    ----------
+    old
+        The earlier friction (h/km; a ``Friction`` carries its tolls).
+    new
+        The later friction, or its :class:`SearchGrid`.
+
+    Returns
+    -------
+    Change
+
+    Raises
+    ------
+    ValueError
+        The shapes differ.
+    """
+    grid = prepare_friction(new)
+    f_old = np.ascontiguousarray(np.asarray(old).view(np.ndarray), dtype=np.float64)
+    if f_old.shape != grid.shape:
+        msg = f"cannot compare friction grids of shapes {f_old.shape} and {grid.shape}"
+        raise ValueError(msg)
+    nrows, ncols = grid.shape
+    flags = np.zeros(f_old.size, dtype=np.uint8)
+    diff = _friction_diff(f_old.reshape(-1), grid.friction.reshape(-1), flags)
+    _moves_diff(diff, f_old.reshape(-1), grid.moves, nrows, ncols, flags)
+    t_old, t_new = _toll_per_cell(tolls_of(old)), _toll_per_cell(grid.tolls)
+    if t_old or t_new:
+        # a crossing's number may differ between the grids (crossings are numbered in order
+        # of use): compare the hours, and which cells share a crossing
+        def members(table: dict[int, tuple[float, str]]) -> dict[int, frozenset]:
+            groups: dict[str, set] = {}
+            for c, (_, g) in table.items():
+                groups.setdefault(g, set()).add(c)
+            return {c: frozenset(groups[g]) for c, (_, g) in table.items()}
+
+        m_old, m_new = members(t_old), members(t_new)
+        for c in set(t_old) | set(t_new):
+            if c not in t_old or c not in t_new or t_old[c][0] != t_new[c][0] or m_old[c] != m_new[c]:
+                flags[c] |= CHANGED
+    cells = _dilate_changes(flags, nrows, ncols)
+    return Change(flags, cells, grid.shape)
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _mark_dirty(prev_idx, prev_t, table, change, mark, f, moves, ncols, cell_km, gate, toll_h, start):  # noqa: ANN001, ANN202
+    """Split the cells of an earlier search into clean (time kept) and dirty (searched again).
+
+    ``table`` holds the earlier times (``inf`` elsewhere); dirty cells are set back to
+    ``inf`` in it. A cell is clean when one of its neighbours is clean and reached it
+    through a move that did not change, at exactly its time (the search's own sum); the
+    cells are visited in the order they were settled, so each neighbour that can be
+    such a witness (earlier, by at least one move's cost) is decided first. A cell not
+    near a change and with no dirty neighbour keeps its earlier witness: it is clean
+    without a look. ``mark`` (zeros) gets bit 4 on every neighbour of a dirty cell and
+    bit 8 on every cell of the earlier search. Returns the clean mask over ``prev_idx``.
+    """
+    offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
+    half = np.array([0.5 * cell_km] * 4 + [0.5 * _SQRT2 * cell_km] * 4)
+    n = prev_idx.shape[0]
+    clean = np.ones(n, dtype=np.bool_)
+    for i in range(n):
+        b = np.int64(prev_idx[i])
+        mk = mark[b]
+        mark[b] = mk | 8
+        if b == start:
+            continue
+        ch = change[b]
+        if (ch & 2) == 0 and (mk & 4) == 0:
+            continue
+        tb = prev_t[i]
+        ok = False
+        if (ch & 1) == 0:
+            m = moves[b]
+            fb = f[b]
+            for k in range(8):
+                if not (m >> k) & 1:
+                    continue
+                a = b + offs[k]
+                if change[a] & 1:
+                    continue
+                ta = table[a]
+                if not ta < tb:
+                    continue
+                new = ta + (f[a] + fb) * half[k]
+                if moves[a] & 256:
+                    new += _toll(gate, toll_h, a, b)
+                if new == tb:
+                    ok = True
+                    break
+        if not ok:
+            clean[i] = False
+            table[b] = np.inf
+            m = moves[b]
+            for k in range(8):
+                if (m >> k) & 1:
+                    mark[b + offs[k]] |= 4
+    return clean
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _seeds(prev_idx, clean, table, change, mark, f, moves, ncols, cell_km, gate, toll_h, max_h):  # noqa: ANN001, ANN202
+    """Return the moves out of clean cells that may now give a shorter time than the table holds.
+
+    Only clean cells near a change or next to a dirty cell have such moves: every other
+    clean cell's moves are unchanged and lead to clean cells, or beyond ``max_h``.
+    Returns ``(cells, times)`` (a cell may come more than once).
+    """
+    offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
+    half = np.array([0.5 * cell_km] * 4 + [0.5 * _SQRT2 * cell_km] * 4)
+    out_i = np.empty(1024, dtype=np.int64)
+    out_t = np.empty(1024, dtype=np.float64)
+    n_out = 0
+    for i in range(prev_idx.shape[0]):
+        if not clean[i]:
+            continue
+        a = np.int64(prev_idx[i])
+        if (change[a] & 2) == 0 and (mark[a] & 4) == 0:
+            continue
+        ta = table[a]
+        m = moves[a]
+        fa = f[a]
+        for k in range(8):
+            if not (m >> k) & 1:
+                continue
+            b = a + offs[k]
+            new = ta + (fa + f[b]) * half[k]
+            if m & 256:
+                new += _toll(gate, toll_h, a, b)
+            if new <= max_h and new < table[b]:
+                if n_out >= out_i.shape[0]:
+                    out_i = _grow(out_i, n_out)
+                    out_t = _grow(out_t, n_out)
+                out_i[n_out] = b
+                out_t[n_out] = new
+                n_out += 1
+    return out_i[:n_out].copy(), out_t[:n_out].copy()
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _merge_update(prev_idx, prev_t, clean, found_idx, found_t, mark, table, hours):  # noqa: ANN001, ANN202
+    """Kept cells (clean, not found again) merged with the cells found again, by time.
+
+    Also returns, per band of ``hours``, whether a cell entered or left it, and the
+    cells leaving and entering each band as ``(idx, band)`` pairs: the leaving ones in
+    the earlier search's order, the entering ones in the new order (as
+    :meth:`Settled.band_changes` lists them). ``table`` holds the clean cells' times on
+    entry and is all ``inf`` on return.
+    """
+    nh = hours.shape[0]
+    n_prev, n_found = prev_idx.shape[0], found_idx.shape[0]
+    moved = np.zeros(nh, dtype=np.bool_)
+    old_of_found = np.full(n_found, np.inf)
+    for j in range(n_found):
+        mark[found_idx[j]] |= 16
+        table[found_idx[j]] = j  # position in found
+    lost_i = np.empty(16, dtype=np.int64)
+    lost_k = np.empty(16, dtype=np.int64)
+    n_lost = 0
+    n_keep = 0
+    for i in range(n_prev):
+        b = prev_idx[i]
+        if clean[i] and not (mark[b] & 16):
+            n_keep += 1
+            continue
+        t_old, t_new = prev_t[i], np.inf
+        if mark[b] & 16:
+            j = np.int64(table[b])
+            t_new = found_t[j]
+            old_of_found[j] = t_old
+        for k in range(nh):
+            if t_old <= hours[k] and not t_new <= hours[k]:
+                moved[k] = True
+                if n_lost >= lost_i.shape[0]:
+                    lost_i = _grow(lost_i, n_lost)
+                    lost_k = _grow(lost_k, n_lost)
+                lost_i[n_lost] = b
+                lost_k[n_lost] = k
+                n_lost += 1
+    n = n_keep + n_found
+    out_i = np.empty(n, dtype=np.int32)
+    out_t = np.empty(n, dtype=np.float64)
+    gain_i = np.empty(16, dtype=np.int64)
+    gain_k = np.empty(16, dtype=np.int64)
+    n_gain = 0
+    i, j, o = 0, 0, 0
+    while o < n:
+        while i < n_prev and not (clean[i] and not (mark[prev_idx[i]] & 16)):
+            i += 1
+        if i < n_prev and (j >= n_found or prev_t[i] <= found_t[j]):
+            out_i[o] = prev_idx[i]
+            out_t[o] = prev_t[i]
+            i += 1
+        else:
+            out_i[o] = found_idx[j]
+            out_t[o] = found_t[j]
+            for k in range(nh):
+                if found_t[j] <= hours[k] and not old_of_found[j] <= hours[k]:
+                    moved[k] = True
+                    if n_gain >= gain_i.shape[0]:
+                        gain_i = _grow(gain_i, n_gain)
+                        gain_k = _grow(gain_k, n_gain)
+                    gain_i[n_gain] = found_idx[j]
+                    gain_k[n_gain] = k
+                    n_gain += 1
+            j += 1
+        o += 1
+    for i in range(n_prev):
+        table[prev_idx[i]] = np.inf
+    for j in range(n_found):
+        table[found_idx[j]] = np.inf
+    return (
+        out_i,
+        out_t,
+        moved,
+        lost_i[:n_lost].copy(),
+        lost_k[:n_lost].copy(),
+        gain_i[:n_gain].copy(),
+        gain_k[:n_gain].copy(),
+    )
+
+
+@dataclass(frozen=True)
+class Updated:
+    """A search updated after a change (:func:`update`).
+
+    Attributes
+    ----------
+    settled
+        The new search: kept cells and cells found again, merged in order of time.
+    moved
+        bool per band of the ``hours`` asked: a cell entered or left the band.
+    lost, gained
+        Per band, int64 flat indices of the cells within it before and not now (in the
+        earlier search's order), and the reverse (in the new order): what
+        ``previous.band_changes(settled, hours)`` gives.
+    """
+
+    settled: Settled
+    moved: np.ndarray
+    lost: list[np.ndarray]
+    gained: list[np.ndarray]
+
+
+def update(
     friction: np.ndarray | SearchGrid,
     previous: Settled,
-    below_h: float,
+    change: Change,
     *,
+    start: tuple[int, int],
     cell_km: float,
     max_h: float,
-    method: str = "auto",
-) -> Settled:
-    """Search again after a change, keeping the cells known not to change.
+    hours: Sequence[float] = (),
+) -> Updated:
+    """Search again after a change of the friction, only where times can differ.
 
-    ``previous`` is a search (one start or several, without labels) on an earlier
-    friction grid, and ``below_h`` a time such that no cell within ``below_h`` hours of
-    it was changed nor is a neighbour of a changed cell (``geo.model.scenario`` finds it).
-    Then every cell with a time below ``below_h`` keeps it, and every other cell ends
-    up at ``below_h`` or later: a path reaching a changed cell first passes a
-    neighbour of one, no earlier than ``below_h``. So the search restarts from the
-    known cells' outer ring only (those with a move to an unknown cell), at their
-    known times, with the inner known cells held fixed. The result equals a full
-    :func:`settle` from the same start cell by cell (times are summed in the same
-    order), at the cost of the cells beyond ``below_h`` only.
+    ``previous`` is a one-start search (no labels) on the earlier grid, ``change`` the
+    difference of the two grids (:func:`change_flags`). A cell of ``previous`` is
+    *clean* when a chain of moves that did not change, through clean cells, gives it its
+    earlier time, summed as the search summed it; a clean cell's time cannot be longer
+    now, so only the *dirty* cells (the rest) and cells a changed move may now reach
+    sooner are searched again, from the clean cells around them. A cell's time from a
+    grid search is the one value that no move can improve (the costs are > 0 and
+    summed one move at a time), so the result equals a full :func:`settle` from the same
+    start on the new grid, cell by cell and bit for bit, at a cost of the earlier cells
+    (one light pass) plus the cells whose time changes, instead of every cell.
 
     Parameters
     ----------
     friction
         The new friction grid (h/km) or its :class:`SearchGrid`.
     previous
-        The earlier result, on a grid of the same shape.
-    below_h
-        Hours; cells of ``previous`` below it are kept.
-    cell_km, max_h, method
-        As for :func:`settle` (``max_h`` at least ``below_h``).
+        The earlier result (one start, without labels), on a grid of the same shape.
+    change
+        :func:`change_flags` of the earlier friction against ``friction``.
+    start
+        ``(row, col)`` of the start cell, the same in both searches (at the same cost).
+    cell_km, max_h
+        As for :func:`settle` (``max_h`` the bound ``previous`` was searched with).
+    hours
+        Band limits (hours): the second result tells which bands gained or lost a cell.
 
     Returns
     -------
-    Settled
-        Kept cells first (in their previous order), then the cells found again.
+    Updated
+        The new search, and per band of ``hours`` whether it changed and the cells lost
+        and gained.
 
     Raises
     ------
     ValueError
-        Shapes differ, ``previous`` carries labels, or ``max_h`` < ``below_h``.
+        Shapes differ, ``previous`` carries labels, or ``max_h`` differs from its bound.
     """
     grid = prepare_friction(friction)
-    if grid.shape != previous.shape or previous.label is not None or not max_h >= below_h:
-        msg = (
-            f"cannot resume: grid {grid.shape} vs {previous.shape}, labels {previous.label is not None}, "
-            f"max_h {max_h} < below_h {below_h}"
-        )
+    if grid.shape != previous.shape or change.shape != grid.shape or previous.label is not None:
+        msg = f"cannot update: grid {grid.shape}, previous {previous.shape}, change {change.shape}, labels"
         raise ValueError(msg)
-    keep = previous.time_h < below_h
-    k_idx, k_t = previous.idx[keep], previous.time_h[keep]
-    if len(k_idx) == 0:
-        msg = f"no cell of the previous search is below {below_h!r} h"
+    if max_h != previous.max_h:
+        msg = f"cannot update a search bounded at {previous.max_h} h to {max_h} h"
         raise ValueError(msg)
-    with _borrowed(grid.friction.size) as ws:
-        _scatter(ws.cost, k_idx, k_t)  # known cells: fixed, never improved (costs only decrease)
-        ring = _frontier(k_idx, grid.moves, grid.shape[1], ws.cost)
-        ring_idx = k_idx[ring]
-        _scatter(ws.cost, ring_idx, np.full(len(ring_idx), np.inf))  # the ring is pushed as starts
-        ncols = grid.shape[1]
-        found = (
-            settle(
+    nrows, ncols = grid.shape
+    s = int(start[0]) * ncols + int(start[1])
+    hours_arr = np.asarray(sorted(float(h) for h in hours), dtype=np.float64)
+    f = grid.friction.reshape(-1)
+    mark = np.zeros(f.size, dtype=np.uint8)  # per search: pages are zeroed when first touched
+    with _borrowed(f.size) as ws:
+        _scatter(ws.cost, previous.idx, previous.time_h)
+        args = (f, grid.moves, ncols, float(cell_km), grid.gate, grid.toll_h)
+        clean = _mark_dirty(previous.idx, previous.time_h, ws.cost, change.flags, mark, *args, s)
+        seed_i, seed_t = _seeds(previous.idx, clean, ws.cost, change.flags, mark, *args, float(max_h))
+        if len(seed_i):
+            found = settle(
                 grid,
-                np.column_stack((ring_idx // ncols, ring_idx % ncols)),
+                np.column_stack((seed_i // ncols, seed_i % ncols)),
                 cell_km=cell_km,
                 max_h=max_h,
-                start_costs_h=k_t[ring],
-                method=method,
+                start_costs_h=seed_t,
                 _ws=ws,
             )
-            if len(ring_idx)
-            else None
+            f_idx, f_t = found.idx, found.time_h
+        else:
+            f_idx, f_t = np.empty(0, dtype=np.int32), np.empty(0)
+        out_i, out_t, moved, l_i, l_k, g_i, g_k = _merge_update(
+            previous.idx, previous.time_h, clean, f_idx, f_t, mark, ws.cost, hours_arr
         )
-        _scatter(ws.cost, k_idx, np.full(len(k_idx), np.inf))
-    if found is None:
-        return Settled(k_idx, k_t, None, previous.shape, float(max_h))
-    new = found.time_h >= below_h  # the ring cells come back too: they are kept already
-    return Settled(
-        np.concatenate((k_idx, found.idx[new])),
-        np.concatenate((k_t, found.time_h[new])),
-        None,
-        previous.shape,
-        float(max_h),
+    return Updated(
+        Settled(out_i, out_t, None, previous.shape, float(max_h)),
+        moved,
+        [l_i[l_k == k] for k in range(len(hours_arr))],
+        [g_i[g_k == k] for k in range(len(hours_arr))],
     )
 
 

@@ -230,8 +230,9 @@ class ModelInputs:
     speeds
         The speed table.
     admin3_id
-        int32 (rows, cols): position in ``admin3`` of the commune whose polygon holds
-        the cell centre, -1 outside every commune (for the share of each commune reached).
+        int16 (int32 beyond 32 767 communes) (rows, cols): position in ``admin3`` of the
+        commune whose polygon holds the cell centre, -1 outside every commune (for the
+        share of each commune reached).
     axis_cells
         int16 (int32 beyond 32 767 axes) (rows, cols): 1 + position in ``axes`` of
         the last axis touching the cell, 0 elsewhere (burnt once here, reused by
@@ -419,7 +420,11 @@ def load_model_inputs(
         dtype="float32",
         nodata=-9999.0,
     )
-    population = np.where(inside & (density > 0), density.astype(np.float64) * grid.cell_area_km2, 0.0)
+    # in place (same values as np.where(...)): one float64 grid at a time, not three
+    population = density.astype(np.float64)
+    population *= grid.cell_area_km2
+    population[~(inside & (density > 0))] = 0.0
+    del density
     step(3)
     rivers = read_vector(data_dir, "rivers").to_crs(WORK_CRS)
     lakes = read_vector(data_dir, "lakes").to_crs(WORK_CRS)
@@ -458,12 +463,15 @@ def load_model_inputs(
     road_any = (road_speed_base["dry"] > 0) | (road_speed_base["rainy"] > 0)
     places = _off_water(places, water, road_any & ~water, grid, water_lines)
     admin3_work = admin3.to_crs(WORK_CRS)
-    admin3_id = rasterize(
-        [(g, i) for i, g in enumerate(admin3_work.geometry) if g is not None],
-        out_shape=grid.shape,
-        transform=grid.transform,
-        fill=-1,
-        dtype="int32",
+    admin3_id = _narrow(
+        rasterize(
+            [(g, i) for i, g in enumerate(admin3_work.geometry) if g is not None],
+            out_shape=grid.shape,
+            transform=grid.transform,
+            fill=-1,
+            dtype="int32",
+        ),
+        np.int16,
     )
     axis_cells = _narrow(
         burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0), np.int16

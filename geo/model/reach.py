@@ -42,7 +42,16 @@ from pyproj import Transformer
 from rasterio.transform import Affine
 
 from geo.config import DEFAULT_BANDS_H, STORAGE_CRS, WORK_CRS
-from geo.model.costdist import Friction, SearchGrid, Settled, prepare_friction, resume, settle
+from geo.model.costdist import (
+    Change,
+    Friction,
+    SearchGrid,
+    Settled,
+    Updated,
+    prepare_friction,
+    settle,
+    update,
+)
 from geo.model.friction import Grid, ModelInputs, bank_snap, build_friction, road_cells
 from geo.model.jit import CACHE as JIT_CACHE
 from geo.model.polygonize import mask_polygons
@@ -575,8 +584,9 @@ def _hub_tables(
     *,
     clip: bool,
     known_geoms: dict | None = None,
+    geometry: bool = True,
 ) -> _HubTables:
-    """Return the columns behind :func:`summarise_hub` (see there)."""
+    """Return the columns behind :func:`summarise_hub` (see there; ``geometry`` False: no polygon)."""
     hours = [float(h) for h in hours]
     n = len(hours)
     hub_cols = {
@@ -598,10 +608,13 @@ def _hub_tables(
             "geometry": [shapely.Polygon()] * n,
         }
         return _HubTables(bands, empty_loc, empty_a3, None)
-    outline = _outline_geom(inputs) if clip else None
-    geoms = settled_band_polygons(
-        cells, inputs.grid, hours, outline, edge_cells=inputs.edge_cells, _known=known_geoms
-    )
+    if geometry:
+        outline = _outline_geom(inputs) if clip else None
+        geoms = settled_band_polygons(
+            cells, inputs.grid, hours, outline, edge_cells=inputs.edge_cells, _known=known_geoms
+        )
+    else:
+        geoms = [None] * n
     pop = inputs.population.reshape(-1)[cells.idx]
     place_t = cells.values_at(st.place_flat)
     a3 = inputs.admin3_id.reshape(-1)[cells.idx] if inputs.admin3_id is not None else None
@@ -906,7 +919,7 @@ def _known_band_geoms(
     for hub_id, limit in same_below.items():
         if placements.get(hub_id) != reuse.placements.get(hub_id) or not placements[hub_id].usable:
             continue
-        geoms = {float(t): g for h, t, g in rows if h == hub_id and t < limit}
+        geoms = {float(t): g for h, t, g in rows if h == hub_id and t < limit and g is not None}
         if geoms:
             out[hub_id] = geoms
     return out
@@ -925,7 +938,10 @@ def reach_from_state(
     clip: bool = True,
     workers: int | None = None,
     progress: Progress | None = None,
+    geometry: bool = True,
     _same_below: dict[str, float] | None = None,
+    _change: Change | None = None,
+    _updates: dict[str, Updated] | None = None,
 ) -> ReachResult:
     """Reachable areas of every hub under one state of the constraints.
 
@@ -953,10 +969,23 @@ def reach_from_state(
         Threads for the searches (default: 2 on grids up to ``PARALLEL_MAX_CELLS``, else 1).
     progress
         Optional ``progress(done, total, label)``.
+    geometry
+        Draw the band polygons (False: the bands carry no geometry and a NaN
+        ``area_km2``; every figure counted on cells is the same, for batches that read
+        only those, e.g. the criticality of axes).
 
     Returns
     -------
     ReachResult
+
+    Notes
+    -----
+    Scenarios (``geo.model.scenario.run_change``) pass ``_change`` (the difference of
+    ``reuse``'s friction and this one, ``geo.model.costdist.change_flags``): an affected
+    hub starting as before is then searched again only where its times can differ
+    (``geo.model.costdist.update``), and the polygons of its bands that no cell entered
+    or left are taken from ``reuse``; ``_updates`` (a dict) receives each such hub's
+    ``geo.model.costdist.Updated`` (bands changed, cells lost and gained).
     """
     hours = _check_hours(hours)
     grid = prepare_friction(state.friction(inputs) if friction is None else friction)
@@ -974,32 +1003,41 @@ def reach_from_state(
         workers = min(2, os.cpu_count() or 1) if f.size <= PARALLEL_MAX_CELLS else 1
     cells: dict[str, Settled | None] = {}
 
+    known = _known_band_geoms(reuse, placements, _same_below, hours) if geometry else {}
+    drawn = (  # every band polygon of `reuse` for a hub starting as before
+        _known_band_geoms(reuse, placements, dict.fromkeys(placements, math.inf), hours)
+        if geometry and _change is not None
+        else {}
+    )
+    updates = {} if _updates is None else _updates
+
     def search(hub: pd.Series) -> Settled | None:
         hid = hub["hub_id"]
-        below = (_same_below or {}).get(hid, -math.inf)
         prev = reuse.cells.get(hid) if reuse is not None and tuple(reuse.hours) == hours else None
-        if (
-            prev is not None
-            and 0 < below <= hours[-1]
-            and len(prev)
-            and prev.time_h[0] < below  # the start itself may cost `below` or more (a moved hub)
-            and placements[hid] == reuse.placements.get(hid)
-        ):
-            # the cells below `below` are unchanged: search again beyond them only
-            return resume(grid, prev, below, cell_km=inputs.grid.cell_km, max_h=hours[-1])
-        return search_hub(inputs, grid, placements[hid], hours[-1])
-
-    known = _known_band_geoms(reuse, placements, _same_below, hours)
+        p = placements[hid]
+        if _change is not None and prev is not None and len(prev) and p == reuse.placements.get(hid):
+            # search again only where the change can alter the times
+            up = update(
+                grid,
+                prev,
+                _change,
+                start=(p.row, p.col),
+                cell_km=inputs.grid.cell_km,
+                max_h=hours[-1],
+                hours=hours,
+            )
+            updates[hid] = up
+            return up.settled
+        return search_hub(inputs, grid, p, hours[-1])
 
     def summary(hub: pd.Series, found: Settled | None) -> _HubTables:
+        hid = hub["hub_id"]
+        geoms = known.get(hid)
+        if hid in updates and hid in drawn:  # bands no cell entered or left: same polygons
+            same = {t for t, m in zip(hours, updates[hid].moved, strict=True) if not m}
+            geoms = {**(geoms or {}), **{t: g for t, g in drawn[hid].items() if t in same}}
         return _hub_tables(
-            inputs,
-            hub,
-            placements[hub["hub_id"]],
-            found,
-            hours,
-            clip=clip,
-            known_geoms=known.get(hub["hub_id"]),
+            inputs, hub, placements[hid], found, hours, clip=clip, known_geoms=geoms, geometry=geometry
         )
 
     def collect(found: Iterable[_HubTables]) -> dict[str, _HubTables]:

@@ -54,12 +54,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy import ndimage
 from shapely.geometry import Point
 
 from geo.config import DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS, WORK_CRS
 from geo.errors import DataFileError
-from geo.model.costdist import Settled
+from geo.model.costdist import (
+    NEAR_CHANGE,
+    Change,
+    SearchGrid,
+    Settled,
+    Updated,
+    change_flags,
+    prepare_friction,
+)
 from geo.model.friction import SEASONS, ModelInputs
 from geo.model.reach import (
     PARALLEL_MAX_CELLS,
@@ -385,29 +392,28 @@ def affected_by_change(before: ReachResult, friction_after: np.ndarray) -> set[s
     return set(_first_change_h(before, friction_after))
 
 
-def _first_change_h(before: ReachResult, friction_after: np.ndarray) -> dict[str, float]:
+def _first_change_h(
+    before: ReachResult, friction_after: np.ndarray | SearchGrid | Change
+) -> dict[str, float]:
     """Affected hubs, each with the earliest time (h) its search reached a cell near a change.
 
     Below that time a hub's cells and times are unchanged (see the module docstring);
-    ``-inf`` for a hub that could not start before.
+    ``-inf`` for a hub that could not start before. ``friction_after`` may be given as
+    its :class:`geo.model.costdist.Change` from ``before.friction`` (saves an O(grid) pass).
     """
-    changed = before.friction != friction_after  # inf == inf: barriers kept are no change
-    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
-    if len(rows) == 0:
-        return {h: -np.inf for h, c in before.cells.items() if c is None}
-    # dilate only the changed cells' bounding box (plus one cell): same result, small window
-    r0, r1 = max(int(rows[0]) - 1, 0), min(int(rows[-1]) + 2, changed.shape[0])
-    c0, c1 = max(int(cols[0]) - 1, 0), min(int(cols[-1]) + 2, changed.shape[1])
-    near2d = np.zeros(changed.shape, dtype=bool)
-    window = changed[r0:r1, c0:c1]
-    near2d[r0:r1, c0:c1] = ndimage.binary_dilation(window, structure=np.ones((3, 3), dtype=bool))
-    near = near2d.reshape(-1)
+    change = (
+        friction_after
+        if isinstance(friction_after, Change)
+        else change_flags(before.friction, friction_after)
+    )
     out = {}
     for hub_id, cells in before.cells.items():
         if cells is None:
             out[hub_id] = -np.inf
             continue
-        hit = near[cells.idx]
+        if len(change.cells) == 0:
+            continue
+        hit = (change.flags[cells.idx] & NEAR_CHANGE) != 0
         if hit.any():
             out[hub_id] = float(cells.time_h[hit].min())
     return out
@@ -479,7 +485,9 @@ def diff_cells(
     recomputed: set[str] | None = None,
     *,
     workers: int | None = None,
+    geometry: bool = True,
     _same_below: dict[str, float] | None = None,
+    _updates: dict[str, Updated] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Cell-exact difference of two reach results (same hubs and bands).
 
@@ -487,8 +495,11 @@ def diff_cells(
     sorting, no full-grid mask). A hub not in ``recomputed`` (when given) carries the
     same cells before and after, so it has nothing lost or gained; nor has a band below
     ``_same_below[hub_id]`` (a time below which the hub's cells are known to be
-    unchanged, see :func:`run_scenario`). ``workers``: threads over the hubs (default 2
+    unchanged, see :func:`run_scenario`); ``_updates[hub_id]`` (``geo.model.costdist.Updated``,
+    from ``after``'s search) gives the bands no cell entered or left and the cells lost
+    and gained without a pass over all cells. ``workers``: threads over the hubs (default 2
     on grids up to ``geo.model.reach.PARALLEL_MAX_CELLS``, else 1); the result is the same.
+    ``geometry`` False: the lost and gained areas carry no polygon (None).
 
     Returns
     -------
@@ -516,12 +527,20 @@ def diff_cells(
         same = (recomputed is not None and hub_id not in recomputed) or ca is cb
         limit = -np.inf if _same_below is None else _same_below.get(hub_id, -np.inf)
         tb, n_b, pop_b, loc_b = _hub_sums(before, hub_id, cb, pop, st.place_flat, hours, no_place)
-        changed = [k for k, t in enumerate(hours) if not (same or t < limit)]
+        up = (_updates or {}).get(hub_id)
+        if up is not None and up.settled is not ca:
+            up = None
+        changed = [
+            k for k, t in enumerate(hours) if not (same or t < limit or (up is not None and not up.moved[k]))
+        ]
         if changed:
             ta, n_a, pop_a, loc_a = _hub_sums(after, hub_id, ca, pop, st.place_flat, hours, no_place)
             empty = Settled(np.empty(0, dtype=np.int32), np.empty(0), None, inputs.grid.shape, 0.0)
             band_t = [hours[k] for k in changed]
-            lost_k, gained_k = (cb or empty).band_changes(ca or empty, band_t)
+            if up is not None:
+                lost_k, gained_k = [up.lost[k] for k in changed], [up.gained[k] for k in changed]
+            else:
+                lost_k, gained_k = (cb or empty).band_changes(ca or empty, band_t)
         for k, t in enumerate(hours):
             if k not in changed:
                 rows.append(
@@ -589,7 +608,7 @@ def diff_cells(
             )
             for idx, bucket in ((lost_idx, lost_rows), (gained_idx, gained_rows)):
                 part = Settled(idx, np.zeros(len(idx)), None, inputs.grid.shape, t)
-                geom = settled_band_polygons(part, inputs.grid, [0.0])[0]
+                geom = settled_band_polygons(part, inputs.grid, [0.0])[0] if geometry else None
                 bucket.append(
                     {
                         "hub_id": hub_id,
@@ -632,15 +651,17 @@ def run_change(
     *,
     scenario: Scenario | None = None,
     as_of: dt.date | None = None,
-    friction: np.ndarray | None = None,
+    friction: np.ndarray | SearchGrid | None = None,
     workers: int | None = None,
+    geometry: bool = True,
 ) -> ScenarioResult:
     """Reach under ``state`` and its cell-exact difference from ``before``.
 
     Only the hubs the change can affect are recomputed (see the module docstring: no
     changed friction cell nor any of its 8 neighbours within a hub's largest band before
-    means the hub is unchanged), and an affected hub's search resumes from the earliest
-    time it met a changed cell.
+    means the hub is unchanged), and an affected hub starting as before is searched
+    again only where its times can differ (``geo.model.costdist.update``: equal, cell by
+    cell, to a search from scratch).
 
     Parameters
     ----------
@@ -665,6 +686,9 @@ def run_change(
     workers
         Threads over the hubs (default: see ``geo.model.reach.reach_from_state``); the
         result does not depend on it.
+    geometry
+        Draw polygons (False: ``after``'s bands and the lost and gained areas carry no
+        geometry; the tables, counted on cells, are the same; for the criticality batch).
 
     Returns
     -------
@@ -679,30 +703,42 @@ def run_change(
     if before.state is None:
         msg = "the base reach result carries no state; compute it with geo.model.reach.compute_reach"
         raise ValueError(msg)
-    if friction is None:
-        friction = state.friction(inputs)
+    grid = prepare_friction(state.friction(inputs) if friction is None else friction)
+    change = None
     if state.season != before.season:
         same_below = {}
         affected = set(before.cells)
     else:
-        same_below = _first_change_h(before, friction)
+        change = change_flags(before.friction, grid)
+        same_below = _first_change_h(before, change)
         affected = set(same_below)
+    updates: dict[str, Updated] = {}
     after = reach_from_state(
         inputs,
         hubs,
         state,
         as_of=as_of or before.as_of,
         hours=before.hours,
-        friction=friction,
+        friction=grid,
         reuse=before,
         reuse_hubs=set(before.cells) - affected,
         workers=workers,
+        geometry=geometry,
         _same_below=same_below,
+        _change=change,
+        _updates=updates,
     )
     # the unchanged-time bound holds only for a hub starting as before
     same_below = {h: t for h, t in same_below.items() if after.placements.get(h) == before.placements.get(h)}
     changes, localities, lost, gained = diff_cells(
-        inputs, before, after, affected, workers=workers, _same_below=same_below
+        inputs,
+        before,
+        after,
+        affected,
+        workers=workers,
+        geometry=geometry,
+        _same_below=same_below,
+        _updates=updates,
     )
     scenario = scenario or Scenario(name="change")
     logger.info("change %r: %d of %d hubs recomputed", scenario.name, len(affected), len(before.cells))

@@ -9,7 +9,7 @@ import pytest
 from skimage.graph import MCP_Geometric
 
 from geo.errors import HubError
-from geo.model.costdist import prepare_friction, resume, settle, trace_route, travel_time_h
+from geo.model.costdist import prepare_friction, settle, trace_route, travel_time_h
 
 
 @pytest.fixture
@@ -147,21 +147,96 @@ def test_starts_with_far_apart_costs_are_queued_in_order(random_friction: np.nda
     assert len(np.unique(b.idx)) == len(b.idx) == random_friction.size
 
 
-@pytest.mark.parametrize("change", ["slower", "faster", "barrier"])
-def test_resume_after_a_change_equals_a_full_search(random_friction: np.ndarray, change: str) -> None:
-    before = settle(random_friction, [(10, 10)], cell_km=1.0, max_h=12.0)
-    after_f = random_friction.copy()
+def _update_case(f0: np.ndarray, f1: np.ndarray, start: tuple[int, int], hours=(3.0, 6.0, 12.0), **kw):  # noqa: ANN001, ANN003, ANN202
+    """Search f0, update to f1, and return (updated, bands moved, full search of f1)."""
+    from geo.model.costdist import change_flags, update
+
+    before = settle(f0, [start], cell_km=1.0, max_h=12.0, **kw)
+    up = update(
+        f1, before, change_flags(f0, prepare_friction(f1)), start=start, cell_km=1.0, max_h=12.0, hours=hours
+    )
+    full = settle(f1, [start], cell_km=1.0, max_h=12.0, **kw)
+    # the cells lost and gained per band are those of a diff of the two searches, in its order
+    lost, gained = before.band_changes(up.settled, hours)
+    assert all(np.array_equal(a, b) for a, b in zip(up.lost, lost, strict=True))
+    assert all(np.array_equal(a, b) for a, b in zip(up.gained, gained, strict=True))
+    return before, up.settled, up.moved, full
+
+
+@pytest.mark.parametrize("change", ["slower", "faster", "barrier", "opened", "mixed", "none"])
+def test_update_after_a_change_equals_a_full_search(random_friction: np.ndarray, change: str) -> None:
+    f0 = random_friction.copy()
+    f0[20, 5:70] = np.inf  # a river with one ford at column 40
+    f0[20, 40] = 1 / 20
+    f1 = f0.copy()
     patch = (slice(30, 36), slice(50, 58))
-    after_f[patch] = {"slower": 1.0, "faster": 1 / 80, "barrier": np.inf}[change]
-    # earliest time at which the first search reached a changed cell or a neighbour of one
-    t = before.raster()
-    near = t[29:37, 49:59]
-    below = float(near[np.isfinite(near)].min())
-    assert 1.0 < below < 12.0
-    full = settle(after_f, [(10, 10)], cell_km=1.0, max_h=12.0)
-    again = resume(after_f, before, below, cell_km=1.0, max_h=12.0)
+    if change == "opened":
+        f1[20, 10:14] = 1 / 60
+    elif change == "mixed":
+        f1[20, 40] = np.inf  # the ford closes
+        f1[20, 12] = 1 / 30  # another opens
+        f1[patch] = 1 / 80
+    elif change != "none":
+        f1[patch] = {"slower": 1.0, "faster": 1 / 80, "barrier": np.inf}[change]
+    before, again, moved, full = _update_case(f0, f1, (10, 10))
     assert np.array_equal(again.raster(), full.raster())  # bit-identical
     assert len(np.unique(again.idx)) == len(again.idx) == len(full)
-    assert (again.time_h[: int((before.time_h < below).sum())] < below).all()  # kept cells first
+    assert (np.diff(again.time_h) >= -1.0 / 65).all()  # in settling order (by bucket)
+    tb, ta = before.raster(), full.raster()
+    assert moved.tolist() == [bool(((tb <= t) != (ta <= t)).any()) for t in (3.0, 6.0, 12.0)]
     # the workspace is clean afterwards: a fresh search is unaffected
-    assert np.array_equal(settle(random_friction, [(10, 10)], cell_km=1.0, max_h=12.0).raster(), t)
+    assert np.array_equal(settle(f0, [(10, 10)], cell_km=1.0, max_h=12.0).raster(), tb)
+
+
+def test_update_of_an_updated_search_and_with_the_heap(random_friction: np.ndarray) -> None:
+    from geo.model.costdist import change_flags, update
+
+    f0, f1, f2 = random_friction, random_friction.copy(), random_friction.copy()
+    f1[5:50, 30] = np.inf
+    f2[5:50, 30] = np.inf
+    f2[40:45, 10:60] = 1 / 2
+    a = settle(f0, [(30, 5)], cell_km=1.0, max_h=12.0, method="heap")
+    b = update(f1, a, change_flags(f0, f1), start=(30, 5), cell_km=1.0, max_h=12.0).settled
+    c = update(f2, b, change_flags(f1, f2), start=(30, 5), cell_km=1.0, max_h=12.0).settled
+    assert np.array_equal(c.raster(), settle(f2, [(30, 5)], cell_km=1.0, max_h=12.0).raster())
+
+
+def test_update_on_a_corridor_cut_analytic() -> None:
+    # 1 h/km, 1 km cells, one row: cell k is k hours from the start; closing cell 4 cuts 5..
+    f0 = np.ones((1, 10))
+    f1 = f0.copy()
+    f1[0, 4] = np.inf
+    _, again, moved, _ = _update_case(f0, f1, (0, 0), hours=(3.0, 8.0))
+    assert again.raster()[0].tolist() == [0.0, 1.0, 2.0, 3.0] + [math.inf] * 6
+    assert moved.tolist() == [False, True]
+
+
+def test_update_with_crossing_tolls_equals_a_full_search(random_friction: np.ndarray) -> None:
+    from geo.model.costdist import Friction, Tolls
+
+    f0 = random_friction.copy()
+    f0[25:28, :] = np.inf  # a river three cells wide
+    ferry = np.array([25 * 80 + 30, 26 * 80 + 30, 27 * 80 + 30])
+    bridge = np.array([25 * 80 + 60, 26 * 80 + 60, 27 * 80 + 60])
+    for cells in (ferry, bridge):
+        f0.reshape(-1)[cells] = 1 / 10
+    both = Tolls(np.concatenate([ferry, bridge]), np.repeat([1, 2], 3), np.array([0.0, 1.5, 0.2]))
+    g0 = Friction.of(f0, both)
+    # the ferry closes: the bridge is renumbered 1, its toll unchanged
+    f1 = f0.copy()
+    f1.reshape(-1)[ferry] = np.inf
+    g1 = Friction.of(f1, Tolls(bridge, np.ones(3, dtype=np.int32), np.array([0.0, 0.2])))
+    # the ferry's toll rises, the friction is unchanged
+    g2 = Friction.of(f0, Tolls(both.cells, both.gate, np.array([0.0, 4.0, 0.2])))
+    for after in (g1, g2):
+        _, again, _, full = _update_case(g0, after, (5, 30))
+        assert np.array_equal(again.raster(), full.raster())
+
+
+def test_band_changes_keep_a_cell_at_exactly_the_limit() -> None:
+    # a time that 1 + t would round: the cell is within the band before and after, unchanged
+    t = 1 / 6
+    a = settle(np.full((1, 3), t), [(0, 0)], cell_km=1.0)
+    assert a.raster()[0, 1] == t
+    lost, gained = a.band_changes(a, [t])
+    assert len(lost[0]) == 0 and len(gained[0]) == 0
