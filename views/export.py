@@ -104,17 +104,14 @@ def build(
         write_export(themes_from_state(state, public=public), target)
         data = target.read_bytes()
     bar(total, total, t("export.done"))
+    rows = mapped_positions(layers, paper=paper) if state.positions is not None else None
     return {
         "preview": preview,
         "pack": pack,
         "data": data,
         "notes": list(state.notes),
         "zones": state.zones_adm2.drop(columns="geometry")[["pcode", "name", "zone", "rule_id"]],
-        "positions": (
-            table(mapped_positions(layers, paper=paper), lang)
-            if state.positions is not None
-            else pd.DataFrame()
-        ),
+        "positions": table(rows, lang) if rows is not None else pd.DataFrame(),
     }
 
 
