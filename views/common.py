@@ -573,6 +573,21 @@ def guarded(fn, *args, **kwargs):  # noqa: ANN001, ANN201
         show_error(exc)
 
 
+def positions_token() -> str:
+    """Token that changes on every step of the positions register (a store fault is shown, then stops).
+
+    A register not created yet is created first (as its first read does), so results cached
+    on a first run are not computed again for the same state on the next.
+    """
+    from geo.store import positions as positions_store
+
+    token = guarded(positions_store.state_version, store_path())
+    if token in ("absent", "empty"):
+        guarded(lambda: positions_store.open_store(store_path()).close())
+        token = guarded(positions_store.state_version, store_path())
+    return token
+
+
 def incidents_token() -> str:
     """Token that changes whenever incidents are imported into the store (cache key)."""
     from geo.store.incidents import store_token
@@ -944,13 +959,7 @@ def export_key(data_folder: str, as_of: dt.date, hub_ids: tuple[str, ...], publi
     a change saved by anyone gives a new key (the products built before stay what they
     were built from). A store fault is shown in the page, which stops.
     """
-    from geo.store import positions as positions_store
-
-    positions = guarded(positions_store.state_version, store_path())
-    if positions in ("absent", "empty"):  # created by the state's first read: key the created one
-        guarded(lambda: positions_store.open_store(store_path()).close())
-        positions = guarded(positions_store.state_version, store_path())
-    token = "|".join([state_token(), incidents_token(), positions])
+    token = "|".join([state_token(), incidents_token(), positions_token()])
     return (
         data_folder,
         data_fingerprint(data_folder),
