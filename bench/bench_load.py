@@ -2,12 +2,13 @@
 
 Usage::
 
-    python bench/bench_load.py [--viewers 10] [--timeout 60] [--data DIR] [--root DIR] [--log FILE]
+    python bench/bench_load.py [--viewers 10] [--warm] [--timeout 60] [--data DIR] [--root DIR] [--log FILE]
 
 Starts ``streamlit run app.py`` on a free port with a temporary store and one viewer
 account per browser session (``MALI_ACCESS_LANG=en``), then runs ``--viewers`` sessions
 at once, each in its own browser context (own cookies, own Streamlit session), all
-started together:
+started together (with ``--warm``, after one session has opened the live map: a server
+that has been up, its shared results computed; without it, a server just started):
 
 1. open the app (public page), sign in through the sidebar form;
 2. click "Live map" and wait until the map is drawn (the Leaflet frame holds its
@@ -82,7 +83,7 @@ def running_app(root: Path, data: Path, tmp: Path, log: Path, viewers: int):  # 
     from views.accounts import add_user
 
     users = tmp / "users.toml"
-    for i in range(viewers):
+    for i in range(viewers + 1):  # the last one warms the server up (--warm)
         add_user(f"viewer{i}", PASSWORD, "viewer", path=users)
     env = dict(
         os.environ,
@@ -111,7 +112,7 @@ def running_app(root: Path, data: Path, tmp: Path, log: Path, viewers: int):  # 
         else:
             msg = f"streamlit did not start (see {log})"
             raise RuntimeError(msg)
-        yield url
+        yield url, proc.pid
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -130,10 +131,12 @@ class Viewer:
         self.lost_clicks = 0
         self.lost_forms = 0
         self.failed: list[str] = []
+        self.clicked_at = self.title_at = 0.0
 
     async def map_drawn(self) -> None:
         """Wait until the live map's title and its Leaflet vector layers are drawn."""
         await self.page.get_by_role("heading", name=LIVE_TITLE).first.wait_for(timeout=self.timeout_ms)
+        self.title_at = time.perf_counter()
         frame = self.page.frame_locator(MAP_FRAME)
         await frame.locator(".leaflet-container").wait_for(state="visible", timeout=self.timeout_ms)
         await frame.locator("path.leaflet-interactive").first.wait_for(timeout=self.timeout_ms)
@@ -172,6 +175,7 @@ class Viewer:
         start = time.perf_counter()
         for _attempt in range(3):
             await sidebar.get_by_role("link", name=link).click(timeout=self.timeout_ms)
+            self.clicked_at = time.perf_counter()
             try:
                 await arrived()
             except Exception:  # noqa: BLE001 - a lost click: counted, then clicked again
@@ -185,6 +189,7 @@ class Viewer:
 async def _session(browser, url: str, name: str, timeout_s: float, positions_title: str) -> Viewer:  # noqa: ANN001
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     v = Viewer(name, await context.new_page(), timeout_s)
+    v.page.set_default_timeout(v.timeout_ms)
     try:
         await v.page.goto(url, timeout=v.timeout_ms * 3)
         await v.heading("Public snapshots")()
@@ -211,7 +216,13 @@ def _computed(log: Path, start: int) -> collections.Counter:
     return collections.Counter(m.group(1) for m in COMPUTE_LINE.finditer(text))
 
 
-async def _run(url: str, args: argparse.Namespace, log: Path) -> None:
+def _cpu_s(pid: int) -> float:
+    """CPU time (user + system, s) the process ``pid`` has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _run(url: str, args: argparse.Namespace, log: Path, pid: int) -> None:
     from playwright.async_api import async_playwright
 
     from geo.products.i18n import tr
@@ -220,8 +231,15 @@ async def _run(url: str, args: argparse.Namespace, log: Path) -> None:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         try:
+            if args.warm:  # a server that has been up: one session opened the live map before
+                first = await _session(
+                    browser, url, f"viewer{args.viewers}", args.timeout * 5, positions_title
+                )
+                print(f"warm-up session: {', '.join(f'{k} {v:.1f} s' for k, v in first.times.items())}"
+                      + (f"; failed: {'; '.join(first.failed)}" if first.failed else ""))  # fmt: skip
             mark = len(log.read_text(errors="replace"))
             load0 = os.getloadavg()
+            cpu0 = _cpu_s(pid)
             t0 = time.perf_counter()
             viewers = await asyncio.gather(
                 *(
@@ -231,6 +249,7 @@ async def _run(url: str, args: argparse.Namespace, log: Path) -> None:
             )
             wall = time.perf_counter() - t0
             load1 = os.getloadavg()
+            server_cpu = _cpu_s(pid) - cpu0
             computed = _computed(log, mark)
             print(f"{args.viewers} viewers at once, wall {wall:.0f} s; load average "
                   f"{load0[0]:.2f} before, {load1[0]:.2f} after (1 min; {os.cpu_count()} cores)")  # fmt: skip
@@ -246,6 +265,9 @@ async def _run(url: str, args: argparse.Namespace, log: Path) -> None:
             for v in viewers:
                 if v.failed:
                     print(f"  {v.name} failed: {'; '.join(v.failed)}")
+            per_viewer = server_cpu / args.viewers
+            print(f"  server CPU during the load {server_cpu:.0f} s ({per_viewer:.1f} s per viewer; "
+                  "the rest of the machine's CPU went to the browsers and other jobs)")  # fmt: skip
             kinds = ", ".join(f"{k} x{n}" for k, n in sorted(computed.items())) or "none logged"
             print(f"  shared results computed during the load: {kinds}")
 
@@ -255,16 +277,19 @@ async def _run(url: str, args: argparse.Namespace, log: Path) -> None:
                 print("warm single viewer: no session reached the live map")
                 return
             mark = len(log.read_text(errors="replace"))
-            switch, live = [], []
+            switch, live, title = [], [], []
             for _ in range(3):
                 solo.times.clear()
                 await solo.open("Positions", "switch", solo.heading(positions_title))
                 await solo.open("Live map", "live_map", solo.map_drawn)
                 switch.append(solo.times.get("switch", float("nan")))
                 live.append(solo.times.get("live_map", float("nan")))
+                title.append(solo.title_at - solo.clicked_at)
             print(f"warm single viewer (median of 3; load average {os.getloadavg()[0]:.2f}):")
             print(f"  click to live map drawn  {statistics.median(live):5.1f} s  (target <= 3 s; "
                   f"{', '.join(f'{x:.1f}' for x in live)})")  # fmt: skip
+            print(f"    of which title shown {statistics.median(title):5.1f} s (the rest: the map's "
+                  "frame, Leaflet and its layers drawn in the browser)")  # fmt: skip
             print(f"  page switch              {statistics.median(switch):5.1f} s  (target <= 2 s; "
                   f"{', '.join(f'{x:.1f}' for x in switch)})")  # fmt: skip
             warm = _computed(log, mark)
@@ -295,6 +320,9 @@ def main(argv: list[str] | None = None) -> None:
         default=_default_data(),
         help="data folder (MALI_ACCESS_DATA, else ../shared/data)",
     )
+    ap.add_argument(
+        "--warm", action="store_true", help="one session opens the live map before the viewers (server up)"
+    )
     ap.add_argument("--root", type=Path, default=ROOT, help="checkout whose app.py runs (default: this one)")
     ap.add_argument("--log", type=Path, default=None, help="keep the server's output in this file")
     args = ap.parse_args(argv)
@@ -305,8 +333,11 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"app {args.root}, data {args.data}, cell {os.environ.get('MALI_ACCESS_CELL_KM', 'default')} km"
         )
-        with running_app(args.root.resolve(), args.data.resolve(), Path(tmp), log, args.viewers) as url:
-            asyncio.run(_run(url, args, log))
+        with running_app(args.root.resolve(), args.data.resolve(), Path(tmp), log, args.viewers) as (
+            url,
+            pid,
+        ):
+            asyncio.run(_run(url, args, log, pid))
 
 
 if __name__ == "__main__":
