@@ -9,10 +9,16 @@ invalidates every session's cached reach on its next interaction).
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import datetime as dt
 import functools
+import logging
 import os
 import re
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -303,10 +309,24 @@ def show_error(exc: Exception) -> None:
 
 
 def state_token() -> str:
-    """Token that changes whenever the constraints store is written (a store fault is shown, then stops)."""
-    from geo.store.constraints import state_version
+    """Token that changes whenever the constraints store is written (a store fault is shown, then stops).
 
-    return guarded(state_version, store_path())
+    A store not created yet is created and seeded first (as the pages' first read of it
+    would do): otherwise every result cached on the first run, under ``absent``, would be
+    computed again on the next run, under the seeded store's token, for the same state.
+    """
+    from geo.store.constraints import open_store, state_version
+
+    token = guarded(state_version, store_path())
+    if token in ("absent", "empty"):
+
+        def create() -> None:
+            with open_store(store_path()):
+                pass
+
+        guarded(create)
+        token = guarded(state_version, store_path())
+    return token
 
 
 def st_progress(label: str):  # noqa: ANN201
@@ -397,7 +417,8 @@ def curated_fingerprint() -> str:
 def _model_inputs(data_folder: str, cell_km: float, fingerprint: str):  # noqa: ANN202
     from geo.model.friction import load_model_inputs
 
-    return load_model_inputs(Path(data_folder), cell_km=cell_km)
+    with counted("model_inputs"):
+        return load_model_inputs(Path(data_folder), cell_km=cell_km)
 
 
 def model_inputs(data_folder: str, cell_km: float | None = None):  # noqa: ANN201
@@ -448,16 +469,17 @@ def _reach(
     inputs = model_inputs(data_folder, cell_km)
     v = versions(str(store_path()), token)
     hubs = hubs_table().loc[list(hub_ids)]
-    result = compute_reach(
-        inputs,
-        hubs,
-        road_status_versions=v.road_status,
-        encircled_episodes=v.encircled,
-        crossing_versions=v.crossing_status,
-        as_of=as_of,
-        hours=hours,
-        season=season_arg(season),
-    )
+    with counted("reach"):
+        result = compute_reach(
+            inputs,
+            hubs,
+            road_status_versions=v.road_status,
+            encircled_episodes=v.encircled,
+            crossing_versions=v.crossing_status,
+            as_of=as_of,
+            hours=hours,
+            season=season_arg(season),
+        )
     return result.bands, result.localities
 
 
@@ -486,7 +508,8 @@ def admin(data_folder: str, level: int) -> gpd.GeoDataFrame:
 def _incidents(data_folder: str, token: str, fingerprint: str) -> gpd.GeoDataFrame:
     from geo.model.incidents import load_incidents
 
-    return load_incidents(Path(data_folder), store_path=store_path())
+    with counted("incidents"):
+        return load_incidents(Path(data_folder), store_path=store_path())
 
 
 def incidents(data_folder: str, token: str) -> gpd.GeoDataFrame:
@@ -524,7 +547,8 @@ def _encircled_population(data_folder: str, as_of: dt.date, token: str, fingerpr
     from geo.model.severity import with_population
 
     _, episodes = constraint_state(as_of)
-    return with_population(episodes, Path(data_folder))
+    with counted("encircled_population"):
+        return with_population(episodes, Path(data_folder))
 
 
 def encircled_with_population(data_folder: str, as_of: dt.date) -> gpd.GeoDataFrame:
@@ -547,6 +571,21 @@ def guarded(fn, *args, **kwargs):  # noqa: ANN001, ANN201
         return fn(*args, **kwargs)
     except AccessMapError as exc:
         show_error(exc)
+
+
+def positions_token() -> str:
+    """Token that changes on every step of the positions register (a store fault is shown, then stops).
+
+    A register not created yet is created first (as its first read does), so results cached
+    on a first run are not computed again for the same state on the next.
+    """
+    from geo.store import positions as positions_store
+
+    token = guarded(positions_store.state_version, store_path())
+    if token in ("absent", "empty"):
+        guarded(lambda: positions_store.open_store(store_path()).close())
+        token = guarded(positions_store.state_version, store_path())
+    return token
 
 
 def incidents_token() -> str:
@@ -583,16 +622,17 @@ def _reach_before(
     inputs = model_inputs(data_folder)
     v = versions(str(store_path()), token)
     hubs = hubs_table().loc[list(hub_ids)]
-    return compute_reach(
-        inputs,
-        hubs,
-        road_status_versions=v.road_status,
-        encircled_episodes=v.encircled,
-        crossing_versions=v.crossing_status,
-        as_of=as_of,
-        hours=hours,
-        season=season_arg(season),
-    )
+    with counted("reach_before"):
+        return compute_reach(
+            inputs,
+            hubs,
+            road_status_versions=v.road_status,
+            encircled_episodes=v.encircled,
+            crossing_versions=v.crossing_status,
+            as_of=as_of,
+            hours=hours,
+            season=season_arg(season),
+        )
 
 
 def reach_before(data_folder: str, *args):  # noqa: ANN002, ANN201
@@ -655,7 +695,8 @@ def _reach_scenario(
         lift_blockades=lift_blockades,
         add_blockades=tuple(Blockade(*b) for b in add_blockades),
     )
-    out = run_scenario(inputs, hubs, before, sc)
+    with counted("scenario"):
+        out = run_scenario(inputs, hubs, before, sc)
     status_after = out.after.state.axis_status if out.after.state is not None else None
     return {
         "before": before.bands,
@@ -869,3 +910,191 @@ def _before_map_frames(state_key: tuple, _out: dict) -> dict:
     from layers.scenario import display_frames
 
     return display_frames({"before": _out["before"]})
+
+
+# --- Shared computations: counted and logged ------------------------------------------------------
+
+#: Logger of the shared computations: one line per computation on the server's stderr (``app compute``).
+_COMPUTE_LOG = logging.getLogger("mali_access.compute")
+if not _COMPUTE_LOG.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s app compute %(message)s"))
+    _COMPUTE_LOG.addHandler(_handler)
+    _COMPUTE_LOG.setLevel(logging.INFO)
+    _COMPUTE_LOG.propagate = False
+
+#: Computations of shared results in this server process, by kind (``reach``, ``export_state``, ...).
+COMPUTED: collections.Counter[str] = collections.Counter()
+_COMPUTED_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def counted(kind: str) -> Iterator[None]:
+    """Count and log one computation of a shared result of ``kind`` (with its wall time, s).
+
+    Used inside the cached functions, so the count is the number of times a result was
+    really computed: with the caches shared by every session, a state asked by ten
+    sessions is computed once. The log line (``app compute <kind> #<n> <s> s``) is what
+    ``bench/bench_load.py`` reads from the server's output.
+    """
+    start = time.perf_counter()
+    yield
+    with _COMPUTED_LOCK:
+        COMPUTED[kind] += 1
+        n = COMPUTED[kind]
+    _COMPUTE_LOG.info("%s #%d %.2f s", kind, n, time.perf_counter() - start)
+
+
+# --- Export page: each product built once per state, shared by every session --------------------------
+
+#: Data formats of the export page (``geo.products.export.FORMATS``), each offered for every state.
+EXPORT_FORMATS = ("gpkg", "kml", "geojson", "csv")
+
+
+def export_key(data_folder: str, as_of: dt.date, hub_ids: tuple[str, ...], public: bool) -> tuple:
+    """Return the key of one exported state: what its products are built from.
+
+    ``(data folder, data fingerprint, as_of, hubs (sorted), public, store token, cell km)``:
+    the store token joins the constraints', imported incidents' and positions' tokens, so
+    a change saved by anyone gives a new key (the products built before stay what they
+    were built from). A store fault is shown in the page, which stops.
+    """
+    token = "|".join([state_token(), incidents_token(), positions_token()])
+    return (
+        data_folder,
+        data_fingerprint(data_folder),
+        as_of,
+        tuple(sorted(hub_ids)),
+        bool(public),
+        token,
+        float(settings().cell_km),
+    )
+
+
+def export_key_token(key: tuple) -> str:
+    """Return the store token an :func:`export_key` was made with."""
+    return key[5]
+
+
+@st.cache_resource(show_spinner=False, max_entries=3)
+def _export_state(
+    data_folder: str,
+    fingerprint: str,
+    as_of: dt.date,
+    hub_ids: tuple[str, ...],
+    public: bool,
+    token: str,
+    cell_km: float,
+):  # noqa: ANN202
+    """State on ``as_of`` and its print layers (``AccessState``, ``MapLayers``), once for every session.
+
+    Read-only and shared (``st.cache_resource``: never pickled; it holds the model
+    inputs and the reach result). No Streamlit call inside: it also runs from a
+    download's thread.
+    """
+    from geo.products.export import collect_state
+    from geo.products.printmap import build_map_layers
+
+    with counted("export_state"):
+        state = collect_state(
+            Path(data_folder),
+            as_of=as_of,
+            store_path=store_path(),
+            hub_ids=list(hub_ids),
+            inputs=_model_inputs(data_folder, cell_km, fingerprint),
+            public=public,
+        )
+        layers = build_map_layers(
+            state.inputs,
+            state.result,
+            state.hubs,
+            admin1=state.admin1,
+            incidents=None if public else state.incidents,
+            incident_window=(as_of - dt.timedelta(days=364), as_of),
+            stale_days=settings().stale_days,
+            contact=settings().contact,
+            positions=state.positions,
+        )
+    return state, layers
+
+
+def export_state(key: tuple):  # noqa: ANN201
+    """Return ``(AccessState, MapLayers)`` of an :func:`export_key` (built once per key, shared)."""
+    return _export_state(*key)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _export_print(key: tuple, pages: tuple[str, ...], lang: str, paper: str, dpi: int) -> dict:
+    from geo.products.positions_map import table
+    from geo.products.printmap import mapped_positions, render_map, render_pack
+
+    state, layers = export_state(key)
+    as_of, public = state.as_of, state.public
+    with counted("export_print"):
+        preview = render_map(layers, as_of=as_of, lang=lang, paper=paper, dpi=dpi, fmt="png", public=public)
+        pack = render_pack(
+            layers, hub_ids=list(pages), as_of=as_of, lang=lang, paper=paper, dpi=dpi, public=public
+        )
+        rows = mapped_positions(layers, paper=paper) if state.positions is not None else None
+    return {
+        "preview": preview,
+        "pack": pack,
+        "positions": table(rows, lang) if rows is not None else pd.DataFrame(),
+    }
+
+
+def export_print(key: tuple, pages: tuple[str, ...], lang: str, paper: str, dpi: int) -> dict:
+    """Return the print products of a state: national preview (PNG) and meeting pack (PDF).
+
+    Built once per state, hubs in page order, language, paper and resolution for every
+    session (``st.cache_data``), then offered as they are: choosing another data format
+    or opening the page again does not draw them again.
+
+    Returns
+    -------
+    dict
+        ``preview`` (PNG bytes), ``pack`` (PDF bytes, one page per hub of ``pages``, each
+        followed by its positions table) and ``positions`` (table of the positions that
+        apply to the national map, in ``lang``).
+    """
+    return _export_print(key, tuple(pages), lang, paper, int(dpi))
+
+
+@st.cache_resource(show_spinner=False, max_entries=3)
+def _export_themes(key: tuple) -> dict[str, gpd.GeoDataFrame]:
+    from geo.products.export import themes_from_state
+
+    state, _ = export_state(key)
+    with counted("export_themes"):
+        return themes_from_state(state, public=state.public)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _export_file(key: tuple, fmt: str) -> bytes:
+    import tempfile
+
+    from geo.products.export import write_export
+
+    themes = _export_themes(key)
+    with counted(f"export_file_{fmt}"), tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"export.{fmt}"
+        write_export(themes, target)
+        return target.read_bytes()
+
+
+def export_file(key: tuple, fmt: str) -> bytes:
+    """Return the data export of a state in ``fmt`` (``EXPORT_FORMATS``), written once per state.
+
+    The themes (``geo.products.export.themes_from_state``) are built once per state
+    and each format is written from them once, whichever session asks first; no
+    Streamlit call, so a download button can call it when clicked.
+
+    Raises
+    ------
+    ValueError
+        ``fmt`` is not one of :data:`EXPORT_FORMATS`.
+    """
+    if fmt not in EXPORT_FORMATS:
+        msg = f"unknown export format {fmt!r}; valid: {', '.join(EXPORT_FORMATS)}"
+        raise ValueError(msg)
+    return _export_file(key, fmt)

@@ -1,14 +1,15 @@
 """Export page for planners.
 
 Print maps (PDF/PNG, French or English) and GIS files of the state on a date. Nothing is
-computed until the user asks for it.
+computed until the user asks for it. Each product is built once per state (date, hubs,
+public or not, data files, store) and print options, for every session
+(``views.common.export_state``/``export_print``), and the data files are offered in every
+format at once, each written when first downloaded (``views.common.export_file``).
 """
 
 import datetime as dt
-import tempfile
-from pathlib import Path
+import functools
 
-import pandas as pd
 import streamlit as st
 
 from geo.errors import AccessMapError
@@ -21,6 +22,13 @@ auth.require_role("planner")  # before any data is loaded (views/auth.py)
 st.title(t("export.title"))
 folder = str(common.guarded(common.data_dir))
 hubs = common.guarded(common.hubs_table)
+#: Media type of each data format.
+MIME = {
+    "gpkg": "application/geopackage+sqlite3",
+    "kml": "application/vnd.google-earth.kml+xml",
+    "geojson": "application/geo+json",
+    "csv": "text/csv",
+}
 
 with st.form("export_form"):
     c1, c2, c3 = st.columns(3)
@@ -39,122 +47,92 @@ with st.form("export_form"):
         default=list(hubs.index),
         format_func=lambda h: hubs.at[h, "name"],
     )
-    c4, c5, c6 = st.columns(3)
-    fmt = c4.selectbox(
-        t("export.data_format"),
-        ["gpkg", "kml", "geojson", "csv"],
-        format_func=lambda f: t(f"export.fmt_{f}"),
-    )
+    c5, c6 = st.columns(2)
     dpi = c5.select_slider(t("export.dpi"), [100, 150, 200, 300], value=150)
     public = c6.checkbox(t("export.public"), value=False, help=t("export.public_help"))
     submitted = st.form_submit_button(t("export.build"), type="primary")
 
 
-def build(
-    data_folder: str,
-    as_of: dt.date,
-    hub_ids: tuple[str, ...],
-    lang: str,
-    paper: str,
-    dpi: int,
-    fmt: str,
-    public: bool,
-) -> dict:
-    """Render the pack, the national preview and the data export, with a progress bar."""
-    from geo.products.export import collect_state, themes_from_state, write_export
-    from geo.products.positions_map import table
-    from geo.products.printmap import build_map_layers, mapped_positions, render_map, render_pack
+def build(request: dict) -> dict:
+    """Build (or find built) the state and the print products of ``request``, with a progress bar.
 
+    Each product is built once per state for every session (``views.common.export_state``,
+    ``export_print``); the data files are written when first downloaded (``export_file``).
+    """
     bar = common.st_progress(t("export.building"))
-    total = 6 + 1 + len(hub_ids) + 1  # state steps, preview, one per page, data file
-    state = collect_state(
-        Path(data_folder),
-        as_of=as_of,
-        store_path=common.store_path(),
-        hub_ids=list(hub_ids),
-        inputs=common.model_inputs(data_folder),
-        progress=lambda d, _t, label: bar(d, total, label),
-        public=public,
+    bar(0, 2, t("export.state_step", date=common.day(request["as_of"])))
+    common.export_state(request["key"])
+    bar(1, 2, t("export.pack", n=len(request["pages"])))
+    out = common.export_print(
+        request["key"], request["pages"], request["lang"], request["paper"], request["dpi"]
     )
-    layers = build_map_layers(
-        state.inputs,
-        state.result,
-        state.hubs,
-        admin1=state.admin1,
-        incidents=None if public else state.incidents,
-        incident_window=(as_of - dt.timedelta(days=364), as_of),
-        stale_days=common.settings().stale_days,
-        contact=common.settings().contact,
-        positions=state.positions,
-    )
-    preview = render_map(layers, as_of=as_of, lang=lang, paper=paper, dpi=dpi, fmt="png", public=public)
-    bar(7, total, t("export.national_map"))
-    pack = render_pack(
-        layers,
-        hub_ids=list(hub_ids),
-        as_of=as_of,
-        lang=lang,
-        paper=paper,
-        dpi=dpi,
-        public=public,
-        progress=lambda d, n, label: bar(7 + d, total, t("export.page_of", d=d, n=n)),
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / f"mali_access_{as_of:%Y%m%d}.{fmt}"
-        write_export(themes_from_state(state, public=public), target)
-        data = target.read_bytes()
-    bar(total, total, t("export.done"))
-    return {
-        "preview": preview,
-        "pack": pack,
-        "data": data,
-        "notes": list(state.notes),
-        "zones": state.zones_adm2.drop(columns="geometry")[["pcode", "name", "zone", "rule_id"]],
-        "positions": (
-            table(mapped_positions(layers, paper=paper), lang)
-            if state.positions is not None
-            else pd.DataFrame()
-        ),
-    }
+    bar(2, 2, t("export.done"))
+    return out
 
 
 if submitted:
-    args = (folder, as_of, tuple(hub_ids), lang, paper, int(dpi), fmt, bool(public))
     if not hub_ids:
         st.warning(t("export.no_hub"))
     else:
+        request = {
+            "key": common.export_key(folder, as_of, tuple(hub_ids), bool(public)),
+            "as_of": as_of,
+            "pages": tuple(hub_ids),
+            "lang": lang,
+            "paper": paper,
+            "dpi": int(dpi),
+            "public": bool(public),
+        }
         try:
-            st.session_state["export_out"] = (args, build(*args))
+            build(request)
         except AccessMapError as exc:
             common.show_error(exc)
+        st.session_state["export_request"] = request
 
-done = st.session_state.get("export_out")
-if not done:
+request = st.session_state.get("export_request")
+if not request:
     st.info(t("export.intro", button=t("export.build")))
 else:
-    args, out = done
-    _, a_of, ids, lg, pp, _, fm, pub = args
+    try:  # built above or on an earlier run (by this session or another): found in the shared caches
+        with st.spinner(t("export.building")):
+            state, _ = common.export_state(request["key"])
+            out = common.export_print(
+                request["key"], request["pages"], request["lang"], request["paper"], request["dpi"]
+            )
+    except AccessMapError as exc:
+        common.show_error(exc)
+    a_of, lg, pp, pub = request["as_of"], request["lang"], request["paper"], request["public"]
     stem = f"mali_access_{a_of:%Y%m%d}_{lg}" + ("_public" if pub else "")
+    if common.export_key_token(request["key"]) != common.export_key_token(
+        common.export_key(folder, a_of, request["pages"], pub)
+    ):
+        st.info(t("export.store_changed", button=t("export.build")))
     st.image(out["preview"], caption=t("export.preview", lang=LANG_NAMES[lg], paper=pp), width="stretch")
-    d1, d2, d3 = st.columns(3)
+    d1, d2 = st.columns(2)
     d1.download_button(
-        t("export.pack_positions", n=len(ids)),
+        t("export.pack_positions", n=len(request["pages"])),
         out["pack"],
         file_name=f"{stem}_pack.pdf",
         mime="application/pdf",
     )
     d2.download_button(t("export.png"), out["preview"], file_name=f"{stem}.png", mime="image/png")
-    d3.download_button(
-        t("export.data", fmt=t(f"export.fmt_{fm}")),
-        out["data"],
-        file_name=f"mali_access_{a_of:%Y%m%d}.{fm}",
-        mime="application/octet-stream",
-    )
-    for note in out["notes"]:
+    st.caption(t("export.data_files"))
+    data_stem = f"mali_access_{a_of:%Y%m%d}" + ("_public" if pub else "")
+    for column, fmt in zip(st.columns(len(common.EXPORT_FORMATS)), common.EXPORT_FORMATS, strict=True):
+        column.download_button(
+            t("export.data", fmt=t(f"export.fmt_{fmt}")),
+            functools.partial(common.export_file, request["key"], fmt),  # written when clicked, once
+            file_name=f"{data_stem}.{fmt}",
+            mime=MIME[fmt],
+            on_click="ignore",
+            key=f"export_data_{fmt}",
+        )
+    for note in state.notes:
         st.caption(md(note))
     with st.expander(t("export.positions", n=len(out["positions"]))):
         st.caption(t("export.positions_public") if pub else t("export.positions_internal"))
         st.dataframe(common.labelled(out["positions"], "export.pos_col"), hide_index=True, width="stretch")
     with st.expander(t("export.zones")):
-        zones = out["zones"].assign(zone=out["zones"]["zone"].map(lambda z: tr(f"zone_{z}", common.lang())))
+        zones = state.zones_adm2.drop(columns="geometry")[["pcode", "name", "zone", "rule_id"]]
+        zones = zones.assign(zone=zones["zone"].map(lambda z: tr(f"zone_{z}", common.lang())))
         st.dataframe(common.labelled(zones, "export.col"), hide_index=True, width="stretch")

@@ -5,7 +5,6 @@ As of a chosen date; the fields each role receives follow geo/products/policy.py
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo.escape import markdown_text as md
 from geo.model.incidents import time_window
@@ -13,7 +12,7 @@ from geo.products import policy
 from geo.products.i18n import tr
 from geo.store.constraints import effective_crossing_status
 from layers.live import build_live_map
-from views import auth, common
+from views import auth, common, maps
 from views.common import t
 from views.positions_panel import located_positions, pcodes_of_hubs, positions_panel
 
@@ -65,7 +64,8 @@ bands, localities = (
     if hub_ids and hours
     else (None, None)
 )
-incidents = common.guarded(common.incidents, folder, f"{token}|{common.incidents_token()}")
+incidents_key = f"{token}|{common.incidents_token()}"
+incidents = common.guarded(common.incidents, folder, incidents_key)
 recent = policy.for_role(time_window(incidents, as_of=as_of, days=int(window)), "incidents", role)
 
 store = str(common.store_path())
@@ -76,30 +76,58 @@ aor = pcodes_of_hubs(hubs, hub_ids)
 units = [common.admin(folder, 1), common.admin(folder, 2)]
 aor_area = pd.concat([u[u["pcode"].isin(aor)] for u in units]).union_all() if aor else None
 
-m = build_live_map(
-    as_of=as_of,
-    admin1=common.admin(folder, 1),
-    admin2=common.admin(folder, 2),
-    admin3=common.admin(folder, 3) if show_admin3 else None,
-    roads=inputs.roads,
-    axes=inputs.axes,
-    axis_status=axis_status,
-    episodes=episodes,
-    hubs=hubs,
-    hub_ids=hub_ids,
-    bands=bands,
-    incidents=recent,
-    incidents_label=tr("map.layer_incidents", lang, n=len(recent), days=window),
-    restricted=policy.may_see_restricted(role),
-    towns=common.guarded(common.towns, folder),
-    network=inputs.network,
-    crossings=inputs.crossings,
-    crossing_status=common.guarded(effective_crossing_status, versions, as_of),
-    water=common.guarded(common.water, folder),
-    positions=located,
-    lang=lang,
+towns = common.guarded(common.towns, folder)
+water = common.guarded(common.water, folder)
+crossing_status = common.guarded(effective_crossing_status, versions, as_of)
+admin3 = common.admin(folder, 3) if show_admin3 else None
+
+
+def build():  # noqa: ANN202
+    """Build the folium map (called once per key below, by the first session that asks; no Streamlit call)."""
+    return build_live_map(
+        as_of=as_of,
+        admin1=common.admin(folder, 1),
+        admin2=common.admin(folder, 2),
+        admin3=admin3,
+        roads=inputs.roads,
+        axes=inputs.axes,
+        axis_status=axis_status,
+        episodes=episodes,
+        hubs=hubs,
+        hub_ids=hub_ids,
+        bands=bands,
+        incidents=recent,
+        incidents_label=tr("map.layer_incidents", lang, n=len(recent), days=window),
+        restricted=policy.may_see_restricted(role),
+        towns=towns,
+        network=inputs.network,
+        crossings=inputs.crossings,
+        crossing_status=crossing_status,
+        water=water,
+        positions=located,
+        lang=lang,
+    )
+
+
+# Rendering the map is the page's heaviest step: done once per state, role and language for every
+# session (views/maps.py); the key holds every input of the map.
+map_key = (
+    "live",
+    common.data_fingerprint(folder),
+    token,
+    incidents_key,
+    common.positions_token(),
+    as_of,
+    tuple(hub_ids),
+    tuple(sorted(hours)),
+    season,
+    int(window),
+    bool(show_admin3),
+    role,
+    lang,
 )
-st_folium(m, key="live_map", height=680, use_container_width=True, returned_objects=[])
+maps.show_map(maps.shared_map(map_key, build), key="live_map", height=680)
+
 live = episodes[episodes["in_force"]] if "in_force" in episodes.columns else episodes.iloc[:0]
 positions_panel(
     store,
