@@ -11,7 +11,7 @@ import streamlit as st
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
-from geo.products.i18n import tr
+from geo.products.i18n import format_date, tr
 from geo.sources.amrf import NOT_ACCESS, read_typology
 from geo.store import constraints
 from geo.store.links import link_incident
@@ -19,11 +19,16 @@ from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 from views import auth
 
 
-def incident_label(row: pd.Series) -> str:
-    """``2025-10-27 · curated:MLI-ACC-038 · blockade_start · Léré`` (shown as text in a select box)."""
-    return " · ".join(
-        str(x) for x in (row["date"].date(), row["incident_id"], row["event_type"], row.get("location", ""))
-    )
+def incident_label(row: pd.Series, lang: str, typology=None) -> str:  # noqa: ANN001
+    """``27 octobre 2025 · Léré · Blocus · curated:MLI-ACC-038`` (shown as text in a select box).
+
+    The date written out for the language, the place, the incident's AMRF category in words
+    (``typology``: :func:`geo.sources.amrf.read_typology`; the source's event type when
+    None) and the incident id last, as the reference an advisor quotes.
+    """
+    kind = typology.label(str(row["amrf"]), lang) if typology is not None else row["event_type"]
+    parts = (format_date(row["date"].date(), lang), row.get("location", ""), kind, row["incident_id"])
+    return " · ".join(x for x in parts if isinstance(x, str) and x.strip())
 
 
 def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
@@ -39,7 +44,7 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
         pick = st.selectbox(
             tr("page.link_incident", lang),
             ids,
-            format_func=lambda i: incident_label(candidates.loc[i]),
+            format_func=lambda i: incident_label(candidates.loc[i], lang, typology),
             key="link_incident",
         )
         row = candidates.loc[pick]

@@ -181,7 +181,7 @@ with st.sidebar:
         min_value=lo,
         max_value=hi,
         value=(default_start, hi),
-        format="YYYY-MM-DD",
+        format=common.date_format(),
         key="incident_range",
     )
     families = sorted(incidents["source"].str.split(":").str[0].unique())

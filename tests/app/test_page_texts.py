@@ -232,3 +232,30 @@ def test_public_key_figures_are_whole_and_wrap(
         tr("public.policy", lang): metrics[tr("public.policy", lang)],
     }
     # (their layout, a row that wraps at 800 px, is checked on the Chromium screenshots)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_incident_picker_reads_date_place_and_category_in_words(lang: str) -> None:
+    """The link form's incident choices: the date written out, the place, the AMRF category, the id last."""
+    from geo.sources.amrf import read_typology
+    from views.incident_link import incident_label
+
+    typology = read_typology()
+    code = typology.constraint_codes[0]
+    row = pd.Series(
+        {"date": pd.Timestamp("2025-10-01"), "location": "Léré", "amrf": code, "event_type": "blockade_start",
+         "incident_id": "curated:MLI-ACC-038"}
+    )  # fmt: skip
+    label = incident_label(row, lang, typology)
+    assert label.split(" · ") == [
+        format_date(dt.date(2025, 10, 1), lang),
+        "Léré",
+        typology.label(code, lang),
+        "curated:MLI-ACC-038",
+    ]
+    assert label.startswith("1er octobre 2025" if lang == "fr" else "1 October 2025")
+    assert "blockade_start" not in label
+    # no place: the part is left out, not shown as "nan"
+    nowhere = row.copy()
+    nowhere["location"] = float("nan")
+    assert incident_label(nowhere, lang, typology).split(" · ")[1] == typology.label(code, lang)
