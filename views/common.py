@@ -127,6 +127,39 @@ def hub_status_label(status: str) -> str:
     return t("bands.hub_blocked")
 
 
+#: The engine's reasons a hub cannot start (``geo.model.reach.place_hub`` / ``locate_hub``), as catalog keys.
+_HUB_REASONS = (
+    (
+        re.compile(r"^inside the no-entry zone of (?P<locality>.+) \(encircled since (?P<since>[\d-]+)\)$"),
+        "no_entry",
+    ),
+    (re.compile(r"^off the grid, (?P<km>[\d,.]+) km from the nearest passable cell"), "off_grid"),
+    (re.compile(r"^on an impassable cell; nearest passable cell is (?P<km>[\d.]+) km away$"), "impassable"),
+    (re.compile(r"^no passable cell on the grid$"), "no_cell"),
+)
+
+
+def hub_reason(status: str) -> str:
+    """Return why a hub cannot start, in the session's language (the engine's sentence when unknown).
+
+    Distances are written with Babel (``1 234`` km in French) and dates written out.
+    """
+    for pattern, key in _HUB_REASONS:
+        m = pattern.match(status)
+        if m is None:
+            continue
+        fields = m.groupdict()
+        if "km" in fields:
+            fields["km"] = num(float(fields["km"].replace(",", "")), decimals=0 if key == "off_grid" else 1)
+        if "since" in fields:
+            try:
+                fields["since"] = day(dt.date.fromisoformat(fields["since"]))
+            except ValueError:
+                pass
+        return t(f"bands.why_{key}", **fields)
+    return status
+
+
 def band_table(bands: pd.DataFrame) -> pd.DataFrame:
     """Reach bands ready to show: hub, band, area, population, localities, hub placement; labelled."""
     cols = ["hub", "hours", "area_km2", "population", "localities", "hub_status"]

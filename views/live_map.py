@@ -145,5 +145,6 @@ if bands is not None:
     st.dataframe(common.band_table(bands), hide_index=True, width="stretch")
     blocked = bands[~bands["hub_status"].isin(["ok", "moved"])].drop_duplicates("hub")
     for _, row in blocked.iterrows():
-        st.warning(md(f"{row['hub']}: {row['hub_status']}"))
+        reason = common.hub_reason(str(row["hub_status"]))
+        st.warning(md(t("bands.hub_cannot_start", hub=row["hub"], reason=reason)))
 st.caption(t("live.caption", date=common.day(as_of)))

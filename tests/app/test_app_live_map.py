@@ -72,7 +72,9 @@ def test_blocked_hub_is_reported_in_the_page(app: AppTest) -> None:
     app.run()
     assert not app.exception
     warnings = [_plain(w.value) for w in app.warning]
-    assert any("Ménaka" in w and "no-entry zone" in w for w in warnings)
+    # the engine's reason in the page's language (French in this module), the since date written out
+    said = tr("bands.why_no_entry", "fr", locality="Ménaka", since="")
+    assert any(w.startswith("Ménaka : ") and said.split("(")[0] in w for w in warnings), warnings
 
 
 def test_bad_data_folder_is_shown_in_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -259,3 +259,45 @@ def test_incident_picker_reads_date_place_and_category_in_words(lang: str) -> No
     nowhere = row.copy()
     nowhere["location"] = float("nan")
     assert incident_label(nowhere, lang, typology).split(" · ")[1] == typology.label(code, lang)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_why_a_hub_cannot_start_is_said_in_the_page_language(
+    lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's reasons (``place_hub``, ``locate_hub``) on the live map, translated; figures in Babel."""
+    import numpy as np
+    from rasterio.transform import from_origin
+
+    from geo.model.friction import Grid
+    from geo.model.reach import _no_entry_status, place_hub
+    from views import common
+
+    monkeypatch.setattr(common, "lang", lambda: lang)
+    grid = Grid(from_origin(0.0, 10_000.0, 1000.0, 1000.0), (10, 10), 1.0)
+    friction = np.full((10, 10), np.inf)
+    friction[0, 0] = 0.1
+    far = place_hub(friction, grid, 2_500_000.0, 5_000.0).status  # off the grid
+    blocked = place_hub(friction, grid, 9_500.0, 500.0, max_snap_km=2.0).status  # nearest passable 12.7 km
+    none = place_hub(np.full((10, 10), np.inf), grid, 5_500.0, 5_500.0).status
+    zones = gpd.GeoDataFrame(
+        {"locality": ["Léré"], "since": [dt.date(2025, 10, 1)], "radius_km": [5.0]},
+        geometry=gpd.points_from_xy([5_000.0], [5_000.0]),
+        crs="ESRI:102022",
+    )
+    inside = _no_entry_status(zones, 5_500.0, 5_500.0)
+    assert inside is not None
+    said = [common.hub_reason(s) for s in (far, blocked, none, inside)]
+    # the nearest passable cell's centre is (500, 9 500) m: 2 499.5 km away, written for the language
+    far_km = {"fr": f"2{NNBSP}500", "en": "2,500"}[lang]
+    if lang == "fr":
+        assert said[0].startswith(f"hors de la grille, à {far_km} km de la cellule praticable la plus proche")
+        assert said[1] == "sur une cellule impraticable ; la cellule praticable la plus proche est à 12,7 km"
+        assert said[2] == "aucune cellule praticable sur la grille"
+        assert said[3] == "dans la zone d'interdiction d'accès de Léré (encerclée depuis le 1er octobre 2025)"
+    else:
+        assert said[0].startswith(f"off the grid, {far_km} km from the nearest passable cell")
+        assert said[1] == "on an impassable cell; nearest passable cell is 12.7 km away"
+        assert said[2] == "no passable cell on the grid"
+        assert said[3] == "inside the no-entry zone of Léré (encircled since 1 October 2025)"
+    assert common.hub_reason("something new") == "something new"  # an unknown sentence is shown as it is
