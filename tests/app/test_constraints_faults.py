@@ -10,7 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT
 from geo.escape import markdown_text as md
+from geo.sources.curated import read_axes
 from geo.store import constraints
+from views.common import axis_label
 
 PAGE = str(PROJECT_ROOT / "views" / "constraints.py")
 AXIS = "RN16-SEV-DOU"
@@ -43,7 +45,11 @@ def test_conflicting_save_shows_the_newer_version(
     assert not at.exception, at.exception
     at.selectbox(key="pick_axis").set_value(AXIS).run()
     head = constraints.axis_head(store, AXIS)
-    assert f"Based on version {head} of {md(AXIS)}" in [c.value for c in at.caption]
+    # the form names the axis (curated name and route number), never its id alone
+    axes = read_axes().valid.set_index("axis_id")
+    name = axis_label(AXIS, axes.at[AXIS, "axis_name"], axes.at[AXIS, "route_ref"])
+    assert AXIS not in name
+    assert f"Based on version {head} of {md(name)}" in [c.value for c in at.caption]
     # another advisor saves a change to the same axis while this form is open
     other = constraints.record_road_status(
         store,
@@ -64,7 +70,7 @@ def test_conflicting_save_shows_the_newer_version(
     )
     assert [e.value for e in at.error] == [f"Not saved: someone else changed it first. {md(message)}"]
     shown = at.dataframe[-1].value
-    assert list(shown["Version"]) == [other.version_id] and list(shown["Recorded by"]) == ["Advisor B"]
+    assert list(shown["Version"]) == [str(other.version_id)] and list(shown["Recorded by"]) == ["Advisor B"]
     assert constraints.axis_head(store, AXIS) == other.version_id  # nothing of A's was written
     # having seen it, the advisor saves again: now based on the newer version, accepted
     _fill_and_save(at, "my report")
