@@ -9,6 +9,7 @@ import pytest
 
 from geo.cli import main
 from geo.errors import DataFileError
+from geo.products.i18n import tr
 from geo.sources.incident_files import check_upload
 from geo.store.incidents import import_result
 
@@ -148,9 +149,10 @@ def test_incidents_page_smoke(data_dir, tmp_path, monkeypatch):
     (comp,) = at.get("component_instance")
     script = json.loads(comp.proto.json_args)["script"]
     # region and cercle outlines under the incidents (Kayes region ML01, Bamako district ML09)
+    regions, cercles = (tr(f"map.layer_admin{n}", "en") for n in (1, 2))  # named in the page's language
     for text in (
-        "Regions (admin1)",
-        "Cercles (admin2)",
+        regions,
+        cercles,
         "ML01",
         "ML09",
         "MultiLineString",
@@ -160,8 +162,8 @@ def test_incidents_page_smoke(data_dir, tmp_path, monkeypatch):
     at.sidebar.radio[0].set_value("admin3").run()  # the map views are codes shown with labels
     assert not at.exception
     script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
-    assert "Regions (admin1)" in script and "Incidents per unit" in script
-    assert script.index("Incidents per unit") < script.index("Regions (admin1)")  # outlines over the fill
+    assert f'"{regions}"' in script and "Incidents per unit" in script
+    assert script.index("Incidents per unit") < script.index(f'"{regions}"')  # outlines over the fill
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Filtered incidents (CSV + HXL)", "Counts per cercle (admin 2) (CSV + HXL)"]
 
