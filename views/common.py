@@ -183,7 +183,7 @@ def change_lines(result, *, max_names: int = 8, min_km2: float = 0.5) -> list[st
     def names(items: list[str]) -> str:
         head = ", ".join(items[:max_names])
         more = len(items) - max_names
-        return head + (" " + t("changes.and_more", n=more) if more > 0 else "")
+        return head + (" " + tn("changes.and_more", more) if more > 0 else "")
 
     def areas(reach) -> dict:  # noqa: ANN001
         if reach is None:

@@ -138,7 +138,8 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
                 st.error(f"{tr('page.link_not_saved', lang)} {md(exc)}")
             else:
                 st.session_state["advisor_name"] = by
-                st.success(tr("page.link_saved", lang, target=md(res.target), version=res.version_id))
+                target = res.target if axis is None else str(constraints.known_axes().at[axis, "axis_name"])
+                st.success(tr("page.link_saved", lang, target=md(target), version=res.version_id))
     links = constraints.incident_links(store)
     with st.expander(tr("page.links", lang, n=len(links)), expanded=False):
         st.dataframe(links, hide_index=True, width="stretch")

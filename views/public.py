@@ -73,6 +73,7 @@ def publish_form(lang: str) -> None:
                 st.session_state[PUBLISHED_KEY] = ("error", tr("public.failed", lang, error=exc))
             else:
                 st.session_state[PUBLISHED_KEY] = ("success", tr("public.published", lang, name=folder.name))
+                st.rerun()  # the list above was read before this snapshot existed: read it again
         shown = st.session_state.get(PUBLISHED_KEY)
         if shown:
             (st.success if shown[0] == "success" else st.error)(md(shown[1]))

@@ -63,7 +63,7 @@ from geo.products.cartography import (
     hub_colour,
 )
 from geo.products.cartography import NETWORK_STYLE as SCREEN_NETWORK_STYLE
-from geo.products.i18n import check_lang, format_date, format_hours, tr
+from geo.products.i18n import check_lang, format_date, format_hours, tr, tr_count
 from geo.vocab import ROAD_STATUS
 
 logger = logging.getLogger(__name__)
@@ -1584,7 +1584,7 @@ def draw_positions_pages(
         y -= need
     figs = []
     title = tr("positions.title", lang)
-    sub = tr("positions.subtitle", lang, map=map_title, date=format_date(as_of, lang), n=len(cells))
+    sub = tr_count("positions.subtitle", len(cells), lang, map=map_title, date=format_date(as_of, lang))
     for i, page in enumerate(pages, start=1):
         fig = Figure(figsize=(w_mm / 25.4, h_mm / 25.4), dpi=dpi)
         head = title + (f" {tr('positions.continued', lang)}" if i > 1 else "")
