@@ -71,6 +71,7 @@ import bcrypt
 from geo.config import ENV_VARS, LANGS, Settings
 from geo.errors import AccessMapError, DataFileError
 from geo.io import atomic_path
+from geo.products.i18n import tr
 from geo.store.db import make_private_dir
 
 logger = logging.getLogger(__name__)
@@ -633,41 +634,46 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _lang() -> str:
+    """Language of the tool's messages (``MALI_ACCESS_LANG``; French by default)."""
+    return Settings.resolve().lang
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    lang = _lang()
     try:
-        first = getpass.getpass("Password: ")
-        second = getpass.getpass("Repeat password: ")
+        first = getpass.getpass(tr("acc.password", lang))
+        second = getpass.getpass(tr("acc.password_again", lang))
     except EOFError:
-        msg = "no password could be read (no terminal?); pipe it with --password-stdin"
-        raise UserError(msg) from None
+        raise UserError(tr("acc.no_terminal", lang)) from None
     if first != second:
-        msg = "the two passwords differ; nothing written"
-        raise UserError(msg)
+        raise UserError(tr("acc.differ", lang))
     return first
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``users``; returns the exit code."""
+    """Run ``users``; returns the exit code. Messages in ``MALI_ACCESS_LANG`` (French by default)."""
     path = Settings.resolve(users=args.users).users_path
+    lang = _lang()
     if args.action == "add":
         user = add_user(
             args.name, _read_password(args.password_stdin), args.role, path=path, replace=args.replace
         )
-        print(f"{user.name}: role {user.role} written to {path}")
+        print(tr("acc.written", lang, name=user.name, role=user.role, path=path))  # the code --role takes
     elif args.action == "list":
         content = load_users(path)
         if not content.users:
-            print(f"no accounts in {path}")
+            print(tr("acc.none", lang, path=path))
         for user in sorted(content.users.values(), key=lambda u: u.name):
             print(f"{user.name}\t{user.role}\t{user.created_at}")
     elif args.action == "remove":
         remove_user(args.name, path=path)
-        print(f"{args.name}: removed from {path}")
+        print(tr("acc.removed", lang, name=args.name, path=path))
     elif args.action == "signout":
         end_sessions(args.name, path=path)
-        print(f"{args.name}: every session ended")
+        print(tr("acc.signed_out", lang, name=args.name))
     return 0
 
 
@@ -677,7 +683,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args)
     except AccessMapError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(tr("cli.error", _lang(), message=exc), file=sys.stderr)
         return 2
 
 

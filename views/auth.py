@@ -276,12 +276,16 @@ def _password_form(session: LocalSession) -> None:
 
 
 def first_account_command() -> str:
-    """Return the shell command that creates the first advisor account in this server's users file."""
-    import shlex
+    """Return the shell command that creates the first advisor account in this server's users file.
 
-    return (
-        f"python -m views.accounts --users {shlex.quote(str(settings().users_path))} add NAME --role advisor"
-    )
+    It names the Python that runs this server (``.venv/bin/python`` after ``scripts/setup.sh``), so
+    it works without activating the virtual environment.
+    """
+    import shlex
+    import sys
+
+    users = shlex.quote(str(settings().users_path))
+    return f"{shlex.quote(sys.executable)} -m views.accounts --users {users} add NAME --role advisor"
 
 
 def first_run_help(where: object = st) -> None:

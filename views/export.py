@@ -32,7 +32,9 @@ MIME = {
 
 with st.form("export_form"):
     c1, c2, c3 = st.columns(3)
-    as_of = c1.date_input(t("common.as_of"), value=st.session_state.get("as_of", dt.date.today()))
+    as_of = c1.date_input(
+        t("common.as_of"), value=st.session_state.get("as_of", dt.date.today()), format=common.date_format()
+    )
     lang = c2.radio(
         t("export.language"),
         LANGS,

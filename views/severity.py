@@ -87,7 +87,8 @@ def severity_table(frame: pd.DataFrame) -> pd.DataFrame:
         out["level"] = [tr(f"level_{int(v)}", lang) for v in out["level"]]
     out = common.shown_numbers(
         out, {"population": 0, "area_km2": 0, "encircled_people": 0, "axis_km": 0, "axis_closed_km": 0,
-              "axis_constrained_km": 0, "axis_physical_km": 0, "axis_security_km": 0}
+              "axis_constrained_km": 0, "axis_physical_km": 0, "axis_security_km": 0,
+              "index": 2, **{f"dim_{d}": 2 for d in DIMENSIONS}}
     )  # fmt: skip
     names = {}
     for c in out.columns:

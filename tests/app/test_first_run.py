@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def test_first_screen_says_how_to_create_the_first_account(fresh: Path) -> None:
     command = at.code[0].value
     # the command writes the users file this server reads, whatever its path
     assert shlex.split(command) == [
-        "python",
+        sys.executable,  # the server's own Python: works without activating the virtual environment
         "-m",
         "views.accounts",
         "--users",

@@ -72,6 +72,9 @@ def test_severity_table_headers_classes_and_data_notes_in_the_language(
     head = ["pcode", "name", "adm1_name", "score", "label", "index"]
     assert list(frame.columns[: len(head)]) == [tr(f"sev.col.{c}", lang) for c in head]
     assert list(frame.columns[-2:]) == [tr("sev.col.info_gaps", lang), tr("sev.col.data_sparse", lang)]
+    # the index written for the language with two decimals ("3,48" in French, as the command line prints it)
+    index = frame[tr("sev.col.index", lang)]
+    assert index.str.fullmatch(r"\d,\d\d" if lang == "fr" else r"\d\.\d\d").all(), list(index[:5])
     # the class in the language, matching the score
     classes = {SCALE[k][0 if lang == "fr" else 1] for k in SCALE}
     label, score = tr("sev.col.label", lang), tr("sev.col.score", lang)

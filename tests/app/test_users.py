@@ -122,6 +122,25 @@ def test_roles_are_ordered() -> None:
         has_role("advisor", "superuser")
 
 
+def test_cli_speaks_french_by_default(
+    users_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The account tool's prompts and lines follow ``MALI_ACCESS_LANG`` (French for Mali)."""
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+    prompts = []
+    answers = iter([PW, PW + "x"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": prompts.append(prompt) or next(answers))
+    assert main(["--users", str(users_file), "add", "dora", "--role", "advisor"]) == 2
+    assert prompts == ["Mot de passe : ", "Répétez le mot de passe : "]
+    assert capsys.readouterr().err.strip() == "erreur : les deux mots de passe diffèrent ; rien n'est écrit"
+    assert "dora" not in load_users(users_file).users  # nothing written
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": PW)
+    assert main(["--users", str(users_file), "add", "dora", "--role", "advisor"]) == 0
+    assert capsys.readouterr().out.strip() == f"dora : rôle advisor écrit dans {users_file}"
+    assert main(["--users", str(users_file), "signout", "dora"]) == 0
+    assert capsys.readouterr().out.strip() == "dora : toutes les sessions sont fermées"
+
+
 def test_cli_add_with_getpass_never_echoes(
     users_file: Path,
     monkeypatch: pytest.MonkeyPatch,
