@@ -496,9 +496,16 @@ def _reach(
     token: str,
     cell_km: float | None = None,
 ):  # noqa: ANN201
-    """Reach bands and localities for the hubs under the state on ``as_of`` (cached)."""
+    """Reach bands and localities for the hubs under the state on ``as_of`` (cached).
+
+    On the settings' grid this is the as-of reach the Reachability page diffs its scenarios
+    against (:func:`_reach_before`): computed once for both pages, never twice.
+    """
     from geo.model.reach import compute_reach
 
+    if cell_km is None or float(cell_km) == float(settings().cell_km):
+        shared = _reach_before(data_folder, fingerprint, as_of, hours, season, hub_ids, token)
+        return shared.bands, shared.localities
     inputs = model_inputs(data_folder, cell_km)
     v = versions(str(store_path()), token)
     hubs = hubs_table().loc[list(hub_ids)]
