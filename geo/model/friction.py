@@ -195,6 +195,57 @@ def speed_lookup(table: pd.DataFrame, kind: str, season: str) -> dict[str, float
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class RoadSpeeds:
+    """Road speed per cell and season (km/h), stored as one small code per cell.
+
+    A grid holds few distinct road speeds (one per OSRM edge, surface class or OSM road
+    class), so each cell keeps the number of its ``(dry, rainy)`` speed pair and a table
+    per season turns numbers into speeds: 1 or 2 bytes per cell instead of 4 per cell
+    and season (at 250 m over Mali: 46 MB instead of 372 MB).
+
+    Attributes
+    ----------
+    codes
+        uint8 (uint16 beyond 255 pairs) (rows, cols): 0 = no road in either season, else
+        the row of the cell's speed pair in ``table``.
+    table
+        ``{season: float32 (n_codes,)}`` speeds in km/h; ``table[season][0] == 0``, and 0
+        for a pair with no road in that season (a dry-season-only track in the rains).
+    """
+
+    codes: np.ndarray
+    table: dict[str, np.ndarray]
+
+    @classmethod
+    def from_grids(cls, grids: dict[str, np.ndarray]) -> RoadSpeeds:
+        """Encode dense per-season speed grids (km/h, 0 = no road; same shape each)."""
+        dense = {s: np.asarray(grids[s], dtype=np.float32) for s in SEASONS}
+        road = np.zeros(dense[SEASONS[0]].shape, dtype=bool)
+        for g in dense.values():
+            road |= g > 0
+        at = np.flatnonzero(road.reshape(-1))
+        pairs = np.column_stack([dense[s].reshape(-1)[at] for s in SEASONS])
+        uniq, inverse = np.unique(pairs, axis=0, return_inverse=True)
+        n = len(uniq) + 1
+        codes = np.zeros(road.shape, dtype=np.uint8 if n <= 256 else np.uint16 if n <= 65536 else np.int32)
+        codes.reshape(-1)[at] = inverse.reshape(-1) + 1
+        table = {s: np.concatenate([[0.0], uniq[:, k]]).astype(np.float32) for k, s in enumerate(SEASONS)}
+        return cls(codes, table)
+
+    def __getitem__(self, season: str) -> np.ndarray:
+        """Dense float32 (rows, cols) speeds of one season, km/h (a new grid each call)."""
+        return self.table[season][self.codes]
+
+    def at(self, season: str, where: object) -> np.ndarray:
+        """float32 speeds (km/h) of ``codes[where]`` in one season (``where``: any numpy index)."""
+        return self.table[season][self.codes[where]]
+
+    def any_road(self) -> np.ndarray:
+        """Bool (rows, cols): a road in at least one season."""
+        return self.codes > 0
+
+
 @dataclass(frozen=True)
 class ModelInputs:
     """Everything the access model needs that does not change with the constraints.
@@ -213,11 +264,11 @@ class ModelInputs:
     water
         bool (rows, cols): river centre lines and lakes (before roads are laid).
     population
-        float64 (rows, cols): people per cell (WorldPop 2020 density x cell area), 0 outside Mali.
+        float32 (rows, cols): people per cell (WorldPop 2020 density x cell area), 0 outside
+        Mali. Sum it in float64 (``np.bincount`` weights, ``sum(dtype=float)``).
     road_speed_base
-        (rows, cols): class speed of the base road lines for each season, km/h (0 = no
-        road); float32 when that holds every speed exactly (true of the curated table),
-        else float64.
+        Speed of the base road lines (skeleton and network) per cell and season, km/h
+        (:class:`RoadSpeeds`; 0 = no road).
     roads, axes
         Road lines and curated axes in WORK_CRS.
     outline
@@ -268,7 +319,7 @@ class ModelInputs:
     landcover: np.ndarray
     water: np.ndarray
     population: np.ndarray
-    road_speed_base: dict[str, np.ndarray]
+    road_speed_base: RoadSpeeds
     roads: gpd.GeoDataFrame
     axes: gpd.GeoDataFrame
     outline: gpd.GeoSeries
@@ -370,6 +421,25 @@ def _narrow(a: np.ndarray, dtype: type) -> np.ndarray:
     return small if np.array_equal(small, a) else a
 
 
+def _mostly_zero(a: np.ndarray, dtype: type | None = None) -> np.ndarray:
+    """Copy of ``a`` (as ``dtype``) written only where it is not 0.
+
+    The copy starts as ``np.zeros``, whose pages the OS maps on first write: a grid that is
+    0 almost everywhere (axes, water, Mali's edge: under 2 % of the cells) then holds
+    memory only for the pages with a non-zero cell, and reading the others costs none.
+    At 250 m that keeps about 170 MB of such grids out of memory. Raises ``ValueError``
+    when a value does not survive the conversion to ``dtype``.
+    """
+    out = np.zeros(a.shape, dtype=dtype or a.dtype)
+    at = np.flatnonzero(a.reshape(-1))
+    vals = a.reshape(-1)[at]
+    out.reshape(-1)[at] = vals
+    if not np.array_equal(out.reshape(-1)[at], vals):
+        msg = f"values do not fit {out.dtype}"
+        raise ValueError(msg)
+    return out
+
+
 def load_model_inputs(
     data_dir: Path, *, cell_km: float = DEFAULT_CELL_KM, progress: Progress | None = None
 ) -> ModelInputs:
@@ -408,7 +478,7 @@ def load_model_inputs(
     inside = rasterize(
         [(outline.iloc[0], 1)], out_shape=grid.shape, transform=grid.transform, fill=0, dtype="uint8"
     ).astype(bool)
-    edge_cells = edge_cell_mask(outline, grid)
+    edge_cells = _mostly_zero(edge_cell_mask(outline, grid))
     step(2)
     landcover = _warp_to_grid(
         dataset_path(data_dir, "landcover"), grid, resampling=Resampling.nearest, dtype="uint8", nodata=255
@@ -420,15 +490,16 @@ def load_model_inputs(
         dtype="float32",
         nodata=-9999.0,
     )
-    # in place (same values as np.where(...)): one float64 grid at a time, not three
-    population = density.astype(np.float64)
-    population *= grid.cell_area_km2
+    # in place: people per cell in float32 like the WorldPop source (sums are taken in float64)
+    population = density
     population[~(inside & (density > 0))] = 0.0
+    population *= np.float32(grid.cell_area_km2)
     del density
     step(3)
     rivers = read_vector(data_dir, "rivers").to_crs(WORK_CRS)
     lakes = read_vector(data_dir, "lakes").to_crs(WORK_CRS)
-    water = (burn_lines(rivers.geometry, grid) > 0) | (burn_lines(lakes.geometry, grid) > 0)
+    water = burn_lines(rivers.geometry, grid, dtype="uint8") > 0
+    water |= burn_lines(lakes.geometry, grid, dtype="uint8") > 0
     water_lines = shapely.union(
         rivers.geometry.union_all(), lakes.geometry.union_all() if len(lakes) else shapely.Polygon()
     )
@@ -449,6 +520,7 @@ def load_model_inputs(
         crossing_table.to_crs(WORK_CRS).geometry,
     )
     logger.info("roads along water: %s", bank_stats)
+    water = _mostly_zero(water)
     step(5)
     axes = build_axes(read_axes().valid, *layers.axis_lines)
     step(6)
@@ -460,8 +532,7 @@ def load_model_inputs(
     places = places.assign(adm2_pcode=joined["adm2_pcode"], adm3_pcode=joined["pcode"])
     rows, cols = grid.rowcol(places.geometry.x.to_numpy(), places.geometry.y.to_numpy())
     places = places.assign(row=rows, col=cols)[grid.contains(rows, cols)]
-    road_any = (road_speed_base["dry"] > 0) | (road_speed_base["rainy"] > 0)
-    places = _off_water(places, water, road_any & ~water, grid, water_lines)
+    places = _off_water(places, water, road_speed_base.any_road() & ~water, grid, water_lines)
     admin3_work = admin3.to_crs(WORK_CRS)
     admin3_id = _narrow(
         rasterize(
@@ -473,8 +544,9 @@ def load_model_inputs(
         ),
         np.int16,
     )
-    axis_cells = _narrow(
-        burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0), np.int16
+    axis_cells = _mostly_zero(
+        burn_lines(axes.geometry, grid, np.arange(1, len(axes) + 1), dtype="int32", fill=0),
+        np.int16 if len(axes) < 2**15 else np.int32,
     )
     crossings = crossing_cells(crossing_table, grid, water, road_speed_base, speeds)
     flood_zones = flood_zone_cells(read_flood_zones(), grid)
@@ -520,7 +592,7 @@ def load_model_inputs(
 
 def road_speed_grids(
     grid: Grid, roads: gpd.GeoDataFrame, network: gpd.GeoDataFrame, speeds: pd.DataFrame
-) -> dict[str, np.ndarray]:
+) -> RoadSpeeds:
     """Road speed per cell for each season, before the axes' status (km/h, 0 = no road).
 
     Parameters
@@ -539,8 +611,8 @@ def road_speed_grids(
 
     Returns
     -------
-    dict
-        ``{season: float32 (rows, cols)}``; where lines meet, the fastest speed.
+    RoadSpeeds
+        Where lines meet, the fastest speed.
     """
     out = {}
     for season in SEASONS:
@@ -553,7 +625,8 @@ def road_speed_grids(
         edge_speed = np.where(np.isfinite(src) & (src > 0), src, fallback)
         # burn slowest first so that the fastest line wins where lines share a cell
         order = np.argsort(edge_speed, kind="stable")
-        burnt = burn_lines(roads.geometry.iloc[order], grid, edge_speed[order])
+        # float32 as stored: the fastest of the rounded speeds is the rounded fastest
+        burnt = burn_lines(roads.geometry.iloc[order], grid, edge_speed[order], dtype="float32")
         if len(network):
             surf = speed_lookup(speeds, "surface", season)
             seg = network["surface"].map(surf).to_numpy(dtype=float)
@@ -562,17 +635,18 @@ def road_speed_grids(
             keep = seg > 0
             if keep.any():
                 order = np.argsort(seg[keep], kind="stable")
-                net = burn_lines(network.geometry[keep].iloc[order], grid, seg[keep][order])
-                burnt = np.maximum(burnt, net)
-        out[season] = burnt.astype(np.float32)
-    return out
+                net = burn_lines(network.geometry[keep].iloc[order], grid, seg[keep][order], dtype="float32")
+                np.maximum(burnt, net, out=burnt)
+                del net
+        out[season] = burnt
+    return RoadSpeeds.from_grids(out)
 
 
 def crossing_cells(
     crossings: gpd.GeoDataFrame,
     grid: Grid,
     water: np.ndarray,
-    road_speed_base: dict[str, np.ndarray],
+    road_speed_base: RoadSpeeds,
     speeds: pd.DataFrame,
 ) -> gpd.GeoDataFrame:
     """Lay the crossings on the grid: the water cells each opens, and their speed.
@@ -621,7 +695,7 @@ def crossing_cells(
         cells.append((rr[sel] * cols_all + cc[sel]).astype(np.int64))
         near = dist <= radius_m + grid.cell_km * 1000.0 * 1.5
         for s in SEASONS:
-            v = road_speed_base[s][r0:r1, c0:c1][near]
+            v = road_speed_base.at(s, (slice(r0, r1), slice(c0, c1)))[near]
             sp[s].append(float(v.max()) if v.size and v.max() > 0 else track[s])
     out = pts.copy()
     out["cells"] = cells
@@ -748,18 +822,40 @@ def _off_water(
         water_lines=water_lines,
         transform=grid.transform,
     )
-    wet = water[r, c]
-    if wet.any():
-        _, (ir, ic) = ndimage.distance_transform_edt(water, return_indices=True)
-        r[wet], c[wet] = ir[r[wet], c[wet]], ic[r[wet], c[wet]]
+    for k in np.flatnonzero(water[r, c]):
+        r[k], c[k] = _nearest_land(water, int(r[k]), int(c[k]))
     return places.assign(row=r, col=c)
+
+
+def _nearest_land(water: np.ndarray, r: int, c: int) -> tuple[int, int]:
+    """Nearest cell of ``water`` (bool grid) that is not water, Euclidean in cells.
+
+    Looked for in a window around the cell, grown until the land found is nearer than
+    the window's inner edges (so the answer is the whole grid's), not over the whole
+    grid: at 250 m a full-grid distance transform with indices takes 1.1 GB. Returns
+    ``(r, c)`` itself when the grid holds no land.
+    """
+    rows, cols = water.shape
+    half = 16
+    while True:
+        r0, r1, c0, c1 = max(r - half, 0), min(r + half + 1, rows), max(c - half, 0), min(c + half + 1, cols)
+        win = water[r0:r1, c0:c1]
+        whole = r0 == 0 and c0 == 0 and r1 == rows and c1 == cols
+        if not win.all():
+            dist, (ir, ic) = ndimage.distance_transform_edt(win, return_indices=True)
+            edges = [r - r0 if r0 else np.inf, r1 - 1 - r if r1 < rows else np.inf]
+            edges += [c - c0 if c0 else np.inf, c1 - 1 - c if c1 < cols else np.inf]
+            if dist[r - r0, c - c0] <= min(edges):
+                return r0 + int(ir[r - r0, c - c0]), c0 + int(ic[r - r0, c - c0])
+        if whole:
+            return r, c
+        half *= 4
 
 
 def road_cells(inputs: ModelInputs) -> np.ndarray:
     """Bool (rows, cols): cells with a road in either season (skeleton or network), not water (memoised)."""
     if "road_cells" not in inputs.derived:
-        base = inputs.road_speed_base
-        inputs.derived["road_cells"] = ((base["dry"] > 0) | (base["rainy"] > 0)) & ~inputs.water
+        inputs.derived["road_cells"] = inputs.road_speed_base.any_road() & ~inputs.water
     return inputs.derived["road_cells"]
 
 
@@ -1049,17 +1145,18 @@ def bank_roads(
                 kept.append(inside)
     true_cross = np.zeros(grid.shape, dtype=bool)
     if kept:
-        true_cross = burn_lines(gpd.GeoSeries(kept), grid) > 0
+        true_cross = burn_lines(gpd.GeoSeries(kept), grid, dtype="uint8") > 0
         true_cross = ndimage.binary_dilation(true_cross, structure=np.ones((3, 3), dtype=bool))
     # a road that ends at the water (a bank, a ferry landing: its crossing joins it to the
     # road on the other bank) must not open it: no cell within two cells of a road end is
     ends = shapely.get_parts(shapely.boundary(np.asarray(roads)))
-    keep_shut = ndimage.binary_dilation(burn_lines(gpd.GeoSeries(ends), grid) > 0, iterations=2)
-    road_mask = burn_lines(roads, grid) > 0
+    end_cells = burn_lines(gpd.GeoSeries(ends), grid, dtype="uint8") > 0
+    keep_shut = ndimage.binary_dilation(end_cells, iterations=2)
+    road_mask = burn_lines(roads, grid, dtype="uint8") > 0
     opened = road_mask & water & ~true_cross & ~keep_shut
     out = water & ~opened
     if detours:  # the river, moved to the far side of a road that strays over its centre line
-        out |= (burn_lines(gpd.GeoSeries(detours), grid) > 0) & ~road_mask
+        out |= (burn_lines(gpd.GeoSeries(detours), grid, dtype="uint8") > 0) & ~road_mask
     rr, cc = np.nonzero(opened)
     walled = 0
     if rr.size:
@@ -1155,7 +1252,7 @@ def no_entry_mask(zones: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
         return np.zeros(grid.shape, dtype=bool)
     pts = zones.to_crs(WORK_CRS)
     discs = pts.geometry.buffer(pts["radius_km"].to_numpy() * 1000.0, quad_segs=16)
-    return burn_lines(discs, grid, dtype="uint8", fill=0).view(bool)
+    return _mostly_zero(burn_lines(discs, grid, dtype="uint8", fill=0)).view(bool)
 
 
 def speed_grids(
@@ -1272,7 +1369,8 @@ def _axis_speeds(
 def _friction_kernel(
     landcover,
     lut,
-    road_base,
+    road_code,
+    road_lut,
     axis_cells,
     axis_class,
     axis_factor,
@@ -1286,7 +1384,7 @@ def _friction_kernel(
     """One pass of :func:`build_friction`'s rules over flat arrays (no full-grid temporaries)."""
     for k in range(out.shape[0]):
         a = axis_cells[k]
-        road = np.float64(road_base[k])
+        road = np.float64(road_lut[road_code[k]])
         if a > 0:
             if not road > 0:
                 road = axis_class[a]
@@ -1377,14 +1475,16 @@ def build_friction(
     cls, factor, escort = _axis_speeds(inputs, axis_status, season)
     blocked = flat(_no_entry_cells(inputs, no_entry))
     axis_cells = flat(_axis_cells(inputs))
-    road_base = flat(inputs.road_speed_base[season])
+    road_code = flat(inputs.road_speed_base.codes)
+    road_lut = inputs.road_speed_base.table[season]
     if _patch is None:
         friction = np.empty(grid.shape, dtype=np.float64)
         at = None
         _friction_kernel(
             flat(inputs.landcover),
             _landcover_speed_lut(inputs, season),
-            road_base,
+            road_code,
+            road_lut,
             axis_cells,
             cls,
             factor,
@@ -1404,7 +1504,8 @@ def build_friction(
         _friction_kernel(
             flat(inputs.landcover)[cells],
             _landcover_speed_lut(inputs, season),
-            road_base[cells],
+            road_code[cells],
+            road_lut,
             axis_cells[cells],
             cls,
             factor,
@@ -1429,7 +1530,7 @@ def build_friction(
                 continue
             n_flood += 1
             a = axis_cells[idx]
-            road = road_base[idx].astype(np.float64)
+            road = road_lut[road_code[idx]].astype(np.float64)
             on_axis = a > 0
             road[on_axis] = np.where(road[on_axis] > 0, road[on_axis], cls[a[on_axis]]) * (
                 factor[a[on_axis]] > 0

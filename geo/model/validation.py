@@ -242,7 +242,7 @@ def skeleton_free_flow_kmh(inputs: object) -> np.ndarray:
     kmh = roads["speed_src_kmh"].to_numpy(dtype=float)
     ok = np.isfinite(kmh) & (kmh > 0)
     order = np.argsort(kmh[ok], kind="stable")
-    return burn_lines(roads.geometry[ok].iloc[order], inputs.grid, kmh[ok][order]).astype(np.float32)
+    return burn_lines(roads.geometry[ok].iloc[order], inputs.grid, kmh[ok][order], dtype="float32")
 
 
 def free_flow_hours(cells: np.ndarray, free_kmh: np.ndarray, cell_km: float) -> float:

@@ -186,8 +186,8 @@ def test_scenario_diff_equals_a_raster_diff(model) -> None:  # noqa: ANN001
             row = ch.loc[(hub_id, t)]
             assert row["km2_lost"] == pytest.approx(lost.sum() * cell_km2)
             assert row["km2_gained"] == pytest.approx(gained.sum() * cell_km2)
-            assert row["population_lost"] == pytest.approx(pop[lost].sum(), rel=1e-9)
-            assert row["population_gained"] == pytest.approx(pop[gained].sum(), rel=1e-9)
+            assert row["population_lost"] == pytest.approx(pop[lost].sum(dtype=float), rel=1e-9)
+            assert row["population_gained"] == pytest.approx(pop[gained].sum(dtype=float), rel=1e-9)
             assert row["area_after_km2"] == pytest.approx((ta <= t).sum() * cell_km2)
             assert row["localities_lost"] == int(((pb <= t) & ~(pa <= t)).sum())
             assert row["localities_gained"] == int(((pa <= t) & ~(pb <= t)).sum())
