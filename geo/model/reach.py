@@ -575,6 +575,35 @@ def _repeat(value: object, n: int) -> np.ndarray:
     return out
 
 
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _band_sums(idx, time_h, hours, pop, a3, n_a3):  # noqa: ANN001, ANN202
+    """Cells, people and cells per commune in each band, in one pass over the reached cells.
+
+    Band k holds the cells with ``hours[k-1] < time <= hours[k]`` (``hours`` ascending;
+    band ``len(hours)``: beyond the last). People are summed in float64 in the cells'
+    order, as ``np.bincount`` does; ``a3`` is the commune position per grid cell (-1 in
+    none; empty: not counted). No temporary array per cell.
+    """
+    nb = hours.shape[0]
+    count = np.zeros(nb + 1, dtype=np.int64)
+    people = np.zeros(nb + 1, dtype=np.float64)
+    per_a3 = np.zeros((nb + 1, n_a3), dtype=np.int64)
+    with_a3 = a3.shape[0] > 0
+    for i in range(idx.shape[0]):
+        t = time_h[i]
+        b = 0
+        while b < nb and hours[b] < t:  # np.searchsorted(hours, t, side="left")
+            b += 1
+        j = idx[i]
+        count[b] += 1
+        people[b] += np.float64(pop[j])
+        if with_a3:
+            u = a3[j]
+            if u >= 0:
+                per_a3[b, u] += 1
+    return count, people, per_a3
+
+
 def _hub_tables(
     inputs: ModelInputs,
     hub: pd.Series,
@@ -615,21 +644,25 @@ def _hub_tables(
         )
     else:
         geoms = [None] * n
-    pop = inputs.population.reshape(-1)[cells.idx]
     place_t = cells.values_at(st.place_flat)
-    a3 = inputs.admin3_id.reshape(-1)[cells.idx] if inputs.admin3_id is not None else None
+    with_a3 = inputs.admin3_id is not None
     a3_total = _admin3_cells(inputs)
-    # the first band holding each cell (n: beyond the last); sums per band are cumulative
-    band = np.searchsorted(hub_cols["hours"], cells.time_h, side="left")
-    population = np.bincount(band, weights=pop, minlength=n + 1)[:n].cumsum()
+    # per first band holding each cell (n: beyond the last); sums per band are cumulative
+    n_a3 = len(inputs.admin3) if with_a3 else 0
+    count, people, per_band = _band_sums(
+        cells.idx,
+        cells.time_h,
+        hub_cols["hours"],
+        inputs.population.reshape(-1),
+        inputs.admin3_id.reshape(-1) if with_a3 else np.empty(0, dtype=np.int16),
+        n_a3,
+    )
+    population = people[:n].cumsum()
     n_loc = np.bincount(np.searchsorted(hub_cols["hours"], place_t, side="left"), minlength=n + 1)[
         :n
     ].cumsum()
     a3_hit, a3_count, a3_band = [], [], []
-    if a3 is not None:
-        n_a3 = len(inputs.admin3)
-        ok = a3 >= 0
-        per_band = np.bincount(band[ok] * n_a3 + a3[ok], minlength=(n + 1) * n_a3).reshape(n + 1, n_a3)
+    if with_a3:
         cumulative = per_band[:n].cumsum(axis=0)
         for k in range(n):
             hit = np.flatnonzero(cumulative[k])
@@ -659,8 +692,8 @@ def _hub_tables(
         "travel_time_h": place_t[sel],
     }
     admin3 = empty_a3
-    if a3 is not None:
-        hit, count = np.concatenate(a3_hit), np.concatenate(a3_count)
+    if with_a3:
+        hit, hit_count = np.concatenate(a3_hit), np.concatenate(a3_count)
         admin3 = {
             "hub_id": _repeat(hub["hub_id"], len(hit)),
             "hub": _repeat(hub["name"], len(hit)),
@@ -668,10 +701,10 @@ def _hub_tables(
             "adm3_pcode": st.a3_cols["pcode"][hit],
             "adm3_name": st.a3_cols["name"][hit],
             "adm2_pcode": st.a3_cols["adm2_pcode"][hit],
-            "area_km2_reached": count * inputs.grid.cell_area_km2,
-            "share_reached": count / np.maximum(a3_total[hit], 1),
+            "area_km2_reached": hit_count * inputs.grid.cell_area_km2,
+            "share_reached": hit_count / np.maximum(a3_total[hit], 1),
         }
-    sums = BandSums(np.bincount(band, minlength=n + 1)[:n].cumsum(), population, n_loc, place_t)
+    sums = BandSums(count[:n].cumsum(), population, n_loc, place_t)
     return _HubTables(bands, localities, admin3, cells, sums)
 
 
