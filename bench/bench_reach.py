@@ -13,7 +13,8 @@ with the road skeleton alone, as before issue 13 (``friction_skeleton_s``), then
 2-vCPU machine type), one scenario recompute (``data/scenarios/rn16_closed.toml``: RN16
 closed Sévaré-Gao; ``scenario_share``: its time over the full reach's, issue 18 asks at
 most 0.3 at 250 m), and the peak RSS (VmHWM of this process, reset after the inputs are
-loaded, read after the scenario: inputs, friction, reach and scenario; the search-alone
+loaded, read after the reach as ``reach_peak_MiB``: inputs, friction and reach, and after the
+scenario as ``peak_MiB``: inputs, friction, reach and scenario; the search-alone
 and GRASS checks come after it). The load average is printed per row: other jobs on the
 machine inflate the times.
 GRASS: the identical friction raster (float32 hours per cell = h/km x cell km, NULL on
@@ -231,6 +232,7 @@ def main() -> int:
             ),
             repeat,
         )
+        reach_peak = peak_mib()  # inputs, friction and the reach (issue 18: at most 2 GB at 250 m)
         sc = read_scenario(SCENARIO)
         run_scenario(inputs, hubs, result, sc)  # warm-up (JIT of the update kernels)
         scen_s, scen = timed(
@@ -263,6 +265,7 @@ def main() -> int:
             "scenario_share": scen_s / reach_s,
             "recomputed": int(scen.changes.drop_duplicates("hub_id")["recomputed"].sum()),
             "load_peak_MiB": load_peak,
+            "reach_peak_MiB": reach_peak,
             "peak_MiB": peak,
             "settled_M": sum(len(c) for c in cells) / 1e6,
         }
