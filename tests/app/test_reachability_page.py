@@ -58,11 +58,11 @@ def test_as_of_date_is_on_the_page_and_shared_with_the_live_map(page: AppTest) -
     # axis labels are short and carry the status on the date
     close = _multiselect(page, "Close axes")
     assert "RN16 Sévaré–Douentza · Constrained" in close.options  # the vocabulary's label
-    assert "Bankass–Koro secondary road · Closed" in close.options
+    assert "Route secondaire Bankass–Koro · Closed" in close.options
     date.set_value(dt.date(2020, 1, 1)).run()
     assert not page.exception, page.exception
     assert page.session_state["as_of"] == dt.date(2020, 1, 1)
-    assert "Bankass–Koro secondary road · Closed" not in _multiselect(page, "Close axes").options
+    assert "Route secondaire Bankass–Koro · Closed" not in _multiselect(page, "Close axes").options
     assert [t.label for t in page.tabs][0].startswith(
         "Before: reachable areas (as-of state on 1 January 2020"
     )
@@ -85,7 +85,7 @@ def test_constrain_an_axis_and_add_a_blockade(page: AppTest, model_inputs) -> No
     assert not page.exception, page.exception
 
     summary = " ".join(m.value for m in page.markdown)
-    assert "constrain Bankass–Koro secondary road" in summary and "15 km blockade at Douentza" in summary
+    assert "constrain Route secondaire Bankass–Koro" in summary and "15 km blockade at Douentza" in summary
     change = page.dataframe[0].value  # labelled headers, figures written with Babel (English here)
 
     def km2(column: pd.Series) -> pd.Series:
