@@ -232,6 +232,14 @@ ACTOR_TYPE = Vocab(
         ("private-security", "Private security company", "Société de sécurité privée"),
     ),
 )
+#: Where the population of an encircled locality comes from (``geo.model.severity.with_population``).
+POPULATION_METHOD = Vocab(
+    "population method",
+    (
+        ("settlement", "Settlements (gazetteer)", "Localités (répertoire)"),
+        ("grid", "Grid (WorldPop)", "Grille (WorldPop)"),
+    ),
+)
 #: Every vocabulary, by the column that holds it.
 VOCABULARIES = {
     "road_status.status": ROAD_STATUS,
@@ -243,4 +251,5 @@ VOCABULARIES = {
     "positions.visibility": POSITION_VISIBILITY,
     "positions.scope_kind": SCOPE_KIND,
     "positions.actor_type": ACTOR_TYPE,
+    "encircled.population_method": POPULATION_METHOD,
 }

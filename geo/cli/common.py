@@ -195,8 +195,69 @@ def code_label(vocab, code: object, lang: str) -> object:  # noqa: ANN001
     return vocab.label(code, lang) if isinstance(code, str) and code in vocab else code
 
 
+def dates_for_people(table, lang: str):  # noqa: ANN001, ANN201
+    """Return a copy of ``table`` with its date columns, index and headers in the language's short form.
+
+    A column (or the index, or a header) is a date when every value that is not missing is
+    a date or ISO date text (:func:`geo.products.i18n.format_day`: ``02/12/2026`` in French).
+    """
+    import pandas as pd
+
+    from geo.products.i18n import format_day, is_day
+
+    def column(values: pd.Series | pd.Index) -> list | None:
+        present = [v for v in values if not (v is None or v == "" or (isinstance(v, float) and v != v))]
+        if not present or not all(is_day(v) for v in present):
+            return None
+        return [format_day(v, lang) for v in values]
+
+    out = table.copy()
+    for c in out.columns:
+        if pd.api.types.is_numeric_dtype(out[c]) or pd.api.types.is_bool_dtype(out[c]):
+            continue
+        values = column(out[c])
+        if values is not None:
+            out[c] = pd.Series(values, index=out.index, dtype=object)
+    for axis in ("index", "columns"):
+        labels = getattr(out, axis)
+        if not isinstance(labels, pd.MultiIndex) and not pd.api.types.is_numeric_dtype(labels):
+            values = column(labels)
+            if values is not None:
+                setattr(out, axis, pd.Index(values, name=labels.name))
+    return out
+
+
+def numbers_for_people(table, lang: str, *, max_decimals: int = 4):  # noqa: ANN001, ANN201
+    """Return a copy of ``table`` with its decimal columns written for ``lang`` (``10`` for 10.0, ``-6,1414``).
+
+    Each float column keeps the decimals its values need (at most ``max_decimals``), the
+    same for the whole column; whole numbers lose their ``.0``. Missing values stay missing.
+    """
+    import pandas as pd
+
+    from geo.products.i18n import format_number
+
+    out = table.copy()
+    for c in out.columns:
+        col = out[c]
+        if not pd.api.types.is_float_dtype(col):
+            continue
+        present = col.dropna()
+        decimals = max(
+            (len(f"{v:.{max_decimals}f}".rstrip("0").split(".")[1]) for v in present), default=0
+        )
+        out[c] = pd.Series(
+            [None if pd.isna(v) else format_number(v, lang, decimals=decimals) for v in col],
+            index=col.index,
+            dtype=object,
+        )
+    return out
+
+
 def frame_text(args: argparse.Namespace, df, prefixes: tuple[str, ...], vocabs: dict | None = None) -> str:  # noqa: ANN001
-    """Return a table for people: headers from the catalogs, codes as labels, booleans as yes/no.
+    """Return a table for people: headers from the catalogs, codes as labels, booleans as yes/no, dates as days.
+
+    Dates are written in the language's short form (:func:`dates_for_people`).
 
     Parameters
     ----------
@@ -213,7 +274,8 @@ def frame_text(args: argparse.Namespace, df, prefixes: tuple[str, ...], vocabs: 
     from geo.products.i18n import has_key, tr
 
     lang = lang_of(args)
-    out = df.astype(object).where(df.notna(), "")
+    out = numbers_for_people(df, lang).astype(object)
+    out = out.where(df.notna(), "")
     for c, vocab in (vocabs or {}).items():
         if c in out.columns:
             out[c] = [code_label(vocab, v, lang) for v in out[c]]
@@ -229,7 +291,7 @@ def frame_text(args: argparse.Namespace, df, prefixes: tuple[str, ...], vocabs: 
                 break
     if not len(out):
         return tr("cli.no_rows", lang)
-    return out.rename(columns=names).to_string(index=False)
+    return dates_for_people(out, lang).rename(columns=names).to_string(index=False)
 
 
 #: Optional modules and the extra of ``mali-access`` that installs each of them.
@@ -262,12 +324,13 @@ def table_text(args: argparse.Namespace, table, prefix: str, numbers: dict[str, 
     """Return ``table`` as aligned text for people, in the command's language.
 
     Headers come from the catalogs (``<prefix>.<column>``; others keep their name),
-    ``numbers`` (column -> decimals) are written with Babel, hours without trailing zeros.
+    ``numbers`` (column -> decimals) are written with Babel, hours without trailing zeros,
+    dates in the language's short form (:func:`dates_for_people`).
     """
     from geo.products.i18n import format_hours, has_key, tr
 
     lang = settings_of(args).lang
-    out = table.copy()
+    out = dates_for_people(table, lang)
     for c, decimals in (numbers or {}).items():
         if c in out.columns:
             out[c] = [num(args, v, decimals=decimals) for v in out[c]]

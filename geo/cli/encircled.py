@@ -30,9 +30,10 @@ from geo.cli.common import (
 )
 from geo.cli.status import _date, add_format_option, print_frame
 from geo.errors import DataFileError
+from geo.products.i18n import format_day
 from geo.store import constraints
 from geo.store.db import display_location
-from geo.vocab import CONFIDENCE, ENCIRCLED_STATUS
+from geo.vocab import CONFIDENCE, ENCIRCLED_STATUS, POPULATION_METHOD
 
 HISTORY_COLUMNS = [
     "version_id",
@@ -83,7 +84,12 @@ SHOW_COLUMNS = [
 
 
 #: Columns whose codes print as labels in the tables for people.
-VOCABS = {"status": ENCIRCLED_STATUS, "confidence": CONFIDENCE, "coord_confidence": CONFIDENCE}
+VOCABS = {
+    "status": ENCIRCLED_STATUS,
+    "confidence": CONFIDENCE,
+    "coord_confidence": CONFIDENCE,
+    "population_method": POPULATION_METHOD,
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -191,8 +197,8 @@ def run_set(args: argparse.Namespace) -> int:
             n=res.version_id,
             episode=row["episode_id"],
             status=ENCIRCLED_STATUS.label(row["status"], lang).lower(),
-            since=row["since"],
-            until=row["until"] or say(args, "cli.enc_open"),
+            since=format_day(row["since"], lang),
+            until=format_day(row["until"], lang) if row["until"] else say(args, "cli.enc_open"),
             pcode=row["adm3_pcode"],
             shown=say(args, shown),
             extra=extra,

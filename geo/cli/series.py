@@ -14,6 +14,7 @@ from geo.cli.common import (
     add_season_option,
     add_store_option,
     data_from,
+    dates_for_people,
     hx,
     lang_of,
     line_progress,
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         say(args, "cli.series_people", h=num(args, max(args.hours), decimals=1 if max(args.hours) % 1 else 0))
     )
-    wide = wide.map(lambda v: num(args, v))
+    wide = dates_for_people(wide.map(lambda v: num(args, v)), lang)
     wide.index = wide.index.rename(say(args, "cli.col_as_of"))
     wide.columns = wide.columns.rename(say(args, "bands.col.hub"))
     print(wide.to_string())

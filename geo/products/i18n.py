@@ -36,6 +36,7 @@ import datetime as dt
 import functools
 import io
 import math
+import re
 from importlib import resources
 from typing import Literal
 
@@ -186,6 +187,62 @@ def format_date(day: dt.date, lang: str) -> str:
     if lang == "fr" and day.day == 1:
         text = "1er" + text[1:]
     return text
+
+
+#: A day or a moment written as ISO text (``2026-12-02``, ``2026-12-02T09:43:27Z``), as the store keeps them.
+_ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]00:?00)?)?$")
+
+
+def _day_of(value: object) -> tuple[dt.date, str] | None:
+    """The day of a date value or ISO text, and its clock time (``" 09:43 UTC"``, or ``""``); None if not a date."""
+    if isinstance(value, str):
+        m = _ISO_DAY.match(value.strip())
+        if m is None:
+            return None
+        try:
+            day = dt.date.fromisoformat(m.group(1))
+        except ValueError:
+            return None
+        return day, (f" {m.group(2)}{' UTC' if m.group(3) else ''}" if m.group(2) else "")
+    if isinstance(value, dt.datetime):  # pandas.Timestamp too
+        if value != value:  # NaT
+            return None
+        clock = f" {value:%H:%M}" if (value.hour, value.minute, value.second) != (0, 0, 0) else ""
+        return value.date(), clock
+    if isinstance(value, dt.date):
+        return value, ""
+    return None
+
+
+def is_day(value: object) -> bool:
+    """Tell whether :func:`format_day` writes ``value`` as a date."""
+    return _day_of(value) is not None
+
+
+def format_day(value: object, lang: str) -> object:
+    """A date in a table cell: ``02/12/2026`` in French, ``2026-12-02`` in English; a time kept as ``HH:MM``.
+
+    The short form of the language (French ``dd/MM/y`` by Babel, English ISO as the app's
+    date fields), so table columns stay narrow; :func:`format_date` writes a date in a sentence.
+
+    Parameters
+    ----------
+    value
+        A ``datetime.date``/``datetime``/``pandas.Timestamp``, or ISO text (``YYYY-MM-DD``,
+        optionally ``THH:MM[:SS][Z]``, UTC as the store records it). Anything else
+        (missing values, other text, numbers) is returned unchanged.
+    lang
+        ``{"fr", "en"}``.
+    """
+    from babel.dates import format_date as babel_date
+
+    check_lang(lang)
+    found = _day_of(value)
+    if found is None:
+        return value
+    day, clock = found
+    text = day.isoformat() if lang == "en" else babel_date(day, format="dd/MM/y", locale=lang)
+    return text + clock
 
 
 def format_datetime(moment: dt.datetime, lang: str) -> str:

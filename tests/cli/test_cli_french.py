@@ -347,6 +347,7 @@ def test_status_set_show_history_in_french(french, isolated_store: Path, capsys)
     assert "Statut" in lines[1] and "Cause" in lines[1] and "Fiabilité" in lines[1]
     row = next(x for x in lines if x.lstrip().startswith("RN16-SEV-DOU"))
     assert "Fermée" in row and "Sécurité" in row and CONFIDENCE.label("medium", "fr") in row
+    assert "01/11/2025" in row and "2025-11-01" not in row  # the valid-from day, French short form
     code, out, _ = run(capsys, "status", "show", "--as-of", "2025-11-01", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {r["status"] for r in rows} <= set(ROAD_STATUS)  # CSV keeps the codes and English headers
@@ -368,13 +369,17 @@ def test_crossings_and_encircled_in_french(french, data_dir: Path, isolated_stor
     assert out.startswith(
         f"version {last['version_id']} d'encerclement enregistrée : {last['episode_id']} "
         f"{ENCIRCLED_STATUS.label('active', 'fr').lower()} "
-        f"(2025-11-20 - en cours, commune {last['adm3_pcode']}, restreint"
+        f"(20/11/2025 - en cours, commune {last['adm3_pcode']}, restreint"
     )
     code, out, _ = run(capsys, "encircled", "show", "--as-of", "2025-11-30", "--data", str(data_dir))
     lines = out.splitlines()
     assert code == 0 and lines[0] == f"localités encerclées au 30 novembre 2025 ({isolated_store})"
-    assert "Localité" in lines[1] and "Depuis" in lines[1] and "population_grid" in lines[1]
-    assert lines[-1].startswith("population : personnes dans le disque interdit d'accès (radius_km).")
+    assert "Localité" in lines[1] and "Depuis" in lines[1] and "Pop. grille" in lines[1]
+    assert not re.search(r"\b(population_\w+|radius_km|lon|lat)\b", lines[1])  # no raw column name
+    assert lines[-1].startswith("Population : personnes dans le disque interdit d'accès (Rayon).")
+    # episode ids (Boni@2025-11-20) and source keys (S-RFI-2025-05-28) keep their ISO days
+    cells = re.sub(r"\S*[A-Za-z@]-?\d{4}-\d{2}-\d{2}\S*", "", "\n".join(lines[2:-1]))
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", cells) and re.search(r"\d{2}/\d{2}/\d{4}", cells)
     assert ENCIRCLED_STATUS.label("active", "fr") in out
     code, out, _ = run(capsys, "encircled", "history", "--locality", "Boni")
     assert "Épisode" in out.splitlines()[0] and "Remplacée par" in out.splitlines()[0]
