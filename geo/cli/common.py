@@ -228,7 +228,7 @@ def dates_for_people(table, lang: str):  # noqa: ANN001, ANN201
 
 
 def numbers_for_people(table, lang: str, *, max_decimals: int = 4):  # noqa: ANN001, ANN201
-    """Return a copy of ``table`` with its decimal columns written for ``lang`` (``10`` for 10.0, ``-6,1414``).
+    """Return a copy of ``table`` with its decimal columns written for ``lang`` (``10``, ``-6,1414``).
 
     Each float column keeps the decimals its values need (at most ``max_decimals``), the
     same for the whole column; whole numbers lose their ``.0``. Missing values stay missing.
@@ -255,7 +255,7 @@ def numbers_for_people(table, lang: str, *, max_decimals: int = 4):  # noqa: ANN
 
 
 def frame_text(args: argparse.Namespace, df, prefixes: tuple[str, ...], vocabs: dict | None = None) -> str:  # noqa: ANN001
-    """Return a table for people: headers from the catalogs, codes as labels, booleans as yes/no, dates as days.
+    """Return a table for people: headers from the catalogs, codes as labels, yes/no, dates, decimals.
 
     Dates are written in the language's short form (:func:`dates_for_people`).
 
