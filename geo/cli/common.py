@@ -243,9 +243,7 @@ def numbers_for_people(table, lang: str, *, max_decimals: int = 4):  # noqa: ANN
         if not pd.api.types.is_float_dtype(col):
             continue
         present = col.dropna()
-        decimals = max(
-            (len(f"{v:.{max_decimals}f}".rstrip("0").split(".")[1]) for v in present), default=0
-        )
+        decimals = max((len(f"{v:.{max_decimals}f}".rstrip("0").split(".")[1]) for v in present), default=0)
         out[c] = pd.Series(
             [None if pd.isna(v) else format_number(v, lang, decimals=decimals) for v in col],
             index=col.index,

@@ -194,7 +194,7 @@ _ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d
 
 
 def _day_of(value: object) -> tuple[dt.date, str] | None:
-    """Return the day of a date or ISO text and its clock time (``" 09:43 UTC"`` or ``""``); None if no date."""
+    """Return the day of a date or ISO text and its clock time (``" 09:43 UTC"``, ``""``); None if none."""
     if isinstance(value, str):
         m = _ISO_DAY.match(value.strip())
         if m is None:
@@ -220,7 +220,7 @@ def is_day(value: object) -> bool:
 
 
 def format_day(value: object, lang: str) -> object:
-    """Write a date for a table cell: ``02/12/2026`` in French, ``2026-12-02`` in English; a time as ``HH:MM``.
+    """Write a date for a table cell: ``02/12/2026`` (French), ``2026-12-02`` (English); a time as ``HH:MM``.
 
     The short form of the language (French ``dd/MM/y`` by Babel, English ISO as the app's
     date fields), so table columns stay narrow; :func:`format_date` writes a date in a sentence.
