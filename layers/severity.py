@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import folium
 import geopandas as gpd
 
-from geo.model.severity import DIMENSIONS, SCALE, parse_sparse_note
+from geo.model.severity import DIMENSIONS, SCALE
 from geo.products.cartography import SEVERITY_COLOUR
-from geo.products.i18n import format_date, format_number, has_key, tr
+from geo.products.i18n import has_key, tr
+from geo.products.severity_text import sparse_note_text
 from layers.style import esc, popup_table, slim, tooltip, with_popup
 
 
@@ -17,32 +16,6 @@ def indicator_label(name: str, lang: str) -> str:
     """Return the name of a severity indicator in ``lang`` ("incidents de violence")."""
     key = f"sev.ind.{name}"
     return tr(key, lang) if has_key(key, lang) else name
-
-
-def sparse_note_text(note: str, lang: str) -> str:
-    """Return one ``data_sparse`` note of :func:`geo.model.severity.severity_on` in ``lang``.
-
-    Dates are written out (``21 juin 2020``), incident groups and counts in words; a note
-    of an unknown wording is returned as it is.
-    """
-    parsed = parse_sparse_note(note)
-    if parsed is None:
-        return note
-    code, fields = parsed
-    group = fields.get("group")
-    if group is not None:
-        fields["group"] = tr(f"sev.group.{group}", lang) if has_key(f"sev.group.{group}", lang) else group
-    if code == "no_incident" and fields.get("latest") == "none":
-        return tr("sev.note.no_incident_ever", lang, group=fields["group"])
-    for key in ("latest", "start", "end"):
-        if key in fields:
-            try:
-                fields[key] = format_date(dt.date.fromisoformat(fields[key]), lang)
-            except ValueError:
-                pass  # not a date: kept as written
-    if "days" in fields and fields["days"].isdigit():
-        fields["days"] = format_number(int(fields["days"]), lang)
-    return tr(f"sev.note.{code}", lang, **fields)
 
 
 def build_severity_layer(

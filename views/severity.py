@@ -11,6 +11,7 @@ from streamlit_folium import st_folium
 from geo.escape import markdown_text as md
 from geo.model.severity import DIMENSIONS, SCALE
 from geo.products.i18n import has_key, tr
+from geo.products.severity_text import severity_for_lang
 from geo.tables import csv_text
 from layers.basemap import fit_country, make_map
 from layers.incidents import build_admin_outlines
@@ -65,19 +66,11 @@ def _changes(data_folder: str, d_from: dt.date, d_to: dt.date, known_on: bool, t
 
 def severity_table(frame: pd.DataFrame) -> pd.DataFrame:
     """Return the severity table as the page shows it: class, gaps and notes in words, headers."""
-    out = frame.copy()
-    if "label" in out:
-        out["label"] = [SCALE[int(v)][0 if lang == "fr" else 1] for v in out["score"]]
+    out = severity_for_lang(frame, lang)
     if "info_gaps" in out:
         out["info_gaps"] = [
             ", ".join(indicator_label(g, lang) for g in str(v).split(";") if g)
             for v in out["info_gaps"].fillna("")
-        ]
-    if "data_sparse" in out:
-        sep = " ; " if lang == "fr" else "; "  # French puts a space before the semicolon
-        out["data_sparse"] = [
-            sep.join(sparse_note_text(n, lang) for n in str(v).split("; ") if n)
-            for v in out["data_sparse"].fillna("")
         ]
     if "zone" in out:
         out["zone"] = [tr(f"zone_{z}", lang) if has_key(f"zone_{z}", lang) else z for z in out["zone"]]
@@ -172,7 +165,7 @@ with st.expander(tr("page.sev_indicators", lang), expanded=False):
     st.dataframe(severity_table(shown), hide_index=True, width="stretch")
 st.download_button(
     tr("page.sev_download", lang),
-    csv_text(shown),
+    csv_text(severity_for_lang(shown, lang)),  # machine headers and codes, class names and notes in words
     file_name=f"severity_adm{level}_{as_of.isoformat()}.csv",
     mime="text/csv",
 )

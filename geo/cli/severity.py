@@ -95,11 +95,17 @@ def compute(  # noqa: ANN201
     return table, result, inputs
 
 
-def write_table(table, out: Path) -> None:  # noqa: ANN001
-    """Write a severity table: CSV with an HXL row (text cells escaped), or GPKG layer ``severity``."""
+def write_table(table, out: Path, lang: str) -> None:  # noqa: ANN001
+    """Write a severity table: CSV with an HXL row (text cells escaped), or GPKG layer ``severity``.
+
+    Column names, the HXL row and the codes stay machine English; the class ``label`` and
+    the ``data_sparse`` notes are written in ``lang`` (:func:`geo.products.severity_text.severity_for_lang`).
+    """
     from geo.io import write_layers
+    from geo.products.severity_text import severity_for_lang
     from geo.tables import write_csv
 
+    table = severity_for_lang(table, lang)
     if output_format(out) == "gpkg":
         write_layers({"severity": table}, out)
         return
@@ -138,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             layers, as_of=args.as_of, lang=args.lang or args.settings.lang, show="severity", out=out, dpi=150
         )
     else:
-        write_table(table, out)
+        write_table(table, out, args.lang or args.settings.lang)
     counts = table["score"].value_counts().sort_index()
     print(
         say(
@@ -164,7 +170,10 @@ def run(args: argparse.Namespace) -> int:
     )
     notes = table["data_sparse"].str.split("; ").explode()
     notes = notes[notes.astype(bool)].value_counts()
+    from geo.products.severity_text import sparse_note_text
+
     for note, n in notes.items():
-        print(say(args, "cli.sev_sparse", note=note, n=num(args, n), total=num(args, len(table))))
+        text = sparse_note_text(note, lang_of(args))
+        print(say(args, "cli.sev_sparse", note=text, n=num(args, n), total=num(args, len(table))))
     print(say(args, "cli.wrote", what=out))
     return 0

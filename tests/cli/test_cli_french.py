@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from geo.cli import build_parser, main
+from geo.model.severity import SCALE, parse_sparse_note
 from geo.products.i18n import format_number, tr
 from geo.tables import read_csv
 from geo.vocab import CONFIDENCE, ENCIRCLED_STATUS, POSITION_STATUS, ROAD_STATUS
@@ -187,6 +188,19 @@ def test_severity_summary_in_french(model, french, data_dir, isolated_store, tmp
     assert "," in format_number(float(top["index"]), "fr", decimals=2)
     assert lines[-1] == f"écrit {out}"
     assert all(x.startswith("données rares : ") for x in lines if "rares" in x)
+    # the file: machine column names and HXL row, class names and notes in French
+    table, tags = read_csv(out)
+    assert tags[list(table.columns).index("label")] == "#severity+access+label"
+    assert list(table["label"]) == [SCALE[int(s)][0] for s in table["score"]]
+    notes = [n for v in table["data_sparse"].dropna() for n in str(v).split(" ; ") if n]
+    assert notes and not any(parse_sparse_note(n) for n in notes)  # none left in the model's English
+    sparse = [x for x in lines if "rares" in x]
+    assert not any(english_words(x) for x in sparse), sparse
+    code, text, _ = run(capsys, "severity", "--data", str(data_dir), "--as-of", "2025-11-30", "--out",
+                        str(out), "--lang", "en")  # fmt: skip
+    table_en, _ = read_csv(out)
+    assert code == 0 and list(table_en["label"]) == [SCALE[int(s)][1] for s in table_en["score"]]
+    assert list(table_en.columns) == list(table.columns)
 
 
 def test_reach_table_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
