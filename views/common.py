@@ -1051,6 +1051,7 @@ def _export_state(
             admin1=state.admin1,
             incidents=None if public else state.incidents,
             incident_window=(as_of - dt.timedelta(days=364), as_of),
+            incident_data_end=state.incident_data_end,
             stale_days=settings().stale_days,
             contact=settings().contact,
             positions=state.positions,

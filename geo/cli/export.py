@@ -163,6 +163,7 @@ def run_map(args: argparse.Namespace) -> int:
         zones=zones,
         zone_level=level,
         incident_window=(args.as_of - dt.timedelta(days=args.incident_days - 1), args.as_of),
+        incident_data_end=state.incident_data_end,
         incident_category=args.incident_category,
         stale_days=settings.stale_days,
         contact=settings.contact,

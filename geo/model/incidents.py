@@ -177,6 +177,18 @@ def check_report(result: CheckResult) -> dict:
 # --------------------------------------------------------------------------- time
 
 
+def data_end(incidents: pd.DataFrame) -> dt.date | None:
+    """Return the date of the last incident of ``incidents`` (``date`` column), or None when there is none.
+
+    The incident files stop at their last release: a window after this date holds no
+    incident because nothing was recorded yet, not because nothing happened.
+    """
+    if incidents is None or "date" not in incidents or not len(incidents):
+        return None
+    last = pd.to_datetime(incidents["date"]).max()
+    return None if pd.isna(last) else last.date()
+
+
 def time_window(
     incidents: pd.DataFrame,
     *,

@@ -801,6 +801,9 @@ class AccessState:
     public
         Computed for the public (``geo.products.policy``): from the encirclements marked
         public only and without restricted incident sources.
+    incident_data_end
+        Date of the last incident the data hold (all files, any date), or None without
+        incident data: a window after it is a gap in the data, not a quiet period.
     """
 
     as_of: dt.date
@@ -815,6 +818,7 @@ class AccessState:
     notes: tuple[str, ...] = ()
     public: bool = False
     positions: gpd.GeoDataFrame | None = None
+    incident_data_end: dt.date | None = None
 
 
 def collect_state(
@@ -899,14 +903,13 @@ def collect_state(
     )
     step(2, "reachable areas")
     incidents = None
+    incident_data_end = None
     try:
-        from geo.model.incidents import load_incidents, time_window
+        from geo.model.incidents import data_end, load_incidents, time_window
 
-        incidents = time_window(
-            load_incidents(Path(data_dir), store_path=store_path, include_restricted=not public),
-            as_of=as_of,
-            days=incident_days,
-        )
+        known = load_incidents(Path(data_dir), store_path=store_path, include_restricted=not public)
+        incident_data_end = data_end(known)
+        incidents = time_window(known, as_of=as_of, days=incident_days)
     except Exception as exc:  # noqa: BLE001  (incidents are optional for maps and zones)
         notes.append(f"incidents skipped: {exc}")
         logger.warning("incidents skipped: %s", exc)
@@ -940,7 +943,19 @@ def collect_state(
         )
     step(6, "regions")
     return AccessState(
-        as_of, inputs, result, hubs, admin1, incidents, z2, z3, catch, tuple(notes), public, positions
+        as_of,
+        inputs,
+        result,
+        hubs,
+        admin1,
+        incidents,
+        z2,
+        z3,
+        catch,
+        tuple(notes),
+        public,
+        positions,
+        incident_data_end,
     )
 
 

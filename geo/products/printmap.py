@@ -197,6 +197,11 @@ class MapLayers:
     incident_window
         ``(first day, last day)`` of the incident window: with no incident in it, the
         legend and the key figures say so ("no incident recorded in the window").
+    incident_data_end
+        Date of the last incident the data hold (:func:`geo.model.incidents.data_end`),
+        or None when unknown. When the window ends after it, the legend and the key
+        figures say the data stop on that date ("no incident data after ...") rather
+        than that nothing happened.
     incident_category
         AMRF category counted by the choropleth (:mod:`geo.sources.amrf`), or None for
         every access category (``not_access`` events are never counted).
@@ -246,6 +251,7 @@ class MapLayers:
     cell_km: float = DEFAULT_CELL_KM
     zone_level: int = 2
     incident_window: tuple[dt.date, dt.date] | None = None
+    incident_data_end: dt.date | None = None
     incident_category: str | None = None
     stale_days: int | None = None
     reference: str | None = None
@@ -438,6 +444,7 @@ def build_map_layers(
     stale_days: int | None = None,
     contact: str = "",
     positions: gpd.GeoDataFrame | None = None,
+    incident_data_end: dt.date | None = None,
 ) -> MapLayers:
     """Gather the layers of a print map from the engine's outputs.
 
@@ -457,9 +464,9 @@ def build_map_layers(
         Access zones (:func:`geo.model.zones.classify_zones`), or None.
     zone_level
         Admin level of ``zones``.
-    incident_window, incident_category, stale_days, contact
+    incident_window, incident_category, stale_days, contact, incident_data_end
         See :class:`MapLayers` (the sign-off elements: choropleth window and category,
-        staleness marks, contact line).
+        staleness marks, contact line; the last date of the incident data).
     positions
         Placed positions (:func:`geo.products.positions_map.product_positions`), or None.
 
@@ -488,6 +495,7 @@ def build_map_layers(
         cell_km=inputs.grid.cell_km,
         zone_level=zone_level,
         incident_window=incident_window,
+        incident_data_end=incident_data_end,
         incident_category=incident_category,
         stale_days=stale_days,
         contact=contact,
@@ -1292,10 +1300,29 @@ def _public_only(enc: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
 
 
 def _empty_window_text(layers: MapLayers, lang: str) -> str:
+    """Say that the window holds no incident, or that the data stop before or inside it (a data gap)."""
+    end = layers.incident_data_end
     if layers.incident_window is None:
+        if end is not None:
+            return tr("no_incident_data_after", lang, date=format_date(end, lang))
         return tr("no_incident", lang)
     a, b = layers.incident_window
-    return tr("no_incident_window", lang, start=format_date(a, lang), end=format_date(b, lang))
+    start, stop = format_date(a, lang), format_date(b, lang)
+    if end is not None and end < a:
+        return tr("no_incident_data_window", lang, date=format_date(end, lang), start=start, end=stop)
+    if end is not None and end < b:
+        return tr("no_incident_until", lang, date=format_date(end, lang), start=start)
+    return tr("no_incident_window", lang, start=start, end=stop)
+
+
+def _incidents_text(layers: MapLayers, n: int, lang: str) -> str:
+    """Key figure of the incidents of the window: their number, and where the data stop inside the window."""
+    if not n:
+        return _empty_window_text(layers, lang)
+    end, window = layers.incident_data_end, layers.incident_window
+    if end is not None and window is not None and end < window[1]:
+        return tr_count("kf_incidents_until", n, lang, date=format_date(end, lang))
+    return tr_count("kf_incidents", n, lang)
 
 
 def _draw_stale(
@@ -1375,7 +1402,7 @@ def _draw_key_figures(
             if counts is not None
             else (0 if layers.incidents is None else len(layers.incidents))
         )
-        lines.append(tr("kf_incidents", lang, n=total) if total else _empty_window_text(layers, lang))
+        lines.append(_incidents_text(layers, total, lang))
     if layers.hubs is not None and len(layers.hubs):
         lines.append(tr("kf_hubs", lang, n=len(layers.hubs)))
     text = lines[0] + "\n" + "\n".join("• " + mpl_text(x) for x in lines[1:])

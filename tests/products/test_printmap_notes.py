@@ -15,6 +15,8 @@ from shapely import LineString, Point, box
 
 from geo.config import Settings
 from geo.errors import InputError
+from geo.model.incidents import data_end
+from geo.products.i18n import format_date
 from geo.products.printmap import (
     COUNT_CLASSES,
     MapLayers,
@@ -135,6 +137,37 @@ def test_empty_window_says_so_in_both_languages() -> None:
     en = page_text(draw_map(dataclasses.replace(lay), as_of=AS_OF, lang="en"))
     assert "Aucun incident enregistré dans la période (1er novembre 2025 – 30 novembre 2025)" in fr
     assert "No incident recorded in the window (1 November 2025 – 30 November 2025)" in en
+
+
+def test_window_after_the_incident_data_is_a_data_gap() -> None:
+    # the incident files stop on 15 Oct 2025 (their last incident), the window is November
+    last = dt.date(2025, 10, 15)
+    rows = [(-6.0, 13.0, "hostilities")]
+    window = (dt.date(2025, 11, 1), AS_OF)
+    lay = base_layers(incidents=incidents(rows).iloc[:0], incident_window=window, incident_data_end=last)
+    fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
+    en = page_text(draw_map(dataclasses.replace(lay), as_of=AS_OF, lang="en"))
+    day_fr, day_en = format_date(last, "fr"), format_date(last, "en")
+    assert f"Pas de données d'incidents après le {day_fr}" in fr and "Aucun incident" not in fr
+    assert f"No incident data after {day_en}" in en and "No incident recorded" not in en
+    # the data stop inside the window: none recorded up to that day, nothing known after it
+    lay = dataclasses.replace(lay, incident_window=(dt.date(2025, 10, 1), AS_OF))
+    fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
+    first = format_date(dt.date(2025, 10, 1), "fr")
+    assert (
+        f"Aucun incident enregistré du {first} au {day_fr} ; pas de données d'incidents après le {day_fr}"
+        in fr
+    )
+    # incidents in the window, data stopping inside it: the count says up to when
+    lay = dataclasses.replace(lay, incidents=incidents(rows))
+    fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
+    assert f"1 incident dans la période (pas de données après le {day_fr})" in fr
+    # the date the maps are given is the last incident of the data
+    dated = incidents(rows * 3).assign(date=pd.to_datetime(["2025-06-01", str(last), "2025-01-01"]))
+    assert data_end(dated) == last and data_end(dated.iloc[:0]) is None
+    # data running past the window: the old wording
+    lay = base_layers(incidents=incidents([]), incident_window=window, incident_data_end=AS_OF)
+    assert "Aucun incident enregistré dans la période" in page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
 
 
 def test_choropleth_key_and_key_figures_follow_the_inputs() -> None:
