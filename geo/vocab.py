@@ -240,6 +240,77 @@ POPULATION_METHOD = Vocab(
         ("grid", "Grid (WorldPop)", "Grille (WorldPop)"),
     ),
 )
+#: French forms of the road statuses by the gender and number of what they describe:
+#: ``code -> (masculine, feminine, masculine plural, feminine plural)``. The labels of
+#: :data:`ROAD_STATUS` are the feminine singular (a road, ``route``); a crossing agrees with
+#: its own noun (``Bac de Djenné fermé``, ``Traversée en pirogue fermée``, :func:`crossing_agreement`).
+ROAD_STATUS_FR_FORMS = {
+    "open": ("Ouvert", "Ouverte", "Ouverts", "Ouvertes"),
+    "constrained": ("Sous contrainte",) * 4,
+    "closed": ("Fermé", "Fermée", "Fermés", "Fermées"),
+    "unknown": ("Statut inconnu",) * 4,
+}
+#: Agreements: masculine, feminine, masculine plural, feminine plural (the order of the forms above).
+AGREEMENTS = ("m", "f", "mp", "fp")
+#: Crossing kind (``geo.sources.curated.CROSSING_KINDS``) -> the agreement of its French noun:
+#: ``pont``, ``bac``, ``gué`` are masculine, ``traversée`` (en pirogue) feminine.
+CROSSING_KIND_AGREEMENT = {"bridge": "m", "ferry": "m", "ford": "m", "pirogue": "f"}
+#: First word of a curated crossing name -> its agreement, where the name's noun is not the kind's
+#: (``Traversée du Niger à Mopti`` is a ferry, ``Ponts de Bamako`` two bridges).
+CROSSING_NOUN_AGREEMENT = {
+    "pont": "m",
+    "ponts": "mp",
+    "pont-barrage": "m",
+    "bac": "m",
+    "bacs": "mp",
+    "gué": "m",
+    "gués": "mp",
+    "passage": "m",
+    "franchissement": "m",
+    "traversée": "f",
+    "traversées": "fp",
+}
+
+
+def crossing_agreement(kind: object, name: object = None) -> str:
+    """Return the French agreement (``"m"``, ``"f"``, ``"mp"``, ``"fp"``) of a crossing.
+
+    The noun that opens its name when it is a known crossing noun (``Traversée du Niger
+    ...`` is feminine although a ferry), else the noun of its kind; masculine by default.
+    """
+    if isinstance(name, str) and name.strip():
+        first = name.strip().split()[0].lower()
+        if first in CROSSING_NOUN_AGREEMENT:
+            return CROSSING_NOUN_AGREEMENT[first]
+    return CROSSING_KIND_AGREEMENT.get(kind, "m") if isinstance(kind, str) else "m"
+
+
+def road_status_label(code: str, lang: str = "en", agreement: str = "f") -> str:
+    """Return the label of a road status that agrees with what it describes (French only varies).
+
+    Parameters
+    ----------
+    code
+        One of :data:`ROAD_STATUS` (an unknown code is returned as :meth:`Vocab.label` does).
+    lang
+        ``"en"`` or ``"fr"``.
+    agreement
+        ``"m"``, ``"f"`` (a road, the default: the vocabulary's own label), ``"mp"`` or ``"fp"``;
+        :func:`crossing_agreement` gives a crossing's.
+
+    Raises
+    ------
+    ValueError
+        Unknown language or agreement.
+    """
+    if agreement not in AGREEMENTS:
+        msg = f"agreement must be one of {AGREEMENTS}, got {agreement!r}"
+        raise ValueError(msg)
+    if lang == "fr" and code in ROAD_STATUS_FR_FORMS:
+        return ROAD_STATUS_FR_FORMS[code][AGREEMENTS.index(agreement)]
+    return ROAD_STATUS.label(code, lang)
+
+
 #: Every vocabulary, by the column that holds it.
 VOCABULARIES = {
     "road_status.status": ROAD_STATUS,

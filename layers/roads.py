@@ -11,7 +11,7 @@ from geo.model.osm_network import NETWORK_SOURCE as OSM_SOURCE
 from geo.products.cartography import NETWORK_STYLE
 from geo.products.i18n import tr
 from geo.sources.curated import real_crossings
-from geo.vocab import ROAD_STATUS
+from geo.vocab import ROAD_STATUS, crossing_agreement, road_status_label
 from layers.style import (
     BASE_ROAD_COLOUR,
     ROAD_STATUS_COLOUR,
@@ -277,7 +277,12 @@ def build_crossings_layer(
             kind if kind in CROSSING_KINDS else "ford",
             ROAD_STATUS_COLOUR.get(st, "#000000"),
             tip=esc(
-                tr("map.crossing_status", lang, name=row.get("name", cid), status=ROAD_STATUS.label(st, lang))
+                tr(
+                    "map.crossing_status",
+                    lang,
+                    name=row.get("name", cid),
+                    status=road_status_label(st, lang, crossing_agreement(kind, row.get("name"))),
+                )
             ),
             popup=popup,
             z_offset=200,

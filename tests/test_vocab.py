@@ -44,6 +44,35 @@ def test_vocab_behaves_as_its_codes_and_labels_in_both_languages() -> None:
         Vocab("x", (("it's", "A", "A"),))
 
 
+def test_status_agrees_with_the_crossing_noun_in_french() -> None:
+    from geo.sources.curated import CROSSING_KINDS
+    from geo.vocab import CROSSING_KIND_AGREEMENT, ROAD_STATUS_FR_FORMS, crossing_agreement, road_status_label
+
+    # the feminine singular is the vocabulary's own label (a road); English never varies
+    for code in ROAD_STATUS:
+        assert road_status_label(code, "fr") == ROAD_STATUS.label(code, "fr")
+        assert {road_status_label(code, "en", a) for a in ("m", "f", "mp", "fp")} == {ROAD_STATUS.label(code)}
+    assert set(ROAD_STATUS_FR_FORMS) == set(ROAD_STATUS) and set(CROSSING_KIND_AGREEMENT) == set(
+        CROSSING_KINDS
+    )
+    assert road_status_label("closed", "fr", crossing_agreement("ferry", "Bac de Djenné (Bani)")) == "Fermé"
+    assert road_status_label("open", "fr", crossing_agreement("bridge", "Pont de Dabi")) == "Ouvert"
+    assert road_status_label("closed", "fr", crossing_agreement("ford", None)) == "Fermé"
+    pirogue = crossing_agreement("pirogue", "Traversée en pirogue vers Aibongo")
+    assert road_status_label("closed", "fr", pirogue) == "Fermée"
+    # the name's noun wins over the kind's: a ferry called "Traversée ...", two bridges
+    assert (
+        road_status_label("closed", "fr", crossing_agreement("ferry", "Traversée du Niger à Mopti"))
+        == "Fermée"
+    )
+    assert (
+        road_status_label("open", "fr", crossing_agreement("bridge", "Ponts de Bamako (Niger)")) == "Ouverts"
+    )
+    assert road_status_label("constrained", "fr", "m") == "Sous contrainte"
+    with pytest.raises(ValueError, match="agreement"):
+        road_status_label("open", "fr", "n")
+
+
 def _checks(store: Path) -> dict[tuple[str, str], list[str]]:
     """``(table, column) -> codes`` of every ``column IN ('a',...)`` CHECK in the store schema."""
     con = sqlite3.connect(store)

@@ -14,7 +14,7 @@ from streamlit_folium import st_folium
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
 from geo.store import constraints
-from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
+from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS, crossing_agreement, road_status_label
 from layers.basemap import fit_country, make_map
 from layers.encircled import build_encircled_layer
 from layers.incidents import build_admin_outlines
@@ -402,7 +402,11 @@ elif kind == CROSSINGS:
                 t(
                     "cons.label_axis",
                     item=crossing_name(crossings, crossing),
-                    status=ROAD_STATUS.label(status, common.lang()).lower(),
+                    status=road_status_label(
+                        status,
+                        common.lang(),
+                        crossing_agreement(crossings["kind"].get(crossing), crossings["name"].get(crossing)),
+                    ).lower(),
                     date=common.day(valid_from),
                     n=res.version_id,
                 ),

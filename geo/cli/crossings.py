@@ -26,6 +26,7 @@ from geo.cli.status import _date, add_format_option, add_version_options, print_
 from geo.errors import DataFileError
 from geo.store import constraints
 from geo.store.db import display_location
+from geo.vocab import ROAD_STATUS, crossing_agreement, road_status_label
 
 HISTORY_COLUMNS = [
     "version_id",
@@ -104,8 +105,31 @@ def run_set(args: argparse.Namespace) -> int:
         status_raw=args.status_raw,
         supersedes=args.supersedes,
     )
-    print(recorded_line(args, "cli.crossing_recorded", res, item=args.crossing, path=path))
+    known = constraints.known_crossings().set_index("crossing_id")
+    name = known["name"].get(args.crossing)
+    agreement = crossing_agreement(known["kind"].get(args.crossing), name)
+    item = f"{name} ({args.crossing})" if isinstance(name, str) and name else args.crossing
+    print(recorded_line(args, "cli.crossing_recorded", res, item=item, path=path, agreement=agreement))
     return 0
+
+
+def _agreeing(args: argparse.Namespace, table):  # noqa: ANN001, ANN202
+    """``table`` with its ``status`` codes as labels agreeing with each crossing's noun (French).
+
+    ``Bac de Djenné`` is ``Fermé``, ``Traversée en pirogue vers Aibongo`` ``Fermée``
+    (:func:`geo.vocab.crossing_agreement`); the names and kinds come from the curated crossings.
+    """
+    from geo.cli.common import lang_of
+
+    known = constraints.known_crossings().set_index("crossing_id")
+    lang = lang_of(args)
+    status = [
+        road_status_label(s, lang, crossing_agreement(known["kind"].get(c), known["name"].get(c)))
+        if s in ROAD_STATUS
+        else s
+        for c, s in zip(table["crossing_id"], table["status"], strict=True)
+    ]
+    return table.assign(status=status)
 
 
 def run_history(args: argparse.Namespace) -> int:
@@ -116,8 +140,8 @@ def run_history(args: argparse.Namespace) -> int:
         raise DataFileError(label, msg, field="crossing").keyed(
             key="err.unknown_crossing", id=repr(args.crossing)
         )
-    hist = constraints.crossing_status_history(path, args.crossing)
-    print_frame(hist[HISTORY_COLUMNS], args.format, args)
+    hist = constraints.crossing_status_history(path, args.crossing)[HISTORY_COLUMNS]
+    print_frame(hist if args.format == "csv" else _agreeing(args, hist), args.format, args)
     return 0
 
 
@@ -130,7 +154,7 @@ def run_show(args: argparse.Namespace) -> int:
         print(
             say(args, "cli.crossings_head", date=_date(args, as_of), store=display_location(store_from(args)))
         )
-        table = table.assign(kind=[_kind(args, k) for k in table["kind"]])
+        table = _agreeing(args, table).assign(kind=[_kind(args, k) for k in table["kind"]])
     print_frame(table[SHOW_COLUMNS], args.format, args)
     return 0
 

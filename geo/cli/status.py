@@ -21,7 +21,7 @@ import pandas as pd
 from geo.cli.common import add_store_option, choices_help, frame_text, hx, parse_date, say, store_from
 from geo.store import constraints
 from geo.store.db import display_location
-from geo.vocab import CAUSE, CONFIDENCE, ROAD_STATUS
+from geo.vocab import CAUSE, CONFIDENCE, ROAD_STATUS, road_status_label
 
 HISTORY_COLUMNS = [
     "version_id",
@@ -160,8 +160,12 @@ def run_set(args: argparse.Namespace) -> int:
     return 0
 
 
-def recorded_line(args: argparse.Namespace, key: str, res, *, item: str, path) -> str:  # noqa: ANN001
-    """Return the line saying a status version was recorded (``key``: of an axis or of a crossing)."""
+def recorded_line(args: argparse.Namespace, key: str, res, *, item: str, path, agreement: str = "f") -> str:  # noqa: ANN001
+    """Return the line saying a status version was recorded (``key``: of an axis or of a crossing).
+
+    ``agreement`` is that of the item's French noun (:func:`geo.vocab.road_status_label`):
+    a road is feminine, a crossing agrees with its own noun (``bac`` masculine).
+    """
     from geo.cli.common import lang_of
     from geo.products.i18n import format_date
 
@@ -172,7 +176,7 @@ def recorded_line(args: argparse.Namespace, key: str, res, *, item: str, path) -
         key,
         n=res.version_id,
         item=item,
-        status=ROAD_STATUS.label(args.status, lang).lower(),
+        status=road_status_label(args.status, lang, agreement).lower(),
         date=format_date(args.valid_from, lang),
         extra=extra,
         by=args.by,

@@ -375,6 +375,14 @@ def test_crossings_and_encircled_in_french(french, data_dir: Path, isolated_stor
     code, out, _ = run(capsys, "crossings", "show", "--as-of", "2025-11-30")
     assert code == 0 and out.startswith("statut des franchissements au 30 novembre 2025 (")
     assert "Fleuve" in out.splitlines()[1] and "Bac" in out
+    # the status agrees with the crossing's noun: "Bac de Djenné ... fermé"
+    argv = ["crossings", "set", "--crossing", "X-DJENNE", "--status", "closed", "--cause", "physical"]
+    code, out, err = run(capsys, *argv, "--valid-from", "2025-11-01", "--source", "OCHA", "--by", "Awa")
+    assert code == 0, err
+    assert " : Bac de Djenné (Bani) (X-DJENNE) fermé à partir du 1er novembre 2025 par Awa" in out
+    code, out, _ = run(capsys, "crossings", "show", "--as-of", "2025-11-30")
+    djenne = next(x for x in out.splitlines() if x.lstrip().startswith("X-DJENNE"))
+    assert " Fermé " in djenne and "Fermée" not in djenne
     argv = ["encircled", "set", "--locality", "Boni", "--since", "2025-11-20", "--status", "active"]
     code, out, err = run(capsys, *argv, "--source", "OCHA", "--by", "Awa")
     assert code == 0, err
