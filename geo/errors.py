@@ -51,7 +51,8 @@ class DataFileError(AccessMapError, ValueError):
     path
         The file concerned.
     reason
-        What is wrong and what was expected.
+        What is wrong and what was expected; a :class:`geo.text.Keyed` reason gives the
+        error its catalog key (the front end writes it in its user's language).
     row
         1-based data row number (header not counted), if the problem is in one row.
     field
@@ -65,6 +66,9 @@ class DataFileError(AccessMapError, ValueError):
         self.row = row
         self.field = field
         self.reason = reason
+        key = getattr(reason, "key", None)  # a geo.text.Keyed reason: its key is the error's
+        if key is not None:
+            self.keyed(key=key, **reason.fields)
         parts = [str(path)]
         if row is not None:
             parts.append(f"row {row}")

@@ -134,6 +134,24 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, text + "\n")
 
 
+def text_in(value: object, lang: str) -> str:
+    """Return a report of the engine in ``lang``: a :class:`geo.text.Keyed` by its key, anything else as text.
+
+    Fields that are themselves Keyed are written in ``lang`` too; a Keyed standing for an
+    error (:func:`geo.text.of_error`) is written by :func:`error_text`; a key the catalog
+    lacks leaves the English text.
+    """
+    from geo.products.i18n import has_key, tr
+    from geo.text import ERROR_KEY, Keyed
+
+    if isinstance(value, Keyed):
+        if value.key == ERROR_KEY:
+            return error_text(value.fields["error"], lang)
+        if has_key(value.key, lang):
+            return tr(value.key, lang, **{k: text_in(v, lang) for k, v in value.fields.items()})
+    return str(value)
+
+
 def error_text(exc: BaseException, lang: str) -> str:
     """Return the message of an engine error in ``lang`` (its catalog key when it has one, else English).
 
@@ -144,7 +162,7 @@ def error_text(exc: BaseException, lang: str) -> str:
     from geo.products.i18n import has_key, tr
 
     key = getattr(exc, "key", None)
-    fields = dict(getattr(exc, "fields", {}) or {})
+    fields = {k: text_in(v, lang) for k, v in (getattr(exc, "fields", {}) or {}).items()}
     if key is None or not has_key(key, lang):
         return str(exc)
     text = tr(key, lang, **fields)

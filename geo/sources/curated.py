@@ -79,6 +79,7 @@ from shapely.geometry import Point
 
 from geo.config import CURATED_DIR, DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS
 from geo.errors import DataFileError, InputError
+from geo.text import Keyed
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 
 logger = logging.getLogger(__name__)
@@ -157,10 +158,17 @@ def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataFileError(path, f"cannot read CSV ({exc})") from exc
+        raise DataFileError(
+            path, Keyed(f"cannot read CSV ({exc})", "err.csv_unreadable", detail=str(exc))
+        ) from exc
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        msg = f"missing column(s) {missing}; expected {columns}"
+        msg = Keyed(
+            f"missing column(s) {missing}; expected {columns}",
+            "err.missing_columns",
+            missing=", ".join(missing),
+            expected=", ".join(columns),
+        )
         raise DataFileError(path, msg, field=missing[0])
     return df.apply(lambda s: s.str.strip())
 
@@ -177,14 +185,17 @@ class _RowChecker:
 
     def require(self, field: str) -> None:
         for idx in self.df.index[self.df[field] == ""]:
-            self.flag(idx, field, "required value is empty")
+            self.flag(idx, field, Keyed("required value is empty", "err.required_empty"))
 
     def choice(self, field: str, allowed: Collection[str], *, allow_empty: bool = False) -> None:
         for idx, value in self.df[field].items():
             if value == "" and allow_empty:
                 continue
             if value not in allowed:
-                self.flag(idx, field, f"{value!r} is not one of {list(allowed)}")
+                reason = f"{value!r} is not one of {list(allowed)}"
+                self.flag(
+                    idx, field, Keyed(reason, "err.not_one_of", value=repr(value), allowed=", ".join(allowed))
+                )
 
     def date(self, field: str, *, allow_empty: bool = True) -> pd.Series:
         parsed = pd.to_datetime(self.df[field], format="%Y-%m-%d", errors="coerce")
@@ -192,7 +203,11 @@ class _RowChecker:
             if value == "" and allow_empty:
                 continue
             if pd.isna(parsed[idx]):
-                self.flag(idx, field, f"{value!r} is not a date YYYY-MM-DD")
+                self.flag(
+                    idx,
+                    field,
+                    Keyed(f"{value!r} is not a date YYYY-MM-DD", "err.not_a_date", value=repr(value)),
+                )
         return parsed.dt.date
 
     def number(self, field: str, lo: float, hi: float, *, allow_empty: bool = False) -> pd.Series:
@@ -201,14 +216,19 @@ class _RowChecker:
             if value == "" and allow_empty:
                 continue
             if pd.isna(parsed[idx]) or not lo <= parsed[idx] <= hi:
-                self.flag(idx, field, f"{value!r} is not a number in [{lo}, {hi}]")
+                reason = f"{value!r} is not a number in [{lo}, {hi}]"
+                self.flag(
+                    idx,
+                    field,
+                    Keyed(reason, "err.not_in_range", value=repr(value), lo=f"{lo:g}", hi=f"{hi:g}"),
+                )
         return parsed
 
     def order(self, first: pd.Series, second: pd.Series, field: str) -> None:
         for idx in self.df.index:
             a, b = first[idx], second[idx]
             if pd.notna(a) and pd.notna(b) and b < a:
-                self.flag(idx, field, f"{b} is before {a}")
+                self.flag(idx, field, Keyed(f"{b} is before {a}", "err.before", a=a, b=b))
 
     def split(self) -> tuple[pd.Index, pd.DataFrame]:
         bad = sorted(self.problems)

@@ -89,6 +89,7 @@ from geo.store.db import (
     store_exists,
     transaction,
 )
+from geo.text import Keyed
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 
 logger = logging.getLogger(__name__)
@@ -282,6 +283,10 @@ class WriteResult:
     recorded_at: str
 
 
+#: Reason of a required value left empty (the row checker's, ``geo.sources.curated``).
+REQUIRED = Keyed("required value is empty", "err.required_empty")
+
+
 class ConflictError(AccessMapError, RuntimeError):
     """A save was based on a version of an axis or episode that someone has changed since.
 
@@ -308,6 +313,15 @@ class ConflictError(AccessMapError, RuntimeError):
             f"{item} was changed since your form was loaded (version {based_on}): version "
             f"{current['version_id']} {summary}, recorded by {current['recorded_by']} at "
             f"{current['recorded_at']}; nothing was saved. Review it and save again"
+        )
+        self.keyed(
+            key="err.conflict",
+            item=item,
+            n=based_on,
+            current=current["version_id"],
+            summary=summary,
+            by=current["recorded_by"],
+            at=current["recorded_at"],
         )
 
 
@@ -341,7 +355,7 @@ def _frame(rows: list[sqlite3.Row], columns: list[str], text: list[str]) -> pd.D
 def _raise_rejected(rejected: pd.DataFrame, label: str) -> None:
     if len(rejected):
         first = rejected.iloc[0]
-        raise DataFileError(label, str(first["reason"]), field=str(first["field"]))
+        raise DataFileError(label, first["reason"], field=str(first["field"]))
 
 
 @functools.lru_cache(maxsize=4)
@@ -1148,7 +1162,7 @@ def _check_based_on(
         return
     if head is None:  # the based-on version does not exist for this item
         msg = f"{item} has no version {based_on} (nothing recorded yet); nothing was saved"
-        raise DataFileError(label, msg, field="based_on")
+        raise DataFileError(label, Keyed(msg, "err.no_version_yet", item=item, n=based_on), field="based_on")
     current = dict(head)
     words = " ".join(str(current[c]) for c in summary if current.get(c) not in (None, ""))
     raise ConflictError(item, int(based_on), current, words)
@@ -1247,7 +1261,7 @@ def record_road_status(
     checked = curated.validate_road_status(df, path=label, known_axes=set(known_axes(seed_dir)["axis_id"]))
     _raise_rejected(checked.rejected, label)
     if not df.at[0, "recorded_by"]:
-        raise DataFileError(label, "required value is empty", field="recorded_by")
+        raise DataFileError(label, REQUIRED, field="recorded_by")
     rec = checked.valid.iloc[0].copy()
     with open_store(store_path, seed_dir=seed_dir) as conn, transaction(conn):
         _check_based_on(
@@ -1308,6 +1322,7 @@ def _refuse_repeat(
             f"identical to version {same[0]} recorded by {same[1]} at {same[2]}; nothing written "
             "(change a field, or correct that version)"
         )
+        msg = Keyed(msg, "err.identical_version", n=same[0], by=same[1], at=same[2])
         raise DataFileError(label, msg, field="status")
 
 
@@ -1316,9 +1331,11 @@ def _check_supersedes(
 ) -> None:
     old = conn.execute(f"SELECT {key} FROM {table} WHERE version_id = ?", (int(version),)).fetchone()
     if old is None:
-        raise DataFileError(label, f"version {version} does not exist", field="supersedes")
+        msg = Keyed(f"version {version} does not exist", "err.no_such_version", n=version)
+        raise DataFileError(label, msg, field="supersedes")
     if old[0] != value:
         msg = f"version {version} is for {old[0]!r}, not {value!r}"
+        msg = Keyed(msg, "err.version_of_other", n=version, item=repr(old[0]), given=repr(value))
         raise DataFileError(label, msg, field="supersedes")
     later = conn.execute(f"SELECT version_id FROM {table} WHERE supersedes = ?", (int(version),)).fetchone()
     if later is not None:
@@ -1326,6 +1343,7 @@ def _check_supersedes(
             f"version {version} was already superseded by version {later[0]} "
             "(someone else changed it); correct the current version instead"
         )
+        msg = Keyed(msg, "err.already_superseded", n=version, later=later[0])
         raise DataFileError(label, msg, field="supersedes")
 
 
@@ -1419,11 +1437,17 @@ def record_encircled(
     label = "encircled input"
     locality = (locality or "").strip()
     if not locality:
-        raise DataFileError(label, "required value is empty", field="locality")
+        raise DataFileError(label, REQUIRED, field="locality")
     if not (recorded_by or "").strip():
-        raise DataFileError(label, "required value is empty", field="recorded_by")
+        raise DataFileError(label, REQUIRED, field="recorded_by")
     if confidence not in (None, "", *CONFIDENCE):
-        raise DataFileError(label, f"{confidence!r} is not one of {list(CONFIDENCE)}", field="confidence")
+        msg = Keyed(
+            f"{confidence!r} is not one of {list(CONFIDENCE)}",
+            "err.not_one_of",
+            value=repr(confidence),
+            allowed=", ".join(CONFIDENCE),
+        )
+        raise DataFileError(label, msg, field="confidence")
     given = {
         "status": status,
         "since": since,
@@ -1440,7 +1464,7 @@ def record_encircled(
     with open_store(store_path, seed_dir=seed_dir, data_dir=data_dir) as conn, transaction(conn):
         locality = _canonical_locality(conn, locality)  # "farabougou " is the stored "Farabougou"
         if not locality:
-            raise DataFileError(label, "required value is empty", field="locality")
+            raise DataFileError(label, REQUIRED, field="locality")
         current = _current_episode(conn, locality, episode_id, since, label)
         if based_on is not None:
             head = (
@@ -1460,13 +1484,19 @@ def record_encircled(
         else:
             if status is None or since is None:
                 field = "status" if status is None else "since"
-                raise DataFileError(label, f"required for a new episode of {locality!r}", field=field)
+                msg = Keyed(
+                    f"required for a new episode of {locality!r}",
+                    "err.new_episode_needs",
+                    name=repr(locality),
+                )
+                raise DataFileError(label, msg, field=field)
             latest = conn.execute(
                 f"SELECT * FROM {ENCIRCLED_TABLE} WHERE locality = ? ORDER BY version_id DESC LIMIT 1",
                 (locality,),
             ).fetchone()
             if latest is None and (lon is None or lat is None):
                 msg = f"unknown locality {locality!r}: give lon and lat to add a new one"
+                msg = Keyed(msg, "err.new_locality_needs_point", name=repr(locality))
                 raise DataFileError(label, msg, field="locality")
             base = (
                 {"lon": latest["lon"], "lat": latest["lat"], "coord_confidence": latest["coord_confidence"]}
@@ -1608,9 +1638,17 @@ def _current_episode(
             f"SELECT * FROM {ENCIRCLED_TABLE} t WHERE episode_id = ? AND {cur}", (episode_id,)
         ).fetchone()
         if row is None:
-            raise DataFileError(label, f"unknown episode {episode_id!r}", field="episode_id")
+            msg = Keyed(f"unknown episode {episode_id!r}", "err.unknown_episode", id=repr(episode_id))
+            raise DataFileError(label, msg, field="episode_id")
         if row["locality"] != locality:
             msg = f"episode {episode_id!r} is of {row['locality']!r}, not {locality!r}"
+            msg = Keyed(
+                msg,
+                "err.episode_of_other",
+                id=repr(episode_id),
+                of=repr(row["locality"]),
+                name=repr(locality),
+            )
             raise DataFileError(label, msg, field="locality")
         return row
     if since is None:
@@ -1766,7 +1804,7 @@ def record_crossing_status(
     checked = curated.validate_road_status(df, path=label, known_axes=known, id_field="crossing_id")
     _raise_rejected(checked.rejected, label)
     if not df.at[0, "recorded_by"]:
-        raise DataFileError(label, "required value is empty", field="recorded_by")
+        raise DataFileError(label, REQUIRED, field="recorded_by")
     rec = checked.valid.iloc[0].copy()
     with open_store(store_path, seed_dir=seed_dir) as conn, transaction(conn):
         if supersedes is not None:
