@@ -32,6 +32,13 @@ class AccessMapError(Exception):
     key: str | None = None
     fields: dict[str, object] = {}  # noqa: RUF012  (replaced per instance by keyed)
 
+    def __init__(self, *args: object) -> None:
+        """Keep the message; a :class:`geo.text.Keyed` message gives the error its catalog key."""
+        super().__init__(*args)
+        key = getattr(args[0], "key", None) if len(args) == 1 else None
+        if key is not None and not isinstance(self, DataFileError):
+            self.keyed(key=key, **args[0].fields)
+
     def keyed(self, *, key: str, **fields: object) -> Self:
         """Attach the catalog key of this message and its fields; returns the error itself.
 
@@ -63,6 +70,9 @@ class DataFileError(AccessMapError, ValueError):
         self, path: Path | str, reason: str, *, row: int | None = None, field: str | None = None
     ) -> None:
         self.path = Path(path)
+        #: What the path names when it is not a file (``"road-status input"``), as given: a
+        #: :class:`geo.text.Keyed` label is written in the user's language by the front end.
+        self.where = path
         self.row = row
         self.field = field
         self.reason = reason

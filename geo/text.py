@@ -47,3 +47,12 @@ ERROR_KEY = "@error"
 def of_error(exc: BaseException) -> Keyed:
     """Return the English message of ``exc`` as a :class:`Keyed` the front end writes as an error."""
     return Keyed(str(exc), ERROR_KEY, error=exc)
+
+
+#: Key of a :class:`Keyed` that lists texts: the front end writes each item, joined by ``fields["sep"]``.
+JOIN_KEY = "@join"
+
+
+def joined(items: list[str], sep: str = ", ") -> Keyed:
+    """Return ``items`` joined by ``sep`` as a :class:`Keyed` whose items the front end writes one by one."""
+    return Keyed(sep.join(items), JOIN_KEY, items=list(items), sep=sep)

@@ -142,13 +142,21 @@ def text_in(value: object, lang: str) -> str:
     lacks leaves the English text.
     """
     from geo.products.i18n import has_key, tr
-    from geo.text import ERROR_KEY, Keyed
+    from geo.text import ERROR_KEY, JOIN_KEY, Keyed
 
     if isinstance(value, Keyed):
         if value.key == ERROR_KEY:
             return error_text(value.fields["error"], lang)
+        if value.key == JOIN_KEY:
+            return str(value.fields["sep"]).join(text_in(v, lang) for v in value.fields["items"])
+        fields = {k: text_in(v, lang) for k, v in value.fields.items()}
         if has_key(value.key, lang):
-            return tr(value.key, lang, **{k: text_in(v, lang) for k, v in value.fields.items()})
+            return tr(value.key, lang, **fields)
+        n = value.fields.get("n")
+        if isinstance(n, int) and has_key(f"{value.key}.other", lang):  # counted: KEY.one / KEY.other
+            from geo.products.i18n import tr_count
+
+            return tr_count(value.key, n, lang, **{k: v for k, v in fields.items() if k != "n"})
     return str(value)
 
 
@@ -178,7 +186,7 @@ def error_text(exc: BaseException, lang: str) -> str:
     if key == "err.unknown_place" and not close and not also:
         text += tr("cli.err_give_id", lang)
     if isinstance(exc, DataFileError):
-        where = [str(exc.path)]
+        where = [text_in(getattr(exc, "where", exc.path), lang)]
         if exc.row is not None:
             where.append(tr("cli.err_row", lang, n=exc.row))
         if exc.field:

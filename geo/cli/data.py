@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geo.cli.common import add_data_option, data_from, hx, say
+from geo.cli.common import add_data_option, data_from, hx, lang_of, say, text_in
 from geo.config import default_fetch_dir
 
 
@@ -46,12 +46,12 @@ def run_fetch(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(say(args, "cli.data_folder_dry", path=dest))
         for line in dry_run(dest, only=only, mirror=args.mirror):
-            print(line)
+            print(text_in(line, lang_of(args)))
         return 0
     status = fetch_all(dest, only=only, mirror=args.mirror, update=args.update, progress=True)
     print(say(args, "cli.data_folder", path=dest))
     for sid, s in status.items():
-        print(f"{sid:28s} {s}")
+        print(f"{sid:28s} {text_in(s, lang_of(args))}")
     return 0 if all(not s.startswith("failed") for s in status.values()) else 1
 
 
@@ -63,7 +63,7 @@ def run_verify(args: argparse.Namespace) -> int:
     status = verify_data_dir(data_dir)
     print(say(args, "cli.data_folder", path=data_dir))
     for role, s in status.items():
-        print(f"{role:26s} {s}")
+        print(f"{role:26s} {text_in(s, lang_of(args))}")
     return 0 if verify_ok(status) else 1
 
 

@@ -27,6 +27,7 @@ from geo.cli.common import (
     parse_date,
     say,
     store_from,
+    text_in,
     tqdm_progress,
 )
 from geo.errors import AccessMapError, MissingDataError
@@ -175,9 +176,21 @@ def run(args: argparse.Namespace) -> int:
                 "repeated_file": summary.repeated_file,
             }
         )
-    json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+    json.dump(report_in(report, lang_of(args)), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
+
+
+def report_in(report: dict, lang: str) -> dict:
+    """Return a check report with its messages (rejection reasons, warnings) in ``lang``; keys unchanged.
+
+    The reasons and warnings the engine keys (:class:`geo.text.Keyed`) are written from the
+    catalogs; the JSON keys, codes and numbers stay as they are, for scripts.
+    """
+    out = dict(report)
+    out["rejected"] = [{**r, "reason": text_in(r["reason"], lang)} for r in report.get("rejected", [])]
+    out["warnings"] = [text_in(w, lang) for w in report.get("warnings", [])]
+    return out
 
 
 def _run_tables(args: argparse.Namespace) -> int:

@@ -236,7 +236,8 @@ class _RowChecker:
         rejected.insert(0, "file", str(self.path))
         rejected.insert(1, "row", [i + 1 for i in bad])
         rejected["field"] = [self.problems[i][0] for i in bad]
-        rejected["reason"] = [self.problems[i][1] for i in bad]
+        # object dtype keeps geo.text.Keyed reasons (a string column would turn them into str)
+        rejected["reason"] = pd.Series([self.problems[i][1] for i in bad], index=rejected.index, dtype=object)
         for i in bad:
             logger.info("%s row %d field %s: %s", self.path.name, i + 1, *self.problems[i])
         return self.df.index.difference(bad), rejected.reset_index(drop=True)
@@ -406,12 +407,18 @@ def validate_road_status(
     df[ESCORT_COLUMN] = df[ESCORT_COLUMN].fillna("").astype(str).str.strip()
     escort = chk.number(ESCORT_COLUMN, 1.0, 130.0, allow_empty=True)
     for idx in df.index[(df[ESCORT_COLUMN] != "") & (df["status"] != "constrained")]:
-        chk.flag(idx, ESCORT_COLUMN, "an escort speed applies only to a constrained axis")
+        chk.flag(
+            idx,
+            ESCORT_COLUMN,
+            Keyed("an escort speed applies only to a constrained axis", "err.escort_constrained"),
+        )
     if known_axes is not None:
         what = "axis" if id_field == "axis_id" else "crossing"
         for idx, axis in df[id_field].items():
             if axis and axis not in known_axes:
-                chk.flag(idx, id_field, f"unknown {what} {axis!r}")
+                chk.flag(
+                    idx, id_field, Keyed(f"unknown {what} {axis!r}", f"err.unknown_{what}", id=repr(axis))
+                )
     ok, rejected = chk.split()
     out = df.loc[ok].copy()
     out["valid_from"] = start[ok]
@@ -617,7 +624,8 @@ def _flags(chk: _RowChecker, field: str) -> pd.Series:
 def _unique(chk: _RowChecker, field: str) -> None:
     df = chk.df
     for idx in df.index[df[field].duplicated() & (df[field] != "")]:
-        chk.flag(idx, field, f"duplicate {field} {df.at[idx, field]!r}")
+        value = repr(df.at[idx, field])
+        chk.flag(idx, field, Keyed(f"duplicate {field} {value}", "err.duplicate", field=field, value=value))
 
 
 def _waypoint_lists(chk: _RowChecker, field: str = "waypoints") -> dict[int, list[tuple[str, float, float]]]:

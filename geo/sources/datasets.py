@@ -38,6 +38,7 @@ import pyogrio
 
 from geo.config import MANIFEST_PATH
 from geo.errors import CRSError, DataFileError, MissingDataError
+from geo.text import Keyed
 
 logger = logging.getLogger(__name__)
 
@@ -449,12 +450,24 @@ def verify_data_dir(data_dir: Path) -> dict[str, str]:
         want = rec.get("sha256") if rec else ds.sha256
         path = Path(data_dir) / rel
         if not path.is_file():
-            status[role] = "absent (optional)" if ds is not None and ds.optional and not rec else "missing"
+            status[role] = (
+                STATES["absent"] if ds is not None and ds.optional and not rec else STATES["missing"]
+            )
         elif sha256_file(path) != want:
-            status[role] = "checksum mismatch"
+            status[role] = STATES["mismatch"]
         else:
-            status[role] = "ok (lock)" if rec else "ok"
+            status[role] = STATES["ok_lock"] if rec else STATES["ok"]
     return status
+
+
+#: States of a dataset in a folder (:func:`verify_data_dir`): English text with its catalog key.
+STATES = {
+    "ok": Keyed("ok", "cli.data_state.ok"),
+    "ok_lock": Keyed("ok (lock)", "cli.data_state.ok_lock"),
+    "absent": Keyed("absent (optional)", "cli.data_state.absent"),
+    "missing": Keyed("missing", "cli.data_state.missing"),
+    "mismatch": Keyed("checksum mismatch", "cli.data_state.mismatch"),
+}
 
 
 def verify_ok(status: dict[str, str]) -> bool:

@@ -41,6 +41,7 @@ from geo.sources.datasets import (
     sha256_file,
     write_lock,
 )
+from geo.text import Keyed, joined, of_error
 
 logger = logging.getLogger(__name__)
 
@@ -126,27 +127,42 @@ def dry_run(dest: Path, *, only: list[str] | None = None, mirror: str | None = N
     for s in sources.values():
         no_address = [f.name for f in s.files if not file_address(f, mirror)]
         if s.id not in selected:
-            mark = "not selected (use --only " + s.id + ")"
+            mark = Keyed(f"not selected (use --only {s.id})", "cli.fetch.not_selected", id=s.id)
         elif no_address:
-            mark = "selected, but SKIPPED: no confirmed address (give --mirror, or use geo data add)"
+            text = "selected, but SKIPPED: no confirmed address (give --mirror, or use geo data add)"
+            mark = Keyed(text, "cli.fetch.skipped_no_address")
         else:
-            mark = "will fetch"
+            mark = Keyed("will fetch", "cli.fetch.will_fetch")
         version = f", COD-AB {s.version}" if s.version else ""
-        lines.append(f"{s.id}: {s.title} -> {', '.join(s.produces)}{version} [{mark}]")
-        lines.append(f"    publisher: {s.publisher}; licence: {s.licence}; format: {s.format}")
+        roles = ", ".join(s.produces)
+        text = f"{s.id}: {s.title} -> {roles}{version} [{mark}]"
+        lines.append(
+            Keyed(text, "cli.fetch.source", id=s.id, title=s.title, roles=roles, version=version, mark=mark)
+        )
+        text = f"    publisher: {s.publisher}; licence: {s.licence}; format: {s.format}"
+        fields = {"publisher": s.publisher, "licence": s.licence, "format": s.format}
+        lines.append(Keyed(text, "cli.fetch.publisher", **fields))
         if s.page:
-            lines.append(f"    page: {s.page}")
+            lines.append(Keyed(f"    page: {s.page}", "cli.fetch.page", page=s.page))
         if s.note:
-            lines.append(f"    note: {s.note}")
+            lines.append(Keyed(f"    note: {s.note}", "cli.fetch.note", note=s.note))
         for f in s.files:
-            addr = file_address(f, mirror) or "NO CONFIRMED ADDRESS (use --mirror or geo data add)"
+            addr = file_address(f, mirror) or Keyed(
+                "NO CONFIRMED ADDRESS (use --mirror or geo data add)", "cli.fetch.no_address"
+            )
             h, origin = expected_hash(f, lock)
             status = {
-                "manifest": f"sha256 pinned in manifest {h[:12]}…",
-                "lock": f"sha256 recorded in lock {h[:12]}…",
-                "unknown": "sha256 unknown: recorded in the lock on first download",
+                "manifest": Keyed(
+                    f"sha256 pinned in manifest {h[:12]}…", "cli.fetch.hash_pinned", hash=h[:12]
+                ),
+                "lock": Keyed(f"sha256 recorded in lock {h[:12]}…", "cli.fetch.hash_locked", hash=h[:12]),
+                "unknown": Keyed(
+                    "sha256 unknown: recorded in the lock on first download", "cli.fetch.hash_unknown"
+                ),
             }[origin]
-            lines.append(f"    {f.name}: {addr}; {status}{_cache_note(Path(dest) / RAW_CACHE / f.name, h)}")
+            cache = _cache_note(Path(dest) / RAW_CACHE / f.name, h)
+            text = f"    {f.name}: {addr}; {status}{cache}"
+            lines.append(Keyed(text, "cli.fetch.file", name=f.name, address=addr, hash=status, cache=cache))
     lines.extend(_dataset_lines(dest, sources, selected))
     return lines
 
@@ -156,42 +172,56 @@ def _cache_note(path: Path, want: str) -> str:
     if not path.is_file():
         return ""
     if not want:
-        return "; cached copy unchecked (downloaded again to record its hash)"
+        return Keyed(
+            "; cached copy unchecked (downloaded again to record its hash)", "cli.fetch.cache_unchecked"
+        )
     if sha256_file(path) == want:
-        return "; cached, hash matches (not downloaded again)"
-    return "; cached copy has ANOTHER hash (downloaded again; refused if the new one differs too)"
+        return Keyed("; cached, hash matches (not downloaded again)", "cli.fetch.cache_ok")
+    text = "; cached copy has ANOTHER hash (downloaded again; refused if the new one differs too)"
+    return Keyed(text, "cli.fetch.cache_other")
 
 
 def _dataset_lines(dest: Path, sources: dict[str, Source], selected: set[str]) -> list[str]:
     """One line per dataset role: the folder's state and the sources that can produce it."""
-    from geo.sources.datasets import load_manifest, verify_data_dir
+    from geo.sources.datasets import STATES, load_manifest, verify_data_dir
 
     manifest = load_manifest()
     try:
         state = verify_data_dir(dest) if Path(dest).is_dir() else {}
     except AccessMapError as exc:
         state = {}
-        lines = [f"datasets: cannot read the folder lock ({exc})"]
+        lines = [
+            Keyed(f"datasets: cannot read the folder lock ({exc})", "cli.fetch.no_lock", reason=of_error(exc))
+        ]
     else:
-        lines = ["datasets (state in the folder; sources that produce each role):"]
+        lines = [
+            Keyed("datasets (state in the folder; sources that produce each role):", "cli.fetch.datasets")
+        ]
     for role in [*manifest, *(r for r in state if r not in manifest)]:
         ds = manifest.get(role)
-        here = state.get(role, "absent (optional)" if ds is not None and ds.optional else "missing")
+        here = state.get(role, STATES["absent"] if ds is not None and ds.optional else STATES["missing"])
+        alternative = Keyed(" (alternative)", "cli.fetch.alternative")
         makers = [
-            f"{sid}{'' if sid in selected else ' (alternative)'}"
+            (sid, "" if sid in selected else alternative)
             for sid, src in sources.items()
             if role in src.produces
         ]
         if makers:
-            how = "from " + ", ".join(makers)
+            names = [Keyed(f"{sid}{alt}", "cli.fetch.maker", id=sid, alt=alt) for sid, alt in makers]
+            how = Keyed("from " + ", ".join(names), "cli.fetch.from", names=joined(names))
         else:
-            how = "NO FETCH SOURCE: copy the file into the folder yourself"
+            origin = ""
             if ds is not None and ds.url:
-                how += f" (origin: {ds.url})"
+                origin = Keyed(f" (origin: {ds.url})", "cli.fetch.origin", url=ds.url)
             elif ds is not None:
-                how += f" ({ds.publisher})"
-        opt = ", optional" if ds is not None and ds.optional and "optional" not in here else ""
-        lines.append(f"  {role}: {here}{opt}; {how}")
+                origin = f" ({ds.publisher})"
+            text = f"NO FETCH SOURCE: copy the file into the folder yourself{origin}"
+            how = Keyed(text, "cli.fetch.no_source", origin=origin)
+        optional = ds is not None and ds.optional and "optional" not in here
+        opt = Keyed(", optional", "cli.fetch.optional") if optional else ""
+        lines.append(
+            Keyed(f"  {role}: {here}{opt}; {how}", "cli.fetch.role", role=role, state=here, opt=opt, how=how)
+        )
     return lines
 
 
@@ -300,7 +330,7 @@ def fetch_source(
         hashes[f.name] = (got, address, "manifest" if origin == "manifest" else "lock")
     produced = [r for r, rec in lock["datasets"].items() if rec.get("source") == s.id]
     if unchanged and produced and all(_lock_file_ok(dest, lock["datasets"][r]) for r in produced):
-        return "present"
+        return Keyed("present", "cli.fetch.present")
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{s.id}-", dir=dest))
     try:
         outputs = PROCESSORS[s.process](
@@ -332,7 +362,8 @@ def fetch_source(
             "recorded_at": stamp,
         }
     write_lock(dest, lock)
-    return "ok: " + ", ".join(f"{o.role}={o.path}" for o in outputs)
+    made = ", ".join(f"{o.role}={o.path}" for o in outputs)
+    return Keyed(f"ok: {made}", "cli.fetch.ok", made=made)
 
 
 def _lock_file_ok(dest: Path, rec: dict) -> bool:
@@ -360,10 +391,10 @@ def fetch_all(
         try:
             out[s.id] = fetch_source(s, dest, mirror=mirror, update=update, progress=progress)
         except SkipSource as exc:
-            out[s.id] = f"skipped: {exc}"
+            out[s.id] = Keyed(f"skipped: {exc}", "cli.fetch.skipped", reason=of_error(exc))
         except (AccessMapError, OSError, ValueError) as exc:
             logger.warning("source %s failed: %s", s.id, exc)
-            out[s.id] = f"failed: {exc}"
+            out[s.id] = Keyed(f"failed: {exc}", "cli.fetch.failed", reason=of_error(exc))
     return out
 
 

@@ -61,6 +61,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import DataFileError
+from geo.text import Keyed
 
 logger = logging.getLogger(__name__)
 
@@ -431,9 +432,10 @@ def _read_xlsx(
             cells = list(vals[:width]) + [None] * (width - len(vals[:width]))
             for j, (v, f) in enumerate(zip(cells, forms[:width], strict=False)):
                 if v is None and isinstance(f, str) and f.startswith("="):
-                    reason = (
+                    reason = Keyed(
                         "formula saved without its value (open the file in Excel or LibreOffice "
-                        "and save it again)"
+                        "and save it again)",
+                        "err.inc.formula",
                     )
                     problems.append((n, columns[j], reason, f))
             body.append(cells)
@@ -501,8 +503,11 @@ def read_table(
         text, enc = _decode(data, path, encoding)
         if re.search("Ã[\u0080-\u00bf]", text):
             warnings.append(
-                "text looks double-encoded (e.g. 'Ã©' for 'é'): "
-                "the file was probably converted to UTF-8 twice"
+                Keyed(
+                    "text looks double-encoded (e.g. 'Ã©' for 'é'): "
+                    "the file was probably converted to UTF-8 twice",
+                    "err.inc.w_double_encoded",
+                )
             )
         delim = delimiter or _sniff_delimiter(text)
         try:
@@ -524,11 +529,12 @@ def read_table(
     if frame.shape[1] == 0:
         raise DataFileError(path, "no header row")
     if len(frame) and _is_hxl_row(frame.iloc[0].tolist()):
-        warnings.append(
-            "row 1 holds HXL hashtags ("
-            + " ".join(str(v) for v in frame.iloc[0] if str(v).strip())[:80]
-            + "), not data: skipped; the rows below are numbered from the first data row"
+        tags = " ".join(str(v) for v in frame.iloc[0] if str(v).strip())[:80]
+        text = (
+            f"row 1 holds HXL hashtags ({tags}), not data: skipped; the rows below are numbered from "
+            "the first data row"
         )
+        warnings.append(Keyed(text, "err.inc.w_hxl_row", tags=tags))
         frame = frame.iloc[1:].reset_index(drop=True)
         problems = [(r - 1, c, why, v) for r, c, why, v in problems if r > 1]
     dupes = [c for c in frame.columns if list(frame.columns).count(c) > 1]
@@ -767,7 +773,7 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
     text = values.where(~is_ts, "").astype(str).str.strip()
     todo = ~is_ts
     blank = todo & (text == "")
-    reason[blank] = "missing date"
+    reason[blank] = Keyed("missing date", "err.inc.missing_date")
     todo &= ~blank
     dayfirst: list[int] = []
     monthfirst: list[int] = []
@@ -790,7 +796,7 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
         out[iso] = parsed
         prec[iso] = "day"
         bad = iso & out.isna()
-        reason[bad] = "not a calendar date"
+        reason[bad] = Keyed("not a calendar date", "err.inc.not_calendar_date")
         todo &= ~iso
     # ISO month
     m = extract(_YM)
@@ -799,7 +805,7 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
         parsed = pd.to_datetime(m.loc[ym, 0] + "-" + m.loc[ym, 1] + "-01", format="%Y-%m-%d", errors="coerce")
         out[ym] = parsed
         prec[ym] = "month"
-        reason[ym & out.isna()] = "not a calendar month"
+        reason[ym & out.isna()] = Keyed("not a calendar month", "err.inc.not_calendar_month")
         todo &= ~ym
     # yyyy/mm/dd
     m = extract(_YMD_SLASH)
@@ -812,7 +818,7 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
         )
         out[ymd] = parsed
         prec[ymd] = "day"
-        reason[ymd & out.isna()] = "not a calendar date"
+        reason[ymd & out.isna()] = Keyed("not a calendar date", "err.inc.not_calendar_date")
         todo &= ~ymd
     # dd/mm/yyyy or mm/dd/yyyy
     m = extract(_SLASH)
@@ -840,15 +846,22 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
         out[sl] = parsed
         prec[sl] = "day"
         amb_idx = amb[amb].index
-        reason[amb_idx] = (
-            "ambiguous date "
-            + text[amb_idx].map(repr)
-            + ": day-first or month-first? declare the file's date order "
-            "(date_order in the mapping, or --date-order dmy|mdy)"
+        reason[amb_idx] = _each(
+            text[amb_idx],
+            lambda v: Keyed(
+                f"ambiguous date {v!r}: day-first or month-first? declare the file's date order "
+                "(date_order in the mapping, or --date-order dmy|mdy)",
+                "err.inc.ambiguous_date",
+                value=repr(v),
+            ),
         )
         bad = sl & out.isna() & (reason == "")
         order = {"dmy": "day-first", "mdy": "month-first"}.get(date_order or "", "")
-        reason[bad] = "not a calendar date" + (f" when read {order}" if order else "")
+        reason[bad] = (
+            Keyed(f"not a calendar date when read {order}", f"err.inc.not_calendar_date_{date_order}")
+            if order
+            else Keyed("not a calendar date", "err.inc.not_calendar_date")
+        )
         todo &= ~sl
     # "15 January 2020", "15-Jan-2020", "15 janvier 2020"
     if todo.any():
@@ -865,9 +878,14 @@ def parse_dates(values: pd.Series, *, date_order: str | None = None) -> _Dates:
         out[todo] = parsed
         prec[todo & out.notna()] = "day"
         bad = todo & out.isna()
-        reason[bad] = (
-            "unrecognised date " + text[bad].map(repr) + "; expected YYYY-MM-DD, "
-            "YYYY-MM, DD/MM/YYYY (with a declared order) or '15 January 2020'"
+        reason[bad] = _each(
+            text[bad],
+            lambda v: Keyed(
+                f"unrecognised date {v!r}; expected YYYY-MM-DD, "
+                "YYYY-MM, DD/MM/YYYY (with a declared order) or '15 January 2020'",
+                "err.inc.unrecognised_date",
+                value=repr(v),
+            ),
         )
     assert len(out) == n
     return _Dates(out, prec, reason, dayfirst, monthfirst)
@@ -938,7 +956,11 @@ class CheckResult:
     def report(self) -> dict[str, Any]:
         """JSON-ready summary: format, rows, accepted, rejected problems, warnings, duplicates."""
         rejected = [
-            {"row": int(r.row), "field": str(r.field), "reason": str(r.reason)}
+            {
+                "row": int(r.row),
+                "field": str(r.field),
+                "reason": r.reason if isinstance(r.reason, str) else str(r.reason),
+            }
             for r in self.rejected.itertuples()
         ]
         dups = [
@@ -1049,7 +1071,8 @@ class _Checker:
         if fmt in _SPECS:
             absent = [names[0] for canon, names in _SPECS[fmt].items() if canon not in cols]
             if absent:
-                warnings.append(f"optional columns absent: {', '.join(absent)}")
+                text = f"optional columns absent: {', '.join(absent)}"
+                warnings.append(Keyed(text, "err.inc.w_optional_absent", columns=", ".join(absent)))
         defaults = dict(mapping.defaults) if mapping else {}
         return cls(table, fmt, cols, defaults, source, warnings)
 
@@ -1081,7 +1104,12 @@ class _Checker:
         if not mask.any():
             return
         idx = mask[mask].index
-        rs = reason[idx] if isinstance(reason, pd.Series) else reason
+        # object dtype keeps geo.text.Keyed reasons (a string column would turn them into str)
+        rs = pd.Series(
+            list(reason[idx]) if isinstance(reason, pd.Series) else [reason] * len(idx),
+            index=idx,
+            dtype=object,
+        )
         vals = values[idx].astype(str) if values is not None else ""
         self.problems.append(
             pd.DataFrame({"row": idx + 1, "field": fld, "reason": rs, "value": vals}, index=idx)
@@ -1102,16 +1130,24 @@ class _Checker:
         cols, raw = self.cols, self.raw
         ids = self.text("event_id")
         if "event_id" in cols:
-            self.reject(ids == "", cols["event_id"], "missing event id")
+            self.reject(ids == "", cols["event_id"], Keyed("missing event id", "err.inc.missing_id"))
             first = ids.where(ids != "").dropna()
             dup = first.duplicated(keep="first")
             if dup.any():
                 first_row = {v: int(i) + 1 for i, v in first[~dup].items()}
-                reasons = first[dup].map(lambda v: f"duplicate event id {v!r} (first at row {first_row[v]})")
+                reasons = _each(
+                    first[dup],
+                    lambda v: Keyed(
+                        f"duplicate event id {v!r} (first at row {first_row[v]})",
+                        "err.inc.duplicate_id",
+                        id=repr(v),
+                        row=first_row[v],
+                    ),
+                )
                 self.reject(
                     ids.index.isin(first[dup].index),
                     cols["event_id"],
-                    pd.Series(reasons, index=raw.index).fillna(""),
+                    pd.Series(reasons, index=raw.index, dtype=object).fillna(""),
                     ids,
                 )
         return ids
@@ -1124,20 +1160,30 @@ class _Checker:
         d = parse_dates(dates_src, date_order=order)
         self.reject(d.reason != "", date_field, d.reason, dates_src.astype(str))
         if d.dayfirst_rows and d.monthfirst_rows:
+            dmy, mdy = [i + 1 for i in d.dayfirst_rows[:5]], [i + 1 for i in d.monthfirst_rows[:5]]
             warnings.append(
-                f"slash dates are day-first in rows {[i + 1 for i in d.dayfirst_rows[:5]]} but month-first "
-                f"in rows {[i + 1 for i in d.monthfirst_rows[:5]]}: check the file"
+                Keyed(
+                    f"slash dates are day-first in rows {dmy} but month-first in rows {mdy}: check the file",
+                    "err.inc.w_mixed_orders",
+                    dmy=", ".join(map(str, dmy)),
+                    mdy=", ".join(map(str, mdy)),
+                )
             )
         amb = int(d.reason.str.startswith("ambiguous").sum())
         if amb:
             hint = ""
             if d.dayfirst_rows and not d.monthfirst_rows:
-                hint = "; the unambiguous rows are day-first, declare --date-order dmy if all are"
+                text = "; the unambiguous rows are day-first, declare --date-order dmy if all are"
+                hint = Keyed(text, "err.inc.w_hint_dmy")
             elif d.monthfirst_rows and not d.dayfirst_rows:
-                hint = "; the unambiguous rows are month-first, declare --date-order mdy if all are"
-            warnings.append(f"{amb} rows have ambiguous slash dates and were rejected{hint}")
+                text = "; the unambiguous rows are month-first, declare --date-order mdy if all are"
+                hint = Keyed(text, "err.inc.w_hint_mdy")
+            text = f"{amb} rows have ambiguous slash dates and were rejected{hint}"
+            warnings.append(Keyed(text, "err.inc.w_ambiguous", n=amb, hint=hint))
         future = d.date.notna() & (d.date > pd.Timestamp(today))
-        self.reject(future, date_field, f"date after today ({today.isoformat()})", dates_src.astype(str))
+        day = today.isoformat()
+        after = Keyed(f"date after today ({day})", "err.inc.future_date", today=day)
+        self.reject(future, date_field, after, dates_src.astype(str))
         out["date"] = d.date
         end = parse_dates(self.text("date_end"), date_order=order) if "date_end" in cols else None
         out["date_end"] = end.date if end is not None else pd.NaT
@@ -1167,15 +1213,16 @@ class _Checker:
                 tmap = _ACLED_TIME
             bad_gp = gp.notna() & out["geo_precision"].isna()
             if bad_gp.any():
-                warnings.append(
-                    f"{int(bad_gp.sum())} rows have an unknown geo precision code; stored as unknown"
-                )
+                n_bad = int(bad_gp.sum())
+                text = f"{n_bad} rows have an unknown geo precision code; stored as unknown"
+                warnings.append(Keyed(text, "err.inc.w_geo_precision_code", n=n_bad))
             tprec = tp.astype("float64").map({float(k): v for k, v in tmap.items()}).astype(object).fillna("")
             if fmt == "generic" and "date_precision" in cols:
                 tprec = text("date_precision").str.lower()
             out["date_precision"] = tprec.where(tprec != "", parsed)
             if fmt != "generic" and "geo_precision" not in cols:
-                warnings.append("no geo precision column: precision stored as unknown")
+                text = "no geo precision column: precision stored as unknown"
+                warnings.append(Keyed(text, "err.inc.w_no_geo_precision"))
         out["geo_precision"] = out["geo_precision"].astype("Int64")
         out["low_precision"] = (out["geo_precision"] >= 3).fillna(False).astype(bool)
 
@@ -1190,18 +1237,24 @@ class _Checker:
         lat, lon = parse_number(lat_txt).to_numpy(), parse_number(lon_txt).to_numpy()
         blank_lat = lat_txt.isin(["", "n/a", "NA", "na", "N/A"])
         blank_lon = lon_txt.isin(["", "n/a", "NA", "na", "N/A"])
-        reject(blank_lat, lat_field, "missing coordinate")
-        reject(blank_lon & ~blank_lat, lon_field, "missing coordinate")
-        reject(~blank_lat & np.isnan(lat), lat_field, "not a number", lat_txt)
-        reject(~blank_lon & np.isnan(lon), lon_field, "not a number", lon_txt)
+        missing = Keyed("missing coordinate", "err.inc.missing_coordinate")
+        nan = Keyed("not a number", "err.inc.nan")
+        reject(blank_lat, lat_field, missing)
+        reject(blank_lon & ~blank_lat, lon_field, missing)
+        reject(~blank_lat & np.isnan(lat), lat_field, nan, lat_txt)
+        reject(~blank_lon & np.isnan(lon), lon_field, nan, lon_txt)
         finite = np.isfinite(lat) & np.isfinite(lon)
         zero = finite & (lat == 0) & (lon == 0)
-        reject(zero, f"{lat_field},{lon_field}", "coordinates 0,0 are a placeholder, not a location")
+        reject(
+            zero,
+            f"{lat_field},{lon_field}",
+            Keyed("coordinates 0,0 are a placeholder, not a location", "err.inc.zero_zero"),
+        )
         bad_range = finite & ~zero & ((np.abs(lat) > 90) | (np.abs(lon) > 180))
         reject(
             bad_range,
             f"{lat_field},{lon_field}",
-            "coordinates out of range (|lat| > 90 or |lon| > 180)",
+            Keyed("coordinates out of range (|lat| > 90 or |lon| > 180)", "err.inc.out_of_range"),
             lat_txt + "," + lon_txt,
         )
         check = finite & ~zero & ~bad_range
@@ -1219,16 +1272,24 @@ class _Checker:
             lon = np.where(swapped, lat, lon)
             lat = lat2
             rows = [int(i) + 1 for i in np.flatnonzero(swapped)]
-            self.warnings.append(f"latitude/longitude swapped and fixed on {len(rows)} rows: {rows[:20]}")
+            text = f"latitude/longitude swapped and fixed on {len(rows)} rows: {rows[:20]}"
+            shown = ", ".join(map(str, rows[:20]))
+            self.warnings.append(Keyed(text, "err.inc.w_swapped_fixed", n=len(rows), rows=shown))
         else:
-            reject(
-                swapped,
-                f"{lat_field},{lon_field}",
-                "latitude and longitude look swapped: (lat, lon) "
-                + pair
-                + " is outside Mali but the swapped pair is inside; fix the file or use --fix-swapped",
+            swapped_text = _each(
+                pair,
+                lambda v: Keyed(
+                    f"latitude and longitude look swapped: (lat, lon) {v} is outside Mali but the swapped "
+                    "pair is inside; fix the file or use --fix-swapped",
+                    "err.inc.swapped",
+                    pair=v,
+                ),
             )
-        reject(outside & ~swapped, f"{lat_field},{lon_field}", "outside Mali: (lat, lon) " + pair)
+            reject(swapped, f"{lat_field},{lon_field}", swapped_text)
+        outside_text = _each(
+            pair, lambda v: Keyed(f"outside Mali: (lat, lon) {v}", "err.inc.outside_mali", pair=v)
+        )
+        reject(outside & ~swapped, f"{lat_field},{lon_field}", outside_text)
         out["latitude"], out["longitude"] = lat, lon
 
     def check_fatalities(self, out: pd.DataFrame) -> None:
@@ -1238,7 +1299,8 @@ class _Checker:
             ftxt = self.text("fatalities")
             fat = parse_number(ftxt)
             bad = (ftxt != "") & (fat.isna() | (fat < 0) | (fat != fat.round()))
-            self.reject(bad, cols["fatalities"], "fatalities must be a whole number >= 0", ftxt)
+            whole = Keyed("fatalities must be a whole number >= 0", "err.inc.fatalities")
+            self.reject(bad, cols["fatalities"], whole, ftxt)
             out["fatalities"] = fat.fillna(0).where(~bad, 0).astype("int64")
         else:
             out["fatalities"] = np.int64(0)
@@ -1253,7 +1315,8 @@ class _Checker:
         if self.fmt == "ucdp":
             etype = etype.map(lambda v: _UCDP_VIOLENCE.get(v, v))
         if "event_type" in self.cols or "event_type" in self.defaults:
-            self.reject(etype == "", self.cols.get("event_type", "event_type"), "missing event type")
+            no_type = Keyed("missing event type", "err.inc.missing_type")
+            self.reject(etype == "", self.cols.get("event_type", "event_type"), no_type)
         else:
             etype = pd.Series("incident", index=self.raw.index, dtype=object)
         out["event_type"] = etype
@@ -1306,12 +1369,17 @@ class _Checker:
         if (~has_id).any():
             same = acc["incident_id"].duplicated(keep="first")
             if same.any():
-                self.warnings.append(
-                    f"{int(same.sum())} rows repeat another row's content exactly "
-                    f"(rows {acc.loc[same, 'row'].tolist()[:20]}); kept once"
-                )
+                rows = acc.loc[same, "row"].tolist()[:20]
+                text = f"{int(same.sum())} rows repeat another row's content exactly (rows {rows}); kept once"
+                shown = ", ".join(map(str, rows))
+                self.warnings.append(Keyed(text, "err.inc.w_repeated", n=int(same.sum()), rows=shown))
                 acc = acc[~same]
         return acc[INCIDENT_COLUMNS].reset_index(drop=True), rejected, keep
+
+
+def _each(values: pd.Series, make: Callable[[Any], str]) -> pd.Series:
+    """Return ``make(v)`` for each value, as an object Series (keeps :class:`geo.text.Keyed` texts)."""
+    return pd.Series([make(v) for v in values], index=values.index, dtype=object)
 
 
 def check_table(
@@ -1390,10 +1458,11 @@ def check_table(
         else _empty_duplicates()
     )
     if len(dups):
-        chk.warnings.append(
+        text = (
             f"{len(dups)} rows may duplicate events of another source (within "
             f"{dup_km:g} km and {dup_days} days); they are kept and listed in duplicates"
         )
+        chk.warnings.append(Keyed(text, "err.inc.w_duplicates", n=len(dups), km=f"{dup_km:g}", days=dup_days))
     logger.info(
         "check %s (%s): %d rows, %d accepted, %d rejected",
         table.path.name,

@@ -1242,7 +1242,7 @@ def record_road_status(
     StoreError
         Store not ours, newer schema, or a store fault (disk full, read-only, damaged).
     """
-    label = "road-status input"
+    label = Keyed("road-status input", "err.where.road_input")
     row = {
         "axis_id": axis_id,
         "status": status,
@@ -1434,7 +1434,7 @@ def record_encircled(
     StoreError
         Store not ours, newer schema, or a store fault (disk full, read-only, damaged).
     """
-    label = "encircled input"
+    label = Keyed("encircled input", "err.where.encircled_input")
     locality = (locality or "").strip()
     if not locality:
         raise DataFileError(label, REQUIRED, field="locality")
@@ -1785,7 +1785,7 @@ def record_crossing_status(
     StoreError
         Store not ours or newer schema.
     """
-    label = "crossing-status input"
+    label = Keyed("crossing-status input", "err.where.crossing_input")
     row = {
         "crossing_id": crossing_id,
         "status": status,

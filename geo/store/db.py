@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from geo.errors import StoreError
+from geo.text import Keyed
 
 logger = logging.getLogger(__name__)
 
@@ -465,7 +466,7 @@ def _psycopg() -> object:
             "a PostgreSQL store needs the psycopg package: pip install 'mali-access[server]' "
             "(or pip install 'psycopg[binary]')"
         )
-        raise StoreError(msg) from exc
+        raise StoreError(Keyed(msg, "err.store_psycopg")) from exc
     return psycopg
 
 
@@ -515,8 +516,11 @@ def _describe_pg_fault(location: str | os.PathLike[str], exc: BaseException) -> 
             code = "28"
         else:
             code = "08"
-    template = _PG_FAULTS.get(code) or _PG_FAULTS.get(code[:2], "store error ({detail}); nothing was saved")
-    return f"{display_location(location)}: {template.format(detail=detail)}"
+    found = code if code in _PG_FAULTS else code[:2] if code[:2] in _PG_FAULTS else ""
+    template = _PG_FAULTS.get(found, "store error ({detail}); nothing was saved")
+    where = display_location(location)
+    text = Keyed(template.format(detail=detail), f"err.store.pg_{found or 'other'}".lower(), detail=detail)
+    return Keyed(f"{where}: {text}", "err.store_fault", where=where, text=text)
 
 
 #: SQLite result codes (primary) and what they mean for the advisor; ``{path}`` and ``{why}`` filled in.
@@ -567,15 +571,17 @@ def _folder_state(path: Path) -> str:
     """Why a store file is not writable, in words (read-only medium, permissions, missing folder)."""
     folder = path.parent
     if not folder.exists():
-        return f"its folder {folder} does not exist"
+        return Keyed(f"its folder {folder} does not exist", "err.store_why.no_folder", folder=str(folder))
     try:
         if os.statvfs(folder).f_flag & os.ST_RDONLY:
-            return f"{folder} is on a read-only file system"
+            return Keyed(
+                f"{folder} is on a read-only file system", "err.store_why.read_only", folder=str(folder)
+            )
     except OSError:
         pass
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        return "no write permission on the file or its folder"
-    return "it could not be written"
+        return Keyed("no write permission on the file or its folder", "err.store_why.permission")
+    return Keyed("it could not be written", "err.store_why.other")
 
 
 def describe_fault(path: str | os.PathLike[str], exc: BaseException) -> str:
@@ -609,8 +615,10 @@ def describe_fault(path: str | os.PathLike[str], exc: BaseException) -> str:
             errno.EPERM: "SQLITE_PERM",
         }.get(exc.errno or 0, "SQLITE_IOERR")
     template = _FAULTS.get(code or "", "store error ({detail}); nothing was saved")
-    text = template.format(why=_folder_state(path), detail=detail)
-    return f"{path}: {text}"
+    why = _folder_state(path)
+    key = f"err.store.{(code if code in _FAULTS else 'other').lower()}"
+    text = Keyed(template.format(why=why, detail=detail), key, why=why, detail=detail)
+    return Keyed(f"{path}: {text}", "err.store_fault", where=str(path), text=text)
 
 
 @contextmanager
@@ -670,7 +678,7 @@ def _open(path: Path, *, read_only: bool, immutable: bool = True) -> StoreConnec
                 f"{path}: the store is on read-only media with unsaved changes in {wal.name}; "
                 "nothing was changed. Copy the store with its -wal and -shm files to a writable folder"
             )
-            raise StoreError(msg)
+            raise StoreError(Keyed(msg, "err.store_wal_read_only", path=str(path), wal=wal.name))
         uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
         conn = sqlite3.connect(
             uri,
@@ -732,7 +740,7 @@ def connect(path: str | os.PathLike[str], *, create: bool = True) -> StoreConnec
         if not path.exists():
             if not create:
                 msg = f"{path}: store does not exist"
-                raise StoreError(msg)
+                raise StoreError(Keyed(msg, "err.store_missing", path=str(path)))
             make_private_dir(path.parent)
             try:
                 _create_private(path)
@@ -771,7 +779,7 @@ def connect(path: str | os.PathLike[str], *, create: bool = True) -> StoreConnec
                     f"{path}: not a Mali access store (application_id {app_id:#x}); "
                     "refusing to open or overwrite it"
                 )
-                raise StoreError(msg)
+                raise StoreError(Keyed(msg, "err.store_not_ours", path=str(path), id=f"{app_id:#x}"))
             if not conn.read_only:
                 _narrow_modes(path)  # ours (checked above): others must not read it
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -820,13 +828,13 @@ def _connect_pg(url: str, *, create: bool) -> PgConnection:
                         )
             elif app_id is None:
                 msg = f"{conn.path}: store does not exist (no store tables in this database)"
-                raise StoreError(msg)
+                raise StoreError(Keyed(msg, "err.store_no_tables", path=str(conn.path)))
             elif app_id != APPLICATION_ID:
                 msg = (
                     f"{conn.path}: not a Mali access store (application_id {app_id:#x}); "
                     "refusing to open or overwrite it"
                 )
-                raise StoreError(msg)
+                raise StoreError(Keyed(msg, "err.store_not_ours", path=str(conn.path), id=f"{app_id:#x}"))
         except BaseException:
             conn.close()
             raise
@@ -876,10 +884,11 @@ def _rollback_quietly(conn: sqlite3.Connection | PgConnection) -> None:
 
 
 def _newer_schema(component: str, current: int, target: int) -> str:
-    return (
+    text = (
         f"store component {component!r} is at schema version {current}, newer than "
         f"this program's {target}; upgrade the program, the store was not changed"
     )
+    return Keyed(text, "err.store_newer", component=repr(component), current=current, target=target)
 
 
 def _has_components(conn: sqlite3.Connection | PgConnection) -> bool:
