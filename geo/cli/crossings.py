@@ -22,7 +22,15 @@ import argparse
 import datetime as dt
 
 from geo.cli.common import add_store_option, hx, parse_date, say, store_from
-from geo.cli.status import _date, add_format_option, add_version_options, print_frame, recorded_line
+from geo.cli.status import (
+    _date,
+    _numbered,
+    _store_id,
+    add_format_option,
+    add_version_options,
+    print_frame,
+    recorded_line,
+)
 from geo.errors import DataFileError
 from geo.store import constraints
 from geo.store.db import display_location
@@ -91,6 +99,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_set(args: argparse.Namespace) -> int:
     """Record one version; prints its id."""
     path = store_from(args)
+    supersedes = _store_id(path, "crossing", args.crossing, args.supersedes, "supersedes")
     res = constraints.record_crossing_status(
         path,
         crossing_id=args.crossing,
@@ -103,13 +112,23 @@ def run_set(args: argparse.Namespace) -> int:
         confidence=args.confidence,
         note=args.note,
         status_raw=args.status_raw,
-        supersedes=args.supersedes,
+        supersedes=supersedes,
     )
     known = constraints.known_crossings().set_index("crossing_id")
     name = known["name"].get(args.crossing)
     agreement = crossing_agreement(known["kind"].get(args.crossing), name)
     item = f"{name} ({args.crossing})" if isinstance(name, str) and name else args.crossing
-    print(recorded_line(args, "cli.crossing_recorded", res, item=item, path=path, agreement=agreement))
+    line = recorded_line(
+        args,
+        "cli.crossing_recorded",
+        res,
+        item=item,
+        path=path,
+        kind="crossing",
+        item_id=args.crossing,
+        agreement=agreement,
+    )
+    print(line)
     return 0
 
 
@@ -140,8 +159,9 @@ def run_history(args: argparse.Namespace) -> int:
         raise DataFileError(label, msg, field="crossing").keyed(
             key="err.unknown_crossing", id=repr(args.crossing)
         )
-    hist = constraints.crossing_status_history(path, args.crossing)[HISTORY_COLUMNS]
-    print_frame(hist if args.format == "csv" else _agreeing(args, hist), args.format, args)
+    hist = constraints.crossing_status_history(path, args.crossing)
+    table = _numbered(args, hist[HISTORY_COLUMNS], hist, "crossing_id")
+    print_frame(table if args.format == "csv" else _agreeing(args, table), args.format, args)
     return 0
 
 
@@ -155,7 +175,8 @@ def run_show(args: argparse.Namespace) -> int:
             say(args, "cli.crossings_head", date=_date(args, as_of), store=display_location(store_from(args)))
         )
         table = _agreeing(args, table).assign(kind=[_kind(args, k) for k in table["kind"]])
-    print_frame(table[SHOW_COLUMNS], args.format, args)
+    history = constraints.crossing_status_history(store_from(args))
+    print_frame(_numbered(args, table[SHOW_COLUMNS], history, "crossing_id"), args.format, args)
     return 0
 
 

@@ -28,7 +28,7 @@ from geo.cli.common import (
     say,
     store_from,
 )
-from geo.cli.status import _date, add_format_option, print_frame
+from geo.cli.status import _date, _numbered, add_format_option, print_frame
 from geo.errors import DataFileError
 from geo.products.i18n import format_day
 from geo.store import constraints
@@ -178,15 +178,16 @@ def run_set(args: argparse.Namespace) -> int:
         note=args.note,
         source=args.source,
         recorded_by=args.by,
-        based_on=args.based_on,
+        based_on=_based_on(args, path),
         data_dir=_data_dir(args),
     )
     hist = constraints.encircled_history(path, args.locality)
     row = hist[hist["version_id"] == res.version_id].iloc[0]
+    numbers = constraints.version_numbers(hist, "episode_id")  # the episode's own version numbers
     lang = lang_of(args)
     shown = "cli.enc_public" if bool(row["public"]) else "cli.enc_restricted"
     extra = (
-        say(args, "cli.enc_supersedes", n=res.supersedes)
+        say(args, "cli.enc_supersedes", n=numbers.get(int(res.supersedes), res.supersedes))
         if res.supersedes is not None
         else say(args, "cli.enc_new")
     )
@@ -194,7 +195,7 @@ def run_set(args: argparse.Namespace) -> int:
         say(
             args,
             "cli.enc_recorded",
-            n=res.version_id,
+            n=numbers[int(res.version_id)],
             episode=row["episode_id"],
             status=ENCIRCLED_STATUS.label(row["status"], lang).lower(),
             since=format_day(row["since"], lang),
@@ -203,7 +204,7 @@ def run_set(args: argparse.Namespace) -> int:
             shown=say(args, shown),
             extra=extra,
             by=args.by,
-            at=res.recorded_at,
+            at=format_day(res.recorded_at, lang),
             path=path,
         )
     )
@@ -219,8 +220,28 @@ def run_history(args: argparse.Namespace) -> int:
         raise DataFileError(label, msg, field="locality").keyed(
             key="err.unknown_locality", name=repr(args.locality)
         )
-    print_frame(hist[HISTORY_COLUMNS], args.format, args, VOCABS)
+    print_frame(_numbered(args, hist[HISTORY_COLUMNS], hist, "episode_id"), args.format, args, VOCABS)
     return 0
+
+
+def _based_on(args: argparse.Namespace, path) -> int | None:  # noqa: ANN001
+    """Store id of the episode version ``--based-on`` names (its number in the episode, 0 for a new one).
+
+    The episode is ``--episode``, else the locality's episode that starts on ``--since``
+    (as :func:`geo.store.constraints.record_encircled` finds it); none: the number must be 0.
+    """
+    if args.based_on is None or args.based_on == 0:
+        return args.based_on
+    episode = args.episode
+    if episode is None and args.since is not None:
+        hist = constraints.encircled_history(path, args.locality)
+        same = hist[hist["since"].astype(str) == args.since.isoformat()]
+        episode = (
+            str(same["episode_id"].iloc[-1]) if len(same) else f"{args.locality}@{args.since.isoformat()}"
+        )
+    return constraints.version_id_of(
+        path, "episode", episode or args.locality, args.based_on, field="based_on"
+    )
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -242,7 +263,8 @@ def run_show(args: argparse.Namespace) -> int:
         print(
             say(args, "cli.encircled_head", date=_date(args, as_of), store=display_location(store_from(args)))
         )
-    print_frame(eff[SHOW_COLUMNS], args.format, args, VOCABS)
+    history = constraints.encircled_history(store_from(args))
+    print_frame(_numbered(args, eff[SHOW_COLUMNS], history, "episode_id"), args.format, args, VOCABS)
     if args.format == "table":
         note = "cli.enc_population_note" if data_dir is not None else "cli.enc_no_data"
         print(say(args, note))

@@ -238,6 +238,7 @@ def run_link(args: argparse.Namespace) -> int:
     """Run ``incidents link``; returns the exit code."""
     from geo.errors import DataFileError
     from geo.model.incidents import load_incidents
+    from geo.store.constraints import version_number
     from geo.store.links import link_incident
 
     data_dir = data_from(args)
@@ -278,7 +279,9 @@ def run_link(args: argparse.Namespace) -> int:
             if res.kind in ("road_status", "encirclement")
             else res.kind,
             target=res.target,
-            n=res.version_id,
+            n=version_number(
+                store, "axis" if res.kind == "road_status" else "episode", res.target, res.version_id
+            ),
             path=store,
         )
     )

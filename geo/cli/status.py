@@ -138,8 +138,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_set(args: argparse.Namespace) -> int:
-    """Record one version; prints its id."""
+    """Record one version; prints its number among the axis's versions."""
     path = store_from(args)
+    supersedes = _store_id(path, "axis", args.axis, args.supersedes, "supersedes")
+    based_on = _store_id(path, "axis", args.axis, args.based_on, "based_on")
     res = constraints.record_road_status(
         path,
         axis_id=args.axis,
@@ -152,35 +154,76 @@ def run_set(args: argparse.Namespace) -> int:
         confidence=args.confidence,
         note=args.note,
         status_raw=args.status_raw,
-        supersedes=args.supersedes,
+        supersedes=supersedes,
         escort_kmh=args.escort_kmh,
-        based_on=args.based_on,
+        based_on=based_on,
     )
-    print(recorded_line(args, "cli.status_recorded", res, item=args.axis, path=path))
+    print(
+        recorded_line(
+            args, "cli.status_recorded", res, item=args.axis, path=path, kind="axis", item_id=args.axis
+        )
+    )
     return 0
 
 
-def recorded_line(args: argparse.Namespace, key: str, res, *, item: str, path, agreement: str = "f") -> str:  # noqa: ANN001
+def _store_id(path, kind: str, item: str, number: int | None, field: str) -> int | None:  # noqa: ANN001
+    """Return the store id of the version ``number`` people gave (``--supersedes``, ``--based-on``)."""
+    return None if number is None else constraints.version_id_of(path, kind, item, number, field=field)
+
+
+def numbered(table: pd.DataFrame, history: pd.DataFrame, item_column: str) -> pd.DataFrame:
+    """Return a table for people with each item's own version numbers instead of store ids.
+
+    ``version_id`` becomes ``version`` (1, 2, 3 per item in order of recording,
+    :func:`geo.store.constraints.version_numbers` over ``history``), and ``supersedes`` /
+    ``superseded_by`` name those numbers too.
+    """
+    numbers = constraints.version_numbers(history, item_column)
+    out = table.copy()
+    for c in ("version_id", "supersedes", "superseded_by"):
+        if c in out.columns:
+            out[c] = [numbers.get(int(v), v) if pd.notna(v) else None for v in out[c]]
+    return out.rename(columns={"version_id": "version"})
+
+
+def recorded_line(  # noqa: PLR0913
+    args: argparse.Namespace,
+    key: str,
+    res,  # noqa: ANN001
+    *,
+    item: str,
+    path,  # noqa: ANN001
+    kind: str,
+    item_id: str,
+    agreement: str = "f",
+) -> str:
     """Return the line saying a status version was recorded (``key``: of an axis or of a crossing).
 
+    The version and the one it supersedes are numbered within the item (``kind`` and
+    ``item_id``, :func:`geo.store.constraints.version_number`), as the history shows them.
     ``agreement`` is that of the item's French noun (:func:`geo.vocab.road_status_label`):
     a road is feminine, a crossing agrees with its own noun (``bac`` masculine).
     """
     from geo.cli.common import lang_of
-    from geo.products.i18n import format_date
+    from geo.products.i18n import format_date, format_day
 
     lang = lang_of(args)
-    extra = say(args, "cli.supersedes", n=res.supersedes) if res.supersedes is not None else ""
+    number = constraints.version_number
+    extra = (
+        say(args, "cli.supersedes", n=number(path, kind, item_id, res.supersedes))
+        if res.supersedes is not None
+        else ""
+    )
     return say(
         args,
         key,
-        n=res.version_id,
+        n=number(path, kind, item_id, res.version_id),
         item=item,
         status=road_status_label(args.status, lang, agreement).lower(),
         date=format_date(args.valid_from, lang),
         extra=extra,
         by=args.by,
-        at=res.recorded_at,
+        at=format_day(res.recorded_at, lang),
         path=path,
     )
 
@@ -195,8 +238,20 @@ def run_history(args: argparse.Namespace) -> int:
         label = "status history"
         raise DataFileError(label, msg, field="axis").keyed(key="err.unknown_axis", id=repr(args.axis))
     hist = constraints.road_status_history(path, args.axis)
-    print_frame(hist[HISTORY_COLUMNS], args.format, args)
+    print_frame(_numbered(args, hist[HISTORY_COLUMNS], hist, "axis_id"), args.format, args)
     return 0
+
+
+def _numbered(
+    args: argparse.Namespace, table: pd.DataFrame, history: pd.DataFrame, item_column: str
+) -> pd.DataFrame:
+    """Return the table as printed: :func:`numbered`; for ``--format csv`` the store ids plus ``version``."""
+    shown = numbered(table, history, item_column)
+    if args.format != "csv":
+        return shown
+    out = table.copy()
+    out.insert(list(out.columns).index("version_id") + 1, "version", shown["version"].to_numpy())
+    return out
 
 
 def _date(args: argparse.Namespace, day: dt.date) -> str:
@@ -213,5 +268,6 @@ def run_show(args: argparse.Namespace) -> int:
     table = constraints.effective_road_status(versions, as_of).reset_index()
     if args.format == "table":
         print(say(args, "cli.status_head", date=_date(args, as_of), store=display_location(store_from(args))))
-    print_frame(table[SHOW_COLUMNS], args.format, args)
+    history = constraints.road_status_history(store_from(args))
+    print_frame(_numbered(args, table[SHOW_COLUMNS], history, "axis_id"), args.format, args)
     return 0

@@ -307,18 +307,27 @@ class ConflictError(AccessMapError, RuntimeError):
         ``recorded_by``, ``recorded_at`` and the item's fields).
     """
 
-    def __init__(self, item: str, based_on: int, current: dict[str, object], summary: str) -> None:
+    def __init__(
+        self,
+        item: str,
+        based_on: int,
+        current: dict[str, object],
+        summary: str,
+        numbers: tuple[int, int] | None = None,
+    ) -> None:
         self.item, self.based_on, self.current = item, based_on, current
+        # people see each item's own version numbers (version_numbers), not the store ids
+        shown, now = numbers if numbers is not None else (based_on, current["version_id"])
         super().__init__(
-            f"{item} was changed since your form was loaded (version {based_on}): version "
-            f"{current['version_id']} {summary}, recorded by {current['recorded_by']} at "
+            f"{item} was changed since your form was loaded (version {shown}): version "
+            f"{now} {summary}, recorded by {current['recorded_by']} at "
             f"{current['recorded_at']}; nothing was saved. Review it and save again"
         )
         self.keyed(
             key="err.conflict",
             item=item,
-            n=based_on,
-            current=current["version_id"],
+            n=shown,
+            current=now,
             summary=summary,
             by=current["recorded_by"],
             at=current["recorded_at"],
@@ -1112,6 +1121,92 @@ def change_day(
 # ---------------------------------------------------------------------------- versions a form is based on
 
 
+#: Kinds of item whose versions are numbered, and the table and column that hold them.
+ITEM_TABLES = {
+    "axis": (ROAD_TABLE, "axis_id"),
+    "crossing": (CROSSING_TABLE, "crossing_id"),
+    "episode": (ENCIRCLED_TABLE, "episode_id"),
+}
+
+
+def version_numbers(history: pd.DataFrame, item_column: str) -> dict[int, int]:
+    """Return store version id -> the version's number within its item (1, 2, 3 in order of recording).
+
+    People see these numbers ("version 2 of RN16-SEV-DOU"); the store's ``version_id`` is
+    one sequence shared by every item, so "version 57" of an axis with two versions would
+    mislead.
+
+    Parameters
+    ----------
+    history
+        Versions with ``version_id`` and ``item_column``: every version of the items
+        concerned (superseded ones included), as :func:`road_status_history` gives them.
+    item_column
+        ``axis_id``, ``crossing_id`` or ``episode_id``.
+    """
+    if history.empty:
+        return {}
+    ids = history[[item_column, "version_id"]].dropna().drop_duplicates().sort_values("version_id")
+    ranks = ids.groupby(item_column).cumcount() + 1
+    return {int(v): int(n) for v, n in zip(ids["version_id"], ranks, strict=True)}
+
+
+def _number(conn: sqlite3.Connection, table: str, key: str, item: object, version_id: object) -> int:
+    """Return the number of ``version_id`` within its item (1, 2, 3 in order of recording)."""
+    row = conn.execute(
+        f"SELECT COUNT(*) FROM {table} WHERE {key} = ? AND version_id <= ?", (item, int(version_id))
+    ).fetchone()
+    return int(row[0])
+
+
+def version_number(store_path: Path | str, kind: str, item: str, version_id: int) -> int:
+    """Return the number people see of the store version ``version_id`` of ``item`` (:func:`version_numbers`).
+
+    Parameters
+    ----------
+    store_path
+        Project store.
+    kind
+        ``"axis"``, ``"crossing"`` or ``"episode"``.
+    item
+        The axis, crossing or episode id.
+    version_id
+        Store version id of one of its versions.
+    """
+    table, key = ITEM_TABLES[kind]
+    with open_store(store_path) as conn:
+        return _number(conn, table, key, item, version_id)
+
+
+def version_id_of(
+    store_path: Path | str, kind: str, item: str, number: int, *, field: str = "supersedes"
+) -> int:
+    """Return the store version id of version ``number`` of ``item`` (the reverse of :func:`version_number`).
+
+    ``0`` stays ``0`` (no version, for ``based_on`` of an item never recorded).
+
+    Raises
+    ------
+    DataFileError
+        ``item`` has no version ``number`` (names ``field``).
+    """
+    if int(number) == 0:
+        return 0
+    table, key = ITEM_TABLES[kind]
+    with open_store(store_path) as conn:
+        rows = conn.execute(
+            f"SELECT version_id FROM {table} WHERE {key} = ? ORDER BY version_id", (item,)
+        ).fetchall()
+    if not 1 <= int(number) <= len(rows):
+        msg = f"{item} has no version {number} (it has {len(rows)})"
+        raise DataFileError(
+            Keyed("version number", "err.where.version_number"),
+            Keyed(msg, "err.no_version_number", item=item, n=number, count=len(rows)),
+            field=field,
+        )
+    return int(rows[int(number) - 1][0])
+
+
 def _head(conn: sqlite3.Connection, table: str, key: str, value: str) -> sqlite3.Row | None:
     return conn.execute(
         f"SELECT * FROM {table} WHERE {key} = ? ORDER BY version_id DESC LIMIT 1", (value,)
@@ -1152,9 +1247,20 @@ def episode_head(store_path: Path | str, episode_id: str | None) -> int:
 
 
 def _check_based_on(
-    head: sqlite3.Row | None, based_on: int | None, item: str, summary: list[str], label: str
+    head: sqlite3.Row | None,
+    based_on: int | None,
+    item: str,
+    summary: list[str],
+    label: str,
+    *,
+    conn: sqlite3.Connection | None = None,
+    kind: str | None = None,
 ) -> None:
-    """Raise :class:`ConflictError` when the item's latest version is not ``based_on``."""
+    """Raise :class:`ConflictError` when the item's latest version is not ``based_on``.
+
+    With ``conn`` and ``kind`` (:data:`ITEM_TABLES`) the message gives the item's own version
+    numbers (:func:`version_numbers`) rather than store ids.
+    """
     if based_on is None:
         return
     now = 0 if head is None else int(head["version_id"])
@@ -1165,7 +1271,11 @@ def _check_based_on(
         raise DataFileError(label, Keyed(msg, "err.no_version_yet", item=item, n=based_on), field="based_on")
     current = dict(head)
     words = " ".join(str(current[c]) for c in summary if current.get(c) not in (None, ""))
-    raise ConflictError(item, int(based_on), current, words)
+    numbers = None
+    if conn is not None and kind is not None:
+        table, key = ITEM_TABLES[kind]
+        numbers = (_number(conn, table, key, item, based_on), _number(conn, table, key, item, now))
+    raise ConflictError(item, int(based_on), current, words, numbers)
 
 
 # ---------------------------------------------------------------------------- writing
@@ -1270,6 +1380,8 @@ def record_road_status(
             str(rec["axis_id"]),
             ["status", "cause", "valid_from"],
             label,
+            conn=conn,
+            kind="axis",
         )
         if supersedes is not None:
             _check_supersedes(conn, ROAD_TABLE, supersedes, "axis_id", rec["axis_id"], label)
@@ -1318,11 +1430,12 @@ def _refuse_repeat(
         [row[c] for c in fields],
     ).fetchone()
     if same is not None:
+        n = _number(conn, table, fields[0], row[fields[0]], same[0])  # the item's own version number
         msg = (
-            f"identical to version {same[0]} recorded by {same[1]} at {same[2]}; nothing written "
+            f"identical to version {n} recorded by {same[1]} at {same[2]}; nothing written "
             "(change a field, or correct that version)"
         )
-        msg = Keyed(msg, "err.identical_version", n=same[0], by=same[1], at=same[2])
+        msg = Keyed(msg, "err.identical_version", n=n, by=same[1], at=same[2])
         raise DataFileError(label, msg, field="status")
 
 
@@ -1473,7 +1586,9 @@ def record_encircled(
                 else None
             )
             item = str(current["episode_id"]) if current is not None else f"{locality}@{_iso(since)}"
-            _check_based_on(head, based_on, item, ["status", "since", "until"], label)
+            _check_based_on(
+                head, based_on, item, ["status", "since", "until"], label, conn=conn, kind="episode"
+            )
         base: dict[str, object]
         if current is not None:
             base = dict(current)

@@ -447,10 +447,16 @@ def test_incidents_and_data_in_french(french, data_dir: Path, isolated_store: Pa
     assert code == 2 and err.startswith("erreur : ")
     code, out, _ = run(capsys, "data", "verify", "--data", str(data_dir))
     assert out.startswith(f"dossier de données : {data_dir.resolve()}\n")
+    states = {line.split()[-1] for line in out.splitlines()[1:] if line.split()[-1] != "ok"}
+    assert not states & {"missing", "mismatch", "(optional)", "(lock)"}, states
     code, out, _ = run(capsys, "fetch", "--dry-run", "--dest", str(tmp_path / "d"))
     assert code == 0 and out.startswith(
         f"dossier de données : {tmp_path / 'd'} (essai : rien n'est téléchargé)"
     )
+    # the statuses and states in French; the manifest's own titles and notes stay as published
+    assert "\nwof_admin0 : " in out and "[sera téléchargée]" in out and "[non retenue (utilisez --only " in out
+    assert "  admin0 : manquant ; depuis wof_admin0" in out and "PAS D'ADRESSE CONFIRMÉE" in out
+    assert not re.search(r"\b(will fetch|missing|not selected|pinned in manifest|alternative)\b", out)
     code, _, err = run(capsys, "data", "verify", "--data", str(tmp_path / "none"))
     assert (
         code == 2

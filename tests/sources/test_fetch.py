@@ -228,7 +228,7 @@ def test_hash_recorded_on_first_download_is_enforced_then(
 
 def test_dry_run_lists_every_source_honestly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dest = tmp_path / "nothing"
-    assert cli(["fetch", "--dry-run", "--dest", str(dest)]) == 0
+    assert cli(["--lang", "en", "fetch", "--dry-run", "--dest", str(dest)]) == 0  # French: test_cli_french
     out = capsys.readouterr().out
     for sid, s in datasets.load_sources().items():
         assert f"{sid}: " in out
@@ -252,7 +252,7 @@ def test_dry_run_lists_every_source_honestly(tmp_path: Path, capsys: pytest.Capt
     assert "osm_roads_geofabrik (alternative)" in roles["roads_osm"]
     assert not dest.exists()
     # with a mirror every selected source will be fetched
-    assert cli(["fetch", "--dry-run", "--dest", str(dest), "--mirror", str(tmp_path)]) == 0
+    assert cli(["--lang", "en", "fetch", "--dry-run", "--dest", str(dest), "--mirror", str(tmp_path)]) == 0
     assert "SKIPPED" not in capsys.readouterr().out
 
 
