@@ -350,11 +350,32 @@ def test_status_set_show_history_in_french(french, isolated_store: Path, capsys)
     code, out, _ = run(capsys, *argv)
     assert code == 0
     hist = constraints.road_status_history(isolated_store, "RN16-SEV-DOU")
-    new = int(hist["version_id"].max())
+    new = len(hist)  # the axis's own version number (its versions in order of recording), not the store id
+    assert new < int(hist["version_id"].max())  # the seeded store holds other axes' versions before it
     assert out.startswith(
         f"version {new} du statut de route enregistrée : "
-        "RN16-SEV-DOU fermée à partir du 1er novembre 2025 par Awa"
+        "RN16-SEV-DOU fermée à partir du 1er novembre 2025 par Awa le "
     )
+    assert re.search(r" par Awa le \d{2}/\d{2}/\d{4} \d{2}:\d{2} UTC dans ", out)
+    code, out, _ = run(capsys, "status", "history", "--axis", "RN16-SEV-DOU")
+    numbers = [int(line.split()[0]) for line in out.splitlines()[1:]]
+    assert numbers == list(range(1, new + 1))
+    # a correction names the version by that number
+    argv = ["status", "set", "--axis", "RN16-SEV-DOU", "--status", "closed", "--cause", "security"]
+    argv += [
+        "--valid-from",
+        "2025-11-01",
+        "--source",
+        "OCHA (corrigé)",
+        "--by",
+        "Awa",
+        "--supersedes",
+        str(new),
+    ]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and f"version {new + 1} " in out and f"(remplace la version {new})" in out
+    code, _, err = run(capsys, *argv[:-1], str(new + 5))
+    assert code == 2 and f"RN16-SEV-DOU n'a pas de version {new + 5} (il en a {new + 1})" in err
     code, out, _ = run(capsys, "status", "show", "--as-of", "2025-11-01")
     lines = out.splitlines()
     assert lines[0] == f"statut des routes au 1er novembre 2025 ({isolated_store})"
@@ -388,8 +409,9 @@ def test_crossings_and_encircled_in_french(french, data_dir: Path, isolated_stor
     assert code == 0, err
     hist = constraints.encircled_history(isolated_store, "Boni")
     last = hist.iloc[-1]
+    assert (hist["episode_id"] == last["episode_id"]).sum() == 1  # a new episode: its version 1
     assert out.startswith(
-        f"version {last['version_id']} d'encerclement enregistrée : {last['episode_id']} "
+        f"version 1 d'encerclement enregistrée : {last['episode_id']} "
         f"{ENCIRCLED_STATUS.label('active', 'fr').lower()} "
         f"(20/11/2025 - en cours, commune {last['adm3_pcode']}, restreint"
     )
@@ -454,7 +476,9 @@ def test_incidents_and_data_in_french(french, data_dir: Path, isolated_store: Pa
         f"dossier de données : {tmp_path / 'd'} (essai : rien n'est téléchargé)"
     )
     # the statuses and states in French; the manifest's own titles and notes stay as published
-    assert "\nwof_admin0 : " in out and "[sera téléchargée]" in out and "[non retenue (utilisez --only " in out
+    assert (
+        "\nwof_admin0 : " in out and "[sera téléchargée]" in out and "[non retenue (utilisez --only " in out
+    )
     assert "  admin0 : manquant ; depuis wof_admin0" in out and "PAS D'ADRESSE CONFIRMÉE" in out
     assert not re.search(r"\b(will fetch|missing|not selected|pinned in manifest|alternative)\b", out)
     code, _, err = run(capsys, "data", "verify", "--data", str(tmp_path / "none"))

@@ -450,15 +450,17 @@ def test_cli_status_set_history_show(
     out = capsys.readouterr().out
     assert rc == 0
     seed = curated.read_road_status().valid.reset_index(drop=True)
-    new = len(seed) + 1
-    day = format_date(dt.date(2025, 11, 1), "en")  # "1 November 2025"
-    assert out.startswith(f"recorded road-status version {new}: {AXIS} closed from {day} by A. Traoré")
-    assert cli_main(["status", "history", "--axis", AXIS, "--store", store, "--format", "csv"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("version_id,axis_id,status,cause,valid_from")
+    new = len(seed) + 1  # store id: after the seeded versions of every axis
     pairs = zip(seed["axis_id"], seed["status"], strict=True)
     mine = [[str(i + 1), AXIS, s] for i, (a, s) in enumerate(pairs) if a == AXIS]
-    assert [ln.split(",")[:3] for ln in lines[1:]] == [*mine, [str(new), AXIS, "closed"]]
+    number = len(mine) + 1  # what people see: the axis's own versions, in order of recording
+    day = format_date(dt.date(2025, 11, 1), "en")  # "1 November 2025"
+    assert out.startswith(f"recorded road-status version {number}: {AXIS} closed from {day} by A. Traoré")
+    assert cli_main(["status", "history", "--axis", AXIS, "--store", store, "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("version_id,version,axis_id,status,cause,valid_from")
+    numbered = [[i, str(k + 1), a, s] for k, (i, a, s) in enumerate(mine)]
+    assert [ln.split(",")[:4] for ln in lines[1:]] == [*numbered, [str(new), str(number), AXIS, "closed"]]
     assert cli_main(["status", "show", "--as-of", "2025-10-31", "--format", "csv", "--store", store]) == 0
     rows = {ln.split(",")[0]: ln.split(",")[2] for ln in capsys.readouterr().out.splitlines()[1:]}
     assert rows[AXIS] == "constrained" and len(rows) == len(curated.read_axes().valid)
@@ -527,13 +529,14 @@ def test_cli_encircled_set_history_show(
     )
     out = capsys.readouterr().out
     assert rc == 0
-    assert "Léré@2025-10-27 lifted (2025-10-27 - 2025-12-01" in out and "supersedes version 6" in out
+    assert out.startswith("recorded encircled version 2: ")  # the episode's second version
+    assert "Léré@2025-10-27 lifted (2025-10-27 - 2025-12-01" in out and "supersedes version 1" in out
     assert cli_main(["encircled", "history", "--locality", "Léré", "--store", store, "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [ln.split(",")[:5] for ln in lines[1:]] == [
-        ["5", "Léré@2024-11-29", "Léré", "", "lifted"],
-        ["6", "Léré@2025-10-27", "Léré", "", "active"],
-        ["19", "Léré@2025-10-27", "Léré", "", "lifted"],
+    assert [ln.split(",")[:6] for ln in lines[1:]] == [  # store id, then the number within the episode
+        ["5", "1", "Léré@2024-11-29", "Léré", "", "lifted"],
+        ["6", "1", "Léré@2025-10-27", "Léré", "", "active"],
+        ["19", "2", "Léré@2025-10-27", "Léré", "", "lifted"],
     ]
     assert cli_main(["encircled", "show", "--as-of", "2025-12-02", "--store", store, "--format", "csv"]) == 0
     shown = [ln.split(",")[0] for ln in capsys.readouterr().out.splitlines()[1:]]

@@ -147,12 +147,13 @@ def test_cli_crossings_set_history_show(
     rc = cli_main(["crossings", "set", *args, "--source", "radio", "--by", "A. Traoré", "--store", store])
     out = capsys.readouterr().out
     day = format_date(D(2025, 9, 1), "en")  # "1 September 2025"
-    assert rc == 0 and f"{CROSSING} closed from {day} by A. Traoré" in out
+    assert rc == 0 and f"({CROSSING}) closed from {day} by A. Traoré" in out
     assert (
         cli_main(["crossings", "history", "--crossing", CROSSING, "--store", store, "--format", "csv"]) == 0
     )
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("version_id,crossing_id,status") and lines[-1].split(",")[1:3] == [
+    assert lines[0].startswith("version_id,version,crossing_id,status") and lines[-1].split(",")[1:4] == [
+        "1",  # the crossing's first version
         CROSSING,
         "closed",
     ]

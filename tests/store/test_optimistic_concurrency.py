@@ -72,8 +72,12 @@ def test_two_advisors_saving_one_axis_at_once_one_is_refused(isolated_store: Pat
     assert exc.current["version_id"] == res.version_id
     assert exc.current["recorded_by"] == f"Advisor {winner}"
     status = {"A": "closed", "B": "open"}[winner]
+    # the message numbers the axis's own versions (1, 2, 3 ...), not the store ids
+    shown = constraints.version_number(isolated_store, "axis", AXIS, head)
+    now = constraints.version_number(isolated_store, "axis", AXIS, res.version_id)
+    assert now == shown + 1 and now == len(constraints.road_status_history(isolated_store, AXIS))
     assert str(exc) == (
-        f"{AXIS} was changed since your form was loaded (version {head}): version {res.version_id} "
+        f"{AXIS} was changed since your form was loaded (version {shown}): version {now} "
         f"{status} security 2025-12-01, recorded by Advisor {winner} at {res.recorded_at}; nothing was "
         "saved. Review it and save again"
     )
@@ -185,16 +189,19 @@ def test_cli_based_on_prints_the_conflict(isolated_store: Path, capsys: pytest.C
         str(isolated_store),
     ]
     capsys.readouterr()
-    assert main([*args, "--based-on", str(head)]) == 2
+    # --based-on takes the version number the history shows (the axis's own 1, 2, 3 ...)
+    shown = constraints.version_number(isolated_store, "axis", AXIS, head)
+    now = constraints.version_number(isolated_store, "axis", AXIS, newer.version_id)
+    assert main([*args, "--based-on", str(shown)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines() == [
-        f"error: {AXIS} was changed since your form was loaded (version {head}): version {newer.version_id} "
+        f"error: {AXIS} was changed since your form was loaded (version {shown}): version {now} "
         f"closed security 2025-12-01, recorded by Advisor B at {newer.recorded_at}; nothing was saved. "
         "Review it and save again"
     ]
-    assert main([*args, "--based-on", str(newer.version_id)]) == 0
-    assert capsys.readouterr().out.startswith(f"recorded road-status version {newer.version_id + 1}:")
+    assert main([*args, "--based-on", str(now)]) == 0
+    assert capsys.readouterr().out.startswith(f"recorded road-status version {now + 1}:")
 
 
 # ------------------------------------------------------------------ locality names
