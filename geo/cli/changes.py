@@ -28,7 +28,7 @@ from geo.cli.common import (
     tqdm_progress,
 )
 from geo.errors import DataFileError
-from geo.products.i18n import format_date, has_key
+from geo.products.i18n import format_date, has_key, tr
 
 FORMATS = (".csv", ".gpkg", ".pdf")
 
@@ -59,13 +59,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _status_label(value: object, lang: str) -> object:
-    """Return a road, crossing or encirclement status for people; other values unchanged."""
+    """Return a road, crossing or encirclement status (``in force`` too) for people; others unchanged."""
     from geo.vocab import ENCIRCLED_STATUS, ROAD_STATUS
 
     for vocab in (ROAD_STATUS, ENCIRCLED_STATUS):
         if isinstance(value, str) and value in vocab:
             return vocab.label(value, lang)
-    return value
+    key = "changes." + str(value).replace(" ", "_")  # "in force", "not in force" (the PDF's words)
+    return tr(key, lang) if isinstance(value, str) and has_key(key, lang) else value
 
 
 def run(args: argparse.Namespace) -> int:

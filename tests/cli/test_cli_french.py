@@ -311,6 +311,9 @@ def test_changes_in_french(model, french, data_dir, isolated_store, tmp_path, ca
     )
     assert lines[1].split()[:4] == ["date", "type", "élément", "changement"]
     assert ROAD_STATUS.label("closed", "fr") in text or ENCIRCLED_STATUS.label("active", "fr") in text
+    assert "in force" not in text and not re.search(r"^\d{4}-\d{2}-\d{2} ", text, re.M)  # French words, days
+    if (table["status_after"] == "in force").any():
+        assert "en vigueur" in text
     assert lines[-1].startswith(f"écrit {out}, ")
     code, _, err = run(capsys, "changes", "--from", "2025-03-01", "--to", "2025-03-01", "--out", str(out))
     assert code == 2 and err == "erreur : --from/--to : --from 2025-03-01 doit précéder --to 2025-03-01\n"
