@@ -581,7 +581,7 @@ def _folder_state(path: Path) -> str:
         pass
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         return Keyed("no write permission on the file or its folder", "err.store_why.permission")
-    return Keyed("it could not be written", "err.store_why.other")
+    return Keyed("it could not be written", "err.store_why.unwritable")
 
 
 def describe_fault(path: str | os.PathLike[str], exc: BaseException) -> str:
@@ -616,7 +616,7 @@ def describe_fault(path: str | os.PathLike[str], exc: BaseException) -> str:
         }.get(exc.errno or 0, "SQLITE_IOERR")
     template = _FAULTS.get(code or "", "store error ({detail}); nothing was saved")
     why = _folder_state(path)
-    key = f"err.store.{(code if code in _FAULTS else 'other').lower()}"
+    key = f"err.store.{(code if code in _FAULTS else 'unknown').lower()}"
     text = Keyed(template.format(why=why, detail=detail), key, why=why, detail=detail)
     return Keyed(f"{path}: {text}", "err.store_fault", where=str(path), text=text)
 

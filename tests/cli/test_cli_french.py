@@ -491,6 +491,43 @@ def test_incidents_and_data_in_french(french, data_dir: Path, isolated_store: Pa
     )
 
 
+def test_store_and_row_errors_in_french(french, isolated_store: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    base = ["status", "set", "--axis", "RN16-SEV-DOU", "--status", "closed", "--cause", "security"]
+    base += ["--source", "OCHA", "--by", "Awa"]
+    code, _, err = run(capsys, *base, "--valid-from", "2025-12-01", "--valid-to", "2025-11-01")
+    assert code == 2
+    assert err == (
+        "erreur : saisie du statut de route, champ 'valid_to' : 2025-11-01 est antérieur à 2025-12-01\n"
+    )
+    code, _, err = run(capsys, *base[:3], "NOPE", *base[4:], "--valid-from", "2025-12-01")
+    assert code == 2 and err == "erreur : saisie du statut de route, champ 'axis_id' : axe inconnu 'NOPE'\n"
+    code, _, err = run(capsys, *base, "--valid-from", "2025-12-01", "--status-raw", "x", "--escort-kmh", "20")
+    assert code == 2 and "une vitesse d'escorte ne s'applique qu'à un axe sous contrainte" in err
+    # a file that is not a store: the fault in French, SQLite's own detail as it is
+    bad = tmp_path / "notastore.sqlite"
+    bad.write_text("not a database", encoding="utf-8")
+    code, _, err = run(capsys, "status", "show", "--store", str(bad))
+    assert code == 2 and err.startswith(
+        f"erreur : {bad} : ce n'est pas une base SQLite, ou elle est endommagée ("
+    )
+    assert err.rstrip().endswith("; rien n'a été modifié")
+    # incidents check: the JSON keys stay English, the reasons and warnings are French
+    rows = "event_id,date,latitude,longitude,event_type\nA1,03/04/2025,14.5,-4.1,attack\nA1,2025-06-01,0,0,\n"
+    csv_file = tmp_path / "inc.csv"
+    csv_file.write_text(rows, encoding="utf-8")
+    code, out, _ = run(capsys, "incidents", "check", str(csv_file), "--data", str(tmp_path))
+    report = json.loads(out)
+    assert code == 0 and {"rejected", "warnings", "accepted"} <= set(report)
+    reasons = {r["reason"] for r in report["rejected"]}
+    assert "identifiant d'événement 'A1' en double (première fois à la ligne 1)" in reasons
+    assert "les coordonnées 0,0 sont un bouche-trou, pas un lieu" in reasons
+    assert "type d'événement manquant" in reasons
+    assert any(r.startswith("date ambiguë '03/04/2025' : jour ou mois en premier ?") for r in reasons)
+    assert report["warnings"] == ["1 ligne a une date ambiguë avec barres obliques et a été rejetée"]
+    code, out, _ = run(capsys, "--lang", "en", "incidents", "check", str(csv_file), "--data", str(tmp_path))
+    assert "missing event type" in {r["reason"] for r in json.loads(out)["rejected"]}
+
+
 # ---- argparse and help -----------------------------------------------------------------------
 
 
