@@ -33,8 +33,16 @@ VOCAB_COLUMNS = {
 }
 
 
-def shown(table: pd.DataFrame, columns: list[str], *, status_vocab=ROAD_STATUS) -> pd.DataFrame:  # noqa: ANN001
+def shown(
+    table: pd.DataFrame,
+    columns: list[str],
+    *,
+    status_vocab=ROAD_STATUS,  # noqa: ANN001
+    numbers: dict[int, int] | None = None,
+) -> pd.DataFrame:
     """Return ``columns`` of a version table as the page shows them: labels, never codes or ``None``.
+
+    ``numbers`` (:func:`numbering`) shows each item's own version numbers instead of store ids.
 
     Vocabulary codes become their labels in the session's language, yes/no columns words,
     and headers come from the catalogs (``cons.col.<name>``).
@@ -57,8 +65,22 @@ def shown(table: pd.DataFrame, columns: list[str], *, status_vocab=ROAD_STATUS) 
             out[c] = [common.num(float(v), decimals=0 if float(v).is_integer() else 1) if pd.notna(v) else ""
                       for v in out[c]]  # fmt: skip
         elif c in ("version_id", "superseded_by", "supersedes"):
-            out[c] = [str(int(v)) if pd.notna(v) else "" for v in out[c]]
+            out[c] = [str((numbers or {}).get(int(v), int(v))) if pd.notna(v) else "" for v in out[c]]
     return common.labelled(out, "cons.col")
+
+
+def numbering(kind: str) -> dict[int, int]:
+    """Return store version id -> the item's own version number (1, 2, 3) for one kind of item.
+
+    The numbers people see on this page and in the command line
+    (:func:`geo.store.constraints.version_numbers`); store ids run across all items.
+    """
+    history = {
+        "axis": constraints.road_status_history,
+        "crossing": constraints.crossing_status_history,
+        "episode": constraints.encircled_history,
+    }[kind](store)
+    return constraints.version_numbers(history, constraints.ITEM_TABLES[kind][1])
 
 
 def axis_name(axes: pd.DataFrame, axis_id: str) -> str:
@@ -116,7 +138,9 @@ def show_conflict(kind: str, exc: constraints.ConflictError, columns: list[str])
     cols = ["version_id", *columns, "recorded_by", "recorded_at"]
     newer = pd.DataFrame([{c: exc.current.get(c) for c in cols}])
     vocab = ENCIRCLED_STATUS if kind == "episode" else ROAD_STATUS
-    st.dataframe(shown(newer, cols, status_vocab=vocab), hide_index=True, width="stretch")
+    st.dataframe(
+        shown(newer, cols, status_vocab=vocab, numbers=numbering(kind)), hide_index=True, width="stretch"
+    )
     st.session_state[f"based_on_{kind}"] = (exc.item, int(exc.current["version_id"]))
 
 
@@ -209,7 +233,13 @@ kind = st.radio(
     format_func=lambda k: t(f"cons.kind.{k}"),
 )
 by_help = t("cons.by_help_signed") if st.session_state.get(auth.USER_KEY) else t("cons.by_help")
-version_label = lambda v: t("cons.new_version") if v is None else t("cons.version_n", n=v)  # noqa: E731
+
+
+def version_label(v: int | None, numbers: dict[int, int]) -> str:
+    """Return a choice of the correction selector: a new version, or a version by its number."""
+    return t("cons.new_version") if v is None else t("cons.version_n", n=numbers.get(int(v), v))
+
+
 signed_in = st.session_state.get(auth.USER_KEY)  # the account name when signed in
 who = signed_in or st.session_state.get("advisor_name", "")
 
@@ -236,7 +266,12 @@ if kind == AXES:
         "recorded_at",
         "version_id",
     ]
-    st.dataframe(shown(table[table["status"].isin(statuses)], AXIS_COLUMNS), hide_index=True, width="stretch")
+    axis_numbers = numbering("axis")
+    st.dataframe(
+        shown(table[table["status"].isin(statuses)], AXIS_COLUMNS, numbers=axis_numbers),
+        hide_index=True,
+        width="stretch",
+    )
     axis = st.selectbox(
         t("cons.axis"),
         list(axes.index),
@@ -246,12 +281,14 @@ if kind == AXES:
     item = md(axis_name(axes, axis))
     history = constraints.road_status_history(store, axis)
     with st.expander(common.tn("cons.history", len(history), item=item), expanded=False):
-        st.dataframe(shown(history, ["version_id", *AXIS_COLUMNS[1:-1], "superseded_by"]), hide_index=True)
+        columns = ["version_id", *AXIS_COLUMNS[1:-1], "superseded_by"]
+        st.dataframe(shown(history, columns, numbers=axis_numbers), hide_index=True)
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     based_on = form_base("axis", axis, int(history["version_id"].max()) if len(history) else 0)
     with st.form("road_status_form", clear_on_submit=False):
         st.subheader(t("cons.record_status", item=item))
-        st.caption(t("cons.based_on", n=based_on, item=item) if based_on else t("cons.no_version", item=item))
+        n_based = axis_numbers.get(based_on, based_on)
+        st.caption(t("cons.based_on", n=n_based, item=item) if based_on else t("cons.no_version", item=item))
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
             t("cons.status"),
@@ -270,7 +307,9 @@ if kind == AXES:
         )
         valid_from = c1.date_input(t("cons.valid_from"), value=as_of, format=common.date_format())
         valid_to = c2.date_input(t("cons.valid_to"), value=None, format=common.date_format())
-        supersedes = c3.selectbox(t("cons.correction_of"), [None, *current], format_func=version_label)
+        supersedes = c3.selectbox(
+            t("cons.correction_of"), [None, *current], format_func=lambda v: version_label(v, axis_numbers)
+        )
         escort = c1.number_input(
             t("cons.escort"), 0.0, 130.0, value=0.0, step=5.0, format="%.0f", help=t("cons.escort_help")
         )
@@ -308,7 +347,7 @@ if kind == AXES:
                     item=axis_name(axes, axis),
                     status=ROAD_STATUS.label(status, common.lang()).lower(),
                     date=common.day(valid_from),
-                    n=res.version_id,
+                    n=constraints.version_number(store, "axis", axis, res.version_id),
                 ),
                 axis_id=axis,
             )
@@ -338,8 +377,11 @@ elif kind == CROSSINGS:
         "recorded_at",
         "version_id",
     ]
+    crossing_numbers = numbering("crossing")
     st.dataframe(
-        shown(table[table["status"].isin(statuses)], CROSSING_COLUMNS), hide_index=True, width="stretch"
+        shown(table[table["status"].isin(statuses)], CROSSING_COLUMNS, numbers=crossing_numbers),
+        hide_index=True,
+        width="stretch",
     )
     crossing = st.selectbox(
         t("cons.crossing"),
@@ -351,7 +393,10 @@ elif kind == CROSSINGS:
     history = constraints.crossing_status_history(store, crossing)
     with st.expander(common.tn("cons.history", len(history), item=item), expanded=False):
         st.dataframe(
-            shown(history, ["version_id", *CROSSING_COLUMNS[3:-1], "superseded_by"]), hide_index=True
+            shown(
+                history, ["version_id", *CROSSING_COLUMNS[3:-1], "superseded_by"], numbers=crossing_numbers
+            ),
+            hide_index=True,
         )
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     with st.form("crossing_status_form", clear_on_submit=False):
@@ -374,7 +419,11 @@ elif kind == CROSSINGS:
         )
         valid_from = c1.date_input(t("cons.valid_from"), value=as_of, format=common.date_format())
         valid_to = c2.date_input(t("cons.valid_to"), value=None, format=common.date_format())
-        supersedes = c3.selectbox(t("cons.correction_of"), [None, *current], format_func=version_label)
+        supersedes = c3.selectbox(
+            t("cons.correction_of"),
+            [None, *current],
+            format_func=lambda v: version_label(v, crossing_numbers),
+        )
         source = st.text_input(t("cons.source"))
         note = st.text_input(t("cons.note"))
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
@@ -408,7 +457,7 @@ elif kind == CROSSINGS:
                         crossing_agreement(crossings["kind"].get(crossing), crossings["name"].get(crossing)),
                     ).lower(),
                     date=common.day(valid_from),
-                    n=res.version_id,
+                    n=constraints.version_number(store, "crossing", crossing, res.version_id),
                 ),
                 crossing_id=crossing,
             )
@@ -445,6 +494,7 @@ else:
                     history,
                     ["version_id", "episode_id", *EPISODE_COLUMNS[2:], "superseded_by"],
                     status_vocab=ENCIRCLED_STATUS,
+                    numbers=constraints.version_numbers(history, "episode_id"),
                 ),
                 hide_index=True,
                 width="stretch",
@@ -460,7 +510,8 @@ else:
     with st.form("encircled_form"):
         st.subheader(t("cons.record_encirclement") if base is None else t("cons.update", item=md(episode)))
         if based_on:
-            st.caption(t("cons.based_on", n=based_on, item=md(episode)))
+            n_based = constraints.version_numbers(history, "episode_id").get(based_on, based_on)
+            st.caption(t("cons.based_on", n=n_based, item=md(episode)))
         name = st.text_input(
             t("cons.locality_required"), value="" if locality == NEW else locality, disabled=locality != NEW
         )
@@ -542,7 +593,7 @@ else:
                     item=loc,
                     status=ENCIRCLED_STATUS.label(status, common.lang()).lower(),
                     date=common.day(since),
-                    n=res.version_id,
+                    n=constraints.version_number(store, "episode", str(episode_id), res.version_id),
                 ),
                 episode_id=str(episode_id),
             )

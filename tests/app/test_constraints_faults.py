@@ -49,7 +49,8 @@ def test_conflicting_save_shows_the_newer_version(
     axes = read_axes().valid.set_index("axis_id")
     name = axis_label(AXIS, axes.at[AXIS, "axis_name"], axes.at[AXIS, "route_ref"])
     assert AXIS not in name
-    assert f"Based on version {head} of {md(name)}" in [c.value for c in at.caption]
+    n_head = constraints.version_number(store, "axis", AXIS, head)  # the axis's own number, not the store id
+    assert f"Based on version {n_head} of {md(name)}" in [c.value for c in at.caption]
     # another advisor saves a change to the same axis while this form is open
     other = constraints.record_road_status(
         store,
@@ -63,14 +64,16 @@ def test_conflicting_save_shows_the_newer_version(
     )
     _fill_and_save(at, "my report")
     assert not at.exception, at.exception
+    # the axis's own version numbers (1, 2, 3 ...), as the CLI and the history show them, not store ids
+    n_other = constraints.version_number(store, "axis", AXIS, other.version_id)
     message = (
-        f"{AXIS} was changed since your form was loaded (version {head}): version {other.version_id} open "
+        f"{AXIS} was changed since your form was loaded (version {n_head}): version {n_other} open "
         f"security 2025-11-30, recorded by Advisor B at {other.recorded_at}; nothing was saved. Review it "
         "and save again"
     )
     assert [e.value for e in at.error] == [f"Not saved: someone else changed it first. {md(message)}"]
     shown = at.dataframe[-1].value
-    assert list(shown["Version"]) == [str(other.version_id)] and list(shown["Recorded by"]) == ["Advisor B"]
+    assert list(shown["Version"]) == [str(n_other)] and list(shown["Recorded by"]) == ["Advisor B"]
     assert constraints.axis_head(store, AXIS) == other.version_id  # nothing of A's was written
     # having seen it, the advisor saves again: now based on the newer version, accepted
     _fill_and_save(at, "my report")
