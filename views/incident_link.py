@@ -139,7 +139,9 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
             else:
                 st.session_state["advisor_name"] = by
                 target = res.target if axis is None else str(constraints.known_axes().at[axis, "axis_name"])
-                st.success(tr("page.link_saved", lang, target=md(target), version=res.version_id))
+                item_kind = "axis" if res.kind == "road_status" else "episode"  # numbered within the item
+                number = constraints.version_number(store, item_kind, res.target, res.version_id)
+                st.success(tr("page.link_saved", lang, target=md(target), version=number))
     links = constraints.incident_links(store)
     with st.expander(tr("page.links", lang, n=len(links)), expanded=False):
         st.dataframe(links, hide_index=True, width="stretch")
