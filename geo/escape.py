@@ -11,6 +11,7 @@ HTML text content      :func:`html_text` (popups, tooltips, legends, layer names
 HTML attribute value   :func:`html_attr` (quoted attribute values)
 JavaScript string      :func:`js_string` (a literal for ``<script>``, also safe inside a
                        template literal with ``quote=False``)
+JavaScript data        :func:`js_data` (a JSON value for ``<script>``: map features)
 Markdown               :func:`markdown_text` (``st.markdown``/``st.caption``/``st.error``...,
                        widget labels, expander and tab titles)
 XML / KML text         :func:`xml_text` (element text and double-quoted attribute values)
@@ -68,6 +69,17 @@ _JS_EXTRA = {
     "\u2029": "\\u2029",
 }
 _JS_EXTRA_RE = re.compile("[<>&'`$\u2028\u2029]")
+# The same for bulk data (js_data): only what can end the script element or open a comment
+# (``</``, ``<!``), start an interpolation, or end a line.
+_JS_DATA = {
+    "</": "<\\/",
+    "<!": "\\u003c!",
+    "`": "\\u0060",
+    "$": "\\u0024",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_JS_DATA_RE = re.compile("</|<!|[`$\u2028\u2029]")
 
 
 def _text(value: Any) -> str:
@@ -160,6 +172,35 @@ def js_string(value: Any, *, quote: bool = True) -> str:
     literal = json.dumps(_text(value), ensure_ascii=False)
     literal = _JS_EXTRA_RE.sub(lambda m: _JS_EXTRA[m.group(0)], literal)
     return literal if quote else literal[1:-1]
+
+
+def js_data(value: Any) -> str:
+    r"""Return a JSON value (dicts, lists, text, numbers) as JavaScript that is safe inside ``<script>``.
+
+    For bulk data, such as the features of a map layer: compact JSON that keeps non-ASCII
+    characters, in which the only sequences the HTML parser of a script element reacts to
+    are rewritten inside their strings: ``</`` as ``<\/`` (no element can be closed, so no
+    ``</script>``) and ``<!`` as ``\u003c!`` (no ``<!--``), and U+2028/U+2029 as escapes.
+    Other characters stay as they are, so HTML held in the strings (escaped popups) costs
+    no ``\uXXXX`` per tag. Not for a template literal: use :func:`js_string` there.
+
+    Parameters
+    ----------
+    value
+        A value :func:`json.dumps` can write (NaN is refused: write None instead).
+
+    Returns
+    -------
+    str
+        A JSON text (``JSON.parse`` reads it back) that is also a JavaScript expression.
+
+    Raises
+    ------
+    ValueError
+        A NaN or infinite number.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _JS_DATA_RE.sub(lambda m: _JS_DATA[m.group(0)], text)
 
 
 def markdown_text(value: Any) -> str:

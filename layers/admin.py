@@ -7,13 +7,17 @@ import geopandas as gpd
 
 from layers.style import ADMIN_STYLE, esc, slim
 
+#: Display tolerance of admin outlines, metres: about one pixel when the whole country is in view
+#: (zoom 6, some 2.3 km per pixel at 15°N), the tolerance of the reach bands.
+ADMIN_TOLERANCE_M = 1500.0
+
 
 def build_admin_layer(
     admin: gpd.GeoDataFrame,
     *,
     level: int,
     show: bool = True,
-    tolerance_m: float = 800.0,
+    tolerance_m: float = ADMIN_TOLERANCE_M,
     name: str | None = None,
     tooltips: bool = True,
     lang: str | None = None,
@@ -29,7 +33,7 @@ def build_admin_layer(
     show
         Visible when the map opens.
     tolerance_m
-        Display simplification (metres).
+        Display simplification (metres; the stored units are not changed).
     name
         Layer name (plain text; escaped here); default ``"Regions (admin1)"`` etc.
     tooltips

@@ -10,6 +10,12 @@ from geo.escape import js_string
 #: Where the app serves the vendored Leaflet (``static/vendor/leaflet`` via Streamlit static serving).
 APP_VENDOR_BASE = "/app/static/vendor"
 MALI_CENTRE = (16.9, -4.0)
+#: CSS of every map: a plain background (the map reads without tiles) and the popup tables
+#: (:func:`layers.style.popup_table`).
+MAP_CSS = (
+    "<style>.leaflet-container{background:#eef1f4}"
+    ".map-popup{font-size:12px}.map-popup th{text-align:left;padding-right:6px}</style>"
+)
 
 
 def make_map(
@@ -53,8 +59,7 @@ def make_map(
     m.add_child(MetricScale())
     m.default_js = [("leaflet", f"{asset_base}/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", f"{asset_base}/leaflet/leaflet.css")]
-    # A plain background so the map reads without tiles.
-    m.get_root().header.add_child(folium.Element("<style>.leaflet-container{background:#eef1f4}</style>"))
+    m.get_root().header.add_child(folium.Element(MAP_CSS))
     return m
 
 

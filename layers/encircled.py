@@ -6,8 +6,26 @@ import folium
 import geopandas as gpd
 
 from geo.products.i18n import tr
-from layers.style import ENCIRCLED_ACTIVE, ENCIRCLED_INACTIVE, esc, popup_table, tooltip, with_popup
-from layers.symbols import symbol_marker
+from layers.style import (
+    ENCIRCLED_ACTIVE,
+    ENCIRCLED_INACTIVE,
+    POINT_PRECISION_DEG,
+    esc,
+    feature_layer,
+    popup_table,
+    slim,
+)
+from layers.symbols import symbol_icon
+
+#: Leaflet style of the no-entry disc around a locality encircled in force (radius from the record).
+DISC_STYLE = {
+    "color": ENCIRCLED_ACTIVE,
+    "fillColor": ENCIRCLED_ACTIVE,
+    "weight": 2,
+    "dashArray": "5 4",
+    "fill": True,
+    "fillOpacity": 0.12,
+}
 
 
 def _population_text(row: object, lang: str) -> str | None:
@@ -45,6 +63,12 @@ def build_encircled_layer(
     lang
         Language of the layer name and of the population line (``{"fr", "en"}``).
 
+    Returns
+    -------
+    folium.FeatureGroup
+        One :func:`layers.style.feature_layer`: per locality a no-entry sign and, in force,
+        its disc (:data:`DISC_STYLE`), both with the episode's popup.
+
     Notes
     -----
     With the population columns of :func:`geo.model.severity.with_population`, the popup
@@ -54,6 +78,7 @@ def build_encircled_layer(
     pts = episodes.to_crs(4326)
     # one marker per locality: the episode in force, else the latest
     pts = pts.sort_values(["in_force", "since"]).groupby("locality", sort=False).tail(1)
+    rows, geoms = [], []
     for _, row in pts.iterrows():
         colour = ENCIRCLED_ACTIVE if row["in_force"] else ENCIRCLED_INACTIVE
         fields = [
@@ -68,28 +93,22 @@ def build_encircled_layer(
         if restricted:
             fields += [("Armed group", row.get("armed_group")), ("Note", row.get("note"))]
         popup = popup_table(fields, title=row["locality"])
-        y, x = row.geometry.y, row.geometry.x
-        if row["in_force"]:
-            with_popup(
-                folium.Circle(
-                    (y, x),
-                    radius=float(row["radius_km"]) * 1000.0,
-                    color=colour,
-                    weight=2,
-                    dash_array="5 4",
-                    fill=True,
-                    fill_opacity=0.12,
-                    tooltip=tooltip(f"{esc(row['locality'])}: encircled"),
-                ),
-                popup,
-            ).add_to(group)
-        symbol_marker(
-            y,
-            x,
-            "noentry",
-            colour,
-            tip=f"{esc(row['locality'])}: encircled" + ("" if row["in_force"] else " (not in force)"),
-            popup=popup,
-            z_offset=500,
+        tip = f"{esc(row['locality'])}: encircled"
+        if row["in_force"]:  # the no-entry disc, under the sign
+            rows.append({"popup": popup, "tip": tip, "radius_m": float(row["radius_km"]) * 1000.0})
+            geoms.append(row.geometry)
+        rows.append(
+            {
+                "popup": popup,
+                "tip": tip + ("" if row["in_force"] else " (not in force)"),
+                "icon": symbol_icon("noentry", colour),
+                "z": 500,
+            }
+        )
+        geoms.append(row.geometry)
+    if rows:
+        points = gpd.GeoDataFrame(rows, geometry=geoms, crs=pts.crs)
+        feature_layer(
+            slim(points, tolerance_m=0.0, precision_deg=POINT_PRECISION_DEG), style=DISC_STYLE
         ).add_to(group)
     return group

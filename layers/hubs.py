@@ -7,8 +7,8 @@ import geopandas as gpd
 
 from geo.products.cartography import hub_short_name
 from geo.products.i18n import tr
-from layers.style import esc, hub_colour, popup_table
-from layers.symbols import symbol_marker
+from layers.style import POINT_PRECISION_DEG, esc, feature_layer, hub_colour, popup_table, slim
+from layers.symbols import label_dx, symbol_icon
 
 
 def hub_label(name: object) -> str:
@@ -35,13 +35,16 @@ def build_hubs_layer(
     Returns
     -------
     folium.FeatureGroup
-        One :func:`layers.symbols.symbol_marker` per hub with its short name always shown
-        (:func:`hub_label`) and a popup of its status and area of responsibility.
+        One :func:`layers.style.feature_layer`: per hub a square (:func:`layers.symbols.symbol_icon`)
+        with its short name always shown (:func:`hub_label`) and a popup of its status and
+        area of responsibility.
     """
     group = folium.FeatureGroup(name=esc(tr("map.layer_hubs", lang)), show=show)
-    for hub_id, row in hubs.to_crs(4326).iterrows():
-        if hub_ids is not None and hub_id not in hub_ids:
-            continue
+    drawn = hubs if hub_ids is None else hubs[hubs.index.isin(hub_ids)]
+    if drawn.empty:
+        return group
+    rows = []
+    for hub_id, row in drawn.iterrows():
         aor = ", ".join(list(row["aor_adm1_pcodes"]) + list(row["aor_adm2_pcodes"]))
         popup = popup_table(
             [
@@ -53,14 +56,16 @@ def build_hubs_layer(
             ],
             title=row["name"],
         )
-        symbol_marker(
-            row.geometry.y,
-            row.geometry.x,
-            "hub",
-            hub_colour(str(hub_id)),
-            label=esc(hub_label(row["name"])),
-            label_class="hub-label",
-            popup=popup,
-            z_offset=1000,
-        ).add_to(group)
+        rows.append(
+            {
+                "popup": popup,
+                "label": esc(hub_label(row["name"])),
+                "label_class": "hub-label",
+                "label_dx": label_dx("hub"),
+                "icon": symbol_icon("hub", hub_colour(str(hub_id))),
+                "z": 1000,
+            }
+        )
+    points = gpd.GeoDataFrame(rows, geometry=drawn.geometry.to_numpy(), crs=drawn.crs)
+    feature_layer(slim(points, tolerance_m=0.0, precision_deg=POINT_PRECISION_DEG)).add_to(group)
     return group

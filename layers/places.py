@@ -6,8 +6,8 @@ import folium
 import geopandas as gpd
 
 from geo.products.i18n import tr
-from layers.style import esc
-from layers.symbols import symbol_marker
+from layers.style import POINT_PRECISION_DEG, esc, feature_layer, slim
+from layers.symbols import label_dx, symbol_icon
 
 
 def build_towns_layer(
@@ -37,7 +37,7 @@ def build_towns_layer(
     Returns
     -------
     folium.FeatureGroup
-        One :func:`layers.symbols.symbol_marker` per town, name escaped.
+        One :func:`layers.style.feature_layer`: a dot per town, its name (escaped) always shown.
     """
     from geo.config import WORK_CRS
 
@@ -49,6 +49,17 @@ def build_towns_layer(
         near = skip_near.to_crs(WORK_CRS).geometry
         keep = [near.distance(g).min() >= skip_km * 1000.0 for g in pts.geometry]
         pts = pts[keep]
-    for _, row in pts.to_crs(4326).iterrows():
-        symbol_marker(row.geometry.y, row.geometry.x, "town", label=esc(row["name"])).add_to(group)
+    if pts.empty:
+        return group
+    points = gpd.GeoDataFrame(
+        {
+            "label": pts["name"].map(esc).to_numpy(),
+            "label_class": "town-label",
+            "label_dx": label_dx("town"),
+            "icon": [symbol_icon("town")] * len(pts),
+        },
+        geometry=pts.geometry.to_numpy(),
+        crs=pts.crs,
+    )
+    feature_layer(slim(points, tolerance_m=0.0, precision_deg=POINT_PRECISION_DEG)).add_to(group)
     return group

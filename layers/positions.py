@@ -4,8 +4,7 @@ The scopes are placed by :func:`geo.products.positions_map.locate` (middle of an
 inside point of an admin unit, the crossing or locality itself). Positions on the whole
 country or on a kind of actor have no place: the page's panel lists them. Every text
 typed by users (position texts, meeting references) reaches the popup HTML-escaped
-(:func:`layers.style.esc`) and the map script as a JavaScript string
-(:class:`layers.style.HtmlPopup`, :class:`layers.style.HtmlTooltip`).
+(:func:`layers.style.esc`) and the map script as JSON (:func:`layers.style.feature_layer`).
 """
 
 from __future__ import annotations
@@ -13,10 +12,11 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 import pandas as pd
+from shapely import Point
 
 from geo.products.i18n import tr
 from geo.store.positions import scope_label, status_label, topic_label
-from layers.style import esc, tooltip, with_popup
+from layers.style import POINT_PRECISION_DEG, esc, feature_layer, slim
 
 #: Marker colour of a place carrying at least one HCT-endorsed position, and of one carrying only others.
 ENDORSED_COLOUR = "#1f3b5a"
@@ -82,33 +82,41 @@ def build_positions_layer(
     Returns
     -------
     folium.FeatureGroup
-        One marker per scope: a filled square with the number of positions when at least
-        one is endorsed by the HCT, a hollow one otherwise; tooltip with the place and the
-        topics, popup with every position (status, meeting, text).
+        One :func:`layers.style.feature_layer`, a marker per scope: a filled square with
+        the number of positions when at least one is endorsed by the HCT, a hollow one
+        otherwise; tooltip with the place and the topics, popup with every position
+        (status, meeting, text).
     """
     group = folium.FeatureGroup(name=tr("positions.layer", lang), show=show)
     if located is None or len(located) == 0:
         return group
     live = located[(located["status"] != "retired") & located["marker_lat"].notna()]
+    if live.empty:
+        return group
     order = {"endorsed": 0, "revised": 1, "proposed": 2, "draft": 3}
-    for scope, rows in live.groupby("scope", sort=True):
-        rows = rows.assign(_o=rows["status"].map(order).fillna(9)).sort_values(["_o", "id"])
-        endorsed = bool((rows["status"] == "endorsed").any())
+    rows, points = [], []
+    for scope, at in live.groupby("scope", sort=True):
+        at = at.assign(_o=at["status"].map(order).fillna(9)).sort_values(["_o", "id"])
+        endorsed = bool((at["status"] == "endorsed").any())
         colour = ENDORSED_COLOUR if endorsed else PENDING_COLOUR
-        first = rows.iloc[0]
-        topics = ", ".join(dict.fromkeys(topic_label(t, lang) for t in rows["topic"]))
+        first = at.iloc[0]
+        topics = ", ".join(dict.fromkeys(topic_label(t, lang) for t in at["topic"]))
         names = {str(scope): str(first.get("place_name", "") or "")}
         tip = f"{esc(scope_label(str(scope), lang, names))}<br>" + esc(
-            tr("positions.marker", lang, n=len(rows), topics=topics)
+            tr("positions.marker", lang, n=len(at), topics=topics)
         )
-        marker = folium.Marker(
-            (float(first["marker_lat"]), float(first["marker_lon"])),
-            icon=folium.DivIcon(
-                html=_badge(len(rows), colour, endorsed), icon_size=(22, 22), icon_anchor=(11, 11)
-            ),
-            tooltip=tooltip(tip),
-        )
-        with_popup(marker, _popup(rows, lang), max_width=380).add_to(group)
+        icon = {
+            "html": _badge(len(at), colour, endorsed),
+            "iconSize": [22, 22],
+            "iconAnchor": [11, 11],
+            "className": "empty",
+        }
+        rows.append({"tip": tip, "popup": _popup(at, lang), "icon": icon})
+        points.append(Point(float(first["marker_lon"]), float(first["marker_lat"])))
+    markers = gpd.GeoDataFrame(rows, geometry=points, crs="EPSG:4326")
+    feature_layer(
+        slim(markers, tolerance_m=0.0, precision_deg=POINT_PRECISION_DEG), popup_max_width=380
+    ).add_to(group)
     return group
 
 

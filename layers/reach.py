@@ -7,7 +7,7 @@ import geopandas as gpd
 
 from geo.products.cartography import hub_short_name
 from geo.products.i18n import tr
-from layers.style import BAND_OPACITY, esc, hub_colour, slim, tooltip
+from layers.style import BAND_OPACITY, esc, feature_layer, hub_colour, slim
 
 
 def build_reach_layers(
@@ -31,6 +31,12 @@ def build_reach_layers(
         Visible when the map opens.
     lang
         Language of the layer names and tooltips.
+
+    Returns
+    -------
+    list of folium.FeatureGroup
+        One per hub holding one :func:`layers.style.feature_layer` of its bands (the
+        hub's colour, fill opacity by band, tooltip with area, people and localities).
     """
     groups = []
     order = {h: i for i, h in enumerate(hub_order or [])}
@@ -46,20 +52,27 @@ def build_reach_layers(
         hours = list(sub["hours"])
         # bands are unions of 1 km cells: a 1.5 km tolerance removes the staircase, 0.001 deg is about 110 m
         drawable = slim(sub[~sub.geometry.is_empty], tolerance_m=1500.0, precision_deg=1e-3)
-        for _, row in drawable.sort_values("hours", ascending=False).iterrows():
-            opacity = BAND_OPACITY[min(hours.index(row["hours"]), len(BAND_OPACITY) - 1)]
-            within = tr("map.within", lang, hub=row["hub"], h=f"{row['hours']:g}")
-            tip = f"{esc(within)}<br>{row['area_km2']:,.0f} km², {row['population']:,.0f} people"
-            if "localities" in row.index:
-                tip += f", {row['localities']} localities"
-            folium.GeoJson(
-                row.geometry.__geo_interface__,
-                tooltip=tooltip(tip),
-                style_function=lambda _f, c=colour, o=opacity: {
+        if not drawable.empty:
+            drawable = drawable.sort_values("hours", ascending=False)  # largest first
+            rows = []
+            for _, row in drawable.iterrows():
+                within = tr("map.within", lang, hub=row["hub"], h=f"{row['hours']:g}")
+                tip = f"{esc(within)}<br>{row['area_km2']:,.0f} km², {row['population']:,.0f} people"
+                if "localities" in row.index:
+                    tip += f", {row['localities']} localities"
+                rows.append(
+                    {
+                        "opacity": BAND_OPACITY[min(hours.index(row["hours"]), len(BAND_OPACITY) - 1)],
+                        "tip": tip,
+                    }
+                )
+            feature_layer(
+                gpd.GeoDataFrame(rows, geometry=drawable.geometry.to_numpy(), crs=drawable.crs),
+                style=lambda f, c=colour: {
                     "color": c,
                     "weight": 1,
                     "fillColor": c,
-                    "fillOpacity": o,
+                    "fillOpacity": f["properties"]["opacity"],
                 },
             ).add_to(group)
         groups.append(group)

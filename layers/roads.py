@@ -14,12 +14,12 @@ from geo.sources.curated import real_crossings
 from geo.vocab import ROAD_STATUS, crossing_agreement, road_status_label
 from layers.style import (
     BASE_ROAD_COLOUR,
+    POINT_PRECISION_DEG,
     ROAD_STATUS_COLOUR,
     esc,
+    feature_layer,
     popup_table,
     slim,
-    tooltip,
-    with_popup,
 )
 
 
@@ -55,7 +55,7 @@ def build_roads_layer(
         under the axes, styled by surface (:func:`network_style`), with its surface and
         season in the popup.
     lang
-        Language of the status in the axes' tooltips.
+        Language of the status in the axes' tooltips and of the network's surfaces.
     popups
         Give each axis a popup of its record (False: the tooltip only, e.g. public maps).
         Rows from OpenStreetMap (``geo.model.osm_network``) are drawn as one layer, their
@@ -64,7 +64,8 @@ def build_roads_layer(
     Returns
     -------
     folium.FeatureGroup
-        Schematic axes (not on the road lines) are dashed.
+        The base roads, the network, then the axes as one :func:`layers.style.feature_layer`
+        coloured by status; schematic axes (not on the road lines) are dashed.
     """
     group = folium.FeatureGroup(name=esc(name), show=show)  # shown as HTML by Leaflet
     if roads is not None:
@@ -75,69 +76,66 @@ def build_roads_layer(
             style_function=lambda _f: {"color": BASE_ROAD_COLOUR, "weight": 1.5, "opacity": 0.7},
         ).add_to(group)
     if network is not None and len(network):
-        network = _draw_osm_overview(network, group)
-        for seg_id, seg in slim(network, tolerance_m=300.0).iterrows():
-            popup = popup_table(
-                [
-                    ("Segment", seg_id),
-                    ("Route", seg.get("route_ref")),
-                    ("Surface", seg.get("surface")),
-                    ("Season", "dry season only" if seg.get("season") == "dry_only" else "all year"),
-                    ("Sources", seg.get("source_refs")),
-                    ("Information of", seg.get("as_of")),
-                    (
-                        "Geometry",
-                        "schematic (through the localities)" if seg["schematic"] else "on road lines",
-                    ),
-                ],
-                title=str(seg.get("name", seg_id)),
-            )
-            style = network_style(seg.get("surface"))
-            line = folium.GeoJson(
-                seg["geometry"].__geo_interface__,
-                style_function=lambda _f, s=style: s,
-                tooltip=esc(seg.get("name", seg_id)),
-            )
-            with_popup(line, popup, max_width=360).add_to(group)
+        _add_network(network, group, lang=lang)
     joined = axes.join(axis_status, how="left")
     joined["status"] = joined["status"].fillna("unknown")
-    for axis_id, row in slim(joined, tolerance_m=300.0).iterrows():
+    lines = slim(joined, tolerance_m=300.0)
+    if lines.empty:
+        return group
+    rows = []
+    for axis_id, row in lines.iterrows():
         status = row["status"]
-        popup = popup_table(
-            [
-                ("Axis", axis_id),
-                ("Route", row.get("route_ref")),
-                ("Status", ROAD_STATUS.label(status)),
-                ("Escort speed", _kmh(row.get("escort_kmh"))),
-                ("Cause", row.get("cause")),
-                ("Valid from", row.get("valid_from")),
-                ("Valid to", row.get("valid_to") or "open-ended"),
-                ("Source", row.get("source")),
-                ("Note", row.get("note")),
-                (
-                    "Geometry",
-                    None
-                    if "schematic" not in row.index
-                    else "schematic (through the localities)"
-                    if row["schematic"]
-                    else "on road lines",
-                ),
-            ],
-            title=row["axis_name"],
+        rows.append(
+            {
+                "status": status,
+                "schematic": bool(row.get("schematic", False)),
+                "tip": f"{esc(row['axis_name'])}: {esc(ROAD_STATUS.label(status, lang))}",
+                "popup": _axis_popup(axis_id, row) if popups else None,
+            }
         )
-        style = {
-            "color": ROAD_STATUS_COLOUR.get(status, "#000"),
-            "weight": 4.5,
-            "opacity": 0.95,
-            "dashArray": "8 6" if bool(row.get("schematic", False)) else None,
-        }
-        line = folium.GeoJson(
-            row["geometry"].__geo_interface__,
-            style_function=lambda _f, s=style: s,
-            tooltip=tooltip(f"{esc(row['axis_name'])}: {esc(ROAD_STATUS.label(status, lang))}"),
-        )
-        (with_popup(line, popup, max_width=360) if popups else line).add_to(group)
+    feature_layer(
+        gpd.GeoDataFrame(rows, geometry=lines.geometry.to_numpy(), crs=lines.crs),
+        style=_axis_style,
+        popup_max_width=360,
+    ).add_to(group)
     return group
+
+
+def _axis_popup(axis_id: object, row: pd.Series) -> str:
+    """Popup of one axis: its status record (every value escaped)."""
+    return popup_table(
+        [
+            ("Axis", axis_id),
+            ("Route", row.get("route_ref")),
+            ("Status", ROAD_STATUS.label(row["status"])),
+            ("Escort speed", _kmh(row.get("escort_kmh"))),
+            ("Cause", row.get("cause")),
+            ("Valid from", row.get("valid_from")),
+            ("Valid to", row.get("valid_to") or "open-ended"),
+            ("Source", row.get("source")),
+            ("Note", row.get("note")),
+            (
+                "Geometry",
+                None
+                if "schematic" not in row.index
+                else "schematic (through the localities)"
+                if row["schematic"]
+                else "on road lines",
+            ),
+        ],
+        title=row["axis_name"],
+    )
+
+
+def _axis_style(feature: dict) -> dict:
+    """Leaflet style of an axis: the colour of its status, dashed when schematic."""
+    p = feature["properties"]
+    return {
+        "color": ROAD_STATUS_COLOUR.get(p["status"], "#000"),
+        "weight": 4.5,
+        "opacity": 0.95,
+        "dashArray": "8 6" if p["schematic"] else None,
+    }
 
 
 def _kmh(value: object) -> str | None:
@@ -178,15 +176,31 @@ def build_network_layer(
     Returns
     -------
     folium.FeatureGroup
-        One line per segment (:func:`network_style`), name as tooltip, and a popup with
-        route, surface, season, sources and date.
+        The OpenStreetMap overview, then one :func:`layers.style.feature_layer` of the
+        curated segments: styled by surface (:func:`network_style`), name as tooltip, and a
+        popup with route, surface, season, sources, date and geometry (schematic or not).
     """
     group = folium.FeatureGroup(name=esc(tr("map.layer_network", lang)), show=show)
     if network is None or not len(network):
         return group
-    network = _draw_osm_overview(network, group)
-    for seg_id, seg in slim(network, tolerance_m=300.0).iterrows():
+    _add_network(network, group, lang=lang)
+    return group
+
+
+def _add_network(network: gpd.GeoDataFrame, group: folium.FeatureGroup, *, lang: str) -> None:
+    """Draw the network's OpenStreetMap overview, then its curated segments as one layer, in ``group``.
+
+    Each curated segment is styled by surface (:func:`network_style`), named in its
+    tooltip, with a popup of route, surface, season, sources, date and (when known)
+    whether its line is schematic.
+    """
+    network = slim(_draw_osm_overview(network, group), tolerance_m=300.0)
+    if network.empty:
+        return
+    rows = []
+    for seg_id, seg in network.iterrows():
         surface = seg.get("surface")
+        schematic = seg.get("schematic")
         popup = popup_table(
             [
                 ("Segment", seg_id),
@@ -195,17 +209,23 @@ def build_network_layer(
                 ("Season", "dry season only" if seg.get("season") == "dry_only" else "all year"),
                 ("Sources", seg.get("source_refs")),
                 ("Information of", seg.get("as_of")),
+                (
+                    "Geometry",
+                    None
+                    if schematic is None or pd.isna(schematic)
+                    else "schematic (through the localities)"
+                    if schematic
+                    else "on road lines",
+                ),
             ],
             title=str(seg.get("name", seg_id)),
         )
-        style = network_style(surface)
-        line = folium.GeoJson(
-            seg["geometry"].__geo_interface__,
-            style_function=lambda _f, s=style: s,
-            tooltip=tooltip(esc(seg.get("name", seg_id))),
-        )
-        with_popup(line, popup, max_width=360).add_to(group)
-    return group
+        rows.append({"surface": surface, "tip": esc(seg.get("name", seg_id)), "popup": popup})
+    feature_layer(
+        gpd.GeoDataFrame(rows, geometry=network.geometry.to_numpy(), crs=network.crs),
+        style=lambda f: network_style(f["properties"]["surface"]),
+        popup_max_width=360,
+    ).add_to(group)
 
 
 def build_crossings_layer(
@@ -236,17 +256,20 @@ def build_crossings_layer(
     Returns
     -------
     folium.FeatureGroup
-        One :func:`layers.symbols.symbol_marker` per real crossing (shape by kind, fill by
-        status); the popup gives kind, river, times, hours, season and whether it carries
-        vehicles.
+        One :func:`layers.style.feature_layer`: a symbol per real crossing
+        (:func:`layers.symbols.symbol_icon`, shape by kind, fill by status); the popup
+        gives kind, river, times, hours, season and whether it carries vehicles.
     """
-    from layers.symbols import CROSSING_KINDS, symbol_marker
+    from layers.symbols import CROSSING_KINDS, symbol_icon
 
     group = folium.FeatureGroup(name=esc(tr("map.layer_crossings", lang)), show=show)
     if crossings is None or crossings.empty:
         return group
     pts = real_crossings(crossings).to_crs("EPSG:4326")
+    if pts.empty:
+        return group
     status = crossing_status if crossing_status is not None else pd.DataFrame(columns=["status"])
+    rows = []
     for cid, row in pts.iterrows():
         st = status["status"].get(cid, "unknown") if "status" in status else "unknown"
         st = st if isinstance(st, str) else "unknown"
@@ -271,22 +294,25 @@ def build_crossings_layer(
             ],
             title=str(row.get("name", cid)),
         )
-        symbol_marker(
-            row.geometry.y,
-            row.geometry.x,
-            kind if kind in CROSSING_KINDS else "ford",
-            ROAD_STATUS_COLOUR.get(st, "#000000"),
-            tip=esc(
-                tr(
-                    "map.crossing_status",
-                    lang,
-                    name=row.get("name", cid),
-                    status=road_status_label(st, lang, crossing_agreement(kind, row.get("name"))),
-                )
-            ),
-            popup=popup,
-            z_offset=200,
-        ).add_to(group)
+        rows.append(
+            {
+                "popup": popup,
+                "tip": esc(
+                    tr(
+                        "map.crossing_status",
+                        lang,
+                        name=row.get("name", cid),
+                        status=road_status_label(st, lang, crossing_agreement(kind, row.get("name"))),
+                    )
+                ),
+                "icon": symbol_icon(
+                    kind if kind in CROSSING_KINDS else "ford", ROAD_STATUS_COLOUR.get(st, "#000000")
+                ),
+                "z": 200,
+            }
+        )
+    points = gpd.GeoDataFrame(rows, geometry=pts.geometry.to_numpy(), crs=pts.crs)
+    feature_layer(slim(points, tolerance_m=0.0, precision_deg=POINT_PRECISION_DEG)).add_to(group)
     return group
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 import folium
@@ -11,7 +13,7 @@ from branca.element import MacroElement, Template
 from folium.template import Template as FoliumTemplate  # has the ``tojavascript`` filter
 
 from geo.config import STORAGE_CRS, WORK_CRS
-from geo.escape import html_text, js_string
+from geo.escape import html_text, js_data, js_string
 from geo.products.cartography import (  # noqa: F401  (re-exported for the layers)
     BAND_OPACITY,
     BASE_ROAD_COLOUR,
@@ -32,6 +34,8 @@ ADMIN_STYLE = {
 DISPLAY_TOLERANCE_M = 800.0
 #: Decimal degrees kept in displayed coordinates (1e-4 deg is about 11 m).
 DISPLAY_PRECISION_DEG = 1e-4
+#: Decimal degrees kept for displayed points (1e-5 deg is about 1.1 m).
+POINT_PRECISION_DEG = 1e-5
 
 
 def esc(value: Any) -> str:
@@ -57,7 +61,7 @@ def slim(
     gdf
         Any CRS.
     tolerance_m
-        Douglas-Peucker tolerance in metres (topology preserved).
+        Douglas-Peucker tolerance in metres (topology preserved); 0 rounds only (points).
     precision_deg
         Grid the output coordinates are snapped to, in degrees.
 
@@ -68,22 +72,160 @@ def slim(
     """
     if gdf.empty:
         return gdf.to_crs(STORAGE_CRS)
-    work = gdf.to_crs(WORK_CRS)
-    geom = work.geometry.simplify(tolerance_m, preserve_topology=True)
-    out = work.set_geometry(geom).to_crs(STORAGE_CRS)
+    if tolerance_m > 0:
+        work = gdf.to_crs(WORK_CRS)
+        out = work.set_geometry(work.geometry.simplify(tolerance_m, preserve_topology=True)).to_crs(
+            STORAGE_CRS
+        )
+    else:
+        out = gdf.to_crs(STORAGE_CRS)
     out = out.set_geometry(shapely.set_precision(out.geometry.values, precision_deg))
     return out[~out.geometry.is_empty]
 
 
+def feature_layer(
+    features: gpd.GeoDataFrame,
+    *,
+    style: dict | Callable[[dict], dict] | None = None,
+    popup_max_width: int = 340,
+    name: str | None = None,
+) -> folium.GeoJson:
+    """One Leaflet GeoJSON layer for every row of ``features``: its look and texts come from the row.
+
+    A map of one folium object per feature repeats the same script for each (a style
+    function, a popup, a tooltip): hundreds of Leaflet layers and most of the page's bytes.
+    Here each row is a GeoJSON feature and one function binds, for each, what its
+    properties hold:
+
+    ``popup``
+        Popup HTML, escaped (:func:`popup_table`).
+    ``tip``
+        Hover text, escaped HTML.
+    ``label``, ``label_class``, ``label_dx``
+        A label always shown right of the feature (escaped HTML), its CSS class
+        (``"town-label"``, ``"hub-label"``) and offset in px; replaces ``tip``.
+    ``icon``
+        A point drawn as a ``L.divIcon`` of these options (:func:`layers.symbols.symbol_icon`,
+        HTML built by code, never from data), ``z`` its ``zIndexOffset``.
+    ``radius_m``
+        A point drawn as a circle of this radius (metres, ``L.circle``).
+
+    Other points are circle markers. Texts reach the script as data
+    (:func:`geo.escape.js_data`), never as code.
+
+    Parameters
+    ----------
+    features
+        EPSG:4326 (:func:`slim` first for lines and polygons); every column is a property.
+    style
+        Leaflet path style, or a function of a feature (``{"properties": ...}``) returning it.
+    popup_max_width
+        Popup width limit, px.
+    name
+        Layer name (escaped HTML), or None.
+
+    Returns
+    -------
+    FeatureLayer
+        ``.data`` holds the features, ``.styles`` their distinct styles.
+    """
+    gdf = features.reset_index(drop=True)
+    data = json.loads(gdf.to_json(drop_id=True, na="null"))
+    if style is None:
+        style = {}
+    styles: list[dict] = []
+    keys: dict[str, int] = {}
+    for feature in data["features"]:
+        look = style if isinstance(style, dict) else style(feature)
+        key = json.dumps(look, sort_keys=True)
+        feature["properties"]["s"] = keys.setdefault(key, len(keys))
+        if keys[key] == len(styles):
+            styles.append(look)
+    return FeatureLayer(data, styles=styles, popup_max_width=popup_max_width, name=name)
+
+
+class FeatureLayer(folium.GeoJson):
+    """The Leaflet GeoJSON layer of :func:`feature_layer` (build it with that function).
+
+    Its script is one ``L.geoJson`` over the features (written by :func:`geo.escape.js_data`),
+    the distinct styles once (``styles``, a feature's property ``s`` is its index) and the
+    functions that draw points and bind texts (see :func:`feature_layer`).
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }}_styles = {{ this.styles_js }};
+var {{ this.get_name() }} = L.geoJson({{ this.data_js }}, {
+    style: function (feature) { return {{ this.get_name() }}_styles[feature.properties.s]; },
+    pointToLayer: function (feature, latlng) {
+        var p = feature.properties;
+        if (p.icon) { return L.marker(latlng, {icon: L.divIcon(p.icon), zIndexOffset: p.z || 0}); }
+        if (p.radius_m) { return L.circle(latlng, {radius: p.radius_m}); }
+        return new L.CircleMarker(latlng);
+    },
+    onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        if (p.popup) { layer.bindPopup(p.popup, {maxWidth: {{ this.popup_max_width }}}); }
+        if (p.label) {
+            layer.bindTooltip(p.label, {permanent: true, sticky: false, direction: "right",
+                                        offset: [p.label_dx || 0, 0], className: p.label_class});
+        } else if (p.tip) {
+            layer.bindTooltip("<div>" + p.tip + "</div>", {sticky: true});
+        }
+    }
+});
+{% endmacro %}
+""")
+
+    def __init__(
+        self, data: dict, *, styles: list[dict], popup_max_width: int = 340, name: str | None = None
+    ) -> None:
+        super().__init__(data, name=name)
+        self._name = "FeatureLayer"
+        self.styles = styles
+        self.popup_max_width = int(popup_max_width)
+
+    def render(self, **kwargs: Any) -> None:
+        """Write the features and styles as script data, then render (folium adds the layer to its parent)."""
+        self.data_js = js_data(self.data)
+        self.styles_js = json.dumps(self.styles)
+        super().render(**kwargs)
+
+
+def feature_styles(layer: Any) -> list[dict]:
+    """Leaflet style of every feature of the :func:`feature_layer` layers in ``layer`` and its children."""
+    out: list[dict] = []
+    if isinstance(layer, FeatureLayer):
+        out += [layer.styles[f["properties"]["s"]] for f in layer.data["features"]]
+    for child in getattr(layer, "_children", {}).values():
+        out += feature_styles(child)
+    return out
+
+
+def feature_popups(layer: Any) -> list[str]:
+    """Popup HTML of every feature of the :func:`feature_layer` layers in ``layer`` (a group, a map...)."""
+    return [p["popup"] for p in feature_properties(layer) if p.get("popup")]
+
+
+def feature_properties(layer: Any) -> list[dict]:
+    """Properties of every feature of the :func:`feature_layer` layers in ``layer`` and its children."""
+    out: list[dict] = []
+    if isinstance(layer, FeatureLayer):
+        out += [f["properties"] for f in layer.data["features"]]
+    for child in getattr(layer, "_children", {}).values():
+        out += feature_properties(child)
+    return out
+
+
 def popup_table(rows: list[tuple[str, Any]], *, title: str | None = None) -> str:
-    """Return a small HTML table for a popup; every label and value is escaped."""
+    """Return a small HTML table for a popup; every label and value is escaped.
+
+    Styled by the class ``map-popup`` (:data:`layers.basemap.MAP_CSS`, on every map), not
+    per row: a map holds hundreds of popups.
+    """
     head = f"<b>{esc(title)}</b><br>" if title else ""
-    body = "".join(
-        f"<tr><th style='text-align:left;padding-right:6px'>{esc(k)}</th><td>{esc(v)}</td></tr>"
-        for k, v in rows
-        if v not in (None, "")
-    )
-    return f"{head}<table style='font-size:12px'>{body}</table>"
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if v not in (None, ""))
+    return f"{head}<table class=map-popup>{body}</table>"
 
 
 class HtmlPopup(MacroElement):

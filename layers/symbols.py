@@ -9,7 +9,8 @@ print maps (``geo.products.printmap.CROSSING_MARKER``). Incidents stay circle ma
 
 The same HTML draws the legend swatches (:func:`swatch_html`), so the legend shows
 exactly what the map shows. The symbol HTML holds only colours chosen by the code; names
-reach the map through :func:`layers.style.tooltip` (escaped), never through the icon.
+reach the map as a feature's escaped ``label`` or ``tip`` (:func:`layers.style.feature_layer`),
+never through the icon.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from __future__ import annotations
 import re
 
 import folium
-from folium.features import DivIcon
 
-from layers.style import esc, tooltip, with_popup
+from layers.style import esc
 
 #: CSS of the symbols and of the permanent labels (added once per map by :func:`add_symbol_css`).
 SYMBOL_CSS = """<style>
@@ -110,68 +110,32 @@ def add_symbol_css(m: folium.Map) -> None:
         header.add_child(folium.Element(SYMBOL_CSS), name="map_symbol_css")
 
 
-def symbol_marker(
-    lat: float,
-    lon: float,
-    kind: str,
-    colour: str = "#ffffff",
-    *,
-    tip: str | None = None,
-    label: str | None = None,
-    label_class: str = "town-label",
-    popup: str | None = None,
-    z_offset: int = 0,
-) -> folium.Marker:
-    """Return a marker drawn as the symbol of ``kind``.
+def symbol_icon(kind: str, colour: str = "#ffffff") -> dict:
+    """Return the ``L.divIcon`` options that draw the symbol of ``kind`` (a point's ``icon`` property).
 
     Parameters
     ----------
-    lat, lon
-        Position, degrees (EPSG:4326).
     kind, colour
         See :func:`symbol_html`.
-    tip
-        Hover text, escaped HTML (:func:`layers.style.esc`); ignored when ``label`` is given.
-    label
-        Text always shown beside the symbol (escaped HTML), styled by ``label_class``.
-    label_class
-        ``"town-label"`` or ``"hub-label"``.
-    popup
-        Popup HTML (escaped, :func:`layers.style.popup_table`), or None.
-    z_offset
-        Leaflet ``zIndexOffset``: higher draws on top of other markers.
 
     Returns
     -------
-    folium.Marker
+    dict
+        ``html`` (:func:`symbol_html`), ``iconSize`` and ``iconAnchor`` (its centre), px, and
+        ``className``: a feature's ``icon`` of :func:`layers.style.feature_layer`.
     """
     w, h = SIZES[kind]
-    marker = folium.Marker(
-        (float(lat), float(lon)),
-        icon=DivIcon(
-            html=symbol_html(kind, colour),
-            icon_size=(w, h),
-            icon_anchor=(w // 2, h // 2),
-            class_name="map-sym-box",
-        ),
-        z_index_offset=z_offset,
-    )
-    if label is not None:
-        marker.add_child(
-            tooltip(
-                label,
-                permanent=True,
-                sticky=False,
-                direction="right",
-                offset=(w // 2 + 2, 0),
-                className=label_class,
-            )
-        )
-    elif tip is not None:
-        marker.add_child(tooltip(tip))
-    if popup is not None:
-        with_popup(marker, popup)
-    return marker
+    return {
+        "html": symbol_html(kind, colour),
+        "iconSize": [w, h],
+        "iconAnchor": [w // 2, h // 2],
+        "className": "map-sym-box",
+    }
+
+
+def label_dx(kind: str) -> int:
+    """Offset (px) of a permanent label right of the symbol of ``kind`` (half its width, plus 2)."""
+    return SIZES[kind][0] // 2 + 2
 
 
 __all__ = [
@@ -181,6 +145,7 @@ __all__ = [
     "add_symbol_css",
     "esc",
     "swatch_html",
+    "label_dx",
     "symbol_html",
-    "symbol_marker",
+    "symbol_icon",
 ]

@@ -596,13 +596,43 @@ def encircled_with_population(data_folder: str, as_of: dt.date) -> gpd.GeoDataFr
     return _encircled_population(data_folder, as_of, state_token(), data_fingerprint(data_folder))
 
 
-def constraint_state(as_of: dt.date) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
-    """Axis status and encircled episodes (with ``in_force``) on ``as_of``."""
+@st.cache_data(show_spinner=False, max_entries=16)
+def _constraint_state(
+    data_folder: str, store: str, as_of: dt.date, token: str, fingerprint: str
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     from geo.model.reach import state_as_of
 
-    inputs = model_inputs(str(data_dir()))
-    v = versions(str(store_path()), state_token())
-    return state_as_of(inputs, v.road_status, v.encircled, as_of)
+    inputs = model_inputs(data_folder)
+    v = versions(store, token)
+    with counted("constraint_state"):
+        return state_as_of(inputs, v.road_status, v.encircled, as_of)
+
+
+def constraint_state(as_of: dt.date) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Axis status and encircled episodes (with ``in_force``) on ``as_of``.
+
+    Computed once per state for every session (keyed on the store token and the data
+    files); each session gets its own copy.
+    """
+    folder = str(data_dir())
+    return _constraint_state(folder, str(store_path()), as_of, state_token(), data_fingerprint(folder))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _crossing_status(store: str, as_of: dt.date, token: str, fingerprint: str) -> pd.DataFrame:
+    from geo.store.constraints import effective_crossing_status
+
+    with counted("crossing_status"):
+        return effective_crossing_status(versions(store, token), as_of)
+
+
+def crossing_status(as_of: dt.date) -> pd.DataFrame:
+    """Status of every river crossing on ``as_of`` (:func:`geo.store.constraints.effective_crossing_status`).
+
+    Computed once per state for every session (keyed on the store token and the data
+    files, which hold the curated crossings); each session gets its own copy.
+    """
+    return _crossing_status(str(store_path()), as_of, state_token(), data_fingerprint(str(data_dir())))
 
 
 def guarded(fn, *args, **kwargs):  # noqa: ANN001, ANN201

@@ -10,7 +10,6 @@ from geo.escape import markdown_text as md
 from geo.model.incidents import time_window
 from geo.products import policy
 from geo.products.i18n import tr
-from geo.store.constraints import effective_crossing_status
 from layers.live import build_live_map
 from views import auth, common, maps
 from views.common import t
@@ -65,30 +64,28 @@ bands, localities = (
     else (None, None)
 )
 incidents_key = f"{token}|{common.incidents_token()}"
-incidents = common.guarded(common.incidents, folder, incidents_key)
-recent = policy.for_role(time_window(incidents, as_of=as_of, days=int(window)), "incidents", role)
 
 store = str(common.store_path())
 lang = common.lang()
-versions = common.versions(store, token)
 located = common.guarded(located_positions, store, folder, role)
 aor = pcodes_of_hubs(hubs, hub_ids)
 units = [common.admin(folder, 1), common.admin(folder, 2)]
 aor_area = pd.concat([u[u["pcode"].isin(aor)] for u in units]).union_all() if aor else None
 
-towns = common.guarded(common.towns, folder)
-water = common.guarded(common.water, folder)
-crossing_status = common.guarded(effective_crossing_status, versions, as_of)
-admin3 = common.admin(folder, 3) if show_admin3 else None
-
 
 def build():  # noqa: ANN202
-    """Build the folium map (called once per key below, by the first session that asks; no Streamlit call)."""
+    """Build the folium map (called once per key below, by the first session that asks).
+
+    The inputs only the map needs (incidents, towns, rivers, crossings' status, communes)
+    are read here, so a session whose map is already built does not read them.
+    """
+    incidents = common.incidents(folder, incidents_key)
+    recent = policy.for_role(time_window(incidents, as_of=as_of, days=int(window)), "incidents", role)
     return build_live_map(
         as_of=as_of,
-        admin1=common.admin(folder, 1),
-        admin2=common.admin(folder, 2),
-        admin3=admin3,
+        admin1=units[0],
+        admin2=units[1],
+        admin3=common.admin(folder, 3) if show_admin3 else None,
         roads=inputs.roads,
         axes=inputs.axes,
         axis_status=axis_status,
@@ -99,11 +96,11 @@ def build():  # noqa: ANN202
         incidents=recent,
         incidents_label=tr("map.layer_incidents", lang, n=len(recent), days=window),
         restricted=policy.may_see_restricted(role),
-        towns=towns,
+        towns=common.towns(folder),
         network=inputs.network,
         crossings=inputs.crossings,
-        crossing_status=crossing_status,
-        water=water,
+        crossing_status=common.crossing_status(as_of),
+        water=common.water(folder),
         positions=located,
         lang=lang,
     )
@@ -126,7 +123,7 @@ map_key = (
     role,
     lang,
 )
-maps.show_map(maps.shared_map(map_key, build), key="live_map", height=680)
+maps.show_map(common.guarded(maps.shared_map, map_key, build), key="live_map", height=680)
 
 live = episodes[episodes["in_force"]] if "in_force" in episodes.columns else episodes.iloc[:0]
 positions_panel(

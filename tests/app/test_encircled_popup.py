@@ -7,20 +7,7 @@ import datetime as dt
 import geopandas as gpd
 
 from layers.encircled import build_encircled_layer
-from layers.style import HtmlPopup
-
-
-def _popups(group) -> list[str]:  # noqa: ANN001
-    out = []
-
-    def walk(el) -> None:  # noqa: ANN001
-        for child in el._children.values():
-            if isinstance(child, HtmlPopup):
-                out.append(child.html_text)
-            walk(child)
-
-    walk(group)
-    return out
+from layers.style import feature_popups as _popups
 
 
 def _episodes(**extra: object) -> gpd.GeoDataFrame:
@@ -43,7 +30,8 @@ def test_population_line_with_method_and_range() -> None:
         population=1323.0, population_method="grid", population_grid_low=319.0, population_grid_high=9175.0
     )
     en = _popups(build_encircled_layer(ep))
-    assert en and all("People inside the no-entry zone" in p for p in en)
+    assert len(en) == 2 * len(ep)  # the no-entry sign and, in force, its disc
+    assert all("People inside the no-entry zone" in p for p in en)
     assert "1,323 (population grid estimate; grid range 319–9,175)" in en[0]
     fr = _popups(build_encircled_layer(ep, lang="fr"))
     assert "Personnes dans la zone d&#x27;interdiction" in fr[0]  # the apostrophe is escaped

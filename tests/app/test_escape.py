@@ -15,6 +15,7 @@ from geo.escape import (
     display_text,
     html_attr,
     html_text,
+    js_data,
     js_string,
     markdown_text,
     mpl_text,
@@ -94,6 +95,31 @@ def test_js_string_in_a_real_script_engine() -> None:
 
 def test_js_string_example() -> None:
     assert js_string("`${alert(1)}`</script>") == '"\\u0060\\u0024{alert(1)}\\u0060\\u003c/script\\u003e"'
+
+
+@pytest.mark.parametrize("text", [*ALL, "\u2028", "a</SCRIPT >b", "<!--", "x<\u2029/y", "\\u003c"])
+def test_js_data_round_trips_and_cannot_end_the_script(text: str) -> None:
+    value = {"popup": f"<b>{text}</b>", "list": [text, 1.5, None]}
+    out = js_data(value)
+    assert json.loads(out) == value  # read back exactly, as JSON and so as JavaScript
+    # nothing the script element's HTML parser reacts to, no interpolation, no line end
+    assert "</" not in out and "<!" not in out and "${" not in out
+    assert not set("`\u2028\u2029") & set(out)
+    assert "<b>" in out  # markup held in the strings costs no escape per tag
+
+
+def test_js_data_in_a_real_script_engine() -> None:
+    """Node reads the data back from a program holding it as an expression."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node not installed")
+    value = [*ALL, "\u2028", "a</SCRIPT >b", {"k": "<!-- x -->"}]
+    prog = f"const out = {js_data(value)};\nprocess.stdout.write(JSON.stringify(out));"
+    got = json.loads(subprocess.run([node, "-e", prog], capture_output=True, text=True, check=True).stdout)
+    assert got == value
 
 
 _MD_SPECIAL = re.compile(r"(?<!\\)[!-/:-@\[-`{-~]")

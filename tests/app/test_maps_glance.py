@@ -26,6 +26,7 @@ from layers.incidents import SOURCE_COLOURS, build_incidents_layer
 from layers.places import build_towns_layer
 from layers.reach import build_reach_layers
 from layers.roads import build_crossings_layer, build_network_layer
+from layers.style import feature_properties, feature_styles
 from layers.symbols import SIZES, add_symbol_css, symbol_html
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,12 +150,6 @@ def test_one_hub_colour_on_the_live_map_the_print_map_and_the_snapshot(data_dir:
 # --------------------------------------------------------------------------- labels and symbols
 
 
-def _tooltips(html: str) -> dict[str, str]:
-    """Tooltip text (HTML without its ``<div>``) -> its options as written in the script."""
-    found = re.findall(r'bindTooltip\(("(?:[^"\\]|\\.)*"), \{(.*?)\}\);', html, re.S)
-    return {json.loads(text).removeprefix("<div>").removesuffix("</div>"): opts for text, opts in found}
-
-
 def test_hubs_and_towns_are_labelled_permanently() -> None:
     hubs = _hubs()
     towns = gpd.GeoDataFrame(
@@ -162,17 +157,19 @@ def test_hubs_and_towns_are_labelled_permanently() -> None:
         geometry=[Point(-3.0074, 16.7735), Point(1.41, 18.44), Point(-3.98, 22.68), Point(-4.15, 14.49)],
         crs="EPSG:4326",
     )
-    html = _html(
+    groups = (
         build_towns_layer(towns, skip_near=hubs.loc[["MOP", "TBK"]], lang="fr"),
         build_hubs_layer(hubs, hub_ids=["MOP", "TBK"]),
     )
-    permanent = _tooltips(html)
+    html = _html(*groups)
+    labelled = [p for g in groups for p in feature_properties(g)]
+    permanent = {p["label"]: p["label_class"] for p in labelled}
     assert {"Mopti", "Tombouctou", "Taoudenni"} <= set(permanent)
-    assert all('"permanent": true' in o for o in permanent.values())
-    assert '"className": "hub-label"' in permanent["Mopti"]
-    assert '"className": "town-label"' in permanent["Taoudenni"]
+    assert all("tip" not in p for p in labelled)  # a label, always shown, is the feature's only text
+    assert "permanent: true" in html  # the layer binds each label as a permanent tooltip
+    assert permanent["Mopti"] == "hub-label" and permanent["Taoudenni"] == "town-label"
     # a town within 8 km of a labelled hub is not written twice
-    assert "Sévaré bis" not in html and list(permanent).count("Tombouctou") == 1
+    assert "Sévaré bis" not in html and [p["label"] for p in labelled].count("Tombouctou") == 1
     # Kidal's hub is not drawn: the town keeps its label
     assert "Kidal" in permanent
     assert hub_label("Bamako (national HAWG)") == "Bamako"
@@ -253,8 +250,8 @@ def test_network_is_styled_by_surface() -> None:
         index=["S1", "S2", "S3"],
     )
     layer = build_network_layer(net, lang="fr")
-    html = _html(layer)
-    styles = [json.loads(x) for x in re.findall(r"return (\{[^{}]*\"weight\"[^{}]*\});", html)]
+    styles = feature_styles(layer)
+    assert len(styles) == len(net)
     by_colour = {(st["color"], st.get("dashArray")) for st in styles}
     assert by_colour == {("#4d4d4d", None), ("#a0522d", None), ("#a0522d", "5 4")}
     assert {st["weight"] for st in styles if st["color"] == "#4d4d4d"} == {2.0}  # paved drawn wider

@@ -300,10 +300,10 @@ def test_export_positions_theme_round_trips_and_public_cut(tmp_path: Path) -> No
 
 
 def test_marker_layer_escapes_user_text_and_counts_places() -> None:
-    from geo.escape import js_string
+    from geo.escape import js_data
     from layers.basemap import make_map
     from layers.positions import build_positions_layer
-    from layers.style import esc
+    from layers.style import esc, feature_properties
 
     loc = PM.locate(REG, **_inputs())
     m = make_map()
@@ -312,14 +312,14 @@ def test_marker_layer_escapes_user_text_and_counts_places() -> None:
     html = m.get_root().render()
     # one marker per placed scope with a live position (retired #8 shares #1's axis)
     placed = loc[(loc["status"] != "retired") & loc["marker_lat"].notna()]
-    assert html.count("L.divIcon(") == placed["scope"].nunique()
+    markers = feature_properties(group)
+    assert len(markers) == placed["scope"].nunique() and all(p["icon"] for p in markers)
     assert "<script>alert(1)</script>" not in html and "${x}" not in html
-    # the popup carries the text HTML-escaped, inside a JavaScript string literal
-    assert js_string(esc(f"FR {HOSTILE}"))[1:-1] in html
-    assert js_string(esc(POSITION_STATUS.label("proposed", "fr")))[1:-1] in html
+    # the popup carries the text HTML-escaped, reaching the script as data
+    popups = "".join(p["popup"] for p in markers)
+    assert esc(f"FR {HOSTILE}") in popups and js_data(esc(f"FR {HOSTILE}"))[1:-1] in html
+    assert esc(POSITION_STATUS.label("proposed", "fr")) in popups
     # the endorsement date written out for the reader (18 septembre 2025), not ISO
-    assert js_string(esc("18 septembre 2025"))[1:-1] in html and "2025-09-18" not in html
-    english = build_positions_layer(loc, lang="en")
-    m_en = make_map()
-    english.add_to(m_en)
-    assert js_string(esc("18 September 2025"))[1:-1] in m_en.get_root().render()
+    assert esc("18 septembre 2025") in popups and "2025-09-18" not in html
+    english = feature_properties(build_positions_layer(loc, lang="en"))
+    assert esc("18 September 2025") in "".join(p["popup"] for p in english)
