@@ -203,6 +203,27 @@ async def _session(browser, url: str, name: str, timeout_s: float, positions_tit
     return v
 
 
+#: Counted in the map's frame: Leaflet layers on the map (groups and leaves), drawn SVG paths and
+#: marker icons, and the bytes of the map's script as the component received it.
+MAP_COUNTS = """
+() => {
+  const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
+  let layers = 0;
+  map.eachLayer(() => { layers += 1; });
+  const script = [...document.scripts].map(s => s.text.length).reduce((a, b) => a + b, 0);
+  return {layers, paths: document.querySelectorAll("path").length,
+          icons: document.querySelectorAll(".leaflet-marker-icon").length, script_chars: script};
+}
+"""
+
+
+async def _map_counts(page) -> str:  # noqa: ANN001
+    """Leaflet layers, SVG paths and marker icons of the live map drawn in ``page``."""
+    frame = next(f for f in page.frames if f.url.startswith("http") and "component" in f.url)
+    counts = await frame.evaluate(MAP_COUNTS)
+    return ", ".join(f"{k} {v:,}" for k, v in counts.items())
+
+
 def _stats(values: list[float]) -> str:
     if not values:
         return "n=0"
@@ -297,6 +318,7 @@ async def _run(url: str, args: argparse.Namespace, log: Path, pid: int) -> None:
                 "  computed while warm: "
                 + (", ".join(f"{k} x{n}" for k, n in sorted(warm.items())) or "nothing")
             )
+            print(f"  the map in the browser: {await _map_counts(solo.page)}")
         finally:
             await browser.close()
 

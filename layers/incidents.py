@@ -3,7 +3,7 @@
 Only CircleMarker / GeoJson are used, which need no asset beyond Leaflet itself (no
 CDN plugin), so the maps draw offline. Every text from a file goes through
 :func:`geo.escape.html_text` before it reaches a popup, tooltip or layer name, and reaches
-the map script only as JSON (GeoJSON properties) or :func:`geo.escape.js_string`.
+the map script only as data (:func:`geo.escape.js_data`) or :func:`geo.escape.js_string`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 
 from geo.config import STORAGE_CRS
 from layers.admin import build_admin_layer
-from layers.style import esc, tooltip, with_popup
+from layers.style import POINT_PRECISION_DEG, esc, feature_layer, slim, tooltip, with_popup
 
 #: Marker colour per source (``generic:*`` share one). None is the red of the no-entry zones
 #: (``geo.products.cartography.ENCIRCLED_ACTIVE``): an incident never reads as an encirclement.
@@ -109,10 +109,11 @@ def build_incidents_layer(
     Returns
     -------
     folium.FeatureGroup
-        Holding one :class:`folium.GeoJson` whose points are drawn as circle markers
-        (one feature per incident, properties ``incident_id``, ``colour``, ``radius``,
-        ``low_precision``, ``tooltip``, ``popup``): radius by fatalities, filled when
-        precise, hollow and dashed when ``low_precision``; popup and tooltip escaped.
+        Holding one :func:`layers.style.feature_layer` whose points are drawn as circle
+        markers (one feature per incident, properties ``incident_id``, ``colour``,
+        ``radius``, ``low_precision``, ``tip``, ``popup``; :func:`incident_style`): radius
+        by fatalities, filled when precise, hollow and dashed when ``low_precision``;
+        popup and tooltip escaped.
 
     Raises
     ------
@@ -141,34 +142,30 @@ def build_incidents_layer(
             "colour": colours.to_numpy(),
             "radius": gdf["fatalities"].map(marker_radius).to_numpy(),
             "low_precision": gdf["low_precision"].astype(bool).to_numpy(),
-            "tooltip": (dates.map(esc) + " " + gdf["event_type"].map(esc)).to_numpy(),
+            "tip": (dates.map(esc) + " " + gdf["event_type"].map(esc)).to_numpy(),
             "popup": [popup_html(row) for _, row in gdf.iterrows()],
         },
         geometry=gdf.geometry.to_numpy(),
         crs=STORAGE_CRS,
     )
-
-    def style(feature: dict) -> dict:
-        p = feature["properties"]
-        st = LOW_PRECISION_STYLE if p["low_precision"] else PRECISE_STYLE
-        return {
-            "color": p["colour"],
-            "fillColor": p["colour"],
-            "radius": p["radius"],
-            "fillOpacity": st["fill_opacity"],
-            "weight": st["weight"],
-            "dashArray": st["dash_array"],
-        }
-
-    folium.GeoJson(
-        props,
-        name=esc(name),
-        marker=folium.CircleMarker(radius=RADIUS_MIN_PX, fill=True),
-        style_function=style,
-        tooltip=folium.GeoJsonTooltip(["tooltip"], labels=False),
-        popup=folium.GeoJsonPopup(["popup"], labels=False, max_width=320),
-    ).add_to(group)
+    points = slim(props, tolerance_m=0.0, precision_deg=POINT_PRECISION_DEG)
+    feature_layer(points, style=incident_style, popup_max_width=320, name=esc(name)).add_to(group)
     return group
+
+
+def incident_style(feature: dict) -> dict:
+    """Leaflet style of an incident's circle marker (properties ``colour``, ``radius``, ``low_precision``)."""
+    p = feature["properties"]
+    st = LOW_PRECISION_STYLE if p["low_precision"] else PRECISE_STYLE
+    return {
+        "color": p["colour"],
+        "fillColor": p["colour"],
+        "fill": True,
+        "radius": p["radius"],
+        "fillOpacity": st["fill_opacity"],
+        "weight": st["weight"],
+        "dashArray": st["dash_array"],
+    }
 
 
 def build_clusters_layer(

@@ -27,6 +27,7 @@ from geo.model.incidents import (
     to_hxl_csv,
 )
 from layers.incidents import build_clusters_layer, build_counts_choropleth, build_incidents_layer
+from layers.style import feature_styles
 
 
 def incidents(rows: list[dict]) -> gpd.GeoDataFrame:
@@ -299,13 +300,13 @@ def test_incidents_layer_escapes_and_marks_low_precision():
     feats = gj.data["features"]
     assert len(feats) == 2
     p0, p1 = feats[0]["properties"], feats[1]["properties"]
-    assert "<script>" not in p0["popup"] and "<script>" not in p0["tooltip"]
+    assert "<script>" not in p0["popup"] and "<script>" not in p0["tip"]
     assert "<b>&lt;script&gt;alert(1)&lt;/script&gt;</b>" in p0["popup"]
     assert "Place: N&#x27;Tillit" in p0["popup"]
     assert "Actors: A &amp; B" in p1["popup"]
     assert p0["colour"] == "#1b7837" and p1["colour"] == "#2166ac"
     assert p0["radius"] == pytest.approx(7.0)
-    s0, s1 = gj.style_function(feats[0]), gj.style_function(feats[1])
+    s0, s1 = feature_styles(gj)
     assert (s0["fillOpacity"], s0["dashArray"]) == (0.7, None)
     assert (s1["fillOpacity"], s1["dashArray"]) == (0.0, "3 3")
     html = folium.Map(tiles=None).add_child(group).get_root().render()
