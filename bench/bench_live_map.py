@@ -76,16 +76,28 @@ def _inputs(data: Path, as_of: dt.date) -> dict:
 
 
 def count_objects(script: str) -> dict[str, int]:
-    """Leaflet objects created by a folium map script (constructor calls, bound popups/tooltips, features)."""
-    return {
-        "L.geoJson": len(re.findall(r"\bL\.geoJson\(", script)),
-        "L.marker": len(re.findall(r"\bL\.marker\(", script)),
-        "L.circle": len(re.findall(r"\bL\.circle\(", script)),
-        "L.circleMarker": len(re.findall(r"\bL\.circleMarker\(", script)),
-        "bindPopup": len(re.findall(r"\.bindPopup\(", script)),
-        "bindTooltip": len(re.findall(r"\.bindTooltip\(", script)),
-        "GeoJSON features": len(re.findall(r'"type":\s*"Feature"', script)),
+    """Leaflet objects a folium map script creates, and the features of its GeoJSON layers.
+
+    ``L.geoJson`` counts GeoJSON layers. ``L.marker``, ``L.circle``, ``L.circleMarker``,
+    ``bindPopup`` and ``bindTooltip`` count the objects written one by one in the script;
+    the functions of each :class:`layers.style.FeatureLayer` (one marker, circle, circle
+    marker, popup and two tooltip calls, run per feature in the browser) are not counted.
+    """
+    feature_layers = len(re.findall(r"_styles = ", script))
+    per_layer = {"L.marker": 1, "L.circle": 1, "L.circleMarker": 1, "bindPopup": 1, "bindTooltip": 2}
+    patterns = {
+        "L.geoJson": r"\bL\.geoJson\(",
+        "L.marker": r"\bL\.marker\(",
+        "L.circle": r"\bL\.circle\(",
+        "L.circleMarker": r"\bL\.circleMarker\(|new L\.CircleMarker\(",
+        "bindPopup": r"\.bindPopup\(",
+        "bindTooltip": r"\.bindTooltip\(",
     }
+    out = {
+        k: len(re.findall(rx, script)) - per_layer.get(k, 0) * feature_layers for k, rx in patterns.items()
+    }
+    out["GeoJSON features"] = len(re.findall(r'"type":\s*"Feature"', script))
+    return out
 
 
 def main() -> None:

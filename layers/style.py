@@ -89,7 +89,7 @@ def feature_layer(
     style: dict | Callable[[dict], dict] | None = None,
     popup_max_width: int = 340,
     name: str | None = None,
-) -> folium.GeoJson:
+) -> FeatureLayer:
     """One Leaflet GeoJSON layer for every row of ``features``: its look and texts come from the row.
 
     A map of one folium object per feature repeats the same script for each (a style
@@ -188,7 +188,7 @@ var {{ this.get_name() }} = L.geoJson({{ this.data_js }}, {
     def render(self, **kwargs: Any) -> None:
         """Write the features and styles as script data, then render (folium adds the layer to its parent)."""
         self.data_js = js_data(self.data)
-        self.styles_js = json.dumps(self.styles)
+        self.styles_js = js_data(self.styles)
         super().render(**kwargs)
 
 

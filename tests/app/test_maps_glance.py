@@ -114,7 +114,7 @@ def test_hub_colour_follows_the_id_not_the_order() -> None:
 
 
 def _fill_colours(script: str) -> list[str]:
-    return re.findall(r'"fillColor": "(#[0-9a-fA-F]{6})"', script)
+    return re.findall(r'"fillColor":\s*"(#[0-9a-fA-F]{6})"', script)
 
 
 def test_reach_layer_colour_is_the_same_whatever_the_selection_order() -> None:
