@@ -45,7 +45,8 @@ def make_map(
         With ``default_js``/``default_css`` pointing at the local Leaflet only (folium's
         jQuery/Bootstrap/awesome-markers CDN assets are dropped: a failing asset blanks
         the st_folium component, see ../shared/STACK.md). Popups therefore use
-        ``layers.style.HtmlPopup``, not ``folium.Popup`` (which needs jQuery).
+        ``layers.style.HtmlPopup`` or a feature's ``popup`` (``layers.style.feature_layer``),
+        not ``folium.Popup`` (which needs jQuery). Its header holds :data:`MAP_CSS`.
     """
     m = folium.Map(
         location=location,

@@ -1,12 +1,12 @@
 """Folium maps drawn once per state for every session.
 
 ``streamlit_folium.st_folium`` renders its folium map (branca elements, one jinja
-template compiled per element) on every run of a page, twice. The live map holds
-thousands of elements: 5-15 s of one core per run, for each viewer, although every
-viewer looking at the same state gets the same map. :func:`shared_map` builds and renders
-a map once per key (``st.cache_resource``: one copy for every session, read-only) and
-hands the rendered text to the same streamlit-folium component; a rerun with the same key
-only sends it again.
+template compiled per element) on every run of a page, twice: about a second of one core
+per run for the live map (its layers written once per theme, :func:`layers.style.feature_layer`),
+for each viewer, although every viewer looking at the same state gets the same map.
+:func:`shared_map` builds and renders a map once per key (``st.cache_resource``: one copy
+for every session, read-only) and hands the rendered text to the same streamlit-folium
+component; a rerun with the same key only sends it again.
 
 The rendering follows ``st_folium`` of streamlit-folium 0.27 (its helpers that write the
 header, the HTML and the Leaflet script); ``tests/app/test_maps.py`` checks that the
