@@ -23,8 +23,11 @@ warm single-viewer times (median of 3): click to live map drawn (target <= 3 s) 
 switch (target <= 2 s). Finally, how many times each shared result was computed during
 the load, read from the server's ``app compute <kind> #<n>`` lines
 (``views.common.counted``): with every viewer on the same state, the reach should be
-computed once, not once per session. The load average is printed with the figures:
-other jobs on the machine inflate the times.
+computed once, not once per session. Where the time goes: CPU seconds of the server and
+of the browsers (this bench's Chromium and Playwright processes) during the load, against
+the machine's CPU in that time, and the load average: other jobs on the machine inflate
+the times. Last, the live map as drawn in the browser: its Leaflet layers, SVG paths,
+marker icons and script size.
 
 Needs Debian's Chromium (``/usr/bin/chromium``); Playwright drives it (never run
 ``playwright install``). ``--root`` runs the app of another checkout (before/after runs).
@@ -243,6 +246,31 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _browser_cpu_s(server_pid: int) -> float:
+    """CPU time (s) used so far by this bench's child processes but the server: Playwright, Chromium."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    mine, todo = set(), [os.getpid()]
+    while todo:
+        parent = todo.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in mine and child != server_pid:
+                mine.add(child)
+                todo.append(child)
+    total = 0.0
+    for child in mine:
+        try:
+            total += _cpu_s(child)
+        except OSError:
+            continue
+    return total
+
+
 async def _run(url: str, args: argparse.Namespace, log: Path, pid: int) -> None:
     from playwright.async_api import async_playwright
 
@@ -260,7 +288,7 @@ async def _run(url: str, args: argparse.Namespace, log: Path, pid: int) -> None:
                       + (f"; failed: {'; '.join(first.failed)}" if first.failed else ""))  # fmt: skip
             mark = len(log.read_text(errors="replace"))
             load0 = os.getloadavg()
-            cpu0 = _cpu_s(pid)
+            cpu0, browser0 = _cpu_s(pid), _browser_cpu_s(pid)
             t0 = time.perf_counter()
             viewers = await asyncio.gather(
                 *(
@@ -271,6 +299,7 @@ async def _run(url: str, args: argparse.Namespace, log: Path, pid: int) -> None:
             wall = time.perf_counter() - t0
             load1 = os.getloadavg()
             server_cpu = _cpu_s(pid) - cpu0
+            browser_cpu = _browser_cpu_s(pid) - browser0
             computed = _computed(log, mark)
             print(f"{args.viewers} viewers at once, wall {wall:.0f} s; load average "
                   f"{load0[0]:.2f} before, {load1[0]:.2f} after (1 min; {os.cpu_count()} cores)")  # fmt: skip
@@ -287,8 +316,10 @@ async def _run(url: str, args: argparse.Namespace, log: Path, pid: int) -> None:
                 if v.failed:
                     print(f"  {v.name} failed: {'; '.join(v.failed)}")
             per_viewer = server_cpu / args.viewers
-            print(f"  server CPU during the load {server_cpu:.0f} s ({per_viewer:.1f} s per viewer; "
-                  "the rest of the machine's CPU went to the browsers and other jobs)")  # fmt: skip
+            print(f"  server CPU during the load {server_cpu:.0f} s ({per_viewer:.1f} s per viewer); "
+                  f"browsers (Chromium, Playwright) {browser_cpu:.0f} s ({browser_cpu / args.viewers:.1f} s "
+                  f"per viewer); the machine had {wall * (os.cpu_count() or 1):.0f} s of CPU "
+                  "in that time (the rest went to other jobs or stayed idle)")  # fmt: skip
             kinds = ", ".join(f"{k} x{n}" for k, n in sorted(computed.items())) or "none logged"
             print(f"  shared results computed during the load: {kinds}")
 
