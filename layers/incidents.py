@@ -61,24 +61,29 @@ def marker_radius(fatalities: int) -> float:
     return min(RADIUS_MAX_PX, RADIUS_MIN_PX + 1.5 * math.sqrt(max(int(fatalities), 0)))
 
 
-def popup_html(row: pd.Series) -> str:
-    """Popup of one incident; every value escaped."""
+def popup_html(row: pd.Series, lang: str = "en") -> str:
+    """Popup of one incident in ``lang`` (``{"fr", "en"}``): event type in words, every value escaped."""
+    from geo.products.i18n import event_type_label, format_date, format_number, tr
+
     date = row.get("date")
-    date_txt = date.strftime("%Y-%m-%d") if isinstance(date, pd.Timestamp) and not pd.isna(date) else ""
+    date_txt = format_date(date.date(), lang) if isinstance(date, pd.Timestamp) and not pd.isna(date) else ""
     prec = row.get("date_precision") or ""
     if prec and prec != "day":
         date_txt += f" ({esc(prec)})"
     actors = " / ".join(esc(a) for a in (row.get("actor1"), row.get("actor2")) if a)
     place = ", ".join(esc(p) for p in (row.get("location"), row.get("admin2"), row.get("admin1")) if p)
-    lines = [
-        f"<b>{esc(row.get('event_type'))}</b>",
-        f"Date: {date_txt}",
-        f"Actors: {actors}" if actors else "",
-        f"Place: {place}" if place else "",
-        f"Fatalities: {int(row.get('fatalities') or 0)}",
-        f"Source: {esc(row.get('source'))} ({esc(row.get('incident_id'))})",
-        "<i>Low location precision</i>" if bool(row.get("low_precision")) else "",
+    source = f"{esc(row.get('source'))} ({esc(row.get('incident_id'))})"
+    fields = [
+        ("incpop.date", date_txt),
+        ("incpop.actors", actors),
+        ("incpop.place", place),
+        ("incpop.fatalities", esc(format_number(int(row.get("fatalities") or 0), lang))),
+        ("incpop.source", source),
     ]
+    lines = [f"<b>{esc(event_type_label(row.get('event_type'), lang))}</b>"]
+    lines += [f"{esc(tr(key, lang))} {value}" for key, value in fields if value]
+    if bool(row.get("low_precision")):
+        lines.append(f"<i>{esc(tr('incpop.low_precision', lang))}</i>")
     return "<br>".join(line for line in lines if line)
 
 
@@ -89,6 +94,7 @@ def build_incidents_layer(
     show: bool = True,
     colour_by: str = "source",
     max_points: int = 20000,
+    lang: str = "en",
 ) -> folium.FeatureGroup:
     """Incidents as circle markers in a feature group.
 
@@ -105,6 +111,8 @@ def build_incidents_layer(
         ``"source"`` (:data:`SOURCE_COLOURS`) or ``"event_type"`` (:func:`type_colours`).
     max_points
         Draw at most this many (the most recent); a browser slows down beyond it.
+    lang
+        ``{"fr", "en"}``: popups and tooltips (event types in words, dates written out).
 
     Returns
     -------
@@ -120,6 +128,8 @@ def build_incidents_layer(
     ValueError
         Unknown ``colour_by``.
     """
+    from geo.products.i18n import event_type_label
+
     if colour_by not in ("source", "event_type"):
         msg = f"colour_by must be 'source' or 'event_type', got {colour_by!r}"
         raise ValueError(msg)
@@ -142,8 +152,10 @@ def build_incidents_layer(
             "colour": colours.to_numpy(),
             "radius": gdf["fatalities"].map(marker_radius).to_numpy(),
             "low_precision": gdf["low_precision"].astype(bool).to_numpy(),
-            "tip": (dates.map(esc) + " " + gdf["event_type"].map(esc)).to_numpy(),
-            "popup": [popup_html(row) for _, row in gdf.iterrows()],
+            "tip": (
+                dates.map(esc) + " " + gdf["event_type"].map(lambda v: esc(event_type_label(v, lang)))
+            ).to_numpy(),
+            "popup": [popup_html(row, lang) for _, row in gdf.iterrows()],
         },
         geometry=gdf.geometry.to_numpy(),
         crs=STORAGE_CRS,
@@ -169,9 +181,20 @@ def incident_style(feature: dict) -> dict:
 
 
 def build_clusters_layer(
-    clusters: gpd.GeoDataFrame, *, name: str = "Incident clusters", show: bool = True
+    clusters: gpd.GeoDataFrame, *, name: str = "Incident clusters", show: bool = True, lang: str = "en"
 ) -> folium.FeatureGroup:
     """Grid clusters (:func:`geo.model.incidents.cluster_points`) as circles sized by count.
+
+    Parameters
+    ----------
+    clusters
+        Cluster cells (``incidents``, ``fatalities``, ``low_precision``, ``first_date``,
+        ``last_date``, ``event_types`` as the engine joins them), any CRS.
+    name, show
+        Layer name (escaped) and visibility when the map opens.
+    lang
+        ``{"fr", "en"}``: popup text and dates (give the clusters of incidents whose
+        ``event_type`` is already in words, see ``views/incidents.py``).
 
     Returns
     -------
@@ -179,20 +202,24 @@ def build_clusters_layer(
         One CircleMarker per cell, radius ~ sqrt(count), with the count as tooltip and a
         popup listing dates, fatalities and main event types (escaped).
     """
+    from geo.products.i18n import format_date, format_number, tr, tr_count
+
     group = folium.FeatureGroup(name=esc(name), show=show)  # shown as HTML by Leaflet
     if len(clusters) == 0:
         return group
     gdf = clusters.to_crs(STORAGE_CRS)
     for _, row in gdf.iterrows():
         n = int(row["incidents"])
-        first = pd.Timestamp(row["first_date"]).strftime("%Y-%m-%d")
-        last = pd.Timestamp(row["last_date"]).strftime("%Y-%m-%d")
-        popup = (
-            f"<b>{n} incident{'s' if n != 1 else ''}</b><br>{first} to {last}<br>"
-            f"Fatalities: {int(row['fatalities'])}<br>"
-            f"Low precision: {int(row['low_precision'])}<br>"
-            f"Types: {esc(row['event_types'])}"
-        )
+        first = format_date(pd.Timestamp(row["first_date"]).date(), lang)
+        last = format_date(pd.Timestamp(row["last_date"]).date(), lang)
+        lines = [
+            f"<b>{esc(tr_count('incpop.n', n, lang))}</b>",
+            esc(tr("incpop.period", lang, start=first, end=last)),
+            f"{esc(tr('incpop.fatalities', lang))} {esc(format_number(int(row['fatalities']), lang))}",
+            f"{esc(tr('incpop.low_precision_n', lang))} {esc(format_number(row['low_precision'], lang))}",
+            f"{esc(tr('incpop.types', lang))} {esc(row['event_types'])}",
+        ]
+        popup = "<br>".join(lines)
         marker = folium.CircleMarker(
             location=(row.geometry.y, row.geometry.x),
             radius=min(30.0, 5.0 + 3.0 * math.sqrt(n)),
@@ -201,7 +228,7 @@ def build_clusters_layer(
             fill_color="#d7301f",
             fill_opacity=0.55,
             weight=1,
-            tooltip=tooltip(esc(n)),
+            tooltip=tooltip(esc(format_number(n, lang))),
         )
         with_popup(marker, popup, max_width=320).add_to(group)
     return group

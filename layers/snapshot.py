@@ -29,7 +29,7 @@ from branca.element import Element, MacroElement, Template
 
 from geo.config import WORK_CRS
 from geo.products.cartography import BAND_OPACITY, ROAD_STATUS_COLOUR, hub_colour
-from geo.products.i18n import format_date, tr
+from geo.products.i18n import format_date, source_credit, tr
 from geo.products.snapshot import INCIDENT_CLASSES, CercleFigures, SnapshotPage, cercle_figures
 from geo.vocab import ROAD_STATUS
 from layers.admin import build_admin_layer
@@ -346,9 +346,8 @@ def _positions_html(positions: pd.DataFrame | None, page: SnapshotPage) -> str:
 def _side_panel(page: SnapshotPage, positions: pd.DataFrame | None = None) -> str:
     t, lang = page.labels, page.lang
     links = "".join(f'<li><a href="{esc(href)}">{esc(label)}</a></li>' for href, label in page.downloads)
-    sources = "".join(
-        f"<li>{esc(s.get('publisher', ''))} &mdash; {esc(s.get('licence', ''))}</li>" for s in page.sources
-    )
+    credits = [source_credit(s, lang if lang in ("fr", "en") else "en") for s in page.sources]
+    sources = "".join(f"<li>{esc(c['publisher'])} &mdash; {esc(c['licence'])}</li>" for c in credits)
     note = EMBED_NOTE.get(page.lang, EMBED_NOTE["en"])
     sparse = ""
     if page.sparse_after is not None:

@@ -51,6 +51,8 @@ DYNAMIC_PREFIXES = (
     "role.",
     "season.",
     "page.",
+    "event.",  # incident event types (geo.products.i18n.event_type_label)
+    "credit.",  # source credits of snapshots (geo.products.i18n.source_credit)
     "cli.",  # the command line: help, columns and messages picked at run time
     "err.",  # messages of errors (geo.errors ... .keyed(KEY)), looked up by the command line
 )

@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
+from geo.products.i18n import recorder_label
 from geo.store import constraints
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS, crossing_agreement, road_status_label
 from layers.basemap import fit_country, make_map
@@ -64,6 +65,8 @@ def shown(
         elif c in ("escort_kmh", "radius_km"):
             out[c] = [common.num(float(v), decimals=0 if float(v).is_integer() else 1) if pd.notna(v) else ""
                       for v in out[c]]  # fmt: skip
+        elif c == "recorded_by":  # the curated seed's recorder in words ("données initiales")
+            out[c] = [recorder_label(v, lang) for v in out[c]]
         elif c in ("version_id", "superseded_by", "supersedes"):
             out[c] = [str((numbers or {}).get(int(v), int(v))) if pd.notna(v) else "" for v in out[c]]
     return common.labelled(out, "cons.col")

@@ -144,4 +144,43 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
                 st.success(tr("page.link_saved", lang, target=md(target), version=number))
     links = constraints.incident_links(store)
     with st.expander(tr("page.links", lang, n=len(links)), expanded=False):
-        st.dataframe(links, hide_index=True, width="stretch")
+        st.dataframe(links_view(links, lang, typology), hide_index=True, width="stretch")
+
+
+def links_view(links: pd.DataFrame, lang: str, typology=None) -> pd.DataFrame:  # noqa: ANN001
+    """Return the incident links as the page shows them: words, written dates, translated headers.
+
+    Parameters
+    ----------
+    links
+        :func:`geo.store.constraints.incident_links` rows.
+    lang
+        ``{"fr", "en"}``.
+    typology
+        :func:`geo.sources.amrf.read_typology` (AMRF categories in words), or None to read it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        AMRF category and constraint kind in words, the axis's name for a road status, dates
+        written out for ``lang``, the curated seed's recorder as its label, headers from the
+        catalogs (``links.col.<name>``).
+    """
+    from geo.products.i18n import recorder_label
+    from views import common
+
+    typology = typology if typology is not None else read_typology()
+    axes = constraints.known_axes()
+    out = links.copy()
+    out["amrf"] = [typology.label(str(c), lang) if c in typology.categories.index else c for c in out["amrf"]]
+    out["target"] = [
+        str(axes.at[x, "axis_name"]) if k == "road_status" and x in axes.index else x
+        for k, x in zip(out["kind"], out["target"], strict=True)
+    ]
+    out["kind"] = [
+        tr(f"page.link_{k}", lang) if k in ("road_status", "encirclement") else k for k in out["kind"]
+    ]
+    out["linked_by"] = [recorder_label(v, lang) for v in out["linked_by"]]
+    for c in ("incident_date", "linked_at"):
+        out[c] = [common.date_text(v) for v in out[c]]
+    return out.rename(columns={c: tr(f"links.col.{c}", lang) for c in out.columns})

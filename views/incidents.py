@@ -19,7 +19,7 @@ from geo.model.incidents import (
     monthly_trend,
     to_hxl_csv,
 )
-from geo.products.i18n import has_key, tr
+from geo.products.i18n import event_type_label, has_key, tr
 from geo.sources.amrf import read_typology
 from geo.sources.incident_files import FORMATS, MAX_FILE_BYTES, check_upload, limits_text, too_large_message
 from geo.store.incidents import import_result
@@ -196,7 +196,11 @@ with st.sidebar:
     )
     types = sorted(incidents["event_type"].unique())
     chosen_types = st.multiselect(
-        t("incidents.event_types"), types, default=[], placeholder=common.t("common.choose_options")
+        t("incidents.event_types"),
+        types,
+        default=[],
+        format_func=lambda v: event_type_label(v, lang),
+        placeholder=common.t("common.choose_options"),
     )
     amrf_codes = [c for c in typology.categories.index if (incidents["amrf"] == c).any()]
     chosen_amrf = st.multiselect(
@@ -245,9 +249,13 @@ if view in ("admin2", "admin3"):
 for group in build_admin_outlines(common.admin(folder, 1), common.admin(folder, 2), lang=common.lang()):
     group.add_to(m)
 if view == "clusters":
-    build_clusters_layer(cluster_points(shown, cell_km=float(cell_km))).add_to(m)
+    # event types in words before they are joined into the clusters' popups
+    in_words = shown.assign(event_type=[event_type_label(v, lang) for v in shown["event_type"]])
+    build_clusters_layer(
+        cluster_points(in_words, cell_km=float(cell_km)), name=t("incidents.view_clusters"), lang=lang
+    ).add_to(m)
 elif view == "points":
-    build_incidents_layer(shown).add_to(m)
+    build_incidents_layer(shown, name=t("incidents.view_points"), lang=lang).add_to(m)
 folium.LayerControl(collapsed=True).add_to(m)
 st_folium(m, key="incidents_map", height=560, use_container_width=True, returned_objects=[])
 
@@ -267,10 +275,9 @@ by_type = counts_by_admin(shown, level=level, by=("amrf", "event_type"))
 st.dataframe(
     common.labelled(
         by_type.assign(
-            amrf=[typology.label(c, lang) if c in typology.categories.index else c for c in by_type["amrf"]]
-        )
-        if "amrf" in by_type.columns
-        else by_type,
+            amrf=[typology.label(c, lang) if c in typology.categories.index else c for c in by_type["amrf"]],
+            event_type=[event_type_label(v, lang) for v in by_type["event_type"]],
+        ),
         "incidents.col",
     ),
     hide_index=True,

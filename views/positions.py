@@ -73,6 +73,61 @@ def scope_names(scopes) -> dict[str, str]:  # noqa: ANN001
     return _scope_names(wanted, folder, common.data_fingerprint(folder), common.state_token())
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _scope_choices(kind: str, folder: str, fingerprint: str, token: str, lang: str) -> dict[str, str]:
+    from geo.store.constraints import known_crossings
+
+    if kind == "country":
+        return {"country": t("pos.kind.country")}
+    if kind == "axis":
+        axes = constraints.known_axes()
+        return {f"axis:{a}": common.axis_label(a, r["axis_name"], r["route_ref"]) for a, r in axes.iterrows()}
+    if kind == "crossing":
+        return {f"crossing:{c}": str(r["name"]) for c, r in known_crossings().iterrows()}
+    if kind == "admin":
+        out: dict[str, str] = {}
+        for level in (1, 2, 3):
+            units = common.admin(folder, level).sort_values("name")
+            word = t(f"pos.level.{level}")
+            out |= {f"admin:{p}": f"{n} ({word})" for p, n in zip(units["pcode"], units["name"], strict=True)}
+        return out
+    if kind == "locality":  # the localities recorded in the constraints first, then the model's places
+        recorded = sorted(set(common.versions(store, token).encircled["locality"]))
+        out = {f"locality:{name}": name for name in recorded}
+        return out | {f"locality:{p}": label for p, label in common.place_labels(folder).items()}
+    return {f"actor-type:{a}": P.ACTOR_TYPES.label(a, lang) for a in P.ACTOR_TYPES}
+
+
+def scope_choices(kind: str) -> dict[str, str]:
+    """Return the scopes of ``kind`` an advisor may pick -> their names (no scope is typed).
+
+    Axes and crossings of the curated lists, admin units of the three levels, the localities
+    recorded in the constraints then the model's places, the kinds of actor; ``country``
+    alone. Cached per data files, store state and language.
+    """
+    folder = str(common.guarded(common.data_dir))
+    return _scope_choices(kind, folder, common.data_fingerprint(folder), common.state_token(), lang)
+
+
+def scope_picker(kind: str, *, key: str, current: str | None = None) -> str | None:
+    """Select box of the scopes of ``kind`` (in a form); the current scope first when of that kind."""
+    choices = scope_choices(kind)
+    if kind == "country":
+        return "country"
+    options = list(choices)
+    if current is not None and current in choices:
+        options.remove(current)
+        options.insert(0, current)
+    return st.selectbox(
+        t("pos.reference"),
+        options,
+        index=0 if current in choices else None,
+        format_func=choices.get,
+        placeholder=t("page.link_pick"),
+        key=key,
+    )
+
+
 def scope_text(scope: str) -> str:
     """Return a position's scope in words (``Axe RN16 Sévaré–Douentza``), never its internal id alone."""
     return P.scope_label(scope, lang, names)
@@ -207,35 +262,57 @@ else:
         if not allowed:
             st.caption(t("pos.retired_no_step"))
         else:
+            st.subheader(t("pos.record_step", id=pid, status=t(f"pos.status.{cur['status']}")))
+            # The step is chosen outside the form: the text, scope and visibility fields show only
+            # for a revision, so no change is typed into a step that would not record it. Keys hold
+            # the position's id: nothing chosen for one position carries over to another.
+            s1, s2 = st.columns([1, 2])
+            action = s1.selectbox(
+                t("pos.step"), allowed, format_func=lambda a: t(f"pos.step.{a}"), key=f"pos_step_{pid}"
+            )
+            cur_kind = str(cur["scope"]).partition(":")[0]
+            if action == "revise":
+                new_kind = s2.selectbox(
+                    t("pos.scope"),
+                    list(P.SCOPE_KINDS),
+                    index=list(P.SCOPE_KINDS).index(cur_kind),
+                    format_func=lambda k: t(f"pos.kind.{k}"),
+                    key=f"pos_rev_kind_{pid}",
+                )
             with st.form("position_step"):
-                st.subheader(t("pos.record_step", id=pid, status=t(f"pos.status.{cur['status']}")))
-                a1, a2, a3 = st.columns(3)
-                action = a1.selectbox(t("pos.step"), allowed, format_func=lambda a: t(f"pos.step.{a}"))
-                meeting = a2.text_input(t("pos.meeting_ref"), placeholder=t("pos.meeting_placeholder"))
-                day = a3.date_input(
+                a1, a2 = st.columns(2)
+                meeting = a1.text_input(t("pos.meeting_ref"), placeholder=t("pos.meeting_placeholder"))
+                day = a2.date_input(
                     t("pos.meeting_date"),
                     value=dt.date.today(),
                     max_value=dt.date.today(),
                     format=common.date_format(),
                 )
-                st.caption(t("pos.revision_only"))
-                new_fr = st.text_area(t("pos.text_fr"), value=cur["text_fr"])
-                new_en = st.text_area(t("pos.text_en"), value=cur["text_en"])
-                r1, r2 = st.columns(2)
-                new_scope = r1.text_input(t("pos.scope"), value=cur["scope"])
-                new_vis = r2.selectbox(
-                    t("pos.visibility"),
-                    list(P.VISIBILITIES),
-                    index=P.VISIBILITIES.index(cur["visibility"]),
-                    format_func=lambda v: t(f"pos.vis.{v}"),
-                )
+                if action == "revise":
+                    st.caption(t("pos.revision_only"))
+                    new_fr = st.text_area(t("pos.text_fr"), value=cur["text_fr"], key=f"pos_rev_fr_{pid}")
+                    new_en = st.text_area(t("pos.text_en"), value=cur["text_en"], key=f"pos_rev_en_{pid}")
+                    r1, r2 = st.columns(2)
+                    with r1:
+                        new_scope = scope_picker(new_kind, key=f"pos_rev_scope_{pid}_{new_kind}",
+                                                 current=str(cur["scope"]))  # fmt: skip
+                    new_vis = r2.selectbox(
+                        t("pos.visibility"),
+                        list(P.VISIBILITIES),
+                        index=P.VISIBILITIES.index(cur["visibility"]),
+                        format_func=lambda v: t(f"pos.vis.{v}"),
+                        help=t("pos.visibility_help"),
+                        key=f"pos_rev_vis_{pid}",
+                    )
                 by = st.text_input(
                     t("cons.recorded_by"),
                     value=who_default,
                     disabled=bool(st.session_state.get(auth.USER_KEY)),
                 )
                 go = st.form_submit_button(t("pos.save_step"), type="primary")
-            if go:
+            if go and action == "revise" and new_scope is None:
+                st.error(t("pos.pick_scope"))
+            elif go:
                 extra = {}
                 if action == "revise":
                     extra = {
@@ -270,14 +347,12 @@ else:
 
 if is_advisor:
     with st.expander(t("pos.draft_new"), expanded=reg.empty):
-        axes = constraints.known_axes()
+        # the kind is chosen outside the form, so the list below offers the places of that kind
+        kind = st.selectbox(
+            t("pos.scope"), list(P.SCOPE_KINDS), format_func=lambda k: t(f"pos.kind.{k}"), key="pos_new_kind"
+        )
         with st.form("position_new"):
-            n1, n2 = st.columns(2)
-            kind = n1.selectbox(t("pos.scope"), list(P.SCOPE_KINDS), format_func=lambda k: t(f"pos.kind.{k}"))
-            ref = n2.text_input(
-                t("pos.reference"), help=t("pos.reference_help", actors=", ".join(P.ACTOR_TYPES))
-            )
-            st.caption(t("pos.axes", axes=md(", ".join(axes["axis_id"]))))
+            new_scope = scope_picker(kind, key=f"pos_new_scope_{kind}")
             topic = st.selectbox(t("pos.topic"), list(P.TOPICS), format_func=lambda x: P.topic_label(x, lang))
             text_fr = st.text_area(t("pos.text_fr_required"))
             text_en = st.text_area(t("pos.text_en_required"))
@@ -287,6 +362,7 @@ if is_advisor:
                 list(P.VISIBILITIES),
                 help=t("pos.visibility_help"),
                 format_func=lambda v: t(f"pos.vis.{v}"),
+                key="pos_new_vis",
             )
             motivated = m2.text_input(t("pos.motivated_by"), help=t("pos.motivated_help"))
             by = st.text_input(
@@ -295,11 +371,13 @@ if is_advisor:
                 disabled=bool(st.session_state.get(auth.USER_KEY)),
             )
             new = st.form_submit_button(t("pos.save_draft"), type="primary")
-        if new:
+        if new and new_scope is None:
+            st.error(t("pos.pick_scope"))
+        elif new:
             try:
                 res = P.add_position(
                     store,
-                    scope=kind if kind == "country" else f"{kind}:{ref}",
+                    scope=new_scope,
                     topic=topic,
                     text_fr=text_fr,
                     text_en=text_en,

@@ -17,7 +17,7 @@ import streamlit as st
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
-from geo.products.i18n import LANG_NAMES, format_date, tr
+from geo.products.i18n import LANG_NAMES, format_date, source_credit, tr
 from geo.products.snapshot import (
     DEFAULT_DELAY_DAYS,
     DEFAULT_WINDOW_MONTHS,
@@ -192,17 +192,26 @@ with tab_dl:
         )
     st.caption(common.t("public.formats"))
 with tab_about:
+    # credits in the page's language; names and titles of sources as published (source_credit)
+    credits = [source_credit(s, lang) for s in meta["sources"]]
     st.dataframe(
         [
             {
-                common.t("public.publisher"): s["publisher"],
-                common.t("public.licence"): s["licence"],
-                "URL": s["url"],
+                common.t("public.data"): c["data"],
+                common.t("public.publisher"): c["publisher"],
+                common.t("public.licence"): c["licence"],
+                "URL": c["url"],
             }
-            for s in meta["sources"]
+            for c in credits
         ],
         hide_index=True,
         width="stretch",
+        column_config={
+            common.t("public.data"): st.column_config.TextColumn(width="small"),
+            common.t("public.publisher"): st.column_config.TextColumn(width="large"),
+            common.t("public.licence"): st.column_config.TextColumn(width="medium"),
+            "URL": st.column_config.LinkColumn(width="small"),
+        },
     )
     st.caption(
         common.t("public.policy_note", version=md(meta["sanitisation_policy"]["version"]), n=snap.n_files)

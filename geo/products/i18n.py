@@ -280,3 +280,59 @@ def format_hours(h: float, lang: str | None = None) -> str:
     """``4`` for 4.0, ``2.5`` (``2,5`` in French when ``lang`` is given) for 2.5: no trailing zeros."""
     text = f"{h:g}"
     return text.replace(".", ",") if lang == "fr" else text
+
+
+def _slug(text: str) -> str:
+    """``State-based violence`` -> ``state_based_violence`` (a catalog key part)."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", str(text).casefold()).strip("_")
+
+
+def event_type_label(event_type: object, lang: str) -> str:
+    """Return an incident's event type in words for ``lang`` (``road_closure``: ``Fermeture de route``).
+
+    The curated access events carry codes (``road_closure``), UCDP and ACLED their published
+    category names (``State-based violence``, ``Battles``); both are looked up in the
+    catalogs as ``event.<slug>``. A type the catalogs do not know (an imported file's own
+    vocabulary) is shown as given; a missing value as ``""``.
+    """
+    if event_type is None or (isinstance(event_type, float) and math.isnan(event_type)):
+        return ""
+    key = f"event.{_slug(event_type)}"
+    return tr(key, lang) if has_key(key, lang) else str(event_type)
+
+
+#: ``recorded_by`` of the rows loaded from the curated files (``geo.store.constraints`` seeds them).
+SEED_RECORDER = "seed"
+
+
+def recorder_label(recorded_by: object, lang: str) -> str:
+    """Return who recorded a version, for people: the curated seed data's recorder as ``données initiales``.
+
+    Any other name is returned as given (escape it for where it lands); missing as ``""``.
+    """
+    if recorded_by is None or (isinstance(recorded_by, float) and math.isnan(recorded_by)):
+        return ""
+    return tr("common.seed_recorder", lang) if recorded_by == SEED_RECORDER else str(recorded_by)
+
+
+def source_credit(record: dict, lang: str) -> dict[str, str]:
+    """Return a snapshot's source credit (``data``, ``publisher``, ``licence``, ``url``) for ``lang``.
+
+    The publisher and licence texts recorded for a data role are English
+    (``data/manifest.toml``). When a record holds exactly the English text of the catalogs
+    (``credit.<role>.publisher`` / ``.licence``), the text of ``lang`` is returned; a text
+    the catalogs do not hold (a dataset fetched with its own credit) is kept as recorded.
+    Names and titles of sources stay as published in both languages. ``data`` names the
+    role in words (``credit.<role>``), or is the role itself.
+    """
+    role = str(record.get("role", ""))
+    out = {"data": tr(f"credit.{role}", lang) if has_key(f"credit.{role}", lang) else role}
+    for field in ("publisher", "licence"):
+        text = str(record.get(field, "") or "")
+        key = f"credit.{role}.{field}"
+        same = has_key(key, "en") and tr(key, "en") == text
+        out[field] = tr(key, lang) if same and has_key(key, lang) else text
+    out["url"] = str(record.get("url", "") or "")
+    return out

@@ -37,9 +37,11 @@ def test_advisor_drafts_proposes_and_endorses(
 ) -> None:
     store = tmp_path / "store.sqlite"
     at = _app("advisor", store, data_dir, monkeypatch)
+    at.selectbox(key="pos_new_kind").set_value("axis").run()  # the kind first: the list offers its axes
+    picker = at.selectbox(key="pos_new_scope_axis")
+    assert picker.value is None and "RN16 Sévaré–Douentza" in picker.options  # names, not ids
     w = _widgets(at)
-    w["Scope"].set_value("axis")
-    w["Reference"].input("RN16-SEV-DOU")
+    picker.set_value("axis:RN16-SEV-DOU")
     w["Topic"].set_value("checkpoint-payments")
     w["Text (French) *"].input(HOSTILE)
     w["Text (English) *"].input("No payment at checkpoints.")
@@ -55,8 +57,8 @@ def test_advisor_drafts_proposes_and_endorses(
     assert "<" not in unescaped and "\\<script\\>" in rendered and "\\*\\*bold\\*\\*" in rendered
     assert "&#" not in rendered and "l\\'accès \\& co" in rendered  # apostrophes stay readable
     for action, meeting in (("propose", "HAWG 2025-11"), ("endorse", "HCT 2025-12")):
+        at.selectbox(key="pos_step_1").set_value(action).run()
         w = _widgets(at)
-        w["Step"].set_value(action)
         w["Meeting reference *"].input(meeting)
         w["Recorded by *"].input("Advisor A")
         at.button(key="FormSubmitter:position_step-Save step").click().run()
@@ -65,8 +67,7 @@ def test_advisor_drafts_proposes_and_endorses(
     assert list(hist["status"]) == ["draft", "proposed", "endorsed"]
     assert list(hist["meeting_ref"]) == ["", "HAWG 2025-11", "HCT 2025-12"]
     # from endorsed, only a revision or retirement is offered (the store refuses the rest anyway)
-    w = _widgets(at)
-    assert w["Step"].options == ["Revise the text, scope or visibility", "Retire"]
+    assert at.selectbox(key="pos_step_1").options == ["Revise the text, scope or visibility", "Retire"]
 
 
 def test_viewer_reads_without_forms_or_restricted_fields(
@@ -125,3 +126,90 @@ def test_scopes_show_names_and_dates_are_written_out(
     pick = at.selectbox(key="positions_pick")
     assert pick.options[0].endswith(scopes[0])  # AppTest gives the formatted choices
     assert any(scopes[0] in m.value.replace("\\", "") for m in at.markdown)  # escaped Markdown
+
+
+def _fr_app(store: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+    return _app("advisor", store, data_dir, monkeypatch)
+
+
+def _fill(at: AppTest, prefix: str, value: str) -> None:
+    next(w for w in at.text_input if w.label.startswith(prefix)).input(value)
+
+
+def test_visibility_chosen_on_the_page_is_the_one_stored_and_published(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """French page: public drafts are stored public, restricted ones restricted; only endorsed public go out.
+
+    A step other than a revision shows no text, scope or visibility field, so a visibility
+    picked there can never be dropped silently; the fields of one position never carry
+    over to another (keys hold the position's id).
+    """
+    store = tmp_path / "store.sqlite"
+    at = _fr_app(store, data_dir, monkeypatch)
+    for vis, text in (("public", "Position publique"), ("restricted", "Position interne")):
+        at.selectbox(key="pos_new_kind").set_value("country").run()
+        at.selectbox(key="pos_new_vis").set_value(vis)
+        for area, value in zip(at.text_area[-2:], (text, text + " (en)"), strict=True):
+            area.input(value)
+        _fill(at, "Enregistré par", "Conseillère A")
+        at.button(key="FormSubmitter:position_new-Enregistrer le projet").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+    reg = P.current_positions(store).set_index("text_fr")
+    assert reg.at["Position publique", "visibility"] == "public"
+    assert reg.at["Position interne", "visibility"] == "restricted"
+    public_id, restricted_id = int(reg.at["Position publique", "id"]), int(reg.at["Position interne", "id"])
+    # propose then endorse both: a step that is not a revision offers no visibility to change
+    for pid in (public_id, restricted_id):
+        at.selectbox(key="positions_pick").set_value(pid).run()
+        for action, meeting in (("propose", "GTAH 1"), ("endorse", "EHP 1")):
+            at.selectbox(key=f"pos_step_{pid}").set_value(action).run()
+            assert [w for w in at.selectbox if w.key == f"pos_rev_vis_{pid}"] == []
+            assert not [w for w in at.text_area if str(w.key).startswith("pos_rev_")]
+            _fill(at, "Référence de la réunion", meeting)
+            _fill(at, "Enregistré par", "Conseillère A")
+            at.button(key="FormSubmitter:position_step-Enregistrer l'étape").click().run()
+            assert not at.exception and not at.error, [e.value for e in at.error]
+    reg = P.current_positions(store).set_index("id")
+    assert list(reg.loc[[public_id, restricted_id], "visibility"]) == ["public", "restricted"]
+    published = P.public_positions(P.current_positions(store))
+    assert list(published["position_id"]) == [public_id]  # the restricted one never reaches a public output
+    # a revision made public on the restricted one is stored public but waits for a new endorsement
+    at.selectbox(key="positions_pick").set_value(restricted_id).run()
+    at.selectbox(key=f"pos_step_{restricted_id}").set_value("revise").run()
+    at.selectbox(key=f"pos_rev_vis_{restricted_id}").set_value("public")
+    _fill(at, "Référence de la réunion", "GTAH 2")
+    _fill(at, "Enregistré par", "Conseillère A")
+    at.button(key="FormSubmitter:position_step-Enregistrer l'étape").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    after = P.current_positions(store).set_index("id").loc[restricted_id]
+    assert (after["visibility"], after["status"]) == ("public", "revised")
+    assert list(P.public_positions(P.current_positions(store))["position_id"]) == [public_id]
+    # the other position's revision form starts from its own visibility, not the one just chosen
+    at.selectbox(key="positions_pick").set_value(public_id).run()
+    at.selectbox(key=f"pos_step_{public_id}").set_value("revise").run()
+    assert at.selectbox(key=f"pos_rev_vis_{public_id}").value == "public"
+
+
+def test_revision_scope_is_picked_from_a_list_not_typed(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "store.sqlite"
+    P.add_position(store, scope="axis:RN16-SEV-DOU", topic="armed-escorts", text_fr="Texte", text_en="Text",
+                   visibility="restricted", recorded_by="A")  # fmt: skip
+    at = _fr_app(store, data_dir, monkeypatch)
+    at.selectbox(key="pos_step_1").set_value("revise").run()
+    assert not [w for w in at.text_input if w.label == "Portée"]  # no scope typed as text
+    assert at.selectbox(key="pos_rev_kind_1").value == "axis"
+    picker = at.selectbox(key="pos_rev_scope_1_axis")
+    assert picker.value == "axis:RN16-SEV-DOU"  # the current scope, first
+    at.selectbox(key="pos_rev_kind_1").set_value("admin").run()
+    picker = at.selectbox(key="pos_rev_scope_1_admin")
+    assert picker.value is None and any(o.startswith("Bandiagara (") for o in picker.options)
+    picker.set_value("admin:ML0502")
+    _fill(at, "Référence de la réunion", "GTAH 3")
+    _fill(at, "Enregistré par", "Conseillère A")
+    at.button(key="FormSubmitter:position_step-Enregistrer l'étape").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert P.current_positions(store).at[0, "scope"] == "admin:ML0502"
