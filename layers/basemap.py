@@ -85,6 +85,12 @@ MALI_BOUNDS = [[10.0, -12.4], [25.1, 4.4]]
 
 #: Room kept free for the legend on the left of the view when the map opens (px).
 LEGEND_ROOM_PX = 300
+#: Widest a legend gets (px); its rows wrap beyond.
+LEGEND_MAX_WIDTH_PX = 250
+#: A map narrower (px) or lower (px) than these opens with its legend folded.
+SMALL_MAP_PX, SMALL_MAP_HEIGHT_PX = 760, 560
+#: Largest share of the map's area an unfolded legend may cover when the map opens (else folded).
+LEGEND_MAX_SHARE = 0.2
 
 
 def fit_country(
@@ -121,8 +127,12 @@ class Legend(MacroElement):
     """A legend drawn as a Leaflet control that folds (part of the map script, so st_folium shows it).
 
     The legend is an HTML ``<details>`` element: its title folds and unfolds it, so it never
-    has to hide data. It scrolls within the map's height, and clicks and wheel turns on it
-    do not reach the map.
+    has to hide data. It is compact (11 px text, at most :data:`LEGEND_MAX_WIDTH_PX` wide and
+    half the map's height, scrolling within), and clicks and wheel turns on it do not reach
+    the map. By default it opens folded on a small map (narrower than
+    :data:`SMALL_MAP_PX` or lower than :data:`SMALL_MAP_HEIGHT_PX`) and whenever unfolded it
+    would cover more than :data:`LEGEND_MAX_SHARE` of the map: the title alone shows, a
+    click unfolds it.
 
     Parameters
     ----------
@@ -136,7 +146,8 @@ class Legend(MacroElement):
         Leaflet control position (default ``"topleft"``: the north-west of the view is
         Mauritania and Algeria, away from the data of Gao and Ménaka).
     folded
-        Start folded (only the title shows).
+        True: start folded (only the title shows); False: start unfolded whatever the map's
+        size; None (default): folded on a small map or when it would cover too much of it.
     """
 
     _template = Template("""
@@ -146,18 +157,28 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
     var div = L.DomUtil.create("div", "map-legend");
     div.innerHTML = {{ this.html_js }};
     div.style.background = "rgba(255,255,255,0.93)";
-    div.style.padding = "5px 8px";
-    div.style.font = "12px/1.35 sans-serif";
+    div.style.padding = "4px 7px";
+    div.style.font = "11px/1.3 sans-serif";
     div.style.borderRadius = "4px";
     div.style.boxShadow = "0 1px 4px rgba(0,0,0,0.3)";
-    div.style.maxHeight = Math.max(120, map.getSize().y - 110) + "px";
+    var size = map.getSize();
+    div.style.maxHeight = Math.max(110, Math.min(size.y - 110, Math.round(size.y * 0.5))) + "px";
     div.style.overflowY = "auto";
-    div.style.maxWidth = "300px";
+    div.style.maxWidth = "{{ this.max_width_px }}px";
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     return div;
 };
 {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{% if this.auto_fold %}
+(function (map, control) {
+    var box = control.getContainer(), size = map.getSize();
+    var details = box.querySelector("details");
+    var small = size.x < {{ this.small_px }} || size.y < {{ this.small_height_px }};
+    var share = (box.offsetWidth * box.offsetHeight) / Math.max(1, size.x * size.y);
+    if (details && (small || share > {{ this.max_share }})) { details.open = false; }
+})({{ this._parent.get_name() }}, {{ this.get_name() }});
+{% endif %}
 {% endmacro %}
 """)
 
@@ -167,7 +188,7 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
         entries: list[tuple[str, str, str]],
         *,
         position: str = "topleft",
-        folded: bool = False,
+        folded: bool | None = None,
     ) -> None:
         super().__init__()
         from layers.style import esc
@@ -176,7 +197,11 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
         self._name = "Legend"
         self.position = position
         self.title = title
-        self.folded = bool(folded)
+        self.folded = bool(folded)  # the HTML's own state; None opens it and the script decides
+        self.auto_fold = folded is None
+        self.max_width_px = LEGEND_MAX_WIDTH_PX
+        self.small_px, self.small_height_px = SMALL_MAP_PX, SMALL_MAP_HEIGHT_PX
+        self.max_share = LEGEND_MAX_SHARE
         swatch = {
             "line": "<span style='display:inline-block;width:22px;height:0;border-top:3px solid {c};"
             "vertical-align:middle;margin-right:5px'></span>",
@@ -195,7 +220,7 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
                 rows.append(f"<div style='font-weight:bold;margin-top:4px'>{esc(label)}</div>")
             elif kind == "note":
                 rows.append(
-                    f"<div class='map-legend-note' style='color:#7a3b00;max-width:260px'>{esc(label)}</div>"
+                    f"<div class='map-legend-note' style='color:#7a3b00;max-width:230px'>{esc(label)}</div>"
                 )
             elif kind.startswith("symbol:"):
                 rows.append(f"<div>{swatch_html(kind.removeprefix('symbol:'), colour)}{esc(label)}</div>")

@@ -7,7 +7,8 @@ import geopandas as gpd
 import numpy as np
 
 from geo.config import STORAGE_CRS
-from geo.products.i18n import tr
+from geo.products.i18n import format_number, tr
+from geo.vocab import ROAD_STATUS
 from layers.style import esc, tooltip
 
 #: Colour ramp from "cuts nobody off" to "cuts the most people off".
@@ -19,6 +20,16 @@ def criticality_colour(share: float) -> str:
     if not share > 0:
         return RAMP[0]
     return RAMP[1 + min(int(share * (len(RAMP) - 1)), len(RAMP) - 2)]
+
+
+def criticality_legend_entries(lang: str) -> list[tuple[str, str, str]]:
+    """Return the legend rows of :func:`build_criticality_layer` (``layers.basemap.Legend``), in ``lang``."""
+    return [
+        ("line", RAMP[-1], tr("crit_legend_most", lang)),
+        ("line", RAMP[2], tr("crit_legend_some", lang)),
+        ("line", RAMP[0], tr("crit_legend_none", lang)),
+        ("dot", RAMP[2], tr("crit_legend_crossing", lang)),
+    ]
 
 
 def build_criticality_layer(items: gpd.GeoDataFrame, *, lang: str, show: bool = True) -> folium.FeatureGroup:
@@ -54,8 +65,8 @@ def build_criticality_layer(items: gpd.GeoDataFrame, *, lang: str, show: bool = 
             lang,
             item=esc(row.item_name),
             kind=tr(f"kind_{row.kind}", lang),
-            status=esc(row.status),
-            people=f"{row.population_lost:,.0f}".replace(",", "\u202f" if lang == "fr" else ","),
+            status=esc(ROAD_STATUS.label(row.status, lang) if row.status in ROAD_STATUS else row.status),
+            people=format_number(row.population_lost, lang),
             localities=int(row.localities_lost),
             hub=esc(row.hub),
         )

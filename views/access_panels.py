@@ -18,6 +18,7 @@ from streamlit_folium import st_folium
 from geo.escape import markdown_text as md
 from geo.products.i18n import format_date, tr
 from views import common
+from views.charts import rainy_months, season_spans, series_chart
 
 
 def _context(folder: str, hours: tuple[float, ...], hub_ids: tuple[str, ...]):  # noqa: ANN202
@@ -121,10 +122,15 @@ def criticality_panel(
     folder: str, *, as_of: dt.date, hours: list[float], season: str, hub_ids: list[str], lang: str
 ) -> None:
     """Button, ranking table, map and CSV download of the critical axes and crossings."""
+    import folium
+
     from geo.model.criticality import most_critical
     from geo.tables import csv_text
-    from layers.basemap import fit_country, make_map
-    from layers.criticality import build_criticality_layer
+    from layers.basemap import Legend, fit_country, make_map
+    from layers.criticality import build_criticality_layer, criticality_legend_entries
+    from layers.incidents import build_admin_outlines
+    from layers.places import build_towns_layer
+    from layers.water import build_water_layer
 
     st.subheader(tr("crit_title", lang))
     band = max(hours)
@@ -173,7 +179,14 @@ def criticality_panel(
     st.dataframe(view[cols], hide_index=True, width="stretch", column_config=config)
     m = make_map()
     fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, as the live map
+    # the offline background of the other maps: cercle and region outlines, rivers, town names
+    for group in build_admin_outlines(common.admin(folder, 1), common.admin(folder, 2), lang=lang):
+        group.add_to(m)
+    build_water_layer(common.guarded(common.water, folder), lang=lang).add_to(m)
     build_criticality_layer(shown, lang=lang).add_to(m)
+    build_towns_layer(common.guarded(common.towns, folder), lang=lang).add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    m.add_child(Legend(tr("crit_layer", lang), criticality_legend_entries(lang)))
     st_folium(m, key="criticality_map", height=480, use_container_width=True, returned_objects=[])
     st.caption(tr("crit_map_caption", lang))
     st.download_button(
@@ -227,13 +240,21 @@ def series_panel(
         key="series_measure",
     )
     band = max(hours)
-    wide = (
-        table[table["hours"] == band]
-        .assign(as_of=lambda d: pd.to_datetime(d["as_of"]))
-        .pivot_table(index="as_of", columns="hub", values=measure, sort=False)
+    long = table[table["hours"] == band].assign(as_of=lambda d: pd.to_datetime(d["as_of"]))
+    # the rainy months of the seasonal calendar (the table's own season per date): shaded and said
+    rainy = season_spans(long["as_of"], long["season"])
+    chart = series_chart(
+        long[["as_of", "hub", measure]],
+        measure=measure,
+        measure_label=tr(f"measure_{measure}", lang),
+        lang=lang,
+        rainy=rainy,
     )
-    st.line_chart(wide, y_label=tr(f"measure_{measure}", lang))
+    st.altair_chart(chart, width="stretch")
     st.caption(tr("series_caption", lang, hours=f"{band:g}"))
+    if len(rainy):
+        first, last = rainy_months(lang)
+        st.caption(tr("series_rainy_note", lang, first=first, last=last))
     st.download_button(
         tr("series_download", lang),
         csv_text(table),

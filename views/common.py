@@ -120,6 +120,38 @@ def shown_numbers(table: pd.DataFrame, columns: dict[str, int]) -> pd.DataFrame:
     return out
 
 
+def readable_columns(table: pd.DataFrame, *, px_per_char: float = 7.5, max_px: int = 460) -> dict:
+    """Return an ``st.dataframe`` ``column_config`` giving each column room for its header and values.
+
+    Streamlit sizes columns from their first rows and cuts long headers (``Accès des acteurs
+    à la population (0-3)`` read ``Accès des ac…``). Each column gets a width in pixels
+    that fits its header and the 90th percentile of its values' lengths, between 64 and
+    ``max_px``; a column wider than that keeps its full header as its help (hover).
+
+    Parameters
+    ----------
+    table
+        The table as shown (headers already translated, values as text or numbers).
+    px_per_char
+        Width of one character of the table font, px.
+    max_px
+        Widest column, px.
+
+    Returns
+    -------
+    dict
+        Header -> ``st.column_config.Column``.
+    """
+    config = {}
+    for c in table.columns:
+        values = table[c].astype(str).str.len() if len(table) else pd.Series([0])
+        chars = max(len(str(c)), int(values.quantile(0.9)))
+        width = int(min(max_px, max(64, chars * px_per_char + 28)))
+        cut = len(str(c)) * px_per_char + 28 > max_px
+        config[c] = st.column_config.Column(width=width, help=str(c) if cut else None)
+    return config
+
+
 def hub_status_label(status: str) -> str:
     """Return a hub's placement in the session's language (the engine's reason when it cannot start)."""
     if status in ("ok", "moved"):

@@ -31,6 +31,7 @@ from layers.incidents import (
     build_incidents_layer,
 )
 from views import auth, common
+from views.charts import month_bars
 from views.common import t
 from views.incident_link import link_panel
 
@@ -261,10 +262,14 @@ st_folium(m, key="incidents_map", height=560, use_container_width=True, returned
 
 st.subheader(t("incidents.trend"))
 trend = monthly_trend(shown, start=start, end=end)
-st.bar_chart(
-    trend.set_index("month")["incidents"]
-    .rename(t("incidents.col.incidents"))
-    .rename_axis(t("incidents.month"))
+st.altair_chart(  # months and counts written for the language (views.charts)
+    month_bars(
+        trend.assign(month=pd.to_datetime(trend["month"] + "-01")),
+        value="incidents",
+        value_label=t("incidents.col.incidents"),
+        lang=lang,
+    ),
+    width="stretch",
 )
 
 st.subheader(t("incidents.counts"))

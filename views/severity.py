@@ -160,9 +160,12 @@ st_folium(m, key="severity_map", height=520, use_container_width=True, returned_
 
 shown = table.drop(columns="geometry").sort_values(["index", "pcode"], ascending=[False, True])
 head = ["pcode", "name", "adm1_name", "score", "label", "index", *[f"dim_{d}" for d in DIMENSIONS]]
-st.dataframe(severity_table(shown[[*head, "info_gaps", "data_sparse"]]), hide_index=True, width="stretch")
+# every header and value readable: widths fitted to the headers and values (common.readable_columns)
+main = severity_table(shown[[*head, "info_gaps", "data_sparse"]])
+st.dataframe(main, hide_index=True, width="stretch", column_config=common.readable_columns(main))
 with st.expander(tr("page.sev_indicators", lang), expanded=False):
-    st.dataframe(severity_table(shown), hide_index=True, width="stretch")
+    full = severity_table(shown)
+    st.dataframe(full, hide_index=True, width="stretch", column_config=common.readable_columns(full))
 st.download_button(
     tr("page.sev_download", lang),
     csv_text(severity_for_lang(shown, lang)),  # machine headers and codes, class names and notes in words
@@ -207,7 +210,7 @@ if st.button(tr("page.chg_run", lang), type="primary") or st.session_state.get("
         ("page.chg_severity", change_table(severity_changes, "chg.col")),
     ):
         st.markdown(f"**{md(tr(key, lang))}**")
-        st.dataframe(df, hide_index=True, width="stretch")
+        st.dataframe(df, hide_index=True, width="stretch", column_config=common.readable_columns(df))
     with tempfile.TemporaryDirectory() as tmp:
         from geo.sources.admin import load_admin
 
