@@ -120,6 +120,121 @@ def shown_numbers(table: pd.DataFrame, columns: dict[str, int]) -> pd.DataFrame:
     return out
 
 
+def pick_many(
+    label: str,
+    options: list,
+    *,
+    default: list | None = None,
+    format_func=str,  # noqa: ANN001
+    key: str | None = None,
+    help: str | None = None,  # noqa: A002
+    container=None,  # noqa: ANN001
+) -> list:
+    """Let the user pick several items of a short closed list, shown as toggles (``st.pills``).
+
+    Streamlit's multiselect writes its own English in the drop-down ("Select all", "Select 3
+    matches", "No results", the last even when every option is already chosen), which
+    Streamlit 1.67 cannot translate; toggles show only the labels given here. For long lists
+    (thousands of places) see :func:`search_pick`.
+
+    Parameters
+    ----------
+    label, help
+        Label and help (in the session's language).
+    options
+        The choices (codes); ``format_func`` writes each one.
+    default
+        Chosen when first shown (None: none).
+    key
+        Widget key.
+    container
+        Where to draw it (``st.sidebar``, a column); default the page.
+
+    Returns
+    -------
+    list
+        The chosen options, in the options' order.
+    """
+    box = container if container is not None else st
+    chosen = box.pills(
+        label,
+        list(options),
+        selection_mode="multi",
+        default=list(default or []),
+        format_func=format_func,
+        key=key,
+        help=help,
+    )
+    picked = set(chosen or [])
+    return [o for o in options if o in picked]
+
+
+def search_pick(
+    label: str,
+    labels: dict,
+    *,
+    key: str,
+    search_label: str,
+    none_text: str,
+    limit: int = 12,
+    help: str | None = None,  # noqa: A002
+) -> list:
+    """Let the user find and pick several items of a long list (places) with texts that are all ours.
+
+    A search field (accents and case ignored) lists the first ``limit`` matches as toggles
+    (labels whose name, before the first bracket, begins with the search first;
+    ``st.pills``); items already chosen stay listed, so a new search never drops them. No
+    match is said with ``none_text``. Replaces a multiselect, whose drop-down speaks English
+    ("Select 12 matches", "No results").
+
+    Parameters
+    ----------
+    label
+        Label of the toggles.
+    labels
+        ``{item: label}`` of every item, in the order matches are listed.
+    key
+        Prefix of the widget keys (``{key}_search``, ``{key}``); the chosen items are
+        ``st.session_state[key]``.
+    search_label, none_text
+        Label of the search field; message when nothing matches (``{query}`` filled).
+    limit
+        Most matches listed.
+    help
+        Help of the toggles.
+
+    Returns
+    -------
+    list
+        The chosen items.
+    """
+    import unicodedata
+
+    def fold(text: str) -> str:
+        return "".join(
+            c for c in unicodedata.normalize("NFD", text.casefold()) if unicodedata.category(c) != "Mn"
+        )
+
+    chosen = [i for i in st.session_state.get(key, []) or [] if i in labels]
+    query = st.text_input(search_label, key=f"{key}_search").strip()
+    matches: list = []
+    if query:
+        q = fold(query)
+        ranked = []  # the name beginning with the query first, then the name holding it, then the rest
+        for i, text in labels.items():
+            folded = fold(str(text))
+            if q in folded and i not in chosen:
+                name = folded.split(" (", 1)[0]
+                ranked.append((0 if name.startswith(q) else 1 if q in name else 2, len(ranked), i))
+        matches = [i for *_, i in sorted(ranked)[:limit]]
+        if not matches:
+            st.caption(none_text.format(query=markdown_text(query)))
+    options = chosen + matches
+    if not options:
+        return []
+    return pick_many(label, options, default=chosen, format_func=labels.get, key=key, help=help)
+
+
 def readable_columns(table: pd.DataFrame, *, px_per_char: float = 7.5, max_px: int = 460) -> dict:
     """Return an ``st.dataframe`` ``column_config`` giving each column room for its header and values.
 
@@ -144,8 +259,10 @@ def readable_columns(table: pd.DataFrame, *, px_per_char: float = 7.5, max_px: i
     """
     config = {}
     for c in table.columns:
-        values = table[c].astype(str).str.len() if len(table) else pd.Series([0])
-        chars = max(len(str(c)), int(values.quantile(0.9)))
+        column = table.loc[:, c]
+        column = column.iloc[:, 0] if isinstance(column, pd.DataFrame) else column  # repeated header
+        lengths = pd.to_numeric(column.astype(str).str.len(), errors="coerce").dropna()
+        chars = max(len(str(c)), int(lengths.quantile(0.9)) if len(lengths) else 0)
         width = int(min(max_px, max(64, chars * px_per_char + 28)))
         cut = len(str(c)) * px_per_char + 28 > max_px
         config[c] = st.column_config.Column(width=width, help=str(c) if cut else None)

@@ -249,12 +249,12 @@ who = signed_in or st.session_state.get("advisor_name", "")
 if kind == AXES:
     axes = constraints.known_axes()
     table = constraints.effective_road_status(versions, as_of, axes=axes)
-    statuses = st.multiselect(
+    statuses = common.pick_many(
         t("cons.status"),
         ROAD_STATUS.codes,
         default=list(ROAD_STATUS),
         format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
-        placeholder=common.t("common.choose_options"),
+        key="axis_shown",
     )
     AXIS_COLUMNS = [
         "axis_name",
@@ -358,13 +358,12 @@ if kind == AXES:
 elif kind == CROSSINGS:
     crossings = constraints.known_crossings()
     table = constraints.effective_crossing_status(versions, as_of, crossings=crossings)
-    statuses = st.multiselect(
+    statuses = common.pick_many(
         t("cons.status"),
         ROAD_STATUS.codes,
         default=list(ROAD_STATUS),
         format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
         key="crossing_shown",
-        placeholder=common.t("common.choose_options"),
     )
     CROSSING_COLUMNS = [
         "name",

@@ -43,11 +43,8 @@ with st.form("export_form"):
         format_func=LANG_NAMES.get,
     )
     paper = c3.radio(t("export.paper"), ["A4", "A3"], horizontal=True)
-    hub_ids = st.multiselect(
-        t("export.hubs"),
-        list(hubs.index),
-        default=list(hubs.index),
-        format_func=lambda h: hubs.at[h, "name"],
+    hub_ids = common.pick_many(
+        t("export.hubs"), list(hubs.index), default=list(hubs.index), format_func=lambda h: hubs.at[h, "name"]
     )
     c5, c6 = st.columns(2)
     dpi = c5.select_slider(t("export.dpi"), [100, 150, 200, 300], value=150)

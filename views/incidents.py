@@ -186,30 +186,21 @@ with st.sidebar:
         key="incident_range",
     )
     families = sorted(incidents["source"].str.split(":").str[0].unique())
-    sources = st.multiselect(
+    sources = common.pick_many(
         t("incidents.sources"),
         families,
         default=families,
         format_func=lambda k: t(f"incidents.source.{k}")
         if has_key(f"incidents.source.{k}", common.lang())
         else k,
-        placeholder=common.t("common.choose_options"),
     )
     types = sorted(incidents["event_type"].unique())
-    chosen_types = st.multiselect(
-        t("incidents.event_types"),
-        types,
-        default=[],
-        format_func=lambda v: event_type_label(v, lang),
-        placeholder=common.t("common.choose_options"),
+    chosen_types = common.pick_many(
+        t("incidents.event_types"), types, format_func=lambda v: event_type_label(v, lang)
     )
     amrf_codes = [c for c in typology.categories.index if (incidents["amrf"] == c).any()]
-    chosen_amrf = st.multiselect(
-        tr("page.amrf", lang),
-        amrf_codes,
-        default=[],
-        format_func=lambda c: typology.label(c, lang),
-        placeholder=common.t("common.choose_options"),
+    chosen_amrf = common.pick_many(
+        tr("page.amrf", lang), amrf_codes, format_func=lambda c: typology.label(c, lang)
     )
     low = st.checkbox(t("incidents.low_precision"), value=True)
     view = st.radio(

@@ -25,19 +25,14 @@ with st.sidebar:
     as_of = st.date_input(
         t("common.as_of"), key="as_of", help=t("live.as_of_help"), format=common.date_format()
     )
-    hub_ids = st.multiselect(
-        t("common.hubs"),
-        list(hubs.index),
-        default=list(hubs.index),
-        format_func=lambda h: hubs.at[h, "name"],
-        placeholder=common.t("common.choose_options"),
+    hub_ids = common.pick_many(
+        t("common.hubs"), list(hubs.index), default=list(hubs.index), format_func=lambda h: hubs.at[h, "name"]
     )
-    hours = st.multiselect(
+    hours = common.pick_many(
         t("live.bands"),
         [2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0],
         default=[4.0, 8.0, 12.0],
         format_func=lambda h: f"{h:g} h",
-        placeholder=common.t("common.choose_options"),
     )
     season = st.radio(
         t("common.season"),

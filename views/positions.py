@@ -141,24 +141,18 @@ def status_label(status: str) -> str:
 names = scope_names(reg["scope"]) if len(reg) else {}
 st.caption(t("pos.intro"))
 c1, c2, c3 = st.columns(3)
-statuses = c1.multiselect(
+statuses = common.pick_many(
     t("pos.status"),
     list(P.STATUSES),
     default=[s for s in P.STATUSES if s != "retired"],
     format_func=lambda s: t(f"pos.status.{s}"),
-    placeholder=common.t("common.choose_options"),
+    container=c1,
 )
-topics = c2.multiselect(
-    t("pos.topic"),
-    list(P.TOPICS),
-    format_func=lambda x: P.topic_label(x, lang),
-    placeholder=common.t("common.choose_options"),
+topics = common.pick_many(
+    t("pos.topic"), list(P.TOPICS), format_func=lambda x: P.topic_label(x, lang), container=c2
 )
-kinds = c3.multiselect(
-    t("pos.scope"),
-    list(P.SCOPE_KINDS),
-    format_func=lambda k: t(f"pos.kind.{k}"),
-    placeholder=common.t("common.choose_options"),
+kinds = common.pick_many(
+    t("pos.scope"), list(P.SCOPE_KINDS), format_func=lambda k: t(f"pos.kind.{k}"), container=c3
 )
 view = shown[shown["status"].isin(statuses)]
 if topics:

@@ -52,21 +52,55 @@ axis_label = {a: f"{short[a]} · {status_text[a]}" for a in axes.index}
 places = common.place_choices(folder)
 place_label = common.place_labels(folder)
 
+
+@st.fragment
+def blockade_picker() -> None:
+    """Places to blockade in the scenario: search and pick (reruns alone; applied with the form).
+
+    Outside the scenario form, so a search lists its matches at once; the choice and the
+    radius are kept in the session (``scenario_add``, ``scenario_radius``) and taken by
+    the next computation. Every visible text is the catalogs' (see ``common.search_pick``).
+    """
+    with st.container(border=True):
+        st.markdown(t("reach.add_head"))
+        left, right = st.columns([5, 1])
+        with left:
+            common.search_pick(
+                t("reach.add"),
+                place_label,
+                key="scenario_add",
+                search_label=t("reach.add_search"),
+                none_text=t("reach.add_none"),
+                help=t("reach.add_help"),
+            )
+        right.number_input(
+            t("reach.radius"),
+            min_value=0.5,
+            max_value=100.0,
+            value=float(DEFAULT_NO_ENTRY_RADIUS_KM),
+            step=0.5,
+            help=t("reach.radius_help"),
+            key="scenario_radius",
+        )
+        st.caption(t("reach.add_applied"))
+
+
+blockade_picker()
 with st.form("scenario"):
     c1, c2, c3 = st.columns(3)
-    hub_ids = c1.multiselect(
+    hub_ids = common.pick_many(
         t("common.hubs"),
         list(hubs.index),
         default=list(hubs.index),
         format_func=lambda h: hubs.at[h, "name"],
-        placeholder=common.t("common.choose_options"),
+        container=c1,
     )
-    hours = c2.multiselect(
+    hours = common.pick_many(
         t("reach.bands"),
         [2.0, 4.0, 6.0, 8.0, 12.0],
         default=[4.0, 8.0, 12.0],
         format_func=lambda h: f"{h:g} h",
-        placeholder=common.t("common.choose_options"),
+        container=c2,
     )
     season = c3.radio(
         t("reach.season"), common.SEASON_CHOICES, horizontal=True, format_func=common.season_label
@@ -78,6 +112,8 @@ with st.form("scenario"):
         list(axes.index),
         format_func=axis_label.get,
         placeholder=common.t("common.choose_options"),
+        filter_mode=None,  # no typing, no "Select all": Streamlit's drop-down texts are English only
+        select_all=False,
     )
     constrain = pick.multiselect(
         t("reach.constrain"),
@@ -85,31 +121,21 @@ with st.form("scenario"):
         format_func=axis_label.get,
         help=t("reach.constrain_help"),
         placeholder=common.t("common.choose_options"),
+        filter_mode=None,
+        select_all=False,
     )
     reopen = pick.multiselect(
         t("reach.open"),
         list(axes.index),
         format_func=axis_label.get,
         placeholder=common.t("common.choose_options"),
+        filter_mode=None,  # no typing, no "Select all": Streamlit's drop-down texts are English only
+        select_all=False,
     )
-    b1, b2, b3 = pick.columns([2, 3, 1.3])
-    lift = b1.multiselect(
-        t("reach.lift"), in_force, help=t("reach.lift_help"), placeholder=common.t("common.choose_options")
-    )
-    add = b2.multiselect(
-        t("reach.add"),
-        list(place_label),
-        format_func=place_label.get,
-        placeholder=t("reach.add_placeholder"),
-        help=t("reach.add_help"),
-    )
-    radius = b3.number_input(
-        t("reach.radius"),
-        min_value=0.5,
-        max_value=100.0,
-        value=float(DEFAULT_NO_ENTRY_RADIUS_KM),
-        step=0.5,
-        help=t("reach.radius_help"),
+    lift = (
+        common.pick_many(t("reach.lift"), in_force, help=t("reach.lift_help"), container=pick)
+        if in_force
+        else []
     )
     scen_season = pick.radio(
         t("reach.scenario_season"),
@@ -132,6 +158,8 @@ with st.form("scenario"):
     )
     st.form_submit_button(t("reach.compute"), type="primary")
 
+add = [p for p in st.session_state.get("scenario_add", []) or [] if p in place_label]
+radius = float(st.session_state.get("scenario_radius", DEFAULT_NO_ENTRY_RADIUS_KM))
 if not hub_ids or not hours:
     st.info(t("reach.choose"))
     st.stop()

@@ -68,7 +68,7 @@ def _session() -> AppTest:
     at.run()
     assert not at.exception, at.exception
     at.date_input[0].set_value(AS_OF)
-    at.multiselect[0].set_value(HUBS)
+    at.pills[0].set_value(HUBS)  # hubs as toggles (views.common.pick_many)
     return at
 
 

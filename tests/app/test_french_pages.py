@@ -97,6 +97,7 @@ def visible_texts(at: AppTest) -> list[str]:
         "expandable",
         "tab",
         "download_button",
+        "button_group",
     ):
         for e in at.get(kind):
             if getattr(e, "key", None) == "lang_choice":

@@ -72,12 +72,17 @@ def test_constrain_an_axis_and_add_a_blockade(page: AppTest, model_inputs) -> No
     page.run()
     assert not page.exception, page.exception
     # the closed Bankass-Koro road becomes constrained (area gained); a blockade at Douentza (area lost)
-    _multiselect(page, "Constrain axes").set_value(["BANKASS-KORO-SEC"])
-    add = _multiselect(page, "Add blockades at")
+    # blockades: a search lists matching localities as toggles (texts all ours, no drop-down)
+    page.text_input(key="scenario_add_search").input("douentza").run()
+    add = page.pills(key="scenario_add")
     assert "Douentza (Douentza, Mopti)" in add.options  # a locality of the model, labelled with its cercle
     places = model_inputs.places
     douentza = places.index[(places["name"] == "Douentza") & (places["adm2_name"] == "Douentza")][0]
-    add.set_value([douentza])
+    add.set_value([douentza]).run()
+    page.text_input(key="scenario_add_search").input("zzzz-nowhere").run()
+    assert page.pills(key="scenario_add").value == [douentza]  # a new search keeps the chosen place
+    assert any("No locality matches" in c.value for c in page.caption)
+    _multiselect(page, "Constrain axes").set_value(["BANKASS-KORO-SEC"])  # in the form: sent by its button
     radius = next(n for n in page.number_input if n.label == "Radius (km)")
     assert radius.value == 5.0  # geo.config.DEFAULT_NO_ENTRY_RADIUS_KM
     radius.set_value(15.0)
