@@ -118,19 +118,50 @@ def criticality_view(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     return view
 
 
-def criticality_panel(
-    folder: str, *, as_of: dt.date, hours: list[float], season: str, hub_ids: list[str], lang: str
-) -> None:
-    """Button, ranking table, map and CSV download of the critical axes and crossings."""
+def criticality_map(items: gpd.GeoDataFrame, folder: str, lang: str):  # noqa: ANN201
+    """Return the criticality map: the items over the offline background of the other maps.
+
+    Parameters
+    ----------
+    items
+        Rows shown (:func:`geo.model.criticality.most_critical` or one hub's rows), with geometry.
+    folder
+        Data folder (admin units, rivers, towns).
+    lang
+        ``{"fr", "en"}``.
+
+    Returns
+    -------
+    folium.Map
+        Whole country; cercle and region outlines, rivers, the items, town names, a layer
+        control and a folding legend (folded on a small map).
+    """
     import folium
 
-    from geo.model.criticality import most_critical
-    from geo.tables import csv_text
     from layers.basemap import Legend, fit_country, make_map
     from layers.criticality import build_criticality_layer, criticality_legend_entries
     from layers.incidents import build_admin_outlines
     from layers.places import build_towns_layer
     from layers.water import build_water_layer
+
+    m = make_map()
+    fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, as the live map
+    for group in build_admin_outlines(common.admin(folder, 1), common.admin(folder, 2), lang=lang):
+        group.add_to(m)
+    build_water_layer(common.guarded(common.water, folder), lang=lang).add_to(m)
+    build_criticality_layer(items, lang=lang).add_to(m)
+    build_towns_layer(common.guarded(common.towns, folder), lang=lang).add_to(m)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    m.add_child(Legend(tr("crit_layer", lang), criticality_legend_entries(lang)))
+    return m
+
+
+def criticality_panel(
+    folder: str, *, as_of: dt.date, hours: list[float], season: str, hub_ids: list[str], lang: str
+) -> None:
+    """Button, ranking table, map and CSV download of the critical axes and crossings."""
+    from geo.model.criticality import most_critical
+    from geo.tables import csv_text
 
     st.subheader(tr("crit_title", lang))
     band = max(hours)
@@ -177,16 +208,7 @@ def criticality_panel(
     }
     cols = [c for c in config if c in view.columns]
     st.dataframe(view[cols], hide_index=True, width="stretch", column_config=config)
-    m = make_map()
-    fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, as the live map
-    # the offline background of the other maps: cercle and region outlines, rivers, town names
-    for group in build_admin_outlines(common.admin(folder, 1), common.admin(folder, 2), lang=lang):
-        group.add_to(m)
-    build_water_layer(common.guarded(common.water, folder), lang=lang).add_to(m)
-    build_criticality_layer(shown, lang=lang).add_to(m)
-    build_towns_layer(common.guarded(common.towns, folder), lang=lang).add_to(m)
-    folium.LayerControl(collapsed=True, position="topright").add_to(m)
-    m.add_child(Legend(tr("crit_layer", lang), criticality_legend_entries(lang)))
+    m = criticality_map(shown, folder, lang)
     st_folium(m, key="criticality_map", height=480, use_container_width=True, returned_objects=[])
     st.caption(tr("crit_map_caption", lang))
     st.download_button(

@@ -378,18 +378,24 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def date_text(value: object) -> str:
-    """Write an ISO date or timestamp (``2025-12-01``, ``2025-12-01T10:00:00Z``) for the language."""
+def date_text(value: object, language: str | None = None) -> str:
+    """Write an ISO date or timestamp (``2025-12-01``, ``2025-12-01T10:00:00Z``) for the language.
+
+    ``language``: ``{"fr", "en"}``, default the session's.
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
         return ""
-    if isinstance(value, dt.datetime | dt.date):
-        return _cell(value)
+    language = language or lang()
+    if isinstance(value, dt.datetime):
+        return i18n.format_datetime(value, language)
+    if isinstance(value, dt.date):
+        return i18n.format_date(value, language)
     text = str(value)
     try:
         if "T" in text:
             moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return i18n.format_datetime(moment, lang()) + (" UTC" if text.endswith("Z") else "")
-        return day(dt.date.fromisoformat(text[:10]))
+            return i18n.format_datetime(moment, language) + (" UTC" if text.endswith("Z") else "")
+        return i18n.format_date(dt.date.fromisoformat(text[:10]), language)
     except ValueError:
         return text
 

@@ -182,5 +182,5 @@ def links_view(links: pd.DataFrame, lang: str, typology=None) -> pd.DataFrame:  
     ]
     out["linked_by"] = [recorder_label(v, lang) for v in out["linked_by"]]
     for c in ("incident_date", "linked_at"):
-        out[c] = [common.date_text(v) for v in out[c]]
+        out[c] = [common.date_text(v, lang) for v in out[c]]
     return out.rename(columns={c: tr(f"links.col.{c}", lang) for c in out.columns})
