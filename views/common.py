@@ -164,6 +164,7 @@ def pick_many(
         format_func=format_func,
         key=key,
         help=help,
+        wrap=True,  # in a column too: every choice in sight, never scrolled out of view
     )
     picked = set(chosen or [])
     return [o for o in options if o in picked]
@@ -240,7 +241,7 @@ def readable_columns(table: pd.DataFrame, *, px_per_char: float = 7.5, max_px: i
 
     Streamlit sizes columns from their first rows and cuts long headers (``Accès des acteurs
     à la population (0-3)`` read ``Accès des ac…``). Each column gets a width in pixels
-    that fits its header and the 90th percentile of its values' lengths, between 64 and
+    that fits its header and its longest value, between 64 and
     ``max_px``; a column wider than that keeps its full header as its help (hover).
 
     Parameters
@@ -262,7 +263,7 @@ def readable_columns(table: pd.DataFrame, *, px_per_char: float = 7.5, max_px: i
         column = table.loc[:, c]
         column = column.iloc[:, 0] if isinstance(column, pd.DataFrame) else column  # repeated header
         lengths = pd.to_numeric(column.astype(str).str.len(), errors="coerce").dropna()
-        chars = max(len(str(c)), int(lengths.quantile(0.9)) if len(lengths) else 0)
+        chars = max(len(str(c)), int(lengths.max()) if len(lengths) else 0)
         width = int(min(max_px, max(64, chars * px_per_char + 28)))
         cut = len(str(c)) * px_per_char + 28 > max_px
         config[c] = st.column_config.Column(width=width, help=str(c) if cut else None)

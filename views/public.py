@@ -13,6 +13,7 @@ to create the first one.
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from geo.errors import AccessMapError
@@ -192,26 +193,18 @@ with tab_dl:
         )
     st.caption(common.t("public.formats"))
 with tab_about:
-    # credits in the page's language; names and titles of sources as published (source_credit)
+    # credits in the page's language, names and titles of sources as published (source_credit);
+    # a static table, whose cells wrap, so long credits are read whole
     credits = [source_credit(s, lang) for s in meta["sources"]]
-    st.dataframe(
-        [
+    st.table(
+        pd.DataFrame(
             {
-                common.t("public.data"): c["data"],
-                common.t("public.publisher"): c["publisher"],
-                common.t("public.licence"): c["licence"],
-                "URL": c["url"],
+                common.t("public.data"): [c["data"] for c in credits],
+                common.t("public.publisher"): [c["publisher"] for c in credits],
+                common.t("public.licence"): [c["licence"] for c in credits],
+                "URL": [c["url"] for c in credits],
             }
-            for c in credits
-        ],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            common.t("public.data"): st.column_config.TextColumn(width="small"),
-            common.t("public.publisher"): st.column_config.TextColumn(width="large"),
-            common.t("public.licence"): st.column_config.TextColumn(width="medium"),
-            "URL": st.column_config.LinkColumn(width="small"),
-        },
+        ).set_index(common.t("public.data"))
     )
     st.caption(
         common.t("public.policy_note", version=md(meta["sanitisation_policy"]["version"]), n=snap.n_files)
