@@ -48,11 +48,6 @@ ENCIRCLED_UNIT_STYLE = {
 }
 #: Width of the side panel, px.
 PANEL_PX = 300
-#: Shown instead of the download links when the page is embedded (srcdoc), per language.
-EMBED_NOTE = {
-    "en": "In the app, download these files from the Downloads tab of this page.",
-    "fr": "Dans l'application, téléchargez ces fichiers depuis l'onglet « Downloads » de cette page.",
-}
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'"
@@ -348,7 +343,8 @@ def _side_panel(page: SnapshotPage, positions: pd.DataFrame | None = None) -> st
     links = "".join(f'<li><a href="{esc(href)}">{esc(label)}</a></li>' for href, label in page.downloads)
     credits = [source_credit(s, lang if lang in ("fr", "en") else "en") for s in page.sources]
     sources = "".join(f"<li>{esc(c['publisher'])} &mdash; {esc(c['licence'])}</li>" for c in credits)
-    note = EMBED_NOTE.get(page.lang, EMBED_NOTE["en"])
+    # shown instead of the download links when the page is embedded (srcdoc): names the app's tab
+    note = tr("snapmap.embed_note", lang, tab=tr("public.tab_downloads", lang))
     sparse = ""
     if page.sparse_after is not None:
         text = tr("snapmap.sparse", lang, date=format_date(page.sparse_after, lang))

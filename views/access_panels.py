@@ -142,9 +142,11 @@ def criticality_map(items: gpd.GeoDataFrame, folder: str, lang: str):  # noqa: A
     from layers.criticality import build_criticality_layer, criticality_legend_entries
     from layers.incidents import build_admin_outlines
     from layers.places import build_towns_layer
+    from layers.symbols import add_symbol_css
     from layers.water import build_water_layer
 
     m = make_map()
+    add_symbol_css(m)  # the town labels' style (as the live map)
     fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, as the live map
     for group in build_admin_outlines(common.admin(folder, 1), common.admin(folder, 2), lang=lang):
         group.add_to(m)

@@ -199,7 +199,10 @@ def test_criticality_map_has_admin_rivers_and_towns(french: Path, data_dir: Path
         geometry=[LineString([(-4.1, 14.5), (-2.8, 15.0)]), Point(-3.0, 16.7)],
         crs=4326,
     )
+    from layers.symbols import SYMBOL_CSS
+
     html = criticality_map(items, str(data_dir), "fr").get_root().render()
+    assert SYMBOL_CSS in html  # town names drawn as labels, not as empty boxes
     for layer in (
         "map.layer_admin1",
         "map.layer_admin2",
