@@ -5,13 +5,15 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 
-from geo.products.i18n import tr
+from geo.products.i18n import format_number, tr
+from geo.vocab import ENCIRCLED_STATUS
 from layers.style import (
     ENCIRCLED_ACTIVE,
     ENCIRCLED_INACTIVE,
     POINT_PRECISION_DEG,
     esc,
     feature_layer,
+    popup_day,
     popup_table,
     slim,
 )
@@ -81,19 +83,23 @@ def build_encircled_layer(
     rows, geoms = [], []
     for _, row in pts.iterrows():
         colour = ENCIRCLED_ACTIVE if row["in_force"] else ENCIRCLED_INACTIVE
+        force = tr("mpop.in_force" if row["in_force"] else "mpop.not_in_force", lang)
         fields = [
-            ("Status", row["status"] + (" (in force)" if row["in_force"] else " (not in force)")),
-            ("Since", row["since"]),
-            ("Until", row["until"] or "not lifted"),
-            ("Last confirmed", row["last_confirmed"]),
-            ("No-entry radius", f"{row['radius_km']:g} km"),
-            ("Source", row.get("source")),
+            (tr("mpop.status", lang), f"{ENCIRCLED_STATUS.label(row['status'], lang)} ({force})"),
+            (tr("mpop.since", lang), popup_day(row["since"], lang)),
+            (tr("mpop.until", lang), popup_day(row["until"], lang) or tr("mpop.not_lifted", lang)),
+            (tr("mpop.last_confirmed", lang), popup_day(row["last_confirmed"], lang)),
+            (tr("mpop.no_entry_radius", lang), f"{format_number(row['radius_km'], lang, decimals=1)} km"),
+            (tr("mpop.source", lang), row.get("source")),
             (tr("layer.people_inside", lang), _population_text(row, lang)),
         ]
         if restricted:
-            fields += [("Armed group", row.get("armed_group")), ("Note", row.get("note"))]
+            fields += [
+                (tr("mpop.armed_group", lang), row.get("armed_group")),
+                (tr("mpop.note", lang), row.get("note")),
+            ]
         popup = popup_table(fields, title=row["locality"])
-        tip = f"{esc(row['locality'])}: encircled"
+        tip = esc(tr("mpop.encircled_tip", lang, name=row["locality"]))
         if row["in_force"]:  # the no-entry disc, under the sign
             rows.append({"popup": popup, "tip": tip, "radius_m": float(row["radius_km"]) * 1000.0})
             geoms.append(row.geometry)

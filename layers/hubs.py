@@ -10,6 +10,10 @@ from geo.products.i18n import tr
 from layers.style import POINT_PRECISION_DEG, esc, feature_layer, hub_colour, popup_table, slim
 from layers.symbols import label_dx, symbol_icon
 
+#: Hub levels and statuses of ``data/curated/hubs.csv`` with a label in the catalogs.
+_LEVELS = ("national", "subnational")
+_HUB_STATUS = ("confirmed", "inferred", "unconfirmed")
+
 
 def hub_label(name: object) -> str:
     """Short name of a hub for its map label (:func:`geo.products.cartography.hub_short_name`)."""
@@ -46,13 +50,17 @@ def build_hubs_layer(
     rows = []
     for hub_id, row in drawn.iterrows():
         aor = ", ".join(list(row["aor_adm1_pcodes"]) + list(row["aor_adm2_pcodes"]))
+        level, status = str(row["level"]), str(row["status"])
         popup = popup_table(
             [
-                ("Hub id", hub_id),
-                ("Level", row["level"]),
-                ("Status", row["status"]),
-                ("Area of responsibility", aor),
-                ("Sources", row["source_refs"]),
+                (tr("mpop.hub_id", lang), hub_id),
+                (tr("mpop.level", lang), tr(f"mpop.level_{level}", lang) if level in _LEVELS else level),
+                (
+                    tr("mpop.status", lang),
+                    tr(f"mpop.hub_{status}", lang) if status in _HUB_STATUS else status,
+                ),
+                (tr("mpop.aor", lang), aor),
+                (tr("mpop.sources", lang), row["source_refs"]),
             ],
             title=row["name"],
         )

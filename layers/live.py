@@ -186,8 +186,8 @@ def build_live_map(
     build_water_layer(water, lang=lang).add_to(m)
     if network is not None and len(network):
         build_network_layer(network, lang=lang).add_to(m)
-    build_roads_layer(roads, axes, axis_status, name=tr("map.layer_roads", lang)).add_to(m)
-    build_incidents_layer(incidents, name=incidents_label).add_to(m)
+    build_roads_layer(roads, axes, axis_status, name=tr("map.layer_roads", lang), lang=lang).add_to(m)
+    build_incidents_layer(incidents, name=incidents_label, lang=lang).add_to(m)
     kinds: set[str] = set()
     if crossings is not None and len(crossings):
         from geo.sources.curated import real_crossings

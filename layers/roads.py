@@ -9,16 +9,18 @@ import pandas as pd
 from geo.model.osm_network import MAIN_HIGHWAYS
 from geo.model.osm_network import NETWORK_SOURCE as OSM_SOURCE
 from geo.products.cartography import NETWORK_STYLE
-from geo.products.i18n import tr
+from geo.products.i18n import format_number, tr
 from geo.sources.curated import real_crossings
-from geo.vocab import ROAD_STATUS, crossing_agreement, road_status_label
+from geo.vocab import CAUSE, ROAD_STATUS, crossing_agreement, road_status_label
 from layers.style import (
     BASE_ROAD_COLOUR,
     POINT_PRECISION_DEG,
     ROAD_STATUS_COLOUR,
     esc,
     feature_layer,
+    popup_day,
     popup_table,
+    season_label,
     slim,
 )
 
@@ -90,7 +92,7 @@ def build_roads_layer(
                 "status": status,
                 "schematic": bool(row.get("schematic", False)),
                 "tip": f"{esc(row['axis_name'])}: {esc(ROAD_STATUS.label(status, lang))}",
-                "popup": _axis_popup(axis_id, row) if popups else None,
+                "popup": _axis_popup(axis_id, row, lang) if popups else None,
             }
         )
     feature_layer(
@@ -101,30 +103,31 @@ def build_roads_layer(
     return group
 
 
-def _axis_popup(axis_id: object, row: pd.Series) -> str:
-    """Popup of one axis: its status record (every value escaped)."""
+def _axis_popup(axis_id: object, row: pd.Series, lang: str) -> str:
+    """Popup of one axis in ``lang``: its status record (every value escaped)."""
+    cause = row.get("cause")
     return popup_table(
         [
-            ("Axis", axis_id),
-            ("Route", row.get("route_ref")),
-            ("Status", ROAD_STATUS.label(row["status"])),
-            ("Escort speed", _kmh(row.get("escort_kmh"))),
-            ("Cause", row.get("cause")),
-            ("Valid from", row.get("valid_from")),
-            ("Valid to", row.get("valid_to") or "open-ended"),
-            ("Source", row.get("source")),
-            ("Note", row.get("note")),
-            (
-                "Geometry",
-                None
-                if "schematic" not in row.index
-                else "schematic (through the localities)"
-                if row["schematic"]
-                else "on road lines",
-            ),
+            (tr("mpop.axis", lang), axis_id),
+            (tr("mpop.route", lang), row.get("route_ref")),
+            (tr("mpop.status", lang), ROAD_STATUS.label(row["status"], lang)),
+            (tr("mpop.escort_speed", lang), _kmh(row.get("escort_kmh"))),
+            (tr("mpop.cause", lang), CAUSE.label(cause, lang) if isinstance(cause, str) else cause),
+            (tr("mpop.valid_from", lang), popup_day(row.get("valid_from"), lang)),
+            (tr("mpop.valid_to", lang), popup_day(row.get("valid_to"), lang) or tr("mpop.open_ended", lang)),
+            (tr("mpop.source", lang), row.get("source")),
+            (tr("mpop.note", lang), row.get("note")),
+            (tr("mpop.geometry", lang), _geometry_text(row.get("schematic"), lang)),
         ],
         title=row["axis_name"],
     )
+
+
+def _geometry_text(schematic: object, lang: str) -> str | None:
+    """Say how a line was drawn, in ``lang`` (schematic or on road lines); None if unknown."""
+    if schematic is None or (not isinstance(schematic, str) and pd.isna(schematic)):
+        return None
+    return tr("mpop.schematic" if bool(schematic) else "mpop.on_roads", lang)
 
 
 def _axis_style(feature: dict) -> dict:
@@ -203,20 +206,16 @@ def _add_network(network: gpd.GeoDataFrame, group: folium.FeatureGroup, *, lang:
         schematic = seg.get("schematic")
         popup = popup_table(
             [
-                ("Segment", seg_id),
-                ("Route", seg.get("route_ref")),
-                ("Surface", tr(f"net_{surface}", lang) if surface in NETWORK_STYLE else surface),
-                ("Season", "dry season only" if seg.get("season") == "dry_only" else "all year"),
-                ("Sources", seg.get("source_refs")),
-                ("Information of", seg.get("as_of")),
+                (tr("mpop.segment", lang), seg_id),
+                (tr("mpop.route", lang), seg.get("route_ref")),
                 (
-                    "Geometry",
-                    None
-                    if schematic is None or pd.isna(schematic)
-                    else "schematic (through the localities)"
-                    if schematic
-                    else "on road lines",
+                    tr("mpop.surface", lang),
+                    tr(f"net_{surface}", lang) if surface in NETWORK_STYLE else surface,
                 ),
+                (tr("mpop.season", lang), season_label(seg.get("season") or "all_year", lang)),
+                (tr("mpop.sources", lang), seg.get("source_refs")),
+                (tr("mpop.info_of", lang), popup_day(seg.get("as_of"), lang)),
+                (tr("mpop.geometry", lang), _geometry_text(schematic, lang)),
             ],
             title=str(seg.get("name", seg_id)),
         )
@@ -276,21 +275,31 @@ def build_crossings_layer(
         info = status.loc[cid] if cid in status.index else pd.Series(dtype=object)
         info = info.where(info.notna(), None) if len(info) else info
         kind = str(row.get("kind"))
+        cause = info.get("cause")
         kind_label = tr(f"crossing_{kind}", lang) if kind in CROSSING_KINDS else kind
         popup = popup_table(
             [
-                ("Crossing", cid),
-                ("Kind", kind_label),
-                ("River", row.get("river")),
-                ("Status", ROAD_STATUS.label(st)),
-                ("Cause", info.get("cause")),
-                ("Valid from", info.get("valid_from")),
-                ("Crossing time", f"{float(row['crossing_h']):g} h"),
-                ("Waiting time", f"{float(row['wait_h']):g} h"),
-                ("Hours", row.get("hours") or "always"),
-                ("Season", row.get("season")),
-                ("Vehicles", "yes" if bool(row.get("vehicles")) else "no (people only)"),
-                ("Source", info.get("source") or row.get("source_refs")),
+                (tr("mpop.crossing", lang), cid),
+                (tr("mpop.kind", lang), kind_label),
+                (tr("mpop.river", lang), row.get("river")),
+                (
+                    tr("mpop.status", lang),
+                    road_status_label(st, lang, crossing_agreement(kind, row.get("name"))),
+                ),
+                (tr("mpop.cause", lang), CAUSE.label(cause, lang) if isinstance(cause, str) else cause),
+                (tr("mpop.valid_from", lang), popup_day(info.get("valid_from"), lang)),
+                (
+                    tr("mpop.crossing_time", lang),
+                    f"{format_number(float(row['crossing_h']), lang, decimals=1)} h",
+                ),
+                (tr("mpop.waiting_time", lang), f"{format_number(float(row['wait_h']), lang, decimals=1)} h"),
+                (tr("mpop.hours", lang), row.get("hours") or tr("mpop.always", lang)),
+                (tr("mpop.season", lang), season_label(row.get("season"), lang)),
+                (
+                    tr("mpop.vehicles", lang),
+                    tr("mpop.yes" if bool(row.get("vehicles")) else "mpop.people_only", lang),
+                ),
+                (tr("mpop.source", lang), info.get("source") or row.get("source_refs")),
             ],
             title=str(row.get("name", cid)),
         )

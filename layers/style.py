@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -215,6 +216,25 @@ def feature_properties(layer: Any) -> list[dict]:
     for child in getattr(layer, "_children", {}).values():
         out += feature_properties(child)
     return out
+
+
+def popup_day(value: Any, lang: str) -> Any:
+    """Write a date of a popup for ``lang`` (``1er décembre 2026``); other values as given."""
+    from geo.products.i18n import format_date, is_day
+
+    if isinstance(value, str) and is_day(value):
+        value = dt.date.fromisoformat(value.strip()[:10])
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return format_date(value, lang) if isinstance(value, dt.date) else value
+
+
+def season_label(code: Any, lang: str) -> Any:
+    """``dry_only``/``wet_only``/``all_year`` (curated season codes) in words; others as given."""
+    from geo.products.i18n import tr
+
+    keys = {"dry_only": "mpop.dry_only", "wet_only": "mpop.wet_only", "all_year": "mpop.all_year"}
+    return tr(keys[code], lang) if code in keys else code
 
 
 def popup_table(rows: list[tuple[str, Any]], *, title: str | None = None) -> str:

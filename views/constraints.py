@@ -212,9 +212,14 @@ for group in build_admin_outlines(
     common.admin(folder, 1), lang=common.lang()
 ):  # regions: where the roads are
     group.add_to(m)
-build_roads_layer(inputs.roads, inputs.axes, axis_status, network=inputs.network).add_to(m)
-build_crossings_layer(inputs.crossings, constraints.effective_crossing_status(versions, as_of)).add_to(m)
-build_encircled_layer(common.guarded(common.encircled_with_population, folder, as_of)).add_to(m)
+map_lang = common.lang()
+build_roads_layer(
+    inputs.roads, inputs.axes, axis_status, network=inputs.network, name=t("map.layer_roads"), lang=map_lang
+).add_to(m)
+crossing_now = constraints.effective_crossing_status(versions, as_of)
+build_crossings_layer(inputs.crossings, crossing_now, lang=map_lang).add_to(m)
+encircled_now = common.guarded(common.encircled_with_population, folder, as_of)
+build_encircled_layer(encircled_now, lang=map_lang).add_to(m)
 clicked = (
     st_folium(m, key="constraints_map", height=420, width="stretch", returned_objects=["last_clicked"]) or {}
 ).get("last_clicked")

@@ -51,6 +51,16 @@ def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
         "Portée : Gao",
     ):
         assert json.dumps(name)[1:-1] in script or name in script
+    # popups in the page's language too (they are read only on a click): no row header of
+    # the map popups in English where French differs, and the French ones present
+    from geo.products.i18n import keys
+
+    english = {tr(k, "en") for k in keys("mpop.") + keys("incpop.")} - {
+        tr(k, "fr") for k in keys("mpop.") + keys("incpop.")
+    }
+    headers = {json.loads(f'"{h}"') for h in re.findall(r"<th>(.*?)<\\/th>", script)}
+    assert {tr("mpop.aor", "fr"), tr("mpop.season", "fr"), tr("mpop.status", "fr")} <= headers
+    assert not headers & english
     assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]  # no CDN
     assert "$(" not in script  # no jQuery needed
     table = app.dataframe[0].value
