@@ -13,8 +13,9 @@ with the road skeleton alone, as before issue 13 (``friction_skeleton_s``), then
 2-vCPU machine type), one scenario recompute (``data/scenarios/rn16_closed.toml``: RN16
 closed Sévaré-Gao; ``scenario_share``: its time over the full reach's, issue 18 asks at
 most 0.3 at 250 m), and the peak RSS (VmHWM of this process, reset after the inputs are
-loaded, read after the reach as ``reach_peak_MiB``: inputs, friction and reach, and after the
-scenario as ``peak_MiB``: inputs, friction, reach and scenario; the search-alone
+loaded and again before the timed reach, read after the load as ``load_peak_MiB``, after the
+reach as ``reach_peak_MiB``: inputs, one friction, the search workspace and the reach, and after
+the scenario as ``peak_MiB``: the same plus the scenario; the search-alone
 and GRASS checks come after it). The load average is printed per row: other jobs on the
 machine inflate the times.
 GRASS: the identical friction raster (float32 hours per cell = h/km x cell km, NULL on
@@ -226,6 +227,8 @@ def main() -> int:
         skeleton_s, _ = timed(lambda: state.friction(skeleton), args.repeat)  # noqa: B023
         reach_from_state(inputs, hubs, state, as_of=AS_OF, hours=HOURS, friction=friction)  # warm-up (JIT)
         repeat = args.repeat if cell_km >= 1 else 1
+        skeleton = None  # free the skeleton-only inputs before the peak of the reach is read
+        reset_peak()  # from here: inputs, one friction, the search workspace, then the reach
         reach_s, result = timed(
             lambda inputs=inputs, state=state, friction=friction: reach_from_state(
                 inputs, hubs, state, as_of=AS_OF, hours=HOURS, friction=friction
