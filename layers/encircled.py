@@ -83,7 +83,7 @@ def build_encircled_layer(
     rows, geoms = [], []
     for _, row in pts.iterrows():
         colour = ENCIRCLED_ACTIVE if row["in_force"] else ENCIRCLED_INACTIVE
-        force = tr("mpop.in_force" if row["in_force"] else "mpop.not_in_force", lang)
+        force = tr("mpop.in_force", lang) if row["in_force"] else tr("mpop.not_in_force", lang)
         fields = [
             (tr("mpop.status", lang), f"{ENCIRCLED_STATUS.label(row['status'], lang)} ({force})"),
             (tr("mpop.since", lang), popup_day(row["since"], lang)),

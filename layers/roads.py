@@ -127,7 +127,7 @@ def _geometry_text(schematic: object, lang: str) -> str | None:
     """Say how a line was drawn, in ``lang`` (schematic or on road lines); None if unknown."""
     if schematic is None or (not isinstance(schematic, str) and pd.isna(schematic)):
         return None
-    return tr("mpop.schematic" if bool(schematic) else "mpop.on_roads", lang)
+    return tr("mpop.schematic", lang) if bool(schematic) else tr("mpop.on_roads", lang)
 
 
 def _axis_style(feature: dict) -> dict:
@@ -297,7 +297,7 @@ def build_crossings_layer(
                 (tr("mpop.season", lang), season_label(row.get("season"), lang)),
                 (
                     tr("mpop.vehicles", lang),
-                    tr("mpop.yes" if bool(row.get("vehicles")) else "mpop.people_only", lang),
+                    tr("mpop.yes", lang) if bool(row.get("vehicles")) else tr("mpop.people_only", lang),
                 ),
                 (tr("mpop.source", lang), info.get("source") or row.get("source_refs")),
             ],

@@ -156,7 +156,7 @@ def test_incidents_page_smoke(data_dir, tmp_path, monkeypatch):
         "ML01",
         "ML09",
         "MultiLineString",
-        "Incident clusters",
+        tr("incidents.view_clusters", "en"),
     ):
         assert text in script, text
     at.sidebar.radio[0].set_value("admin3").run()  # the map views are codes shown with labels
