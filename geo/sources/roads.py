@@ -34,6 +34,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 from shapely import LineString, MultiLineString, get_coordinates, line_merge
@@ -62,6 +63,8 @@ MAX_SNAP_KM = 10.0
 MAX_DETOUR = 2.0
 #: Vertices of different lines closer than this are joined in the snapping graph (km).
 JOIN_KM = 1.0
+#: Longest edge of the road graph axes are snapped on (longer line segments are split), km.
+GRAPH_STEP_KM = 0.5
 
 
 def normalise_roads(
@@ -153,7 +156,10 @@ def _road_graph(roads: gpd.GeoDataFrame) -> tuple[nx.Graph, np.ndarray]:
     for i, geom in enumerate(roads.geometry):
         parts = geom.geoms if isinstance(geom, MultiLineString) else [geom]
         for part in parts:
-            xy = np.round(get_coordinates(part), 0)
+            # vertices at most GRAPH_STEP_KM apart: a road that joins a generalised line
+            # mid-edge (RN15 at Sévaré on the RN6) then meets it where it does, not at the
+            # edge's far vertex, which made the axis run out along the other road and back
+            xy = np.round(get_coordinates(shapely.segmentize(part, GRAPH_STEP_KM * 1000.0)), 0)
             keys = [(float(x), float(y)) for x, y in xy]
             for a, b in zip(keys[:-1], keys[1:], strict=True):
                 if a != b:
