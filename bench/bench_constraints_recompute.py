@@ -37,9 +37,7 @@ def main() -> None:
         store = Path(tmp) / "store.sqlite"
         v0 = constraints.load_versions(store, data_dir=data_dir)
         t = time.perf_counter()
-        before = compute_reach(
-            inputs, hubs, road_status_versions=v0.road_status, encircled_episodes=v0.encircled, as_of=AS_OF
-        )
+        before = compute_reach(inputs, hubs, v0, as_of=AS_OF)
         print(f"reach, all {len(hubs)} hubs: {time.perf_counter() - t:.2f} s (cached before the change)")
         t0 = time.perf_counter()
         constraints.record_road_status(

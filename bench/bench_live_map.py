@@ -47,9 +47,7 @@ def _inputs(data: Path, as_of: dt.date) -> dict:
     bands = compute_reach(
         inputs,
         hubs,
-        road_status_versions=versions.road_status,
-        encircled_episodes=versions.encircled,
-        crossing_versions=versions.crossing_status,
+        versions,
         as_of=as_of,
         hours=(4.0, 8.0, 12.0),
     ).bands

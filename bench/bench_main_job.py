@@ -65,6 +65,7 @@ def map_payload(data: Path) -> None:
     from geo.model.reach import compute_reach, state_as_of
     from geo.sources.admin import load_admin
     from geo.sources.curated import read_encircled, read_hubs, read_road_status
+    from geo.store.constraints import load_versions
     from layers.live import build_live_map
 
     as_of = dt.date(2025, 11, 29)
@@ -72,7 +73,7 @@ def map_payload(data: Path) -> None:
     hubs = read_hubs().valid
     rs, enc = read_road_status().valid, read_encircled().valid
     status, episodes = state_as_of(inputs, rs, enc, as_of)
-    bands = compute_reach(inputs, hubs, road_status_versions=rs, encircled_episodes=enc, as_of=as_of).bands
+    bands = compute_reach(inputs, hubs, load_versions(None), as_of=as_of).bands
     incidents = time_window(load_incidents(data), as_of=as_of, days=365 * 6)
     t0 = time.perf_counter()
     m = build_live_map(

@@ -669,9 +669,7 @@ def _reach(
         result = compute_reach(
             inputs,
             hubs,
-            road_status_versions=v.road_status,
-            encircled_episodes=v.encircled,
-            crossing_versions=v.crossing_status,
+            v,
             as_of=as_of,
             hours=hours,
             season=season_arg(season),
@@ -852,9 +850,7 @@ def _reach_before(
         return compute_reach(
             inputs,
             hubs,
-            road_status_versions=v.road_status,
-            encircled_episodes=v.encircled,
-            crossing_versions=v.crossing_status,
+            v,
             as_of=as_of,
             hours=hours,
             season=season_arg(season),

@@ -63,9 +63,7 @@ def run(args: argparse.Namespace) -> int:
     result = compute_reach(
         inputs,
         hubs,
-        road_status_versions=versions.road_status,
-        encircled_episodes=versions.encircled,
-        crossing_versions=versions.crossing_status,
+        versions,
         as_of=args.as_of,
         hours=args.hours,
         season=args.season,

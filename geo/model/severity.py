@@ -1037,9 +1037,7 @@ def severity_on(
     result = compute_reach(
         inputs,
         hubs,
-        road_status_versions=versions.road_status,
-        encircled_episodes=versions.encircled,
-        crossing_versions=versions.crossing_status,
+        versions,
         as_of=as_of,
     )
     table = severity(

@@ -56,6 +56,7 @@ CSV
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -894,9 +895,7 @@ def collect_state(
     result = compute_reach(
         inputs,
         hubs,
-        road_status_versions=versions.road_status,
-        encircled_episodes=episodes,
-        crossing_versions=versions.crossing_status,
+        dataclasses.replace(versions, encircled=episodes),
         as_of=as_of,
         hours=tuple(hours) if hours else DEFAULT_BANDS_H,
         season=season,

@@ -765,13 +765,12 @@ def build_public_layers(
     step(3, "reach")
     if inputs.model is not None and inputs.hubs is not None and len(inputs.hubs):
         from geo.model.reach import compute_reach
+        from geo.store.constraints import ConstraintVersions
 
         result = compute_reach(
             inputs.model,
             inputs.hubs,
-            road_status_versions=inputs.road_status_versions,
-            encircled_episodes=episodes,
-            crossing_versions=inputs.crossing_status_versions,
+            ConstraintVersions(inputs.road_status_versions, episodes, inputs.crossing_status_versions),
             as_of=release,
             hours=PUBLIC_HOURS,
             clip=True,

@@ -144,8 +144,7 @@ def scenario_out(model_inputs, data_dir: Path) -> dict:  # noqa: ANN001
     before = compute_reach(
         model_inputs,
         hubs,
-        road_status_versions=v.road_status,
-        encircled_episodes=v.encircled,
+        v,
         as_of=AS_OF,
         hours=(4.0, 8.0, 12.0),
         season="dry",

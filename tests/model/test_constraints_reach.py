@@ -44,9 +44,7 @@ def test_closing_rn16_sevare_douentza_in_the_store_shrinks_mopti_8h(inputs, tmp_
     hubs = read_hubs().valid
     v0 = constraints.load_versions(store, data_dir=inputs.data_dir)
     assert constraints.effective_road_status(v0, AS_OF).at[AXIS, "status"] == "constrained"
-    before = compute_reach(
-        inputs, hubs, road_status_versions=v0.road_status, encircled_episodes=v0.encircled, as_of=AS_OF
-    )
+    before = compute_reach(inputs, hubs, v0, as_of=AS_OF)
     constraints.record_road_status(
         store,
         axis_id=AXIS,
@@ -75,12 +73,19 @@ def test_closing_rn16_sevare_douentza_in_the_store_shrinks_mopti_8h(inputs, tmp_
     assert "MOP" in set(out.changes.loc[out.changes["recomputed"], "hub_id"])
     kept = ch[~ch["recomputed"]]
     assert len(kept) > 0 and (kept["km2_lost"] == 0).all()
-    full = compute_reach(
-        inputs, hubs, road_status_versions=v1.road_status, encircled_episodes=v1.encircled, as_of=AS_OF
-    )
+    full = compute_reach(inputs, hubs, v1, as_of=AS_OF)
     pd.testing.assert_frame_equal(
         out.after.bands.drop(columns="geometry"), full.bands.drop(columns="geometry")
     )
+    # the recomputed hubs' figures, updated from the cells that moved, equal a full pass
+    pd.testing.assert_frame_equal(out.after.localities, full.localities)
+    pd.testing.assert_frame_equal(out.after.admin3, full.admin3)
+    for hub in set(out.changes.loc[out.changes["recomputed"], "hub_id"]):
+        a, b = out.after.sums[hub], full.sums[hub]
+        assert np.array_equal(a.cells, b.cells) and np.array_equal(a.localities, b.localities)
+        assert np.array_equal(a.admin3_cells, b.admin3_cells)
+        assert np.array_equal(a.place_time_h, b.place_time_h)
+        assert a.population == pytest.approx(b.population, rel=1e-12)
     lines = summarise_changes(out)
     assert any(line.startswith("Mopti (Sévaré), 8 h:") and "localities lost" in line for line in lines)
 
@@ -141,11 +146,12 @@ def test_run_change_with_an_unchanged_state_changes_nothing(inputs) -> None:
 
     hubs = read_hubs().valid
     hubs = hubs[hubs["hub_id"].isin(["MOP", "GAO"])]
-    from geo.sources.curated import read_encircled, read_road_status
+    from geo.sources.curated import read_crossing_status, read_encircled, read_road_status
+    from geo.store.constraints import ConstraintVersions
 
     status, episodes = read_road_status().valid, read_encircled().valid
     before = compute_reach(
-        inputs, hubs, road_status_versions=status, encircled_episodes=episodes, as_of=AS_OF
+        inputs, hubs, ConstraintVersions(status, episodes, read_crossing_status().valid), as_of=AS_OF
     )
     out = run_change(inputs, hubs, before, before.state)
     assert not out.changes["recomputed"].any()

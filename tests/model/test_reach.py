@@ -80,9 +80,7 @@ def model(data_dir):  # noqa: ANN001, ANN201
     inputs = load_model_inputs(data_dir)
     hubs = select_hubs(None)
     v = load_versions(None)
-    result = compute_reach(
-        inputs, hubs, road_status_versions=v.road_status, encircled_episodes=v.encircled, as_of=AS_OF
-    )
+    result = compute_reach(inputs, hubs, v, as_of=AS_OF)
     return inputs, hubs, result
 
 

@@ -94,8 +94,7 @@ def test_real_zones_cover_every_commune(data_dir, model_inputs) -> None:  # noqa
     result = compute_reach(
         model_inputs,
         select_hubs(None),
-        road_status_versions=v.road_status,
-        encircled_episodes=v.encircled,
+        v,
         as_of=dt.date(2025, 11, 30),
     )
     z3 = access_zones(model_inputs, result, level=3)
