@@ -1293,7 +1293,7 @@ def _export_themes(key: tuple) -> dict[str, gpd.GeoDataFrame]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _export_file(key: tuple, fmt: str) -> bytes:
+def _export_file(key: tuple, fmt: str, lang: str) -> bytes:
     import tempfile
 
     from geo.products.export import write_export
@@ -1301,12 +1301,14 @@ def _export_file(key: tuple, fmt: str) -> bytes:
     themes = _export_themes(key)
     with counted(f"export_file_{fmt}"), tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / f"export.{fmt}"
-        write_export(themes, target)
+        write_export(themes, target, lang=lang)
         return target.read_bytes()
 
 
-def export_file(key: tuple, fmt: str) -> bytes:
-    """Return the data export of a state in ``fmt`` (``EXPORT_FORMATS``), written once per state.
+def export_file(key: tuple, fmt: str, lang: str = "fr") -> bytes:
+    """Return the data export of a state in ``fmt`` (``EXPORT_FORMATS``), written once per state and language.
+
+    ``lang`` is the page's: the zones' ``rule`` and the KML descriptions are written in it.
 
     The themes (``geo.products.export.themes_from_state``) are built once per state
     and each format is written from them once, whichever session asks first; no
@@ -1320,4 +1322,4 @@ def export_file(key: tuple, fmt: str) -> bytes:
     if fmt not in EXPORT_FORMATS:
         msg = f"unknown export format {fmt!r}; valid: {', '.join(EXPORT_FORMATS)}"
         raise ValueError(msg)
-    return _export_file(key, fmt)
+    return _export_file(key, fmt, lang)

@@ -120,7 +120,9 @@ else:
     for column, fmt in zip(st.columns(len(common.EXPORT_FORMATS)), common.EXPORT_FORMATS, strict=True):
         column.download_button(
             t("export.data", fmt=t(f"export.fmt_{fmt}")),
-            functools.partial(common.export_file, request["key"], fmt),  # written when clicked, once
+            functools.partial(
+                common.export_file, request["key"], fmt, common.lang()
+            ),  # written when clicked, once
             file_name=f"{data_stem}.{fmt}",
             mime=MIME[fmt],
             on_click="ignore",

@@ -239,7 +239,7 @@ def run_data(args: argparse.Namespace) -> int:
     state = _state(args)
     themes = themes_from_state(state, public=args.public)
     try:
-        written = write_export(themes, out, layers=layers)
+        written = write_export(themes, out, layers=layers, lang=lang_of(args))
     except ValueError as exc:
         _error(args, error_text(exc, lang_of(args)))
         return 2

@@ -269,7 +269,7 @@ def write_route(path: Path, trip: Trip, a: object, b: object, *, as_of: dt.date,
 
     if trip.line is None:
         msg = f"no route to write to {path}: {trip.note}"
-        raise InputError(msg)
+        raise InputError(msg).keyed(key="err.no_route_to_write", path=str(path), note=trip.note)
     gdf = gpd.GeoDataFrame(
         {
             "from_name": [a.name],

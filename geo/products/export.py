@@ -575,8 +575,87 @@ _KML_NAME = {
 }
 
 
-def kml_text(themes: dict[str, gpd.GeoDataFrame], *, title: str = "Mali humanitarian access") -> str:
-    """KML 2.2 document, one Folder per theme, escaped names and descriptions, lon,lat order."""
+#: Vocabulary of a coded column of a theme (``theme.column`` first, then the column alone).
+def _kml_vocab(theme: str, column: str) -> Any:
+    from geo.vocab import VOCABULARIES
+
+    base = {"roads_status": "road_status", "encircled": "encircled"}.get(theme, theme)
+    return VOCABULARIES.get(f"{base}.{column}") or VOCABULARIES.get(column)
+
+
+def _kml_field(theme: str, column: str, value: Any, lang: str | None) -> tuple[str, str]:
+    """Label and value of one field of a KML description in ``lang`` (None: column name and raw value).
+
+    Labels are the catalog's ``kml.field.COLUMN`` (the column name when it has none);
+    booleans are ``oui``/``non`` (``yes``/``no``), coded values (road status, cause,
+    confidence, ...) their vocabulary label; other values are written as they are.
+    """
+    text = _fmt_value(value)
+    if lang is None:
+        return column, text
+    from geo.products.i18n import has_key, tr
+
+    label = tr(f"kml.field.{column}", lang) if has_key(f"kml.field.{column}", lang) else column
+    if isinstance(value, (bool, np.bool_)):
+        text = tr("kml.yes", lang) if value else tr("kml.no", lang)
+    elif column == "zone" and isinstance(value, str) and has_key(f"zone_{value}", lang):
+        text = tr(f"zone_{value}", lang)
+    elif isinstance(value, str):
+        vocab = _kml_vocab(theme, column)
+        if vocab is not None and value in vocab:
+            text = vocab.label(value, lang)
+    return label, text
+
+
+def rule_text(rule_id: object, description: object, lang: str) -> str:
+    """Return an access-zone rule in ``lang``: the catalog's ``zone_rule.RULE_ID``, else ``description``.
+
+    The rules of ``data/zones_rules.csv`` have their words in the catalogs; a rule of a
+    user's own rule table keeps the description it was written with.
+    """
+    from geo.products.i18n import has_key, tr
+
+    key = f"zone_rule.{rule_id}"
+    return tr(key, lang) if has_key(key, lang) else _fmt_value(description)
+
+
+def themes_for_lang(themes: dict[str, gpd.GeoDataFrame], lang: str) -> dict[str, gpd.GeoDataFrame]:
+    """Return ``themes`` with their human text columns in ``lang``; names, codes and figures unchanged.
+
+    Only the ``rule`` of the access-zone themes is a sentence the product writes (its
+    ``rule_id`` and ``zone`` stay codes); other text columns are data (names, sources,
+    notes of the curated files) and are left as published.
+    """
+    out = dict(themes)
+    for name, gdf in themes.items():
+        if {"rule_id", "rule"} <= set(gdf.columns) and len(gdf):
+            g = gdf.copy()
+            g["rule"] = [rule_text(i, d, lang) for i, d in zip(g["rule_id"], g["rule"], strict=True)]
+            out[name] = g
+    return out
+
+
+def kml_text(
+    themes: dict[str, gpd.GeoDataFrame], *, title: str | None = None, lang: str | None = None
+) -> str:
+    """KML 2.2 document, one Folder per theme, escaped names and descriptions, lon,lat order.
+
+    Parameters
+    ----------
+    themes
+        Theme name -> layer (EPSG:4326).
+    title
+        Document name (default: the product's title in ``lang``).
+    lang
+        ``{"fr", "en"}``: the descriptions (what a viewer shows in a balloon) say each field
+        and its value in that language (``tracé schématique : non``). The ``ExtendedData``
+        keeps the machine column names and raw values. None: column names and raw values.
+    """
+    if title is None:
+        from geo.products.i18n import tr
+
+        title = tr("app.page_title", lang or "en")
+    sep = " : " if lang == "fr" else ": "  # French puts a space before the colon
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<kml xmlns="http://www.opengis.net/kml/2.2">',
@@ -598,9 +677,8 @@ def kml_text(themes: dict[str, gpd.GeoDataFrame], *, title: str = "Mali humanita
                 for c in g.columns
                 if c != "geometry"
             )
-            desc = "; ".join(
-                f"{c}: {_fmt_value(row[c])}" for c in g.columns if c != "geometry" and _fmt_value(row[c])
-            )
+            fields = (_kml_field(name, c, row[c], lang) for c in g.columns if c != "geometry")
+            desc = ("; " if lang != "fr" else " ; ").join(f"{k}{sep}{v}" for k, v in fields if v)
             parts.append(
                 f"<Placemark><name>{xml_text(label)}</name><description>{xml_text(html_text(desc))}</description>"
                 f"<ExtendedData>{data}</ExtendedData>{_kml_geometry(geom)}</Placemark>"
@@ -730,6 +808,7 @@ def write_export(
     *,
     layers: Sequence[str] | None = None,
     progress: Progress | None = None,
+    lang: str | None = None,
 ) -> list[str]:
     """Write themes to ``target``; the format follows its suffix (.gpkg, .kml, .geojson, .csv).
 
@@ -744,6 +823,10 @@ def write_export(
         :data:`CSV_DEFAULT_LAYER`); see :func:`resolve_layers`.
     progress
         Optional ``progress(done, total, label)``.
+    lang
+        ``{"fr", "en"}``: the human text columns (a zone's ``rule``) and the KML
+        descriptions in that language (:func:`themes_for_lang`, :func:`kml_text`); column
+        names, codes and figures do not change. None: as the themes hold them.
 
     Returns
     -------
@@ -758,13 +841,15 @@ def write_export(
     target = Path(target)
     fmt = export_format(target)
     chosen = {n: themes[n] for n in resolve_layers(layers, fmt, known=list(themes))}
+    if lang is not None:
+        chosen = themes_for_lang(chosen, lang)
     if fmt == "gpkg":
         return write_gpkg(chosen, target, progress=progress)
     if fmt == "csv":
         ((name, gdf),) = chosen.items()
         write_csv(csv_table(gdf), target)
         return [name]
-    text = kml_text(chosen) if fmt == "kml" else geojson_text(chosen)
+    text = kml_text(chosen, lang=lang) if fmt == "kml" else geojson_text(chosen)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     if progress:

@@ -1094,7 +1094,7 @@ def build_snapshot(
     t = labels(lang)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=out_root))
     try:
-        links = _write_downloads(layers, tmp / "downloads")
+        links = _write_downloads(layers, tmp / "downloads", lang)
         links += [("map.png", t["map_png"]), ("metadata.json", t["metadata"])]
         subtitle = f"{t['as_of']} {format_date(as_of, lang)} - {t['release']} {format_date(release, lang)}"
         hub_ids = _hub_ids(inputs.hubs)
@@ -1217,8 +1217,25 @@ def _hub_ids(hubs: gpd.GeoDataFrame | None) -> tuple[tuple[str, str], ...]:
     return tuple((str(n), str(i)) for n, i in zip(hubs["name"], ids, strict=True))
 
 
-def _write_downloads(layers: dict[str, pd.DataFrame], folder: Path) -> list[tuple[str, str]]:
-    """Write the public layers as GeoJSON and HXL CSV into ``folder``; returns ``(href, label)``."""
+def road_status_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return the public road layer with ``status_<lang>``, the status in words, after the ``status`` code.
+
+    The code column stays as it is (machine readers); the label column is in the
+    snapshot's language and tagged like the positions' labels (``#status+i_fr``, geo.tables).
+    """
+    out = frame.copy()
+    labels = [ROAD_STATUS.label(str(s), lang) if str(s) in ROAD_STATUS else str(s) for s in out["status"]]
+    out.insert(list(out.columns).index("status") + 1, f"status_{lang}", labels)
+    return out
+
+
+def _write_downloads(
+    layers: dict[str, pd.DataFrame], folder: Path, lang: str = "en"
+) -> list[tuple[str, str]]:
+    """Write the public layers as GeoJSON and HXL CSV into ``folder``; returns ``(href, label)``.
+
+    The road-status CSV has the status in words in ``lang`` beside its code (:func:`road_status_table`).
+    """
     folder.mkdir()
     links: list[tuple[str, str]] = []
     for name in DOWNLOADS:
@@ -1230,6 +1247,8 @@ def _write_downloads(layers: dict[str, pd.DataFrame], folder: Path) -> list[tupl
             )
             (folder / f"{name}.geojson").write_text(text, encoding="utf-8")
             links.append((f"downloads/{name}.geojson", f"{name}.geojson"))
+        if name == "road_status":
+            frame = road_status_table(frame, lang)
         write_csv(frame, folder / f"{name}.csv")  # text cells made spreadsheet-safe (geo.tables)
         if name == "positions":  # text records: JSON as well (UTF-8, exact text)
             records = json.dumps(frame.to_dict(orient="records"), ensure_ascii=False, indent=1, default=str)

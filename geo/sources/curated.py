@@ -303,7 +303,8 @@ def select_hubs(hub_ids: list[str] | None = None, *, path: Path | None = None) -
     unknown = [h for h in hub_ids if h.strip().casefold() not in by_fold]
     if unknown:
         msg = f"unknown hub id(s) {unknown}; known: {list(hubs.index)}"
-        raise InputError(msg)
+        known = ", ".join(f"{h} ({hubs.at[h, 'name']})" for h in hubs.index)
+        raise InputError(msg).keyed(key="err.unknown_hub", text=", ".join(map(repr, unknown)), known=known)
     return hubs.loc[[by_fold[h.strip().casefold()] for h in hub_ids]]
 
 

@@ -599,3 +599,18 @@ def test_every_help_is_english_with_lang_en() -> None:
         text = p.format_help()
         assert text.startswith("usage: ") and "show this help message and exit" in text, name
     assert tr("cli.d.main", "en") in " ".join(parser.format_help().split())
+
+
+def test_unknown_place_and_hub_in_french(cli_fr, french, data_dir: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    from geo.sources.curated import read_hubs
+
+    assert cli_fr("--from", "Xyzzy", "--to", "Mopti", "--baseline") == 2
+    err = capsys.readouterr().err
+    assert err == "erreur : aucune localité nommée 'Xyzzy' (donnez un identifiant de lieu ou 'lat,lon')\n"
+    hubs = read_hubs().valid
+    code, _, err = run(
+        capsys, "reach", "--data", str(data_dir), "--hubs", "Xyzzy", "--out", str(tmp_path / "r.gpkg")
+    )
+    known = ", ".join(f"{h} ({hubs.at[h, 'name']})" for h in hubs.index)
+    assert code == 2 and err == f"erreur : hub inconnu 'Xyzzy' ; hubs connus : {known}\n"
+    assert not english_words(err)

@@ -226,6 +226,8 @@ def test_layout_and_allow_list(snap: Path) -> None:
     for csv in snap.glob("downloads/*.csv"):
         lines = csv.read_text(encoding="utf-8").splitlines()
         allowed = [c for c in S.ALLOW_LIST[csv.stem] if c != "geometry"]
+        if csv.stem == "road_status":  # the status in words of the snapshot's language, after its code
+            allowed.insert(allowed.index("status") + 1, "status_fr")
         assert lines[0].split(",") == allowed
         assert lines[1].split(",") == [hxl_tag(c) for c in allowed]
         assert all(lines[1].split(","))  # every published column has a hashtag
@@ -286,6 +288,14 @@ def test_counts_and_layers_are_public_forms(snap: Path, real_inputs: S.SnapshotI
     roads = pd.read_csv(snap / "downloads" / "road_status.csv", skiprows=[1], dtype=str)
     assert set(roads["status"]) <= set(S.PUBLIC_ROAD_CATEGORY.values())
     assert roads.loc[roads["axis_name"] == "Sévaré - Douentza", "status"].tolist() == ["closed"]
+    # the French snapshot writes each status in words beside its code, tagged as the positions' labels
+    from geo.tables import read_csv
+    from geo.vocab import ROAD_STATUS
+
+    assert list(roads.columns[roads.columns.get_loc("status") :][:2]) == ["status", "status_fr"]
+    assert roads["status_fr"].tolist() == [ROAD_STATUS.label(s, "fr") for s in roads["status"]]
+    _, tags = read_csv(snap / "downloads" / "road_status.csv")
+    assert tags[list(roads.columns).index("status_fr")] == "#status+i_fr"
     reach = pd.read_csv(snap / "downloads" / "reach.csv", skiprows=[1])
     assert len(reach) == 21 and set(reach["hours"]) == {4.0, 8.0, 12.0}
     assert (reach["area_km2"] % 100 == 0).all() and (reach["population"] % 1000 == 0).all()
