@@ -2396,10 +2396,11 @@ def _pdf_rc() -> dict[str, Any]:
     return {"pdf.fonttype": 42, "ps.fonttype": 42, "font.family": "DejaVu Sans"}
 
 
-def _metadata(title: str, as_of: dt.date) -> dict[str, str]:
+def _metadata(title: str, as_of: dt.date, lang: str) -> dict[str, str]:
+    """PDF document information in ``lang``: title, subject (``Accès humanitaire au 30 novembre 2025``)."""
     return {
         "Title": title,
-        "Subject": f"Humanitarian access, as of {as_of.isoformat()}",
+        "Subject": tr("print.pdf_subject", lang, date=format_date(as_of, lang)),
         "Creator": "Mali access mapper (geo.products.printmap)",
     }
 
@@ -2497,12 +2498,12 @@ def render_map(
         if rows is None:
             kwargs: dict[str, Any] = {"format": fmt, "dpi": dpi}
             if fmt == "pdf":
-                kwargs["metadata"] = _metadata(map_title, as_of)
+                kwargs["metadata"] = _metadata(map_title, as_of, lang)
             fig.savefig(buf, **kwargs)
         else:  # the map, then the table of the positions that apply to the mapped area
             from matplotlib.backends.backend_pdf import PdfPages
 
-            with PdfPages(buf, metadata=_metadata(map_title, as_of)) as pdf:
+            with PdfPages(buf, metadata=_metadata(map_title, as_of, lang)) as pdf:
                 pdf.savefig(fig)
                 for page in draw_positions_pages(
                     rows, as_of=as_of, lang=lang, paper=paper, public=public, map_title=map_title,
@@ -2567,7 +2568,7 @@ def render_pack(
 
     buf = io.BytesIO()
     title = tr("title_national", lang)
-    with matplotlib.rc_context(_pdf_rc()), PdfPages(buf, metadata=_metadata(title, as_of)) as pdf:
+    with matplotlib.rc_context(_pdf_rc()), PdfPages(buf, metadata=_metadata(title, as_of, lang)) as pdf:
         for i, hid in enumerate(hub_ids, start=1):
             fig = draw_map(
                 layers,
@@ -2645,7 +2646,7 @@ def render_positions_table(
         if fmt == "pdf":
             from matplotlib.backends.backend_pdf import PdfPages
 
-            with PdfPages(buf, metadata=_metadata(tr("positions.title", lang), as_of)) as pdf:
+            with PdfPages(buf, metadata=_metadata(tr("positions.title", lang), as_of, lang)) as pdf:
                 for page in pages:
                     pdf.savefig(page)
         else:

@@ -266,3 +266,16 @@ def test_map_help_lists_lang_choices_once() -> None:
         assert kinds["map"].parse_args(["--out", "x.pdf", "--lang", ok]).lang == ok
     with pytest.raises(SystemExit):
         kinds["map"].parse_args(["--out", "x.pdf", "--lang", "de"])
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_pdf_subject_in_the_language(layers: MapLayers, lang: str) -> None:
+    from geo.products.i18n import format_date, tr
+
+    subject = tr("print.pdf_subject", lang, date=format_date(AS_OF, lang))
+    for pdf in (
+        render_map(layers, as_of=AS_OF, lang=lang, fmt="pdf"),
+        render_pack(layers, hub_ids=["SEG"], as_of=AS_OF, lang=lang),
+    ):
+        assert PdfReader(io.BytesIO(pdf)).metadata.subject == subject
+    assert ("Accès humanitaire au Mali au 30 novembre 2025" == subject) == (lang == "fr")
