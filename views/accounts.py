@@ -606,31 +606,28 @@ def role_of(content: UsersFile, *, name: str | None = None, email: str | None = 
 # --------------------------------------------------------------------------- command line
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Parser of ``python -m views.accounts`` (``add``, ``list``, ``remove``, ``signout``)."""
-    p = argparse.ArgumentParser(
-        prog="python -m views.accounts",
-        description="Manage the accounts of the app's login: a local TOML file with "
-        f"bcrypt password hashes (default var/users.toml, or ${USERS_ENV_VAR}).",
-    )
-    p.add_argument(
-        "--users", metavar="FILE", help=f"users file (default: ${USERS_ENV_VAR} or var/users.toml)"
-    )
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """Parser of ``python -m views.accounts`` (``add``, ``list``, ``remove``, ``signout``).
+
+    Help, titles and argparse's messages in ``lang`` (default ``MALI_ACCESS_LANG``, then
+    French), as ``python -m geo`` (:class:`geo.cli.common.Parser`).
+    """
+    from geo.cli.common import Parser, hx, use_lang
+
+    use_lang(lang or _lang())
+    p = Parser(prog="python -m views.accounts", description=hx("acc.h.main", var=USERS_ENV_VAR))
+    p.add_argument("--users", metavar="FILE", help=hx("acc.h.users", var=USERS_ENV_VAR))
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    add = actions.add_parser("add", help="add an account (password asked, not echoed)")
-    add.add_argument("name", metavar="NAME")
-    add.add_argument("--role", required=True, choices=ACCOUNT_ROLES)
-    add.add_argument("--replace", action="store_true", help="change the role/password of an existing account")
-    add.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="read the password from the first line of standard input instead of asking",
-    )
-    actions.add_parser("list", help="list accounts and roles (never hashes)")
-    rm = actions.add_parser("remove", help="remove an account (its open sessions end at once)")
-    rm.add_argument("name", metavar="NAME")
-    out = actions.add_parser("signout", help="end every open session of an account")
-    out.add_argument("name", metavar="NAME")
+    add = actions.add_parser("add", help=hx("acc.h.add"), description=hx("acc.h.add"))
+    add.add_argument("name", metavar="NAME", help=hx("acc.h.name"))
+    add.add_argument("--role", required=True, choices=ACCOUNT_ROLES, help=hx("acc.h.role"))
+    add.add_argument("--replace", action="store_true", help=hx("acc.h.replace"))
+    add.add_argument("--password-stdin", action="store_true", help=hx("acc.h.password_stdin"))
+    actions.add_parser("list", help=hx("acc.h.list"), description=hx("acc.h.list"))
+    rm = actions.add_parser("remove", help=hx("acc.h.remove"), description=hx("acc.h.remove"))
+    rm.add_argument("name", metavar="NAME", help=hx("acc.h.name"))
+    out = actions.add_parser("signout", help=hx("acc.h.signout"), description=hx("acc.h.signout"))
+    out.add_argument("name", metavar="NAME", help=hx("acc.h.name"))
     return p
 
 

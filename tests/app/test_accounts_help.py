@@ -1,0 +1,39 @@
+"""``python -m views.accounts --help`` speaks the tool's language (French by default), as ``python -m geo``."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.products.i18n import tr
+from views.accounts import USERS_ENV_VAR, build_parser
+
+
+def _help(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], lang: str, *argv: str) -> str:
+    monkeypatch.setenv("MALI_ACCESS_LANG", lang)
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args([*argv, "--help"])
+    assert done.value.code == 0
+    return " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_accounts_help_in_the_language(monkeypatch, capsys, lang: str) -> None:  # noqa: ANN001
+    text = _help(monkeypatch, capsys, lang)
+    assert text.startswith(tr("cli.ap.usage", lang) + " python -m views.accounts")
+    for key in ("acc.h.add", "acc.h.list", "acc.h.remove", "acc.h.signout", "cli.ap.help"):
+        assert " ".join(tr(key, lang).split()) in text, key
+    assert " ".join(tr("acc.h.main", lang, var=USERS_ENV_VAR).split()) in text
+    add = _help(monkeypatch, capsys, lang, "add")
+    assert " ".join(tr("acc.h.password_stdin", lang).split()) in add
+
+
+def test_accounts_help_has_no_english_left_in_french(monkeypatch, capsys) -> None:  # noqa: ANN001
+    text = _help(monkeypatch, capsys, "fr") + _help(monkeypatch, capsys, "fr", "add")
+    for english in (
+        "usage:",
+        "show this help",
+        "positional arguments",
+        "Manage the accounts",
+        "add an account",
+    ):
+        assert english not in text
