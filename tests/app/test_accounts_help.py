@@ -1,4 +1,4 @@
-"""``python -m views.accounts --help`` speaks the tool's language (French by default), as ``python -m geo``."""
+"""``python -m views.accounts --help`` in the tool's language (French by default), as ``python -m geo``."""
 
 from __future__ import annotations
 
