@@ -32,6 +32,7 @@ import datetime as dt
 import io
 import logging
 import math
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -1207,8 +1208,28 @@ def _draw_incident_counts(
         if layers.incident_category
         else tr("all_categories", lang)
     )
-    x0, y0, w, h = 0.60, 0.015, 0.385, 0.105
-    box = {"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "#777777", "alpha": 0.92}
+    # The box is laid out from its top down, each text block taking the height of its lines
+    # (font size x line spacing over the map frame's height, points), so a wrapped category name or a
+    # two- or three-line data-gap sentence pushes what follows down and the box grows upward.
+    ax.apply_aspect()
+    frame_pt = ax.get_position().height * ax.figure.get_figheight() * 72.0
+
+    def lines_h(n: int, size: float) -> float:  # matplotlib: 1.2 x the "lp" height, about 1.17 x size
+        return n * size * s * 1.4 / frame_pt
+
+    what_lines = textwrap.wrap(_no_break_before_colon(what, lang), 62)
+    empty = int(counts["count"].sum()) == 0
+    if empty:
+        body = textwrap.wrap(_no_break_before_colon(_empty_window_text(layers, lang), lang), 52)
+        body_h = lines_h(len(body), 6.6)
+    else:
+        swatch_h, label_gap = 0.022, 0.006
+        body_h = swatch_h + label_gap + lines_h(1, 5.8)
+    pad, gap = 0.012, 0.008
+    title_h, what_h = lines_h(1, 7.0), lines_h(len(what_lines), 5.6)
+    x0, y0, w = 0.60, 0.015, 0.385
+    h = max(0.105, pad + title_h + gap + what_h + gap + body_h + pad)
+    top = y0 + h
     ax.add_patch(
         Rectangle(
             (x0, y0),
@@ -1222,10 +1243,10 @@ def _draw_incident_counts(
             zorder=19,
         )
     )
-    del box
+    y = top - pad
     ax.text(
         x0 + 0.01,
-        y0 + h - 0.012,
+        y,
         tr("legend_counts", lang),
         transform=ax.transAxes,
         fontsize=7 * s,
@@ -1234,28 +1255,31 @@ def _draw_incident_counts(
         ha="left",
         zorder=20,
     )
+    y -= title_h + gap
     ax.text(
         x0 + 0.01,
-        y0 + h - 0.040,
-        mpl_text("\n".join(textwrap.wrap(what, 62))),
+        y,
+        mpl_text("\n".join(what_lines)),
         transform=ax.transAxes,
         fontsize=5.6 * s,
         fontstyle="italic",
         va="top",
         ha="left",
+        linespacing=1.2,
         zorder=20,
     )
-    if int(counts["count"].sum()) == 0:
-        empty = "\n".join(textwrap.wrap(_empty_window_text(layers, lang), 52))
+    y -= what_h + gap
+    if empty:
         ax.text(
             x0 + 0.01,
-            y0 + 0.012,
-            mpl_text(empty),
+            y,
+            mpl_text("\n".join(body)),
             transform=ax.transAxes,
             fontsize=6.6 * s,
-            va="bottom",
+            va="top",
             ha="left",
             color="#b2182b",
+            linespacing=1.2,
             zorder=20,
         )
         return (x0, y0, x0 + w, y0 + h)
@@ -1269,9 +1293,9 @@ def _draw_incident_counts(
         label = f"{lo}–{hi}" if hi is not None else f"≥ {lo}"
         ax.add_patch(
             Rectangle(
-                (x0 + 0.01 + i * cw, y0 + 0.028),
+                (x0 + 0.01 + i * cw, y - swatch_h),
                 cw * 0.92,
-                0.022,
+                swatch_h,
                 transform=ax.transAxes,
                 facecolor=colour,
                 edgecolor="#7a2a22",
@@ -1281,7 +1305,7 @@ def _draw_incident_counts(
         )
         ax.text(
             x0 + 0.01 + i * cw + cw * 0.46,
-            y0 + 0.022,
+            y - swatch_h - label_gap,
             label,
             transform=ax.transAxes,
             fontsize=5.8 * s,
@@ -1290,6 +1314,11 @@ def _draw_incident_counts(
             zorder=20,
         )
     return (x0, y0, x0 + w, y0 + h)
+
+
+def _no_break_before_colon(text: str, lang: str) -> str:
+    """French text with a no-break space before ``:`` and ``;``, so a line never starts with one."""
+    return re.sub(r" ([:;])", "\u00a0\\1", text) if lang == "fr" else text
 
 
 def _public_only(enc: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:

@@ -279,3 +279,69 @@ def test_pdf_subject_in_the_language(layers: MapLayers, lang: str) -> None:
     ):
         assert PdfReader(io.BytesIO(pdf)).metadata.subject == subject
     assert ("Accès humanitaire au Mali au 30 novembre 2025" == subject) == (lang == "fr")
+
+
+def _counts_key_texts(fig, lang: str):  # noqa: ANN001, ANN202
+    """Window boxes (pixels) of the incidents key's texts and of its frame, on the drawn figure."""
+    from matplotlib.patches import Rectangle
+
+    from geo.products.i18n import tr
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = next(a for a in fig.axes if any(t.get_text() == tr("legend_counts", lang) for t in a.texts))
+    frame = next(
+        r
+        for r in ax.patches
+        if isinstance(r, Rectangle) and r.get_zorder() == 19 and r.get_facecolor()[:3] == (1, 1, 1)
+    )
+    x0, y0 = frame.get_xy()  # axes fraction: the key's texts start inside its frame
+    inside = [
+        t
+        for t in ax.texts
+        if t.get_zorder() == 20
+        and x0 <= t.get_position()[0] <= x0 + frame.get_width()
+        and y0 <= t.get_position()[1] <= y0 + frame.get_height()
+    ]
+    return frame.get_window_extent(renderer), [t.get_window_extent(renderer) for t in inside], inside
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_incidents_key_texts_do_not_overlap_with_a_data_gap(layers: MapLayers, lang: str) -> None:
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+
+    from geo.products.i18n import format_date, tr
+    from geo.products.printmap import draw_map
+
+    admin2 = gpd.GeoDataFrame(
+        {"pcode": ["ML0401", "ML0501"], "name": ["Ségou", "Mopti"]},
+        geometry=[box(-7, 12.5, -4.5, 15.5), box(-4.5, 13.5, -1.5, 16)],
+        crs="EPSG:4326",
+    )
+    window = (dt.date(2025, 11, 1), AS_OF)
+    end = dt.date(2025, 10, 27)  # the data stop before the window: the three-line French sentence
+    gap = dataclasses.replace(
+        layers,
+        admin2=admin2,
+        incidents=layers.incidents.iloc[:0],
+        incident_window=window,
+        incident_data_end=end,
+    )
+    fig = draw_map(gap, as_of=AS_OF, lang=lang)
+    try:
+        frame, boxes, texts = _counts_key_texts(fig, lang)
+    finally:
+        plt.close(fig)
+    said = "\n".join(t.get_text() for t in texts).replace("\n", " ").replace("\u00a0", " ")
+    sentence = tr(
+        "no_incident_data_window", lang, date=format_date(end, lang),
+        start=format_date(window[0], lang), end=format_date(window[1], lang),
+    )  # fmt: skip
+    assert sentence in said and tr("all_categories", lang) in said
+    assert "\n:" not in "\n".join(t.get_text() for t in texts)  # no line starts with the colon
+    for i, a in enumerate(boxes):
+        assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1, texts[i]
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (texts[i].get_text(), b)
