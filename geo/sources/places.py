@@ -9,11 +9,14 @@ Adapters: ``wof_localities`` (Who's On First / GeoNames, the file in the data fo
 
 The gazetteer lacks some towns (cercle capitals such as Youwarou and Kadiolo, towns named in
 the access facts such as Gossi): ``data/curated/places.csv`` adds them, each with its source
-(:func:`read_curated_places`); :func:`load_places` merges the two.
+(:func:`read_curated_places`); :func:`load_places` merges the two. It also writes some
+gazetteer names as the product writes them (Diré and Djenné as their cercles, Dialloubé),
+from ``data/curated/place_names.csv`` (:func:`correct_names`, each row with its source).
 
 :func:`resolve_place` turns what a user types (a hub id, a name, ``Name, Cercle``, a place id,
 or ``"lat,lon"`` from a phone) into one :class:`Place`, and never picks one of several
-homonyms silently: it raises :class:`AmbiguousPlaceError` listing them.
+homonyms silently: it raises :class:`AmbiguousPlaceError` listing them, most important first
+(:func:`by_importance`: capitals, then communes' chefs-lieux, then by population and name).
 """
 
 from __future__ import annotations
@@ -55,6 +58,9 @@ CURATED_PLACE_COLUMNS = [
 CURATED_PLACE_KINDS = ("cercle_capital", "commune_chef_lieu", "town")
 COORD_CONFIDENCE = ("high", "medium", "low")
 CURATED_PLACES = CURATED_DIR / "places.csv"
+#: Spelling corrections of gazetteer names (``data/curated/place_names.csv``).
+PLACE_NAMES = CURATED_DIR / "place_names.csv"
+PLACE_NAME_COLUMNS = ["target", "source_name", "name", "source_refs", "note"]
 
 #: Mali's extent in degrees (lon min, lat min, lon max, lat max), a few km of margin: a
 #: coordinate pair outside it is refused even when no outline is given.
@@ -192,7 +198,81 @@ def read_curated_places(path: Path | str | None = None) -> gpd.GeoDataFrame:
     return gdf[PLACE_COLUMNS]
 
 
-def load_places(data_dir: Path, *, curated: Path | str | None = CURATED_PLACES) -> gpd.GeoDataFrame:
+def read_place_names(path: Path | str | None = None) -> pd.DataFrame:
+    """Read ``data/curated/place_names.csv``: spelling corrections of the gazetteer, each with its source.
+
+    A row's ``target`` is a gazetteer ``place_id`` (its ``name`` is corrected) or
+    ``adm2:<name>`` (that cercle name of the gazetteer's ``adm2_name`` is corrected);
+    ``source_name`` is the spelling the gazetteer gives, ``name`` the one shown.
+
+    Raises
+    ------
+    DataFileError
+        Unreadable file, missing column, an empty value or a target given twice (row and field named).
+    """
+    path = Path(path or PLACE_NAMES)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataFileError(path, f"cannot read place-name corrections: {exc}") from exc
+    missing = [c for c in PLACE_NAME_COLUMNS if c not in df.columns]
+    if missing:
+        raise DataFileError(path, f"missing column(s) {missing}; expected {PLACE_NAME_COLUMNS}")
+    df = df.apply(lambda s: s.str.strip())
+    for i, r in enumerate(df.itertuples(index=False), start=1):
+        for field in ("target", "source_name", "name", "source_refs"):
+            if not getattr(r, field):
+                raise DataFileError(path, "empty value", row=i, field=field)
+    dup = df["target"][df["target"].duplicated()]
+    if len(dup):
+        row = int(dup.index[0]) + 1
+        raise DataFileError(path, f"target {dup.iloc[0]!r} given twice", row=row, field="target")
+    return df
+
+
+def correct_names(places: gpd.GeoDataFrame, names: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Apply the spelling corrections of :func:`read_place_names` to the gazetteer's rows.
+
+    A correction applies only where the gazetteer still gives ``source_name`` (a new
+    release that changed the name is left as it is, with a warning). The gazetteer's
+    spelling stays in ``source_name`` so a user typing it still finds the place
+    (:func:`resolve_place`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy of ``places`` with ``name`` and ``adm2_name`` corrected and a ``source_name``
+        column (the gazetteer's name; "" where it was not changed).
+    """
+    out = places.copy()
+    out["source_name"] = ""
+    ids = out.index.astype(str)
+    for r in names.itertuples(index=False):
+        if r.target.startswith("adm2:"):
+            hit = out["adm2_name"].astype(str) == r.source_name
+            out.loc[hit, "adm2_name"] = r.name
+            if not hit.any():
+                logger.warning(
+                    "place names: no locality in cercle %r to correct to %r", r.source_name, r.name
+                )
+            continue
+        hit = (ids == r.target) & (out["name"].astype(str) == r.source_name)
+        if not hit.any():
+            logger.warning(
+                "place names: %s is not %r in the gazetteer; %r not applied", r.target, r.source_name, r.name
+            )
+            continue
+        out.loc[hit, "source_name"] = out.loc[hit, "name"]
+        out.loc[hit, "name"] = r.name
+    return out
+
+
+def load_places(
+    data_dir: Path,
+    *,
+    curated: Path | str | None = CURATED_PLACES,
+    names: Path | str | None = PLACE_NAMES,
+) -> gpd.GeoDataFrame:
     """Load the localities of the data folder plus the curated supplement (see module doc).
 
     Parameters
@@ -201,6 +281,9 @@ def load_places(data_dir: Path, *, curated: Path | str | None = CURATED_PLACES) 
         Data folder (manifest dataset ``places``).
     curated
         Curated supplement (``data/curated/places.csv``); None leaves it out.
+    names
+        Spelling corrections of gazetteer names (``data/curated/place_names.csv``,
+        :func:`correct_names`); None leaves the gazetteer's spellings.
 
     Returns
     -------
@@ -217,12 +300,16 @@ def load_places(data_dir: Path, *, curated: Path | str | None = CURATED_PLACES) 
     ds = load_manifest()["places"]
     raw = read_vector(data_dir, "places")
     gdf = normalise_places(raw, adapter=ds.adapter, path=dataset_path(data_dir, "places"))
+    if names is not None:
+        gdf = correct_names(gdf, read_place_names(names))
     if curated is not None:
         extra = read_curated_places(curated)
         clash = extra.index.intersection(gdf.index)
         if len(clash):
             raise DataFileError(curated, f"place_id {clash[0]!r} is also a gazetteer id", field="place_id")
         gdf = pd.concat([gdf, extra])
+    if "source_name" in gdf.columns:
+        gdf["source_name"] = gdf["source_name"].fillna("")
     logger.info("places: %d localities", len(gdf))
     return gdf
 
@@ -437,6 +524,32 @@ def _merge_duplicates(hits: pd.DataFrame) -> pd.DataFrame:
     return hits.iloc[sorted(kept)]
 
 
+#: Place types of a commune's chef-lieu (curated kind; Who's On First ``localadmin``).
+CHEF_LIEU_TYPES = ("commune_chef_lieu", "localadmin")
+
+
+def by_importance(hits: pd.DataFrame) -> pd.DataFrame:
+    """Return homonyms most important first: capitals, then communes' chefs-lieux, then the others.
+
+    Within each group the most populous come first (unknown population last), then by name.
+    A place is a capital when its name is that of its cercle or region (Diré in cercle Diré)
+    or when the curated supplement says so (``cercle_capital``).
+    """
+    if len(hits) < 2:
+        return hits
+    folded = hits["name"].astype(str).map(fold_name)
+    capital = (
+        (folded == hits["adm2_name"].map(_fold_admin))
+        | (folded == hits["adm1_name"].map(_fold_admin))
+        | (hits["place_type"].astype(str) == "cercle_capital")
+    )
+    chef_lieu = hits["place_type"].astype(str).isin(CHEF_LIEU_TYPES)
+    rank = np.where(capital, 0, np.where(chef_lieu, 1, 2))
+    pop = pd.to_numeric(hits["population"], errors="coerce").fillna(-1.0).to_numpy()
+    order = sorted(range(len(hits)), key=lambda i: (rank[i], -pop[i], folded.iloc[i], str(hits.index[i])))
+    return hits.iloc[order]
+
+
 def _storage(places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if places.crs is not None and places.crs.to_string() != STORAGE_CRS:
         return places.to_crs(STORAGE_CRS)
@@ -503,18 +616,24 @@ def resolve_place(
     if raw in ids:
         return _place_of(raw, places.loc[ids == raw].iloc[0])
     names = places["name"].astype(str).map(fold_name)
+    # the gazetteer's own spelling of a corrected name still finds the place (correct_names)
+    former = places["source_name"].fillna("").astype(str).map(fold_name) if "source_name" in places else None
+
+    def named(k: str) -> gpd.GeoDataFrame:
+        return places[(names == k) | (former == k)] if former is not None else places[names == k]
+
     key, qualifier = fold_name(raw), ""
-    hits = places[names == key]
+    hits = named(key)
     if hits.empty and "," in raw:
         head, _, tail = raw.rpartition(",")
         key, qualifier = fold_name(head), _fold_admin(tail)
-        hits = places[names == key]
+        hits = named(key)
     if qualifier:
         cercle = hits["adm2_name"].map(_fold_admin) == qualifier
         region = hits["adm1_name"].map(_fold_admin) == qualifier
         narrowed = hits[cercle] if cercle.any() else hits[region]
         if narrowed.empty and len(hits):
-            cands = [_place_of(i, r) for i, r in _merge_duplicates(hits).iterrows()]
+            cands = [_place_of(i, r) for i, r in by_importance(_merge_duplicates(hits)).iterrows()]
             msg = f"no {head.strip()!r} in a cercle or region named {tail.strip()!r}; places of that name:"
             err = InputError("\n".join([msg] + [f"  {c.line()}" for c in cands]))
             err.candidates = cands
@@ -524,7 +643,7 @@ def resolve_place(
     if len(hits) == 1:
         return _place_of(hits.index[0], hits.iloc[0])
     if len(hits) > 1:
-        cands = [_place_of(i, r) for i, r in hits.iterrows()]
+        cands = [_place_of(i, r) for i, r in by_importance(hits).iterrows()]
         raise AmbiguousPlaceError(raw, cands, _also(places, names, key, set(hits.index)))
     close = difflib.get_close_matches(key, sorted(set(names)), n=6, cutoff=0.8)
     also = _also(places, names, key, set())

@@ -317,3 +317,88 @@ def test_issue_cases_on_the_real_gazetteer(real_places) -> None:  # noqa: ANN001
     for name, cercle in (("Youwarou", "Youwarou"), ("Kadiolo", "Kadiolo"), ("Gossi", "Gourma-Rharous")):
         p = resolve_place(name, real_places)
         assert p.place_id.startswith("cur:") and p.adm2_name == cercle
+
+
+# ---------------------------------------------------------------------------------------------
+# Spelling corrections and the order of homonyms (French user trial)
+
+
+def test_homonyms_listed_by_importance_capital_then_population_then_name() -> None:
+    from geo.sources.places import by_importance
+
+    places = _places()
+    places.loc["1", "population"] = 10943.0  # the Kayes Diré is a village with a population figure
+    extra = places.loc[["1"]].rename(index={"1": "11"}).assign(name="Dire", population=float("nan"))
+    extra.geometry = [Point(-11.08, 12.16)]
+    places = pd.concat([places, extra])
+    with pytest.raises(AmbiguousPlaceError) as info:
+        resolve_place("Diré", places)
+    # the chef-lieu of cercle Diré first although it has no population; then the populous one
+    assert [c.place_id for c in info.value.candidates] == ["2", "1", "11"]
+    ranked = by_importance(places.loc[["11", "1", "2"]])
+    assert list(ranked.index) == ["2", "1", "11"]
+    chef_lieu = places.loc[["11", "1"]].assign(population=float("nan"))
+    chef_lieu.loc["11", "place_type"] = "localadmin"
+    assert list(by_importance(chef_lieu).index) == ["11", "1"]  # a commune's chef-lieu before a village
+
+
+def test_name_corrections_apply_where_the_gazetteer_spells_the_source_name(tmp_path: Path) -> None:
+    from geo.sources.places import correct_names, read_place_names
+
+    path = tmp_path / "names.csv"
+    path.write_text(
+        "target,source_name,name,source_refs,note\n"
+        "2,Dire,Diré,S-X,cercle capital\n"
+        "6,Macina,Kè-Macina,S-X,not the gazetteer's spelling: left\n"
+        "adm2:Niafunke,Niafunke,Niafounké,S-X,\n",
+        encoding="utf-8",
+    )
+    fixed = correct_names(_places(), read_place_names(path))
+    assert fixed.loc["2", "name"] == "Diré" and fixed.loc["2", "source_name"] == "Dire"
+    assert fixed.loc["6", "name"] == "Ké-Macina" and fixed.loc["6", "source_name"] == ""
+    assert fixed.loc["8", "adm2_name"] == "Niafounké"
+    # the gazetteer's spelling still finds the place; the corrected one is displayed
+    assert resolve_place("Dire, Tombouctou", fixed).name == "Diré"
+    path.write_text("target,source_name,name,source_refs,note\n2,Dire,Diré,,\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="empty value") as info:
+        read_place_names(path)
+    assert info.value.row == 1 and info.value.field == "source_refs"
+
+
+def test_every_name_correction_cites_a_known_source() -> None:
+    from geo.sources.curated import read_sources
+    from geo.sources.places import read_place_names
+
+    known = set(read_sources().index)
+    for refs in read_place_names()["source_refs"]:
+        for key in (k.strip() for k in refs.split(";")):
+            assert key in known, key
+
+
+def test_trial_spellings_on_the_real_gazetteer(real_places, data_dir: Path) -> None:  # noqa: ANN001
+    from geo.sources.admin import load_admin
+    from geo.sources.places import read_place_names
+
+    adm2 = load_admin(data_dir, 2)
+    adm3 = gpd.read_file(data_dir / "admin" / "mli_adm3_ocha2015.gpkg").set_index("adm3_pcode")
+    # written as the product writes the cercles (OCHA COD-AB) whose chefs-lieux they are
+    djenne = resolve_place("Djenné", real_places)
+    assert djenne.name == adm2.at["ML0505", "name"] == "Djenné"
+    tomb = resolve_place("Diré, Tombouctou", real_places)
+    assert tomb.name == adm2.at["ML0602", "name"] == tomb.adm2_name == "Diré"
+    # typed either way, the Tombouctou town leads the homonyms
+    for typed in ("Diré", "Dire"):
+        with pytest.raises(AmbiguousPlaceError) as info:
+            resolve_place(typed, real_places)
+        assert info.value.candidates[0].place_id == tomb.place_id
+    # the commune of Mopti cercle the curated track is named after
+    dial = resolve_place("Dialloubé", real_places)
+    assert fold_name(dial.name) == fold_name(adm3.at["ML050103", "adm3_name"]) and dial.adm2_name == "Mopti"
+    assert adm3.loc["ML050103"].geometry.contains(Point(dial.lon, dial.lat))
+    shipped = read_place_names()
+    for r in shipped[~shipped["target"].str.startswith("adm2:")].itertuples():
+        assert (
+            real_places.at[r.target, "name"] == r.name
+            and real_places.at[r.target, "source_name"] == r.source_name
+        )
+    assert not (real_places["adm2_name"] == "Dire").any()
