@@ -77,5 +77,5 @@ def run_add(args: argparse.Namespace) -> int:
     )
     print(say(args, "cli.data_folder", path=data_dir))
     for line in lines:
-        print(line)
+        print(text_in(line, lang_of(args)))
     return 0

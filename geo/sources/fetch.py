@@ -413,14 +413,23 @@ ADD_ROLES = {
 }
 
 
-def describe(data_dir: Path, role: str, rec: dict | None) -> str:
-    """One-line summary of the file a lock/manifest record points at (count, version, classes)."""
+def describe(data_dir: Path, role: str, rec: dict | None) -> Keyed:
+    """One-line summary of the file a lock/manifest record points at (count, version, classes).
+
+    A :class:`geo.text.Keyed` text: English, and the catalog key the command line writes in
+    its user's language (``cli.add.*``).
+    """
     if not rec:
-        return "(none)"
+        return Keyed("(none)", "cli.add.none")
     path = Path(data_dir) / rec.get("path", "")
+    where = str(rec.get("path"))
     if not path.is_file():
-        return f"{rec.get('path')} (missing)"
-    version = f", COD-AB {rec['version']}" if rec.get("version") else ""
+        return Keyed(f"{where} (missing)", "cli.add.missing", path=where)
+    version = (
+        Keyed(f", COD-AB {rec['version']}", "cli.add.version", version=rec["version"])
+        if rec.get("version")
+        else ""
+    )
     suffix = path.suffix.lower()
     try:
         if suffix == ".gpkg":
@@ -430,21 +439,34 @@ def describe(data_dir: Path, role: str, rec: dict | None) -> str:
             extra = ""
             if role == "roads_osm" and "surface" in gdf.columns:
                 counts = gdf["surface"].replace("", "ferry").value_counts().sort_index()
-                extra = "; " + ", ".join(f"{k} {v}" for k, v in counts.items())
-                extra += f"; bridges {int(gdf['bridge'].sum())}, fords {int(gdf['ford'].sum())}"
-            return f"{rec['path']} ({len(gdf)} features{version}{extra})"
+                listed = ", ".join(f"{k} {v}" for k, v in counts.items())
+                bridges, fords = int(gdf["bridge"].sum()), int(gdf["ford"].sum())
+                extra = Keyed(
+                    f"; {listed}; bridges {bridges}, fords {fords}",
+                    "cli.add.roads",
+                    surfaces=listed,
+                    bridges=bridges,
+                    fords=fords,
+                )
+            n = len(gdf)
+            text = f"{where} ({n} features{version}{extra})"
+            return Keyed(text, "cli.add.features", path=where, n=n, version=version, extra=extra)
         if suffix in (".tif", ".tiff"):
             import rasterio
 
             with rasterio.open(path) as src:
-                return f"{rec['path']} ({src.width}x{src.height} cells of {abs(src.transform.a):.4f}°)"
+                w, h, cell = src.width, src.height, f"{abs(src.transform.a):.4f}"
+            return Keyed(
+                f"{where} ({w}x{h} cells of {cell}°)", "cli.add.raster", path=where, w=w, h=h, cell=cell
+            )
         if suffix == ".csv":
             import pandas as pd
 
-            return f"{rec['path']} ({len(pd.read_csv(path))} rows)"
+            n = len(pd.read_csv(path))
+            return Keyed(f"{where} ({n} rows)", "cli.add.rows", path=where, n=n)
     except (OSError, ValueError) as exc:
-        return f"{rec['path']} (unreadable: {exc})"
-    return str(rec.get("path"))
+        return Keyed(f"{where} (unreadable: {exc})", "cli.add.unreadable", path=where, reason=of_error(exc))
+    return Keyed(where, "cli.add.path", path=where)
 
 
 def add_user_file(
@@ -480,7 +502,8 @@ def add_user_file(
     -------
     list of str
         What changed, one line per role: ``ROLE: before -> after``, plus warnings (admin
-        levels left on different COD-AB versions).
+        levels left on different COD-AB versions); each a :class:`geo.text.Keyed` the
+        command line writes in its user's language.
 
     Raises
     ------
@@ -493,11 +516,14 @@ def add_user_file(
     data_dir, file = Path(data_dir), Path(file)
     if role not in ADD_ROLES:
         msg = f"unknown role {role!r}; expected one of {sorted(ADD_ROLES)}"
+        msg = Keyed(msg, "err.not_one_of", value=repr(role), allowed=", ".join(sorted(ADD_ROLES)))
         raise DataFileError(file, msg, field="role")
     if not file.is_file():
-        raise DataFileError(file, "file not found")
+        raise DataFileError(file, Keyed("file not found", "err.src.file_not_found"))
     if kind not in ("ged", "candidate"):
-        raise DataFileError(file, f"unknown incidents kind {kind!r}; expected ged or candidate", field="kind")
+        msg = Keyed(f"unknown incidents kind {kind!r}; expected ged or candidate", "err.not_one_of",
+                    value=repr(kind), allowed="ged, candidate")  # fmt: skip
+        raise DataFileError(file, msg, field="kind")
     options: dict = {}
     if role == "population":
         options = {"values": values, "path": "population/mli_population_density.tif"}
@@ -527,7 +553,13 @@ def add_user_file(
     except (OSError, ValueError) as exc:
         if isinstance(exc, DataFileError):
             raise
-        raise DataFileError(file, f"cannot convert for role {role} ({exc})") from exc
+        msg = Keyed(
+            f"cannot convert for role {role} ({exc})",
+            "err.src.cannot_convert",
+            role=role,
+            reason=of_error(exc),
+        )
+        raise DataFileError(file, msg) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     stamp = now_utc()
@@ -551,10 +583,11 @@ def add_user_file(
             "recorded_at": stamp,
         }
     write_lock(data_dir, lock)
-    lines = [
-        f"{o.role}: {old_desc[o.role]} -> {describe(data_dir, o.role, lock['datasets'][o.role])}"
-        for o in outputs
-    ]
+    lines: list[str] = []
+    for o in outputs:
+        after = describe(data_dir, o.role, lock["datasets"][o.role])
+        text = f"{o.role}: {old_desc[o.role]} -> {after}"
+        lines.append(Keyed(text, "cli.add.line", role=o.role, before=old_desc[o.role], after=after))
     if role == "admin":
         versions = {}
         for lvl in (1, 2, 3):
@@ -564,8 +597,9 @@ def add_user_file(
                 continue
         if len(set(versions.values())) > 1:
             listing = ", ".join(f"admin{k}={v}" for k, v in versions.items())
-            lines.append(
+            text = (
                 f"warning: admin levels now use different COD-AB versions ({listing}); "
                 "joins across them need the P-code crosswalk"
             )
+            lines.append(Keyed(text, "cli.add.mixed_versions", listing=listing))
     return lines

@@ -67,6 +67,7 @@ import pandas as pd
 
 from geo.config import CURATED_DIR, STORAGE_CRS
 from geo.errors import DataFileError
+from geo.text import Keyed
 
 logger = logging.getLogger(__name__)
 
@@ -348,12 +349,13 @@ def normalise_osm_roads(raw: gpd.GeoDataFrame, *, path: Path | str = "<memory>")
     except ValueError as exc:
         raise DataFileError(path, str(exc), field="highway") from exc
     if raw.crs is None:
-        raise DataFileError(path, "road layer has no CRS; expected EPSG:4326", field="geometry")
+        msg = Keyed("road layer has no CRS; expected EPSG:4326", "err.src.roads_no_crs")
+        raise DataFileError(path, msg, field="geometry")
     osm_id = _text(raw, "osm_id")
     empty_id = (osm_id == "") | (osm_id.str.lower() == "nan")
     if empty_id.any():
         row = int(np.flatnonzero(empty_id.to_numpy())[0]) + 1
-        raise DataFileError(path, "empty osm_id", row=row, field="osm_id")
+        raise DataFileError(path, Keyed("empty osm_id", "err.src.empty_osm_id"), row=row, field="osm_id")
     hw = _text(raw, "highway" if schema == "hot" else "fclass").str.lower()
     tags = {k: _text(raw, k) for k in ("surface", "tracktype", "smoothness", "seasonal", "ford", "route")}
     # classify each distinct tag combination once (a national export has a few hundred)
@@ -390,7 +392,8 @@ def normalise_osm_roads(raw: gpd.GeoDataFrame, *, path: Path | str = "<memory>")
     )
     gdf = gpd.GeoDataFrame(out, geometry=raw.geometry[keep].to_numpy(), crs=raw.crs).to_crs(STORAGE_CRS)
     if gdf.empty:
-        raise DataFileError(path, "no vehicle road line in the layer (after dropping footways, paths ...)")
+        msg = "no vehicle road line in the layer (after dropping footways, paths ...)"
+        raise DataFileError(path, Keyed(msg, "err.src.no_vehicle_road"))
     gdf.attrs["dropped"] = int((~keep).sum())
     logger.info("OSM roads (%s): %d kept, %d dropped", schema, len(gdf), int((~keep).sum()))
     return gdf
@@ -416,7 +419,8 @@ def read_osm_road_file(path: Path) -> gpd.GeoDataFrame:
     try:
         return open_vector(path, prefer="roads")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise DataFileError(path, f"cannot read road layer ({exc})") from exc
+        msg = Keyed(f"cannot read road layer ({exc})", "err.src.roads_unreadable", detail=str(exc))
+        raise DataFileError(path, msg) from exc
 
 
 def load_osm_roads(data_dir: Path) -> gpd.GeoDataFrame:
@@ -437,7 +441,13 @@ def load_osm_roads(data_dir: Path) -> gpd.GeoDataFrame:
         bad = ~gdf[col].fillna("").isin(allowed)
         if bad.any():
             row = int(np.flatnonzero(bad.to_numpy())[0]) + 1
-            msg = f"value {gdf[col].iloc[row - 1]!r} not in {allowed}"
+            value = repr(gdf[col].iloc[row - 1])
+            msg = Keyed(
+                f"value {value} not in {allowed}",
+                "err.not_one_of",
+                value=value,
+                allowed=", ".join(map(str, allowed)),
+            )
             raise DataFileError(path, msg, row=row, field=col)
     for col in ("bridge", "ferry", "ford"):
         gdf[col] = gdf[col].astype(bool)

@@ -36,6 +36,7 @@ import pyogrio
 
 from geo.config import STORAGE_CRS, WORK_CRS
 from geo.errors import DataFileError, MissingDataError
+from geo.text import Keyed
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +221,7 @@ def open_vector(path: Path, *, prefer: str | None = None, strict: bool = False) 
     if len(layers) != 1:
         names = [_layer_label(*x) for x in layers]
         msg = f"expected one vector layer{f' named *{prefer}*' if prefer else ''}, found {names or 'none'}"
-        raise DataFileError(path, msg)
+        raise DataFileError(path, Keyed(msg, "err.src.one_layer", found=", ".join(names) or "-"))
     ds, layer = layers[0]
     return gpd.read_file(ds, layer=layer, engine="pyogrio")
 
@@ -301,7 +302,10 @@ def normalise_cod_ab_layer(raw: gpd.GeoDataFrame, level: int, version: str, path
         pc, nm = _cod_col(raw, k, "pcode"), _cod_col(raw, k, "name")
         if pc is None or nm is None:
             field = f"adm{k}_pcode" if pc is None else f"adm{k}_name"
-            raise DataFileError(path, f"COD-AB admin{level} layer lacks the admin{k} column", field=field)
+            msg = Keyed(
+                f"COD-AB admin{level} layer lacks the admin{k} column", "err.src.cod_lacks", level=level, k=k
+            )
+            raise DataFileError(path, msg, field=field)
         names = raw[nm].astype("string")
         out[f"adm{k}_name"] = names.map(french_name) if k <= 2 else names
         out[f"adm{k}_pcode"] = raw[pc].astype("string").str.strip().str.upper()
@@ -319,7 +323,11 @@ def normalise_cod_ab_layer(raw: gpd.GeoDataFrame, level: int, version: str, path
     pcode = out[f"adm{level}_pcode"]
     bad = pcode.isna() | (pcode == "")
     dup = pcode.duplicated(keep="first")
-    for mask, why in ((bad, "empty P-code"), (dup, "duplicate P-code")):
+    empty, twice = (
+        Keyed("empty P-code", "err.src.empty_pcode"),
+        Keyed("duplicate P-code", "err.src.dup_pcode"),
+    )
+    for mask, why in ((bad, empty), (dup, twice)):
         if mask.any():
             row = int(np.flatnonzero(mask.to_numpy())[0]) + 1
             raise DataFileError(path, why, row=row, field=f"adm{level}_pcode")
@@ -353,7 +361,8 @@ def process_cod_ab(raw: dict[str, Path], ctx: Context, *, version: str = "", **_
     layers = cod_ab_layers(list(raw.values()))
     if not layers:
         first = next(iter(raw.values()))
-        raise DataFileError(first, "no COD-AB admin1, admin2 or admin3 layer (names with adm1/adm2/adm3)")
+        msg = "no COD-AB admin1, admin2 or admin3 layer (names with adm1/adm2/adm3)"
+        raise DataFileError(first, Keyed(msg, "err.src.no_cod_layer"))
     first_level = min(layers)
     probe = gpd.read_file(layers[first_level][0], layer=layers[first_level][1], engine="pyogrio")
     try:
@@ -401,9 +410,11 @@ def process_wof_admin0(raw: dict[str, Path], ctx: Context, **_: object) -> list[
         feat = json.loads(path.read_text(encoding="utf-8"))
         props = feat["properties"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataFileError(path, f"not a Who's On First GeoJSON record ({exc})") from exc
+        msg = Keyed(f"not a Who's On First GeoJSON record ({exc})", "err.src.not_wof", detail=str(exc))
+        raise DataFileError(path, msg) from exc
     if props.get("wof:placetype") != "country":
-        raise DataFileError(path, "Who's On First record is not a country", field="wof:placetype")
+        msg = Keyed("Who's On First record is not a country", "err.src.wof_not_country")
+        raise DataFileError(path, msg, field="wof:placetype")
     gdf = gpd.GeoDataFrame.from_features([feat], crs=STORAGE_CRS)
     rec = _wof_record(props)
     rec["name_fr"] = rec["name_fr"] or "Mali"
@@ -452,7 +463,10 @@ def process_wof_places(raw: dict[str, Path], ctx: Context, **_: object) -> list[
     try:
         feats = _wof_features(path)
     except (OSError, ValueError, tarfile.TarError, zipfile.BadZipFile) as exc:
-        raise DataFileError(path, f"cannot read the Who's On First archive ({exc})") from exc
+        msg = Keyed(
+            f"cannot read the Who's On First archive ({exc})", "err.src.wof_unreadable", detail=str(exc)
+        )
+        raise DataFileError(path, msg) from exc
     names = {}
     for f in feats:
         p = f.get("properties", {})
@@ -491,7 +505,8 @@ def process_wof_places(raw: dict[str, Path], ctx: Context, **_: object) -> list[
         rows.append(rec)
         geoms.append(geom)
     if not rows:
-        raise DataFileError(path, "no locality or localadmin record in the Who's On First archive")
+        msg = "no locality or localadmin record in the Who's On First archive"
+        raise DataFileError(path, Keyed(msg, "err.src.wof_no_locality"))
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=STORAGE_CRS)
     import shapely
 
@@ -566,12 +581,14 @@ def process_population(
 
     src_path = next(p for p in raw.values() if p.suffix.lower() in (".tif", ".tiff", ".grd"))
     if values not in ("count", "density"):
-        raise DataFileError(src_path, f"unknown population values {values!r}; expected count or density")
+        msg = f"unknown population values {values!r}; expected count or density"
+        raise DataFileError(src_path, Keyed(msg, "err.src.pop_values", values=repr(values)))
     outline = ctx.outline()
     try:
         with rasterio.open(src_path) as src:
             if src.crs is None or not src.crs.is_geographic:
-                raise DataFileError(src_path, "population raster must be in lon/lat (EPSG:4326)")
+                msg = Keyed("population raster must be in lon/lat (EPSG:4326)", "err.src.pop_lonlat")
+                raise DataFileError(src_path, msg)
             win = _crop_window(src, outline)
             data = src.read(1, window=win, masked=True).astype("float64")
             transform = src.window_transform(win)
@@ -644,7 +661,8 @@ def process_landcover(
     try:
         with rasterio.open(src_path) as src:
             if src.crs is None or not src.crs.is_geographic:
-                raise DataFileError(src_path, "land-cover raster must be in lon/lat (EPSG:4326)")
+                msg = Keyed("land-cover raster must be in lon/lat (EPSG:4326)", "err.src.lc_lonlat")
+                raise DataFileError(src_path, msg)
             win = _crop_window(src, outline)
             data = src.read(1, window=win, masked=True)
             transform = src.window_transform(win)
@@ -654,7 +672,8 @@ def process_landcover(
     bad = np.ma.getmaskarray(data) | ~np.isfinite(filled) | (filled < 0)
     valid = filled[~bad]
     if valid.size and (valid.max() > 254 or np.any(valid != np.round(valid))):
-        raise DataFileError(src_path, "land-cover values must be whole class codes 0-254")
+        msg = Keyed("land-cover values must be whole class codes 0-254", "err.src.lc_codes")
+        raise DataFileError(src_path, msg)
     classes = np.where(bad, 255, filled).astype("uint8")
     rel = path or "terrain/mli_landcover.tif"
     _write_raster(ctx.staging / rel, classes, transform, nodata=255)
@@ -738,7 +757,10 @@ def _read_ucdp_csv(path: Path) -> pd.DataFrame:
         with zipfile.ZipFile(path) as zf:
             members = [m for m in zf.namelist() if m.lower().endswith(".csv")]
             if len(members) != 1:
-                raise DataFileError(path, f"expected one CSV in the zip, found {members}")
+                msg = Keyed(
+                    f"expected one CSV in the zip, found {members}", "err.src.one_csv", found=str(members)
+                )
+                raise DataFileError(path, msg)
             with zf.open(members[0]) as f:
                 return pd.read_csv(f, low_memory=False)
     return pd.read_csv(path, low_memory=False)
@@ -777,7 +799,9 @@ def ucdp_mali_precise(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     ]
     for c in need:
         if c not in df.columns:
-            raise DataFileError(path, "missing column in UCDP events file", field=c)
+            raise DataFileError(
+                path, Keyed("missing column in UCDP events file", "err.src.ucdp_column"), field=c
+            )
     mali = df[(pd.to_numeric(df["country_id"], errors="coerce") == UCDP_MALI)]
     mali = mali[pd.to_numeric(mali["where_prec"], errors="coerce").isin([1, 2])].copy()
     date = pd.to_datetime(mali["date_start"], errors="coerce")
@@ -788,7 +812,8 @@ def ucdp_mali_precise(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     for mask, field in ((date.isna(), "date_start"), (lat.isna(), "latitude"), (lon.isna(), "longitude")):
         if mask.any():
             row = int(mali.index[mask.to_numpy()][0]) + 1
-            raise DataFileError(path, "invalid value in a Mali event", row=row, field=field)
+            msg = Keyed("invalid value in a Mali event", "err.src.ucdp_value")
+            raise DataFileError(path, msg, row=row, field=field)
     tov = pd.to_numeric(mali["type_of_violence"], errors="coerce")
     out = pd.DataFrame(
         {
@@ -826,7 +851,8 @@ def process_ucdp(
     try:
         df = _read_ucdp_csv(src_path)
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise DataFileError(src_path, f"cannot read UCDP CSV ({exc})") from exc
+        msg = Keyed(f"cannot read UCDP CSV ({exc})", "err.src.ucdp_unreadable", detail=str(exc))
+        raise DataFileError(src_path, msg) from exc
     out = ucdp_mali_precise(df, src_path)
     rel = path or f"incidents/mali_{role}.csv"
     target = ctx.staging / rel

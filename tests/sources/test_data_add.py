@@ -144,7 +144,9 @@ def test_add_hot_roads_zip_then_verify(
     assert cli(["data", "add", "roads", str(z), "--data", str(folder)]) == 0
     out = capsys.readouterr().out
     kept = [r for r in HOT_ROWS if r[-1] is not None]
-    assert f"roads_osm: (none) -> roads/mli_roads_osm.gpkg ({len(kept)} features" in out
+    # the command speaks French by default: the line's words from the catalog, the figures from the file
+    assert f"roads_osm : (aucun) -> roads/mli_roads_osm.gpkg ({len(kept)} entités ; " in out
+    assert "features" not in out and "bridges" not in out
     roads = load_osm_roads(folder).set_index("osm_id")
     for oid, *_, expected in kept:
         assert (roads.loc[str(oid), "surface"], roads.loc[str(oid), "season"]) == expected, oid
@@ -307,3 +309,45 @@ def test_french_names_and_grd_legend(tmp_path: Path, data_dir: Path) -> None:
     assert _grd_legend(grd) == {0: ("Water", "#0000FF"), 16: ("Barren", "#AAAAAA")}
     grd.write_text("[data]\ndatatype=FLT4S\n")
     assert _grd_legend(grd) == {}
+
+
+def test_data_add_lines_and_errors_in_french(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from geo.products.i18n import tr
+
+    g = tmp_path / "gis_osm_roads_free_1.gpkg"
+    geofabrik_roads().to_file(g, layer="gis_osm_roads_free_1", engine="pyogrio")
+    english = add_user_file(folder, "roads", g)[0]  # str() of each line stays English
+    assert english.startswith("roads_osm: (none) -> roads/mli_roads_osm.gpkg (5 features")
+    roads = load_osm_roads(folder)
+    z = _zip_shp(hot_roads(), tmp_path, "hot")
+    assert cli(["data", "add", "roads", str(z), "--data", str(folder)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    surfaces = roads["surface"].replace("", "ferry").value_counts().sort_index()
+    listed = ", ".join(f"{k} {v}" for k, v in surfaces.items())
+    before = (
+        f"roads/mli_roads_osm.gpkg ({len(roads)} entités ; {listed} ; "
+        f"ponts {int(roads['bridge'].sum())}, gués {int(roads['ford'].sum())})"
+    )
+    assert out[0] == tr("cli.data_folder", "fr", path=folder)
+    assert out[1].startswith(f"roads_osm : {before} -> roads/mli_roads_osm.gpkg (")
+    missing = tmp_path / "absent.zip"
+    assert cli(["data", "add", "roads", str(missing), "--data", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err
+        == tr(
+            "cli.error",
+            "fr",
+            message=tr("cli.err_where", "fr", where=str(missing), reason="fichier introuvable"),
+        )
+        + "\n"
+    )
+    bad = tmp_path / "roads.gpkg"
+    gpd.GeoDataFrame(
+        {"osm_id": [1], "highway": ["footway"]}, geometry=[LineString([(0, 0), (1, 1)])], crs=4326
+    ).to_file(bad)
+    assert cli(["data", "add", "roads", str(bad), "--data", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "aucune route carrossable dans la couche" in err and "no vehicle road" not in err
