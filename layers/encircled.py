@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import pandas as pd
 
 from geo.products.i18n import format_number, tr
 from geo.vocab import ENCIRCLED_STATUS
@@ -96,7 +97,8 @@ def build_encircled_layer(
         if restricted:
             fields += [
                 (tr("mpop.armed_group", lang), row.get("armed_group")),
-                (tr("mpop.note", lang), row.get("note")),
+                # seeded from data/curated: the source's note, in English; recorded later: the user's
+                (_note_header(row, lang), row.get("note")),
             ]
         popup = popup_table(fields, title=row["locality"])
         tip = esc(tr("mpop.encircled_tip", lang, name=row["locality"]))
@@ -118,3 +120,8 @@ def build_encircled_layer(
             slim(points, tolerance_m=0.0, precision_deg=POINT_PRECISION_DEG), style=DISC_STYLE
         ).add_to(group)
     return group
+
+
+def _note_header(row: pd.Series, lang: str) -> str:
+    """Header of a version's note: the source's note (English data) for a seeded version, else "Note"."""
+    return tr("mpop.source_note", lang) if row.get("origin") == "seed" else tr("mpop.note", lang)

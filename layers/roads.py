@@ -116,7 +116,8 @@ def _axis_popup(axis_id: object, row: pd.Series, lang: str) -> str:
             (tr("mpop.valid_from", lang), popup_day(row.get("valid_from"), lang)),
             (tr("mpop.valid_to", lang), popup_day(row.get("valid_to"), lang) or tr("mpop.open_ended", lang)),
             (tr("mpop.source", lang), row.get("source")),
-            (tr("mpop.note", lang), row.get("note")),
+            # a note seeded from data/curated is the source's, in English; one recorded later is the user's
+            (_note_header(row, lang), row.get("note")),
             (tr("mpop.geometry", lang), _geometry_text(row.get("schematic"), lang)),
         ],
         title=row["axis_name"],
@@ -346,3 +347,8 @@ def _draw_osm_overview(network: gpd.GeoDataFrame, group: folium.FeatureGroup) ->
             style_function=lambda _f: {"color": BASE_ROAD_COLOUR, "weight": 1.2, "opacity": 0.7},
         ).add_to(group)
     return network[~from_osm]
+
+
+def _note_header(row: pd.Series, lang: str) -> str:
+    """Header of a version's note: the source's note (English data) for a seeded version, else "Note"."""
+    return tr("mpop.source_note", lang) if row.get("origin") == "seed" else tr("mpop.note", lang)

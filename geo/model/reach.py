@@ -997,10 +997,13 @@ def state_as_of(
     Returns
     -------
     (pandas.DataFrame, geopandas.GeoDataFrame)
-        Axis status indexed by ``axis_id`` (``geo.sources.curated.road_status_as_of``) and the
-        encircled episodes with ``in_force`` (``geo.sources.curated.encircled_as_of``).
+        Axis status indexed by ``axis_id`` (``geo.sources.curated.road_status_as_of``, with the
+        version's ``origin``, seed or user, when the versions have it: a seeded note is the
+        source's, in English) and the encircled episodes with ``in_force``
+        (``geo.sources.curated.encircled_as_of``).
     """
-    status = road_status_as_of(road_status_versions, inputs.axes.index, as_of)
+    extra = ("origin",) if "origin" in road_status_versions.columns else ()
+    status = road_status_as_of(road_status_versions, inputs.axes.index, as_of, extra_columns=extra)
     episodes = encircled_as_of(encircled_episodes, as_of)
     return status, episodes
 

@@ -42,3 +42,33 @@ def test_hostile_method_is_escaped_and_no_population_no_line() -> None:
     html = _popups(build_encircled_layer(ep))[0]
     assert "<img" not in html and "&lt;img" in html
     assert "People inside" not in _popups(build_encircled_layer(_episodes()))[0]
+
+
+def test_seeded_note_is_labelled_as_the_source_english_one_a_user_note_is_not() -> None:
+    from geo.products.i18n import tr
+
+    seeded = _episodes(note="Blockade by JNIM since October 2020", origin="seed", armed_group="X")
+    html = _popups(build_encircled_layer(seeded, lang="fr", restricted=True))[0]
+    assert (
+        tr("mpop.source_note", "fr") == "Note de la source (en anglais)"
+        and tr("mpop.source_note", "fr") in html
+    )
+    assert "Blockade by JNIM since October 2020" in html  # the data itself is not translated
+    typed = _episodes(note="Convoi bloqué au poste", origin="user", armed_group="X")
+    html = _popups(build_encircled_layer(typed, lang="fr", restricted=True))[0]
+    assert tr("mpop.note", "fr") in html and tr("mpop.source_note", "fr") not in html
+
+
+def test_axis_popup_labels_a_seeded_note_as_the_source_english_one() -> None:
+    import pandas as pd
+
+    from geo.products.i18n import tr
+    from layers.roads import _axis_popup
+
+    row = pd.Series(
+        {"axis_name": "Sévaré - Douentza", "status": "closed", "note": "IED on the bridge", "origin": "seed"}
+    )
+    assert tr("mpop.source_note", "fr") in _axis_popup("RN16", row, "fr")
+    assert tr("mpop.source_note", "en") in _axis_popup("RN16", row, "en")
+    user = _axis_popup("RN16", row.copy().set_axis(row.index).replace({"seed": "user"}), "fr")
+    assert tr("mpop.note", "fr") in user and tr("mpop.source_note", "fr") not in user

@@ -57,8 +57,8 @@ def test_kml_description_in_french_labels_and_values() -> None:
     schematic = f"{tr('kml.field.schematic', 'fr')} : {tr('kml.no', 'fr')}"
     assert schematic == "tracé schématique : non" and schematic in desc
     assert f"{tr('kml.field.status', 'fr')} : {ROAD_STATUS.label('closed', 'fr')}" in desc
-    # the curated note is data in English: said to be the source's, not translated
-    assert "note de la source (en anglais) : escort convoys only" in desc
+    # a note is data: written as recorded, never translated
+    assert f"{tr('kml.field.note', 'fr')} : escort convoys only" in desc
     assert "schematic" not in desc and "False" not in desc
 
 
