@@ -62,13 +62,14 @@ from geo.store.db import (
     store_exists,
     transaction,
 )
+from geo.text import Keyed
 from geo.vocab import ACTOR_TYPE, POSITION_STATUS, POSITION_TOPIC, POSITION_VISIBILITY, SCOPE_KIND
 
 logger = logging.getLogger(__name__)
 
 COMPONENT = "positions"
 EVENTS_TABLE = "position_events"
-LABEL = "position input"
+LABEL = Keyed("position input", "err.where.position_input")
 
 #: Statuses, in workflow order; codes and fr/en labels from the one vocabulary (geo.vocab).
 STATUSES = POSITION_STATUS
@@ -311,16 +312,22 @@ def validate_scope(
         Field ``scope``: unknown axis, crossing, P-code or locality.
     """
     if scope.kind == "axis" and scope.ref not in _curated_ids(seed_dir, "axes.csv", "axis_id"):
-        raise DataFileError(LABEL, f"unknown axis {scope.ref!r} (see data/curated/axes.csv)", field="scope")
+        msg = Keyed(
+            f"unknown axis {scope.ref!r} (see data/curated/axes.csv)", "err.unknown_axis", id=repr(scope.ref)
+        )
+        raise DataFileError(LABEL, msg, field="scope")
     if scope.kind == "crossing" and scope.ref not in _curated_ids(seed_dir, "crossings.csv", "crossing_id"):
         msg = f"unknown crossing {scope.ref!r} (see data/curated/crossings.csv)"
-        raise DataFileError(LABEL, msg, field="scope")
+        raise DataFileError(LABEL, Keyed(msg, "err.unknown_crossing", id=repr(scope.ref)), field="scope")
     if scope.kind == "admin" and data_dir is not None:
         from geo.sources.admin import load_admin
 
         level = {4: 1, 6: 2, 8: 3}[len(scope.ref)]
         if scope.ref not in set(load_admin(Path(data_dir), level)["pcode"]):
             msg = f"unknown admin{level} P-code {scope.ref!r} in the boundaries of {data_dir}"
+            msg = Keyed(
+                msg, "err.pos.unknown_pcode", level=level, pcode=repr(scope.ref), folder=str(data_dir)
+            )
             raise DataFileError(LABEL, msg, field="scope")
     if scope.kind == "locality":
         if conn is not None and _store_localities(conn) & {scope.ref}:
@@ -332,9 +339,11 @@ def validate_scope(
 
             if scope.ref not in set(load_places(Path(data_dir)).index.astype(str)):
                 msg = f"unknown locality {scope.ref!r}: not a place id of {data_dir}, nor a recorded locality"
+                msg = Keyed(msg, "err.pos.unknown_locality", name=repr(scope.ref), folder=str(data_dir))
                 raise DataFileError(LABEL, msg, field="scope")
         elif not _ID.match(scope.ref):
             msg = f"unknown locality {scope.ref!r} (give a data folder to check place ids)"
+            msg = Keyed(msg, "err.pos.unknown_locality_no_data", name=repr(scope.ref))
             raise DataFileError(LABEL, msg, field="scope")
     return scope
 

@@ -614,3 +614,17 @@ def test_unknown_place_and_hub_in_french(cli_fr, french, data_dir: Path, tmp_pat
     known = ", ".join(f"{h} ({hubs.at[h, 'name']})" for h in hubs.index)
     assert code == 2 and err == f"erreur : hub inconnu 'Xyzzy' ; hubs connus : {known}\n"
     assert not english_words(err)
+
+
+def test_position_with_an_unknown_place_in_french(french, data_dir: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    store = str(tmp_path / "s.sqlite")
+    argv = ["positions", "add", "--topic", "armed-escorts", "--text-fr", "a", "--text-en", "a"]
+    argv += ["--visibility", "restricted", "--by", "Awa", "--store", store]
+    code, _, err = run(capsys, *argv, "--scope", "locality:Xyzzy", "--data", str(data_dir))
+    assert code == 2
+    assert err == (
+        f"erreur : saisie de position, champ 'scope' : localité inconnue 'Xyzzy' : ni un identifiant de lieu "
+        f"de {data_dir}, ni une localité enregistrée\n"
+    )
+    code, _, err = run(capsys, *argv, "--scope", "axis:Xyzzy")
+    assert code == 2 and err == "erreur : saisie de position, champ 'scope' : axe inconnu 'Xyzzy'\n"
