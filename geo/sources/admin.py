@@ -55,6 +55,7 @@ from geo.config import STORAGE_CRS
 from geo.errors import DataFileError
 from geo.sources.datasets import dataset_entry, dataset_path, read_vector
 from geo.sources.process import french_name
+from geo.text import Keyed
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def _cod_ab(raw: gpd.GeoDataFrame, level: int, path: Path) -> pd.DataFrame:
             series = col(n, kind)
             if series is None:
                 msg = f"COD-AB admin{level} layer lacks the admin{n} {kind} column (adm{n}_{kind})"
+                msg = Keyed(msg, "err.src.cod_lacks_column", level=level, n=n, kind=kind)
                 raise DataFileError(path, msg, field=f"adm{n}_{kind}")
             if kind == "pcode":
                 out[f"adm{n}_{kind}"] = _normalise_pcode_column(
@@ -109,7 +111,9 @@ def _cod_ab(raw: gpd.GeoDataFrame, level: int, path: Path) -> pd.DataFrame:
 
 def _wof(raw: gpd.GeoDataFrame, level: int, path: Path) -> pd.DataFrame:
     if "wof_id" not in raw.columns:
-        raise DataFileError(path, "Who's On First layer lacks wof_id", field="wof_id")
+        raise DataFileError(
+            path, Keyed("Who's On First layer lacks wof_id", "err.src.wof_no_id"), field="wof_id"
+        )
     name = raw["name_fr"] if "name_fr" in raw.columns else raw["name"]
     code = raw["iso2"] if level == 0 and "iso2" in raw.columns else raw["wof_id"]
     return pd.DataFrame(
@@ -120,7 +124,9 @@ def _wof(raw: gpd.GeoDataFrame, level: int, path: Path) -> pd.DataFrame:
 def _geoboundaries(raw: gpd.GeoDataFrame, level: int, path: Path) -> pd.DataFrame:
     for c in ("shapeID", "shapeName"):
         if c not in raw.columns:
-            raise DataFileError(path, "geoBoundaries layer lacks a column", field=c)
+            raise DataFileError(
+                path, Keyed("geoBoundaries layer lacks a column", "err.src.gb_column"), field=c
+            )
     return pd.DataFrame(
         {
             "pcode": raw["shapeID"].astype("string"),
@@ -280,7 +286,8 @@ def require_same_pcode_version(layers: dict[str, pd.DataFrame]) -> str | None:
             "versions number cercles differently (Ansongo is ML0702 in 2015, ML0701 in 2021), so "
             "joining them would misattribute counts. Use boundaries of one version for every level"
         )
-        where = "admin boundaries"
+        where = Keyed("admin boundaries", "err.where.admin")
+        msg = Keyed(msg, "err.src.mixed_pcodes", a=versions[0], b=versions[1], by=by)
         raise DataFileError(where, msg, field="pcode")
     return versions[0] if versions else None
 
@@ -324,15 +331,18 @@ def normalise_admin(
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
     if empty.any():
         row = int(empty.to_numpy().nonzero()[0][0]) + 1
-        raise DataFileError(path, "empty geometry", row=row, field="geometry")
+        raise DataFileError(
+            path, Keyed("empty geometry", "err.src.empty_geometry"), row=row, field="geometry"
+        )
     missing = gdf["pcode"].isna() | (gdf["pcode"].str.strip() == "")
     if missing.any():
         row = int(missing.to_numpy().nonzero()[0][0]) + 1
-        raise DataFileError(path, "empty P-code", row=row, field="pcode")
+        raise DataFileError(path, Keyed("empty P-code", "err.src.empty_pcode"), row=row, field="pcode")
     dup = gdf["pcode"].duplicated(keep="first")
     if dup.any():
         row = int(dup.to_numpy().nonzero()[0][0]) + 1
-        msg = f"duplicate P-code {gdf['pcode'].iloc[row - 1]!r}; P-codes must be unique"
+        code = repr(gdf["pcode"].iloc[row - 1])
+        msg = Keyed(f"duplicate P-code {code}; P-codes must be unique", "err.src.dup_pcode_value", pcode=code)
         raise DataFileError(path, msg, row=row, field="pcode")
     gdf = gdf.to_crs(STORAGE_CRS)
     invalid = ~gdf.is_valid
@@ -382,7 +392,8 @@ def load_admin(data_dir: Path, level: int) -> gpd.GeoDataFrame:
             f"the manifest declares COD-AB {declared} P-codes but the cercles' P-codes are COD-AB "
             f"{detected} (checked against {PCODE_REFERENCE}); fix the manifest entry or the file"
         )
-        raise DataFileError(path, msg, field="pcode")
+        fields = {"declared": declared, "detected": detected, "reference": str(PCODE_REFERENCE)}
+        raise DataFileError(path, Keyed(msg, "err.src.declared_version", **fields), field="pcode")
     version = detected or declared
     gdf.attrs["pcode_version"] = version
     if version:  # the other admin levels of this folder, as its manifest declares them

@@ -101,6 +101,12 @@ def test_mixed_versions_are_refused_naming_both() -> None:
         "ML0702 in 2015, ML0701 in 2021), so joining them would misattribute counts. Use boundaries of one "
         "version for every level"
     )
+    from geo.cli.common import error_text
+
+    assert error_text(err.value, "fr").startswith(
+        "limites administratives, champ 'pcode' : les codes P de COD-AB 2015 et de COD-AB 2021 sont mélangés "
+        "(admin2: COD-AB 2015; incidents by cercle: COD-AB 2021) ; les deux versions"
+    )
     b.attrs["pcode_version"] = "2015"
     assert require_same_pcode_version({"admin2": a, "admin3": b}) == "2015"
 
