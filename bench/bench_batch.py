@@ -129,9 +129,7 @@ def main() -> None:
     states = job_states(
         inputs,
         jobs,
-        road_status_versions=versions.road_status,
-        encircled_episodes=versions.encircled,
-        crossing_versions=versions.crossing_status,
+        versions,
     )
     clear_cache()
     t = time.perf_counter()

@@ -78,9 +78,7 @@ def _series(
         _context(folder, hours, hub_ids),
         list(dates),
         LocalRunner(),
-        road_status_versions=v.road_status,
-        encircled_episodes=v.encircled,
-        crossing_versions=v.crossing_status,
+        v,
         season=common.season_arg(season),
         progress=common.st_progress(progress_label),
     )

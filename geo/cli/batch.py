@@ -184,9 +184,7 @@ def run(args: argparse.Namespace) -> int:
     states = job_states(
         inputs,
         jobs,
-        road_status_versions=versions.road_status,
-        encircled_episodes=versions.encircled,
-        crossing_versions=versions.crossing_status,
+        versions,
     )
     ctx = make_context(inputs, hubs, hours=args.hours)
     with open_runner(workers=args.workers, scheduler=args.scheduler) as runner:

@@ -100,9 +100,7 @@ def run(args: argparse.Namespace) -> int:
             ctx,
             dates,
             runner,
-            road_status_versions=versions.road_status,
-            encircled_episodes=versions.encircled,
-            crossing_versions=versions.crossing_status,
+            versions,
             season=args.season,
             progress=line_progress(say(args, "cli.p.series")),
         )

@@ -49,6 +49,7 @@ from geo.errors import ClusterError
 from geo.model.friction import ModelInputs, patch_friction
 from geo.model.reach import ReachResult, ReachState, base_state, reach_from_state
 from geo.model.scenario import Scenario, apply_scenario, run_change
+from geo.store.constraints import ConstraintVersions
 
 logger = logging.getLogger(__name__)
 
@@ -550,12 +551,12 @@ def _open_dask(workers: int | None, scheduler: str | None) -> Iterator[Runner]:
 def job_states(
     inputs: ModelInputs,
     jobs: Sequence[ReachJob],
-    *,
-    road_status_versions: pd.DataFrame,
-    encircled_episodes: gpd.GeoDataFrame,
-    crossing_versions: pd.DataFrame | None = None,
+    versions: ConstraintVersions,
 ) -> list[ReachState]:
-    """Return the as-of state of each job (one per distinct date and season, shared)."""
+    """Return the as-of state of each job (one per distinct date and season, shared).
+
+    ``versions``: the constraint histories (``geo.store.constraints.load_versions``).
+    """
     memo: dict[tuple[dt.date, str | None], ReachState] = {}
     out = []
     for job in jobs:
@@ -563,11 +564,11 @@ def job_states(
         if key not in memo:
             memo[key] = base_state(
                 inputs,
-                road_status_versions,
-                encircled_episodes,
+                versions.road_status,
+                versions.encircled,
                 job.as_of,
                 season=job.season,
-                crossing_versions=crossing_versions,
+                crossing_versions=versions.crossing_status,
             )
         out.append(memo[key])
     return out
@@ -668,10 +669,8 @@ def reach_series(
     ctx: BatchContext,
     dates: Sequence[dt.date],
     runner: Runner,
+    versions: ConstraintVersions,
     *,
-    road_status_versions: pd.DataFrame,
-    encircled_episodes: gpd.GeoDataFrame,
-    crossing_versions: pd.DataFrame | None = None,
     season: str | None = None,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
@@ -685,8 +684,8 @@ def reach_series(
         As-of dates (e.g. :func:`weekly_dates`).
     runner
         Where the reach runs go (dates with the same state are computed once).
-    road_status_versions, encircled_episodes, crossing_versions
-        Constraint histories (the store).
+    versions
+        Constraint histories (``geo.store.constraints.load_versions``: the store).
     season
         Season override for every date, or None: each date's own season.
     progress
@@ -700,13 +699,7 @@ def reach_series(
         ``localities`` reached; sorted by date, hub order, band.
     """
     jobs = [ReachJob(d.isoformat(), d, season) for d in dates]
-    states = job_states(
-        ctx.inputs,
-        jobs,
-        road_status_versions=road_status_versions,
-        encircled_episodes=encircled_episodes,
-        crossing_versions=crossing_versions,
-    )
+    states = job_states(ctx.inputs, jobs, versions)
     outputs = run_batch(ctx, jobs, states, runner, figures_only=True, progress=progress)
     rows = []
     for job, out in zip(jobs, outputs, strict=True):

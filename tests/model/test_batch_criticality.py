@@ -58,6 +58,7 @@ from geo.model.friction import (
 )
 from geo.model.reach import ReachState, reach_from_state
 from geo.model.scenario import Scenario, apply_scenario, run_scenario
+from geo.store.constraints import ConstraintVersions
 
 N = 41
 ROAD, RIVER = 20, 20
@@ -383,14 +384,19 @@ def test_series_counts_each_state_once_and_repeats_it_per_date(inputs: ModelInpu
         ctx,
         dates,
         LocalRunner(),
-        road_status_versions=versions,
-        encircled_episodes=gpd.GeoDataFrame(
-            {c: pd.Series(dtype=object) for c in ("locality", "since", "until", "status", "last_confirmed")}
-            | {"radius_km": pd.Series(dtype=float)},
-            geometry=[],
-            crs=STORAGE_CRS,
+        ConstraintVersions(
+            versions,
+            gpd.GeoDataFrame(
+                {
+                    c: pd.Series(dtype=object)
+                    for c in ("locality", "since", "until", "status", "last_confirmed")
+                }
+                | {"radius_km": pd.Series(dtype=float)},
+                geometry=[],
+                crs=STORAGE_CRS,
+            ),
+            _versions("crossing_id", [("X-B", "open", dt.date(2025, 1, 1))]),
         ),
-        crossing_versions=_versions("crossing_id", [("X-B", "open", dt.date(2025, 1, 1))]),
         progress=lambda d, n, label: calls.append(label),
     )
     assert road_status_as_of(versions, inputs.axes.index, dates[-1]).at["AX-E", "status"] == "closed"
