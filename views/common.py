@@ -1016,6 +1016,60 @@ def _place_labels(data_folder: str, fingerprint: str) -> dict:
 place_labels = _keyed_on_data(_place_labels)
 
 
+def localities_by_change(loc: pd.DataFrame, change: str, *, limit_h: float) -> pd.DataFrame:
+    """One row per locality that a scenario changes: the hubs and bands it loses (or gains).
+
+    The engine lists a locality once per hub and band it changes
+    (``geo.model.scenario.LOCALITY_CHANGE_COLUMNS``); a planner reads villages, so the
+    rows are merged per ``place_id``, in the engine's order (first appearance).
+
+    Parameters
+    ----------
+    loc
+        Locality changes of the scenario (``hub``, ``hours`` in h, ``change``, ``place_id``,
+        ``locality``, ``adm3_pcode``, ``travel_time_h_before``, ``travel_time_h_after`` in h;
+        optionally ``cercle``).
+    change
+        ``"lost"`` or ``"gained"``.
+    limit_h
+        Longest band (h): a time beyond it reads "not reached (> limit)".
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``locality``, ``cercle``, ``adm3_pcode``, ``bands`` (``"Mopti : 4 h, 8 h ; Sévaré : 12 h"``:
+        per hub, the bands it changes) and ``before``/``after`` (per hub, the travel time
+        from that hub before and under the scenario), one row per locality.
+    """
+    cols = ["locality", "cercle", "adm3_pcode", "bands", "before", "after"]
+    rows = loc[loc["change"] == change]
+    if rows.empty:
+        return pd.DataFrame(columns=cols)
+    sep = " ; " if lang() == "fr" else "; "
+    colon = " : " if lang() == "fr" else ": "
+    out = []
+    for _pid, place in rows.groupby("place_id", sort=False):
+        bands, before, after = [], [], []
+        for hub, per_hub in place.groupby("hub", sort=False):
+            hours = sorted(per_hub["hours"])
+            bands.append(hub + colon + ", ".join(f"{i18n.format_hours(h, lang())} h" for h in hours))
+            first = per_hub.iloc[0]
+            before.append(hub + colon + hours_text(first["travel_time_h_before"], limit_h=limit_h))
+            after.append(hub + colon + hours_text(first["travel_time_h_after"], limit_h=limit_h))
+        head = place.iloc[0]
+        out.append(
+            {
+                "locality": head["locality"],
+                "cercle": head.get("cercle"),
+                "adm3_pcode": head["adm3_pcode"],
+                "bands": sep.join(bands),
+                "before": sep.join(before),
+                "after": sep.join(after),
+            }
+        )
+    return pd.DataFrame(out, columns=cols)
+
+
 def hours_text(value: float, *, limit_h: float) -> str:
     """Format a travel time for a table: ``"5.3 h"`` (``"5,3 h"``), or ``"not reached (> 12 h)"`` if NaN."""
     if value is None or not np.isfinite(value):

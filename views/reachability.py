@@ -338,21 +338,19 @@ after_tab.dataframe(common.band_table(out["after"]), hide_index=True, width="str
 
 limit = max(hours)
 cercle = inputs.places["adm2_name"].reindex(loc["place_id"]).to_numpy() if len(loc) else []
-shown = loc.assign(
-    cercle=cercle,
-    hours=[format_hours(h, common.lang()) for h in loc["hours"]],
-    before=[common.hours_text(v, limit_h=limit) for v in loc["travel_time_h_before"]],
-    after=[common.hours_text(v, limit_h=limit) for v in loc["travel_time_h_after"]],
+# One row per locality (the engine has one per hub, band and locality): a planner counts villages.
+per_place = {
+    c: common.localities_by_change(loc.assign(cercle=cercle), c, limit_h=limit) for c in ("lost", "gained")
+}
+lost_tab, gained_tab = st.tabs(
+    [t("reach.lost_tab", n=len(per_place["lost"])), t("reach.gained_tab", n=len(per_place["gained"]))]
 )
-cols = ["hub", "hours", "locality", "cercle", "adm3_pcode", "before", "after"]
-n_lost, n_gained = int((loc["change"] == "lost").sum()), int((loc["change"] == "gained").sum())
-lost_tab, gained_tab = st.tabs([t("reach.lost_tab", n=n_lost), t("reach.gained_tab", n=n_gained)])
-for tab, change in ((lost_tab, "lost"), (gained_tab, "gained")):
-    tab.dataframe(
-        common.labelled(shown[shown["change"] == change][cols], "reach.col"),
-        hide_index=True,
-        width="stretch",
-    )
+for tab, change, what in (
+    (lost_tab, "lost", t("reach.lost_rows")),
+    (gained_tab, "gained", t("reach.gained_rows")),
+):
+    tab.dataframe(common.labelled(per_place[change], "reach.col"), hide_index=True, width="stretch")
+    tab.caption(what)
 st.caption(t("reach.limit_caption", h=format_hours(limit, common.lang())))
 
 # Files are built only when a button is clicked (deferred), once per scenario (cached on its key).
