@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import folium
 import geopandas as gpd
 import pandas as pd
 
 from geo.products.i18n import format_number, tr
+from geo.products.staleness import day_of, episode_stale
 from geo.vocab import ENCIRCLED_STATUS
 from layers.style import (
     ENCIRCLED_ACTIVE,
@@ -17,6 +20,7 @@ from layers.style import (
     popup_day,
     popup_table,
     slim,
+    stale_text,
 )
 from layers.symbols import symbol_icon
 
@@ -32,23 +36,75 @@ DISC_STYLE = {
 
 
 def _population_text(row: object, lang: str) -> str | None:
-    """``1,323 (grid; range 319-9,175)`` from the population columns, or None when absent."""
+    """``1 323 (grille ; fourchette 319–9 175)`` from the population columns, or None when absent.
+
+    Numbers are written for ``lang`` (:func:`geo.products.i18n.format_number`).
+    """
     pop = getattr(row, "get", lambda _k, _d=None: None)("population")
     if pop is None or pop != pop:
         return None
     method = str(row.get("population_method") or "")
     low, high = row.get("population_grid_low"), row.get("population_grid_high")
     rng = (
-        tr("layer.people_range", lang, low=f"{low:,.0f}", high=f"{high:,.0f}")
+        tr("layer.people_range", lang, low=format_number(low, lang), high=format_number(high, lang))
         if low == low and high == high and low is not None and high is not None
         else ""
     )
     how = tr(f"layer.method_{method}", lang) if method in ("grid", "settlement") else method
-    return f"{pop:,.0f} ({how}{rng})"
+    return f"{format_number(pop, lang)} ({how}{rng})"
+
+
+def episode_state(row: object, lang: str, as_of: dt.date | None = None) -> str:
+    """Return the state of an episode in words, once: ``En cours (blocus en vigueur)``, ``Levé``, ...
+
+    The recorded status says what the record claims; ``in_force`` whether it applies on the
+    map's date (``geo.sources.curated.encircled_as_of``). An ``active`` status in force is
+    its label alone (it already says "in force"); an active or lifted episode that no longer
+    applies reads "lifted"; one that begins after ``as_of`` "not yet in force"; an unknown
+    one its label and whether it applies.
+
+    Parameters
+    ----------
+    row
+        Episode (``status``, ``in_force``, ``since``).
+    lang
+        ``{"fr", "en"}``.
+    as_of
+        Date of the map (None: not known, no "not yet" state).
+    """
+    status = str(row.get("status") or "unknown")
+    label = ENCIRCLED_STATUS.label(status, lang)
+    since = day_of(row.get("since"))
+    if bool(row.get("in_force")):
+        return label if status == "active" else f"{label} ({tr('mpop.in_force', lang)})"
+    if as_of is not None and since is not None and since > as_of:
+        return f"{label} ({tr('mpop.not_yet_in_force', lang)})"
+    if status in ("active", "lifted"):
+        return ENCIRCLED_STATUS.label("lifted", lang)
+    return f"{label} ({tr('mpop.not_in_force', lang)})"
+
+
+def episode_tip(row: object, lang: str, as_of: dt.date | None = None) -> str:
+    """Return the tooltip of an episode's sign in ``lang``: its locality and its state (not escaped)."""
+    name = row.get("locality")
+    if bool(row.get("in_force")):
+        return tr("mpop.encircled_tip", lang, name=name)
+    since = day_of(row.get("since"))
+    if as_of is not None and since is not None and since > as_of:
+        return tr("mpop.encircled_tip_future", lang, name=name)
+    if str(row.get("status")) in ("active", "lifted"):
+        return tr("mpop.encircled_tip_lifted", lang, name=name)
+    return tr("mpop.encircled_tip_past", lang, name=name)
 
 
 def build_encircled_layer(
-    episodes: gpd.GeoDataFrame, *, show: bool = True, restricted: bool = True, lang: str = "en"
+    episodes: gpd.GeoDataFrame,
+    *,
+    show: bool = True,
+    restricted: bool = True,
+    lang: str = "en",
+    as_of: dt.date | None = None,
+    stale_days: int | None = None,
 ) -> folium.FeatureGroup:
     """Encircled localities: a no-entry sign (red in force, grey otherwise) and the no-entry radius.
 
@@ -65,6 +121,10 @@ def build_encircled_layer(
         Show restricted fields (armed group, note); False for viewers and the public.
     lang
         Language of the layer name and of the population line (``{"fr", "en"}``).
+    as_of, stale_days
+        Date of the map and the days (>= 0) after which an episode in force not confirmed
+        since reads stale (:mod:`geo.products.staleness`, as on the print map): its popup
+        says so and its tooltip adds "to be confirmed". None: no staleness mark.
 
     Returns
     -------
@@ -84,12 +144,18 @@ def build_encircled_layer(
     rows, geoms = [], []
     for _, row in pts.iterrows():
         colour = ENCIRCLED_ACTIVE if row["in_force"] else ENCIRCLED_INACTIVE
-        force = tr("mpop.in_force", lang) if row["in_force"] else tr("mpop.not_in_force", lang)
+        stale = (
+            bool(row["in_force"])
+            and as_of is not None
+            and stale_days is not None
+            and episode_stale(row.get("last_confirmed"), row.get("since"), as_of, stale_days)
+        )
         fields = [
-            (tr("mpop.status", lang), f"{ENCIRCLED_STATUS.label(row['status'], lang)} ({force})"),
+            (tr("mpop.status", lang), episode_state(row, lang, as_of)),
             (tr("mpop.since", lang), popup_day(row["since"], lang)),
             (tr("mpop.until", lang), popup_day(row["until"], lang) or tr("mpop.not_lifted", lang)),
             (tr("mpop.last_confirmed", lang), popup_day(row["last_confirmed"], lang)),
+            (tr("mpop.confirmation", lang), stale_text(stale_days, lang) if stale else None),
             (tr("mpop.no_entry_radius", lang), f"{format_number(row['radius_km'], lang, decimals=1)} km"),
             (tr("mpop.source", lang), row.get("source")),
             (tr("layer.people_inside", lang), _population_text(row, lang)),
@@ -101,14 +167,14 @@ def build_encircled_layer(
                 (_note_header(row, lang), row.get("note")),
             ]
         popup = popup_table(fields, title=row["locality"])
-        tip = esc(tr("mpop.encircled_tip", lang, name=row["locality"]))
+        tip = esc(episode_tip(row, lang, as_of) + (f" ({tr('mpop.stale_tip', lang)})" if stale else ""))
         if row["in_force"]:  # the no-entry disc, under the sign
             rows.append({"popup": popup, "tip": tip, "radius_m": float(row["radius_km"]) * 1000.0})
             geoms.append(row.geometry)
         rows.append(
             {
                 "popup": popup,
-                "tip": tip + ("" if row["in_force"] else " (not in force)"),
+                "tip": tip,
                 "icon": symbol_icon("noentry", colour),
                 "z": 500,
             }

@@ -120,6 +120,7 @@ def build_live_map(
     water: gpd.GeoDataFrame | None = None,
     positions: gpd.GeoDataFrame | None = None,
     lang: str = "en",
+    stale_days: int | None = None,
 ) -> folium.Map:
     """Assemble the live map: the whole country in view, every place named, one shape per kind.
 
@@ -164,6 +165,11 @@ def build_live_map(
         that carries one (:func:`layers.positions.build_positions_layer`).
     lang
         Language of layer names, legend and the positions' labels.
+    stale_days
+        Days (>= 0) after which a closed or constrained axis or crossing, or an encirclement
+        in force, not confirmed since ``as_of`` minus that many days is marked stale in its
+        popup and tooltip (:mod:`geo.products.staleness`, the print map's rule;
+        ``geo.config.Settings.stale_days``). None: no mark.
 
     Returns
     -------
@@ -186,15 +192,27 @@ def build_live_map(
     build_water_layer(water, lang=lang).add_to(m)
     if network is not None and len(network):
         build_network_layer(network, lang=lang).add_to(m)
-    build_roads_layer(roads, axes, axis_status, name=tr("map.layer_roads", lang), lang=lang).add_to(m)
+    build_roads_layer(
+        roads,
+        axes,
+        axis_status,
+        name=tr("map.layer_roads", lang),
+        lang=lang,
+        as_of=as_of,
+        stale_days=stale_days,
+    ).add_to(m)
     build_incidents_layer(incidents, name=incidents_label, lang=lang).add_to(m)
     kinds: set[str] = set()
     if crossings is not None and len(crossings):
         from geo.sources.curated import real_crossings
 
         kinds = set(real_crossings(crossings)["kind"].astype(str))
-        build_crossings_layer(crossings, crossing_status, lang=lang).add_to(m)
-    build_encircled_layer(episodes, restricted=restricted, lang=lang).add_to(m)
+        build_crossings_layer(
+            crossings, crossing_status, lang=lang, as_of=as_of, stale_days=stale_days
+        ).add_to(m)
+    build_encircled_layer(
+        episodes, restricted=restricted, lang=lang, as_of=as_of, stale_days=stale_days
+    ).add_to(m)
     if towns is not None and len(towns):
         build_towns_layer(towns, skip_near=hubs[hubs.index.isin(hub_ids)], lang=lang).add_to(m)
     build_hubs_layer(hubs, hub_ids=hub_ids, lang=lang).add_to(m)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -10,6 +12,7 @@ from geo.model.osm_network import MAIN_HIGHWAYS
 from geo.model.osm_network import NETWORK_SOURCE as OSM_SOURCE
 from geo.products.cartography import NETWORK_STYLE
 from geo.products.i18n import format_number, tr
+from geo.products.staleness import status_stale
 from geo.sources.curated import real_crossings
 from geo.vocab import CAUSE, ROAD_STATUS, crossing_agreement, road_status_label
 from layers.style import (
@@ -22,6 +25,7 @@ from layers.style import (
     popup_table,
     season_label,
     slim,
+    stale_text,
 )
 
 
@@ -35,6 +39,8 @@ def build_roads_layer(
     network: gpd.GeoDataFrame | None = None,
     lang: str = "en",
     popups: bool = True,
+    as_of: dt.date | None = None,
+    stale_days: int | None = None,
 ) -> folium.FeatureGroup:
     """Draw base road lines (grey) under the curated axes coloured by status.
 
@@ -62,6 +68,10 @@ def build_roads_layer(
         Give each axis a popup of its record (False: the tooltip only, e.g. public maps).
         Rows from OpenStreetMap (``geo.model.osm_network``) are drawn as one layer, their
         national and regional roads only, without popups.
+    as_of, stale_days
+        Date of the map and the days (>= 0) after which a closed or constrained axis not
+        confirmed since reads stale (:mod:`geo.products.staleness`, as on the print map):
+        its popup says so and its tooltip adds "to be confirmed". None: no staleness mark.
 
     Returns
     -------
@@ -87,12 +97,14 @@ def build_roads_layer(
     rows = []
     for axis_id, row in lines.iterrows():
         status = row["status"]
+        stale = _stale(row, as_of, stale_days)
+        tip = tr("map.axis_status", lang, name=row["axis_name"], status=ROAD_STATUS.label(status, lang))
         rows.append(
             {
                 "status": status,
                 "schematic": bool(row.get("schematic", False)),
-                "tip": f"{esc(row['axis_name'])}: {esc(ROAD_STATUS.label(status, lang))}",
-                "popup": _axis_popup(axis_id, row, lang) if popups else None,
+                "tip": esc(tip + (f" ({tr('mpop.stale_tip', lang)})" if stale else "")),
+                "popup": _axis_popup(axis_id, row, lang, stale_days if stale else None) if popups else None,
             }
         )
     feature_layer(
@@ -103,17 +115,28 @@ def build_roads_layer(
     return group
 
 
-def _axis_popup(axis_id: object, row: pd.Series, lang: str) -> str:
-    """Popup of one axis in ``lang``: its status record (every value escaped)."""
+def _stale(row: pd.Series, as_of: dt.date | None, stale_days: int | None) -> bool:
+    """Whether a status record reads stale on ``as_of`` (:func:`geo.products.staleness.status_stale`)."""
+    if as_of is None or stale_days is None:
+        return False
+    return status_stale(row.get("status"), row.get("valid_from"), as_of, stale_days)
+
+
+def _axis_popup(axis_id: object, row: pd.Series, lang: str, stale_days: int | None = None) -> str:
+    """Popup of one axis in ``lang``: its status record (every value escaped).
+
+    ``stale_days`` given: the status is stale, a line says it is not confirmed for that long.
+    """
     cause = row.get("cause")
     return popup_table(
         [
             (tr("mpop.axis", lang), axis_id),
             (tr("mpop.route", lang), row.get("route_ref")),
             (tr("mpop.status", lang), ROAD_STATUS.label(row["status"], lang)),
-            (tr("mpop.escort_speed", lang), _kmh(row.get("escort_kmh"))),
+            (tr("mpop.escort_speed", lang), _kmh(row.get("escort_kmh"), lang)),
             (tr("mpop.cause", lang), CAUSE.label(cause, lang) if isinstance(cause, str) else cause),
             (tr("mpop.valid_from", lang), popup_day(row.get("valid_from"), lang)),
+            (tr("mpop.confirmation", lang), stale_text(stale_days, lang) if stale_days is not None else None),
             (tr("mpop.valid_to", lang), popup_day(row.get("valid_to"), lang) or tr("mpop.open_ended", lang)),
             (tr("mpop.source", lang), row.get("source")),
             # a note seeded from data/curated is the source's, in English; one recorded later is the user's
@@ -142,10 +165,15 @@ def _axis_style(feature: dict) -> dict:
     }
 
 
-def _kmh(value: object) -> str | None:
-    """``"25 km/h"`` for a speed, None when empty (the row is then left out)."""
+def _kmh(value: object, lang: str) -> str | None:
+    """``"25 km/h"`` (``"22,5 km/h"`` in French) for a speed, None when empty (the row is then left out).
+
+    The row's label already says it is the escort's speed.
+    """
     v = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    return f"{v:g} km/h (escorted)" if pd.notna(v) and v > 0 else None
+    if pd.isna(v) or v <= 0:
+        return None
+    return f"{format_number(float(v), lang, decimals=0 if float(v).is_integer() else 1)} km/h"
 
 
 def network_style(surface: object) -> dict:
@@ -234,6 +262,8 @@ def build_crossings_layer(
     *,
     show: bool = True,
     lang: str = "en",
+    as_of: dt.date | None = None,
+    stale_days: int | None = None,
 ) -> folium.FeatureGroup:
     """River crossings, one symbol per kind (bridge, ferry, pirogue, ford) filled by their status.
 
@@ -252,6 +282,10 @@ def build_crossings_layer(
         Visible when the map opens.
     lang
         Language of the layer name.
+    as_of, stale_days
+        Date of the map and the days (>= 0) after which a closed or constrained crossing
+        not confirmed since reads stale (:mod:`geo.products.staleness`): its popup says so
+        and its tooltip adds "to be confirmed". None: no staleness mark.
 
     Returns
     -------
@@ -278,6 +312,7 @@ def build_crossings_layer(
         kind = str(row.get("kind"))
         cause = info.get("cause")
         kind_label = tr(f"crossing_{kind}", lang) if kind in CROSSING_KINDS else kind
+        stale = _stale(pd.Series({"status": st, "valid_from": info.get("valid_from")}), as_of, stale_days)
         popup = popup_table(
             [
                 (tr("mpop.crossing", lang), cid),
@@ -289,6 +324,7 @@ def build_crossings_layer(
                 ),
                 (tr("mpop.cause", lang), CAUSE.label(cause, lang) if isinstance(cause, str) else cause),
                 (tr("mpop.valid_from", lang), popup_day(info.get("valid_from"), lang)),
+                (tr("mpop.confirmation", lang), stale_text(stale_days, lang) if stale else None),
                 (
                     tr("mpop.crossing_time", lang),
                     f"{format_number(float(row['crossing_h']), lang, decimals=1)} h",
@@ -314,6 +350,7 @@ def build_crossings_layer(
                         name=row.get("name", cid),
                         status=road_status_label(st, lang, crossing_agreement(kind, row.get("name"))),
                     )
+                    + (f" ({tr('mpop.stale_tip', lang)})" if stale else "")
                 ),
                 "icon": symbol_icon(
                     kind if kind in CROSSING_KINDS else "ford", ROAD_STATUS_COLOUR.get(st, "#000000")

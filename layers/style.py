@@ -229,6 +229,16 @@ def popup_day(value: Any, lang: str) -> Any:
     return format_date(value, lang) if isinstance(value, dt.date) else value
 
 
+def stale_text(stale_days: int, lang: str) -> str:
+    """Popup line of a constraint not confirmed for more than ``stale_days`` days, in ``lang``.
+
+    The rule that decides it is :mod:`geo.products.staleness` (the print map's too).
+    """
+    from geo.products.i18n import tr_count
+
+    return "⚠ " + tr_count("mpop.stale", int(stale_days), lang)
+
+
 def season_label(code: Any, lang: str) -> Any:
     """``dry_only``/``wet_only``/``all_year`` (curated season codes) in words; others as given."""
     from geo.products.i18n import tr

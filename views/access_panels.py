@@ -229,7 +229,7 @@ def series_panel(
 
     st.subheader(tr("series_title", lang))
     st.caption(tr("series_intro", lang))
-    with st.form("series"):
+    with st.form("series", enter_to_submit=False):
         c1, c2, c3 = st.columns(3)
         start = c1.date_input(
             tr("series_from", lang),

@@ -102,9 +102,14 @@ def crossing_name(crossings: pd.DataFrame, crossing_id: str) -> str:
     return f"{name} ({river})" if isinstance(river, str) and river.strip() and river not in name else name
 
 
-def choice_label(value: object) -> str:
-    """Label of a selector choice: the name, or "➕ new" for :data:`NEW`."""
-    return t("cons.new") if value == NEW else str(value)
+def locality_choice(value: object) -> str:
+    """Label of a locality choice: the name, or "➕ new locality" for :data:`NEW`."""
+    return t("cons.new_locality") if value == NEW else str(value)
+
+
+def episode_choice(value: object) -> str:
+    """Label of an episode choice: its id, or "➕ new episode" for :data:`NEW`."""
+    return t("cons.new_episode") if value == NEW else str(value)
 
 
 common.init_state()
@@ -120,6 +125,26 @@ with st.sidebar:
         t("common.as_of"), key="as_of", help=t("cons.as_of_help"), format=common.date_format()
     )
 axis_status, episodes = common.guarded(common.constraint_state, as_of)
+
+
+def status_default(table: pd.DataFrame, item: object) -> int:
+    """Index in ``ROAD_STATUS.codes`` of the status a form opens on: the item's status in force.
+
+    An axis or crossing with no status in force (``unknown`` or not listed) opens on
+    ``open``: a form never proposes a closure the advisor did not choose.
+
+    Parameters
+    ----------
+    table
+        Effective status on the as-of date (``geo.store.constraints.effective_road_status`` or
+        ``effective_crossing_status``), indexed by item id, with ``status``.
+    item
+        The selected axis or crossing id.
+    """
+    status = table["status"].get(item) if "status" in table.columns else None
+    if status not in ROAD_STATUS.codes or status == "unknown":
+        status = "open"
+    return ROAD_STATUS.codes.index(status)
 
 
 def form_base(kind: str, item: str, head: int) -> int:
@@ -213,13 +238,20 @@ for group in build_admin_outlines(
 ):  # regions: where the roads are
     group.add_to(m)
 map_lang = common.lang()
+stale = {"as_of": as_of, "stale_days": common.settings().stale_days}  # marks as on the live map
 build_roads_layer(
-    inputs.roads, inputs.axes, axis_status, network=inputs.network, name=t("map.layer_roads"), lang=map_lang
+    inputs.roads,
+    inputs.axes,
+    axis_status,
+    network=inputs.network,
+    name=t("map.layer_roads"),
+    lang=map_lang,
+    **stale,
 ).add_to(m)
 crossing_now = constraints.effective_crossing_status(versions, as_of)
-build_crossings_layer(inputs.crossings, crossing_now, lang=map_lang).add_to(m)
+build_crossings_layer(inputs.crossings, crossing_now, lang=map_lang, **stale).add_to(m)
 encircled_now = common.guarded(common.encircled_with_population, folder, as_of)
-build_encircled_layer(encircled_now, lang=map_lang).add_to(m)
+build_encircled_layer(encircled_now, lang=map_lang, **stale).add_to(m)
 clicked = (
     st_folium(m, key="constraints_map", height=420, width="stretch", returned_objects=["last_clicked"]) or {}
 ).get("last_clicked")
@@ -293,7 +325,7 @@ if kind == AXES:
         st.dataframe(shown(history, columns, numbers=axis_numbers), hide_index=True)
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     based_on = form_base("axis", axis, int(history["version_id"].max()) if len(history) else 0)
-    with st.form("road_status_form", clear_on_submit=False):
+    with st.form("road_status_form", clear_on_submit=False, enter_to_submit=False):
         st.subheader(t("cons.record_status", item=item))
         n_based = axis_numbers.get(based_on, based_on)
         st.caption(t("cons.based_on", n=n_based, item=item) if based_on else t("cons.no_version", item=item))
@@ -301,7 +333,7 @@ if kind == AXES:
         status = c1.selectbox(
             t("cons.status"),
             ROAD_STATUS.codes,
-            index=ROAD_STATUS.index("closed"),
+            index=status_default(table, axis),
             format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
         )
         cause = c2.selectbox(
@@ -406,13 +438,13 @@ elif kind == CROSSINGS:
             hide_index=True,
         )
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
-    with st.form("crossing_status_form", clear_on_submit=False):
+    with st.form("crossing_status_form", clear_on_submit=False, enter_to_submit=False):
         st.subheader(t("cons.record_status", item=item))
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
             t("cons.status"),
             ROAD_STATUS.codes,
-            index=ROAD_STATUS.index("closed"),
+            index=status_default(table, crossing),
             format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
         )
         cause = c2.selectbox(
@@ -490,7 +522,9 @@ else:
         shown(listed, EPISODE_COLUMNS, status_vocab=ENCIRCLED_STATUS), hide_index=True, width="stretch"
     )
     names = sorted(set(versions.encircled["locality"]))
-    locality = st.selectbox(t("cons.locality"), [NEW, *names], key="pick_locality", format_func=choice_label)
+    locality = st.selectbox(
+        t("cons.locality"), [NEW, *names], key="pick_locality", format_func=locality_choice
+    )
     history = constraints.encircled_history(store, None if locality == NEW else locality)
     history = history.iloc[:0] if locality == NEW else history
     current = history[history["superseded_by"].isna()]
@@ -507,14 +541,14 @@ else:
                 width="stretch",
             )
     episode = st.selectbox(
-        t("cons.episode"), [NEW, *current["episode_id"]], key="pick_episode", format_func=choice_label
+        t("cons.episode"), [NEW, *current["episode_id"]], key="pick_episode", format_func=episode_choice
     )
     base = current.set_index("episode_id").loc[episode] if episode != NEW else None
     episode_versions = history[history["episode_id"] == episode]["version_id"]
     based_on = form_base(
         "episode", f"{locality}|{episode}", int(episode_versions.max()) if len(episode_versions) else 0
     )
-    with st.form("encircled_form"):
+    with st.form("encircled_form", enter_to_submit=False):
         st.subheader(t("cons.record_encirclement") if base is None else t("cons.update", item=md(episode)))
         if based_on:
             n_based = constraints.version_numbers(history, "episode_id").get(based_on, based_on)

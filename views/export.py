@@ -30,7 +30,7 @@ MIME = {
     "csv": "text/csv",
 }
 
-with st.form("export_form"):
+with st.form("export_form", enter_to_submit=False):
     c1, c2, c3 = st.columns(3)
     as_of = c1.date_input(
         t("common.as_of"), value=st.session_state.get("as_of", dt.date.today()), format=common.date_format()

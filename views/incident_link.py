@@ -65,7 +65,7 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
             key="link_kind",
         )
         signed_in = st.session_state.get(auth.USER_KEY)
-        with st.form("incident_link_form"):
+        with st.form("incident_link_form", enter_to_submit=False):
             c1, c2, c3 = st.columns(3)
             if kind == "road_status":
                 axes = constraints.known_axes()

@@ -98,6 +98,7 @@ def build():  # noqa: ANN202
         water=common.water(folder),
         positions=located,
         lang=lang,
+        stale_days=common.settings().stale_days,
     )
 
 

@@ -273,7 +273,7 @@ else:
                     format_func=lambda k: t(f"pos.kind.{k}"),
                     key=f"pos_rev_kind_{pid}",
                 )
-            with st.form("position_step"):
+            with st.form("position_step", enter_to_submit=False):
                 a1, a2 = st.columns(2)
                 meeting = a1.text_input(t("pos.meeting_ref"), placeholder=t("pos.meeting_placeholder"))
                 day = a2.date_input(
@@ -345,7 +345,7 @@ if is_advisor:
         kind = st.selectbox(
             t("pos.scope"), list(P.SCOPE_KINDS), format_func=lambda k: t(f"pos.kind.{k}"), key="pos_new_kind"
         )
-        with st.form("position_new"):
+        with st.form("position_new", enter_to_submit=False):
             new_scope = scope_picker(kind, key=f"pos_new_scope_{kind}")
             topic = st.selectbox(t("pos.topic"), list(P.TOPICS), format_func=lambda x: P.topic_label(x, lang))
             text_fr = st.text_area(t("pos.text_fr_required"))

@@ -86,7 +86,7 @@ def blockade_picker() -> None:
 
 
 blockade_picker()
-with st.form("scenario"):
+with st.form("scenario", enter_to_submit=False):
     c1, c2, c3 = st.columns(3)
     hub_ids = common.pick_many(
         t("common.hubs"),

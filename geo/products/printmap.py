@@ -65,6 +65,7 @@ from geo.products.cartography import (
 )
 from geo.products.cartography import NETWORK_STYLE as SCREEN_NETWORK_STYLE
 from geo.products.i18n import check_lang, format_date, format_hours, tr, tr_count
+from geo.products.staleness import episode_stale, status_stale
 from geo.vocab import ROAD_STATUS
 
 logger = logging.getLogger(__name__)
@@ -342,6 +343,8 @@ def stale_constraints(
 ) -> tuple[list[str], list[int]]:
     """Constraints in force not confirmed for more than ``stale_days`` days on ``as_of``.
 
+    The rule is :mod:`geo.products.staleness` (the live map's popups use it too).
+
     Parameters
     ----------
     axis_status
@@ -359,25 +362,15 @@ def stale_constraints(
     (list of str, list of int)
         Stale axis ids, and the positions (0-based) of stale encirclements in ``encircled``.
     """
-    limit = as_of - dt.timedelta(days=int(stale_days))
-
-    def day(v: object) -> dt.date | None:
-        if v is None or (not isinstance(v, dt.date) and pd.isna(v)):
-            return None
-        return v if isinstance(v, dt.date) else pd.Timestamp(v).date()
-
     axes: list[str] = []
     if axis_status is not None and len(axis_status) and "valid_from" in axis_status:
         for aid, row in axis_status.iterrows():
-            d = day(row.get("valid_from"))
-            if row.get("status") in ("constrained", "closed") and d is not None and d < limit:
+            if status_stale(row.get("status"), row.get("valid_from"), as_of, stale_days):
                 axes.append(str(aid))
     enc: list[int] = []
     if encircled is not None and len(encircled):
         for i, (_, row) in enumerate(encircled.iterrows()):
-            d = day(row.get("last_confirmed")) if "last_confirmed" in encircled else None
-            d = d or day(row.get("since"))
-            if d is not None and d < limit:
+            if episode_stale(row.get("last_confirmed"), row.get("since"), as_of, stale_days):
                 enc.append(i)
     return axes, enc
 

@@ -100,3 +100,28 @@ def test_record_a_crossing_closure(page: tuple[AppTest, Path]) -> None:
     assert list(hist["status"])[-1] == "closed" and hist["recorded_by"].iloc[-1] == "Advisor A"
     table = constraints.effective_crossing_status(constraints.load_versions(store), at.session_state["as_of"])
     assert table.at["X-DJENNE", "status"] == "closed"
+
+
+def test_status_form_opens_on_the_status_in_force_never_silently_closed(page: tuple[AppTest, Path]) -> None:
+    at, store = page
+    as_of = at.session_state["as_of"]
+    versions = constraints.load_versions(store)
+    axes = constraints.effective_road_status(versions, as_of, axes=constraints.known_axes())
+    for status in ("constrained", "closed"):
+        axis = axes.index[axes["status"] == status][0]
+        at.selectbox(key="pick_axis").set_value(axis).run()
+        assert not at.exception, at.exception
+        assert _form_inputs(at)["Status"].value == status
+    unknown = axes.index[axes["status"] == "unknown"]
+    if len(unknown):  # no status in force: the form opens on open, not closed
+        at.selectbox(key="pick_axis").set_value(unknown[0]).run()
+        assert _form_inputs(at)["Status"].value == "open"
+    at.radio(key="constraints_kind").set_value("crossings").run()
+    known = constraints.known_crossings()
+    crossings = constraints.effective_crossing_status(versions, as_of, crossings=known)
+    picks = [crossings.index[crossings["status"] == s][:1] for s in ROAD_STATUS.codes]
+    for crossing in [c for pick in picks for c in pick]:  # one crossing of each status present
+        at.selectbox(key="pick_crossing").set_value(crossing).run()
+        assert not at.exception, at.exception
+        expected = crossings.at[crossing, "status"]
+        assert _form_inputs(at)["Status"].value == ("open" if expected == "unknown" else expected)

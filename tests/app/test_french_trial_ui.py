@@ -6,11 +6,23 @@ expected texts come from the catalogs and from the inputs, never copied from a s
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import re
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from shapely import LineString
 
 from geo.products import i18n
+from geo.products.printmap import stale_constraints
+from geo.sources.curated import is_model_artefact, read_crossings
+from geo.vocab import ENCIRCLED_STATUS, ROAD_STATUS
+from layers.encircled import build_encircled_layer
+from layers.roads import build_crossings_layer, build_roads_layer
+from layers.style import esc, feature_properties, stale_text
 
 
 @pytest.fixture
@@ -55,3 +67,177 @@ def test_lost_localities_are_counted_once_per_locality(fr: str) -> None:
     gained = common.localities_by_change(loc, "gained", limit_h=12.0)
     assert list(gained["locality"]) == ["Village P3"]
     assert common.localities_by_change(loc.iloc[:0], "lost", limit_h=12.0).empty
+
+
+# --------------------------------------------------------------------------- popups (items 2, 3, 7, 8)
+AS_OF = dt.date(2025, 11, 29)
+STALE_DAYS = 90
+
+
+def _episodes(rows: list[dict]) -> gpd.GeoDataFrame:
+    base = {
+        "status": "active",
+        "until": None,
+        "radius_km": 5.0,
+        "in_force": True,
+        "source": "S",
+        "last_confirmed": AS_OF,
+        "since": dt.date(2024, 1, 1),
+    }
+    frame = pd.DataFrame([{**base, **r} for r in rows])
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.points_from_xy([-4.0 - i for i in range(len(rows))], [14.0] * len(rows)), crs=4326
+    )
+
+
+def _by_locality(layer) -> dict[str, list[dict]]:  # noqa: ANN001
+    out: dict[str, list[dict]] = {}
+    for p in feature_properties(layer):
+        name = html.unescape(re.search(r"<b>(.*?)</b>", p["popup"]).group(1))
+        out.setdefault(name, []).append(p)
+    return out
+
+
+def test_encircled_state_is_said_once_in_french_and_lifted_reads_lifted() -> None:
+    lifted_on = AS_OF - dt.timedelta(days=40)
+    ep = _episodes(
+        [
+            {"locality": "Actif"},
+            {"locality": "Levé", "status": "active", "until": lifted_on, "in_force": False},
+            {"locality": "Futur", "since": AS_OF + dt.timedelta(days=3), "in_force": False},
+            {"locality": "Inconnu", "status": "unknown", "in_force": False},
+        ]
+    )
+    shown = _by_locality(build_encircled_layer(ep, lang="fr", as_of=AS_OF, stale_days=STALE_DAYS))
+    active = ENCIRCLED_STATUS.label("active", "fr")
+    in_force = i18n.tr("mpop.in_force", "fr")
+    actif = shown["Actif"][0]
+    assert esc(active) in actif["popup"] and f"{active} ({in_force})" not in html.unescape(actif["popup"])
+    assert html.unescape(actif["tip"]) == i18n.tr("mpop.encircled_tip", "fr", name="Actif")
+    lifted = shown["Levé"][-1]  # not in force: the sign only
+    assert len(shown["Levé"]) == 1
+    assert f"<td>{esc(ENCIRCLED_STATUS.label('lifted', 'fr'))}</td>" in lifted["popup"]
+    assert html.unescape(lifted["tip"]) == i18n.tr("mpop.encircled_tip_lifted", "fr", name="Levé")
+    future = shown["Futur"][0]
+    assert f"{active} ({i18n.tr('mpop.not_yet_in_force', 'fr')})" in html.unescape(future["popup"])
+    unknown = shown["Inconnu"][0]
+    label = ENCIRCLED_STATUS.label("unknown", "fr")
+    assert f"{label} ({i18n.tr('mpop.not_in_force', 'fr')})" in html.unescape(unknown["popup"])
+    every = " ".join(p["popup"] + p["tip"] for ps in shown.values() for p in ps)
+    assert "not in force" not in every and "encerclée" not in html.unescape(lifted["tip"] + future["tip"])
+
+
+def test_people_inside_the_disc_in_french_numbers() -> None:
+    pop, low, high = 1705.0, 518.0, 2420.0
+    ep = _episodes(
+        [
+            {
+                "locality": "Boni",
+                "population": pop,
+                "population_method": "grid",
+                "population_grid_low": low,
+                "population_grid_high": high,
+            }
+        ]
+    )
+    popup = html.unescape(feature_properties(build_encircled_layer(ep, lang="fr"))[0]["popup"])
+    rng = i18n.tr(
+        "layer.people_range", "fr", low=i18n.format_number(low, "fr"), high=i18n.format_number(high, "fr")
+    )
+    assert f"{i18n.format_number(pop, 'fr')} ({i18n.tr('layer.method_grid', 'fr')}{rng})" in popup
+    assert "1,705" not in popup and "2,420" not in popup
+    en = html.unescape(feature_properties(build_encircled_layer(ep, lang="en"))[0]["popup"])
+    assert f"{i18n.format_number(pop, 'en')} (" in en
+
+
+def test_stale_encirclement_is_marked_by_the_print_maps_rule() -> None:
+    old = AS_OF - dt.timedelta(days=STALE_DAYS + 1)
+    fresh = AS_OF - dt.timedelta(days=STALE_DAYS)  # exactly the limit: still confirmed
+    ep = _episodes(
+        [
+            {"locality": "Ancien", "last_confirmed": old},
+            {"locality": "Récent", "last_confirmed": fresh},
+            {"locality": "Sans date", "last_confirmed": None, "since": old},  # since stands in
+            {"locality": "Levé", "last_confirmed": old, "in_force": False, "until": old},
+        ]
+    )
+    _axes, stale_rows = stale_constraints(None, ep[ep["in_force"]], AS_OF, STALE_DAYS)
+    in_force = ep[ep["in_force"]].reset_index(drop=True)
+    expected = {in_force.at[i, "locality"] for i in stale_rows}
+    assert expected == {"Ancien", "Sans date"}
+    for lang in ("fr", "en"):
+        shown = _by_locality(build_encircled_layer(ep, lang=lang, as_of=AS_OF, stale_days=STALE_DAYS))
+        line = esc(stale_text(STALE_DAYS, lang))
+        marked = {name for name, ps in shown.items() if all(line in p["popup"] for p in ps)}
+        assert marked == expected
+        tip = i18n.tr("mpop.stale_tip", lang)
+        assert {n for n, ps in shown.items() if tip in html.unescape(ps[0]["tip"])} == expected
+    # no date or no threshold given: nothing marked
+    assert not any(
+        "⚠" in p["popup"] for p in feature_properties(build_encircled_layer(ep, lang="fr", as_of=AS_OF))
+    )
+    assert stale_text(STALE_DAYS, "fr") == "⚠ " + i18n.tr("mpop.stale.other", "fr", n=str(STALE_DAYS))
+    assert stale_text(1, "en") == "⚠ " + i18n.tr("mpop.stale.one", "en", n="1")
+
+
+def _axes() -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    ids = ["A-OLD", "A-NEW", "A-OPEN"]
+    axes = gpd.GeoDataFrame(
+        {"axis_name": ["Axe ancien", "Axe récent", "Axe ouvert"], "route_ref": ["RN1", "RN2", "RN3"]},
+        geometry=[LineString([(-4 - i, 14), (-3 - i, 15)]) for i in range(3)],
+        index=pd.Index(ids, name="axis_id"),
+        crs=4326,
+    )
+    old = AS_OF - dt.timedelta(days=STALE_DAYS + 30)
+    status = pd.DataFrame(
+        {
+            "status": ["closed", "constrained", "open"],
+            "valid_from": [old, AS_OF - dt.timedelta(days=3), old],
+            "escort_kmh": [None, 22.5, None],
+            "cause": ["security"] * 3,
+            "source": ["S"] * 3,
+        },
+        index=pd.Index(ids, name="axis_id"),
+    )
+    return axes, status
+
+
+def test_axis_popups_mark_stale_closures_and_escort_speed_has_no_english() -> None:
+    axes, status = _axes()
+    stale_axes, _enc = stale_constraints(status, None, AS_OF, STALE_DAYS)
+    assert stale_axes == ["A-OLD"]  # an open road needs no confirmation
+    for lang in ("fr", "en"):
+        props = feature_properties(
+            build_roads_layer(None, axes, status, lang=lang, as_of=AS_OF, stale_days=STALE_DAYS)
+        )
+        by_name = {html.unescape(re.search(r"<b>(.*?)</b>", p["popup"]).group(1)): p for p in props}
+        line = esc(stale_text(STALE_DAYS, lang))
+        marked = [a for a in axes.index if line in by_name[axes.at[a, "axis_name"]]["popup"]]
+        assert marked == stale_axes
+        escort = i18n.format_number(22.5, lang, decimals=1) + " km/h"
+        recent = by_name["Axe récent"]["popup"]
+        assert f"<td>{escort}</td>" in recent and "escorted" not in recent
+        old_tip = html.unescape(by_name["Axe ancien"]["tip"])
+        assert (
+            old_tip
+            == i18n.tr("map.axis_status", lang, name="Axe ancien", status=ROAD_STATUS.label("closed", lang))
+            + f" ({i18n.tr('mpop.stale_tip', lang)})"
+        )
+
+
+def test_crossing_popups_mark_stale_closures() -> None:
+    crossings = read_crossings()
+    real = crossings[~crossings.index.map(is_model_artefact)]
+    ids = list(real.index[:3])
+    old = AS_OF - dt.timedelta(days=STALE_DAYS + 1)
+    status = pd.DataFrame(
+        {"status": ["closed", "closed", "open"], "valid_from": [old, AS_OF, old], "source": ["S"] * 3},
+        index=pd.Index(ids, name="crossing_id"),
+    )
+    props = feature_properties(
+        build_crossings_layer(real, status, lang="fr", as_of=AS_OF, stale_days=STALE_DAYS)
+    )
+    line = esc(stale_text(STALE_DAYS, "fr"))
+    marked = [p for p in props if line in p["popup"]]
+    assert len(marked) == 1 and esc(ids[0]) in marked[0]["popup"]
+    assert i18n.tr("mpop.stale_tip", "fr") in html.unescape(marked[0]["tip"])
