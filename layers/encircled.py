@@ -79,7 +79,7 @@ def episode_state(row: object, lang: str, as_of: dt.date | None = None) -> str:
         return label if status == "active" else f"{label} ({tr('mpop.in_force', lang)})"
     if as_of is not None and since is not None and since > as_of:
         return f"{label} ({tr('mpop.not_yet_in_force', lang)})"
-    if status in ("active", "lifted"):
+    if status in ENCIRCLED_STATUS.codes and status != "unknown":  # active or lifted, ended
         return ENCIRCLED_STATUS.label("lifted", lang)
     return f"{label} ({tr('mpop.not_in_force', lang)})"
 
@@ -92,7 +92,7 @@ def episode_tip(row: object, lang: str, as_of: dt.date | None = None) -> str:
     since = day_of(row.get("since"))
     if as_of is not None and since is not None and since > as_of:
         return tr("mpop.encircled_tip_future", lang, name=name)
-    if str(row.get("status")) in ("active", "lifted"):
+    if str(row.get("status")) in ENCIRCLED_STATUS.codes and row.get("status") != "unknown":
         return tr("mpop.encircled_tip_lifted", lang, name=name)
     return tr("mpop.encircled_tip_past", lang, name=name)
 

@@ -61,6 +61,21 @@ def marker_radius(fatalities: int) -> float:
     return min(RADIUS_MAX_PX, RADIUS_MIN_PX + 1.5 * math.sqrt(max(int(fatalities), 0)))
 
 
+def source_label(source: object, lang: str) -> str:
+    """Return a record's ``source`` in words for ``lang`` (not escaped): ``curated`` -> its name.
+
+    The family before ``:`` is named from the catalog (``incidents.source.<family>``, as the
+    Incidents page's filter names it); the part after it, a file or feed name, is kept in
+    brackets. A family without a catalog entry is shown as recorded.
+    """
+    from geo.products.i18n import has_key, tr
+
+    family, _, rest = str(source).partition(":")
+    key = f"incidents.source.{family}"
+    label = tr(key, lang) if has_key(key, lang) else family
+    return f"{label} ({rest})" if rest else label
+
+
 def popup_html(row: pd.Series, lang: str = "en") -> str:
     """Popup of one incident in ``lang`` (``{"fr", "en"}``): event type in words, every value escaped."""
     from geo.products.i18n import event_type_label, format_date, format_number, tr
@@ -72,7 +87,7 @@ def popup_html(row: pd.Series, lang: str = "en") -> str:
         date_txt += f" ({esc(prec)})"
     actors = " / ".join(esc(a) for a in (row.get("actor1"), row.get("actor2")) if a)
     place = ", ".join(esc(p) for p in (row.get("location"), row.get("admin2"), row.get("admin1")) if p)
-    source = f"{esc(row.get('source'))} ({esc(row.get('incident_id'))})"
+    source = f"{esc(source_label(row.get('source'), lang))} ({esc(row.get('incident_id'))})"
     fields = [
         ("incpop.date", date_txt),
         ("incpop.actors", actors),

@@ -183,7 +183,10 @@ def criticality_panel(
         return
     hubs = list(dict.fromkeys(table["hub"]))
     choice = st.selectbox(
-        tr("crit_hub", lang), [None, *hubs], format_func=lambda h: h or tr("crit_all_hubs", lang)
+        tr("crit_hub", lang),
+        [None, *hubs],
+        format_func=lambda h: h or tr("crit_all_hubs", lang),
+        filter_mode=None,
     )
     if choice is None:
         shown = most_critical(table)

@@ -1070,6 +1070,32 @@ def localities_by_change(loc: pd.DataFrame, change: str, *, limit_h: float) -> p
     return pd.DataFrame(out, columns=cols)
 
 
+def release_delay_text(snapshots: list, lang: str) -> str:
+    """Say how far behind its date a snapshot shows the situation, with the real delay.
+
+    The latest snapshot's own delay (its date minus the date of its data), in days and
+    plural-aware (``1 jour``, ``30 jours``), or "on its own date" for no delay; with no
+    snapshot yet, the publish form's default (``geo.products.snapshot.DEFAULT_DELAY_DAYS``).
+
+    Parameters
+    ----------
+    snapshots
+        :func:`geo.products.snapshot.list_snapshots` output, latest first.
+    lang
+        ``{"fr", "en"}``.
+    """
+    from geo.products.snapshot import DEFAULT_DELAY_DAYS
+
+    if not snapshots:
+        return i18n.tr(
+            "public.when_default", lang, days=i18n.tr_count("public.days", DEFAULT_DELAY_DAYS, lang)
+        )
+    delay = (snapshots[0].as_of - snapshots[0].release_date).days
+    if delay == 0:
+        return i18n.tr("public.when_no_delay", lang)
+    return i18n.tr("public.when_delay", lang, days=i18n.tr_count("public.days", delay, lang))
+
+
 def hours_text(value: float, *, limit_h: float) -> str:
     """Format a travel time for a table: ``"5.3 h"`` (``"5,3 h"``), or ``"not reached (> 12 h)"`` if NaN."""
     if value is None or not np.isfinite(value):

@@ -335,20 +335,28 @@ if kind == AXES:
             ROAD_STATUS.codes,
             index=status_default(table, axis),
             format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
+            filter_mode=None,
         )
         cause = c2.selectbox(
-            t("cons.cause"), CAUSE.codes, format_func=lambda c: CAUSE.label(c, common.lang())
+            t("cons.cause"),
+            CAUSE.codes,
+            format_func=lambda c: CAUSE.label(c, common.lang()),
+            filter_mode=None,
         )
         confidence = c3.selectbox(
             t("cons.confidence"),
             CONFIDENCE.codes,
             index=1,
             format_func=lambda c: CONFIDENCE.label(c, common.lang()),
+            filter_mode=None,
         )
         valid_from = c1.date_input(t("cons.valid_from"), value=as_of, format=common.date_format())
         valid_to = c2.date_input(t("cons.valid_to"), value=None, format=common.date_format())
         supersedes = c3.selectbox(
-            t("cons.correction_of"), [None, *current], format_func=lambda v: version_label(v, axis_numbers)
+            t("cons.correction_of"),
+            [None, *current],
+            format_func=lambda v: version_label(v, axis_numbers),
+            filter_mode=None,
         )
         escort = c1.number_input(
             t("cons.escort"), 0.0, 130.0, value=0.0, step=5.0, format="%.0f", help=t("cons.escort_help")
@@ -446,15 +454,20 @@ elif kind == CROSSINGS:
             ROAD_STATUS.codes,
             index=status_default(table, crossing),
             format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
+            filter_mode=None,
         )
         cause = c2.selectbox(
-            t("cons.cause"), CAUSE.codes, format_func=lambda c: CAUSE.label(c, common.lang())
+            t("cons.cause"),
+            CAUSE.codes,
+            format_func=lambda c: CAUSE.label(c, common.lang()),
+            filter_mode=None,
         )
         confidence = c3.selectbox(
             t("cons.confidence"),
             CONFIDENCE.codes,
             index=1,
             format_func=lambda c: CONFIDENCE.label(c, common.lang()),
+            filter_mode=None,
         )
         valid_from = c1.date_input(t("cons.valid_from"), value=as_of, format=common.date_format())
         valid_to = c2.date_input(t("cons.valid_to"), value=None, format=common.date_format())
@@ -462,6 +475,7 @@ elif kind == CROSSINGS:
             t("cons.correction_of"),
             [None, *current],
             format_func=lambda v: version_label(v, crossing_numbers),
+            filter_mode=None,
         )
         source = st.text_input(t("cons.source"))
         note = st.text_input(t("cons.note"))
@@ -541,7 +555,11 @@ else:
                 width="stretch",
             )
     episode = st.selectbox(
-        t("cons.episode"), [NEW, *current["episode_id"]], key="pick_episode", format_func=episode_choice
+        t("cons.episode"),
+        [NEW, *current["episode_id"]],
+        key="pick_episode",
+        format_func=episode_choice,
+        filter_mode=None,
     )
     base = current.set_index("episode_id").loc[episode] if episode != NEW else None
     episode_versions = history[history["episode_id"] == episode]["version_id"]
@@ -562,6 +580,7 @@ else:
             ENCIRCLED_STATUS.codes,
             index=ENCIRCLED_STATUS.index(base["status"]) if base is not None else 0,
             format_func=lambda c: ENCIRCLED_STATUS.label(c, common.lang()),
+            filter_mode=None,
         )
         since = c2.date_input(
             t("cons.since"), value=base["since"] if base is not None else as_of, format=common.date_format()
@@ -575,13 +594,19 @@ else:
             format=common.date_format(),
         )
         radius = c2.number_input(
-            t("cons.radius"), 0.5, 100.0, value=float(base["radius_km"]) if base is not None else 5.0
+            t("cons.radius"),
+            0.5,
+            100.0,
+            value=float(base["radius_km"]) if base is not None else 5.0,
+            step=0.5,
+            format="%g",  # "5", "5.5": not "5.00"
         )
         confidence = c3.selectbox(
             t("cons.report_confidence"),
             CONFIDENCE.codes,
             index=1,
             format_func=lambda c: CONFIDENCE.label(c, common.lang()),
+            filter_mode=None,
         )
         lon = c1.number_input(t("cons.lon"), -12.5, 4.5, value=None, format="%.4f")
         lat = c2.number_input(t("cons.lat"), 10.0, 25.2, value=None, format="%.4f")

@@ -85,9 +85,13 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
                     placeholder=tr("page.link_pick", lang),
                     format_func=lambda c: ROAD_STATUS.label(c, lang),
                     key="link_road_status",
+                    filter_mode=None,
                 )
                 cause = c3.selectbox(
-                    tr("page.link_cause", lang), CAUSE.codes, format_func=lambda c: CAUSE.label(c, lang)
+                    tr("page.link_cause", lang),
+                    CAUSE.codes,
+                    format_func=lambda c: CAUSE.label(c, lang),
+                    filter_mode=None,
                 )
                 locality, radius = None, None
             else:
@@ -99,14 +103,18 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
                     placeholder=tr("page.link_pick", lang),
                     format_func=lambda c: ENCIRCLED_STATUS.label(c, lang),
                     key="link_encircled_status",
+                    filter_mode=None,
                 )
-                radius = c3.number_input(tr("page.link_radius", lang), 0.0, 100.0, value=0.0)
+                radius = c3.number_input(
+                    tr("page.link_radius", lang), 0.0, 100.0, value=0.0, step=0.5, format="%g"
+                )
                 axis, cause = None, "security"
             confidence = c1.selectbox(
                 tr("page.link_confidence", lang),
                 CONFIDENCE.codes,
                 index=1,
                 format_func=lambda c: CONFIDENCE.label(c, lang),
+                filter_mode=None,
             )
             note = st.text_input(tr("page.link_note", lang))
             by = st.text_input(

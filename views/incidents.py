@@ -93,12 +93,14 @@ with st.expander(t("incidents.import"), expanded=False):
         FORMATS,
         format_func=lambda f: t("incidents.format_auto") if f == "auto" else f.upper(),
         help=t("incidents.format_help"),
+        filter_mode=None,
     )
     order = c2.selectbox(
         t("incidents.slash_dates"),
         ["not declared", "dmy", "mdy"],
         format_func=lambda o: t(f"incidents.order_{o.replace(' ', '_')}"),
         help=t("incidents.slash_dates_help"),
+        filter_mode=None,
     )
     fix = c3.checkbox(t("incidents.fix_swapped"), value=False)
     mapping = st.file_uploader(t("incidents.mapping"), type=["toml"], key="incident_mapping")

@@ -262,7 +262,11 @@ else:
             # the position's id: nothing chosen for one position carries over to another.
             s1, s2 = st.columns([1, 2])
             action = s1.selectbox(
-                t("pos.step"), allowed, format_func=lambda a: t(f"pos.step.{a}"), key=f"pos_step_{pid}"
+                t("pos.step"),
+                allowed,
+                format_func=lambda a: t(f"pos.step.{a}"),
+                key=f"pos_step_{pid}",
+                filter_mode=None,
             )
             cur_kind = str(cur["scope"]).partition(":")[0]
             if action == "revise":
@@ -272,6 +276,7 @@ else:
                     index=list(P.SCOPE_KINDS).index(cur_kind),
                     format_func=lambda k: t(f"pos.kind.{k}"),
                     key=f"pos_rev_kind_{pid}",
+                    filter_mode=None,
                 )
             with st.form("position_step", enter_to_submit=False):
                 a1, a2 = st.columns(2)
@@ -297,6 +302,7 @@ else:
                         format_func=lambda v: t(f"pos.vis.{v}"),
                         help=t("pos.visibility_help"),
                         key=f"pos_rev_vis_{pid}",
+                        filter_mode=None,
                     )
                 by = st.text_input(
                     t("cons.recorded_by"),
@@ -343,11 +349,17 @@ if is_advisor:
     with st.expander(t("pos.draft_new"), expanded=reg.empty):
         # the kind is chosen outside the form, so the list below offers the places of that kind
         kind = st.selectbox(
-            t("pos.scope"), list(P.SCOPE_KINDS), format_func=lambda k: t(f"pos.kind.{k}"), key="pos_new_kind"
+            t("pos.scope"),
+            list(P.SCOPE_KINDS),
+            format_func=lambda k: t(f"pos.kind.{k}"),
+            key="pos_new_kind",
+            filter_mode=None,
         )
         with st.form("position_new", enter_to_submit=False):
             new_scope = scope_picker(kind, key=f"pos_new_scope_{kind}")
-            topic = st.selectbox(t("pos.topic"), list(P.TOPICS), format_func=lambda x: P.topic_label(x, lang))
+            topic = st.selectbox(
+                t("pos.topic"), list(P.TOPICS), format_func=lambda x: P.topic_label(x, lang), filter_mode=None
+            )
             text_fr = st.text_area(t("pos.text_fr_required"))
             text_en = st.text_area(t("pos.text_en_required"))
             m1, m2 = st.columns(2)
@@ -357,6 +369,7 @@ if is_advisor:
                 help=t("pos.visibility_help"),
                 format_func=lambda v: t(f"pos.vis.{v}"),
                 key="pos_new_vis",
+                filter_mode=None,
             )
             motivated = m2.text_input(t("pos.motivated_by"), help=t("pos.motivated_help"))
             by = st.text_input(

@@ -18,7 +18,7 @@ import streamlit as st
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
-from geo.products.i18n import LANG_NAMES, format_date, source_credit, tr, tr_count
+from geo.products.i18n import LANG_NAMES, format_date, source_credit, tr
 from geo.products.snapshot import (
     DEFAULT_DELAY_DAYS,
     DEFAULT_WINDOW_MONTHS,
@@ -55,6 +55,7 @@ def publish_form(lang: str) -> None:
                 index=0 if lang == "fr" else 1,
                 key="publish_lang",
                 format_func=lambda code: LANG_NAMES.get(code, code),
+                filter_mode=None,
             )
             months = c4.number_input(
                 tr("public.months", lang), min_value=1, max_value=120, value=DEFAULT_WINDOW_MONTHS, step=1
@@ -84,28 +85,6 @@ def publish_form(lang: str) -> None:
             (st.success if shown[0] == "success" else st.error)(md(shown[1]))
 
 
-def release_delay_text(snapshots: list, lang: str) -> str:
-    """Say how far behind its date a snapshot shows the situation, with the real delay.
-
-    The latest snapshot's own delay (its date minus the date of its data), in days and
-    plural-aware (``1 jour``, ``30 jours``), or "on its own date" for no delay; with no
-    snapshot yet, the publish form's default (:data:`DEFAULT_DELAY_DAYS`).
-
-    Parameters
-    ----------
-    snapshots
-        :func:`geo.products.snapshot.list_snapshots` output, latest first.
-    lang
-        ``{"fr", "en"}``.
-    """
-    if not snapshots:
-        return tr("public.when_default", lang, days=tr_count("public.days", DEFAULT_DELAY_DAYS, lang))
-    delay = (snapshots[0].as_of - snapshots[0].release_date).days
-    if delay == 0:
-        return tr("public.when_no_delay", lang)
-    return tr("public.when_delay", lang, days=tr_count("public.days", delay, lang))
-
-
 MIME = {
     ".geojson": "application/geo+json",
     ".csv": "text/csv",
@@ -126,7 +105,7 @@ st.title(tr("public.title", lang))
 root = common.settings().snapshots_dir
 snapshots = list_snapshots(root)
 st.markdown(md(tr("public.what", lang)))
-st.markdown(md(tr("public.when", lang) + " " + release_delay_text(snapshots, lang)))
+st.markdown(md(tr("public.when", lang) + " " + common.release_delay_text(snapshots, lang)))
 if snapshots:
     st.caption(
         md(

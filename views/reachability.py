@@ -79,6 +79,7 @@ def blockade_picker() -> None:
             max_value=100.0,
             value=float(DEFAULT_NO_ENTRY_RADIUS_KM),
             step=0.5,
+            format="%g",  # "5", "5.5": not "5.00" (Streamlit writes its numbers with a point)
             help=t("reach.radius_help"),
             key="scenario_radius",
         )

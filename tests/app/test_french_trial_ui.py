@@ -6,18 +6,23 @@ expected texts come from the catalogs and from the inputs, never copied from a s
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import html
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from shapely import LineString
+from streamlit.testing.v1 import AppTest
 
+from geo.config import PROJECT_ROOT
 from geo.products import i18n
 from geo.products.printmap import stale_constraints
+from geo.products.snapshot import DEFAULT_DELAY_DAYS
 from geo.sources.curated import is_model_artefact, read_crossings
 from geo.vocab import ENCIRCLED_STATUS, ROAD_STATUS
 from layers.encircled import build_encircled_layer
@@ -241,3 +246,114 @@ def test_crossing_popups_mark_stale_closures() -> None:
     marked = [p for p in props if line in p["popup"]]
     assert len(marked) == 1 and esc(ids[0]) in marked[0]["popup"]
     assert i18n.tr("mpop.stale_tip", "fr") in html.unescape(marked[0]["tip"])
+
+
+def test_incident_popup_names_its_source_in_french() -> None:
+    from layers.incidents import popup_html, source_label
+
+    row = pd.Series(
+        {"source": "curated", "incident_id": "C-1", "event_type": "x", "fatalities": 0, "date": pd.NaT}
+    )
+    popup = html.unescape(popup_html(row, "fr"))
+    assert f"{i18n.tr('incidents.source.curated', 'fr')} (C-1)" in popup and "curated" not in popup
+    assert source_label("generic:terrain.csv", "fr") == i18n.tr("incidents.source.generic", "fr") + (
+        " (terrain.csv)"
+    )
+    assert source_label("other", "en") == "other"  # a family the catalogs do not name: as recorded
+
+
+# --------------------------------------------------------------------------- public page (item 8)
+def _snapshot(delay_days: int) -> object:
+    from geo.products.snapshot import SnapshotInfo
+
+    as_of = dt.date(2025, 12, 1)
+    return SnapshotInfo("s", Path("."), as_of, as_of - dt.timedelta(days=delay_days), "", "fr", 1, 1)
+
+
+@pytest.mark.parametrize("delay", [0, 1, 7])
+def test_public_page_says_the_real_release_delay(fr: str, delay: int) -> None:
+    from views import common
+
+    text = common.release_delay_text([_snapshot(delay)], fr)
+    if delay == 0:
+        assert text == i18n.tr("public.when_no_delay", fr)
+    else:
+        days = i18n.tr_count("public.days", delay, fr)
+        assert text == i18n.tr("public.when_delay", fr, days=days)
+        assert days == (f"{delay} jour" if delay == 1 else f"{delay} jours")  # French plural
+    assert "30" not in text
+
+
+def test_public_page_without_snapshot_says_the_default_delay(fr: str) -> None:
+    from views import common
+
+    days = i18n.tr_count("public.days", DEFAULT_DELAY_DAYS, fr)
+    assert common.release_delay_text([], fr) == i18n.tr("public.when_default", fr, days=days)
+
+
+@pytest.mark.slow
+def test_publish_form_names_languages_and_says_seconds(
+    fr: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MALI_ACCESS_USERS", str(tmp_path / "users.toml"))
+    monkeypatch.setenv("MALI_ACCESS_SNAPSHOTS", str(tmp_path / "snapshots"))
+    monkeypatch.chdir(PROJECT_ROOT)
+    at = AppTest.from_file(str(PROJECT_ROOT / "views" / "public.py"), default_timeout=120)
+    at.session_state["auth_role"] = "advisor"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="publish_lang").options == [i18n.LANG_NAMES["fr"], i18n.LANG_NAMES["en"]]
+    help_text = " ".join(c.value for c in at.caption)
+    assert "secondes" in help_text and "minutes" not in help_text
+    said = " ".join(m.value for m in at.markdown)
+    days = i18n.tr_count("public.days", DEFAULT_DELAY_DAYS, fr)
+    assert days in said.replace("\\", "")
+
+
+# --------------------------------------------------------------------------- forms and widgets (items 2, 3)
+def _calls(name: str) -> list[tuple[str, ast.Call]]:
+    out = []
+    for path in [*sorted((PROJECT_ROOT / "views").glob("*.py")), PROJECT_ROOT / "app.py"]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name:
+                out.append((f"{path.name}:{node.lineno}", node))
+    return out
+
+
+def _keyword(call: ast.Call, name: str) -> object:
+    kw = next((k for k in call.keywords if k.arg == name), None)
+    return ast.literal_eval(kw.value) if kw is not None else "absent"
+
+
+def test_forms_never_show_streamlits_english_enter_hint() -> None:
+    # Streamlit's hint "Press Enter to submit form" is English and cannot be translated: the
+    # work forms submit with their button only. The sign-in and password forms keep Enter
+    # (what everyone presses after a password), and with it Streamlit's hint.
+    forms = [(w, c) for w, c in _calls("form") if not w.startswith("auth.py")]
+    assert len(forms) >= 9  # the pages' work forms
+    assert [where for where, call in forms if _keyword(call, "enter_to_submit") is not False] == []
+
+
+def test_decimal_number_inputs_have_a_format_not_two_zeros() -> None:
+    # Streamlit writes a float input as "%0.2f" ("5.00") unless given a format
+    def is_float(call: ast.Call) -> bool:
+        values = [
+            *call.args[1:],
+            *(k.value for k in call.keywords if k.arg in ("min_value", "max_value", "value")),
+        ]
+        return any(isinstance(v, ast.Constant) and isinstance(v.value, float) for v in values) or any(
+            isinstance(v, ast.Call) and getattr(v.func, "id", "") == "float" for v in values
+        )
+
+    floats = [(w, c) for w, c in _calls("number_input") if is_float(c)]
+    assert len(floats) >= 3
+    assert [w for w, c in floats if _keyword(c, "format") == "absent"] == []
+
+
+def test_fixed_vocabulary_selects_take_no_typing() -> None:
+    # typing in a select can end on Streamlit's own English "No results": short fixed lists
+    # (statuses, causes, confidence, languages...) are picked, not typed
+    vocab = ("ROAD_STATUS.codes", "CAUSE.codes", "CONFIDENCE.codes", "ENCIRCLED_STATUS.codes", "['fr', 'en']")
+    fixed = [(w, c) for w, c in _calls("selectbox") if len(c.args) > 1 and ast.unparse(c.args[1]) in vocab]
+    assert len(fixed) >= 10
+    assert [w for w, c in fixed if _keyword(c, "filter_mode") is not None] == []
