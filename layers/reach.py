@@ -6,7 +6,7 @@ import folium
 import geopandas as gpd
 
 from geo.products.cartography import hub_short_name
-from geo.products.i18n import tr
+from geo.products.i18n import format_hours, format_number, tr, tr_count
 from layers.style import BAND_OPACITY, esc, feature_layer, hub_colour, slim
 
 
@@ -56,10 +56,16 @@ def build_reach_layers(
             drawable = drawable.sort_values("hours", ascending=False)  # largest first
             rows = []
             for _, row in drawable.iterrows():
-                within = tr("map.within", lang, hub=row["hub"], h=f"{row['hours']:g}")
-                tip = f"{esc(within)}<br>{row['area_km2']:,.0f} km², {row['population']:,.0f} people"
+                within = tr("map.within", lang, hub=row["hub"], h=format_hours(row["hours"], lang))
+                figures = tr(
+                    "map.band_figures",
+                    lang,
+                    area=format_number(row["area_km2"], lang),
+                    people=format_number(row["population"], lang),
+                )
                 if "localities" in row.index:
-                    tip += f", {row['localities']} localities"
+                    figures += ", " + tr_count("map.band_localities", int(row["localities"]), lang)
+                tip = f"{esc(within)}<br>{esc(figures)}"
                 rows.append(
                     {
                         "opacity": BAND_OPACITY[min(hours.index(row["hours"]), len(BAND_OPACITY) - 1)],

@@ -357,3 +357,24 @@ def test_fixed_vocabulary_selects_take_no_typing() -> None:
     fixed = [(w, c) for w, c in _calls("selectbox") if len(c.args) > 1 and ast.unparse(c.args[1]) in vocab]
     assert len(fixed) >= 10
     assert [w for w, c in fixed if _keyword(c, "filter_mode") is not None] == []
+
+
+def test_reach_band_tooltips_in_french_numbers_and_words() -> None:
+    from shapely import box
+
+    from layers.reach import build_reach_layers
+
+    area, people, n = 12345.4, 291000.0, 1
+    bands = gpd.GeoDataFrame(
+        {"hub_id": ["MOP"], "hub": ["Mopti"], "hours": [2.5], "area_km2": [area], "population": [people]},
+        geometry=[box(-4.5, 14, -3.5, 15)],
+        crs=4326,
+    ).assign(localities=[n])
+    (group,) = build_reach_layers(bands, ["MOP"], lang="fr")
+    tip = html.unescape(feature_properties(group)[0]["tip"])
+    figures = i18n.tr(
+        "map.band_figures", "fr", area=i18n.format_number(area, "fr"), people=i18n.format_number(people, "fr")
+    )
+    assert i18n.tr("map.within", "fr", hub="Mopti", h="2,5") in tip
+    assert f"{figures}, {i18n.tr_count('map.band_localities', n, 'fr')}" in tip
+    assert "people" not in tip and "12,345" not in tip and "localité" in tip
