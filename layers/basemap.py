@@ -91,6 +91,11 @@ LEGEND_MAX_WIDTH_PX = 250
 SMALL_MAP_PX, SMALL_MAP_HEIGHT_PX = 760, 560
 #: Largest share of the map's area an unfolded legend may cover when the map opens (else folded).
 LEGEND_MAX_SHARE = 0.2
+#: Room left between the legend and a popup moved clear of it (px).
+POPUP_GAP_PX = 8
+#: Wait after a popup opens before moving it clear of the legend (ms): Leaflet's auto-pan
+#: (0.25 s) has ended, so both boxes are where the reader sees them.
+POPUP_WAIT_MS = 300
 
 
 def fit_country(
@@ -132,7 +137,9 @@ class Legend(MacroElement):
     the map. By default it opens folded on a small map (narrower than
     :data:`SMALL_MAP_PX` or lower than :data:`SMALL_MAP_HEIGHT_PX`) and whenever unfolded it
     would cover more than :data:`LEGEND_MAX_SHARE` of the map: the title alone shows, a
-    click unfolds it.
+    click unfolds it. It never hides a popup: one that opens under it (a feature near the
+    map's left edge) is panned clear of it (right or down, :data:`POPUP_GAP_PX` apart), or,
+    when neither fits, the legend folds; unfolding the legend over an open popup does the same.
 
     Parameters
     ----------
@@ -179,6 +186,38 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
     if (details && (small || share > {{ this.max_share }})) { details.open = false; }
 })({{ this._parent.get_name() }}, {{ this.get_name() }});
 {% endif %}
+(function (map, control) {
+    // A popup opened under the legend (top left) is moved clear of it: once Leaflet's own
+    // auto-pan has ended, the map pans right or down by the overlap (whichever is smaller and
+    // keeps the popup in view), else the legend folds. Unfolding the legend does the same.
+    var gap = {{ this.popup_gap_px }};
+    function clear(popup) {
+        var box = control.getContainer(), el = popup && popup.getElement && popup.getElement();
+        if (!box || !el || !map.hasLayer(popup)) { return; }
+        var b = box.getBoundingClientRect(), p = el.getBoundingClientRect();
+        var m = map.getContainer().getBoundingClientRect();
+        if (p.left >= b.right + gap || p.top >= b.bottom + gap || p.right <= b.left || p.bottom <= b.top) {
+            return;
+        }
+        var dx = b.right + gap - p.left, dy = b.bottom + gap - p.top;
+        var fitsRight = p.right + dx <= m.right - gap, fitsDown = p.bottom + dy <= m.bottom - gap;
+        if (fitsRight && (dx <= dy || !fitsDown)) { map.panBy([-dx, 0]); }
+        else if (fitsDown) { map.panBy([0, -dy]); }
+        else {
+            var details = box.querySelector("details");
+            if (details) { details.open = false; }
+        }
+    }
+    map.on("popupopen", function (e) {
+        setTimeout(function () { clear(e.popup); }, {{ this.popup_wait_ms }});
+    });
+    var details = control.getContainer().querySelector("details");
+    if (details) {
+        details.addEventListener("toggle", function () {
+            if (details.open && map._popup) { clear(map._popup); }
+        });
+    }
+})({{ this._parent.get_name() }}, {{ this.get_name() }});
 {% endmacro %}
 """)
 
@@ -202,6 +241,8 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
         self.max_width_px = LEGEND_MAX_WIDTH_PX
         self.small_px, self.small_height_px = SMALL_MAP_PX, SMALL_MAP_HEIGHT_PX
         self.max_share = LEGEND_MAX_SHARE
+        self.popup_gap_px = POPUP_GAP_PX
+        self.popup_wait_ms = POPUP_WAIT_MS
         swatch = {
             "line": "<span style='display:inline-block;width:22px;height:0;border-top:3px solid {c};"
             "vertical-align:middle;margin-right:5px'></span>",
