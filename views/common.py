@@ -83,6 +83,38 @@ def date_format() -> str:
     return "DD/MM/YYYY" if lang() == "fr" else "YYYY-MM-DD"
 
 
+def date_placeholder_css(language: str | None = None) -> str:
+    """CSS that writes the empty segments of date inputs in the language (``jj/mm/aaaa``).
+
+    Streamlit's date field (1.67) draws its empty day, month and year segments with the
+    placeholders of its fixed ``en-US`` locale (``dd``, ``mm``, ``yyyy``), whatever the
+    ``format``; no argument changes them. Each empty segment (``data-placeholder``) keeps its
+    box, colour and focus; its own letters are made transparent and the catalog's
+    (``common.date_ph_day``, ...) are drawn over them. A typed digit clears the mark and the
+    segment shows its value as before.
+
+    Parameters
+    ----------
+    language
+        ``{"fr", "en"}``; default the session's.
+    """
+    language = language or lang()
+    sel = '[data-testid="stDateInputField"] [role="spinbutton"][data-placeholder="true"]'
+    rules = [
+        f"{sel} {{ position: relative; -webkit-text-fill-color: transparent; }}",
+        f"{sel}::after {{ position: absolute; inset: 0; text-align: center;"
+        " -webkit-text-fill-color: currentColor; }",
+    ]
+    for part, key in (
+        ("day", "common.date_ph_day"),
+        ("month", "common.date_ph_month"),
+        ("year", "common.date_ph_year"),
+    ):
+        text = i18n.tr(key, language).replace("\\", "").replace('"', "")
+        rules.append(f'{sel}[data-type="{part}"]::after {{ content: "{text}"; }}')
+    return "\n".join(rules)
+
+
 def num(value: float, *, decimals: int = 0) -> str:
     """Return ``value`` written for this session's language (``291 000`` / ``291,000``)."""
     return i18n.format_number(value, lang(), decimals=decimals)

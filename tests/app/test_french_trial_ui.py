@@ -378,3 +378,29 @@ def test_reach_band_tooltips_in_french_numbers_and_words() -> None:
     assert i18n.tr("map.within", "fr", hub="Mopti", h="2,5") in tip
     assert f"{figures}, {i18n.tr_count('map.band_localities', n, 'fr')}" in tip
     assert "people" not in tip and "12,345" not in tip and "localité" in tip
+
+
+# --------------------------------------------------------------------------- empty date fields (item 2)
+def test_empty_date_fields_read_jj_mm_aaaa_in_french(
+    fr: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from views.common import date_placeholder_css
+
+    css = date_placeholder_css(fr)
+    for part, key in (
+        ("day", "common.date_ph_day"),
+        ("month", "common.date_ph_month"),
+        ("year", "common.date_ph_year"),
+    ):
+        assert f'[data-type="{part}"]::after {{ content: "{i18n.tr(key, fr)}"; }}' in css
+    assert '"jj"' in css and '"aaaa"' in css and '"dd"' in date_placeholder_css("en")
+    assert 'data-placeholder="true"' in css  # only empty segments: a typed date shows as typed
+    # the app's entry point puts it on every page
+    monkeypatch.setenv("MALI_ACCESS_USERS", str(tmp_path / "users.toml"))
+    monkeypatch.setenv("MALI_ACCESS_SNAPSHOTS", str(tmp_path / "snapshots"))
+    monkeypatch.chdir(PROJECT_ROOT)
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert not at.exception, at.exception
+    assert any(css in h.proto.body for h in at.get("html"))
