@@ -100,12 +100,14 @@ def test_constrain_an_axis_and_add_a_blockade(page: AppTest, model_inputs) -> No
     assert km2(mopti["Area lost (km²)"])["12"] > 0 and km2(mopti["Area gained (km²)"])["12"] > 0
     assert (km2(change["Area lost (km²)"]) > 0).any() and (km2(change["Area gained (km²)"]) > 0).any()
 
-    # localities lost/gained: "not reached (> 12 h)" instead of None
+    # localities lost/gained, one row per locality: per hub "Hub: 5.3 h" or "Hub: not reached (> 12 h)"
     lost = page.dataframe[3].value
     after = lost["Travel time under scenario"]
     assert len(lost) > 0 and after.map(lambda v: isinstance(v, str)).all()
-    assert after.str.contains(r"^(?:\d+\.\d h|not reached \(> 12 h\))$").all()
-    assert (after == "not reached (> 12 h)").any()
+    per_hub = after.str.split("; ").explode()
+    assert per_hub.str.contains(r"^.+: (?:\d+\.\d h|not reached \(> 12 h\))$").all()
+    assert per_hub.str.endswith(": not reached (> 12 h)").any()
+    assert [t.label for t in page.tabs][2] == f"Localities lost under the scenario ({len(lost)})"
 
     script = _map_script(page)
     for needle in (
