@@ -29,7 +29,7 @@ from branca.element import Element, MacroElement, Template
 
 from geo.config import WORK_CRS
 from geo.products.cartography import BAND_OPACITY, ROAD_STATUS_COLOUR, hub_colour
-from geo.products.i18n import format_date, source_credit, tr
+from geo.products.i18n import format_date, source_credit, tr, tr_count
 from geo.products.snapshot import INCIDENT_CLASSES, CercleFigures, SnapshotPage, cercle_figures
 from geo.vocab import ROAD_STATUS
 from layers.admin import build_admin_layer
@@ -345,6 +345,7 @@ def _side_panel(page: SnapshotPage, positions: pd.DataFrame | None = None) -> st
     sources = "".join(f"<li>{esc(c['publisher'])} &mdash; {esc(c['licence'])}</li>" for c in credits)
     # shown instead of the download links when the page is embedded (srcdoc): names the app's tab
     note = tr("snapmap.embed_note", lang, tab=tr("public.tab_downloads", lang))
+    delay = tr_count("public.days", int(page.delay_days), lang)  # "0 jour", "30 jours"
     sparse = ""
     if page.sparse_after is not None:
         text = tr("snapmap.sparse", lang, date=format_date(page.sparse_after, lang))
@@ -353,7 +354,7 @@ def _side_panel(page: SnapshotPage, positions: pd.DataFrame | None = None) -> st
         f'<div id="side"><h1>{esc(t["title"])}</h1>'
         f"<p>{esc(t['as_of'])} <b>{esc(format_date(page.as_of, lang))}</b><br>{esc(t['release'])} "
         f"<b>{esc(format_date(page.release_date, lang))}</b> "
-        f"({esc(t['delay'])}{' :' if lang == 'fr' else ':'} {int(page.delay_days)} {esc(t['days'])})</p>"
+        f"({esc(t['delay'])}{' :' if lang == 'fr' else ':'} {esc(delay)})</p>"
         f"{sparse}"
         f'<p class="small">{esc(t["note"])} {esc(tr("snapmap.click", lang))}</p>'
         f"{_positions_html(positions, page)}"

@@ -404,3 +404,29 @@ def test_empty_date_fields_read_jj_mm_aaaa_in_french(
     at.run()
     assert not at.exception, at.exception
     assert any(css in h.proto.body for h in at.get("html"))
+
+
+@pytest.mark.parametrize("delay", [0, 1, 30])
+def test_snapshot_page_states_its_own_delay_plural_aware(delay: int) -> None:
+    from geo.products.snapshot import SnapshotPage, labels
+    from layers.snapshot import _side_panel
+
+    as_of = dt.date(2025, 11, 30)
+    page = SnapshotPage(
+        lang="fr",
+        labels=labels("fr"),
+        as_of=as_of,
+        release_date=as_of - dt.timedelta(days=delay),
+        delay_days=delay,
+        sources=(),
+        downloads=(),
+        policy_version="x",
+        generator="test",
+        leaflet_dir=PROJECT_ROOT / "static" / "vendor" / "leaflet",
+        hub_ids=(),
+        sparse_after=None,
+        incident_period=(as_of, as_of),
+    )
+    text = html.unescape(_side_panel(page))
+    said = i18n.tr_count("public.days", delay, "fr")
+    assert f" : {said})" in text and said == (f"{delay} jours" if delay > 1 else f"{delay} jour")
