@@ -10,13 +10,13 @@ import streamlit as st
 
 from geo.products.i18n import LANG_NAMES, LANGS
 from views.auth import login_sidebar, save_language, visible_pages
-from views.common import LANG_KEY, date_placeholder_css, init_state, keep_notice_for, lang, t
+from views.common import LANG_KEY, init_state, keep_notice_for, lang, t, widget_texts_css
 
 init_state()
 # default favicon: served locally
 st.set_page_config(page_title=t("app.page_title"), layout="wide")
 # empty date fields written in the session's language (jj/mm/aaaa), not Streamlit's fixed dd/mm/yyyy
-st.html(f"<style>{date_placeholder_css()}</style>")
+st.html(f"<style>{widget_texts_css()}</style>")
 
 ROOT = Path(__file__).resolve().parent
 #: (script, catalog key of the title). A page is listed only when its script exists. No page

@@ -83,35 +83,70 @@ def date_format() -> str:
     return "DD/MM/YYYY" if lang() == "fr" else "YYYY-MM-DD"
 
 
-def date_placeholder_css(language: str | None = None) -> str:
-    """CSS that writes the empty segments of date inputs in the language (``jj/mm/aaaa``).
+#: Streamlit texts drawn by its front end in English whatever the app's language, found by their
+#: test ids and ARIA state (no build-specific class): (CSS selector of the element whose text is
+#: replaced, catalog key, centred in its box). Rules later in the list win over earlier ones.
+WIDGET_TEXTS = (
+    # empty segments of a date field: en-US placeholders "dd", "mm", "yyyy" whatever the format
+    (
+        '[data-testid="stDateInputField"] [role="spinbutton"][data-placeholder="true"][data-type="day"]',
+        "common.date_ph_day",
+    ),
+    (
+        '[data-testid="stDateInputField"] [role="spinbutton"][data-placeholder="true"][data-type="month"]',
+        "common.date_ph_month",
+    ),
+    (
+        '[data-testid="stDateInputField"] [role="spinbutton"][data-placeholder="true"][data-type="year"]',
+        "common.date_ph_year",
+    ),
+    # a typed search that matches no option: "No results"
+    (
+        '[data-testid="stSelectboxVirtualDropdown"] [role="listbox"][data-empty="true"]'
+        ' [role="option"] > span',
+        "common.no_results",
+    ),
+    (
+        '[data-testid="stMultiSelectDropdown"] [role="listbox"][data-empty="true"] [role="option"] > span',
+        "common.no_results",
+    ),
+    # the hint under a text or number field being typed in: "Press Enter to apply", and in a
+    # form that submits on Enter (sign-in, password) "Press Enter to submit form"
+    ('[data-testid="InputInstructions"] > span', "common.enter_to_apply"),
+    ('[data-testid="stForm"] [data-testid="InputInstructions"] > span', "common.enter_to_submit"),
+)
 
-    Streamlit's date field (1.67) draws its empty day, month and year segments with the
-    placeholders of its fixed ``en-US`` locale (``dd``, ``mm``, ``yyyy``), whatever the
-    ``format``; no argument changes them. Each empty segment (``data-placeholder``) keeps its
-    box, colour and focus; its own letters are made transparent and the catalog's
-    (``common.date_ph_day``, ...) are drawn over them. A typed digit clears the mark and the
-    segment shows its value as before.
+
+def widget_texts_css(language: str | None = None) -> str:
+    """CSS that writes Streamlit's own untranslatable widget texts in the language.
+
+    Streamlit 1.67 has no setting for these texts (:data:`WIDGET_TEXTS`): empty date
+    segments (``dd/mm/yyyy`` -> ``jj/mm/aaaa``), "No results" of a typed search, and the
+    "Press Enter ..." hints. Each element keeps its box, colour and behaviour; its own
+    letters are made transparent and the catalog's text is drawn over them (``::after``), so
+    typing, focus and screen readers work as before. A date segment loses its
+    ``data-placeholder`` mark as soon as a digit is typed and then shows the digits.
 
     Parameters
     ----------
     language
         ``{"fr", "en"}``; default the session's.
+
+    Returns
+    -------
+    str
+        CSS rules (the catalogs' texts, with quotes and backslashes removed).
     """
     language = language or lang()
-    sel = '[data-testid="stDateInputField"] [role="spinbutton"][data-placeholder="true"]'
-    rules = [
-        f"{sel} {{ position: relative; -webkit-text-fill-color: transparent; }}",
-        f"{sel}::after {{ position: absolute; inset: 0; text-align: center;"
-        " -webkit-text-fill-color: currentColor; }",
-    ]
-    for part, key in (
-        ("day", "common.date_ph_day"),
-        ("month", "common.date_ph_month"),
-        ("year", "common.date_ph_year"),
-    ):
+    rules = []
+    for selector, key in WIDGET_TEXTS:
         text = i18n.tr(key, language).replace("\\", "").replace('"', "")
-        rules.append(f'{sel}[data-type="{part}"]::after {{ content: "{text}"; }}')
+        rules.append(f"{selector} {{ position: relative; -webkit-text-fill-color: transparent; }}")
+        rules.append(
+            f'{selector}::after {{ content: "{text}"; position: absolute; inset: 0; display: flex;'
+            " align-items: center; justify-content: center; white-space: nowrap;"
+            " -webkit-text-fill-color: currentColor; }"
+        )
     return "\n".join(rules)
 
 

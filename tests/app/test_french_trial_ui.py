@@ -381,20 +381,26 @@ def test_reach_band_tooltips_in_french_numbers_and_words() -> None:
 
 
 # --------------------------------------------------------------------------- empty date fields (item 2)
-def test_empty_date_fields_read_jj_mm_aaaa_in_french(
+def test_streamlits_own_widget_texts_are_drawn_in_french(
     fr: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from views.common import date_placeholder_css
+    # empty date segments (dd/mm/yyyy), "No results" of a typed search, "Press Enter ..." hints;
+    # checked in Chromium when written: the rules' selectors match Streamlit 1.67's elements
+    from views.common import WIDGET_TEXTS, widget_texts_css
 
-    css = date_placeholder_css(fr)
-    for part, key in (
-        ("day", "common.date_ph_day"),
-        ("month", "common.date_ph_month"),
-        ("year", "common.date_ph_year"),
-    ):
-        assert f'[data-type="{part}"]::after {{ content: "{i18n.tr(key, fr)}"; }}' in css
-    assert '"jj"' in css and '"aaaa"' in css and '"dd"' in date_placeholder_css("en")
-    assert 'data-placeholder="true"' in css  # only empty segments: a typed date shows as typed
+    css = widget_texts_css(fr)
+    for selector, key in WIDGET_TEXTS:
+        assert f'{selector}::after {{ content: "{i18n.tr(key, fr)}";' in css
+    assert {i18n.tr(k, fr) for k in ("common.date_ph_day", "common.date_ph_year", "common.no_results")} == {
+        "jj",
+        "aaaa",
+        "Aucun résultat",
+    }
+    assert 'content: "dd"' in widget_texts_css("en") and 'content: "No results"' in widget_texts_css("en")
+    date_rules = [sel for sel, key in WIDGET_TEXTS if key.startswith("common.date_ph")]
+    assert all('[data-placeholder="true"]' in sel for sel in date_rules)  # typed dates show as typed
+    empty = [sel for sel, key in WIDGET_TEXTS if key == "common.no_results"]
+    assert all('[data-empty="true"]' in sel for sel in empty)  # only a list with no match
     # the app's entry point puts it on every page
     monkeypatch.setenv("MALI_ACCESS_USERS", str(tmp_path / "users.toml"))
     monkeypatch.setenv("MALI_ACCESS_SNAPSHOTS", str(tmp_path / "snapshots"))
