@@ -125,6 +125,24 @@ def normalise_places(
     return gdf[PLACE_COLUMNS]
 
 
+def _read_text_table(path: Path, what: str, columns: list[str]) -> pd.DataFrame:
+    """Read a curated CSV as stripped text, checking its columns.
+
+    Raises
+    ------
+    DataFileError
+        Unreadable file (``what`` names it in the message) or a missing column.
+    """
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataFileError(path, f"cannot read {what}: {exc}") from exc
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataFileError(path, f"missing column(s) {missing}; expected {columns}")
+    return df.apply(lambda s: s.str.strip())
+
+
 def read_curated_places(path: Path | str | None = None) -> gpd.GeoDataFrame:
     """Read ``data/curated/places.csv``, the towns the gazetteer lacks, in the internal schema.
 
@@ -147,14 +165,7 @@ def read_curated_places(path: Path | str | None = None) -> gpd.GeoDataFrame:
         repeated, unknown kind or coordinate confidence, coordinates not numbers or outside Mali.
     """
     path = Path(path or CURATED_PLACES)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataFileError(path, f"cannot read curated places: {exc}") from exc
-    missing = [c for c in CURATED_PLACE_COLUMNS if c not in df.columns]
-    if missing:
-        raise DataFileError(path, f"missing column(s) {missing}; expected {CURATED_PLACE_COLUMNS}")
-    df = df.apply(lambda s: s.str.strip())
+    df = _read_text_table(path, "curated places", CURATED_PLACE_COLUMNS)
     seen: set[str] = set()
     lons, lats = [], []
     for i, r in enumerate(df.itertuples(index=False), start=1):
@@ -211,14 +222,7 @@ def read_place_names(path: Path | str | None = None) -> pd.DataFrame:
         Unreadable file, missing column, an empty value or a target given twice (row and field named).
     """
     path = Path(path or PLACE_NAMES)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataFileError(path, f"cannot read place-name corrections: {exc}") from exc
-    missing = [c for c in PLACE_NAME_COLUMNS if c not in df.columns]
-    if missing:
-        raise DataFileError(path, f"missing column(s) {missing}; expected {PLACE_NAME_COLUMNS}")
-    df = df.apply(lambda s: s.str.strip())
+    df = _read_text_table(path, "place-name corrections", PLACE_NAME_COLUMNS)
     for i, r in enumerate(df.itertuples(index=False), start=1):
         for field in ("target", "source_name", "name", "source_refs"):
             if not getattr(r, field):
