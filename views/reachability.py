@@ -39,11 +39,11 @@ top[1].caption(
     t(
         "reach.state",
         date=common.day(as_of),
-        closed=counts.get("closed", 0),
-        constrained=counts.get("constrained", 0),
-        open=counts.get("open", 0),
-        unknown=counts.get("unknown", 0),
-        zones=len(in_force),
+        closed=common.tn("reach.n_closed", int(counts.get("closed", 0))),
+        constrained=common.tn("reach.n_constrained", int(counts.get("constrained", 0))),
+        open=common.tn("reach.n_open", int(counts.get("open", 0))),
+        unknown=common.tn("reach.n_unknown", int(counts.get("unknown", 0))),
+        zones=common.tn("reach.n_zones", len(in_force)),
     )
 )
 short = {a: common.axis_label(a, axes.at[a, "axis_name"], axes.at[a, "route_ref"]) for a in axes.index}

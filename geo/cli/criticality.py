@@ -27,7 +27,7 @@ from geo.cli.common import (
     table_text,
 )
 from geo.config import DEFAULT_BANDS_H
-from geo.products.i18n import format_date
+from geo.products.i18n import format_date, tr_count
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -81,8 +81,10 @@ def run(args: argparse.Namespace) -> int:
                 date=format_date(args.as_of, lang_of(args)),
                 season=say(args, f"season.{state.season}"),
                 cell=num(args, cell_km, decimals=1 if cell_km % 1 else 0),
-                axes=int((items["kind"] == "axis").sum()),
-                crossings=int((items["kind"] == "crossing").sum()),
+                axes=tr_count("cli.n_axes", int((items["kind"] == "axis").sum()), lang_of(args)),
+                crossings=tr_count(
+                    "cli.n_crossings", int((items["kind"] == "crossing").sum()), lang_of(args)
+                ),
                 runner=runner_text(args, runner),
             ),
             flush=True,

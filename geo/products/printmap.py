@@ -1389,7 +1389,7 @@ def _draw_stale(
             (
                 "marker",
                 {"marker": "o", "color": "none", "edge": "#555555", "ms": 9},
-                tr("stale", lang, n=layers.stale_days),
+                tr("stale", lang, days=tr_count("count.days", layers.stale_days, lang)),
             )
         )
 
@@ -1409,14 +1409,22 @@ def _draw_key_figures(
     lines = [tr("key_figures", lang)]
     enc = _public_only(layers.encircled) if public else layers.encircled
     n_enc = 0 if enc is None else len(enc)
-    lines.append(tr("kf_encircled", lang, n=n_enc) if n_enc else tr("kf_no_encircled", lang))
+    lines.append(tr_count("kf_encircled", n_enc, lang) if n_enc else tr("kf_no_encircled", lang))
     status = layers.axis_status
     if status is not None and "status" in status:
         closed = int((status["status"] == "closed").sum())
         constrained = int((status["status"] == "constrained").sum())
-        lines.append(tr("kf_axes", lang, closed=closed, constrained=constrained))
+        lines.append(
+            tr(
+                "kf_axes",
+                lang,
+                closed=tr_count("kf_axes_closed", closed, lang),
+                constrained=tr_count("kf_axes_constrained", constrained, lang),
+            )
+        )
     if layers.stale_days is not None and (stale_axes or stale_enc):
-        lines.append(tr("kf_stale", lang, n=len(stale_axes) + len(stale_enc), days=layers.stale_days))
+        days = tr_count("count.days", layers.stale_days, lang)
+        lines.append(tr_count("kf_stale", len(stale_axes) + len(stale_enc), lang, days=days))
     if not public and (layers.incidents is not None or layers.incident_window is not None):
         counts = p["counts"]
         total = (
@@ -1426,7 +1434,7 @@ def _draw_key_figures(
         )
         lines.append(_incidents_text(layers, total, lang))
     if layers.hubs is not None and len(layers.hubs):
-        lines.append(tr("kf_hubs", lang, n=len(layers.hubs)))
+        lines.append(tr_count("kf_hubs", len(layers.hubs), lang))
     text = lines[0] + "\n" + "\n".join("• " + mpl_text(x) for x in lines[1:])
     ax.text(
         0.012,

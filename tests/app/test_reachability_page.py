@@ -21,6 +21,7 @@ from browser_app import CHROMIUM, LAUNCH_ARGS, require_chromium, running_app, si
 from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT
+from geo.products.i18n import tr_count
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"), pytest.mark.slow]
 
@@ -59,6 +60,23 @@ def test_as_of_date_is_on_the_page_and_shared_with_the_live_map(page: AppTest) -
     close = _multiselect(page, "Close axes")
     assert "RN16 Sévaré–Douentza · Constrained" in close.options  # the vocabulary's label
     assert "Route secondaire Bankass–Koro · Closed" in close.options
+    # the state line counts the axes of each status, each number with its own singular or plural
+    n = {
+        s: sum(o.endswith(f" · {s}") for o in close.options)
+        for s in ("Closed", "Constrained", "Open", "Unknown")
+    }
+    figures = ", ".join(
+        tr_count(key, n[s], "en")
+        for key, s in (
+            ("reach.n_closed", "Closed"),
+            ("reach.n_constrained", "Constrained"),
+            ("reach.n_open", "Open"),
+            ("reach.n_unknown", "Unknown"),
+        )
+    )
+    assert n["Closed"] >= 1 and f"State on 29 November 2025: {figures}; " in " ".join(
+        c.value for c in page.caption
+    )
     date.set_value(dt.date(2020, 1, 1)).run()
     assert not page.exception, page.exception
     assert page.session_state["as_of"] == dt.date(2020, 1, 1)

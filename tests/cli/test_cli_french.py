@@ -21,7 +21,7 @@ import pytest
 
 from geo.cli import build_parser, main
 from geo.model.severity import SCALE, parse_sparse_note
-from geo.products.i18n import format_number, tr
+from geo.products.i18n import format_number, tr, tr_count
 from geo.tables import read_csv
 from geo.vocab import CONFIDENCE, ENCIRCLED_STATUS, POSITION_STATUS, ROAD_STATUS
 
@@ -244,7 +244,12 @@ def test_criticality_in_french(model, french, data_dir, isolated_store, tmp_path
     table, _ = read_csv(out)
     n_axes = int((table["kind"] == "axis").sum())
     assert text.startswith("criticité au 30 novembre 2025 (saison sèche, cellules de 10 km) : ")
-    assert f"{n_axes} axes et " in text.splitlines()[0] and text.splitlines()[0].endswith(" sur ce processus")
+    n_crossings = int((table["kind"] == "crossing").sum())
+    counted = (
+        f"{tr_count('cli.n_axes', n_axes, 'fr')} et {tr_count('cli.n_crossings', n_crossings, 'fr')} sur "
+    )
+    assert counted in text.splitlines()[0] and text.splitlines()[0].endswith(" sur ce processus")
+    assert f"{n_crossings} franchissement{'s' if n_crossings > 1 else ''} sur " in text.splitlines()[0]
     assert "fermé [1/" in err  # progress lines
     top = table[table["rank"] == 1].iloc[0]
     assert format_number(float(top["population_lost"]), "fr") in text and "population coupée" in text

@@ -175,11 +175,16 @@ def test_choropleth_key_and_key_figures_follow_the_inputs() -> None:
     lay = base_layers(incidents=incidents(rows), incident_window=(dt.date(2024, 12, 1), AS_OF))
     fig = draw_map(lay, as_of=AS_OF, lang="fr")
     text = page_text(fig)
-    assert "5 incidents dans la période" in text
-    assert "2 localités encerclées en vigueur" in text
-    assert "Axes : 1 fermés, 1 sous contrainte" in text
-    assert "2 contraintes non confirmées depuis plus de 90 jours" in text
-    assert "Non confirmé depuis plus de 90 jours" in text
+    assert f"{len(rows)} incidents dans la période" in text
+    n_enc = len(lay.encircled)
+    assert f"{n_enc} localités encerclées en vigueur" in text
+    status = lay.axis_status["status"]
+    n_closed, n_constrained = int((status == "closed").sum()), int((status == "constrained").sum())
+    assert (n_closed, n_constrained) == (1, 1)
+    assert f"Axes : {n_closed} fermé, {n_constrained} sous contrainte" in text  # one: singular
+    n_stale = sum(map(len, stale_constraints(lay.axis_status, lay.encircled, AS_OF, lay.stale_days)))
+    assert f"{n_stale} contraintes non confirmées depuis plus de {lay.stale_days} jours" in text
+    assert f"Non confirmé depuis plus de {lay.stale_days} jours" in text
     for lo, hi, _ in COUNT_CLASSES:
         assert (f"{lo}–{hi}" if hi else f"≥ {lo}") in text
     # the units are filled with the colour of their class: 4 -> 3-5, 1 -> 1-2
@@ -192,6 +197,51 @@ def test_choropleth_key_and_key_figures_follow_the_inputs() -> None:
         if patch.get_zorder() == 2.4
     }
     assert fills == {tuple(round(v, 3) for v in to_rgb(COUNT_CLASSES[i][2])) for i in (0, 1)}
+
+
+def _hubs(n: int) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"hub_id": [f"h{i}" for i in range(n)], "name": [f"Hub {i}" for i in range(n)]},
+        geometry=[Point(-5.0 + i, 14.0) for i in range(n)],
+        crs="EPSG:4326",
+    )
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_key_figures_agree_with_their_counts(many: bool) -> None:
+    # one of each (French singular: "1 fermé"), or several (plural: "2 fermés") in both languages
+    lay = base_layers(stale_days=1, hubs=_hubs(2 if many else 1))
+    if many:
+        lay = dataclasses.replace(
+            lay, axis_status=lay.axis_status.assign(status=["closed", "closed", "open"])
+        )
+    else:
+        lay = dataclasses.replace(lay, encircled=lay.encircled.iloc[:1])
+    status = lay.axis_status["status"]
+    closed, constrained = int((status == "closed").sum()), int((status == "constrained").sum())
+    n_enc, n_hubs = len(lay.encircled), len(lay.hubs)
+    n_stale = sum(map(len, stale_constraints(lay.axis_status, lay.encircled, AS_OF, lay.stale_days)))
+    assert (closed, n_enc, n_hubs) == ((2, 2, 2) if many else (1, 1, 1)) and lay.stale_days == 1
+    assert n_stale >= 2
+
+    def s(n: int, word: str, plural: str = "s") -> str:
+        return f"{n} {word}{plural if n > 1 else ''}"  # French: 0 and 1 are singular
+
+    fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
+    assert f"Axes : {s(closed, 'fermé')}, {constrained} sous contrainte" in fr
+    assert f"{s(n_enc, 'localité')} {'encerclées' if n_enc > 1 else 'encerclée'} en vigueur" in fr
+    assert f"{s(n_hubs, 'hub')} du GTAH" in fr
+    assert f"{n_stale} contraintes non confirmées depuis plus de {s(lay.stale_days, 'jour')}" in fr
+    assert f"Non confirmé depuis plus de {s(lay.stale_days, 'jour')}" in fr
+    assert "1 fermés" not in fr and "1 localités" not in fr and "1 jours" not in fr
+
+    en = page_text(draw_map(dataclasses.replace(lay), as_of=AS_OF, lang="en"))
+    assert f"Axes: {closed} closed, {constrained} constrained" in en
+    locality = "localities" if n_enc > 1 else "locality"
+    assert f"{n_enc} encircled {locality} in force" in en
+    assert f"{s(n_hubs, 'HAWG hub')}" in en and "1 HAWG hubs" not in en
+    assert f"{n_stale} constraints not confirmed for more than 1 day" in en
+    assert "Not confirmed for more than 1 day" in en and "1 days" not in en
 
 
 def test_public_page_has_no_incident_counts() -> None:
@@ -267,7 +317,8 @@ def test_public_page_counts_and_marks_only_public_episodes() -> None:
     lay = base_layers()
     enc = lay.encircled.assign(public=[False, True])  # the stale one (Farabougou) is restricted
     text = page_text(draw_map(dataclasses.replace(lay, encircled=enc), as_of=AS_OF, lang="en", public=True))
-    assert "1 encircled localities in force" in text
-    assert "1 constraints not confirmed for more than 90 days" in text  # the axis only
+    n_public = int(enc["public"].sum())
+    assert n_public == 1 and f"{n_public} encircled locality in force" in text  # one: singular
+    assert "1 constraint not confirmed for more than 90 days" in text  # the axis only
     restricted = page_text(draw_map(dataclasses.replace(lay, encircled=enc), as_of=AS_OF, lang="en"))
     assert "2 constraints not confirmed for more than 90 days" in restricted
