@@ -16,6 +16,7 @@ from geo.cli.common import (
     add_season_option,
     add_store_option,
     data_from,
+    day,
     hx,
     num,
     say,
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     )
     write_layers({"catchments": polys, "localities": points}, Path(args.out))
     season = say(args, f"season.{state.season}") if state.season in ("dry", "rainy") else state.season
-    print(say(args, "cli.catchments_head", h=f"{args.hours:g}", date=args.as_of, season=season))
+    print(say(args, "cli.catchments_head", h=f"{args.hours:g}", date=day(args, args.as_of), season=season))
     print(table_text(args, polys.drop(columns="geometry"), "bands.col", {"area_km2": 0, "population": 0}))
     print(
         say(

@@ -337,6 +337,17 @@ def say(args: argparse.Namespace, key: str, /, **fields: object) -> str:
     return tr(key, settings_of(args).lang, **fields)
 
 
+def day(args: argparse.Namespace, value: dt.date) -> str:
+    """Return ``value`` written out for the command's language (``30 novembre 2025`` / ``30 November 2025``).
+
+    For sentences people read (headers, messages); machine outputs (JSON, CSV, layers) keep ISO dates.
+    See :func:`geo.products.i18n.format_date`.
+    """
+    from geo.products.i18n import format_date
+
+    return format_date(value, settings_of(args).lang)
+
+
 def num(args: argparse.Namespace, value: float, *, decimals: int = 0) -> str:
     """Return ``value`` written for the command's language (``291 000`` / ``291,000``)."""
     from geo.products.i18n import format_number

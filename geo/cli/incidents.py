@@ -21,6 +21,7 @@ from geo.cli.common import (
     add_store_option,
     choices_help,
     data_from,
+    day,
     error_text,
     hx,
     lang_of,
@@ -273,7 +274,7 @@ def run_link(args: argparse.Namespace) -> int:
             args,
             "cli.inc_linked",
             id=iid,
-            date=row["date"].date(),
+            date=day(args, row["date"].date()),
             amrf=res.amrf,
             kind=say(args, f"cli.link_{res.kind}")
             if res.kind in ("road_status", "encirclement")

@@ -14,6 +14,7 @@ from geo.cli.common import (
     add_season_option,
     add_store_option,
     data_from,
+    day,
     hx,
     num,
     parse_hours,
@@ -90,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
         else say(args, "cli.reach")
     )
     season = say(args, f"season.{result.season}") if result.season in ("dry", "rainy") else result.season
-    print(say(args, "cli.reach_head", what=what, date=args.as_of, season=season, cell=f"{cell_km:g}"))
+    print(
+        say(args, "cli.reach_head", what=what, date=day(args, args.as_of), season=season, cell=f"{cell_km:g}")
+    )
     table = table.assign(
         hub_status=[say(args, f"bands.hub_{s}") if s in ("ok", "moved") else s for s in table["hub_status"]]
     )

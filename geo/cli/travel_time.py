@@ -23,6 +23,7 @@ from geo.cli.common import (
     add_season_option,
     add_store_option,
     data_from,
+    day,
     hx,
     lang_of,
     num,
@@ -90,8 +91,8 @@ def _outline_lonlat(inputs: object) -> object:
     return shapely.transform(geom, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))).buffer(0.02)
 
 
-def _zone_at(state: object, lon: float, lat: float) -> tuple[str, str] | None:
-    """``(locality, since)`` of the no-entry zone holding the point, or None."""
+def _zone_at(state: object, lon: float, lat: float) -> tuple[str, dt.date] | None:
+    """``(locality, since)`` of the no-entry zone holding the point (``since`` a date), or None."""
     zones = state.no_entry
     if zones is None or not len(zones):
         return None
@@ -107,7 +108,9 @@ def _zone_at(state: object, lon: float, lat: float) -> tuple[str, str] | None:
     if not len(inside):
         return None
     z = zw.iloc[int(inside[0])]
-    return str(z["locality"]), str(z["since"])
+    import pandas as pd
+
+    return str(z["locality"]), pd.Timestamp(z["since"]).date()
 
 
 #: Reasons of ``geo.model.route`` -> suffix of their catalog key ``cli.tt.reason_<suffix>``.
@@ -155,12 +158,14 @@ def _crossing_info(inputs: object, ids: list) -> list[dict]:
 
 def _why_not(inputs: object, state: object, a: object, b: object, route: object, lang: str = "en") -> str:
     """Say why the route cannot be completed, in ``lang``: no-entry zone, closed crossing or axis, river."""
-    from geo.products.i18n import tr
+    from geo.products.i18n import format_date, tr
 
     for end, p in (("start", a), ("end", b)):
         z = _zone_at(state, p.lon, p.lat)
         if z:
-            return tr(f"cli.tt.in_zone_{end}", lang, name=p.name, locality=z[0], since=z[1])
+            return tr(
+                f"cli.tt.in_zone_{end}", lang, name=p.name, locality=z[0], since=format_date(z[1], lang)
+            )
     if route.reason in ("start", "end", "closed crossing", "river", "outside Mali"):
         return _route_note(route, lang)
     from geo.model.validation import baseline_state, router
@@ -346,7 +351,7 @@ def _kind_label(kind: object, lang: str) -> str:
 
 
 def _print_text(trip: Trip, a: object, b: object, args: argparse.Namespace, season: str) -> None:
-    what = say(args, "cli.baseline") if args.baseline else say(args, "cli.as_of", date=args.as_of)
+    what = say(args, "cli.baseline") if args.baseline else say(args, "cli.as_of", date=day(args, args.as_of))
     season_text = say(args, f"season.{season}") if season in ("dry", "rainy") else season
     print(say(args, "cli.trip_head", a=a.label, b=b.label, what=what, season=season_text))
     if trip.time_h is None:

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from geo.cli import build_parser, main
+from geo.config import CURATED_DIR
 from geo.model.severity import SCALE, parse_sparse_note
-from geo.products.i18n import format_number, tr, tr_count
+from geo.products.i18n import format_date, format_number, tr, tr_count
 from geo.tables import read_csv
 from geo.vocab import CONFIDENCE, ENCIRCLED_STATUS, POSITION_STATUS, ROAD_STATUS
 
@@ -117,6 +118,23 @@ def test_travel_time_json_keeps_english_keys_and_a_french_note(cli_fr, capsys) -
     assert obj["travel_time_h"] is None
     assert obj["note"].startswith("l'arrivée Tessalit est dans la zone interdite d'accès de Tessalit")
     assert "encerclée depuis le" in obj["note"] and not english_words(obj["note"])
+    with (CURATED_DIR / "encircled.csv").open(encoding="utf-8") as f:
+        (since,) = [
+            dt.date.fromisoformat(r["since"]) for r in csv.DictReader(f) if r["locality"] == "Tessalit"
+        ]
+    assert obj["note"].endswith(f"(encerclée depuis le {format_date(since, 'fr')})")  # prose: a written date
+    assert obj["as_of"] == "2025-11-30"  # the machine field keeps ISO
+
+
+def test_travel_time_header_writes_the_date(cli_fr, data_dir: Path, capsys) -> None:  # noqa: ANN001
+    # the header of the text output writes the as-of date in the language; never ISO
+    trip = ("--from", "Mopti", "--to", "Djenné", "--as-of", AS_OF.isoformat())
+    assert cli_fr(*trip) in (0, 1)
+    head = capsys.readouterr().out.splitlines()[0]
+    assert f" au {format_date(AS_OF, 'fr')}, saison " in head and AS_OF.isoformat() not in head
+    assert main(["--lang", "en", "travel-time", "--data", str(data_dir), "--cell-km", "1", *trip]) in (0, 1)
+    head = capsys.readouterr().out.splitlines()[0]
+    assert f" as of {format_date(AS_OF, 'en')}, " in head and AS_OF.isoformat() not in head
 
 
 def test_ambiguous_place_lists_candidates_in_french(cli_fr, capsys, model_inputs) -> None:  # noqa: ANN001
@@ -213,7 +231,9 @@ def test_reach_table_in_french(model, french, data_dir, isolated_store, tmp_path
     )  # fmt: skip
     assert code == 0
     bands = gpd.read_file(out, layer="reachable_areas")
-    assert text.splitlines()[0] == "Zones atteignables au 2025-11-30 (saison sèche, cellules de 10 km)"
+    head = tr("cli.reach_head", "fr", what=tr("cli.reach", "fr"), date=format_date(AS_OF, "fr"),
+              season=tr("season.dry", "fr"), cell="10")  # fmt: skip
+    assert text.splitlines()[0] == head and head.startswith("Zones atteignables au 30 novembre 2025 (")
     assert "Population" in text.splitlines()[1] and "Localités" in text.splitlines()[1]
     for pop in bands["population"]:
         assert format_number(pop, "fr") in text  # "291 000": narrow no-break space
@@ -230,7 +250,8 @@ def test_catchments_in_french(model, french, data_dir, isolated_store, tmp_path,
     )
     assert code == 0
     points = gpd.read_file(out, layer="localities")
-    assert text.startswith("Bassins à moins de 12 h au 2025-11-30 (saison sèche)")
+    assert text.startswith(f"Bassins à moins de 12 h au {format_date(AS_OF, 'fr')} (saison sèche)")
+    assert AS_OF.isoformat() not in text.splitlines()[0]
     assert f"(couches catchments, localities : {format_number(len(points), 'fr')} lignes)" in text
     code, _, err = run(capsys, "catchments", "--data", str(data_dir), "--out", str(out), "--hours", "0")
     assert code == 2 and err == "erreur : --hours doit être > 0\n"

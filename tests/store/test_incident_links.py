@@ -156,9 +156,16 @@ def test_cli_link_and_list(tmp_path: Path, data_dir, capsys) -> None:
 
     store = tmp_path / "s.sqlite"
     args = ["--data", str(data_dir), "--store", str(store)]
-    rc = main(["incidents", "link", "curated:MLI-ACC-003", "--encircled", "Farabougou", "--by", "adv", *args])
+    link = ["incidents", "link", "curated:MLI-ACC-003", "--encircled", "Farabougou", "--by", "adv", *args]
+    rc = main(["--lang", "fr", *link])
     out = capsys.readouterr().out
     assert rc == 0 and "population_access" in out
+    # the incident's date is written out for people (the store keeps ISO)
+    from geo.model.incidents import load_incidents
+    from geo.products.i18n import format_date
+
+    day = load_incidents(data_dir).loc["curated:MLI-ACC-003", "date"].date()
+    assert out.startswith(f"incident curated:MLI-ACC-003 ({format_date(day, 'fr')}, AMRF ")
     assert main(["incidents", "link", "curated:NOPE", "--road", "LERE-NIONO", "--by", "a", *args]) == 2
     assert main(["incidents", "links", "--store", str(store)]) == 0
     listed = capsys.readouterr().out.splitlines()
