@@ -142,7 +142,7 @@ def test_help_documents_every_option() -> None:
     ("argv", "message"),
     [
         (["travel-time", "--from", "GAO", "--to", "Atlantis"], "no locality named 'Atlantis'"),
-        (["reach", "--hubs", "XYZ", "--out", "x.gpkg"], "unknown hub id(s) ['XYZ']"),
+        (["reach", "--hubs", "XYZ", "--out", "x.gpkg"], "unknown hub 'XYZ'"),
         (
             ["travel-time", "--from", "GAO", "--to", "Menaka", "--cell-km", "0"],
             "must be a positive number of km",
