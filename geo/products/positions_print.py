@@ -8,8 +8,9 @@ language (the other language's text follows in grey, so a bilingual meeting can 
 print). Text is set with math parsing off, so user text (``$``, ``_``, ``\\``) prints as
 typed. Every page carries the edition mark, the production date and "page i / n".
 
-The words of the page are in :data:`WORDS` (French and English); topic, status and
-scope labels come from the one vocabulary (:mod:`geo.vocab`, through :mod:`geo.store.positions`).
+The words of the page come from the catalogs (``pos.print.*``, French and English), dates
+are written out with Babel; topic, status and scope labels come from the one vocabulary
+(:mod:`geo.vocab`, through :mod:`geo.store.positions`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.products.i18n import check_lang, format_date, tr, tr_count
 from geo.store.positions import STATUSES, TOPICS, scope_label, topic_label
 from geo.vocab import POSITION_STATUS
 
@@ -31,62 +33,35 @@ PAGE_IN = (8.27, 11.69)
 WRAP = 105
 LINE = 0.0125  # line height, fraction of the page height
 
-WORDS: dict[str, dict[str, str]] = {
-    "fr": {
-        "title": "Registre des positions communes et lignes rouges",
-        "sub": "Groupe de travail sur l'accès humanitaire (HAWG) - Mali",
-        "internal": "Usage interne - contient des positions restreintes et non endossées",
-        "public": "Version publique - positions endossées par l'EHP et publiques uniquement",
-        "produced": "Produit le {date}",
-        "count": "{n} positions",
-        "page": "page {i} / {n}",
-        "none": "Aucune position enregistrée.",
-        "endorsed_on": "endossée par l'EHP le {date}",
-        "last_step": "dernière étape : {action} le {date} ({meeting})",
-        "restricted": "restreinte",
-        "other_lang": "EN : ",
-        **POSITION_STATUS.labels("fr"),  # status headings: the one vocabulary
-        "add": "rédaction",
-        "propose": "proposition",
-        "endorse": "endossement",
-        "revise": "révision",
-        "retire": "retrait",
-    },
-    "en": {
-        "title": "Register of common positions and red lines",
-        "sub": "Humanitarian Access Working Group (HAWG) - Mali",
-        "internal": "Internal use - includes restricted and non-endorsed positions",
-        "public": "Public edition - HCT-endorsed public positions only",
-        "produced": "Produced on {date}",
-        "count": "{n} positions",
-        "page": "page {i} / {n}",
-        "none": "No position recorded.",
-        "endorsed_on": "endorsed by the HCT on {date}",
-        "last_step": "latest step: {action} on {date} ({meeting})",
-        "restricted": "restricted",
-        "other_lang": "FR: ",
-        **POSITION_STATUS.labels("en"),  # status headings: the one vocabulary
-        "add": "drafting",
-        "propose": "proposal",
-        "endorse": "endorsement",
-        "revise": "revision",
-        "retire": "retirement",
-    },
-}
 #: Order of the status groups inside a topic.
 STATUS_ORDER = ("endorsed", "revised", "proposed", "draft", "retired")
-_ACTION_OF = {
-    "draft": "add",
-    "proposed": "propose",
-    "endorsed": "endorse",
-    "revised": "revise",
-    "retired": "retire",
-}
+
+
+def _actions(lang: str) -> dict[str, str]:
+    """Return the name of the step that led to each status, in ``lang`` (catalog ``pos.print.act.*``)."""
+    return {
+        "draft": tr("pos.print.act.add", lang),
+        "proposed": tr("pos.print.act.propose", lang),
+        "endorsed": tr("pos.print.act.endorse", lang),
+        "revised": tr("pos.print.act.revise", lang),
+        "retired": tr("pos.print.act.retire", lang),
+    }
+
+
+def _date(value: object, lang: str) -> object:
+    """Write a meeting or endorsement date out in ``lang`` (other text as recorded)."""
+    if isinstance(value, dt.date):
+        return format_date(value, lang)
+    try:
+        return format_date(dt.date.fromisoformat(str(value)), lang)
+    except ValueError:
+        return value
 
 
 def _lines(register: pd.DataFrame, lang: str) -> list[tuple[str, str, dict[str, Any]]]:
     """Layout as (kind, text, style) lines: topic headings, status headings, entries."""
-    w = WORDS[lang]
+    actions = _actions(lang)
+    statuses = POSITION_STATUS.labels(lang)
     other = "text_en" if lang == "fr" else "text_fr"
     out: list[tuple[str, str, dict[str, Any]]] = []
     topics = [t for t in TOPICS if t in set(register["topic"])]
@@ -94,26 +69,28 @@ def _lines(register: pd.DataFrame, lang: str) -> list[tuple[str, str, dict[str, 
         in_topic = register[register["topic"] == topic]
         out.append(("topic", topic_label(topic, lang), {"size": 12.5, "weight": "bold", "color": "#1f3b5a"}))
         for status in [s for s in STATUS_ORDER if s in set(in_topic["status"])]:
-            out.append(("status", w[status], {"size": 10, "weight": "bold", "color": "#444444"}))
+            out.append(("status", statuses[status], {"size": 10, "weight": "bold", "color": "#444444"}))
             for _, r in in_topic[in_topic["status"] == status].sort_values("id").iterrows():
                 head = f"#{r['id']}  {scope_label(str(r['scope']), lang)}"
                 if r["visibility"] == "restricted":
-                    head += f"  [{w['restricted']}]"
+                    head += f"  [{tr('pos.print.restricted', lang)}]"
                 out.append(("head", head, {"size": 9, "weight": "bold"}))
-                meta = w["last_step"].format(
-                    action=w[_ACTION_OF.get(status, "add")],
-                    date=r["meeting_date"],
+                meta = tr(
+                    "pos.print.last_step",
+                    lang,
+                    action=actions.get(status, actions["draft"]),
+                    date=_date(r["meeting_date"], lang),
                     meeting=r["meeting_ref"] or "-",
                 )
                 if r.get("endorsed"):
-                    meta = w["endorsed_on"].format(date=r["endorsed"]) + " · " + meta
+                    meta = tr("pos.print.endorsed_on", lang, date=_date(r["endorsed"], lang)) + " · " + meta
                 out.append(("meta", meta, {"size": 7.5, "color": "#555555", "style": "italic"}))
                 for para in str(r[f"text_{lang}"]).split("\n"):
                     for ln in textwrap.wrap(para, WRAP) or [""]:
                         out.append(("text", ln, {"size": 8.5}))
                 for i, para in enumerate(str(r[other]).split("\n")):
                     for j, ln in enumerate(textwrap.wrap(para, WRAP + 8) or [""]):
-                        prefix = w["other_lang"] if i == 0 and j == 0 else ""
+                        prefix = tr("pos.print.other_lang", lang) if i == 0 and j == 0 else ""
                         out.append(("other", prefix + ln, {"size": 7.5, "color": "#777777"}))
                 out.append(("gap", "", {}))
         out.append(("gap", "", {}))
@@ -160,9 +137,7 @@ def render_register(
     ValueError
         Unknown language, or a status outside :data:`geo.store.positions.STATUSES`.
     """
-    if lang not in WORDS:
-        msg = f"unknown language {lang!r}; expected fr or en"
-        raise ValueError(msg)
+    check_lang(lang)
     bad = set(register["status"]) - set(STATUSES)
     if bad:
         msg = f"unknown statuses {sorted(bad)}"
@@ -173,8 +148,9 @@ def render_register(
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
-    w = WORDS[lang]
     today = today or dt.date.today()
+    edition = tr("pos.print.public", lang) if public else tr("pos.print.internal", lang)
+    title = tr("pos.print.title", lang)
     lines = _lines(register, lang)
     # paginate: first page starts lower (title block)
     pages: list[list[tuple[str, str, dict[str, Any]]]] = [[]]
@@ -194,24 +170,27 @@ def render_register(
     rc = {"pdf.fonttype": 42, "font.family": "DejaVu Sans"}
     with (
         matplotlib.rc_context(rc),
-        PdfPages(buf, metadata={"Title": w["title"], "Creator": "Mali access mapper"}) as pdf,
+        PdfPages(
+            buf, metadata={"Title": tr("pos.print.title", lang), "Creator": "Mali access mapper"}
+        ) as pdf,
     ):
         for i, page in enumerate(pages, start=1):
             fig = Figure(figsize=PAGE_IN)
             t = {"parse_math": False, "transform": fig.transFigure, "va": "top"}
             y = 0.93
             if i == 1:
-                fig.text(0.08, 0.95, w["title"], size=16, weight="bold", **t)
-                fig.text(0.08, 0.918, w["sub"], size=10, **t)
-                edition = w["public"] if public else w["internal"]
+                fig.text(0.08, 0.95, title, size=16, weight="bold", **t)
+                fig.text(0.08, 0.918, tr("pos.print.sub", lang), size=10, **t)
                 fig.text(0.08, 0.897, edition, size=9, color="#a00000" if not public else "#1f5a1f", **t)
                 stamp = (
-                    w["produced"].format(date=today.isoformat()) + " · " + w["count"].format(n=len(register))
+                    tr("pos.print.produced", lang, date=format_date(today, lang))
+                    + " · "
+                    + tr_count("pos.print.count", len(register), lang)
                 )
                 fig.text(0.08, 0.877, stamp, size=8, color="#555555", **t)
                 y = 0.83
                 if not lines:
-                    fig.text(0.08, y, w["none"], size=10, **t)
+                    fig.text(0.08, y, tr("pos.print.none", lang), size=10, **t)
             for kind, text, style in page:
                 x = {"topic": 0.08, "status": 0.09, "head": 0.1, "meta": 0.1}.get(kind, 0.11)
                 if text:
@@ -221,7 +200,7 @@ def render_register(
                         matplotlib.lines.Line2D([0.08, 0.92], [y - 0.019] * 2, color="#1f3b5a", lw=0.6)
                     )
                 y -= _space(kind) * LINE
-            foot = (w["public"] if public else w["internal"]) + "  ·  " + w["page"].format(i=i, n=len(pages))
+            foot = edition + "  ·  " + tr("pos.print.page", lang, i=i, n=len(pages))
             fig.text(0.5, 0.03, foot, ha="center", size=7, color="#555555", parse_math=False)
             pdf.savefig(fig)
     data = buf.getvalue()
@@ -233,4 +212,4 @@ def render_register(
     return data
 
 
-__all__ = ["STATUS_ORDER", "WORDS", "render_register"]
+__all__ = ["STATUS_ORDER", "render_register"]

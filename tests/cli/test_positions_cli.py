@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -154,6 +155,12 @@ def test_print_register_pdf(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
             ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
         ).stdout
         assert "Coût $5 et $10 _x_ \\ fin" in text_out and "Escortes armées" in text_out
+        # the page's own words come from the French catalog, the date written out
+        from geo.products.i18n import format_date, tr, tr_count
+
+        stamp = tr("pos.print.produced", "fr", date=format_date(dt.date.today(), "fr"))
+        assert f"{stamp} · {tr_count('pos.print.count', 2, 'fr')}" in text_out
+        assert tr("pos.print.title", "fr") in text_out and "GTAH" in text_out
     pub = tmp_path / "pub.pdf"
     code, text, _ = run(capsys, store, "print", "--lang", "en", "--public", "--out", str(pub))
     assert code == 0 and "0 positions" in text  # nothing endorsed yet: the public edition is empty
