@@ -16,7 +16,7 @@ from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
 from geo.products.i18n import LANG_NAMES, LANGS, tr
 from views import auth, common
-from views.common import t
+from views.common import t, tn
 
 auth.require_role("planner")  # before any data is loaded (views/auth.py)
 st.title(t("export.title"))
@@ -61,7 +61,7 @@ def build(request: dict) -> dict:
     bar = common.st_progress(t("export.building"))
     bar(0, 2, t("export.state_step", date=common.day(request["as_of"])))
     common.export_state(request["key"])
-    bar(1, 2, t("export.pack", n=len(request["pages"])))
+    bar(1, 2, tn("export.pack", len(request["pages"])))
     out = common.export_print(
         request["key"], request["pages"], request["lang"], request["paper"], request["dpi"]
     )
@@ -109,7 +109,7 @@ else:
     st.image(out["preview"], caption=t("export.preview", lang=LANG_NAMES[lg], paper=pp), width="stretch")
     d1, d2 = st.columns(2)
     d1.download_button(
-        t("export.pack_positions", n=len(request["pages"])),
+        tn("export.pack_positions", len(request["pages"])),
         out["pack"],
         file_name=f"{stem}_pack.pdf",
         mime="application/pdf",

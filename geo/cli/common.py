@@ -337,6 +337,13 @@ def say(args: argparse.Namespace, key: str, /, **fields: object) -> str:
     return tr(key, settings_of(args).lang, **fields)
 
 
+def say_count(args: argparse.Namespace, key: str, n: float, /, **fields: object) -> str:
+    """Return the counted catalog text ``key`` for ``n`` in the command's language (1 ligne, 2 lignes)."""
+    from geo.products.i18n import tr_count
+
+    return tr_count(key, n, settings_of(args).lang, **fields)
+
+
 def day(args: argparse.Namespace, value: dt.date) -> str:
     """Return ``value`` written out for the command's language (``30 novembre 2025`` / ``30 November 2025``).
 

@@ -27,6 +27,7 @@ from geo.cli.common import (
     lang_of,
     parse_date,
     say,
+    say_count,
     store_from,
     text_in,
     tqdm_progress,
@@ -229,7 +230,7 @@ def _run_tables(args: argparse.Namespace) -> int:
         table = monthly_trend(inc, by=args.by)
     if args.out:
         write_hxl_csv(table, args.out)
-        print(say(args, "cli.wrote_n_rows", n=len(table), path=args.out), file=sys.stderr)
+        print(say_count(args, "cli.wrote_n_rows", len(table), path=args.out), file=sys.stderr)
     else:
         sys.stdout.write(to_hxl_csv(table))
     return 0
