@@ -76,6 +76,17 @@ def source_label(source: object, lang: str) -> str:
     return f"{label} ({rest})" if rest else label
 
 
+#: Catalog text of a date known only to the week, month or year (a day needs none).
+PRECISION_KEYS = {"week": "incpop.prec.week", "month": "incpop.prec.month", "year": "incpop.prec.year"}
+#: How sources write an unknown actor.
+_UNKNOWN = {"", "n/a", "na", "none", "unknown", "nan"}
+
+
+def _known(value: object) -> bool:
+    """Tell whether a source's value says something (not empty, ``n/a``, ``unknown``)."""
+    return value is not None and not pd.isna(value) and str(value).strip().lower() not in _UNKNOWN
+
+
 def popup_html(row: pd.Series, lang: str = "en") -> str:
     """Popup of one incident in ``lang`` (``{"fr", "en"}``): event type in words, every value escaped."""
     from geo.products.i18n import event_type_label, format_date, format_number, tr
@@ -83,9 +94,11 @@ def popup_html(row: pd.Series, lang: str = "en") -> str:
     date = row.get("date")
     date_txt = format_date(date.date(), lang) if isinstance(date, pd.Timestamp) and not pd.isna(date) else ""
     prec = row.get("date_precision") or ""
-    if prec and prec != "day":
+    if date_txt and prec in PRECISION_KEYS:
+        date_txt += " " + esc(tr(PRECISION_KEYS[prec], lang))
+    elif date_txt and prec and prec != "day":
         date_txt += f" ({esc(prec)})"
-    actors = " / ".join(esc(a) for a in (row.get("actor1"), row.get("actor2")) if a)
+    actors = " / ".join(esc(a) for a in (row.get("actor1"), row.get("actor2")) if _known(a))
     place = ", ".join(esc(p) for p in (row.get("location"), row.get("admin2"), row.get("admin1")) if p)
     source = f"{esc(source_label(row.get('source'), lang))} ({esc(row.get('incident_id'))})"
     fields = [
@@ -160,7 +173,9 @@ def build_incidents_layer(
         colours = gdf["event_type"].astype(str).map(palette).fillna(DEFAULT_COLOUR)
     else:
         colours = gdf["source"].map(source_colour)
-    dates = gdf["date"].dt.strftime("%Y-%m-%d").fillna("")
+    from geo.products.i18n import format_day
+
+    dates = gdf["date"].map(lambda d: format_day(d, lang) if not pd.isna(d) else "")
     props = gpd.GeoDataFrame(
         {
             "incident_id": gdf["incident_id"].astype(str).to_numpy(),

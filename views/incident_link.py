@@ -16,6 +16,7 @@ from geo.sources.amrf import NOT_ACCESS, read_typology
 from geo.store import constraints
 from geo.store.links import link_incident
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
+from layers.incidents import source_label
 from views import auth
 
 
@@ -52,8 +53,8 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
             tr(
                 "page.link_carried",
                 lang,
-                date=row["date"].date(),
-                source=md(row["source"]),
+                date=format_date(row["date"].date(), lang),
+                source=md(source_label(row["source"], lang)),
                 amrf=md(typology.label(str(row["amrf"]), lang)),
             )
         )

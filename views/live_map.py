@@ -9,7 +9,7 @@ import streamlit as st
 from geo.escape import markdown_text as md
 from geo.model.incidents import time_window
 from geo.products import policy
-from geo.products.i18n import tr
+from geo.products.i18n import format_number, tr
 from layers.live import build_live_map
 from views import auth, common, maps
 from views.common import t
@@ -89,7 +89,9 @@ def build():  # noqa: ANN202
         hub_ids=hub_ids,
         bands=bands,
         incidents=recent,
-        incidents_label=tr("map.layer_incidents", lang, n=len(recent), days=window),
+        incidents_label=tr(
+            "map.layer_incidents", lang, n=format_number(len(recent), lang), days=format_number(window, lang)
+        ),
         restricted=policy.may_see_restricted(role),
         towns=common.towns(folder),
         network=inputs.network,

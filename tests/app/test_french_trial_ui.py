@@ -436,3 +436,42 @@ def test_snapshot_page_states_its_own_delay_plural_aware(delay: int) -> None:
     text = html.unescape(_side_panel(page))
     said = i18n.tr_count("public.days", delay, "fr")
     assert f" : {said})" in text and said == (f"{delay} jours" if delay > 1 else f"{delay} jour")
+
+
+def test_incident_popup_and_tooltip_read_in_french() -> None:
+    """A month-precise date says so in French, an 'n/a' actor is left out, the tooltip date is dd/mm/yyyy."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from geo.products.i18n import format_date, format_day, tr
+    from layers.incidents import build_incidents_layer, popup_html
+
+    day = pd.Timestamp("2021-09-01")
+    row = pd.Series(
+        {
+            "date": day,
+            "date_precision": "month",
+            "event_type": "non_state_violence",
+            "actor1": "n/a",
+            "actor2": None,
+            "location": "Léré",
+            "admin2": "Niafunké",
+            "admin1": "Tombouctou",
+            "fatalities": 1705,
+            "source": "curated",
+            "incident_id": "x1",
+            "low_precision": False,
+        }
+    )
+    html = popup_html(row, "fr")
+    assert f"{format_date(day.date(), 'fr')} {tr('incpop.prec.month', 'fr')}" in html
+    assert "(month)" not in html and "n/a" not in html and tr("incpop.actors", "fr") not in html
+    assert "1 705" in html.replace("\u202f", " ").replace("\xa0", " ")
+    gdf = gpd.GeoDataFrame(pd.DataFrame([row]), geometry=[Point(-4.0, 15.7)], crs="EPSG:4326")
+    import folium
+
+    m = folium.Map()
+    build_incidents_layer(gdf, lang="fr").add_to(m)
+    script = m.get_root().render()
+    assert format_day(day, "fr") in script and "2021-09-01" not in script
