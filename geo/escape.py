@@ -15,6 +15,7 @@ JavaScript data        :func:`js_data` (a JSON value for ``<script>``: map featu
 Markdown               :func:`markdown_text` (``st.markdown``/``st.caption``/``st.error``...,
                        widget labels, expander and tab titles)
 XML / KML text         :func:`xml_text` (element text and double-quoted attribute values)
+KML description        :func:`kml_description` (HTML a viewer shows in a balloon, in CDATA)
 matplotlib text        :func:`mpl_text` (``$`` would start mathtext)
 spreadsheet cell       :func:`spreadsheet_cell` (CSV/XLSX opened in Excel or LibreOffice)
 =====================  ========================================================================
@@ -246,6 +247,30 @@ def xml_text(value: Any) -> str:
     """
     text = _XML_ILLEGAL.sub(REPLACEMENT, _text(value))
     return _xml_escape(text, {'"': "&quot;", "'": "&apos;", "\r": "&#13;"})
+
+
+def kml_description(value: Any) -> str:
+    """Return ``value`` as the content of a KML ``<description>``: escaped once for HTML, in CDATA.
+
+    A viewer (Google Earth, QGIS) shows a description as HTML. The text is escaped for
+    HTML text once (:func:`html_text`) and put in a CDATA section, which an XML parser
+    hands over unchanged: an apostrophe is ``&#x27;`` for the HTML renderer, never
+    ``&amp;#x27;``. ``]]>`` cannot occur in escaped HTML (``>`` is ``&gt;``); characters
+    XML 1.0 forbids that :func:`html_text` keeps (lone surrogates, U+FFFE/U+FFFF) are
+    replaced with U+FFFD.
+
+    Parameters
+    ----------
+    value
+        Any value (None and NaN give an empty section).
+
+    Returns
+    -------
+    str
+        ``<![CDATA[...]]>``, to write between ``<description>`` and ``</description>``.
+    """
+    text = _XML_ILLEGAL.sub(REPLACEMENT, html_text(value))
+    return "<![CDATA[" + text.replace("]]>", "]]&gt;") + "]]>"
 
 
 def mpl_text(value: Any) -> str:

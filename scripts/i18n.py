@@ -55,6 +55,8 @@ DYNAMIC_PREFIXES = (
     "credit.",  # source credits of snapshots (geo.products.i18n.source_credit)
     "cli.",  # the command line: help, columns and messages picked at run time
     "kml.field.",  # KML descriptions: one label per exported column (geo.products.export._kml_field)
+    "kml.folder.",  # KML folder names, one per theme (geo.products.export.kml_text)
+    "kml.value.",  # KML descriptions: labels of codes outside geo.vocab (geo.products.export._kml_field)
     "zone_rule.",  # access-zone rules in words, by rule_id (geo.products.export.rule_text)
     "err.",  # messages of errors (geo.errors ... .keyed(KEY)), looked up by the command line
 )

@@ -41,9 +41,12 @@ GeoPackage
 KML
     One ``Folder`` per theme; coordinates are ``lon,lat`` (KML's order); polygons are
     simplified (~100 m). Names and ``ExtendedData`` values are XML text
-    (:func:`geo.escape.xml_text`: a parser reads the exact text back). A ``description``
-    is HTML to Google Earth, so it is HTML-escaped and then XML-escaped: no user text
-    becomes markup in a balloon.
+    (:func:`geo.escape.xml_text`: a parser reads the exact text back); ``ExtendedData``
+    keeps the column names, codes, ISO dates and raw figures for GIS users. A
+    ``description`` is HTML to Google Earth: it is HTML-escaped once and written in CDATA
+    (:func:`geo.escape.kml_description`), so no user text becomes markup in a balloon and
+    nothing is escaped twice. Folder names, description labels, codes, dates and figures
+    are in the export's language (:func:`kml_text`).
 GeoJSON
     One RFC 7946 FeatureCollection (lon/lat, 6 decimals) with a ``layer`` property.
 CSV
@@ -73,7 +76,7 @@ import shapely
 
 from geo.config import STORAGE_CRS, WORK_CRS
 from geo.errors import InputError
-from geo.escape import html_text, xml_text
+from geo.escape import kml_description, xml_text
 from geo.io import atomic_path
 from geo.products.policy import PUBLIC_EXPORT_FIELDS, cut_to, public_episodes
 from geo.tables import write_csv
@@ -577,33 +580,79 @@ _KML_NAME = {
 
 #: Vocabulary of a coded column of a theme (``theme.column`` first, then the column alone).
 def _kml_vocab(theme: str, column: str) -> Any:
-    from geo.vocab import VOCABULARIES
+    from geo.vocab import CONFIDENCE, VOCABULARIES
 
     base = {"roads_status": "road_status", "encircled": "encircled"}.get(theme, theme)
-    return VOCABULARIES.get(f"{base}.{column}") or VOCABULARIES.get(column)
+    found = VOCABULARIES.get(f"{base}.{column}") or VOCABULARIES.get(column)
+    return CONFIDENCE if found is None and column == "coord_confidence" else found
+
+
+#: Catalog key prefix of the labels of coded columns outside :mod:`geo.vocab`, by
+#: ``(theme, column)`` (theme None: any theme); the label is ``PREFIX + code``.
+_KML_CODE_KEYS = {
+    ("hubs", "status"): "mpop.hub_",
+    ("hubs", "level"): "mpop.level_",
+    (None, "hub_status"): "bands.hub_",
+    (None, "road_class"): "kml.value.road_class.",
+}
+#: Columns holding a share (0-1), written as a percentage.
+_SHARE_PREFIX = "share_"
+
+
+def _kml_number(column: str, value: float, lang: str) -> str:
+    """Write a figure of a KML description in ``lang`` with Babel: ``22 737``, ``19 %``, ``2,5``.
+
+    Parameters
+    ----------
+    column
+        Its column: ``share_*`` (0-1) are percentages, ``area_km2`` whole km².
+    value
+        The figure.
+    lang
+        ``{"fr", "en"}``.
+    """
+    from babel.numbers import format_decimal
+
+    from geo.products.i18n import format_number, format_share
+
+    if column.startswith(_SHARE_PREFIX):
+        return format_share(float(value), lang)
+    if column == "area_km2":  # whole km², as the print maps and tables write them
+        return format_number(float(value), lang)
+    return format_decimal(value, locale=lang)  # the locale's pattern: at most 3 decimals
 
 
 def _kml_field(theme: str, column: str, value: Any, lang: str | None) -> tuple[str, str]:
     """Label and value of one field of a KML description in ``lang`` (None: column name and raw value).
 
     Labels are the catalog's ``kml.field.COLUMN`` (the column name when it has none);
-    booleans are ``oui``/``non`` (``yes``/``no``), coded values (road status, cause,
-    confidence, ...) their vocabulary label; other values are written as they are.
+    booleans are ``oui``/``non`` (``yes``/``no``); coded values (road status, cause,
+    confidence, road class, hub status...) their label in :mod:`geo.vocab` or the catalogs
+    (:data:`_KML_CODE_KEYS`); dates are written out (``2 décembre 2026``,
+    :func:`geo.products.i18n.format_day`); figures are Babel-formatted (``22 737``, shares
+    ``19 %``). Other values (names, notes, sources, P-codes) are written as they are.
     """
     text = _fmt_value(value)
-    if lang is None:
+    if lang is None or text == "" or value is pd.NaT:
         return column, text
-    from geo.products.i18n import has_key, tr
+    from geo.products.i18n import format_day, has_key, is_day, tr
 
     label = tr(f"kml.field.{column}", lang) if has_key(f"kml.field.{column}", lang) else column
     if isinstance(value, (bool, np.bool_)):
         text = tr("kml.yes", lang) if value else tr("kml.no", lang)
+    elif isinstance(value, (dt.date, pd.Timestamp)) or (column in _DATE_COLUMNS and is_day(value)):
+        text = str(format_day(value, lang, long=True))
+    elif isinstance(value, (int, float, np.integer, np.floating)):
+        text = _kml_number(column, value, lang)
     elif column == "zone" and isinstance(value, str) and has_key(f"zone_{value}", lang):
         text = tr(f"zone_{value}", lang)
     elif isinstance(value, str):
         vocab = _kml_vocab(theme, column)
+        prefix = _KML_CODE_KEYS.get((theme, column)) or _KML_CODE_KEYS.get((None, column))
         if vocab is not None and value in vocab:
             text = vocab.label(value, lang)
+        elif prefix is not None and has_key(prefix + value, lang):
+            text = tr(prefix + value, lang)
     return label, text
 
 
@@ -647,13 +696,16 @@ def kml_text(
     title
         Document name (default: the product's title in ``lang``).
     lang
-        ``{"fr", "en"}``: the descriptions (what a viewer shows in a balloon) say each field
-        and its value in that language (``tracé schématique : non``). The ``ExtendedData``
-        keeps the machine column names and raw values. None: column names and raw values.
+        ``{"fr", "en"}``: folders are named in that language (``Statut des routes``, the
+        catalog's ``kml.folder.THEME``) and the descriptions (what a viewer shows in a
+        balloon) say each field and its value in it (``tracé schématique : non``,
+        ``depuis : 6 octobre 2020``, ``population : 697 871``, :func:`_kml_field`). The
+        ``ExtendedData`` keeps the machine column names, codes, ISO dates and raw figures.
+        None: theme names, column names and raw values.
     """
-    if title is None:
-        from geo.products.i18n import tr
+    from geo.products.i18n import format_hours, has_key, tr
 
+    if title is None:
         title = tr("app.page_title", lang or "en")
     sep = " : " if lang == "fr" else ": "  # French puts a space before the colon
     parts = [
@@ -662,7 +714,8 @@ def kml_text(
         f"<Document><name>{xml_text(title)}</name>",
     ]
     for name, gdf in themes.items():
-        parts.append(f"<Folder><name>{xml_text(name)}</name>")
+        folder = tr(f"kml.folder.{name}", lang) if lang and has_key(f"kml.folder.{name}", lang) else name
+        parts.append(f"<Folder><name>{xml_text(folder)}</name>")
         g = _slim(gdf)
         label_col = _KML_NAME.get(name, "name")
         for _, row in g.iterrows():
@@ -671,7 +724,9 @@ def kml_text(
                 continue
             label = _fmt_value(row.get(label_col, ""))
             if name == "reachable_areas":
-                label = f"{label} ≤ {_fmt_value(row.get('hours'))} h"
+                hours = row.get("hours")
+                hours_text = format_hours(float(hours), lang) if _fmt_value(hours) else ""
+                label = f"{label} ≤ {hours_text} h"
             data = "".join(
                 f'<Data name="{xml_text(c)}"><value>{xml_text(_fmt_value(row[c]))}</value></Data>'
                 for c in g.columns
@@ -680,7 +735,7 @@ def kml_text(
             fields = (_kml_field(name, c, row[c], lang) for c in g.columns if c != "geometry")
             desc = ("; " if lang != "fr" else " ; ").join(f"{k}{sep}{v}" for k, v in fields if v)
             parts.append(
-                f"<Placemark><name>{xml_text(label)}</name><description>{xml_text(html_text(desc))}</description>"
+                f"<Placemark><name>{xml_text(label)}</name><description>{kml_description(desc)}</description>"
                 f"<ExtendedData>{data}</ExtendedData>{_kml_geometry(geom)}</Placemark>"
             )
         parts.append("</Folder>")

@@ -219,11 +219,12 @@ def is_day(value: object) -> bool:
     return _day_of(value) is not None
 
 
-def format_day(value: object, lang: str) -> object:
+def format_day(value: object, lang: str, *, long: bool = False) -> object:
     """Write a date for a table cell: ``02/12/2026`` (French), ``2026-12-02`` (English); a time as ``HH:MM``.
 
     The short form of the language (French ``dd/MM/y`` by Babel, English ISO as the app's
-    date fields), so table columns stay narrow; :func:`format_date` writes a date in a sentence.
+    date fields), so table columns stay narrow; :func:`format_date` writes a date in a sentence
+    (``long=True`` here: a value of any of the accepted kinds written that way).
 
     Parameters
     ----------
@@ -233,6 +234,8 @@ def format_day(value: object, lang: str) -> object:
         (missing values, other text, numbers) is returned unchanged.
     lang
         ``{"fr", "en"}``.
+    long
+        Write the day out (``2 décembre 2026``, ``2 December 2026``: :func:`format_date`).
     """
     from babel.dates import format_date as babel_date
 
@@ -241,7 +244,12 @@ def format_day(value: object, lang: str) -> object:
     if found is None:
         return value
     day, clock = found
-    text = day.isoformat() if lang == "en" else babel_date(day, format="dd/MM/y", locale=lang)
+    if long:
+        text = format_date(day, lang)
+    elif lang == "en":
+        text = day.isoformat()
+    else:
+        text = babel_date(day, format="dd/MM/y", locale=lang)
     return text + clock
 
 
@@ -268,6 +276,23 @@ def format_number(value: float, lang: str, *, decimals: int = 0) -> str:
         return ""
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     return format_decimal(value, format=pattern, locale=check_lang(lang))
+
+
+def format_share(value: float, lang: str) -> str:
+    """Format a share (0-1) as a whole percentage with Babel: ``19 %`` (French) / ``19%`` (English).
+
+    Parameters
+    ----------
+    value
+        A fraction, 0.1897 for 19 %; NaN and None give ``""``.
+    lang
+        ``{"fr", "en"}``.
+    """
+    from babel.numbers import format_percent
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return format_percent(value, locale=check_lang(lang))  # the locale's pattern: whole per cent
 
 
 def format_area(km2: float, lang: str) -> str:

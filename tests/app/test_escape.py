@@ -17,6 +17,7 @@ from geo.escape import (
     html_text,
     js_data,
     js_string,
+    kml_description,
     markdown_text,
     mpl_text,
     spreadsheet_cell,
@@ -159,6 +160,17 @@ def test_xml_text_parses_and_keeps_the_text(text: str) -> None:
     # Attribute values are normalised by XML parsers (tab, line breaks -> space): compare that way.
     assert doc.get("a") == doc.get("b")
     assert doc.get("a").replace("\r", " ") == legal.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+
+
+@pytest.mark.parametrize("text", [*ALL, "a]]>b", "zone d'accès", "x\ud800\uffffy"])
+def test_kml_description_is_html_escaped_once(text: str) -> None:
+    out = kml_description(text)
+    doc = ET.fromstring(f"<description>{out}</description>")  # parses: one CDATA section
+    assert out.count("]]>") == 1
+    # what a viewer renders, unescaped once: the display text (escaped twice it would not be), no markup
+    shown = html.unescape(doc.text)
+    assert shown == re.sub("[\ud800-\udfff\ufffe\uffff]", REPLACEMENT, display_text(text))
+    assert not set("<>\"'") & set(doc.text)
 
 
 def test_xml_text_keeps_bidi_and_nbsp() -> None:
