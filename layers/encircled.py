@@ -38,6 +38,8 @@ DISC_STYLE = {
 def _population_text(row: object, lang: str) -> str | None:
     """``1 323 (grille ; fourchette 319–9 175)`` from the population columns, or None when absent.
 
+    The grid range brackets the grid estimate (``geo.model.severity.episode_population``);
+    when the figure shown is the localities' own, the grid estimate is given with its range.
     Numbers are written for ``lang`` (:func:`geo.products.i18n.format_number`).
     """
     pop = getattr(row, "get", lambda _k, _d=None: None)("population")
@@ -45,11 +47,15 @@ def _population_text(row: object, lang: str) -> str | None:
         return None
     method = str(row.get("population_method") or "")
     low, high = row.get("population_grid_low"), row.get("population_grid_high")
-    rng = (
-        tr("layer.people_range", lang, low=format_number(low, lang), high=format_number(high, lang))
-        if low == low and high == high and low is not None and high is not None
-        else ""
-    )
+    grid = row.get("population_grid")
+    rng = ""
+    if low == low and high == high and low is not None and high is not None:
+        bounds = {"low": format_number(low, lang), "high": format_number(high, lang)}
+        if method == "settlement" and grid is not None and grid == grid:
+            # the range brackets the grid estimate, not the localities' figure shown first
+            rng = tr("layer.people_grid_range", lang, grid=format_number(grid, lang), **bounds)
+        else:
+            rng = tr("layer.people_range", lang, **bounds)
     how = tr(f"layer.method_{method}", lang) if method in ("grid", "settlement") else method
     return f"{format_number(pop, lang)} ({how}{rng})"
 

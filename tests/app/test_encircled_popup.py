@@ -72,3 +72,25 @@ def test_axis_popup_labels_a_seeded_note_as_the_source_english_one() -> None:
     assert tr("mpop.source_note", "en") in _axis_popup("RN16", row, "en")
     user = _axis_popup("RN16", row.copy().set_axis(row.index).replace({"seed": "user"}), "fr")
     assert tr("mpop.note", "fr") in user and tr("mpop.source_note", "fr") not in user
+
+
+def test_range_is_given_with_the_figure_it_brackets() -> None:
+    from geo.products.i18n import format_number, tr
+
+    # the localities' figure is shown first; the grid range goes with the grid estimate, named
+    ep = _episodes(
+        population=12000.0,
+        population_method="settlement",
+        population_grid=1963.0,
+        population_grid_low=500.0,
+        population_grid_high=3000.0,
+    )
+    html = _popups(build_encircled_layer(ep, lang="fr"))[0]
+    said = tr(
+        "layer.people_grid_range",
+        "fr",
+        grid=format_number(1963.0, "fr"),
+        low=format_number(500.0, "fr"),
+        high=format_number(3000.0, "fr"),
+    )
+    assert f"{format_number(12000.0, 'fr')} ({tr('layer.method_settlement', 'fr')}{said})" in html

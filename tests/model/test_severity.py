@@ -241,6 +241,45 @@ def test_episode_population_uniform_density_and_settlements(tmp_path) -> None:
     assert out.loc[1, "population"] == pytest.approx(out.loc[1, "population_grid"])
 
 
+def test_episode_population_estimate_lies_within_its_grid_range(tmp_path) -> None:
+    # coarse blocks (0.2 degrees, ~22 km) of very different densities, a locality near a block corner:
+    # the estimate and its range come from the same densities and the same area (the disc's)
+    path = tmp_path / "dens.tif"
+    rng = np.random.default_rng(7)
+    dens = rng.uniform(5.0, 400.0, size=(20, 20)).astype("float32")
+    dens[9, 9] = -9999  # one block without data: counted as nobody, inside the range
+    with rasterio.open(
+        path, "w", driver="GTiff", height=20, width=20, count=1, dtype="float32", crs="EPSG:4326",
+        transform=from_origin(-6.0, 16.0, 0.2, 0.2), nodata=-9999,
+    ) as dst:  # fmt: skip
+        dst.write(dens, 1)
+    xs, ys = [-4.19, -4.0, -4.21, -3.5], [14.21, 14.0, 14.19, 13.0]
+    ep = gpd.GeoDataFrame(
+        {"locality": ["A", "B", "C", "D"], "radius_km": [2.0, 5.0, 0.5, 30.0]},
+        geometry=gpd.points_from_xy(xs, ys),
+        crs="EPSG:4326",
+    )
+    out = episode_population(ep, density_path=path, places=None, step_km=0.5)
+    for i in out.index:
+        low, est, high = out.loc[i, ["population_grid_low", "population_grid", "population_grid_high"]]
+        assert low <= est <= high, (ep.loc[i, "locality"], low, est, high)
+        area = math.pi * float(ep.loc[i, "radius_km"]) ** 2
+        # the bounds are block densities times the disc's area: a block's density, not a rounded one
+        assert any(math.isclose(high / area, float(d), rel_tol=1e-5) for d in dens.ravel())
+    # a uniform grid: estimate and both bounds are that density times pi r²
+    flat = tmp_path / "flat.tif"
+    with rasterio.open(
+        flat, "w", driver="GTiff", height=20, width=20, count=1, dtype="float32", crs="EPSG:4326",
+        transform=from_origin(-6.0, 16.0, 0.2, 0.2), nodata=-9999,
+    ) as dst:  # fmt: skip
+        dst.write(np.full((20, 20), 40.0, dtype="float32"), 1)
+    out = episode_population(ep.iloc[:1], density_path=flat, places=None, step_km=0.5)
+    expected = 40.0 * math.pi * 2.0**2
+    assert out.loc[0, ["population_grid_low", "population_grid", "population_grid_high"]].tolist() == (
+        pytest.approx([expected] * 3)
+    )
+
+
 def test_hxl_tags_cover_scores_and_indicators() -> None:
     from geo.tables import hxl_tag
 
