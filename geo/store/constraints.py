@@ -1483,6 +1483,7 @@ def record_encircled(
     seed_dir: Path | None = CURATED_DIR,
     data_dir: Path | None = None,
     incident_link: dict[str, str] | None = None,
+    places: gpd.GeoDataFrame | None = None,
 ) -> WriteResult:
     """Record a new encirclement episode or a new version of an existing one.
 
@@ -1500,7 +1501,11 @@ def record_encircled(
     locality
         Name, compared with the stored ones by :func:`locality_key` (case, accents,
         no-break spaces and Unicode forms do not matter; the stored spelling is kept).
-        A locality not yet in the store needs ``lon``/``lat``.
+        A locality not yet in the store is looked up in the gazetteer (``places``, else
+        the one of ``data_dir``; :func:`geo.sources.places.resolve_place`, so corrected
+        spellings such as ``Dialoube`` find ``Dialloubé``) when ``lon``/``lat`` are not
+        given: its name and coordinates are then the gazetteer's. A place in no
+        gazetteer needs ``lon``/``lat``.
     source, recorded_by
         Required on every write.
     status
@@ -1531,6 +1536,9 @@ def record_encircled(
         See :func:`open_store`; ``data_dir`` also gives ``adm3_pcode``.
     incident_link
         As for :func:`record_road_status` (target: the episode id).
+    places
+        Gazetteer localities (``geo.sources.places.load_places``, any CRS) to look a new
+        locality up in; None: read from ``data_dir`` when needed (none: no look-up).
 
     Returns
     -------
@@ -1539,7 +1547,8 @@ def record_encircled(
     Raises
     ------
     DataFileError
-        Invalid input naming the field (``locality`` unknown, ``status``, ``since``,
+        Invalid input naming the field (``locality`` unknown to the store and the
+        gazetteer, or naming several gazetteer localities, ``status``, ``since``,
         ``until``, ``source``, ``lon``/``lat``, ...); nothing is written.
     ConflictError
         The episode has a newer version than ``based_on`` (or, for a new episode, one
@@ -1574,6 +1583,17 @@ def record_encircled(
         "public": public,
         "note": note,
     }
+    consulted = False  # the gazetteer was consulted for a locality the store does not know
+    if (lon is None or lat is None) and episode_id is None and (places is not None or data_dir is not None):
+        with open_store(store_path, seed_dir=seed_dir, data_dir=data_dir) as conn:
+            stored = _stored_localities(conn)
+        if locality_key(locality) not in stored:  # read outside the write lock (the gazetteer is slow)
+            place, consulted = _gazetteer_place(locality, places, data_dir, label), True
+            if place is not None:
+                locality = place.name  # the gazetteer's spelling (Dialoube -> Dialloubé)
+                if locality_key(locality) not in stored:
+                    lon, lat = place.lon, place.lat
+                    given["lon"], given["lat"] = lon, lat
     with open_store(store_path, seed_dir=seed_dir, data_dir=data_dir) as conn, transaction(conn):
         locality = _canonical_locality(conn, locality)  # "farabougou " is the stored "Farabougou"
         if not locality:
@@ -1610,8 +1630,15 @@ def record_encircled(
                 (locality,),
             ).fetchone()
             if latest is None and (lon is None or lat is None):
-                msg = f"unknown locality {locality!r}: give lon and lat to add a new one"
-                msg = Keyed(msg, "err.new_locality_needs_point", name=repr(locality))
+                if consulted:
+                    msg = (
+                        f"unknown locality {locality!r}: neither recorded nor in the gazetteer; "
+                        "give lon and lat to add a new one"
+                    )
+                    msg = Keyed(msg, "err.new_locality_not_in_gazetteer", name=repr(locality))
+                else:
+                    msg = f"unknown locality {locality!r}: give lon and lat to add a new one"
+                    msg = Keyed(msg, "err.new_locality_needs_point", name=repr(locality))
                 raise DataFileError(label, msg, field="locality")
             base = (
                 {"lon": latest["lon"], "lat": latest["lat"], "coord_confidence": latest["coord_confidence"]}
@@ -1742,6 +1769,53 @@ def incident_links(store_path: Path | str, incident_id: str | None = None) -> pd
 
 def _num(value: object) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _stored_localities(conn: sqlite3.Connection) -> dict[str, str]:
+    """Return :func:`locality_key` -> stored spelling of every locality of the store."""
+    rows = conn.execute(f"SELECT DISTINCT locality FROM {ENCIRCLED_TABLE} ORDER BY locality")
+    return {locality_key(name): str(name) for (name,) in rows}
+
+
+def _gazetteer_place(name: str, places: gpd.GeoDataFrame | None, data_dir: Path | None, label: object):  # noqa: ANN202
+    """Return the gazetteer's one locality named ``name`` (``geo.sources.places.Place``), or None.
+
+    None when there is no gazetteer to read or it does not know the name (the caller then
+    asks for coordinates); a typed ``lat,lon`` or a hub id is not a locality name.
+
+    Raises
+    ------
+    DataFileError
+        Field ``locality``: the name is that of several gazetteer localities (each listed
+        with its cercle and region).
+    """
+    from geo.errors import InputError
+    from geo.sources.places import AmbiguousPlaceError, load_places, resolve_place
+
+    if places is None:
+        try:
+            places = load_places(Path(data_dir)) if data_dir is not None else None
+        except AccessMapError as exc:  # no gazetteer in this data folder: coordinates are needed
+            logger.info("constraints: no gazetteer to look %r up in (%s)", name, exc)
+            return None
+    if places is None or places.empty:
+        return None
+    try:
+        place = resolve_place(name, places)
+    except AmbiguousPlaceError as exc:
+        labels = "; ".join(c.label for c in exc.candidates)
+        msg = Keyed(
+            f"{name!r} is the name of {len(exc.candidates)} localities of the gazetteer ({labels}): "
+            "pick one, or give lon and lat",
+            "err.locality_ambiguous",
+            name=repr(name),
+            n=len(exc.candidates),
+            places=labels,
+        )
+        raise DataFileError(label, msg, field="locality") from None
+    except InputError:
+        return None
+    return place if place.kind == "locality" else None
 
 
 def _current_episode(

@@ -617,3 +617,61 @@ def test_double_submit_is_refused_and_writes_nothing(new_store: Callable[[str], 
     assert len(constraints.road_status_history(store)) == before
     constraints.record_road_status(store, **{**args, "note": "now with a note"})  # a real change is fine
     assert len(constraints.road_status_history(store)) == before + 1
+
+
+# ----------------------------------------------------------------------------- gazetteer localities
+
+
+def _gazetteer():  # noqa: ANN202
+    """A small gazetteer: a corrected spelling (Dialoube -> Dialloubé) and two places named Ouro Nguéla."""
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(
+        {
+            "name": ["Dialloubé", "Ouro Nguéla", "Ouro Nguéla", "Konna"],
+            "source_name": ["Dialoube", "", "", ""],
+            "place_type": ["locality"] * 4,
+            "population": [0.0] * 4,
+            "adm1_name": ["Mopti", "Mopti", "Ségou", "Mopti"],
+            "adm2_name": ["Mopti", "Douentza", "Niono", "Mopti"],
+        },
+        geometry=gpd.points_from_xy([-4.2324, -2.0, -6.0, -3.89474], [15.0191, 15.05, 14.5, 14.94329]),
+        crs="EPSG:4326",
+        index=pd_index(["1343864251", "b1", "b2", "421196279"]),
+    )
+
+
+def pd_index(ids: list[str]):  # noqa: ANN201
+    import pandas as pd
+
+    return pd.Index(ids, name="place_id")
+
+
+NEW_EPISODE = {"since": "2025-11-20", "status": "active", "source": "OCHA", "recorded_by": "Awa"}
+
+
+@pytest.mark.parametrize("typed", ["Dialloubé", "Dialoube", " dialoube "])
+def test_a_new_locality_from_the_gazetteer_takes_its_name_and_point(seeded_store: Path, typed: str) -> None:
+    places = _gazetteer()
+    constraints.record_encircled(seeded_store, locality=typed, places=places, **NEW_EPISODE)
+    hist = constraints.encircled_history(seeded_store, "Dialloubé")
+    row = hist.iloc[-1]
+    point = places.geometry.loc["1343864251"]
+    assert row["locality"] == places.at["1343864251", "name"]  # the gazetteer's corrected spelling
+    assert (float(row["lon"]), float(row["lat"])) == pytest.approx((point.x, point.y))
+
+
+def test_gazetteer_refusals_say_why_in_the_catalogs(seeded_store: Path) -> None:
+    from geo.cli.common import error_text
+
+    before = constraints.state_version(seeded_store)
+    with pytest.raises(DataFileError) as err:
+        constraints.record_encircled(seeded_store, locality="Ouro Nguela", places=_gazetteer(), **NEW_EPISODE)
+    assert err.value.field == "locality" and err.value.key == "err.locality_ambiguous"
+    assert err.value.fields["n"] == 2 and "Ouro Nguéla (Douentza, Mopti)" in err.value.fields["places"]
+    with pytest.raises(DataFileError) as err:
+        constraints.record_encircled(seeded_store, locality="Atlantis", places=_gazetteer(), **NEW_EPISODE)
+    assert err.value.key == "err.new_locality_not_in_gazetteer"
+    french = error_text(err.value, "fr")
+    assert french.startswith("saisie d'encerclement") and "localité inconnue 'Atlantis'" in french
+    assert constraints.state_version(seeded_store) == before
