@@ -276,6 +276,52 @@ def search_pick(
     list
         The chosen items.
     """
+    chosen = [i for i in st.session_state.get(key, []) or [] if i in labels]
+    matches = _search_matches(labels, search_label, none_text, key=key, limit=limit, skip=chosen)
+    options = chosen + matches
+    if not options:
+        return []
+    return pick_many(label, options, default=chosen, format_func=labels.get, key=key, help=help)
+
+
+def search_pick_one(
+    label: str,
+    labels: dict,
+    *,
+    key: str,
+    search_label: str,
+    none_text: str,
+    limit: int = 12,
+    help: str | None = None,  # noqa: A002
+) -> object | None:
+    """Let the user find and pick one item of a long list (a place): :func:`search_pick` for one choice.
+
+    The chosen item stays listed while another search runs; choosing another replaces it.
+
+    Returns
+    -------
+    object or None
+        The chosen item (``st.session_state[key]``), None when none is chosen.
+    """
+    chosen = st.session_state.get(key)
+    chosen = chosen if chosen in labels else None
+    held = [chosen] if chosen is not None else []
+    options = held + _search_matches(labels, search_label, none_text, key=key, limit=limit, skip=held)
+    if not options:
+        return None
+    return st.pills(
+        label, options, selection_mode="single", default=chosen, format_func=labels.get, key=key, help=help
+    )
+
+
+def _search_matches(
+    labels: dict, search_label: str, none_text: str, *, key: str, limit: int, skip: list
+) -> list:
+    """Draw the search field ``{key}_search`` and return the items it matches (accents, case ignored).
+
+    Labels whose name (before the first bracket) begins with the search come first, then
+    names holding it, then labels holding it elsewhere (cercle, region); ``skip`` is left out.
+    """
     import unicodedata
 
     def fold(text: str) -> str:
@@ -283,24 +329,47 @@ def search_pick(
             c for c in unicodedata.normalize("NFD", text.casefold()) if unicodedata.category(c) != "Mn"
         )
 
-    chosen = [i for i in st.session_state.get(key, []) or [] if i in labels]
     query = st.text_input(search_label, key=f"{key}_search").strip()
-    matches: list = []
-    if query:
-        q = fold(query)
-        ranked = []  # the name beginning with the query first, then the name holding it, then the rest
-        for i, text in labels.items():
-            folded = fold(str(text))
-            if q in folded and i not in chosen:
-                name = folded.split(" (", 1)[0]
-                ranked.append((0 if name.startswith(q) else 1 if q in name else 2, len(ranked), i))
-        matches = [i for *_, i in sorted(ranked)[:limit]]
-        if not matches:
-            st.caption(none_text.format(query=markdown_text(query)))
-    options = chosen + matches
-    if not options:
+    if not query:
         return []
-    return pick_many(label, options, default=chosen, format_func=labels.get, key=key, help=help)
+    q = fold(query)
+    ranked = []  # the name beginning with the query first, then the name holding it, then the rest
+    for i, text in labels.items():
+        folded = fold(str(text))
+        if q in folded and i not in skip:
+            name = folded.split(" (", 1)[0]
+            ranked.append((0 if name.startswith(q) else 1 if q in name else 2, len(ranked), i))
+    matches = [i for *_, i in sorted(ranked)[:limit]]
+    if not matches:
+        st.caption(none_text.format(query=markdown_text(query)))
+    return matches
+
+
+def error_text(exc: Exception, fields: dict[str, str] | None = None) -> str:
+    """Return an engine error in the session's language, escaped for Markdown.
+
+    Keyed errors (:meth:`geo.errors.AccessMapError.keyed`) are written from the catalogs as
+    the commands write them (``geo.cli.common.error_text``); others keep their English text.
+
+    Parameters
+    ----------
+    exc
+        The error.
+    fields
+        Field code -> its label on the page (``{"locality": "Localité"}``): the message names
+        the field as the user sees it, not by its code.
+    """
+    from geo.cli.common import error_text as in_language
+    from geo.errors import DataFileError
+
+    language = lang()
+    text = in_language(exc, language)
+    field = getattr(exc, "field", None)
+    if isinstance(exc, DataFileError) and field in (fields or {}) and i18n.has_key("cli.err_field", language):
+        code = i18n.tr("cli.err_field", language, field=repr(field))
+        label = t("common.quoted", text=fields[field])
+        text = text.replace(code, i18n.tr("cli.err_field", language, field=label), 1)
+    return markdown_text(text)
 
 
 def readable_columns(table: pd.DataFrame, *, px_per_char: float = 7.5, max_px: int = 460) -> dict:

@@ -24,7 +24,10 @@ from views import auth, common
 from views.common import t
 
 AXES, CROSSINGS, LOCALITIES = "axes", "crossings", "localities"
-NEW = "__new__"  # choice of a new locality or episode in the selectors (shown as "➕ new")
+NEW = "__new__"  # choice of a new locality or episode in the selectors (shown as "Nouvelle localité")
+#: Where a new encircled locality comes from: the gazetteer (searched), or a point typed for a
+#: place in no gazetteer.
+GAZETTEER, FREE_POINT = "gazetteer", "point"
 #: Columns shown as vocabulary labels, by the vocabulary that spells them.
 VOCAB_COLUMNS = {
     "status": ROAD_STATUS,
@@ -105,6 +108,81 @@ def crossing_name(crossings: pd.DataFrame, crossing_id: str) -> str:
 def locality_choice(value: object) -> str:
     """Label of a locality choice: the name, or "➕ new locality" for :data:`NEW`."""
     return t("cons.new_locality") if value == NEW else str(value)
+
+
+def gazetteer_place(place_id: str) -> dict:
+    """Return a gazetteer locality as the encirclement form uses it.
+
+    Returns
+    -------
+    dict
+        ``name``, ``lon``, ``lat`` (degrees, EPSG:4326, as :func:`views.common.place_choices`
+        gives them), ``cercle`` and ``region`` (the gazetteer's admin names, "" when unknown).
+    """
+    choices = common.place_choices(folder)
+    places = inputs.places
+
+    def admin(column: str) -> str:
+        value = places.at[place_id, column] if column in places.columns else None
+        return str(value) if isinstance(value, str) else ""
+
+    return {
+        "name": str(choices.at[place_id, "name"]),
+        "lon": float(choices.at[place_id, "lon"]),
+        "lat": float(choices.at[place_id, "lat"]),
+        "cercle": admin("adm2_name"),
+        "region": admin("adm1_name"),
+    }
+
+
+def show_place(place: dict) -> None:
+    """Show a picked gazetteer locality: its name, cercle, region and point, and a map around it."""
+    import folium
+
+    from geo.config import DEFAULT_NO_ENTRY_RADIUS_KM
+
+    st.markdown(
+        t(
+            "cons.gazetteer_place",
+            name=md(place["name"]),
+            cercle=md(place["cercle"] or "?"),
+            region=md(place["region"] or "?"),
+            lon=common.num(place["lon"], decimals=4),
+            lat=common.num(place["lat"], decimals=4),
+        )
+    )
+    preview = make_map(location=(place["lat"], place["lon"]), zoom_start=10)
+    folium.Circle(
+        (place["lat"], place["lon"]),
+        radius=float(DEFAULT_NO_ENTRY_RADIUS_KM) * 1000.0,  # m: the form's default no-entry radius
+        color="#c0392b",
+        fill=True,
+        fill_opacity=0.1,
+        tooltip=t("cons.preview_radius", km=common.num(float(DEFAULT_NO_ENTRY_RADIUS_KM))),
+    ).add_to(preview)
+    folium.CircleMarker(
+        (place["lat"], place["lon"]), radius=6, color="#c0392b", fill=True, tooltip=place["name"]
+    ).add_to(preview)
+    st_folium(preview, key="encircle_preview", height=260, width="stretch", returned_objects=[])
+
+
+def form_fields() -> dict[str, str]:
+    """Field code of the engine -> its label on this page's forms (without the required mark)."""
+    keys = {
+        "locality": "cons.locality",
+        "source": "cons.source",
+        "recorded_by": "cons.recorded_by",
+        "status": "cons.status",
+        "since": "cons.since",
+        "until": "cons.until",
+        "valid_from": "cons.valid_from",
+        "valid_to": "cons.valid_to",
+        "lon": "cons.lon",
+        "lat": "cons.lat",
+        "radius_km": "cons.radius",
+        "last_confirmed": "cons.last_confirmed",
+    }
+    return {code: t(key).removesuffix(" *").strip() for code, key in keys.items()}
 
 
 def episode_choice(value: object) -> str:
@@ -385,7 +463,7 @@ if kind == AXES:
         except constraints.ConflictError as exc:
             show_conflict("axis", exc, ["status", "cause", "valid_from", "valid_to", "source", "note"])
         except AccessMapError as exc:
-            st.error(t("cons.not_saved", problem=md(exc)))
+            st.error(t("cons.not_saved", problem=common.error_text(exc, form_fields())))
         else:
             st.session_state["advisor_name"] = by
             st.session_state["based_on_axis"] = (axis, res.version_id)
@@ -497,7 +575,7 @@ elif kind == CROSSINGS:
                 supersedes=supersedes,
             )
         except AccessMapError as exc:
-            st.error(t("cons.not_saved", problem=md(exc)))
+            st.error(t("cons.not_saved", problem=common.error_text(exc, form_fields())))
         else:
             st.session_state["advisor_name"] = by
             report_impact(
@@ -539,6 +617,29 @@ else:
     locality = st.selectbox(
         t("cons.locality"), [NEW, *names], key="pick_locality", format_func=locality_choice
     )
+    place = None  # the gazetteer locality picked for a new one: name, lon, lat, cercle, region
+    origin = GAZETTEER
+    if locality == NEW:
+        origin = st.radio(
+            t("cons.new_origin"),
+            [GAZETTEER, FREE_POINT],
+            horizontal=True,
+            key="new_locality_origin",
+            format_func=lambda o: t("cons.from_gazetteer") if o == GAZETTEER else t("cons.from_point"),
+        )
+        if origin == GAZETTEER:
+            picked = common.search_pick_one(
+                t("cons.gazetteer_pick"),
+                common.place_labels(folder),
+                key="encircle_place",
+                search_label=t("cons.gazetteer_search"),
+                none_text=t("cons.gazetteer_none"),
+            )
+            if picked is not None:
+                place = gazetteer_place(picked)
+                show_place(place)
+        else:
+            st.caption(t("cons.free_point_help"))
     history = constraints.encircled_history(store, None if locality == NEW else locality)
     history = history.iloc[:0] if locality == NEW else history
     current = history[history["superseded_by"].isna()]
@@ -571,9 +672,16 @@ else:
         if based_on:
             n_based = constraints.version_numbers(history, "episode_id").get(based_on, based_on)
             st.caption(t("cons.based_on", n=n_based, item=md(episode)))
-        name = st.text_input(
-            t("cons.locality_required"), value="" if locality == NEW else locality, disabled=locality != NEW
-        )
+        if locality == NEW and origin == GAZETTEER:  # the gazetteer's name, not typed
+            name = st.text_input(
+                t("cons.locality_required"), value=place["name"] if place else "", disabled=True
+            )
+        else:
+            name = st.text_input(
+                t("cons.locality_required"),
+                value="" if locality == NEW else locality,
+                disabled=locality != NEW,
+            )
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
             t("cons.status"),
@@ -608,8 +716,15 @@ else:
             format_func=lambda c: CONFIDENCE.label(c, common.lang()),
             filter_mode=None,
         )
-        lon = c1.number_input(t("cons.lon"), -12.5, 4.5, value=None, format="%.4f")
-        lat = c2.number_input(t("cons.lat"), 10.0, 25.2, value=None, format="%.4f")
+        if place is not None:  # filled from the gazetteer, not typed
+            c1.number_input(t("cons.lon"), -12.5, 4.5, value=place["lon"], format="%.4f", disabled=True)
+            c2.number_input(t("cons.lat"), 10.0, 25.2, value=place["lat"], format="%.4f", disabled=True)
+            lon, lat = place["lon"], place["lat"]
+        else:
+            # typed only for a place in no gazetteer, or to move a recorded locality's point
+            free = locality != NEW or origin == FREE_POINT
+            lon = c1.number_input(t("cons.lon"), -12.5, 4.5, value=None, format="%.4f", disabled=not free)
+            lat = c2.number_input(t("cons.lat"), 10.0, 25.2, value=None, format="%.4f", disabled=not free)
         group = c3.text_input(t("cons.armed_group"), value=base["armed_group"] if base is not None else "")
         source = st.text_input(t("cons.source"))
         note = st.text_input(t("cons.note"), value=base["note"] if base is not None else "")
@@ -620,8 +735,10 @@ else:
         )
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
         submitted = st.form_submit_button(t("cons.save_encirclement"), type="primary")
-    if submitted:
-        loc = name if locality == NEW else locality
+    if submitted and locality == NEW and origin == GAZETTEER and place is None:
+        st.error(t("cons.pick_gazetteer_first"))
+    elif submitted:
+        loc = (place["name"] if place is not None else name) if locality == NEW else locality
         try:
             res = constraints.record_encircled(
                 store,
@@ -642,15 +759,21 @@ else:
                 recorded_by=by,
                 based_on=based_on,
                 data_dir=inputs.data_dir,
+                places=inputs.places,  # a name typed without a point is looked up in the gazetteer
             )
         except constraints.ConflictError as exc:
             show_conflict("episode", exc, ["locality", "status", "since", "until", "radius_km", "source"])
             st.session_state["based_on_episode"] = (f"{locality}|{episode}", int(exc.current["version_id"]))
         except AccessMapError as exc:
-            st.error(t("cons.not_saved", problem=md(exc)))
+            st.error(t("cons.not_saved", problem=common.error_text(exc, form_fields())))
         else:
             st.session_state["advisor_name"] = by
             st.session_state.pop("based_on_episode", None)
+            loc = (
+                constraints.encircled_history(store)
+                .loc[lambda h: h["version_id"] == res.version_id, "locality"]
+                .iloc[-1]
+            )  # the stored spelling (a gazetteer name typed without its accents)
             zones = constraints.encircled_history(store, loc)
             episode_id = zones.loc[zones["version_id"] == res.version_id, "episode_id"].iloc[-1]
             report_impact(

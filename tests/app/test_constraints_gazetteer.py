@@ -1,0 +1,108 @@
+"""Constraints page (AppTest, French): a new encircled locality is picked from the gazetteer.
+
+Its name and point are the gazetteer's (no coordinates to type); a refusal is said in French
+from the catalogs, naming the field by its label on the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.config import PROJECT_ROOT
+from geo.escape import markdown_text as md
+from geo.products.i18n import tr
+from geo.sources.places import load_places, resolve_place
+from geo.store import constraints
+
+PAGE = str(PROJECT_ROOT / "views" / "constraints.py")
+pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"), pytest.mark.slow]
+
+
+@pytest.fixture
+def page(data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[AppTest, Path]:
+    store = tmp_path / "store.sqlite"
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+    monkeypatch.setenv("MALI_ACCESS_STORE", str(store))
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    at.session_state["as_of"] = dt.date(2025, 12, 1)
+    at.session_state["auth_role"] = "advisor"
+    at.run()
+    assert not at.exception, at.exception
+    at.radio(key="constraints_kind").set_value("localities").run()
+    assert not at.exception, at.exception
+    return at, store
+
+
+def _plain(markdown: str) -> str:
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+def _fill(at: AppTest) -> None:
+    w = {x.label: x for x in at.text_input}
+    w[tr("cons.source", "fr")].input("OCHA, rapport d'accès")
+    w[tr("cons.recorded_by", "fr")].input("Awa")
+
+
+def _save(at: AppTest) -> None:
+    next(b for b in at.button if b.label == tr("cons.save_encirclement", "fr")).click().run()
+    assert not at.exception, at.exception
+
+
+def test_a_new_locality_is_picked_in_the_gazetteer_with_its_point(
+    page: tuple[AppTest, Path], data_dir: Path
+) -> None:
+    at, store = page
+    assert at.selectbox(key="pick_locality").value == "__new__"
+    assert "➕" not in tr("cons.new_locality", "fr")  # an empty box on Debian's Chromium fonts
+    at.text_input(key="encircle_place_search").input("konna").run()
+    pills = at.pills(key="encircle_place")
+    place = resolve_place("Konna", load_places(data_dir))
+    assert any(o.startswith("Konna (Mopti, Mopti)") for o in pills.options)  # its cercle and region
+    pills.set_value(place.place_id).run()
+    assert not at.exception, at.exception
+    name = next(x for x in at.text_input if x.label == tr("cons.locality_required", "fr"))
+    assert name.value == "Konna" and name.disabled  # the gazetteer's name, not typed
+    lon = next(x for x in at.number_input if x.label == tr("cons.lon", "fr"))
+    lat = next(x for x in at.number_input if x.label == tr("cons.lat", "fr"))
+    assert lon.value == pytest.approx(place.lon, abs=1e-5) and lat.value == pytest.approx(place.lat, abs=1e-5)
+    said = " ".join(m.value for m in at.markdown)
+    assert "cercle de Mopti" in said
+    _fill(at)
+    _save(at)
+    assert not at.error, [e.value for e in at.error]
+    hist = constraints.encircled_history(store, "Konna")
+    assert len(hist) == 1 and hist["recorded_by"].iloc[0] == "Awa"
+    assert float(hist["lon"].iloc[0]) == pytest.approx(place.lon, abs=1e-5)
+    assert float(hist["lat"].iloc[0]) == pytest.approx(place.lat, abs=1e-5)
+
+
+def test_refusals_are_said_in_french(page: tuple[AppTest, Path]) -> None:
+    at, store = page
+    before = constraints.state_version(store)
+    # the gazetteer chosen but no locality picked: nothing is sent
+    _fill(at)
+    _save(at)
+    assert [e.value for e in at.error] == [tr("cons.pick_gazetteer_first", "fr")]
+    # a name in no gazetteer, without coordinates: the engine's refusal, from the catalogs
+    at.radio(key="new_locality_origin").set_value("point").run()
+    w = {x.label: x for x in at.text_input}
+    w[tr("cons.locality_required", "fr")].input("Xyzzy")
+    _fill(at)
+    _save(at)
+    where = ", ".join(
+        [
+            tr("err.where.encircled_input", "fr"),
+            tr("cli.err_field", "fr", field=tr("common.quoted", "fr", text=tr("cons.locality", "fr"))),
+        ]
+    )
+    reason = tr("err.new_locality_not_in_gazetteer", "fr", name="'Xyzzy'")
+    expected = tr("cons.not_saved", "fr", problem=md(tr("cli.err_where", "fr", where=where, reason=reason)))
+    assert [e.value for e in at.error] == [expected]
+    assert "unknown" not in _plain(expected) and "localité inconnue" in _plain(expected)
+    assert constraints.state_version(store) == before
