@@ -71,8 +71,11 @@ def test_missing_source_is_refused_nothing_written(page: tuple[AppTest, Path]) -
     w["Recorded by *"].input("Advisor A")
     at.button[0].click().run()
     assert not at.exception
+    from geo.products.i18n import tr
+
+    source = tr("cons.source", "en").removesuffix(" *")  # the field by its label on the form, not its code
     assert [_plain(e.value) for e in at.error] == [
-        "Not saved. road-status input, field 'source': required value is empty"
+        f"Not saved. road-status input, field '{source}': required value is empty"
     ]
     assert constraints.state_version(store) == before
 
