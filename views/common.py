@@ -293,10 +293,13 @@ def search_pick_one(
     none_text: str,
     limit: int = 12,
     help: str | None = None,  # noqa: A002
+    aliases: dict | None = None,
 ) -> object | None:
     """Let the user find and pick one item of a long list (a place): :func:`search_pick` for one choice.
 
     The chosen item stays listed while another search runs; choosing another replaces it.
+    ``aliases`` (``{item: other name}``) are found too: a gazetteer's own spelling of a
+    corrected name (``Dialoube`` lists ``Dialloubé``).
 
     Returns
     -------
@@ -306,7 +309,9 @@ def search_pick_one(
     chosen = st.session_state.get(key)
     chosen = chosen if chosen in labels else None
     held = [chosen] if chosen is not None else []
-    options = held + _search_matches(labels, search_label, none_text, key=key, limit=limit, skip=held)
+    options = held + _search_matches(
+        labels, search_label, none_text, key=key, limit=limit, skip=held, aliases=aliases
+    )
     if not options:
         return None
     return st.pills(
@@ -315,7 +320,14 @@ def search_pick_one(
 
 
 def _search_matches(
-    labels: dict, search_label: str, none_text: str, *, key: str, limit: int, skip: list
+    labels: dict,
+    search_label: str,
+    none_text: str,
+    *,
+    key: str,
+    limit: int,
+    skip: list,
+    aliases: dict | None = None,
 ) -> list:
     """Draw the search field ``{key}_search`` and return the items it matches (accents, case ignored).
 
@@ -336,9 +348,11 @@ def _search_matches(
     ranked = []  # the name beginning with the query first, then the name holding it, then the rest
     for i, text in labels.items():
         folded = fold(str(text))
-        if q in folded and i not in skip:
+        other = fold(str((aliases or {}).get(i) or ""))  # another name of the item, if any
+        if (q in folded or (other and q in other)) and i not in skip:
             name = folded.split(" (", 1)[0]
-            ranked.append((0 if name.startswith(q) else 1 if q in name else 2, len(ranked), i))
+            first = name.startswith(q) or (other and other.startswith(q))
+            ranked.append((0 if first else 1 if q in name or q in other else 2, len(ranked), i))
     matches = [i for *_, i in sorted(ranked)[:limit]]
     if not matches:
         st.caption(none_text.format(query=markdown_text(query)))

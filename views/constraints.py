@@ -135,6 +135,19 @@ def gazetteer_place(place_id: str) -> dict:
     }
 
 
+def former_names() -> dict[str, str]:
+    """Return place id -> the gazetteer's own spelling of the names corrected in ``place_names.csv``.
+
+    So a search for ``Dialoube`` (the gazetteer's spelling) lists ``Dialloubé``, as the
+    commands resolve it (``geo.sources.places.resolve_place``).
+    """
+    places = inputs.places
+    if "source_name" not in places.columns:
+        return {}
+    former = places["source_name"].fillna("").astype(str)
+    return former[former.str.strip() != ""].to_dict()
+
+
 def show_place(place: dict) -> None:
     """Show a picked gazetteer locality: its name, cercle, region and point, and a map around it."""
     import folium
@@ -634,6 +647,7 @@ else:
                 key="encircle_place",
                 search_label=t("cons.gazetteer_search"),
                 none_text=t("cons.gazetteer_none"),
+                aliases=former_names(),
             )
             if picked is not None:
                 place = gazetteer_place(picked)
