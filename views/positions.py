@@ -331,7 +331,7 @@ else:
                         data_dir=common.data_dir() if "scope" in extra else None, **extra,
                     )  # fmt: skip
                 except AccessMapError as exc:
-                    st.error(t("cons.not_saved", problem=md(exc)))
+                    st.error(t("cons.not_saved", problem=common.error_text(exc)))
                 else:
                     st.session_state["advisor_name"] = by
                     common.notify(
@@ -394,7 +394,7 @@ if is_advisor:
                     data_dir=common.data_dir(),
                 )
             except AccessMapError as exc:
-                st.error(t("cons.not_saved", problem=md(exc)))
+                st.error(t("cons.not_saved", problem=common.error_text(exc)))
             else:
                 st.session_state["advisor_name"] = by
                 st.session_state["_positions_new"] = res.position_id  # picked on the next run
