@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import folium
 from branca.element import MacroElement, Template
 
@@ -85,6 +87,8 @@ MALI_BOUNDS = [[10.0, -12.4], [25.1, 4.4]]
 
 #: Room kept free for the legend on the left of the view when the map opens (px).
 LEGEND_ROOM_PX = 300
+#: Largest share of the map's width kept free for the legend when the country is fitted.
+LEGEND_ROOM_SHARE = 0.3
 #: Widest a legend gets (px); its rows wrap beyond.
 LEGEND_MAX_WIDTH_PX = 250
 #: A map narrower (px) or lower (px) than these opens with its legend folded.
@@ -107,8 +111,12 @@ def fit_country(
 ) -> None:
     """Open ``m`` on the whole of Mali (north included), from ``admin``'s extent or :data:`MALI_BOUNDS`.
 
-    The country is fitted right of ``legend_room_px``, so the legend (top left, unfolded)
-    covers none of it when the map opens.
+    The fit runs in the browser, on the map's real size (:class:`FitCountry`): the country
+    is fitted right of ``legend_room_px`` (at most :data:`LEGEND_ROOM_SHARE` of the map's
+    width), so the legend (top left, unfolded) covers none of it when the map opens; a
+    small map (:data:`SMALL_MAP_PX`, :data:`SMALL_MAP_HEIGHT_PX`), whose legend opens folded,
+    keeps no room. Until the reader moves the map, it is fitted again when its size changes
+    (an iframe or a page laid out after the map was drawn), so it never opens off-centre.
 
     Parameters
     ----------
@@ -125,7 +133,47 @@ def fit_country(
     if admin is not None and len(admin):
         w, s, e, n = admin.to_crs(4326).total_bounds
         bounds = [[s - margin_deg, w - margin_deg], [n + margin_deg, e + margin_deg]]
-    m.fit_bounds(bounds, padding_top_left=(int(legend_room_px), 0))
+    m.add_child(FitCountry(bounds, legend_room_px=int(legend_room_px)))
+
+
+class FitCountry(MacroElement):
+    """Fit the map on ``bounds`` in the browser, on its real size, and again on resize until touched.
+
+    Parameters
+    ----------
+    bounds
+        ``[[south, west], [north, east]]``, degrees.
+    legend_room_px
+        Width kept free on the left for an unfolded legend, px; capped at
+        :data:`LEGEND_ROOM_SHARE` of the map's width, and 0 on a small map (legend folded).
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    var touched = false;
+    function fit() {
+        var size = map.getSize();
+        if (!size.x || !size.y) { return; }
+        var small = size.x < {{ this.small_px }} || size.y < {{ this.small_height_px }};
+        var room = small ? 0 : Math.min({{ this.room_px }}, Math.round(size.x * {{ this.room_share }}));
+        map.fitBounds({{ this.bounds_js }}, {paddingTopLeft: [room, 0], animate: false});
+    }
+    fit();
+    L.DomEvent.on(map.getContainer(), "mousedown touchstart wheel keydown", function () { touched = true; });
+    map.on("resize", function () { if (!touched) { fit(); } });
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, bounds: list[list[float]], *, legend_room_px: int = LEGEND_ROOM_PX) -> None:
+        super().__init__()
+        self._name = "FitCountry"
+        (s, w), (n, e) = bounds
+        self.bounds_js = json.dumps([[float(s), float(w)], [float(n), float(e)]])
+        self.room_px = max(0, int(legend_room_px))
+        self.room_share = LEGEND_ROOM_SHARE
+        self.small_px, self.small_height_px = SMALL_MAP_PX, SMALL_MAP_HEIGHT_PX
 
 
 class Legend(MacroElement):

@@ -29,8 +29,14 @@ from branca.element import Element, MacroElement, Template
 
 from geo.config import WORK_CRS
 from geo.products.cartography import BAND_OPACITY, ROAD_STATUS_COLOUR, hub_colour
-from geo.products.i18n import format_date, source_credit, tr, tr_count
-from geo.products.snapshot import INCIDENT_CLASSES, CercleFigures, SnapshotPage, cercle_figures
+from geo.products.i18n import format_date, source_credit, tr
+from geo.products.snapshot import (
+    INCIDENT_CLASSES,
+    CercleFigures,
+    SnapshotPage,
+    cercle_figures,
+    situation_text,
+)
 from geo.vocab import ROAD_STATUS
 from layers.admin import build_admin_layer
 from layers.basemap import Legend, fit_country, make_map
@@ -88,11 +94,11 @@ def cercle_popup(fig: CercleFigures, labels: dict[str, str], lang: str, sparse: 
         count += f" ({tr('snapmap.sparse_short', lang, date=format_date(sparse, lang))})"
     rows = [
         (tr("snapmap.region", lang), fig.adm1_name),
-        ("P-code", fig.adm2_pcode),
+        (tr("map.tip_pcode", lang), fig.adm2_pcode),
         (tr("snapmap.incidents_in_period", lang, period=period), count),
         (
             labels["localities_encircled"],
-            f"{fig.localities_encircled}: {fig.named_localities}"
+            tr("snapmap.count_names", lang, n=fig.localities_encircled, names=fig.named_localities)
             if fig.localities_encircled and fig.named_localities
             else (
                 str(fig.localities_encircled)
@@ -140,7 +146,7 @@ def build_public_incidents_layer(
             if fig is not None
             else popup_table(
                 [
-                    ("P-code", row["adm2_pcode"]),
+                    (tr("map.tip_pcode", lang), row["adm2_pcode"]),
                     (labels["incidents_label"], row["incidents"]),
                     (labels["period"], row["period"]),
                 ],
@@ -156,7 +162,14 @@ def build_public_incidents_layer(
                 "fillOpacity": 0.7,
             },
             tooltip=tooltip(
-                f"{esc(row['adm2_name'])}: {esc(row['incidents'])} {esc(labels['incidents_label'].lower())}"
+                esc(
+                    tr(
+                        "snapmap.name_value",
+                        lang,
+                        name=row["adm2_name"],
+                        value=f"{row['incidents']} {labels['incidents_label'].lower()}",
+                    )
+                )
             ),
         )
         with_popup(shape, popup).add_to(group)
@@ -199,7 +212,9 @@ def build_public_encircled_layer(
         shape = folium.GeoJson(
             row.geometry.__geo_interface__,
             style_function=lambda _f: ENCIRCLED_UNIT_STYLE,
-            tooltip=tooltip(f"{esc(row['adm2_name'])}: {esc(row['localities_encircled'])}"),
+            tooltip=tooltip(
+                esc(tr("snapmap.name_value", lang, name=row["adm2_name"], value=row["localities_encircled"]))
+            ),
         )
         with_popup(shape, popup).add_to(group)
     return group
@@ -345,16 +360,15 @@ def _side_panel(page: SnapshotPage, positions: pd.DataFrame | None = None) -> st
     sources = "".join(f"<li>{esc(c['publisher'])} &mdash; {esc(c['licence'])}</li>" for c in credits)
     # shown instead of the download links when the page is embedded (srcdoc): names the app's tab
     note = tr("snapmap.embed_note", lang, tab=tr("public.tab_downloads", lang))
-    delay = tr_count("public.days", int(page.delay_days), lang)  # "0 jour", "30 jours"
+    # the situation shown is the release date; the publication date and delay follow, once
+    situation = situation_text(page.as_of, page.release_date, page.delay_days, lang)
     sparse = ""
     if page.sparse_after is not None:
         text = tr("snapmap.sparse", lang, date=format_date(page.sparse_after, lang))
         sparse = f'<p class="sparse" id="snapshot-sparse">{esc(text)}</p>'
     return (
         f'<div id="side"><h1>{esc(t["title"])}</h1>'
-        f"<p>{esc(t['as_of'])} <b>{esc(format_date(page.as_of, lang))}</b><br>{esc(t['release'])} "
-        f"<b>{esc(format_date(page.release_date, lang))}</b> "
-        f"({esc(t['delay'])}{' :' if lang == 'fr' else ':'} {esc(delay)})</p>"
+        f'<p id="snapshot-situation"><b>{esc(situation)}</b></p>'
         f"{sparse}"
         f'<p class="small">{esc(t["note"])} {esc(tr("snapmap.click", lang))}</p>'
         f"{_positions_html(positions, page)}"

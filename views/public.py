@@ -30,8 +30,8 @@ from geo.products.snapshot import (
 )
 from views import auth, common
 
-#: Session-state key of the message left by the last publication (shown until the next one).
-PUBLISHED_KEY = "public_published"
+#: Page name of the confirmation kept after a publication (common.notify / common.show_notice).
+PAGE = "public"
 
 
 def publish_form(lang: str) -> None:
@@ -76,13 +76,14 @@ def publish_form(lang: str) -> None:
                     progress=common.st_progress(tr("public.publishing", lang)),
                 )
             except AccessMapError as exc:
-                st.session_state[PUBLISHED_KEY] = ("error", tr("public.failed", lang, error=exc))
+                st.error(md(tr("public.failed", lang, error=exc)))
             else:
-                st.session_state[PUBLISHED_KEY] = ("success", tr("public.published", lang, name=folder.name))
+                # Kept in the session and drawn under the page title (common.show_notice), outside
+                # this expander: the rerun lists the new snapshot, which moves the expander, and
+                # Streamlit redraws it folded, hiding any message left inside it. The confirmation
+                # stays until dismissed or another page is opened (app.py, keep_notice_for).
+                common.notify(PAGE, md(tr("public.published", lang, name=folder.name)))
                 st.rerun()  # the list above was read before this snapshot existed: read it again
-        shown = st.session_state.get(PUBLISHED_KEY)
-        if shown:
-            (st.success if shown[0] == "success" else st.error)(md(shown[1]))
 
 
 MIME = {
@@ -102,6 +103,7 @@ def _zip(folder: str, snapshot_id: str) -> bytes:
 
 lang = common.lang()
 st.title(tr("public.title", lang))
+common.show_notice(PAGE)  # "Snapshot ... published", until the user moves on
 root = common.settings().snapshots_dir
 snapshots = list_snapshots(root)
 st.markdown(md(tr("public.what", lang)))
@@ -152,8 +154,9 @@ if problems:
 # cut to "2 décembre …" as in four equal columns), and goes to the next line on a narrow screen.
 with st.container(horizontal=True, wrap=True, gap="medium", key="public_key_figures"):
     for label, value in (
+        # the situation shown is the release date (as_of - delay); as_of is the publication day
+        (common.t("snapshot.release"), common.day(snap.release_date)),
         (common.t("snapshot.as_of"), common.day(snap.as_of)),
-        (common.t("public.data_as_of"), common.day(snap.release_date)),
         (common.t("public.m_delay"), common.tn("public.days", meta["release_delay_days"])),
         (common.t("public.policy"), f"v{meta['sanitisation_policy']['version']}"),
     ):

@@ -1321,6 +1321,35 @@ def _public_only(enc: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     return enc[enc["public"].astype(str).str.lower().isin(["true", "1", "yes"])]
 
 
+def encircled_count(layers: MapLayers, *, public: bool) -> int:
+    """Return the number of encircled localities in force given by the key figures (what the map shows).
+
+    Counted from the episodes when the map has them (public ones only on a public map);
+    otherwise from the per-cercle layer (``encircled_units``, the public snapshot's
+    ``encircled_admin2``, already public only): the sum of its ``localities_encircled``, so the
+    key figure, the hatched cercles and the snapshot's files give one number.
+
+    Parameters
+    ----------
+    layers
+        The map's layers.
+    public
+        Public map: episodes not flagged public are not counted.
+
+    Returns
+    -------
+    int
+        Localities (0 when the map holds neither layer).
+    """
+    if layers.encircled is not None:
+        enc = _public_only(layers.encircled) if public else layers.encircled
+        return 0 if enc is None else len(enc)
+    units = layers.encircled_units
+    if units is None or not len(units) or "localities_encircled" not in units:
+        return 0
+    return int(pd.to_numeric(units["localities_encircled"], errors="coerce").fillna(0).sum())
+
+
 def _empty_window_text(layers: MapLayers, lang: str) -> str:
     """Say that the window holds no incident, or that the data stop before or inside it (a data gap)."""
     end = layers.incident_data_end
@@ -1407,8 +1436,7 @@ def _draw_key_figures(
 ) -> tuple[float, float, float, float]:
     """Key-figures box in the map's upper left corner; returns the box (axes fraction) for the labels."""
     lines = [tr("key_figures", lang)]
-    enc = _public_only(layers.encircled) if public else layers.encircled
-    n_enc = 0 if enc is None else len(enc)
+    n_enc = encircled_count(layers, public=public)
     lines.append(tr_count("kf_encircled", n_enc, lang) if n_enc else tr("kf_no_encircled", lang))
     status = layers.axis_status
     if status is not None and "status" in status:

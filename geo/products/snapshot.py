@@ -149,6 +149,38 @@ def labels(lang: str) -> dict[str, str]:
     return labels
 
 
+def situation_text(as_of: dt.date, release_date: dt.date, delay_days: int, lang: str) -> str:
+    """Return the line that dates a snapshot: the situation shown (release date), then its publication.
+
+    With a publication delay the layers show the state on ``release_date``: that is the
+    situation; ``as_of`` is only the day of publication ("Situation au 2 novembre 2026
+    (publiée le 2 décembre 2026, avec 30 jours de délai)").
+
+    Parameters
+    ----------
+    as_of
+        Snapshot (publication) date.
+    release_date
+        Date of the situation shown (``as_of - delay_days``).
+    delay_days
+        Publication delay, days.
+    lang
+        ``"fr"`` or ``"en"``.
+    """
+    from geo.products.i18n import tr_count
+
+    date = format_date(release_date, lang)
+    if int(delay_days) <= 0:
+        return tr("snapmap.situation_same_day", lang, date=date)
+    return tr(
+        "snapmap.situation",
+        lang,
+        date=date,
+        published=format_date(as_of, lang),
+        delay=tr_count("public.days", int(delay_days), lang),
+    )
+
+
 #: Incident classes for the map (lower bounds of incidents_min) and their colours.
 INCIDENT_CLASSES = _INCIDENT_CLASSES
 
@@ -1096,7 +1128,7 @@ def build_snapshot(
     try:
         links = _write_downloads(layers, tmp / "downloads", lang)
         links += [("map.png", t["map_png"]), ("metadata.json", t["metadata"])]
-        subtitle = f"{t['as_of']} {format_date(as_of, lang)} - {t['release']} {format_date(release, lang)}"
+        subtitle = situation_text(as_of, release, int(delay_days), lang)
         hub_ids = _hub_ids(inputs.hubs)
         sparse = facts.get("incidents_sparse_after")
         sparse_date = dt.date.fromisoformat(sparse) if sparse else None
