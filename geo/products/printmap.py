@@ -1435,9 +1435,56 @@ def _draw_key_figures(
     s: float,
 ) -> tuple[float, float, float, float]:
     """Key-figures box in the map's upper left corner; returns the box (axes fraction) for the labels."""
+    lines = key_figure_lines(p, layers, stale_axes, stale_enc, public=public, lang=lang)
+    text = lines[0] + "\n" + "\n".join("• " + mpl_text(x) for x in lines[1:])
+    ax.text(
+        0.012,
+        0.985,
+        text,
+        transform=ax.transAxes,
+        fontsize=6.6 * s,
+        va="top",
+        ha="left",
+        linespacing=1.35,
+        zorder=20,
+        bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "#777777", "alpha": 0.92},
+    )
+    return (0.0, 0.985 - 0.028 * len(lines) - 0.03, 0.36, 1.0)
+
+
+def key_figure_lines(
+    p: dict[str, Any],
+    layers: MapLayers,
+    stale_axes: list[str],
+    stale_enc: list[int],
+    *,
+    public: bool,
+    lang: str,
+) -> list[str]:
+    """Return the texts of the key-figures box: its heading, then one line per figure.
+
+    Parameters
+    ----------
+    p
+        The prepared layers (``_prepare``).
+    layers
+        The map's layers.
+    stale_axes, stale_enc
+        Constraints not confirmed for ``layers.stale_days`` (:func:`stale_constraints`).
+    public
+        Public map (no incident figure; public encirclements only).
+    lang
+        ``"fr"`` or ``"en"``.
+    """
     lines = [tr("key_figures", lang)]
     n_enc = encircled_count(layers, public=public)
-    lines.append(tr_count("kf_encircled", n_enc, lang) if n_enc else tr("kf_no_encircled", lang))
+    if not n_enc:
+        lines.append(tr("kf_no_encircled", lang))
+    elif layers.encircled is None:  # counted from the hatched cercles: say how many they are
+        cercles = tr_count("kf_cercles", len(layers.encircled_units), lang)
+        lines.append(tr_count("kf_encircled_cercles", n_enc, lang, cercles=cercles))
+    else:
+        lines.append(tr_count("kf_encircled", n_enc, lang))
     status = layers.axis_status
     if status is not None and "status" in status:
         closed = int((status["status"] == "closed").sum())
@@ -1463,20 +1510,7 @@ def _draw_key_figures(
         lines.append(_incidents_text(layers, total, lang))
     if layers.hubs is not None and len(layers.hubs):
         lines.append(tr_count("kf_hubs", len(layers.hubs), lang))
-    text = lines[0] + "\n" + "\n".join("• " + mpl_text(x) for x in lines[1:])
-    ax.text(
-        0.012,
-        0.985,
-        text,
-        transform=ax.transAxes,
-        fontsize=6.6 * s,
-        va="top",
-        ha="left",
-        linespacing=1.35,
-        zorder=20,
-        bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "#777777", "alpha": 0.92},
-    )
-    return (0.0, 0.985 - 0.028 * len(lines) - 0.03, 0.36, 1.0)
+    return lines
 
 
 def _mapped_rows(layers: MapLayers, extent: tuple[float, float, float, float]) -> pd.DataFrame | None:

@@ -126,6 +126,12 @@ def test_publish_button_runs_the_code_of_the_command(fresh: Path, monkeypatch: p
     assert data == Path("/data") and out == fresh.parent.parent / "snapshots"
     assert kw["as_of"] == dt.date(2025, 11, 30) and kw["lang"] == "en" and kw["delay_days"] == 30
     assert kw["model"] == "model of /data"
-    assert tr("public.published", "fr", name="2025-11-30_TEST_en") in [_plain(s.value) for s in at.success]
+    done = tr("public.published", "fr", name="2025-11-30_TEST_en")
+    assert done in [_plain(s.value) for s in at.success]
+    # it lasts: the next run still shows it, under the title and not inside the publish expander
+    # (which the rerun draws folded once the new snapshot is listed)
+    at.run()
+    assert done in [_plain(s.value) for s in at.success]
+    assert not [s for s in at.expander[0].success if _plain(s.value) == done]
     # the command line builds through the same function
     assert "publish_snapshot(" in Path(geo.cli.snapshot.__file__).read_text(encoding="utf-8")

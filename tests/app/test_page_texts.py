@@ -226,8 +226,9 @@ def test_public_key_figures_are_whole_and_wrap(
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
+        # the situation is the release date (as-of minus the delay); the as-of date is the publication
+        tr("snapshot.release", lang): format_date(dt.date(2025, 10, 31), lang),
         tr("snapshot.as_of", lang): format_date(dt.date(2025, 11, 30), lang),
-        tr("public.data_as_of", lang): format_date(dt.date(2025, 10, 31), lang),
         tr("public.m_delay", lang): "30 jours" if lang == "fr" else "30 days",
         tr("public.policy", lang): metrics[tr("public.policy", lang)],
     }
