@@ -435,7 +435,13 @@ def test_snapshot_page_states_its_own_delay_plural_aware(delay: int) -> None:
     )
     text = html.unescape(_side_panel(page))
     said = i18n.tr_count("public.days", delay, "fr")
-    assert f" : {said})" in text and said == (f"{delay} jours" if delay > 1 else f"{delay} jour")
+    assert said == (f"{delay} jours" if delay > 1 else f"{delay} jour")
+    # one dated line: the situation (release date), then the publication and the delay
+    release = i18n.format_date(page.release_date, "fr")
+    if delay:
+        assert f"Situation au {release} (publiée le " in text and f"avec {said} de délai)" in text
+    else:
+        assert i18n.tr("snapmap.situation_same_day", "fr", date=release) in text
 
 
 def test_incident_popup_and_tooltip_read_in_french() -> None:

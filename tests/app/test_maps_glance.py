@@ -380,7 +380,7 @@ def test_snapshot_click_shows_the_cercle_figures_not_a_reach_band() -> None:
     assert "Superficie atteignable en moins de 8 h</th><td>100 %" in west
     assert "1-4 (données lacunaires après le 31 décembre 2020)" in west
     east = next(p for p in popups if "Cercle de Est" in p)
-    assert "2: Boni" in east
+    assert "2\u00a0: Boni" in east  # French: no-break space before the colon
     # reach bands: no tooltip, no click (they never answer "Ségou: accessible in 12 h")
     assert "Accessible en" not in html and "en moins de 12 h" not in html
     assert html.count('"interactive": false') >= 3
