@@ -43,10 +43,14 @@ def shown(
     *,
     status_vocab=ROAD_STATUS,  # noqa: ANN001
     numbers: dict[int, int] | None = None,
+    agreement: pd.Series | str | None = None,
 ) -> pd.DataFrame:
     """Return ``columns`` of a version table as the page shows them: labels, never codes or ``None``.
 
     ``numbers`` (:func:`numbering`) shows each item's own version numbers instead of store ids.
+    ``agreement`` (a crossing's French gender and number, ``geo.vocab.crossing_agreement``: one
+    for every row, or a Series aligned with ``table``) makes road statuses agree ("Fermé" for a
+    bridge, "Fermés" for ferries); None: the roads' own (feminine) labels.
 
     Vocabulary codes become their labels in the session's language, yes/no columns words,
     and headers come from the catalogs (``cons.col.<name>``).
@@ -55,7 +59,13 @@ def shown(
     out = table[[c for c in columns if c in table.columns]].copy()
     for c in out.columns:
         vocab = status_vocab if c == "status" else VOCAB_COLUMNS.get(c)
-        if vocab is not None:
+        if c == "status" and status_vocab is ROAD_STATUS and agreement is not None:
+            agree = agreement if isinstance(agreement, pd.Series) else pd.Series(agreement, index=out.index)
+            out[c] = [
+                road_status_label(v, lang, a) if v in ROAD_STATUS else ("" if pd.isna(v) else str(v))
+                for v, a in zip(out[c], agree.reindex(out.index).fillna("m"), strict=True)
+            ]
+        elif vocab is not None:
             out[c] = [vocab.label(v, lang) if v in vocab else ("" if pd.isna(v) else str(v)) for v in out[c]]
         elif c in ("public", "in_force"):
             out[c] = [t("common.yes") if bool(v) else t("common.no") for v in out[c]]
@@ -516,8 +526,14 @@ elif kind == CROSSINGS:
         "version_id",
     ]
     crossing_numbers = numbering("crossing")
+    listed = table[table["status"].isin(statuses)]
+    agreements = pd.Series(
+        [crossing_agreement(k, n) for k, n in zip(listed["kind"], listed["name"], strict=True)],
+        index=listed.index,
+        dtype=object,
+    )
     st.dataframe(
-        shown(table[table["status"].isin(statuses)], CROSSING_COLUMNS, numbers=crossing_numbers),
+        shown(listed, CROSSING_COLUMNS, numbers=crossing_numbers, agreement=agreements),
         hide_index=True,
         width="stretch",
     )
@@ -528,11 +544,15 @@ elif kind == CROSSINGS:
         format_func=lambda c: crossing_name(crossings, c),
     )
     item = md(crossing_name(crossings, crossing))
+    agreement = crossing_agreement(crossings["kind"].get(crossing), crossings["name"].get(crossing))
     history = constraints.crossing_status_history(store, crossing)
     with st.expander(common.tn("cons.history", len(history), item=item), expanded=False):
         st.dataframe(
             shown(
-                history, ["version_id", *CROSSING_COLUMNS[3:-1], "superseded_by"], numbers=crossing_numbers
+                history,
+                ["version_id", *CROSSING_COLUMNS[3:-1], "superseded_by"],
+                numbers=crossing_numbers,
+                agreement=agreement,
             ),
             hide_index=True,
         )
@@ -544,7 +564,7 @@ elif kind == CROSSINGS:
             t("cons.status"),
             ROAD_STATUS.codes,
             index=status_default(table, crossing),
-            format_func=lambda c: ROAD_STATUS.label(c, common.lang()),
+            format_func=lambda c: road_status_label(c, common.lang(), agreement),
             filter_mode=None,
         )
         cause = c2.selectbox(

@@ -481,3 +481,38 @@ def test_incident_popup_and_tooltip_read_in_french() -> None:
     build_incidents_layer(gdf, lang="fr").add_to(m)
     script = m.get_root().render()
     assert format_day(day, "fr") in script and "2021-09-01" not in script
+
+
+def test_crossing_statuses_agree_with_the_crossing_on_the_constraints_page(
+    fr: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bridge or a ferry is 'Fermé' in the crossings table and form, as on the map ('Fermée': a road)."""
+    from geo.store import constraints
+    from geo.vocab import crossing_agreement, road_status_label
+
+    monkeypatch.setenv("MALI_ACCESS_STORE", str(tmp_path / "store.sqlite"))
+    as_of = dt.date(2025, 11, 30)
+    at = AppTest.from_file(str(PROJECT_ROOT / "views" / "constraints.py"), default_timeout=600)
+    at.session_state["auth_role"] = "advisor"
+    at.session_state["as_of"] = as_of
+    at.run()
+    at.radio(key="constraints_kind").set_value("crossings").run()
+    assert not at.exception, at.exception
+    crossings = constraints.known_crossings()
+    state = constraints.effective_crossing_status(constraints.load_versions(None), as_of, crossings=crossings)
+    name_col = i18n.tr("cons.col.name", "fr")
+    status_col = i18n.tr("cons.col.status", "fr")
+    table = next(
+        d.value
+        for d in at.dataframe
+        if name_col in d.value.columns and "Pont de Dabi" in set(d.value[name_col])
+    )
+    for name, shown_status in zip(table[name_col], table[status_col], strict=True):
+        row = state[state["name"] == name].iloc[0]
+        assert shown_status == road_status_label(row["status"], "fr", crossing_agreement(row["kind"], name))
+    dabi = crossings.index[crossings["name"] == "Pont de Dabi"][0]
+    at.selectbox(key="pick_crossing").set_value(dabi).run()
+    options = next(
+        s.options for s in at.selectbox if s.label == i18n.tr("cons.status", "fr") and "Fermé" in s.options
+    )
+    assert road_status_label("closed", "fr", "m") == "Fermé" and "Fermée" not in options
