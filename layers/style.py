@@ -9,6 +9,7 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
 from folium.template import Template as FoliumTemplate  # has the ``tojavascript`` filter
@@ -247,14 +248,26 @@ def season_label(code: Any, lang: str) -> Any:
     return tr(keys[code], lang) if code in keys else code
 
 
+def _says(value: Any) -> bool:
+    """Tell whether a popup value shows something (not None, NaN, NaT or blank text)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return False
+    try:
+        return not bool(pd.isna(value))
+    except (TypeError, ValueError):  # arrays and other objects: shown
+        return True
+
+
 def popup_table(rows: list[tuple[str, Any]], *, title: str | None = None) -> str:
     """Return a small HTML table for a popup; every label and value is escaped.
+
+    Rows whose value says nothing (None, NaN, blank) are left out.
 
     Styled by the class ``map-popup`` (:data:`layers.basemap.MAP_CSS`, on every map), not
     per row: a map holds hundreds of popups.
     """
     head = f"<b>{esc(title)}</b><br>" if title else ""
-    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if v not in (None, ""))
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if _says(v))
     return f"{head}<table class=map-popup>{body}</table>"
 
 

@@ -516,3 +516,13 @@ def test_crossing_statuses_agree_with_the_crossing_on_the_constraints_page(
         s.options for s in at.selectbox if s.label == i18n.tr("cons.status", "fr") and "Fermé" in s.options
     )
     assert road_status_label("closed", "fr", "m") == "Fermé" and "Fermée" not in options
+
+
+def test_popup_rows_that_say_nothing_are_left_out() -> None:
+    from layers.style import popup_table
+
+    html_text = popup_table(
+        [("Cause", float("nan")), ("Source", "  "), ("Depuis", pd.NaT), ("Statut", "Fermée")]
+    )
+    assert "Cause" not in html_text and "Source" not in html_text and "Depuis" not in html_text
+    assert "<th>Statut</th><td>Fermée</td>" in html_text
