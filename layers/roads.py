@@ -355,7 +355,9 @@ def build_crossings_layer(
                 "icon": symbol_icon(
                     kind if kind in CROSSING_KINDS else "ford", ROAD_STATUS_COLOUR.get(st, "#000000")
                 ),
-                "z": 200,
+                # above the no-entry sign (z 500, 16 px): a crossing's smaller symbol inside an
+                # encircled locality (the Diafarabé ferry) stays clickable, and so does the sign's rim
+                "z": 600,
             }
         )
     points = gpd.GeoDataFrame(rows, geometry=pts.geometry.to_numpy(), crs=pts.crs)
