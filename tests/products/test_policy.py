@@ -174,6 +174,7 @@ def test_constraints_form_marks_an_encirclement_public(
     at.session_state["auth_role"] = "advisor"
     at.session_state["constraints_kind"] = "localities"  # the page's code for encircled localities
     at.run()
+    at.radio(key="new_locality_origin").set_value("point").run()  # a place in no gazetteer: coordinates
     assert not at.exception, at.exception
     (box,) = [c for c in at.checkbox if c.label.startswith("Public")]
     assert box.value is False  # a new encirclement is restricted
