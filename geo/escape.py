@@ -16,6 +16,7 @@ Markdown               :func:`markdown_text` (``st.markdown``/``st.caption``/``s
                        widget labels, expander and tab titles)
 XML / KML text         :func:`xml_text` (element text and double-quoted attribute values)
 KML description        :func:`kml_description` (HTML a viewer shows in a balloon, in CDATA)
+CSS string             :func:`css_string` (``content: "..."`` in a page's style element)
 matplotlib text        :func:`mpl_text` (``$`` would start mathtext)
 spreadsheet cell       :func:`spreadsheet_cell` (CSV/XLSX opened in Excel or LibreOffice)
 =====================  ========================================================================
@@ -271,6 +272,16 @@ def kml_description(value: Any) -> str:
     """
     text = _XML_ILLEGAL.sub(REPLACEMENT, html_text(value))
     return "<![CDATA[" + text.replace("]]>", "]]&gt;") + "]]>"
+
+
+def css_string(value: Any) -> str:
+    """Return ``value`` for a double-quoted CSS string (``content: "..."``), quotes not included.
+
+    Quotes, backslashes, angle brackets and line breaks become CSS escapes (hex code and a space),
+    so the text can end neither the string nor a ``<style>`` element; other characters are kept.
+    """
+    text = "" if value is None else str(value)
+    return re.sub(r'["\\<>\n\r\f]', lambda m: f"\\{ord(m.group()):x} ", text)
 
 
 def mpl_text(value: Any) -> str:

@@ -28,7 +28,7 @@ import streamlit as st
 
 from geo.config import DEFAULT_BANDS_H, ENV_VARS, Settings
 from geo.errors import AccessMapError
-from geo.escape import markdown_text
+from geo.escape import css_string, markdown_text
 from geo.products import i18n
 
 #: Session-state key of the interface language (``fr`` or ``en``).
@@ -135,12 +135,13 @@ def widget_texts_css(language: str | None = None) -> str:
     Returns
     -------
     str
-        CSS rules (the catalogs' texts, with quotes and backslashes removed).
+        CSS rules (the catalogs' texts in CSS strings: quotes, backslashes, angle brackets and
+        line breaks written as CSS escapes, so no text can end the string or the style element).
     """
     language = language or lang()
     rules = []
     for selector, key in WIDGET_TEXTS:
-        text = i18n.tr(key, language).replace("\\", "").replace('"', "")
+        text = css_string(i18n.tr(key, language))
         rules.append(f"{selector} {{ position: relative; -webkit-text-fill-color: transparent; }}")
         rules.append(
             f'{selector}::after {{ content: "{text}"; position: absolute; inset: 0; display: flex;'

@@ -196,3 +196,18 @@ def test_mpl_text_is_never_mathtext(text: str) -> None:
 def test_spreadsheet_cell_unchanged_by_the_new_functions() -> None:
     assert spreadsheet_cell("=1+1") == "'=1+1"
     assert spreadsheet_cell(-3) == -3
+
+
+CSS_PAYLOADS = ['a"b', "</style><script>alert(1)</script>", "back\\slash", "line\nbreak"]
+
+
+@pytest.mark.parametrize("payload", CSS_PAYLOADS)
+def test_css_string_cannot_end_the_string_or_the_style_element(payload: str) -> None:
+    import re
+
+    from geo.escape import css_string
+
+    out = css_string(payload)
+    assert '"' not in out and "<" not in out and ">" not in out and "\n" not in out
+    # decoding the CSS escapes gives the text back
+    assert re.sub(r"\\([0-9a-f]+) ", lambda m: chr(int(m.group(1), 16)), out) == payload
