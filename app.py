@@ -10,9 +10,10 @@ import streamlit as st
 
 from geo.products.i18n import LANG_NAMES, LANGS
 from views.auth import login_sidebar, save_language, visible_pages
-from views.common import LANG_KEY, init_state, keep_notice_for, lang, t, widget_texts_css
+from views.common import LANG_KEY, init_state, keep_notice_for, lang, start_warm_up, t, widget_texts_css
 
 init_state()
+start_warm_up()  # once per server: the live map's default state computed before its first viewer
 # default favicon: served locally
 st.set_page_config(page_title=t("app.page_title"), layout="wide")
 # empty date fields written in the session's language (jj/mm/aaaa), not Streamlit's fixed dd/mm/yyyy

@@ -86,6 +86,7 @@ ENV_VARS: dict[str, str] = {
     "lang": "MALI_ACCESS_LANG",
     "stale_days": "MALI_ACCESS_STALE_DAYS",
     "contact": "MALI_ACCESS_CONTACT",
+    "warm_up": "MALI_ACCESS_WARM_UP",
 }
 #: Languages of the texts (maps, exports, snapshots); French first.
 LANGS: tuple[str, ...] = ("fr", "en")
@@ -174,6 +175,10 @@ class Settings:
     contact
         Contact line of print maps (who to ask about the map); empty: the map says it is
         missing.
+    warm_up
+        Whether the app, once per server process, computes the live map's default state
+        (model inputs, reach of every hub on today's date) in the background at start, so
+        the first viewer does not wait for it (and for the kernels' first compilation).
     data_origin
         Where ``data_dir`` came from: ``"flag"``, ``"environment"`` or ``"default"``;
         used in error messages.
@@ -188,6 +193,7 @@ class Settings:
     data_origin: str = "default"
     stale_days: int = DEFAULT_STALE_DAYS
     contact: str = ""
+    warm_up: bool = True
 
     @classmethod
     def resolve(
@@ -201,6 +207,7 @@ class Settings:
         lang: str | None = None,
         stale_days: int | None = None,
         contact: str | None = None,
+        warm_up: bool | str | None = None,
         environ: Mapping[str, str] | None = None,
         checkout: Path | None = CHECKOUT,
     ) -> Settings:
@@ -208,7 +215,7 @@ class Settings:
 
         Parameters
         ----------
-        data, store, users, snapshots, cell_km, lang, stale_days, contact
+        data, store, users, snapshots, cell_km, lang, stale_days, contact, warm_up
             Values given on the command line; ``None`` (or empty) when not given.
         environ
             Environment read for :data:`ENV_VARS` (default ``os.environ``); empty values
@@ -226,7 +233,8 @@ class Settings:
         ------
         InputError
             If ``cell_km`` is not a positive finite number of km, ``lang`` not one of
-            :data:`LANGS`, or ``stale_days`` not a whole number >= 0; the message names the
+            :data:`LANGS`, ``stale_days`` not a whole number >= 0, or ``warm_up`` not a
+            yes/no value (1/0, true/false, yes/no, on/off, oui/non); the message names the
             flag or variable.
         """
         environ = os.environ if environ is None else environ
@@ -258,6 +266,7 @@ class Settings:
             data_origin=data_origin,
             stale_days=_stale_days(*pick(stale_days, "stale_days")),
             contact=str(pick(contact, "contact")[0] or "").strip(),
+            warm_up=_yes_no(*pick(warm_up, "warm_up"), key="warm_up", default=True),
         )
 
     def require_data_dir(self) -> Path:
@@ -346,6 +355,24 @@ def _lang(value: object | None, origin: str) -> str:
             key="err.bad_lang", where=where, value=repr(value), choices=", ".join(LANGS)
         )
     return lang
+
+
+#: Words read as yes and no in a yes/no setting (lower case).
+YES_WORDS = ("1", "true", "yes", "on", "oui")
+NO_WORDS = ("0", "false", "no", "off", "non")
+
+
+def _yes_no(value: object | None, origin: str, *, key: str, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in YES_WORDS or word in NO_WORDS:
+        return word in YES_WORDS
+    where = "--" + key.replace("_", "-") if origin == "flag" else ENV_VARS[key]
+    msg = f"{where}: expected yes or no (1/0, true/false, on/off, yes/no), got {value!r}"
+    raise InputError(msg).keyed(key="err.bad_yes_no", where=where, value=repr(value))
 
 
 def _stale_days(value: object | None, origin: str) -> int:

@@ -36,6 +36,19 @@ if [ ! -f static/vendor/leaflet/leaflet.js ]; then
   rm -rf "$tmp"
 fi
 
+# Compile the travel-time kernels once (numba caches them next to the source): without this the
+# app's first reach waits about 30 s for the compilation. Needs the data folder; a throwaway store.
+if .venv/bin/python -c "from geo.config import Settings; Settings.resolve().require_data_dir()" 2>/dev/null; then
+  tmp=$(mktemp -d)
+  .venv/bin/python -m geo --lang en reach --hubs "$(.venv/bin/python -c \
+    "from geo.sources.curated import read_hubs; print(read_hubs().valid.index[0])")" \
+    --store "$tmp/store.sqlite" --out "$tmp/reach.gpkg" >/dev/null \
+    || echo "setup: warning: the kernels could not be compiled now; the first reach will compile them" >&2
+  rm -rf "$tmp"
+else
+  echo "setup: no data folder yet (python -m geo fetch); the first reach will compile the kernels"
+fi
+
 if [ "$with_tests" = 1 ]; then
   need=()
   [ -x /usr/bin/chromium ] || need+=(chromium chromium-driver)

@@ -41,6 +41,9 @@ def _private_var(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN202
     unset = ("MALI_ACCESS_CELL_KM", "MALI_ACCESS_LANG", "MALI_ACCESS_STALE_DAYS", "MALI_ACCESS_CONTACT")
     saved = {k: os.environ.get(k) for k in (*names, *unset)}
     os.environ.update({k: str(v) for k, v in names.items()})
+    # Tests count the app's computations: no background warm-up unless a test asks for it.
+    saved.setdefault("MALI_ACCESS_WARM_UP", os.environ.get("MALI_ACCESS_WARM_UP"))
+    os.environ["MALI_ACCESS_WARM_UP"] = "0"
     for k in unset:
         os.environ.pop(k, None)
     yield var

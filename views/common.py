@@ -1554,3 +1554,72 @@ def export_file(key: tuple, fmt: str, lang: str = "fr") -> bytes:
         msg = f"unknown export format {fmt!r}; valid: {', '.join(EXPORT_FORMATS)}"
         raise ValueError(msg)
     return _export_file(key, fmt, lang)
+
+
+# --- Warm-up: the live map's default state computed once when the server starts -------------------
+
+
+#: Name of the warm-up thread (its Streamlit calls have no page to draw in, by design).
+WARM_UP_THREAD = "mali-access-warm-up"
+
+
+class _NoPageWarning(logging.Filter):
+    """Drop Streamlit's "missing ScriptRunContext" warning for the warm-up thread only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.args and record.args[0] == WARM_UP_THREAD)
+
+
+def _warm_live_map() -> None:
+    """Compute what the live map's first viewer would wait for, into the shared caches.
+
+    The live page's defaults (:func:`init_state`): every hub, bands 4/8/12 h, the season of
+    the date, today's date, six years of incidents. The reach's kernels are compiled on
+    the way (about 30 s on a 2-core machine the first time numba's cache is empty). Any
+    failure is logged and left to the page, which shows it to the viewer in its own words.
+    """
+    start = time.perf_counter()
+    try:
+        folder = str(data_dir())
+        hub_ids = tuple(hubs_table().index)
+        as_of = dt.date.today()
+        token = state_token()
+        model_inputs(folder)
+        reach(folder, as_of, tuple(sorted(DEFAULT_BANDS_H)), SEASON_BY_DATE, hub_ids, token)
+        constraint_state(as_of)
+        encircled_with_population(folder, as_of)
+        crossing_status(as_of)
+        incidents(folder, f"{token}|{incidents_token()}")
+        for level in (1, 2):
+            admin(folder, level)
+        towns(folder)
+        water(folder)
+    except BaseException:  # noqa: BLE001  (st.stop() raises outside a page; the page reports it)
+        _COMPUTE_LOG.warning("warm-up stopped; the pages compute on demand", exc_info=True)
+        return
+    _COMPUTE_LOG.info("warm-up done %.2f s", time.perf_counter() - start)
+
+
+def start_warm_up() -> threading.Thread | None:
+    """Start, once per server process, the background computation of the live map's default state.
+
+    Called on every run of ``app.py``; only the first call starts the thread (the cache
+    keeps it). The results land in the same caches the pages read, whose per-key locks
+    make a viewer who arrives during the warm-up wait for it instead of computing twice.
+    Off when ``MALI_ACCESS_WARM_UP`` is ``0`` (the tests count computations).
+
+    Returns
+    -------
+    threading.Thread or None
+        The warm-up's daemon thread (started by the first call), or ``None`` when the
+        warm-up is off.
+    """
+    return _warm_up_thread() if settings().warm_up else None
+
+
+@st.cache_resource(show_spinner=False)
+def _warm_up_thread() -> threading.Thread:
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NoPageWarning())
+    thread = threading.Thread(target=_warm_live_map, name=WARM_UP_THREAD, daemon=True)
+    thread.start()
+    return thread

@@ -102,3 +102,34 @@ def test_bad_data_folder_is_shown_in_the_page(tmp_path: Path, monkeypatch: pytes
 def _plain(markdown: str) -> str:
     """Markdown source as the reader sees it (backslash escapes of geo.escape.markdown_text removed)."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
+def test_warm_up_leaves_nothing_for_the_first_viewer(
+    data_dir: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's first run starts the warm-up; the live map's first viewer then computes nothing shared."""
+    import threading
+
+    from views import common
+
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    monkeypatch.setenv("MALI_ACCESS_WARM_UP", "1")
+    monkeypatch.chdir(ROOT)
+    common._warm_up_thread.clear()
+    common.reach.clear()
+    common.reach_before.clear()
+    before = dict(common.COMPUTED)
+    AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # the sign-in page
+    (thread,) = [t for t in threading.enumerate() if t.name == common.WARM_UP_THREAD]
+    thread.join(timeout=600)
+    assert not thread.is_alive()
+    warmed = {k: common.COMPUTED[k] - before.get(k, 0) for k in ("reach_before", "encircled_population")}
+    assert warmed == {"reach_before": 1, "encircled_population": 1}
+
+    at = AppTest.from_file(str(ROOT / "views" / "live_map.py"), default_timeout=180)
+    at.session_state["auth_role"] = "viewer"  # today's date, every hub, 4/8/12 h: the defaults
+    at.run()
+    assert not at.exception
+    assert at.get("component_instance"), "the map is drawn"
+    after = {k: common.COMPUTED[k] - before.get(k, 0) for k in warmed}
+    assert after == warmed, "the first viewer recomputed what the warm-up had computed"

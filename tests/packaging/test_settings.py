@@ -111,6 +111,17 @@ def test_cell_km_and_lang_order_and_validation(checkout: Path) -> None:
         Settings.resolve(lang="<b>", environ={}, checkout=checkout)
 
 
+def test_warm_up_is_on_by_default_and_read_as_yes_or_no(checkout: Path) -> None:
+    assert Settings.resolve(environ={}, checkout=checkout).warm_up is True
+    words = {"0": False, "Non": False, "off": False, "1": True, "oui": True, " TRUE ": True}
+    for word, on in words.items():
+        assert Settings.resolve(environ={ENV_VARS["warm_up"]: word}, checkout=checkout).warm_up is on
+    flag_first = Settings.resolve(warm_up=False, environ={ENV_VARS["warm_up"]: "1"}, checkout=checkout)
+    assert flag_first.warm_up is False
+    with pytest.raises(InputError, match="MALI_ACCESS_WARM_UP: expected yes or no .*got 'peut-être'"):
+        Settings.resolve(environ={ENV_VARS["warm_up"]: "peut-être"}, checkout=checkout)
+
+
 def test_require_data_dir_names_where_the_folder_came_from(checkout: Path, tmp_path: Path) -> None:
     nope = tmp_path / "nope"
     with pytest.raises(MissingDataError, match="data folder given by --data does not exist"):
