@@ -1248,11 +1248,28 @@ def no_entry_mask(zones: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
     numpy.ndarray
         bool (rows, cols).
     """
+    out = np.zeros(grid.shape, dtype=bool)  # pages held only where a disc lies
     if zones.empty:
-        return np.zeros(grid.shape, dtype=bool)
+        return out
     pts = zones.to_crs(WORK_CRS)
     discs = pts.geometry.buffer(pts["radius_km"].to_numpy() * 1000.0, quad_segs=16)
-    return _mostly_zero(burn_lines(discs, grid, dtype="uint8", fill=0)).view(bool)
+    # each disc burnt in its own window of the grid (a few thousand cells), not over the
+    # whole grid (46 M cells at 250 m: 0.13-0.4 s per friction build); the same cells, but
+    # for a cell whose edge the rim touches at a single point (either burn may mark it)
+    rows, cols = grid.shape
+    for disc in discs[~(discs.is_empty | discs.isna())]:
+        minx, miny, maxx, maxy = disc.bounds
+        c0, r0 = ~grid.transform * (minx, maxy)
+        c1, r1 = ~grid.transform * (maxx, miny)
+        r0, c0 = max(int(np.floor(r0)) - 1, 0), max(int(np.floor(c0)) - 1, 0)
+        r1, c1 = min(int(np.ceil(r1)) + 1, rows), min(int(np.ceil(c1)) + 1, cols)
+        if r0 >= r1 or c0 >= c1:
+            continue
+        window = grid.transform * Affine.translation(c0, r0)
+        shape = (r1 - r0, c1 - c0)
+        sub = rasterize([(disc, 1)], out_shape=shape, transform=window, all_touched=True, dtype="uint8")
+        out[r0:r1, c0:c1] |= sub.view(bool)
+    return out
 
 
 def speed_grids(

@@ -101,3 +101,27 @@ def test_speed_table_has_a_source_for_every_figure() -> None:
     assert speed_lookup(table, "status", "dry")["closed"] == 0.0
     assert speed_lookup(table, "landcover", "dry")["0"] == 0.0  # water impassable
     assert isinstance(pd.Series(dry).sum(), float)
+
+
+def test_no_entry_discs_burnt_in_windows_match_a_whole_grid_burn() -> None:
+    """Discs in the middle, across the grid's edge and wholly outside: the cells of one whole-grid burn.
+
+    The centres are off the cell corners (as real localities are): a disc whose rim only
+    touches a cell's edge at one point may or may not mark that cell, in either burn.
+    """
+    from rasterio.transform import from_origin
+
+    from geo.config import WORK_CRS
+    from geo.model.friction import Grid, burn_lines, no_entry_mask
+
+    grid = Grid(from_origin(0.0, 40_000.0, 250.0, 250.0), (160, 120), 0.25)
+    xy = [(15_010.0, 20_037.0), (100.0, 39_900.0), (29_950.0, 10_000.0), (90_000.0, 20_000.0)]
+    zones = gpd.GeoDataFrame(
+        {"radius_km": [5.0, 2.3, 1.7, 3.0]}, geometry=gpd.points_from_xy(*zip(*xy, strict=True)), crs=WORK_CRS
+    )
+    discs = zones.geometry.buffer(zones["radius_km"].to_numpy() * 1000.0, quad_segs=16)
+    whole = burn_lines(discs, grid, dtype="uint8", fill=0).astype(bool)
+    mask = no_entry_mask(zones, grid)
+    assert mask.shape == grid.shape
+    assert whole.sum() > 0
+    assert np.array_equal(mask, whole)
