@@ -12,7 +12,9 @@ with the road skeleton alone, as before issue 13 (``friction_skeleton_s``), then
 (7 hubs, 12 h bound; on one thread, and on two as ``reach_from_state`` runs it on this
 2-vCPU machine type), one scenario recompute (``data/scenarios/rn16_closed.toml``: RN16
 closed Sévaré-Gao; ``scenario_share``: its time over the full reach's, issue 18 asks at
-most 0.3 at 250 m), and the peak RSS (VmHWM of this process, reset after the inputs are
+most 0.3 at 250 m), the time to write 1 GiB of fresh memory (``first touch``: high on a virtual machine whose
+memory the host has not backed yet, which slows every kernel writing new arrays),
+and the peak RSS (VmHWM of this process, reset after the inputs are
 loaded and again before the timed reach, read after the load as ``load_peak_MiB``, after the
 reach as ``reach_peak_MiB``: inputs, one friction, the search workspace and the reach, and after
 the scenario as ``peak_MiB``: the same plus the scenario; the search-alone
@@ -72,6 +74,22 @@ def peak_mib() -> float:
         if line.startswith("VmHWM"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def first_touch_s_per_gib() -> float:
+    """Seconds to write 1 GiB of memory the process has just allocated (the guest's page faults).
+
+    On a virtual machine soon after boot the host backs the guest's memory on its first
+    touch: 14 GB took 70 s here (5 us per 4 KB page) against about 0.1 s per GiB once
+    touched. Times of a run on such a machine include that cost wherever a kernel writes
+    fresh arrays; this figure, printed with the load average, tells which case a run is.
+    """
+    t = time.perf_counter()
+    block = np.empty(1 << 27)  # 1 GiB of float64
+    block.fill(1.0)
+    out = time.perf_counter() - t
+    del block
+    return out
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:  # noqa: ANN001
@@ -205,7 +223,10 @@ def main() -> int:
     hubs = select_hubs(None)
     versions = load_versions(None)
     grass = not args.no_grass and shutil.which("grass")
-    print(f"machine: {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; grass: {bool(grass)}")
+    print(
+        f"machine: {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; "
+        f"first touch of 1 GiB {first_touch_s_per_gib():.2f} s; grass: {bool(grass)}"
+    )
     rows = []
     for cell_km in (float(c) for c in args.cells.split(",")):
         reset_peak()
