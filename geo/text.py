@@ -4,7 +4,7 @@ The engine's lower layers (``geo.sources``, ``geo.store``) write their reports (
 of ``geo fetch``, a line of ``incidents check``, the reason a row is rejected) in English
 and cannot reach the catalogs (``geo.products.i18n`` sits above them). A :class:`Keyed`
 is that English text, so logs, tests and ``str`` users are unchanged, plus the catalog
-key and fields of the same message, so ``geo.cli`` (:func:`geo.cli.common.text_in`) and
+key and fields of the same message, so ``geo.cli`` (:func:`geo.products.i18n.text_in`) and
 the pages write it in French. A field may itself be a :class:`Keyed` (a status that
 quotes a reason). :class:`geo.errors.AccessMapError` carries its key the same way
 (:meth:`~geo.errors.AccessMapError.keyed`); :func:`of_error` puts one into a report.

@@ -364,7 +364,7 @@ def error_text(exc: Exception, fields: dict[str, str] | None = None) -> str:
     """Return an engine error in the session's language, escaped for Markdown.
 
     Keyed errors (:meth:`geo.errors.AccessMapError.keyed`) are written from the catalogs as
-    the commands write them (``geo.cli.common.error_text``); others keep their English text.
+    the commands write them (:func:`geo.products.i18n.error_text`); others keep their English text.
 
     Parameters
     ----------
@@ -374,11 +374,10 @@ def error_text(exc: Exception, fields: dict[str, str] | None = None) -> str:
         Field code -> its label on the page (``{"locality": "Localité"}``): the message names
         the field as the user sees it, not by its code.
     """
-    from geo.cli.common import error_text as in_language
     from geo.errors import DataFileError
 
     language = lang()
-    text = in_language(exc, language)
+    text = i18n.error_text(exc, language)
     field = getattr(exc, "field", None)
     if isinstance(exc, DataFileError) and field in (fields or {}) and i18n.has_key("cli.err_field", language):
         code = i18n.tr("cli.err_field", language, field=repr(field))

@@ -24,9 +24,10 @@ import sys
 from collections.abc import Sequence
 
 from geo import __version__
-from geo.cli.common import Parser, error_text, hx, missing_extra_message, settings_from, use_lang
+from geo.cli.common import Parser, hx, missing_extra_message, settings_from, use_lang
 from geo.config import DEFAULT_LANG, LANGS, resolve_lang
 from geo.errors import AccessMapError
+from geo.products.i18n import error_text
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMAND_MODULES = (

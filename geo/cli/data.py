@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geo.cli.common import add_data_option, data_from, hx, lang_of, say, text_in
+from geo.cli.common import add_data_option, data_from, hx, lang_of, say
 from geo.config import default_fetch_dir
+from geo.products.i18n import text_in
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,7 +15,6 @@ from geo.cli.common import (
     add_season_option,
     add_store_option,
     data_from,
-    error_text,
     hx,
     lang_of,
     num,
@@ -26,6 +25,7 @@ from geo.cli.common import (
     tqdm_progress,
 )
 from geo.products.export import CSV_DEFAULT_LAYER, valid_layer_names
+from geo.products.i18n import error_text
 
 logger = logging.getLogger(__name__)
 

@@ -22,17 +22,16 @@ from geo.cli.common import (
     choices_help,
     data_from,
     day,
-    error_text,
     hx,
     lang_of,
     parse_date,
     say,
     say_count,
     store_from,
-    text_in,
     tqdm_progress,
 )
 from geo.errors import AccessMapError, MissingDataError
+from geo.products.i18n import error_text, text_in
 from geo.store.db import store_exists
 from geo.vocab import CONFIDENCE
 

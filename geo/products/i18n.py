@@ -361,3 +361,77 @@ def source_credit(record: dict, lang: str) -> dict[str, str]:
         out[field] = tr(key, lang) if same and has_key(key, lang) else text
     out["url"] = str(record.get("url", "") or "")
     return out
+
+
+# --------------------------------------------------------------------------- engine reports
+
+
+def text_in(value: object, lang: str) -> str:
+    """Return a report of the engine in ``lang``: a :class:`geo.text.Keyed` by its key, anything else as text.
+
+    Fields that are themselves Keyed are written in ``lang`` too; a Keyed standing for an
+    error (:func:`geo.text.of_error`) is written by :func:`error_text`; a key the catalog
+    lacks leaves the English text.
+    """
+    from geo.text import ERROR_KEY, JOIN_KEY, Keyed
+
+    if isinstance(value, Keyed):
+        if value.key == ERROR_KEY:
+            return error_text(value.fields["error"], lang)
+        if value.key == JOIN_KEY:
+            return str(value.fields["sep"]).join(text_in(v, lang) for v in value.fields["items"])
+        fields = {k: text_in(v, lang) for k, v in value.fields.items()}
+        if has_key(value.key, lang):
+            return tr(value.key, lang, **fields)
+        n = value.fields.get("n")
+        if isinstance(n, int) and has_key(f"{value.key}.other", lang):  # counted: KEY.one / KEY.other
+            return tr_count(value.key, n, lang, **{k: v for k, v in fields.items() if k != "n"})
+    return str(value)
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """Return the message of an engine error in ``lang`` (its catalog key when it has one, else English).
+
+    A :class:`geo.errors.DataFileError` gives its file, row and field, then the reason;
+    an ambiguous or unknown place lists its candidates with cercle and region.
+    """
+    from geo.errors import DataFileError
+
+    key = getattr(exc, "key", None)
+    fields = {k: text_in(v, lang) for k, v in (getattr(exc, "fields", {}) or {}).items()}
+    if key is None or not has_key(key, lang):
+        return str(exc)
+    text = tr(key, lang, **fields)
+    candidates = getattr(exc, "candidates", None)
+    if candidates:
+        text += "".join("\n  " + place_line(c, lang) for c in candidates)
+    also = getattr(exc, "also", None)
+    close = getattr(exc, "close", None)
+    if close:
+        text += tr("cli.err_close", lang, names="; ".join(text_in(c, lang) for c in close))
+    if also:
+        text += "\n" + tr("cli.err_also", lang, names="; ".join(text_in(a, lang) for a in also))
+    if key == "err.unknown_place" and not close and not also:
+        text += tr("cli.err_give_id", lang)
+    if isinstance(exc, DataFileError):
+        where = [text_in(getattr(exc, "where", exc.path), lang)]
+        if exc.row is not None:
+            where.append(tr("cli.err_row", lang, n=exc.row))
+        if exc.field:
+            where.append(tr("cli.err_field", lang, field=repr(exc.field)))
+        text = tr("cli.err_where", lang, where=", ".join(where), reason=text)
+    return text
+
+
+def place_line(place, lang: str) -> str:  # noqa: ANN001
+    """One candidate place: name, cercle, region, id, latitude, longitude (``geo.sources.places.Place``)."""
+    return tr(
+        "cli.place_line",
+        lang,
+        name=place.name,
+        cercle=place.adm2_name or "?",
+        region=place.adm1_name or "?",
+        id=place.place_id,
+        lat=f"{place.lat:.5f}",
+        lon=f"{place.lon:.5f}",
+    )

@@ -101,7 +101,7 @@ def test_mixed_versions_are_refused_naming_both() -> None:
         "ML0702 in 2015, ML0701 in 2021), so joining them would misattribute counts. Use boundaries of one "
         "version for every level"
     )
-    from geo.cli.common import error_text
+    from geo.products.i18n import error_text
 
     assert error_text(err.value, "fr").startswith(
         "limites administratives, champ 'pcode' : les codes P de COD-AB 2015 et de COD-AB 2021 sont mélangés "

@@ -662,7 +662,7 @@ def test_a_new_locality_from_the_gazetteer_takes_its_name_and_point(seeded_store
 
 
 def test_gazetteer_refusals_say_why_in_the_catalogs(seeded_store: Path) -> None:
-    from geo.cli.common import error_text
+    from geo.products.i18n import error_text
 
     before = constraints.state_version(seeded_store)
     with pytest.raises(DataFileError) as err:
