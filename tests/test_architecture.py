@@ -115,3 +115,17 @@ def test_pages_hold_no_analysis() -> None:
             if needle in text:
                 offenders.append(f"{path.name}: {needle}")
     assert offenders == []
+
+
+def test_pages_do_not_import_the_command_line() -> None:
+    """Text helpers, tables and files the pages share with ``python -m geo`` live in the engine.
+
+    Only ``views.accounts``, itself a command line (``python -m views.accounts``), builds its
+    parser with the CLI's :class:`geo.cli.common.Parser`.
+    """
+    offenders = []
+    for path in [ROOT / "app.py", *sorted((ROOT / "views").rglob("*.py"))]:
+        for target, _ in imports(path):
+            if layer_of(target) == "geo.cli" and module_name(path) != "views.accounts":
+                offenders.append(f"{module_name(path)} imports {target}")
+    assert offenders == []

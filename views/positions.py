@@ -12,7 +12,6 @@ import datetime as dt
 
 import streamlit as st
 
-from geo.cli.positions import csv_text
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
 from geo.products import policy
@@ -193,7 +192,7 @@ st.dataframe(
 d1, d2 = st.columns(2)
 d1.download_button(
     t("pos.dl_csv"),
-    csv_text(shown),
+    P.register_csv(shown),
     "positions.csv",
     mime="text/csv",
     on_click="ignore",

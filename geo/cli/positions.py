@@ -59,20 +59,6 @@ def _data_dir(args: argparse.Namespace) -> Path | None:
     return None
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """Return the register as CSV (:func:`geo.tables.csv_text`) with ``id`` tagged as the position code.
-
-    The register's ``id`` column carries the HXL hashtag of ``position_id``; every other
-    column takes its hashtag from :data:`geo.tables.HXL_TAGS`.
-    """
-    from geo.tables import csv_text as table_csv
-    from geo.tables import hxl_tag
-
-    head, _tags, body = table_csv(frame).split("\n", 2)
-    tags = ",".join(hxl_tag("position_id" if c == "id" else c) for c in frame.columns)
-    return f"{head}\n{tags}\n{body}"
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``positions`` and its subcommands."""
     parser = subparsers.add_parser("positions", help=hx("cli.h.positions"), description=hx("cli.d.positions"))
@@ -225,7 +211,7 @@ def run_list(args: argparse.Namespace) -> int:
     """Print the register (table, CSV with HXL row, or JSON)."""
     reg = positions.current_positions(store_from(args), status=args.status)
     if args.format == "csv":
-        sys.stdout.write(csv_text(reg))
+        sys.stdout.write(positions.register_csv(reg))
     elif args.format == "json":
         json.dump(reg.to_dict(orient="records"), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

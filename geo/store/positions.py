@@ -62,6 +62,8 @@ from geo.store.db import (
     store_exists,
     transaction,
 )
+from geo.tables import csv_text as table_csv
+from geo.tables import hxl_tag
 from geo.text import Keyed
 from geo.vocab import ACTOR_TYPE, POSITION_STATUS, POSITION_TOPIC, POSITION_VISIBILITY, SCOPE_KIND
 
@@ -1017,3 +1019,14 @@ __all__ = [
     "validate_scope",
     "visibility_label",
 ]
+
+
+def register_csv(frame: pd.DataFrame) -> str:
+    """Return the register as CSV (:func:`geo.tables.csv_text`) with ``id`` tagged as the position code.
+
+    The register's ``id`` column carries the HXL hashtag of ``position_id``; every other
+    column takes its hashtag from :data:`geo.tables.HXL_TAGS`.
+    """
+    head, _tags, body = table_csv(frame).split("\n", 2)
+    tags = ",".join(hxl_tag("position_id" if c == "id" else c) for c in frame.columns)
+    return f"{head}\n{tags}\n{body}"
