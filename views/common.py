@@ -1123,29 +1123,36 @@ def axis_label(axis_id: str, axis_name: str, route_ref: object, status: str | No
 
 
 @st.cache_resource(show_spinner=False)
-def _place_choices(data_folder: str, fingerprint: str) -> pd.DataFrame:
+def _place_choices(data_folder: str, fingerprint: str, language: str) -> pd.DataFrame:
     """Return the model's localities as blockade candidates, sorted by label (read-only, shared).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``place_id``: ``label`` (``"Boni (Douentza, Mopti)"``; with the
-        coordinates when that is not unique), ``name``, ``lon``, ``lat`` (EPSG:4326).
-        Kept in ``st.cache_resource`` (15 000 rows, not copied on every rerun): do not
+        Indexed by ``place_id``: ``label`` in ``language`` (:func:`geo.sources.places.place_label`:
+        ``"Boni (Douentza, Mopti)"``, ``"Mopti (région de Mopti)"``; with the coordinates when
+        that is not unique), ``name``, ``lon``, ``lat`` (EPSG:4326). Kept in
+        ``st.cache_resource`` (15 000 rows per language, not copied on every rerun): do not
         modify it.
     """
     from geo.model.reach import place_lonlat
+    from geo.sources.places import place_label
 
     inputs = model_inputs(data_folder)
     places = inputs.places
-    lon, lat = place_lonlat(
-        inputs
-    )  # a blockade is given by its centre in lon/lat (geo.model.scenario.Blockade)
-    where = places["adm2_name"].fillna("").astype(str) + ", " + places["adm1_name"].fillna("").astype(str)
-    label = places["name"].astype(str) + " (" + where.str.strip(", ") + ")"
+    # a blockade is given by its centre in lon/lat (geo.model.scenario.Blockade)
+    lon, lat = place_lonlat(inputs)
+    label = pd.Series(
+        [
+            i18n.text_in(place_label(str(n), c, r), language)
+            for n, c, r in zip(places["name"], places["adm2_name"], places["adm1_name"], strict=True)
+        ],
+        index=places.index,
+    )
     dup = label.duplicated(keep=False)
-    label[dup] = label[dup].str[:-1] + [
-        f", {y:.3f}N {x:.3f}E)" for x, y in zip(lon[dup.to_numpy()], lat[dup.to_numpy()], strict=True)
+    label[dup] = [
+        f"{text[:-1]}, {y:.3f}N {x:.3f}E)" if text.endswith(")") else f"{text} ({y:.3f}N {x:.3f}E)"
+        for text, x, y in zip(label[dup], lon[dup.to_numpy()], lat[dup.to_numpy()], strict=True)
     ]
     out = pd.DataFrame(
         {"label": label, "name": places["name"].astype(str), "lon": lon.round(5), "lat": lat.round(5)},
@@ -1154,16 +1161,20 @@ def _place_choices(data_folder: str, fingerprint: str) -> pd.DataFrame:
     return out.sort_values("label", key=lambda s: s.str.casefold())
 
 
-place_choices = _keyed_on_data(_place_choices)
+def place_choices(data_folder: str) -> pd.DataFrame:
+    """Return :func:`_place_choices` of ``data_folder`` (keyed on its files) in the session's language."""
+    return _place_choices(data_folder, data_fingerprint(data_folder), lang())
 
 
 @st.cache_resource(show_spinner=False)
-def _place_labels(data_folder: str, fingerprint: str) -> dict:
+def _place_labels(data_folder: str, fingerprint: str, language: str) -> dict:
     """Return ``{place_id: label}`` of :func:`place_choices`, in label order (read-only, shared)."""
-    return place_choices(data_folder)["label"].to_dict()
+    return _place_choices(data_folder, fingerprint, language)["label"].to_dict()
 
 
-place_labels = _keyed_on_data(_place_labels)
+def place_labels(data_folder: str) -> dict:
+    """Return ``{place_id: label}`` of the localities in the session's language (:func:`place_choices`)."""
+    return _place_labels(data_folder, data_fingerprint(data_folder), lang())
 
 
 def localities_by_change(loc: pd.DataFrame, change: str, *, limit_h: float) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from geo.cli.common import (
     settings_of,
     store_from,
 )
+from geo.products.i18n import text_in
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -353,7 +354,9 @@ def _kind_label(kind: object, lang: str) -> str:
 def _print_text(trip: Trip, a: object, b: object, args: argparse.Namespace, season: str) -> None:
     what = say(args, "cli.baseline") if args.baseline else say(args, "cli.as_of", date=day(args, args.as_of))
     season_text = say(args, f"season.{season}") if season in ("dry", "rainy") else season
-    print(say(args, "cli.trip_head", a=a.label, b=b.label, what=what, season=season_text))
+    lang = lang_of(args)
+    a_text, b_text = text_in(a.label, lang), text_in(b.label, lang)
+    print(say(args, "cli.trip_head", a=a_text, b=b_text, what=what, season=season_text))
     if trip.time_h is None:
         print(say(args, "cli.not_reachable", note=trip.note))
         return

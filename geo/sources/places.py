@@ -37,6 +37,7 @@ from shapely.geometry import Point
 from geo.config import CURATED_DIR, STORAGE_CRS
 from geo.errors import DataFileError, InputError
 from geo.sources.datasets import dataset_path, load_manifest, read_vector
+from geo.text import Keyed
 
 logger = logging.getLogger(__name__)
 
@@ -343,6 +344,45 @@ def _fold_admin(text: object) -> str:
     return re.sub(r"^(cercle|region|district) (de |du |des |d )?", "", key)
 
 
+def place_label(
+    name: str, cercle: object, region: object, *, lat: float | None = None, lon: float | None = None
+) -> Keyed:
+    """Return a place for people: its name, then its cercle and region only where they add something.
+
+    ``Boni (Douentza, Mopti)``; a cercle named as the place is left out (``Douentza
+    (Mopti region)``, ``Mopti (Mopti region)``, not ``Mopti (Mopti, Mopti)``), a cercle
+    named as its region is said once (``Sévaré (Mopti cercle and region)``); the
+    coordinates when neither is known. English text keyed ``place.label.*``
+    (:class:`geo.text.Keyed`), so the front ends write it in their language
+    (:func:`geo.products.i18n.text_in`: ``Mopti (région de Mopti)``).
+
+    Parameters
+    ----------
+    name
+        The place's name.
+    cercle, region
+        Its admin2 and admin1 names as the source gives them ("", None or NaN when unknown).
+    lat, lon
+        Degrees, EPSG:4326: written when neither cercle nor region is known.
+    """
+    cercle = cercle if isinstance(cercle, str) and fold_name(cercle) != fold_name(name) else ""
+    region = region if isinstance(region, str) else ""
+    if cercle and region and fold_name(cercle) == fold_name(region):
+        text = f"{name} ({region} cercle and region)"
+        return Keyed(text, "place.label.cercle_and_region", name=name, region=region)
+    if cercle and region:
+        text = f"{name} ({cercle}, {region})"
+        return Keyed(text, "place.label.cercle_region", name=name, cercle=cercle, region=region)
+    if region:
+        return Keyed(f"{name} ({region} region)", "place.label.region", name=name, region=region)
+    if cercle:
+        return Keyed(f"{name} ({cercle} cercle)", "place.label.cercle", name=name, cercle=cercle)
+    if lat is None or lon is None:
+        return Keyed(name, "place.label.name", name=name)
+    where = {"lat": f"{lat:.5f}", "lon": f"{lon:.5f}"}
+    return Keyed(f"{name} ({where['lat']}, {where['lon']})", "place.label.coordinates", name=name, **where)
+
+
 @dataclass(frozen=True)
 class Place:
     """A resolved place (EPSG:4326).
@@ -370,10 +410,9 @@ class Place:
     kind: str = "locality"
 
     @property
-    def label(self) -> str:
-        """``"Name (Cercle, Region)"``; the coordinates when there is no cercle."""
-        where = ", ".join(p for p in (self.adm2_name, self.adm1_name) if p)
-        return f"{self.name} ({where})" if where else f"{self.name} ({self.lat:.5f}, {self.lon:.5f})"
+    def label(self) -> Keyed:
+        """The place for people (:func:`place_label` of its name, cercle, region and point)."""
+        return place_label(self.name, self.adm2_name, self.adm1_name, lat=self.lat, lon=self.lon)
 
     def line(self) -> str:
         """One line for a list of candidates: name, cercle, region, id, lat, lon."""
@@ -674,4 +713,8 @@ def _also(places: gpd.GeoDataFrame, names: pd.Series, key: str, skip: set) -> li
     pat = re.compile(rf"(^| ){re.escape(key)}( |$)")
     sel = places[names.map(lambda n: bool(pat.search(n)) and n != key)]
     sel = sel[~sel.index.isin(skip)]
-    return [_place_of(i, r).label + f" [id {i}]" for i, r in sel.head(5).iterrows()]
+    out = []
+    for i, r in sel.head(5).iterrows():
+        label = _place_of(i, r).label
+        out.append(Keyed(f"{label} [id {i}]", "place.label.with_id", place=label, id=str(i)))
+    return out

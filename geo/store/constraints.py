@@ -89,7 +89,7 @@ from geo.store.db import (
     store_exists,
     transaction,
 )
-from geo.text import Keyed
+from geo.text import Keyed, joined
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 
 logger = logging.getLogger(__name__)
@@ -1803,7 +1803,7 @@ def _gazetteer_place(name: str, places: gpd.GeoDataFrame | None, data_dir: Path 
     try:
         place = resolve_place(name, places)
     except AmbiguousPlaceError as exc:
-        labels = "; ".join(c.label for c in exc.candidates)
+        labels = joined([c.label for c in exc.candidates], "; ")
         msg = Keyed(
             f"{name!r} is the name of {len(exc.candidates)} localities of the gazetteer ({labels}): "
             "pick one, or give lon and lat",

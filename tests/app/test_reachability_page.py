@@ -93,7 +93,7 @@ def test_constrain_an_axis_and_add_a_blockade(page: AppTest, model_inputs) -> No
     # blockades: a search lists matching localities as toggles (texts all ours, no drop-down)
     page.text_input(key="scenario_add_search").input("douentza").run()
     add = page.pills(key="scenario_add")
-    assert "Douentza (Douentza, Mopti)" in add.options  # a locality of the model, labelled with its cercle
+    assert "Douentza (Mopti region)" in add.options  # a cercle capital: its region, not its cercle again
     places = model_inputs.places
     douentza = places.index[(places["name"] == "Douentza") & (places["adm2_name"] == "Douentza")][0]
     add.set_value([douentza]).run()

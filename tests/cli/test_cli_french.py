@@ -100,6 +100,7 @@ def test_travel_time_speaks_french_with_french_numbers(cli_fr, capsys) -> None: 
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert tr("cli.baseline", "fr") in lines[0] and ", saison " in lines[0]
+    assert " -> Ségou (région de Ségou), " in lines[0]  # the town, cercle and region named once
     time_line = next(x for x in lines if x.startswith("temps de trajet : "))
     hours = time_line.removeprefix("temps de trajet : ").removesuffix(" h")
     assert re.fullmatch(r"\d+,\d\d", hours), hours  # decimal comma

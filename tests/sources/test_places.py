@@ -402,3 +402,34 @@ def test_trial_spellings_on_the_real_gazetteer(real_places, data_dir: Path) -> N
             and real_places.at[r.target, "source_name"] == r.source_name
         )
     assert not (real_places["adm2_name"] == "Dire").any()
+
+
+@pytest.mark.parametrize(
+    ("cercle", "region", "en", "fr"),
+    [
+        ("Douentza", "Mopti", "Boni (Douentza, Mopti)", "Boni (Douentza, Mopti)"),
+        ("Boni", "Mopti", "Boni (Mopti region)", "Boni (région de Mopti)"),
+        ("Mopti", "Mopti", "Boni (Mopti cercle and region)", "Boni (cercle et région de Mopti)"),
+        ("", "Mopti", "Boni (Mopti region)", "Boni (région de Mopti)"),
+        ("Douentza", "", "Boni (Douentza cercle)", "Boni (cercle de Douentza)"),
+        ("", "", "Boni (15.10000, -2.50000)", "Boni (15.10000, -2.50000)"),
+    ],
+)
+def test_place_label_names_the_admin_units_only_where_they_add_something(
+    cercle: str, region: str, en: str, fr: str
+) -> None:
+    from geo.products.i18n import text_in
+    from geo.sources.places import Place
+
+    place = Place("cur:boni", "Boni", -2.5, 15.1, adm2_name=cercle, adm1_name=region)
+    assert str(place.label) == en == text_in(place.label, "en")
+    assert text_in(place.label, "fr") == fr
+
+
+def test_a_regional_capital_is_not_named_three_times() -> None:
+    from geo.products.i18n import text_in
+    from geo.sources.places import Place
+
+    mopti = Place("gaz:1", "Mopti", -4.2, 14.5, adm2_name="MOPTI", adm1_name="Mopti")
+    assert text_in(mopti.label, "fr") == "Mopti (région de Mopti)"
+    assert text_in(mopti.label, "en") == "Mopti (Mopti region)"
