@@ -22,6 +22,7 @@ from geo.products.i18n import LANG_NAMES, format_date, source_credit, tr
 from geo.products.snapshot import (
     DEFAULT_DELAY_DAYS,
     DEFAULT_WINDOW_MONTHS,
+    download_name,
     list_snapshots,
     publish_snapshot,
     read_metadata,
@@ -185,17 +186,19 @@ with tab_dl:
     st.download_button(
         common.t("public.zip", mb=common.num(snap.size_bytes / 1e6, decimals=1)),
         _zip(str(snap.path), snap.snapshot_id),
-        file_name=f"{snap.snapshot_id}.zip",
+        file_name=download_name("", snap.as_of, lang),
         mime="application/zip",
         key="dl_zip",
     )
     files = [f for f in meta["files"] if f.startswith("downloads/") or f == "map.png"] + ["metadata.json"]
     for i, name in enumerate(files):
         path = snap.path / name
+        # named for the reader, in the page's language (acces-mali-etat-des-routes-2026-12-01.csv)
+        file_name = download_name(name, snap.as_of, lang)
         st.download_button(
-            md(name.removeprefix("downloads/")),
+            md(file_name),
             path.read_bytes(),
-            file_name=path.name,
+            file_name=file_name,
             mime=MIME.get(path.suffix, "application/octet-stream"),
             key=f"dl_{i}",
         )

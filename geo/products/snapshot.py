@@ -45,6 +45,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -1392,6 +1393,48 @@ def verify_snapshot(folder: Path) -> list[str]:
         f"changed: {k}" for k, v in listed.items() if k in actual and actual[k]["sha256"] != v["sha256"]
     ]
     return problems
+
+
+#: File of a snapshot (its path in the folder without extension, ``""`` for the ZIP of the whole
+#: folder) -> catalog key of its download name (:func:`download_name`).
+DOWNLOAD_NAME_KEYS = {
+    "": "public.file.zip",
+    "map": "public.file.map",
+    "metadata": "public.file.metadata",
+    **{f"downloads/{name}": f"public.file.{name}" for name in DOWNLOADS},
+}
+
+
+def download_name(file: str, as_of: dt.date, lang: str) -> str:
+    """Return the name a donor's download of a snapshot file gets, in ``lang``, ASCII only.
+
+    ``acces-mali-etat-des-routes-2026-12-01.geojson`` for ``downloads/road_status.geojson``
+    in French; ``mali-access-snapshot-2026-12-01.zip`` for the whole snapshot (``file=""``)
+    in English. The files in the folder keep their names (the offline map links to them,
+    the metadata's checksums list them); only the download is named for the reader.
+
+    Parameters
+    ----------
+    file
+        Path of the file in the snapshot folder (``downloads/<layer>.<ext>``, ``map.png``,
+        ``metadata.json``), or ``""`` for the ZIP of the whole snapshot.
+    as_of
+        The snapshot's date.
+    lang
+        ``"fr"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        Lower-case ASCII letters, digits, ``-`` and ``.`` only (accents dropped), with the
+        file's extension (``.zip`` for the whole snapshot).
+    """
+    import unicodedata
+
+    stem, dot, ext = file.rpartition(".") if file else ("", ".", "zip")
+    text = tr(DOWNLOAD_NAME_KEYS[stem], lang, date=as_of.isoformat())
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9.]+", "-", ascii_text.lower()).strip("-") + dot + ext
 
 
 def zip_snapshot(folder: Path) -> bytes:

@@ -363,7 +363,10 @@ def test_public_page_embeds_the_map_without_local_links(snap: Path, monkeypatch:
     assert frame.proto.srcdoc == (snap / "index.html").read_text(encoding="utf-8")
     # labels are Markdown-escaped file names (geo.escape.markdown_text): read them as shown
     labels = [re.sub(r"\\(.)", r"\1", b.label) for b in at.download_button]
-    assert "reach.csv" in labels and "map.png" in labels and "metadata.json" in labels
+    # named for the reader, in the page's language (French by default)
+    as_of = dt.date.fromisoformat(S.read_metadata(snap)["as_of"])
+    for file in ("downloads/reach.csv", "map.png", "metadata.json"):
+        assert S.download_name(file, as_of, "fr") in labels
 
 
 def test_count_range() -> None:
@@ -454,3 +457,27 @@ def test_cli_builds_snapshot(data_dir: Path, tmp_path: Path, capsys: pytest.Capt
     meta = S.read_metadata(folder)
     assert meta["release_date"] == "2025-06-16" and meta["release_delay_days"] == 14
     assert S.verify_snapshot(folder) == []
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_downloads_are_named_in_the_readers_language_with_ascii_names(lang: str) -> None:
+    from geo.products.snapshot import DOWNLOADS, download_name
+
+    as_of = dt.date(2026, 12, 1)
+    files = ["", "map.png", "metadata.json", "downloads/positions.json"]
+    files += [f"downloads/{name}.csv" for name in DOWNLOADS] + ["downloads/road_status.geojson"]
+    names = [download_name(f, as_of, lang) for f in files]
+    assert len(set(names)) == len(names)  # one name per file
+    for file, name in zip(files, names, strict=True):
+        assert re.fullmatch(r"[a-z0-9.-]+", name), name
+        assert name.endswith("." + (file.rpartition(".")[2] if file else "zip"))
+        assert "2026-12-01" in name
+    prefix = {"fr": "acces-mali-", "en": "mali-access-"}[lang]
+    assert all(n.startswith(prefix) for n in names)
+    roads = {
+        "fr": "acces-mali-etat-des-routes-2026-12-01.geojson",
+        "en": "mali-access-road-status-2026-12-01.geojson",
+    }
+    assert download_name("downloads/road_status.geojson", as_of, lang) == roads[lang]
+    whole = {"fr": "acces-mali-instantane-2026-12-01.zip", "en": "mali-access-snapshot-2026-12-01.zip"}
+    assert download_name("", as_of, lang) == whole[lang]
