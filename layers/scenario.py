@@ -1,7 +1,7 @@
 """What-if scenario map: reach under the scenario, the band before it, and what it loses or gains.
 
 Colours are chosen so a change cannot be mistaken for a hub: the hubs' bands are flat
-fills in the Tableau palette (``geo.products.cartography.HUB_COLOURS``, which holds a red, a pink
+fills in the hub palette (``geo.products.cartography.HUB_COLOURS``, which holds a wine, a pink
 and a green), so the area **lost** is black hatching with a black outline and the area
 **gained** dark-green cross-hatching with a dark-green outline; the band **before** the
 scenario is a dashed outline in the hub's colour, so a reader sees where the lost area
@@ -35,9 +35,9 @@ from layers.style import (
     slim,
 )
 
-#: Outline and hatching of the area lost (never a hub colour: hubs are flat Tableau fills).
+#: Outline and hatching of the area lost (never a hub colour: hubs are flat fills).
 LOST_COLOUR = "#111111"
-#: Outline and hatching of the area gained (darker and more saturated than the hub green #59a14f).
+#: Outline and hatching of the area gained (darker than the hub green #009e73, CIEDE2000 over 20 apart).
 GAINED_COLOUR = "#00662e"
 #: SVG pattern ids the diff polygons are filled with (see :class:`HatchPatterns`).
 LOST_PATTERN = "scenario-hatch-lost"

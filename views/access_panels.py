@@ -269,7 +269,7 @@ def series_panel(
     # the rainy months of the seasonal calendar (the table's own season per date): shaded and said
     rainy = season_spans(long["as_of"], long["season"])
     chart = series_chart(
-        long[["as_of", "hub", measure]],
+        long[["as_of", "hub_id", "hub", measure]],
         measure=measure,
         measure_label=tr(f"measure_{measure}", lang),
         lang=lang,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from geo.products.cartography import hub_colour
 from geo.products.i18n import check_lang, tr
 
 
@@ -131,7 +132,9 @@ def series_chart(
     Parameters
     ----------
     long
-        One row per date and hub: ``as_of`` (datetime), ``hub`` (name), ``measure``.
+        One row per date and hub: ``as_of`` (datetime), ``hub_id``, ``hub`` (name), ``measure``.
+        Each hub's line has the hub's colour on every map
+        (:func:`geo.products.cartography.hub_colour`, by its id).
     measure
         Column plotted (``population``, ``area_km2``, ``localities``).
     measure_label
@@ -148,12 +151,14 @@ def series_chart(
     altair.LayerChart
         With ``config.locale`` from :func:`vega_locale`.
     """
+    hubs = long.drop_duplicates("hub")
+    colours = alt.Scale(domain=list(hubs["hub"]), range=[hub_colour(str(h)) for h in hubs["hub_id"]])
     base = alt.Chart(long)
     x = alt.X("as_of:T", title=tr("series_date", lang), axis=alt.Axis(format="%b %Y", labelAngle=0))
     lines = base.mark_line(point=True).encode(
         x=x,
         y=alt.Y(f"{measure}:Q", title=measure_label, axis=alt.Axis(format=",d")),
-        color=alt.Color("hub:N", title=tr("series_hub", lang)),
+        color=alt.Color("hub:N", title=tr("series_hub", lang), scale=colours),
         tooltip=[
             alt.Tooltip("as_of:T", title=tr("series_date", lang), format="%e %B %Y"),
             alt.Tooltip("hub:N", title=tr("series_hub", lang)),

@@ -17,21 +17,28 @@ from geo.vocab import ROAD_STATUS
 ROAD_STATUS_COLOUR = dict(zip(ROAD_STATUS, ("#1a9641", "#f28e2b", "#d7191c", "#8c8c8c"), strict=True))
 BASE_ROAD_COLOUR = "#5b5b5b"
 #: Hub id -> colour of the hub and its reachable areas, on every page and product (live map,
-#: reachability, scenarios, print maps, public snapshots). Fixed per hub id, never by the order in
-#: which hubs are listed or selected, so Mopti is the same green everywhere. Tableau 10 colours
-#: without its red and orange (no-entry zones and constrained roads use those).
+#: reachability, the series chart, scenarios, print maps, public snapshots). Fixed per hub id,
+#: never by the order in which hubs are listed or selected, so Mopti is the same green
+#: everywhere. Colours of the colour-blind-safe palettes of Okabe & Ito (2008: #009e73,
+#: #f0e442) and Paul Tol (2021: #332288, #88ccee, #999933) with Tableau's purple and pink;
+#: no red or orange (no-entry zones and constrained or closed roads use those). Any two of them
+#: differ by a CIEDE2000 of at least 13 for normal vision and under simulated protanopia,
+#: deuteranopia and tritanopia (Machado et al. 2009), which ``tests/app/test_maps_glance.py``
+#: checks; Bamako's indigo and Ménaka's light blue differ by more than 50.
 HUB_COLOUR: dict[str, str] = {
-    "BKO": "#4e79a7",
-    "MOP": "#59a14f",
+    "BKO": "#332288",
+    "MOP": "#009e73",
     "GAO": "#b07aa1",
-    "TBK": "#edc948",
-    "MEN": "#76b7b2",
-    "SEG": "#9c755f",
+    "TBK": "#f0e442",
+    "MEN": "#88ccee",
+    "SEG": "#999933",
     "KID": "#ff9da7",
 }
 #: Colours of hubs not in :data:`HUB_COLOUR` (a hub added to data/curated/hubs.csv later): the
-#: id picks one through a checksum, so it too keeps its colour whatever the selection.
-EXTRA_HUB_COLOURS = ("#17becf", "#bcbd22", "#8c6d31", "#393b79", "#637939", "#7b4173")
+#: id picks one through a checksum, so it too keeps its colour whatever the selection. Each
+#: differs from every colour of :data:`HUB_COLOUR` by a CIEDE2000 of at least 9, under the same
+#: four visions.
+EXTRA_HUB_COLOURS = ("#aa4499", "#882255", "#0072b2", "#8c6d31")
 #: Every hub colour (legends of several hubs).
 HUB_COLOURS = [*HUB_COLOUR.values(), *EXTRA_HUB_COLOURS]
 #: Secondary network (``data/curated/network.csv``) by surface: (colour, dashed). Tracks are dashed.

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT
 from geo.products import i18n
+from geo.products.cartography import hub_colour
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning")]
 
@@ -133,11 +134,23 @@ def test_series_chart_speaks_french_and_marks_the_rainy_season() -> None:
     assert len(spans) == 1
     assert spans.iloc[0]["start"] == dates[[s == "rainy" for s in seasons]].min()
     assert spans.iloc[0]["end"] == dates[[s == "rainy" for s in seasons]].max()
-    long = pd.DataFrame({"as_of": dates, "hub": "Gao", "population": range(len(dates))})
+    long = pd.concat(
+        pd.DataFrame({"as_of": dates, "hub_id": hub_id, "hub": name, "population": range(len(dates))})
+        for hub_id, name in (("GAO", "Gao"), ("BKO", "Bamako"), ("MEN", "Ménaka"))
+    )
     spec = series_chart(
         long, measure="population", measure_label="Personnes", lang="fr", rainy=spans
     ).to_dict()
     assert spec["config"]["locale"] == loc
+    # each hub's line in the hub's colour of the maps, whatever the order of the table
+    scale = next(layer for layer in spec["layer"] if "color" in layer.get("encoding", {}))["encoding"][
+        "color"
+    ]
+    assert dict(zip(scale["scale"]["domain"], scale["scale"]["range"], strict=True)) == {
+        "Gao": hub_colour("GAO"),
+        "Bamako": hub_colour("BKO"),
+        "Ménaka": hub_colour("MEN"),
+    }
     text = json.dumps(spec, ensure_ascii=False)
     assert i18n.tr("series_rainy_band", "fr") in text and '"format": ",d"' in text and "%b %Y" in text
 

@@ -106,6 +106,60 @@ def test_every_curated_hub_has_its_own_colour() -> None:
     assert not set(colours) & {ENCIRCLED_ACTIVE, *cartography.ROAD_STATUS_COLOUR.values()}
 
 
+#: Colour-vision deficiency simulation of Machado, Oliveira & Fernandes (2009), severity 1.0:
+#: matrices applied to linear RGB (published values).
+CVD_MATRICES = {
+    "protanopia": [
+        [0.152286, 1.052583, -0.204868],
+        [0.114503, 0.786281, 0.099216],
+        [-0.003882, -0.048116, 1.051998],
+    ],
+    "deuteranopia": [
+        [0.367322, 0.860646, -0.227968],
+        [0.280085, 0.672501, 0.047413],
+        [-0.01182, 0.04294, 0.968881],
+    ],
+    "tritanopia": [
+        [1.255528, -0.076749, -0.178779],
+        [-0.078411, 0.930809, 0.147602],
+        [0.004733, 0.691367, 0.3039],
+    ],
+}
+
+
+def _lab_as_seen(colours: list[str], vision: str):  # noqa: ANN202
+    """CIELAB of ``#rrggbb`` colours as seen with ``vision`` (``normal`` or a key of CVD_MATRICES)."""
+    import numpy as np
+    from skimage.color import rgb2lab
+
+    rgb = np.array([[int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)] for c in colours])
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    if vision != "normal":
+        linear = np.clip(linear @ np.array(CVD_MATRICES[vision]).T, 0, 1)
+    srgb = np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
+    return rgb2lab(srgb[None, :, :])[0]
+
+
+@pytest.mark.parametrize("vision", ["normal", *CVD_MATRICES])
+def test_hub_colours_stay_apart_for_colour_blind_readers(vision: str) -> None:
+    """Any two hubs (lines of the series chart, neighbouring reach areas) differ by CIEDE2000 >= 13.
+
+    Bamako and Ménaka, both blue before, read apart; a hub added later takes a colour at
+    least 9 from every curated hub's.
+    """
+    from itertools import combinations
+
+    from skimage.color import deltaE_ciede2000
+
+    ids = list(HUB_COLOUR)
+    lab = dict(zip(ids, _lab_as_seen([HUB_COLOUR[h] for h in ids], vision), strict=True))
+    closest = min(float(deltaE_ciede2000(lab[a], lab[b])) for a, b in combinations(ids, 2))
+    assert closest >= 13, closest
+    assert float(deltaE_ciede2000(lab["BKO"], lab["MEN"])) >= 40
+    extra = _lab_as_seen(list(cartography.EXTRA_HUB_COLOURS), vision)
+    assert min(float(deltaE_ciede2000(e, lab[h])) for e in extra for h in ids) >= 9
+
+
 def test_hub_colour_follows_the_id_not_the_order() -> None:
     assert hub_colour("MOP") == hub_colour("mop ") == HUB_COLOUR["MOP"]
     assert hub_colour("NEW-HUB") == hub_colour("NEW-HUB") in cartography.EXTRA_HUB_COLOURS
