@@ -85,14 +85,21 @@ L.control.scale({metric: true, imperial: false, position: "bottomleft"}).addTo({
 MALI_BOUNDS = [[10.0, -12.4], [25.1, 4.4]]
 
 
-#: Room kept free for the legend on the left of the view when the map opens (px).
-LEGEND_ROOM_PX = 300
-#: Largest share of the map's width kept free for the legend when the country is fitted.
-LEGEND_ROOM_SHARE = 0.3
 #: Widest a legend gets (px); its rows wrap beyond.
-LEGEND_MAX_WIDTH_PX = 250
-#: A map narrower (px) or lower (px) than these opens with its legend folded.
-SMALL_MAP_PX, SMALL_MAP_HEIGHT_PX = 760, 560
+LEGEND_MAX_WIDTH_PX = 215
+#: Room kept free for the legend on the left of the view when the map opens (px): its width
+#: and the margin Leaflet puts around a control.
+LEGEND_ROOM_PX = LEGEND_MAX_WIDTH_PX + 25
+#: Largest share of the map's width kept free for the legend when the country is fitted.
+LEGEND_ROOM_SHARE = 0.25
+#: Highest an unfolded legend gets, as a share of the map's height; it scrolls within beyond.
+LEGEND_MAX_HEIGHT_SHARE = 0.55
+#: A map at least this wide (px) sets the legend's groups in two columns: wider and half as
+#: high, it stays in the empty north-west of the view (Mauritania) above Kayes.
+LEGEND_TWO_COLUMNS_PX = 950
+#: A map narrower (px) or lower (px) than these opens with its legend folded (the legend
+#: would cover too much of it, or the country would be squeezed right of it).
+SMALL_MAP_PX, SMALL_MAP_HEIGHT_PX = 900, 600
 #: Largest share of the map's area an unfolded legend may cover when the map opens (else folded).
 LEGEND_MAX_SHARE = 0.2
 #: Room left between the legend and a popup moved clear of it (px).
@@ -180,12 +187,15 @@ class Legend(MacroElement):
     """A legend drawn as a Leaflet control that folds (part of the map script, so st_folium shows it).
 
     The legend is an HTML ``<details>`` element: its title folds and unfolds it, so it never
-    has to hide data. It is compact (11 px text, at most :data:`LEGEND_MAX_WIDTH_PX` wide and
-    half the map's height, scrolling within), and clicks and wheel turns on it do not reach
-    the map. By default it opens folded on a small map (narrower than
-    :data:`SMALL_MAP_PX` or lower than :data:`SMALL_MAP_HEIGHT_PX`) and whenever unfolded it
-    would cover more than :data:`LEGEND_MAX_SHARE` of the map: the title alone shows, a
-    click unfolds it. It never hides a popup: one that opens under it (a feature near the
+    has to hide data; each group of rows under a sub-heading (points, roads, water, reach)
+    folds the same way by its own heading. It is compact (10 px text, groups in two columns
+    on a map at least :data:`LEGEND_TWO_COLUMNS_PX` wide, each column at most
+    :data:`LEGEND_MAX_WIDTH_PX` wide, at most :data:`LEGEND_MAX_HEIGHT_SHARE` of the map's
+    height, scrolling within), and clicks and wheel turns on it do not reach the map. By default it
+    opens unfolded only on a map large enough for it: folded on a map narrower than
+    :data:`SMALL_MAP_PX` or lower than :data:`SMALL_MAP_HEIGHT_PX`, and whenever unfolded it
+    would cover more than :data:`LEGEND_MAX_SHARE` of the map (the title alone shows, a
+    click unfolds it). It never hides a popup: one that opens under it (a feature near the
     map's left edge) is panned clear of it (right or down, :data:`POPUP_GAP_PX` apart), or,
     when neither fits, the legend folds; unfolding the legend over an open popup does the same.
 
@@ -196,10 +206,12 @@ class Legend(MacroElement):
     entries
         ``(kind, colour, label)``: kind is ``"line"``, ``"dashed"``, ``"fill"``, ``"dot"``,
         ``"ring"``, ``"symbol:<kind>"`` (a :mod:`layers.symbols` symbol), ``"head"`` (a
-        sub-heading; colour ignored) or ``"note"`` (a line of text; colour ignored).
+        sub-heading that folds the rows after it; colour ignored) or ``"note"`` (a line of
+        text; colour ignored).
     position
-        Leaflet control position (default ``"topleft"``: the north-west of the view is
-        Mauritania and Algeria, away from the data of Gao and Ménaka).
+        Leaflet control position (default ``"topleft"``: with Mali fitted in the view, the
+        north-west is Mauritania and the empty Taoudénit desert, where a legend hides the
+        least of the map's data; ``tests/app/test_browser_live_map.py`` measures it).
     folded
         True: start folded (only the title shows); False: start unfolded whatever the map's
         size; None (default): folded on a small map or when it would cover too much of it.
@@ -212,14 +224,22 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
     var div = L.DomUtil.create("div", "map-legend");
     div.innerHTML = {{ this.html_js }};
     div.style.background = "rgba(255,255,255,0.93)";
-    div.style.padding = "4px 7px";
-    div.style.font = "11px/1.3 sans-serif";
+    div.style.padding = "3px 6px";
+    div.style.font = "10px/1.25 sans-serif";
     div.style.borderRadius = "4px";
     div.style.boxShadow = "0 1px 4px rgba(0,0,0,0.3)";
-    var size = map.getSize();
-    div.style.maxHeight = Math.max(110, Math.min(size.y - 110, Math.round(size.y * 0.5))) + "px";
+    function layout() {
+        // two columns of groups on a wide map, one on a narrow one; never higher than its share
+        var size = map.getSize(), body = div.querySelector(".map-legend-body");
+        var two = size.x >= {{ this.two_columns_px }};
+        if (body) { body.style.columns = two ? "2" : ""; body.style.columnGap = "10px"; }
+        div.style.maxWidth = (two ? 2 * {{ this.max_width_px }} + 10 : {{ this.max_width_px }}) + "px";
+        div.style.maxHeight = Math.max(
+            110, Math.min(size.y - 110, Math.round(size.y * {{ this.max_height_share }}))) + "px";
+    }
+    layout();
+    map.on("resize", layout);
     div.style.overflowY = "auto";
-    div.style.maxWidth = "{{ this.max_width_px }}px";
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     return div;
@@ -227,11 +247,21 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
 {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
 {% if this.auto_fold %}
 (function (map, control) {
-    var box = control.getContainer(), size = map.getSize();
-    var details = box.querySelector("details");
-    var small = size.x < {{ this.small_px }} || size.y < {{ this.small_height_px }};
-    var share = (box.offsetWidth * box.offsetHeight) / Math.max(1, size.x * size.y);
-    if (details && (small || share > {{ this.max_share }})) { details.open = false; }
+    // Unfolded only on a map large enough for it; decided again when the map's size changes
+    // (an iframe laid out after the map was drawn) until the reader folds or unfolds it.
+    var box = control.getContainer(), details = box.querySelector("details");
+    if (!details) { return; }
+    function decide() {
+        var size = map.getSize();
+        if (details.dataset.held || !size.x || !size.y) { return; }
+        details.open = true;
+        var small = size.x < {{ this.small_px }} || size.y < {{ this.small_height_px }};
+        var share = (box.offsetWidth * box.offsetHeight) / Math.max(1, size.x * size.y);
+        details.open = !(small || share > {{ this.max_share }});
+    }
+    decide();
+    details.querySelector("summary").addEventListener("click", function () { details.dataset.held = "1"; });
+    map.on("resize", decide);
 })({{ this._parent.get_name() }}, {{ this.get_name() }});
 {% endif %}
 (function (map, control) {
@@ -253,18 +283,17 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
         else if (fitsDown) { map.panBy([0, -dy]); }
         else {
             var details = box.querySelector("details");
-            if (details) { details.open = false; }
+            if (details) { details.open = false; details.dataset.held = "1"; }
         }
     }
     map.on("popupopen", function (e) {
         setTimeout(function () { clear(e.popup); }, {{ this.popup_wait_ms }});
     });
-    var details = control.getContainer().querySelector("details");
-    if (details) {
+    control.getContainer().querySelectorAll("details").forEach(function (details) {
         details.addEventListener("toggle", function () {
             if (details.open && map._popup) { clear(map._popup); }
         });
-    }
+    });
 })({{ this._parent.get_name() }}, {{ this.get_name() }});
 {% endmacro %}
 """)
@@ -287,36 +316,43 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
         self.folded = bool(folded)  # the HTML's own state; None opens it and the script decides
         self.auto_fold = folded is None
         self.max_width_px = LEGEND_MAX_WIDTH_PX
+        self.max_height_share = LEGEND_MAX_HEIGHT_SHARE
+        self.two_columns_px = LEGEND_TWO_COLUMNS_PX
         self.small_px, self.small_height_px = SMALL_MAP_PX, SMALL_MAP_HEIGHT_PX
         self.max_share = LEGEND_MAX_SHARE
         self.popup_gap_px = POPUP_GAP_PX
         self.popup_wait_ms = POPUP_WAIT_MS
         swatch = {
-            "line": "<span style='display:inline-block;width:22px;height:0;border-top:3px solid {c};"
-            "vertical-align:middle;margin-right:5px'></span>",
-            "dashed": "<span style='display:inline-block;width:22px;height:0;border-top:3px dashed {c};"
-            "vertical-align:middle;margin-right:5px'></span>",
-            "fill": "<span style='display:inline-block;width:14px;height:12px;background:{c};"
-            "opacity:.6;border:1px solid {c};vertical-align:middle;margin-right:5px'></span>",
-            "dot": "<span style='display:inline-block;width:11px;height:11px;border-radius:50%;"
-            "background:{c};border:1px solid #222;vertical-align:middle;margin-right:5px'></span>",
-            "ring": "<span style='display:inline-block;width:11px;height:11px;border-radius:50%;"
-            "border:2px solid {c};vertical-align:middle;margin-right:5px'></span>",
+            "line": "<span style='display:inline-block;width:18px;height:0;border-top:3px solid {c};"
+            "vertical-align:middle;margin-right:4px'></span>",
+            "dashed": "<span style='display:inline-block;width:18px;height:0;border-top:3px dashed {c};"
+            "vertical-align:middle;margin-right:4px'></span>",
+            "fill": "<span style='display:inline-block;width:12px;height:10px;background:{c};"
+            "opacity:.6;border:1px solid {c};vertical-align:middle;margin-right:4px'></span>",
+            "dot": "<span style='display:inline-block;width:9px;height:9px;border-radius:50%;"
+            "background:{c};border:1px solid #222;vertical-align:middle;margin-right:4px'></span>",
+            "ring": "<span style='display:inline-block;width:9px;height:9px;border-radius:50%;"
+            "border:2px solid {c};vertical-align:middle;margin-right:4px'></span>",
         }
-        rows = []
+        parts, in_section = [], False
         for kind, colour, label in entries:
-            if kind == "head":
-                rows.append(f"<div style='font-weight:bold;margin-top:4px'>{esc(label)}</div>")
-            elif kind == "note":
-                rows.append(
-                    f"<div class='map-legend-note' style='color:#7a3b00;max-width:230px'>{esc(label)}</div>"
+            if kind == "head":  # a section that folds by its heading, open with the legend
+                parts.append(
+                    ("</details>" if in_section else "")
+                    + "<details class='map-legend-section' open style='break-inside:avoid'>"
+                    f"<summary style='font-weight:bold;cursor:pointer;margin-top:3px'>{esc(label)}</summary>"
                 )
+                in_section = True
+            elif kind == "note":
+                parts.append(f"<div class='map-legend-note' style='color:#7a3b00'>{esc(label)}</div>")
             elif kind.startswith("symbol:"):
-                rows.append(f"<div>{swatch_html(kind.removeprefix('symbol:'), colour)}{esc(label)}</div>")
+                parts.append(f"<div>{swatch_html(kind.removeprefix('symbol:'), colour)}{esc(label)}</div>")
             else:
-                rows.append(f"<div>{swatch[kind].format(c=esc(colour))}{esc(label)}</div>")
+                parts.append(f"<div>{swatch[kind].format(c=esc(colour))}{esc(label)}</div>")
+        if in_section:
+            parts.append("</details>")
         #: The legend's rows (escaped HTML); a caller may replace them (``layers.scenario``).
-        self.body = "".join(rows)
+        self.body = "".join(parts)
 
     @property
     def html(self) -> str:
@@ -325,7 +361,8 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
 
         return (
             f"<details{'' if self.folded else ' open'}><summary style='font-weight:bold;cursor:pointer;"
-            f"margin-bottom:3px'>{esc(self.title)}</summary>{self.body}</details>"
+            f"margin-bottom:2px'>{esc(self.title)}</summary>"
+            f"<div class='map-legend-body'>{self.body}</div></details>"
         )
 
     @property

@@ -33,8 +33,9 @@ SYMBOL_CSS = """<style>
 .map-sym-pirogue{width:7px;height:7px;border:1.5px solid #0b3d66;transform:rotate(45deg)}
 .map-sym-ford{width:0;height:0;border-left:6px solid transparent;border-right:6px solid transparent;
   border-top:10px solid var(--c)}
-.map-swatch{display:inline-flex;align-items:center;justify-content:center;width:22px;
-  vertical-align:middle;margin-right:5px}
+.map-swatch{display:inline-flex;align-items:center;justify-content:center;width:18px;height:13px;
+  vertical-align:middle;margin-right:4px}
+.map-swatch .map-sym{transform:scale(.8)}
 .leaflet-tooltip.hub-label{background:rgba(255,255,255,.9);border:1px solid #333;border-radius:3px;
   padding:1px 5px;font:bold 12px/1.2 sans-serif;color:#111;box-shadow:none}
 .leaflet-tooltip.town-label{background:transparent;border:none;box-shadow:none;padding:0 2px;

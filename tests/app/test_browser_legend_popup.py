@@ -78,3 +78,34 @@ def test_popups_near_the_left_edge_are_moved_clear_of_the_open_legend(tmp_path: 
                 assert not (legend_open and _overlap(grown, got["pop"])), (i, got)
         finally:
             browser.close()
+
+
+def test_legend_unfolds_only_on_a_map_large_enough_until_the_reader_decides(tmp_path: Path) -> None:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    from layers.basemap import SMALL_MAP_PX
+
+    m = make_map(asset_base=(PROJECT_ROOT / "static" / "vendor").as_uri(), height=640)
+    m.fit_bounds([[10.0, -12.4], [25.1, 4.4]])
+    m.add_child(Legend("Situation", [("head", "", "Routes"), ("line", "#d7191c", "Fermée")]))
+    page_file = tmp_path / "map.html"
+    m.save(str(page_file))
+    is_open = "() => document.querySelector('.map-legend details').open"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": SMALL_MAP_PX + 100, "height": 700})
+            page.goto(page_file.as_uri())
+            page.wait_for_selector(".map-legend")
+            assert page.evaluate(is_open)
+            page.set_viewport_size({"width": SMALL_MAP_PX - 100, "height": 700})  # the map shrinks
+            page.wait_for_function(f"() => !({is_open[6:]})")
+            page.set_viewport_size({"width": SMALL_MAP_PX + 100, "height": 700})
+            page.wait_for_function(is_open)
+            page.click(".map-legend summary")  # the reader folds it: it stays folded
+            page.set_viewport_size({"width": SMALL_MAP_PX + 200, "height": 700})
+            page.wait_for_timeout(500)
+            assert not page.evaluate(is_open)
+        finally:
+            browser.close()

@@ -178,17 +178,34 @@ def test_source_credits_are_translated_and_names_kept(data_dir: Path) -> None:
 
 # 5. Legends: compact, folded on a small map or when they would cover much of it.
 def test_legend_folds_itself_on_small_maps_unless_told() -> None:
-    from layers.basemap import LEGEND_MAX_SHARE, SMALL_MAP_HEIGHT_PX, SMALL_MAP_PX, Legend, make_map
+    from layers.basemap import (
+        LEGEND_MAX_HEIGHT_SHARE,
+        LEGEND_MAX_SHARE,
+        LEGEND_MAX_WIDTH_PX,
+        LEGEND_TWO_COLUMNS_PX,
+        SMALL_MAP_HEIGHT_PX,
+        SMALL_MAP_PX,
+        Legend,
+        make_map,
+    )
 
     m = make_map()
     m.add_child(Legend("Légende", [("line", "#ff0000", "Route fermée")]))
     html = m.get_root().render()
-    assert "details.open = false" in html
+    assert "details.open = !(small || share >" in html and 'map.on("resize", decide)' in html
     assert (
         f"size.x < {SMALL_MAP_PX} || size.y < {SMALL_MAP_HEIGHT_PX}" in html
         and f"> {LEGEND_MAX_SHARE}" in html
     )
-    assert 'maxWidth = "250px"' in html and "11px/1.3" in html
+    assert "10px/1.25" in html
+    # one column at most LEGEND_MAX_WIDTH_PX wide, two on a map at least LEGEND_TWO_COLUMNS_PX wide
+    assert f"two = size.x >= {LEGEND_TWO_COLUMNS_PX}" in html
+    assert f"(two ? 2 * {LEGEND_MAX_WIDTH_PX} + 10 : {LEGEND_MAX_WIDTH_PX})" in html
+    assert f"size.y * {LEGEND_MAX_HEIGHT_SHARE}" in html  # at most that share of the map's height
+    # each sub-heading folds its rows, open with the legend
+    sections = Legend("L", [("head", "", "Routes"), ("line", "#f00", "Fermée"), ("head", "", "Eau")]).html
+    assert sections.count("<details class='map-legend-section' open style='break-inside:avoid'>") == 2
+    assert sections.count("<details") == sections.count("</details>") == 3
     fixed = make_map()
     fixed.add_child(Legend("Légende", [("line", "#ff0000", "x")], folded=False))
     # no folding by size (it folds only when a popup opened under it has no room, see
