@@ -405,3 +405,27 @@ def test_viewer_live_map_carries_no_restricted_field(
     assert [m for m in restricted if m in viewer] == []  # ... but none of its restricted fields
     advisor = _live_map_data("advisor", data_dir, store, monkeypatch)
     assert {GROUP, NOTE, ROAD_NOTE, ACTOR} <= {m for m in restricted if m in advisor}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_public_page_names_the_downloads_in_the_readers_language(
+    snapshot: Path, lang: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from geo.config import PROJECT_ROOT
+
+    monkeypatch.setenv("MALI_ACCESS_SNAPSHOTS", str(snapshot.parent))
+    monkeypatch.setenv("MALI_ACCESS_USERS", str(tmp_path / "users.toml"))
+    monkeypatch.setenv("MALI_ACCESS_LANG", lang)
+    at = AppTest.from_file(str(PROJECT_ROOT / "views" / "public.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    meta = S.read_metadata(snapshot)
+    files = [f for f in meta["files"] if f.startswith("downloads/") or f == "map.png"] + ["metadata.json"]
+    labels = [re.sub(r"\\(.)", r"\1", b.label) for b in at.get("download_button")]
+    # the whole snapshot, then each file, named for the reader (the page's language), ASCII only
+    assert labels[1:] == [S.download_name(f, AS_OF, lang) for f in files]
+    assert all(re.fullmatch(r"(acces-mali|mali-access)-[a-z0-9.-]+", name) for name in labels[1:])
+    roads = {"fr": "acces-mali-etat-des-routes-", "en": "mali-access-road-status-"}[lang]
+    assert any(name.startswith(roads) and name.endswith(".csv") for name in labels)
