@@ -115,12 +115,12 @@ def _pop(hc, hi, size):  # noqa: ANN001, ANN202
 def _prepare_kernel(f, nrows, ncols, moves, i0, i1):  # noqa: ANN001, ANN202
     """One pass over cells ``i0 <= idx < i1``: the first bad value, the finite range, the move bit sets.
 
-    ``moves[idx]`` bit k tells that move k out of cell ``idx`` is allowed: moves 0-3 are
-    up, down, left, right; 4-7 the diagonals up-left, up-right, down-left, down-right,
-    allowed only between two passable orthogonal cells (no corner cutting). An
-    impassable cell has no move, nor has a move leaving the grid. Bit 8
-    (``GATE_BIT``) is set afterwards by :func:`_mark_gates` on the cells next to a
-    crossing's cells. Returns ``(first index not > 0 or -1, smallest finite, largest finite)``.
+    ``moves[idx]`` (uint8) bit k tells that move k out of cell ``idx`` is allowed: moves
+    0-3 are up, down, left, right; 4-7 the diagonals up-left, up-right, down-left,
+    down-right, allowed only between two passable orthogonal cells (no corner cutting).
+    An impassable cell has no move, nor has a move leaving the grid. The cells next to a
+    crossing's cells are marked afterwards in a bit set of their own (:func:`_mark_gates`).
+    Returns ``(first index not > 0 or -1, smallest finite, largest finite)``.
     Reads ``f`` only and writes ``moves[i0:i1]`` only: ranges can run on parallel threads.
     """
     lo = np.inf
@@ -134,13 +134,13 @@ def _prepare_kernel(f, nrows, ncols, moves, i0, i1):  # noqa: ANN001, ANN202
             continue
         lo = min(lo, v)
         hi = max(hi, v)
-        moves[idx] = np.uint16(_cell_moves(f, idx, nrows, ncols))
+        moves[idx] = np.uint8(_cell_moves(f, idx, nrows, ncols))
     return -1, lo, hi
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
 def _cell_moves(f, idx, nrows, ncols):  # noqa: ANN001, ANN202
-    """Bits 0-7 of ``moves[idx]`` (see :func:`_prepare_kernel`) for a passable cell."""
+    """``moves[idx]`` (see :func:`_prepare_kernel`) for a passable cell."""
     r = idx // ncols
     c = idx - r * ncols
     up = r > 0 and math.isfinite(f[idx - ncols])
@@ -160,8 +160,8 @@ def _cell_moves(f, idx, nrows, ncols):  # noqa: ANN001, ANN202
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
-def _mark_gates(moves, gate, ncols, nrows):  # noqa: ANN001, ANN202
-    """Set ``GATE_BIT`` on every passable cell that has a gate cell among its 8 neighbours or is one."""
+def _mark_gates(moves, gate, ncols, nrows, near):  # noqa: ANN001, ANN202
+    """Set the bit in ``near`` (a bit set) of every passable cell on or next to a gate cell (8 neighbours)."""
     for idx in range(gate.shape[0]):
         if gate[idx] == 0:
             continue
@@ -172,8 +172,8 @@ def _mark_gates(moves, gate, ncols, nrows):  # noqa: ANN001, ANN202
                 rr, cc = r + dr, c + dc
                 if 0 <= rr < nrows and 0 <= cc < ncols:
                     j = rr * ncols + cc
-                    if moves[j] & 255:
-                        moves[j] |= 256
+                    if moves[j]:
+                        near[j >> 3] |= np.uint8(1 << (j & 7))
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
@@ -189,6 +189,7 @@ def _toll(gate, toll_h, a, b):  # noqa: ANN001, ANN202
 def _search_heap(
     f,
     moves,
+    near,
     ncols,
     start_idx,
     start_costs,
@@ -235,12 +236,13 @@ def _search_heap(
         out_i, out_c, out_l, n_out = _record(out_i, out_c, out_l, n_out, idx, cur, lab, track)
         fa = f[idx]
         m = moves[idx]
+        at_gate = near[idx >> 3] & (1 << (idx & 7))
         for k in range(8):
             if not (m >> k) & 1:
                 continue
             nb = idx + offs[k]
             new = cur + 0.5 * (fa + f[nb]) * steps[k]
-            if m & 256:
+            if at_gate:
                 new += _toll(gate, toll_h, idx, nb)
             if new < cost[nb]:
                 cost[nb] = new
@@ -294,6 +296,7 @@ def _record(out_i, out_c, out_l, n_out, idx, cur, lab, track):  # noqa: ANN001, 
 def _search_buckets(
     f,
     moves,
+    near,
     ncols,
     start_idx,
     start_costs,
@@ -401,12 +404,13 @@ def _search_buckets(
             e_next = _grow(e_next, n_pool)
         fa = f[idx]
         m = moves[idx]
+        at_gate = near[idx >> 3] & (1 << (idx & 7))
         for k in range(8):
             if not (m >> k) & 1:
                 continue
             nb = idx + offs[k]
             new = cur + (fa + f[nb]) * half[k]
-            if m & 256:
+            if at_gate:
                 new += _toll(gate, toll_h, idx, nb)
             if new < cost[nb]:
                 cost[nb] = new
@@ -735,10 +739,13 @@ class SearchGrid:
     friction
         (rows, cols) float64 hours per km, C-contiguous; ``inf`` = impassable.
     moves
-        uint16 (rows * cols,): per cell, the bit set of the allowed moves (see
+        uint8 (rows * cols,): per cell, the bit set of the allowed moves (see
         ``_prepare_kernel``): impassable neighbours, corner cutting and the grid's edge
-        are resolved once here, not at every step of every search; bit 8 marks the
-        cells next to a crossing (tolls are looked up only there).
+        are resolved once here, not at every step of every search.
+    near
+        uint8 bit set over the cells (bit ``idx & 7`` of byte ``idx >> 3``): the cells
+        next to a crossing or on one (tolls are looked up only there); all zero without
+        tolls (``np.zeros``: its pages then take no memory).
     lo, hi
         Smallest and largest finite friction (h/km); ``lo`` is ``inf`` when no cell is
         passable.
@@ -751,6 +758,7 @@ class SearchGrid:
 
     friction: np.ndarray
     moves: np.ndarray
+    near: np.ndarray
     lo: float
     hi: float
     tolls: Tolls | None = None
@@ -820,7 +828,8 @@ def prepare_friction(friction: np.ndarray | SearchGrid) -> SearchGrid:
     if f.ndim != 2:
         msg = f"friction must be a 2-D grid, got shape {f.shape}"
         raise ValueError(msg)
-    moves = np.empty(f.size, dtype=np.uint16)
+    moves = np.empty(f.size, dtype=np.uint8)
+    near = np.zeros((f.size + 7) // 8, dtype=np.uint8)
     first_bad, lo, hi = _prepare_all(f, moves)
     if first_bad >= 0:
         bad = ~(f > 0)  # NaN, zero, negative and -inf all fail "> 0"
@@ -831,14 +840,14 @@ def prepare_friction(friction: np.ndarray | SearchGrid) -> SearchGrid:
         )
         raise ValueError(msg)
     if tolls is None or len(tolls.cells) == 0:
-        return SearchGrid(f, moves, float(lo), float(hi))
+        return SearchGrid(f, moves, near, float(lo), float(hi))
     if tolls.cells.min() < 0 or tolls.cells.max() >= f.size:
         msg = "tolls: a crossing cell lies outside the grid"
         raise ValueError(msg)
     gate = np.zeros(f.size, dtype=np.uint16)
     gate[tolls.cells] = tolls.gate
-    _mark_gates(moves, gate, f.shape[1], f.shape[0])
-    return SearchGrid(f, moves, float(lo), float(hi), tolls, gate)
+    _mark_gates(moves, gate, f.shape[1], f.shape[0], near)
+    return SearchGrid(f, moves, near, float(lo), float(hi), tolls, gate)
 
 
 def _check_starts(f: np.ndarray, starts: list[tuple[int, int]] | np.ndarray) -> np.ndarray:
@@ -940,6 +949,7 @@ def settle(
     args = (
         flat,
         grid.moves,
+        grid.near,
         f.shape[1],
         sidx,
         costs,
@@ -994,7 +1004,7 @@ def _moves_diff(cells, f_old, moves_new, nrows, ncols, flags):  # noqa: ANN001, 
                 if 0 <= rr < nrows and 0 <= cc < ncols:
                     i = rr * ncols + cc
                     old = _cell_moves(f_old, i, nrows, ncols) if math.isfinite(f_old[i]) else 0
-                    if old != (moves_new[i] & 255):
+                    if old != moves_new[i]:
                         flags[i] |= 1
 
 
@@ -1106,7 +1116,7 @@ def change_flags(old: np.ndarray, new: np.ndarray | SearchGrid) -> Change:
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
-def _mark_dirty(prev_idx, prev_t, table, change, mark, f, moves, ncols, cell_km, gate, toll_h, start):  # noqa: ANN001, ANN202
+def _mark_dirty(prev_idx, prev_t, table, change, mark, f, moves, near, ncols, cell_km, gate, toll_h, start):  # noqa: ANN001, ANN202
     """Split the cells of an earlier search into clean (time kept) and dirty (searched again).
 
     ``table`` holds the earlier times (``inf`` elsewhere); dirty cells are set back to
@@ -1146,7 +1156,7 @@ def _mark_dirty(prev_idx, prev_t, table, change, mark, f, moves, ncols, cell_km,
                 if not ta < tb:
                     continue
                 new = ta + (f[a] + fb) * half[k]
-                if moves[a] & 256:
+                if near[a >> 3] & (1 << (a & 7)):
                     new += _toll(gate, toll_h, a, b)
                 if new == tb:
                     ok = True
@@ -1162,7 +1172,7 @@ def _mark_dirty(prev_idx, prev_t, table, change, mark, f, moves, ncols, cell_km,
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
-def _seeds(prev_idx, clean, table, change, mark, f, moves, ncols, cell_km, gate, toll_h, max_h):  # noqa: ANN001, ANN202
+def _seeds(prev_idx, clean, table, change, mark, f, moves, near, ncols, cell_km, gate, toll_h, max_h):  # noqa: ANN001, ANN202
     """Return the moves out of clean cells that may now give a shorter time than the table holds.
 
     Only clean cells near a change or next to a dirty cell have such moves: every other
@@ -1182,13 +1192,14 @@ def _seeds(prev_idx, clean, table, change, mark, f, moves, ncols, cell_km, gate,
             continue
         ta = table[a]
         m = moves[a]
+        at_gate = near[a >> 3] & (1 << (a & 7))
         fa = f[a]
         for k in range(8):
             if not (m >> k) & 1:
                 continue
             b = a + offs[k]
             new = ta + (fa + f[b]) * half[k]
-            if m & 256:
+            if at_gate:
                 new += _toll(gate, toll_h, a, b)
             if new <= max_h and new < table[b]:
                 if n_out >= out_i.shape[0]:
@@ -1376,7 +1387,7 @@ def update(
     mark = np.zeros(f.size, dtype=np.uint8)  # per search: pages are zeroed when first touched
     with _borrowed(f.size) as ws:
         _scatter(ws.cost, previous.idx, previous.time_h)
-        args = (f, grid.moves, ncols, float(cell_km), grid.gate, grid.toll_h)
+        args = (f, grid.moves, grid.near, ncols, float(cell_km), grid.gate, grid.toll_h)
         clean = _mark_dirty(previous.idx, previous.time_h, ws.cost, change.flags, mark, *args, s)
         seed_i, seed_t = _seeds(previous.idx, clean, ws.cost, change.flags, mark, *args, float(max_h))
         if len(seed_i):
