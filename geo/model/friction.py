@@ -291,10 +291,14 @@ class ModelInputs:
         the last axis touching the cell, 0 elsewhere (burnt once here, reused by
         every :func:`build_friction`).
     edge_cells
-        bool (rows, cols): cells touched by Mali's boundary line (``all_touched``) and
-        their 8 neighbours. A cell inside Mali that is not an edge cell lies wholly
-        inside the outline, so band polygons made only of such cells need no clipping
-        (``geo.model.reach.settled_band_polygons``). None: clip every band.
+        uint8 bit set over the flat cells (bit ``i & 7`` of byte ``i >> 3`` for the cell
+        ``i = row * cols + col``; ``np.packbits(mask, bitorder="little")`` of
+        :func:`edge_cell_mask`: 1 bit per cell, where a bool grid's pages would almost all
+        be touched, the boundary crossing every row): cells touched by Mali's boundary
+        line (``all_touched``) and their 8 neighbours. A cell inside Mali that is not an
+        edge cell lies wholly inside the outline, so band polygons made only of such
+        cells need no clipping (``geo.model.reach.settled_band_polygons``). None: clip
+        every band.
     network
         The curated secondary network laid out (``geo.sources.roads.build_network``,
         WORK_CRS), or None.
@@ -506,7 +510,7 @@ def load_model_inputs(
     inside = rasterize(
         [(outline.iloc[0], 1)], out_shape=grid.shape, transform=grid.transform, fill=0, dtype="uint8"
     ).astype(bool)
-    edge_cells = _mostly_zero(edge_cell_mask(outline, grid))
+    edge_cells = np.packbits(edge_cell_mask(outline, grid).reshape(-1), bitorder="little")
     step(2)
     landcover = _warp_to_grid(
         dataset_path(data_dir, "landcover"), grid, resampling=Resampling.nearest, dtype="uint8", nodata=255

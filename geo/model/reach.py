@@ -245,7 +245,8 @@ def _band_boxes(idx, time_h, ncols, hours, edge):  # noqa: ANN001, ANN202
     """Return, per band k (``hours`` ascending), the bounding box of its cells.
 
     The box ``(r0, r1, c0, c1)`` covers the cells with ``time <= hours[k]``; also returned:
-    their count, and whether one is an edge cell (``edge`` empty: never).
+    their count, and whether one is an edge cell (``edge``: a bit set over the flat cells,
+    bit ``i & 7`` of byte ``i >> 3``; empty: never).
     """
     nb = hours.shape[0]
     box = np.empty((nb, 4), dtype=np.int64)
@@ -257,7 +258,7 @@ def _band_boxes(idx, time_h, ncols, hours, edge):  # noqa: ANN001, ANN202
     for i in range(idx.shape[0]):
         r = idx[i] // ncols
         c = idx[i] - r * ncols
-        e = check_edge and edge[idx[i]]
+        e = check_edge and (edge[idx[i] >> 3] >> (idx[i] & 7)) & 1
         for k in range(nb):
             if time_h[i] <= hours[k]:
                 box[k, 0] = min(box[k, 0], r)
@@ -298,18 +299,16 @@ def settled_band_polygons(
 
     ``hours`` ascending. One pass over the cells finds each band's bounding box; one
     more writes, in the largest band's box, the first band of each cell; each band is
-    then vectorised on its own box only. With ``edge_cells`` (bool grid: cells whose
-    square may cross ``clip``'s boundary, see ``geo.model.friction.ModelInputs.edge_cells``)
-    a band none of whose cells is an edge cell lies inside ``clip`` already and is not
-    intersected (same result, no overlay).
+    then vectorised on its own box only. With ``edge_cells`` (uint8 bit set over the flat
+    cells: those whose square may cross ``clip``'s boundary, see
+    ``geo.model.friction.ModelInputs.edge_cells``) a band none of whose cells is an edge
+    cell lies inside ``clip`` already and is not intersected (same result, no overlay).
     """
     if len(cells) == 0:
         return [shapely.Polygon() for _ in hours]
     ncols = grid.shape[1]
     hours_arr = np.asarray(hours, dtype=np.float64)
-    edge = (
-        edge_cells.reshape(-1) if clip is not None and edge_cells is not None else np.zeros(0, dtype=np.bool_)
-    )
+    edge = edge_cells if clip is not None and edge_cells is not None else np.zeros(0, dtype=np.uint8)
     box, count, on_edge = _band_boxes(cells.idx, cells.time_h, ncols, hours_arr, edge)
     todo = [k for k, t in enumerate(hours) if count[k] and not (_known is not None and t in _known)]
     win = None
