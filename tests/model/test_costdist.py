@@ -82,6 +82,23 @@ def test_infinite_cost_is_a_barrier_and_times_are_never_negative() -> None:
     assert moves[2, 1] == 0b01010111  # up, down, left, up-left, down-left
 
 
+def test_cells_next_to_a_crossing_are_marked_in_a_bit_set() -> None:
+    from geo.model.costdist import Friction, Tolls
+
+    f = np.ones((6, 7))
+    f[:, 3] = np.inf  # a river
+    f[0, 0] = np.inf
+    crossing = np.array([2 * 7 + 3])  # the river cell at (2, 3), opened
+    f.reshape(-1)[crossing] = 0.5
+    grid = prepare_friction(Friction.of(f, Tolls(crossing, np.ones(1, dtype=np.int32), np.array([0.0, 1.0]))))
+    assert grid.moves.dtype == np.uint8 and grid.moves.size == f.size  # one byte per cell
+    near = np.unpackbits(grid.near, bitorder="little")[: f.size].reshape(f.shape).astype(bool)
+    expected = np.zeros(f.shape, dtype=bool)
+    expected[1:4, 2:5] = np.isfinite(f[1:4, 2:5])  # the crossing cell and its passable neighbours
+    np.testing.assert_array_equal(near, expected)
+    assert not prepare_friction(f).near.any()  # no toll: no cell marked
+
+
 def test_bad_starts_are_reported() -> None:
     f = np.ones((5, 5))
     f[1, 1] = np.inf
