@@ -510,8 +510,13 @@ def _admin3_cells(inputs: ModelInputs) -> np.ndarray | None:
         return None
 
     def make() -> np.ndarray:
+        # by blocks: bincount widens its input to int64 (8 bytes per cell at once otherwise)
         ids = inputs.admin3_id.reshape(-1)
-        return np.bincount(ids[ids >= 0], minlength=len(inputs.admin3))
+        out = np.zeros(len(inputs.admin3), dtype=np.int64)
+        for i in range(0, ids.size, 1 << 22):
+            block = ids[i : i + (1 << 22)]
+            out += np.bincount(block[block >= 0], minlength=len(inputs.admin3))
+        return out
 
     return _memo(inputs, "admin3_cells", make)
 
