@@ -444,6 +444,17 @@ def _search_buckets(
     return out_i[:n_out], out_c[:n_out], out_l[: (n_out if track else 0)]
 
 
+@numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
+def _append_pair(cells, bands, n, cell, band):  # noqa: ANN001, ANN202
+    """Append ``(cell, band)`` at ``n`` of two parallel arrays (grown when full); return them, ``n + 1``."""
+    if n >= cells.shape[0]:
+        cells = _grow(cells, n)
+        bands = _grow(bands, n)
+    cells[n] = cell
+    bands[n] = band
+    return cells, bands, n + 1
+
+
 @numba.njit(cache=JIT_CACHE, nogil=True)
 def _band_changes(idx_a, t_a, idx_b, t_b, hours, scratch):  # noqa: ANN001, ANN202
     """Cells within each band in a but not in b, and the reverse: two ``(idx, band)`` pairs.
@@ -467,12 +478,7 @@ def _band_changes(idx_a, t_a, idx_b, t_b, hours, scratch):  # noqa: ANN001, ANN2
         tb = scratch[idx_a[i]]
         for k in range(nb):
             if ta <= hours[k] and not tb <= hours[k]:
-                if na >= a_i.shape[0]:
-                    a_i = _grow(a_i, na)
-                    a_k = _grow(a_k, na)
-                a_i[na] = idx_a[i]
-                a_k[na] = k
-                na += 1
+                a_i, a_k, na = _append_pair(a_i, a_k, na, idx_a[i], k)
         scratch[idx_a[i]] = -ta
     for i in range(idx_b.shape[0]):
         v = scratch[idx_b[i]]
@@ -480,12 +486,7 @@ def _band_changes(idx_a, t_a, idx_b, t_b, hours, scratch):  # noqa: ANN001, ANN2
         tb = t_b[i]
         for k in range(nb):
             if tb <= hours[k] and not ta <= hours[k]:
-                if nbo >= b_i.shape[0]:
-                    b_i = _grow(b_i, nbo)
-                    b_k = _grow(b_k, nbo)
-                b_i[nbo] = idx_b[i]
-                b_k[nbo] = k
-                nbo += 1
+                b_i, b_k, nbo = _append_pair(b_i, b_k, nbo, idx_b[i], k)
     for i in range(idx_a.shape[0]):
         scratch[idx_a[i]] = np.inf
     for i in range(idx_b.shape[0]):
@@ -1250,12 +1251,7 @@ def _merge_update(prev_idx, prev_t, clean, found_idx, found_t, mark, table, hour
         for k in range(nh):
             if t_old <= hours[k] and not t_new <= hours[k]:
                 moved[k] = True
-                if n_lost >= lost_i.shape[0]:
-                    lost_i = _grow(lost_i, n_lost)
-                    lost_k = _grow(lost_k, n_lost)
-                lost_i[n_lost] = b
-                lost_k[n_lost] = k
-                n_lost += 1
+                lost_i, lost_k, n_lost = _append_pair(lost_i, lost_k, n_lost, b, k)
     n = n_keep + n_found
     out_i = np.empty(n, dtype=np.int32)
     out_t = np.empty(n, dtype=np.float64)
@@ -1281,12 +1277,7 @@ def _merge_update(prev_idx, prev_t, clean, found_idx, found_t, mark, table, hour
         for k in range(nh):
             if found_t[j] <= hours[k] and not old_of_found[j] <= hours[k]:
                 moved[k] = True
-                if n_gain >= gain_i.shape[0]:
-                    gain_i = _grow(gain_i, n_gain)
-                    gain_k = _grow(gain_k, n_gain)
-                gain_i[n_gain] = found_idx[j]
-                gain_k[n_gain] = k
-                n_gain += 1
+                gain_i, gain_k, n_gain = _append_pair(gain_i, gain_k, n_gain, found_idx[j], k)
     for i in range(n_prev):
         table[prev_idx[i]] = np.inf
     for j in range(n_found):
