@@ -10,7 +10,16 @@ import streamlit as st
 
 from geo.products.i18n import LANG_NAMES, LANGS
 from views.auth import login_sidebar, save_language, visible_pages
-from views.common import LANG_KEY, init_state, keep_notice_for, lang, start_warm_up, t, widget_texts_css
+from views.common import (
+    LANG_KEY,
+    init_state,
+    keep_notice_for,
+    lang,
+    relabel_widgets,
+    start_warm_up,
+    t,
+    widget_texts_css,
+)
 
 init_state()
 start_warm_up()  # once per server: the live map's default state computed before its first viewer
@@ -40,6 +49,7 @@ def _language_changed() -> None:
     """Apply the language picked in the sidebar and keep it with the user's account."""
     chosen = st.session_state[LANG_WIDGET]
     st.session_state[LANG_KEY] = chosen
+    relabel_widgets(skip=(LANG_WIDGET, LANG_KEY))
     problem = save_language(chosen)
     if problem:
         st.session_state["lang_problem"] = problem

@@ -647,6 +647,30 @@ def show_error(exc: Exception) -> None:
     st.stop()
 
 
+def relabel_widgets(skip: tuple[str, ...] = ()) -> None:
+    """Make every keyed choice widget show its choice in the new language (call from a callback).
+
+    A keyed selectbox or radio keeps, in the browser, the text its ``format_func`` wrote
+    for the chosen option: after a language switch the selectbox still shows the old
+    language's word and a radio shows no choice (Streamlit 1.67). Setting each value
+    again from the session state makes Streamlit send it with the new labels; the
+    choices themselves (codes, dates, numbers) do not change. Booleans (checkboxes,
+    buttons), ``None`` (file uploaders, empty choices) and other objects are left alone:
+    they carry no label, and buttons and uploaders refuse a value set from the code.
+
+    Parameters
+    ----------
+    skip
+        Keys not to touch (the language control itself).
+    """
+    simple = (str, int, float, dt.date, list, tuple)
+    for key in list(st.session_state):
+        value = st.session_state[key]
+        if key in skip or isinstance(value, bool) or not isinstance(value, simple):
+            continue
+        st.session_state[key] = value
+
+
 def state_token() -> str:
     """Token that changes whenever the constraints store is written (a store fault is shown, then stops).
 

@@ -249,3 +249,28 @@ def test_a_confirmation_stays_until_dismissed_or_the_user_moves_on() -> None:
     at.session_state["page"] = "incidents"
     at.run()
     assert [s.value for s in at.success] == []
+
+
+def test_language_switch_sets_choice_widgets_again_and_leaves_buttons_alone() -> None:
+    """relabel_widgets re-sets keyed choices (same values) and skips booleans, None and objects."""
+
+    def page() -> None:
+        import streamlit as st
+
+        from views.common import relabel_widgets
+
+        names = {"fr": {"a": "Pomme", "b": "Poire"}, "en": {"a": "Apple", "b": "Pear"}}
+        lang = st.radio("lang", ["fr", "en"], key="lang", on_change=lambda: relabel_widgets(skip=("lang",)))
+        st.selectbox("fruit", ["a", "b"], format_func=names[lang].get, key="fruit")
+        st.button("go", key="go")
+        st.file_uploader("file", key="upload")
+        st.checkbox("tick", key="tick")
+
+    at = AppTest.from_function(page)
+    at.run()
+    at.selectbox(key="fruit").set_value("b").run()
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.selectbox(key="fruit").value == "b"
+    assert at.session_state["fruit"] == "b"
+    assert at.session_state["go"] is False and at.session_state["tick"] is False
