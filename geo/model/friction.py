@@ -1286,7 +1286,7 @@ def no_entry_mask(zones: gpd.GeoDataFrame, grid: Grid) -> np.ndarray:
     numpy.ndarray
         bool (rows, cols).
     """
-    out = np.zeros(grid.shape, dtype=bool)  # pages held only where a disc lies
+    out = _small_page_zeros(grid.shape, bool)  # 4 KiB pages held only where a disc lies
     if zones.empty:
         return out
     pts = zones.to_crs(WORK_CRS)

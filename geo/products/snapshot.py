@@ -1417,7 +1417,8 @@ def download_name(file: str, as_of: dt.date, lang: str) -> str:
     ----------
     file
         Path of the file in the snapshot folder (``downloads/<layer>.<ext>``, ``map.png``,
-        ``metadata.json``), or ``""`` for the ZIP of the whole snapshot.
+        ``metadata.json``; another file keeps its own name with the date), or ``""`` for the
+        ZIP of the whole snapshot.
     as_of
         The snapshot's date.
     lang
@@ -1432,7 +1433,9 @@ def download_name(file: str, as_of: dt.date, lang: str) -> str:
     import unicodedata
 
     stem, dot, ext = file.rpartition(".") if file else ("", ".", "zip")
-    text = tr(DOWNLOAD_NAME_KEYS[stem], lang, date=as_of.isoformat())
+    key = DOWNLOAD_NAME_KEYS.get(stem)
+    # a file this version does not name (a snapshot published by another version): its own name
+    text = tr(key, lang, date=as_of.isoformat()) if key else f"{stem.rpartition('/')[2]}-{as_of.isoformat()}"
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9.]+", "-", ascii_text.lower()).strip("-") + dot + ext
 

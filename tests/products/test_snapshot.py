@@ -481,3 +481,10 @@ def test_downloads_are_named_in_the_readers_language_with_ascii_names(lang: str)
     assert download_name("downloads/road_status.geojson", as_of, lang) == roads[lang]
     whole = {"fr": "acces-mali-instantane-2026-12-01.zip", "en": "mali-access-snapshot-2026-12-01.zip"}
     assert download_name("", as_of, lang) == whole[lang]
+
+
+def test_a_file_this_version_does_not_name_keeps_its_name_with_the_date() -> None:
+    from geo.products.snapshot import download_name
+
+    name = download_name("downloads/Accès_routes.v1.csv", dt.date(2026, 12, 1), "fr")
+    assert name == "acces-routes.v1-2026-12-01.csv"
