@@ -137,7 +137,9 @@ positions_panel(
 
 if bands is not None:
     st.subheader(t("live.reachable"))
-    st.dataframe(common.band_table(bands), hide_index=True, width="stretch")
+    # a static table: the page's heaviest widget in the browser was the interactive grid
+    # (a quarter of the live map's browser CPU, bench/bench_load.py), for 3 rows per hub
+    st.table(common.band_table(bands), hide_index=True, border="horizontal")
     blocked = bands[~bands["hub_status"].isin(["ok", "moved"])].drop_duplicates("hub")
     for _, row in blocked.iterrows():
         reason = common.hub_reason(str(row["hub_status"]))

@@ -63,7 +63,7 @@ def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
     assert not headers & english
     assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]  # no CDN
     assert "$(" not in script  # no jQuery needed
-    table = app.dataframe[0].value
+    table = app.table[0].value
     assert len(table) == 3 * n_hubs and set(table["Hub"]) >= {"Gao", "Mopti (Sévaré)"}
     cols = ("hub", "hours", "area_km2", "population", "localities", "hub_status")
     assert list(table.columns) == [tr(f"bands.col.{c}", "fr") for c in cols]
@@ -74,7 +74,7 @@ def test_logged_out_user_sees_no_data(app: AppTest) -> None:
     app.session_state["auth_role"] = "public"
     app.run()
     assert not app.exception
-    assert not app.get("component_instance") and not app.dataframe
+    assert not app.get("component_instance") and not app.dataframe and not app.table
 
 
 def test_blocked_hub_is_reported_in_the_page(app: AppTest) -> None:
