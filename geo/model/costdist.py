@@ -800,17 +800,106 @@ def _prepare_all(f: np.ndarray, moves: np.ndarray) -> tuple[int, float, float]:
     return (bad0 if bad0 >= 0 else bad1), min(lo0, lo1), max(hi0, hi1)
 
 
-def prepare_friction(friction: np.ndarray | SearchGrid) -> SearchGrid:
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _patch_moves(f, moves, near, gate, seeds, nrows, ncols):  # noqa: ANN001, ANN202
+    """Set ``moves`` (and, with crossings, the ``near`` bit) of the ``seeds`` cells again from ``f``.
+
+    What ``_prepare_kernel`` and ``_mark_gates`` give those cells; every other cell is left.
+    """
+    with_gates = gate.shape[0] == f.shape[0]
+    for j in range(seeds.shape[0]):
+        i = seeds[j]
+        m = _cell_moves(f, i, nrows, ncols) if math.isfinite(f[i]) else 0
+        moves[i] = np.uint8(m)
+        if not with_gates:
+            continue
+        bit = np.uint8(1 << (i & 7))
+        on = False
+        if m:
+            r = i // ncols
+            c = i - r * ncols
+            for dr in range(-1, 2):
+                for dc in range(-1, 2):
+                    rr, cc = r + dr, c + dc
+                    if 0 <= rr < nrows and 0 <= cc < ncols and gate[rr * ncols + cc] != 0:
+                        on = True
+        near[i >> 3] = (near[i >> 3] | bit) if on else (near[i >> 3] & ~bit)
+
+
+def _neighbourhood(cells: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Sorted unique flat indices of ``cells`` and their 8 neighbours inside a grid of ``shape``."""
+    nrows, ncols = shape
+    r, c = np.divmod(np.asarray(cells, dtype=np.int64), ncols)
+    parts = []
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            rr, cc = r + dr, c + dc
+            ok = (rr >= 0) & (rr < nrows) & (cc >= 0) & (cc < ncols)
+            parts.append(rr[ok] * ncols + cc[ok])
+    return np.unique(np.concatenate(parts))
+
+
+def _same_tolls(a: Tolls | None, b: Tolls | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return all(np.array_equal(x, y) for x, y in ((a.cells, b.cells), (a.gate, b.gate), (a.toll_h, b.toll_h)))
+
+
+def _patched(f: np.ndarray, tolls: Tolls | None, like: SearchGrid, cells: np.ndarray) -> SearchGrid | None:
+    """``like`` prepared again where ``f`` may differ from its friction (``cells``), or None.
+
+    None when a value at ``cells`` is not valid (the full pass names it) or was the
+    smallest or largest finite value and is no more (then only a full pass finds the new
+    one).
+    """
+    cells = np.asarray(cells, dtype=np.int64)
+    flat, old = f.reshape(-1), like.friction.reshape(-1)
+    new_v, old_v = flat[cells], old[cells]
+    if not (new_v > 0).all():
+        return None
+    moved = new_v != old_v
+    gone = old_v[moved]
+    if ((gone == like.lo) | (gone == like.hi)).any():
+        return None
+    fin = new_v[np.isfinite(new_v)]
+    lo = min(like.lo, float(fin.min())) if len(fin) else like.lo
+    hi = max(like.hi, float(fin.max())) if len(fin) else like.hi
+    seeds = _neighbourhood(cells, f.shape)
+    moves = like.moves.copy()
+    if tolls is None or len(tolls.cells) == 0:
+        _patch_moves(flat, moves, like.near, np.zeros(0, dtype=np.uint16), seeds, *f.shape)
+        return SearchGrid(f, moves, np.zeros_like(like.near), lo, hi)
+    if _same_tolls(tolls, like.tolls):
+        near, gate = like.near.copy(), like.gate
+        _patch_moves(flat, moves, near, gate, seeds, *f.shape)
+    else:  # the crossings differ: their gates are marked again over the grid
+        _patch_moves(flat, moves, like.near, np.zeros(0, dtype=np.uint16), seeds, *f.shape)
+        near = np.zeros_like(like.near)
+        gate = np.zeros(f.size, dtype=np.uint16)
+        gate[tolls.cells] = tolls.gate
+        _mark_gates(moves, gate, f.shape[1], f.shape[0], near)
+    return SearchGrid(f, moves, near, lo, hi, tolls, gate)
+
+
+def prepare_friction(
+    friction: np.ndarray | SearchGrid, *, like: SearchGrid | None = None, cells: np.ndarray | None = None
+) -> SearchGrid:
     """Validate a friction grid and prepare it for :func:`settle` (one O(grid) pass).
 
     Prepare a grid once when it serves several searches (hubs, scenarios): each search
     then costs O(cells reached) only. About 20 ms and 1 byte per cell for Mali at 1 km.
+    A grid differing from an earlier prepared one at a few known cells (a scenario) is
+    prepared from it in O(those cells): 0.01 s instead of 0.16 s at 250 m.
 
     Parameters
     ----------
     friction
         (rows, cols) hours per km; ``+inf`` marks impassable cells. A ``SearchGrid``
         comes back unchanged.
+    like, cells
+        An earlier :class:`SearchGrid` of the same shape and the flat indices of every
+        cell where ``friction`` may differ from its friction (elsewhere the values are
+        the same: not checked). The result is the same as without them.
 
     Returns
     -------
@@ -830,6 +919,10 @@ def prepare_friction(friction: np.ndarray | SearchGrid) -> SearchGrid:
     if f.ndim != 2:
         msg = f"friction must be a 2-D grid, got shape {f.shape}"
         raise ValueError(msg)
+    if like is not None and cells is not None and like.shape == f.shape:
+        out = _patched(f, tolls, like, cells)
+        if out is not None:
+            return out
     moves = np.empty(f.size, dtype=np.uint8)
     near = np.zeros((f.size + 7) // 8, dtype=np.uint8)
     first_bad, lo, hi = _prepare_all(f, moves)
@@ -1023,15 +1116,21 @@ def _dilate_changes(flags, nrows, ncols):  # noqa: ANN001, ANN202
         if flags[i] & 1:
             out[k] = i
             k += 1
-    for j in range(n):
-        r = out[j] // ncols
-        c = out[j] - r * ncols
+    _dilate_at(flags, out, nrows, ncols)
+    return out
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _dilate_at(flags, cells, nrows, ncols):  # noqa: ANN001, ANN202
+    """Set ``NEAR_CHANGE`` on ``cells`` and their 8 neighbours."""
+    for j in range(cells.shape[0]):
+        r = cells[j] // ncols
+        c = cells[j] - r * ncols
         for dr in range(-1, 2):
             for dc in range(-1, 2):
                 rr, cc = r + dr, c + dc
                 if 0 <= rr < nrows and 0 <= cc < ncols:
                     flags[rr * ncols + cc] |= 2
-    return out
 
 
 def _toll_per_cell(tolls: Tolls | None) -> dict[int, tuple[float, str]]:
@@ -1062,7 +1161,7 @@ class Change:
     shape: tuple[int, int]
 
 
-def change_flags(old: np.ndarray, new: np.ndarray | SearchGrid) -> Change:
+def change_flags(old: np.ndarray, new: np.ndarray | SearchGrid, *, cells: np.ndarray | None = None) -> Change:
     """Cells whose moves or move costs differ between two friction grids of the same shape.
 
     A move a -> b costs ``0.5 (f[a] + f[b]) step`` plus the toll of b's crossing when a
@@ -1077,6 +1176,10 @@ def change_flags(old: np.ndarray, new: np.ndarray | SearchGrid) -> Change:
         The earlier friction (h/km; a ``Friction`` carries its tolls).
     new
         The later friction, or its :class:`SearchGrid`.
+    cells
+        Flat indices of every cell where the two frictions may differ (elsewhere they
+        are the same: not checked), e.g. from ``geo.model.friction.changed_friction_cells``:
+        then O(those cells), not O(grid). The result is the same.
 
     Returns
     -------
@@ -1097,9 +1200,15 @@ def change_flags(old: np.ndarray, new: np.ndarray | SearchGrid) -> Change:
     # stores) into pages not yet touched (np.zeros) cost ~30x more on AVX-512 AMD CPUs
     # (1.6 s instead of 0.05 s for 46 M cells at 250 m; bench/bench_reach.py)
     flags = np.full(f_old.size, 0, dtype=np.uint8)
-    diff = _friction_diff(f_old.reshape(-1), grid.friction.reshape(-1), flags)
+    if cells is None:
+        diff = _friction_diff(f_old.reshape(-1), grid.friction.reshape(-1), flags)
+    else:
+        cells = np.asarray(cells, dtype=np.int64)
+        diff = cells[f_old.reshape(-1)[cells] != grid.friction.reshape(-1)[cells]]
+        flags[diff] = CHANGED
     _moves_diff(diff, f_old.reshape(-1), grid.moves, nrows, ncols, flags)
     t_old, t_new = _toll_per_cell(tolls_of(old)), _toll_per_cell(grid.tolls)
+    tolled: list[int] = []
     if t_old or t_new:
         # a crossing's number may differ between the grids (crossings are numbered in order
         # of use): compare the hours, and which cells share a crossing
@@ -1113,8 +1222,32 @@ def change_flags(old: np.ndarray, new: np.ndarray | SearchGrid) -> Change:
         for c in set(t_old) | set(t_new):
             if c not in t_old or c not in t_new or t_old[c][0] != t_new[c][0] or m_old[c] != m_new[c]:
                 flags[c] |= CHANGED
-    cells = _dilate_changes(flags, nrows, ncols)
-    return Change(flags, cells, grid.shape)
+                tolled.append(c)
+    if cells is None:
+        changed = _dilate_changes(flags, nrows, ncols)
+    else:  # the changed cells lie among the given ones, their neighbours and the crossings'
+        seen = _neighbourhood(np.concatenate([cells, np.asarray(tolled, dtype=np.int64)]), grid.shape)
+        changed = seen[(flags[seen] & CHANGED) != 0]
+        _dilate_at(flags, changed, nrows, ncols)
+    return Change(flags, changed, grid.shape)
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _first_near(idx, time_h, flags):  # noqa: ANN001, ANN202
+    t = np.inf
+    for i in range(idx.shape[0]):
+        if flags[idx[i]] & 2 and time_h[i] < t:
+            t = time_h[i]
+    return t
+
+
+def first_near_change(cells: Settled, change: Change) -> float:
+    """Earliest time (h) at which a search reached a cell ``NEAR_CHANGE``; ``inf`` if none.
+
+    Below that time the search's cells and times are the same on the changed grid (see
+    :func:`update`). One pass over the cells, no temporary array.
+    """
+    return float(_first_near(cells.idx, cells.time_h, change.flags))
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -1128,7 +1261,7 @@ def _mark_dirty(prev_idx, prev_t, table, change, mark, f, moves, near, ncols, ce
     such a witness (earlier, by at least one move's cost) is decided first. A cell not
     near a change and with no dirty neighbour keeps its earlier witness: it is clean
     without a look. ``mark`` (zeros) gets bit 4 on every neighbour of a dirty cell and
-    bit 8 on every cell of the earlier search. Returns the clean mask over ``prev_idx``.
+    Returns the clean mask over ``prev_idx``.
     """
     offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
     half = np.array([0.5 * cell_km] * 4 + [0.5 * _SQRT2 * cell_km] * 4)
@@ -1137,7 +1270,6 @@ def _mark_dirty(prev_idx, prev_t, table, change, mark, f, moves, near, ncols, ce
     for i in range(n):
         b = np.int64(prev_idx[i])
         mk = mark[b]
-        mark[b] = mk | 8
         if b == start:
             continue
         ch = change[b]
@@ -1214,45 +1346,55 @@ def _seeds(prev_idx, clean, table, change, mark, f, moves, near, ncols, cell_km,
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
-def _merge_update(prev_idx, prev_t, clean, found_idx, found_t, mark, table, hours):  # noqa: ANN001, ANN202
+def _merge_update(prev_idx, prev_t, clean, found_idx, found_t, table, hours):  # noqa: ANN001, ANN202
     """Kept cells (clean, not found again) merged with the cells found again, by time.
 
     Also returns, per band of ``hours``, whether a cell entered or left it, and the
-    cells leaving and entering each band as ``(idx, band)`` pairs: the leaving ones in
-    the earlier search's order, the entering ones in the new order (as
-    :meth:`Settled.band_changes` lists them). ``table`` holds the clean cells' times on
-    entry and is all ``inf`` on return. The kept cells are marked in one pass, then copied
-    in runs up to each found cell's time (no test of both lists per cell): 0.07 s instead
-    of 0.19 s for 5 M kept cells at 250 m.
+    cells leaving a band (in the earlier search's order) and entering one (in the new
+    order), each once with its times before and after (``inf``: not reached), from
+    which :func:`update` lists each band's as :meth:`Settled.band_changes` does.
+    ``table`` holds the times of the clean cells not found again on entry (``inf``
+    elsewhere) and is all ``inf`` on return.
+
+    One table serves every lookup, each cell read and written back in one visit: it
+    first gets the new times; an earlier cell is kept when clean and its time is still
+    there, and a cell found again gets ``-t_old`` in place of its new time (sign bit
+    set: "was reached, at t_old"; a start, at 0, is never found again). The kept cells
+    are then copied in runs up to each found cell's time. 5 hubs at 250 m: 0.37 s with
+    a second pass over the earlier cells and a mark array, 0.2 s so.
     """
     nh = hours.shape[0]
     n_prev, n_found = prev_idx.shape[0], found_idx.shape[0]
     moved = np.zeros(nh, dtype=np.bool_)
-    old_of_found = np.full(n_found, np.inf)
     for j in range(n_found):
-        mark[found_idx[j]] |= 16
-        table[found_idx[j]] = j  # position in found
-    lost_i = np.empty(16, dtype=np.int64)
-    lost_k = np.empty(16, dtype=np.int64)
+        table[found_idx[j]] = found_t[j]
+    # sized for the worst case: only the pages written take memory (no copies as they grow)
+    lost_i = np.empty(n_prev, dtype=np.int64)
+    lost_t = np.empty((n_prev, 2), dtype=np.float64)
     n_lost = 0
     keep = np.empty(n_prev, dtype=np.bool_)
     n_keep = 0
     for i in range(n_prev):
         b = prev_idx[i]
-        if clean[i] and not (mark[b] & 16):
+        t_old = prev_t[i]
+        t_new = table[b]
+        if clean[i] and t_new == t_old:
             keep[i] = True
             n_keep += 1
+            table[b] = np.inf
             continue
         keep[i] = False
-        t_old, t_new = prev_t[i], np.inf
-        if mark[b] & 16:
-            j = np.int64(table[b])
-            t_new = found_t[j]
-            old_of_found[j] = t_old
+        if t_new < np.inf:  # found again
+            table[b] = -t_old
+        hit = False
         for k in range(nh):
             if t_old <= hours[k] and not t_new <= hours[k]:
-                moved[k] = True
-                lost_i, lost_k, n_lost = _append_pair(lost_i, lost_k, n_lost, b, k)
+                moved[k] = hit = True
+        if hit:
+            lost_i[n_lost] = b
+            lost_t[n_lost, 0] = t_old
+            lost_t[n_lost, 1] = t_new
+            n_lost += 1
     n = n_keep + n_found
     out_i = np.empty(n, dtype=np.int32)
     out_t = np.empty(n, dtype=np.float64)
@@ -1271,27 +1413,24 @@ def _merge_update(prev_idx, prev_t, clean, found_idx, found_t, mark, table, hour
             out_i[o] = found_idx[j]
             out_t[o] = found_t[j]
             o += 1
-    gain_i = np.empty(16, dtype=np.int64)
-    gain_k = np.empty(16, dtype=np.int64)
+    gain_i = np.empty(n_found, dtype=np.int64)
+    gain_t = np.empty((n_found, 2), dtype=np.float64)
     n_gain = 0
     for j in range(n_found):
+        c = found_idx[j]
+        v = table[c]
+        old = -v if v < 0 else np.inf
+        table[c] = np.inf
+        hit = False
         for k in range(nh):
-            if found_t[j] <= hours[k] and not old_of_found[j] <= hours[k]:
-                moved[k] = True
-                gain_i, gain_k, n_gain = _append_pair(gain_i, gain_k, n_gain, found_idx[j], k)
-    for i in range(n_prev):
-        table[prev_idx[i]] = np.inf
-    for j in range(n_found):
-        table[found_idx[j]] = np.inf
-    return (
-        out_i,
-        out_t,
-        moved,
-        lost_i[:n_lost].copy(),
-        lost_k[:n_lost].copy(),
-        gain_i[:n_gain].copy(),
-        gain_k[:n_gain].copy(),
-    )
+            if found_t[j] <= hours[k] and not old <= hours[k]:
+                moved[k] = hit = True
+        if hit:
+            gain_i[n_gain] = c
+            gain_t[n_gain, 0] = old
+            gain_t[n_gain, 1] = found_t[j]
+            n_gain += 1
+    return out_i, out_t, moved, lost_i[:n_lost], lost_t[:n_lost], gain_i[:n_gain], gain_t[:n_gain]
 
 
 @dataclass(frozen=True)
@@ -1394,14 +1533,14 @@ def update(
             f_idx, f_t = found.idx, found.time_h
         else:
             f_idx, f_t = np.empty(0, dtype=np.int32), np.empty(0)
-        out_i, out_t, moved, l_i, l_k, g_i, g_k = _merge_update(
-            previous.idx, previous.time_h, clean, f_idx, f_t, mark, ws.cost, hours_arr
+        out_i, out_t, moved, l_i, l_t, g_i, g_t = _merge_update(
+            previous.idx, previous.time_h, clean, f_idx, f_t, ws.cost, hours_arr
         )
     return Updated(
         Settled(out_i, out_t, None, previous.shape, float(max_h)),
         moved,
-        [l_i[l_k == k] for k in range(len(hours_arr))],
-        [g_i[g_k == k] for k in range(len(hours_arr))],
+        [l_i[(l_t[:, 0] <= h) & ~(l_t[:, 1] <= h)] for h in hours_arr],
+        [g_i[(g_t[:, 1] <= h) & ~(g_t[:, 0] <= h)] for h in hours_arr],
     )
 
 

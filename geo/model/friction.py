@@ -1384,6 +1384,25 @@ def _axis_cells(inputs: ModelInputs) -> np.ndarray:
     return burn_lines(inputs.axes.geometry, inputs.grid, ids, dtype="int32", fill=0)
 
 
+def _cells_by_axis(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
+    """Flat cells of every axis (``_axis_cells``) as ``(cells, starts)``, grouped by axis.
+
+    Axis ``a`` (1-based) has ``cells[starts[a]:starts[a + 1]]``, ascending.
+
+    Built once per inputs (one pass over the grid), so the cells
+    of a changed axis come in O(its cells).
+    """
+    key = "cells_by_axis"
+    if key not in inputs.derived:
+        touched = np.ascontiguousarray(_axis_cells(inputs)).reshape(-1)
+        on = np.flatnonzero(touched)
+        ids = touched[on]
+        order = np.argsort(ids, kind="stable")
+        starts = np.searchsorted(ids[order], np.arange(len(inputs.axes) + 2))
+        inputs.derived[key] = (on[order].astype(np.int64), starts)
+    return inputs.derived[key]
+
+
 def _axis_speeds(
     inputs: ModelInputs, axis_status: pd.DataFrame, season: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -1693,8 +1712,8 @@ def changed_friction_cells(inputs: ModelInputs, before: object, after: object) -
         column(a0, "escort_kmh", axes, 0.0) != column(a1, "escort_kmh", axes, 0.0)
     )
     if diff.any():
-        touched = np.ascontiguousarray(_axis_cells(inputs)).reshape(-1)
-        parts.append(np.flatnonzero(np.isin(touched, np.flatnonzero(diff) + 1)))
+        by_axis, starts = _cells_by_axis(inputs)
+        parts += [by_axis[starts[a] : starts[a + 1]] for a in np.flatnonzero(diff) + 1]
     if inputs.crossings is not None and len(inputs.crossings):
         ids = inputs.crossings.index.tolist()
         c0, c1 = before.crossing_status, after.crossing_status
@@ -1705,7 +1724,12 @@ def changed_friction_cells(inputs: ModelInputs, before: object, after: object) -
 
 
 def patch_friction(
-    inputs: ModelInputs, friction: np.ndarray, before: object, after: object
+    inputs: ModelInputs,
+    friction: np.ndarray,
+    before: object,
+    after: object,
+    *,
+    cells: np.ndarray | None = None,
 ) -> Friction | None:
     """Friction of ``after`` from the friction of ``before``, recomputing only the cells that can change.
 
@@ -1722,13 +1746,16 @@ def patch_friction(
         The friction of ``before`` (h/km, as :func:`build_friction` made it).
     before, after
         Two ``geo.model.reach.ReachState``.
+    cells
+        :func:`changed_friction_cells` of the two states if already known.
 
     Returns
     -------
     geo.model.costdist.Friction or None
         None when the change is not local (:func:`changed_friction_cells`): build it whole.
     """
-    cells = changed_friction_cells(inputs, before, after)
+    if cells is None:
+        cells = changed_friction_cells(inputs, before, after)
     if cells is None or np.shape(friction) != inputs.grid.shape:
         return None
     return build_friction(

@@ -25,12 +25,13 @@ overlays and most numpy work; the pandas tables are built once, after the pool).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -969,6 +970,9 @@ class ReachResult:
         ``{hub_id: Settled or None}``: cells reached by each hub (for scenario diffs).
     sums
         ``{hub_id: BandSums}`` for the hubs that could start (for scenario diffs).
+    grid
+        ``friction`` prepared for searches (``geo.model.costdist.SearchGrid``): a scenario
+        prepares its own from it where the two frictions differ only.
     placements
         ``{hub_id: HubPlacement}``.
     state
@@ -988,6 +992,7 @@ class ReachResult:
     state: ReachState | None = None
     hours: tuple[float, ...] = DEFAULT_BANDS_H
     sums: dict = field(default_factory=dict)
+    grid: SearchGrid | None = None
 
 
 def state_as_of(
@@ -1048,6 +1053,22 @@ def _known_band_geoms(
         if geoms:
             out[hub_id] = geoms
     return out
+
+
+def _shared_queue(jobs: list[tuple[Callable[[], object], Future]]) -> Iterator[object]:
+    """Yield the results of jobs queued on a one-thread pool, in order, helping with the queue.
+
+    Each job is ``(call, future)``, ``future`` being ``call`` submitted to the pool. The
+    calling thread first runs, from the back of the queue, every job the pool has not
+    started (cancelling its future), so both threads work until the queue is empty.
+    """
+    ran: dict[int, object] = {}
+    for k in range(len(jobs) - 1, -1, -1):
+        call, future = jobs[k]
+        if future.cancel():
+            ran[k] = call()
+    for k, (_, future) in enumerate(jobs):
+        yield ran[k] if k in ran else future.result()
 
 
 def reach_from_state(
@@ -1197,9 +1218,13 @@ def reach_from_state(
     elif len(todo) > 1 and (os.cpu_count() or 1) > 1 and pipeline:
         # one search at a time (one workspace of 8 bytes per cell), while a second
         # thread draws the polygons and counts the figures of the hub searched before
+        # (once every hub is searched, this thread takes the queued ones from the back)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = [pool.submit(summary, h, search(h)) for h in todo]
-            done = collect(p.result() for p in pending)
+            jobs = []
+            for h in todo:
+                found = search(h)
+                jobs.append((functools.partial(summary, h, found), pool.submit(summary, h, found)))
+            done = collect(_shared_queue(jobs))
     else:
         done = collect(summary(h, search(h)) for h in todo)
     bands, localities, admin3 = _frames([done[h["hub_id"]] for h in todo])
@@ -1249,6 +1274,7 @@ def reach_from_state(
         state,
         hours,
         sums,
+        grid,
     )
 
 

@@ -59,15 +59,15 @@ from shapely.geometry import Point
 from geo.config import DEFAULT_NO_ENTRY_RADIUS_KM, STORAGE_CRS, WORK_CRS
 from geo.errors import DataFileError
 from geo.model.costdist import (
-    NEAR_CHANGE,
     Change,
     SearchGrid,
     Settled,
     Updated,
     change_flags,
+    first_near_change,
     prepare_friction,
 )
-from geo.model.friction import SEASONS, ModelInputs
+from geo.model.friction import SEASONS, ModelInputs, changed_friction_cells, patch_friction
 from geo.model.reach import (
     PARALLEL_MAX_CELLS,
     ReachResult,
@@ -413,9 +413,9 @@ def _first_change_h(
             continue
         if len(change.cells) == 0:
             continue
-        hit = (change.flags[cells.idx] & NEAR_CHANGE) != 0
-        if hit.any():
-            out[hub_id] = float(cells.time_h[hit].min())
+        first = first_near_change(cells, change)
+        if first < np.inf:
+            out[hub_id] = first
     return out
 
 
@@ -703,13 +703,23 @@ def run_change(
     if before.state is None:
         msg = "the base reach result carries no state; compute it with geo.model.reach.compute_reach"
         raise ValueError(msg)
-    grid = prepare_friction(state.friction(inputs) if friction is None else friction)
+    cells = None
+    if friction is None and before.grid is not None:
+        # a local change (axes, crossings): the friction and its search grid are patched
+        # from before's where they can differ, and compared there only
+        cells = changed_friction_cells(inputs, before.state, state)
+        if cells is not None:
+            friction = patch_friction(inputs, before.friction, before.state, state, cells=cells)
+    if friction is not None and cells is not None:
+        grid = prepare_friction(friction, like=before.grid, cells=cells)
+    else:
+        grid = prepare_friction(state.friction(inputs) if friction is None else friction)
     change = None
     if state.season != before.season:
         same_below = {}
         affected = set(before.cells)
     else:
-        change = change_flags(before.friction, grid)
+        change = change_flags(before.friction, grid, cells=cells)
         same_below = _first_change_h(before, change)
         affected = set(same_below)
     updates: dict[str, Updated] = {}

@@ -164,10 +164,31 @@ def test_starts_with_far_apart_costs_are_queued_in_order(random_friction: np.nda
     assert len(np.unique(b.idx)) == len(b.idx) == random_friction.size
 
 
+def _patched_like_full(f0: np.ndarray, f1: np.ndarray) -> None:
+    """f1 prepared from f0's grid and compared where it may differ equals f1 prepared and compared whole."""
+    from geo.model.costdist import _patched, change_flags, tolls_of
+
+    may_differ = np.flatnonzero(np.asarray(f0) != np.asarray(f1))
+    for t in (tolls_of(f0), tolls_of(f1)):  # a toll may change with the friction kept
+        if t is not None:
+            may_differ = np.union1d(may_differ, t.cells)
+    may_differ = np.union1d(may_differ, [0, 7, f1.size - 1])  # unchanged cells given too
+    g0, full = prepare_friction(f0), prepare_friction(f1)
+    if _patched(np.asarray(f1), tolls_of(f1), g0, may_differ) is None:
+        assert ((np.asarray(f0) == g0.lo) | (np.asarray(f0) == g0.hi)).reshape(-1)[may_differ].any()
+    part = prepare_friction(f1, like=g0, cells=may_differ)
+    for name in ("moves", "near", "gate"):
+        assert np.array_equal(getattr(part, name), getattr(full, name)), name
+    assert (part.lo, part.hi) == (full.lo, full.hi)
+    a, b = change_flags(f0, full), change_flags(f0, part, cells=may_differ)
+    assert np.array_equal(a.flags, b.flags) and np.array_equal(a.cells, b.cells)
+
+
 def _update_case(f0: np.ndarray, f1: np.ndarray, start: tuple[int, int], hours=(3.0, 6.0, 12.0), **kw):  # noqa: ANN001, ANN003, ANN202
     """Search f0, update to f1, and return (updated, bands moved, full search of f1)."""
     from geo.model.costdist import change_flags, update
 
+    _patched_like_full(f0, f1)
     before = settle(f0, [start], cell_km=1.0, max_h=12.0, **kw)
     up = update(
         f1, before, change_flags(f0, prepare_friction(f1)), start=start, cell_km=1.0, max_h=12.0, hours=hours
@@ -248,6 +269,27 @@ def test_update_with_crossing_tolls_equals_a_full_search(random_friction: np.nda
     for after in (g1, g2):
         _, again, _, full = _update_case(g0, after, (5, 30))
         assert np.array_equal(again.raster(), full.raster())
+
+
+def test_a_grid_prepared_from_an_earlier_one_falls_back_when_an_extreme_goes() -> None:
+    from geo.model.costdist import _patched
+
+    f0 = np.full((6, 6), 0.5)
+    f0[2, 2] = 0.1  # the smallest value
+    f0[0, 0] = 0.9  # the largest
+    f1 = f0.copy()
+    f1[2, 2] = np.inf
+    g0 = prepare_friction(f0)
+    assert _patched(f1, None, g0, np.array([14])) is None  # the new smallest needs a full pass
+    assert prepare_friction(f1, like=g0, cells=np.array([14])).lo == 0.5
+    f2 = f0.copy()
+    f2[4, 4] = 0.05  # a new smallest value: found at the cell itself
+    part = _patched(f2, None, g0, np.array([28]))
+    assert part is not None and part.lo == 0.05 and np.array_equal(part.moves, prepare_friction(f2).moves)
+    bad = f0.copy()
+    bad[1, 1] = 0.0
+    with pytest.raises(ValueError, match="row 1, col 1"):
+        prepare_friction(bad, like=g0, cells=np.array([7]))
 
 
 def test_band_changes_keep_a_cell_at_exactly_the_limit() -> None:

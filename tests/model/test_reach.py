@@ -162,6 +162,10 @@ def test_scenario_reused_bands_equal_a_full_recompute(model) -> None:  # noqa: A
     pd.testing.assert_frame_equal(out.after.admin3, fresh.admin3)
     for hub_id, cells in fresh.cells.items():  # cell by cell (resumed searches list cells in another order)
         assert np.array_equal(out.after.cells[hub_id].raster(), cells.raster())
+    # the scenario's grid was prepared from before's along RN16 only (same crossings: gates shared)
+    assert out.after.grid.gate is before.grid.gate
+    assert np.array_equal(out.after.grid.moves, fresh.grid.moves)
+    assert np.array_equal(out.after.grid.near, fresh.grid.near)
 
 
 def test_scenario_diff_equals_a_raster_diff(model) -> None:  # noqa: ANN001
