@@ -1251,7 +1251,9 @@ def first_near_change(cells: Settled, change: Change) -> float:
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
-def _mark_dirty(prev_idx, prev_t, table, change, mark, f, moves, near, ncols, cell_km, gate, toll_h, start):  # noqa: ANN001, ANN202
+def _mark_dirty(
+    prev_idx, prev_t, table, change, mark, f, moves, near, ncols, cell_km, gate, toll_h, start, since_h
+):  # noqa: ANN001, ANN202, E501
     """Split the cells of an earlier search into clean (time kept) and dirty (searched again).
 
     ``table`` holds the earlier times (``inf`` elsewhere); dirty cells are set back to
@@ -1260,14 +1262,19 @@ def _mark_dirty(prev_idx, prev_t, table, change, mark, f, moves, near, ncols, ce
     cells are visited in the order they were settled, so each neighbour that can be
     such a witness (earlier, by at least one move's cost) is decided first. A cell not
     near a change and with no dirty neighbour keeps its earlier witness: it is clean
-    without a look. ``mark`` (zeros) gets bit 4 on every neighbour of a dirty cell and
+    without a look; so is every cell of the leading run settled before ``since_h`` (no
+    cell near a change was reached before then, so none is dirty yet), which is not
+    visited at all. ``mark`` (zeros) gets bit 4 on every neighbour of a dirty cell.
     Returns the clean mask over ``prev_idx``.
     """
     offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
     half = np.array([0.5 * cell_km] * 4 + [0.5 * _SQRT2 * cell_km] * 4)
     n = prev_idx.shape[0]
     clean = np.ones(n, dtype=np.bool_)
-    for i in range(n):
+    i0 = 0
+    while i0 < n and prev_t[i0] < since_h:
+        i0 += 1
+    for i in range(i0, n):
         b = np.int64(prev_idx[i])
         mk = mark[b]
         if b == start:
@@ -1464,6 +1471,7 @@ def update(
     cell_km: float,
     max_h: float,
     hours: Sequence[float] = (),
+    since_h: float = -math.inf,
 ) -> Updated:
     """Search again after a change of the friction, only where times can differ.
 
@@ -1492,6 +1500,10 @@ def update(
         As for :func:`settle` (``max_h`` the bound ``previous`` was searched with).
     hours
         Band limits (hours): the second result tells which bands gained or lost a cell.
+    since_h
+        A time (h) no cell of ``previous`` near the change was reached before
+        (:func:`first_near_change`, or lower): the cells settled before it are kept
+        without a look. The result does not depend on it.
 
     Returns
     -------
@@ -1519,7 +1531,8 @@ def update(
     with _borrowed(f.size) as ws:
         _scatter(ws.cost, previous.idx, previous.time_h)
         args = (f, grid.moves, grid.near, ncols, float(cell_km), grid.gate, grid.toll_h)
-        clean = _mark_dirty(previous.idx, previous.time_h, ws.cost, change.flags, mark, *args, s)
+        prev_i, prev_t = previous.idx, previous.time_h
+        clean = _mark_dirty(prev_i, prev_t, ws.cost, change.flags, mark, *args, s, float(since_h))
         seed_i, seed_t = _seeds(previous.idx, clean, ws.cost, change.flags, mark, *args, float(max_h))
         if len(seed_i):
             found = settle(

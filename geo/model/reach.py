@@ -1176,6 +1176,7 @@ def reach_from_state(
                 cell_km=inputs.grid.cell_km,
                 max_h=hours[-1],
                 hours=hours,
+                since_h=(_same_below or {}).get(hid, -math.inf),
             )
             updates[hid] = up
             return up.settled

@@ -186,14 +186,21 @@ def _patched_like_full(f0: np.ndarray, f1: np.ndarray) -> None:
 
 def _update_case(f0: np.ndarray, f1: np.ndarray, start: tuple[int, int], hours=(3.0, 6.0, 12.0), **kw):  # noqa: ANN001, ANN003, ANN202
     """Search f0, update to f1, and return (updated, bands moved, full search of f1)."""
-    from geo.model.costdist import change_flags, update
+    from geo.model.costdist import change_flags, first_near_change, update
 
     _patched_like_full(f0, f1)
     before = settle(f0, [start], cell_km=1.0, max_h=12.0, **kw)
-    up = update(
-        f1, before, change_flags(f0, prepare_friction(f1)), start=start, cell_km=1.0, max_h=12.0, hours=hours
-    )
+    change = change_flags(f0, prepare_friction(f1))
+    up = update(f1, before, change, start=start, cell_km=1.0, max_h=12.0, hours=hours)
     full = settle(f1, [start], cell_km=1.0, max_h=12.0, **kw)
+    # the cells settled before the first one near the change are kept without a look: same result
+    since = first_near_change(before, change)
+    if since < math.inf:
+        assert since > 0 or (before.raster() == 0).sum() == 1
+        skip = update(f1, before, change, start=start, cell_km=1.0, max_h=12.0, hours=hours, since_h=since)
+        assert np.array_equal(skip.settled.raster(), up.settled.raster())
+        pairs = zip(skip.lost + skip.gained, up.lost + up.gained, strict=True)
+        assert all(np.array_equal(a, b) for a, b in pairs)
     # the cells lost and gained per band are those of a diff of the two searches, in its order
     lost, gained = before.band_changes(up.settled, hours)
     assert all(np.array_equal(a, b) for a, b in zip(up.lost, lost, strict=True))
