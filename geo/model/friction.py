@@ -292,6 +292,11 @@ class ModelInputs:
         int16 (int32 beyond 32 767 axes) (rows, cols): 1 + position in ``axes`` of
         the last axis touching the cell, 0 elsewhere (burnt once here, reused by
         every :func:`build_friction`).
+    axis_towns
+        bool (rows, cols) on 4 KiB pages, or None: cells within ``axis_status /
+        town_open_km`` of a town an axis is drawn through (its waypoints). An axis's
+        status (closed, constrained, escort) applies between its towns, not in them: a
+        town's junction cells, which the other roads through the town share, stay open.
     edge_cells
         uint8 bit set over the flat cells (bit ``i & 7`` of byte ``i >> 3`` for the cell
         ``i = row * cols + col``; ``np.packbits(mask, bitorder="little")`` of
@@ -340,6 +345,7 @@ class ModelInputs:
     axis_cells: np.ndarray | None = None
     edge_cells: np.ndarray | None = None
     network: gpd.GeoDataFrame | None = None
+    axis_towns: np.ndarray | None = None
     crossings: gpd.GeoDataFrame | None = None
     flood_zones: gpd.GeoDataFrame | None = None
     season_calendar: dict | None = None
@@ -557,7 +563,9 @@ def load_model_inputs(
     logger.info("roads along water: %s", bank_stats)
     water = _mostly_zero(water)
     step(5)
-    axes = build_axes(read_axes().valid, *layers.axis_lines)
+    axis_table = read_axes().valid
+    axes = build_axes(axis_table, *layers.axis_lines)
+    axis_towns = axis_town_cells(axis_table, grid, speeds)
     step(6)
     places = load_places(data_dir).to_crs(WORK_CRS)
     joined = gpd.sjoin(
@@ -618,6 +626,7 @@ def load_model_inputs(
         axis_cells=axis_cells,
         edge_cells=edge_cells,
         network=network,
+        axis_towns=axis_towns,
         crossings=crossings,
         flood_zones=flood_zones,
         season_calendar=read_season_calendar(),
@@ -1342,8 +1351,39 @@ def speed_grids(
     on_axis = touched > 0
     a = touched[on_axis]
     base = np.where(road[on_axis] > 0, road[on_axis], cls[a])
-    road[on_axis] = np.where((escort[a] > 0) & (factor[a] > 0), np.minimum(escort[a], base), base * factor[a])
+    ruled = np.where((escort[a] > 0) & (factor[a] > 0), np.minimum(escort[a], base), base * factor[a])
+    town = inputs.axis_towns[on_axis] if inputs.axis_towns is not None else False
+    road[on_axis] = np.where(town, base, ruled)  # no axis status within its towns
     return road, offroad
+
+
+def axis_town_cells(axes: pd.DataFrame, grid: Grid, speeds: pd.DataFrame) -> np.ndarray:
+    """Cells of the towns the axes are drawn through, where no axis status applies.
+
+    Parameters
+    ----------
+    axes
+        ``geo.sources.curated.read_axes().valid`` (``waypoint_list`` of ``(name, lon, lat)``,
+        EPSG:4326).
+    grid
+        Target grid (WORK_CRS).
+    speeds
+        The speed table: ``axis_status / town_open_km`` (km) is the radius round each
+        waypoint (0 or absent: no town cells).
+
+    Returns
+    -------
+    numpy.ndarray
+        bool (rows, cols), on 4 KiB pages (see :attr:`ModelInputs.axis_towns`).
+    """
+    radius = speed_lookup(speeds, "axis_status", "dry").get("town_open_km", 0.0)
+    pts = {(round(lon, 6), round(lat, 6)) for wps in axes["waypoint_list"] for _, lon, lat in wps}
+    if not radius > 0 or not pts:
+        return _small_page_zeros(grid.shape, bool)
+    lon, lat = zip(*sorted(pts), strict=True)
+    points = gpd.points_from_xy(lon, lat)
+    towns = gpd.GeoDataFrame({"radius_km": np.full(len(lon), radius)}, geometry=points, crs="EPSG:4326")
+    return no_entry_mask(towns, grid)
 
 
 def _no_entry_cells(inputs: ModelInputs, zones: gpd.GeoDataFrame) -> np.ndarray:
@@ -1449,6 +1489,7 @@ def _friction_kernel(
     axis_class,
     axis_factor,
     axis_escort,
+    axis_town,
     inside,
     water,
     no_entry,  # noqa: ANN001, ANN202
@@ -1462,9 +1503,10 @@ def _friction_kernel(
         if a > 0:
             if not road > 0:
                 road = axis_class[a]
-            e = axis_escort[a]
-            if e > 0 and axis_factor[a] > 0:
-                road = min(e, road)
+            if axis_town[k]:  # a town's cells: the axis's status applies out of town
+                pass
+            elif axis_escort[a] > 0 and axis_factor[a] > 0:
+                road = min(axis_escort[a], road)
             else:
                 road = road * axis_factor[a]
         has_road = road > 0
@@ -1549,6 +1591,7 @@ def build_friction(
     cls, factor, escort = _axis_speeds(inputs, axis_status, season)
     blocked = flat(_no_entry_cells(inputs, no_entry))
     axis_cells = flat(_axis_cells(inputs))
+    towns = flat(inputs.axis_towns if inputs.axis_towns is not None else _small_page_zeros(grid.shape, bool))
     road_code = flat(inputs.road_speed_base.codes)
     road_lut = inputs.road_speed_base.table[season]
     if _patch is None:
@@ -1563,6 +1606,7 @@ def build_friction(
             cls,
             factor,
             escort,
+            towns,
             flat(inputs.inside),
             flat(inputs.water),
             blocked,
@@ -1584,6 +1628,7 @@ def build_friction(
             cls,
             factor,
             escort,
+            towns[cells],
             flat(inputs.inside)[cells],
             flat(inputs.water)[cells],
             blocked[cells],
@@ -1607,7 +1652,7 @@ def build_friction(
             road = road_lut[road_code[idx]].astype(np.float64)
             on_axis = a > 0
             road[on_axis] = np.where(road[on_axis] > 0, road[on_axis], cls[a[on_axis]]) * (
-                factor[a[on_axis]] > 0
+                (factor[a[on_axis]] > 0) | towns[idx[on_axis]]
             )
             off = idx[~(road > 0)]
             if effect == "impassable":

@@ -429,3 +429,39 @@ def test_reachability_page_uses_clipped_band_areas_and_labels_before_after(
     assert [t.label for t in at.tabs][1] == "After: reachable areas under the scenario"
     change = _from_page(at.dataframe[0].value)
     assert (change["area_after_km2"] < change["area_before_km2"]).any()
+
+
+def test_closing_an_axis_leaves_the_towns_it_leaves_from_open(model) -> None:  # noqa: ANN001
+    """RN15 starts at the Sévaré junction, where Mopti's road meets RN6 to the west.
+
+    Closing RN15 (east, to Bandiagara) must not slow any trip from Mopti to the west:
+    within ``town_open_km`` of its towns an axis's status does not apply.
+    """
+    from pyproj import Transformer
+
+    from geo.model.friction import axis_town_cells, read_speed_table, speed_lookup
+    from geo.model.scenario import Scenario, run_scenario
+    from geo.sources.curated import read_axes
+
+    inputs, hubs, before = model
+    radius = speed_lookup(read_speed_table(), "axis_status", "dry")["town_open_km"]
+    table = read_axes().valid
+    towns = axis_town_cells(table, inputs.grid, read_speed_table())
+    np.testing.assert_array_equal(towns, inputs.axis_towns)
+    # the town cells lie within the radius of a waypoint, and each waypoint has its disc
+    x, y = Transformer.from_crs("EPSG:4326", WORK_CRS, always_xy=True).transform(-4.0976, 14.5274)  # Sévaré
+    r, c = inputs.grid.rowcol(np.array([x]), np.array([y]))
+    n = int(np.ceil(radius / inputs.grid.cell_km)) + 2
+    rr, cc = np.mgrid[r[0] - n : r[0] + n + 1, c[0] - n : c[0] + n + 1]
+    cx, cy = inputs.grid.transform * (cc + 0.5, rr + 0.5)
+    km = np.hypot(cx - x, cy - y) / 1000.0
+    assert towns[rr, cc][km < radius - inputs.grid.cell_km].all()  # the disc round Sévaré
+    out = run_scenario(inputs, hubs, before, Scenario(close_axes=("RN15-SEV-KORO",)))
+    f0, f1 = np.asarray(before.friction), np.asarray(out.after.friction)
+    changed = f0 != f1
+    assert changed.any() and not (changed & towns).any()  # closed between the towns only
+    lost = out.localities[(out.localities["hub_id"] == "MOP") & (out.localities["change"] == "lost")]
+    assert len(lost) and (lost["lon"] > -4.1).all()  # only east of Sévaré, none to the west
+    west = inputs.places[inputs.places.geometry.x < x - 50_000]
+    tb, ta = before.cells["MOP"].raster(), out.after.cells["MOP"].raster()
+    np.testing.assert_array_equal(tb[west["row"], west["col"]], ta[west["row"], west["col"]])
