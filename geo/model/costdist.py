@@ -505,14 +505,27 @@ class _Workspace:
     """Scratch arrays for one search at a time, kept clean (all ``inf``) between uses.
 
     ``cost`` (8 bytes per cell) always; ``labels`` (4 bytes per cell) only once a
-    search with labels (catchments) asks for it.
+    search with labels (catchments) asks for it; ``marks`` (1 byte per cell) once an
+    update asks for it.
     """
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.cost = np.full(n, np.inf)
         self._labels: np.ndarray | None = None
+        self._marks: np.ndarray | None = None
         self._dummy = np.zeros(1, dtype=np.int32)
+
+    @property
+    def marks(self) -> np.ndarray:
+        """uint8 per cell, all 0 between uses (:func:`update`'s marks; made on first use).
+
+        Kept with the workspace: a fresh one per update cost a first write of 46 MB at
+        250 m, which this VM's host backs at 0.1-2 s per GiB (bench/bench_reach.py).
+        """
+        if self._marks is None:
+            self._marks = np.zeros(self.n, dtype=np.uint8)
+        return self._marks
 
     @property
     def labels(self) -> np.ndarray:
@@ -1313,6 +1326,20 @@ def _mark_dirty(
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
+def _clear_marks(mark, prev_idx, clean, moves, ncols):  # noqa: ANN001, ANN202
+    """Set ``mark`` back to 0 where :func:`_mark_dirty` marked: the neighbours of the dirty cells."""
+    offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
+    for i in range(prev_idx.shape[0]):
+        if clean[i]:
+            continue
+        b = np.int64(prev_idx[i])
+        m = moves[b]
+        for k in range(8):
+            if (m >> k) & 1:
+                mark[b + offs[k]] = 0
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
 def _seeds(prev_idx, clean, table, change, mark, f, moves, near, ncols, cell_km, gate, toll_h, max_h):  # noqa: ANN001, ANN202
     """Return the moves out of clean cells that may now give a shorter time than the table holds.
 
@@ -1527,8 +1554,8 @@ def update(
     s = int(start[0]) * ncols + int(start[1])
     hours_arr = np.asarray(sorted(float(h) for h in hours), dtype=np.float64)
     f = grid.friction.reshape(-1)
-    mark = np.zeros(f.size, dtype=np.uint8)  # per search: pages are zeroed when first touched
     with _borrowed(f.size) as ws:
+        mark = ws.marks
         _scatter(ws.cost, previous.idx, previous.time_h)
         args = (f, grid.moves, grid.near, ncols, float(cell_km), grid.gate, grid.toll_h)
         prev_i, prev_t = previous.idx, previous.time_h
@@ -1549,6 +1576,7 @@ def update(
         out_i, out_t, moved, l_i, l_t, g_i, g_t = _merge_update(
             previous.idx, previous.time_h, clean, f_idx, f_t, ws.cost, hours_arr
         )
+        _clear_marks(mark, prev_i, clean, grid.moves, ncols)
     return Updated(
         Settled(out_i, out_t, None, previous.shape, float(max_h)),
         moved,

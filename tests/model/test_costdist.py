@@ -186,12 +186,14 @@ def _patched_like_full(f0: np.ndarray, f1: np.ndarray) -> None:
 
 def _update_case(f0: np.ndarray, f1: np.ndarray, start: tuple[int, int], hours=(3.0, 6.0, 12.0), **kw):  # noqa: ANN001, ANN003, ANN202
     """Search f0, update to f1, and return (updated, bands moved, full search of f1)."""
-    from geo.model.costdist import change_flags, first_near_change, update
+    from geo.model.costdist import _pool, change_flags, first_near_change, update
 
     _patched_like_full(f0, f1)
     before = settle(f0, [start], cell_km=1.0, max_h=12.0, **kw)
     change = change_flags(f0, prepare_friction(f1))
     up = update(f1, before, change, start=start, cell_km=1.0, max_h=12.0, hours=hours)
+    # the kept workspaces are clean again: no time in the table, no mark
+    assert all(np.isinf(w.cost).all() and not (w._marks is not None and w._marks.any()) for w in _pool)
     full = settle(f1, [start], cell_km=1.0, max_h=12.0, **kw)
     # the cells settled before the first one near the change are kept without a look: same result
     since = first_near_change(before, change)
