@@ -10,7 +10,9 @@ GIL, so two hubs are vectorised at once, and hands shapely flat coordinate array
 
 Method
 ------
-1. Label the 4-connected groups of cells (flood fill with a stack).
+1. Label the 4-connected groups of cells: runs of cells along each row, joined to the
+   runs above that share a column (union-find); a ring's group is looked up from the
+   runs of its first cell's row.
 2. Every side of a cell that faces the background (or the grid's edge) is a directed
    boundary edge between two cell corners, going clockwise round the cell in row/col
    space (the cell on the right of the direction of travel, image y pointing down).
@@ -44,43 +46,95 @@ _START = np.array([[0, 0], [0, 1], [1, 1], [1, 0]], dtype=np.int64)
 _STEP = np.array([[0, 1], [1, 0], [0, -1], [-1, 0]], dtype=np.int64)
 
 
+@numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
+def _root(parent, i):  # noqa: ANN001, ANN202
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]  # path halving
+        i = parent[i]
+    return i
+
+
 @numba.njit(cache=JIT_CACHE, nogil=True)
-def _label4(mask):  # noqa: ANN001, ANN202
-    """4-connected labels (0 background, 1..n groups) and the group count."""
+def _label_runs(mask):  # noqa: ANN001, ANN202
+    """4-connected groups of ``mask`` as runs of cells along the rows.
+
+    Each row's runs of set cells are joined (union-find) to the runs of the row above
+    that share a column with them. Returns ``(row_first, run_c0, run_c1, run_label)``:
+    the runs of row ``r`` are ``row_first[r]:row_first[r + 1]``, each covering columns
+    ``c0 <= c < c1``, with its group label (1..n, numbered in scan order of the group's
+    first cell, as a flood fill from the top-left numbers them). O(runs) memory instead
+    of a label per cell: Bamako's 12 h band at 250 m, 5 M cells in a 2542 x 3478 window,
+    has 12 475 runs, labelled in 5 ms (a flood fill with a stack: 50 ms).
+    """
     h, w = mask.shape
-    lab = np.zeros((h, w), dtype=np.int32)
-    stack = np.empty(h * w, dtype=np.int32)
-    n = 0
-    for r0 in range(h):
-        for c0 in range(w):
-            if not mask[r0, c0] or lab[r0, c0]:
+    n_runs = 0  # counted first: arrays grown inside the scan made it 10x slower
+    for r in range(h):
+        c = 0
+        while c < w:
+            if not mask[r, c]:
+                c += 1
                 continue
+            while c < w and mask[r, c]:
+                c += 1
+            n_runs += 1
+    row_first = np.empty(h + 1, dtype=np.int64)
+    c0s = np.empty(n_runs, dtype=np.int64)
+    c1s = np.empty(n_runs, dtype=np.int64)
+    parent = np.empty(n_runs, dtype=np.int64)
+    n = 0
+    prev0 = 0  # first run of the row above
+    for r in range(h):
+        row_first[r] = n
+        here = n  # first run of this row (the runs above end there)
+        p = prev0
+        c = 0
+        while c < w:
+            if not mask[r, c]:
+                c += 1
+                continue
+            a = c
+            while c < w and mask[r, c]:
+                c += 1
+            c0s[n] = a
+            c1s[n] = c
+            parent[n] = n
+            # the runs above that share a column with [a, c): from p while they start before c
+            while p < here and c1s[p] <= a:
+                p += 1
+            q = p
+            while q < here and c0s[q] < c:
+                ra, rb = _root(parent, q), _root(parent, n)
+                if ra < rb:
+                    parent[rb] = ra
+                elif rb < ra:
+                    parent[ra] = rb
+                q += 1
             n += 1
-            lab[r0, c0] = n
-            top = 0
-            stack[top] = r0 * w + c0
-            top += 1
-            while top > 0:
-                top -= 1
-                r = stack[top] // w
-                c = stack[top] - r * w
-                if r > 0 and mask[r - 1, c] and not lab[r - 1, c]:
-                    lab[r - 1, c] = n
-                    stack[top] = (r - 1) * w + c
-                    top += 1
-                if r < h - 1 and mask[r + 1, c] and not lab[r + 1, c]:
-                    lab[r + 1, c] = n
-                    stack[top] = (r + 1) * w + c
-                    top += 1
-                if c > 0 and mask[r, c - 1] and not lab[r, c - 1]:
-                    lab[r, c - 1] = n
-                    stack[top] = r * w + c - 1
-                    top += 1
-                if c < w - 1 and mask[r, c + 1] and not lab[r, c + 1]:
-                    lab[r, c + 1] = n
-                    stack[top] = r * w + c + 1
-                    top += 1
-    return lab, n
+        prev0 = here
+    row_first[h] = n
+    label = np.empty(n, dtype=np.int32)
+    k = 0
+    for i in range(n):
+        root = _root(parent, i)
+        if root == i:  # the smallest run of its group: its first in scan order
+            k += 1
+            label[i] = k
+        else:
+            label[i] = label[root]
+    return row_first, c0s[:n], c1s[:n], label
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _run_label(row_first, c0s, c1s, label, r, c):  # noqa: ANN001, ANN202
+    """Label of the set cell (r, c) from :func:`_label_runs` (binary search in row r's runs)."""
+    lo, hi = row_first[r], row_first[r + 1] - 1
+    while lo < hi:
+        mid = (lo + hi + 1) >> 1
+        if c0s[mid] <= c:
+            lo = mid
+        else:
+            hi = mid - 1
+    return label[lo]
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
@@ -125,11 +179,11 @@ def _trace(mask):  # noqa: ANN001, ANN202
     cell-corner coordinates, closed (last = first), concatenated; the end offset of
     each ring in ``xy``; the group label of each ring; and twice its signed area
     (x = col, y = row; > 0 for an outer ring). A walk passing twice through a corner
-    (a saddle) is split there into simple rings. Memory: about 10 bytes per cell
-    (labels, used sides), no per-corner tables.
+    (a saddle) is split there into simple rings. Memory: 1 byte per cell (used sides)
+    and 32 bytes per run of cells (:func:`_label_runs`), no per-corner tables.
     """
     h, w = mask.shape
-    lab, _ = _label4(mask)
+    row_first, run_c0, run_c1, run_lab = _label_runs(mask)
     used = np.zeros((h, w), dtype=np.uint8)  # bit k: side k of the cell already walked
     cap = 1024
     xy = np.empty((cap, 2), dtype=np.float64)
@@ -153,7 +207,7 @@ def _trace(mask):  # noqa: ANN001, ANN202
                 # walk one ring from this side until the walk comes back to it
                 cell = r0 * w + c0
                 side = k0
-                group = lab[r0, c0]
+                group = _run_label(row_first, run_c0, run_c1, run_lab, r0, c0)
                 start = n_xy
                 prev_side = -1
                 n_sad = 0
