@@ -29,7 +29,7 @@ from branca.element import Element, MacroElement, Template
 
 from geo.config import WORK_CRS
 from geo.products.cartography import BAND_OPACITY, ROAD_STATUS_COLOUR, hub_colour
-from geo.products.i18n import format_date, source_credit, tr
+from geo.products.i18n import credit_lines, format_date, tr, tr_count
 from geo.products.snapshot import (
     INCIDENT_CLASSES,
     CercleFigures,
@@ -167,7 +167,10 @@ def build_public_incidents_layer(
                         "snapmap.name_value",
                         lang,
                         name=row["adm2_name"],
-                        value=f"{row['incidents']} {labels['incidents_label'].lower()}",
+                        # plural by the upper bound: "0 incident", "1-4 incidents" (French)
+                        value=tr_count(
+                            "snapmap.incident_count", int(row["incidents_max"]), lang, count=row["incidents"]
+                        ),
                     )
                 )
             ),
@@ -342,7 +345,7 @@ def _positions_html(positions: pd.DataFrame | None, page: SnapshotPage) -> str:
         return f'<h2>{esc(t["positions"])}</h2><p class="small">{esc(t["positions_none"])}</p>'
     from geo.products.positions_map import table
 
-    rows = table(positions, lang)
+    rows = table(positions, lang, names=dict(page.scope_names))  # "Axe Sévaré - Koro", not an id
     items = "".join(
         f"<li><b>{esc(r['topic'])}</b> &middot; {esc(r['scope'])}<br>{esc(r['text'])}"
         f'<br><span class="small">'
@@ -356,8 +359,9 @@ def _positions_html(positions: pd.DataFrame | None, page: SnapshotPage) -> str:
 def _side_panel(page: SnapshotPage, positions: pd.DataFrame | None = None) -> str:
     t, lang = page.labels, page.lang
     links = "".join(f'<li><a href="{esc(href)}">{esc(label)}</a></li>' for href, label in page.downloads)
-    credits = [source_credit(s, lang if lang in ("fr", "en") else "en") for s in page.sources]
-    sources = "".join(f"<li>{esc(c['publisher'])} &mdash; {esc(c['licence'])}</li>" for c in credits)
+    # one line per publisher and licence (the COD-AB regions and cercles share one)
+    lines = credit_lines(page.sources, lang if lang in ("fr", "en") else "en")
+    sources = "".join(f"<li>{esc(line)}</li>" for line in lines)
     # shown instead of the download links when the page is embedded (srcdoc): names the app's tab
     note = tr("snapmap.embed_note", lang, tab=tr("public.tab_downloads", lang))
     # the situation shown is the release date; the publication date and delay follow, once

@@ -14,6 +14,7 @@ import streamlit as st
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
+from geo.products.export import rule_text
 from geo.products.i18n import LANG_NAMES, LANGS, tr
 from views import auth, common
 from views.common import t, tn
@@ -134,6 +135,14 @@ else:
         st.caption(t("export.positions_public") if pub else t("export.positions_internal"))
         st.dataframe(common.labelled(out["positions"], "export.pos_col"), hide_index=True, width="stretch")
     with st.expander(t("export.zones")):
-        zones = state.zones_adm2.drop(columns="geometry")[["pcode", "name", "zone", "rule_id"]]
-        zones = zones.assign(zone=zones["zone"].map(lambda z: tr(f"zone_{z}", common.lang())))
+        ui = common.lang()
+        zones = state.zones_adm2.drop(columns="geometry")
+        # the rule in words ("Moins de la moitié des habitants ..."), not its code (Z3-FAR)
+        rules = [
+            rule_text(i, d, ui)
+            for i, d in zip(zones["rule_id"], zones.get("rule", zones["rule_id"]), strict=True)
+        ]
+        zones = zones[["pcode", "name", "zone"]].assign(
+            zone=zones["zone"].map(lambda z: tr(f"zone_{z}", ui)), rule_id=rules
+        )
         st.dataframe(common.labelled(zones, "export.col"), hide_index=True, width="stretch")

@@ -25,6 +25,7 @@ from geo.products.snapshot import (
     download_name,
     list_snapshots,
     publish_snapshot,
+    published_text,
     read_metadata,
     verify_snapshot,
     zip_snapshot,
@@ -83,7 +84,7 @@ def publish_form(lang: str) -> None:
                 # this expander: the rerun lists the new snapshot, which moves the expander, and
                 # Streamlit redraws it folded, hiding any message left inside it. The confirmation
                 # stays until dismissed or another page is opened (app.py, keep_notice_for).
-                common.notify(PAGE, md(tr("public.published", lang, name=folder.name)))
+                common.notify(PAGE, md(published_text(read_metadata(folder), lang)))
                 st.rerun()  # the list above was read before this snapshot existed: read it again
 
 

@@ -37,6 +37,7 @@ import functools
 import io
 import math
 import re
+from collections.abc import Sequence
 from importlib import resources
 from typing import Literal
 
@@ -342,25 +343,65 @@ def recorder_label(recorded_by: object, lang: str) -> str:
     return tr("common.seed_recorder", lang) if recorded_by == SEED_RECORDER else str(recorded_by)
 
 
+@functools.cache
+def _shipped_credit(role: str, field: str) -> str:
+    """Return the ``publisher`` or ``licence`` text the shipped manifest records for ``role`` ("" if none)."""
+    from geo.sources.datasets import load_manifest
+
+    entry = load_manifest().get(role)
+    return str(getattr(entry, field, "") or "") if entry is not None else ""
+
+
+#: Roles whose credit the project writes itself (``geo.products.snapshot``): always the catalog's words.
+PROJECT_CREDIT_ROLES = ("curated",)
+
+
 def source_credit(record: dict, lang: str) -> dict[str, str]:
     """Return a snapshot's source credit (``data``, ``publisher``, ``licence``, ``url``) for ``lang``.
 
     The publisher and licence texts recorded for a data role are English
-    (``data/manifest.toml``). When a record holds exactly the English text of the catalogs
-    (``credit.<role>.publisher`` / ``.licence``), the text of ``lang`` is returned; a text
-    the catalogs do not hold (a dataset fetched with its own credit) is kept as recorded.
-    Names and titles of sources stay as published in both languages. ``data`` names the
-    role in words (``credit.<role>``), or is the role itself.
+    (``data/manifest.toml``). When a record holds the text the shipped manifest records for
+    its role, or the English text of the catalogs (``credit.<role>.publisher`` /
+    ``.licence``), the catalog's words of ``lang`` are returned: reader-facing text, without
+    file paths or column names a donor does not have. The project's own layers
+    (:data:`PROJECT_CREDIT_ROLES`) always read in the catalog's words. A text neither holds
+    (a dataset fetched with its own credit) is kept as recorded. Names and titles of
+    sources stay as published in both languages. ``data`` names the role in words
+    (``credit.<role>``), or is the role itself.
     """
     role = str(record.get("role", ""))
     out = {"data": tr(f"credit.{role}", lang) if has_key(f"credit.{role}", lang) else role}
     for field in ("publisher", "licence"):
         text = str(record.get(field, "") or "")
         key = f"credit.{role}.{field}"
-        same = has_key(key, "en") and tr(key, "en") == text
-        out[field] = tr(key, lang) if same and has_key(key, lang) else text
+        known = has_key(key, "en") and (
+            role in PROJECT_CREDIT_ROLES or text in (tr(key, "en"), _shipped_credit(role, field))
+        )
+        out[field] = tr(key, lang) if known and has_key(key, lang) else text
     out["url"] = str(record.get("url", "") or "")
     return out
+
+
+def credit_lines(records: Sequence[dict], lang: str) -> list[str]:
+    """Return the source credits as reader lines, one per publisher and licence.
+
+    Datasets with the same publisher and licence (the regions and cercles of one COD-AB
+    release) share one line naming them all: ``Régions (admin 1), Cercles (admin 2) :
+    OCHA Mali COD-AB 2015 … — CC0 …``.
+
+    Parameters
+    ----------
+    records
+        Provenance records (``role``, ``publisher``, ``licence``), as :func:`source_credit`.
+    lang
+        ``{"fr", "en"}``.
+    """
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for record in records:
+        c = source_credit(record, lang)
+        grouped.setdefault((c["publisher"], c["licence"]), []).append(c["data"])
+    colon = " : " if lang == "fr" else ": "
+    return [f"{', '.join(data)}{colon}{pub} — {lic}" for (pub, lic), data in grouped.items()]
 
 
 # --------------------------------------------------------------------------- engine reports

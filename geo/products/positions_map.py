@@ -389,7 +389,7 @@ def table(rows: pd.DataFrame, lang: str, *, names: Mapping[str, str] | None = No
             "position_id": ids.astype(int).to_numpy(),
             "topic": [topic_label(t, lang) for t in rows["topic"]],
             "status": [status_label(s, lang) for s in status],
-            "scope": [scope_label(str(s), lang) for s in rows["scope"]],
+            "scope": [scope_label(str(s), lang, place) for s in rows["scope"]],
             "place": [place.get(str(s), "") for s in rows["scope"]],
             "text": rows[f"text_{lang}"].astype(str).to_numpy(),
             "endorsed": rows["endorsed"].astype(str).to_numpy() if "endorsed" in rows.columns else "",

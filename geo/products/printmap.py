@@ -1639,6 +1639,7 @@ def draw_positions_pages(
     map_title: str = "",
     produced: dt.date | None = None,
     dpi: int = 150,
+    numbering: tuple[int, int] | None = None,
 ) -> list[Any]:
     """Draw the table of the positions that apply to a mapped area (one or more pages).
 
@@ -1660,6 +1661,10 @@ def draw_positions_pages(
         Production date in the footer (default today).
     dpi
         Resolution of a PNG rendering.
+    numbering
+        ``(first, total)``: the pages are numbered ``first`` ... of ``total`` in the footer
+        (pages of a longer document, :func:`render_pack`); None: numbered among themselves
+        when there is more than one.
 
     Returns
     -------
@@ -1670,37 +1675,15 @@ def draw_positions_pages(
     """
     from matplotlib.figure import Figure
 
-    from geo.products.positions_map import table
-
     check_lang(lang)
     _check(paper, "bands")
     w_mm, h_mm = PAPER_MM[paper]
     s = w_mm / 297.0
-    tab = table(rows, lang) if len(rows) else None
-    font = 7.0 * s
-    char_mm = font * 0.55 * 25.4 / 72  # average DejaVu Sans glyph width
-    usable = 0.976
-    widths = [max(4, int(f * usable * w_mm / char_mm)) for _, _, f in _POSITION_COLUMNS]
-    line_h = font * 1.32 / 72 * 25.4 / h_mm  # figure fraction per text line
-    cells: list[list[list[str]]] = []
-    if tab is not None:
-        for _, r in tab.iterrows():
-            place = str(r["place"])
-            scope = str(r["scope"]) + (f" ({place})" if place and not str(r["scope"]).endswith(place) else "")
-            values = {**r.to_dict(), "scope": scope, "position_id": f"P{r['position_id']}"}
-            cells.append(
-                [_wrap_cell(values[k], wdt) for (k, _, _), wdt in zip(_POSITION_COLUMNS, widths, strict=True)]
-            )
-    top, bottom = 0.85, 0.075
-    pages: list[list[list[list[str]]]] = [[]]
-    y = top - 1.6 * line_h
-    for row in cells:
-        need = (max(len(c) for c in row) + 0.6) * line_h
-        if y - need < bottom and pages[-1]:
-            pages.append([])
-            y = top - 1.6 * line_h
-        pages[-1].append(row)
-        y -= need
+    font, usable, line_h = _positions_metrics(paper)
+    pages = _positions_pages(rows, lang=lang, paper=paper)
+    cells = [row for page in pages for row in page]
+    top = _POSITIONS_TOP
+    first, total = numbering if numbering is not None else (1, len(pages))
     figs = []
     title = tr("positions.title", lang)
     sub = tr_count("positions.subtitle", len(cells), lang, map=map_title, date=format_date(as_of, lang))
@@ -1730,11 +1713,60 @@ def draw_positions_pages(
             y -= (max(len(c) for c in row) + 0.3) * line_h
             fig.add_artist(_rule(x0, xs[-1], y + 0.15 * line_h, "#cccccc", 0.4))
             y -= 0.3 * line_h
-        _draw_footer(
-            fig, produced or dt.date.today(), (i, len(pages)) if len(pages) > 1 else None, lang=lang, s=s
-        )
+        number = (first + i - 1, total) if total > 1 else None
+        _draw_footer(fig, produced or dt.date.today(), number, lang=lang, s=s)
         figs.append(fig)
     return figs
+
+
+#: Top and bottom of the positions table (figure fractions).
+_POSITIONS_TOP, _POSITIONS_BOTTOM = 0.85, 0.075
+
+
+def _positions_metrics(paper: str) -> tuple[float, float, float]:
+    """Font size (pt), usable width (figure fraction) and line height (figure fraction) of the table."""
+    w_mm, h_mm = PAPER_MM[paper]
+    font = 7.0 * w_mm / 297.0
+    return font, 0.976, font * 1.32 / 72 * 25.4 / h_mm
+
+
+def _positions_pages(rows: pd.DataFrame, *, lang: str, paper: str) -> list[list[list[list[str]]]]:
+    """Cut the positions table into pages: per page, per row, per column, the wrapped lines.
+
+    The scope reads as the place (``Axe Sévaré - Koro``: :func:`geo.products.positions_map.table`),
+    the endorsement date as a date of ``lang`` (``2 décembre 2026``). Always at least one page
+    (empty when ``rows`` is).
+    """
+    from geo.products.i18n import format_day
+    from geo.products.positions_map import table
+
+    w_mm, _ = PAPER_MM[paper]
+    font, usable, line_h = _positions_metrics(paper)
+    char_mm = font * 0.55 * 25.4 / 72  # average DejaVu Sans glyph width
+    widths = [max(4, int(f * usable * w_mm / char_mm)) for _, _, f in _POSITION_COLUMNS]
+    cells: list[list[list[str]]] = []
+    for _, r in (table(rows, lang) if len(rows) else pd.DataFrame()).iterrows():
+        place = str(r["place"])
+        scope = str(r["scope"]) + (f" ({place})" if place and not str(r["scope"]).endswith(place) else "")
+        values = {
+            **r.to_dict(),
+            "scope": scope,
+            "position_id": f"P{r['position_id']}",
+            "endorsed": format_day(r["endorsed"], lang, long=True),
+        }
+        cells.append(
+            [_wrap_cell(values[k], wdt) for (k, _, _), wdt in zip(_POSITION_COLUMNS, widths, strict=True)]
+        )
+    pages: list[list[list[list[str]]]] = [[]]
+    y = _POSITIONS_TOP - 1.6 * line_h
+    for row in cells:
+        need = (max(len(c) for c in row) + 0.6) * line_h
+        if y - need < _POSITIONS_BOTTOM and pages[-1]:
+            pages.append([])
+            y = _POSITIONS_TOP - 1.6 * line_h
+        pages[-1].append(row)
+        y -= need
+    return pages
 
 
 def _rule(x0: float, x1: float, y: float, colour: str, lw: float) -> Any:
@@ -1819,6 +1851,13 @@ def _draw_land(ax: Any, p: dict[str, Any], extent: tuple) -> Any:
     return countries
 
 
+#: Outline of each hub's largest band over the incident choropleth (national public map):
+#: width (pt, A4) and dash (matplotlib on-off in line widths). Roads are solid lines of the
+#: status colours; a hub's reach is a dashed, thicker line in the hub's colour (legend alike).
+HUB_OUTLINE_LW = 2.2
+HUB_OUTLINE_DASH = (0, (4, 1.5))
+
+
 def _draw_reach(
     ax: Any,
     p: dict[str, Any],
@@ -1871,14 +1910,20 @@ def _draw_reach(
                     alpha = [0.55, 0.35, 0.18, 0.1, 0.07][min(len(hours) - 1 - k, 4)]
                 _plot_polys(ax, part, facecolor=colour, edgecolor="none", alpha=alpha, zorder=2 + k * 0.01)
             outer = hb[hb["hours"] == hours[0]]
-            _plot_polys(
-                ax,
-                outer,
-                facecolor="none",
-                edgecolor=colour,
-                linewidth=(1.4 if outline_only else 0.6) * s,
-                zorder=2.2,
-            )
+            if outline_only:  # dashed, thick and haloed: never read as a road of a status colour
+                lw = HUB_OUTLINE_LW * s
+                _plot_polys(
+                    ax,
+                    outer,
+                    facecolor="none",
+                    edgecolor=colour,
+                    linewidth=lw,
+                    linestyle=HUB_OUTLINE_DASH,
+                    zorder=2.2,
+                    path_effects=_halo(lw + 1.6 * s),
+                )
+            else:
+                _plot_polys(ax, outer, facecolor="none", edgecolor=colour, linewidth=0.6 * s, zorder=2.2)
         if focus_hub is not None:
             colour = hub_colour(str(focus_hub))
             for k, h in enumerate(sorted(hours)):
@@ -1906,7 +1951,9 @@ def _draw_reach(
                 legend.append(
                     (
                         "line" if outline_only else "fill",
-                        {"color": colour, "lw": 1.6} if outline_only else {"color": colour, "alpha": 0.45},
+                        {"color": colour, "lw": HUB_OUTLINE_LW, "ls": HUB_OUTLINE_DASH}
+                        if outline_only
+                        else {"color": colour, "alpha": 0.45},
                         tr("reach_of", lang, hub=hub_names.get(hid, hid), h=hmax),
                     )
                 )
@@ -2239,7 +2286,7 @@ def _draw_footer(fig: Any, produced: dt.date, page: tuple[int, int] | None, *, l
     """Disclaimer, production date and page number under the map."""
     disc = "\n".join(textwrap.wrap(tr("disclaimer", lang), 175))
     fig.text(0.012, 0.088, disc, fontsize=6.3 * s, va="top", ha="left", color="#333333", fontstyle="italic")
-    footer = tr("produced", lang, date=format_date(produced, lang))
+    footer = tr("produced", lang, date=format_date(produced, lang), product=tr("product_name", lang))
     fig.text(0.012, 0.038, footer, fontsize=6.3 * s, va="top", ha="left", color="#444444")
     if page is not None:
         fig.text(
@@ -2493,7 +2540,7 @@ def _metadata(title: str, as_of: dt.date, lang: str) -> dict[str, str]:
     return {
         "Title": title,
         "Subject": tr("print.pdf_subject", lang, date=format_date(as_of, lang)),
-        "Creator": "Mali access mapper (geo.products.printmap)",
+        "Creator": tr("product_name", lang),
     }
 
 
@@ -2570,6 +2617,9 @@ def render_map(
     _check(paper, show, fmt)
     import matplotlib
 
+    rows = mapped_positions(layers, focus_hub=focus_hub, paper=paper) if fmt == "pdf" else None
+    # a PDF with the positions table: pages numbered over the whole document, the map first
+    total = 1 + (len(_positions_pages(rows, lang=lang, paper=paper)) if rows is not None else 0)
     with matplotlib.rc_context(_pdf_rc()):
         fig = draw_map(
             layers,
@@ -2583,10 +2633,10 @@ def render_map(
             title=title,
             subtitle=subtitle,
             produced=produced,
+            page=(1, total) if total > 1 else None,
         )
         buf = io.BytesIO()
         map_title = fig.texts[0].get_text().replace("\\$", "$")
-        rows = mapped_positions(layers, focus_hub=focus_hub, paper=paper) if fmt == "pdf" else None
         if rows is None:
             kwargs: dict[str, Any] = {"format": fmt, "dpi": dpi}
             if fmt == "pdf":
@@ -2599,7 +2649,7 @@ def render_map(
                 pdf.savefig(fig)
                 for page in draw_positions_pages(
                     rows, as_of=as_of, lang=lang, paper=paper, public=public, map_title=map_title,
-                    produced=produced, dpi=dpi,
+                    produced=produced, dpi=dpi, numbering=(2, total),
                 ):  # fmt: skip
                     pdf.savefig(page)
     data = buf.getvalue()
@@ -2660,8 +2710,14 @@ def render_pack(
 
     buf = io.BytesIO()
     title = tr("title_national", lang)
+    # pages numbered over the whole document: each hub's map, then its positions table
+    rows_of = [mapped_positions(layers, focus_hub=hid, paper=paper) for hid in hub_ids]
+    tables = [0 if rows is None else len(_positions_pages(rows, lang=lang, paper=paper)) for rows in rows_of]
+    total = len(hub_ids) + sum(tables)
+    number = 0
     with matplotlib.rc_context(_pdf_rc()), PdfPages(buf, metadata=_metadata(title, as_of, lang)) as pdf:
         for i, hid in enumerate(hub_ids, start=1):
+            number += 1
             fig = draw_map(
                 layers,
                 as_of=as_of,
@@ -2671,23 +2727,26 @@ def render_pack(
                 focus_hub=hid,
                 public=public,
                 produced=produced,
-                page=(i, len(hub_ids)),
+                page=(number, total),
             )
             pdf.savefig(fig)
-            rows = mapped_positions(layers, focus_hub=hid, paper=paper)
+            rows = rows_of[i - 1]
             if rows is not None:
                 map_title = fig.texts[0].get_text().replace("\\$", "$")
                 for page in draw_positions_pages(
                     rows, as_of=as_of, lang=lang, paper=paper, public=public, map_title=map_title,
-                    produced=produced, dpi=dpi,
+                    produced=produced, dpi=dpi, numbering=(number + 1, total),
                 ):  # fmt: skip
                     pdf.savefig(page)
+                number += tables[i - 1]
             if progress:
                 progress(i, len(hub_ids), str(hid))
     data = buf.getvalue()
     if out is not None:
         _write_bytes(Path(out), data)
-    logger.info("rendered a %d-page pack (%s, %s, %d bytes)", len(hub_ids), paper, lang, len(data))
+    logger.info(
+        "rendered a %d-page pack (%d hubs, %s, %s, %d bytes)", total, len(hub_ids), paper, lang, len(data)
+    )
     return data
 
 

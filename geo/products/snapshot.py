@@ -182,6 +182,33 @@ def situation_text(as_of: dt.date, release_date: dt.date, delay_days: int, lang:
     )
 
 
+def published_text(meta: dict[str, Any], lang: str) -> str:
+    """Return the confirmation of a publication: situation shown, language, and that donors see it now.
+
+    "Instantané en français publié. Situation au 2 décembre 2026 (publiée le jour même,
+    sans délai). Les bailleurs le voient dès maintenant sur cette page, ci-dessous." A
+    snapshot is listed on the public page as soon as its folder exists; the release delay
+    dates the situation shown, not the moment donors see it.
+
+    Parameters
+    ----------
+    meta
+        The snapshot's ``metadata.json`` (:func:`read_metadata`): ``as_of``, ``release_date``,
+        ``release_delay_days``, ``lang``.
+    lang
+        Language of the confirmation, ``{"fr", "en"}`` (the snapshot's own language is named in it).
+    """
+    situation = situation_text(
+        dt.date.fromisoformat(str(meta["as_of"])),
+        dt.date.fromisoformat(str(meta["release_date"])),
+        int(meta.get("release_delay_days", 0)),
+        lang,
+    )
+    names = {"fr": tr("public.lang_fr", lang), "en": tr("public.lang_en", lang)}
+    snap_lang = str(meta.get("lang", ""))
+    return tr("public.published", lang, lang=names.get(snap_lang, snap_lang), situation=situation)
+
+
 #: Incident classes for the map (lower bounds of incidents_min) and their colours.
 INCIDENT_CLASSES = _INCIDENT_CLASSES
 
@@ -325,9 +352,8 @@ def load_snapshot_inputs(
     sources += (
         {
             "role": "curated",
-            "publisher": "This project (data/curated): hubs, road status, encircled "
-            "localities, compiled from public reporting (OCHA, RFI, AFP, Reuters ...)",
-            "licence": "CC BY 4.0 (compilation); credit the original publishers",
+            "publisher": tr("credit.curated.publisher", "en"),
+            "licence": tr("credit.curated.licence", "en"),
             "url": "",
         },
     )
@@ -931,6 +957,9 @@ class SnapshotPage:
         Incident counts are sparse after this date (:func:`sparse_after`), or None.
     incident_period
         First and last day of the incident counts.
+    scope_names
+        ``(scope, place name)`` of the published positions (:func:`scope_names`): a scope
+        reads as its place (``Axe Sévaré - Koro``), never as an internal id.
     """
 
     lang: str
@@ -946,6 +975,7 @@ class SnapshotPage:
     hub_ids: tuple[tuple[str, str], ...] = ()
     sparse_after: dt.date | None = None
     incident_period: tuple[dt.date, dt.date] | None = None
+    scope_names: tuple[tuple[str, str], ...] = ()
 
 
 #: Renderer of ``index.html``: the folium layer builders of ``layers/`` (the app's own), so it
@@ -1127,7 +1157,8 @@ def build_snapshot(
     t = labels(lang)
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=out_root))
     try:
-        links = _write_downloads(layers, tmp / "downloads", lang)
+        names = scope_names(layers["positions"], inputs)
+        links = _write_downloads(layers, tmp / "downloads", lang, names)
         links += [("map.png", t["map_png"]), ("metadata.json", t["metadata"])]
         subtitle = situation_text(as_of, release, int(delay_days), lang)
         hub_ids = _hub_ids(inputs.hubs)
@@ -1159,6 +1190,7 @@ def build_snapshot(
                 leaflet_dir=leaflet_dir,
                 hub_ids=hub_ids,
                 sparse_after=sparse_date,
+                scope_names=tuple(sorted(names.items())),
                 incident_period=(
                     dt.date.fromisoformat(period["start"]),
                     dt.date.fromisoformat(period["end"]),
@@ -1262,17 +1294,74 @@ def road_status_table(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+def positions_table(frame: pd.DataFrame, lang: str, names: dict[str, str]) -> pd.DataFrame:
+    """Return the public positions with ``topic_<lang>`` after ``topic`` and ``place_name`` after ``scope``.
+
+    The codes stay (machine readers, HXL ``#access+position+topic``/``+scope``); the topic in
+    words of ``lang`` and the name of the scope's place (``Sévaré - Koro`` for
+    ``axis:RN15-SEV-KORO``, "" for a country-wide scope) are what a reader reads, with the
+    tags of the GIS exports (``#access+position+topic+i_fr``, ``#loc+name``).
+
+    Parameters
+    ----------
+    frame
+        The public ``positions`` layer.
+    lang
+        ``{"fr", "en"}``.
+    names
+        Scope -> place name (:func:`scope_names`).
+    """
+    from geo.store.positions import topic_label
+
+    out = frame.copy()
+    out.insert(
+        list(out.columns).index("topic") + 1, f"topic_{lang}", [topic_label(v, lang) for v in out["topic"]]
+    )
+    out.insert(
+        list(out.columns).index("scope") + 1, "place_name", [names.get(str(v), "") for v in out["scope"]]
+    )
+    return out
+
+
+def scope_names(positions: pd.DataFrame, inputs: SnapshotInputs) -> dict[str, str]:
+    """Return scope -> place name of the published positions (axes, cercles, crossings, localities).
+
+    Names come from the inputs (``geo.products.positions_map.locate``); the positions are
+    already the public cut, so no name of a withheld place is looked up.
+    """
+    from geo.products.positions_map import locate
+
+    if positions is None or len(positions) == 0:
+        return {}
+    model = inputs.model
+    located = locate(
+        positions,
+        axes=inputs.axes,
+        crossings=getattr(model, "crossings", None),
+        admin=[a for a in (inputs.admin1, inputs.admin2, inputs.admin3) if a is not None],
+        places=getattr(model, "places", None),
+        episodes=public_episodes(inputs.encircled_episodes),
+    )
+    return {str(k): str(v) for k, v in zip(located["scope"], located["place_name"], strict=True) if v}
+
+
 def _write_downloads(
-    layers: dict[str, pd.DataFrame], folder: Path, lang: str = "en"
+    layers: dict[str, pd.DataFrame], folder: Path, lang: str = "en", names: dict[str, str] | None = None
 ) -> list[tuple[str, str]]:
     """Write the public layers as GeoJSON and HXL CSV into ``folder``; returns ``(href, label)``.
 
-    The road-status CSV has the status in words in ``lang`` beside its code (:func:`road_status_table`).
+    Road status has the status in words in ``lang`` beside its code (:func:`road_status_table`),
+    in the CSV and the GeoJSON; positions have their topic in words and the name of their
+    place (:func:`positions_table`, ``names`` from :func:`scope_names`).
     """
     folder.mkdir()
     links: list[tuple[str, str]] = []
     for name in DOWNLOADS:
         frame = layers[name]
+        if name == "road_status":
+            frame = road_status_table(frame, lang)
+        elif name == "positions":
+            frame = positions_table(frame, lang, names or {})
         if "geometry" in frame.columns:
             dec = GENERALISE["reach" if name == "reach" else "admin2"][1]
             text = json.dumps(
@@ -1280,8 +1369,6 @@ def _write_downloads(
             )
             (folder / f"{name}.geojson").write_text(text, encoding="utf-8")
             links.append((f"downloads/{name}.geojson", f"{name}.geojson"))
-        if name == "road_status":
-            frame = road_status_table(frame, lang)
         write_csv(frame, folder / f"{name}.csv")  # text cells made spreadsheet-safe (geo.tables)
         if name == "positions":  # text records: JSON as well (UTF-8, exact text)
             records = json.dumps(frame.to_dict(orient="records"), ensure_ascii=False, indent=1, default=str)

@@ -182,7 +182,10 @@ def test_table_labels_come_from_the_vocabulary(lang: str) -> None:
     assert tab["status"].iloc[-1] == POSITION_STATUS.label("retired", lang)
     by_id = tab.set_index("position_id")
     assert by_id.at[1, "topic"] == POSITION_TOPIC.label(REG.at[0, "topic"], lang)
-    assert by_id.at[1, "scope"] == f"{SCOPE_KIND.label('axis', lang)} RN16-SEV-DOU"
+    # the scope reads as its place, never as the internal axis id
+    axis_name = _axes().at["RN16-SEV-DOU", "axis_name"]
+    assert by_id.at[1, "scope"] == f"{SCOPE_KIND.label('axis', lang)} {axis_name}"
+    assert "RN16-SEV-DOU" not in " ".join(tab["scope"])
     assert ACTOR_TYPE.label("de-facto-authority", lang) in by_id.at[5, "scope"]
     assert by_id.at[2, "place"] == "Bandiagara" and by_id.at[13, "text"] == f"{lang.upper()} {HOSTILE}"
 
@@ -249,6 +252,34 @@ def test_print_map_pdf_carries_the_table_of_positions_in_the_mapped_area(lang: s
     assert {"P2", "P1, P13"} <= labels and sum(ln.get_marker() == "h" for ln in fig.axes[0].lines) == 2
     png = render_map(layers, as_of=dt.date(2025, 11, 30), lang=lang, fmt="png", dpi=50)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_pack_numbers_pages_over_the_whole_document_and_prints_places_and_dates() -> None:
+    from pypdf import PdfReader
+
+    from geo.products.i18n import format_date, tr
+    from geo.products.printmap import render_pack
+
+    loc = PM.locate(REG[REG["id"].isin([1, 2])], **_inputs())
+    pdf = render_pack(
+        _map_layers(loc), hub_ids=["MOP", "MOP"], as_of=dt.date(2025, 11, 30), lang="fr", dpi=72
+    )
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    # each hub's map then its positions table: 4 pages, numbered 1 to 4 (not "Page 2 sur 2" on page 3)
+    assert len(pages) == 4
+    for n, text in enumerate(pages, start=1):
+        assert tr("page", "fr", n=n, total=4) in text
+    table = re.sub(r"\s+", " ", pages[1])
+    # the axis by its name, the endorsement date in words, no internal id and no ISO date
+    axis_name = _axes().at["RN16-SEV-DOU", "axis_name"]
+    assert f"{SCOPE_KIND.label('axis', 'fr')} {axis_name}" in table and "RN16-SEV-DOU" not in table
+    assert format_date(dt.date(2025, 9, 18), "fr") in table and "2025-09-18" not in table
+    # the product's name in the reader's language, no file path
+    assert (
+        f"· {tr('product_name', 'fr')} ·" in re.sub(r"\s+", " ", pages[0])
+        and "Mali access mapper" not in pages[0]
+    )
+    assert "data/curated" not in " ".join(pages)
 
 
 def test_print_map_table_says_when_nothing_applies() -> None:

@@ -16,7 +16,7 @@ from shapely import LineString, Point, box
 from geo.config import Settings
 from geo.errors import InputError
 from geo.model.incidents import data_end
-from geo.products.i18n import format_date
+from geo.products.i18n import format_date, tr
 from geo.products.printmap import (
     COUNT_CLASSES,
     MapLayers,
@@ -148,20 +148,25 @@ def test_window_after_the_incident_data_is_a_data_gap() -> None:
     fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
     en = page_text(draw_map(dataclasses.replace(lay), as_of=AS_OF, lang="en"))
     day_fr, day_en = format_date(last, "fr"), format_date(last, "en")
-    assert f"Pas de données d'incidents après le {day_fr}" in fr and "Aucun incident" not in fr
-    assert f"No incident data after {day_en}" in en and "No incident recorded" not in en
+    assert f"Dernier incident dans les données : {day_fr} ; les incidents postérieurs manquent" in fr
+    assert "Aucun incident" not in fr
+    assert f"Last incident in the data: {day_en}; later incidents are missing" in en
+    assert "No incident recorded" not in en
     # the data stop inside the window: none recorded up to that day, nothing known after it
     lay = dataclasses.replace(lay, incident_window=(dt.date(2025, 10, 1), AS_OF))
     fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
     first = format_date(dt.date(2025, 10, 1), "fr")
     assert (
-        f"Aucun incident enregistré du {first} au {day_fr} ; pas de données d'incidents après le {day_fr}"
-        in fr
+        f"Aucun incident enregistré du {first} au {day_fr} ; dernier jour des données : {day_fr}, "
+        "les incidents postérieurs manquent" in fr
     )
     # incidents in the window, data stopping inside it: the count says up to when
     lay = dataclasses.replace(lay, incidents=incidents(rows))
     fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
-    assert f"1 incident dans la période (pas de données après le {day_fr})" in fr
+    assert (
+        f"1 incident dans la période ; dernier incident dans les données : {day_fr}, "
+        "les incidents postérieurs manquent" in fr
+    )
     # the date the maps are given is the last incident of the data
     dated = incidents(rows * 3).assign(date=pd.to_datetime(["2025-06-01", str(last), "2025-01-01"]))
     assert data_end(dated) == last and data_end(dated.iloc[:0]) is None
@@ -322,3 +327,19 @@ def test_public_page_counts_and_marks_only_public_episodes() -> None:
     assert "1 constraint not confirmed for more than 90 days" in text  # the axis only
     restricted = page_text(draw_map(dataclasses.replace(lay, encircled=enc), as_of=AS_OF, lang="en"))
     assert "2 constraints not confirmed for more than 90 days" in restricted
+
+
+def test_incident_gap_reads_alike_on_print_maps_and_snapshots() -> None:
+    # a planner's print and a donor's snapshot date the gap the same way: the last incident
+    # of the data shown, then that later incidents are missing (print) or sparse (snapshot)
+    day = dt.date(2020, 12, 29)
+    for lang, head, missing, sparse in (
+        ("fr", "Dernier incident dans les données", "les incidents postérieurs manquent", "lacunaires"),
+        ("en", "Last incident in the", "later incidents are missing", "later incidents are sparse"),
+    ):
+        date = format_date(day, lang)
+        print_text = tr("no_incident_data_after", lang, date=date)
+        snap_text = tr("snapmap.sparse", lang, date=date)
+        assert print_text.startswith(head) and snap_text.startswith(head), lang
+        assert date in print_text and date in snap_text
+        assert missing in print_text and sparse in snap_text
