@@ -69,8 +69,13 @@ def incident_colour(n_min: int) -> str:
     return colour
 
 
-#: Colour of the "reachable from any hub" layer (no hub's own colour: it is every hub's).
-ANY_HUB_COLOUR = "#2c7fb8"
+#: Colour of the "reachable from any hub" layer: no hub's own colour (it is every hub's), and
+#: none of the map's others: a dark teal, at least 22 CIEDE2000 from every hub colour, road
+#: status and incident class (tests/products/test_snapshot_figures.py), filled more where the
+#: time is shorter, so reached land stands out from the rest of the country.
+ANY_HUB_COLOUR = "#01665e"
+#: Fill opacity of the "any hub" bands, shortest first (they stack: about 0.33 within 4 h).
+ANY_HUB_FILL = (0.14, 0.10, 0.12)
 
 
 def cercle_popup(fig: CercleFigures, labels: dict[str, str], lang: str, sparse: dt.date | None) -> str:
@@ -260,11 +265,12 @@ def build_public_reach_layers(reach: gpd.GeoDataFrame, page: SnapshotPage) -> li
         band = slim(gpd.GeoDataFrame(geometry=[geom], crs=WORK_CRS), tolerance_m=2500.0, precision_deg=1e-2)
         if band.empty:
             continue
-        # outlines with a faint fill: the incident counts under them stay readable
+        # outlines with a light fill, denser towards the hubs: reached land differs from the
+        # rest, and the incident counts under it stay readable
         inner = len(hours) - 1 - k  # 0 for the shortest band
         style = {
-            **_band_style(ANY_HUB_COLOUR, 0.06),
-            "weight": 2.4 if inner == 0 else 1.4,
+            **_band_style(ANY_HUB_COLOUR, ANY_HUB_FILL[min(inner, len(ANY_HUB_FILL) - 1)]),
+            "weight": 2.6 if inner == 0 else 1.8,
             "dashArray": None if inner == 0 else ("6 4" if inner == 1 else "2 4"),
         }
         folium.GeoJson(
@@ -281,9 +287,13 @@ def build_public_reach_layers(reach: gpd.GeoDataFrame, page: SnapshotPage) -> li
             if not len(part):
                 continue
             opacity = BAND_OPACITY[min(len(hours) - 1 - k, len(BAND_OPACITY) - 1)]
+            outer = k == 0  # the largest band's edge, thick: the hub's reach at a glance
             folium.GeoJson(
                 part.geometry.iloc[0].__geo_interface__,
-                style_function=lambda _f, c=colour, o=opacity: _band_style(c, o),
+                style_function=lambda _f, c=colour, o=opacity, w=2.5 if outer else 1.0: {
+                    **_band_style(c, o),
+                    "weight": w,
+                },
             ).add_to(group)
         groups.append(group)
     return groups
@@ -316,9 +326,16 @@ def _legend_entries(page: SnapshotPage, reach: gpd.GeoDataFrame) -> list[tuple[s
         entries.append(("fill", colour, span))
     entries.append(("fill", ENCIRCLED_UNIT_STYLE["color"], tr("snapmap.encircled_cercle", lang)))
     if reach is not None and len(reach):
-        for j, h in enumerate(sorted(reach["hours"].unique())):
+        hours = sorted(reach["hours"].unique())
+        for j, h in enumerate(hours):
             kind = "line" if j == 0 else "dashed"
             entries.append((kind, ANY_HUB_COLOUR, tr("snapmap.reach_any", lang, h=f"{h:g}")))
+        # each hub's own reach, in its colour, shown on demand from the layer menu
+        entries.append(("head", "", tr("snapmap.reach_hubs_head", lang)))
+        ids = dict(page.hub_ids)
+        for hub in sorted(reach["hub"].astype(str).unique()):
+            label = tr("snapmap.reach_hub", lang, hub=hub_label(hub), h=f"{hours[-1]:g}")
+            entries.append(("fill", hub_colour(ids.get(hub, hub)), label))
     entries.append(("head", "", labels["roads"]))
     entries += [("line", ROAD_STATUS_COLOUR[s], labels[s]) for s in ROAD_STATUS]
     entries.append(("note", "", tr("snapmap.click", lang)))

@@ -10,6 +10,7 @@ format at once, each written when first downloaded (``views.common.export_file``
 import datetime as dt
 import functools
 
+import pandas as pd
 import streamlit as st
 
 from geo.errors import AccessMapError
@@ -138,11 +139,12 @@ else:
         ui = common.lang()
         zones = state.zones_adm2.drop(columns="geometry")
         # the rule in words ("Moins de la moitié des habitants ..."), not its code (Z3-FAR)
-        rules = [
-            rule_text(i, d, ui)
-            for i, d in zip(zones["rule_id"], zones.get("rule", zones["rule_id"]), strict=True)
-        ]
-        zones = zones[["pcode", "name", "zone"]].assign(
-            zone=zones["zone"].map(lambda z: tr(f"zone_{z}", ui)), rule_id=rules
+        zones = pd.DataFrame(
+            {
+                "pcode": zones["pcode"],
+                "name": zones["name"],
+                "zone": [tr(f"zone_{z}", ui) for z in zones["zone"]],
+                "rule": [rule_text(i, d, ui) for i, d in zip(zones["rule_id"], zones["rule"], strict=True)],
+            }
         )
         st.dataframe(common.labelled(zones, "export.col"), hide_index=True, width="stretch")

@@ -66,7 +66,7 @@ def publish_form(lang: str) -> None:
         if submitted:
             folder_data = str(common.data_dir())
             try:
-                folder = publish_snapshot(
+                publish_snapshot(
                     Path(folder_data),
                     common.settings().snapshots_dir,
                     store_path=common.store_path(),
@@ -84,7 +84,7 @@ def publish_form(lang: str) -> None:
                 # this expander: the rerun lists the new snapshot, which moves the expander, and
                 # Streamlit redraws it folded, hiding any message left inside it. The confirmation
                 # stays until dismissed or another page is opened (app.py, keep_notice_for).
-                common.notify(PAGE, md(published_text(read_metadata(folder), lang)))
+                common.notify(PAGE, md(published_text(as_of, int(delay), snap_lang, lang)))
                 st.rerun()  # the list above was read before this snapshot existed: read it again
 
 

@@ -182,7 +182,12 @@ def situation_text(as_of: dt.date, release_date: dt.date, delay_days: int, lang:
     )
 
 
-def published_text(meta: dict[str, Any], lang: str) -> str:
+def release_date_of(as_of: dt.date, delay_days: int) -> dt.date:
+    """Return the date of the situation a snapshot of ``as_of`` shows: ``delay_days`` days earlier."""
+    return as_of - dt.timedelta(days=int(delay_days))
+
+
+def published_text(as_of: dt.date, delay_days: int, snapshot_lang: str, lang: str) -> str:
     """Return the confirmation of a publication: situation shown, language, and that donors see it now.
 
     "Instantané en français publié. Situation au 2 décembre 2026 (publiée le jour même,
@@ -192,21 +197,18 @@ def published_text(meta: dict[str, Any], lang: str) -> str:
 
     Parameters
     ----------
-    meta
-        The snapshot's ``metadata.json`` (:func:`read_metadata`): ``as_of``, ``release_date``,
-        ``release_delay_days``, ``lang``.
+    as_of
+        Snapshot (publication) date.
+    delay_days
+        Release delay, days (:func:`release_date_of`).
+    snapshot_lang
+        Language of the snapshot, ``{"fr", "en"}``, named in the text.
     lang
-        Language of the confirmation, ``{"fr", "en"}`` (the snapshot's own language is named in it).
+        Language of the confirmation, ``{"fr", "en"}``.
     """
-    situation = situation_text(
-        dt.date.fromisoformat(str(meta["as_of"])),
-        dt.date.fromisoformat(str(meta["release_date"])),
-        int(meta.get("release_delay_days", 0)),
-        lang,
-    )
+    situation = situation_text(as_of, release_date_of(as_of, delay_days), int(delay_days), lang)
     names = {"fr": tr("public.lang_fr", lang), "en": tr("public.lang_en", lang)}
-    snap_lang = str(meta.get("lang", ""))
-    return tr("public.published", lang, lang=names.get(snap_lang, snap_lang), situation=situation)
+    return tr("public.published", lang, lang=names.get(snapshot_lang, snapshot_lang), situation=situation)
 
 
 #: Incident classes for the map (lower bounds of incidents_min) and their colours.
@@ -803,7 +805,7 @@ def build_public_layers(
     if delay_days < 0:
         msg = f"release delay must be >= 0 days, got {delay_days}"
         raise ValueError(msg)
-    release = as_of - dt.timedelta(days=int(delay_days))
+    release = release_date_of(as_of, delay_days)
     start = _month_start(release, int(window_months) - 1)
     total = 5
 

@@ -94,6 +94,17 @@ def test_products_built_once_for_every_session_and_format(
         "Data (GeoJSON)",
         "Data (CSV with HXL (zones by commune))",
     ]
+    # the zones table gives each rule in words, as the catalogs word the rules of data/zones_rules.csv
+    from geo.products.export import rule_text
+
+    state, _ = common.export_state(first.session_state["export_request"]["key"])
+    zones = first.dataframe[-1].value
+    expected = [
+        rule_text(i, d, "en")
+        for i, d in zip(state.zones_adm2["rule_id"], state.zones_adm2["rule"], strict=True)
+    ]
+    assert zones[tr("export.col.rule", "en")].tolist() == expected
+    assert not zones[tr("export.col.rule", "en")].str.match(r"Z\d-").any()  # no rule code
     first.run()  # any later rerun of the page shows the products without drawing them again
     assert not first.exception, first.exception
 

@@ -105,6 +105,7 @@ def test_publish_button_runs_the_code_of_the_command(fresh: Path, monkeypatch: p
     import geo.cli.snapshot
     import geo.products.snapshot as snap
     import views.common
+    from geo.products.snapshot import published_text
 
     calls = []
 
@@ -126,7 +127,11 @@ def test_publish_button_runs_the_code_of_the_command(fresh: Path, monkeypatch: p
     assert data == Path("/data") and out == fresh.parent.parent / "snapshots"
     assert kw["as_of"] == dt.date(2025, 11, 30) and kw["lang"] == "en" and kw["delay_days"] == 30
     assert kw["model"] == "model of /data"
-    done = tr("public.published", "fr", name="2025-11-30_TEST_en")
+    # the situation shown, the snapshot's language and when donors see it; not the folder's name
+    done = published_text(dt.date(2025, 11, 30), 30, "en", "fr")
+    assert (
+        done.startswith("Instantané en anglais publié. Situation au 31 octobre 2025") and "TEST" not in done
+    )
     assert done in [_plain(s.value) for s in at.success]
     # it lasts: the next run still shows it, under the title and not inside the publish expander
     # (which the rerun draws folded once the new snapshot is listed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import json
 import os
 import re
@@ -217,29 +218,48 @@ def test_layout_and_allow_list(snap: Path) -> None:
     assert page.startswith('<!DOCTYPE html>\n<html lang="fr">')
     assert "<script src" not in page and "<link" not in page  # Leaflet inlined: one file
     assert "Content-Security-Policy" in page and "window.snapshotReady = true" in page
+
+    def published(layer: str) -> list[str]:
+        """Allowed fields, with the reader's words in the snapshot's language after their codes."""
+        allowed = [c for c in S.ALLOW_LIST[layer] if c != "geometry"]
+        if layer == "road_status":  # the status in words, after its code
+            allowed.insert(allowed.index("status") + 1, "status_fr")
+        if layer == "positions":  # the topic in words and the scope's place name
+            allowed.insert(allowed.index("topic") + 1, "topic_fr")
+            allowed.insert(allowed.index("scope") + 1, "place_name")
+        return allowed
+
     for gj in snap.glob("downloads/*.geojson"):
         layer = gj.stem
         fc = json.loads(gj.read_text(encoding="utf-8"))
-        allowed = [c for c in S.ALLOW_LIST[layer] if c != "geometry"]
         assert fc["features"], layer
-        assert {tuple(f["properties"]) for f in fc["features"]} == {tuple(allowed)}
+        assert {tuple(f["properties"]) for f in fc["features"]} == {tuple(published(layer))}
+    from geo.vocab import ROAD_STATUS
+
+    roads = json.loads((snap / "downloads" / "road_status.geojson").read_text(encoding="utf-8"))["features"]
+    assert [f["properties"]["status_fr"] for f in roads] == [
+        ROAD_STATUS.label(f["properties"]["status"], "fr") for f in roads
+    ]
     for csv in snap.glob("downloads/*.csv"):
         lines = csv.read_text(encoding="utf-8").splitlines()
-        allowed = [c for c in S.ALLOW_LIST[csv.stem] if c != "geometry"]
-        if csv.stem == "road_status":  # the status in words of the snapshot's language, after its code
-            allowed.insert(allowed.index("status") + 1, "status_fr")
+        allowed = published(csv.stem)
         assert lines[0].split(",") == allowed
         assert lines[1].split(",") == [hxl_tag(c) for c in allowed]
         assert all(lines[1].split(","))  # every published column has a hashtag
 
 
-def test_only_endorsed_public_positions_are_published(snap: Path) -> None:
+def test_only_endorsed_public_positions_are_published(snap: Path, real_inputs: S.SnapshotInputs) -> None:
+    from geo.vocab import POSITION_TOPIC, SCOPE_KIND
+
+    axis_name = str(real_inputs.axes.loc["RN16-SEV-DOU", "axis_name"])
     pos = pd.read_csv(snap / "downloads" / "positions.csv", skiprows=[1], dtype=str, keep_default_na=False)
     assert pos.to_dict(orient="records") == [
         {
             "position_id": "1",
             "scope": "axis:RN16-SEV-DOU",
+            "place_name": axis_name,  # the reader's words beside the codes
             "topic": "checkpoint-payments",
+            "topic_fr": POSITION_TOPIC.label("checkpoint-payments", "fr"),
             "text_fr": POS_PUBLIC,
             "text_en": POS_PUBLIC + " (en)",
             "endorsed": "2025-10-01",
@@ -250,13 +270,13 @@ def test_only_endorsed_public_positions_are_published(snap: Path) -> None:
     assert [r["text_fr"] for r in records] == [POS_PUBLIC]
     assert json.loads((snap / "metadata.json").read_text(encoding="utf-8"))["layers"]["positions"] == 1
     # the page lists it, with the topic and scope labels of the one vocabulary (French snapshot)
-    from geo.vocab import POSITION_TOPIC, SCOPE_KIND
-
     page = (snap / "index.html").read_text(encoding="utf-8")
     listed = page.split('<ul id="snapshot-positions">', 1)[1].split("</ul>", 1)[0]
     assert listed.count("<li>") == 1 and POS_PUBLIC in listed
     assert POSITION_TOPIC.label("checkpoint-payments", "fr") in listed
-    assert f"{SCOPE_KIND.label('axis', 'fr')} RN16-SEV-DOU" in listed
+    # the axis by its name, never by its internal id
+    assert html.escape(f"{SCOPE_KIND.label('axis', 'fr')} {axis_name}") in listed
+    assert "RN16-SEV-DOU" not in listed
     assert "1er octobre 2025" in listed and "2025-10-01" not in listed  # the date written out for readers
 
 
@@ -488,3 +508,59 @@ def test_a_file_this_version_does_not_name_keeps_its_name_with_the_date() -> Non
 
     name = download_name("downloads/Accès_routes.v1.csv", dt.date(2026, 12, 1), "fr")
     assert name == "acces-routes.v1-2026-12-01.csv"
+
+
+def test_panel_sources_once_each_in_donor_words_and_counts_in_plural(snap: Path) -> None:
+    from geo.products.i18n import credit_lines, source_credit
+
+    meta = json.loads((snap / "metadata.json").read_text(encoding="utf-8"))
+    page = (snap / "index.html").read_text(encoding="utf-8")
+    listed = page.split("<h2>Sources et licences</h2>", 1)[1].split("</ul>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", listed)
+    credits = [source_credit(r, "fr") for r in meta["sources"]]
+    pairs = {(c["publisher"], c["licence"]) for c in credits}
+    # one line per publisher and licence: the COD-AB regions and cercles share theirs
+    assert len(items) == len(pairs) < len(credits)
+    assert len(set(items)) == len(items)
+    assert [html.escape(line) for line in credit_lines(meta["sources"], "fr")] == items
+    admin = [i for i in items if i.startswith(html.escape(f"{credits[0]['data']}, {credits[1]['data']} : "))]
+    assert len(admin) == 1 and credits[0]["publisher"] == credits[1]["publisher"]
+    # nothing a donor does not have: no project folder, no column names
+    assert "data/curated" not in page and "source_*" not in page
+    # tooltips count with the plural rules of the language: "0 incident", "5-19 incidents"
+    units = gpd.read_file(snap / "downloads" / "incidents_admin2.geojson")
+    zero = units[units["incidents"] == "0"].iloc[0]
+    assert f"{zero['adm2_name']}\u00a0: 0 incident\\u003c" in page  # no-break space before the colon
+    assert "\u00a0: 0 incidents" not in page
+
+
+def test_any_hub_reach_stands_apart_from_every_other_colour() -> None:
+    import numpy as np
+    from skimage.color import deltaE_ciede2000, rgb2lab
+
+    from geo.products.cartography import HUB_COLOURS, INCIDENT_CLASSES, ROAD_STATUS_COLOUR
+    from layers.snapshot import ANY_HUB_COLOUR, ENCIRCLED_UNIT_STYLE
+
+    def lab(colour: str) -> np.ndarray:
+        rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        return rgb2lab(np.array([[rgb]]))[0, 0]
+
+    others = [*HUB_COLOURS, *ROAD_STATUS_COLOUR.values(), *(c for _, c in INCIDENT_CLASSES)]
+    others.append(ENCIRCLED_UNIT_STYLE["color"])
+    closest = min(float(deltaE_ciede2000(lab(ANY_HUB_COLOUR), lab(c))) for c in others)
+    assert closest >= 20  # every hub's own colour (shown per hub on demand) reads apart from it
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_publication_confirmed_with_the_situation_language_and_when_donors_see_it(lang: str) -> None:
+    from geo.products.i18n import format_date, tr
+
+    text = S.published_text(dt.date(2026, 12, 2), 30, "fr", lang)
+    situation = S.situation_text(dt.date(2026, 12, 2), dt.date(2026, 11, 2), 30, lang)
+    assert text == tr("public.published", lang, lang=tr("public.lang_fr", lang), situation=situation)
+    assert format_date(dt.date(2026, 11, 2), lang) in text  # the situation shown, in words
+    # no folder name: neither the id's timestamp nor its ISO date
+    assert "2026-12-02" not in text and "T" not in text.split()[0]
+    expected = {"fr": "Instantané en français publié", "en": "Snapshot in French published"}[lang]
+    assert text.startswith(expected)
+    assert ("dès maintenant" if lang == "fr" else "can see it now") in text
