@@ -403,7 +403,7 @@ def write_pdf(
     out = Path(out)
     with atomic_path(out) as tmp:
         with PdfPages(
-            tmp, metadata={"Title": tr("changes.title", lang), "Creator": "Mali access mapper"}
+            tmp, metadata={"Title": tr("changes.title", lang), "Creator": tr("product_name", lang)}
         ) as pdf:
             pdf.savefig(fig)
     plt.close(fig)

@@ -171,7 +171,7 @@ def render_register(
     with (
         matplotlib.rc_context(rc),
         PdfPages(
-            buf, metadata={"Title": tr("pos.print.title", lang), "Creator": "Mali access mapper"}
+            buf, metadata={"Title": tr("pos.print.title", lang), "Creator": tr("product_name", lang)}
         ) as pdf,
     ):
         for i, page in enumerate(pages, start=1):
