@@ -308,3 +308,13 @@ def test_band_changes_keep_a_cell_at_exactly_the_limit() -> None:
     assert a.raster()[0, 1] == t
     lost, gained = a.band_changes(a, [t])
     assert len(lost[0]) == 0 and len(gained[0]) == 0
+
+
+def test_a_bucket_search_whose_pool_fills_up_gives_the_heap_result() -> None:
+    # the bucket queue's pool holds one entry per grid cell; on a 1 x 3 grid it cannot
+    # promise room for a cell's 8 moves, so the search falls back to the heap: same times
+    f = np.array([[0.5, 1.0, 0.25]])
+    a = settle(f, [(0, 0)], cell_km=2.0, method="buckets")
+    b = settle(f, [(0, 0)], cell_km=2.0, method="heap")
+    assert np.array_equal(a.raster(), b.raster())
+    assert a.raster()[0].tolist() == [0.0, 1.5, 2.75]  # 2 km x (0.5 + 1) / 2, then + 2 x (1 + 0.25) / 2
