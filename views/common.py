@@ -296,28 +296,23 @@ def search_pick_one(
     help: str | None = None,  # noqa: A002
     aliases: dict | None = None,
 ) -> object | None:
-    """Let the user find and pick one item of a long list (a place): :func:`search_pick` for one choice.
+    """Let the user find and pick one item of a long list (a place): a search, then the matches as a radio.
 
-    The chosen item stays listed while another search runs; choosing another replaces it.
-    ``aliases`` (``{item: other name}``) are found too: a gazetteer's own spelling of a
-    corrected name (``Dialoube`` lists ``Dialloubé``).
+    The first match is picked as soon as the search finds it (no extra click to fill the
+    form); another match is picked by its button. The pick stays while a new search still
+    lists it, else it moves to the new first match. ``aliases`` (``{item: other name}``)
+    are found too: a gazetteer's own spelling of a corrected name (``Dialoube`` lists
+    ``Dialloubé``). Nothing is picked while the search is empty or matches nothing.
 
     Returns
     -------
     object or None
-        The chosen item (``st.session_state[key]``), None when none is chosen.
+        The picked item (``st.session_state[key]``), None when the search lists none.
     """
-    chosen = st.session_state.get(key)
-    chosen = chosen if chosen in labels else None
-    held = [chosen] if chosen is not None else []
-    options = held + _search_matches(
-        labels, search_label, none_text, key=key, limit=limit, skip=held, aliases=aliases
-    )
+    options = _search_matches(labels, search_label, none_text, key=key, limit=limit, skip=[], aliases=aliases)
     if not options:
         return None
-    return st.pills(
-        label, options, selection_mode="single", default=chosen, format_func=labels.get, key=key, help=help
-    )
+    return st.radio(label, options, index=0, format_func=labels.get, key=key, help=help)
 
 
 def _search_matches(
@@ -333,7 +328,8 @@ def _search_matches(
     """Draw the search field ``{key}_search`` and return the items it matches (accents, case ignored).
 
     Labels whose name (before the first bracket) begins with the search come first, then
-    names holding it, then labels holding it elsewhere (cercle, region); ``skip`` is left out.
+    names holding it, then labels holding it elsewhere (cercle, region); ``skip`` is left out
+    of the list, but still counts as a match: ``none_text`` is said only when nothing matches.
     """
     import unicodedata
 
@@ -347,15 +343,18 @@ def _search_matches(
         return []
     q = fold(query)
     ranked = []  # the name beginning with the query first, then the name holding it, then the rest
+    found = False  # something matches, if only an item already chosen (``skip``)
     for i, text in labels.items():
         folded = fold(str(text))
         other = fold(str((aliases or {}).get(i) or ""))  # another name of the item, if any
-        if (q in folded or (other and q in other)) and i not in skip:
+        hit = q in folded or bool(other and q in other)
+        found = found or hit
+        if hit and i not in skip:
             name = folded.split(" (", 1)[0]
             first = name.startswith(q) or (other and other.startswith(q))
             ranked.append((0 if first else 1 if q in name or q in other else 2, len(ranked), i))
     matches = [i for *_, i in sorted(ranked)[:limit]]
-    if not matches:
+    if not found:  # an item already chosen that the search lists is a match: no "none" message
         st.caption(none_text.format(query=markdown_text(query)))
     return matches
 

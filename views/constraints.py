@@ -13,13 +13,15 @@ from streamlit_folium import st_folium
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
-from geo.products.i18n import recorder_label
+from geo.products.i18n import recorder_label, tr
 from geo.store import constraints
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS, crossing_agreement, road_status_label
-from layers.basemap import fit_country, make_map
+from layers.basemap import Legend, fit_country, make_map
 from layers.encircled import build_encircled_layer
 from layers.incidents import build_admin_outlines
+from layers.places import build_towns_layer
 from layers.roads import build_crossings_layer, build_roads_layer
+from layers.symbols import add_symbol_css
 from views import auth, common
 from views.common import t
 
@@ -28,6 +30,11 @@ NEW = "__new__"  # choice of a new locality or episode in the selectors (shown a
 #: Where a new encircled locality comes from: the gazetteer (searched), or a point typed for a
 #: place in no gazetteer.
 GAZETTEER, FREE_POINT = "gazetteer", "point"
+#: Localities named around a picked gazetteer locality on its preview map: within this many km,
+#: at most this many (:func:`nearby_places`).
+NEARBY_KM, NEARBY_MOST = 25.0, 12
+#: Session key of the ``(locality, episode id)`` just saved: the next run selects them.
+SAVED_LOCALITY = "_constraints_saved_locality"
 #: Columns shown as vocabulary labels, by the vocabulary that spells them.
 VOCAB_COLUMNS = {
     "status": ROAD_STATUS,
@@ -175,6 +182,7 @@ def show_place(place: dict) -> None:
         )
     )
     preview = make_map(location=(place["lat"], place["lon"]), zoom_start=10)
+    draw_context(preview, cercles=True, near=(place["lon"], place["lat"]))
     folium.Circle(
         (place["lat"], place["lon"]),
         radius=float(DEFAULT_NO_ENTRY_RADIUS_KM) * 1000.0,  # m: the form's default no-entry radius
@@ -186,7 +194,106 @@ def show_place(place: dict) -> None:
     folium.CircleMarker(
         (place["lat"], place["lon"]), radius=6, color="#c0392b", fill=True, tooltip=place["name"]
     ).add_to(preview)
-    st_folium(preview, key="encircle_preview", height=260, width="stretch", returned_objects=[])
+    st_folium(preview, key="encircle_preview", height=320, width="stretch", returned_objects=[])
+
+
+def nearby_places(lon: float, lat: float, *, km: float = NEARBY_KM, most: int = NEARBY_MOST) -> pd.DataFrame:
+    """Return the gazetteer localities around a point, to name on a map zoomed on it.
+
+    Parameters
+    ----------
+    lon, lat
+        The point, degrees (EPSG:4326).
+    km
+        Search radius, km (measured in ``geo.config.WORK_CRS``, metres).
+    most
+        Most localities returned: the most populous first, then the nearest.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``name`` and points (``WORK_CRS``); the point itself (closer than 100 m) left out.
+    """
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo.config import WORK_CRS
+
+    places = inputs.places.to_crs(WORK_CRS)
+    centre = gpd.GeoSeries([Point(lon, lat)], crs=4326).to_crs(WORK_CRS).iloc[0]
+    dist = places.geometry.distance(centre)
+    near = places.assign(_d=dist)[(dist <= km * 1000.0) & (dist > 100.0)]
+    pop = near["population"] if "population" in near.columns else pd.Series(0.0, index=near.index)
+    near = near.assign(_p=pd.to_numeric(pop, errors="coerce").fillna(0.0))
+    return near.sort_values(["_p", "_d"], ascending=[False, True]).head(most)[["name", "geometry"]]
+
+
+def draw_context(m: object, *, cercles: bool, near: tuple[float, float] | None = None) -> None:
+    """Draw on a map of this page what places a constraint: admin outlines, roads, crossings, towns.
+
+    The live map's layers (``layers.*`` builders, with their symbols): region (and cercle)
+    outlines, the curated axes by status in force, river crossings, encircled localities
+    (a no-entry sign each) and the main towns named.
+
+    Parameters
+    ----------
+    m
+        The ``folium.Map`` drawn on.
+    cercles
+        Draw the cercles' outlines too (a map zoomed on a locality).
+    near
+        ``(lon, lat)`` in degrees (EPSG:4326): also name the gazetteer localities around it
+        (:func:`nearby_places`); None: the main towns only.
+    """
+    import geopandas as gpd
+
+    add_symbol_css(m)
+    admin2 = common.admin(folder, 2) if cercles else None
+    for group in build_admin_outlines(common.admin(folder, 1), admin2, lang=map_lang):
+        group.add_to(m)
+    build_roads_layer(
+        inputs.roads,
+        inputs.axes,
+        axis_status,
+        network=inputs.network,
+        name=t("map.layer_roads"),
+        lang=map_lang,
+        **stale,
+    ).add_to(m)
+    build_crossings_layer(inputs.crossings, crossing_now, lang=map_lang, **stale).add_to(m)
+    build_encircled_layer(encircled_now, lang=map_lang, **stale).add_to(m)
+    towns = common.towns(folder)
+    if near is not None:
+        around = nearby_places(*near)
+        towns = gpd.GeoDataFrame(
+            pd.concat([towns[["name", "geometry"]], around.to_crs(towns.crs)], ignore_index=True),
+            geometry="geometry",
+            crs=towns.crs,
+        )
+    build_towns_layer(towns, lang=map_lang).add_to(m)
+
+
+def map_legend_entries(lang: str) -> list[tuple[str, str, str]]:
+    """Legend rows of this page's maps (:class:`layers.basemap.Legend` entries), in ``lang``.
+
+    What :func:`draw_context` draws, with the live map's words and symbols: towns, encircled
+    localities, axes by status, river crossings by kind.
+    """
+    from geo.products.cartography import ENCIRCLED_INACTIVE
+    from layers.style import ENCIRCLED_ACTIVE, ROAD_STATUS_COLOUR
+    from layers.symbols import CROSSING_KINDS
+
+    open_colour = ROAD_STATUS_COLOUR["open"]
+    return [
+        ("head", "", tr("map.head_points", lang)),
+        ("symbol:town", "#ffffff", tr("map.town", lang)),
+        ("symbol:noentry", ENCIRCLED_ACTIVE, tr("map.encircled_in_force", lang)),
+        ("symbol:noentry", ENCIRCLED_INACTIVE, tr("map.encircled_other", lang)),
+        ("head", "", tr("legend_roads", lang)),
+        *[("line", ROAD_STATUS_COLOUR[s], ROAD_STATUS.label(s, lang)) for s in ROAD_STATUS],
+        ("head", "", tr("map.head_water", lang)),
+        *[(f"symbol:{k}", open_colour, tr(f"crossing_{k}", lang)) for k in CROSSING_KINDS],
+    ]
 
 
 def form_fields() -> dict[str, str]:
@@ -332,27 +439,14 @@ def report_impact(
 common.show_notice("constraints")
 
 # ------------------------------------------------------------------ map: click to pick an item
-m = make_map()
-fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, as the live map
-for group in build_admin_outlines(
-    common.admin(folder, 1), lang=common.lang()
-):  # regions: where the roads are
-    group.add_to(m)
 map_lang = common.lang()
 stale = {"as_of": as_of, "stale_days": common.settings().stale_days}  # marks as on the live map
-build_roads_layer(
-    inputs.roads,
-    inputs.axes,
-    axis_status,
-    network=inputs.network,
-    name=t("map.layer_roads"),
-    lang=map_lang,
-    **stale,
-).add_to(m)
 crossing_now = constraints.effective_crossing_status(versions, as_of)
-build_crossings_layer(inputs.crossings, crossing_now, lang=map_lang, **stale).add_to(m)
 encircled_now = common.guarded(common.encircled_with_population, folder, as_of)
-build_encircled_layer(encircled_now, lang=map_lang, **stale).add_to(m)
+m = make_map()
+fit_country(m, common.admin(folder, 1))  # the whole country, as the live map
+draw_context(m, cercles=False)
+m.add_child(Legend(t("cons.map_legend"), map_legend_entries(map_lang), folded=None))
 clicked = (
     st_folium(m, key="constraints_map", height=420, width="stretch", returned_objects=["last_clicked"]) or {}
 ).get("last_clicked")
@@ -647,6 +741,11 @@ else:
         shown(listed, EPISODE_COLUMNS, status_vocab=ENCIRCLED_STATUS), hide_index=True, width="stretch"
     )
     names = sorted(set(versions.encircled["locality"]))
+    saved = st.session_state.pop(SAVED_LOCALITY, None)
+    if saved is not None and saved[0] in names:  # the locality just saved is shown: no second "new"
+        st.session_state["pick_locality"], st.session_state["pick_episode"] = saved
+        for key in ("encircle_place_search", "encircle_place"):
+            st.session_state.pop(key, None)
     locality = st.selectbox(
         t("cons.locality"), [NEW, *names], key="pick_locality", format_func=locality_choice
     )
@@ -810,6 +909,8 @@ else:
             )  # the stored spelling (a gazetteer name typed without its accents)
             zones = constraints.encircled_history(store, loc)
             episode_id = zones.loc[zones["version_id"] == res.version_id, "episode_id"].iloc[-1]
+            # picked (with its episode), and the search cleared, on the next run
+            st.session_state[SAVED_LOCALITY] = (loc, str(episode_id))
             report_impact(
                 t(
                     "cons.label_episode",

@@ -63,12 +63,12 @@ def test_a_new_locality_is_picked_in_the_gazetteer_with_its_point(
     # the gazetteer's own spelling of a corrected name finds it (place_names.csv: Dialoube -> Dialloubé)
     at.text_input(key="encircle_place_search").input("Dialoube").run()
     dialloube = resolve_place("Dialoube", load_places(data_dir))
-    assert any(o.startswith(f"{dialloube.name} (") for o in at.pills(key="encircle_place").options)
+    assert any(o.startswith(f"{dialloube.name} (") for o in at.radio(key="encircle_place").options)
     at.text_input(key="encircle_place_search").input("konna").run()
-    pills = at.pills(key="encircle_place")
+    found = at.radio(key="encircle_place")
     place = resolve_place("Konna", load_places(data_dir))
-    assert any(o.startswith("Konna (cercle et région de Mopti)") for o in pills.options)  # said once
-    pills.set_value(place.place_id).run()
+    assert any(o.startswith("Konna (cercle et région de Mopti)") for o in found.options)  # said once
+    found.set_value(place.place_id).run()
     assert not at.exception, at.exception
     name = next(x for x in at.text_input if x.label == tr("cons.locality_required", "fr"))
     assert name.value == "Konna" and name.disabled  # the gazetteer's name, not typed
@@ -84,6 +84,36 @@ def test_a_new_locality_is_picked_in_the_gazetteer_with_its_point(
     assert len(hist) == 1 and hist["recorded_by"].iloc[0] == "Awa"
     assert float(hist["lon"].iloc[0]) == pytest.approx(place.lon, abs=1e-5)
     assert float(hist["lat"].iloc[0]) == pytest.approx(place.lat, abs=1e-5)
+
+
+def test_the_first_match_is_picked_and_the_saved_locality_shown_after_saving(
+    page: tuple[AppTest, Path], data_dir: Path
+) -> None:
+    at, store = page
+    place = resolve_place("Dinangourou", load_places(data_dir))
+    at.text_input(key="encircle_place_search").input("Dinangourou").run()
+    found = at.radio(key="encircle_place")
+    assert found.value == place.place_id  # picked without a click: the only match
+    assert found.options[0].startswith("Dinangourou (")
+    name = next(x for x in at.text_input if x.label == tr("cons.locality_required", "fr"))
+    assert name.value == "Dinangourou" and name.disabled
+    none = tr("cons.gazetteer_none", "fr").format(query="Dinangourou")
+    assert none not in [c.value for c in at.caption]
+    before = constraints.encircled_history(store, "Dinangourou")
+    _fill(at)
+    _save(at)
+    assert not at.error, [e.value for e in at.error]
+    hist = constraints.encircled_history(store, "Dinangourou")
+    assert len(hist) == len(before) + 1
+    hist = hist[hist["version_id"] == hist["version_id"].max()]  # the version just saved
+    # after the save: the saved locality and its episode are selected, the search is cleared,
+    # and no message says the gazetteer has no such locality
+    assert at.selectbox(key="pick_locality").value == "Dinangourou"
+    assert at.selectbox(key="pick_episode").value == str(hist["episode_id"].iloc[0])
+    assert none not in [c.value for c in at.caption]
+    assert not [r for r in at.radio if r.key == "encircle_place"]
+    head = tr("cons.update", "fr", item=md(str(hist["episode_id"].iloc[0])))
+    assert head in [h.value for h in at.subheader]
 
 
 def test_refusals_are_said_in_french(page: tuple[AppTest, Path]) -> None:
