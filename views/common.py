@@ -1117,6 +1117,31 @@ reach_scenario.clear = _reach_scenario.clear
 _ROUTE_REF = re.compile(r"^(RN\d+)\b")
 
 
+@st.cache_data(show_spinner=False, max_entries=2)
+def _source_titles(fingerprint: str) -> dict[str, str]:
+    from geo.sources.curated import read_sources
+
+    table = read_sources()
+    return {
+        str(k): str(title) if isinstance(title, str) and title.strip() else str(k)
+        for k, title in table["title"].items()
+    }
+
+
+def source_text(value: object) -> str:
+    """Return a record's source as people read it: each curated key (``S-AFP-2022-06-09``) by its title.
+
+    Keys are looked up in ``data/curated/sources.csv`` (:func:`geo.sources.curated.read_sources`);
+    several sources are separated by ``;``; text that is no key (a source typed in a form)
+    is kept as typed; blank or missing gives "".
+    """
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    titles = _source_titles(curated_fingerprint())
+    parts = [p.strip() for p in str(value).split(";") if p.strip()]
+    return "; ".join(titles.get(p, p) for p in parts)
+
+
 def axis_label(axis_id: str, axis_name: str, route_ref: object, status: str | None = None) -> str:
     """Return a short, readable axis label: ``"RN16 Sévaré–Douentza · closed"``.
 

@@ -5,6 +5,7 @@ sessions see it on their next interaction (the cached loaders are keyed on the s
 state token).
 """
 
+import datetime as dt
 import time
 
 import pandas as pd
@@ -85,6 +86,8 @@ def shown(
         elif c in ("escort_kmh", "radius_km"):
             out[c] = [common.num(float(v), decimals=0 if float(v).is_integer() else 1) if pd.notna(v) else ""
                       for v in out[c]]  # fmt: skip
+        elif c == "source":  # the sources' titles (sources.csv), not their keys
+            out[c] = [common.source_text(v) for v in out[c]]
         elif c == "recorded_by":  # the curated seed's recorder in words ("données initiales")
             out[c] = [recorder_label(v, lang) for v in out[c]]
         elif c in ("version_id", "superseded_by", "supersedes"):
@@ -273,6 +276,39 @@ def draw_context(m: object, *, cercles: bool, near: tuple[float, float] | None =
     build_towns_layer(towns, lang=map_lang).add_to(m)
 
 
+def same_version(history: pd.DataFrame, values: dict[str, object]) -> int | None:
+    """Return the store id of a version in force that a new save would repeat word for word, or None.
+
+    A save is refused when it would only copy a version in force (not superseded): same
+    ``values`` in every column given (status, cause, dates, source, note, ...). Blanks,
+    ``None`` and missing values are alike; numbers compare as numbers (an escort speed of
+    0 km/h is no escort); texts compare without surrounding spaces.
+
+    Parameters
+    ----------
+    history
+        The item's versions (``geo.store.constraints.road_status_history`` or
+        ``crossing_status_history``), with ``version_id`` and ``superseded_by``.
+    values
+        Column -> the value the form would save.
+    """
+
+    def norm(value: object) -> str:
+        if value is None or (not isinstance(value, str | dt.date) and pd.isna(value)):
+            return ""
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            return "" if float(value) == 0.0 else f"{float(value):g}"
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value).strip()
+
+    wanted = {c: norm(v) for c, v in values.items()}
+    for _, row in history[history["superseded_by"].isna()].iterrows():
+        if all(norm(row.get(c)) == v for c, v in wanted.items()):
+            return int(row["version_id"])
+    return None
+
+
 def map_legend_entries(lang: str) -> list[tuple[str, str, str]]:
     """Legend rows of this page's maps (:class:`layers.basemap.Legend` entries), in ``lang``.
 
@@ -424,13 +460,16 @@ def report_impact(
     recomputed = result.changes.loc[result.changes["recomputed"], "hub"].drop_duplicates()
     # the last save's figures, kept for the session (the same tables as the Reachability page's)
     st.session_state["constraints_last_change"] = {"changes": result.changes, "localities": result.localities}
-    head = t(
-        "cons.saved",
-        label=label,
-        date=common.day(day),
-        hubs=", ".join(recomputed) or t("cons.no_hub"),
-        seconds=common.num(seconds, decimals=1),
-    )
+    if len(recomputed):
+        head = t(
+            "cons.saved",
+            label=label,
+            date=common.day(day),
+            hubs=", ".join(recomputed),
+            seconds=common.num(seconds, decimals=1),
+        )
+    else:  # no hub's reach can change: said plainly, not "recomputed for the hubs concerned (none)"
+        head = t("cons.saved_no_hub", label=label, date=common.day(day))
     lines = common.change_lines(result) or [t("cons.no_area_changed")]
     # kept until the user moves on (views.common.notify), escaped here
     common.notify("constraints", md(head) + "\n\n" + "\n".join(f"- {md(line)}" for line in lines))
@@ -502,8 +541,10 @@ if kind == AXES:
         "version_id",
     ]
     axis_numbers = numbering("axis")
+    listed = table[table["status"].isin(statuses)]
+    listed = listed.assign(axis_name=[axis_name(axes, a) for a in listed.index])  # the selector's names
     st.dataframe(
-        shown(table[table["status"].isin(statuses)], AXIS_COLUMNS, numbers=axis_numbers),
+        shown(listed, AXIS_COLUMNS, numbers=axis_numbers),
         hide_index=True,
         width="stretch",
     )
@@ -560,7 +601,26 @@ if kind == AXES:
         note = st.text_input(t("cons.note"))
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
         submitted = st.form_submit_button(t("cons.save_status"), type="primary")
-    if submitted:
+    repeated = (
+        same_version(
+            history,
+            {
+                "status": status,
+                "cause": cause,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+                "confidence": confidence,
+                "source": source,
+                "note": note,
+                "escort_kmh": escort,
+            },
+        )
+        if submitted and supersedes is None
+        else None
+    )
+    if repeated is not None:
+        st.error(t("cons.same_version", n=axis_numbers.get(repeated, repeated), item=item))
+    elif submitted:
         try:
             res = constraints.record_road_status(
                 store,
@@ -686,7 +746,25 @@ elif kind == CROSSINGS:
         note = st.text_input(t("cons.note"))
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
         submitted = st.form_submit_button(t("cons.save_crossing"), type="primary")
-    if submitted:
+    repeated = (
+        same_version(
+            history,
+            {
+                "status": status,
+                "cause": cause,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+                "confidence": confidence,
+                "source": source,
+                "note": note,
+            },
+        )
+        if submitted and supersedes is None
+        else None
+    )
+    if repeated is not None:
+        st.error(t("cons.same_version", n=crossing_numbers.get(repeated, repeated), item=item))
+    elif submitted:
         try:
             res = constraints.record_crossing_status(
                 store,

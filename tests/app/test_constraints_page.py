@@ -128,3 +128,57 @@ def test_status_form_opens_on_the_status_in_force_never_silently_closed(page: tu
         assert not at.exception, at.exception
         expected = crossings.at[crossing, "status"]
         assert _form_inputs(at)["Status"].value == ("open" if expected == "unknown" else expected)
+
+
+def test_a_copy_of_the_version_in_force_is_refused(page: tuple[AppTest, Path]) -> None:
+    from geo.escape import markdown_text as md
+    from geo.products.i18n import tr
+
+    at, store = page
+    at.selectbox(key="pick_axis").set_value("RN16-SEV-DOU").run()
+    w = _form_inputs(at)
+    w["Status"].set_value("closed")
+    w["Source (report, URL) *"].input("test: RN16 closed")
+    w["Note"].input("convoy turned back")
+    w["Recorded by *"].input("Advisor A")
+    _save(at)
+    assert not at.error, [e.value for e in at.error]
+    saved = constraints.state_version(store)
+    # the form keeps its values: saving again would only copy version 2, in force
+    w = _form_inputs(at)
+    assert w["Source (report, URL) *"].value == "test: RN16 closed" and w["Status"].value == "closed"
+    _save(at)
+    assert not at.exception, at.exception
+    label = at.selectbox(key="pick_axis").format_func("RN16-SEV-DOU")
+    assert [e.value for e in at.error] == [tr("cons.same_version", "en", n=2, item=md(label))]
+    assert constraints.state_version(store) == saved
+    assert len(constraints.road_status_history(store, "RN16-SEV-DOU")) == 2
+    # one changed field is a new version
+    _form_inputs(at)["Note"].input("convoy turned back twice")
+    _save(at)
+    assert not at.error, [e.value for e in at.error]
+    assert len(constraints.road_status_history(store, "RN16-SEV-DOU")) == 3
+
+
+def test_the_table_names_axes_and_sources_as_people_read_them(page: tuple[AppTest, Path]) -> None:
+    from geo.sources.curated import read_sources
+
+    at, store = page
+    table = at.dataframe[0].value
+    axes = constraints.known_axes()
+    picker = at.selectbox(key="pick_axis")
+    assert list(table["Axis"]) == [picker.format_func(a) for a in table.index]  # the selector's names
+    seed = constraints.road_status_history(store, "RN16-SEV-DOU")["source"].iloc[0]
+    titles = read_sources()["title"]
+    keys = [k.strip() for k in seed.split(";")]
+    assert all(k in titles.index for k in keys)
+    assert table.at["RN16-SEV-DOU", "Source"] == "; ".join(titles[k] for k in keys)
+    assert not table["Source"].str.contains(r"\bS-[A-Z]", regex=True).any()
+    assert set(table.index) <= set(axes.index)
+
+
+def _save(at: AppTest) -> None:
+    """Click the road-status form's save button (after a save, a "close this message" button comes first)."""
+    from geo.products.i18n import tr
+
+    next(b for b in at.button if b.label == tr("cons.save_status", "en")).click().run()
