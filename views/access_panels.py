@@ -210,7 +210,9 @@ def criticality_panel(
         "hubs_affected": text(tr("col_hubs_affected", lang)),
     }
     cols = [c for c in config if c in view.columns]
-    st.dataframe(view[cols], hide_index=True, width="stretch", column_config=config)
+    common.table(
+        view[cols], tr("common.no_rows", lang), hide_index=True, width="stretch", column_config=config
+    )
     m = criticality_map(shown, folder, lang)
     st_folium(m, key="criticality_map", height=480, use_container_width=True, returned_objects=[])
     st.caption(tr("crit_map_caption", lang))

@@ -385,6 +385,30 @@ def error_text(exc: Exception, fields: dict[str, str] | None = None) -> str:
     return markdown_text(text)
 
 
+def table(frame: pd.DataFrame, empty: str, *, where: object = None, **kwargs: object) -> None:
+    """Show ``frame`` as an ``st.dataframe``, or the caption ``empty`` when it has no row.
+
+    Streamlit draws an empty table as the English word "empty"; a caption says in the
+    session's language why there is nothing to list.
+
+    Parameters
+    ----------
+    frame
+        The table as shown (labels, headers).
+    empty
+        Caption shown instead of a table without rows (catalog text, trusted Markdown).
+    where
+        Container drawn in (a tab, a column); None: the page.
+    **kwargs
+        Passed to ``st.dataframe`` (``hide_index``, ``width``, ``column_config``).
+    """
+    target = st if where is None else where
+    if frame.empty:
+        target.caption(empty)
+    else:
+        target.dataframe(frame, **kwargs)
+
+
 def readable_columns(table: pd.DataFrame, *, px_per_char: float = 7.5, max_px: int = 460) -> dict:
     """Return an ``st.dataframe`` ``column_config`` giving each column room for its header and values.
 

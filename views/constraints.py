@@ -543,8 +543,9 @@ if kind == AXES:
     axis_numbers = numbering("axis")
     listed = table[table["status"].isin(statuses)]
     listed = listed.assign(axis_name=[axis_name(axes, a) for a in listed.index])  # the selector's names
-    st.dataframe(
+    common.table(
         shown(listed, AXIS_COLUMNS, numbers=axis_numbers),
+        t("cons.none_listed"),
         hide_index=True,
         width="stretch",
     )
@@ -558,7 +559,7 @@ if kind == AXES:
     history = constraints.road_status_history(store, axis)
     with st.expander(common.tn("cons.history", len(history), item=item), expanded=False):
         columns = ["version_id", *AXIS_COLUMNS[1:-1], "superseded_by"]
-        st.dataframe(shown(history, columns, numbers=axis_numbers), hide_index=True)
+        common.table(shown(history, columns, numbers=axis_numbers), t("cons.no_history"), hide_index=True)
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     based_on = form_base("axis", axis, int(history["version_id"].max()) if len(history) else 0)
     with st.form("road_status_form", clear_on_submit=False, enter_to_submit=False):
@@ -686,8 +687,9 @@ elif kind == CROSSINGS:
         index=listed.index,
         dtype=object,
     )
-    st.dataframe(
+    common.table(
         shown(listed, CROSSING_COLUMNS, numbers=crossing_numbers, agreement=agreements),
+        t("cons.none_listed"),
         hide_index=True,
         width="stretch",
     )
@@ -701,13 +703,14 @@ elif kind == CROSSINGS:
     agreement = crossing_agreement(crossings["kind"].get(crossing), crossings["name"].get(crossing))
     history = constraints.crossing_status_history(store, crossing)
     with st.expander(common.tn("cons.history", len(history), item=item), expanded=False):
-        st.dataframe(
+        common.table(
             shown(
                 history,
                 ["version_id", *CROSSING_COLUMNS[3:-1], "superseded_by"],
                 numbers=crossing_numbers,
                 agreement=agreement,
             ),
+            t("cons.no_history"),
             hide_index=True,
         )
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
@@ -815,8 +818,11 @@ else:
         "recorded_by",
         "recorded_at",
     ]
-    st.dataframe(
-        shown(listed, EPISODE_COLUMNS, status_vocab=ENCIRCLED_STATUS), hide_index=True, width="stretch"
+    common.table(
+        shown(listed, EPISODE_COLUMNS, status_vocab=ENCIRCLED_STATUS),
+        t("cons.no_episode_now") if only_now else t("cons.no_episode"),
+        hide_index=True,
+        width="stretch",
     )
     names = sorted(set(versions.encircled["locality"]))
     saved = st.session_state.pop(SAVED_LOCALITY, None)

@@ -17,18 +17,20 @@ from geo.store import constraints
 from geo.store.links import link_incident
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS
 from layers.incidents import source_label
-from views import auth
+from views import auth, common
 
 
 def incident_label(row: pd.Series, lang: str, typology=None) -> str:  # noqa: ANN001
-    """``27 octobre 2025 · Léré · Blocus · curated:MLI-ACC-038`` (shown as text in a select box).
+    """``27 octobre 2025 · Léré · Blocus · Événements d'accès du projet`` (shown as text in a select box).
 
     The date written out for the language, the place, the incident's AMRF category in words
     (``typology``: :func:`geo.sources.amrf.read_typology`; the source's event type when
-    None) and the incident id last, as the reference an advisor quotes.
+    None) and its source in words (:func:`layers.incidents.source_label`), never the
+    store's internal id (``curated:MLI-ACC-038``).
     """
     kind = typology.label(str(row["amrf"]), lang) if typology is not None else row["event_type"]
-    parts = (format_date(row["date"].date(), lang), row.get("location", ""), kind, row["incident_id"])
+    source = source_label(row["source"], lang) if isinstance(row.get("source"), str) else ""
+    parts = (format_date(row["date"].date(), lang), row.get("location", ""), kind, source)
     return " · ".join(x for x in parts if isinstance(x, str) and x.strip())
 
 
@@ -41,11 +43,16 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
     if candidates.empty:
         st.info(tr("page.link_none", lang))
     else:
-        ids = list(candidates.index)
+        labels = pd.Series(
+            [incident_label(r, lang, typology) for _, r in candidates.iterrows()], index=candidates.index
+        )
+        twice = labels.duplicated(keep=False)  # same day, place, category and source: numbered (1), (2)
+        rank = labels.groupby(labels).cumcount() + 1
+        labels[twice] = [f"{text} ({n})" for text, n in zip(labels[twice], rank[twice], strict=True)]
         pick = st.selectbox(
             tr("page.link_incident", lang),
-            ids,
-            format_func=lambda i: incident_label(candidates.loc[i], lang, typology),
+            list(candidates.index),
+            format_func=labels.get,
             key="link_incident",
         )
         row = candidates.loc[pick]
@@ -153,7 +160,9 @@ def link_panel(shown: pd.DataFrame, store, lang: str) -> None:  # noqa: ANN001
                 st.success(tr("page.link_saved", lang, target=md(target), version=number))
     links = constraints.incident_links(store)
     with st.expander(tr("page.links", lang, n=len(links)), expanded=False):
-        st.dataframe(links_view(links, lang, typology), hide_index=True, width="stretch")
+        common.table(
+            links_view(links, lang, typology), tr("links.none", lang), hide_index=True, width="stretch"
+        )
 
 
 def links_view(links: pd.DataFrame, lang: str, typology=None) -> pd.DataFrame:  # noqa: ANN001
@@ -176,7 +185,6 @@ def links_view(links: pd.DataFrame, lang: str, typology=None) -> pd.DataFrame:  
         catalogs (``links.col.<name>``).
     """
     from geo.products.i18n import recorder_label
-    from views import common
 
     typology = typology if typology is not None else read_typology()
     axes = constraints.known_axes()

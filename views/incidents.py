@@ -270,7 +270,7 @@ level = st.radio(
     t("incidents.level"), [1, 2, 3], index=1, horizontal=True, format_func=lambda n: t(f"incidents.level_{n}")
 )
 by_type = counts_by_admin(shown, level=level, by=("amrf", "event_type"))
-st.dataframe(
+common.table(
     common.labelled(
         by_type.assign(
             amrf=[typology.label(c, lang) if c in typology.categories.index else c for c in by_type["amrf"]],
@@ -278,6 +278,7 @@ st.dataframe(
         ),
         "incidents.col",
     ),
+    t("incidents.no_counts"),
     hide_index=True,
     width="stretch",
 )

@@ -175,7 +175,7 @@ columns = [
     )  # fmt: skip
     if c in view.columns
 ]
-st.dataframe(
+common.table(
     common.labelled(
         view.assign(
             topic=view["topic"].map(lambda x: P.topic_label(x, lang)),
@@ -186,6 +186,7 @@ st.dataframe(
         )[columns],
         "pos.col",
     ),
+    t("pos.none_listed"),
     hide_index=True,
     width="stretch",
 )
@@ -419,13 +420,19 @@ if role in ("advisor", "planner"):
         area_names=dict(zip(admin2["pcode"], admin2["name"], strict=True)),
     )
 
+    # axes by the names the Constraints page's selector gives them, never their ids
+    axis_labels = {
+        str(a): common.axis_label(str(a), name, ref)
+        for a, name, ref in zip(axes["axis_id"], axes["axis_name"], axes["route_ref"], strict=True)
+    }
+
     def constraint_label(text: str) -> str:
-        """Write ``closed: AXIS; encircled: X`` with the vocabulary's words in the interface language."""
+        """Write ``closed: AXIS; encircled: X`` with the vocabulary's words and the axes' names."""
         parts = []
         for part in str(text).split("; "):
             word, sep, rest = part.partition(": ")
             if word in ROAD_STATUS:
-                word = ROAD_STATUS.label(word, lang)
+                word, rest = ROAD_STATUS.label(word, lang), axis_labels.get(rest, rest)
             elif word == "encircled":
                 word = t("pos.encircled")
             parts.append(word + sep + rest)
@@ -434,9 +441,15 @@ if role in ("advisor", "planner"):
     st.markdown(t("pos.uncovered", date=common.day(as_of), n=len(uncovered)))
     uncovered = uncovered.assign(
         kind=[t("pos.kind.area") if k == "area" else t(f"pos.kind.{k}") for k in uncovered["kind"]],
+        name=[
+            axis_labels.get(r, n) if k == "axis" else f"{n} ({r})" if k == "area" and n else n or r
+            for k, r, n in zip(uncovered["kind"], uncovered["ref"], uncovered["name"], strict=True)
+        ],  # an axis by its label, an area with its P-code: no column of internal references
         constraint=[constraint_label(c) for c in uncovered["constraint"]],
+    ).drop(columns="ref")
+    common.table(
+        common.labelled(uncovered, "pos.col"), t("pos.uncovered_none"), hide_index=True, width="stretch"
     )
-    st.dataframe(common.labelled(uncovered, "pos.col"), hide_index=True, width="stretch")
     st.markdown(t("pos.stale", months=int(months), n=len(stale)))
     stale = stale.assign(
         topic=[P.topic_label(x, lang) for x in stale["topic"]],
@@ -445,8 +458,9 @@ if role in ("advisor", "planner"):
         visibility=[t(f"pos.vis.{x}") for x in stale["visibility"]],
         **{c: stale[c].map(common.date_text) for c in ("endorsed", "meeting_date") if c in stale.columns},
     )
-    st.dataframe(
+    common.table(
         common.labelled(stale[[c for c in columns if c in stale.columns] + ["months_since"]], "pos.col"),
+        t("pos.stale_none", months=int(months)),
         hide_index=True,
         width="stretch",
     )

@@ -124,7 +124,13 @@ def positions_panel(
     order = {s: i for i, s in enumerate(("endorsed", "revised", "proposed", "draft"))}
     rows = rows.assign(_o=rows["status"].map(order)).sort_values(["_o", "id"]).drop(columns="_o")
     n_end = int((rows["status"] == "endorsed").sum())
-    with st.expander(t("panel.head", title=title, n=n_end, other=len(rows) - n_end), expanded=n_end > 0):
+    head = t(
+        "panel.head",
+        title=title,
+        endorsed=common.tn("panel.endorsed", n_end),
+        other=common.tn("panel.other", len(rows) - n_end),
+    )
+    with st.expander(head, expanded=n_end > 0):
         if rows.empty:
             st.caption(t("panel.none"))
         for _, r in rows.iterrows():

@@ -326,7 +326,9 @@ change_table = common.shown_numbers(
 )
 
 st.subheader(t("reach.changes_title"))
-st.dataframe(common.labelled(change_table, "reach.col"), hide_index=True, width="stretch")
+common.table(
+    common.labelled(change_table, "reach.col"), t("common.no_rows"), hide_index=True, width="stretch"
+)
 st.caption(t("reach.changes_caption"))
 before_tab, after_tab = st.tabs(
     [
@@ -334,8 +336,8 @@ before_tab, after_tab = st.tabs(
         t("reach.after_tab") + ("" if has_scenario else " " + t("reach.after_same")),
     ]
 )
-before_tab.dataframe(common.band_table(out["before"]), hide_index=True, width="stretch")
-after_tab.dataframe(common.band_table(out["after"]), hide_index=True, width="stretch")
+for tab, bands in ((before_tab, out["before"]), (after_tab, out["after"])):
+    common.table(common.band_table(bands), t("common.no_rows"), where=tab, hide_index=True, width="stretch")
 
 limit = max(hours)
 cercle = inputs.places["adm2_name"].reindex(loc["place_id"]).to_numpy() if len(loc) else []
@@ -346,11 +348,13 @@ per_place = {
 lost_tab, gained_tab = st.tabs(
     [t("reach.lost_tab", n=len(per_place["lost"])), t("reach.gained_tab", n=len(per_place["gained"]))]
 )
-for tab, change, what in (
-    (lost_tab, "lost", t("reach.lost_rows")),
-    (gained_tab, "gained", t("reach.gained_rows")),
+for tab, change, what, none in (
+    (lost_tab, "lost", t("reach.lost_rows"), t("reach.lost_none")),
+    (gained_tab, "gained", t("reach.gained_rows"), t("reach.gained_none")),
 ):
-    tab.dataframe(common.labelled(per_place[change], "reach.col"), hide_index=True, width="stretch")
+    common.table(
+        common.labelled(per_place[change], "reach.col"), none, where=tab, hide_index=True, width="stretch"
+    )
     tab.caption(what)
 st.caption(t("reach.limit_caption", h=format_hours(limit, common.lang())))
 

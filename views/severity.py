@@ -210,7 +210,13 @@ if st.button(tr("page.chg_run", lang), type="primary") or st.session_state.get("
         ("page.chg_severity", change_table(severity_changes, "chg.col")),
     ):
         st.markdown(f"**{md(tr(key, lang))}**")
-        st.dataframe(df, hide_index=True, width="stretch", column_config=common.readable_columns(df))
+        common.table(
+            df,
+            tr("common.no_rows", lang),
+            hide_index=True,
+            width="stretch",
+            column_config=common.readable_columns(df),
+        )
     with tempfile.TemporaryDirectory() as tmp:
         from geo.sources.admin import load_admin
 

@@ -148,7 +148,7 @@ def test_constraints_page_names_items_and_shows_no_none(
     axes = at.dataframe[0].value
     escort = axes[tr("cons.col.escort_kmh", lang)]
     assert escort.str.fullmatch(r"\d*").all()  # km/h, or empty when no escort applies: never "None"
-    seeded_row = axes[axes[tr("cons.col.axis_name", lang)] == "Sévaré - Douentza"]
+    seeded_row = axes[axes[tr("cons.col.axis_name", lang)] == "RN16 Sévaré–Douentza"]  # the selector's name
     assert list(seeded_row[tr("cons.col.escort_kmh", lang)]) == [""]
     assert not (axes.astype(str).isin(["None", "nan", "NaT"])).any().any()
     from geo.products.i18n import tr_count
@@ -237,23 +237,25 @@ def test_public_key_figures_are_whole_and_wrap(
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_incident_picker_reads_date_place_and_category_in_words(lang: str) -> None:
-    """The link form's incident choices: the date written out, the place, the AMRF category, the id last."""
+    """The link form's incident choices: the date written out, the place, the AMRF category, the source."""
     from geo.sources.amrf import read_typology
+    from layers.incidents import source_label
     from views.incident_link import incident_label
 
     typology = read_typology()
     code = typology.constraint_codes[0]
     row = pd.Series(
         {"date": pd.Timestamp("2025-10-01"), "location": "Léré", "amrf": code, "event_type": "blockade_start",
-         "incident_id": "curated:MLI-ACC-038"}
+         "incident_id": "curated:MLI-ACC-038", "source": "curated"}
     )  # fmt: skip
     label = incident_label(row, lang, typology)
     assert label.split(" · ") == [
         format_date(dt.date(2025, 10, 1), lang),
         "Léré",
         typology.label(code, lang),
-        "curated:MLI-ACC-038",
+        source_label("curated", lang),
     ]
+    assert "MLI-ACC-038" not in label and "curated" not in label  # no internal id
     assert label.startswith("1er octobre 2025" if lang == "fr" else "1 October 2025")
     assert "blockade_start" not in label
     # no place: the part is left out, not shown as "nan"

@@ -213,3 +213,57 @@ def test_revision_scope_is_picked_from_a_list_not_typed(
     at.button(key="FormSubmitter:position_step-Enregistrer l'étape").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert P.current_positions(store).at[0, "scope"] == "admin:ML0502"
+
+
+def test_french_review_names_axes_and_says_empty_tables_in_words(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo.products.i18n import tr, tr_count
+    from geo.store import constraints
+    from views.common import axis_label
+
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+    store = tmp_path / "store.sqlite"
+    at = _app("advisor", store, data_dir, monkeypatch)
+    # an empty register and no position to review: a caption each, never Streamlit's "empty" table
+    captions = [c.value for c in at.caption]
+    assert tr("pos.none_listed", "fr") in captions
+    assert tr("pos.stale_none", "fr", months=6) in captions
+    assert all(len(d.value) for d in at.dataframe)
+    # the constraints without a position: axes by the names the Constraints page gives them
+    axes = constraints.known_axes()
+    labels = {
+        axis_label(a, n, r)
+        for a, n, r in zip(axes["axis_id"], axes["axis_name"], axes["route_ref"], strict=True)
+    }
+    uncovered = at.dataframe[0].value
+    assert tr("pos.col.ref", "fr") not in uncovered.columns
+    names = uncovered.loc[
+        uncovered[tr("pos.col.kind", "fr")] == tr("pos.kind.axis", "fr"), tr("pos.col.name", "fr")
+    ]
+    assert len(names) and set(names) <= labels
+    said = " ".join(uncovered.astype(str).to_numpy().ravel())
+    assert not any(a in said for a in axes["axis_id"])  # no internal reference, in any column
+    # a step saved is said in agreement whatever the step's wording
+    P.add_position(store, scope="country", topic="female-staff", text_fr="Texte", text_en="Text",
+                   visibility="public", recorded_by="A")  # fmt: skip
+    at.run()
+    at.selectbox(key="pos_step_1").set_value("propose").run()
+    _widgets(at)[tr("pos.meeting_ref", "fr")].input("GTAH 2025-11")
+    for by in [x for x in at.text_input if x.label == tr("cons.recorded_by", "fr")]:  # step and draft forms
+        by.input("A")
+    next(b for b in at.button if b.label == tr("pos.save_step", "fr")).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    expected = tr(
+        "pos.step_saved",
+        "fr",
+        id=1,
+        step=tr("pos.step.propose", "fr"),
+        status=tr("pos.status.proposed", "fr"),
+    )
+    assert expected in [s.value for s in at.success]
+    assert expected == "Position n° 1 : étape enregistrée (Proposée par le GTAH). Statut actuel : proposée."
+    # counts of positions agree with their number
+    assert tr_count("panel.endorsed", 1, "fr") == "1 endossée par l'EHP"
+    assert tr_count("panel.endorsed", 2, "fr") == "2 endossées par l'EHP"
+    assert tr_count("panel.other", 1, "en") == "1 other" and tr_count("panel.other", 3, "en") == "3 others"
