@@ -34,7 +34,8 @@ GAZETTEER, FREE_POINT = "gazetteer", "point"
 #: Localities named around a picked gazetteer locality on its preview map: within this many km,
 #: at most this many (:func:`nearby_places`).
 NEARBY_KM, NEARBY_MOST = 25.0, 12
-#: Session key of the ``(locality, episode id)`` just saved: the next run selects them.
+#: Session key of a ``(locality, episode id or None)`` to select on the next run: the one just
+#: saved, or a recorded locality found again in the gazetteer.
 SAVED_LOCALITY = "_constraints_saved_locality"
 #: Columns shown as vocabulary labels, by the vocabulary that spells them.
 VOCAB_COLUMNS = {
@@ -827,7 +828,11 @@ else:
     names = sorted(set(versions.encircled["locality"]))
     saved = st.session_state.pop(SAVED_LOCALITY, None)
     if saved is not None and saved[0] in names:  # the locality just saved is shown: no second "new"
-        st.session_state["pick_locality"], st.session_state["pick_episode"] = saved
+        st.session_state["pick_locality"] = saved[0]
+        if saved[1] is not None:
+            st.session_state["pick_episode"] = saved[1]
+        else:
+            st.session_state.pop("pick_episode", None)
         for key in ("encircle_place_search", "encircle_place"):
             st.session_state.pop(key, None)
     locality = st.selectbox(
@@ -855,6 +860,13 @@ else:
             if picked is not None:
                 place = gazetteer_place(picked)
                 show_place(place)
+                if place["name"] in names:  # recorded already: update it rather than start a duplicate
+                    st.warning(t("cons.already_recorded", name=md(place["name"])))
+                    st.button(
+                        t("cons.open_recorded", name=md(place["name"])),
+                        on_click=st.session_state.__setitem__,
+                        args=(SAVED_LOCALITY, (place["name"], None)),
+                    )
         else:
             st.caption(t("cons.free_point_help"))
     history = constraints.encircled_history(store, None if locality == NEW else locality)

@@ -116,6 +116,19 @@ def test_the_first_match_is_picked_and_the_saved_locality_shown_after_saving(
     assert head in [h.value for h in at.subheader]
 
 
+def test_a_recorded_locality_found_again_is_opened_not_duplicated(page: tuple[AppTest, Path]) -> None:
+    at, store = page
+    recorded = sorted(set(constraints.load_versions(store).encircled["locality"]))
+    assert "Dinangourou" in recorded  # seeded (data/curated)
+    at.text_input(key="encircle_place_search").input("Dinangourou").run()
+    assert [w.value for w in at.warning] == [tr("cons.already_recorded", "fr", name="Dinangourou")]
+    next(b for b in at.button if b.label == tr("cons.open_recorded", "fr", name="Dinangourou")).click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="pick_locality").value == "Dinangourou"
+    assert at.selectbox(key="pick_episode").value == "__new__"
+    assert not [r for r in at.radio if r.key == "new_locality_origin"]  # no "new locality" questions
+
+
 def test_refusals_are_said_in_french(page: tuple[AppTest, Path]) -> None:
     at, store = page
     before = constraints.state_version(store)
