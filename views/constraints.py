@@ -471,9 +471,10 @@ def report_impact(
         )
     else:  # no hub's reach can change: said plainly, not "recomputed for the hubs concerned (none)"
         head = t("cons.saved_no_hub", label=label, date=common.day(day))
-    lines = common.change_lines(result) or [t("cons.no_area_changed")]
+    lines = common.change_lines(result) or ([t("cons.no_area_changed")] if len(recomputed) else [])
     # kept until the user moves on (views.common.notify), escaped here
-    common.notify("constraints", md(head) + "\n\n" + "\n".join(f"- {md(line)}" for line in lines))
+    bullets = "\n".join(f"- {md(line)}" for line in lines)
+    common.notify("constraints", f"{md(head)}\n\n{bullets}".strip())
 
 
 common.show_notice("constraints")

@@ -182,3 +182,24 @@ def _save(at: AppTest) -> None:
     from geo.products.i18n import tr
 
     next(b for b in at.button if b.label == tr("cons.save_status", "en")).click().run()
+
+
+def test_a_save_that_moves_no_hub_says_so_plainly(page: tuple[AppTest, Path]) -> None:
+    """Closing Dabi bridge (Niger, north of Léré) reaches no hub's area at 12 h: no "(none)" list."""
+    from geo.products.i18n import tr
+
+    at, store = page
+    at.radio(key="constraints_kind").set_value("crossings").run()
+    at.selectbox(key="pick_crossing").set_value("X-DABI").run()
+    w = _form_inputs(at)
+    w["Status"].set_value("closed")
+    w["Source (report, URL) *"].input("test: Dabi bridge down")
+    w["Recorded by *"].input("Advisor A")
+    next(b for b in at.button if b.label == tr("cons.save_crossing", "en")).click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    changes = at.session_state["constraints_last_change"]["changes"]
+    assert not changes["recomputed"].any()  # the engine's own account: no hub recomputed
+    day = "1 December 2025"
+    label = tr("cons.label_axis", "en", item="Pont de Dabi (Niger)", status="closed", date=day, n=2)
+    assert _plain(at.success[0].value) == tr("cons.saved_no_hub", "en", label=label, date=day)

@@ -267,3 +267,38 @@ def test_french_review_names_axes_and_says_empty_tables_in_words(
     assert tr_count("panel.endorsed", 1, "fr") == "1 endossée par l'EHP"
     assert tr_count("panel.endorsed", 2, "fr") == "2 endossées par l'EHP"
     assert tr_count("panel.other", 1, "en") == "1 other" and tr_count("panel.other", 3, "en") == "3 others"
+
+
+def _panel_app() -> None:  # run by AppTest.from_function: the panel alone, on the store of the env
+    import os
+
+    from views.positions_panel import positions_panel
+
+    positions_panel(os.environ["MALI_ACCESS_STORE"], role="advisor", pcodes=["ML05"])
+
+
+def test_the_positions_panel_counts_agree_with_their_number(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo.products.i18n import tr, tr_count
+
+    store = tmp_path / "store.sqlite"
+    monkeypatch.setenv("MALI_ACCESS_STORE", str(store))
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+    for text in ("Un", "Deux"):
+        P.add_position(store, scope="country", topic="female-staff", text_fr=text, text_en=text,
+                       visibility="public", recorded_by="A")  # fmt: skip
+    for action, meeting in (("propose", "GTAH 1"), ("endorse", "EHP 1")):
+        P.record_step(store, 1, action, meeting_ref=meeting, recorded_by="A")
+    at = AppTest.from_function(_panel_app, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    expected = tr(
+        "panel.head",
+        "fr",
+        title=tr("panel.title", "fr"),
+        endorsed=tr_count("panel.endorsed", 1, "fr"),
+        other=tr_count("panel.other", 1, "fr"),
+    )
+    assert [e.label for e in at.expander] == [expected]
+    assert "1 endossée par l'EHP, 1 autre" in expected
