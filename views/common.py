@@ -1138,9 +1138,6 @@ def reach_scenario(data_folder: str, *args, **kwargs) -> dict:  # noqa: ANN002, 
 reach_scenario.clear = _reach_scenario.clear
 
 
-_ROUTE_REF = re.compile(r"^(RN\d+)\b")
-
-
 @st.cache_data(show_spinner=False, max_entries=2)
 def _source_titles(fingerprint: str) -> dict[str, str]:
     from geo.sources.curated import read_sources
@@ -1164,6 +1161,9 @@ def source_text(value: object) -> str:
     titles = _source_titles(curated_fingerprint())
     parts = [p.strip() for p in str(value).split(";") if p.strip()]
     return "; ".join(titles.get(p, p) for p in parts)
+
+
+_ROUTE_REF = re.compile(r"^(RN\d+)\b")
 
 
 def axis_label(axis_id: str, axis_name: str, route_ref: object, status: str | None = None) -> str:

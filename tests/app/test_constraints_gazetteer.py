@@ -153,3 +153,49 @@ def test_refusals_are_said_in_french(page: tuple[AppTest, Path]) -> None:
     assert [e.value for e in at.error] == [expected]
     assert "unknown" not in _plain(expected) and "localité inconnue" in _plain(expected)
     assert constraints.state_version(store) == before
+
+
+def _maps(at: AppTest) -> list[str]:
+    """The folium maps of the page: the script st_folium receives, its strings decoded."""
+    import json
+
+    return [
+        json.loads(c.proto.json_args)["script"]
+        for c in at.get("component_instance")
+        if c.proto.component_name == "streamlit_folium.st_folium"
+    ]
+
+
+def _names(script: str, name: str) -> bool:
+    """Whether a map's script writes ``name`` (as is, or as a JavaScript/JSON string escapes it)."""
+    import json
+
+    return name in script or json.dumps(name)[1:-1] in script
+
+
+def test_maps_carry_symbols_names_and_a_legend(page: tuple[AppTest, Path], data_dir: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo.config import WORK_CRS
+    from geo.products.printmap import main_towns
+
+    at, _ = page
+    places = load_places(data_dir)
+    picker = _maps(at)[0]
+    assert "map-sym-noentry" in picker and "town-label" in picker  # symbols styled, towns named
+    assert _names(picker, tr("cons.map_legend", "fr"))
+    assert all(_names(picker, town) for town in main_towns(places)["name"])
+    # the preview around a picked locality: its cercle's outline and the gazetteer's largest
+    # localities within 25 km named
+    place = resolve_place("Dinangourou", places)
+    at.text_input(key="encircle_place_search").input("Dinangourou").run()
+    preview = _maps(at)[1]
+    assert "map-sym-noentry" in preview and "town-label" in preview
+    assert _names(preview, str(places.at[place.place_id, "adm2_name"]))
+    pts = places.to_crs(WORK_CRS)
+    centre = gpd.GeoSeries([Point(place.lon, place.lat)], crs=4326).to_crs(WORK_CRS).iloc[0]
+    dist = pts.geometry.distance(centre)
+    near = pts[(dist <= 25_000) & (dist > 100)]
+    largest = near.assign(p=near["population"].fillna(0)).sort_values("p", ascending=False).iloc[:3]
+    assert len(largest) == 3 and all(_names(preview, n) for n in largest["name"])
