@@ -310,6 +310,20 @@ def same_version(history: pd.DataFrame, values: dict[str, object]) -> int | None
     return None
 
 
+def refused_as_repeat(
+    history: pd.DataFrame, values: dict[str, object], supersedes: object, numbers: dict, item: str
+) -> bool:
+    """Show one line and return True when a new version (not a correction) repeats one in force.
+
+    ``numbers`` gives the item's version numbers as the page shows them (store id ->
+    number); see :func:`same_version` for what counts as a repeat.
+    """
+    repeated = same_version(history, values) if supersedes is None else None
+    if repeated is not None:
+        st.error(t("cons.same_version", n=numbers.get(repeated, repeated), item=item))
+    return repeated is not None
+
+
 def map_legend_entries(lang: str) -> list[tuple[str, str, str]]:
     """Legend rows of this page's maps (:class:`layers.basemap.Legend` entries), in ``lang``.
 
@@ -604,26 +618,17 @@ if kind == AXES:
         note = st.text_input(t("cons.note"))
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
         submitted = st.form_submit_button(t("cons.save_status"), type="primary")
-    repeated = (
-        same_version(
-            history,
-            {
-                "status": status,
-                "cause": cause,
-                "valid_from": valid_from,
-                "valid_to": valid_to,
-                "confidence": confidence,
-                "source": source,
-                "note": note,
-                "escort_kmh": escort,
-            },
-        )
-        if submitted and supersedes is None
-        else None
-    )
-    if repeated is not None:
-        st.error(t("cons.same_version", n=axis_numbers.get(repeated, repeated), item=item))
-    elif submitted:
+    fields = {
+        "status": status,
+        "cause": cause,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "confidence": confidence,
+        "source": source,
+        "note": note,
+        "escort_kmh": escort,
+    }
+    if submitted and not refused_as_repeat(history, fields, supersedes, axis_numbers, item):
         try:
             res = constraints.record_road_status(
                 store,
@@ -751,25 +756,16 @@ elif kind == CROSSINGS:
         note = st.text_input(t("cons.note"))
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
         submitted = st.form_submit_button(t("cons.save_crossing"), type="primary")
-    repeated = (
-        same_version(
-            history,
-            {
-                "status": status,
-                "cause": cause,
-                "valid_from": valid_from,
-                "valid_to": valid_to,
-                "confidence": confidence,
-                "source": source,
-                "note": note,
-            },
-        )
-        if submitted and supersedes is None
-        else None
-    )
-    if repeated is not None:
-        st.error(t("cons.same_version", n=crossing_numbers.get(repeated, repeated), item=item))
-    elif submitted:
+    fields = {
+        "status": status,
+        "cause": cause,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "confidence": confidence,
+        "source": source,
+        "note": note,
+    }
+    if submitted and not refused_as_repeat(history, fields, supersedes, crossing_numbers, item):
         try:
             res = constraints.record_crossing_status(
                 store,
