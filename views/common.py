@@ -625,6 +625,8 @@ def store_path() -> Path | str:
 
 #: Season choice meaning "the season the calendar gives for the as-of date".
 SEASON_BY_DATE = "date"
+#: Days of incidents the live map shows by default (six years: the open data end in 2020).
+LIVE_INCIDENT_DAYS = 365 * 6
 #: Season choices of the pages, first the as-of date's own season.
 SEASON_CHOICES = [SEASON_BY_DATE, "dry", "rainy"]
 
@@ -646,7 +648,7 @@ def init_state() -> None:
         "hours": list(DEFAULT_BANDS_H),
         "season": SEASON_BY_DATE,
         "hub_ids": None,
-        "incident_days": 365 * 6,
+        "incident_days": LIVE_INCIDENT_DAYS,
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
@@ -1656,7 +1658,8 @@ def _warm_live_map() -> None:
     """Compute what the live map's first viewer would wait for, into the shared caches.
 
     The live page's defaults (:func:`init_state`): every hub, bands 4/8/12 h, the season of
-    the date, today's date, six years of incidents. The reach's kernels are compiled on
+    the date, today's date, six years of incidents, and the map rendered for each signed-in
+    role in the default language (about 0.5 s each). The reach's kernels are compiled on
     the way (about 30 s on a 2-core machine the first time numba's cache is empty). Any
     failure is logged and left to the page, which shows it to the viewer in its own words.
     """
@@ -1676,6 +1679,23 @@ def _warm_live_map() -> None:
             admin(folder, level)
         towns(folder)
         water(folder)
+        # the map itself, as each signed-in role sees it in the default language (the page's
+        # default choices, init_state): the first viewers get it rendered
+        from views.live_content import live_map_payload, live_state
+
+        hours = tuple(DEFAULT_BANDS_H)
+        choices = {"as_of": as_of, "hub_ids": hub_ids, "hours": hours, "season": SEASON_BY_DATE}
+        for role in ("viewer", "planner", "advisor"):
+            state = live_state(folder, **choices, role=role)
+            live_map_payload(
+                folder,
+                state,
+                **choices,
+                window=LIVE_INCIDENT_DAYS,
+                show_admin3=False,
+                role=role,
+                lang=settings().lang,
+            )
     except BaseException:  # noqa: BLE001  (st.stop() raises outside a page; the page reports it)
         _COMPUTE_LOG.warning("warm-up stopped; the pages compute on demand", exc_info=True)
         return

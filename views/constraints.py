@@ -202,34 +202,14 @@ def show_place(place: dict) -> None:
 
 
 def nearby_places(lon: float, lat: float, *, km: float = NEARBY_KM, most: int = NEARBY_MOST) -> pd.DataFrame:
-    """Return the gazetteer localities around a point, to name on a map zoomed on it.
+    """Return the gazetteer localities around a point to name on a map zoomed on it.
 
-    Parameters
-    ----------
-    lon, lat
-        The point, degrees (EPSG:4326).
-    km
-        Search radius, km (measured in ``geo.config.WORK_CRS``, metres).
-    most
-        Most localities returned: the most populous first, then the nearest.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        ``name`` and points (``WORK_CRS``); the point itself (closer than 100 m) left out.
+    :func:`geo.sources.places.places_around` of the model's localities (``name`` and
+    points, ``WORK_CRS``); ``km`` radius, ``most`` localities at most.
     """
-    import geopandas as gpd
-    from shapely.geometry import Point
+    from geo.sources.places import places_around
 
-    from geo.config import WORK_CRS
-
-    places = inputs.places.to_crs(WORK_CRS)
-    centre = gpd.GeoSeries([Point(lon, lat)], crs=4326).to_crs(WORK_CRS).iloc[0]
-    dist = places.geometry.distance(centre)
-    near = places.assign(_d=dist)[(dist <= km * 1000.0) & (dist > 100.0)]
-    pop = near["population"] if "population" in near.columns else pd.Series(0.0, index=near.index)
-    near = near.assign(_p=pd.to_numeric(pop, errors="coerce").fillna(0.0))
-    return near.sort_values(["_p", "_d"], ascending=[False, True]).head(most)[["name", "geometry"]]
+    return places_around(inputs.places, lon, lat, km=km, most=most)
 
 
 def draw_context(m: object, *, cercles: bool, near: tuple[float, float] | None = None) -> None:
@@ -270,7 +250,7 @@ def draw_context(m: object, *, cercles: bool, near: tuple[float, float] | None =
     if near is not None:
         around = nearby_places(*near)
         towns = gpd.GeoDataFrame(
-            pd.concat([towns[["name", "geometry"]], around.to_crs(towns.crs)], ignore_index=True),
+            pd.concat([towns[["name", "geometry"]], around], ignore_index=True),  # both in WORK_CRS
             geometry="geometry",
             crs=towns.crs,
         )

@@ -7,13 +7,10 @@ import pandas as pd
 import streamlit as st
 
 from geo.escape import markdown_text as md
-from geo.model.incidents import time_window
-from geo.products import policy
-from geo.products.i18n import format_number, tr
-from layers.live import build_live_map
 from views import auth, common, maps
 from views.common import t
-from views.positions_panel import located_positions, pcodes_of_hubs, positions_panel
+from views.live_content import live_map_payload, live_state
+from views.positions_panel import pcodes_of_hubs, positions_panel
 
 auth.require_role("viewer")  # before any data is loaded (views/auth.py)
 st.title(t("live.title"))
@@ -45,83 +42,28 @@ with st.sidebar:
     show_admin3 = st.checkbox(t("live.show_admin3"), value=False)
 
 role = auth.current_role()
-token = common.state_token()
-inputs = common.guarded(common.model_inputs, folder)
-axis_status, _ = common.guarded(common.constraint_state, as_of)
-episodes = common.guarded(common.encircled_with_population, folder, as_of)
-# The policy decides which fields this role receives: dropped here, before any layer is
-# built, so they are in no popup and nowhere in the page data (geo/products/policy.py).
-axis_status = policy.for_role(axis_status, "road_status", role)
-episodes = policy.for_role(episodes, "encircled", role)
-bands, localities = (
-    common.guarded(common.reach, folder, as_of, tuple(sorted(hours)), season, tuple(hub_ids), token)
-    if hub_ids and hours
-    else (None, None)
-)
-incidents_key = f"{token}|{common.incidents_token()}"
-
-store = str(common.store_path())
 lang = common.lang()
-located = common.guarded(located_positions, store, folder, role)
+choices = {"as_of": as_of, "hub_ids": tuple(hub_ids), "hours": tuple(hours), "season": season}
+state = common.guarded(live_state, folder, **choices, role=role)
+inputs, episodes, bands, located = state.inputs, state.episodes, state.bands, state.located
+store = str(common.store_path())
 aor = pcodes_of_hubs(hubs, hub_ids)
 units = [common.admin(folder, 1), common.admin(folder, 2)]
 aor_area = pd.concat([u[u["pcode"].isin(aor)] for u in units]).union_all() if aor else None
 
-
-def build():  # noqa: ANN202
-    """Build the folium map (called once per key below, by the first session that asks).
-
-    The inputs only the map needs (incidents, towns, rivers, crossings' status, communes)
-    are read here, so a session whose map is already built does not read them.
-    """
-    incidents = common.incidents(folder, incidents_key)
-    recent = policy.for_role(time_window(incidents, as_of=as_of, days=int(window)), "incidents", role)
-    return build_live_map(
-        as_of=as_of,
-        admin1=units[0],
-        admin2=units[1],
-        admin3=common.admin(folder, 3) if show_admin3 else None,
-        roads=inputs.roads,
-        axes=inputs.axes,
-        axis_status=axis_status,
-        episodes=episodes,
-        hubs=hubs,
-        hub_ids=hub_ids,
-        bands=bands,
-        incidents=recent,
-        incidents_label=tr(
-            "map.layer_incidents", lang, n=format_number(len(recent), lang), days=format_number(window, lang)
-        ),
-        restricted=policy.may_see_restricted(role),
-        towns=common.towns(folder),
-        network=inputs.network,
-        crossings=inputs.crossings,
-        crossing_status=common.crossing_status(as_of),
-        water=common.water(folder),
-        positions=located,
-        lang=lang,
-        stale_days=common.settings().stale_days,
-    )
-
-
-# Rendering the map is the page's heaviest step: done once per state, role and language for every
-# session (views/maps.py); the key holds every input of the map.
-map_key = (
-    "live",
-    common.data_fingerprint(folder),
-    token,
-    incidents_key,
-    common.positions_token(),
-    as_of,
-    tuple(hub_ids),
-    tuple(sorted(hours)),
-    season,
-    int(window),
-    bool(show_admin3),
-    role,
-    lang,
+# Rendering the map is the page's heaviest step: done once per state, role and language for
+# every session, or by the server's warm-up for the default choices (views/live_content.py).
+payload = common.guarded(
+    live_map_payload,
+    folder,
+    state,
+    **choices,
+    window=int(window),
+    show_admin3=bool(show_admin3),
+    role=role,
+    lang=lang,
 )
-maps.show_map(common.guarded(maps.shared_map, map_key, build), key="live_map", height=680)
+maps.show_map(payload, key="live_map", height=680)
 
 live = episodes[episodes["in_force"]] if "in_force" in episodes.columns else episodes.iloc[:0]
 positions_panel(

@@ -456,6 +456,40 @@ _COORD = re.compile(
 )
 
 
+def places_around(
+    places: gpd.GeoDataFrame, lon: float, lat: float, *, km: float, most: int
+) -> gpd.GeoDataFrame:
+    """Return the localities around a point: the most populous first, then the nearest.
+
+    Parameters
+    ----------
+    places
+        Localities (any CRS) with ``name`` and, optionally, ``population``.
+    lon, lat
+        The point, degrees (EPSG:4326).
+    km
+        Search radius, km (measured in ``geo.config.WORK_CRS``, metres).
+    most
+        Most localities returned.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``name`` and points (``WORK_CRS``); the point itself (closer than 100 m) left out.
+    """
+    from shapely.geometry import Point
+
+    from geo.config import WORK_CRS
+
+    work = places.to_crs(WORK_CRS)
+    centre = gpd.GeoSeries([Point(lon, lat)], crs=4326).to_crs(WORK_CRS).iloc[0]
+    dist = work.geometry.distance(centre)
+    near = work.assign(_d=dist)[(dist <= km * 1000.0) & (dist > 100.0)]
+    pop = near["population"] if "population" in near.columns else pd.Series(0.0, index=near.index)
+    near = near.assign(_p=pd.to_numeric(pop, errors="coerce").fillna(0.0))
+    return near.sort_values(["_p", "_d"], ascending=[False, True]).head(most)[["name", "geometry"]]
+
+
 def _inside(lon: float, lat: float, outline: object | None) -> bool:
     x0, y0, x1, y1 = MALI_BBOX
     if not (x0 <= lon <= x1 and y0 <= lat <= y1):

@@ -115,19 +115,25 @@ def test_warm_up_leaves_nothing_for_the_first_viewer(
     monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
     monkeypatch.setenv("MALI_ACCESS_WARM_UP", "1")
     monkeypatch.chdir(ROOT)
+    from views import maps
+
     common._warm_up_thread.clear()
     common.reach.clear()
     common.reach_before.clear()
+    maps._shared_payload.clear()
     before = dict(common.COMPUTED)
     AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # the sign-in page
     (thread,) = [t for t in threading.enumerate() if t.name == common.WARM_UP_THREAD]
     thread.join(timeout=600)
     assert not thread.is_alive()
-    warmed = {k: common.COMPUTED[k] - before.get(k, 0) for k in ("reach_before", "encircled_population")}
-    assert warmed == {"reach_before": 1, "encircled_population": 1}
+    kinds = ("reach_before", "encircled_population", "map_live")
+    warmed = {k: common.COMPUTED[k] - before.get(k, 0) for k in kinds}
+    # the map rendered once per signed-in role (viewer, planner, advisor)
+    assert warmed == {"reach_before": 1, "encircled_population": 1, "map_live": 3}
 
     at = AppTest.from_file(str(ROOT / "views" / "live_map.py"), default_timeout=180)
     at.session_state["auth_role"] = "viewer"  # today's date, every hub, 4/8/12 h: the defaults
+    at.session_state["incident_days"] = common.LIVE_INCIDENT_DAYS  # as app.py's init_state sets it
     at.run()
     assert not at.exception
     assert at.get("component_instance"), "the map is drawn"
