@@ -1658,8 +1658,9 @@ def _warm_live_map() -> None:
     """Compute what the live map's first viewer would wait for, into the shared caches.
 
     The live page's defaults (:func:`init_state`): every hub, bands 4/8/12 h, the season of
-    the date, today's date, six years of incidents, and the map rendered for each signed-in
-    role in the default language (about 0.5 s each). The reach's kernels are compiled on
+    the date, today's date, six years of incidents (not the map itself: rendering it for
+    each role at start made 10 viewers arriving at once wait longer, bench_load.py). The
+    reach's kernels are compiled on
     the way (about 30 s on a 2-core machine the first time numba's cache is empty). Any
     failure is logged and left to the page, which shows it to the viewer in its own words.
     """
@@ -1679,23 +1680,6 @@ def _warm_live_map() -> None:
             admin(folder, level)
         towns(folder)
         water(folder)
-        # the map itself, as each signed-in role sees it in the default language (the page's
-        # default choices, init_state): the first viewers get it rendered
-        from views.live_content import live_map_payload, live_state
-
-        hours = tuple(DEFAULT_BANDS_H)
-        choices = {"as_of": as_of, "hub_ids": hub_ids, "hours": hours, "season": SEASON_BY_DATE}
-        for role in ("viewer", "planner", "advisor"):
-            state = live_state(folder, **choices, role=role)
-            live_map_payload(
-                folder,
-                state,
-                **choices,
-                window=LIVE_INCIDENT_DAYS,
-                show_admin3=False,
-                role=role,
-                lang=settings().lang,
-            )
     except BaseException:  # noqa: BLE001  (st.stop() raises outside a page; the page reports it)
         _COMPUTE_LOG.warning("warm-up stopped; the pages compute on demand", exc_info=True)
         return

@@ -1,9 +1,10 @@
-"""What the live map page shows, computed outside the page so the server's warm-up can compute it too.
+"""What the live map page shows, for one set of choices and one role, outside the page script.
 
-The page (``views/live_map.py``) and the warm-up (:func:`views.common.start_warm_up`) call
-:func:`live_state` and :func:`live_map_payload` with the same choices, so a map the warm-up
-rendered is the one the first viewer gets (one rendering per state, role and language for
-every session, :func:`views.maps.shared_map`).
+``views/live_map.py`` calls :func:`live_state` and :func:`live_map_payload`: the map is
+rendered once per state, role and language for every session (:func:`views.maps.shared_map`).
+Rendering it in the server's warm-up for each role was tried: 10 viewers arriving at a server
+just started then waited longer (live map p50 9.1 s -> 14-16 s, ``bench/bench_load.py``), the
+renders of the roles nobody had asked for competing with them.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ units = [common.admin(folder, 1), common.admin(folder, 2)]
 aor_area = pd.concat([u[u["pcode"].isin(aor)] for u in units]).union_all() if aor else None
 
 # Rendering the map is the page's heaviest step: done once per state, role and language for
-# every session, or by the server's warm-up for the default choices (views/live_content.py).
+# every session (views/live_content.py).
 payload = common.guarded(
     live_map_payload,
     folder,
