@@ -1659,8 +1659,8 @@ def _warm_live_map() -> None:
 
     The live page's defaults (:func:`init_state`): every hub, bands 4/8/12 h, the season of
     the date, today's date, six years of incidents (not the map itself: rendering it for
-    each role at start made 10 viewers arriving at once wait longer, bench_load.py). The
-    reach's kernels are compiled on
+    each role at start showed no gain, see ``views/live_content.py``). The reach's kernels
+    are compiled on
     the way (about 30 s on a 2-core machine the first time numba's cache is empty). Any
     failure is logged and left to the page, which shows it to the viewer in its own words.
     """

@@ -2,9 +2,9 @@
 
 ``views/live_map.py`` calls :func:`live_state` and :func:`live_map_payload`: the map is
 rendered once per state, role and language for every session (:func:`views.maps.shared_map`).
-Rendering it in the server's warm-up for each role was tried: 10 viewers arriving at a server
-just started then waited longer (live map p50 9.1 s -> 14-16 s, ``bench/bench_load.py``), the
-renders of the roles nobody had asked for competing with them.
+Rendering it in the server's warm-up for each signed-in role was tried: with 10 viewers
+arriving at a server just started it showed no gain within this VM's spread (live map max
+10.6-17.4 s either way, ``bench/bench_load.py``), and it renders maps for roles nobody may ask for.
 """
 
 from __future__ import annotations
