@@ -37,6 +37,21 @@ common.show_notice("positions")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
+def form_fields() -> dict[str, str]:
+    """Field code -> its label in the forms of this page (errors name the field as shown)."""
+    return {
+        "recorded_by": t("cons.recorded_by"),
+        "meeting_ref": t("pos.meeting_ref"),
+        "meeting_date": t("pos.meeting_date"),
+        "text_fr": t("pos.text_fr"),
+        "text_en": t("pos.text_en"),
+        "scope": t("pos.scope"),
+        "topic": t("pos.topic"),
+        "visibility": t("pos.visibility"),
+        "motivated_by": t("pos.motivated_by"),
+    }
+
+
 def _scope_names(scopes: tuple[str, ...], folder: str, fingerprint: str, token: str) -> dict[str, str]:
     from geo.store.constraints import known_crossings
 
@@ -331,7 +346,7 @@ else:
                         data_dir=common.data_dir() if "scope" in extra else None, **extra,
                     )  # fmt: skip
                 except AccessMapError as exc:
-                    st.error(t("cons.not_saved", problem=common.error_text(exc)))
+                    st.error(t("cons.not_saved", problem=common.error_text(exc, form_fields())))
                 else:
                     st.session_state["advisor_name"] = by
                     common.notify(
@@ -394,7 +409,7 @@ if is_advisor:
                     data_dir=common.data_dir(),
                 )
             except AccessMapError as exc:
-                st.error(t("cons.not_saved", problem=common.error_text(exc)))
+                st.error(t("cons.not_saved", problem=common.error_text(exc, form_fields())))
             else:
                 st.session_state["advisor_name"] = by
                 st.session_state["_positions_new"] = res.position_id  # picked on the next run

@@ -230,13 +230,17 @@ def _clean(value: object, field: str, *, multiline: bool, limit: int, required: 
     text = "" if value is None else str(value)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n")).strip()
     if required and not text:
-        raise DataFileError(LABEL, "required value is empty", field=field)
+        raise DataFileError(LABEL, Keyed("required value is empty", "err.required_empty"), field=field)
     if len(text) > limit:
-        raise DataFileError(LABEL, f"{len(text)} characters, at most {limit} allowed", field=field)
+        reason = f"{len(text)} characters, at most {limit} allowed"
+        msg = Keyed(reason, "err.text_too_long", n=len(text), most=limit)
+        raise DataFileError(LABEL, msg, field=field)
     allowed = {"\n", "\t"} if multiline else set()
     for ch in text:
         if (unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed) or ch in _BIDI:
-            msg = f"contains the control character U+{ord(ch):04X}; remove it"
+            code = f"U+{ord(ch):04X}"
+            reason = f"contains the control character {code}; remove it"
+            msg = Keyed(reason, "err.control_character", code=code)
             raise DataFileError(LABEL, msg, field=field)
     return text
 

@@ -302,3 +302,25 @@ def test_the_positions_panel_counts_agree_with_their_number(
     )
     assert [e.label for e in at.expander] == [expected]
     assert "1 endossée par l'EHP, 1 autre" in expected
+
+
+def test_a_refused_step_names_the_field_in_french(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step without the recorder's name: one French line naming the field as the form shows it."""
+    from geo.products.i18n import tr
+
+    store = tmp_path / "store.sqlite"
+    P.add_position(store, scope="country", topic="checkpoint-payments", text_fr="Aucun paiement.",
+                   text_en="No payment.", visibility="public", recorded_by="Awa")  # fmt: skip
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+    at = _app("advisor", store, data_dir, monkeypatch)
+    at.selectbox(key="pos_step_1").set_value("propose").run()
+    w = _widgets(at)
+    w[tr("pos.meeting_ref", "fr")].input("GTAH 2025-11")
+    w[tr("cons.recorded_by", "fr")].input("   ")
+    next(b for b in at.button if b.label == tr("pos.save_step", "fr")).click().run()
+    (error,) = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]  # Markdown escapes dropped
+    assert tr("err.required_empty", "fr") in error and tr("cons.recorded_by", "fr") in error
+    assert "recorded_by" not in error and "required value" not in error  # no code, no English
+    assert list(P.position_history(store, 1)["status"]) == ["draft"]  # nothing recorded
