@@ -33,21 +33,26 @@ from layers.water import build_water_layer
 def live_legend_entries(
     *,
     lang: str,
-    hubs: gpd.GeoDataFrame,
+    hubs: gpd.GeoDataFrame | None,
     reach_hubs: list[str],
     crossing_kinds: set[str],
     with_network: bool,
     with_water: bool,
     with_positions: bool = False,
+    with_hubs: bool = True,
+    with_incidents: bool = True,
 ) -> list[tuple[str, str, str]]:
     """Legend rows of the live map (:class:`layers.basemap.Legend` entries), in ``lang``.
+
+    Also the legend of other maps drawn with the same layers (the Constraints page's: no
+    hub, no incident).
 
     Parameters
     ----------
     lang
         ``"fr"`` or ``"en"``.
     hubs
-        Hubs table (``name``), indexed by ``hub_id``.
+        Hubs table (``name``), indexed by ``hub_id`` (None when no reach is drawn).
     reach_hubs
         Hub ids whose reach is drawn (one colour row each).
     crossing_kinds
@@ -56,15 +61,19 @@ def live_legend_entries(
         Whether the secondary network and the rivers are drawn.
     with_positions
         Whether markers of common positions are drawn.
+    with_hubs, with_incidents
+        Whether hubs and incidents are drawn.
     """
-    entries: list[tuple[str, str, str]] = [
-        ("head", "", tr("map.head_points", lang)),
-        ("symbol:hub", "#ffffff", tr("map.hub", lang)),
+    entries: list[tuple[str, str, str]] = [("head", "", tr("map.head_points", lang))]
+    if with_hubs:
+        entries.append(("symbol:hub", "#ffffff", tr("map.hub", lang)))
+    entries += [
         ("symbol:town", "#ffffff", tr("map.town", lang)),
         ("symbol:noentry", ENCIRCLED_ACTIVE, tr("map.encircled_in_force", lang)),
         ("symbol:noentry", ENCIRCLED_INACTIVE, tr("map.encircled_other", lang)),
-        ("dot", SOURCE_COLOURS["ucdp"], tr("map.incident", lang)),
     ]
+    if with_incidents:
+        entries.append(("dot", SOURCE_COLOURS["ucdp"], tr("map.incident", lang)))
     if with_positions:
         entries.append(("fill", ENDORSED_COLOUR, tr("positions.legend", lang)))
     entries.append(("head", "", tr("legend_roads", lang)))

@@ -14,12 +14,14 @@ from streamlit_folium import st_folium
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
-from geo.products.i18n import recorder_label, tr
+from geo.products.i18n import recorder_label
+from geo.sources.curated import real_crossings
 from geo.store import constraints
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS, crossing_agreement, road_status_label
 from layers.basemap import Legend, fit_country, make_map
 from layers.encircled import build_encircled_layer
 from layers.incidents import build_admin_outlines
+from layers.live import live_legend_entries
 from layers.places import build_towns_layer
 from layers.roads import build_crossings_layer, build_roads_layer
 from layers.symbols import add_symbol_css
@@ -304,29 +306,6 @@ def refused_as_repeat(
     return repeated is not None
 
 
-def map_legend_entries(lang: str) -> list[tuple[str, str, str]]:
-    """Legend rows of this page's maps (:class:`layers.basemap.Legend` entries), in ``lang``.
-
-    What :func:`draw_context` draws, with the live map's words and symbols: towns, encircled
-    localities, axes by status, river crossings by kind.
-    """
-    from geo.products.cartography import ENCIRCLED_INACTIVE
-    from layers.style import ENCIRCLED_ACTIVE, ROAD_STATUS_COLOUR
-    from layers.symbols import CROSSING_KINDS
-
-    open_colour = ROAD_STATUS_COLOUR["open"]
-    return [
-        ("head", "", tr("map.head_points", lang)),
-        ("symbol:town", "#ffffff", tr("map.town", lang)),
-        ("symbol:noentry", ENCIRCLED_ACTIVE, tr("map.encircled_in_force", lang)),
-        ("symbol:noentry", ENCIRCLED_INACTIVE, tr("map.encircled_other", lang)),
-        ("head", "", tr("legend_roads", lang)),
-        *[("line", ROAD_STATUS_COLOUR[s], ROAD_STATUS.label(s, lang)) for s in ROAD_STATUS],
-        ("head", "", tr("map.head_water", lang)),
-        *[(f"symbol:{k}", open_colour, tr(f"crossing_{k}", lang)) for k in CROSSING_KINDS],
-    ]
-
-
 def form_fields() -> dict[str, str]:
     """Field code of the engine -> its label on this page's forms (without the required mark)."""
     keys = {
@@ -481,7 +460,19 @@ encircled_now = common.guarded(common.encircled_with_population, folder, as_of)
 m = make_map()
 fit_country(m, common.admin(folder, 1))  # the whole country, as the live map
 draw_context(m, cercles=False)
-m.add_child(Legend(t("cons.map_legend"), map_legend_entries(map_lang), folded=None))
+legend = live_legend_entries(
+    lang=map_lang,
+    hubs=None,
+    reach_hubs=[],
+    crossing_kinds=set(real_crossings(inputs.crossings)["kind"].astype(str))
+    if inputs.crossings is not None
+    else set(),
+    with_network=inputs.network is not None and len(inputs.network) > 0,
+    with_water=False,
+    with_hubs=False,
+    with_incidents=False,
+)  # what draw_context draws, in the live map's words and symbols
+m.add_child(Legend(t("cons.map_legend"), legend, folded=None))
 clicked = (
     st_folium(m, key="constraints_map", height=420, width="stretch", returned_objects=["last_clicked"]) or {}
 ).get("last_clicked")
