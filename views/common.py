@@ -299,7 +299,7 @@ def search_pick_one(
     """Let the user find and pick one item of a long list (a place): a search, then the matches as a radio.
 
     The first match is picked as soon as the search finds it (no extra click to fill the
-    form); another match is picked by its button. The pick stays while a new search still
+    form); another match is picked in the radio. The pick stays while a new search still
     lists it, else it moves to the new first match. ``aliases`` (``{item: other name}``)
     are found too: a gazetteer's own spelling of a corrected name (``Dialoube`` lists
     ``Dialloubé``). Nothing is picked while the search is empty or matches nothing.

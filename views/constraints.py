@@ -5,7 +5,6 @@ sessions see it on their next interaction (the cached loaders are keyed on the s
 state token).
 """
 
-import datetime as dt
 import time
 
 import pandas as pd
@@ -259,51 +258,16 @@ def draw_context(m: object, *, cercles: bool, near: tuple[float, float] | None =
     build_towns_layer(towns, lang=map_lang).add_to(m)
 
 
-def same_version(history: pd.DataFrame, values: dict[str, object]) -> int | None:
-    """Return the store id of a version in force that a new save would repeat word for word, or None.
+def show_not_saved(exc: AccessMapError, item: str) -> None:
+    """Say why a status was not saved, in one line; a copy of a version in force by its name.
 
-    A save is refused when it would only copy a version in force (not superseded): same
-    ``values`` in every column given (status, cause, dates, source, note, ...). Blanks,
-    ``None`` and missing values are alike; numbers compare as numbers (an escort speed of
-    0 km/h is no escort); texts compare without surrounding spaces.
-
-    Parameters
-    ----------
-    history
-        The item's versions (``geo.store.constraints.road_status_history`` or
-        ``crossing_status_history``), with ``version_id`` and ``superseded_by``.
-    values
-        Column -> the value the form would save.
+    The store refuses a new version that repeats one in force word for word
+    (``err.identical_version``): said as "repeats version n of <item>".
     """
-
-    def norm(value: object) -> str:
-        if value is None or (not isinstance(value, str | dt.date) and pd.isna(value)):
-            return ""
-        if isinstance(value, float | int) and not isinstance(value, bool):
-            return "" if float(value) == 0.0 else f"{float(value):g}"
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return str(value).strip()
-
-    wanted = {c: norm(v) for c, v in values.items()}
-    for _, row in history[history["superseded_by"].isna()].iterrows():
-        if all(norm(row.get(c)) == v for c, v in wanted.items()):
-            return int(row["version_id"])
-    return None
-
-
-def refused_as_repeat(
-    history: pd.DataFrame, values: dict[str, object], supersedes: object, numbers: dict, item: str
-) -> bool:
-    """Show one line and return True when a new version (not a correction) repeats one in force.
-
-    ``numbers`` gives the item's version numbers as the page shows them (store id ->
-    number); see :func:`same_version` for what counts as a repeat.
-    """
-    repeated = same_version(history, values) if supersedes is None else None
-    if repeated is not None:
-        st.error(t("cons.same_version", n=numbers.get(repeated, repeated), item=item))
-    return repeated is not None
+    if getattr(exc, "key", None) == "err.identical_version":
+        st.error(t("cons.same_version", n=exc.fields["n"], item=item))
+    else:
+        st.error(t("cons.not_saved", problem=common.error_text(exc, form_fields())))
 
 
 def form_fields() -> dict[str, str]:
@@ -589,17 +553,7 @@ if kind == AXES:
         note = st.text_input(t("cons.note"))
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
         submitted = st.form_submit_button(t("cons.save_status"), type="primary")
-    fields = {
-        "status": status,
-        "cause": cause,
-        "valid_from": valid_from,
-        "valid_to": valid_to,
-        "confidence": confidence,
-        "source": source,
-        "note": note,
-        "escort_kmh": escort,
-    }
-    if submitted and not refused_as_repeat(history, fields, supersedes, axis_numbers, item):
+    if submitted:
         try:
             res = constraints.record_road_status(
                 store,
@@ -619,7 +573,7 @@ if kind == AXES:
         except constraints.ConflictError as exc:
             show_conflict("axis", exc, ["status", "cause", "valid_from", "valid_to", "source", "note"])
         except AccessMapError as exc:
-            st.error(t("cons.not_saved", problem=common.error_text(exc, form_fields())))
+            show_not_saved(exc, item)
         else:
             st.session_state["advisor_name"] = by
             st.session_state["based_on_axis"] = (axis, res.version_id)
@@ -727,16 +681,7 @@ elif kind == CROSSINGS:
         note = st.text_input(t("cons.note"))
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
         submitted = st.form_submit_button(t("cons.save_crossing"), type="primary")
-    fields = {
-        "status": status,
-        "cause": cause,
-        "valid_from": valid_from,
-        "valid_to": valid_to,
-        "confidence": confidence,
-        "source": source,
-        "note": note,
-    }
-    if submitted and not refused_as_repeat(history, fields, supersedes, crossing_numbers, item):
+    if submitted:
         try:
             res = constraints.record_crossing_status(
                 store,
@@ -752,7 +697,7 @@ elif kind == CROSSINGS:
                 supersedes=supersedes,
             )
         except AccessMapError as exc:
-            st.error(t("cons.not_saved", problem=common.error_text(exc, form_fields())))
+            show_not_saved(exc, item)
         else:
             st.session_state["advisor_name"] = by
             report_impact(

@@ -1420,8 +1420,15 @@ _SAME_STATEMENT = (
 def _refuse_repeat(
     conn: sqlite3.Connection, row: dict[str, object], label: str, *, table: str = ROAD_TABLE
 ) -> None:
-    """Refuse a new version that repeats a current one word for word (a double submit)."""
-    fields = _SAME_STATEMENT if table == ROAD_TABLE else ("crossing_id", *_SAME_STATEMENT[1:])
+    """Refuse a new version that repeats a current one word for word (a double submit).
+
+    A road status's escort speed is part of the statement: a new escort speed alone is a
+    new version.
+    """
+    if table == ROAD_TABLE:
+        fields = (*_SAME_STATEMENT, curated.ESCORT_COLUMN)
+    else:
+        fields = ("crossing_id", *_SAME_STATEMENT[1:])
     d = dialect_of(conn)
     cond = " AND ".join(d.same(c, "?") for c in fields)
     same = conn.execute(

@@ -619,6 +619,26 @@ def test_double_submit_is_refused_and_writes_nothing(new_store: Callable[[str], 
     assert len(constraints.road_status_history(store)) == before + 1
 
 
+def test_a_new_escort_speed_alone_is_a_new_version(new_store: Callable[[str], Path]) -> None:
+    store = new_store("s")
+    args = dict(
+        axis_id="RN16-SEV-DOU",
+        status="constrained",
+        cause="security",
+        valid_from="2025-11-01",
+        source="escort test",
+        recorded_by="A",
+    )
+    constraints.record_road_status(store, **args, escort_kmh=25.0)
+    before = len(constraints.road_status_history(store))
+    with pytest.raises(DataFileError, match="identical to version"):
+        constraints.record_road_status(store, **args, escort_kmh=25.0)
+    constraints.record_road_status(store, **args, escort_kmh=30.0)  # the convoys go faster now
+    hist = constraints.road_status_history(store, "RN16-SEV-DOU")
+    assert len(constraints.road_status_history(store)) == before + 1
+    assert hist["escort_kmh"].iloc[-1] == 30.0
+
+
 # ----------------------------------------------------------------------------- gazetteer localities
 
 
