@@ -307,6 +307,8 @@ def settled_band_polygons(
     """
     if len(cells) == 0:
         return [shapely.Polygon() for _ in hours]
+    if _known is not None and all(t in _known for t in hours):
+        return [_known[t] for t in hours]
     ncols = grid.shape[1]
     hours_arr = np.asarray(hours, dtype=np.float64)
     edge = edge_cells if clip is not None and edge_cells is not None else np.zeros(0, dtype=np.uint8)
@@ -332,6 +334,108 @@ def settled_band_polygons(
             out.append(geom)
         else:
             out.append(_clip(geom, clip))
+    return out
+
+
+#: A band polygon after a search update is patched rather than traced again when the box
+#: of the cells that entered or left the band holds at most this share of the band's box
+#: (:func:`_patched_band_polygons`; the overlay costs about as much as tracing that share).
+PATCH_MAX_SHARE = 0.25
+
+
+def _integral(transform: Affine) -> bool:
+    """Whether every cell corner of a north-up grid has integer map coordinates (exact in float64)."""
+    return (
+        transform.b == 0
+        and transform.d == 0
+        and all(
+            float(v).is_integer() and abs(v) < 2**40
+            for v in (transform.a, transform.c, transform.e, transform.f)
+        )
+    )
+
+
+def _edge_rows_cols(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the edge cells (``ModelInputs.edge_cells``), memoised."""
+
+    def make() -> tuple[np.ndarray, np.ndarray]:
+        n = inputs.grid.shape[0] * inputs.grid.shape[1]
+        flat = np.flatnonzero(np.unpackbits(inputs.edge_cells, bitorder="little", count=n))
+        return np.divmod(flat, inputs.grid.shape[1])
+
+    return _memo(inputs, "edge_rows_cols", make)
+
+
+def _patch_boxes(
+    inputs: ModelInputs, change: Updated, hours: Sequence[float], prior: dict, *, clip: bool
+) -> dict[int, tuple[int, int, int, int]]:
+    """Bands whose polygon can be patched after a search update, with the box to trace again.
+
+    A band k qualifies when ``prior`` (its polygon before) is given, the cells that entered
+    or left it lie in a box ``(r0, r1, c0, c1)`` (rows and columns, end excluded) of at most
+    ``PATCH_MAX_SHARE`` of the band's box, the grid's corners are integers (the overlay is
+    then exact) and, when clipping, no edge cell lies in the box (inside it the polygon
+    is unclipped, and no clipped vertex meets the box's sides).
+    """
+    grid = inputs.grid
+    if not _integral(grid.transform) or (clip and inputs.edge_cells is None):
+        return {}
+    ncols = grid.shape[1]
+    inv = ~grid.transform
+    out = {}
+    for k, t in enumerate(hours):
+        old = prior.get(t)
+        if old is None or old.is_empty or not change.moved[k]:
+            continue
+        moved = np.concatenate((change.lost[k], change.gained[k]))
+        if not len(moved):
+            continue
+        r, c = np.divmod(moved, ncols)
+        box = int(r.min()), int(r.max()) + 1, int(c.min()), int(c.max()) + 1
+        x0, y0, x1, y1 = old.bounds
+        (ca, ra), (cb, rb) = inv * (x0, y1), inv * (x1, y0)
+        band_cells = max((rb - ra) * (cb - ca), 1.0)
+        if (box[1] - box[0]) * (box[3] - box[2]) > PATCH_MAX_SHARE * band_cells:
+            continue
+        if clip:
+            er, ec = _edge_rows_cols(inputs)
+            if ((er >= box[0]) & (er < box[1]) & (ec >= box[2]) & (ec < box[3])).any():
+                continue
+        out[k] = box
+    return out
+
+
+def _patched_band_polygons(
+    cells: Settled,
+    grid: Grid,
+    hours: Sequence[float],
+    boxes: dict[int, tuple[int, int, int, int]],
+    prior: dict,
+) -> dict[float, shapely.Geometry]:
+    """Band polygons patched from their earlier ones: traced again in a box only (see :func:`_patch_boxes`).
+
+    Outside the box the band holds the same cells as before, so its polygon there is the
+    earlier one less the box; inside, the box's cells are traced. With integer cell
+    corners the overlay is exact: the union is the polygon a full trace gives, as a point
+    set (its rings may hold a few more vertices, in line, where they cross the box's sides).
+    """
+    if not boxes:
+        return {}
+    hours_arr = np.asarray(hours, dtype=np.float64)
+    r0, r1 = min(b[0] for b in boxes.values()), max(b[1] for b in boxes.values())
+    c0, c1 = min(b[2] for b in boxes.values()), max(b[3] for b in boxes.values())
+    win = _band_window(cells.idx, cells.time_h, grid.shape[1], hours_arr, r0, r1, c0, c1)
+    out = {}
+    a, e = grid.transform.a, grid.transform.e
+    for k, (br0, br1, bc0, bc1) in boxes.items():
+        sub = win[br0 - r0 : br1 - r0, bc0 - c0 : bc1 - c0]
+        piece = mask_polygons((sub > 0) & (sub <= k + 1), grid.transform @ Affine.translation(bc0, br0))
+        x0, x1 = grid.transform.c + a * bc0, grid.transform.c + a * bc1
+        y0, y1 = grid.transform.f + e * br1, grid.transform.f + e * br0
+        geom = shapely.union(shapely.difference(prior[hours[k]], shapely.box(x0, y0, x1, y1)), piece)
+        if geom.geom_type == "GeometryCollection":
+            geom = shapely.union_all([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
+        out[hours[k]] = geom
     return out
 
 
@@ -687,11 +791,15 @@ def _hub_tables(
     known_geoms: dict | None = None,
     geometry: bool = True,
     prior: tuple[BandSums, Updated] | None = None,
+    prior_geoms: dict | None = None,
 ) -> _HubTables:
     """Return the columns behind :func:`summarise_hub` (see there; ``geometry`` False: no polygon).
 
     ``prior``: the hub's figures before a change and the search update that followed
     it; the figures are then updated from the cells that moved (:func:`_updated_sums`).
+    ``prior_geoms``: with ``prior``, the band polygons before the change (hours to
+    polygon); a band whose moved cells lie in a small box is patched from its earlier
+    polygon (:func:`_patch_boxes`) instead of traced again.
     """
     hours = [float(h) for h in hours]
     n = len(hours)
@@ -716,6 +824,12 @@ def _hub_tables(
         return _HubTables(bands, empty_loc, empty_a3, None)
     if geometry:
         outline = _outline_geom(inputs) if clip else None
+        known_geoms = dict(known_geoms or {})
+        if prior is not None and prior_geoms:
+            todo = [t for t in hours if t not in known_geoms]
+            boxes = _patch_boxes(inputs, prior[1], hours, prior_geoms, clip=outline is not None)
+            boxes = {k: b for k, b in boxes.items() if hours[k] in todo}
+            known_geoms.update(_patched_band_polygons(cells, inputs.grid, hours, boxes, prior_geoms))
         geoms = settled_band_polygons(
             cells, inputs.grid, hours, outline, edge_cells=inputs.edge_cells, _known=known_geoms
         )
@@ -1201,6 +1315,7 @@ def reach_from_state(
             known_geoms=geoms,
             geometry=geometry,
             prior=prior,
+            prior_geoms=drawn.get(hid) if hid in updates else None,
         )
 
     def collect(found: Iterable[_HubTables]) -> dict[str, _HubTables]:
