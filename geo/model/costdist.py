@@ -51,7 +51,7 @@ import functools
 import math
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -1395,15 +1395,17 @@ def _seeds(near_cells, marked, table, f, moves, near, ncols, cell_km, gate, toll
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
-def _merge_keep(prev_idx, prev_t, i0, found_idx, found_t, table, hours, keep, lost_i, lost_t):  # noqa: ANN001, ANN202
-    """First half of the merge of an update (:func:`_merge`): which earlier cells are kept.
+def _merge_keep(prev_idx, prev_t, i0, found_idx, found_t, table, hours, keep, lost_i, lost_t, gain_i, gain_t):  # noqa: ANN001, ANN202, E501
+    """Decide which earlier cells an update keeps (the part of its merge that needs the table).
 
     ``table`` holds the times of the clean cells on entry (``inf`` elsewhere: see
-    :func:`_mark_dirty`); the leading run ``prev_idx[:i0]`` is clean and no cell is found
-    again before it. Sets ``keep`` (clean, not found again), writes the cells leaving a
-    band into ``lost_i``/``lost_t`` (cell; times before and after, ``inf``: not reached)
-    and returns ``(n_keep, n_lost, moved)``, ``moved`` per band of ``hours``: a cell left
-    it. The table is left for :func:`_merge_out`.
+    :func:`_mark_dirty`) and is all ``inf`` on return; the leading run
+    ``prev_idx[:i0]`` is clean and no cell is found again before it. Sets ``keep``
+    (clean, not found again); writes the cells leaving a band (in the earlier search's
+    order) into ``lost_i``/``lost_t`` and those entering one (in the order found) into
+    ``gain_i``/``gain_t``, each once with its times before and after (``inf``: not
+    reached). Returns ``(n_keep, n_lost, n_gain, moved)``, ``moved`` per band of
+    ``hours``: a cell entered or left it.
 
     One table serves every lookup, each cell read and written back in one visit: it
     first gets the new times, negated (sign bit set: "found again"; found times are
@@ -1442,21 +1444,31 @@ def _merge_keep(prev_idx, prev_t, i0, found_idx, found_t, table, hours, keep, lo
             lost_t[n_lost, 0] = t_old
             lost_t[n_lost, 1] = t_new
             n_lost += 1
-    return n_keep, n_lost, moved
+    n_gain = 0
+    for j in range(n_found):
+        c = found_idx[j]
+        v = table[c]
+        old = np.inf if v < 0 else v
+        table[c] = np.inf
+        hit = False
+        for k in range(nh):
+            if found_t[j] <= hours[k] and not old <= hours[k]:
+                moved[k] = hit = True
+        if hit:
+            gain_i[n_gain] = c
+            gain_t[n_gain, 0] = old
+            gain_t[n_gain, 1] = found_t[j]
+            n_gain += 1
+    return n_keep, n_lost, n_gain, moved
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
-def _merge_out(
-    prev_idx, prev_t, i0, keep, found_idx, found_t, table, hours, moved, out_i, out_t, gain_i, gain_t
-):  # noqa: ANN001, ANN202, E501
-    """Second half of the merge (:func:`_merge`): the merged cells, and the cells entering a band.
+def _merge_out(prev_idx, prev_t, i0, keep, found_idx, found_t, out_i, out_t):  # noqa: ANN001, ANN202
+    """Kept cells merged with the cells found again, by time (no table: any thread, any time).
 
-    Kept cells are copied in runs up to each found cell's time (a found cell placed after
-    every kept cell of no longer time) into ``out_i``/``out_t``; each found cell entering a
-    band goes into ``gain_i``/``gain_t`` with its times before and after, and sets
-    ``moved``. Returns the number of those; the table is all ``inf`` again.
+    The kept cells are copied in runs up to each found cell's time, a found cell placed
+    after every kept cell of no longer time.
     """
-    nh = hours.shape[0]
     n_prev, n_found = prev_idx.shape[0], found_idx.shape[0]
     out_i[:i0] = prev_idx[:i0]
     out_t[:i0] = prev_t[:i0]
@@ -1474,65 +1486,17 @@ def _merge_out(
             out_i[o] = found_idx[j]
             out_t[o] = found_t[j]
             o += 1
-    n_gain = 0
-    for j in range(n_found):
-        c = found_idx[j]
-        v = table[c]
-        old = np.inf if v < 0 else v
-        table[c] = np.inf
-        hit = False
-        for k in range(nh):
-            if found_t[j] <= hours[k] and not old <= hours[k]:
-                moved[k] = hit = True
-        if hit:
-            gain_i[n_gain] = c
-            gain_t[n_gain, 0] = old
-            gain_t[n_gain, 1] = found_t[j]
-            n_gain += 1
-    return n_gain
 
 
-def _merge(
-    prev: Settled, i0: int, found_idx: np.ndarray, found_t: np.ndarray, table: np.ndarray, hours: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """Kept cells (clean, not found again) merged with the cells found again, by time.
-
-    Also returns, per band of ``hours``, whether a cell entered or left it, and the
-    cells leaving a band (in the earlier search's order) and entering one (in the new
-    order), each once with its times before and after (``inf``: not reached), from
-    which :func:`update` lists each band's as :meth:`Settled.band_changes` does.
-    ``table`` holds the times of the clean cells on entry and is all ``inf`` on return.
-
-    The arrays are made here by numpy, not in the kernels: numpy asks for transparent
-    huge pages, so the first write of a new array faults once per 2 MB instead of once
-    per 4 KB (the output of a 5 M-cell hub, 60 MB: about 3 ms instead of 20 ms on the
-    reference VM).
-    """
-    n_prev, n_found = len(prev.idx), len(found_idx)
-    keep = np.empty(n_prev, dtype=np.bool_)
-    lost_i = np.empty(n_prev - i0, dtype=np.int64)  # worst case: only the pages written take memory
-    lost_t = np.empty((n_prev - i0, 2), dtype=np.float64)
-    n_keep, n_lost, moved = _merge_keep(
-        prev.idx, prev.time_h, i0, found_idx, found_t, table, hours, keep, lost_i, lost_t
-    )
-    out_i = np.empty(n_keep + n_found, dtype=np.int32)
-    out_t = np.empty(n_keep + n_found, dtype=np.float64)
-    gain_i = np.empty(n_found, dtype=np.int64)
-    gain_t = np.empty((n_found, 2), dtype=np.float64)
-    n_gain = _merge_out(
-        prev.idx, prev.time_h, i0, keep, found_idx, found_t, table, hours, moved, out_i, out_t, gain_i, gain_t
-    )
-    return out_i, out_t, moved, lost_i[:n_lost], lost_t[:n_lost], gain_i[:n_gain], gain_t[:n_gain]
-
-
-@dataclass(frozen=True)
 class Updated:
     """A search updated after a change (:func:`update`).
 
     Attributes
     ----------
     settled
-        The new search: kept cells and cells found again, merged in order of time.
+        The new search: kept cells and cells found again, merged in order of time. Made
+        on first access, by whichever thread asks (a copy of every cell kept, which
+        needs no search workspace: a pipeline draws it while the next hub is updated).
     moved
         bool per band of the ``hours`` asked: a cell entered or left the band.
     lost, gained
@@ -1541,10 +1505,21 @@ class Updated:
         ``previous.band_changes(settled, hours)`` gives.
     """
 
-    settled: Settled
-    moved: np.ndarray
-    lost: list[np.ndarray]
-    gained: list[np.ndarray]
+    def __init__(
+        self, make: Callable[[], Settled], moved: np.ndarray, lost: list[np.ndarray], gained: list[np.ndarray]
+    ) -> None:
+        self._make: Callable[[], Settled] | None = make
+        self._settled: Settled | None = None
+        self._lock = threading.Lock()
+        self.moved, self.lost, self.gained = moved, lost, gained
+
+    @property
+    def settled(self) -> Settled:
+        """The updated search (see the class docstring)."""
+        with self._lock:
+            if self._settled is None:
+                self._settled, self._make = self._make(), None
+            return self._settled
 
 
 def update(
@@ -1633,9 +1608,28 @@ def update(
             f_idx, f_t = found.idx, found.time_h
         else:
             f_idx, f_t = np.empty(0, dtype=np.int32), np.empty(0)
-        out_i, out_t, moved, l_i, l_t, g_i, g_t = _merge(previous, i0, f_idx, f_t, ws.cost, hours_arr)
+        n_prev, n_found = len(prev_i), len(f_idx)
+        # the arrays are made by numpy, not in the kernels: numpy asks for transparent huge
+        # pages, so a first write faults once per 2 MB instead of once per 4 KB (a 5 M-cell
+        # hub's 60 MB of output: about 3 ms instead of 20 ms on the reference VM)
+        keep = np.empty(n_prev, dtype=np.bool_)
+        lost_i = np.empty(n_prev - i0, dtype=np.int64)  # worst cases: only the pages written take memory
+        lost_t = np.empty((n_prev - i0, 2), dtype=np.float64)
+        gain_i = np.empty(n_found, dtype=np.int64)
+        gain_t = np.empty((n_found, 2), dtype=np.float64)
+        n_keep, n_lost, n_gain, moved = _merge_keep(
+            prev_i, prev_t, i0, f_idx, f_t, ws.cost, hours_arr, keep, lost_i, lost_t, gain_i, gain_t
+        )
+
+    def make() -> Settled:
+        out_i = np.empty(n_keep + n_found, dtype=np.int32)
+        out_t = np.empty(n_keep + n_found, dtype=np.float64)
+        _merge_out(prev_i, prev_t, i0, keep, f_idx, f_t, out_i, out_t)
+        return Settled(out_i, out_t, None, previous.shape, float(max_h))
+
+    l_i, l_t, g_i, g_t = lost_i[:n_lost], lost_t[:n_lost], gain_i[:n_gain], gain_t[:n_gain]
     return Updated(
-        Settled(out_i, out_t, None, previous.shape, float(max_h)),
+        make,
         moved,
         [l_i[(l_t[:, 0] <= h) & ~(l_t[:, 1] <= h)] for h in hours_arr],
         [g_i[(g_t[:, 1] <= h) & ~(g_t[:, 0] <= h)] for h in hours_arr],

@@ -339,7 +339,8 @@ def settled_band_polygons(
 
 #: A band polygon after a search update is patched rather than traced again when the box
 #: of the cells that entered or left the band holds at most this share of the band's box
-#: (:func:`_patched_band_polygons`; the overlay costs about as much as tracing that share).
+#: (:func:`_patched_band_polygons`: the overlay's cost follows the polygons' vertices, a
+#: trace's the box's cells).
 PATCH_MAX_SHARE = 0.25
 
 
@@ -355,34 +356,23 @@ def _integral(transform: Affine) -> bool:
     )
 
 
-def _edge_rows_cols(inputs: ModelInputs) -> tuple[np.ndarray, np.ndarray]:
-    """Rows and columns of the edge cells (``ModelInputs.edge_cells``), memoised."""
-
-    def make() -> tuple[np.ndarray, np.ndarray]:
-        n = inputs.grid.shape[0] * inputs.grid.shape[1]
-        flat = np.flatnonzero(np.unpackbits(inputs.edge_cells, bitorder="little", count=n))
-        return np.divmod(flat, inputs.grid.shape[1])
-
-    return _memo(inputs, "edge_rows_cols", make)
-
-
-def _patch_boxes(
+def _patch_bands(
     inputs: ModelInputs, change: Updated, hours: Sequence[float], prior: dict, *, clip: bool
-) -> dict[int, tuple[int, int, int, int]]:
-    """Bands whose polygon can be patched after a search update, with the box to trace again.
+) -> list[int]:
+    """Bands whose polygon can be patched after a search update (:func:`_patched_band_polygons`).
 
     A band k qualifies when ``prior`` (its polygon before) is given, the cells that entered
-    or left it lie in a box ``(r0, r1, c0, c1)`` (rows and columns, end excluded) of at most
-    ``PATCH_MAX_SHARE`` of the band's box, the grid's corners are integers (the overlay is
-    then exact) and, when clipping, no edge cell lies in the box (inside it the polygon
-    is unclipped, and no clipped vertex meets the box's sides).
+    or left it lie in a box of at most ``PATCH_MAX_SHARE`` of the band's box, the grid's
+    cell corners are integers (the overlay is then exact) and, when clipping, none of
+    those cells is an edge cell (each lies wholly inside the outline, and so does its
+    square in the polygon before).
     """
     grid = inputs.grid
     if not _integral(grid.transform) or (clip and inputs.edge_cells is None):
-        return {}
+        return []
     ncols = grid.shape[1]
     inv = ~grid.transform
-    out = {}
+    out = []
     for k, t in enumerate(hours):
         old = prior.get(t)
         if old is None or old.is_empty or not change.moved[k]:
@@ -391,48 +381,45 @@ def _patch_boxes(
         if not len(moved):
             continue
         r, c = np.divmod(moved, ncols)
-        box = int(r.min()), int(r.max()) + 1, int(c.min()), int(c.max()) + 1
         x0, y0, x1, y1 = old.bounds
         (ca, ra), (cb, rb) = inv * (x0, y1), inv * (x1, y0)
-        band_cells = max((rb - ra) * (cb - ca), 1.0)
-        if (box[1] - box[0]) * (box[3] - box[2]) > PATCH_MAX_SHARE * band_cells:
+        box_cells = float(r.max() - r.min() + 1) * float(c.max() - c.min() + 1)
+        if box_cells > PATCH_MAX_SHARE * max((rb - ra) * (cb - ca), 1.0):
             continue
-        if clip:
-            er, ec = _edge_rows_cols(inputs)
-            if ((er >= box[0]) & (er < box[1]) & (ec >= box[2]) & (ec < box[3])).any():
-                continue
-        out[k] = box
+        if clip and ((inputs.edge_cells[moved >> 3] >> (moved & 7)) & 1).any():
+            continue
+        out.append(k)
     return out
 
 
-def _patched_band_polygons(
-    cells: Settled,
-    grid: Grid,
-    hours: Sequence[float],
-    boxes: dict[int, tuple[int, int, int, int]],
-    prior: dict,
-) -> dict[float, shapely.Geometry]:
-    """Band polygons patched from their earlier ones: traced again in a box only (see :func:`_patch_boxes`).
+def _cells_polygon(cells: np.ndarray, grid: Grid) -> shapely.Geometry:
+    """Return the squares of some cells (flat indices) as one polygon (:func:`mask_polygons` on their box)."""
+    r, c = np.divmod(cells, grid.shape[1])
+    r0, c0 = int(r.min()), int(c.min())
+    mask = np.zeros((int(r.max()) - r0 + 1, int(c.max()) - c0 + 1), dtype=np.bool_)
+    mask[r - r0, c - c0] = True
+    return mask_polygons(mask, grid.transform @ Affine.translation(c0, r0))
 
-    Outside the box the band holds the same cells as before, so its polygon there is the
-    earlier one less the box; inside, the box's cells are traced. With integer cell
-    corners the overlay is exact: the union is the polygon a full trace gives, as a point
-    set (its rings may hold a few more vertices, in line, where they cross the box's sides).
+
+def _patched_band_polygons(
+    change: Updated, grid: Grid, hours: Sequence[float], bands: list[int], prior: dict
+) -> dict[float, shapely.Geometry]:
+    """Band polygons patched from their earlier ones (see :func:`_patch_bands`).
+
+    A band's new cells are its earlier ones less those that left it plus those that
+    entered it, so its polygon is the earlier one less the squares of the cells lost,
+    with those of the cells gained added: one overlay each (a closure gains none), no
+    pass over the hub's cells. With integer cell corners the overlays are exact: the
+    result is the polygon a full trace gives, as a point set (its rings may hold a few
+    more vertices, in line).
     """
-    if not boxes:
-        return {}
-    hours_arr = np.asarray(hours, dtype=np.float64)
-    r0, r1 = min(b[0] for b in boxes.values()), max(b[1] for b in boxes.values())
-    c0, c1 = min(b[2] for b in boxes.values()), max(b[3] for b in boxes.values())
-    win = _band_window(cells.idx, cells.time_h, grid.shape[1], hours_arr, r0, r1, c0, c1)
     out = {}
-    a, e = grid.transform.a, grid.transform.e
-    for k, (br0, br1, bc0, bc1) in boxes.items():
-        sub = win[br0 - r0 : br1 - r0, bc0 - c0 : bc1 - c0]
-        piece = mask_polygons((sub > 0) & (sub <= k + 1), grid.transform @ Affine.translation(bc0, br0))
-        x0, x1 = grid.transform.c + a * bc0, grid.transform.c + a * bc1
-        y0, y1 = grid.transform.f + e * br1, grid.transform.f + e * br0
-        geom = shapely.union(shapely.difference(prior[hours[k]], shapely.box(x0, y0, x1, y1)), piece)
+    for k in bands:
+        geom = prior[hours[k]]
+        if len(change.lost[k]):
+            geom = shapely.difference(geom, _cells_polygon(change.lost[k], grid))
+        if len(change.gained[k]):
+            geom = shapely.union(geom, _cells_polygon(change.gained[k], grid))
         if geom.geom_type == "GeometryCollection":
             geom = shapely.union_all([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
         out[hours[k]] = geom
@@ -799,7 +786,7 @@ def _hub_tables(
     it; the figures are then updated from the cells that moved (:func:`_updated_sums`).
     ``prior_geoms``: with ``prior``, the band polygons before the change (hours to
     polygon); a band whose moved cells lie in a small box is patched from its earlier
-    polygon (:func:`_patch_boxes`) instead of traced again.
+    polygon (:func:`_patch_bands`) instead of traced again.
     """
     hours = [float(h) for h in hours]
     n = len(hours)
@@ -826,10 +813,9 @@ def _hub_tables(
         outline = _outline_geom(inputs) if clip else None
         known_geoms = dict(known_geoms or {})
         if prior is not None and prior_geoms:
-            todo = [t for t in hours if t not in known_geoms]
-            boxes = _patch_boxes(inputs, prior[1], hours, prior_geoms, clip=outline is not None)
-            boxes = {k: b for k, b in boxes.items() if hours[k] in todo}
-            known_geoms.update(_patched_band_polygons(cells, inputs.grid, hours, boxes, prior_geoms))
+            bands = _patch_bands(inputs, prior[1], hours, prior_geoms, clip=outline is not None)
+            bands = [k for k in bands if hours[k] not in known_geoms]
+            known_geoms.update(_patched_band_polygons(prior[1], inputs.grid, hours, bands, prior_geoms))
         geoms = settled_band_polygons(
             cells, inputs.grid, hours, outline, edge_cells=inputs.edge_cells, _known=known_geoms
         )
@@ -1276,7 +1262,7 @@ def reach_from_state(
     )
     updates = {} if _updates is None else _updates
 
-    def search(hub: pd.Series) -> Settled | None:
+    def search(hub: pd.Series) -> Settled | Updated | None:
         hid = hub["hub_id"]
         prev = reuse.cells.get(hid) if reuse is not None and tuple(reuse.hours) == hours else None
         p = placements[hid]
@@ -1293,11 +1279,13 @@ def reach_from_state(
                 since_h=(_same_below or {}).get(hid, -math.inf),
             )
             updates[hid] = up
-            return up.settled
+            return up  # its cells are merged by the thread that draws the hub
         return search_hub(inputs, grid, p, hours[-1])
 
-    def summary(hub: pd.Series, found: Settled | None) -> _HubTables:
+    def summary(hub: pd.Series, found: Settled | Updated | None) -> _HubTables:
         hid = hub["hub_id"]
+        if isinstance(found, Updated):
+            found = found.settled
         geoms = known.get(hid)
         if hid in updates and hid in drawn:  # bands no cell entered or left: same polygons
             same = {t for t, m in zip(hours, updates[hid].moved, strict=True) if not m}
@@ -1318,31 +1306,40 @@ def reach_from_state(
             prior_geoms=drawn.get(hid) if hid in updates else None,
         )
 
+    # hubs searched in full first, then updated hubs from the earliest change to the latest:
+    # the last hub of a pipeline, drawn while the other thread has nothing left, is then
+    # the one whose bands changed least (the tables keep the hubs' order)
+    same_below = _same_below or {}
+    run_order = sorted(
+        todo,
+        key=lambda h: (_change is not None and h["hub_id"] in same_below, same_below.get(h["hub_id"], 0.0)),
+    )
+
     def collect(found: Iterable[_HubTables]) -> dict[str, _HubTables]:
         out = {}
-        for i, (hub, tables) in enumerate(zip(todo, found, strict=True), start=1):
+        for i, (hub, tables) in enumerate(zip(run_order, found, strict=True), start=1):
             out[hub["hub_id"]] = tables
             if progress:
-                progress(i, len(todo), str(hub["name"]))
+                progress(i, len(run_order), str(hub["name"]))
         return out
 
     if workers > 1 and len(todo) > 1:
         # each worker searches a hub (numba, GIL released) and turns it into polygons
         # and columns (shapely overlays and most numpy work also release the GIL)
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            done = collect(pool.map(lambda h: summary(h, search(h)), todo))
+            done = collect(pool.map(lambda h: summary(h, search(h)), run_order))
     elif len(todo) > 1 and (os.cpu_count() or 1) > 1 and pipeline:
         # one search at a time (one workspace of 8 bytes per cell), while a second
         # thread draws the polygons and counts the figures of the hub searched before
         # (once every hub is searched, this thread takes the queued ones from the back)
         with ThreadPoolExecutor(max_workers=1) as pool:
             jobs = []
-            for h in todo:
+            for h in run_order:
                 found = search(h)
                 jobs.append((functools.partial(summary, h, found), pool.submit(summary, h, found)))
             done = collect(_shared_queue(jobs))
     else:
-        done = collect(summary(h, search(h)) for h in todo)
+        done = collect(summary(h, search(h)) for h in run_order)
     bands, localities, admin3 = _frames([done[h["hub_id"]] for h in todo])
     sums: dict[str, BandSums] = {}
     for hid, t in done.items():

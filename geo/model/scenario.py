@@ -407,16 +407,17 @@ def _first_change_h(
         else change_flags(before.friction, friction_after)
     )
     out = {}
-    for hub_id, cells in before.cells.items():
-        if cells is None:
-            out[hub_id] = -np.inf
-            continue
-        if len(change.cells) == 0:
-            continue
-        first = first_near_change(cells, change)
-        if first < np.inf:
-            out[hub_id] = first
-    return out
+    searched = {h: c for h, c in before.cells.items() if c is not None}
+    out.update({h: -np.inf for h, c in before.cells.items() if c is None})
+    if len(change.cells) == 0 or not searched:
+        return out
+    # one pass over each hub's cells (numba, GIL released): two threads
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        firsts = dict(
+            zip(searched, pool.map(lambda c: first_near_change(c, change), searched.values()), strict=True)
+        )
+    out.update({h: t for h, t in firsts.items() if t < np.inf})
+    return {h: out[h] for h in before.cells if h in out}
 
 
 def _place_rank(inputs: ModelInputs) -> np.ndarray:

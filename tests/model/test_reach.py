@@ -320,7 +320,7 @@ def test_patched_band_polygons_equal_a_full_trace(change: str) -> None:
 
     from geo.model.costdist import change_flags, prepare_friction, settle, update
     from geo.model.friction import edge_cell_mask
-    from geo.model.reach import _patch_boxes, _patched_band_polygons, settled_band_polygons
+    from geo.model.reach import _patch_bands, _patched_band_polygons, settled_band_polygons
 
     rng = np.random.default_rng(7)
     f0 = rng.uniform(0.05, 0.3, (80, 90))  # h/km, 1 km cells
@@ -348,18 +348,19 @@ def test_patched_band_polygons_equal_a_full_trace(change: str) -> None:
         zip(hours, settled_band_polygons(before, grid, hours, outline, edge_cells=edge), strict=True)
     )
     full = settled_band_polygons(up.settled, grid, hours, outline, edge_cells=edge)
-    boxes = _patch_boxes(inputs, up, hours, prior, clip=True)
+    bands = _patch_bands(inputs, up, hours, prior, clip=True)
     if change == "at_the_edge":  # the moved cells touch the outline: traced again, never patched
-        assert up.moved.any() and not boxes
+        assert up.moved.any() and not bands
         return
-    assert boxes  # the moved cells lie in a small box of at least one band
-    patched = _patched_band_polygons(up.settled, grid, hours, boxes, prior)
-    for k, t in enumerate(hours):
-        if t in patched:
-            r0, r1, c0, c1 = boxes[k]
-            assert (r1 - r0) * (c1 - c0) < 0.25 * 80 * 90
-            assert patched[t].is_valid and shapely.equals(patched[t], full[k])
-            assert patched[t].area == pytest.approx(full[k].area, rel=1e-12)
+    assert bands  # the moved cells lie in a small box of at least one band
+    patched = _patched_band_polygons(up, grid, hours, bands, prior)
+    for k in bands:
+        moved = np.concatenate((up.lost[k], up.gained[k]))
+        r, c = np.divmod(moved, 90)
+        assert (np.ptp(r) + 1) * (np.ptp(c) + 1) < 0.25 * 80 * 90
+        t = hours[k]
+        assert patched[t].is_valid and shapely.equals(patched[t], full[k])
+        assert patched[t].area == pytest.approx(full[k].area, rel=1e-12)
 
 
 def test_edge_cells_skip_only_clips_that_change_nothing() -> None:
