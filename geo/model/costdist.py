@@ -1108,7 +1108,11 @@ def _friction_diff(f_old, f_new, flags):  # noqa: ANN001, ANN202
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
 def _moves_diff(cells, f_old, moves_new, nrows, ncols, flags):  # noqa: ANN001, ANN202
-    """Set ``CHANGED`` on the 8 neighbours of ``cells`` whose moves differ between the two grids."""
+    """Set ``CHANGED`` on the 8 neighbours of ``cells`` whose moves differ between the two grids.
+
+    Returns whether a move was added (allowed now, not before).
+    """
+    added = False
     for j in range(cells.shape[0]):
         r = cells[j] // ncols
         c = cells[j] - r * ncols
@@ -1120,6 +1124,9 @@ def _moves_diff(cells, f_old, moves_new, nrows, ncols, flags):  # noqa: ANN001, 
                     old = _cell_moves(f_old, i, nrows, ncols) if math.isfinite(f_old[i]) else 0
                     if old != moves_new[i]:
                         flags[i] |= 1
+                        if moves_new[i] & ~old:
+                            added = True
+    return added
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -1173,11 +1180,16 @@ class Change:
         int64 flat indices of the ``CHANGED`` cells, ascending.
     shape
         ``(rows, cols)``.
+    slower
+        No move got cheaper: no friction fell, no move was added, no toll fell or changed
+        its cells (a closure, a blockade, a slower road). No earlier time can then get
+        shorter, which :func:`update` uses.
     """
 
     flags: np.ndarray
     cells: np.ndarray
     shape: tuple[int, int]
+    slower: bool = False
 
     @functools.cached_property
     def near_cells(self) -> np.ndarray:
@@ -1230,7 +1242,8 @@ def change_flags(old: np.ndarray, new: np.ndarray | SearchGrid, *, cells: np.nda
         cells = np.asarray(cells, dtype=np.int64)
         diff = cells[f_old.reshape(-1)[cells] != grid.friction.reshape(-1)[cells]]
         flags[diff] = CHANGED
-    _moves_diff(diff, f_old.reshape(-1), grid.moves, nrows, ncols, flags)
+    slower = bool((grid.friction.reshape(-1)[diff] >= f_old.reshape(-1)[diff]).all())
+    slower = not _moves_diff(diff, f_old.reshape(-1), grid.moves, nrows, ncols, flags) and slower
     t_old, t_new = _toll_per_cell(tolls_of(old)), _toll_per_cell(grid.tolls)
     tolled: list[int] = []
     if t_old or t_new:
@@ -1243,17 +1256,27 @@ def change_flags(old: np.ndarray, new: np.ndarray | SearchGrid, *, cells: np.nda
             return {c: frozenset(groups[g]) for c, (_, g) in table.items()}
 
         m_old, m_new = members(t_old), members(t_new)
+        f_new = grid.friction.reshape(-1)
+        # a crossing cell that closed (impassable now) takes no move: its toll going costs nothing
+        gone = frozenset(c for c in set(t_old) - set(t_new) if not math.isfinite(f_new[c]))
         for c in set(t_old) | set(t_new):
             if c not in t_old or c not in t_new or t_old[c][0] != t_new[c][0] or m_old[c] != m_new[c]:
                 flags[c] |= CHANGED
                 tolled.append(c)
+                if c not in gone and (
+                    c not in t_old
+                    or c not in t_new
+                    or t_new[c][0] < t_old[c][0]
+                    or m_new[c] != m_old[c] - gone
+                ):
+                    slower = False
     if cells is None:
         changed = _dilate_changes(flags, nrows, ncols)
     else:  # the changed cells lie among the given ones, their neighbours and the crossings'
         seen = _neighbourhood(np.concatenate([cells, np.asarray(tolled, dtype=np.int64)]), grid.shape)
         changed = seen[(flags[seen] & CHANGED) != 0]
         _dilate_at(flags, changed, nrows, ncols)
-    return Change(flags, changed, grid.shape)
+    return Change(flags, changed, grid.shape, slower)
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -1285,7 +1308,22 @@ def _leading_run(time_h, since_h):  # noqa: ANN001, ANN202
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
 def _mark_dirty(
-    prev_idx, prev_t, table, change, mark, f, moves, near, ncols, cell_km, gate, toll_h, start, i0
+    prev_idx,
+    prev_t,
+    table,
+    change,
+    mark,
+    f,
+    moves,
+    near,
+    ncols,
+    cell_km,
+    gate,
+    toll_h,
+    start,
+    i0,
+    keep,
+    dirty_pos,
 ):  # noqa: ANN001, ANN202, E501
     """Split the cells of an earlier search into clean (time kept) and dirty (searched again).
 
@@ -1299,9 +1337,10 @@ def _mark_dirty(
     cell of the leading run ``prev_idx[:i0]`` (settled before any cell near a change
     was reached, so none is dirty yet), which is not visited at all.
 
-    ``mark`` (zeros) gets bit 4 on every neighbour of a dirty cell. Returns the marked
-    cells, each once (for :func:`_seeds` and :func:`_clear_marks`: no pass over every
-    earlier cell).
+    ``mark`` (zeros) gets bit 4 on every neighbour of a dirty cell. ``keep[i0:]`` gets
+    whether each cell is clean, ``dirty_pos`` the positions of the dirty ones, ascending.
+    Returns the marked cells, each once (for :func:`_seeds` and :func:`_clear_marks`: no
+    pass over every earlier cell), and the number of dirty cells.
     """
     offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
     half = np.array([0.5 * cell_km] * 4 + [0.5 * _SQRT2 * cell_km] * 4)
@@ -1309,7 +1348,9 @@ def _mark_dirty(
     # at most 8 marks per dirty cell, and each cell once: only the pages written take memory
     marked = np.empty(min(8 * (n - i0), table.shape[0]), dtype=np.int64)
     n_marked = 0
+    n_dirty = 0
     for i in range(i0, n):
+        keep[i] = True
         b = np.int64(prev_idx[i])
         mk = mark[b]
         if b == start:
@@ -1339,6 +1380,9 @@ def _mark_dirty(
                     break
         if not ok:
             table[b] = np.inf
+            keep[i] = False
+            dirty_pos[n_dirty] = i
+            n_dirty += 1
             m = moves[b]
             for k in range(8):
                 if (m >> k) & 1:
@@ -1347,7 +1391,7 @@ def _mark_dirty(
                         mark[a] |= 4
                         marked[n_marked] = a
                         n_marked += 1
-    return marked[:n_marked]
+    return marked[:n_marked], n_dirty
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -1460,6 +1504,60 @@ def _merge_keep(prev_idx, prev_t, i0, found_idx, found_t, table, hours, keep, lo
             gain_t[n_gain, 1] = found_t[j]
             n_gain += 1
     return n_keep, n_lost, n_gain, moved
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _merge_slower(
+    prev_idx, prev_t, keep, dirty_pos, found_idx, found_t, table, hours, lost_i, lost_t, gain_i, gain_t
+):  # noqa: ANN001, ANN202, E501
+    """:func:`_merge_keep` when no move got cheaper (``Change.slower``): the kept cells are the clean ones.
+
+    No clean cell can then be found again (its time was the shortest over moves that
+    cost no more now), so ``keep`` from :func:`_mark_dirty` stands and only the dirty
+    cells (``dirty_pos``) and the found ones are looked up in the table; the clean cells'
+    times are cleared from it without a read. Same results as :func:`_merge_keep`.
+    """
+    nh = hours.shape[0]
+    n_prev, n_found, n_dirty = prev_idx.shape[0], found_idx.shape[0], dirty_pos.shape[0]
+    moved = np.zeros(nh, dtype=np.bool_)
+    for i in range(n_prev):
+        if keep[i]:
+            table[prev_idx[i]] = np.inf
+    for j in range(n_found):
+        table[found_idx[j]] = found_t[j]
+    n_lost = 0
+    for j in range(n_dirty):
+        i = dirty_pos[j]
+        b = prev_idx[i]
+        t_old = prev_t[i]
+        t_new = table[b]  # found again, or inf
+        if t_new < np.inf:
+            table[b] = -t_old  # sign bit set: "was reached, at t_old" (a dirty cell is not a start: > 0)
+        hit = False
+        for k in range(nh):
+            if t_old <= hours[k] and not t_new <= hours[k]:
+                moved[k] = hit = True
+        if hit:
+            lost_i[n_lost] = b
+            lost_t[n_lost, 0] = t_old
+            lost_t[n_lost, 1] = t_new
+            n_lost += 1
+    n_gain = 0
+    for j in range(n_found):
+        c = found_idx[j]
+        v = table[c]
+        old = -v if v < 0 else np.inf
+        table[c] = np.inf
+        hit = False
+        for k in range(nh):
+            if found_t[j] <= hours[k] and not old <= hours[k]:
+                moved[k] = hit = True
+        if hit:
+            gain_i[n_gain] = c
+            gain_t[n_gain, 0] = old
+            gain_t[n_gain, 1] = found_t[j]
+            n_gain += 1
+    return n_prev - n_dirty, n_lost, n_gain, moved
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -1593,7 +1691,14 @@ def update(
         mark = ws.marks
         _scatter(ws.cost, prev_i, prev_t)
         args = (f, grid.moves, grid.near, ncols, float(cell_km), grid.gate, grid.toll_h)
-        marked = _mark_dirty(prev_i, prev_t, ws.cost, change.flags, mark, *args, s, i0)
+        keep = np.empty(len(prev_i), dtype=np.bool_)  # numpy: huge pages (see below)
+        keep[:i0] = True
+        dirty_pos = np.empty(
+            len(prev_i) - i0, dtype=np.int64
+        )  # worst case: only the pages written take memory
+        marked, n_dirty = _mark_dirty(
+            prev_i, prev_t, ws.cost, change.flags, mark, *args, s, i0, keep, dirty_pos
+        )
         seed_i, seed_t = _seeds(change.near_cells, marked, ws.cost, *args, float(max_h))
         _clear_marks(mark, marked)
         if len(seed_i):
@@ -1612,14 +1717,29 @@ def update(
         # the arrays are made by numpy, not in the kernels: numpy asks for transparent huge
         # pages, so a first write faults once per 2 MB instead of once per 4 KB (a 5 M-cell
         # hub's 60 MB of output: about 3 ms instead of 20 ms on the reference VM)
-        keep = np.empty(n_prev, dtype=np.bool_)
         lost_i = np.empty(n_prev - i0, dtype=np.int64)  # worst cases: only the pages written take memory
         lost_t = np.empty((n_prev - i0, 2), dtype=np.float64)
         gain_i = np.empty(n_found, dtype=np.int64)
         gain_t = np.empty((n_found, 2), dtype=np.float64)
-        n_keep, n_lost, n_gain, moved = _merge_keep(
-            prev_i, prev_t, i0, f_idx, f_t, ws.cost, hours_arr, keep, lost_i, lost_t, gain_i, gain_t
-        )
+        if change.slower:
+            n_keep, n_lost, n_gain, moved = _merge_slower(
+                prev_i,
+                prev_t,
+                keep,
+                dirty_pos[:n_dirty],
+                f_idx,
+                f_t,
+                ws.cost,
+                hours_arr,
+                lost_i,
+                lost_t,
+                gain_i,
+                gain_t,
+            )
+        else:
+            n_keep, n_lost, n_gain, moved = _merge_keep(
+                prev_i, prev_t, i0, f_idx, f_t, ws.cost, hours_arr, keep, lost_i, lost_t, gain_i, gain_t
+            )
 
     def make() -> Settled:
         out_i = np.empty(n_keep + n_found, dtype=np.int32)

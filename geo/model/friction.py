@@ -19,7 +19,9 @@ Model (figures and their sources in ``data/curated/speeds.csv``)
      status factor in force (open 1, constrained 0.5, unknown 1), or the escort speed
      of a constrained version that gives one (``escort_kmh``: convoy speed, never above
      the road's). A closed axis is not usable as a road: its cells fall back to the
-     off-road speed.
+     off-road speed. Nor is a constrained one where that leaves it slower than its
+     cells' off-road speed (a slow escort through a town's streets): travellers leave
+     it, so a closure never makes a cell faster than a constraint does.
 3. Barriers (``inf``): cells outside Mali, river centre lines and lakes (Natural Earth,
    ``all_touched``) -- roads included: a river is crossed only at a crossing --, land-
    cover water, and the no-entry disc around each encircled locality in force. A road that
@@ -1352,6 +1354,7 @@ def speed_grids(
     a = touched[on_axis]
     base = np.where(road[on_axis] > 0, road[on_axis], cls[a])
     ruled = np.where((escort[a] > 0) & (factor[a] > 0), np.minimum(escort[a], base), base * factor[a])
+    ruled = np.where(ruled < offroad[on_axis], 0.0, ruled)  # slower than off-road: taken off-road
     town = inputs.axis_towns[on_axis] if inputs.axis_towns is not None else False
     road[on_axis] = np.where(town, base, ruled)  # no axis status within its towns
     return road, offroad
@@ -1503,12 +1506,13 @@ def _friction_kernel(
         if a > 0:
             if not road > 0:
                 road = axis_class[a]
-            if axis_town[k]:  # a town's cells: the axis's status applies out of town
-                pass
-            elif axis_escort[a] > 0 and axis_factor[a] > 0:
-                road = min(axis_escort[a], road)
-            else:
-                road = road * axis_factor[a]
+            if not axis_town[k]:  # a town's cells: the axis's status applies out of town
+                if axis_escort[a] > 0 and axis_factor[a] > 0:
+                    road = min(axis_escort[a], road)
+                else:
+                    road = road * axis_factor[a]
+                if road < lut[landcover[k]]:  # slower than the land around it: taken off-road
+                    road = 0.0
         has_road = road > 0
         speed = road if has_road else lut[landcover[k]]
         if (not inside[k]) or speed <= 0 or water[k] or no_entry[k]:

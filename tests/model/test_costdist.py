@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from skimage.graph import MCP_Geometric
 
 from geo.errors import HubError
-from geo.model.costdist import prepare_friction, settle, trace_route, travel_time_h
+from geo.model.costdist import change_flags, prepare_friction, settle, trace_route, travel_time_h
 
 
 @pytest.fixture
@@ -194,6 +195,14 @@ def _update_case(f0: np.ndarray, f1: np.ndarray, start: tuple[int, int], hours=(
     up = update(f1, before, change, start=start, cell_km=1.0, max_h=12.0, hours=hours)
     # the kept workspaces are clean again: no time in the table, no mark
     assert all(np.isinf(w.cost).all() and not (w._marks is not None and w._marks.any()) for w in _pool)
+    if change.slower:  # no move got cheaper: the merge that trusts it gives what the general one gives
+        general = update(
+            f1, before, replace(change, slower=False), start=start, cell_km=1.0, max_h=12.0, hours=hours
+        )
+        assert np.array_equal(general.settled.idx, up.settled.idx)
+        assert np.array_equal(general.settled.time_h, up.settled.time_h)
+        pairs = zip(general.lost + general.gained, up.lost + up.gained, strict=True)
+        assert all(np.array_equal(a, b) for a, b in pairs) and np.array_equal(general.moved, up.moved)
     full = settle(f1, [start], cell_km=1.0, max_h=12.0, **kw)
     # the cells settled before the first one near the change are kept without a look: same result
     since = first_near_change(before, change)
@@ -226,6 +235,8 @@ def test_update_after_a_change_equals_a_full_search(random_friction: np.ndarray,
     elif change != "none":
         f1[patch] = {"slower": 1.0, "faster": 1 / 80, "barrier": np.inf}[change]
     before, again, moved, full = _update_case(f0, f1, (10, 10))
+    # closures and slower cells make no move cheaper; opening or speeding up does
+    assert change_flags(f0, f1).slower == (change in ("slower", "barrier", "none"))
     assert np.array_equal(again.raster(), full.raster())  # bit-identical
     assert len(np.unique(again.idx)) == len(again.idx) == len(full)
     assert (np.diff(again.time_h) >= -1.0 / 65).all()  # in settling order (by bucket)
@@ -275,7 +286,10 @@ def test_update_with_crossing_tolls_equals_a_full_search(random_friction: np.nda
     g1 = Friction.of(f1, Tolls(bridge, np.ones(3, dtype=np.int32), np.array([0.0, 0.2])))
     # the ferry's toll rises, the friction is unchanged
     g2 = Friction.of(f0, Tolls(both.cells, both.gate, np.array([0.0, 4.0, 0.2])))
-    for after in (g1, g2):
+    # the ferry's toll falls: a move gets cheaper
+    g3 = Friction.of(f0, Tolls(both.cells, both.gate, np.array([0.0, 0.5, 0.2])))
+    for after, slower in ((g1, True), (g2, True), (g3, False)):
+        assert change_flags(g0, after).slower == slower
         _, again, _, full = _update_case(g0, after, (5, 30))
         assert np.array_equal(again.raster(), full.raster())
 

@@ -28,6 +28,7 @@ from geo.model.friction import (
     flood_zone_cells,
     read_speed_table,
     road_speed_grids,
+    speed_grids,
     speed_lookup,
 )
 from geo.model.reach import ReachState, base_state
@@ -271,6 +272,35 @@ def test_escort_speed_replaces_the_constrained_factor(escort: float, expected_km
     r = route_between(inputs, _friction(inputs, status=status), (ROAD_ROW, 0), (ROAD_ROW, N - 1))
     kmh = expected_kmh if expected_kmh is not None else v * factor
     assert r.time_h == pytest.approx((N - 1) / kmh, abs=1e-12)
+
+
+def test_a_constraint_never_makes_an_axis_slower_than_leaving_it() -> None:
+    # a 3 km/h escort on a main axis over grass: travellers drive beside it at the grass
+    # speed, so closing the axis (off-road) is never faster than constraining it
+    g = _grid()
+    axes = gpd.GeoDataFrame(
+        {"road_class": ["main"]}, index=["AX"], geometry=[_row_line(g, ROAD_ROW)], crs=WORK_CRS
+    )
+    inputs = make_inputs(axes=axes, river=False)
+    frictions = {
+        kind: _friction(
+            inputs, status=pd.DataFrame({"status": [status], "escort_kmh": [escort]}, index=["AX"])
+        )
+        for kind, status, escort in (
+            ("open", "open", math.nan),
+            ("constrained", "constrained", math.nan),
+            ("slow escort", "constrained", 3.0),
+            ("closed", "closed", math.nan),
+        )
+    }
+    r = route_between(inputs, frictions["slow escort"], (ROAD_ROW, 0), (ROAD_ROW, N - 1))
+    assert r.time_h == pytest.approx((N - 1) / GRASS["dry"], abs=1e-12)
+    slow = pd.DataFrame({"status": ["constrained"], "escort_kmh": [3.0]}, index=["AX"])
+    road, _ = speed_grids(inputs, axis_status=slow, season="dry")
+    assert not road[ROAD_ROW].any()  # no road there: the route counts it as off-road
+    assert np.array_equal(frictions["slow escort"], frictions["closed"])
+    assert (frictions["open"] <= frictions["constrained"]).all()
+    assert (frictions["constrained"] <= frictions["closed"]).all()
 
 
 def test_flood_zone_is_impassable_off_road_in_its_months_only() -> None:
