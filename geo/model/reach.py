@@ -356,19 +356,15 @@ def _integral(transform: Affine) -> bool:
     )
 
 
-def _patch_bands(
-    inputs: ModelInputs, change: Updated, hours: Sequence[float], prior: dict, *, clip: bool
-) -> list[int]:
+def _patch_bands(inputs: ModelInputs, change: Updated, hours: Sequence[float], prior: dict) -> list[int]:
     """Bands whose polygon can be patched after a search update (:func:`_patched_band_polygons`).
 
     A band k qualifies when ``prior`` (its polygon before) is given, the cells that entered
-    or left it lie in a box of at most ``PATCH_MAX_SHARE`` of the band's box, the grid's
-    cell corners are integers (the overlay is then exact) and, when clipping, none of
-    those cells is an edge cell (each lies wholly inside the outline, and so does its
-    square in the polygon before).
+    or left it lie in a box of at most ``PATCH_MAX_SHARE`` of the band's box, and the
+    grid's cell corners are integers (the overlays are then exact away from the outline).
     """
     grid = inputs.grid
-    if not _integral(grid.transform) or (clip and inputs.edge_cells is None):
+    if not _integral(grid.transform):
         return []
     ncols = grid.shape[1]
     inv = ~grid.transform
@@ -384,16 +380,15 @@ def _patch_bands(
         x0, y0, x1, y1 = old.bounds
         (ca, ra), (cb, rb) = inv * (x0, y1), inv * (x1, y0)
         box_cells = float(r.max() - r.min() + 1) * float(c.max() - c.min() + 1)
-        if box_cells > PATCH_MAX_SHARE * max((rb - ra) * (cb - ca), 1.0):
-            continue
-        if clip and ((inputs.edge_cells[moved >> 3] >> (moved & 7)) & 1).any():
-            continue
-        out.append(k)
+        if box_cells <= PATCH_MAX_SHARE * max((rb - ra) * (cb - ca), 1.0):
+            out.append(k)
     return out
 
 
 def _cells_polygon(cells: np.ndarray, grid: Grid) -> shapely.Geometry:
     """Return the squares of some cells (flat indices) as one polygon (:func:`mask_polygons` on their box)."""
+    if not len(cells):
+        return shapely.Polygon()
     r, c = np.divmod(cells, grid.shape[1])
     r0, c0 = int(r.min()), int(c.min())
     mask = np.zeros((int(r.max()) - r0 + 1, int(c.max()) - c0 + 1), dtype=np.bool_)
@@ -402,24 +397,44 @@ def _cells_polygon(cells: np.ndarray, grid: Grid) -> shapely.Geometry:
 
 
 def _patched_band_polygons(
-    change: Updated, grid: Grid, hours: Sequence[float], bands: list[int], prior: dict
+    change: Updated,
+    grid: Grid,
+    hours: Sequence[float],
+    bands: list[int],
+    prior: dict,
+    clip: shapely.Geometry | None = None,
+    edge_cells: np.ndarray | None = None,
 ) -> dict[float, shapely.Geometry]:
     """Band polygons patched from their earlier ones (see :func:`_patch_bands`).
 
     A band's new cells are its earlier ones less those that left it plus those that
     entered it, so its polygon is the earlier one less the squares of the cells lost,
-    with those of the cells gained added: one overlay each (a closure gains none), no
-    pass over the hub's cells. With integer cell corners the overlays are exact: the
-    result is the polygon a full trace gives, as a point set (its rings may hold a few
-    more vertices, in line).
+    with those of the cells gained added (clipped to ``clip``, Mali's outline, where they
+    are edge cells, as :func:`settled_band_polygons` clips): one overlay each (a closure
+    gains none), no pass over the hub's cells. With integer cell corners the overlays
+    are exact away from the outline: the result is the polygon a full trace gives, as a
+    point set (its rings may hold a few more vertices, in line); where the outline cuts
+    a cell, the points where it crosses the cell's sides are computed again, equal to
+    the full trace's within rounding (1e-9 m).
     """
     out = {}
     for k in bands:
         geom = prior[hours[k]]
-        if len(change.lost[k]):
-            geom = shapely.difference(geom, _cells_polygon(change.lost[k], grid))
-        if len(change.gained[k]):
-            geom = shapely.union(geom, _cells_polygon(change.gained[k], grid))
+        lost, gained = change.lost[k], change.gained[k]
+        if len(lost):
+            geom = shapely.difference(geom, _cells_polygon(lost, grid))
+        if len(gained):
+            parts = [geom]
+            if clip is not None:
+                if edge_cells is None:  # every cell may cross the outline
+                    edge = np.ones(len(gained), dtype=bool)
+                else:
+                    edge = ((edge_cells[gained >> 3] >> (gained & 7)) & 1).astype(bool)
+                if edge.any():
+                    parts.append(_clip(_cells_polygon(gained[edge], grid), clip))
+                    gained = gained[~edge]
+            parts.append(_cells_polygon(gained, grid))
+            geom = shapely.union_all(parts)
         if geom.geom_type == "GeometryCollection":
             geom = shapely.union_all([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
         out[hours[k]] = geom
@@ -813,9 +828,14 @@ def _hub_tables(
         outline = _outline_geom(inputs) if clip else None
         known_geoms = dict(known_geoms or {})
         if prior is not None and prior_geoms:
-            bands = _patch_bands(inputs, prior[1], hours, prior_geoms, clip=outline is not None)
-            bands = [k for k in bands if hours[k] not in known_geoms]
-            known_geoms.update(_patched_band_polygons(prior[1], inputs.grid, hours, bands, prior_geoms))
+            bands = [
+                k for k in _patch_bands(inputs, prior[1], hours, prior_geoms) if hours[k] not in known_geoms
+            ]
+            known_geoms.update(
+                _patched_band_polygons(
+                    prior[1], inputs.grid, hours, bands, prior_geoms, outline, inputs.edge_cells
+                )
+            )
         geoms = settled_band_polygons(
             cells, inputs.grid, hours, outline, edge_cells=inputs.edge_cells, _known=known_geoms
         )

@@ -154,9 +154,12 @@ def test_scenario_reused_bands_equal_a_full_recompute(model) -> None:  # noqa: A
     assert below["BKO"] > 4.0 and "MEN" not in below
     fresh = reach_from_state(inputs, hubs, out.after.state, as_of=AS_OF, hours=before.hours)
     # ... and everything equals a recompute from scratch, polygon by polygon (a patched band
-    # polygon is the same point set; its rings may list a few more vertices, in line)
+    # polygon is the same point set, up to the rounding of where the outline crosses a cell's
+    # side; its rings may list a few more vertices, in line)
     a, b = out.after.bands.geometry.to_numpy(), fresh.bands.geometry.to_numpy()
-    assert shapely.is_valid(a).all() and shapely.equals(a, b).all()
+    assert shapely.is_valid(a).all()
+    assert (shapely.area(shapely.symmetric_difference(a, b)) < 1e-3).all()  # m2
+    assert (shapely.hausdorff_distance(a, b) < 1e-3).all()  # m
     assert (shapely.get_num_coordinates(a) - shapely.get_num_coordinates(b) <= 16).all()
     pd.testing.assert_frame_equal(
         out.after.bands.drop(columns="geometry"),
@@ -314,7 +317,7 @@ def test_cli_travel_time_and_catchments(data_dir, tmp_path, capsys, n_hubs, monk
     assert set(pd.unique(pts["hub_id"])) <= set(layer["hub_id"])
 
 
-@pytest.mark.parametrize("change", ["slower", "faster", "barrier", "at_the_edge"])
+@pytest.mark.parametrize("change", ["slower", "faster", "barrier", "edge_slower", "edge_faster"])
 def test_patched_band_polygons_equal_a_full_trace(change: str) -> None:
     from types import SimpleNamespace
 
@@ -330,15 +333,19 @@ def test_patched_band_polygons_equal_a_full_trace(change: str) -> None:
         "slower": (slice(45, 52), slice(40, 47)),
         "faster": (slice(60, 64), slice(20, 30)),
         "barrier": (slice(20, 40), slice(69, 72)),
-        "at_the_edge": (slice(77, 80), slice(35, 55)),
+        "edge_slower": (slice(74, 80), slice(35, 55)),
+        "edge_faster": (slice(74, 80), slice(35, 55)),
     }[change]
-    f1[part] = {"slower": 1.5, "faster": 0.02, "barrier": np.inf, "at_the_edge": 2.0}[change]
+    speed = {"slower": 1.5, "faster": 0.02, "barrier": np.inf, "edge_slower": 2.0, "edge_faster": 0.01}
+    f1[part] = speed[change]
     grid = Grid(Affine(1000.0, 0.0, -45_000.0, 0.0, -1000.0, 1_240_000.0), f0.shape, 1.0, WORK_CRS)
-    outline = shapely.box(-44_500, 1_160_500, 44_500, 1_239_500)  # 0.5 km inside the grid's edge
+    # a slanted outline: it cuts the cells of the southern rows at odd points
+    outline = shapely.Polygon(
+        [(-44_500, 1_160_900), (44_500, 1_160_300), (44_500, 1_239_500), (-44_500, 1_239_500)]
+    )
     edge = np.packbits(
         edge_cell_mask(gpd.GeoSeries([outline], crs=WORK_CRS), grid).reshape(-1), bitorder="little"
     )
-    inputs = SimpleNamespace(grid=grid, edge_cells=edge, derived={})
     hours, start = (2.0, 4.0, 8.0), (60, 45)
     before = settle(f0, [start], cell_km=1.0, max_h=8.0)
     up = update(
@@ -348,19 +355,24 @@ def test_patched_band_polygons_equal_a_full_trace(change: str) -> None:
         zip(hours, settled_band_polygons(before, grid, hours, outline, edge_cells=edge), strict=True)
     )
     full = settled_band_polygons(up.settled, grid, hours, outline, edge_cells=edge)
-    bands = _patch_bands(inputs, up, hours, prior, clip=True)
-    if change == "at_the_edge":  # the moved cells touch the outline: traced again, never patched
-        assert up.moved.any() and not bands
-        return
+    bands = _patch_bands(SimpleNamespace(grid=grid), up, hours, prior)
     assert bands  # the moved cells lie in a small box of at least one band
-    patched = _patched_band_polygons(up, grid, hours, bands, prior)
+    patched = _patched_band_polygons(up, grid, hours, bands, prior, outline, edge)
+    touched = set()
     for k in bands:
         moved = np.concatenate((up.lost[k], up.gained[k]))
         r, c = np.divmod(moved, 90)
         assert (np.ptp(r) + 1) * (np.ptp(c) + 1) < 0.25 * 80 * 90
-        t = hours[k]
-        assert patched[t].is_valid and shapely.equals(patched[t], full[k])
-        assert patched[t].area == pytest.approx(full[k].area, rel=1e-12)
+        a, b = patched[hours[k]], full[k]
+        assert a.is_valid and a.area == pytest.approx(b.area, rel=1e-12)
+        if ((edge[moved >> 3] >> (moved & 7)) & 1).any():  # the outline's crossings, computed again
+            assert shapely.symmetric_difference(a, b).area < 1e-3  # m2, of a band of ~1e9 m2
+            assert shapely.hausdorff_distance(a, b) < 1e-3  # m: no spike, no sliver
+            touched.add(True)
+        else:
+            assert shapely.equals(a, b)
+            touched.add(False)
+    assert True in touched or not change.startswith("edge")  # an edge case patches a band at the outline
 
 
 def test_edge_cells_skip_only_clips_that_change_nothing() -> None:
