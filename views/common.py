@@ -18,7 +18,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -407,6 +407,29 @@ def table(frame: pd.DataFrame, empty: str, *, where: object = None, **kwargs: ob
         target.caption(empty)
     else:
         target.dataframe(frame, **kwargs)
+
+
+def text_table(frame: pd.DataFrame, *, right: Sequence[str] = (), where: object = None) -> None:
+    """Show ``frame`` as a static table written in Markdown (header and cells escaped).
+
+    For short read-only tables: ``st.table`` and ``st.dataframe`` make the browser load and
+    run Streamlit's Arrow code (about 1 MB of script; a sixth of the live map page's
+    browser CPU, ``bench/bench_load.py``), a Markdown table none. The index is not shown.
+
+    Parameters
+    ----------
+    frame
+        The table as shown (labels, headers, figures already written as text).
+    right
+        Columns aligned right (figures).
+    where
+        Container drawn in; None: the page.
+    """
+    cols = [str(c) for c in frame.columns]
+    head = "| " + " | ".join(markdown_text(c) for c in cols) + " |"
+    rule = "| " + " | ".join("---:" if c in right else ":---" for c in cols) + " |"
+    rows = ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    (st if where is None else where).markdown("\n".join([head, rule, *rows]))
 
 
 def readable_columns(table: pd.DataFrame, *, px_per_char: float = 7.5, max_px: int = 460) -> dict:

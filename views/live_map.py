@@ -79,9 +79,10 @@ positions_panel(
 
 if bands is not None:
     st.subheader(t("live.reachable"))
-    # a static table: the page's heaviest widget in the browser was the interactive grid
-    # (a quarter of the live map's browser CPU, bench/bench_load.py), for 3 rows per hub
-    st.table(common.band_table(bands), hide_index=True, border="horizontal")
+    # a Markdown table: the interactive grid took a quarter of the live map's browser CPU,
+    # st.table's Arrow code a sixth (bench/bench_load.py), for 3 rows per hub
+    figures = [t(f"bands.col.{c}") for c in ("area_km2", "population", "localities")]
+    common.text_table(common.band_table(bands), right=figures)
     blocked = bands[~bands["hub_status"].isin(["ok", "moved"])].drop_duplicates("hub")
     for _, row in blocked.iterrows():
         reason = common.hub_reason(str(row["hub_status"]))

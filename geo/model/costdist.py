@@ -1438,6 +1438,37 @@ def _seeds(near_cells, marked, table, f, moves, near, ncols, cell_km, gate, toll
     return out_i[:n_out].copy(), out_t[:n_out].copy()
 
 
+@numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
+def _crossed(hours, moved, t_in, t_out):  # noqa: ANN001, ANN202
+    """Whether a band of ``hours`` holds time ``t_in`` and not ``t_out`` (h), marking each in ``moved``."""
+    hit = False
+    for k in range(hours.shape[0]):
+        if t_in <= hours[k] and not t_out <= hours[k]:
+            moved[k] = hit = True
+    return hit
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _gains(found_idx, found_t, table, hours, moved, gain_i, gain_t):  # noqa: ANN001, ANN202
+    """Write the found cells that entered a band into ``gain_i``/``gain_t``; return how many.
+
+    ``table`` holds, for each found cell, its earlier time (sign bit clear) or its found
+    time negated (not reached before); it is set back to ``inf`` there.
+    """
+    n_gain = 0
+    for j in range(found_idx.shape[0]):
+        c = found_idx[j]
+        v = table[c]
+        old = np.inf if v < 0 else v
+        table[c] = np.inf
+        if _crossed(hours, moved, found_t[j], old):
+            gain_i[n_gain] = c
+            gain_t[n_gain, 0] = old
+            gain_t[n_gain, 1] = found_t[j]
+            n_gain += 1
+    return n_gain
+
+
 @numba.njit(cache=JIT_CACHE, nogil=True)
 def _merge_keep(prev_idx, prev_t, i0, found_idx, found_t, table, hours, keep, lost_i, lost_t, gain_i, gain_t):  # noqa: ANN001, ANN202, E501
     """Decide which earlier cells an update keeps (the part of its merge that needs the table).
@@ -1479,30 +1510,12 @@ def _merge_keep(prev_idx, prev_t, i0, found_idx, found_t, table, hours, keep, lo
         if t_new < 0:  # found again: the table now keeps the earlier time
             t_new = -t_new
             table[b] = t_old
-        hit = False
-        for k in range(nh):
-            if t_old <= hours[k] and not t_new <= hours[k]:
-                moved[k] = hit = True
-        if hit:
+        if _crossed(hours, moved, t_old, t_new):
             lost_i[n_lost] = b
             lost_t[n_lost, 0] = t_old
             lost_t[n_lost, 1] = t_new
             n_lost += 1
-    n_gain = 0
-    for j in range(n_found):
-        c = found_idx[j]
-        v = table[c]
-        old = np.inf if v < 0 else v
-        table[c] = np.inf
-        hit = False
-        for k in range(nh):
-            if found_t[j] <= hours[k] and not old <= hours[k]:
-                moved[k] = hit = True
-        if hit:
-            gain_i[n_gain] = c
-            gain_t[n_gain, 0] = old
-            gain_t[n_gain, 1] = found_t[j]
-            n_gain += 1
+    n_gain = _gains(found_idx, found_t, table, hours, moved, gain_i, gain_t)
     return n_keep, n_lost, n_gain, moved
 
 
@@ -1523,40 +1536,23 @@ def _merge_slower(
     for i in range(n_prev):
         if keep[i]:
             table[prev_idx[i]] = np.inf
-    for j in range(n_found):
-        table[found_idx[j]] = found_t[j]
+    for j in range(n_found):  # sign bit set: "found again" (found times are > 0)
+        table[found_idx[j]] = -found_t[j]
     n_lost = 0
     for j in range(n_dirty):
         i = dirty_pos[j]
         b = prev_idx[i]
         t_old = prev_t[i]
-        t_new = table[b]  # found again, or inf
-        if t_new < np.inf:
-            table[b] = -t_old  # sign bit set: "was reached, at t_old" (a dirty cell is not a start: > 0)
-        hit = False
-        for k in range(nh):
-            if t_old <= hours[k] and not t_new <= hours[k]:
-                moved[k] = hit = True
-        if hit:
+        t_new = table[b]  # a found time (negated), or inf
+        if t_new < 0:  # found again: the table now keeps the earlier time
+            t_new = -t_new
+            table[b] = t_old
+        if _crossed(hours, moved, t_old, t_new):
             lost_i[n_lost] = b
             lost_t[n_lost, 0] = t_old
             lost_t[n_lost, 1] = t_new
             n_lost += 1
-    n_gain = 0
-    for j in range(n_found):
-        c = found_idx[j]
-        v = table[c]
-        old = -v if v < 0 else np.inf
-        table[c] = np.inf
-        hit = False
-        for k in range(nh):
-            if found_t[j] <= hours[k] and not old <= hours[k]:
-                moved[k] = hit = True
-        if hit:
-            gain_i[n_gain] = c
-            gain_t[n_gain, 0] = old
-            gain_t[n_gain, 1] = found_t[j]
-            n_gain += 1
+    n_gain = _gains(found_idx, found_t, table, hours, moved, gain_i, gain_t)
     return n_prev - n_dirty, n_lost, n_gain, moved
 
 
