@@ -11,9 +11,10 @@ with the road skeleton alone, as before issue 13 (``friction_skeleton_s``), then
 (wall, median of ``--repeat``) all hubs x 3 bands (4, 8, 12 h) warm, the search alone
 (7 hubs, 12 h bound; on one thread, and on two as ``reach_from_state`` runs it on this
 2-vCPU machine type), one scenario recompute (``data/scenarios/rn16_closed.toml``: RN16
-closed Sévaré-Gao; ``scenario_share``: its time over the full reach's, issue 18 asks at
-most 0.3 at 250 m), the time to write 1 GiB of fresh memory (``first touch``: high on a virtual machine whose
-memory the host has not backed yet, which slows every kernel writing new arrays),
+closed Sévaré-Gao, median of ``--repeat`` too; ``scenario_share``: its time over the full
+reach's, issue 18 asks at most 0.3 at 250 m), the time to write 1 GiB of fresh memory
+(``first touch``: high on a virtual machine whose memory the host has not backed yet,
+which slows every kernel writing new arrays),
 and the peak RSS (VmHWM of this process, reset after the inputs are
 loaded and again before the timed reach, read after the load as ``load_peak_MiB``, after the
 reach as ``reach_peak_MiB``: inputs, one friction, the search workspace and the reach, and after
@@ -93,9 +94,13 @@ def first_touch_s_per_gib() -> float:
 
 
 def timed(fn, repeat: int) -> tuple[float, object]:  # noqa: ANN001
-    """Run ``fn`` ``repeat`` times; return the median wall time (s) and the last result."""
+    """Run ``fn`` ``repeat`` times; return the median wall time (s) and the last result.
+
+    Each run's result is dropped before the next starts: a peak read afterwards is one run's.
+    """
     times, out = [], None
     for _ in range(repeat):
+        out = None
         t = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t)
@@ -247,7 +252,7 @@ def main() -> int:
         skeleton = skeleton_only(inputs)
         skeleton_s = timed(lambda: state.friction(skeleton), args.repeat)[0]  # noqa: B023 (grid not kept)
         reach_from_state(inputs, hubs, state, as_of=AS_OF, hours=HOURS, friction=friction)  # warm-up (JIT)
-        repeat = args.repeat if cell_km >= 1 else 1
+        repeat = args.repeat
         skeleton = None  # free the skeleton-only inputs before the peak of the reach is read
         reset_peak()  # from here: inputs, one friction, the search workspace, then the reach
         reach_s, result = timed(
