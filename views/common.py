@@ -412,9 +412,11 @@ def table(frame: pd.DataFrame, empty: str, *, where: object = None, **kwargs: ob
 def text_table(frame: pd.DataFrame, *, right: Sequence[str] = (), where: object = None) -> None:
     """Show ``frame`` as a static table written in Markdown (header and cells escaped).
 
-    For short read-only tables: ``st.table`` and ``st.dataframe`` make the browser load and
-    run Streamlit's Arrow code (about 1 MB of script; a sixth of the live map page's
-    browser CPU, ``bench/bench_load.py``), a Markdown table none. The index is not shown.
+    For short read-only tables of short cells: ``st.table`` and ``st.dataframe`` make the
+    browser load and run Streamlit's Arrow code (about 1 MB of script; a sixth of the live
+    map page's browser CPU, ``bench/bench_load.py``), a Markdown table none. Its cells do not
+    break long unbroken text (a URL runs past the window's edge: use ``st.table`` there).
+    The index is not shown.
 
     Parameters
     ----------

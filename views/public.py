@@ -206,10 +206,10 @@ with tab_dl:
     st.caption(common.t("public.formats"))
 with tab_about:
     # credits in the page's language, names and titles of sources as published (source_credit);
-    # a static table, whose cells wrap, so long credits are read whole (Markdown: no Arrow
-    # code for the browser to load on the donors' page)
+    # a static table, whose cells wrap, so long credits and URLs are read whole (a Markdown
+    # table does not break a URL: it ran past the window's edge)
     credits = [source_credit(s, lang) for s in meta["sources"]]
-    common.text_table(
+    st.table(
         pd.DataFrame(
             {
                 common.t("public.data"): [c["data"] for c in credits],
@@ -217,7 +217,7 @@ with tab_about:
                 common.t("public.licence"): [c["licence"] for c in credits],
                 "URL": [c["url"] for c in credits],
             }
-        )
+        ).set_index(common.t("public.data"))
     )
     st.caption(
         common.t("public.policy_note", version=md(meta["sanitisation_policy"]["version"]), n=snap.n_files)
