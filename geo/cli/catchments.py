@@ -81,7 +81,14 @@ def run(args: argparse.Namespace) -> int:
     write_layers({"catchments": polys, "localities": points}, Path(args.out))
     season = say(args, f"season.{state.season}") if state.season in ("dry", "rainy") else state.season
     print(say(args, "cli.catchments_head", h=f"{args.hours:g}", date=day(args, args.as_of), season=season))
-    print(table_text(args, polys.drop(columns="geometry"), "bands.col", {"area_km2": 0, "population": 0}))
+    print(
+        table_text(
+            args,
+            polys.drop(columns="geometry"),
+            "bands.col",
+            dict.fromkeys(("area_km2", "population", "localities"), 0),
+        )
+    )
     print(
         say(
             args,

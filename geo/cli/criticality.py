@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     top = table[table["rank"] <= 3]
     top = top.assign(kind=[say(args, f"kind_{k}") if k in ("axis", "crossing") else k for k in top["kind"]])
     cols = ["hub", "rank", "kind", "item_id", "population_lost", "localities_lost"]
-    print(table_text(args, top[cols], "cli.crit_col", {"population_lost": 0}))
+    print(table_text(args, top[cols], "cli.crit_col", {"population_lost": 0, "localities_lost": 0}))
     print(
         say(
             args,

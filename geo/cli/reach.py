@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             args,
             table[["hub", "hours", "area_km2", "population", "localities", "hub_status"]],
             "bands.col",
-            {"area_km2": 0, "population": 0},
+            {"area_km2": 0, "population": 0, "localities": 0},
         )
     )
     if scenario_result is not None:
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
             "localities_lost",
             "localities_gained",
         ]
-        print(table_text(args, ch[columns], "reach.col", {c: 0 for c in columns[2:6]}))
+        print(table_text(args, ch[columns], "reach.col", dict.fromkeys(columns[2:], 0)))
     print(
         say(
             args,

@@ -239,6 +239,10 @@ def test_reach_table_in_french(model, french, data_dir, isolated_store, tmp_path
     for pop in bands["population"]:
         assert format_number(pop, "fr") in text  # "291 000": narrow no-break space
     assert max(bands["population"]) >= 1000 and "\u202f" in format_number(max(bands["population"]), "fr")
+    assert bands["localities"].max() >= 1000  # a count the French grouping applies to
+    rows = text.splitlines()[2 : 2 + len(bands)]
+    for n, row in zip(bands["localities"], rows, strict=True):  # counts grouped too ("3 120")
+        assert format_number(int(n), "fr") in row
     assert re.search(r"^écrit .* \(couches reachable_areas\) en \d+,\d s$", text.splitlines()[-1])
 
 
