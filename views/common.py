@@ -409,7 +409,7 @@ def table(frame: pd.DataFrame, empty: str, *, where: object = None, **kwargs: ob
         target.dataframe(frame, **kwargs)
 
 
-def text_table(frame: pd.DataFrame, *, right: Sequence[str] = (), where: object = None) -> None:
+def text_table(frame: pd.DataFrame, *, right: Sequence[str] = ()) -> None:
     """Show ``frame`` as a static table written in Markdown (header and cells escaped).
 
     For short read-only tables of short cells: ``st.table`` and ``st.dataframe`` make the
@@ -424,14 +424,12 @@ def text_table(frame: pd.DataFrame, *, right: Sequence[str] = (), where: object 
         The table as shown (labels, headers, figures already written as text).
     right
         Columns aligned right (figures).
-    where
-        Container drawn in; None: the page.
     """
     cols = [str(c) for c in frame.columns]
     head = "| " + " | ".join(markdown_text(c) for c in cols) + " |"
     rule = "| " + " | ".join("---:" if c in right else ":---" for c in cols) + " |"
     rows = ["| " + " | ".join(markdown_text(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    (st if where is None else where).markdown("\n".join([head, rule, *rows]))
+    st.markdown("\n".join([head, rule, *rows]))
 
 
 def readable_columns(table: pd.DataFrame, *, px_per_char: float = 7.5, max_px: int = 460) -> dict:

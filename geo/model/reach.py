@@ -236,9 +236,14 @@ def _clip(geom: shapely.Geometry, clip: shapely.Geometry | None) -> shapely.Geom
     out = shapely.intersection(geom, local)
     if not out.is_valid:
         out = shapely.make_valid(out)
-    if out.geom_type == "GeometryCollection":
-        out = shapely.union_all([g for g in out.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
-    return out
+    return _polygonal(out)
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """``geom`` without the points and lines an overlay may leave beside its polygons."""
+    if geom.geom_type == "GeometryCollection":
+        return shapely.union_all([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
+    return geom
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -385,8 +390,22 @@ def _patch_bands(inputs: ModelInputs, change: Updated, hours: Sequence[float], p
     return out
 
 
-def _cells_polygon(cells: np.ndarray, grid: Grid) -> shapely.Geometry:
-    """Return the squares of some cells (flat indices) as one polygon (:func:`mask_polygons` on their box)."""
+def cells_polygon(cells: np.ndarray, grid: Grid) -> shapely.Geometry:
+    """Return the squares of some cells (flat indices) as one polygon (:func:`mask_polygons` on their box).
+
+    Parameters
+    ----------
+    cells
+        int flat indices ``row * cols + col`` of the grid's cells.
+    grid
+        The grid (its transform: WORK_CRS, metres).
+
+    Returns
+    -------
+    shapely.Geometry
+        (Multi)Polygon in WORK_CRS, its area the cell count times the cell area; empty
+        Polygon for no cell.
+    """
     if not len(cells):
         return shapely.Polygon()
     r, c = np.divmod(cells, grid.shape[1])
@@ -422,7 +441,7 @@ def _patched_band_polygons(
         geom = prior[hours[k]]
         lost, gained = change.lost[k], change.gained[k]
         if len(lost):
-            geom = shapely.difference(geom, _cells_polygon(lost, grid))
+            geom = shapely.difference(geom, cells_polygon(lost, grid))
         if len(gained):
             parts = [geom]
             if clip is not None:
@@ -431,13 +450,11 @@ def _patched_band_polygons(
                 else:
                     edge = ((edge_cells[gained >> 3] >> (gained & 7)) & 1).astype(bool)
                 if edge.any():
-                    parts.append(_clip(_cells_polygon(gained[edge], grid), clip))
+                    parts.append(_clip(cells_polygon(gained[edge], grid), clip))
                     gained = gained[~edge]
-            parts.append(_cells_polygon(gained, grid))
+            parts.append(cells_polygon(gained, grid))
             geom = shapely.union_all(parts)
-        if geom.geom_type == "GeometryCollection":
-            geom = shapely.union_all([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
-        out[hours[k]] = geom
+        out[hours[k]] = _polygonal(geom)
     return out
 
 
@@ -1281,6 +1298,7 @@ def reach_from_state(
         else {}
     )
     updates = {} if _updates is None else _updates
+    same_below = _same_below or {}
 
     def search(hub: pd.Series) -> Settled | Updated | None:
         hid = hub["hub_id"]
@@ -1296,7 +1314,7 @@ def reach_from_state(
                 cell_km=inputs.grid.cell_km,
                 max_h=hours[-1],
                 hours=hours,
-                since_h=(_same_below or {}).get(hid, -math.inf),
+                since_h=same_below.get(hid, -math.inf),
             )
             updates[hid] = up
             return up  # its cells are merged by the thread that draws the hub
@@ -1329,7 +1347,6 @@ def reach_from_state(
     # hubs searched in full first, then updated hubs from the earliest change to the latest:
     # the last hub of a pipeline, drawn while the other thread has nothing left, is then
     # the one whose bands changed least (the tables keep the hubs' order)
-    same_below = _same_below or {}
     run_order = sorted(
         todo,
         key=lambda h: (_change is not None and h["hub_id"] in same_below, same_below.get(h["hub_id"], 0.0)),

@@ -510,7 +510,7 @@ def diff_cells(
         where not reached within the largest band); polygons of the area lost and
         gained per (hub, band) in WORK_CRS.
     """
-    from geo.model.reach import settled_band_polygons
+    from geo.model.reach import cells_polygon
 
     pop = inputs.population.reshape(-1)
     cell_km2 = inputs.grid.cell_area_km2
@@ -608,8 +608,7 @@ def diff_cells(
                 }
             )
             for idx, bucket in ((lost_idx, lost_rows), (gained_idx, gained_rows)):
-                part = Settled(idx, np.zeros(len(idx)), None, inputs.grid.shape, t)
-                geom = settled_band_polygons(part, inputs.grid, [0.0])[0] if geometry else None
+                geom = cells_polygon(idx, inputs.grid) if geometry else None
                 bucket.append(
                     {
                         "hub_id": hub_id,
