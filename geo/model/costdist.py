@@ -65,6 +65,9 @@ from geo.model.jit import CACHE as JIT_CACHE
 _SQRT2 = math.sqrt(2.0)
 #: Largest bucket count for the bucket queue; beyond it (friction ratio > ~2 900) the heap is used.
 MAX_BUCKETS = 4096
+#: Largest grid a search takes (2**28 cells): a queue entry packs the cell and its move in
+#: 32 bits. The box around Mali, Burkina Faso and Niger takes about 85 million at 250 m.
+MAX_CELLS = 2**28 - 1
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -195,6 +198,7 @@ def _search_heap(
     start_idx,
     start_costs,
     start_labels,
+    start_via,
     cell_km,
     max_h,  # noqa: ANN001, ANN202
     gate,
@@ -208,12 +212,12 @@ def _search_heap(
     A cell is settled when an entry whose cost equals its current cost is popped: costs
     only ever decrease strictly, so each cell has at most one such entry and no
     "settled" flag is needed (a settled neighbour never improves, its cost being <= the
-    current one).
+    current one). An entry holds its cell and, above bit 32, the move that queued it.
     """
     cap = 1 << 16
     hc = np.empty(cap, dtype=np.float64)
     hi = np.empty(cap, dtype=np.int64)
-    out_i, out_c, out_l = _outputs(f.shape[0], track)
+    out_i, out_c, out_l, out_v = _outputs(f.shape[0], track)
     n_out = 0
     size = 0
     for k in range(start_idx.shape[0]):
@@ -222,19 +226,20 @@ def _search_heap(
             cost[i] = start_costs[k]
             if track:
                 labels[i] = start_labels[k]
-            hc, hi, size = _push(hc, hi, size, start_costs[k], i)
+            hc, hi, size = _push(hc, hi, size, start_costs[k], i | (np.int64(start_via[k]) << 32))
     offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
     steps = np.array([cell_km] * 4 + [_SQRT2 * cell_km] * 4)
     broken = -1
     while size > 0:
-        cur, idx, size = _pop(hc, hi, size)
+        cur, entry, size = _pop(hc, hi, size)
+        idx = entry & 0xFFFFFFFF
         if cur > cost[idx]:
             continue
         if cur > max_h:
             broken = idx
             break
         lab = labels[idx] if track else 0
-        out_i, out_c, out_l, n_out = _record(out_i, out_c, out_l, n_out, idx, cur, lab, track)
+        n_out = _record(out_i, out_c, out_l, out_v, n_out, idx, cur, lab, entry >> 32, track)
         fa = f[idx]
         m = moves[idx]
         at_gate = near[idx >> 3] & (1 << (idx & 7))
@@ -249,14 +254,14 @@ def _search_heap(
                 cost[nb] = new
                 if track:
                     labels[nb] = lab
-                hc, hi, size = _push(hc, hi, size, new, nb)
+                hc, hi, size = _push(hc, hi, size, new, nb | (np.int64(k) << 32))
     for k in range(n_out):
         cost[out_i[k]] = np.inf
     for k in range(size):
-        cost[hi[k]] = np.inf
+        cost[hi[k] & 0xFFFFFFFF] = np.inf
     if broken >= 0:
         cost[broken] = np.inf
-    return out_i[:n_out], out_c[:n_out], out_l[: (n_out if track else 0)]
+    return out_i[:n_out], out_c[:n_out], out_l[: (n_out if track else 0)], out_v[:n_out]
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -269,29 +274,31 @@ def _grow(a, n):  # noqa: ANN001, ANN202
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
 def _outputs(n_cells, track):  # noqa: ANN001, ANN202
-    """Arrays of a search's settled cells (index, time, label), sized for every cell of the grid.
+    """Arrays of a search's settled cells (index, time, label, move), sized for every cell of the grid.
 
     No search settles a cell twice, so they never grow, and the search returns views of
     their first ``n`` entries (no copy). Their pages are mapped only as they are written:
     a search holds memory for the cells it settles, not for the grid (it reserves 12 bytes of
-    address space per grid cell, 550 MB at 250 m, which it does not use). Growing them by
+    address space per grid cell, 600 MB at 250 m, which it does not use). Growing them by
     doubling instead wrote about 4 times as many bytes of new memory (the copies): all hubs at
     250 m took 3.6-3.9 s that way against 2.8-2.9 s now, the same peak (bench_reach.py).
     """
-    out_i = np.empty(n_cells, dtype=np.int32)  # grids below 2**31 cells
+    out_i = np.empty(n_cells, dtype=np.int32)  # grids below MAX_CELLS
     out_c = np.empty(n_cells, dtype=np.float64)
     out_l = np.empty(n_cells if track else 0, dtype=np.int32)
-    return out_i, out_c, out_l
+    out_v = np.empty(n_cells, dtype=np.uint8)
+    return out_i, out_c, out_l, out_v
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
-def _record(out_i, out_c, out_l, n_out, idx, cur, lab, track):  # noqa: ANN001, ANN202
-    """Append a settled cell (index, time, hub label) to the output arrays (:func:`_outputs`)."""
+def _record(out_i, out_c, out_l, out_v, n_out, idx, cur, lab, via, track):  # noqa: ANN001, ANN202
+    """Append a settled cell (index, time, label, move) to :func:`_outputs` arrays; return the count."""
     out_i[n_out] = idx
     out_c[n_out] = cur
+    out_v[n_out] = via
     if track:
         out_l[n_out] = lab
-    return out_i, out_c, out_l, n_out + 1
+    return n_out + 1
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -303,6 +310,7 @@ def _search_buckets(
     start_idx,
     start_costs,
     start_labels,
+    start_via,
     cell_km,
     max_h,  # noqa: ANN001, ANN202
     gate,
@@ -330,14 +338,14 @@ def _search_buckets(
     # the frontier); a pool filled up (more queued entries than cells, never seen) stops
     # the search, and settle() runs the heap version instead.
     cap = f.shape[0]
-    e_idx = np.empty(cap, dtype=np.int32)  # cell index (grids below 2**31 cells)
+    e_idx = np.empty(cap, dtype=np.uint32)  # cell index | the move that queued it << 28
     e_cost = np.empty(cap, dtype=np.float64)
     e_next = np.empty(cap, dtype=np.int32)  # next entry in the bucket, or -1
     full = False
     n_pool = 0
     free = -1
     n_live = 0
-    out_i, out_c, out_l = _outputs(f.shape[0], track)
+    out_i, out_c, out_l, out_v = _outputs(f.shape[0], track)
     beyond = np.empty(f.shape[0], dtype=np.int32)  # each cell popped beyond max_h once at most
     n_beyond = 0
     n_out = 0
@@ -372,7 +380,7 @@ def _search_buckets(
                 else:
                     e = n_pool
                     n_pool += 1
-                e_idx[e] = i
+                e_idx[e] = np.uint32(i | (np.int64(start_via[k]) << 28))
                 e_cost[e] = c0
                 e_next[e] = head[b % n_buckets]
                 head[b % n_buckets] = e
@@ -392,7 +400,8 @@ def _search_buckets(
                 break
             continue
         head[slot] = e_next[e]
-        idx = np.int64(e_idx[e])
+        packed = np.int64(e_idx[e])
+        idx = packed & 0xFFFFFFF
         cur = e_cost[e]
         e_next[e] = free
         free = e
@@ -404,7 +413,7 @@ def _search_buckets(
             n_beyond += 1
             continue
         lab = labels[idx] if track else 0
-        out_i, out_c, out_l, n_out = _record(out_i, out_c, out_l, n_out, idx, cur, lab, track)
+        n_out = _record(out_i, out_c, out_l, out_v, n_out, idx, cur, lab, packed >> 28, track)
         if n_pool + 8 > cap:  # no room for 8 new entries (free ones not counted)
             full = True
             break
@@ -432,7 +441,7 @@ def _search_buckets(
                 if b <= cur_b:  # floating-point guard; cannot happen with width < min move
                     b = cur_b
                 s = b % n_buckets
-                e_idx[e] = nb
+                e_idx[e] = np.uint32(nb | (k << 28))
                 e_cost[e] = new
                 e_next[e] = head[s]
                 head[s] = e
@@ -445,9 +454,9 @@ def _search_buckets(
     for s in range(n_buckets):
         e = head[s]
         while e >= 0:
-            cost[e_idx[e]] = np.inf
+            cost[np.int64(e_idx[e]) & 0xFFFFFFF] = np.inf
             e = e_next[e]
-    return out_i[:n_out], out_c[:n_out], out_l[: (n_out if track else 0)], full
+    return out_i[:n_out], out_c[:n_out], out_l[: (n_out if track else 0)], out_v[:n_out], full
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
@@ -510,27 +519,23 @@ class _Workspace:
     """Scratch arrays for one search at a time, kept clean (all ``inf``) between uses.
 
     ``cost`` (8 bytes per cell) always; ``labels`` (4 bytes per cell) only once a
-    search with labels (catchments) asks for it; ``marks`` (1 byte per cell) once an
-    update asks for it.
+    search with labels (catchments) asks for it; ``bits`` (1 bit per cell) once an
+    update does.
     """
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.cost = np.full(n, np.inf)
         self._labels: np.ndarray | None = None
-        self._marks: np.ndarray | None = None
+        self._bits: np.ndarray | None = None
         self._dummy = np.zeros(1, dtype=np.int32)
 
     @property
-    def marks(self) -> np.ndarray:
-        """uint8 per cell, all 0 between uses (:func:`update`'s marks; made on first use).
-
-        Kept with the workspace: a fresh one per update cost a first write of 46 MB at
-        250 m, which this VM's host backs at 0.1-2 s per GiB (bench/bench_reach.py).
-        """
-        if self._marks is None:
-            self._marks = np.zeros(self.n, dtype=np.uint8)
-        return self._marks
+    def bits(self) -> np.ndarray:
+        """A bit set of the cells (uint8, 1 bit per cell), all clear between uses (made on first use)."""
+        if self._bits is None:
+            self._bits = np.zeros((self.n + 7) // 8, dtype=np.uint8)
+        return self._bits
 
     @property
     def labels(self) -> np.ndarray:
@@ -582,6 +587,10 @@ def release_workspace() -> None:
         _pool.clear()
 
 
+#: :attr:`Settled.via` of a start cell (no move led there).
+START = 8
+
+
 @dataclass(frozen=True)
 class Settled:
     """Cells reached by a search, in the order they were settled.
@@ -590,7 +599,7 @@ class Settled:
     ----------
     idx
         int32 flat indices (row * cols + col) of the cells reached (grids are limited
-        to 2**31 cells: 46 million at 250 m for Mali).
+        to ``MAX_CELLS``: 46 million at 250 m for Mali).
     time_h
         float64 travel time of each, hours (settling order: non-decreasing by bucket,
         not sorted within a bucket).
@@ -600,6 +609,12 @@ class Settled:
         ``(rows, cols)`` of the grid.
     max_h
         The bound of the search (hours).
+    via
+        uint8 move that gave each cell its time: ``k`` (0-7, the order of
+        ``geo.model.costdist`` moves: up, down, left, right, up-left, up-right, down-left,
+        down-right) from the cell at ``idx - offset[k]``, reached earlier, whose time plus
+        the move's cost is this cell's, summed as the search summed it; ``START`` for a
+        start. :func:`update` follows these links: 1 byte per cell.
     """
 
     idx: np.ndarray
@@ -607,6 +622,7 @@ class Settled:
     label: np.ndarray | None
     shape: tuple[int, int]
     max_h: float
+    via: np.ndarray
 
     def __len__(self) -> int:
         return int(self.idx.shape[0])
@@ -991,6 +1007,7 @@ def settle(
     labels: bool = False,
     method: str = "auto",
     _ws: _Workspace | None = None,
+    _start_via: np.ndarray | None = None,
 ) -> Settled:
     """Bounded multi-source search; returns the cells reached (sparse).
 
@@ -1028,8 +1045,8 @@ def settle(
     """
     grid = prepare_friction(friction)
     f = grid.friction
-    if f.size >= 2**31:
-        msg = f"grid of {f.size} cells is too large (at most 2**31 - 1 cells)"
+    if f.size > MAX_CELLS:
+        msg = f"grid of {f.size} cells is too large (at most {MAX_CELLS} cells)"
         raise ValueError(msg)
     if not cell_km > 0 or not max_h > 0:
         msg = f"cell_km and max_h must be > 0, got {cell_km!r}, {max_h!r}"
@@ -1050,6 +1067,7 @@ def settle(
                 labels=labels,
                 method=method,
                 _ws=ws,
+                _start_via=_start_via,
             )
     flat = f.reshape(-1)
     lo, hi = grid.lo, grid.hi
@@ -1067,6 +1085,7 @@ def settle(
         sidx,
         costs,
         np.arange(len(sidx), dtype=np.int32),
+        np.full(len(sidx), START, dtype=np.uint8) if _start_via is None else _start_via,
         float(cell_km),
         float(max_h),
         grid.gate,
@@ -1075,12 +1094,12 @@ def settle(
     full = False
     if method != "heap" and 0 < n_buckets <= MAX_BUCKETS:
         width = lo * float(cell_km) * (1.0 - 1e-9)
-        out_i, out_c, out_l, full = _search_buckets(
+        out_i, out_c, out_l, out_v, full = _search_buckets(
             *args, width, n_buckets, _ws.cost, _ws.labels_for(labels), bool(labels)
         )
     if method == "heap" or not 0 < n_buckets <= MAX_BUCKETS or full:  # full: its pool (never seen)
-        out_i, out_c, out_l = _search_heap(*args, _ws.cost, _ws.labels_for(labels), bool(labels))
-    return Settled(out_i, out_c, out_l if labels else None, (f.shape[0], f.shape[1]), float(max_h))
+        out_i, out_c, out_l, out_v = _search_heap(*args, _ws.cost, _ws.labels_for(labels), bool(labels))
+    return Settled(out_i, out_c, out_l if labels else None, (f.shape[0], f.shape[1]), float(max_h), out_v)
 
 
 #: Bits of the change flags (:func:`change_flags`): the cell's moves or their costs differ ...
@@ -1307,119 +1326,119 @@ def _leading_run(time_h, since_h):  # noqa: ANN001, ANN202
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
-def _mark_dirty(
-    prev_idx,
-    prev_t,
-    table,
-    change,
-    mark,
-    f,
-    moves,
-    near,
-    ncols,
-    cell_km,
-    gate,
-    toll_h,
-    start,
-    i0,
-    keep,
-    dirty_pos,
-):  # noqa: ANN001, ANN202, E501
+def _mark_dirty(prev_idx, prev_via, changed, bits, ncols, i0, keep, dirty_pos):  # noqa: ANN001, ANN202
     """Split the cells of an earlier search into clean (time kept) and dirty (searched again).
 
-    ``table`` holds the earlier times (``inf`` elsewhere); dirty cells are set back to
-    ``inf`` in it, so afterwards a cell is clean exactly when its time is there. A cell
-    is clean when one of its neighbours is clean and reached it through a move that did
-    not change, at exactly its time (the search's own sum); the cells are visited in the
-    order they were settled, so each neighbour that can be such a witness (earlier, by
-    at least one move's cost) is decided first. A cell not near a change and with no
-    dirty neighbour keeps its earlier witness: it is clean without a look; so is every
-    cell of the leading run ``prev_idx[:i0]`` (settled before any cell near a change
-    was reached, so none is dirty yet), which is not visited at all.
+    A cell is clean when the move that gave it its time (``prev_via``, see
+    :attr:`Settled.via`) did not change and came from a clean cell: its earlier time is
+    then a sum of unchanged moves through clean cells, which the new grid still offers.
+    A move changed exactly when one of its two cells is ``CHANGED``, so with the changed
+    cells (``changed``) set in the bit set ``bits`` (all clear on entry) and each dirty
+    cell set there as it is found, a cell is dirty when its bit or the bit of the cell it
+    came from is set: two reads from a bit set of 1 bit per grid cell (6 MB at 250 m, which
+    stays in cache where an 8-byte table did not). The cells are visited in the order they
+    were settled, in which each comes after the cell it came from. The start (the first
+    cell) is clean, the same start at the same cost: if changed, its bit is cleared on
+    return. Every cell of the leading run ``prev_idx[:i0]`` (settled before any cell near
+    a change was reached) is clean too, and not visited at all.
 
-    ``mark`` (zeros) gets bit 4 on every neighbour of a dirty cell. ``keep[i0:]`` gets
-    whether each cell is clean, ``dirty_pos`` the positions of the dirty ones, ascending.
-    Returns the marked cells, each once (for :func:`_seeds` and :func:`_clear_marks`: no
-    pass over every earlier cell), and the number of dirty cells.
+    ``keep[i0:]`` gets whether each cell is clean, ``dirty_pos`` the positions of the
+    dirty ones, ascending. Returns ``(n_dirty, first, last)``: the number of dirty cells,
+    and the lowest and highest index set in ``bits`` (for :func:`_seeds`, which clears
+    them).
+    """
+    offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
+    first, last = np.int64(bits.shape[0]) * 8, np.int64(-1)
+    for j in range(changed.shape[0]):
+        c = changed[j]
+        bits[c >> 3] |= np.uint8(1 << (c & 7))
+        first, last = min(first, c), max(last, c)
+    n_dirty = 0
+    for i in range(i0, prev_idx.shape[0]):
+        v = prev_via[i]
+        b = np.int64(prev_idx[i])
+        if v == START:
+            keep[i] = True
+            continue
+        a = b - offs[v]
+        if not ((bits[b >> 3] >> (b & 7)) & 1) and not ((bits[a >> 3] >> (a & 7)) & 1):
+            keep[i] = True
+            continue
+        bits[b >> 3] |= np.uint8(1 << (b & 7))
+        first, last = min(first, b), max(last, b)
+        keep[i] = False
+        dirty_pos[n_dirty] = i
+        n_dirty += 1
+    if prev_idx.shape[0]:  # the start, if changed, was set for the cells it leads to; it is clean
+        c = np.int64(prev_idx[0])
+        bits[c >> 3] &= np.uint8(~(1 << (c & 7)) & 0xFF)
+    return n_dirty, first, last
+
+
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _seeds(bits, first, last, n_set, near_cells, table, f, moves, near, ncols, cell_km, gate, toll_h, max_h):  # noqa: ANN001, ANN202, E501
+    """Return the starts of an update's search: where a clean cell's move may now give a shorter time.
+
+    ``bits`` holds the dirty and the changed cells (:func:`_mark_dirty`: ``n_set`` of
+    them at most, between ``first`` and ``last``); ``table`` the earlier times. One
+    sweep over those cells in grid order (neighbours close in memory, unlike the order
+    of settling) sets their time in ``table`` to ``inf`` and starts each one next to a
+    clean cell (not set, with a time) at its best time over the moves in from clean
+    cells; ``bits`` is then cleared (all clear on return). A clean cell near a change
+    (``near_cells``) may also reach any neighbour sooner than the table says through a
+    move that got cheaper. Every other clean cell's moves are unchanged and lead to
+    clean cells. The times are summed as the search sums them (bit for bit). Returns
+    ``(cells, times, via)`` (a cell may come more than once), ``via`` the move as in
+    :attr:`Settled.via`; starts beyond ``max_h`` are left out.
     """
     offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
     half = np.array([0.5 * cell_km] * 4 + [0.5 * _SQRT2 * cell_km] * 4)
-    n = prev_idx.shape[0]
-    # at most 8 marks per dirty cell, and each cell once: only the pages written take memory
-    marked = np.empty(min(8 * (n - i0), table.shape[0]), dtype=np.int64)
-    n_marked = 0
-    n_dirty = 0
-    for i in range(i0, n):
-        keep[i] = True
-        b = np.int64(prev_idx[i])
-        mk = mark[b]
-        if b == start:
+    back = np.array([1, 0, 3, 2, 7, 6, 5, 4], dtype=np.uint8)  # the reverse of each move
+    n_near = near_cells.shape[0]
+    cap = n_set + 8 * n_near  # each set cell once, each near cell's moves: only the pages written take memory
+    out_i = np.empty(cap, dtype=np.int64)
+    out_t = np.empty(cap, dtype=np.float64)
+    out_v = np.empty(cap, dtype=np.uint8)
+    n_out = 0
+    w0, w1 = first >> 3, (last >> 3) + 1 if last >= 0 else 0
+    for w in range(w0, w1):
+        byte = bits[w]
+        if byte == 0:
             continue
-        ch = change[b]
-        if (ch & 2) == 0 and (mk & 4) == 0:
-            continue
-        tb = prev_t[i]
-        ok = False
-        if (ch & 1) == 0:
-            m = moves[b]
+        for bit in range(8):
+            if not (byte >> bit) & 1:
+                continue
+            b = np.int64(w * 8 + bit)
+            table[b] = np.inf
+            m = moves[b]  # moves are symmetric: b -> a is allowed exactly when a -> b is
             fb = f[b]
+            best = np.inf
+            via = START
             for k in range(8):
                 if not (m >> k) & 1:
                     continue
                 a = b + offs[k]
-                if change[a] & 1:
+                if (bits[a >> 3] >> (a & 7)) & 1:  # dirty or changed
                     continue
                 ta = table[a]
-                if not ta < tb:
+                if ta == np.inf:  # not reached before
                     continue
                 new = ta + (f[a] + fb) * half[k]
                 if near[a >> 3] & (1 << (a & 7)):
                     new += _toll(gate, toll_h, a, b)
-                if new == tb:
-                    ok = True
-                    break
-        if not ok:
-            table[b] = np.inf
-            keep[i] = False
-            dirty_pos[n_dirty] = i
-            n_dirty += 1
-            m = moves[b]
-            for k in range(8):
-                if (m >> k) & 1:
-                    a = b + offs[k]
-                    if (mark[a] & 4) == 0:
-                        mark[a] |= 4
-                        marked[n_marked] = a
-                        n_marked += 1
-    return marked[:n_marked], n_dirty
-
-
-@numba.njit(cache=JIT_CACHE, nogil=True)
-def _clear_marks(mark, marked):  # noqa: ANN001, ANN202
-    """Set ``mark`` back to 0 on the cells :func:`_mark_dirty` marked."""
-    for j in range(marked.shape[0]):
-        mark[marked[j]] = 0
-
-
-@numba.njit(cache=JIT_CACHE, nogil=True)
-def _seeds(near_cells, marked, table, f, moves, near, ncols, cell_km, gate, toll_h, max_h):  # noqa: ANN001, ANN202
-    """Return the moves out of clean cells that may now give a shorter time than the table holds.
-
-    Only clean cells (a time in ``table``) near a change (``near_cells``) or next to a
-    dirty cell (``marked``) have such moves: every other clean cell's moves are
-    unchanged and lead to clean cells, or beyond ``max_h``. Returns ``(cells, times)``
-    (a cell may come more than once).
-    """
-    offs = np.array([-ncols, ncols, -1, 1, -ncols - 1, -ncols + 1, ncols - 1, ncols + 1], dtype=np.int64)
-    half = np.array([0.5 * cell_km] * 4 + [0.5 * _SQRT2 * cell_km] * 4)
-    n_in = near_cells.shape[0] + marked.shape[0]
-    out_i = np.empty(8 * n_in, dtype=np.int64)
-    out_t = np.empty(8 * n_in, dtype=np.float64)
-    n_out = 0
-    for j in range(n_in):
-        a = near_cells[j] if j < near_cells.shape[0] else marked[j - near_cells.shape[0]]
+                if new < best:
+                    best = new
+                    via = back[k]
+            if best <= max_h:
+                out_i[n_out] = b
+                out_t[n_out] = best
+                out_v[n_out] = via
+                n_out += 1
+    bits[w0:w1] = 0
+    for j in range(n_near):
+        a = near_cells[j]
         ta = table[a]
-        if ta == np.inf:  # dirty, or not reached before
+        if ta == np.inf:
             continue
         m = moves[a]
         at_gate = near[a >> 3] & (1 << (a & 7))
@@ -1434,8 +1453,9 @@ def _seeds(near_cells, marked, table, f, moves, near, ncols, cell_km, gate, toll
             if new <= max_h and new < table[b]:
                 out_i[n_out] = b
                 out_t[n_out] = new
+                out_v[n_out] = k
                 n_out += 1
-    return out_i[:n_out].copy(), out_t[:n_out].copy()
+    return out_i[:n_out].copy(), out_t[:n_out].copy(), out_v[:n_out].copy()
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True, inline="always")
@@ -1559,28 +1579,40 @@ def _merge_slower(
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
-def _merge_out(prev_idx, prev_t, i0, keep, found_idx, found_t, out_i, out_t):  # noqa: ANN001, ANN202
+def _merge_out(prev_idx, prev_t, prev_v, i0, keep, found_idx, found_t, found_v, out_i, out_t, out_v):  # noqa: ANN001, ANN202, E501
     """Kept cells merged with the cells found again, by time (no table: any thread, any time).
 
-    The kept cells are copied in runs up to each found cell's time, a found cell placed
-    after every kept cell of no longer time.
+    Each found cell is placed after every kept cell of no longer time, and before the
+    kept cells after them: so every cell still comes after the cell it came from
+    (:attr:`Settled.via`; a found cell may come from a kept one, a kept cell only from a
+    kept one), which :func:`_mark_dirty` relies on. The kept cells are in the earlier
+    search's order, sorted only bucket by bucket, so the smallest time of the kept cells
+    from each position on tells where a run of them must stop.
     """
     n_prev, n_found = prev_idx.shape[0], found_idx.shape[0]
     out_i[:i0] = prev_idx[:i0]
     out_t[:i0] = prev_t[:i0]
+    out_v[:i0] = prev_v[:i0]
+    rest = np.empty(n_prev - i0 + 1)  # rest[i - i0]: smallest time of a kept cell at i or later
+    rest[n_prev - i0] = np.inf
+    for i in range(n_prev - 1, i0 - 1, -1):
+        t = prev_t[i] if keep[i] else np.inf
+        rest[i - i0] = min(t, rest[i - i0 + 1])
     o = i0
     i = i0
     for j in range(n_found + 1):
         limit = found_t[j] if j < n_found else np.inf
-        while i < n_prev and (not keep[i] or prev_t[i] <= limit):
+        while i < n_prev and rest[i - i0] <= limit:
             if keep[i]:
                 out_i[o] = prev_idx[i]
                 out_t[o] = prev_t[i]
+                out_v[o] = prev_v[i]
                 o += 1
             i += 1
         if j < n_found:
             out_i[o] = found_idx[j]
             out_t[o] = found_t[j]
+            out_v[o] = found_v[j]
             o += 1
 
 
@@ -1633,10 +1665,11 @@ def update(
 
     ``previous`` is a one-start search (no labels) on the earlier grid, ``change`` the
     difference of the two grids (:func:`change_flags`). A cell of ``previous`` is
-    *clean* when a chain of moves that did not change, through clean cells, gives it its
-    earlier time, summed as the search summed it; a clean cell's time cannot be longer
-    now, so only the *dirty* cells (the rest) and cells a changed move may now reach
-    sooner are searched again, from the clean cells around them. A cell's time from a
+    *clean* when the move that gave it its time (:attr:`Settled.via`) did not change and
+    came from a clean cell: a chain of unchanged moves through clean cells still gives it
+    its earlier time, summed as the search summed it, so its time cannot be longer now.
+    Only the *dirty* cells (the rest) and cells a changed move may now reach sooner are
+    searched again, from the clean cells around them. A cell's time from a
     grid search is the one value that no move can improve (the costs are > 0 and
     summed one move at a time), so the result equals a full :func:`settle` from the same
     start on the new grid, cell by cell and bit for bit, at a cost of the earlier cells
@@ -1651,7 +1684,8 @@ def update(
     change
         :func:`change_flags` of the earlier friction against ``friction``.
     start
-        ``(row, col)`` of the start cell, the same in both searches (at the same cost).
+        ``(row, col)`` of the start cell, the same in both searches (at the same cost):
+        the first cell of ``previous``.
     cell_km, max_h
         As for :func:`settle` (``max_h`` the bound ``previous`` was searched with).
     hours
@@ -1670,35 +1704,38 @@ def update(
     Raises
     ------
     ValueError
-        Shapes differ, ``previous`` carries labels, or ``max_h`` differs from its bound.
+        Shapes differ, ``previous`` carries labels or does not start at ``start``, or
+        ``max_h`` differs from its bound.
     """
     grid = prepare_friction(friction)
+    nrows, ncols = grid.shape
+    s = int(start[0]) * ncols + int(start[1])
+    prev_i, prev_t, prev_v = previous.idx, previous.time_h, previous.via
     if grid.shape != previous.shape or change.shape != grid.shape or previous.label is not None:
         msg = f"cannot update: grid {grid.shape}, previous {previous.shape}, change {change.shape}, labels"
+        raise ValueError(msg)
+    if len(prev_i) and (prev_i[0] != s or prev_v[0] != START):
+        msg = f"cannot update: the earlier search did not start at cell {start}"
         raise ValueError(msg)
     if max_h != previous.max_h:
         msg = f"cannot update a search bounded at {previous.max_h} h to {max_h} h"
         raise ValueError(msg)
-    nrows, ncols = grid.shape
-    s = int(start[0]) * ncols + int(start[1])
     hours_arr = np.asarray(sorted(float(h) for h in hours), dtype=np.float64)
     f = grid.friction.reshape(-1)
-    prev_i, prev_t = previous.idx, previous.time_h
     i0 = _leading_run(prev_t, float(since_h))
     with _borrowed(f.size) as ws:
-        mark = ws.marks
         _scatter(ws.cost, prev_i, prev_t)
-        args = (f, grid.moves, grid.near, ncols, float(cell_km), grid.gate, grid.toll_h)
         keep = np.empty(len(prev_i), dtype=np.bool_)  # numpy: huge pages (see below)
         keep[:i0] = True
-        dirty_pos = np.empty(
-            len(prev_i) - i0, dtype=np.int64
-        )  # worst case: only the pages written take memory
-        marked, n_dirty = _mark_dirty(
-            prev_i, prev_t, ws.cost, change.flags, mark, *args, s, i0, keep, dirty_pos
+        # worst case: only the pages written take memory
+        dirty_pos = np.empty(len(prev_i) - i0, dtype=np.int64)
+        n_dirty, first, last = _mark_dirty(prev_i, prev_v, change.cells, ws.bits, ncols, i0, keep, dirty_pos)
+        args = (f, grid.moves, grid.near, ncols, float(cell_km), grid.gate, grid.toll_h)
+        n_set = n_dirty + len(change.cells)  # cells set in ws.bits, at most
+        seed_i, seed_t, seed_v = _seeds(
+            ws.bits, first, last, n_set, change.near_cells, ws.cost, *args, float(max_h)
         )
-        seed_i, seed_t = _seeds(change.near_cells, marked, ws.cost, *args, float(max_h))
-        _clear_marks(mark, marked)
+        dirty = dirty_pos[:n_dirty]
         if len(seed_i):
             found = settle(
                 grid,
@@ -1707,10 +1744,11 @@ def update(
                 max_h=max_h,
                 start_costs_h=seed_t,
                 _ws=ws,
+                _start_via=seed_v,
             )
-            f_idx, f_t = found.idx, found.time_h
+            f_idx, f_t, f_v = found.idx, found.time_h, found.via
         else:
-            f_idx, f_t = np.empty(0, dtype=np.int32), np.empty(0)
+            f_idx, f_t, f_v = np.empty(0, dtype=np.int32), np.empty(0), np.empty(0, dtype=np.uint8)
         n_prev, n_found = len(prev_i), len(f_idx)
         # the arrays are made by numpy, not in the kernels: numpy asks for transparent huge
         # pages, so a first write faults once per 2 MB instead of once per 4 KB (a 5 M-cell
@@ -1724,7 +1762,7 @@ def update(
                 prev_i,
                 prev_t,
                 keep,
-                dirty_pos[:n_dirty],
+                dirty,
                 f_idx,
                 f_t,
                 ws.cost,
@@ -1742,8 +1780,9 @@ def update(
     def make() -> Settled:
         out_i = np.empty(n_keep + n_found, dtype=np.int32)
         out_t = np.empty(n_keep + n_found, dtype=np.float64)
-        _merge_out(prev_i, prev_t, i0, keep, f_idx, f_t, out_i, out_t)
-        return Settled(out_i, out_t, None, previous.shape, float(max_h))
+        out_v = np.empty(n_keep + n_found, dtype=np.uint8)
+        _merge_out(prev_i, prev_t, prev_v, i0, keep, f_idx, f_t, f_v, out_i, out_t, out_v)
+        return Settled(out_i, out_t, None, previous.shape, float(max_h), out_v)
 
     l_i, l_t, g_i, g_t = lost_i[:n_lost], lost_t[:n_lost], gain_i[:n_gain], gain_t[:n_gain]
     return Updated(

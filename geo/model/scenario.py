@@ -536,7 +536,8 @@ def diff_cells(
         ]
         if changed:
             ta, n_a, pop_a, loc_a = _hub_sums(after, hub_id, ca, pop, st.place_flat, hours, no_place)
-            empty = Settled(np.empty(0, dtype=np.int32), np.empty(0), None, inputs.grid.shape, 0.0)
+            no_cell = np.empty(0, dtype=np.int32)
+            empty = Settled(no_cell, np.empty(0), None, inputs.grid.shape, 0.0, no_cell.astype(np.uint8))
             band_t = [hours[k] for k in changed]
             if up is not None:
                 lost_k, gained_k = [up.lost[k] for k in changed], [up.gained[k] for k in changed]
