@@ -591,7 +591,6 @@ def release_workspace() -> None:
 START = 8
 
 
-@dataclass(frozen=True)
 class Settled:
     """Cells reached by a search, in the order they were settled.
 
@@ -602,7 +601,8 @@ class Settled:
         to ``MAX_CELLS``: 46 million at 250 m for Mali).
     time_h
         float64 travel time of each, hours (settling order: non-decreasing by bucket,
-        not sorted within a bucket).
+        not sorted within a bucket; after :func:`update`, the kept and the new cells
+        merged by time).
     label
         int32 index of the start that reached each cell first (``None`` unless asked).
     shape
@@ -612,20 +612,78 @@ class Settled:
     via
         uint8 move that gave each cell its time: ``k`` (0-7, the order of
         ``geo.model.costdist`` moves: up, down, left, right, up-left, up-right, down-left,
-        down-right) from the cell at ``idx - offset[k]``, reached earlier, whose time plus
-        the move's cost is this cell's, summed as the search summed it; ``START`` for a
-        start. :func:`update` follows these links: 1 byte per cell.
+        down-right) from the cell at ``idx - offset[k]``, which comes earlier in the
+        order and whose time plus the move's cost is this cell's, summed as the search
+        summed it; ``START`` for a start. :func:`update` follows these links: 1 byte per
+        cell.
+
+    Notes
+    -----
+    An update's result (:meth:`later`) makes its three arrays on first use, by whichever
+    thread asks first: a scenario whose figures and polygons come from the cells that
+    moved never copies the millions of cells kept. Pickling makes them.
     """
 
-    idx: np.ndarray
-    time_h: np.ndarray
-    label: np.ndarray | None
-    shape: tuple[int, int]
-    max_h: float
-    via: np.ndarray
+    __slots__ = ("_arrays", "_lock", "_make", "_n", "label", "max_h", "shape")
+
+    def __init__(
+        self,
+        idx: np.ndarray,
+        time_h: np.ndarray,
+        label: np.ndarray | None,
+        shape: tuple[int, int],
+        max_h: float,
+        via: np.ndarray,
+    ) -> None:
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = (idx, time_h, via)
+        self._make: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        self._lock: threading.Lock | None = None
+        self._n = int(idx.shape[0])
+        self.label, self.shape, self.max_h = label, (int(shape[0]), int(shape[1])), float(max_h)
+
+    @classmethod
+    def later(
+        cls,
+        make: Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]],
+        n: int,
+        shape: tuple[int, int],
+        max_h: float,
+    ) -> Settled:
+        """Return a result of ``n`` cells (no labels) whose ``(idx, time_h, via)`` ``make()`` gives on use."""
+        out = cls.__new__(cls)
+        out._arrays, out._make, out._lock, out._n = None, make, threading.Lock(), int(n)
+        out.label, out.shape, out.max_h = None, (int(shape[0]), int(shape[1])), float(max_h)
+        return out
+
+    def _get(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        arrays = self._arrays
+        if arrays is None:
+            with self._lock:
+                if self._arrays is None:
+                    self._arrays, self._make = self._make(), None
+                arrays = self._arrays
+        return arrays
+
+    @property
+    def idx(self) -> np.ndarray:
+        """int32 flat indices of the cells reached (see the class docstring)."""
+        return self._get()[0]
+
+    @property
+    def time_h(self) -> np.ndarray:
+        """float64 travel time of each cell, hours (see the class docstring)."""
+        return self._get()[1]
+
+    @property
+    def via(self) -> np.ndarray:
+        """uint8 move that gave each cell its time (see the class docstring)."""
+        return self._get()[2]
+
+    def __reduce__(self) -> tuple:
+        return (Settled, (self.idx, self.time_h, self.label, self.shape, self.max_h, self.via))
 
     def __len__(self) -> int:
-        return int(self.idx.shape[0])
+        return self._n
 
     def raster(self, fill: float = np.inf) -> np.ndarray:
         """Dense float64 travel-time raster (hours), ``fill`` where not reached."""
@@ -1215,6 +1273,14 @@ class Change:
         """int64 flat indices of the ``NEAR_CHANGE`` cells (changed, or next to one), ascending."""
         return _neighbourhood(self.cells, self.shape)
 
+    @functools.cached_property
+    def near_bits(self) -> np.ndarray:
+        """The ``NEAR_CHANGE`` cells as a bit set (uint8, 1 bit per cell: 6 MB at 250 m, 46 for the flags)."""
+        bits = np.zeros((self.shape[0] * self.shape[1] + 7) // 8, dtype=np.uint8)
+        near = self.near_cells
+        np.bitwise_or.at(bits, near >> 3, (1 << (near & 7)).astype(np.uint8))
+        return bits
+
 
 def change_flags(old: np.ndarray, new: np.ndarray | SearchGrid, *, cells: np.ndarray | None = None) -> Change:
     """Cells whose moves or move costs differ between two friction grids of the same shape.
@@ -1299,10 +1365,11 @@ def change_flags(old: np.ndarray, new: np.ndarray | SearchGrid, *, cells: np.nda
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
-def _first_near(idx, time_h, flags):  # noqa: ANN001, ANN202
+def _first_near(idx, time_h, bits):  # noqa: ANN001, ANN202
     t = np.inf
     for i in range(idx.shape[0]):
-        if flags[idx[i]] & 2 and time_h[i] < t:
+        j = idx[i]
+        if bits[j >> 3] & (1 << (j & 7)) and time_h[i] < t:
             t = time_h[i]
     return t
 
@@ -1313,7 +1380,7 @@ def first_near_change(cells: Settled, change: Change) -> float:
     Below that time the search's cells and times are the same on the changed grid (see
     :func:`update`). One pass over the cells, no temporary array.
     """
-    return float(_first_near(cells.idx, cells.time_h, change.flags))
+    return float(_first_near(cells.idx, cells.time_h, change.near_bits))
 
 
 @numba.njit(cache=JIT_CACHE, nogil=True)
@@ -1616,38 +1683,36 @@ def _merge_out(prev_idx, prev_t, prev_v, i0, keep, found_idx, found_t, found_v, 
             o += 1
 
 
+@dataclass(frozen=True, eq=False)
 class Updated:
     """A search updated after a change (:func:`update`).
 
     Attributes
     ----------
     settled
-        The new search: kept cells and cells found again, merged in order of time. Made
-        on first access, by whichever thread asks (a copy of every cell kept, which
-        needs no search workspace: a pipeline draws it while the next hub is updated).
+        The new search: kept cells and cells found again, merged in order of time
+        (:meth:`Settled.later`: a copy of every cell kept, made on first use by whichever
+        thread asks, with no search workspace).
     moved
         bool per band of the ``hours`` asked: a cell entered or left the band.
     lost, gained
         Per band, int64 flat indices of the cells within it before and not now (in the
         earlier search's order), and the reverse (in the new order): what
         ``previous.band_changes(settled, hours)`` gives.
+    dropped
+        int32 flat indices of the earlier cells whose time no longer holds (searched
+        again: each has the time in ``found`` if reached now, else none).
+    found
+        The cells the update searched (one search from the cells around the change):
+        every cell whose time differs from the earlier one, with its new time.
     """
 
-    def __init__(
-        self, make: Callable[[], Settled], moved: np.ndarray, lost: list[np.ndarray], gained: list[np.ndarray]
-    ) -> None:
-        self._make: Callable[[], Settled] | None = make
-        self._settled: Settled | None = None
-        self._lock = threading.Lock()
-        self.moved, self.lost, self.gained = moved, lost, gained
-
-    @property
-    def settled(self) -> Settled:
-        """The updated search (see the class docstring)."""
-        with self._lock:
-            if self._settled is None:
-                self._settled, self._make = self._make(), None
-            return self._settled
+    settled: Settled
+    moved: np.ndarray
+    lost: list[np.ndarray]
+    gained: list[np.ndarray]
+    dropped: np.ndarray
+    found: Settled
 
 
 def update(
@@ -1777,19 +1842,21 @@ def update(
                 prev_i, prev_t, i0, f_idx, f_t, ws.cost, hours_arr, keep, lost_i, lost_t, gain_i, gain_t
             )
 
-    def make() -> Settled:
+    def make() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         out_i = np.empty(n_keep + n_found, dtype=np.int32)
         out_t = np.empty(n_keep + n_found, dtype=np.float64)
         out_v = np.empty(n_keep + n_found, dtype=np.uint8)
         _merge_out(prev_i, prev_t, prev_v, i0, keep, f_idx, f_t, f_v, out_i, out_t, out_v)
-        return Settled(out_i, out_t, None, previous.shape, float(max_h), out_v)
+        return out_i, out_t, out_v
 
     l_i, l_t, g_i, g_t = lost_i[:n_lost], lost_t[:n_lost], gain_i[:n_gain], gain_t[:n_gain]
     return Updated(
-        make,
+        Settled.later(make, n_keep + n_found, previous.shape, max_h),
         moved,
         [l_i[(l_t[:, 0] <= h) & ~(l_t[:, 1] <= h)] for h in hours_arr],
         [g_i[(g_t[:, 1] <= h) & ~(g_t[:, 0] <= h)] for h in hours_arr],
+        prev_i[dirty],
+        Settled(f_idx, f_t, None, previous.shape, max_h, f_v),
     )
 
 

@@ -772,6 +772,26 @@ def _place_times(idx, time_h, bits, place_cells):  # noqa: ANN001, ANN202
     return place_t
 
 
+@numba.njit(cache=JIT_CACHE, nogil=True)
+def _place_times_after(prior_t, dropped, found_idx, found_t, bits, place_cells):  # noqa: ANN001, ANN202
+    """Return :func:`_place_times` after a search update, from the times before (``prior_t``).
+
+    A locality cell among ``dropped`` (earlier time no longer holds) has no time unless
+    it is among ``found`` (the cells searched again, with their new times); every other
+    cell keeps its time. O(cells searched again), not O(cells reached).
+    """
+    place_t = prior_t.copy()
+    for i in range(dropped.shape[0]):
+        j = dropped[i]
+        if bits[j >> 3] & (1 << (j & 7)):
+            place_t[np.searchsorted(place_cells, j)] = np.inf
+    for i in range(found_idx.shape[0]):
+        j = found_idx[i]
+        if bits[j >> 3] & (1 << (j & 7)):
+            place_t[np.searchsorted(place_cells, j)] = found_t[i]
+    return place_t
+
+
 def _updated_sums(
     inputs: ModelInputs, prior: BandSums, change: Updated, n_a3: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -871,7 +891,17 @@ def _hub_tables(
     )
     if usable_prior:
         cum_count, population, cumulative = _updated_sums(inputs, prior[0], prior[1], n_a3)
-        cell_t = _place_times(cells.idx, cells.time_h, place_bits, place_cells)
+        up = prior[1]
+        before_t = np.full(len(place_cells), np.inf)
+        before_t[place_of] = prior[0].place_time_h  # localities sharing a cell share its time
+        cell_t = _place_times_after(
+            before_t,
+            up.dropped,
+            up.found.idx,
+            up.found.time_h,
+            place_bits,
+            place_cells,
+        )
     else:
         count, people, per_band, cell_t = _band_sums(
             cells.idx,

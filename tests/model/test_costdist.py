@@ -378,3 +378,31 @@ def test_a_bucket_search_whose_pool_fills_up_gives_the_heap_result() -> None:
     b = settle(f, [(0, 0)], cell_km=2.0, method="heap")
     assert np.array_equal(a.raster(), b.raster())
     assert a.raster()[0].tolist() == [0.0, 1.5, 2.75]  # 2 km x (0.5 + 1) / 2, then + 2 x (1 + 0.25) / 2
+
+
+def test_an_updated_search_is_copied_once_when_first_used(random_friction: np.ndarray) -> None:
+    import pickle
+    import threading
+
+    f1 = random_friction.copy()
+    f1[5:50, 30] = np.inf
+    before = settle(random_friction, [(30, 5)], cell_km=1.0, max_h=12.0)
+    up = update(f1, before, change_flags(random_friction, f1), start=(30, 5), cell_km=1.0, max_h=12.0)
+    lazy = up.settled
+    full = settle(f1, [(30, 5)], cell_km=1.0, max_h=12.0)
+    assert lazy._arrays is None and len(lazy) == len(full)  # counted without the copy
+    # every cell whose time changed was dropped; those still reached were found, at their new time
+    tb, ta = before.raster().reshape(-1), full.raster().reshape(-1)
+    moved = np.flatnonzero(tb != ta)
+    assert np.isin(moved, up.dropped).all() and np.isin(up.dropped, before.idx).all()
+    assert np.array_equal(up.found.time_h, ta[up.found.idx])
+    assert np.isin(up.found.idx, up.dropped).all()  # a closure: no cell reached sooner or anew
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(lazy.idx)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(s is seen[0] for s in seen)  # made once, shared
+    copy = pickle.loads(pickle.dumps(lazy))
+    assert np.array_equal(copy.raster(), full.raster()) and np.array_equal(copy.via, lazy.via)
