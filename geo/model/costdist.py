@@ -32,12 +32,14 @@ each cell (impassable neighbours, corner cutting, grid edge) are worked out once
 friction grid into one byte per cell (:func:`prepare_friction`), so the inner loop
 reads one byte instead of testing up to 8 neighbours and needs no bounds checks on
 any grid (the speed at 1 km is the same within the machine's noise; the gain is one
-kernel for every grid). After a change of the constraints, :func:`update` searches
-again only the cells whose time can change (those reached through a changed move),
-with a result equal to a search from scratch. The result is
-*sparse*: the settled cells in the order they were settled (non-decreasing time) with
-their times, and optionally the index of the start that reached them (catchments).
-:meth:`Settled.raster` makes the dense raster when needed.
+kernel for every grid). The result is *sparse*: the settled cells in the order they
+were settled (non-decreasing time) with their times, the move that reached each one
+(one byte, packed with the cell's index in the queue entry: about 2 % on a search),
+and optionally the index of the start that reached them (catchments).
+:meth:`Settled.raster` makes the dense raster when needed. After a change of the
+constraints, :func:`update` follows those moves to find the cells whose time can
+change (a cell reached through a changed move, or from such a cell), searches again
+only those, and gives a result equal to a search from scratch.
 
 Why this method: ``../shared/PERF.md`` measured numba grid Dijkstra 2-4.5x faster than
 scipy csgraph or MCP, with no graph to build; the O(N) set-up that remained for
@@ -1561,7 +1563,7 @@ def _merge_keep(prev_idx, prev_t, i0, found_idx, found_t, table, hours, keep, lo
     """Decide which earlier cells an update keeps (the part of its merge that needs the table).
 
     ``table`` holds the times of the clean cells on entry (``inf`` elsewhere: see
-    :func:`_mark_dirty`) and is all ``inf`` on return; the leading run
+    :func:`_seeds`) and is all ``inf`` on return; the leading run
     ``prev_idx[:i0]`` is clean and no cell is found again before it. Sets ``keep``
     (clean, not found again); writes the cells leaving a band (in the earlier search's
     order) into ``lost_i``/``lost_t`` and those entering one (in the order found) into
