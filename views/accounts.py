@@ -71,7 +71,7 @@ import bcrypt
 from geo.config import ENV_VARS, LANGS, Settings
 from geo.errors import AccessMapError, DataFileError
 from geo.io import atomic_path
-from geo.products.i18n import tr
+from geo.products.i18n import error_text, tr
 from geo.store.db import make_private_dir
 
 logger = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def check_role(role: str, *, allowed: tuple[str, ...] = ROLES) -> str:
     """Return ``role`` if it is one of ``allowed``; raise :class:`UserError` naming the valid ones."""
     if role not in allowed:
         msg = f"unknown role {role!r}; expected one of {', '.join(allowed)}"
-        raise UserError(msg)
+        raise UserError(msg).keyed(key="err.user_role", role=role, roles=", ".join(allowed))
     return role
 
 
@@ -171,7 +171,7 @@ def check_name(name: str) -> str:
             f"invalid user name {name!r}: use 1-32 lower-case letters, digits, '_', '.' or '-', "
             "starting with a letter or digit"
         )
-        raise UserError(msg)
+        raise UserError(msg).keyed(key="err.user_name", name=name)
     return name
 
 
@@ -179,13 +179,13 @@ def check_password(password: str) -> str:
     """Return ``password`` if acceptable (length rules); the message never contains it."""
     if len(password) < MIN_PASSWORD_CHARS:
         msg = f"password too short: at least {MIN_PASSWORD_CHARS} characters"
-        raise UserError(msg)
+        raise UserError(msg).keyed(key="err.password_short", n=MIN_PASSWORD_CHARS)
     if password != password.strip():
         msg = "password must not start or end with spaces (the login form trims them)"
-        raise UserError(msg)
+        raise UserError(msg).keyed(key="err.password_spaces")
     if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
         msg = f"password too long: at most {MAX_PASSWORD_BYTES} bytes (bcrypt limit)"
-        raise UserError(msg)
+        raise UserError(msg).keyed(key="err.password_long", n=MAX_PASSWORD_BYTES)
     return password
 
 
@@ -278,7 +278,7 @@ def save_users(content: UsersFile, path: Path) -> Path:
     for name in sorted(content.users):
         u = content.users[name]
         lines += [
-            f"[users.{check_name(name)}]",
+            f"[users.{_toml_str(check_name(name))}]",  # quoted: a name may hold a dot ("fatou.k")
             f"role = {_toml_str(u.role)}",
             f"password_hash = {_toml_str(u.password_hash)}",
             f"created_at = {_toml_str(u.created_at)}",
@@ -354,7 +354,7 @@ def add_user(name: str, password: str, role: str, *, path: Path, replace: bool =
         content = load_users(path)
         if name in content.users and not replace:
             msg = f"user {name!r} already exists (use --replace to change its role or password)"
-            raise UserError(msg)
+            raise UserError(msg).keyed(key="err.user_exists", name=name)
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         old = content.users.get(name)
         # a new password or role ends the sessions opened under the old ones
@@ -380,7 +380,7 @@ def remove_user(name: str, *, path: Path) -> None:
         content = load_users(path)
         if name not in content.users:
             msg = f"no user {name!r}"
-            raise UserError(msg)
+            raise UserError(msg).keyed(key="err.no_user", name=name)
         users = {k: v for k, v in content.users.items() if k != name}
         save_users(replace(content, users=users), path)
     logger.info("users: removed %s", name)
@@ -404,7 +404,7 @@ def end_sessions(name: str, *, path: Path) -> int:
         user = content.users.get(name)
         if user is None:
             msg = f"no user {name!r}"
-            raise UserError(msg)
+            raise UserError(msg).keyed(key="err.no_user", name=name)
         users = dict(content.users)
         users[name] = replace(user, session_version=user.session_version + 1)
         save_users(replace(content, users=users), path)
@@ -426,7 +426,7 @@ def change_password(name: str, new_password: str, *, path: Path) -> User:
         user = content.users.get(name)
         if user is None:
             msg = f"no user {name!r}"
-            raise UserError(msg)
+            raise UserError(msg).keyed(key="err.no_user", name=name)
         users = dict(content.users)
         users[name] = replace(user, password_hash=password_hash, session_version=user.session_version + 1)
         save_users(replace(content, users=users), path)
@@ -455,14 +455,14 @@ def set_language(lang: str, *, path: Path, name: str | None = None, email: str |
     """
     if lang not in LANGS:
         msg = f"unknown language {lang!r}; expected one of {', '.join(LANGS)}"
-        raise UserError(msg)
+        raise UserError(msg).keyed(key="err.user_lang", lang=lang, langs=", ".join(LANGS))
     with users_lock(path):
         content = load_users(path)
         if name is not None:
             user = content.users.get(name)
             if user is None:
                 msg = f"no user {name!r}"
-                raise UserError(msg)
+                raise UserError(msg).keyed(key="err.no_user", name=name)
             if user.lang == lang:
                 return
             content = replace(content, users={**content.users, name: replace(user, lang=lang)})
@@ -658,7 +658,9 @@ def run(args: argparse.Namespace) -> int:
         user = add_user(
             args.name, _read_password(args.password_stdin), args.role, path=path, replace=args.replace
         )
-        print(tr("acc.written", lang, name=user.name, role=user.role, path=path))  # the code --role takes
+        # the code --role takes, and its name in the language
+        label = tr(f"role.{user.role}", lang)
+        print(tr("acc.written", lang, name=user.name, role=user.role, label=label, path=path))
     elif args.action == "list":
         content = load_users(path)
         if not content.users:
@@ -680,7 +682,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args)
     except AccessMapError as exc:
-        print(tr("cli.error", _lang(), message=exc), file=sys.stderr)
+        lang = _lang()
+        print(tr("cli.error", lang, message=error_text(exc, lang)), file=sys.stderr)
         return 2
 
 

@@ -39,7 +39,7 @@ import streamlit as st
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text
-from geo.products.i18n import tr
+from geo.products.i18n import error_text, tr
 from views.accounts import (
     ROLES,
     LoginThrottle,
@@ -105,7 +105,7 @@ LANG_LOADED_KEY = "auth_lang_loaded"
 
 
 def role_label(role: str) -> str:
-    """Return the name of ``role`` in the session's language (``conseiller accès``)."""
+    """Return the name of ``role`` in the session's language (``conseiller en accès humanitaire``)."""
     return t(f"role.{role}")
 
 
@@ -267,7 +267,7 @@ def _password_form(session: LocalSession) -> None:
         check_password(new)
         change_password(session.name, new, path=settings().users_path)
     except (UserError, AccessMapError) as exc:
-        st.sidebar.error(t("auth.not_changed", problem=markdown_text(exc)))
+        st.sidebar.error(t("auth.not_changed", problem=markdown_text(error_text(exc, current_lang()))))
         return
     THROTTLE.succeeded(session.name, address)
     st.session_state.pop(SESSION_KEY, None)
@@ -321,7 +321,7 @@ def save_language(lang: str) -> str | None:
         elif who and _oidc_user() is not None:
             set_language(lang, path=settings().users_path, email=who)
     except (UserError, AccessMapError) as exc:
-        return t("auth.lang_not_saved", problem=str(exc))
+        return t("auth.lang_not_saved", problem=error_text(exc, current_lang()))
     return None
 
 

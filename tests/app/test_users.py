@@ -10,6 +10,7 @@ import pytest
 
 from geo.errors import DataFileError
 from views.accounts import (
+    MIN_PASSWORD_CHARS,
     UserError,
     add_user,
     has_role,
@@ -136,7 +137,10 @@ def test_cli_speaks_french_by_default(
     assert "dora" not in load_users(users_file).users  # nothing written
     monkeypatch.setattr("getpass.getpass", lambda prompt="": PW)
     assert main(["--users", str(users_file), "add", "dora", "--role", "advisor"]) == 0
-    assert capsys.readouterr().out.strip() == f"dora : rôle advisor écrit dans {users_file}"
+    assert (
+        capsys.readouterr().out.strip()
+        == f"dora : rôle advisor (conseiller en accès humanitaire) écrit dans {users_file}"
+    )
     assert main(["--users", str(users_file), "signout", "dora"]) == 0
     assert capsys.readouterr().out.strip() == "dora : toutes les sessions sont fermées"
 
@@ -158,7 +162,7 @@ def test_cli_add_with_getpass_never_echoes(
     out = capsys.readouterr()
     assert prompts == ["Password: ", "Repeat password: "]
     assert PW not in out.out + out.err + caplog.text
-    assert f"carol: role planner written to {users_file}" in out.out
+    assert f"carol: role planner (planner) written to {users_file}" in out.out
     assert verify(load_users(users_file), "carol", PW)
     assert main(["--users", str(users_file), "list"]) == 0
     listed = capsys.readouterr().out
@@ -180,3 +184,50 @@ def test_cli_mismatch_and_stdin(
     assert main(["--users", str(users_file), "add", "dan", "--role", "viewer", "--password-stdin"]) == 0
     assert verify(load_users(users_file), "dan", PW)
     assert PW not in capsys.readouterr().out
+
+
+def test_cli_duplicate_user_in_french_names_the_user(
+    users_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Adding an account that exists says so in French only, with the account's name (French trial)."""
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": PW)
+    assert main(["--users", str(users_file), "add", "fatou.k", "--role", "viewer"]) == 0
+    capsys.readouterr()
+    assert main(["--users", str(users_file), "add", "fatou.k", "--role", "advisor"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "erreur : le compte « fatou.k » existe déjà (--replace pour changer son rôle ou son mot de passe)"
+    )
+    for english in ("user", "already", "exists", "use --", "its role", "or password"):
+        assert english not in err
+    assert load_users(users_file).users["fatou.k"].role == "viewer"  # nothing replaced
+    assert main(["--users", str(users_file), "remove", "omar"]) == 2
+    assert capsys.readouterr().err.strip() == "erreur : aucun compte « omar »"
+    monkeypatch.setenv("MALI_ACCESS_LANG", "en")
+    assert main(["--users", str(users_file), "add", "fatou.k", "--role", "advisor"]) == 2
+    assert "user 'fatou.k' already exists" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "expected"),
+    [
+        ("Alice", PW, "nom d'utilisateur « Alice » invalide"),
+        ("alice", "s3cr3t", f"mot de passe trop court : au moins {MIN_PASSWORD_CHARS} caractères"),
+        ("alice", " padded password", "ni commencer ni finir par une espace"),
+    ],
+)
+def test_cli_refusals_in_french(
+    users_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    password: str,
+    expected: str,
+) -> None:
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+    monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    assert main(["--users", str(users_file), "add", name, "--role", "viewer", "--password-stdin"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("erreur : ") and expected in err
+    assert "password" not in err and "user name" not in err
