@@ -21,6 +21,7 @@ from geo.cli.common import (
     parse_hours,
     runner_text,
     say,
+    season_code,
     settings_of,
     store_from,
     table_text,
@@ -37,11 +38,13 @@ def parse_dates(text: str) -> list:
 
 
 def parse_seasons(text: str) -> list[str]:
-    """Argparse type for ``dry``, ``rainy`` or ``dry,rainy``."""
-    seasons = [part.strip() for part in text.split(",") if part.strip()]
-    bad = [s for s in seasons if s not in ("dry", "rainy")]
-    if bad or not seasons:
-        msg = f"seasons must be dry and/or rainy, got {text!r}"
+    """Argparse type for ``dry``, ``rainy`` or ``dry,rainy`` (French names taken too: ``sèche,pluies``)."""
+    msg = f"seasons must be dry and/or rainy, got {text!r}"
+    try:
+        seasons = [season_code(part) for part in text.split(",") if part.strip()]
+    except argparse.ArgumentTypeError:
+        raise _type_error(msg, "cli.ap.bad_seasons", value=repr(text)) from None
+    if not seasons:
         raise _type_error(msg, "cli.ap.bad_seasons", value=repr(text))
     return list(dict.fromkeys(seasons))
 

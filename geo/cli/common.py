@@ -361,9 +361,40 @@ def add_as_of_option(parser: argparse.ArgumentParser, key: str = "cli.h.as_of") 
     )
 
 
+#: Words taken for each season code of ``--season`` and ``--seasons``, compared without case,
+#: accents or hyphens (:func:`geo.sources.places.fold_name`): the codes scripts use, and the French
+#: names (``hivernage``: the rainy season in Mali). Output always carries the code.
+SEASON_WORDS: dict[str, str] = {
+    "dry": "dry",
+    "seche": "dry",
+    "saison seche": "dry",
+    "rainy": "rainy",
+    "pluies": "rainy",
+    "saison des pluies": "rainy",
+    "hivernage": "rainy",
+}
+
+
+def season_code(text: str) -> str:
+    """Argparse type for one season: ``dry`` or ``rainy``, or a French name of either (``sèche``, ``pluies``).
+
+    Returns
+    -------
+    str
+        ``"dry"`` or ``"rainy"``.
+    """
+    from geo.sources.places import fold_name
+
+    code = SEASON_WORDS.get(fold_name(text))
+    if code is None:
+        msg = f"expected a season, dry or rainy, got {text!r}"
+        raise _type_error(msg, "cli.ap.bad_season", value=repr(text))
+    return code
+
+
 def add_season_option(parser: argparse.ArgumentParser, key: str = "cli.h.season") -> None:
-    """Add ``--season dry|rainy`` (default: the season of the as-of date)."""
-    parser.add_argument("--season", choices=("dry", "rainy"), default=None, help=hx(key))
+    """Add ``--season dry|rainy`` (default: the season of the as-of date; French names taken too)."""
+    parser.add_argument("--season", type=season_code, choices=("dry", "rainy"), default=None, help=hx(key))
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

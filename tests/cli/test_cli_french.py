@@ -659,3 +659,56 @@ def test_position_with_an_unknown_place_in_french(french, data_dir: Path, tmp_pa
     )
     code, _, err = run(capsys, *argv, "--scope", "axis:Xyzzy")
     assert code == 2 and err == "erreur : saisie de position, champ 'scope' : axe inconnu 'Xyzzy'\n"
+
+
+def test_season_help_explains_the_codes_in_french() -> None:
+    """``--season`` / ``--seasons`` keep the codes dry and rainy, and the French help says what they are."""
+    seen = []
+    for name, parser in parsers(build_parser("fr")):
+        for action in parser._actions:
+            if {"--season", "--seasons"} & set(action.option_strings):
+                seen.append(name)
+                text = " ".join(action.help.split())
+                assert "dry = saison sèche" in text and "rainy = saison des pluies" in text, name
+                assert "sèche" in text.split("saison sèche", 1)[1], name  # the French word taken too
+    assert {"python -m geo reach", "python -m geo batch", "python -m geo series"} <= set(seen)
+    assert len(seen) >= 7  # reach, catchments, travel-time, criticality, export map, series, batch
+    usage = build_parser("fr")._subparsers._group_actions[0].choices["reach"].format_usage()
+    assert "--season {dry,rainy}" in usage  # the codes scripts use are unchanged
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("dry", "dry"), ("sèche", "dry"), ("SECHE", "dry"), ("saison sèche", "dry"), ("rainy", "rainy"),
+     ("pluies", "rainy"), ("saison des pluies", "rainy"), ("Hivernage", "rainy")],
+)  # fmt: skip
+def test_season_takes_the_french_words(typed: str, code: str) -> None:
+    args = build_parser("fr").parse_args(["reach", "--out", "x.gpkg", "--season", typed])
+    assert args.season == code
+    args = build_parser("fr").parse_args(["batch", "--as-of", "2025-11-30", "--out", "b.csv",
+                                          "--seasons", f"{typed},rainy"])  # fmt: skip
+    assert args.seasons == list(dict.fromkeys([code, "rainy"]))
+
+
+def test_bad_season_refused_in_french(french, capsys) -> None:  # noqa: ANN001
+    with pytest.raises(SystemExit):
+        main(["reach", "--out", "x.gpkg", "--season", "été"])
+    err = capsys.readouterr().err
+    expected = tr("cli.ap.bad_season", "fr", value="'été'")
+    assert f"erreur : argument --season : {expected}" in err and "dry ou sèche (saison sèche)" in expected
+    assert "reçu 'été'" in err and "invalid" not in err and "choose" not in err
+    with pytest.raises(SystemExit):
+        main(["batch", "--as-of", "2025-11-30", "--out", "b.csv", "--seasons", "dry,été"])
+    assert "les saisons doivent être dry (saison sèche) et/ou rainy" in capsys.readouterr().err
+
+
+def test_reach_rainy_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
+    out = tmp_path / "r.gpkg"
+    code, text, _ = run(
+        capsys, "reach", "--data", str(data_dir), "--out", str(out), "--as-of", "2025-11-30", "--hubs", "MOP",
+        "--cell-km", "10", "--season", "pluies",
+    )  # fmt: skip
+    assert code == 0
+    head = tr("cli.reach_head", "fr", what=tr("cli.reach", "fr"), date=format_date(AS_OF, "fr"),
+              season=tr("season.rainy", "fr"), cell="10")  # fmt: skip
+    assert text.splitlines()[0] == head and "(saison des pluies," in head
