@@ -15,6 +15,7 @@ from geo.cli.common import (
     add_store_option,
     data_from,
     hx,
+    lang_of,
     line_progress,
     num,
     parse_date,
@@ -182,8 +183,8 @@ def run(args: argparse.Namespace) -> int:
     for day in dates:
         for season in args.seasons or [None]:
             base = f"{day.isoformat()}" + (f" {season}" if season else "")
-            jobs.append(ReachJob(f"{base} as of", day, season))
-            jobs += [ReachJob(f"{base} {sc.name}", day, season, sc) for sc in scenarios]
+            jobs.append(ReachJob(f"{base} {say(args, 'cli.batch_as_of')}", day, season))
+            jobs += [ReachJob(f"{base} {sc.label(lang_of(args))}", day, season, sc) for sc in scenarios]
     states = job_states(
         inputs,
         jobs,

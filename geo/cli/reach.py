@@ -16,6 +16,7 @@ from geo.cli.common import (
     data_from,
     day,
     hx,
+    lang_of,
     num,
     parse_hours,
     say,
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         )
     table = result.bands.drop(columns="geometry")
     what = (
-        say(args, "cli.reach_scenario", name=scenario_result.scenario.name)
+        say(args, "cli.reach_scenario", name=scenario_result.scenario.label(lang_of(args)))
         if scenario_result is not None
         else say(args, "cli.reach")
     )
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if scenario_result is not None:
         ch = scenario_result.changes
-        print("\n" + say(args, "cli.scenario_vs", name=scenario_result.scenario.name))
+        print("\n" + say(args, "cli.scenario_vs", name=scenario_result.scenario.label(lang_of(args))))
         columns = [
             "hub",
             "hours",

@@ -207,7 +207,9 @@ def state_key(inputs: ModelInputs, state: ReachState) -> str:
 
 
 def _scenario_key(scenario: Scenario | None) -> str:
-    return "" if scenario is None else repr(dataclasses.replace(scenario, name="", source=""))
+    if scenario is None:
+        return ""
+    return repr(dataclasses.replace(scenario, name="", source="", name_fr="", name_en=""))
 
 
 # --- worker side ---------------------------------------------------------------------------------

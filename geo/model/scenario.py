@@ -2,7 +2,8 @@
 
 A scenario is a small TOML file (or the same dict built in the app)::
 
-    name = "RN16 closes in the rainy season"
+    name_fr = "RN16 fermée en saison des pluies"   # its name in each language (shown in the
+    name_en = "RN16 closes in the rainy season"    # user's); older files give one ``name``
     season = "rainy"                       # optional: dry | rainy
     close_axes = ["RN16-SEV-DOU", "RN16-DOU-HOM"]
     open_axes = []                         # set to open (e.g. a lifted closure)
@@ -81,6 +82,8 @@ logger = logging.getLogger(__name__)
 
 SCENARIO_KEYS = {
     "name",
+    "name_fr",
+    "name_en",
     "season",
     "close_axes",
     "open_axes",
@@ -141,7 +144,8 @@ class Scenario:
     Attributes
     ----------
     name
-        Label shown in tables and maps.
+        Label of the scenario in logs and batch keys: the file's ``name``, else its English,
+        else its French name. People read :meth:`label`.
     season
         Season override, or None to keep the base state's.
     close_axes, open_axes, constrain_axes
@@ -154,6 +158,8 @@ class Scenario:
         Where the scenario comes from (its file, or a label), named in error messages.
     close_crossings
         Crossing ids (``data/curated/crossings.csv``) set to closed.
+    name_fr, name_en
+        Name in French and in English (``""`` when the file gives none).
     """
 
     name: str = "scenario"
@@ -165,6 +171,17 @@ class Scenario:
     lift_blockades: tuple[str, ...] = ()
     source: str = "<scenario>"
     close_crossings: tuple[str, ...] = ()
+    name_fr: str = ""
+    name_en: str = ""
+
+    def label(self, lang: str) -> str:
+        """Return the scenario's name in ``lang`` (``{"fr", "en"}``).
+
+        The name in ``lang`` when the file gives one, else its single ``name`` (older files),
+        else its name in the other language.
+        """
+        own = {"fr": self.name_fr, "en": self.name_en}.get(lang, "")
+        return own or self.name
 
     @property
     def is_empty(self) -> bool:
@@ -186,8 +203,8 @@ def scenario_from_dict(data: Mapping, *, path: Path | str = "<scenario>") -> Sce
     Raises
     ------
     DataFileError
-        Unknown key, bad season, a list that is not a list of strings, or a blockade
-        without a number for lon/lat/radius_km.
+        Unknown key, bad season, a name that is not text, a list that is not a list of
+        strings, or a blockade without a number for lon/lat/radius_km.
     """
     unknown = set(data) - SCENARIO_KEYS
     if unknown:
@@ -199,6 +216,13 @@ def scenario_from_dict(data: Mapping, *, path: Path | str = "<scenario>") -> Sce
     season = data.get("season")
     if season is not None and season not in SEASONS:
         raise DataFileError(path, f"season must be one of {SEASONS}, got {season!r}", field="season")
+
+    names = {}
+    for key in ("name", "name_fr", "name_en"):
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            raise DataFileError(path, "expected text", field=key)
+        names[key] = value.strip()
 
     def strings(key: str) -> tuple[str, ...]:
         value = data.get(key, [])
@@ -227,7 +251,7 @@ def scenario_from_dict(data: Mapping, *, path: Path | str = "<scenario>") -> Sce
         if not blockades[-1].radius_km > 0:
             raise DataFileError(path, "radius_km must be > 0", row=i, field="add_blockade")
     return Scenario(
-        str(data.get("name", "scenario")),
+        names["name"] or names["name_en"] or names["name_fr"] or "scenario",
         season,
         strings("close_axes"),
         strings("open_axes"),
@@ -236,6 +260,8 @@ def scenario_from_dict(data: Mapping, *, path: Path | str = "<scenario>") -> Sce
         strings("lift_blockades"),
         str(path),
         strings("close_crossings"),
+        names["name_fr"],
+        names["name_en"],
     )
 
 

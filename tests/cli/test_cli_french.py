@@ -712,3 +712,27 @@ def test_reach_rainy_in_french(model, french, data_dir, isolated_store, tmp_path
     head = tr("cli.reach_head", "fr", what=tr("cli.reach", "fr"), date=format_date(AS_OF, "fr"),
               season=tr("season.rainy", "fr"), cell="10")  # fmt: skip
     assert text.splitlines()[0] == head and "(saison des pluies," in head
+
+
+def test_reach_scenario_named_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
+    """The scenario file's French name (``name_fr``) is printed, not its English one (French trial)."""
+    from geo.config import SCENARIOS_DIR
+    from geo.model.scenario import read_scenario
+
+    path = SCENARIOS_DIR / "rn16_closed.toml"
+    sc = read_scenario(path)
+    code, text, _ = run(
+        capsys, "reach", "--data", str(data_dir), "--out", str(tmp_path / "r.gpkg"), "--as-of", "2025-11-30",
+        "--hubs", "MOP", "--cell-km", "10", "--scenario", str(path),
+    )  # fmt: skip
+    assert code == 0
+    assert text.splitlines()[0].startswith(f"Zones atteignables sous le scénario « {sc.name_fr} » ajouté")
+    assert f"Scénario « {sc.name_fr} » comparé à l'état de la date" in text
+    assert sc.name_en not in text and sc.name_fr == "RN16 fermée entre Sévaré et Gao"
+    code, text, _ = run(
+        capsys, "batch", "--data", str(data_dir), "--as-of", "2025-11-30", "--out", str(tmp_path / "b.csv"),
+        "--hubs", "MOP", "--workers", "0", "--cell-km", "10", "--scenario", str(path),
+    )  # fmt: skip
+    assert code == 0
+    assert "2025-11-30 état à la date" in text and f"2025-11-30 {sc.name_fr}" in text
+    assert sc.name_en not in text and " as of" not in text

@@ -228,6 +228,42 @@ def test_scenario_toml_errors_name_the_field(tmp_path) -> None:  # noqa: ANN001
     assert sc.season == "rainy" and sc.close_axes == ("A",) and sc.add_blockades[0].radius_km == 10.0
 
 
+def test_scenario_names_in_each_language(tmp_path) -> None:  # noqa: ANN001
+    """``name_fr`` / ``name_en``: the name shown in each language; an older file's ``name`` still reads."""
+    from geo.model.scenario import read_scenario
+
+    p = tmp_path / "s.toml"
+    p.write_text('name_fr = "RN15 fermée"\nname_en = "RN15 closed"\nclose_axes = ["A"]\n', encoding="utf-8")
+    sc = read_scenario(p)
+    assert (sc.label("fr"), sc.label("en"), sc.name) == ("RN15 fermée", "RN15 closed", "RN15 closed")
+    p.write_text('name = "RN15 shut"\nclose_axes = ["A"]\n', encoding="utf-8")  # before name_fr/name_en
+    sc = read_scenario(p)
+    assert (sc.label("fr"), sc.label("en"), sc.name) == ("RN15 shut", "RN15 shut", "RN15 shut")
+    p.write_text('name = "RN15"\nname_fr = "RN15 fermée"\n', encoding="utf-8")  # one language only
+    sc = read_scenario(p)
+    assert (sc.label("fr"), sc.label("en")) == ("RN15 fermée", "RN15")
+    p.write_text('name_fr = "RN15 fermée"\n', encoding="utf-8")
+    sc = read_scenario(p)
+    assert (sc.label("fr"), sc.label("en"), sc.name) == ("RN15 fermée", "RN15 fermée", "RN15 fermée")
+    p.write_text("name_en = 3\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="name_en"):
+        read_scenario(p)
+    p.write_text('nom = "x"\n', encoding="utf-8")
+    with pytest.raises(DataFileError, match="'name_en', 'name_fr'"):  # the expected keys are listed
+        read_scenario(p)
+
+
+def test_shipped_scenarios_are_named_in_both_languages() -> None:
+    from geo.config import SCENARIOS_DIR
+    from geo.model.scenario import read_scenario
+
+    files = sorted(SCENARIOS_DIR.glob("*.toml"))
+    assert files
+    for f in files:
+        sc = read_scenario(f)
+        assert sc.name_fr and sc.name_en and sc.name_fr != sc.name_en, f.name
+
+
 def test_scenario_unknown_axis_and_blockade_add_lift(model) -> None:  # noqa: ANN001
     from geo.model.scenario import Blockade, Scenario, apply_scenario
 
