@@ -18,7 +18,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,7 +28,7 @@ import streamlit as st
 
 from geo.config import DEFAULT_BANDS_H, ENV_VARS, Settings
 from geo.errors import AccessMapError
-from geo.escape import css_string, markdown_text
+from geo.escape import css_string, js_string, markdown_text
 from geo.products import i18n
 
 #: Session-state key of the interface language (``fr`` or ``en``).
@@ -149,6 +149,66 @@ def widget_texts_css(language: str | None = None) -> str:
             " -webkit-text-fill-color: currentColor; }"
         )
     return "\n".join(rules)
+
+
+#: Accessible names Streamlit 1.67 gives the "?" icon of a widget's help (written in its
+#: frontend, no setting): ``"Help"``, or ``"Help for <label>"`` when the widget has a label.
+STREAMLIT_HELP_ARIA = ("Help", "Help for ")
+
+#: Relabels the help icons (:func:`help_aria_script`): each one's English name is kept in
+#: ``data-help-en`` (taken again when Streamlit writes a new one), and its name in the
+#: language is written whenever it differs, by a MutationObserver set up once per page.
+_HELP_ARIA_JS = """
+(() => {
+  window.__maliHelpAria = {plain: %(plain)s, named: %(named)s};
+  const fix = (button) => {
+    const current = button.getAttribute("aria-label") || "";
+    if (current === %(en_plain)s || current.startsWith(%(en_prefix)s)) button.dataset.helpEn = current;
+    const english = button.dataset.helpEn;
+    if (!english) return;
+    const text = window.__maliHelpAria;
+    const wanted = english === %(en_plain)s
+      ? text.plain : text.named.replace("{label}", english.slice(%(en_prefix)s.length));
+    if (current !== wanted) button.setAttribute("aria-label", wanted);
+  };
+  const all = () => document.querySelectorAll('[data-testid="stTooltipIcon"] button').forEach(fix);
+  all();
+  if (window.__maliHelpObserver) return;
+  window.__maliHelpObserver = new MutationObserver(all);
+  window.__maliHelpObserver.observe(document.body, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label"],
+  });
+})();
+"""
+
+
+def help_aria_script(language: str | None = None) -> str:
+    """JavaScript that gives Streamlit's help icons their accessible name in the language.
+
+    Streamlit 1.67 names the "?" icon of every widget's ``help`` ``"Help for <label>"`` in
+    English, fixed in its frontend (no setting, no translation); a screen reader in the
+    French interface read "Help for Date de situation". The script (run by ``st.html``
+    with ``unsafe_allow_javascript``) renames each icon ``"Aide : Date de situation"``,
+    as new icons appear and when the language changes. The catalogs' texts enter the
+    script as JavaScript string literals (:func:`geo.escape.js_string`).
+
+    Parameters
+    ----------
+    language
+        ``{"fr", "en"}``; default the session's.
+
+    Returns
+    -------
+    str
+        A JavaScript program (no ``<script>`` element around it).
+    """
+    language = language or lang()
+    return _HELP_ARIA_JS % {
+        "plain": js_string(i18n.tr("common.help_aria", language)),
+        "named": js_string(i18n.tr("common.help_aria_for", language, label="{label}")),
+        "en_plain": js_string(STREAMLIT_HELP_ARIA[0]),
+        "en_prefix": js_string(STREAMLIT_HELP_ARIA[1]),
+    }
 
 
 def num(value: float, *, decimals: int = 0) -> str:
@@ -466,6 +526,29 @@ def readable_columns(table: pd.DataFrame, *, px_per_char: float = 7.5, max_px: i
     return config
 
 
+def right_aligned(headers: Iterable[str]) -> dict:
+    """Return an ``st.dataframe`` ``column_config`` that aligns the figure columns ``headers`` right.
+
+    Figures are shown as Babel text (:func:`shown_numbers`), which Streamlit aligns left like
+    any text; aligned right, units, thousands and millions line up down a column.
+
+    Parameters
+    ----------
+    headers
+        Headers of the figure columns, as shown (translated).
+
+    Returns
+    -------
+    dict
+        Header -> ``st.column_config.Column``.
+    """
+    return {h: st.column_config.Column(alignment="right") for h in headers}
+
+
+#: Headers of :func:`band_table` whose cells are figures.
+BAND_FIGURES = ("area_km2", "population", "localities")
+
+
 def hub_status_label(status: str) -> str:
     """Return a hub's placement in the session's language (the engine's reason when it cannot start)."""
     if status in ("ok", "moved"):
@@ -512,8 +595,14 @@ def band_table(bands: pd.DataFrame) -> pd.DataFrame:
     table = bands[cols].copy()
     table["hours"] = [i18n.format_hours(h, lang()) for h in table["hours"]]
     table["hub_status"] = [hub_status_label(str(s)) for s in table["hub_status"]]
-    table = shown_numbers(table, {"area_km2": 0, "population": 0, "localities": 0})
+    table = shown_numbers(table, dict.fromkeys(BAND_FIGURES, 0))
     return labelled(table, "bands.col")
+
+
+def show_band_table(bands: pd.DataFrame, empty: str, *, where: object = None) -> None:
+    """Show :func:`band_table` of ``bands`` across the container, bands and figures aligned right."""
+    config = right_aligned(t(f"bands.col.{c}") for c in ("hours", *BAND_FIGURES))
+    table(band_table(bands), empty, where=where, hide_index=True, width="stretch", column_config=config)
 
 
 def change_lines(result, *, max_names: int = 8, min_km2: float = 0.5) -> list[str]:  # noqa: ANN001

@@ -326,9 +326,26 @@ change_table = common.shown_numbers(
 )
 
 st.subheader(t("reach.changes_title"))
-common.table(
-    common.labelled(change_table, "reach.col"), t("common.no_rows"), hide_index=True, width="stretch"
-)
+# One tab per measure (before, under the scenario, lost, gained): the fifteen columns side by
+# side ran past the page's edge at 1440 px; figures aligned right (French trial).
+measure_tabs = st.tabs([t("bands.col.area_km2"), t("bands.col.population"), t("bands.col.localities")])
+for tab, figures in zip(
+    measure_tabs,
+    (
+        ["area_before_km2", "area_after_km2", "km2_lost", "km2_gained"],
+        ["population_before", "population_after", "population_lost", "population_gained"],
+        ["localities_before", "localities_after", "localities_lost", "localities_gained"],
+    ),
+    strict=True,
+):
+    common.table(
+        common.labelled(change_table[["hub", "hours", *figures, "recomputed"]], "reach.col"),
+        t("common.no_rows"),
+        where=tab,
+        hide_index=True,
+        width="stretch",
+        column_config=common.right_aligned(t(f"reach.col.{c}") for c in ["hours", *figures]),
+    )
 st.caption(t("reach.changes_caption"))
 before_tab, after_tab = st.tabs(
     [
@@ -337,7 +354,7 @@ before_tab, after_tab = st.tabs(
     ]
 )
 for tab, bands in ((before_tab, out["before"]), (after_tab, out["after"])):
-    common.table(common.band_table(bands), t("common.no_rows"), where=tab, hide_index=True, width="stretch")
+    common.show_band_table(bands, t("common.no_rows"), where=tab)
 
 limit = max(hours)
 cercle = inputs.places["adm2_name"].reindex(loc["place_id"]).to_numpy() if len(loc) else []
@@ -348,12 +365,22 @@ per_place = {
 lost_tab, gained_tab = st.tabs(
     [t("reach.lost_tab", n=len(per_place["lost"])), t("reach.gained_tab", n=len(per_place["gained"]))]
 )
+# Travel times per hub run long ("Bamako : non atteint (> 12 h) ; Tombouctou : ..."): fixed widths
+# (px) that add up to the page's width at 1440 px, and rows of up to three lines in which the text wraps.
+place_widths = {"locality": 120, "cercle": 95, "adm3_pcode": 95, "bands": 190, "before": 230, "after": 230}
+place_columns = {t(f"reach.col.{c}"): st.column_config.Column(width=w) for c, w in place_widths.items()}
 for tab, change, what, none in (
     (lost_tab, "lost", t("reach.lost_rows"), t("reach.lost_none")),
     (gained_tab, "gained", t("reach.gained_rows"), t("reach.gained_none")),
 ):
     common.table(
-        common.labelled(per_place[change], "reach.col"), none, where=tab, hide_index=True, width="stretch"
+        common.labelled(per_place[change], "reach.col"),
+        none,
+        where=tab,
+        hide_index=True,
+        width="stretch",
+        column_config=place_columns,
+        row_height=66,  # Streamlit wraps cell text only in rows taller than 4rem (64 px)
     )
     tab.caption(what)
 st.caption(t("reach.limit_caption", h=format_hours(limit, common.lang())))

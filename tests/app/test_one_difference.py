@@ -20,6 +20,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT
+from geo.products.i18n import tr
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"), pytest.mark.slow]
 
@@ -125,8 +126,13 @@ def test_closure_reports_the_same_figures_on_both_pages_and_the_cli(
     next(m for m in reach.multiselect if m.label == "Close axes").set_value([AXIS])
     reach.button[0].click().run()
     assert not reach.exception, reach.exception
-    reach_changes = _from_page(reach.dataframe[0].value)  # whole km² and people, as shown
-    reach_lost = _page_names(reach.dataframe[3].value, "lost")
+    # one table per measure (area, population, localities), joined back on hub and band
+    recomputed = tr("reach.col.recomputed", "en")
+    measures = [_from_page(reach.dataframe[i].value).drop(columns=recomputed) for i in range(3)]
+    reach_changes = (
+        measures[0].merge(measures[1], on=["hub", "hours"]).merge(measures[2], on=["hub", "hours"])
+    )
+    reach_lost = _page_names(reach.dataframe[5].value, "lost")
 
     # the Constraints page: the closure saved in the store from that date
     cons = AppTest.from_file(str(PROJECT_ROOT / "views" / "constraints.py"), default_timeout=600)

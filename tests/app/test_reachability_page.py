@@ -81,7 +81,7 @@ def test_as_of_date_is_on_the_page_and_shared_with_the_live_map(page: AppTest) -
     assert not page.exception, page.exception
     assert page.session_state["as_of"] == dt.date(2020, 1, 1)
     assert "Route secondaire Bankass–Koro · Closed" not in _multiselect(page, "Close axes").options
-    assert [t.label for t in page.tabs][0].startswith(
+    assert [t.label for t in page.tabs][3].startswith(  # after the three measures of the scenario table
         "Before: reachable areas (as-of state on 1 January 2020"
     )
 
@@ -109,6 +109,25 @@ def test_constrain_an_axis_and_add_a_blockade(page: AppTest, model_inputs) -> No
 
     summary = " ".join(m.value for m in page.markdown)
     assert "constrain Route secondaire Bankass–Koro" in summary and "15 km blockade at Douentza" in summary
+    # the scenario against the as-of state: one tab per measure (15 columns side by side ran past
+    # the page at 1440 px), each with hub, band, before, under the scenario, lost, gained, recomputed
+    assert [t.label for t in page.tabs][:3] == ["Area (km²)", "Population", "Localities"]
+    for i, measure in enumerate(("Area", "Population", "Localities")):
+        shown = page.dataframe[i]
+        unit = " (km²)" if measure == "Area" else ""
+        assert list(shown.value.columns) == [
+            "Hub",
+            "Within (h)",
+            f"{measure} before{unit}",
+            f"{measure} under scenario{unit}",
+            f"{measure} lost{unit}",
+            f"{measure} gained{unit}",
+            "Recomputed",
+        ]
+        config = json.loads(shown.proto.columns)  # figures (Babel text) aligned right
+        assert {h for h, c in config.items() if c.get("alignment") == "right"} == set(
+            shown.value.columns[1:6]
+        )
     change = page.dataframe[0].value  # labelled headers, figures written with Babel (English here)
 
     def km2(column: pd.Series) -> pd.Series:
@@ -119,13 +138,14 @@ def test_constrain_an_axis_and_add_a_blockade(page: AppTest, model_inputs) -> No
     assert (km2(change["Area lost (km²)"]) > 0).any() and (km2(change["Area gained (km²)"]) > 0).any()
 
     # localities lost/gained, one row per locality: per hub "Hub: 5.3 h" or "Hub: not reached (> 12 h)"
-    lost = page.dataframe[3].value
+    lost = page.dataframe[5].value  # after the 3 measures and the before/after band tables
+    assert page.dataframe[5].proto.row_height > 64  # rows tall enough for Streamlit to wrap long times
     after = lost["Travel time under scenario"]
     assert len(lost) > 0 and after.map(lambda v: isinstance(v, str)).all()
     per_hub = after.str.split("; ").explode()
     assert per_hub.str.contains(r"^.+: (?:\d+\.\d h|not reached \(> 12 h\))$").all()
     assert per_hub.str.endswith(": not reached (> 12 h)").any()
-    assert [t.label for t in page.tabs][2] == f"Localities lost under the scenario ({len(lost)})"
+    assert [t.label for t in page.tabs][5] == f"Localities lost under the scenario ({len(lost)})"
 
     script = _map_script(page)
     for needle in (
