@@ -511,12 +511,13 @@ def test_reachability_page_uses_clipped_band_areas_and_labels_before_after(
         tr("crit_title", "en"),  # views/access_panels.py, in the interface language
         tr("series_title", "en"),
     ]
-    labels = [t.label for t in at.tabs]
-    assert labels[:2] == [
+    labels = [t.label for t in at.tabs]  # after the scenario table's three measures
+    assert labels[:3] == [tr("bands.col.area_km2", "en"), "Population", "Localities"]
+    assert labels[3:5] == [
         "Before: reachable areas (as-of state on 30 November 2025, dry season)",
         "After: reachable areas under the scenario (no change entered: same as before)",
     ]
-    change = _from_page(at.dataframe[0].value)
+    change = _from_page(at.dataframe[0].value).merge(_from_page(at.dataframe[1].value), on=["hub", "hours"])
     # the same figures as `python -m geo reach` (band polygons clipped to Mali), not cell counts;
     # the page writes them as whole km² and people in the interface language (Babel)
     cli = result.bands.set_index(["hub", "hours"])["area_km2"]
@@ -529,7 +530,7 @@ def test_reachability_page_uses_clipped_band_areas_and_labels_before_after(
     close.set_value(["RN16-SEV-DOU"])
     at.button[0].click().run()
     assert not at.exception, at.exception
-    assert [t.label for t in at.tabs][1] == "After: reachable areas under the scenario"
+    assert [t.label for t in at.tabs][4] == "After: reachable areas under the scenario"
     change = _from_page(at.dataframe[0].value)
     assert (change["area_after_km2"] < change["area_before_km2"]).any()
 
