@@ -905,13 +905,16 @@ def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    rows = (
-        sum(1 for k, _, _ in entries if k not in ("gap", "head", "note"))
-        + sum(0.95 for k, _, _ in entries if k == "head")
-        + sum(0.9 * max(len(textwrap.wrap(lab, 58)), 1) + 0.25 for k, _, lab in entries if k == "note")
+    rows = sum(1 for k, _, _ in entries if k not in ("gap", "head", "note")) + sum(
+        0.9 * max(len(textwrap.wrap(lab, 58)), 1) + 0.25 for k, _, lab in entries if k == "note"
     )
     gaps = sum(1 for k, _, _ in entries if k == "gap")
-    step = min(0.06, 0.98 / max(rows + 0.35 * gaps, 1))
+    # a heading keeps its own size whatever the rows' step: it takes 1.35 times its height
+    # (axes fraction), so its descenders never touch the first row below it
+    head_pt = 8.2 * s
+    head = 1.35 * head_pt / 72.0 / (ax.get_position().height * ax.figure.get_figheight())
+    n_head = sum(1 for k, _, _ in entries if k == "head")
+    step = min(0.06, max(0.98 - n_head * head, 0.2) / max(rows + 0.35 * gaps, 1))
     font = 7.2 * s * min(1.0, step / 0.05)
     y = 0.995
     for kind, style, label in entries:
@@ -919,8 +922,8 @@ def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -
             y -= step * 0.35
             continue
         if kind == "head":
-            ax.text(0.0, y, mpl_text(label), fontsize=8.2 * s, fontweight="bold", va="top", ha="left")
-            y -= step * 0.95
+            ax.text(0.0, y, mpl_text(label), fontsize=head_pt, fontweight="bold", va="top", ha="left")
+            y -= max(head, step * 0.95)
             continue
         if kind == "note":
             wrapped = textwrap.wrap(label, 58) or [""]

@@ -343,3 +343,35 @@ def test_incident_gap_reads_alike_on_print_maps_and_snapshots() -> None:
         assert print_text.startswith(head) and snap_text.startswith(head), lang
         assert date in print_text and date in snap_text
         assert missing in print_text and sparse in snap_text
+
+
+@pytest.mark.parametrize("rows", [6, 30])
+def test_legend_headings_clear_their_first_row(rows: int) -> None:
+    # a heading keeps its size while the rows shrink to fit: its text must end above the
+    # symbol and label of the row under it, however many rows the panel holds
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from geo.products.printmap import _legend
+
+    fig = Figure(figsize=(3.0, 3.5))
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    entries = [("head", {}, "Atteignable par la route depuis le hub")]
+    entries += [("fill", {"color": "#88c"}, f"en moins de {k} h") for k in range(rows)]
+    entries += [("gap", {}, ""), ("head", {}, "Autres éléments"), ("line", {"color": "k"}, "Limite")]
+    _legend(ax, entries, 1.0)
+    renderer = fig.canvas.get_renderer()
+    texts = ax.texts
+    for i, t in enumerate(texts[:-1]):
+        if t.get_fontweight() != "bold":
+            continue
+        below = texts[i + 1]
+        head_box, row_box = t.get_window_extent(renderer), below.get_window_extent(renderer)
+        patch_tops = [p.get_window_extent(renderer).y1 for p in ax.patches]
+        first_row_top = max([row_box.y1] + [y for y in patch_tops if y < head_box.y0 + 1])
+        assert head_box.y0 > first_row_top, (t.get_text(), head_box.y0, first_row_top)
+    assert min(t.get_window_extent(renderer).y0 for t in texts) >= ax.get_window_extent(renderer).y0  # all in
