@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import math
 import string
 from pathlib import Path
 
@@ -124,6 +125,27 @@ def test_datetimes_and_hours_for_the_language() -> None:
     assert i18n.format_datetime(dt.datetime(2026, 3, 1, 9, 5), "fr") == "1er mars 2026, 09:05"
     assert i18n.format_hours(2.5, "fr") == "2,5" and i18n.format_hours(2.5) == "2.5"
     assert i18n.format_hours(4.0, "en") == "4"
+
+
+@pytest.mark.parametrize(
+    ("hours", "fr", "en"),
+    [
+        (4 + 40 / 60, "4 h 40", "4 h 40 min"),
+        (4.6667, "4 h 40", "4 h 40 min"),  # rounded to the minute
+        (3.0, "3 h", "3 h"),
+        (0.75, "45 min", "45 min"),
+        (1 + 5 / 60, "1 h 05", "1 h 05 min"),
+        (2.9999, "3 h", "3 h"),  # 179.99 min round to 3 h, not "2 h 60"
+    ],
+)
+def test_durations_in_hours_and_minutes(hours: float, fr: str, en: str) -> None:
+    assert i18n.format_duration(hours, "fr") == fr and i18n.format_duration(hours, "en") == en
+
+
+@pytest.mark.parametrize("bad", [-0.5, math.inf, math.nan])
+def test_a_duration_must_be_finite_and_not_negative(bad: float) -> None:
+    with pytest.raises(ValueError, match="finite number of hours"):
+        i18n.format_duration(bad, "fr")
 
 
 def test_counted_texts_follow_each_language_s_plural_rules() -> None:

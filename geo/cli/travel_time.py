@@ -352,6 +352,8 @@ def _kind_label(kind: object, lang: str) -> str:
 
 
 def _print_text(trip: Trip, a: object, b: object, args: argparse.Namespace, season: str) -> None:
+    from geo.products.i18n import format_duration
+
     what = say(args, "cli.baseline") if args.baseline else say(args, "cli.as_of", date=day(args, args.as_of))
     season_text = say(args, f"season.{season}") if season in ("dry", "rainy") else season
     lang = lang_of(args)
@@ -360,7 +362,8 @@ def _print_text(trip: Trip, a: object, b: object, args: argparse.Namespace, seas
     if trip.time_h is None:
         print(say(args, "cli.not_reachable", note=trip.note))
         return
-    print(say(args, "cli.travel_time", h=num(args, trip.time_h, decimals=2)))
+    hm = format_duration(trip.time_h, lang)
+    print(say(args, "cli.travel_time", hm=hm, h=num(args, trip.time_h, decimals=2)))
     share = 100 * trip.road_km / trip.length_km if trip.length_km > 0 else 0.0
     print(
         say(

@@ -308,6 +308,34 @@ def format_hours(h: float, lang: str | None = None) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
+def format_duration(h: float, lang: str) -> str:
+    """Return a duration in hours and minutes, rounded to the minute: ``4 h 40`` (fr), ``4 h 40 min`` (en).
+
+    Below one hour, minutes only (``40 min``); whole hours without minutes (``3 h``).
+
+    Parameters
+    ----------
+    h
+        Duration, hours (>= 0, finite).
+    lang
+        ``fr`` or ``en``.
+
+    Raises
+    ------
+    ValueError
+        ``h`` negative or not finite.
+    """
+    if not (h >= 0 and math.isfinite(h)):
+        msg = f"a duration must be a finite number of hours >= 0, got {h!r}"
+        raise ValueError(msg)
+    hours, minutes = divmod(round(h * 60), 60)
+    if hours == 0:
+        return f"{minutes} min"
+    if minutes == 0:
+        return f"{hours} h"
+    return f"{hours} h {minutes:02d}" if lang == "fr" else f"{hours} h {minutes:02d} min"
+
+
 def _slug(text: str) -> str:
     """``State-based violence`` -> ``state_based_violence`` (a catalog key part)."""
     import re

@@ -102,9 +102,11 @@ def test_travel_time_speaks_french_with_french_numbers(cli_fr, capsys) -> None: 
     assert tr("cli.baseline", "fr") in lines[0] and ", saison " in lines[0]
     assert " -> Ségou (région de Ségou), " in lines[0]  # the town, cercle and region named once
     time_line = next(x for x in lines if x.startswith("temps de trajet : "))
-    hours = time_line.removeprefix("temps de trajet : ").removesuffix(" h")
-    assert re.fullmatch(r"\d+,\d\d", hours), hours  # decimal comma
-    assert 2 < float(hours.replace(",", ".")) < 10  # Bamako-Ségou is 235 km of paved road
+    found = re.fullmatch(r"temps de trajet : (\d+) h (\d\d) \((\d+,\d\d) h\)", time_line)
+    assert found, time_line  # hours and minutes, then hours with a decimal comma
+    hours = float(found[3].replace(",", "."))
+    assert 2 < hours < 10  # Bamako-Ségou is 235 km of paved road
+    assert abs(int(found[1]) + int(found[2]) / 60 - hours) <= 1 / 60 + 0.005  # the same time
     length = next(x for x in lines if x.startswith("longueur de l'itinéraire : "))
     assert " km sur route = " in length and "à vol d'oiseau" in length
     for english in ("travel time", "route length", "season", "baseline"):
