@@ -81,10 +81,9 @@ def run(args: argparse.Namespace) -> int:
     if args.localities_out:
         from geo.tables import write_csv
 
-        write_csv(
-            result.localities[["hub", "locality", "adm2_pcode", "lon", "lat", "travel_time_h"]],
-            Path(args.localities_out),
-        )
+        rows = result.localities[["hub", "locality", "adm2_pcode", "lon", "lat", "travel_time_h"]]
+        # 0.001 h is 3.6 s: the model's own precision is minutes, not the float's 17 digits
+        write_csv(rows.assign(travel_time_h=rows["travel_time_h"].round(3)), Path(args.localities_out))
     table = result.bands.drop(columns="geometry")
     what = (
         say(args, "cli.reach_scenario", name=scenario_result.scenario.label(lang_of(args)))

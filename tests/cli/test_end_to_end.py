@@ -78,6 +78,9 @@ def test_expected_reach_facts(reach_run: dict) -> None:
     mopti = loc[(loc["hub"] == "Mopti (Sévaré)") & (loc["locality"] == "Bandiagara")]
     assert len(mopti) == 1 and mopti["travel_time_h"].iloc[0] <= 4.0
     assert mopti["adm2_pcode"].iloc[0] == "ML0502"
+    # travel times to 0.001 h (3.6 s), not a float's 17 digits
+    assert all(len(f"{t}".partition(".")[2]) <= 3 for t in loc["travel_time_h"])
+    assert ((loc["travel_time_h"] >= 0) & (loc["travel_time_h"] <= 12.0)).all()
     gao = loc[loc["hub"] == "Gao"]
     assert "Gao" in set(gao["locality"]) and "Bamako" not in set(gao["locality"])
     assert (loc["travel_time_h"] <= 12.0).all()
