@@ -1277,34 +1277,14 @@ def source_text(value: object) -> str:
     return "; ".join(titles.get(p, p) for p in parts)
 
 
-_ROUTE_REF = re.compile(r"^(RN\d+)\b")
-
-
 def axis_label(axis_id: str, axis_name: str, route_ref: object, status: str | None = None) -> str:
-    """Return a short, readable axis label: ``"RN16 Sévaré–Douentza · closed"``.
+    """Return an axis's label (:func:`geo.sources.curated.axis_label`), with ``status`` after it when given.
 
-    The route number comes first when the reference is a national road (``RN16``),
-    place names are joined by en dashes and a trailing remark in brackets is dropped.
-
-    Parameters
-    ----------
-    axis_id
-        Fallback when the name is empty.
-    axis_name
-        Curated name (``"Sévaré - Douentza"``).
-    route_ref
-        Curated route reference (``"RN16"``, ``"track"``, NaN).
-    status
-        Status to append, or None.
-
-    Returns
-    -------
-    str
+    ``"RN16 Sévaré–Douentza · closed"``.
     """
-    name = re.sub(r"\s*\([^)]*\)\s*$", "", str(axis_name or "")).strip() or axis_id
-    name = re.sub(r"\s+-\s+", "–", name)
-    ref = _ROUTE_REF.match(str(route_ref or ""))
-    text = f"{ref.group(1)} {name}" if ref and not name.startswith(ref.group(1)) else name
+    from geo.sources.curated import axis_label as label
+
+    text = label(axis_id, axis_name, route_ref)
     return f"{text} · {status}" if status else text
 
 

@@ -14,7 +14,7 @@ from streamlit_folium import st_folium
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
 from geo.products.i18n import recorder_label
-from geo.sources.curated import real_crossings
+from geo.sources.curated import crossing_label, real_crossings
 from geo.store import constraints
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS, crossing_agreement, road_status_label
 from layers.basemap import Legend, fit_country, make_map
@@ -122,9 +122,7 @@ def crossing_name(crossings: pd.DataFrame, crossing_id: str) -> str:
     """Return the name of a curated crossing with its river (``Bac de Korioumé (Niger)``)."""
     if crossing_id not in crossings.index:
         return str(crossing_id)
-    name, river = crossings.at[crossing_id, "name"], crossings.at[crossing_id, "river"]
-    name = str(name) if isinstance(name, str) and name.strip() else str(crossing_id)
-    return f"{name} ({river})" if isinstance(river, str) and river.strip() and river not in name else name
+    return crossing_label(crossing_id, crossings.at[crossing_id, "name"], crossings.at[crossing_id, "river"])
 
 
 def locality_choice(value: object) -> str:

@@ -28,6 +28,7 @@ from geo.model.batch import BatchContext, Call, Progress, Runner, change_task, s
 from geo.model.friction import crossing_state
 from geo.model.reach import ReachState
 from geo.model.scenario import Scenario
+from geo.sources.curated import axis_label, crossing_label
 
 logger = logging.getLogger(__name__)
 
@@ -76,26 +77,15 @@ def criticality_items(inputs: object, state: ReachState) -> gpd.GeoDataFrame:
     for axis_id, axis in inputs.axes.iterrows():
         if status[axis_id] == "closed":
             continue
-        ref = axis.get("route_ref")
-        name = str(axis.get("axis_name", axis_id))
-        if isinstance(ref, str) and ref and not name.startswith(ref):
-            name = f"{ref} {name}"
+        name = axis_label(str(axis_id), axis.get("axis_name"), axis.get("route_ref"))
         rows.append(("axis", str(axis_id), name, str(status[axis_id]), axis.geometry))
     if inputs.crossings is not None and len(inputs.crossings):
         usable = crossing_state(inputs, state.crossing_status, state.season)
         for cid, crossing in inputs.crossings.iterrows():
             if not usable.at[cid, "usable"] or len(crossing["cells"]) == 0:
                 continue
-            name = crossing.get("name", cid)
-            rows.append(
-                (
-                    "crossing",
-                    str(cid),
-                    str(name) if isinstance(name, str) and name else str(cid),
-                    str(usable.at[cid, "status"]),
-                    crossing.geometry,
-                )
-            )
+            name = crossing_label(str(cid), crossing.get("name"), crossing.get("river"))
+            rows.append(("crossing", str(cid), name, str(usable.at[cid, "status"]), crossing.geometry))
     return gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=["kind", "item_id", "item_name", "status", "geometry"]),
         geometry="geometry",

@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,6 +136,42 @@ ENCIRCLED_COLUMNS = [
     "recorded_by",
     "recorded_at",
 ]
+
+
+_ROUTE_REF = re.compile(r"^(RN\d+)\b")
+
+
+def axis_label(axis_id: str, axis_name: object, route_ref: object) -> str:
+    """Return a curated axis as people read it: ``"RN16 Sévaré–Douentza"``.
+
+    The one name of an axis on every page, table and product: the route number first when
+    the reference is a national road (``RN16``), place names joined by en dashes, a trailing
+    remark in brackets dropped (``"Sévaré - Koro (route des poissons)"``: ``RN15 Sévaré–Koro``).
+
+    Parameters
+    ----------
+    axis_id
+        Used when the name is empty.
+    axis_name
+        Curated name (``"Sévaré - Douentza"``).
+    route_ref
+        Curated route reference (``"RN16"``, ``"track"``, NaN).
+    """
+    name = axis_name if isinstance(axis_name, str) else ""
+    name = re.sub(r"\s*\([^)]*\)\s*$", "", name).strip() or str(axis_id)
+    name = re.sub(r"\s+-\s+", "–", name)
+    ref = _ROUTE_REF.match(route_ref if isinstance(route_ref, str) else "")
+    return f"{ref.group(1)} {name}" if ref and not name.startswith(ref.group(1)) else name
+
+
+def crossing_label(crossing_id: str, name: object, river: object) -> str:
+    """Return a curated crossing as people read it, with its river: ``"Bac de Korioumé (Niger)"``.
+
+    ``crossing_id`` is used when the name is empty; the river is left out when the name
+    already holds it.
+    """
+    text = name.strip() if isinstance(name, str) and name.strip() else str(crossing_id)
+    return f"{text} ({river})" if isinstance(river, str) and river.strip() and river not in text else text
 
 
 @dataclass(frozen=True)

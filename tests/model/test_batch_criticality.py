@@ -234,6 +234,8 @@ def test_items_are_the_usable_axes_and_crossings(inputs: ModelInputs) -> None:
         ("crossing", "X-B"),
     ]
     assert items.loc[items["item_id"] == "X-B", "item_name"].iloc[0] == "Pont de l'Est"
+    # axes named as on every page (geo.sources.curated.axis_label): route number, en dash
+    assert items.loc[items["item_id"] == "AX-W", "item_name"].iloc[0] == "RN0 Ouest–pont"
     # a closed axis or crossing cannot be cut again
     assert criticality_items(inputs, make_state(axes="closed", bridge="closed")).empty
 
