@@ -4,10 +4,27 @@ from __future__ import annotations
 
 import folium
 import geopandas as gpd
+import pandas as pd
 
 from geo.products.i18n import tr
 from layers.style import POINT_PRECISION_DEG, esc, feature_layer, slim
 from layers.symbols import label_dx, symbol_icon
+
+#: Capitals of the regions (COD-AB 2015 and the 2021 regions Ménaka and Taoudénit): their
+#: label may cross a symbol where no side is free (:class:`layers.symbols.LabelDeclutter`).
+REGION_CAPITALS = (
+    "Bamako",
+    "Kayes",
+    "Koulikoro",
+    "Sikasso",
+    "Ségou",
+    "Mopti",
+    "Tombouctou",
+    "Gao",
+    "Kidal",
+    "Ménaka",
+    "Taoudenni",
+)
 
 
 def build_towns_layer(
@@ -37,7 +54,10 @@ def build_towns_layer(
     Returns
     -------
     folium.FeatureGroup
-        One :func:`layers.style.feature_layer`: a dot per town, its name (escaped) always shown.
+        One :func:`layers.style.feature_layer`: a dot per town, its name (escaped) always
+        shown, its ``label_rank`` (:func:`label_ranks`: where labels would overlap, the map
+        shows the lower rank, :class:`layers.symbols.LabelDeclutter`) and ``label_keep``
+        (a regional capital, :data:`REGION_CAPITALS`).
     """
     from geo.config import WORK_CRS
 
@@ -56,6 +76,8 @@ def build_towns_layer(
             "label": pts["name"].map(esc).to_numpy(),
             "label_class": "town-label",
             "label_dx": label_dx("town"),
+            "label_rank": label_ranks(pts["name"]),
+            "label_keep": pts["name"].isin(REGION_CAPITALS).to_numpy(),
             "icon": [symbol_icon("town")] * len(pts),
         },
         geometry=pts.geometry.to_numpy(),
@@ -63,3 +85,26 @@ def build_towns_layer(
     )
     feature_layer(slim(points, tolerance_m=0.0, precision_deg=POINT_PRECISION_DEG)).add_to(group)
     return group
+
+
+def label_ranks(names: pd.Series) -> list[int]:
+    """Return the importance of each town's label, 0 first (shown first where labels collide).
+
+    The order of :data:`geo.products.printmap.MAIN_TOWNS`: the regional capitals, then the
+    cercle capitals; other places (the gazetteer localities named around a point, most
+    populous first) after them, in the order given.
+
+    Parameters
+    ----------
+    names
+        Town names, in the order of the rows.
+
+    Returns
+    -------
+    list of int
+        One rank per name, all distinct.
+    """
+    from geo.products.printmap import MAIN_TOWNS
+
+    main = {name: i for i, name in enumerate(MAIN_TOWNS)}
+    return [main.get(str(n), len(MAIN_TOWNS) + i) for i, n in enumerate(names)]

@@ -11,6 +11,10 @@ The same HTML draws the legend swatches (:func:`swatch_html`), so the legend sho
 exactly what the map shows. The symbol HTML holds only colours chosen by the code; names
 reach the map as a feature's escaped ``label`` or ``tip`` (:func:`layers.style.feature_layer`),
 never through the icon.
+
+Permanent labels never overlap: :class:`LabelDeclutter` (added with the CSS by
+:func:`add_symbol_css`) hides, at each zoom, the labels that would cover a label or a
+symbol of more importance, and shows them again when zooming in gives them room.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import re
 
 import folium
+from branca.element import MacroElement, Template
 
 from layers.style import esc
 
@@ -41,6 +46,8 @@ SYMBOL_CSS = """<style>
 .leaflet-tooltip.town-label{background:transparent;border:none;box-shadow:none;padding:0 2px;
   font:11px/1.1 sans-serif;color:#222;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
 .leaflet-tooltip.hub-label:before,.leaflet-tooltip.town-label:before{display:none}
+.leaflet-tooltip.hub-label,.leaflet-tooltip.town-label{margin-left:0}
+.leaflet-tooltip.map-label-hidden{visibility:hidden}
 </style>"""
 
 #: Symbol kind -> (width, height) of the icon box in px (the anchor is its centre).
@@ -105,10 +112,139 @@ def swatch_html(kind: str, colour: str = "#ffffff") -> str:
 
 
 def add_symbol_css(m: folium.Map) -> None:
-    """Add :data:`SYMBOL_CSS` to the page of ``m`` (once)."""
+    """Add :data:`SYMBOL_CSS` to the page of ``m`` and :class:`LabelDeclutter` to the map (once each)."""
     header = m.get_root().header
     if "map_symbol_css" not in header._children:
         header.add_child(folium.Element(SYMBOL_CSS), name="map_symbol_css")
+    if "label_declutter" not in m._children:
+        m.add_child(LabelDeclutter(), name="label_declutter")
+
+
+#: Room kept free around a placed label, px.
+LABEL_GAP_PX = 2
+#: A symbol whose centre is this close (px) to a label's point is that place's own (an
+#: encircled town's no-entry sign): it never hides the label.
+OWN_SYMBOL_PX = 10
+
+
+class LabelDeclutter(MacroElement):
+    """Hide the permanent labels that would overlap, as a cartographer does; run at each zoom.
+
+    The map's permanent tooltips of class ``hub-label`` or ``town-label`` (a feature's
+    ``label`` in :func:`layers.style.feature_layer`) are placed greedily, most important
+    first: hub labels (always shown), then towns by their ``label_rank`` property (0 first;
+    :func:`layers.places.label_ranks`), then in the order drawn. A label goes right of its
+    point, else left of it; a town label that fits on neither side is hidden (class
+    ``map-label-hidden``; its dot stays) until zooming in gives it room.
+
+    A side fits when its box, :data:`LABEL_GAP_PX` apart, meets no label already placed,
+    no hub square, no other symbol (no-entry sign, crossing) and no dot of a town placed
+    before. Hub labels and
+    the labels whose feature has ``label_keep`` (regional capitals,
+    :data:`layers.places.REGION_CAPITALS`) may, when neither side fits, cross a symbol or a
+    dot (never a label or a hub square): they are hidden only by a label, hubs never. A
+    place's own symbol (closer than :data:`OWN_SYMBOL_PX` to its point, an encircled
+    town's sign) is no obstacle.
+
+    It runs when the map opens, after each zoom or resize and when a layer is shown or
+    hidden (the layer control). Boxes come from each label's point in Leaflet layer pixels
+    and its size, read once per label: a pass reads no layout, sorts the labels only when
+    the map's layers change, and tests each box against those placed (a few hundred labels
+    at most). The script holds no text from data or users (class names and numbers of this
+    module only), so nothing in it needs escaping.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    var GAP = {{ this.gap_px }}, OWN = {{ this.own_px }}, DOT = {{ this.dot_px }};
+    var SYM = /map-sym-(hub|noentry|bridge|ferry|pirogue|ford)\\b/;
+    var labels = null, symbols = null, pending = false;
+    function collect() {
+        // labels sorted by importance, once per change of the map's layers
+        labels = []; symbols = [];
+        map.eachLayer(function (layer) {
+            var tip = layer.getTooltip && layer.getTooltip(), icon = layer.options && layer.options.icon;
+            if (layer instanceof L.Marker && icon && SYM.test(icon.options.html || "")) {
+                var size = L.point(icon.options.iconSize || [0, 0]);
+                symbols.push({layer: layer, w: size.x, h: size.y, kind: SYM.exec(icon.options.html)[1]});
+            }
+            if (!tip || !tip.options.permanent) { return; }
+            var cls = tip.options.className || "";
+            if (cls !== "hub-label" && cls !== "town-label") { return; }
+            var p = (layer.feature && layer.feature.properties) || {};
+            if (tip._dx === undefined) { tip._dx = Math.abs(L.point(tip.options.offset).x); }
+            var hub = cls === "hub-label";
+            labels.push({tip: tip, hub: hub, keep: hub || !!p.label_keep, rank: +(p.label_rank || 0),
+                         i: labels.length});
+        });
+        labels.sort(function (a, b) { return (b.hub - a.hub) || (a.rank - b.rank) || (a.i - b.i); });
+    }
+    function hits(box, boxes) {
+        for (var k = 0; k < boxes.length; k++) {
+            var o = boxes[k];
+            if (box[0] < o[2] + GAP && o[0] < box[2] + GAP && box[1] < o[3] + GAP && o[1] < box[3] + GAP) {
+                return true;
+            }
+        }
+        return false;
+    }
+    function place(tip, direction) {
+        if (tip.options.direction === direction) { return; }
+        tip.options.direction = direction;
+        tip.options.offset = [direction === "left" ? -tip._dx : tip._dx, 0];
+        tip.update();
+    }
+    function run() {
+        pending = false;
+        if (!labels) { collect(); }
+        var taken = [], squares = [], signs = [], dots = [];
+        symbols.forEach(function (s) {
+            var p = map.latLngToLayerPoint(s.layer.getLatLng());
+            var mark = {p: p, box: [p.x - s.w / 2, p.y - s.h / 2, p.x + s.w / 2, p.y + s.h / 2]};
+            (s.kind === "hub" ? squares : signs).push(mark);
+        });
+        function near(marks, p) {
+            // boxes of the symbols other than the place's own
+            var far = marks.filter(function (m) { return m.p.distanceTo(p) > OWN; });
+            return far.map(function (m) { return m.box; });
+        }
+        labels.forEach(function (l) {
+            var el = l.tip.getElement();
+            if (!el || !l.tip._map) { return; }
+            if (!l.w) { l.w = el.offsetWidth; l.h = el.offsetHeight; }  // size read once
+            if (!l.w) { return; }  // not laid out yet (hidden map): left as drawn
+            var p = map.latLngToLayerPoint(l.tip.getLatLng()), y0 = p.y - l.h / 2, y1 = p.y + l.h / 2;
+            var sides = {right: [p.x + l.tip._dx, y0, p.x + l.tip._dx + l.w, y1],
+                         left: [p.x - l.tip._dx - l.w, y0, p.x - l.tip._dx, y1]};
+            var hard = taken.concat(near(squares, p)), soft = near(signs, p).concat(near(dots, p));
+            var side = null;
+            ["right", "left"].forEach(function (d) {
+                if (!side && !hits(sides[d], hard) && !hits(sides[d], soft)) { side = d; }
+            });
+            if (l.keep) {  // a hub or a regional capital may cross a sign or a lesser dot
+                ["right", "left"].forEach(function (d) { if (!side && !hits(sides[d], hard)) { side = d; } });
+            }
+            if (!side && l.hub) { side = "right"; }  // hubs always shown
+            if (side) { place(l.tip, side); taken.push(sides[side]); }
+            L.DomUtil[side ? "removeClass" : "addClass"](el, "map-label-hidden");
+            if (!l.hub) { dots.push({p: p, box: [p.x - DOT, p.y - DOT, p.x + DOT, p.y + DOT]}); }
+        });
+    }
+    function schedule() { if (!pending) { pending = true; setTimeout(run, 0); } }
+    map.on("zoomend viewreset resize", schedule);
+    map.on("layeradd layerremove", function () { labels = null; schedule(); });
+    schedule();
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "LabelDeclutter"
+        self.gap_px = int(LABEL_GAP_PX)
+        self.own_px = int(OWN_SYMBOL_PX)
+        self.dot_px = -(-SIZES["town"][0] // 2)  # half a town dot, rounded up
 
 
 def symbol_icon(kind: str, colour: str = "#ffffff") -> dict:
@@ -135,15 +271,22 @@ def symbol_icon(kind: str, colour: str = "#ffffff") -> dict:
 
 
 def label_dx(kind: str) -> int:
-    """Offset (px) of a permanent label right of the symbol of ``kind`` (half its width, plus 2)."""
-    return SIZES[kind][0] // 2 + 2
+    """Offset (px) of a permanent label right of the symbol of ``kind`` (half its width, plus 8).
+
+    The whole gap between point and label: the labels' CSS takes off Leaflet's 6 px margin
+    of a tooltip's arrow (:data:`SYMBOL_CSS`), so :class:`LabelDeclutter` knows each box.
+    """
+    return SIZES[kind][0] // 2 + 8
 
 
 __all__ = [
     "CROSSING_KINDS",
+    "LABEL_GAP_PX",
+    "OWN_SYMBOL_PX",
     "SIZES",
     "SYMBOL_CSS",
     "add_symbol_css",
+    "LabelDeclutter",
     "esc",
     "swatch_html",
     "label_dx",

@@ -229,6 +229,42 @@ def test_hubs_and_towns_are_labelled_permanently() -> None:
     assert hub_label("Bamako (national HAWG)") == "Bamako"
 
 
+def test_town_labels_carry_their_rank_and_every_labelled_map_declutters() -> None:
+    from geo.products.printmap import MAIN_TOWNS
+    from layers.places import REGION_CAPITALS
+    from layers.symbols import LABEL_GAP_PX, OWN_SYMBOL_PX
+
+    names = ["Around 1", "Djenné", "Bamako", "Around 2", "Mopti"]
+    towns = gpd.GeoDataFrame(
+        {"name": names},
+        geometry=[Point(-4.0 + i, 14.0) for i in range(len(names))],
+        crs="EPSG:4326",
+    )
+    group = build_towns_layer(towns, lang="fr")
+    props = {p["label"]: p for p in feature_properties(group)}
+    n = len(MAIN_TOWNS)
+    # main towns by their order in MAIN_TOWNS (regional capitals first), others after, as given
+    assert {k: props[k]["label_rank"] for k in names} == {
+        "Around 1": n,
+        "Djenné": MAIN_TOWNS.index("Djenné"),
+        "Bamako": 0,
+        "Around 2": n + 3,
+        "Mopti": MAIN_TOWNS.index("Mopti"),
+    }
+    assert {k for k in names if props[k]["label_keep"]} == {"Bamako", "Mopti"}
+    assert set(REGION_CAPITALS) <= set(MAIN_TOWNS)
+    # one declutter pass per map, run on load, after each zoom and when layers change
+    m = make_map(asset_base="static/vendor")
+    add_symbol_css(m)
+    add_symbol_css(m)
+    group.add_to(m)
+    html = m.get_root().render()
+    assert html.count("function collect()") == 1
+    assert f"var GAP = {LABEL_GAP_PX}, OWN = {OWN_SYMBOL_PX}, DOT = 4;" in html
+    assert 'map.on("zoomend viewreset resize", schedule)' in html
+    assert ".leaflet-tooltip.map-label-hidden{visibility:hidden}" in html
+
+
 def test_incidents_encircled_and_hubs_have_distinct_symbols() -> None:
     html = _html(
         build_incidents_layer(_incidents()),

@@ -1,0 +1,129 @@
+"""Headless Chromium, in French at 1440x900: town and hub labels never overlap on the maps.
+
+The live map and the Constraints page's map open on the whole country, where the centre of
+Mali (Tombouctou, Goundam, Diré, Mopti, Ténenkou, Djenné...) has more names than room:
+:class:`layers.symbols.LabelDeclutter` hides the less important ones, hubs always shown, and
+shows them again when zooming in gives them room.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from browser_app import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, require_chromium, running_app
+
+from geo.products.i18n import tr
+
+pytestmark = pytest.mark.e2e
+USER, PASSWORD, ROLE = "awa", "correct horse battery", "advisor"
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: The box (viewport px) of every label on the map, and whether it is shown.
+LABELS_JS = """els => els.map(e => {
+  const r = e.getBoundingClientRect();
+  return {text: e.textContent, hub: e.classList.contains('hub-label'),
+          shown: getComputedStyle(e).visibility !== 'hidden', box: [r.left, r.top, r.right, r.bottom]};
+})"""
+
+
+@pytest.fixture(scope="module")
+def french_app(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    require_chromium()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MALI_ACCESS_LANG", "fr")
+        tmp = tmp_path_factory.mktemp("labels_fr")
+        with running_app(data_dir, tmp, user=USER, password=PASSWORD, role=ROLE) as url:
+            yield url
+
+
+def sign_in_fr(page) -> None:  # noqa: ANN001
+    """Sign in through the sidebar form of the French app (retried while the page reruns)."""
+    sidebar = page.get_by_test_id("stSidebar")
+    signed_in = sidebar.get_by_text(tr("auth.signed_in_as", "fr", who=USER, role=tr(f"role.{ROLE}", "fr")))
+    page.get_by_role("heading", name=tr("public.title", "fr")).wait_for(timeout=60_000)
+    for _attempt in range(3):
+        page.wait_for_timeout(1000)  # let the first run finish before typing
+        for key, text in (("auth.user_name", USER), ("auth.password", PASSWORD)):
+            box = sidebar.get_by_role("textbox", name=tr(key, "fr"))
+            box.click()
+            box.type(text)
+        page.wait_for_timeout(500)
+        sidebar.get_by_role("button", name=tr("auth.sign_in", "fr")).click()
+        try:
+            signed_in.wait_for(timeout=20_000)
+            break
+        except Exception:  # noqa: BLE001 - retried, then asserted below
+            continue
+    assert signed_in.is_visible()
+
+
+def open_map(page, nav_key: str):  # noqa: ANN001, ANN201
+    """Open the page of ``nav_key`` and return its map's frame once its labels are drawn."""
+    page.get_by_test_id("stSidebar").get_by_role("link", name=tr(nav_key, "fr")).click(timeout=30_000)
+    frame = page.frame_locator(MAP_IFRAME).first
+    frame.locator(".leaflet-tooltip.town-label").first.wait_for(state="attached", timeout=120_000)
+    page.wait_for_timeout(2000)  # the country fitted to the iframe's size, labels placed
+    return frame
+
+
+def labels(frame) -> list[dict]:  # noqa: ANN001
+    """Every town and hub label of the map: text, hub or not, shown or not, box (px)."""
+    return frame.locator(".leaflet-tooltip.town-label, .leaflet-tooltip.hub-label").evaluate_all(LABELS_JS)
+
+
+def overlaps(found: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of shown labels whose boxes intersect (a shared edge is no overlap)."""
+    shown = [lab for lab in found if lab["shown"]]
+    out = []
+    for i, a in enumerate(shown):
+        for b in shown[i + 1 :]:
+            (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = a["box"], b["box"]
+            if ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1:
+                out.append((a["text"], b["text"]))
+    return out
+
+
+def zoom_in(page, frame, times: int) -> None:  # noqa: ANN001
+    """Zoom the map in by its + button, ``times`` steps, and let the labels be placed again."""
+    for _ in range(times):
+        frame.locator(".leaflet-control-zoom-in").click()
+        page.wait_for_timeout(800)
+    page.wait_for_timeout(1000)
+
+
+def test_labels_never_overlap_and_come_back_when_zooming_in(french_app: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(french_app)
+            sign_in_fr(page)
+            # the live map at whole-country zoom
+            frame = open_map(page, "nav.live_map")
+            country = labels(frame)
+            page.screenshot(path=str(ARTIFACTS / "labels_live_country_fr.png"))
+            assert overlaps(country) == []
+            shown = {lab["text"] for lab in country if lab["shown"]}
+            hubs = {lab["text"] for lab in country if lab["hub"]}
+            assert hubs and hubs <= shown  # hubs always win
+            assert len(shown) < len(country)  # the centre has more names than room: some wait
+            # zoomed in twice: more room, more names, still none over another
+            zoom_in(page, frame, 2)
+            closer = labels(frame)
+            page.screenshot(path=str(ARTIFACTS / "labels_live_zoom2_fr.png"))
+            assert overlaps(closer) == []
+            assert len([lab for lab in closer if lab["shown"]]) > len(shown)
+            # the smaller map of the Constraints page
+            frame = open_map(page, "nav.constraints")
+            small = labels(frame)
+            page.screenshot(path=str(ARTIFACTS / "labels_constraints_fr.png"))
+            assert overlaps(small) == []
+            assert 0 < len([lab for lab in small if lab["shown"]]) < len(small)
+        finally:
+            browser.close()
+    assert errors == []
