@@ -138,13 +138,12 @@ class LabelDeclutter(MacroElement):
     ``map-label-hidden``; its dot stays) until zooming in gives it room.
 
     A side fits when its box, :data:`LABEL_GAP_PX` apart, meets no label already placed,
-    no hub square, no other symbol (no-entry sign, crossing) and no dot of a town placed
-    before. Hub labels and
-    the labels whose feature has ``label_keep`` (regional capitals,
-    :data:`layers.places.REGION_CAPITALS`) may, when neither side fits, cross a symbol or a
-    dot (never a label or a hub square): they are hidden only by a label, hubs never. A
-    place's own symbol (closer than :data:`OWN_SYMBOL_PX` to its point, an encircled
-    town's sign) is no obstacle.
+    no hub square, no other symbol (no-entry sign, crossing) and no other town's dot (a
+    name never sits on a place it does not name). Hub labels and the labels whose feature
+    has ``label_keep`` (regional capitals, :data:`layers.places.REGION_CAPITALS`) may,
+    when neither side fits, cross a symbol or a dot (never a label or a hub square): they
+    are hidden only by a label, hubs never. A place's own symbol (closer than
+    :data:`OWN_SYMBOL_PX` to its point, an encircled town's sign) is no obstacle.
 
     It runs when the map opens, after each zoom or resize and when a layer is shown or
     hidden (the layer control). Boxes come from each label's point in Leaflet layer pixels
@@ -204,17 +203,21 @@ class LabelDeclutter(MacroElement):
             var mark = {p: p, box: [p.x - s.w / 2, p.y - s.h / 2, p.x + s.w / 2, p.y + s.h / 2]};
             (s.kind === "hub" ? squares : signs).push(mark);
         });
+        labels.forEach(function (l) {
+            var p = l.p = l.tip._map ? map.latLngToLayerPoint(l.tip.getLatLng()) : null;
+            if (p && !l.hub) { dots.push({p: p, box: [p.x - DOT, p.y - DOT, p.x + DOT, p.y + DOT]}); }
+        });
         function near(marks, p) {
             // boxes of the symbols other than the place's own
             var far = marks.filter(function (m) { return m.p.distanceTo(p) > OWN; });
             return far.map(function (m) { return m.box; });
         }
         labels.forEach(function (l) {
-            var el = l.tip.getElement();
-            if (!el || !l.tip._map) { return; }
+            var el = l.tip.getElement(), p = l.p;
+            if (!el || !p) { return; }
             if (!l.w) { l.w = el.offsetWidth; l.h = el.offsetHeight; }  // size read once
             if (!l.w) { return; }  // not laid out yet (hidden map): left as drawn
-            var p = map.latLngToLayerPoint(l.tip.getLatLng()), y0 = p.y - l.h / 2, y1 = p.y + l.h / 2;
+            var y0 = p.y - l.h / 2, y1 = p.y + l.h / 2;
             var sides = {right: [p.x + l.tip._dx, y0, p.x + l.tip._dx + l.w, y1],
                          left: [p.x - l.tip._dx - l.w, y0, p.x - l.tip._dx, y1]};
             var hard = taken.concat(near(squares, p)), soft = near(signs, p).concat(near(dots, p));
@@ -222,13 +225,12 @@ class LabelDeclutter(MacroElement):
             ["right", "left"].forEach(function (d) {
                 if (!side && !hits(sides[d], hard) && !hits(sides[d], soft)) { side = d; }
             });
-            if (l.keep) {  // a hub or a regional capital may cross a sign or a lesser dot
+            if (l.keep) {  // a hub or a regional capital may cross a symbol or a town's dot
                 ["right", "left"].forEach(function (d) { if (!side && !hits(sides[d], hard)) { side = d; } });
             }
             if (!side && l.hub) { side = "right"; }  // hubs always shown
             if (side) { place(l.tip, side); taken.push(sides[side]); }
             L.DomUtil[side ? "removeClass" : "addClass"](el, "map-label-hidden");
-            if (!l.hub) { dots.push({p: p, box: [p.x - DOT, p.y - DOT, p.x + DOT, p.y + DOT]}); }
         });
     }
     function schedule() { if (!pending) { pending = true; setTimeout(run, 0); } }
