@@ -277,8 +277,9 @@ def build_counts_choropleth(
     counts: pd.DataFrame,
     *,
     level: int,
-    name: str = "Incidents per unit",
+    name: str | None = None,
     show: bool = True,
+    lang: str = "en",
 ) -> folium.FeatureGroup:
     """Admin units shaded by their number of incidents.
 
@@ -290,6 +291,13 @@ def build_counts_choropleth(
         :func:`geo.model.incidents.counts_by_admin` at the same level.
     level
         2 (cercle) or 3 (commune) usually.
+    name
+        Layer name (plain text; escaped here); None: "Nombre par unité administrative" in
+        ``lang``.
+    show
+        Visible when the map opens.
+    lang
+        ``{"fr", "en"}``: layer name and tooltip labels ("Nom", "Code P", "Incidents", "Morts").
 
     Returns
     -------
@@ -297,6 +305,8 @@ def build_counts_choropleth(
         A GeoJson of the units (EPSG:4326) with fill by class and a tooltip
         (name, P-code, incidents, fatalities), names escaped.
     """
+    from geo.products.i18n import tr
+
     key = f"adm{level}_pcode"
     table = counts[[key, "incidents", "fatalities"]].rename(columns={key: "pcode"})
     gdf = units[["pcode", "name", "geometry"]].to_crs(STORAGE_CRS).reset_index(drop=True)
@@ -304,7 +314,8 @@ def build_counts_choropleth(
     gdf[["incidents", "fatalities"]] = gdf[["incidents", "fatalities"]].fillna(0).astype(int)
     gdf["name"] = gdf["name"].map(esc)
     gdf["pcode"] = gdf["pcode"].map(esc)
-    group = folium.FeatureGroup(name=esc(name), show=show)  # shown as HTML by Leaflet
+    label = name if name is not None else tr("incidents.counts", lang)
+    group = folium.FeatureGroup(name=esc(label), show=show)  # shown as HTML by Leaflet
     folium.GeoJson(
         gdf,
         style_function=lambda f: {
@@ -315,7 +326,15 @@ def build_counts_choropleth(
         },
         tooltip=folium.GeoJsonTooltip(
             ["name", "pcode", "incidents", "fatalities"],
-            aliases=["Unit", "P-code", "Incidents", "Fatalities"],
+            aliases=[
+                esc(tr(key, lang))
+                for key in (
+                    "map.tip_name",
+                    "map.tip_pcode",
+                    "incidents.col.incidents",
+                    "incidents.col.fatalities",
+                )
+            ],
         ),
     ).add_to(group)
     return group

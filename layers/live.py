@@ -188,10 +188,10 @@ def build_live_map(
     m = make_map() if asset_base is None else make_map(asset_base=asset_base)
     add_symbol_css(m)
     fit_country(m, admin1)
-    build_admin_layer(admin1, level=1, name=tr("map.layer_admin1", lang)).add_to(m)
-    build_admin_layer(admin2, level=2, name=tr("map.layer_admin2", lang)).add_to(m)
+    build_admin_layer(admin1, level=1, lang=lang).add_to(m)
+    build_admin_layer(admin2, level=2, lang=lang).add_to(m)
     if admin3 is not None:
-        build_admin_layer(admin3, level=3, tolerance_m=400.0, name=tr("map.layer_admin3", lang)).add_to(m)
+        build_admin_layer(admin3, level=3, tolerance_m=400.0, lang=lang).add_to(m)
     reach_hubs: list[str] = []
     if bands is not None:
         drawn = set(bands["hub_id"])

@@ -238,7 +238,7 @@ fit_country(m, common.admin(folder, 1), legend_room_px=0)  # the whole country, 
 if view in ("admin2", "admin3"):
     level = 2 if view == "admin2" else 3
     counts = counts_by_admin(shown, level=level, admin=common.admin(folder, level))
-    build_counts_choropleth(common.admin(folder, level), counts, level=level).add_to(m)
+    build_counts_choropleth(common.admin(folder, level), counts, level=level, lang=common.lang()).add_to(m)
 # Region and cercle outlines (lines): over the choropleth, under the markers.
 for group in build_admin_outlines(common.admin(folder, 1), common.admin(folder, 2), lang=common.lang()):
     group.add_to(m)

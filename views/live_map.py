@@ -81,7 +81,7 @@ if bands is not None:
     st.subheader(t("live.reachable"))
     # a Markdown table: the interactive grid took a quarter of the live map's browser CPU,
     # st.table's Arrow code a sixth (bench/bench_load.py), for 3 rows per hub
-    figures = [t(f"bands.col.{c}") for c in ("area_km2", "population", "localities")]
+    figures = [t(f"bands.col.{c}") for c in ("hours", *common.BAND_FIGURES)]  # as common.show_band_table
     common.text_table(common.band_table(bands), right=figures)
     blocked = bands[~bands["hub_status"].isin(["ok", "moved"])].drop_duplicates("hub")
     for _, row in blocked.iterrows():

@@ -62,6 +62,11 @@ def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
     headers = {json.loads(f'"{h}"') for h in re.findall(r"<th>(.*?)<\\/th>", script)}
     assert {tr("mpop.aor", "fr"), tr("mpop.season", "fr"), tr("mpop.status", "fr")} <= headers
     assert not headers & english
+    # region and cercle tooltips labelled in French ("Nom", "Code P"), no English field label
+    aliases = [json.loads(a) for a in re.findall(r"let aliases = (\[.*?\]);", script)]
+    assert aliases and all(a == [tr("map.tip_name", "fr"), tr("map.tip_pcode", "fr")] for a in aliases)
+    assert aliases[0] == ["Nom", "Code P"]
+    assert not re.search(r'"(Name|P-code)"', script)
     assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]  # no CDN
     assert "$(" not in script  # no jQuery needed
     # the band table, in Markdown (no Arrow code for the browser): cells escaped, figures right
@@ -74,7 +79,7 @@ def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
     assert len(table) == 3 * n_hubs and set(table["Hub"]) >= {"Gao", "Mopti (Sévaré)"}
     cols = ("hub", "hours", "area_km2", "population", "localities", "hub_status")
     assert header == [tr(f"bands.col.{c}", "fr") for c in cols]
-    assert rule == [":---", ":---", "---:", "---:", "---:", ":---"]
+    assert rule == [":---", "---:", "---:", "---:", "---:", ":---"]  # hours right, as the other figures
     assert table["Superficie (km²)"].str.fullmatch(r"\d{1,3}(\u202f\d{3})*").all()  # Babel's French grouping
 
 

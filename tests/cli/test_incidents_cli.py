@@ -162,8 +162,11 @@ def test_incidents_page_smoke(data_dir, tmp_path, monkeypatch):
     at.sidebar.radio[0].set_value("admin3").run()  # the map views are codes shown with labels
     assert not at.exception
     script = json.loads(at.get("component_instance")[0].proto.json_args)["script"]
-    assert f'"{regions}"' in script and "Incidents per unit" in script
-    assert script.index("Incidents per unit") < script.index(f'"{regions}"')  # outlines over the fill
+    fill = tr("incidents.counts", "en")  # the choropleth's layer, named in the page's language
+    assert f'"{regions}"' in script and f'"{fill}"' in script
+    assert script.index(f'"{fill}"') < script.index(f'"{regions}"')  # outlines over the fill
+    for label in (tr(k, "en") for k in ("map.tip_name", "map.tip_pcode", "incidents.col.fatalities")):
+        assert label in script, label
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Filtered incidents (CSV + HXL)", "Counts per cercle (admin 2) (CSV + HXL)"]
 
