@@ -287,9 +287,33 @@ def form_fields() -> dict[str, str]:
     return {code: t(key).removesuffix(" *").strip() for code, key in keys.items()}
 
 
-def episode_choice(value: object) -> str:
-    """Label of an episode choice: its id, or "➕ new episode" for :data:`NEW`."""
-    return t("cons.new_episode") if value == NEW else str(value)
+def cercle_of(adm3_pcode: object) -> str:
+    """Return the name of the cercle (admin2) holding the commune ``adm3_pcode``; "" when unknown."""
+    communes = common.admin(folder, 3).set_index("pcode")["parent_pcode"]
+    cercles = common.admin(folder, 2).set_index("pcode")["name"]
+    parent = communes.get(str(adm3_pcode)) if isinstance(adm3_pcode, str) and adm3_pcode else None
+    name = cercles.get(parent) if parent is not None else None
+    return str(name) if isinstance(name, str) else ""
+
+
+def episode_label(episode: pd.Series) -> str:
+    """Return an encirclement episode as people name it, in the session's language (not escaped).
+
+    ``Dioura (Ténenkou), depuis le 3 décembre 2026``: its locality, the cercle of its
+    commune (left out when its P-code is unknown) and its start date written out
+    (:func:`views.common.day`); the episode id (``Dioura@2026-12-03``) stays internal.
+
+    Parameters
+    ----------
+    episode
+        One row of :func:`geo.store.constraints.encircled_history` (``locality``,
+        ``adm3_pcode``, ``since``).
+    """
+    cercle = cercle_of(episode.get("adm3_pcode"))
+    since = common.day(episode["since"])
+    if cercle:
+        return t("cons.episode_label", locality=episode["locality"], cercle=cercle, date=since)
+    return t("cons.episode_label_no_cercle", locality=episode["locality"], date=since)
 
 
 common.init_state()
@@ -795,23 +819,26 @@ else:
                 hide_index=True,
                 width="stretch",
             )
+    by_id = current.set_index("episode_id")
+    labels = {NEW: t("cons.new_episode")} | {e: episode_label(row) for e, row in by_id.iterrows()}
     episode = st.selectbox(
         t("cons.episode"),
-        [NEW, *current["episode_id"]],
+        list(labels),
         key="pick_episode",
-        format_func=episode_choice,
+        format_func=lambda value: labels.get(value, str(value)),
         filter_mode=None,
     )
-    base = current.set_index("episode_id").loc[episode] if episode != NEW else None
+    base = by_id.loc[episode] if episode != NEW else None
     episode_versions = history[history["episode_id"] == episode]["version_id"]
     based_on = form_base(
         "episode", f"{locality}|{episode}", int(episode_versions.max()) if len(episode_versions) else 0
     )
     with st.form("encircled_form", enter_to_submit=False):
-        st.subheader(t("cons.record_encirclement") if base is None else t("cons.update", item=md(episode)))
+        named = md(labels.get(episode, ""))
+        st.subheader(t("cons.record_encirclement") if base is None else t("cons.update", item=named))
         if based_on:
             n_based = constraints.version_numbers(history, "episode_id").get(based_on, based_on)
-            st.caption(t("cons.based_on", n=n_based, item=md(episode)))
+            st.caption(t("cons.based_on", n=n_based, item=named))
         if locality == NEW and origin == GAZETTEER:  # the gazetteer's name, not typed
             name = st.text_input(
                 t("cons.locality_required"), value=place["name"] if place else "", disabled=True

@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT
 from geo.escape import markdown_text as md
-from geo.products.i18n import tr
+from geo.products.i18n import format_date, tr
+from geo.sources.admin import load_admin
 from geo.sources.places import load_places, resolve_place
 from geo.store import constraints
 
@@ -112,8 +113,31 @@ def test_the_first_match_is_picked_and_the_saved_locality_shown_after_saving(
     assert at.selectbox(key="pick_episode").value == str(hist["episode_id"].iloc[0])
     assert none not in [c.value for c in at.caption]
     assert not [r for r in at.radio if r.key == "encircle_place"]
-    head = tr("cons.update", "fr", item=md(str(hist["episode_id"].iloc[0])))
-    assert head in [h.value for h in at.subheader]
+    # the episode named as people name it (locality, cercle, start date written out), its id
+    # ("Dinangourou@2025-12-01") kept internal: not in the picker, the heading or the caption
+    episode_id = str(hist["episode_id"].iloc[0])
+    communes = load_admin(data_dir, 3).set_index("pcode")["parent_pcode"]
+    cercle = load_admin(data_dir, 2).set_index("pcode").at[communes[hist["adm3_pcode"].iloc[0]], "name"]
+    since = format_date(hist["since"].iloc[0], "fr")
+    label = tr("cons.episode_label", "fr", locality="Dinangourou", cercle=cercle, date=since)
+    assert label == f"Dinangourou ({cercle}), depuis le {since}" and " 20" in since
+    assert label in at.selectbox(key="pick_episode").options
+    assert tr("cons.update", "fr", item=md(label)) in [h.value for h in at.subheader]
+    assert tr("cons.based_on", "fr", n=1, item=md(label)) in [c.value for c in at.caption]
+    shown = [o for o in at.selectbox(key="pick_episode").options] + [h.value for h in at.subheader]
+    assert not [x for x in shown + [c.value for c in at.caption] if episode_id in _plain(x)]
+    # in English as well
+    at.session_state["lang"] = "en"
+    at.run()
+    english = tr(
+        "cons.episode_label",
+        "en",
+        locality="Dinangourou",
+        cercle=cercle,
+        date=format_date(hist["since"].iloc[0], "en"),
+    )
+    assert english.endswith(f"), since {format_date(hist['since'].iloc[0], 'en')}")
+    assert english in at.selectbox(key="pick_episode").options
 
 
 def test_a_recorded_locality_found_again_is_opened_not_duplicated(page: tuple[AppTest, Path]) -> None:
