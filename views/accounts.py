@@ -612,22 +612,24 @@ def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
     Help, titles and argparse's messages in ``lang`` (default ``MALI_ACCESS_LANG``, then
     French), as ``python -m geo`` (:class:`geo.cli.common.Parser`).
     """
-    from geo.cli.common import Parser, hx, use_lang
+    from geo.cli.common import Parser, codes_help, help_lang, hx, use_lang
 
     use_lang(lang or _lang())
     p = Parser(prog="python -m views.accounts", description=hx("acc.h.main", var=USERS_ENV_VAR))
     p.add_argument("--users", metavar="FILE", help=hx("acc.h.users", var=USERS_ENV_VAR))
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help=hx("acc.h.add"), description=hx("acc.h.add"))
-    add.add_argument("name", metavar="NAME", help=hx("acc.h.name"))
-    add.add_argument("--role", required=True, choices=ACCOUNT_ROLES, help=hx("acc.h.role"))
+    name = tr("first.name_placeholder", help_lang())  # NOM / NAME, as the first-run page shows it
+    add.add_argument("name", metavar=name, help=hx("acc.h.name"))
+    roles = {role: tr(f"role.{role}", help_lang()) for role in ACCOUNT_ROLES}  # role.advisor, ...
+    add.add_argument("--role", required=True, choices=ACCOUNT_ROLES, help=codes_help(roles, "acc.h.role"))
     add.add_argument("--replace", action="store_true", help=hx("acc.h.replace"))
     add.add_argument("--password-stdin", action="store_true", help=hx("acc.h.password_stdin"))
     actions.add_parser("list", help=hx("acc.h.list"), description=hx("acc.h.list"))
     rm = actions.add_parser("remove", help=hx("acc.h.remove"), description=hx("acc.h.remove"))
-    rm.add_argument("name", metavar="NAME", help=hx("acc.h.name"))
+    rm.add_argument("name", metavar=name, help=hx("acc.h.name"))
     out = actions.add_parser("signout", help=hx("acc.h.signout"), description=hx("acc.h.signout"))
-    out.add_argument("name", metavar="NAME", help=hx("acc.h.name"))
+    out.add_argument("name", metavar=name, help=hx("acc.h.name"))
     return p
 
 

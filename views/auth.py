@@ -285,7 +285,8 @@ def first_account_command() -> str:
     import sys
 
     users = shlex.quote(str(settings().users_path))
-    return f"{shlex.quote(sys.executable)} -m views.accounts --users {users} add NAME --role advisor"
+    name = tr("first.name_placeholder", current_lang())  # NOM / NAME, as the caption says
+    return f"{shlex.quote(sys.executable)} -m views.accounts --users {users} add {name} --role advisor"
 
 
 def first_run_help(where: object = st) -> None:

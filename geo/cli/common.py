@@ -52,8 +52,23 @@ def choices_help(vocab, key: str | None = None) -> str:  # noqa: ANN001
 
     ``open = Ouverte, constrained = Sous contrainte, ...``, after the text of ``key`` when given.
     """
-    lang = help_lang()
-    listed = ", ".join(f"{code} = {vocab.label(code, lang)}" for code in vocab.codes)
+    return codes_help(vocab.labels(help_lang()), key)
+
+
+def codes_help(labels: dict[str, str], key: str | None = None) -> str:
+    """Return help listing codes that stay in English with what each means in the help's language.
+
+    ``rôle du compte : advisor = conseiller en accès humanitaire, planner = planificateur, ...``
+    (as ``--season``: ``dry = saison sèche``), after the text of ``key`` when given.
+
+    Parameters
+    ----------
+    labels
+        Code -> its label, already in the help's language (:func:`help_lang`), in the order shown.
+    key
+        Catalog key of the text before the list, or None for the list alone.
+    """
+    listed = ", ".join(f"{code} = {label}" for code, label in labels.items())
     return hx("cli.choices", text=hx(key), listed=listed) if key else listed
 
 

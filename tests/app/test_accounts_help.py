@@ -25,6 +25,24 @@ def test_accounts_help_in_the_language(monkeypatch, capsys, lang: str) -> None: 
     assert " ".join(tr("acc.h.main", lang, var=USERS_ENV_VAR).split()) in text
     add = _help(monkeypatch, capsys, lang, "add")
     assert " ".join(tr("acc.h.password_stdin", lang).split()) in add
+    # the role codes kept, each said in the language (as --season: dry = saison sèche)
+    roles = ", ".join(f"{r} = {tr('role.' + r, lang)}" for r in ("advisor", "planner", "viewer"))
+    assert tr("cli.choices", lang, text=tr("acc.h.role", lang), listed=roles) in add
+    assert "{advisor,planner,viewer}" in add
+    assert (
+        "add [-h] --role {advisor,planner,viewer} [--replace] [--password-stdin] "
+        + tr("first.name_placeholder", lang)
+        in add
+    )
+
+
+def test_french_role_help_says_what_each_code_means(monkeypatch, capsys) -> None:  # noqa: ANN001
+    add = _help(monkeypatch, capsys, "fr", "add")
+    assert (
+        "rôle du compte : advisor = conseiller en accès humanitaire, "
+        "planner = planificateur, viewer = lecteur" in add
+    )
+    assert " NOM " in add and "NAME" not in add
 
 
 def test_accounts_help_has_no_english_left_in_french(monkeypatch, capsys) -> None:  # noqa: ANN001

@@ -60,18 +60,24 @@ def test_first_screen_says_how_to_create_the_first_account(fresh: Path) -> None:
         "--users",
         str(fresh),
         "add",
-        "NAME",
+        "NOM",  # the placeholder in the page's language, as the caption names it
         "--role",
         "advisor",
     ]
     assert tr("public.none", "fr") in [_plain(i.value) for i in at.info]
+    said = " ".join([*(i.value for i in at.info), *(c.value for c in at.caption)])
+    assert "Remplacez NOM par" in said and "NAME" not in said
+    # one name for the role, the sidebar's: never the short "conseiller accès"
+    assert said.count(tr("role.advisor", "fr")) == 2 and "conseiller accès" not in said
 
 
 def test_the_shown_command_creates_an_advisor_who_can_sign_in(
     fresh: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     command = shlex.split(_app().run().code[0].value)
-    argv = [("ada" if a == "NAME" else a) for a in command[3:]] + ["--password-stdin"]
+    argv = [("ada" if a == tr("first.name_placeholder", "fr") else a) for a in command[3:]] + [
+        "--password-stdin"
+    ]
     monkeypatch.setattr("sys.stdin", io.StringIO("a long enough passphrase 42\n"))
     assert accounts.main(argv) == 0
     assert accounts.load_users(fresh).users["ada"].role == "advisor"
