@@ -207,10 +207,13 @@ def test_language_chosen_is_kept_with_the_account_across_visits(env: Path) -> No
     _sign_in(first, "ann", PW)
     assert first.session_state["auth_role"] == "advisor"
     assert first.radio(key="lang_choice").value == "fr"  # the settings' default
+    # the reach page is named for what it shows: "Accessibilité" reads as disability access
+    assert "Zones atteignables" in first.session_state["nav_pages"]
+    assert not [p for p in first.session_state["nav_pages"] if "ccessibilit" in p]
     first.radio(key="lang_choice").set_value("en").run()
     assert not first.exception, first.exception
     assert load_users(env).users["ann"].lang == "en"  # kept with the account
-    assert "Live map" in first.session_state["nav_pages"]
+    assert {"Live map", "Reachability"} <= set(first.session_state["nav_pages"])
 
     second = AppTest.from_file(APP, default_timeout=300)  # a new visit: a new session
     second.user = {"is_logged_in": False}
