@@ -1364,7 +1364,8 @@ def localities_by_change(loc: pd.DataFrame, change: str, *, limit_h: float) -> p
     Returns
     -------
     pandas.DataFrame
-        ``locality``, ``cercle``, ``adm3_pcode``, ``bands`` (``"Mopti : 4 h, 8 h ; Sévaré : 12 h"``:
+        ``locality``, ``cercle``, ``adm3_pcode``, ``bands`` (``"Mopti : 4 h, 8 h ; Sévaré : 12 h"``,
+        with no-break spaces inside each figure and before French ``:`` and ``;``:
         per hub, the bands it changes) and ``before``/``after`` (per hub, the travel time
         from that hub before and under the scenario), one row per locality.
     """
@@ -1372,14 +1373,15 @@ def localities_by_change(loc: pd.DataFrame, change: str, *, limit_h: float) -> p
     rows = loc[loc["change"] == change]
     if rows.empty:
         return pd.DataFrame(columns=cols)
-    sep = " ; " if lang() == "fr" else "; "
-    colon = " : " if lang() == "fr" else ": "
+    # French puts a narrow no-break space before ";" and ":", so neither starts a line alone
+    sep = "\u202f; " if lang() == "fr" else "; "
+    colon = "\u202f: " if lang() == "fr" else ": "
     out = []
     for _pid, place in rows.groupby("place_id", sort=False):
         bands, before, after = [], [], []
         for hub, per_hub in place.groupby("hub", sort=False):
             hours = sorted(per_hub["hours"])
-            bands.append(hub + colon + ", ".join(f"{i18n.format_hours(h, lang())} h" for h in hours))
+            bands.append(hub + colon + ", ".join(f"{i18n.format_hours(h, lang())}\u00a0h" for h in hours))
             first = per_hub.iloc[0]
             before.append(hub + colon + hours_text(first["travel_time_h_before"], limit_h=limit_h))
             after.append(hub + colon + hours_text(first["travel_time_h_after"], limit_h=limit_h))
@@ -1395,6 +1397,12 @@ def localities_by_change(loc: pd.DataFrame, change: str, *, limit_h: float) -> p
             }
         )
     return pd.DataFrame(out, columns=cols)
+
+
+#: Widths (px) of the lost/gained localities table's columns (:func:`localities_by_change`, its
+#: ``bands`` column shown as ``bands_lost`` or ``bands_gained``): they add up to the page's width
+#: at 1440 px (960 px), each wide enough for its header in French and English.
+PLACE_WIDTHS = {"locality": 120, "cercle": 95, "adm3_pcode": 125, "bands": 160, "before": 230, "after": 230}
 
 
 def release_delay_text(snapshots: list, lang: str) -> str:
@@ -1424,10 +1432,14 @@ def release_delay_text(snapshots: list, lang: str) -> str:
 
 
 def hours_text(value: float, *, limit_h: float) -> str:
-    """Format a travel time for a table: ``"5.3 h"`` (``"5,3 h"``), or ``"not reached (> 12 h)"`` if NaN."""
+    """Format a travel time for a table: ``"5.3 h"`` (``"5,3 h"``), or ``"not reached (> 12 h)"`` if NaN.
+
+    The number and its unit are joined by a no-break space (U+00A0): a cell that wraps never
+    leaves ``h`` alone on a line.
+    """
     if value is None or not np.isfinite(value):
         return t("common.not_reached", h=i18n.format_hours(limit_h, lang()))
-    return f"{num(value, decimals=1)} h"
+    return f"{num(value, decimals=1)}\u00a0h"
 
 
 def scenario_gpkg(out: dict) -> bytes:

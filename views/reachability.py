@@ -367,19 +367,18 @@ lost_tab, gained_tab = st.tabs(
 )
 # Travel times per hub run long ("Bamako : non atteint (> 12 h) ; Tombouctou : ..."): fixed widths
 # (px) that add up to the page's width at 1440 px, and rows of up to three lines in which the text wraps.
-place_widths = {"locality": 120, "cercle": 95, "adm3_pcode": 95, "bands": 190, "before": 230, "after": 230}
-place_columns = {t(f"reach.col.{c}"): st.column_config.Column(width=w) for c, w in place_widths.items()}
-for tab, change, what, none in (
-    (lost_tab, "lost", t("reach.lost_rows"), t("reach.lost_none")),
-    (gained_tab, "gained", t("reach.gained_rows"), t("reach.gained_none")),
+for tab, change, bands_key, what, none in (
+    (lost_tab, "lost", "bands_lost", t("reach.lost_rows"), t("reach.lost_none")),
+    (gained_tab, "gained", "bands_gained", t("reach.gained_rows"), t("reach.gained_none")),
 ):
+    widths = {bands_key if c == "bands" else c: w for c, w in common.PLACE_WIDTHS.items()}
     common.table(
-        common.labelled(per_place[change], "reach.col"),
+        common.labelled(per_place[change].rename(columns={"bands": bands_key}), "reach.col"),
         none,
         where=tab,
         hide_index=True,
         width="stretch",
-        column_config=place_columns,
+        column_config={t(f"reach.col.{c}"): st.column_config.Column(width=w) for c, w in widths.items()},
         row_height=66,  # Streamlit wraps cell text only in rows taller than 4rem (64 px)
     )
     tab.caption(what)

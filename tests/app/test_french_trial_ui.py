@@ -64,14 +64,30 @@ def test_lost_localities_are_counted_once_per_locality(fr: str) -> None:
     assert len(loc[loc["change"] == "lost"]) == 4
     assert list(lost["locality"]) == ["Village P1", "Village P2"]  # two villages, not four rows
     p1 = lost.iloc[0]
-    assert p1["bands"] == "Mopti : 4 h, 8 h ; Sévaré : 12 h"
-    assert p1["before"] == "Mopti : 3,2 h ; Sévaré : 11,0 h"
+    # no-break spaces: inside each figure ("4 h", U+00A0) and before French ":" and ";" (U+202F)
+    nb, nn = "\u00a0", "\u202f"
+    assert p1["bands"] == f"Mopti{nn}: 4{nb}h, 8{nb}h{nn}; Sévaré{nn}: 12{nb}h"
+    assert p1["before"] == f"Mopti{nn}: 3,2{nb}h{nn}; Sévaré{nn}: 11,0{nb}h"
     not_reached = i18n.tr("common.not_reached", fr, h="12")
-    assert p1["after"] == f"Mopti : 9,5 h ; Sévaré : {not_reached}"
-    assert lost.iloc[1]["after"] == "Mopti : 8,2 h"  # 8.25 rounded half to even, French mark
+    assert not_reached == f"non atteint (>{nb}12{nb}h)"
+    assert p1["after"] == f"Mopti{nn}: 9,5{nb}h{nn}; Sévaré{nn}: {not_reached}"
+    assert lost.iloc[1]["after"] == f"Mopti{nn}: 8,2{nb}h"  # 8.25 rounded half to even, French mark
     gained = common.localities_by_change(loc, "gained", limit_h=12.0)
     assert list(gained["locality"]) == ["Village P3"]
     assert common.localities_by_change(loc.iloc[:0], "lost", limit_h=12.0).empty
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_lost_localities_headers_fit_their_columns(lang: str) -> None:
+    from views import common
+
+    # 7.5 px a character (common.readable_columns) plus the cell's padding (16 px)
+    assert sum(common.PLACE_WIDTHS.values()) <= 960  # the page's width at 1440 px
+    for column, width in common.PLACE_WIDTHS.items():
+        keys = ("bands_lost", "bands_gained") if column == "bands" else (column,)
+        for key in keys:
+            header = i18n.tr(f"reach.col.{key}", lang)
+            assert len(header) * 7.5 + 16 <= width, (header, width)
 
 
 # --------------------------------------------------------------------------- popups (items 2, 3, 7, 8)

@@ -70,12 +70,13 @@ def _page_names(table: pd.DataFrame, change: str) -> list[tuple[str, float, str,
     """Read the page's rows ("Hub: 4 h, 8 h; Other hub: 12 h") back as (hub, band, change, locality)."""
     from geo.products.i18n import tr
 
-    t = table.rename(columns={tr(f"reach.col.{c}", "en"): c for c in ("locality", "bands")})
+    bands = f"bands_{change}"  # the column is named for its tab: "Bands lost", "Bands gained"
+    t = table.rename(columns={tr(f"reach.col.{c}", "en"): c for c in ("locality", bands)})
     out = []
-    for locality, bands in t[["locality", "bands"]].itertuples(index=False):
-        for part in str(bands).split("; "):
+    for locality, cell in t[["locality", bands]].itertuples(index=False):
+        for part in str(cell).split("; "):
             hub, hours = part.rsplit(": ", 1)
-            out += [(hub, float(h.removesuffix(" h")), change, str(locality)) for h in hours.split(", ")]
+            out += [(hub, float(h.removesuffix("\u00a0h")), change, str(locality)) for h in hours.split(", ")]
     return sorted(out)
 
 

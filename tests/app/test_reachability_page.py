@@ -21,7 +21,7 @@ from browser_app import CHROMIUM, LAUNCH_ARGS, require_chromium, running_app, si
 from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT
-from geo.products.i18n import tr_count
+from geo.products.i18n import tr, tr_count
 
 pytestmark = [pytest.mark.filterwarnings("ignore:Use `@` matmul:PendingDeprecationWarning"), pytest.mark.slow]
 
@@ -143,8 +143,13 @@ def test_constrain_an_axis_and_add_a_blockade(page: AppTest, model_inputs) -> No
     after = lost["Travel time under scenario"]
     assert len(lost) > 0 and after.map(lambda v: isinstance(v, str)).all()
     per_hub = after.str.split("; ").explode()
-    assert per_hub.str.contains(r"^.+: (?:\d+\.\d h|not reached \(> 12 h\))$").all()
-    assert per_hub.str.endswith(": not reached (> 12 h)").any()
+    # a figure and its unit joined by a no-break space: "h" never wraps alone onto a line
+    assert per_hub.str.contains(r"^.+: (?:\d+\.\d\u00a0h|not reached \(>\u00a012\u00a0h\))$").all()
+    assert per_hub.str.endswith(": not reached (>\u00a012\u00a0h)").any()
+    assert list(lost.columns) == [
+        tr(f"reach.col.{c}", "en")
+        for c in ("locality", "cercle", "adm3_pcode", "bands_lost", "before", "after")
+    ]
     assert [t.label for t in page.tabs][5] == f"Localities lost under the scenario ({len(lost)})"
 
     script = _map_script(page)
@@ -251,8 +256,8 @@ def test_axis_label_and_hours_text() -> None:
     assert axis_label("X", "Sévaré - Koro (route des poissons)", "RN15") == "RN15 Sévaré–Koro"
     assert axis_label("X", "Léré - Niono (- Bamako)", "regional", "open") == "Léré–Niono · open"
     assert axis_label("X", "", float("nan")) == "X"
-    assert hours_text(5.26, limit_h=12) == "5.3 h"
-    assert hours_text(float("nan"), limit_h=12) == "not reached (> 12 h)"
+    assert hours_text(5.26, limit_h=12) == "5.3\u00a0h"  # no-break space: the unit stays with its figure
+    assert hours_text(float("nan"), limit_h=12) == "not reached (>\u00a012\u00a0h)"
 
 
 def test_diff_tooltips_name_the_hub_and_are_escaped() -> None:
