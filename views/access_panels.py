@@ -84,6 +84,22 @@ def _series(
     )
 
 
+#: Widths (px) of the criticality table's columns: the ranking of all hubs (these eight columns)
+#: adds up to the page's width at 1440 px (960 px), each wide enough for its header in French
+#: and English (7.5 px a character plus the cell's padding).
+CRIT_WIDTHS = {
+    "rank": 56,
+    "kind": 80,
+    "item_name": 204,
+    "status": 105,
+    "hub": 105,
+    "population_lost": 144,
+    "localities_lost": 152,
+    "km2_lost": 125,
+    "hubs_affected": 114,
+}
+
+
 def criticality_view(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Return the criticality rows as the panel shows them: kind and status in words, figures for ``lang``.
 
@@ -196,22 +212,33 @@ def criticality_panel(
     shown = gpd.GeoDataFrame(shown, geometry="geometry", crs=table.crs)
     view = criticality_view(shown, lang)
     text = st.column_config.TextColumn
+    # Widths (px) of CRIT_WIDTHS, the ranking of all hubs filling the page at 1440 px; long
+    # axis names, statuses and hubs wrap in rows tall enough for Streamlit to wrap them.
+    # Figures are Babel text ("291 000" in French: Streamlit's number formats write "291,000"),
+    # aligned right as in the other tables of figures (common.right_aligned).
+    figure = {"alignment": "right"}
     config = {
         "rank": st.column_config.NumberColumn(tr("col_rank", lang)),
         "kind": text(tr("col_kind", lang)),
-        "item_name": text(tr("col_item", lang), width="medium"),
+        "item_name": text(tr("col_item", lang)),
         "status": text(tr("col_status", lang)),
         "hub": text(tr("col_hub", lang)),
-        # figures as Babel text ("291 000" in French): Streamlit's number formats write "291,000"
-        "population_lost": text(tr("col_people_cut", lang)),
-        "localities_lost": text(tr("col_localities_cut", lang)),
-        "km2_lost": text(tr("col_km2_lost", lang)),
+        "population_lost": text(tr("col_people_cut", lang), **figure),
+        "localities_lost": text(tr("col_localities_cut", lang), **figure),
+        "km2_lost": text(tr("col_km2_lost", lang), **figure),
         "localities_named": text(tr("col_localities_named", lang), width="large"),
-        "hubs_affected": text(tr("col_hubs_affected", lang)),
+        "hubs_affected": text(tr("col_hubs_affected", lang), **figure),
     }
+    for c, width in CRIT_WIDTHS.items():
+        config[c]["width"] = width
     cols = [c for c in config if c in view.columns]
     common.table(
-        view[cols], tr("common.no_rows", lang), hide_index=True, width="stretch", column_config=config
+        view[cols],
+        tr("common.no_rows", lang),
+        hide_index=True,
+        width="stretch",
+        column_config=config,
+        row_height=66,  # Streamlit wraps cell text only in rows taller than 4rem (64 px)
     )
     m = criticality_map(shown, folder, lang)
     st_folium(m, key="criticality_map", height=480, use_container_width=True, returned_objects=[])

@@ -64,6 +64,16 @@ def test_criticality_table_map_and_download(page) -> None:  # noqa: ANN001
     assert set(table["status"]) <= {ROAD_STATUS.label(c, lang) for c in ROAD_STATUS.codes}
     assert table["status"].str.len().min() > 0
     assert not (table.astype(str) == "None").any().any()
+    # figures aligned right as in the other tables; widths that fit the page and each header
+    from views.access_panels import CRIT_WIDTHS
+
+    config = json.loads(at.dataframe[-1].proto.columns)
+    figures = ("population_lost", "localities_lost", "hubs_affected")
+    assert all(config[c]["alignment"] == "right" for c in figures), config
+    assert sum(config[c]["width"] for c in table.columns) <= 960  # the page at 1440 px
+    for c in table.columns:
+        assert len(config[c]["label"]) * 7.5 + 16 <= config[c]["width"] == CRIT_WIDTHS[c], config[c]
+    assert at.dataframe[-1].proto.row_height > 64  # long axis names wrap instead of being cut
     maps = [
         json.loads(c.proto.json_args)["script"]
         for c in at.get("component_instance")
