@@ -648,7 +648,9 @@ def change_lines(result, *, max_names: int = 8, min_km2: float = 0.5) -> list[st
         for change in ("lost", "gained"):
             listed = [str(n) for n in here.loc[here["change"] == change, "locality"]] if len(here) else []
             if listed:
-                text += "; " + tn(f"changes.localities_{change}", len(listed), names=names(listed))
+                text += t("common.sep_semicolon") + tn(
+                    f"changes.localities_{change}", len(listed), names=names(listed)
+                )
         lines.append(text)
     return lines
 
@@ -690,8 +692,8 @@ def date_text(value: object, language: str | None = None) -> str:
 NOTICE_KEY = "page_notice"
 
 
-def notify(page: str, text: str, kind: str = "success") -> None:
-    """Keep a confirmation for ``page``: shown on each of its runs until dismissed or another page opens.
+def notify(page: str, text: str, kind: str = "success", *, anchor: str | None = None) -> None:
+    """Keep a confirmation for ``page``: shown on each of its runs until dismissed or the user moves on.
 
     Parameters
     ----------
@@ -701,27 +703,36 @@ def notify(page: str, text: str, kind: str = "success") -> None:
         Markdown text (escape what comes from users or files).
     kind
         ``success``, ``info`` or ``warning``.
+    anchor
+        Where on the page it is shown: the part of the page whose form was submitted (the
+        page calls :func:`show_notice` with that anchor right under the form's button, in
+        view of the user who clicked it); None: where the page calls it without one.
     """
-    st.session_state[NOTICE_KEY] = {"page": page, "text": text, "kind": kind}
+    st.session_state[NOTICE_KEY] = {"page": page, "text": text, "kind": kind, "anchor": anchor}
 
 
 def _dismiss_notice() -> None:
     st.session_state.pop(NOTICE_KEY, None)
 
 
-def show_notice(page: str) -> None:
-    """Draw the confirmation kept for ``page`` (with a button to dismiss it), if any."""
+def show_notice(page: str, *, anchor: str | None = None) -> None:
+    """Draw the confirmation kept for ``page`` and ``anchor`` (with a button to dismiss it), if any."""
     notice = st.session_state.get(NOTICE_KEY)
-    if not notice or notice.get("page") != page:
+    if not notice or notice.get("page") != page or notice.get("anchor") != anchor:
         return
     getattr(st, notice.get("kind", "success"))(notice["text"])
     st.button(t("common.dismiss"), key=f"notice_ok_{page}", on_click=_dismiss_notice)
 
 
-def keep_notice_for(page: str) -> None:
-    """Drop a confirmation kept for another page (the user moved on); ``app.py`` calls it per run."""
+def keep_notice_for(page: str, *, anchor: str | None = None) -> None:
+    """Drop a confirmation kept for another page, or for another part (``anchor``) of this one.
+
+    The user moved on: ``app.py`` calls it on each run with the page opened; a page whose
+    confirmations sit under its forms calls it with the part shown (a confirmation of a
+    road status is dropped when the user turns to the encircled localities).
+    """
     notice = st.session_state.get(NOTICE_KEY)
-    if notice and notice.get("page") != page:
+    if notice and (notice.get("page") != page or (anchor is not None and notice.get("anchor") != anchor)):
         _dismiss_notice()
 
 
@@ -1373,9 +1384,7 @@ def localities_by_change(loc: pd.DataFrame, change: str, *, limit_h: float) -> p
     rows = loc[loc["change"] == change]
     if rows.empty:
         return pd.DataFrame(columns=cols)
-    # French puts a narrow no-break space before ";" and ":", so neither starts a line alone
-    sep = "\u202f; " if lang() == "fr" else "; "
-    colon = "\u202f: " if lang() == "fr" else ": "
+    sep, colon = t("common.sep_semicolon"), t("common.sep_colon")  # " ; " in French (U+202F)
     out = []
     for _pid, place in rows.groupby("place_id", sort=False):
         bands, before, after = [], [], []

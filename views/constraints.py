@@ -433,10 +433,10 @@ def report_impact(
     lines = common.change_lines(result) or ([t("cons.no_area_changed")] if len(recomputed) else [])
     # kept until the user moves on (views.common.notify), escaped here
     bullets = "\n".join(f"- {md(line)}" for line in lines)
-    common.notify("constraints", f"{md(head)}\n\n{bullets}".strip())
+    part = AXES if axis_id is not None else CROSSINGS if crossing_id is not None else LOCALITIES
+    # shown under the form's button (where the user clicked), not at the top of the page
+    common.notify("constraints", f"{md(head)}\n\n{bullets}".strip(), anchor=part)
 
-
-common.show_notice("constraints")
 
 # ------------------------------------------------------------------ map: click to pick an item
 map_lang = common.lang()
@@ -479,6 +479,7 @@ kind = st.radio(
     key="constraints_kind",
     format_func=lambda k: t(f"cons.kind.{k}"),
 )
+common.keep_notice_for("constraints", anchor=kind)  # a save's confirmation stays with its form
 by_help = t("cons.by_help_signed") if st.session_state.get(auth.USER_KEY) else t("cons.by_help")
 
 
@@ -575,6 +576,7 @@ if kind == AXES:
         note = st.text_input(t("cons.note"))
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
         submitted = st.form_submit_button(t("cons.save_status"), type="primary")
+    common.show_notice("constraints", anchor=kind)  # the last save of this form, right under it
     if submitted:
         try:
             res = constraints.record_road_status(
@@ -703,6 +705,7 @@ elif kind == CROSSINGS:
         note = st.text_input(t("cons.note"))
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
         submitted = st.form_submit_button(t("cons.save_crossing"), type="primary")
+    common.show_notice("constraints", anchor=kind)  # the last save of this form, right under it
     if submitted:
         try:
             res = constraints.record_crossing_status(
@@ -883,9 +886,11 @@ else:
             format_func=lambda c: CONFIDENCE.label(c, common.lang()),
             filter_mode=None,
         )
-        if place is not None:  # filled from the gazetteer, not typed
-            c1.number_input(t("cons.lon"), -12.5, 4.5, value=place["lon"], format="%.4f", disabled=True)
-            c2.number_input(t("cons.lat"), 10.0, 25.2, value=place["lat"], format="%.4f", disabled=True)
+        if place is not None:  # filled from the gazetteer, not typed: shown as text, in the
+            # language's number format ("-5,2547" in French, as the caption above), which a
+            # number box (printf formats) cannot write
+            c1.text_input(t("cons.lon"), value=common.num(place["lon"], decimals=4), disabled=True)
+            c2.text_input(t("cons.lat"), value=common.num(place["lat"], decimals=4), disabled=True)
             lon, lat = place["lon"], place["lat"]
         else:
             # typed only for a place in no gazetteer, or to move a recorded locality's point
@@ -902,6 +907,7 @@ else:
         )
         by = st.text_input(t("cons.recorded_by"), value=who, disabled=bool(signed_in), help=by_help)
         submitted = st.form_submit_button(t("cons.save_encirclement"), type="primary")
+    common.show_notice("constraints", anchor=kind)  # the last save of this form, right under it
     if submitted and locality == NEW and origin == GAZETTEER and place is None:
         st.error(t("cons.pick_gazetteer_first"))
     elif submitted:

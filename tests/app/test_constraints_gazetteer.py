@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.config import PROJECT_ROOT
 from geo.escape import markdown_text as md
-from geo.products.i18n import format_date, tr
+from geo.products.i18n import format_date, format_number, tr
 from geo.sources.admin import load_admin
 from geo.sources.places import load_places, resolve_place
 from geo.store import constraints
@@ -73,9 +73,18 @@ def test_a_new_locality_is_picked_in_the_gazetteer_with_its_point(
     assert not at.exception, at.exception
     name = next(x for x in at.text_input if x.label == tr("cons.locality_required", "fr"))
     assert name.value == "Konna" and name.disabled  # the gazetteer's name, not typed
-    lon = next(x for x in at.number_input if x.label == tr("cons.lon", "fr"))
-    lat = next(x for x in at.number_input if x.label == tr("cons.lat", "fr"))
-    assert lon.value == pytest.approx(place.lon, abs=1e-5) and lat.value == pytest.approx(place.lat, abs=1e-5)
+    # the locked point written as the caption writes it: French decimal comma, 4 decimals
+    lon = next(x for x in at.text_input if x.label == tr("cons.lon", "fr"))
+    lat = next(x for x in at.text_input if x.label == tr("cons.lat", "fr"))
+    assert lon.disabled and lat.disabled
+    assert (lon.value, lat.value) == (
+        format_number(place.lon, "fr", decimals=4),
+        format_number(place.lat, "fr", decimals=4),
+    )
+    assert "," in lon.value and "." not in lon.value + lat.value
+    assert float(lon.value.replace(",", ".")) == pytest.approx(place.lon, abs=1e-4)
+    said = " ".join(m.value for m in at.markdown)
+    assert lon.value in said and lat.value in said  # the same figures as the caption above
     said = " ".join(m.value for m in at.markdown)
     assert "cercle de Mopti" in said
     _fill(at)

@@ -203,3 +203,66 @@ def test_a_save_that_moves_no_hub_says_so_plainly(page: tuple[AppTest, Path]) ->
     day = "1 December 2025"
     label = tr("cons.label_axis", "en", item="Pont de Dabi (Niger)", status="closed", date=day, n=2)
     assert _plain(at.success[0].value) == tr("cons.saved_no_hub", "en", label=label, date=day)
+
+
+def _in_order(node) -> list:  # noqa: ANN001
+    """The page's elements depth first, in the order the reader sees them."""
+    children = getattr(node, "children", None)
+    if not children:
+        return [node]
+    return [leaf for key in sorted(children) for leaf in _in_order(children[key])]
+
+
+def test_french_save_is_confirmed_under_its_button_with_french_spacing(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo.products.i18n import tr
+
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+    monkeypatch.setenv("MALI_ACCESS_STORE", str(tmp_path / "store.sqlite"))
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state["as_of"] = __import__("datetime").date(2025, 12, 1)
+    at.session_state["auth_role"] = "advisor"
+    at.run()
+    at.selectbox(key="pick_axis").set_value("RN16-SEV-DOU").run()
+    w = _form_inputs(at)
+    w[tr("cons.status", "fr")].set_value("closed")
+    w[tr("cons.source", "fr")].input("test : RN16 fermée")
+    w[tr("cons.recorded_by", "fr")].input("Awa")
+    save = tr("cons.save_status", "fr")
+    next(b for b in at.button if b.label == save).click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    text = _plain(at.success[0].value)
+    # French spacing: a narrow no-break space before ":" and ";", "12 h" kept together
+    assert text.startswith("Enregistré\u202f: RN16 Sévaré–Douentza fermée à partir du 1er décembre 2025")
+    assert "12\u00a0h\u202f: " in text and "pers.)\u202f; " in text and "localités perdues" in text
+    assert not re.search(r"[^\u202f][;:!?](?:\s|$)", text.split("\n")[0] + text), text
+    # shown right under the form's button, in view of the click, not at the top of the page
+    leaves = _in_order(at.main)
+    button = next(i for i, e in enumerate(leaves) if getattr(e, "label", None) == save)
+    notice = next(i for i, e in enumerate(leaves) if e.type == "success")
+    assert notice == button + 1
+    assert next(i for i, e in enumerate(leaves) if e.type == "title") < button
+    # kept on the next runs, until the user turns to another part of the page
+    at.run()
+    assert [_plain(s.value) for s in at.success] == [text]
+    at.radio(key="constraints_kind").set_value("localities").run()
+    assert not at.success
+    at.radio(key="constraints_kind").set_value("axes").run()
+    assert not at.success
+
+
+def test_the_save_messages_keep_french_spacing_and_english_is_unchanged() -> None:
+    from geo.products.i18n import keys, tr
+
+    family = [k for k in keys("changes.") if not k.endswith((".one", ".other"))] + [
+        "cons.saved",
+        "cons.saved_no_hub",
+    ]
+    for key in family:
+        assert not re.search(r"[^\u202f][;:!?]", tr(key, "fr")), key  # U+202F before ; : ! ?
+    assert tr("changes.band_line", "en").startswith("{hub}, {h} h: ")
+    assert tr("cons.saved", "en").startswith("Saved: {label}.")
+    assert (tr("common.sep_semicolon", "fr"), tr("common.sep_semicolon", "en")) == ("\u202f; ", "; ")
