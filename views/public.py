@@ -40,21 +40,20 @@ def publish_form(lang: str) -> None:
     """Advisors only: build a snapshot with the code of ``python -m geo snapshot`` (publish_snapshot)."""
     with st.expander(tr("public.publish_head", lang), expanded=False):
         st.caption(md(tr("public.publish_help", lang)))
+        # Defaults of the keyed widgets set once in the session state, not also as the widgets'
+        # value/index: the language switch sets keyed widgets again from the session state
+        # (common.relabel_widgets), and Streamlit warns about a widget given both.
+        st.session_state.setdefault("publish_as_of", dt.date.today())
+        st.session_state.setdefault("publish_lang", lang)
         with st.form("publish_snapshot", enter_to_submit=False):
             c1, c2, c3, c4 = st.columns(4)
-            as_of = c1.date_input(
-                tr("public.as_of", lang),
-                value=dt.date.today(),
-                key="publish_as_of",
-                format=common.date_format(),
-            )
+            as_of = c1.date_input(tr("public.as_of", lang), key="publish_as_of", format=common.date_format())
             delay = c2.number_input(
                 tr("public.delay", lang), min_value=0, max_value=365, value=DEFAULT_DELAY_DAYS, step=1
             )
             snap_lang = c3.selectbox(
                 tr("public.lang", lang),
                 ["fr", "en"],
-                index=0 if lang == "fr" else 1,
                 key="publish_lang",
                 format_func=lambda code: LANG_NAMES.get(code, code),
                 filter_mode=None,

@@ -9,6 +9,7 @@ A text fails when it holds an English catalog text that differs from its French 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 from pathlib import Path
@@ -277,3 +278,41 @@ def test_language_switch_sets_choice_widgets_again_and_leaves_buttons_alone() ->
     assert at.selectbox(key="fruit").value == "b"
     assert at.session_state["fruit"] == "b"
     assert at.session_state["go"] is False and at.session_state["tick"] is False
+
+
+def test_switching_language_on_the_publish_form_sets_no_widget_twice(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The publish form's keyed widgets take their defaults from the session state only.
+
+    The language control sets keyed widgets again from the session state
+    (``views.common.relabel_widgets``); a widget also given a value made Streamlit log
+    'The widget with key "publish_as_of" was created with a default value but also had its
+    value set via the Session State API' (the French trial's server log). Streamlit checks
+    this only with a runtime, which AppTest has not: the check is run here as the server
+    runs it, and its log read.
+    """
+    import logging
+
+    from streamlit.elements.lib import policies
+
+    monkeypatch.setattr(policies.runtime, "exists", lambda: True)
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    said: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    policies._LOGGER.addHandler(handler)
+    try:
+        at = AppTest.from_file(APP, default_timeout=300)
+        at.user = {"is_logged_in": False}
+        at.run()
+        _sign_in(at, "ann", PW)
+        at.switch_page("views/public.py").run()
+        assert at.date_input(key="publish_as_of").value == dt.date.today()
+        assert at.selectbox(key="publish_lang").value == "fr"  # the snapshot in the page's language
+        at.radio(key="lang_choice").set_value("en").run()
+        assert not at.exception, at.exception
+    finally:
+        policies._LOGGER.removeHandler(handler)
+    assert not [m for m in said if "default value" in m], said
+    assert at.date_input(key="publish_as_of").value == dt.date.today()
