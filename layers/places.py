@@ -7,24 +7,9 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.products.i18n import tr
+from geo.products.printmap import REGION_CAPITALS
 from layers.style import POINT_PRECISION_DEG, esc, feature_layer, slim
 from layers.symbols import label_dx, symbol_icon
-
-#: Capitals of the regions (COD-AB 2015 and the 2021 regions Ménaka and Taoudénit): their
-#: label may cross a symbol where no side is free (:class:`layers.symbols.LabelDeclutter`).
-REGION_CAPITALS = (
-    "Bamako",
-    "Kayes",
-    "Koulikoro",
-    "Sikasso",
-    "Ségou",
-    "Mopti",
-    "Tombouctou",
-    "Gao",
-    "Kidal",
-    "Ménaka",
-    "Taoudenni",
-)
 
 
 def build_towns_layer(
@@ -57,7 +42,7 @@ def build_towns_layer(
         One :func:`layers.style.feature_layer`: a dot per town, its name (escaped) always
         shown, its ``label_rank`` (:func:`label_ranks`: where labels would overlap, the map
         shows the lower rank, :class:`layers.symbols.LabelDeclutter`) and ``label_keep``
-        (a regional capital, :data:`REGION_CAPITALS`).
+        (a regional capital, :data:`geo.products.printmap.REGION_CAPITALS`).
     """
     from geo.config import WORK_CRS
 

@@ -140,7 +140,7 @@ class LabelDeclutter(MacroElement):
     A side fits when its box, :data:`LABEL_GAP_PX` apart, meets no label already placed,
     no hub square, no other symbol (no-entry sign, crossing) and no other town's dot (a
     name never sits on a place it does not name). Hub labels and the labels whose feature
-    has ``label_keep`` (regional capitals, :data:`layers.places.REGION_CAPITALS`) may,
+    has ``label_keep`` (regional capitals, :data:`geo.products.printmap.REGION_CAPITALS`) may,
     when neither side fits, cross a symbol or a dot (never a label or a hub square): they
     are hidden only by a label, hubs never. A place's own symbol (closer than
     :data:`OWN_SYMBOL_PX` to its point, an encircled town's sign) is no obstacle.

@@ -78,8 +78,9 @@ PRINT_CRS = "+proj=laea +lat_0=17 +lon_0=-4 +x_0=0 +y_0=0 +datum=WGS84 +units=m 
 PAPER_MM = {"A4": (297.0, 210.0), "A3": (420.0, 297.0)}
 #: Simplification tolerance of drawn polygons and lines, metres in PRINT_CRS (well under 0.1 mm at 1:5M).
 DRAW_TOLERANCE_M = 250.0
-#: Regional and cercle capitals labelled as main towns when found among the localities.
-MAIN_TOWNS = (
+#: Capitals of the regions (COD-AB 2015 and the 2021 regions Ménaka and Taoudénit): first of
+#: :data:`MAIN_TOWNS`; on the web maps their label may cross a symbol where no side is free.
+REGION_CAPITALS = (
     "Bamako",
     "Kayes",
     "Koulikoro",
@@ -91,6 +92,10 @@ MAIN_TOWNS = (
     "Kidal",
     "Ménaka",
     "Taoudenni",
+)
+#: Regional and cercle capitals labelled as main towns when found among the localities.
+MAIN_TOWNS = (
+    *REGION_CAPITALS,
     "Nioro du Sahel",
     "Kita",
     "Koutiala",
@@ -2822,6 +2827,7 @@ def _write_bytes(target: Path, data: bytes) -> None:
 
 __all__ = [
     "MAIN_TOWNS",
+    "REGION_CAPITALS",
     "PAPER_MM",
     "PRINT_CRS",
     "MapLayers",

@@ -46,8 +46,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_app(data_dir: Path, tmp: Path, *, user: str, password: str, role: str) -> Iterator[str]:
-    """Run ``streamlit run app.py`` with one account and a fresh store; yield its URL."""
+def running_app(
+    data_dir: Path, tmp: Path, *, user: str, password: str, role: str, lang: str | None = None
+) -> Iterator[str]:
+    """Run ``streamlit run app.py`` with one account and a fresh store; yield its URL.
+
+    ``lang``: the app's default language (``MALI_ACCESS_LANG``); None keeps the environment's.
+    """
     from views.accounts import add_user
 
     add_user(user, password, role, path=tmp / "users.toml")
@@ -57,6 +62,8 @@ def running_app(data_dir: Path, tmp: Path, *, user: str, password: str, role: st
         MALI_ACCESS_STORE=str(tmp / "store.sqlite"),
         MALI_ACCESS_USERS=str(tmp / "users.toml"),
     )
+    if lang is not None:
+        env["MALI_ACCESS_LANG"] = lang
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -97,22 +104,46 @@ def running_app(data_dir: Path, tmp: Path, *, user: str, password: str, role: st
             proc.wait(timeout=30)
 
 
-def sign_in(page, user: str, password: str, role: str) -> None:  # noqa: ANN001
-    """Sign in through the sidebar form (retried: the form drops input typed while the page reruns)."""
+@contextmanager
+def browser_page(width: int = 1440, height: int = 900) -> Iterator[tuple[object, list[str]]]:
+    """Open a page of Debian's Chromium (``width`` x ``height`` px); yield it and its script errors.
+
+    The browser is closed on leaving, whatever happened.
+    """
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            yield page, errors
+        finally:
+            browser.close()
+
+
+def sign_in(page, user: str, password: str, role: str, lang: str = "en") -> None:  # noqa: ANN001
+    """Sign in through the sidebar form in ``lang`` (retried: the form drops input typed during a rerun).
+
+    The labels are the catalogs' (``auth.*``); the public page's title is awaited in either
+    language (the app's default one shows first).
+    """
+    from geo.products.i18n import tr
+
     sidebar = page.get_by_test_id("stSidebar")
-    # the public page's title, in the app's default language
     page.get_by_role("heading", name=re.compile("Public snapshots|Instantanés publics")).wait_for(
         timeout=60_000
     )
-    signed_in = sidebar.get_by_text(f"Signed in as {user} ({role})")
+    signed_in = sidebar.get_by_text(tr("auth.signed_in_as", lang, who=user, role=tr(f"role.{role}", lang)))
     for _attempt in range(3):
         page.wait_for_timeout(1000)  # let the first run finish before typing
-        for label, text in (("User name", user), ("Password", password)):
-            box = sidebar.get_by_role("textbox", name=label)
+        for key, text in (("auth.user_name", user), ("auth.password", password)):
+            box = sidebar.get_by_role("textbox", name=tr(key, lang))
             box.click()
             box.type(text)
         page.wait_for_timeout(500)
-        sidebar.get_by_role("button", name="Sign in").click()
+        sidebar.get_by_role("button", name=tr("auth.sign_in", lang)).click()
         try:
             signed_in.wait_for(timeout=20_000)
             break

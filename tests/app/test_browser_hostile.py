@@ -261,7 +261,7 @@ def test_every_page_with_hostile_text(hostile_app: str, hostile_store: tuple[Pat
         try:
             page.goto(hostile_app)
             step = "sign in"
-            sign_in(page, USER, PASSWORD, "access advisor")
+            sign_in(page, USER, PASSWORD, "advisor")
 
             step = "Live map"
             _goto(page, "Live map")

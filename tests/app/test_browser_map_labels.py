@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_app import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, require_chromium, running_app
+from browser_app import ARTIFACTS, browser_page, require_chromium, running_app, sign_in
 
 from geo.products.i18n import tr
 
@@ -29,32 +29,9 @@ LABELS_JS = """els => els.map(e => {
 @pytest.fixture(scope="module")
 def french_app(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     require_chromium()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MALI_ACCESS_LANG", "fr")
-        tmp = tmp_path_factory.mktemp("labels_fr")
-        with running_app(data_dir, tmp, user=USER, password=PASSWORD, role=ROLE) as url:
-            yield url
-
-
-def sign_in_fr(page) -> None:  # noqa: ANN001
-    """Sign in through the sidebar form of the French app (retried while the page reruns)."""
-    sidebar = page.get_by_test_id("stSidebar")
-    signed_in = sidebar.get_by_text(tr("auth.signed_in_as", "fr", who=USER, role=tr(f"role.{ROLE}", "fr")))
-    page.get_by_role("heading", name=tr("public.title", "fr")).wait_for(timeout=60_000)
-    for _attempt in range(3):
-        page.wait_for_timeout(1000)  # let the first run finish before typing
-        for key, text in (("auth.user_name", USER), ("auth.password", PASSWORD)):
-            box = sidebar.get_by_role("textbox", name=tr(key, "fr"))
-            box.click()
-            box.type(text)
-        page.wait_for_timeout(500)
-        sidebar.get_by_role("button", name=tr("auth.sign_in", "fr")).click()
-        try:
-            signed_in.wait_for(timeout=20_000)
-            break
-        except Exception:  # noqa: BLE001 - retried, then asserted below
-            continue
-    assert signed_in.is_visible()
+    tmp = tmp_path_factory.mktemp("labels_fr")
+    with running_app(data_dir, tmp, user=USER, password=PASSWORD, role=ROLE, lang="fr") as url:
+        yield url
 
 
 def open_map(page, nav_key: str):  # noqa: ANN001, ANN201
@@ -92,38 +69,29 @@ def zoom_in(page, frame, times: int) -> None:  # noqa: ANN001
 
 
 def test_labels_never_overlap_and_come_back_when_zooming_in(french_app: str) -> None:
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        try:
-            page.goto(french_app)
-            sign_in_fr(page)
-            # the live map at whole-country zoom
-            frame = open_map(page, "nav.live_map")
-            country = labels(frame)
-            page.screenshot(path=str(ARTIFACTS / "labels_live_country_fr.png"))
-            assert overlaps(country) == []
-            shown = {lab["text"] for lab in country if lab["shown"]}
-            hubs = {lab["text"] for lab in country if lab["hub"]}
-            assert hubs and hubs <= shown  # hubs always win
-            assert len(shown) < len(country)  # the centre has more names than room: some wait
-            # zoomed in twice: more room, more names, still none over another
-            zoom_in(page, frame, 2)
-            closer = labels(frame)
-            page.screenshot(path=str(ARTIFACTS / "labels_live_zoom2_fr.png"))
-            assert overlaps(closer) == []
-            assert len([lab for lab in closer if lab["shown"]]) > len(shown)
-            # the smaller map of the Constraints page
-            frame = open_map(page, "nav.constraints")
-            small = labels(frame)
-            page.screenshot(path=str(ARTIFACTS / "labels_constraints_fr.png"))
-            assert overlaps(small) == []
-            assert 0 < len([lab for lab in small if lab["shown"]]) < len(small)
-        finally:
-            browser.close()
+    with browser_page() as (page, errors):
+        page.goto(french_app)
+        sign_in(page, USER, PASSWORD, ROLE, "fr")
+        # the live map at whole-country zoom
+        frame = open_map(page, "nav.live_map")
+        country = labels(frame)
+        page.screenshot(path=str(ARTIFACTS / "labels_live_country_fr.png"))
+        assert overlaps(country) == []
+        shown = {lab["text"] for lab in country if lab["shown"]}
+        hubs = {lab["text"] for lab in country if lab["hub"]}
+        assert hubs and hubs <= shown  # hubs always win
+        assert len(shown) < len(country)  # the centre has more names than room: some wait
+        # zoomed in twice: more room, more names, still none over another
+        zoom_in(page, frame, 2)
+        closer = labels(frame)
+        page.screenshot(path=str(ARTIFACTS / "labels_live_zoom2_fr.png"))
+        assert overlaps(closer) == []
+        assert len([lab for lab in closer if lab["shown"]]) > len(shown)
+        # the smaller map of the Constraints page
+        frame = open_map(page, "nav.constraints")
+        small = labels(frame)
+        page.screenshot(path=str(ARTIFACTS / "labels_constraints_fr.png"))
+        assert overlaps(small) == []
+        assert 0 < len([lab for lab in small if lab["shown"]]) < len(small)
     assert errors == []

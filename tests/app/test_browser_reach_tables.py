@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_app import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, require_chromium, running_app
+from browser_app import ARTIFACTS, browser_page, require_chromium, running_app, sign_in
 
 from geo.products.i18n import tr
 
@@ -30,32 +30,9 @@ OVERFLOW_JS = """els => els.map(e => {
 @pytest.fixture(scope="module")
 def french_app(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     require_chromium()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MALI_ACCESS_LANG", "fr")
-        with running_app(
-            data_dir, tmp_path_factory.mktemp("reach_fr"), user=USER, password=PASSWORD, role="planner"
-        ) as url:
-            yield url
-
-
-def _sign_in(page, lang: str) -> None:  # noqa: ANN001
-    sidebar = page.get_by_test_id("stSidebar")
-    signed_in = sidebar.get_by_text(tr("auth.signed_in_as", lang, who=USER, role=tr("role.planner", lang)))
-    page.get_by_role("heading", name=tr("public.title", lang)).wait_for(timeout=60_000)
-    for _attempt in range(3):
-        page.wait_for_timeout(1000)  # let the first run finish before typing
-        for key, text in (("auth.user_name", USER), ("auth.password", PASSWORD)):
-            box = sidebar.get_by_role("textbox", name=tr(key, lang))
-            box.click()
-            box.type(text)
-        page.wait_for_timeout(500)
-        sidebar.get_by_role("button", name=tr("auth.sign_in", lang)).click()
-        try:
-            signed_in.wait_for(timeout=20_000)
-            break
-        except Exception:  # noqa: BLE001 - retried, then asserted below
-            continue
-    assert signed_in.is_visible()
+    tmp = tmp_path_factory.mktemp("reach_fr")
+    with running_app(data_dir, tmp, user=USER, password=PASSWORD, role="planner", lang="fr") as url:
+        yield url
 
 
 def _help_names(page) -> list[str]:  # noqa: ANN001
@@ -64,17 +41,11 @@ def _help_names(page) -> list[str]:  # noqa: ANN001
 
 
 def test_reach_tables_fit_and_help_is_french(french_app: str) -> None:
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    with browser_page() as (page, errors):
         try:
             page.goto(french_app)
-            _sign_in(page, "fr")
+            sign_in(page, USER, PASSWORD, "planner", "fr")
             page.get_by_test_id("stSidebar").get_by_role("link", name=tr("nav.reachability", "fr")).click()
             page.get_by_text(tr("reach.changes_title", "fr")).wait_for(timeout=120_000)
             picker = page.get_by_test_id("stMultiSelect").filter(has_text=tr("reach.close", "fr"))
@@ -116,5 +87,4 @@ def test_reach_tables_fit_and_help_is_french(french_app: str) -> None:
             assert not [n for n in _help_names(page) if n.startswith("Aide")]
         finally:
             page.screenshot(path=str(ARTIFACTS / "reachability_tables.png"))
-            browser.close()
     assert errors == []

@@ -230,8 +230,7 @@ def test_hubs_and_towns_are_labelled_permanently() -> None:
 
 
 def test_town_labels_carry_their_rank_and_every_labelled_map_declutters() -> None:
-    from geo.products.printmap import MAIN_TOWNS
-    from layers.places import REGION_CAPITALS
+    from geo.products.printmap import MAIN_TOWNS, REGION_CAPITALS
     from layers.symbols import LABEL_GAP_PX, OWN_SYMBOL_PX
 
     names = ["Around 1", "Djenné", "Bamako", "Around 2", "Mopti"]
