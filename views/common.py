@@ -274,7 +274,8 @@ def pick_many(
     default
         Chosen when first shown (None: none).
     key
-        Widget key.
+        Widget key (the choice then survives a language switch, whose labels name the
+        widgets that have none).
     container
         Where to draw it (``st.sidebar``, a column); default the page.
 
@@ -284,11 +285,15 @@ def pick_many(
         The chosen options, in the options' order.
     """
     box = container if container is not None else st
+    if key is not None:  # a keyed widget takes its default from the session state only: a
+        # language switch sets keyed widgets again (relabel_widgets), and Streamlit warns
+        # when a widget has both
+        st.session_state.setdefault(key, list(default or []))
     chosen = box.pills(
         label,
         list(options),
         selection_mode="multi",
-        default=list(default or []),
+        default=None if key is not None else list(default or []),
         format_func=format_func,
         key=key,
         help=help,

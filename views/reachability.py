@@ -95,6 +95,7 @@ with st.form("scenario", enter_to_submit=False):
         default=list(hubs.index),
         format_func=lambda h: hubs.at[h, "name"],
         container=c1,
+        key="reach_hubs",
     )
     hours = common.pick_many(
         t("reach.bands"),
@@ -102,16 +103,24 @@ with st.form("scenario", enter_to_submit=False):
         default=[4.0, 8.0, 12.0],
         format_func=lambda h: f"{h:g} h",
         container=c2,
+        key="reach_bands",
     )
     season = c3.radio(
-        t("reach.season"), common.SEASON_CHOICES, horizontal=True, format_func=common.season_label
+        t("reach.season"),
+        common.SEASON_CHOICES,
+        horizontal=True,
+        format_func=common.season_label,
+        key="reach_season",
     )
     st.markdown(t("reach.scenario_on", date=common.day(as_of)))
     pick, status_table = st.columns([5, 4])
+    # every widget of the form keyed: a widget without a key is named by its label, so a
+    # language switch made new, empty widgets and dropped the scenario (French trial)
     close = pick.multiselect(
         t("reach.close"),
         list(axes.index),
         format_func=axis_label.get,
+        key="reach_close",
         placeholder=common.t("common.choose_options"),
         filter_mode=None,  # no typing, no "Select all": Streamlit's drop-down texts are English only
         select_all=False,
@@ -120,6 +129,7 @@ with st.form("scenario", enter_to_submit=False):
         t("reach.constrain"),
         list(axes.index),
         format_func=axis_label.get,
+        key="reach_constrain",
         help=t("reach.constrain_help"),
         placeholder=common.t("common.choose_options"),
         filter_mode=None,
@@ -129,12 +139,15 @@ with st.form("scenario", enter_to_submit=False):
         t("reach.open"),
         list(axes.index),
         format_func=axis_label.get,
+        key="reach_open",
         placeholder=common.t("common.choose_options"),
         filter_mode=None,  # no typing, no "Select all": Streamlit's drop-down texts are English only
         select_all=False,
     )
     lift = (
-        common.pick_many(t("reach.lift"), in_force, help=t("reach.lift_help"), container=pick)
+        common.pick_many(
+            t("reach.lift"), in_force, help=t("reach.lift_help"), container=pick, key="reach_lift"
+        )
         if in_force
         else []
     )
@@ -143,6 +156,7 @@ with st.form("scenario", enter_to_submit=False):
         ["same", "dry", "rainy"],
         horizontal=True,
         format_func=lambda v: t(f"reach.season_{v}"),
+        key="reach_scenario_season",
     )
     since = axis_status["valid_from"].reindex(axes.index)
     status_table.table(

@@ -176,6 +176,30 @@ def test_conflicting_picks_are_reported(page: AppTest) -> None:
     assert any("more than one list" in w.value for w in page.warning)
 
 
+def test_a_language_switch_keeps_the_scenario(page: AppTest) -> None:
+    # the form's widgets are keyed: unkeyed, they were named by their labels, so switching to
+    # French made new, empty widgets and the scenario lost its closure (French trial: 0 lost)
+    from views.common import LANG_KEY
+
+    page.session_state[LANG_KEY] = "en"
+    page.run()
+    page.multiselect(key="reach_close").set_value(["RN16-SEV-DOU"])
+    page.pills(key="reach_bands").set_value([4.0, 12.0])
+    page.button[0].click().run()
+    assert not page.exception, page.exception
+    english = " ".join(m.value for m in page.markdown)
+    assert "close RN16 Sévaré–Douentza" in english
+    page.session_state[LANG_KEY] = "fr"
+    for key in ("reach_close", "reach_bands", "reach_hubs", "reach_season"):
+        page.session_state[key] = page.session_state[key]  # what relabel_widgets does
+    page.run()
+    assert not page.exception, page.exception
+    assert page.multiselect(key="reach_close").value == ["RN16-SEV-DOU"]
+    assert page.pills(key="reach_bands").value == [4.0, 12.0]
+    french = " ".join(m.value for m in page.markdown)
+    assert "RN16 Sévaré–Douentza" in french and "close RN16" not in french
+
+
 @pytest.fixture(scope="module")
 def scenario_out(model_inputs, data_dir: Path) -> dict:  # noqa: ANN001
     """Build a reach_scenario-shaped result: RN16 closed and a blockade at Boni, on the curated state."""
