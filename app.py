@@ -12,7 +12,6 @@ from geo.products.i18n import LANG_NAMES, LANGS
 from views.auth import login_sidebar, save_language, visible_pages
 from views.common import (
     LANG_KEY,
-    help_aria_script,
     init_state,
     keep_notice_for,
     lang,
@@ -26,12 +25,10 @@ init_state()
 start_warm_up()  # once per server: the live map's default state computed before its first viewer
 # default favicon: served locally
 st.set_page_config(page_title=t("app.page_title"), layout="wide")
-# empty date fields written in the session's language (jj/mm/aaaa), not Streamlit's fixed dd/mm/yyyy;
-# help icons named in it ("Aide : ...", not Streamlit's fixed "Help for ...") for screen readers
-st.html(
-    f"<style>{widget_texts_css()}</style><script>{help_aria_script()}</script>",
-    unsafe_allow_javascript=True,
-)
+# empty date fields written in the session's language (jj/mm/aaaa), not Streamlit's fixed dd/mm/yyyy.
+# Streamlit's help icons keep its fixed English name ("Help for ..."): a script renaming them
+# made each page cost 40-55 % more browser CPU (Chromium, per page), too much for 10 viewers
+st.html(f"<style>{widget_texts_css()}</style>")
 
 ROOT = Path(__file__).resolve().parent
 #: (script, catalog key of the title). A page is listed only when its script exists. No page

@@ -28,7 +28,7 @@ import streamlit as st
 
 from geo.config import DEFAULT_BANDS_H, ENV_VARS, Settings
 from geo.errors import AccessMapError
-from geo.escape import css_string, js_string, markdown_text
+from geo.escape import css_string, markdown_text
 from geo.products import i18n
 
 #: Session-state key of the interface language (``fr`` or ``en``).
@@ -149,66 +149,6 @@ def widget_texts_css(language: str | None = None) -> str:
             " -webkit-text-fill-color: currentColor; }"
         )
     return "\n".join(rules)
-
-
-#: Accessible names Streamlit 1.67 gives the "?" icon of a widget's help (written in its
-#: frontend, no setting): ``"Help"``, or ``"Help for <label>"`` when the widget has a label.
-STREAMLIT_HELP_ARIA = ("Help", "Help for ")
-
-#: Relabels the help icons (:func:`help_aria_script`): each one's English name is kept in
-#: ``data-help-en`` (taken again when Streamlit writes a new one), and its name in the
-#: language is written whenever it differs, by a MutationObserver set up once per page.
-_HELP_ARIA_JS = """
-(() => {
-  window.__maliHelpAria = {plain: %(plain)s, named: %(named)s};
-  const fix = (button) => {
-    const current = button.getAttribute("aria-label") || "";
-    if (current === %(en_plain)s || current.startsWith(%(en_prefix)s)) button.dataset.helpEn = current;
-    const english = button.dataset.helpEn;
-    if (!english) return;
-    const text = window.__maliHelpAria;
-    const wanted = english === %(en_plain)s
-      ? text.plain : text.named.replace("{label}", english.slice(%(en_prefix)s.length));
-    if (current !== wanted) button.setAttribute("aria-label", wanted);
-  };
-  const all = () => document.querySelectorAll('[data-testid="stTooltipIcon"] button').forEach(fix);
-  all();
-  if (window.__maliHelpObserver) return;
-  window.__maliHelpObserver = new MutationObserver(all);
-  window.__maliHelpObserver.observe(document.body, {
-    subtree: true, childList: true, attributes: true, attributeFilter: ["aria-label"],
-  });
-})();
-"""
-
-
-def help_aria_script(language: str | None = None) -> str:
-    """JavaScript that gives Streamlit's help icons their accessible name in the language.
-
-    Streamlit 1.67 names the "?" icon of every widget's ``help`` ``"Help for <label>"`` in
-    English, fixed in its frontend (no setting, no translation); a screen reader in the
-    French interface read "Help for Date de situation". The script (run by ``st.html``
-    with ``unsafe_allow_javascript``) renames each icon ``"Aide : Date de situation"``,
-    as new icons appear and when the language changes. The catalogs' texts enter the
-    script as JavaScript string literals (:func:`geo.escape.js_string`).
-
-    Parameters
-    ----------
-    language
-        ``{"fr", "en"}``; default the session's.
-
-    Returns
-    -------
-    str
-        A JavaScript program (no ``<script>`` element around it).
-    """
-    language = language or lang()
-    return _HELP_ARIA_JS % {
-        "plain": js_string(i18n.tr("common.help_aria", language)),
-        "named": js_string(i18n.tr("common.help_aria_for", language, label="{label}")),
-        "en_plain": js_string(STREAMLIT_HELP_ARIA[0]),
-        "en_prefix": js_string(STREAMLIT_HELP_ARIA[1]),
-    }
 
 
 def num(value: float, *, decimals: int = 0) -> str:
