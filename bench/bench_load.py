@@ -24,7 +24,7 @@ switch (target <= 2 s). Finally, how many times each shared result was computed 
 the load, read from the server's ``app compute <kind> #<n>`` lines
 (``views.common.counted``): with every viewer on the same state, the reach should be
 computed once, not once per session. Where the time goes: CPU seconds of the server and
-of the browsers (this bench's Chromium and Playwright processes) during the load, against
+of the browsers (this bench's Chromium and Playwright processes, by process kind) during the load, against
 the machine's CPU in that time, and the load average: other jobs on the machine inflate
 the times. Last, the live map as drawn in the browser: its Leaflet layers, SVG paths,
 marker icons and script size.
@@ -71,6 +71,23 @@ PASSWORD = "load test horse battery 42"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 #: Title of the live map page (the app runs in English).
 LIVE_TITLE = "Live access map"
+#: Every wait below is one check in the page every POLL_MS ms. Playwright's locator waits back
+#: off to a check every 500 ms, which added up to half a second to a time under load (three waits
+#: per live map); a check every frame would cost the browsers' CPU that the load is made of.
+POLL_MS = 50
+HEADING = """
+(title) => [...document.querySelectorAll("h1")].some((h) => h.textContent.trim() === title)
+"""
+SIGNED_IN = """
+(text) => !!document.querySelector('[data-testid="stSidebar"]')?.textContent.includes(text)
+"""
+#: The map's frame (same origin) holds its Leaflet container with a vector layer drawn.
+MAP_DRAWN = """
+(frame) => {
+  const doc = document.querySelector(frame)?.contentDocument;
+  return !!doc?.querySelector(".leaflet-container path.leaflet-interactive");
+}
+"""
 COMPUTE_LINE = re.compile(r"app compute (\S+) #(\d+) ([\d.]+) s")
 
 
@@ -138,24 +155,22 @@ class Viewer:
 
     async def map_drawn(self) -> None:
         """Wait until the live map's title and its Leaflet vector layers are drawn."""
-        await self.page.get_by_role("heading", name=LIVE_TITLE).first.wait_for(timeout=self.timeout_ms)
+        await self.heading(LIVE_TITLE)()
         self.title_at = time.perf_counter()
-        frame = self.page.frame_locator(MAP_FRAME)
-        await frame.locator(".leaflet-container").wait_for(state="visible", timeout=self.timeout_ms)
-        await frame.locator("path.leaflet-interactive").first.wait_for(timeout=self.timeout_ms)
+        await self.page.wait_for_function(MAP_DRAWN, arg=MAP_FRAME, polling=POLL_MS, timeout=self.timeout_ms)
 
     def heading(self, title: str):  # noqa: ANN201
-        """Return a waiter for a page whose title is ``title``."""
+        """Return a waiter for a page whose title (its ``h1``) is ``title``."""
 
         async def wait() -> None:
-            await self.page.get_by_role("heading", name=title).first.wait_for(timeout=self.timeout_ms)
+            await self.page.wait_for_function(HEADING, arg=title, polling=POLL_MS, timeout=self.timeout_ms)
 
         return wait
 
     async def sign_in(self) -> None:
         """Sign in through the sidebar form; a submission not answered in time is lost, and sent again."""
         sidebar = self.page.get_by_test_id("stSidebar")
-        signed_in = sidebar.get_by_text(f"Signed in as {self.name} (")
+        signed_in = f"Signed in as {self.name} ("
         start = None
         for _attempt in range(3):
             await self.page.wait_for_timeout(500)
@@ -164,7 +179,9 @@ class Viewer:
             await sidebar.get_by_role("button", name="Sign in").click()
             start = start or time.perf_counter()
             try:
-                await signed_in.first.wait_for(timeout=self.timeout_ms)
+                await self.page.wait_for_function(
+                    SIGNED_IN, arg=signed_in, polling=POLL_MS, timeout=self.timeout_ms
+                )
             except Exception:  # noqa: BLE001 - a lost submission: counted, then sent again
                 self.lost_forms += 1
                 continue
@@ -246,8 +263,13 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _browser_cpu_s(server_pid: int) -> float:
-    """CPU time (s) used so far by this bench's child processes but the server: Playwright, Chromium."""
+def _browser_cpu_s(server_pid: int) -> collections.Counter:
+    """CPU time (s) used so far by this bench's child processes but the server, by kind.
+
+    Kinds: Chromium's ``renderer`` (one per page and frame process), ``gpu-process`` (software
+    compositing here), ``browser`` (the main process), other Chromium ``--type=`` helpers, and
+    ``playwright`` (its Node driver).
+    """
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -262,12 +284,16 @@ def _browser_cpu_s(server_pid: int) -> float:
             if ppid == parent and child not in mine and child != server_pid:
                 mine.add(child)
                 todo.append(child)
-    total = 0.0
+    total: collections.Counter = collections.Counter()
     for child in mine:
         try:
-            total += _cpu_s(child)
+            cmd = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+            used = _cpu_s(child)
         except OSError:
             continue
+        typed = re.search(rb"--type=(\S+)", cmd)  # Chromium rewrites its argv into one string
+        kind = typed.group(1).decode() if typed else "browser" if b"chrom" in cmd else "playwright"
+        total[kind] += used
     return total
 
 
@@ -299,7 +325,9 @@ async def _run(url: str, args: argparse.Namespace, log: Path, pid: int) -> None:
             wall = time.perf_counter() - t0
             load1 = os.getloadavg()
             server_cpu = _cpu_s(pid) - cpu0
-            browser_cpu = _browser_cpu_s(pid) - browser0
+            by_kind = _browser_cpu_s(pid)
+            by_kind.subtract(browser0)
+            browser_cpu = sum(by_kind.values())
             computed = _computed(log, mark)
             print(f"{args.viewers} viewers at once, wall {wall:.0f} s; load average "
                   f"{load0[0]:.2f} before, {load1[0]:.2f} after (1 min; {os.cpu_count()} cores)")  # fmt: skip
@@ -320,6 +348,8 @@ async def _run(url: str, args: argparse.Namespace, log: Path, pid: int) -> None:
                   f"browsers (Chromium, Playwright) {browser_cpu:.0f} s ({browser_cpu / args.viewers:.1f} s "
                   f"per viewer); the machine had {wall * (os.cpu_count() or 1):.0f} s of CPU "
                   "in that time (the rest went to other jobs or stayed idle)")  # fmt: skip
+            print("  browsers' CPU by process: "
+                  + ", ".join(f"{k} {v:.1f} s" for k, v in by_kind.most_common() if v >= 0.05))  # fmt: skip
             kinds = ", ".join(f"{k} x{n}" for k, n in sorted(computed.items())) or "none logged"
             print(f"  shared results computed during the load: {kinds}")
 
