@@ -34,6 +34,7 @@ from layers.style import (
     popup_table,
     slim,
 )
+from layers.symbols import add_symbol_css
 
 #: Outline and hatching of the area lost (never a hub colour: hubs are flat fills).
 LOST_COLOUR = "#111111"
@@ -595,19 +596,19 @@ def _zones_layer(zones: Sequence[NoEntryZone], lang: str = "en") -> folium.Featu
     return group
 
 
-LABEL_CSS = """<style>
-.leaflet-tooltip.hub-label{background:rgba(255,255,255,.88);border:1px solid #333;border-radius:3px;
-  padding:1px 5px;font:bold 12px/1.2 sans-serif;color:#111;box-shadow:none}
-.leaflet-tooltip.town-label{background:transparent;border:none;box-shadow:none;padding:0 2px;
-  font:11px/1.1 sans-serif;color:#333;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
-.leaflet-tooltip.hub-label:before,.leaflet-tooltip.town-label:before{display:none}
-</style>"""
+#: Radius (px) of a town's and of a hub's circle on the scenario map.
+TOWN_RADIUS_PX, HUB_RADIUS_PX = 2.5, 7
 
 
 def _labels_layer(
     hubs: gpd.GeoDataFrame, hub_ids: list[str], towns: Sequence[tuple[str, float, float]], lang: str = "en"
 ) -> folium.FeatureGroup:
-    """Hub markers with their names always shown, and small town labels."""
+    """Hub markers with their names always shown, and small town labels.
+
+    The labels are the live map's (:data:`layers.symbols.SYMBOL_CSS`), placed by its
+    :class:`layers.symbols.LabelDeclutter`: hubs always shown, a town whose name would overlap
+    another hidden until zooming in gives it room. Each label starts 6 px right of its circle.
+    """
     group = folium.FeatureGroup(name=esc(tr("scen.layer_labels", lang)), show=True)
     hub_names = [str(n).casefold() for n in hubs["name"]]
     items, seen = [], set()
@@ -622,7 +623,7 @@ def _labels_layer(
                 "lon": lon,
                 "tooltip": _tip(name),
                 "style": {
-                    "radius": 2.5,
+                    "radius": TOWN_RADIUS_PX,
                     "color": "#333",
                     "weight": 1,
                     "fill": True,
@@ -632,7 +633,7 @@ def _labels_layer(
                 "tooltip_options": {
                     "permanent": True,
                     "direction": "right",
-                    "offset": [4, 0],
+                    "offset": [TOWN_RADIUS_PX + 6, 0],
                     "className": "town-label",
                 },
             }
@@ -645,7 +646,7 @@ def _labels_layer(
                     "lon": float(row["lon"]),
                     "tooltip": _tip(row["name"]),
                     "style": {
-                        "radius": 7,
+                        "radius": HUB_RADIUS_PX,
                         "color": "#111",
                         "weight": 2,
                         "fill": True,
@@ -655,7 +656,7 @@ def _labels_layer(
                     "tooltip_options": {
                         "permanent": True,
                         "direction": "right",
-                        "offset": [8, 0],
+                        "offset": [HUB_RADIUS_PX + 6, 0],
                         "className": "hub-label",
                     },
                 }
@@ -831,7 +832,7 @@ def build_scenario_map(
         no-entry zones, hub and town labels; a layer control and a legend.
     """
     m = make_map() if asset_base is None else make_map(asset_base=asset_base)
-    m.get_root().header.add_child(folium.Element(LABEL_CSS))
+    add_symbol_css(m)  # the live map's labels and their declutter pass
     m.add_child(HatchPatterns())
     hub_order = list(hubs.index)
     for group in _admin_layers(base, lang):

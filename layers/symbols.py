@@ -138,11 +138,12 @@ class LabelDeclutter(MacroElement):
     ``map-label-hidden``; its dot stays) until zooming in gives it room.
 
     A side fits when its box, :data:`LABEL_GAP_PX` apart, meets no label already placed,
-    no hub square, no other symbol (no-entry sign, crossing) and no other town's dot (a
-    name never sits on a place it does not name). Hub labels and the labels whose feature
-    has ``label_keep`` (regional capitals, :data:`geo.products.printmap.REGION_CAPITALS`) may,
-    when neither side fits, cross a symbol or a dot (never a label or a hub square): they
-    are hidden only by a label, hubs never. A place's own symbol (closer than
+    no hub square (or hub circle, the scenario map's), no other symbol (no-entry sign,
+    crossing) and no other town's dot (a name never sits on a place it does not name).
+    Hub labels and the labels whose feature has ``label_keep`` (regional capitals,
+    :data:`geo.products.printmap.REGION_CAPITALS`) may, when neither side fits, cross a
+    symbol or a dot (never a label or a hub square): they are hidden only by a label, hubs
+    never. A place's own symbol (closer than
     :data:`OWN_SYMBOL_PX` to its point, an encircled town's sign) is no obstacle.
 
     It runs when the map opens, after each zoom or resize and when a layer is shown or
@@ -174,6 +175,10 @@ class LabelDeclutter(MacroElement):
             var p = (layer.feature && layer.feature.properties) || {};
             if (tip._dx === undefined) { tip._dx = Math.abs(L.point(tip.options.offset).x); }
             var hub = cls === "hub-label";
+            if (hub && layer instanceof L.CircleMarker && !(layer instanceof L.Circle)) {  // hub as a circle
+                var d = 2 * layer.getRadius();
+                symbols.push({layer: layer, w: d, h: d, kind: "hub"});
+            }
             labels.push({tip: tip, hub: hub, keep: hub || !!p.label_keep, rank: +(p.label_rank || 0),
                          i: labels.length});
         });

@@ -150,3 +150,28 @@ def sign_in(page, user: str, password: str, role: str, lang: str = "en") -> None
         except Exception:  # noqa: BLE001 - retried, then asserted below
             continue
     assert signed_in.is_visible()
+
+
+#: The box (viewport px) of every label on the map, and whether it is shown.
+LABELS_JS = """els => els.map(e => {
+  const r = e.getBoundingClientRect();
+  return {text: e.textContent, hub: e.classList.contains('hub-label'),
+          shown: getComputedStyle(e).visibility !== 'hidden', box: [r.left, r.top, r.right, r.bottom]};
+})"""
+
+
+def labels(frame) -> list[dict]:  # noqa: ANN001
+    """Every town and hub label of the map: text, hub or not, shown or not, box (px)."""
+    return frame.locator(".leaflet-tooltip.town-label, .leaflet-tooltip.hub-label").evaluate_all(LABELS_JS)
+
+
+def overlaps(found: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of shown labels whose boxes intersect (a shared edge is no overlap)."""
+    shown = [lab for lab in found if lab["shown"]]
+    out = []
+    for i, a in enumerate(shown):
+        for b in shown[i + 1 :]:
+            (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = a["box"], b["box"]
+            if ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1:
+                out.append((a["text"], b["text"]))
+    return out

@@ -11,19 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_app import ARTIFACTS, browser_page, require_chromium, running_app, sign_in
+from browser_app import ARTIFACTS, browser_page, labels, overlaps, require_chromium, running_app, sign_in
 
 from geo.products.i18n import tr
 
 pytestmark = pytest.mark.e2e
 USER, PASSWORD, ROLE = "awa", "correct horse battery", "advisor"
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
-#: The box (viewport px) of every label on the map, and whether it is shown.
-LABELS_JS = """els => els.map(e => {
-  const r = e.getBoundingClientRect();
-  return {text: e.textContent, hub: e.classList.contains('hub-label'),
-          shown: getComputedStyle(e).visibility !== 'hidden', box: [r.left, r.top, r.right, r.bottom]};
-})"""
 
 
 @pytest.fixture(scope="module")
@@ -41,23 +35,6 @@ def open_map(page, nav_key: str):  # noqa: ANN001, ANN201
     frame.locator(".leaflet-tooltip.town-label").first.wait_for(state="attached", timeout=120_000)
     page.wait_for_timeout(2000)  # the country fitted to the iframe's size, labels placed
     return frame
-
-
-def labels(frame) -> list[dict]:  # noqa: ANN001
-    """Every town and hub label of the map: text, hub or not, shown or not, box (px)."""
-    return frame.locator(".leaflet-tooltip.town-label, .leaflet-tooltip.hub-label").evaluate_all(LABELS_JS)
-
-
-def overlaps(found: list[dict]) -> list[tuple[str, str]]:
-    """Pairs of shown labels whose boxes intersect (a shared edge is no overlap)."""
-    shown = [lab for lab in found if lab["shown"]]
-    out = []
-    for i, a in enumerate(shown):
-        for b in shown[i + 1 :]:
-            (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = a["box"], b["box"]
-            if ax0 < bx1 and bx0 < ax1 and ay0 < by1 and by0 < ay1:
-                out.append((a["text"], b["text"]))
-    return out
 
 
 def zoom_in(page, frame, times: int) -> None:  # noqa: ANN001

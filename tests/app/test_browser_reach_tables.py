@@ -1,5 +1,7 @@
 """The Reachability page in French in Chromium at 1440x900: tables that fit, in French then English.
 
+Its scenario map names hubs and towns without overlap (the live map's declutter pass).
+
 Found in a French trial: the scenario's before/after table ran past the page's edge at 1440 px
 (fifteen columns; now one tab per measure) and its figures were aligned left.
 """
@@ -10,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_app import ARTIFACTS, browser_page, require_chromium, running_app, sign_in
+from browser_app import ARTIFACTS, browser_page, labels, overlaps, require_chromium, running_app, sign_in
 
 from geo.products.i18n import tr
 
@@ -48,6 +50,20 @@ def test_reach_tables_fit_in_french_and_english(french_app: str) -> None:
             compute.filter(has_text=tr("reach.compute", "fr")).click()
             summary = tr("reach.part_close", "fr", axes="RN16 Sévaré–Douentza")
             page.get_by_text(summary).first.wait_for(timeout=120_000)
+            # the scenario map: hub and town names placed by the live map's declutter pass
+            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
+            frame.locator(".leaflet-tooltip.town-label").first.wait_for(state="attached", timeout=120_000)
+            page.wait_for_timeout(2000)  # the view fitted to the scenario, labels placed
+            for zoom_out in range(3):  # the scenario's view, then zoomed out towards the whole country
+                if zoom_out:
+                    frame.locator(".leaflet-control-zoom-out").click()
+                    page.wait_for_timeout(1500)
+                found = labels(frame)
+                assert overlaps(found) == [], zoom_out
+                hubs = [lab for lab in found if lab["hub"]]
+                assert hubs and all(lab["shown"] for lab in hubs), zoom_out
+                assert any(lab["shown"] for lab in found if not lab["hub"]), zoom_out
+            frame.locator(".leaflet-container").screenshot(path=str(ARTIFACTS / "reachability_map_fr.png"))
             # the scenario table: one tab per measure, each table within its box (no sideways scroll)
             measures = [tr(f"bands.col.{c}", "fr") for c in ("area_km2", "population", "localities")]
             for measure in measures:
