@@ -84,9 +84,10 @@ def _series(
     )
 
 
-#: Widths (px) of the criticality table's columns: the ranking of all hubs (these eight columns)
-#: adds up to the page's width at 1440 px (960 px), each wide enough for its header in French
-#: and English (7.5 px a character plus the cell's padding).
+#: Widths (px) of the criticality table's columns: the ranking of all hubs (rank to hub, the
+#: figures but km² and the hubs affected) and one hub's table (no hub, km² lost) each fit in the
+#: page's width at 1440 px (960 px), each column wide enough for its header in French and
+#: English (7.5 px a character plus the cell's padding).
 CRIT_WIDTHS = {
     "rank": 56,
     "kind": 80,
@@ -95,7 +96,7 @@ CRIT_WIDTHS = {
     "hub": 105,
     "population_lost": 144,
     "localities_lost": 152,
-    "km2_lost": 125,
+    "km2_lost": 190,
     "hubs_affected": 114,
 }
 
@@ -172,6 +173,30 @@ def criticality_map(items: gpd.GeoDataFrame, folder: str, lang: str):  # noqa: A
     return m
 
 
+def named_localities(rows: pd.DataFrame, hub: str, lang: str) -> None:
+    """List, in a folded section, the localities each closure cuts off from ``hub`` (ten names at most).
+
+    ``rows``: one hub's :func:`geo.model.criticality.criticality` rows, ranked; a row that
+    cuts no named locality is left out. Names beyond those listed are counted
+    (``localities_lost``): "et 12 autres".
+    """
+    from geo.products.i18n import tr_count
+
+    lines = []
+    for r in rows.sort_values("rank").itertuples(index=False):
+        names = [n for n in str(r.localities_named or "").split("; ") if n]
+        if not names:
+            continue
+        more = int(r.localities_lost) - len(names)
+        text = ", ".join(md(n) for n in names)
+        if more > 0:
+            text += " " + tr_count("changes.and_more", more, lang)
+        lines.append(tr("crit_named_line", lang, rank=int(r.rank), item=md(r.item_name), names=text))
+    if lines:
+        with st.expander(tr("crit_named_head", lang, hub=hub)):
+            st.markdown("\n".join(f"- {line}" for line in lines))
+
+
 def criticality_panel(
     folder: str, *, as_of: dt.date, hours: list[float], season: str, hub_ids: list[str], lang: str
 ) -> None:
@@ -231,7 +256,10 @@ def criticality_panel(
     }
     for c, width in CRIT_WIDTHS.items():
         config[c]["width"] = width
-    cols = [c for c in config if c in view.columns]
+    # one hub: its name is the choice above, and the localities cut are listed under the table
+    # (a ninth column ran past the page)
+    per_hub = ("hub", "localities_named") if choice is not None else ()
+    cols = [c for c in config if c in view.columns and c not in per_hub]
     common.table(
         view[cols],
         tr("common.no_rows", lang),
@@ -240,6 +268,8 @@ def criticality_panel(
         column_config=config,
         row_height=66,  # Streamlit wraps cell text only in rows taller than 4rem (64 px)
     )
+    if choice is not None:
+        named_localities(shown, choice, lang)
     m = criticality_map(shown, folder, lang)
     st_folium(m, key="criticality_map", height=480, use_container_width=True, returned_objects=[])
     st.caption(tr("crit_map_caption", lang))

@@ -47,7 +47,7 @@ CRITICALITY_COLUMNS = [
     "km2_lost",
     "localities_named",
 ]
-#: Locality names listed per row before "(+N more)".
+#: Locality names listed per row (the others are counted in ``localities_lost``).
 MAX_NAMES = 10
 KINDS = ("axis", "crossing")
 
@@ -111,8 +111,7 @@ def closure_of(kind: str, item_id: str) -> Scenario:
 
 def _names(localities: pd.DataFrame) -> str:
     names = [str(n) for n in localities["locality"]]
-    head = "; ".join(names[:MAX_NAMES])
-    return head + (f" (+{len(names) - MAX_NAMES} more)" if len(names) > MAX_NAMES else "")
+    return "; ".join(names[:MAX_NAMES])
 
 
 def criticality(
@@ -148,7 +147,9 @@ def criticality(
         hub), by hub (``ctx.hubs`` order) then ``rank`` (1 = cuts off the most people
         from that hub). ``band_h``: the band (hours) whose loss is counted;
         ``population_lost`` in people, ``km2_lost`` in km² (whole cells);
-        ``localities_named``: the first names of the localities cut off.
+        ``localities_named``: the first :data:`MAX_NAMES` names of the localities cut off,
+        joined by ``"; "`` (no text in any language: the others are ``localities_lost`` less
+        those named).
     """
     if items is None:
         items = criticality_items(ctx.inputs, state)

@@ -88,7 +88,30 @@ def test_criticality_table_map_and_download(page) -> None:  # noqa: ANN001
     hub.set_value(hub.options[1]).run()
     assert not at.exception, at.exception
     one = at.dataframe[-1].value
-    assert list(one["rank"]) == list(range(1, len(one) + 1)) and one["hub"].nunique() == 1
+    assert list(one["rank"]) == list(range(1, len(one) + 1))
+    # the hub is the choice above; its localities cut are listed under the table (not a ninth
+    # column past the page): the table fits, each header in its column
+    assert "hub" not in one.columns and "localities_named" not in one.columns
+    config = json.loads(at.dataframe[-1].proto.columns)
+    assert sum(config[c]["width"] for c in one.columns) <= 960
+    assert all(len(config[c]["label"]) * 7.5 + 16 <= config[c]["width"] for c in one.columns), config
+    from geo.model.criticality import MAX_NAMES
+    from geo.products.i18n import tr_count
+
+    listed = next(e for e in at.expander if e.label == tr("crit_named_head", lang, hub=hub.options[1]))
+    lines = listed.markdown[0].value.splitlines()
+    lost = [int(re.sub(r"\D", "", n)) for n in one["localities_lost"]]
+    cut = dict(zip(one["rank"].astype(int), lost, strict=True))
+    assert len(lines) == sum(n > 0 for n in cut.values())  # one line per closure that cuts a locality
+    first = min(r for r, n in cut.items() if n > 0)
+    assert lines[0].startswith(f"- **{first}. ")
+    names = lines[0].split(":", 1)[1]
+    if cut[first] > MAX_NAMES:  # the others counted in the language ("et 2 466 autres")
+        more = tr_count("changes.and_more", cut[first] - MAX_NAMES, lang)
+        assert names.endswith(" " + more) and names.count(",") == MAX_NAMES - 1, names
+    else:
+        assert names.count(",") == cut[first] - 1, names
+    assert "more)" not in listed.markdown[0].value or lang == "en"
 
 
 def test_series_chart_and_csv(page) -> None:  # noqa: ANN001
