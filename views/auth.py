@@ -242,7 +242,8 @@ def _sign_in_form() -> LocalSession | None:
 
 def _password_form(session: LocalSession) -> None:
     """Change the password of the signed-in account (every session of it ends)."""
-    with st.sidebar.expander(t("auth.change_password")), st.form("change_password", clear_on_submit=True):
+    # a popover: its form is drawn only when opened (an expander's is drawn on every page)
+    with st.sidebar.popover(t("auth.change_password")), st.form("change_password", clear_on_submit=True):
         current = st.text_input(t("auth.current_password"), type="password", key="pw_current")
         new = st.text_input(t("auth.new_password"), type="password", key="pw_new")
         again = st.text_input(t("auth.new_password_again"), type="password", key="pw_again")
