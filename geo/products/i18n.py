@@ -428,7 +428,7 @@ def credit_lines(records: Sequence[dict], lang: str) -> list[str]:
     for record in records:
         c = source_credit(record, lang)
         grouped.setdefault((c["publisher"], c["licence"]), []).append(c["data"])
-    colon = " : " if lang == "fr" else ": "
+    colon = tr("common.sep_colon", lang)
     return [f"{', '.join(data)}{colon}{pub} — {lic}" for (pub, lic), data in grouped.items()]
 
 
