@@ -27,7 +27,10 @@ Numbers, areas and dates are written for the language with Babel
 (:func:`format_number`: ``291 000`` / ``291,000``; :func:`format_date`:
 ``1er décembre 2026`` / ``1 December 2026``) without touching the process locale,
 which every Streamlit session shares. French text keeps its accents (UTF-8 catalogs;
-matplotlib's DejaVu fonts carry them).
+matplotlib's DejaVu fonts carry them) and puts a narrow no-break space (U+202F, in DejaVu
+too) before ``; : ! ? »`` and after ``«`` in the catalog itself (``scripts/i18n.py check``
+holds it), so a wrapped line never starts with the sign; a separator built in code takes
+the catalog's ``common.sep_colon`` / ``common.sep_semicolon``.
 """
 
 from __future__ import annotations
