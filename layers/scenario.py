@@ -459,7 +459,7 @@ def _axes_layer(
     now = after["status"].reindex(axes.index).fillna("unknown")
     changed = (was != now).to_numpy()
     labels = [ROAD_STATUS.label(s, lang).lower() for s in now]
-    colon = " : " if lang == "fr" else ": "
+    colon = tr("common.sep_colon", lang)  # French: U+202F before the colon
     tips = [
         f"{_tip(n)}{colon}{_tip(lab)}"
         + (_tip(tr("scen.axis_was", lang, status=ROAD_STATUS.label(w, lang).lower())) if c else "")
@@ -556,7 +556,7 @@ ZONE_STYLE = {
 def _zones_layer(zones: Sequence[NoEntryZone], lang: str = "en") -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=esc(tr("scen.layer_zones", lang)), show=True)
     items = []
-    colon = " : " if lang == "fr" else ": "
+    colon = tr("common.sep_colon", lang)  # French: U+202F before the colon
     for z in zones:
         style = ZONE_STYLE[z.kind]
         label = tr(f"scen.zone_{z.kind}", lang)

@@ -20,6 +20,12 @@ Counted texts (``tr_count(KEY, n, lang)``, the pages' ``tn(KEY, n)``) have one e
 plural category, ``KEY.one`` and ``KEY.other`` (``geo.products.i18n.plural_key``); ``check``
 requires both for every such KEY found in the code (:func:`plural_keys_used`).
 
+French spacing: a French text puts a narrow no-break space (U+202F) before ``;``, ``:``,
+``!``, ``?`` and ``»`` and after ``«``, so a line never starts with the sign and guillemets
+hold their word. ``check`` names every French entry with a plain space (or U+00A0) there;
+``add`` writes the French text with U+202F itself (:func:`french_spacing`), so ``--fr`` can
+be typed with plain spaces.
+
 Catalogs are written sorted by key, without source locations (small, stable diffs).
 """
 
@@ -60,6 +66,34 @@ DYNAMIC_PREFIXES = (
     "zone_rule.",  # access-zone rules in words, by rule_id (geo.products.export.rule_text)
     "err.",  # messages of errors (geo.errors ... .keyed(KEY)), looked up by the command line
 )
+
+
+#: Narrow no-break space (U+202F): French spacing of high punctuation and guillemets.
+NNBSP = "\u202f"
+#: A plain or no-break space (U+00A0) where French wants U+202F: before ``; : ! ? »``, after ``«``.
+_FRENCH_SPACE = re.compile(r"[ \u00a0](?=[;:!?»])|(?<=«)[ \u00a0]")
+
+
+def french_spacing(text: str) -> str:
+    """Return French ``text`` with U+202F for a plain or no-break space before ``; : ! ? »``, after ``«``.
+
+    Only such a space is replaced: ``--bands 4:8``, ``https://...``, ``{field}`` and a colon
+    with no space before it are left as they are.
+    """
+    return _FRENCH_SPACE.sub(NNBSP, text)
+
+
+def french_spacing_problems(catalog) -> list[str]:  # noqa: ANN001
+    """Return one line per French entry of ``catalog`` that :func:`french_spacing` would change."""
+    problems = []
+    for m in catalog:
+        texts = m.string if isinstance(m.string, tuple) else (m.string,)
+        if m.id and any(t and french_spacing(t) != t for t in texts):
+            problems.append(
+                f"key {m.id!r}: fr has a plain or no-break space before ; : ! ? » or after « "
+                "(U+202F wanted; scripts/i18n.py add writes it)"
+            )
+    return problems
 
 
 def po_path(lang: str) -> Path:
@@ -147,7 +181,10 @@ def new_catalog(lang: str):  # noqa: ANN201
 
 
 def check() -> list[str]:
-    """Return one line per problem: key used but missing/empty in a catalog, fuzzy, or fields differing."""
+    """Return one line per problem: key used but missing/empty in a catalog, fuzzy, fields differing.
+
+    French entries are also held to the French spacing (:func:`french_spacing_problems`).
+    """
     import string
 
     problems = []
@@ -178,7 +215,7 @@ def check() -> list[str]:
         a, b = fr.get(key).string, en.get(key).string
         if a and b and fields(a) != fields(b):
             problems.append(f"key {key!r}: fields differ (fr {sorted(fields(a))}, en {sorted(fields(b))})")
-    return problems
+    return problems + french_spacing_problems(fr)
 
 
 def update() -> None:
@@ -203,13 +240,16 @@ def update() -> None:
 
 
 def add(entries: dict[str, dict[str, str]]) -> None:
-    """Write ``{key: {"fr": text, "en": text}}`` into both catalogs (replacing entries of the same key)."""
+    """Write ``{key: {"fr": text, "en": text}}`` into both catalogs (replacing entries of the same key).
+
+    The French text gets U+202F before ``; : ! ? »`` and after ``«`` (:func:`french_spacing`).
+    """
     for lang in LANGS:
         cat = read(lang) if po_path(lang).exists() else new_catalog(lang)
         for key, texts in entries.items():
             if cat.get(key) is not None:
                 del cat[key]
-            cat.add(key, texts[lang])
+            cat.add(key, french_spacing(texts[lang]) if lang == "fr" else texts[lang])
         write(cat, lang)
 
 
@@ -217,11 +257,20 @@ def main(argv: list[str] | None = None) -> int:
     """Command line (see the module notes)."""
     p = argparse.ArgumentParser(prog="scripts/i18n.py", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("check", help="report keys missing from a catalog, empty or fuzzy entries")
+    sub.add_parser(
+        "check",
+        help="report keys missing from a catalog, empty or fuzzy entries, differing fields, "
+        "and French entries with a plain space before ; : ! ? » or after «",
+    )
     sub.add_parser("update", help="add the keys used in the code to both catalogs")
     p_add = sub.add_parser("add", help="write one entry in both catalogs")
     p_add.add_argument("key")
-    p_add.add_argument("--fr", required=True)
+    p_add.add_argument(
+        "--fr",
+        required=True,
+        help="French text; plain spaces before ; : ! ? » and after « are written as U+202F "
+        "(narrow no-break space)",
+    )
     p_add.add_argument("--en", required=True)
     args = p.parse_args(argv)
     if args.cmd == "check":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import math
+import shutil
 import string
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def test_french_catalog_is_french_and_keeps_its_accents() -> None:
 
 
 def test_tr_fills_fields_and_refuses_unknown_keys_and_languages() -> None:
-    assert i18n.tr("title_hub", "fr", hub="Ségou") == "Mali : accès humanitaire depuis Ségou"
+    assert i18n.tr("title_hub", "fr", hub="Ségou") == "Mali\u202f: accès humanitaire depuis Ségou"
     assert i18n.tr("title_hub", "en", hub="Ségou") == "Mali: humanitarian access from Ségou"
     with pytest.raises(KeyError):
         i18n.tr("no.such.key", "fr")
@@ -179,3 +180,59 @@ def test_every_counted_text_in_the_code_has_a_singular_and_a_plural_entry() -> N
         stem, _, form = key.rpartition(".")
         if form in ("one", "other"):
             assert i18n.has_key(f"{stem}.one", "fr") and i18n.has_key(f"{stem}.other", "fr"), key
+
+
+def _catalogs_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+    """The maintenance script working on copies of the checkout's catalogs under ``tmp_path``."""
+    script = _script()
+    for lang in script.LANGS:
+        (tmp_path / lang / "LC_MESSAGES").mkdir(parents=True)
+        shutil.copy(script.po_path(lang), tmp_path / lang / "LC_MESSAGES" / "messages.po")
+    monkeypatch.setattr(script, "LOCALE_DIR", tmp_path)
+    return script
+
+
+def test_check_names_each_french_entry_with_a_plain_or_no_break_space_before_a_colon(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = _catalogs_in(tmp_path, monkeypatch)
+    assert script.check() == []
+    entries = {
+        "zz.plain_colon": ("Connecté : {who}", "Signed in: {who}"),
+        "zz.nbsp_semicolon": ("diffèrent\u00a0; rien n'est écrit", "differ; nothing written"),
+        "zz.guillemets": ("le compte « {name} »", "the account '{name}'"),
+        # no space before the sign: a band list, an address, fields: not French spacing to fix
+        "zz.not_prose": (
+            "--bands 4:8 https://example.org/a?b=1 {a}:{b}",
+            "--bands 4:8 https://example.org/a?b=1 {a}:{b}",
+        ),
+        "zz.already": ("Connecté\u202f: «\u202f{who}\u202f»", "Signed in: “{who}”"),
+    }
+    cats = {lang: script.read(lang) for lang in script.LANGS}
+    for key, (fr, en) in entries.items():
+        cats["fr"].add(key, fr)
+        cats["en"].add(key, en)
+    for lang, cat in cats.items():
+        script.write(cat, lang)
+    problems = script.check()
+    assert [p.split(":")[0] for p in problems] == [
+        "key 'zz.guillemets'",
+        "key 'zz.nbsp_semicolon'",
+        "key 'zz.plain_colon'",
+    ]
+    assert script.main(["check"]) == 1
+    assert capsys.readouterr().out.splitlines() == problems
+
+
+def test_add_writes_the_french_text_with_narrow_no_break_spaces_and_the_english_as_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = _catalogs_in(tmp_path, monkeypatch)
+    fr = "Connecté : « {who} » ; encore ? oui ! (--bands 4:8, https://example.org/a?b=1)"
+    en = "Signed in: “{who}”; again? yes! (--bands 4:8, https://example.org/a?b=1)"
+    assert script.main(["add", "zz.added", "--fr", fr, "--en", en]) == 0
+    assert script.read("fr").get("zz.added").string == (
+        "Connecté\u202f: «\u202f{who}\u202f»\u202f; encore\u202f? oui\u202f! (--bands 4:8, https://example.org/a?b=1)"
+    )
+    assert script.read("en").get("zz.added").string == en
+    assert script.french_spacing_problems(script.read("fr")) == []

@@ -132,8 +132,8 @@ class Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
         self.lang = help_lang()
-        # argparse writes "TITLE:"; French puts a space before the colon
-        space = " " if self.lang == "fr" else ""
+        # argparse writes "TITLE:"; French puts a narrow no-break space (U+202F) before the colon
+        space = "\u202f" if self.lang == "fr" else ""
         self._positionals.title = hx("cli.ap.positionals") + space
         self._optionals.title = hx("cli.ap.options") + space
         for action in self._actions:

@@ -707,7 +707,7 @@ def kml_text(
 
     if title is None:
         title = tr("app.page_title", lang or "en")
-    sep = " : " if lang == "fr" else ": "  # French puts a space before the colon
+    sep = tr("common.sep_colon", lang or "en")  # French: U+202F before the colon
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<kml xmlns="http://www.opengis.net/kml/2.2">',
@@ -733,7 +733,7 @@ def kml_text(
                 if c != "geometry"
             )
             fields = (_kml_field(name, c, row[c], lang) for c in g.columns if c != "geometry")
-            desc = ("; " if lang != "fr" else " ; ").join(f"{k}{sep}{v}" for k, v in fields if v)
+            desc = tr("common.sep_semicolon", lang or "en").join(f"{k}{sep}{v}" for k, v in fields if v)
             parts.append(
                 f"<Placemark><name>{xml_text(label)}</name><description>{kml_description(desc)}</description>"
                 f"<ExtendedData>{data}</ExtendedData>{_kml_geometry(geom)}</Placemark>"

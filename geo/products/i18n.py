@@ -27,7 +27,10 @@ Numbers, areas and dates are written for the language with Babel
 (:func:`format_number`: ``291 000`` / ``291,000``; :func:`format_date`:
 ``1er décembre 2026`` / ``1 December 2026``) without touching the process locale,
 which every Streamlit session shares. French text keeps its accents (UTF-8 catalogs;
-matplotlib's DejaVu fonts carry them).
+matplotlib's DejaVu fonts carry them) and puts a narrow no-break space (U+202F, in DejaVu
+too) before ``; : ! ? »`` and after ``«`` in the catalog itself (``scripts/i18n.py check``
+holds it), so a wrapped line never starts with the sign; a separator built in code takes
+the catalog's ``common.sep_colon`` / ``common.sep_semicolon``.
 """
 
 from __future__ import annotations
@@ -428,7 +431,7 @@ def credit_lines(records: Sequence[dict], lang: str) -> list[str]:
     for record in records:
         c = source_credit(record, lang)
         grouped.setdefault((c["publisher"], c["licence"]), []).append(c["data"])
-    colon = " : " if lang == "fr" else ": "
+    colon = tr("common.sep_colon", lang)
     return [f"{', '.join(data)}{colon}{pub} — {lic}" for (pub, lic), data in grouped.items()]
 
 

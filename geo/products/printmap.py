@@ -32,7 +32,6 @@ import datetime as dt
 import io
 import logging
 import math
-import re
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -1218,10 +1217,10 @@ def _draw_incident_counts(
     def lines_h(n: int, size: float) -> float:  # matplotlib: 1.2 x the "lp" height, about 1.17 x size
         return n * size * s * 1.4 / frame_pt
 
-    what_lines = textwrap.wrap(_no_break_before_colon(what, lang), 62)
+    what_lines = textwrap.wrap(what, 62)
     empty = int(counts["count"].sum()) == 0
     if empty:
-        body = textwrap.wrap(_no_break_before_colon(_empty_window_text(layers, lang), lang), 52)
+        body = textwrap.wrap(_empty_window_text(layers, lang), 52)
         body_h = lines_h(len(body), 6.6)
     else:
         swatch_h, label_gap = 0.022, 0.006
@@ -1315,11 +1314,6 @@ def _draw_incident_counts(
             zorder=20,
         )
     return (x0, y0, x0 + w, y0 + h)
-
-
-def _no_break_before_colon(text: str, lang: str) -> str:
-    """French text with a no-break space before ``:`` and ``;``, so a line never starts with one."""
-    return re.sub(r" ([:;])", "\u00a0\\1", text) if lang == "fr" else text
 
 
 def _public_only(enc: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:

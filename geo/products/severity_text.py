@@ -49,7 +49,7 @@ def sparse_note_text(note: str, lang: str) -> str:
 
 def notes_text(value: object, lang: str) -> str:
     """Return a ``data_sparse`` cell (notes joined by ``"; "``) in ``lang``, joined the language's way."""
-    sep = " ; " if lang == "fr" else "; "  # French puts a space before the semicolon
+    sep = tr("common.sep_semicolon", lang)  # French: U+202F before the semicolon
     if value is None or (isinstance(value, float) and value != value):
         return ""
     return sep.join(sparse_note_text(n, lang) for n in str(value).split("; ") if n)

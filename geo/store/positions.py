@@ -964,7 +964,7 @@ def scope_label(scope: str, lang: str, names: dict[str, str] | None = None) -> s
     if kind == "country":
         return head
     if kind == "actor-type" and ref in ACTOR_TYPES:
-        colon = " :" if lang == "fr" else ":"  # French puts a space before the colon
+        colon = "\u202f:" if lang == "fr" else ":"  # French: a narrow no-break space before the colon
         return f"{head}{colon} {ACTOR_TYPES.label(ref, lang)}"
     name = str((names or {}).get(scope, "") or "").strip()
     return f"{head} {name or ref}"

@@ -48,8 +48,8 @@ def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
         "Localités encerclées",
         "Villes",
         "Hubs du GTAH",
-        "Portée : Mopti",
-        "Portée : Gao",
+        "Portée\u202f: Mopti",
+        "Portée\u202f: Gao",
     ):
         assert json.dumps(name)[1:-1] in script or name in script
     # popups in the page's language too (they are read only on a click): no row header of
@@ -97,7 +97,7 @@ def test_blocked_hub_is_reported_in_the_page(app: AppTest) -> None:
     warnings = [_plain(w.value) for w in app.warning]
     # the engine's reason in the page's language (French in this module), the since date written out
     said = tr("bands.why_no_entry", "fr", locality="Ménaka", since="")
-    assert any(w.startswith("Ménaka : ") and said.split("(")[0] in w for w in warnings), warnings
+    assert any(w.startswith("Ménaka\u202f: ") and said.split("(")[0] in w for w in warnings), warnings
 
 
 def test_bad_data_folder_is_shown_in_the_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -72,7 +72,7 @@ def test_reachability_drop_downs_show_no_streamlit_text(french: Path) -> None:
     hubs = next(p for p in at.pills if p.label == i18n.tr("common.hubs", "fr"))
     assert len(hubs.value) == len(hubs.options) > 1  # every hub chosen, as toggles
     at.text_input(key="scenario_add_search").input("qzxw").run()
-    assert "Aucune localité ne correspond à « qzxw »." in [c.value for c in at.caption]
+    assert "Aucune localité ne correspond à «\u202fqzxw\u202f»." in [c.value for c in at.caption]
     at.text_input(key="scenario_add_search").input("boni").run()
     found = at.pills(key="scenario_add").options
     assert found and found[0].casefold().startswith("boni")  # the name beginning with the search first

@@ -198,7 +198,7 @@ def test_one_hub_colour_on_the_live_map_the_print_map_and_the_snapshot(data_dir:
         admin1=load_admin(data_dir, 1), bands=_bands(["GAO", "MOP"]).assign(hub_status="ok"), hubs=hubs
     )
     fig = draw_map(layers, as_of=dt.date(2025, 11, 30), lang="fr", focus_hub="MOP")
-    assert _legend_markers(_inset_and_legend(fig)[1])["Hub du GTAH : Mopti"] == mop
+    assert _legend_markers(_inset_and_legend(fig)[1])["Hub du GTAH\u202f: Mopti"] == mop
 
 
 # --------------------------------------------------------------------------- labels and symbols
@@ -469,7 +469,7 @@ def test_snapshot_click_shows_the_cercle_figures_not_a_reach_band() -> None:
     assert "Superficie atteignable en moins de 8 h</th><td>100 %" in west
     assert "1-4 (données lacunaires après le 31 décembre 2020)" in west
     east = next(p for p in popups if "Cercle de Est" in p)
-    assert "2\u00a0: Boni" in east  # French: no-break space before the colon
+    assert "2\u202f: Boni" in east  # French: narrow no-break space before the colon
     # reach bands: no tooltip, no click (they never answer "Ségou: accessible in 12 h")
     assert "Accessible en" not in html and "en moins de 12 h" not in html
     assert html.count('"interactive": false') >= 3

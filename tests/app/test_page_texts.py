@@ -65,7 +65,7 @@ def test_scenario_map_speaks_french() -> None:
         assert tr(key, "fr") in legend
     for english in ("Within", "Reach under", "Area lost", "Same band", "No-entry", "HAWG hub"):
         assert english not in legend and english not in html
-    assert _has(html, "Scénario : superficie perdue") and _has(html, "Zones interdites")
+    assert _has(html, "Scénario\u202f: superficie perdue") and _has(html, "Zones interdites")
     # figures written by Babel for French in tooltips and popups
     for text in (f"1{NNBSP}345 km²", f"11{NNBSP}000 km²", f"291{NNBSP}000 personnes", "en moins de 8 h"):
         assert _has(html, text), text
@@ -295,7 +295,9 @@ def test_why_a_hub_cannot_start_is_said_in_the_page_language(
     far_km = {"fr": f"2{NNBSP}500", "en": "2,500"}[lang]
     if lang == "fr":
         assert said[0].startswith(f"hors de la grille, à {far_km} km de la cellule praticable la plus proche")
-        assert said[1] == "sur une cellule impraticable ; la cellule praticable la plus proche est à 12,7 km"
+        assert said[1] == (
+            "sur une cellule impraticable\u202f; la cellule praticable la plus proche est à 12,7 km"
+        )
         assert said[2] == "aucune cellule praticable sur la grille"
         assert said[3] == "dans la zone d'interdiction d'accès de Léré (encerclée depuis le 1er octobre 2025)"
     else:

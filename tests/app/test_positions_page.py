@@ -262,7 +262,9 @@ def test_french_review_names_axes_and_says_empty_tables_in_words(
         status=tr("pos.status.proposed", "fr"),
     )
     assert expected in [s.value for s in at.success]
-    assert expected == "Position n° 1 : étape enregistrée (Proposée par le GTAH). Statut actuel : proposée."
+    assert expected == (
+        "Position n° 1\u202f: étape enregistrée (Proposée par le GTAH). Statut actuel\u202f: proposée."
+    )
     # counts of positions agree with their number
     assert tr_count("panel.endorsed", 1, "fr") == "1 endossée par l'EHP"
     assert tr_count("panel.endorsed", 2, "fr") == "2 endossées par l'EHP"

@@ -132,17 +132,20 @@ def test_cli_speaks_french_by_default(
     answers = iter([PW, PW + "x"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": prompts.append(prompt) or next(answers))
     assert main(["--users", str(users_file), "add", "dora", "--role", "advisor"]) == 2
-    assert prompts == ["Mot de passe : ", "Répétez le mot de passe : "]
-    assert capsys.readouterr().err.strip() == "erreur : les deux mots de passe diffèrent ; rien n'est écrit"
+    assert prompts == ["Mot de passe\u202f: ", "Répétez le mot de passe\u202f: "]
+    assert (
+        capsys.readouterr().err.strip()
+        == "erreur\u202f: les deux mots de passe diffèrent\u202f; rien n'est écrit"
+    )
     assert "dora" not in load_users(users_file).users  # nothing written
     monkeypatch.setattr("getpass.getpass", lambda prompt="": PW)
     assert main(["--users", str(users_file), "add", "dora", "--role", "advisor"]) == 0
     assert (
         capsys.readouterr().out.strip()
-        == f"dora : rôle advisor (conseiller en accès humanitaire) écrit dans {users_file}"
+        == f"dora\u202f: rôle advisor (conseiller en accès humanitaire) écrit dans {users_file}"
     )
     assert main(["--users", str(users_file), "signout", "dora"]) == 0
-    assert capsys.readouterr().out.strip() == "dora : toutes les sessions sont fermées"
+    assert capsys.readouterr().out.strip() == "dora\u202f: toutes les sessions sont fermées"
 
 
 def test_cli_add_with_getpass_never_echoes(
@@ -197,13 +200,14 @@ def test_cli_duplicate_user_in_french_names_the_user(
     assert main(["--users", str(users_file), "add", "fatou.k", "--role", "advisor"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == (
-        "erreur : le compte « fatou.k » existe déjà (--replace pour changer son rôle ou son mot de passe)"
+        "erreur\u202f: le compte «\u202ffatou.k\u202f» existe déjà "
+        "(--replace pour changer son rôle ou son mot de passe)"
     )
     for english in ("user", "already", "exists", "use --", "its role", "or password"):
         assert english not in err
     assert load_users(users_file).users["fatou.k"].role == "viewer"  # nothing replaced
     assert main(["--users", str(users_file), "remove", "omar"]) == 2
-    assert capsys.readouterr().err.strip() == "erreur : aucun compte « omar »"
+    assert capsys.readouterr().err.strip() == "erreur\u202f: aucun compte «\u202fomar\u202f»"
     monkeypatch.setenv("MALI_ACCESS_LANG", "en")
     assert main(["--users", str(users_file), "add", "fatou.k", "--role", "advisor"]) == 2
     assert "user 'fatou.k' already exists" in capsys.readouterr().err
@@ -212,8 +216,8 @@ def test_cli_duplicate_user_in_french_names_the_user(
 @pytest.mark.parametrize(
     ("name", "password", "expected"),
     [
-        ("Alice", PW, "nom d'utilisateur « Alice » invalide"),
-        ("alice", "s3cr3t", f"mot de passe trop court : au moins {MIN_PASSWORD_CHARS} caractères"),
+        ("Alice", PW, "nom d'utilisateur «\u202fAlice\u202f» invalide"),
+        ("alice", "s3cr3t", f"mot de passe trop court\u202f: au moins {MIN_PASSWORD_CHARS} caractères"),
         ("alice", " padded password", "ni commencer ni finir par une espace"),
     ],
 )
@@ -229,5 +233,5 @@ def test_cli_refusals_in_french(
     monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
     assert main(["--users", str(users_file), "add", name, "--role", "viewer", "--password-stdin"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("erreur : ") and expected in err
+    assert err.startswith("erreur\u202f: ") and expected in err
     assert "password" not in err and "user name" not in err

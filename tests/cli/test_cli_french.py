@@ -101,13 +101,13 @@ def test_travel_time_speaks_french_with_french_numbers(cli_fr, capsys) -> None: 
     lines = out.splitlines()
     assert tr("cli.baseline", "fr") in lines[0] and ", saison " in lines[0]
     assert " -> Ségou (région de Ségou), " in lines[0]  # the town, cercle and region named once
-    time_line = next(x for x in lines if x.startswith("temps de trajet : "))
-    found = re.fullmatch(r"temps de trajet : (\d+) h (\d\d) \((\d+,\d\d) h\)", time_line)
+    time_line = next(x for x in lines if x.startswith("temps de trajet\u202f: "))
+    found = re.fullmatch(r"temps de trajet\u202f: (\d+) h (\d\d) \((\d+,\d\d) h\)", time_line)
     assert found, time_line  # hours and minutes, then hours with a decimal comma
     hours = float(found[3].replace(",", "."))
     assert 2 < hours < 10  # Bamako-Ségou is 235 km of paved road
     assert abs(int(found[1]) + int(found[2]) / 60 - hours) <= 1 / 60 + 0.005  # the same time
-    length = next(x for x in lines if x.startswith("longueur de l'itinéraire : "))
+    length = next(x for x in lines if x.startswith("longueur de l'itinéraire\u202f: "))
     assert " km sur route = " in length and "à vol d'oiseau" in length
     for english in ("travel time", "route length", "season", "baseline"):
         assert english not in out
@@ -147,8 +147,11 @@ def test_ambiguous_place_lists_candidates_in_french(cli_fr, capsys, model_inputs
     err = capsys.readouterr().err.splitlines()
     places = model_inputs.places
     same = places[places["name"].map(fold_name) == "dire"]
-    assert err[0].startswith("erreur : 'Dire' correspond à ")
-    assert "précisez « Nom, Cercle », « Nom, Région » ou l'identifiant du lieu :" in err[0]
+    assert err[0].startswith("erreur\u202f: 'Dire' correspond à ")
+    assert (
+        "précisez «\u202fNom, Cercle\u202f», «\u202fNom, Région\u202f» "
+        "ou l'identifiant du lieu\u202f:" in err[0]
+    )
     n = int(re.search(r"correspond à (\d+) lieux", err[0]).group(1))
     assert 2 <= n <= len(same) and len(err) >= n + 1
     in_tomb = same[same["adm1_name"] == "Tombouctou"]
@@ -162,16 +165,17 @@ def test_coordinates_refused_in_french(cli_fr, capsys) -> None:  # noqa: ANN001
     assert cli_fr("--from=-4.1830,14.4843", "--to", "MOP", "--baseline") == 2
     err = capsys.readouterr().err
     assert err.startswith(
-        "erreur : '-4.1830,14.4843' est hors du Mali en lisant latitude -4.183, longitude 14.4843"
+        "erreur\u202f: '-4.1830,14.4843' est hors du Mali en lisant latitude -4.183, longitude 14.4843"
     )
-    assert "il semble inversé : vouliez-vous dire '14.4843, -4.183' (latitude d'abord) ?" in err
+    assert "il semble inversé\u202f: vouliez-vous dire '14.4843, -4.183' (latitude d'abord)\u202f?" in err
     assert cli_fr("--from", "18.0,-10.5", "--to", "MOP", "--baseline") == 2  # Mauritania
     assert (
-        capsys.readouterr().err == "erreur : '18.0,-10.5' (latitude 18.0, longitude -10.5) est hors du Mali\n"
+        capsys.readouterr().err
+        == "erreur\u202f: '18.0,-10.5' (latitude 18.0, longitude -10.5) est hors du Mali\n"
     )
     assert cli_fr("--from", "Tombouctouu", "--to", "MOP", "--baseline") == 2
     err = capsys.readouterr().err
-    assert err.startswith("erreur : aucune localité nommée 'Tombouctouu'") and "noms proches" in err
+    assert err.startswith("erreur\u202f: aucune localité nommée 'Tombouctouu'") and "noms proches" in err
 
 
 def test_global_flag_wins_over_the_environment(model_inputs, data_dir: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
@@ -181,7 +185,7 @@ def test_global_flag_wins_over_the_environment(model_inputs, data_dir: Path, mon
     monkeypatch.setenv("MALI_ACCESS_LANG", "en")
     argv = ["travel-time", "--data", str(data_dir), "--from", "BKO", "--to", "SEG", "--baseline"]
     assert main(["--lang", "fr", *argv]) == 0
-    assert "temps de trajet : " in capsys.readouterr().out
+    assert "temps de trajet\u202f: " in capsys.readouterr().out
     monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
     assert main(["--lang", "en", *argv]) == 0
     assert "travel time: " in capsys.readouterr().out
@@ -198,22 +202,23 @@ def test_severity_summary_in_french(model, french, data_dir, isolated_store, tmp
     assert code == 0
     table, _ = read_csv(out)
     counts = table["score"].astype(int).value_counts().sort_index()
-    parts = ", ".join(f"{k} : {format_number(v, 'fr')}" for k, v in counts.items())
+    parts = ", ".join(f"{k}\u202f: {format_number(v, 'fr')}" for k, v in counts.items())
     lines = text.splitlines()
     assert (
-        lines[0] == f"sévérité de l'accès de {len(table)} cercles (COD-AB 2015) au 30 novembre 2025 : {parts}"
+        lines[0]
+        == f"sévérité de l'accès de {len(table)} cercles (COD-AB 2015) au 30 novembre 2025\u202f: {parts}"
     )
     assert lines[1].split()[:5] == ["P-code", "nom", "région", "note", "indice"]
     top = table.sort_values(["index", "pcode"], ascending=[False, True]).iloc[0]
     assert format_number(float(top["index"]), "fr", decimals=2) in lines[2]  # decimal comma
     assert "," in format_number(float(top["index"]), "fr", decimals=2)
     assert lines[-1] == f"écrit {out}"
-    assert all(x.startswith("données rares : ") for x in lines if "rares" in x)
+    assert all(x.startswith("données rares\u202f: ") for x in lines if "rares" in x)
     # the file: machine column names and HXL row, class names and notes in French
     table, tags = read_csv(out)
     assert tags[list(table.columns).index("label")] == "#severity+access+label"
     assert list(table["label"]) == [SCALE[int(s)][0] for s in table["score"]]
-    notes = [n for v in table["data_sparse"].dropna() for n in str(v).split(" ; ") if n]
+    notes = [n for v in table["data_sparse"].dropna() for n in str(v).split("\u202f; ") if n]
     assert notes and not any(parse_sparse_note(n) for n in notes)  # none left in the model's English
     sparse = [x for x in lines if "rares" in x]
     assert not any(english_words(x) for x in sparse), sparse
@@ -259,9 +264,9 @@ def test_catchments_in_french(model, french, data_dir, isolated_store, tmp_path,
     points = gpd.read_file(out, layer="localities")
     assert text.startswith(f"Bassins à moins de 12 h au {format_date(AS_OF, 'fr')} (saison sèche)")
     assert AS_OF.isoformat() not in text.splitlines()[0]
-    assert f"(couches catchments, localities : {format_number(len(points), 'fr')} lignes)" in text
+    assert f"(couches catchments, localities\u202f: {format_number(len(points), 'fr')} lignes)" in text
     code, _, err = run(capsys, "catchments", "--data", str(data_dir), "--out", str(out), "--hours", "0")
-    assert code == 2 and err == "erreur : --hours doit être > 0\n"
+    assert code == 2 and err == "erreur\u202f: --hours doit être > 0\n"
 
 
 def test_criticality_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
@@ -271,7 +276,7 @@ def test_criticality_in_french(model, french, data_dir, isolated_store, tmp_path
     assert code == 0
     table, _ = read_csv(out)
     n_axes = int((table["kind"] == "axis").sum())
-    assert text.startswith("criticité au 30 novembre 2025 (saison sèche, cellules de 10 km) : ")
+    assert text.startswith("criticité au 30 novembre 2025 (saison sèche, cellules de 10 km)\u202f: ")
     n_crossings = int((table["kind"] == "crossing").sum())
     counted = (
         f"{tr_count('cli.n_axes', n_axes, 'fr')} et {tr_count('cli.n_crossings', n_crossings, 'fr')} sur "
@@ -303,8 +308,8 @@ def test_series_and_batch_in_french(model, french, data_dir, isolated_store, tmp
     assert code == 0
     table, _ = read_csv(out)
     lines = text.splitlines()
-    assert lines[0] == "série : 2 dates du 1er novembre 2025 au 8 novembre 2025 sur ce processus"
-    assert lines[1] == "Personnes à moins de 12 h, par hub :"
+    assert lines[0] == "série\u202f: 2 dates du 1er novembre 2025 au 8 novembre 2025 sur ce processus"
+    assert lines[1] == "Personnes à moins de 12 h, par hub\u202f:"
     pop = table[table["hours"].astype(float) == 12.0]["population"].astype(float)
     assert all(format_number(p, "fr") in text for p in pop)
     assert lines[-1].startswith(f"écrit {out} ({len(table)} lignes, cellules de 10 km) en ")
@@ -313,12 +318,12 @@ def test_series_and_batch_in_french(model, french, data_dir, isolated_store, tmp
     code, text, _ = run(capsys, *argv, "--workers", "0", "--cell-km", "10")
     assert code == 0
     table, _ = read_csv(out)
-    assert text.startswith("lot : 1 calculs sur ce processus\n")
+    assert text.startswith("lot\u202f: 1 calculs sur ce processus\n")
     assert "Surface (km²)" in text or tr("bands.col.area_km2", "fr") in text
     area = float(table[table["hours"].astype(float) == 12.0]["area_km2"].iloc[0])
     assert format_number(area, "fr") in text
     code, _, err = run(capsys, "batch", "--data", str(data_dir), "--out", str(out), "--from", "2025-11-01")
-    assert code == 2 and err == "erreur : --from et --to vont ensemble\n"
+    assert code == 2 and err == "erreur\u202f: --from et --to vont ensemble\n"
 
 
 def test_changes_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
@@ -339,7 +344,7 @@ def test_changes_in_french(model, french, data_dir, isolated_store, tmp_path, ca
     table, _ = read_csv(out)
     lines = text.splitlines()
     assert lines[0] == (
-        f"changements 1er mars 2025 -> 30 novembre 2025 (selon les dates de validité) : "
+        f"changements 1er mars 2025 -> 30 novembre 2025 (selon les dates de validité)\u202f: "
         f"{len(table)} changements de contraintes"
     )
     assert lines[1].split()[:4] == ["date", "type", "élément", "changement"]
@@ -349,19 +354,20 @@ def test_changes_in_french(model, french, data_dir, isolated_store, tmp_path, ca
         assert "en vigueur" in text
     assert lines[-1].startswith(f"écrit {out}, ")
     code, _, err = run(capsys, "changes", "--from", "2025-03-01", "--to", "2025-03-01", "--out", str(out))
-    assert code == 2 and err == "erreur : --from/--to : --from 2025-03-01 doit précéder --to 2025-03-01\n"
+    assert code == 2
+    assert err == "erreur\u202f: --from/--to\u202f: --from 2025-03-01 doit précéder --to 2025-03-01\n"
 
 
 def test_export_and_snapshot_errors_in_french(french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
     code, _, err = run(capsys, "export", "data", "--data", str(data_dir), "--out", str(tmp_path / "x.csv"),
                        "--layers", "roads_status,hubs")  # fmt: skip
     assert code == 2
-    one_table = "un CSV contient une seule table ; choisissez une couche avec --layers"
-    assert err == f"erreur : {one_table} (reçu roads_status, hubs)\n"
+    one_table = "un CSV contient une seule table\u202f; choisissez une couche avec --layers"
+    assert err == f"erreur\u202f: {one_table} (reçu roads_status, hubs)\n"
     code, _, err = run(capsys, "export", "map", "--data", str(data_dir), "--out", str(tmp_path / "x.svg"))
-    assert code == 2 and err == "erreur : --out doit finir par .pdf ou .png, reçu 'x.svg'\n"
+    assert code == 2 and err == "erreur\u202f: --out doit finir par .pdf ou .png, reçu 'x.svg'\n"
     code, _, err = run(capsys, "snapshot", "--data", str(data_dir), "--delay-days", "-1")
-    assert code == 2 and err == "erreur : --delay-days doit être >= 0\n"
+    assert code == 2 and err == "erreur\u202f: --delay-days doit être >= 0\n"
 
 
 def test_export_data_in_french(model, french, data_dir, isolated_store, tmp_path, capsys) -> None:  # noqa: ANN001
@@ -389,7 +395,7 @@ def test_status_set_show_history_in_french(french, isolated_store: Path, capsys)
     new = len(hist)  # the axis's own version number (its versions in order of recording), not the store id
     assert new < int(hist["version_id"].max())  # the seeded store holds other axes' versions before it
     assert out.startswith(
-        f"version {new} du statut de route enregistrée : "
+        f"version {new} du statut de route enregistrée\u202f: "
         "RN16-SEV-DOU fermée à partir du 1er novembre 2025 par Awa le "
     )
     assert re.search(r" par Awa le \d{2}/\d{2}/\d{4} \d{2}:\d{2} UTC dans ", out)
@@ -423,7 +429,7 @@ def test_status_set_show_history_in_french(french, isolated_store: Path, capsys)
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {r["status"] for r in rows} <= set(ROAD_STATUS)  # CSV keeps the codes and English headers
     code, _, err = run(capsys, "status", "history", "--axis", "NOPE")
-    assert code == 2 and err == "erreur : status history, champ 'axis' : axe inconnu 'NOPE'\n"
+    assert code == 2 and err == "erreur\u202f: status history, champ 'axis'\u202f: axe inconnu 'NOPE'\n"
 
 
 def test_crossings_and_encircled_in_french(french, data_dir: Path, isolated_store: Path, capsys) -> None:
@@ -436,7 +442,7 @@ def test_crossings_and_encircled_in_french(french, data_dir: Path, isolated_stor
     argv = ["crossings", "set", "--crossing", "X-DJENNE", "--status", "closed", "--cause", "physical"]
     code, out, err = run(capsys, *argv, "--valid-from", "2025-11-01", "--source", "OCHA", "--by", "Awa")
     assert code == 0, err
-    assert " : Bac de Djenné (Bani) (X-DJENNE) fermé à partir du 1er novembre 2025 par Awa" in out
+    assert "\u202f: Bac de Djenné (Bani) (X-DJENNE) fermé à partir du 1er novembre 2025 par Awa" in out
     code, out, _ = run(capsys, "crossings", "show", "--as-of", "2025-11-30")
     djenne = next(x for x in out.splitlines() if x.lstrip().startswith("X-DJENNE"))
     assert " Fermé " in djenne and "Fermée" not in djenne
@@ -447,7 +453,7 @@ def test_crossings_and_encircled_in_french(french, data_dir: Path, isolated_stor
     last = hist.iloc[-1]
     assert (hist["episode_id"] == last["episode_id"]).sum() == 1  # a new episode: its version 1
     assert out.startswith(
-        f"version 1 d'encerclement enregistrée : {last['episode_id']} "
+        f"version 1 d'encerclement enregistrée\u202f: {last['episode_id']} "
         f"{ENCIRCLED_STATUS.label('active', 'fr').lower()} "
         f"(20/11/2025 - en cours, commune {last['adm3_pcode']}, restreint"
     )
@@ -456,7 +462,7 @@ def test_crossings_and_encircled_in_french(french, data_dir: Path, isolated_stor
     assert code == 0 and lines[0] == f"localités encerclées au 30 novembre 2025 ({isolated_store})"
     assert "Localité" in lines[1] and "Depuis" in lines[1] and "Pop. grille" in lines[1]
     assert not re.search(r"\b(population_\w+|radius_km|lon|lat)\b", lines[1])  # no raw column name
-    assert lines[-1].startswith("Population : personnes dans le disque interdit d'accès (Rayon).")
+    assert lines[-1].startswith("Population\u202f: personnes dans le disque interdit d'accès (Rayon).")
     # episode ids (Boni@2025-11-20) and source keys (S-RFI-2025-05-28) keep their ISO days
     cells = re.sub(r"\S*[A-Za-z@]-?\d{4}-\d{2}-\d{2}\S*", "", "\n".join(lines[2:-1]))
     assert not re.search(r"\d{4}-\d{2}-\d{2}", cells) and re.search(r"\d{2}/\d{2}/\d{4}", cells)
@@ -484,7 +490,10 @@ def test_positions_in_french(french, tmp_path: Path, capsys) -> None:
         capsys, "positions", "propose", "1", "--meeting", "GTAH", "--by", "Awa", "--store", store
     )
     label = POSITION_STATUS.label("proposed", "fr")
-    assert out == f"position 1 : étape « propose » enregistrée, désormais {label} [proposed] (étape n° 2)\n"
+    assert out == (
+        f"position 1\u202f: étape «\u202fpropose\u202f» enregistrée, "
+        f"désormais {label} [proposed] (étape n° 2)\n"
+    )
     code, out, _ = run(capsys, "positions", "list", "--store", store)
     head, row = out.splitlines()[:2]
     assert head.split()[:3] == ["N°", "Statut", "Portée"] and "Texte (français)" in head
@@ -502,25 +511,28 @@ def test_incidents_and_data_in_french(french, data_dir: Path, isolated_store: Pa
     assert code == 0 and err == f"écrit {len(table)} lignes dans {out}\n"
     code, _, err = run(capsys, "incidents", "counts", "--data", str(data_dir), "--start", "2025-12-01",
                        "--end", "2025-01-01")  # fmt: skip
-    assert code == 2 and err.startswith("erreur : ")
+    assert code == 2 and err.startswith("erreur\u202f: ")
     code, out, _ = run(capsys, "data", "verify", "--data", str(data_dir))
-    assert out.startswith(f"dossier de données : {data_dir.resolve()}\n")
+    assert out.startswith(f"dossier de données\u202f: {data_dir.resolve()}\n")
     states = {line.split()[-1] for line in out.splitlines()[1:] if line.split()[-1] != "ok"}
     assert not states & {"missing", "mismatch", "(optional)", "(lock)"}, states
     code, out, _ = run(capsys, "fetch", "--dry-run", "--dest", str(tmp_path / "d"))
     assert code == 0 and out.startswith(
-        f"dossier de données : {tmp_path / 'd'} (essai : rien n'est téléchargé)"
+        f"dossier de données\u202f: {tmp_path / 'd'} (essai\u202f: rien n'est téléchargé)"
     )
     # the statuses and states in French; the manifest's own titles and notes stay as published
     assert (
-        "\nwof_admin0 : " in out and "[sera téléchargée]" in out and "[non retenue (utilisez --only " in out
+        "\nwof_admin0\u202f: " in out
+        and "[sera téléchargée]" in out
+        and "[non retenue (utilisez --only " in out
     )
-    assert "  admin0 : manquant ; depuis wof_admin0" in out and "PAS D'ADRESSE CONFIRMÉE" in out
+    assert "  admin0\u202f: manquant\u202f; depuis wof_admin0" in out and "PAS D'ADRESSE CONFIRMÉE" in out
     assert not re.search(r"\b(will fetch|missing|not selected|pinned in manifest|alternative)\b", out)
     code, _, err = run(capsys, "data", "verify", "--data", str(tmp_path / "none"))
     assert (
         code == 2
-        and err == f"erreur : {tmp_path / 'none'} : le dossier de données donné par --data n'existe pas\n"
+        and err
+        == f"erreur\u202f: {tmp_path / 'none'}\u202f: le dossier de données donné par --data n'existe pas\n"
     )
 
 
@@ -530,10 +542,12 @@ def test_store_and_row_errors_in_french(french, isolated_store: Path, tmp_path: 
     code, _, err = run(capsys, *base, "--valid-from", "2025-12-01", "--valid-to", "2025-11-01")
     assert code == 2
     assert err == (
-        "erreur : saisie du statut de route, champ 'valid_to' : 2025-11-01 est antérieur à 2025-12-01\n"
+        "erreur\u202f: saisie du statut de route, champ 'valid_to'\u202f: "
+        "2025-11-01 est antérieur à 2025-12-01\n"
     )
     code, _, err = run(capsys, *base[:3], "NOPE", *base[4:], "--valid-from", "2025-12-01")
-    assert code == 2 and err == "erreur : saisie du statut de route, champ 'axis_id' : axe inconnu 'NOPE'\n"
+    assert code == 2
+    assert err == "erreur\u202f: saisie du statut de route, champ 'axis_id'\u202f: axe inconnu 'NOPE'\n"
     code, _, err = run(capsys, *base, "--valid-from", "2025-12-01", "--status-raw", "x", "--escort-kmh", "20")
     assert code == 2 and "une vitesse d'escorte ne s'applique qu'à un axe sous contrainte" in err
     # a file that is not a store: the fault in French, SQLite's own detail as it is
@@ -541,7 +555,7 @@ def test_store_and_row_errors_in_french(french, isolated_store: Path, tmp_path: 
     bad.write_text("not a database", encoding="utf-8")
     code, _, err = run(capsys, "status", "show", "--store", str(bad))
     assert code == 2 and err.startswith(
-        f"erreur : {bad} : ce n'est pas une base SQLite, ou elle est endommagée ("
+        f"erreur\u202f: {bad}\u202f: ce n'est pas une base SQLite, ou elle est endommagée ("
     )
     assert err.rstrip().endswith("; rien n'a été modifié")
     # incidents check: the JSON keys stay English, the reasons and warnings are French
@@ -555,7 +569,8 @@ def test_store_and_row_errors_in_french(french, isolated_store: Path, tmp_path: 
     assert "identifiant d'événement 'A1' en double (première fois à la ligne 1)" in reasons
     assert "les coordonnées 0,0 sont un bouche-trou, pas un lieu" in reasons
     assert "type d'événement manquant" in reasons
-    assert any(r.startswith("date ambiguë '03/04/2025' : jour ou mois en premier ?") for r in reasons)
+    ambiguous = "date ambiguë '03/04/2025'\u202f: jour ou mois en premier\u202f?"
+    assert any(r.startswith(ambiguous) for r in reasons)
     assert report["warnings"] == ["1 ligne a une date ambiguë avec barres obliques et a été rejetée"]
     code, out, _ = run(capsys, "--lang", "en", "incidents", "check", str(csv_file), "--data", str(tmp_path))
     assert "missing event type" in {r["reason"] for r in json.loads(out)["rejected"]}
@@ -569,15 +584,20 @@ def test_argparse_messages_in_french(french, capsys) -> None:
         main(["status", "set", "--axis", "X"])
     assert stop.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("utilisation : python -m geo status set")
-    assert "python -m geo status set : erreur : arguments obligatoires manquants : --status" in err
+    assert err.startswith("utilisation\u202f: python -m geo status set")
+    assert (
+        "python -m geo status set\u202f: erreur\u202f: "
+        "arguments obligatoires manquants\u202f: --status" in err
+    )
     with pytest.raises(SystemExit):
         main(["reach", "--out", "x.gpkg", "--as-of", "30/11/2025"])
     err = capsys.readouterr().err
-    assert "erreur : argument --as-of : date attendue au format AAAA-MM-JJ, reçu '30/11/2025'" in err
+    assert (
+        "erreur\u202f: argument --as-of\u202f: date attendue au format AAAA-MM-JJ, reçu '30/11/2025'" in err
+    )
     with pytest.raises(SystemExit):
         main(["status", "set", "--status", "shut"])
-    assert "argument --status : choix invalide : 'shut' (choisir parmi " in capsys.readouterr().err
+    assert "argument --status\u202f: choix invalide\u202f: 'shut' (choisir parmi " in capsys.readouterr().err
 
 
 def parsers(parser: argparse.ArgumentParser, name: str = "python -m geo"):  # noqa: ANN201
@@ -601,7 +621,7 @@ def machine_words(parser: argparse.ArgumentParser) -> set[str]:
 
 def prose_of_help(text: str) -> str:
     """The help without its usage block, option names, identifiers, paths and variables."""
-    body = text.split("\n\n", 1)[1] if text.startswith(("utilisation :", "usage:")) else text
+    body = text.split("\n\n", 1)[1] if text.startswith(("utilisation\u202f:", "usage:")) else text
     body = re.sub(r"-\n\s+", "-", body)  # argparse wraps lines after a hyphen (--as-of)
     body = re.sub(r"\{[^}]*\}", " ", body)  # choice sets
     tokens = [t for t in body.split() if not re.search(r"[_/$@.|]|\w:\w|^-|^[A-Z][A-Z,]+$|^'", t)]
@@ -616,8 +636,8 @@ def test_every_help_is_french() -> None:
     command_names = {w for name, _ in commands for w in name.split()[3:]}  # "see history"
     for name, parser in commands:
         text = parser.format_help()
-        assert text.startswith("utilisation : "), name
-        assert "options :" in text and "afficher cette aide et quitter" in text, name
+        assert text.startswith("utilisation\u202f: "), name
+        assert "options\u202f:" in text and "afficher cette aide et quitter" in text, name
         typed = machine_words(parser) | command_names
         english = [w for w in english_words(prose_of_help(text)) if w not in typed]
         if english:
@@ -639,13 +659,15 @@ def test_unknown_place_and_hub_in_french(cli_fr, french, data_dir: Path, tmp_pat
 
     assert cli_fr("--from", "Xyzzy", "--to", "Mopti", "--baseline") == 2
     err = capsys.readouterr().err
-    assert err == "erreur : aucune localité nommée 'Xyzzy' (donnez un identifiant de lieu ou 'lat,lon')\n"
+    assert err == (
+        "erreur\u202f: aucune localité nommée 'Xyzzy' (donnez un identifiant de lieu ou 'lat,lon')\n"
+    )
     hubs = read_hubs().valid
     code, _, err = run(
         capsys, "reach", "--data", str(data_dir), "--hubs", "Xyzzy", "--out", str(tmp_path / "r.gpkg")
     )
     known = ", ".join(f"{h} ({hubs.at[h, 'name']})" for h in hubs.index)
-    assert code == 2 and err == f"erreur : hub inconnu 'Xyzzy' ; hubs connus : {known}\n"
+    assert code == 2 and err == f"erreur\u202f: hub inconnu 'Xyzzy'\u202f; hubs connus\u202f: {known}\n"
     assert not english_words(err)
 
 
@@ -656,11 +678,12 @@ def test_position_with_an_unknown_place_in_french(french, data_dir: Path, tmp_pa
     code, _, err = run(capsys, *argv, "--scope", "locality:Xyzzy", "--data", str(data_dir))
     assert code == 2
     assert err == (
-        f"erreur : saisie de position, champ 'scope' : localité inconnue 'Xyzzy' : ni un identifiant de lieu "
+        f"erreur\u202f: saisie de position, champ 'scope'\u202f: localité inconnue 'Xyzzy'\u202f: "
+        f"ni un identifiant de lieu "
         f"de {data_dir}, ni une localité enregistrée\n"
     )
     code, _, err = run(capsys, *argv, "--scope", "axis:Xyzzy")
-    assert code == 2 and err == "erreur : saisie de position, champ 'scope' : axe inconnu 'Xyzzy'\n"
+    assert code == 2 and err == "erreur\u202f: saisie de position, champ 'scope'\u202f: axe inconnu 'Xyzzy'\n"
 
 
 def test_season_help_explains_the_codes_in_french() -> None:
@@ -697,7 +720,8 @@ def test_bad_season_refused_in_french(french, capsys) -> None:  # noqa: ANN001
         main(["reach", "--out", "x.gpkg", "--season", "été"])
     err = capsys.readouterr().err
     expected = tr("cli.ap.bad_season", "fr", value="'été'")
-    assert f"erreur : argument --season : {expected}" in err and "dry ou sèche (saison sèche)" in expected
+    assert f"erreur\u202f: argument --season\u202f: {expected}" in err
+    assert "dry ou sèche (saison sèche)" in expected
     assert "reçu 'été'" in err and "invalid" not in err and "choose" not in err
     with pytest.raises(SystemExit):
         main(["batch", "--as-of", "2025-11-30", "--out", "b.csv", "--seasons", "dry,été"])
@@ -728,8 +752,9 @@ def test_reach_scenario_named_in_french(model, french, data_dir, isolated_store,
         "--hubs", "MOP", "--cell-km", "10", "--scenario", str(path),
     )  # fmt: skip
     assert code == 0
-    assert text.splitlines()[0].startswith(f"Zones atteignables sous le scénario « {sc.name_fr} » ajouté")
-    assert f"Scénario « {sc.name_fr} » comparé à l'état de la date" in text
+    first = text.splitlines()[0]
+    assert first.startswith(f"Zones atteignables sous le scénario «\u202f{sc.name_fr}\u202f» ajouté")
+    assert f"Scénario «\u202f{sc.name_fr}\u202f» comparé à l'état de la date" in text
     assert sc.name_en not in text and sc.name_fr == "RN16 fermée entre Sévaré et Gao"
     code, text, _ = run(
         capsys, "batch", "--data", str(data_dir), "--as-of", "2025-11-30", "--out", str(tmp_path / "b.csv"),

@@ -171,7 +171,7 @@ def test_cli_bad_environment_is_one_line_exit_2(
     assert main(["status", "show"]) == 2
     err = capsys.readouterr().err
     # the language itself is bad: the line is in the default language, French
-    assert err == "erreur : MALI_ACCESS_LANG : langue attendue parmi fr, en, reçu 'xx'\n"
+    assert err == "erreur\u202f: MALI_ACCESS_LANG\u202f: langue attendue parmi fr, en, reçu 'xx'\n"
 
 
 def test_missing_extra_message_names_the_extra() -> None:

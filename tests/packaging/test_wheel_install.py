@@ -163,5 +163,5 @@ def test_installed_wheel_runs_reach_and_travel_time_outside_the_checkout(
     )
     assert tt.returncode == 0, tt.stderr
     # French by default (no MALI_ACCESS_LANG): the catalogs ship in the wheel
-    line = next(x for x in tt.stdout.splitlines() if x.startswith("temps de trajet : "))
+    line = next(x for x in tt.stdout.splitlines() if x.startswith("temps de trajet\u202f: "))
     assert float(line.rpartition("(")[2].removesuffix(" h)").replace(",", ".")) > 0

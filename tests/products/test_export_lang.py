@@ -86,11 +86,11 @@ def _data(kml: str) -> dict[str, str]:
 
 def test_kml_description_in_french_labels_and_values() -> None:
     desc = _description(kml_text({"roads_status": _roads()}, lang="fr"))
-    schematic = f"{tr('kml.field.schematic', 'fr')} : {tr('kml.no', 'fr')}"
-    assert schematic == "tracé schématique : non" and schematic in desc
-    assert f"{tr('kml.field.status', 'fr')} : {ROAD_STATUS.label('closed', 'fr')}" in desc
+    schematic = f"{tr('kml.field.schematic', 'fr')}\u202f: {tr('kml.no', 'fr')}"
+    assert schematic == "tracé schématique\u202f: non" and schematic in desc
+    assert f"{tr('kml.field.status', 'fr')}\u202f: {ROAD_STATUS.label('closed', 'fr')}" in desc
     # a note is data: written as recorded, never translated
-    assert f"{tr('kml.field.note', 'fr')} : escort convoys only" in desc
+    assert f"{tr('kml.field.note', 'fr')}\u202f: escort convoys only" in desc
     assert "schematic" not in desc and "False" not in desc
 
 
@@ -132,8 +132,8 @@ def test_kml_description_escaped_once_apostrophe_back_and_markup_inert() -> None
     assert "&amp;#" not in kml and "&amp;lt;" not in kml
     balloon = _rendered(_description(kml))
     assert balloon.tags == []  # the hostile value stays text: no script, no bold
-    assert f"{tr('kml.field.axis_name', 'fr')} : Route d'accès à Boni" in balloon.text
-    assert f"{tr('kml.field.note', 'fr')} : {hostile}" in balloon.text
+    assert f"{tr('kml.field.axis_name', 'fr')}\u202f: Route d'accès à Boni" in balloon.text
+    assert f"{tr('kml.field.note', 'fr')}\u202f: {hostile}" in balloon.text
     # the placemark name and the machine data read back exactly
     root = ET.fromstring(kml.encode("utf-8"))
     assert root.find(f".//{KML}Placemark/{KML}name").text == "Route d'accès à Boni"
@@ -172,7 +172,7 @@ def test_kml_description_dates_figures_and_codes_in_french_data_raw() -> None:
     zone_text, road_text, enc_text = (_rendered(d).text for d in descs)
 
     def field(column: str) -> str:
-        return f"{tr(f'kml.field.{column}', 'fr')} : "
+        return f"{tr(f'kml.field.{column}', 'fr')}\u202f: "
 
     assert field("as_of") + format_date(as_of, "fr") in zone_text
     assert field("area_km2") + format_number(22737, "fr") in zone_text

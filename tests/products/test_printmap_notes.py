@@ -148,7 +148,9 @@ def test_window_after_the_incident_data_is_a_data_gap() -> None:
     fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
     en = page_text(draw_map(dataclasses.replace(lay), as_of=AS_OF, lang="en"))
     day_fr, day_en = format_date(last, "fr"), format_date(last, "en")
-    assert f"Dernier incident dans les données : {day_fr} ; les incidents postérieurs manquent" in fr
+    assert (
+        f"Dernier incident dans les données\u202f: {day_fr}\u202f; les incidents postérieurs manquent" in fr
+    )
     assert "Aucun incident" not in fr
     assert f"Last incident in the data: {day_en}; later incidents are missing" in en
     assert "No incident recorded" not in en
@@ -157,14 +159,14 @@ def test_window_after_the_incident_data_is_a_data_gap() -> None:
     fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
     first = format_date(dt.date(2025, 10, 1), "fr")
     assert (
-        f"Aucun incident enregistré du {first} au {day_fr} ; dernier jour des données : {day_fr}, "
+        f"Aucun incident enregistré du {first} au {day_fr}\u202f; dernier jour des données\u202f: {day_fr}, "
         "les incidents postérieurs manquent" in fr
     )
     # incidents in the window, data stopping inside it: the count says up to when
     lay = dataclasses.replace(lay, incidents=incidents(rows))
     fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
     assert (
-        f"1 incident dans la période ; dernier incident dans les données : {day_fr}, "
+        f"1 incident dans la période\u202f; dernier incident dans les données\u202f: {day_fr}, "
         "les incidents postérieurs manquent" in fr
     )
     # the date the maps are given is the last incident of the data
@@ -186,7 +188,7 @@ def test_choropleth_key_and_key_figures_follow_the_inputs() -> None:
     status = lay.axis_status["status"]
     n_closed, n_constrained = int((status == "closed").sum()), int((status == "constrained").sum())
     assert (n_closed, n_constrained) == (1, 1)
-    assert f"Axes : {n_closed} fermé, {n_constrained} sous contrainte" in text  # one: singular
+    assert f"Axes\u202f: {n_closed} fermé, {n_constrained} sous contrainte" in text  # one: singular
     n_stale = sum(map(len, stale_constraints(lay.axis_status, lay.encircled, AS_OF, lay.stale_days)))
     assert f"{n_stale} contraintes non confirmées depuis plus de {lay.stale_days} jours" in text
     assert f"Non confirmé depuis plus de {lay.stale_days} jours" in text
@@ -233,7 +235,7 @@ def test_key_figures_agree_with_their_counts(many: bool) -> None:
         return f"{n} {word}{plural if n > 1 else ''}"  # French: 0 and 1 are singular
 
     fr = page_text(draw_map(lay, as_of=AS_OF, lang="fr"))
-    assert f"Axes : {s(closed, 'fermé')}, {constrained} sous contrainte" in fr
+    assert f"Axes\u202f: {s(closed, 'fermé')}, {constrained} sous contrainte" in fr
     assert f"{s(n_enc, 'localité')} {'encerclées' if n_enc > 1 else 'encerclée'} en vigueur" in fr
     assert f"{s(n_hubs, 'hub')} du GTAH" in fr
     assert f"{n_stale} contraintes non confirmées depuis plus de {s(lay.stale_days, 'jour')}" in fr
@@ -264,7 +266,7 @@ def test_reference_and_contact_lines() -> None:
     assert "ops@example.org" in text and "\\$" in text  # mathtext escaped, text kept
     assert "Contact: " in text and "Contact : " not in text
     fr = page_text(draw_map(base_layers(contact="gtah-mopti@example.org"), as_of=AS_OF, lang="fr"))
-    assert "Contact : gtah-mopti@example.org" in fr and "Référence de la carte" in fr
+    assert "Contact\u202f: gtah-mopti@example.org" in fr and "Référence de la carte" in fr
     # no contact set: the reference only; an HCT reader never sees a setting's name
     for lang in ("fr", "en"):
         missing = page_text(draw_map(base_layers(), as_of=AS_OF, lang=lang))
@@ -297,10 +299,10 @@ def test_severity_map_classes_and_stale_incident_note() -> None:
     lay = base_layers(zones=table)
     fig = draw_map(lay, as_of=AS_OF, lang="fr", show="severity")
     text = page_text(fig)
-    assert "Mali : sévérité des contraintes d'accès" in text
+    assert "Mali\u202f: sévérité des contraintes d'accès" in text
     assert "1 contraintes faibles" in text and "4 contraintes très élevées" in text
     assert "comptés du 21 juin 2020 au 20 juin 2021" in text
-    assert "Référence de la carte : MLI-HAWG-20251130-SEV-FR" in text
+    assert "Référence de la carte\u202f: MLI-HAWG-20251130-SEV-FR" in text
     from matplotlib.colors import to_rgb
 
     from geo.products.cartography import SEVERITY_COLOUR

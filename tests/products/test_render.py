@@ -87,8 +87,8 @@ def test_pack_has_one_page_per_hub_with_title_date_and_legend(layers: MapLayers)
     pdf = render_pack(layers, hub_ids=["SEG", "MOP"], as_of=AS_OF, lang="fr", produced=dt.date(2025, 12, 1))
     pages = _text(pdf)
     assert len(pages) == 2
-    assert "Mali : accès humanitaire depuis Ségou" in pages[0]
-    assert "Mali : accès humanitaire depuis Mopti (Sévaré)" in pages[1]
+    assert "Mali\u202f: accès humanitaire depuis Ségou" in pages[0]
+    assert "Mali\u202f: accès humanitaire depuis Mopti (Sévaré)" in pages[1]
     for text in pages:
         assert "Situation au 30 novembre 2025" in text
         assert "Fermée" in text  # closed road legend entry
@@ -243,7 +243,7 @@ def test_hub_legend_says_what_the_hub_colour_means(layers: MapLayers) -> None:
     national = _legend_markers(_inset_and_legend(draw_map(layers, as_of=AS_OF, lang="en"))[1])
     assert national == {"HAWG hub (colour = its reach)": HUB_NEUTRAL}
     page = _legend_markers(_inset_and_legend(draw_map(layers, as_of=AS_OF, lang="fr", focus_hub="MOP"))[1])
-    assert page["Hub du GTAH : Mopti"] == hub_colour("MOP")  # the colour of Mopti's bands
+    assert page["Hub du GTAH\u202f: Mopti"] == hub_colour("MOP")  # the colour of Mopti's bands
     assert page.get("Autre hub du GTAH", HUB_NEUTRAL) == HUB_NEUTRAL
     zones = gpd.GeoDataFrame({"zone": ["accessible"]}, geometry=[box(-7, 12.5, -4.5, 15.5)], crs="EPSG:4326")
     from dataclasses import replace

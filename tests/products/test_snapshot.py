@@ -523,15 +523,16 @@ def test_panel_sources_once_each_in_donor_words_and_counts_in_plural(snap: Path)
     assert len(items) == len(pairs) < len(credits)
     assert len(set(items)) == len(items)
     assert [html.escape(line) for line in credit_lines(meta["sources"], "fr")] == items
-    admin = [i for i in items if i.startswith(html.escape(f"{credits[0]['data']}, {credits[1]['data']} : "))]
+    head = html.escape(f"{credits[0]['data']}, {credits[1]['data']}\u202f: ")
+    admin = [i for i in items if i.startswith(head)]
     assert len(admin) == 1 and credits[0]["publisher"] == credits[1]["publisher"]
     # nothing a donor does not have: no project folder, no column names
     assert "data/curated" not in page and "source_*" not in page
     # tooltips count with the plural rules of the language: "0 incident", "5-19 incidents"
     units = gpd.read_file(snap / "downloads" / "incidents_admin2.geojson")
     zero = units[units["incidents"] == "0"].iloc[0]
-    assert f"{zero['adm2_name']}\u00a0: 0 incident\\u003c" in page  # no-break space before the colon
-    assert "\u00a0: 0 incidents" not in page
+    assert f"{zero['adm2_name']}\u202f: 0 incident\\u003c" in page  # narrow no-break space before the colon
+    assert "\u202f: 0 incidents" not in page
 
 
 def test_any_hub_reach_stands_apart_from_every_other_colour() -> None:

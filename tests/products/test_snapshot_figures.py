@@ -168,7 +168,7 @@ def test_popup_words_one_code_term_and_french_colon(lang: str) -> None:
     term = tr("map.tip_pcode", lang)
     assert html.escape(term) in text
     assert ("P-code" in text) == (term == "P-code")
-    colon = "\u00a0: " if lang == "fr" else ": "
+    colon = "\u202f: " if lang == "fr" else ": "
     assert html.escape(f"3{colon}Mourra; Sofara; Nouh-Bozo") in text
     if lang == "fr":
         assert "3: " not in text

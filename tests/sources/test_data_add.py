@@ -145,7 +145,7 @@ def test_add_hot_roads_zip_then_verify(
     out = capsys.readouterr().out
     kept = [r for r in HOT_ROWS if r[-1] is not None]
     # the command speaks French by default: the line's words from the catalog, the figures from the file
-    assert f"roads_osm : (aucun) -> roads/mli_roads_osm.gpkg ({len(kept)} entités ; " in out
+    assert f"roads_osm\u202f: (aucun) -> roads/mli_roads_osm.gpkg ({len(kept)} entités\u202f; " in out
     assert "features" not in out and "bridges" not in out
     roads = load_osm_roads(folder).set_index("osm_id")
     for oid, *_, expected in kept:
@@ -327,11 +327,11 @@ def test_data_add_lines_and_errors_in_french(
     surfaces = roads["surface"].replace("", "ferry").value_counts().sort_index()
     listed = ", ".join(f"{k} {v}" for k, v in surfaces.items())
     before = (
-        f"roads/mli_roads_osm.gpkg ({len(roads)} entités ; {listed} ; "
+        f"roads/mli_roads_osm.gpkg ({len(roads)} entités\u202f; {listed}\u202f; "
         f"ponts {int(roads['bridge'].sum())}, gués {int(roads['ford'].sum())})"
     )
     assert out[0] == tr("cli.data_folder", "fr", path=folder)
-    assert out[1].startswith(f"roads_osm : {before} -> roads/mli_roads_osm.gpkg (")
+    assert out[1].startswith(f"roads_osm\u202f: {before} -> roads/mli_roads_osm.gpkg (")
     missing = tmp_path / "absent.zip"
     assert cli(["data", "add", "roads", str(missing), "--data", str(folder)]) == 2
     err = capsys.readouterr().err

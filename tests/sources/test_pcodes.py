@@ -104,8 +104,9 @@ def test_mixed_versions_are_refused_naming_both() -> None:
     from geo.products.i18n import error_text
 
     assert error_text(err.value, "fr").startswith(
-        "limites administratives, champ 'pcode' : les codes P de COD-AB 2015 et de COD-AB 2021 sont mélangés "
-        "(admin2: COD-AB 2015; incidents by cercle: COD-AB 2021) ; les deux versions"
+        "limites administratives, champ 'pcode'\u202f: "
+        "les codes P de COD-AB 2015 et de COD-AB 2021 sont mélangés "
+        "(admin2: COD-AB 2015; incidents by cercle: COD-AB 2021)\u202f; les deux versions"
     )
     b.attrs["pcode_version"] = "2015"
     assert require_same_pcode_version({"admin2": a, "admin3": b}) == "2015"

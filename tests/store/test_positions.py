@@ -182,6 +182,15 @@ def test_scope_forms_normalised() -> None:
     assert P.parse_scope("crossing:X-DABI") == P.Scope("crossing", "X-DABI")
 
 
+def test_actor_type_scope_label_puts_a_narrow_no_break_space_before_the_french_colon() -> None:
+    scope = "actor-type:de-facto-authority"
+    for lang, colon in (("fr", "\u202f: "), ("en", ": ")):
+        head = P.SCOPE_KINDS.label("actor-type", lang)
+        kind = P.ACTOR_TYPES.label("de-facto-authority", lang)
+        assert P.scope_label(scope, lang) == f"{head}{colon}{kind}"
+    assert P.scope_label(scope, "fr").startswith("Type d'acteur\u202f: ")
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
