@@ -15,7 +15,8 @@ from pathlib import Path
 from geo.config import Settings
 from geo.model.friction import load_model_inputs
 from geo.model.reach import base_state, compute_reach
-from geo.model.scenario import run_change, summarise_changes
+from geo.model.scenario import run_change
+from geo.products.change_text import band_change_lines
 from geo.sources.curated import read_hubs
 from geo.store import constraints
 
@@ -61,7 +62,7 @@ def main() -> None:
         f"recompute the {len(recomputed)} hubs the change can affect ({', '.join(recomputed)}) and diff "
         f"their cells: {t3 - t2:.2f} s; total after the change: {t3 - t0:.2f} s"
     )
-    for line in summarise_changes(out):
+    for line in band_change_lines(out, "en"):
         print("  " + line)
 
 

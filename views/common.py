@@ -550,56 +550,6 @@ def show_band_table(bands: pd.DataFrame, empty: str, *, where: object = None) ->
     table(band_table(bands), empty, where=where, hide_index=True, width="stretch", column_config=config)
 
 
-def change_lines(result, *, max_names: int = 8, min_km2: float = 0.5) -> list[str]:  # noqa: ANN001
-    """One sentence per changed (hub, band) of a reach difference, in the session's language.
-
-    The page's wording of ``geo.model.scenario.summarise_changes`` (same selection: bands
-    whose area lost and gained are below ``min_km2`` km² and that lose or gain no locality
-    are left out; areas before/after are the clipped band polygons). Plain text: escape it
-    where it is shown.
-    """
-    lang_ = lang()
-
-    def names(items: list[str]) -> str:
-        head = ", ".join(items[:max_names])
-        more = len(items) - max_names
-        return head + (" " + tn("changes.and_more", more) if more > 0 else "")
-
-    def areas(reach) -> dict:  # noqa: ANN001
-        if reach is None:
-            return {}
-        b = reach.bands
-        return dict(zip(zip(b["hub_id"], b["hours"].astype(float), strict=True), b["area_km2"], strict=True))
-
-    before, after = areas(result.before), areas(result.after)
-    loc = result.localities
-    lines = []
-    for r in result.changes.itertuples():
-        if max(r.km2_lost, r.km2_gained) < min_km2 and not (r.localities_lost or r.localities_gained):
-            continue
-        key = (r.hub_id, float(r.hours))
-        km2 = r.km2_gained - r.km2_lost
-        people = r.population_gained - r.population_lost
-        text = t(
-            "changes.band_line",
-            hub=r.hub,
-            h=i18n.format_hours(r.hours, lang_),
-            before=num(before.get(key, r.area_before_km2)),
-            after=num(after.get(key, r.area_after_km2)),
-            km2=("+" if km2 >= 0 else "−") + num(abs(km2)),
-            people=("+" if people >= 0 else "−") + num(abs(people)),
-        )
-        here = loc[(loc["hub_id"] == r.hub_id) & (loc["hours"] == r.hours)] if len(loc) else loc
-        for change in ("lost", "gained"):
-            listed = [str(n) for n in here.loc[here["change"] == change, "locality"]] if len(here) else []
-            if listed:
-                text += t("common.sep_semicolon") + tn(
-                    f"changes.localities_{change}", len(listed), names=names(listed)
-                )
-        lines.append(text)
-    return lines
-
-
 def _cell(value: object) -> str:
     """Text of one table cell: empty for missing values, dates written out for the language."""
     if value is None or (not isinstance(value, str | bytes | list | tuple) and pd.isna(value)):

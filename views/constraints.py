@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 
 from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
+from geo.products.change_text import band_change_lines
 from geo.products.i18n import recorder_label
 from geo.sources.curated import crossing_label, real_crossings
 from geo.store import constraints
@@ -430,7 +431,8 @@ def report_impact(
         )
     else:  # no hub's reach can change: said plainly, not "recomputed for the hubs concerned (none)"
         head = t("cons.saved_no_hub", label=label, date=common.day(day))
-    lines = common.change_lines(result) or ([t("cons.no_area_changed")] if len(recomputed) else [])
+    lines = band_change_lines(result, common.lang())
+    lines = lines or ([t("cons.no_area_changed")] if len(recomputed) else [])
     # kept until the user moves on (views.common.notify), escaped here
     bullets = "\n".join(f"- {md(line)}" for line in lines)
     part = AXES if axis_id is not None else CROSSINGS if crossing_id is not None else LOCALITIES

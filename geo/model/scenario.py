@@ -35,7 +35,7 @@ This is the project's one difference of two reach results: a scenario (:func:`ru
 the Reachability page and ``python -m geo reach --scenario``) and a change recorded in
 the store (:func:`run_change`, the Constraints page) are both diffed cell by cell by
 :func:`diff_cells`, so the same change reports the same km2, population and localities
-everywhere. :func:`summarise_changes` words the result.
+everywhere. :func:`geo.products.change_text.band_change_lines` words the result.
 """
 
 from __future__ import annotations
@@ -825,59 +825,3 @@ def run_scenario(
         raise ValueError(msg)
     state = apply_scenario(inputs, before.state, scenario)
     return run_change(inputs, hubs, before, state, scenario=scenario, as_of=as_of, workers=workers)
-
-
-def summarise_changes(result: ScenarioResult, *, max_names: int = 8, min_km2: float = 0.5) -> list[str]:
-    """One sentence per changed (hub, band) of a difference, for the pages and the command line.
-
-    Parameters
-    ----------
-    result
-        :func:`run_change` or :func:`run_scenario` output.
-    max_names
-        Locality names listed per sentence before "and N more".
-    min_km2
-        Bands whose area lost and gained are both below this (km2) and that lose or gain
-        no locality are left out.
-
-    The areas before and after are the band polygons clipped to Mali's outline
-    (``area_km2`` of the reach bands, as the Reachability page and ``python -m geo reach``
-    show them); the area lost or gained counts whole grid cells (``changes``).
-
-    Returns
-    -------
-    list of str
-        E.g. ``"Mopti (Sévaré), 8 h: 40,311 → 35,020 km² (-5,291 km², -81,204 people);
-        12 localities lost (...)"``; empty when nothing changed.
-    """
-
-    def names(items: list[str]) -> str:
-        head = ", ".join(items[:max_names])
-        return head + (f" and {len(items) - max_names} more" if len(items) > max_names else "")
-
-    def band_areas(reach: ReachResult | None) -> dict[tuple[str, float], float]:
-        if reach is None:
-            return {}
-        b = reach.bands
-        return dict(zip(zip(b["hub_id"], b["hours"].astype(float), strict=True), b["area_km2"], strict=True))
-
-    area_before, area_after = band_areas(result.before), band_areas(result.after)
-    loc = result.localities
-    lines = []
-    for r in result.changes.itertuples():
-        if max(r.km2_lost, r.km2_gained) < min_km2 and not (r.localities_lost or r.localities_gained):
-            continue
-        key = (r.hub_id, float(r.hours))
-        km2 = r.km2_gained - r.km2_lost
-        people = r.population_gained - r.population_lost
-        text = (
-            f"{r.hub}, {r.hours:g} h: {area_before.get(key, r.area_before_km2):,.0f} → "
-            f"{area_after.get(key, r.area_after_km2):,.0f} km² ({km2:+,.0f} km², {people:+,.0f} people)"
-        )
-        here = loc[(loc["hub_id"] == r.hub_id) & (loc["hours"] == r.hours)] if len(loc) else loc
-        for change in ("lost", "gained"):
-            listed = [str(n) for n in here.loc[here["change"] == change, "locality"]] if len(here) else []
-            if listed:
-                text += f"; {len(listed)} localities {change} ({names(listed)})"
-        lines.append(text)
-    return lines

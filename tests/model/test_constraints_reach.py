@@ -16,8 +16,8 @@ from geo.model.scenario import (
     LOCALITY_CHANGE_COLUMNS,
     Scenario,
     ScenarioResult,
-    summarise_changes,
 )
+from geo.products.change_text import band_change_lines
 from geo.sources.curated import read_hubs
 from geo.store import constraints
 
@@ -86,7 +86,7 @@ def test_closing_rn16_sevare_douentza_in_the_store_shrinks_mopti_8h(inputs, tmp_
         assert np.array_equal(a.admin3_cells, b.admin3_cells)
         assert np.array_equal(a.place_time_h, b.place_time_h)
         assert a.population == pytest.approx(b.population, rel=1e-12)
-    lines = summarise_changes(out)
+    lines = band_change_lines(out, "en")
     assert any(line.startswith("Mopti (Sévaré), 8 h:") and "localities lost" in line for line in lines)
 
 
@@ -103,7 +103,7 @@ def _result(changes: list[dict], localities: list[dict]) -> ScenarioResult:
     )
 
 
-def test_summarise_changes_words_each_changed_band_from_the_tables() -> None:
+def test_band_change_lines_word_each_changed_band_from_the_tables() -> None:
     base = dict.fromkeys(CHANGE_COLUMNS, 0)
     a4 = {
         **base,
@@ -132,12 +132,17 @@ def test_summarise_changes_words_each_changed_band_from_the_tables() -> None:
         {"hub_id": "A", "hours": 8.0, "change": "lost", "locality": n, "place_id": str(i)}
         for i, n in enumerate(names)
     ] + [{"hub_id": "A", "hours": 8.0, "change": "gained", "locality": "Beta", "place_id": "x"}]
-    lines = summarise_changes(_result([a4, a8], loc), max_names=3)
+    lines = band_change_lines(_result([a4, a8], loc), "en", max_names=3)
     assert lines == [
-        "Alpha, 8 h: 2,500 → 1,300 km² (-1,200 km², -2,500 people); 10 localities lost "
-        "(=cmd0, =cmd1, =cmd2 and 7 more); 1 localities gained (Beta)"
+        "Alpha, 8 h: 2,500 → 1,300 km² (\u22121,200 km², \u22122,500 people); 10 localities lost "
+        "(=cmd0, =cmd1, =cmd2 and 7 more); 1 locality gained (Beta)"
     ]
-    assert summarise_changes(_result([a4], [])) == []
+    # French: Babel's figures, the catalog's plural and its narrow no-break spaces
+    assert band_change_lines(_result([a4, a8], loc), "fr", max_names=3) == [
+        "Alpha, 8\u00a0h\u202f: 2\u202f500 → 1\u202f300 km² (\u22121\u202f200 km², \u22122\u202f500 pers.)"
+        "\u202f; 10 localités perdues (=cmd0, =cmd1, =cmd2 et 7 autres)\u202f; 1 localité gagnée (Beta)"
+    ]
+    assert band_change_lines(_result([a4], []), "en") == []
 
 
 def test_run_change_with_an_unchanged_state_changes_nothing(inputs) -> None:
@@ -156,6 +161,6 @@ def test_run_change_with_an_unchanged_state_changes_nothing(inputs) -> None:
     out = run_change(inputs, hubs, before, before.state)
     assert not out.changes["recomputed"].any()
     assert (out.changes[["km2_lost", "km2_gained", "localities_lost", "localities_gained"]] == 0).all().all()
-    assert summarise_changes(out) == []
+    assert band_change_lines(out, "en") == []
     assert np.array_equal(out.after.friction, before.friction)
     assert all(g.is_empty for g in shapely.get_parts(out.lost.geometry.to_numpy()))
