@@ -48,7 +48,8 @@ def make_map(
         jQuery/Bootstrap/awesome-markers CDN assets are dropped: a failing asset blanks
         the st_folium component, see ../shared/STACK.md). Popups therefore use
         ``layers.style.HtmlPopup`` or a feature's ``popup`` (``layers.style.feature_layer``),
-        not ``folium.Popup`` (which needs jQuery). Its header holds :data:`MAP_CSS`.
+        not ``folium.Popup`` (which needs jQuery). Its header holds :data:`MAP_CSS`. The
+        mouse wheel zooms it only after a click on it (:class:`WheelAfterClick`).
     """
     m = folium.Map(
         location=location,
@@ -58,8 +59,10 @@ def make_map(
         height=height,
         prefer_canvas=False,
         zoom_snap=0.25,  # fit_country can then fill the view (whole zoom levels leave it half empty)
+        scroll_wheel_zoom=False,  # until the reader clicks the map (WheelAfterClick)
     )
     m.add_child(MetricScale())
+    m.add_child(WheelAfterClick())
     m.default_js = [("leaflet", f"{asset_base}/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", f"{asset_base}/leaflet/leaflet.css")]
     m.get_root().header.add_child(folium.Element(MAP_CSS))
@@ -78,6 +81,29 @@ L.control.scale({metric: true, imperial: false, position: "bottomleft"}).addTo({
     def __init__(self) -> None:
         super().__init__()
         self._name = "MetricScale"
+
+
+class WheelAfterClick(MacroElement):
+    """The mouse wheel zooms the map only once the reader has clicked it, until the pointer leaves it.
+
+    A map in a page that scrolls (the criticality map under its table, the scenario map) would
+    otherwise take the wheel that scrolls the page and zoom out to the whole world under the
+    reader's pointer (found in a French trial). The zoom buttons, a double click and the
+    keyboard zoom as always.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    map.on("click focus", function () { map.scrollWheelZoom.enable(); });
+    map.on("mouseout blur", function () { map.scrollWheelZoom.disable(); });
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "WheelAfterClick"
 
 
 #: Mali's extent with a margin, ``[[south, west], [north, east]]`` (degrees): the whole country,
@@ -167,7 +193,8 @@ class FitCountry(MacroElement):
         map.fitBounds({{ this.bounds_js }}, {paddingTopLeft: [room, 0], animate: false});
     }
     fit();
-    L.DomEvent.on(map.getContainer(), "mousedown touchstart wheel keydown", function () { touched = true; });
+    // a wheel turn over the map scrolls the page until the map is clicked (WheelAfterClick)
+    L.DomEvent.on(map.getContainer(), "mousedown touchstart keydown", function () { touched = true; });
     map.on("resize", function () { if (!touched) { fit(); } });
 })({{ this._parent.get_name() }});
 {% endmacro %}

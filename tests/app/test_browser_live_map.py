@@ -82,6 +82,22 @@ def test_live_map_in_chromium(app_url: str) -> None:
             legend = frame.locator(".map-legend")
             assert "Reach of Mopti" in legend.inner_text()  # the app tests run in English (conftest)
             page.wait_for_timeout(1500)
+            # the wheel scrolls the page over the map until the map is clicked, then zooms it
+            zoom = "() => Object.values(window).find((v) => v instanceof L.Map).getZoom()"
+            box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+            centre = (box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.85)
+            map_frame = next(f for f in page.frames if f.url.startswith("http") and "component" in f.url)
+            before = map_frame.evaluate(zoom)
+            page.mouse.move(*centre)
+            page.mouse.wheel(0, 400)
+            page.wait_for_timeout(800)
+            assert map_frame.evaluate(zoom) == before
+            box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+            centre = (box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.5)
+            page.mouse.click(*centre)
+            page.mouse.wheel(0, -400)
+            page.wait_for_timeout(800)
+            assert map_frame.evaluate(zoom) > before
             _print_warm_times(page)
         finally:
             page.screenshot(path=str(ARTIFACTS / "live_map.png"))
