@@ -194,7 +194,7 @@ def named_localities(rows: pd.DataFrame, hub: str, lang: str) -> None:
         lines.append(tr("crit_named_line", lang, rank=int(r.rank), item=md(r.item_name), names=text))
     if lines:
         with st.expander(tr("crit_named_head", lang, hub=hub)):
-            st.markdown("\n".join(f"- {line}" for line in lines))
+            st.markdown("  \n".join(lines))  # one line each, numbered by rank (no list bullets)
 
 
 def criticality_panel(

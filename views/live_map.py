@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.escape import markdown_text as md
+from geo.sources.curated import season_for_date
 from views import auth, common, maps
 from views.common import t
 from views.live_content import live_map_payload, live_state
@@ -49,7 +50,7 @@ st.sidebar.caption(
         date=common.day(as_of),
         hubs=common.tn("live.hubs_count", len(hub_ids)),
         bands=", ".join(f"{h:g}" for h in sorted(hours)) or "-",
-        season=common.season_label(season),
+        season=common.season_label(common.season_arg(season) or season_for_date(as_of)),
         days=common.num(window),
     )
 )

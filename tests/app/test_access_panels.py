@@ -99,12 +99,12 @@ def test_criticality_table_map_and_download(page) -> None:  # noqa: ANN001
     from geo.products.i18n import tr_count
 
     listed = next(e for e in at.expander if e.label == tr("crit_named_head", lang, hub=hub.options[1]))
-    lines = listed.markdown[0].value.splitlines()
+    lines = [line.rstrip() for line in listed.markdown[0].value.splitlines()]
     lost = [int(re.sub(r"\D", "", n)) for n in one["localities_lost"]]
     cut = dict(zip(one["rank"].astype(int), lost, strict=True))
     assert len(lines) == sum(n > 0 for n in cut.values())  # one line per closure that cuts a locality
     first = min(r for r, n in cut.items() if n > 0)
-    assert lines[0].startswith(f"- **{first}. ")
+    assert lines[0].startswith(f"**{first}. ")
     names = lines[0].split(":", 1)[1]
     if cut[first] > MAX_NAMES:  # the others counted in the language ("et 2 466 autres")
         more = tr_count("changes.and_more", cut[first] - MAX_NAMES, lang)

@@ -135,12 +135,12 @@ def test_band_change_lines_word_each_changed_band_from_the_tables() -> None:
     lines = band_change_lines(_result([a4, a8], loc), "en", max_names=3)
     assert lines == [
         "Alpha, 8 h: 2,500 → 1,300 km² (\u22121,200 km², \u22122,500 people); 10 localities lost "
-        "(=cmd0, =cmd1, =cmd2 and 7 more); 1 locality gained (Beta)"
+        "(=cmd0, =cmd1, =cmd2 and 7\u00a0more); 1 locality gained (Beta)"
     ]
     # French: Babel's figures, the catalog's plural and its narrow no-break spaces
     assert band_change_lines(_result([a4, a8], loc), "fr", max_names=3) == [
         "Alpha, 8\u00a0h\u202f: 2\u202f500 → 1\u202f300 km² (\u22121\u202f200 km², \u22122\u202f500 pers.)"
-        "\u202f; 10 localités perdues (=cmd0, =cmd1, =cmd2 et 7 autres)\u202f; 1 localité gagnée (Beta)"
+        "\u202f; 10 localités perdues (=cmd0, =cmd1, =cmd2 et 7\u00a0autres)\u202f; 1 localité gagnée (Beta)"
     ]
     assert band_change_lines(_result([a4], []), "en") == []
 
