@@ -41,8 +41,10 @@ from geo.vocab import ROAD_STATUS
 from layers.admin import build_admin_layer
 from layers.basemap import Legend, fit_country, make_map
 from layers.hubs import hub_label
+from layers.places import build_towns_layer
 from layers.roads import build_roads_layer
 from layers.style import esc, popup_table, slim, tooltip, with_popup
+from layers.symbols import add_symbol_css
 
 #: Outline and fill of the cercles with public encircled localities.
 ENCIRCLED_UNIT_STYLE = {
@@ -497,6 +499,10 @@ def build_snapshot_map(layers: dict[str, pd.DataFrame], page: SnapshotPage) -> f
     admin1 = layers["admin1"].rename(columns={"adm1_pcode": "pcode", "adm1_name": "name"})
     # outlines only: a click inside a region reaches the cercle below it (its figures)
     build_admin_layer(admin1, level=1, tolerance_m=0.0, name=t["admin1"], tooltips=False).add_to(m)
+    towns = layers.get("towns")
+    if towns is not None and len(towns):  # named as on the live map, labels decluttered
+        add_symbol_css(m)
+        build_towns_layer(towns, lang=page.lang).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)  # folded: it never covers the north-east
     m.add_child(Legend(t["legend"], _legend_entries(page, layers["reach"])))
     m.add_child(_Ready())

@@ -37,7 +37,9 @@ import pandas as pd
 #: 1.3: public print maps and exports carry the public positions too; a public position scoped
 #: to or naming a locality encircled only in non-public episodes, or scoped to a place id
 #: that cannot be read, is withheld (geo.products.positions_map.public_register).
-POLICY_VERSION = "1.3"
+#: 1.4: public maps name the main towns (a fixed list of cercle and region capitals from the
+#: gazetteer, :data:`geo.products.printmap.MAIN_TOWNS`, the same whatever the records).
+POLICY_VERSION = "1.4"
 
 #: Roles, least trusted first.
 ROLES = ("public", "viewer", "planner", "advisor")
@@ -59,6 +61,7 @@ RESTRICTED_FIELDS: dict[str, tuple[str, ...]] = {
 #: Everything published (snapshot files, public page) is cut to these fields.
 PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     "admin1": ("adm1_pcode", "adm1_name", "geometry"),
+    "towns": ("name", "geometry"),
     "incidents_admin2": (
         "adm1_pcode",
         "adm1_name",

@@ -31,7 +31,9 @@ In short:
   their names; no coordinates, armed groups or notes;
 * road status: the public category per named axis; no cause, source or note;
 * reachable areas: under the public constraints only; simplified and rounded band
-  polygons, area and population rounded.
+  polygons, area and population rounded;
+* main towns, named on the map only: a fixed list of cercle and region capitals from the
+  gazetteer (:data:`geo.products.printmap.MAIN_TOWNS`), the same whatever the records.
 
 Everything is computed for the *release date* = as-of date minus the release delay.
 Snapshots are never rewritten: a new build always goes to a new folder.
@@ -856,9 +858,18 @@ def build_public_layers(
             crs=inputs.admin1.crs,
         ),
     )
+    # the main towns named on the map: a fixed list from the gazetteer, whatever the records
+    places = getattr(inputs.model, "places", None)
+    if places is not None and len(places):
+        from geo.products.printmap import main_towns
+
+        towns = main_towns(places).to_crs(STORAGE_CRS)
+    else:
+        towns = gpd.GeoDataFrame({"name": []}, geometry=gpd.GeoSeries([], crs=STORAGE_CRS))
     step(4, "generalise")
     layers: dict[str, pd.DataFrame] = {
         "admin1": _generalise(admin1, "admin1"),
+        "towns": towns,
         "incidents_admin2": _generalise(inc_map, "admin2"),
         "incidents_admin2_month": inc_month,
         "encircled_admin2": _generalise(enc, "admin2"),

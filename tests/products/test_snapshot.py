@@ -218,6 +218,15 @@ def test_layout_and_allow_list(snap: Path) -> None:
     assert page.startswith('<!DOCTYPE html>\n<html lang="fr">')
     assert "<script src" not in page and "<link" not in page  # Leaflet inlined: one file
     assert "Content-Security-Policy" in page and "window.snapshotReady = true" in page
+    # the main towns are named on the map (a fixed gazetteer list, the same whatever the
+    # records), labelled and decluttered as on the live map
+    assert '"label_class":"town-label"' in page and "map-label-hidden" in page
+    from geo.products.printmap import REGION_CAPITALS
+
+    def named(town: str) -> bool:
+        return any(f'"label":{json.dumps(town, ensure_ascii=a)}' in page for a in (True, False))
+
+    assert [town for town in REGION_CAPITALS if not named(town)] == []
 
     def published(layer: str) -> list[str]:
         """Allowed fields, with the reader's words in the snapshot's language after their codes."""
