@@ -19,7 +19,7 @@ folder = str(common.guarded(common.data_dir))
 hubs = common.guarded(common.hubs_table)
 
 # The map's settings open from a button (a popover): Streamlit draws a popover's widgets only
-# when it is open, and these six cost a third of the page's browser CPU on each visit
+# when it is open, and these six cost about a quarter of the page's browser CPU on each visit
 # (bench/bench_load.py); what is in force is written under the button.
 with st.sidebar.popover(t("live.settings"), width="stretch"):
     as_of = st.date_input(
@@ -44,21 +44,23 @@ with st.sidebar.popover(t("live.settings"), width="stretch"):
     window = st.slider(t("live.window"), 30, 365 * 10, key="incident_days", step=30)
     show_admin3 = st.checkbox(t("live.show_admin3"), value=False)
 
+role = auth.current_role()
+lang = common.lang()
+choices = {"as_of": as_of, "hub_ids": tuple(hub_ids), "hours": tuple(hours), "season": season}
+state = common.guarded(live_state, folder, **choices, role=role)
+inputs, episodes, bands, located = state.inputs, state.episodes, state.bands, state.located
+# what is in force, under the settings button (the season of the date from the model's calendar)
+season_now = common.season_arg(season) or season_for_date(as_of, inputs.season_calendar)
 st.sidebar.caption(
     t(
         "live.settings_now",
         date=common.day(as_of),
         hubs=common.tn("live.hubs_count", len(hub_ids)),
         bands=", ".join(f"{h:g}" for h in sorted(hours)) or "-",
-        season=common.season_label(common.season_arg(season) or season_for_date(as_of)),
+        season=common.season_label(season_now),
         days=common.num(window),
     )
 )
-role = auth.current_role()
-lang = common.lang()
-choices = {"as_of": as_of, "hub_ids": tuple(hub_ids), "hours": tuple(hours), "season": season}
-state = common.guarded(live_state, folder, **choices, role=role)
-inputs, episodes, bands, located = state.inputs, state.episodes, state.bands, state.located
 store = str(common.store_path())
 aor = pcodes_of_hubs(hubs, hub_ids)
 units = [common.admin(folder, 1), common.admin(folder, 2)]
