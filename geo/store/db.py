@@ -767,13 +767,7 @@ def connect(path: str | os.PathLike[str], *, create: bool = True) -> StoreConnec
             if conn.read_only:  # info, not warning: a command's output stays one line
                 logger.info("store %s opened read-only (%s)", path, _folder_state(path))
             if is_new:
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS store_components ("
-                    " component TEXT PRIMARY KEY, version INTEGER NOT NULL,"
-                    " migrated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))"
-                )
+                _initialise_sqlite(conn)
             elif app_id != APPLICATION_ID:
                 msg = (
                     f"{path}: not a Mali access store (application_id {app_id:#x}); "
@@ -789,6 +783,35 @@ def connect(path: str | os.PathLike[str], *, create: bool = True) -> StoreConnec
             conn.close()
             raise
     return conn
+
+
+def _initialise_sqlite(conn: sqlite3.Connection) -> None:
+    """Mark a new SQLite store as ours, in WAL mode, with its components table (idempotent).
+
+    Two writers may create the same new store at once (two advisors' first saves): the
+    switch to WAL answers ``SQLITE_BUSY`` at once, without waiting, while the other
+    connection creates it. Each step is repeated for up to :data:`BUSY_TIMEOUT_S` s until
+    it goes through; every step can run twice.
+    """
+    import time
+
+    steps = (
+        f"PRAGMA application_id = {APPLICATION_ID}",
+        "PRAGMA journal_mode = WAL",
+        "CREATE TABLE IF NOT EXISTS store_components ("
+        " component TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " migrated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))",
+    )
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    for sql in steps:
+        while True:
+            try:
+                conn.execute(sql)
+                break
+            except sqlite3.OperationalError as exc:
+                if _primary_code(exc) not in ("SQLITE_BUSY", "SQLITE_LOCKED") or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
 
 #: Key of the PostgreSQL advisory lock every store writer takes (:func:`transaction`).
