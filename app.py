@@ -1,7 +1,8 @@
 """Streamlit entry point: page config, shared sidebar state, and the page router.
 
-Run with ``streamlit run app.py``. UI only: analysis lives in ``geo/``, map layers in
-``layers/``.
+Served by ``streamlit run server.py`` (its warm-up done before the first visitor); ``streamlit
+run app.py`` also works, the warm-up then starting with the first visit. UI only: analysis lives
+in ``geo/``, map layers in ``layers/``.
 """
 
 from pathlib import Path

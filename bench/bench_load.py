@@ -2,13 +2,16 @@
 
 Usage::
 
-    python bench/bench_load.py [--viewers 10] [--warm] [--timeout 60] [--data DIR] [--root DIR] [--log FILE]
+    python bench/bench_load.py [--viewers 10] [--warm] [--timeout 60] [--data DIR] [--root DIR]
+                               [--script server.py|app.py] [--log FILE]
 
-Starts ``streamlit run app.py`` on a free port with a temporary store and one viewer
+Starts ``streamlit run server.py`` (README's command; ``--script app.py`` for the bare page
+script) on a free port with a temporary store and one viewer
 account per browser session (``MALI_ACCESS_LANG=en``), then runs ``--viewers`` sessions
 at once, each in its own browser context (own cookies, own Streamlit session), all
 started together (with ``--warm``, after one session has opened the live map: a server
-that has been up, its shared results computed; without it, a server just started):
+that has been up, its pages visited once; without it, a server just started, timed from its
+health check):
 
 1. open the app (public page), sign in through the sidebar form;
 2. click "Live map" and wait until the map is drawn (the Leaflet frame holds its
@@ -98,8 +101,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_app(root: Path, data: Path, tmp: Path, log: Path, viewers: int):  # noqa: ANN201
-    """Run the app of ``root`` with ``viewers`` viewer accounts and a new store; yield its URL."""
+def running_app(root: Path, script: str, data: Path, tmp: Path, log: Path, viewers: int):  # noqa: ANN201
+    """Run ``script`` of ``root`` with ``viewers`` viewer accounts and a new store; yield its URL and pid.
+
+    Prints how long the server took to answer its health check (``server.py`` answers once its
+    warm-up is done; ``app.py`` at once).
+    """
     from views.accounts import add_user
 
     users = tmp / "users.toml"
@@ -117,21 +124,23 @@ def running_app(root: Path, data: Path, tmp: Path, log: Path, viewers: int):  # 
     port = _free_port()
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
              "--server.headless", "true", "--server.address", "127.0.0.1"],
             cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    start = time.perf_counter()
     try:
-        for _ in range(240):
+        while True:
             try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=5).read() == b"ok":
                     break
             except OSError:
-                time.sleep(0.5)
-        else:
-            msg = f"streamlit did not start (see {log})"
-            raise RuntimeError(msg)
+                time.sleep(0.2)
+            if time.perf_counter() - start > 180:
+                msg = f"streamlit did not start within 180 s (see {log})"
+                raise RuntimeError(msg)
+        print(f"{script}: health answered {time.perf_counter() - start:.1f} s after the start")
         yield url, proc.pid
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -406,7 +415,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--warm", action="store_true", help="one session opens the live map before the viewers (server up)"
     )
-    ap.add_argument("--root", type=Path, default=ROOT, help="checkout whose app.py runs (default: this one)")
+    ap.add_argument("--root", type=Path, default=ROOT, help="checkout whose app runs (default: this one)")
+    ap.add_argument(
+        "--script",
+        default=None,
+        help="what streamlit runs: server.py (README's way, warm-up before serving; the default when "
+        "the checkout has it) or app.py (warm-up at the first visit)",
+    )
     ap.add_argument("--log", type=Path, default=None, help="keep the server's output in this file")
     args = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
@@ -416,10 +431,9 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"app {args.root}, data {args.data}, cell {os.environ.get('MALI_ACCESS_CELL_KM', 'default')} km"
         )
-        with running_app(args.root.resolve(), args.data.resolve(), Path(tmp), log, args.viewers) as (
-            url,
-            pid,
-        ):
+        root = args.root.resolve()
+        script = args.script or ("server.py" if (root / "server.py").exists() else "app.py")
+        with running_app(root, script, args.data.resolve(), Path(tmp), log, args.viewers) as (url, pid):
             asyncio.run(_run(url, args, log, pid))
 
 

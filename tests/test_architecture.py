@@ -3,7 +3,7 @@
 Layers, from the bottom: the engine's core modules (errors, configuration, vocabulary,
 escaping, files, tables), then ``geo.sources`` (readers of public data), ``geo.store``,
 ``geo.model`` (the access model), ``geo.products`` and ``geo.cli``; above the engine the
-folium ``layers`` and the Streamlit ``views`` and ``app``. A module may import its own layer
+folium ``layers`` and the Streamlit ``views``, ``app`` and ``server``. A module may import its own layer
 and the layers below it, never one above. The engine never imports a UI library and needs
 no optional extra to be imported.
 """
@@ -28,6 +28,7 @@ LAYERS = {
     "layers": 6,
     "views": 7,
     "app": 8,
+    "server": 8,  # server.py: serves app.py (st.App) after the warm-up
 }
 UI_LIBRARIES = {"streamlit", "folium", "streamlit_folium", "branca", "streamlit_authenticator", "bcrypt"}
 #: Third-party packages the engine may import only inside a function (optional extras).
@@ -69,7 +70,7 @@ def imports(path: Path) -> list[tuple[str, bool]]:
 
 def project_files() -> list[Path]:
     """Every Python source of the engine, the layers and the app."""
-    files = [ROOT / "app.py"]
+    files = [ROOT / "app.py", ROOT / "server.py"]
     for package in ("geo", "layers", "views"):
         files += sorted((ROOT / package).rglob("*.py"))
     return files

@@ -49,7 +49,7 @@ def _free_port() -> int:
 def running_app(
     data_dir: Path, tmp: Path, *, user: str, password: str, role: str, lang: str | None = None
 ) -> Iterator[str]:
-    """Run ``streamlit run app.py`` with one account and a fresh store; yield its URL.
+    """Run ``streamlit run server.py`` (README's command) with one account and a fresh store; yield its URL.
 
     ``lang``: the app's default language (``MALI_ACCESS_LANG``); None keeps the environment's.
     """
@@ -71,7 +71,7 @@ def running_app(
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "server.py",
             "--server.port",
             str(port),
             "--server.headless",
