@@ -645,6 +645,8 @@ def store_path() -> Path | str:
 SEASON_BY_DATE = "date"
 #: Days of incidents the live map shows by default (six years: the open data end in 2020).
 LIVE_INCIDENT_DAYS = 365 * 6
+#: Travel-time bands the live map offers (h); DEFAULT_BANDS_H are chosen at first.
+LIVE_BANDS_H = (2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0)
 #: Season choices of the pages, first the as-of date's own season.
 SEASON_CHOICES = [SEASON_BY_DATE, "dry", "rainy"]
 
@@ -665,16 +667,18 @@ def init_state() -> None:
         "as_of": dt.date.today(),
         "hours": list(DEFAULT_BANDS_H),
         "season": SEASON_BY_DATE,
-        "hub_ids": None,
         "incident_days": LIVE_INCIDENT_DAYS,
     }
     for key, value in defaults.items():
         st.session_state.setdefault(key, value)
     # The as-of date is shared by the pages through the widget key "as_of" (live map,
-    # reachability, constraints). Streamlit drops a widget's value on a run of a page
-    # without that widget, so the next page's date input would start from today:
-    # storing it again as a plain session value (before any widget) keeps it across pages.
-    st.session_state["as_of"] = st.session_state["as_of"]
+    # reachability, constraints), and the live map's hubs, bands, season and incident window
+    # are read by the Constraints page (the change a save makes). Streamlit drops a widget's
+    # value on a run of a page without that widget, so the next page would start from the
+    # defaults: storing each again as a plain session value (before any widget) keeps it.
+    for key in ("as_of", "hours", "hub_ids", "season", "incident_days"):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 def show_error(exc: Exception) -> None:

@@ -25,14 +25,22 @@ with st.sidebar.popover(t("live.settings"), width="stretch"):
     as_of = st.date_input(
         t("common.as_of"), key="as_of", help=t("live.as_of_help"), format=common.date_format()
     )
+    # keyed: the choices survive a language switch and a visit to another page (common.init_state)
+    if "hub_ids" in st.session_state:  # a hub taken out of the hubs table since the last visit
+        st.session_state["hub_ids"] = [h for h in st.session_state["hub_ids"] if h in hubs.index]
     hub_ids = common.pick_many(
-        t("common.hubs"), list(hubs.index), default=list(hubs.index), format_func=lambda h: hubs.at[h, "name"]
+        t("common.hubs"),
+        list(hubs.index),
+        default=list(hubs.index),
+        format_func=lambda h: hubs.at[h, "name"],
+        key="hub_ids",
     )
     hours = common.pick_many(
         t("live.bands"),
-        [2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0],
-        default=[4.0, 8.0, 12.0],
+        list(common.LIVE_BANDS_H),
+        default=list(common.DEFAULT_BANDS_H),
         format_func=lambda h: f"{h:g} h",
+        key="hours",
     )
     season = st.radio(
         t("common.season"),

@@ -316,3 +316,53 @@ def test_switching_language_on_the_publish_form_sets_no_widget_twice(
         policies._LOGGER.removeHandler(handler)
     assert not [m for m in said if "default value" in m], said
     assert at.date_input(key="publish_as_of").value == dt.date.today()
+
+
+def test_live_map_choices_survive_a_language_switch_and_another_page(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live map's hubs and bands are keyed: kept across a language switch and a page visit.
+
+    The Constraints page reads the bands and season in force (``st.session_state``) for the
+    change a save makes: they are the live map's, not the defaults. No widget is given a
+    value both from the code and from the session state (Streamlit's warning, read here
+    as the server logs it).
+    """
+    import logging
+
+    from streamlit.elements.lib import policies
+
+    from geo.sources.curated import read_hubs
+
+    hubs = list(read_hubs().valid.index)
+    monkeypatch.setattr(policies.runtime, "exists", lambda: True)
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    said: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    policies._LOGGER.addHandler(handler)
+    try:
+        at = AppTest.from_file(APP, default_timeout=600)
+        at.user = {"is_logged_in": False}
+        at.run()
+        _sign_in(at, "ann", PW)
+        at.switch_page("views/live_map.py").run()
+        assert not at.exception, at.exception
+        assert at.button_group(key="hub_ids").value == hubs  # every hub at first
+        assert at.button_group(key="hours").value == [4.0, 8.0, 12.0]
+        at.button_group(key="hub_ids").set_value(hubs[:2])
+        at.button_group(key="hours").set_value([2.0, 6.0]).run()
+        assert not at.exception, at.exception
+        at.switch_page("views/positions.py").run()
+        assert at.session_state["hours"] == [2.0, 6.0]  # what the Constraints page reads
+        at.switch_page("views/live_map.py").run()
+        assert at.button_group(key="hub_ids").value == hubs[:2]
+        assert at.button_group(key="hours").value == [2.0, 6.0]
+        # last: AppTest sends the radios' French labels again after a switch to English
+        at.radio(key="lang_choice").set_value("en").run()
+        assert not at.exception, at.exception
+        assert at.button_group(key="hub_ids").value == hubs[:2]
+        assert at.button_group(key="hours").value == [2.0, 6.0]
+    finally:
+        policies._LOGGER.removeHandler(handler)
+    assert not [m for m in said if "default value" in m], said
