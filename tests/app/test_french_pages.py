@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -280,17 +281,12 @@ def test_language_switch_sets_choice_widgets_again_and_leaves_buttons_alone() ->
     assert at.session_state["go"] is False and at.session_state["tick"] is False
 
 
-def test_switching_language_on_the_publish_form_sets_no_widget_twice(
-    env: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The publish form's keyed widgets take their defaults from the session state only.
+@pytest.fixture
+def widget_warnings(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Collect Streamlit's widget-policy warnings as the server logs them (a list of messages).
 
-    The language control sets keyed widgets again from the session state
-    (``views.common.relabel_widgets``); a widget also given a value made Streamlit log
-    'The widget with key "publish_as_of" was created with a default value but also had its
-    value set via the Session State API' (the French trial's server log). Streamlit checks
-    this only with a runtime, which AppTest has not: the check is run here as the server
-    runs it, and its log read.
+    Streamlit checks a widget given a value both from the code and from the session state
+    only with a runtime, which AppTest has not: the check is run here as the server runs it.
     """
     import logging
 
@@ -303,23 +299,36 @@ def test_switching_language_on_the_publish_form_sets_no_widget_twice(
     handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
     policies._LOGGER.addHandler(handler)
     try:
-        at = AppTest.from_file(APP, default_timeout=300)
-        at.user = {"is_logged_in": False}
-        at.run()
-        _sign_in(at, "ann", PW)
-        at.switch_page("views/public.py").run()
-        assert at.date_input(key="publish_as_of").value == dt.date.today()
-        assert at.selectbox(key="publish_lang").value == "fr"  # the snapshot in the page's language
-        at.radio(key="lang_choice").set_value("en").run()
-        assert not at.exception, at.exception
+        yield said
     finally:
         policies._LOGGER.removeHandler(handler)
-    assert not [m for m in said if "default value" in m], said
+
+
+def test_switching_language_on_the_publish_form_sets_no_widget_twice(
+    env: Path, widget_warnings: list[str]
+) -> None:
+    """The publish form's keyed widgets take their defaults from the session state only.
+
+    The language control sets keyed widgets again from the session state
+    (``views.common.relabel_widgets``); a widget also given a value made Streamlit log
+    'The widget with key "publish_as_of" was created with a default value but also had its
+    value set via the Session State API' (the French trial's server log).
+    """
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.user = {"is_logged_in": False}
+    at.run()
+    _sign_in(at, "ann", PW)
+    at.switch_page("views/public.py").run()
+    assert at.date_input(key="publish_as_of").value == dt.date.today()
+    assert at.selectbox(key="publish_lang").value == "fr"  # the snapshot in the page's language
+    at.radio(key="lang_choice").set_value("en").run()
+    assert not at.exception, at.exception
+    assert not [m for m in widget_warnings if "default value" in m], widget_warnings
     assert at.date_input(key="publish_as_of").value == dt.date.today()
 
 
 def test_live_map_choices_survive_a_language_switch_and_another_page(
-    env: Path, monkeypatch: pytest.MonkeyPatch
+    env: Path, widget_warnings: list[str]
 ) -> None:
     """The live map's hubs and bands are keyed: kept across a language switch and a page visit.
 
@@ -328,41 +337,28 @@ def test_live_map_choices_survive_a_language_switch_and_another_page(
     value both from the code and from the session state (Streamlit's warning, read here
     as the server logs it).
     """
-    import logging
-
-    from streamlit.elements.lib import policies
-
     from geo.sources.curated import read_hubs
 
     hubs = list(read_hubs().valid.index)
-    monkeypatch.setattr(policies.runtime, "exists", lambda: True)
-    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
-    said: list[str] = []
-    handler = logging.Handler()
-    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
-    policies._LOGGER.addHandler(handler)
-    try:
-        at = AppTest.from_file(APP, default_timeout=600)
-        at.user = {"is_logged_in": False}
-        at.run()
-        _sign_in(at, "ann", PW)
-        at.switch_page("views/live_map.py").run()
-        assert not at.exception, at.exception
-        assert at.button_group(key="hub_ids").value == hubs  # every hub at first
-        assert at.button_group(key="hours").value == [4.0, 8.0, 12.0]
-        at.button_group(key="hub_ids").set_value(hubs[:2])
-        at.button_group(key="hours").set_value([2.0, 6.0]).run()
-        assert not at.exception, at.exception
-        at.switch_page("views/positions.py").run()
-        assert at.session_state["hours"] == [2.0, 6.0]  # what the Constraints page reads
-        at.switch_page("views/live_map.py").run()
-        assert at.button_group(key="hub_ids").value == hubs[:2]
-        assert at.button_group(key="hours").value == [2.0, 6.0]
-        # last: AppTest sends the radios' French labels again after a switch to English
-        at.radio(key="lang_choice").set_value("en").run()
-        assert not at.exception, at.exception
-        assert at.button_group(key="hub_ids").value == hubs[:2]
-        assert at.button_group(key="hours").value == [2.0, 6.0]
-    finally:
-        policies._LOGGER.removeHandler(handler)
-    assert not [m for m in said if "default value" in m], said
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.user = {"is_logged_in": False}
+    at.run()
+    _sign_in(at, "ann", PW)
+    at.switch_page("views/live_map.py").run()
+    assert not at.exception, at.exception
+    assert at.button_group(key="hub_ids").value == hubs  # every hub at first
+    assert at.button_group(key="hours").value == [4.0, 8.0, 12.0]
+    at.button_group(key="hub_ids").set_value(hubs[:2])
+    at.button_group(key="hours").set_value([2.0, 6.0]).run()
+    assert not at.exception, at.exception
+    at.switch_page("views/positions.py").run()
+    assert at.session_state["hours"] == [2.0, 6.0]  # what the Constraints page reads
+    at.switch_page("views/live_map.py").run()
+    assert at.button_group(key="hub_ids").value == hubs[:2]
+    assert at.button_group(key="hours").value == [2.0, 6.0]
+    # last: AppTest sends the radios' French labels again after a switch to English
+    at.radio(key="lang_choice").set_value("en").run()
+    assert not at.exception, at.exception
+    assert at.button_group(key="hub_ids").value == hubs[:2]
+    assert at.button_group(key="hours").value == [2.0, 6.0]
+    assert not [m for m in widget_warnings if "default value" in m], widget_warnings
