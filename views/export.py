@@ -109,14 +109,20 @@ else:
     ):
         st.info(t("export.store_changed", button=t("export.build")))
     st.image(out["preview"], caption=t("export.preview", lang=LANG_NAMES[lg], paper=pp), width="stretch")
+    # A download changes nothing on the page, so it does not rerun it ("ignore"): a rerun gave the
+    # data buttons new file ids, and a data file clicked during that rerun asked for the old one
+    # ("Deferred file ... not found", the French trial: PDF, PNG, then GeoPackage, which never came).
     d1, d2 = st.columns(2)
     d1.download_button(
         tn("export.pack_positions", len(request["pages"])),
         out["pack"],
         file_name=f"{stem}_pack.pdf",
         mime="application/pdf",
+        on_click="ignore",
     )
-    d2.download_button(t("export.png"), out["preview"], file_name=f"{stem}.png", mime="image/png")
+    d2.download_button(
+        t("export.png"), out["preview"], file_name=f"{stem}.png", mime="image/png", on_click="ignore"
+    )
     st.caption(t("export.data_files"))
     data_stem = f"mali_access_{a_of:%Y%m%d}" + ("_public" if pub else "")
     for column, fmt in zip(st.columns(len(common.EXPORT_FORMATS)), common.EXPORT_FORMATS, strict=True):

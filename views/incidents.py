@@ -309,13 +309,18 @@ table = shown[
 ]
 d1, d2 = st.columns(2)
 d1.download_button(
-    t("incidents.dl_filtered"), to_hxl_csv(table), file_name="incidents_filtered.csv", mime="text/csv"
+    t("incidents.dl_filtered"),
+    to_hxl_csv(table),
+    file_name="incidents_filtered.csv",
+    mime="text/csv",
+    on_click="ignore",
 )
 d2.download_button(
     t("incidents.dl_counts", level=t(f"incidents.level_{level}")),
     to_hxl_csv(by_type),
     file_name=f"incident_counts_adm{level}.csv",
     mime="text/csv",
+    on_click="ignore",
 )
 if table["restricted"].any():
     st.caption(t("incidents.restricted_rows"))

@@ -189,6 +189,7 @@ with tab_dl:
         file_name=download_name("", snap.as_of, lang),
         mime="application/zip",
         key="dl_zip",
+        on_click="ignore",
     )
     files = [f for f in meta["files"] if f.startswith("downloads/") or f == "map.png"] + ["metadata.json"]
     for i, name in enumerate(files):
@@ -201,6 +202,7 @@ with tab_dl:
             file_name=file_name,
             mime=MIME.get(path.suffix, "application/octet-stream"),
             key=f"dl_{i}",
+            on_click="ignore",
         )
     st.caption(common.t("public.formats"))
 with tab_about:

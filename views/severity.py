@@ -171,6 +171,7 @@ st.download_button(
     csv_text(severity_for_lang(shown, lang)),  # machine headers and codes, class names and notes in words
     file_name=f"severity_adm{level}_{as_of.isoformat()}.csv",
     mime="text/csv",
+    on_click="ignore",
 )
 
 st.subheader(tr("page.chg_head", lang))
@@ -234,4 +235,5 @@ if st.button(tr("page.chg_run", lang), type="primary") or st.session_state.get("
         pdf,
         file_name=f"changes_{d_from.isoformat()}_{d_to.isoformat()}_{lang}.pdf",
         mime="application/pdf",
+        on_click="ignore",
     )
