@@ -64,7 +64,7 @@ st.sidebar.caption(
         "live.settings_now",
         date=common.day(as_of),
         hubs=common.tn("live.hubs_count", len(hub_ids)),
-        bands=", ".join(f"{h:g}" for h in sorted(hours)) or "-",
+        bands=",\u00a0".join(f"{h:g}" for h in sorted(hours)) or "-",  # kept on one line
         season=common.season_label(season_now),
         days=common.num(window),
     )
