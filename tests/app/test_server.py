@@ -56,3 +56,28 @@ def test_server_answers_its_health_check_after_the_warm_up(data_dir: Path, tmp_p
     assert "warm-up done" in text, f"the server answered before its warm-up ended:\n{text[-2000:]}"
     for kind in ("model_inputs", "reach_before", "encircled_population", "incidents"):
         assert f"app compute {kind} #1 " in text
+
+
+def test_warm_up_imports_no_streamlit_component(data_dir: Path, tmp_path: Path) -> None:
+    """The warm-up runs outside any page: a component module it imported would never be registered.
+
+    ``components.declare_component`` registers a component with the server only when called
+    during a page run; ``streamlit_folium`` imported first by the warm-up would leave every map
+    answering 404 for its frame.
+    """
+    env = dict(
+        os.environ,
+        MALI_ACCESS_DATA=str(data_dir),
+        MALI_ACCESS_STORE=str(tmp_path / "store.sqlite"),
+        MALI_ACCESS_WARM_UP="1",
+    )
+    code = (
+        "import sys\n"
+        "from views import common\n"
+        "common._warm_live_map()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('streamlit_folium')))\n"
+    )
+    command = [sys.executable, "-c", code]
+    out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=True)
+    assert "warm-up done" in out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
