@@ -287,7 +287,10 @@ def search_pick(
     options = chosen + matches
     if not options:
         return []
-    return pick_many(label, options, default=chosen, format_func=labels.get, key=key, help=help)
+    picked = pick_many(label, options, default=chosen, format_func=labels.get, key=key, help=help)
+    if matches and not picked:  # a search's matches count only once clicked
+        st.caption(t("common.pick_to_add"))
+    return picked
 
 
 def search_pick_one(

@@ -362,3 +362,30 @@ def test_live_map_choices_survive_a_language_switch_and_another_page(
     assert at.button_group(key="hub_ids").value == hubs[:2]
     assert at.button_group(key="hours").value == [2.0, 6.0]
     assert not [m for m in widget_warnings if "default value" in m], widget_warnings
+
+
+def test_a_search_with_matches_but_nothing_clicked_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Places a search lists count only once clicked: the page says so until one is (the trial's blockade)."""
+    monkeypatch.setenv("MALI_ACCESS_LANG", "fr")
+
+    def script() -> None:
+        from views import common
+
+        common.search_pick(
+            "Lieux",
+            {"a": "Douentza (Douentza, Mopti)", "b": "Douentza Fulbe (Douentza)", "c": "Gao (Gao, Gao)"},
+            key="places",
+            search_label="Chercher",
+            none_text="Rien pour {query}",
+        )
+
+    hint = i18n.tr("common.pick_to_add", "fr")
+    at = AppTest.from_function(script, default_timeout=30)
+    at.run()
+    assert hint not in [c.value for c in at.caption]  # no search yet
+    at.text_input(key="places_search").input("douentza").run()
+    assert at.button_group(key="places").value == []  # two matches listed, none chosen
+    assert hint in [c.value for c in at.caption]
+    at.button_group(key="places").set_value(["a"]).run()
+    assert at.session_state["places"] == ["a"]
+    assert hint not in [c.value for c in at.caption]
