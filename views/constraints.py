@@ -394,7 +394,9 @@ def report_impact(
     from geo.model.reach import base_state
     from geo.model.scenario import Scenario, run_change
 
-    hours, season = tuple(sorted(st.session_state["hours"])), st.session_state["season"]
+    # the live map's bands (none ticked there: the defaults) and season
+    hours = tuple(sorted(st.session_state["hours"] or common.DEFAULT_BANDS_H))
+    season = st.session_state["season"]
     hubs = common.hubs_table()
     new_token = common.state_token()
     after_versions = common.versions(str(store), new_token)

@@ -266,3 +266,24 @@ def test_the_save_messages_keep_french_spacing_and_english_is_unchanged() -> Non
     assert tr("changes.band_line", "en").startswith("{hub}, {h} h: ")
     assert tr("cons.saved", "en").startswith("Saved: {label}.")
     assert (tr("common.sep_semicolon", "fr"), tr("common.sep_semicolon", "en")) == ("\u202f; ", "; ")
+
+
+def test_a_save_with_no_band_chosen_on_the_live_map_uses_the_default_bands(
+    page: tuple[AppTest, Path],
+) -> None:
+    """The change a save makes is computed for the live map's bands; none chosen there: the defaults."""
+    from geo.config import DEFAULT_BANDS_H
+
+    at, store = page
+    at.session_state["hours"] = []  # every band unticked on the live map
+    at.selectbox(key="pick_axis").set_value("RN16-SEV-DOU").run()
+    w = _form_inputs(at)
+    w["Status"].set_value("closed")
+    w["Source (report, URL) *"].input("test: RN16 closed")
+    w["Recorded by *"].input("Advisor A")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert list(constraints.road_status_history(store, "RN16-SEV-DOU")["status"]) == ["constrained", "closed"]
+    changes = at.session_state["constraints_last_change"]["changes"]
+    assert sorted(set(changes["hours"])) == sorted(DEFAULT_BANDS_H)
