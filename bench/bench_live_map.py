@@ -3,10 +3,10 @@
 Run: ``PYTHONPATH=. python bench/bench_live_map.py [--data DIR] [--runs 3] [--lang en]``. Builds
 the map of the live page's defaults (every hub, bands 4/8/12 h, 6 years of incidents, towns,
 network, crossings, rivers, encircled localities with their population; no positions),
-renders it as the page hands it to the streamlit-folium component
-(:func:`views.maps.folium_payload`) and prints:
+renders it as the page draws it (:func:`views.maps.map_document`, folium's own document in a
+frame) and prints:
 
-- bytes of the payload (script + header + HTML), the script alone and its popup/tooltip text;
+- bytes of the document and of its inline scripts;
 - the Leaflet objects the script creates: ``L.geoJson`` layers, ``L.marker``, ``L.circle``,
   ``L.circleMarker``, bound popups and tooltips, and the features in all GeoJSON layers;
 - seconds to build the folium map and to render it (median of ``--runs``), the inputs
@@ -101,7 +101,7 @@ def count_objects(script: str) -> dict[str, int]:
 def main() -> None:
     """Build the live map ``--runs`` times and print its size, Leaflet objects and times."""
     from layers.live import build_live_map
-    from views.maps import folium_payload
+    from views.maps import map_document
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent.parent / "shared" / "data")
@@ -113,22 +113,22 @@ def main() -> None:
         args.data = Path("/work/shared/data")
     kwargs = _inputs(args.data, args.as_of)
     builds, renders = [], []
-    payload: dict = {}
+    document = ""
     for _ in range(args.runs):
         t0 = time.perf_counter()
         m = build_live_map(**kwargs, lang=args.lang)
         t1 = time.perf_counter()
-        payload = folium_payload(m)
+        document = map_document(m)
         t2 = time.perf_counter()
         builds.append(t1 - t0)
         renders.append(t2 - t1)
-    total = sum(len(payload[k].encode()) for k in ("script", "header", "html"))
+    script = "".join(re.findall(r"<script>(.*?)</script>", document, flags=re.S))
     print(
         f"live map ({args.lang}, {len(kwargs['incidents'])} incidents, {len(kwargs['bands'])} bands, "
-        f"{len(kwargs['episodes'])} encircled episodes): payload {total:,} bytes, "
-        f"script {len(payload['script'].encode()):,} bytes"
+        f"{len(kwargs['episodes'])} encircled episodes): document {len(document.encode()):,} bytes, "
+        f"inline scripts {len(script.encode()):,} bytes"
     )
-    print("  Leaflet objects: " + ", ".join(f"{k} {v}" for k, v in count_objects(payload["script"]).items()))
+    print("  Leaflet objects: " + ", ".join(f"{k} {v}" for k, v in count_objects(script).items()))
     print(
         f"  build {statistics.median(builds):.2f} s, render {statistics.median(renders):.2f} s "
         f"(median of {args.runs}; builds {', '.join(f'{b:.2f}' for b in builds)}; "

@@ -71,7 +71,8 @@ LAUNCH_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "load test horse battery 42"
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+#: The live map's frame (views.maps.show_map draws it with st.iframe).
+MAP_FRAME = 'iframe[title="st.iframe"]'
 #: Title of the live map page (the app runs in English).
 LIVE_TITLE = "Live access map"
 #: Every wait below is one check in the page every POLL_MS ms. Playwright's locator waits back
@@ -233,7 +234,7 @@ async def _session(browser, url: str, name: str, timeout_s: float, positions_tit
 
 
 #: Counted in the map's frame: Leaflet layers on the map (groups and leaves), drawn SVG paths and
-#: marker icons, and the bytes of the map's script as the component received it.
+#: marker icons, and the characters of the map's inline scripts.
 MAP_COUNTS = """
 () => {
   const map = Object.keys(window).map(k => window[k]).find(v => v instanceof L.Map);
@@ -248,7 +249,7 @@ MAP_COUNTS = """
 
 async def _map_counts(page) -> str:  # noqa: ANN001
     """Leaflet layers, SVG paths and marker icons of the live map drawn in ``page``."""
-    frame = next(f for f in page.frames if f.url.startswith("http") and "component" in f.url)
+    frame = await (await page.query_selector(MAP_FRAME)).content_frame()
     counts = await frame.evaluate(MAP_COUNTS)
     return ", ".join(f"{k} {v:,}" for k, v in counts.items())
 

@@ -76,8 +76,8 @@ def live_map_payload(
     show_admin3: bool,
     role: str,
     lang: str,
-) -> dict[str, Any]:
-    """Return the rendered live map (:func:`views.maps.shared_map`) for these choices, role and language.
+) -> str:
+    """Return the live map's HTML document (:func:`views.maps.shared_map`) for these choices, role and language.
 
     ``window``: days of incidents before ``as_of``. Built by the first session (or the
     warm-up) that asks; the key holds every input of the map.

@@ -86,7 +86,7 @@ payload = common.guarded(
     role=role,
     lang=lang,
 )
-maps.show_map(payload, key="live_map", height=680)
+maps.show_map(payload, height=680)
 
 live = episodes[episodes["in_force"]] if "in_force" in episodes.columns else episodes.iloc[:0]
 positions_panel(

@@ -1,21 +1,22 @@
-"""Folium maps drawn once per state for every session.
+"""Read-only folium maps: drawn as a plain HTML frame, rendered once for every session.
 
-``streamlit_folium.st_folium`` renders its folium map (branca elements, one jinja
-template compiled per element) on every run of a page, twice: about a second of one core
-per run for the live map (its layers written once per theme, :func:`layers.style.feature_layer`),
-for each viewer, although every viewer looking at the same state gets the same map.
-:func:`shared_map` builds and renders a map once per key (``st.cache_resource``: one copy
-for every session, read-only) and hands the rendered text to the same streamlit-folium
-component; a rerun with the same key only sends it again.
+A map whose page reads nothing back from it (no click, no drawing) is drawn by
+:func:`show_map` as folium's own document (``Figure.render``: the vendored Leaflet, the
+map's header and its script) in ``st.iframe``. The streamlit-folium component
+(``st_folium``) loads its own React bundle in every frame it draws and talks to the page
+both ways; for the live map that cost the browser about 0.2 s more CPU per visit
+(``bench/bench_load.py``; README, "Speed"). ``st_folium`` stays where a page reads a click.
 
-The rendering follows ``st_folium`` of streamlit-folium 0.27 (its helpers that write the
-header, the HTML and the Leaflet script); ``tests/app/test_maps.py`` checks that the
-component receives the same arguments as from ``st_folium``.
+Rendering a folium map (branca elements, one jinja template compiled per element) takes
+about a second of one core for the live map, and every viewer looking at the same state
+gets the same map: :func:`shared_map` builds and renders a map once per key
+(``st.cache_resource``: one copy for every session, read-only); a rerun with the same key
+sends the same document again, and the browser keeps its frame.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -23,69 +24,31 @@ import streamlit as st
 from views.common import counted
 
 
-def folium_payload(m: Any) -> dict[str, Any]:
-    """Render folium map ``m`` as the streamlit-folium component draws it.
+def map_document(m: Any) -> str:
+    """Return folium map ``m`` as a whole HTML document (what ``Map.save`` writes).
 
     Parameters
     ----------
     m
-        A ``folium.Map`` (rendered here: do not render or change it afterwards).
+        A ``folium.Map`` whose assets point at the app's vendored Leaflet
+        (``layers.basemap.make_map``); rendered here, do not change it afterwards.
 
     Returns
     -------
-    dict
-        ``script`` (the Leaflet JavaScript), ``header``, ``html``, ``id`` (the map's
-        element id), ``bounds`` (``[[south, west], [north, east]]``, degrees, EPSG:4326),
-        ``zoom``, ``css_links`` and ``js_links`` (the map's assets, deduplicated, in order).
+    str
+        The document: Leaflet's ``<link>``/``<script>`` tags, the map's header (its CSS),
+        its ``<div>`` and its script.
     """
-    import branca
-    import folium
-    from streamlit_folium import _get_header, _get_html, _get_map_string, get_full_id
-
-    m.get_root().render()
-    m.render()
-    html, header = _get_html(m), _get_header(m)  # before _get_map_string, which changes the map
-    script = _get_map_string(m)
-
-    def walk(element: Any) -> Iterable[Any]:
-        if isinstance(element, branca.colormap.ColorMap | folium.elements.JSCSSMixin):
-            yield element
-        for child in getattr(element, "_children", {}).values():
-            yield from walk(child)
-
-    css: list[str] = []
-    js: list[str] = []
-    for element in walk(m):
-        if isinstance(element, branca.colormap.ColorMap):  # as st_folium: d3 for colour scales
-            js[:0] = [
-                "https://d3js.org/d3.v4.min.js",
-                "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js",
-            ]
-        css.extend(href for _, href in getattr(element, "default_css", []))
-        js.extend(src for _, src in getattr(element, "default_js", []))
-    try:
-        bounds = m.get_bounds()
-    except AttributeError:
-        bounds = [[None, None], [None, None]]
-    return {
-        "script": script,
-        "header": header,
-        "html": html,
-        "id": get_full_id(m),
-        "bounds": bounds,
-        "zoom": m.options.get("zoom") if hasattr(m, "options") else {},
-        "css_links": list(dict.fromkeys(css)),
-        "js_links": list(dict.fromkeys(js)),
-    }
+    return m.get_root().render()
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _shared_payload(key: tuple, _build: Callable[[], Any]) -> dict[str, Any]:
+def _shared_document(key: tuple, _build: Callable[[], Any]) -> str:
     with counted(f"map_{key[0]}"):
-        return folium_payload(_build())
+        return map_document(_build())
 
 
-def shared_map(key: tuple, build: Callable[[], Any]) -> dict[str, Any]:
+def shared_map(key: tuple, build: Callable[[], Any]) -> str:
     """Return the rendered map of ``key``, built by ``build()`` by the first session that asks.
 
     Parameters
@@ -100,67 +63,17 @@ def shared_map(key: tuple, build: Callable[[], Any]) -> dict[str, Any]:
 
     Returns
     -------
-    dict
-        :func:`folium_payload` of the map (shared and read-only).
+    str
+        :func:`map_document` of the map (shared).
     """
-    return _shared_payload(key, build)
+    return _shared_document(key, build)
 
 
-def show_map(
-    payload: dict[str, Any],
-    *,
-    key: str,
-    height: int,
-    returned_objects: Iterable[str] = (),
-) -> Any:
-    """Draw a rendered map (:func:`shared_map`) with the streamlit-folium component, full width.
+def show_map(document: str, *, height: int) -> None:
+    """Draw a rendered map (:func:`map_document`) in a frame, full width, ``height`` pixels high.
 
-    Returns what the component returns (``st_folium``'s value): the ``returned_objects``
-    of the user's last interaction, or their defaults.
+    The frame runs the map's script with the page's origin (``st.iframe``): every text in
+    the document must already be escaped for HTML or JavaScript where it lands, as the
+    ``layers`` builders do (``geo.escape``).
     """
-    from streamlit_folium import _component_func, generate_js_hash
-
-    returned = list(returned_objects)
-    (south, west), (north, east) = payload["bounds"]
-    defaults = {
-        "last_clicked": None,
-        "last_object_clicked": None,
-        "last_object_clicked_count": None,
-        "last_object_clicked_tooltip": None,
-        "last_object_clicked_popup": None,
-        "all_drawings": None,
-        "last_active_drawing": None,
-        "bounds": {"_southWest": {"lat": south, "lng": west}, "_northEast": {"lat": north, "lng": east}},
-        "zoom": payload["zoom"],
-        "last_circle_radius": None,
-        "last_circle_polygon": None,
-        "selected_layers": None,
-        "selected_tags": None,
-        "last_geocoder_result": None,
-    }
-    hash_key = generate_js_hash(payload["script"], key, False)
-
-    def changed() -> None:
-        st.session_state[key] = st.session_state.get(hash_key, {})
-
-    return _component_func(
-        script=payload["script"],
-        header=payload["header"],
-        html=payload["html"],
-        id=payload["id"],
-        key=hash_key,
-        height=height,
-        width=None,
-        returned_objects=returned,
-        default={k: v for k, v in defaults.items() if k in returned},
-        zoom=None,
-        center=None,
-        feature_group=None,
-        return_on_hover=False,
-        layer_control=None,
-        pixelated=False,
-        css_links=payload["css_links"],
-        js_links=payload["js_links"],
-        on_change=changed,
-        wrap_longitude=False,
-    )
+    st.iframe(document, height=height)

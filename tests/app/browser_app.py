@@ -19,6 +19,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
+#: A page's map frame: the live map's plain frame (``views.maps.show_map``) or the st_folium
+#: component of the other pages (the public page's snapshot is a plain frame too).
+MAP_FRAME = 'iframe[title="st.iframe"], iframe[title="streamlit_folium.st_folium"]'
+
+
+def map_frame(page):  # noqa: ANN001, ANN201
+    """Return the page's map frame (a Playwright ``Frame``) once Leaflet has drawn a vector.
+
+    Waits until the page holds exactly one map frame: the previous page's map is gone.
+    """
+    page.wait_for_function(f"document.querySelectorAll({MAP_FRAME!r}).length === 1", timeout=180_000)
+    frame = page.locator(MAP_FRAME).element_handle().content_frame()
+    frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=120_000)
+    return frame
+
+
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -34,10 +34,8 @@ def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
     app.run()
     assert not app.exception
     assert app.title[0].value == "Carte de l'accès en direct"
-    component = app.get("component_instance")[0]
-    assert component.proto.component_name == "streamlit_folium.st_folium"
-    args = json.loads(component.proto.json_args)
-    script = args["script"]
+    (frame,) = app.get("iframe")  # views.maps.show_map: the map's own document in a frame
+    script = frame.proto.srcdoc
     for name in (  # French by default (MALI_ACCESS_LANG unset)
         "Régions",
         "Cercles",
@@ -67,7 +65,9 @@ def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
     assert aliases and all(a == [tr("map.tip_name", "fr"), tr("map.tip_pcode", "fr")] for a in aliases)
     assert aliases[0] == ["Nom", "Code P"]
     assert not re.search(r'"(Name|P-code)"', script)
-    assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]  # no CDN
+    # the vendored Leaflet and nothing else: no CDN, no other script or stylesheet
+    assert re.findall(r'<script src="([^"]*)"', script) == ["/app/static/vendor/leaflet/leaflet.js"]
+    assert re.findall(r'<link rel="stylesheet" href="([^"]*)"', script) == ["/app/static/vendor/leaflet/leaflet.css"]
     assert "$(" not in script  # no jQuery needed
     # the band table, in Markdown (no Arrow code for the browser): cells escaped, figures right
     text = next(m.value for m in app.markdown if m.value.startswith("| "))
@@ -87,7 +87,7 @@ def test_logged_out_user_sees_no_data(app: AppTest) -> None:
     app.session_state["auth_role"] = "public"
     app.run()
     assert not app.exception
-    assert not app.get("component_instance") and not app.dataframe and not app.table
+    assert not app.get("iframe") and not app.get("component_instance") and not app.dataframe and not app.table
 
 
 def test_blocked_hub_is_reported_in_the_page(app: AppTest) -> None:
@@ -133,7 +133,7 @@ def test_warm_up_leaves_nothing_for_the_first_viewer(
     common._warm_up_thread.clear()
     common.reach.clear()
     common.reach_before.clear()
-    maps._shared_payload.clear()
+    maps._shared_document.clear()
     before = dict(common.COMPUTED)
     AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # the sign-in page
     (thread,) = [t for t in threading.enumerate() if t.name == common.WARM_UP_THREAD]
@@ -147,6 +147,6 @@ def test_warm_up_leaves_nothing_for_the_first_viewer(
     at.session_state["incident_days"] = common.LIVE_INCIDENT_DAYS  # as app.py's init_state sets it
     at.run()
     assert not at.exception
-    assert at.get("component_instance"), "the map is drawn"
+    assert at.get("iframe"), "the map is drawn"
     after = {k: common.COMPUTED[k] - before.get(k, 0) for k in warmed}
     assert after == warmed, "the first viewer recomputed what the warm-up had computed"

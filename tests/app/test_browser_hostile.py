@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from browser_app import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, require_chromium, running_app, sign_in
+from browser_app import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, map_frame, require_chromium, running_app, sign_in
 
 from tests.app.hostile import PAYLOADS, TRAP_HOST, combined
 
@@ -179,20 +179,9 @@ def _check_frames(page) -> list[str]:  # noqa: ANN001
     return found
 
 
-def _map_frame(page):  # noqa: ANN001, ANN202
-    page.wait_for_function(
-        "document.querySelectorAll('iframe[title=\"streamlit_folium.st_folium\"]').length === 1",
-        timeout=180_000,
-    )
-    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-    frame.locator(".leaflet-container").wait_for(state="visible", timeout=180_000)
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
-    return next(f for f in page.frames if f.url.startswith("http") and "component" in f.url)
-
-
 def _open_everything(page) -> str:  # noqa: ANN001
     """Open every popup/tooltip of the page's map; return the text they show."""
-    frame = _map_frame(page)
+    frame = map_frame(page)
     text = frame.evaluate(OPEN_ALL)
     assert text
     page.wait_for_timeout(500)

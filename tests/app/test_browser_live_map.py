@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_app import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, require_chromium, running_app, sign_in
+from browser_app import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, MAP_FRAME, map_frame, require_chromium, running_app, sign_in
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery 42"
@@ -36,7 +36,7 @@ def _print_warm_times(page) -> None:  # noqa: ANN001
     from geo.products.i18n import tr
 
     sidebar = page.get_by_test_id("stSidebar")
-    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+    frame = page.frame_locator(MAP_FRAME)
     switch, live = [], []
     for _ in range(3):
         start = time.perf_counter()
@@ -72,7 +72,7 @@ def test_live_map_in_chromium(app_url: str) -> None:
             sign_in(page, "ada", PASSWORD, "viewer")
             sidebar = page.get_by_test_id("stSidebar")
             sidebar.get_by_role("link", name="Live map").click(timeout=30_000)
-            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            frame = page.frame_locator(MAP_FRAME)
             frame.locator(".leaflet-container").wait_for(state="visible", timeout=120_000)
             frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
             # hub reach polygons are filled paths; admin outlines are not
@@ -84,20 +84,20 @@ def test_live_map_in_chromium(app_url: str) -> None:
             page.wait_for_timeout(1500)
             # the wheel scrolls the page over the map until the map is clicked, then zooms it
             zoom = "() => Object.values(window).find((v) => v instanceof L.Map).getZoom()"
-            box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+            box = page.locator(MAP_FRAME).bounding_box()
             centre = (box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.85)
-            map_frame = next(f for f in page.frames if f.url.startswith("http") and "component" in f.url)
-            before = map_frame.evaluate(zoom)
+            live = map_frame(page)
+            before = live.evaluate(zoom)
             page.mouse.move(*centre)
             page.mouse.wheel(0, 400)
             page.wait_for_timeout(800)
-            assert map_frame.evaluate(zoom) == before
-            box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+            assert live.evaluate(zoom) == before
+            box = page.locator(MAP_FRAME).bounding_box()
             centre = (box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.5)
             page.mouse.click(*centre)
             page.mouse.wheel(0, -400)
             page.wait_for_timeout(800)
-            assert map_frame.evaluate(zoom) > before
+            assert live.evaluate(zoom) > before
             _print_warm_times(page)
         finally:
             page.screenshot(path=str(ARTIFACTS / "live_map.png"))

@@ -11,13 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_app import ARTIFACTS, browser_page, labels, overlaps, require_chromium, running_app, sign_in
+from browser_app import ARTIFACTS, MAP_FRAME, browser_page, labels, overlaps, require_chromium, running_app, sign_in
 
 from geo.products.i18n import tr
 
 pytestmark = pytest.mark.e2e
 USER, PASSWORD, ROLE = "awa", "correct horse battery", "advisor"
-MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +30,7 @@ def french_app(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # noq
 def open_map(page, nav_key: str):  # noqa: ANN001, ANN201
     """Open the page of ``nav_key`` and return its map's frame once its labels are drawn."""
     page.get_by_test_id("stSidebar").get_by_role("link", name=tr(nav_key, "fr")).click(timeout=30_000)
-    frame = page.frame_locator(MAP_IFRAME).first
+    frame = page.frame_locator(MAP_FRAME).first
     frame.locator(".leaflet-tooltip.town-label").first.wait_for(state="attached", timeout=120_000)
     page.wait_for_timeout(2000)  # the country fitted to the iframe's size, labels placed
     return frame

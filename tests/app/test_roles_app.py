@@ -79,6 +79,7 @@ def test_wrong_role_sees_no_data(env: Path, script: str, role: str | None) -> No
         "metric",
         "download_button",
         "component_instance",
+        "iframe",
         "selectbox",
         "date_input",
         "file_uploader",
