@@ -77,7 +77,7 @@ def live_map_payload(
     role: str,
     lang: str,
 ) -> str:
-    """Return the live map's HTML document (:func:`views.maps.shared_map`) for these choices, role and language.
+    """Return the live map's document (:func:`views.maps.shared_map`) for these choices, role and language.
 
     ``window``: days of incidents before ``as_of``. Built by the first session (or the
     warm-up) that asks; the key holds every input of the map.

@@ -67,7 +67,8 @@ def test_live_map_renders_layers_and_table(app: AppTest, n_hubs: int) -> None:
     assert not re.search(r'"(Name|P-code)"', script)
     # the vendored Leaflet and nothing else: no CDN, no other script or stylesheet
     assert re.findall(r'<script src="([^"]*)"', script) == ["/app/static/vendor/leaflet/leaflet.js"]
-    assert re.findall(r'<link rel="stylesheet" href="([^"]*)"', script) == ["/app/static/vendor/leaflet/leaflet.css"]
+    css = re.findall(r'<link rel="stylesheet" href="([^"]*)"', script)
+    assert css == ["/app/static/vendor/leaflet/leaflet.css"]
     assert "$(" not in script  # no jQuery needed
     # the band table, in Markdown (no Arrow code for the browser): cells escaped, figures right
     text = next(m.value for m in app.markdown if m.value.startswith("| "))

@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_app import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, MAP_FRAME, map_frame, require_chromium, running_app, sign_in
+from browser_app import (
+    ARTIFACTS,
+    CHROMIUM,
+    LAUNCH_ARGS,
+    MAP_FRAME,
+    map_frame,
+    require_chromium,
+    running_app,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery 42"

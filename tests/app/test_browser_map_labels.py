@@ -11,7 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser_app import ARTIFACTS, MAP_FRAME, browser_page, labels, overlaps, require_chromium, running_app, sign_in
+from browser_app import (
+    ARTIFACTS,
+    MAP_FRAME,
+    browser_page,
+    labels,
+    overlaps,
+    require_chromium,
+    running_app,
+    sign_in,
+)
 
 from geo.products.i18n import tr
 
