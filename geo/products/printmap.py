@@ -122,8 +122,17 @@ NETWORK_STYLE = (
     ("laterite", SCREEN_NETWORK_STYLE["laterite"][0], 0.9, "-"),
     ("track", SCREEN_NETWORK_STYLE["track"][0], 0.8, (0, (3, 2))),
 )
-#: Crossing symbols: kind -> (matplotlib marker, size in pt² at A4).
-CROSSING_MARKER = {"bridge": ("s", 10), "ferry": ("D", 16), "pirogue": ("D", 10), "ford": ("v", 12)}
+#: Crossing symbols: kind -> (matplotlib marker, size in pt² at A4). One shape per kind, so
+#: that a black-and-white copy still tells them apart: a bar (bridge) and a diamond (ferry)
+#: as on the live map (:mod:`layers.symbols`), a boat hull, flat side up (pirogue), and a
+#: down triangle (ford). A marker given as vertices is scaled by matplotlib to its widest
+#: extent, so the bar and the hull are as wide as the diamond is tall.
+CROSSING_MARKER = {
+    "bridge": ([(-1.0, -0.4), (1.0, -0.4), (1.0, 0.4), (-1.0, 0.4), (-1.0, -0.4)], 26),
+    "ferry": ("D", 16),
+    "pirogue": ([(-1.0, 0.4), (1.0, 0.4), (0.65, -0.4), (-0.65, -0.4), (-1.0, 0.4)], 32),
+    "ford": ("v", 14),
+}
 #: Mali's neighbours: Natural Earth name -> (``geo.products.i18n`` key of the name, inset label lon/lat).
 #: Only these are named on a page (inset and the edges of the main map), in the page's language.
 NEIGHBOURS = {
@@ -897,90 +906,219 @@ def _QuietCanvas(fig: Any) -> Any:  # noqa: N802
 # --------------------------------------------------------------------------- legend
 
 
+#: Legend text at print size, pt on an A4 page (an A3 page scales them by 420/297 like all its
+#: text): rows at :data:`LEGEND_PT`, shrunk in steps to :data:`LEGEND_MIN_PT` at the least
+#: when the rows do not fit; headings at :data:`LEGEND_HEAD_PT`.
+LEGEND_PT = 7.5
+LEGEND_MIN_PT = 7.0
+LEGEND_HEAD_PT = 8.5
+#: Legend columns in the side panel, and the width of a row's symbol (inches at A4).
+LEGEND_COLUMNS = 2
+LEGEND_SYMBOL_IN = 0.26
+
+
+def _text_width_in(
+    renderer: Any, text: str, size_pt: float, *, style: str = "normal", weight: str = "normal"
+) -> float:
+    """Width of ``text`` drawn at ``size_pt`` (inches), measured by the page's renderer."""
+    from matplotlib.font_manager import FontProperties
+
+    w_px, _, _ = renderer.get_text_width_height_descent(
+        text, FontProperties(size=size_pt, style=style, weight=weight), ismath=False
+    )
+    return w_px / renderer.points_to_pixels(72.0)
+
+
+def _wrap_to_width(
+    renderer: Any,
+    text: str,
+    width_in: float,
+    size_pt: float,
+    *,
+    style: str = "normal",
+    weight: str = "normal",
+) -> list[str]:
+    """Greedy word wrap of ``text`` to lines no wider than ``width_in`` inches at ``size_pt``.
+
+    A single word wider than the width keeps a line to itself.
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            trial = f"{line} {word}" if line else word
+            if line and _text_width_in(renderer, trial, size_pt, style=style, weight=weight) > width_in:
+                lines.append(line)
+                line = word
+            else:
+                line = trial
+        lines.append(line)
+    return lines
+
+
 def _legend(ax: Any, entries: list[tuple[str, dict[str, Any], str]], s: float) -> None:
-    """Draw a legend in the side-panel axes.
+    """Draw a legend in the side-panel axes, in :data:`LEGEND_COLUMNS` balanced columns.
 
     Entries are (kind, style, label); kind is ``head``, ``note`` (a line of italic text),
-    ``fill``, ``line``, ``marker`` or ``gap``. Labels are drawn literally (:func:`geo.escape.mpl_text`).
+    ``fill``, ``line``, ``marker`` or ``gap``. A ``head`` starts a section; the columns
+    break between sections when the sections fit that way, else between rows. Labels are
+    wrapped to their column (measured) and drawn literally (:func:`geo.escape.mpl_text`).
+    Row text is :data:`LEGEND_PT` pt times ``s`` (the page's scale to A4), made smaller
+    down to :data:`LEGEND_MIN_PT` times ``s`` only when the rows do not fit.
+    """
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_position()
+    w_in, h_in = box.width * fig.get_figwidth(), box.height * fig.get_figheight()
+    gutter_in = 0.12 * s
+    col_in = (w_in - gutter_in * (LEGEND_COLUMNS - 1)) / LEGEND_COLUMNS
+    sym_in = LEGEND_SYMBOL_IN * s
+    text_in = col_in - sym_in - 0.06 * s
+    rows = [e for e in entries if e[0] != "gap"]
+    head_pt = LEGEND_HEAD_PT * s
+    layouts = []
+    for font in np.arange(LEGEND_PT, LEGEND_MIN_PT - 1e-9, -0.25) * s:
+        units = []  # (entry, wrapped lines, height in inches)
+        for kind, style, label in rows:
+            if kind == "head":
+                lines = _wrap_to_width(renderer, label, col_in, head_pt, weight="bold")
+                units.append(((kind, style, label), lines, len(lines) * head_pt * 1.25 / 72 + 0.05 * s))
+            elif kind == "note":
+                lines = _wrap_to_width(renderer, label, col_in, font * 0.92, style="italic")
+                units.append(((kind, style, label), lines, len(lines) * font * 0.92 * 1.25 / 72 + 0.03 * s))
+            else:
+                lines = _wrap_to_width(renderer, label, text_in, font)
+                symbol_pt = style.get("ms", 0) * s + 1.0
+                h = max(len(lines) * font * 1.2, symbol_pt, font * 1.2) / 72 + 0.022 * s
+                units.append(((kind, style, label), lines, h))
+        layouts.append((font, units))
+    # whole sections per column at the largest font that allows it; else any row may start a column
+    gap_in = 0.07 * s
+    font, layout = layouts[-1][0], _legend_columns(layouts[-1][1], by_section=False, gap_in=gap_in)
+    fitted = False
+    for by_section in (True, False):
+        for size, units in layouts:
+            cols = _legend_columns(units, by_section=by_section, gap_in=gap_in)
+            if not fitted and _column_height(cols, gap_in) <= h_in:
+                font, layout, fitted = size, cols, True
+    if not fitted:
+        logger.warning("legend: %d rows do not fit the panel at %.1f pt", len(rows), font)
+    for c, column in enumerate(layout):
+        x0 = c * (col_in + gutter_in) / w_in
+        y = 1.0
+        for (kind, style, _label), lines, h in column:
+            if kind == "head" and y < 1.0:
+                y -= gap_in / h_in
+            top, mid = y, y - h / 2 / h_in
+            y -= h / h_in
+            if kind == "head":
+                ax.text(
+                    x0,
+                    top,
+                    mpl_text("\n".join(lines)),
+                    fontsize=head_pt,
+                    fontweight="bold",
+                    va="top",
+                    ha="left",
+                )
+                continue
+            if kind == "note":
+                ax.text(
+                    x0,
+                    top,
+                    mpl_text("\n".join(lines)),
+                    fontsize=font * 0.92,
+                    fontstyle="italic",
+                    va="top",
+                    ha="left",
+                )
+                continue
+            _legend_symbol(ax, kind, style, x0, mid, sym_in / w_in, font / 72 / h_in, s)
+            # hub names inside labels: drawn literally
+            ax.text(
+                x0 + (sym_in + 0.06 * s) / w_in,
+                mid,
+                mpl_text("\n".join(lines)),
+                fontsize=font,
+                va="center",
+                ha="left",
+            )
+
+
+def _column_height(columns: list[list[Any]], gap_in: float) -> float:
+    """Height of the tallest legend column, inches (``gap_in`` above each heading but a column's first)."""
+    return max(sum(u[2] for u in c) + gap_in * sum(1 for u in c[1:] if u[0][0] == "head") for c in columns)
+
+
+def _legend_columns(units: list[Any], *, by_section: bool, gap_in: float) -> list[list[Any]]:
+    """Split legend units (entry, lines, height in inches) into :data:`LEGEND_COLUMNS` columns.
+
+    The split keeps the tallest column lowest; it falls before a heading when ``by_section``,
+    else before any row that does not follow a heading.
+    """
+    if LEGEND_COLUMNS == 1 or len(units) < 2:
+        return [units]
+    cands = [
+        k
+        for k in range(1, len(units))
+        if (units[k][0][0] == "head" if by_section else units[k - 1][0][0] != "head")
+    ]
+    return min(
+        ([units[:k], units[k:]] for k in cands),
+        key=lambda cols: _column_height(cols, gap_in),
+        default=[units],
+    )
+
+
+def _legend_symbol(
+    ax: Any, kind: str, style: dict[str, Any], x0: float, ym: float, w: float, h: float, s: float
+) -> None:
+    """Draw a legend row's symbol from ``x0``, ``w`` wide, centred on ``ym`` (axes fractions).
+
+    ``h`` is the height of a line of the row's text (axes fraction).
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Rectangle
 
-    ax.set_axis_off()
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    rows = sum(1 for k, _, _ in entries if k not in ("gap", "head", "note")) + sum(
-        0.9 * max(len(textwrap.wrap(lab, 58)), 1) + 0.25 for k, _, lab in entries if k == "note"
-    )
-    gaps = sum(1 for k, _, _ in entries if k == "gap")
-    # a heading keeps its own size whatever the rows' step: it takes 1.35 times its height
-    # (axes fraction), so its descenders never touch the first row below it
-    head_pt = 8.2 * s
-    head = 1.35 * head_pt / 72.0 / (ax.get_position().height * ax.figure.get_figheight())
-    n_head = sum(1 for k, _, _ in entries if k == "head")
-    step = min(0.06, max(0.98 - n_head * head, 0.2) / max(rows + 0.35 * gaps, 1))
-    font = 7.2 * s * min(1.0, step / 0.05)
-    y = 0.995
-    for kind, style, label in entries:
-        if kind == "gap":
-            y -= step * 0.35
-            continue
-        if kind == "head":
-            ax.text(0.0, y, mpl_text(label), fontsize=head_pt, fontweight="bold", va="top", ha="left")
-            y -= max(head, step * 0.95)
-            continue
-        if kind == "note":
-            wrapped = textwrap.wrap(label, 58) or [""]
-            ax.text(
-                0.0,
-                y,
-                mpl_text("\n".join(wrapped)),
-                fontsize=6.2 * s,
-                fontstyle="italic",
-                va="top",
-                ha="left",
+    if kind == "fill":
+        ax.add_patch(
+            Rectangle(
+                (x0 + 0.08 * w, ym - h * 0.4),
+                0.84 * w,
+                h * 0.8,
+                facecolor=style.get("color"),
+                alpha=style.get("alpha", 1.0),
+                edgecolor=style.get("edge", "#555555"),
+                linewidth=0.5,
+                hatch=style.get("hatch"),
             )
-            y -= step * (0.9 * len(wrapped) + 0.25)
-            continue
-        ym = y - step * 0.35
-        if kind == "fill":
-            ax.add_patch(
-                Rectangle(
-                    (0.02, ym - step * 0.3),
-                    0.09,
-                    step * 0.6,
-                    facecolor=style.get("color"),
-                    alpha=style.get("alpha", 1.0),
-                    edgecolor=style.get("edge", "#555555"),
-                    linewidth=0.5,
-                    hatch=style.get("hatch"),
-                )
+        )
+    elif kind == "line":
+        ax.add_line(
+            Line2D(
+                [x0 + 0.08 * w, x0 + 0.92 * w],
+                [ym, ym],
+                color=style.get("color"),
+                linewidth=style.get("lw", 2.0) * s,
+                linestyle=style.get("ls", "-"),
             )
-        elif kind == "line":
-            ax.add_line(
-                Line2D(
-                    [0.02, 0.11],
-                    [ym, ym],
-                    color=style.get("color"),
-                    linewidth=style.get("lw", 2.0) * s,
-                    linestyle=style.get("ls", "-"),
-                )
+        )
+    elif kind == "marker":
+        ax.add_line(
+            Line2D(
+                [x0 + 0.5 * w],
+                [ym],
+                marker=style.get("marker", "o"),
+                markersize=style.get("ms", 6) * s,
+                markerfacecolor=style.get("color"),
+                markeredgecolor=style.get("edge", "black"),
+                markeredgewidth=0.7,
+                linestyle="none",
             )
-        elif kind == "marker":
-            ax.add_line(
-                Line2D(
-                    [0.065],
-                    [ym],
-                    marker=style.get("marker", "o"),
-                    markersize=style.get("ms", 6) * s,
-                    markerfacecolor=style.get("color"),
-                    markeredgecolor=style.get("edge", "black"),
-                    markeredgewidth=0.7,
-                    linestyle="none",
-                )
-            )
-        ax.text(0.14, ym, mpl_text(label), fontsize=font, va="center", ha="left")  # hub names inside
-        y -= step
+        )
 
 
 # --------------------------------------------------------------------------- the page
@@ -1068,10 +1206,6 @@ def draw_map(
     hub_name = hub_names.get(focus_hub, focus_hub) if focus_hub else None
     title, subtitle = _page_text(layers, show, lang, as_of, hub_name, title, subtitle)
     _draw_header(fig, title, subtitle, public=public, lang=lang, s=s)
-    ax, extent = _map_frame(fig, p, focus_hub, w_mm, h_mm)
-    countries = _draw_land(ax, p, extent)
-    legend: list[tuple[str, dict[str, Any], str]] = []
-    _draw_units(ax, p, legend, lang=lang, s=s)
     # public pages count and mark only public episodes: a restricted one must not show, even as a number
     enc_shown = _public_only(layers.encircled) if public else layers.encircled
     stale_axes, stale_enc = (
@@ -1079,6 +1213,11 @@ def draw_map(
         if layers.stale_days is not None
         else ([], [])
     )
+    key_figures = key_figure_lines(p, layers, stale_axes, stale_enc, public=public, lang=lang)
+    ax, extent, key_box = _map_frame(fig, p, focus_hub, key_figures, s=s)
+    countries = _draw_land(ax, p, extent)
+    legend: list[tuple[str, dict[str, Any], str]] = []
+    _draw_units(ax, p, legend, lang=lang, s=s)
     counts_box = None if public else _draw_incident_counts(ax, p, layers, lang=lang, s=s)
     _draw_reach(ax, p, legend, show=show, focus_hub=focus_hub, hub_names=hub_names, lang=lang, s=s)
     _draw_encircled_units(ax, p, legend, lang=lang, s=s)
@@ -1086,11 +1225,13 @@ def draw_map(
     if layers.note:
         _draw_note(ax, layers.note, s=s)
     _draw_stale(ax, p, legend, stale_axes, stale_enc, layers, public=public, lang=lang, s=s)
+    _draw_water(ax, p, legend, lang=lang, s=s)
     placer = _LabelPlacer(ax)
     placer.reserve((0.0, 0.0, 0.30, 0.11))  # scale bar
     if counts_box is not None:
         placer.reserve(counts_box)
-    placer.reserve(_draw_key_figures(ax, p, layers, stale_axes, stale_enc, public=public, lang=lang, s=s))
+    if key_box is not None:
+        placer.reserve(key_box)
     placer.reserve((0.91, 0.78, 1.0, 1.0))  # north arrow
     hubs, enc, towns = _draw_points(
         ax,
@@ -1107,6 +1248,7 @@ def draw_map(
     )
     # position numbers before the other labels: they tie the map to the positions table
     _draw_position_marks(ax, _mapped_rows(layers, extent), legend, placer, lang=lang, s=s)
+    _base_map_legend(p, legend, lang=lang)
     _draw_labels(placer, p, hubs, enc, towns, s=s)
     _label_neighbours(placer, countries, p["outline"], extent, lang, s)
     if placer.skipped:
@@ -1425,35 +1567,6 @@ def _draw_stale(
         )
 
 
-def _draw_key_figures(
-    ax: Any,
-    p: dict[str, Any],
-    layers: MapLayers,
-    stale_axes: list[str],
-    stale_enc: list[int],
-    *,
-    public: bool,
-    lang: str,
-    s: float,
-) -> tuple[float, float, float, float]:
-    """Key-figures box in the map's upper left corner; returns the box (axes fraction) for the labels."""
-    lines = key_figure_lines(p, layers, stale_axes, stale_enc, public=public, lang=lang)
-    text = lines[0] + "\n" + "\n".join("• " + mpl_text(x) for x in lines[1:])
-    ax.text(
-        0.012,
-        0.985,
-        text,
-        transform=ax.transAxes,
-        fontsize=6.6 * s,
-        va="top",
-        ha="left",
-        linespacing=1.35,
-        zorder=20,
-        bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "#777777", "alpha": 0.92},
-    )
-    return (0.0, 0.985 - 0.028 * len(lines) - 0.03, 0.36, 1.0)
-
-
 def key_figure_lines(
     p: dict[str, Any],
     layers: MapLayers,
@@ -1551,7 +1664,7 @@ def mapped_positions(
         return None
     p = _prepare(layers)
     w_mm, h_mm = PAPER_MM[paper]
-    return _mapped_rows(layers, _extent_for(p, focus_hub, w_mm, h_mm))
+    return _mapped_rows(layers, _extent_for(p, focus_hub, MAP_BOX[2] * w_mm / 25.4, MAP_BOX[3] * h_mm / 25.4))
 
 
 #: Colour of the position marks on print maps (as on the live map: filled when endorsed by the HCT).
@@ -1798,33 +1911,152 @@ def _draw_header(
     )
 
 
+#: Key figures at print size, pt on an A4 page (times 420/297 on A3).
+KEY_FIGURES_PT = 7.5
+#: Widths tried, widest first, for the key-figures text in a corner of the map, inches at A4
+#: (66, 58 and 51 mm): narrower wraps to more lines, and may clear the country where wider does not.
+KEY_FIGURES_CORNER_IN = (2.6, 2.3, 2.0)
+#: Room kept between the key-figures box and the country's outline or the frame, mm on paper.
+KEY_FIGURES_CLEAR_MM = 1.5
+
+
+def _key_figures_text(
+    fig: Any, lines: list[str], xy: tuple[float, float], width_in: float, *, s: float, ha: str = "left"
+) -> Any:
+    """Draw the key figures (heading, then one bullet per figure) as a boxed figure text.
+
+    ``xy`` is the top-left (``ha="left"``) or top-right corner of the text, figure
+    fractions; every line is wrapped to ``width_in`` inches. Returns the Text.
+    """
+    renderer = fig.canvas.get_renderer()
+    size = KEY_FIGURES_PT * s
+    body = [lines[0]]
+    for line in lines[1:]:
+        wrapped = _wrap_to_width(renderer, "• " + line, width_in, size)
+        body += [wrapped[0]] + ["   " + w for w in wrapped[1:]]
+    return fig.text(
+        *xy,
+        "\n".join(mpl_text(x) for x in body),
+        fontsize=size,
+        va="top",
+        ha=ha,
+        multialignment="left",
+        linespacing=1.3,
+        zorder=20,
+        bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "#777777", "alpha": 0.92},
+    )
+
+
+def _key_figures_box(fig: Any, text: Any) -> tuple[float, float, float, float]:
+    """Box drawn around the key-figures text (its ``pad`` included), figure fractions (x0, y0, x1, y1)."""
+    renderer = fig.canvas.get_renderer()
+    bb = text.get_window_extent(renderer)
+    pad = 0.4 * text.get_fontsize() * renderer.points_to_pixels(1.0)
+    w, h = fig.bbox.width, fig.bbox.height
+    return ((bb.x0 - pad) / w, (bb.y0 - pad) / h, (bb.x1 + pad) / w, (bb.y1 + pad) / h)
+
+
 def _map_frame(
-    fig: Any, p: dict[str, Any], focus_hub: str | None, w_mm: float, h_mm: float
-) -> tuple[Any, tuple]:
-    """Add the map axes and fit the extent (the focus hub's bands, its surroundings, or Mali)."""
-    ax = fig.add_axes(MAP_BOX)
+    fig: Any, p: dict[str, Any], focus_hub: str | None, key_figures: list[str], *, s: float
+) -> tuple[Any, tuple, tuple[float, float, float, float] | None]:
+    """Add the map axes, fit the extent and draw the key figures where they hide no part of Mali.
+
+    The key figures go in the frame's upper left corner, else its upper right one (left of
+    the north arrow), at the first width of :data:`KEY_FIGURES_CORNER_IN` whose box there,
+    :data:`KEY_FIGURES_CLEAR_MM` apart, misses Mali's outline at the page's extent (the
+    national map: over Mauritania). When the
+    country fills both corners (a hub's page), a margin is kept for them at the top of the
+    frame, across its width, and the map is fitted below it.
+
+    Returns
+    -------
+    tuple
+        The map axes, the extent (PRINT_CRS metres: xmin, ymin, xmax, ymax), and the
+        key-figures box in axes fractions (x0, y0, x1, y1) for the label placer, or None when
+        the box sits in the margin, off the map.
+    """
+    fw, fh = fig.get_figwidth(), fig.get_figheight()
+    left, bottom, width, height = MAP_BOX
+    extent = _extent_for(p, focus_hub, width * fw, height * fh)
+    inset_x, inset_y = 0.012 * width, 0.015 * height  # the text's corner from the frame's
+    m_per_in = (extent[2] - extent[0]) / (width * fw)
+    country = p["outline"].buffer(KEY_FIGURES_CLEAR_MM / 25.4 * m_per_in)
+    key_box = None
+    corners = [
+        (ha, x, w_in)
+        for w_in in KEY_FIGURES_CORNER_IN
+        for ha, x in (("left", left + inset_x), ("right", left + width * 0.90))
+    ]
+    for ha, x, w_in in corners:
+        text = _key_figures_text(fig, key_figures, (x, bottom + height - inset_y), w_in * s, s=s, ha=ha)
+        x0, y0, x1, y1 = _key_figures_box(fig, text)
+        xs = extent[0] + (np.array([x0, x1]) - left) / width * (extent[2] - extent[0])
+        ys = extent[1] + (np.array([y0, y1]) - bottom) / height * (extent[3] - extent[1])
+        if x0 >= left and not country.intersects(shapely.box(xs[0], ys[0], xs[1], ys[1])):
+            key_box = ((x0 - left) / width, (y0 - bottom) / height, (x1 - left) / width, 1.0)
+            break
+        text.remove()
+    else:  # a margin at the top of the frame, the figures packed across its width
+        text = _key_figures_strip(fig, key_figures, (left + inset_x, bottom + height - inset_y), width, s=s)
+        y0 = _key_figures_box(fig, text)[1]
+        height = y0 - inset_y - bottom
+        extent = _extent_for(p, focus_hub, width * fw, height * fh)
+    ax = fig.add_axes((left, bottom, width, height))
     ax.set_facecolor(FOREIGN_LAND)  # land outside Mali: neutral, never the blue of water
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_linewidth(0.8)
-    extent = _extent_for(p, focus_hub, w_mm, h_mm)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal", adjustable="box")
+    return ax, extent, key_box
 
-    return ax, extent
+
+def _key_figures_strip(fig: Any, lines: list[str], xy: tuple[float, float], width: float, *, s: float) -> Any:
+    """Draw the key figures across the map frame (``width``, figure fraction): heading, then rows of figures.
+
+    Figures are packed side by side, three spaces apart, as many to a row as fit; a figure
+    wider than the row is wrapped. ``xy`` is the text's top-left corner (figure fractions).
+    """
+    renderer = fig.canvas.get_renderer()
+    size = KEY_FIGURES_PT * s
+    width_in = width * fig.get_figwidth() - 2 * 0.4 * size / 72 - 0.1
+    rows: list[str] = []
+    for line in lines[1:]:
+        item = "• " + line
+        trial = f"{rows[-1]}     {item}" if rows else item
+        if rows and _text_width_in(renderer, trial, size) <= width_in:
+            rows[-1] = trial
+        else:
+            rows += _wrap_to_width(renderer, item, width_in, size)
+    return fig.text(
+        *xy,
+        "\n".join(mpl_text(x) for x in [lines[0], *rows]),
+        fontsize=size,
+        va="top",
+        ha="left",
+        linespacing=1.3,
+        zorder=20,
+        bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "#777777", "alpha": 0.92},
+    )
 
 
-#: Map frame on the page, figure fractions (left, bottom, width, height).
-MAP_BOX = (0.012, 0.105, 0.70, 0.78)
+#: Map frame on the page, figure fractions (left, bottom, width, height). Mali's extent is
+#: about 1.07 times as wide as tall: a frame 0.62 of the landscape page wide still fits it by
+#: its height, and leaves the side panel room for a legend in two columns.
+MAP_BOX = (0.012, 0.105, 0.62, 0.78)
+#: Side panel (inset, legend, sources) on the right of the page: left edge and width, figure fractions.
+SIDE_PANEL_X = (0.645, 0.343)
 
 
 def _extent_for(
-    p: dict[str, Any], focus_hub: str | None, w_mm: float, h_mm: float
+    p: dict[str, Any], focus_hub: str | None, ax_w_in: float, ax_h_in: float
 ) -> tuple[float, float, float, float]:
-    """Extent of the map frame (PRINT_CRS metres): the focus hub's bands, its surroundings, or Mali."""
-    ax_w_in, ax_h_in = MAP_BOX[2] * w_mm / 25.4, MAP_BOX[3] * h_mm / 25.4
+    """Extent of a map frame ``ax_w_in`` by ``ax_h_in`` inches (PRINT_CRS metres).
+
+    It holds the focus hub's bands, its surroundings, or Mali, at the frame's aspect.
+    """
     bands = p["bands"]
     focus_bands = None
     if focus_hub is not None and bands is not None:
@@ -1983,22 +2215,18 @@ def _stale_incident_spans(table: pd.DataFrame) -> list[tuple[dt.date, dt.date]]:
 
 
 def _draw_lines(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float) -> None:
-    """Admin boundaries, base roads and named axes by status (dashed where schematic)."""
+    """Admin boundaries, base roads and named axes by status (dashed where schematic).
+
+    The boundaries' legend rows go under the base map heading (:func:`_base_map_legend`).
+    """
     if p["admin2"] is not None:
         _plot_lines(ax, p["admin2"].boundary, color="#9a9a9a", linewidth=0.3 * s, zorder=3)
     _plot_lines(ax, p["admin1"].boundary, color="#3b3b3b", linewidth=0.9 * s, zorder=3.1)
     _plot_lines(ax, [p["outline"].boundary], color="black", linewidth=1.3 * s, zorder=3.2)
 
-    if p["rivers"] is not None:
-        riv = p["rivers"]
-        is_lake = riv.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
-        _plot_polys(ax, riv[is_lake], facecolor=WATER, edgecolor=RIVER_COLOUR, linewidth=0.3 * s, zorder=3.3)
-        _plot_lines(ax, riv[~is_lake].geometry, color=RIVER_COLOUR, linewidth=0.9 * s, zorder=3.3)
     # roads
     legend.append(("gap", {}, ""))
     legend.append(("head", {}, tr("legend_roads", lang)))
-    if p["rivers"] is not None:
-        legend.append(("line", {"color": RIVER_COLOUR, "lw": 1.0}, tr("river", lang)))
     if p["network"] is not None:
         net = p["network"]
         for surface, colour, width, style in NETWORK_STYLE:
@@ -2065,43 +2293,6 @@ def _draw_points(
             zorder=6,
         )
         legend.append(("marker", {"marker": "x", "color": "#222222", "ms": 5}, tr("incident", lang)))
-    crossings = p["crossings"]
-    if crossings is not None:
-        for kind, (marker, size) in CROSSING_MARKER.items():
-            part = crossings[crossings["kind"] == kind]
-            if not len(part):
-                continue
-            ax.scatter(
-                part.geometry.x,
-                part.geometry.y,
-                s=size * s * s,
-                marker=marker,
-                facecolor="white",
-                edgecolor=RIVER_COLOUR,
-                linewidths=1.0 * s,
-                zorder=6.5,
-            )
-            legend.append(
-                (
-                    "marker",
-                    {"marker": marker, "color": "white", "edge": RIVER_COLOUR, "ms": 5},
-                    tr(f"crossing_{kind}", lang),
-                )
-            )
-        closed = crossings[crossings["status"] == "closed"]
-        if len(closed):
-            ax.scatter(
-                closed.geometry.x,
-                closed.geometry.y,
-                s=30 * s * s,
-                marker="x",
-                c="#b2182b",
-                linewidths=1.4 * s,
-                zorder=6.6,
-            )
-            legend.append(
-                ("marker", {"marker": "x", "color": "#b2182b", "ms": 6}, tr("crossing_closed", lang))
-            )
     # encircled
     enc = p["encircled"]
     if enc is not None and public and "public" in enc:
@@ -2169,12 +2360,73 @@ def _draw_points(
     if enc is not None:
         for g in enc.geometry:
             placer.block(g.x, g.y, 4 * s)
+    return hubs, enc, towns
+
+
+def _base_map_legend(p: dict[str, Any], legend: list, *, lang: str) -> None:
+    """Legend rows of the base map (boundaries, neighbouring countries), under their own heading."""
+    legend.append(("gap", {}, ""))
+    legend.append(("head", {}, tr("legend_base", lang)))
     legend.append(("line", {"color": "#3b3b3b", "lw": 1.2}, tr("admin1", lang)))
     if p["admin2"] is not None:
         legend.append(("line", {"color": "#9a9a9a", "lw": 0.6}, tr("admin2", lang)))
     legend.append(("fill", {"color": FOREIGN_LAND, "edge": "#8c8c8c"}, tr("foreign_land", lang)))
 
-    return hubs, enc, towns
+
+def _draw_water(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float) -> None:
+    """Rivers and lakes, and the river crossings by kind (closed ones crossed in red).
+
+    Their legend rows go under their own heading (``map.head_water``, as on the live map),
+    never under the roads'.
+    """
+    rivers, crossings = p["rivers"], p["crossings"]
+    if rivers is None and crossings is None:
+        return
+    legend.append(("gap", {}, ""))
+    legend.append(("head", {}, tr("map.head_water", lang)))
+    if rivers is not None:
+        is_lake = rivers.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        _plot_polys(
+            ax, rivers[is_lake], facecolor=WATER, edgecolor=RIVER_COLOUR, linewidth=0.3 * s, zorder=3.3
+        )
+        _plot_lines(ax, rivers[~is_lake].geometry, color=RIVER_COLOUR, linewidth=0.9 * s, zorder=3.3)
+        legend.append(("line", {"color": RIVER_COLOUR, "lw": 1.0}, tr("river", lang)))
+    if crossings is not None:
+        for kind, (marker, size) in CROSSING_MARKER.items():
+            part = crossings[crossings["kind"] == kind]
+            if not len(part):
+                continue
+            ax.scatter(
+                part.geometry.x,
+                part.geometry.y,
+                s=size * s * s,
+                marker=marker,
+                facecolor="white",
+                edgecolor=RIVER_COLOUR,
+                linewidths=1.0 * s,
+                zorder=6.5,
+            )
+            legend.append(
+                (
+                    "marker",
+                    {"marker": marker, "color": "white", "edge": RIVER_COLOUR, "ms": 1.25 * math.sqrt(size)},
+                    tr(f"crossing_{kind}", lang),
+                )
+            )
+        closed = crossings[crossings["status"] == "closed"]
+        if len(closed):
+            ax.scatter(
+                closed.geometry.x,
+                closed.geometry.y,
+                s=30 * s * s,
+                marker="x",
+                c="#b2182b",
+                linewidths=1.4 * s,
+                zorder=6.6,
+            )
+            legend.append(
+                ("marker", {"marker": "x", "color": "#b2182b", "ms": 6}, tr("crossing_closed", lang))
+            )
 
 
 def _draw_labels(placer: Any, p: dict[str, Any], hubs: Any, enc: Any, towns: Any, *, s: float) -> None:
@@ -2265,15 +2517,16 @@ def _draw_side_panel(
     s: float,
 ) -> None:
     """Inset locator map, legend, sources and method note on the right of the page."""
-    inset = fig.add_axes((0.725, 0.70, 0.263, 0.185))
+    x0, width = SIDE_PANEL_X
+    inset = fig.add_axes((x0, 0.735, width, 0.15))
     _draw_inset(inset, p, focus_extent, lang, s)
-    leg_ax = fig.add_axes((0.725, 0.285, 0.263, 0.395))
+    leg_ax = fig.add_axes((x0, 0.285, width, 0.43))
     _legend(leg_ax, legend, s)
-    src = "\n".join(textwrap.wrap(tr("sources", lang), 74))
-    method = "\n".join(textwrap.wrap(tr("method", lang, cell=f"{cell_km:g}"), 74))
-    fig.text(0.725, 0.268, tr("sources_head", lang), fontsize=7 * s, fontweight="bold", va="top")
+    src = "\n".join(textwrap.wrap(tr("sources", lang), 98))
+    method = "\n".join(textwrap.wrap(tr("method", lang, cell=f"{cell_km:g}"), 98))
+    fig.text(x0, 0.268, tr("sources_head", lang), fontsize=7 * s, fontweight="bold", va="top")
     fig.text(
-        0.725,
+        x0,
         0.243,
         src + "\n\n" + method,
         fontsize=5.3 * s,

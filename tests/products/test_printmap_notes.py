@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import geopandas as gpd
 import pandas as pd
@@ -49,7 +50,9 @@ def page_text(fig) -> str:  # noqa: ANN001
     texts = [t.get_text() for t in fig.texts]
     for ax in fig.axes:
         texts += [t.get_text() for t in ax.texts]
-    return "\n".join(texts)
+    # wrapped texts (legend rows, key figures) read as one line: a line break and the
+    # indent that follows it count as one space
+    return re.sub(r" *\n *", " ", "\n".join(texts))
 
 
 def test_counts_per_unit_and_category_come_from_the_points() -> None:

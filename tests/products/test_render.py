@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import geopandas as gpd
 import pytest
@@ -80,7 +81,8 @@ def pd_index(values):  # noqa: ANN001, ANN201
 
 
 def _text(pdf: bytes) -> list[str]:
-    return [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    # legend labels and key figures wrap to their column: lines joined by a space
+    return [re.sub(r"[ \n]+", " ", p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages]
 
 
 def test_pack_has_one_page_per_hub_with_title_date_and_legend(layers: MapLayers) -> None:
