@@ -1966,7 +1966,7 @@ def _map_frame(
     :data:`KEY_FIGURES_CLEAR_MM` apart, misses Mali's outline at the page's extent (the
     national map: over Mauritania). When the
     country fills both corners (a hub's page), a margin is kept for them at the top of the
-    frame, across its width, and the map is fitted below it.
+    frame, across its width, and the map is drawn below it, smaller, over the same extent.
 
     Returns
     -------
@@ -1999,8 +1999,10 @@ def _map_frame(
     else:  # a margin at the top of the frame, the figures packed across its width
         text = _key_figures_strip(fig, key_figures, (left + inset_x, bottom + height - inset_y), width, s=s)
         y0 = _key_figures_box(fig, text)[1]
-        height = y0 - inset_y - bottom
-        extent = _extent_for(p, focus_hub, width * fw, height * fh)
+        # the map below keeps the frame's aspect, centred: same extent, so the page's
+        # positions (mapped_positions, from MAP_BOX) are the ones marked on it
+        shrink = (y0 - inset_y - bottom) / height
+        left, width, height = left + width * (1 - shrink) / 2, width * shrink, height * shrink
     ax = fig.add_axes((left, bottom, width, height))
     ax.set_facecolor(FOREIGN_LAND)  # land outside Mali: neutral, never the blue of water
     ax.set_xticks([])

@@ -19,9 +19,12 @@ from geo.products.i18n import tr
 from geo.products.printmap import (
     CROSSING_MARKER,
     LEGEND_MIN_PT,
+    MAP_BOX,
     PAPER_MM,
     PRINT_CRS,
     MapLayers,
+    _extent_for,
+    _prepare,
     draw_map,
 )
 
@@ -230,8 +233,21 @@ def test_key_figures_box_covers_no_part_of_mali(real: dict, paper: str) -> None:
     assert not key.intersects(drawn)
     # the national page keeps the whole frame for the map: the box sits over a neighbour
     assert key.bounds[3] < national.axes[0].get_position().y1
+    margins = 0
     for hub_id in real["hub_ids"]:  # hub pages, where the country fills the frame
         fig = draw_map(real["layers"], as_of=AS_OF, lang="en", paper=paper, focus_hub=hub_id)
         key, drawn = key_box_and_country(fig, admin0, "en")
         assert not drawn.is_empty
         assert not key.intersects(drawn), hub_id
+        main = fig.axes[0]
+        if key.bounds[1] >= main.get_position().y1:  # in a margin above the map
+            margins += 1
+            # the map keeps the page's extent: the positions listed for the page are those marked on it
+            w_mm, h_mm = PAPER_MM[paper]
+            full = _extent_for(
+                _prepare(real["layers"]), hub_id, MAP_BOX[2] * w_mm / 25.4, MAP_BOX[3] * h_mm / 25.4
+            )
+            drawn_limits = (*main.get_xlim(), *main.get_ylim())
+            tol = 1e-3 * (full[2] - full[0])  # the axes box is drawn to whole pixels
+            assert np.allclose(drawn_limits, (full[0], full[2], full[1], full[3]), rtol=0, atol=tol), hub_id
+    assert margins  # the real hub pages do need the margin
