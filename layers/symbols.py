@@ -3,8 +3,9 @@
 Every symbol is a Leaflet ``divIcon`` styled by CSS (no image, no icon font, no CDN):
 hubs are squares in the hub's colour, encircled localities a no-entry sign (a disc
 crossed by a white bar), towns small white dots, and river crossings a bar (bridge), a
-diamond (ferry), a small diamond (pirogue) or a down triangle (ford), the shapes of the
-print maps (``geo.products.printmap.CROSSING_MARKER``). Incidents stay circle markers
+diamond (ferry), a boat hull (pirogue: the outline of the print maps' marker) or a down
+triangle (ford), the shapes of the print maps (``geo.products.printmap.CROSSING_MARKER``),
+so that no two kinds share a shape. Incidents stay circle markers
 (:mod:`layers.incidents`), so no two kinds of point share a shape.
 
 The same HTML draws the legend swatches (:func:`swatch_html`), so the legend shows
@@ -24,7 +25,20 @@ import re
 import folium
 from branca.element import MacroElement, Template
 
+from geo.products.printmap import CROSSING_MARKER
 from layers.style import esc
+
+
+def _clip_polygon(vertices: list[tuple[float, float]]) -> str:
+    """CSS ``clip-path`` polygon of a marker outline: (x, y) vertices, y up, the closing one dropped."""
+    xs, ys = [x for x, _ in vertices], [y for _, y in vertices]
+    w, h = max(xs) - min(xs), max(ys) - min(ys)
+    points = ",".join(f"{(x - min(xs)) / w * 100:g}% {(max(ys) - y) / h * 100:g}%" for x, y in vertices[:-1])
+    return f"polygon({points})"
+
+
+#: The pirogue's hull, as on the print maps.
+_HULL = _clip_polygon(CROSSING_MARKER["pirogue"][0])
 
 #: CSS of the symbols and of the permanent labels (added once per map by :func:`add_symbol_css`).
 SYMBOL_CSS = """<style>
@@ -35,12 +49,15 @@ SYMBOL_CSS = """<style>
 .map-sym-town{width:7px;height:7px;border-radius:50%;background:#fff;border:1.5px solid #222}
 .map-sym-bridge{width:14px;height:6px;border:1.5px solid #111}
 .map-sym-ferry{width:10px;height:10px;border:1.5px solid #0b3d66;transform:rotate(45deg)}
-.map-sym-pirogue{width:7px;height:7px;border:1.5px solid #0b3d66;transform:rotate(45deg)}
+.map-sym-pirogue{width:13px;height:6px;background:#0b3d66;clip-path:HULL;position:relative}
+.map-sym-pirogue:after{content:"";position:absolute;left:2.4px;right:2.4px;top:1.5px;bottom:1.5px;
+  background:var(--c);clip-path:HULL}
 .map-sym-ford{width:0;height:0;border-left:6px solid transparent;border-right:6px solid transparent;
   border-top:10px solid var(--c)}
 .map-swatch{display:inline-flex;align-items:center;justify-content:center;width:18px;height:13px;
   vertical-align:middle;margin-right:4px}
 .map-swatch .map-sym{transform:scale(.8)}
+.map-swatch .map-sym-ferry{transform:scale(.8) rotate(45deg)}
 .leaflet-tooltip.hub-label{background:rgba(255,255,255,.9);border:1px solid #333;border-radius:3px;
   padding:1px 5px;font:bold 12px/1.2 sans-serif;color:#111;box-shadow:none}
 .leaflet-tooltip.town-label{background:transparent;border:none;box-shadow:none;padding:0 2px;
@@ -48,7 +65,7 @@ SYMBOL_CSS = """<style>
 .leaflet-tooltip.hub-label:before,.leaflet-tooltip.town-label:before{display:none}
 .leaflet-tooltip.hub-label,.leaflet-tooltip.town-label{margin-left:0}
 .leaflet-tooltip.map-label-hidden{visibility:hidden}
-</style>"""
+</style>""".replace("HULL", _HULL)
 
 #: Symbol kind -> (width, height) of the icon box in px (the anchor is its centre).
 SIZES = {
@@ -57,7 +74,7 @@ SIZES = {
     "town": (7, 7),
     "bridge": (14, 6),
     "ferry": (10, 10),
-    "pirogue": (7, 7),
+    "pirogue": (13, 6),
     "ford": (12, 10),
 }
 #: Crossing kinds (``data/curated/crossings.csv``) that have a symbol.
@@ -97,7 +114,7 @@ def symbol_html(kind: str, colour: str = "#ffffff") -> str:
     """
     SIZES[kind]  # noqa: B018  (KeyError on an unknown kind)
     c = _colour(colour)
-    if kind == "ford":
+    if kind in ("ford", "pirogue"):  # drawn by a border or a clip-path: the fill is a variable
         style = f"--c:{c}"
     elif kind == "town":
         style = ""
