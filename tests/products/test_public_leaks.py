@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import re
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -391,9 +390,8 @@ def _live_map_data(role: str, data_dir: Path, store: Path, monkeypatch: pytest.M
     at.session_state["incident_days"] = 90
     at.run()
     assert not at.exception, at.exception
-    (component,) = at.get("component_instance")
-    args = json.loads(component.proto.json_args)
-    return json.dumps(args, ensure_ascii=False) + "\n".join(str(e.value) for e in at.markdown)
+    (frame,) = at.get("iframe")  # the map's whole document (views.maps.show_map)
+    return frame.proto.srcdoc + "\n".join(str(e.value) for e in at.markdown)
 
 
 def test_viewer_live_map_carries_no_restricted_field(
