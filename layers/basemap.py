@@ -141,6 +141,7 @@ def fit_country(
     *,
     margin_deg: float = 0.3,
     legend_room_px: int = LEGEND_ROOM_PX,
+    clear_legend: bool = False,
 ) -> None:
     """Open ``m`` on the whole of Mali (north included), from ``admin``'s extent or :data:`MALI_BOUNDS`.
 
@@ -151,6 +152,10 @@ def fit_country(
     keeps no room. Until the reader moves the map, it is fitted again when its size changes
     (an iframe or a page laid out after the map was drawn), so it never opens off-centre.
 
+    With ``clear_legend`` the room is measured instead: the country's outline (``admin``'s
+    union) is placed at the largest zoom where the legend, as it is drawn, covers no part of
+    it (see :class:`FitCountry`).
+
     Parameters
     ----------
     m
@@ -160,13 +165,50 @@ def fit_country(
     margin_deg
         Margin added on each side, degrees.
     legend_room_px
-        Width kept free on the left for the legend, px (0: none).
+        Width kept free on the left for the legend, px (0: none); unused with ``clear_legend``.
+    clear_legend
+        Keep the legend off the country's outline (needs ``admin``).
     """
     bounds = MALI_BOUNDS
+    rings = None
     if admin is not None and len(admin):
         w, s, e, n = admin.to_crs(4326).total_bounds
         bounds = [[s - margin_deg, w - margin_deg], [n + margin_deg, e + margin_deg]]
-    m.add_child(FitCountry(bounds, legend_room_px=int(legend_room_px)))
+        if clear_legend:
+            rings = outline_rings(admin)
+    m.add_child(FitCountry(bounds, legend_room_px=int(legend_room_px), rings=rings))
+
+
+#: Simplification of the country outline the view is fitted around (m, in geo.config.WORK_CRS):
+#: a legend kept this far off it covers no land a reader could miss.
+OUTLINE_TOLERANCE_M = 3000.0
+#: Room kept between the legend and the country's outline (px).
+LEGEND_GAP_PX = 6
+#: Most zoom given up to keep an unfolded legend off the country (0.5: 71 % of the scale); beyond,
+#: the legend opens folded (a click unfolds it, and the view makes room for it again).
+LEGEND_MAX_ZOOM_LOSS = 0.5
+
+
+def outline_rings(admin: object) -> list[list[list[float]]]:
+    """Return the outer rings of the union of ``admin`` as ``[[lat, lon], ...]`` lists (degrees).
+
+    Simplified by :data:`OUTLINE_TOLERANCE_M` in ``geo.config.WORK_CRS``, rounded to 0.01
+    degree: the country's outline, for :class:`FitCountry` to keep a legend off it.
+    """
+    import geopandas as gpd
+    import shapely
+
+    from geo.config import WORK_CRS
+
+    union = shapely.union_all(admin.to_crs(WORK_CRS).geometry.make_valid().to_numpy())
+    simple = shapely.simplify(union, OUTLINE_TOLERANCE_M)
+    geom = gpd.GeoSeries([simple], crs=WORK_CRS).to_crs(4326).iloc[0]
+    polys = getattr(geom, "geoms", [geom])
+    return [
+        [[round(y, 2), round(x, 2)] for x, y in poly.exterior.coords]
+        for poly in polys
+        if poly.geom_type == "Polygon"
+    ]
 
 
 class FitCountry(MacroElement):
@@ -179,28 +221,128 @@ class FitCountry(MacroElement):
     legend_room_px
         Width kept free on the left for an unfolded legend, px; capped at
         :data:`LEGEND_ROOM_SHARE` of the map's width, and 0 on a small map (legend folded).
+    rings
+        The country's outline (:func:`outline_rings`), or None. Given, the legend's room is
+        measured, not fixed: the country is placed at the largest zoom (from the one that fits
+        ``bounds`` down by :data:`LEGEND_MAX_ZOOM_LOSS`) and, at that zoom, centred or moved
+        right or down within the map, where no edge of the outline crosses the legend's box
+        (:data:`LEGEND_GAP_PX` around it). An unfolded legend that no such view clears, or that
+        would scroll, folds (unless the reader unfolded it) and is tried again when the map's
+        size changes. The view is fitted again each time the legend folds, unfolds or is laid
+        out anew (the ``legendchange`` event of :class:`Legend`), until the reader moves the map.
     """
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 (function (map) {
-    var touched = false;
+    var touched = false, bounds = L.latLngBounds({{ this.bounds_js }});
+{% if this.rings_js %}
+    var rings = {{ this.rings_js }}, gap = {{ this.gap_px }}, foldedByFit = false;
+    // where the country may sit in the room the view leaves (share of it left and above),
+    // the centre first, then nearer the right and the bottom, away from the legend
+    var offsets = [];
+    [0.5, 0.625, 0.75, 0.875, 1].forEach(function (fx) {
+        [0.5, 0.625, 0.75, 0.875, 1].forEach(function (fy) { offsets.push([fx, fy]); });
+    });
+    offsets.sort(function (a, b) {
+        return (a[0] - 0.5) ** 2 + (a[1] - 0.5) ** 2 - (b[0] - 0.5) ** 2 - (b[1] - 0.5) ** 2;
+    });
+    function legendBox() {
+        var box = map.getContainer().querySelector(".map-legend");
+        if (!box) { return null; }
+        var m = map.getContainer().getBoundingClientRect(), b = box.getBoundingClientRect();
+        var x = b.left - m.left, y = b.top - m.top;
+        return {details: box.querySelector("details"), scrolls: box.scrollHeight > box.clientHeight + 1,
+                r: [x - gap, y - gap, x + b.width + gap, y + b.height + gap]};
+    }
+    function crosses(r, a, b) {
+        // does segment ab meet rectangle r = [x0, y0, x1, y1]? (Liang-Barsky clipping)
+        var t0 = 0, t1 = 1, dx = b.x - a.x, dy = b.y - a.y;
+        var p = [-dx, dx, -dy, dy], q = [a.x - r[0], r[2] - a.x, a.y - r[1], r[3] - a.y];
+        for (var i = 0; i < 4; i++) {
+            if (p[i] === 0) { if (q[i] < 0) { return false; } continue; }
+            var t = q[i] / p[i];
+            if (p[i] < 0) { if (t > t1) { return false; } if (t > t0) { t0 = t; } }
+            else { if (t < t0) { return false; } if (t < t1) { t1 = t; } }
+        }
+        return true;
+    }
+    function inside(x, y, pts) {
+        var hit = false;
+        for (var i = 0, j = pts.length - 1; i < pts.length; j = i++) {
+            var a = pts[i], b = pts[j];
+            if ((a.y > y) !== (b.y > y) && x < (b.x - a.x) * (y - a.y) / (b.y - a.y) + a.x) { hit = !hit; }
+        }
+        return hit;
+    }
+    function clear(r, z, shift) {
+        for (var k = 0; k < rings.length; k++) {
+            var pts = rings[k].map(function (ll) { return map.project(ll, z).add(shift); });
+            for (var i = 1; i < pts.length; i++) { if (crosses(r, pts[i - 1], pts[i])) { return false; } }
+            if (inside((r[0] + r[2]) / 2, (r[1] + r[3]) / 2, pts)) { return false; }
+        }
+        return true;
+    }
+    function place(z, r, size) {
+        // the centre of a view at zoom z where bounds fit and the legend clears the outline, or null
+        var nw = map.project(bounds.getNorthWest(), z), se = map.project(bounds.getSouthEast(), z);
+        var sx = size.x - (se.x - nw.x), sy = size.y - (se.y - nw.y);
+        if (sx < -0.5 || sy < -0.5) { return null; }
+        sx = Math.max(0, sx); sy = Math.max(0, sy);
+        for (var i = 0; i < offsets.length; i++) {
+            var shift = L.point(sx * offsets[i][0], sy * offsets[i][1]).subtract(nw);
+            if (!r || clear(r, z, shift)) { return map.unproject(size.divideBy(2).subtract(shift), z); }
+        }
+        return null;
+    }
+    function fit(reopen) {
+        var size = map.getSize();
+        if (touched || !size.x || !size.y) { return; }
+        var legend = legendBox(), details = legend && legend.details;
+        if (reopen && foldedByFit && details && !details.dataset.held) {
+            details.open = true;  // folded for a smaller map: tried again
+            foldedByFit = false;
+        }
+        var snap = map.options.zoomSnap || 0.25, base = map.getBoundsZoom(bounds, false);
+        for (var pass = 0; pass < 2; pass++) {
+            var now = legend ? legendBox() : null, r = now ? now.r : null;
+            // a legend that would scroll is too big for this map as well
+            var lowest = now && now.scrolls && pass === 0 ? Infinity : base - {{ this.max_loss }} - 1e-9;
+            for (var z = base; z >= lowest; z -= snap) {
+                var centre = place(z, r, size);
+                if (centre) { map.setView(centre, z, {animate: false}); return; }
+            }
+            if (!details || !details.open || details.dataset.held) { break; }
+            details.open = false; foldedByFit = true;  // too big for this map: folded, tried again
+        }
+        map.fitBounds(bounds, {paddingTopLeft: [r ? Math.max(0, r[2]) : 0, 0], animate: false});
+    }
+    map.on("legendchange", function () { fit(false); });
+    map.on("resize", function () { fit(true); });
+{% else %}
     function fit() {
         var size = map.getSize();
-        if (!size.x || !size.y) { return; }
+        if (touched || !size.x || !size.y) { return; }
         var small = size.x < {{ this.small_px }} || size.y < {{ this.small_height_px }};
         var room = small ? 0 : Math.min({{ this.room_px }}, Math.round(size.x * {{ this.room_share }}));
         map.fitBounds({{ this.bounds_js }}, {paddingTopLeft: [room, 0], animate: false});
     }
-    fit();
+    map.on("resize", function () { fit(); });
+{% endif %}
+    fit(false);
     // a wheel turn over the map scrolls the page until the map is clicked (WheelAfterClick)
     L.DomEvent.on(map.getContainer(), "mousedown touchstart keydown", function () { touched = true; });
-    map.on("resize", function () { if (!touched) { fit(); } });
 })({{ this._parent.get_name() }});
 {% endmacro %}
 """)
 
-    def __init__(self, bounds: list[list[float]], *, legend_room_px: int = LEGEND_ROOM_PX) -> None:
+    def __init__(
+        self,
+        bounds: list[list[float]],
+        *,
+        legend_room_px: int = LEGEND_ROOM_PX,
+        rings: list[list[list[float]]] | None = None,
+    ) -> None:
         super().__init__()
         self._name = "FitCountry"
         (s, w), (n, e) = bounds
@@ -208,6 +350,9 @@ class FitCountry(MacroElement):
         self.room_px = max(0, int(legend_room_px))
         self.room_share = LEGEND_ROOM_SHARE
         self.small_px, self.small_height_px = SMALL_MAP_PX, SMALL_MAP_HEIGHT_PX
+        self.rings_js = json.dumps(rings) if rings else ""
+        self.gap_px = LEGEND_GAP_PX
+        self.max_loss = LEGEND_MAX_ZOOM_LOSS
 
 
 class Legend(MacroElement):
@@ -225,16 +370,21 @@ class Legend(MacroElement):
     click unfolds it). It never hides a popup: one that opens under it (a feature near the
     map's left edge) is panned clear of it (right or down, :data:`POPUP_GAP_PX` apart), or,
     when neither fits, the legend folds; unfolding the legend over an open popup does the same.
+    A click on its title holds the reader's choice (no size change folds or unfolds it again).
+    It fires ``legendchange`` on its map once added, on each fold or unfold and after each
+    new layout, so the view can keep room for it (:class:`FitCountry` with ``rings``).
 
     Parameters
     ----------
     title
         Legend title (escaped).
     entries
-        ``(kind, colour, label)``: kind is ``"line"``, ``"dashed"``, ``"fill"``, ``"dot"``,
-        ``"ring"``, ``"symbol:<kind>"`` (a :mod:`layers.symbols` symbol), ``"head"`` (a
-        sub-heading that folds the rows after it; colour ignored) or ``"note"`` (a line of
-        text; colour ignored).
+        ``(kind, colour, label)``: kind is ``"line"``, ``"dashed"``, ``"dotted"``, ``"fill"``,
+        ``"hatch"`` (hatched in ``colour`` with a dashed outline), ``"dot"``, ``"ring"``,
+        ``"symbol:<kind>"`` (a :mod:`layers.symbols` symbol), ``"head"`` (a sub-heading that
+        folds the rows after it; colour ignored) or ``"note"`` (a line of text; colour
+        ignored). A symbol kind prefixed ``"inline:"`` (``"inline:fill"``) is set beside the
+        entries before and after it of that form, in a row that wraps, not on a line of its own.
     position
         Leaflet control position (default ``"topleft"``: with Mali fitted in the view, the
         north-west is Mauritania and the empty Taoudénit desert, where a legend hides the
@@ -265,13 +415,24 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
             110, Math.min(size.y - 110, Math.round(size.y * {{ this.max_height_share }}))) + "px";
     }
     layout();
-    map.on("resize", layout);
+    map.on("resize", function () { layout(); map.fire("legendchange"); });
     div.style.overflowY = "auto";
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
+    var details = div.querySelector("details");
+    if (details) {
+        // the reader's choice holds: no size change folds or unfolds it again
+        details.querySelector("summary").addEventListener("click", function () {
+            details.dataset.held = "1";
+        });
+    }
+    div.querySelectorAll("details").forEach(function (d) {
+        d.addEventListener("toggle", function () { map.fire("legendchange"); });
+    });
     return div;
 };
 {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{{ this._parent.get_name() }}.fire("legendchange");
 {% if this.auto_fold %}
 (function (map, control) {
     // Unfolded only on a map large enough for it; decided again when the map's size changes
@@ -287,7 +448,6 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
         details.open = !(small || share > {{ this.max_share }});
     }
     decide();
-    details.querySelector("summary").addEventListener("click", function () { details.dataset.held = "1"; });
     map.on("resize", decide);
 })({{ this._parent.get_name() }}, {{ this.get_name() }});
 {% endif %}
@@ -354,6 +514,11 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
             "vertical-align:middle;margin-right:4px'></span>",
             "dashed": "<span style='display:inline-block;width:18px;height:0;border-top:3px dashed {c};"
             "vertical-align:middle;margin-right:4px'></span>",
+            "dotted": "<span style='display:inline-block;width:18px;height:0;border-top:3px dotted {c};"
+            "vertical-align:middle;margin-right:4px'></span>",
+            "hatch": "<span style='display:inline-block;width:12px;height:10px;border:1.5px dashed {c};"
+            "background:repeating-linear-gradient(135deg,{c} 0 2px,transparent 2px 5px);"
+            "vertical-align:middle;margin-right:4px'></span>",
             "fill": "<span style='display:inline-block;width:12px;height:10px;background:{c};"
             "opacity:.6;border:1px solid {c};vertical-align:middle;margin-right:4px'></span>",
             "dot": "<span style='display:inline-block;width:9px;height:9px;border-radius:50%;"
@@ -361,8 +526,13 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
             "ring": "<span style='display:inline-block;width:9px;height:9px;border-radius:50%;"
             "border:2px solid {c};vertical-align:middle;margin-right:4px'></span>",
         }
-        parts, in_section = [], False
+        parts, in_section, in_row = [], False, False
         for kind, colour, label in entries:
+            inline = kind.startswith("inline:")
+            kind = kind.removeprefix("inline:")
+            if in_row and not inline:  # the end of a row of inline entries
+                parts.append("</div>")
+                in_row = False
             if kind == "head":  # a section that folds by its heading, open with the legend
                 parts.append(
                     ("</details>" if in_section else "")
@@ -370,12 +540,25 @@ var {{ this.get_name() }} = L.control({position: "{{ this.position }}"});
                     f"<summary style='font-weight:bold;cursor:pointer;margin-top:3px'>{esc(label)}</summary>"
                 )
                 in_section = True
-            elif kind == "note":
+                continue
+            if kind == "note":
                 parts.append(f"<div class='map-legend-note' style='color:#7a3b00'>{esc(label)}</div>")
-            elif kind.startswith("symbol:"):
-                parts.append(f"<div>{swatch_html(kind.removeprefix('symbol:'), colour)}{esc(label)}</div>")
+                continue
+            if kind.startswith("symbol:"):
+                row = f"{swatch_html(kind.removeprefix('symbol:'), colour)}{esc(label)}"
             else:
-                parts.append(f"<div>{swatch[kind].format(c=esc(colour))}{esc(label)}</div>")
+                row = f"{swatch[kind].format(c=esc(colour))}{esc(label)}"
+            if inline:  # side by side, wrapping within the legend's width
+                if not in_row:
+                    parts.append("<div class='map-legend-row'>")
+                    in_row = True
+                parts.append(
+                    f"<span style='display:inline-block;white-space:nowrap;margin-right:7px'>{row}</span>"
+                )
+            else:
+                parts.append(f"<div>{row}</div>")
+        if in_row:
+            parts.append("</div>")
         if in_section:
             parts.append("</details>")
         #: The legend's rows (escaped HTML); a caller may replace them (``layers.scenario``).

@@ -28,30 +28,46 @@ import shapely
 from branca.element import Element, MacroElement, Template
 
 from geo.config import WORK_CRS
-from geo.products.cartography import BAND_OPACITY, ROAD_STATUS_COLOUR, hub_colour
-from geo.products.i18n import credit_lines, format_date, tr, tr_count
+from geo.products.cartography import BAND_OPACITY, ENCIRCLED_UNIT_COLOUR, ROAD_STATUS_COLOUR, hub_colour
+from geo.products.i18n import credit_lines, format_date, tr
 from geo.products.snapshot import (
     INCIDENT_CLASSES,
     CercleFigures,
     SnapshotPage,
     cercle_figures,
+    incident_count_text,
     situation_text,
+    sparse_note,
 )
 from geo.vocab import ROAD_STATUS
 from layers.admin import build_admin_layer
 from layers.basemap import Legend, fit_country, make_map
-from layers.hubs import hub_label
+from layers.hubs import build_hubs_layer, hub_label
 from layers.places import build_towns_layer
 from layers.roads import build_roads_layer
 from layers.style import esc, popup_table, slim, tooltip, with_popup
 from layers.symbols import add_symbol_css
 
-#: Outline and fill of the cercles with public encircled localities.
+#: Id of the SVG pattern that hatches the cercles with public encircled localities.
+HATCH_ID = "snapshot-encircled-hatch"
+#: That pattern (in the page once): lines of ``ENCIRCLED_UNIT_COLOUR`` each on a pale halo, so
+#: the hatching reads over every incident class, the darkest included, and the class shows
+#: between the lines.
+HATCH_SVG = (
+    '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+    f'<pattern id="{HATCH_ID}" patternUnits="userSpaceOnUse" width="8" height="8" '
+    'patternTransform="rotate(45)">'
+    '<line x1="4" y1="0" x2="4" y2="8" stroke="#ffffff" stroke-width="4.5" stroke-opacity="0.75"/>'
+    f'<line x1="4" y1="0" x2="4" y2="8" stroke="{ENCIRCLED_UNIT_COLOUR}" stroke-width="2"/>'
+    "</pattern></defs></svg>"
+)
+#: Outline and fill of the cercles with public encircled localities: hatched, dashed outline,
+#: in a colour no incident class is near (``geo.products.cartography.ENCIRCLED_UNIT_COLOUR``).
 ENCIRCLED_UNIT_STYLE = {
-    "color": "#b2182b",
+    "color": ENCIRCLED_UNIT_COLOUR,
     "weight": 2.5,
-    "fillColor": "#b2182b",
-    "fillOpacity": 0.25,
+    "fillColor": f"url(#{HATCH_ID})",
+    "fillOpacity": 1.0,
     "dashArray": "6 4",
 }
 #: Width of the side panel, px.
@@ -92,13 +108,12 @@ def cercle_popup(fig: CercleFigures, labels: dict[str, str], lang: str, sparse: 
     lang
         Language of the texts and dates.
     sparse
-        Incident data are sparse after this date (said beside the count), or None.
+        Incident data are sparse after this date (the count then reads "0 incident
+        enregistré — données d'incidents lacunaires après ...", :func:`incident_count_text`), or None.
     """
     start, end = (dt.date.fromisoformat(d) for d in fig.period.split("/"))
     period = tr("snapmap.period_text", lang, start=format_date(start, lang), end=format_date(end, lang))
-    count = fig.incidents
-    if sparse is not None:
-        count += f" ({tr('snapmap.sparse_short', lang, date=format_date(sparse, lang))})"
+    count = incident_count_text(fig.incidents, fig.incidents_max, sparse, lang)
     rows = [
         (tr("snapmap.region", lang), fig.adm1_name),
         (tr("map.tip_pcode", lang), fig.adm2_pcode),
@@ -174,10 +189,9 @@ def build_public_incidents_layer(
                         "snapmap.name_value",
                         lang,
                         name=row["adm2_name"],
-                        # plural by the upper bound: "0 incident", "1-4 incidents" (French)
-                        value=tr_count(
-                            "snapmap.incident_count", int(row["incidents_max"]), lang, count=row["incidents"]
-                        ),
+                        # plural by the upper bound: "0 incident", "1-4 incidents" (French); with
+                        # sparse data, "0 incident enregistré — données d'incidents lacunaires ..."
+                        value=incident_count_text(row["incidents"], int(row["incidents_max"]), sparse, lang),
                     )
                 )
             ),
@@ -316,30 +330,40 @@ window.snapshotReady = true;
         self._name = "SnapshotReady"
 
 
-def _legend_entries(page: SnapshotPage, reach: gpd.GeoDataFrame) -> list[tuple[str, str, str]]:
+def _legend_entries(
+    page: SnapshotPage, reach: gpd.GeoDataFrame, hubs: gpd.GeoDataFrame | None
+) -> list[tuple[str, str, str]]:
+    """Rows of the snapshot's legend, compact: classes, hours, hubs and statuses side by side.
+
+    Incidents (their classes in a row; with sparse data, :func:`geo.products.snapshot.sparse_note`
+    under them) and the hatched encircled cercles; the "any hub" reach bands; the hubs, each
+    in its colour, which is also the colour of its reach (layer menu); road status.
+    """
     labels, lang = page.labels, page.lang
-    entries: list[tuple[str, str, str]] = []
-    if page.sparse_after is not None:
-        entries.append(("note", "", tr("snapmap.sparse", lang, date=format_date(page.sparse_after, lang))))
-    entries.append(("head", "", labels["incidents"]))
+    entries: list[tuple[str, str, str]] = [("head", "", labels["incidents"])]
     for j, (lower, colour) in enumerate(INCIDENT_CLASSES):
         upper = INCIDENT_CLASSES[j + 1][0] - 1 if j + 1 < len(INCIDENT_CLASSES) else None
         span = "0" if lower == 0 else (f"{lower}-{upper}" if upper is not None else f"{lower}+")
-        entries.append(("fill", colour, span))
-    entries.append(("fill", ENCIRCLED_UNIT_STYLE["color"], tr("snapmap.encircled_cercle", lang)))
-    if reach is not None and len(reach):
-        hours = sorted(reach["hours"].unique())
+        entries.append(("inline:fill", colour, span))
+    if page.sparse_after is not None:
+        entries.append(("note", "", sparse_note(page.sparse_after, lang)))
+    entries.append(("hatch", ENCIRCLED_UNIT_COLOUR, tr("snapmap.encircled_cercle", lang)))
+    hours = sorted(reach["hours"].unique()) if reach is not None and len(reach) else []
+    if hours:
+        entries.append(("head", "", tr("snapmap.reach_any_head", lang)))
+        # the bands' own lines, shortest first (build_public_reach_layers): solid, dashed, dotted
+        kinds = ("inline:line", "inline:dashed", "inline:dotted")
         for j, h in enumerate(hours):
-            kind = "line" if j == 0 else "dashed"
-            entries.append((kind, ANY_HUB_COLOUR, tr("snapmap.reach_any", lang, h=f"{h:g}")))
-        # each hub's own reach, in its colour, shown on demand from the layer menu
-        entries.append(("head", "", tr("snapmap.reach_hubs_head", lang)))
-        ids = dict(page.hub_ids)
-        for hub in sorted(reach["hub"].astype(str).unique()):
-            label = tr("snapmap.reach_hub", lang, hub=hub_label(hub), h=f"{hours[-1]:g}")
-            entries.append(("fill", hub_colour(ids.get(hub, hub)), label))
+            entries.append((kinds[min(j, 2)], ANY_HUB_COLOUR, tr("snapmap.within_h", lang, h=f"{h:g}")))
+    if hubs is not None and len(hubs):
+        head = tr("snapmap.hubs_head", lang, h=f"{hours[-1]:g}") if hours else tr("map.layer_hubs", lang)
+        entries.append(("head", "", head))
+        entries += [
+            ("inline:symbol:hub", hub_colour(str(i)), hub_label(n))
+            for i, n in zip(hubs["hub_id"], hubs["name"], strict=True)
+        ]
     entries.append(("head", "", labels["roads"]))
-    entries += [("line", ROAD_STATUS_COLOUR[s], labels[s]) for s in ROAD_STATUS]
+    entries += [("inline:line", ROAD_STATUS_COLOUR[s], labels[s]) for s in ROAD_STATUS]
     entries.append(("note", "", tr("snapmap.click", lang)))
     return entries
 
@@ -442,6 +466,9 @@ def _page_css() -> str:
         "#side ul{padding-left:18px;margin:4px 0}.small{font-size:12px;color:#555}"
         ".sparse{font-size:12.5px;background:#fff7e6;border:1px solid #e08214;border-radius:4px;"
         "padding:6px 8px;color:#5a2d00}"
+        # a cercle's tooltip wraps (a count with the sparse-data words is long); labels do not
+        ".leaflet-tooltip:not(.town-label):not(.hub-label){white-space:normal;width:max-content;"
+        "max-width:260px}"
         f"html body .folium-map{{position:absolute!important;left:{PANEL_PX}px!important;right:0;top:0;"
         "bottom:0;width:auto!important;height:auto!important}</style>"
     )
@@ -485,7 +512,9 @@ def build_snapshot_map(layers: dict[str, pd.DataFrame], page: SnapshotPage) -> f
     t = page.labels
     m = make_map(asset_base="")
     m.default_js, m.default_css = [], []  # Leaflet is inlined by render_snapshot_html
-    fit_country(m, layers["admin1"])
+    # the view keeps the unfolded legend (top left) off the country (folded if it cannot)
+    fit_country(m, layers["admin1"], clear_legend=True)
+    m.get_root().html.add_child(Element(HATCH_SVG), name="encircled_hatch")
     figures = cercle_figures(layers)
     kw = {"figures": figures, "lang": page.lang, "sparse": page.sparse_after}
     build_public_incidents_layer(layers["incidents_admin2"], t, **kw).add_to(m)
@@ -499,12 +528,16 @@ def build_snapshot_map(layers: dict[str, pd.DataFrame], page: SnapshotPage) -> f
     admin1 = layers["admin1"].rename(columns={"adm1_pcode": "pcode", "adm1_name": "name"})
     # outlines only: a click inside a region reaches the cercle below it (its figures)
     build_admin_layer(admin1, level=1, tolerance_m=0.0, name=t["admin1"], tooltips=False).add_to(m)
-    towns = layers.get("towns")
-    if towns is not None and len(towns):  # named as on the live map, labels decluttered
+    towns, hubs = layers.get("towns"), layers.get("hubs")
+    hubs = hubs.set_index("hub_id", drop=False) if hubs is not None and len(hubs) else None
+    if (towns is not None and len(towns)) or hubs is not None:
         add_symbol_css(m)
-        build_towns_layer(towns, lang=page.lang).add_to(m)
+    if towns is not None and len(towns):  # named as on the live map, labels decluttered
+        build_towns_layer(towns, skip_near=hubs, lang=page.lang).add_to(m)
+    if hubs is not None:  # each in its own colour, as on every page and product
+        build_hubs_layer(hubs, lang=page.lang, popups=False).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)  # folded: it never covers the north-east
-    m.add_child(Legend(t["legend"], _legend_entries(page, layers["reach"])))
+    m.add_child(Legend(t["legend"], _legend_entries(page, layers["reach"], hubs), folded=False))
     m.add_child(_Ready())
     return m
 

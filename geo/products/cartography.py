@@ -55,6 +55,12 @@ INCIDENT_CLASSES = ((0, "#f7f7f7"), (1, "#fdd49e"), (5, "#fc8d59"), (20, "#d7301
 BAND_OPACITY = [0.45, 0.28, 0.15, 0.1, 0.07]
 ENCIRCLED_ACTIVE = "#b2182b"
 ENCIRCLED_INACTIVE = "#8c8c8c"
+#: Cercles holding public encircled localities (the snapshot's map and its static picture):
+#: hatched in this dark violet with a dashed outline, over the incident classes. The no-entry
+#: red above sat within a CIEDE2000 of 12 of the "20-49" and "50+" classes; this colour is at
+#: least 30 from every class for normal vision and at least 25 under simulated protanopia,
+#: deuteranopia and tritanopia (tests/products/test_snapshot.py).
+ENCIRCLED_UNIT_COLOUR = "#2d004b"
 #: Access zone -> fill colour (print maps and exports), from most to least accessible.
 ZONE_COLOUR = {
     "accessible": "#1a9641",

@@ -39,7 +39,9 @@ import pandas as pd
 #: that cannot be read, is withheld (geo.products.positions_map.public_register).
 #: 1.4: public maps name the main towns (a fixed list of cercle and region capitals from the
 #: gazetteer, :data:`geo.products.printmap.MAIN_TOWNS`, the same whatever the records).
-POLICY_VERSION = "1.4"
+#: 1.5: public maps mark the HAWG hubs (id, name and place of each hub of the hubs table,
+#: data/curated/hubs.csv: OCHA offices, named in public OCHA reporting), whatever the records.
+POLICY_VERSION = "1.5"
 
 #: Roles, least trusted first.
 ROLES = ("public", "viewer", "planner", "advisor")
@@ -62,6 +64,9 @@ RESTRICTED_FIELDS: dict[str, tuple[str, ...]] = {
 PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     "admin1": ("adm1_pcode", "adm1_name", "geometry"),
     "towns": ("name", "geometry"),
+    # HAWG hubs (data/curated/hubs.csv): public places, from public OCHA reporting; no area of
+    # responsibility, status or source fields
+    "hubs": ("hub_id", "name", "geometry"),
     "incidents_admin2": (
         "adm1_pcode",
         "adm1_name",

@@ -51,6 +51,7 @@ from geo.products.cartography import (
     BAND_OPACITY,
     BASE_ROAD_COLOUR,
     ENCIRCLED_ACTIVE,
+    ENCIRCLED_UNIT_COLOUR,
     FOREIGN_LAND,
     HUB_NEUTRAL,
     INCIDENT_CLASSES,
@@ -202,7 +203,10 @@ class MapLayers:
         so the counts stay readable.
     encircled_units
         Cercles holding public encircled localities (the snapshot's ``encircled_admin2``),
-        hatched red with a dashed outline.
+        hatched with a dashed outline in ``geo.products.cartography.ENCIRCLED_UNIT_COLOUR``.
+    incident_note
+        A line of the legend under the incident classes of ``incident_units`` (the
+        snapshot's words for sparse incident data: "0" is no incident recorded), or None.
     note
         A sentence printed in a box at the bottom right of the map (e.g. that the incident
         data are sparse), or None.
@@ -260,6 +264,7 @@ class MapLayers:
     crossings: gpd.GeoDataFrame | None = None
     incident_units: gpd.GeoDataFrame | None = None
     encircled_units: gpd.GeoDataFrame | None = None
+    incident_note: str | None = None
     note: str | None = None
     positions: gpd.GeoDataFrame | None = None
     season: str = "dry"
@@ -1217,7 +1222,7 @@ def draw_map(
     ax, extent, key_box = _map_frame(fig, p, focus_hub, key_figures, s=s)
     countries = _draw_land(ax, p, extent)
     legend: list[tuple[str, dict[str, Any], str]] = []
-    _draw_units(ax, p, legend, lang=lang, s=s)
+    _draw_units(ax, p, legend, lang=lang, s=s, note=layers.incident_note)
     counts_box = None if public else _draw_incident_counts(ax, p, layers, lang=lang, s=s)
     _draw_reach(ax, p, legend, show=show, focus_hub=focus_hub, hub_names=hub_names, lang=lang, s=s)
     _draw_encircled_units(ax, p, legend, lang=lang, s=s)
@@ -1281,8 +1286,11 @@ def draw_map(
     return fig
 
 
-def _draw_units(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float) -> None:
-    """Public incident counts per cercle as a choropleth (``INCIDENT_CLASSES``), with legend rows."""
+def _draw_units(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float, note: str | None) -> None:
+    """Public incident counts per cercle as a choropleth (``INCIDENT_CLASSES``), with legend rows.
+
+    ``note``, when given, is a legend line under the classes (:attr:`MapLayers.incident_note`).
+    """
     units = p.get("incident_units")
     if units is None:
         return
@@ -1294,21 +1302,25 @@ def _draw_units(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float
         _plot_polys(ax, units[inside], facecolor=colour, edgecolor="#8c8c8c", linewidth=0.25 * s, zorder=1.9)
         span = "0" if lower == 0 else (f"{lower}-{upper - 1}" if upper is not None else f"{lower}+")
         legend.append(("fill", {"color": colour, "alpha": 1.0}, span))
+    if note:
+        legend.append(("note", {}, note))
 
 
 def _draw_encircled_units(ax: Any, p: dict[str, Any], legend: list, *, lang: str, s: float) -> None:
-    """Cercles holding public encircled localities: red hatching and a dashed red outline."""
+    """Cercles holding public encircled localities: hatching and a dashed outline (``ENCIRCLED_UNIT_COLOUR``).
+
+    The colour of the interactive snapshot map, far from every incident class under it.
+    """
     units = p.get("encircled_units")
     if units is None:
         return
-    _plot_polys(
-        ax, units, facecolor="none", edgecolor=ENCIRCLED_ACTIVE, linewidth=1.1 * s, linestyle="--", zorder=3.4
-    )
-    _plot_polys(ax, units, facecolor="none", edgecolor=ENCIRCLED_ACTIVE, hatch="///", linewidth=0, zorder=3.4)
+    colour = ENCIRCLED_UNIT_COLOUR
+    _plot_polys(ax, units, facecolor="none", edgecolor=colour, linewidth=1.1 * s, linestyle="--", zorder=3.4)
+    _plot_polys(ax, units, facecolor="none", edgecolor=colour, hatch="///", linewidth=0, zorder=3.4)
     legend.append(
         (
             "fill",
-            {"color": "none", "edge": ENCIRCLED_ACTIVE, "hatch": "///", "alpha": 1.0},
+            {"color": "none", "edge": colour, "hatch": "///", "alpha": 1.0},
             tr("snapmap.encircled_cercle", lang),
         )
     )

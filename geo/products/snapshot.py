@@ -33,7 +33,9 @@ In short:
 * reachable areas: under the public constraints only; simplified and rounded band
   polygons, area and population rounded;
 * main towns, named on the map only: a fixed list of cercle and region capitals from the
-  gazetteer (:data:`geo.products.printmap.MAIN_TOWNS`), the same whatever the records.
+  gazetteer (:data:`geo.products.printmap.MAIN_TOWNS`), the same whatever the records;
+* HAWG hubs, marked on the maps: id, name and place of each hub of the hubs table
+  (``data/curated/hubs.csv``), the same whatever the records.
 
 Everything is computed for the *release date* = as-of date minus the release delay.
 Snapshots are never rewritten: a new build always goes to a new folder.
@@ -631,6 +633,27 @@ def public_positions_layer(
     return sanitise("positions", pub)
 
 
+def public_hubs_layer(hubs: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """HAWG hubs as public places: ``hub_id``, ``name`` and point, EPSG:4326 (sanitised).
+
+    Parameters
+    ----------
+    hubs
+        ``geo.sources.curated.read_hubs().valid`` (public OCHA offices), or None (no hub).
+    """
+    if hubs is None or len(hubs) == 0:
+        return sanitise(
+            "hubs", gpd.GeoDataFrame({"hub_id": [], "name": []}, geometry=gpd.GeoSeries([], crs=STORAGE_CRS))
+        )
+    ids = hubs["hub_id"] if "hub_id" in hubs.columns else hubs.index.to_series()
+    out = gpd.GeoDataFrame(
+        {"hub_id": ids.astype(str).to_numpy(), "name": hubs["name"].astype(str).to_numpy()},
+        geometry=hubs.geometry.to_numpy(),
+        crs=hubs.crs,
+    )
+    return sanitise("hubs", out.to_crs(STORAGE_CRS))
+
+
 def public_reach_layer(bands: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Reach bands with rounded figures (area to 100 km², population to 1,000) (sanitised)."""
     out = gpd.GeoDataFrame(
@@ -698,6 +721,48 @@ def sparse_after(coverage_end: dt.date | None, start: dt.date, end: dt.date) -> 
     return coverage_end if coverage_end < end else None
 
 
+def sparse_note(sparse: dt.date, lang: str) -> str:
+    """Return the legend's line on sparse incident data: what "0" means, and after which date.
+
+    The same words on the interactive map's legend and the static picture's ("Données
+    d'incidents lacunaires après le 29 décembre 2020 : « 0 » = aucun incident enregistré.").
+
+    Parameters
+    ----------
+    sparse
+        :func:`sparse_after` of the snapshot.
+    lang
+        ``"fr"`` or ``"en"``.
+    """
+    return tr("snapmap.sparse_legend", lang, date=format_date(sparse, lang))
+
+
+def incident_count_text(count: str, count_max: int, sparse: dt.date | None, lang: str) -> str:
+    """Return a cercle's public incident count in words, as a donor reads it on the map.
+
+    "0 incident", "5-19 incidents"; when the counts come from a period with sparse data,
+    "0 incident enregistré — données d'incidents lacunaires après le 29 décembre 2020", so
+    a zero is not read as "nothing happened".
+
+    Parameters
+    ----------
+    count
+        Public form of the count (``"0"``, ``"1-4"``, ``"12"``).
+    count_max
+        Its upper bound (the plural follows it: "1-4 incidents").
+    sparse
+        :func:`sparse_after` of the snapshot, or None (the period is covered).
+    lang
+        ``"fr"`` or ``"en"``.
+    """
+    from geo.products.i18n import tr_count
+
+    if sparse is None:
+        return tr_count("snapmap.incident_count", int(count_max), lang, count=count)
+    recorded = tr_count("snapmap.incident_recorded", int(count_max), lang, count=count)
+    return tr("snapmap.sparse_count", lang, count=recorded, date=format_date(sparse, lang))
+
+
 @dataclass(frozen=True)
 class CercleFigures:
     """What a click on a cercle of the public map shows (computed from public layers only).
@@ -708,6 +773,8 @@ class CercleFigures:
         The cercle and its region.
     incidents
         Public form of the count for the period (``"0"``, ``"1-4"``, ``"12"``).
+    incidents_max
+        Its upper bound (0, 4, 12).
     period
         ``YYYY-MM-DD/YYYY-MM-DD``.
     localities_encircled
@@ -723,6 +790,7 @@ class CercleFigures:
     adm2_name: str
     adm1_name: str
     incidents: str
+    incidents_max: int
     period: str
     localities_encircled: int
     named_localities: str
@@ -767,6 +835,7 @@ def cercle_figures(layers: dict[str, pd.DataFrame]) -> dict[str, CercleFigures]:
             adm2_name=str(row.adm2_name),
             adm1_name=str(row.adm1_name),
             incidents=str(row.incidents),
+            incidents_max=int(row.incidents_max),
             period=str(row.period),
             localities_encircled=n_enc,
             named_localities=names,
@@ -870,6 +939,7 @@ def build_public_layers(
     layers: dict[str, pd.DataFrame] = {
         "admin1": _generalise(admin1, "admin1"),
         "towns": towns,
+        "hubs": public_hubs_layer(inputs.hubs),
         "incidents_admin2": _generalise(inc_map, "admin2"),
         "incidents_admin2_month": inc_month,
         "encircled_admin2": _generalise(enc, "admin2"),
@@ -1033,8 +1103,9 @@ def render_png(
 
     Drawn by ``geo.products.printmap.render_map(..., public=True)``, the project's print map:
     admin1, the incident counts per cercle (the public classes of the interactive map),
-    the cercles holding public encircled localities, generalised reachable areas and road
-    status. Only sanitised layers are handed over (no incident or encirclement points).
+    the cercles holding public encircled localities, generalised reachable areas, road
+    status and the hubs (each in its own colour). Only sanitised layers are handed over (no
+    incident or encirclement points).
 
     Parameters
     ----------
@@ -1051,7 +1122,9 @@ def render_png(
     hub_ids
         Hub name -> hub id (colours follow ids); hubs not listed get their name's colour.
     sparse_after
-        Incident counts are sparse after this date: the page says so. None: no note.
+        Incident counts are sparse after this date: the page says so in a box (the side
+        panel's words) and in the legend under the incident classes (:func:`sparse_note`,
+        the interactive legend's words). None: no note.
     """
     from geo.products.printmap import MapLayers, render_map
 
@@ -1068,6 +1141,8 @@ def render_png(
         axis_status=axes[["status"]],
         incident_units=layers["incidents_admin2"],
         encircled_units=layers["encircled_admin2"],
+        hubs=layers["hubs"] if len(layers.get("hubs", ())) else None,
+        incident_note=None if sparse_after is None else sparse_note(sparse_after, lang),
         note=None
         if sparse_after is None
         else tr("snapmap.sparse", lang, date=format_date(sparse_after, lang)),

@@ -467,7 +467,8 @@ def test_snapshot_click_shows_the_cercle_figures_not_a_reach_band() -> None:
     west = next(p for p in popups if "Cercle de Ouest" in p)
     assert "Superficie atteignable en moins de 4 h</th><td>50 %" in west
     assert "Superficie atteignable en moins de 8 h</th><td>100 %" in west
-    assert "1-4 (données lacunaires après le 31 décembre 2020)" in west
+    # a count from a period of sparse data reads as what was recorded, with the date
+    assert "1-4 incidents enregistrés — données d&#x27;incidents lacunaires après le 31 décembre 2020" in west
     east = next(p for p in popups if "Cercle de Est" in p)
     assert "2\u202f: Boni" in east  # French: narrow no-break space before the colon
     # reach bands: no tooltip, no click (they never answer "Ségou: accessible in 12 h")
@@ -502,3 +503,98 @@ def test_snapshot_says_where_incident_data_are_sparse() -> None:
         assert html.count(text) >= 2  # side panel and legend
         covered = build_snapshot_map(_public_layers(), _page(lang=lang)).get_root().render()
         assert text not in covered
+
+
+def test_snapshot_marks_the_hubs_in_their_own_colour_and_names_them() -> None:
+    """Each hub of the hubs table: a square in its colour (as on the live map), its name, a legend row."""
+    from geo.products.snapshot import public_hubs_layer
+    from layers.snapshot import build_snapshot_map
+
+    table = _hubs()
+    hubs = public_hubs_layer(table)
+    # public places: id, name and point only, where the table puts them
+    assert list(hubs.columns) == ["hub_id", "name", "geometry"]
+    assert list(hubs["hub_id"]) == list(table.index)
+    assert [(p.x, p.y) for p in hubs.geometry] == [(p.x, p.y) for p in table.to_crs(4326).geometry]
+    towns = gpd.GeoDataFrame(
+        {"name": ["Sévaré", "Kita"]}, geometry=[Point(-4.18, 14.49), Point(-9.49, 13.03)], crs="EPSG:4326"
+    )
+    layers = {**_public_layers(), "hubs": hubs, "towns": towns}
+    m = build_snapshot_map(layers, _page(reach_hubs=(("Mopti (Sévaré)", "MOP"),)))
+    props = feature_properties(m)
+    squares = {p["label"]: p["icon"]["html"] for p in props if p.get("label_class") == "hub-label"}
+    assert set(squares) == {hub_label(n) for n in table["name"]}
+    for hub_id, name in zip(table.index, table["name"], strict=True):
+        assert "map-sym-hub" in squares[hub_label(name)]
+        assert f"background:{hub_colour(hub_id)}" in squares[hub_label(name)]
+    assert not any(
+        "popup" in p for p in props if p.get("label_class") == "hub-label"
+    )  # clicks reach the cercle
+    # a town at a hub is named once, by the hub
+    assert [p["label"] for p in props if p.get("label_class") == "town-label"] == ["Kita"]
+    legend = next(c for c in m._children.values() if type(c).__name__ == "Legend").html
+    for hub_id, name in zip(table.index, table["name"], strict=True):
+        assert f"background:{hub_colour(hub_id)}" in legend and f"{hub_label(name)}</span>" in legend
+    assert "Hubs du GTAH (portée en moins de 8 h\u202f: menu des couches)" in legend
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_zero_from_sparse_incident_data_reads_as_none_recorded(lang: str) -> None:
+    """Tooltip, popup, legend and static picture: the count is what was recorded, sparse after a date."""
+    import html as html_lib
+
+    from geo.products import printmap
+    from geo.products import snapshot as S
+    from geo.products.i18n import format_date, tr
+    from layers.snapshot import build_snapshot_map
+
+    day = dt.date(2020, 12, 29)
+    written = format_date(day, lang)
+
+    def texts(m: object, call: str) -> list[str]:
+        """The tooltips or popups of a rendered map, as a reader sees their text."""
+        page = m.get_root().render()
+        found = re.findall(call + r"\((\"(?:[^\"\\]|\\.)*\")", page)
+        return [html_lib.unescape(re.sub(r"<[^>]+>", " ", json.loads(t))) for t in found]
+
+    sparse = build_snapshot_map(_public_layers(), _page(lang=lang, sparse_after=day))
+    covered = build_snapshot_map(_public_layers(), _page(lang=lang))
+    recorded = {"fr": "0 incident enregistré", "en": "0 incidents recorded"}[lang]
+    words = {"fr": "données d'incidents lacunaires après le", "en": "incident data sparse after"}[lang]
+    colon = "\u202f: " if lang == "fr" else ": "
+    said = f"{recorded} — {words} {written}"
+    assert f" Est{colon}{said} " in texts(sparse, "bindTooltip")  # the cercle at 0
+    east = next(p for p in texts(sparse, "bindPopup") if "Est " in p)
+    assert said in east
+    note = S.sparse_note(day, lang)
+    assert note == tr("snapmap.sparse_legend", lang, date=written) and written in note
+    legend = next(c for c in sparse._children.values() if type(c).__name__ == "Legend").html
+    assert html_lib.escape(note) in legend
+    # a period the systematic data cover: the count as it is
+    zero = {"fr": "0 incident", "en": "0 incidents"}[lang]
+    assert f" Est{colon}{zero} " in texts(covered, "bindTooltip")
+    assert not any(words in t for t in texts(covered, "bindTooltip") + texts(covered, "bindPopup"))
+    # the static picture: the same legend line under the incident classes
+    seen: dict = {}
+
+    def spy(layers: printmap.MapLayers, **kw: object) -> bytes:
+        seen["layers"] = layers
+        return b""
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(printmap, "render_map", spy)
+    try:
+        S.render_png(
+            {**_public_layers(), "hubs": S.public_hubs_layer(_hubs())},
+            Path("/dev/null"),
+            title="t",
+            subtitle="s",
+            lang=lang,
+            release_date=dt.date(2025, 10, 31),
+            produced=dt.date(2025, 11, 30),
+            sparse_after=day,
+        )
+    finally:
+        mp.undo()
+    assert seen["layers"].incident_note == note
+    assert list(seen["layers"].hubs["hub_id"]) == list(_hubs().index)  # hubs on the picture too

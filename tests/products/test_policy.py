@@ -42,6 +42,26 @@ def test_roles_and_restricted_fields() -> None:
     assert S.ALLOW_LIST is policy.PUBLIC_FIELDS and S.POLICY_VERSION == policy.POLICY_VERSION
 
 
+def test_hubs_are_public_places_named_by_the_policy_and_the_readme() -> None:
+    """The hubs table's offices reach public maps by their id, name and place, nothing else."""
+    from geo.sources.curated import read_hubs
+
+    hubs = read_hubs()
+    layer = S.public_hubs_layer(hubs.valid)
+    assert policy.PUBLIC_FIELDS["hubs"] == ("hub_id", "name", "geometry") == tuple(layer.columns)
+    assert list(layer["name"]) == list(hubs.valid["name"]) and layer.crs.to_epsg() == 4326
+    # the table's other fields (area of responsibility, status, sources) are not published
+    assert {"aor_adm1_pcodes", "status", "source_refs"} <= set(hubs.valid.columns)
+    assert not {"aor_adm1_pcodes", "status", "source_refs"} & set(layer.columns)
+    assert S.public_hubs_layer(None).empty
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    policy_section = readme.split("### Data protection policy", 1)[1].split("\n## ", 1)[0]
+    assert "HAWG hubs of the hubs table" in policy_section
+    assert policy.POLICY_VERSION == "1.5" and "1.5: public maps mark the HAWG hubs" in Path(
+        policy.__file__
+    ).read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("value", "public"),
     [

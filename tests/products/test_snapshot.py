@@ -537,10 +537,16 @@ def test_panel_sources_once_each_in_donor_words_and_counts_in_plural(snap: Path)
     assert len(admin) == 1 and credits[0]["publisher"] == credits[1]["publisher"]
     # nothing a donor does not have: no project folder, no column names
     assert "data/curated" not in page and "source_*" not in page
-    # tooltips count with the plural rules of the language: "0 incident", "5-19 incidents"
+    # tooltips count with the plural rules of the language: "0 incident", "5-19 incidents"; the
+    # snapshot's incident data are sparse (UCDP ends in 2020): a count is what was recorded
     units = gpd.read_file(snap / "downloads" / "incidents_admin2.geojson")
     zero = units[units["incidents"] == "0"].iloc[0]
-    assert f"{zero['adm2_name']}\u202f: 0 incident\\u003c" in page  # narrow no-break space before the colon
+    meta_sparse = dt.date.fromisoformat(meta["incidents_sparse_after"])
+    said = S.incident_count_text("0", 0, meta_sparse, "fr")
+    assert said.startswith("0 incident enregistré — ")
+    assert (
+        f"{zero['adm2_name']}\u202f: {said}\\u003c".replace("'", "\\u0026#x27;") in page
+    )  # narrow space before ':'
     assert "\u202f: 0 incidents" not in page
 
 
@@ -559,6 +565,56 @@ def test_any_hub_reach_stands_apart_from_every_other_colour() -> None:
     others.append(ENCIRCLED_UNIT_STYLE["color"])
     closest = min(float(deltaE_ciede2000(lab(ANY_HUB_COLOUR), lab(c))) for c in others)
     assert closest >= 20  # every hub's own colour (shown per hub on demand) reads apart from it
+
+
+@pytest.mark.parametrize("vision", ["normal", "protanopia", "deuteranopia", "tritanopia"])
+def test_encircled_cercles_stand_apart_from_every_incident_class(vision: str) -> None:
+    """The encircled cercles' hatching is far (CIEDE2000) from each incident class under it.
+
+    The map, its legend and the static picture use one colour for them; the red they had sat
+    within 12 of the "50+" class. Colour-blind readers are checked through the simulation of
+    ``tests/app/test_maps_glance.py``.
+    """
+    import re as _re
+
+    from skimage.color import deltaE_ciede2000
+
+    from geo.products import printmap
+    from geo.products.cartography import ENCIRCLED_UNIT_COLOUR, INCIDENT_CLASSES
+    from layers.snapshot import ENCIRCLED_UNIT_STYLE, HATCH_ID, HATCH_SVG
+    from tests.app.test_maps_glance import _lab_as_seen
+
+    colour = ENCIRCLED_UNIT_STYLE["color"]
+    classes = [c for _, c in INCIDENT_CLASSES]
+    lab = _lab_as_seen([colour, *classes], vision)
+    distances = {c: float(deltaE_ciede2000(lab[0], other)) for c, other in zip(classes, lab[1:], strict=True)}
+    assert min(distances.values()) >= 25, distances
+    # drawn as a hatch of that colour (never a fill that blends into the class below)
+    assert ENCIRCLED_UNIT_STYLE["fillColor"] == f"url(#{HATCH_ID})"
+    strokes = set(_re.findall(r'stroke="(#[0-9a-f]{6})"', HATCH_SVG)) - {"#ffffff"}
+    assert strokes == {colour} and f'id="{HATCH_ID}"' in HATCH_SVG
+    # the legend's row and the static picture's hatching say the same
+    from layers.snapshot import _legend_entries
+    from tests.app.test_maps_glance import _page, _public_layers
+
+    rows = _legend_entries(_page(), _public_layers()["reach"], None)
+    assert ("hatch", colour, "Cercle avec des localités encerclées") in rows
+    legend: list = []
+    units = _public_layers()["encircled_admin2"]
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    ax = Figure().add_subplot()
+    printmap._draw_encircled_units(ax, {"encircled_units": units}, legend, lang="fr", s=1.0)
+    assert legend[-1][1]["edge"] == colour == ENCIRCLED_UNIT_COLOUR and legend[-1][1]["hatch"]
+    from matplotlib.colors import to_hex
+    from matplotlib.patches import PathPatch
+
+    drawn = [a for a in ax.get_children() if isinstance(a, PathPatch)]
+    assert len(drawn) == 2 and {to_hex(a.get_edgecolor()) for a in drawn} == {colour}
+    assert {a.get_hatch() for a in drawn} == {None, "///"}  # the dashed outline, the hatching
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])

@@ -184,3 +184,77 @@ def test_embedded_page_shows_a_note_instead_of_local_links(snapshot: Path, page)
     assert frame.locator("a[href^='downloads/'], a[href='map.png']").count() == 0
     assert frame.locator("path.leaflet-interactive").first.is_visible()
     assert failed == [] and outside == [] and errors == []
+
+
+#: The legend's box, whether it scrolls, and the drawn features (cercles, encircled cercles,
+#: roads: every clickable path) found under it, sampled every 4 px over the box.
+_LEGEND_JS = """() => {
+    const map = window.snapshotMap, box = document.querySelector(".map-legend");
+    const b = box.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
+    const under = new Set();
+    for (let x = b.left; x <= b.right; x += 4) {
+        for (let y = b.top; y <= b.bottom; y += 4) {
+            for (const e of document.elementsFromPoint(x, y)) {
+                if (e.matches("path.leaflet-interactive")) { under.add(e); }
+            }
+        }
+    }
+    const paths = [...document.querySelectorAll(".leaflet-overlay-pane path.leaflet-interactive")];
+    const out = paths.filter(p => {
+        const r = p.getBoundingClientRect();
+        return r.left < m.left - 1 || r.top < m.top - 1 || r.right > m.right + 1 || r.bottom > m.bottom + 1;
+    });
+    return {open: box.querySelector("details").open, scroll: box.scrollHeight - box.clientHeight,
+            under: under.size, outside: out.length, map: [m.width, m.height], legend: [b.width, b.height]};
+}"""
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "embedded"),
+    [
+        (1366, 768, False),
+        (1440, 900, False),
+        # the app's public page at those windows: the snapshot in a 640 px high iframe beside the sidebar
+        (906, 640, True),
+        (980, 640, True),
+    ],
+)
+def test_open_legend_reads_whole_and_hides_no_part_of_mali(
+    snapshot: Path,
+    page,  # noqa: ANN001 - the module's browser
+    width: int,
+    height: int,
+    embedded: bool,
+) -> None:
+    """The legend opens unfolded, does not scroll and covers no cercle or road; so again once re-opened."""
+    browser = page[0].context.browser
+    pg = browser.new_page(viewport={"width": width + 40, "height": height + 40} if embedded else None)
+    try:
+        if not embedded:
+            pg.set_viewport_size({"width": width, "height": height})
+            pg.goto((snapshot / "index.html").as_uri())
+            frame = pg.main_frame
+        else:
+            text = (snapshot / "index.html").read_text(encoding="utf-8")
+            pg.set_content(f'<iframe id="f" style="width:{width}px;height:{height}px;border:0"></iframe>')
+            pg.evaluate("t => { document.getElementById('f').srcdoc = t; }", text)
+            pg.wait_for_timeout(500)
+            frame = pg.frames[1]
+        frame.wait_for_function("window.snapshotReady === true", timeout=30_000)
+        pg.wait_for_timeout(300)
+        seen = [frame.evaluate(_LEGEND_JS)]
+        summary = frame.locator(".map-legend summary").first
+        for _ in range(2):  # the reader folds it, then unfolds it
+            summary.click()
+            pg.wait_for_timeout(300)
+            seen.append(frame.evaluate(_LEGEND_JS))
+    finally:
+        pg.close()
+    first, folded, unfolded = seen
+    assert first["open"] and unfolded["open"] and not folded["open"], seen
+    for state in seen:
+        assert state["scroll"] <= 1, state  # every row in view: no scrolling within the legend
+        assert state["under"] == 0, state  # no cercle, encircled cercle or road under it
+        assert state["outside"] == 0, state  # the whole country in view
+    # the legend is no strip: its rows sit side by side
+    assert first["legend"][1] < 0.5 * first["map"][1], first

@@ -159,6 +159,7 @@ def test_popup_words_one_code_term_and_french_colon(lang: str) -> None:
         adm2_name="Djenné",
         adm1_name="Mopti",
         incidents="1-4",
+        incidents_max=4,
         period="2025-12-01/2026-11-02",
         localities_encircled=3,
         named_localities="Mourra; Sofara; Nouh-Bozo",
