@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from geo.products.i18n import LANG_NAMES, LANGS
-from views.auth import login_sidebar, save_language, visible_pages
+from views.auth import JUST_SIGNED_IN_KEY, login_sidebar, save_language, visible_pages
 from views.common import (
     LANG_KEY,
     init_state,
@@ -76,6 +76,8 @@ pages = [
     if (ROOT / script).exists()
 ]
 st.session_state["nav_pages"] = [p.title for p in pages]  # what this role was offered (tests read it)
-page = st.navigation(pages)
+page = st.navigation(pages)  # the first page listed opens at the app's address
+if st.session_state.pop(JUST_SIGNED_IN_KEY, False) and page.url_path != pages[0].url_path:
+    st.switch_page(pages[0])  # signed in from the public page: on to the live map
 keep_notice_for(page.url_path)  # a confirmation stays on its page until the user moves on
 page.run()

@@ -102,6 +102,9 @@ PAGE_ROLES = {
 }
 #: Session-state key: the account whose saved language was applied to this session.
 LANG_LOADED_KEY = "auth_lang_loaded"
+#: Session-state key set by a sign-in through the form: the next run opens the signed-in
+#: users' first page (the live map), not the public page the form was on.
+JUST_SIGNED_IN_KEY = "auth_just_signed_in"
 
 
 def role_label(role: str) -> str:
@@ -371,6 +374,7 @@ def login_sidebar() -> str:
         new = _sign_in_form()
         if new is not None:
             st.session_state[SESSION_KEY] = new
+            st.session_state[JUST_SIGNED_IN_KEY] = True  # app.py opens the live map
             st.rerun()  # draw the signed-in sidebar and the role's pages
     elif problem is None and not oidc:  # first run: the page (public snapshots) says how to start
         st.sidebar.info(tr("first.sidebar", current_lang()))

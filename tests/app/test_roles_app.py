@@ -165,6 +165,24 @@ def test_each_role_sees_exactly_its_pages(env: Path, username: str) -> None:
     assert f"Signed in as {username}" in " ".join(c.value for c in at.sidebar.caption)
 
 
+@pytest.mark.parametrize("username", list(ACCOUNTS))
+def test_signing_in_opens_the_live_map(env: Path, username: str) -> None:
+    """Signed in through the form on the public page, every role lands on the live map (French trial)."""
+    from geo.products.i18n import tr
+
+    THROTTLE._state.clear()
+    at = _app_as(env, None)
+    assert [t.value for t in at.title] == [tr("nav.public", "en")]
+    at.text_input(key="login_name").input(username)
+    at.text_input(key="login_password").input(PW)
+    next(b for b in at.sidebar.button if b.label == tr("auth.sign_in", "en")).click().run()
+    assert not at.exception, at.exception
+    assert at.session_state[ROLE_KEY] == ACCOUNTS[username]
+    assert [t.value for t in at.title] == [tr("live.title", "en")]
+    at.run()  # the next run stays there (the sign-in is not replayed)
+    assert [t.value for t in at.title] == [tr("live.title", "en")]
+
+
 def test_removed_account_falls_back_to_public(
     env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
