@@ -648,6 +648,8 @@ def store_path() -> Path | str:
 SEASON_BY_DATE = "date"
 #: Days of incidents the live map shows by default (six years: the open data end in 2020).
 LIVE_INCIDENT_DAYS = 365 * 6
+#: Incident windows the live map offers (days before the as-of date): 30 days to ten years.
+LIVE_WINDOW_DAYS = tuple(range(30, 365 * 10 + 1, 30))
 #: Travel-time bands the live map offers (h); DEFAULT_BANDS_H are chosen at first.
 LIVE_BANDS_H = (2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0)
 #: Season choices of the pages, first the as-of date's own season.

@@ -49,7 +49,13 @@ with st.sidebar.popover(t("live.settings"), width="stretch"):
         key="season",
         format_func=common.season_label,
     )
-    window = st.slider(t("live.window"), 30, 365 * 10, key="incident_days", step=30)
+    # day counts written in the session's language ("2 190 jours", not Streamlit's "2190")
+    window = st.select_slider(
+        t("live.window"),
+        common.LIVE_WINDOW_DAYS,
+        key="incident_days",
+        format_func=lambda d: t("live.window_days", days=common.num(d)),
+    )
     show_admin3 = st.checkbox(t("live.show_admin3"), value=False)
 
 role = auth.current_role()

@@ -151,3 +151,24 @@ def test_warm_up_leaves_nothing_for_the_first_viewer(
     assert at.get("iframe"), "the map is drawn"
     after = {k: common.COMPUTED[k] - before.get(k, 0) for k in warmed}
     assert after == warmed, "the first viewer recomputed what the warm-up had computed"
+
+
+def test_incident_window_is_written_with_group_separators(app: AppTest) -> None:
+    """The window's day counts are written in the language ('2 190 jours', never '2190'); kept in days."""
+    from geo.products.i18n import format_number
+    from views import common
+
+    app.session_state["incident_days"] = common.LIVE_INCIDENT_DAYS
+    app.run()
+    assert not app.exception, app.exception
+    window = app.select_slider(key="incident_days")
+    assert window.value == common.LIVE_INCIDENT_DAYS == 2190
+    days = tr("live.window_days", "fr", days=format_number(2190, "fr"))
+    assert days in window.options and "2190" not in " ".join(window.options)
+    assert format_number(2190, "fr") != "2190"
+    caption = " ".join(c.value for c in app.sidebar.caption)
+    assert format_number(2190, "fr") in caption
+    window.set_value(3000).run()
+    assert not app.exception, app.exception
+    assert app.session_state["incident_days"] == 3000  # days, as the Incidents page reads it
+    assert app.select_slider(key="incident_days").value == 3000
