@@ -365,6 +365,25 @@ def form_base(kind: str, item: str, head: int) -> int:
     return int(st.session_state[key][1])
 
 
+def form_key(name: str) -> str:
+    """Return the key of the form ``name`` as drawn now: a new one after each save (:func:`clear_form`).
+
+    Streamlit names a widget without a key after its form: a form drawn under a new key has
+    new widgets, on their defaults, with no value set from the session state (which would
+    make Streamlit warn of a widget given a value twice).
+    """
+    return f"{name}_{st.session_state.get(f'_{name}_saves', 0)}"
+
+
+def clear_form(name: str) -> None:
+    """Draw the form ``name`` empty on the next run (a save done: no second save of the same record).
+
+    Its fields open again on their defaults: the source and note empty, the status the one
+    now in force. A refused save keeps what was typed.
+    """
+    st.session_state[f"_{name}_saves"] = st.session_state.get(f"_{name}_saves", 0) + 1
+
+
 def show_conflict(kind: str, exc: constraints.ConflictError, columns: list[str]) -> None:
     """Show a refused save and the newer version; the next save is based on that version."""
     st.error(t("cons.conflict", problem=md(exc)))
@@ -540,7 +559,7 @@ if kind == AXES:
         common.table(shown(history, columns, numbers=axis_numbers), t("cons.no_history"), hide_index=True)
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     based_on = form_base("axis", axis, int(history["version_id"].max()) if len(history) else 0)
-    with st.form("road_status_form", clear_on_submit=False, enter_to_submit=False):
+    with st.form(form_key("road_status_form"), clear_on_submit=False, enter_to_submit=False):
         st.subheader(t("cons.record_status", item=item))
         n_based = axis_numbers.get(based_on, based_on)
         st.caption(t("cons.based_on", n=n_based, item=item) if based_on else t("cons.no_version", item=item))
@@ -615,6 +634,7 @@ if kind == AXES:
                 ),
                 axis_id=axis,
             )
+            clear_form("road_status_form")
             st.rerun()
 elif kind == CROSSINGS:
     crossings = constraints.known_crossings()
@@ -674,7 +694,7 @@ elif kind == CROSSINGS:
             hide_index=True,
         )
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
-    with st.form("crossing_status_form", clear_on_submit=False, enter_to_submit=False):
+    with st.form(form_key("crossing_status_form"), clear_on_submit=False, enter_to_submit=False):
         st.subheader(t("cons.record_status", item=item))
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
@@ -743,6 +763,7 @@ elif kind == CROSSINGS:
                 ),
                 crossing_id=crossing,
             )
+            clear_form("crossing_status_form")
             st.rerun()
 else:
     only_now = st.checkbox(t("cons.only_now"), value=True)
@@ -840,7 +861,7 @@ else:
     based_on = form_base(
         "episode", f"{locality}|{episode}", int(episode_versions.max()) if len(episode_versions) else 0
     )
-    with st.form("encircled_form", enter_to_submit=False):
+    with st.form(form_key("encircled_form"), enter_to_submit=False):
         named = md(labels.get(episode, ""))
         st.subheader(t("cons.record_encirclement") if base is None else t("cons.update", item=named))
         if based_on:
@@ -965,5 +986,6 @@ else:
                 ),
                 episode_id=str(episode_id),
             )
+            clear_form("encircled_form")
             st.rerun()
 st.caption(t("cons.append_only"))

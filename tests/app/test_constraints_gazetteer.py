@@ -122,6 +122,8 @@ def test_the_first_match_is_picked_and_the_saved_locality_shown_after_saving(
     assert at.selectbox(key="pick_episode").value == str(hist["episode_id"].iloc[0])
     assert none not in [c.value for c in at.caption]
     assert not [r for r in at.radio if r.key == "encircle_place"]
+    fields = {x.label: x.value for x in at.text_input}  # the record's own fields cleared, its signer kept
+    assert (fields[tr("cons.source", "fr")], fields[tr("cons.recorded_by", "fr")]) == ("", "Awa")
     # the episode named as people name it (locality, cercle, start date written out), its id
     # ("Dinangourou@2025-12-01") kept internal: not in the picker, the heading or the caption
     episode_id = str(hist["episode_id"].iloc[0])

@@ -101,6 +101,8 @@ def test_record_a_crossing_closure(page: tuple[AppTest, Path]) -> None:
     assert _plain(at.success[0].value).startswith("Saved: Bac de Djenné (Bani) closed from 1 December 2025")
     hist = constraints.crossing_status_history(store, "X-DJENNE")
     assert list(hist["status"])[-1] == "closed" and hist["recorded_by"].iloc[-1] == "Advisor A"
+    w = _form_inputs(at)  # the form opens again on the status saved, the source empty
+    assert (w["Status"].value, w["Source (report, URL) *"].value) == ("closed", "")
     table = constraints.effective_crossing_status(constraints.load_versions(store), at.session_state["as_of"])
     assert table.at["X-DJENNE", "status"] == "closed"
 
@@ -130,7 +132,9 @@ def test_status_form_opens_on_the_status_in_force_never_silently_closed(page: tu
         assert _form_inputs(at)["Status"].value == ("open" if expected == "unknown" else expected)
 
 
-def test_a_copy_of_the_version_in_force_is_refused(page: tuple[AppTest, Path]) -> None:
+def test_a_copy_of_the_version_in_force_is_refused(
+    page: tuple[AppTest, Path], widget_warnings: list[str]
+) -> None:
     from geo.escape import markdown_text as md
     from geo.products.i18n import tr
 
@@ -144,9 +148,16 @@ def test_a_copy_of_the_version_in_force_is_refused(page: tuple[AppTest, Path]) -
     _save(at)
     assert not at.error, [e.value for e in at.error]
     saved = constraints.state_version(store)
-    # the form keeps its values: saving again would only copy version 2, in force
+    # the form opens again on the record saved, its own fields empty (French trial: a second
+    # click saved the same record again); the confirmation stays; no widget given a value twice
     w = _form_inputs(at)
-    assert w["Source (report, URL) *"].value == "test: RN16 closed" and w["Status"].value == "closed"
+    assert (w["Source (report, URL) *"].value, w["Note"].value) == ("", "")
+    assert (w["Status"].value, w["Recorded by *"].value) == ("closed", "Advisor A")  # in force, who saved
+    assert _plain(at.success[0].value).startswith("Saved: RN16 Sévaré–Douentza closed")
+    assert not [m for m in widget_warnings if "default value" in m], widget_warnings
+    # the same record typed again would only copy version 2, in force
+    w["Source (report, URL) *"].input("test: RN16 closed")
+    w["Note"].input("convoy turned back")
     _save(at)
     assert not at.exception, at.exception
     label = at.selectbox(key="pick_axis").format_func("RN16-SEV-DOU")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -279,29 +278,6 @@ def test_language_switch_sets_choice_widgets_again_and_leaves_buttons_alone() ->
     assert at.selectbox(key="fruit").value == "b"
     assert at.session_state["fruit"] == "b"
     assert at.session_state["go"] is False and at.session_state["tick"] is False
-
-
-@pytest.fixture
-def widget_warnings(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Collect Streamlit's widget-policy warnings as the server logs them (a list of messages).
-
-    Streamlit checks a widget given a value both from the code and from the session state
-    only with a runtime, which AppTest has not: the check is run here as the server runs it.
-    """
-    import logging
-
-    from streamlit.elements.lib import policies
-
-    monkeypatch.setattr(policies.runtime, "exists", lambda: True)
-    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
-    said: list[str] = []
-    handler = logging.Handler()
-    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
-    policies._LOGGER.addHandler(handler)
-    try:
-        yield said
-    finally:
-        policies._LOGGER.removeHandler(handler)
 
 
 def test_switching_language_on_the_publish_form_sets_no_widget_twice(
