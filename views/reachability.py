@@ -116,15 +116,26 @@ with st.form("scenario", enter_to_submit=False):
     pick, status_table = st.columns([5, 4])
     # every widget of the form keyed: a widget without a key is named by its label, so a
     # language switch made new, empty widgets and dropped the scenario (French trial)
+    # only the axes not closed on the as-of date can be closed; an axis chosen before the date
+    # changed and closed on the new one is taken out of the choice, and said so
+    closable = [a for a in axes.index if status_now[a] != "closed"]
+    dropped = [a for a in st.session_state.get("reach_close", []) if a not in closable]
+    if dropped:
+        st.session_state["reach_close"] = [a for a in st.session_state["reach_close"] if a in closable]
     close = pick.multiselect(
         t("reach.close"),
-        list(axes.index),
+        closable,
         format_func=axis_label.get,
         key="reach_close",
         placeholder=common.t("common.choose_options"),
         filter_mode=None,  # no typing, no "Select all": Streamlit's drop-down texts are English only
         select_all=False,
     )
+    if n_closed := len(axes.index) - len(closable):
+        pick.caption(common.tn("reach.close_closed", n_closed, date=common.day(as_of)))
+    if dropped:
+        names = ", ".join(md(short.get(a, a)) for a in dropped)
+        pick.warning(t("reach.close_dropped", date=common.day(as_of), axes=names))
     constrain = pick.multiselect(
         t("reach.constrain"),
         list(axes.index),

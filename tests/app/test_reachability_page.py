@@ -57,14 +57,11 @@ def test_as_of_date_is_on_the_page_and_shared_with_the_live_map(page: AppTest) -
     assert date.value == AS_OF
     assert "State on 29 November 2025" in " ".join(c.value for c in page.caption)
     # axis labels are short and carry the status on the date
-    close = _multiselect(page, "Close axes")
-    assert "RN16 Sévaré–Douentza · Constrained" in close.options  # the vocabulary's label
-    assert "Route secondaire Bankass–Koro · Closed" in close.options
+    every = _multiselect(page, "Constrain axes").options  # every axis
+    assert "RN16 Sévaré–Douentza · Constrained" in every  # the vocabulary's label
+    assert "Route secondaire Bankass–Koro · Closed" in every
     # the state line counts the axes of each status, each number with its own singular or plural
-    n = {
-        s: sum(o.endswith(f" · {s}") for o in close.options)
-        for s in ("Closed", "Constrained", "Open", "Unknown")
-    }
+    n = {s: sum(o.endswith(f" · {s}") for o in every) for s in ("Closed", "Constrained", "Open", "Unknown")}
     figures = ", ".join(
         tr_count(key, n[s], "en")
         for key, s in (
@@ -80,10 +77,52 @@ def test_as_of_date_is_on_the_page_and_shared_with_the_live_map(page: AppTest) -
     date.set_value(dt.date(2020, 1, 1)).run()
     assert not page.exception, page.exception
     assert page.session_state["as_of"] == dt.date(2020, 1, 1)
-    assert "Route secondaire Bankass–Koro · Closed" not in _multiselect(page, "Close axes").options
+    assert (
+        "Route secondaire Bankass–Koro · Unknown" in _multiselect(page, "Close axes").options
+    )  # not closed then
     assert [t.label for t in page.tabs][3].startswith(  # after the three measures of the scenario table
         "Before: reachable areas (as-of state on 1 January 2020"
     )
+
+
+def test_close_offers_the_axes_not_closed_and_drops_one_closed_on_a_new_date(
+    page: AppTest, isolated_store: Path
+) -> None:
+    """Axes closed on the as-of date are not offered to close (French trial).
+
+    A closure chosen for an earlier date is taken out, with a note, when the axis is closed
+    on the new one.
+    """
+    from geo.escape import markdown_text
+    from geo.store import constraints
+
+    versions = constraints.load_versions(isolated_store)
+    old_date = dt.date(2020, 1, 1)
+    then, now = (
+        constraints.effective_road_status(versions, d, axes=constraints.known_axes())["status"]
+        for d in (old_date, AS_OF)
+    )
+    page.run()
+    assert not page.exception, page.exception
+    close = page.multiselect(key="reach_close")
+    closed = sorted(now.index[now == "closed"])
+    assert closed and not [o for o in close.options if o.endswith(" · Closed")]
+    assert len(close.options) == len(_multiselect(page, "Constrain axes").options) - len(closed)
+    captions = [c.value for c in page.caption]
+    assert tr_count("reach.close_closed", len(closed), "en", date="29 November 2025") in captions
+    # chosen on a date when it was open, closed on the as-of date: dropped with a note
+    axis = next(a for a in closed if then.get(a) != "closed")
+    page.date_input(key="as_of").set_value(old_date).run()
+    page.multiselect(key="reach_close").set_value([axis, "RN16-SEV-DOU"])
+    page.button[0].click().run()
+    assert not page.exception, page.exception
+    assert page.session_state["reach_close"] == [axis, "RN16-SEV-DOU"]
+    label = page.multiselect(key="reach_close").format_func(axis).split(" · ")[0]
+    page.date_input(key="as_of").set_value(AS_OF).run()
+    assert not page.exception, page.exception
+    assert page.session_state["reach_close"] == ["RN16-SEV-DOU"]  # the other choice kept
+    note = tr("reach.close_dropped", "en", date="29 November 2025", axes=markdown_text(label))
+    assert note in [w.value for w in page.warning]
 
 
 def test_constrain_an_axis_and_add_a_blockade(page: AppTest, model_inputs) -> None:  # noqa: ANN001
