@@ -211,6 +211,49 @@ def outline_rings(admin: object) -> list[list[list[float]]]:
     ]
 
 
+def fit_features(
+    m: folium.Map,
+    features: object | None,
+    admin: object | None = None,
+    *,
+    margin_deg: float = 0.3,
+    min_span_deg: float = 1.0,
+    legend_room_px: int = LEGEND_ROOM_PX,
+) -> None:
+    """Open ``m`` on ``features`` (the records a page lists), or on Mali when there are none.
+
+    The fit runs in the browser as :func:`fit_country`'s does (:class:`FitCountry`).
+
+    Parameters
+    ----------
+    m
+        The map.
+    features
+        A GeoDataFrame or GeoSeries (any CRS); None, empty or only empty geometries: the
+        whole country (:func:`fit_country` with ``admin``).
+    admin
+        Admin units (any CRS) whose extent is the country, or None (:data:`MALI_BOUNDS`).
+    margin_deg
+        Margin added on each side of the features' extent, degrees.
+    min_span_deg
+        Least width and height of the view, degrees (one locality, or a short axis, is
+        shown with its surroundings, not at the highest zoom).
+    legend_room_px
+        Width kept free on the left for the legend, px (0: none).
+    """
+    geoms = None if features is None else getattr(features, "geometry", features)
+    if geoms is None or not len(geoms) or geoms.is_empty.all():
+        fit_country(m, admin, legend_room_px=legend_room_px)
+        return
+    w, s, e, n = geoms[~geoms.is_empty].to_crs(4326).total_bounds
+    half_w = max((e - w) / 2 + margin_deg, min_span_deg / 2)
+    half_h = max((n - s) / 2 + margin_deg, min_span_deg / 2)
+    x, y = (w + e) / 2, (s + n) / 2
+    m.add_child(
+        FitCountry([[y - half_h, x - half_w], [y + half_h, x + half_w]], legend_room_px=int(legend_room_px))
+    )
+
+
 class FitCountry(MacroElement):
     """Fit the map on ``bounds`` in the browser, on its real size, and again on resize until touched.
 

@@ -18,7 +18,7 @@ from geo.products.i18n import recorder_label
 from geo.sources.curated import crossing_label, real_crossings
 from geo.store import constraints
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS, crossing_agreement, road_status_label
-from layers.basemap import Legend, fit_country, make_map
+from layers.basemap import Legend, fit_features, make_map
 from layers.encircled import build_encircled_layer
 from layers.incidents import build_admin_outlines
 from layers.live import live_legend_entries
@@ -466,33 +466,56 @@ map_lang = common.lang()
 stale = {"as_of": as_of, "stale_days": common.settings().stale_days}  # marks as on the live map
 crossing_now = constraints.effective_crossing_status(versions, as_of)
 encircled_now = common.guarded(common.encircled_with_population, folder, as_of)
-m = make_map()
-fit_country(m, common.admin(folder, 1))  # the whole country, as the live map
-draw_context(m, cercles=False)
-legend = live_legend_entries(
-    lang=map_lang,
-    hubs=None,
-    reach_hubs=[],
-    crossing_kinds=set(real_crossings(inputs.crossings)["kind"].astype(str))
-    if inputs.crossings is not None
-    else set(),
-    with_network=inputs.network is not None and len(inputs.network) > 0,
-    with_water=False,
-    with_hubs=False,
-    with_incidents=False,
-)  # what draw_context draws, in the live map's words and symbols
-m.add_child(Legend(t("cons.map_legend"), legend, folded=None))
-clicked = (
-    st_folium(m, key="constraints_map", height=420, width="stretch", returned_objects=["last_clicked"]) or {}
-).get("last_clicked")
-if clicked and clicked != st.session_state.get("_constraints_click"):
-    st.session_state["_constraints_click"] = clicked
-    picked = constraints.pick_nearest(
-        clicked["lng"], clicked["lat"], axes=inputs.axes, localities=versions.encircled
-    )
-    if picked:
-        st.session_state["constraints_kind"] = AXES if picked[0] == "axis" else LOCALITIES
-        st.session_state[f"pick_{picked[0]}"] = picked[1]
+#: Session key of the item a click on the map picked: selected on the next run, before the
+#: selectors are drawn (the map is drawn last, once the page knows what it lists).
+MAP_PICK = "_constraints_map_pick"
+if (map_pick := st.session_state.pop(MAP_PICK, None)) is not None:
+    st.session_state["constraints_kind"] = AXES if map_pick[0] == "axis" else LOCALITIES
+    st.session_state[f"pick_{map_pick[0]}"] = map_pick[1]
+map_slot = st.container()  # the map's place, at the top (draw_map)
+
+
+def draw_map(records: object) -> None:
+    """Draw the page's map in its place at the top, opened on ``records``; a click picks an item.
+
+    Parameters
+    ----------
+    records
+        Geometries of the records the page lists (the table of the part shown, any CRS):
+        the map opens fitted to them (French trial: the whole country opened with the
+        constraints piled up around Mopti), or on the whole of Mali when there are none.
+    """
+    m = make_map()
+    fit_features(m, records, common.admin(folder, 1))
+    draw_context(m, cercles=False)
+    legend = live_legend_entries(
+        lang=map_lang,
+        hubs=None,
+        reach_hubs=[],
+        crossing_kinds=set(real_crossings(inputs.crossings)["kind"].astype(str))
+        if inputs.crossings is not None
+        else set(),
+        with_network=inputs.network is not None and len(inputs.network) > 0,
+        with_water=False,
+        with_hubs=False,
+        with_incidents=False,
+    )  # what draw_context draws, in the live map's words and symbols
+    m.add_child(Legend(t("cons.map_legend"), legend, folded=None))
+    with map_slot:
+        shown_map = st_folium(
+            m, key="constraints_map", height=420, width="stretch", returned_objects=["last_clicked"]
+        )
+    clicked = (shown_map or {}).get("last_clicked")
+    if clicked and clicked != st.session_state.get("_constraints_click"):
+        st.session_state["_constraints_click"] = clicked
+        picked = constraints.pick_nearest(
+            clicked["lng"], clicked["lat"], axes=inputs.axes, localities=versions.encircled
+        )
+        if picked:
+            st.session_state[MAP_PICK] = picked
+            st.rerun()
+
+
 st.caption(t("cons.click"))
 
 kind = st.radio(
@@ -540,6 +563,8 @@ if kind == AXES:
     axis_numbers = numbering("axis")
     listed = table[table["status"].isin(statuses)]
     listed = listed.assign(axis_name=[axis_name(axes, a) for a in listed.index])  # the selector's names
+    axis_lines = inputs.axes.set_index("axis_id").geometry  # as the map draws them
+    on_map = axis_lines[axis_lines.index.isin(listed.index)]
     common.table(
         shown(listed, AXIS_COLUMNS, numbers=axis_numbers),
         t("cons.none_listed"),
@@ -662,6 +687,7 @@ elif kind == CROSSINGS:
     ]
     crossing_numbers = numbering("crossing")
     listed = table[table["status"].isin(statuses)]
+    on_map = crossings.geometry[crossings.index.isin(listed.index)]
     agreements = pd.Series(
         [crossing_agreement(k, n) for k, n in zip(listed["kind"], listed["name"], strict=True)],
         index=listed.index,
@@ -768,6 +794,7 @@ elif kind == CROSSINGS:
 else:
     only_now = st.checkbox(t("cons.only_now"), value=True)
     listed = episodes[episodes["in_force"]] if only_now else episodes
+    on_map = listed.geometry
     EPISODE_COLUMNS = [
         "locality",
         "adm3_pcode",
@@ -988,4 +1015,5 @@ else:
             )
             clear_form("encircled_form")
             st.rerun()
+draw_map(on_map)
 st.caption(t("cons.append_only"))

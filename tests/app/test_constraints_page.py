@@ -298,3 +298,58 @@ def test_a_save_with_no_band_chosen_on_the_live_map_uses_the_default_bands(
     assert list(constraints.road_status_history(store, "RN16-SEV-DOU")["status"]) == ["constrained", "closed"]
     changes = at.session_state["constraints_last_change"]["changes"]
     assert sorted(set(changes["hours"])) == sorted(DEFAULT_BANDS_H)
+
+
+def _fitted_bounds(at: AppTest) -> tuple[float, float, float, float]:
+    """(south, west, north, east) in degrees the page's map opens on (its FitCountry script)."""
+    import json
+
+    comp = next(
+        c for c in at.get("component_instance") if c.proto.component_name == "streamlit_folium.st_folium"
+    )
+    script = json.loads(comp.proto.json_args)["script"]
+    (s, w), (n, e) = json.loads(re.search(r"map\.fitBounds\((\[\[.*?\]\])", script).group(1))
+    return s, w, n, e
+
+
+def test_the_map_opens_on_the_records_listed_or_on_mali(page: tuple[AppTest, Path], model_inputs) -> None:  # noqa: ANN001
+    """The map opens fitted to what the table lists (French trial: constraints piled up near Mopti)."""
+    from geo.sources.admin import load_admin
+
+    at, store = page
+    versions = constraints.load_versions(store)
+    as_of = at.session_state["as_of"]
+    mali_w, mali_s, mali_e, mali_n = load_admin(model_inputs.data_dir, 1).to_crs(4326).total_bounds
+    lines = model_inputs.axes.set_index("axis_id").geometry.to_crs(4326)
+
+    def inside(bounds: tuple[float, float, float, float], extent: tuple[float, ...]) -> bool:
+        s, w, n, e = bounds
+        x0, y0, x1, y1 = extent
+        return s <= y0 and w <= x0 and n >= y1 and e >= x1
+
+    every_axis = _fitted_bounds(at)  # every axis listed at first
+    assert inside(every_axis, lines.total_bounds)
+    status = constraints.effective_road_status(versions, as_of, axes=constraints.known_axes())["status"]
+    closed = lines[lines.index.isin(status.index[status == "closed"])]
+    assert len(closed)
+    at.pills(key="axis_shown").set_value(["closed"]).run()
+    assert not at.exception, at.exception
+    s, w, n, e = _fitted_bounds(at)
+    assert inside((s, w, n, e), closed.total_bounds)
+    cw, cs, ce, cn = closed.total_bounds  # the closed axes with a margin, far less than the country
+    assert (n - s, e - w) == pytest.approx((max(cn - cs + 0.6, 1.0), max(ce - cw + 0.6, 1.0)))
+    assert (n - s) < (mali_n - mali_s) / 2
+    # none listed: the whole country
+    at.pills(key="axis_shown").set_value([]).run()
+    assert _fitted_bounds(at) == pytest.approx((mali_s - 0.3, mali_w - 0.3, mali_n + 0.3, mali_e + 0.3))
+    # the encircled localities in force
+    at.radio(key="constraints_kind").set_value("localities").run()
+    assert not at.exception, at.exception
+    from geo.model.reach import state_as_of
+
+    _, episodes = state_as_of(model_inputs, versions.road_status, versions.encircled, as_of)
+    in_force = episodes[episodes["in_force"]]
+    assert len(in_force)
+    s, w, n, e = _fitted_bounds(at)
+    assert inside((s, w, n, e), in_force.to_crs(4326).total_bounds)
+    assert (n - s) < (mali_n - mali_s)
