@@ -417,6 +417,32 @@ def table(frame: pd.DataFrame, empty: str, *, where: object = None, **kwargs: ob
         target.dataframe(frame, **kwargs)
 
 
+def wrapped_table(frame: pd.DataFrame, empty: str, *, where: object = None) -> None:
+    """Show ``frame`` as a static table whose every header and cell reads whole, wrapped to the page.
+
+    For tables of many columns with long text (sources, causes): ``st.dataframe`` keeps each
+    header and cell on one line and cuts them ("Physical (" for "Physical (road state,
+    flooding)", French trial at 1440 px); ``st.table`` wraps both within the page's width.
+    Its cells are Markdown: every text cell is escaped here (the headers are the catalogs'
+    text, trusted). The index is not shown.
+
+    Parameters
+    ----------
+    frame
+        The table as shown (labels, catalog headers, figures already written as text).
+    empty
+        Caption shown instead of a table without rows (catalog text, trusted Markdown).
+    where
+        Container drawn in (a tab, a column, an expander); None: the page.
+    """
+    target = st if where is None else where
+    if frame.empty:
+        target.caption(empty)
+        return
+    cells = frame.map(lambda v: markdown_text(v) if isinstance(v, str) else v)
+    target.table(cells, hide_index=True)
+
+
 def text_table(frame: pd.DataFrame, *, right: Sequence[str] = ()) -> None:
     """Show ``frame`` as a static table written in Markdown (header and cells escaped).
 

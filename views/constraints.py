@@ -390,9 +390,7 @@ def show_conflict(kind: str, exc: constraints.ConflictError, columns: list[str])
     cols = ["version_id", *columns, "recorded_by", "recorded_at"]
     newer = pd.DataFrame([{c: exc.current.get(c) for c in cols}])
     vocab = ENCIRCLED_STATUS if kind == "episode" else ROAD_STATUS
-    st.dataframe(
-        shown(newer, cols, status_vocab=vocab, numbers=numbering(kind)), hide_index=True, width="stretch"
-    )
+    common.wrapped_table(shown(newer, cols, status_vocab=vocab, numbers=numbering(kind)), "")
     st.session_state[f"based_on_{kind}"] = (exc.item, int(exc.current["version_id"]))
 
 
@@ -565,12 +563,7 @@ if kind == AXES:
     listed = listed.assign(axis_name=[axis_name(axes, a) for a in listed.index])  # the selector's names
     axis_lines = inputs.axes.set_index("axis_id").geometry  # as the map draws them
     on_map = axis_lines[axis_lines.index.isin(listed.index)]
-    common.table(
-        shown(listed, AXIS_COLUMNS, numbers=axis_numbers),
-        t("cons.none_listed"),
-        hide_index=True,
-        width="stretch",
-    )
+    common.wrapped_table(shown(listed, AXIS_COLUMNS, numbers=axis_numbers), t("cons.none_listed"))
     axis = st.selectbox(
         t("cons.axis"),
         list(axes.index),
@@ -581,7 +574,7 @@ if kind == AXES:
     history = constraints.road_status_history(store, axis)
     with st.expander(common.tn("cons.history", len(history), item=item), expanded=False):
         columns = ["version_id", *AXIS_COLUMNS[1:-1], "superseded_by"]
-        common.table(shown(history, columns, numbers=axis_numbers), t("cons.no_history"), hide_index=True)
+        common.wrapped_table(shown(history, columns, numbers=axis_numbers), t("cons.no_history"))
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     based_on = form_base("axis", axis, int(history["version_id"].max()) if len(history) else 0)
     with st.form(form_key("road_status_form"), clear_on_submit=False, enter_to_submit=False):
@@ -693,11 +686,8 @@ elif kind == CROSSINGS:
         index=listed.index,
         dtype=object,
     )
-    common.table(
-        shown(listed, CROSSING_COLUMNS, numbers=crossing_numbers, agreement=agreements),
-        t("cons.none_listed"),
-        hide_index=True,
-        width="stretch",
+    common.wrapped_table(
+        shown(listed, CROSSING_COLUMNS, numbers=crossing_numbers, agreement=agreements), t("cons.none_listed")
     )
     crossing = st.selectbox(
         t("cons.crossing"),
@@ -709,7 +699,7 @@ elif kind == CROSSINGS:
     agreement = crossing_agreement(crossings["kind"].get(crossing), crossings["name"].get(crossing))
     history = constraints.crossing_status_history(store, crossing)
     with st.expander(common.tn("cons.history", len(history), item=item), expanded=False):
-        common.table(
+        common.wrapped_table(
             shown(
                 history,
                 ["version_id", *CROSSING_COLUMNS[3:-1], "superseded_by"],
@@ -717,7 +707,6 @@ elif kind == CROSSINGS:
                 agreement=agreement,
             ),
             t("cons.no_history"),
-            hide_index=True,
         )
     current = [int(v) for v in history.loc[history["superseded_by"].isna(), "version_id"]]
     with st.form(form_key("crossing_status_form"), clear_on_submit=False, enter_to_submit=False):
@@ -809,11 +798,9 @@ else:
         "recorded_by",
         "recorded_at",
     ]
-    common.table(
+    common.wrapped_table(
         shown(listed, EPISODE_COLUMNS, status_vocab=ENCIRCLED_STATUS),
         t("cons.no_episode_now") if only_now else t("cons.no_episode"),
-        hide_index=True,
-        width="stretch",
     )
     names = sorted(set(versions.encircled["locality"]))
     saved = st.session_state.pop(SAVED_LOCALITY, None)
@@ -864,15 +851,14 @@ else:
     current = history[history["superseded_by"].isna()]
     if locality != NEW:
         with st.expander(common.tn("cons.history", len(history), item=md(locality)), expanded=False):
-            st.dataframe(
+            common.wrapped_table(
                 shown(
                     history,
                     ["version_id", "episode_id", *EPISODE_COLUMNS[2:], "superseded_by"],
                     status_vocab=ENCIRCLED_STATUS,
                     numbers=constraints.version_numbers(history, "episode_id"),
                 ),
-                hide_index=True,
-                width="stretch",
+                t("cons.no_history"),
             )
     by_id = current.set_index("episode_id")
     labels = {NEW: t("cons.new_episode")} | {e: episode_label(row) for e, row in by_id.iterrows()}

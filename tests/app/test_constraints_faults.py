@@ -72,7 +72,7 @@ def test_conflicting_save_shows_the_newer_version(
         "and save again"
     )
     assert [e.value for e in at.error] == [f"Not saved: someone else changed it first. {md(message)}"]
-    shown = at.dataframe[-1].value
+    shown = at.table[-1].value
     assert list(shown["Version"]) == [str(n_other)] and list(shown["Recorded by"]) == ["Advisor B"]
     assert constraints.axis_head(store, AXIS) == other.version_id  # nothing of A's was written
     # having seen it, the advisor saves again: now based on the newer version, accepted

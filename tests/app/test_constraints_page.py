@@ -57,7 +57,7 @@ def test_record_closure_reports_reach_change(page: tuple[AppTest, Path]) -> None
     other.session_state["as_of"] = __import__("datetime").date(2025, 12, 1)
     other.session_state["auth_role"] = "advisor"
     other.run()
-    table = other.dataframe[0].value  # labels, never codes (views/constraints.py)
+    table = other.table[0].value  # labels, never codes (views/constraints.py)
     assert table.at["RN16-SEV-DOU", "Status"] == ROAD_STATUS.label("closed", "en")
     assert table.at["RN16-SEV-DOU", "Recorded by"] == "Advisor A"
     assert table.at["RN16-SEV-DOU", "Valid from"] == "1 December 2025"
@@ -175,7 +175,7 @@ def test_the_table_names_axes_and_sources_as_people_read_them(page: tuple[AppTes
     from geo.sources.curated import read_sources
 
     at, store = page
-    table = at.dataframe[0].value
+    table = at.table[0].value.map(_plain)  # Markdown cells, escaped (views.common.wrapped_table)
     axes = constraints.known_axes()
     picker = at.selectbox(key="pick_axis")
     assert list(table["Axis"]) == [picker.format_func(a) for a in table.index]  # the selector's names

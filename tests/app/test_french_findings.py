@@ -55,7 +55,7 @@ def test_constraints_page_lists_are_toggles_and_seed_recorder_is_in_words(french
         "Fermée",
         "Statut inconnu",
     ]
-    table = at.dataframe[0].value
+    table = at.table[0].value
     recorders = set(table["Enregistré par"])
     assert "seed" not in recorders and i18n.tr("common.seed_recorder", "fr") in recorders  # finding 10
 

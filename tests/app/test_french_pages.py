@@ -109,7 +109,7 @@ def visible_texts(at: AppTest) -> list[str]:
                 texts.append(proto.placeholder)
     for e in at.get("metric"):
         texts.append(str(e.label))
-    for e in at.get("arrow_data_frame"):
+    for e in [*at.get("arrow_data_frame"), *at.get("table")]:
         texts += [str(c) for c in e.value.columns]
     for e in at.get("spinner"):
         texts.append(str(getattr(e, "text", "")))

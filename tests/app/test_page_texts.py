@@ -142,10 +142,10 @@ def test_constraints_page_names_items_and_shows_no_none(
     at = _page("constraints.py", lang, "advisor", monkeypatch)
     at.run()
     assert not at.exception, at.exception
-    _country_in_view(_map_script(at))
+    assert "imperial: false" in _map_script(at)  # its view: test_constraints_page (the records listed)
     # axis heading: the route and places, not the id
     assert at.subheader[0].value == tr("cons.record_status", lang, item="RN16 Sévaré–Douentza")
-    axes = at.dataframe[0].value
+    axes = at.table[0].value
     escort = axes[tr("cons.col.escort_kmh", lang)]
     assert escort.str.fullmatch(r"\d*").all()  # km/h, or empty when no escort applies: never "None"
     seeded_row = axes[axes[tr("cons.col.axis_name", lang)] == "RN16 Sévaré–Douentza"]  # the selector's name
