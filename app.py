@@ -13,6 +13,7 @@ from geo.products.i18n import LANG_NAMES, LANGS
 from views.auth import JUST_SIGNED_IN_KEY, login_sidebar, save_language, visible_pages
 from views.common import (
     LANG_KEY,
+    PILLS_CSS,
     init_state,
     keep_notice_for,
     lang,
@@ -29,7 +30,7 @@ st.set_page_config(page_title=t("app.page_title"), layout="wide")
 # empty date fields written in the session's language (jj/mm/aaaa), not Streamlit's fixed dd/mm/yyyy.
 # Streamlit's help icons keep its fixed English name ("Help for ..."): a script renaming them
 # made each page cost 40-55 % more browser CPU (Chromium, per page), too much for 10 viewers
-st.html(f"<style>{widget_texts_css()}</style>")
+st.html(f"<style>{widget_texts_css()}\n{PILLS_CSS}</style>")  # and toggles whose text wraps
 
 ROOT = Path(__file__).resolve().parent
 #: (script, catalog key of the title). A page is listed only when its script exists. No page

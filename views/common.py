@@ -117,6 +117,17 @@ WIDGET_TEXTS = (
 )
 
 
+#: CSS of every page: a toggle (``st.pills``, :func:`pick_many`) whose text is wider than its
+#: column wraps it onto more lines. Streamlit 1.67 cuts it to one line with an ellipsis ("UCDP
+#: GED (événements géolocali…", AMRF categories in the Incidents page's sidebar, French trial).
+PILLS_CSS = (
+    '[data-testid="stButtonGroup"] button { height: auto; min-height: 2rem; white-space: normal;'
+    " text-align: left; }\n"
+    '[data-testid="stButtonGroup"] button * { height: auto; white-space: normal; overflow: visible;'
+    " text-overflow: clip; }"
+)
+
+
 def widget_texts_css(language: str | None = None) -> str:
     """CSS that writes Streamlit's own untranslatable widget texts in the language.
 

@@ -1,8 +1,10 @@
-"""The Constraints page in Chromium at 1440x900: every table reads whole, in English and French.
+"""Texts that read whole in Chromium at 1440x900, in English and French (French trial).
 
-Found in a French trial: the constraints tables (``st.dataframe``) cut their columns at 1440 px
-("Physical (" for the cause "Physical (road state, flooding)"); they are now static tables
-that wrap their text within the page (``views.common.wrapped_table``).
+- The Constraints page's tables (``st.dataframe``) cut their columns at 1440 px ("Physical ("
+  for the cause "Physical (road state, flooding)"); they are now static tables that wrap their
+  text within the page (``views.common.wrapped_table``).
+- The Incidents page's sidebar filters cut their long choices to one line ("UCDP GED
+  (événements géolocali…", AMRF categories); they now wrap (``views.common.PILLS_CSS``).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ TABLES_JS = """els => els.filter(e => e.offsetParent !== null).map(e => {
 @pytest.fixture(scope="module")
 def app_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     require_chromium()
-    tmp = tmp_path_factory.mktemp("constraints_tables")
+    tmp = tmp_path_factory.mktemp("readable")
     with running_app(data_dir, tmp, user=USER, password=PASSWORD, role="advisor", lang="en") as url:
         yield url
 
@@ -70,4 +72,37 @@ def test_constraints_tables_read_whole_in_english_and_french(app_url: str) -> No
         page.get_by_test_id("stSidebar").get_by_text("Français", exact=True).click()
         page.get_by_role("heading", name=tr("cons.title", "fr")).wait_for(timeout=120_000)
         _check_parts(page, "fr")
+    assert errors == []
+
+
+#: The texts (choices of toggles, widget labels) run past their box, for the elements given.
+CUT_JS = """els => els.filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.innerText)"""
+
+
+def _sidebar_filters(page, lang: str) -> None:  # noqa: ANN001
+    """Check the Incidents page's sidebar: every filter's label and choice reads whole."""
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text(tr("incidents.filters", lang)).wait_for(timeout=120_000)
+    page.wait_for_timeout(2000)
+    choices = sidebar.locator('[data-testid="stButtonGroup"] button p')
+    texts = choices.evaluate_all("els => els.map(e => e.innerText)")
+    assert tr("incidents.source.ucdp", lang) in texts, texts  # the longest source name
+    assert choices.evaluate_all(CUT_JS) == []
+    labels = sidebar.get_by_test_id("stWidgetLabel").locator("p")
+    assert tr("page.amrf", lang) in labels.evaluate_all("els => els.map(e => e.innerText)")
+    assert labels.evaluate_all(CUT_JS) == []
+    sidebar.screenshot(path=str(ARTIFACTS / f"incidents_sidebar_{lang}.png"))
+
+
+def test_incident_filters_read_whole_in_english_and_french(app_url: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with browser_page() as (page, errors):
+        page.goto(app_url)
+        sign_in(page, USER, PASSWORD, "advisor", "en")
+        page.get_by_test_id("stSidebar").get_by_role("link", name=tr("nav.incidents", "en")).click()
+        _sidebar_filters(page, "en")
+        page.get_by_test_id("stSidebar").get_by_text("Français", exact=True).click()
+        page.get_by_role("heading", name=tr("incidents.filters", "fr")).wait_for(timeout=120_000)
+        _sidebar_filters(page, "fr")
     assert errors == []
