@@ -57,6 +57,11 @@ _DISPLAY_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Every ASCII punctuation character (CommonMark lets a backslash escape any of them).
 _MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+#: GitHub's autolink literals (``http://``, ``www.``, ``a@b.org``) become links in Streamlit's
+#: Markdown even with every punctuation mark escaped: a word joiner (U+2060, not drawn) after
+#: the scheme, after ``www`` and after ``@`` keeps them text.
+_MD_AUTOLINK = re.compile(r"(?i)(?:https?|ftp|mailto|xmpp)(?=\\:)|www(?=\\\.)|\\@")
+WORD_JOINER = "\u2060"
 # Characters json.dumps leaves in a string that still mean something around a script:
 # ``<``/``>`` (``</script>``, ``<!--``), ``&``, quotes, backtick and ``$`` (template
 # literals), and the line/paragraph separators (line ends for old JavaScript engines).
@@ -211,8 +216,10 @@ def markdown_text(value: Any) -> str:
     Every ASCII punctuation character gets a backslash (CommonMark's escape), so links,
     images (``![x](http://...)``), raw HTML, emphasis, code, headings, lists, tables,
     math (``$``), Streamlit's colour and icon directives (``:red[...]``, ``:material/...:``)
-    and emoji shortcodes all stay text; line breaks become spaces (no new block can
-    start) and controls and bidi overrides become U+FFFD. Use it for every user value put
+    and emoji shortcodes all stay text; bare addresses (``http://``, ``www.``, e-mail)
+    get an invisible word joiner (:data:`WORD_JOINER`) that keeps GitHub's autolinks from
+    making them links; line breaks become spaces (no new block can start) and controls
+    and bidi overrides become U+FFFD. Use it for every user value put
     into ``st.markdown``, ``st.caption``, ``st.write``, ``st.error``/``warning``/``info``/
     ``success``, widget labels and expander or tab titles.
 
@@ -226,7 +233,7 @@ def markdown_text(value: Any) -> str:
     str
     """
     text = display_text(value).replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
-    return _MD_PUNCT.sub(r"\\\1", text)
+    return _MD_AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, _MD_PUNCT.sub(r"\\\1", text))
 
 
 def xml_text(value: Any) -> str:
