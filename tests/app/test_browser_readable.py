@@ -61,20 +61,6 @@ def _check_parts(page, lang: str) -> None:  # noqa: ANN001
         page.screenshot(path=str(ARTIFACTS / f"constraints_{part}_{lang}.png"))
 
 
-def test_constraints_tables_read_whole_in_english_and_french(app_url: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with browser_page() as (page, errors):
-        page.goto(app_url)
-        sign_in(page, USER, PASSWORD, "advisor", "en")
-        page.get_by_test_id("stSidebar").get_by_role("link", name=tr("nav.constraints", "en")).click()
-        page.get_by_role("heading", name=tr("cons.title", "en")).wait_for(timeout=120_000)
-        _check_parts(page, "en")
-        page.get_by_test_id("stSidebar").get_by_text("Français", exact=True).click()
-        page.get_by_role("heading", name=tr("cons.title", "fr")).wait_for(timeout=120_000)
-        _check_parts(page, "fr")
-    assert errors == []
-
-
 #: The texts (choices of toggles, widget labels) run past their box, for the elements given.
 CUT_JS = """els => els.filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
   .map(e => e.innerText)"""
@@ -95,14 +81,24 @@ def _sidebar_filters(page, lang: str) -> None:  # noqa: ANN001
     sidebar.screenshot(path=str(ARTIFACTS / f"incidents_sidebar_{lang}.png"))
 
 
-def test_incident_filters_read_whole_in_english_and_french(app_url: str) -> None:
+def test_constraints_tables_and_incident_filters_read_whole_in_english_and_french(app_url: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def sidebar_link(page, key: str, lang: str):  # noqa: ANN001, ANN202
+        return page.get_by_test_id("stSidebar").get_by_role("link", name=tr(key, lang))
+
     with browser_page() as (page, errors):
         page.goto(app_url)
         sign_in(page, USER, PASSWORD, "advisor", "en")
-        page.get_by_test_id("stSidebar").get_by_role("link", name=tr("nav.incidents", "en")).click()
+        sidebar_link(page, "nav.constraints", "en").click()
+        page.get_by_role("heading", name=tr("cons.title", "en")).wait_for(timeout=120_000)
+        _check_parts(page, "en")
+        sidebar_link(page, "nav.incidents", "en").click()
         _sidebar_filters(page, "en")
         page.get_by_test_id("stSidebar").get_by_text("Français", exact=True).click()
         page.get_by_role("heading", name=tr("incidents.filters", "fr")).wait_for(timeout=120_000)
         _sidebar_filters(page, "fr")
+        sidebar_link(page, "nav.constraints", "fr").click()
+        page.get_by_role("heading", name=tr("cons.title", "fr")).wait_for(timeout=120_000)
+        _check_parts(page, "fr")
     assert errors == []
