@@ -13,16 +13,16 @@ started together (with ``--warm``, after one session has opened the live map: a 
 that has been up, its pages visited once; without it, a server just started, timed from its
 health check):
 
-1. open the app (public page), sign in through the sidebar form;
-2. click "Live map" and wait until the map is drawn (the Leaflet frame holds its
-   vector layers: reach polygons, roads, markers);
-3. switch to "Positions" (its title drawn), then back to the live map (drawn again).
+1. open the app (public page), sign in through the sidebar form: a sign-in opens the live
+   map (``app.py``); wait until the map is drawn (the Leaflet frame holds its vector
+   layers: reach polygons, roads, markers);
+2. switch to "Positions" (its title drawn), then back to the live map (drawn again).
 
-Printed: p50 / p90 / max of sign-in (submit to "Signed in as"), live map (click to
-map drawn), page switch and switch back; lost clicks (a click whose page did not come
-within ``--timeout`` s, then clicked again) and lost form submissions (a sign-in whose
-"Signed in as" did not come, submitted again). Then, with the other sessions idle, the
-warm single-viewer times (median of 3): click to live map drawn (target <= 3 s) and page
+Printed: p50 / p90 / max of sign-in (submit to "Signed in as"), live map (submit to
+map drawn: the user asked for it by signing in), page switch and switch back; lost clicks
+(a click whose page did not come within ``--timeout`` s, then clicked again) and lost form
+submissions (a sign-in whose "Signed in as" did not come, submitted again). Then, the other sessions idle,
+the warm single-viewer times (median of 3): click to live map drawn (target <= 3 s) and page
 switch (target <= 2 s). Finally, how many times each shared result was computed during
 the load, read from the server's ``app compute <kind> #<n>`` lines
 (``views.common.counted``): with every viewer on the same state, the reach should be
@@ -161,7 +161,7 @@ class Viewer:
         self.lost_clicks = 0
         self.lost_forms = 0
         self.failed: list[str] = []
-        self.clicked_at = self.title_at = 0.0
+        self.clicked_at = self.title_at = self.submitted_at = 0.0
 
     async def map_drawn(self) -> None:
         """Wait until the live map's title and its Leaflet vector layers are drawn."""
@@ -187,7 +187,7 @@ class Viewer:
             await sidebar.get_by_role("textbox", name="User name").fill(self.name)
             await sidebar.get_by_role("textbox", name="Password").fill(PASSWORD)
             await sidebar.get_by_role("button", name="Sign in").click()
-            start = start or time.perf_counter()
+            start = self.submitted_at = start or time.perf_counter()
             try:
                 await self.page.wait_for_function(
                     SIGNED_IN, arg=signed_in, polling=POLL_MS, timeout=self.timeout_ms
@@ -224,8 +224,9 @@ async def _session(browser, url: str, name: str, timeout_s: float, positions_tit
         await v.page.goto(url, timeout=v.timeout_ms * 3)
         await v.heading("Public snapshots")()
         await v.sign_in()
-        if "sign_in" in v.times:
-            await v.open("Live map", "live_map", v.map_drawn)
+        if "sign_in" in v.times:  # a sign-in opens the live map: timed from the submission
+            await v.map_drawn()
+            v.times["live_map"] = time.perf_counter() - v.submitted_at
             await v.open("Positions", "switch", v.heading(positions_title))
             await v.open("Live map", "back_to_map", v.map_drawn)
     except Exception as exc:  # noqa: BLE001 - reported with the figures
@@ -343,7 +344,7 @@ async def _run(url: str, args: argparse.Namespace, log: Path, pid: int) -> None:
                   f"{load0[0]:.2f} before, {load1[0]:.2f} after (1 min; {os.cpu_count()} cores)")  # fmt: skip
             for what, label in (
                 ("sign_in", "sign-in (submit to signed in)"),
-                ("live_map", "live map (click to drawn)"),
+                ("live_map", "live map (sign-in to drawn)"),
                 ("switch", "page switch (to Positions)"),
                 ("back_to_map", "back to live map (drawn)"),
             ):
