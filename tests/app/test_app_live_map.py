@@ -134,6 +134,7 @@ def test_warm_up_leaves_nothing_for_the_first_viewer(
     common._warm_up_thread.clear()
     common.reach.clear()
     common.reach_before.clear()
+    common._encircled_population.clear()  # filled by an earlier test in this process otherwise
     maps._shared_document.clear()
     before = dict(common.COMPUTED)
     AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()  # the sign-in page
