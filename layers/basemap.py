@@ -49,7 +49,8 @@ def make_map(
         the st_folium component, see ../shared/STACK.md). Popups therefore use
         ``layers.style.HtmlPopup`` or a feature's ``popup`` (``layers.style.feature_layer``),
         not ``folium.Popup`` (which needs jQuery). Its header holds :data:`MAP_CSS`. The
-        mouse wheel zooms it only after a click on it (:class:`WheelAfterClick`).
+        mouse wheel zooms it only after a click on it (:class:`WheelAfterClick`); a popup
+        opens below the controls of its top right corner (:class:`PopupsBelowControls`).
     """
     m = folium.Map(
         location=location,
@@ -63,6 +64,7 @@ def make_map(
     )
     m.add_child(MetricScale())
     m.add_child(WheelAfterClick())
+    m.add_child(PopupsBelowControls())
     m.default_js = [("leaflet", f"{asset_base}/leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", f"{asset_base}/leaflet/leaflet.css")]
     m.get_root().header.add_child(folium.Element(MAP_CSS))
@@ -104,6 +106,60 @@ class WheelAfterClick(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "WheelAfterClick"
+
+
+#: Room left between a popup and the controls above it (px).
+CONTROL_GAP_PX = 6
+
+
+class PopupsBelowControls(MacroElement):
+    """A popup opens below the controls of the map's top right corner (the layer control).
+
+    Leaflet pans a popup into the view :data:`CONTROL_GAP_PX` inside its edges only, so a
+    popup opened near the top right had its close button under the layer control (found in a
+    French trial). When a popup of this map pans itself into view (Leaflet's ``_adjustPan``),
+    its top is kept below the lowest control of the top right corner, measured then (one
+    box per control, no listener): the map pans down if needed. A popup's own
+    ``autoPanPaddingTopLeft`` is kept when it asks for more room.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    var gap = {{ this.gap_px }};
+    map._popupTop = function () {
+        // the bottom of the lowest control in the top right corner, px from the map's top
+        var corner = map._controlCorners && map._controlCorners.topright;
+        if (!corner) { return 0; }
+        var top = map.getContainer().getBoundingClientRect().top, bottom = 0;
+        for (var i = 0; i < corner.children.length; i++) {
+            var b = corner.children[i].getBoundingClientRect();
+            if (b.height) { bottom = Math.max(bottom, b.bottom - top); }
+        }
+        return bottom ? Math.ceil(bottom + gap) : 0;
+    };
+    if (!L.Popup.prototype._belowControls) {
+        var adjust = L.Popup.prototype._adjustPan;
+        L.Popup.include({_belowControls: true, _adjustPan: function () {
+            var top = this._map && this._map._popupTop ? this._map._popupTop() : 0;
+            if (this._ownPaddingTopLeft === undefined) {
+                this._ownPaddingTopLeft = this.options.autoPanPaddingTopLeft || null;
+            }
+            if (top) {
+                var own = L.point(this._ownPaddingTopLeft || this.options.autoPanPadding);
+                this.options.autoPanPaddingTopLeft = L.point(own.x, Math.max(own.y, top));
+            }
+            return adjust.apply(this, arguments);
+        }});
+    }
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "PopupsBelowControls"
+        self.gap_px = CONTROL_GAP_PX
 
 
 #: Mali's extent with a margin, ``[[south, west], [north, east]]`` (degrees): the whole country,

@@ -42,7 +42,10 @@ def live_legend_entries(
     with_hubs: bool = True,
     with_incidents: bool = True,
 ) -> list[tuple[str, str, str]]:
-    """Legend rows of the live map (:class:`layers.basemap.Legend` entries), in ``lang``.
+    """Legend rows of the live map (:class:`layers.basemap.Legend` entries), in ``lang``, compact.
+
+    Rows that are short sit side by side (``"inline:"`` entries, as the donor snapshot's):
+    hub and town, the road statuses, the other roads, rivers and crossings, each hub's reach.
 
     Also the legend of other maps drawn with the same layers (the Constraints page's: no
     hub, no incident).
@@ -66,9 +69,9 @@ def live_legend_entries(
     """
     entries: list[tuple[str, str, str]] = [("head", "", tr("map.head_points", lang))]
     if with_hubs:
-        entries.append(("symbol:hub", "#ffffff", tr("map.hub", lang)))
+        entries.append(("inline:symbol:hub", "#ffffff", tr("map.hub", lang)))
     entries += [
-        ("symbol:town", "#ffffff", tr("map.town", lang)),
+        ("inline:symbol:town", "#ffffff", tr("map.town", lang)),
         ("symbol:noentry", ENCIRCLED_ACTIVE, tr("map.encircled_in_force", lang)),
         ("symbol:noentry", ENCIRCLED_INACTIVE, tr("map.encircled_other", lang)),
     ]
@@ -76,30 +79,31 @@ def live_legend_entries(
         entries.append(("dot", SOURCE_COLOURS["ucdp"], tr("map.incident", lang)))
     if with_positions:
         entries.append(("fill", ENDORSED_COLOUR, tr("positions.legend", lang)))
+    # the statuses in a row, the schematic axes on their own line, the other roads in a row
     entries.append(("head", "", tr("legend_roads", lang)))
-    entries += [("line", ROAD_STATUS_COLOUR[s], ROAD_STATUS.label(s, lang)) for s in ROAD_STATUS]
+    entries += [("inline:line", ROAD_STATUS_COLOUR[s], ROAD_STATUS.label(s, lang)) for s in ROAD_STATUS]
     entries += [
         ("dashed", "#555555", tr("schematic", lang)),
-        ("line", BASE_ROAD_COLOUR, tr("road_base", lang)),
+        ("inline:line", BASE_ROAD_COLOUR, tr("road_base", lang)),
     ]
     if with_network:
         entries += [
-            ("dashed" if dashed else "line", colour, tr(f"net_{surface}", lang))
+            ("inline:dashed" if dashed else "inline:line", colour, tr(f"net_{surface}", lang))
             for surface, (colour, dashed) in NETWORK_STYLE.items()
         ]
     if with_water or crossing_kinds:
         entries.append(("head", "", tr("map.head_water", lang)))
     if with_water:
-        entries.append(("line", RIVER_COLOUR, tr("river", lang)))
+        entries.append(("inline:line", RIVER_COLOUR, tr("river", lang)))
     entries += [
-        (f"symbol:{k}", ROAD_STATUS_COLOUR["open"], tr(f"crossing_{k}", lang))
+        (f"inline:symbol:{k}", ROAD_STATUS_COLOUR["open"], tr(f"crossing_{k}", lang))
         for k in CROSSING_KINDS
         if k in crossing_kinds
     ]
     if reach_hubs:
         entries.append(("head", "", tr("map.head_reach", lang)))
         entries += [
-            ("fill", hub_colour(h), tr("map.reach_of", lang, hub=hub_label(hubs.at[h, "name"])))
+            ("inline:fill", hub_colour(h), tr("map.reach_of", lang, hub=hub_label(hubs.at[h, "name"])))
             for h in reach_hubs
         ]
     return entries
@@ -183,11 +187,16 @@ def build_live_map(
     Returns
     -------
     folium.Map
-        With a layer control (top right) and a folding legend (top left, over Mauritania).
+        With a layer control (top right) and a folding legend (top left, over Mauritania):
+        the map opens with the legend unfolded and clear of the country's outline, or folded
+        when no view near the fit keeps it clear or it would scroll
+        (:func:`layers.basemap.fit_country` with ``clear_legend``).
     """
     m = make_map() if asset_base is None else make_map(asset_base=asset_base)
     add_symbol_css(m)
-    fit_country(m, admin1)
+    # the view keeps the unfolded legend (top left) off the country, folded if it cannot
+    # (the donor snapshot's mechanism: layers.basemap.FitCountry)
+    fit_country(m, admin1, clear_legend=True)
     build_admin_layer(admin1, level=1, lang=lang).add_to(m)
     build_admin_layer(admin2, level=2, lang=lang).add_to(m)
     if admin3 is not None:
@@ -237,5 +246,5 @@ def build_live_map(
         with_water=water is not None and len(water) > 0,
         with_positions=positions is not None and len(positions) > 0,
     )
-    m.add_child(Legend(tr("map.as_of", lang, date=format_date(as_of, lang)), entries))
+    m.add_child(Legend(tr("map.as_of", lang, date=format_date(as_of, lang)), entries, folded=False))
     return m
