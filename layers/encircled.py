@@ -103,6 +103,38 @@ def episode_tip(row: object, lang: str, as_of: dt.date | None = None) -> str:
     return tr("mpop.encircled_tip_past", lang, name=name)
 
 
+def unconfirmed_in_force(episodes: pd.DataFrame, as_of: dt.date | None, stale_days: int | None) -> pd.Series:
+    """Whether each episode is in force yet not confirmed for more than ``stale_days`` days on ``as_of``.
+
+    The print map's rule (:func:`geo.products.staleness.episode_stale`: last confirmed, else
+    begun, before ``as_of`` minus ``stale_days``). Such an episode still applies (the model
+    still blocks it): its sign stays the in-force one, ringed (``noentry_unconfirmed``).
+
+    Parameters
+    ----------
+    episodes
+        Episodes with ``in_force``, ``since`` and ``last_confirmed``.
+    as_of, stale_days
+        Date of the map and days (>= 0); either None: no episode is marked.
+
+    Returns
+    -------
+    pandas.Series
+        Booleans aligned on ``episodes``' index.
+    """
+    if as_of is None or stale_days is None:
+        return pd.Series(False, index=episodes.index, dtype=bool)
+    return pd.Series(
+        [
+            bool(row["in_force"])
+            and episode_stale(row.get("last_confirmed"), row.get("since"), as_of, stale_days)
+            for _, row in episodes.iterrows()
+        ],
+        index=episodes.index,
+        dtype=bool,
+    )
+
+
 def build_encircled_layer(
     episodes: gpd.GeoDataFrame,
     *,
@@ -113,6 +145,11 @@ def build_encircled_layer(
     stale_days: int | None = None,
 ) -> folium.FeatureGroup:
     """Encircled localities: a no-entry sign (red in force, grey otherwise) and the no-entry radius.
+
+    Grey is every episode not in force on ``as_of``: lifted or ended, not yet begun, or of
+    unknown status past its last confirmation (``geo.sources.curated.encircled_as_of``). An
+    episode in force but not confirmed for ``stale_days`` keeps its red sign, ringed by a
+    dashed grey circle (:func:`unconfirmed_in_force`), as on the print map.
 
     The sign (a disc crossed by a white bar, :mod:`layers.symbols`) is a shape no other
     point of the map uses, so an encircled locality is not mistaken for an incident.
@@ -129,8 +166,8 @@ def build_encircled_layer(
         Language of the layer name and of the population line (``{"fr", "en"}``).
     as_of, stale_days
         Date of the map and the days (>= 0) after which an episode in force not confirmed
-        since reads stale (:mod:`geo.products.staleness`, as on the print map): its popup
-        says so and its tooltip adds "to be confirmed". None: no staleness mark.
+        since reads stale (:mod:`geo.products.staleness`, as on the print map): its sign is
+        ringed, its popup says so and its tooltip adds "to be confirmed". None: no mark.
 
     Returns
     -------
@@ -148,14 +185,9 @@ def build_encircled_layer(
     # one marker per locality: the episode in force, else the latest
     pts = pts.sort_values(["in_force", "since"]).groupby("locality", sort=False).tail(1)
     rows, geoms = [], []
-    for _, row in pts.iterrows():
+    unconfirmed = unconfirmed_in_force(pts, as_of, stale_days)
+    for stale, (_, row) in zip(unconfirmed, pts.iterrows(), strict=True):
         colour = ENCIRCLED_ACTIVE if row["in_force"] else ENCIRCLED_INACTIVE
-        stale = (
-            bool(row["in_force"])
-            and as_of is not None
-            and stale_days is not None
-            and episode_stale(row.get("last_confirmed"), row.get("since"), as_of, stale_days)
-        )
         fields = [
             (tr("mpop.status", lang), episode_state(row, lang, as_of)),
             (tr("mpop.since", lang), popup_day(row["since"], lang)),
@@ -181,7 +213,7 @@ def build_encircled_layer(
             {
                 "popup": popup,
                 "tip": tip,
-                "icon": symbol_icon("noentry", colour),
+                "icon": symbol_icon("noentry_unconfirmed" if stale else "noentry", colour),
                 "z": 500,
             }
         )

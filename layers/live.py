@@ -9,11 +9,11 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.products.cartography import ENCIRCLED_INACTIVE, NETWORK_STYLE, RIVER_COLOUR
-from geo.products.i18n import format_date, tr
+from geo.products.i18n import format_date, tr, tr_count
 from geo.vocab import ROAD_STATUS
 from layers.admin import build_admin_layer
 from layers.basemap import Legend, fit_country, make_map
-from layers.encircled import build_encircled_layer
+from layers.encircled import build_encircled_layer, unconfirmed_in_force
 from layers.hubs import build_hubs_layer, hub_label
 from layers.incidents import SOURCE_COLOURS, build_incidents_layer
 from layers.places import build_towns_layer
@@ -41,6 +41,7 @@ def live_legend_entries(
     with_positions: bool = False,
     with_hubs: bool = True,
     with_incidents: bool = True,
+    unconfirmed_days: int | None = None,
 ) -> list[tuple[str, str, str]]:
     """Legend rows of the live map (:class:`layers.basemap.Legend` entries), in ``lang``, compact.
 
@@ -66,6 +67,16 @@ def live_legend_entries(
         Whether markers of common positions are drawn.
     with_hubs, with_incidents
         Whether hubs and incidents are drawn.
+    unconfirmed_days
+        ``stale_days`` when an encirclement drawn in force carries the unconfirmed ring
+        (:func:`layers.encircled.unconfirmed_in_force`): a row in the print map's words
+        ("Non confirmé depuis plus de 90 jours"); None: no row.
+
+    Notes
+    -----
+    The grey sign is every episode not in force on the map's date (lifted or ended, not yet
+    begun, unknown status past its last confirmation), and its row says so; an episode in
+    force but unconfirmed stays red (the model still blocks it), ringed.
     """
     entries: list[tuple[str, str, str]] = [("head", "", tr("map.head_points", lang))]
     if with_hubs:
@@ -73,8 +84,11 @@ def live_legend_entries(
     entries += [
         ("inline:symbol:town", "#ffffff", tr("map.town", lang)),
         ("symbol:noentry", ENCIRCLED_ACTIVE, tr("map.encircled_in_force", lang)),
-        ("symbol:noentry", ENCIRCLED_INACTIVE, tr("map.encircled_other", lang)),
     ]
+    if unconfirmed_days is not None:
+        days = tr_count("count.days", unconfirmed_days, lang)
+        entries.append(("symbol:noentry_unconfirmed", ENCIRCLED_ACTIVE, tr("stale", lang, days=days)))
+    entries.append(("symbol:noentry", ENCIRCLED_INACTIVE, tr("map.encircled_not_in_force", lang)))
     if with_incidents:
         entries.append(("dot", SOURCE_COLOURS["ucdp"], tr("map.incident", lang)))
     if with_positions:
@@ -182,7 +196,8 @@ def build_live_map(
         Days (>= 0) after which a closed or constrained axis or crossing, or an encirclement
         in force, not confirmed since ``as_of`` minus that many days is marked stale in its
         popup and tooltip (:mod:`geo.products.staleness`, the print map's rule;
-        ``geo.config.Settings.stale_days``). None: no mark.
+        ``geo.config.Settings.stale_days``); such an encirclement's sign is ringed, with a
+        legend row. None: no mark.
 
     Returns
     -------
@@ -245,6 +260,7 @@ def build_live_map(
         with_network=network is not None and len(network) > 0,
         with_water=water is not None and len(water) > 0,
         with_positions=positions is not None and len(positions) > 0,
+        unconfirmed_days=stale_days if unconfirmed_in_force(episodes, as_of, stale_days).any() else None,
     )
     m.add_child(Legend(tr("map.as_of", lang, date=format_date(as_of, lang)), entries, folded=False))
     return m

@@ -2,7 +2,9 @@
 
 Every symbol is a Leaflet ``divIcon`` styled by CSS (no image, no icon font, no CDN):
 hubs are squares in the hub's colour, encircled localities a no-entry sign (a disc
-crossed by a white bar), towns small white dots, and river crossings a bar (bridge), a
+crossed by a white bar; ringed by a dashed grey circle, kind ``noentry_unconfirmed``, when
+the encirclement in force is not confirmed for ``Settings.stale_days``, the print map's
+mark: ``geo.products.printmap``), towns small white dots, and river crossings a bar (bridge), a
 diamond (ferry), a boat hull (pirogue: the outline of the print maps' marker) or a down
 triangle (ford), the shapes of the print maps (``geo.products.printmap.CROSSING_MARKER``),
 so that no two kinds share a shape. Incidents stay circle markers
@@ -25,6 +27,7 @@ import re
 import folium
 from branca.element import MacroElement, Template
 
+from geo.products.cartography import STALE_RING_COLOUR
 from geo.products.printmap import CROSSING_MARKER
 from layers.style import esc
 
@@ -46,6 +49,9 @@ SYMBOL_CSS = """<style>
 .map-sym-hub{width:16px;height:16px;border:2px solid #111;box-shadow:0 0 0 1.5px #fff}
 .map-sym-noentry{width:16px;height:16px;border-radius:50%;border:1.5px solid #5a0010;position:relative}
 .map-sym-noentry:after{content:"";position:absolute;left:2px;right:2px;top:5.5px;height:2.5px;background:#fff}
+.map-sym-unconfirmed{box-shadow:0 0 0 4.5px rgba(255,255,255,.85)}
+.map-sym-unconfirmed:before{content:"";position:absolute;left:-6px;right:-6px;top:-6px;bottom:-6px;
+  border:2px dashed STALE;border-radius:50%}
 .map-sym-town{width:7px;height:7px;border-radius:50%;background:#fff;border:1.5px solid #222}
 .map-sym-bridge{width:14px;height:6px;border:1.5px solid #111}
 .map-sym-ferry{width:10px;height:10px;border:1.5px solid #0b3d66;transform:rotate(45deg)}
@@ -58,6 +64,8 @@ SYMBOL_CSS = """<style>
   vertical-align:middle;margin-right:4px}
 .map-swatch .map-sym{transform:scale(.8)}
 .map-swatch .map-sym-ferry{transform:scale(.8) rotate(45deg)}
+.map-swatch .map-sym-unconfirmed{transform:scale(.65)}
+.map-swatch:has(.map-sym-unconfirmed){height:20px}
 .leaflet-tooltip.hub-label{background:rgba(255,255,255,.9);border:1px solid #333;border-radius:3px;
   padding:1px 5px;font:bold 12px/1.2 sans-serif;color:#111;box-shadow:none}
 .leaflet-tooltip.town-label{background:transparent;border:none;box-shadow:none;padding:0 2px;
@@ -65,18 +73,22 @@ SYMBOL_CSS = """<style>
 .leaflet-tooltip.hub-label:before,.leaflet-tooltip.town-label:before{display:none}
 .leaflet-tooltip.hub-label,.leaflet-tooltip.town-label{margin-left:0}
 .leaflet-tooltip.map-label-hidden{visibility:hidden}
-</style>""".replace("HULL", _HULL)
+</style>""".replace("HULL", _HULL).replace("STALE", STALE_RING_COLOUR)
 
 #: Symbol kind -> (width, height) of the icon box in px (the anchor is its centre).
 SIZES = {
     "hub": (16, 16),
     "noentry": (16, 16),
+    "noentry_unconfirmed": (16, 16),
     "town": (7, 7),
     "bridge": (14, 6),
     "ferry": (10, 10),
     "pirogue": (13, 6),
     "ford": (12, 10),
 }
+#: Symbol kind -> its CSS classes, when not ``map-sym-<kind>`` alone (the ring of an
+#: unconfirmed sign lies outside its box: the anchor stays the sign's centre).
+CLASSES = {"noentry_unconfirmed": "map-sym-noentry map-sym-unconfirmed"}
 #: Crossing kinds (``data/curated/crossings.csv``) that have a symbol.
 CROSSING_KINDS = ("bridge", "ferry", "pirogue", "ford")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
@@ -120,7 +132,8 @@ def symbol_html(kind: str, colour: str = "#ffffff") -> str:
         style = ""
     else:
         style = f"background:{c}"
-    return f'<span class="map-sym map-sym-{kind}" style="{style}"></span>'
+    classes = CLASSES.get(kind, f"map-sym-{kind}")
+    return f'<span class="map-sym {classes}" style="{style}"></span>'
 
 
 def swatch_html(kind: str, colour: str = "#ffffff") -> str:
@@ -304,6 +317,7 @@ def label_dx(kind: str) -> int:
 
 
 __all__ = [
+    "CLASSES",
     "CROSSING_KINDS",
     "LABEL_GAP_PX",
     "OWN_SYMBOL_PX",

@@ -15,11 +15,12 @@ from geo.errors import AccessMapError
 from geo.escape import markdown_text as md
 from geo.products.change_text import band_change_lines
 from geo.products.i18n import recorder_label
+from geo.products.staleness import CONFIRMED_STATUSES, days_unconfirmed, episode_confirmed
 from geo.sources.curated import crossing_label, real_crossings
 from geo.store import constraints
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS, crossing_agreement, road_status_label
 from layers.basemap import Legend, fit_features, make_map
-from layers.encircled import build_encircled_layer
+from layers.encircled import build_encircled_layer, unconfirmed_in_force
 from layers.incidents import build_admin_outlines
 from layers.live import live_legend_entries
 from layers.places import build_towns_layer
@@ -96,6 +97,39 @@ def shown(
         elif c in ("version_id", "superseded_by", "supersedes"):
             out[c] = [str((numbers or {}).get(int(v), int(v))) if pd.notna(v) else "" for v in out[c]]
     return common.labelled(out, "cons.col")
+
+
+def unconfirmed_text(table: pd.DataFrame, as_of: object, *, encirclements: bool = False) -> list[str]:
+    """Return the "Confirmation" cell of each row: ``⚠ Non confirmé depuis 245 jours`` or empty.
+
+    The live and print maps' rule (:mod:`geo.products.staleness`, ``Settings.stale_days``):
+    a closed or constrained axis or crossing is confirmed on its ``valid_from``, an episode
+    in force on its ``last_confirmed``, else its ``since``; a row
+    confirmed more than ``stale_days`` days before ``as_of`` gives the days since, others
+    (fresh, open, not in force) nothing.
+
+    Parameters
+    ----------
+    table
+        Statuses in force (``status``, ``valid_from``) or episodes (``in_force``,
+        ``last_confirmed``, ``since``).
+    as_of
+        The page's date (``datetime.date``).
+    encirclements
+        ``table`` holds encirclement episodes (else axes' or crossings' statuses).
+    """
+    stale_days = common.settings().stale_days
+    cells = []
+    for _, row in table.iterrows():
+        if encirclements:
+            confirmed = episode_confirmed(row["last_confirmed"], row["since"]) if row["in_force"] else None
+        else:
+            confirmed = row["valid_from"] if row["status"] in CONFIRMED_STATUSES else None
+        days = days_unconfirmed(confirmed, as_of, stale_days)
+        cells.append(
+            "" if days is None else "⚠\u00a0" + common.tn("cons.unconfirmed_days", days)
+        )  # kept with its words
+    return cells
 
 
 def numbering(kind: str) -> dict[int, int]:
@@ -486,6 +520,7 @@ def draw_map(records: object) -> None:
     m = make_map()
     fit_features(m, records, common.admin(folder, 1))
     draw_context(m, cercles=False)
+    unconfirmed = unconfirmed_in_force(encircled_now, stale["as_of"], stale["stale_days"]).any()
     legend = live_legend_entries(
         lang=map_lang,
         hubs=None,
@@ -497,6 +532,7 @@ def draw_map(records: object) -> None:
         with_water=False,
         with_hubs=False,
         with_incidents=False,
+        unconfirmed_days=stale["stale_days"] if unconfirmed else None,
     )  # what draw_context draws, in the live map's words and symbols
     m.add_child(Legend(t("cons.map_legend"), legend, folded=None))
     with map_slot:
@@ -551,6 +587,7 @@ if kind == AXES:
         "escort_kmh",
         "cause",
         "valid_from",
+        "confirmation",
         "valid_to",
         "confidence",
         "source",
@@ -560,7 +597,10 @@ if kind == AXES:
     ]
     axis_numbers = numbering("axis")
     listed = table[table["status"].isin(statuses)]
-    listed = listed.assign(axis_name=[axis_name(axes, a) for a in listed.index])  # the selector's names
+    listed = listed.assign(
+        axis_name=[axis_name(axes, a) for a in listed.index],  # the selector's names
+        confirmation=unconfirmed_text(listed, as_of),
+    )
     axis_lines = inputs.axes.set_index("axis_id").geometry  # as the map draws them
     on_map = axis_lines[axis_lines.index.isin(listed.index)]
     common.wrapped_table(shown(listed, AXIS_COLUMNS, numbers=axis_numbers), t("cons.none_listed"))
@@ -671,6 +711,7 @@ elif kind == CROSSINGS:
         "status",
         "cause",
         "valid_from",
+        "confirmation",
         "valid_to",
         "confidence",
         "source",
@@ -680,6 +721,7 @@ elif kind == CROSSINGS:
     ]
     crossing_numbers = numbering("crossing")
     listed = table[table["status"].isin(statuses)]
+    listed = listed.assign(confirmation=unconfirmed_text(listed, as_of))
     on_map = crossings.geometry[crossings.index.isin(listed.index)]
     agreements = pd.Series(
         [crossing_agreement(k, n) for k, n in zip(listed["kind"], listed["name"], strict=True)],
@@ -783,6 +825,7 @@ elif kind == CROSSINGS:
 else:
     only_now = st.checkbox(t("cons.only_now"), value=True)
     listed = episodes[episodes["in_force"]] if only_now else episodes
+    listed = listed.assign(confirmation=unconfirmed_text(listed, as_of, encirclements=True))
     on_map = listed.geometry
     EPISODE_COLUMNS = [
         "locality",
@@ -791,6 +834,7 @@ else:
         "since",
         "until",
         "last_confirmed",
+        "confirmation",
         "radius_km",
         "armed_group",
         "public",

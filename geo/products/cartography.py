@@ -55,6 +55,9 @@ INCIDENT_CLASSES = ((0, "#f7f7f7"), (1, "#fdd49e"), (5, "#fc8d59"), (20, "#d7301
 BAND_OPACITY = [0.45, 0.28, 0.15, 0.1, 0.07]
 ENCIRCLED_ACTIVE = "#b2182b"
 ENCIRCLED_INACTIVE = "#8c8c8c"
+#: Dashed ring around an encirclement in force not confirmed for ``Settings.stale_days``
+#: (print map and live map alike: ``geo.products.staleness``).
+STALE_RING_COLOUR = "#555555"
 #: Cercles holding public encircled localities (the snapshot's map and its static picture):
 #: hatched in this dark violet with a dashed outline, over the incident classes. The no-entry
 #: red above sat within a CIEDE2000 of 12 of the "20-49" and "50+" classes; this colour is at

@@ -59,6 +59,7 @@ from geo.products.cartography import (
     RIVER_COLOUR,  # noqa: F401  (re-exported)
     ROAD_STATUS_COLOUR,
     SEVERITY_COLOUR,
+    STALE_RING_COLOUR,
     WATER,
     ZONE_COLOUR,
     hub_colour,
@@ -1563,7 +1564,7 @@ def _draw_stale(
                 s=130 * s * s,
                 marker="o",
                 facecolor="none",
-                edgecolor="#555555",
+                edgecolor=STALE_RING_COLOUR,
                 linewidths=1.0 * s,
                 linestyle=(0, (2, 2)),
                 zorder=7.2,
@@ -1573,7 +1574,7 @@ def _draw_stale(
         legend.append(
             (
                 "marker",
-                {"marker": "o", "color": "none", "edge": "#555555", "ms": 9},
+                {"marker": "o", "color": "none", "edge": STALE_RING_COLOUR, "ms": 9},
                 tr("stale", lang, days=tr_count("count.days", layers.stale_days, lang)),
             )
         )

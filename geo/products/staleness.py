@@ -27,8 +27,8 @@ def day_of(value: object) -> dt.date | None:
     return value if isinstance(value, dt.date) else pd.Timestamp(value).date()
 
 
-def is_stale(confirmed: object, as_of: dt.date, stale_days: int) -> bool:
-    """Whether a confirmation on ``confirmed`` is more than ``stale_days`` days before ``as_of``.
+def days_unconfirmed(confirmed: object, as_of: dt.date, stale_days: int) -> int | None:
+    """Days from ``confirmed`` to ``as_of`` when more than ``stale_days``, else None (not stale).
 
     Parameters
     ----------
@@ -39,9 +39,26 @@ def is_stale(confirmed: object, as_of: dt.date, stale_days: int) -> bool:
         Date of the map.
     stale_days
         Days (>= 0).
+
+    Returns
+    -------
+    int or None
+        Whole days since the last confirmation (``Non confirmé depuis 245 jours`` on the
+        Constraints page), None when it is ``stale_days`` days old or newer, or empty.
     """
     d = day_of(confirmed)
-    return d is not None and d < as_of - dt.timedelta(days=int(stale_days))
+    if d is None:
+        return None
+    days = (as_of - d).days
+    return days if days > int(stale_days) else None
+
+
+def is_stale(confirmed: object, as_of: dt.date, stale_days: int) -> bool:
+    """Whether a confirmation on ``confirmed`` is more than ``stale_days`` days before ``as_of``.
+
+    See :func:`days_unconfirmed`.
+    """
+    return days_unconfirmed(confirmed, as_of, stale_days) is not None
 
 
 def status_stale(status: object, valid_from: object, as_of: dt.date, stale_days: int) -> bool:
