@@ -162,3 +162,43 @@ def test_constraints_tables_say_for_how_long_a_row_in_force_is_unconfirmed(
     assert cells == want
     words = {"fr": "Non confirmé depuis 154 jours", "en": "Unconfirmed for 154 days"}[lang]
     assert cells["Farabougou"] == f"⚠\u00a0{words}"  # last confirmed on 30 June 2025
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_live_map_rings_every_unconfirmed_encirclement_in_force_and_says_so(
+    lang: str, data_dir: Path, isolated_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live page (build_live_map): one ringed sign per locality in force and unconfirmed, one row."""
+    from streamlit.testing.v1 import AppTest
+
+    from geo.config import PROJECT_ROOT, Settings
+    from geo.products.staleness import episode_stale
+    from geo.sources.curated import encircled_as_of
+    from geo.store import constraints
+
+    monkeypatch.setenv("MALI_ACCESS_DATA", str(data_dir))
+    monkeypatch.setenv("MALI_ACCESS_LANG", lang)
+    monkeypatch.chdir(PROJECT_ROOT)
+    at = AppTest.from_file(str(PROJECT_ROOT / "views" / "live_map.py"), default_timeout=180)
+    at.session_state["as_of"] = AS_OF
+    at.session_state["auth_role"] = "advisor"
+    at.run()
+    assert not at.exception, at.exception
+    (frame,) = at.get("iframe")
+    script = frame.proto.srcdoc
+    stale_days = Settings.resolve().stale_days
+    episodes = encircled_as_of(constraints.load_versions(isolated_store).encircled, AS_OF)
+    in_force = episodes[episodes["in_force"]]
+    unconfirmed = {
+        row.locality
+        for row in in_force.itertuples()
+        if episode_stale(row.last_confirmed, row.since, AS_OF, stale_days)
+    }
+    assert "Farabougou" in unconfirmed  # last confirmed on 30 June 2025
+    assert "Léré" in set(in_force["locality"]) - unconfirmed  # on 15 November 2025: fresh on 1 December
+    # one ringed sign per unconfirmed locality, plus the legend's swatch
+    assert script.count("map-sym-noentry map-sym-unconfirmed") == len(unconfirmed) + 1
+    row = tr("stale", lang, days=tr_count("count.days", stale_days, lang))
+    assert row in script or row.replace("'", "&#x27;") in script
+    assert tr("map.encircled_not_in_force", lang).split(" (")[0] in script
