@@ -98,8 +98,11 @@ def test_legend_rows_say_what_the_ring_and_the_grey_sign_mean(lang: str) -> None
         ("symbol:noentry", ENCIRCLED_INACTIVE, tr("map.encircled_not_in_force", lang)),
     ]
     grey = signs[2][2]
-    # grey is "not in force": lifted, not yet begun, or a report no longer confirmed
-    words = {"fr": ("hors vigueur", "levé", "pas encore"), "en": ("not in force", "lifted", "not yet")}[lang]
+    # grey is "not in force": lifted, not yet begun, or a report of unknown status expired
+    words = {
+        "fr": ("hors vigueur", "levé", "à venir", "échu"),
+        "en": ("not in force", "lifted", "not yet", "expired"),
+    }[lang]
     assert all(w in grey for w in words)
     assert [r[0] for r in rows(None) if r[0].startswith("symbol:noentry")] == ["symbol:noentry"] * 2
     swatch = swatch_html("noentry_unconfirmed", ENCIRCLED_ACTIVE)
