@@ -297,7 +297,8 @@ def first_run_help(where: object = st) -> None:
     """Say how to create the first account (none exists yet), in ``where`` (``st`` or ``st.sidebar``)."""
     lang = current_lang()
     where.info(tr("first.no_account", lang))
-    where.code(first_account_command(), language="bash")
+    # wrapped: the whole command reads at 1366 px, without a horizontal scroll hiding "--role advisor"
+    where.code(first_account_command(), language="bash", wrap_lines=True)
     where.caption(tr("first.then", lang))
 
 

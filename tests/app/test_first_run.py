@@ -71,6 +71,13 @@ def test_first_screen_says_how_to_create_the_first_account(fresh: Path) -> None:
     assert said.count(tr("role.advisor", "fr")) == 2 and "conseiller accès" not in said
 
 
+def test_the_first_account_command_wraps_to_be_read_whole(fresh: Path) -> None:
+    """The command is longer than the page is wide at 1366 px: it wraps instead of scrolling sideways."""
+    at = _app().run()
+    assert [c.proto.wrap_lines for c in at.code] == [True]
+    assert len(at.code[0].value) > 100  # the path of the server's Python and users file make it long
+
+
 def test_the_shown_command_creates_an_advisor_who_can_sign_in(
     fresh: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
