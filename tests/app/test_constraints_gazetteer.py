@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -151,12 +152,55 @@ def test_the_first_match_is_picked_and_the_saved_locality_shown_after_saving(
     assert english in at.selectbox(key="pick_episode").options
 
 
+def _current(store: Path, locality: str) -> pd.DataFrame:
+    """The current version of each recorded episode of ``locality`` (the seeded history, data/curated)."""
+    history = constraints.encircled_history(store, locality)
+    return history[history["superseded_by"].isna()]
+
+
+def test_a_locality_whose_episodes_are_all_lifted_gets_a_new_episode_beside_them(
+    page: tuple[AppTest, Path],
+) -> None:
+    at, store = page
+    as_of = at.session_state["as_of"]
+    earlier = _current(store, "Boni")
+    assert len(earlier) >= 2 and set(earlier["status"]) == {"lifted"}
+    assert all(until <= as_of for until in earlier["until"])
+    at.text_input(key="encircle_place_search").input("Boni").run()
+    assert not at.warning  # nothing to update: no "open it rather than create a second one"
+    assert [i.value for i in at.info] == [tr("cons.new_beside_earlier", "fr", name="Boni")]
+    assert "nouvel épisode à côté des précédents" in tr("cons.new_beside_earlier", "fr", name="Boni")
+    before = set(earlier["episode_id"])
+    _fill(at)
+    _save(at)
+    assert not at.error, [e.value for e in at.error]
+    after = _current(store, "Boni")
+    assert set(after["episode_id"]) > before and len(after) == len(earlier) + 1  # what the message said
+
+
+def test_a_locality_with_an_episode_in_force_points_to_it(page: tuple[AppTest, Path]) -> None:
+    at, store = page
+    as_of = at.session_state["as_of"]
+    earlier = _current(store, "Tessalit")
+    ongoing = earlier[(earlier["status"] == "active") & earlier["until"].isna()]
+    assert len(ongoing) == 1  # in force since before as_of
+    assert ongoing["since"].iloc[0] <= as_of
+    at.text_input(key="encircle_place_search").input("Tessalit").run()
+    assert [w.value for w in at.warning] == [tr("cons.already_in_force", "fr", name="Tessalit")]
+    assert not at.info
+    button = next(b for b in at.button if b.label.startswith(tr("cons.open_in_force", "fr", episode="")))
+    button.click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="pick_locality").value == "Tessalit"
+    assert at.selectbox(key="pick_episode").value == str(ongoing["episode_id"].iloc[0])  # opened to update
+
+
 def test_a_recorded_locality_found_again_is_opened_not_duplicated(page: tuple[AppTest, Path]) -> None:
     at, store = page
     recorded = sorted(set(constraints.load_versions(store).encircled["locality"]))
-    assert "Dinangourou" in recorded  # seeded (data/curated)
+    assert "Dinangourou" in recorded  # seeded (data/curated), its one episode of unknown status not in force
     at.text_input(key="encircle_place_search").input("Dinangourou").run()
-    assert [w.value for w in at.warning] == [tr("cons.already_recorded", "fr", name="Dinangourou")]
+    assert [i.value for i in at.info] == [tr("cons.new_beside_earlier", "fr", name="Dinangourou")]
     next(b for b in at.button if b.label == tr("cons.open_recorded", "fr", name="Dinangourou")).click().run()
     assert not at.exception, at.exception
     assert at.selectbox(key="pick_locality").value == "Dinangourou"
