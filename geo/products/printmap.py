@@ -1366,23 +1366,28 @@ def _draw_incident_counts(
     # The box is laid out from its top down, each text block taking the height of its lines
     # (font size x line spacing over the map frame's height, points), so a wrapped category name or a
     # two- or three-line data-gap sentence pushes what follows down and the box grows upward.
+    # Every text is wrapped to the box's inner width (its width less a margin each side, in inches
+    # on the page), measured by the page's renderer at the size it is drawn.
     ax.apply_aspect()
     frame_pt = ax.get_position().height * ax.figure.get_figheight() * 72.0
+    x0, y0, w, margin = 0.60, 0.015, 0.385, 0.01
+    inner_in = (w - 2 * margin) * ax.get_position().width * ax.figure.get_figwidth()
+    renderer = ax.figure.canvas.get_renderer()
 
     def lines_h(n: int, size: float) -> float:  # matplotlib: 1.2 x the "lp" height, about 1.17 x size
         return n * size * s * 1.4 / frame_pt
 
-    what_lines = textwrap.wrap(what, 62)
+    title_lines = _wrap_to_width(renderer, tr("legend_counts", lang), inner_in, 7.0 * s, weight="bold")
+    what_lines = _wrap_to_width(renderer, what, inner_in, 5.6 * s, style="italic")
     empty = int(counts["count"].sum()) == 0
     if empty:
-        body = textwrap.wrap(_empty_window_text(layers, lang), 52)
+        body = _wrap_to_width(renderer, _empty_window_text(layers, lang), inner_in, 6.6 * s)
         body_h = lines_h(len(body), 6.6)
     else:
         swatch_h, label_gap = 0.022, 0.006
         body_h = swatch_h + label_gap + lines_h(1, 5.8)
     pad, gap = 0.012, 0.008
-    title_h, what_h = lines_h(1, 7.0), lines_h(len(what_lines), 5.6)
-    x0, y0, w = 0.60, 0.015, 0.385
+    title_h, what_h = lines_h(len(title_lines), 7.0), lines_h(len(what_lines), 5.6)
     h = max(0.105, pad + title_h + gap + what_h + gap + body_h + pad)
     top = y0 + h
     ax.add_patch(
@@ -1400,19 +1405,20 @@ def _draw_incident_counts(
     )
     y = top - pad
     ax.text(
-        x0 + 0.01,
+        x0 + margin,
         y,
-        tr("legend_counts", lang),
+        mpl_text("\n".join(title_lines)),
         transform=ax.transAxes,
         fontsize=7 * s,
         fontweight="bold",
         va="top",
         ha="left",
+        linespacing=1.2,
         zorder=20,
     )
     y -= title_h + gap
     ax.text(
-        x0 + 0.01,
+        x0 + margin,
         y,
         mpl_text("\n".join(what_lines)),
         transform=ax.transAxes,
@@ -1426,7 +1432,7 @@ def _draw_incident_counts(
     y -= what_h + gap
     if empty:
         ax.text(
-            x0 + 0.01,
+            x0 + margin,
             y,
             mpl_text("\n".join(body)),
             transform=ax.transAxes,

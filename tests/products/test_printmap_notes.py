@@ -380,3 +380,40 @@ def test_legend_headings_clear_their_first_row(rows: int) -> None:
         first_row_top = max([row_box.y1] + [y for y in patch_tops if y < head_box.y0 + 1])
         assert head_box.y0 > first_row_top, (t.get_text(), head_box.y0, first_row_top)
     assert min(t.get_window_extent(renderer).y0 for t in texts) >= ax.get_window_extent(renderer).y0  # all in
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_incident_box_texts_stay_inside_the_box(lang: str) -> None:
+    """The data-gap sentence (a year's window after the data stop) wraps inside the incident box.
+
+    The mapped area is taller than wide (a region, as a hub's page maps it): the map frame, and
+    the box with it, is narrower on the page than for the whole country.
+    """
+    from matplotlib.patches import Rectangle
+
+    last, window = dt.date(2025, 10, 27), (dt.date(2025, 12, 4), dt.date(2026, 12, 3))
+    tall = gpd.GeoDataFrame(
+        {"pcode": ["ML05"], "name": ["Mopti"], "adm1_name": ["Mopti"]},
+        geometry=[box(-4.0, 13.0, -1.0, 17.0)],
+        crs="EPSG:4326",
+    )
+    lay = base_layers(
+        admin1=tall, admin2=tall, incidents=incidents([]), incident_window=window, incident_data_end=last
+    )
+    fig = draw_map(lay, as_of=window[1], lang=lang)
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    day, start, end = (format_date(d, lang) for d in (last, *window))
+    gap = tr("no_incident_data_window", lang, date=day, start=start, end=end)
+    boxes = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_edgecolor()[:3] == (0x77 / 255,) * 3]
+    assert len(boxes) == 1  # the incident box, drawn in grey
+    frame = boxes[0].get_window_extent(renderer)
+    # the texts anchored in the box (their anchor point, in display units)
+    inside = [t for t in ax.texts if frame.contains(*t.get_transform().transform(t.get_position()))]
+    said = [" ".join(t.get_text().split()) for t in inside]
+    assert " ".join(gap.split()) in said  # the data-gap sentence, whole, is one of the box's texts
+    assert len(inside) >= 3  # title, category, sentence
+    for t in inside:
+        e = t.get_window_extent(renderer)
+        assert frame.x0 <= e.x0 and e.x1 <= frame.x1, (t.get_text(), e, frame)
+        assert frame.y0 <= e.y0 and e.y1 <= frame.y1, (t.get_text(), e, frame)
