@@ -881,13 +881,23 @@ else:
             if picked is not None:
                 place = gazetteer_place(picked)
                 show_place(place)
-                if place["name"] in names:  # recorded already: update it rather than start a duplicate
-                    st.warning(t("cons.already_recorded", name=md(place["name"])))
-                    st.button(
-                        t("cons.open_recorded", name=md(place["name"])),
-                        on_click=st.session_state.__setitem__,
-                        args=(SAVED_LOCALITY, (place["name"], None)),
-                    )
+                if place["name"] in names:  # recorded already: said by the state of its episodes
+                    ongoing = episodes[(episodes["locality"] == place["name"]) & episodes["in_force"]]
+                    if len(ongoing):  # update the episode in force rather than start a second one
+                        latest = ongoing.sort_values("since").iloc[-1]
+                        st.warning(t("cons.already_in_force", name=md(place["name"])))
+                        st.button(
+                            t("cons.open_in_force", episode=md(episode_label(latest))),
+                            on_click=st.session_state.__setitem__,
+                            args=(SAVED_LOCALITY, (place["name"], str(latest["episode_id"]))),
+                        )
+                    else:  # every earlier episode lifted or out of force: saving starts a new one
+                        st.info(t("cons.new_beside_earlier", name=md(place["name"])))
+                        st.button(
+                            t("cons.open_recorded", name=md(place["name"])),
+                            on_click=st.session_state.__setitem__,
+                            args=(SAVED_LOCALITY, (place["name"], None)),
+                        )
         else:
             st.caption(t("cons.free_point_help"))
     history = constraints.encircled_history(store, None if locality == NEW else locality)

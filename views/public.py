@@ -23,6 +23,7 @@ from geo.products.snapshot import (
     DEFAULT_DELAY_DAYS,
     DEFAULT_WINDOW_MONTHS,
     download_name,
+    language_name,
     list_snapshots,
     publish_snapshot,
     published_text,
@@ -141,6 +142,13 @@ chosen = st.selectbox(
     common.t("public.snapshot"), list(labels), format_func=labels.get, key="public_snapshot"
 )
 snap = next(s for s in snapshots if s.snapshot_id == chosen)
+if snap.lang != lang:  # its map, texts and files are in its own language: said before they are shown
+    same_date = [s for s in snapshots if s.as_of == snap.as_of and s.lang == lang]
+    named = {"lang": language_name(snap.lang, lang), "page_lang": language_name(lang, lang)}
+    if same_date:
+        st.info(common.t("public.snapshot_lang_other", **named))
+    else:
+        st.info(common.t("public.snapshot_lang_only", **named))
 try:
     problems = verify_snapshot(snap.path)
     meta = read_metadata(snap.path)

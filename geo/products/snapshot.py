@@ -211,8 +211,17 @@ def published_text(as_of: dt.date, delay_days: int, snapshot_lang: str, lang: st
         Language of the confirmation, ``{"fr", "en"}``.
     """
     situation = situation_text(as_of, release_date_of(as_of, delay_days), int(delay_days), lang)
+    return tr("public.published", lang, lang=language_name(snapshot_lang, lang), situation=situation)
+
+
+def language_name(code: str, lang: str) -> str:
+    """Return the language ``code`` (``{"fr", "en"}``) named in ``lang`` as a sentence names it.
+
+    ``language_name("fr", "en")`` is "French", ``language_name("en", "fr")`` "anglais"; a code the
+    catalogs do not name is returned as it is.
+    """
     names = {"fr": tr("public.lang_fr", lang), "en": tr("public.lang_en", lang)}
-    return tr("public.published", lang, lang=names.get(snapshot_lang, snapshot_lang), situation=situation)
+    return names.get(code, code)
 
 
 #: Incident classes for the map (lower bounds of incidents_min) and their colours.

@@ -235,6 +235,29 @@ def test_public_key_figures_are_whole_and_wrap(
     # (their layout, a row that wraps at 800 px, is checked on the Chromium screenshots)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_public_page_says_a_snapshot_is_in_another_language(
+    lang: str, snapshot_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a French snapshot: the English page says so before showing it; the French page does not."""
+    from geo.products.snapshot import language_name, list_snapshots
+
+    monkeypatch.setenv("MALI_ACCESS_SNAPSHOTS", str(snapshot_root))
+    (published,) = [s.lang for s in list_snapshots(snapshot_root)]
+    at = _page("public.py", lang, "public", monkeypatch)
+    at.run()
+    assert not at.exception, at.exception
+    named = language_name(published, lang)  # the snapshot's language, named in the page's
+    note = tr("public.snapshot_lang_only", lang, lang=named)
+    infos = [i.value for i in at.info]
+    if published == lang:
+        assert note not in infos and not [i for i in infos if named in i]
+    else:
+        assert note in infos
+        assert note == "This snapshot is published in French only: its map, texts and files are in French."
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_incident_picker_reads_date_place_and_category_in_words(lang: str) -> None:
     """The link form's incident choices: the date written out, the place, the AMRF category, the source."""
