@@ -43,6 +43,13 @@ class LiveState:
     token: str
 
 
+def _source_titles(table: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` with its ``source`` keys (``S-NH-2025-10``) as their titles (``source_text``)."""
+    if "source" not in table.columns:
+        return table
+    return table.assign(source=[common.source_text(v) for v in table["source"]])
+
+
 def live_state(
     folder: str, *, as_of: dt.date, hub_ids: tuple, hours: tuple, season: str, role: str
 ) -> LiveState:
@@ -55,6 +62,8 @@ def live_state(
     # built, so they are in no popup and nowhere in the page data (geo/products/policy.py)
     axis_status = policy.for_role(axis_status, "road_status", role)
     episodes = policy.for_role(episodes, "encircled", role)
+    if policy.may_see_restricted(role):  # their sources read by title, as in the Constraints tables
+        axis_status, episodes = _source_titles(axis_status), _source_titles(episodes)
     bands, localities = (
         common.reach(folder, as_of, tuple(sorted(hours)), season, tuple(hub_ids), token)
         if hub_ids and hours

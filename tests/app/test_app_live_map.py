@@ -173,3 +173,35 @@ def test_incident_window_is_written_with_group_separators(app: AppTest) -> None:
     assert not app.exception, app.exception
     assert app.session_state["incident_days"] == 3000  # days, as the Incidents page reads it
     assert app.select_slider(key="incident_days").value == 3000
+
+
+@pytest.mark.parametrize("role", ["planner", "viewer"])
+def test_popups_name_sources_by_title_for_the_roles_that_see_them(
+    app: AppTest, isolated_store: Path, role: str
+) -> None:
+    """An encirclement's sources read as in the Constraints tables (their titles), never for a viewer."""
+    from geo.escape import html_text
+    from geo.sources.curated import read_sources
+    from geo.store import constraints
+
+    app.session_state["auth_role"] = role
+    app.run()
+    assert not app.exception, app.exception
+    (frame,) = app.get("iframe")
+    script = frame.proto.srcdoc
+    history = constraints.encircled_history(isolated_store, "Farabougou")
+    (recorded,) = set(history.loc[history["superseded_by"].isna(), "source"])  # seeded from data/curated
+    keys = [k.strip() for k in recorded.split(";")]
+    titles = [read_sources().at[k, "title"] for k in keys]  # as the page's popup writes them
+    assert keys[0].startswith("S-") and all(titles) and not set(titles) & set(keys)
+    assert json.dumps(html_text(recorded))[1:-1] not in script  # not the keys, as recorded
+
+    def drawn(
+        text: str,
+    ) -> bool:  # escaped for HTML, then written in the map's script as it is or JSON-encoded
+        return any(v in script for v in (html_text(text), json.dumps(html_text(text))[1:-1]))
+
+    if role == "viewer":  # sources are restricted fields (geo/products/policy.py)
+        assert not [t for t in titles if drawn(t)]
+    else:
+        assert drawn("; ".join(titles)), titles
