@@ -35,6 +35,39 @@ def map_frame(page):  # noqa: ANN001, ANN201
     return frame
 
 
+#: The legend's box (px, in the map's frame), whether it is open, how far it scrolls, and what of
+#: Mali lies under it: drawn paths (admin units, roads, reach) found every 4 px over the box, and
+#: markers (hubs, towns, encirclements, crossings) whose box meets it; paths drawn out of view.
+LEGEND_JS = """() => {
+    const map = window.snapshotMap || Object.keys(window).map(k => {
+        try { return window[k]; } catch (e) { return null; }  // a sandboxed frame's localStorage
+    }).find(v => v instanceof L.Map);
+    const box = document.querySelector(".map-legend");
+    const b = box.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
+    const under = new Set();
+    for (let x = b.left; x <= b.right; x += 4) {
+        for (let y = b.top; y <= b.bottom; y += 4) {
+            for (const e of document.elementsFromPoint(x, y)) {
+                if (e.matches("path.leaflet-interactive")) { under.add(e); }
+            }
+        }
+    }
+    const markers = [...document.querySelectorAll(".leaflet-marker-pane > *")].filter(e => {
+        const r = e.getBoundingClientRect();
+        return r.width && r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom;
+    });
+    const admin = [...document.querySelectorAll(".leaflet-overlay-pane path.leaflet-interactive")];
+    const out = admin.filter(p => {
+        const r = p.getBoundingClientRect();
+        return r.width && (r.left < m.left - 1 || r.top < m.top - 1 || r.right > m.right + 1
+                           || r.bottom > m.bottom + 1);
+    });
+    return {open: box.querySelector("details").open, scroll: box.scrollHeight - box.clientHeight,
+            under: under.size, markers: markers.length, outside: out.length,
+            map: [m.width, m.height], legend: [b.width, b.height], text: box.innerText};
+}"""
+
+
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

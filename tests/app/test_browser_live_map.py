@@ -9,6 +9,7 @@ from browser_app import (
     ARTIFACTS,
     CHROMIUM,
     LAUNCH_ARGS,
+    LEGEND_JS,
     MAP_FRAME,
     map_frame,
     require_chromium,
@@ -115,36 +116,6 @@ def test_live_map_in_chromium(app_url: str) -> None:
     assert errors == []
 
 
-#: The legend's box (px, in the map's frame), whether it is open, how far it scrolls, and what of
-#: Mali lies under it: drawn paths (admin units, roads, reach) found every 4 px over the box, and
-#: markers (hubs, towns, encirclements, crossings) whose box meets it; paths drawn out of view.
-_LEGEND_JS = """() => {
-    const map = Object.values(window).find(v => v instanceof L.Map);
-    const box = document.querySelector(".map-legend");
-    const b = box.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
-    const under = new Set();
-    for (let x = b.left; x <= b.right; x += 4) {
-        for (let y = b.top; y <= b.bottom; y += 4) {
-            for (const e of document.elementsFromPoint(x, y)) {
-                if (e.matches("path.leaflet-interactive")) { under.add(e); }
-            }
-        }
-    }
-    const markers = [...document.querySelectorAll(".leaflet-marker-pane > *")].filter(e => {
-        const r = e.getBoundingClientRect();
-        return r.width && r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom;
-    });
-    const admin = [...document.querySelectorAll(".leaflet-overlay-pane path.leaflet-interactive")];
-    const out = admin.filter(p => {
-        const r = p.getBoundingClientRect();
-        return r.width && (r.left < m.left - 1 || r.top < m.top - 1 || r.right > m.right + 1
-                           || r.bottom > m.bottom + 1);
-    });
-    return {open: box.querySelector("details").open, scroll: box.scrollHeight - box.clientHeight,
-            under: under.size, markers: markers.length, outside: out.length,
-            map: [m.width, m.height], legend: [b.width, b.height], text: box.innerText};
-}"""
-
 #: Pans the map so that its north-easternmost marker with a popup (a hub, a town, a crossing)
 #: sits just left of and below the layer control (top right); returns that point (px in the frame).
 _TOP_RIGHT_JS = """() => {
@@ -190,12 +161,12 @@ def _check_legend_and_popup(page, lang: str) -> None:  # noqa: ANN001
         frame = map_frame(page)
         frame.locator(".map-legend").wait_for()
         page.wait_for_timeout(500)
-        seen = [frame.evaluate(_LEGEND_JS)]
+        seen = [frame.evaluate(LEGEND_JS)]
         summary = frame.locator(".map-legend summary").first
         for _ in range(2):  # the reader folds it, then unfolds it
             summary.click()
             page.wait_for_timeout(400)
-            seen.append(frame.evaluate(_LEGEND_JS))
+            seen.append(frame.evaluate(LEGEND_JS))
         first, folded, unfolded = seen
         where = (lang, width, height)
         assert first["map"][1] == 680, (where, first)  # the page's frame (views/live_map.py)

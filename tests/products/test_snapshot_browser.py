@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from geo.products import snapshot as S
+from tests.app.browser_app import LEGEND_JS
 
 CHROMIUM = Path("/usr/bin/chromium")
 ON_CI = os.environ.get("CI", "").lower() == "true"
@@ -186,29 +187,6 @@ def test_embedded_page_shows_a_note_instead_of_local_links(snapshot: Path, page)
     assert failed == [] and outside == [] and errors == []
 
 
-#: The legend's box, whether it scrolls, and the drawn features (cercles, encircled cercles,
-#: roads: every clickable path) found under it, sampled every 4 px over the box.
-_LEGEND_JS = """() => {
-    const map = window.snapshotMap, box = document.querySelector(".map-legend");
-    const b = box.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
-    const under = new Set();
-    for (let x = b.left; x <= b.right; x += 4) {
-        for (let y = b.top; y <= b.bottom; y += 4) {
-            for (const e of document.elementsFromPoint(x, y)) {
-                if (e.matches("path.leaflet-interactive")) { under.add(e); }
-            }
-        }
-    }
-    const paths = [...document.querySelectorAll(".leaflet-overlay-pane path.leaflet-interactive")];
-    const out = paths.filter(p => {
-        const r = p.getBoundingClientRect();
-        return r.left < m.left - 1 || r.top < m.top - 1 || r.right > m.right + 1 || r.bottom > m.bottom + 1;
-    });
-    return {open: box.querySelector("details").open, scroll: box.scrollHeight - box.clientHeight,
-            under: under.size, outside: out.length, map: [m.width, m.height], legend: [b.width, b.height]};
-}"""
-
-
 @pytest.mark.parametrize(
     ("width", "height", "embedded"),
     [
@@ -242,12 +220,12 @@ def test_open_legend_reads_whole_and_hides_no_part_of_mali(
             frame = pg.frames[1]
         frame.wait_for_function("window.snapshotReady === true", timeout=30_000)
         pg.wait_for_timeout(300)
-        seen = [frame.evaluate(_LEGEND_JS)]
+        seen = [frame.evaluate(LEGEND_JS)]
         summary = frame.locator(".map-legend summary").first
         for _ in range(2):  # the reader folds it, then unfolds it
             summary.click()
             pg.wait_for_timeout(300)
-            seen.append(frame.evaluate(_LEGEND_JS))
+            seen.append(frame.evaluate(LEGEND_JS))
     finally:
         pg.close()
     first, folded, unfolded = seen
