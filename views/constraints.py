@@ -17,6 +17,7 @@ from geo.products.change_text import band_change_lines
 from geo.products.i18n import recorder_label
 from geo.products.staleness import CONFIRMED_STATUSES, days_unconfirmed, episode_confirmed
 from geo.sources.curated import crossing_label, real_crossings
+from geo.sources.places import fold_name
 from geo.store import constraints
 from geo.vocab import CAUSE, CONFIDENCE, ENCIRCLED_STATUS, ROAD_STATUS, crossing_agreement, road_status_label
 from layers.basemap import Legend, fit_features, make_map
@@ -163,6 +164,11 @@ def crossing_name(crossings: pd.DataFrame, crossing_id: str) -> str:
 def locality_choice(value: object) -> str:
     """Label of a locality choice: the name, or "➕ new locality" for :data:`NEW`."""
     return t("cons.new_locality") if value == NEW else str(value)
+
+
+#: A gazetteer locality is a recorded one when their names match (accents and case aside) and
+#: their points lie within this many degrees of each other (about 5 km in Mali).
+SAME_PLACE_DEG = 0.05
 
 
 def gazetteer_place(place_id: str) -> dict:
@@ -881,22 +887,32 @@ else:
             if picked is not None:
                 place = gazetteer_place(picked)
                 show_place(place)
-                if place["name"] in names:  # recorded already: said by the state of its episodes
-                    ongoing = episodes[(episodes["locality"] == place["name"]) & episodes["in_force"]]
+                # recorded already (same name, accents and case aside: the gazetteer's "Lere" is
+                # the record's "Léré"; and same place: the gazetteer has two Lere, 260 km apart):
+                # said by the state of its episodes, under the recorded name
+                rec = versions.encircled
+                same = rec[
+                    (rec["locality"].map(fold_name) == fold_name(place["name"]))
+                    & ((rec["lon"] - place["lon"]).abs() <= SAME_PLACE_DEG)
+                    & ((rec["lat"] - place["lat"]).abs() <= SAME_PLACE_DEG)
+                ]
+                recorded = str(same["locality"].iloc[0]) if len(same) else None
+                if recorded is not None:
+                    ongoing = episodes[(episodes["locality"] == recorded) & episodes["in_force"]]
                     if len(ongoing):  # update the episode in force rather than start a second one
                         latest = ongoing.sort_values("since").iloc[-1]
-                        st.warning(t("cons.already_in_force", name=md(place["name"])))
+                        st.warning(t("cons.already_in_force", name=md(recorded)))
                         st.button(
                             t("cons.open_in_force", episode=md(episode_label(latest))),
                             on_click=st.session_state.__setitem__,
-                            args=(SAVED_LOCALITY, (place["name"], str(latest["episode_id"]))),
+                            args=(SAVED_LOCALITY, (recorded, str(latest["episode_id"]))),
                         )
                     else:  # every earlier episode lifted or out of force: saving starts a new one
-                        st.info(t("cons.new_beside_earlier", name=md(place["name"])))
+                        st.info(t("cons.new_beside_earlier", name=md(recorded)))
                         st.button(
-                            t("cons.open_recorded", name=md(place["name"])),
+                            t("cons.open_recorded", name=md(recorded)),
                             on_click=st.session_state.__setitem__,
-                            args=(SAVED_LOCALITY, (place["name"], None)),
+                            args=(SAVED_LOCALITY, (recorded, None)),
                         )
         else:
             st.caption(t("cons.free_point_help"))

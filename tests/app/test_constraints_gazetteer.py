@@ -195,6 +195,38 @@ def test_a_locality_with_an_episode_in_force_points_to_it(page: tuple[AppTest, P
     assert at.selectbox(key="pick_episode").value == str(ongoing["episode_id"].iloc[0])  # opened to update
 
 
+def test_a_recorded_locality_spelt_otherwise_in_the_gazetteer_is_recognised(
+    page: tuple[AppTest, Path], data_dir: Path
+) -> None:
+    """The gazetteer's "Lere" (Niafunké) is the recorded "Léré": its episode in force is offered.
+
+    The other "Lere" of the gazetteer (Koro, 260 km away) is another place: nothing is said.
+    """
+    at, store = page
+    recorded = constraints.load_versions(store).encircled
+    lere = recorded[recorded["locality"] == "Léré"]
+    assert len(lere) and "Lere" not in set(recorded["locality"])  # seeded (data/curated) with its accents
+    places = load_places(data_dir)
+    niafunke = resolve_place("Lere, Niafunke", places)
+    koro = resolve_place("Lere, Koro", places)
+    assert abs(niafunke.lon - lere["lon"].iloc[0]) < 0.05 and abs(koro.lon - lere["lon"].iloc[0]) > 1
+    ongoing = _current(store, "Léré")
+    ongoing = ongoing[(ongoing["status"] == "active") & ongoing["until"].isna()]
+    assert len(ongoing) == 1
+    at.text_input(key="encircle_place_search").input("Lere").run()
+    pick = at.radio(key="encircle_place")
+    assert any("Koro" in o for o in pick.options) and any("Niafunke" in o for o in pick.options)
+    pick.set_value(koro.place_id).run()  # the other Lere: nothing recorded there
+    assert not at.warning and not at.info
+    at.radio(key="encircle_place").set_value(niafunke.place_id).run()
+    assert [w.value for w in at.warning] == [tr("cons.already_in_force", "fr", name="Léré")]
+    button = next(b for b in at.button if b.label.startswith(tr("cons.open_in_force", "fr", episode="")))
+    button.click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="pick_locality").value == "Léré"
+    assert at.selectbox(key="pick_episode").value == str(ongoing["episode_id"].iloc[0])
+
+
 def test_a_recorded_locality_found_again_is_opened_not_duplicated(page: tuple[AppTest, Path]) -> None:
     at, store = page
     recorded = sorted(set(constraints.load_versions(store).encircled["locality"]))
