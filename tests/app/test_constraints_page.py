@@ -34,15 +34,23 @@ def _form_inputs(at: AppTest) -> dict[str, object]:
     return {w.label: w for w in [*at.selectbox, *at.text_input, *at.date_input]}
 
 
-def test_record_closure_reports_reach_change(page: tuple[AppTest, Path]) -> None:
-    at, store = page
-    assert at.title[0].value == "Access constraints"
-    assert at.radio(key="constraints_kind").value == "axes"  # shown as "Road axes"
+def _fill_rn16_closed(at: AppTest, note: str | None = None) -> dict[str, object]:
+    """Pick RN16 Sévaré–Douentza and fill its form as closed (source, recorder, optional note)."""
     at.selectbox(key="pick_axis").set_value("RN16-SEV-DOU").run()
     w = _form_inputs(at)
     w["Status"].set_value("closed")
     w["Source (report, URL) *"].input("test: RN16 closed")
+    if note is not None:
+        w["Note"].input(note)
     w["Recorded by *"].input("Advisor A")
+    return w
+
+
+def test_record_closure_reports_reach_change(page: tuple[AppTest, Path]) -> None:
+    at, store = page
+    assert at.title[0].value == "Access constraints"
+    assert at.radio(key="constraints_kind").value == "axes"  # shown as "Road axes"
+    _fill_rn16_closed(at)
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -139,12 +147,7 @@ def test_a_copy_of_the_version_in_force_is_refused(
     from geo.products.i18n import tr
 
     at, store = page
-    at.selectbox(key="pick_axis").set_value("RN16-SEV-DOU").run()
-    w = _form_inputs(at)
-    w["Status"].set_value("closed")
-    w["Source (report, URL) *"].input("test: RN16 closed")
-    w["Note"].input("convoy turned back")
-    w["Recorded by *"].input("Advisor A")
+    _fill_rn16_closed(at, note="convoy turned back")
     _save(at)
     assert not at.error, [e.value for e in at.error]
     saved = constraints.state_version(store)
@@ -287,11 +290,7 @@ def test_a_save_with_no_band_chosen_on_the_live_map_uses_the_default_bands(
 
     at, store = page
     at.session_state["hours"] = []  # every band unticked on the live map
-    at.selectbox(key="pick_axis").set_value("RN16-SEV-DOU").run()
-    w = _form_inputs(at)
-    w["Status"].set_value("closed")
-    w["Source (report, URL) *"].input("test: RN16 closed")
-    w["Recorded by *"].input("Advisor A")
+    _fill_rn16_closed(at)
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
